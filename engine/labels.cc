@@ -1,0 +1,131 @@
+// Label set helpers: normalization, validation, rendering.
+
+#include <algorithm>
+
+#include "overtone/status.h"
+#include "overtone/types.h"
+
+namespace overtone {
+namespace {
+
+bool IsNameStart(char c, bool colon) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon && c == ':');
+}
+bool IsNameChar(char c, bool colon) { return IsNameStart(c, colon) || (c >= '0' && c <= '9'); }
+
+bool IsValidName(std::string_view name, bool colon) {
+  if (name.empty() || !IsNameStart(name[0], colon)) return false;
+  return std::all_of(name.begin() + 1, name.end(), [&](char c) { return IsNameChar(c, colon); });
+}
+
+void AppendQuoted(std::string* out, std::string_view v) {
+  out->push_back('"');
+  for (char c : v) {
+    switch (c) {
+      case '"': *out += "\\\""; break;
+      case '\\': *out += "\\\\"; break;
+      case '\n': *out += "\\n"; break;
+      default: out->push_back(c);
+    }
+  }
+  out->push_back('"');
+}
+
+}  // namespace
+
+std::string_view GetLabel(const Labels& labels, std::string_view name) {
+  for (const Label& l : labels) {
+    if (l.name == name) return l.value;
+  }
+  return {};
+}
+
+void NormalizeLabels(Labels* labels) {
+  std::erase_if(*labels, [](const Label& l) { return l.value.empty(); });
+  if (!std::is_sorted(labels->begin(), labels->end())) std::sort(labels->begin(), labels->end());
+}
+
+bool IsValidLabelName(std::string_view name) { return IsValidName(name, false); }
+bool IsValidMetricName(std::string_view name) { return IsValidName(name, true); }
+
+bool IsValidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    unsigned char c = static_cast<unsigned char>(s[i]);
+    int extra;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      extra = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      extra = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      extra = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + extra >= s.size()) return false;
+    for (int k = 1; k <= extra; ++k) {
+      unsigned char cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (cc & 0x3f);
+    }
+    // Reject overlong forms, surrogates and code points past U+10FFFF.
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[extra] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += extra + 1;
+  }
+  return true;
+}
+
+Status ValidateLabels(const Labels& labels) {
+  bool has_name = false;
+  for (size_t i = 0; i < labels.size(); ++i) {
+    const Label& l = labels[i];
+    if (i > 0 && labels[i - 1].name == l.name) {
+      return Status::InvalidArgument("duplicate label name \"" + l.name + "\" in " +
+                                     LabelsToString(labels));
+    }
+    if (l.name == kMetricNameLabel) {
+      has_name = true;
+      if (!IsValidMetricName(l.value)) {
+        return Status::InvalidArgument("invalid metric name \"" + l.value + "\"");
+      }
+      continue;
+    }
+    if (!IsValidLabelName(l.name)) {
+      return Status::InvalidArgument("invalid label name \"" + l.name + "\" in " +
+                                     LabelsToString(labels));
+    }
+    if (!IsValidUtf8(l.value)) {
+      return Status::InvalidArgument("label \"" + l.name + "\" has a value that is not valid UTF-8");
+    }
+  }
+  if (!has_name) {
+    return Status::InvalidArgument("series " + LabelsToString(labels) + " has no metric name");
+  }
+  return Status::OK();
+}
+
+std::string LabelsToString(const Labels& labels) {
+  std::string out(GetLabel(labels, kMetricNameLabel));
+  out.push_back('{');
+  bool first = true;
+  for (const Label& l : labels) {
+    if (l.name == kMetricNameLabel) continue;
+    if (!first) out += ", ";
+    first = false;
+    out += l.name;
+    out.push_back('=');
+    AppendQuoted(&out, l.value);
+  }
+  out.push_back('}');
+  return out;
+}
+
+}  // namespace overtone

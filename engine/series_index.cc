@@ -1,0 +1,169 @@
+#include "engine/series_index.h"
+
+#include <algorithm>
+#include <mutex>
+
+namespace overtone::engine {
+namespace {
+
+std::vector<SeriesId> Intersect(const std::vector<SeriesId>& a, const std::vector<SeriesId>& b) {
+  std::vector<SeriesId> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
+}
+
+}  // namespace
+
+Status SeriesIndex::Load() {
+  OT_ASSIGN_OR_RETURN(next_id_, store_->ReadNextSeriesId());
+  return store_->ForEachSeries([this](SeriesId id, const Labels& labels) {
+    if (id >= next_id_) return Status::Corruption("series id beyond the id counter");
+    by_key_.emplace(storage::EncodeLabels(labels), id);
+    by_id_.emplace(id, labels);
+    return Status::OK();
+  });
+}
+
+Status SeriesIndex::GetOrCreate(std::span<const Labels> label_sets, std::vector<SeriesId>* ids) {
+  ids->assign(label_sets.size(), 0);
+  std::vector<std::string> keys(label_sets.size());
+  std::vector<size_t> missing;
+  {
+    std::shared_lock lock(mu_);
+    for (size_t i = 0; i < label_sets.size(); ++i) {
+      keys[i] = storage::EncodeLabels(label_sets[i]);
+      auto it = by_key_.find(keys[i]);
+      if (it != by_key_.end()) {
+        (*ids)[i] = it->second;
+      } else {
+        missing.push_back(i);
+      }
+    }
+  }
+  if (missing.empty()) return Status::OK();
+
+  std::unique_lock lock(mu_);
+  storage::Batch batch(store_);
+  std::vector<std::pair<size_t, SeriesId>> created;
+  std::unordered_map<std::string, SeriesId> pending;  // new in this call
+  SeriesId next = next_id_;
+  for (size_t i : missing) {
+    auto it = by_key_.find(keys[i]);  // another writer may have created it meanwhile
+    if (it != by_key_.end()) {
+      (*ids)[i] = it->second;
+      continue;
+    }
+    auto [p, inserted] = pending.emplace(keys[i], next);
+    if (inserted) {
+      batch.PutSeries(next, label_sets[i]);
+      created.emplace_back(i, next);
+      ++next;
+    }
+    (*ids)[i] = p->second;
+  }
+  if (created.empty()) return Status::OK();
+  batch.SetNextSeriesId(next);
+  OT_RETURN_IF_ERROR(store_->Commit(&batch));
+  next_id_ = next;
+  for (auto [i, id] : created) {
+    by_key_.emplace(std::move(keys[i]), id);
+    by_id_.emplace(id, label_sets[i]);
+  }
+  return Status::OK();
+}
+
+Result<SeriesId> SeriesIndex::Find(const Labels& normalized) const {
+  std::shared_lock lock(mu_);
+  auto it = by_key_.find(storage::EncodeLabels(normalized));
+  if (it == by_key_.end()) return Status::NotFound("no series " + LabelsToString(normalized));
+  return it->second;
+}
+
+bool SeriesIndex::Get(SeriesId id, Labels* labels) const {
+  std::shared_lock lock(mu_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return false;
+  *labels = it->second;
+  return true;
+}
+
+size_t SeriesIndex::size() const {
+  std::shared_lock lock(mu_);
+  return by_id_.size();
+}
+
+Result<std::vector<SeriesId>> SeriesIndex::Postings(const CompiledMatcher& m) const {
+  const LabelMatcher& lm = m.matcher();
+  std::vector<SeriesId> ids;
+  auto add = [&ids](SeriesId id) { ids.push_back(id); };
+  if (lm.type == MatchType::kEqual) {
+    OT_RETURN_IF_ERROR(store_->ForEachPosting(lm.name, lm.value, add));
+    return ids;
+  }
+  std::vector<std::string> values;
+  OT_RETURN_IF_ERROR(store_->ForEachLabelValue(lm.name, [&](std::string_view v) {
+    if (m.Matches(v)) values.emplace_back(v);
+  }));
+  for (const std::string& v : values) {
+    OT_RETURN_IF_ERROR(store_->ForEachPosting(lm.name, v, add));
+  }
+  if (values.size() > 1) std::sort(ids.begin(), ids.end());
+  return ids;
+}
+
+Result<std::vector<SeriesId>> SeriesIndex::Select(const std::vector<CompiledMatcher>& matchers) const {
+  // Matchers that reject the empty value need the label present: answer them
+  // from the postings, equality first since it is one prefix scan.
+  std::vector<const CompiledMatcher*> positive, rest;
+  for (const CompiledMatcher& m : matchers) (m.matches_empty() ? rest : positive).push_back(&m);
+  std::stable_sort(positive.begin(), positive.end(), [](auto* a, auto* b) {
+    return a->matcher().type == MatchType::kEqual && b->matcher().type != MatchType::kEqual;
+  });
+
+  std::vector<SeriesId> candidates;
+  if (positive.empty()) {
+    std::shared_lock lock(mu_);
+    candidates.reserve(by_id_.size());
+    for (const auto& [id, labels] : by_id_) candidates.push_back(id);
+    std::sort(candidates.begin(), candidates.end());
+  } else {
+    for (size_t i = 0; i < positive.size(); ++i) {
+      OT_ASSIGN_OR_RETURN(std::vector<SeriesId> ids, Postings(*positive[i]));
+      candidates = i == 0 ? std::move(ids) : Intersect(candidates, ids);
+      if (candidates.empty()) return candidates;
+    }
+  }
+
+  // Drop series deleted since their postings were read, and apply the
+  // matchers that also accept an absent label.
+  std::vector<SeriesId> out;
+  out.reserve(candidates.size());
+  std::shared_lock lock(mu_);
+  for (SeriesId id : candidates) {
+    auto it = by_id_.find(id);
+    if (it == by_id_.end()) continue;
+    bool ok = true;
+    for (const CompiledMatcher* m : rest) {
+      if (!m->Matches(GetLabel(it->second, m->matcher().name))) {
+        ok = false;
+        break;
+      }
+    }
+    if (ok) out.push_back(id);
+  }
+  return out;
+}
+
+Status SeriesIndex::Delete(SeriesId id) {
+  std::unique_lock lock(mu_);
+  auto it = by_id_.find(id);
+  if (it == by_id_.end()) return Status::NotFound("no series with id " + std::to_string(id));
+  storage::Batch batch(store_);
+  batch.DeleteSeries(id, it->second);
+  OT_RETURN_IF_ERROR(store_->Commit(&batch));
+  by_key_.erase(storage::EncodeLabels(it->second));
+  by_id_.erase(it);
+  return Status::OK();
+}
+
+}  // namespace overtone::engine

@@ -1,0 +1,61 @@
+// SeriesIndex: the series catalog in memory, backed by the Store.
+//
+// Every series is loaded at open (as Prometheus keeps its head index in
+// memory): label set <-> id lookups on the write path cost one hash lookup.
+// Selection by matchers uses the persistent postings for matchers that need
+// the label to be present, and the in-memory label sets for the rest.
+//
+// Thread-safe. New series are committed to the Store (catalog, postings and
+// the id counter in one batch) before their id is handed out, so samples
+// never refer to a series that a crash could lose.
+
+#ifndef OVERTONE_ENGINE_SERIES_INDEX_H_
+#define OVERTONE_ENGINE_SERIES_INDEX_H_
+
+#include <shared_mutex>
+#include <span>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/matcher_set.h"
+#include "overtone/status.h"
+#include "overtone/types.h"
+#include "storage/store.h"
+
+namespace overtone::engine {
+
+class SeriesIndex {
+ public:
+  explicit SeriesIndex(storage::Store* store) : store_(store) {}
+
+  // Reads the catalog. REQUIRES: called once, before anything else.
+  Status Load();
+
+  // Ids for each label set, creating the missing series.
+  // REQUIRES: every label set normalized and valid.
+  Status GetOrCreate(std::span<const Labels> label_sets, std::vector<SeriesId>* ids);
+
+  Result<SeriesId> Find(const Labels& normalized) const;
+  bool Get(SeriesId id, Labels* labels) const;
+
+  // Ids of the series matching every matcher, ascending.
+  Result<std::vector<SeriesId>> Select(const std::vector<CompiledMatcher>& matchers) const;
+
+  Status Delete(SeriesId id);
+  size_t size() const;
+
+ private:
+  // Ids of series whose label `m.name` is present and matches, ascending.
+  Result<std::vector<SeriesId>> Postings(const CompiledMatcher& m) const;
+
+  storage::Store* store_;
+  mutable std::shared_mutex mu_;
+  std::unordered_map<std::string, SeriesId> by_key_;  // canonical encoding -> id
+  std::unordered_map<SeriesId, Labels> by_id_;
+  SeriesId next_id_ = 1;
+};
+
+}  // namespace overtone::engine
+
+#endif  // OVERTONE_ENGINE_SERIES_INDEX_H_

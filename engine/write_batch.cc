@@ -1,0 +1,35 @@
+#include "overtone/database.h"
+
+namespace overtone {
+
+uint32_t WriteBatch::SeriesIndex(const Labels& labels) {
+  // Consecutive samples of one series are the common case: reuse its slot.
+  // A series added again later just gets a second slot; both resolve to the
+  // same id when written.
+  if (series_.empty() || series_.back() != labels) series_.push_back(labels);
+  return static_cast<uint32_t>(series_.size() - 1);
+}
+
+void WriteBatch::Add(const Labels& labels, int64_t ts, double value) {
+  samples_.push_back(Entry{SeriesIndex(labels), Sample{ts, value}});
+}
+
+void WriteBatch::Add(const Labels& labels, std::span<const Sample> samples) {
+  if (samples.empty()) return;
+  uint32_t index = SeriesIndex(labels);
+  samples_.reserve(samples_.size() + samples.size());
+  for (const Sample& s : samples) samples_.push_back(Entry{index, s});
+}
+
+void WriteBatch::Clear() {
+  series_.clear();
+  samples_.clear();
+}
+
+Status Database::Append(const Labels& labels, int64_t ts, double value) {
+  WriteBatch batch;
+  batch.Add(labels, ts, value);
+  return Write(batch);
+}
+
+}  // namespace overtone

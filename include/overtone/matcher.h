@@ -1,0 +1,40 @@
+// Label matchers and the series selector syntax.
+//
+// Matching follows Prometheus: `=~` and `!~` use RE2 syntax and are fully
+// anchored; a matcher that matches the empty string also matches series that
+// do not have the label at all (`{env=""}` selects series without `env`).
+
+#ifndef OVERTONE_MATCHER_H_
+#define OVERTONE_MATCHER_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "overtone/status.h"
+
+namespace overtone {
+
+enum class MatchType { kEqual, kNotEqual, kRegexMatch, kRegexNoMatch };
+
+struct LabelMatcher {
+  MatchType type = MatchType::kEqual;
+  std::string name;
+  std::string value;
+
+  bool operator==(const LabelMatcher&) const = default;
+};
+
+// Parses a series selector such as `up`, `up{job="a"}`,
+// `{__name__=~"http_.*", code!="200"}`. Strings use double quotes, single
+// quotes or backticks with Go's escapes, as in PromQL. The error message
+// names the position of the problem.
+Result<std::vector<LabelMatcher>> ParseSelector(std::string_view text);
+
+// `name="value"` etc., with the value quoted and escaped.
+std::string ToString(const LabelMatcher& m);
+std::string ToString(const std::vector<LabelMatcher>& ms);
+
+}  // namespace overtone
+
+#endif  // OVERTONE_MATCHER_H_

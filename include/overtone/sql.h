@@ -1,0 +1,56 @@
+// overtone's SQL surface: SQLite virtual tables and functions over a Database.
+//
+// RegisterSql() attaches overtone to any SQLite connection, so an application
+// can join metrics with its own tables:
+//
+//   sqlite3* conn;  sqlite3_open("app.db", &conn);
+//   overtone::RegisterSql(conn, db.get());
+//   SELECT s.ts, s.value, h.owner
+//     FROM samples s JOIN hosts h ON h.name = json_extract(s.labels, '$.instance')
+//    WHERE s.metric = 'up' AND s.ts > 1700000000000;
+//
+// Tables (eponymous virtual tables, usable without CREATE VIRTUAL TABLE):
+//   series(series_id, metric, labels [, selector HIDDEN])
+//   samples(series_id, metric, labels, ts, value [, raw HIDDEN, selector HIDDEN])
+// See docs/SQL.md for columns, pushed-down constraints and how NaN, ±Inf and
+// the staleness marker appear.
+
+#ifndef OVERTONE_SQL_H_
+#define OVERTONE_SQL_H_
+
+#include <memory>
+#include <string>
+
+#include "overtone/database.h"
+#include "overtone/status.h"
+
+struct sqlite3;
+
+namespace overtone {
+
+// Registers the virtual tables and SQL functions on `conn`.
+// REQUIRES: `db` outlives every use of `conn`.
+Status RegisterSql(sqlite3* conn, Database* db);
+
+// A database directory opened for SQL: the engine in DIR/ plus an ordinary
+// SQLite database DIR/user.db (the "main" schema) that keeps the user's own
+// tables and views, with overtone registered on it.
+class SqlSession {
+ public:
+  static Result<std::unique_ptr<SqlSession>> Open(const Options& options, const std::string& dir);
+  ~SqlSession();
+  SqlSession(const SqlSession&) = delete;
+  SqlSession& operator=(const SqlSession&) = delete;
+
+  sqlite3* conn() const { return conn_; }
+  Database* db() const { return db_.get(); }
+
+ private:
+  SqlSession(std::unique_ptr<Database> db, sqlite3* conn) : db_(std::move(db)), conn_(conn) {}
+  std::unique_ptr<Database> db_;
+  sqlite3* conn_;
+};
+
+}  // namespace overtone
+
+#endif  // OVERTONE_SQL_H_

@@ -1,0 +1,37 @@
+#include "sql/vtab_common.h"
+
+namespace overtone::sql {
+
+int ToSqliteCode(const Status& s) {
+  switch (s.code()) {
+    case Status::Code::kOk: return SQLITE_OK;
+    case Status::Code::kNotFound: return SQLITE_ERROR;
+    case Status::Code::kInvalidArgument: return SQLITE_CONSTRAINT;
+    case Status::Code::kCorruption: return SQLITE_CORRUPT;
+    case Status::Code::kIOError: return SQLITE_IOERR;
+    case Status::Code::kBusy: return SQLITE_BUSY;
+    case Status::Code::kResourceExhausted: return SQLITE_FULL;
+    case Status::Code::kNotSupported: return SQLITE_READONLY;
+    case Status::Code::kAborted: return SQLITE_ABORT;
+    case Status::Code::kInternal: return SQLITE_INTERNAL;
+  }
+  return SQLITE_ERROR;
+}
+
+int SetError(sqlite3_vtab* vtab, const Status& s) {
+  sqlite3_free(vtab->zErrMsg);
+  vtab->zErrMsg = sqlite3_mprintf("%s", s.message().c_str());
+  int rc = ToSqliteCode(s);
+  // SQLite reports a vtab's message only with codes it treats as errors of
+  // the statement; CONSTRAINT would also trigger ON CONFLICT handling, so
+  // invalid input is reported as a plain error.
+  return rc == SQLITE_CONSTRAINT ? SQLITE_ERROR : rc;
+}
+
+std::string TextOf(sqlite3_value* v) {
+  const unsigned char* p = sqlite3_value_text(v);
+  if (p == nullptr) return {};
+  return std::string(reinterpret_cast<const char*>(p), sqlite3_value_bytes(v));
+}
+
+}  // namespace overtone::sql

@@ -1,0 +1,15 @@
+// The sqlite3_module of each overtone virtual table.
+
+#ifndef OVERTONE_SQL_VTABS_H_
+#define OVERTONE_SQL_VTABS_H_
+
+#include <sqlite3.h>
+
+namespace overtone::sql {
+
+const sqlite3_module* SeriesModule();
+const sqlite3_module* SamplesModule();
+
+}  // namespace overtone::sql
+
+#endif  // OVERTONE_SQL_VTABS_H_

@@ -1,0 +1,443 @@
+#include "storage/store.h"
+
+#include <filesystem>
+#include <system_error>
+
+#include <rocksdb/cache.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/options.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+
+#include "storage/coding.h"
+
+namespace overtone::storage {
+namespace {
+
+enum Family : size_t { kMeta = 0, kSeries, kPostings, kSamples, kNumFamilies };
+// "default" is rocksdb::kDefaultColumnFamilyName, spelled out: a static of
+// another library is not yet constructed while ours are.
+const char* const kFamilyNames[kNumFamilies] = {"default",
+                                                "series", "postings", "samples"};
+
+constexpr std::string_view kFormatVersionKey = "format_version";
+constexpr std::string_view kNextSeriesIdKey = "next_series_id";
+
+rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
+std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
+
+Status FromRocks(const rocksdb::Status& s, std::string_view what) {
+  if (s.ok()) return Status::OK();
+  std::string msg(what);
+  msg += ": ";
+  msg += s.ToString();
+  if (s.IsNotFound()) return Status::NotFound(msg);
+  if (s.IsCorruption()) return Status::Corruption(msg);
+  if (s.IsInvalidArgument()) return Status::InvalidArgument(msg);
+  if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::Busy(msg);
+  if (s.IsNotSupported()) return Status::NotSupported(msg);
+  if (s.IsIOError()) {
+    // RocksDB reports a held LOCK file as an I/O error; it means another
+    // process has the database open.
+    if (s.ToString().find("lock") != std::string::npos) {
+      return Status::Busy(std::string(what) + ": the database is open in another process (" +
+                          s.ToString() + ")");
+    }
+    return Status::IOError(msg);
+  }
+  return Status::Internal(msg);
+}
+
+std::string SeriesKey(SeriesId id) {
+  std::string k;
+  PutBE64(&k, id);
+  return k;
+}
+
+std::string SampleKey(SeriesId id, int64_t ts) {
+  std::string k;
+  k.reserve(16);
+  PutBE64(&k, id);
+  PutTimestamp(&k, ts);
+  return k;
+}
+
+// Label values are escaped so that the encoding is prefix-free and keeps
+// byte order: 0x00 becomes 0x00 0xFF, and the value ends with 0x00 0x01.
+// Names cannot contain 0x00, so a single 0x00 ends them.
+void AppendEscaped(std::string* dst, std::string_view value) {
+  for (char c : value) {
+    dst->push_back(c);
+    if (c == '\0') dst->push_back('\xff');
+  }
+  dst->push_back('\0');
+  dst->push_back('\x01');
+}
+
+// Decodes an escaped value at the front of `in`, consuming it.
+bool ConsumeEscaped(std::string_view* in, std::string* value) {
+  value->clear();
+  for (size_t i = 0; i + 1 < in->size(); ++i) {
+    char c = (*in)[i];
+    if (c != '\0') {
+      value->push_back(c);
+      continue;
+    }
+    char next = (*in)[i + 1];
+    if (next == '\x01') {
+      in->remove_prefix(i + 2);
+      return true;
+    }
+    if (next != '\xff') return false;
+    value->push_back('\0');
+    ++i;
+  }
+  return false;
+}
+
+std::string PostingsValuePrefix(std::string_view name, std::string_view value) {
+  std::string k(name);
+  k.push_back('\0');
+  AppendEscaped(&k, value);
+  return k;
+}
+
+std::string PostingKey(std::string_view name, std::string_view value, SeriesId id) {
+  std::string k = PostingsValuePrefix(name, value);
+  PutBE64(&k, id);
+  return k;
+}
+
+// The smallest key greater than every key starting with `prefix`, or "" if
+// there is none (prefix all 0xff).
+std::string PrefixSuccessor(std::string prefix) {
+  while (!prefix.empty()) {
+    unsigned char last = static_cast<unsigned char>(prefix.back());
+    if (last != 0xff) {
+      prefix.back() = static_cast<char>(last + 1);
+      return prefix;
+    }
+    prefix.pop_back();
+  }
+  return prefix;
+}
+
+}  // namespace
+
+std::string EncodeLabels(const Labels& labels) {
+  std::string out;
+  for (const Label& l : labels) {
+    PutLengthPrefixed(&out, l.name);
+    PutLengthPrefixed(&out, l.value);
+  }
+  return out;
+}
+
+bool DecodeLabels(std::string_view in, Labels* labels) {
+  labels->clear();
+  while (!in.empty()) {
+    std::string_view name, value;
+    if (!GetLengthPrefixed(&in, &name) || !GetLengthPrefixed(&in, &value)) return false;
+    labels->push_back(Label{std::string(name), std::string(value)});
+  }
+  return true;
+}
+
+// ---------------------------------------------------------------- Batch
+
+Batch::Batch(const Store* store) : store_(store), rep_(std::make_unique<rocksdb::WriteBatch>()) {}
+Batch::~Batch() = default;
+
+void Batch::PutSeries(SeriesId id, const Labels& labels) {
+  rep_->Put(store_->cfs_[kSeries], SeriesKey(id), EncodeLabels(labels));
+  for (const Label& l : labels) rep_->Put(store_->cfs_[kPostings], PostingKey(l.name, l.value, id), "");
+}
+
+void Batch::DeleteSeries(SeriesId id, const Labels& labels) {
+  rep_->Delete(store_->cfs_[kSeries], SeriesKey(id));
+  for (const Label& l : labels) rep_->Delete(store_->cfs_[kPostings], PostingKey(l.name, l.value, id));
+  rep_->DeleteRange(store_->cfs_[kSamples], SeriesKey(id), SeriesKey(id + 1));
+}
+
+void Batch::PutSample(SeriesId id, int64_t ts, double value) {
+  char key[16];
+  char val[8];
+  {
+    std::string k = SampleKey(id, ts);
+    std::copy(k.begin(), k.end(), key);
+  }
+  {
+    std::string v;
+    PutDoubleBits(&v, value);
+    std::copy(v.begin(), v.end(), val);
+  }
+  rep_->Put(store_->cfs_[kSamples], rocksdb::Slice(key, 16), rocksdb::Slice(val, 8));
+}
+
+void Batch::DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts) {
+  if (min_ts > max_ts) return;
+  std::string begin = SampleKey(id, min_ts);
+  std::string end = max_ts == INT64_MAX ? SeriesKey(id + 1) : SampleKey(id, max_ts + 1);
+  rep_->DeleteRange(store_->cfs_[kSamples], begin, end);
+}
+
+void Batch::SetNextSeriesId(SeriesId next) {
+  std::string v;
+  PutBE64(&v, next);
+  rep_->Put(store_->cfs_[kMeta], ToSlice(kNextSeriesIdKey), v);
+}
+
+size_t Batch::Count() const { return rep_->Count(); }
+void Batch::Clear() { rep_->Clear(); }
+
+// ---------------------------------------------------------------- SampleCursor
+
+SampleCursor::SampleCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string lower,
+                           std::string upper, std::atomic<uint64_t>* scanned)
+    : upper_(std::move(upper)),
+      upper_slice_(std::make_unique<rocksdb::Slice>(upper_)),
+      scanned_(scanned) {
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = upper_slice_.get();
+  ro.prefix_same_as_start = true;
+  it_.reset(db->NewIterator(ro, cf));
+  if (lower < upper_) {
+    it_->Seek(lower);
+    Load();
+  }
+}
+
+SampleCursor::~SampleCursor() = default;
+
+void SampleCursor::Next() {
+  it_->Next();
+  Load();
+}
+
+void SampleCursor::Load() {
+  valid_ = false;
+  if (!it_->Valid()) {
+    if (!it_->status().ok()) status_ = FromRocks(it_->status(), "reading samples");
+    return;
+  }
+  rocksdb::Slice k = it_->key();
+  rocksdb::Slice v = it_->value();
+  if (k.size() != 16 || v.size() != 8) {
+    status_ = Status::Corruption("sample key or value has the wrong size");
+    return;
+  }
+  current_.ts = KeyToTimestamp(DecodeBE64(k.data() + 8));
+  current_.value = DecodeDoubleBits(v.data());
+  scanned_->fetch_add(1, std::memory_order_relaxed);
+  valid_ = true;
+}
+
+// ---------------------------------------------------------------- Store
+
+Store::Store(const StoreOptions& options, std::string path)
+    : options_(options), path_(std::move(path)) {}
+
+Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const std::string& path) {
+  std::unique_ptr<Store> store(new Store(options, path));
+  OT_RETURN_IF_ERROR(store->OpenDb());
+  OT_RETURN_IF_ERROR(store->CheckFormatVersion());
+  return store;
+}
+
+Status Store::OpenDb() {
+  cache_ = rocksdb::NewLRUCache(options_.block_cache_bytes);
+
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache_;
+  table.block_size = 16 * 1024;
+  table.cache_index_and_filter_blocks = true;
+
+  rocksdb::ColumnFamilyOptions base;
+  base.write_buffer_size = options_.write_buffer_bytes;
+  base.compression = rocksdb::kLZ4Compression;
+  base.bottommost_compression = rocksdb::kZSTD;
+  base.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+
+  // Samples: every key starts with the 8-byte series id, and every read is a
+  // bounded scan inside one series, so prefix bloom filters skip files that
+  // do not hold the series.
+  rocksdb::BlockBasedTableOptions sample_table = table;
+  sample_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  sample_table.whole_key_filtering = false;
+  rocksdb::ColumnFamilyOptions samples = base;
+  samples.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
+  samples.table_factory.reset(rocksdb::NewBlockBasedTableFactory(sample_table));
+
+  rocksdb::ColumnFamilyOptions small = base;
+  small.write_buffer_size = std::min<size_t>(options_.write_buffer_bytes, 8u << 20);
+
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {kFamilyNames[kMeta], small},
+      {kFamilyNames[kSeries], small},
+      {kFamilyNames[kPostings], small},
+      {kFamilyNames[kSamples], samples},
+  };
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = options_.create_if_missing;
+  db_options.create_missing_column_families = true;
+  db_options.error_if_exists = options_.error_if_exists;
+  db_options.max_background_jobs = 2;
+  db_options.keep_log_file_num = 3;
+  db_options.max_total_wal_size = 4 * options_.write_buffer_bytes;
+
+  if (!options_.read_only && options_.create_if_missing) {
+    std::error_code ec;
+    std::filesystem::create_directories(path_, ec);
+    if (ec) return Status::IOError("cannot create " + path_ + ": " + ec.message());
+  }
+
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s;
+  if (options_.read_only) {
+    s = rocksdb::DB::OpenForReadOnly(db_options, path_, families, &cfs_, &raw);
+  } else {
+    s = rocksdb::DB::Open(db_options, path_, families, &cfs_, &raw);
+  }
+  if (!s.ok()) return FromRocks(s, "opening " + path_);
+  db_.reset(raw);
+  return Status::OK();
+}
+
+Status Store::CheckFormatVersion() {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], ToSlice(kFormatVersionKey), &value);
+  if (s.IsNotFound()) {
+    if (options_.read_only) return Status::OK();
+    std::string v;
+    PutBE64(&v, kFormatVersion);
+    rocksdb::WriteOptions wo;
+    wo.sync = true;
+    return FromRocks(db_->Put(wo, cfs_[kMeta], ToSlice(kFormatVersionKey), v), "writing format version");
+  }
+  if (!s.ok()) return FromRocks(s, "reading format version");
+  if (value.size() != 8) return Status::Corruption("format version record is malformed");
+  uint64_t version = DecodeBE64(value.data());
+  if (version != kFormatVersion) {
+    return Status::NotSupported("database format version " + std::to_string(version) +
+                                " is not supported by this build (it reads version " +
+                                std::to_string(kFormatVersion) + ")");
+  }
+  return Status::OK();
+}
+
+Store::~Store() {
+  if (db_) {
+    for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
+    db_->Close();
+  }
+}
+
+Status Store::Commit(Batch* batch) {
+  if (options_.read_only) return Status::NotSupported("the database is open read-only");
+  rocksdb::WriteOptions wo;
+  wo.sync = options_.sync;
+  return FromRocks(db_->Write(wo, batch->rep_.get()), "writing");
+}
+
+Result<SeriesId> Store::ReadNextSeriesId() {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], ToSlice(kNextSeriesIdKey), &value);
+  if (s.IsNotFound()) return SeriesId{1};
+  if (!s.ok()) return FromRocks(s, "reading next series id");
+  if (value.size() != 8) return Status::Corruption("next series id record is malformed");
+  return SeriesId{DecodeBE64(value.data())};
+}
+
+Status Store::ForEachSeries(const std::function<Status(SeriesId, const Labels&)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kSeries]));
+  Labels labels;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key();
+    if (k.size() != 8 || !DecodeLabels(ToView(it->value()), &labels)) {
+      return Status::Corruption("series catalog entry is malformed");
+    }
+    OT_RETURN_IF_ERROR(fn(DecodeBE64(k.data()), labels));
+  }
+  return FromRocks(it->status(), "reading series catalog");
+}
+
+Status Store::ForEachPosting(std::string_view name, std::string_view value,
+                             const std::function<void(SeriesId)>& fn) {
+  std::string prefix = PostingsValuePrefix(name, value);
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  if (!upper.empty()) ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[kPostings]));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key();
+    if (k.size() != prefix.size() + 8) return Status::Corruption("posting key is malformed");
+    fn(DecodeBE64(k.data() + prefix.size()));
+  }
+  return FromRocks(it->status(), "reading postings");
+}
+
+Status Store::ForEachLabelValue(std::string_view name,
+                                const std::function<void(std::string_view)>& fn) {
+  std::string prefix(name);
+  prefix.push_back('\0');
+  std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[kPostings]));
+  std::string value;
+  it->Seek(prefix);
+  while (it->Valid()) {
+    std::string_view rest = ToView(it->key()).substr(prefix.size());
+    if (!ConsumeEscaped(&rest, &value)) return Status::Corruption("posting key is malformed");
+    fn(value);
+    // Skip the remaining series of this value in one seek.
+    it->Seek(PrefixSuccessor(PostingsValuePrefix(name, value)));
+  }
+  return FromRocks(it->status(), "reading label values");
+}
+
+Status Store::ForEachLabelName(const std::function<void(std::string_view)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kPostings]));
+  it->SeekToFirst();
+  while (it->Valid()) {
+    std::string_view k = ToView(it->key());
+    size_t end = k.find('\0');
+    if (end == std::string_view::npos) return Status::Corruption("posting key is malformed");
+    std::string name(k.substr(0, end));
+    fn(name);
+    name.push_back('\x01');  // the first key past "name\0..."
+    it->Seek(name);
+  }
+  return FromRocks(it->status(), "reading label names");
+}
+
+std::unique_ptr<SampleCursor> Store::NewSampleCursor(SeriesId id, int64_t min_ts, int64_t max_ts) {
+  std::string lower = SampleKey(id, min_ts);
+  std::string upper = max_ts == INT64_MAX ? SeriesKey(id + 1) : SampleKey(id, max_ts + 1);
+  if (min_ts > max_ts) upper = lower;
+  return std::make_unique<SampleCursor>(db_.get(), cfs_[kSamples], std::move(lower),
+                                        std::move(upper), &samples_scanned_);
+}
+
+Status Store::Flush() {
+  if (options_.read_only) return Status::OK();
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return FromRocks(db_->Flush(fo, cfs_), "flushing");
+}
+
+uint64_t Store::DiskBytes() const {
+  uint64_t total = 0;
+  std::error_code ec;
+  for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
+    if (entry.is_regular_file(ec)) total += entry.file_size(ec);
+  }
+  return total;
+}
+
+}  // namespace overtone::storage

@@ -1,0 +1,156 @@
+// Store: overtone's persistent state in one RocksDB instance.
+//
+// Column families (key layouts in docs/FORMAT.md):
+//   default   metadata: format version, next series id
+//   series    series id -> canonical label encoding (the series catalog)
+//   postings  (label name, label value, series id) -> "" (inverted index)
+//   samples   (series id, timestamp) -> float64 bits (raw samples)
+//
+// One series' samples in a time range are one contiguous key range, read
+// with a bounded iterator. Every mutation goes through a Batch, committed
+// atomically through RocksDB's write-ahead log.
+//
+// This header names no RocksDB type beyond forward declarations: the rest of
+// overtone sees only Status, labels and samples.
+
+#ifndef OVERTONE_STORAGE_STORE_H_
+#define OVERTONE_STORAGE_STORE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "overtone/status.h"
+#include "overtone/types.h"
+
+namespace rocksdb {
+class DB;
+class ColumnFamilyHandle;
+class Iterator;
+class WriteBatch;
+class Cache;
+class Slice;
+}  // namespace rocksdb
+
+namespace overtone::storage {
+
+inline constexpr uint32_t kFormatVersion = 1;
+
+struct StoreOptions {
+  bool create_if_missing = true;
+  bool error_if_exists = false;
+  bool read_only = false;
+  bool sync = false;
+  size_t block_cache_bytes = 64u << 20;
+  size_t write_buffer_bytes = 64u << 20;
+};
+
+// Canonical encoding of a normalized label set: for each label in name
+// order, varint length + name, varint length + value. Equal label sets have
+// equal encodings.
+std::string EncodeLabels(const Labels& labels);
+bool DecodeLabels(std::string_view in, Labels* labels);
+
+// Mutations applied atomically by Store::Commit.
+class Store;
+class Batch {
+ public:
+  explicit Batch(const Store* store);
+  ~Batch();
+  Batch(const Batch&) = delete;
+  Batch& operator=(const Batch&) = delete;
+
+  // Catalog entry and one posting per label.
+  void PutSeries(SeriesId id, const Labels& labels);
+  // Removes the catalog entry, the postings and every sample of the series.
+  void DeleteSeries(SeriesId id, const Labels& labels);
+  void PutSample(SeriesId id, int64_t ts, double value);
+  // Removes samples with min_ts <= ts <= max_ts.
+  void DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts);
+  void SetNextSeriesId(SeriesId next);
+
+  size_t Count() const;
+  void Clear();
+
+ private:
+  friend class Store;
+  const Store* store_;
+  std::unique_ptr<rocksdb::WriteBatch> rep_;
+};
+
+// Iterates one series' raw samples, ascending by timestamp.
+class SampleCursor {
+ public:
+  // Scans [lower, upper) of `cf`; counts every sample read in `scanned`.
+  SampleCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string lower,
+               std::string upper, std::atomic<uint64_t>* scanned);
+  ~SampleCursor();
+
+  bool Valid() const { return valid_; }
+  void Next();
+  Sample sample() const { return current_; }
+  Status status() const { return status_; }
+
+ private:
+  void Load();
+
+  std::string upper_;  // RocksDB keeps a pointer to the bound: the cursor owns it
+  std::unique_ptr<rocksdb::Slice> upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  std::atomic<uint64_t>* scanned_;
+  bool valid_ = false;
+  Sample current_;
+  Status status_;
+};
+
+class Store {
+ public:
+  static Result<std::unique_ptr<Store>> Open(const StoreOptions& options, const std::string& path);
+  ~Store();
+  Store(const Store&) = delete;
+  Store& operator=(const Store&) = delete;
+
+  Status Commit(Batch* batch);
+
+  // The next unused series id (1 for a new database).
+  Result<SeriesId> ReadNextSeriesId();
+
+  // Calls fn for every series in the catalog, ascending by id.
+  Status ForEachSeries(const std::function<Status(SeriesId, const Labels&)>& fn);
+  // Calls fn for every series with label name=value, ascending by id.
+  Status ForEachPosting(std::string_view name, std::string_view value,
+                        const std::function<void(SeriesId)>& fn);
+  // Calls fn once for each distinct value of label `name`, ascending.
+  Status ForEachLabelValue(std::string_view name, const std::function<void(std::string_view)>& fn);
+  // Calls fn once for each distinct label name, ascending.
+  Status ForEachLabelName(const std::function<void(std::string_view)>& fn);
+
+  // Samples of `id` with min_ts <= ts <= max_ts.
+  std::unique_ptr<SampleCursor> NewSampleCursor(SeriesId id, int64_t min_ts, int64_t max_ts);
+
+  Status Flush();
+  uint64_t DiskBytes() const;
+  uint64_t samples_scanned() const { return samples_scanned_.load(std::memory_order_relaxed); }
+  bool read_only() const { return options_.read_only; }
+
+ private:
+  Store(const StoreOptions& options, std::string path);
+  friend class Batch;
+  Status OpenDb();
+  Status CheckFormatVersion();
+
+  StoreOptions options_;
+  std::string path_;
+  std::shared_ptr<rocksdb::Cache> cache_;
+  std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // indexed by Family
+  std::unique_ptr<rocksdb::DB> db_;
+  mutable std::atomic<uint64_t> samples_scanned_{0};
+};
+
+}  // namespace overtone::storage
+
+#endif  // OVERTONE_STORAGE_STORE_H_

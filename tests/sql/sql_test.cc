@@ -1,0 +1,258 @@
+#include <sqlite3.h>
+
+#include <bit>
+#include <cmath>
+
+#include <gtest/gtest.h>
+
+#include "overtone/sql.h"
+#include "tests/test_util.h"
+
+namespace overtone {
+namespace {
+
+using Row = std::vector<std::string>;
+
+class SqlTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen() {
+    session_.reset();
+    auto s = SqlSession::Open(Options{}, dir_.path());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    session_ = std::move(*s);
+  }
+  sqlite3* conn() { return session_->conn(); }
+  Database* db() { return session_->db(); }
+
+  // Runs `sql`, returning rows as text ("NULL" for NULL); fails the test on error.
+  std::vector<Row> Query(const std::string& sql) {
+    std::vector<Row> rows;
+    std::string err = Run(sql, &rows);
+    EXPECT_EQ(err, "") << sql;
+    return rows;
+  }
+  // Runs `sql` and returns its error message ("" when it succeeded).
+  std::string Run(const std::string& sql, std::vector<Row>* rows = nullptr) {
+    const char* tail = sql.c_str();
+    while (*tail) {
+      sqlite3_stmt* stmt = nullptr;
+      if (sqlite3_prepare_v2(conn(), tail, -1, &stmt, &tail) != SQLITE_OK) return sqlite3_errmsg(conn());
+      if (stmt == nullptr) break;
+      int rc;
+      while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+        Row r;
+        for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
+          const unsigned char* t = sqlite3_column_text(stmt, i);
+          r.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
+        }
+        if (rows) rows->push_back(r);
+      }
+      std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(conn());
+      sqlite3_finalize(stmt);
+      if (!err.empty()) return err;
+    }
+    return "";
+  }
+  std::string One(const std::string& sql) {
+    auto rows = Query(sql);
+    EXPECT_EQ(rows.size(), 1u) << sql;
+    return rows.empty() || rows[0].empty() ? "" : rows[0][0];
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<SqlSession> session_;
+};
+
+TEST_F(SqlTest, InsertThenSelectRoundTrips) {
+  Query(R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('up', '{"job":"a"}', 1000, 1))");
+  EXPECT_EQ(Query("SELECT metric, labels, ts, value FROM samples"),
+            (std::vector<Row>{{"up", R"({"job":"a"})", "1000", "1.0"}}));
+  EXPECT_EQ(One("SELECT json_extract(labels, '$.job') FROM samples"), "a");
+  EXPECT_EQ(Query("SELECT series_id, metric, labels FROM series"),
+            (std::vector<Row>{{"1", "up", R"({"job":"a"})"}}));
+}
+
+TEST_F(SqlTest, LabelsJsonIsSortedAndExcludesName) {
+  Query(R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{"z":"1","a":"q\"x","e":""}', 1, 1))");
+  EXPECT_EQ(One("SELECT labels FROM series"), R"({"a":"q\"x","z":"1"})");
+}
+
+TEST_F(SqlTest, SpecialValuesAreNullWithDistinguishableRawBits) {
+  Query(R"(INSERT INTO samples(metric, ts, value) VALUES
+           ('v', 1, 'NaN'), ('v', 2, 'stale'), ('v', 3, '+Inf'), ('v', 4, '-Inf'), ('v', 5, 2.5), ('v', 6, '-0.125'))");
+  auto rows = Query("SELECT ts, value, value_kind(raw), value_text(raw) FROM samples ORDER BY ts");
+  EXPECT_EQ(rows, (std::vector<Row>{{"1", "NULL", "nan", "NaN"},
+                                    {"2", "NULL", "stale", "stale"},
+                                    {"3", "Inf", "inf", "+Inf"},
+                                    {"4", "-Inf", "-inf", "-Inf"},
+                                    {"5", "2.5", "number", "2.5"},
+                                    {"6", "-0.125", "number", "-0.125"}}));
+  // raw is lossless: the staleness marker's bits, exactly.
+  EXPECT_EQ(One("SELECT raw FROM samples WHERE ts = 2"), std::to_string(static_cast<int64_t>(kStaleNaNBits)));
+  // Aggregates skip NaN, as NULL.
+  EXPECT_EQ(One("SELECT count(value) FROM samples WHERE metric = 'v'"), "4");
+}
+
+TEST_F(SqlTest, RawBitsInsertIsBitExact) {
+  const uint64_t payload_nan = 0x7ff8000000000abcull;
+  Query("INSERT INTO samples(metric, ts, raw) VALUES ('p', 1, " +
+        std::to_string(static_cast<int64_t>(payload_nan)) + ")");
+  auto series = db()->Select({});
+  ASSERT_TRUE(series.ok());
+  ASSERT_EQ(series->size(), 1u);
+  auto it = db()->Scan((*series)[0].id, kMinTime, kMaxTime);
+  ASSERT_TRUE(it.ok() && (*it)->Valid());
+  EXPECT_EQ(std::bit_cast<uint64_t>((*it)->sample().value), payload_nan);
+  EXPECT_EQ(One("SELECT raw_bits(1.5)"), std::to_string(std::bit_cast<int64_t>(1.5)));
+  EXPECT_EQ(One("SELECT raw_bits('stale') = raw FROM samples"), "0");
+}
+
+TEST_F(SqlTest, TimeRangeConstraints) {
+  WriteBatch b;
+  for (int64_t t = 0; t <= 100; t += 10) b.Add({{"__name__", "m"}}, t, static_cast<double>(t));
+  ASSERT_TRUE(db()->Write(b).ok());
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE ts BETWEEN 20 AND 50"), "4");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE ts > 20 AND ts < 50"), "2");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE ts >= 20 AND ts <= 50"), "4");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE ts = 30"), "1");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE ts = 35"), "0");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE ts > 19.5 AND ts < 50.5"), "4");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE ts = 30.0"), "1");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE ts > NULL"), "0");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE ts > 9223372036854775807"), "0");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE ts < -9223372036854775808"), "0");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE ts > 80 AND ts < 20"), "0");
+  EXPECT_EQ(One("SELECT group_concat(ts) FROM samples WHERE ts >= 90"), "90,100");
+}
+
+TEST_F(SqlTest, SeriesAndTimeRangeQueryReadsOnlyThatRange) {
+  WriteBatch b;
+  for (int s = 0; s < 20; ++s) {
+    for (int64_t t = 0; t < 36000; ++t) b.Add({{"__name__", "m"}, {"s", std::to_string(s)}}, t * 1000, 1.0);
+  }
+  ASSERT_TRUE(db()->Write(b).ok());
+  std::string id = One(R"(SELECT series_id FROM series WHERE selector = 'm{s="7"}')");
+  uint64_t before = db()->GetStats().samples_scanned;
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE series_id = " + id +
+                " AND ts >= 3600000 AND ts < 7200000"),
+            "3600");
+  EXPECT_EQ(db()->GetStats().samples_scanned - before, 3600u);
+
+  before = db()->GetStats().samples_scanned;
+  EXPECT_EQ(One(R"(SELECT count(*) FROM samples WHERE selector = 'm{s=~"1|2"}' AND ts BETWEEN 0 AND 9000)"), "20");
+  EXPECT_EQ(db()->GetStats().samples_scanned - before, 20u);
+
+  before = db()->GetStats().samples_scanned;
+  EXPECT_EQ(One(R"(SELECT count(*) FROM samples s JOIN series USING (series_id)
+                   WHERE series.labels = '{"s":"3"}' AND s.ts < 5000)"),
+            "5");
+  EXPECT_LE(db()->GetStats().samples_scanned - before, 20u * 5);
+}
+
+TEST_F(SqlTest, MetricAndSelectorPushdown) {
+  Query(R"(INSERT INTO samples(metric, labels, ts, value) VALUES
+           ('up', '{"job":"api"}', 1, 1), ('up', '{"job":"db"}', 1, 0), ('down', '{"job":"api"}', 1, 1))");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE metric = 'up'"), "2");
+  EXPECT_EQ(One(R"(SELECT count(*) FROM samples WHERE selector = '{job="api"}')"), "2");
+  EXPECT_EQ(One(R"(SELECT count(*) FROM samples WHERE metric = 'up' AND selector = '{job="api"}')"), "1");
+  EXPECT_EQ(One(R"(SELECT count(*) FROM series WHERE selector = '{__name__=~"up|down"}')"), "3");
+  EXPECT_EQ(One("SELECT count(*) FROM series WHERE series_id IN (1, 3)"), "2");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE series_id IN (1, 3, 99)"), "2");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE series_id = 2 AND metric = 'down'"), "0");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE metric = 'nope'"), "0");
+  std::string err = Run(R"(SELECT * FROM samples WHERE selector = 'up{job=')");
+  EXPECT_NE(err.find("selector"), std::string::npos) << err;
+}
+
+TEST_F(SqlTest, OrderByIsHonoured) {
+  Query(R"(INSERT INTO samples(metric, ts, value) VALUES ('b', 2, 1), ('a', 3, 1), ('b', 1, 1), ('a', 1, 1))");
+  EXPECT_EQ(Query("SELECT series_id, ts FROM samples ORDER BY series_id, ts"),
+            (std::vector<Row>{{"1", "1"}, {"1", "2"}, {"2", "1"}, {"2", "3"}}));
+  EXPECT_EQ(Query("SELECT metric, ts FROM samples ORDER BY ts DESC, metric LIMIT 2"),
+            (std::vector<Row>{{"a", "3"}, {"b", "2"}}));
+}
+
+TEST_F(SqlTest, BadInsertsGetClearErrorsAndWriteNothing) {
+  EXPECT_NE(Run(R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{bad', 1, 1))").find("JSON"), std::string::npos);
+  EXPECT_NE(Run(R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{"a-b":"x"}', 1, 1))").find("a-b"), std::string::npos);
+  EXPECT_NE(Run(R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{"a":1}', 1, 1))").find("string"), std::string::npos);
+  EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('m', 1, NULL)").find("NULL"), std::string::npos);
+  EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('m', 1, 'abc')").find("abc"), std::string::npos);
+  EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('m', 1.5, 1)").find("ts"), std::string::npos);
+  EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('9m', 1, 1)").find("metric name"), std::string::npos);
+  EXPECT_NE(Run("INSERT INTO samples(ts, value) VALUES (1, 1)").find("metric"), std::string::npos);
+  // A statement that fails half way writes none of its rows.
+  EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('ok', 1, 1), ('ok', 2, 'bad')"), "");
+  EXPECT_EQ(One("SELECT count(*) FROM samples"), "0");
+  EXPECT_EQ(db()->GetStats().series, 0u);
+}
+
+TEST_F(SqlTest, UpdateAndDeleteAreRefusedWithAHint) {
+  Query("INSERT INTO samples(metric, ts, value) VALUES ('m', 1, 1)");
+  EXPECT_NE(Run("DELETE FROM samples WHERE ts = 1").find("delete_samples"), std::string::npos);
+  EXPECT_NE(Run("UPDATE samples SET value = 2").find("INSERT only"), std::string::npos);
+  EXPECT_NE(Run("INSERT INTO series(metric) VALUES ('x')"), "");
+  EXPECT_EQ(One("SELECT value FROM samples"), "1.0");
+}
+
+TEST_F(SqlTest, TransactionsCommitAndRollBack) {
+  Query("BEGIN; INSERT INTO samples(metric, ts, value) VALUES ('t', 1, 1); ROLLBACK;");
+  EXPECT_EQ(One("SELECT count(*) FROM samples"), "0");
+  Query("BEGIN; INSERT INTO samples(metric, ts, value) VALUES ('t', 1, 1); "
+        "INSERT INTO samples(metric, ts, value) VALUES ('t', 2, 2); COMMIT;");
+  EXPECT_EQ(One("SELECT count(*) FROM samples"), "2");
+}
+
+TEST_F(SqlTest, InsertSelectCopiesBetweenSeriesAndByIdWorks) {
+  Query("INSERT INTO samples(metric, ts, value) VALUES ('src', 1, 1), ('src', 2, 2)");
+  Query("INSERT INTO samples(metric, labels, ts, value) SELECT 'dst', '{\"from\":\"src\"}', ts, value * 10 FROM samples WHERE metric = 'src'");
+  EXPECT_EQ(One("SELECT sum(value) FROM samples WHERE metric = 'dst'"), "30.0");
+  Query("INSERT INTO samples(series_id, ts, value) VALUES (1, 3, 3)");
+  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE series_id = 1"), "3");
+  EXPECT_NE(Run("INSERT INTO samples(series_id, ts, value) VALUES (42, 3, 3)"), "");
+}
+
+TEST_F(SqlTest, DeleteFunctions) {
+  Query(R"(INSERT INTO samples(metric, labels, ts, value) VALUES
+           ('m', '{"a":"1"}', 1, 1), ('m', '{"a":"1"}', 2, 2), ('m', '{"a":"1"}', 3, 3), ('m', '{"a":"2"}', 1, 1))");
+  EXPECT_EQ(One(R"(SELECT delete_samples('m{a="1"}', 2, 3))"), "1");
+  EXPECT_EQ(One("SELECT group_concat(ts) FROM samples WHERE metric = 'm' AND labels = '{\"a\":\"1\"}'"), "1");
+  EXPECT_EQ(One(R"(SELECT delete_series('{a="2"}'))"), "1");
+  EXPECT_EQ(One("SELECT count(*) FROM series"), "1");
+  EXPECT_NE(Run("SELECT delete_series(42)"), "");
+  EXPECT_NE(Run("SELECT delete_samples('m', 'x', 2)"), "");
+}
+
+TEST_F(SqlTest, UserTablesPersistAndJoinWithMetrics) {
+  Query(R"(CREATE TABLE hosts(name TEXT PRIMARY KEY, owner TEXT);
+           INSERT INTO hosts VALUES ('h1', 'alice'), ('h2', 'bob');
+           INSERT INTO samples(metric, labels, ts, value) VALUES
+             ('cpu', '{"instance":"h1"}', 1, 10), ('cpu', '{"instance":"h2"}', 1, 20);)");
+  Reopen();
+  EXPECT_EQ(Query(R"(SELECT h.owner, s.value FROM samples s
+                     JOIN hosts h ON h.name = json_extract(s.labels, '$.instance')
+                     WHERE s.metric = 'cpu' ORDER BY h.owner)"),
+            (std::vector<Row>{{"alice", "10.0"}, {"bob", "20.0"}}));
+}
+
+TEST(SqlAttachTest, RegistersOnAnyConnection) {
+  testing::TempDir dir;
+  auto db = Database::Open(Options{}, dir.path() + "/db");
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Append({{"__name__", "x"}}, 5, 0.5).ok());
+  sqlite3* conn = nullptr;
+  ASSERT_EQ(sqlite3_open(":memory:", &conn), SQLITE_OK);
+  ASSERT_TRUE(RegisterSql(conn, db->get()).ok());
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(conn, "SELECT ts, value FROM samples", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 5);
+  EXPECT_EQ(sqlite3_column_double(stmt, 1), 0.5);
+  sqlite3_finalize(stmt);
+  sqlite3_close(conn);
+  EXPECT_TRUE(RegisterSql(nullptr, db->get()).IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace overtone
