@@ -1,0 +1,354 @@
+#include "storage/codec/flac_values.h"
+
+#include <FLAC/stream_decoder.h>
+#include <FLAC/stream_encoder.h>
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <optional>
+
+#include "storage/coding.h"
+
+namespace overtone::storage {
+namespace {
+
+constexpr int kMaxScale = 12;
+constexpr double kPow10[kMaxScale + 1] = {1e0, 1e1, 1e2, 1e3, 1e4,  1e5,  1e6,
+                                          1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
+constexpr int64_t kMaxExact = int64_t{1} << 53;  // integers a double holds exactly
+constexpr int64_t kPcmLimit = (int64_t{1} << 31) - 1;
+
+uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t UnZigZag(uint64_t u) { return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1); }
+
+// n with v == n / 10^k bit for bit, if there is one.
+std::optional<int64_t> MapToInteger(double v, int k) {
+  if (!std::isfinite(v)) return std::nullopt;
+  double scaled = v * kPow10[k];
+  if (!(std::fabs(scaled) < static_cast<double>(kMaxExact))) return std::nullopt;
+  int64_t n = std::llround(scaled);
+  double back = static_cast<double>(n) / kPow10[k];
+  if (std::bit_cast<uint64_t>(back) != std::bit_cast<uint64_t>(v)) return std::nullopt;
+  return n;
+}
+
+double FromInteger(int64_t n, int k) { return static_cast<double>(n) / kPow10[k]; }
+
+// The smallest scale at which the most values map; ties go to the smaller k.
+int ChooseScale(std::span<const double> values, size_t* mapped) {
+  int best_k = 0;
+  size_t best = 0;
+  for (int k = 0; k <= kMaxScale; ++k) {
+    size_t n = 0;
+    for (double v : values) n += MapToInteger(v, k).has_value();
+    if (n > best) {
+      best = n;
+      best_k = k;
+    }
+    if (best == values.size()) break;
+  }
+  *mapped = best;
+  return best_k;
+}
+
+int BitsForSigned(int64_t lo, int64_t hi) {
+  int bits = 4;  // FLAC's minimum
+  while (bits < 32 && (lo < -(int64_t{1} << (bits - 1)) || hi > (int64_t{1} << (bits - 1)) - 1)) ++bits;
+  return bits;
+}
+
+struct Plan {
+  int k = 0;
+  bool delta = false;
+  int64_t base = 0;
+  std::vector<int32_t> pcm;
+  std::vector<std::pair<size_t, double>> exceptions;
+  std::vector<int64_t> running_before;  // delta: running n before each sample
+};
+
+bool BuildDirect(std::span<const double> values, int k, Plan* plan) {
+  int64_t lo = std::numeric_limits<int64_t>::max(), hi = std::numeric_limits<int64_t>::min();
+  std::vector<std::optional<int64_t>> mapped(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    mapped[i] = MapToInteger(values[i], k);
+    if (mapped[i]) {
+      lo = std::min(lo, *mapped[i]);
+      hi = std::max(hi, *mapped[i]);
+    }
+  }
+  if (lo > hi) return false;
+  if (static_cast<uint64_t>(hi - lo) > static_cast<uint64_t>(2 * kPcmLimit)) return false;
+  plan->k = k;
+  plan->delta = false;
+  plan->base = lo + (hi - lo) / 2;  // centre the range on zero
+  int32_t last = 0;
+  for (size_t i = 0; i < values.size(); ++i) {
+    if (mapped[i]) {
+      last = static_cast<int32_t>(*mapped[i] - plan->base);
+    } else {
+      plan->exceptions.emplace_back(i, values[i]);
+    }
+    plan->pcm.push_back(last);  // an exception repeats its neighbour: cheap to predict
+  }
+  return true;
+}
+
+void BuildDelta(std::span<const double> values, int k, Plan* plan) {
+  plan->k = k;
+  plan->delta = true;
+  plan->base = 0;
+  for (double v : values) {
+    if (auto n = MapToInteger(v, k)) {
+      plan->base = *n;
+      break;
+    }
+  }
+  int64_t running = plan->base;
+  for (size_t i = 0; i < values.size(); ++i) {
+    plan->running_before.push_back(running);
+    auto n = MapToInteger(values[i], k);
+    if (n && *n - running >= -kPcmLimit && *n - running <= kPcmLimit) {
+      plan->pcm.push_back(static_cast<int32_t>(*n - running));
+      running = *n;
+      continue;
+    }
+    plan->exceptions.emplace_back(i, values[i]);
+    plan->pcm.push_back(0);
+    if (n) running = *n;  // the decoder re-bases on a mappable exception too
+  }
+}
+
+struct EncodeState {
+  std::vector<std::string> frames;
+};
+
+FLAC__StreamEncoderWriteStatus WriteFrame(const FLAC__StreamEncoder*, const FLAC__byte buffer[], size_t bytes,
+                                          uint32_t samples, uint32_t current_frame, void* data) {
+  auto* state = static_cast<EncodeState*>(data);
+  if (samples == 0) return FLAC__STREAM_ENCODER_WRITE_STATUS_OK;  // the header: dropped
+  if (state->frames.size() <= current_frame) state->frames.resize(current_frame + 1);
+  state->frames[current_frame].append(reinterpret_cast<const char*>(buffer), bytes);
+  return FLAC__STREAM_ENCODER_WRITE_STATUS_OK;
+}
+
+struct EncoderDeleter {
+  void operator()(FLAC__StreamEncoder* e) const { FLAC__stream_encoder_delete(e); }
+};
+struct DecoderDeleter {
+  void operator()(FLAC__StreamDecoder* d) const { FLAC__stream_decoder_delete(d); }
+};
+
+Status RunFlacEncoder(const std::vector<int32_t>& pcm, int bps, const FlacParams& params,
+                      std::vector<std::string>* frames) {
+  std::unique_ptr<FLAC__StreamEncoder, EncoderDeleter> enc(FLAC__stream_encoder_new());
+  if (!enc) return Status::ResourceExhausted("cannot allocate a FLAC encoder");
+  FLAC__stream_encoder_set_verify(enc.get(), false);
+  FLAC__stream_encoder_set_streamable_subset(enc.get(), false);
+  FLAC__stream_encoder_set_channels(enc.get(), 1);
+  FLAC__stream_encoder_set_bits_per_sample(enc.get(), bps);
+  FLAC__stream_encoder_set_sample_rate(enc.get(), 48000);
+  FLAC__stream_encoder_set_compression_level(enc.get(), params.compression_level);
+  FLAC__stream_encoder_set_blocksize(enc.get(), params.block_size);
+  FLAC__stream_encoder_set_total_samples_estimate(enc.get(), pcm.size());
+  EncodeState state;
+  if (FLAC__stream_encoder_init_stream(enc.get(), WriteFrame, nullptr, nullptr, nullptr, &state) !=
+      FLAC__STREAM_ENCODER_INIT_STATUS_OK) {
+    return Status::Internal(std::string("FLAC encoder init: ") +
+                            FLAC__StreamEncoderStateString[FLAC__stream_encoder_get_state(enc.get())]);
+  }
+  static_assert(sizeof(FLAC__int32) == sizeof(int32_t));
+  bool ok = FLAC__stream_encoder_process_interleaved(
+      enc.get(), reinterpret_cast<const FLAC__int32*>(pcm.data()), static_cast<uint32_t>(pcm.size()));
+  ok = FLAC__stream_encoder_finish(enc.get()) && ok;
+  if (!ok) return Status::Internal("FLAC encoding failed");
+  *frames = std::move(state.frames);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status EncodeFlacValues(std::span<const double> values, const FlacParams& params, std::string* out) {
+  if (values.empty()) return Status::NotSupported("no values");
+  if (params.block_size < 16 || params.block_size > 65535) {
+    return Status::InvalidArgument("FLAC block size must be in [16, 65535]");
+  }
+  size_t mapped = 0;
+  int k = ChooseScale(values, &mapped);
+  // Below half, exceptions would cost more than FLAC saves.
+  if (mapped * 2 < values.size()) return Status::NotSupported("values do not map to integers");
+
+  Plan plan;
+  if (!BuildDirect(values, k, &plan)) {
+    plan = Plan();
+    BuildDelta(values, k, &plan);
+  }
+  int32_t lo = *std::min_element(plan.pcm.begin(), plan.pcm.end());
+  int32_t hi = *std::max_element(plan.pcm.begin(), plan.pcm.end());
+  int bps = BitsForSigned(lo, hi);
+
+  std::vector<std::string> frames;
+  OT_RETURN_IF_ERROR(RunFlacEncoder(plan.pcm, bps, params, &frames));
+  size_t expected_frames = (values.size() + params.block_size - 1) / params.block_size;
+  if (frames.size() != expected_frames) return Status::Internal("FLAC produced an unexpected frame count");
+
+  out->push_back(static_cast<char>(plan.k));
+  out->push_back(static_cast<char>(plan.delta ? 1 : 0));
+  out->push_back(static_cast<char>(bps));
+  PutVarint64(out, params.block_size);
+  PutVarint64(out, ZigZag(plan.base));
+  PutVarint64(out, plan.exceptions.size());
+  size_t prev = 0;
+  for (auto [index, v] : plan.exceptions) {
+    PutVarint64(out, index - prev);
+    prev = index;
+    PutDoubleBits(out, v);
+  }
+  PutVarint64(out, frames.size());
+  for (size_t f = 0; f < frames.size(); ++f) {
+    PutVarint64(out, frames[f].size());
+    if (plan.delta) PutVarint64(out, ZigZag(plan.running_before[f * params.block_size] - plan.base));
+  }
+  for (const std::string& frame : frames) out->append(frame);
+  return Status::OK();
+}
+
+namespace {
+
+struct DecodeState {
+  std::string_view input;  // synthesized header, then the frames
+  size_t pos = 0;
+  std::vector<int32_t> pcm;
+  bool error = false;
+};
+
+FLAC__StreamDecoderReadStatus ReadInput(const FLAC__StreamDecoder*, FLAC__byte buffer[], size_t* bytes, void* data) {
+  auto* s = static_cast<DecodeState*>(data);
+  size_t n = std::min(*bytes, s->input.size() - s->pos);
+  std::copy_n(s->input.data() + s->pos, n, reinterpret_cast<char*>(buffer));
+  s->pos += n;
+  *bytes = n;
+  return n == 0 ? FLAC__STREAM_DECODER_READ_STATUS_END_OF_STREAM : FLAC__STREAM_DECODER_READ_STATUS_CONTINUE;
+}
+
+FLAC__StreamDecoderWriteStatus WritePcm(const FLAC__StreamDecoder*, const FLAC__Frame* frame,
+                                        const FLAC__int32* const buffer[], void* data) {
+  auto* s = static_cast<DecodeState*>(data);
+  s->pcm.insert(s->pcm.end(), buffer[0], buffer[0] + frame->header.blocksize);
+  return FLAC__STREAM_DECODER_WRITE_STATUS_CONTINUE;
+}
+
+void OnError(const FLAC__StreamDecoder*, FLAC__StreamDecoderErrorStatus, void* data) {
+  static_cast<DecodeState*>(data)->error = true;
+}
+
+// "fLaC" and a STREAMINFO block describing mono PCM of `bps` bits.
+std::string StreamHeader(uint32_t block_size, int bps) {
+  std::string h = "fLaC";
+  h += '\x80';  // last metadata block, type 0 (STREAMINFO)
+  h += std::string("\x00\x00\x22", 3);  // 34 bytes
+  auto put = [&h](uint64_t v, int bytes) {
+    for (int i = bytes - 1; i >= 0; --i) h.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+  };
+  put(block_size, 2);  // min block size (the last frame may be shorter: decoders allow it)
+  put(block_size, 2);  // max block size
+  put(0, 3);           // min frame size: unknown
+  put(0, 3);           // max frame size: unknown
+  // 20 bits sample rate, 3 bits channels-1, 5 bits bps-1, 36 bits total samples (0: unknown)
+  uint64_t packed = (uint64_t{48000} << 44) | (uint64_t{0} << 41) | (static_cast<uint64_t>(bps - 1) << 36);
+  put(packed, 8);
+  h.append(16, '\0');  // MD5: unknown, not checked
+  return h;
+}
+
+}  // namespace
+
+Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t end, std::vector<double>* out) {
+  auto bad = [](const char* what) { return Status::Corruption(std::string("FLAC value block: ") + what); };
+  if (begin > end || end > count) return Status::InvalidArgument("value range outside the block");
+  if (in.size() < 3) return bad("truncated header");
+  int k = static_cast<uint8_t>(in[0]);
+  bool delta = in[1] != 0;
+  int bps = static_cast<uint8_t>(in[2]);
+  in.remove_prefix(3);
+  uint64_t block_size, base_u, n_exc, n_frames;
+  if (k > kMaxScale || bps < 4 || bps > 32) return bad("bad parameters");
+  if (!GetVarint64(&in, &block_size) || !GetVarint64(&in, &base_u) || !GetVarint64(&in, &n_exc)) {
+    return bad("truncated header");
+  }
+  if (block_size < 16 || block_size > 65535 || n_exc > count) return bad("bad parameters");
+  int64_t base = UnZigZag(base_u);
+
+  std::vector<std::pair<size_t, double>> exceptions;
+  size_t index = 0;
+  for (uint64_t i = 0; i < n_exc; ++i) {
+    uint64_t gap;
+    if (!GetVarint64(&in, &gap) || in.size() < 8) return bad("truncated exceptions");
+    index += gap;
+    if (index >= count) return bad("exception index out of range");
+    exceptions.emplace_back(index, DecodeDoubleBits(in.data()));
+    in.remove_prefix(8);
+  }
+  if (!GetVarint64(&in, &n_frames) || n_frames != (count + block_size - 1) / block_size) {
+    return bad("frame count does not match the sample count");
+  }
+  std::vector<uint64_t> frame_len(n_frames), frame_start(n_frames);
+  std::vector<int64_t> frame_running(n_frames, base);
+  uint64_t offset = 0;
+  for (uint64_t f = 0; f < n_frames; ++f) {
+    uint64_t r;
+    if (!GetVarint64(&in, &frame_len[f])) return bad("truncated frame table");
+    if (delta) {
+      if (!GetVarint64(&in, &r)) return bad("truncated frame table");
+      frame_running[f] = base + UnZigZag(r);
+    }
+    frame_start[f] = offset;
+    offset += frame_len[f];
+  }
+  if (offset != in.size()) return bad("frame table does not match the frame bytes");
+  if (begin == end) return Status::OK();
+
+  size_t f0 = begin / block_size, f1 = (end - 1) / block_size;
+  std::string stream = StreamHeader(static_cast<uint32_t>(block_size), bps);
+  stream.append(in.substr(frame_start[f0], frame_start[f1] + frame_len[f1] - frame_start[f0]));
+
+  std::unique_ptr<FLAC__StreamDecoder, DecoderDeleter> dec(FLAC__stream_decoder_new());
+  if (!dec) return Status::ResourceExhausted("cannot allocate a FLAC decoder");
+  FLAC__stream_decoder_set_md5_checking(dec.get(), false);
+  DecodeState state;
+  state.input = stream;
+  if (FLAC__stream_decoder_init_stream(dec.get(), ReadInput, nullptr, nullptr, nullptr, nullptr, WritePcm,
+                                       nullptr, OnError, &state) != FLAC__STREAM_DECODER_INIT_STATUS_OK) {
+    return Status::Internal("FLAC decoder init failed");
+  }
+  bool ok = FLAC__stream_decoder_process_until_end_of_stream(dec.get());
+  FLAC__stream_decoder_finish(dec.get());
+  size_t first = f0 * block_size;
+  size_t want = std::min<size_t>((f1 + 1) * block_size, count) - first;
+  if (!ok || state.error || state.pcm.size() != want) return bad("FLAC frames do not decode");
+
+  auto exc = std::lower_bound(exceptions.begin(), exceptions.end(), std::make_pair(first, -HUGE_VAL),
+                              [](const auto& a, const auto& b) { return a.first < b.first; });
+  int64_t running = frame_running[f0];
+  for (size_t i = first; i < first + want; ++i) {
+    double v;
+    if (exc != exceptions.end() && exc->first == i) {
+      v = exc->second;
+      ++exc;
+      if (delta) {
+        if (auto n = MapToInteger(v, k)) running = *n;
+      }
+    } else if (delta) {
+      running += state.pcm[i - first];
+      v = FromInteger(running, k);
+    } else {
+      v = FromInteger(base + state.pcm[i - first], k);
+    }
+    if (i >= begin && i < end) out->push_back(v);
+  }
+  return Status::OK();
+}
+
+}  // namespace overtone::storage

@@ -1,0 +1,163 @@
+#include "storage/codec/segment.h"
+
+#include <algorithm>
+#include <bit>
+
+#include "storage/codec/bit_stream.h"
+#include "storage/codec/crc32c.h"
+#include "storage/codec/timestamp_codec.h"
+#include "storage/codec/xor_chunk.h"
+#include "storage/coding.h"
+
+namespace overtone::storage {
+namespace {
+
+uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t UnZigZag(uint64_t u) { return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1); }
+
+void EncodeRaw(std::span<const double> values, std::string* out) {
+  for (double v : values) PutDoubleBits(out, v);
+}
+
+void EncodeXor(std::span<const double> values, std::string* out) {
+  BitWriter w(out);
+  XorValueWriter x;
+  for (double v : values) x.Append(&w, v);
+}
+
+Status DecodeValues(uint8_t codec, std::string_view in, size_t count, size_t begin, size_t end,
+                    std::vector<double>* out) {
+  switch (codec) {
+    case kValueCodecRaw:
+      if (in.size() != count * 8) return Status::Corruption("raw value block has the wrong size");
+      for (size_t i = begin; i < end; ++i) out->push_back(DecodeDoubleBits(in.data() + 8 * i));
+      return Status::OK();
+    case kValueCodecXor: {
+      BitReader r(in);
+      XorValueReader x;
+      for (size_t i = 0; i < end; ++i) {
+        double v;
+        if (!x.Read(&r, &v)) return Status::Corruption("XOR value block is truncated");
+        if (i >= begin) out->push_back(v);
+      }
+      return Status::OK();
+    }
+    case kValueCodecFlac: return DecodeFlacValues(in, count, begin, end, out);
+  }
+  return Status::Corruption("unknown value codec " + std::to_string(codec));
+}
+
+bool SameBits(std::span<const double> a, const std::vector<double>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (std::bit_cast<uint64_t>(a[i]) != std::bit_cast<uint64_t>(b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+const char* ValueCodecName(uint8_t id) {
+  switch (id) {
+    case kValueCodecRaw: return "raw";
+    case kValueCodecXor: return "xor";
+    case kValueCodecFlac: return "flac";
+  }
+  return "unknown";
+}
+
+Status EncodeSegment(std::span<const Sample> samples, const SegmentOptions& options, std::string* out) {
+  if (samples.empty()) return Status::InvalidArgument("a segment needs at least one sample");
+  std::vector<int64_t> ts(samples.size());
+  std::vector<double> values(samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    ts[i] = samples[i].ts;
+    values[i] = samples[i].value;
+    if (i > 0 && ts[i] <= ts[i - 1]) return Status::InvalidArgument("segment timestamps must be strictly ascending");
+  }
+
+  // Candidates, smallest round-tripping one wins; raw is the guaranteed fallback.
+  uint8_t best_codec = kValueCodecRaw;
+  std::string best;
+  EncodeRaw(values, &best);
+  auto consider = [&](uint8_t codec, std::string candidate) {
+    if (candidate.size() >= best.size()) return;
+    std::vector<double> back;
+    if (!DecodeValues(codec, candidate, values.size(), 0, values.size(), &back).ok()) return;
+    if (!SameBits(values, back)) return;
+    best = std::move(candidate);
+    best_codec = codec;
+  };
+  if (options.allow_xor) {
+    std::string x;
+    EncodeXor(values, &x);
+    consider(kValueCodecXor, std::move(x));
+  }
+  if (options.allow_flac && values.size() >= 16) {
+    std::string f;
+    if (EncodeFlacValues(values, options.flac, &f).ok()) consider(kValueCodecFlac, std::move(f));
+  }
+
+  std::string ts_block;
+  EncodeTimestamps(ts, &ts_block);
+  out->clear();
+  out->push_back(static_cast<char>(kSegmentVersion));
+  out->push_back(static_cast<char>(kTimestampCodecDod));
+  out->push_back(static_cast<char>(best_codec));
+  PutVarint64(out, samples.size());
+  PutVarint64(out, ZigZag(ts.front()));
+  PutVarint64(out, static_cast<uint64_t>(ts.back() - ts.front()));
+  PutLengthPrefixed(out, ts_block);
+  out->append(best);
+  uint32_t crc = Crc32c(*out);
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  return Status::OK();
+}
+
+Status ParseSegment(std::string_view bytes, SegmentView* view) {
+  auto bad = [](const char* what) { return Status::Corruption(std::string("segment: ") + what); };
+  if (bytes.size() < 3 + 4) return bad("too short");
+  std::string_view body = bytes.substr(0, bytes.size() - 4);
+  uint32_t stored = 0;
+  for (int i = 0; i < 4; ++i) stored |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[body.size() + i])) << (8 * i);
+  if (Crc32c(body) != stored) return bad("checksum mismatch");
+  if (static_cast<uint8_t>(body[0]) != kSegmentVersion) return bad("unknown format version");
+  if (static_cast<uint8_t>(body[1]) != kTimestampCodecDod) return bad("unknown timestamp codec");
+  view->value_codec = static_cast<uint8_t>(body[2]);
+  body.remove_prefix(3);
+  uint64_t count, min_u, span;
+  std::string_view ts;
+  if (!GetVarint64(&body, &count) || !GetVarint64(&body, &min_u) || !GetVarint64(&body, &span) ||
+      !GetLengthPrefixed(&body, &ts)) {
+    return bad("truncated header");
+  }
+  if (count == 0 || count > (uint64_t{1} << 31)) return bad("bad sample count");
+  view->count = static_cast<uint32_t>(count);
+  view->min_ts = UnZigZag(min_u);
+  view->max_ts = static_cast<int64_t>(static_cast<uint64_t>(view->min_ts) + span);
+  view->timestamps = ts;
+  view->values = body;
+  view->total_bytes = bytes.size();
+  return Status::OK();
+}
+
+Status DecodeSegment(const SegmentView& view, int64_t min_ts, int64_t max_ts, std::vector<Sample>* out) {
+  if (min_ts > view.max_ts || max_ts < view.min_ts || min_ts > max_ts) return Status::OK();
+  std::vector<int64_t> ts;
+  ts.reserve(view.count);
+  OT_RETURN_IF_ERROR(DecodeTimestamps(view.timestamps, view.count, &ts));
+  if (ts.front() != view.min_ts || ts.back() != view.max_ts) {
+    return Status::Corruption("segment: timestamps disagree with the header");
+  }
+  size_t begin = std::lower_bound(ts.begin(), ts.end(), min_ts) - ts.begin();
+  size_t end = std::upper_bound(ts.begin(), ts.end(), max_ts) - ts.begin();
+  if (begin >= end) return Status::OK();
+  std::vector<double> values;
+  values.reserve(end - begin);
+  OT_RETURN_IF_ERROR(DecodeValues(view.value_codec, view.values, view.count, begin, end, &values));
+  if (values.size() != end - begin) return Status::Corruption("segment: value count mismatch");
+  for (size_t i = begin; i < end; ++i) out->push_back(Sample{ts[i], values[i - begin]});
+  return Status::OK();
+}
+
+}  // namespace overtone::storage

@@ -1,0 +1,183 @@
+#include "storage/codec/xor_chunk.h"
+
+#include <bit>
+
+namespace overtone::storage {
+namespace {
+
+void WriteUvarintBits(BitWriter* w, uint64_t v) {
+  while (v >= 0x80) {
+    w->WriteByte(static_cast<uint8_t>(v | 0x80));
+    v >>= 7;
+  }
+  w->WriteByte(static_cast<uint8_t>(v));
+}
+
+bool ReadUvarintBits(BitReader* r, uint64_t* v) {
+  uint64_t result = 0;
+  for (int shift = 0; shift < 64; shift += 7) {
+    uint64_t byte;
+    if (!r->ReadBits(8, &byte)) return false;
+    result |= (byte & 0x7f) << shift;
+    if (!(byte & 0x80)) {
+      *v = result;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool FitsBits(int64_t x, int n) { return -((int64_t{1} << (n - 1)) - 1) <= x && x <= (int64_t{1} << (n - 1)); }
+
+}  // namespace
+
+void XorValueWriter::Append(BitWriter* w, double v) {
+  uint64_t bits = std::bit_cast<uint64_t>(v);
+  if (first_) {
+    w->WriteBits(bits, 64);
+    prev_ = bits;
+    first_ = false;
+    return;
+  }
+  uint64_t delta = bits ^ prev_;
+  prev_ = bits;
+  if (delta == 0) {
+    w->WriteBit(false);
+    return;
+  }
+  w->WriteBit(true);
+  uint8_t leading = static_cast<uint8_t>(std::countl_zero(delta));
+  uint8_t trailing = static_cast<uint8_t>(std::countr_zero(delta));
+  if (leading >= 32) leading = 31;  // 5 bits hold at most 31
+  if (leading_ != 0xff && leading >= leading_ && trailing >= trailing_) {
+    w->WriteBit(false);
+    w->WriteBits(delta >> trailing_, 64 - leading_ - trailing_);
+    return;
+  }
+  leading_ = leading;
+  trailing_ = trailing;
+  w->WriteBit(true);
+  w->WriteBits(leading, 5);
+  int sigbits = 64 - leading - trailing;
+  w->WriteBits(static_cast<uint64_t>(sigbits) & 63, 6);  // 64 is written as 0
+  w->WriteBits(delta >> trailing, sigbits);
+}
+
+bool XorValueReader::Read(BitReader* r, double* v) {
+  if (first_) {
+    if (!r->ReadBits(64, &prev_)) return false;
+    first_ = false;
+    *v = std::bit_cast<double>(prev_);
+    return true;
+  }
+  bool bit;
+  if (!r->ReadBit(&bit)) return false;
+  if (bit) {
+    if (!r->ReadBit(&bit)) return false;
+    if (bit) {
+      uint64_t leading, sigbits;
+      if (!r->ReadBits(5, &leading) || !r->ReadBits(6, &sigbits)) return false;
+      if (sigbits == 0) sigbits = 64;
+      if (leading + sigbits > 64) return false;
+      leading_ = static_cast<uint8_t>(leading);
+      trailing_ = static_cast<uint8_t>(64 - leading - sigbits);
+    } else if (leading_ + trailing_ >= 64) {
+      return false;  // a window reused before any was set
+    }
+    uint64_t delta;
+    if (!r->ReadBits(64 - leading_ - trailing_, &delta)) return false;
+    prev_ ^= delta << trailing_;
+  }
+  *v = std::bit_cast<double>(prev_);
+  return true;
+}
+
+Status EncodeXorChunk(std::span<const Sample> samples, std::string* out) {
+  if (samples.size() > kMaxXorChunkSamples) return Status::InvalidArgument("too many samples for one XOR chunk");
+  out->clear();
+  out->push_back(static_cast<char>(samples.size() >> 8));
+  out->push_back(static_cast<char>(samples.size() & 0xff));
+  BitWriter w(out);
+  XorValueWriter values;
+  int64_t prev_ts = 0, prev_delta = 0;
+  for (size_t i = 0; i < samples.size(); ++i) {
+    int64_t ts = samples[i].ts;
+    if (i == 0) {
+      WriteUvarintBits(&w, (static_cast<uint64_t>(ts) << 1) ^ static_cast<uint64_t>(ts >> 63));
+    } else if (i == 1) {
+      prev_delta = ts - prev_ts;
+      if (prev_delta < 0) return Status::InvalidArgument("XOR chunk samples must be in ascending time order");
+      WriteUvarintBits(&w, static_cast<uint64_t>(prev_delta));
+    } else {
+      int64_t delta = ts - prev_ts;
+      if (delta < 0) return Status::InvalidArgument("XOR chunk samples must be in ascending time order");
+      int64_t dod = delta - prev_delta;
+      prev_delta = delta;
+      if (dod == 0) {
+        w.WriteBit(false);
+      } else if (FitsBits(dod, 14)) {
+        w.WriteBits(0b10, 2);
+        w.WriteBits(static_cast<uint64_t>(dod), 14);
+      } else if (FitsBits(dod, 17)) {
+        w.WriteBits(0b110, 3);
+        w.WriteBits(static_cast<uint64_t>(dod), 17);
+      } else if (FitsBits(dod, 20)) {
+        w.WriteBits(0b1110, 4);
+        w.WriteBits(static_cast<uint64_t>(dod), 20);
+      } else {
+        w.WriteBits(0b1111, 4);
+        w.WriteBits(static_cast<uint64_t>(dod), 64);
+      }
+    }
+    prev_ts = ts;
+    values.Append(&w, samples[i].value);
+  }
+  return Status::OK();
+}
+
+Status DecodeXorChunk(std::string_view chunk, std::vector<Sample>* out) {
+  if (chunk.size() < 2) return Status::Corruption("XOR chunk shorter than its header");
+  size_t n = (static_cast<uint8_t>(chunk[0]) << 8) | static_cast<uint8_t>(chunk[1]);
+  BitReader r(chunk.substr(2));
+  XorValueReader values;
+  int64_t ts = 0, delta = 0;
+  auto bad = [] { return Status::Corruption("XOR chunk is truncated or malformed"); };
+  for (size_t i = 0; i < n; ++i) {
+    uint64_t u;
+    if (i == 0) {
+      if (!ReadUvarintBits(&r, &u)) return bad();
+      ts = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
+    } else if (i == 1) {
+      if (!ReadUvarintBits(&r, &u)) return bad();
+      delta = static_cast<int64_t>(u);
+      ts += delta;
+    } else {
+      int prefix = 0, size = 0;
+      for (int k = 0; k < 4; ++k) {
+        bool bit;
+        if (!r.ReadBit(&bit)) return bad();
+        if (!bit) break;
+        ++prefix;
+      }
+      int64_t dod = 0;
+      static constexpr int kSizes[] = {0, 14, 17, 20};
+      if (prefix == 4) {
+        if (!r.ReadBits(64, &u)) return bad();
+        dod = static_cast<int64_t>(u);
+      } else if (prefix > 0) {
+        size = kSizes[prefix];
+        if (!r.ReadBits(size, &u)) return bad();
+        if (u > (uint64_t{1} << (size - 1))) u -= uint64_t{1} << size;
+        dod = static_cast<int64_t>(u);
+      }
+      delta += dod;
+      ts += delta;
+    }
+    double v;
+    if (!values.Read(&r, &v)) return bad();
+    out->push_back(Sample{ts, v});
+  }
+  return Status::OK();
+}
+
+}  // namespace overtone::storage

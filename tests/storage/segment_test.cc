@@ -1,0 +1,113 @@
+#include "storage/codec/segment.h"
+
+#include <bit>
+#include <cmath>
+#include <random>
+
+#include <gtest/gtest.h>
+
+#include "tests/test_util.h"
+
+namespace overtone::storage {
+namespace {
+
+std::vector<Sample> Decode(const std::string& seg, int64_t lo, int64_t hi) {
+  SegmentView view;
+  EXPECT_TRUE(ParseSegment(seg, &view).ok());
+  std::vector<Sample> out;
+  EXPECT_TRUE(DecodeSegment(view, lo, hi, &out).ok());
+  return out;
+}
+
+TEST(SegmentTest, GoldenBytesForTheHeaderExample) {
+  std::vector<Sample> in = {{1000, 1.0}, {2000, 1.0}};
+  std::string seg;
+  ASSERT_TRUE(EncodeSegment(in, {}, &seg).ok());
+  std::string body("\x01\x01\x02\x02\xd0\x0f\xe8\x07\x04\xd0\x0f\xd0\x0f\x3f\xf0\0\0\0\0\0\0\0", 22);
+  ASSERT_EQ(seg.size(), body.size() + 4);
+  EXPECT_EQ(seg.substr(0, body.size()), body);
+  EXPECT_EQ(Decode(seg, kMin, kMax), in);
+}
+
+TEST(SegmentTest, PicksFlacForSmoothDecimalSignals) {
+  std::vector<Sample> in;
+  for (int i = 0; i < 480; ++i) in.push_back({1700000000000 + i * 15000, std::round(5000 + 3000 * std::sin(i / 40.0)) / 100});
+  std::string seg;
+  ASSERT_TRUE(EncodeSegment(in, {}, &seg).ok());
+  SegmentView view;
+  ASSERT_TRUE(ParseSegment(seg, &view).ok());
+  EXPECT_STREQ(ValueCodecName(view.value_codec), "flac");
+  EXPECT_EQ(Decode(seg, kMin, kMax), in);
+}
+
+TEST(SegmentTest, FallsBackToXorOrRawForNoise) {
+  std::mt19937_64 rng(2);
+  std::vector<Sample> in;
+  for (int i = 0; i < 200; ++i) in.push_back({i, std::bit_cast<double>(rng())});
+  std::string seg;
+  ASSERT_TRUE(EncodeSegment(in, {}, &seg).ok());
+  SegmentView view;
+  ASSERT_TRUE(ParseSegment(seg, &view).ok());
+  EXPECT_NE(view.value_codec, kValueCodecFlac);
+  EXPECT_EQ(Decode(seg, kMin, kMax), in);
+}
+
+TEST(SegmentTest, RangeDecodeReturnsExactlyTheInclusiveRange) {
+  std::vector<Sample> in;
+  for (int i = 0; i < 3000; ++i) in.push_back({i * 10, static_cast<double>(i % 97)});
+  SegmentOptions options;
+  options.flac.block_size = 128;
+  std::string seg;
+  ASSERT_TRUE(EncodeSegment(in, options, &seg).ok());
+  auto part = Decode(seg, 995, 2000);
+  ASSERT_EQ(part.size(), 101u);
+  EXPECT_EQ(part.front(), (Sample{1000, 100 % 97}));
+  EXPECT_EQ(part.back(), (Sample{2000, 200 % 97}));
+  EXPECT_TRUE(Decode(seg, 30000, 40000).empty());
+  EXPECT_TRUE(Decode(seg, 5, 9).empty());
+}
+
+TEST(SegmentTest, EveryCorruptedByteIsDetected) {
+  std::vector<Sample> in;
+  for (int i = 0; i < 100; ++i) in.push_back({i * 15000, i * 0.5});
+  std::string seg;
+  ASSERT_TRUE(EncodeSegment(in, {}, &seg).ok());
+  for (size_t i = 0; i < seg.size(); ++i) {
+    std::string bad = seg;
+    bad[i] ^= 0x20;
+    SegmentView view;
+    EXPECT_TRUE(ParseSegment(bad, &view).code() == Status::Code::kCorruption) << i;
+  }
+  SegmentView view;
+  EXPECT_FALSE(ParseSegment(seg.substr(0, 5), &view).ok());
+}
+
+TEST(SegmentTest, RejectsUnsortedOrEmptyInput) {
+  std::string seg;
+  EXPECT_FALSE(EncodeSegment({}, {}, &seg).ok());
+  std::vector<Sample> dup = {{1, 1}, {1, 2}};
+  EXPECT_FALSE(EncodeSegment(dup, {}, &seg).ok());
+}
+
+TEST(SegmentTest, RandomRoundTripsAcrossCodecs) {
+  std::mt19937_64 rng(13);
+  for (int trial = 0; trial < 100; ++trial) {
+    std::vector<Sample> in;
+    int64_t ts = static_cast<int64_t>(rng() % 100000);
+    double v = static_cast<double>(rng() % 100);
+    size_t n = 1 + rng() % 1500;
+    for (size_t i = 0; i < n; ++i) {
+      int kind = static_cast<int>(rng() % 10);
+      if (kind == 0) v = std::bit_cast<double>(rng());
+      else if (kind < 5) v = std::round((v + static_cast<double>(rng() % 100) / 10) * 10) / 10;
+      in.push_back({ts, v});
+      ts += 15000 + static_cast<int64_t>(rng() % 20) - 10;
+    }
+    std::string seg;
+    ASSERT_TRUE(EncodeSegment(in, {}, &seg).ok());
+    ASSERT_EQ(Decode(seg, kMin, kMax), in) << trial;
+  }
+}
+
+}  // namespace
+}  // namespace overtone::storage

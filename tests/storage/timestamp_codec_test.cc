@@ -1,0 +1,49 @@
+#include "storage/codec/timestamp_codec.h"
+
+#include <random>
+
+#include <gtest/gtest.h>
+
+namespace overtone::storage {
+namespace {
+
+TEST(TimestampCodecTest, GoldenBytes) {
+  std::vector<int64_t> ts = {1000, 2000, 3000, 4005};
+  std::string out;
+  EncodeTimestamps(ts, &out);
+  EXPECT_EQ(out, std::string("\xd0\x0f\xd0\x0f\x41\x40", 6));
+}
+
+TEST(TimestampCodecTest, RegularIntervalCostsOneBitPerSample) {
+  std::vector<int64_t> ts;
+  for (int i = 0; i < 8002; ++i) ts.push_back(1700000000000 + i * 15000);
+  std::string out;
+  EncodeTimestamps(ts, &out);
+  EXPECT_LE(out.size(), 6u + 3u + 1000u);
+}
+
+TEST(TimestampCodecTest, RoundTripsEveryBucketAndExtremes) {
+  std::mt19937_64 rng(3);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::vector<int64_t> ts;
+    int64_t t = static_cast<int64_t>(rng() % 1000) - (trial % 2 ? 0 : (int64_t{1} << 62));
+    size_t n = 1 + rng() % 200;
+    for (size_t i = 0; i < n; ++i) {
+      ts.push_back(t);
+      static const int64_t kSteps[] = {15000, 1, 64, 2048, 524288, int64_t{1} << 33, int64_t{1} << 50};
+      t += kSteps[rng() % 7] + static_cast<int64_t>(rng() % 3);
+    }
+    std::string out;
+    EncodeTimestamps(ts, &out);
+    std::vector<int64_t> back;
+    ASSERT_TRUE(DecodeTimestamps(out, ts.size(), &back).ok());
+    ASSERT_EQ(back, ts) << trial;
+    if (!out.empty()) {
+      std::vector<int64_t> cut;
+      EXPECT_FALSE(DecodeTimestamps(out.substr(0, out.size() - 1), ts.size() + 8, &cut).ok());
+    }
+  }
+}
+
+}  // namespace
+}  // namespace overtone::storage
