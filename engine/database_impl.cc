@@ -1,25 +1,13 @@
 #include "engine/database_impl.h"
 
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 
+#include "engine/merged_iterator.h"
+#include "storage/codec/segment.h"
+
 namespace overtone {
-namespace {
-
-class RawSampleIterator final : public SampleIterator {
- public:
-  explicit RawSampleIterator(std::unique_ptr<storage::SampleCursor> cursor)
-      : cursor_(std::move(cursor)) {}
-  bool Valid() const override { return cursor_->Valid(); }
-  void Next() override { cursor_->Next(); }
-  Sample sample() const override { return cursor_->sample(); }
-  Status status() const override { return cursor_->status(); }
-
- private:
-  std::unique_ptr<storage::SampleCursor> cursor_;
-};
-
-}  // namespace
 
 Result<std::unique_ptr<Database>> Database::Open(const Options& options, const std::string& dir) {
   return DatabaseImpl::Open(options, dir);
@@ -27,6 +15,14 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& options, const s
 
 Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, const std::string& dir) {
   if (dir.empty()) return Status::InvalidArgument("no database directory given");
+  if (options.segment_span_ms <= 0) return Status::InvalidArgument("segment_span_ms must be positive");
+  if (options.head_window_ms < 0) return Status::InvalidArgument("head_window_ms must not be negative");
+  if (options.compaction_interval_ms < 0) {
+    return Status::InvalidArgument("compaction_interval_ms must not be negative");
+  }
+  if (options.flac_block_size < 16 || options.flac_block_size > 65535) {
+    return Status::InvalidArgument("flac_block_size must be in [16, 65535]");
+  }
   std::error_code ec;
   auto st = std::filesystem::status(dir, ec);
   if (std::filesystem::exists(st) && !std::filesystem::is_directory(st)) {
@@ -50,9 +46,57 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
   OT_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
                       storage::Store::Open(so, (std::filesystem::path(dir) / "rocksdb").string()));
 
-  std::unique_ptr<DatabaseImpl> db(new DatabaseImpl(dir, std::move(store)));
+  std::unique_ptr<DatabaseImpl> db(new DatabaseImpl(options, dir, std::move(store)));
   OT_RETURN_IF_ERROR(db->index_.Load());
+  if (options.compaction_interval_ms > 0 && !options.read_only) db->StartCompactionThread();
   return std::unique_ptr<Database>(std::move(db));
+}
+
+namespace {
+
+storage::SegmentOptions SegmentOptionsFrom(const Options& options) {
+  storage::SegmentOptions so;
+  so.flac.block_size = options.flac_block_size;
+  return so;
+}
+
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+}  // namespace
+
+DatabaseImpl::DatabaseImpl(const Options& options, std::string dir, std::unique_ptr<storage::Store> store)
+    : options_(options),
+      dir_(std::move(dir)),
+      store_(std::move(store)),
+      index_(store_.get()),
+      compactor_(store_.get(), options.segment_span_ms, SegmentOptionsFrom(options)) {}
+
+DatabaseImpl::~DatabaseImpl() {
+  {
+    std::lock_guard lock(thread_mu_);
+    stopping_ = true;
+  }
+  thread_cv_.notify_all();
+  if (compaction_thread_.joinable()) compaction_thread_.join();
+}
+
+void DatabaseImpl::StartCompactionThread() {
+  compaction_thread_ = std::thread([this] { CompactionLoop(); });
+}
+
+void DatabaseImpl::CompactionLoop() {
+  std::unique_lock lock(thread_mu_);
+  while (!thread_cv_.wait_for(lock, std::chrono::milliseconds(options_.compaction_interval_ms),
+                              [this] { return stopping_; })) {
+    lock.unlock();
+    // A failed run is retried at the next interval; the data stays raw meanwhile.
+    (void)Compact(NowMs() - options_.head_window_ms);
+    lock.lock();
+  }
 }
 
 Status DatabaseImpl::Write(const WriteBatch& batch) {
@@ -69,7 +113,10 @@ Status DatabaseImpl::Write(const WriteBatch& batch) {
   for (const WriteBatch::Entry& e : batch.samples_) {
     out.PutSample(ids[e.series], e.sample.ts, e.sample.value);
   }
-  OT_RETURN_IF_ERROR(store_->Commit(&out));
+  {
+    std::shared_lock lock(seal_mu_);
+    OT_RETURN_IF_ERROR(store_->Commit(&out));
+  }
   samples_written_.fetch_add(batch.samples_.size(), std::memory_order_relaxed);
   write_batches_.fetch_add(1, std::memory_order_relaxed);
   return Status::OK();
@@ -104,18 +151,53 @@ Result<std::unique_ptr<SampleIterator>> DatabaseImpl::Scan(SeriesId id, int64_t 
   Labels labels;
   if (!index_.Get(id, &labels)) return Status::NotFound("no series with id " + std::to_string(id));
   return std::unique_ptr<SampleIterator>(
-      new RawSampleIterator(store_->NewSampleCursor(id, min_ts, max_ts)));
+      new engine::MergedSampleIterator(store_.get(), id, min_ts, max_ts, &segment_samples_scanned_));
 }
 
 Status DatabaseImpl::DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) {
   Labels labels;
   if (!index_.Get(id, &labels)) return Status::NotFound("no series with id " + std::to_string(id));
-  storage::Batch batch(store_.get());
-  batch.DeleteSamples(id, min_ts, max_ts);
-  return store_->Commit(&batch);
+  std::unique_lock lock(seal_mu_);
+  return compactor_.DeleteRange(id, min_ts, max_ts);
 }
 
-Status DatabaseImpl::DeleteSeries(SeriesId id) { return index_.Delete(id); }
+Status DatabaseImpl::DeleteSeries(SeriesId id) {
+  std::unique_lock lock(seal_mu_);
+  return index_.Delete(id);
+}
+
+Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
+  if (store_->read_only()) return Status::NotSupported("the database is open read-only");
+  std::lock_guard one_at_a_time(compact_mu_);
+  OT_ASSIGN_OR_RETURN(std::vector<SeriesId> ids, index_.Select({}));
+  CompactionStats stats;
+  for (SeriesId id : ids) {
+    // One series at a time, so writers wait for one series' sealing at most.
+    std::unique_lock lock(seal_mu_);
+    Labels labels;
+    if (!index_.Get(id, &labels)) continue;  // deleted meanwhile
+    OT_RETURN_IF_ERROR(compactor_.SealSeries(id, seal_before, &stats));
+  }
+  compactions_.fetch_add(1, std::memory_order_relaxed);
+  segments_written_.fetch_add(stats.segments_written, std::memory_order_relaxed);
+  samples_sealed_.fetch_add(stats.samples_sealed, std::memory_order_relaxed);
+  return stats;
+}
+
+Status DatabaseImpl::ForEachSegment(SeriesId id, const std::function<Status(const SegmentInfo&)>& fn) {
+  auto view = store_->NewReadView();
+  auto cursor = id == 0 ? store_->NewAllSegmentsCursor(view.get()) : store_->NewSegmentCursor(id, kMinTime, view.get());
+  for (; cursor->Valid(); cursor->Next()) {
+    storage::SegmentView seg;
+    OT_RETURN_IF_ERROR(storage::ParseSegment(cursor->bytes(), &seg)
+                           .WithContext("series " + std::to_string(cursor->series()) +
+                                        ", segment ending at ts " + std::to_string(cursor->max_ts())));
+    SegmentInfo info{cursor->series(), seg.min_ts, seg.max_ts, seg.count,
+                     storage::ValueCodecName(seg.value_codec), seg.total_bytes};
+    OT_RETURN_IF_ERROR(fn(info));
+  }
+  return cursor->status();
+}
 
 Result<std::vector<std::string>> DatabaseImpl::LabelNames() {
   std::vector<std::string> out;
@@ -133,7 +215,10 @@ DatabaseStats DatabaseImpl::GetStats() const {
   DatabaseStats s;
   s.series = index_.size();
   s.samples_written = samples_written_.load(std::memory_order_relaxed);
-  s.samples_scanned = store_->samples_scanned();
+  s.samples_scanned = store_->samples_scanned() + segment_samples_scanned_.load(std::memory_order_relaxed);
+  s.compactions = compactions_.load(std::memory_order_relaxed);
+  s.segments_written = segments_written_.load(std::memory_order_relaxed);
+  s.samples_sealed = samples_sealed_.load(std::memory_order_relaxed);
   s.write_batches = write_batches_.load(std::memory_order_relaxed);
   s.disk_bytes = store_->DiskBytes();
   return s;

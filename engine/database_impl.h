@@ -7,9 +7,14 @@
 #define OVERTONE_ENGINE_DATABASE_IMPL_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
+#include <thread>
 
+#include "engine/compactor.h"
 #include "engine/series_index.h"
 #include "overtone/database.h"
 #include "storage/store.h"
@@ -29,19 +34,40 @@ class DatabaseImpl final : public Database {
   Status DeleteSeries(SeriesId id) override;
   Result<std::vector<std::string>> LabelNames() override;
   Result<std::vector<std::string>> LabelValues(std::string_view name) override;
+  Result<CompactionStats> Compact(int64_t seal_before) override;
+  Status ForEachSegment(SeriesId id, const std::function<Status(const SegmentInfo&)>& fn) override;
   DatabaseStats GetStats() const override;
   const std::string& dir() const override { return dir_; }
   Status Flush() override;
+  ~DatabaseImpl() override;
 
  private:
-  DatabaseImpl(std::string dir, std::unique_ptr<storage::Store> store)
-      : dir_(std::move(dir)), store_(std::move(store)), index_(store_.get()) {}
+  DatabaseImpl(const Options& options, std::string dir, std::unique_ptr<storage::Store> store);
+  void StartCompactionThread();
+  void CompactionLoop();
 
+  const Options options_;
   std::string dir_;
   std::unique_ptr<storage::Store> store_;
   engine::SeriesIndex index_;
+  engine::Compactor compactor_;
+
+  // Writers hold it shared while they commit; sealing and range deletion
+  // hold it exclusively, so no raw sample lands in a range being rewritten.
+  std::shared_mutex seal_mu_;
+  std::mutex compact_mu_;  // one Compact() at a time
+
+  std::mutex thread_mu_;
+  std::condition_variable thread_cv_;
+  bool stopping_ = false;
+  std::thread compaction_thread_;
+
   std::atomic<uint64_t> samples_written_{0};
   std::atomic<uint64_t> write_batches_{0};
+  std::atomic<uint64_t> segment_samples_scanned_{0};
+  std::atomic<uint64_t> compactions_{0};
+  std::atomic<uint64_t> segments_written_{0};
+  std::atomic<uint64_t> samples_sealed_{0};
 };
 
 }  // namespace overtone

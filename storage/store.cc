@@ -16,11 +16,11 @@
 namespace overtone::storage {
 namespace {
 
-enum Family : size_t { kMeta = 0, kSeries, kPostings, kSamples, kNumFamilies };
+enum Family : size_t { kMeta = 0, kSeries, kPostings, kSamples, kSegments, kNumFamilies };
 // "default" is rocksdb::kDefaultColumnFamilyName, spelled out: a static of
 // another library is not yet constructed while ours are.
-const char* const kFamilyNames[kNumFamilies] = {"default",
-                                                "series", "postings", "samples"};
+const char* const kFamilyNames[kNumFamilies] = {"default", "series", "postings", "samples",
+                                                "segments"};
 
 constexpr std::string_view kFormatVersionKey = "format_version";
 constexpr std::string_view kNextSeriesIdKey = "next_series_id";
@@ -159,21 +159,13 @@ void Batch::DeleteSeries(SeriesId id, const Labels& labels) {
   rep_->Delete(store_->cfs_[kSeries], SeriesKey(id));
   for (const Label& l : labels) rep_->Delete(store_->cfs_[kPostings], PostingKey(l.name, l.value, id));
   rep_->DeleteRange(store_->cfs_[kSamples], SeriesKey(id), SeriesKey(id + 1));
+  rep_->DeleteRange(store_->cfs_[kSegments], SeriesKey(id), SeriesKey(id + 1));
 }
 
 void Batch::PutSample(SeriesId id, int64_t ts, double value) {
-  char key[16];
-  char val[8];
-  {
-    std::string k = SampleKey(id, ts);
-    std::copy(k.begin(), k.end(), key);
-  }
-  {
-    std::string v;
-    PutDoubleBits(&v, value);
-    std::copy(v.begin(), v.end(), val);
-  }
-  rep_->Put(store_->cfs_[kSamples], rocksdb::Slice(key, 16), rocksdb::Slice(val, 8));
+  std::string v;
+  PutDoubleBits(&v, value);
+  rep_->Put(store_->cfs_[kSamples], SampleKey(id, ts), v);
 }
 
 void Batch::DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts) {
@@ -189,17 +181,28 @@ void Batch::SetNextSeriesId(SeriesId next) {
   rep_->Put(store_->cfs_[kMeta], ToSlice(kNextSeriesIdKey), v);
 }
 
+void Batch::PutSegment(SeriesId id, int64_t max_ts, std::string_view segment) {
+  rep_->Put(store_->cfs_[kSegments], SampleKey(id, max_ts), ToSlice(segment));
+}
+
+void Batch::DeleteSegment(SeriesId id, int64_t max_ts) {
+  rep_->Delete(store_->cfs_[kSegments], SampleKey(id, max_ts));
+}
+
 size_t Batch::Count() const { return rep_->Count(); }
 void Batch::Clear() { rep_->Clear(); }
 
 // ---------------------------------------------------------------- SampleCursor
 
-SampleCursor::SampleCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string lower,
-                           std::string upper, std::atomic<uint64_t>* scanned)
+ReadView::~ReadView() { db_->ReleaseSnapshot(snapshot_); }
+
+SampleCursor::SampleCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
+                           std::string lower, std::string upper, std::atomic<uint64_t>* scanned)
     : upper_(std::move(upper)),
       upper_slice_(std::make_unique<rocksdb::Slice>(upper_)),
       scanned_(scanned) {
   rocksdb::ReadOptions ro;
+  if (view) ro.snapshot = view->snapshot();
   ro.iterate_upper_bound = upper_slice_.get();
   ro.prefix_same_as_start = true;
   it_.reset(db->NewIterator(ro, cf));
@@ -231,6 +234,44 @@ void SampleCursor::Load() {
   current_.ts = KeyToTimestamp(DecodeBE64(k.data() + 8));
   current_.value = DecodeDoubleBits(v.data());
   scanned_->fetch_add(1, std::memory_order_relaxed);
+  valid_ = true;
+}
+
+// ---------------------------------------------------------------- SegmentCursor
+
+SegmentCursor::SegmentCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
+                             std::string lower, std::string upper)
+    : upper_(std::move(upper)), upper_slice_(std::make_unique<rocksdb::Slice>(upper_)) {
+  rocksdb::ReadOptions ro;
+  if (view) ro.snapshot = view->snapshot();
+  if (!upper_.empty()) ro.iterate_upper_bound = upper_slice_.get();
+  it_.reset(db->NewIterator(ro, cf));
+  it_->Seek(lower);
+  Load();
+}
+
+SegmentCursor::~SegmentCursor() = default;
+
+void SegmentCursor::Next() {
+  it_->Next();
+  Load();
+}
+
+std::string_view SegmentCursor::bytes() const { return ToView(it_->value()); }
+
+void SegmentCursor::Load() {
+  valid_ = false;
+  if (!it_->Valid()) {
+    if (!it_->status().ok()) status_ = FromRocks(it_->status(), "reading segments");
+    return;
+  }
+  rocksdb::Slice k = it_->key();
+  if (k.size() != 16) {
+    status_ = Status::Corruption("segment key has the wrong size");
+    return;
+  }
+  series_ = DecodeBE64(k.data());
+  max_ts_ = KeyToTimestamp(DecodeBE64(k.data() + 8));
   valid_ = true;
 }
 
@@ -270,6 +311,11 @@ Status Store::OpenDb() {
   samples.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
   samples.table_factory.reset(rocksdb::NewBlockBasedTableFactory(sample_table));
 
+  // Segments are already compressed: RocksDB's block compression would only cost CPU.
+  rocksdb::ColumnFamilyOptions segments = base;
+  segments.compression = rocksdb::kNoCompression;
+  segments.bottommost_compression = rocksdb::kNoCompression;
+
   rocksdb::ColumnFamilyOptions small = base;
   small.write_buffer_size = std::min<size_t>(options_.write_buffer_bytes, 8u << 20);
 
@@ -278,6 +324,7 @@ Status Store::OpenDb() {
       {kFamilyNames[kSeries], small},
       {kFamilyNames[kPostings], small},
       {kFamilyNames[kSamples], samples},
+      {kFamilyNames[kSegments], segments},
   };
 
   rocksdb::DBOptions db_options;
@@ -416,12 +463,27 @@ Status Store::ForEachLabelName(const std::function<void(std::string_view)>& fn) 
   return FromRocks(it->status(), "reading label names");
 }
 
-std::unique_ptr<SampleCursor> Store::NewSampleCursor(SeriesId id, int64_t min_ts, int64_t max_ts) {
+std::unique_ptr<ReadView> Store::NewReadView() {
+  return std::make_unique<ReadView>(db_.get(), db_->GetSnapshot());
+}
+
+std::unique_ptr<SampleCursor> Store::NewSampleCursor(SeriesId id, int64_t min_ts, int64_t max_ts,
+                                                     const ReadView* view) {
   std::string lower = SampleKey(id, min_ts);
   std::string upper = max_ts == INT64_MAX ? SeriesKey(id + 1) : SampleKey(id, max_ts + 1);
   if (min_ts > max_ts) upper = lower;
-  return std::make_unique<SampleCursor>(db_.get(), cfs_[kSamples], std::move(lower),
+  return std::make_unique<SampleCursor>(db_.get(), cfs_[kSamples], view, std::move(lower),
                                         std::move(upper), &samples_scanned_);
+}
+
+std::unique_ptr<SegmentCursor> Store::NewSegmentCursor(SeriesId id, int64_t min_last_ts,
+                                                       const ReadView* view) {
+  return std::make_unique<SegmentCursor>(db_.get(), cfs_[kSegments], view, SampleKey(id, min_last_ts),
+                                         SeriesKey(id + 1));
+}
+
+std::unique_ptr<SegmentCursor> Store::NewAllSegmentsCursor(const ReadView* view) {
+  return std::make_unique<SegmentCursor>(db_.get(), cfs_[kSegments], view, std::string(), std::string());
 }
 
 Status Store::Flush() {

@@ -5,6 +5,7 @@
 //   series    series id -> canonical label encoding (the series catalog)
 //   postings  (label name, label value, series id) -> "" (inverted index)
 //   samples   (series id, timestamp) -> float64 bits (raw samples)
+//   segments  (series id, last timestamp) -> segment (codec/segment.h)
 //
 // One series' samples in a time range are one contiguous key range, read
 // with a bounded iterator. Every mutation goes through a Batch, committed
@@ -34,6 +35,7 @@ class Iterator;
 class WriteBatch;
 class Cache;
 class Slice;
+class Snapshot;
 }  // namespace rocksdb
 
 namespace overtone::storage {
@@ -72,6 +74,9 @@ class Batch {
   // Removes samples with min_ts <= ts <= max_ts.
   void DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts);
   void SetNextSeriesId(SeriesId next);
+  // A segment is keyed by its series and its last timestamp.
+  void PutSegment(SeriesId id, int64_t max_ts, std::string_view segment);
+  void DeleteSegment(SeriesId id, int64_t max_ts);
 
   size_t Count() const;
   void Clear();
@@ -82,12 +87,28 @@ class Batch {
   std::unique_ptr<rocksdb::WriteBatch> rep_;
 };
 
+// A consistent point-in-time view for reads that combine several cursors
+// (segments and raw samples): what compaction moves between them is seen
+// exactly once.
+class ReadView {
+ public:
+  ReadView(rocksdb::DB* db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
+  ~ReadView();
+  ReadView(const ReadView&) = delete;
+  ReadView& operator=(const ReadView&) = delete;
+  const rocksdb::Snapshot* snapshot() const { return snapshot_; }
+
+ private:
+  rocksdb::DB* db_;
+  const rocksdb::Snapshot* snapshot_;
+};
+
 // Iterates one series' raw samples, ascending by timestamp.
 class SampleCursor {
  public:
   // Scans [lower, upper) of `cf`; counts every sample read in `scanned`.
-  SampleCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, std::string lower,
-               std::string upper, std::atomic<uint64_t>* scanned);
+  SampleCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
+               std::string lower, std::string upper, std::atomic<uint64_t>* scanned);
   ~SampleCursor();
 
   bool Valid() const { return valid_; }
@@ -104,6 +125,33 @@ class SampleCursor {
   std::atomic<uint64_t>* scanned_;
   bool valid_ = false;
   Sample current_;
+  Status status_;
+};
+
+// Iterates stored segments in key order: (series id, last timestamp).
+class SegmentCursor {
+ public:
+  SegmentCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
+                std::string lower, std::string upper);
+  ~SegmentCursor();
+
+  bool Valid() const { return valid_; }
+  void Next();
+  SeriesId series() const { return series_; }
+  int64_t max_ts() const { return max_ts_; }
+  // The segment's bytes; valid until Next().
+  std::string_view bytes() const;
+  Status status() const { return status_; }
+
+ private:
+  void Load();
+
+  std::string upper_;
+  std::unique_ptr<rocksdb::Slice> upper_slice_;
+  std::unique_ptr<rocksdb::Iterator> it_;
+  bool valid_ = false;
+  SeriesId series_ = 0;
+  int64_t max_ts_ = 0;
   Status status_;
 };
 
@@ -129,8 +177,17 @@ class Store {
   // Calls fn once for each distinct label name, ascending.
   Status ForEachLabelName(const std::function<void(std::string_view)>& fn);
 
-  // Samples of `id` with min_ts <= ts <= max_ts.
-  std::unique_ptr<SampleCursor> NewSampleCursor(SeriesId id, int64_t min_ts, int64_t max_ts);
+  std::unique_ptr<ReadView> NewReadView();
+
+  // Raw samples of `id` with min_ts <= ts <= max_ts; `view` may be null
+  // (then the cursor sees the latest data).
+  std::unique_ptr<SampleCursor> NewSampleCursor(SeriesId id, int64_t min_ts, int64_t max_ts,
+                                                const ReadView* view = nullptr);
+  // Segments of `id` whose last timestamp is >= min_last_ts, ascending.
+  std::unique_ptr<SegmentCursor> NewSegmentCursor(SeriesId id, int64_t min_last_ts,
+                                                  const ReadView* view = nullptr);
+  // Every segment of every series.
+  std::unique_ptr<SegmentCursor> NewAllSegmentsCursor(const ReadView* view = nullptr);
 
   Status Flush();
   uint64_t DiskBytes() const;

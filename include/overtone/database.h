@@ -17,12 +17,20 @@
 //
 // Same timestamp twice: the later write replaces the earlier one (last write
 // wins), within a batch too. Out-of-order and old samples are accepted.
+//
+// Segments: samples start out raw; compaction seals each closed time window
+// (Options::segment_span_ms, aligned to the epoch) of each series into one
+// compressed segment (FLAC, XOR or raw, whichever is smallest and lossless)
+// once the window ended more than Options::head_window_ms ago. Every read
+// merges segments and raw samples; a late sample for a sealed window is
+// accepted, visible at once, and sealed into the window's segment later.
 
 #ifndef OVERTONE_DATABASE_H_
 #define OVERTONE_DATABASE_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <limits>
 #include <memory>
 #include <span>
@@ -46,6 +54,12 @@ struct Options {
   bool sync = false;           // fsync the write-ahead log on every Write()
   size_t block_cache_bytes = 64u << 20;
   size_t write_buffer_bytes = 64u << 20;
+
+  int64_t segment_span_ms = 2 * 3600 * 1000;  // length of the window one segment covers
+  int64_t head_window_ms = 3600 * 1000;       // how long a closed window stays raw
+  // How often the background compactor runs; 0 turns it off (Compact() still works).
+  int64_t compaction_interval_ms = 60 * 1000;
+  uint32_t flac_block_size = 1024;  // samples per FLAC frame: the unit of partial decoding
 };
 
 // A set of samples written atomically by Database::Write.
@@ -98,6 +112,26 @@ struct DatabaseStats {
   uint64_t samples_scanned = 0;   // samples read by SampleIterators
   uint64_t write_batches = 0;
   uint64_t disk_bytes = 0;        // live files on disk
+  uint64_t compactions = 0;       // compaction runs
+  uint64_t segments_written = 0;
+  uint64_t samples_sealed = 0;    // samples moved from raw into segments
+};
+
+// One stored segment, for listings.
+struct SegmentInfo {
+  SeriesId series = 0;
+  int64_t min_ts = 0;
+  int64_t max_ts = 0;
+  uint32_t samples = 0;
+  std::string codec;  // "flac", "xor" or "raw": how the values are stored
+  uint64_t bytes = 0;  // the whole segment, timestamps and header included
+};
+
+struct CompactionStats {
+  uint64_t series_sealed = 0;
+  uint64_t segments_written = 0;
+  uint64_t samples_sealed = 0;
+  uint64_t bytes_written = 0;
 };
 
 class Database {
@@ -135,6 +169,16 @@ class Database {
   virtual Result<std::vector<std::string>> LabelNames() = 0;
   // Values of label `name` in use, sorted.
   virtual Result<std::vector<std::string>> LabelValues(std::string_view name) = 0;
+
+  // Seals, for every series, each window that ended at or before
+  // `seal_before` (ms) into a segment. `overtone compact` passes the current
+  // time; the background compactor passes now - head_window_ms.
+  virtual Result<CompactionStats> Compact(int64_t seal_before) = 0;
+
+  // Calls fn for each stored segment (of series `id`, or of all series when
+  // id is 0), ascending by series and time. A non-OK return from fn stops
+  // the listing and is returned.
+  virtual Status ForEachSegment(SeriesId id, const std::function<Status(const SegmentInfo&)>& fn) = 0;
 
   virtual DatabaseStats GetStats() const = 0;
   virtual const std::string& dir() const = 0;

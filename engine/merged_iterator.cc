@@ -1,0 +1,65 @@
+#include "engine/merged_iterator.h"
+
+#include "storage/codec/segment.h"
+
+namespace overtone::engine {
+
+MergedSampleIterator::MergedSampleIterator(storage::Store* store, SeriesId id, int64_t min_ts,
+                                           int64_t max_ts, std::atomic<uint64_t>* segment_samples)
+    : id_(id), min_ts_(min_ts), max_ts_(max_ts), segment_samples_(segment_samples) {
+  view_ = store->NewReadView();
+  raw_ = store->NewSampleCursor(id, min_ts, max_ts, view_.get());
+  if (min_ts <= max_ts) segments_ = store->NewSegmentCursor(id, min_ts, view_.get());
+  FillBuffer();
+  Advance();
+}
+
+void MergedSampleIterator::FillBuffer() {
+  buffer_.clear();
+  pos_ = 0;
+  while (segments_ && segments_->Valid() && buffer_.empty()) {
+    storage::SegmentView seg;
+    Status s = storage::ParseSegment(segments_->bytes(), &seg);
+    if (s.ok() && seg.min_ts > max_ts_) {
+      segments_.reset();  // past the range: later segments are later still
+      return;
+    }
+    if (s.ok()) s = storage::DecodeSegment(seg, min_ts_, max_ts_, &buffer_);
+    if (!s.ok()) {
+      status_ = s.WithContext("series " + std::to_string(id_) + ", segment ending at ts " +
+                              std::to_string(segments_->max_ts()));
+      segments_.reset();
+      buffer_.clear();
+      return;
+    }
+    segments_->Next();
+  }
+  if (segments_ && !segments_->Valid() && !segments_->status().ok()) status_ = segments_->status();
+}
+
+void MergedSampleIterator::Advance() {
+  valid_ = false;
+  if (!status_.ok()) return;
+  bool has_seg = pos_ < buffer_.size();
+  bool has_raw = raw_->Valid();
+  if (!has_seg && !has_raw) {
+    if (!raw_->status().ok()) status_ = raw_->status();
+    return;
+  }
+  if (has_seg && (!has_raw || buffer_[pos_].ts <= raw_->sample().ts)) {
+    if (has_raw && buffer_[pos_].ts == raw_->sample().ts) {
+      current_ = raw_->sample();  // a late write replaces the sealed sample
+      raw_->Next();
+    } else {
+      current_ = buffer_[pos_];
+      segment_samples_->fetch_add(1, std::memory_order_relaxed);
+    }
+    if (++pos_ == buffer_.size()) FillBuffer();
+  } else {
+    current_ = raw_->sample();
+    raw_->Next();
+  }
+  valid_ = true;  // an error found while refilling ends the iteration at the next step
+}
+
+}  // namespace overtone::engine

@@ -1,0 +1,266 @@
+// Segments: sealing, merged reads, late samples, deletes, crash safety.
+
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <bit>
+#include <cmath>
+#include <map>
+#include <random>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "overtone/database.h"
+#include "tests/test_util.h"
+
+namespace overtone {
+namespace {
+
+using testing::kMax;
+using testing::kMin;
+
+constexpr int64_t kHour = 3600 * 1000;
+
+class CompactionTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Reopen(); }
+  void Reopen(int64_t span = 2 * kHour) {
+    db_.reset();
+    Options o;
+    o.compaction_interval_ms = 0;  // tests call Compact() themselves
+    o.segment_span_ms = span;
+    o.flac_block_size = 64;
+    auto r = Database::Open(o, dir_.path());
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    db_ = std::move(*r);
+  }
+  std::vector<Sample> ReadAll(SeriesId id, int64_t lo = kMin, int64_t hi = kMax) {
+    std::vector<Sample> out;
+    auto it = db_->Scan(id, lo, hi);
+    EXPECT_TRUE(it.ok()) << it.status().ToString();
+    if (!it.ok()) return out;
+    for (; (*it)->Valid(); (*it)->Next()) out.push_back((*it)->sample());
+    EXPECT_TRUE((*it)->status().ok()) << (*it)->status().ToString();
+    return out;
+  }
+  std::vector<SegmentInfo> Segments(SeriesId id = 0) {
+    std::vector<SegmentInfo> out;
+    EXPECT_TRUE(db_->ForEachSegment(id, [&](const SegmentInfo& s) {
+                     out.push_back(s);
+                     return Status::OK();
+                   }).ok());
+    return out;
+  }
+  SeriesId Id(const Labels& l) { return *db_->FindSeries(l); }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+};
+
+std::vector<Sample> CpuLike(int64_t start, int n, uint64_t seed) {
+  std::mt19937_64 rng(seed);
+  std::vector<Sample> out;
+  for (int i = 0; i < n; ++i) {
+    double v = std::round((50 + 30 * std::sin(i / 100.0) + static_cast<double>(rng() % 100) / 50) * 100) / 100;
+    out.push_back({start + i * 15000 + static_cast<int64_t>(rng() % 7), v});
+  }
+  return out;
+}
+
+TEST_F(CompactionTest, SealsClosedWindowsAndReadsBackBitExactly) {
+  Labels l = {{"__name__", "cpu"}};
+  auto samples = CpuLike(0, 2000, 1);  // ~8.3 hours
+  samples[10].value = std::numeric_limits<double>::quiet_NaN();
+  samples[11].value = StaleNaN();
+  samples[12].value = std::numeric_limits<double>::infinity();
+  WriteBatch b;
+  b.Add(l, samples);
+  ASSERT_TRUE(db_->Write(b).ok());
+
+  auto stats = db_->Compact(6 * kHour + 1);  // seals [0h,2h) [2h,4h) [4h,6h)
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->segments_written, 3u);
+  auto segs = Segments();
+  ASSERT_EQ(segs.size(), 3u);
+  EXPECT_EQ(segs[0].min_ts, samples[0].ts);
+  EXPECT_LT(segs[2].max_ts, 6 * kHour);
+  EXPECT_EQ(segs[0].codec, "flac");
+  uint64_t sealed = 0;
+  for (auto& s : segs) sealed += s.samples;
+  EXPECT_EQ(sealed, stats->samples_sealed);
+
+  EXPECT_EQ(ReadAll(Id(l)), samples);
+  // A range inside one segment and one spanning segment and raw data.
+  auto part = ReadAll(Id(l), samples[100].ts, samples[130].ts);
+  EXPECT_EQ(part, std::vector<Sample>(samples.begin() + 100, samples.begin() + 131));
+  auto across = ReadAll(Id(l), samples[1400].ts, samples[1500].ts);
+  EXPECT_EQ(across, std::vector<Sample>(samples.begin() + 1400, samples.begin() + 1501));
+
+  // Everything survives a reopen, and compacting again changes nothing.
+  Reopen();
+  EXPECT_EQ(ReadAll(Id(l)), samples);
+  auto again = db_->Compact(6 * kHour + 1);
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(again->segments_written, 0u);
+}
+
+TEST_F(CompactionTest, ScanOfAFewSegmentSamplesCountsOnlyThose) {
+  Labels l = {{"__name__", "m"}};
+  WriteBatch b;
+  b.Add(l, CpuLike(0, 2000, 2));
+  ASSERT_TRUE(db_->Write(b).ok());
+  ASSERT_TRUE(db_->Compact(8 * kHour).ok());
+  uint64_t before = db_->GetStats().samples_scanned;
+  EXPECT_EQ(ReadAll(Id(l), 15000 * 100, 15000 * 109 + 6).size(), 10u);
+  EXPECT_EQ(db_->GetStats().samples_scanned - before, 10u);
+}
+
+TEST_F(CompactionTest, LateSamplesAreVisibleAndResealedExactlyOnce) {
+  Labels l = {{"__name__", "m"}};
+  WriteBatch b;
+  for (int i = 0; i < 100; ++i) b.Add(l, i * 60000, i);
+  ASSERT_TRUE(db_->Write(b).ok());
+  ASSERT_TRUE(db_->Compact(4 * kHour).ok());
+  ASSERT_EQ(Segments().size(), 1u);  // 100 minutes: one window
+
+  // A late sample between sealed ones and one replacing a sealed value.
+  ASSERT_TRUE(db_->Append(l, 30 * 60000 + 1, 1000).ok());
+  ASSERT_TRUE(db_->Append(l, 40 * 60000, -40).ok());
+  auto got = ReadAll(Id(l));
+  ASSERT_EQ(got.size(), 101u);
+  EXPECT_EQ(got[31], (Sample{30 * 60000 + 1, 1000}));
+  EXPECT_EQ(got[41], (Sample{40 * 60000, -40}));
+
+  ASSERT_TRUE(db_->Compact(4 * kHour).ok());
+  auto segs = Segments();
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(segs[0].samples, 101u);
+  EXPECT_EQ(ReadAll(Id(l)), got);
+}
+
+TEST_F(CompactionTest, ChangingTheSpanKeepsSegmentsDisjoint) {
+  Labels l = {{"__name__", "m"}};
+  WriteBatch b;
+  for (int i = 0; i < 24 * 60; ++i) b.Add(l, i * 60000, i % 17);
+  ASSERT_TRUE(db_->Write(b).ok());
+  ASSERT_TRUE(db_->Compact(24 * kHour).ok());
+  EXPECT_EQ(Segments().size(), 12u);
+
+  Reopen(24 * kHour);  // now one window holds all twelve segments
+  ASSERT_TRUE(db_->Append(l, 5 * kHour + 1, 99).ok());
+  ASSERT_TRUE(db_->Compact(48 * kHour).ok());
+  auto segs = Segments();
+  ASSERT_EQ(segs.size(), 1u);
+  EXPECT_EQ(segs[0].samples, 24u * 60 + 1);
+  EXPECT_EQ(ReadAll(Id(l)).size(), 24u * 60 + 1);
+}
+
+TEST_F(CompactionTest, DeleteRangeRewritesSegmentsAndRaw) {
+  Labels l = {{"__name__", "m"}};
+  WriteBatch b;
+  for (int i = 0; i < 600; ++i) b.Add(l, i * 60000, i);  // 10 hours
+  ASSERT_TRUE(db_->Write(b).ok());
+  ASSERT_TRUE(db_->Compact(6 * kHour).ok());
+  ASSERT_TRUE(db_->DeleteRange(Id(l), 100 * 60000, 500 * 60000).ok());
+  auto got = ReadAll(Id(l));
+  ASSERT_EQ(got.size(), 199u);
+  EXPECT_EQ(got[99].ts, 99 * 60000);
+  EXPECT_EQ(got[100].ts, 501 * 60000);
+  // A whole segment's range goes away with its segment.
+  ASSERT_TRUE(db_->DeleteRange(Id(l), 0, 2 * kHour - 1).ok());
+  for (auto& s : Segments()) EXPECT_GE(s.min_ts, 2 * kHour);
+  ASSERT_TRUE(db_->DeleteSeries(Id(l)).ok());
+  EXPECT_TRUE(Segments().empty());
+}
+
+TEST_F(CompactionTest, WritersReadersAndCompactionConcurrently) {
+  constexpr int kWriters = 4, kPerWriter = 3000;
+  std::atomic<bool> done{false};
+  std::vector<std::thread> threads;
+  for (int w = 0; w < kWriters; ++w) {
+    threads.emplace_back([&, w] {
+      Labels l = {{"__name__", "c"}, {"w", std::to_string(w)}};
+      for (int i = 0; i < kPerWriter; i += 100) {
+        WriteBatch b;
+        for (int k = i; k < i + 100; ++k) b.Add(l, k * 10000, k);
+        ASSERT_TRUE(db_->Write(b).ok());
+      }
+    });
+  }
+  std::thread compactor([&] {
+    int64_t t = 0;
+    while (!done) {
+      t += kHour / 2;
+      ASSERT_TRUE(db_->Compact(t).ok());
+    }
+  });
+  std::thread reader([&] {
+    while (!done) {
+      auto all = db_->Select({});
+      ASSERT_TRUE(all.ok());
+      for (auto& s : *all) {
+        // Never a duplicate or out-of-order sample while data moves.
+        auto got = ReadAll(s.id);
+        for (size_t i = 1; i < got.size(); ++i) ASSERT_LT(got[i - 1].ts, got[i].ts);
+      }
+    }
+  });
+  for (auto& t : threads) t.join();
+  done = true;
+  compactor.join();
+  reader.join();
+  ASSERT_TRUE(db_->Compact(kMax).ok());
+  for (int w = 0; w < kWriters; ++w) {
+    auto got = ReadAll(Id({{"__name__", "c"}, {"w", std::to_string(w)}}));
+    ASSERT_EQ(got.size(), static_cast<size_t>(kPerWriter));
+    for (int k = 0; k < kPerWriter; ++k) ASSERT_EQ(got[k], (Sample{k * 10000, static_cast<double>(k)}));
+  }
+}
+
+TEST(CompactionCrashTest, KilledCompactionLosesAndDuplicatesNothing) {
+  testing::TempDir dir;
+  Options o;
+  o.compaction_interval_ms = 0;
+  constexpr int kSeries = 20, kSamples = 2000;
+  {
+    auto db = Database::Open(o, dir.path());
+    ASSERT_TRUE(db.ok());
+    WriteBatch b;
+    for (int s = 0; s < kSeries; ++s) {
+      for (int i = 0; i < kSamples; ++i) b.Add({{"__name__", "m"}, {"s", std::to_string(s)}}, i * 15000, i * 0.25);
+    }
+    ASSERT_TRUE((*db)->Write(b).ok());
+  }
+  for (int round = 0; round < 3; ++round) {
+    pid_t pid = fork();
+    ASSERT_GE(pid, 0);
+    if (pid == 0) {
+      auto db = Database::Open(o, dir.path());
+      if (!db.ok()) _exit(3);
+      for (int64_t t = kHour;; t += kHour) (void)(*db)->Compact(t % (10 * kHour));
+    }
+    usleep(20000 + round * 30000);
+    kill(pid, SIGKILL);
+    int status;
+    waitpid(pid, &status, 0);
+    auto db = Database::Open(o, dir.path());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    auto all = (*db)->Select({});
+    ASSERT_TRUE(all.ok());
+    ASSERT_EQ(all->size(), static_cast<size_t>(kSeries));
+    for (auto& s : *all) {
+      auto it = (*db)->Scan(s.id, kMin, kMax);
+      ASSERT_TRUE(it.ok());
+      int i = 0;
+      for (; (*it)->Valid(); (*it)->Next(), ++i) {
+        ASSERT_EQ((*it)->sample(), (Sample{i * 15000, i * 0.25}));
+      }
+      ASSERT_EQ(i, kSamples);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace overtone
