@@ -10,10 +10,14 @@
 //                                of series it touched
 //   delete_series(selector)      deletes the selected series and all their
 //                                samples; returns how many
+//   compact([seal_before_ts])    seals every window that ended by then (by
+//                                default now) into segments; returns the
+//                                number of samples sealed
 
 #include <sqlite3.h>
 
 #include <bit>
+#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <string>
@@ -119,6 +123,24 @@ void DeleteSeriesFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   sqlite3_result_int64(ctx, deleted);
 }
 
+void CompactFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  auto* db = static_cast<Database*>(sqlite3_user_data(ctx));
+  int64_t seal_before;
+  if (argc == 1) {
+    if (sqlite3_value_numeric_type(argv[0]) != SQLITE_INTEGER) {
+      return ResultStatus(ctx, Status::InvalidArgument("compact() takes an integer timestamp (ms)"));
+    }
+    seal_before = sqlite3_value_int64(argv[0]);
+  } else {
+    seal_before = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+  }
+  auto stats = db->Compact(seal_before);
+  if (!stats.ok()) return ResultStatus(ctx, stats.status());
+  sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(stats->samples_sealed));
+}
+
 }  // namespace
 
 Status RegisterFunctions(sqlite3* conn, Database* db) {
@@ -131,7 +153,8 @@ Status RegisterFunctions(sqlite3* conn, Database* db) {
   const Fn fns[] = {
       {"value_kind", 1, true, ValueKindFn},       {"value_text", 1, true, ValueTextFn},
       {"raw_bits", 1, true, RawBitsFn},           {"delete_samples", 3, false, DeleteSamplesFn},
-      {"delete_series", 1, false, DeleteSeriesFn},
+      {"delete_series", 1, false, DeleteSeriesFn},  {"compact", 0, false, CompactFn},
+      {"compact", 1, false, CompactFn},
   };
   for (const Fn& f : fns) {
     int flags = SQLITE_UTF8 | (f.deterministic ? SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS : SQLITE_DIRECTONLY);

@@ -9,6 +9,7 @@ namespace overtone::sql {
 
 const sqlite3_module* SeriesModule();
 const sqlite3_module* SamplesModule();
+const sqlite3_module* SegmentsModule();
 
 }  // namespace overtone::sql
 

@@ -99,10 +99,10 @@ Status EncodeSegment(std::span<const Sample> samples, const SegmentOptions& opti
   }
 
   std::string ts_block;
-  EncodeTimestamps(ts, &ts_block);
+  uint8_t ts_codec = EncodeTimestampsBest(ts, &ts_block);
   out->clear();
   out->push_back(static_cast<char>(kSegmentVersion));
-  out->push_back(static_cast<char>(kTimestampCodecDod));
+  out->push_back(static_cast<char>(ts_codec));
   out->push_back(static_cast<char>(best_codec));
   PutVarint64(out, samples.size());
   PutVarint64(out, ZigZag(ts.front()));
@@ -122,7 +122,10 @@ Status ParseSegment(std::string_view bytes, SegmentView* view) {
   for (int i = 0; i < 4; ++i) stored |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[body.size() + i])) << (8 * i);
   if (Crc32c(body) != stored) return bad("checksum mismatch");
   if (static_cast<uint8_t>(body[0]) != kSegmentVersion) return bad("unknown format version");
-  if (static_cast<uint8_t>(body[1]) != kTimestampCodecDod) return bad("unknown timestamp codec");
+  view->timestamp_codec = static_cast<uint8_t>(body[1]);
+  if (view->timestamp_codec != kTimestampCodecDod && view->timestamp_codec != kTimestampCodecFlac) {
+    return bad("unknown timestamp codec");
+  }
   view->value_codec = static_cast<uint8_t>(body[2]);
   body.remove_prefix(3);
   uint64_t count, min_u, span;
@@ -145,7 +148,7 @@ Status DecodeSegment(const SegmentView& view, int64_t min_ts, int64_t max_ts, st
   if (min_ts > view.max_ts || max_ts < view.min_ts || min_ts > max_ts) return Status::OK();
   std::vector<int64_t> ts;
   ts.reserve(view.count);
-  OT_RETURN_IF_ERROR(DecodeTimestamps(view.timestamps, view.count, &ts));
+  OT_RETURN_IF_ERROR(DecodeTimestamps(view.timestamp_codec, view.timestamps, view.count, &ts));
   if (ts.front() != view.min_ts || ts.back() != view.max_ts) {
     return Status::Corruption("segment: timestamps disagree with the header");
   }

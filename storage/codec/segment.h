@@ -2,7 +2,7 @@
 //
 // Layout (all of it covered by the trailing checksum):
 //   u8       format version (1)
-//   u8       timestamp codec id (1: delta-of-delta, timestamp_codec.h)
+//   u8       timestamp codec id (1: delta-of-delta, 2: FLAC deltas; timestamp_codec.h)
 //   u8       value codec id (1: raw, 2: XOR, 3: FLAC)
 //   varint   sample count (>= 1)
 //   zigzag   min ts
@@ -55,6 +55,7 @@ struct SegmentOptions {
 
 // The parsed header of a segment; views point into the segment's bytes.
 struct SegmentView {
+  uint8_t timestamp_codec = 0;
   uint8_t value_codec = 0;
   uint32_t count = 0;
   int64_t min_ts = 0;

@@ -1,6 +1,9 @@
 #include "storage/codec/timestamp_codec.h"
 
+#include <algorithm>
+
 #include "storage/codec/bit_stream.h"
+#include "storage/codec/flac_values.h"
 #include "storage/coding.h"
 
 namespace overtone::storage {
@@ -87,6 +90,52 @@ Status DecodeTimestamps(std::string_view in, size_t count, std::vector<int64_t>*
     }
     delta += dod;
     ts += delta;
+    out->push_back(ts);
+  }
+  return Status::OK();
+}
+
+}  // namespace overtone::storage
+
+namespace overtone::storage {
+
+uint8_t EncodeTimestampsBest(std::span<const int64_t> ts, std::string* out) {
+  std::string dod;
+  EncodeTimestamps(ts, &dod);
+  if (ts.size() > 16) {
+    std::vector<double> deltas;
+    deltas.reserve(ts.size() - 1);
+    bool exact = true;
+    for (size_t i = 1; i < ts.size(); ++i) {
+      int64_t d = ts[i] - ts[i - 1];
+      exact &= d < (int64_t{1} << 53);
+      deltas.push_back(static_cast<double>(d));
+    }
+    std::string flac;
+    PutVarint64(&flac, ZigZag(ts[0]));
+    FlacParams params;
+    params.block_size = static_cast<uint32_t>(std::clamp<size_t>(deltas.size(), 16, 4096));
+    if (exact && EncodeFlacValues(deltas, params, &flac).ok() && flac.size() < dod.size()) {
+      out->append(flac);
+      return kTimestampCodecFlac;
+    }
+  }
+  out->append(dod);
+  return kTimestampCodecDod;
+}
+
+Status DecodeTimestamps(uint8_t codec, std::string_view in, size_t count, std::vector<int64_t>* out) {
+  if (codec == kTimestampCodecDod) return DecodeTimestamps(in, count, out);
+  if (codec != kTimestampCodecFlac) return Status::Corruption("unknown timestamp codec " + std::to_string(codec));
+  uint64_t u;
+  if (count == 0 || !GetVarint64(&in, &u)) return Status::Corruption("timestamp block is truncated");
+  std::vector<double> deltas;
+  OT_RETURN_IF_ERROR(DecodeFlacValues(in, count - 1, 0, count - 1, &deltas));
+  int64_t ts = UnZigZag(u);
+  out->push_back(ts);
+  for (double d : deltas) {
+    if (!(d >= 0 && d < 9.2e18)) return Status::Corruption("timestamp delta out of range");
+    ts += static_cast<int64_t>(d);
     out->push_back(ts);
   }
   return Status::OK();

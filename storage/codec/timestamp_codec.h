@@ -1,6 +1,13 @@
-// Timestamp codec for segments: delta-of-delta with short prefix codes, so
-// a regular scrape interval costs one bit a sample and a few ms of jitter
-// about ten.
+// Timestamp codecs for segments. Two are tried and the smaller kept:
+//
+// Delta-of-delta (id 1): short prefix codes, so a regular scrape interval
+// costs one bit a sample.
+//
+// FLAC deltas (id 2): the first timestamp as a zigzag varint, then the
+// count-1 deltas between timestamps as a FLAC value block (flac_values.h,
+// one frame for up to 4096 deltas). Scrape jitter of a few ms makes
+// delta-of-delta pay its 9-bit bucket on nearly every sample; FLAC's Rice
+// coding pays close to the jitter's entropy instead.
 //
 // Layout (id 1):
 //   zigzag varint   first timestamp
@@ -33,11 +40,16 @@
 namespace overtone::storage {
 
 inline constexpr uint8_t kTimestampCodecDod = 1;
+inline constexpr uint8_t kTimestampCodecFlac = 2;
 
-// REQUIRES: ts ascending.
+// Delta-of-delta alone. REQUIRES: ts ascending.
 void EncodeTimestamps(std::span<const int64_t> ts, std::string* out);
-// Decodes exactly `count` timestamps.
+// Encodes with the smaller codec; returns its id. REQUIRES: ts ascending.
+uint8_t EncodeTimestampsBest(std::span<const int64_t> ts, std::string* out);
+
+// Decodes exactly `count` timestamps of codec `codec`.
 Status DecodeTimestamps(std::string_view in, size_t count, std::vector<int64_t>* out);
+Status DecodeTimestamps(uint8_t codec, std::string_view in, size_t count, std::vector<int64_t>* out);
 
 }  // namespace overtone::storage
 

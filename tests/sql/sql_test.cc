@@ -256,3 +256,32 @@ TEST(SqlAttachTest, RegistersOnAnyConnection) {
 
 }  // namespace
 }  // namespace overtone
+
+namespace overtone {
+namespace {
+
+TEST_F(SqlTest, SegmentsTableShowsSealedData) {
+  WriteBatch b;
+  for (int s = 0; s < 3; ++s) {
+    for (int64_t i = 0; i < 960; ++i) {  // 4 hours at 15 s
+      b.Add({{"__name__", "cpu"}, {"host", "h" + std::to_string(s)}}, i * 15000,
+            std::round(std::sin(i / 30.0) * 1000 + s) / 100);
+    }
+  }
+  ASSERT_TRUE(db()->Write(b).ok());
+  EXPECT_EQ(One("SELECT count(*) FROM segments"), "0");
+  EXPECT_EQ(One("SELECT compact(4 * 3600 * 1000)"), "2880");
+  EXPECT_EQ(One("SELECT count(*) FROM segments"), "6");
+  EXPECT_EQ(One("SELECT sum(samples) FROM segments"), "2880");
+  EXPECT_EQ(One("SELECT count(*) FROM samples"), "2880");
+  EXPECT_EQ(One("SELECT group_concat(DISTINCT codec) FROM segments"), "flac");
+  EXPECT_EQ(Query(R"(SELECT "start", "end", samples FROM segments WHERE selector = 'cpu{host="h1"}' ORDER BY 1)"),
+            (std::vector<Row>{{"0", "7185000", "480"}, {"7200000", "14385000", "480"}}));
+  EXPECT_EQ(One("SELECT count(*) FROM segments WHERE series_id = 1 AND metric = 'cpu'"), "2");
+  EXPECT_EQ(One("SELECT bytes_per_sample < 2 FROM segments LIMIT 1"), "1");
+  EXPECT_EQ(One("SELECT sum(bytes) = sum(bytes_per_sample * samples) FROM segments"), "1");
+  EXPECT_NE(Run("SELECT compact('soon')"), "");
+}
+
+}  // namespace
+}  // namespace overtone

@@ -47,3 +47,43 @@ TEST(TimestampCodecTest, RoundTripsEveryBucketAndExtremes) {
 
 }  // namespace
 }  // namespace overtone::storage
+
+namespace overtone::storage {
+namespace {
+
+TEST(TimestampCodecTest, BestPicksFlacForJitterAndRoundTrips) {
+  std::mt19937_64 rng(8);
+  std::vector<int64_t> ts;
+  for (int i = 0; i < 480; ++i) ts.push_back(1700000000000 + i * 15000 + static_cast<int64_t>(rng() % 5));
+  std::string dod, best;
+  EncodeTimestamps(ts, &dod);
+  uint8_t codec = EncodeTimestampsBest(ts, &best);
+  EXPECT_EQ(codec, kTimestampCodecFlac);
+  EXPECT_LT(best.size(), dod.size() * 2 / 3);
+  std::vector<int64_t> back;
+  ASSERT_TRUE(DecodeTimestamps(codec, best, ts.size(), &back).ok());
+  EXPECT_EQ(back, ts);
+  std::vector<int64_t> cut;
+  EXPECT_FALSE(DecodeTimestamps(codec, best.substr(0, best.size() / 2), ts.size(), &cut).ok());
+  EXPECT_FALSE(DecodeTimestamps(9, best, ts.size(), &cut).ok());
+}
+
+TEST(TimestampCodecTest, BestIsNeverLargerThanDodAndRegularIntervalsCostAlmostNothing) {
+  std::vector<int64_t> ts;
+  for (int i = 0; i < 480; ++i) ts.push_back(i * 15000);
+  std::string dod, best;
+  EncodeTimestamps(ts, &dod);
+  uint8_t codec = EncodeTimestampsBest(ts, &best);
+  EXPECT_LE(best.size(), dod.size());
+  EXPECT_LE(best.size(), 24u);  // a FLAC constant subframe and its frame header
+  std::vector<int64_t> back;
+  ASSERT_TRUE(DecodeTimestamps(codec, best, ts.size(), &back).ok());
+  EXPECT_EQ(back, ts);
+  // Short runs stay delta-of-delta.
+  std::vector<int64_t> few = {1, 2, 3};
+  std::string small;
+  EXPECT_EQ(EncodeTimestampsBest(few, &small), kTimestampCodecDod);
+}
+
+}  // namespace
+}  // namespace overtone::storage

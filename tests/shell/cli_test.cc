@@ -1,0 +1,261 @@
+// Drives the real `overtone` binary (OVERTONE_BIN) in a fresh database
+// directory per test: SQL arguments, SQL and dot-commands on stdin, user
+// tables next to overtone's, and the errors a user can make.
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "tests/shell/run_program.h"
+
+#ifndef OVERTONE_BIN
+#error "OVERTONE_BIN must name the overtone binary"
+#endif
+
+namespace overtone::testing {
+namespace {
+
+using ::testing::HasSubstr;
+using ::testing::Not;
+using ::testing::StartsWith;
+
+class ShellCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override { ASSERT_FALSE(tmp_.path().empty()); }
+
+  // overtone DBDIR ARGS..., with `input` on stdin.
+  ProgramResult Overtone(std::vector<std::string> args, std::string_view input = "") {
+    args.insert(args.begin(), {OVERTONE_BIN, db()});
+    return RunProgram(args, input);
+  }
+  // Like Overtone() but asserts success and returns stdout.
+  std::string Ok(std::vector<std::string> args, std::string_view input = "") {
+    ProgramResult r = Overtone(std::move(args), input);
+    EXPECT_EQ(r.exit_code, 0) << "stderr: " << r.err;
+    EXPECT_EQ(r.err, "");
+    return r.out;
+  }
+  std::string db() const { return tmp_.Sub("db"); }
+
+  TempDir tmp_;
+};
+
+TEST_F(ShellCliTest, InsertedSampleReadsBackInANewProcess) {
+  Ok({"INSERT INTO samples(metric, labels, ts, value) VALUES ('up', '{\"job\":\"a\"}', 1000, 1)"});
+  EXPECT_EQ(Ok({"SELECT metric, labels, ts, value FROM samples"}), "up|{\"job\":\"a\"}|1000|1.0\n");
+  EXPECT_EQ(Ok({"SELECT metric, labels FROM series"}), "up|{\"job\":\"a\"}\n");
+}
+
+TEST_F(ShellCliTest, SeveralStatementsInOneArgumentAndNoFinalSemicolon) {
+  EXPECT_EQ(Ok({"SELECT 1; SELECT 'two', 2.5;\nSELECT NULL, 3"}), "1\ntwo|2.5\n|3\n");
+  EXPECT_EQ(Ok({"SELECT 1", "SELECT 2"}), "1\n2\n");
+}
+
+TEST_F(ShellCliTest, StdinScriptWithDotCommands) {
+  std::string out = Ok({},
+                       "CREATE TABLE t(a, b);\n"
+                       "INSERT INTO t VALUES (1, 'x,y'), (2, NULL);\n"
+                       ".mode csv\n"
+                       ".headers on\n"
+                       "SELECT a, b\n"
+                       "  FROM t ORDER BY a;\n");
+  EXPECT_EQ(out, "a,b\n1,\"x,y\"\n2,\n");
+}
+
+TEST_F(ShellCliTest, ModeOptionAndJson) {
+  Ok({"INSERT INTO samples(metric, labels, ts, value) VALUES"
+      " ('m', '{}', 1, 0.1), ('m', '{}', 2, '+Inf'), ('m', '{}', 3, 'NaN')"});
+  EXPECT_EQ(Ok({"--mode", "json", "SELECT ts, value FROM samples ORDER BY ts"}),
+            "[{\"ts\":1,\"value\":0.1},\n"
+            "{\"ts\":2,\"value\":\"+Inf\"},\n"
+            "{\"ts\":3,\"value\":null}]\n");
+  EXPECT_EQ(Ok({".mode box", "SELECT ts, value FROM samples WHERE ts = 2"}),
+            "┌────┬───────┐\n"
+            "│ ts │ value │\n"
+            "├────┼───────┤\n"
+            "│  2 │   Inf │\n"
+            "└────┴───────┘\n");
+}
+
+TEST_F(ShellCliTest, UserTablesPersistAndJoinWithSamples) {
+  Ok({"CREATE TABLE hosts(name TEXT PRIMARY KEY, owner TEXT);"
+      "INSERT INTO hosts VALUES ('h1', 'alice'), ('h2', 'bob');"
+      "INSERT INTO samples(metric, labels, ts, value) VALUES"
+      " ('up', '{\"instance\":\"h1\"}', 1000, 1),"
+      " ('up', '{\"instance\":\"h2\"}', 1000, 0),"
+      " ('up', '{\"instance\":\"h2\"}', 2000, 1)"});
+  EXPECT_EQ(Ok({"SELECT name, owner FROM hosts ORDER BY name"}), "h1|alice\nh2|bob\n");
+  EXPECT_EQ(Ok({"SELECT h.owner, count(*), sum(s.value) FROM samples s"
+                " JOIN hosts h ON h.name = json_extract(s.labels, '$.instance')"
+                " WHERE s.metric = 'up' GROUP BY h.owner ORDER BY h.owner"}),
+            "alice|1|1.0\nbob|2|1.0\n");
+}
+
+TEST_F(ShellCliTest, SqlErrorExitsNonZeroWithMessage) {
+  ProgramResult r = Overtone({"SELECT * FROM no_such_table"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_EQ(r.err, "Error: no such table: no_such_table\n");
+}
+
+TEST_F(ShellCliTest, SyntaxErrorPointsAtTheSpot) {
+  ProgramResult r = Overtone({"SELECT 1;\nSELEC 2"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "1\n");
+  EXPECT_EQ(r.err,
+            "Error: near \"SELEC\": syntax error\n"
+            "  SELEC 2\n"
+            "  ^--- error here\n");
+}
+
+TEST_F(ShellCliTest, ScriptStopsAtFirstErrorUnlessBailIsOff) {
+  ProgramResult r = Overtone({}, "SELECT 1;\n\nSELECT nope;\nSELECT 2;\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "1\n");
+  EXPECT_EQ(r.err,
+            "Error: near line 3: no such column: nope\n"
+            "  SELECT nope;\n"
+            "         ^--- error here\n");
+
+  r = Overtone({}, ".bail off\nSELECT nope;\nSELECT 2;\n");
+  EXPECT_EQ(r.exit_code, 1);  // an error happened, even if the script went on
+  EXPECT_EQ(r.out, "2\n");
+  EXPECT_THAT(r.err, HasSubstr("no such column: nope"));
+}
+
+TEST_F(ShellCliTest, ReadRunsAFile) {
+  std::string script = tmp_.Sub("script.sql");
+  ASSERT_TRUE(WriteFile(script,
+                        "-- a comment line before a dot-command\n"
+                        ".headers on\n"
+                        "CREATE TABLE t(x);\n"
+                        "INSERT INTO t VALUES (42);\n"
+                        "SELECT x FROM t;\n"));
+  EXPECT_EQ(Ok({".read " + script, "SELECT x + 1 FROM t"}), "x\n42\nx + 1\n43\n");
+}
+
+TEST_F(ShellCliTest, ErrorInsideReadNamesFileAndLine) {
+  std::string script = tmp_.Sub("bad.sql");
+  ASSERT_TRUE(WriteFile(script, "SELECT 1;\nSELECT * FROM missing;\nSELECT 3;\n"));
+  ProgramResult r = Overtone({}, ".read " + script + "\nSELECT 4;\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "1\n");
+  EXPECT_EQ(r.err, "Error: near line 2 of " + script + ": no such table: missing\n");
+}
+
+TEST_F(ShellCliTest, ReadOfMissingFileFails) {
+  ProgramResult r = Overtone({".read " + tmp_.Sub("nope.sql")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, StartsWith("Error: cannot open '" + tmp_.Sub("nope.sql") + "'"));
+  EXPECT_THAT(r.err, HasSubstr("No such file"));
+}
+
+TEST_F(ShellCliTest, UnknownDotCommandFails) {
+  ProgramResult r = Overtone({}, ".frobnicate\nSELECT 1;\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr("unknown command '.frobnicate'"));
+  r = Overtone({".mode nonsense"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("unknown mode 'nonsense'"));
+}
+
+TEST_F(ShellCliTest, TablesListsVirtualAndUserTables) {
+  Ok({"CREATE TABLE hosts(x); CREATE VIEW v AS SELECT 1"});
+  std::string out = Ok({".tables"});
+  for (const char* name : {"series", "samples", "hosts", "v"}) {
+    EXPECT_THAT(out, HasSubstr(name));
+  }
+  EXPECT_THAT(out, Not(HasSubstr("json_each")));
+  EXPECT_EQ(Ok({".tables h%"}), "hosts\n");
+  EXPECT_EQ(Ok({".tables sam%"}), "samples\n");
+}
+
+TEST_F(ShellCliTest, SchemaDescribesVirtualTables) {
+  Ok({"CREATE TABLE hosts(name TEXT)"});
+  std::string out = Ok({".schema samples"});
+  EXPECT_THAT(out, HasSubstr("CREATE TABLE samples(\n"));
+  for (const char* column : {"  series_id", "  metric", "  labels", "  ts", "  value"}) {
+    EXPECT_THAT(out, HasSubstr(column));
+  }
+  EXPECT_THAT(out, Not(HasSubstr("hosts")));
+  EXPECT_EQ(Ok({".schema hosts"}), "CREATE TABLE hosts(name TEXT);\n");
+}
+
+TEST_F(ShellCliTest, SettingsCommands) {
+  EXPECT_EQ(Ok({".nullvalue NULL", "SELECT NULL, 1"}), "NULL|1\n");
+  EXPECT_EQ(Ok({".mode tabs", ".headers on", "SELECT 1 AS a, 'b' AS b"}), "a\tb\n1\tb\n");
+  EXPECT_EQ(Ok({".mode line", "SELECT 1 AS a, 22 AS bbb"}), "  a = 1\nbbb = 22\n");
+  EXPECT_EQ(Ok({".print hello 'big world'"}), "hello big world\n");
+  std::string out = Ok({".timer on", "SELECT 5"});
+  EXPECT_THAT(out, StartsWith("5\nRun Time: real "));
+  EXPECT_THAT(out, HasSubstr(" user "));
+}
+
+TEST_F(ShellCliTest, OutputRedirectsToAFile) {
+  std::string file = tmp_.Sub("out.txt");
+  EXPECT_EQ(Ok({".output " + file, "SELECT 'to file'", ".output stdout", "SELECT 'back'"}),
+            "back\n");
+  EXPECT_EQ(ReadFile(file), "to file\n");
+}
+
+TEST_F(ShellCliTest, ExitAndQuit) {
+  ProgramResult r = Overtone({}, "SELECT 1;\n.exit 3\nSELECT 2;\n");
+  EXPECT_EQ(r.exit_code, 3);
+  EXPECT_EQ(r.out, "1\n");
+  r = Overtone({}, ".quit\nSELECT 2;\n");
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, "");
+}
+
+TEST_F(ShellCliTest, VersionHelpAndReservedSubcommands) {
+  ProgramResult r = RunProgram({OVERTONE_BIN, "--version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, StartsWith("overtone "));
+  r = RunProgram({OVERTONE_BIN, "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_THAT(r.out, HasSubstr("DBDIR [SQL...]"));
+  EXPECT_THAT(r.out, HasSubstr("overtone serve"));
+  for (const char* sub : {"serve", "import", "export", "emulate", "promql", "compact"}) {
+    r = RunProgram({OVERTONE_BIN, sub, db()});
+    // A subcommand that is not built yet says so; once built, it must at
+    // least not be mistaken for a database directory.
+    if (r.exit_code == 2 && r.err.find("not available") != std::string::npos) {
+      EXPECT_EQ(r.err, std::string("overtone: '") + sub + "' is not available in this build\n");
+    }
+    EXPECT_THAT(r.err, Not(HasSubstr("cannot open database '" + std::string(sub))));
+  }
+  r = RunProgram({OVERTONE_BIN});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("Usage"));
+}
+
+TEST_F(ShellCliTest, RegularFileAsDbDirIsAClearError) {
+  std::string file = tmp_.Sub("a_file");
+  ASSERT_TRUE(WriteFile(file, "not a database"));
+  ProgramResult r = RunProgram({OVERTONE_BIN, file, "SELECT 1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  EXPECT_THAT(r.err, HasSubstr("is not a directory"));
+}
+
+TEST_F(ShellCliTest, UnknownOptionIsAUsageError) {
+  ProgramResult r = RunProgram({OVERTONE_BIN, "--frob", db()});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("unknown option '--frob'"));
+}
+
+TEST_F(ShellCliTest, InterruptedStatementsDoNotLeaveHalfAResult) {
+  // A statement that fails midway prints what it had before the error, and
+  // a JSON array stays well-formed.
+  ProgramResult r =
+      Overtone({".mode json", "SELECT 1 AS x UNION ALL SELECT abs(-9223372036854775807 - 1)"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "[{\"x\":1}]\n");
+  EXPECT_EQ(r.err, "Error: integer overflow\n");
+}
+
+}  // namespace
+}  // namespace overtone::testing
