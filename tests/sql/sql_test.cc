@@ -285,3 +285,34 @@ TEST_F(SqlTest, SegmentsTableShowsSealedData) {
 
 }  // namespace
 }  // namespace overtone
+
+namespace overtone {
+namespace {
+
+TEST_F(SqlTest, OverTimeTableFunction) {
+  WriteBatch b;
+  for (int i = 0; i < 10; ++i) {
+    b.Add({{"__name__", "m"}, {"h", "a"}}, i * 1000, i);
+    b.Add({{"__name__", "m"}, {"h", "b"}}, i * 1000, 10 * i);
+  }
+  ASSERT_TRUE(db()->Write(b).ok());
+  EXPECT_EQ(Query("SELECT labels, ts, value FROM over_time('avg', 'm', 5000, 9000, 4000, 5000) ORDER BY labels, ts"),
+            (std::vector<Row>{{R"({"h":"a"})", "5000", "3.0"},
+                              {R"({"h":"a"})", "9000", "7.0"},
+                              {R"({"h":"b"})", "5000", "30.0"},
+                              {R"({"h":"b"})", "9000", "70.0"}}));
+  EXPECT_EQ(One(R"(SELECT value FROM over_time('quantile_over_time', 'm{h="a"}', 9000, 9000, 1, 10000, 0.5))"), "4.5");
+  EXPECT_EQ(One("SELECT count(*) FROM over_time('max', 'm', 0, 9000, 1000, 1000)"), "20");
+  // Joins with the catalog and the user's own tables work like any table.
+  EXPECT_EQ(One("SELECT sum(o.value) FROM series s, over_time('last', 'm', 9000, 9000, 1, 1000) o "
+                "WHERE o.series_id = s.series_id AND s.labels = '{\"h\":\"b\"}'"),
+            "90.0");
+  EXPECT_NE(Run("SELECT * FROM over_time('median', 'm', 0, 1, 1, 1)").find("unknown function"), std::string::npos);
+  EXPECT_NE(Run("SELECT * FROM over_time('avg', 'm', 0, 1, 1)").find("range is missing"), std::string::npos);
+  EXPECT_NE(Run("SELECT * FROM over_time('quantile', 'm', 0, 1, 1, 1)").find("param"), std::string::npos);
+  EXPECT_NE(Run("SELECT * FROM over_time('avg', 'm', 0, 1, 0, 1)").find("step"), std::string::npos);
+  EXPECT_NE(Run("SELECT * FROM over_time('avg', 'm{', 0, 1, 1, 1)").find("selector"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace overtone

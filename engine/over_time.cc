@@ -1,0 +1,246 @@
+// The `*_over_time` functions on one window, following Prometheus 3.x's
+// promql/functions.go operation for operation, so results agree bit for bit.
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+#include <limits>
+#include <unordered_map>
+#include <vector>
+
+#include "overtone/over_time.h"
+
+namespace overtone {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+struct FnName {
+  OverTimeFn fn;
+  std::string_view name;
+};
+constexpr FnName kNames[] = {
+    {OverTimeFn::kAvg, "avg_over_time"},         {OverTimeFn::kSum, "sum_over_time"},
+    {OverTimeFn::kCount, "count_over_time"},     {OverTimeFn::kMin, "min_over_time"},
+    {OverTimeFn::kMax, "max_over_time"},         {OverTimeFn::kStddev, "stddev_over_time"},
+    {OverTimeFn::kStdvar, "stdvar_over_time"},   {OverTimeFn::kLast, "last_over_time"},
+    {OverTimeFn::kFirst, "first_over_time"},     {OverTimeFn::kPresent, "present_over_time"},
+    {OverTimeFn::kQuantile, "quantile_over_time"}, {OverTimeFn::kMad, "mad_over_time"},
+    {OverTimeFn::kTsOfMin, "ts_of_min_over_time"}, {OverTimeFn::kTsOfMax, "ts_of_max_over_time"},
+    {OverTimeFn::kTsOfLast, "ts_of_last_over_time"}, {OverTimeFn::kTsOfFirst, "ts_of_first_over_time"},
+    {OverTimeFn::kEntropy, "entropy_over_time"}, {OverTimeFn::kDistinct, "distinct_over_time"},
+    {OverTimeFn::kL1, "l1_over_time"},           {OverTimeFn::kL2, "l2_over_time"},
+};
+
+// Kahan-Neumaier step, as Prometheus's kahansum.Inc. Kept out of line: the
+// compiler must not re-associate it.
+[[gnu::noinline]] void KahanInc(double inc, double* sum, double* c) {
+  double t = *sum + inc;
+  if (std::isinf(t)) {
+    *c = 0;
+  } else if (std::fabs(*sum) >= std::fabs(inc)) {
+    *c += (*sum - t) + inc;
+  } else {
+    *c += (inc - t) + *sum;
+  }
+  *sum = t;
+}
+
+double Avg(std::span<const Sample> w) {
+  double sum = w[0].value, count = 1, mean = 0, c = 0;
+  bool incremental = false;
+  for (size_t i = 1; i < w.size(); ++i) {
+    count = static_cast<double>(i + 1);
+    if (!incremental) {
+      double new_sum = sum, new_c = c;
+      KahanInc(w[i].value, &new_sum, &new_c);
+      if (!std::isinf(new_sum)) {
+        sum = new_sum;
+        c = new_c;
+        continue;
+      }
+      incremental = true;  // the plain sum would overflow: switch to a running mean
+      mean = sum / (count - 1);
+      c /= (count - 1);
+    }
+    double q = (count - 1) / count;
+    mean = q * mean;
+    c = q * c;
+    KahanInc(w[i].value / count, &mean, &c);
+  }
+  if (incremental) return mean + c;
+  return sum / count + c / count;
+}
+
+double Sum(std::span<const Sample> w) {
+  double sum = 0, c = 0;
+  for (const Sample& s : w) KahanInc(s.value, &sum, &c);
+  return std::isinf(sum) ? sum : sum + c;
+}
+
+double Variance(std::span<const Sample> w) {
+  double count = 0, mean = 0, c_mean = 0, aux = 0, c_aux = 0;
+  for (const Sample& s : w) {
+    count++;
+    double delta = s.value - (mean + c_mean);
+    KahanInc(delta / count, &mean, &c_mean);
+    KahanInc(delta * (s.value - (mean + c_mean)), &aux, &c_aux);
+  }
+  return (aux + c_aux) / count;
+}
+
+// Prometheus's compareOverTime: the running best is replaced when `better`
+// says so or while it is NaN. Returns the value or its timestamp in seconds.
+template <typename Better>
+double Compare(std::span<const Sample> w, Better better, bool timestamp) {
+  double best = w[0].value;
+  int64_t ts = w[0].ts;
+  for (const Sample& s : w) {
+    if (better(s.value, best) || std::isnan(best)) {
+      best = s.value;
+      ts = s.ts;
+    }
+  }
+  return timestamp ? static_cast<double>(ts) / 1000 : best;
+}
+
+// Prometheus's quantile(): NaN sorts first, linear interpolation at q*(n-1).
+double Quantile(double q, std::vector<double> values) {
+  if (values.empty() || std::isnan(q)) return kNaN;
+  if (q < 0) return -kInf;
+  if (q > 1) return kInf;
+  std::sort(values.begin(), values.end(), [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; });
+  double n = static_cast<double>(values.size());
+  double rank = q * (n - 1);
+  double lower = std::max(0.0, std::floor(rank));
+  double upper = std::min(n - 1, lower + 1);
+  double weight = rank - std::floor(rank);
+  return values[static_cast<size_t>(lower)] * (1 - weight) + values[static_cast<size_t>(upper)] * weight;
+}
+
+std::vector<double> Values(std::span<const Sample> w) {
+  std::vector<double> v;
+  v.reserve(w.size());
+  for (const Sample& s : w) v.push_back(s.value);
+  return v;
+}
+
+std::unordered_map<uint64_t, uint64_t> Frequencies(std::span<const Sample> w) {
+  std::unordered_map<uint64_t, uint64_t> f;
+  for (const Sample& s : w) f[std::bit_cast<uint64_t>(s.value)]++;
+  return f;
+}
+
+}  // namespace
+
+Result<OverTimeFn> ParseOverTimeFn(std::string_view name) {
+  for (const FnName& n : kNames) {
+    if (name == n.name || name == n.name.substr(0, n.name.size() - std::string_view("_over_time").size())) {
+      return n.fn;
+    }
+  }
+  std::string known;
+  for (const FnName& n : kNames) known += (known.empty() ? "" : ", ") + std::string(n.name);
+  return Status::InvalidArgument("unknown function '" + std::string(name) + "'; known: " + known);
+}
+
+std::string_view OverTimeFnName(OverTimeFn fn) {
+  for (const FnName& n : kNames) {
+    if (n.fn == fn) return n.name;
+  }
+  return "?";
+}
+
+bool OverTimeFnTakesParam(OverTimeFn fn) { return fn == OverTimeFn::kQuantile; }
+
+std::optional<double> EvalWindow(OverTimeFn fn, std::span<const Sample> w, double param) {
+  if (w.empty()) return std::nullopt;
+  switch (fn) {
+    case OverTimeFn::kAvg: return Avg(w);
+    case OverTimeFn::kSum: return Sum(w);
+    case OverTimeFn::kCount: return static_cast<double>(w.size());
+    case OverTimeFn::kMin: return Compare(w, [](double a, double b) { return a < b; }, false);
+    case OverTimeFn::kMax: return Compare(w, [](double a, double b) { return a > b; }, false);
+    case OverTimeFn::kStddev: return std::sqrt(Variance(w));
+    case OverTimeFn::kStdvar: return Variance(w);
+    case OverTimeFn::kLast: return w.back().value;
+    case OverTimeFn::kFirst: return w.front().value;
+    case OverTimeFn::kPresent: return 1.0;
+    case OverTimeFn::kQuantile: return Quantile(param, Values(w));
+    case OverTimeFn::kMad: {
+      double median = Quantile(0.5, Values(w));
+      std::vector<double> dev;
+      dev.reserve(w.size());
+      for (const Sample& s : w) dev.push_back(std::fabs(s.value - median));
+      return Quantile(0.5, std::move(dev));
+    }
+    case OverTimeFn::kTsOfMin: return Compare(w, [](double a, double b) { return a <= b; }, true);
+    case OverTimeFn::kTsOfMax: return Compare(w, [](double a, double b) { return a >= b; }, true);
+    case OverTimeFn::kTsOfLast: return static_cast<double>(w.back().ts) / 1000;
+    case OverTimeFn::kTsOfFirst: return static_cast<double>(w.front().ts) / 1000;
+    case OverTimeFn::kDistinct: return static_cast<double>(Frequencies(w).size());
+    case OverTimeFn::kL1: return static_cast<double>(w.size());
+    case OverTimeFn::kL2: {
+      double sq = 0;
+      for (auto& [v, f] : Frequencies(w)) sq += static_cast<double>(f) * static_cast<double>(f);
+      return std::sqrt(sq);
+    }
+    case OverTimeFn::kEntropy: {
+      double n = static_cast<double>(w.size()), acc = 0;
+      for (auto& [v, f] : Frequencies(w)) acc += static_cast<double>(f) * std::log2(static_cast<double>(f));
+      return std::log2(n) - acc / n;
+    }
+  }
+  return std::nullopt;
+}
+
+Status ValidateOverTimeQuery(const OverTimeQuery& q) {
+  if (q.step <= 0) return Status::InvalidArgument("step must be positive");
+  if (q.range <= 0) return Status::InvalidArgument("range must be positive");
+  if (q.start > q.end) return Status::InvalidArgument("start must not be after end");
+  if ((static_cast<double>(q.end) - static_cast<double>(q.start)) / static_cast<double>(q.step) >=
+      static_cast<double>(kMaxOverTimeSteps)) {
+    return Status::InvalidArgument("too many evaluation steps: more than " + std::to_string(kMaxOverTimeSteps) +
+                                   " points per series; use a larger step");
+  }
+  if (q.fn == OverTimeFn::kQuantile && std::isnan(q.param)) {
+    return Status::InvalidArgument("quantile_over_time needs a quantile q");
+  }
+  return Status::OK();
+}
+
+Status EvaluateOverTime(Database* db, std::span<const LabelMatcher> matchers, const OverTimeQuery& q,
+                        const std::function<Status(const SeriesInfo&, int64_t, double)>& fn) {
+  OT_RETURN_IF_ERROR(ValidateOverTimeQuery(q));
+  OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
+  // Samples in (start - range, end]; saturate rather than overflow.
+  int64_t lo = q.start < kMinTime + q.range ? kMinTime : q.start - q.range + 1;
+  std::vector<Sample> samples;
+  for (const SeriesInfo& s : series) {
+    samples.clear();
+    auto it = db->Scan(s.id, lo, q.end);
+    if (!it.ok()) {
+      if (it.status().IsNotFound()) continue;  // deleted meanwhile
+      return it.status();
+    }
+    for (; (*it)->Valid(); (*it)->Next()) {
+      Sample x = (*it)->sample();
+      if (!IsStaleNaN(x.value)) samples.push_back(x);
+    }
+    OT_RETURN_IF_ERROR((*it)->status());
+    size_t first = 0, last = 0;  // window [first, last)
+    for (int64_t t = q.start;; t += q.step) {
+      while (last < samples.size() && samples[last].ts <= t) ++last;
+      if (t >= kMinTime + q.range) {
+        while (first < last && samples[first].ts <= t - q.range) ++first;
+      }
+      auto v = EvalWindow(q.fn, std::span<const Sample>(samples).subspan(first, last - first), q.param);
+      if (v) OT_RETURN_IF_ERROR(fn(s, t, *v));
+      if (t > q.end - q.step) break;
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace overtone
