@@ -1,5 +1,8 @@
 #include "engine/compactor.h"
 
+#include "engine/window_accumulator.h"
+#include "storage/codec/summary.h"
+
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -48,6 +51,20 @@ std::vector<Sample> MergeNewerWins(const std::vector<Sample>& older, std::span<c
     }
   }
   return out;
+}
+
+// Puts a segment and its summary (same key) into `batch`.
+void PutSegmentAndSummary(storage::Batch* batch, SeriesId id, const std::vector<Sample>& samples,
+                          const std::string& segment) {
+  batch->PutSegment(id, samples.back().ts, segment);
+  std::string summary;
+  storage::EncodeSummary(BuildSummary(samples), &summary);
+  batch->PutSummary(id, samples.back().ts, summary);
+}
+
+void DeleteSegmentAndSummary(storage::Batch* batch, SeriesId id, int64_t key_ts) {
+  batch->DeleteSegment(id, key_ts);
+  batch->DeleteSummary(id, key_ts);
 }
 
 }  // namespace
@@ -107,8 +124,8 @@ Status Compactor::SealSeries(SeriesId id, int64_t seal_before, CompactionStats* 
     std::vector<Sample> merged =
         MergeNewerWins(sealed, std::span<const Sample>(raw).subspan(g.raw_begin, g.raw_end - g.raw_begin));
     OT_RETURN_IF_ERROR(storage::EncodeSegment(merged, options_, &encoded));
-    for (size_t s : g.segments) batch.DeleteSegment(id, old[s].key_ts);
-    batch.PutSegment(id, merged.back().ts, encoded);
+    for (size_t s : g.segments) DeleteSegmentAndSummary(&batch, id, old[s].key_ts);
+    PutSegmentAndSummary(&batch, id, merged, encoded);
     stats->segments_written++;
     stats->bytes_written += encoded.size();
   }
@@ -129,10 +146,10 @@ Status Compactor::DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) {
     std::vector<Sample> samples;
     OT_RETURN_IF_ERROR(DecodeAll(seg, &samples));
     std::erase_if(samples, [&](const Sample& s) { return s.ts >= min_ts && s.ts <= max_ts; });
-    batch.DeleteSegment(id, seg.key_ts);
+    DeleteSegmentAndSummary(&batch, id, seg.key_ts);
     if (samples.empty()) continue;
     OT_RETURN_IF_ERROR(storage::EncodeSegment(samples, options_, &encoded));
-    batch.PutSegment(id, samples.back().ts, encoded);
+    PutSegmentAndSummary(&batch, id, samples, encoded);
   }
   batch.DeleteSamples(id, min_ts, max_ts);
   return store_->Commit(&batch);

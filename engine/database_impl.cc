@@ -6,6 +6,7 @@
 
 #include "engine/merged_iterator.h"
 #include "storage/codec/segment.h"
+#include "storage/codec/summary.h"
 
 namespace overtone {
 
@@ -187,6 +188,9 @@ Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
 Status DatabaseImpl::ForEachSegment(SeriesId id, const std::function<Status(const SegmentInfo&)>& fn) {
   auto view = store_->NewReadView();
   auto cursor = id == 0 ? store_->NewAllSegmentsCursor(view.get()) : store_->NewSegmentCursor(id, kMinTime, view.get());
+  // Summaries have their segment's key: walk both in step.
+  auto summaries =
+      id == 0 ? store_->NewAllSummariesCursor(view.get()) : store_->NewSummaryCursor(id, kMinTime, view.get());
   for (; cursor->Valid(); cursor->Next()) {
     storage::SegmentView seg;
     OT_RETURN_IF_ERROR(storage::ParseSegment(cursor->bytes(), &seg)
@@ -194,6 +198,18 @@ Status DatabaseImpl::ForEachSegment(SeriesId id, const std::function<Status(cons
                                         ", segment ending at ts " + std::to_string(cursor->max_ts())));
     SegmentInfo info{cursor->series(), seg.min_ts, seg.max_ts, seg.count,
                      storage::ValueCodecName(seg.value_codec), seg.total_bytes};
+    while (summaries->Valid() && (summaries->series() < info.series ||
+                                  (summaries->series() == info.series && summaries->max_ts() < cursor->max_ts()))) {
+      summaries->Next();
+    }
+    if (summaries->Valid() && summaries->series() == info.series && summaries->max_ts() == cursor->max_ts()) {
+      storage::Summary summary;
+      OT_RETURN_IF_ERROR(storage::DecodeSummary(summaries->bytes(), &summary)
+                             .WithContext("series " + std::to_string(info.series) + ", summary of the segment ending at ts " +
+                                          std::to_string(cursor->max_ts())));
+      info.summary_bytes = summaries->bytes().size();
+      info.quantile_points = static_cast<uint32_t>(summary.quantile_points.size());
+    }
     OT_RETURN_IF_ERROR(fn(info));
   }
   return cursor->status();

@@ -36,6 +36,8 @@ class DatabaseImpl final : public Database {
   Result<std::vector<std::string>> LabelValues(std::string_view name) override;
   Result<CompactionStats> Compact(int64_t seal_before) override;
   Status ForEachSegment(SeriesId id, const std::function<Status(const SegmentInfo&)>& fn) override;
+  Status EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& query,
+                          const OverTimeCallback& fn) override;
   DatabaseStats GetStats() const override;
   const std::string& dir() const override { return dir_; }
   Status Flush() override;

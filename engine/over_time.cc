@@ -10,8 +10,14 @@
 
 #include "overtone/over_time.h"
 
+#include "engine/prom_math.h"
+#include "storage/codec/summary.h"
+
 namespace overtone {
 namespace {
+
+using engine::KahanInc;
+using engine::WelfordInc;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
@@ -32,20 +38,6 @@ constexpr FnName kNames[] = {
     {OverTimeFn::kEntropy, "entropy_over_time"}, {OverTimeFn::kDistinct, "distinct_over_time"},
     {OverTimeFn::kL1, "l1_over_time"},           {OverTimeFn::kL2, "l2_over_time"},
 };
-
-// Kahan-Neumaier step, as Prometheus's kahansum.Inc. Kept out of line: the
-// compiler must not re-associate it.
-[[gnu::noinline]] void KahanInc(double inc, double* sum, double* c) {
-  double t = *sum + inc;
-  if (std::isinf(t)) {
-    *c = 0;
-  } else if (std::fabs(*sum) >= std::fabs(inc)) {
-    *c += (*sum - t) + inc;
-  } else {
-    *c += (inc - t) + *sum;
-  }
-  *sum = t;
-}
 
 double Avg(std::span<const Sample> w) {
   double sum = w[0].value, count = 1, mean = 0, c = 0;
@@ -81,12 +73,7 @@ double Sum(std::span<const Sample> w) {
 
 double Variance(std::span<const Sample> w) {
   double count = 0, mean = 0, c_mean = 0, aux = 0, c_aux = 0;
-  for (const Sample& s : w) {
-    count++;
-    double delta = s.value - (mean + c_mean);
-    KahanInc(delta / count, &mean, &c_mean);
-    KahanInc(delta * (s.value - (mean + c_mean)), &aux, &c_aux);
-  }
+  for (const Sample& s : w) WelfordInc(s.value, &count, &mean, &c_mean, &aux, &c_aux);
   return (aux + c_aux) / count;
 }
 
@@ -210,8 +197,18 @@ Status ValidateOverTimeQuery(const OverTimeQuery& q) {
   return Status::OK();
 }
 
+double OverTimeRankErrorBound(const OverTimeQuery& q) {
+  if (!q.approximate || !q.use_summaries || q.fn != OverTimeFn::kQuantile) return 0;
+  return 1.0 / static_cast<double>(storage::kMaxQuantilePoints - 1);
+}
+
 Status EvaluateOverTime(Database* db, std::span<const LabelMatcher> matchers, const OverTimeQuery& q,
-                        const std::function<Status(const SeriesInfo&, int64_t, double)>& fn) {
+                        const OverTimeCallback& fn) {
+  return db->EvaluateOverTime(matchers, q, fn);
+}
+
+Status EvaluateOverTimeByScan(Database* db, std::span<const LabelMatcher> matchers, const OverTimeQuery& q,
+                              const OverTimeCallback& fn) {
   OT_RETURN_IF_ERROR(ValidateOverTimeQuery(q));
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
   // Samples in (start - range, end]; saturate rather than overflow.

@@ -1,9 +1,10 @@
-// over_time(fn, selector, start, end, step, range [, param]): PromQL's
-// `*_over_time` functions as a table-valued function.
+// over_time(fn, selector, start, end, step, range [, param [, approx]]):
+// PromQL's `*_over_time` functions as a table-valued function.
 //
 //   SELECT labels, ts, value
 //     FROM over_time('avg', 'node_cpu{mode="idle"}', 1700000000000, 1700086400000, 3600000, 3600000);
 //   SELECT * FROM over_time('quantile', 'latency', :t, :t, 1, 86400000, 0.99);
+//   SELECT value, rank_error FROM over_time('quantile', 'latency', :t, :t, 1, 604800000, 0.99, 1);
 //
 // HOW IT WORKS
 // The arguments are hidden columns (SQLite's table-valued function syntax
@@ -11,7 +12,8 @@
 // and xFilter runs EvaluateOverTime (include/overtone/over_time.h): one
 // point per series per step t, over the samples in (t - range, t]. Output:
 // series_id, metric, labels, ts, value (NULL for NaN, as in `samples`) and
-// the hidden raw bits.
+// the hidden raw bits and rank_error (0: exact; for approx = 1 and quantile,
+// the bound on the answer's rank error as a fraction of the window's samples).
 
 #include <cmath>
 #include <string>
@@ -30,9 +32,9 @@ namespace {
 // columns with a table-valued function's arguments in declaration order.
 enum Column {
   kColSeriesId, kColMetric, kColLabels, kColTs, kColValue,
-  kColFn, kColSelector, kColStart, kColEnd, kColStep, kColRange, kColParam, kColRaw,
+  kColFn, kColSelector, kColStart, kColEnd, kColStep, kColRange, kColParam, kColApprox, kColRaw, kColRankError,
 };
-constexpr int kFirstArg = kColFn, kNumArgs = kColParam - kColFn + 1, kRequiredArgs = 6;
+constexpr int kFirstArg = kColFn, kLastArg = kColApprox, kNumArgs = kLastArg - kFirstArg + 1, kRequiredArgs = 6;
 
 struct Point {
   size_t series;  // index into OverTimeCursor::series
@@ -48,13 +50,15 @@ struct OverTimeCursor {
   std::vector<Point> points;
   size_t pos = 0;
   sqlite3_value* args[kNumArgs] = {};  // echoed back by the hidden columns
+  double rank_error = 0;
 };
 
 int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
   int rc = sqlite3_declare_vtab(conn,
                                 "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, ts INTEGER, "
                                 "value REAL, fn HIDDEN, selector HIDDEN, \"start\" HIDDEN, \"end\" HIDDEN, "
-                                "step HIDDEN, \"range\" HIDDEN, param HIDDEN, raw INTEGER HIDDEN)");
+                                "step HIDDEN, \"range\" HIDDEN, param HIDDEN, approx HIDDEN, raw INTEGER HIDDEN, "
+                                "rank_error REAL HIDDEN)");
   if (rc != SQLITE_OK) return rc;
   auto* t = new OvertoneVtab();
   t->db = static_cast<Database*>(aux);
@@ -72,7 +76,7 @@ int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
   std::fill(at, at + kNumArgs, -1);
   for (int i = 0; i < info->nConstraint; ++i) {
     const auto& c = info->aConstraint[i];
-    if (c.iColumn < kFirstArg || c.iColumn > kColParam || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (c.iColumn < kFirstArg || c.iColumn > kLastArg || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
     // An argument that is not usable yet makes this plan impossible; SQLite
     // then orders the join so that it becomes usable.
     if (!c.usable) return SQLITE_CONSTRAINT;
@@ -122,7 +126,7 @@ Status IntArg(sqlite3_value* v, const char* name, int64_t* out) {
 }
 
 Status Evaluate(OverTimeCursor* c) {
-  static const char* kNames[kNumArgs] = {"fn", "selector", "start", "end", "step", "range", "param"};
+  static const char* kNames[kNumArgs] = {"fn", "selector", "start", "end", "step", "range", "param", "approx"};
   for (int a = 0; a < kRequiredArgs; ++a) {
     if (c->args[a] == nullptr || sqlite3_value_type(c->args[a]) == SQLITE_NULL) {
       return Status::InvalidArgument(std::string("over_time(fn, selector, start, end, step, range [, param]): ") +
@@ -145,8 +149,18 @@ Status Evaluate(OverTimeCursor* c) {
     }
     q.param = sqlite3_value_double(param);
   } else if (has_param) {
-    return Status::InvalidArgument("over_time: " + std::string(OverTimeFnName(q.fn)) + " takes no param");
+    return Status::InvalidArgument("over_time: " + std::string(OverTimeFnName(q.fn)) +
+                                   " takes no param (pass NULL before approx)");
   }
+  sqlite3_value* approx = c->args[7];
+  if (approx != nullptr && sqlite3_value_type(approx) != SQLITE_NULL) {
+    if (sqlite3_value_numeric_type(approx) != SQLITE_INTEGER || sqlite3_value_int64(approx) < 0 ||
+        sqlite3_value_int64(approx) > 1) {
+      return Status::InvalidArgument("over_time: approx must be 0 (exact) or 1 (approximate)");
+    }
+    q.approximate = sqlite3_value_int64(approx) == 1;
+  }
+  c->rank_error = OverTimeRankErrorBound(q);
   return EvaluateOverTime(c->db, matchers, q, [c](const SeriesInfo& s, int64_t ts, double v) {
     if (c->series.empty() || c->series.back().id != s.id) {
       c->series.push_back(s);
@@ -201,6 +215,7 @@ int ColumnValue(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
     case kColTs: sqlite3_result_int64(ctx, p.ts); break;
     case kColValue: ResultValue(ctx, p.value); break;
     case kColRaw: ResultRaw(ctx, p.value); break;
+    case kColRankError: sqlite3_result_double(ctx, c->rank_error); break;
     default:
       if (c->args[col - kFirstArg]) sqlite3_result_value(ctx, c->args[col - kFirstArg]);
       break;

@@ -8,6 +8,8 @@
 // read from the segment headers. series_id = ? reads one series' segments;
 // metric = ? and selector = ? pick the series through the index first.
 // Raw samples not yet sealed are not listed: they are in `samples` only.
+// Hidden columns quantile_points and summary_bytes describe the summary kept
+// beside each segment; the `sketches` view shows them.
 
 #include <string>
 #include <unordered_map>
@@ -23,7 +25,7 @@ namespace {
 
 enum Column {
   kColSeriesId, kColMetric, kColLabels, kColStart, kColEnd, kColSamples, kColCodec, kColBytes,
-  kColBytesPerSample, kColSelector
+  kColBytesPerSample, kColQuantilePoints, kColSummaryBytes, kColSelector
 };
 enum Slot { kSeriesEq, kMetricEq, kSelectorEq, kNumSlots };
 
@@ -45,7 +47,8 @@ int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** ou
   int rc = sqlite3_declare_vtab(conn,
                                 "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, \"start\" INTEGER, "
                                 "\"end\" INTEGER, samples INTEGER, codec TEXT, bytes INTEGER, "
-                                "bytes_per_sample REAL, selector TEXT HIDDEN)");
+                                "bytes_per_sample REAL, quantile_points INTEGER HIDDEN, summary_bytes INTEGER HIDDEN, "
+                                "selector TEXT HIDDEN)");
   if (rc != SQLITE_OK) return rc;
   auto* t = new OvertoneVtab();
   t->db = static_cast<Database*>(aux);
@@ -164,6 +167,8 @@ int ColumnValue(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
     case kColCodec: ResultText(ctx, s.codec); break;
     case kColBytes: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.bytes)); break;
     case kColBytesPerSample: sqlite3_result_double(ctx, static_cast<double>(s.bytes) / s.samples); break;
+    case kColQuantilePoints: sqlite3_result_int64(ctx, s.quantile_points); break;
+    case kColSummaryBytes: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.summary_bytes)); break;
     case kColSelector: ResultText(ctx, c->selector); break;
   }
   return SQLITE_OK;

@@ -16,11 +16,11 @@
 namespace overtone::storage {
 namespace {
 
-enum Family : size_t { kMeta = 0, kSeries, kPostings, kSamples, kSegments, kNumFamilies };
+enum Family : size_t { kMeta = 0, kSeries, kPostings, kSamples, kSegments, kSummaries, kNumFamilies };
 // "default" is rocksdb::kDefaultColumnFamilyName, spelled out: a static of
 // another library is not yet constructed while ours are.
-const char* const kFamilyNames[kNumFamilies] = {"default", "series", "postings", "samples",
-                                                "segments"};
+const char* const kFamilyNames[kNumFamilies] = {"default",  "series",   "postings",
+                                                "samples",  "segments", "summaries"};
 
 constexpr std::string_view kFormatVersionKey = "format_version";
 constexpr std::string_view kNextSeriesIdKey = "next_series_id";
@@ -160,6 +160,7 @@ void Batch::DeleteSeries(SeriesId id, const Labels& labels) {
   for (const Label& l : labels) rep_->Delete(store_->cfs_[kPostings], PostingKey(l.name, l.value, id));
   rep_->DeleteRange(store_->cfs_[kSamples], SeriesKey(id), SeriesKey(id + 1));
   rep_->DeleteRange(store_->cfs_[kSegments], SeriesKey(id), SeriesKey(id + 1));
+  rep_->DeleteRange(store_->cfs_[kSummaries], SeriesKey(id), SeriesKey(id + 1));
 }
 
 void Batch::PutSample(SeriesId id, int64_t ts, double value) {
@@ -187,6 +188,14 @@ void Batch::PutSegment(SeriesId id, int64_t max_ts, std::string_view segment) {
 
 void Batch::DeleteSegment(SeriesId id, int64_t max_ts) {
   rep_->Delete(store_->cfs_[kSegments], SampleKey(id, max_ts));
+}
+
+void Batch::PutSummary(SeriesId id, int64_t max_ts, std::string_view summary) {
+  rep_->Put(store_->cfs_[kSummaries], SampleKey(id, max_ts), ToSlice(summary));
+}
+
+void Batch::DeleteSummary(SeriesId id, int64_t max_ts) {
+  rep_->Delete(store_->cfs_[kSummaries], SampleKey(id, max_ts));
 }
 
 size_t Batch::Count() const { return rep_->Count(); }
@@ -325,6 +334,7 @@ Status Store::OpenDb() {
       {kFamilyNames[kPostings], small},
       {kFamilyNames[kSamples], samples},
       {kFamilyNames[kSegments], segments},
+      {kFamilyNames[kSummaries], small},
   };
 
   rocksdb::DBOptions db_options;
@@ -484,6 +494,25 @@ std::unique_ptr<SegmentCursor> Store::NewSegmentCursor(SeriesId id, int64_t min_
 
 std::unique_ptr<SegmentCursor> Store::NewAllSegmentsCursor(const ReadView* view) {
   return std::make_unique<SegmentCursor>(db_.get(), cfs_[kSegments], view, std::string(), std::string());
+}
+
+std::unique_ptr<SegmentCursor> Store::NewSummaryCursor(SeriesId id, int64_t min_last_ts,
+                                                       const ReadView* view) {
+  return std::make_unique<SegmentCursor>(db_.get(), cfs_[kSummaries], view, SampleKey(id, min_last_ts),
+                                         SeriesKey(id + 1));
+}
+
+Result<std::string> Store::GetSegment(SeriesId id, int64_t max_ts, const ReadView* view) {
+  rocksdb::ReadOptions ro;
+  if (view) ro.snapshot = view->snapshot();
+  std::string value;
+  rocksdb::Status s = db_->Get(ro, cfs_[kSegments], SampleKey(id, max_ts), &value);
+  if (!s.ok()) return FromRocks(s, "reading segment of series " + std::to_string(id));
+  return value;
+}
+
+std::unique_ptr<SegmentCursor> Store::NewAllSummariesCursor(const ReadView* view) {
+  return std::make_unique<SegmentCursor>(db_.get(), cfs_[kSummaries], view, std::string(), std::string());
 }
 
 Status Store::Flush() {

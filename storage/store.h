@@ -6,6 +6,7 @@
 //   postings  (label name, label value, series id) -> "" (inverted index)
 //   samples   (series id, timestamp) -> float64 bits (raw samples)
 //   segments  (series id, last timestamp) -> segment (codec/segment.h)
+//   summaries (series id, last timestamp) -> the segment's summary (codec/summary.h)
 //
 // One series' samples in a time range are one contiguous key range, read
 // with a bounded iterator. Every mutation goes through a Batch, committed
@@ -77,6 +78,9 @@ class Batch {
   // A segment is keyed by its series and its last timestamp.
   void PutSegment(SeriesId id, int64_t max_ts, std::string_view segment);
   void DeleteSegment(SeriesId id, int64_t max_ts);
+  // A segment's summary has the segment's key.
+  void PutSummary(SeriesId id, int64_t max_ts, std::string_view summary);
+  void DeleteSummary(SeriesId id, int64_t max_ts);
 
   size_t Count() const;
   void Clear();
@@ -128,7 +132,8 @@ class SampleCursor {
   Status status_;
 };
 
-// Iterates stored segments in key order: (series id, last timestamp).
+// Iterates stored segments (or summaries) in key order: (series id, last
+// timestamp).
 class SegmentCursor {
  public:
   SegmentCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
@@ -188,6 +193,13 @@ class Store {
                                                   const ReadView* view = nullptr);
   // Every segment of every series.
   std::unique_ptr<SegmentCursor> NewAllSegmentsCursor(const ReadView* view = nullptr);
+  // Summaries of `id` whose segment's last timestamp is >= min_last_ts.
+  std::unique_ptr<SegmentCursor> NewSummaryCursor(SeriesId id, int64_t min_last_ts,
+                                                  const ReadView* view = nullptr);
+  // The segment of `id` whose last timestamp is max_ts; NotFound if none.
+  Result<std::string> GetSegment(SeriesId id, int64_t max_ts, const ReadView* view = nullptr);
+  // Every summary of every series.
+  std::unique_ptr<SegmentCursor> NewAllSummariesCursor(const ReadView* view = nullptr);
 
   Status Flush();
   uint64_t DiskBytes() const;

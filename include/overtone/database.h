@@ -125,6 +125,8 @@ struct SegmentInfo {
   uint32_t samples = 0;
   std::string codec;  // "flac", "xor" or "raw": how the values are stored
   uint64_t bytes = 0;  // the whole segment, timestamps and header included
+  uint64_t summary_bytes = 0;    // its summary (over_time.h), stored beside it
+  uint32_t quantile_points = 0;  // size of the summary's quantile sketch
 };
 
 struct CompactionStats {
@@ -133,6 +135,9 @@ struct CompactionStats {
   uint64_t samples_sealed = 0;
   uint64_t bytes_written = 0;
 };
+
+struct OverTimeQuery;  // over_time.h
+using OverTimeCallback = std::function<Status(const SeriesInfo&, int64_t ts, double value)>;
 
 class Database {
  public:
@@ -179,6 +184,11 @@ class Database {
   // id is 0), ascending by series and time. A non-OK return from fn stops
   // the listing and is returned.
   virtual Status ForEachSegment(SeriesId id, const std::function<Status(const SegmentInfo&)>& fn) = 0;
+
+  // `*_over_time` over the matching series (see over_time.h, whose
+  // EvaluateOverTime() calls this).
+  virtual Status EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& query,
+                                  const OverTimeCallback& fn) = 0;
 
   virtual DatabaseStats GetStats() const = 0;
   virtual const std::string& dir() const = 0;

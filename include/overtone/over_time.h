@@ -57,7 +57,16 @@ struct OverTimeQuery {
   int64_t end = 0;      // ms, inclusive
   int64_t step = 1;     // ms, > 0
   int64_t range = 0;    // ms, > 0
+  // Sealed segments carry summaries. Exact functions (avg sum count min max
+  // stddev stdvar first last present ts_of_* l1) merge them and stay exact;
+  // with `approximate`, quantile merges their sketches too, within
+  // OverTimeRankErrorBound() of the rank. Off: every sample is scanned.
+  bool use_summaries = true;
+  bool approximate = false;
 };
+
+// The rank error a query's answers may carry: 0 when they are exact.
+double OverTimeRankErrorBound(const OverTimeQuery& query);
 
 struct OverTimePoint {
   SeriesId series;
@@ -67,9 +76,13 @@ struct OverTimePoint {
 
 // Evaluates `query` for every series matching `matchers`; calls fn per point,
 // series by series (ascending id), times ascending. A non-OK return from fn
-// stops the evaluation and is returned.
+// stops the evaluation and is returned. Uses summaries as the query allows.
 Status EvaluateOverTime(Database* db, std::span<const LabelMatcher> matchers, const OverTimeQuery& query,
-                        const std::function<Status(const SeriesInfo&, int64_t ts, double value)>& fn);
+                        const OverTimeCallback& fn);
+
+// The same by reading every sample: the reference the summaries must agree with.
+Status EvaluateOverTimeByScan(Database* db, std::span<const LabelMatcher> matchers,
+                              const OverTimeQuery& query, const OverTimeCallback& fn);
 
 // InvalidArgument unless step > 0, range > 0, start <= end and the number of
 // steps is at most kMaxOverTimeSteps.

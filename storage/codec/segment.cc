@@ -25,8 +25,10 @@ void EncodeXor(std::span<const double> values, std::string* out) {
   for (double v : values) x.Append(&w, v);
 }
 
-Status DecodeValues(uint8_t codec, std::string_view in, size_t count, size_t begin, size_t end,
-                    std::vector<double>* out) {
+}  // namespace
+
+Status DecodeValueBlock(uint8_t codec, std::string_view in, size_t count, size_t begin, size_t end,
+                        std::vector<double>* out) {
   switch (codec) {
     case kValueCodecRaw:
       if (in.size() != count * 8) return Status::Corruption("raw value block has the wrong size");
@@ -47,6 +49,8 @@ Status DecodeValues(uint8_t codec, std::string_view in, size_t count, size_t beg
   return Status::Corruption("unknown value codec " + std::to_string(codec));
 }
 
+namespace {
+
 bool SameBits(std::span<const double> a, const std::vector<double>& b) {
   if (a.size() != b.size()) return false;
   for (size_t i = 0; i < a.size(); ++i) {
@@ -66,16 +70,7 @@ const char* ValueCodecName(uint8_t id) {
   return "unknown";
 }
 
-Status EncodeSegment(std::span<const Sample> samples, const SegmentOptions& options, std::string* out) {
-  if (samples.empty()) return Status::InvalidArgument("a segment needs at least one sample");
-  std::vector<int64_t> ts(samples.size());
-  std::vector<double> values(samples.size());
-  for (size_t i = 0; i < samples.size(); ++i) {
-    ts[i] = samples[i].ts;
-    values[i] = samples[i].value;
-    if (i > 0 && ts[i] <= ts[i - 1]) return Status::InvalidArgument("segment timestamps must be strictly ascending");
-  }
-
+uint8_t EncodeValuesBest(std::span<const double> values, const SegmentOptions& options, std::string* out) {
   // Candidates, smallest round-tripping one wins; raw is the guaranteed fallback.
   uint8_t best_codec = kValueCodecRaw;
   std::string best;
@@ -83,7 +78,7 @@ Status EncodeSegment(std::span<const Sample> samples, const SegmentOptions& opti
   auto consider = [&](uint8_t codec, std::string candidate) {
     if (candidate.size() >= best.size()) return;
     std::vector<double> back;
-    if (!DecodeValues(codec, candidate, values.size(), 0, values.size(), &back).ok()) return;
+    if (!DecodeValueBlock(codec, candidate, values.size(), 0, values.size(), &back).ok()) return;
     if (!SameBits(values, back)) return;
     best = std::move(candidate);
     best_codec = codec;
@@ -97,6 +92,21 @@ Status EncodeSegment(std::span<const Sample> samples, const SegmentOptions& opti
     std::string f;
     if (EncodeFlacValues(values, options.flac, &f).ok()) consider(kValueCodecFlac, std::move(f));
   }
+  out->append(best);
+  return best_codec;
+}
+
+Status EncodeSegment(std::span<const Sample> samples, const SegmentOptions& options, std::string* out) {
+  if (samples.empty()) return Status::InvalidArgument("a segment needs at least one sample");
+  std::vector<int64_t> ts(samples.size());
+  std::vector<double> values(samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) {
+    ts[i] = samples[i].ts;
+    values[i] = samples[i].value;
+    if (i > 0 && ts[i] <= ts[i - 1]) return Status::InvalidArgument("segment timestamps must be strictly ascending");
+  }
+  std::string best;
+  uint8_t best_codec = EncodeValuesBest(values, options, &best);
 
   std::string ts_block;
   uint8_t ts_codec = EncodeTimestampsBest(ts, &ts_block);
@@ -157,7 +167,7 @@ Status DecodeSegment(const SegmentView& view, int64_t min_ts, int64_t max_ts, st
   if (begin >= end) return Status::OK();
   std::vector<double> values;
   values.reserve(end - begin);
-  OT_RETURN_IF_ERROR(DecodeValues(view.value_codec, view.values, view.count, begin, end, &values));
+  OT_RETURN_IF_ERROR(DecodeValueBlock(view.value_codec, view.values, view.count, begin, end, &values));
   if (values.size() != end - begin) return Status::Corruption("segment: value count mismatch");
   for (size_t i = begin; i < end; ++i) out->push_back(Sample{ts[i], values[i - begin]});
   return Status::OK();

@@ -65,6 +65,13 @@ struct SegmentView {
   size_t total_bytes = 0;
 };
 
+// Encodes values with the smallest value codec that round-trips (the same
+// choice a segment makes); returns the codec id.
+uint8_t EncodeValuesBest(std::span<const double> values, const SegmentOptions& options, std::string* out);
+// Decodes values [begin, end) of a block of `count` values of codec `codec`.
+Status DecodeValueBlock(uint8_t codec, std::string_view in, size_t count, size_t begin, size_t end,
+                        std::vector<double>* out);
+
 // REQUIRES: samples ascending by ts, without duplicate timestamps, not empty.
 Status EncodeSegment(std::span<const Sample> samples, const SegmentOptions& options, std::string* out);
 

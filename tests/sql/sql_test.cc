@@ -316,3 +316,30 @@ TEST_F(SqlTest, OverTimeTableFunction) {
 
 }  // namespace
 }  // namespace overtone
+
+namespace overtone {
+namespace {
+
+TEST_F(SqlTest, SketchesViewAndApproximateQuantiles) {
+  WriteBatch b;
+  for (int64_t i = 0; i < 5760; ++i) b.Add({{"__name__", "lat"}}, i * 15000, static_cast<double>(i % 1000));
+  ASSERT_TRUE(db()->Write(b).ok());
+  ASSERT_EQ(One("SELECT compact(24 * 3600 * 1000)"), "5760");
+  EXPECT_EQ(One("SELECT count(*) FROM sketches"), "12");
+  EXPECT_EQ(One("SELECT min(quantile_points) FROM sketches"), "101");
+  EXPECT_EQ(One("SELECT sum(samples) FROM sketches"), "5760");
+  EXPECT_EQ(One("SELECT sum(summary_bytes) > 0 AND sum(summary_bytes) < sum(segment_bytes) FROM sketches"), "1");
+  auto exact = Query("SELECT value, rank_error FROM over_time('quantile', 'lat', 86400000, 86400000, 1, 86400000, 0.5)");
+  auto approx = Query("SELECT value, rank_error FROM over_time('quantile', 'lat', 86400000, 86400000, 1, 86400000, 0.5, 1)");
+  ASSERT_EQ(exact.size(), 1u);
+  ASSERT_EQ(approx.size(), 1u);
+  EXPECT_EQ(exact[0][1], "0.0");
+  EXPECT_EQ(approx[0][1], "0.01");
+  EXPECT_NEAR(std::stod(approx[0][0]), std::stod(exact[0][0]), 0.01 * 1000 + 1);
+  EXPECT_EQ(One("SELECT value FROM over_time('avg', 'lat', 86400000, 86400000, 1, 86400000, NULL, 1)"),
+            One("SELECT avg(value) FROM samples WHERE ts > 0 AND ts <= 86400000"));
+  EXPECT_NE(Run("SELECT * FROM over_time('avg', 'lat', 0, 1, 1, 1, NULL, 2)").find("approx"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace overtone

@@ -1,0 +1,172 @@
+// DatabaseImpl::EvaluateOverTime: `*_over_time` from segment summaries where
+// they cover a whole segment inside the window, and from samples at the
+// window's edges, in late (not yet re-sealed) data and wherever a summary
+// cannot stand in (NaN among its samples, non-finite sums).
+//
+// A segment's summary is "clean" when no raw sample lies inside the
+// segment's time range (a late write would change it) and its sums are
+// finite and NaN-free; only clean summaries are merged. Everything else is
+// decoded, merged with the raw samples (raw wins on equal timestamps, as in
+// every read) and folded sample by sample.
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+
+#include "engine/database_impl.h"
+#include "engine/window_accumulator.h"
+#include "overtone/over_time.h"
+#include "storage/codec/segment.h"
+#include "storage/codec/summary.h"
+
+namespace overtone {
+namespace {
+
+struct Block {
+  int64_t key_ts;  // the segment's key
+  storage::Summary summary;
+  bool clean = true;
+  bool decoded = false;
+  std::vector<Sample> samples;  // when decoded: segment merged with raw, stale markers dropped
+};
+
+bool Finite(const storage::Summary& s) {
+  return std::isfinite(s.sum) && std::isfinite(s.m2) && std::isfinite(s.mean);
+}
+
+// Samples of a series in [lo, hi] split into summarized blocks and loose raw samples.
+class SeriesHistory {
+ public:
+  SeriesHistory(storage::Store* store, SeriesId id, int64_t lo, int64_t hi)
+      : store_(store), id_(id), view_(store->NewReadView()) {
+    lo_ = lo;
+    hi_ = hi;
+  }
+
+  Status Load() {
+    auto raw = store_->NewSampleCursor(id_, lo_, hi_, view_.get());
+    for (; raw->Valid(); raw->Next()) {
+      if (!IsStaleNaN(raw->sample().value)) raw_.push_back(raw->sample());
+    }
+    OT_RETURN_IF_ERROR(raw->status());
+    auto cursor = store_->NewSummaryCursor(id_, lo_, view_.get());
+    for (; cursor->Valid(); cursor->Next()) {
+      Block b;
+      b.key_ts = cursor->max_ts();
+      OT_RETURN_IF_ERROR(storage::DecodeSummary(cursor->bytes(), &b.summary)
+                             .WithContext("series " + std::to_string(id_) + ", summary of the segment ending at ts " +
+                                          std::to_string(b.key_ts)));
+      if (b.summary.count == 0) continue;  // only staleness markers
+      if (b.summary.first_ts > hi_) break;
+      b.clean = !b.summary.has_nan && Finite(b.summary);
+      blocks_.push_back(std::move(b));
+    }
+    OT_RETURN_IF_ERROR(cursor->status());
+    // Raw samples inside a block's range belong to that block (and spoil its summary).
+    size_t r = 0;
+    for (Block& b : blocks_) {
+      while (r < raw_.size() && raw_[r].ts < b.summary.first_ts) loose_.push_back(raw_[r++]);
+      while (r < raw_.size() && raw_[r].ts <= b.summary.last_ts) {
+        b.clean = false;
+        ++r;
+      }
+    }
+    while (r < raw_.size()) loose_.push_back(raw_[r++]);
+    return Status::OK();
+  }
+
+  // Folds the window (left, right] into acc, in time order. `exact` forbids summaries.
+  Status Fold(int64_t left, int64_t right, bool exact, engine::WindowAccumulator* acc) {
+    auto block = std::upper_bound(blocks_.begin(), blocks_.end(), left,
+                                  [](int64_t t, const Block& b) { return t < b.summary.last_ts; });
+    auto loose = std::upper_bound(loose_.begin(), loose_.end(), left,
+                                  [](int64_t t, const Sample& s) { return t < s.ts; });
+    while (true) {
+      bool has_block = block != blocks_.end() && block->summary.first_ts <= right;
+      bool has_loose = loose != loose_.end() && loose->ts <= right;
+      if (!has_block && !has_loose) return Status::OK();
+      if (has_loose && (!has_block || loose->ts < block->summary.first_ts)) {
+        acc->Add(*loose++);
+        continue;
+      }
+      Block& b = *block++;
+      if (!exact && b.clean && b.summary.first_ts > left && b.summary.last_ts <= right) {
+        acc->Add(b.summary);
+        continue;
+      }
+      OT_RETURN_IF_ERROR(Decode(&b));
+      for (const Sample& s : b.samples) {
+        if (s.ts > left && s.ts <= right) acc->Add(s);
+      }
+    }
+  }
+
+ private:
+  Status Decode(Block* b) {
+    if (b->decoded) return Status::OK();
+    std::string context = "series " + std::to_string(id_) + ", segment ending at ts " + std::to_string(b->key_ts);
+    OT_ASSIGN_OR_RETURN(std::string bytes, store_->GetSegment(id_, b->key_ts, view_.get()));
+    storage::SegmentView seg;
+    OT_RETURN_IF_ERROR(storage::ParseSegment(bytes, &seg).WithContext(context));
+    std::vector<Sample> sealed;
+    OT_RETURN_IF_ERROR(storage::DecodeSegment(seg, kMinTime, kMaxTime, &sealed).WithContext(context));
+    // Merge the raw samples inside the block's range; raw wins on equal ts.
+    auto r = std::lower_bound(raw_.begin(), raw_.end(), b->summary.first_ts,
+                              [](const Sample& s, int64_t t) { return s.ts < t; });
+    size_t i = 0;
+    while (i < sealed.size() || (r != raw_.end() && r->ts <= b->summary.last_ts)) {
+      bool take_raw = r != raw_.end() && r->ts <= b->summary.last_ts && (i == sealed.size() || r->ts <= sealed[i].ts);
+      if (take_raw) {
+        if (i < sealed.size() && sealed[i].ts == r->ts) ++i;
+        b->samples.push_back(*r++);
+      } else {
+        if (!IsStaleNaN(sealed[i].value)) b->samples.push_back(sealed[i]);
+        ++i;
+      }
+    }
+    b->decoded = true;
+    return Status::OK();
+  }
+
+  storage::Store* store_;
+  SeriesId id_;
+  std::unique_ptr<storage::ReadView> view_;
+  int64_t lo_, hi_;
+  std::vector<Sample> raw_;    // all raw samples in range, stale markers dropped
+  std::vector<Block> blocks_;  // ascending
+  std::vector<Sample> loose_;  // raw samples outside every block's range
+};
+
+}  // namespace
+
+Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& q,
+                                      const OverTimeCallback& fn) {
+  bool summarizable = engine::SummarizableExactly(q.fn) ||
+                      (q.approximate && engine::SummarizableApproximately(q.fn));
+  if (!q.use_summaries || !summarizable) return EvaluateOverTimeByScan(this, matchers, q, fn);
+  OT_RETURN_IF_ERROR(ValidateOverTimeQuery(q));
+  OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, Select(matchers));
+  int64_t lo = q.start < kMinTime + q.range ? kMinTime : q.start - q.range + 1;
+  for (const SeriesInfo& s : series) {
+    SeriesHistory history(store_.get(), s.id, lo, q.end);
+    OT_RETURN_IF_ERROR(history.Load());
+    for (int64_t t = q.start;; t += q.step) {
+      int64_t left = t < kMinTime + q.range ? kMinTime : t - q.range;
+      engine::WindowAccumulator acc;
+      OT_RETURN_IF_ERROR(history.Fold(left, t, /*exact=*/false, &acc));
+      std::optional<double> v = acc.Result(q.fn, q.param);
+      if (v && !std::isfinite(*v) && q.fn != OverTimeFn::kQuantile) {
+        // Overflow while merging: redo this window sample by sample, as Prometheus would.
+        std::vector<Sample> window;
+        engine::WindowAccumulator exact;
+        OT_RETURN_IF_ERROR(history.Fold(left, t, /*exact=*/true, &exact));
+        v = exact.Result(q.fn, q.param);
+      }
+      if (v) OT_RETURN_IF_ERROR(fn(s, t, *v));
+      if (t > q.end - q.step) break;
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace overtone

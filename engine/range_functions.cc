@@ -1,0 +1,265 @@
+// Range-vector functions and the instant-vector selector, following
+// Prometheus 3.x's promql/functions.go and engine.go operation for
+// operation so that results agree with its test suite.
+
+#include "engine/range_functions.h"
+
+#include <cmath>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "overtone/over_time.h"
+
+namespace overtone {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+struct FnName {
+  RangeFn fn;
+  std::string_view name;
+};
+constexpr FnName kNames[] = {
+    {RangeFn::kRate, "rate"},       {RangeFn::kIncrease, "increase"}, {RangeFn::kDelta, "delta"},
+    {RangeFn::kIrate, "irate"},     {RangeFn::kIdelta, "idelta"},     {RangeFn::kResets, "resets"},
+    {RangeFn::kChanges, "changes"}, {RangeFn::kDeriv, "deriv"},       {RangeFn::kPredictLinear, "predict_linear"},
+};
+
+// Kahan-Neumaier step as Prometheus's kahansum.Inc; out of line so that the
+// compiler cannot re-associate it.
+[[gnu::noinline]] void KahanInc(double inc, double* sum, double* c) {
+  double t = *sum + inc;
+  if (std::isinf(t)) {
+    *c = 0;
+  } else if (std::fabs(*sum) >= std::fabs(inc)) {
+    *c += (*sum - t) + inc;
+  } else {
+    *c += (inc - t) + *sum;
+  }
+  *sum = t;
+}
+
+// Prometheus's extrapolatedRate for float samples.
+std::optional<double> ExtrapolatedRate(std::span<const Sample> w, int64_t range_start, int64_t range_end,
+                                       int64_t range, bool is_counter, bool is_rate) {
+  if (w.size() < 2) return std::nullopt;
+  size_t n_minus_one = w.size() - 1;
+  int64_t first_t = w.front().ts, last_t = w.back().ts;
+  double result = w.back().value - w.front().value;
+  if (is_counter) {
+    for (size_t i = 1; i < w.size(); ++i) {
+      if (w[i].value < w[i - 1].value) result += w[i - 1].value;
+    }
+  }
+  double to_start = static_cast<double>(first_t - range_start) / 1000;
+  double to_end = static_cast<double>(range_end - last_t) / 1000;
+  double sampled = static_cast<double>(last_t - first_t) / 1000;
+  double average = sampled / static_cast<double>(n_minus_one);
+  double threshold = average * 1.1;
+  if (to_start >= threshold) to_start = average / 2;
+  if (is_counter) {
+    // A counter cannot go below zero: extrapolate at most to where it would.
+    double to_zero = to_start;
+    if (result > 0 && w.front().value >= 0) to_zero = sampled * (w.front().value / result);
+    if (to_zero < to_start) to_start = to_zero;
+  }
+  if (to_end >= threshold) to_end = average / 2;
+  double factor = (sampled + to_start + to_end) / sampled;
+  if (is_rate) factor /= static_cast<double>(range) / 1000;
+  return result * factor;
+}
+
+// Prometheus's instantValue (irate, idelta) for float samples.
+std::optional<double> InstantValue(std::span<const Sample> w, bool is_rate) {
+  if (w.size() < 2) return std::nullopt;
+  const Sample& prev = w[w.size() - 2];
+  const Sample& last = w.back();
+  int64_t interval = last.ts - prev.ts;
+  if (interval == 0) return std::nullopt;
+  double result = last.value;
+  if (!is_rate || !(last.value < prev.value)) result = last.value - prev.value;
+  if (is_rate) result /= static_cast<double>(interval) / 1000;
+  return result;
+}
+
+// Prometheus's linearRegression: slope and the intercept at intercept_ts.
+void LinearRegression(std::span<const Sample> w, int64_t intercept_ts, double* slope, double* intercept) {
+  double n = 0, sum_x = 0, c_x = 0, sum_y = 0, c_y = 0, sum_xy = 0, c_xy = 0, sum_x2 = 0, c_x2 = 0;
+  double init_y = w[0].value;
+  bool const_y = true;
+  for (size_t i = 0; i < w.size(); ++i) {
+    if (const_y && i > 0 && w[i].value != init_y) const_y = false;
+    n += 1.0;
+    double x = static_cast<double>(w[i].ts - intercept_ts) / 1e3;
+    KahanInc(x, &sum_x, &c_x);
+    KahanInc(w[i].value, &sum_y, &c_y);
+    KahanInc(x * w[i].value, &sum_xy, &c_xy);
+    KahanInc(x * x, &sum_x2, &c_x2);
+  }
+  if (const_y) {
+    if (std::isinf(init_y)) {
+      *slope = *intercept = kNaN;
+    } else {
+      *slope = 0;
+      *intercept = init_y;
+    }
+    return;
+  }
+  sum_x += c_x;
+  sum_y += c_y;
+  sum_xy += c_xy;
+  sum_x2 += c_x2;
+  double cov_xy = sum_xy - sum_x * sum_y / n;
+  double var_x = sum_x2 - sum_x * sum_x / n;
+  *slope = cov_xy / var_x;
+  *intercept = sum_y / n - *slope * sum_x / n;
+}
+
+// Saturating a - b for window bounds near the ends of int64.
+int64_t SubSat(int64_t a, int64_t b) {
+  int64_t r;
+  if (__builtin_sub_overflow(a, b, &r)) return b > 0 ? kMinTime : kMaxTime;
+  return r;
+}
+
+// Reads the samples of one series in (lo, hi], optionally keeping staleness
+// markers. NotFound (deleted meanwhile) reads as no samples.
+Status ReadSamples(Database* db, SeriesId id, int64_t lo, int64_t hi, bool keep_stale, std::vector<Sample>* out) {
+  out->clear();
+  if (hi <= lo) return Status::OK();
+  auto it = db->Scan(id, lo == kMaxTime ? lo : lo + 1, hi);
+  if (!it.ok()) return it.status().IsNotFound() ? Status::OK() : it.status();
+  for (; (*it)->Valid(); (*it)->Next()) {
+    Sample s = (*it)->sample();
+    if (keep_stale || !IsStaleNaN(s.value)) out->push_back(s);
+  }
+  return (*it)->status();
+}
+
+}  // namespace
+
+Result<RangeFn> ParseRangeFn(std::string_view name) {
+  for (const FnName& n : kNames) {
+    if (name == n.name) return n.fn;
+  }
+  std::string known;
+  for (const FnName& n : kNames) known += (known.empty() ? "" : ", ") + std::string(n.name);
+  return Status::InvalidArgument("unknown range function '" + std::string(name) + "'; known: " + known);
+}
+
+std::string_view RangeFnName(RangeFn fn) {
+  for (const FnName& n : kNames) {
+    if (n.fn == fn) return n.name;
+  }
+  return "?";
+}
+
+bool RangeFnTakesParam(RangeFn fn) { return fn == RangeFn::kPredictLinear; }
+
+std::optional<double> EvalRangeWindow(RangeFn fn, std::span<const Sample> w, int64_t eval_ts, int64_t offset,
+                                      int64_t range, double param) {
+  if (w.empty()) return std::nullopt;
+  int64_t range_end = SubSat(eval_ts, offset);
+  int64_t range_start = SubSat(range_end, range);
+  switch (fn) {
+    case RangeFn::kRate: return ExtrapolatedRate(w, range_start, range_end, range, true, true);
+    case RangeFn::kIncrease: return ExtrapolatedRate(w, range_start, range_end, range, true, false);
+    case RangeFn::kDelta: return ExtrapolatedRate(w, range_start, range_end, range, false, false);
+    case RangeFn::kIrate: return InstantValue(w, true);
+    case RangeFn::kIdelta: return InstantValue(w, false);
+    case RangeFn::kResets: {
+      double resets = 0;
+      for (size_t i = 1; i < w.size(); ++i) {
+        if (w[i].value < w[i - 1].value) ++resets;
+      }
+      return resets;
+    }
+    case RangeFn::kChanges: {
+      double changes = 0;
+      for (size_t i = 1; i < w.size(); ++i) {
+        double cur = w[i].value, prev = w[i - 1].value;
+        if (cur != prev && !(std::isnan(cur) && std::isnan(prev))) ++changes;
+      }
+      return changes;
+    }
+    case RangeFn::kDeriv: {
+      if (w.size() < 2) return std::nullopt;
+      double slope, intercept;
+      LinearRegression(w, w[0].ts, &slope, &intercept);
+      return slope;
+    }
+    case RangeFn::kPredictLinear: {
+      if (w.size() < 2) return std::nullopt;
+      double slope, intercept;
+      LinearRegression(w, eval_ts, &slope, &intercept);
+      return slope * param + intercept;
+    }
+  }
+  return std::nullopt;
+}
+
+Status ValidateSteps(int64_t start, int64_t end, int64_t step) {
+  if (step <= 0) return Status::InvalidArgument("step must be positive");
+  if (start > end) return Status::InvalidArgument("start must not be after end");
+  if ((static_cast<double>(end) - static_cast<double>(start)) / static_cast<double>(step) >=
+      static_cast<double>(kMaxOverTimeSteps)) {
+    return Status::InvalidArgument("too many evaluation steps: more than " + std::to_string(kMaxOverTimeSteps) +
+                                   " points per series; use a larger step");
+  }
+  return Status::OK();
+}
+
+Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matchers, const RangeFunctionQuery& q,
+                             const std::function<Status(const SeriesInfo&, int64_t, double)>& fn) {
+  OT_RETURN_IF_ERROR(ValidateSteps(q.start, q.end, q.step));
+  if (q.range <= 0) return Status::InvalidArgument("range must be positive");
+  OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
+  int64_t hi = SubSat(q.end, q.offset);
+  int64_t lo = SubSat(SubSat(q.start, q.offset), q.range);
+  std::vector<Sample> samples;
+  for (const SeriesInfo& s : series) {
+    OT_RETURN_IF_ERROR(ReadSamples(db, s.id, lo, hi, /*keep_stale=*/false, &samples));
+    size_t first = 0, last = 0;  // the window is samples[first, last)
+    for (int64_t t = q.start;; t += q.step) {
+      int64_t w_end = SubSat(t, q.offset), w_start = SubSat(w_end, q.range);
+      while (last < samples.size() && samples[last].ts <= w_end) ++last;
+      while (first < last && samples[first].ts <= w_start) ++first;
+      auto v = EvalRangeWindow(q.fn, std::span<const Sample>(samples).subspan(first, last - first), t, q.offset,
+                               q.range, q.param);
+      if (v) OT_RETURN_IF_ERROR(fn(s, t, *v));
+      if (t > q.end - q.step) break;
+    }
+  }
+  return Status::OK();
+}
+
+Status EvaluateInstantVector(
+    Database* db, std::span<const LabelMatcher> matchers, const InstantVectorQuery& q,
+    const std::function<Status(const SeriesInfo&, int64_t, int64_t, double)>& fn) {
+  OT_RETURN_IF_ERROR(ValidateSteps(q.start, q.end, q.step));
+  if (q.lookback <= 0) return Status::InvalidArgument("lookback must be positive");
+  OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
+  int64_t hi = SubSat(q.end, q.offset);
+  int64_t lo = SubSat(SubSat(q.start, q.offset), q.lookback);
+  std::vector<Sample> samples;
+  for (const SeriesInfo& s : series) {
+    // Markers are kept here: the latest sample being one hides the series.
+    OT_RETURN_IF_ERROR(ReadSamples(db, s.id, lo, hi, /*keep_stale=*/true, &samples));
+    size_t next = 0;  // samples[0, next) are at or before the reference time
+    for (int64_t t = q.start;; t += q.step) {
+      int64_t ref = SubSat(t, q.offset);
+      while (next < samples.size() && samples[next].ts <= ref) ++next;
+      if (next > 0) {
+        const Sample& latest = samples[next - 1];
+        if (latest.ts > SubSat(ref, q.lookback) && !IsStaleNaN(latest.value)) {
+          OT_RETURN_IF_ERROR(fn(s, t, latest.ts, latest.value));
+        }
+      }
+      if (t > q.end - q.step) break;
+    }
+  }
+  return Status::OK();
+}
+
+}  // namespace overtone

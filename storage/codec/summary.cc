@@ -1,0 +1,95 @@
+#include "storage/codec/summary.h"
+
+#include <bit>
+#include <iterator>
+
+#include "storage/codec/crc32c.h"
+#include "storage/codec/segment.h"
+#include "storage/coding.h"
+
+namespace overtone::storage {
+namespace {
+
+uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+int64_t UnZigZag(uint64_t u) { return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1); }
+
+}  // namespace
+
+void EncodeSummary(const Summary& s, std::string* out) {
+  size_t start = out->size();
+  out->push_back(static_cast<char>(kSummaryVersion));
+  out->push_back(static_cast<char>(s.has_nan ? 1 : 0));
+  PutVarint64(out, s.count);
+  if (s.count > 0) {
+    PutVarint64(out, ZigZag(s.first_ts));
+    PutVarint64(out, static_cast<uint64_t>(s.last_ts - s.first_ts));
+    PutVarint64(out, static_cast<uint64_t>(s.ts_of_min - s.first_ts));
+    PutVarint64(out, static_cast<uint64_t>(s.ts_of_max - s.first_ts));
+    const double fields[] = {s.sum, s.sum_c, s.mean, s.mean_c, s.m2, s.m2_c, s.min, s.max, s.first, s.last};
+    uint16_t mask = 0;
+    for (size_t i = 0; i < std::size(fields); ++i) {
+      if (std::bit_cast<uint64_t>(fields[i]) != 0) mask |= 1u << i;  // compensations are mostly zero
+    }
+    out->push_back(static_cast<char>(mask & 0xff));
+    out->push_back(static_cast<char>(mask >> 8));
+    for (size_t i = 0; i < std::size(fields); ++i) {
+      if (mask & (1u << i)) PutDoubleBits(out, fields[i]);
+    }
+    PutVarint64(out, s.quantile_points.size());
+    if (!s.quantile_points.empty()) {
+      std::string block;
+      uint8_t codec = EncodeValuesBest(s.quantile_points, SegmentOptions{}, &block);
+      out->push_back(static_cast<char>(codec));
+      PutLengthPrefixed(out, block);
+    }
+  }
+  uint32_t crc = Crc32c(std::string_view(*out).substr(start));
+  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+}
+
+Status DecodeSummary(std::string_view in, Summary* s) {
+  auto bad = [](const char* what) { return Status::Corruption(std::string("summary: ") + what); };
+  if (in.size() < 3 + 4) return bad("too short");
+  std::string_view body = in.substr(0, in.size() - 4);
+  uint32_t stored = 0;
+  for (int i = 0; i < 4; ++i) stored |= static_cast<uint32_t>(static_cast<uint8_t>(in[body.size() + i])) << (8 * i);
+  if (Crc32c(body) != stored) return bad("checksum mismatch");
+  if (static_cast<uint8_t>(body[0]) != kSummaryVersion) return bad("unknown format version");
+  *s = Summary();
+  s->has_nan = body[1] & 1;
+  body.remove_prefix(2);
+  if (!GetVarint64(&body, &s->count)) return bad("truncated");
+  if (s->count == 0) return body.empty() ? Status::OK() : bad("trailing bytes");
+  uint64_t first, last, tmin, tmax, m;
+  if (!GetVarint64(&body, &first) || !GetVarint64(&body, &last) || !GetVarint64(&body, &tmin) ||
+      !GetVarint64(&body, &tmax)) {
+    return bad("truncated");
+  }
+  s->first_ts = UnZigZag(first);
+  s->last_ts = s->first_ts + static_cast<int64_t>(last);
+  s->ts_of_min = s->first_ts + static_cast<int64_t>(tmin);
+  s->ts_of_max = s->first_ts + static_cast<int64_t>(tmax);
+  double* fields[] = {&s->sum, &s->sum_c, &s->mean, &s->mean_c, &s->m2, &s->m2_c,
+                      &s->min, &s->max,   &s->first, &s->last};
+  if (body.size() < 2) return bad("truncated");
+  uint16_t mask = static_cast<uint8_t>(body[0]) | static_cast<uint16_t>(static_cast<uint8_t>(body[1]) << 8);
+  body.remove_prefix(2);
+  for (size_t i = 0; i < std::size(fields); ++i) {
+    if (!(mask & (1u << i))) continue;
+    if (body.size() < 8) return bad("truncated");
+    *fields[i] = DecodeDoubleBits(body.data());
+    body.remove_prefix(8);
+  }
+  if (!GetVarint64(&body, &m) || m > kMaxQuantilePoints) return bad("bad quantile points");
+  if (m > 0) {
+    std::string_view block;
+    if (body.empty()) return bad("truncated");
+    uint8_t codec = static_cast<uint8_t>(body[0]);
+    body.remove_prefix(1);
+    if (!GetLengthPrefixed(&body, &block)) return bad("truncated");
+    OT_RETURN_IF_ERROR(DecodeValueBlock(codec, block, m, 0, m, &s->quantile_points));
+  }
+  return body.empty() ? Status::OK() : bad("trailing bytes");
+}
+
+}  // namespace overtone::storage

@@ -1,0 +1,60 @@
+// Summary: what a segment's samples add up to, kept beside the segment so
+// that a long `*_over_time` window can merge summaries instead of decoding
+// every sample.
+//
+// Exact part (staleness markers excluded, samples in time order):
+//   count; the Kahan-Neumaier sum and its compensation; Prometheus's
+//   running mean and M2 (variance numerator) with their compensations;
+//   min and max with the timestamps Prometheus's ts_of_min/ts_of_max pick
+//   (the last sample holding the extreme); first and last sample.
+// Approximate part, a quantile sketch: up to kMaxQuantilePoints values of
+//   the sorted samples (NaN first, as Prometheus sorts) at evenly spaced
+//   ranks, the smallest and the largest included. A block of n samples and
+//   m points places any value's rank within (n - 1) / (m - 1) samples, so
+//   merged sketches answer a quantile within 1/(m - 1) of the total rank:
+//   1% with m = 101.
+//
+// Layout (summary format 1), floats IEEE-754 little-endian:
+//   u8      format version (1)
+//   u8      flags: bit 0 any NaN among the samples
+//   varint  count (0: the segment held only staleness markers; then the CRC)
+//   zigzag  first ts, then varints last - first, ts_of_min - first, ts_of_max - first
+//   u16     bit i set: field i is stored; a clear bit means the field is +0.0
+//   f64 x k the set fields of: sum, sum_c, mean, mean_c, m2, m2_c, min, max, first, last
+//   varint  number of quantile points m; when m > 0: u8 value codec id and
+//           varint length, then the points as a segment value block (segment.h)
+//   u32     CRC-32C of everything before it, little-endian
+
+#ifndef OVERTONE_STORAGE_CODEC_SUMMARY_H_
+#define OVERTONE_STORAGE_CODEC_SUMMARY_H_
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "overtone/status.h"
+
+namespace overtone::storage {
+
+inline constexpr uint8_t kSummaryVersion = 1;
+inline constexpr size_t kMaxQuantilePoints = 101;
+
+struct Summary {
+  uint64_t count = 0;
+  bool has_nan = false;
+  int64_t first_ts = 0, last_ts = 0, ts_of_min = 0, ts_of_max = 0;
+  double sum = 0, sum_c = 0;
+  double mean = 0, mean_c = 0, m2 = 0, m2_c = 0;
+  double min = 0, max = 0, first = 0, last = 0;
+  std::vector<double> quantile_points;  // ascending (NaN first)
+
+  bool operator==(const Summary&) const = default;
+};
+
+void EncodeSummary(const Summary& s, std::string* out);
+Status DecodeSummary(std::string_view in, Summary* s);
+
+}  // namespace overtone::storage
+
+#endif  // OVERTONE_STORAGE_CODEC_SUMMARY_H_
