@@ -167,6 +167,9 @@ Status DatabaseImpl::DeleteSeries(SeriesId id) {
   return index_.Delete(id);
 }
 
+// Samples sealed in one run past which the raw family is compacted at once.
+constexpr uint64_t kRawCompactionThreshold = 100000;
+
 Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
   if (store_->read_only()) return Status::NotSupported("the database is open read-only");
   std::lock_guard one_at_a_time(compact_mu_);
@@ -179,6 +182,9 @@ Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
     if (!index_.Get(id, &labels)) continue;  // deleted meanwhile
     OT_RETURN_IF_ERROR(compactor_.SealSeries(id, seal_before, &stats));
   }
+  // Sealed raw samples are deleted but still cost every read until RocksDB
+  // compacts them away; after a large sealing, do that now.
+  if (stats.samples_sealed >= kRawCompactionThreshold) OT_RETURN_IF_ERROR(store_->CompactRawSamples());
   compactions_.fetch_add(1, std::memory_order_relaxed);
   segments_written_.fetch_add(stats.segments_written, std::memory_order_relaxed);
   samples_sealed_.fetch_add(stats.samples_sealed, std::memory_order_relaxed);

@@ -37,8 +37,8 @@ bool Finite(const storage::Summary& s) {
 // Samples of a series in [lo, hi] split into summarized blocks and loose raw samples.
 class SeriesHistory {
  public:
-  SeriesHistory(storage::Store* store, SeriesId id, int64_t lo, int64_t hi)
-      : store_(store), id_(id), view_(store->NewReadView()) {
+  SeriesHistory(storage::Store* store, SeriesId id, int64_t lo, int64_t hi, bool need_points)
+      : store_(store), id_(id), view_(store->NewReadView()), need_points_(need_points) {
     lo_ = lo;
     hi_ = hi;
   }
@@ -53,7 +53,7 @@ class SeriesHistory {
     for (; cursor->Valid(); cursor->Next()) {
       Block b;
       b.key_ts = cursor->max_ts();
-      OT_RETURN_IF_ERROR(storage::DecodeSummary(cursor->bytes(), &b.summary)
+      OT_RETURN_IF_ERROR(storage::DecodeSummary(cursor->bytes(), &b.summary, need_points_)
                              .WithContext("series " + std::to_string(id_) + ", summary of the segment ending at ts " +
                                           std::to_string(b.key_ts)));
       if (b.summary.count == 0) continue;  // only staleness markers
@@ -131,6 +131,7 @@ class SeriesHistory {
   storage::Store* store_;
   SeriesId id_;
   std::unique_ptr<storage::ReadView> view_;
+  bool need_points_;
   int64_t lo_, hi_;
   std::vector<Sample> raw_;    // all raw samples in range, stale markers dropped
   std::vector<Block> blocks_;  // ascending
@@ -148,7 +149,7 @@ Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, co
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, Select(matchers));
   int64_t lo = q.start < kMinTime + q.range ? kMinTime : q.start - q.range + 1;
   for (const SeriesInfo& s : series) {
-    SeriesHistory history(store_.get(), s.id, lo, q.end);
+    SeriesHistory history(store_.get(), s.id, lo, q.end, q.fn == OverTimeFn::kQuantile);
     OT_RETURN_IF_ERROR(history.Load());
     for (int64_t t = q.start;; t += q.step) {
       int64_t left = t < kMinTime + q.range ? kMinTime : t - q.range;

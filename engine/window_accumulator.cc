@@ -130,8 +130,10 @@ void WindowAccumulator::Add(const storage::Summary& s) {
   }
   last_ = Sample{s.last_ts, s.last};
   count_ += s.count;
-  double weight = static_cast<double>(s.count) / static_cast<double>(s.quantile_points.size());
-  for (double p : s.quantile_points) points_.emplace_back(p, weight);
+  if (!s.quantile_points.empty()) {
+    double weight = static_cast<double>(s.count) / static_cast<double>(s.quantile_points.size());
+    for (double p : s.quantile_points) points_.emplace_back(p, weight);
+  }
 }
 
 std::optional<double> WindowAccumulator::Result(OverTimeFn fn, double param) const {

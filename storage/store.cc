@@ -522,6 +522,16 @@ Status Store::Flush() {
   return FromRocks(db_->Flush(fo, cfs_), "flushing");
 }
 
+Status Store::CompactRawSamples() {
+  if (options_.read_only) return Status::OK();
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  OT_RETURN_IF_ERROR(FromRocks(db_->Flush(fo, cfs_[kSamples]), "flushing raw samples"));
+  rocksdb::CompactRangeOptions co;
+  co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
+  return FromRocks(db_->CompactRange(co, cfs_[kSamples], nullptr, nullptr), "compacting raw samples");
+}
+
 uint64_t Store::DiskBytes() const {
   uint64_t total = 0;
   std::error_code ec;

@@ -202,6 +202,10 @@ class Store {
   std::unique_ptr<SegmentCursor> NewAllSummariesCursor(const ReadView* view = nullptr);
 
   Status Flush();
+  // Flushes and compacts the raw samples family, so that samples deleted by
+  // sealing stop costing reads (iterators step over deleted keys one by one
+  // until RocksDB compacts them away).
+  Status CompactRawSamples();
   uint64_t DiskBytes() const;
   uint64_t samples_scanned() const { return samples_scanned_.load(std::memory_order_relaxed); }
   bool read_only() const { return options_.read_only; }

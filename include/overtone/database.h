@@ -55,7 +55,7 @@ struct Options {
   size_t block_cache_bytes = 64u << 20;
   size_t write_buffer_bytes = 64u << 20;
 
-  int64_t segment_span_ms = 2 * 3600 * 1000;  // length of the window one segment covers
+  int64_t segment_span_ms = 6 * 3600 * 1000;  // length of the window one segment covers
   int64_t head_window_ms = 3600 * 1000;       // how long a closed window stays raw
   // How often the background compactor runs; 0 turns it off (Compact() still works).
   int64_t compaction_interval_ms = 60 * 1000;

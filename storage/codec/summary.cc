@@ -47,7 +47,7 @@ void EncodeSummary(const Summary& s, std::string* out) {
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
 }
 
-Status DecodeSummary(std::string_view in, Summary* s) {
+Status DecodeSummary(std::string_view in, Summary* s, bool with_points) {
   auto bad = [](const char* what) { return Status::Corruption(std::string("summary: ") + what); };
   if (in.size() < 3 + 4) return bad("too short");
   std::string_view body = in.substr(0, in.size() - 4);
@@ -87,7 +87,7 @@ Status DecodeSummary(std::string_view in, Summary* s) {
     uint8_t codec = static_cast<uint8_t>(body[0]);
     body.remove_prefix(1);
     if (!GetLengthPrefixed(&body, &block)) return bad("truncated");
-    OT_RETURN_IF_ERROR(DecodeValueBlock(codec, block, m, 0, m, &s->quantile_points));
+    if (with_points) OT_RETURN_IF_ERROR(DecodeValueBlock(codec, block, m, 0, m, &s->quantile_points));
   }
   return body.empty() ? Status::OK() : bad("trailing bytes");
 }

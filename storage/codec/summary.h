@@ -53,7 +53,9 @@ struct Summary {
 };
 
 void EncodeSummary(const Summary& s, std::string* out);
-Status DecodeSummary(std::string_view in, Summary* s);
+// Without `with_points` the quantile sketch is skipped (left empty): the
+// exact functions do not need it, and it is most of the decoding work.
+Status DecodeSummary(std::string_view in, Summary* s, bool with_points = true);
 
 }  // namespace overtone::storage
 
