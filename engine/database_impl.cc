@@ -74,7 +74,8 @@ DatabaseImpl::DatabaseImpl(const Options& options, std::string dir, std::unique_
       dir_(std::move(dir)),
       store_(std::move(store)),
       index_(store_.get()),
-      compactor_(store_.get(), options.segment_span_ms, SegmentOptionsFrom(options)) {}
+      compactor_(store_.get(), options.segment_span_ms, SegmentOptionsFrom(options)),
+      summary_cache_(options.summary_cache_bytes) {}
 
 DatabaseImpl::~DatabaseImpl() {
   {

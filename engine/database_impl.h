@@ -16,6 +16,7 @@
 
 #include "engine/compactor.h"
 #include "engine/series_index.h"
+#include "engine/summary_cache.h"
 #include "overtone/database.h"
 #include "storage/store.h"
 
@@ -53,6 +54,7 @@ class DatabaseImpl final : public Database {
   std::unique_ptr<storage::Store> store_;
   engine::SeriesIndex index_;
   engine::Compactor compactor_;
+  engine::SummaryCache summary_cache_;
 
   // Writers hold it shared while they commit; sealing and range deletion
   // hold it exclusively, so no raw sample lands in a range being rewritten.

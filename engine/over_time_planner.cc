@@ -14,6 +14,7 @@
 #include <map>
 
 #include "engine/database_impl.h"
+#include "engine/summary_cache.h"
 #include "engine/window_accumulator.h"
 #include "overtone/over_time.h"
 #include "storage/codec/segment.h"
@@ -24,7 +25,8 @@ namespace {
 
 struct Block {
   int64_t key_ts;  // the segment's key
-  storage::Summary summary;
+  std::shared_ptr<const storage::Summary> held;  // keeps `summary` alive
+  const storage::Summary* summary = nullptr;
   bool clean = true;
   bool decoded = false;
   std::vector<Sample> samples;  // when decoded: segment merged with raw, stale markers dropped
@@ -37,8 +39,10 @@ bool Finite(const storage::Summary& s) {
 // Samples of a series in [lo, hi] split into summarized blocks and loose raw samples.
 class SeriesHistory {
  public:
-  SeriesHistory(storage::Store* store, SeriesId id, int64_t lo, int64_t hi, bool need_points)
-      : store_(store), id_(id), view_(store->NewReadView()), need_points_(need_points) {
+  // Quantile sketches come through `cache` (when not null); the exact
+  // functions decode summaries without them.
+  SeriesHistory(storage::Store* store, engine::SummaryCache* cache, SeriesId id, int64_t lo, int64_t hi)
+      : store_(store), cache_(cache), id_(id), view_(store->NewReadView()) {
     lo_ = lo;
     hi_ = hi;
   }
@@ -53,20 +57,29 @@ class SeriesHistory {
     for (; cursor->Valid(); cursor->Next()) {
       Block b;
       b.key_ts = cursor->max_ts();
-      OT_RETURN_IF_ERROR(storage::DecodeSummary(cursor->bytes(), &b.summary, need_points_)
-                             .WithContext("series " + std::to_string(id_) + ", summary of the segment ending at ts " +
-                                          std::to_string(b.key_ts)));
-      if (b.summary.count == 0) continue;  // only staleness markers
-      if (b.summary.first_ts > hi_) break;
-      b.clean = !b.summary.has_nan && Finite(b.summary);
+      std::string context =
+          "series " + std::to_string(id_) + ", summary of the segment ending at ts " + std::to_string(b.key_ts);
+      if (cache_) {
+        auto cached = cache_->Get(id_, b.key_ts, cursor->bytes());
+        if (!cached.ok()) return cached.status().WithContext(context);
+        b.held = std::move(*cached);
+      } else {
+        auto decoded = std::make_shared<storage::Summary>();
+        OT_RETURN_IF_ERROR(storage::DecodeSummary(cursor->bytes(), decoded.get(), false).WithContext(context));
+        b.held = std::move(decoded);
+      }
+      b.summary = b.held.get();
+      if (b.summary->count == 0) continue;  // only staleness markers
+      if (b.summary->first_ts > hi_) break;
+      b.clean = !b.summary->has_nan && Finite(*b.summary);
       blocks_.push_back(std::move(b));
     }
     OT_RETURN_IF_ERROR(cursor->status());
     // Raw samples inside a block's range belong to that block (and spoil its summary).
     size_t r = 0;
     for (Block& b : blocks_) {
-      while (r < raw_.size() && raw_[r].ts < b.summary.first_ts) loose_.push_back(raw_[r++]);
-      while (r < raw_.size() && raw_[r].ts <= b.summary.last_ts) {
+      while (r < raw_.size() && raw_[r].ts < b.summary->first_ts) loose_.push_back(raw_[r++]);
+      while (r < raw_.size() && raw_[r].ts <= b.summary->last_ts) {
         b.clean = false;
         ++r;
       }
@@ -78,20 +91,20 @@ class SeriesHistory {
   // Folds the window (left, right] into acc, in time order. `exact` forbids summaries.
   Status Fold(int64_t left, int64_t right, bool exact, engine::WindowAccumulator* acc) {
     auto block = std::upper_bound(blocks_.begin(), blocks_.end(), left,
-                                  [](int64_t t, const Block& b) { return t < b.summary.last_ts; });
+                                  [](int64_t t, const Block& b) { return t < b.summary->last_ts; });
     auto loose = std::upper_bound(loose_.begin(), loose_.end(), left,
                                   [](int64_t t, const Sample& s) { return t < s.ts; });
     while (true) {
-      bool has_block = block != blocks_.end() && block->summary.first_ts <= right;
+      bool has_block = block != blocks_.end() && block->summary->first_ts <= right;
       bool has_loose = loose != loose_.end() && loose->ts <= right;
       if (!has_block && !has_loose) return Status::OK();
-      if (has_loose && (!has_block || loose->ts < block->summary.first_ts)) {
+      if (has_loose && (!has_block || loose->ts < block->summary->first_ts)) {
         acc->Add(*loose++);
         continue;
       }
       Block& b = *block++;
-      if (!exact && b.clean && b.summary.first_ts > left && b.summary.last_ts <= right) {
-        acc->Add(b.summary);
+      if (!exact && b.clean && b.summary->first_ts > left && b.summary->last_ts <= right) {
+        acc->Add(*b.summary);
         continue;
       }
       OT_RETURN_IF_ERROR(Decode(&b));
@@ -111,11 +124,11 @@ class SeriesHistory {
     std::vector<Sample> sealed;
     OT_RETURN_IF_ERROR(storage::DecodeSegment(seg, kMinTime, kMaxTime, &sealed).WithContext(context));
     // Merge the raw samples inside the block's range; raw wins on equal ts.
-    auto r = std::lower_bound(raw_.begin(), raw_.end(), b->summary.first_ts,
+    auto r = std::lower_bound(raw_.begin(), raw_.end(), b->summary->first_ts,
                               [](const Sample& s, int64_t t) { return s.ts < t; });
     size_t i = 0;
-    while (i < sealed.size() || (r != raw_.end() && r->ts <= b->summary.last_ts)) {
-      bool take_raw = r != raw_.end() && r->ts <= b->summary.last_ts && (i == sealed.size() || r->ts <= sealed[i].ts);
+    while (i < sealed.size() || (r != raw_.end() && r->ts <= b->summary->last_ts)) {
+      bool take_raw = r != raw_.end() && r->ts <= b->summary->last_ts && (i == sealed.size() || r->ts <= sealed[i].ts);
       if (take_raw) {
         if (i < sealed.size() && sealed[i].ts == r->ts) ++i;
         b->samples.push_back(*r++);
@@ -129,9 +142,9 @@ class SeriesHistory {
   }
 
   storage::Store* store_;
+  engine::SummaryCache* cache_;
   SeriesId id_;
   std::unique_ptr<storage::ReadView> view_;
-  bool need_points_;
   int64_t lo_, hi_;
   std::vector<Sample> raw_;    // all raw samples in range, stale markers dropped
   std::vector<Block> blocks_;  // ascending
@@ -149,7 +162,7 @@ Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, co
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, Select(matchers));
   int64_t lo = q.start < kMinTime + q.range ? kMinTime : q.start - q.range + 1;
   for (const SeriesInfo& s : series) {
-    SeriesHistory history(store_.get(), s.id, lo, q.end, q.fn == OverTimeFn::kQuantile);
+    SeriesHistory history(store_.get(), q.fn == OverTimeFn::kQuantile ? &summary_cache_ : nullptr, s.id, lo, q.end);
     OT_RETURN_IF_ERROR(history.Load());
     for (int64_t t = q.start;; t += q.step) {
       int64_t left = t < kMinTime + q.range ? kMinTime : t - q.range;

@@ -60,6 +60,8 @@ struct Options {
   // How often the background compactor runs; 0 turns it off (Compact() still works).
   int64_t compaction_interval_ms = 60 * 1000;
   uint32_t flac_block_size = 1024;  // samples per FLAC frame: the unit of partial decoding
+  // Decoded quantile sketches kept in memory for repeated approximate queries.
+  size_t summary_cache_bytes = 32u << 20;
 };
 
 // A set of samples written atomically by Database::Write.

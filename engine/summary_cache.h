@@ -1,0 +1,64 @@
+// SummaryCache: decoded segment summaries kept in memory, so that rule-style
+// queries re-evaluated every few seconds over the same long windows skip
+// decoding their quantile sketches (as PromSketch keeps its sketches in
+// memory).
+//
+// Entries are keyed by series, segment key and the record's stored CRC:
+// a summary rewritten in place (a late sample re-sealed) has a new CRC, so
+// entries never go stale and nothing needs invalidating. Least recently
+// used entries go first once the byte budget is reached. Thread-safe.
+
+#ifndef OVERTONE_ENGINE_SUMMARY_CACHE_H_
+#define OVERTONE_ENGINE_SUMMARY_CACHE_H_
+
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <unordered_map>
+
+#include "overtone/status.h"
+#include "overtone/types.h"
+#include "storage/codec/summary.h"
+
+namespace overtone::engine {
+
+class SummaryCache {
+ public:
+  explicit SummaryCache(size_t capacity_bytes) : capacity_(capacity_bytes) {}
+
+  // The decoded summary (with its quantile points) of `record`, from the
+  // cache or decoded now.
+  Result<std::shared_ptr<const storage::Summary>> Get(SeriesId id, int64_t key_ts, std::string_view record);
+
+  size_t size_bytes() const;
+
+ private:
+  struct Key {
+    SeriesId id;
+    int64_t key_ts;
+    uint32_t crc;
+    bool operator==(const Key&) const = default;
+  };
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return std::hash<uint64_t>()(k.id * 0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(k.key_ts) ^ (uint64_t{k.crc} << 17));
+    }
+  };
+  struct Entry {
+    Key key;
+    std::shared_ptr<const storage::Summary> summary;
+    size_t bytes;
+  };
+
+  size_t capacity_;
+  mutable std::mutex mu_;
+  std::list<Entry> lru_;  // front: most recently used
+  std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index_;
+  size_t used_ = 0;
+};
+
+}  // namespace overtone::engine
+
+#endif  // OVERTONE_ENGINE_SUMMARY_CACHE_H_
