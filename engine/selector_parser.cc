@@ -2,7 +2,8 @@
 //
 // The lexical rules are PromQL's: identifiers, the four match operators, and
 // strings in double quotes, single quotes (both with Go escapes) or
-// backticks (raw). Errors name the byte offset: "1:7: unexpected ...".
+// backticks (raw). Errors quote the selector and name the 1-based byte
+// position: "invalid selector 'up{a=}' at position 6: expected a quoted string".
 
 #include <string>
 
@@ -196,7 +197,8 @@ class SelectorParser {
     while (!AtEnd() && (Peek() == ' ' || Peek() == '\t' || Peek() == '\n' || Peek() == '\r')) ++pos_;
   }
   Status Error(const std::string& what) const {
-    return Status::InvalidArgument("selector " + std::to_string(pos_ + 1) + ": " + what);
+    return Status::InvalidArgument("invalid selector '" + std::string(text_) + "' at position " +
+                                   std::to_string(pos_ + 1) + ": " + what);
   }
 
   std::string_view text_;

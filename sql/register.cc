@@ -1,7 +1,10 @@
 #include <sqlite3.h>
 
+#include <string>
+
 #include "overtone/sql.h"
 #include "sql/functions.h"
+#include "sql/promql_functions.h"
 #include "sql/vtabs.h"
 
 namespace overtone {
@@ -13,13 +16,28 @@ Status RegisterSql(sqlite3* conn, Database* db) {
     const sqlite3_module* module;
   };
   for (Module m : {Module{"series", sql::SeriesModule()}, Module{"samples", sql::SamplesModule()},
-                   Module{"segments", sql::SegmentsModule()}, Module{"over_time", sql::OverTimeModule()}}) {
+                   Module{"segments", sql::SegmentsModule()}, Module{"over_time", sql::OverTimeModule()},
+                   Module{"instant_vector", sql::InstantVectorModule()},
+                   Module{"range_function", sql::RangeFunctionModule()}}) {
     int rc = sqlite3_create_module_v2(conn, m.name, m.module, db, nullptr);
     if (rc != SQLITE_OK) {
       return Status::Internal(std::string("registering table ") + m.name + ": " + sqlite3_errmsg(conn));
     }
   }
-  return sql::RegisterFunctions(conn, db);
+  OT_RETURN_IF_ERROR(sql::RegisterPromqlFunctions(conn));
+  OT_RETURN_IF_ERROR(sql::RegisterFunctions(conn, db));
+  // The summaries beside segments, as a view of `segments`. TEMP: it lives in
+  // the connection, not in the user's database file.
+  const char* kSketches =
+      "CREATE TEMP VIEW IF NOT EXISTS sketches AS SELECT series_id, metric, labels, \"start\", \"end\", "
+      "samples, quantile_points, summary_bytes, bytes AS segment_bytes FROM segments";
+  char* err = nullptr;
+  if (sqlite3_exec(conn, kSketches, nullptr, nullptr, &err) != SQLITE_OK) {
+    std::string msg = err ? err : "unknown error";
+    sqlite3_free(err);
+    return Status::Internal("creating the sketches view: " + msg);
+  }
+  return Status::OK();
 }
 
 }  // namespace overtone

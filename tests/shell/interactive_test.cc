@@ -8,6 +8,7 @@
 #include <pty.h>
 #include <signal.h>
 #include <sys/wait.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -74,6 +75,20 @@ class Terminal {
     return true;
   }
 
+  // Waits until the program has put the terminal in libedit's raw mode,
+  // i.e. readline() is reading keys. A control key typed before that goes to
+  // the kernel's line discipline instead (Ctrl-D there is a lost EOF).
+  // On Linux, the master side of a pty reports the slave's settings.
+  bool WaitForRawMode() {
+    const int64_t deadline = NowMs() + kTimeoutMs;
+    for (;;) {
+      termios t;
+      if (tcgetattr(fd_, &t) == 0 && !(t.c_lflag & ICANON)) return true;
+      if (NowMs() > deadline) return false;
+      usleep(2000);
+    }
+  }
+
   // Reads everything until the program exits; returns its exit status.
   int WaitForExit() {
     const int64_t deadline = NowMs() + kTimeoutMs;
@@ -128,9 +143,11 @@ TEST(ShellInteractiveTest, MultiLineStatementCtrlCAndQuit) {
   EXPECT_THAT(term.screen().substr(mark), HasSubstr("│ answer │"));
 
   // Ctrl-C forgets the line being typed; the shell goes on.
+  ASSERT_TRUE(term.WaitFor("overtone> ", mark)) << term.screen();
   mark = term.screen().size();
   term.Type("SELECT 'can' || 'celled'");
   ASSERT_TRUE(term.WaitFor("'celled'", mark)) << term.screen();  // echoed: libedit has it
+  ASSERT_TRUE(term.WaitForRawMode());
   term.Type("\x03");
   ASSERT_TRUE(term.WaitFor("^C", mark)) << term.screen();
   ASSERT_TRUE(term.WaitFor("overtone> ", mark)) << term.screen();
@@ -170,6 +187,7 @@ TEST(ShellInteractiveTest, CtrlDLeavesAndHistoryIsReadBack) {
     size_t mark = term.screen().size();
     term.Type("CREATE TABLE kept(x); INSERT INTO kept VALUES ('from' || '_history');\r");
     ASSERT_TRUE(term.WaitFor("overtone> ", mark)) << term.screen();
+    ASSERT_TRUE(term.WaitForRawMode());
     term.Type("\x04");  // Ctrl-D on an empty line
     EXPECT_EQ(term.WaitForExit(), 0) << term.screen();
   }

@@ -1,0 +1,111 @@
+// PromQL's syntax tree, as the parser (parser.h) builds it and the
+// translator (translator.h) reads it.
+//
+// One node type with a kind, rather than a class per kind: the tree is
+// small, built once and walked twice, and a flat struct keeps both walks
+// plain switch statements.
+
+#ifndef OVERTONE_ADAPTERS_PROMQL_AST_H_
+#define OVERTONE_ADAPTERS_PROMQL_AST_H_
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "overtone/matcher.h"
+
+namespace overtone::promql {
+
+// Byte offsets into the query text, [start, end).
+struct PosRange {
+  size_t start = 0;
+  size_t end = 0;
+};
+
+enum class ValueType { kNone, kScalar, kVector, kMatrix, kString };
+const char* ValueTypeName(ValueType t);  // "scalar", "instant vector", ...
+
+enum class BinaryOp {
+  kAdd, kSub, kMul, kDiv, kMod, kPow, kAtan2,
+  kEql, kNeq, kGtr, kLss, kGte, kLte,
+  kAnd, kOr, kUnless,
+};
+const char* BinaryOpName(BinaryOp op);  // "+", "==", "and", ...
+bool IsComparison(BinaryOp op);
+bool IsSetOperator(BinaryOp op);
+
+enum class AggregateOp {
+  kSum, kAvg, kCount, kMin, kMax, kGroup, kStddev, kStdvar,
+  kTopk, kBottomk, kQuantile, kCountValues, kLimitk, kLimitRatio,
+};
+const char* AggregateOpName(AggregateOp op);
+// Parses "sum", "topk", ...; nullopt for other words.
+std::optional<AggregateOp> AggregateOpFromName(std::string_view name);
+bool AggregateTakesParam(AggregateOp op);
+
+enum class Cardinality { kOneToOne, kManyToOne, kOneToMany, kManyToMany };
+
+struct VectorMatching {
+  Cardinality card = Cardinality::kOneToOne;
+  bool on = false;                  // on(...) rather than ignoring(...)
+  std::vector<std::string> labels;  // the on/ignoring list
+  std::vector<std::string> include; // group_left/group_right extra labels
+};
+
+// The `@` modifier: a fixed time, or the query's start() / end().
+struct AtModifier {
+  enum class Kind { kTimestamp, kStart, kEnd } kind = Kind::kTimestamp;
+  int64_t ms = 0;
+};
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+struct Expr {
+  enum class Kind {
+    kNumber, kString, kVectorSelector, kMatrixSelector, kSubquery, kCall, kAggregate, kBinary, kUnary, kParen,
+  };
+  Kind kind;
+  PosRange pos;
+
+  // kNumber
+  double number = 0;
+  // kString
+  std::string text;
+
+  // kVectorSelector (and the selector inside kMatrixSelector / kSubquery)
+  std::string metric_name;            // "" when given only by matchers
+  std::vector<LabelMatcher> matchers; // __name__ included when named
+  int64_t offset_ms = 0;
+  std::optional<AtModifier> at;
+  // kMatrixSelector: `args[0]` is the vector selector; kSubquery: the inner expr.
+  int64_t range_ms = 0;
+  int64_t step_ms = 0;  // kSubquery
+
+  // kCall: `text` is the function name. kAggregate: `args` = [param,] expr.
+  std::vector<ExprPtr> args;
+
+  // kAggregate
+  AggregateOp agg_op = AggregateOp::kSum;
+  std::vector<std::string> grouping;
+  bool without = false;
+
+  // kBinary: args = lhs, rhs. kUnary: args = operand, op is kSub or kAdd.
+  BinaryOp op = BinaryOp::kAdd;
+  bool return_bool = false;
+  std::optional<VectorMatching> matching;  // vector-vector only
+
+  ValueType type() const;
+  const Expr& arg(size_t i) const { return *args[i]; }
+};
+
+// Prometheus's rendering of an expression, for error messages and tests.
+std::string ToString(const Expr& e);
+// Milliseconds as a PromQL duration: 90000 -> "1m30s".
+std::string FormatDuration(int64_t ms);
+
+}  // namespace overtone::promql
+
+#endif  // OVERTONE_ADAPTERS_PROMQL_AST_H_

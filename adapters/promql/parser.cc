@@ -1,0 +1,589 @@
+// A recursive-descent parser with precedence climbing for the binary
+// operators (lowest first: or; and unless; comparisons; + -; * / % atan2;
+// ^ right-associative). Unary minus binds like `*`, so -a^b is -(a^b).
+
+#include "adapters/promql/parser.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <optional>
+
+#include "adapters/promql/functions.h"
+#include "adapters/promql/lexer.h"
+
+namespace overtone::promql {
+namespace {
+
+constexpr int kPowPrecedence = 6;
+
+struct OpInfo {
+  BinaryOp op;
+  int precedence;
+};
+
+bool IsKeyword(std::string_view w) {
+  static constexpr std::string_view kKeywords[] = {"and", "or",          "unless",      "atan2", "by",
+                                                   "without", "on",      "ignoring",    "group_left",
+                                                   "group_right", "bool", "offset"};
+  return std::find(std::begin(kKeywords), std::end(kKeywords), w) != std::end(kKeywords);
+}
+
+std::string Lower(std::string s) {
+  for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return s;
+}
+
+ExprPtr NewExpr(Expr::Kind kind, size_t start, size_t end) {
+  auto e = std::make_unique<Expr>();
+  e->kind = kind;
+  e->pos = PosRange{start, end};
+  return e;
+}
+
+// Whether an anchored RE2 pattern (Prometheus's "^(?s:re)$") matches "".
+bool RegexMatchesEmpty(const std::string& re) {
+  RE2::Options o;
+  o.set_log_errors(false);
+  o.set_dot_nl(true);
+  RE2 compiled("^(?:" + re + ")$", o);
+  return compiled.ok() && RE2::FullMatch("", compiled);
+}
+
+class Parser {
+ public:
+  Parser(std::string_view query, std::vector<Token> tokens) : q_(query), t_(std::move(tokens)) {}
+
+  Result<ExprPtr> ParseTop() {
+    if (Peek().kind == TokenKind::kEof) return Error(0, "no expression found in input");
+    OT_ASSIGN_OR_RETURN(ExprPtr e, ParseBinary(0));
+    if (Peek().kind != TokenKind::kEof) return Unexpected("");
+    return e;
+  }
+
+ private:
+  const Token& Peek(size_t k = 0) const { return t_[std::min(pos_ + k, t_.size() - 1)]; }
+  const Token& Advance() { return t_[std::min(pos_++, t_.size() - 1)]; }
+  bool PeekWord(std::string_view w, size_t k = 0) const {
+    return Peek(k).kind == TokenKind::kIdentifier && Peek(k).text == w;
+  }
+  Status Error(size_t pos, std::string_view msg) const { return ParseError(q_, pos, msg); }
+  Status Unexpected(std::string_view context, std::string_view expected = "") const {
+    const Token& t = Peek();
+    std::string what = t.kind == TokenKind::kEof ? "end of input"
+                       : t.kind == TokenKind::kIdentifier || t.kind == TokenKind::kNumber ||
+                               t.kind == TokenKind::kDuration
+                           ? std::string(TokenKindName(t.kind)) + " \"" + t.text + "\""
+                       : t.kind == TokenKind::kString ? "string \"" + t.text + "\""
+                                                      : std::string(TokenKindName(t.kind));
+    std::string msg = "unexpected " + what;
+    if (!context.empty()) msg += " " + std::string(context);
+    if (!expected.empty()) msg += ", expected " + std::string(expected);
+    return Error(t.pos, msg);
+  }
+  Status Expect(TokenKind kind, std::string_view context) {
+    if (Peek().kind != kind) return Unexpected(context, TokenKindName(kind));
+    Advance();
+    return Status::OK();
+  }
+
+  std::optional<OpInfo> PeekBinaryOp() const {
+    const Token& t = Peek();
+    switch (t.kind) {
+      case TokenKind::kAdd: return OpInfo{BinaryOp::kAdd, 4};
+      case TokenKind::kSub: return OpInfo{BinaryOp::kSub, 4};
+      case TokenKind::kMul: return OpInfo{BinaryOp::kMul, 5};
+      case TokenKind::kDiv: return OpInfo{BinaryOp::kDiv, 5};
+      case TokenKind::kMod: return OpInfo{BinaryOp::kMod, 5};
+      case TokenKind::kPow: return OpInfo{BinaryOp::kPow, kPowPrecedence};
+      case TokenKind::kEql: return OpInfo{BinaryOp::kEql, 3};
+      case TokenKind::kNeq: return OpInfo{BinaryOp::kNeq, 3};
+      case TokenKind::kGtr: return OpInfo{BinaryOp::kGtr, 3};
+      case TokenKind::kLss: return OpInfo{BinaryOp::kLss, 3};
+      case TokenKind::kGte: return OpInfo{BinaryOp::kGte, 3};
+      case TokenKind::kLte: return OpInfo{BinaryOp::kLte, 3};
+      case TokenKind::kIdentifier:
+        if (t.text == "and") return OpInfo{BinaryOp::kAnd, 2};
+        if (t.text == "unless") return OpInfo{BinaryOp::kUnless, 2};
+        if (t.text == "or") return OpInfo{BinaryOp::kOr, 1};
+        if (t.text == "atan2") return OpInfo{BinaryOp::kAtan2, 5};
+        return std::nullopt;
+      default: return std::nullopt;
+    }
+  }
+
+  Result<ExprPtr> ParseBinary(int min_prec) {
+    OT_ASSIGN_OR_RETURN(ExprPtr lhs, ParseUnary());
+    while (true) {
+      std::optional<OpInfo> op = PeekBinaryOp();
+      if (!op || op->precedence < min_prec) break;
+      size_t op_pos = Advance().pos;
+      bool return_bool = false;
+      std::optional<VectorMatching> matching;
+      if (PeekWord("bool")) {
+        Advance();
+        return_bool = true;
+      }
+      if (PeekWord("on") || PeekWord("ignoring")) {
+        matching.emplace();
+        matching->on = Advance().text == "on";
+        OT_ASSIGN_OR_RETURN(matching->labels, ParseLabelList("grouping opts"));
+      }
+      if (PeekWord("group_left") || PeekWord("group_right")) {
+        if (!matching) matching.emplace();
+        matching->card = Advance().text == "group_left" ? Cardinality::kManyToOne : Cardinality::kOneToMany;
+        if (Peek().kind == TokenKind::kLeftParen) {
+          OT_ASSIGN_OR_RETURN(matching->include, ParseLabelList("grouping opts"));
+        }
+      }
+      int next_min = op->op == BinaryOp::kPow ? op->precedence : op->precedence + 1;
+      OT_ASSIGN_OR_RETURN(ExprPtr rhs, ParseBinary(next_min));
+      OT_ASSIGN_OR_RETURN(lhs, MakeBinary(op->op, op_pos, std::move(lhs), std::move(rhs), return_bool,
+                                          std::move(matching)));
+    }
+    return lhs;
+  }
+
+  Result<ExprPtr> MakeBinary(BinaryOp op, size_t op_pos, ExprPtr lhs, ExprPtr rhs, bool return_bool,
+                             std::optional<VectorMatching> matching) {
+    ValueType lt = lhs->type(), rt = rhs->type();
+    if (return_bool && !IsComparison(op)) {
+      return Error(op_pos, "bool modifier can only be used on comparison operators");
+    }
+    if (IsComparison(op) && !return_bool && lt == ValueType::kScalar && rt == ValueType::kScalar) {
+      return Error(op_pos, "comparisons between scalars must use BOOL modifier");
+    }
+    if (matching && matching->on) {
+      for (const std::string& l : matching->labels) {
+        if (std::find(matching->include.begin(), matching->include.end(), l) != matching->include.end()) {
+          return Error(op_pos, "label \"" + l + "\" must not occur in ON and GROUP clause at once");
+        }
+      }
+    }
+    for (ValueType t : {lt, rt}) {
+      if (t != ValueType::kScalar && t != ValueType::kVector) {
+        return Error(lhs->pos.start, "binary expression must contain only scalar and instant vector types");
+      }
+    }
+    bool both_vectors = lt == ValueType::kVector && rt == ValueType::kVector;
+    if (!both_vectors) {
+      if (matching && (!matching->labels.empty() || matching->on || matching->card != Cardinality::kOneToOne)) {
+        return Error(op_pos, "vector matching only allowed between instant vectors");
+      }
+      matching.reset();
+      if (IsSetOperator(op)) {
+        return Error(op_pos, std::string("set operator \"") + BinaryOpName(op) +
+                                 "\" not allowed in binary scalar expression");
+      }
+    } else {
+      if (!matching) matching.emplace();
+      if (IsSetOperator(op)) {
+        if (matching->card != Cardinality::kOneToOne) {
+          return Error(op_pos, std::string("no grouping allowed for \"") + BinaryOpName(op) + "\" operation");
+        }
+        matching->card = Cardinality::kManyToMany;
+      }
+    }
+    ExprPtr e = NewExpr(Expr::Kind::kBinary, lhs->pos.start, rhs->pos.end);
+    e->op = op;
+    e->return_bool = return_bool;
+    e->matching = std::move(matching);
+    e->args.push_back(std::move(lhs));
+    e->args.push_back(std::move(rhs));
+    return e;
+  }
+
+  Result<ExprPtr> ParseUnary() {
+    if (Peek().kind == TokenKind::kAdd || Peek().kind == TokenKind::kSub) {
+      const Token& t = Advance();
+      bool negate = t.kind == TokenKind::kSub;
+      size_t start = t.pos;
+      OT_ASSIGN_OR_RETURN(ExprPtr operand, ParseBinary(kPowPrecedence));
+      ValueType type = operand->type();
+      if (type != ValueType::kScalar && type != ValueType::kVector) {
+        return Error(start, std::string("unary expression only allowed on expressions of type scalar or "
+                                        "instant vector, got \"") +
+                                ValueTypeName(type) + "\"");
+      }
+      if (operand->kind == Expr::Kind::kNumber) {  // fold, as Prometheus does
+        if (negate) operand->number = -operand->number;
+        operand->pos.start = start;
+        return operand;
+      }
+      ExprPtr e = NewExpr(Expr::Kind::kUnary, start, operand->pos.end);
+      e->op = negate ? BinaryOp::kSub : BinaryOp::kAdd;
+      e->args.push_back(std::move(operand));
+      return e;
+    }
+    OT_ASSIGN_OR_RETURN(ExprPtr primary, ParsePrimary());
+    return ParsePostfix(std::move(primary));
+  }
+
+  // A duration, or a number of seconds; `allow_sign` for offsets and `@`.
+  Result<int64_t> ParseDurationOrSeconds(std::string_view context, bool allow_sign) {
+    bool negative = false;
+    if (allow_sign && (Peek().kind == TokenKind::kSub || Peek().kind == TokenKind::kAdd)) {
+      negative = Advance().kind == TokenKind::kSub;
+    }
+    const Token& t = Peek();
+    if (t.kind == TokenKind::kDuration) {
+      Advance();
+      return negative ? -t.duration_ms : t.duration_ms;
+    }
+    if (t.kind == TokenKind::kNumber) {
+      Advance();
+      double ms = std::round(t.number * 1000);
+      if (!std::isfinite(ms) || std::fabs(ms) > 9.2e18) return Error(t.pos, "duration out of range");
+      return negative ? -static_cast<int64_t>(ms) : static_cast<int64_t>(ms);
+    }
+    return Unexpected(context, "duration");
+  }
+
+  static bool AcceptsModifiers(const Expr& e) {
+    return e.kind == Expr::Kind::kVectorSelector || e.kind == Expr::Kind::kMatrixSelector ||
+           e.kind == Expr::Kind::kSubquery;
+  }
+
+  Result<ExprPtr> ParsePostfix(ExprPtr e) {
+    while (true) {
+      if (Peek().kind == TokenKind::kLeftBracket) {
+        size_t bracket = Advance().pos;
+        OT_ASSIGN_OR_RETURN(int64_t range, ParseDurationOrSeconds("in range", false));
+        if (Peek().kind == TokenKind::kColon) {
+          Advance();
+          int64_t step = 0;
+          if (Peek().kind != TokenKind::kRightBracket) {
+            OT_ASSIGN_OR_RETURN(step, ParseDurationOrSeconds("in subquery", false));
+          }
+          OT_RETURN_IF_ERROR(Expect(TokenKind::kRightBracket, "in subquery selector"));
+          if (e->type() != ValueType::kVector) {
+            return Error(bracket, std::string("subquery is only allowed on instant vector, got ") +
+                                      ValueTypeName(e->type()) + " instead");
+          }
+          ExprPtr sq = NewExpr(Expr::Kind::kSubquery, e->pos.start, Peek().pos);
+          sq->range_ms = range;
+          sq->step_ms = step;
+          sq->args.push_back(std::move(e));
+          e = std::move(sq);
+          continue;
+        }
+        OT_RETURN_IF_ERROR(Expect(TokenKind::kRightBracket, "in range selector"));
+        if (e->kind != Expr::Kind::kVectorSelector) {
+          return Error(bracket, "ranges only allowed for vector selectors");
+        }
+        if (e->offset_ms != 0 || e->at) return Error(bracket, "no offset or @ modifiers allowed before range");
+        if (range <= 0) return Error(bracket, "range must be positive");
+        ExprPtr m = NewExpr(Expr::Kind::kMatrixSelector, e->pos.start, t_[pos_ - 1].end);
+        m->range_ms = range;
+        m->args.push_back(std::move(e));
+        e = std::move(m);
+        continue;
+      }
+      if (PeekWord("offset")) {
+        size_t at = Advance().pos;
+        if (!AcceptsModifiers(*e)) {
+          return Error(at, "offset modifier must be preceded by an instant vector selector or range vector "
+                           "selector or a subquery");
+        }
+        Expr& target = e->kind == Expr::Kind::kMatrixSelector ? *e->args[0] : *e;
+        if (target.offset_ms != 0) return Error(at, "offset may not be set multiple times");
+        OT_ASSIGN_OR_RETURN(target.offset_ms, ParseDurationOrSeconds("in offset", true));
+        e->pos.end = t_[pos_ - 1].end;
+        continue;
+      }
+      if (Peek().kind == TokenKind::kAt) {
+        size_t at = Advance().pos;
+        if (!AcceptsModifiers(*e)) {
+          return Error(at, "@ modifier must be preceded by an instant vector selector or range vector selector or "
+                           "a subquery");
+        }
+        Expr& target = e->kind == Expr::Kind::kMatrixSelector ? *e->args[0] : *e;
+        if (target.at) return Error(at, "@ <timestamp> may not be set multiple times");
+        AtModifier mod;
+        if ((PeekWord("start") || PeekWord("end")) && Peek(1).kind == TokenKind::kLeftParen) {
+          mod.kind = Advance().text == "start" ? AtModifier::Kind::kStart : AtModifier::Kind::kEnd;
+          Advance();
+          OT_RETURN_IF_ERROR(Expect(TokenKind::kRightParen, "in @ modifier"));
+        } else {
+          bool negative = false;
+          if (Peek().kind == TokenKind::kSub || Peek().kind == TokenKind::kAdd) {
+            negative = Advance().kind == TokenKind::kSub;
+          }
+          const Token& t = Peek();
+          if (t.kind != TokenKind::kNumber && t.kind != TokenKind::kDuration) {
+            return Unexpected("in @", "timestamp");
+          }
+          Advance();
+          double ms = std::round(t.number * 1000);
+          if (!std::isfinite(ms) || std::fabs(ms) > 9.2e18) return Error(t.pos, "timestamp out of bounds for @ modifier");
+          mod.ms = negative ? -static_cast<int64_t>(ms) : static_cast<int64_t>(ms);
+        }
+        target.at = mod;
+        e->pos.end = t_[pos_ - 1].end;
+        continue;
+      }
+      return e;
+    }
+  }
+
+  Result<ExprPtr> ParsePrimary() {
+    const Token& t = Peek();
+    switch (t.kind) {
+      case TokenKind::kNumber:
+      case TokenKind::kDuration: {
+        Advance();
+        ExprPtr e = NewExpr(Expr::Kind::kNumber, t.pos, t.end);
+        e->number = t.number;
+        return e;
+      }
+      case TokenKind::kString: {
+        Advance();
+        ExprPtr e = NewExpr(Expr::Kind::kString, t.pos, t.end);
+        e->text = t.text;
+        return e;
+      }
+      case TokenKind::kLeftParen: {
+        size_t start = Advance().pos;
+        OT_ASSIGN_OR_RETURN(ExprPtr inner, ParseBinary(0));
+        OT_RETURN_IF_ERROR(Expect(TokenKind::kRightParen, "in paren expression"));
+        ExprPtr e = NewExpr(Expr::Kind::kParen, start, t_[pos_ - 1].end);
+        e->args.push_back(std::move(inner));
+        return e;
+      }
+      case TokenKind::kLeftBrace: return ParseSelector("", t.pos);
+      case TokenKind::kIdentifier: {
+        std::string word = t.text;
+        size_t start = t.pos;
+        if (auto agg = AggregateOpFromName(word)) {
+          if (Peek(1).kind == TokenKind::kLeftParen || PeekWord("by", 1) || PeekWord("without", 1)) {
+            Advance();
+            return ParseAggregate(*agg, start);
+          }
+        }
+        if (Peek(1).kind == TokenKind::kLeftParen) {
+          Advance();
+          return ParseCall(word, start);
+        }
+        if (IsKeyword(word) || AggregateOpFromName(word)) return Unexpected("");
+        Advance();
+        return ParseSelector(word, start);
+      }
+      default: return Unexpected("", "expression");
+    }
+  }
+
+  Result<std::string> ParseLabelName(std::string_view context) {
+    const Token& t = Peek();
+    if (t.kind == TokenKind::kIdentifier || t.kind == TokenKind::kString) {
+      Advance();
+      return t.text;
+    }
+    return Unexpected(context, "label");
+  }
+
+  Result<std::vector<std::string>> ParseLabelList(std::string_view context) {
+    std::vector<std::string> labels;
+    OT_RETURN_IF_ERROR(Expect(TokenKind::kLeftParen, context));
+    while (Peek().kind != TokenKind::kRightParen) {
+      OT_ASSIGN_OR_RETURN(std::string l, ParseLabelName(context));
+      labels.push_back(std::move(l));
+      if (Peek().kind == TokenKind::kComma) {
+        Advance();
+      } else if (Peek().kind != TokenKind::kRightParen) {
+        return Unexpected(context, "\",\" or \")\"");
+      }
+    }
+    Advance();
+    return labels;
+  }
+
+  Result<ExprPtr> ParseSelector(std::string name, size_t start) {
+    ExprPtr e = NewExpr(Expr::Kind::kVectorSelector, start, t_[pos_ > 0 ? pos_ - 1 : 0].end);
+    e->metric_name = name;
+    if (!name.empty()) e->matchers.push_back(LabelMatcher{MatchType::kEqual, "__name__", name});
+    if (Peek().kind == TokenKind::kLeftBrace) {
+      Advance();
+      while (Peek().kind != TokenKind::kRightBrace) {
+        const Token& lt = Peek();
+        if (lt.kind == TokenKind::kString &&
+            (Peek(1).kind == TokenKind::kComma || Peek(1).kind == TokenKind::kRightBrace)) {
+          Advance();  // {"metric.name"}: a quoted metric name
+          if (!e->metric_name.empty()) {
+            return Error(lt.pos, "metric name must not be set twice: \"" + e->metric_name + "\" or \"" + lt.text + "\"");
+          }
+          e->metric_name = lt.text;
+          e->matchers.push_back(LabelMatcher{MatchType::kEqual, "__name__", lt.text});
+        } else {
+          OT_ASSIGN_OR_RETURN(std::string label, ParseLabelName("in label matching"));
+          MatchType type;
+          switch (Peek().kind) {
+            case TokenKind::kAssign: type = MatchType::kEqual; break;
+            case TokenKind::kNeq: type = MatchType::kNotEqual; break;
+            case TokenKind::kEqlRegex: type = MatchType::kRegexMatch; break;
+            case TokenKind::kNeqRegex: type = MatchType::kRegexNoMatch; break;
+            default: return Unexpected("in label matching", "label matching operator");
+          }
+          Advance();
+          if (Peek().kind != TokenKind::kString) return Unexpected("in label matching", "string");
+          const Token& vt = Advance();
+          if (type == MatchType::kRegexMatch || type == MatchType::kRegexNoMatch) {
+            RE2::Options o;
+            o.set_log_errors(false);
+            RE2 re(vt.text, o);
+            if (!re.ok()) return Error(vt.pos, "error parsing regexp: " + re.error());
+          }
+          if (label == "__name__" && !e->metric_name.empty() && !name.empty()) {
+            return Error(lt.pos, "metric name must not be set twice: \"" + name + "\" or \"" + vt.text + "\"");
+          }
+          e->matchers.push_back(LabelMatcher{type, label, vt.text});
+        }
+        if (Peek().kind == TokenKind::kComma) {
+          Advance();
+        } else if (Peek().kind != TokenKind::kRightBrace) {
+          return Unexpected("in label matching", "\",\" or \"}\"");
+        }
+      }
+      e->pos.end = Advance().end;
+    }
+    bool non_empty = false;
+    for (const LabelMatcher& m : e->matchers) {
+      bool matches_empty = false;
+      switch (m.type) {
+        case MatchType::kEqual: matches_empty = m.value.empty(); break;
+        case MatchType::kNotEqual: matches_empty = !m.value.empty(); break;
+        case MatchType::kRegexMatch: matches_empty = RegexMatchesEmpty(m.value); break;
+        case MatchType::kRegexNoMatch: matches_empty = !RegexMatchesEmpty(m.value); break;
+      }
+      non_empty = non_empty || !matches_empty;
+    }
+    if (!non_empty) return Error(e->pos.start, "vector selector must contain at least one non-empty matcher");
+    return e;
+  }
+
+  Result<std::vector<ExprPtr>> ParseArgs(std::string_view context) {
+    std::vector<ExprPtr> args;
+    OT_RETURN_IF_ERROR(Expect(TokenKind::kLeftParen, context));
+    while (Peek().kind != TokenKind::kRightParen) {
+      OT_ASSIGN_OR_RETURN(ExprPtr a, ParseBinary(0));
+      args.push_back(std::move(a));
+      if (Peek().kind == TokenKind::kComma) {
+        Advance();
+      } else if (Peek().kind != TokenKind::kRightParen) {
+        return Unexpected(context, "\",\" or \")\"");
+      }
+    }
+    Advance();
+    return args;
+  }
+
+  static ExprPtr Unparen(ExprPtr e) {
+    while (e->kind == Expr::Kind::kParen) e = std::move(e->args[0]);
+    return e;
+  }
+
+  Result<ExprPtr> ParseCall(const std::string& name, size_t start) {
+    const FunctionInfo* f = FindFunction(name);
+    if (f == nullptr) return Error(start, "unknown function with name \"" + name + "\"");
+    OT_ASSIGN_OR_RETURN(std::vector<ExprPtr> args, ParseArgs("in function call"));
+    ExprPtr e = NewExpr(Expr::Kind::kCall, start, t_[pos_ - 1].end);
+    e->text = name;
+    size_t n = args.size(), declared = f->args.size();
+    if (f->variadic == 0 && n != declared) {
+      return Error(start, "expected " + std::to_string(declared) + " argument(s) in call to \"" + name + "\", got " +
+                              std::to_string(n));
+    }
+    if (f->variadic > 0 && (n < declared - static_cast<size_t>(f->variadic) || n > declared)) {
+      if (n > declared) {
+        return Error(start, "expected at most " + std::to_string(declared) + " argument(s) in call to \"" + name +
+                                "\", got " + std::to_string(n));
+      }
+      return Error(start, "expected at least " + std::to_string(declared - f->variadic) +
+                              " argument(s) in call to \"" + name + "\", got " + std::to_string(n));
+    }
+    if (f->variadic < 0 && n < declared) {
+      return Error(start, "expected at least " + std::to_string(declared) + " argument(s) in call to \"" + name +
+                              "\", got " + std::to_string(n));
+    }
+    for (size_t i = 0; i < n; ++i) {
+      ValueType want = f->args[std::min(i, declared - 1)];
+      ValueType got = args[i]->type();
+      if (want != got) {
+        return Error(args[i]->pos.start, std::string("expected type ") + ValueTypeName(want) + " in call to function \"" +
+                                             name + "\", got " + ValueTypeName(got));
+      }
+      e->args.push_back(Unparen(std::move(args[i])));
+    }
+    return e;
+  }
+
+  Result<ExprPtr> ParseAggregate(AggregateOp op, size_t start) {
+    ExprPtr e = NewExpr(Expr::Kind::kAggregate, start, start);
+    e->agg_op = op;
+    bool grouped = false;
+    auto grouping = [&]() -> Status {
+      if (!PeekWord("by") && !PeekWord("without")) return Status::OK();
+      if (grouped) return Unexpected("in aggregation");
+      grouped = true;
+      e->without = Advance().text == "without";
+      OT_ASSIGN_OR_RETURN(e->grouping, ParseLabelList("in grouping opts"));
+      return Status::OK();
+    };
+    OT_RETURN_IF_ERROR(grouping());
+    OT_ASSIGN_OR_RETURN(std::vector<ExprPtr> args, ParseArgs("in aggregation"));
+    OT_RETURN_IF_ERROR(grouping());
+    e->pos.end = t_[pos_ - 1].end;
+    size_t want = AggregateTakesParam(op) ? 2 : 1;
+    if (args.size() != want) {
+      return Error(start, "wrong number of arguments for aggregate expression provided, expected " +
+                              std::to_string(want) + ", got " + std::to_string(args.size()));
+    }
+    const Expr& inner = *args.back();
+    if (inner.type() != ValueType::kVector) {
+      return Error(inner.pos.start, std::string("expected type instant vector in aggregation expression, got ") +
+                                        ValueTypeName(inner.type()));
+    }
+    if (want == 2) {
+      ValueType param_want = op == AggregateOp::kCountValues ? ValueType::kString : ValueType::kScalar;
+      if (args[0]->type() != param_want) {
+        return Error(args[0]->pos.start, std::string("expected type ") + ValueTypeName(param_want) +
+                                             " in aggregation parameter, got " + ValueTypeName(args[0]->type()));
+      }
+    }
+    for (auto& a : args) e->args.push_back(Unparen(std::move(a)));
+    return e;
+  }
+
+  std::string_view q_;
+  std::vector<Token> t_;
+  size_t pos_ = 0;
+};
+
+}  // namespace
+
+Result<ExprPtr> ParseExpr(std::string_view query) {
+  Lexer lexer(query);
+  OT_ASSIGN_OR_RETURN(std::vector<Token> tokens, lexer.Tokenize());
+  // Keywords and aggregation operators are case-insensitive (SUM BY (x)),
+  // function and metric names are not: lower-case the former, unless the
+  // word is a label name or a metric name in a place only those can be.
+  for (size_t i = 0; i < tokens.size(); ++i) {
+    Token& t = tokens[i];
+    if (t.kind != TokenKind::kIdentifier) continue;
+    std::string lower = Lower(t.text);
+    if (lower == t.text) continue;
+    bool keyword = IsKeyword(lower) || lower == "start" || lower == "end";
+    bool aggregation = AggregateOpFromName(lower).has_value() && i + 1 < tokens.size() &&
+                       (tokens[i + 1].kind == TokenKind::kLeftParen ||
+                        (tokens[i + 1].kind == TokenKind::kIdentifier && IsKeyword(Lower(tokens[i + 1].text))));
+    bool in_label_position = i + 1 < tokens.size() &&
+                             (tokens[i + 1].kind == TokenKind::kAssign || tokens[i + 1].kind == TokenKind::kNeq ||
+                              tokens[i + 1].kind == TokenKind::kEqlRegex || tokens[i + 1].kind == TokenKind::kNeqRegex);
+    if ((keyword || aggregation) && !in_label_position) t.text = lower;
+  }
+  Parser parser(query, std::move(tokens));
+  return parser.ParseTop();
+}
+
+}  // namespace overtone::promql

@@ -1,0 +1,190 @@
+#include "adapters/promql/query.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+#include <unordered_map>
+
+#include "adapters/promql/parser.h"
+#include "adapters/promql/translator.h"
+#include "sql/labelset_json.h"
+#include "sql/promql_functions.h"
+
+namespace overtone::promql {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Deadline {
+  Clock::time_point at;
+  bool expired = false;
+};
+
+int CheckDeadline(void* arg) {
+  auto* d = static_cast<Deadline*>(arg);
+  if (Clock::now() >= d->at) d->expired = true;
+  return d->expired ? 1 : 0;  // non-zero interrupts the statement
+}
+
+Labels ToLabels(const ::overtone::sql::LabelPairs& pairs) {
+  Labels out;
+  out.reserve(pairs.size());
+  for (const auto& [n, v] : pairs) out.push_back(Label{n, v});
+  return out;
+}
+
+// Runs the statement and collects its rows by label set, in order of first
+// appearance.
+Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options, QueryResult* out) {
+  out->sql = t.Sql();
+  sqlite3_stmt* stmt = nullptr;
+  int rc = sqlite3_prepare_v2(conn, out->sql.c_str(), -1, &stmt, nullptr);
+  if (rc != SQLITE_OK) {
+    return Status::Internal(std::string("preparing the translated SQL: ") + sqlite3_errmsg(conn));
+  }
+  Deadline deadline;
+  if (options.timeout_ms > 0) {
+    deadline.at = Clock::now() + std::chrono::milliseconds(options.timeout_ms);
+    sqlite3_progress_handler(conn, 1000, CheckDeadline, &deadline);
+  }
+  std::unordered_map<std::string, size_t> index;
+  Status status;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    auto column_double = [&](int i) {
+      return sqlite3_column_type(stmt, i) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
+                                                          : sqlite3_column_double(stmt, i);
+    };
+    if (t.result_type == ValueType::kString) {
+      const unsigned char* text = sqlite3_column_text(stmt, 0);
+      out->string_value = text ? reinterpret_cast<const char*>(text) : "";
+      continue;
+    }
+    if (t.result_type == ValueType::kScalar) {
+      out->scalar = Point{sqlite3_column_int64(stmt, 0), column_double(1)};
+      if (out->series.empty()) out->series.push_back(Series{});
+      out->series[0].points.push_back(out->scalar);
+      continue;
+    }
+    const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+    std::string key = text ? text : "{}";
+    auto [it, inserted] = index.emplace(key, out->series.size());
+    if (inserted) {
+      auto pairs = ::overtone::sql::ParseLabelsetJson(key);
+      if (!pairs.ok()) {
+        status = pairs.status();
+        break;
+      }
+      out->series.push_back(Series{ToLabels(*pairs), {}});
+    }
+    out->series[it->second].points.push_back(Point{sqlite3_column_int64(stmt, 1), column_double(2)});
+  }
+  if (status.ok() && rc != SQLITE_DONE) {
+    std::string msg = sqlite3_errmsg(conn);
+    if (deadline.expired) {
+      status = Status::Busy("query timed out in expression evaluation");
+    } else {
+      status = Status::Aborted(msg);
+    }
+  }
+  if (options.timeout_ms > 0) sqlite3_progress_handler(conn, 0, nullptr, nullptr);
+  sqlite3_finalize(stmt);
+  return status;
+}
+
+// Two series with the same labels at the same step: Prometheus's error
+// (names dropped at the end may make series collide).
+Status CheckUnique(QueryResult* r) {
+  for (Series& s : r->series) {
+    std::sort(s.points.begin(), s.points.end(), [](const Point& a, const Point& b) { return a.ts < b.ts; });
+    for (size_t i = 1; i < s.points.size(); ++i) {
+      if (s.points[i].ts == s.points[i - 1].ts) {
+        return Status::Aborted("vector cannot contain metrics with the same labelset");
+      }
+    }
+  }
+  return Status::OK();
+}
+
+Result<QueryResult> Run(sqlite3* conn, std::string_view query, const EvalRange& range, bool instant,
+                        const QueryOptions& options) {
+  OT_ASSIGN_OR_RETURN(ExprPtr expr, ParseExpr(query));
+  OT_ASSIGN_OR_RETURN(Translation t, Translate(*expr, range));
+  if (!instant && t.result_type == ValueType::kString) {
+    return Status::InvalidArgument("invalid expression type \"string\" for range query, must be Scalar or instant Vector");
+  }
+  QueryResult r;
+  OT_RETURN_IF_ERROR(Collect(conn, t, options, &r));
+  OT_RETURN_IF_ERROR(CheckUnique(&r));
+  switch (t.result_type) {
+    case ValueType::kString: r.type = ValueType::kString; break;
+    case ValueType::kScalar:
+      r.type = instant ? ValueType::kScalar : ValueType::kMatrix;
+      if (instant) r.series.clear();
+      break;
+    case ValueType::kMatrix: r.type = ValueType::kMatrix; break;
+    default: r.type = instant ? ValueType::kVector : ValueType::kMatrix; break;
+  }
+  if (!t.ordered) {
+    std::stable_sort(r.series.begin(), r.series.end(),
+                     [](const Series& a, const Series& b) { return LabelsLess(a.labels, b.labels); });
+  }
+  return r;
+}
+
+EvalRange MakeRange(int64_t start, int64_t end, int64_t step, const QueryOptions& options, bool instant = false) {
+  EvalRange range;
+  range.instant = instant;
+  range.start = start;
+  range.end = end;
+  range.step = step;
+  range.lookback = options.lookback_ms;
+  return range;
+}
+
+Status CheckRange(int64_t start, int64_t end, int64_t step) {
+  if (step <= 0) return Status::InvalidArgument("zero or negative query resolution step widths are not accepted. Try a positive integer");
+  if (end < start) return Status::InvalidArgument("end timestamp must not be before start time");
+  if ((end - start) / step >= kMaxPointsPerSeries) {
+    return Status::InvalidArgument(
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
+  }
+  return Status::OK();
+}
+
+}  // namespace
+
+bool LabelsLess(const Labels& a, const Labels& b) {
+  size_t n = std::min(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    if (a[i].name != b[i].name) return a[i].name < b[i].name;
+    if (a[i].value != b[i].value) return a[i].value < b[i].value;
+  }
+  return a.size() < b.size();
+}
+
+std::string FormatValue(double v) { return ::overtone::sql::FormatFloatFixed(v); }
+
+Result<QueryResult> RunInstantQuery(sqlite3* conn, std::string_view query, int64_t time_ms,
+                                    const QueryOptions& options) {
+  return Run(conn, query, MakeRange(time_ms, time_ms, 1, options, true), true, options);
+}
+
+Result<QueryResult> RunRangeQuery(sqlite3* conn, std::string_view query, int64_t start_ms, int64_t end_ms,
+                                  int64_t step_ms, const QueryOptions& options) {
+  OT_RETURN_IF_ERROR(CheckRange(start_ms, end_ms, step_ms));
+  return Run(conn, query, MakeRange(start_ms, end_ms, step_ms, options), false, options);
+}
+
+Result<std::string> ExplainQuery(std::string_view query, int64_t start_ms, int64_t end_ms, int64_t step_ms,
+                                 const QueryOptions& options) {
+  if (start_ms != end_ms) OT_RETURN_IF_ERROR(CheckRange(start_ms, end_ms, step_ms));
+  OT_ASSIGN_OR_RETURN(ExprPtr expr, ParseExpr(query));
+  OT_ASSIGN_OR_RETURN(Translation t, Translate(*expr, MakeRange(start_ms, end_ms, step_ms, options, start_ms == end_ms)));
+  return t.Sql();
+}
+
+}  // namespace overtone::promql

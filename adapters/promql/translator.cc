@@ -1,0 +1,633 @@
+// Selectors, functions, aggregations and the final SELECT. Operators are in
+// translator_binary.cc.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <limits>
+
+#include "adapters/promql/functions.h"
+#include "adapters/promql/translator_internal.h"
+#include "overtone/matcher.h"
+#include "overtone/types.h"
+#include "sql/labelset_json.h"
+
+namespace overtone::promql {
+
+// The SQL builders, so that building a query reads like the query.
+using sql::And;
+using sql::Bin;
+using sql::Col;
+using sql::DerivedTable;
+using sql::Exists;
+using sql::Fn;
+using sql::Int;
+using sql::Neg;
+using sql::Not;
+using sql::Null;
+using sql::Or;
+using sql::Real;
+using sql::Select;
+using sql::SelectPtr;
+using sql::Subquery;
+using sql::Table;
+using sql::TableFunction;
+using sql::TableRef;
+using sql::Text;
+using sql::Window;
+using SqlExpr = sql::ExprPtr;
+
+namespace {
+
+const Expr& Unparen(const Expr& e) { return e.kind == Expr::Kind::kParen ? Unparen(e.arg(0)) : e; }
+
+SqlExpr LabelsetOf(const std::string& qualifier) {
+  return qualifier.empty() ? Fn("labelset", {Col("metric"), Col("labels")})
+                           : Fn("labelset", {Col(qualifier, "metric"), Col(qualifier, "labels")});
+}
+
+// Prometheus's createLabelsForAbsentFunction: the equality matchers' labels,
+// except __name__ and labels matched more than once.
+std::string AbsentLabels(const Expr& arg) {
+  const Expr& a = Unparen(arg);
+  const Expr* vs = a.kind == Expr::Kind::kVectorSelector   ? &a
+                   : a.kind == Expr::Kind::kMatrixSelector ? &a.arg(0)
+                                                           : nullptr;
+  Labels labels;
+  if (vs != nullptr) {
+    std::vector<std::string> seen;
+    for (const LabelMatcher& m : vs->matchers) {
+      if (m.name == kMetricNameLabel) continue;
+      bool again = std::find(seen.begin(), seen.end(), m.name) != seen.end();
+      std::erase_if(labels, [&](const Label& l) { return l.name == m.name; });
+      if (m.type == MatchType::kEqual && !again) labels.push_back(Label{m.name, m.value});
+      seen.push_back(m.name);
+    }
+  }
+  NormalizeLabels(&labels);
+  return ::overtone::sql::LabelsetJson(labels);
+}
+
+bool IsValidUtf8LabelName(const std::string& s) { return !s.empty() && IsValidUtf8(s); }
+
+struct DateFunction {
+  std::string_view name;
+  std::vector<std::string> modifiers;  // strftime format first
+};
+
+std::optional<DateFunction> FindDateFunction(std::string_view name) {
+  static const DateFunction kDates[] = {
+      {"minute", {"%M"}},       {"hour", {"%H"}},       {"day_of_month", {"%d"}}, {"day_of_week", {"%w"}},
+      {"day_of_year", {"%j"}},  {"month", {"%m"}},      {"year", {"%Y"}},
+      {"days_in_month", {"%d", "start of month", "+1 month", "-1 day"}},
+  };
+  for (const DateFunction& d : kDates) {
+    if (d.name == name) return d;
+  }
+  return std::nullopt;
+}
+
+SqlExpr DateValue(const DateFunction& d, SqlExpr epoch_seconds) {
+  std::vector<SqlExpr> args = {Text(d.modifiers[0]), std::move(epoch_seconds), Text("unixepoch")};
+  for (size_t i = 1; i < d.modifiers.size(); ++i) args.push_back(Text(d.modifiers[i]));
+  return Fn("CAST", {Bin("AS", Fn("strftime", args), Col("REAL"))});
+}
+
+}  // namespace
+
+SelectPtr VectorSelect(SqlExpr labelset, SqlExpr drop_name, SqlExpr ts, SqlExpr value) {
+  auto s = std::make_shared<Select>();
+  s->columns = {{std::move(labelset), "labelset"}, {std::move(drop_name), "drop_name"}, {std::move(ts), "ts"},
+                {std::move(value), "value"}};
+  return s;
+}
+
+SqlExpr StringList(const std::string& fn, SqlExpr first, const std::vector<std::string>& names) {
+  std::vector<SqlExpr> args = {std::move(first)};
+  for (const std::string& n : names) args.push_back(Text(n));
+  return Fn(fn, std::move(args));
+}
+
+std::string Translator::Add(const std::string& hint, SelectPtr select) {
+  std::string name = hint + std::to_string(++next_id_);
+  st_.ctes.push_back(sql::Cte{name, {}, std::move(select), false});
+  return name;
+}
+
+TableRef Translator::Ref(const std::string& cte, const std::string& alias, int weight) {
+  refs_[cte] += weight;
+  return Table(cte, alias);
+}
+
+std::string Translator::Steps() {
+  if (steps_.empty()) {
+    steps_ = "steps";
+    auto first = std::make_shared<Select>();
+    first->columns = {{Int(r_.start), ""}};
+    auto next = std::make_shared<Select>();
+    next->columns = {{Bin("+", Col("ts"), Int(r_.step)), ""}};
+    next->from = {Table(steps_)};
+    next->where = Bin("<=", Bin("+", Col("ts"), Int(r_.step)), Int(r_.end));
+    first->union_all = next;
+    st_.ctes.insert(st_.ctes.begin(), sql::Cte{steps_, {"ts"}, first, false});
+    st_.recursive = true;
+  }
+  return steps_;
+}
+
+int64_t Translator::AtMs(const AtModifier& at) const {
+  switch (at.kind) {
+    case AtModifier::Kind::kStart: return r_.start;
+    case AtModifier::Kind::kEnd: return r_.end;
+    default: return at.ms;
+  }
+}
+
+Result<std::string> Translator::Selector(const Expr& vs, bool timestamp_value) {
+  std::string selector = overtone::ToString(vs.matchers);
+  std::vector<SqlExpr> args = {Text(selector)};
+  SelectPtr s;
+  if (!vs.at) {
+    for (int64_t v : {r_.start, r_.end, r_.step, r_.lookback}) args.push_back(Int(v));
+    if (vs.offset_ms != 0) args.push_back(Int(vs.offset_ms));
+    SqlExpr value = timestamp_value ? Bin("/", Col("sample_ts"), Real(1000)) : Col("value");
+    s = VectorSelect(LabelsetOf(""), Int(0), Col("ts"), value);
+    s->from = {TableFunction("instant_vector", std::move(args))};
+  } else {
+    // `@`: one evaluation at the fixed time, repeated at every step.
+    int64_t at = AtMs(*vs.at);
+    for (int64_t v : {at, at, int64_t{1}, r_.lookback}) args.push_back(Int(v));
+    if (vs.offset_ms != 0) args.push_back(Int(vs.offset_ms));
+    SqlExpr value = timestamp_value ? Bin("/", Col("v", "sample_ts"), Real(1000)) : Col("v", "value");
+    std::string steps = Steps();
+    s = VectorSelect(LabelsetOf("v"), Int(0), Col(steps, "ts"), value);
+    s->from = {TableFunction("instant_vector", std::move(args), "v"), Ref(steps)};
+    s->from[1].join = TableRef::Join::kCross;
+  }
+  return Add("selector", s);
+}
+
+// rate(), *_over_time() and the other functions of a range vector.
+Result<std::string> Translator::RangeCall(const Expr& call) {
+  const std::string& name = call.text;
+  size_t matrix_arg = 0;
+  while (call.arg(matrix_arg).type() != ValueType::kMatrix) ++matrix_arg;
+  const Expr& m = Unparen(call.arg(matrix_arg));
+  if (m.kind == Expr::Kind::kSubquery) return Status::NotSupported("subqueries are not supported: " + ToString(m));
+  if (m.kind != Expr::Kind::kMatrixSelector) {
+    return Status::NotSupported("range functions need a range selector such as x[5m]: " + ToString(call));
+  }
+  const Expr& vs = m.arg(0);
+  std::string selector = overtone::ToString(vs.matchers);
+  constexpr std::string_view kSuffix = "_over_time";
+  bool over_time = name.size() > kSuffix.size() && name.ends_with(kSuffix) && name != "absent_over_time";
+  bool absent = name == "absent_over_time";
+  ScalarValue param;
+  bool has_param = call.args.size() > 1;
+  if (has_param) {
+    OT_ASSIGN_OR_RETURN(param, Scalar(call.arg(matrix_arg == 0 ? 1 : 0)));
+  }
+  std::string fn = absent ? "count" : over_time ? name.substr(0, name.size() - kSuffix.size()) : name;
+  std::string table = over_time || absent ? "over_time" : "range_function";
+  bool keeps_name = name == "last_over_time" || name == "first_over_time";
+  int64_t off = vs.offset_ms;
+  SqlExpr value = Col("w", "value");
+  if (has_param && param.constant && std::isnan(*param.constant) && fn == "quantile") {
+    fn = "count";  // quantile(NaN) is NaN for every series that has samples
+    value = Null();
+    has_param = false;
+  }
+  // A call per step: for a parameter that varies, and for predict_linear
+  // with `@` (its window is fixed but its intercept is each step's time).
+  bool per_step_param = (has_param && !param.constant) || (vs.at && fn == "predict_linear");
+  auto call_args = [&](SqlExpr start, SqlExpr end, SqlExpr step, SqlExpr offset, SqlExpr p) {
+    std::vector<SqlExpr> args = {Text(fn), Text(selector)};
+    if (table == "over_time") {
+      // over_time() knows no offset: shift its window instead.
+      args.insert(args.end(), {std::move(start), std::move(end), std::move(step), Int(m.range_ms)});
+      if (p) args.push_back(std::move(p));
+    } else {
+      args.insert(args.end(), {std::move(start), std::move(end), std::move(step), Int(m.range_ms)});
+      if (offset || p) args.push_back(offset ? std::move(offset) : Int(0));
+      if (p) args.push_back(std::move(p));
+    }
+    return args;
+  };
+  SqlExpr drop = Int(keeps_name ? 0 : 1);
+  SelectPtr s;
+  if (!vs.at && !per_step_param) {
+    SqlExpr p = has_param ? Real(*param.constant) : nullptr;
+    std::vector<SqlExpr> args =
+        table == "over_time"
+            ? call_args(Int(r_.start - off), Int(r_.end - off), Int(r_.step), nullptr, p)
+            : call_args(Int(r_.start), Int(r_.end), Int(r_.step), off ? Int(off) : nullptr, p);
+    SqlExpr ts = table == "over_time" && off ? Bin("+", Col("w", "ts"), Int(off)) : Col("w", "ts");
+    s = VectorSelect(LabelsetOf("w"), drop, ts, value);
+    s->from = {TableFunction(table, std::move(args), "w")};
+  } else {
+    // Once per step: with `@` the window is fixed; a varying parameter
+    // needs a call per step, correlated with the steps CTE.
+    std::string steps = Steps();
+    SqlExpr step_ts = Col(steps, "ts");
+    SqlExpr p = has_param ? (param.constant ? Real(*param.constant) : param.at(step_ts)) : nullptr;
+    if (per_step_param && table == "over_time") {
+      // over_time() takes no NULL (NaN) q; quantile(NaN) is NaN anyway.
+      value = Fn("IIF", {Bin("IS", p, sql::Null()), sql::Null(), value});
+      p = Fn("coalesce", {p, Real(0.5)});
+    }
+    std::vector<SqlExpr> args;
+    if (table == "over_time") {
+      SqlExpr t = vs.at ? Int(AtMs(*vs.at) - off) : Bin("-", step_ts, Int(off));
+      args = call_args(t, t, Int(1), nullptr, p);
+    } else if (vs.at) {
+      // The window ends at @ - offset: evaluated at t, the offset is t - (@ - offset).
+      int64_t window_end = AtMs(*vs.at) - off;
+      SqlExpr t = per_step_param ? step_ts : Int(window_end);
+      SqlExpr shifted = per_step_param ? Bin("-", step_ts, Int(window_end)) : Int(0);
+      args = call_args(t, t, Int(1), shifted, p);
+    } else {
+      args = call_args(step_ts, step_ts, Int(1), off ? Int(off) : nullptr, p);
+    }
+    s = VectorSelect(LabelsetOf("w"), drop, step_ts, value);
+    // CROSS JOIN keeps this order: a call that reads steps.ts must come
+    // after steps; one that does not is evaluated once, before them.
+    if (per_step_param) {
+      s->from = {Ref(steps), TableFunction(table, std::move(args), "w")};
+    } else {
+      s->from = {TableFunction(table, std::move(args), "w"), Ref(steps)};
+    }
+    s->from[1].join = TableRef::Join::kCross;
+  }
+  std::string cte = Add(absent ? "counted" : fn, s);
+  if (absent) return Absent(call.arg(0), cte, true);
+  return cte;
+}
+
+// absent(): 1 with the selector's equality labels at each step where the
+// input has no series.
+Result<std::string> Translator::Absent(const Expr& arg, const std::string& input, bool drop_name) {
+  std::string steps = Steps();
+  auto probe = std::make_shared<Select>();
+  probe->columns = {{Int(1), ""}};
+  probe->from = {Ref(input, "", 2)};
+  probe->where = Bin("=", Col(input, "ts"), Col(steps, "ts"));
+  SelectPtr s = VectorSelect(Text(AbsentLabels(arg)), Int(drop_name ? 1 : 0), Col(steps, "ts"), Real(1));
+  s->from = {Ref(steps)};
+  s->where = Not(Exists(probe));
+  return Add("absent", s);
+}
+
+// label_replace and label_join: new label sets, then Prometheus's check
+// that no two series collide at a step.
+Result<std::string> Translator::Relabel(const Expr& call) {
+  OT_ASSIGN_OR_RETURN(std::string input, Vector(call.arg(0)));
+  std::vector<SqlExpr> args = {Col("labelset")};
+  for (size_t i = 1; i < call.args.size(); ++i) {
+    const std::string& s = call.arg(i).text;
+    if (call.text == "label_join" && i >= 3 && !IsValidUtf8LabelName(s)) {
+      return Status::InvalidArgument("invalid source label name in label_join(): " + s);
+    }
+    args.push_back(Text(s));
+  }
+  const std::string& dst = call.arg(1).text;
+  if (!IsValidUtf8LabelName(dst)) {
+    return Status::InvalidArgument("invalid destination label name in " + call.text + "(): " + dst);
+  }
+  auto relabel = std::make_shared<Select>();
+  relabel->columns = {{Fn(call.text, std::move(args)), "labelset"}, {Col("labelset"), "old_labelset"},
+                      {Col("drop_name"), ""}, {Col("ts"), ""}, {Col("value"), ""}};
+  relabel->from = {Ref(input)};
+  std::string relabeled = Add("relabel", relabel);
+  // Setting __name__ brings it back for good (unless the regex did not match).
+  SqlExpr drop = dst == kMetricNameLabel
+                     ? Fn("IIF", {Bin("=", Col("labelset"), Col("old_labelset")), Col("drop_name"), Int(0)})
+                     : Col("drop_name");
+  auto counted = std::make_shared<Select>();
+  counted->columns = {{Col("*"), ""},
+                      {Window("count", {Col("*")}, {Col("ts"), Col("labelset")}, {}), "series_at_step"}};
+  counted->from = {Ref(relabeled)};
+  SelectPtr s = VectorSelect(Col("labelset"), drop, Col("ts"), Col("value"));
+  s->from = {DerivedTable(counted, "c")};
+  s->where = Or(Bin("=", Col("series_at_step"), Int(1)),
+                Fn("prom_error", {Text("vector cannot contain metrics with the same labelset")}));
+  return Add("unique", s);
+}
+
+Result<std::string> Translator::Call(const Expr& call) {
+  const std::string& name = call.text;
+  const FunctionInfo* f = FindFunction(name);
+  if (f == nullptr || !f->supported) return Status::NotSupported("function " + name + "() is not supported");
+  for (const ExprPtr& a : call.args) {
+    if (a->type() == ValueType::kMatrix) return RangeCall(call);
+  }
+  if (name == "label_replace" || name == "label_join") return Relabel(call);
+  if (name == "vector") {
+    OT_ASSIGN_OR_RETURN(ScalarValue sv, Scalar(call.arg(0)));
+    std::string steps = Steps();
+    SelectPtr s = VectorSelect(Text("{}"), Int(0), Col(steps, "ts"), sv.at(Col(steps, "ts")));
+    s->from = {Ref(steps)};
+    return Add("vector", s);
+  }
+  if (name == "timestamp" && Unparen(call.arg(0)).kind == Expr::Kind::kVectorSelector) {
+    OT_ASSIGN_OR_RETURN(std::string sel, Selector(Unparen(call.arg(0)), /*timestamp_value=*/true));
+    SelectPtr s = VectorSelect(Col("labelset"), Int(1), Col("ts"), Col("value"));
+    s->from = {Ref(sel)};
+    return Add("timestamp", s);
+  }
+  std::optional<DateFunction> date = FindDateFunction(name);
+  if (date && call.args.empty()) {  // of the evaluation time itself
+    std::string steps = Steps();
+    SelectPtr s = VectorSelect(Text("{}"), Int(0), Col(steps, "ts"), DateValue(*date, Bin("/", Col(steps, "ts"), Int(1000))));
+    s->from = {Ref(steps)};
+    return Add(name, s);
+  }
+  OT_ASSIGN_OR_RETURN(std::string input, Vector(call.arg(0)));
+  if (name == "sort" || name == "sort_desc") return input;  // the order is the final SELECT's
+  if (name == "absent") return Absent(call.arg(0), input, false);
+  std::vector<ScalarValue> params;
+  for (size_t i = 1; i < call.args.size(); ++i) {
+    OT_ASSIGN_OR_RETURN(ScalarValue p, Scalar(call.arg(i)));
+    params.push_back(std::move(p));
+  }
+  SqlExpr ts = Col("v", "ts"), value = Col("v", "value");
+  auto param = [&](size_t i) { return params[i].at(ts); };
+  SqlExpr out;
+  SqlExpr where;
+  if (name == "timestamp") {
+    out = Bin("/", ts, Real(1000));
+  } else if (name == "round") {
+    out = Fn("prom_round", {value, params.empty() ? Real(1) : param(0)});
+  } else if (name == "clamp" || name == "clamp_min" || name == "clamp_max") {
+    SqlExpr lo = name == "clamp_max" ? Real(-INFINITY) : param(0);
+    SqlExpr hi = name == "clamp" ? param(1) : name == "clamp_max" ? param(0) : Real(INFINITY);
+    out = Fn("prom_clamp", {value, lo, hi});
+    if (name == "clamp") where = Bin("IS NOT", Bin("<", hi, lo), Int(1));  // max < min: no output
+  } else if (date) {
+    out = DateValue(*date, Fn("CAST", {Bin("AS", value, Col("INTEGER"))}));
+  } else {
+    out = Fn("prom_" + name, {value});
+  }
+  SelectPtr s = VectorSelect(Col("v", "labelset"), Int(1), ts, out);
+  s->from = {Ref(input, "v")};
+  s->where = where;
+  return Add(name, s);
+}
+
+Result<std::string> Translator::Aggregate(const Expr& agg) {
+  const Expr& inner = agg.arg(agg.args.size() - 1);
+  OT_ASSIGN_OR_RETURN(std::string input, Vector(inner));
+  std::optional<ScalarValue> param;
+  std::string count_label;
+  if (agg.agg_op == AggregateOp::kCountValues) {
+    count_label = agg.arg(0).text;
+    if (!IsValidUtf8LabelName(count_label)) {
+      std::string escaped;
+      for (unsigned char c : count_label) {
+        if (c >= 0x20 && c < 0x7F) {
+          escaped.push_back(static_cast<char>(c));
+        } else {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\x%02x", c);
+          escaped += buf;
+        }
+      }
+      return Status::InvalidArgument("invalid label name \"" + escaped + "\"");
+    }
+  } else if (AggregateTakesParam(agg.agg_op)) {
+    OT_ASSIGN_OR_RETURN(param, Scalar(agg.arg(0)));
+  }
+  if (agg.agg_op == AggregateOp::kLimitk || agg.agg_op == AggregateOp::kLimitRatio) {
+    return Status::NotSupported(std::string(AggregateOpName(agg.agg_op)) + " is not supported");
+  }
+  SqlExpr labelset = Col("labelset");
+  if (!count_label.empty()) labelset = Fn("labels_set", {labelset, Text(count_label), Fn("prom_value_text", {Col("value")})});
+  std::vector<std::string> names = agg.grouping;
+  if (!count_label.empty() && !agg.without) names.push_back(count_label);
+  SqlExpr key;
+  if (agg.without) {
+    names.insert(names.begin(), std::string(kMetricNameLabel));
+    key = StringList("labels_drop", labelset, names);
+  } else {
+    key = names.empty() ? Text("{}") : StringList("labels_keep", labelset, names);
+  }
+  if (agg.agg_op == AggregateOp::kTopk || agg.agg_op == AggregateOp::kBottomk) {
+    SqlExpr k;
+    if (param->constant) {
+      double kv = *param->constant;
+      if (std::isnan(kv)) return Status::InvalidArgument("Parameter value is NaN");
+      if (kv >= 9.2e18) return Status::InvalidArgument("Scalar value " + std::to_string(kv) + " overflows int64");
+      if (kv <= -9.2e18) return Status::InvalidArgument("Scalar value " + std::to_string(kv) + " underflows int64");
+      k = Int(static_cast<int64_t>(kv));
+    } else {
+      k = Fn("CAST", {Bin("AS", param->at(Col("r", "ts")), Col("INTEGER"))});
+    }
+    bool top = agg.agg_op == AggregateOp::kTopk;
+    auto ranked = std::make_shared<Select>();
+    ranked->columns = {{Col("*"), ""},
+                       {Window("row_number", {}, {Col("ts"), key},
+                               {{Bin("IS", Col("value"), Null()), false}, {Col("value"), top}}),
+                        "rank"}};
+    ranked->from = {Ref(input)};
+    SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
+    s->from = {DerivedTable(ranked, "r")};
+    s->where = Bin("<=", Col("rank"), k);
+    return Add(top ? "topk" : "bottomk", s);
+  }
+  SqlExpr v = Col("value");
+  SqlExpr value;
+  switch (agg.agg_op) {
+    case AggregateOp::kSum: value = Fn("prom_sum", {v}); break;
+    case AggregateOp::kAvg: value = Fn("prom_avg", {v}); break;
+    case AggregateOp::kMin: value = Fn("min", {v}); break;  // SQLite skips NULL (NaN) as Prometheus does
+    case AggregateOp::kMax: value = Fn("max", {v}); break;
+    case AggregateOp::kStddev: value = Fn("prom_stddev", {v}); break;
+    case AggregateOp::kStdvar: value = Fn("prom_stdvar", {v}); break;
+    case AggregateOp::kGroup: value = Real(1); break;
+    case AggregateOp::kCount:
+    case AggregateOp::kCountValues: value = Fn("CAST", {Bin("AS", Fn("count", {Col("*")}), Col("REAL"))}); break;
+    case AggregateOp::kQuantile: value = Fn("prom_quantile", {param->at(Col("v", "ts")), v}); break;
+    default: return Status::NotSupported(std::string(AggregateOpName(agg.agg_op)) + " is not supported");
+  }
+  SqlExpr drop = agg.agg_op == AggregateOp::kCountValues ? Int(0) : Fn("max", {Col("drop_name")});
+  SelectPtr s = VectorSelect(key, drop, Col("v", "ts"), value);
+  s->from = {Ref(input, "v")};
+  s->group_by = {key, Col("v", "ts")};
+  return Add(AggregateOpName(agg.agg_op), s);
+}
+
+Result<std::string> Translator::Vector(const Expr& e) {
+  switch (e.kind) {
+    case Expr::Kind::kParen: return Vector(e.arg(0));
+    case Expr::Kind::kVectorSelector: return Selector(e, false);
+    case Expr::Kind::kCall: return Call(e);
+    case Expr::Kind::kAggregate: return Aggregate(e);
+    case Expr::Kind::kBinary:
+      if (IsSetOperator(e.op)) return SetOperation(e);
+      if (e.arg(0).type() == ValueType::kVector && e.arg(1).type() == ValueType::kVector) {
+        return VectorVectorBinary(e);
+      }
+      return VectorScalarBinary(e);
+    case Expr::Kind::kUnary: {
+      OT_ASSIGN_OR_RETURN(std::string input, Vector(e.arg(0)));
+      if (e.op == BinaryOp::kAdd) return input;
+      SelectPtr s = VectorSelect(Col("labelset"), Int(1), Col("ts"), Neg(Col("value")));
+      s->from = {Ref(input)};
+      return Add("negated", s);
+    }
+    case Expr::Kind::kSubquery: return Status::NotSupported("subqueries are not supported: " + ToString(e));
+    default:
+      return Status::Internal(std::string("not an instant vector: ") + ValueTypeName(e.type()));
+  }
+}
+
+Result<ScalarValue> Translator::Scalar(const Expr& e) {
+  switch (e.kind) {
+    case Expr::Kind::kNumber: {
+      double v = e.number;
+      return ScalarValue{[v](const SqlExpr&) { return Real(v); }, v};
+    }
+    case Expr::Kind::kParen: return Scalar(e.arg(0));
+    case Expr::Kind::kUnary: {
+      OT_ASSIGN_OR_RETURN(ScalarValue inner, Scalar(e.arg(0)));
+      if (e.op == BinaryOp::kAdd) return inner;
+      std::optional<double> c;
+      if (inner.constant) c = -*inner.constant;
+      auto at = inner.at;
+      return ScalarValue{[at](const SqlExpr& ts) { return Neg(at(ts)); }, c};
+    }
+    case Expr::Kind::kBinary: return ScalarBinary(e);
+    case Expr::Kind::kCall: {
+      if (e.text == "time") return ScalarValue{[](const SqlExpr& ts) { return Bin("/", ts, Real(1000)); }, std::nullopt};
+      if (e.text == "pi") return ScalarValue{[](const SqlExpr&) { return Real(M_PI); }, M_PI};
+      if (e.text == "start" || e.text == "end" || e.text == "range" || e.text == "step") {
+        double v = e.text == "start" ? r_.start : e.text == "end" ? r_.end : e.text == "range" ? r_.end - r_.start
+                   : r_.instant ? 0 : r_.step;
+        v /= 1000;
+        return ScalarValue{[v](const SqlExpr&) { return Real(v); }, v};
+      }
+      if (e.text == "min_of" || e.text == "max_of") {
+        OT_ASSIGN_OR_RETURN(ScalarValue a, Scalar(e.arg(0)));
+        OT_ASSIGN_OR_RETURN(ScalarValue b, Scalar(e.arg(1)));
+        bool min = e.text == "min_of";
+        std::optional<double> c;
+        if (a.constant && b.constant) {
+          double x = *a.constant, y = *b.constant;
+          c = std::isnan(x) || std::isnan(y) ? NAN : min ? std::min(x, y) : std::max(x, y);
+        }
+        auto aat = a.at, bat = b.at;
+        // Go's math.Min/Max through prom_clamp: clamp(a, -Inf, b) = Min(a, b).
+        return ScalarValue{[=](const SqlExpr& ts) {
+                             return min ? Fn("prom_clamp", {aat(ts), Real(-INFINITY), bat(ts)})
+                                        : Fn("prom_clamp", {aat(ts), bat(ts), Real(INFINITY)});
+                           },
+                           c};
+      }
+      if (e.text == "scalar") {
+        OT_ASSIGN_OR_RETURN(std::string input, Vector(e.arg(0)));
+        std::string steps = Steps();
+        auto per_step = std::make_shared<Select>();
+        per_step->columns = {{Col("ts"), ""}, {Fn("count", {Col("*")}), "n"}, {Fn("max", {Col("value")}), "value"}};
+        per_step->from = {Ref(input)};
+        per_step->group_by = {Col("ts")};
+        auto s = std::make_shared<Select>();
+        s->columns = {{Col(steps, "ts"), "ts"},
+                      {Fn("IIF", {Bin("=", Col("g", "n"), Int(1)), Col("g", "value"), Null()}), "value"}};
+        s->from = {Ref(steps), DerivedTable(per_step, "g")};
+        s->from[1].join = TableRef::Join::kLeft;
+        s->from[1].on = Bin("=", Col("g", "ts"), Col(steps, "ts"));
+        std::string cte = Add("scalar", s);
+        refs_[cte] += 2;  // read once per outer row
+        return ScalarValue{[cte](const SqlExpr& ts) {
+                             auto lookup = std::make_shared<Select>();
+                             lookup->columns = {{Col(cte, "value"), ""}};
+                             lookup->from = {Table(cte)};
+                             lookup->where = Bin("=", Col(cte, "ts"), ts);
+                             return Subquery(lookup);
+                           },
+                           std::nullopt};
+      }
+      return Status::NotSupported("function " + e.text + "() is not supported");
+    }
+    default: return Status::Internal(std::string("not a scalar: ") + ValueTypeName(e.type()));
+  }
+}
+
+// An instant query of a range selector: its raw samples.
+Result<Translation> Translator::RawRange(const Expr& m) {
+  const Expr& vs = m.arg(0);
+  int64_t t = (vs.at ? AtMs(*vs.at) : r_.start) - vs.offset_ms;
+  auto s = std::make_shared<Select>();
+  s->columns = {{LabelsetOf(""), "labelset"}, {Col("ts"), ""}, {Col("value"), ""}};
+  s->from = {Table("samples")};
+  s->where = And(And(And(Bin("=", Col("selector"), Text(overtone::ToString(vs.matchers))),
+                         Bin(">", Col("ts"), Int(t - m.range_ms))),
+                     Bin("<=", Col("ts"), Int(t))),
+                 Bin("<>", Fn("value_kind", {Col("raw")}), Text("stale")));
+  s->order_by = {{Col("series_id")}, {Col("ts")}};
+  st_.body = s;
+  Translation out;
+  out.statement = std::move(st_);
+  out.result_type = ValueType::kMatrix;
+  return out;
+}
+
+Result<Translation> Translator::Run(const Expr& root_in) {
+  const Expr& root = Unparen(root_in);
+  Translation out;
+  out.result_type = root.type();
+  auto body = std::make_shared<Select>();
+  switch (out.result_type) {
+    case ValueType::kString:
+      body->columns = {{Text(root.text), "value"}};
+      break;
+    case ValueType::kScalar: {
+      OT_ASSIGN_OR_RETURN(ScalarValue sv, Scalar(root));
+      std::string steps = Steps();
+      body->columns = {{Col(steps, "ts"), "ts"}, {sv.at(Col(steps, "ts")), "value"}};
+      body->from = {Ref(steps)};
+      body->order_by = {{Col("ts")}};
+      break;
+    }
+    case ValueType::kMatrix:
+      if (root.kind == Expr::Kind::kSubquery) return Status::NotSupported("subqueries are not supported: " + ToString(root));
+      if (r_.start != r_.end) {
+        return Status::InvalidArgument(
+            "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector");
+      }
+      return RawRange(root);
+    case ValueType::kVector: {
+      OT_ASSIGN_OR_RETURN(std::string result, Vector(root));
+      body->columns = {{Fn("IIF", {Col("drop_name"), Fn("labels_drop", {Col("labelset"), Text("__name__")}), Col("labelset")}),
+                        "labelset"},
+                       {Col("ts"), ""},
+                       {Col("value"), ""}};
+      body->from = {Ref(result)};
+      bool instant = r_.start == r_.end;
+      bool sort_call = root.kind == Expr::Kind::kCall && (root.text == "sort" || root.text == "sort_desc");
+      bool k_agg = root.kind == Expr::Kind::kAggregate &&
+                   (root.agg_op == AggregateOp::kTopk || root.agg_op == AggregateOp::kBottomk);
+      if (instant && (sort_call || k_agg)) {
+        bool desc = (sort_call && root.text == "sort_desc") || (k_agg && root.agg_op == AggregateOp::kTopk);
+        body->order_by = {{Bin("IS", Col("value"), Null())}, {Col("value"), desc}};
+        out.ordered = true;
+      } else {
+        body->order_by = {{Col("labelset")}, {Col("ts")}};
+      }
+      break;
+    }
+    default: return Status::InvalidArgument("expression has no value");
+  }
+  st_.body = body;
+  for (sql::Cte& c : st_.ctes) c.materialized = refs_[c.name] > 1 && c.name != steps_;
+  out.statement = std::move(st_);
+  return out;
+}
+
+Result<Translation> Translate(const Expr& root, const EvalRange& range) {
+  if (range.step <= 0) return Status::InvalidArgument("zero or negative query resolution step widths are not accepted");
+  if (range.end < range.start) return Status::InvalidArgument("end timestamp must not be before start time");
+  Translator t(range);
+  return t.Run(root);
+}
+
+}  // namespace overtone::promql

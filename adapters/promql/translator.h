@@ -1,0 +1,59 @@
+// PromQL syntax tree -> one SQL statement over overtone's tables and
+// table-valued functions (docs/PROMQL.md shows the mapping).
+//
+// Each PromQL node becomes a named CTE. A vector node's CTE has the columns
+//   labelset   the series' label set with __name__ (sql/labelset_json.h)
+//   drop_name  1 when __name__ is to be removed at the end (Prometheus's
+//              delayed name removal: functions and arithmetic mark series,
+//              the final SELECT drops the name)
+//   ts         the evaluation step, ms
+//   value      REAL, NULL for NaN
+// with one row per series and step. A scalar is an SQL expression of the
+// step's ts (a literal, ts / 1000.0 for time(), or a lookup in a
+// per-step CTE for scalar(v)). An instant query is a range query with one
+// step, so both share the plan; selectors and range functions become calls
+// of instant_vector(), range_function() and over_time() with start, end
+// and step.
+
+#ifndef OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_H_
+#define OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_H_
+
+#include <cstdint>
+#include <string>
+
+#include "adapters/promql/ast.h"
+#include "adapters/promql/sql_ast.h"
+#include "overtone/status.h"
+
+namespace overtone::promql {
+
+struct EvalRange {
+  int64_t start = 0;  // ms
+  int64_t end = 0;    // ms; == start for an instant query
+  int64_t step = 1;   // ms, > 0
+  int64_t lookback = 5 * 60 * 1000;
+  bool instant = false;  // step() is 0 in an instant query
+};
+
+struct Translation {
+  sql::Statement statement;
+  // What the statement's rows are:
+  //   kVector/kMatrix: (labelset, ts, value), names already dropped
+  //   kScalar:         (ts, value)
+  //   kString:         (value)
+  // kMatrix for an instant query of a range selector: raw samples.
+  ValueType result_type = ValueType::kVector;
+  // The rows are in the order PromQL gives (sort, sort_desc, topk,
+  // bottomk); otherwise the caller orders series by labels.
+  bool ordered = false;
+
+  std::string Sql() const { return sql::Print(statement); }
+};
+
+// NotSupported (with the construct named) for PromQL outside the subset;
+// InvalidArgument for queries Prometheus also rejects at evaluation.
+Result<Translation> Translate(const Expr& root, const EvalRange& range);
+
+}  // namespace overtone::promql
+
+#endif  // OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_H_

@@ -1,0 +1,72 @@
+// The translator's state, shared by translator.cc (selectors, functions,
+// aggregations, the final SELECT) and translator_binary.cc (operators).
+
+#ifndef OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_INTERNAL_H_
+#define OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_INTERNAL_H_
+
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+
+#include "adapters/promql/translator.h"
+
+namespace overtone::promql {
+
+// A scalar: an SQL expression of the evaluation step's ts.
+struct ScalarValue {
+  std::function<sql::ExprPtr(const sql::ExprPtr& ts)> at;
+  std::optional<double> constant;  // set when it does not vary with the step
+};
+
+class Translator {
+ public:
+  explicit Translator(const EvalRange& range) : r_(range) {}
+  Result<Translation> Run(const Expr& root);
+
+  // A vector node: the name of its CTE (labelset, drop_name, ts, value).
+  Result<std::string> Vector(const Expr& e);
+  Result<ScalarValue> Scalar(const Expr& e);
+
+ private:
+  Result<std::string> Selector(const Expr& vs, bool timestamp_value);
+  Result<std::string> RangeCall(const Expr& call);
+  Result<std::string> Call(const Expr& call);
+  Result<std::string> Aggregate(const Expr& agg);
+  Result<std::string> Absent(const Expr& arg, const std::string& input, bool drop_name);
+  Result<std::string> Relabel(const Expr& call);
+  Result<std::string> VectorScalarBinary(const Expr& e);
+  Result<std::string> VectorVectorBinary(const Expr& e);
+  Result<std::string> SetOperation(const Expr& e);
+  Result<ScalarValue> ScalarBinary(const Expr& e);
+  Result<Translation> RawRange(const Expr& matrix);
+
+  // Adds a CTE named hint + a number and returns the name.
+  std::string Add(const std::string& hint, sql::SelectPtr select);
+  // A FROM entry reading a CTE; `weight` 2 marks a correlated use (read
+  // once per outer row), which must be materialized.
+  sql::TableRef Ref(const std::string& cte, const std::string& alias = "", int weight = 1);
+  // The CTE of evaluation steps: start, start+step, ... <= end.
+  std::string Steps();
+  int64_t AtMs(const AtModifier& at) const;
+
+  EvalRange r_;
+  sql::Statement st_;
+  std::map<std::string, int> refs_;
+  int next_id_ = 0;
+  std::string steps_;
+};
+
+// Helpers used by both files.
+sql::SelectPtr VectorSelect(sql::ExprPtr labelset, sql::ExprPtr drop_name, sql::ExprPtr ts, sql::ExprPtr value);
+// PromQL's value of `lhs op rhs` for arithmetic; the keep-condition for a
+// comparison (Go's NaN semantics: NaN != x holds, other comparisons fail).
+sql::ExprPtr Arithmetic(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
+sql::ExprPtr Comparison(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
+sql::ExprPtr BoolValue(sql::ExprPtr condition);  // 1.0 or 0.0
+double ScalarBinop(BinaryOp op, double lhs, double rhs);
+sql::ExprPtr StringList(const std::string& fn, sql::ExprPtr first, const std::vector<std::string>& names);
+
+}  // namespace overtone::promql
+
+#endif  // OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_INTERNAL_H_

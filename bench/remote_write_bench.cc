@@ -1,0 +1,327 @@
+// remote_write_bench: remote-write ingest throughput over loopback.
+//
+//   remote_write_bench [--series N] [--scrapes K] [--batch B] [--senders S]
+//                      [--prometheus PATH | --no-prometheus] [--dir PARENT]
+//
+// HOW IT WORKS
+// It generates N series scraped K times (15 s apart, ending now): half
+// cpu-like gauges, half counters, labels as node_exporter's. The samples are
+// cut into remote write 1.0 requests of B samples (one sample per series, as
+// Prometheus sends them), snappy-compressed protobuf, all encoded before any
+// clock starts. S senders each own N/S of the series and send their
+// requests in time order on one keep-alive connection, as Prometheus's
+// shards do; a request counts when its 204 arrived.
+//
+// In the same run it measures, each on a fresh database:
+//   engine direct     the same samples as WriteBatches (built before timing)
+//                     written by S threads with Database::Write: the ceiling
+//   overtone HTTP     `overtone serve`'s HttpServer, in this process
+//   prometheus HTTP   Debian's prometheus --web.enable-remote-write-receiver
+//                     (skipped when not installed or with --no-prometheus)
+// and prints samples/s, p50/p99 request latency, and the ratios overtone /
+// engine and overtone / prometheus.
+
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/proto/remote.pb.h"
+#include "adapters/server.h"
+#include "adapters/snappy_block.h"
+#include "overtone/database.h"
+#include "tests/adapters/http_test_client.h"
+
+extern char** environ;
+
+namespace {
+
+using namespace overtone;
+using Clock = std::chrono::steady_clock;
+
+struct Config {
+  int series = 2000;
+  int scrapes = 20;
+  int batch = 500;
+  int senders = 4;
+  std::string prometheus = "/usr/bin/prometheus";
+  std::string dir = std::filesystem::temp_directory_path().string();
+};
+
+struct Workload {
+  std::vector<std::vector<std::string>> bodies;     // per sender, in send order
+  std::vector<std::vector<WriteBatch>> batches;     // the same, for the engine
+  size_t samples = 0;
+  size_t bytes = 0;
+};
+
+Labels SeriesLabels(int s) {
+  int host = s / 50, k = s % 50;
+  bool gauge = s % 2 == 0;
+  return {{"__name__", gauge ? "node_cpu_usage_percent" : "node_network_receive_bytes_total"},
+          {"instance", "host-" + std::to_string(host) + ":9100"},
+          {"job", "node"},
+          {gauge ? "cpu" : "device", std::to_string(k)}};
+}
+
+Workload Generate(const Config& c) {
+  Workload w;
+  w.bodies.resize(c.senders);
+  w.batches.resize(c.senders);
+  std::mt19937_64 rng(1);
+  std::vector<Labels> labels(c.series);
+  std::vector<double> value(c.series, 0);
+  for (int s = 0; s < c.series; ++s) labels[s] = SeriesLabels(s);
+  int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch()).count();
+  int64_t t0 = now - int64_t(c.scrapes) * 15000;
+  for (int k = 0; k < c.scrapes; ++k) {
+    int64_t ts = t0 + int64_t(k) * 15000;
+    for (int sender = 0; sender < c.senders; ++sender) {
+      prometheus::WriteRequest req;
+      WriteBatch batch;
+      auto flush = [&] {
+        if (req.timeseries_size() == 0) return;
+        std::string raw = req.SerializeAsString();
+        w.bodies[sender].push_back(adapters::SnappyCompress(raw));
+        w.bytes += w.bodies[sender].back().size();
+        w.batches[sender].push_back(std::move(batch));
+        batch = WriteBatch();
+        req.Clear();
+      };
+      for (int s = sender; s < c.series; s += c.senders) {
+        double& v = value[s];
+        v = s % 2 == 0 ? std::round(50 + 40 * std::sin(ts / 3.6e6 + s) + double(rng() % 100) / 10) / 10
+                       : v + double(rng() % 100000);
+        prometheus::TimeSeries* p = req.add_timeseries();
+        for (const Label& l : labels[s]) {
+          prometheus::Label* pl = p->add_labels();
+          pl->set_name(l.name);
+          pl->set_value(l.value);
+        }
+        prometheus::Sample* smp = p->add_samples();
+        smp->set_timestamp(ts);
+        smp->set_value(v);
+        batch.Add(labels[s], ts, v);
+        ++w.samples;
+        if (req.timeseries_size() >= c.batch) flush();
+      }
+      flush();
+    }
+  }
+  return w;
+}
+
+struct RunResult {
+  double seconds = 0;
+  double p50_ms = 0, p99_ms = 0;
+  size_t errors = 0;
+  std::string first_error;
+};
+
+double Percentile(std::vector<double> v, double q) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, size_t(q * double(v.size())))];
+}
+
+// Runs one thread per sender over its own list of jobs; fn(sender, i)
+// returns "" on success or an error text.
+template <typename Fn>
+RunResult RunSenders(size_t senders, const std::vector<size_t>& counts, Fn fn) {
+  std::vector<std::vector<double>> lat(senders);
+  std::vector<size_t> errors(senders, 0);
+  std::vector<std::string> first(senders);
+  Clock::time_point start = Clock::now();
+  std::vector<std::thread> threads;
+  for (size_t t = 0; t < senders; ++t) {
+    threads.emplace_back([&, t] {
+      for (size_t i = 0; i < counts[t]; ++i) {
+        Clock::time_point a = Clock::now();
+        std::string err = fn(t, i);
+        lat[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - a).count());
+        if (!err.empty() && errors[t]++ == 0) first[t] = err;
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  RunResult r;
+  r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::vector<double> all;
+  for (size_t t = 0; t < senders; ++t) {
+    all.insert(all.end(), lat[t].begin(), lat[t].end());
+    r.errors += errors[t];
+    if (r.first_error.empty()) r.first_error = first[t];
+  }
+  r.p50_ms = Percentile(all, 0.50);
+  r.p99_ms = Percentile(all, 0.99);
+  return r;
+}
+
+std::vector<size_t> Counts(const Workload& w) {
+  std::vector<size_t> c;
+  for (const auto& b : w.bodies) c.push_back(b.size());
+  return c;
+}
+
+RunResult SendOverHttp(const Workload& w, int port) {
+  std::vector<std::unique_ptr<testing::HttpConnection>> conns(w.bodies.size());
+  const testing::HttpHeaders headers = {{"Content-Type", "application/x-protobuf"},
+                                        {"Content-Encoding", "snappy"},
+                                        {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
+  return RunSenders(w.bodies.size(), Counts(w), [&](size_t t, size_t i) -> std::string {
+    for (int attempt = 0; attempt < 3; ++attempt) {
+      if (!conns[t]) {
+        auto c = testing::HttpConnection::Connect("127.0.0.1", port, 30000);
+        if (!c.ok()) return c.status().ToString();
+        conns[t] = std::move(*c);
+      }
+      auto r = conns[t]->Request("POST", "/api/v1/write", headers, w.bodies[t][i]);
+      if (!r.ok()) {  // the server closed a keep-alive connection: reconnect
+        conns[t].reset();
+        continue;
+      }
+      if (r->status / 100 == 2) return "";
+      return "HTTP " + std::to_string(r->status) + ": " + r->body;
+    }
+    return "connection failed three times";
+  });
+}
+
+std::unique_ptr<Database> OpenFresh(const std::string& dir) {
+  std::filesystem::remove_all(dir);
+  Options o;
+  o.compaction_interval_ms = 0;
+  auto db = Database::Open(o, dir);
+  if (!db.ok()) {
+    std::fprintf(stderr, "remote_write_bench: %s\n", db.status().ToString().c_str());
+    std::exit(1);
+  }
+  return std::move(*db);
+}
+
+// Prometheus's own receiver on a free port; pid 0 when it could not start.
+pid_t StartPrometheus(const Config& c, const std::string& dir, int* port) {
+  std::filesystem::create_directories(dir);
+  std::string config = dir + "/prometheus.yml";
+  std::FILE* f = std::fopen(config.c_str(), "w");
+  std::fputs("global: {scrape_interval: 1h}\n", f);
+  std::fclose(f);
+  *port = 20000 + int(std::random_device{}() % 30000);
+  std::string a1 = "--config.file=" + config, a2 = "--storage.tsdb.path=" + dir + "/data",
+              a3 = "--web.listen-address=127.0.0.1:" + std::to_string(*port);
+  const char* argv[] = {c.prometheus.c_str(), a1.c_str(), a2.c_str(), a3.c_str(),
+                        "--web.enable-remote-write-receiver", "--log.level=error", nullptr};
+  pid_t pid = 0;
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+  posix_spawn_file_actions_addopen(&fa, 2, (dir + "/log").c_str(), O_WRONLY | O_CREAT, 0644);
+  if (posix_spawn(&pid, argv[0], &fa, nullptr, const_cast<char**>(argv), environ) != 0) pid = 0;
+  posix_spawn_file_actions_destroy(&fa);
+  for (int i = 0; pid && i < 300; ++i) {
+    auto r = testing::HttpRequest(*port, "GET", "/-/ready", {}, {}, 1000);
+    if (r.ok() && r->status == 200) return pid;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  if (pid) kill(pid, SIGKILL), waitpid(pid, nullptr, 0);
+  return 0;
+}
+
+void Row(const char* name, const Workload& w, const RunResult& r) {
+  std::printf("%-18s %14.0f %10.2f %10.2f %8zu\n", name, double(w.samples) / r.seconds, r.p50_ms,
+              r.p99_ms, r.errors);
+  if (r.errors) std::printf("  first error: %s\n", r.first_error.c_str());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config c;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
+    if (a == "--series") c.series = std::stoi(next());
+    else if (a == "--scrapes") c.scrapes = std::stoi(next());
+    else if (a == "--batch") c.batch = std::stoi(next());
+    else if (a == "--senders") c.senders = std::stoi(next());
+    else if (a == "--prometheus") c.prometheus = next();
+    else if (a == "--no-prometheus") c.prometheus.clear();
+    else if (a == "--dir") c.dir = next();
+    else {
+      std::fprintf(stderr, "usage: remote_write_bench [--series N] [--scrapes K] [--batch B] "
+                           "[--senders S] [--prometheus PATH | --no-prometheus] [--dir PARENT]\n");
+      return 2;
+    }
+  }
+  std::string root = c.dir + "/remote_write_bench." + std::to_string(getpid());
+  Workload w = Generate(c);
+  std::printf("%d series x %d scrapes = %zu samples in %zu requests of <= %d samples "
+              "(%.1f bytes/sample on the wire), %d senders\n",
+              c.series, c.scrapes, w.samples, [&] { size_t n = 0; for (auto& b : w.bodies) n += b.size(); return n; }(),
+              c.batch, double(w.bytes) / double(w.samples), c.senders);
+  std::printf("%-18s %14s %10s %10s %8s\n", "receiver", "samples/s", "p50 ms", "p99 ms", "errors");
+
+  RunResult direct;
+  {
+    auto db = OpenFresh(root + "/direct");
+    direct = RunSenders(w.batches.size(), Counts(w), [&](size_t t, size_t i) -> std::string {
+      Status s = db->Write(w.batches[t][i]);
+      return s.ok() ? "" : s.ToString();
+    });
+  }
+  Row("engine direct", w, direct);
+
+  RunResult http;
+  {
+    auto db = OpenFresh(root + "/http");
+    adapters::ServerOptions o;
+    o.port = 0;
+    adapters::HttpServer server(db.get(), o);
+    if (Status s = server.Start(); !s.ok()) {
+      std::fprintf(stderr, "remote_write_bench: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    http = SendOverHttp(w, server.port());
+    server.Stop();
+    if (db->GetStats().samples_written != w.samples) http.errors += 1;
+  }
+  Row("overtone HTTP", w, http);
+
+  RunResult prom;
+  bool have_prom = !c.prometheus.empty() && access(c.prometheus.c_str(), X_OK) == 0;
+  if (have_prom) {
+    int port = 0;
+    pid_t pid = StartPrometheus(c, root + "/prometheus", &port);
+    if (pid) {
+      prom = SendOverHttp(w, port);
+      kill(pid, SIGTERM);
+      waitpid(pid, nullptr, 0);
+      Row("prometheus HTTP", w, prom);
+    } else {
+      have_prom = false;
+      std::printf("%-18s (did not start; see %s/prometheus/log)\n", "prometheus HTTP", root.c_str());
+    }
+  } else {
+    std::printf("%-18s (not run: %s)\n", "prometheus HTTP",
+                c.prometheus.empty() ? "--no-prometheus" : "binary not found");
+  }
+
+  std::printf("ratio overtone HTTP / engine direct: %.2f\n", direct.seconds / http.seconds);
+  if (have_prom) std::printf("ratio overtone HTTP / prometheus HTTP: %.2f\n", prom.seconds / http.seconds);
+  std::filesystem::remove_all(root);
+  return direct.errors || http.errors || (have_prom && prom.errors) ? 1 : 0;
+}

@@ -1,0 +1,182 @@
+#include "shell/emulate_command.h"
+
+#include <CLI/CLI.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <string>
+
+#include "adapters/emulator.h"
+#include "adapters/remote_write_client.h"
+#include "adapters/sample_writer.h"
+#include "adapters/value_text.h"
+#include "overtone/database.h"
+#include "shell/progress_bar.h"
+
+namespace overtone::shell {
+namespace {
+
+constexpr int kExitError = 1;
+constexpr int kExitUsage = 2;
+// Samples per remote-write request: Prometheus sends up to 2000 by default;
+// a larger request costs the receiver no more per sample.
+constexpr size_t kRemoteWriteSamples = 10'000;
+
+struct Args {
+  adapters::EmulatorOptions emu;
+  std::string interval = "15s", duration = "1h", end = "now", jitter = "2ms";
+  std::string db, out, remote_write, format = "openmetrics";
+  size_t batch = 100'000;
+  bool quiet = false;
+};
+
+int UsageError(const Status& s) {
+  std::fprintf(stderr, "overtone emulate: %s\n", s.message().c_str());
+  return kExitUsage;
+}
+
+int Fail(const Status& s) {
+  std::fprintf(stderr, "overtone emulate: %s\n", s.ToString().c_str());
+  return kExitError;
+}
+
+Status SendRemoteWrite(const adapters::EmulatorOptions& o, const std::string& url,
+                       ProgressBar* bar, uint64_t total) {
+  OT_ASSIGN_OR_RETURN(auto client, adapters::RemoteWriteClient::Create(url));
+  size_t series = static_cast<size_t>(o.hosts) * adapters::kNumEmulatedMetrics;
+  size_t window = std::max<size_t>(1, kRemoteWriteSamples / series);
+  uint64_t done = 0;
+  prometheus::WriteRequest req;
+  auto send = [&]() -> Status {
+    if (req.timeseries_size() == 0) return Status::OK();
+    OT_RETURN_IF_ERROR(client->Send(req));
+    req.Clear();
+    return Status::OK();
+  };
+  return adapters::EmulateInWindows(
+      o, window,
+      [&](const std::vector<adapters::HostEmulator>& hosts,
+          const std::vector<adapters::HostChunk>& chunks) -> Status {
+        size_t in_request = 0;
+        for (size_t h = 0; h < hosts.size(); ++h) {
+          for (int m = 0; m < adapters::kNumEmulatedMetrics; ++m) {
+            const auto& samples = chunks[h].samples[m];
+            if (samples.empty()) continue;
+            prometheus::TimeSeries* ts = req.add_timeseries();
+            for (const Label& l : hosts[h].labels(m)) {
+              prometheus::Label* pl = ts->add_labels();
+              pl->set_name(l.name);
+              pl->set_value(l.value);
+            }
+            for (const Sample& s : samples) {
+              prometheus::Sample* ps = ts->add_samples();
+              ps->set_timestamp(s.ts);
+              ps->set_value(s.value);
+            }
+            in_request += samples.size();
+            done += samples.size();
+            if (in_request >= kRemoteWriteSamples) {
+              OT_RETURN_IF_ERROR(send());
+              in_request = 0;
+            }
+          }
+        }
+        OT_RETURN_IF_ERROR(send());
+        bar->Update(done, total, done, " samples");
+        return Status::OK();
+      });
+}
+
+}  // namespace
+
+int RunEmulate(int argc, char** argv) {
+  Args a;
+  CLI::App app("Generates a realistic fleet's metrics (see docs/IMPORT_EXPORT.md).",
+               "overtone emulate");
+  app.add_option("--hosts", a.emu.hosts, "number of hosts (roles web, db, batch, cache)")
+      ->capture_default_str();
+  app.add_option("--interval", a.interval, "scrape interval, e.g. 15s")->capture_default_str();
+  app.add_option("--duration", a.duration, "time covered, ending at --end, e.g. 24h")
+      ->capture_default_str();
+  app.add_option("--end", a.end, "end of the time range: RFC 3339, Unix seconds, <n>ms, now")
+      ->capture_default_str();
+  app.add_option("--jitter", a.jitter, "each scrape lands up to this late")->capture_default_str();
+  app.add_option("--seed", a.emu.seed, "random seed: the same seed gives the same samples")
+      ->capture_default_str();
+  auto* db = app.add_option("--db", a.db, "write into this database directory");
+  auto* out = app.add_option("--out", a.out, "write a file ('-' for stdout)");
+  auto* rw = app.add_option("--remote-write", a.remote_write,
+                            "send to a Prometheus remote-write URL, e.g. http://127.0.0.1:9201/api/v1/write");
+  db->excludes(out)->excludes(rw);
+  out->excludes(rw);
+  app.add_option("--format", a.format, "file format for --out: openmetrics, prometheus or csv")
+      ->capture_default_str();
+  app.add_option("--batch", a.batch, "samples per database write (--db)")->capture_default_str();
+  app.add_flag("--quiet,-q", a.quiet, "no summary");
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int code = app.exit(e);
+    return code == 0 ? 0 : kExitUsage;
+  }
+  if (a.db.empty() && a.out.empty() && a.remote_write.empty()) {
+    std::fprintf(stderr, "overtone emulate: say where to: --db DIR, --out FILE or --remote-write URL\n");
+    return kExitUsage;
+  }
+
+  auto interval = adapters::ParseDurationMs(a.interval);
+  auto duration = adapters::ParseDurationMs(a.duration);
+  auto end = adapters::ParseTimeArg(a.end, adapters::NowMs() / 1000 * 1000);
+  auto jitter = adapters::ParseDurationMs(a.jitter, /*allow_zero=*/true);
+  for (const Status& s : {interval.status(), duration.status(), end.status(), jitter.status()}) {
+    if (!s.ok()) return UsageError(s);
+  }
+  a.emu.interval_ms = *interval;
+  a.emu.end_ms = *end;
+  a.emu.start_ms = *end - *duration;
+  a.emu.jitter_ms = *jitter;
+  if (Status s = adapters::ValidateEmulatorOptions(a.emu); !s.ok()) return UsageError(s);
+
+  uint64_t total = adapters::EmulatedSampleCount(a.emu);
+  ProgressBar bar(!a.quiet && StderrIsTerminal());
+  auto started = std::chrono::steady_clock::now();
+  Status s;
+  std::string where;
+  if (!a.db.empty()) {
+    where = a.db;
+    auto opened = Database::Open(Options{}, a.db);
+    if (!opened.ok()) return Fail(opened.status());
+    s = adapters::EmulateToDatabase(a.emu, opened->get(), a.batch == 0 ? 1 : a.batch,
+                                    [&](uint64_t done) { bar.Update(done, total, done, " samples"); });
+    if (s.ok()) s = (*opened)->Flush();
+  } else if (!a.out.empty()) {
+    where = a.out == "-" ? "stdout" : a.out;
+    auto format = adapters::ParseExportFormat(a.format);
+    if (!format.ok()) return UsageError(format.status());
+    auto file = adapters::OutputFile::Open(a.out);
+    if (!file.ok()) return Fail(file.status());
+    auto writer = adapters::MakeSampleWriter(*format, file->get(), adapters::NanStyle::kLossless);
+    s = adapters::EmulateToWriter(a.emu, writer.get(),
+                                  [&](uint64_t done) { bar.Update(done, total, done, " samples"); });
+    if (s.ok()) s = (*file)->Close();
+  } else {
+    where = a.remote_write;
+    s = SendRemoteWrite(a.emu, a.remote_write, &bar, total);
+  }
+  bar.Clear();
+  if (!s.ok()) return Fail(s);
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!a.quiet) {
+    std::fprintf(stderr,
+                 "emulated %llu samples of %llu series (%d hosts, %s .. %s, every %s) into %s "
+                 "in %.2f s: %s samples/s\n",
+                 static_cast<unsigned long long>(total),
+                 static_cast<unsigned long long>(a.emu.hosts) * adapters::kNumEmulatedMetrics,
+                 a.emu.hosts, adapters::FormatRfc3339(a.emu.start_ms).c_str(),
+                 adapters::FormatRfc3339(a.emu.end_ms).c_str(), a.interval.c_str(), where.c_str(),
+                 secs, HumanCount(secs > 0 ? static_cast<double>(total) / secs : 0).c_str());
+  }
+  return 0;
+}
+
+}  // namespace overtone::shell

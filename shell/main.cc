@@ -1,0 +1,94 @@
+// overtone: the command-line program. The first argument names a subcommand
+// (serve, import, ...); anything else is the SQL shell's DBDIR.
+//
+// To add a subcommand, give its entry in kSubcommands a function. A database
+// directory that happens to carry a subcommand's name can still be opened
+// as ./NAME.
+
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "shell/compact_command.h"
+#include "shell/emulate_command.h"
+#include "shell/export_command.h"
+#include "shell/import_command.h"
+#include "shell/promql_command.h"
+#include "shell/serve_command.h"
+#include "shell/sql_command.h"
+
+#ifndef OVERTONE_VERSION
+#define OVERTONE_VERSION "unknown"
+#endif
+
+namespace {
+
+using overtone::shell::RunSqlCommand;
+using overtone::shell::SqlCommandUsage;
+
+constexpr int kExitUsage = 2;
+
+struct Subcommand {
+  const char* name;
+  const char* usage;    // arguments, for --help
+  const char* summary;  // one line, for --help
+  // argv[0] is the subcommand's name. Null: not part of this build.
+  int (*run)(int argc, char** argv);
+};
+
+// The command-line contract reserves these names (docs/SHELL.md).
+constexpr Subcommand kSubcommands[] = {
+    {"serve", "DBDIR [--listen HOST:PORT]",
+     "Prometheus remote write/read, query API, /metrics, /health", overtone::shell::RunServe},
+    {"import", "DBDIR FILE|- | DBDIR --from-remote-read URL --match SEL --start T --end T",
+     "load OpenMetrics / Prometheus text (or CSV), or pull from a Prometheus",
+     overtone::shell::RunImport},
+    {"export", "DBDIR --match SEL [--start T] [--end T] [--format openmetrics|prometheus|csv]",
+     "write samples out as OpenMetrics text or CSV", overtone::shell::RunExport},
+    {"emulate", "[--hosts N] [--duration D] (--db DIR | --out FILE | --remote-write URL)",
+     "generate a realistic fleet's metrics", overtone::shell::RunEmulate},
+    {"promql", "DBDIR EXPR [--time T | --start S --end E --step D] [--explain]",
+     "evaluate a PromQL expression", overtone::shell::RunPromql},
+    {"compact", "DBDIR [--before MS]", "seal every closed range into segments now",
+     overtone::shell::RunCompact},
+};
+
+void PrintUsage(FILE* out) {
+  std::fprintf(out, "overtone %s: an embedded time-series database for Prometheus metrics\n\n",
+               OVERTONE_VERSION);
+  std::fprintf(out, "Usage:\n%s\n", SqlCommandUsage());
+  for (const Subcommand& c : kSubcommands) {
+    std::fprintf(out, "  overtone %s %s\n      %s%s\n", c.name, c.usage, c.summary,
+                 c.run ? "" : " (not in this build)");
+  }
+  std::fprintf(out,
+               "\n  overtone --help | --version\n\n"
+               "In the shell, enter .help for its commands. See docs/SHELL.md.\n");
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    PrintUsage(stderr);
+    return kExitUsage;
+  }
+  std::string_view first = argv[1];
+  if (first == "--help" || first == "-h") {
+    PrintUsage(stdout);
+    return 0;
+  }
+  if (first == "--version" || first == "-V") {
+    std::printf("overtone %s\n", OVERTONE_VERSION);
+    return 0;
+  }
+  for (const Subcommand& c : kSubcommands) {
+    if (first != c.name) continue;
+    if (c.run == nullptr) {
+      std::fprintf(stderr, "overtone: '%s' is not available in this build\n", c.name);
+      return kExitUsage;
+    }
+    return c.run(argc - 1, argv + 1);
+  }
+  return RunSqlCommand(argc, argv);
+}

@@ -1,0 +1,487 @@
+// SQL functions for PromQL evaluated in SQL.
+//
+// Label sets (canonical JSON text, see labelset_json.h):
+//   labelset(metric, labels)        the full label set of a table row
+//   labels_keep(labelset, name...)  only these labels
+//   labels_drop(labelset, name...)  all but these labels
+//   labels_set(labelset, name, value)   set one label ('' removes it)
+//   label_value(labelset, name)     a label's value, '' when absent
+//   label_replace(labelset, dst, replacement, src, regex)   PromQL's
+//   label_join(labelset, dst, separator, src...)            PromQL's
+//   labelset_text(labelset)         {__name__="up", a="b"} as Prometheus prints it
+// Values, with NULL for NaN and Go's float semantics:
+//   prom_div prom_mod prom_pow prom_atan2 (a, b)   / % ^ atan2
+//   prom_abs prom_ceil prom_floor prom_exp prom_ln prom_log2 prom_log10
+//   prom_sqrt prom_sgn prom_deg prom_rad, trigonometric prom_sin ... (v)
+//   prom_round(v, to_nearest)   prom_clamp(v, min, max)
+//   prom_value_text(v)          count_values' label text
+//   prom_error(message)         fails the statement with the message
+// Aggregates as PromQL computes them (Kahan sums, NaN propagating):
+//   prom_sum(v) prom_avg(v) prom_stddev(v) prom_stdvar(v) prom_quantile(q, v)
+
+#include "sql/promql_functions.h"
+
+#include <re2/re2.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <limits>
+#include <vector>
+
+#include "sql/labelset_json.h"
+#include "sql/vtab_common.h"
+
+namespace overtone::sql {
+namespace {
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// NULL reads as NaN: SQLite stores NaN as NULL.
+double Arg(sqlite3_value* v) {
+  return sqlite3_value_type(v) == SQLITE_NULL ? kNaN : sqlite3_value_double(v);
+}
+
+void ResultDouble(sqlite3_context* ctx, double v) {
+  if (std::isnan(v)) {
+    sqlite3_result_null(ctx);
+  } else {
+    sqlite3_result_double(ctx, v);
+  }
+}
+
+void ResultText(sqlite3_context* ctx, const std::string& s) {
+  sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
+}
+
+bool LabelsetArg(sqlite3_context* ctx, sqlite3_value* v, LabelPairs* out) {
+  auto parsed = ParseLabelsetJson(TextOf(v));
+  if (!parsed.ok()) {
+    sqlite3_result_error(ctx, parsed.status().message().c_str(), -1);
+    return false;
+  }
+  *out = std::move(*parsed);
+  return true;
+}
+
+// ---- label sets ----
+
+void LabelsetFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  LabelPairs labels;
+  if (!LabelsetArg(ctx, argv[1], &labels)) return;
+  SetLabel(&labels, kMetricNameLabel, TextOf(argv[0]));
+  ResultText(ctx, LabelsetJson(labels));
+}
+
+template <bool kKeep>
+void LabelsFilterFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  LabelPairs labels;
+  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+  std::vector<std::string> names;
+  for (int i = 1; i < argc; ++i) names.push_back(TextOf(argv[i]));
+  std::erase_if(labels, [&](const auto& l) {
+    bool listed = std::find(names.begin(), names.end(), l.first) != names.end();
+    return listed != kKeep;
+  });
+  ResultText(ctx, LabelsetJson(labels));
+}
+
+void LabelsSetFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  LabelPairs labels;
+  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+  SetLabel(&labels, TextOf(argv[1]), TextOf(argv[2]));
+  ResultText(ctx, LabelsetJson(labels));
+}
+
+void LabelValueFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  LabelPairs labels;
+  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+  ResultText(ctx, std::string(GetLabelValue(labels, TextOf(argv[1]))));
+}
+
+void LabelsetTextFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  LabelPairs labels;
+  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+  ResultText(ctx, LabelsetText(labels));
+}
+
+bool IsNameChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
+// Go's regexp.Expand: $1, ${1}, $name, ${name}, $$; a malformed reference
+// is literal text, an unknown group expands to nothing.
+std::string ExpandTemplate(const RE2& re, std::string_view tmpl, const std::vector<re2::StringPiece>& groups) {
+  std::string out;
+  size_t i = 0;
+  while (i < tmpl.size()) {
+    size_t dollar = tmpl.find('$', i);
+    if (dollar == std::string_view::npos) break;
+    out.append(tmpl.substr(i, dollar - i));
+    i = dollar + 1;
+    if (i < tmpl.size() && tmpl[i] == '$') {
+      out.push_back('$');
+      ++i;
+      continue;
+    }
+    bool brace = i < tmpl.size() && tmpl[i] == '{';
+    size_t j = brace ? i + 1 : i, name_start = j;
+    while (j < tmpl.size() && IsNameChar(tmpl[j])) ++j;
+    std::string_view name = tmpl.substr(name_start, j - name_start);
+    if (name.empty() || (brace && (j >= tmpl.size() || tmpl[j] != '}'))) {
+      out.push_back('$');
+      continue;
+    }
+    i = brace ? j + 1 : j;
+    int num = 0;
+    for (char c : name) {
+      if (c < '0' || c > '9' || num >= 100000000) {
+        num = -1;
+        break;
+      }
+      num = num * 10 + (c - '0');
+    }
+    if (name.size() > 1 && name[0] == '0') num = -1;
+    if (num < 0) {
+      const auto& named = re.NamedCapturingGroups();
+      auto it = named.find(std::string(name));
+      if (it != named.end()) num = it->second;
+    }
+    if (num >= 0 && static_cast<size_t>(num) < groups.size() && groups[num].data() != nullptr) {
+      out.append(groups[num].data(), groups[num].size());
+    }
+  }
+  out.append(tmpl.substr(std::min(i, tmpl.size())));
+  return out;
+}
+
+void LabelReplaceFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  LabelPairs labels;
+  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+  std::string dst = TextOf(argv[1]), repl = TextOf(argv[2]), src = TextOf(argv[3]), regex = TextOf(argv[4]);
+  RE2::Options options;
+  options.set_log_errors(false);
+  options.set_dot_nl(true);
+  RE2 re("^(?:" + regex + ")$", options);
+  if (!re.ok()) {
+    std::string msg = "invalid regular expression in label_replace(): " + regex;
+    return sqlite3_result_error(ctx, msg.c_str(), -1);
+  }
+  std::string value(GetLabelValue(labels, src));
+  std::vector<re2::StringPiece> groups(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
+  if (re.Match(value, 0, value.size(), RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
+    SetLabel(&labels, dst, ExpandTemplate(re, repl, groups));
+  }
+  ResultText(ctx, LabelsetJson(labels));
+}
+
+void LabelJoinFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  LabelPairs labels;
+  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+  std::string joined, sep = TextOf(argv[2]);
+  for (int i = 3; i < argc; ++i) {
+    if (i > 3) joined += sep;
+    joined += GetLabelValue(labels, TextOf(argv[i]));
+  }
+  SetLabel(&labels, TextOf(argv[1]), joined);
+  ResultText(ctx, LabelsetJson(labels));
+}
+
+// ---- values ----
+
+template <double (*kOp)(double, double)>
+void BinaryFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  ResultDouble(ctx, kOp(Arg(argv[0]), Arg(argv[1])));
+}
+double Div(double a, double b) { return a / b; }
+double Mod(double a, double b) { return std::fmod(a, b); }
+double Pow(double a, double b) { return std::pow(a, b); }
+double Atan2(double a, double b) { return std::atan2(a, b); }
+
+template <double (*kOp)(double)>
+void UnaryFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  ResultDouble(ctx, kOp(Arg(argv[0])));
+}
+double Abs(double v) { return std::fabs(v); }
+double Ceil(double v) { return std::ceil(v); }
+double Floor(double v) { return std::floor(v); }
+double Exp(double v) { return std::exp(v); }
+double Ln(double v) { return std::log(v); }
+double Log2(double v) { return std::log2(v); }
+double Log10(double v) { return std::log10(v); }
+double Sqrt(double v) { return std::sqrt(v); }
+double Sin(double v) { return std::sin(v); }
+double Cos(double v) { return std::cos(v); }
+double Tan(double v) { return std::tan(v); }
+double Asin(double v) { return std::asin(v); }
+double Acos(double v) { return std::acos(v); }
+double Atan(double v) { return std::atan(v); }
+double Sinh(double v) { return std::sinh(v); }
+double Cosh(double v) { return std::cosh(v); }
+double Tanh(double v) { return std::tanh(v); }
+double Asinh(double v) { return std::asinh(v); }
+double Acosh(double v) { return std::acosh(v); }
+double Atanh(double v) { return std::atanh(v); }
+double Deg(double v) { return v * 180 / M_PI; }
+double Rad(double v) { return v * M_PI / 180; }
+double Sgn(double v) { return v < 0 ? -1.0 : v > 0 ? 1.0 : v; }
+
+void RoundFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  double inverse = 1.0 / Arg(argv[1]);
+  ResultDouble(ctx, std::floor(Arg(argv[0]) * inverse + 0.5) / inverse);
+}
+
+// Go's math.Max / math.Min: NaN wins, +0 beats -0 for Max.
+double GoMax(double a, double b) {
+  if (std::isinf(a) && a > 0) return a;
+  if (std::isinf(b) && b > 0) return b;
+  if (std::isnan(a) || std::isnan(b)) return kNaN;
+  if (a == 0 && b == 0) return std::signbit(a) ? b : a;
+  return a > b ? a : b;
+}
+double GoMin(double a, double b) {
+  if (std::isinf(a) && a < 0) return a;
+  if (std::isinf(b) && b < 0) return b;
+  if (std::isnan(a) || std::isnan(b)) return kNaN;
+  if (a == 0 && b == 0) return std::signbit(a) ? a : b;
+  return a < b ? a : b;
+}
+
+void ClampFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  ResultDouble(ctx, GoMax(Arg(argv[1]), GoMin(Arg(argv[2]), Arg(argv[0]))));
+}
+
+void ValueTextFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  ResultText(ctx, FormatFloatFixed(Arg(argv[0])));
+}
+
+void ErrorFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  std::string msg = TextOf(argv[0]);
+  sqlite3_result_error(ctx, msg.c_str(), -1);
+}
+
+// ---- aggregates ----
+
+[[gnu::noinline]] void KahanInc(double inc, double* sum, double* c) {
+  double t = *sum + inc;
+  if (std::isinf(t)) {
+    *c = 0;
+  } else if (std::fabs(*sum) >= std::fabs(inc)) {
+    *c += (*sum - t) + inc;
+  } else {
+    *c += (inc - t) + *sum;
+  }
+  *sum = t;
+}
+
+// Prometheus's groupedAggregation for one group, float samples only.
+struct GroupState {
+  bool seen;
+  bool incremental_mean;
+  double value, mean, kahan_c, count;
+};
+
+GroupState* State(sqlite3_context* ctx) {
+  return static_cast<GroupState*>(sqlite3_aggregate_context(ctx, sizeof(GroupState)));
+}
+
+void SumStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  GroupState* g = State(ctx);
+  if (g == nullptr) return sqlite3_result_error_nomem(ctx);
+  double f = Arg(argv[0]);
+  if (!g->seen) {
+    *g = GroupState{true, false, f, f, 0, 1};
+    return;
+  }
+  KahanInc(f, &g->value, &g->kahan_c);
+}
+void SumFinal(sqlite3_context* ctx) {
+  GroupState* g = State(ctx);
+  if (g == nullptr || !g->seen) return sqlite3_result_null(ctx);
+  ResultDouble(ctx, g->value + g->kahan_c);
+}
+
+void AvgStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  GroupState* g = State(ctx);
+  if (g == nullptr) return sqlite3_result_error_nomem(ctx);
+  double f = Arg(argv[0]);
+  if (!g->seen) {
+    *g = GroupState{true, false, f, f, 0, 1};
+    return;
+  }
+  g->count++;
+  if (!g->incremental_mean) {
+    double v = g->value, c = g->kahan_c;
+    KahanInc(f, &v, &c);
+    if (!std::isinf(v)) {
+      g->value = v;
+      g->kahan_c = c;
+      return;
+    }
+    // The plain sum would overflow: continue with a running mean.
+    g->incremental_mean = true;
+    g->mean = g->value / (g->count - 1);
+    g->kahan_c /= g->count - 1;
+  }
+  double q = (g->count - 1) / g->count;
+  g->mean = q * g->mean;
+  g->kahan_c = q * g->kahan_c;
+  KahanInc(f / g->count, &g->mean, &g->kahan_c);
+}
+void AvgFinal(sqlite3_context* ctx) {
+  GroupState* g = State(ctx);
+  if (g == nullptr || !g->seen) return sqlite3_result_null(ctx);
+  if (g->incremental_mean) return ResultDouble(ctx, g->mean + g->kahan_c);
+  ResultDouble(ctx, g->value / g->count + g->kahan_c / g->count);
+}
+
+void VarianceStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  GroupState* g = State(ctx);
+  if (g == nullptr) return sqlite3_result_error_nomem(ctx);
+  double f = Arg(argv[0]);
+  if (!g->seen) {
+    *g = GroupState{true, false, std::isnan(f) || std::isinf(f) ? kNaN : 0.0, f, 0, 1};
+    return;
+  }
+  g->count++;
+  double delta = f - g->mean;
+  g->mean += delta / g->count;
+  g->value += delta * (f - g->mean);
+}
+void StdvarFinal(sqlite3_context* ctx) {
+  GroupState* g = State(ctx);
+  if (g == nullptr || !g->seen) return sqlite3_result_null(ctx);
+  ResultDouble(ctx, g->value / g->count);
+}
+void StddevFinal(sqlite3_context* ctx) {
+  GroupState* g = State(ctx);
+  if (g == nullptr || !g->seen) return sqlite3_result_null(ctx);
+  ResultDouble(ctx, std::sqrt(g->value / g->count));
+}
+
+struct QuantileState {
+  std::vector<double>* values;
+  double q;
+};
+
+void QuantileStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto* s = static_cast<QuantileState*>(sqlite3_aggregate_context(ctx, sizeof(QuantileState)));
+  if (s == nullptr) return sqlite3_result_error_nomem(ctx);
+  if (s->values == nullptr) {
+    s->values = new std::vector<double>();
+    s->q = Arg(argv[0]);
+  }
+  s->values->push_back(Arg(argv[1]));
+}
+void QuantileFinal(sqlite3_context* ctx) {
+  auto* s = static_cast<QuantileState*>(sqlite3_aggregate_context(ctx, 0));
+  if (s == nullptr || s->values == nullptr) return sqlite3_result_null(ctx);
+  std::vector<double>& v = *s->values;
+  double q = s->q, result;
+  if (v.empty() || std::isnan(q)) {
+    result = kNaN;
+  } else if (q < 0) {
+    result = -kInf;
+  } else if (q > 1) {
+    result = kInf;
+  } else {
+    // NaN sorts first, as in Prometheus's vectorByValueHeap.
+    std::sort(v.begin(), v.end(), [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; });
+    double n = static_cast<double>(v.size()), rank = q * (n - 1);
+    double lower = std::max(0.0, std::floor(rank)), upper = std::min(n - 1, lower + 1);
+    double weight = rank - std::floor(rank);
+    result = v[static_cast<size_t>(lower)] * (1 - weight) + v[static_cast<size_t>(upper)] * weight;
+  }
+  delete s->values;
+  s->values = nullptr;
+  ResultDouble(ctx, result);
+}
+
+}  // namespace
+
+std::string FormatFloatFixed(double v) {
+  if (std::isnan(v)) return "NaN";
+  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
+  char buf[400];
+  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
+  return std::string(buf, r.ptr);
+}
+
+Status RegisterPromqlFunctions(sqlite3* conn) {
+  using ScalarFn = void (*)(sqlite3_context*, int, sqlite3_value**);
+  struct Scalar {
+    const char* name;
+    int args;
+    ScalarFn fn;
+  };
+  const Scalar scalars[] = {
+      {"labelset", 2, LabelsetFn},
+      {"labels_keep", -1, LabelsFilterFn<true>},
+      {"labels_drop", -1, LabelsFilterFn<false>},
+      {"labels_set", 3, LabelsSetFn},
+      {"label_value", 2, LabelValueFn},
+      {"label_replace", 5, LabelReplaceFn},
+      {"label_join", -1, LabelJoinFn},
+      {"labelset_text", 1, LabelsetTextFn},
+      {"prom_div", 2, BinaryFn<Div>},
+      {"prom_mod", 2, BinaryFn<Mod>},
+      {"prom_pow", 2, BinaryFn<Pow>},
+      {"prom_atan2", 2, BinaryFn<Atan2>},
+      {"prom_abs", 1, UnaryFn<Abs>},
+      {"prom_ceil", 1, UnaryFn<Ceil>},
+      {"prom_floor", 1, UnaryFn<Floor>},
+      {"prom_exp", 1, UnaryFn<Exp>},
+      {"prom_ln", 1, UnaryFn<Ln>},
+      {"prom_log2", 1, UnaryFn<Log2>},
+      {"prom_log10", 1, UnaryFn<Log10>},
+      {"prom_sqrt", 1, UnaryFn<Sqrt>},
+      {"prom_sin", 1, UnaryFn<Sin>},
+      {"prom_cos", 1, UnaryFn<Cos>},
+      {"prom_tan", 1, UnaryFn<Tan>},
+      {"prom_asin", 1, UnaryFn<Asin>},
+      {"prom_acos", 1, UnaryFn<Acos>},
+      {"prom_atan", 1, UnaryFn<Atan>},
+      {"prom_sinh", 1, UnaryFn<Sinh>},
+      {"prom_cosh", 1, UnaryFn<Cosh>},
+      {"prom_tanh", 1, UnaryFn<Tanh>},
+      {"prom_asinh", 1, UnaryFn<Asinh>},
+      {"prom_acosh", 1, UnaryFn<Acosh>},
+      {"prom_atanh", 1, UnaryFn<Atanh>},
+      {"prom_deg", 1, UnaryFn<Deg>},
+      {"prom_rad", 1, UnaryFn<Rad>},
+      {"prom_sgn", 1, UnaryFn<Sgn>},
+      {"prom_round", 2, RoundFn},
+      {"prom_clamp", 3, ClampFn},
+      {"prom_value_text", 1, ValueTextFn},
+  };
+  for (const Scalar& f : scalars) {
+    int rc = sqlite3_create_function_v2(conn, f.name, f.args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                        nullptr, f.fn, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) return Status::Internal(std::string("registering ") + f.name + ": " + sqlite3_errmsg(conn));
+  }
+  // Not deterministic: SQLite must not factor it out of a CASE.
+  int rc = sqlite3_create_function_v2(conn, "prom_error", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, nullptr, ErrorFn,
+                                      nullptr, nullptr, nullptr);
+  if (rc != SQLITE_OK) return Status::Internal(std::string("registering prom_error: ") + sqlite3_errmsg(conn));
+
+  struct Aggregate {
+    const char* name;
+    int args;
+    ScalarFn step;
+    void (*final)(sqlite3_context*);
+  };
+  const Aggregate aggregates[] = {
+      {"prom_sum", 1, SumStep, SumFinal},          {"prom_avg", 1, AvgStep, AvgFinal},
+      {"prom_stdvar", 1, VarianceStep, StdvarFinal}, {"prom_stddev", 1, VarianceStep, StddevFinal},
+      {"prom_quantile", 2, QuantileStep, QuantileFinal},
+  };
+  for (const Aggregate& a : aggregates) {
+    rc = sqlite3_create_function_v2(conn, a.name, a.args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
+                                    nullptr, nullptr, a.step, a.final, nullptr);
+    if (rc != SQLITE_OK) return Status::Internal(std::string("registering ") + a.name + ": " + sqlite3_errmsg(conn));
+  }
+  return Status::OK();
+}
+
+}  // namespace overtone::sql

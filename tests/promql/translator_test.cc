@@ -1,0 +1,93 @@
+// The translator: golden SQL for a few queries (the plan shape is part of
+// the interface: docs/PROMQL.md shows it), and the unsupported subset.
+
+#include <gtest/gtest.h>
+
+#include "adapters/promql/parser.h"
+#include "adapters/promql/query.h"
+#include "adapters/promql/translator.h"
+
+namespace overtone::promql {
+namespace {
+
+std::string Sql(std::string_view q, int64_t start = 1000, int64_t end = 1000, int64_t step = 1) {
+  auto e = ParseExpr(q);
+  EXPECT_TRUE(e.ok()) << e.status().ToString();
+  if (!e.ok()) return "";
+  EvalRange r;
+  r.start = start;
+  r.end = end;
+  r.step = step;
+  auto t = Translate(**e, r);
+  EXPECT_TRUE(t.ok()) << t.status().ToString();
+  return t.ok() ? t->Sql() : "";
+}
+
+TEST(TranslatorTest, RateSummedByJob) {
+  EXPECT_EQ(Sql("sum by (job) (rate(http_requests_total[5m]))", 0, 600000, 60000),
+            "WITH\n"
+            "rate1 AS (\n"
+            "  SELECT labelset(w.metric, w.labels) AS labelset, 1 AS drop_name, w.ts, w.value\n"
+            "  FROM range_function('rate', '{__name__=\"http_requests_total\"}', 0, 600000, 60000, 300000) AS w),\n"
+            "sum2 AS (\n"
+            "  SELECT labels_keep(labelset, 'job') AS labelset, max(drop_name) AS drop_name, v.ts, prom_sum(value) AS value\n"
+            "  FROM rate1 AS v\n"
+            "  GROUP BY labels_keep(labelset, 'job'), v.ts)\n"
+            "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
+            "FROM sum2\n"
+            "ORDER BY labelset, ts");
+}
+
+TEST(TranslatorTest, OverTimeUsesTheOverTimeFunction) {
+  EXPECT_EQ(Sql("avg_over_time(cpu{host=\"a\"}[10m] offset 1m)"),
+            "WITH\n"
+            "avg1 AS (\n"
+            "  SELECT labelset(w.metric, w.labels) AS labelset, 1 AS drop_name, w.ts + 60000 AS ts, w.value\n"
+            "  FROM over_time('avg', '{__name__=\"cpu\", host=\"a\"}', -59000, -59000, 1, 600000) AS w)\n"
+            "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
+            "FROM avg1\n"
+            "ORDER BY labelset, ts");
+}
+
+TEST(TranslatorTest, VectorMatchingJoinsOnMatchKeys) {
+  std::string sql = Sql("a / on(job) b");
+  EXPECT_NE(sql.find("labels_keep(labelset, 'job') AS match_key"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("JOIN rhs"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("ON r.ts = l.ts AND r.match_key = l.match_key"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("prom_div(l.value, r.value)"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("many-to-many matching not allowed"), std::string::npos) << sql;
+}
+
+TEST(TranslatorTest, ScalarsAreExpressionsOfTheStep) {
+  EXPECT_EQ(Sql("time() * 2", 0, 2000, 1000),
+            "WITH RECURSIVE\n"
+            "steps(ts) AS (\n"
+            "  SELECT 0\n"
+            "  UNION ALL\n"
+            "  SELECT ts + 1000\n"
+            "  FROM steps\n"
+            "  WHERE ts + 1000 <= 2000)\n"
+            "SELECT steps.ts, steps.ts / 1000.0 * 2.0 AS value\n"
+            "FROM steps\n"
+            "ORDER BY ts");
+}
+
+TEST(TranslatorTest, OutsideTheSubsetIsNotSupported) {
+  for (const char* q : {"rate(x[5m:1m])", "histogram_quantile(0.9, x)", "limitk(2, x)"}) {
+    auto e = ParseExpr(q);
+    ASSERT_TRUE(e.ok()) << q;
+    auto t = Translate(**e, EvalRange{});
+    ASSERT_FALSE(t.ok()) << q;
+    EXPECT_EQ(t.status().code(), Status::Code::kNotSupported) << q;
+  }
+}
+
+TEST(TranslatorTest, RangeQueryOfRangeVectorIsBadData) {
+  auto s = ExplainQuery("x[5m]", 0, 60000, 1000);
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.status().message(),
+            "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector");
+}
+
+}  // namespace
+}  // namespace overtone::promql
