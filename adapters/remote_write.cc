@@ -64,7 +64,8 @@ Status DecodeV1(std::string_view body, DecodedWrite* out) {
     out->histograms += ts.histograms_size();
     out->exemplars += ts.exemplars_size();
     if (ts.samples_size() == 0) continue;
-    labels.clear();
+    labels = Labels();
+    labels.reserve(ts.labels_size());
     for (const prometheus::Label& l : ts.labels()) labels.push_back(Label{l.name(), l.value()});
     if (Status s = CheckLabels(&labels); !s.ok()) {
       Refuse(out, ts.samples_size(), s);
@@ -72,7 +73,7 @@ Status DecodeV1(std::string_view body, DecodedWrite* out) {
     }
     samples.clear();
     for (const prometheus::Sample& s : ts.samples()) samples.push_back(Sample{s.timestamp(), s.value()});
-    out->batch.Add(labels, samples);
+    out->batch.Add(std::move(labels), samples);  // `labels` is rebuilt for the next series
   }
   return Status::OK();
 }
@@ -98,7 +99,8 @@ Status DecodeV2(std::string_view body, DecodedWrite* out) {
                                      std::to_string(refs.size()) + ")"));
       continue;
     }
-    labels.clear();
+    labels = Labels();
+    labels.reserve(refs.size() / 2);
     bool in_range = true;
     for (int i = 0; i < refs.size(); i += 2) {
       if (refs[i] >= static_cast<uint32_t>(symbols.size()) ||
@@ -120,7 +122,7 @@ Status DecodeV2(std::string_view body, DecodedWrite* out) {
     }
     samples.clear();
     for (const v2::Sample& s : ts.samples()) samples.push_back(Sample{s.timestamp(), s.value()});
-    out->batch.Add(labels, samples);
+    out->batch.Add(std::move(labels), samples);  // `labels` is rebuilt for the next series
   }
   return Status::OK();
 }

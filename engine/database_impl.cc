@@ -1,5 +1,6 @@
 #include "engine/database_impl.h"
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <system_error>
@@ -103,10 +104,21 @@ void DatabaseImpl::CompactionLoop() {
 
 Status DatabaseImpl::Write(const WriteBatch& batch) {
   if (batch.empty()) return Status::OK();
-  std::vector<Labels> label_sets(batch.series_.begin(), batch.series_.end());
-  for (Labels& labels : label_sets) {
-    NormalizeLabels(&labels);
-    OT_RETURN_IF_ERROR(ValidateLabels(labels));
+  // Label sets already sorted without empty values (the usual case) are
+  // used in place; only the others are copied and normalized.
+  std::vector<const Labels*> label_sets(batch.series_.size());
+  std::vector<Labels> normalized;
+  normalized.reserve(std::count_if(batch.series_.begin(), batch.series_.end(),
+                                   [](const Labels& l) { return !IsNormalized(l); }));
+  for (size_t i = 0; i < batch.series_.size(); ++i) {
+    const Labels& l = batch.series_[i];
+    if (IsNormalized(l)) {
+      label_sets[i] = &l;
+    } else {
+      normalized.push_back(l);
+      NormalizeLabels(&normalized.back());
+      label_sets[i] = &normalized.back();
+    }
   }
   std::vector<SeriesId> ids;
   OT_RETURN_IF_ERROR(index_.GetOrCreate(label_sets, &ids));
@@ -150,8 +162,7 @@ Result<SeriesId> DatabaseImpl::FindSeries(const Labels& labels) {
 
 Result<std::unique_ptr<SampleIterator>> DatabaseImpl::Scan(SeriesId id, int64_t min_ts,
                                                            int64_t max_ts) {
-  Labels labels;
-  if (!index_.Get(id, &labels)) return Status::NotFound("no series with id " + std::to_string(id));
+  if (!index_.Contains(id)) return Status::NotFound("no series with id " + std::to_string(id));
   return std::unique_ptr<SampleIterator>(
       new engine::MergedSampleIterator(store_.get(), id, min_ts, max_ts, &segment_samples_scanned_));
 }

@@ -45,6 +45,13 @@ void NormalizeLabels(Labels* labels) {
   if (!std::is_sorted(labels->begin(), labels->end())) std::sort(labels->begin(), labels->end());
 }
 
+bool IsNormalized(const Labels& labels) {
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (labels[i].value.empty() || (i > 0 && labels[i] < labels[i - 1])) return false;
+  }
+  return true;
+}
+
 bool IsValidLabelName(std::string_view name) { return IsValidName(name, false); }
 bool IsValidMetricName(std::string_view name) { return IsValidName(name, true); }
 

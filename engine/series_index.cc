@@ -24,15 +24,16 @@ Status SeriesIndex::Load() {
   });
 }
 
-Status SeriesIndex::GetOrCreate(std::span<const Labels> label_sets, std::vector<SeriesId>* ids) {
+Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::vector<SeriesId>* ids) {
   ids->assign(label_sets.size(), 0);
-  std::vector<std::string> keys(label_sets.size());
   std::vector<size_t> missing;
+  std::string key;  // reused: most label sets are known and need no copy of it
   {
     std::shared_lock lock(mu_);
     for (size_t i = 0; i < label_sets.size(); ++i) {
-      keys[i] = storage::EncodeLabels(label_sets[i]);
-      auto it = by_key_.find(keys[i]);
+      key.clear();
+      storage::AppendLabels(*label_sets[i], &key);
+      auto it = by_key_.find(std::string_view(key));
       if (it != by_key_.end()) {
         (*ids)[i] = it->second;
       } else {
@@ -41,22 +42,24 @@ Status SeriesIndex::GetOrCreate(std::span<const Labels> label_sets, std::vector<
     }
   }
   if (missing.empty()) return Status::OK();
+  for (size_t i : missing) OT_RETURN_IF_ERROR(ValidateLabels(*label_sets[i]));
 
   std::unique_lock lock(mu_);
   storage::Batch batch(store_);
-  std::vector<std::pair<size_t, SeriesId>> created;
-  std::unordered_map<std::string, SeriesId> pending;  // new in this call
+  std::vector<std::pair<std::string, SeriesId>> created;
+  std::unordered_map<std::string, SeriesId, KeyHash, std::equal_to<>> pending;  // new in this call
   SeriesId next = next_id_;
   for (size_t i : missing) {
-    auto it = by_key_.find(keys[i]);  // another writer may have created it meanwhile
+    key = storage::EncodeLabels(*label_sets[i]);
+    auto it = by_key_.find(std::string_view(key));  // another writer may have created it meanwhile
     if (it != by_key_.end()) {
       (*ids)[i] = it->second;
       continue;
     }
-    auto [p, inserted] = pending.emplace(keys[i], next);
+    auto [p, inserted] = pending.emplace(key, next);
     if (inserted) {
-      batch.PutSeries(next, label_sets[i]);
-      created.emplace_back(i, next);
+      batch.PutSeries(next, *label_sets[i]);
+      created.emplace_back(key, next);
       ++next;
     }
     (*ids)[i] = p->second;
@@ -65,16 +68,18 @@ Status SeriesIndex::GetOrCreate(std::span<const Labels> label_sets, std::vector<
   batch.SetNextSeriesId(next);
   OT_RETURN_IF_ERROR(store_->Commit(&batch));
   next_id_ = next;
-  for (auto [i, id] : created) {
-    by_key_.emplace(std::move(keys[i]), id);
-    by_id_.emplace(id, label_sets[i]);
+  for (auto& [k, id] : created) {
+    Labels labels;
+    storage::DecodeLabels(k, &labels);
+    by_key_.emplace(std::move(k), id);
+    by_id_.emplace(id, std::move(labels));
   }
   return Status::OK();
 }
 
 Result<SeriesId> SeriesIndex::Find(const Labels& normalized) const {
   std::shared_lock lock(mu_);
-  auto it = by_key_.find(storage::EncodeLabels(normalized));
+  auto it = by_key_.find(std::string_view(storage::EncodeLabels(normalized)));
   if (it == by_key_.end()) return Status::NotFound("no series " + LabelsToString(normalized));
   return it->second;
 }
@@ -85,6 +90,11 @@ bool SeriesIndex::Get(SeriesId id, Labels* labels) const {
   if (it == by_id_.end()) return false;
   *labels = it->second;
   return true;
+}
+
+bool SeriesIndex::Contains(SeriesId id) const {
+  std::shared_lock lock(mu_);
+  return by_id_.count(id) != 0;
 }
 
 size_t SeriesIndex::size() const {

@@ -15,6 +15,7 @@
 #include <shared_mutex>
 #include <span>
 #include <string>
+#include <string_view>
 #include <unordered_map>
 #include <vector>
 
@@ -32,12 +33,15 @@ class SeriesIndex {
   // Reads the catalog. REQUIRES: called once, before anything else.
   Status Load();
 
-  // Ids for each label set, creating the missing series.
-  // REQUIRES: every label set normalized and valid.
-  Status GetOrCreate(std::span<const Labels> label_sets, std::vector<SeriesId>* ids);
+  // Ids for each label set, creating the missing series. Only new label
+  // sets are validated (known ones were when they were created); an invalid
+  // one fails the call before anything is created.
+  // REQUIRES: every label set normalized.
+  Status GetOrCreate(std::span<const Labels* const> label_sets, std::vector<SeriesId>* ids);
 
   Result<SeriesId> Find(const Labels& normalized) const;
   bool Get(SeriesId id, Labels* labels) const;
+  bool Contains(SeriesId id) const;
 
   // Ids of the series matching every matcher, ascending.
   Result<std::vector<SeriesId>> Select(const std::vector<CompiledMatcher>& matchers) const;
@@ -49,9 +53,15 @@ class SeriesIndex {
   // Ids of series whose label `m.name` is present and matches, ascending.
   Result<std::vector<SeriesId>> Postings(const CompiledMatcher& m) const;
 
+  // Lets by_key_ be searched with a string_view, without a temporary string.
+  struct KeyHash {
+    using is_transparent = void;
+    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  };
+
   storage::Store* store_;
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, SeriesId> by_key_;  // canonical encoding -> id
+  std::unordered_map<std::string, SeriesId, KeyHash, std::equal_to<>> by_key_;  // canonical encoding -> id
   std::unordered_map<SeriesId, Labels> by_id_;
   SeriesId next_id_ = 1;
 };

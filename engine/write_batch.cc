@@ -10,6 +10,18 @@ uint32_t WriteBatch::SeriesIndex(const Labels& labels) {
   return static_cast<uint32_t>(series_.size() - 1);
 }
 
+uint32_t WriteBatch::SeriesIndex(Labels&& labels) {
+  if (series_.empty() || series_.back() != labels) series_.push_back(std::move(labels));
+  return static_cast<uint32_t>(series_.size() - 1);
+}
+
+void WriteBatch::Add(Labels&& labels, std::span<const Sample> samples) {
+  if (samples.empty()) return;
+  uint32_t index = SeriesIndex(std::move(labels));
+  samples_.reserve(samples_.size() + samples.size());
+  for (const Sample& s : samples) samples_.push_back(Entry{index, s});
+}
+
 void WriteBatch::Add(const Labels& labels, int64_t ts, double value) {
   samples_.push_back(Entry{SeriesIndex(labels), Sample{ts, value}});
 }

@@ -6,6 +6,7 @@
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
@@ -126,12 +127,16 @@ std::string PrefixSuccessor(std::string prefix) {
 
 }  // namespace
 
+void AppendLabels(const Labels& labels, std::string* out) {
+  for (const Label& l : labels) {
+    PutLengthPrefixed(out, l.name);
+    PutLengthPrefixed(out, l.value);
+  }
+}
+
 std::string EncodeLabels(const Labels& labels) {
   std::string out;
-  for (const Label& l : labels) {
-    PutLengthPrefixed(&out, l.name);
-    PutLengthPrefixed(&out, l.value);
-  }
+  AppendLabels(labels, &out);
   return out;
 }
 
@@ -318,6 +323,9 @@ Status Store::OpenDb() {
   sample_table.whole_key_filtering = false;
   rocksdb::ColumnFamilyOptions samples = base;
   samples.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
+  // Writes interleave many series (a scrape touches each once); a memtable
+  // hashed by series keeps each insert in that series' short skip list.
+  samples.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 16, /*skiplist_height=*/12));
   samples.table_factory.reset(rocksdb::NewBlockBasedTableFactory(sample_table));
 
   // Segments are already compressed: RocksDB's block compression would only cost CPU.
@@ -342,6 +350,7 @@ Status Store::OpenDb() {
   db_options.create_missing_column_families = true;
   db_options.error_if_exists = options_.error_if_exists;
   db_options.max_background_jobs = 2;
+  db_options.allow_concurrent_memtable_write = false;  // the hashed memtable does not support it
   db_options.keep_log_file_num = 3;
   db_options.max_total_wal_size = 4 * options_.write_buffer_bytes;
 

@@ -56,6 +56,7 @@ struct StoreOptions {
 // order, varint length + name, varint length + value. Equal label sets have
 // equal encodings.
 std::string EncodeLabels(const Labels& labels);
+void AppendLabels(const Labels& labels, std::string* out);
 bool DecodeLabels(std::string_view in, Labels* labels);
 
 // Mutations applied atomically by Store::Commit.

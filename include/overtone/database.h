@@ -59,7 +59,7 @@ struct Options {
   int64_t head_window_ms = 3600 * 1000;       // how long a closed window stays raw
   // How often the background compactor runs; 0 turns it off (Compact() still works).
   int64_t compaction_interval_ms = 60 * 1000;
-  uint32_t flac_block_size = 1024;  // samples per FLAC frame: the unit of partial decoding
+  uint32_t flac_block_size = 256;  // samples per FLAC frame: the unit of partial decoding
   // Decoded quantile sketches kept in memory for repeated approximate queries.
   size_t summary_cache_bytes = 32u << 20;
 };
@@ -71,6 +71,8 @@ class WriteBatch {
   // written; invalid labels fail the whole Write.
   void Add(const Labels& labels, int64_t ts, double value);
   void Add(const Labels& labels, std::span<const Sample> samples);
+  // The same, taking the label set over instead of copying it.
+  void Add(Labels&& labels, std::span<const Sample> samples);
 
   size_t num_samples() const { return samples_.size(); }
   size_t num_series() const { return series_.size(); }
@@ -84,6 +86,7 @@ class WriteBatch {
     Sample sample;
   };
   uint32_t SeriesIndex(const Labels& labels);
+  uint32_t SeriesIndex(Labels&& labels);
 
   std::vector<Labels> series_;
   std::vector<Entry> samples_;

@@ -55,6 +55,8 @@ std::string_view GetLabel(const Labels& labels, std::string_view name);
 
 // Sorts by name and drops empty-valued labels. Does not validate.
 void NormalizeLabels(Labels* labels);
+// Whether NormalizeLabels would leave `labels` as they are.
+bool IsNormalized(const Labels& labels);
 
 // OK when names are valid and unique, values are valid UTF-8 and a metric
 // name is present. REQUIRES: labels normalized.

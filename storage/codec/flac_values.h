@@ -43,7 +43,7 @@
 namespace overtone::storage {
 
 struct FlacParams {
-  uint32_t block_size = 1024;      // samples per frame: the unit of partial decoding
+  uint32_t block_size = 256;       // samples per frame: the unit of partial decoding
   uint32_t compression_level = 8;  // libFLAC's 0..8
 };
 
