@@ -39,6 +39,7 @@ class DatabaseImpl final : public Database {
   Status ForEachSegment(SeriesId id, const std::function<Status(const SegmentInfo&)>& fn) override;
   Status EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& query,
                           const OverTimeCallback& fn) override;
+  Result<CheckReport> Check() override;
   DatabaseStats GetStats() const override;
   const std::string& dir() const override { return dir_; }
   Status Flush() override;

@@ -9,6 +9,7 @@
 #include <cstring>
 #include <string_view>
 
+#include "shell/check_command.h"
 #include "shell/compact_command.h"
 #include "shell/emulate_command.h"
 #include "shell/export_command.h"
@@ -51,6 +52,8 @@ constexpr Subcommand kSubcommands[] = {
      "evaluate a PromQL expression", overtone::shell::RunPromql},
     {"compact", "DBDIR [--before MS]", "seal every closed range into segments now",
      overtone::shell::RunCompact},
+    {"check", "DBDIR", "verify every checksum, segment, summary and index entry",
+     overtone::shell::RunCheck},
 };
 
 void PrintUsage(FILE* out) {

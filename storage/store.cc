@@ -467,6 +467,37 @@ Status Store::ForEachLabelValue(std::string_view name,
   return FromRocks(it->status(), "reading label values");
 }
 
+Status Store::ForEachPostingEntry(
+    const std::function<void(std::string_view, std::string_view, SeriesId)>& fn) {
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kPostings]));
+  std::string value;
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    std::string_view k = ToView(it->key());
+    size_t end = k.find('\0');
+    if (end == std::string_view::npos || k.size() < end + 1 + 2 + 8) return Status::Corruption("posting key is malformed");
+    std::string_view rest = k.substr(end + 1, k.size() - end - 1 - 8);
+    if (!ConsumeEscaped(&rest, &value) || !rest.empty()) return Status::Corruption("posting key is malformed");
+    fn(k.substr(0, end), value, DecodeBE64(k.data() + k.size() - 8));
+  }
+  return FromRocks(it->status(), "reading postings");
+}
+
+Status Store::ForEachRawSample(const std::function<void(SeriesId, const Sample&)>& fn) {
+  rocksdb::ReadOptions ro;
+  ro.total_order_seek = true;  // across series: the prefix extractor must not limit it
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[kSamples]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    rocksdb::Slice k = it->key(), v = it->value();
+    if (k.size() != 16 || v.size() != 8) {
+      return Status::Corruption("raw sample key or value has the wrong size");
+    }
+    fn(DecodeBE64(k.data()), Sample{KeyToTimestamp(DecodeBE64(k.data() + 8)), DecodeDoubleBits(v.data())});
+  }
+  return FromRocks(it->status(), "reading raw samples");
+}
+
+Status Store::VerifyChecksums() { return FromRocks(db_->VerifyChecksum(), "verifying block checksums"); }
+
 Status Store::ForEachLabelName(const std::function<void(std::string_view)>& fn) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kPostings]));
   it->SeekToFirst();

@@ -180,6 +180,13 @@ class Store {
                         const std::function<void(SeriesId)>& fn);
   // Calls fn once for each distinct value of label `name`, ascending.
   Status ForEachLabelValue(std::string_view name, const std::function<void(std::string_view)>& fn);
+  // Calls fn for every posting (label name, value, series id) in key order.
+  Status ForEachPostingEntry(const std::function<void(std::string_view, std::string_view, SeriesId)>& fn);
+  // Calls fn for every raw sample of every series, in key order; a key or
+  // value of the wrong size is Corruption.
+  Status ForEachRawSample(const std::function<void(SeriesId, const Sample&)>& fn);
+  // RocksDB's own check of every stored block's checksum.
+  Status VerifyChecksums();
   // Calls fn once for each distinct label name, ascending.
   Status ForEachLabelName(const std::function<void(std::string_view)>& fn);
 

@@ -134,6 +134,17 @@ struct SegmentInfo {
   uint32_t quantile_points = 0;  // size of the summary's quantile sketch
 };
 
+// What Database::Check found.
+struct CheckReport {
+  uint64_t series = 0;
+  uint64_t postings = 0;
+  uint64_t raw_samples = 0;
+  uint64_t segments = 0;
+  uint64_t segment_samples = 0;
+  std::vector<std::string> problems;  // each names the series and time range concerned
+  bool ok() const { return problems.empty(); }
+};
+
 struct CompactionStats {
   uint64_t series_sealed = 0;
   uint64_t segments_written = 0;
@@ -189,6 +200,12 @@ class Database {
   // id is 0), ascending by series and time. A non-OK return from fn stops
   // the listing and is returned.
   virtual Status ForEachSegment(SeriesId id, const std::function<Status(const SegmentInfo&)>& fn) = 0;
+
+  // Reads everything and verifies it: RocksDB's block checksums, the catalog
+  // against the postings, every segment and summary (checksums, decoding,
+  // time ranges, no overlaps), every raw sample. Problems are reported, not
+  // returned as errors; a non-OK Status means the check itself could not run.
+  virtual Result<CheckReport> Check() = 0;
 
   // `*_over_time` over the matching series (see over_time.h, whose
   // EvaluateOverTime() calls this).

@@ -220,7 +220,7 @@ TEST_F(ShellCliTest, VersionHelpAndReservedSubcommands) {
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("DBDIR [SQL...]"));
   EXPECT_THAT(r.out, HasSubstr("overtone serve"));
-  for (const char* sub : {"serve", "import", "export", "emulate", "promql", "compact"}) {
+  for (const char* sub : {"serve", "import", "export", "emulate", "promql", "compact", "check"}) {
     EXPECT_THAT(r.out, HasSubstr(std::string("  overtone ") + sub + " ")) << sub;
   }
   // (Running the subcommands is their own tests' business: `serve` would
@@ -231,6 +231,31 @@ TEST_F(ShellCliTest, VersionHelpAndReservedSubcommands) {
   r = RunProgram({OVERTONE_BIN});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("Usage"));
+}
+
+TEST_F(ShellCliTest, CompactSealsAndCheckVerifies) {
+  std::string db = tmp_.Sub("compact_db");
+  ProgramResult r = RunProgram({OVERTONE_BIN, db,
+                                "WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 999) "
+                                "INSERT INTO samples(metric, labels, ts, value) "
+                                "SELECT 'cpu', '{\"host\":\"a\"}', n * 15000, n % 7 FROM i"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = RunProgram({OVERTONE_BIN, "compact", db, "--before", "21600000"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("sealed 1000 samples of 1 series into 1 segments"));
+  r = RunProgram({OVERTONE_BIN, db, "SELECT count(*), sum(samples) FROM segments; SELECT count(*) FROM samples"});
+  EXPECT_EQ(r.out, "1|1000\n1000\n");
+  r = RunProgram({OVERTONE_BIN, "check", db});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("ok: 1 series, 2 postings, 1 segments (1000 samples), 0 raw samples"));
+  r = RunProgram({OVERTONE_BIN, "check", tmp_.Sub("missing")});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("does not exist"));
+  r = RunProgram({OVERTONE_BIN, "compact"});
+  EXPECT_EQ(r.exit_code, 2);
+  r = RunProgram({OVERTONE_BIN, "compact", db, "--before", "soon"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, HasSubstr("milliseconds"));
 }
 
 TEST_F(ShellCliTest, RegularFileAsDbDirIsAClearError) {
