@@ -91,11 +91,6 @@ void SeedHost(uint64_t seed, int index, uint64_t s[4]) {
 
 const EmulatedMetricInfo& GetEmulatedMetric(int metric) { return kMetrics[metric]; }
 
-const std::vector<std::string>& EmulatedRoles() {
-  static const std::vector<std::string> roles = {"web", "db", "batch", "cache"};
-  return roles;
-}
-
 uint64_t HostEmulator::Rng::Next() {
   // xoshiro256**
   const uint64_t result = std::rotl(s[1] * 5, 7) * 9;

@@ -69,9 +69,6 @@ struct EmulatedMetricInfo {
 };
 const EmulatedMetricInfo& GetEmulatedMetric(int metric);
 
-// Names of the roles hosts are given, in the order they are handed out.
-const std::vector<std::string>& EmulatedRoles();
-
 // The samples of some consecutive scrapes of one host, per metric.
 struct HostChunk {
   std::array<std::vector<Sample>, kNumEmulatedMetrics> samples;

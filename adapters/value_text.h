@@ -5,7 +5,7 @@
 // double (std::to_chars), so text round-trips bit for bit. The special values:
 //
 //   text                    bits                    written when
-//   NaN                     0x7ff8000000000000      always (the standard NaN)
+//   NaN                     0x7ff8000000000001      always (Prometheus's NaN, kNaNBits)
 //   +Inf / -Inf             0x7ff0.. / 0xfff0..     always
 //   stale                   0x7ff0000000000002      lossless style (Prometheus's staleness marker)
 //   raw:0x7ff8000000000001  exactly those bits      lossless style, any other NaN payload
@@ -27,13 +27,14 @@
 #include <string_view>
 
 #include "overtone/status.h"
+#include "overtone/types.h"
 
 namespace overtone::adapters {
 
 // Enough room for any value or timestamp written by the functions below.
 inline constexpr size_t kMaxNumberChars = 40;
 
-inline constexpr uint64_t kStandardNaNBits = 0x7ff8000000000000ull;
+inline constexpr uint64_t kStandardNaNBits = kNaNBits;  // Prometheus's NaN (types.h)
 
 enum class NanStyle {
   kLossless,  // stale, raw:0x... for NaN payloads other than the standard NaN

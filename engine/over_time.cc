@@ -156,6 +156,10 @@ std::optional<double> EvalWindow(OverTimeFn fn, std::span<const Sample> w, doubl
     case OverTimeFn::kPresent: return 1.0;
     case OverTimeFn::kQuantile: return Quantile(param, Values(w));
     case OverTimeFn::kMad: {
+      // A NaN sample makes the result NaN rather than being dropped (Prometheus 3.x).
+      for (const Sample& s : w) {
+        if (std::isnan(s.value)) return kNaN;
+      }
       double median = Quantile(0.5, Values(w));
       std::vector<double> dev;
       dev.reserve(w.size());

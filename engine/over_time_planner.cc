@@ -88,6 +88,28 @@ class SeriesHistory {
     return Status::OK();
   }
 
+  // The window's samples, in time order, from samples alone.
+  Status Collect(int64_t left, int64_t right, std::vector<Sample>* out) {
+    auto block = std::upper_bound(blocks_.begin(), blocks_.end(), left,
+                                  [](int64_t t, const Block& b) { return t < b.summary->last_ts; });
+    auto loose = std::upper_bound(loose_.begin(), loose_.end(), left,
+                                  [](int64_t t, const Sample& s) { return t < s.ts; });
+    while (true) {
+      bool has_block = block != blocks_.end() && block->summary->first_ts <= right;
+      bool has_loose = loose != loose_.end() && loose->ts <= right;
+      if (!has_block && !has_loose) return Status::OK();
+      if (has_loose && (!has_block || loose->ts < block->summary->first_ts)) {
+        out->push_back(*loose++);
+        continue;
+      }
+      Block& b = *block++;
+      OT_RETURN_IF_ERROR(Decode(&b));
+      for (const Sample& s : b.samples) {
+        if (s.ts > left && s.ts <= right) out->push_back(s);
+      }
+    }
+  }
+
   // Folds the window (left, right] into acc, in time order. `exact` forbids summaries.
   Status Fold(int64_t left, int64_t right, bool exact, engine::WindowAccumulator* acc) {
     auto block = std::upper_bound(blocks_.begin(), blocks_.end(), left,
@@ -170,11 +192,12 @@ Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, co
       OT_RETURN_IF_ERROR(history.Fold(left, t, /*exact=*/false, &acc));
       std::optional<double> v = acc.Result(q.fn, q.param);
       if (v && !std::isfinite(*v) && q.fn != OverTimeFn::kQuantile) {
-        // Overflow while merging: redo this window sample by sample, as Prometheus would.
+        // Overflow or non-finite data: redo this window from its samples
+        // with the reference implementation (which switches avg to a running
+        // mean where the sum would overflow, as Prometheus does).
         std::vector<Sample> window;
-        engine::WindowAccumulator exact;
-        OT_RETURN_IF_ERROR(history.Fold(left, t, /*exact=*/true, &exact));
-        v = exact.Result(q.fn, q.param);
+        OT_RETURN_IF_ERROR(history.Collect(left, t, &window));
+        v = EvalWindow(q.fn, window, q.param);
       }
       if (v) OT_RETURN_IF_ERROR(fn(s, t, *v));
       if (t > q.end - q.step) break;

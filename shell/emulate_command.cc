@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdio>
 #include <string>
+#include <thread>
 
 #include "adapters/emulator.h"
 #include "adapters/remote_write_client.h"
@@ -28,7 +29,22 @@ struct Args {
   std::string db, out, remote_write, format = "openmetrics";
   size_t batch = 100'000;
   bool quiet = false;
+  bool realtime = false;
 };
+
+// In real time, a scrape is handed over once the wall clock has reached it.
+void SleepUntil(int64_t ts_ms) {
+  int64_t now = adapters::NowMs();
+  if (ts_ms > now) std::this_thread::sleep_for(std::chrono::milliseconds(ts_ms - now));
+}
+
+int64_t LatestTs(const std::vector<adapters::HostChunk>& chunks) {
+  int64_t latest = kMinTime;
+  for (const auto& c : chunks) {
+    if (c.scrapes() > 0) latest = std::max(latest, c.samples[0].back().ts);
+  }
+  return latest;
+}
 
 int UsageError(const Status& s) {
   std::fprintf(stderr, "overtone emulate: %s\n", s.message().c_str());
@@ -40,11 +56,11 @@ int Fail(const Status& s) {
   return kExitError;
 }
 
-Status SendRemoteWrite(const adapters::EmulatorOptions& o, const std::string& url,
+Status SendRemoteWrite(const adapters::EmulatorOptions& o, const std::string& url, bool realtime,
                        ProgressBar* bar, uint64_t total) {
   OT_ASSIGN_OR_RETURN(auto client, adapters::RemoteWriteClient::Create(url));
   size_t series = static_cast<size_t>(o.hosts) * adapters::kNumEmulatedMetrics;
-  size_t window = std::max<size_t>(1, kRemoteWriteSamples / series);
+  size_t window = realtime ? 1 : std::max<size_t>(1, kRemoteWriteSamples / series);
   uint64_t done = 0;
   prometheus::WriteRequest req;
   auto send = [&]() -> Status {
@@ -57,6 +73,7 @@ Status SendRemoteWrite(const adapters::EmulatorOptions& o, const std::string& ur
       o, window,
       [&](const std::vector<adapters::HostEmulator>& hosts,
           const std::vector<adapters::HostChunk>& chunks) -> Status {
+        if (realtime) SleepUntil(LatestTs(chunks));
         size_t in_request = 0;
         for (size_t h = 0; h < hosts.size(); ++h) {
           for (int m = 0; m < adapters::kNumEmulatedMetrics; ++m) {
@@ -112,6 +129,9 @@ int RunEmulate(int argc, char** argv) {
   app.add_option("--format", a.format, "file format for --out: openmetrics, prometheus or csv")
       ->capture_default_str();
   app.add_option("--batch", a.batch, "samples per database write (--db)")->capture_default_str();
+  app.add_flag("--realtime", a.realtime,
+               "start now and hand each scrape over when its time comes, for --duration "
+               "(with --db or --remote-write)");
   app.add_flag("--quiet,-q", a.quiet, "no summary");
   try {
     app.parse(argc, argv);
@@ -134,6 +154,14 @@ int RunEmulate(int argc, char** argv) {
   a.emu.interval_ms = *interval;
   a.emu.end_ms = *end;
   a.emu.start_ms = *end - *duration;
+  if (a.realtime) {
+    if (!a.out.empty()) {
+      return UsageError(Status::InvalidArgument(
+          "--realtime writes to --db or --remote-write (a file's families cannot grow in time)"));
+    }
+    a.emu.start_ms = adapters::NowMs();
+    a.emu.end_ms = a.emu.start_ms + *duration;
+  }
   a.emu.jitter_ms = *jitter;
   if (Status s = adapters::ValidateEmulatorOptions(a.emu); !s.ok()) return UsageError(s);
 
@@ -146,8 +174,27 @@ int RunEmulate(int argc, char** argv) {
     where = a.db;
     auto opened = Database::Open(Options{}, a.db);
     if (!opened.ok()) return Fail(opened.status());
-    s = adapters::EmulateToDatabase(a.emu, opened->get(), a.batch == 0 ? 1 : a.batch,
-                                    [&](uint64_t done) { bar.Update(done, total, done, " samples"); });
+    if (a.realtime) {
+      uint64_t done = 0;
+      s = adapters::EmulateInWindows(
+          a.emu, 1,
+          [&](const std::vector<adapters::HostEmulator>& hosts,
+              const std::vector<adapters::HostChunk>& chunks) -> Status {
+            SleepUntil(LatestTs(chunks));
+            WriteBatch batch;
+            for (size_t h = 0; h < hosts.size(); ++h) {
+              for (int m = 0; m < adapters::kNumEmulatedMetrics; ++m) {
+                batch.Add(hosts[h].labels(m), chunks[h].samples[m]);
+              }
+            }
+            done += batch.num_samples();
+            bar.Update(done, total, done, " samples");
+            return (*opened)->Write(batch);
+          });
+    } else {
+      s = adapters::EmulateToDatabase(a.emu, opened->get(), a.batch == 0 ? 1 : a.batch,
+                                      [&](uint64_t done) { bar.Update(done, total, done, " samples"); });
+    }
     if (s.ok()) s = (*opened)->Flush();
   } else if (!a.out.empty()) {
     where = a.out == "-" ? "stdout" : a.out;
@@ -161,7 +208,7 @@ int RunEmulate(int argc, char** argv) {
     if (s.ok()) s = (*file)->Close();
   } else {
     where = a.remote_write;
-    s = SendRemoteWrite(a.emu, a.remote_write, &bar, total);
+    s = SendRemoteWrite(a.emu, a.remote_write, a.realtime, &bar, total);
   }
   bar.Clear();
   if (!s.ok()) return Fail(s);

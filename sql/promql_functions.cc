@@ -18,17 +18,26 @@
 //   prom_error(message)         fails the statement with the message
 // Aggregates as PromQL computes them (Kahan sums, NaN propagating):
 //   prom_sum(v) prom_avg(v) prom_stddev(v) prom_stdvar(v) prom_quantile(q, v)
+//   prom_window(fn, ts, value, eval_ts, offset, range [, param])
+//                               a range function (rate, avg_over_time, ...)
+//                               over the (ts, value) rows of a window, for
+//                               subqueries; the raw bits of the result, NULL
+//                               when it has none
+//   prom_from_raw(raw)          the value of raw bits (NULL for NaN)
 
 #include "sql/promql_functions.h"
 
 #include <re2/re2.h>
 
 #include <algorithm>
+#include <bit>
 #include <charconv>
 #include <cmath>
 #include <limits>
 #include <vector>
 
+#include "engine/range_functions.h"
+#include "overtone/over_time.h"
 #include "sql/labelset_json.h"
 #include "sql/vtab_common.h"
 
@@ -398,6 +407,55 @@ void QuantileFinal(sqlite3_context* ctx) {
   ResultDouble(ctx, result);
 }
 
+// prom_window(): the rows of a window, evaluated when the group ends.
+struct WindowState {
+  std::vector<Sample>* samples;
+  std::string* fn;
+  int64_t eval_ts, offset, range;
+  double param;
+};
+
+void WindowStep(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  auto* w = static_cast<WindowState*>(sqlite3_aggregate_context(ctx, sizeof(WindowState)));
+  if (w == nullptr) return sqlite3_result_error_nomem(ctx);
+  if (w->samples == nullptr) {
+    w->samples = new std::vector<Sample>();
+    w->fn = new std::string(TextOf(argv[0]));
+    w->eval_ts = sqlite3_value_int64(argv[3]);
+    w->offset = sqlite3_value_int64(argv[4]);
+    w->range = sqlite3_value_int64(argv[5]);
+    w->param = argc > 6 ? Arg(argv[6]) : 0;
+  }
+  w->samples->push_back(Sample{sqlite3_value_int64(argv[1]), Arg(argv[2])});
+}
+
+void WindowFinal(sqlite3_context* ctx) {
+  auto* w = static_cast<WindowState*>(sqlite3_aggregate_context(ctx, 0));
+  if (w == nullptr || w->samples == nullptr) return sqlite3_result_null(ctx);
+  std::vector<Sample>& samples = *w->samples;
+  std::sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) { return a.ts < b.ts; });
+  std::optional<double> v;
+  Status error;
+  if (auto over_time = ParseOverTimeFn(*w->fn); over_time.ok()) {
+    v = EvalWindow(*over_time, samples, w->param);
+  } else if (auto range_fn = ParseRangeFn(*w->fn); range_fn.ok()) {
+    v = EvalRangeWindow(*range_fn, samples, w->eval_ts, w->offset, w->range, w->param);
+  } else {
+    error = range_fn.status();
+  }
+  delete w->samples;
+  delete w->fn;
+  w->samples = nullptr;
+  if (!error.ok()) return sqlite3_result_error(ctx, error.message().c_str(), -1);
+  if (v) return sqlite3_result_int64(ctx, std::bit_cast<int64_t>(*v));
+  sqlite3_result_null(ctx);
+}
+
+void FromRawFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  if (sqlite3_value_type(argv[0]) != SQLITE_INTEGER) return sqlite3_result_null(ctx);
+  ResultDouble(ctx, std::bit_cast<double>(sqlite3_value_int64(argv[0])));
+}
+
 }  // namespace
 
 std::string FormatFloatFixed(double v) {
@@ -454,6 +512,7 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
       {"prom_round", 2, RoundFn},
       {"prom_clamp", 3, ClampFn},
       {"prom_value_text", 1, ValueTextFn},
+      {"prom_from_raw", 1, FromRawFn},
   };
   for (const Scalar& f : scalars) {
     int rc = sqlite3_create_function_v2(conn, f.name, f.args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
@@ -475,6 +534,7 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
       {"prom_sum", 1, SumStep, SumFinal},          {"prom_avg", 1, AvgStep, AvgFinal},
       {"prom_stdvar", 1, VarianceStep, StdvarFinal}, {"prom_stddev", 1, VarianceStep, StddevFinal},
       {"prom_quantile", 2, QuantileStep, QuantileFinal},
+      {"prom_window", 6, WindowStep, WindowFinal},   {"prom_window", 7, WindowStep, WindowFinal},
   };
   for (const Aggregate& a : aggregates) {
     rc = sqlite3_create_function_v2(conn, a.name, a.args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,

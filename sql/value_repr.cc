@@ -47,7 +47,7 @@ std::string_view ValueKind(double v) {
 Result<double> ParseValueText(std::string_view text) {
   while (!text.empty() && (text.front() == ' ' || text.front() == '\t')) text.remove_prefix(1);
   while (!text.empty() && (text.back() == ' ' || text.back() == '\t')) text.remove_suffix(1);
-  if (EqualsIgnoreCase(text, "nan")) return std::numeric_limits<double>::quiet_NaN();
+  if (EqualsIgnoreCase(text, "nan")) return PrometheusNaN();
   if (EqualsIgnoreCase(text, "stale")) return StaleNaN();
   if (EqualsIgnoreCase(text, "inf") || EqualsIgnoreCase(text, "+inf")) {
     return std::numeric_limits<double>::infinity();

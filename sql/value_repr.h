@@ -8,8 +8,8 @@
 // staleness marker (value_kind(raw) names which).
 //
 // Written values (INSERT) are read from `raw` when given, else from `value`:
-// REAL or INTEGER as is, or TEXT 'NaN', 'Inf', '+Inf', '-Inf', 'stale'
-// (any case) or a decimal number.
+// REAL or INTEGER as is, or TEXT 'NaN' (Prometheus's NaN, kNaNBits), 'Inf',
+// '+Inf', '-Inf', 'stale' (any case) or a decimal number.
 
 #ifndef OVERTONE_SQL_VALUE_REPR_H_
 #define OVERTONE_SQL_VALUE_REPR_H_

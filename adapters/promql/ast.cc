@@ -108,8 +108,8 @@ const FunctionInfo kFunctions[] = {
     {"histogram_quantiles", {kV, kStr, kS, kS}, -1, kV, false},
     {"double_exponential_smoothing", {kM, kS, kS}, 0, kV, false},
     {"holt_winters", {kM, kS, kS}, 0, kV, false},
-    {"sort_by_label", {kV, kStr}, -1, kV, false},
-    {"sort_by_label_desc", {kV, kStr}, -1, kV, false},
+    {"sort_by_label", {kV, kStr}, -1, kV, true},
+    {"sort_by_label_desc", {kV, kStr}, -1, kV, true},
     {"info", {kV, kV}, 1, kV, false},
 };
 

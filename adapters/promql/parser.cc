@@ -502,8 +502,9 @@ class Parser {
       return Error(start, "expected at least " + std::to_string(declared - f->variadic) +
                               " argument(s) in call to \"" + name + "\", got " + std::to_string(n));
     }
-    if (f->variadic < 0 && n < declared) {
-      return Error(start, "expected at least " + std::to_string(declared) + " argument(s) in call to \"" + name +
+    // Variadic -1: the last argument may be repeated, or left out.
+    if (f->variadic < 0 && n < declared - 1) {
+      return Error(start, "expected at least " + std::to_string(declared - 1) + " argument(s) in call to \"" + name +
                               "\", got " + std::to_string(n));
     }
     for (size_t i = 0; i < n; ++i) {

@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -109,6 +110,39 @@ Status CheckUnique(QueryResult* r) {
   return Status::OK();
 }
 
+// Natural order as sort_by_label uses it (github.com/facette/natsort): runs
+// of digits compare as numbers, other runs as strings.
+std::vector<std::string_view> Chunks(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t i = 0;
+  while (i < s.size()) {
+    bool digits = std::isdigit(static_cast<unsigned char>(s[i]));
+    size_t j = i;
+    while (j < s.size() && static_cast<bool>(std::isdigit(static_cast<unsigned char>(s[j]))) == digits) ++j;
+    out.push_back(s.substr(i, j - i));
+    i = j;
+  }
+  return out;
+}
+
+bool NaturalLess(std::string_view a, std::string_view b) {
+  std::vector<std::string_view> ca = Chunks(a), cb = Chunks(b);
+  for (size_t i = 0; i < ca.size(); ++i) {
+    if (i >= cb.size()) return false;
+    bool num_a = std::isdigit(static_cast<unsigned char>(ca[i][0])), num_b = std::isdigit(static_cast<unsigned char>(cb[i][0]));
+    if (num_a && num_b) {
+      std::string_view x = ca[i].substr(std::min(ca[i].find_first_not_of('0'), ca[i].size() - 1));
+      std::string_view y = cb[i].substr(std::min(cb[i].find_first_not_of('0'), cb[i].size() - 1));
+      if (x != y) return x.size() != y.size() ? x.size() < y.size() : x < y;
+    } else if (ca[i] != cb[i]) {
+      return ca[i] < cb[i];
+    }
+    if (i == ca.size() - 1) return true;
+    if (i == cb.size() - 1) return false;
+  }
+  return false;
+}
+
 Result<QueryResult> Run(sqlite3* conn, std::string_view query, const EvalRange& range, bool instant,
                         const QueryOptions& options) {
   OT_ASSIGN_OR_RETURN(ExprPtr expr, ParseExpr(query));
@@ -128,7 +162,17 @@ Result<QueryResult> Run(sqlite3* conn, std::string_view query, const EvalRange& 
     case ValueType::kMatrix: r.type = ValueType::kMatrix; break;
     default: r.type = instant ? ValueType::kVector : ValueType::kMatrix; break;
   }
-  if (!t.ordered) {
+  if (t.sort_by_labels) {
+    const std::vector<std::string>& names = *t.sort_by_labels;
+    bool desc = t.sort_descending;
+    std::stable_sort(r.series.begin(), r.series.end(), [&](const Series& a, const Series& b) {
+      for (const std::string& n : names) {
+        std::string_view x = GetLabel(a.labels, n), y = GetLabel(b.labels, n);
+        if (x != y) return desc ? NaturalLess(y, x) : NaturalLess(x, y);
+      }
+      return desc ? LabelsLess(b.labels, a.labels) : LabelsLess(a.labels, b.labels);
+    });
+  } else if (!t.ordered) {
     std::stable_sort(r.series.begin(), r.series.end(),
                      [](const Series& a, const Series& b) { return LabelsLess(a.labels, b.labels); });
   }

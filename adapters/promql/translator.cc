@@ -68,8 +68,6 @@ std::string AbsentLabels(const Expr& arg) {
   return ::overtone::sql::LabelsetJson(labels);
 }
 
-bool IsValidUtf8LabelName(const std::string& s) { return !s.empty() && IsValidUtf8(s); }
-
 struct DateFunction {
   std::string_view name;
   std::vector<std::string> modifiers;  // strftime format first
@@ -95,6 +93,8 @@ SqlExpr DateValue(const DateFunction& d, SqlExpr epoch_seconds) {
 
 }  // namespace
 
+bool IsValidUtf8LabelName(const std::string& s) { return !s.empty() && IsValidUtf8(s); }
+
 SelectPtr VectorSelect(SqlExpr labelset, SqlExpr drop_name, SqlExpr ts, SqlExpr value) {
   auto s = std::make_shared<Select>();
   s->columns = {{std::move(labelset), "labelset"}, {std::move(drop_name), "drop_name"}, {std::move(ts), "ts"},
@@ -119,9 +119,23 @@ TableRef Translator::Ref(const std::string& cte, const std::string& alias, int w
   return Table(cte, alias);
 }
 
+Result<std::string> Translator::WithRange(const EvalRange& range, const std::function<Result<std::string>()>& fn) {
+  EvalRange saved_range = r_;
+  std::string saved_steps = steps_, saved_name = steps_name_;
+  r_ = range;
+  steps_.clear();
+  steps_name_ = "substeps" + std::to_string(++next_id_);
+  Result<std::string> out = fn();
+  r_ = saved_range;
+  steps_ = saved_steps;
+  steps_name_ = saved_name;
+  return out;
+}
+
 std::string Translator::Steps() {
   if (steps_.empty()) {
-    steps_ = "steps";
+    steps_ = steps_name_;
+    step_ctes_.push_back(steps_);
     auto first = std::make_shared<Select>();
     first->columns = {{Int(r_.start), ""}};
     auto next = std::make_shared<Select>();
@@ -173,7 +187,7 @@ Result<std::string> Translator::RangeCall(const Expr& call) {
   size_t matrix_arg = 0;
   while (call.arg(matrix_arg).type() != ValueType::kMatrix) ++matrix_arg;
   const Expr& m = Unparen(call.arg(matrix_arg));
-  if (m.kind == Expr::Kind::kSubquery) return Status::NotSupported("subqueries are not supported: " + ToString(m));
+  if (m.kind == Expr::Kind::kSubquery) return SubqueryCall(call, matrix_arg);
   if (m.kind != Expr::Kind::kMatrixSelector) {
     return Status::NotSupported("range functions need a range selector such as x[5m]: " + ToString(call));
   }
@@ -342,7 +356,8 @@ Result<std::string> Translator::Call(const Expr& call) {
     return Add(name, s);
   }
   OT_ASSIGN_OR_RETURN(std::string input, Vector(call.arg(0)));
-  if (name == "sort" || name == "sort_desc") return input;  // the order is the final SELECT's
+  // The order is the final SELECT's (sort) or the caller's (sort_by_label).
+  if (name == "sort" || name == "sort_desc" || name == "sort_by_label" || name == "sort_by_label_desc") return input;
   if (name == "absent") return Absent(call.arg(0), input, false);
   std::vector<ScalarValue> params;
   for (size_t i = 1; i < call.args.size(); ++i) {
@@ -371,88 +386,6 @@ Result<std::string> Translator::Call(const Expr& call) {
   s->from = {Ref(input, "v")};
   s->where = where;
   return Add(name, s);
-}
-
-Result<std::string> Translator::Aggregate(const Expr& agg) {
-  const Expr& inner = agg.arg(agg.args.size() - 1);
-  OT_ASSIGN_OR_RETURN(std::string input, Vector(inner));
-  std::optional<ScalarValue> param;
-  std::string count_label;
-  if (agg.agg_op == AggregateOp::kCountValues) {
-    count_label = agg.arg(0).text;
-    if (!IsValidUtf8LabelName(count_label)) {
-      std::string escaped;
-      for (unsigned char c : count_label) {
-        if (c >= 0x20 && c < 0x7F) {
-          escaped.push_back(static_cast<char>(c));
-        } else {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\x%02x", c);
-          escaped += buf;
-        }
-      }
-      return Status::InvalidArgument("invalid label name \"" + escaped + "\"");
-    }
-  } else if (AggregateTakesParam(agg.agg_op)) {
-    OT_ASSIGN_OR_RETURN(param, Scalar(agg.arg(0)));
-  }
-  if (agg.agg_op == AggregateOp::kLimitk || agg.agg_op == AggregateOp::kLimitRatio) {
-    return Status::NotSupported(std::string(AggregateOpName(agg.agg_op)) + " is not supported");
-  }
-  SqlExpr labelset = Col("labelset");
-  if (!count_label.empty()) labelset = Fn("labels_set", {labelset, Text(count_label), Fn("prom_value_text", {Col("value")})});
-  std::vector<std::string> names = agg.grouping;
-  if (!count_label.empty() && !agg.without) names.push_back(count_label);
-  SqlExpr key;
-  if (agg.without) {
-    names.insert(names.begin(), std::string(kMetricNameLabel));
-    key = StringList("labels_drop", labelset, names);
-  } else {
-    key = names.empty() ? Text("{}") : StringList("labels_keep", labelset, names);
-  }
-  if (agg.agg_op == AggregateOp::kTopk || agg.agg_op == AggregateOp::kBottomk) {
-    SqlExpr k;
-    if (param->constant) {
-      double kv = *param->constant;
-      if (std::isnan(kv)) return Status::InvalidArgument("Parameter value is NaN");
-      if (kv >= 9.2e18) return Status::InvalidArgument("Scalar value " + std::to_string(kv) + " overflows int64");
-      if (kv <= -9.2e18) return Status::InvalidArgument("Scalar value " + std::to_string(kv) + " underflows int64");
-      k = Int(static_cast<int64_t>(kv));
-    } else {
-      k = Fn("CAST", {Bin("AS", param->at(Col("r", "ts")), Col("INTEGER"))});
-    }
-    bool top = agg.agg_op == AggregateOp::kTopk;
-    auto ranked = std::make_shared<Select>();
-    ranked->columns = {{Col("*"), ""},
-                       {Window("row_number", {}, {Col("ts"), key},
-                               {{Bin("IS", Col("value"), Null()), false}, {Col("value"), top}}),
-                        "rank"}};
-    ranked->from = {Ref(input)};
-    SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
-    s->from = {DerivedTable(ranked, "r")};
-    s->where = Bin("<=", Col("rank"), k);
-    return Add(top ? "topk" : "bottomk", s);
-  }
-  SqlExpr v = Col("value");
-  SqlExpr value;
-  switch (agg.agg_op) {
-    case AggregateOp::kSum: value = Fn("prom_sum", {v}); break;
-    case AggregateOp::kAvg: value = Fn("prom_avg", {v}); break;
-    case AggregateOp::kMin: value = Fn("min", {v}); break;  // SQLite skips NULL (NaN) as Prometheus does
-    case AggregateOp::kMax: value = Fn("max", {v}); break;
-    case AggregateOp::kStddev: value = Fn("prom_stddev", {v}); break;
-    case AggregateOp::kStdvar: value = Fn("prom_stdvar", {v}); break;
-    case AggregateOp::kGroup: value = Real(1); break;
-    case AggregateOp::kCount:
-    case AggregateOp::kCountValues: value = Fn("CAST", {Bin("AS", Fn("count", {Col("*")}), Col("REAL"))}); break;
-    case AggregateOp::kQuantile: value = Fn("prom_quantile", {param->at(Col("v", "ts")), v}); break;
-    default: return Status::NotSupported(std::string(AggregateOpName(agg.agg_op)) + " is not supported");
-  }
-  SqlExpr drop = agg.agg_op == AggregateOp::kCountValues ? Int(0) : Fn("max", {Col("drop_name")});
-  SelectPtr s = VectorSelect(key, drop, Col("v", "ts"), value);
-  s->from = {Ref(input, "v")};
-  s->group_by = {key, Col("v", "ts")};
-  return Add(AggregateOpName(agg.agg_op), s);
 }
 
 Result<std::string> Translator::Vector(const Expr& e) {
@@ -589,7 +522,7 @@ Result<Translation> Translator::Run(const Expr& root_in) {
       break;
     }
     case ValueType::kMatrix:
-      if (root.kind == Expr::Kind::kSubquery) return Status::NotSupported("subqueries are not supported: " + ToString(root));
+      if (root.kind == Expr::Kind::kSubquery) return RawSubquery(root);
       if (r_.start != r_.end) {
         return Status::InvalidArgument(
             "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector");
@@ -606,6 +539,13 @@ Result<Translation> Translator::Run(const Expr& root_in) {
       bool sort_call = root.kind == Expr::Kind::kCall && (root.text == "sort" || root.text == "sort_desc");
       bool k_agg = root.kind == Expr::Kind::kAggregate &&
                    (root.agg_op == AggregateOp::kTopk || root.agg_op == AggregateOp::kBottomk);
+      bool by_label = root.kind == Expr::Kind::kCall && root.text.rfind("sort_by_label", 0) == 0;
+      if (instant && by_label) {
+        out.sort_by_labels.emplace();
+        for (size_t i = 1; i < root.args.size(); ++i) out.sort_by_labels->push_back(root.arg(i).text);
+        out.sort_descending = root.text == "sort_by_label_desc";
+        out.ordered = true;
+      }
       if (instant && (sort_call || k_agg)) {
         bool desc = (sort_call && root.text == "sort_desc") || (k_agg && root.agg_op == AggregateOp::kTopk);
         body->order_by = {{Bin("IS", Col("value"), Null())}, {Col("value"), desc}};
@@ -618,7 +558,10 @@ Result<Translation> Translator::Run(const Expr& root_in) {
     default: return Status::InvalidArgument("expression has no value");
   }
   st_.body = body;
-  for (sql::Cte& c : st_.ctes) c.materialized = refs_[c.name] > 1 && c.name != steps_;
+  for (sql::Cte& c : st_.ctes) {
+    bool steps = std::find(step_ctes_.begin(), step_ctes_.end(), c.name) != step_ctes_.end();
+    c.materialized = refs_[c.name] > 1 && !steps;
+  }
   out.statement = std::move(st_);
   return out;
 }

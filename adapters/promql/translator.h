@@ -19,7 +19,9 @@
 #define OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "adapters/promql/ast.h"
 #include "adapters/promql/sql_ast.h"
@@ -46,6 +48,10 @@ struct Translation {
   // The rows are in the order PromQL gives (sort, sort_desc, topk,
   // bottomk); otherwise the caller orders series by labels.
   bool ordered = false;
+  // sort_by_label(_desc) at the root of an instant query: the caller sorts
+  // by these labels' values (natural order), then by the whole label set.
+  std::optional<std::vector<std::string>> sort_by_labels;
+  bool sort_descending = false;
 
   std::string Sql() const { return sql::Print(statement); }
 };

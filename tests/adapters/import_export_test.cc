@@ -252,12 +252,12 @@ TEST_F(ImportExportTest, ExportOrderRangeAndPortableStyle) {
   WriteBatch b;
   b.Add({{"__name__", "b"}, {"x", "1"}}, 1000, 1);
   b.Add({{"__name__", "a"}, {"x", "2"}}, 1000, StaleNaN());
-  b.Add({{"__name__", "a"}, {"x", "2"}}, 2000, std::bit_cast<double>(0x7ff8000000000001ull));
+  b.Add({{"__name__", "a"}, {"x", "2"}}, 2000, std::bit_cast<double>(0x7ff8000000000000ull));
   b.Add({{"__name__", "b"}, {"A", "0"}}, 3000, 3);
   ASSERT_TRUE(db->Write(b).ok());
   EXPECT_EQ(Export(db.get(), ExportFormat::kOpenMetrics),
             "a{x=\"2\"} stale 1\n"
-            "a{x=\"2\"} raw:0x7ff8000000000001 2\n"
+            "a{x=\"2\"} raw:0x7ff8000000000000 2\n"
             "b{A=\"0\"} 3 3\n"
             "b{x=\"1\"} 1 1\n"
             "# EOF\n");

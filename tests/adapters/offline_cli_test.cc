@@ -5,6 +5,7 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <chrono>
 #include <regex>
 #include <string>
 #include <vector>
@@ -106,6 +107,28 @@ TEST_F(OfflineCliTest, EmulateIntoADatabase) {
   // Roles come five web, two db, two batch, one cache in every ten hosts.
   EXPECT_EQ(Sql(Path("db"), "SELECT json_extract(labels, '$.role'), count(*) FROM series GROUP BY 1"),
             "db|7\nweb|35\n");
+}
+
+TEST_F(OfflineCliTest, EmulateInRealTime) {
+  auto now_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  int64_t before = now_ms();
+  std::string err = Ok({"emulate", "--realtime", "--hosts", "2", "--duration", "2s", "--interval",
+                        "500ms", "--db", Path("db")});
+  int64_t after = now_ms();
+  EXPECT_GE(after - before, 1000);  // it waited for the clock
+  auto [samples, series] = Counts(err, "emulated");
+  EXPECT_EQ(series, "14");
+  EXPECT_EQ(samples, "56");  // 2 hosts x 7 metrics x 4 scrapes
+  std::string range = Sql(Path("db"), "SELECT min(ts), max(ts) FROM samples");
+  int64_t lo = std::stoll(range.substr(0, range.find('|')));
+  int64_t hi = std::stoll(range.substr(range.find('|') + 1));
+  EXPECT_GE(lo, before);
+  EXPECT_LE(hi, after);
+  EXPECT_EQ(Run({"emulate", "--realtime", "--out", "-"}).exit_code, 2);
 }
 
 TEST_F(OfflineCliTest, ImportStopsAtTheBadLineAndSaysWhatIsWritten) {

@@ -31,7 +31,8 @@ TEST(ValueTextTest, ShortestRoundTripAndSpecialTokens) {
   EXPECT_EQ(FormatValue(-std::numeric_limits<double>::infinity()), "-Inf");
   EXPECT_EQ(FormatValue(std::bit_cast<double>(kStandardNaNBits)), "NaN");
   EXPECT_EQ(FormatValue(StaleNaN()), "stale");
-  EXPECT_EQ(FormatValue(std::bit_cast<double>(0x7ff8000000000001ull)), "raw:0x7ff8000000000001");
+  EXPECT_EQ(FormatValue(std::bit_cast<double>(0x7ff8000000000001ull)), "NaN");  // Prometheus's NaN
+  EXPECT_EQ(FormatValue(std::bit_cast<double>(0x7ff8000000000000ull)), "raw:0x7ff8000000000000");
   EXPECT_EQ(FormatValue(StaleNaN(), NanStyle::kPortable), "NaN");
   EXPECT_EQ(FormatValue(std::bit_cast<double>(0xfff8000000000000ull), NanStyle::kPortable), "NaN");
 }

@@ -59,6 +59,7 @@ std::optional<double> Reference(OverTimeFn fn, const std::vector<Sample>& w, dou
     case OverTimeFn::kPresent: return 1.0;
     case OverTimeFn::kQuantile: return quantile(v, q);
     case OverTimeFn::kMad: {
+      if (!nonnan().size() || nonnan().size() != v.size()) return kNaN;
       double m = quantile(v, 0.5);
       std::vector<double> d;
       for (double x : v) d.push_back(std::fabs(x - m));
@@ -252,6 +253,37 @@ TEST_F(OverTimeDbTest, RejectsBadQueries) {
   q.range = 1;
   q.end = 1000000;  // a million steps
   EXPECT_TRUE(EvaluateOverTime(db_.get(), *ms, q, noop).IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace overtone
+
+namespace overtone {
+namespace {
+
+// Found by Prometheus's functions.test: values near the largest double.
+TEST_F(OverTimeDbTest, AvgNearOverflowUsesARunningMeanWithSummariesToo) {
+  WriteBatch b;
+  for (int i = 0; i < 600; ++i) b.Add({{"__name__", "big"}}, i * 60000, 9.988465674311579e+307);
+  ASSERT_TRUE(db_->Write(b).ok());
+  ASSERT_TRUE(db_->Compact(kMaxTime).ok());
+  OverTimeQuery q;
+  q.fn = OverTimeFn::kAvg;
+  q.start = q.end = 599 * 60000;
+  q.range = 600 * 60000;
+  for (bool summaries : {true, false}) {
+    q.use_summaries = summaries;
+    auto got = Eval("big", q);
+    ASSERT_EQ(got.size(), 1u);
+    EXPECT_DOUBLE_EQ(std::get<2>(got[0]), 9.988465674311579e+307) << summaries;
+  }
+}
+
+TEST(OverTimeTest, MadIsNaNWhenAnySampleIs) {
+  std::vector<Sample> w = {{1, 1}, {2, 2}, {3, kNaN}, {4, 4}};
+  EXPECT_TRUE(std::isnan(*EvalWindow(OverTimeFn::kMad, w)));
+  std::vector<Sample> fine = {{1, 4}, {2, 6}, {3, 2}, {4, 1}, {5, 999}, {6, 1}, {7, 2}};
+  EXPECT_EQ(*EvalWindow(OverTimeFn::kMad, fine), 1);
 }
 
 }  // namespace

@@ -102,6 +102,14 @@ TEST_F(EvalTest, AggregationsAndOperators) {
   EXPECT_EQ(s.scalar.value, 101);
 }
 
+TEST_F(EvalTest, Subqueries) {
+  // rate() of b is 2 per minute everywhere; a's reset shows in the maximum.
+  EXPECT_EQ(Values("max_over_time(rate(req_total{job=\"api\"}[2m])[5m:1m])", 9 * kMin),
+            (V{"{instance=\"a\", job=\"api\"}=0.16666666666666666", "{instance=\"b\", job=\"api\"}=0.03333333333333333"}));
+  EXPECT_EQ(Values("count_over_time(req_total{instance=\"c\"}[3m:1m])", 9 * kMin),
+            (V{"{instance=\"c\", job=\"web\"}=3"}));
+}
+
 TEST_F(EvalTest, ErrorsKeepPrometheusCategories) {
   auto dup = RunInstantQuery(session_->conn(), "req_total + on(job) req_total", 0);
   ASSERT_FALSE(dup.ok());
@@ -109,7 +117,7 @@ TEST_F(EvalTest, ErrorsKeepPrometheusCategories) {
   EXPECT_NE(dup.status().message().find("many-to-many matching not allowed"), std::string::npos);
   auto parse = RunInstantQuery(session_->conn(), "sum(", 0);
   EXPECT_EQ(parse.status().code(), Status::Code::kInvalidArgument);
-  auto unsupported = RunInstantQuery(session_->conn(), "rate(x[5m:1m])", 0);
+  auto unsupported = RunInstantQuery(session_->conn(), "histogram_quantile(0.9, x)", 0);
   EXPECT_EQ(unsupported.status().code(), Status::Code::kNotSupported);
   auto too_many = RunRangeQuery(session_->conn(), "temp", 0, 20000000, 1);
   EXPECT_EQ(too_many.status().code(), Status::Code::kInvalidArgument);

@@ -62,7 +62,7 @@ TEST_F(QueryApiTest, InstantQueryJson) {
   EXPECT_EQ(r.body,
             R"({"status":"success","data":{"resultType":"vector","result":[)"
             R"({"metric":{"code":"200"},"value":[60,"0.6666666666666666"]},)"
-            R"({"metric":{"code":"500"},"value":[60,"0.06666666666666667"]}]}})");
+            R"({"metric":{"code":"500"},"value":[60,"0.06666666666666665"]}]}})");
 }
 
 TEST_F(QueryApiTest, RangeQueryJsonByFormPost) {

@@ -73,13 +73,25 @@ TEST(TranslatorTest, ScalarsAreExpressionsOfTheStep) {
 }
 
 TEST(TranslatorTest, OutsideTheSubsetIsNotSupported) {
-  for (const char* q : {"rate(x[5m:1m])", "histogram_quantile(0.9, x)", "limitk(2, x)"}) {
+  for (const char* q : {"histogram_quantile(0.9, x)", "limitk(2, x)", "double_exponential_smoothing(x[5m], 0.5, 0.5)"}) {
     auto e = ParseExpr(q);
     ASSERT_TRUE(e.ok()) << q;
     auto t = Translate(**e, EvalRange{});
     ASSERT_FALSE(t.ok()) << q;
     EXPECT_EQ(t.status().code(), Status::Code::kNotSupported) << q;
   }
+}
+
+TEST(TranslatorTest, SubqueriesEvaluateTheInnerExpressionAtTheirOwnSteps) {
+  std::string sql = Sql("max_over_time(rate(x[1m])[5m:1m])", 600000, 600000);
+  // Inner steps: the multiples of 1m after 600000 - 5m, up to 600000.
+  EXPECT_NE(sql.find("range_function('rate', '{__name__=\"x\"}', 360000, 600000, 60000, 60000)"), std::string::npos)
+      << sql;
+  EXPECT_NE(sql.find("prom_window('max', i.ts, i.value, steps.ts, 0, 300000) AS raw"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("JOIN rate2 AS i ON i.ts > steps.ts - 300000 AND i.ts <= steps.ts"), std::string::npos) << sql;
+  // A scalar inside is evaluated at the inner steps, with steps of its own.
+  std::string inner = Sql("sum_over_time(vector(time())[2m:1m])", 600000, 600000);
+  EXPECT_NE(inner.find("substeps1(ts) AS (\n  SELECT 540000\n"), std::string::npos) << inner;
 }
 
 TEST(TranslatorTest, RangeQueryOfRangeVectorIsBadData) {

@@ -1,0 +1,135 @@
+// Subqueries: `f(expr[range:step])`.
+//
+// The inner expression is translated with a range of its own, as
+// Prometheus evaluates it: steps aligned to multiples of the subquery step,
+// from the first one after (start - offset - range) to (end - offset)
+// (with `@ t`, t stands for start and end). Its points then feed the
+// function through the prom_window() aggregate, one group per series and
+// outer step over the window (t - offset - range, t - offset]:
+//
+//   SELECT i.labelset, 1 AS drop_name, steps.ts,
+//          prom_window('rate', i.ts, i.value, steps.ts, steps.ts - w, 300000) AS raw
+//   FROM steps JOIN inner AS i ON i.ts > w - 300000 AND i.ts <= w
+//   GROUP BY i.labelset, steps.ts
+//
+// prom_window() returns the result's raw bits (NULL when the function has
+// no value, e.g. rate() of one point), so that NaN stays apart from "none".
+
+#include <algorithm>
+
+#include "adapters/promql/translator_internal.h"
+
+namespace overtone::promql {
+
+using sql::And;
+using sql::Bin;
+using sql::Col;
+using sql::DerivedTable;
+using sql::Fn;
+using sql::Int;
+using sql::Real;
+using sql::Select;
+using sql::SelectPtr;
+using sql::TableRef;
+using sql::Text;
+using SqlExpr = sql::ExprPtr;
+
+namespace {
+
+const Expr& Unparen(const Expr& e) { return e.kind == Expr::Kind::kParen ? Unparen(e.arg(0)) : e; }
+
+}  // namespace
+
+Result<std::string> Translator::SubqueryInput(const Expr& sq) {
+  int64_t step = sq.step_ms > 0 ? sq.step_ms : kDefaultSubqueryStepMs;
+  int64_t off = sq.offset_ms;
+  int64_t first = (sq.at ? AtMs(*sq.at) : r_.start) - off;
+  int64_t last = (sq.at ? AtMs(*sq.at) : r_.end) - off;
+  // Prometheus's alignment, with Go's truncating division.
+  int64_t lo = first - sq.range_ms;
+  int64_t start = step * (lo / step);
+  if (start <= lo) start += step;
+  if (last < start) {  // no inner step at all: an empty vector
+    SelectPtr s = VectorSelect(Text("{}"), Int(0), Int(0), Real(0));
+    s->where = Bin("=", Int(0), Int(1));
+    return Add("empty", s);
+  }
+  EvalRange inner = r_;
+  inner.start = start;
+  inner.end = last;
+  inner.step = step;
+  inner.instant = false;
+  const Expr& body = sq.arg(0);
+  return WithRange(inner, [&] { return Vector(body); });
+}
+
+Result<std::string> Translator::SubqueryCall(const Expr& call, size_t matrix_arg) {
+  const Expr& sq = Unparen(call.arg(matrix_arg));
+  const std::string& name = call.text;
+  constexpr std::string_view kSuffix = "_over_time";
+  bool over_time = name.ends_with(kSuffix);
+  bool absent = name == "absent_over_time";
+  std::string fn = absent ? "count" : over_time ? name.substr(0, name.size() - kSuffix.size()) : name;
+  bool keeps_name = name == "last_over_time" || name == "first_over_time";
+  std::optional<ScalarValue> param;
+  if (call.args.size() > 1) {
+    OT_ASSIGN_OR_RETURN(ScalarValue p, Scalar(call.arg(matrix_arg == 0 ? 1 : 0)));
+    param = std::move(p);
+  }
+  OT_ASSIGN_OR_RETURN(std::string input, SubqueryInput(sq));
+  std::string steps = Steps();
+  SqlExpr t = Col(steps, "ts");
+  // The window ends at t - offset, or at @ - offset for every t; the
+  // function's own offset argument is how far that is before t.
+  SqlExpr window_end = sq.at ? Int(AtMs(*sq.at) - sq.offset_ms)
+                       : sq.offset_ms ? Bin("-", t, Int(sq.offset_ms))
+                                      : t;
+  SqlExpr offset = sq.at ? Bin("-", t, window_end) : Int(sq.offset_ms);
+  std::vector<SqlExpr> args = {Text(fn), Col("i", "ts"), Col("i", "value"), t, offset, Int(sq.range_ms)};
+  if (param) args.push_back(param->at(t));
+  auto grouped = std::make_shared<Select>();
+  grouped->columns = {{Col("i", "labelset"), "labelset"},
+                      {keeps_name ? Fn("max", {Col("i", "drop_name")}) : Int(1), "drop_name"},
+                      {t, "ts"},
+                      {Fn("prom_window", std::move(args)), "raw"}};
+  grouped->from = {Ref(steps), Ref(input, "i")};
+  grouped->from[1].join = TableRef::Join::kInner;
+  grouped->from[1].on = And(Bin(">", Col("i", "ts"), Bin("-", window_end, Int(sq.range_ms))),
+                            Bin("<=", Col("i", "ts"), window_end));
+  grouped->group_by = {Col("i", "labelset"), t};
+  SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Fn("prom_from_raw", {Col("raw")}));
+  s->from = {DerivedTable(grouped, "g")};
+  s->where = Bin("IS NOT", Col("raw"), sql::Null());
+  std::string cte = Add(absent ? "counted" : fn, s);
+  if (absent) return Absent(call.arg(matrix_arg), cte, true);
+  return cte;
+}
+
+// An instant query of a subquery: its points in the window, as a matrix.
+Result<Translation> Translator::RawSubquery(const Expr& sq) {
+  if (r_.start != r_.end) {
+    return Status::InvalidArgument(
+        "invalid expression type \"range vector\" for range query, must be Scalar or instant Vector");
+  }
+  OT_ASSIGN_OR_RETURN(std::string input, SubqueryInput(sq));
+  int64_t window_end = (sq.at ? AtMs(*sq.at) : r_.start) - sq.offset_ms;
+  auto body = std::make_shared<Select>();
+  body->columns = {{Fn("IIF", {Col("drop_name"), Fn("labels_drop", {Col("labelset"), Text("__name__")}), Col("labelset")}),
+                    "labelset"},
+                   {Col("ts"), ""},
+                   {Col("value"), ""}};
+  body->from = {Ref(input)};
+  body->where = And(Bin(">", Col("ts"), Int(window_end - sq.range_ms)), Bin("<=", Col("ts"), Int(window_end)));
+  body->order_by = {{Col("labelset")}, {Col("ts")}};
+  st_.body = body;
+  for (sql::Cte& c : st_.ctes) {
+    bool steps = std::find(step_ctes_.begin(), step_ctes_.end(), c.name) != step_ctes_.end();
+    c.materialized = refs_[c.name] > 1 && !steps;
+  }
+  Translation out;
+  out.statement = std::move(st_);
+  out.result_type = ValueType::kMatrix;
+  return out;
+}
+
+}  // namespace overtone::promql
