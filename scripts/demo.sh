@@ -11,52 +11,12 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 DEMO_DB="${DEMO_DB:-demo.db}"
 OVERTONE="${BUILD_DIR:-build}/shell/overtone"
 
-# 3 hosts x 2 metrics x 24 h at a 15 s scrape interval (34,560 samples),
-# ending now, written with one SQL statement through the shell:
-#   cpu_usage_percent{instance,job="node"}  a daily sine + deterministic noise
-#   http_requests_total{instance,job="api"} a counter with a daily traffic curve
-# The `overtone emulate` subcommand will replace this function.
-load_demo_data_with_sql() {
-  # wave TS: the daily curve in [-1, 1] at timestamp TS (ms). Debian's SQLite
-  # has the math functions; without them, a parabola approximates the sine.
-  local wave_fn
-  if "$OVERTONE" "$DEMO_DB" "SELECT sin(pi());" >/dev/null 2>&1; then
-    wave_fn=sine
-  else
-    wave_fn=parabola
-  fi
-  wave() {
-    local p="((($1) % 86400000) / 86400000.0)"
-    if [ "$wave_fn" = sine ]; then
-      echo "sin(2 * pi() * $p)"
-    else
-      echo "(CASE WHEN $p < 0.5 THEN 8 * $p * (1 - 2 * $p)
-                 ELSE -8 * ($p - 0.5) * (2 - 2 * $p) END)"
-    fi
-  }
-  # noise I H: deterministic pseudo-random in [0, 1) for step I of host H.
-  noise() { echo "(((($1) * 2654435761 + ($2) * 40503) % 1000) / 1000.0)"; }
-
-  "$OVERTONE" "$DEMO_DB" "
-WITH RECURSIVE
-  hosts(h, instance) AS (VALUES (0, 'web-1'), (1, 'web-2'), (2, 'db-1')),
-  gen(h, instance, i, ts, total) AS (
-    SELECT h, instance, 0,
-           (CAST(strftime('%s', 'now') AS INTEGER) / 15 * 15 - 86400) * 1000, 0.0
-      FROM hosts
-    UNION ALL
-    SELECT h, instance, i + 1, ts + 15000,
-           total + CAST(20 + 15 * $(wave 'ts + 15000') + 10 * $(noise 'i + 1' h) AS INTEGER)
-      FROM gen WHERE i < 5759),
-  points AS (
-    SELECT h, instance, ts, total, $(wave ts) AS wave, $(noise i h) AS noise FROM gen)
-INSERT INTO samples(metric, labels, ts, value)
-  SELECT 'cpu_usage_percent', json_object('instance', instance, 'job', 'node'), ts,
-         round(max(0, min(100, 45 + 10 * h + 25 * wave + 8 * (noise - 0.5))), 2)
-    FROM points
-  UNION ALL
-  SELECT 'http_requests_total', json_object('instance', instance, 'job', 'api'), ts, total
-    FROM points;"
+# A day of a 10-host fleet at a 15 s scrape interval (70 series, 403,200
+# samples), ending now, from the built-in workload emulator; then everything
+# closed is sealed into segments.
+load_demo_data() {
+  "$OVERTONE" emulate --hosts 10 --duration 24h --db "$DEMO_DB"
+  "$OVERTONE" compact "$DEMO_DB"
 }
 
 # Exit status 0 when DEMO_DB has no series; exits the script if the shell fails.
@@ -74,14 +34,16 @@ bash scripts/build.sh
 
 if demo_db_is_empty; then
   echo "demo: loading a day of demo metrics into $DEMO_DB"
-  load_demo_data_with_sql
+  load_demo_data
 fi
 
 cat <<'TIP'
 demo: try
   SELECT metric, labels FROM series;
-  SELECT ts, value FROM samples WHERE selector = 'cpu_usage_percent{instance="web-1"}' LIMIT 5;
-  SELECT metric, json_extract(labels, '$.instance') AS host, round(avg(value), 2)
-    FROM samples WHERE metric = 'cpu_usage_percent' GROUP BY 1, 2;
+  SELECT ts, value FROM samples WHERE selector = 'cpu_usage_percent{host="web-001"}' LIMIT 5;
+  SELECT json_extract(labels, '$.host') AS host, round(avg(value), 2)
+    FROM samples WHERE metric = 'cpu_usage_percent' GROUP BY 1;
+  SELECT codec, count(*), round(sum(bytes) * 1.0 / sum(samples), 2) FROM segments GROUP BY 1;
+  SELECT labels, value FROM over_time('max', 'cpu_usage_percent', unixepoch() * 1000, unixepoch() * 1000, 1, 86400000);
 TIP
 exec "$OVERTONE" "$DEMO_DB"
