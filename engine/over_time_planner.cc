@@ -10,6 +10,7 @@
 // every read) and folded sample by sample.
 
 #include <algorithm>
+#include <functional>
 #include <cmath>
 #include <map>
 
@@ -90,28 +91,24 @@ class SeriesHistory {
 
   // The window's samples, in time order, from samples alone.
   Status Collect(int64_t left, int64_t right, std::vector<Sample>* out) {
-    auto block = std::upper_bound(blocks_.begin(), blocks_.end(), left,
-                                  [](int64_t t, const Block& b) { return t < b.summary->last_ts; });
-    auto loose = std::upper_bound(loose_.begin(), loose_.end(), left,
-                                  [](int64_t t, const Sample& s) { return t < s.ts; });
-    while (true) {
-      bool has_block = block != blocks_.end() && block->summary->first_ts <= right;
-      bool has_loose = loose != loose_.end() && loose->ts <= right;
-      if (!has_block && !has_loose) return Status::OK();
-      if (has_loose && (!has_block || loose->ts < block->summary->first_ts)) {
-        out->push_back(*loose++);
-        continue;
-      }
-      Block& b = *block++;
-      OT_RETURN_IF_ERROR(Decode(&b));
-      for (const Sample& s : b.samples) {
-        if (s.ts > left && s.ts <= right) out->push_back(s);
-      }
-    }
+    return Walk(left, right, nullptr, [out](const Sample& s) { out->push_back(s); });
   }
 
   // Folds the window (left, right] into acc, in time order. `exact` forbids summaries.
   Status Fold(int64_t left, int64_t right, bool exact, engine::WindowAccumulator* acc) {
+    auto summary = [acc](const storage::Summary& s) { acc->Add(s); };
+    auto sample = [acc](const Sample& s) { acc->Add(s); };
+    if (exact) return Walk(left, right, nullptr, sample);
+    return Walk(left, right, summary, sample);
+  }
+
+ private:
+  // Visits the window (left, right] in time order: a clean segment lying
+  // wholly inside it as one summary (when on_summary is set), everything
+  // else sample by sample.
+  template <typename OnSample>
+  Status Walk(int64_t left, int64_t right, const std::function<void(const storage::Summary&)>& on_summary,
+              OnSample on_sample) {
     auto block = std::upper_bound(blocks_.begin(), blocks_.end(), left,
                                   [](int64_t t, const Block& b) { return t < b.summary->last_ts; });
     auto loose = std::upper_bound(loose_.begin(), loose_.end(), left,
@@ -121,22 +118,21 @@ class SeriesHistory {
       bool has_loose = loose != loose_.end() && loose->ts <= right;
       if (!has_block && !has_loose) return Status::OK();
       if (has_loose && (!has_block || loose->ts < block->summary->first_ts)) {
-        acc->Add(*loose++);
+        on_sample(*loose++);
         continue;
       }
       Block& b = *block++;
-      if (!exact && b.clean && b.summary->first_ts > left && b.summary->last_ts <= right) {
-        acc->Add(*b.summary);
+      if (on_summary && b.clean && b.summary->first_ts > left && b.summary->last_ts <= right) {
+        on_summary(*b.summary);
         continue;
       }
       OT_RETURN_IF_ERROR(Decode(&b));
       for (const Sample& s : b.samples) {
-        if (s.ts > left && s.ts <= right) acc->Add(s);
+        if (s.ts > left && s.ts <= right) on_sample(s);
       }
     }
   }
 
- private:
   Status Decode(Block* b) {
     if (b->decoded) return Status::OK();
     std::string context = "series " + std::to_string(id_) + ", segment ending at ts " + std::to_string(b->key_ts);
