@@ -51,7 +51,7 @@ class SeriesHistory {
   Status Load() {
     auto raw = store_->NewSampleCursor(id_, lo_, hi_, view_.get());
     for (; raw->Valid(); raw->Next()) {
-      if (!IsStaleNaN(raw->sample().value)) raw_.push_back(raw->sample());
+      raw_.push_back(raw->sample());  // stale markers too: they replace sealed samples
     }
     OT_RETURN_IF_ERROR(raw->status());
     auto cursor = store_->NewSummaryCursor(id_, lo_, view_.get());
@@ -79,13 +79,17 @@ class SeriesHistory {
     // Raw samples inside a block's range belong to that block (and spoil its summary).
     size_t r = 0;
     for (Block& b : blocks_) {
-      while (r < raw_.size() && raw_[r].ts < b.summary->first_ts) loose_.push_back(raw_[r++]);
+      for (; r < raw_.size() && raw_[r].ts < b.summary->first_ts; ++r) {
+        if (!IsStaleNaN(raw_[r].value)) loose_.push_back(raw_[r]);
+      }
       while (r < raw_.size() && raw_[r].ts <= b.summary->last_ts) {
         b.clean = false;
         ++r;
       }
     }
-    while (r < raw_.size()) loose_.push_back(raw_[r++]);
+    for (; r < raw_.size(); ++r) {
+      if (!IsStaleNaN(raw_[r].value)) loose_.push_back(raw_[r]);
+    }
     return Status::OK();
   }
 
@@ -149,7 +153,8 @@ class SeriesHistory {
       bool take_raw = r != raw_.end() && r->ts <= b->summary->last_ts && (i == sealed.size() || r->ts <= sealed[i].ts);
       if (take_raw) {
         if (i < sealed.size() && sealed[i].ts == r->ts) ++i;
-        b->samples.push_back(*r++);
+        if (!IsStaleNaN(r->value)) b->samples.push_back(*r);
+        ++r;
       } else {
         if (!IsStaleNaN(sealed[i].value)) b->samples.push_back(sealed[i]);
         ++i;
@@ -164,7 +169,7 @@ class SeriesHistory {
   SeriesId id_;
   std::unique_ptr<storage::ReadView> view_;
   int64_t lo_, hi_;
-  std::vector<Sample> raw_;    // all raw samples in range, stale markers dropped
+  std::vector<Sample> raw_;    // all raw samples in range, staleness markers included
   std::vector<Block> blocks_;  // ascending
   std::vector<Sample> loose_;  // raw samples outside every block's range
 };
