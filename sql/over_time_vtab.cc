@@ -54,21 +54,12 @@ struct OverTimeCursor {
 };
 
 int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
-  int rc = sqlite3_declare_vtab(conn,
-                                "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, ts INTEGER, "
-                                "value REAL, fn HIDDEN, selector HIDDEN, \"start\" HIDDEN, \"end\" HIDDEN, "
-                                "step HIDDEN, \"range\" HIDDEN, param HIDDEN, approx HIDDEN, raw INTEGER HIDDEN, "
-                                "rank_error REAL HIDDEN)");
-  if (rc != SQLITE_OK) return rc;
-  auto* t = new OvertoneVtab();
-  t->db = static_cast<Database*>(aux);
-  *out = &t->base;
-  return SQLITE_OK;
-}
-
-int Disconnect(sqlite3_vtab* vtab) {
-  delete reinterpret_cast<OvertoneVtab*>(vtab);
-  return SQLITE_OK;
+  return ConnectTable(conn, aux,
+                      "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, ts INTEGER, "
+                      "value REAL, fn HIDDEN, selector HIDDEN, \"start\" HIDDEN, \"end\" HIDDEN, "
+                      "step HIDDEN, \"range\" HIDDEN, param HIDDEN, approx HIDDEN, raw INTEGER HIDDEN, "
+                      "rank_error REAL HIDDEN)",
+                      out);
 }
 
 int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
@@ -233,8 +224,8 @@ const sqlite3_module kOverTimeModule = {
     /* xCreate     */ nullptr,  // eponymous only: a function, not a table to create
     /* xConnect    */ Connect,
     /* xBestIndex  */ BestIndex,
-    /* xDisconnect */ Disconnect,
-    /* xDestroy    */ Disconnect,
+    /* xDisconnect */ DisconnectTable,
+    /* xDestroy    */ DisconnectTable,
     /* xOpen       */ Open,
     /* xClose      */ Close,
     /* xFilter     */ Filter,

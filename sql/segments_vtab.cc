@@ -27,7 +27,6 @@ enum Column {
   kColSeriesId, kColMetric, kColLabels, kColStart, kColEnd, kColSamples, kColCodec, kColBytes,
   kColBytesPerSample, kColQuantilePoints, kColSummaryBytes, kColSelector
 };
-enum Slot { kSeriesEq, kMetricEq, kSelectorEq, kNumSlots };
 
 struct Row {
   SegmentInfo info;
@@ -44,41 +43,19 @@ struct SegmentsCursor {
 };
 
 int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
-  int rc = sqlite3_declare_vtab(conn,
-                                "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, \"start\" INTEGER, "
-                                "\"end\" INTEGER, samples INTEGER, codec TEXT, bytes INTEGER, "
-                                "bytes_per_sample REAL, quantile_points INTEGER HIDDEN, summary_bytes INTEGER HIDDEN, "
-                                "selector TEXT HIDDEN)");
-  if (rc != SQLITE_OK) return rc;
-  auto* t = new OvertoneVtab();
-  t->db = static_cast<Database*>(aux);
-  *out = &t->base;
-  return SQLITE_OK;
-}
-
-int Disconnect(sqlite3_vtab* vtab) {
-  delete reinterpret_cast<OvertoneVtab*>(vtab);
-  return SQLITE_OK;
+  return ConnectTable(conn, aux,
+                      "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, \"start\" INTEGER, "
+                      "\"end\" INTEGER, samples INTEGER, codec TEXT, bytes INTEGER, "
+                      "bytes_per_sample REAL, quantile_points INTEGER HIDDEN, summary_bytes INTEGER HIDDEN, "
+                      "selector TEXT HIDDEN)",
+                      out);
 }
 
 int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
-  int at[kNumSlots] = {-1, -1, -1};
-  for (int i = 0; i < info->nConstraint; ++i) {
-    const auto& c = info->aConstraint[i];
-    if (!c.usable || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    if (c.iColumn == kColSeriesId) at[kSeriesEq] = i;
-    if (c.iColumn == kColMetric) at[kMetricEq] = i;
-    if (c.iColumn == kColSelector) at[kSelectorEq] = i;
-  }
-  int plan = 0, n = 0;
-  for (int s = 0; s < kNumSlots; ++s) {
-    if (at[s] < 0) continue;
-    plan |= 1 << s;
-    info->aConstraintUsage[at[s]].argvIndex = ++n;
-    info->aConstraintUsage[at[s]].omit = s == kSelectorEq;
-  }
+  int n = 0;
+  int plan = PlanSeriesConstraints(info, SeriesColumns{kColSeriesId, kColMetric, kColSelector}, &n);
   info->idxNum = plan;
-  info->estimatedCost = (plan & (1 << kSeriesEq)) ? 10.0 : plan ? 1000.0 : 100000.0;
+  info->estimatedCost = (plan & kSeriesIdEq) ? 10.0 : plan ? 1000.0 : 100000.0;
   return SQLITE_OK;
 }
 
@@ -102,20 +79,7 @@ int Filter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sqlite3_va
   c->selector.clear();
   SeriesFilter filter;
   int arg = 0;
-  for (int s = 0; s < kNumSlots; ++s) {
-    if (!(plan & (1 << s)) || arg >= argc) continue;
-    sqlite3_value* v = argv[arg++];
-    if (s == kSeriesEq) {
-      if (sqlite3_value_numeric_type(v) == SQLITE_INTEGER) filter.id = static_cast<SeriesId>(sqlite3_value_int64(v));
-      else filter.empty = true;
-    } else if (sqlite3_value_type(v) == SQLITE_NULL) {
-      filter.empty = true;
-    } else if (s == kMetricEq) {
-      filter.metric = TextOf(v);
-    } else {
-      filter.selector = c->selector = TextOf(v);
-    }
-  }
+  ReadSeriesConstraints(plan, argv, argc, &arg, &filter, &c->selector);
   auto series = ResolveSeries(c->db, filter);
   if (!series.ok()) return SetError(cur->pVtab, series.status());
   c->series = std::move(*series);
@@ -184,8 +148,8 @@ const sqlite3_module kSegmentsModule = {
     /* xCreate     */ Connect,
     /* xConnect    */ Connect,
     /* xBestIndex  */ BestIndex,
-    /* xDisconnect */ Disconnect,
-    /* xDestroy    */ Disconnect,
+    /* xDisconnect */ DisconnectTable,
+    /* xDestroy    */ DisconnectTable,
     /* xOpen       */ Open,
     /* xClose      */ Close,
     /* xFilter     */ Filter,

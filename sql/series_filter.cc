@@ -1,8 +1,49 @@
 #include "sql/series_filter.h"
 
 #include "engine/matcher_set.h"
+#include "sql/vtab_common.h"
 
 namespace overtone::sql {
+
+int PlanSeriesConstraints(sqlite3_index_info* info, const SeriesColumns& cols, int* next_arg) {
+  int at[3] = {-1, -1, -1};
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    if (!c.usable || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (c.iColumn == cols.series_id) at[0] = i;
+    if (c.iColumn == cols.metric) at[1] = i;
+    if (c.iColumn == cols.selector) at[2] = i;
+  }
+  int plan = 0;
+  for (int s = 0; s < 3; ++s) {
+    if (at[s] < 0) continue;
+    plan |= 1 << s;
+    info->aConstraintUsage[at[s]].argvIndex = ++*next_arg;
+    info->aConstraintUsage[at[s]].omit = s == 2;
+  }
+  return plan;
+}
+
+void ReadSeriesConstraints(int plan, sqlite3_value** argv, int argc, int* arg, SeriesFilter* filter,
+                           std::string* selector) {
+  for (int s = 0; s < 3; ++s) {
+    if (!(plan & (1 << s)) || *arg >= argc) continue;
+    sqlite3_value* v = argv[(*arg)++];
+    if (s == 0) {
+      if (sqlite3_value_numeric_type(v) == SQLITE_INTEGER) {
+        filter->id = static_cast<SeriesId>(sqlite3_value_int64(v));
+      } else {
+        filter->empty = true;  // ids are integers: nothing else equals one
+      }
+    } else if (sqlite3_value_type(v) == SQLITE_NULL) {
+      filter->empty = true;  // nothing equals NULL
+    } else if (s == 1) {
+      filter->metric = TextOf(v);
+    } else {
+      filter->selector = *selector = TextOf(v);
+    }
+  }
+}
 
 Result<std::vector<SeriesInfo>> ResolveSeries(Database* db, const SeriesFilter& filter) {
   std::vector<SeriesInfo> out;

@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include <sqlite3.h>
+
 #include "overtone/database.h"
 
 namespace overtone::sql {
@@ -18,6 +20,25 @@ struct SeriesFilter {
   std::optional<std::string> selector;  // a PromQL series selector
   bool empty = false;                   // a constraint no series can meet
 };
+
+// Where a table keeps the series_id, metric and selector columns.
+struct SeriesColumns {
+  int series_id, metric, selector;
+};
+
+// The plan bits PlanSeriesConstraints hands to xFilter's idxNum.
+enum SeriesConstraintBits { kSeriesIdEq = 1, kMetricEq = 2, kSelectorEq = 4 };
+
+// xBestIndex's part for `series_id = ?`, `metric = ?` and `selector = ?`:
+// marks the usable ones, numbering their arguments from *next_arg + 1 in
+// that order (only `selector` is omitted from SQLite's re-check: the column
+// echoes it back), and returns their SeriesConstraintBits.
+int PlanSeriesConstraints(sqlite3_index_info* info, const SeriesColumns& cols, int* next_arg);
+
+// xFilter's part: reads the arguments PlanSeriesConstraints numbered, from
+// argv[*arg] on, into `filter`; the selector text also into `selector`.
+void ReadSeriesConstraints(int plan, sqlite3_value** argv, int argc, int* arg, SeriesFilter* filter,
+                           std::string* selector);
 
 // The matching series, ascending by id. A bad selector is InvalidArgument.
 Result<std::vector<SeriesInfo>> ResolveSeries(Database* db, const SeriesFilter& filter);

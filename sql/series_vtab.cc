@@ -22,7 +22,6 @@ namespace overtone::sql {
 namespace {
 
 enum Column { kColSeriesId, kColMetric, kColLabels, kColSelector };
-enum Slot { kSeriesEq, kMetricEq, kSelectorEq, kNumSlots };
 
 struct SeriesCursor {
   sqlite3_vtab_cursor base;
@@ -33,40 +32,17 @@ struct SeriesCursor {
 };
 
 int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
-  int rc = sqlite3_declare_vtab(
-      conn, "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, selector TEXT HIDDEN)");
-  if (rc != SQLITE_OK) return rc;
-  auto* t = new OvertoneVtab();
-  t->db = static_cast<Database*>(aux);
-  *out = &t->base;
-  return SQLITE_OK;
-}
-
-int Disconnect(sqlite3_vtab* vtab) {
-  delete reinterpret_cast<OvertoneVtab*>(vtab);
-  return SQLITE_OK;
+  return ConnectTable(conn, aux, "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, selector TEXT HIDDEN)",
+                      out);
 }
 
 int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
-  int at[kNumSlots] = {-1, -1, -1};
-  for (int i = 0; i < info->nConstraint; ++i) {
-    const auto& c = info->aConstraint[i];
-    if (!c.usable || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    if (c.iColumn == kColSeriesId) at[kSeriesEq] = i;
-    if (c.iColumn == kColMetric) at[kMetricEq] = i;
-    if (c.iColumn == kColSelector) at[kSelectorEq] = i;
-  }
-  int plan = 0, n = 0;
-  for (int s = 0; s < kNumSlots; ++s) {
-    if (at[s] < 0) continue;
-    plan |= 1 << s;
-    info->aConstraintUsage[at[s]].argvIndex = ++n;
-    info->aConstraintUsage[at[s]].omit = s == kSelectorEq;
-  }
+  int n = 0;
+  int plan = PlanSeriesConstraints(info, SeriesColumns{kColSeriesId, kColMetric, kColSelector}, &n);
   info->idxNum = plan;
-  info->estimatedCost = (plan & (1 << kSeriesEq)) ? 1.0 : plan ? 100.0 : 10000.0;
+  info->estimatedCost = (plan & kSeriesIdEq) ? 1.0 : plan ? 100.0 : 10000.0;
   info->estimatedRows = static_cast<sqlite3_int64>(info->estimatedCost);
-  if (plan & (1 << kSeriesEq)) info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
+  if (plan & kSeriesIdEq) info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
   info->orderByConsumed = info->nOrderBy == 1 && info->aOrderBy[0].iColumn == kColSeriesId &&
                           !info->aOrderBy[0].desc;
   return SQLITE_OK;
@@ -90,23 +66,7 @@ int Filter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sqlite3_va
   c->selector.clear();
   SeriesFilter filter;
   int arg = 0;
-  for (int s = 0; s < kNumSlots; ++s) {
-    if (!(plan & (1 << s)) || arg >= argc) continue;
-    sqlite3_value* v = argv[arg++];
-    if (s == kSeriesEq) {
-      if (sqlite3_value_numeric_type(v) == SQLITE_INTEGER) {
-        filter.id = static_cast<SeriesId>(sqlite3_value_int64(v));
-      } else {
-        filter.empty = true;
-      }
-    } else if (sqlite3_value_type(v) == SQLITE_NULL) {
-      filter.empty = true;
-    } else if (s == kMetricEq) {
-      filter.metric = TextOf(v);
-    } else {
-      filter.selector = c->selector = TextOf(v);
-    }
-  }
+  ReadSeriesConstraints(plan, argv, argc, &arg, &filter, &c->selector);
   auto series = ResolveSeries(c->db, filter);
   if (!series.ok()) {
     c->series.clear();
@@ -159,8 +119,8 @@ const sqlite3_module kSeriesModule = {
     /* xCreate     */ Connect,
     /* xConnect    */ Connect,
     /* xBestIndex  */ BestIndex,
-    /* xDisconnect */ Disconnect,
-    /* xDestroy    */ Disconnect,
+    /* xDisconnect */ DisconnectTable,
+    /* xDestroy    */ DisconnectTable,
     /* xOpen       */ Open,
     /* xClose      */ Close,
     /* xFilter     */ Filter,

@@ -2,6 +2,20 @@
 
 namespace overtone::sql {
 
+int ConnectTable(sqlite3* conn, void* aux, const char* schema, sqlite3_vtab** out) {
+  int rc = sqlite3_declare_vtab(conn, schema);
+  if (rc != SQLITE_OK) return rc;
+  auto* t = new OvertoneVtab();
+  t->db = static_cast<Database*>(aux);
+  *out = &t->base;
+  return SQLITE_OK;
+}
+
+int DisconnectTable(sqlite3_vtab* vtab) {
+  delete reinterpret_cast<OvertoneVtab*>(vtab);
+  return SQLITE_OK;
+}
+
 int ToSqliteCode(const Status& s) {
   switch (s.code()) {
     case Status::Code::kOk: return SQLITE_OK;

@@ -18,6 +18,12 @@ struct OvertoneVtab {
   Database* db;
 };
 
+// xConnect for a table whose whole state is the OvertoneVtab: declares
+// `schema` and binds the Database passed as the module's client data.
+int ConnectTable(sqlite3* conn, void* aux, const char* schema, sqlite3_vtab** out);
+// xDisconnect for tables made by ConnectTable.
+int DisconnectTable(sqlite3_vtab* vtab);
+
 // Sets the table's error message from `s` and returns the matching SQLite code.
 int SetError(sqlite3_vtab* vtab, const Status& s);
 
