@@ -10,20 +10,12 @@
 #include <limits>
 
 #include "overtone/types.h"
+#include "sql/value_repr.h"
 
 namespace overtone::adapters {
 namespace {
 
-bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    char x = a[i], y = b[i];
-    if (x >= 'A' && x <= 'Z') x = static_cast<char>(x - 'A' + 'a');
-    if (y >= 'A' && y <= 'Z') y = static_cast<char>(y - 'A' + 'a');
-    if (x != y) return false;
-  }
-  return true;
-}
+using sql::EqualsIgnoreCase;  // the one for SQL's value tokens: the same tokens here
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 

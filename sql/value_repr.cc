@@ -10,7 +10,6 @@
 #include "overtone/types.h"
 
 namespace overtone::sql {
-namespace {
 
 bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -23,7 +22,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-}  // namespace
 
 void ResultValue(sqlite3_context* ctx, double v) {
   if (std::isnan(v)) {

@@ -32,6 +32,9 @@ std::string_view ValueKind(double v);
 // Reads a value to write from `value` (and `raw` when not NULL).
 Result<double> ValueFromSql(sqlite3_value* value, sqlite3_value* raw);
 
+// ASCII case-insensitive equality, for the value tokens above.
+bool EqualsIgnoreCase(std::string_view a, std::string_view b);
+
 // Parses 'NaN', 'Inf', '+Inf', '-Inf', 'stale' (any case) or a number.
 Result<double> ParseValueText(std::string_view text);
 
