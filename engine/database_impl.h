@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "engine/compactor.h"
+#include "engine/seal_lock.h"
 #include "engine/series_index.h"
 #include "engine/summary_cache.h"
 #include "overtone/database.h"
@@ -57,9 +58,13 @@ class DatabaseImpl final : public Database {
   engine::Compactor compactor_;
   engine::SummaryCache summary_cache_;
 
-  // Writers hold it shared while they commit; sealing and range deletion
-  // hold it exclusively, so no raw sample lands in a range being rewritten.
-  std::shared_mutex seal_mu_;
+  // Writers hold it shared from looking up their series' ids to the
+  // commit; sealing, range deletion and series deletion hold it
+  // exclusively, so no raw sample lands in a range being rewritten or under
+  // a series being deleted. Order: seal_mu_ before the index's lock.
+  // A SealLock, not a std::shared_mutex: that one lets a steady stream of
+  // writers starve Compact() (seal_lock.h).
+  engine::SealLock seal_mu_;
   std::mutex compact_mu_;  // one Compact() at a time
 
   std::mutex thread_mu_;
