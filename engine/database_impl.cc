@@ -25,6 +25,12 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
   if (options.flac_block_size < 16 || options.flac_block_size > 65535) {
     return Status::InvalidArgument("flac_block_size must be in [16, 65535]");
   }
+  // The samples memtable's hash table alone takes 512 KiB of its write
+  // buffer; with a buffer much smaller than 1 MiB a new memtable is full at
+  // birth, and RocksDB aborts the process (an assertion in Debian's build).
+  if (options.write_buffer_bytes < (size_t{1} << 20)) {
+    return Status::InvalidArgument("write_buffer_bytes must be at least 1 MiB");
+  }
   std::error_code ec;
   auto st = std::filesystem::status(dir, ec);
   if (std::filesystem::exists(st) && !std::filesystem::is_directory(st)) {
@@ -120,15 +126,19 @@ Status DatabaseImpl::Write(const WriteBatch& batch) {
       label_sets[i] = &normalized.back();
     }
   }
-  std::vector<SeriesId> ids;
-  OT_RETURN_IF_ERROR(index_.GetOrCreate(label_sets, &ids));
-
-  storage::Batch out(store_.get());
-  for (const WriteBatch::Entry& e : batch.samples_) {
-    out.PutSample(ids[e.series], e.sample.ts, e.sample.value);
-  }
   {
+    // Held from the id lookup to the commit: a DeleteSeries() in between
+    // (it holds the lock exclusively) would delete the series and then see
+    // this batch commit samples under its id, stored for good and read by
+    // nobody. Held this way, the batch lands either before the deletion,
+    // which removes its samples, or after it, under a new series.
     std::shared_lock lock(seal_mu_);
+    std::vector<SeriesId> ids;
+    OT_RETURN_IF_ERROR(index_.GetOrCreate(label_sets, &ids));
+    storage::Batch out(store_.get());
+    for (const WriteBatch::Entry& e : batch.samples_) {
+      out.PutSample(ids[e.series], e.sample.ts, e.sample.value);
+    }
     OT_RETURN_IF_ERROR(store_->Commit(&out));
   }
   samples_written_.fetch_add(batch.samples_.size(), std::memory_order_relaxed);

@@ -53,7 +53,7 @@ struct Options {
   bool read_only = false;      // open without writing; several processes may do so
   bool sync = false;           // fsync the write-ahead log on every Write()
   size_t block_cache_bytes = 64u << 20;
-  size_t write_buffer_bytes = 64u << 20;
+  size_t write_buffer_bytes = 64u << 20;  // at least 1 MiB
 
   int64_t segment_span_ms = 6 * 3600 * 1000;  // length of the window one segment covers
   int64_t head_window_ms = 3600 * 1000;       // how long a closed window stays raw

@@ -252,6 +252,9 @@ TEST(DatabaseOpenTest, ClearErrorsForBadDirectories) {
   no_create.create_if_missing = false;
   EXPECT_TRUE(Database::Open(no_create, dir.path() + "/missing").status().IsNotFound());
   EXPECT_TRUE(Database::Open(Options{}, "").status().IsInvalidArgument());
+  Options tiny_buffer;
+  tiny_buffer.write_buffer_bytes = 512 << 10;  // RocksDB would abort the process
+  EXPECT_TRUE(Database::Open(tiny_buffer, dir.path() + "/tiny").status().IsInvalidArgument());
   auto first = Database::Open(Options{}, dir.path() + "/db");
   ASSERT_TRUE(first.ok());
   auto second = Database::Open(Options{}, dir.path() + "/db");
