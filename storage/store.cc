@@ -576,7 +576,11 @@ uint64_t Store::DiskBytes() const {
   uint64_t total = 0;
   std::error_code ec;
   for (const auto& entry : std::filesystem::directory_iterator(path_, ec)) {
-    if (entry.is_regular_file(ec)) total += entry.file_size(ec);
+    if (!entry.is_regular_file(ec)) continue;
+    // RocksDB deletes obsolete files as it goes: one listed a moment ago may
+    // be gone, and file_size() then returns uintmax_t(-1), not a size.
+    uint64_t size = entry.file_size(ec);
+    if (!ec) total += size;
   }
   return total;
 }
