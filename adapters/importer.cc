@@ -148,6 +148,13 @@ ImportFormat DetectFormat(int fd, std::string_view head) {
     std::string_view line = head.substr(i, nl == std::string_view::npos ? head.npos : nl - i);
     if (line.find_first_not_of(" \t\r") != std::string_view::npos) {
       if (IsCsvHeader(line)) return ImportFormat::kCsv;
+      // Commas and no blank: no text-format line looks so, a CSV header
+      // with a wrong column does; let the CSV parser say what is wrong.
+      while (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+      if (line.front() != '#' && line.find(',') != std::string_view::npos &&
+          line.find_first_of(" \t") == std::string_view::npos) {
+        return ImportFormat::kCsv;
+      }
       break;
     }
     if (nl == std::string_view::npos) break;

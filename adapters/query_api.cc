@@ -318,11 +318,14 @@ Result<int64_t> TimeParam(const Params& params, std::string_view name, int64_t f
   return *t;
 }
 
-int64_t Timeout(const Params& params, int64_t limit) {
+// The `timeout` parameter, at most `limit`; absent, empty or not positive:
+// `limit`.
+Result<int64_t> Timeout(const Params& params, int64_t limit) {
   const std::string* v = Param(params, "timeout");
-  if (v == nullptr) return limit;
+  if (v == nullptr || v->empty()) return limit;
   auto d = promql::ParseDurationParam(*v);
-  return d.ok() && *d > 0 ? std::min(*d, limit) : limit;
+  if (!d.ok()) return Status::InvalidArgument("invalid parameter \"timeout\": " + d.status().message());
+  return *d > 0 ? std::min(*d, limit) : limit;
 }
 
 }  // namespace
@@ -332,9 +335,11 @@ HttpReply QueryApi::Query(const Params& params) {
   if (q == nullptr) return BadData("invalid parameter \"query\": query must not be empty");
   auto t = TimeParam(params, "time", promql::NowMs());
   if (!t.ok()) return BadData(t.status().message());
+  auto timeout = Timeout(params, options_.timeout_ms);
+  if (!timeout.ok()) return BadData(timeout.status().message());
   auto conn = Acquire();
   if (!conn) return Failure("internal", kHttpInternalServerError, "no SQLite connection");
-  promql::QueryOptions qo{options_.lookback_ms, Timeout(params, options_.timeout_ms)};
+  promql::QueryOptions qo{options_.lookback_ms, *timeout};
   auto r = promql::RunInstantQuery(conn->get(), *q, *t, qo);
   Release(std::move(conn));
   if (!r.ok()) return QueryFailure(r.status());
@@ -364,9 +369,11 @@ HttpReply QueryApi::QueryRange(const Params& params) {
     return BadData("exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
                    "resolution (?step=XX)");
   }
+  auto timeout = Timeout(params, options_.timeout_ms);
+  if (!timeout.ok()) return BadData(timeout.status().message());
   auto conn = Acquire();
   if (!conn) return Failure("internal", kHttpInternalServerError, "no SQLite connection");
-  promql::QueryOptions qo{options_.lookback_ms, Timeout(params, options_.timeout_ms)};
+  promql::QueryOptions qo{options_.lookback_ms, *timeout};
   auto r = promql::RunRangeQuery(conn->get(), *q, *start, *end, *step, qo);
   Release(std::move(conn));
   if (!r.ok()) return QueryFailure(r.status());
@@ -443,9 +450,17 @@ HttpReply QueryApi::Sql(const QueryApiRequest& req, const Params& params) {
   if (sql.empty() && (req.content_type.rfind("application/sql", 0) == 0 || req.content_type.rfind("text/plain", 0) == 0)) {
     sql = req.body;
   }
-  if (sql.empty()) return BadData("invalid parameter \"query\": SQL must not be empty");
+  if (sql.empty()) {
+    return BadData("invalid parameter \"query\": SQL must not be empty (send it as the form field "
+                   "query, or as the body with Content-Type: application/sql)");
+  }
   const std::string* format = Param(params, "format");
+  if (format && *format != "json" && *format != "csv") {
+    return BadData("invalid parameter \"format\": \"" + *format + "\" is neither json nor csv");
+  }
   bool csv = (format && *format == "csv") || (!format && req.accept.rfind("text/csv", 0) == 0);
+  auto timeout = Timeout(params, options_.timeout_ms);
+  if (!timeout.ok()) return BadData(timeout.status().message());
   auto conn = Connection::Open(db_, true);
   if (!conn.ok()) return QueryFailure(conn.status());
   sqlite3* c = (*conn)->get();
@@ -461,7 +476,7 @@ HttpReply QueryApi::Sql(const QueryApiRequest& req, const Params& params) {
     sqlite3_finalize(stmt);
     return BadData("read-only: send one SELECT statement");
   }
-  Deadline deadline{std::chrono::steady_clock::now() + std::chrono::milliseconds(Timeout(params, options_.timeout_ms))};
+  Deadline deadline{std::chrono::steady_clock::now() + std::chrono::milliseconds(*timeout)};
   sqlite3_progress_handler(c, 1000, CheckDeadline, &deadline);
   int n = sqlite3_column_count(stmt);
   Json columns = Json::array(), rows = Json::array();

@@ -194,7 +194,9 @@ Status RemoteRead(const RemoteReadOptions& options, const RemoteSeriesSink& sink
       bool retryable;
       std::string what;
       if (!sent) {
-        what = "no answer from " + url.base() + ": " + httplib::to_string(err);
+        what = "no answer from " + url.base() + ": " +
+               (err == httplib::Error::Connection ? std::string("cannot connect (refused, or no such host)")
+                                                  : httplib::to_string(err));
         retryable = true;
       } else if (status >= 200 && status < 300) {
         OT_RETURN_IF_ERROR(decoder.Finish());

@@ -4,6 +4,7 @@
 #include <cctype>
 
 #include <google/protobuf/arena.h>
+#include <google/protobuf/unknown_field_set.h>
 
 #include "adapters/proto/remote.pb.h"
 #include "adapters/proto/write_v2.pb.h"
@@ -43,6 +44,17 @@ void Refuse(DecodedWrite* out, size_t samples, const Status& why) {
   out->samples_rejected += samples;
 }
 
+// Whether `fields` holds a field other than number `except`. A request of
+// the other protocol version parses without error, as a message whose
+// fields are all unknown: written as such, it would be a 2xx that stored
+// nothing.
+bool HasUnknownFieldOtherThan(const google::protobuf::UnknownFieldSet& fields, int except) {
+  for (int i = 0; i < fields.field_count(); ++i) {
+    if (fields.field(i).number() != except) return true;
+  }
+  return false;
+}
+
 // Arena allocation: one free for the whole decoded message instead of one
 // per label string.
 google::protobuf::ArenaOptions ArenaFor(size_t body_size) {
@@ -57,6 +69,13 @@ Status DecodeV1(std::string_view body, DecodedWrite* out) {
   auto* req = google::protobuf::Arena::CreateMessage<prometheus::WriteRequest>(&arena);
   if (!req->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
     return Status::InvalidArgument("body is not a valid prometheus.WriteRequest protobuf");
+  }
+  // Field 3 is 1.0's metadata, which Prometheus sends in requests of its own.
+  if (req->timeseries_size() == 0 &&
+      HasUnknownFieldOtherThan(req->GetReflection()->GetUnknownFields(*req), 3)) {
+    return Status::InvalidArgument(
+        "body has no prometheus.WriteRequest fields: a remote write 2.0 body sent as 1.0? 2.0 "
+        "takes Content-Type: application/x-protobuf;proto=io.prometheus.write.v2.Request");
   }
   Labels labels;
   std::vector<Sample> samples;
@@ -84,6 +103,12 @@ Status DecodeV2(std::string_view body, DecodedWrite* out) {
   auto* req = google::protobuf::Arena::CreateMessage<v2::Request>(&arena);
   if (!req->ParseFromArray(body.data(), static_cast<int>(body.size()))) {
     return Status::InvalidArgument("body is not a valid io.prometheus.write.v2.Request protobuf");
+  }
+  if (req->timeseries_size() == 0 && req->symbols_size() == 0 &&
+      HasUnknownFieldOtherThan(req->GetReflection()->GetUnknownFields(*req), 0)) {
+    return Status::InvalidArgument(
+        "body has no io.prometheus.write.v2.Request fields: a remote write 1.0 body sent as 2.0? "
+        "1.0 takes Content-Type: application/x-protobuf");
   }
   const auto& symbols = req->symbols();
   Labels labels;

@@ -82,7 +82,9 @@ Status RemoteWriteClient::Send(const prometheus::WriteRequest& request) {
     auto res = impl_->client.Post(impl_->url.path, headers, body, "application/x-protobuf");
     bool retryable = true;
     if (!res) {
-      last_error = "no answer from " + impl_->url.base() + ": " + httplib::to_string(res.error());
+      last_error = "no answer from " + impl_->url.base() + ": " +
+                   (res.error() == httplib::Error::Connection ? std::string("cannot connect (refused, or no such host)")
+                                                              : httplib::to_string(res.error()));
     } else if (res->status >= 200 && res->status < 300) {
       ++requests_;
       return Status::OK();

@@ -12,7 +12,9 @@
 #include <chrono>
 #include <mutex>
 #include <new>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "adapters/endpoint.h"
 #include "adapters/query_api.h"
@@ -41,10 +43,26 @@ void Apply(const HttpReply& r, httplib::Response& res) {
   if (!r.content_type.empty()) res.set_content(r.body, r.content_type.c_str());
 }
 
+// Whether the request has a body. One with neither Content-Length nor
+// Transfer-Encoding has none (RFC 9112 6.3); reading it anyway would wait
+// for the read timeout.
+bool DeclaresBody(const httplib::Request& req) {
+  return req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
+}
+
 // Reads and discards what is left of a body, so that the connection stays
 // in step for its next request after a refusal.
-void Drain(const httplib::ContentReader* reader) {
-  if (reader) (*reader)([](const char*, size_t) { return true; });
+void Drain(const httplib::Request& req, const httplib::ContentReader* reader) {
+  if (reader && DeclaresBody(req)) (*reader)([](const char*, size_t) { return true; });
+}
+
+// The methods `path` answers to, for a 405's Allow header; empty: no such
+// path.
+std::string AllowedMethods(const std::string& path) {
+  if (path == "/api/v1/write" || path == "/api/v1/read" || path == "/api/v1/sql") return "POST";
+  if (QueryApi::Handles(path)) return "GET, POST";
+  if (path == "/metrics" || path == "/stats" || path == "/health" || path == "/ready") return "GET";
+  return "";
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -128,7 +146,7 @@ void HttpServer::Impl::Boundary(const char* handler, bool needs_auth, const http
   bool streaming = false;
   try {
     if (needs_auth && !Authorized(req)) {
-      Drain(reader);
+      Drain(req, reader);
       HttpReply r = HttpReply::Error(kHttpUnauthorized, "a valid bearer token is required");
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       Apply(r, res);
@@ -154,6 +172,7 @@ std::optional<HttpReply> HttpServer::Impl::ReadBody(const httplib::Request& req,
                                                     const httplib::ContentReader& reader,
                                                     MemoryBudget::Reservation* reservation,
                                                     std::string* body) {
+  if (!DeclaresBody(req)) return std::nullopt;  // an empty body
   std::optional<size_t> length = ContentLength(req);
   if (length) body->reserve(*length);
   bool too_large = false, overloaded = false;
@@ -189,7 +208,7 @@ void HttpServer::Impl::ServeWrite(const httplib::Request& req, httplib::Response
                         req.get_header_value("Content-Encoding"), ContentLength(req)};
     MemoryBudget::Reservation reservation = budget_.Reserve();
     if (std::optional<HttpReply> refused = PrecheckWrite(ctx, headers, &reservation)) {
-      Drain(&reader);
+      Drain(req, &reader);
       Apply(*refused, res);
       return false;
     }
@@ -212,7 +231,7 @@ void HttpServer::Impl::ServeRead(const httplib::Request& req, httplib::Response&
                         req.get_header_value("Content-Encoding"), ContentLength(req)};
     MemoryBudget::Reservation reservation = budget_.Reserve();
     if (std::optional<HttpReply> refused = PrecheckRead(ctx, headers, &reservation)) {
-      Drain(&reader);
+      Drain(req, &reader);
       Apply(*refused, res);
       return false;
     }
@@ -310,19 +329,59 @@ void HttpServer::Impl::Routes() {
       return false;
     });
   });
-  // The Prometheus HTTP query API (query_api.h), GET and form POST.
-  for (const std::string& pattern : QueryApi::RoutePatterns()) {
-    auto serve = [this](Req req, Res res) {
-      Boundary("query", true, req, res, nullptr, [&] {
-        QueryApiRequest q{req.method, req.path, {req.params.begin(), req.params.end()}, req.body,
-                          req.get_header_value("Content-Type"), req.get_header_value("Accept")};
-        Apply(query_api_.Handle(q), res);
-        return false;
-      });
-    };
-    svr_.Get(pattern, serve);
-    svr_.Post(pattern, serve);
+  // The Prometheus HTTP query API (query_api.h), GET and form POST; it
+  // answers any other /api/v1/ path with its JSON 404. POST bodies are read
+  // here, under the request limits, so that one without a length is empty
+  // rather than waited for.
+  auto serve_query = [this](Req req, Res res, const httplib::ContentReader* reader) {
+    Boundary("query", true, req, res, reader, [&] {
+      std::string body;
+      MemoryBudget::Reservation reservation = budget_.Reserve();
+      if (reader) {
+        if (std::optional<HttpReply> refused = ReadBody(req, *reader, &reservation, &body)) {
+          Apply(*refused, res);
+          return false;
+        }
+      }
+      QueryApiRequest q{req.method, req.path, {req.params.begin(), req.params.end()}, std::move(body),
+                        req.get_header_value("Content-Type"), req.get_header_value("Accept")};
+      Apply(query_api_.Handle(q), res);
+      return false;
+    });
+  };
+  std::vector<std::string> patterns = QueryApi::RoutePatterns();
+  patterns.push_back("/api/v1/.*");
+  for (const std::string& pattern : patterns) {
+    svr_.Get(pattern, [serve_query](Req req, Res res) { serve_query(req, res, nullptr); });
+    svr_.Post(pattern, [serve_query](Req req, Res res, Reader reader) { serve_query(req, res, &reader); });
   }
+  // A method no endpoint takes: 405 naming those the path takes.
+  auto wrong_method = [this](Req req, Res res, Reader reader) {
+    Boundary("other", true, req, res, &reader, [&] {
+      Drain(req, &reader);
+      std::string allow = AllowedMethods(req.path);
+      if (allow.empty()) {
+        Apply(HttpReply::Error(kHttpNotFound, "no such path: " + req.path), res);
+        return false;
+      }
+      HttpReply r = HttpReply::Error(kHttpMethodNotAllowed,
+                                     req.method + " is not allowed on " + req.path + "; use " + allow);
+      r.headers.emplace_back("Allow", allow);
+      Apply(r, res);
+      return false;
+    });
+  };
+  svr_.Put(".*", wrong_method);
+  svr_.Patch(".*", wrong_method);
+  svr_.Delete(".*", wrong_method);
+  for (const char* path : {"/metrics", "/stats", "/health", "/ready"}) svr_.Post(path, wrong_method);
+  // Any other path: httplib's 404 has no body; say what it is.
+  svr_.set_error_handler([](Req req, Res res) {
+    if (res.status == kHttpNotFound && res.body.empty()) {
+      res.set_content("no such path: " + req.path + " (docs/SERVER.md lists the endpoints)\n",
+                      "text/plain; charset=utf-8");
+    }
+  });
 }
 
 Status HttpServer::Impl::Start() {

@@ -12,6 +12,7 @@ std::string SnappyCompress(std::string_view in) {
 
 Result<size_t> SnappyUncompressedLength(std::string_view in) {
   size_t n = 0;
+  if (in.empty()) return Status::InvalidArgument("body is empty: expected snappy block data");
   if (!snappy::GetUncompressedLength(in.data(), in.size(), &n)) {
     return Status::InvalidArgument("body is not snappy block data (bad length header)");
   }

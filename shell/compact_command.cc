@@ -18,7 +18,8 @@ int64_t NowMs() {
       .count();
 }
 
-int Usage() {
+int Usage(const std::string& why) {
+  if (!why.empty()) std::fprintf(stderr, "overtone compact: %s\n", why.c_str());
   std::fprintf(stderr,
                "usage: overtone compact DBDIR [--before MS]\n"
                "  Seals every window that ended before MS (default: now) into segments.\n");
@@ -28,7 +29,8 @@ int Usage() {
 }  // namespace
 
 int RunCompact(int argc, char** argv) {
-  if (argc < 2 || argv[1][0] == '-') return Usage();
+  if (argc < 2) return Usage("");
+  if (argv[1][0] == '-') return Usage("DBDIR comes first, before '" + std::string(argv[1]) + "'");
   std::string dir = argv[1];
   int64_t before = NowMs();
   for (int i = 2; i < argc; ++i) {
@@ -40,7 +42,8 @@ int RunCompact(int argc, char** argv) {
         return 2;
       }
     } else {
-      return Usage();
+      return Usage(std::strcmp(argv[i], "--before") == 0 ? "--before needs MS"
+                                                          : "unexpected argument '" + std::string(argv[i]) + "'");
     }
   }
 

@@ -148,9 +148,10 @@ int RunEmulate(int argc, char** argv) {
   auto duration = adapters::ParseDurationMs(a.duration);
   auto end = adapters::ParseTimeArg(a.end, adapters::NowMs() / 1000 * 1000);
   auto jitter = adapters::ParseDurationMs(a.jitter, /*allow_zero=*/true);
-  for (const Status& s : {interval.status(), duration.status(), end.status(), jitter.status()}) {
-    if (!s.ok()) return UsageError(s);
-  }
+  if (!interval.ok()) return UsageError(interval.status().WithContext("--interval"));
+  if (!duration.ok()) return UsageError(duration.status().WithContext("--duration"));
+  if (!end.ok()) return UsageError(end.status().WithContext("--end"));
+  if (!jitter.ok()) return UsageError(jitter.status().WithContext("--jitter"));
   a.emu.interval_ms = *interval;
   a.emu.end_ms = *end;
   a.emu.start_ms = *end - *duration;

@@ -150,6 +150,12 @@ int RunImport(int argc, char** argv) {
   if (!s.ok()) {
     std::fprintf(stderr, "overtone import: %s: %s\n", source.c_str(), s.message().c_str());
     if (st.lines == 0) return kExitError;
+    if (st.lines_written == 0) {
+      std::fprintf(stderr,
+                   "overtone import: stopped; nothing was imported. Fix the input and import it "
+                   "again, or use --skip-bad.\n");
+      return kExitError;
+    }
     std::fprintf(stderr,
                  "overtone import: stopped; the %llu samples of lines 1..%llu are imported, "
                  "nothing after. Fix the input and import it again (same-timestamp samples are "

@@ -5,9 +5,14 @@
 // directory that happens to carry a subcommand's name can still be opened
 // as ./NAME.
 
+#include <sys/stat.h>
+
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "shell/check_command.h"
 #include "shell/compact_command.h"
@@ -69,6 +74,36 @@ void PrintUsage(FILE* out) {
                "In the shell, enter .help for its commands. See docs/SHELL.md.\n");
 }
 
+// Levenshtein distance, for "did you mean".
+size_t EditDistance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      size_t above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+// A first argument that names no existing path but is a subcommand's name
+// misspelt ("serv") would otherwise create a database directory of that
+// name: the subcommand it is close to, or null.
+const Subcommand* Misspelt(std::string_view arg) {
+  struct stat st;
+  if (arg.empty() || arg.find('/') != std::string_view::npos || stat(std::string(arg).c_str(), &st) == 0) {
+    return nullptr;
+  }
+  for (const Subcommand& c : kSubcommands) {
+    if (EditDistance(arg, c.name) <= 2) return &c;
+  }
+  return nullptr;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -92,6 +127,13 @@ int main(int argc, char** argv) {
       return kExitUsage;
     }
     return c.run(argc - 1, argv + 1);
+  }
+  if (const Subcommand* c = Misspelt(first)) {
+    std::fprintf(stderr,
+                 "overtone: unknown subcommand '%s'; did you mean '%s'? (to create a database "
+                 "directory of that name, say ./%s)\n",
+                 argv[1], c->name, argv[1]);
+    return kExitUsage;
   }
   return RunSqlCommand(argc, argv);
 }

@@ -13,12 +13,14 @@
 namespace overtone::shell {
 namespace {
 
-int Usage() {
+int Usage(const Status& why) {
   std::fprintf(stderr,
+               "overtone promql: %s\n"
                "usage: overtone promql DBDIR EXPR [--time T | --start S --end E --step D] [--explain]\n"
                "                      [--format table|text]\n"
                "  T, S, E: Unix seconds or RFC 3339 (default: now); D: seconds or a duration (15s).\n"
-               "  --explain prints the SQL the query runs as. See docs/PROMQL.md.\n");
+               "  --explain prints the SQL the query runs as. See docs/PROMQL.md.\n",
+               why.message().c_str());
   return 2;
 }
 
@@ -29,41 +31,50 @@ struct CommandLine {
   bool text = false;
 };
 
-bool ParseArgs(int argc, char** argv, CommandLine* cl) {
+Status ParseArgs(int argc, char** argv, CommandLine* cl) {
   std::vector<std::string> positional;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&](std::optional<std::string>* out) {
-      if (i + 1 >= argc) return false;
+      if (i + 1 >= argc) return Status::InvalidArgument(a + " needs a value");
       *out = argv[++i];
-      return true;
+      return Status::OK();
     };
     if (a == "--time") {
-      if (!value(&cl->time)) return false;
+      OT_RETURN_IF_ERROR(value(&cl->time));
     } else if (a == "--start") {
-      if (!value(&cl->start)) return false;
+      OT_RETURN_IF_ERROR(value(&cl->start));
     } else if (a == "--end") {
-      if (!value(&cl->end)) return false;
+      OT_RETURN_IF_ERROR(value(&cl->end));
     } else if (a == "--step") {
-      if (!value(&cl->step)) return false;
+      OT_RETURN_IF_ERROR(value(&cl->step));
     } else if (a == "--explain") {
       cl->explain = true;
     } else if (a == "--format") {
       std::optional<std::string> f;
-      if (!value(&f) || (*f != "table" && *f != "text")) return false;
+      OT_RETURN_IF_ERROR(value(&f));
+      if (*f != "table" && *f != "text") {
+        return Status::InvalidArgument("--format takes table or text, not '" + *f + "'");
+      }
       cl->text = *f == "text";
     } else if (a.size() > 2 && a.rfind("--", 0) == 0) {
-      return false;
+      return Status::InvalidArgument("unknown option " + a);
     } else {
       positional.push_back(a);
     }
   }
-  if (positional.size() != 2) return false;
+  if (positional.size() != 2) {
+    return Status::InvalidArgument("expected DBDIR and EXPR, got " + std::to_string(positional.size()) +
+                                   " argument" + (positional.size() == 1 ? "" : "s"));
+  }
   cl->dir = positional[0];
   cl->expr = positional[1];
   bool range = cl->start || cl->end || cl->step;
-  if (range && (cl->time || !cl->start || !cl->end || !cl->step)) return false;
-  return true;
+  if (range && cl->time) return Status::InvalidArgument("--time excludes --start, --end and --step");
+  if (range && (!cl->start || !cl->end || !cl->step)) {
+    return Status::InvalidArgument("a range query needs all of --start, --end and --step");
+  }
+  return Status::OK();
 }
 
 std::string SeriesName(const Labels& labels) { return labels.empty() ? "{}" : LabelsToString(labels); }
@@ -129,7 +140,7 @@ void PrintText(const promql::QueryResult& r) {
 
 int RunPromql(int argc, char** argv) {
   CommandLine cl;
-  if (!ParseArgs(argc, argv, &cl)) return Usage();
+  if (Status s = ParseArgs(argc, argv, &cl); !s.ok()) return Usage(s);
   int64_t start, end, step = 1;
   bool range = cl.start.has_value();
   auto fail = [](const Status& s) {
@@ -139,15 +150,15 @@ int RunPromql(int argc, char** argv) {
   if (range) {
     auto s = promql::ParseTimeParam(*cl.start), e = promql::ParseTimeParam(*cl.end);
     auto d = promql::ParseDurationParam(*cl.step);
-    for (const Status& st : {s.status(), e.status(), d.status()}) {
-      if (!st.ok()) return fail(st);
-    }
+    if (!s.ok()) return fail(s.status().WithContext("--start"));
+    if (!e.ok()) return fail(e.status().WithContext("--end"));
+    if (!d.ok()) return fail(d.status().WithContext("--step"));
     start = *s;
     end = *e;
     step = *d;
   } else {
     auto t = cl.time ? promql::ParseTimeParam(*cl.time) : Result<int64_t>(promql::NowMs());
-    if (!t.ok()) return fail(t.status());
+    if (!t.ok()) return fail(t.status().WithContext("--time"));
     start = end = *t;
   }
   if (cl.explain) {

@@ -242,7 +242,10 @@ Status Lexer::Next(Token* tok) {
     default:
       break;
   }
-  return Error(pos_, "unexpected character: '" + std::string(1, c) + "'");
+  // The whole UTF-8 character, not its first byte.
+  const auto lead = static_cast<unsigned char>(c);
+  const size_t len = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc0 ? 2 : 1;
+  return Error(pos_, "unexpected character: '" + std::string(q_.substr(pos_, len)) + "'");
 }
 
 Status Lexer::LexNumberOrDuration(Token* tok) {

@@ -34,7 +34,9 @@ Status RegisterSql(sqlite3* conn, Database* db);
 
 // A database directory opened for SQL: the engine in DIR/ plus an ordinary
 // SQLite database DIR/user.db (the "main" schema) that keeps the user's own
-// tables and views, with overtone registered on it.
+// tables and views, with overtone registered on it. Opened read-only, a
+// directory without user.db (one only `serve` or `import` wrote) gets an
+// empty in-memory "main".
 class SqlSession {
  public:
   static Result<std::unique_ptr<SqlSession>> Open(const Options& options, const std::string& dir);

@@ -152,6 +152,57 @@ TEST_F(OfflineCliTest, ImportStopsAtTheBadLineAndSaysWhatIsWritten) {
   EXPECT_EQ(Sql(Path("db"), "SELECT count(*) FROM samples"), "4\n");
 }
 
+TEST_F(OfflineCliTest, ImportFirstLineBadCsvHeaderDuplicatesAndADirectory) {
+  // A bad first line: nothing to keep, and the message says so plainly.
+  ProgramResult r = Run({"import", Path("db"), "-", "--format", "openmetrics"}, "up{job=\"a\"} 1\n# EOF\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err,
+            "overtone import: stdin: line 1: column 14: the sample has no timestamp (an import needs one on every "
+            "sample)\n"
+            "overtone import: stopped; nothing was imported. Fix the input and import it again, or use --skip-bad.\n");
+
+  // A CSV header with a misnamed column is read as CSV, whose reader names
+  // the header, rather than as a text line with a confusing column.
+  r = Run({"import", Path("db"), "-"}, "metric,labels,time,value\nup,{},1700000000000,1\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("stdin: line 1: the first line must be the header metric,labels,ts,value; found "
+                               "'metric,labels,time,value'"));
+
+  // The same series and timestamp twice: the later value is kept.
+  Ok({"import", Path("db"), "-", "--format", "prometheus"}, "up 1 1000\nup 2 2000\nup 3 1000\n");
+  EXPECT_EQ(Sql(Path("db"), "SELECT ts, value FROM samples"), "1000|3.0\n2000|2.0\n");
+
+  r = Run({"import", Path("db"), tmp_.path()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("cannot read " + tmp_.path() + ": Is a directory"));
+
+  // Nothing to import is no error.
+  EXPECT_THAT(Ok({"import", Path("db"), "-"}, ""), HasSubstr("imported 0 samples of 0 series from stdin"));
+  EXPECT_THAT(Ok({"import", Path("db"), "-"}, "metric,labels,ts,value\n"),
+              HasSubstr("imported 0 samples of 0 series from stdin (csv, 1 lines)"));
+}
+
+TEST_F(OfflineCliTest, BadDurationsAndUnreachableUrlsNameTheirOption) {
+  ProgramResult r = Run({"emulate", "--out", "-", "--interval", "0s"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "overtone emulate: --interval: duration must be positive\n");
+  r = Run({"emulate", "--out", "-", "--duration", "1x"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "overtone emulate: --duration: bad duration '1x': unit must be ms, s, m, h, d, w or y\n");
+  r = Run({"import", Path("db"), "--from-remote-read", "http://127.0.0.1:1/api/v1/read", "--match", "up",
+           "--start", "0", "--end", "1000", "--slice", "0s"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(r.err, "overtone import: --slice: duration must be positive\n");
+  // Port 1 on loopback: nothing listens; retried, then a plain reason.
+  r = Run({"emulate", "--hosts", "1", "--duration", "1m", "--remote-write", "http://127.0.0.1:1/api/v1/write"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("remote write failed after 5 attempts: no answer from http://127.0.0.1:1: "
+                               "cannot connect (refused, or no such host)"));
+  r = Run({"emulate", "--duration", "1m", "--remote-write", "nope"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "overtone emulate: invalid argument: URL must start with http:// (nope)\n");
+}
+
 TEST_F(OfflineCliTest, ImportFromStdinCsvAndNoProgressBarWhenNotATerminal) {
   std::string err = Ok({"import", Path("db"), "-"},
                        "metric,labels,ts,value\n"

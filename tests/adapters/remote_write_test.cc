@@ -3,6 +3,9 @@
 
 #include "adapters/remote_write.h"
 
+#include <bit>
+#include <limits>
+
 #include <gtest/gtest.h>
 
 #include "tests/adapters/prom_requests.h"
@@ -91,6 +94,56 @@ TEST_F(RemoteWriteTest, GarbageIsInvalidArgument) {
   DecodedWrite d;
   EXPECT_TRUE(DecodeWriteRequest(WriteProtocol::kV1, "\xff\xff\xff garbage", &d).IsInvalidArgument());
   EXPECT_TRUE(DecodeWriteRequest(WriteProtocol::kV2, "\x22\x05\x0a", &d).IsInvalidArgument());
+}
+
+// Each version's body parses as the other's message with every field
+// unknown: refused, instead of a success that stored nothing.
+TEST_F(RemoteWriteTest, TheOtherVersionsBodyIsRefusedNotSilentlyEmpty) {
+  V2Builder v2;
+  v2.AddSeries({{"__name__", "up"}}, {{1000, 1}});
+  DecodedWrite d;
+  Status s = DecodeWriteRequest(WriteProtocol::kV1, v2.request().SerializeAsString(), &d);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("a remote write 2.0 body sent as 1.0?"), std::string::npos) << s.message();
+
+  prometheus::WriteRequest v1;
+  AddSeries(&v1, {{"__name__", "up"}}, {{1000, 1}});
+  DecodedWrite d2;
+  s = DecodeWriteRequest(WriteProtocol::kV2, v1.SerializeAsString(), &d2);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("a remote write 1.0 body sent as 2.0?"), std::string::npos) << s.message();
+
+  // Prometheus sends 1.0 metadata (field 3) in requests of its own; an
+  // empty request is empty. Both are fine and write nothing.
+  const std::string metadata_only = "\x1a\x04\x12\x02up";
+  for (const std::string& body : {metadata_only, std::string()}) {
+    DecodedWrite d3;
+    EXPECT_TRUE(DecodeWriteRequest(WriteProtocol::kV1, body, &d3).ok());
+    EXPECT_TRUE(d3.batch.empty());
+  }
+  DecodedWrite d4;
+  EXPECT_TRUE(DecodeWriteRequest(WriteProtocol::kV2, std::string(), &d4).ok());
+  EXPECT_TRUE(Read({{"__name__", "up"}}).empty());
+}
+
+// NaN, ±Inf and the staleness marker are stored bit for bit; samples may
+// come out of order, and a repeated timestamp keeps the later value.
+TEST_F(RemoteWriteTest, SpecialValuesOutOfOrderAndRepeatedTimestamps) {
+  const double nan = std::bit_cast<double>(uint64_t{0x7ff8000000000001});
+  prometheus::WriteRequest req;
+  AddSeries(&req, {{"__name__", "v"}},
+            {{5000, 1}, {3000, nan}, {4000, -std::numeric_limits<double>::infinity()},
+             {6000, StaleNaN()}, {2000, std::numeric_limits<double>::infinity()}, {5000, 7}});
+  DecodedWrite d;
+  WriteResult r = Write(WriteProtocol::kV1, req.SerializeAsString(), &d);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  std::vector<Sample> got = Read({{"__name__", "v"}});
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got[0], (Sample{2000, std::numeric_limits<double>::infinity()}));
+  EXPECT_EQ(std::bit_cast<uint64_t>(got[1].value), 0x7ff8000000000001u);
+  EXPECT_EQ(got[2], (Sample{4000, -std::numeric_limits<double>::infinity()}));
+  EXPECT_EQ(got[3], (Sample{5000, 7}));
+  EXPECT_TRUE(IsStaleNaN(got[4].value));
 }
 
 TEST_F(RemoteWriteTest, V2SymbolTable) {

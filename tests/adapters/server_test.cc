@@ -5,9 +5,16 @@
 
 #include "adapters/server.h"
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <thread>
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include "adapters/chunked_frame.h"
@@ -255,6 +262,111 @@ TEST_F(ServerTest, ReadErrorStatuses) {
   prometheus::ReadRequest bad_matcher;
   AddQuery(&bad_matcher, 0, 1, {{7, "__name__", "up"}});
   EXPECT_EQ(Read(bad_matcher).status, 400);
+}
+
+TEST_F(ServerTest, BadRequestsSayWhatIsWrongAndWriteNothing) {
+  HttpResponse empty = Post("/api/v1/write", kV1Headers, "");
+  EXPECT_EQ(empty.status, 400);
+  EXPECT_EQ(empty.body, "body is empty: expected snappy block data\n");
+  EXPECT_EQ(Post("/api/v1/read", {}, "").body, "body is empty: expected snappy block data\n");
+
+  // A 2.0 body announced as 1.0, and the other way round.
+  V2Builder v2;
+  v2.AddSeries({{"__name__", "up"}}, {{1000, 1}});
+  HttpResponse as_v1 = Post("/api/v1/write", kV1Headers, SnappyCompress(v2.request().SerializeAsString()));
+  EXPECT_EQ(as_v1.status, 400);
+  EXPECT_NE(as_v1.body.find("a remote write 2.0 body sent as 1.0?"), std::string::npos) << as_v1.body;
+  HttpResponse as_v2 = Post("/api/v1/write", kV2Headers, SnappyCompress(SampleWrite().SerializeAsString()));
+  EXPECT_EQ(as_v2.status, 400);
+  EXPECT_EQ(as_v2.header("X-Prometheus-Remote-Write-Samples-Written"), "0");
+  EXPECT_EQ(db_->GetStats().series, 0u);
+
+  // The version header is not checked: Content-Type says the version.
+  HttpHeaders v9 = kV1Headers;
+  v9.back().second = "9.0.0";
+  EXPECT_EQ(WriteV1(SampleWrite(), v9).status, 204);
+  EXPECT_EQ(Engine({{"__name__", "temp_celsius"}, {"room", "lab"}}).size(), 2u);
+}
+
+TEST_F(ServerTest, WrongMethodIs405AndUnknownPathSaysSo) {
+  struct Case {
+    const char* method;
+    const char* path;
+    const char* allow;
+  };
+  for (const Case& c : {Case{"PUT", "/api/v1/write", "POST"}, Case{"DELETE", "/api/v1/query", "GET, POST"},
+                        Case{"PATCH", "/api/v1/sql", "POST"}, Case{"POST", "/metrics", "GET"},
+                        Case{"PUT", "/health", "GET"}}) {
+    Result<HttpResponse> r = HttpRequest(port_, c.method, c.path, {}, c.method[0] == 'P' ? "x" : "");
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_EQ(r->status, 405) << c.method << " " << c.path;
+    EXPECT_EQ(r->header("allow"), c.allow) << c.method << " " << c.path;
+    EXPECT_EQ(r->body, std::string(c.method) + " is not allowed on " + c.path + "; use " + c.allow + "\n");
+  }
+
+  HttpResponse nowhere = Get("/no/such/path");
+  EXPECT_EQ(nowhere.status, 404);
+  EXPECT_EQ(nowhere.body, "no such path: /no/such/path (docs/SERVER.md lists the endpoints)\n");
+  Result<HttpResponse> del = HttpRequest(port_, "DELETE", "/no/such/path");
+  ASSERT_TRUE(del.ok());
+  EXPECT_EQ(del->status, 404);
+  EXPECT_EQ(del->body, "no such path: /no/such/path\n");
+  HttpResponse api = Get("/api/v1/no_such_endpoint");
+  EXPECT_EQ(api.status, 404);
+  EXPECT_EQ(api.body,
+            R"({"status":"error","errorType":"not_found","error":"unknown API path /api/v1/no_such_endpoint"})");
+}
+
+// Sends `raw` on a new connection; returns what comes back, "" when nothing
+// does within `timeout_ms`.
+std::string RawExchange(int port, const std::string& raw, int timeout_ms) {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  std::string got;
+  if (connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      send(fd, raw.data(), raw.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(raw.size())) {
+    pollfd p{fd, POLLIN, 0};
+    char buf[4096];
+    // The first bytes within the timeout, then whatever follows closely.
+    for (int wait = timeout_ms; poll(&p, 1, wait) == 1; wait = 200) {
+      ssize_t n = recv(fd, buf, sizeof buf, 0);
+      if (n <= 0) break;
+      got.append(buf, static_cast<size_t>(n));
+    }
+  }
+  close(fd);
+  return got;
+}
+
+// A POST with neither Content-Length nor Transfer-Encoding has an empty
+// body (RFC 9112): answered at once, not after the 10 s read timeout.
+TEST_F(ServerTest, PostWithoutALengthHasAnEmptyBody) {
+  std::string w = RawExchange(port_, "POST /api/v1/write HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
+  EXPECT_THAT(w, ::testing::StartsWith("HTTP/1.1 400 "));
+  EXPECT_THAT(w, ::testing::EndsWith("\r\n\r\nbody is empty: expected snappy block data\n"));
+  std::string q = RawExchange(port_, "POST /api/v1/query?query=vector(1)&time=1 HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
+  EXPECT_THAT(q, ::testing::StartsWith("HTTP/1.1 200 "));
+  std::string m = RawExchange(port_, "PUT /api/v1/read HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
+  EXPECT_THAT(m, ::testing::StartsWith("HTTP/1.1 405 "));
+}
+
+TEST_F(ServerTest, ReadOfAnEmptyRangeOrWithoutMatchers) {
+  ASSERT_EQ(WriteV1(SampleWrite()).status, 204);
+  prometheus::ReadRequest rr;
+  AddQuery(&rr, 20000, 0, {{0, "__name__", "up"}});  // start after end: nothing
+  AddQuery(&rr, 0, 100000, {});                      // no matchers: every series
+  HttpResponse r = Read(rr);
+  ASSERT_EQ(r.status, 200) << r.body;
+  std::string raw;
+  ASSERT_TRUE(SnappyUncompress(r.body, &raw).ok());
+  prometheus::ReadResponse resp;
+  ASSERT_TRUE(resp.ParseFromString(raw));
+  ASSERT_EQ(resp.results_size(), 2);
+  EXPECT_EQ(resp.results(0).timeseries_size(), 0);
+  EXPECT_EQ(resp.results(1).timeseries_size(), 2);
 }
 
 TEST_F(ServerTest, OverBudgetWritesAnswer429QuicklyThenSucceed) {

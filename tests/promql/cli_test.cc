@@ -57,5 +57,49 @@ TEST_F(PromqlCliTest, ErrorsAndUsage) {
   EXPECT_EQ(missing.exit_code, 1);
 }
 
+// A usage error says what is wrong before the usage; a bad value names its
+// option.
+TEST_F(PromqlCliTest, UsageErrorsSayWhatIsWrong) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* first_line;
+  };
+  for (const Case& c : {Case{{"up", "--start", "0", "--end", "10"}, "a range query needs all of --start, --end and --step"},
+                        Case{{"up", "--time", "1", "--start", "0", "--end", "1", "--step", "1"},
+                             "--time excludes --start, --end and --step"},
+                        Case{{"up", "--bogus"}, "unknown option --bogus"},
+                        Case{{"up", "--format", "xml"}, "--format takes table or text, not 'xml'"},
+                        Case{{"up", "--time"}, "--time needs a value"},
+                        Case{{}, "expected DBDIR and EXPR, got 1 argument"}}) {
+    ProgramResult r = Promql(c.args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')), std::string("overtone promql: ") + c.first_line);
+    EXPECT_NE(r.err.find("usage: overtone promql DBDIR EXPR"), std::string::npos) << r.err;
+  }
+  ProgramResult t = Promql({"up", "--time", "abc"});
+  EXPECT_EQ(t.exit_code, 1);
+  EXPECT_EQ(t.err, "overtone promql: --time: cannot parse \"abc\" to a valid timestamp\n");
+  ProgramResult step = Promql({"up", "--start", "0", "--end", "10", "--step", "1x"});
+  EXPECT_EQ(step.err, "overtone promql: --step: cannot parse \"1x\" to a valid duration\n");
+  step = Promql({"up", "--start", "0", "--end", "10", "--step", "0"});
+  EXPECT_EQ(step.exit_code, 1);
+  EXPECT_EQ(step.err,
+            "overtone promql: zero or negative query resolution step widths are not accepted. Try a positive integer\n");
+  ProgramResult back = Promql({"up", "--start", "10", "--end", "0", "--step", "1"});
+  EXPECT_EQ(back.err, "overtone promql: end timestamp must not be before start time\n");
+}
+
+// `serve` and `import` write the engine alone; promql (read-only) opens
+// such a directory all the same.
+TEST_F(PromqlCliTest, DirectoryWithoutUserTables) {
+  std::string file = dir_.Sub("up.prom");
+  ASSERT_TRUE(WriteFile(file, "up{job=\"api\"} 1 0\n"));
+  ProgramResult imported = RunProgram({OVERTONE_BIN, "import", dir_.Sub("imported"), file, "--format", "prometheus"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  ProgramResult r = RunProgram({OVERTONE_BIN, "promql", dir_.Sub("imported"), "up", "--time", "0"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("up{job=\"api\"}  0          1\n"), std::string::npos) << r.out;
+}
+
 }  // namespace
 }  // namespace overtone::testing

@@ -68,6 +68,8 @@ TEST(LexerTest, ErrorsNamePositions) {
   EXPECT_EQ(Error("foo $ bar"), "1:5: parse error: unexpected character: '$'");
   EXPECT_EQ(Error("foo{a=\"b}"), "1:7: parse error: unterminated quoted string \"");
   EXPECT_EQ(Error("1 +\n  3x"), "2:3: parse error: bad number or duration syntax: \"3x\"");
+  // A character outside ASCII is named whole, so the message stays valid UTF-8.
+  EXPECT_EQ(Error("up + \xe3\x80\x8c"), "1:6: parse error: unexpected character: '\xe3\x80\x8c'");
 }
 
 TEST(ParserTest, SelectorsAndModifiers) {

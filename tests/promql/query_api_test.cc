@@ -96,6 +96,33 @@ TEST_F(QueryApiTest, ErrorTypes) {
   EXPECT_EQ(Get("/api/v1/query_range?query=up&start=10&end=0&step=1").status, 400);
 }
 
+TEST_F(QueryApiTest, BadParametersAreBadDataNamingTheParameter) {
+  auto error = [&](const std::string& path) {
+    HttpResponse r = Get(path);
+    EXPECT_EQ(r.status, 400) << path << ": " << r.body;
+    EXPECT_NE(r.body.find(R"("errorType":"bad_data")"), std::string::npos) << r.body;
+    auto at = r.body.find(R"("error":")");
+    return at == std::string::npos ? r.body : r.body.substr(at + 9, r.body.size() - at - 11);
+  };
+  EXPECT_EQ(error("/api/v1/query"), R"(invalid parameter \"query\": query must not be empty)");
+  EXPECT_EQ(error("/api/v1/query?query=up&time=abc"),
+            R"(invalid parameter \"time\": cannot parse \"abc\" to a valid timestamp)");
+  EXPECT_EQ(error("/api/v1/query?query=up&timeout=abc"),
+            R"(invalid parameter \"timeout\": cannot parse \"abc\" to a valid duration)");
+  EXPECT_EQ(error("/api/v1/query?query=foo(up)"), R"(1:1: parse error: unknown function with name \"foo\")");
+  EXPECT_EQ(error("/api/v1/query?query=histogram_quantile(0.9%2Cup)"), "function histogram_quantile() is not supported");
+  EXPECT_EQ(error("/api/v1/query_range?query=up&start=0&end=10"), R"(invalid parameter \"step\": missing)");
+  EXPECT_EQ(error("/api/v1/query_range?query=up&start=0&end=10&step=abc"),
+            R"(invalid parameter \"step\": cannot parse \"abc\" to a valid duration)");
+  EXPECT_EQ(error("/api/v1/query_range?query=up&start=0&end=10&step=0"),
+            R"(invalid parameter \"step\": zero or negative query resolution step widths are not accepted. )"
+            "Try a positive integer");
+  EXPECT_EQ(error("/api/v1/query_range?query=up&start=0&end=10&step=1&timeout=1x"),
+            R"(invalid parameter \"timeout\": cannot parse \"1x\" to a valid duration)");
+  EXPECT_EQ(error("/api/v1/series?match%5B%5D=%7B"),
+            R"(invalid parameter \"match[]\": invalid selector '{' at position 2: unclosed '{')");
+}
+
 TEST_F(QueryApiTest, SeriesLabelsValuesMetadataBuildinfo) {
   EXPECT_EQ(Get("/api/v1/series?match%5B%5D=up").body,
             R"({"status":"success","data":[{"__name__":"up","job":"api"}]})");
@@ -127,6 +154,35 @@ TEST_F(QueryApiTest, SqlIsReadOnlyWithJsonAndCsv) {
                                "FROM%20c)%20SELECT%20count(*)%20FROM%20c");
   EXPECT_EQ(slow.status, 503);
   EXPECT_NE(slow.body.find(R"("errorType":"timeout")"), std::string::npos);
+}
+
+TEST_F(QueryApiTest, SqlBadInputIsBadDataAndRunTimeErrorsAreExecution) {
+  auto sql = [&](const std::string& form, int status) {
+    HttpResponse r = PostForm("/api/v1/sql", form);
+    EXPECT_EQ(r.status, status) << form << ": " << r.body;
+    return r.body;
+  };
+  EXPECT_EQ(sql("query=SELEC%201", 400), R"({"status":"error","errorType":"bad_data","error":"near \"SELEC\": syntax error"})");
+  EXPECT_NE(sql("query=SELECT%201%3B%20SELECT%202", 400).find("read-only: send one SELECT statement"), std::string::npos);
+  EXPECT_NE(sql("query=UPDATE%20samples%20SET%20value%3D1", 400).find("read-only: only SELECT statements are allowed"),
+            std::string::npos);
+  EXPECT_NE(sql("format=xml&query=SELECT%201", 400).find(R"(invalid parameter \"format\": \"xml\" is neither json nor csv)"),
+            std::string::npos);
+  EXPECT_NE(sql("timeout=soon&query=SELECT%201", 400).find(R"(invalid parameter \"timeout\")"), std::string::npos);
+  // Found only when it runs: an execution error.
+  EXPECT_EQ(sql("query=SELECT%20*%20FROM%20samples%20WHERE%20selector%3D'%7B'", 422),
+            R"({"status":"error","errorType":"execution","error":"invalid selector '{' at position 2: unclosed '{'"})");
+  // A JSON body is not a way to send SQL: the message says which are.
+  auto r = HttpRequest(server_->port(), "POST", "/api/v1/sql", {{"Content-Type", "application/json"}},
+                       R"({"query":"SELECT 1"})");
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->status, 400);
+  EXPECT_NE(r->body.find("send it as the form field query, or as the body with Content-Type: application/sql"),
+            std::string::npos)
+      << r->body;
+  EXPECT_EQ(Get("/api/v1/sql?query=SELECT%201").status, 405);
+  EXPECT_EQ(Get("/api/v1/query?query=count(up)&time=60").body,
+            R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[60,"1"]}]}})");
 }
 
 TEST(FormEncodingTest, Decodes) {

@@ -5,9 +5,11 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <string>
 #include <vector>
 
+#include "overtone/database.h"
 #include "tests/shell/run_program.h"
 
 #ifndef OVERTONE_BIN
@@ -256,6 +258,12 @@ TEST_F(ShellCliTest, CompactSealsAndCheckVerifies) {
   r = RunProgram({OVERTONE_BIN, "compact", db, "--before", "soon"});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("milliseconds"));
+  r = RunProgram({OVERTONE_BIN, "compact", db, "--frob"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith("overtone compact: unexpected argument '--frob'\nusage: overtone compact DBDIR"));
+  r = RunProgram({OVERTONE_BIN, "compact", "--before", "1", db});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_THAT(r.err, StartsWith("overtone compact: DBDIR comes first, before '--before'\n"));
 }
 
 TEST_F(ShellCliTest, RegularFileAsDbDirIsAClearError) {
@@ -271,6 +279,108 @@ TEST_F(ShellCliTest, UnknownOptionIsAUsageError) {
   ProgramResult r = RunProgram({OVERTONE_BIN, "--frob", db()});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("unknown option '--frob'"));
+}
+
+// A misspelt subcommand would have created a database directory of that
+// name (in the working directory); it is a usage error that names the
+// subcommand.
+TEST_F(ShellCliTest, MisspeltSubcommandCreatesNothing) {
+  for (const auto& [typo, meant] : {std::pair{"serv", "serve"}, std::pair{"improt", "import"},
+                                    std::pair{"promq", "promql"}, std::pair{"chek", "check"}}) {
+    ASSERT_FALSE(std::filesystem::exists(typo)) << typo;
+    ProgramResult r = RunProgram({OVERTONE_BIN, typo, db()});
+    EXPECT_EQ(r.exit_code, 2) << typo;
+    EXPECT_EQ(r.err, std::string("overtone: unknown subcommand '") + typo + "'; did you mean '" + meant +
+                         "'? (to create a database directory of that name, say ./" + typo + ")\n");
+    EXPECT_FALSE(std::filesystem::exists(typo)) << typo;
+  }
+}
+
+// Another process holds the database: whatever writes says so and changes
+// nothing; whatever only reads goes on.
+TEST_F(ShellCliTest, DatabaseLockedByAnotherProcess) {
+  ASSERT_EQ(Overtone({"INSERT INTO samples(metric, ts, value) VALUES ('up', 1000, 1)"}).exit_code, 0);
+  Options options;
+  options.compaction_interval_ms = 0;
+  auto held = Database::Open(options, db());
+  ASSERT_TRUE(held.ok()) << held.status().ToString();
+  const std::string busy = "the database is open in another process";
+  ProgramResult r = Overtone({"SELECT 1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, StartsWith("Error: cannot open database '" + db() + "': busy: opening " + db() + "/rocksdb: " + busy));
+  std::string file = tmp_.Sub("up.prom");
+  ASSERT_TRUE(WriteFile(file, "up 2 2000\n"));
+  for (std::vector<std::string> args : {std::vector<std::string>{"import", db(), file, "--format", "prometheus"},
+                                        std::vector<std::string>{"compact", db()},
+                                        std::vector<std::string>{"serve", db(), "--listen", "127.0.0.1:0"}}) {
+    args.insert(args.begin(), OVERTONE_BIN);
+    r = RunProgram(args);
+    EXPECT_EQ(r.exit_code, 1) << args[1];
+    EXPECT_THAT(r.err, HasSubstr(busy)) << args[1];
+  }
+  r = RunProgram({OVERTONE_BIN, "--readonly", db(), "SELECT ts, value FROM samples"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "1000|1.0\n");
+  r = RunProgram({OVERTONE_BIN, "check", db()});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  held->reset();
+  EXPECT_EQ(Ok({"SELECT count(*) FROM samples"}), "1\n");
+}
+
+// Paths that are not a database directory, for each command that opens one.
+TEST_F(ShellCliTest, MissingDirectoryOrAFileForDbDir) {
+  std::string file = tmp_.Sub("a_file"), missing = tmp_.Sub("missing");
+  ASSERT_TRUE(WriteFile(file, "not a database"));
+  for (const char* sub : {"import", "compact", "check", "export", "serve"}) {
+    std::vector<std::string> args = {OVERTONE_BIN, sub, file};
+    if (std::string(sub) == "import") args.push_back(file);
+    if (std::string(sub) == "export") args.insert(args.end(), {"--match", "up"});
+    ProgramResult r = RunProgram(args);
+    EXPECT_EQ(r.exit_code, 1) << sub;
+    EXPECT_THAT(r.err, HasSubstr(file + " exists and is not a directory")) << sub;
+  }
+  for (const char* sub : {"compact", "check", "export"}) {
+    std::vector<std::string> args = {OVERTONE_BIN, sub, missing};
+    if (std::string(sub) == "export") args.insert(args.end(), {"--match", "up"});
+    ProgramResult r = RunProgram(args);
+    EXPECT_EQ(r.exit_code, 1) << sub;
+    EXPECT_THAT(r.err, HasSubstr("database directory " + missing + " does not exist")) << sub;
+  }
+  ProgramResult r = RunProgram({OVERTONE_BIN, "--readonly", missing, "SELECT 1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "Error: cannot open database '" + missing + "': not found: database directory " + missing +
+                       " does not exist\n");
+  EXPECT_FALSE(std::filesystem::exists(missing));
+  // Not read-only, a missing DBDIR is created, with its parents.
+  r = RunProgram({OVERTONE_BIN, missing + "/a/b", "SELECT count(*) FROM samples"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_TRUE(std::filesystem::is_directory(missing + "/a/b"));
+}
+
+// `serve` refuses bad arguments before it opens anything.
+TEST_F(ShellCliTest, ServeArgumentErrorsNameTheOption) {
+  const std::pair<std::vector<std::string>, const char*> cases[] = {
+      {{}, "no DBDIR given"},
+      {{db(), "--listen", "nope"}, "--listen takes HOST:PORT"},
+      {{db(), "--listen", "127.0.0.1:99999"}, "--listen takes HOST:PORT"},
+      {{db(), "--threads", "0"}, "--threads takes a number from 1 to 1024"},
+      {{db(), "--overload-status", "500"}, "--overload-status takes 429 or 503"},
+      {{db(), "--memory-limit", "12XB"}, "--memory-limit takes a SIZE such as 512MiB"},
+      {{db(), "--bogus"}, "unknown option --bogus"},
+      {{db(), db()}, "more than one DBDIR given"},
+  };
+  for (const auto& [args, message] : cases) {
+    std::vector<std::string> argv = {OVERTONE_BIN, "serve"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    ProgramResult r = RunProgram(argv);
+    EXPECT_EQ(r.exit_code, 2) << message;
+    EXPECT_THAT(r.err, StartsWith(std::string("overtone serve: ") + message + "\nusage: overtone serve DBDIR"));
+  }
+  EXPECT_FALSE(std::filesystem::exists(db()));
+  // An address of no interface here (TEST-NET-3): refused at once.
+  ProgramResult r = RunProgram({OVERTONE_BIN, "serve", db(), "--listen", "203.0.113.5:9999"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "overtone serve: I/O error: cannot listen on 203.0.113.5:9999 (in use, or a bad address?)\n");
 }
 
 TEST_F(ShellCliTest, InterruptedStatementsDoNotLeaveHalfAResult) {

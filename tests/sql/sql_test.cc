@@ -2,6 +2,7 @@
 
 #include <bit>
 #include <cmath>
+#include <filesystem>
 
 #include <gtest/gtest.h>
 
@@ -194,6 +195,64 @@ TEST_F(SqlTest, UpdateAndDeleteAreRefusedWithAHint) {
   EXPECT_NE(Run("UPDATE samples SET value = 2").find("INSERT only"), std::string::npos);
   EXPECT_NE(Run("INSERT INTO series(metric) VALUES ('x')"), "");
   EXPECT_EQ(One("SELECT value FROM samples"), "1.0");
+}
+
+// Each message names what is wrong and what was expected; none writes.
+TEST_F(SqlTest, BadArgumentsNameWhatIsWrong) {
+  Query("INSERT INTO samples(metric, ts, value) VALUES ('m', 1, 1)");
+  const std::pair<const char*, const char*> cases[] = {
+      {"UPDATE series SET metric = 'x'", "table series may not be modified"},
+      {"DELETE FROM series", "table series may not be modified"},
+      {"INSERT INTO samples(metric, ts, value) VALUES ('m', 2, x'00')", "value must be a number, not a BLOB"},
+      {"INSERT INTO samples(metric, ts, value) VALUES ('m', 'abc', 1)", "ts must be an integer number of milliseconds"},
+      {R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{"__name__":"n"}', 2, 1))",
+       "metric 'm' disagrees with labels.__name__ 'n'"},
+      {R"(SELECT * FROM samples WHERE selector = 'up{job=~"("}')",
+       R"(invalid regular expression in job=~"(": missing ): ^(?:()$)"},
+      {R"(SELECT * FROM samples WHERE selector = '{job=~".*"}')",
+       "selector must contain at least one matcher that does not match the empty string"},
+      {"SELECT * FROM over_time('avg', 'm', 1000, 0, 1000, 60000)", "start must not be after end"},
+      {"SELECT * FROM over_time('avg', 'm', 0, 100000000, 1, 60000)",
+       "too many evaluation steps: more than 11000 points per series; use a larger step"},
+      {"SELECT * FROM over_time('avg', 'm', 'a', 1, 1, 1)", "over_time: start must be an integer (milliseconds)"},
+      {"SELECT value_kind('x')", "expects the raw INTEGER bits of a value (the samples.raw column)"},
+      {"SELECT raw_bits('abc')", "value 'abc' is not a number (use a number, 'NaN', '+Inf', '-Inf' or 'stale')"},
+      {"SELECT * FROM range_function('nope', 'm', 0, 1, 1, 1)",
+       "unknown range function 'nope'; known: rate, increase, delta, irate, idelta, resets, changes, deriv, "
+       "predict_linear"},
+  };
+  for (const auto& [sql, message] : cases) EXPECT_EQ(Run(sql), message) << sql;
+  EXPECT_EQ(Query("SELECT ts, value FROM samples"), (std::vector<Row>{{"1", "1.0"}}));
+}
+
+// `overtone serve` and `import` write the engine alone, with no user.db:
+// SqlSession::Open read-only opens such a directory with an empty `main`,
+// and writes nothing.
+TEST(SqlReadOnlyTest, DirectoryWithoutUserDb) {
+  testing::TempDir dir;
+  {
+    auto db = Database::Open(Options{}, dir.path());
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE((*db)->Append({{"__name__", "x"}}, 5, 0.5).ok());
+  }
+  Options ro;
+  ro.read_only = true;
+  auto session = SqlSession::Open(ro, dir.path());
+  ASSERT_TRUE(session.ok()) << session.status().ToString();
+  sqlite3* conn = (*session)->conn();
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(conn, "SELECT count(*) FROM samples", -1, &stmt, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 1);
+  sqlite3_finalize(stmt);
+  EXPECT_NE(sqlite3_exec(conn, "CREATE TABLE t(a)", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_STREQ(sqlite3_errmsg(conn), "attempt to write a readonly database");
+  EXPECT_NE(sqlite3_exec(conn, "INSERT INTO samples(metric, ts, value) VALUES ('x', 6, 1)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_NE(sqlite3_exec(conn, "SELECT delete_series('x')", nullptr, nullptr, nullptr), SQLITE_OK);
+  EXPECT_STREQ(sqlite3_errmsg(conn), "the database is open read-only");
+  session->reset();
+  EXPECT_FALSE(std::filesystem::exists(dir.path() + "/user.db"));
 }
 
 TEST_F(SqlTest, TransactionsCommitAndRollBack) {
