@@ -37,6 +37,13 @@ std::optional<int64_t> MapToInteger(double v, int k) {
 
 double FromInteger(int64_t n, int k) { return static_cast<double>(n) / kPow10[k]; }
 
+// The decoder's sums wrap instead of overflowing: a valid block stays far
+// inside int64 (|n| < 2^53), a corrupt one decodes to wrong values rather
+// than undefined behaviour.
+int64_t WrappingAdd(int64_t a, int64_t b) {
+  return static_cast<int64_t>(static_cast<uint64_t>(a) + static_cast<uint64_t>(b));
+}
+
 // The smallest scale at which the most values map; ties go to the smaller k.
 int ChooseScale(std::span<const double> values, size_t* mapped) {
   int best_k = 0;
@@ -220,6 +227,9 @@ namespace {
 struct DecodeState {
   std::string_view input;  // synthesized header, then the frames
   size_t pos = 0;
+  size_t block_size = 0;
+  size_t want = 0;                  // samples the frames decoded must hold
+  std::vector<uint64_t> frame_ends;  // where in `input` each frame must end
   std::vector<int32_t> pcm;
   bool error = false;
 };
@@ -233,9 +243,26 @@ FLAC__StreamDecoderReadStatus ReadInput(const FLAC__StreamDecoder*, FLAC__byte b
   return n == 0 ? FLAC__STREAM_DECODER_READ_STATUS_END_OF_STREAM : FLAC__STREAM_DECODER_READ_STATUS_CONTINUE;
 }
 
-FLAC__StreamDecoderWriteStatus WritePcm(const FLAC__StreamDecoder*, const FLAC__Frame* frame,
+FLAC__StreamDecoderTellStatus TellInput(const FLAC__StreamDecoder*, FLAC__uint64* offset, void* data) {
+  *offset = static_cast<DecodeState*>(data)->pos;
+  return FLAC__STREAM_DECODER_TELL_STATUS_OK;
+}
+
+FLAC__StreamDecoderWriteStatus WritePcm(const FLAC__StreamDecoder* decoder, const FLAC__Frame* frame,
                                         const FLAC__int32* const buffer[], void* data) {
   auto* s = static_cast<DecodeState*>(data);
+  // libFLAC finds frames by their sync codes and takes each one's size from
+  // its own header. Unless each frame ends where the frame table says and
+  // holds block_size samples (the last: what is left), decoding a range
+  // would disagree with decoding the whole block, though the totals match.
+  size_t done = s->pcm.size() / s->block_size;
+  FLAC__uint64 end;
+  if (done >= s->frame_ends.size() || !FLAC__stream_decoder_get_decode_position(decoder, &end) ||
+      end != s->frame_ends[done] ||
+      frame->header.blocksize != std::min(s->block_size, s->want - s->pcm.size())) {
+    s->error = true;
+    return FLAC__STREAM_DECODER_WRITE_STATUS_ABORT;
+  }
   s->pcm.insert(s->pcm.end(), buffer[0], buffer[0] + frame->header.blocksize);
   return FLAC__STREAM_DECODER_WRITE_STATUS_CONTINUE;
 }
@@ -286,23 +313,29 @@ Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t 
   for (uint64_t i = 0; i < n_exc; ++i) {
     uint64_t gap;
     if (!GetVarint64(&in, &gap) || in.size() < 8) return bad("truncated exceptions");
+    // Compared before adding, so a huge gap cannot wrap the index around;
+    // indices strictly ascend, as the decoding loop below walks them in order.
+    if (gap >= count - index || (i > 0 && gap == 0)) return bad("exception index out of range");
     index += gap;
-    if (index >= count) return bad("exception index out of range");
     exceptions.emplace_back(index, DecodeDoubleBits(in.data()));
     in.remove_prefix(8);
   }
   if (!GetVarint64(&in, &n_frames) || n_frames != (count + block_size - 1) / block_size) {
     return bad("frame count does not match the sample count");
   }
+  // Each frame takes a byte of the table at least; checked before the
+  // table is allocated, as `count` may be corrupt and huge.
+  if (n_frames > in.size()) return bad("truncated frame table");
   std::vector<uint64_t> frame_len(n_frames), frame_start(n_frames);
   std::vector<int64_t> frame_running(n_frames, base);
   uint64_t offset = 0;
   for (uint64_t f = 0; f < n_frames; ++f) {
     uint64_t r;
-    if (!GetVarint64(&in, &frame_len[f])) return bad("truncated frame table");
+    // No frame is longer than the bytes left, so `offset` cannot wrap around.
+    if (!GetVarint64(&in, &frame_len[f]) || frame_len[f] > in.size()) return bad("truncated frame table");
     if (delta) {
       if (!GetVarint64(&in, &r)) return bad("truncated frame table");
-      frame_running[f] = base + UnZigZag(r);
+      frame_running[f] = WrappingAdd(base, UnZigZag(r));
     }
     frame_start[f] = offset;
     offset += frame_len[f];
@@ -317,16 +350,22 @@ Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t 
   std::unique_ptr<FLAC__StreamDecoder, DecoderDeleter> dec(FLAC__stream_decoder_new());
   if (!dec) return Status::ResourceExhausted("cannot allocate a FLAC decoder");
   FLAC__stream_decoder_set_md5_checking(dec.get(), false);
+  size_t first = f0 * block_size;
+  size_t want = std::min<size_t>((f1 + 1) * block_size, count) - first;
   DecodeState state;
   state.input = stream;
-  if (FLAC__stream_decoder_init_stream(dec.get(), ReadInput, nullptr, nullptr, nullptr, nullptr, WritePcm,
+  state.block_size = block_size;
+  state.want = want;
+  uint64_t header_size = stream.size() - (frame_start[f1] + frame_len[f1] - frame_start[f0]);
+  for (size_t f = f0; f <= f1; ++f) {
+    state.frame_ends.push_back(header_size + frame_start[f] + frame_len[f] - frame_start[f0]);
+  }
+  if (FLAC__stream_decoder_init_stream(dec.get(), ReadInput, nullptr, TellInput, nullptr, nullptr, WritePcm,
                                        nullptr, OnError, &state) != FLAC__STREAM_DECODER_INIT_STATUS_OK) {
     return Status::Internal("FLAC decoder init failed");
   }
   bool ok = FLAC__stream_decoder_process_until_end_of_stream(dec.get());
   FLAC__stream_decoder_finish(dec.get());
-  size_t first = f0 * block_size;
-  size_t want = std::min<size_t>((f1 + 1) * block_size, count) - first;
   if (!ok || state.error || state.pcm.size() != want) return bad("FLAC frames do not decode");
 
   auto exc = std::lower_bound(exceptions.begin(), exceptions.end(), std::make_pair(first, -HUGE_VAL),
@@ -341,10 +380,10 @@ Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t 
         if (auto n = MapToInteger(v, k)) running = *n;
       }
     } else if (delta) {
-      running += state.pcm[i - first];
+      running = WrappingAdd(running, state.pcm[i - first]);
       v = FromInteger(running, k);
     } else {
-      v = FromInteger(base + state.pcm[i - first], k);
+      v = FromInteger(WrappingAdd(base, state.pcm[i - first]), k);
     }
     if (i >= begin && i < end) out->push_back(v);
   }

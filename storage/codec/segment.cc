@@ -157,10 +157,17 @@ Status ParseSegment(std::string_view bytes, SegmentView* view) {
 Status DecodeSegment(const SegmentView& view, int64_t min_ts, int64_t max_ts, std::vector<Sample>* out) {
   if (min_ts > view.max_ts || max_ts < view.min_ts || min_ts > max_ts) return Status::OK();
   std::vector<int64_t> ts;
-  ts.reserve(view.count);
+  // The count comes from the bytes: reserve no more than a delta-of-delta
+  // block of this size can hold (a bit a timestamp), so a corrupt count
+  // cannot make a huge allocation; FLAC blocks may hold more and grow.
+  ts.reserve(std::min<uint64_t>(view.count, 8 * uint64_t{view.timestamps.size()} + 2));
   OT_RETURN_IF_ERROR(DecodeTimestamps(view.timestamp_codec, view.timestamps, view.count, &ts));
   if (ts.front() != view.min_ts || ts.back() != view.max_ts) {
     return Status::Corruption("segment: timestamps disagree with the header");
+  }
+  // The range search below and every reader after it rely on this.
+  for (size_t i = 1; i < ts.size(); ++i) {
+    if (ts[i] <= ts[i - 1]) return Status::Corruption("segment: timestamps do not ascend");
   }
   size_t begin = std::lower_bound(ts.begin(), ts.end(), min_ts) - ts.begin();
   size_t end = std::upper_bound(ts.begin(), ts.end(), max_ts) - ts.begin();

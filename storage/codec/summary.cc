@@ -22,9 +22,10 @@ void EncodeSummary(const Summary& s, std::string* out) {
   PutVarint64(out, s.count);
   if (s.count > 0) {
     PutVarint64(out, ZigZag(s.first_ts));
-    PutVarint64(out, static_cast<uint64_t>(s.last_ts - s.first_ts));
-    PutVarint64(out, static_cast<uint64_t>(s.ts_of_min - s.first_ts));
-    PutVarint64(out, static_cast<uint64_t>(s.ts_of_max - s.first_ts));
+    // Unsigned: the same bits as the int64 difference, without overflow.
+    PutVarint64(out, static_cast<uint64_t>(s.last_ts) - static_cast<uint64_t>(s.first_ts));
+    PutVarint64(out, static_cast<uint64_t>(s.ts_of_min) - static_cast<uint64_t>(s.first_ts));
+    PutVarint64(out, static_cast<uint64_t>(s.ts_of_max) - static_cast<uint64_t>(s.first_ts));
     const double fields[] = {s.sum, s.sum_c, s.mean, s.mean_c, s.m2, s.m2_c, s.min, s.max, s.first, s.last};
     uint16_t mask = 0;
     for (size_t i = 0; i < std::size(fields); ++i) {
@@ -66,9 +67,13 @@ Status DecodeSummary(std::string_view in, Summary* s, bool with_points) {
     return bad("truncated");
   }
   s->first_ts = UnZigZag(first);
-  s->last_ts = s->first_ts + static_cast<int64_t>(last);
-  s->ts_of_min = s->first_ts + static_cast<int64_t>(tmin);
-  s->ts_of_max = s->first_ts + static_cast<int64_t>(tmax);
+  // The times are offsets from first_ts; one that reaches past int64 can
+  // only come from corrupt bytes (and would overflow).
+  if (__builtin_add_overflow(s->first_ts, static_cast<int64_t>(last), &s->last_ts) ||
+      __builtin_add_overflow(s->first_ts, static_cast<int64_t>(tmin), &s->ts_of_min) ||
+      __builtin_add_overflow(s->first_ts, static_cast<int64_t>(tmax), &s->ts_of_max)) {
+    return bad("time out of range");
+  }
   double* fields[] = {&s->sum, &s->sum_c, &s->mean, &s->mean_c, &s->m2, &s->m2_c,
                       &s->min, &s->max,   &s->first, &s->last};
   if (body.size() < 2) return bad("truncated");

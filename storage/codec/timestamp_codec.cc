@@ -1,6 +1,7 @@
 #include "storage/codec/timestamp_codec.h"
 
 #include <algorithm>
+#include <cmath>
 
 #include "storage/codec/bit_stream.h"
 #include "storage/codec/flac_values.h"
@@ -25,17 +26,21 @@ int64_t UnZigZag(uint64_t u) { return static_cast<int64_t>(u >> 1) ^ -static_cas
 
 }  // namespace
 
+// Time arithmetic below wraps modulo 2^64: ascending timestamps further
+// apart than int64 reaches still encode, and the decoder's wrapping undoes
+// it exactly.
+
 void EncodeTimestamps(std::span<const int64_t> ts, std::string* out) {
   if (ts.empty()) return;
   PutVarint64(out, ZigZag(ts[0]));
   if (ts.size() == 1) return;
-  int64_t delta = ts[1] - ts[0];
-  PutVarint64(out, ZigZag(delta));
+  uint64_t delta = static_cast<uint64_t>(ts[1]) - static_cast<uint64_t>(ts[0]);
+  PutVarint64(out, ZigZag(static_cast<int64_t>(delta)));
   std::string bits;
   BitWriter w(&bits);
   for (size_t i = 2; i < ts.size(); ++i) {
-    int64_t d = ts[i] - ts[i - 1];
-    int64_t dod = d - delta;
+    uint64_t d = static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(ts[i - 1]);
+    int64_t dod = static_cast<int64_t>(d - delta);
     delta = d;
     if (dod == 0) {
       w.WriteBit(false);
@@ -63,13 +68,16 @@ Status DecodeTimestamps(std::string_view in, size_t count, std::vector<int64_t>*
   if (count == 0) return Status::OK();
   uint64_t u;
   if (!GetVarint64(&in, &u)) return bad();
-  int64_t ts = UnZigZag(u);
-  out->push_back(ts);
+  int64_t first = UnZigZag(u);
+  out->push_back(first);
   if (count == 1) return Status::OK();
   if (!GetVarint64(&in, &u)) return bad();
-  int64_t delta = UnZigZag(u);
-  ts += delta;
-  out->push_back(ts);
+  uint64_t delta = static_cast<uint64_t>(UnZigZag(u));
+  uint64_t ts = static_cast<uint64_t>(first) + delta;
+  // After wrapping, a time before its predecessor can only be corruption.
+  auto backwards = [out](uint64_t t) { return static_cast<int64_t>(t) < out->back(); };
+  if (backwards(ts)) return bad();
+  out->push_back(static_cast<int64_t>(ts));
   BitReader r(in);
   for (size_t i = 2; i < count; ++i) {
     int ones = 0;
@@ -78,19 +86,19 @@ Status DecodeTimestamps(std::string_view in, size_t count, std::vector<int64_t>*
       if (!r.ReadBit(&bit)) return bad();
       if (!bit) break;
     }
-    int64_t dod = 0;
+    uint64_t dod = 0;  // two's complement
     if (ones == 5) {
-      if (!r.ReadBits(64, &u)) return bad();
-      dod = static_cast<int64_t>(u);
+      if (!r.ReadBits(64, &dod)) return bad();
     } else if (ones > 0) {
       int n = kBuckets[ones - 1].value_bits;
       if (!r.ReadBits(n, &u)) return bad();
       if (u > (uint64_t{1} << (n - 1))) u -= uint64_t{1} << n;
-      dod = static_cast<int64_t>(u);
+      dod = u;
     }
     delta += dod;
     ts += delta;
-    out->push_back(ts);
+    if (backwards(ts)) return bad();
+    out->push_back(static_cast<int64_t>(ts));
   }
   return Status::OK();
 }
@@ -107,8 +115,8 @@ uint8_t EncodeTimestampsBest(std::span<const int64_t> ts, std::string* out) {
     deltas.reserve(ts.size() - 1);
     bool exact = true;
     for (size_t i = 1; i < ts.size(); ++i) {
-      int64_t d = ts[i] - ts[i - 1];
-      exact &= d < (int64_t{1} << 53);
+      uint64_t d = static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(ts[i - 1]);  // ascending: no wrap
+      exact &= d < (uint64_t{1} << 53);
       deltas.push_back(static_cast<double>(d));
     }
     std::string flac;
@@ -134,8 +142,12 @@ Status DecodeTimestamps(uint8_t codec, std::string_view in, size_t count, std::v
   int64_t ts = UnZigZag(u);
   out->push_back(ts);
   for (double d : deltas) {
-    if (!(d >= 0 && d < 9.2e18)) return Status::Corruption("timestamp delta out of range");
-    ts += static_cast<int64_t>(d);
+    // Deltas are whole and below 2^53 when written; a step past the end of
+    // int64 is corruption too, not an overflow.
+    if (!(d >= 0 && d < 9007199254740992.0) || d != std::trunc(d) ||
+        __builtin_add_overflow(ts, static_cast<int64_t>(d), &ts)) {
+      return Status::Corruption("timestamp delta out of range");
+    }
     out->push_back(ts);
   }
   return Status::OK();

@@ -99,19 +99,23 @@ Status EncodeXorChunk(std::span<const Sample> samples, std::string* out) {
   out->push_back(static_cast<char>(samples.size() & 0xff));
   BitWriter w(out);
   XorValueWriter values;
-  int64_t prev_ts = 0, prev_delta = 0;
+  // Time arithmetic wraps modulo 2^64, as Go's int64 does in Prometheus's
+  // chunkenc: a gap wider than int64 (say from -2^62 to 2^62) is still
+  // ascending and must encode, and the decoder's wrapping undoes it exactly.
+  uint64_t prev_ts = 0, prev_delta = 0;
   for (size_t i = 0; i < samples.size(); ++i) {
     int64_t ts = samples[i].ts;
+    if (i > 0 && ts < samples[i - 1].ts) {
+      return Status::InvalidArgument("XOR chunk samples must be in ascending time order");
+    }
     if (i == 0) {
       WriteUvarintBits(&w, (static_cast<uint64_t>(ts) << 1) ^ static_cast<uint64_t>(ts >> 63));
     } else if (i == 1) {
-      prev_delta = ts - prev_ts;
-      if (prev_delta < 0) return Status::InvalidArgument("XOR chunk samples must be in ascending time order");
-      WriteUvarintBits(&w, static_cast<uint64_t>(prev_delta));
+      prev_delta = static_cast<uint64_t>(ts) - prev_ts;
+      WriteUvarintBits(&w, prev_delta);
     } else {
-      int64_t delta = ts - prev_ts;
-      if (delta < 0) return Status::InvalidArgument("XOR chunk samples must be in ascending time order");
-      int64_t dod = delta - prev_delta;
+      uint64_t delta = static_cast<uint64_t>(ts) - prev_ts;
+      int64_t dod = static_cast<int64_t>(delta - prev_delta);
       prev_delta = delta;
       if (dod == 0) {
         w.WriteBit(false);
@@ -129,7 +133,7 @@ Status EncodeXorChunk(std::span<const Sample> samples, std::string* out) {
         w.WriteBits(static_cast<uint64_t>(dod), 64);
       }
     }
-    prev_ts = ts;
+    prev_ts = static_cast<uint64_t>(ts);
     values.Append(&w, samples[i].value);
   }
   return Status::OK();
@@ -140,16 +144,18 @@ Status DecodeXorChunk(std::string_view chunk, std::vector<Sample>* out) {
   size_t n = (static_cast<uint8_t>(chunk[0]) << 8) | static_cast<uint8_t>(chunk[1]);
   BitReader r(chunk.substr(2));
   XorValueReader values;
-  int64_t ts = 0, delta = 0;
+  // Wrapping, as the encoder; a time that then lands before the one before
+  // it can only come from corrupt bytes.
+  uint64_t ts = 0, delta = 0;
   auto bad = [] { return Status::Corruption("XOR chunk is truncated or malformed"); };
   for (size_t i = 0; i < n; ++i) {
     uint64_t u;
     if (i == 0) {
       if (!ReadUvarintBits(&r, &u)) return bad();
-      ts = static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1);
+      ts = (u >> 1) ^ (0 - (u & 1));
     } else if (i == 1) {
       if (!ReadUvarintBits(&r, &u)) return bad();
-      delta = static_cast<int64_t>(u);
+      delta = u;
       ts += delta;
     } else {
       int prefix = 0, size = 0;
@@ -159,23 +165,26 @@ Status DecodeXorChunk(std::string_view chunk, std::vector<Sample>* out) {
         if (!bit) break;
         ++prefix;
       }
-      int64_t dod = 0;
+      uint64_t dod = 0;  // two's complement
       static constexpr int kSizes[] = {0, 14, 17, 20};
       if (prefix == 4) {
         if (!r.ReadBits(64, &u)) return bad();
-        dod = static_cast<int64_t>(u);
+        dod = u;
       } else if (prefix > 0) {
         size = kSizes[prefix];
         if (!r.ReadBits(size, &u)) return bad();
         if (u > (uint64_t{1} << (size - 1))) u -= uint64_t{1} << size;
-        dod = static_cast<int64_t>(u);
+        dod = u;
       }
       delta += dod;
       ts += delta;
     }
+    if (i > 0 && static_cast<int64_t>(ts) < out->back().ts) {
+      return Status::Corruption("XOR chunk timestamps go backwards");
+    }
     double v;
     if (!values.Read(&r, &v)) return bad();
-    out->push_back(Sample{ts, v});
+    out->push_back(Sample{static_cast<int64_t>(ts), v});
   }
   return Status::OK();
 }

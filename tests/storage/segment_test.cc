@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/codec/crc32c.h"
 #include "tests/test_util.h"
 
 namespace overtone::storage {
@@ -107,6 +108,28 @@ TEST(SegmentTest, RandomRoundTripsAcrossCodecs) {
     ASSERT_TRUE(EncodeSegment(in, {}, &seg).ok());
     ASSERT_EQ(Decode(seg, kMin, kMax), in) << trial;
   }
+}
+
+
+// Found by fuzz_segment (fuzz/corpus/segment/oom-huge-count, there without
+// the checksum, which the target appends): a header claiming 536 million
+// samples over a 1-byte timestamp block made DecodeSegment reserve 4 GB
+// before decoding anything. Now it is corruption, found without the
+// allocation (ASan's allocator would report one that large).
+TEST(SegmentTest, FuzzHugeCountIsCorruptionWithoutHugeAllocation) {
+  const unsigned char kBody[] = {
+      0x01, 0x01, 0x01, 0x81, 0xff, 0xff, 0xff, 0x01, 0x00, 0xff, 0xff, 0xce,
+      0xb1, 0xa3, 0x01, 0x01, 0xb6, 0xff,
+  };
+  std::string bytes(reinterpret_cast<const char*>(kBody), sizeof kBody);
+  uint32_t crc = Crc32c(bytes);
+  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  SegmentView view;
+  ASSERT_TRUE(ParseSegment(bytes, &view).ok());
+  EXPECT_GT(view.count, 500000000u);
+  std::vector<Sample> out;
+  Status s = DecodeSegment(view, kMin, kMax, &out);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
 }
 
 }  // namespace

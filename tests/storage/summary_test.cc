@@ -4,6 +4,7 @@
 
 #include <gtest/gtest.h>
 
+#include "storage/codec/crc32c.h"
 namespace overtone::storage {
 namespace {
 
@@ -73,6 +74,26 @@ TEST(SummaryTest, CorruptionIsDetected) {
   }
   Summary back;
   EXPECT_FALSE(DecodeSummary(enc.substr(0, 4), &back).ok());
+}
+
+
+// Found by fuzz_summary (fuzz/corpus/summary/crash-time-offset-overflow,
+// there without the checksum, which the target appends): a time offset
+// that reaches past int64 from first_ts overflowed, undefined behaviour.
+TEST(SummaryTest, FuzzTimeOffsetOverflowIsCorruption) {
+  const unsigned char kBody[] = {
+      0x01, 0x00, 0xff, 0x00, 0x32, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+      0xff, 0xff, 0x16, 0x00, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+      0xff, 0xff, 0xff, 0x16, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+      0xf6, 0x00, 0x00, 0x00, 0x00, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff,
+  };
+  std::string bytes(reinterpret_cast<const char*>(kBody), sizeof kBody);
+  uint32_t crc = Crc32c(bytes);
+  for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  Summary back;
+  Status s = DecodeSummary(bytes, &back);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
 }
 
 }  // namespace

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 namespace overtone::storage {
 namespace {
 
@@ -83,6 +85,39 @@ TEST(TimestampCodecTest, BestIsNeverLargerThanDodAndRegularIntervalsCostAlmostNo
   std::vector<int64_t> few = {1, 2, 3};
   std::string small;
   EXPECT_EQ(EncodeTimestampsBest(few, &small), kTimestampCodecDod);
+}
+
+
+// Found by fuzz_timestamp_codec (fuzz/corpus/timestamp_codec/crash-dod-overflow):
+// a delta-of-delta block whose sums overflow int64 was undefined behaviour.
+// Sums now wrap, and a time that then lands before its predecessor is
+// corruption.
+TEST(TimestampCodecTest, FuzzDodOverflowIsCorruption) {
+  const unsigned char kBlock[] = {
+      0x00, 0x01, 0xfe, 0x01, 0x06, 0x01, 0x06, 0x01, 0x06, 0x16, 0x00, 0x00,
+  };
+  std::vector<int64_t> out;
+  Status s = DecodeTimestamps(1, std::string_view(reinterpret_cast<const char*>(kBlock), sizeof kBlock), 52835, &out);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+}
+
+// Ascending times further apart than int64 reaches still round-trip, with
+// either codec.
+TEST(TimestampCodecTest, RoundTripsTheWholeTimeRange) {
+  std::vector<int64_t> wide = {kMin, kMin + 1, -1, 0, kMax - 1, kMax, kMax};
+  std::string enc;
+  EncodeTimestamps(wide, &enc);
+  std::vector<int64_t> out;
+  ASSERT_TRUE(DecodeTimestamps(enc, wide.size(), &out).ok());
+  EXPECT_EQ(out, wide);
+
+  std::vector<int64_t> near_end;
+  for (int i = 0; i < 100; ++i) near_end.push_back(kMax - 100000 + i * 1000 + i % 3);
+  enc.clear();
+  uint8_t codec = EncodeTimestampsBest(near_end, &enc);
+  out.clear();
+  ASSERT_TRUE(DecodeTimestamps(codec, enc, near_end.size(), &out).ok());
+  EXPECT_EQ(out, near_end);
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 
 #include <gtest/gtest.h>
 
+#include "tests/test_util.h"
+
 namespace overtone::storage {
 namespace {
 
@@ -74,6 +76,32 @@ TEST(XorChunkTest, RejectsTruncationAndDisorder) {
   }
   std::vector<Sample> backwards = {{2, 1}, {1, 1}};
   EXPECT_FALSE(EncodeXorChunk(backwards, &chunk).ok());
+}
+
+
+// Found by fuzz_xor_chunk (fuzz/corpus/xor_chunk/crash-timestamp-overflow):
+// the delta-of-delta sum overflowed int64, undefined behaviour. Times now
+// wrap as Go's int64 does in Prometheus, and one that then lands before its
+// predecessor is corruption.
+TEST(XorChunkTest, FuzzTimestampOverflowIsCorruption) {
+  const unsigned char kChunk[] = {
+      0x00, 0x7b, 0x00, 0xff, 0x00, 0x03, 0xff, 0xff, 0x0d, 0x00, 0x00, 0x2f,
+      0x7b, 0x00, 0xff, 0x00, 0x03, 0xff, 0x30, 0x0d, 0x60,
+  };
+  std::vector<Sample> out;
+  Status s = DecodeXorChunk(std::string_view(reinterpret_cast<const char*>(kChunk), sizeof kChunk), &out);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
+}
+
+// Ascending times further apart than int64 reaches (the encoder's wrapping
+// arithmetic) still round-trip.
+TEST(XorChunkTest, RoundTripsTheWholeTimeRange) {
+  std::vector<Sample> in = {{kMin, 1}, {-1, 2}, {0, 3}, {kMax - 1, 4}, {kMax, 5}, {kMax, 6}};
+  std::string chunk;
+  ASSERT_TRUE(EncodeXorChunk(in, &chunk).ok());
+  std::vector<Sample> out;
+  ASSERT_TRUE(DecodeXorChunk(chunk, &out).ok());
+  EXPECT_EQ(out, in);
 }
 
 }  // namespace
