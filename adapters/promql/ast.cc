@@ -261,6 +261,32 @@ std::string Modifiers(const Expr& e) {
   return out;
 }
 
+// A string literal as Go's strconv.Quote writes it, so that it reads back
+// as the same string: backslash, quote and control bytes escaped.
+std::string QuotedString(const std::string& s) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out = "\"";
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    switch (c) {
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (u < 0x20 || u == 0x7f) {
+          out += "\\x";
+          out.push_back(kHex[u >> 4]);
+          out.push_back(kHex[u & 15]);
+        } else {
+          out.push_back(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
 std::string Joined(const std::vector<std::string>& v) {
   std::string out;
   for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
@@ -272,7 +298,7 @@ std::string Joined(const std::vector<std::string>& v) {
 std::string ToString(const Expr& e) {
   switch (e.kind) {
     case Expr::Kind::kNumber: return FormatNumber(e.number);
-    case Expr::Kind::kString: return "\"" + e.text + "\"";
+    case Expr::Kind::kString: return QuotedString(e.text);
     case Expr::Kind::kVectorSelector: {
       std::vector<LabelMatcher> rest;
       for (const LabelMatcher& m : e.matchers) {

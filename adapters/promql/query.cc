@@ -61,7 +61,9 @@ Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options,
     };
     if (t.result_type == ValueType::kString) {
       const unsigned char* text = sqlite3_column_text(stmt, 0);
-      out->string_value = text ? reinterpret_cast<const char*>(text) : "";
+      // With its length: a PromQL string may hold NUL bytes.
+      out->string_value.assign(text ? reinterpret_cast<const char*>(text) : "",
+                               static_cast<size_t>(sqlite3_column_bytes(stmt, 0)));
       continue;
     }
     if (t.result_type == ValueType::kScalar) {

@@ -50,13 +50,21 @@ std::string Identifier(const std::string& s) {
   return out + "\"";
 }
 
+// SQLite's tokenizer ends the statement at a NUL byte, which PromQL strings
+// may hold ("a\x00b"): each NUL is spliced in as char(0), and the whole put
+// in parentheses to stay one operand.
 std::string Quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) {
+    if (c == '\0') {
+      out += "'||char(0)||'";
+      continue;
+    }
     if (c == '\'') out.push_back('\'');
     out.push_back(c);
   }
-  return out + "'";
+  out += "'";
+  return s.find('\0') == std::string::npos ? out : "(" + out + ")";
 }
 
 std::string RealText(double v) {

@@ -123,6 +123,20 @@ TEST_F(EvalTest, ErrorsKeepPrometheusCategories) {
   EXPECT_EQ(too_many.status().code(), Status::Code::kInvalidArgument);
 }
 
+// Found by fuzz_promql_parser (fuzz/corpus/promql_parser/crash-nul-in-string):
+// a NUL byte in a PromQL string ended the translated SQL early, so the
+// query failed with an internal error instead of returning the string.
+TEST_F(EvalTest, FuzzStringsMayHoldNulBytes) {
+  const char kQuery[] =
+      "\"ye]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]ar\0\tring\"";
+  std::string query(kQuery, sizeof kQuery - 1);
+  QueryResult r = Instant(query, 0);
+  EXPECT_EQ(r.type, ValueType::kString);
+  EXPECT_EQ(r.string_value, query.substr(1, query.size() - 2));
+  EXPECT_EQ(Instant("\"a\\x00b\"", 0).string_value, std::string("a\0b", 3));
+  EXPECT_TRUE(Instant("req_total{job=\"a\\x00b\"}", 9 * kMin).series.empty());
+}
+
 TEST_F(EvalTest, RangeQueryIsAnInstantQueryPerStep) {
   auto r = RunRangeQuery(session_->conn(), "sum(req_total)", 0, 2 * kMin, kMin);
   ASSERT_TRUE(r.ok()) << r.status().ToString();

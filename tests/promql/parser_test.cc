@@ -127,5 +127,17 @@ TEST(ParserTest, TypeErrors) {
   EXPECT_EQ(Error("sum(x"), "1:6: parse error: unexpected end of input in aggregation, expected \",\" or \")\"");
 }
 
+// Found by fuzz_promql_parser (fuzz/corpus/promql_parser/crash-string-rendering):
+// string literals were rendered without escapes, so "src\\\"" (the string
+// src\") came back as "src\"", which reads as src". A rendering must parse
+// to the same tree.
+TEST(ParserTest, FuzzStringsRenderWithEscapes) {
+  const char kQuery[] = "-label_replace(ul, \"dst\", \"$1\", \"src\\\\\\\"\", \"(.*)\") unless absent-nothingM";
+  std::string printed = Roundtrip(kQuery);
+  EXPECT_EQ(printed, "-label_replace(ul, \"dst\", \"$1\", \"src\\\\\\\"\", \"(.*)\") unless absent - nothingM");
+  EXPECT_EQ(Roundtrip(printed), printed);
+  EXPECT_EQ(Roundtrip("\"a\\x00\\x7f\\t\\n\\r\\\\b\\u00e9'\""), "\"a\\x00\\x7f\\t\\n\\r\\\\b\u00e9'\"");
+}
+
 }  // namespace
 }  // namespace overtone::promql
