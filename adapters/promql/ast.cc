@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "adapters/promql/functions.h"
+#include "overtone/types.h"
 
 namespace overtone::promql {
 namespace {
@@ -287,9 +288,44 @@ std::string QuotedString(const std::string& s) {
   return out + "\"";
 }
 
-std::string Joined(const std::vector<std::string>& v) {
+// A label name as written in a query: quoted when it is not a plain name
+// ({"service.name"="x"}, by ("a b")), which the parser accepts.
+std::string LabelNameText(const std::string& name) {
+  return IsValidLabelName(name) ? name : QuotedString(name);
+}
+
+std::string Joined(const std::vector<std::string>& names) {
   std::string out;
-  for (const std::string& s : v) out += (out.empty() ? "" : ", ") + s;
+  for (const std::string& n : names) out += (out.empty() ? "" : ", ") + LabelNameText(n);
+  return out;
+}
+
+const char* MatchOpText(MatchType t) {
+  switch (t) {
+    case MatchType::kEqual: return "=";
+    case MatchType::kNotEqual: return "!=";
+    case MatchType::kRegexMatch: return "=~";
+    case MatchType::kRegexNoMatch: return "!~";
+  }
+  return "?";
+}
+
+// `name{matchers}` without the matcher the name stands for; a metric name
+// that is not a plain name goes inside the braces, quoted.
+std::string SelectorText(const Expr& vs) {
+  std::vector<std::string> parts;
+  bool plain_name = IsValidMetricName(vs.metric_name);
+  if (!vs.metric_name.empty() && !plain_name) parts.push_back(QuotedString(vs.metric_name));
+  for (const LabelMatcher& m : vs.matchers) {
+    if (m.name == "__name__" && m.type == MatchType::kEqual && m.value == vs.metric_name) continue;
+    parts.push_back(LabelNameText(m.name) + MatchOpText(m.type) + QuotedString(m.value));
+  }
+  std::string out = plain_name ? vs.metric_name : "";
+  if (!plain_name || !parts.empty()) {
+    out += "{";
+    for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
+    out += "}";
+  }
   return out;
 }
 
@@ -299,24 +335,10 @@ std::string ToString(const Expr& e) {
   switch (e.kind) {
     case Expr::Kind::kNumber: return FormatNumber(e.number);
     case Expr::Kind::kString: return QuotedString(e.text);
-    case Expr::Kind::kVectorSelector: {
-      std::vector<LabelMatcher> rest;
-      for (const LabelMatcher& m : e.matchers) {
-        if (!(m.name == "__name__" && m.type == MatchType::kEqual && m.value == e.metric_name)) rest.push_back(m);
-      }
-      std::string out = e.metric_name;
-      if (!rest.empty() || out.empty()) out += overtone::ToString(rest);
-      return out + Modifiers(e);
-    }
+    case Expr::Kind::kVectorSelector: return SelectorText(e) + Modifiers(e);
     case Expr::Kind::kMatrixSelector: {
       const Expr& vs = e.arg(0);
-      std::string sel = vs.metric_name;
-      std::vector<LabelMatcher> rest;
-      for (const LabelMatcher& m : vs.matchers) {
-        if (!(m.name == "__name__" && m.type == MatchType::kEqual && m.value == vs.metric_name)) rest.push_back(m);
-      }
-      if (!rest.empty() || sel.empty()) sel += overtone::ToString(rest);
-      return sel + "[" + FormatDuration(e.range_ms) + "]" + Modifiers(vs);
+      return SelectorText(vs) + "[" + FormatDuration(e.range_ms) + "]" + Modifiers(vs);
     }
     case Expr::Kind::kSubquery:
       return ToString(e.arg(0)) + "[" + FormatDuration(e.range_ms) + ":" +

@@ -130,7 +130,10 @@ class Printer {
       }
       case Expr::Kind::kUnary: {
         out += e.name == "NOT" ? "NOT " : e.name;
+        size_t operand = out.size();
         PrintChild(*e.args[0], Precedence(e), true, indent);
+        // "--" starts an SQL comment: the minus of -(-x) or -(-1) needs a space.
+        if (e.name == "-" && operand < out.size() && out[operand] == '-') out.insert(operand, " ");
         return;
       }
       case Expr::Kind::kCase: {

@@ -137,6 +137,17 @@ TEST_F(EvalTest, FuzzStringsMayHoldNulBytes) {
   EXPECT_TRUE(Instant("req_total{job=\"a\\x00b\"}", 9 * kMin).series.empty());
 }
 
+// Found by fuzz_promql_parser (fuzz/corpus/promql_parser/crash-double-minus-comment):
+// a negation of a negation was written to SQL as "--x", which SQLite reads
+// as a comment, so the statement did not prepare (an internal error).
+TEST_F(EvalTest, FuzzDoubleNegationIsNotAnSqlComment) {
+  const char kQuery[] = "count_v----------------------from--- time()";
+  auto r = RunInstantQuery(session_->conn(), kQuery, 9 * kMin);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Values("- -req_total{instance=\"c\"}", 9 * kMin), (V{"{instance=\"c\", job=\"web\"}=100"}));
+  EXPECT_EQ(Instant("-(-1.5)", 0).scalar.value, 1.5);
+}
+
 TEST_F(EvalTest, RangeQueryIsAnInstantQueryPerStep) {
   auto r = RunRangeQuery(session_->conn(), "sum(req_total)", 0, 2 * kMin, kMin);
   ASSERT_TRUE(r.ok()) << r.status().ToString();

@@ -139,5 +139,20 @@ TEST(ParserTest, FuzzStringsRenderWithEscapes) {
   EXPECT_EQ(Roundtrip("\"a\\x00\\x7f\\t\\n\\r\\\\b\\u00e9'\""), "\"a\\x00\\x7f\\t\\n\\r\\\\b\u00e9'\"");
 }
 
+
+// Found by fuzz_promql_parser (fuzz/corpus/promql_parser/crash-quoted-label-name):
+// a quoted label name in on (...) was rendered bare, "d (.*)" as d (.*),
+// which does not parse. Names that are not plain are rendered quoted, in
+// grouping lists and matchers, and such a metric name inside the braces.
+TEST(ParserTest, FuzzQuotedNamesRenderQuoted) {
+  const char kQuery[] = "a / on (jabel_rep, \"d (.*)\") unlU5";
+  std::string printed = Roundtrip(kQuery);
+  EXPECT_EQ(printed, "a / on (jabel_rep, \"d (.*)\") unlU5");
+  EXPECT_EQ(Roundtrip(printed), printed);
+  EXPECT_EQ(Roundtrip("sum by (\"service.name\") (rate({\"http.requests\", \"a b\"=~\"x\\ty\"}[5m] offset 1m))"),
+            "sum by (\"service.name\")(rate({\"http.requests\", \"a b\"=~\"x\\ty\"}[5m] offset 1m))");
+  EXPECT_EQ(Roundtrip("{\"up\", job=\"a\"}"), "up{job=\"a\"}");
+}
+
 }  // namespace
 }  // namespace overtone::promql
