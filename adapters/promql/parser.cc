@@ -115,10 +115,18 @@ class Parser {
   }
 
   Result<ExprPtr> ParseBinary(int min_prec) {
+    // Every nesting (parentheses, signs, arguments) passes here, and every
+    // operator of a chain (a + b + c) makes the tree one deeper. Bounding
+    // the depth keeps a query of a few kilobytes from exhausting the stack,
+    // here and in the recursive walks over the tree that follow.
+    DepthGuard guard(&depth_);
+    OT_RETURN_IF_ERROR(CheckDepth());
     OT_ASSIGN_OR_RETURN(ExprPtr lhs, ParseUnary());
     while (true) {
       std::optional<OpInfo> op = PeekBinaryOp();
       if (!op || op->precedence < min_prec) break;
+      guard.Deeper();
+      OT_RETURN_IF_ERROR(CheckDepth());
       size_t op_pos = Advance().pos;
       bool return_bool = false;
       std::optional<VectorMatching> matching;
@@ -557,8 +565,28 @@ class Parser {
   }
 
   std::string_view q_;
+  static constexpr int kMaxDepth = 256;
+  class DepthGuard {
+   public:
+    explicit DepthGuard(int* depth) : depth_(depth) { Deeper(); }
+    ~DepthGuard() { *depth_ -= levels_; }
+    void Deeper() {
+      ++*depth_;
+      ++levels_;
+    }
+
+   private:
+    int* depth_;
+    int levels_ = 0;
+  };
+  Status CheckDepth() const {
+    if (depth_ <= kMaxDepth) return Status::OK();
+    return Error(Peek().pos, "expression nested more than " + std::to_string(kMaxDepth) + " levels deep");
+  }
+
   std::vector<Token> t_;
   size_t pos_ = 0;
+  int depth_ = 0;
 };
 
 }  // namespace

@@ -43,10 +43,8 @@ Labels ToLabels(const ::overtone::sql::LabelPairs& pairs) {
 Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options, QueryResult* out) {
   out->sql = t.Sql();
   sqlite3_stmt* stmt = nullptr;
-  int rc = sqlite3_prepare_v2(conn, out->sql.c_str(), -1, &stmt, nullptr);
-  if (rc != SQLITE_OK) {
-    return Status::Internal(std::string("preparing the translated SQL: ") + sqlite3_errmsg(conn));
-  }
+  OT_RETURN_IF_ERROR(PrepareTranslation(conn, out->sql, &stmt));
+  int rc;
   Deadline deadline;
   if (options.timeout_ms > 0) {
     deadline.at = Clock::now() + std::chrono::milliseconds(options.timeout_ms);
@@ -202,6 +200,25 @@ Status CheckRange(int64_t start, int64_t end, int64_t step) {
 }
 
 }  // namespace
+
+Status PrepareTranslation(sqlite3* conn, const std::string& sql, sqlite3_stmt** stmt) {
+  int rc = sqlite3_prepare_v2(conn, sql.c_str(), static_cast<int>(sql.size()), stmt, nullptr);
+  if (rc == SQLITE_OK) return Status::OK();
+  std::string msg = sqlite3_errmsg(conn);
+  // SQLite's fixed limits (compile-time: its parser's stack of 100, an
+  // expression depth of 1000, ...) refuse deeply nested queries, such as a
+  // hundred signs in a row or a few hundred chained operators. That is the
+  // query's size, not a translation bug.
+  bool over_limit = rc == SQLITE_TOOBIG;
+  for (const char* limit : {"parser stack overflow", "Expression tree is too large", "too many ", "at most "}) {
+    over_limit = over_limit || msg.starts_with(limit);
+  }
+  if (over_limit) {
+    return Status::NotSupported("the query is nested too deeply for overtone's SQL translation (SQLite: " + msg +
+                                ")");
+  }
+  return Status::Internal("preparing the translated SQL: " + msg);
+}
 
 bool LabelsLess(const Labels& a, const Labels& b) {
   size_t n = std::min(a.size(), b.size());

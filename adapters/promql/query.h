@@ -25,6 +25,7 @@
 #include "overtone/types.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace overtone::promql {
 
@@ -64,6 +65,11 @@ Result<QueryResult> RunRangeQuery(sqlite3* conn, std::string_view query, int64_t
 // The SQL a query runs as, without running it.
 Result<std::string> ExplainQuery(std::string_view query, int64_t start_ms, int64_t end_ms, int64_t step_ms,
                                  const QueryOptions& options = {});
+
+// Prepares the SQL of a translation (Translation::Sql()) on `conn`.
+// NotSupported when the query is too deeply nested for SQLite's limits;
+// Internal for any other failure, which is a translation bug.
+Status PrepareTranslation(sqlite3* conn, const std::string& sql, sqlite3_stmt** stmt);
 
 // Prometheus's ordering of label sets (labels.Compare).
 bool LabelsLess(const Labels& a, const Labels& b);

@@ -148,6 +148,22 @@ TEST_F(EvalTest, FuzzDoubleNegationIsNotAnSqlComment) {
   EXPECT_EQ(Instant("-(-1.5)", 0).scalar.value, 1.5);
 }
 
+// Found by fuzz_promql_parser (fuzz/corpus/promql_parser/crash-sqlite-parser-stack):
+// a hundred signs in a row translate to SQL deeper than SQLite's parser
+// stack (100), and a few hundred chained operators past its expression
+// depth (1000). Such queries are NotSupported, not internal errors.
+TEST_F(EvalTest, FuzzQueriesTooDeepForSqliteAreNotSupported) {
+  const char kQuery[] = "cout_v----nt_v---------------- --------------------------------------------------------------------------------time()";
+  auto r = RunInstantQuery(session_->conn(), kQuery, 9 * kMin);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kNotSupported) << r.status().ToString();
+  std::string chain = "1";
+  for (int i = 0; i < 250; ++i) chain += " + req_total";
+  r = RunInstantQuery(session_->conn(), chain, 9 * kMin);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kNotSupported) << r.status().ToString();
+}
+
 TEST_F(EvalTest, RangeQueryIsAnInstantQueryPerStep) {
   auto r = RunRangeQuery(session_->conn(), "sum(req_total)", 0, 2 * kMin, kMin);
   ASSERT_TRUE(r.ok()) << r.status().ToString();

@@ -154,5 +154,23 @@ TEST(ParserTest, FuzzQuotedNamesRenderQuoted) {
   EXPECT_EQ(Roundtrip("{\"up\", job=\"a\"}"), "up{job=\"a\"}");
 }
 
+
+// Found while fuzzing the parser (fuzz/corpus/promql_parser/crash-nested-parentheses
+// and crash-long-operator-chain): a thousand nested parentheses overflowed
+// the stack in the recursive parser, and a chain of 2000 operators (4 KB)
+// in the recursive translation of the tree after it. Trees deeper than 256
+// levels are now a parse error; shallower ones still parse.
+TEST(ParserTest, FuzzDeepNestingIsAnErrorNotAStackOverflow) {
+  std::string deep = std::string(1000, '(') + "up" + std::string(1000, ')');
+  EXPECT_EQ(Error(deep), "1:257: parse error: expression nested more than 256 levels deep");
+  std::string chain = "1";
+  for (int i = 0; i < 2000; ++i) chain += "+1";
+  EXPECT_EQ(Error(chain), "1:511: parse error: expression nested more than 256 levels deep");
+  EXPECT_NE(Error(std::string(100000, '(') + "up" + std::string(100000, ')')), "");
+  EXPECT_NE(Error(std::string(300, '-') + "up"), "");
+  EXPECT_EQ(Roundtrip(std::string(200, '(') + "up" + std::string(200, ')')),
+            std::string(200, '(') + "up" + std::string(200, ')'));
+}
+
 }  // namespace
 }  // namespace overtone::promql
