@@ -1,4 +1,4 @@
-// fleet_bench: overtone on an emulated fleet (adapters/emulator.h), each
+// fleet_bench: overtone on an emulated fleet (adapters/emulator/emulator.h), each
 // figure beside its baselines measured in the same run on the same samples:
 // a plain SQLite table and, when Debian's `prometheus` is installed,
 // Prometheus itself.
@@ -51,10 +51,10 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/emulator.h"
-#include "adapters/importer.h"
-#include "adapters/sample_writer.h"
-#include "adapters/value_text.h"
+#include "adapters/emulator/emulator.h"
+#include "adapters/formats/importer.h"
+#include "adapters/formats/sample_writer.h"
+#include "adapters/formats/value_text.h"
 #include "overtone/database.h"
 #include "overtone/over_time.h"
 

@@ -39,11 +39,11 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/proto/remote.pb.h"
-#include "adapters/server.h"
-#include "adapters/snappy_block.h"
+#include "adapters/prometheus/proto/remote.pb.h"
+#include "adapters/http/server.h"
+#include "adapters/prometheus/snappy_block.h"
 #include "overtone/database.h"
-#include "tests/adapters/http_test_client.h"
+#include "tests/support/http_test_client.h"
 
 extern char** environ;
 

@@ -1,5 +1,5 @@
 // Export then import of one sample: what `overtone export` writes
-// (adapters/sample_writer.h, lossless NaN style) must read back, through
+// (adapters/formats/sample_writer.h, lossless NaN style) must read back, through
 // the line parser of the same format, to the same labels, timestamp and
 // value bits (docs/IMPORT_EXPORT.md promises it). Both line targets check
 // every sample they parse this way.
@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
-#include "adapters/csv_format.h"
-#include "adapters/openmetrics_parser.h"
-#include "adapters/sample_writer.h"
+#include "adapters/formats/csv_format.h"
+#include "adapters/formats/openmetrics_parser.h"
+#include "adapters/formats/sample_writer.h"
 #include "fuzz/fuzz_input.h"
 
 namespace overtone::fuzz {

@@ -1,4 +1,4 @@
-// Import lines in overtone's CSV format (adapters/csv_format.h), one input
+// Import lines in overtone's CSV format (adapters/formats/csv_format.h), one input
 // being a file's text, header first.
 //
 // Checks: a record's series parses to labels the engine accepts, and the
@@ -6,7 +6,7 @@
 
 #include <cstdint>
 
-#include "adapters/csv_format.h"
+#include "adapters/formats/csv_format.h"
 #include "fuzz/export_round_trip.h"
 #include "fuzz/fuzz_input.h"
 

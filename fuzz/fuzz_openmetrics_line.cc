@@ -1,12 +1,12 @@
 // Import lines in the OpenMetrics or Prometheus text format
-// (adapters/openmetrics_parser.h), one input being a file's text.
+// (adapters/formats/openmetrics_parser.h), one input being a file's text.
 //
 // Checks: a sample line's series text parses to labels the engine accepts,
 // and the sample survives export and re-import (export_round_trip.h).
 
 #include <cstdint>
 
-#include "adapters/openmetrics_parser.h"
+#include "adapters/formats/openmetrics_parser.h"
 #include "fuzz/export_round_trip.h"
 #include "fuzz/fuzz_input.h"
 

@@ -1,5 +1,5 @@
 // POST /api/v1/read: an input goes through the HTTP endpoint's handler
-// (adapters/read_endpoint.h) as the body, against a database of three
+// (adapters/http/read_endpoint.h) as the body, against a database of three
 // series written at start-up, partly sealed into segments so that reads
 // merge segments and raw samples.
 //
@@ -12,11 +12,11 @@
 #include <memory>
 #include <string>
 
-#include "adapters/chunked_frame.h"
-#include "adapters/endpoint.h"
-#include "adapters/proto/remote.pb.h"
-#include "adapters/read_endpoint.h"
-#include "adapters/snappy_block.h"
+#include "adapters/prometheus/chunked_frame.h"
+#include "adapters/http/endpoint.h"
+#include "adapters/prometheus/proto/remote.pb.h"
+#include "adapters/http/read_endpoint.h"
+#include "adapters/prometheus/snappy_block.h"
 #include "fuzz/fuzz_input.h"
 #include "fuzz/scratch_dir.h"
 #include "overtone/database.h"

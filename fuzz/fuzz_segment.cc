@@ -15,7 +15,7 @@
 
 #include "fuzz/fuzz_input.h"
 #include "overtone/database.h"
-#include "storage/codec/crc32c.h"
+#include "base/crc32c.h"
 #include "storage/codec/segment.h"
 
 using namespace overtone;
@@ -23,7 +23,7 @@ using namespace overtone;
 namespace {
 
 void AppendCrc(std::string* bytes) {
-  uint32_t crc = storage::Crc32c(*bytes);
+  uint32_t crc = Crc32c(*bytes);
   for (int i = 0; i < 4; ++i) bytes->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
 }
 

@@ -8,7 +8,7 @@
 #include <string>
 
 #include "fuzz/fuzz_input.h"
-#include "storage/codec/crc32c.h"
+#include "base/crc32c.h"
 #include "storage/codec/summary.h"
 
 using namespace overtone;
@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   uint8_t flags = in.U8();
   std::string bytes(in.Rest());
   if (flags & fuzz::kAppendCrc) {
-    uint32_t crc = storage::Crc32c(bytes);
+    uint32_t crc = Crc32c(bytes);
     for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
   }
   storage::Summary s;

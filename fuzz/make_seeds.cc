@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
-#include "adapters/proto/remote.pb.h"
-#include "adapters/proto/write_v2.pb.h"
-#include "adapters/snappy_block.h"
+#include "adapters/prometheus/proto/remote.pb.h"
+#include "adapters/prometheus/proto/write_v2.pb.h"
+#include "adapters/prometheus/snappy_block.h"
 #include "fuzz/fuzz_input.h"
 #include "storage/codec/flac_values.h"
 #include "storage/codec/segment.h"

@@ -1,5 +1,5 @@
 // The body of both remote write targets: an input goes through the HTTP
-// endpoint's handler (adapters/write_endpoint.h) as a POST /api/v1/write
+// endpoint's handler (adapters/http/write_endpoint.h) as a POST /api/v1/write
 // body, so snappy, the protobuf decoding, label checks and the engine's
 // Write() all see it, into one database opened at start-up.
 //
@@ -15,9 +15,9 @@
 #include <memory>
 #include <string>
 
-#include "adapters/endpoint.h"
-#include "adapters/snappy_block.h"
-#include "adapters/write_endpoint.h"
+#include "adapters/http/endpoint.h"
+#include "adapters/prometheus/snappy_block.h"
+#include "adapters/http/write_endpoint.h"
 #include "fuzz/fuzz_input.h"
 #include "fuzz/scratch_dir.h"
 #include "overtone/database.h"

@@ -7,10 +7,10 @@
 #include <string>
 #include <thread>
 
-#include "adapters/emulator.h"
-#include "adapters/remote_write_client.h"
-#include "adapters/sample_writer.h"
-#include "adapters/value_text.h"
+#include "adapters/emulator/emulator.h"
+#include "adapters/prometheus/remote_write_client.h"
+#include "adapters/formats/sample_writer.h"
+#include "adapters/formats/value_text.h"
 #include "overtone/database.h"
 #include "shell/progress_bar.h"
 

@@ -1,4 +1,4 @@
-// `overtone emulate`: a realistic fleet's metrics (adapters/emulator.h) into
+// `overtone emulate`: a realistic fleet's metrics (adapters/emulator/emulator.h) into
 // a database, an OpenMetrics (or Prometheus text, CSV) file, or a remote-write
 // receiver.
 //

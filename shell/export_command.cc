@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "adapters/exporter.h"
-#include "adapters/sample_writer.h"
-#include "adapters/value_text.h"
+#include "adapters/formats/exporter.h"
+#include "adapters/formats/sample_writer.h"
+#include "adapters/formats/value_text.h"
 #include "overtone/database.h"
 #include "overtone/matcher.h"
 

@@ -6,9 +6,9 @@
 #include <string>
 #include <vector>
 
-#include "adapters/importer.h"
-#include "adapters/remote_read_client.h"
-#include "adapters/value_text.h"
+#include "adapters/formats/importer.h"
+#include "adapters/prometheus/remote_read_client.h"
+#include "adapters/formats/value_text.h"
 #include "overtone/database.h"
 #include "overtone/matcher.h"
 #include "shell/progress_bar.h"

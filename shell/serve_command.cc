@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "adapters/server.h"
+#include "adapters/http/server.h"
 #include "overtone/database.h"
 
 namespace overtone::shell {

@@ -12,7 +12,7 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
-#include "storage/coding.h"
+#include "base/coding.h"
 
 namespace overtone::storage {
 namespace {

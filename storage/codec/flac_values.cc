@@ -10,7 +10,7 @@
 #include <memory>
 #include <optional>
 
-#include "storage/coding.h"
+#include "base/coding.h"
 
 namespace overtone::storage {
 namespace {

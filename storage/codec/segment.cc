@@ -4,10 +4,10 @@
 #include <bit>
 
 #include "storage/codec/bit_stream.h"
-#include "storage/codec/crc32c.h"
+#include "base/crc32c.h"
 #include "storage/codec/timestamp_codec.h"
 #include "storage/codec/xor_chunk.h"
-#include "storage/coding.h"
+#include "base/coding.h"
 
 namespace overtone::storage {
 namespace {

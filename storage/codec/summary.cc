@@ -3,9 +3,9 @@
 #include <bit>
 #include <iterator>
 
-#include "storage/codec/crc32c.h"
+#include "base/crc32c.h"
 #include "storage/codec/segment.h"
-#include "storage/coding.h"
+#include "base/coding.h"
 
 namespace overtone::storage {
 namespace {

@@ -5,7 +5,7 @@
 
 #include "storage/codec/bit_stream.h"
 #include "storage/codec/flac_values.h"
-#include "storage/coding.h"
+#include "base/coding.h"
 
 namespace overtone::storage {
 namespace {

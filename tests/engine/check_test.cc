@@ -9,7 +9,7 @@
 #include "overtone/database.h"
 #include "overtone/over_time.h"
 #include "storage/store.h"
-#include "tests/test_util.h"
+#include "tests/support/test_util.h"
 
 namespace overtone {
 namespace {

@@ -14,7 +14,7 @@
 
 #include "overtone/database.h"
 #include "overtone/over_time.h"
-#include "tests/test_util.h"
+#include "tests/support/test_util.h"
 
 namespace overtone {
 namespace {

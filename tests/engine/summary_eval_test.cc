@@ -7,7 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "overtone/over_time.h"
-#include "tests/test_util.h"
+#include "tests/support/test_util.h"
 
 namespace overtone {
 namespace {

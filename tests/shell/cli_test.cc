@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "overtone/database.h"
-#include "tests/shell/run_program.h"
+#include "tests/support/run_program.h"
 
 #ifndef OVERTONE_BIN
 #error "OVERTONE_BIN must name the overtone binary"

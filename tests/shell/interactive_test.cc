@@ -14,7 +14,7 @@
 
 #include <string>
 
-#include "tests/shell/run_program.h"
+#include "tests/support/run_program.h"
 
 #ifndef OVERTONE_BIN
 #error "OVERTONE_BIN must name the overtone binary"

@@ -53,7 +53,7 @@
 
 #include "overtone/database.h"
 #include "overtone/sql.h"
-#include "tests/test_util.h"
+#include "tests/support/test_util.h"
 
 #if defined(__SANITIZE_THREAD__)
 #define OVERTONE_UNDER_TSAN 1

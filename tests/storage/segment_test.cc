@@ -6,8 +6,8 @@
 
 #include <gtest/gtest.h>
 
-#include "storage/codec/crc32c.h"
-#include "tests/test_util.h"
+#include "base/crc32c.h"
+#include "tests/support/test_util.h"
 
 namespace overtone::storage {
 namespace {

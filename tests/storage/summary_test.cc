@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "storage/codec/crc32c.h"
+#include "base/crc32c.h"
 namespace overtone::storage {
 namespace {
 

@@ -1,0 +1,145 @@
+#include "adapters/http/read_endpoint.h"
+
+#include "adapters/prometheus/remote_read.h"
+#include "adapters/prometheus/snappy_block.h"
+
+namespace overtone::adapters {
+namespace {
+
+class StreamImpl final : public ReadStream {
+ public:
+  StreamImpl(const EndpointContext& ctx, std::unique_ptr<prometheus::ReadRequest> req,
+             MemoryBudget::Reservation reservation)
+      : ctx_(ctx),
+        req_(std::move(req)),
+        reservation_(std::move(reservation)),
+        stream_(ctx.db, req_.get(), ctx.options->max_frame_bytes) {}
+
+  Status Start() { return stream_.Start(); }
+
+  Result<bool> Next(std::string* out) override {
+    size_t series = stream_.series_sent(), samples = stream_.samples_sent();
+    Result<bool> more = stream_.Next(out);
+    ctx_.metrics->read_series.fetch_add(stream_.series_sent() - series, std::memory_order_relaxed);
+    ctx_.metrics->read_samples.fetch_add(stream_.samples_sent() - samples,
+                                         std::memory_order_relaxed);
+    return more;
+  }
+  size_t series_sent() const override { return stream_.series_sent(); }
+  size_t samples_sent() const override { return stream_.samples_sent(); }
+
+ private:
+  EndpointContext ctx_;
+  std::unique_ptr<prometheus::ReadRequest> req_;
+  MemoryBudget::Reservation reservation_;  // held while the body is sent
+  ChunkedReadStream stream_;
+};
+
+}  // namespace
+
+std::optional<HttpReply> PrecheckRead(const EndpointContext& ctx, const BodyHeaders& headers,
+                                      MemoryBudget::Reservation* reservation) {
+  if (headers.content_length) {
+    if (*headers.content_length > ctx.options->max_request_bytes) {
+      return HttpReply::Error(kHttpPayloadTooLarge,
+                              "body of " + std::to_string(*headers.content_length) +
+                                  " bytes is over the limit of " +
+                                  std::to_string(ctx.options->max_request_bytes));
+    }
+    if (!reservation->Grow(*headers.content_length)) {
+      return OverloadedReply(ctx, "body of " + std::to_string(*headers.content_length) + " bytes");
+    }
+  }
+  return std::nullopt;
+}
+
+ReadReply HandleRead(const EndpointContext& ctx, std::string_view body,
+                     MemoryBudget::Reservation reservation) {
+  ReadReply out;
+  Result<size_t> raw_size = SnappyUncompressedLength(body);
+  if (!raw_size.ok()) {
+    out.reply = HttpReply::Error(kHttpBadRequest, raw_size.status().message());
+    return out;
+  }
+  if (*raw_size > ctx.options->max_decompressed_bytes) {
+    out.reply = HttpReply::Error(kHttpPayloadTooLarge,
+                                 "body decompresses to " + std::to_string(*raw_size) +
+                                     " bytes, over the limit of " +
+                                     std::to_string(ctx.options->max_decompressed_bytes));
+    return out;
+  }
+  if (!reservation.Grow(*raw_size * 3)) {
+    out.reply = OverloadedReply(ctx, "decoding " + std::to_string(*raw_size) + " bytes");
+    return out;
+  }
+  std::string raw;
+  if (Status s = SnappyUncompress(body, &raw); !s.ok()) {
+    out.reply = HttpReply::Error(kHttpBadRequest, s.message());
+    return out;
+  }
+  auto req = std::make_unique<prometheus::ReadRequest>();
+  if (!req->ParseFromString(raw)) {
+    out.reply = HttpReply::Error(kHttpBadRequest, "body is not a valid prometheus.ReadRequest protobuf");
+    return out;
+  }
+  Result<ReadResponseType> type = NegotiateReadResponse(*req);
+  if (!type.ok()) {
+    out.reply = HttpReply::Error(kHttpBadRequest, type.status().message());
+    return out;
+  }
+  // Refuse bad matchers with a 400 now, while the status can still say so.
+  for (const prometheus::Query& q : req->queries()) {
+    Result<std::vector<LabelMatcher>> ms = ToLabelMatchers(q);
+    if (!ms.ok()) {
+      out.reply = HttpReply::Error(kHttpBadRequest, ms.status().message());
+      return out;
+    }
+  }
+  ctx.metrics->read_queries.fetch_add(req->queries_size(), std::memory_order_relaxed);
+  (*type == ReadResponseType::kSamples ? ctx.metrics->read_requests_samples
+                                       : ctx.metrics->read_requests_streamed)
+      .fetch_add(1, std::memory_order_relaxed);
+
+  if (*type == ReadResponseType::kStreamedXorChunks) {
+    if (!reservation.Grow(2 * ctx.options->max_frame_bytes)) {
+      out.reply = OverloadedReply(ctx, "a response frame");
+      return out;
+    }
+    auto stream = std::make_unique<StreamImpl>(ctx, std::move(req), std::move(reservation));
+    if (Status s = stream->Start(); !s.ok()) {
+      out.reply = HttpReply::Error(HttpStatusFor(s, ctx.options->overload_status), s.message());
+      return out;
+    }
+    out.reply.status = kHttpOk;
+    out.reply.content_type = std::string(kStreamedContentType);
+    out.stream = std::move(stream);
+    return out;
+  }
+
+  prometheus::ReadResponse response;
+  Status s = ReadSamples(ctx.db, *req, [&](size_t n) { return reservation.Grow(n); }, &response);
+  if (!s.ok()) {
+    out.reply = s.code() == Status::Code::kResourceExhausted
+                    ? OverloadedReply(ctx, "building the SAMPLES response")
+                    : HttpReply::Error(HttpStatusFor(s, ctx.options->overload_status), s.message());
+    if (s.code() == Status::Code::kResourceExhausted) out.reply.body = s.message() + "\n";
+    return out;
+  }
+  size_t series = 0, samples = 0;
+  for (const auto& r : response.results()) {
+    series += r.timeseries_size();
+    for (const auto& ts : r.timeseries()) samples += ts.samples_size();
+  }
+  ctx.metrics->read_series.fetch_add(series, std::memory_order_relaxed);
+  ctx.metrics->read_samples.fetch_add(samples, std::memory_order_relaxed);
+  std::string serialized;
+  response.SerializeToString(&serialized);
+  response.Clear();
+  out.reply.status = kHttpOk;
+  out.reply.content_type = "application/x-protobuf";
+  out.reply.headers.emplace_back("Content-Encoding", "snappy");
+  out.reply.body = SnappyCompress(serialized);
+  return out;
+}
+
+}  // namespace overtone::adapters

@@ -1,0 +1,450 @@
+// HttpServer on cpp-httplib: routing, the per-request boundary (auth,
+// exceptions, metrics), body reading under the memory budget, and the
+// server's life cycle. The endpoints themselves know nothing of httplib.
+
+#include "adapters/http/server.h"
+
+#include <httplib.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+#include <mutex>
+#include <new>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/http/endpoint.h"
+#include "adapters/http/query_api.h"
+#include "adapters/http/read_endpoint.h"
+#include "adapters/http/write_endpoint.h"
+
+namespace overtone::adapters {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::optional<size_t> ContentLength(const httplib::Request& req) {
+  if (!req.has_header("Content-Length")) return std::nullopt;
+  const std::string& v = req.get_header_value("Content-Length");
+  size_t n = 0;
+  for (char c : v) {
+    if (c < '0' || c > '9' || n > (SIZE_MAX - 9) / 10) return SIZE_MAX;  // refused as too large
+    n = n * 10 + size_t(c - '0');
+  }
+  return n;
+}
+
+void Apply(const HttpReply& r, httplib::Response& res) {
+  res.status = r.status;
+  for (const auto& [k, v] : r.headers) res.set_header(k.c_str(), v);
+  if (!r.content_type.empty()) res.set_content(r.body, r.content_type.c_str());
+}
+
+// Whether the request has a body. One with neither Content-Length nor
+// Transfer-Encoding has none (RFC 9112 6.3); reading it anyway would wait
+// for the read timeout.
+bool DeclaresBody(const httplib::Request& req) {
+  return req.has_header("Content-Length") || req.has_header("Transfer-Encoding");
+}
+
+// Reads and discards what is left of a body, so that the connection stays
+// in step for its next request after a refusal.
+void Drain(const httplib::Request& req, const httplib::ContentReader* reader) {
+  if (reader && DeclaresBody(req)) (*reader)([](const char*, size_t) { return true; });
+}
+
+// The methods `path` answers to, for a 405's Allow header; empty: no such
+// path.
+std::string AllowedMethods(const std::string& path) {
+  if (path == "/api/v1/write" || path == "/api/v1/read" || path == "/api/v1/sql") return "POST";
+  if (QueryApi::Handles(path)) return "GET, POST";
+  if (path == "/metrics" || path == "/stats" || path == "/health" || path == "/ready") return "GET";
+  return "";
+}
+
+bool ConstantTimeEquals(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  for (size_t i = 0; i < a.size(); ++i) {
+    diff |= static_cast<unsigned char>(a[i] ^ (i < b.size() ? b[i] : 0));
+  }
+  return diff == 0;
+}
+
+}  // namespace
+
+int DefaultThreads() {
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  return static_cast<int>(std::max(16u, 4 * cores));
+}
+
+MemoryPlan PlanMemory(size_t limit) {
+  return MemoryPlan{limit / 2, limit / 8, limit / 16};
+}
+
+class HttpServer::Impl {
+ public:
+  Impl(Database* db, ServerOptions options)
+      : db_(db), options_(std::move(options)), budget_(options_.request_memory_bytes) {}
+
+  Status Start();
+  void Stop();
+
+  Database* db_;
+  ServerOptions options_;
+  MemoryBudget budget_;
+  ServerMetrics metrics_;
+  QueryApi query_api_{db_, QueryApiOptions{}};  // /api/v1/query etc. (query_api.h)
+  httplib::Server svr_;
+  std::thread listener_;
+  std::atomic<bool> ready_{false};
+  int port_ = 0;
+  std::mutex life_mu_;
+  bool started_ = false;
+  bool stopped_ = false;
+
+ private:
+  EndpointContext Context() { return EndpointContext{db_, &options_, &budget_, &metrics_}; }
+  void Routes();
+  bool Authorized(const httplib::Request& req) const;
+  // The boundary every handler runs inside: auth, exceptions, metrics.
+  template <typename Fn>
+  void Boundary(const char* handler, bool needs_auth, const httplib::Request& req,
+                httplib::Response& res, const httplib::ContentReader* reader, Fn&& fn);
+  // Reads the body into *body under the reservation. A reply: refuse.
+  std::optional<HttpReply> ReadBody(const httplib::Request& req,
+                                    const httplib::ContentReader& reader,
+                                    MemoryBudget::Reservation* reservation, std::string* body);
+  void ServeWrite(const httplib::Request& req, httplib::Response& res,
+                  const httplib::ContentReader& reader);
+  void ServeRead(const httplib::Request& req, httplib::Response& res,
+                 const httplib::ContentReader& reader);
+  ServerFigures Figures();
+};
+
+bool HttpServer::Impl::Authorized(const httplib::Request& req) const {
+  if (options_.auth_token.empty()) return true;
+  const std::string& h = req.get_header_value("Authorization");
+  constexpr std::string_view kBearer = "Bearer ";
+  if (h.size() < kBearer.size() || !std::equal(kBearer.begin(), kBearer.end(), h.begin(),
+                                               [](char a, char b) {
+                                                 return std::tolower(static_cast<unsigned char>(a)) ==
+                                                        std::tolower(static_cast<unsigned char>(b));
+                                               })) {
+    return false;
+  }
+  return ConstantTimeEquals(std::string_view(h).substr(kBearer.size()), options_.auth_token);
+}
+
+template <typename Fn>
+void HttpServer::Impl::Boundary(const char* handler, bool needs_auth, const httplib::Request& req,
+                                httplib::Response& res, const httplib::ContentReader* reader,
+                                Fn&& fn) {
+  Clock::time_point t0 = Clock::now();
+  bool streaming = false;
+  try {
+    if (needs_auth && !Authorized(req)) {
+      Drain(req, reader);
+      HttpReply r = HttpReply::Error(kHttpUnauthorized, "a valid bearer token is required");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      Apply(r, res);
+    } else {
+      res.status = kHttpOk;  // unless the handler says otherwise
+      streaming = fn();
+    }
+  } catch (const std::bad_alloc&) {
+    Apply(HttpReply::Error(kHttpServiceUnavailable, "out of memory; retry later"), res);
+  } catch (const std::exception& e) {
+    Apply(HttpReply::Error(kHttpInternalServerError, std::string("internal error: ") + e.what()),
+          res);
+  } catch (...) {
+    Apply(HttpReply::Error(kHttpInternalServerError, "internal error"), res);
+  }
+  if (!streaming) {  // a stream records itself when it is done
+    metrics_.ObserveRequest(handler, res.status,
+                            std::chrono::duration<double>(Clock::now() - t0).count());
+  }
+}
+
+std::optional<HttpReply> HttpServer::Impl::ReadBody(const httplib::Request& req,
+                                                    const httplib::ContentReader& reader,
+                                                    MemoryBudget::Reservation* reservation,
+                                                    std::string* body) {
+  if (!DeclaresBody(req)) return std::nullopt;  // an empty body
+  std::optional<size_t> length = ContentLength(req);
+  if (length) body->reserve(*length);
+  bool too_large = false, overloaded = false;
+  bool ok = reader([&](const char* data, size_t n) {
+    if (too_large || overloaded) return true;  // keep draining
+    if (body->size() + n > options_.max_request_bytes) {
+      too_large = true;
+    } else if (!length && !reservation->Grow(n)) {  // chunked: no size known up front
+      overloaded = true;
+    } else {
+      body->append(data, n);
+      return true;
+    }
+    body->clear();
+    body->shrink_to_fit();
+    return true;
+  });
+  if (too_large) {
+    return HttpReply::Error(kHttpPayloadTooLarge, "body is over the limit of " +
+                                                      std::to_string(options_.max_request_bytes) +
+                                                      " bytes");
+  }
+  if (overloaded) return OverloadedReply(Context(), "reading a chunked body");
+  if (!ok) return HttpReply::Error(kHttpBadRequest, "could not read the request body");
+  return std::nullopt;
+}
+
+void HttpServer::Impl::ServeWrite(const httplib::Request& req, httplib::Response& res,
+                                  const httplib::ContentReader& reader) {
+  Boundary("write", true, req, res, &reader, [&] {
+    EndpointContext ctx = Context();
+    BodyHeaders headers{req.get_header_value("Content-Type"),
+                        req.get_header_value("Content-Encoding"), ContentLength(req)};
+    MemoryBudget::Reservation reservation = budget_.Reserve();
+    if (std::optional<HttpReply> refused = PrecheckWrite(ctx, headers, &reservation)) {
+      Drain(req, &reader);
+      Apply(*refused, res);
+      return false;
+    }
+    std::string body;
+    if (std::optional<HttpReply> refused = ReadBody(req, reader, &reservation, &body)) {
+      Apply(*refused, res);
+      return false;
+    }
+    Apply(HandleWrite(ctx, headers, body, &reservation), res);
+    return false;
+  });
+}
+
+void HttpServer::Impl::ServeRead(const httplib::Request& req, httplib::Response& res,
+                                 const httplib::ContentReader& reader) {
+  Clock::time_point t0 = Clock::now();
+  Boundary("read", true, req, res, &reader, [&] {
+    EndpointContext ctx = Context();
+    BodyHeaders headers{req.get_header_value("Content-Type"),
+                        req.get_header_value("Content-Encoding"), ContentLength(req)};
+    MemoryBudget::Reservation reservation = budget_.Reserve();
+    if (std::optional<HttpReply> refused = PrecheckRead(ctx, headers, &reservation)) {
+      Drain(req, &reader);
+      Apply(*refused, res);
+      return false;
+    }
+    std::string body;
+    if (std::optional<HttpReply> refused = ReadBody(req, reader, &reservation, &body)) {
+      Apply(*refused, res);
+      return false;
+    }
+    ReadReply out = HandleRead(ctx, body, std::move(reservation));
+    if (!out.stream) {
+      Apply(out.reply, res);
+      return false;
+    }
+    res.status = out.reply.status;
+    for (const auto& [k, v] : out.reply.headers) res.set_header(k.c_str(), v);
+    std::shared_ptr<ReadStream> stream(std::move(out.stream));
+    res.set_chunked_content_provider(
+        out.reply.content_type,
+        // Runs on this worker thread after the handler returns; nothing may
+        // throw out of it (httplib would terminate the process).
+        [stream](size_t, httplib::DataSink& sink) {
+          try {
+            std::string frames;
+            Result<bool> more = stream->Next(&frames);
+            if (!more.ok()) return false;  // cuts the connection: the client sees an error
+            if (!frames.empty() && !sink.write(frames.data(), frames.size())) return false;
+            if (!*more) sink.done();
+            return true;
+          } catch (...) {
+            return false;
+          }
+        },
+        [this, t0, status = res.status](bool success) {
+          metrics_.ObserveRequest("read", success ? status : 499,
+                                  std::chrono::duration<double>(Clock::now() - t0).count());
+        });
+    return true;
+  });
+}
+
+ServerFigures HttpServer::Impl::Figures() {
+  ServerFigures f;
+  f.db = db_->GetStats();
+  f.request_memory_in_use = budget_.in_use();
+  f.request_memory_peak = budget_.peak();
+  f.request_memory_limit = budget_.limit();
+  f.request_memory_rejections = budget_.rejections();
+  f.memory_limit = options_.memory_limit;
+  f.block_cache_bytes = options_.block_cache_bytes;
+  f.write_buffer_bytes = options_.write_buffer_bytes;
+  f.resident_bytes = ResidentMemoryBytes();
+  f.ready = ready_.load();
+  return f;
+}
+
+void HttpServer::Impl::Routes() {
+  using Req = const httplib::Request&;
+  using Res = httplib::Response&;
+  using Reader = const httplib::ContentReader&;
+  svr_.Post("/api/v1/write", [this](Req req, Res res, Reader reader) { ServeWrite(req, res, reader); });
+  svr_.Post("/api/v1/read", [this](Req req, Res res, Reader reader) { ServeRead(req, res, reader); });
+  for (const char* path : {"/api/v1/write", "/api/v1/read"}) {
+    svr_.Get(path, [this](Req req, Res res) {
+      Boundary("other", true, req, res, nullptr, [&] {
+        HttpReply r = HttpReply::Error(kHttpMethodNotAllowed, "use POST");
+        r.headers.emplace_back("Allow", "POST");
+        Apply(r, res);
+        return false;
+      });
+    });
+  }
+  svr_.Get("/metrics", [this](Req req, Res res) {
+    Boundary("metrics", true, req, res, nullptr, [&] {
+      res.set_content(metrics_.RenderText(Figures()), "text/plain; version=0.0.4; charset=utf-8");
+      return false;
+    });
+  });
+  svr_.Get("/stats", [this](Req req, Res res) {
+    Boundary("stats", true, req, res, nullptr, [&] {
+      res.set_content(metrics_.RenderJson(Figures()), "application/json");
+      return false;
+    });
+  });
+  svr_.Get("/health", [this](Req req, Res res) {
+    Boundary("health", false, req, res, nullptr, [&] {
+      res.set_content("OK\n", "text/plain; charset=utf-8");
+      return false;
+    });
+  });
+  svr_.Get("/ready", [this](Req req, Res res) {
+    Boundary("ready", true, req, res, nullptr, [&] {
+      bool ready = ready_.load();
+      res.status = ready ? kHttpOk : kHttpServiceUnavailable;
+      res.set_content(ready ? "ready\n" : "stopping\n", "text/plain; charset=utf-8");
+      return false;
+    });
+  });
+  // The Prometheus HTTP query API (query_api.h), GET and form POST; it
+  // answers any other /api/v1/ path with its JSON 404. POST bodies are read
+  // here, under the request limits, so that one without a length is empty
+  // rather than waited for.
+  auto serve_query = [this](Req req, Res res, const httplib::ContentReader* reader) {
+    Boundary("query", true, req, res, reader, [&] {
+      std::string body;
+      MemoryBudget::Reservation reservation = budget_.Reserve();
+      if (reader) {
+        if (std::optional<HttpReply> refused = ReadBody(req, *reader, &reservation, &body)) {
+          Apply(*refused, res);
+          return false;
+        }
+      }
+      QueryApiRequest q{req.method, req.path, {req.params.begin(), req.params.end()}, std::move(body),
+                        req.get_header_value("Content-Type"), req.get_header_value("Accept")};
+      Apply(query_api_.Handle(q), res);
+      return false;
+    });
+  };
+  std::vector<std::string> patterns = QueryApi::RoutePatterns();
+  patterns.push_back("/api/v1/.*");
+  for (const std::string& pattern : patterns) {
+    svr_.Get(pattern, [serve_query](Req req, Res res) { serve_query(req, res, nullptr); });
+    svr_.Post(pattern, [serve_query](Req req, Res res, Reader reader) { serve_query(req, res, &reader); });
+  }
+  // A method no endpoint takes: 405 naming those the path takes.
+  auto wrong_method = [this](Req req, Res res, Reader reader) {
+    Boundary("other", true, req, res, &reader, [&] {
+      Drain(req, &reader);
+      std::string allow = AllowedMethods(req.path);
+      if (allow.empty()) {
+        Apply(HttpReply::Error(kHttpNotFound, "no such path: " + req.path), res);
+        return false;
+      }
+      HttpReply r = HttpReply::Error(kHttpMethodNotAllowed,
+                                     req.method + " is not allowed on " + req.path + "; use " + allow);
+      r.headers.emplace_back("Allow", allow);
+      Apply(r, res);
+      return false;
+    });
+  };
+  svr_.Put(".*", wrong_method);
+  svr_.Patch(".*", wrong_method);
+  svr_.Delete(".*", wrong_method);
+  for (const char* path : {"/metrics", "/stats", "/health", "/ready"}) svr_.Post(path, wrong_method);
+  // Any other path: httplib's 404 has no body; say what it is.
+  svr_.set_error_handler([](Req req, Res res) {
+    if (res.status == kHttpNotFound && res.body.empty()) {
+      res.set_content("no such path: " + req.path + " (docs/SERVER.md lists the endpoints)\n",
+                      "text/plain; charset=utf-8");
+    }
+  });
+}
+
+Status HttpServer::Impl::Start() {
+  std::lock_guard lock(life_mu_);
+  if (started_) return Status::InvalidArgument("server already started");
+  const size_t threads = static_cast<size_t>(options_.threads > 0 ? options_.threads : DefaultThreads());
+  svr_.new_task_queue = [threads] { return new httplib::ThreadPool(threads); };
+  // Remote write senders keep a connection per shard: let it serve many
+  // requests instead of httplib's default of 5.
+  svr_.set_keep_alive_max_count(10000);
+  svr_.set_keep_alive_timeout(5);
+  svr_.set_read_timeout(options_.read_timeout_seconds, 0);
+  svr_.set_write_timeout(options_.read_timeout_seconds, 0);
+  svr_.set_payload_max_length(options_.max_request_bytes);
+  svr_.set_tcp_nodelay(true);
+  // httplib's default also sets SO_REUSEPORT, which would let a second
+  // server bind the same port and silently take half the traffic. Keep
+  // SO_REUSEADDR only (a restart need not wait for TIME_WAIT).
+  svr_.set_socket_options([](int sock) {
+    int yes = 1;
+    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  Routes();
+
+  if (options_.port == 0) {
+    port_ = svr_.bind_to_any_port(options_.host);
+    if (port_ <= 0) return Status::IOError("cannot bind " + options_.host + ":0");
+  } else {
+    if (!svr_.bind_to_port(options_.host, options_.port)) {
+      return Status::IOError("cannot listen on " + options_.host + ":" +
+                             std::to_string(options_.port) + " (in use, or a bad address?)");
+    }
+    port_ = options_.port;
+  }
+  started_ = true;
+  ready_ = true;
+  listener_ = std::thread([this] { svr_.listen_after_bind(); });
+  return Status::OK();
+}
+
+void HttpServer::Impl::Stop() {
+  std::lock_guard lock(life_mu_);
+  if (!started_ || stopped_) return;
+  stopped_ = true;
+  ready_ = false;
+  // listen_after_bind() may not have started its loop yet; stop() is a
+  // no-op until it has, so wait for it (briefly) first.
+  for (int i = 0; i < 2000 && !svr_.is_running(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  }
+  svr_.stop();
+  // Returns after the thread pool has finished the connections it holds.
+  listener_.join();
+}
+
+HttpServer::HttpServer(Database* db, ServerOptions options)
+    : impl_(std::make_unique<Impl>(db, std::move(options))) {}
+HttpServer::~HttpServer() { Stop(); }
+Status HttpServer::Start() { return impl_->Start(); }
+void HttpServer::Stop() { impl_->Stop(); }
+int HttpServer::port() const { return impl_->port_; }
+const ServerOptions& HttpServer::options() const { return impl_->options_; }
+MemoryBudget* HttpServer::memory_budget() { return &impl_->budget_; }
+ServerMetrics* HttpServer::metrics() { return &impl_->metrics_; }
+
+}  // namespace overtone::adapters

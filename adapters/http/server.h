@@ -1,0 +1,95 @@
+// HttpServer: overtone's HTTP front, as `overtone serve` runs it.
+//
+//   POST /api/v1/write   remote write 1.0 and 2.0          (write_endpoint.h)
+//   POST /api/v1/read    remote read, SAMPLES and STREAMED_XOR_CHUNKS
+//   GET  /metrics        Prometheus text format self-monitoring
+//   GET  /stats          the same figures as JSON
+//   GET  /health         200 while the process serves (no auth)
+//   GET  /ready          200 when accepting requests, 503 while stopping
+//
+// docs/SERVER.md lists status codes, limits and flags.
+//
+//   overtone::adapters::HttpServer server(db.get(), options);
+//   Status s = server.Start();      // bound and accepting when OK
+//   ...
+//   server.Stop();                  // in-flight requests finish first
+//
+// This header names no httplib or protobuf type, so the shell can use it.
+
+#ifndef OVERTONE_ADAPTERS_HTTP_SERVER_H_
+#define OVERTONE_ADAPTERS_HTTP_SERVER_H_
+
+#include <cstddef>
+#include <memory>
+#include <string>
+
+#include "overtone/database.h"
+#include "overtone/status.h"
+
+namespace overtone::adapters {
+
+class MemoryBudget;
+class ServerMetrics;
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 9201;  // 0: any free port; port() tells which
+  int threads = 0;  // worker threads; 0: DefaultThreads()
+
+  size_t max_request_bytes = 32u << 20;        // a body as sent (compressed)
+  size_t max_decompressed_bytes = 128u << 20;  // a body once decompressed
+  size_t request_memory_bytes = 256u << 20;    // budget for in-flight requests
+  size_t max_frame_bytes = 1u << 20;           // STREAMED_XOR_CHUNKS frames
+  int overload_status = 429;                   // or 503: see docs/SERVER.md
+  std::string auth_token;                      // when set, required as a bearer token
+  int read_timeout_seconds = 10;               // a stalled client is given up
+
+  // Only reported (/metrics, /stats): what the engine was opened with.
+  size_t memory_limit = 0;
+  size_t block_cache_bytes = 0;
+  size_t write_buffer_bytes = 0;
+};
+
+// Worker threads for this machine: requests block on disk writes and each
+// keep-alive connection holds a thread while open, so several per core.
+int DefaultThreads();
+
+// How `overtone serve --memory-limit` divides a limit: half for in-flight
+// requests, an eighth for the engine's block cache, a sixteenth for each
+// write buffer (RocksDB may hold two per column family), the rest for the
+// series index, threads and the allocator's slack.
+struct MemoryPlan {
+  size_t request_bytes;
+  size_t block_cache_bytes;
+  size_t write_buffer_bytes;
+};
+MemoryPlan PlanMemory(size_t limit_bytes);
+
+class HttpServer {
+ public:
+  // REQUIRES: db outlives the server.
+  HttpServer(Database* db, ServerOptions options);
+  ~HttpServer();  // Stop()s
+  HttpServer(const HttpServer&) = delete;
+  HttpServer& operator=(const HttpServer&) = delete;
+
+  // Binds and starts serving on background threads. IOError when the
+  // address cannot be bound.
+  Status Start();
+  // Stops accepting, lets requests in flight finish, and returns once the
+  // worker threads are gone. Idempotent.
+  void Stop();
+
+  int port() const;
+  const ServerOptions& options() const;
+  MemoryBudget* memory_budget();
+  ServerMetrics* metrics();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace overtone::adapters
+
+#endif  // OVERTONE_ADAPTERS_HTTP_SERVER_H_

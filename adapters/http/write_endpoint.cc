@@ -1,0 +1,113 @@
+#include "adapters/http/write_endpoint.h"
+
+#include <cctype>
+#include <string>
+
+#include "adapters/prometheus/remote_write.h"
+#include "adapters/prometheus/snappy_block.h"
+
+namespace overtone::adapters {
+namespace {
+
+// Decoded messages, the WriteBatch and the engine's copies of the labels
+// take a few times the decompressed size; reserve that much up front.
+constexpr size_t kDecodedBytesPerByte = 4;
+
+bool IsSnappy(std::string_view enc) {
+  while (!enc.empty() && enc.back() == ' ') enc.remove_suffix(1);
+  while (!enc.empty() && enc.front() == ' ') enc.remove_prefix(1);
+  if (enc.empty()) return true;
+  if (enc.size() != 6) return false;
+  for (size_t i = 0; i < 6; ++i) {
+    if (std::tolower(static_cast<unsigned char>(enc[i])) != "snappy"[i]) return false;
+  }
+  return true;
+}
+
+void AddWrittenHeaders(HttpReply* r, size_t samples) {
+  r->headers.emplace_back("X-Prometheus-Remote-Write-Samples-Written", std::to_string(samples));
+  r->headers.emplace_back("X-Prometheus-Remote-Write-Histograms-Written", "0");
+  r->headers.emplace_back("X-Prometheus-Remote-Write-Exemplars-Written", "0");
+}
+
+}  // namespace
+
+std::optional<HttpReply> PrecheckWrite(const EndpointContext& ctx, const BodyHeaders& headers,
+                                       MemoryBudget::Reservation* reservation) {
+  if (!IsSnappy(headers.content_encoding)) {
+    return HttpReply::Error(kHttpUnsupportedMediaType,
+                            "unsupported Content-Encoding \"" +
+                                std::string(headers.content_encoding) +
+                                "\": remote write bodies are snappy block data");
+  }
+  Result<WriteProtocol> protocol = WriteProtocolFromContentType(headers.content_type);
+  if (!protocol.ok()) {
+    return HttpReply::Error(kHttpUnsupportedMediaType, protocol.status().message());
+  }
+  if (headers.content_length) {
+    if (*headers.content_length > ctx.options->max_request_bytes) {
+      return HttpReply::Error(kHttpPayloadTooLarge,
+                              "body of " + std::to_string(*headers.content_length) +
+                                  " bytes is over the limit of " +
+                                  std::to_string(ctx.options->max_request_bytes));
+    }
+    if (!reservation->Grow(*headers.content_length)) {
+      return OverloadedReply(ctx, "body of " + std::to_string(*headers.content_length) + " bytes");
+    }
+  }
+  return std::nullopt;
+}
+
+HttpReply HandleWrite(const EndpointContext& ctx, const BodyHeaders& headers,
+                      std::string_view body, MemoryBudget::Reservation* reservation) {
+  Result<WriteProtocol> protocol = WriteProtocolFromContentType(headers.content_type);
+  if (!protocol.ok()) return HttpReply::Error(kHttpUnsupportedMediaType, protocol.status().message());
+  const bool v2 = *protocol == WriteProtocol::kV2;
+  auto reply = [&](HttpReply r, size_t written) {
+    if (v2) AddWrittenHeaders(&r, written);
+    return r;
+  };
+
+  Result<size_t> raw_size = SnappyUncompressedLength(body);
+  if (!raw_size.ok()) return reply(HttpReply::Error(kHttpBadRequest, raw_size.status().message()), 0);
+  if (*raw_size > ctx.options->max_decompressed_bytes) {
+    return reply(HttpReply::Error(kHttpPayloadTooLarge,
+                                  "body decompresses to " + std::to_string(*raw_size) +
+                                      " bytes, over the limit of " +
+                                      std::to_string(ctx.options->max_decompressed_bytes)),
+                 0);
+  }
+  if (!reservation->Grow(*raw_size * (1 + kDecodedBytesPerByte))) {
+    return reply(OverloadedReply(ctx, "decoding " + std::to_string(*raw_size) + " bytes"), 0);
+  }
+  std::string raw;
+  if (Status s = SnappyUncompress(body, &raw); !s.ok()) {
+    return reply(HttpReply::Error(kHttpBadRequest, s.message()), 0);
+  }
+
+  DecodedWrite decoded;
+  if (Status s = DecodeWriteRequest(*protocol, raw, &decoded); !s.ok()) {
+    return reply(HttpReply::Error(HttpStatusFor(s, ctx.options->overload_status), s.message()), 0);
+  }
+  raw.clear();
+  raw.shrink_to_fit();
+  (v2 ? ctx.metrics->write_requests_v2 : ctx.metrics->write_requests_v1)
+      .fetch_add(1, std::memory_order_relaxed);
+  ctx.metrics->series_refused.fetch_add(decoded.series_rejected, std::memory_order_relaxed);
+  ctx.metrics->samples_refused.fetch_add(decoded.samples_rejected, std::memory_order_relaxed);
+  ctx.metrics->histograms_refused.fetch_add(decoded.histograms, std::memory_order_relaxed);
+  ctx.metrics->exemplars_ignored.fetch_add(decoded.exemplars, std::memory_order_relaxed);
+
+  WriteResult result = ApplyWrite(ctx.db, decoded);
+  ctx.metrics->samples_ingested.fetch_add(result.samples_written, std::memory_order_relaxed);
+  if (!result.status.ok()) {
+    return reply(HttpReply::Error(HttpStatusFor(result.status, ctx.options->overload_status),
+                                  result.status.message()),
+                 result.samples_written);
+  }
+  HttpReply ok;
+  ok.status = kHttpNoContent;
+  return reply(std::move(ok), result.samples_written);
+}
+
+}  // namespace overtone::adapters

@@ -1,0 +1,86 @@
+// Remote read: a prometheus.ReadRequest answered from the engine, as one
+// SAMPLES ReadResponse or as STREAMED_XOR_CHUNKS frames. No HTTP here:
+// read_endpoint.h handles headers, status codes and streaming.
+//
+// Each query selects series with its matchers (EQ, NEQ, RE, NRE, with the
+// engine's Prometheus semantics) and returns their samples in
+// [start_timestamp_ms, end_timestamp_ms], both ends included. Series come
+// sorted by label set as Prometheus sorts them, series without samples in
+// the range are left out, and hints are ignored.
+
+#ifndef OVERTONE_ADAPTERS_PROMETHEUS_REMOTE_READ_H_
+#define OVERTONE_ADAPTERS_PROMETHEUS_REMOTE_READ_H_
+
+#include <cstddef>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "adapters/prometheus/proto/remote.pb.h"
+#include "overtone/database.h"
+#include "overtone/status.h"
+
+namespace overtone::adapters {
+
+enum class ReadResponseType { kSamples, kStreamedXorChunks };
+
+inline constexpr std::string_view kStreamedContentType =
+    "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse";
+
+// Prometheus's default for --storage.remote.read-max-bytes-in-frame.
+inline constexpr size_t kDefaultMaxFrameBytes = 1 << 20;
+
+// The first of the client's accepted response types that overtone
+// implements; SAMPLES when the list is empty. InvalidArgument when none is.
+Result<ReadResponseType> NegotiateReadResponse(const prometheus::ReadRequest& req);
+
+Result<std::vector<LabelMatcher>> ToLabelMatchers(const prometheus::Query& query);
+
+// The series a query selects, sorted by labels (Prometheus's order).
+Result<std::vector<SeriesInfo>> SelectSortedSeries(Database* db, const prometheus::Query& query);
+
+// Called with the number of bytes about to be added to a response; false
+// refuses them (the read fails with ResourceExhausted).
+using ChargeFn = std::function<bool(size_t)>;
+
+// Answers every query of `req` into *out (a SAMPLES response).
+Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const ChargeFn& charge,
+                   prometheus::ReadResponse* out);
+
+// Produces a STREAMED_XOR_CHUNKS body one series at a time, so memory stays
+// at about one frame whatever the result size. Chunks hold up to 120
+// samples; a series whose chunks pass max_frame_bytes continues in further
+// frames.
+class ChunkedReadStream {
+ public:
+  // REQUIRES: db and req outlive the stream.
+  ChunkedReadStream(Database* db, const prometheus::ReadRequest* req,
+                    size_t max_frame_bytes = kDefaultMaxFrameBytes)
+      : db_(db), req_(req), max_frame_bytes_(max_frame_bytes) {}
+
+  // Selects every query's series, so that bad matchers (an invalid regular
+  // expression) fail here, before a response status is sent.
+  // REQUIRES: called once, before Next().
+  Status Start();
+
+  // Appends the frames of the next series that has samples to *out.
+  // false when every query is done. REQUIRES: Start() returned OK.
+  Result<bool> Next(std::string* out);
+
+  size_t series_sent() const { return series_sent_; }
+  size_t samples_sent() const { return samples_sent_; }
+
+ private:
+  Database* db_;
+  const prometheus::ReadRequest* req_;
+  size_t max_frame_bytes_;
+  std::vector<std::vector<SeriesInfo>> series_;  // per query, sorted
+  int query_ = 0;                                 // the query being answered
+  size_t next_series_ = 0;                        // in series_[query_]
+  size_t series_sent_ = 0;
+  size_t samples_sent_ = 0;
+};
+
+}  // namespace overtone::adapters
+
+#endif  // OVERTONE_ADAPTERS_PROMETHEUS_REMOTE_READ_H_

@@ -1,0 +1,190 @@
+// Remote read from the engine: matchers, several queries, SAMPLES and
+// STREAMED_XOR_CHUNKS bodies decoded back (adapters/prometheus/remote_read.h).
+
+#include "adapters/prometheus/remote_read.h"
+
+#include <gtest/gtest.h>
+
+#include "adapters/prometheus/chunked_frame.h"
+#include "adapters/prometheus/xor_chunk.h"
+#include "tests/support/prom_requests.h"
+#include "tests/support/test_util.h"
+
+namespace overtone::adapters {
+namespace {
+
+using testing::AddQuery;
+using testing::LabelList;
+using testing::TempDir;
+using testing::ToLabelList;
+
+enum { EQ = 0, NEQ = 1, RE = 2, NRE = 3 };
+
+struct Decoded {
+  LabelList labels;
+  std::vector<Sample> samples;
+  int64_t query_index;
+};
+
+// Decodes a STREAMED_XOR_CHUNKS body, checking frame CRCs and chunk bounds.
+std::vector<Decoded> DecodeStream(const std::string& body) {
+  std::vector<Decoded> out;
+  std::string_view in = body;
+  while (!in.empty()) {
+    std::string_view msg;
+    EXPECT_TRUE(ReadChunkedFrame(&in, &msg).ok());
+    prometheus::ChunkedReadResponse r;
+    EXPECT_TRUE(r.ParseFromArray(msg.data(), static_cast<int>(msg.size())));
+    EXPECT_EQ(r.chunked_series_size(), 1);
+    for (const auto& cs : r.chunked_series()) {
+      LabelList labels = ToLabelList(cs.labels());
+      if (out.empty() || out.back().labels != labels || out.back().query_index != r.query_index()) {
+        out.push_back(Decoded{labels, {}, r.query_index()});
+      }
+      for (const auto& c : cs.chunks()) {
+        EXPECT_EQ(c.type(), prometheus::Chunk::XOR);
+        std::vector<Sample> s;
+        EXPECT_TRUE(DecodeXorChunk(c.data(), &s).ok());
+        EXPECT_LE(s.size(), kXorChunkSamples);
+        EXPECT_EQ(c.min_time_ms(), s.front().ts);
+        EXPECT_EQ(c.max_time_ms(), s.back().ts);
+        out.back().samples.insert(out.back().samples.end(), s.begin(), s.end());
+      }
+    }
+  }
+  return out;
+}
+
+class RemoteReadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Options o;
+    o.compaction_interval_ms = 0;
+    auto db = Database::Open(o, dir_.path());
+    ASSERT_TRUE(db.ok());
+    db_ = std::move(*db);
+    WriteBatch b;
+    for (int i = 0; i < 300; ++i) {
+      b.Add({{"__name__", "cpu"}, {"host", "a"}}, 1000 * i, i * 0.5);
+      b.Add({{"__name__", "cpu"}, {"host", "b"}}, 1000 * i, i % 2 ? StaleNaN() : 1.0);
+    }
+    b.Add({{"__name__", "mem"}, {"host", "a"}}, 5000, 42);
+    b.Add({{"__name__", "cpu"}, {"host", "c"}, {"zone", "eu"}}, 900000, 7);  // outside most ranges
+    ASSERT_TRUE(db_->Write(b).ok());
+  }
+  TempDir dir_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST(RemoteReadNegotiation, FirstImplementedTypeWins) {
+  prometheus::ReadRequest r;
+  EXPECT_EQ(*NegotiateReadResponse(r), ReadResponseType::kSamples);
+  r.add_accepted_response_types(prometheus::ReadRequest::STREAMED_XOR_CHUNKS);
+  r.add_accepted_response_types(prometheus::ReadRequest::SAMPLES);
+  EXPECT_EQ(*NegotiateReadResponse(r), ReadResponseType::kStreamedXorChunks);
+  prometheus::ReadRequest only_unknown;
+  only_unknown.add_accepted_response_types(static_cast<prometheus::ReadRequest::ResponseType>(7));
+  EXPECT_TRUE(NegotiateReadResponse(only_unknown).status().IsInvalidArgument());
+}
+
+TEST_F(RemoteReadTest, SamplesWithEveryMatcherTypeAndSeveralQueries) {
+  prometheus::ReadRequest req;
+  AddQuery(&req, 10000, 12000, {{EQ, "__name__", "cpu"}, {NEQ, "host", "b"}});
+  AddQuery(&req, 0, 1000000, {{RE, "__name__", "cp.|me."}, {NRE, "host", "[ab]"}});
+  AddQuery(&req, 0, 10000, {{EQ, "__name__", "mem"}});
+  AddQuery(&req, 0, 10000, {{EQ, "__name__", "nothing"}});
+  prometheus::ReadResponse resp;
+  ASSERT_TRUE(ReadSamples(db_.get(), req, [](size_t) { return true; }, &resp).ok());
+  ASSERT_EQ(resp.results_size(), 4);
+
+  // Query 0: host a only (c has nothing in range), both ends inclusive.
+  ASSERT_EQ(resp.results(0).timeseries_size(), 1);
+  const auto& ts = resp.results(0).timeseries(0);
+  EXPECT_EQ(ToLabelList(ts.labels()), (LabelList{{"__name__", "cpu"}, {"host", "a"}}));
+  ASSERT_EQ(ts.samples_size(), 3);
+  EXPECT_EQ(ts.samples(0).timestamp(), 10000);
+  EXPECT_EQ(ts.samples(2).timestamp(), 12000);
+  EXPECT_EQ(ts.samples(2).value(), 6.0);
+
+  ASSERT_EQ(resp.results(1).timeseries_size(), 1);
+  EXPECT_EQ(ToLabelList(resp.results(1).timeseries(0).labels()),
+            (LabelList{{"__name__", "cpu"}, {"host", "c"}, {"zone", "eu"}}));
+  ASSERT_EQ(resp.results(2).timeseries_size(), 1);
+  EXPECT_EQ(resp.results(2).timeseries(0).samples(0).value(), 42);
+  EXPECT_EQ(resp.results(3).timeseries_size(), 0);
+}
+
+TEST_F(RemoteReadTest, SamplesRefusedOverBudget) {
+  prometheus::ReadRequest req;
+  AddQuery(&req, 0, 1000000, {{EQ, "__name__", "cpu"}});
+  prometheus::ReadResponse resp;
+  size_t budget = 1000;
+  Status s = ReadSamples(db_.get(), req,
+                         [&](size_t n) {
+                           if (n > budget) return false;
+                           budget -= n;
+                           return true;
+                         },
+                         &resp);
+  EXPECT_EQ(s.code(), Status::Code::kResourceExhausted);
+}
+
+TEST_F(RemoteReadTest, StreamedChunksCarryTheSameSamplesSortedBySeries) {
+  prometheus::ReadRequest req;
+  AddQuery(&req, 0, 299000, {{EQ, "__name__", "cpu"}});
+  AddQuery(&req, 0, 10000, {{EQ, "__name__", "mem"}});
+  ChunkedReadStream stream(db_.get(), &req);
+  ASSERT_TRUE(stream.Start().ok());
+  std::string body;
+  while (true) {
+    Result<bool> more = stream.Next(&body);
+    ASSERT_TRUE(more.ok());
+    if (!*more) break;
+  }
+  std::vector<Decoded> got = DecodeStream(body);
+  ASSERT_EQ(got.size(), 3u);
+  EXPECT_EQ(got[0].labels, (LabelList{{"__name__", "cpu"}, {"host", "a"}}));
+  EXPECT_EQ(got[1].labels, (LabelList{{"__name__", "cpu"}, {"host", "b"}}));
+  EXPECT_EQ(got[2].labels, (LabelList{{"__name__", "mem"}, {"host", "a"}}));
+  EXPECT_EQ(got[0].query_index, 0);
+  EXPECT_EQ(got[2].query_index, 1);
+  ASSERT_EQ(got[1].samples.size(), 300u);  // 3 chunks: 120 + 120 + 60
+  for (int i = 0; i < 300; ++i) {
+    EXPECT_EQ(got[0].samples[i], (Sample{1000 * i, i * 0.5}));
+    EXPECT_EQ(got[1].samples[i], (Sample{1000 * i, i % 2 ? StaleNaN() : 1.0}));
+  }
+  EXPECT_EQ(stream.series_sent(), 3u);
+  EXPECT_EQ(stream.samples_sent(), 601u);
+}
+
+TEST_F(RemoteReadTest, LargeSeriesAreSplitAcrossFrames) {
+  prometheus::ReadRequest req;
+  AddQuery(&req, 0, 299000, {{EQ, "__name__", "cpu"}, {EQ, "host", "a"}});
+  ChunkedReadStream stream(db_.get(), &req, /*max_frame_bytes=*/64);
+  ASSERT_TRUE(stream.Start().ok());
+  std::string body;
+  ASSERT_TRUE(*stream.Next(&body));
+  ASSERT_FALSE(*stream.Next(&body));
+  int frames = 0;
+  for (std::string_view in = body; !in.empty(); ++frames) {
+    std::string_view msg;
+    ASSERT_TRUE(ReadChunkedFrame(&in, &msg).ok());
+  }
+  EXPECT_EQ(frames, 3);  // one chunk per frame at this size
+  std::vector<Decoded> got = DecodeStream(body);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].samples.size(), 300u);
+}
+
+TEST_F(RemoteReadTest, BadRegexFailsBeforeStreaming) {
+  prometheus::ReadRequest req;
+  AddQuery(&req, 0, 1000, {{EQ, "__name__", "cpu"}});
+  AddQuery(&req, 0, 1000, {{RE, "host", "(unclosed"}});
+  ChunkedReadStream stream(db_.get(), &req);
+  EXPECT_TRUE(stream.Start().IsInvalidArgument());
+  prometheus::ReadResponse resp;
+  EXPECT_TRUE(ReadSamples(db_.get(), req, [](size_t) { return true; }, &resp).IsInvalidArgument());
+}
+
+}  // namespace
+}  // namespace overtone::adapters

@@ -1,0 +1,190 @@
+// Remote write payloads into the engine: content types, decoding, label
+// checks and partial writes (adapters/prometheus/remote_write.h).
+
+#include "adapters/prometheus/remote_write.h"
+
+#include <bit>
+#include <limits>
+
+#include <gtest/gtest.h>
+
+#include "tests/support/prom_requests.h"
+#include "tests/support/test_util.h"
+
+namespace overtone::adapters {
+namespace {
+
+using testing::AddSeries;
+using testing::TempDir;
+using testing::V2Builder;
+
+class RemoteWriteTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Options o;
+    o.compaction_interval_ms = 0;
+    auto db = Database::Open(o, dir_.path());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+  }
+  std::vector<Sample> Read(const Labels& labels) {
+    auto id = db_->FindSeries(labels);
+    if (!id.ok()) return {};
+    auto it = db_->Scan(*id, kMinTime, kMaxTime);
+    std::vector<Sample> out;
+    for (; (*it)->Valid(); (*it)->Next()) out.push_back((*it)->sample());
+    return out;
+  }
+  WriteResult Write(WriteProtocol p, const std::string& body, DecodedWrite* d) {
+    Status s = DecodeWriteRequest(p, body, d);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return ApplyWrite(db_.get(), *d);
+  }
+
+  TempDir dir_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST(RemoteWriteContentType, Versions) {
+  EXPECT_EQ(*WriteProtocolFromContentType(""), WriteProtocol::kV1);
+  EXPECT_EQ(*WriteProtocolFromContentType("application/x-protobuf"), WriteProtocol::kV1);
+  EXPECT_EQ(*WriteProtocolFromContentType("application/x-protobuf;proto=prometheus.WriteRequest"),
+            WriteProtocol::kV1);
+  EXPECT_EQ(*WriteProtocolFromContentType(
+                "Application/X-Protobuf; proto=io.prometheus.write.v2.Request"),
+            WriteProtocol::kV2);
+  EXPECT_EQ(WriteProtocolFromContentType("application/json").status().code(),
+            Status::Code::kNotSupported);
+  EXPECT_EQ(WriteProtocolFromContentType("application/x-protobuf;proto=foo.Bar").status().code(),
+            Status::Code::kNotSupported);
+}
+
+TEST_F(RemoteWriteTest, V1UnsortedLabelsAndEmptyValuesAreTolerated) {
+  prometheus::WriteRequest req;
+  AddSeries(&req, {{"job", "api"}, {"__name__", "up"}, {"zone", ""}}, {{1000, 1}, {2000, 0}});
+  AddSeries(&req, {{"__name__", "temp"}}, {{1000, StaleNaN()}});
+  DecodedWrite d;
+  WriteResult r = Write(WriteProtocol::kV1, req.SerializeAsString(), &d);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(r.samples_written, 3u);
+  EXPECT_EQ(Read({{"__name__", "up"}, {"job", "api"}}), (std::vector<Sample>{{1000, 1}, {2000, 0}}));
+  EXPECT_EQ(Read({{"__name__", "temp"}}), (std::vector<Sample>{{1000, StaleNaN()}}));
+}
+
+TEST_F(RemoteWriteTest, InvalidSeriesAreRefusedTheRestWritten) {
+  prometheus::WriteRequest req;
+  AddSeries(&req, {{"__name__", "good"}}, {{1, 1}});
+  AddSeries(&req, {{"__name__", "bad"}, {"1abc", "x"}}, {{1, 1}, {2, 2}});
+  AddSeries(&req, {{"__name__", "dup"}, {"a", "x"}, {"a", "y"}}, {{1, 1}});
+  AddSeries(&req, {{"__name__", "dup2"}, {"a", "x"}, {"a", ""}}, {{1, 1}});
+  AddSeries(&req, {{"job", "no-name"}}, {{1, 1}});
+  AddSeries(&req, {{"__name__", "utf8"}, {"a", std::string("\xff\xfe")}}, {{1, 1}});
+  DecodedWrite d;
+  WriteResult r = Write(WriteProtocol::kV1, req.SerializeAsString(), &d);
+  EXPECT_TRUE(r.status.IsInvalidArgument());
+  EXPECT_EQ(r.samples_written, 1u);
+  EXPECT_EQ(d.series_rejected, 5u);
+  EXPECT_EQ(d.samples_rejected, 6u);
+  EXPECT_NE(r.status.message().find("invalid label name \"1abc\""), std::string::npos)
+      << r.status.message();
+  EXPECT_EQ(Read({{"__name__", "good"}}).size(), 1u);
+}
+
+TEST_F(RemoteWriteTest, GarbageIsInvalidArgument) {
+  DecodedWrite d;
+  EXPECT_TRUE(DecodeWriteRequest(WriteProtocol::kV1, "\xff\xff\xff garbage", &d).IsInvalidArgument());
+  EXPECT_TRUE(DecodeWriteRequest(WriteProtocol::kV2, "\x22\x05\x0a", &d).IsInvalidArgument());
+}
+
+// Each version's body parses as the other's message with every field
+// unknown: refused, instead of a success that stored nothing.
+TEST_F(RemoteWriteTest, TheOtherVersionsBodyIsRefusedNotSilentlyEmpty) {
+  V2Builder v2;
+  v2.AddSeries({{"__name__", "up"}}, {{1000, 1}});
+  DecodedWrite d;
+  Status s = DecodeWriteRequest(WriteProtocol::kV1, v2.request().SerializeAsString(), &d);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("a remote write 2.0 body sent as 1.0?"), std::string::npos) << s.message();
+
+  prometheus::WriteRequest v1;
+  AddSeries(&v1, {{"__name__", "up"}}, {{1000, 1}});
+  DecodedWrite d2;
+  s = DecodeWriteRequest(WriteProtocol::kV2, v1.SerializeAsString(), &d2);
+  EXPECT_TRUE(s.IsInvalidArgument());
+  EXPECT_NE(s.message().find("a remote write 1.0 body sent as 2.0?"), std::string::npos) << s.message();
+
+  // Prometheus sends 1.0 metadata (field 3) in requests of its own; an
+  // empty request is empty. Both are fine and write nothing.
+  const std::string metadata_only = "\x1a\x04\x12\x02up";
+  for (const std::string& body : {metadata_only, std::string()}) {
+    DecodedWrite d3;
+    EXPECT_TRUE(DecodeWriteRequest(WriteProtocol::kV1, body, &d3).ok());
+    EXPECT_TRUE(d3.batch.empty());
+  }
+  DecodedWrite d4;
+  EXPECT_TRUE(DecodeWriteRequest(WriteProtocol::kV2, std::string(), &d4).ok());
+  EXPECT_TRUE(Read({{"__name__", "up"}}).empty());
+}
+
+// NaN, ±Inf and the staleness marker are stored bit for bit; samples may
+// come out of order, and a repeated timestamp keeps the later value.
+TEST_F(RemoteWriteTest, SpecialValuesOutOfOrderAndRepeatedTimestamps) {
+  const double nan = std::bit_cast<double>(uint64_t{0x7ff8000000000001});
+  prometheus::WriteRequest req;
+  AddSeries(&req, {{"__name__", "v"}},
+            {{5000, 1}, {3000, nan}, {4000, -std::numeric_limits<double>::infinity()},
+             {6000, StaleNaN()}, {2000, std::numeric_limits<double>::infinity()}, {5000, 7}});
+  DecodedWrite d;
+  WriteResult r = Write(WriteProtocol::kV1, req.SerializeAsString(), &d);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  std::vector<Sample> got = Read({{"__name__", "v"}});
+  ASSERT_EQ(got.size(), 5u);
+  EXPECT_EQ(got[0], (Sample{2000, std::numeric_limits<double>::infinity()}));
+  EXPECT_EQ(std::bit_cast<uint64_t>(got[1].value), 0x7ff8000000000001u);
+  EXPECT_EQ(got[2], (Sample{4000, -std::numeric_limits<double>::infinity()}));
+  EXPECT_EQ(got[3], (Sample{5000, 7}));
+  EXPECT_TRUE(IsStaleNaN(got[4].value));
+}
+
+TEST_F(RemoteWriteTest, V2SymbolTable) {
+  V2Builder b;
+  b.AddSeries({{"__name__", "http_requests_total"}, {"code", "200"}}, {{5000, 10}, {6000, 11}});
+  b.AddSeries({{"__name__", "http_requests_total"}, {"code", "500"}}, {{5000, 1}});
+  DecodedWrite d;
+  WriteResult r = Write(WriteProtocol::kV2, b.request().SerializeAsString(), &d);
+  ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+  EXPECT_EQ(r.samples_written, 3u);
+  EXPECT_EQ(Read({{"__name__", "http_requests_total"}, {"code", "500"}}),
+            (std::vector<Sample>{{5000, 1}}));
+}
+
+TEST_F(RemoteWriteTest, V2BadReferencesRefuseTheSeries) {
+  V2Builder b;
+  b.AddSeries({{"__name__", "ok"}}, {{1, 1}});
+  b.AddSeries({{"__name__", "x"}}, {{1, 1}});
+  b.request().mutable_timeseries(1)->set_labels_refs(1, 999);
+  b.AddSeries({{"__name__", "odd"}}, {{1, 1}});
+  b.request().mutable_timeseries(2)->add_labels_refs(0);
+  DecodedWrite d;
+  WriteResult r = Write(WriteProtocol::kV2, b.request().SerializeAsString(), &d);
+  EXPECT_TRUE(r.status.IsInvalidArgument());
+  EXPECT_EQ(r.samples_written, 1u);
+  EXPECT_EQ(d.series_rejected, 2u);
+  EXPECT_NE(r.status.message().find("symbol table"), std::string::npos) << r.status.message();
+}
+
+TEST_F(RemoteWriteTest, NativeHistogramsAreRefusedFloatsKept) {
+  V2Builder b;
+  b.AddSeries({{"__name__", "f"}}, {{1, 1}});
+  b.AddSeries({{"__name__", "h"}}, {});
+  b.request().mutable_timeseries(1)->add_histograms();
+  DecodedWrite d;
+  WriteResult r = Write(WriteProtocol::kV2, b.request().SerializeAsString(), &d);
+  EXPECT_TRUE(r.status.IsInvalidArgument());
+  EXPECT_EQ(r.samples_written, 1u);
+  EXPECT_EQ(d.histograms, 1u);
+  EXPECT_NE(r.status.message().find("native histogram"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace overtone::adapters

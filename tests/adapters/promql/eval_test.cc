@@ -1,0 +1,197 @@
+// PromQL evaluated through SQL on small datasets: selectors with lookback
+// and staleness, range functions, operators, aggregations, and the
+// table-valued functions used directly from SQL.
+
+#include <gtest/gtest.h>
+#include <sqlite3.h>
+
+#include <cmath>
+
+#include "adapters/promql/query.h"
+#include "overtone/sql.h"
+#include "tests/support/test_util.h"
+
+namespace overtone::promql {
+namespace {
+
+constexpr int64_t kMin = 60000;
+
+class EvalTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    Options o;
+    o.compaction_interval_ms = 0;
+    auto s = SqlSession::Open(o, dir_.path());
+    ASSERT_TRUE(s.ok()) << s.status().ToString();
+    session_ = std::move(*s);
+    WriteBatch b;
+    // A counter with a reset, one sample a minute for 10 minutes.
+    double counter[] = {0, 10, 20, 30, 5, 15, 25, 35, 45, 55};
+    for (int i = 0; i < 10; ++i) {
+      b.Add({{"__name__", "req_total"}, {"job", "api"}, {"instance", "a"}}, i * kMin, counter[i]);
+      b.Add({{"__name__", "req_total"}, {"job", "api"}, {"instance", "b"}}, i * kMin, 2.0 * i);
+      b.Add({{"__name__", "req_total"}, {"job", "web"}, {"instance", "c"}}, i * kMin, 100);
+    }
+    // A gauge that goes stale at 3m.
+    b.Add({{"__name__", "temp"}, {"room", "x"}}, 0, 20);
+    b.Add({{"__name__", "temp"}, {"room", "x"}}, 2 * kMin, 21);
+    b.Add({{"__name__", "temp"}, {"room", "x"}}, 3 * kMin, StaleNaN());
+    b.Add({{"__name__", "temp"}, {"room", "y"}}, 0, std::nan(""));
+    ASSERT_TRUE(session_->db()->Write(b).ok());
+  }
+
+  QueryResult Instant(std::string_view q, int64_t t) {
+    auto r = RunInstantQuery(session_->conn(), q, t);
+    EXPECT_TRUE(r.ok()) << q << ": " << r.status().ToString();
+    return r.ok() ? *r : QueryResult{};
+  }
+
+  // "labels=value" per series, in result order.
+  std::vector<std::string> Values(std::string_view q, int64_t t) {
+    std::vector<std::string> out;
+    for (const Series& s : Instant(q, t).series) {
+      out.push_back(LabelsToString(s.labels) + "=" + FormatValue(s.points[0].value));
+    }
+    return out;
+  }
+
+  overtone::testing::TempDir dir_;
+  std::unique_ptr<SqlSession> session_;
+};
+
+using V = std::vector<std::string>;
+
+TEST_F(EvalTest, SelectorLookbackAndStaleness) {
+  EXPECT_EQ(Values("temp", 150000), (V{"temp{room=\"x\"}=21", "temp{room=\"y\"}=NaN"}));
+  // The staleness marker at 3m ends room x's presence; y's last sample is
+  // more than 5m old at 6m.
+  EXPECT_EQ(Values("temp", 3 * kMin), (V{"temp{room=\"y\"}=NaN"}));
+  EXPECT_EQ(Values("temp", 6 * kMin), V{});
+  EXPECT_EQ(Values("temp offset 2m", 4 * kMin), (V{"temp{room=\"x\"}=21", "temp{room=\"y\"}=NaN"}));
+  EXPECT_EQ(Values("temp{room=\"x\"} @ 60", 9 * kMin), (V{"temp{room=\"x\"}=20"}));
+}
+
+TEST_F(EvalTest, RangeFunctions) {
+  EXPECT_EQ(Values("resets(req_total[10m])", 9 * kMin),
+            (V{"{instance=\"a\", job=\"api\"}=1", "{instance=\"b\", job=\"api\"}=0", "{instance=\"c\", job=\"web\"}=0"}));
+  // increase across the reset: 55 - 0 + 30 (the value before the drop);
+  // not extrapolated below the counter's zero at the first sample.
+  auto inc = Instant("increase(req_total{instance=\"a\"}[10m])", 9 * kMin);
+  ASSERT_EQ(inc.series.size(), 1u);
+  EXPECT_DOUBLE_EQ(inc.series[0].points[0].value, 85);
+  EXPECT_EQ(Values("irate(req_total{instance=\"b\"}[5m])", 9 * kMin), (V{"{instance=\"b\", job=\"api\"}=0.03333333333333333"}));
+  EXPECT_EQ(Values("last_over_time(req_total{instance=\"c\"}[5m])", 9 * kMin),
+            (V{"req_total{instance=\"c\", job=\"web\"}=100"}));
+}
+
+TEST_F(EvalTest, AggregationsAndOperators) {
+  EXPECT_EQ(Values("sum by (job) (req_total)", 9 * kMin), (V{"{job=\"api\"}=73", "{job=\"web\"}=100"}));
+  EXPECT_EQ(Values("count without (instance) (req_total)", 9 * kMin), (V{"{job=\"api\"}=2", "{job=\"web\"}=1"}));
+  EXPECT_EQ(Values("topk(1, req_total)", 9 * kMin), (V{"req_total{instance=\"c\", job=\"web\"}=100"}));
+  EXPECT_EQ(Values("req_total > 50", 9 * kMin),
+            (V{"req_total{instance=\"a\", job=\"api\"}=55", "req_total{instance=\"c\", job=\"web\"}=100"}));
+  EXPECT_EQ(Values("req_total{job=\"web\"} / 0", 0), (V{"{instance=\"c\", job=\"web\"}=+Inf"}));
+  EXPECT_EQ(Values("req_total{instance=\"a\"} - on(job) group_left req_total{instance=\"b\"}", 9 * kMin),
+            (V{"{instance=\"a\", job=\"api\"}=37"}));
+  EXPECT_EQ(Values("req_total{job=\"web\"} or temp", kMin),
+            (V{"req_total{instance=\"c\", job=\"web\"}=100", "temp{room=\"x\"}=20", "temp{room=\"y\"}=NaN"}));
+  EXPECT_EQ(Values("label_replace(temp, \"where\", \"room-$1\", \"room\", \"(.*)\")", kMin),
+            (V{"temp{room=\"x\", where=\"room-x\"}=20", "temp{room=\"y\", where=\"room-y\"}=NaN"}));
+  auto s = Instant("scalar(req_total{instance=\"c\"}) + 1", 0);
+  EXPECT_EQ(s.type, ValueType::kScalar);
+  EXPECT_EQ(s.scalar.value, 101);
+}
+
+TEST_F(EvalTest, Subqueries) {
+  // rate() of b is 2 per minute everywhere; a's reset shows in the maximum.
+  EXPECT_EQ(Values("max_over_time(rate(req_total{job=\"api\"}[2m])[5m:1m])", 9 * kMin),
+            (V{"{instance=\"a\", job=\"api\"}=0.16666666666666666", "{instance=\"b\", job=\"api\"}=0.03333333333333333"}));
+  EXPECT_EQ(Values("count_over_time(req_total{instance=\"c\"}[3m:1m])", 9 * kMin),
+            (V{"{instance=\"c\", job=\"web\"}=3"}));
+}
+
+TEST_F(EvalTest, ErrorsKeepPrometheusCategories) {
+  auto dup = RunInstantQuery(session_->conn(), "req_total + on(job) req_total", 0);
+  ASSERT_FALSE(dup.ok());
+  EXPECT_EQ(dup.status().code(), Status::Code::kAborted);
+  EXPECT_NE(dup.status().message().find("many-to-many matching not allowed"), std::string::npos);
+  auto parse = RunInstantQuery(session_->conn(), "sum(", 0);
+  EXPECT_EQ(parse.status().code(), Status::Code::kInvalidArgument);
+  auto unsupported = RunInstantQuery(session_->conn(), "histogram_quantile(0.9, x)", 0);
+  EXPECT_EQ(unsupported.status().code(), Status::Code::kNotSupported);
+  auto too_many = RunRangeQuery(session_->conn(), "temp", 0, 20000000, 1);
+  EXPECT_EQ(too_many.status().code(), Status::Code::kInvalidArgument);
+}
+
+// Found by fuzz_promql_parser (fuzz/corpus/promql_parser/crash-nul-in-string):
+// a NUL byte in a PromQL string ended the translated SQL early, so the
+// query failed with an internal error instead of returning the string.
+TEST_F(EvalTest, FuzzStringsMayHoldNulBytes) {
+  const char kQuery[] =
+      "\"ye]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]ar\0\tring\"";
+  std::string query(kQuery, sizeof kQuery - 1);
+  QueryResult r = Instant(query, 0);
+  EXPECT_EQ(r.type, ValueType::kString);
+  EXPECT_EQ(r.string_value, query.substr(1, query.size() - 2));
+  EXPECT_EQ(Instant("\"a\\x00b\"", 0).string_value, std::string("a\0b", 3));
+  EXPECT_TRUE(Instant("req_total{job=\"a\\x00b\"}", 9 * kMin).series.empty());
+}
+
+// Found by fuzz_promql_parser (fuzz/corpus/promql_parser/crash-double-minus-comment):
+// a negation of a negation was written to SQL as "--x", which SQLite reads
+// as a comment, so the statement did not prepare (an internal error).
+TEST_F(EvalTest, FuzzDoubleNegationIsNotAnSqlComment) {
+  const char kQuery[] = "count_v----------------------from--- time()";
+  auto r = RunInstantQuery(session_->conn(), kQuery, 9 * kMin);
+  EXPECT_TRUE(r.ok()) << r.status().ToString();
+  EXPECT_EQ(Values("- -req_total{instance=\"c\"}", 9 * kMin), (V{"{instance=\"c\", job=\"web\"}=100"}));
+  EXPECT_EQ(Instant("-(-1.5)", 0).scalar.value, 1.5);
+}
+
+// Found by fuzz_promql_parser (fuzz/corpus/promql_parser/crash-sqlite-parser-stack):
+// a hundred signs in a row translate to SQL deeper than SQLite's parser
+// stack (100), and a few hundred chained operators past its expression
+// depth (1000). Such queries are NotSupported, not internal errors.
+TEST_F(EvalTest, FuzzQueriesTooDeepForSqliteAreNotSupported) {
+  const char kQuery[] = "cout_v----nt_v---------------- --------------------------------------------------------------------------------time()";
+  auto r = RunInstantQuery(session_->conn(), kQuery, 9 * kMin);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kNotSupported) << r.status().ToString();
+  std::string chain = "1";
+  for (int i = 0; i < 250; ++i) chain += " + req_total";
+  r = RunInstantQuery(session_->conn(), chain, 9 * kMin);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kNotSupported) << r.status().ToString();
+}
+
+TEST_F(EvalTest, RangeQueryIsAnInstantQueryPerStep) {
+  auto r = RunRangeQuery(session_->conn(), "sum(req_total)", 0, 2 * kMin, kMin);
+  ASSERT_TRUE(r.ok()) << r.status().ToString();
+  ASSERT_EQ(r->type, ValueType::kMatrix);
+  ASSERT_EQ(r->series.size(), 1u);
+  ASSERT_EQ(r->series[0].points.size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    auto at = Instant("sum(req_total)", i * kMin);
+    EXPECT_EQ(r->series[0].points[i].ts, i * kMin);
+    EXPECT_EQ(r->series[0].points[i].value, at.series[0].points[0].value);
+  }
+}
+
+TEST_F(EvalTest, TableValuedFunctionsFromSql) {
+  sqlite3_stmt* stmt = nullptr;
+  const char* sql =
+      "SELECT labels, ts, value FROM range_function('rate', 'req_total{instance=\"b\"}', 540000, 540000, 1, 300000) "
+      "UNION ALL SELECT labels, sample_ts, value FROM instant_vector('temp{room=\"x\"}', 150000, 150000, 1)";
+  ASSERT_EQ(sqlite3_prepare_v2(session_->conn(), sql, -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(session_->conn());
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "{\"instance\":\"b\",\"job\":\"api\"}");
+  EXPECT_NEAR(sqlite3_column_double(stmt, 2), 2.0 / 60, 1e-12);
+  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
+  EXPECT_EQ(sqlite3_column_int64(stmt, 1), 120000);  // the sample's own time
+  EXPECT_EQ(sqlite3_column_double(stmt, 2), 21);
+  EXPECT_EQ(sqlite3_step(stmt), SQLITE_DONE);
+  sqlite3_finalize(stmt);
+}
+
+}  // namespace
+}  // namespace overtone::promql

@@ -1,0 +1,105 @@
+// `overtone promql` through the real binary.
+
+#include <gtest/gtest.h>
+
+#include "tests/support/run_program.h"
+
+namespace overtone::testing {
+namespace {
+
+class PromqlCliTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ProgramResult r = RunProgram(
+        {OVERTONE_BIN, dir_.Sub("db"),
+         "INSERT INTO samples(metric, labels, ts, value) VALUES "
+         "('up', '{\"job\":\"api\"}', 0, 1), ('up', '{\"job\":\"api\"}', 60000, 0), "
+         "('up', '{\"job\":\"web\"}', 0, 1), ('up', '{\"job\":\"web\"}', 60000, 1)"});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
+  ProgramResult Promql(std::vector<std::string> args) {
+    std::vector<std::string> argv = {OVERTONE_BIN, "promql", dir_.Sub("db")};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return RunProgram(argv);
+  }
+  TempDir dir_;
+};
+
+TEST_F(PromqlCliTest, InstantQueryPrintsATable) {
+  ProgramResult r = Promql({"sum by (job) (up)", "--time", "60"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "SERIES       TIMESTAMP  VALUE\n"
+            "{job=\"api\"}  60000      0\n"
+            "{job=\"web\"}  60000      1\n");
+}
+
+TEST_F(PromqlCliTest, RangeQueryInPrometheusText) {
+  ProgramResult r = Promql({"up{job=\"api\"}", "--start", "0", "--end", "60", "--step", "30s", "--format", "text"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out, "up{job=\"api\"} =>\n1 @[0]\n1 @[30]\n0 @[60]\n");
+}
+
+TEST_F(PromqlCliTest, ExplainPrintsTheSql) {
+  ProgramResult r = Promql({"count(up == 1)", "--time", "1970-01-01T00:01:00Z", "--explain"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("FROM instant_vector('{__name__=\"up\"}', 60000, 60000, 1, 300000)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("CAST(count(*) AS REAL)"), std::string::npos) << r.out;
+}
+
+TEST_F(PromqlCliTest, ErrorsAndUsage) {
+  ProgramResult parse = Promql({"sum(up", "--time", "0"});
+  EXPECT_EQ(parse.exit_code, 1);
+  EXPECT_NE(parse.err.find("1:7: parse error"), std::string::npos) << parse.err;
+  ProgramResult usage = Promql({"up", "--start", "0"});
+  EXPECT_EQ(usage.exit_code, 2);
+  ProgramResult missing = RunProgram({OVERTONE_BIN, "promql", dir_.Sub("nope"), "up"});
+  EXPECT_EQ(missing.exit_code, 1);
+}
+
+// A usage error says what is wrong before the usage; a bad value names its
+// option.
+TEST_F(PromqlCliTest, UsageErrorsSayWhatIsWrong) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* first_line;
+  };
+  for (const Case& c : {Case{{"up", "--start", "0", "--end", "10"}, "a range query needs all of --start, --end and --step"},
+                        Case{{"up", "--time", "1", "--start", "0", "--end", "1", "--step", "1"},
+                             "--time excludes --start, --end and --step"},
+                        Case{{"up", "--bogus"}, "unknown option --bogus"},
+                        Case{{"up", "--format", "xml"}, "--format takes table or text, not 'xml'"},
+                        Case{{"up", "--time"}, "--time needs a value"},
+                        Case{{}, "expected DBDIR and EXPR, got 1 argument"}}) {
+    ProgramResult r = Promql(c.args);
+    EXPECT_EQ(r.exit_code, 2);
+    EXPECT_EQ(r.err.substr(0, r.err.find('\n')), std::string("overtone promql: ") + c.first_line);
+    EXPECT_NE(r.err.find("usage: overtone promql DBDIR EXPR"), std::string::npos) << r.err;
+  }
+  ProgramResult t = Promql({"up", "--time", "abc"});
+  EXPECT_EQ(t.exit_code, 1);
+  EXPECT_EQ(t.err, "overtone promql: --time: cannot parse \"abc\" to a valid timestamp\n");
+  ProgramResult step = Promql({"up", "--start", "0", "--end", "10", "--step", "1x"});
+  EXPECT_EQ(step.err, "overtone promql: --step: cannot parse \"1x\" to a valid duration\n");
+  step = Promql({"up", "--start", "0", "--end", "10", "--step", "0"});
+  EXPECT_EQ(step.exit_code, 1);
+  EXPECT_EQ(step.err,
+            "overtone promql: zero or negative query resolution step widths are not accepted. Try a positive integer\n");
+  ProgramResult back = Promql({"up", "--start", "10", "--end", "0", "--step", "1"});
+  EXPECT_EQ(back.err, "overtone promql: end timestamp must not be before start time\n");
+}
+
+// `serve` and `import` write the engine alone; promql (read-only) opens
+// such a directory all the same.
+TEST_F(PromqlCliTest, DirectoryWithoutUserTables) {
+  std::string file = dir_.Sub("up.prom");
+  ASSERT_TRUE(WriteFile(file, "up{job=\"api\"} 1 0\n"));
+  ProgramResult imported = RunProgram({OVERTONE_BIN, "import", dir_.Sub("imported"), file, "--format", "prometheus"});
+  ASSERT_EQ(imported.exit_code, 0) << imported.err;
+  ProgramResult r = RunProgram({OVERTONE_BIN, "promql", dir_.Sub("imported"), "up", "--time", "0"});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("up{job=\"api\"}  0          1\n"), std::string::npos) << r.out;
+}
+
+}  // namespace
+}  // namespace overtone::testing
