@@ -3,7 +3,8 @@
 // shared with the segment format); this header gives adapters code the
 // names it uses and the chunk size remote read cuts at.
 //
-// Worked example (checked byte for byte by tests/adapters/xor_chunk_test.cc):
+// Worked example (checked byte for byte by GoldenBytesThreeSamples in
+// tests/adapters/prometheus/codec_test.cc):
 // (1000, 1.0), (2000, 1.0), (3000, 2.0) encode to
 //   00 03  d0 0f  3f f0 00 00 00 00 00 00  e8 07  30 97 ff c0
 //   count  t0     v0 = 1.0                 Δt=1000 then the bits

@@ -12,8 +12,14 @@
 // Tables (eponymous virtual tables, usable without CREATE VIRTUAL TABLE):
 //   series(series_id, metric, labels [, selector HIDDEN])
 //   samples(series_id, metric, labels, ts, value [, raw HIDDEN, selector HIDDEN])
-// See docs/SQL.md for columns, pushed-down constraints and how NaN, ±Inf and
-// the staleness marker appear.
+//   segments(series_id, metric, labels, start, end, samples, codec, bytes, ...)
+// Table-valued functions:
+//   over_time(fn, selector, start, end, step, range [, param [, approx]])
+//   instant_vector(selector, start, end, step [, lookback [, offset]])
+//   range_function(fn, selector, start, end, step, range [, offset [, param]])
+// plus the view `sketches` and scalar functions (value_text, delete_series,
+// labelset, prom_*, ...). See docs/SQL.md for columns, pushed-down
+// constraints and how NaN, ±Inf and the staleness marker appear.
 
 #ifndef OVERTONE_SQL_H_
 #define OVERTONE_SQL_H_
