@@ -89,14 +89,16 @@ std::optional<size_t> ParseSize(std::string_view text) {
   }
   if (i == 0) return std::nullopt;
   std::string unit;
-  for (; i < text.size(); ++i) unit.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(text[i]))));
-  int shift = 0;
-  if (unit.empty() || unit == "b") shift = 0;
-  else if (unit == "k" || unit == "kb" || unit == "kib") shift = 10;
-  else if (unit == "m" || unit == "mb" || unit == "mib") shift = 20;
-  else if (unit == "g" || unit == "gb" || unit == "gib") shift = 30;
-  else return std::nullopt;
-  return static_cast<size_t>(n) << shift;
+  for (; i < text.size(); ++i) {
+    unit.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(text[i]))));
+  }
+  static constexpr std::pair<std::string_view, int> kUnitShifts[] = {
+      {"", 0},    {"b", 0},    {"k", 10}, {"kb", 10}, {"kib", 10}, {"m", 20},
+      {"mb", 20}, {"mib", 20}, {"g", 30}, {"gb", 30}, {"gib", 30}};
+  for (const auto& [name, shift] : kUnitShifts) {
+    if (unit == name) return static_cast<size_t>(n) << shift;
+  }
+  return std::nullopt;
 }
 
 CLI::Validator Size() {

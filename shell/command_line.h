@@ -24,7 +24,6 @@
 #define OVERTONE_SHELL_COMMAND_LINE_H_
 
 #include <CLI/CLI.hpp>
-
 #include <cstddef>
 #include <cstdint>
 #include <optional>

@@ -7,9 +7,9 @@
 #include <thread>
 
 #include "adapters/emulator/emulator.h"
-#include "adapters/prometheus/remote_write_client.h"
 #include "adapters/formats/sample_writer.h"
 #include "adapters/formats/value_text.h"
+#include "adapters/prometheus/remote_write_client.h"
 #include "overtone/database.h"
 #include "shell/command_line.h"
 #include "shell/progress_bar.h"
@@ -102,7 +102,9 @@ int RunEmulate(int argc, char** argv) {
   CLI::App& app = cl.app();
   app.add_option("--hosts", a.emu.hosts, "number of hosts (roles web, db, batch, cache)")
       ->capture_default_str();
-  app.add_option("--interval", a.interval, "scrape interval, e.g. 15s")->capture_default_str()->check(Duration());
+  app.add_option("--interval", a.interval, "scrape interval, e.g. 15s")
+      ->capture_default_str()
+      ->check(Duration());
   app.add_option("--duration", a.duration, "time covered, ending at --end, e.g. 24h")
       ->capture_default_str()
       ->check(Duration());
@@ -144,7 +146,8 @@ int RunEmulate(int argc, char** argv) {
   a.emu.start_ms = *end - *duration;
   if (a.realtime) {
     if (!a.out.empty()) {
-      return cl.UsageError("--realtime writes to --db or --remote-write (a file's families cannot grow in time)");
+      return cl.UsageError(
+          "--realtime writes to --db or --remote-write (a file's families cannot grow in time)");
     }
     a.emu.start_ms = adapters::NowMs();
     a.emu.end_ms = a.emu.start_ms + *duration;

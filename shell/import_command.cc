@@ -6,8 +6,8 @@
 #include <vector>
 
 #include "adapters/formats/importer.h"
-#include "adapters/prometheus/remote_read_client.h"
 #include "adapters/formats/value_text.h"
+#include "adapters/prometheus/remote_read_client.h"
 #include "overtone/database.h"
 #include "overtone/matcher.h"
 #include "shell/command_line.h"

@@ -90,7 +90,8 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 // name: the subcommand it is close to, or null.
 const Subcommand* Misspelt(std::string_view arg) {
   struct stat st;
-  if (arg.empty() || arg[0] == '-' || arg.find('/') != std::string_view::npos || stat(std::string(arg).c_str(), &st) == 0) {
+  if (arg.empty() || arg[0] == '-' || arg.find('/') != std::string_view::npos ||
+      stat(std::string(arg).c_str(), &st) == 0) {
     return nullptr;
   }
   for (const Subcommand& c : kSubcommands) {

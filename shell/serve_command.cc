@@ -67,7 +67,8 @@ std::optional<int> Parse(int argc, char** argv, CommandLine* cl, ServeArgs* a) {
                      "divide SIZE between in-flight requests and the engine's caches")
           ->type_name("SIZE")
           ->transform(Size());
-  app.add_option("--max-request-bytes", a->server.max_request_bytes, "largest body accepted as sent (413 above)")
+  app.add_option("--max-request-bytes", a->server.max_request_bytes,
+                 "largest body accepted as sent (413 above)")
       ->type_name("SIZE")
       ->capture_default_str()
       ->transform(Size());
@@ -79,7 +80,8 @@ std::optional<int> Parse(int argc, char** argv, CommandLine* cl, ServeArgs* a) {
   app.add_option("--auth-token-file", a->auth_token_file,
                  "require `Authorization: Bearer <token>` (the file's first line) on everything but /health")
       ->type_name("FILE");
-  app.add_option("--overload-status", a->server.overload_status, "the answer when the memory budget is used up")
+  app.add_option("--overload-status", a->server.overload_status,
+                 "the answer when the memory budget is used up")
       ->type_name("429|503")
       ->capture_default_str()
       ->check(OneOf({"429", "503"}));

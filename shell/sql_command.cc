@@ -28,8 +28,8 @@ namespace {
 struct ShellArgs {
   std::string dir;
   std::vector<std::string> sql;
-  std::string mode;              // empty: the default for the kind of input
-  std::optional<bool> headers;   // unset: the default for the mode
+  std::string mode;             // empty: the default for the kind of input
+  std::optional<bool> headers;  // unset: the default for the mode
   bool read_only = false;
 };
 
@@ -38,7 +38,8 @@ struct ShellArgs {
 int RunSqlCommand(int argc, char** argv, const std::string& subcommands) {
   ShellArgs args;
   CommandLine cl("overtone",
-                 "overtone " OVERTONE_VERSION ": an embedded time-series database for Prometheus metrics\n\n"
+                 "overtone " OVERTONE_VERSION
+                 ": an embedded time-series database for Prometheus metrics\n\n"
                  "Opens (creating if needed) the database directory DBDIR and runs SQL, or SQL and "
                  "dot-commands from stdin, or an interactive shell.",
                  subcommands);
@@ -48,11 +49,14 @@ int RunSqlCommand(int argc, char** argv, const std::string& subcommands) {
       ->type_name("MODE")
       ->check(OneOf({"list", "tabs", "csv", "line", "json", "table", "box"}));
   // Flags that act when they are seen, so that the last of the two wins.
-  app.add_flag_callback("--headers", [&] { args.headers = true; }, "column names, as .headers on")
+  app.add_flag_callback(
+         "--headers", [&] { args.headers = true; }, "column names, as .headers on")
       ->trigger_on_parse();
-  app.add_flag_callback("--no-headers", [&] { args.headers = false; }, "no column names, as .headers off")
+  app.add_flag_callback(
+         "--no-headers", [&] { args.headers = false; }, "no column names, as .headers off")
       ->trigger_on_parse();
-  app.add_flag("--readonly,--read-only", args.read_only, "open the database read-only (several processes may)");
+  app.add_flag("--readonly,--read-only", args.read_only,
+               "open the database read-only (several processes may)");
   app.add_option("DBDIR", args.dir, "database directory")->required();
   app.add_option("SQL", args.sql,
                  "SQL and dot-commands, run in turn; after --, an argument that starts with - is SQL too");
@@ -67,8 +71,7 @@ int RunSqlCommand(int argc, char** argv, const std::string& subcommands) {
   // internals; say plainly what is wrong.
   struct stat st;
   if (stat(args.dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
-    std::fprintf(stderr, "Error: '%s' is not a directory; DBDIR is a database directory\n",
-                 args.dir.c_str());
+    std::fprintf(stderr, "Error: '%s' is not a directory; DBDIR is a database directory\n", args.dir.c_str());
     return kExitError;
   }
 

@@ -228,10 +228,11 @@ TEST_F(ShellCliTest, VersionHelpAndReservedSubcommands) {
 
 TEST_F(ShellCliTest, CompactSealsAndCheckVerifies) {
   std::string db = tmp_.Sub("compact_db");
-  ProgramResult r = RunOvertone({db,
-                                "WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 999) "
-                                "INSERT INTO samples(metric, labels, ts, value) "
-                                "SELECT 'cpu', '{\"host\":\"a\"}', n * 15000, n % 7 FROM i"});
+  ProgramResult r =
+      RunOvertone({db,
+                   "WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 999) "
+                   "INSERT INTO samples(metric, labels, ts, value) "
+                   "SELECT 'cpu', '{\"host\":\"a\"}', n * 15000, n % 7 FROM i"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   r = RunOvertone({"compact", db, "--before", "21600000"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -313,7 +314,8 @@ TEST_F(ShellCliTest, UnknownOptionIsAUsageError) {
                                   "Run 'overtone --help' for the options.\n"}));
   ProgramResult r = Overtone({"--mode", "nope", "SELECT 1"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, StartsWith("overtone: --mode: 'nope' is not list, tabs, csv, line, json, table or box\n"));
+  EXPECT_THAT(r.err,
+              StartsWith("overtone: --mode: 'nope' is not list, tabs, csv, line, json, table or box\n"));
   // After --, what looks like an option is SQL (here a comment).
   EXPECT_EQ(Ok({"--", "--frob", "SELECT 1"}), "1\n");
   EXPECT_FALSE(std::filesystem::exists("--frob"));
@@ -411,7 +413,8 @@ TEST_F(ShellCliTest, ServeArgumentErrorsNameTheOption) {
       {{db(), "--threads", "0"}, "--threads: '0' is not a whole number from 1 to 1024"},
       {{db(), "--threads", "many"}, "--threads: 'many' is not a whole number from 1 to 1024"},
       {{db(), "--overload-status", "500"}, "--overload-status: '500' is not 429 or 503"},
-      {{db(), "--memory-limit", "12XB"}, "--memory-limit: '12XB' is not a SIZE such as 512MiB, 1G, 64k or 1000"},
+      {{db(), "--memory-limit", "12XB"},
+       "--memory-limit: '12XB' is not a SIZE such as 512MiB, 1G, 64k or 1000"},
       {{db(), "--max-request-bytes"}, "--max-request-bytes needs a value"},
       {{db(), "--bogus"}, "unknown option '--bogus'"},
       {{db(), db()}, "unexpected argument '" + db() + "'"},
@@ -421,8 +424,9 @@ TEST_F(ShellCliTest, ServeArgumentErrorsNameTheOption) {
     argv.insert(argv.end(), args.begin(), args.end());
     ProgramResult r = RunOvertone(argv);
     EXPECT_EQ(r.exit_code, 2) << message;
-    EXPECT_EQ(r.err, "overtone serve: " + message +
-                         "\nUsage: overtone serve [OPTIONS] DBDIR\nRun 'overtone serve --help' for the options.\n");
+    EXPECT_EQ(r.err,
+              "overtone serve: " + message +
+                  "\nUsage: overtone serve [OPTIONS] DBDIR\nRun 'overtone serve --help' for the options.\n");
   }
   EXPECT_FALSE(std::filesystem::exists(db()));
   // An address of no interface here (TEST-NET-3): refused at once.

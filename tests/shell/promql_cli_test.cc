@@ -10,11 +10,11 @@ namespace {
 class PromqlCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ProgramResult r = RunOvertone(
-        {dir_.Sub("db"),
-         "INSERT INTO samples(metric, labels, ts, value) VALUES "
-         "('up', '{\"job\":\"api\"}', 0, 1), ('up', '{\"job\":\"api\"}', 60000, 0), "
-         "('up', '{\"job\":\"web\"}', 0, 1), ('up', '{\"job\":\"web\"}', 60000, 1)"});
+    ProgramResult r =
+        RunOvertone({dir_.Sub("db"),
+                     "INSERT INTO samples(metric, labels, ts, value) VALUES "
+                     "('up', '{\"job\":\"api\"}', 0, 1), ('up', '{\"job\":\"api\"}', 60000, 0), "
+                     "('up', '{\"job\":\"web\"}', 0, 1), ('up', '{\"job\":\"web\"}', 60000, 1)"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   ProgramResult Promql(std::vector<std::string> args) {
@@ -63,18 +63,20 @@ TEST_F(PromqlCliTest, UsageErrorsSayWhatIsWrong) {
     std::vector<std::string> args;
     const char* first_line;
   };
-  for (const Case& c : {Case{{"up", "--start", "0", "--end", "10"}, "a range query needs all of --start, --end and --step"},
-                        Case{{"up", "--time", "1", "--start", "0", "--end", "1", "--step", "1"},
-                             "--time excludes --start, --end and --step"},
-                        Case{{"up", "--bogus"}, "unknown option '--bogus'"},
-                        Case{{"up", "--format", "xml"}, "--format: 'xml' is not table or text"},
-                        Case{{"up", "--time"}, "--time needs a value"},
-                        Case{{}, "EXPR is required"},
-                        Case{{"up", "down"}, "unexpected argument 'down'"}}) {
+  for (const Case& c :
+       {Case{{"up", "--start", "0", "--end", "10"}, "a range query needs all of --start, --end and --step"},
+        Case{{"up", "--time", "1", "--start", "0", "--end", "1", "--step", "1"},
+             "--time excludes --start, --end and --step"},
+        Case{{"up", "--bogus"}, "unknown option '--bogus'"},
+        Case{{"up", "--format", "xml"}, "--format: 'xml' is not table or text"},
+        Case{{"up", "--time"}, "--time needs a value"}, Case{{}, "EXPR is required"},
+        Case{{"up", "down"}, "unexpected argument 'down'"}}) {
     ProgramResult r = Promql(c.args);
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_EQ(r.err, std::string("overtone promql: ") + c.first_line +
-                         "\nUsage: overtone promql [OPTIONS] DBDIR EXPR\nRun 'overtone promql --help' for the options.\n");
+    EXPECT_EQ(
+        r.err,
+        std::string("overtone promql: ") + c.first_line +
+            "\nUsage: overtone promql [OPTIONS] DBDIR EXPR\nRun 'overtone promql --help' for the options.\n");
   }
   ProgramResult t = Promql({"up", "--time", "abc"});
   EXPECT_EQ(t.exit_code, 1);
