@@ -39,6 +39,16 @@ TEST_F(PromqlCliTest, RangeQueryInPrometheusText) {
   EXPECT_EQ(r.out, "up{job=\"api\"} =>\n1 @[0]\n1 @[30]\n0 @[60]\n");
 }
 
+// An expression that starts with '-' would read as an option: it goes after --.
+TEST_F(PromqlCliTest, ExpressionAfterTheSeparator) {
+  ProgramResult r = Promql({"--time", "0", "--", "-up"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "SERIES       TIMESTAMP  VALUE\n"
+            "{job=\"api\"}  0          -1\n"
+            "{job=\"web\"}  0          -1\n");
+}
+
 TEST_F(PromqlCliTest, ExplainPrintsTheSql) {
   ProgramResult r = Promql({"count(up == 1)", "--time", "1970-01-01T00:01:00Z", "--explain"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
