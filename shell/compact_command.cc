@@ -1,13 +1,14 @@
 #include "shell/compact_command.h"
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
-#include <cstdlib>
-#include <cstring>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "overtone/database.h"
+#include "shell/command_line.h"
 
 namespace overtone::shell {
 namespace {
@@ -18,50 +19,31 @@ int64_t NowMs() {
       .count();
 }
 
-int Usage(const std::string& why) {
-  if (!why.empty()) std::fprintf(stderr, "overtone compact: %s\n", why.c_str());
-  std::fprintf(stderr,
-               "usage: overtone compact DBDIR [--before MS]\n"
-               "  Seals every window that ended before MS (default: now) into segments.\n");
-  return 2;
-}
-
 }  // namespace
 
 int RunCompact(int argc, char** argv) {
-  if (argc < 2) return Usage("");
-  if (argv[1][0] == '-') return Usage("DBDIR comes first, before '" + std::string(argv[1]) + "'");
-  std::string dir = argv[1];
+  std::string dir;
   int64_t before = NowMs();
-  for (int i = 2; i < argc; ++i) {
-    if (std::strcmp(argv[i], "--before") == 0 && i + 1 < argc) {
-      char* end = nullptr;
-      before = std::strtoll(argv[++i], &end, 10);
-      if (*end != '\0') {
-        std::fprintf(stderr, "overtone compact: --before takes milliseconds since the epoch, not '%s'\n", argv[i]);
-        return 2;
-      }
-    } else {
-      return Usage(std::strcmp(argv[i], "--before") == 0 ? "--before needs MS"
-                                                          : "unexpected argument '" + std::string(argv[i]) + "'");
-    }
-  }
+  CommandLine cl("overtone compact",
+                 "Seals every window that ended before --before into segments now, and prints what was "
+                 "sealed and what the segments cost.",
+                 "Exit status 0, 1 on error, 2 on a usage error.");
+  cl.app().add_option("DBDIR", dir, "database directory")->required();
+  cl.app()
+      .add_option("--before", before, "milliseconds since the epoch (default: now)")
+      ->type_name("MS")
+      ->check(WholeNumber(INT64_MIN, INT64_MAX, "milliseconds since the epoch"));
+  if (std::optional<int> exit = cl.Parse(argc, argv)) return *exit;
 
   Options options;
   options.create_if_missing = false;
   options.compaction_interval_ms = 0;  // this command is the compaction
   auto db = Database::Open(options, dir);
-  if (!db.ok()) {
-    std::fprintf(stderr, "overtone compact: %s\n", db.status().ToString().c_str());
-    return 1;
-  }
+  if (!db.ok()) return cl.Fail(db.status().ToString());
   auto start = std::chrono::steady_clock::now();
   auto stats = (*db)->Compact(before);
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  if (!stats.ok()) {
-    std::fprintf(stderr, "overtone compact: %s\n", stats.status().ToString().c_str());
-    return 1;
-  }
+  if (!stats.ok()) return cl.Fail(stats.status().ToString());
   std::printf("sealed %llu samples of %llu series into %llu segments (%llu bytes) in %.2f s\n",
               static_cast<unsigned long long>(stats->samples_sealed),
               static_cast<unsigned long long>(stats->series_sealed),
@@ -76,10 +58,7 @@ int RunCompact(int argc, char** argv) {
     by_codec[info.codec]++;
     return Status::OK();
   });
-  if (!s.ok()) {
-    std::fprintf(stderr, "overtone compact: %s\n", s.ToString().c_str());
-    return 1;
-  }
+  if (!s.ok()) return cl.Fail(s.ToString());
   std::printf("segments: %llu samples, %.3f bytes/sample", static_cast<unsigned long long>(samples),
               samples ? static_cast<double>(bytes) / samples : 0.0);
   const char* sep = " (";
@@ -88,7 +67,7 @@ int RunCompact(int argc, char** argv) {
     sep = ", ";
   }
   std::printf("%s\n", by_codec.empty() ? "" : ")");
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace overtone::shell

@@ -1,31 +1,29 @@
 #include "shell/emulate_command.h"
 
-#include <CLI/CLI.hpp>
-
 #include <chrono>
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <thread>
 
 #include "adapters/emulator/emulator.h"
-#include "adapters/prometheus/remote_write_client.h"
 #include "adapters/formats/sample_writer.h"
 #include "adapters/formats/value_text.h"
+#include "adapters/prometheus/remote_write_client.h"
 #include "overtone/database.h"
+#include "shell/command_line.h"
 #include "shell/progress_bar.h"
 
 namespace overtone::shell {
 namespace {
 
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
 // Samples per remote-write request: Prometheus sends up to 2000 by default;
 // a larger request costs the receiver no more per sample.
 constexpr size_t kRemoteWriteSamples = 10'000;
 
 struct Args {
   adapters::EmulatorOptions emu;
-  std::string interval = "15s", duration = "1h", end = "now", jitter = "2ms";
+  std::string interval = "15s", duration = "1h", end = "now", jitter = "2ms";  // durations: Duration()
   std::string db, out, remote_write, format = "openmetrics";
   size_t batch = 100'000;
   bool quiet = false;
@@ -44,16 +42,6 @@ int64_t LatestTs(const std::vector<adapters::HostChunk>& chunks) {
     if (c.scrapes() > 0) latest = std::max(latest, c.samples[0].back().ts);
   }
   return latest;
-}
-
-int UsageError(const Status& s) {
-  std::fprintf(stderr, "overtone emulate: %s\n", s.message().c_str());
-  return kExitUsage;
-}
-
-int Fail(const Status& s) {
-  std::fprintf(stderr, "overtone emulate: %s\n", s.ToString().c_str());
-  return kExitError;
 }
 
 Status SendRemoteWrite(const adapters::EmulatorOptions& o, const std::string& url, bool realtime,
@@ -108,16 +96,23 @@ Status SendRemoteWrite(const adapters::EmulatorOptions& o, const std::string& ur
 
 int RunEmulate(int argc, char** argv) {
   Args a;
-  CLI::App app("Generates a realistic fleet's metrics (see docs/IMPORT_EXPORT.md).",
-               "overtone emulate");
+  CommandLine cl("overtone emulate", "Generates a realistic fleet's metrics (see docs/IMPORT_EXPORT.md).",
+                 "A summary goes to stderr, and a progress bar when stderr is a terminal.\n"
+                 "Exit status 0, 1 on error, 2 on a usage error.");
+  CLI::App& app = cl.app();
   app.add_option("--hosts", a.emu.hosts, "number of hosts (roles web, db, batch, cache)")
       ->capture_default_str();
-  app.add_option("--interval", a.interval, "scrape interval, e.g. 15s")->capture_default_str();
+  app.add_option("--interval", a.interval, "scrape interval, e.g. 15s")
+      ->capture_default_str()
+      ->check(Duration());
   app.add_option("--duration", a.duration, "time covered, ending at --end, e.g. 24h")
-      ->capture_default_str();
+      ->capture_default_str()
+      ->check(Duration());
   app.add_option("--end", a.end, "end of the time range: RFC 3339, Unix seconds, <n>ms, now")
       ->capture_default_str();
-  app.add_option("--jitter", a.jitter, "each scrape lands up to this late")->capture_default_str();
+  app.add_option("--jitter", a.jitter, "each scrape lands up to this late")
+      ->capture_default_str()
+      ->check(Duration(/*allow_zero=*/true));
   app.add_option("--seed", a.emu.seed, "random seed: the same seed gives the same samples")
       ->capture_default_str();
   auto* db = app.add_option("--db", a.db, "write into this database directory");
@@ -133,38 +128,32 @@ int RunEmulate(int argc, char** argv) {
                "start now and hand each scrape over when its time comes, for --duration "
                "(with --db or --remote-write)");
   app.add_flag("--quiet,-q", a.quiet, "no summary");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : kExitUsage;
-  }
+  if (std::optional<int> exit = cl.Parse(argc, argv)) return *exit;
   if (a.db.empty() && a.out.empty() && a.remote_write.empty()) {
-    std::fprintf(stderr, "overtone emulate: say where to: --db DIR, --out FILE or --remote-write URL\n");
-    return kExitUsage;
+    return cl.UsageError("say where to: --db DIR, --out FILE or --remote-write URL");
   }
 
   auto interval = adapters::ParseDurationMs(a.interval);
   auto duration = adapters::ParseDurationMs(a.duration);
   auto end = adapters::ParseTimeArg(a.end, adapters::NowMs() / 1000 * 1000);
   auto jitter = adapters::ParseDurationMs(a.jitter, /*allow_zero=*/true);
-  if (!interval.ok()) return UsageError(interval.status().WithContext("--interval"));
-  if (!duration.ok()) return UsageError(duration.status().WithContext("--duration"));
-  if (!end.ok()) return UsageError(end.status().WithContext("--end"));
-  if (!jitter.ok()) return UsageError(jitter.status().WithContext("--jitter"));
+  if (!interval.ok()) return cl.UsageError(interval.status().WithContext("--interval").message());
+  if (!duration.ok()) return cl.UsageError(duration.status().WithContext("--duration").message());
+  if (!end.ok()) return cl.UsageError(end.status().WithContext("--end").message());
+  if (!jitter.ok()) return cl.UsageError(jitter.status().WithContext("--jitter").message());
   a.emu.interval_ms = *interval;
   a.emu.end_ms = *end;
   a.emu.start_ms = *end - *duration;
   if (a.realtime) {
     if (!a.out.empty()) {
-      return UsageError(Status::InvalidArgument(
-          "--realtime writes to --db or --remote-write (a file's families cannot grow in time)"));
+      return cl.UsageError(
+          "--realtime writes to --db or --remote-write (a file's families cannot grow in time)");
     }
     a.emu.start_ms = adapters::NowMs();
     a.emu.end_ms = a.emu.start_ms + *duration;
   }
   a.emu.jitter_ms = *jitter;
-  if (Status s = adapters::ValidateEmulatorOptions(a.emu); !s.ok()) return UsageError(s);
+  if (Status s = adapters::ValidateEmulatorOptions(a.emu); !s.ok()) return cl.UsageError(s.message());
 
   uint64_t total = adapters::EmulatedSampleCount(a.emu);
   ProgressBar bar(!a.quiet && StderrIsTerminal());
@@ -174,7 +163,7 @@ int RunEmulate(int argc, char** argv) {
   if (!a.db.empty()) {
     where = a.db;
     auto opened = Database::Open(Options{}, a.db);
-    if (!opened.ok()) return Fail(opened.status());
+    if (!opened.ok()) return cl.Fail(opened.status().ToString());
     if (a.realtime) {
       uint64_t done = 0;
       s = adapters::EmulateInWindows(
@@ -200,9 +189,9 @@ int RunEmulate(int argc, char** argv) {
   } else if (!a.out.empty()) {
     where = a.out == "-" ? "stdout" : a.out;
     auto format = adapters::ParseExportFormat(a.format);
-    if (!format.ok()) return UsageError(format.status());
+    if (!format.ok()) return cl.UsageError(format.status().message());
     auto file = adapters::OutputFile::Open(a.out);
-    if (!file.ok()) return Fail(file.status());
+    if (!file.ok()) return cl.Fail(file.status().ToString());
     auto writer = adapters::MakeSampleWriter(*format, file->get(), adapters::NanStyle::kLossless);
     s = adapters::EmulateToWriter(a.emu, writer.get(),
                                   [&](uint64_t done) { bar.Update(done, total, done, " samples"); });
@@ -212,7 +201,7 @@ int RunEmulate(int argc, char** argv) {
     s = SendRemoteWrite(a.emu, a.remote_write, a.realtime, &bar, total);
   }
   bar.Clear();
-  if (!s.ok()) return Fail(s);
+  if (!s.ok()) return cl.Fail(s.ToString());
   double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   if (!a.quiet) {
     std::fprintf(stderr,

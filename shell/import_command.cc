@@ -1,37 +1,30 @@
 #include "shell/import_command.h"
 
-#include <CLI/CLI.hpp>
-
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "adapters/formats/importer.h"
-#include "adapters/prometheus/remote_read_client.h"
 #include "adapters/formats/value_text.h"
+#include "adapters/prometheus/remote_read_client.h"
 #include "overtone/database.h"
 #include "overtone/matcher.h"
+#include "shell/command_line.h"
 #include "shell/progress_bar.h"
 
 namespace overtone::shell {
 namespace {
 
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
 constexpr uint64_t kMaxBadLinesShown = 10;
 
 struct Args {
   std::string db, file, format = "auto";
   bool skip_bad = false, quiet = false;
   size_t batch = 100'000;
-  std::string remote_url, match, start, end, slice = "6h";
+  std::string remote_url, match, start, end, slice = "6h";  // slice checked by Duration()
   bool samples_only = false;
 };
-
-int UsageError(const std::string& msg) {
-  std::fprintf(stderr, "overtone import: %s\n", msg.c_str());
-  return kExitUsage;
-}
 
 void PrintSummary(const adapters::ImportStats& st, const std::string& source) {
   double rate = st.seconds > 0 ? static_cast<double>(st.samples) / st.seconds : 0;
@@ -49,22 +42,22 @@ void PrintSummary(const adapters::ImportStats& st, const std::string& source) {
   }
 }
 
-int ImportRemote(const Args& a, Database* db, const adapters::ImportOptions& io) {
+int ImportRemote(const CommandLine& cl, const Args& a, Database* db, const adapters::ImportOptions& io) {
   if (a.match.empty() || a.start.empty() || a.end.empty()) {
-    return UsageError("--from-remote-read needs --match, --start and --end");
+    return cl.UsageError("--from-remote-read needs --match, --start and --end");
   }
   adapters::RemoteReadOptions ro;
   ro.url = a.remote_url;
   auto matchers = ParseSelector(a.match);
-  if (!matchers.ok()) return UsageError("--match: " + matchers.status().message());
+  if (!matchers.ok()) return cl.UsageError("--match: " + matchers.status().message());
   ro.matchers = std::move(*matchers);
   int64_t now = adapters::NowMs();
   auto start = adapters::ParseTimeArg(a.start, now);
   auto end = adapters::ParseTimeArg(a.end, now);
   auto slice = adapters::ParseDurationMs(a.slice);
-  if (!start.ok()) return UsageError("--start: " + start.status().message());
-  if (!end.ok()) return UsageError("--end: " + end.status().message());
-  if (!slice.ok()) return UsageError("--slice: " + slice.status().message());
+  if (!start.ok()) return cl.UsageError("--start: " + start.status().message());
+  if (!end.ok()) return cl.UsageError("--end: " + end.status().message());
+  if (!slice.ok()) return cl.UsageError("--slice: " + slice.status().message());
   ro.start_ms = *start;
   ro.end_ms = *end;
   ro.slice_ms = *slice;
@@ -79,16 +72,19 @@ int ImportRemote(const Args& a, Database* db, const adapters::ImportOptions& io)
     return kExitError;
   }
   if (!a.quiet) PrintSummary(st, a.remote_url);
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace
 
 int RunImport(int argc, char** argv) {
   Args a;
-  CLI::App app("Imports OpenMetrics / Prometheus text / CSV, or pulls from a Prometheus over "
-               "remote read (see docs/IMPORT_EXPORT.md).",
-               "overtone import");
+  CommandLine cl("overtone import",
+                 "Imports OpenMetrics / Prometheus text / CSV, or pulls from a Prometheus over remote read "
+                 "(see docs/IMPORT_EXPORT.md).",
+                 "Stops at the first bad line (what came before it is imported) unless --skip-bad.\n"
+                 "Exit status 0, 1 on a bad line or an error, 2 on a usage error.");
+  CLI::App& app = cl.app();
   app.add_option("DBDIR", a.db, "database directory (created if missing)")->required();
   app.add_option("FILE", a.file, "file to import, '-' for stdin");
   app.add_option("--format", a.format, "auto, openmetrics, prometheus or csv")->capture_default_str();
@@ -100,25 +96,19 @@ int RunImport(int argc, char** argv) {
   app.add_option("--match", a.match, "series selector for --from-remote-read, e.g. '{job=\"node\"}'");
   app.add_option("--start", a.start, "start (inclusive): RFC 3339, Unix seconds, <n>ms, now-2h");
   app.add_option("--end", a.end, "end (inclusive), as --start");
-  app.add_option("--slice", a.slice, "time covered by one remote-read request")->capture_default_str();
+  app.add_option("--slice", a.slice, "time covered by one remote-read request")
+      ->capture_default_str()
+      ->check(Duration());
   app.add_flag("--samples-only", a.samples_only, "ask for SAMPLES answers, not streamed chunks");
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::ParseError& e) {
-    int code = app.exit(e);
-    return code == 0 ? 0 : kExitUsage;
-  }
+  if (std::optional<int> exit = cl.Parse(argc, argv)) return *exit;
   if (a.file.empty() == a.remote_url.empty()) {
-    return UsageError("give either a FILE (or - for stdin) or --from-remote-read URL");
+    return cl.UsageError("give either a FILE (or - for stdin) or --from-remote-read URL");
   }
   auto format = adapters::ParseImportFormat(a.format);
-  if (!format.ok()) return UsageError(format.status().message());
+  if (!format.ok()) return cl.UsageError(format.status().message());
 
   auto opened = Database::Open(Options{}, a.db);
-  if (!opened.ok()) {
-    std::fprintf(stderr, "overtone import: %s\n", opened.status().ToString().c_str());
-    return kExitError;
-  }
+  if (!opened.ok()) return cl.Fail(opened.status().ToString());
   Database* db = opened->get();
 
   ProgressBar bar(!a.quiet && StderrIsTerminal());
@@ -136,7 +126,7 @@ int RunImport(int argc, char** argv) {
     std::fprintf(stderr, "overtone import: skipped %s\n", error.message().c_str());
   };
   if (!a.remote_url.empty()) {
-    int rc = ImportRemote(a, db, io);
+    int rc = ImportRemote(cl, a, db, io);
     bar.Clear();
     Status f = db->Flush();
     return rc == 0 && !f.ok() ? kExitError : rc;
@@ -164,16 +154,13 @@ int RunImport(int argc, char** argv) {
                  static_cast<unsigned long long>(st.lines_written));
     return kExitError;
   }
-  if (!flushed.ok()) {
-    std::fprintf(stderr, "overtone import: %s\n", flushed.ToString().c_str());
-    return kExitError;
-  }
+  if (!flushed.ok()) return cl.Fail(flushed.ToString());
   if (shown > kMaxBadLinesShown) {
     std::fprintf(stderr, "overtone import: ... and %llu more bad lines\n",
                  static_cast<unsigned long long>(shown - kMaxBadLinesShown));
   }
   if (!a.quiet) PrintSummary(st, source);
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace overtone::shell

@@ -1,5 +1,7 @@
 // overtone: the command-line program. The first argument names a subcommand
-// (serve, import, ...); anything else is the SQL shell's DBDIR.
+// (serve, import, ...); anything else is the SQL shell's command line
+// (sql_command.h), --help and --version included. Every command parses its
+// arguments with CommandLine (command_line.h).
 //
 // To add a subcommand, give its entry in kSubcommands a function. A database
 // directory that happens to carry a subcommand's name can still be opened
@@ -9,12 +11,12 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "shell/check_command.h"
+#include "shell/command_line.h"
 #include "shell/compact_command.h"
 #include "shell/emulate_command.h"
 #include "shell/export_command.h"
@@ -23,20 +25,14 @@
 #include "shell/serve_command.h"
 #include "shell/sql_command.h"
 
-#ifndef OVERTONE_VERSION
-#define OVERTONE_VERSION "unknown"
-#endif
-
 namespace {
 
+using overtone::shell::kExitUsage;
 using overtone::shell::RunSqlCommand;
-using overtone::shell::SqlCommandUsage;
-
-constexpr int kExitUsage = 2;
 
 struct Subcommand {
   const char* name;
-  const char* usage;    // arguments, for --help
+  const char* usage;    // its arguments in short, for --help
   const char* summary;  // one line, for --help
   // argv[0] is the subcommand's name. Null: not part of this build.
   int (*run)(int argc, char** argv);
@@ -61,17 +57,16 @@ constexpr Subcommand kSubcommands[] = {
      overtone::shell::RunCheck},
 };
 
-void PrintUsage(FILE* out) {
-  std::fprintf(out, "overtone %s: an embedded time-series database for Prometheus metrics\n\n",
-               OVERTONE_VERSION);
-  std::fprintf(out, "Usage:\n%s\n", SqlCommandUsage());
+// The end of `overtone --help`: one entry per subcommand.
+std::string SubcommandsHelp() {
+  std::string help = "Subcommands:\n";
   for (const Subcommand& c : kSubcommands) {
-    std::fprintf(out, "  overtone %s %s\n      %s%s\n", c.name, c.usage, c.summary,
-                 c.run ? "" : " (not in this build)");
+    help += std::string("  overtone ") + c.name + " " + c.usage + "\n      " + c.summary +
+            (c.run ? "" : " (not in this build)") + "\n";
   }
-  std::fprintf(out,
-               "\n  overtone --help | --version\n\n"
-               "In the shell, enter .help for its commands. See docs/SHELL.md.\n");
+  return help +
+         "\nRun 'overtone SUBCOMMAND --help' for a subcommand's options. In the shell, enter .help "
+         "for its commands. See docs/SHELL.md.";
 }
 
 // Levenshtein distance, for "did you mean".
@@ -95,7 +90,8 @@ size_t EditDistance(std::string_view a, std::string_view b) {
 // name: the subcommand it is close to, or null.
 const Subcommand* Misspelt(std::string_view arg) {
   struct stat st;
-  if (arg.empty() || arg.find('/') != std::string_view::npos || stat(std::string(arg).c_str(), &st) == 0) {
+  if (arg.empty() || arg[0] == '-' || arg.find('/') != std::string_view::npos ||
+      stat(std::string(arg).c_str(), &st) == 0) {
     return nullptr;
   }
   for (const Subcommand& c : kSubcommands) {
@@ -107,19 +103,7 @@ const Subcommand* Misspelt(std::string_view arg) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) {
-    PrintUsage(stderr);
-    return kExitUsage;
-  }
-  std::string_view first = argv[1];
-  if (first == "--help" || first == "-h") {
-    PrintUsage(stdout);
-    return 0;
-  }
-  if (first == "--version" || first == "-V") {
-    std::printf("overtone %s\n", OVERTONE_VERSION);
-    return 0;
-  }
+  std::string_view first = argc > 1 ? argv[1] : "";
   for (const Subcommand& c : kSubcommands) {
     if (first != c.name) continue;
     if (c.run == nullptr) {
@@ -135,5 +119,5 @@ int main(int argc, char** argv) {
                  argv[1], c->name, argv[1]);
     return kExitUsage;
   }
-  return RunSqlCommand(argc, argv);
+  return RunSqlCommand(argc, argv, SubcommandsHelp());
 }

@@ -1,7 +1,6 @@
 #include "shell/promql_command.h"
 
 #include <cstdio>
-#include <cstring>
 #include <optional>
 #include <string>
 #include <vector>
@@ -9,72 +8,49 @@
 #include "adapters/promql/query.h"
 #include "adapters/promql/time_params.h"
 #include "overtone/sql.h"
+#include "shell/command_line.h"
 
 namespace overtone::shell {
 namespace {
 
-int Usage(const Status& why) {
-  std::fprintf(stderr,
-               "overtone promql: %s\n"
-               "usage: overtone promql DBDIR EXPR [--time T | --start S --end E --step D] [--explain]\n"
-               "                      [--format table|text]\n"
-               "  T, S, E: Unix seconds or RFC 3339 (default: now); D: seconds or a duration (15s).\n"
-               "  --explain prints the SQL the query runs as. See docs/PROMQL.md.\n",
-               why.message().c_str());
-  return 2;
-}
-
-struct CommandLine {
+struct PromqlArgs {
   std::string dir, expr;
   std::optional<std::string> time, start, end, step;
   bool explain = false;
   bool text = false;
 };
 
-Status ParseArgs(int argc, char** argv, CommandLine* cl) {
-  std::vector<std::string> positional;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto value = [&](std::optional<std::string>* out) {
-      if (i + 1 >= argc) return Status::InvalidArgument(a + " needs a value");
-      *out = argv[++i];
-      return Status::OK();
-    };
-    if (a == "--time") {
-      OT_RETURN_IF_ERROR(value(&cl->time));
-    } else if (a == "--start") {
-      OT_RETURN_IF_ERROR(value(&cl->start));
-    } else if (a == "--end") {
-      OT_RETURN_IF_ERROR(value(&cl->end));
-    } else if (a == "--step") {
-      OT_RETURN_IF_ERROR(value(&cl->step));
-    } else if (a == "--explain") {
-      cl->explain = true;
-    } else if (a == "--format") {
-      std::optional<std::string> f;
-      OT_RETURN_IF_ERROR(value(&f));
-      if (*f != "table" && *f != "text") {
-        return Status::InvalidArgument("--format takes table or text, not '" + *f + "'");
-      }
-      cl->text = *f == "text";
-    } else if (a.size() > 2 && a.rfind("--", 0) == 0) {
-      return Status::InvalidArgument("unknown option " + a);
-    } else {
-      positional.push_back(a);
-    }
+// Fills *a from argv; returns an exit status when it should not go on.
+std::optional<int> Parse(int argc, char** argv, CommandLine* cl, PromqlArgs* a) {
+  CLI::App& app = cl->app();
+  std::string time, start, end, step, format = "table";
+  app.add_option("DBDIR", a->dir, "database directory")->required();
+  app.add_option("EXPR", a->expr, "the PromQL expression")->required();
+  CLI::Option* time_option =
+      app.add_option("--time", time, "instant query at T (default: now)")->type_name("T");
+  CLI::Option* start_option = app.add_option("--start", start, "range query from S")->type_name("S");
+  CLI::Option* end_option = app.add_option("--end", end, "range query to E")->type_name("E");
+  CLI::Option* step_option = app.add_option("--step", step, "range query every D")->type_name("D");
+  app.add_flag("--explain", a->explain, "print the SQL the query runs as, instead of running it");
+  app.add_option("--format", format, "table, or text in Prometheus's notation")
+      ->type_name("table|text")
+      ->capture_default_str()
+      ->check(OneOf({"table", "text"}));
+  if (std::optional<int> exit = cl->Parse(argc, argv)) return exit;
+  auto given = [](CLI::Option* option, const std::string& value) {
+    return option->count() > 0 ? std::optional<std::string>(value) : std::nullopt;
+  };
+  a->time = given(time_option, time);
+  a->start = given(start_option, start);
+  a->end = given(end_option, end);
+  a->step = given(step_option, step);
+  a->text = format == "text";
+  bool range = a->start || a->end || a->step;
+  if (range && a->time) return cl->UsageError("--time excludes --start, --end and --step");
+  if (range && (!a->start || !a->end || !a->step)) {
+    return cl->UsageError("a range query needs all of --start, --end and --step");
   }
-  if (positional.size() != 2) {
-    return Status::InvalidArgument("expected DBDIR and EXPR, got " + std::to_string(positional.size()) +
-                                   " argument" + (positional.size() == 1 ? "" : "s"));
-  }
-  cl->dir = positional[0];
-  cl->expr = positional[1];
-  bool range = cl->start || cl->end || cl->step;
-  if (range && cl->time) return Status::InvalidArgument("--time excludes --start, --end and --step");
-  if (range && (!cl->start || !cl->end || !cl->step)) {
-    return Status::InvalidArgument("a range query needs all of --start, --end and --step");
-  }
-  return Status::OK();
+  return std::nullopt;
 }
 
 std::string SeriesName(const Labels& labels) { return labels.empty() ? "{}" : LabelsToString(labels); }
@@ -139,17 +115,19 @@ void PrintText(const promql::QueryResult& r) {
 }  // namespace
 
 int RunPromql(int argc, char** argv) {
-  CommandLine cl;
-  if (Status s = ParseArgs(argc, argv, &cl); !s.ok()) return Usage(s);
+  CommandLine cl("overtone promql",
+                 "Evaluates a PromQL expression over a database: an instant query at --time, or a range "
+                 "query with --start, --end and --step (see docs/PROMQL.md).",
+                 "T, S, E: Unix seconds or RFC 3339; D: seconds or a duration (15s).\n"
+                 "Exit status 0, 1 on a query or database error, 2 on a usage error.");
+  PromqlArgs a;
+  if (std::optional<int> exit = Parse(argc, argv, &cl, &a)) return *exit;
   int64_t start, end, step = 1;
-  bool range = cl.start.has_value();
-  auto fail = [](const Status& s) {
-    std::fprintf(stderr, "overtone promql: %s\n", s.message().c_str());
-    return 1;
-  };
+  bool range = a.start.has_value();
+  auto fail = [&cl](const Status& s) { return cl.Fail(s.message()); };
   if (range) {
-    auto s = promql::ParseTimeParam(*cl.start), e = promql::ParseTimeParam(*cl.end);
-    auto d = promql::ParseDurationParam(*cl.step);
+    auto s = promql::ParseTimeParam(*a.start), e = promql::ParseTimeParam(*a.end);
+    auto d = promql::ParseDurationParam(*a.step);
     if (!s.ok()) return fail(s.status().WithContext("--start"));
     if (!e.ok()) return fail(e.status().WithContext("--end"));
     if (!d.ok()) return fail(d.status().WithContext("--step"));
@@ -157,12 +135,12 @@ int RunPromql(int argc, char** argv) {
     end = *e;
     step = *d;
   } else {
-    auto t = cl.time ? promql::ParseTimeParam(*cl.time) : Result<int64_t>(promql::NowMs());
+    auto t = a.time ? promql::ParseTimeParam(*a.time) : Result<int64_t>(promql::NowMs());
     if (!t.ok()) return fail(t.status().WithContext("--time"));
     start = end = *t;
   }
-  if (cl.explain) {
-    auto sql = promql::ExplainQuery(cl.expr, start, end, step);
+  if (a.explain) {
+    auto sql = promql::ExplainQuery(a.expr, start, end, step);
     if (!sql.ok()) return fail(sql.status());
     std::printf("%s;\n", sql->c_str());
     return 0;
@@ -171,12 +149,12 @@ int RunPromql(int argc, char** argv) {
   options.read_only = true;
   options.create_if_missing = false;
   options.compaction_interval_ms = 0;
-  auto session = SqlSession::Open(options, cl.dir);
+  auto session = SqlSession::Open(options, a.dir);
   if (!session.ok()) return fail(session.status());
-  auto result = range ? promql::RunRangeQuery((*session)->conn(), cl.expr, start, end, step)
-                      : promql::RunInstantQuery((*session)->conn(), cl.expr, start);
+  auto result = range ? promql::RunRangeQuery((*session)->conn(), a.expr, start, end, step)
+                      : promql::RunInstantQuery((*session)->conn(), a.expr, start);
   if (!result.ok()) return fail(result.status());
-  if (cl.text) {
+  if (a.text) {
     PrintText(*result);
   } else {
     PrintTable(*result);

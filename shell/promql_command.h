@@ -8,8 +8,10 @@
 // Times are Unix seconds or RFC 3339, steps seconds or durations (15s).
 // --explain prints the one SQL statement the query runs as, instead of
 // running it. --format text prints Prometheus's notation
-// (`up{job="api"} => 1 @[1700000000]`). Exit status 0, 1 on a query or
-// database error, 2 on a usage error.
+// (`up{job="api"} => 1 @[1700000000]`). An EXPR that starts with '-' goes
+// after `--`, the options before it (`overtone promql DBDIR --time 0 -- '-up'`).
+// Exit status 0, 1 on a query or database error (a bad time or step
+// included), 2 on a usage error.
 
 #ifndef OVERTONE_SHELL_PROMQL_COMMAND_H_
 #define OVERTONE_SHELL_PROMQL_COMMAND_H_

@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdio>
-#include <cstring>
 #include <fstream>
 #include <optional>
 #include <string>
@@ -14,42 +13,22 @@
 
 #include "adapters/http/server.h"
 #include "overtone/database.h"
+#include "shell/command_line.h"
 
 namespace overtone::shell {
 namespace {
 
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
 constexpr size_t kMinEngineBytes = 1u << 20;
 
 struct ServeArgs {
   std::string dir;
   adapters::ServerOptions server;
+  std::string listen;
   std::optional<size_t> memory_limit;
   std::string port_file;
   std::string auth_token_file;
   bool sync = false;
 };
-
-// "512MiB", "1G", "64k", "1000": binary units, case-insensitive.
-std::optional<size_t> ParseSize(std::string_view s) {
-  size_t i = 0;
-  unsigned long long n = 0;
-  for (; i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])); ++i) {
-    if (n > (1ull << 50)) return std::nullopt;
-    n = n * 10 + static_cast<unsigned>(s[i] - '0');
-  }
-  if (i == 0) return std::nullopt;
-  std::string unit;
-  for (; i < s.size(); ++i) unit.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(s[i]))));
-  int shift = 0;
-  if (unit.empty() || unit == "b") shift = 0;
-  else if (unit == "k" || unit == "kb" || unit == "kib") shift = 10;
-  else if (unit == "m" || unit == "mb" || unit == "mib") shift = 20;
-  else if (unit == "g" || unit == "gb" || unit == "gib") shift = 30;
-  else return std::nullopt;
-  return static_cast<size_t>(n) << shift;
-}
 
 // "HOST:PORT", "[::1]:PORT" or ":PORT" (loopback).
 bool ParseListen(std::string_view s, std::string* host, int* port) {
@@ -67,76 +46,52 @@ bool ParseListen(std::string_view s, std::string* host, int* port) {
   return true;
 }
 
-int Usage(const char* why) {
-  std::fprintf(stderr,
-               "overtone serve: %s\n"
-               "usage: overtone serve DBDIR [--listen HOST:PORT] [--port-file FILE]\n"
-               "         [--memory-limit SIZE] [--max-request-bytes SIZE]\n"
-               "         [--max-decompressed-bytes SIZE] [--auth-token-file FILE]\n"
-               "         [--overload-status 429|503] [--threads N] [--sync]\n",
-               why);
-  return kExitUsage;
-}
-
 // Fills *a from argv; returns an exit status when it should not go on.
-std::optional<int> Parse(int argc, char** argv, ServeArgs* a) {
-  for (int i = 1; i < argc; ++i) {
-    std::string_view arg = argv[i];
-    auto value = [&]() -> const char* { return i + 1 < argc ? argv[++i] : nullptr; };
-    auto size_value = [&](size_t* out) {
-      const char* v = value();
-      std::optional<size_t> n = v ? ParseSize(v) : std::nullopt;
-      if (n) *out = *n;
-      return n.has_value();
-    };
-    if (arg == "--help" || arg == "-h") {
-      Usage("Prometheus remote storage over HTTP (see docs/SERVER.md)");
-      return 0;
-    } else if (arg == "--listen") {
-      const char* v = value();
-      if (!v || !ParseListen(v, &a->server.host, &a->server.port)) {
-        return Usage("--listen takes HOST:PORT");
-      }
-    } else if (arg == "--port-file") {
-      const char* v = value();
-      if (!v) return Usage("--port-file takes a FILE");
-      a->port_file = v;
-    } else if (arg == "--memory-limit") {
-      size_t n;
-      if (!size_value(&n)) return Usage("--memory-limit takes a SIZE such as 512MiB");
-      a->memory_limit = n;
-    } else if (arg == "--max-request-bytes") {
-      if (!size_value(&a->server.max_request_bytes)) return Usage("--max-request-bytes takes a SIZE");
-    } else if (arg == "--max-decompressed-bytes") {
-      if (!size_value(&a->server.max_decompressed_bytes)) {
-        return Usage("--max-decompressed-bytes takes a SIZE");
-      }
-    } else if (arg == "--auth-token-file") {
-      const char* v = value();
-      if (!v) return Usage("--auth-token-file takes a FILE");
-      a->auth_token_file = v;
-    } else if (arg == "--overload-status") {
-      const char* v = value();
-      if (!v || (std::strcmp(v, "429") != 0 && std::strcmp(v, "503") != 0)) {
-        return Usage("--overload-status takes 429 or 503");
-      }
-      a->server.overload_status = std::atoi(v);
-    } else if (arg == "--threads") {
-      const char* v = value();
-      int n = v ? std::atoi(v) : 0;
-      if (n < 1 || n > 1024) return Usage("--threads takes a number from 1 to 1024");
-      a->server.threads = n;
-    } else if (arg == "--sync") {
-      a->sync = true;
-    } else if (!arg.empty() && arg[0] == '-') {
-      return Usage(("unknown option " + std::string(arg)).c_str());
-    } else if (a->dir.empty()) {
-      a->dir = std::string(arg);
-    } else {
-      return Usage("more than one DBDIR given");
-    }
-  }
-  if (a->dir.empty()) return Usage("no DBDIR given");
+std::optional<int> Parse(int argc, char** argv, CommandLine* cl, ServeArgs* a) {
+  CLI::App& app = cl->app();
+  app.add_option("DBDIR", a->dir, "database directory (created if missing)")->required();
+  app.add_option("--listen", a->listen, "address to listen on; port 0 picks a free one")
+      ->type_name("HOST:PORT")
+      ->default_str(a->server.host + ":" + std::to_string(a->server.port))
+      ->check(CLI::Validator(
+          [](std::string& value) -> std::string {
+            std::string host;
+            int port;
+            return ParseListen(value, &host, &port) ? "" : "'" + value + "' is not HOST:PORT";
+          },
+          ""));
+  app.add_option("--port-file", a->port_file, "write the bound port there once listening")->type_name("FILE");
+  size_t memory_limit = 0;
+  CLI::Option* memory_limit_option =
+      app.add_option("--memory-limit", memory_limit,
+                     "divide SIZE between in-flight requests and the engine's caches")
+          ->type_name("SIZE")
+          ->transform(Size());
+  app.add_option("--max-request-bytes", a->server.max_request_bytes,
+                 "largest body accepted as sent (413 above)")
+      ->type_name("SIZE")
+      ->capture_default_str()
+      ->transform(Size());
+  app.add_option("--max-decompressed-bytes", a->server.max_decompressed_bytes,
+                 "largest body once decompressed (413 above)")
+      ->type_name("SIZE")
+      ->capture_default_str()
+      ->transform(Size());
+  app.add_option("--auth-token-file", a->auth_token_file,
+                 "require `Authorization: Bearer <token>` (the file's first line) on everything but /health")
+      ->type_name("FILE");
+  app.add_option("--overload-status", a->server.overload_status,
+                 "the answer when the memory budget is used up")
+      ->type_name("429|503")
+      ->capture_default_str()
+      ->check(OneOf({"429", "503"}));
+  app.add_option("--threads", a->server.threads, "worker threads (default: sized to the machine)")
+      ->type_name("N")
+      ->check(WholeNumber(1, 1024));
+  app.add_flag("--sync", a->sync, "fsync every write (survives power loss)");
+  if (std::optional<int> exit = cl->Parse(argc, argv)) return exit;
+  if (!a->listen.empty()) ParseListen(a->listen, &a->server.host, &a->server.port);  // checked above
+  if (memory_limit_option->count() > 0) a->memory_limit = memory_limit;
   return std::nullopt;
 }
 
@@ -150,12 +105,17 @@ bool ReadToken(const std::string& path, std::string* token) {
 }  // namespace
 
 int RunServe(int argc, char** argv) {
+  CommandLine cl("overtone serve",
+                 "Prometheus remote storage over HTTP: remote write and read, the query API, /metrics, "
+                 "/stats, /health and /ready (see docs/SERVER.md).",
+                 "SIZE takes binary units: 512MiB, 1G, 64k, or plain bytes.\n"
+                 "SIGINT or SIGTERM stop it; exit status 0 then, 1 when the database cannot be opened or "
+                 "the address bound, 2 on a usage error.");
   ServeArgs a;
-  if (std::optional<int> exit = Parse(argc, argv, &a)) return *exit;
+  if (std::optional<int> exit = Parse(argc, argv, &cl, &a)) return *exit;
 
   if (!a.auth_token_file.empty() && !ReadToken(a.auth_token_file, &a.server.auth_token)) {
-    std::fprintf(stderr, "overtone serve: cannot read a token from %s\n", a.auth_token_file.c_str());
-    return kExitError;
+    return cl.Fail("cannot read a token from " + a.auth_token_file);
   }
 
   Options options;
@@ -179,15 +139,9 @@ int RunServe(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   Result<std::unique_ptr<Database>> db = Database::Open(options, a.dir);
-  if (!db.ok()) {
-    std::fprintf(stderr, "overtone serve: %s\n", db.status().ToString().c_str());
-    return kExitError;
-  }
+  if (!db.ok()) return cl.Fail(db.status().ToString());
   auto server = std::make_unique<adapters::HttpServer>(db->get(), a.server);
-  if (Status s = server->Start(); !s.ok()) {
-    std::fprintf(stderr, "overtone serve: %s\n", s.ToString().c_str());
-    return kExitError;
-  }
+  if (Status s = server->Start(); !s.ok()) return cl.Fail(s.ToString());
   if (!a.port_file.empty()) {
     // Written to a temporary name and renamed, so a reader never sees half.
     std::string tmp = a.port_file + ".tmp";
@@ -208,7 +162,7 @@ int RunServe(int argc, char** argv) {
   server.reset();
   db->reset();  // closes the database: every acknowledged write is in its log
   std::fprintf(stderr, "overtone: stopped\n");
-  return 0;
+  return kExitOk;
 }
 
 }  // namespace overtone::shell

@@ -16,7 +16,7 @@
 //   --overload-status 429|503   the answer when the memory budget is used up
 //   --threads N                 worker threads (default: sized to the machine)
 //   --sync                      fsync every write (survives power loss)
-// SIZE takes binary units: 512MiB, 1G, 64k, or plain bytes.
+// SIZE takes binary units: 512MiB, 1G, 64k, or plain bytes (command_line.h).
 //
 // SIGINT or SIGTERM stop it: no new connections, requests in flight finish,
 // the database closes. Exit status 0 then; 1 when the database cannot be

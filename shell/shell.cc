@@ -61,19 +61,11 @@ struct Clock {
 }  // namespace
 
 ShellSettings ShellSettings::Interactive() {
-  ShellSettings s;
-  s.print.mode = OutputMode::kBox;
-  s.print.headers = true;
-  s.bail = false;
-  return s;
+  return {.print = {.mode = OutputMode::kBox, .headers = true}, .bail = false};
 }
 
 ShellSettings ShellSettings::Script() {
-  ShellSettings s;
-  s.print.mode = OutputMode::kList;
-  s.print.headers = false;
-  s.bail = true;
-  return s;
+  return {.print = {.mode = OutputMode::kList, .headers = false}, .bail = true};
 }
 
 Shell::Shell(sqlite3* conn, const ShellSettings& settings)

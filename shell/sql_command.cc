@@ -12,128 +12,95 @@
 #include <vector>
 
 #include "overtone/sql.h"
+#include "shell/command_line.h"
 #include "shell/interactive.h"
 #include "shell/line_reader.h"
 #include "shell/shell.h"
+
+#ifndef OVERTONE_VERSION
+#define OVERTONE_VERSION "unknown"
+#endif
 
 namespace overtone::shell {
 
 namespace {
 
-constexpr int kExitError = 1;
-constexpr int kExitUsage = 2;
-
-struct CommandLine {
+struct ShellArgs {
   std::string dir;
   std::vector<std::string> sql;
-  std::optional<OutputMode> mode;
-  std::optional<bool> headers;
+  std::string mode;             // empty: the default for the kind of input
+  std::optional<bool> headers;  // unset: the default for the mode
   bool read_only = false;
 };
 
-// Fills *cl from argv; on a usage error prints it and returns false.
-bool ParseCommandLine(int argc, char** argv, CommandLine* cl) {
-  bool options_done = false;
-  bool have_dir = false;
-  for (int i = 1; i < argc; ++i) {
-    std::string arg = argv[i];
-    if (!options_done) {
-      if (arg == "--") {
-        options_done = true;
-        continue;
-      }
-      if (arg == "--mode" || arg == "-m") {
-        if (i + 1 >= argc) {
-          std::fprintf(stderr, "overtone: %s needs a MODE\n", arg.c_str());
-          return false;
-        }
-        cl->mode = ParseOutputMode(argv[++i]);
-        if (!cl->mode) {
-          std::fprintf(stderr, "overtone: unknown mode '%s'; modes: %s\n", argv[i],
-                       "list tabs csv line json table box");
-          return false;
-        }
-        continue;
-      }
-      if (arg == "--headers" || arg == "--no-headers") {
-        cl->headers = arg == "--headers";
-        continue;
-      }
-      if (arg == "--readonly" || arg == "--read-only") {
-        cl->read_only = true;
-        continue;
-      }
-      // Before DBDIR anything else that looks like an option is a mistake;
-      // after it, it is SQL ("-- a comment\nSELECT 1").
-      if (!have_dir && arg.size() > 1 && arg[0] == '-') {
-        std::fprintf(stderr, "overtone: unknown option '%s'; see overtone --help\n", arg.c_str());
-        return false;
-      }
-    }
-    if (!have_dir) {
-      cl->dir = arg;
-      have_dir = true;
-    } else {
-      cl->sql.push_back(arg);
-    }
-  }
-  if (!have_dir || cl->dir.empty()) {
-    std::fprintf(stderr, "overtone: missing DBDIR; see overtone --help\n");
-    return false;
-  }
-  return true;
-}
-
 }  // namespace
 
-const char* SqlCommandUsage() {
-  return "  overtone [--mode MODE] [--headers|--no-headers] [--readonly] DBDIR [SQL...]\n"
-         "      Open (creating if needed) the database directory DBDIR and run SQL,\n"
-         "      or SQL and dot-commands from stdin, or an interactive shell.\n"
-         "      MODE: list tabs csv line json table box.\n";
-}
-
-int RunSqlCommand(int argc, char** argv) {
-  CommandLine cl;
-  if (!ParseCommandLine(argc, argv, &cl)) return kExitUsage;
+int RunSqlCommand(int argc, char** argv, const std::string& subcommands) {
+  ShellArgs args;
+  CommandLine cl("overtone",
+                 "overtone " OVERTONE_VERSION
+                 ": an embedded time-series database for Prometheus metrics\n\n"
+                 "Opens (creating if needed) the database directory DBDIR and runs SQL, or SQL and "
+                 "dot-commands from stdin, or an interactive shell.",
+                 subcommands);
+  CLI::App& app = cl.app();
+  app.set_version_flag("--version,-V", "overtone " OVERTONE_VERSION, "Print the version and exit");
+  app.add_option("--mode,-m", args.mode, "output mode, as .mode")
+      ->type_name("MODE")
+      ->check(OneOf({"list", "tabs", "csv", "line", "json", "table", "box"}));
+  // Flags that act when they are seen, so that the last of the two wins.
+  app.add_flag_callback(
+         "--headers", [&] { args.headers = true; }, "column names, as .headers on")
+      ->trigger_on_parse();
+  app.add_flag_callback(
+         "--no-headers", [&] { args.headers = false; }, "no column names, as .headers off")
+      ->trigger_on_parse();
+  app.add_flag("--readonly,--read-only", args.read_only,
+               "open the database read-only (several processes may)");
+  app.add_option("DBDIR", args.dir, "database directory")->required();
+  app.add_option("SQL", args.sql,
+                 "SQL and dot-commands, run in turn; after --, an argument that starts with - is SQL too");
+  if (argc < 2) {  // a bare `overtone`: all of the help, as a usage error
+    std::fputs(cl.Help().c_str(), stderr);
+    return kExitUsage;
+  }
+  if (std::optional<int> exit = cl.Parse(argc, argv)) return *exit;
+  if (args.dir.empty()) return cl.UsageError("DBDIR is empty");
 
   // SqlSession would fail on a file too, but with a message about its
   // internals; say plainly what is wrong.
   struct stat st;
-  if (stat(cl.dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
-    std::fprintf(stderr, "Error: '%s' is not a directory; DBDIR is a database directory\n",
-                 cl.dir.c_str());
+  if (stat(args.dir.c_str(), &st) == 0 && !S_ISDIR(st.st_mode)) {
+    std::fprintf(stderr, "Error: '%s' is not a directory; DBDIR is a database directory\n", args.dir.c_str());
     return kExitError;
   }
 
   Options options;
-  options.read_only = cl.read_only;
-  options.create_if_missing = !cl.read_only;
-  auto session = SqlSession::Open(options, cl.dir);
+  options.read_only = args.read_only;
+  options.create_if_missing = !args.read_only;
+  auto session = SqlSession::Open(options, args.dir);
   if (!session.ok()) {
-    std::fprintf(stderr, "Error: cannot open database '%s': %s\n", cl.dir.c_str(),
+    std::fprintf(stderr, "Error: cannot open database '%s': %s\n", args.dir.c_str(),
                  session.status().ToString().c_str());
     return kExitError;
   }
 
-  const bool interactive = cl.sql.empty() && isatty(STDIN_FILENO);
+  const bool interactive = args.sql.empty() && isatty(STDIN_FILENO);
   ShellSettings settings = interactive ? ShellSettings::Interactive() : ShellSettings::Script();
-  if (cl.mode) {
-    settings.print.mode = *cl.mode;
-    if (*cl.mode == OutputMode::kTable || *cl.mode == OutputMode::kBox) {
-      settings.print.headers = true;
-    }
+  if (std::optional<OutputMode> mode = ParseOutputMode(args.mode)) {
+    settings.print.mode = *mode;
+    if (*mode == OutputMode::kTable || *mode == OutputMode::kBox) settings.print.headers = true;
   }
-  if (cl.headers) settings.print.headers = *cl.headers;
+  if (args.headers) settings.print.headers = *args.headers;
 
   // The Shell goes before the session: it may still write to the output.
   int status;
   {
     Shell shell((*session)->conn(), settings);
     if (interactive) {
-      status = RunInteractive(shell, cl.dir);
-    } else if (!cl.sql.empty()) {
-      for (const std::string& sql : cl.sql) {
+      status = RunInteractive(shell, args.dir);
+    } else if (!args.sql.empty()) {
+      for (const std::string& sql : args.sql) {
         StringLineReader reader(sql);
         if (shell.ProcessInput(reader, Shell::Source{}) != Shell::Outcome::kEndOfInput) break;
       }

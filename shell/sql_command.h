@@ -10,20 +10,22 @@
 //   --headers       / --no-headers, as .headers on/off
 //   --readonly      open the database read-only (several processes may)
 //   --              what follows is SQL even if it looks like an option
+//   --help, --version
 //
 // Exit status: 0; 1 when a statement or dot-command failed or the database
-// could not be opened; 2 for a usage error.
+// could not be opened; 2 for a usage error (and for no arguments at all,
+// which prints the help on stderr).
 
 #ifndef OVERTONE_SHELL_SQL_COMMAND_H_
 #define OVERTONE_SHELL_SQL_COMMAND_H_
 
+#include <string>
+
 namespace overtone::shell {
 
-// argv[0] is the program name; argv[1..] as above.
-int RunSqlCommand(int argc, char** argv);
-
-// The usage lines of the SQL shell, for `overtone --help`.
-const char* SqlCommandUsage();
+// argv[0] is the program name; argv[1..] as above. `subcommands` ends
+// --help: the other things the program does.
+int RunSqlCommand(int argc, char** argv, const std::string& subcommands);
 
 }  // namespace overtone::shell
 

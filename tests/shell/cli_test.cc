@@ -10,11 +10,7 @@
 #include <vector>
 
 #include "overtone/database.h"
-#include "tests/support/run_program.h"
-
-#ifndef OVERTONE_BIN
-#error "OVERTONE_BIN must name the overtone binary"
-#endif
+#include "tests/support/overtone_binary.h"
 
 namespace overtone::testing {
 namespace {
@@ -29,8 +25,8 @@ class ShellCliTest : public ::testing::Test {
 
   // overtone DBDIR ARGS..., with `input` on stdin.
   ProgramResult Overtone(std::vector<std::string> args, std::string_view input = "") {
-    args.insert(args.begin(), {OVERTONE_BIN, db()});
-    return RunProgram(args, input);
+    args.insert(args.begin(), db());
+    return RunOvertone(std::move(args), input);
   }
   // Like Overtone() but asserts success and returns stdout.
   std::string Ok(std::vector<std::string> args, std::string_view input = "") {
@@ -96,32 +92,27 @@ TEST_F(ShellCliTest, UserTablesPersistAndJoinWithSamples) {
 }
 
 TEST_F(ShellCliTest, SqlErrorExitsNonZeroWithMessage) {
-  ProgramResult r = Overtone({"SELECT * FROM no_such_table"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.out, "");
-  EXPECT_EQ(r.err, "Error: no such table: no_such_table\n");
+  EXPECT_EQ(Overtone({"SELECT * FROM no_such_table"}),
+            (ProgramResult{.exit_code = 1, .out = "", .err = "Error: no such table: no_such_table\n"}));
 }
 
 TEST_F(ShellCliTest, SyntaxErrorPointsAtTheSpot) {
-  ProgramResult r = Overtone({"SELECT 1;\nSELEC 2"});
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.out, "1\n");
-  EXPECT_EQ(r.err,
-            "Error: near \"SELEC\": syntax error\n"
-            "  SELEC 2\n"
-            "  ^--- error here\n");
+  EXPECT_EQ(Overtone({"SELECT 1;\nSELEC 2"}), (ProgramResult{.exit_code = 1,
+                                                             .out = "1\n",
+                                                             .err = "Error: near \"SELEC\": syntax error\n"
+                                                                    "  SELEC 2\n"
+                                                                    "  ^--- error here\n"}));
 }
 
 TEST_F(ShellCliTest, ScriptStopsAtFirstErrorUnlessBailIsOff) {
-  ProgramResult r = Overtone({}, "SELECT 1;\n\nSELECT nope;\nSELECT 2;\n");
-  EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.out, "1\n");
-  EXPECT_EQ(r.err,
-            "Error: near line 3: no such column: nope\n"
-            "  SELECT nope;\n"
-            "         ^--- error here\n");
+  EXPECT_EQ(Overtone({}, "SELECT 1;\n\nSELECT nope;\nSELECT 2;\n"),
+            (ProgramResult{.exit_code = 1,
+                           .out = "1\n",
+                           .err = "Error: near line 3: no such column: nope\n"
+                                  "  SELECT nope;\n"
+                                  "         ^--- error here\n"}));
 
-  r = Overtone({}, ".bail off\nSELECT nope;\nSELECT 2;\n");
+  ProgramResult r = Overtone({}, ".bail off\nSELECT nope;\nSELECT 2;\n");
   EXPECT_EQ(r.exit_code, 1);  // an error happened, even if the script went on
   EXPECT_EQ(r.out, "2\n");
   EXPECT_THAT(r.err, HasSubstr("no such column: nope"));
@@ -215,10 +206,10 @@ TEST_F(ShellCliTest, ExitAndQuit) {
 }
 
 TEST_F(ShellCliTest, VersionHelpAndReservedSubcommands) {
-  ProgramResult r = RunProgram({OVERTONE_BIN, "--version"});
+  ProgramResult r = RunOvertone({"--version"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, StartsWith("overtone "));
-  r = RunProgram({OVERTONE_BIN, "--help"});
+  r = RunOvertone({"--help"});
   EXPECT_EQ(r.exit_code, 0);
   EXPECT_THAT(r.out, HasSubstr("DBDIR [SQL...]"));
   EXPECT_THAT(r.out, HasSubstr("overtone serve"));
@@ -227,58 +218,115 @@ TEST_F(ShellCliTest, VersionHelpAndReservedSubcommands) {
   }
   // (Running the subcommands is their own tests' business: `serve` would
   // not return.) A directory named like one is still a database as a path.
-  r = RunProgram({OVERTONE_BIN, tmp_.Sub("serve"), "SELECT 'opened'"});
+  r = RunOvertone({tmp_.Sub("serve"), "SELECT 'opened'"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "opened\n");
-  r = RunProgram({OVERTONE_BIN});
+  r = RunOvertone({});
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_THAT(r.err, HasSubstr("Usage"));
 }
 
 TEST_F(ShellCliTest, CompactSealsAndCheckVerifies) {
   std::string db = tmp_.Sub("compact_db");
-  ProgramResult r = RunProgram({OVERTONE_BIN, db,
-                                "WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 999) "
-                                "INSERT INTO samples(metric, labels, ts, value) "
-                                "SELECT 'cpu', '{\"host\":\"a\"}', n * 15000, n % 7 FROM i"});
+  ProgramResult r =
+      RunOvertone({db,
+                   "WITH RECURSIVE i(n) AS (SELECT 0 UNION ALL SELECT n + 1 FROM i WHERE n < 999) "
+                   "INSERT INTO samples(metric, labels, ts, value) "
+                   "SELECT 'cpu', '{\"host\":\"a\"}', n * 15000, n % 7 FROM i"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  r = RunProgram({OVERTONE_BIN, "compact", db, "--before", "21600000"});
+  r = RunOvertone({"compact", db, "--before", "21600000"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("sealed 1000 samples of 1 series into 1 segments"));
-  r = RunProgram({OVERTONE_BIN, db, "SELECT count(*), sum(samples) FROM segments; SELECT count(*) FROM samples"});
+  r = RunOvertone({db, "SELECT count(*), sum(samples) FROM segments; SELECT count(*) FROM samples"});
   EXPECT_EQ(r.out, "1|1000\n1000\n");
-  r = RunProgram({OVERTONE_BIN, "check", db});
+  r = RunOvertone({"check", db});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.out, HasSubstr("ok: 1 series, 2 postings, 1 segments (1000 samples), 0 raw samples"));
-  r = RunProgram({OVERTONE_BIN, "check", tmp_.Sub("missing")});
+  r = RunOvertone({"check", tmp_.Sub("missing")});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("does not exist"));
-  r = RunProgram({OVERTONE_BIN, "compact"});
+  r = RunOvertone({"compact"});
   EXPECT_EQ(r.exit_code, 2);
-  r = RunProgram({OVERTONE_BIN, "compact", db, "--before", "soon"});
+  r = RunOvertone({"compact", db, "--before", "soon"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("milliseconds"));
-  r = RunProgram({OVERTONE_BIN, "compact", db, "--frob"});
+  EXPECT_THAT(r.err, StartsWith("overtone compact: --before: 'soon' is not milliseconds since the epoch\n"));
+  r = RunOvertone({"compact", db, "--frob"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, StartsWith("overtone compact: unexpected argument '--frob'\nusage: overtone compact DBDIR"));
-  r = RunProgram({OVERTONE_BIN, "compact", "--before", "1", db});
-  EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, StartsWith("overtone compact: DBDIR comes first, before '--before'\n"));
+  EXPECT_EQ(r.err,
+            "overtone compact: unknown option '--frob'\n"
+            "Usage: overtone compact [OPTIONS] DBDIR\n"
+            "Run 'overtone compact --help' for the options.\n");
+  // Options may come before DBDIR too.
+  r = RunOvertone({"compact", "--before", "1", db});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("sealed 0 samples"));
+}
+
+// Every subcommand answers --help on stdout and a bad option with a usage
+// error in the same words.
+TEST_F(ShellCliTest, EverySubcommandHasHelpAndRejectsABadOption) {
+  const std::pair<const char*, const char*> usages[] = {
+      {"", "Usage: overtone [OPTIONS] DBDIR [SQL...]"},
+      {"serve", "Usage: overtone serve [OPTIONS] DBDIR"},
+      {"import", "Usage: overtone import [OPTIONS] DBDIR [FILE]"},
+      {"export", "Usage: overtone export [OPTIONS] DBDIR"},
+      {"emulate", "Usage: overtone emulate [OPTIONS]"},
+      {"promql", "Usage: overtone promql [OPTIONS] DBDIR EXPR"},
+      {"compact", "Usage: overtone compact [OPTIONS] DBDIR"},
+      {"check", "Usage: overtone check [OPTIONS] DBDIR"},
+  };
+  for (const auto& [sub, usage] : usages) {
+    std::vector<std::string> args;
+    if (*sub) args.push_back(sub);
+    std::string program = *sub ? std::string("overtone ") + sub : "overtone";
+    args.push_back("--help");
+    ProgramResult r = RunOvertone(args);
+    EXPECT_EQ(r.exit_code, 0) << sub;
+    EXPECT_EQ(r.err, "") << sub;
+    EXPECT_THAT(r.out, HasSubstr(std::string("\n") + usage + "\n")) << sub;
+    EXPECT_THAT(r.out, HasSubstr("  -h,--help ")) << sub;
+
+    args.back() = "--bogus=1";
+    EXPECT_EQ(RunOvertone(args), (ProgramResult{.exit_code = 2,
+                                                .out = "",
+                                                .err = program + ": unknown option '--bogus=1'\n" + usage +
+                                                       "\nRun '" + program + " --help' for the options.\n"}))
+        << sub;
+  }
+  EXPECT_FALSE(std::filesystem::exists("--bogus=1"));
 }
 
 TEST_F(ShellCliTest, RegularFileAsDbDirIsAClearError) {
   std::string file = tmp_.Sub("a_file");
   ASSERT_TRUE(WriteFile(file, "not a database"));
-  ProgramResult r = RunProgram({OVERTONE_BIN, file, "SELECT 1"});
+  ProgramResult r = RunOvertone({file, "SELECT 1"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "");
   EXPECT_THAT(r.err, HasSubstr("is not a directory"));
 }
 
 TEST_F(ShellCliTest, UnknownOptionIsAUsageError) {
-  ProgramResult r = RunProgram({OVERTONE_BIN, "--frob", db()});
+  EXPECT_EQ(RunOvertone({"--frob", db()}),
+            (ProgramResult{.exit_code = 2,
+                           .out = "",
+                           .err = "overtone: unknown option '--frob'\n"
+                                  "Usage: overtone [OPTIONS] DBDIR [SQL...]\n"
+                                  "Run 'overtone --help' for the options.\n"}));
+  ProgramResult r = Overtone({"--mode", "nope", "SELECT 1"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_THAT(r.err, HasSubstr("unknown option '--frob'"));
+  EXPECT_THAT(r.err,
+              StartsWith("overtone: --mode: 'nope' is not list, tabs, csv, line, json, table or box\n"));
+  // After --, what looks like an option is SQL (here a comment).
+  EXPECT_EQ(Ok({"--", "--frob", "SELECT 1"}), "1\n");
+  EXPECT_FALSE(std::filesystem::exists("--frob"));
+}
+
+TEST_F(ShellCliTest, HeadersOptionsLastOneWins) {
+  EXPECT_EQ(Ok({"--no-headers", "--headers", "SELECT 1 AS a"}), "a\n1\n");
+  EXPECT_EQ(Ok({"--headers", "--no-headers", "--mode", "box", "SELECT 1 AS a"}),
+            "┌───┐\n"
+            "│ 1 │\n"
+            "└───┘\n");
 }
 
 // A misspelt subcommand would have created a database directory of that
@@ -288,7 +336,7 @@ TEST_F(ShellCliTest, MisspeltSubcommandCreatesNothing) {
   for (const auto& [typo, meant] : {std::pair{"serv", "serve"}, std::pair{"improt", "import"},
                                     std::pair{"promq", "promql"}, std::pair{"chek", "check"}}) {
     ASSERT_FALSE(std::filesystem::exists(typo)) << typo;
-    ProgramResult r = RunProgram({OVERTONE_BIN, typo, db()});
+    ProgramResult r = RunOvertone({typo, db()});
     EXPECT_EQ(r.exit_code, 2) << typo;
     EXPECT_EQ(r.err, std::string("overtone: unknown subcommand '") + typo + "'; did you mean '" + meant +
                          "'? (to create a database directory of that name, say ./" + typo + ")\n");
@@ -313,15 +361,14 @@ TEST_F(ShellCliTest, DatabaseLockedByAnotherProcess) {
   for (std::vector<std::string> args : {std::vector<std::string>{"import", db(), file, "--format", "prometheus"},
                                         std::vector<std::string>{"compact", db()},
                                         std::vector<std::string>{"serve", db(), "--listen", "127.0.0.1:0"}}) {
-    args.insert(args.begin(), OVERTONE_BIN);
-    r = RunProgram(args);
+    r = RunOvertone(args);
     EXPECT_EQ(r.exit_code, 1) << args[1];
     EXPECT_THAT(r.err, HasSubstr(busy)) << args[1];
   }
-  r = RunProgram({OVERTONE_BIN, "--readonly", db(), "SELECT ts, value FROM samples"});
+  r = RunOvertone({"--readonly", db(), "SELECT ts, value FROM samples"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "1000|1.0\n");
-  r = RunProgram({OVERTONE_BIN, "check", db()});
+  r = RunOvertone({"check", db()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   held->reset();
   EXPECT_EQ(Ok({"SELECT count(*) FROM samples"}), "1\n");
@@ -332,53 +379,58 @@ TEST_F(ShellCliTest, MissingDirectoryOrAFileForDbDir) {
   std::string file = tmp_.Sub("a_file"), missing = tmp_.Sub("missing");
   ASSERT_TRUE(WriteFile(file, "not a database"));
   for (const char* sub : {"import", "compact", "check", "export", "serve"}) {
-    std::vector<std::string> args = {OVERTONE_BIN, sub, file};
+    std::vector<std::string> args = {sub, file};
     if (std::string(sub) == "import") args.push_back(file);
     if (std::string(sub) == "export") args.insert(args.end(), {"--match", "up"});
-    ProgramResult r = RunProgram(args);
+    ProgramResult r = RunOvertone(args);
     EXPECT_EQ(r.exit_code, 1) << sub;
     EXPECT_THAT(r.err, HasSubstr(file + " exists and is not a directory")) << sub;
   }
   for (const char* sub : {"compact", "check", "export"}) {
-    std::vector<std::string> args = {OVERTONE_BIN, sub, missing};
+    std::vector<std::string> args = {sub, missing};
     if (std::string(sub) == "export") args.insert(args.end(), {"--match", "up"});
-    ProgramResult r = RunProgram(args);
+    ProgramResult r = RunOvertone(args);
     EXPECT_EQ(r.exit_code, 1) << sub;
     EXPECT_THAT(r.err, HasSubstr("database directory " + missing + " does not exist")) << sub;
   }
-  ProgramResult r = RunProgram({OVERTONE_BIN, "--readonly", missing, "SELECT 1"});
+  ProgramResult r = RunOvertone({"--readonly", missing, "SELECT 1"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "Error: cannot open database '" + missing + "': not found: database directory " + missing +
                        " does not exist\n");
   EXPECT_FALSE(std::filesystem::exists(missing));
   // Not read-only, a missing DBDIR is created, with its parents.
-  r = RunProgram({OVERTONE_BIN, missing + "/a/b", "SELECT count(*) FROM samples"});
+  r = RunOvertone({missing + "/a/b", "SELECT count(*) FROM samples"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(std::filesystem::is_directory(missing + "/a/b"));
 }
 
 // `serve` refuses bad arguments before it opens anything.
 TEST_F(ShellCliTest, ServeArgumentErrorsNameTheOption) {
-  const std::pair<std::vector<std::string>, const char*> cases[] = {
-      {{}, "no DBDIR given"},
-      {{db(), "--listen", "nope"}, "--listen takes HOST:PORT"},
-      {{db(), "--listen", "127.0.0.1:99999"}, "--listen takes HOST:PORT"},
-      {{db(), "--threads", "0"}, "--threads takes a number from 1 to 1024"},
-      {{db(), "--overload-status", "500"}, "--overload-status takes 429 or 503"},
-      {{db(), "--memory-limit", "12XB"}, "--memory-limit takes a SIZE such as 512MiB"},
-      {{db(), "--bogus"}, "unknown option --bogus"},
-      {{db(), db()}, "more than one DBDIR given"},
+  const std::pair<std::vector<std::string>, std::string> cases[] = {
+      {{}, "DBDIR is required"},
+      {{db(), "--listen", "nope"}, "--listen: 'nope' is not HOST:PORT"},
+      {{db(), "--listen", "127.0.0.1:99999"}, "--listen: '127.0.0.1:99999' is not HOST:PORT"},
+      {{db(), "--threads", "0"}, "--threads: '0' is not a whole number from 1 to 1024"},
+      {{db(), "--threads", "many"}, "--threads: 'many' is not a whole number from 1 to 1024"},
+      {{db(), "--overload-status", "500"}, "--overload-status: '500' is not 429 or 503"},
+      {{db(), "--memory-limit", "12XB"},
+       "--memory-limit: '12XB' is not a SIZE such as 512MiB, 1G, 64k or 1000"},
+      {{db(), "--max-request-bytes"}, "--max-request-bytes needs a value"},
+      {{db(), "--bogus"}, "unknown option '--bogus'"},
+      {{db(), db()}, "unexpected argument '" + db() + "'"},
   };
   for (const auto& [args, message] : cases) {
-    std::vector<std::string> argv = {OVERTONE_BIN, "serve"};
+    std::vector<std::string> argv = {"serve"};
     argv.insert(argv.end(), args.begin(), args.end());
-    ProgramResult r = RunProgram(argv);
+    ProgramResult r = RunOvertone(argv);
     EXPECT_EQ(r.exit_code, 2) << message;
-    EXPECT_THAT(r.err, StartsWith(std::string("overtone serve: ") + message + "\nusage: overtone serve DBDIR"));
+    EXPECT_EQ(r.err,
+              "overtone serve: " + message +
+                  "\nUsage: overtone serve [OPTIONS] DBDIR\nRun 'overtone serve --help' for the options.\n");
   }
   EXPECT_FALSE(std::filesystem::exists(db()));
   // An address of no interface here (TEST-NET-3): refused at once.
-  ProgramResult r = RunProgram({OVERTONE_BIN, "serve", db(), "--listen", "203.0.113.5:9999"});
+  ProgramResult r = RunOvertone({"serve", db(), "--listen", "203.0.113.5:9999"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "overtone serve: I/O error: cannot listen on 203.0.113.5:9999 (in use, or a bad address?)\n");
 }

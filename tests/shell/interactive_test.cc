@@ -14,11 +14,7 @@
 
 #include <string>
 
-#include "tests/support/run_program.h"
-
-#ifndef OVERTONE_BIN
-#error "OVERTONE_BIN must name the overtone binary"
-#endif
+#include "tests/support/overtone_binary.h"
 
 namespace overtone::testing {
 namespace {

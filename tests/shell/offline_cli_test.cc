@@ -10,11 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "tests/support/run_program.h"
-
-#ifndef OVERTONE_BIN
-#error "OVERTONE_BIN must name the overtone binary"
-#endif
+#include "tests/support/overtone_binary.h"
 
 namespace overtone::testing {
 namespace {
@@ -28,8 +24,7 @@ constexpr const char* kAll = "{__name__=~\".+\"}";
 class OfflineCliTest : public ::testing::Test {
  protected:
   ProgramResult Run(std::vector<std::string> args, std::string_view input = "") {
-    args.insert(args.begin(), OVERTONE_BIN);
-    return RunProgram(args, input, 120000);
+    return RunOvertone(std::move(args), input, 120000);
   }
   // Runs, expects exit 0, returns stderr.
   std::string Ok(std::vector<std::string> args, std::string_view input = "") {
@@ -182,17 +177,27 @@ TEST_F(OfflineCliTest, ImportFirstLineBadCsvHeaderDuplicatesAndADirectory) {
               HasSubstr("imported 0 samples of 0 series from stdin (csv, 1 lines)"));
 }
 
+// The first line of a usage error's message.
+std::string FirstLine(const std::string& err) { return err.substr(0, err.find('\n')); }
+
 TEST_F(OfflineCliTest, BadDurationsAndUnreachableUrlsNameTheirOption) {
   ProgramResult r = Run({"emulate", "--out", "-", "--interval", "0s"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "overtone emulate: --interval: duration must be positive\n");
+  EXPECT_EQ(r.err,
+            "overtone emulate: --interval: duration must be positive\n"
+            "Usage: overtone emulate [OPTIONS]\n"
+            "Run 'overtone emulate --help' for the options.\n");
   r = Run({"emulate", "--out", "-", "--duration", "1x"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "overtone emulate: --duration: bad duration '1x': unit must be ms, s, m, h, d, w or y\n");
+  EXPECT_EQ(FirstLine(r.err),
+            "overtone emulate: --duration: bad duration '1x': unit must be ms, s, m, h, d, w or y");
+  r = Run({"emulate", "--out", "-", "--hosts", "some"});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_EQ(FirstLine(r.err), "overtone emulate: --hosts: 'some' is not a valid number");
   r = Run({"import", Path("db"), "--from-remote-read", "http://127.0.0.1:1/api/v1/read", "--match", "up",
            "--start", "0", "--end", "1000", "--slice", "0s"});
   EXPECT_EQ(r.exit_code, 2);
-  EXPECT_EQ(r.err, "overtone import: --slice: duration must be positive\n");
+  EXPECT_EQ(FirstLine(r.err), "overtone import: --slice: duration must be positive");
   // Port 1 on loopback: nothing listens; retried, then a plain reason.
   r = Run({"emulate", "--hosts", "1", "--duration", "1m", "--remote-write", "http://127.0.0.1:1/api/v1/write"});
   EXPECT_EQ(r.exit_code, 1);

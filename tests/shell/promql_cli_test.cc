@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "tests/support/run_program.h"
+#include "tests/support/overtone_binary.h"
 
 namespace overtone::testing {
 namespace {
@@ -10,17 +10,16 @@ namespace {
 class PromqlCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    ProgramResult r = RunProgram(
-        {OVERTONE_BIN, dir_.Sub("db"),
-         "INSERT INTO samples(metric, labels, ts, value) VALUES "
-         "('up', '{\"job\":\"api\"}', 0, 1), ('up', '{\"job\":\"api\"}', 60000, 0), "
-         "('up', '{\"job\":\"web\"}', 0, 1), ('up', '{\"job\":\"web\"}', 60000, 1)"});
+    ProgramResult r =
+        RunOvertone({dir_.Sub("db"),
+                     "INSERT INTO samples(metric, labels, ts, value) VALUES "
+                     "('up', '{\"job\":\"api\"}', 0, 1), ('up', '{\"job\":\"api\"}', 60000, 0), "
+                     "('up', '{\"job\":\"web\"}', 0, 1), ('up', '{\"job\":\"web\"}', 60000, 1)"});
     ASSERT_EQ(r.exit_code, 0) << r.err;
   }
   ProgramResult Promql(std::vector<std::string> args) {
-    std::vector<std::string> argv = {OVERTONE_BIN, "promql", dir_.Sub("db")};
-    argv.insert(argv.end(), args.begin(), args.end());
-    return RunProgram(argv);
+    args.insert(args.begin(), {"promql", dir_.Sub("db")});
+    return RunOvertone(std::move(args));
   }
   TempDir dir_;
 };
@@ -40,6 +39,16 @@ TEST_F(PromqlCliTest, RangeQueryInPrometheusText) {
   EXPECT_EQ(r.out, "up{job=\"api\"} =>\n1 @[0]\n1 @[30]\n0 @[60]\n");
 }
 
+// An expression that starts with '-' would read as an option: it goes after --.
+TEST_F(PromqlCliTest, ExpressionAfterTheSeparator) {
+  ProgramResult r = Promql({"--time", "0", "--", "-up"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out,
+            "SERIES       TIMESTAMP  VALUE\n"
+            "{job=\"api\"}  0          -1\n"
+            "{job=\"web\"}  0          -1\n");
+}
+
 TEST_F(PromqlCliTest, ExplainPrintsTheSql) {
   ProgramResult r = Promql({"count(up == 1)", "--time", "1970-01-01T00:01:00Z", "--explain"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -53,7 +62,7 @@ TEST_F(PromqlCliTest, ErrorsAndUsage) {
   EXPECT_NE(parse.err.find("1:7: parse error"), std::string::npos) << parse.err;
   ProgramResult usage = Promql({"up", "--start", "0"});
   EXPECT_EQ(usage.exit_code, 2);
-  ProgramResult missing = RunProgram({OVERTONE_BIN, "promql", dir_.Sub("nope"), "up"});
+  ProgramResult missing = RunOvertone({"promql", dir_.Sub("nope"), "up"});
   EXPECT_EQ(missing.exit_code, 1);
 }
 
@@ -64,17 +73,20 @@ TEST_F(PromqlCliTest, UsageErrorsSayWhatIsWrong) {
     std::vector<std::string> args;
     const char* first_line;
   };
-  for (const Case& c : {Case{{"up", "--start", "0", "--end", "10"}, "a range query needs all of --start, --end and --step"},
-                        Case{{"up", "--time", "1", "--start", "0", "--end", "1", "--step", "1"},
-                             "--time excludes --start, --end and --step"},
-                        Case{{"up", "--bogus"}, "unknown option --bogus"},
-                        Case{{"up", "--format", "xml"}, "--format takes table or text, not 'xml'"},
-                        Case{{"up", "--time"}, "--time needs a value"},
-                        Case{{}, "expected DBDIR and EXPR, got 1 argument"}}) {
+  for (const Case& c :
+       {Case{{"up", "--start", "0", "--end", "10"}, "a range query needs all of --start, --end and --step"},
+        Case{{"up", "--time", "1", "--start", "0", "--end", "1", "--step", "1"},
+             "--time excludes --start, --end and --step"},
+        Case{{"up", "--bogus"}, "unknown option '--bogus'"},
+        Case{{"up", "--format", "xml"}, "--format: 'xml' is not table or text"},
+        Case{{"up", "--time"}, "--time needs a value"}, Case{{}, "EXPR is required"},
+        Case{{"up", "down"}, "unexpected argument 'down'"}}) {
     ProgramResult r = Promql(c.args);
     EXPECT_EQ(r.exit_code, 2);
-    EXPECT_EQ(r.err.substr(0, r.err.find('\n')), std::string("overtone promql: ") + c.first_line);
-    EXPECT_NE(r.err.find("usage: overtone promql DBDIR EXPR"), std::string::npos) << r.err;
+    EXPECT_EQ(
+        r.err,
+        std::string("overtone promql: ") + c.first_line +
+            "\nUsage: overtone promql [OPTIONS] DBDIR EXPR\nRun 'overtone promql --help' for the options.\n");
   }
   ProgramResult t = Promql({"up", "--time", "abc"});
   EXPECT_EQ(t.exit_code, 1);
@@ -94,9 +106,9 @@ TEST_F(PromqlCliTest, UsageErrorsSayWhatIsWrong) {
 TEST_F(PromqlCliTest, DirectoryWithoutUserTables) {
   std::string file = dir_.Sub("up.prom");
   ASSERT_TRUE(WriteFile(file, "up{job=\"api\"} 1 0\n"));
-  ProgramResult imported = RunProgram({OVERTONE_BIN, "import", dir_.Sub("imported"), file, "--format", "prometheus"});
+  ProgramResult imported = RunOvertone({"import", dir_.Sub("imported"), file, "--format", "prometheus"});
   ASSERT_EQ(imported.exit_code, 0) << imported.err;
-  ProgramResult r = RunProgram({OVERTONE_BIN, "promql", dir_.Sub("imported"), "up", "--time", "0"});
+  ProgramResult r = RunOvertone({"promql", dir_.Sub("imported"), "up", "--time", "0"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("up{job=\"api\"}  0          1\n"), std::string::npos) << r.out;
 }

@@ -8,26 +8,32 @@
 #include <cmath>
 #include <cstdlib>
 #include <limits>
+#include <string>
+#include <vector>
 
 namespace overtone::shell {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
+// What a ResultPrinter with `options` prints for one result.
+std::string Print(const PrintOptions& options, std::vector<std::string> columns,
+                  std::vector<std::vector<Cell>> rows = {}) {
+  std::string out;
+  ResultPrinter printer(options, &out);
+  printer.Begin(std::move(columns));
+  for (std::vector<Cell>& row : rows) printer.AddRow(std::move(row));
+  printer.End();
+  return out;
+}
+
 // Two rows that exercise most rules: an integer, text with non-ASCII and
 // characters special to CSV/JSON, a REAL that looks integral, and NULL.
 std::string Render(OutputMode mode, bool headers, std::string null_value = "") {
-  PrintOptions options;
-  options.mode = mode;
-  options.headers = headers;
-  options.null_value = std::move(null_value);
-  std::string out;
-  ResultPrinter printer(options, &out);
-  printer.Begin({"id", "name", "value", "note"});
-  printer.AddRow({Cell::Integer(1), Cell::Text("héllo"), Cell::Real(1.0), Cell::Null()});
-  printer.AddRow({Cell::Integer(22), Cell::Text("x\"y,z"), Cell::Real(-kInf), Cell::Text("")});
-  printer.End();
-  return out;
+  return Print({.mode = mode, .headers = headers, .null_value = std::move(null_value)},
+               {"id", "name", "value", "note"},
+               {{Cell::Integer(1), Cell::Text("héllo"), Cell::Real(1.0), Cell::Null()},
+                {Cell::Integer(22), Cell::Text("x\"y,z"), Cell::Real(-kInf), Cell::Text("")}});
 }
 
 TEST(ShellResultPrinterTest, List) {
@@ -57,15 +63,9 @@ TEST(ShellResultPrinterTest, CsvQuotesOnlyWhatNeedsIt) {
 }
 
 TEST(ShellResultPrinterTest, CsvQuotesLineBreaksAndHeaderNames) {
-  PrintOptions options;
-  options.mode = OutputMode::kCsv;
-  options.headers = true;
-  std::string out;
-  ResultPrinter printer(options, &out);
-  printer.Begin({"a,b", "c"});
-  printer.AddRow({Cell::Text("line1\nline2"), Cell::Text("cr\r")});
-  printer.End();
-  EXPECT_EQ(out, "\"a,b\",c\n\"line1\nline2\",\"cr\r\"\n");
+  EXPECT_EQ(Print({.mode = OutputMode::kCsv, .headers = true}, {"a,b", "c"},
+                  {{Cell::Text("line1\nline2"), Cell::Text("cr\r")}}),
+            "\"a,b\",c\n\"line1\nline2\",\"cr\r\"\n");
 }
 
 TEST(ShellResultPrinterTest, Line) {
@@ -89,40 +89,21 @@ TEST(ShellResultPrinterTest, Json) {
 }
 
 TEST(ShellResultPrinterTest, JsonEscapesAndSpecialNumbers) {
-  PrintOptions options;
-  options.mode = OutputMode::kJson;
-  std::string out;
-  ResultPrinter printer(options, &out);
-  printer.Begin({"k\"ey", "inf", "nan", "big", "blob"});
-  printer.AddRow({Cell::Text("a\\b\n\t\x01"), Cell::Real(kInf), Cell::Real(std::nan("")),
-                  Cell::Real(1e20), Cell::Blob(std::string("\x00\xff", 2))});
-  printer.End();
-  EXPECT_EQ(out,
+  EXPECT_EQ(Print({.mode = OutputMode::kJson}, {"k\"ey", "inf", "nan", "big", "blob"},
+                  {{Cell::Text("a\\b\n\t\x01"), Cell::Real(kInf), Cell::Real(std::nan("")), Cell::Real(1e20),
+                    Cell::Blob(std::string("\x00\xff", 2))}}),
             "[{\"k\\\"ey\":\"a\\\\b\\n\\t\\u0001\",\"inf\":\"+Inf\",\"nan\":\"NaN\","
             "\"big\":1.0e+20,\"blob\":\"X'00FF'\"}]\n");
 }
 
 TEST(ShellResultPrinterTest, JsonWithoutRowsIsAnEmptyArray) {
-  PrintOptions options;
-  options.mode = OutputMode::kJson;
-  std::string out;
-  ResultPrinter printer(options, &out);
-  printer.Begin({"a"});
-  printer.End();
-  EXPECT_EQ(out, "[]\n");
+  EXPECT_EQ(Print({.mode = OutputMode::kJson}, {"a"}), "[]\n");
 }
 
 TEST(ShellResultPrinterTest, OtherModesPrintNothingWithoutRows) {
   for (OutputMode mode : {OutputMode::kList, OutputMode::kTabs, OutputMode::kCsv, OutputMode::kLine,
                           OutputMode::kTable, OutputMode::kBox}) {
-    PrintOptions options;
-    options.mode = mode;
-    options.headers = true;
-    std::string out;
-    ResultPrinter printer(options, &out);
-    printer.Begin({"a"});
-    printer.End();
-    EXPECT_EQ(out, "") << OutputModeName(mode);
+    EXPECT_EQ(Print({.mode = mode, .headers = true}, {"a"}), "") << OutputModeName(mode);
   }
 }
 
@@ -154,15 +135,8 @@ TEST(ShellResultPrinterTest, Box) {
 }
 
 TEST(ShellResultPrinterTest, BoxSplitsLinesAndExpandsTabs) {
-  PrintOptions options;
-  options.mode = OutputMode::kBox;
-  options.headers = true;
-  std::string out;
-  ResultPrinter printer(options, &out);
-  printer.Begin({"text", "n"});
-  printer.AddRow({Cell::Text("one\r\ntwo\tX\x07"), Cell::Integer(5)});
-  printer.End();
-  EXPECT_EQ(out,
+  EXPECT_EQ(Print({.mode = OutputMode::kBox, .headers = true}, {"text", "n"},
+                  {{Cell::Text("one\r\ntwo\tX\x07"), Cell::Integer(5)}}),
             "┌────────────┬───┐\n"
             "│    text    │ n │\n"
             "├────────────┼───┤\n"

@@ -25,6 +25,11 @@ int64_t NowMs() {
 
 }  // namespace
 
+void PrintTo(const ProgramResult& r, std::ostream* os) {
+  *os << "{exit_code " << r.exit_code << (r.timed_out ? " (timed out)" : "") << ", out \"" << r.out
+      << "\", err \"" << r.err << "\"}";
+}
+
 ProgramResult RunProgram(const std::vector<std::string>& argv, std::string_view input,
                          int timeout_ms) {
   ProgramResult result;

@@ -5,6 +5,7 @@
 #ifndef OVERTONE_TESTS_SHELL_RUN_PROGRAM_H_
 #define OVERTONE_TESTS_SHELL_RUN_PROGRAM_H_
 
+#include <ostream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -16,7 +17,14 @@ struct ProgramResult {
   std::string out;
   std::string err;
   bool timed_out = false;
+
+  // So that a test can expect a whole result at once:
+  //   EXPECT_EQ(r, (ProgramResult{.exit_code = 1, .out = "", .err = "Error: ...\n"}));
+  bool operator==(const ProgramResult&) const = default;
 };
+
+// How GoogleTest shows a ProgramResult in a failure message.
+void PrintTo(const ProgramResult& r, std::ostream* os);
 
 // argv[0] is the program's path. The child's stdin is a pipe that gets
 // `input` and is then closed, so the child never sees a terminal.
