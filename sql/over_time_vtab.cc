@@ -9,7 +9,7 @@
 // HOW IT WORKS
 // The arguments are hidden columns (SQLite's table-valued function syntax
 // fills them left to right); xBestIndex takes them as equality constraints
-// and xFilter runs EvaluateOverTime (include/overtone/over_time.h): one
+// (sql/table_function.h) and xFilter runs EvaluateOverTime (include/overtone/over_time.h): one
 // point per series per step t, over the samples in (t - range, t]. Output:
 // series_id, metric, labels, ts, value (NULL for NaN, as in `samples`) and
 // the hidden raw bits and rank_error (0: exact; for approx = 1 and quantile,
@@ -31,8 +31,8 @@ namespace {
 // The arguments must be the first hidden columns: SQLite fills hidden
 // columns with a table-valued function's arguments in declaration order.
 enum Column {
-  kColFn = kColValue + 1, kColSelector, kColStart, kColEnd, kColStep, kColRange, kColParam, kColApprox, kColRaw,
-  kColRankError,
+  kColFn = kColValue + 1, kColSelector, kColStart, kColEnd, kColStep, kColRange, kColParam, kColApprox,
+  kColRaw, kColRankError,
 };
 constexpr int kFirstArg = kColFn, kLastArg = kColApprox, kNumArgs = kLastArg - kFirstArg + 1, kRequiredArgs = 6;
 
@@ -62,11 +62,7 @@ int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** ou
                       out);
 }
 
-int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
-  int rc = PlanFunctionArgs(info, kFirstArg, kNumArgs);
-  info->estimatedCost = 1000;
-  return rc;
-}
+int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) { return PlanFunctionArgs(info, kFirstArg, kNumArgs); }
 
 Status IntArg(sqlite3_value* v, const char* name, int64_t* out) {
   int type = sqlite3_value_numeric_type(v);

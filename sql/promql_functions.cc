@@ -356,6 +356,7 @@ void VarianceAdd(GroupState* g, double f) {
   g->mean += delta / g->count;
   g->value += delta * (f - g->mean);
 }
+constexpr auto VarianceStep = GroupStep<VarianceFirst, VarianceAdd>;
 double StdvarResult(const GroupState& g) { return g.value / g.count; }
 double StddevResult(const GroupState& g) { return std::sqrt(g.value / g.count); }
 
@@ -516,8 +517,8 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
     if (rc != SQLITE_OK) return Status::Internal(std::string("registering ") + f.name + ": " + sqlite3_errmsg(conn));
   }
   // Not deterministic: SQLite must not factor it out of a CASE.
-  int rc = sqlite3_create_function_v2(conn, "prom_error", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, nullptr, Guarded<ErrorFn>,
-                                      nullptr, nullptr, nullptr);
+  int rc = sqlite3_create_function_v2(conn, "prom_error", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, nullptr,
+                                      Guarded<ErrorFn>, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return Status::Internal(std::string("registering prom_error: ") + sqlite3_errmsg(conn));
 
   struct Aggregate {
@@ -529,8 +530,8 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
   const Aggregate aggregates[] = {
       {"prom_sum", 1, Guarded<GroupStep<Identity, SumAdd>>, GuardedFinal<GroupFinal<SumResult>>},
       {"prom_avg", 1, Guarded<GroupStep<Identity, AvgAdd>>, GuardedFinal<GroupFinal<AvgResult>>},
-      {"prom_stdvar", 1, Guarded<GroupStep<VarianceFirst, VarianceAdd>>, GuardedFinal<GroupFinal<StdvarResult>>},
-      {"prom_stddev", 1, Guarded<GroupStep<VarianceFirst, VarianceAdd>>, GuardedFinal<GroupFinal<StddevResult>>},
+      {"prom_stdvar", 1, Guarded<VarianceStep>, GuardedFinal<GroupFinal<StdvarResult>>},
+      {"prom_stddev", 1, Guarded<VarianceStep>, GuardedFinal<GroupFinal<StddevResult>>},
       {"prom_quantile", 2, Guarded<QuantileStep>, GuardedFinal<QuantileFinal>},
       {"prom_window", 6, Guarded<WindowStep>, GuardedFinal<WindowFinal>},
       {"prom_window", 7, Guarded<WindowStep>, GuardedFinal<WindowFinal>},

@@ -14,10 +14,10 @@
 //     FROM range_function('rate', 'http_requests_total{job="api"}', :start, :end, 60000, 300000);
 //
 // HOW IT WORKS
-// As over_time (over_time_vtab.cc): the arguments are the first hidden
-// columns, which SQLite's table-valued function syntax fills left to right;
-// xBestIndex takes them as equality constraints and xFilter runs the engine
-// (engine/range_functions.h), buffering the points. Output columns:
+// As over_time, with the same parts (sql/table_function.h): the arguments
+// are the first hidden columns, which SQLite's table-valued function syntax
+// fills left to right; xBestIndex takes them as equality constraints and
+// xFilter runs the engine (engine/range_functions.h), buffering the points. Output columns:
 // series_id, metric, labels (as in `series`), ts (the evaluation time t),
 // value (NULL for NaN), then instant_vector's sample_ts (the sample's own
 // time) and the hidden raw bits.
@@ -103,9 +103,7 @@ int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** ou
 
 int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
   const Spec* spec = reinterpret_cast<PromVtab*>(vtab)->spec;
-  int rc = PlanFunctionArgs(info, spec->first_arg, spec->num_args);
-  info->estimatedCost = 1000;
-  return rc;
+  return PlanFunctionArgs(info, spec->first_arg, spec->num_args);
 }
 
 Status IntArg(const Spec& spec, sqlite3_value* v, int a, int64_t* out) {
@@ -129,7 +127,9 @@ Status EvaluateInstantVector(PromCursor* c) {
   if (c->args.Present(5)) OT_RETURN_IF_ERROR(IntArg(spec, c->args[5], 5, &q.offset));
   return overtone::EvaluateInstantVector(
       c->vtab->base.db, matchers, q,
-      [c](const SeriesInfo& s, int64_t ts, int64_t sample_ts, double v) { return c->Add(s, ts, sample_ts, v); });
+      [c](const SeriesInfo& s, int64_t ts, int64_t sample_ts, double v) {
+        return c->Add(s, ts, sample_ts, v);
+      });
 }
 
 Status EvaluateRangeFunction(PromCursor* c) {

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "sql/labels_json.h"
+#include "sql/plan_cost.h"
 #include "sql/series_filter.h"
 #include "sql/value_repr.h"
 #include "sql/vtab_common.h"
@@ -120,16 +121,16 @@ int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
   }
   info->idxNum = plan;
 
-  double cost = (plan & (1 << kSeriesEq))                                 ? kCostOneSeries
-                : (plan & ((1 << kMetricEq) | (1 << kSelectorEq))) ? kCostSomeSeries
-                                                                   : kCostAllSeries;
+  // The series slots have the bits of SeriesConstraintBits.
+  static_assert(1 << kSeriesEq == kSeriesIdEq && 1 << kMetricEq == SeriesConstraintBits::kMetricEq &&
+                1 << kSelectorEq == SeriesConstraintBits::kSelectorEq);
   bool has_lo = plan & ((1 << kTsEq) | (1 << kTsGt) | (1 << kTsGe));
   bool has_hi = plan & ((1 << kTsEq) | (1 << kTsLt) | (1 << kTsLe));
-  if (plan & (1 << kTsEq)) {
-    cost *= 1;
-  } else {
-    cost *= has_lo && has_hi ? 100 : has_lo || has_hi ? 5000 : 10000;
-  }
+  double rows = (plan & (1 << kTsEq)) ? kRowsOneSample
+                : has_lo && has_hi    ? kRowsBoundedRange
+                : has_lo || has_hi    ? kRowsHalfBoundedRange
+                                      : kRowsAllSamples;
+  double cost = PlanCost(plan, rows);
   info->estimatedCost = cost;
   info->estimatedRows = static_cast<sqlite3_int64>(cost);
 

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "sql/labels_json.h"
+#include "sql/plan_cost.h"
 #include "sql/series_filter.h"
 #include "sql/vtab_common.h"
 #include "sql/vtab_cursor.h"
@@ -93,7 +94,7 @@ int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
   int n = 0;
   int plan = PlanSeriesConstraints(info, SeriesColumns{kColSeriesId, kColMetric, kColSelector}, &n);
   info->idxNum = plan;
-  info->estimatedCost = (plan & kSeriesIdEq) ? 10.0 : plan ? 1000.0 : 100000.0;
+  info->estimatedCost = PlanCost(plan, kRowsSegments);
   return SQLITE_OK;
 }
 

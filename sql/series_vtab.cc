@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "sql/labels_json.h"
+#include "sql/plan_cost.h"
 #include "sql/series_filter.h"
 #include "sql/vtab_common.h"
 #include "sql/vtab_cursor.h"
@@ -58,7 +59,7 @@ int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
   int n = 0;
   int plan = PlanSeriesConstraints(info, SeriesColumns{kColSeriesId, kColMetric, kColSelector}, &n);
   info->idxNum = plan;
-  info->estimatedCost = (plan & kSeriesIdEq) ? 1.0 : plan ? 100.0 : 10000.0;
+  info->estimatedCost = PlanCost(plan, kRowsSeriesOnly);
   info->estimatedRows = static_cast<sqlite3_int64>(info->estimatedCost);
   if (plan & kSeriesIdEq) info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
   info->orderByConsumed = info->nOrderBy == 1 && info->aOrderBy[0].iColumn == kColSeriesId &&
@@ -67,7 +68,8 @@ int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
 }
 
 // Read-only: xUpdate is null.
-const sqlite3_module kSeriesModule = CursorModule<SeriesCursor>(Connect, Connect, BestIndex, DisconnectTable<>);
+const sqlite3_module kSeriesModule =
+    CursorModule<SeriesCursor>(Connect, Connect, BestIndex, DisconnectTable<>);
 
 }  // namespace
 

@@ -4,6 +4,7 @@
 #include <new>
 
 #include "sql/labels_json.h"
+#include "sql/plan_cost.h"
 #include "sql/value_repr.h"
 #include "sql/vtab_common.h"
 
@@ -27,6 +28,8 @@ int PlanFunctionArgs(sqlite3_index_info* info, int first_arg, int num_args) {
     info->aConstraintUsage[at[a]].omit = 1;
   }
   info->idxNum = plan;
+  // A call evaluates a selector: the series it picks, over the call's steps.
+  info->estimatedCost = PlanCost(kSelectorEq, kRowsFunctionCall);
   return SQLITE_OK;
 }
 
@@ -65,14 +68,25 @@ Status SeriesPointsCursor::Add(const SeriesInfo& s, int64_t ts, int64_t sample_t
   return Status::OK();
 }
 
-bool SeriesPointsCursor::ResultSharedColumn(sqlite3_context* ctx, int col, int first_arg, int num_args) const {
+bool SeriesPointsCursor::ResultSharedColumn(sqlite3_context* ctx, int col, int first_arg,
+                                            int num_args) const {
   const SeriesPoint& p = row();
   switch (col) {
-    case kColSeriesId: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(series[p.series].id)); return true;
-    case kColMetric: ResultText(ctx, GetLabel(series[p.series].labels, kMetricNameLabel)); return true;
-    case kColLabels: ResultText(ctx, labels_json[p.series]); return true;
-    case kColTs: sqlite3_result_int64(ctx, p.ts); return true;
-    case kColValue: ResultValue(ctx, p.value); return true;
+    case kColSeriesId:
+      sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(series[p.series].id));
+      return true;
+    case kColMetric:
+      ResultText(ctx, GetLabel(series[p.series].labels, kMetricNameLabel));
+      return true;
+    case kColLabels:
+      ResultText(ctx, labels_json[p.series]);
+      return true;
+    case kColTs:
+      sqlite3_result_int64(ctx, p.ts);
+      return true;
+    case kColValue:
+      ResultValue(ctx, p.value);
+      return true;
   }
   if (col >= first_arg && col < first_arg + num_args) {
     if (args[col - first_arg] != nullptr) sqlite3_result_value(ctx, args[col - first_arg]);

@@ -31,7 +31,8 @@ inline constexpr int kMaxFunctionArgs = 8;
 
 // xBestIndex of a table function whose `num_args` arguments are the hidden
 // columns from `first_arg` on: numbers each given argument in order, as bit
-// (1 << its position) of idxNum, and omits it from SQLite's re-check.
+// (1 << its position) of idxNum, omits it from SQLite's re-check and states
+// the cost of a call (sql/plan_cost.h).
 // SQLITE_CONSTRAINT when an argument is not usable yet: SQLite then orders
 // the join so that it becomes usable.
 int PlanFunctionArgs(sqlite3_index_info* info, int first_arg, int num_args);

@@ -53,12 +53,6 @@ std::string TextOf(sqlite3_value* v);
 // Sets a text result (copied).
 void ResultText(sqlite3_context* ctx, std::string_view s);
 
-// Cost figures for xBestIndex: a scan of one series is cheap, a scan of all
-// of them is what the planner must avoid when it can.
-inline constexpr double kCostOneSeries = 10.0;
-inline constexpr double kCostSomeSeries = 1000.0;
-inline constexpr double kCostAllSeries = 1e9;
-
 }  // namespace overtone::sql
 
 #endif  // OVERTONE_SQL_VTAB_COMMON_H_

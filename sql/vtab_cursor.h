@@ -93,12 +93,10 @@ struct CursorCallbacks {
 // for a table-valued function (eponymous only: there is nothing to create)
 // and `connect` for a table that CREATE VIRTUAL TABLE may also make.
 template <typename Cursor>
-constexpr sqlite3_module CursorModule(int (*create)(sqlite3*, void*, int, const char* const*, sqlite3_vtab**,
-                                                    char**),
-                                      int (*connect)(sqlite3*, void*, int, const char* const*, sqlite3_vtab**,
-                                                     char**),
-                                      int (*best_index)(sqlite3_vtab*, sqlite3_index_info*),
-                                      int (*disconnect)(sqlite3_vtab*)) {
+constexpr sqlite3_module CursorModule(
+    int (*create)(sqlite3*, void*, int, const char* const*, sqlite3_vtab**, char**),
+    int (*connect)(sqlite3*, void*, int, const char* const*, sqlite3_vtab**, char**),
+    int (*best_index)(sqlite3_vtab*, sqlite3_index_info*), int (*disconnect)(sqlite3_vtab*)) {
   using C = CursorCallbacks<Cursor>;
   sqlite3_module m{};
   m.iVersion = 0;

@@ -1,8 +1,7 @@
 #include "sql/statement.h"
 
-#include <sqlite3.h>
-
 #include <gtest/gtest.h>
+#include <sqlite3.h>
 
 namespace overtone::sql {
 namespace {
@@ -17,7 +16,8 @@ class StatementTest : public ::testing::Test {
 };
 
 TEST_F(StatementTest, PreparesBindsStepsAndResets) {
-  ASSERT_EQ(sqlite3_exec(conn_, "CREATE TABLE t(a INTEGER, b REAL, c TEXT)", nullptr, nullptr, nullptr), SQLITE_OK);
+  ASSERT_EQ(sqlite3_exec(conn_, "CREATE TABLE t(a INTEGER, b REAL, c TEXT)", nullptr, nullptr, nullptr),
+            SQLITE_OK);
   auto insert = Statement::Prepare(conn_, "INSERT INTO t VALUES (?, ?, ?)");
   ASSERT_TRUE(insert.ok()) << insert.status().ToString();
   for (int i = 0; i < 2; ++i) {
@@ -36,7 +36,8 @@ TEST_F(StatementTest, PreparesBindsStepsAndResets) {
 TEST_F(StatementTest, PrepareFailsWithSqlitesMessage) {
   auto st = Statement::Prepare(conn_, "SELECT * FROM nowhere");
   ASSERT_FALSE(st.ok());
-  EXPECT_NE(st.status().message().find("no such table: nowhere"), std::string::npos) << st.status().ToString();
+  EXPECT_NE(st.status().message().find("no such table: nowhere"), std::string::npos)
+      << st.status().ToString();
 }
 
 TEST_F(StatementTest, CompileWalksAScriptStatementByStatement) {

@@ -2,14 +2,13 @@
 // each on a plain in-memory SQLite connection: the callback guards, the
 // cursor base and its module, and the argument handling of table functions.
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <new>
 #include <stdexcept>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "sql/callback_guard.h"
 #include "sql/statement.h"
@@ -63,8 +62,9 @@ TEST_F(VtabPartsTest, GuardedFunctionsReportExceptionsAsErrors) {
   };
   for (Fn f : {Fn{"bad_alloc", Guarded<ThrowsBadAlloc>}, Fn{"runtime_error", Guarded<ThrowsRuntimeError>},
                Fn{"twice", Guarded<Doubles>}}) {
-    ASSERT_EQ(sqlite3_create_function_v2(conn_, f.name, 1, SQLITE_UTF8, nullptr, f.fn, nullptr, nullptr, nullptr),
-              SQLITE_OK);
+    ASSERT_EQ(
+        sqlite3_create_function_v2(conn_, f.name, 1, SQLITE_UTF8, nullptr, f.fn, nullptr, nullptr, nullptr),
+        SQLITE_OK);
   }
   EXPECT_EQ(One("SELECT twice(21)"), "42");
   EXPECT_EQ(One("SELECT runtime_error(1)"), "error: no luck");
@@ -107,8 +107,10 @@ int ScanAll(sqlite3_vtab*, sqlite3_index_info* info) {
   return SQLITE_OK;
 }
 
-const sqlite3_module kNumbers = CursorModule<NumbersCursor>(nullptr, ConnectNumbers, ScanAll, DisconnectNumbers);
-const sqlite3_module kFailing = CursorModule<FailingCursor>(nullptr, ConnectNumbers, ScanAll, DisconnectNumbers);
+const sqlite3_module kNumbers =
+    CursorModule<NumbersCursor>(nullptr, ConnectNumbers, ScanAll, DisconnectNumbers);
+const sqlite3_module kFailing =
+    CursorModule<FailingCursor>(nullptr, ConnectNumbers, ScanAll, DisconnectNumbers);
 
 TEST_F(VtabPartsTest, CursorModuleRunsTheCursor) {
   ASSERT_EQ(sqlite3_create_module_v2(conn_, "numbers", &kNumbers, nullptr, nullptr), SQLITE_OK);
@@ -150,8 +152,8 @@ TEST(PlanFunctionArgsTest, NumbersTheArgumentsInOrderAndRefusesUnusableOnes) {
   sqlite3_index_info::sqlite3_index_constraint constraints[] = {
       {5, SQLITE_INDEX_CONSTRAINT_EQ, 1, 0},
       {3, SQLITE_INDEX_CONSTRAINT_EQ, 1, 0},
-      {1, SQLITE_INDEX_CONSTRAINT_EQ, 1, 0},   // a result column: not ours
-      {4, SQLITE_INDEX_CONSTRAINT_GT, 1, 0},   // not an equality: not an argument
+      {1, SQLITE_INDEX_CONSTRAINT_EQ, 1, 0},  // a result column: not ours
+      {4, SQLITE_INDEX_CONSTRAINT_GT, 1, 0},  // not an equality: not an argument
   };
   sqlite3_index_info::sqlite3_index_constraint_usage usage[4] = {};
   sqlite3_index_info info{};
