@@ -3,17 +3,13 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include "tests/sql/memory_connection.h"
+
 namespace overtone::sql {
 namespace {
 
-class StatementTest : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_EQ(sqlite3_open(":memory:", &conn_), SQLITE_OK); }
-  // sqlite3_close refuses a connection that still has statements: it
-  // returning SQLITE_OK shows that every Statement finalized its own.
-  void TearDown() override { EXPECT_EQ(sqlite3_close(conn_), SQLITE_OK); }
-  sqlite3* conn_ = nullptr;
-};
+// Its TearDown fails the test when a Statement did not finalize its own.
+using StatementTest = MemoryConnectionTest;
 
 TEST_F(StatementTest, PreparesBindsStepsAndResets) {
   ASSERT_EQ(sqlite3_exec(conn_, "CREATE TABLE t(a INTEGER, b REAL, c TEXT)", nullptr, nullptr, nullptr),

@@ -14,27 +14,12 @@
 #include "sql/statement.h"
 #include "sql/table_function.h"
 #include "sql/vtab_cursor.h"
+#include "tests/sql/memory_connection.h"
 
 namespace overtone::sql {
 namespace {
 
-class VtabPartsTest : public ::testing::Test {
- protected:
-  void SetUp() override { ASSERT_EQ(sqlite3_open(":memory:", &conn_), SQLITE_OK); }
-  void TearDown() override { EXPECT_EQ(sqlite3_close(conn_), SQLITE_OK); }
-
-  // The first column of the first row as text, or "error: <message>".
-  std::string One(const std::string& query) {
-    auto st = Statement::Prepare(conn_, query);
-    if (!st.ok()) return "error: " + st.status().message();
-    int rc = st->Step();
-    if (rc != SQLITE_ROW) return std::string("error: ") + sqlite3_errmsg(conn_);
-    const unsigned char* t = sqlite3_column_text(st->get(), 0);
-    return t ? reinterpret_cast<const char*>(t) : "NULL";
-  }
-
-  sqlite3* conn_ = nullptr;
-};
+using VtabPartsTest = MemoryConnectionTest;
 
 // ---- callback guards
 
