@@ -1,12 +1,15 @@
 // Keeping C++ exceptions inside the callbacks SQLite calls.
 //
 // SQLite is C: an exception thrown through it skips its cleanup and is
-// undefined behaviour. Every virtual-table callback and SQL function of
-// overtone runs its body through one of these guards, which turn an escaping
-// exception into an SQLite error: std::bad_alloc into SQLITE_NOMEM, anything
-// else into an error with the exception's message. Our own code reports
-// errors as Status; what the guards catch is the standard library's throws
-// (allocation, mostly).
+// undefined behaviour. Every SQL function of overtone, and every
+// virtual-table callback that can throw (those that allocate: xConnect,
+// xOpen, xFilter, xNext, xColumn, xUpdate, xSync, xCommit), runs its body
+// through one of these guards, which turn an escaping exception into an
+// SQLite error: std::bad_alloc into SQLITE_NOMEM, anything else into an
+// error with the exception's message. Our own code reports errors as
+// Status; what the guards catch is the standard library's throws
+// (allocation, mostly). The other callbacks (xBestIndex, xEof, xRowid,
+// xClose, xDisconnect, xBegin, xRollback) neither allocate nor throw.
 
 #ifndef OVERTONE_SQL_CALLBACK_GUARD_H_
 #define OVERTONE_SQL_CALLBACK_GUARD_H_

@@ -29,6 +29,8 @@
 
 namespace overtone::sql {
 
+// The start of every overtone cursor: SQLite's cursor struct, through which
+// the callbacks find the cursor.
 struct VtabCursor {
   sqlite3_vtab_cursor base{};  // must be first: SQLite hands out pointers to it
 };
