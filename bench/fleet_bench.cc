@@ -57,6 +57,7 @@
 #include "adapters/formats/value_text.h"
 #include "overtone/database.h"
 #include "overtone/over_time.h"
+#include "sql/statement.h"
 
 extern char** environ;
 
@@ -173,9 +174,9 @@ class Sqlite {
   void Exec(const char* sql) {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) Die(sql);
   }
-  sqlite3_stmt* Prepare(const std::string& sql) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql.c_str(), -1, &st, nullptr) != SQLITE_OK) Die(sql.c_str());
+  overtone::sql::Statement Prepare(const std::string& sql) {
+    overtone::sql::Statement st;
+    if (st.Compile(db_, sql) != SQLITE_OK) Die(sql.c_str());
     return st;
   }
   [[noreturn]] void Die(const char* what) {
@@ -419,7 +420,7 @@ int main(int argc, char** argv) {
   {
     std::string path = (dir / "sqlite.db").string();
     Sqlite db(path);
-    sqlite3_stmt* ins = db.Prepare("INSERT INTO samples(series_id, ts, value) VALUES(?, ?, ?)");
+    overtone::sql::Statement ins = db.Prepare("INSERT INTO samples(series_id, ts, value) VALUES(?, ?, ?)");
     bool open_tx = false;
     t = Clock::now();
     ForEachBatch(
@@ -427,32 +428,31 @@ int main(int argc, char** argv) {
         [&](size_t i, std::span<const Sample> s) {
           if (!open_tx) db.Exec("BEGIN"), open_tx = true;
           for (const Sample& x : s) {
-            sqlite3_bind_int64(ins, 1, static_cast<int64_t>(i));
-            sqlite3_bind_int64(ins, 2, x.ts);
-            sqlite3_bind_double(ins, 3, x.value);  // NaN is stored as NULL
-            if (sqlite3_step(ins) != SQLITE_DONE) db.Die("insert");
-            sqlite3_reset(ins);
+            ins.BindInt64(1, static_cast<int64_t>(i));
+            ins.BindInt64(2, x.ts);
+            ins.BindDouble(3, x.value);  // NaN is stored as NULL
+            if (ins.Step() != SQLITE_DONE) db.Die("insert");
+            ins.Reset();
           }
         },
         [&] { db.Exec("COMMIT"), open_tx = false; });
     ingest.sqlite = n / Since(t);
-    sqlite3_finalize(ins);
+    ins = {};
     db.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
     bytes.sqlite = static_cast<double>(DirBytes(path) + DirBytes(path + "-wal")) / n;
-    sqlite3_stmt* full = db.Prepare("SELECT ts, value FROM samples WHERE series_id = ? ORDER BY ts");
+    overtone::sql::Statement full = db.Prepare("SELECT ts, value FROM samples WHERE series_id = ? ORDER BY ts");
     uint64_t seen = 0;
     t = Clock::now();
     for (size_t i = 0; i < fleet.series.size(); ++i) {
-      sqlite3_bind_int64(full, 1, static_cast<int64_t>(i));
-      while (sqlite3_step(full) == SQLITE_ROW) ++seen;
-      sqlite3_reset(full);
+      full.BindInt64(1, static_cast<int64_t>(i));
+      while (full.Step() == SQLITE_ROW) ++seen;
+      full.Reset();
     }
     scan.sqlite = n / Since(t);
-    sqlite3_finalize(full);
     if (seen != fleet.samples) return Fail("sqlite scan", Status::Corruption("other samples"));
     std::string ids;
     for (size_t i : fleet.cpu) ids += (ids.empty() ? "" : ",") + std::to_string(i);
-    sqlite3_stmt* avg = db.Prepare("SELECT series_id, avg(value) FROM samples WHERE series_id IN (" +
+    overtone::sql::Statement avg = db.Prepare("SELECT series_id, avg(value) FROM samples WHERE series_id IN (" +
                                    ids + ") AND ts > ? AND ts <= ? GROUP BY series_id");
     for (int q = 0; q < 2; ++q) {
       std::vector<double> ms;
@@ -460,13 +460,13 @@ int main(int argc, char** argv) {
       for (int r = 0; r < cfg.runs; ++r) {
         answer.clear();
         t = Clock::now();
-        sqlite3_bind_int64(avg, 1, kEnd - ranges[q]);
-        sqlite3_bind_int64(avg, 2, kEnd);
-        while (sqlite3_step(avg) == SQLITE_ROW) {
-          size_t i = static_cast<size_t>(sqlite3_column_int64(avg, 0));
-          answer[std::string(GetLabel(fleet.labels[i], "host"))] = sqlite3_column_double(avg, 1);
+        avg.BindInt64(1, kEnd - ranges[q]);
+        avg.BindInt64(2, kEnd);
+        while (avg.Step() == SQLITE_ROW) {
+          size_t i = static_cast<size_t>(sqlite3_column_int64(avg.get(), 0));
+          answer[std::string(GetLabel(fleet.labels[i], "host"))] = sqlite3_column_double(avg.get(), 1);
         }
-        sqlite3_reset(avg);
+        avg.Reset();
         ms.push_back(Since(t) * 1000);
       }
       query[q].sqlite = Median(ms);
@@ -474,7 +474,6 @@ int main(int argc, char** argv) {
         return Fail("avg_over_time", Status::Corruption("overtone and SQLite disagree"));
       }
     }
-    sqlite3_finalize(avg);
   }
 
   // ---- Prometheus

@@ -62,6 +62,7 @@
 #include "overtone/database.h"
 #include "overtone/status.h"
 #include "overtone/types.h"
+#include "sql/statement.h"
 
 namespace {
 
@@ -300,8 +301,10 @@ class SqliteSide {
     Exec(cache.c_str());
   }
   void Close() {
-    for (sqlite3_stmt* s : {insert_, range_, full_}) sqlite3_finalize(s);
-    insert_ = range_ = full_ = nullptr;
+    // Statements first: a connection with statements left does not close.
+    insert_ = {};
+    range_ = {};
+    full_ = {};
     if (db_) sqlite3_close(db_);
     db_ = nullptr;
   }
@@ -315,16 +318,14 @@ class SqliteSide {
       Exec("CREATE TABLE samples(series_id INTEGER, ts INTEGER, value REAL, "
            "PRIMARY KEY(series_id, ts)) WITHOUT ROWID");
     }
-    sqlite3_stmt* st = Prepare("INSERT INTO series(series_id, labels) VALUES(?, ?)");
+    overtone::sql::Statement st = Prepare("INSERT INTO series(series_id, labels) VALUES(?, ?)");
     Exec("BEGIN");
     for (size_t i = 0; i < d.labels.size(); ++i) {
-      const std::string text = overtone::LabelsToString(d.labels[i]);
-      sqlite3_bind_int64(st, 1, int64_t(i));
-      sqlite3_bind_text(st, 2, text.data(), int(text.size()), SQLITE_TRANSIENT);
+      st.BindInt64(1, int64_t(i));
+      st.BindText(2, overtone::LabelsToString(d.labels[i]));
       Step(st);
     }
     Exec("COMMIT");
-    sqlite3_finalize(st);
   }
 
   double Ingest(const Dataset& d, size_t batch_samples) {
@@ -337,9 +338,9 @@ class SqliteSide {
       Exec("BEGIN");
       for (size_t i = 0; i < n; ++i) {
         for (size_t k = j; k < j + len; ++k) {
-          sqlite3_bind_int64(insert_, 1, int64_t(i));
-          sqlite3_bind_int64(insert_, 2, d.series[i][k].ts);
-          sqlite3_bind_double(insert_, 3, d.series[i][k].value);
+          insert_.BindInt64(1, int64_t(i));
+          insert_.BindInt64(2, d.series[i][k].ts);
+          insert_.BindDouble(3, d.series[i][k].value);
           Step(insert_);
         }
       }
@@ -351,7 +352,7 @@ class SqliteSide {
   void Checkpoint() { Exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
 
   Digest Read(const std::vector<Query>& queries, bool full, double* seconds) {
-    sqlite3_stmt*& st = full ? full_ : range_;
+    overtone::sql::Statement& st = full ? full_ : range_;
     if (!st) {
       st = Prepare(full ? "SELECT ts, value FROM samples WHERE series_id = ? ORDER BY ts"
                         : "SELECT ts, value FROM samples WHERE series_id = ? AND ts BETWEEN ? "
@@ -360,17 +361,17 @@ class SqliteSide {
     Digest digest;
     auto start = Clock::now();
     for (const Query& q : queries) {
-      sqlite3_bind_int64(st, 1, int64_t(q.series));
+      st.BindInt64(1, int64_t(q.series));
       if (!full) {
-        sqlite3_bind_int64(st, 2, q.lo);
-        sqlite3_bind_int64(st, 3, q.hi);
+        st.BindInt64(2, q.lo);
+        st.BindInt64(3, q.hi);
       }
       int rc;
-      while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-        digest.Add(sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1));
+      while ((rc = st.Step()) == SQLITE_ROW) {
+        digest.Add(sqlite3_column_int64(st.get(), 0), sqlite3_column_double(st.get(), 1));
       }
       if (rc != SQLITE_DONE) Fail("sqlite3_step");
-      sqlite3_reset(st);
+      st.Reset();
     }
     *seconds = Seconds(start);
     return digest;
@@ -393,22 +394,22 @@ class SqliteSide {
   void Exec(const char* sql) {
     if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) Fail(sql);
   }
-  sqlite3_stmt* Prepare(const char* sql) {
-    sqlite3_stmt* st = nullptr;
-    if (sqlite3_prepare_v2(db_, sql, -1, &st, nullptr) != SQLITE_OK) Fail(sql);
+  overtone::sql::Statement Prepare(const char* sql) {
+    overtone::sql::Statement st;
+    if (st.Compile(db_, sql) != SQLITE_OK) Fail(sql);
     return st;
   }
-  void Step(sqlite3_stmt* st) {
-    if (sqlite3_step(st) != SQLITE_DONE) Fail("sqlite3_step");
-    sqlite3_reset(st);
+  void Step(overtone::sql::Statement& st) {
+    if (st.Step() != SQLITE_DONE) Fail("sqlite3_step");
+    st.Reset();
   }
 
   fs::path file_;
   std::string schema_;
   sqlite3* db_ = nullptr;
-  sqlite3_stmt* insert_ = nullptr;
-  sqlite3_stmt* range_ = nullptr;
-  sqlite3_stmt* full_ = nullptr;
+  overtone::sql::Statement insert_;
+  overtone::sql::Statement range_;
+  overtone::sql::Statement full_;
 };
 
 // ---------------------------------------------------------------- main

@@ -38,6 +38,7 @@
 #include "adapters/promql/query.h"
 #include "overtone/database.h"
 #include "overtone/sql.h"
+#include "sql/statement.h"
 
 namespace {
 
@@ -63,14 +64,13 @@ bool Exec(sqlite3* db, const char* sql) {
 
 // Rows a statement returns, or -1 on error.
 long RunSql(sqlite3* db, const std::string& sql) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr) != SQLITE_OK) {
+  overtone::sql::Statement stmt;
+  if (stmt.Compile(db, sql) != SQLITE_OK) {
     std::fprintf(stderr, "sqlite: %s\n", sqlite3_errmsg(db));
     return -1;
   }
   long rows = 0;
-  while (sqlite3_step(stmt) == SQLITE_ROW) ++rows;
-  sqlite3_finalize(stmt);
+  while (stmt.Step() == SQLITE_ROW) ++rows;
   return rows;
 }
 
@@ -129,8 +129,8 @@ int main(int argc, char** argv) {
               "CREATE TABLE series(series_id INTEGER PRIMARY KEY, metric TEXT, job TEXT, instance TEXT);"
               "CREATE TABLE samples(series_id INTEGER, ts INTEGER, value REAL, PRIMARY KEY(series_id, ts)) WITHOUT ROWID;");
   Exec(plain, "BEGIN");
-  sqlite3_stmt* ins = nullptr;
-  sqlite3_prepare_v2(plain, "INSERT INTO samples VALUES (?, ?, ?)", -1, &ins, nullptr);
+  overtone::sql::Statement ins;
+  ins.Compile(plain, "INSERT INTO samples VALUES (?, ?, ?)");
   for (int s = 0; s < a.series; ++s) {
     bool counter = s % 2 == 1;
     std::string metric = counter ? "bench_requests_total" : "bench_cpu";
@@ -141,18 +141,18 @@ int main(int argc, char** argv) {
     for (int64_t i = 0; i < samples; ++i) {
       double v = counter ? (total += (s % 7) + (i % 5)) : std::round(5000 + 4000 * std::sin(i * 0.01 + s)) / 100;
       batch.Add(labels, i * kInterval, v);
-      sqlite3_bind_int(ins, 1, s);
-      sqlite3_bind_int64(ins, 2, i * kInterval);
-      sqlite3_bind_double(ins, 3, v);
-      sqlite3_step(ins);
-      sqlite3_reset(ins);
+      ins.BindInt64(1, s);
+      ins.BindInt64(2, i * kInterval);
+      ins.BindDouble(3, v);
+      ins.Step();
+      ins.Reset();
     }
     if (!(*session)->db()->Write(batch).ok()) return 1;
     std::string q = "INSERT INTO series VALUES (" + std::to_string(s) + ", '" + metric + "', '" + job + "', '" +
                     instance + "')";
     Exec(plain, q.c_str());
   }
-  sqlite3_finalize(ins);
+  ins = {};  // finalized: the connection closes at the end
   Exec(plain, "COMMIT");
   (*session)->db()->Flush();
 

@@ -33,9 +33,7 @@ void CheckPrepares(const promql::Expr& e, const promql::EvalRange& range) {
   Result<promql::Translation> t = promql::Translate(e, range);
   if (!t.ok()) return;  // outside overtone's subset, or refused as Prometheus does
   std::string sql = t->Sql();
-  sqlite3_stmt* stmt = nullptr;
-  Status s = promql::PrepareTranslation(conn, sql, &stmt);
-  sqlite3_finalize(stmt);
+  Status s = promql::PrepareTranslation(conn, sql).status();
   if (!s.ok() && s.code() != Status::Code::kNotSupported) {
     std::fprintf(stderr, "%s\n%s\n", s.ToString().c_str(), sql.c_str());
   }

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "overtone/database.h"
+#include "sql/callback_guard.h"
 #include "sql/functions.h"
 #include "sql/series_filter.h"
 #include "sql/value_repr.h"
@@ -75,7 +76,7 @@ void ValueTextFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
     }
     text = buf;
   }
-  sqlite3_result_text(ctx, text.data(), static_cast<int>(text.size()), SQLITE_TRANSIENT);
+  ResultText(ctx, text);
 }
 
 void RawBitsFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
@@ -151,10 +152,13 @@ Status RegisterFunctions(sqlite3* conn, Database* db) {
     void (*fn)(sqlite3_context*, int, sqlite3_value**);
   };
   const Fn fns[] = {
-      {"value_kind", 1, true, ValueKindFn},       {"value_text", 1, true, ValueTextFn},
-      {"raw_bits", 1, true, RawBitsFn},           {"delete_samples", 3, false, DeleteSamplesFn},
-      {"delete_series", 1, false, DeleteSeriesFn},  {"compact", 0, false, CompactFn},
-      {"compact", 1, false, CompactFn},
+      {"value_kind", 1, true, Guarded<ValueKindFn>},
+      {"value_text", 1, true, Guarded<ValueTextFn>},
+      {"raw_bits", 1, true, Guarded<RawBitsFn>},
+      {"delete_samples", 3, false, Guarded<DeleteSamplesFn>},
+      {"delete_series", 1, false, Guarded<DeleteSeriesFn>},
+      {"compact", 0, false, Guarded<CompactFn>},
+      {"compact", 1, false, Guarded<CompactFn>},
   };
   for (const Fn& f : fns) {
     int flags = SQLITE_UTF8 | (f.deterministic ? SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS : SQLITE_DIRECTONLY);

@@ -9,7 +9,7 @@
 // HOW IT WORKS
 // The arguments are hidden columns (SQLite's table-valued function syntax
 // fills them left to right); xBestIndex takes them as equality constraints
-// and xFilter runs EvaluateOverTime (include/overtone/over_time.h): one
+// (sql/table_function.h) and xFilter runs EvaluateOverTime (include/overtone/over_time.h): one
 // point per series per step t, over the samples in (t - range, t]. Output:
 // series_id, metric, labels, ts, value (NULL for NaN, as in `samples`) and
 // the hidden raw bits and rank_error (0: exact; for approx = 1 and quantile,
@@ -20,7 +20,7 @@
 #include <vector>
 
 #include "overtone/over_time.h"
-#include "sql/labels_json.h"
+#include "sql/table_function.h"
 #include "sql/value_repr.h"
 #include "sql/vtab_common.h"
 #include "sql/vtabs.h"
@@ -31,25 +31,25 @@ namespace {
 // The arguments must be the first hidden columns: SQLite fills hidden
 // columns with a table-valued function's arguments in declaration order.
 enum Column {
-  kColSeriesId, kColMetric, kColLabels, kColTs, kColValue,
-  kColFn, kColSelector, kColStart, kColEnd, kColStep, kColRange, kColParam, kColApprox, kColRaw, kColRankError,
+  kColFn = kColValue + 1, kColSelector, kColStart, kColEnd, kColStep, kColRange, kColParam, kColApprox,
+  kColRaw, kColRankError,
 };
 constexpr int kFirstArg = kColFn, kLastArg = kColApprox, kNumArgs = kLastArg - kFirstArg + 1, kRequiredArgs = 6;
 
-struct Point {
-  size_t series;  // index into OverTimeCursor::series
-  int64_t ts;
-  double value;
-};
+struct OverTimeCursor : SeriesPointsCursor {
+  explicit OverTimeCursor(sqlite3_vtab* vtab) : db(reinterpret_cast<OvertoneVtab*>(vtab)->db) {}
 
-struct OverTimeCursor {
-  sqlite3_vtab_cursor base;
-  Database* db = nullptr;
-  std::vector<SeriesInfo> series;
-  std::vector<std::string> labels_json;
-  std::vector<Point> points;
-  size_t pos = 0;
-  sqlite3_value* args[kNumArgs] = {};  // echoed back by the hidden columns
+  Status Filter(int plan, int argc, sqlite3_value** argv);
+
+  void Column(sqlite3_context* ctx, int col) const {
+    if (ResultSharedColumn(ctx, col, kFirstArg, kNumArgs)) return;
+    switch (col) {
+      case kColRaw: ResultRaw(ctx, row().value); break;
+      case kColRankError: sqlite3_result_double(ctx, rank_error); break;
+    }
+  }
+
+  Database* db;
   double rank_error = 0;
 };
 
@@ -62,49 +62,7 @@ int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** ou
                       out);
 }
 
-int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
-  int at[kNumArgs];
-  std::fill(at, at + kNumArgs, -1);
-  for (int i = 0; i < info->nConstraint; ++i) {
-    const auto& c = info->aConstraint[i];
-    if (c.iColumn < kFirstArg || c.iColumn > kLastArg || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
-    // An argument that is not usable yet makes this plan impossible; SQLite
-    // then orders the join so that it becomes usable.
-    if (!c.usable) return SQLITE_CONSTRAINT;
-    at[c.iColumn - kFirstArg] = i;
-  }
-  int plan = 0, n = 0;
-  for (int a = 0; a < kNumArgs; ++a) {
-    if (at[a] < 0) continue;
-    plan |= 1 << a;
-    info->aConstraintUsage[at[a]].argvIndex = ++n;
-    info->aConstraintUsage[at[a]].omit = 1;
-  }
-  info->idxNum = plan;
-  info->estimatedCost = 1000;
-  return SQLITE_OK;
-}
-
-int Open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  auto* c = new OverTimeCursor();
-  c->db = reinterpret_cast<OvertoneVtab*>(vtab)->db;
-  *out = &c->base;
-  return SQLITE_OK;
-}
-
-void ClearArgs(OverTimeCursor* c) {
-  for (auto*& v : c->args) {
-    sqlite3_value_free(v);
-    v = nullptr;
-  }
-}
-
-int Close(sqlite3_vtab_cursor* cur) {
-  auto* c = reinterpret_cast<OverTimeCursor*>(cur);
-  ClearArgs(c);
-  delete c;
-  return SQLITE_OK;
-}
+int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) { return PlanFunctionArgs(info, kFirstArg, kNumArgs); }
 
 Status IntArg(sqlite3_value* v, const char* name, int64_t* out) {
   int type = sqlite3_value_numeric_type(v);
@@ -119,7 +77,7 @@ Status IntArg(sqlite3_value* v, const char* name, int64_t* out) {
 Status Evaluate(OverTimeCursor* c) {
   static const char* kNames[kNumArgs] = {"fn", "selector", "start", "end", "step", "range", "param", "approx"};
   for (int a = 0; a < kRequiredArgs; ++a) {
-    if (c->args[a] == nullptr || sqlite3_value_type(c->args[a]) == SQLITE_NULL) {
+    if (!c->args.Present(a)) {
       return Status::InvalidArgument(std::string("over_time(fn, selector, start, end, step, range [, param]): ") +
                                      kNames[a] + " is missing");
     }
@@ -132,7 +90,7 @@ Status Evaluate(OverTimeCursor* c) {
   OT_RETURN_IF_ERROR(IntArg(c->args[4], "step", &q.step));
   OT_RETURN_IF_ERROR(IntArg(c->args[5], "range", &q.range));
   sqlite3_value* param = c->args[6];
-  bool has_param = param != nullptr && sqlite3_value_type(param) != SQLITE_NULL;
+  bool has_param = c->args.Present(6);
   if (OverTimeFnTakesParam(q.fn)) {
     if (!has_param || (sqlite3_value_numeric_type(param) != SQLITE_INTEGER &&
                        sqlite3_value_numeric_type(param) != SQLITE_FLOAT)) {
@@ -144,7 +102,7 @@ Status Evaluate(OverTimeCursor* c) {
                                    " takes no param (pass NULL before approx)");
   }
   sqlite3_value* approx = c->args[7];
-  if (approx != nullptr && sqlite3_value_type(approx) != SQLITE_NULL) {
+  if (c->args.Present(7)) {
     if (sqlite3_value_numeric_type(approx) != SQLITE_INTEGER || sqlite3_value_int64(approx) < 0 ||
         sqlite3_value_int64(approx) > 1) {
       return Status::InvalidArgument("over_time: approx must be 0 (exact) or 1 (approximate)");
@@ -152,99 +110,17 @@ Status Evaluate(OverTimeCursor* c) {
     q.approximate = sqlite3_value_int64(approx) == 1;
   }
   c->rank_error = OverTimeRankErrorBound(q);
-  return EvaluateOverTime(c->db, matchers, q, [c](const SeriesInfo& s, int64_t ts, double v) {
-    if (c->series.empty() || c->series.back().id != s.id) {
-      c->series.push_back(s);
-      c->labels_json.push_back(LabelsToJson(s.labels));
-    }
-    c->points.push_back(Point{c->series.size() - 1, ts, v});
-    return Status::OK();
-  });
+  return EvaluateOverTime(c->db, matchers, q,
+                          [c](const SeriesInfo& s, int64_t ts, double v) { return c->Add(s, ts, ts, v); });
 }
 
-int Filter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sqlite3_value** argv) {
-  auto* c = reinterpret_cast<OverTimeCursor*>(cur);
-  ClearArgs(c);
-  c->series.clear();
-  c->labels_json.clear();
-  c->points.clear();
-  c->pos = 0;
-  int arg = 0;
-  for (int a = 0; a < kNumArgs && arg < argc; ++a) {
-    if (plan & (1 << a)) c->args[a] = sqlite3_value_dup(argv[arg++]);
-  }
-  Status s = Evaluate(c);
-  return s.ok() ? SQLITE_OK : SetError(cur->pVtab, s);
+Status OverTimeCursor::Filter(int plan, int argc, sqlite3_value** argv) {
+  Start(plan, kNumArgs, argc, argv);
+  return Evaluate(this);
 }
 
-int Next(sqlite3_vtab_cursor* cur) {
-  ++reinterpret_cast<OverTimeCursor*>(cur)->pos;
-  return SQLITE_OK;
-}
-
-int Eof(sqlite3_vtab_cursor* cur) {
-  auto* c = reinterpret_cast<OverTimeCursor*>(cur);
-  return c->pos >= c->points.size();
-}
-
-int ColumnValue(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
-  auto* c = reinterpret_cast<OverTimeCursor*>(cur);
-  const Point& p = c->points[c->pos];
-  const SeriesInfo& s = c->series[p.series];
-  switch (col) {
-    case kColSeriesId: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.id)); break;
-    case kColMetric: {
-      std::string_view m = GetLabel(s.labels, kMetricNameLabel);
-      sqlite3_result_text(ctx, m.data(), static_cast<int>(m.size()), SQLITE_TRANSIENT);
-      break;
-    }
-    case kColLabels: {
-      const std::string& j = c->labels_json[p.series];
-      sqlite3_result_text(ctx, j.data(), static_cast<int>(j.size()), SQLITE_TRANSIENT);
-      break;
-    }
-    case kColTs: sqlite3_result_int64(ctx, p.ts); break;
-    case kColValue: ResultValue(ctx, p.value); break;
-    case kColRaw: ResultRaw(ctx, p.value); break;
-    case kColRankError: sqlite3_result_double(ctx, c->rank_error); break;
-    default:
-      if (c->args[col - kFirstArg]) sqlite3_result_value(ctx, c->args[col - kFirstArg]);
-      break;
-  }
-  return SQLITE_OK;
-}
-
-int Rowid(sqlite3_vtab_cursor* cur, sqlite_int64* rowid) {
-  *rowid = static_cast<sqlite_int64>(reinterpret_cast<OverTimeCursor*>(cur)->pos);
-  return SQLITE_OK;
-}
-
-const sqlite3_module kOverTimeModule = {
-    /* iVersion    */ 0,
-    /* xCreate     */ nullptr,  // eponymous only: a function, not a table to create
-    /* xConnect    */ Connect,
-    /* xBestIndex  */ BestIndex,
-    /* xDisconnect */ DisconnectTable,
-    /* xDestroy    */ DisconnectTable,
-    /* xOpen       */ Open,
-    /* xClose      */ Close,
-    /* xFilter     */ Filter,
-    /* xNext       */ Next,
-    /* xEof        */ Eof,
-    /* xColumn     */ ColumnValue,
-    /* xRowid      */ Rowid,
-    /* xUpdate     */ nullptr,
-    /* xBegin      */ nullptr,
-    /* xSync       */ nullptr,
-    /* xCommit     */ nullptr,
-    /* xRollback   */ nullptr,
-    /* xFindFunction */ nullptr,
-    /* xRename     */ nullptr,
-    /* xSavepoint  */ nullptr,
-    /* xRelease    */ nullptr,
-    /* xRollbackTo */ nullptr,
-    /* xShadowName */ nullptr,
-};
+const sqlite3_module kOverTimeModule =
+    CursorModule<OverTimeCursor>(/*create=*/nullptr, Connect, BestIndex, DisconnectTable<>);
 
 }  // namespace
 

@@ -34,10 +34,14 @@
 #include <charconv>
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "engine/range_functions.h"
 #include "overtone/over_time.h"
+#include "sql/callback_guard.h"
 #include "sql/labelset_json.h"
 #include "sql/vtab_common.h"
 
@@ -58,10 +62,6 @@ void ResultDouble(sqlite3_context* ctx, double v) {
   } else {
     sqlite3_result_double(ctx, v);
   }
-}
-
-void ResultText(sqlite3_context* ctx, const std::string& s) {
-  sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
 }
 
 bool LabelsetArg(sqlite3_context* ctx, sqlite3_value* v, LabelPairs* out) {
@@ -295,30 +295,35 @@ GroupState* State(sqlite3_context* ctx) {
   return static_cast<GroupState*>(sqlite3_aggregate_context(ctx, sizeof(GroupState)));
 }
 
-void SumStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
+// The step of an aggregate over GroupState: a group's first value f starts
+// it with value = kFirst(f), each later one goes to kAdd.
+template <double (*kFirst)(double), void (*kAdd)(GroupState*, double)>
+void GroupStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
   GroupState* g = State(ctx);
   if (g == nullptr) return sqlite3_result_error_nomem(ctx);
   double f = Arg(argv[0]);
   if (!g->seen) {
-    *g = GroupState{true, false, f, f, 0, 1};
+    *g = GroupState{true, false, kFirst(f), f, 0, 1};
     return;
   }
-  KahanInc(f, &g->value, &g->kahan_c);
-}
-void SumFinal(sqlite3_context* ctx) {
-  GroupState* g = State(ctx);
-  if (g == nullptr || !g->seen) return sqlite3_result_null(ctx);
-  ResultDouble(ctx, g->value + g->kahan_c);
+  kAdd(g, f);
 }
 
-void AvgStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
+// The final of an aggregate over GroupState: NULL for a group without
+// values, else kResult.
+template <double (*kResult)(const GroupState&)>
+void GroupFinal(sqlite3_context* ctx) {
   GroupState* g = State(ctx);
-  if (g == nullptr) return sqlite3_result_error_nomem(ctx);
-  double f = Arg(argv[0]);
-  if (!g->seen) {
-    *g = GroupState{true, false, f, f, 0, 1};
-    return;
-  }
+  if (g == nullptr || !g->seen) return sqlite3_result_null(ctx);
+  ResultDouble(ctx, kResult(*g));
+}
+
+double Identity(double f) { return f; }
+
+void SumAdd(GroupState* g, double f) { KahanInc(f, &g->value, &g->kahan_c); }
+double SumResult(const GroupState& g) { return g.value + g.kahan_c; }
+
+void AvgAdd(GroupState* g, double f) {
   g->count++;
   if (!g->incremental_mean) {
     double v = g->value, c = g->kahan_c;
@@ -338,55 +343,55 @@ void AvgStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
   g->kahan_c = q * g->kahan_c;
   KahanInc(f / g->count, &g->mean, &g->kahan_c);
 }
-void AvgFinal(sqlite3_context* ctx) {
-  GroupState* g = State(ctx);
-  if (g == nullptr || !g->seen) return sqlite3_result_null(ctx);
-  if (g->incremental_mean) return ResultDouble(ctx, g->mean + g->kahan_c);
-  ResultDouble(ctx, g->value / g->count + g->kahan_c / g->count);
+double AvgResult(const GroupState& g) {
+  if (g.incremental_mean) return g.mean + g.kahan_c;
+  return g.value / g.count + g.kahan_c / g.count;
 }
 
-void VarianceStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  GroupState* g = State(ctx);
-  if (g == nullptr) return sqlite3_result_error_nomem(ctx);
-  double f = Arg(argv[0]);
-  if (!g->seen) {
-    *g = GroupState{true, false, std::isnan(f) || std::isinf(f) ? kNaN : 0.0, f, 0, 1};
-    return;
-  }
+// Welford's algorithm; value holds the sum of squared differences.
+double VarianceFirst(double f) { return std::isnan(f) || std::isinf(f) ? kNaN : 0.0; }
+void VarianceAdd(GroupState* g, double f) {
   g->count++;
   double delta = f - g->mean;
   g->mean += delta / g->count;
   g->value += delta * (f - g->mean);
 }
-void StdvarFinal(sqlite3_context* ctx) {
-  GroupState* g = State(ctx);
-  if (g == nullptr || !g->seen) return sqlite3_result_null(ctx);
-  ResultDouble(ctx, g->value / g->count);
+constexpr auto VarianceStep = GroupStep<VarianceFirst, VarianceAdd>;
+double StdvarResult(const GroupState& g) { return g.value / g.count; }
+double StddevResult(const GroupState& g) { return std::sqrt(g.value / g.count); }
+
+// The state of an aggregate that needs a destructor: SQLite's aggregate
+// context holds a pointer to a T, which the first step creates and the
+// final (TakeState) deletes. SQLite calls the final once for every group
+// that had a step, also when the statement fails or is interrupted.
+template <typename T>
+T* StepState(sqlite3_context* ctx) {
+  auto** slot = static_cast<T**>(sqlite3_aggregate_context(ctx, sizeof(T*)));
+  if (slot == nullptr) return nullptr;
+  if (*slot == nullptr) *slot = new T();
+  return *slot;
 }
-void StddevFinal(sqlite3_context* ctx) {
-  GroupState* g = State(ctx);
-  if (g == nullptr || !g->seen) return sqlite3_result_null(ctx);
-  ResultDouble(ctx, std::sqrt(g->value / g->count));
+template <typename T>
+std::unique_ptr<T> TakeState(sqlite3_context* ctx) {
+  auto** slot = static_cast<T**>(sqlite3_aggregate_context(ctx, 0));
+  return std::unique_ptr<T>(slot == nullptr ? nullptr : std::exchange(*slot, nullptr));
 }
 
 struct QuantileState {
-  std::vector<double>* values;
-  double q;
+  std::vector<double> values;
+  double q = 0;
 };
 
 void QuantileStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  auto* s = static_cast<QuantileState*>(sqlite3_aggregate_context(ctx, sizeof(QuantileState)));
+  auto* s = StepState<QuantileState>(ctx);
   if (s == nullptr) return sqlite3_result_error_nomem(ctx);
-  if (s->values == nullptr) {
-    s->values = new std::vector<double>();
-    s->q = Arg(argv[0]);
-  }
-  s->values->push_back(Arg(argv[1]));
+  if (s->values.empty()) s->q = Arg(argv[0]);
+  s->values.push_back(Arg(argv[1]));
 }
 void QuantileFinal(sqlite3_context* ctx) {
-  auto* s = static_cast<QuantileState*>(sqlite3_aggregate_context(ctx, 0));
-  if (s == nullptr || s->values == nullptr) return sqlite3_result_null(ctx);
-  std::vector<double>& v = *s->values;
+  std::unique_ptr<QuantileState> s = TakeState<QuantileState>(ctx);
+  if (s == nullptr) return sqlite3_result_null(ctx);
+  std::vector<double>& v = s->values;
   double q = s->q, result;
   if (v.empty() || std::isnan(q)) {
     result = kNaN;
@@ -402,51 +407,43 @@ void QuantileFinal(sqlite3_context* ctx) {
     double weight = rank - std::floor(rank);
     result = v[static_cast<size_t>(lower)] * (1 - weight) + v[static_cast<size_t>(upper)] * weight;
   }
-  delete s->values;
-  s->values = nullptr;
   ResultDouble(ctx, result);
 }
 
 // prom_window(): the rows of a window, evaluated when the group ends.
 struct WindowState {
-  std::vector<Sample>* samples;
-  std::string* fn;
-  int64_t eval_ts, offset, range;
-  double param;
+  std::vector<Sample> samples;
+  std::string fn;
+  int64_t eval_ts = 0, offset = 0, range = 0;
+  double param = 0;
 };
 
 void WindowStep(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
-  auto* w = static_cast<WindowState*>(sqlite3_aggregate_context(ctx, sizeof(WindowState)));
+  auto* w = StepState<WindowState>(ctx);
   if (w == nullptr) return sqlite3_result_error_nomem(ctx);
-  if (w->samples == nullptr) {
-    w->samples = new std::vector<Sample>();
-    w->fn = new std::string(TextOf(argv[0]));
+  if (w->samples.empty()) {
+    w->fn = TextOf(argv[0]);
     w->eval_ts = sqlite3_value_int64(argv[3]);
     w->offset = sqlite3_value_int64(argv[4]);
     w->range = sqlite3_value_int64(argv[5]);
     w->param = argc > 6 ? Arg(argv[6]) : 0;
   }
-  w->samples->push_back(Sample{sqlite3_value_int64(argv[1]), Arg(argv[2])});
+  w->samples.push_back(Sample{sqlite3_value_int64(argv[1]), Arg(argv[2])});
 }
 
 void WindowFinal(sqlite3_context* ctx) {
-  auto* w = static_cast<WindowState*>(sqlite3_aggregate_context(ctx, 0));
-  if (w == nullptr || w->samples == nullptr) return sqlite3_result_null(ctx);
-  std::vector<Sample>& samples = *w->samples;
+  std::unique_ptr<WindowState> w = TakeState<WindowState>(ctx);
+  if (w == nullptr) return sqlite3_result_null(ctx);
+  std::vector<Sample>& samples = w->samples;
   std::sort(samples.begin(), samples.end(), [](const Sample& a, const Sample& b) { return a.ts < b.ts; });
   std::optional<double> v;
-  Status error;
-  if (auto over_time = ParseOverTimeFn(*w->fn); over_time.ok()) {
+  if (auto over_time = ParseOverTimeFn(w->fn); over_time.ok()) {
     v = EvalWindow(*over_time, samples, w->param);
-  } else if (auto range_fn = ParseRangeFn(*w->fn); range_fn.ok()) {
+  } else if (auto range_fn = ParseRangeFn(w->fn); range_fn.ok()) {
     v = EvalRangeWindow(*range_fn, samples, w->eval_ts, w->offset, w->range, w->param);
   } else {
-    error = range_fn.status();
+    return sqlite3_result_error(ctx, range_fn.status().message().c_str(), -1);
   }
-  delete w->samples;
-  delete w->fn;
-  w->samples = nullptr;
-  if (!error.ok()) return sqlite3_result_error(ctx, error.message().c_str(), -1);
   if (v) return sqlite3_result_int64(ctx, std::bit_cast<int64_t>(*v));
   sqlite3_result_null(ctx);
 }
@@ -474,45 +471,45 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
     ScalarFn fn;
   };
   const Scalar scalars[] = {
-      {"labelset", 2, LabelsetFn},
-      {"labels_keep", -1, LabelsFilterFn<true>},
-      {"labels_drop", -1, LabelsFilterFn<false>},
-      {"labels_set", 3, LabelsSetFn},
-      {"label_value", 2, LabelValueFn},
-      {"label_replace", 5, LabelReplaceFn},
-      {"label_join", -1, LabelJoinFn},
-      {"labelset_text", 1, LabelsetTextFn},
-      {"prom_div", 2, BinaryFn<Div>},
-      {"prom_mod", 2, BinaryFn<Mod>},
-      {"prom_pow", 2, BinaryFn<Pow>},
-      {"prom_atan2", 2, BinaryFn<Atan2>},
-      {"prom_abs", 1, UnaryFn<Abs>},
-      {"prom_ceil", 1, UnaryFn<Ceil>},
-      {"prom_floor", 1, UnaryFn<Floor>},
-      {"prom_exp", 1, UnaryFn<Exp>},
-      {"prom_ln", 1, UnaryFn<Ln>},
-      {"prom_log2", 1, UnaryFn<Log2>},
-      {"prom_log10", 1, UnaryFn<Log10>},
-      {"prom_sqrt", 1, UnaryFn<Sqrt>},
-      {"prom_sin", 1, UnaryFn<Sin>},
-      {"prom_cos", 1, UnaryFn<Cos>},
-      {"prom_tan", 1, UnaryFn<Tan>},
-      {"prom_asin", 1, UnaryFn<Asin>},
-      {"prom_acos", 1, UnaryFn<Acos>},
-      {"prom_atan", 1, UnaryFn<Atan>},
-      {"prom_sinh", 1, UnaryFn<Sinh>},
-      {"prom_cosh", 1, UnaryFn<Cosh>},
-      {"prom_tanh", 1, UnaryFn<Tanh>},
-      {"prom_asinh", 1, UnaryFn<Asinh>},
-      {"prom_acosh", 1, UnaryFn<Acosh>},
-      {"prom_atanh", 1, UnaryFn<Atanh>},
-      {"prom_deg", 1, UnaryFn<Deg>},
-      {"prom_rad", 1, UnaryFn<Rad>},
-      {"prom_sgn", 1, UnaryFn<Sgn>},
-      {"prom_round", 2, RoundFn},
-      {"prom_clamp", 3, ClampFn},
-      {"prom_value_text", 1, ValueTextFn},
-      {"prom_from_raw", 1, FromRawFn},
+      {"labelset", 2, Guarded<LabelsetFn>},
+      {"labels_keep", -1, Guarded<LabelsFilterFn<true>>},
+      {"labels_drop", -1, Guarded<LabelsFilterFn<false>>},
+      {"labels_set", 3, Guarded<LabelsSetFn>},
+      {"label_value", 2, Guarded<LabelValueFn>},
+      {"label_replace", 5, Guarded<LabelReplaceFn>},
+      {"label_join", -1, Guarded<LabelJoinFn>},
+      {"labelset_text", 1, Guarded<LabelsetTextFn>},
+      {"prom_div", 2, Guarded<BinaryFn<Div>>},
+      {"prom_mod", 2, Guarded<BinaryFn<Mod>>},
+      {"prom_pow", 2, Guarded<BinaryFn<Pow>>},
+      {"prom_atan2", 2, Guarded<BinaryFn<Atan2>>},
+      {"prom_abs", 1, Guarded<UnaryFn<Abs>>},
+      {"prom_ceil", 1, Guarded<UnaryFn<Ceil>>},
+      {"prom_floor", 1, Guarded<UnaryFn<Floor>>},
+      {"prom_exp", 1, Guarded<UnaryFn<Exp>>},
+      {"prom_ln", 1, Guarded<UnaryFn<Ln>>},
+      {"prom_log2", 1, Guarded<UnaryFn<Log2>>},
+      {"prom_log10", 1, Guarded<UnaryFn<Log10>>},
+      {"prom_sqrt", 1, Guarded<UnaryFn<Sqrt>>},
+      {"prom_sin", 1, Guarded<UnaryFn<Sin>>},
+      {"prom_cos", 1, Guarded<UnaryFn<Cos>>},
+      {"prom_tan", 1, Guarded<UnaryFn<Tan>>},
+      {"prom_asin", 1, Guarded<UnaryFn<Asin>>},
+      {"prom_acos", 1, Guarded<UnaryFn<Acos>>},
+      {"prom_atan", 1, Guarded<UnaryFn<Atan>>},
+      {"prom_sinh", 1, Guarded<UnaryFn<Sinh>>},
+      {"prom_cosh", 1, Guarded<UnaryFn<Cosh>>},
+      {"prom_tanh", 1, Guarded<UnaryFn<Tanh>>},
+      {"prom_asinh", 1, Guarded<UnaryFn<Asinh>>},
+      {"prom_acosh", 1, Guarded<UnaryFn<Acosh>>},
+      {"prom_atanh", 1, Guarded<UnaryFn<Atanh>>},
+      {"prom_deg", 1, Guarded<UnaryFn<Deg>>},
+      {"prom_rad", 1, Guarded<UnaryFn<Rad>>},
+      {"prom_sgn", 1, Guarded<UnaryFn<Sgn>>},
+      {"prom_round", 2, Guarded<RoundFn>},
+      {"prom_clamp", 3, Guarded<ClampFn>},
+      {"prom_value_text", 1, Guarded<ValueTextFn>},
+      {"prom_from_raw", 1, Guarded<FromRawFn>},
   };
   for (const Scalar& f : scalars) {
     int rc = sqlite3_create_function_v2(conn, f.name, f.args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
@@ -520,8 +517,8 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
     if (rc != SQLITE_OK) return Status::Internal(std::string("registering ") + f.name + ": " + sqlite3_errmsg(conn));
   }
   // Not deterministic: SQLite must not factor it out of a CASE.
-  int rc = sqlite3_create_function_v2(conn, "prom_error", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, nullptr, ErrorFn,
-                                      nullptr, nullptr, nullptr);
+  int rc = sqlite3_create_function_v2(conn, "prom_error", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, nullptr,
+                                      Guarded<ErrorFn>, nullptr, nullptr, nullptr);
   if (rc != SQLITE_OK) return Status::Internal(std::string("registering prom_error: ") + sqlite3_errmsg(conn));
 
   struct Aggregate {
@@ -531,10 +528,13 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
     void (*final)(sqlite3_context*);
   };
   const Aggregate aggregates[] = {
-      {"prom_sum", 1, SumStep, SumFinal},          {"prom_avg", 1, AvgStep, AvgFinal},
-      {"prom_stdvar", 1, VarianceStep, StdvarFinal}, {"prom_stddev", 1, VarianceStep, StddevFinal},
-      {"prom_quantile", 2, QuantileStep, QuantileFinal},
-      {"prom_window", 6, WindowStep, WindowFinal},   {"prom_window", 7, WindowStep, WindowFinal},
+      {"prom_sum", 1, Guarded<GroupStep<Identity, SumAdd>>, GuardedFinal<GroupFinal<SumResult>>},
+      {"prom_avg", 1, Guarded<GroupStep<Identity, AvgAdd>>, GuardedFinal<GroupFinal<AvgResult>>},
+      {"prom_stdvar", 1, Guarded<VarianceStep>, GuardedFinal<GroupFinal<StdvarResult>>},
+      {"prom_stddev", 1, Guarded<VarianceStep>, GuardedFinal<GroupFinal<StddevResult>>},
+      {"prom_quantile", 2, Guarded<QuantileStep>, GuardedFinal<QuantileFinal>},
+      {"prom_window", 6, Guarded<WindowStep>, GuardedFinal<WindowFinal>},
+      {"prom_window", 7, Guarded<WindowStep>, GuardedFinal<WindowFinal>},
   };
   for (const Aggregate& a : aggregates) {
     rc = sqlite3_create_function_v2(conn, a.name, a.args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,

@@ -33,9 +33,11 @@
 #include <vector>
 
 #include "sql/labels_json.h"
+#include "sql/plan_cost.h"
 #include "sql/series_filter.h"
 #include "sql/value_repr.h"
 #include "sql/vtab_common.h"
+#include "sql/vtab_cursor.h"
 #include "sql/vtabs.h"
 
 namespace overtone::sql {
@@ -53,9 +55,20 @@ struct SamplesVtab {
   WriteBatch pending;  // INSERTed, not yet written
 };
 
-struct SamplesCursor {
-  sqlite3_vtab_cursor base;
-  Database* db = nullptr;
+// Walks the series xFilter selected, one sample iterator at a time.
+struct SamplesCursor : VtabCursor {
+  explicit SamplesCursor(sqlite3_vtab* vtab) : db(reinterpret_cast<OvertoneVtab*>(vtab)->db) {}
+
+  Status Filter(int plan, int argc, sqlite3_value** argv);
+  Status Next();
+  bool Eof() const { return eof; }
+  void Column(sqlite3_context* ctx, int col) const;
+  sqlite3_int64 Rowid() const { return rowid; }
+
+  // Moves to the first sample at or after the current series position.
+  Status SettleOnRow();
+
+  Database* db;
   std::vector<SeriesInfo> series;
   size_t series_pos = 0;
   std::string metric;       // of the current series
@@ -68,19 +81,10 @@ struct SamplesCursor {
 };
 
 int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
-  int rc = sqlite3_declare_vtab(conn,
-                                "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, "
-                                "ts INTEGER, value REAL, raw INTEGER HIDDEN, selector TEXT HIDDEN)");
-  if (rc != SQLITE_OK) return rc;
-  auto* t = new SamplesVtab();
-  t->vt.db = static_cast<Database*>(aux);
-  *out = &t->vt.base;
-  return SQLITE_OK;
-}
-
-int Disconnect(sqlite3_vtab* vtab) {
-  delete reinterpret_cast<SamplesVtab*>(vtab);
-  return SQLITE_OK;
+  return ConnectTable<SamplesVtab>(conn, aux,
+                                   "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, "
+                                   "ts INTEGER, value REAL, raw INTEGER HIDDEN, selector TEXT HIDDEN)",
+                                   out);
 }
 
 int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
@@ -117,16 +121,16 @@ int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
   }
   info->idxNum = plan;
 
-  double cost = (plan & (1 << kSeriesEq))                                 ? kCostOneSeries
-                : (plan & ((1 << kMetricEq) | (1 << kSelectorEq))) ? kCostSomeSeries
-                                                                   : kCostAllSeries;
+  // The series slots have the bits of SeriesConstraintBits.
+  static_assert(1 << kSeriesEq == kSeriesIdEq && 1 << kMetricEq == SeriesConstraintBits::kMetricEq &&
+                1 << kSelectorEq == SeriesConstraintBits::kSelectorEq);
   bool has_lo = plan & ((1 << kTsEq) | (1 << kTsGt) | (1 << kTsGe));
   bool has_hi = plan & ((1 << kTsEq) | (1 << kTsLt) | (1 << kTsLe));
-  if (plan & (1 << kTsEq)) {
-    cost *= 1;
-  } else {
-    cost *= has_lo && has_hi ? 100 : has_lo || has_hi ? 5000 : 10000;
-  }
+  double rows = (plan & (1 << kTsEq)) ? kRowsOneSample
+                : has_lo && has_hi    ? kRowsBoundedRange
+                : has_lo || has_hi    ? kRowsHalfBoundedRange
+                                      : kRowsAllSamples;
+  double cost = PlanCost(plan, rows);
   info->estimatedCost = cost;
   info->estimatedRows = static_cast<sqlite3_int64>(cost);
 
@@ -142,18 +146,6 @@ int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
     ordered = true;  // one series: ts order is the output order
   }
   info->orderByConsumed = ordered;
-  return SQLITE_OK;
-}
-
-int Open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  auto* c = new SamplesCursor();
-  c->db = reinterpret_cast<OvertoneVtab*>(vtab)->db;
-  *out = &c->base;
-  return SQLITE_OK;
-}
-
-int Close(sqlite3_vtab_cursor* cur) {
-  delete reinterpret_cast<SamplesCursor*>(cur);
   return SQLITE_OK;
 }
 
@@ -203,44 +195,42 @@ void ApplyTsBound(int slot, sqlite3_value* v, int64_t* lo, int64_t* hi, bool* em
   *hi = std::min(*hi, b);
 }
 
-// Moves to the first sample at or after the current series position.
-int SettleOnRow(SamplesCursor* c) {
+Status SamplesCursor::SettleOnRow() {
   for (;;) {
-    if (c->it) {
-      if (c->it->Valid()) return SQLITE_OK;
-      if (!c->it->status().ok()) return SetError(c->base.pVtab, c->it->status());
-      c->it.reset();
-      ++c->series_pos;
+    if (it) {
+      if (it->Valid()) return Status::OK();
+      if (!it->status().ok()) return it->status();
+      it.reset();
+      ++series_pos;
     }
-    if (c->series_pos >= c->series.size()) {
-      c->eof = true;
-      return SQLITE_OK;
+    if (series_pos >= series.size()) {
+      eof = true;
+      return Status::OK();
     }
-    const SeriesInfo& s = c->series[c->series_pos];
-    auto it = c->db->Scan(s.id, c->lo, c->hi);
-    if (!it.ok()) {
-      if (it.status().IsNotFound()) {  // deleted since the filter ran
-        ++c->series_pos;
+    const SeriesInfo& s = series[series_pos];
+    auto scan = db->Scan(s.id, lo, hi);
+    if (!scan.ok()) {
+      if (scan.status().IsNotFound()) {  // deleted since the filter ran
+        ++series_pos;
         continue;
       }
-      return SetError(c->base.pVtab, it.status());
+      return scan.status();
     }
-    c->it = std::move(*it);
-    c->metric = std::string(GetLabel(s.labels, kMetricNameLabel));
-    c->labels_json = LabelsToJson(s.labels);
+    it = std::move(*scan);
+    metric = std::string(GetLabel(s.labels, kMetricNameLabel));
+    labels_json = LabelsToJson(s.labels);
   }
 }
 
-int Filter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sqlite3_value** argv) {
-  auto* c = reinterpret_cast<SamplesCursor*>(cur);
-  c->series.clear();
-  c->series_pos = 0;
-  c->it.reset();
-  c->selector.clear();
-  c->rowid = 0;
-  c->eof = false;
-  c->lo = kMinTime;
-  c->hi = kMaxTime;
+Status SamplesCursor::Filter(int plan, int argc, sqlite3_value** argv) {
+  series.clear();
+  series_pos = 0;
+  it.reset();
+  selector.clear();
+  rowid = 0;
+  eof = false;
+  lo = kMinTime;
+  hi = kMaxTime;
 
   SeriesFilter filter;
   int arg = 0;
@@ -262,49 +252,33 @@ int Filter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sqlite3_va
         break;
       case kSelectorEq:
         if (sqlite3_value_type(v) == SQLITE_NULL) filter.empty = true;
-        else filter.selector = c->selector = TextOf(v);
+        else filter.selector = selector = TextOf(v);
         break;
-      default: ApplyTsBound(s, v, &c->lo, &c->hi, &filter.empty);
+      default: ApplyTsBound(s, v, &lo, &hi, &filter.empty);
     }
   }
-  if (c->lo > c->hi) filter.empty = true;
-  auto series = ResolveSeries(c->db, filter);
-  if (!series.ok()) return SetError(cur->pVtab, series.status());
-  c->series = std::move(*series);
-  return SettleOnRow(c);
+  if (lo > hi) filter.empty = true;
+  OT_ASSIGN_OR_RETURN(series, ResolveSeries(db, filter));
+  return SettleOnRow();
 }
 
-int Next(sqlite3_vtab_cursor* cur) {
-  auto* c = reinterpret_cast<SamplesCursor*>(cur);
-  c->it->Next();
-  ++c->rowid;
-  return SettleOnRow(c);
+Status SamplesCursor::Next() {
+  it->Next();
+  ++rowid;
+  return SettleOnRow();
 }
 
-int Eof(sqlite3_vtab_cursor* cur) { return reinterpret_cast<SamplesCursor*>(cur)->eof; }
-
-int ColumnValue(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
-  auto* c = reinterpret_cast<SamplesCursor*>(cur);
-  const SeriesInfo& s = c->series[c->series_pos];
+void SamplesCursor::Column(sqlite3_context* ctx, int col) const {
+  const SeriesInfo& s = series[series_pos];
   switch (col) {
     case kColSeriesId: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.id)); break;
-    case kColMetric: sqlite3_result_text(ctx, c->metric.data(), static_cast<int>(c->metric.size()), SQLITE_TRANSIENT); break;
-    case kColLabels:
-      sqlite3_result_text(ctx, c->labels_json.data(), static_cast<int>(c->labels_json.size()), SQLITE_TRANSIENT);
-      break;
-    case kColTs: sqlite3_result_int64(ctx, c->it->sample().ts); break;
-    case kColValue: ResultValue(ctx, c->it->sample().value); break;
-    case kColRaw: ResultRaw(ctx, c->it->sample().value); break;
-    case kColSelector:
-      sqlite3_result_text(ctx, c->selector.data(), static_cast<int>(c->selector.size()), SQLITE_TRANSIENT);
-      break;
+    case kColMetric: ResultText(ctx, metric); break;
+    case kColLabels: ResultText(ctx, labels_json); break;
+    case kColTs: sqlite3_result_int64(ctx, it->sample().ts); break;
+    case kColValue: ResultValue(ctx, it->sample().value); break;
+    case kColRaw: ResultRaw(ctx, it->sample().value); break;
+    case kColSelector: ResultText(ctx, selector); break;
   }
-  return SQLITE_OK;
-}
-
-int Rowid(sqlite3_vtab_cursor* cur, sqlite_int64* rowid) {
-  *rowid = reinterpret_cast<SamplesCursor*>(cur)->rowid;
-  return SQLITE_OK;
 }
 
 Status FlushPending(SamplesVtab* t) {
@@ -315,7 +289,7 @@ Status FlushPending(SamplesVtab* t) {
 }
 
 // argv: [0] old rowid, [1] new rowid, [2..] the columns in declaration order.
-int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite_int64*) {
+int InsertRow(sqlite3_vtab* vtab, int argc, sqlite3_value** argv) {
   auto* t = reinterpret_cast<SamplesVtab*>(vtab);
   if (argc == 1 || sqlite3_value_type(argv[0]) != SQLITE_NULL) {
     return SetError(vtab, Status::NotSupported(
@@ -360,54 +334,44 @@ int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite_int64*) {
   return SQLITE_OK;
 }
 
+int Update(sqlite3_vtab* vtab, int argc, sqlite3_value** argv, sqlite_int64*) {
+  return GuardVtabCallback(vtab, [&] { return InsertRow(vtab, argc, argv); });
+}
+
 int Begin(sqlite3_vtab* vtab) {
   reinterpret_cast<SamplesVtab*>(vtab)->pending.Clear();
   return SQLITE_OK;
 }
 
-int Sync(sqlite3_vtab* vtab) {
-  Status s = FlushPending(reinterpret_cast<SamplesVtab*>(vtab));
-  return s.ok() ? SQLITE_OK : SetError(vtab, s);
+int Flush(sqlite3_vtab* vtab) {
+  return GuardVtabCallback(vtab, [&] {
+    Status s = FlushPending(reinterpret_cast<SamplesVtab*>(vtab));
+    return s.ok() ? SQLITE_OK : SetError(vtab, s);
+  });
 }
 
-int Commit(sqlite3_vtab* vtab) {
-  // Sync has written everything; a commit without a sync (none is pending
-  // then) has nothing to do.
-  Status s = FlushPending(reinterpret_cast<SamplesVtab*>(vtab));
-  return s.ok() ? SQLITE_OK : SetError(vtab, s);
-}
+// xSync writes what is pending; xCommit then finds nothing to write, unless
+// the commit came without a sync.
+int Sync(sqlite3_vtab* vtab) { return Flush(vtab); }
+int Commit(sqlite3_vtab* vtab) { return Flush(vtab); }
 
 int Rollback(sqlite3_vtab* vtab) {
   reinterpret_cast<SamplesVtab*>(vtab)->pending.Clear();
   return SQLITE_OK;
 }
 
-const sqlite3_module kSamplesModule = {
-    /* iVersion    */ 0,
-    /* xCreate     */ Connect,  // same as xConnect: eponymous, and CREATE VIRTUAL TABLE works
-    /* xConnect    */ Connect,
-    /* xBestIndex  */ BestIndex,
-    /* xDisconnect */ Disconnect,
-    /* xDestroy    */ Disconnect,
-    /* xOpen       */ Open,
-    /* xClose      */ Close,
-    /* xFilter     */ Filter,
-    /* xNext       */ Next,
-    /* xEof        */ Eof,
-    /* xColumn     */ ColumnValue,
-    /* xRowid      */ Rowid,
-    /* xUpdate     */ Update,
-    /* xBegin      */ Begin,
-    /* xSync       */ Sync,
-    /* xCommit     */ Commit,
-    /* xRollback   */ Rollback,
-    /* xFindFunction */ nullptr,
-    /* xRename     */ nullptr,
-    /* xSavepoint  */ nullptr,
-    /* xRelease    */ nullptr,
-    /* xRollbackTo */ nullptr,
-    /* xShadowName */ nullptr,
-};
+constexpr sqlite3_module MakeSamplesModule() {
+  // xCreate as xConnect: eponymous, and CREATE VIRTUAL TABLE works.
+  sqlite3_module m = CursorModule<SamplesCursor>(Connect, Connect, BestIndex, DisconnectTable<SamplesVtab>);
+  m.xUpdate = Update;
+  m.xBegin = Begin;
+  m.xSync = Sync;
+  m.xCommit = Commit;
+  m.xRollback = Rollback;
+  return m;
+}
+
+const sqlite3_module kSamplesModule = MakeSamplesModule();
 
 }  // namespace
 

@@ -72,4 +72,15 @@ Result<std::vector<SeriesInfo>> ResolveSeries(Database* db, const SeriesFilter& 
   return db->Select(matchers);
 }
 
+Result<std::vector<SeriesInfo>> FilterSeries(Database* db, int plan, int argc, sqlite3_value** argv,
+                                             std::string* selector, SeriesFilter* filter) {
+  SeriesFilter local;
+  if (filter == nullptr) filter = &local;
+  *filter = SeriesFilter{};
+  selector->clear();
+  int arg = 0;
+  ReadSeriesConstraints(plan, argv, argc, &arg, filter, selector);
+  return ResolveSeries(db, *filter);
+}
+
 }  // namespace overtone::sql

@@ -43,6 +43,12 @@ void ReadSeriesConstraints(int plan, sqlite3_value** argv, int argc, int* arg, S
 // The matching series, ascending by id. A bad selector is InvalidArgument.
 Result<std::vector<SeriesInfo>> ResolveSeries(Database* db, const SeriesFilter& filter);
 
+// xFilter's part for a table whose only constraints are those of
+// PlanSeriesConstraints: the series they select, the selector text into
+// `selector` (cleared when there is none) and, if asked, the filter.
+Result<std::vector<SeriesInfo>> FilterSeries(Database* db, int plan, int argc, sqlite3_value** argv,
+                                             std::string* selector, SeriesFilter* filter = nullptr);
+
 }  // namespace overtone::sql
 
 #endif  // OVERTONE_SQL_SERIES_FILTER_H_

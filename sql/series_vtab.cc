@@ -9,13 +9,14 @@
 // matching series. Read-only: series come into being when samples are
 // written, and leave with delete_series().
 
-#include <memory>
 #include <string>
 #include <vector>
 
 #include "sql/labels_json.h"
+#include "sql/plan_cost.h"
 #include "sql/series_filter.h"
 #include "sql/vtab_common.h"
+#include "sql/vtab_cursor.h"
 #include "sql/vtabs.h"
 
 namespace overtone::sql {
@@ -23,12 +24,30 @@ namespace {
 
 enum Column { kColSeriesId, kColMetric, kColLabels, kColSelector };
 
-struct SeriesCursor {
-  sqlite3_vtab_cursor base;
-  Database* db = nullptr;
-  std::vector<SeriesInfo> series;
-  size_t pos = 0;
-  std::string selector;
+struct SeriesCursor : RowsCursor<SeriesInfo> {
+  explicit SeriesCursor(sqlite3_vtab* vtab) : db(reinterpret_cast<OvertoneVtab*>(vtab)->db) {}
+
+  Status Filter(int plan, int argc, sqlite3_value** argv) {
+    rows.clear();
+    pos = 0;
+    OT_ASSIGN_OR_RETURN(rows, FilterSeries(db, plan, argc, argv, &selector));
+    return Status::OK();
+  }
+
+  void Column(sqlite3_context* ctx, int col) const {
+    const SeriesInfo& s = row();
+    switch (col) {
+      case kColSeriesId: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.id)); break;
+      case kColMetric: ResultText(ctx, GetLabel(s.labels, kMetricNameLabel)); break;
+      case kColLabels: ResultText(ctx, LabelsToJson(s.labels)); break;
+      case kColSelector: ResultText(ctx, selector); break;
+    }
+  }
+
+  sqlite3_int64 Rowid() const { return static_cast<sqlite3_int64>(row().id); }
+
+  Database* db;
+  std::string selector;  // echoed back by the hidden column
 };
 
 int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
@@ -40,7 +59,7 @@ int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
   int n = 0;
   int plan = PlanSeriesConstraints(info, SeriesColumns{kColSeriesId, kColMetric, kColSelector}, &n);
   info->idxNum = plan;
-  info->estimatedCost = (plan & kSeriesIdEq) ? 1.0 : plan ? 100.0 : 10000.0;
+  info->estimatedCost = PlanCost(plan, kRowsSeriesOnly);
   info->estimatedRows = static_cast<sqlite3_int64>(info->estimatedCost);
   if (plan & kSeriesIdEq) info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
   info->orderByConsumed = info->nOrderBy == 1 && info->aOrderBy[0].iColumn == kColSeriesId &&
@@ -48,98 +67,9 @@ int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
   return SQLITE_OK;
 }
 
-int Open(sqlite3_vtab* vtab, sqlite3_vtab_cursor** out) {
-  auto* c = new SeriesCursor();
-  c->db = reinterpret_cast<OvertoneVtab*>(vtab)->db;
-  *out = &c->base;
-  return SQLITE_OK;
-}
-
-int Close(sqlite3_vtab_cursor* cur) {
-  delete reinterpret_cast<SeriesCursor*>(cur);
-  return SQLITE_OK;
-}
-
-int Filter(sqlite3_vtab_cursor* cur, int plan, const char*, int argc, sqlite3_value** argv) {
-  auto* c = reinterpret_cast<SeriesCursor*>(cur);
-  c->pos = 0;
-  c->selector.clear();
-  SeriesFilter filter;
-  int arg = 0;
-  ReadSeriesConstraints(plan, argv, argc, &arg, &filter, &c->selector);
-  auto series = ResolveSeries(c->db, filter);
-  if (!series.ok()) {
-    c->series.clear();
-    return SetError(cur->pVtab, series.status());
-  }
-  c->series = std::move(*series);
-  return SQLITE_OK;
-}
-
-int Next(sqlite3_vtab_cursor* cur) {
-  ++reinterpret_cast<SeriesCursor*>(cur)->pos;
-  return SQLITE_OK;
-}
-
-int Eof(sqlite3_vtab_cursor* cur) {
-  auto* c = reinterpret_cast<SeriesCursor*>(cur);
-  return c->pos >= c->series.size();
-}
-
-int ColumnValue(sqlite3_vtab_cursor* cur, sqlite3_context* ctx, int col) {
-  auto* c = reinterpret_cast<SeriesCursor*>(cur);
-  const SeriesInfo& s = c->series[c->pos];
-  switch (col) {
-    case kColSeriesId: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.id)); break;
-    case kColMetric: {
-      std::string_view m = GetLabel(s.labels, kMetricNameLabel);
-      sqlite3_result_text(ctx, m.data(), static_cast<int>(m.size()), SQLITE_TRANSIENT);
-      break;
-    }
-    case kColLabels: {
-      std::string json = LabelsToJson(s.labels);
-      sqlite3_result_text(ctx, json.data(), static_cast<int>(json.size()), SQLITE_TRANSIENT);
-      break;
-    }
-    case kColSelector:
-      sqlite3_result_text(ctx, c->selector.data(), static_cast<int>(c->selector.size()), SQLITE_TRANSIENT);
-      break;
-  }
-  return SQLITE_OK;
-}
-
-int Rowid(sqlite3_vtab_cursor* cur, sqlite_int64* rowid) {
-  auto* c = reinterpret_cast<SeriesCursor*>(cur);
-  *rowid = static_cast<sqlite_int64>(c->series[c->pos].id);
-  return SQLITE_OK;
-}
-
-const sqlite3_module kSeriesModule = {
-    /* iVersion    */ 0,
-    /* xCreate     */ Connect,
-    /* xConnect    */ Connect,
-    /* xBestIndex  */ BestIndex,
-    /* xDisconnect */ DisconnectTable,
-    /* xDestroy    */ DisconnectTable,
-    /* xOpen       */ Open,
-    /* xClose      */ Close,
-    /* xFilter     */ Filter,
-    /* xNext       */ Next,
-    /* xEof        */ Eof,
-    /* xColumn     */ ColumnValue,
-    /* xRowid      */ Rowid,
-    /* xUpdate     */ nullptr,  // read-only
-    /* xBegin      */ nullptr,
-    /* xSync       */ nullptr,
-    /* xCommit     */ nullptr,
-    /* xRollback   */ nullptr,
-    /* xFindFunction */ nullptr,
-    /* xRename     */ nullptr,
-    /* xSavepoint  */ nullptr,
-    /* xRelease    */ nullptr,
-    /* xRollbackTo */ nullptr,
-    /* xShadowName */ nullptr,
-};
+// Read-only: xUpdate is null.
+const sqlite3_module kSeriesModule =
+    CursorModule<SeriesCursor>(Connect, Connect, BestIndex, DisconnectTable<>);
 
 }  // namespace
 

@@ -2,20 +2,6 @@
 
 namespace overtone::sql {
 
-int ConnectTable(sqlite3* conn, void* aux, const char* schema, sqlite3_vtab** out) {
-  int rc = sqlite3_declare_vtab(conn, schema);
-  if (rc != SQLITE_OK) return rc;
-  auto* t = new OvertoneVtab();
-  t->db = static_cast<Database*>(aux);
-  *out = &t->base;
-  return SQLITE_OK;
-}
-
-int DisconnectTable(sqlite3_vtab* vtab) {
-  delete reinterpret_cast<OvertoneVtab*>(vtab);
-  return SQLITE_OK;
-}
-
 int ToSqliteCode(const Status& s) {
   switch (s.code()) {
     case Status::Code::kOk: return SQLITE_OK;
@@ -46,6 +32,10 @@ std::string TextOf(sqlite3_value* v) {
   const unsigned char* p = sqlite3_value_text(v);
   if (p == nullptr) return {};
   return std::string(reinterpret_cast<const char*>(p), sqlite3_value_bytes(v));
+}
+
+void ResultText(sqlite3_context* ctx, std::string_view s) {
+  sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
 }
 
 }  // namespace overtone::sql

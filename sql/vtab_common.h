@@ -6,9 +6,11 @@
 #include <sqlite3.h>
 
 #include <string>
+#include <string_view>
 
 #include "overtone/database.h"
 #include "overtone/status.h"
+#include "sql/callback_guard.h"
 
 namespace overtone::sql {
 
@@ -18,11 +20,26 @@ struct OvertoneVtab {
   Database* db;
 };
 
-// xConnect for a table whose whole state is the OvertoneVtab: declares
-// `schema` and binds the Database passed as the module's client data.
-int ConnectTable(sqlite3* conn, void* aux, const char* schema, sqlite3_vtab** out);
-// xDisconnect for tables made by ConnectTable.
-int DisconnectTable(sqlite3_vtab* vtab);
+// xConnect's work for a table whose state is a Table: an OvertoneVtab, or a
+// struct that begins with one. Declares `schema` and binds the Database
+// passed as the module's client data.
+template <typename Table = OvertoneVtab>
+int ConnectTable(sqlite3* conn, void* aux, const char* schema, sqlite3_vtab** out) {
+  int rc = sqlite3_declare_vtab(conn, schema);
+  if (rc != SQLITE_OK) return rc;
+  return GuardVtabCallback(nullptr, [&] {
+    auto* t = new Table();
+    reinterpret_cast<OvertoneVtab*>(t)->db = static_cast<Database*>(aux);
+    *out = reinterpret_cast<sqlite3_vtab*>(t);
+    return SQLITE_OK;
+  });
+}
+// xDisconnect (and xDestroy) for tables made by ConnectTable<Table>.
+template <typename Table = OvertoneVtab>
+int DisconnectTable(sqlite3_vtab* vtab) {
+  delete reinterpret_cast<Table*>(vtab);
+  return SQLITE_OK;
+}
 
 // Sets the table's error message from `s` and returns the matching SQLite code.
 int SetError(sqlite3_vtab* vtab, const Status& s);
@@ -33,11 +50,8 @@ int ToSqliteCode(const Status& s);
 // Reads an SQL text value as a string (empty for NULL).
 std::string TextOf(sqlite3_value* v);
 
-// Cost figures for xBestIndex: a scan of one series is cheap, a scan of all
-// of them is what the planner must avoid when it can.
-inline constexpr double kCostOneSeries = 10.0;
-inline constexpr double kCostSomeSeries = 1000.0;
-inline constexpr double kCostAllSeries = 1e9;
+// Sets a text result (copied).
+void ResultText(sqlite3_context* ctx, std::string_view s);
 
 }  // namespace overtone::sql
 

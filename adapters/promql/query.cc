@@ -42,8 +42,8 @@ Labels ToLabels(const ::overtone::sql::LabelPairs& pairs) {
 // appearance.
 Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options, QueryResult* out) {
   out->sql = t.Sql();
-  sqlite3_stmt* stmt = nullptr;
-  OT_RETURN_IF_ERROR(PrepareTranslation(conn, out->sql, &stmt));
+  OT_ASSIGN_OR_RETURN(::overtone::sql::Statement prepared, PrepareTranslation(conn, out->sql));
+  sqlite3_stmt* stmt = prepared.get();
   int rc;
   Deadline deadline;
   if (options.timeout_ms > 0) {
@@ -92,7 +92,6 @@ Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options,
     }
   }
   if (options.timeout_ms > 0) sqlite3_progress_handler(conn, 0, nullptr, nullptr);
-  sqlite3_finalize(stmt);
   return status;
 }
 
@@ -201,9 +200,10 @@ Status CheckRange(int64_t start, int64_t end, int64_t step) {
 
 }  // namespace
 
-Status PrepareTranslation(sqlite3* conn, const std::string& sql, sqlite3_stmt** stmt) {
-  int rc = sqlite3_prepare_v2(conn, sql.c_str(), static_cast<int>(sql.size()), stmt, nullptr);
-  if (rc == SQLITE_OK) return Status::OK();
+Result<::overtone::sql::Statement> PrepareTranslation(sqlite3* conn, const std::string& sql) {
+  ::overtone::sql::Statement stmt;
+  int rc = stmt.Compile(conn, sql);
+  if (rc == SQLITE_OK) return stmt;
   std::string msg = sqlite3_errmsg(conn);
   // SQLite's fixed limits (compile-time: its parser's stack of 100, an
   // expression depth of 1000, ...) refuse deeply nested queries, such as a

@@ -23,9 +23,7 @@
 #include "adapters/promql/ast.h"
 #include "overtone/status.h"
 #include "overtone/types.h"
-
-struct sqlite3;
-struct sqlite3_stmt;
+#include "sql/statement.h"
 
 namespace overtone::promql {
 
@@ -69,7 +67,7 @@ Result<std::string> ExplainQuery(std::string_view query, int64_t start_ms, int64
 // Prepares the SQL of a translation (Translation::Sql()) on `conn`.
 // NotSupported when the query is too deeply nested for SQLite's limits;
 // Internal for any other failure, which is a translation bug.
-Status PrepareTranslation(sqlite3* conn, const std::string& sql, sqlite3_stmt** stmt);
+Result<::overtone::sql::Statement> PrepareTranslation(sqlite3* conn, const std::string& sql);
 
 // Prometheus's ordering of label sets (labels.Compare).
 bool LabelsLess(const Labels& a, const Labels& b);

@@ -53,6 +53,7 @@
 
 #include "overtone/database.h"
 #include "overtone/sql.h"
+#include "sql/statement.h"
 #include "tests/support/test_util.h"
 
 #if defined(__SANITIZE_THREAD__)
@@ -402,22 +403,19 @@ bool ConcurrencyStressTest::CheckScratchScan(int w, const char* who) {
 }
 
 
-// A prepared statement that finalizes itself.
+// A statement run once to its end, its error kept as text.
 class Stmt {
  public:
   Stmt(sqlite3* conn, const std::string& sql) : conn_(conn) {
-    if (sqlite3_prepare_v2(conn, sql.c_str(), -1, &stmt_, nullptr) != SQLITE_OK) error_ = sqlite3_errmsg(conn);
+    if (stmt_.Compile(conn, sql) != SQLITE_OK) error_ = sqlite3_errmsg(conn);
   }
-  ~Stmt() { sqlite3_finalize(stmt_); }
-  Stmt(const Stmt&) = delete;
-  Stmt& operator=(const Stmt&) = delete;
 
   // Runs to the end, calling row() per row; false (with error()) on an error.
   template <typename Row>
   bool Run(Row row) {
-    if (stmt_ == nullptr) return false;
+    if (!stmt_) return false;
     int rc;
-    while ((rc = sqlite3_step(stmt_)) == SQLITE_ROW) row(stmt_);
+    while ((rc = stmt_.Step()) == SQLITE_ROW) row(stmt_.get());
     if (rc != SQLITE_DONE) error_ = sqlite3_errmsg(conn_);
     return rc == SQLITE_DONE;
   }
@@ -425,7 +423,7 @@ class Stmt {
 
  private:
   sqlite3* conn_;
-  sqlite3_stmt* stmt_ = nullptr;
+  sql::Statement stmt_;
   std::string error_;
 };
 

@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "overtone/sql.h"
+#include "sql/statement.h"
 #include "tests/support/test_util.h"
 
 namespace overtone {
@@ -37,21 +38,19 @@ class SqlTest : public ::testing::Test {
   std::string Run(const std::string& sql, std::vector<Row>* rows = nullptr) {
     const char* tail = sql.c_str();
     while (*tail) {
-      sqlite3_stmt* stmt = nullptr;
-      if (sqlite3_prepare_v2(conn(), tail, -1, &stmt, &tail) != SQLITE_OK) return sqlite3_errmsg(conn());
-      if (stmt == nullptr) break;
+      ::overtone::sql::Statement stmt;
+      if (stmt.Compile(conn(), tail, &tail) != SQLITE_OK) return sqlite3_errmsg(conn());
+      if (!stmt) break;
       int rc;
-      while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      while ((rc = stmt.Step()) == SQLITE_ROW) {
         Row r;
-        for (int i = 0; i < sqlite3_column_count(stmt); ++i) {
-          const unsigned char* t = sqlite3_column_text(stmt, i);
+        for (int i = 0; i < sqlite3_column_count(stmt.get()); ++i) {
+          const unsigned char* t = sqlite3_column_text(stmt.get(), i);
           r.push_back(t ? reinterpret_cast<const char*>(t) : "NULL");
         }
         if (rows) rows->push_back(r);
       }
-      std::string err = rc == SQLITE_DONE ? "" : sqlite3_errmsg(conn());
-      sqlite3_finalize(stmt);
-      if (!err.empty()) return err;
+      if (rc != SQLITE_DONE) return sqlite3_errmsg(conn());
     }
     return "";
   }
@@ -240,11 +239,12 @@ TEST(SqlReadOnlyTest, DirectoryWithoutUserDb) {
   auto session = SqlSession::Open(ro, dir.path());
   ASSERT_TRUE(session.ok()) << session.status().ToString();
   sqlite3* conn = (*session)->conn();
-  sqlite3_stmt* stmt = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(conn, "SELECT count(*) FROM samples", -1, &stmt, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 1);
-  sqlite3_finalize(stmt);
+  {
+    auto stmt = sql::Statement::Prepare(conn, "SELECT count(*) FROM samples");
+    ASSERT_TRUE(stmt.ok()) << stmt.status().ToString();
+    ASSERT_EQ(stmt->Step(), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(stmt->get(), 0), 1);
+  }
   EXPECT_NE(sqlite3_exec(conn, "CREATE TABLE t(a)", nullptr, nullptr, nullptr), SQLITE_OK);
   EXPECT_STREQ(sqlite3_errmsg(conn), "attempt to write a readonly database");
   EXPECT_NE(sqlite3_exec(conn, "INSERT INTO samples(metric, ts, value) VALUES ('x', 6, 1)", nullptr, nullptr, nullptr),
@@ -303,12 +303,13 @@ TEST(SqlAttachTest, RegistersOnAnyConnection) {
   sqlite3* conn = nullptr;
   ASSERT_EQ(sqlite3_open(":memory:", &conn), SQLITE_OK);
   ASSERT_TRUE(RegisterSql(conn, db->get()).ok());
-  sqlite3_stmt* stmt = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(conn, "SELECT ts, value FROM samples", -1, &stmt, nullptr), SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int64(stmt, 0), 5);
-  EXPECT_EQ(sqlite3_column_double(stmt, 1), 0.5);
-  sqlite3_finalize(stmt);
+  {
+    auto stmt = sql::Statement::Prepare(conn, "SELECT ts, value FROM samples");
+    ASSERT_TRUE(stmt.ok()) << stmt.status().ToString();
+    ASSERT_EQ(stmt->Step(), SQLITE_ROW);
+    EXPECT_EQ(sqlite3_column_int64(stmt->get(), 0), 5);
+    EXPECT_EQ(sqlite3_column_double(stmt->get(), 1), 0.5);
+  }
   sqlite3_close(conn);
   EXPECT_TRUE(RegisterSql(nullptr, db->get()).IsInvalidArgument());
 }

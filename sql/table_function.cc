@@ -1,0 +1,98 @@
+#include "sql/table_function.h"
+
+#include <algorithm>
+#include <new>
+
+#include "sql/labels_json.h"
+#include "sql/plan_cost.h"
+#include "sql/value_repr.h"
+#include "sql/vtab_common.h"
+
+namespace overtone::sql {
+
+int PlanFunctionArgs(sqlite3_index_info* info, int first_arg, int num_args) {
+  int at[kMaxFunctionArgs];
+  std::fill(at, at + kMaxFunctionArgs, -1);
+  for (int i = 0; i < info->nConstraint; ++i) {
+    const auto& c = info->aConstraint[i];
+    int a = c.iColumn - first_arg;
+    if (a < 0 || a >= num_args || c.op != SQLITE_INDEX_CONSTRAINT_EQ) continue;
+    if (!c.usable) return SQLITE_CONSTRAINT;
+    at[a] = i;
+  }
+  int plan = 0, n = 0;
+  for (int a = 0; a < num_args; ++a) {
+    if (at[a] < 0) continue;
+    plan |= 1 << a;
+    info->aConstraintUsage[at[a]].argvIndex = ++n;
+    info->aConstraintUsage[at[a]].omit = 1;
+  }
+  info->idxNum = plan;
+  // A call evaluates a selector: the series it picks, over the call's steps.
+  info->estimatedCost = PlanCost(kSelectorEq, kRowsFunctionCall);
+  return SQLITE_OK;
+}
+
+void FunctionArgs::Clear() {
+  for (sqlite3_value*& v : values_) {
+    sqlite3_value_free(v);
+    v = nullptr;
+  }
+}
+
+void FunctionArgs::Take(int plan, int num_args, int argc, sqlite3_value** argv) {
+  Clear();
+  int arg = 0;
+  for (int a = 0; a < num_args && arg < argc; ++a) {
+    if (!(plan & (1 << a))) continue;
+    sqlite3_value* given = argv[arg++];
+    values_[a] = sqlite3_value_dup(given);
+    if (values_[a] == nullptr && given != nullptr) throw std::bad_alloc();
+  }
+}
+
+void SeriesPointsCursor::Start(int plan, int num_args, int argc, sqlite3_value** argv) {
+  rows.clear();
+  pos = 0;
+  series.clear();
+  labels_json.clear();
+  args.Take(plan, num_args, argc, argv);
+}
+
+Status SeriesPointsCursor::Add(const SeriesInfo& s, int64_t ts, int64_t sample_ts, double value) {
+  if (series.empty() || series.back().id != s.id) {
+    series.push_back(s);
+    labels_json.push_back(LabelsToJson(s.labels));
+  }
+  rows.push_back(SeriesPoint{series.size() - 1, ts, sample_ts, value});
+  return Status::OK();
+}
+
+bool SeriesPointsCursor::ResultSharedColumn(sqlite3_context* ctx, int col, int first_arg,
+                                            int num_args) const {
+  const SeriesPoint& p = row();
+  switch (col) {
+    case kColSeriesId:
+      sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(series[p.series].id));
+      return true;
+    case kColMetric:
+      ResultText(ctx, GetLabel(series[p.series].labels, kMetricNameLabel));
+      return true;
+    case kColLabels:
+      ResultText(ctx, labels_json[p.series]);
+      return true;
+    case kColTs:
+      sqlite3_result_int64(ctx, p.ts);
+      return true;
+    case kColValue:
+      ResultValue(ctx, p.value);
+      return true;
+  }
+  if (col >= first_arg && col < first_arg + num_args) {
+    if (args[col - first_arg] != nullptr) sqlite3_result_value(ctx, args[col - first_arg]);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace overtone::sql

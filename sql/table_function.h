@@ -1,0 +1,92 @@
+// What the table-valued functions over_time, instant_vector and
+// range_function share.
+//
+// Each one's arguments are its first hidden columns, which SQLite's
+// table-valued function syntax fills left to right: xBestIndex takes them as
+// equality constraints (PlanFunctionArgs), xFilter keeps them (FunctionArgs)
+// and evaluates the call into points of series, which the cursor
+// (SeriesPointsCursor) buffers. The visible columns all three begin with are
+// series_id, metric, labels, ts and value.
+
+#ifndef OVERTONE_SQL_TABLE_FUNCTION_H_
+#define OVERTONE_SQL_TABLE_FUNCTION_H_
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "overtone/database.h"
+#include "overtone/status.h"
+#include "sql/vtab_cursor.h"
+
+namespace overtone::sql {
+
+// The columns every table function begins with.
+enum SharedColumn { kColSeriesId, kColMetric, kColLabels, kColTs, kColValue };
+
+// The most arguments a table function takes.
+inline constexpr int kMaxFunctionArgs = 8;
+
+// xBestIndex of a table function whose `num_args` arguments are the hidden
+// columns from `first_arg` on: numbers each given argument in order, as bit
+// (1 << its position) of idxNum, omits it from SQLite's re-check and states
+// the cost of a call (sql/plan_cost.h).
+// SQLITE_CONSTRAINT when an argument is not usable yet: SQLite then orders
+// the join so that it becomes usable.
+int PlanFunctionArgs(sqlite3_index_info* info, int first_arg, int num_args);
+
+// The arguments of one call, kept from xFilter to the next: the hidden
+// columns echo them back.
+class FunctionArgs {
+ public:
+  FunctionArgs() = default;
+  ~FunctionArgs() { Clear(); }
+  FunctionArgs(const FunctionArgs&) = delete;
+  FunctionArgs& operator=(const FunctionArgs&) = delete;
+
+  // Keeps copies of the arguments that PlanFunctionArgs numbered in `plan`,
+  // in place of the previous call's. Throws std::bad_alloc when SQLite has
+  // no memory for a copy.
+  void Take(int plan, int num_args, int argc, sqlite3_value** argv);
+
+  // Argument `a` (from 0), null when the call did not give it.
+  sqlite3_value* operator[](int a) const { return values_[a]; }
+  // Whether argument `a` was given and is not NULL.
+  bool Present(int a) const { return values_[a] != nullptr && sqlite3_value_type(values_[a]) != SQLITE_NULL; }
+
+ private:
+  void Clear();
+
+  sqlite3_value* values_[kMaxFunctionArgs] = {};
+};
+
+// One output row: a point of series[series].
+struct SeriesPoint {
+  size_t series;
+  int64_t ts;
+  int64_t sample_ts;  // instant_vector's sample time; ts for the others
+  double value;
+};
+
+// The cursor of a table function, without its evaluation.
+struct SeriesPointsCursor : RowsCursor<SeriesPoint> {
+  // Forgets the previous call's rows and takes this call's arguments.
+  void Start(int plan, int num_args, int argc, sqlite3_value** argv);
+
+  // Adds a point; points of one series come together.
+  Status Add(const SeriesInfo& s, int64_t ts, int64_t sample_ts, double value);
+
+  // xColumn of the columns every table function has (SharedColumn) and of
+  // argument columns, those from first_arg on; false for any other.
+  bool ResultSharedColumn(sqlite3_context* ctx, int col, int first_arg, int num_args) const;
+
+  FunctionArgs args;
+  std::vector<SeriesInfo> series;
+  std::vector<std::string> labels_json;  // of each series, built once
+};
+
+}  // namespace overtone::sql
+
+#endif  // OVERTONE_SQL_TABLE_FUNCTION_H_
