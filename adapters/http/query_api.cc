@@ -264,11 +264,6 @@ bool QueryApi::Handles(std::string_view path) {
   return rest.substr(0, 6) == "label/" && rest.size() > 13 && rest.substr(rest.size() - 7) == "/values";
 }
 
-std::vector<std::string> QueryApi::RoutePatterns() {
-  return {"/api/v1/query", "/api/v1/query_range", "/api/v1/series", "/api/v1/labels", "/api/v1/metadata",
-          "/api/v1/status/buildinfo", "/api/v1/sql", R"(/api/v1/label/([^/]+)/values)"};
-}
-
 HttpReply QueryApi::Handle(const QueryApiRequest& req) {
   if (!Handles(req.path)) return Failure("not_found", kHttpNotFound, "unknown API path " + req.path);
   Params params = req.params;

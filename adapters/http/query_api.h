@@ -68,8 +68,6 @@ class QueryApi {
 
   // Whether `path` is one of the API's (for routing).
   static bool Handles(std::string_view path);
-  // The path patterns to route (regular expressions, as httplib takes them).
-  static std::vector<std::string> RoutePatterns();
 
   HttpReply Handle(const QueryApiRequest& request);
 

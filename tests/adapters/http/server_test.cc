@@ -456,6 +456,25 @@ TEST_F(ServerTest, BearerTokenOnEverythingButHealth) {
   EXPECT_EQ(Post("/api/v1/read", {}, "x").status, 401);
 }
 
+// The route table (routes.h) says which routes only read: a read-only
+// server serves those and answers the others 403, after auth.
+TEST_F(ServerTest, ReadOnlyServerRefusesWritesOnly) {
+  ServerOptions o;
+  o.read_only = true;
+  Reopen(o);
+  HttpResponse w = WriteV1(SampleWrite());
+  EXPECT_EQ(w.status, 403);
+  EXPECT_EQ(w.body, "the server is read-only: POST /api/v1/write is not served\n");
+  EXPECT_EQ(db_->GetStats().series, 0u);
+  prometheus::ReadRequest rr;
+  AddQuery(&rr, 0, 1, {{0, "__name__", "up"}});
+  EXPECT_EQ(Read(rr).status, 200);
+  EXPECT_EQ(Get("/api/v1/query?query=vector(1)&time=1").status, 200);
+  EXPECT_EQ(Get("/metrics").status, 200);
+  EXPECT_NE(Get("/metrics").body.find("overtone_http_requests_total{handler=\"write\",code=\"403\"} 1\n"),
+            std::string::npos);
+}
+
 TEST_F(ServerTest, SelfMonitoringEndpoints) {
   ASSERT_EQ(WriteV1(SampleWrite()).status, 204);
   EXPECT_EQ(Get("/health").body, "OK\n");
