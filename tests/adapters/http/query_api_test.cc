@@ -8,7 +8,7 @@
 #include "adapters/http/server.h"
 #include "overtone/database.h"
 #include "tests/support/http_test_client.h"
-#include "tests/support/test_util.h"
+#include "tests/support/test_database.h"
 
 namespace overtone::adapters {
 namespace {
@@ -16,14 +16,10 @@ namespace {
 using testing::HttpRequest;
 using testing::HttpResponse;
 
-class QueryApiTest : public ::testing::Test {
+class QueryApiTest : public overtone::testing::DatabaseTest {
  protected:
   void SetUp() override {
-    Options o;
-    o.compaction_interval_ms = 0;
-    auto db = Database::Open(o, dir_.path());
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
+    DatabaseTest::SetUp();
     WriteBatch b;
     for (int i = 0; i <= 4; ++i) {
       b.Add({{"__name__", "http_requests_total"}, {"job", "api"}, {"code", "200"}}, i * 15000, 10.0 * i);
@@ -50,8 +46,6 @@ class QueryApiTest : public ::testing::Test {
     return r.ok() ? *r : HttpResponse{};
   }
 
-  overtone::testing::TempDir dir_;
-  std::unique_ptr<Database> db_;
   std::unique_ptr<HttpServer> server_;
 };
 

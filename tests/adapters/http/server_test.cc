@@ -23,7 +23,7 @@
 #include "adapters/prometheus/xor_chunk.h"
 #include "tests/support/http_test_client.h"
 #include "tests/support/prom_requests.h"
-#include "tests/support/test_util.h"
+#include "tests/support/test_database.h"
 
 namespace overtone::adapters {
 namespace {
@@ -46,17 +46,13 @@ const HttpHeaders kV2Headers = {
     {"Content-Encoding", "snappy"},
     {"X-Prometheus-Remote-Write-Version", "2.0.0"}};
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public testing::DatabaseTest {
  protected:
   void SetUp() override { Open(ServerOptions{}); }
   void TearDown() override { Close(); }
 
   void Open(ServerOptions o) {
-    Options db_options;
-    db_options.compaction_interval_ms = 0;
-    auto db = Database::Open(db_options, dir_.path());
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
+    OpenDatabase();
     o.host = "127.0.0.1";
     o.port = 0;
     o.threads = 4;
@@ -93,17 +89,6 @@ class ServerTest : public ::testing::Test {
                  {"X-Prometheus-Remote-Read-Version", "0.1.0"}},
                 SnappyCompress(req.SerializeAsString()));
   }
-  std::vector<Sample> Engine(const Labels& labels) {
-    auto id = db_->FindSeries(labels);
-    if (!id.ok()) return {};
-    auto it = db_->Scan(*id, kMinTime, kMaxTime);
-    std::vector<Sample> out;
-    for (; (*it)->Valid(); (*it)->Next()) out.push_back((*it)->sample());
-    return out;
-  }
-
-  TempDir dir_;
-  std::unique_ptr<Database> db_;
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;
 };
@@ -119,7 +104,7 @@ prometheus::WriteRequest SampleWrite() {
 TEST_F(ServerTest, WriteV1ThenReadSamplesStreamedAndEngine) {
   HttpResponse w = WriteV1(SampleWrite());
   ASSERT_EQ(w.status, 204) << w.body;
-  EXPECT_EQ(Engine({{"__name__", "temp_celsius"}, {"room", "lab"}}),
+  EXPECT_EQ(ReadSeries({{"__name__", "temp_celsius"}, {"room", "lab"}}),
             (std::vector<Sample>{{1000, 21.5}, {16000, 22.25}}));
 
   prometheus::ReadRequest rr;
@@ -164,7 +149,7 @@ TEST_F(ServerTest, WriteV1ThenReadSamplesStreamedAndEngine) {
   EXPECT_EQ(got[1].second, (std::vector<Sample>{{1000, 21.5}, {16000, 22.25}}));
 
   // The staleness marker went in and comes back bit for bit.
-  std::vector<Sample> up = Engine({{"__name__", "up"}, {"instance", "h1"}, {"job", "node"}});
+  std::vector<Sample> up = ReadSeries({{"__name__", "up"}, {"instance", "h1"}, {"job", "node"}});
   ASSERT_EQ(up.size(), 3u);
   EXPECT_TRUE(IsStaleNaN(up[2].value));
 }
@@ -178,7 +163,7 @@ TEST_F(ServerTest, WriteV2RepliesWithWrittenCounts) {
   EXPECT_EQ(w.header("X-Prometheus-Remote-Write-Samples-Written"), "3");
   EXPECT_EQ(w.header("X-Prometheus-Remote-Write-Histograms-Written"), "0");
   EXPECT_EQ(w.header("X-Prometheus-Remote-Write-Exemplars-Written"), "0");
-  EXPECT_EQ(Engine({{"__name__", "reqs_total"}, {"code", "200"}}),
+  EXPECT_EQ(ReadSeries({{"__name__", "reqs_total"}, {"code", "200"}}),
             (std::vector<Sample>{{1000, 5}, {2000, 6}}));
 
   // A partly refused 2.0 request says how much was written.
@@ -204,7 +189,7 @@ TEST_F(ServerTest, WriteErrorStatuses) {
   HttpResponse inv = WriteV1(invalid);
   EXPECT_EQ(inv.status, 400);
   EXPECT_NE(inv.body.find("invalid label name"), std::string::npos) << inv.body;
-  EXPECT_EQ(Engine({{"__name__", "fine"}}).size(), 1u);  // the valid series is kept
+  EXPECT_EQ(ReadSeries({{"__name__", "fine"}}).size(), 1u);  // the valid series is kept
 
   prometheus::WriteRequest dup;
   AddSeries(&dup, {{"__name__", "x"}, {"a", "1"}, {"a", "2"}}, {{1, 1}});
@@ -285,7 +270,7 @@ TEST_F(ServerTest, BadRequestsSayWhatIsWrongAndWriteNothing) {
   HttpHeaders v9 = kV1Headers;
   v9.back().second = "9.0.0";
   EXPECT_EQ(WriteV1(SampleWrite(), v9).status, 204);
-  EXPECT_EQ(Engine({{"__name__", "temp_celsius"}, {"room", "lab"}}).size(), 2u);
+  EXPECT_EQ(ReadSeries({{"__name__", "temp_celsius"}, {"room", "lab"}}).size(), 2u);
 }
 
 TEST_F(ServerTest, WrongMethodIs405AndUnknownPathSaysSo) {
@@ -379,7 +364,7 @@ TEST_F(ServerTest, OverBudgetWritesAnswer429QuicklyThenSucceed) {
   HttpResponse refused = WriteV1(SampleWrite());
   EXPECT_EQ(refused.status, 429) << refused.body;
   EXPECT_EQ(refused.header("retry-after"), "1");
-  EXPECT_TRUE(Engine({{"__name__", "temp_celsius"}, {"room", "lab"}}).empty());
+  EXPECT_TRUE(ReadSeries({{"__name__", "temp_celsius"}, {"room", "lab"}}).empty());
 
   hog.Release();
   EXPECT_EQ(WriteV1(SampleWrite()).status, 204);
