@@ -179,13 +179,5 @@ TEST_F(QueryApiTest, SqlBadInputIsBadDataAndRunTimeErrorsAreExecution) {
             R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[60,"1"]}]}})");
 }
 
-TEST(FormEncodingTest, Decodes) {
-  auto p = ParseFormEncoded("a=1&b=x%20y+z&match%5B%5D=up&empty=&flag");
-  ASSERT_EQ(p.size(), 5u);
-  EXPECT_EQ(p[1].second, "x y z");
-  EXPECT_EQ(p[2].first, "match[]");
-  EXPECT_EQ(p[4].first, "flag");
-}
-
 }  // namespace
 }  // namespace overtone::adapters
