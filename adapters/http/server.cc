@@ -103,10 +103,16 @@ class HttpServer::Impl {
   bool stopped_ = false;
 
  private:
-  // A route's handler; `reader` is null for a GET. True when the response
-  // is streamed, and so records its own metrics when done.
-  using Handler = bool (Impl::*)(const Route& route, const httplib::Request& req, httplib::Response& res,
-                                 const httplib::ContentReader* reader);
+  // One request as a route's handler sees it.
+  struct Exchange {
+    const Route& route;
+    const httplib::Request& req;
+    httplib::Response& res;
+    const httplib::ContentReader* reader;  // null for a GET
+  };
+  // A route's handler: true when the response is streamed, and so records
+  // its own metrics when done.
+  using Handler = bool (Impl::*)(const Exchange& x);
   static Handler HandlerFor(Endpoint endpoint);
 
   EndpointContext Context() { return EndpointContext{db_, &options_, &budget_, &metrics_}; }
@@ -133,20 +139,13 @@ class HttpServer::Impl {
   std::optional<HttpReply> ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
                                     MemoryBudget::Reservation* reservation, std::string* body);
 
-  bool ServeWrite(const Route& route, const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader* reader);
-  bool ServeRead(const Route& route, const httplib::Request& req, httplib::Response& res,
-                 const httplib::ContentReader* reader);
-  bool ServeQuery(const Route& route, const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader* reader);
-  bool ServeMetrics(const Route& route, const httplib::Request& req, httplib::Response& res,
-                    const httplib::ContentReader* reader);
-  bool ServeStats(const Route& route, const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader* reader);
-  bool ServeHealth(const Route& route, const httplib::Request& req, httplib::Response& res,
-                   const httplib::ContentReader* reader);
-  bool ServeReady(const Route& route, const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader* reader);
+  bool ServeWrite(const Exchange& x);
+  bool ServeRead(const Exchange& x);
+  bool ServeQuery(const Exchange& x);
+  bool ServeMetrics(const Exchange& x);
+  bool ServeStats(const Exchange& x);
+  bool ServeHealth(const Exchange& x);
+  bool ServeReady(const Exchange& x);
   ServerFigures Figures();
 };
 
@@ -217,7 +216,7 @@ void HttpServer::Impl::Serve(const Route& route, const httplib::Request& req, ht
             res);
       return false;
     }
-    return (this->*HandlerFor(route.endpoint))(route, req, res, reader);
+    return (this->*HandlerFor(route.endpoint))(Exchange{route, req, res, reader});
   });
 }
 
@@ -282,42 +281,40 @@ std::optional<HttpReply> HttpServer::Impl::ReadBody(const httplib::Request& req,
   return std::nullopt;
 }
 
-bool HttpServer::Impl::ServeWrite(const Route&, const httplib::Request& req, httplib::Response& res,
-                                  const httplib::ContentReader* reader) {
+bool HttpServer::Impl::ServeWrite(const Exchange& x) {
   EndpointContext ctx = Context();
-  BodyHeaders headers = HeadersOf(req);
+  BodyHeaders headers = HeadersOf(x.req);
   MemoryBudget::Reservation reservation = budget_.Reserve();
   std::string body;
   if (std::optional<HttpReply> refused =
-          ReceiveBody(req, *reader, PrecheckWrite(ctx, headers, &reservation), &reservation, &body)) {
-    Apply(*refused, res);
+          ReceiveBody(x.req, *x.reader, PrecheckWrite(ctx, headers, &reservation), &reservation, &body)) {
+    Apply(*refused, x.res);
     return false;
   }
-  Apply(HandleWrite(ctx, headers, body, &reservation), res);
+  Apply(HandleWrite(ctx, headers, body, &reservation), x.res);
   return false;
 }
 
-bool HttpServer::Impl::ServeRead(const Route& route, const httplib::Request& req, httplib::Response& res,
-                                 const httplib::ContentReader* reader) {
+bool HttpServer::Impl::ServeRead(const Exchange& x) {
   Clock::time_point t0 = Clock::now();
   EndpointContext ctx = Context();
-  BodyHeaders headers = HeadersOf(req);
+  BodyHeaders headers = HeadersOf(x.req);
   MemoryBudget::Reservation reservation = budget_.Reserve();
   std::string body;
   if (std::optional<HttpReply> refused =
-          ReceiveBody(req, *reader, PrecheckRead(ctx, headers, &reservation), &reservation, &body)) {
-    Apply(*refused, res);
+          ReceiveBody(x.req, *x.reader, PrecheckRead(ctx, headers, &reservation), &reservation, &body)) {
+    Apply(*refused, x.res);
     return false;
   }
   ReadReply out = HandleRead(ctx, body, std::move(reservation));
   if (!out.stream) {
-    Apply(out.reply, res);
+    Apply(out.reply, x.res);
     return false;
   }
-  res.status = out.reply.status;
-  for (const auto& [k, v] : out.reply.headers) res.set_header(k.c_str(), v);
+  x.res.status = out.reply.status;
+  for (const auto& [k, v] : out.reply.headers) x.res.set_header(k.c_str(), v);
   std::shared_ptr<ReadStream> stream(std::move(out.stream));
-  res.set_chunked_content_provider(
+  x.res.set_chunked_content_provider(
       out.reply.content_type,
       // Runs on this worker thread after the handler returns; nothing may
       // throw out of it (httplib would terminate the process).
@@ -333,7 +330,7 @@ bool HttpServer::Impl::ServeRead(const Route& route, const httplib::Request& req
           return false;
         }
       },
-      [this, t0, handler = route.handler, status = res.status](bool success) {
+      [this, t0, handler = x.route.handler, status = x.res.status](bool success) {
         metrics_.ObserveRequest(handler, success ? status : 499,
                                 std::chrono::duration<double>(Clock::now() - t0).count());
       });
@@ -342,45 +339,40 @@ bool HttpServer::Impl::ServeRead(const Route& route, const httplib::Request& req
 
 // POST bodies are read here, under the request limits, so that one without
 // a length is empty rather than waited for.
-bool HttpServer::Impl::ServeQuery(const Route&, const httplib::Request& req, httplib::Response& res,
-                                  const httplib::ContentReader* reader) {
+bool HttpServer::Impl::ServeQuery(const Exchange& x) {
   std::string body;
   MemoryBudget::Reservation reservation = budget_.Reserve();
-  if (reader) {
-    if (std::optional<HttpReply> refused = ReadBody(req, *reader, &reservation, &body)) {
-      Apply(*refused, res);
+  if (x.reader) {
+    if (std::optional<HttpReply> refused = ReadBody(x.req, *x.reader, &reservation, &body)) {
+      Apply(*refused, x.res);
       return false;
     }
   }
-  QueryApiRequest q{req.method, req.path, {req.params.begin(), req.params.end()}, std::move(body),
-                    req.get_header_value("Content-Type"), req.get_header_value("Accept")};
-  Apply(query_api_.Handle(q), res);
+  QueryApiRequest q{x.req.method, x.req.path, {x.req.params.begin(), x.req.params.end()}, std::move(body),
+                    x.req.get_header_value("Content-Type"), x.req.get_header_value("Accept")};
+  Apply(query_api_.Handle(q), x.res);
   return false;
 }
 
-bool HttpServer::Impl::ServeMetrics(const Route&, const httplib::Request&, httplib::Response& res,
-                                    const httplib::ContentReader*) {
-  res.set_content(metrics_.RenderText(Figures()), "text/plain; version=0.0.4; charset=utf-8");
+bool HttpServer::Impl::ServeMetrics(const Exchange& x) {
+  x.res.set_content(metrics_.RenderText(Figures()), "text/plain; version=0.0.4; charset=utf-8");
   return false;
 }
 
-bool HttpServer::Impl::ServeStats(const Route&, const httplib::Request&, httplib::Response& res,
-                                  const httplib::ContentReader*) {
-  res.set_content(metrics_.RenderJson(Figures()), "application/json");
+bool HttpServer::Impl::ServeStats(const Exchange& x) {
+  x.res.set_content(metrics_.RenderJson(Figures()), "application/json");
   return false;
 }
 
-bool HttpServer::Impl::ServeHealth(const Route&, const httplib::Request&, httplib::Response& res,
-                                   const httplib::ContentReader*) {
-  res.set_content("OK\n", "text/plain; charset=utf-8");
+bool HttpServer::Impl::ServeHealth(const Exchange& x) {
+  x.res.set_content("OK\n", "text/plain; charset=utf-8");
   return false;
 }
 
-bool HttpServer::Impl::ServeReady(const Route&, const httplib::Request&, httplib::Response& res,
-                                  const httplib::ContentReader*) {
+bool HttpServer::Impl::ServeReady(const Exchange& x) {
   bool ready = ready_.load();
-  res.status = ready ? kHttpOk : kHttpServiceUnavailable;
-  res.set_content(ready ? "ready\n" : "stopping\n", "text/plain; charset=utf-8");
+  x.res.status = ready ? kHttpOk : kHttpServiceUnavailable;
+  x.res.set_content(ready ? "ready\n" : "stopping\n", "text/plain; charset=utf-8");
   return false;
 }
 

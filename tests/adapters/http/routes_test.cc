@@ -44,13 +44,13 @@ TEST(RoutesTest, EachPathOnceWithAHandlerLabel) {
 }
 
 TEST(RoutesTest, AllowedMethodsComeFromTheTable) {
-  EXPECT_EQ(AllowedMethods("/api/v1/write"), "POST");
-  EXPECT_EQ(AllowedMethods("/api/v1/sql"), "POST");
-  EXPECT_EQ(AllowedMethods("/api/v1/query"), "GET, POST");
-  EXPECT_EQ(AllowedMethods("/api/v1/label/job/values"), "GET, POST");
-  EXPECT_EQ(AllowedMethods("/api/v1/label//values"), "");
-  EXPECT_EQ(AllowedMethods("/metrics"), "GET");
-  EXPECT_EQ(AllowedMethods("/no/such/path"), "");
+  const std::pair<const char*, const char*> cases[] = {
+      {"/api/v1/write", "POST"},     {"/api/v1/sql", "POST"},
+      {"/api/v1/query", "GET, POST"}, {"/api/v1/label/job/values", "GET, POST"},
+      {"/api/v1/label//values", ""}, {"/metrics", "GET"},
+      {"/no/such/path", ""},
+  };
+  for (const auto& [path, allow] : cases) EXPECT_EQ(AllowedMethods(path), allow) << path;
 }
 
 TEST(RoutesTest, PatternsAndMethods) {

@@ -93,6 +93,12 @@ class ServerTest : public testing::DatabaseTest {
   int port_ = 0;
 };
 
+// A SAMPLES response body: snappy-compressed prometheus.ReadResponse.
+bool DecodeSamplesResponse(const std::string& body, prometheus::ReadResponse* out) {
+  std::string raw;
+  return SnappyUncompress(body, &raw).ok() && out->ParseFromString(raw);
+}
+
 prometheus::WriteRequest SampleWrite() {
   prometheus::WriteRequest req;
   AddSeries(&req, {{"__name__", "up"}, {"job", "node"}, {"instance", "h1"}},
@@ -114,10 +120,8 @@ TEST_F(ServerTest, WriteV1ThenReadSamplesStreamedAndEngine) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.header("content-type"), "application/x-protobuf");
   EXPECT_EQ(r.header("content-encoding"), "snappy");
-  std::string raw;
-  ASSERT_TRUE(SnappyUncompress(r.body, &raw).ok());
   prometheus::ReadResponse resp;
-  ASSERT_TRUE(resp.ParseFromString(raw));
+  ASSERT_TRUE(DecodeSamplesResponse(r.body, &resp));
   ASSERT_EQ(resp.results_size(), 2);
   ASSERT_EQ(resp.results(0).timeseries_size(), 1);
   EXPECT_EQ(ToLabelList(resp.results(0).timeseries(0).labels()),
@@ -345,10 +349,8 @@ TEST_F(ServerTest, ReadOfAnEmptyRangeOrWithoutMatchers) {
   AddQuery(&rr, 0, 100000, {});                      // no matchers: every series
   HttpResponse r = Read(rr);
   ASSERT_EQ(r.status, 200) << r.body;
-  std::string raw;
-  ASSERT_TRUE(SnappyUncompress(r.body, &raw).ok());
   prometheus::ReadResponse resp;
-  ASSERT_TRUE(resp.ParseFromString(raw));
+  ASSERT_TRUE(DecodeSamplesResponse(r.body, &resp));
   ASSERT_EQ(resp.results_size(), 2);
   EXPECT_EQ(resp.results(0).timeseries_size(), 0);
   EXPECT_EQ(resp.results(1).timeseries_size(), 2);
