@@ -7,6 +7,12 @@
 #include "adapters/promql/time_params.h"
 
 namespace overtone::adapters {
+namespace {
+
+// A later step's error, answered as ApiError::FromStatus says.
+HttpReply Failed(const Status& s) { return RenderError(ApiError::FromStatus(s)); }
+
+}  // namespace
 
 QueryApi::QueryApi(Database* db, QueryApiOptions options) : db_(db), options_(std::move(options)) {}
 QueryApi::~QueryApi() = default;
@@ -29,53 +35,60 @@ void QueryApi::Release(std::unique_ptr<QueryConnection> c) {
   if (pool_.size() < 8) pool_.push_back(std::move(c));
 }
 
-HttpReply QueryApi::Handle(const QueryApiRequest& http) {
-  ApiRequest request;
-  if (std::optional<ApiError> error = ParseApiRequest(http, promql::NowMs(), &request)) {
-    return RenderError(*error);
-  }
-  return std::visit([this](const auto& r) { return Answer(r); }, request);
-}
-
+template <>
 HttpReply QueryApi::Answer(const InstantQueryRequest& request) {
   return AnswerPromql(PlanPromql(request, options_));
 }
 
+template <>
 HttpReply QueryApi::Answer(const RangeQueryRequest& request) {
   return AnswerPromql(PlanPromql(request, options_));
 }
 
 HttpReply QueryApi::AnswerPromql(const PromqlPlan& plan) {
   std::unique_ptr<QueryConnection> conn = Acquire();
-  if (!conn) return RenderError(ApiError::FromStatus(Status::Internal("no SQLite connection")));
+  if (!conn) return Failed(Status::Internal("no SQLite connection"));
   Result<promql::QueryResult> result = RunPromql(conn->get(), plan);
   Release(std::move(conn));
-  if (!result.ok()) return RenderError(ApiError::FromStatus(result.status()));
+  if (!result.ok()) return Failed(result.status());
   return RenderQueryResult(*result);
 }
 
+template <>
 HttpReply QueryApi::Answer(const SeriesRequest& request) {
   Result<std::vector<SeriesInfo>> series = FindSeries(db_, request);
-  if (!series.ok()) return RenderError(ApiError::FromStatus(series.status()));
+  if (!series.ok()) return Failed(series.status());
   return RenderSeries(*series);
 }
 
+template <>
 HttpReply QueryApi::Answer(const LabelsRequest& request) {
   Result<std::vector<std::string>> values = FindLabels(db_, request);
-  if (!values.ok()) return RenderError(ApiError::FromStatus(values.status()));
+  if (!values.ok()) return Failed(values.status());
   return RenderStrings(*values);
 }
 
+template <>
 HttpReply QueryApi::Answer(const MetadataRequest&) { return RenderMetadata(); }
 
+template <>
 HttpReply QueryApi::Answer(const BuildInfoRequest&) { return RenderBuildInfo(options_.version); }
 
+template <>
 HttpReply QueryApi::Answer(const SqlRequest& request) {
   Result<SqlPlan> plan = PlanSql(db_, request, options_);
-  if (!plan.ok()) return RenderError(ApiError::FromStatus(plan.status()));
+  if (!plan.ok()) return Failed(plan.status());
   Result<SqlTable> table = RunSql(&*plan);
-  if (!table.ok()) return RenderError(ApiError::FromStatus(table.status()));
+  if (!table.ok()) return Failed(table.status());
   return request.csv ? RenderSqlCsv(*table) : RenderSqlJson(*table);
+}
+
+HttpReply QueryApi::Handle(const QueryApiRequest& http) {
+  ApiRequest request;
+  if (std::optional<ApiError> error = ParseApiRequest(http, promql::NowMs(), &request)) {
+    return RenderError(*error);
+  }
+  return std::visit([this](const auto& r) { return Answer(r); }, request);
 }
 
 }  // namespace overtone::adapters

@@ -48,14 +48,10 @@ class QueryApi {
   HttpReply Handle(const QueryApiRequest& request);
 
  private:
-  // One method a kind of request: plan, run and render it.
-  HttpReply Answer(const InstantQueryRequest& request);
-  HttpReply Answer(const RangeQueryRequest& request);
-  HttpReply Answer(const SeriesRequest& request);
-  HttpReply Answer(const LabelsRequest& request);
-  HttpReply Answer(const MetadataRequest& request);
-  HttpReply Answer(const BuildInfoRequest& request);
-  HttpReply Answer(const SqlRequest& request);
+  // Plans, runs and renders a request of one kind (an ApiRequest
+  // alternative); query_api.cc has one specialization a kind.
+  template <typename Request>
+  HttpReply Answer(const Request& request);
   HttpReply AnswerPromql(const PromqlPlan& plan);
 
   // PromQL runs on pooled connections: registering overtone is not free.

@@ -130,18 +130,29 @@ class HttpServer::Impl {
              const httplib::ContentReader* reader);
   // A method the path does not take: 405 naming those it takes, or 404.
   void RefuseMethod(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader);
-  // Reads the body into *body under the reservation, unless `refusal` (a
-  // precheck's answer) refuses it first. A reply: refuse with it.
-  std::optional<HttpReply> ReceiveBody(const httplib::Request& req, const httplib::ContentReader& reader,
-                                       std::optional<HttpReply> refusal,
-                                       MemoryBudget::Reservation* reservation, std::string* body);
+  // A remote write or read request with its body read.
+  struct Received {
+    EndpointContext ctx;
+    BodyHeaders headers;
+    MemoryBudget::Reservation reservation;
+    std::string body;
+  };
+  // Checks a request before its body is read (PrecheckWrite, PrecheckRead).
+  using Precheck = std::optional<HttpReply> (*)(const EndpointContext& ctx, const BodyHeaders& headers,
+                                                MemoryBudget::Reservation* reservation);
+  // The request once `precheck` let it in and its body is read; nothing
+  // when it was refused (and answered).
+  std::optional<Received> Receive(const Exchange& x, Precheck precheck);
   // Reads the body into *body under the reservation. A reply: refuse.
   std::optional<HttpReply> ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
                                     MemoryBudget::Reservation* reservation, std::string* body);
 
+  // Remote write and read (write_endpoint.h, read_endpoint.h).
   bool ServeWrite(const Exchange& x);
   bool ServeRead(const Exchange& x);
+  // The query API and /api/v1/sql (query_api.h).
   bool ServeQuery(const Exchange& x);
+  // Self-monitoring.
   bool ServeMetrics(const Exchange& x);
   bool ServeStats(const Exchange& x);
   bool ServeHealth(const Exchange& x);
@@ -237,18 +248,6 @@ void HttpServer::Impl::RefuseMethod(const httplib::Request& req, httplib::Respon
   });
 }
 
-std::optional<HttpReply> HttpServer::Impl::ReceiveBody(const httplib::Request& req,
-                                                       const httplib::ContentReader& reader,
-                                                       std::optional<HttpReply> refusal,
-                                                       MemoryBudget::Reservation* reservation,
-                                                       std::string* body) {
-  if (refusal) {
-    Drain(req, &reader);
-    return refusal;
-  }
-  return ReadBody(req, reader, reservation, body);
-}
-
 std::optional<HttpReply> HttpServer::Impl::ReadBody(const httplib::Request& req,
                                                     const httplib::ContentReader& reader,
                                                     MemoryBudget::Reservation* reservation,
@@ -281,32 +280,33 @@ std::optional<HttpReply> HttpServer::Impl::ReadBody(const httplib::Request& req,
   return std::nullopt;
 }
 
-bool HttpServer::Impl::ServeWrite(const Exchange& x) {
-  EndpointContext ctx = Context();
-  BodyHeaders headers = HeadersOf(x.req);
-  MemoryBudget::Reservation reservation = budget_.Reserve();
-  std::string body;
-  if (std::optional<HttpReply> refused =
-          ReceiveBody(x.req, *x.reader, PrecheckWrite(ctx, headers, &reservation), &reservation, &body)) {
-    Apply(*refused, x.res);
-    return false;
+std::optional<HttpServer::Impl::Received> HttpServer::Impl::Receive(const Exchange& x, Precheck precheck) {
+  std::optional<Received> in;
+  in.emplace(Received{Context(), HeadersOf(x.req), budget_.Reserve(), ""});
+  std::optional<HttpReply> refused = precheck(in->ctx, in->headers, &in->reservation);
+  if (refused) {
+    Drain(x.req, x.reader);
+  } else {
+    refused = ReadBody(x.req, *x.reader, &in->reservation, &in->body);
   }
-  Apply(HandleWrite(ctx, headers, body, &reservation), x.res);
+  if (refused) {
+    Apply(*refused, x.res);
+    return std::nullopt;
+  }
+  return in;
+}
+
+bool HttpServer::Impl::ServeWrite(const Exchange& x) {
+  std::optional<Received> in = Receive(x, PrecheckWrite);
+  if (in) Apply(HandleWrite(in->ctx, in->headers, in->body, &in->reservation), x.res);
   return false;
 }
 
 bool HttpServer::Impl::ServeRead(const Exchange& x) {
   Clock::time_point t0 = Clock::now();
-  EndpointContext ctx = Context();
-  BodyHeaders headers = HeadersOf(x.req);
-  MemoryBudget::Reservation reservation = budget_.Reserve();
-  std::string body;
-  if (std::optional<HttpReply> refused =
-          ReceiveBody(x.req, *x.reader, PrecheckRead(ctx, headers, &reservation), &reservation, &body)) {
-    Apply(*refused, x.res);
-    return false;
-  }
-  ReadReply out = HandleRead(ctx, body, std::move(reservation));
+  std::optional<Received> in = Receive(x, PrecheckRead);
+  if (!in) return false;
+  ReadReply out = HandleRead(in->ctx, in->body, std::move(in->reservation));
   if (!out.stream) {
     Apply(out.reply, x.res);
     return false;
