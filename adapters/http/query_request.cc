@@ -82,78 +82,63 @@ Result<std::vector<std::vector<LabelMatcher>>> Selectors(const Params& params) {
   return out;
 }
 
-// Fills in a result, or says what was wrong with the parameters.
-#define OT_PARSE_OR_FAIL(lhs, expr)                                       \
-  auto lhs##_or = (expr);                                                 \
-  if (!lhs##_or.ok()) return ApiError::BadData(lhs##_or.status().message()); \
-  auto lhs = std::move(*lhs##_or)
+// The parsers of each kind of request below: a parameter that is missing
+// or wrong is InvalidArgument with Prometheus's message (bad_data).
 
-std::optional<ApiError> ParseInstantQuery(const Params& params, int64_t now_ms, ApiRequest* out) {
+Result<InstantQueryRequest> ParseInstantQuery(const Params& params, int64_t now_ms) {
   const std::string* q = Param(params, "query");
-  if (q == nullptr) return ApiError::BadData("invalid parameter \"query\": query must not be empty");
-  OT_PARSE_OR_FAIL(time, TimeParam(params, "time", now_ms));
-  OT_PARSE_OR_FAIL(timeout, Timeout(params));
-  *out = InstantQueryRequest{*q, time, timeout};
-  return std::nullopt;
+  if (q == nullptr) return Status::InvalidArgument("invalid parameter \"query\": query must not be empty");
+  OT_ASSIGN_OR_RETURN(int64_t time, TimeParam(params, "time", now_ms));
+  OT_ASSIGN_OR_RETURN(int64_t timeout, Timeout(params));
+  return InstantQueryRequest{*q, time, timeout};
 }
 
-std::optional<ApiError> ParseRangeQuery(const Params& params, ApiRequest* out) {
+Result<RangeQueryRequest> ParseRangeQuery(const Params& params) {
   const std::string* q = Param(params, "query");
-  if (q == nullptr) return ApiError::BadData("invalid parameter \"query\": query must not be empty");
+  if (q == nullptr) return Status::InvalidArgument("invalid parameter \"query\": query must not be empty");
   for (const char* name : {"start", "end", "step"}) {
-    if (Param(params, name) == nullptr) {
-      return ApiError::BadData(std::string("invalid parameter \"") + name + "\": missing");
-    }
+    if (Param(params, name) == nullptr) return Status::InvalidArgument(std::string("invalid parameter \"") + name + "\": missing");
   }
   auto start = promql::ParseTimeParam(*Param(params, "start"));
-  if (!start.ok()) return ApiError::BadData("invalid parameter \"start\": " + start.status().message());
+  if (!start.ok()) return Status::InvalidArgument("invalid parameter \"start\": " + start.status().message());
   auto end = promql::ParseTimeParam(*Param(params, "end"));
-  if (!end.ok()) return ApiError::BadData("invalid parameter \"end\": " + end.status().message());
-  if (*end < *start) {
-    return ApiError::BadData("invalid parameter \"end\": end timestamp must not be before start time");
-  }
+  if (!end.ok()) return Status::InvalidArgument("invalid parameter \"end\": " + end.status().message());
+  if (*end < *start) return Status::InvalidArgument("invalid parameter \"end\": end timestamp must not be before start time");
   auto step = promql::ParseDurationParam(*Param(params, "step"));
-  if (!step.ok()) return ApiError::BadData("invalid parameter \"step\": " + step.status().message());
+  if (!step.ok()) return Status::InvalidArgument("invalid parameter \"step\": " + step.status().message());
   if (*step <= 0) {
-    return ApiError::BadData(
+    return Status::InvalidArgument(
         "invalid parameter \"step\": zero or negative query resolution step widths are not accepted. "
         "Try a positive integer");
   }
   // Prometheus's limit: at most 11,000 points per series.
   if ((*end - *start) / *step > promql::kMaxPointsPerSeries) {
-    return ApiError::BadData(
+    return Status::InvalidArgument(
         "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query "
         "resolution (?step=XX)");
   }
-  OT_PARSE_OR_FAIL(timeout, Timeout(params));
-  *out = RangeQueryRequest{*q, *start, *end, *step, timeout};
-  return std::nullopt;
+  OT_ASSIGN_OR_RETURN(int64_t timeout, Timeout(params));
+  return RangeQueryRequest{*q, *start, *end, *step, timeout};
 }
 
-std::optional<ApiError> ParseSeries(const Params& params, ApiRequest* out) {
-  if (Param(params, "match[]") == nullptr) return ApiError::BadData("no match[] parameter provided");
-  OT_PARSE_OR_FAIL(start, TimeParam(params, "start", kMinTime));
-  OT_PARSE_OR_FAIL(end, TimeParam(params, "end", kMaxTime));
-  OT_PARSE_OR_FAIL(selectors, Selectors(params));
-  *out = SeriesRequest{std::move(selectors), start, end};
-  return std::nullopt;
+Result<SeriesRequest> ParseSeries(const Params& params) {
+  if (Param(params, "match[]") == nullptr) return Status::InvalidArgument("no match[] parameter provided");
+  OT_ASSIGN_OR_RETURN(int64_t start, TimeParam(params, "start", kMinTime));
+  OT_ASSIGN_OR_RETURN(int64_t end, TimeParam(params, "end", kMaxTime));
+  OT_ASSIGN_OR_RETURN(auto selectors, Selectors(params));
+  return SeriesRequest{std::move(selectors), start, end};
 }
 
-std::optional<ApiError> ParseLabels(const Params& params, std::optional<std::string> name, ApiRequest* out) {
-  LabelsRequest r{std::move(name), {}, kMinTime, kMaxTime};
-  if (Param(params, "match[]") != nullptr) {  // without match[], start and end are not looked at
-    OT_PARSE_OR_FAIL(start, TimeParam(params, "start", kMinTime));
-    OT_PARSE_OR_FAIL(end, TimeParam(params, "end", kMaxTime));
-    OT_PARSE_OR_FAIL(selectors, Selectors(params));
-    r.selectors = std::move(selectors);
-    r.start_ms = start;
-    r.end_ms = end;
-  }
-  *out = std::move(r);
-  return std::nullopt;
+Result<LabelsRequest> ParseLabels(const Params& params, std::optional<std::string> name) {
+  // Without match[], start and end are not looked at.
+  if (Param(params, "match[]") == nullptr) return LabelsRequest{std::move(name), {}, kMinTime, kMaxTime};
+  OT_ASSIGN_OR_RETURN(int64_t start, TimeParam(params, "start", kMinTime));
+  OT_ASSIGN_OR_RETURN(int64_t end, TimeParam(params, "end", kMaxTime));
+  OT_ASSIGN_OR_RETURN(auto selectors, Selectors(params));
+  return LabelsRequest{std::move(name), std::move(selectors), start, end};
 }
 
-std::optional<ApiError> ParseSql(const QueryApiRequest& request, const Params& params, ApiRequest* out) {
+Result<SqlRequest> ParseSql(const QueryApiRequest& request, const Params& params) {
   const std::string* q = Param(params, "query");
   std::string sql = q ? *q : "";
   if (sql.empty() && (request.content_type.starts_with("application/sql") ||
@@ -161,21 +146,38 @@ std::optional<ApiError> ParseSql(const QueryApiRequest& request, const Params& p
     sql = request.body;
   }
   if (sql.empty()) {
-    return ApiError::BadData(
+    return Status::InvalidArgument(
         "invalid parameter \"query\": SQL must not be empty (send it as the form field "
         "query, or as the body with Content-Type: application/sql)");
   }
   const std::string* format = Param(params, "format");
   if (format && *format != "json" && *format != "csv") {
-    return ApiError::BadData("invalid parameter \"format\": \"" + *format + "\" is neither json nor csv");
+    return Status::InvalidArgument("invalid parameter \"format\": \"" + *format + "\" is neither json nor csv");
   }
   bool csv = (format && *format == "csv") || (!format && request.accept.starts_with("text/csv"));
-  OT_PARSE_OR_FAIL(timeout, Timeout(params));
-  *out = SqlRequest{std::move(sql), csv, timeout};
-  return std::nullopt;
+  OT_ASSIGN_OR_RETURN(int64_t timeout, Timeout(params));
+  return SqlRequest{std::move(sql), csv, timeout};
 }
 
-#undef OT_PARSE_OR_FAIL
+template <typename T>
+Result<ApiRequest> AsApiRequest(Result<T> r) {
+  if (!r.ok()) return r.status();
+  return ApiRequest(std::move(*r));
+}
+
+// The request at `rest` (the path after /api/v1/), its method checked.
+Result<ApiRequest> ParseParameters(std::string_view rest, const QueryApiRequest& request, const Params& params,
+                                   int64_t now_ms) {
+  if (rest == "query") return AsApiRequest(ParseInstantQuery(params, now_ms));
+  if (rest == "query_range") return AsApiRequest(ParseRangeQuery(params));
+  if (rest == "series") return AsApiRequest(ParseSeries(params));
+  if (rest == "labels") return AsApiRequest(ParseLabels(params, std::nullopt));
+  if (rest == "metadata") return ApiRequest(MetadataRequest{});
+  if (rest == "status/buildinfo") return ApiRequest(BuildInfoRequest{});
+  if (rest == "sql") return AsApiRequest(ParseSql(request, params));
+  return AsApiRequest(ParseLabels(params, UrlDecode(rest.substr(6, rest.size() - 13))));  // label/<name>/values
+}
+
 
 }  // namespace
 
@@ -230,26 +232,16 @@ std::optional<ApiError> ParseApiRequest(const QueryApiRequest& request, int64_t 
     params.insert(params.end(), form.begin(), form.end());
   }
   std::string_view rest = std::string_view(request.path).substr(kPrefix.size());
-  if (rest == "sql") {
-    if (request.method != "POST") return ApiError{"bad_data", kHttpMethodNotAllowed, "use POST", "POST"};
-    return ParseSql(request, params, out);
+  if (rest == "sql" && request.method != "POST") {
+    return ApiError{"bad_data", kHttpMethodNotAllowed, "use POST", "POST"};
   }
   if (request.method != "GET" && request.method != "POST") {
     return ApiError{"bad_data", kHttpMethodNotAllowed, "use GET or POST", ""};
   }
-  if (rest == "query") return ParseInstantQuery(params, now_ms, out);
-  if (rest == "query_range") return ParseRangeQuery(params, out);
-  if (rest == "series") return ParseSeries(params, out);
-  if (rest == "labels") return ParseLabels(params, std::nullopt, out);
-  if (rest == "metadata") {
-    *out = MetadataRequest{};
-    return std::nullopt;
-  }
-  if (rest == "status/buildinfo") {
-    *out = BuildInfoRequest{};
-    return std::nullopt;
-  }
-  return ParseLabels(params, UrlDecode(rest.substr(6, rest.size() - 13)), out);
+  Result<ApiRequest> parsed = ParseParameters(rest, request, params, now_ms);
+  if (!parsed.ok()) return ApiError::BadData(parsed.status().message());
+  *out = std::move(*parsed);
+  return std::nullopt;
 }
 
 }  // namespace overtone::adapters
