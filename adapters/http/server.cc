@@ -1,6 +1,7 @@
-// HttpServer on cpp-httplib: routing, the per-request boundary (auth,
-// exceptions, metrics), body reading under the memory budget, and the
-// server's life cycle. The endpoints themselves know nothing of httplib.
+// HttpServer on cpp-httplib: registering the routes of routes.h, the
+// per-request boundary (auth, the read-only refusal, exceptions, metrics),
+// body reading under the memory budget, and the server's life cycle. The
+// endpoints themselves know nothing of httplib.
 
 #include "adapters/http/server.h"
 
@@ -12,7 +13,9 @@
 #include <chrono>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -117,9 +120,9 @@ class HttpServer::Impl {
 
   EndpointContext Context() { return EndpointContext{db_, &options_, &budget_, &metrics_}; }
   void Routes();
-  // Registers `route` with httplib for the methods it takes, and a 405 for
-  // the other of GET and POST.
-  void Register(const Route& route);
+  // Registers `route` with httplib at `pattern` for the methods it takes,
+  // and a 405 for the other of GET and POST.
+  void Register(const Route& route, const std::string& pattern);
   bool Authorized(const httplib::Request& req) const;
   // The boundary every handler runs inside: auth, exceptions, metrics.
   template <typename Fn>
@@ -391,12 +394,11 @@ ServerFigures HttpServer::Impl::Figures() {
   return f;
 }
 
-void HttpServer::Impl::Register(const Route& route) {
+void HttpServer::Impl::Register(const Route& route, const std::string& pattern) {
   using Req = const httplib::Request&;
   using Res = httplib::Response&;
   using Reader = const httplib::ContentReader&;
-  const Route* r = &route;  // the table is static
-  const std::string pattern = RoutePattern(route);
+  const Route* r = &route;  // routes are static
   // The query API answers a method its paths do not take itself, in its
   // JSON envelope.
   const bool query_api = route.endpoint == Endpoint::kQueryApi;
@@ -423,12 +425,12 @@ void HttpServer::Impl::Routes() {
   using Req = const httplib::Request&;
   using Res = httplib::Response&;
   using Reader = const httplib::ContentReader&;
-  for (const Route& route : ServerRoutes()) Register(route);
-  // Any other /api/v1/ path: the query API's JSON 404, as Prometheus.
-  static constexpr Route kOtherApiPath{"GET, POST", "/api/v1/.*", Endpoint::kQueryApi, true, true, "query", ""};
-  svr_.Get(kOtherApiPath.path.data(), [this](Req req, Res res) { Serve(kOtherApiPath, req, res, nullptr); });
-  svr_.Post(kOtherApiPath.path.data(),
-            [this](Req req, Res res, Reader reader) { Serve(kOtherApiPath, req, res, &reader); });
+  for (const Route& route : ServerRoutes()) Register(route, RoutePattern(route));
+  // Any other /api/v1/ path: the query API answers it with its JSON 404, as
+  // Prometheus does.
+  static constexpr Route kOtherApiPaths{"GET, POST", "/api/v1/...", Endpoint::kQueryApi, true, true, "query",
+                                        "any other path of the query API"};
+  Register(kOtherApiPaths, "/api/v1/.*");
   // Methods no route takes.
   auto refuse = [this](Req req, Res res, Reader reader) { RefuseMethod(req, res, &reader); };
   svr_.Put(".*", refuse);
