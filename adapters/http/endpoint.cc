@@ -6,9 +6,8 @@ namespace overtone::adapters {
 
 HttpReply OverloadedReply(const EndpointContext& ctx, std::string what) {
   ctx.metrics->overloaded.fetch_add(1, std::memory_order_relaxed);
-  HttpReply r = HttpReply::Error(ctx.options->overload_status,
-                                 "server over its request memory budget (" + std::move(what) +
-                                     "); retry later");
+  HttpReply r = HttpReply::Error(ctx.options->overload_status, "server over its request memory budget (" +
+                                                                   std::move(what) + "); retry later");
   r.headers.emplace_back("Retry-After", "1");
   return r;
 }

@@ -69,10 +69,14 @@ HttpReply QueryApi::Answer(const LabelsRequest& request) {
 }
 
 template <>
-HttpReply QueryApi::Answer(const MetadataRequest&) { return RenderMetadata(); }
+HttpReply QueryApi::Answer(const MetadataRequest&) {
+  return RenderMetadata();
+}
 
 template <>
-HttpReply QueryApi::Answer(const BuildInfoRequest&) { return RenderBuildInfo(options_.version); }
+HttpReply QueryApi::Answer(const BuildInfoRequest&) {
+  return RenderBuildInfo(options_.version);
+}
 
 template <>
 HttpReply QueryApi::Answer(const SqlRequest& request) {

@@ -57,12 +57,20 @@ int64_t EffectiveTimeout(int64_t requested_ms, const QueryApiOptions& options) {
 }
 
 PromqlPlan PlanPromql(const InstantQueryRequest& request, const QueryApiOptions& options) {
-  return PromqlPlan{request.query, false, request.time_ms, request.time_ms, 0,
+  return PromqlPlan{request.query,
+                    false,
+                    request.time_ms,
+                    request.time_ms,
+                    0,
                     promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)}};
 }
 
 PromqlPlan PlanPromql(const RangeQueryRequest& request, const QueryApiOptions& options) {
-  return PromqlPlan{request.query, true, request.start_ms, request.end_ms, request.step_ms,
+  return PromqlPlan{request.query,
+                    true,
+                    request.start_ms,
+                    request.end_ms,
+                    request.step_ms,
                     promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)}};
 }
 
@@ -77,7 +85,8 @@ Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiO
                EffectiveTimeout(request.timeout_ms, options), options.max_sql_rows};
   if (rc != SQLITE_OK) {
     std::string msg = sqlite3_errmsg(plan.conn->get());
-    return Status::InvalidArgument(msg == "not authorized" ? "read-only: only SELECT statements are allowed" : msg);
+    return Status::InvalidArgument(msg == "not authorized" ? "read-only: only SELECT statements are allowed"
+                                                           : msg);
   }
   if (plan.stmt == nullptr) return Status::InvalidArgument("no SQL statement");
   if (!sqlite3_stmt_readonly(plan.stmt.get()) ||

@@ -31,8 +31,8 @@ namespace overtone::adapters {
 struct QueryApiOptions {
   int64_t timeout_ms = 2 * 60 * 1000;  // Prometheus's default query timeout
   int64_t lookback_ms = 5 * 60 * 1000;
-  size_t max_sql_rows = 1000000;       // /api/v1/sql answers at most this many rows
-  std::string version = "0.1.0";       // for /api/v1/status/buildinfo
+  size_t max_sql_rows = 1000000;  // /api/v1/sql answers at most this many rows
+  std::string version = "0.1.0";  // for /api/v1/status/buildinfo
 };
 
 // An in-memory SQLite connection with overtone registered (RegisterSql).
@@ -57,7 +57,7 @@ int64_t EffectiveTimeout(int64_t requested_ms, const QueryApiOptions& options);
 
 struct PromqlPlan {
   std::string query;
-  bool range;                        // query_range; else an instant query at start_ms
+  bool range;                         // query_range; else an instant query at start_ms
   int64_t start_ms, end_ms, step_ms;  // an instant query: start_ms == end_ms, step_ms 0
   promql::QueryOptions options;
 };

@@ -41,7 +41,8 @@ Json PointJson(const promql::Point& p) { return Json::array({Seconds(p.ts), prom
 
 Json SqlValueJson(const SqlValue& v) {
   if (const int64_t* i = std::get_if<int64_t>(&v)) return *i;
-  if (const double* d = std::get_if<double>(&v)) return std::isfinite(*d) ? Json(*d) : Json(promql::FormatValue(*d));
+  if (const double* d = std::get_if<double>(&v))
+    return std::isfinite(*d) ? Json(*d) : Json(promql::FormatValue(*d));
   if (const std::string* s = std::get_if<std::string>(&v)) return *s;
   return nullptr;
 }

@@ -57,7 +57,8 @@ Result<int64_t> TimeParam(const Params& params, std::string_view name, int64_t f
   if (v == nullptr || v->empty()) return fallback;
   auto t = promql::ParseTimeParam(*v);
   if (!t.ok()) {
-    return Status::InvalidArgument("invalid parameter \"" + std::string(name) + "\": " + t.status().message());
+    return Status::InvalidArgument("invalid parameter \"" + std::string(name) +
+                                   "\": " + t.status().message());
   }
   return *t;
 }
@@ -76,7 +77,8 @@ Result<std::vector<std::vector<LabelMatcher>>> Selectors(const Params& params) {
   std::vector<std::vector<LabelMatcher>> out;
   for (const std::string& text : AllParams(params, "match[]")) {
     auto matchers = ParseSelector(text);
-    if (!matchers.ok()) return Status::InvalidArgument("invalid parameter \"match[]\": " + matchers.status().message());
+    if (!matchers.ok())
+      return Status::InvalidArgument("invalid parameter \"match[]\": " + matchers.status().message());
     out.push_back(std::move(*matchers));
   }
   return out;
@@ -97,13 +99,15 @@ Result<RangeQueryRequest> ParseRangeQuery(const Params& params) {
   const std::string* q = Param(params, "query");
   if (q == nullptr) return Status::InvalidArgument("invalid parameter \"query\": query must not be empty");
   for (const char* name : {"start", "end", "step"}) {
-    if (Param(params, name) == nullptr) return Status::InvalidArgument(std::string("invalid parameter \"") + name + "\": missing");
+    if (Param(params, name) == nullptr)
+      return Status::InvalidArgument(std::string("invalid parameter \"") + name + "\": missing");
   }
   auto start = promql::ParseTimeParam(*Param(params, "start"));
   if (!start.ok()) return Status::InvalidArgument("invalid parameter \"start\": " + start.status().message());
   auto end = promql::ParseTimeParam(*Param(params, "end"));
   if (!end.ok()) return Status::InvalidArgument("invalid parameter \"end\": " + end.status().message());
-  if (*end < *start) return Status::InvalidArgument("invalid parameter \"end\": end timestamp must not be before start time");
+  if (*end < *start)
+    return Status::InvalidArgument("invalid parameter \"end\": end timestamp must not be before start time");
   auto step = promql::ParseDurationParam(*Param(params, "step"));
   if (!step.ok()) return Status::InvalidArgument("invalid parameter \"step\": " + step.status().message());
   if (*step <= 0) {
@@ -152,7 +156,8 @@ Result<SqlRequest> ParseSql(const QueryApiRequest& request, const Params& params
   }
   const std::string* format = Param(params, "format");
   if (format && *format != "json" && *format != "csv") {
-    return Status::InvalidArgument("invalid parameter \"format\": \"" + *format + "\" is neither json nor csv");
+    return Status::InvalidArgument("invalid parameter \"format\": \"" + *format +
+                                   "\" is neither json nor csv");
   }
   bool csv = (format && *format == "csv") || (!format && request.accept.starts_with("text/csv"));
   OT_ASSIGN_OR_RETURN(int64_t timeout, Timeout(params));
@@ -166,8 +171,8 @@ Result<ApiRequest> AsApiRequest(Result<T> r) {
 }
 
 // The request at `rest` (the path after /api/v1/), its method checked.
-Result<ApiRequest> ParseParameters(std::string_view rest, const QueryApiRequest& request, const Params& params,
-                                   int64_t now_ms) {
+Result<ApiRequest> ParseParameters(std::string_view rest, const QueryApiRequest& request,
+                                   const Params& params, int64_t now_ms) {
   if (rest == "query") return AsApiRequest(ParseInstantQuery(params, now_ms));
   if (rest == "query_range") return AsApiRequest(ParseRangeQuery(params));
   if (rest == "series") return AsApiRequest(ParseSeries(params));
@@ -175,9 +180,9 @@ Result<ApiRequest> ParseParameters(std::string_view rest, const QueryApiRequest&
   if (rest == "metadata") return ApiRequest(MetadataRequest{});
   if (rest == "status/buildinfo") return ApiRequest(BuildInfoRequest{});
   if (rest == "sql") return AsApiRequest(ParseSql(request, params));
-  return AsApiRequest(ParseLabels(params, UrlDecode(rest.substr(6, rest.size() - 13))));  // label/<name>/values
+  return AsApiRequest(
+      ParseLabels(params, UrlDecode(rest.substr(6, rest.size() - 13))));  // label/<name>/values
 }
-
 
 }  // namespace
 
@@ -188,18 +193,22 @@ ApiError ApiError::BadData(std::string message) {
 ApiError ApiError::FromStatus(const Status& s) {
   switch (s.code()) {
     case Status::Code::kInvalidArgument:
-    case Status::Code::kNotSupported: return BadData(s.message());
-    case Status::Code::kAborted: return ApiError{"execution", kHttpUnprocessable, s.message(), ""};
-    case Status::Code::kBusy: return ApiError{"timeout", kHttpServiceUnavailable, s.message(), ""};
-    default: return ApiError{"internal", kHttpInternalServerError, s.message(), ""};
+    case Status::Code::kNotSupported:
+      return BadData(s.message());
+    case Status::Code::kAborted:
+      return ApiError{"execution", kHttpUnprocessable, s.message(), ""};
+    case Status::Code::kBusy:
+      return ApiError{"timeout", kHttpServiceUnavailable, s.message(), ""};
+    default:
+      return ApiError{"internal", kHttpInternalServerError, s.message(), ""};
   }
 }
 
 bool IsQueryApiPath(std::string_view path) {
   if (!path.starts_with(kPrefix)) return false;
   std::string_view rest = path.substr(kPrefix.size());
-  if (rest == "query" || rest == "query_range" || rest == "series" || rest == "labels" || rest == "metadata" ||
-      rest == "status/buildinfo" || rest == "sql") {
+  if (rest == "query" || rest == "query_range" || rest == "series" || rest == "labels" ||
+      rest == "metadata" || rest == "status/buildinfo" || rest == "sql") {
     return true;
   }
   return rest.starts_with("label/") && rest.size() > 13 && rest.ends_with("/values");

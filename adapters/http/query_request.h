@@ -27,8 +27,8 @@ namespace overtone::adapters {
 
 // A request as the HTTP server hands it over.
 struct QueryApiRequest {
-  std::string method;  // "GET" or "POST"
-  std::string path;    // "/api/v1/query"
+  std::string method;                                       // "GET" or "POST"
+  std::string path;                                         // "/api/v1/query"
   std::vector<std::pair<std::string, std::string>> params;  // decoded query-string parameters
   std::string body;
   std::string content_type;
@@ -37,10 +37,10 @@ struct QueryApiRequest {
 
 // An error in Prometheus's envelope: {"status":"error","errorType":type,"error":message}.
 struct ApiError {
-  std::string type;     // bad_data, execution, timeout, not_found or internal
+  std::string type;  // bad_data, execution, timeout, not_found or internal
   int http_status;
   std::string message;
-  std::string allow;    // a 405's Allow header; empty: none
+  std::string allow;  // a 405's Allow header; empty: none
 
   static ApiError BadData(std::string message);
   // A Status from a later step, by the conventions of adapters/promql/query.h:
@@ -64,12 +64,12 @@ struct RangeQueryRequest {  // /api/v1/query_range
   int64_t timeout_ms;
 };
 
-struct SeriesRequest {  // /api/v1/series
+struct SeriesRequest {                               // /api/v1/series
   std::vector<std::vector<LabelMatcher>> selectors;  // match[], at least one
   int64_t start_ms, end_ms;
 };
 
-struct LabelsRequest {  // /api/v1/labels, /api/v1/label/<name>/values
+struct LabelsRequest {                               // /api/v1/labels, /api/v1/label/<name>/values
   std::optional<std::string> name;                   // set: that label's values; else label names
   std::vector<std::vector<LabelMatcher>> selectors;  // match[]; empty: every series, any time
   int64_t start_ms, end_ms;

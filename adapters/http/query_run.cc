@@ -11,7 +11,8 @@ namespace overtone::adapters {
 namespace {
 
 // The series matching any of `selectors` that have a sample in [start, end].
-Result<std::vector<SeriesInfo>> MatchSeries(Database* db, const std::vector<std::vector<LabelMatcher>>& selectors,
+Result<std::vector<SeriesInfo>> MatchSeries(Database* db,
+                                            const std::vector<std::vector<LabelMatcher>>& selectors,
                                             int64_t start, int64_t end) {
   std::map<SeriesId, SeriesInfo> found;
   for (const std::vector<LabelMatcher>& matchers : selectors) {
@@ -41,9 +42,12 @@ int CheckDeadline(void* arg) {
 
 SqlValue Cell(sqlite3_stmt* stmt, int i) {
   switch (sqlite3_column_type(stmt, i)) {
-    case SQLITE_INTEGER: return sqlite3_column_int64(stmt, i);
-    case SQLITE_FLOAT: return sqlite3_column_double(stmt, i);
-    case SQLITE_NULL: return std::monostate{};
+    case SQLITE_INTEGER:
+      return sqlite3_column_int64(stmt, i);
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(stmt, i);
+    case SQLITE_NULL:
+      return std::monostate{};
     default: {
       const char* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
       return std::string(t ? t : "");
@@ -57,7 +61,8 @@ Result<promql::QueryResult> RunPromql(sqlite3* conn, const PromqlPlan& plan) {
   if (plan.range) {
     return promql::RunRangeQuery(conn, plan.query, plan.start_ms, plan.end_ms, plan.step_ms, plan.options);
   }
-  OT_ASSIGN_OR_RETURN(promql::QueryResult r, promql::RunInstantQuery(conn, plan.query, plan.start_ms, plan.options));
+  OT_ASSIGN_OR_RETURN(promql::QueryResult r,
+                      promql::RunInstantQuery(conn, plan.query, plan.start_ms, plan.options));
   if (r.type == promql::ValueType::kString) r.scalar.ts = plan.start_ms;
   return r;
 }

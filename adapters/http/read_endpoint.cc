@@ -50,7 +50,8 @@ ReadReply HandleRead(const EndpointContext& ctx, std::string_view body,
                      MemoryBudget::Reservation reservation) {
   ReadReply out;
   std::string raw;
-  if (std::optional<HttpReply> refused = DecompressBody(ctx, body, kReservedPerDecompressedByte, &reservation, &raw)) {
+  if (std::optional<HttpReply> refused =
+          DecompressBody(ctx, body, kReservedPerDecompressedByte, &reservation, &raw)) {
     out.reply = std::move(*refused);
     return out;
   }

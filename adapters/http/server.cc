@@ -132,7 +132,8 @@ class HttpServer::Impl {
   void Serve(const Route& route, const httplib::Request& req, httplib::Response& res,
              const httplib::ContentReader* reader);
   // A method the path does not take: 405 naming those it takes, or 404.
-  void RefuseMethod(const httplib::Request& req, httplib::Response& res, const httplib::ContentReader* reader);
+  void RefuseMethod(const httplib::Request& req, httplib::Response& res,
+                    const httplib::ContentReader* reader);
   // A remote write or read request with its body read.
   struct Received {
     EndpointContext ctx;
@@ -165,13 +166,20 @@ class HttpServer::Impl {
 
 HttpServer::Impl::Handler HttpServer::Impl::HandlerFor(Endpoint endpoint) {
   switch (endpoint) {
-    case Endpoint::kRemoteWrite: return &Impl::ServeWrite;
-    case Endpoint::kRemoteRead: return &Impl::ServeRead;
-    case Endpoint::kQueryApi: return &Impl::ServeQuery;
-    case Endpoint::kMetrics: return &Impl::ServeMetrics;
-    case Endpoint::kStats: return &Impl::ServeStats;
-    case Endpoint::kHealth: return &Impl::ServeHealth;
-    case Endpoint::kReady: return &Impl::ServeReady;
+    case Endpoint::kRemoteWrite:
+      return &Impl::ServeWrite;
+    case Endpoint::kRemoteRead:
+      return &Impl::ServeRead;
+    case Endpoint::kQueryApi:
+      return &Impl::ServeQuery;
+    case Endpoint::kMetrics:
+      return &Impl::ServeMetrics;
+    case Endpoint::kStats:
+      return &Impl::ServeStats;
+    case Endpoint::kHealth:
+      return &Impl::ServeHealth;
+    case Endpoint::kReady:
+      return &Impl::ServeReady;
   }
   return nullptr;
 }
@@ -192,8 +200,7 @@ bool HttpServer::Impl::Authorized(const httplib::Request& req) const {
 
 template <typename Fn>
 void HttpServer::Impl::Boundary(std::string_view handler, bool needs_auth, const httplib::Request& req,
-                                httplib::Response& res, const httplib::ContentReader* reader,
-                                Fn&& fn) {
+                                httplib::Response& res, const httplib::ContentReader* reader, Fn&& fn) {
   Clock::time_point t0 = Clock::now();
   bool streaming = false;
   try {
@@ -225,8 +232,8 @@ void HttpServer::Impl::Serve(const Route& route, const httplib::Request& req, ht
   Boundary(route.handler, route.needs_auth, req, res, reader, [&] {
     if (options_.read_only && !route.only_reads) {
       Drain(req, reader);
-      Apply(HttpReply::Error(kHttpForbidden, "the server is read-only: " + req.method + " " + req.path +
-                                                 " is not served"),
+      Apply(HttpReply::Error(kHttpForbidden,
+                             "the server is read-only: " + req.method + " " + req.path + " is not served"),
             res);
       return false;
     }
@@ -243,8 +250,8 @@ void HttpServer::Impl::RefuseMethod(const httplib::Request& req, httplib::Respon
       Apply(HttpReply::Error(kHttpNotFound, "no such path: " + req.path), res);
       return false;
     }
-    HttpReply r =
-        HttpReply::Error(kHttpMethodNotAllowed, req.method + " is not allowed on " + req.path + "; use " + allow);
+    HttpReply r = HttpReply::Error(kHttpMethodNotAllowed,
+                                   req.method + " is not allowed on " + req.path + "; use " + allow);
     r.headers.emplace_back("Allow", allow);
     Apply(r, res);
     return false;
@@ -351,8 +358,12 @@ bool HttpServer::Impl::ServeQuery(const Exchange& x) {
       return false;
     }
   }
-  QueryApiRequest q{x.req.method, x.req.path, {x.req.params.begin(), x.req.params.end()}, std::move(body),
-                    x.req.get_header_value("Content-Type"), x.req.get_header_value("Accept")};
+  QueryApiRequest q{x.req.method,
+                    x.req.path,
+                    {x.req.params.begin(), x.req.params.end()},
+                    std::move(body),
+                    x.req.get_header_value("Content-Type"),
+                    x.req.get_header_value("Accept")};
   Apply(query_api_.Handle(q), x.res);
   return false;
 }
@@ -428,7 +439,12 @@ void HttpServer::Impl::Routes() {
   for (const Route& route : ServerRoutes()) Register(route, RoutePattern(route));
   // Any other /api/v1/ path: the query API answers it with its JSON 404, as
   // Prometheus does.
-  static constexpr Route kOtherApiPaths{"GET, POST", "/api/v1/...", Endpoint::kQueryApi, true, true, "query",
+  static constexpr Route kOtherApiPaths{"GET, POST",
+                                        "/api/v1/...",
+                                        Endpoint::kQueryApi,
+                                        true,
+                                        true,
+                                        "query",
                                         "any other path of the query API"};
   Register(kOtherApiPaths, "/api/v1/.*");
   // Methods no route takes.

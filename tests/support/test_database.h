@@ -8,10 +8,10 @@
 #ifndef OVERTONE_TESTS_SUPPORT_TEST_DATABASE_H_
 #define OVERTONE_TESTS_SUPPORT_TEST_DATABASE_H_
 
+#include <gtest/gtest.h>
+
 #include <memory>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "overtone/database.h"
 #include "tests/support/test_util.h"

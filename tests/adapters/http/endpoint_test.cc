@@ -56,12 +56,14 @@ TEST_F(EndpointTest, DecompressBodyChecksTheAnnouncedSizeFirst) {
   std::optional<HttpReply> bad = DecompressBody(Context(), "", 2, &r, &raw);
   ASSERT_TRUE(bad);
   EXPECT_EQ(bad->status, 400);
-  std::optional<HttpReply> bomb = DecompressBody(Context(), SnappyCompress(std::string(5000, 'x')), 2, &r, &raw);
+  std::optional<HttpReply> bomb =
+      DecompressBody(Context(), SnappyCompress(std::string(5000, 'x')), 2, &r, &raw);
   ASSERT_TRUE(bomb);
   EXPECT_EQ(bomb->status, 413);
   EXPECT_EQ(bomb->body, "body decompresses to 5000 bytes, over the limit of 4000\n");
   options_.overload_status = 503;
-  std::optional<HttpReply> over = DecompressBody(Context(), SnappyCompress(std::string(3000, 'x')), 4, &r, &raw);
+  std::optional<HttpReply> over =
+      DecompressBody(Context(), SnappyCompress(std::string(3000, 'x')), 4, &r, &raw);
   ASSERT_TRUE(over);
   EXPECT_EQ(over->status, 503);
   EXPECT_EQ(over->body, "server over its request memory budget (decoding 3000 bytes); retry later\n");

@@ -2,9 +2,10 @@
 // ephemeral port: exact JSON for query and query_range, the other
 // endpoints, error types, and the read-only SQL endpoint.
 
+#include "adapters/http/query_api.h"
+
 #include <gtest/gtest.h>
 
-#include "adapters/http/query_api.h"
 #include "adapters/http/server.h"
 #include "overtone/database.h"
 #include "tests/support/http_test_client.h"

@@ -38,7 +38,8 @@ TEST(QueryRequestTest, InstantQueryDefaultsToNow) {
   EXPECT_EQ(q.query, "up");
   EXPECT_EQ(q.time_ms, kNow);
   EXPECT_EQ(q.timeout_ms, 0);
-  q = std::get<InstantQueryRequest>(Parsed(Get("/api/v1/query", {{"query", "up"}, {"time", "12.5"}, {"timeout", "3s"}})));
+  q = std::get<InstantQueryRequest>(
+      Parsed(Get("/api/v1/query", {{"query", "up"}, {"time", "12.5"}, {"timeout", "3s"}})));
   EXPECT_EQ(q.time_ms, 12500);
   EXPECT_EQ(q.timeout_ms, 3000);
   q = std::get<InstantQueryRequest>(Parsed(Get("/api/v1/query", {{"query", "up"}, {"timeout", "-1"}})));
@@ -55,16 +56,19 @@ TEST(QueryRequestTest, RangeQueryChecksInPrometheusOrder) {
             "invalid parameter \"query\": query must not be empty");
   EXPECT_EQ(Error(Get("/api/v1/query_range", {{"query", "up"}, {"step", "x"}})).message,
             "invalid parameter \"start\": missing");
-  EXPECT_EQ(Error(Get("/api/v1/query_range", {{"query", "up"}, {"start", "10"}, {"end", "0"}, {"step", "x"}})).message,
+  EXPECT_EQ(Error(Get("/api/v1/query_range", {{"query", "up"}, {"start", "10"}, {"end", "0"}, {"step", "x"}}))
+                .message,
             "invalid parameter \"end\": end timestamp must not be before start time");
-  ApiError points = Error(Get("/api/v1/query_range", {{"query", "up"}, {"start", "0"}, {"end", "100000"}, {"step", "1"}}));
+  ApiError points =
+      Error(Get("/api/v1/query_range", {{"query", "up"}, {"start", "0"}, {"end", "100000"}, {"step", "1"}}));
   EXPECT_EQ(points.type, "bad_data");
   EXPECT_EQ(points.http_status, 400);
   EXPECT_NE(points.message.find("11,000 points"), std::string::npos);
 }
 
 TEST(QueryRequestTest, SeriesAndLabels) {
-  auto s = std::get<SeriesRequest>(Parsed(Get("/api/v1/series", {{"match[]", "up"}, {"match[]", "{job=\"a\"}"}})));
+  auto s =
+      std::get<SeriesRequest>(Parsed(Get("/api/v1/series", {{"match[]", "up"}, {"match[]", "{job=\"a\"}"}})));
   EXPECT_EQ(s.selectors.size(), 2u);
   EXPECT_EQ(s.start_ms, kMinTime);
   EXPECT_EQ(s.end_ms, kMaxTime);
@@ -83,7 +87,8 @@ TEST(QueryRequestTest, SeriesAndLabels) {
 }
 
 TEST(QueryRequestTest, SqlFromFormOrBody) {
-  QueryApiRequest form{"POST", "/api/v1/sql", {}, "format=csv&query=SELECT+1", "application/x-www-form-urlencoded", ""};
+  QueryApiRequest form{
+      "POST", "/api/v1/sql", {}, "format=csv&query=SELECT+1", "application/x-www-form-urlencoded", ""};
   auto sql = std::get<SqlRequest>(Parsed(form));
   EXPECT_EQ(sql.sql, "SELECT 1");
   EXPECT_TRUE(sql.csv);

@@ -32,7 +32,9 @@ class QueryStepsTest : public testing::DatabaseTest {
     EXPECT_TRUE(plan.ok()) << sql << ": " << plan.status().ToString();
     return plan.ok() ? std::move(*plan) : SqlPlan{};
   }
-  Status PlanError(const std::string& sql) { return PlanSql(db_.get(), SqlRequest{sql, false, 0}, {}).status(); }
+  Status PlanError(const std::string& sql) {
+    return PlanSql(db_.get(), SqlRequest{sql, false, 0}, {}).status();
+  }
 };
 
 TEST(QueryPlanTest, PromqlPlansCarryTheServersLimits) {
@@ -55,15 +57,18 @@ TEST(QueryPlanTest, PromqlPlansCarryTheServersLimits) {
 TEST_F(QueryStepsTest, SqlPlanAdmitsOneReadingStatementOnly) {
   EXPECT_NE(Plan("SELECT count(*) FROM samples").stmt, nullptr);
   EXPECT_EQ(PlanError("SELEC 1").message(), "near \"SELEC\": syntax error");
-  EXPECT_EQ(PlanError("UPDATE samples SET value = 1").message(), "read-only: only SELECT statements are allowed");
+  EXPECT_EQ(PlanError("UPDATE samples SET value = 1").message(),
+            "read-only: only SELECT statements are allowed");
   EXPECT_EQ(PlanError("SELECT 1; SELECT 2").message(), "read-only: send one SELECT statement");
-  EXPECT_EQ(PlanError("SELECT delete_series('up')").message(), "not authorized to use function: delete_series");
+  EXPECT_EQ(PlanError("SELECT delete_series('up')").message(),
+            "not authorized to use function: delete_series");
   EXPECT_EQ(PlanError("   ").message(), "no SQL statement");
   EXPECT_TRUE(PlanError("CREATE TABLE t(a)").IsInvalidArgument());
 }
 
 TEST_F(QueryStepsTest, RunSqlGivesTypedCells) {
-  SqlPlan plan = Plan("SELECT ts, value, NULL AS n, 'x' AS s, 1e999 AS inf FROM samples WHERE metric = 'up' ORDER BY ts");
+  SqlPlan plan = Plan(
+      "SELECT ts, value, NULL AS n, 'x' AS s, 1e999 AS inf FROM samples WHERE metric = 'up' ORDER BY ts");
   Result<SqlTable> table = RunSql(&plan);
   ASSERT_TRUE(table.ok()) << table.status().ToString();
   EXPECT_EQ(table->columns, (std::vector<std::string>{"ts", "value", "n", "s", "inf"}));
@@ -80,7 +85,8 @@ TEST_F(QueryStepsTest, RunSqlErrorsAreExecutionOrTimeout) {
   EXPECT_EQ(RunSql(&many).status().ToString(), Status::Aborted("more than 2 rows").ToString());
   SqlPlan bad = Plan("SELECT * FROM samples WHERE selector = '{'");
   EXPECT_EQ(RunSql(&bad).status().code(), Status::Code::kAborted);
-  SqlPlan forever = Plan("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c");
+  SqlPlan forever =
+      Plan("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c");
   forever.timeout_ms = 50;
   EXPECT_EQ(RunSql(&forever).status().ToString(), Status::Busy("query timed out").ToString());
 }
@@ -88,11 +94,13 @@ TEST_F(QueryStepsTest, RunSqlErrorsAreExecutionOrTimeout) {
 TEST_F(QueryStepsTest, RunPromqlAndFindSeriesAndLabels) {
   auto conn = QueryConnection::Open(db_.get(), false);
   ASSERT_TRUE(conn.ok());
-  Result<promql::QueryResult> r = RunPromql((*conn)->get(), PlanPromql(InstantQueryRequest{"up", 30000, 0}, {}));
+  Result<promql::QueryResult> r =
+      RunPromql((*conn)->get(), PlanPromql(InstantQueryRequest{"up", 30000, 0}, {}));
   ASSERT_TRUE(r.ok()) << r.status().ToString();
   ASSERT_EQ(r->series.size(), 1u);
   EXPECT_EQ(r->series[0].points[0].value, 2.0);
-  Result<promql::QueryResult> s = RunPromql((*conn)->get(), PlanPromql(InstantQueryRequest{"\"hi\"", 7000, 0}, {}));
+  Result<promql::QueryResult> s =
+      RunPromql((*conn)->get(), PlanPromql(InstantQueryRequest{"\"hi\"", 7000, 0}, {}));
   ASSERT_TRUE(s.ok());
   EXPECT_EQ(s->scalar.ts, 7000);  // a string carries the query's time
 
@@ -104,10 +112,12 @@ TEST_F(QueryStepsTest, RunPromqlAndFindSeriesAndLabels) {
   ASSERT_EQ(series->size(), 1u);  // temp has no sample in the range
   EXPECT_EQ((*series)[0].labels, (Labels{{"__name__", "up"}, {"job", "api"}}));
 
-  Result<std::vector<std::string>> names = FindLabels(db_.get(), LabelsRequest{std::nullopt, {}, kMinTime, kMaxTime});
+  Result<std::vector<std::string>> names =
+      FindLabels(db_.get(), LabelsRequest{std::nullopt, {}, kMinTime, kMaxTime});
   ASSERT_TRUE(names.ok());
   EXPECT_EQ(*names, (std::vector<std::string>{"__name__", "job", "room"}));
-  Result<std::vector<std::string>> jobs = FindLabels(db_.get(), LabelsRequest{"__name__", {*up}, kMinTime, kMaxTime});
+  Result<std::vector<std::string>> jobs =
+      FindLabels(db_.get(), LabelsRequest{"__name__", {*up}, kMinTime, kMaxTime});
   ASSERT_TRUE(jobs.ok());
   EXPECT_EQ(*jobs, (std::vector<std::string>{"up"}));
 }
@@ -115,13 +125,15 @@ TEST_F(QueryStepsTest, RunPromqlAndFindSeriesAndLabels) {
 TEST(QueryRenderTest, PrometheusEnvelope) {
   promql::QueryResult vector;
   vector.series.push_back({{{"job", "a"}}, {{1500, 0.5}}});
-  EXPECT_EQ(RenderQueryResult(vector).body,
-            R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"a"},"value":[1.5,"0.5"]}]}})");
+  EXPECT_EQ(
+      RenderQueryResult(vector).body,
+      R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{"job":"a"},"value":[1.5,"0.5"]}]}})");
   promql::QueryResult matrix;
   matrix.type = promql::ValueType::kMatrix;
   matrix.series.push_back({{}, {{0, 1}, {15000, std::numeric_limits<double>::infinity()}}});
-  EXPECT_EQ(RenderQueryResult(matrix).body,
-            R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[0,"1"],[15,"+Inf"]]}]}})");
+  EXPECT_EQ(
+      RenderQueryResult(matrix).body,
+      R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[0,"1"],[15,"+Inf"]]}]}})");
   EXPECT_EQ(RenderStrings({"a", "b"}).body, R"({"status":"success","data":["a","b"]})");
   EXPECT_EQ(RenderMetadata().body, R"({"status":"success","data":{}})");
   HttpReply error = RenderError(ApiError{"bad_data", 405, "use POST", "POST"});
@@ -134,10 +146,12 @@ TEST(QueryRenderTest, PrometheusEnvelope) {
 
 TEST(QueryRenderTest, SqlAsJsonAndCsv) {
   SqlTable t{{"a", "b,c"},
-             {{int64_t{1}, 2.5}, {std::monostate{}, std::string("say \"hi\"")},
+             {{int64_t{1}, 2.5},
+              {std::monostate{}, std::string("say \"hi\"")},
               {-std::numeric_limits<double>::infinity(), 3.0}}};
-  EXPECT_EQ(RenderSqlJson(t).body,
-            R"({"status":"success","data":{"columns":["a","b,c"],"rows":[[1,2.5],[null,"say \"hi\""],["-Inf",3.0]]}})");
+  EXPECT_EQ(
+      RenderSqlJson(t).body,
+      R"({"status":"success","data":{"columns":["a","b,c"],"rows":[[1,2.5],[null,"say \"hi\""],["-Inf",3.0]]}})");
   HttpReply csv = RenderSqlCsv(t);
   EXPECT_EQ(csv.status, 200);
   EXPECT_EQ(csv.content_type, "text/csv; charset=utf-8");

@@ -3,12 +3,12 @@
 
 #include "adapters/http/routes.h"
 
+#include <gtest/gtest.h>
+
 #include <fstream>
 #include <set>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 namespace overtone::adapters {
 namespace {
@@ -45,9 +45,9 @@ TEST(RoutesTest, EachPathOnceWithAHandlerLabel) {
 
 TEST(RoutesTest, AllowedMethodsComeFromTheTable) {
   const std::pair<const char*, const char*> cases[] = {
-      {"/api/v1/write", "POST"},     {"/api/v1/sql", "POST"},
+      {"/api/v1/write", "POST"},      {"/api/v1/sql", "POST"},
       {"/api/v1/query", "GET, POST"}, {"/api/v1/label/job/values", "GET, POST"},
-      {"/api/v1/label//values", ""}, {"/metrics", "GET"},
+      {"/api/v1/label//values", ""},  {"/metrics", "GET"},
       {"/no/such/path", ""},
   };
   for (const auto& [path, allow] : cases) EXPECT_EQ(AllowedMethods(path), allow) << path;

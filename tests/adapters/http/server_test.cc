@@ -6,6 +6,8 @@
 #include "adapters/http/server.h"
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -14,11 +16,8 @@
 #include <atomic>
 #include <thread>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include "adapters/prometheus/chunked_frame.h"
 #include "adapters/http/memory_budget.h"
+#include "adapters/prometheus/chunked_frame.h"
 #include "adapters/prometheus/snappy_block.h"
 #include "adapters/prometheus/xor_chunk.h"
 #include "tests/support/http_test_client.h"
