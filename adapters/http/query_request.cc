@@ -11,7 +11,6 @@ namespace overtone::adapters {
 namespace {
 
 using Params = std::vector<std::pair<std::string, std::string>>;
-constexpr int kHttpUnprocessable = 422;
 constexpr std::string_view kPrefix = "/api/v1/";
 
 const std::string* Param(const Params& params, std::string_view name) {
@@ -196,7 +195,7 @@ ApiError ApiError::FromStatus(const Status& s) {
     case Status::Code::kNotSupported:
       return BadData(s.message());
     case Status::Code::kAborted:
-      return ApiError{"execution", kHttpUnprocessable, s.message(), ""};
+      return ApiError{"execution", kHttpUnprocessableContent, s.message(), ""};
     case Status::Code::kBusy:
       return ApiError{"timeout", kHttpServiceUnavailable, s.message(), ""};
     default:
