@@ -5,7 +5,10 @@
 #ifndef OVERTONE_ADAPTERS_HTTP_ENDPOINT_H_
 #define OVERTONE_ADAPTERS_HTTP_ENDPOINT_H_
 
+#include <cstddef>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -41,15 +44,28 @@ struct HttpReply {
   }
 };
 
+// The headers of a request body that matter before it is read.
+struct BodyHeaders {
+  std::string content_type;
+  std::string content_encoding;
+  std::optional<size_t> content_length;  // absent with chunked transfer
+};
+
 // The reply for a request refused by the memory budget.
-inline HttpReply OverloadedReply(const EndpointContext& ctx, std::string what) {
-  ctx.metrics->overloaded.fetch_add(1, std::memory_order_relaxed);
-  HttpReply r = HttpReply::Error(ctx.options->overload_status,
-                                 "server over its request memory budget (" + std::move(what) +
-                                     "); retry later");
-  r.headers.emplace_back("Retry-After", "1");
-  return r;
-}
+HttpReply OverloadedReply(const EndpointContext& ctx, std::string what);
+
+// Before the body is read: reserves content_length bytes in *reservation.
+// A reply means refuse with it (and drain the body): 413 past
+// max_request_bytes, the overload reply when the budget is used up.
+std::optional<HttpReply> ReserveBody(const EndpointContext& ctx, const BodyHeaders& headers,
+                                     MemoryBudget::Reservation* reservation);
+
+// Decompresses a snappy block body into *raw, first reserving
+// `reserve_per_byte` times its decompressed size. A reply means refuse with
+// it: 400 not snappy, 413 past max_decompressed_bytes, the overload reply.
+std::optional<HttpReply> DecompressBody(const EndpointContext& ctx, std::string_view body,
+                                        size_t reserve_per_byte, MemoryBudget::Reservation* reservation,
+                                        std::string* raw);
 
 }  // namespace overtone::adapters
 

@@ -11,14 +11,19 @@
 
 namespace overtone::adapters {
 
+// Done.
 inline constexpr int kHttpOk = 200;
 inline constexpr int kHttpNoContent = 204;
+// The request is wrong: a remote write sender drops it.
 inline constexpr int kHttpBadRequest = 400;
 inline constexpr int kHttpUnauthorized = 401;
+inline constexpr int kHttpForbidden = 403;
 inline constexpr int kHttpNotFound = 404;
 inline constexpr int kHttpMethodNotAllowed = 405;
 inline constexpr int kHttpPayloadTooLarge = 413;
 inline constexpr int kHttpUnsupportedMediaType = 415;
+inline constexpr int kHttpUnprocessableContent = 422;  // the query API's `execution` errors
+// A remote write sender retries these.
 inline constexpr int kHttpTooManyRequests = 429;
 inline constexpr int kHttpInternalServerError = 500;
 inline constexpr int kHttpServiceUnavailable = 503;

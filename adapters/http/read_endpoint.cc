@@ -6,6 +6,10 @@
 namespace overtone::adapters {
 namespace {
 
+// The decompressed body and the decoded request take about three times the
+// decompressed size; reserve that much up front.
+constexpr size_t kReservedPerDecompressedByte = 3;
+
 class StreamImpl final : public ReadStream {
  public:
   StreamImpl(const EndpointContext& ctx, std::unique_ptr<prometheus::ReadRequest> req,
@@ -39,42 +43,16 @@ class StreamImpl final : public ReadStream {
 
 std::optional<HttpReply> PrecheckRead(const EndpointContext& ctx, const BodyHeaders& headers,
                                       MemoryBudget::Reservation* reservation) {
-  if (headers.content_length) {
-    if (*headers.content_length > ctx.options->max_request_bytes) {
-      return HttpReply::Error(kHttpPayloadTooLarge,
-                              "body of " + std::to_string(*headers.content_length) +
-                                  " bytes is over the limit of " +
-                                  std::to_string(ctx.options->max_request_bytes));
-    }
-    if (!reservation->Grow(*headers.content_length)) {
-      return OverloadedReply(ctx, "body of " + std::to_string(*headers.content_length) + " bytes");
-    }
-  }
-  return std::nullopt;
+  return ReserveBody(ctx, headers, reservation);
 }
 
 ReadReply HandleRead(const EndpointContext& ctx, std::string_view body,
                      MemoryBudget::Reservation reservation) {
   ReadReply out;
-  Result<size_t> raw_size = SnappyUncompressedLength(body);
-  if (!raw_size.ok()) {
-    out.reply = HttpReply::Error(kHttpBadRequest, raw_size.status().message());
-    return out;
-  }
-  if (*raw_size > ctx.options->max_decompressed_bytes) {
-    out.reply = HttpReply::Error(kHttpPayloadTooLarge,
-                                 "body decompresses to " + std::to_string(*raw_size) +
-                                     " bytes, over the limit of " +
-                                     std::to_string(ctx.options->max_decompressed_bytes));
-    return out;
-  }
-  if (!reservation.Grow(*raw_size * 3)) {
-    out.reply = OverloadedReply(ctx, "decoding " + std::to_string(*raw_size) + " bytes");
-    return out;
-  }
   std::string raw;
-  if (Status s = SnappyUncompress(body, &raw); !s.ok()) {
-    out.reply = HttpReply::Error(kHttpBadRequest, s.message());
+  if (std::optional<HttpReply> refused =
+          DecompressBody(ctx, body, kReservedPerDecompressedByte, &reservation, &raw)) {
+    out.reply = std::move(*refused);
     return out;
   }
   auto req = std::make_unique<prometheus::ReadRequest>();

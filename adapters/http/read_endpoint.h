@@ -23,7 +23,6 @@
 #include <string_view>
 
 #include "adapters/http/endpoint.h"
-#include "adapters/http/write_endpoint.h"
 #include "overtone/status.h"
 
 namespace overtone::adapters {
@@ -44,6 +43,7 @@ struct ReadReply {
   std::unique_ptr<ReadStream> stream;  // set for STREAMED_XOR_CHUNKS
 };
 
+// Before the body is read: ReserveBody (endpoint.h).
 std::optional<HttpReply> PrecheckRead(const EndpointContext& ctx, const BodyHeaders& headers,
                                       MemoryBudget::Reservation* reservation);
 

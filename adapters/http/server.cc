@@ -1,6 +1,7 @@
-// HttpServer on cpp-httplib: routing, the per-request boundary (auth,
-// exceptions, metrics), body reading under the memory budget, and the
-// server's life cycle. The endpoints themselves know nothing of httplib.
+// HttpServer on cpp-httplib: registering the routes of routes.h, the
+// per-request boundary (auth, the read-only refusal, exceptions, metrics),
+// body reading under the memory budget, and the server's life cycle. The
+// endpoints themselves know nothing of httplib.
 
 #include "adapters/http/server.h"
 
@@ -12,13 +13,16 @@
 #include <chrono>
 #include <mutex>
 #include <new>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
 #include "adapters/http/endpoint.h"
 #include "adapters/http/query_api.h"
 #include "adapters/http/read_endpoint.h"
+#include "adapters/http/routes.h"
 #include "adapters/http/write_endpoint.h"
 
 namespace overtone::adapters {
@@ -56,13 +60,9 @@ void Drain(const httplib::Request& req, const httplib::ContentReader* reader) {
   if (reader && DeclaresBody(req)) (*reader)([](const char*, size_t) { return true; });
 }
 
-// The methods `path` answers to, for a 405's Allow header; empty: no such
-// path.
-std::string AllowedMethods(const std::string& path) {
-  if (path == "/api/v1/write" || path == "/api/v1/read" || path == "/api/v1/sql") return "POST";
-  if (QueryApi::Handles(path)) return "GET, POST";
-  if (path == "/metrics" || path == "/stats" || path == "/health" || path == "/ready") return "GET";
-  return "";
+BodyHeaders HeadersOf(const httplib::Request& req) {
+  return BodyHeaders{req.get_header_value("Content-Type"), req.get_header_value("Content-Encoding"),
+                     ContentLength(req)};
 }
 
 bool ConstantTimeEquals(std::string_view a, std::string_view b) {
@@ -106,23 +106,83 @@ class HttpServer::Impl {
   bool stopped_ = false;
 
  private:
+  // One request as a route's handler sees it.
+  struct Exchange {
+    const Route& route;
+    const httplib::Request& req;
+    httplib::Response& res;
+    const httplib::ContentReader* reader;  // null for a GET
+  };
+  // A route's handler: true when the response is streamed, and so records
+  // its own metrics when done.
+  using Handler = bool (Impl::*)(const Exchange& x);
+  static Handler HandlerFor(Endpoint endpoint);
+
   EndpointContext Context() { return EndpointContext{db_, &options_, &budget_, &metrics_}; }
   void Routes();
+  // Registers `route` with httplib at `pattern` for the methods it takes,
+  // and a 405 for the other of GET and POST.
+  void Register(const Route& route, const std::string& pattern);
   bool Authorized(const httplib::Request& req) const;
   // The boundary every handler runs inside: auth, exceptions, metrics.
   template <typename Fn>
-  void Boundary(const char* handler, bool needs_auth, const httplib::Request& req,
+  void Boundary(std::string_view handler, bool needs_auth, const httplib::Request& req,
                 httplib::Response& res, const httplib::ContentReader* reader, Fn&& fn);
+  // A route's request: the boundary, the read-only refusal, the handler.
+  void Serve(const Route& route, const httplib::Request& req, httplib::Response& res,
+             const httplib::ContentReader* reader);
+  // A method the path does not take: 405 naming those it takes, or 404.
+  void RefuseMethod(const httplib::Request& req, httplib::Response& res,
+                    const httplib::ContentReader* reader);
+  // A remote write or read request with its body read.
+  struct Received {
+    EndpointContext ctx;
+    BodyHeaders headers;
+    MemoryBudget::Reservation reservation;
+    std::string body;
+  };
+  // Checks a request before its body is read (PrecheckWrite, PrecheckRead).
+  using Precheck = std::optional<HttpReply> (*)(const EndpointContext& ctx, const BodyHeaders& headers,
+                                                MemoryBudget::Reservation* reservation);
+  // The request once `precheck` let it in and its body is read; nothing
+  // when it was refused (and answered).
+  std::optional<Received> Receive(const Exchange& x, Precheck precheck);
   // Reads the body into *body under the reservation. A reply: refuse.
-  std::optional<HttpReply> ReadBody(const httplib::Request& req,
-                                    const httplib::ContentReader& reader,
+  std::optional<HttpReply> ReadBody(const httplib::Request& req, const httplib::ContentReader& reader,
                                     MemoryBudget::Reservation* reservation, std::string* body);
-  void ServeWrite(const httplib::Request& req, httplib::Response& res,
-                  const httplib::ContentReader& reader);
-  void ServeRead(const httplib::Request& req, httplib::Response& res,
-                 const httplib::ContentReader& reader);
+
+  // Remote write and read (write_endpoint.h, read_endpoint.h).
+  bool ServeWrite(const Exchange& x);
+  bool ServeRead(const Exchange& x);
+  // The query API and /api/v1/sql (query_api.h).
+  bool ServeQuery(const Exchange& x);
+  // Self-monitoring.
+  bool ServeMetrics(const Exchange& x);
+  bool ServeStats(const Exchange& x);
+  bool ServeHealth(const Exchange& x);
+  bool ServeReady(const Exchange& x);
   ServerFigures Figures();
 };
+
+HttpServer::Impl::Handler HttpServer::Impl::HandlerFor(Endpoint endpoint) {
+  switch (endpoint) {
+    case Endpoint::kRemoteWrite:
+      return &Impl::ServeWrite;
+    case Endpoint::kRemoteRead:
+      return &Impl::ServeRead;
+    case Endpoint::kQueryApi:
+      return &Impl::ServeQuery;
+    case Endpoint::kMetrics:
+      return &Impl::ServeMetrics;
+    case Endpoint::kStats:
+      return &Impl::ServeStats;
+    case Endpoint::kHealth:
+      return &Impl::ServeHealth;
+    case Endpoint::kReady:
+      return &Impl::ServeReady;
+  }
+  return nullptr;
+}
 
 bool HttpServer::Impl::Authorized(const httplib::Request& req) const {
   if (options_.auth_token.empty()) return true;
@@ -139,9 +199,8 @@ bool HttpServer::Impl::Authorized(const httplib::Request& req) const {
 }
 
 template <typename Fn>
-void HttpServer::Impl::Boundary(const char* handler, bool needs_auth, const httplib::Request& req,
-                                httplib::Response& res, const httplib::ContentReader* reader,
-                                Fn&& fn) {
+void HttpServer::Impl::Boundary(std::string_view handler, bool needs_auth, const httplib::Request& req,
+                                httplib::Response& res, const httplib::ContentReader* reader, Fn&& fn) {
   Clock::time_point t0 = Clock::now();
   bool streaming = false;
   try {
@@ -166,6 +225,37 @@ void HttpServer::Impl::Boundary(const char* handler, bool needs_auth, const http
     metrics_.ObserveRequest(handler, res.status,
                             std::chrono::duration<double>(Clock::now() - t0).count());
   }
+}
+
+void HttpServer::Impl::Serve(const Route& route, const httplib::Request& req, httplib::Response& res,
+                             const httplib::ContentReader* reader) {
+  Boundary(route.handler, route.needs_auth, req, res, reader, [&] {
+    if (options_.read_only && !route.only_reads) {
+      Drain(req, reader);
+      Apply(HttpReply::Error(kHttpForbidden,
+                             "the server is read-only: " + req.method + " " + req.path + " is not served"),
+            res);
+      return false;
+    }
+    return (this->*HandlerFor(route.endpoint))(Exchange{route, req, res, reader});
+  });
+}
+
+void HttpServer::Impl::RefuseMethod(const httplib::Request& req, httplib::Response& res,
+                                    const httplib::ContentReader* reader) {
+  Boundary(kOtherHandler, true, req, res, reader, [&] {
+    Drain(req, reader);
+    std::string allow = AllowedMethods(req.path);
+    if (allow.empty()) {
+      Apply(HttpReply::Error(kHttpNotFound, "no such path: " + req.path), res);
+      return false;
+    }
+    HttpReply r = HttpReply::Error(kHttpMethodNotAllowed,
+                                   req.method + " is not allowed on " + req.path + "; use " + allow);
+    r.headers.emplace_back("Allow", allow);
+    Apply(r, res);
+    return false;
+  });
 }
 
 std::optional<HttpReply> HttpServer::Impl::ReadBody(const httplib::Request& req,
@@ -200,76 +290,104 @@ std::optional<HttpReply> HttpServer::Impl::ReadBody(const httplib::Request& req,
   return std::nullopt;
 }
 
-void HttpServer::Impl::ServeWrite(const httplib::Request& req, httplib::Response& res,
-                                  const httplib::ContentReader& reader) {
-  Boundary("write", true, req, res, &reader, [&] {
-    EndpointContext ctx = Context();
-    BodyHeaders headers{req.get_header_value("Content-Type"),
-                        req.get_header_value("Content-Encoding"), ContentLength(req)};
-    MemoryBudget::Reservation reservation = budget_.Reserve();
-    if (std::optional<HttpReply> refused = PrecheckWrite(ctx, headers, &reservation)) {
-      Drain(req, &reader);
-      Apply(*refused, res);
-      return false;
-    }
-    std::string body;
-    if (std::optional<HttpReply> refused = ReadBody(req, reader, &reservation, &body)) {
-      Apply(*refused, res);
-      return false;
-    }
-    Apply(HandleWrite(ctx, headers, body, &reservation), res);
-    return false;
-  });
+std::optional<HttpServer::Impl::Received> HttpServer::Impl::Receive(const Exchange& x, Precheck precheck) {
+  std::optional<Received> in;
+  in.emplace(Received{Context(), HeadersOf(x.req), budget_.Reserve(), ""});
+  std::optional<HttpReply> refused = precheck(in->ctx, in->headers, &in->reservation);
+  if (refused) {
+    Drain(x.req, x.reader);
+  } else {
+    refused = ReadBody(x.req, *x.reader, &in->reservation, &in->body);
+  }
+  if (refused) {
+    Apply(*refused, x.res);
+    return std::nullopt;
+  }
+  return in;
 }
 
-void HttpServer::Impl::ServeRead(const httplib::Request& req, httplib::Response& res,
-                                 const httplib::ContentReader& reader) {
+bool HttpServer::Impl::ServeWrite(const Exchange& x) {
+  std::optional<Received> in = Receive(x, PrecheckWrite);
+  if (in) Apply(HandleWrite(in->ctx, in->headers, in->body, &in->reservation), x.res);
+  return false;
+}
+
+bool HttpServer::Impl::ServeRead(const Exchange& x) {
   Clock::time_point t0 = Clock::now();
-  Boundary("read", true, req, res, &reader, [&] {
-    EndpointContext ctx = Context();
-    BodyHeaders headers{req.get_header_value("Content-Type"),
-                        req.get_header_value("Content-Encoding"), ContentLength(req)};
-    MemoryBudget::Reservation reservation = budget_.Reserve();
-    if (std::optional<HttpReply> refused = PrecheckRead(ctx, headers, &reservation)) {
-      Drain(req, &reader);
-      Apply(*refused, res);
+  std::optional<Received> in = Receive(x, PrecheckRead);
+  if (!in) return false;
+  ReadReply out = HandleRead(in->ctx, in->body, std::move(in->reservation));
+  if (!out.stream) {
+    Apply(out.reply, x.res);
+    return false;
+  }
+  x.res.status = out.reply.status;
+  for (const auto& [k, v] : out.reply.headers) x.res.set_header(k.c_str(), v);
+  std::shared_ptr<ReadStream> stream(std::move(out.stream));
+  x.res.set_chunked_content_provider(
+      out.reply.content_type,
+      // Runs on this worker thread after the handler returns; nothing may
+      // throw out of it (httplib would terminate the process).
+      [stream](size_t, httplib::DataSink& sink) {
+        try {
+          std::string frames;
+          Result<bool> more = stream->Next(&frames);
+          if (!more.ok()) return false;  // cuts the connection: the client sees an error
+          if (!frames.empty() && !sink.write(frames.data(), frames.size())) return false;
+          if (!*more) sink.done();
+          return true;
+        } catch (...) {
+          return false;
+        }
+      },
+      [this, t0, handler = x.route.handler, status = x.res.status](bool success) {
+        metrics_.ObserveRequest(handler, success ? status : 499,
+                                std::chrono::duration<double>(Clock::now() - t0).count());
+      });
+  return true;
+}
+
+// POST bodies are read here, under the request limits, so that one without
+// a length is empty rather than waited for.
+bool HttpServer::Impl::ServeQuery(const Exchange& x) {
+  std::string body;
+  MemoryBudget::Reservation reservation = budget_.Reserve();
+  if (x.reader) {
+    if (std::optional<HttpReply> refused = ReadBody(x.req, *x.reader, &reservation, &body)) {
+      Apply(*refused, x.res);
       return false;
     }
-    std::string body;
-    if (std::optional<HttpReply> refused = ReadBody(req, reader, &reservation, &body)) {
-      Apply(*refused, res);
-      return false;
-    }
-    ReadReply out = HandleRead(ctx, body, std::move(reservation));
-    if (!out.stream) {
-      Apply(out.reply, res);
-      return false;
-    }
-    res.status = out.reply.status;
-    for (const auto& [k, v] : out.reply.headers) res.set_header(k.c_str(), v);
-    std::shared_ptr<ReadStream> stream(std::move(out.stream));
-    res.set_chunked_content_provider(
-        out.reply.content_type,
-        // Runs on this worker thread after the handler returns; nothing may
-        // throw out of it (httplib would terminate the process).
-        [stream](size_t, httplib::DataSink& sink) {
-          try {
-            std::string frames;
-            Result<bool> more = stream->Next(&frames);
-            if (!more.ok()) return false;  // cuts the connection: the client sees an error
-            if (!frames.empty() && !sink.write(frames.data(), frames.size())) return false;
-            if (!*more) sink.done();
-            return true;
-          } catch (...) {
-            return false;
-          }
-        },
-        [this, t0, status = res.status](bool success) {
-          metrics_.ObserveRequest("read", success ? status : 499,
-                                  std::chrono::duration<double>(Clock::now() - t0).count());
-        });
-    return true;
-  });
+  }
+  QueryApiRequest q{x.req.method,
+                    x.req.path,
+                    {x.req.params.begin(), x.req.params.end()},
+                    std::move(body),
+                    x.req.get_header_value("Content-Type"),
+                    x.req.get_header_value("Accept")};
+  Apply(query_api_.Handle(q), x.res);
+  return false;
+}
+
+bool HttpServer::Impl::ServeMetrics(const Exchange& x) {
+  x.res.set_content(metrics_.RenderText(Figures()), "text/plain; version=0.0.4; charset=utf-8");
+  return false;
+}
+
+bool HttpServer::Impl::ServeStats(const Exchange& x) {
+  x.res.set_content(metrics_.RenderJson(Figures()), "application/json");
+  return false;
+}
+
+bool HttpServer::Impl::ServeHealth(const Exchange& x) {
+  x.res.set_content("OK\n", "text/plain; charset=utf-8");
+  return false;
+}
+
+bool HttpServer::Impl::ServeReady(const Exchange& x) {
+  bool ready = ready_.load();
+  x.res.status = ready ? kHttpOk : kHttpServiceUnavailable;
+  x.res.set_content(ready ? "ready\n" : "stopping\n", "text/plain; charset=utf-8");
+  return false;
 }
 
 ServerFigures HttpServer::Impl::Figures() {
@@ -287,94 +405,53 @@ ServerFigures HttpServer::Impl::Figures() {
   return f;
 }
 
-void HttpServer::Impl::Routes() {
+void HttpServer::Impl::Register(const Route& route, const std::string& pattern) {
   using Req = const httplib::Request&;
   using Res = httplib::Response&;
   using Reader = const httplib::ContentReader&;
-  svr_.Post("/api/v1/write", [this](Req req, Res res, Reader reader) { ServeWrite(req, res, reader); });
-  svr_.Post("/api/v1/read", [this](Req req, Res res, Reader reader) { ServeRead(req, res, reader); });
-  for (const char* path : {"/api/v1/write", "/api/v1/read"}) {
-    svr_.Get(path, [this](Req req, Res res) {
-      Boundary("other", true, req, res, nullptr, [&] {
-        HttpReply r = HttpReply::Error(kHttpMethodNotAllowed, "use POST");
-        r.headers.emplace_back("Allow", "POST");
-        Apply(r, res);
+  const Route* r = &route;  // routes are static
+  // The query API answers a method its paths do not take itself, in its
+  // JSON envelope.
+  const bool query_api = route.endpoint == Endpoint::kQueryApi;
+  if (query_api || TakesMethod(route, "GET")) {
+    svr_.Get(pattern, [this, r](Req req, Res res) { Serve(*r, req, res, nullptr); });
+  } else {
+    svr_.Get(pattern, [this](Req req, Res res) {
+      Boundary(kOtherHandler, true, req, res, nullptr, [&] {
+        HttpReply reply = HttpReply::Error(kHttpMethodNotAllowed, "use POST");
+        reply.headers.emplace_back("Allow", "POST");
+        Apply(reply, res);
         return false;
       });
     });
   }
-  svr_.Get("/metrics", [this](Req req, Res res) {
-    Boundary("metrics", true, req, res, nullptr, [&] {
-      res.set_content(metrics_.RenderText(Figures()), "text/plain; version=0.0.4; charset=utf-8");
-      return false;
-    });
-  });
-  svr_.Get("/stats", [this](Req req, Res res) {
-    Boundary("stats", true, req, res, nullptr, [&] {
-      res.set_content(metrics_.RenderJson(Figures()), "application/json");
-      return false;
-    });
-  });
-  svr_.Get("/health", [this](Req req, Res res) {
-    Boundary("health", false, req, res, nullptr, [&] {
-      res.set_content("OK\n", "text/plain; charset=utf-8");
-      return false;
-    });
-  });
-  svr_.Get("/ready", [this](Req req, Res res) {
-    Boundary("ready", true, req, res, nullptr, [&] {
-      bool ready = ready_.load();
-      res.status = ready ? kHttpOk : kHttpServiceUnavailable;
-      res.set_content(ready ? "ready\n" : "stopping\n", "text/plain; charset=utf-8");
-      return false;
-    });
-  });
-  // The Prometheus HTTP query API (query_api.h), GET and form POST; it
-  // answers any other /api/v1/ path with its JSON 404. POST bodies are read
-  // here, under the request limits, so that one without a length is empty
-  // rather than waited for.
-  auto serve_query = [this](Req req, Res res, const httplib::ContentReader* reader) {
-    Boundary("query", true, req, res, reader, [&] {
-      std::string body;
-      MemoryBudget::Reservation reservation = budget_.Reserve();
-      if (reader) {
-        if (std::optional<HttpReply> refused = ReadBody(req, *reader, &reservation, &body)) {
-          Apply(*refused, res);
-          return false;
-        }
-      }
-      QueryApiRequest q{req.method, req.path, {req.params.begin(), req.params.end()}, std::move(body),
-                        req.get_header_value("Content-Type"), req.get_header_value("Accept")};
-      Apply(query_api_.Handle(q), res);
-      return false;
-    });
-  };
-  std::vector<std::string> patterns = QueryApi::RoutePatterns();
-  patterns.push_back("/api/v1/.*");
-  for (const std::string& pattern : patterns) {
-    svr_.Get(pattern, [serve_query](Req req, Res res) { serve_query(req, res, nullptr); });
-    svr_.Post(pattern, [serve_query](Req req, Res res, Reader reader) { serve_query(req, res, &reader); });
+  if (query_api || TakesMethod(route, "POST")) {
+    svr_.Post(pattern, [this, r](Req req, Res res, Reader reader) { Serve(*r, req, res, &reader); });
+  } else {
+    svr_.Post(pattern, [this](Req req, Res res, Reader reader) { RefuseMethod(req, res, &reader); });
   }
-  // A method no endpoint takes: 405 naming those the path takes.
-  auto wrong_method = [this](Req req, Res res, Reader reader) {
-    Boundary("other", true, req, res, &reader, [&] {
-      Drain(req, &reader);
-      std::string allow = AllowedMethods(req.path);
-      if (allow.empty()) {
-        Apply(HttpReply::Error(kHttpNotFound, "no such path: " + req.path), res);
-        return false;
-      }
-      HttpReply r = HttpReply::Error(kHttpMethodNotAllowed,
-                                     req.method + " is not allowed on " + req.path + "; use " + allow);
-      r.headers.emplace_back("Allow", allow);
-      Apply(r, res);
-      return false;
-    });
-  };
-  svr_.Put(".*", wrong_method);
-  svr_.Patch(".*", wrong_method);
-  svr_.Delete(".*", wrong_method);
-  for (const char* path : {"/metrics", "/stats", "/health", "/ready"}) svr_.Post(path, wrong_method);
+}
+
+void HttpServer::Impl::Routes() {
+  using Req = const httplib::Request&;
+  using Res = httplib::Response&;
+  using Reader = const httplib::ContentReader&;
+  for (const Route& route : ServerRoutes()) Register(route, RoutePattern(route));
+  // Any other /api/v1/ path: the query API answers it with its JSON 404, as
+  // Prometheus does.
+  static constexpr Route kOtherApiPaths{"GET, POST",
+                                        "/api/v1/...",
+                                        Endpoint::kQueryApi,
+                                        true,
+                                        true,
+                                        "query",
+                                        "any other path of the query API"};
+  Register(kOtherApiPaths, "/api/v1/.*");
+  // Methods no route takes.
+  auto refuse = [this](Req req, Res res, Reader reader) { RefuseMethod(req, res, &reader); };
+  svr_.Put(".*", refuse);
+  svr_.Patch(".*", refuse);
+  svr_.Delete(".*", refuse);
   // Any other path: httplib's 404 has no body; say what it is.
   svr_.set_error_handler([](Req req, Res res) {
     if (res.status == kHttpNotFound && res.body.empty()) {

@@ -1,11 +1,9 @@
 // HttpServer: overtone's HTTP front, as `overtone serve` runs it.
 //
-//   POST /api/v1/write   remote write 1.0 and 2.0          (write_endpoint.h)
-//   POST /api/v1/read    remote read, SAMPLES and STREAMED_XOR_CHUNKS
-//   GET  /metrics        Prometheus text format self-monitoring
-//   GET  /stats          the same figures as JSON
-//   GET  /health         200 while the process serves (no auth)
-//   GET  /ready          200 when accepting requests, 503 while stopping
+// Its routes (remote write and read, the Prometheus query API, read-only
+// SQL, /metrics, /stats, /health, /ready) are declared in routes.h, which
+// says for each whether it needs the bearer token and whether a read-only
+// server serves it.
 //
 // docs/SERVER.md lists status codes, limits and flags.
 //
@@ -43,6 +41,7 @@ struct ServerOptions {
   int overload_status = 429;                   // or 503: see docs/SERVER.md
   std::string auth_token;                      // when set, required as a bearer token
   int read_timeout_seconds = 10;               // a stalled client is given up
+  bool read_only = false;                      // routes that write answer 403 (routes.h)
 
   // Only reported (/metrics, /stats): what the engine was opened with.
   size_t memory_limit = 0;

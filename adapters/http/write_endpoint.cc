@@ -4,7 +4,6 @@
 #include <string>
 
 #include "adapters/prometheus/remote_write.h"
-#include "adapters/prometheus/snappy_block.h"
 
 namespace overtone::adapters {
 namespace {
@@ -44,18 +43,7 @@ std::optional<HttpReply> PrecheckWrite(const EndpointContext& ctx, const BodyHea
   if (!protocol.ok()) {
     return HttpReply::Error(kHttpUnsupportedMediaType, protocol.status().message());
   }
-  if (headers.content_length) {
-    if (*headers.content_length > ctx.options->max_request_bytes) {
-      return HttpReply::Error(kHttpPayloadTooLarge,
-                              "body of " + std::to_string(*headers.content_length) +
-                                  " bytes is over the limit of " +
-                                  std::to_string(ctx.options->max_request_bytes));
-    }
-    if (!reservation->Grow(*headers.content_length)) {
-      return OverloadedReply(ctx, "body of " + std::to_string(*headers.content_length) + " bytes");
-    }
-  }
-  return std::nullopt;
+  return ReserveBody(ctx, headers, reservation);
 }
 
 HttpReply HandleWrite(const EndpointContext& ctx, const BodyHeaders& headers,
@@ -68,21 +56,10 @@ HttpReply HandleWrite(const EndpointContext& ctx, const BodyHeaders& headers,
     return r;
   };
 
-  Result<size_t> raw_size = SnappyUncompressedLength(body);
-  if (!raw_size.ok()) return reply(HttpReply::Error(kHttpBadRequest, raw_size.status().message()), 0);
-  if (*raw_size > ctx.options->max_decompressed_bytes) {
-    return reply(HttpReply::Error(kHttpPayloadTooLarge,
-                                  "body decompresses to " + std::to_string(*raw_size) +
-                                      " bytes, over the limit of " +
-                                      std::to_string(ctx.options->max_decompressed_bytes)),
-                 0);
-  }
-  if (!reservation->Grow(*raw_size * (1 + kDecodedBytesPerByte))) {
-    return reply(OverloadedReply(ctx, "decoding " + std::to_string(*raw_size) + " bytes"), 0);
-  }
   std::string raw;
-  if (Status s = SnappyUncompress(body, &raw); !s.ok()) {
-    return reply(HttpReply::Error(kHttpBadRequest, s.message()), 0);
+  if (std::optional<HttpReply> refused =
+          DecompressBody(ctx, body, 1 + kDecodedBytesPerByte, reservation, &raw)) {
+    return reply(std::move(*refused), 0);
   }
 
   DecodedWrite decoded;

@@ -26,14 +26,9 @@
 
 namespace overtone::adapters {
 
-struct BodyHeaders {
-  std::string content_type;
-  std::string content_encoding;
-  std::optional<size_t> content_length;  // absent with chunked transfer
-};
-
 // Checks the headers before the body is read, reserving content_length
-// bytes in *reservation. A reply means: refuse with it (and drain the body).
+// bytes in *reservation (ReserveBody). A reply means: refuse with it (and
+// drain the body).
 std::optional<HttpReply> PrecheckWrite(const EndpointContext& ctx, const BodyHeaders& headers,
                                        MemoryBudget::Reservation* reservation);
 

@@ -2,13 +2,14 @@
 // ephemeral port: exact JSON for query and query_range, the other
 // endpoints, error types, and the read-only SQL endpoint.
 
+#include "adapters/http/query_api.h"
+
 #include <gtest/gtest.h>
 
-#include "adapters/http/query_api.h"
 #include "adapters/http/server.h"
 #include "overtone/database.h"
 #include "tests/support/http_test_client.h"
-#include "tests/support/test_util.h"
+#include "tests/support/test_database.h"
 
 namespace overtone::adapters {
 namespace {
@@ -16,14 +17,10 @@ namespace {
 using testing::HttpRequest;
 using testing::HttpResponse;
 
-class QueryApiTest : public ::testing::Test {
+class QueryApiTest : public overtone::testing::DatabaseTest {
  protected:
   void SetUp() override {
-    Options o;
-    o.compaction_interval_ms = 0;
-    auto db = Database::Open(o, dir_.path());
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
+    DatabaseTest::SetUp();
     WriteBatch b;
     for (int i = 0; i <= 4; ++i) {
       b.Add({{"__name__", "http_requests_total"}, {"job", "api"}, {"code", "200"}}, i * 15000, 10.0 * i);
@@ -50,8 +47,6 @@ class QueryApiTest : public ::testing::Test {
     return r.ok() ? *r : HttpResponse{};
   }
 
-  overtone::testing::TempDir dir_;
-  std::unique_ptr<Database> db_;
   std::unique_ptr<HttpServer> server_;
 };
 
@@ -183,14 +178,6 @@ TEST_F(QueryApiTest, SqlBadInputIsBadDataAndRunTimeErrorsAreExecution) {
   EXPECT_EQ(Get("/api/v1/sql?query=SELECT%201").status, 405);
   EXPECT_EQ(Get("/api/v1/query?query=count(up)&time=60").body,
             R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[60,"1"]}]}})");
-}
-
-TEST(FormEncodingTest, Decodes) {
-  auto p = ParseFormEncoded("a=1&b=x%20y+z&match%5B%5D=up&empty=&flag");
-  ASSERT_EQ(p.size(), 5u);
-  EXPECT_EQ(p[1].second, "x y z");
-  EXPECT_EQ(p[2].first, "match[]");
-  EXPECT_EQ(p[4].first, "flag");
 }
 
 }  // namespace

@@ -6,6 +6,8 @@
 #include "adapters/http/server.h"
 
 #include <arpa/inet.h>
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
@@ -14,16 +16,13 @@
 #include <atomic>
 #include <thread>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
-
-#include "adapters/prometheus/chunked_frame.h"
 #include "adapters/http/memory_budget.h"
+#include "adapters/prometheus/chunked_frame.h"
 #include "adapters/prometheus/snappy_block.h"
 #include "adapters/prometheus/xor_chunk.h"
 #include "tests/support/http_test_client.h"
 #include "tests/support/prom_requests.h"
-#include "tests/support/test_util.h"
+#include "tests/support/test_database.h"
 
 namespace overtone::adapters {
 namespace {
@@ -46,17 +45,13 @@ const HttpHeaders kV2Headers = {
     {"Content-Encoding", "snappy"},
     {"X-Prometheus-Remote-Write-Version", "2.0.0"}};
 
-class ServerTest : public ::testing::Test {
+class ServerTest : public testing::DatabaseTest {
  protected:
   void SetUp() override { Open(ServerOptions{}); }
   void TearDown() override { Close(); }
 
   void Open(ServerOptions o) {
-    Options db_options;
-    db_options.compaction_interval_ms = 0;
-    auto db = Database::Open(db_options, dir_.path());
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
+    OpenDatabase();
     o.host = "127.0.0.1";
     o.port = 0;
     o.threads = 4;
@@ -93,20 +88,15 @@ class ServerTest : public ::testing::Test {
                  {"X-Prometheus-Remote-Read-Version", "0.1.0"}},
                 SnappyCompress(req.SerializeAsString()));
   }
-  std::vector<Sample> Engine(const Labels& labels) {
-    auto id = db_->FindSeries(labels);
-    if (!id.ok()) return {};
-    auto it = db_->Scan(*id, kMinTime, kMaxTime);
-    std::vector<Sample> out;
-    for (; (*it)->Valid(); (*it)->Next()) out.push_back((*it)->sample());
-    return out;
-  }
-
-  TempDir dir_;
-  std::unique_ptr<Database> db_;
   std::unique_ptr<HttpServer> server_;
   int port_ = 0;
 };
+
+// A SAMPLES response body: snappy-compressed prometheus.ReadResponse.
+bool DecodeSamplesResponse(const std::string& body, prometheus::ReadResponse* out) {
+  std::string raw;
+  return SnappyUncompress(body, &raw).ok() && out->ParseFromString(raw);
+}
 
 prometheus::WriteRequest SampleWrite() {
   prometheus::WriteRequest req;
@@ -119,7 +109,7 @@ prometheus::WriteRequest SampleWrite() {
 TEST_F(ServerTest, WriteV1ThenReadSamplesStreamedAndEngine) {
   HttpResponse w = WriteV1(SampleWrite());
   ASSERT_EQ(w.status, 204) << w.body;
-  EXPECT_EQ(Engine({{"__name__", "temp_celsius"}, {"room", "lab"}}),
+  EXPECT_EQ(ReadSeries({{"__name__", "temp_celsius"}, {"room", "lab"}}),
             (std::vector<Sample>{{1000, 21.5}, {16000, 22.25}}));
 
   prometheus::ReadRequest rr;
@@ -129,10 +119,8 @@ TEST_F(ServerTest, WriteV1ThenReadSamplesStreamedAndEngine) {
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_EQ(r.header("content-type"), "application/x-protobuf");
   EXPECT_EQ(r.header("content-encoding"), "snappy");
-  std::string raw;
-  ASSERT_TRUE(SnappyUncompress(r.body, &raw).ok());
   prometheus::ReadResponse resp;
-  ASSERT_TRUE(resp.ParseFromString(raw));
+  ASSERT_TRUE(DecodeSamplesResponse(r.body, &resp));
   ASSERT_EQ(resp.results_size(), 2);
   ASSERT_EQ(resp.results(0).timeseries_size(), 1);
   EXPECT_EQ(ToLabelList(resp.results(0).timeseries(0).labels()),
@@ -164,7 +152,7 @@ TEST_F(ServerTest, WriteV1ThenReadSamplesStreamedAndEngine) {
   EXPECT_EQ(got[1].second, (std::vector<Sample>{{1000, 21.5}, {16000, 22.25}}));
 
   // The staleness marker went in and comes back bit for bit.
-  std::vector<Sample> up = Engine({{"__name__", "up"}, {"instance", "h1"}, {"job", "node"}});
+  std::vector<Sample> up = ReadSeries({{"__name__", "up"}, {"instance", "h1"}, {"job", "node"}});
   ASSERT_EQ(up.size(), 3u);
   EXPECT_TRUE(IsStaleNaN(up[2].value));
 }
@@ -178,7 +166,7 @@ TEST_F(ServerTest, WriteV2RepliesWithWrittenCounts) {
   EXPECT_EQ(w.header("X-Prometheus-Remote-Write-Samples-Written"), "3");
   EXPECT_EQ(w.header("X-Prometheus-Remote-Write-Histograms-Written"), "0");
   EXPECT_EQ(w.header("X-Prometheus-Remote-Write-Exemplars-Written"), "0");
-  EXPECT_EQ(Engine({{"__name__", "reqs_total"}, {"code", "200"}}),
+  EXPECT_EQ(ReadSeries({{"__name__", "reqs_total"}, {"code", "200"}}),
             (std::vector<Sample>{{1000, 5}, {2000, 6}}));
 
   // A partly refused 2.0 request says how much was written.
@@ -204,7 +192,7 @@ TEST_F(ServerTest, WriteErrorStatuses) {
   HttpResponse inv = WriteV1(invalid);
   EXPECT_EQ(inv.status, 400);
   EXPECT_NE(inv.body.find("invalid label name"), std::string::npos) << inv.body;
-  EXPECT_EQ(Engine({{"__name__", "fine"}}).size(), 1u);  // the valid series is kept
+  EXPECT_EQ(ReadSeries({{"__name__", "fine"}}).size(), 1u);  // the valid series is kept
 
   prometheus::WriteRequest dup;
   AddSeries(&dup, {{"__name__", "x"}, {"a", "1"}, {"a", "2"}}, {{1, 1}});
@@ -285,7 +273,7 @@ TEST_F(ServerTest, BadRequestsSayWhatIsWrongAndWriteNothing) {
   HttpHeaders v9 = kV1Headers;
   v9.back().second = "9.0.0";
   EXPECT_EQ(WriteV1(SampleWrite(), v9).status, 204);
-  EXPECT_EQ(Engine({{"__name__", "temp_celsius"}, {"room", "lab"}}).size(), 2u);
+  EXPECT_EQ(ReadSeries({{"__name__", "temp_celsius"}, {"room", "lab"}}).size(), 2u);
 }
 
 TEST_F(ServerTest, WrongMethodIs405AndUnknownPathSaysSo) {
@@ -360,10 +348,8 @@ TEST_F(ServerTest, ReadOfAnEmptyRangeOrWithoutMatchers) {
   AddQuery(&rr, 0, 100000, {});                      // no matchers: every series
   HttpResponse r = Read(rr);
   ASSERT_EQ(r.status, 200) << r.body;
-  std::string raw;
-  ASSERT_TRUE(SnappyUncompress(r.body, &raw).ok());
   prometheus::ReadResponse resp;
-  ASSERT_TRUE(resp.ParseFromString(raw));
+  ASSERT_TRUE(DecodeSamplesResponse(r.body, &resp));
   ASSERT_EQ(resp.results_size(), 2);
   EXPECT_EQ(resp.results(0).timeseries_size(), 0);
   EXPECT_EQ(resp.results(1).timeseries_size(), 2);
@@ -379,7 +365,7 @@ TEST_F(ServerTest, OverBudgetWritesAnswer429QuicklyThenSucceed) {
   HttpResponse refused = WriteV1(SampleWrite());
   EXPECT_EQ(refused.status, 429) << refused.body;
   EXPECT_EQ(refused.header("retry-after"), "1");
-  EXPECT_TRUE(Engine({{"__name__", "temp_celsius"}, {"room", "lab"}}).empty());
+  EXPECT_TRUE(ReadSeries({{"__name__", "temp_celsius"}, {"room", "lab"}}).empty());
 
   hog.Release();
   EXPECT_EQ(WriteV1(SampleWrite()).status, 204);
@@ -454,6 +440,25 @@ TEST_F(ServerTest, BearerTokenOnEverythingButHealth) {
   h.emplace_back("Authorization", "Bearer s3cret");
   EXPECT_EQ(WriteV1(SampleWrite(), h).status, 204);
   EXPECT_EQ(Post("/api/v1/read", {}, "x").status, 401);
+}
+
+// The route table (routes.h) says which routes only read: a read-only
+// server serves those and answers the others 403, after auth.
+TEST_F(ServerTest, ReadOnlyServerRefusesWritesOnly) {
+  ServerOptions o;
+  o.read_only = true;
+  Reopen(o);
+  HttpResponse w = WriteV1(SampleWrite());
+  EXPECT_EQ(w.status, 403);
+  EXPECT_EQ(w.body, "the server is read-only: POST /api/v1/write is not served\n");
+  EXPECT_EQ(db_->GetStats().series, 0u);
+  prometheus::ReadRequest rr;
+  AddQuery(&rr, 0, 1, {{0, "__name__", "up"}});
+  EXPECT_EQ(Read(rr).status, 200);
+  EXPECT_EQ(Get("/api/v1/query?query=vector(1)&time=1").status, 200);
+  EXPECT_EQ(Get("/metrics").status, 200);
+  EXPECT_NE(Get("/metrics").body.find("overtone_http_requests_total{handler=\"write\",code=\"403\"} 1\n"),
+            std::string::npos);
 }
 
 TEST_F(ServerTest, SelfMonitoringEndpoints) {

@@ -8,14 +8,13 @@
 #include "adapters/prometheus/chunked_frame.h"
 #include "adapters/prometheus/xor_chunk.h"
 #include "tests/support/prom_requests.h"
-#include "tests/support/test_util.h"
+#include "tests/support/test_database.h"
 
 namespace overtone::adapters {
 namespace {
 
 using testing::AddQuery;
 using testing::LabelList;
-using testing::TempDir;
 using testing::ToLabelList;
 
 enum { EQ = 0, NEQ = 1, RE = 2, NRE = 3 };
@@ -55,14 +54,10 @@ std::vector<Decoded> DecodeStream(const std::string& body) {
   return out;
 }
 
-class RemoteReadTest : public ::testing::Test {
+class RemoteReadTest : public testing::DatabaseTest {
  protected:
   void SetUp() override {
-    Options o;
-    o.compaction_interval_ms = 0;
-    auto db = Database::Open(o, dir_.path());
-    ASSERT_TRUE(db.ok());
-    db_ = std::move(*db);
+    DatabaseTest::SetUp();
     WriteBatch b;
     for (int i = 0; i < 300; ++i) {
       b.Add({{"__name__", "cpu"}, {"host", "a"}}, 1000 * i, i * 0.5);
@@ -72,8 +67,6 @@ class RemoteReadTest : public ::testing::Test {
     b.Add({{"__name__", "cpu"}, {"host", "c"}, {"zone", "eu"}}, 900000, 7);  // outside most ranges
     ASSERT_TRUE(db_->Write(b).ok());
   }
-  TempDir dir_;
-  std::unique_ptr<Database> db_;
 };
 
 TEST(RemoteReadNegotiation, FirstImplementedTypeWins) {

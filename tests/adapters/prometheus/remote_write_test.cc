@@ -9,40 +9,21 @@
 #include <gtest/gtest.h>
 
 #include "tests/support/prom_requests.h"
-#include "tests/support/test_util.h"
+#include "tests/support/test_database.h"
 
 namespace overtone::adapters {
 namespace {
 
 using testing::AddSeries;
-using testing::TempDir;
 using testing::V2Builder;
 
-class RemoteWriteTest : public ::testing::Test {
+class RemoteWriteTest : public testing::DatabaseTest {
  protected:
-  void SetUp() override {
-    Options o;
-    o.compaction_interval_ms = 0;
-    auto db = Database::Open(o, dir_.path());
-    ASSERT_TRUE(db.ok()) << db.status().ToString();
-    db_ = std::move(*db);
-  }
-  std::vector<Sample> Read(const Labels& labels) {
-    auto id = db_->FindSeries(labels);
-    if (!id.ok()) return {};
-    auto it = db_->Scan(*id, kMinTime, kMaxTime);
-    std::vector<Sample> out;
-    for (; (*it)->Valid(); (*it)->Next()) out.push_back((*it)->sample());
-    return out;
-  }
   WriteResult Write(WriteProtocol p, const std::string& body, DecodedWrite* d) {
     Status s = DecodeWriteRequest(p, body, d);
     EXPECT_TRUE(s.ok()) << s.ToString();
     return ApplyWrite(db_.get(), *d);
   }
-
-  TempDir dir_;
-  std::unique_ptr<Database> db_;
 };
 
 TEST(RemoteWriteContentType, Versions) {
@@ -67,8 +48,8 @@ TEST_F(RemoteWriteTest, V1UnsortedLabelsAndEmptyValuesAreTolerated) {
   WriteResult r = Write(WriteProtocol::kV1, req.SerializeAsString(), &d);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   EXPECT_EQ(r.samples_written, 3u);
-  EXPECT_EQ(Read({{"__name__", "up"}, {"job", "api"}}), (std::vector<Sample>{{1000, 1}, {2000, 0}}));
-  EXPECT_EQ(Read({{"__name__", "temp"}}), (std::vector<Sample>{{1000, StaleNaN()}}));
+  EXPECT_EQ(ReadSeries({{"__name__", "up"}, {"job", "api"}}), (std::vector<Sample>{{1000, 1}, {2000, 0}}));
+  EXPECT_EQ(ReadSeries({{"__name__", "temp"}}), (std::vector<Sample>{{1000, StaleNaN()}}));
 }
 
 TEST_F(RemoteWriteTest, InvalidSeriesAreRefusedTheRestWritten) {
@@ -87,7 +68,7 @@ TEST_F(RemoteWriteTest, InvalidSeriesAreRefusedTheRestWritten) {
   EXPECT_EQ(d.samples_rejected, 6u);
   EXPECT_NE(r.status.message().find("invalid label name \"1abc\""), std::string::npos)
       << r.status.message();
-  EXPECT_EQ(Read({{"__name__", "good"}}).size(), 1u);
+  EXPECT_EQ(ReadSeries({{"__name__", "good"}}).size(), 1u);
 }
 
 TEST_F(RemoteWriteTest, GarbageIsInvalidArgument) {
@@ -123,7 +104,7 @@ TEST_F(RemoteWriteTest, TheOtherVersionsBodyIsRefusedNotSilentlyEmpty) {
   }
   DecodedWrite d4;
   EXPECT_TRUE(DecodeWriteRequest(WriteProtocol::kV2, std::string(), &d4).ok());
-  EXPECT_TRUE(Read({{"__name__", "up"}}).empty());
+  EXPECT_TRUE(ReadSeries({{"__name__", "up"}}).empty());
 }
 
 // NaN, ±Inf and the staleness marker are stored bit for bit; samples may
@@ -137,7 +118,7 @@ TEST_F(RemoteWriteTest, SpecialValuesOutOfOrderAndRepeatedTimestamps) {
   DecodedWrite d;
   WriteResult r = Write(WriteProtocol::kV1, req.SerializeAsString(), &d);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
-  std::vector<Sample> got = Read({{"__name__", "v"}});
+  std::vector<Sample> got = ReadSeries({{"__name__", "v"}});
   ASSERT_EQ(got.size(), 5u);
   EXPECT_EQ(got[0], (Sample{2000, std::numeric_limits<double>::infinity()}));
   EXPECT_EQ(std::bit_cast<uint64_t>(got[1].value), 0x7ff8000000000001u);
@@ -154,7 +135,7 @@ TEST_F(RemoteWriteTest, V2SymbolTable) {
   WriteResult r = Write(WriteProtocol::kV2, b.request().SerializeAsString(), &d);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();
   EXPECT_EQ(r.samples_written, 3u);
-  EXPECT_EQ(Read({{"__name__", "http_requests_total"}, {"code", "500"}}),
+  EXPECT_EQ(ReadSeries({{"__name__", "http_requests_total"}, {"code", "500"}}),
             (std::vector<Sample>{{5000, 1}}));
 }
 

@@ -9,7 +9,7 @@
 
 #include "adapters/promql/query.h"
 #include "overtone/sql.h"
-#include "tests/support/test_util.h"
+#include "tests/support/test_database.h"
 
 namespace overtone::promql {
 namespace {
@@ -19,9 +19,7 @@ constexpr int64_t kMin = 60000;
 class EvalTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    Options o;
-    o.compaction_interval_ms = 0;
-    auto s = SqlSession::Open(o, dir_.path());
+    auto s = SqlSession::Open(testing::TestDatabaseOptions(), dir_.path());
     ASSERT_TRUE(s.ok()) << s.status().ToString();
     session_ = std::move(*s);
     WriteBatch b;

@@ -1,0 +1,99 @@
+#include "adapters/http/query_plan.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <string_view>
+
+#include "overtone/sql.h"
+
+namespace overtone::adapters {
+namespace {
+
+// Denies everything but reading: SQLite checks each statement at prepare.
+int ReadOnlyAuthorizer(void*, int action, const char* arg1, const char* arg2, const char*, const char*) {
+  switch (action) {
+    case SQLITE_SELECT:
+    case SQLITE_READ:
+    case SQLITE_RECURSIVE:
+      return SQLITE_OK;
+    case SQLITE_UPDATE:
+      // Connecting an eponymous virtual table (samples, over_time, ...)
+      // registers it in the in-memory schema; query_only still blocks any
+      // write to a database.
+      return arg1 && std::string_view(arg1) == "sqlite_master" ? SQLITE_OK : SQLITE_DENY;
+    case SQLITE_FUNCTION: {
+      std::string_view fn = arg2 ? arg2 : "";
+      bool writes = fn == "delete_samples" || fn == "delete_series" || fn == "compact";
+      return writes ? SQLITE_DENY : SQLITE_OK;
+    }
+    default:
+      return SQLITE_DENY;
+  }
+}
+
+}  // namespace
+
+Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(Database* db, bool read_only) {
+  sqlite3* conn = nullptr;
+  int rc = sqlite3_open_v2(":memory:", &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
+  if (rc != SQLITE_OK) {
+    sqlite3_close(conn);
+    return Status::Internal("opening an SQLite connection");
+  }
+  auto c = std::unique_ptr<QueryConnection>(new QueryConnection(conn));
+  OT_RETURN_IF_ERROR(RegisterSql(conn, db));
+  if (read_only) {
+    sqlite3_exec(conn, "PRAGMA query_only = ON", nullptr, nullptr, nullptr);
+    sqlite3_set_authorizer(conn, ReadOnlyAuthorizer, nullptr);
+  }
+  return c;
+}
+
+QueryConnection::~QueryConnection() { sqlite3_close_v2(conn_); }
+
+int64_t EffectiveTimeout(int64_t requested_ms, const QueryApiOptions& options) {
+  return requested_ms > 0 ? std::min(requested_ms, options.timeout_ms) : options.timeout_ms;
+}
+
+PromqlPlan PlanPromql(const InstantQueryRequest& request, const QueryApiOptions& options) {
+  return PromqlPlan{request.query,
+                    false,
+                    request.time_ms,
+                    request.time_ms,
+                    0,
+                    promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)}};
+}
+
+PromqlPlan PlanPromql(const RangeQueryRequest& request, const QueryApiOptions& options) {
+  return PromqlPlan{request.query,
+                    true,
+                    request.start_ms,
+                    request.end_ms,
+                    request.step_ms,
+                    promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)}};
+}
+
+void SqlPlan::Finalize::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
+
+Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiOptions& options) {
+  OT_ASSIGN_OR_RETURN(std::unique_ptr<QueryConnection> conn, QueryConnection::Open(db, true));
+  sqlite3_stmt* raw = nullptr;
+  const char* tail = nullptr;
+  int rc = sqlite3_prepare_v2(conn->get(), request.sql.c_str(), -1, &raw, &tail);
+  SqlPlan plan{std::move(conn), std::unique_ptr<sqlite3_stmt, SqlPlan::Finalize>(raw),
+               EffectiveTimeout(request.timeout_ms, options), options.max_sql_rows};
+  if (rc != SQLITE_OK) {
+    std::string msg = sqlite3_errmsg(plan.conn->get());
+    return Status::InvalidArgument(msg == "not authorized" ? "read-only: only SELECT statements are allowed"
+                                                           : msg);
+  }
+  if (plan.stmt == nullptr) return Status::InvalidArgument("no SQL statement");
+  if (!sqlite3_stmt_readonly(plan.stmt.get()) ||
+      std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+    return Status::InvalidArgument("read-only: send one SELECT statement");
+  }
+  return plan;
+}
+
+}  // namespace overtone::adapters

@@ -1,0 +1,85 @@
+// The query API's second step, plan: a parsed request (query_request.h)
+// becomes what to run and under which limits.
+//
+//   PromQL  PlanPromql: the query, its times, and the server's lookback and
+//           timeout (the request's `timeout`, at most the server's).
+//   SQL     PlanSql: the statement prepared on a connection of its own that
+//           SQLite itself keeps read-only (PRAGMA query_only and an
+//           authorizer that admits nothing but reading: no INSERT into
+//           samples, no delete_series(), no ATTACH). Anything but one
+//           reading statement is refused here, before it runs.
+//
+// Errors are Status, as ApiError::FromStatus maps them (query_request.h).
+
+#ifndef OVERTONE_ADAPTERS_HTTP_QUERY_PLAN_H_
+#define OVERTONE_ADAPTERS_HTTP_QUERY_PLAN_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "adapters/http/query_request.h"
+#include "adapters/promql/query.h"
+#include "overtone/database.h"
+#include "overtone/status.h"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace overtone::adapters {
+
+struct QueryApiOptions {
+  int64_t timeout_ms = 2 * 60 * 1000;  // Prometheus's default query timeout
+  int64_t lookback_ms = 5 * 60 * 1000;
+  size_t max_sql_rows = 1000000;  // /api/v1/sql answers at most this many rows
+  std::string version = "0.1.0";  // for /api/v1/status/buildinfo
+};
+
+// An in-memory SQLite connection with overtone registered (RegisterSql).
+class QueryConnection {
+ public:
+  // `read_only`: the connection /api/v1/sql runs on (see above).
+  static Result<std::unique_ptr<QueryConnection>> Open(Database* db, bool read_only);
+  ~QueryConnection();
+  QueryConnection(const QueryConnection&) = delete;
+  QueryConnection& operator=(const QueryConnection&) = delete;
+
+  sqlite3* get() const { return conn_; }
+
+ private:
+  explicit QueryConnection(sqlite3* conn) : conn_(conn) {}
+  sqlite3* conn_;
+};
+
+// The timeout a query runs with: the requested one when positive, at most
+// the server's limit.
+int64_t EffectiveTimeout(int64_t requested_ms, const QueryApiOptions& options);
+
+struct PromqlPlan {
+  std::string query;
+  bool range;                         // query_range; else an instant query at start_ms
+  int64_t start_ms, end_ms, step_ms;  // an instant query: start_ms == end_ms, step_ms 0
+  promql::QueryOptions options;
+};
+
+PromqlPlan PlanPromql(const InstantQueryRequest& request, const QueryApiOptions& options);
+PromqlPlan PlanPromql(const RangeQueryRequest& request, const QueryApiOptions& options);
+
+// One reading statement, prepared on its own read-only connection.
+struct SqlPlan {
+  struct Finalize {
+    void operator()(sqlite3_stmt* stmt) const;
+  };
+  std::unique_ptr<QueryConnection> conn;
+  std::unique_ptr<sqlite3_stmt, Finalize> stmt;  // declared after conn: finalized first
+  int64_t timeout_ms;
+  size_t max_rows;
+};
+
+// InvalidArgument for SQL that does not prepare, writes, or is more than one
+// statement; the connection's error when it cannot be opened.
+Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiOptions& options);
+
+}  // namespace overtone::adapters
+
+#endif  // OVERTONE_ADAPTERS_HTTP_QUERY_PLAN_H_

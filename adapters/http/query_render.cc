@@ -1,0 +1,168 @@
+#include "adapters/http/query_render.h"
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string_view>
+
+namespace overtone::adapters {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+HttpReply JsonReply(int status, const Json& body) {
+  HttpReply r;
+  r.status = status;
+  r.content_type = "application/json";
+  r.body = body.dump(-1, ' ', false, Json::error_handler_t::replace);
+  return r;
+}
+
+HttpReply Success(Json data) {
+  Json body;
+  body["status"] = "success";
+  body["data"] = std::move(data);
+  return JsonReply(kHttpOk, body);
+}
+
+// Unix seconds as Prometheus prints them: an integer, or with the
+// milliseconds as a fraction.
+Json Seconds(int64_t ms) {
+  if (ms % 1000 == 0) return Json(ms / 1000);
+  return Json(static_cast<double>(ms) / 1000);
+}
+
+Json LabelsJson(const Labels& labels) {
+  Json m = Json::object();
+  for (const Label& l : labels) m[l.name] = l.value;
+  return m;
+}
+
+Json PointJson(const promql::Point& p) { return Json::array({Seconds(p.ts), promql::FormatValue(p.value)}); }
+
+Json SqlValueJson(const SqlValue& v) {
+  if (const int64_t* i = std::get_if<int64_t>(&v)) return *i;
+  if (const double* d = std::get_if<double>(&v))
+    return std::isfinite(*d) ? Json(*d) : Json(promql::FormatValue(*d));
+  if (const std::string* s = std::get_if<std::string>(&v)) return *s;
+  return nullptr;
+}
+
+std::string SqlValueCsv(const SqlValue& v) {
+  if (const int64_t* i = std::get_if<int64_t>(&v)) return std::to_string(*i);
+  if (const double* d = std::get_if<double>(&v)) return promql::FormatValue(*d);
+  if (const std::string* s = std::get_if<std::string>(&v)) return *s;
+  return "";
+}
+
+std::string CsvField(std::string_view s) {
+  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
+  std::string out = "\"";
+  for (char c : s) {
+    if (c == '"') out.push_back('"');
+    out.push_back(c);
+  }
+  return out + "\"";
+}
+
+}  // namespace
+
+HttpReply RenderError(const ApiError& error) {
+  Json body;
+  body["status"] = "error";
+  body["errorType"] = error.type;
+  body["error"] = error.message;
+  HttpReply r = JsonReply(error.http_status, body);
+  if (!error.allow.empty()) r.headers.emplace_back("Allow", error.allow);
+  return r;
+}
+
+HttpReply RenderQueryResult(const promql::QueryResult& r) {
+  Json data;
+  Json result = Json::array();
+  switch (r.type) {
+    case promql::ValueType::kScalar:
+      data["resultType"] = "scalar";
+      result = PointJson(r.scalar);
+      break;
+    case promql::ValueType::kString:
+      data["resultType"] = "string";
+      result = Json::array({Seconds(r.scalar.ts), r.string_value});
+      break;
+    case promql::ValueType::kVector:
+      data["resultType"] = "vector";
+      for (const promql::Series& s : r.series) {
+        Json e;
+        e["metric"] = LabelsJson(s.labels);
+        e["value"] = PointJson(s.points[0]);
+        result.push_back(std::move(e));
+      }
+      break;
+    default:
+      data["resultType"] = "matrix";
+      for (const promql::Series& s : r.series) {
+        Json e;
+        e["metric"] = LabelsJson(s.labels);
+        Json values = Json::array();
+        for (const promql::Point& p : s.points) values.push_back(PointJson(p));
+        e["values"] = std::move(values);
+        result.push_back(std::move(e));
+      }
+  }
+  data["result"] = std::move(result);
+  return Success(std::move(data));
+}
+
+HttpReply RenderSeries(const std::vector<SeriesInfo>& series) {
+  Json data = Json::array();
+  for (const SeriesInfo& s : series) data.push_back(LabelsJson(s.labels));
+  return Success(std::move(data));
+}
+
+HttpReply RenderStrings(const std::vector<std::string>& values) {
+  Json data = Json::array();
+  for (const std::string& v : values) data.push_back(v);
+  return Success(std::move(data));
+}
+
+HttpReply RenderMetadata() { return Success(Json::object()); }
+
+HttpReply RenderBuildInfo(const std::string& version) {
+  Json data;
+  data["version"] = version;
+  data["revision"] = "";
+  data["branch"] = "";
+  data["buildUser"] = "";
+  data["buildDate"] = "";
+  data["goVersion"] = "";
+  return Success(std::move(data));
+}
+
+HttpReply RenderSqlJson(const SqlTable& table) {
+  Json columns = Json::array(), rows = Json::array();
+  for (const std::string& c : table.columns) columns.push_back(c);
+  for (const std::vector<SqlValue>& row : table.rows) {
+    Json cells = Json::array();
+    for (const SqlValue& v : row) cells.push_back(SqlValueJson(v));
+    rows.push_back(std::move(cells));
+  }
+  Json data;
+  data["columns"] = std::move(columns);
+  data["rows"] = std::move(rows);
+  return Success(std::move(data));
+}
+
+HttpReply RenderSqlCsv(const SqlTable& table) {
+  std::string text;
+  for (size_t i = 0; i < table.columns.size(); ++i) text += (i ? "," : "") + CsvField(table.columns[i]);
+  text += "\n";
+  for (const std::vector<SqlValue>& row : table.rows) {
+    for (size_t i = 0; i < row.size(); ++i) text += (i ? "," : "") + CsvField(SqlValueCsv(row[i]));
+    text += "\n";
+  }
+  HttpReply r;
+  r.content_type = "text/csv; charset=utf-8";
+  r.body = std::move(text);
+  return r;
+}
+
+}  // namespace overtone::adapters

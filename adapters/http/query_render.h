@@ -1,0 +1,42 @@
+// The query API's last step, render: results (query_run.h) and errors
+// (query_request.h) as HTTP replies. JSON answers use Prometheus's
+// envelope {status, data} / {status, errorType, error} with sample values
+// as strings and timestamps as Unix seconds; /api/v1/sql answers JSON
+// {columns, rows} or CSV.
+
+#ifndef OVERTONE_ADAPTERS_HTTP_QUERY_RENDER_H_
+#define OVERTONE_ADAPTERS_HTTP_QUERY_RENDER_H_
+
+#include <string>
+#include <vector>
+
+#include "adapters/http/endpoint.h"
+#include "adapters/http/query_request.h"
+#include "adapters/http/query_run.h"
+#include "adapters/promql/query.h"
+#include "overtone/database.h"
+
+namespace overtone::adapters {
+
+HttpReply RenderError(const ApiError& error);
+
+// resultType vector, matrix, scalar or string, as the result's type.
+HttpReply RenderQueryResult(const promql::QueryResult& result);
+// An array of label sets.
+HttpReply RenderSeries(const std::vector<SeriesInfo>& series);
+// An array of strings (label names or values).
+HttpReply RenderStrings(const std::vector<std::string>& values);
+// {}: overtone keeps no metadata.
+HttpReply RenderMetadata();
+HttpReply RenderBuildInfo(const std::string& version);
+
+// {"columns":[...],"rows":[[...]]}: numbers as JSON numbers, but for
+// infinities, which JSON lacks: "+Inf", "-Inf", as Prometheus writes them.
+HttpReply RenderSqlJson(const SqlTable& table);
+// RFC 4180 CSV with a header line; REALs as Prometheus formats values,
+// NULL as an empty field.
+HttpReply RenderSqlCsv(const SqlTable& table);
+
+}  // namespace overtone::adapters
+
+#endif  // OVERTONE_ADAPTERS_HTTP_QUERY_RENDER_H_

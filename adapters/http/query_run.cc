@@ -1,0 +1,120 @@
+#include "adapters/http/query_run.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <set>
+
+namespace overtone::adapters {
+namespace {
+
+// The series matching any of `selectors` that have a sample in [start, end].
+Result<std::vector<SeriesInfo>> MatchSeries(Database* db,
+                                            const std::vector<std::vector<LabelMatcher>>& selectors,
+                                            int64_t start, int64_t end) {
+  std::map<SeriesId, SeriesInfo> found;
+  for (const std::vector<LabelMatcher>& matchers : selectors) {
+    OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
+    for (SeriesInfo& s : series) {
+      if (found.count(s.id)) continue;
+      auto it = db->Scan(s.id, start, end);
+      if (!it.ok() || !(*it)->Valid()) continue;
+      found.emplace(s.id, std::move(s));
+    }
+  }
+  std::vector<SeriesInfo> out;
+  for (auto& [id, s] : found) out.push_back(std::move(s));
+  return out;
+}
+
+struct Deadline {
+  std::chrono::steady_clock::time_point at;
+  bool expired = false;
+};
+
+int CheckDeadline(void* arg) {
+  auto* d = static_cast<Deadline*>(arg);
+  if (std::chrono::steady_clock::now() >= d->at) d->expired = true;
+  return d->expired ? 1 : 0;
+}
+
+SqlValue Cell(sqlite3_stmt* stmt, int i) {
+  switch (sqlite3_column_type(stmt, i)) {
+    case SQLITE_INTEGER:
+      return sqlite3_column_int64(stmt, i);
+    case SQLITE_FLOAT:
+      return sqlite3_column_double(stmt, i);
+    case SQLITE_NULL:
+      return std::monostate{};
+    default: {
+      const char* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
+      return std::string(t ? t : "");
+    }
+  }
+}
+
+}  // namespace
+
+Result<promql::QueryResult> RunPromql(sqlite3* conn, const PromqlPlan& plan) {
+  if (plan.range) {
+    return promql::RunRangeQuery(conn, plan.query, plan.start_ms, plan.end_ms, plan.step_ms, plan.options);
+  }
+  OT_ASSIGN_OR_RETURN(promql::QueryResult r,
+                      promql::RunInstantQuery(conn, plan.query, plan.start_ms, plan.options));
+  if (r.type == promql::ValueType::kString) r.scalar.ts = plan.start_ms;
+  return r;
+}
+
+Result<std::vector<SeriesInfo>> FindSeries(Database* db, const SeriesRequest& request) {
+  OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series,
+                      MatchSeries(db, request.selectors, request.start_ms, request.end_ms));
+  std::sort(series.begin(), series.end(),
+            [](const SeriesInfo& a, const SeriesInfo& b) { return promql::LabelsLess(a.labels, b.labels); });
+  return series;
+}
+
+Result<std::vector<std::string>> FindLabels(Database* db, const LabelsRequest& request) {
+  if (request.selectors.empty()) return request.name ? db->LabelValues(*request.name) : db->LabelNames();
+  OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series,
+                      MatchSeries(db, request.selectors, request.start_ms, request.end_ms));
+  std::set<std::string> out;
+  for (const SeriesInfo& s : series) {
+    for (const Label& l : s.labels) {
+      if (!request.name) {
+        out.insert(l.name);
+      } else if (l.name == *request.name) {
+        out.insert(l.value);
+      }
+    }
+  }
+  return std::vector<std::string>(out.begin(), out.end());
+}
+
+Result<SqlTable> RunSql(SqlPlan* plan) {
+  sqlite3* conn = plan->conn->get();
+  sqlite3_stmt* stmt = plan->stmt.get();
+  Deadline deadline{std::chrono::steady_clock::now() + std::chrono::milliseconds(plan->timeout_ms)};
+  sqlite3_progress_handler(conn, 1000, CheckDeadline, &deadline);
+  SqlTable table;
+  const int n = sqlite3_column_count(stmt);
+  for (int i = 0; i < n; ++i) table.columns.emplace_back(sqlite3_column_name(stmt, i));
+  int rc;
+  while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    if (table.rows.size() >= plan->max_rows) {
+      sqlite3_progress_handler(conn, 0, nullptr, nullptr);
+      return Status::Aborted("more than " + std::to_string(plan->max_rows) + " rows");
+    }
+    std::vector<SqlValue>& row = table.rows.emplace_back();
+    for (int i = 0; i < n; ++i) row.push_back(Cell(stmt, i));
+  }
+  sqlite3_progress_handler(conn, 0, nullptr, nullptr);  // the deadline goes out of scope
+  if (rc != SQLITE_DONE) {
+    if (deadline.expired) return Status::Busy("query timed out");
+    return Status::Aborted(sqlite3_errmsg(conn));
+  }
+  return table;
+}
+
+}  // namespace overtone::adapters

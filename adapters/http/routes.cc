@@ -1,0 +1,93 @@
+#include "adapters/http/routes.h"
+
+#include <array>
+
+namespace overtone::adapters {
+namespace {
+
+constexpr std::string_view kSegment = "<name>";
+
+// clang-format off
+constexpr std::array kRoutes = {
+  //    methods      path                            endpoint               auth   reads  handler
+  Route{"POST",      "/api/v1/write",                Endpoint::kRemoteWrite, true,  false, "write",
+        "remote write 1.0 (`prometheus.WriteRequest`) and 2.0 (`io.prometheus.write.v2.Request`)"},
+  Route{"POST",      "/api/v1/read",                 Endpoint::kRemoteRead,  true,  true,  "read",
+        "remote read: `SAMPLES` and `STREAMED_XOR_CHUNKS`"},
+  Route{"GET, POST", "/api/v1/query",                Endpoint::kQueryApi,    true,  true,  "query",
+        "PromQL instant query: `query`, `time`, `timeout`"},
+  Route{"GET, POST", "/api/v1/query_range",          Endpoint::kQueryApi,    true,  true,  "query",
+        "PromQL range query: `query`, `start`, `end`, `step`, `timeout`"},
+  Route{"GET, POST", "/api/v1/series",               Endpoint::kQueryApi,    true,  true,  "query",
+        "series matching `match[]` with samples in [`start`, `end`]"},
+  Route{"GET, POST", "/api/v1/labels",               Endpoint::kQueryApi,    true,  true,  "query",
+        "label names, of the series matching `match[]` if given"},
+  Route{"GET, POST", "/api/v1/label/<name>/values",  Endpoint::kQueryApi,    true,  true,  "query",
+        "values of one label, of the series matching `match[]` if given"},
+  Route{"GET, POST", "/api/v1/metadata",             Endpoint::kQueryApi,    true,  true,  "query",
+        "`{}`: overtone keeps no metadata"},
+  Route{"GET, POST", "/api/v1/status/buildinfo",     Endpoint::kQueryApi,    true,  true,  "query",
+        "the version"},
+  Route{"POST",      "/api/v1/sql",                  Endpoint::kQueryApi,    true,  true,  "query",
+        "read-only SQL: `query`, `format` (`json` or `csv`), `timeout`"},
+  Route{"GET",       "/metrics",                     Endpoint::kMetrics,     true,  true,  "metrics",
+        "Prometheus text format 0.0.4: the server's and the engine's figures"},
+  Route{"GET",       "/stats",                       Endpoint::kStats,       true,  true,  "stats",
+        "the same figures as JSON"},
+  Route{"GET",       "/health",                      Endpoint::kHealth,      false, true,  "health",
+        "`200 OK` while the process serves"},
+  Route{"GET",       "/ready",                       Endpoint::kReady,       true,  true,  "ready",
+        "`200` when accepting requests, `503` while stopping"},
+};
+// clang-format on
+
+// Whether `path` is the route's path, "<name>" standing for any non-empty
+// text.
+bool Matches(const Route& route, std::string_view path) {
+  size_t at = route.path.find(kSegment);
+  if (at == std::string_view::npos) return path == route.path;
+  std::string_view prefix = route.path.substr(0, at), suffix = route.path.substr(at + kSegment.size());
+  return path.size() > prefix.size() + suffix.size() && path.starts_with(prefix) && path.ends_with(suffix);
+}
+
+}  // namespace
+
+std::span<const Route> ServerRoutes() { return kRoutes; }
+
+bool TakesMethod(const Route& route, std::string_view method) {
+  std::string_view rest = route.methods;
+  while (!rest.empty()) {
+    size_t comma = rest.find(", ");
+    if (rest.substr(0, comma) == method) return true;
+    rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 2);
+  }
+  return false;
+}
+
+std::string RoutePattern(const Route& route) {
+  std::string pattern(route.path);
+  size_t at = pattern.find(kSegment);
+  if (at != std::string::npos) pattern.replace(at, kSegment.size(), "([^/]+)");
+  return pattern;
+}
+
+std::string AllowedMethods(std::string_view path) {
+  for (const Route& route : kRoutes) {
+    if (Matches(route, path)) return std::string(route.methods);
+  }
+  return "";
+}
+
+std::string RouteTableMarkdown() {
+  std::string out =
+      "| endpoint | method | token | on a read-only server | `handler` label | what |\n"
+      "|---|---|---|---|---|---|\n";
+  for (const Route& r : kRoutes) {
+    out += "| `" + std::string(r.path) + "` | " + std::string(r.methods) + " | " +
+           (r.needs_auth ? "required" : "never") + " | " + (r.only_reads ? "served" : "403") + " | `" +
+           std::string(r.handler) + "` | " + std::string(r.what) + " |\n";
+  }
+  return out;
+}
+
+}  // namespace overtone::adapters
