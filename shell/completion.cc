@@ -8,6 +8,7 @@
 #include <initializer_list>
 
 #include "shell/schema_listing.h"
+#include "sql/statement.h"
 
 namespace overtone::shell {
 
@@ -20,19 +21,13 @@ bool StartsWithNoCase(std::string_view s, std::string_view prefix) {
 // Runs a one-column query and adds its values that start with `prefix`.
 void AddQueryMatches(sqlite3* conn, const char* sql, std::string_view bind, std::string_view prefix,
                      std::vector<std::string>* out) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(conn, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(stmt);
-    return;
-  }
-  if (!bind.empty()) {
-    sqlite3_bind_text(stmt, 1, bind.data(), static_cast<int>(bind.size()), SQLITE_TRANSIENT);
-  }
-  while (sqlite3_step(stmt) == SQLITE_ROW) {
-    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
+  sql::Statement stmt;
+  if (stmt.Compile(conn, sql) != SQLITE_OK || !stmt) return;
+  if (!bind.empty()) stmt.BindText(1, bind);
+  while (stmt.Step() == SQLITE_ROW) {
+    const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt.get(), 0));
     if (text != nullptr && StartsWithNoCase(text, prefix)) out->emplace_back(text);
   }
-  sqlite3_finalize(stmt);
 }
 
 // SQL keywords in the case of `typed` (lower case if it starts lower case).

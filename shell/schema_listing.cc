@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "shell/cell.h"
+#include "sql/statement.h"
 
 namespace overtone::shell {
 
@@ -21,18 +22,12 @@ constexpr std::string_view kSqliteModules[] = {
     "sqlite_dbpage", "sqlite_dbptr", "sqlite_stmt", "tables_used", "zipfile",
 };
 
-struct StmtDeleter {
-  void operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-};
-using Stmt = std::unique_ptr<sqlite3_stmt, StmtDeleter>;
+using sql::Statement;
 
-Result<Stmt> Prepare(sqlite3* conn, const char* sql) {
-  sqlite3_stmt* stmt = nullptr;
-  if (sqlite3_prepare_v2(conn, sql, -1, &stmt, nullptr) != SQLITE_OK) {
-    sqlite3_finalize(stmt);
-    return Status::Internal(sqlite3_errmsg(conn));
-  }
-  return Stmt(stmt);
+Result<Statement> Prepare(sqlite3* conn, const char* sql) {
+  Statement stmt;
+  if (stmt.Compile(conn, sql) != SQLITE_OK) return Status::Internal(sqlite3_errmsg(conn));
+  return stmt;
 }
 
 std::string ColumnText(sqlite3_stmt* stmt, int i) {
@@ -83,7 +78,7 @@ std::vector<Column> TableColumns(sqlite3* conn, const std::string& name) {
 // name, which is how a query finds them: temp comes first in name lookup.
 Result<std::vector<std::string>> ListUserTables(sqlite3* conn) {
   OT_ASSIGN_OR_RETURN(
-      Stmt stmt,
+      Statement stmt,
       Prepare(conn,
               "SELECT name FROM main.sqlite_schema"
               " WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
@@ -100,14 +95,14 @@ Result<std::vector<std::string>> ListUserTables(sqlite3* conn) {
 }  // namespace
 
 Result<std::vector<std::string>> ListVirtualTables(sqlite3* conn) {
-  OT_ASSIGN_OR_RETURN(Stmt stmt, Prepare(conn, "SELECT name FROM pragma_module_list"));
+  OT_ASSIGN_OR_RETURN(Statement stmt, Prepare(conn, "SELECT name FROM pragma_module_list"));
   std::vector<std::string> modules;
   int rc;
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     modules.push_back(ColumnText(stmt.get(), 0));
   }
   if (rc != SQLITE_DONE) return Status::Internal(sqlite3_errmsg(conn));
-  stmt.reset();
+  stmt = Statement();
 
   std::vector<std::string> tables;
   for (const std::string& name : modules) {
@@ -153,7 +148,7 @@ Result<std::string> DescribeSchema(sqlite3* conn, std::string_view pattern) {
     out += ");\n";
   }
 
-  OT_ASSIGN_OR_RETURN(Stmt stmt,
+  OT_ASSIGN_OR_RETURN(Statement stmt,
                       Prepare(conn,
                               "SELECT name, tbl_name, sql FROM ("
                               "  SELECT name, tbl_name, type, sql FROM main.sqlite_schema"

@@ -89,6 +89,8 @@ std::optional<int> Parse(int argc, char** argv, CommandLine* cl, ServeArgs* a) {
       ->type_name("N")
       ->check(WholeNumber(1, 1024));
   app.add_flag("--sync", a->sync, "fsync every write (survives power loss)");
+  app.add_flag("--read-only", a->server.read_only,
+               "answer 403 on every route that writes (remote write); queries and remote read still answer");
   if (std::optional<int> exit = cl->Parse(argc, argv)) return exit;
   if (!a->listen.empty()) ParseListen(a->listen, &a->server.host, &a->server.port);  // checked above
   if (memory_limit_option->count() > 0) a->memory_limit = memory_limit;

@@ -6,6 +6,8 @@
 
 #include <utility>
 
+#include "sql/statement.h"
+
 namespace overtone::shell {
 
 namespace {
@@ -179,20 +181,18 @@ Status Shell::ExecuteSql(std::string_view sql) {
   const char* tail = sql.data();
   const char* const end = sql.data() + sql.size();
   while (tail < end) {
-    sqlite3_stmt* stmt = nullptr;
+    sql::Statement stmt;
     const char* next = nullptr;
-    int rc = sqlite3_prepare_v2(conn_, tail, static_cast<int>(end - tail), &stmt, &next);
-    if (rc != SQLITE_OK) {
-      sqlite3_finalize(stmt);
+    if (stmt.Compile(conn_, std::string_view(tail, end - tail), &next) != SQLITE_OK) {
       return StatementError(std::string_view(tail, end - tail));
     }
-    if (stmt == nullptr) {  // only white space or a comment was left
+    if (!stmt) {  // only white space or a comment was left
       tail = next;
       continue;
     }
     Clock start = settings_.timer ? Clock::Now() : Clock();
-    Status s = RunStatement(stmt);
-    sqlite3_finalize(stmt);
+    Status s = RunStatement(stmt.get());
+    stmt = sql::Statement();  // finalized before the timer stops, as before
     if (settings_.timer) {
       Clock stop = Clock::Now();
       char buf[128];

@@ -74,21 +74,17 @@ PromqlPlan PlanPromql(const RangeQueryRequest& request, const QueryApiOptions& o
                     promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)}};
 }
 
-void SqlPlan::Finalize::operator()(sqlite3_stmt* stmt) const { sqlite3_finalize(stmt); }
-
 Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiOptions& options) {
   OT_ASSIGN_OR_RETURN(std::unique_ptr<QueryConnection> conn, QueryConnection::Open(db, true));
-  sqlite3_stmt* raw = nullptr;
   const char* tail = nullptr;
-  int rc = sqlite3_prepare_v2(conn->get(), request.sql.c_str(), -1, &raw, &tail);
-  SqlPlan plan{std::move(conn), std::unique_ptr<sqlite3_stmt, SqlPlan::Finalize>(raw),
-               EffectiveTimeout(request.timeout_ms, options), options.max_sql_rows};
-  if (rc != SQLITE_OK) {
-    std::string msg = sqlite3_errmsg(plan.conn->get());
-    return Status::InvalidArgument(msg == "not authorized" ? "read-only: only SELECT statements are allowed"
-                                                           : msg);
-  }
-  if (plan.stmt == nullptr) return Status::InvalidArgument("no SQL statement");
+  sql::Statement stmt;
+  int rc = stmt.Compile(conn->get(), request.sql, &tail);
+  SqlPlan plan{std::move(conn), std::move(stmt), EffectiveTimeout(request.timeout_ms, options),
+               options.max_sql_rows};
+  // SQLITE_AUTH: the authorizer of the read-only connection denied a write.
+  if (rc == SQLITE_AUTH) return Status::InvalidArgument("read-only: only SELECT statements are allowed");
+  if (rc != SQLITE_OK) return Status::InvalidArgument(sqlite3_errmsg(plan.conn->get()));
+  if (!plan.stmt) return Status::InvalidArgument("no SQL statement");
   if (!sqlite3_stmt_readonly(plan.stmt.get()) ||
       std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
     return Status::InvalidArgument("read-only: send one SELECT statement");

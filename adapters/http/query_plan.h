@@ -22,9 +22,9 @@
 #include "adapters/promql/query.h"
 #include "overtone/database.h"
 #include "overtone/status.h"
+#include "sql/statement.h"
 
 struct sqlite3;
-struct sqlite3_stmt;
 
 namespace overtone::adapters {
 
@@ -67,11 +67,8 @@ PromqlPlan PlanPromql(const RangeQueryRequest& request, const QueryApiOptions& o
 
 // One reading statement, prepared on its own read-only connection.
 struct SqlPlan {
-  struct Finalize {
-    void operator()(sqlite3_stmt* stmt) const;
-  };
   std::unique_ptr<QueryConnection> conn;
-  std::unique_ptr<sqlite3_stmt, Finalize> stmt;  // declared after conn: finalized first
+  sql::Statement stmt;  // declared after conn: finalized first
   int64_t timeout_ms;
   size_t max_rows;
 };

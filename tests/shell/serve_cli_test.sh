@@ -54,4 +54,23 @@ grep -q 'stopped' "$WORK/serve.log" || fail "no clean stop in the log"
 
 COUNT=$("$OVERTONE" "$WORK/db" "SELECT count(*) FROM samples" | tail -1 | tr -dc '0-9')
 [ "$COUNT" = "$INGESTED" ] || fail "SQL sees $COUNT samples, serve ingested $INGESTED"
-echo "serve_cli_test: $INGESTED samples written over HTTP, all visible to SQL after SIGTERM"
+# --read-only: remote write is refused with 403, reading still answers.
+"$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --port-file "$WORK/port2" --read-only \
+  2>"$WORK/serve.log" &
+SERVE_PID=$!
+for _ in $(seq 100); do [ -s "$WORK/port2" ] && break; sleep 0.1; done
+[ -s "$WORK/port2" ] || fail "serve --read-only did not write its port file"
+PORT=$(cat "$WORK/port2")
+http_get "$PORT" /health | grep -q '^OK' || fail "/health on a read-only server"
+if timeout 60 "$OVERTONE" emulate --hosts 1 --duration 1m --interval 15s --seed 7 -q \
+    --remote-write "http://127.0.0.1:$PORT/api/v1/write" 2>"$WORK/emulate.log"; then
+  fail "remote write to a read-only server succeeded"
+fi
+grep -q '403' "$WORK/emulate.log" || fail "a read-only server should answer 403: $(cat "$WORK/emulate.log")"
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID" || true
+SERVE_PID=
+COUNT2=$("$OVERTONE" "$WORK/db" "SELECT count(*) FROM samples" | tail -1 | tr -dc '0-9')
+[ "$COUNT2" = "$COUNT" ] || fail "a read-only server wrote: $COUNT2 samples, was $COUNT"
+
+echo "serve_cli_test: $INGESTED samples written over HTTP, all visible to SQL after SIGTERM; --read-only refuses writes"

@@ -55,7 +55,7 @@ TEST(QueryPlanTest, PromqlPlansCarryTheServersLimits) {
 }
 
 TEST_F(QueryStepsTest, SqlPlanAdmitsOneReadingStatementOnly) {
-  EXPECT_NE(Plan("SELECT count(*) FROM samples").stmt, nullptr);
+  EXPECT_TRUE(Plan("SELECT count(*) FROM samples").stmt);
   EXPECT_EQ(PlanError("SELEC 1").message(), "near \"SELEC\": syntax error");
   EXPECT_EQ(PlanError("UPDATE samples SET value = 1").message(),
             "read-only: only SELECT statements are allowed");
