@@ -27,11 +27,15 @@ struct LabelMatcher {
 
 // Parses a series selector such as `up`, `up{job="a"}`,
 // `{__name__=~"http_.*", code!="200"}`. Strings use double quotes, single
-// quotes or backticks with Go's escapes, as in PromQL. The error message
-// names the position of the problem.
+// quotes or backticks with Go's escapes, as in PromQL (the grammar is
+// PromQL's: engine/selector_syntax.h). The error message names the position
+// of the problem.
 Result<std::vector<LabelMatcher>> ParseSelector(std::string_view text);
 
-// `name="value"` etc., with the value quoted and escaped.
+// "=", "!=", "=~" or "!~".
+std::string_view MatchOpText(MatchType t);
+
+// `name="value"` etc., with the value quoted as Go quotes strings.
 std::string ToString(const LabelMatcher& m);
 std::string ToString(const std::vector<LabelMatcher>& ms);
 
