@@ -28,6 +28,7 @@
 
 #include "engine/range_functions.h"
 #include "sql/labels_json.h"
+#include "sql/selector_arg.h"
 #include "sql/value_repr.h"
 #include "sql/vtab_common.h"
 #include "sql/vtabs.h"
@@ -178,7 +179,7 @@ Status Collect(PromCursor* c, const SeriesInfo& s, int64_t ts, int64_t sample_ts
 
 Status EvaluateInstantVector(PromCursor* c) {
   const Spec& spec = *c->vtab->spec;
-  OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, ParseSelector(TextOf(c->args[0])));
+  OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, SelectorArg(c->args[0]));
   InstantVectorQuery q;
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[1], 1, &q.start));
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[2], 2, &q.end));
@@ -194,7 +195,7 @@ Status EvaluateRangeFunction(PromCursor* c) {
   const Spec& spec = *c->vtab->spec;
   RangeFunctionQuery q;
   OT_ASSIGN_OR_RETURN(q.fn, ParseRangeFn(TextOf(c->args[0])));
-  OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, ParseSelector(TextOf(c->args[1])));
+  OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, SelectorArg(c->args[1]));
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[2], 2, &q.start));
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[3], 3, &q.end));
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[4], 4, &q.step));
