@@ -249,9 +249,10 @@ Result<std::vector<LabelMatcher>> ParseSelector(std::string_view text) {
   }
   if (pos < text.size()) return SelectorError(text, pos, std::string("unexpected character '") + text[pos] + "'");
   bool has_non_empty = false;
-  for (const LabelMatcher& m : s.matchers) {
+  for (LabelMatcher& m : s.matchers) {
     OT_ASSIGN_OR_RETURN(engine::CompiledMatcher compiled, engine::CompiledMatcher::Compile(m));
     has_non_empty |= !compiled.matches_empty();
+    m = compiled.matcher();  // with its regex compiled
   }
   if (!has_non_empty) {
     return Status::InvalidArgument(

@@ -417,9 +417,10 @@ class Parser {
     e->metric_name = std::move(s.metric_name);
     e->matchers = std::move(s.matchers);
     bool non_empty = false;
-    for (const LabelMatcher& m : e->matchers) {
+    for (LabelMatcher& m : e->matchers) {
       auto compiled = engine::CompiledMatcher::Compile(m);
       non_empty = non_empty || !compiled.ok() || !compiled->matches_empty();
+      if (compiled.ok()) m = compiled->matcher();  // with its regex compiled, for the query's run
     }
     if (!non_empty) return Error(e->pos.start, "vector selector must contain at least one non-empty matcher");
     return e;

@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include "engine/matcher_set.h"
 #include "engine/selector_syntax.h"
 #include "overtone/matcher.h"
 
@@ -74,6 +75,28 @@ TEST(SelectorParserTest, ErrorMessagesNameWhatAndWhere) {
   EXPECT_EQ(message("up{a=\"x"), "invalid selector 'up{a=\"x' at position 6: unterminated string");
   EXPECT_EQ(message("{a=\"\\q\"}"), "invalid selector '{a=\"\\q\"}' at position 7: unknown escape sequence '\\q'");
   EXPECT_EQ(message("up junk"), "invalid selector 'up junk' at position 4: unexpected character 'j'");
+}
+
+TEST(SelectorParserTest, RegexesComeCompiledAndAreNotCompiledAgain) {
+  auto ms = MustParse(R"(up{a=~"x.*", b!~"y", c="z"})");
+  ASSERT_EQ(ms.size(), 4u);
+  ASSERT_NE(ms[1].regex, nullptr);
+  ASSERT_NE(ms[2].regex, nullptr);
+  EXPECT_EQ(ms[3].regex, nullptr);
+  auto compiled = engine::CompileAll(ms);
+  ASSERT_TRUE(compiled.ok());
+  EXPECT_EQ((*compiled)[1].matcher().regex, ms[1].regex);  // the same RE2, shared
+  EXPECT_TRUE((*compiled)[1].Matches("xyz"));
+  EXPECT_FALSE((*compiled)[2].Matches("y"));
+  // A changed value is compiled afresh, not matched with the old regex.
+  LabelMatcher changed = ms[1];
+  changed.value = "q";
+  auto again = engine::CompiledMatcher::Compile(changed);
+  ASSERT_TRUE(again.ok());
+  EXPECT_NE(again->matcher().regex, ms[1].regex);
+  EXPECT_TRUE(again->Matches("q"));
+  EXPECT_FALSE(again->Matches("xyz"));
+  EXPECT_EQ(changed, (LabelMatcher{MatchType::kRegexMatch, "a", "q"}));  // equality ignores the regex
 }
 
 TEST(SelectorSyntaxTest, ReadsFromAnOffsetAndSaysWhereItStopped) {
