@@ -69,12 +69,19 @@ TEST(SelectorParserTest, FollowsPromqlWhereTheGrammarsDiffered) {
 }
 
 TEST(SelectorParserTest, ErrorMessagesNameWhatAndWhere) {
-  auto message = [](std::string_view s) { return std::string(ParseSelector(s).status().message()); };
-  EXPECT_EQ(message("up{a=}"), "invalid selector 'up{a=}' at position 6: expected a quoted string");
-  EXPECT_EQ(message("up{"), "invalid selector 'up{' at position 4: unclosed '{'");
-  EXPECT_EQ(message("up{a=\"x"), "invalid selector 'up{a=\"x' at position 6: unterminated string");
-  EXPECT_EQ(message("{a=\"\\q\"}"), "invalid selector '{a=\"\\q\"}' at position 7: unknown escape sequence '\\q'");
-  EXPECT_EQ(message("up junk"), "invalid selector 'up junk' at position 4: unexpected character 'j'");
+  struct Case {
+    std::string_view selector, error;
+  };
+  for (const Case& c : {
+           Case{"up{a=}", "at position 6: expected a quoted string"},
+           Case{"up{", "at position 4: unclosed '{'"},
+           Case{"up{a=\"x", "at position 6: unterminated string"},
+           Case{"{a=\"\\q\"}", "at position 7: unknown escape sequence '\\q'"},
+           Case{"up junk", "at position 4: unexpected character 'j'"},
+       }) {
+    EXPECT_EQ(ParseSelector(c.selector).status().message(),
+              "invalid selector '" + std::string(c.selector) + "' " + std::string(c.error));
+  }
 }
 
 TEST(SelectorParserTest, RegexesComeCompiledAndAreNotCompiledAgain) {
