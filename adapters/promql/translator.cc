@@ -14,7 +14,6 @@
 
 namespace overtone::promql {
 
-
 const Expr& Unparen(const Expr& e) { return e.kind == Expr::Kind::kParen ? Unparen(e.arg(0)) : e; }
 
 namespace {

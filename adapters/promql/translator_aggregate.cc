@@ -10,7 +10,6 @@
 
 namespace overtone::promql {
 
-
 Result<std::string> Translator::Aggregate(const Expr& agg) {
   const Expr& inner = agg.arg(agg.args.size() - 1);
   OT_ASSIGN_OR_RETURN(std::string input, Vector(inner));

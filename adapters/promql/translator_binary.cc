@@ -14,7 +14,6 @@
 
 namespace overtone::promql {
 
-
 namespace {
 
 const char* OpHint(BinaryOp op) {

@@ -21,7 +21,6 @@
 
 namespace overtone::promql {
 
-
 Result<std::string> Translator::SubqueryInput(const Expr& sq) {
   int64_t step = sq.step_ms > 0 ? sq.step_ms : kDefaultSubqueryStepMs;
   int64_t off = sq.offset_ms;
