@@ -23,17 +23,18 @@ namespace overtone::engine {
 
 class CompiledMatcher {
  public:
-  // InvalidArgument for a regex RE2 rejects, naming the matcher.
+  // InvalidArgument for a regex RE2 rejects, naming the matcher. A regex
+  // `m` carries already compiled (LabelMatcher::regex) is taken as it is.
   static Result<CompiledMatcher> Compile(const LabelMatcher& m);
 
   // Whether a label value matches; an absent label has the value "".
   bool Matches(std::string_view value) const;
   bool matches_empty() const { return matches_empty_; }
+  // The matcher, its regex (if any) compiled: copies of it need no compiling.
   const LabelMatcher& matcher() const { return m_; }
 
  private:
-  LabelMatcher m_;
-  std::shared_ptr<const re2::RE2> re_;  // null for = and !=
+  LabelMatcher m_;  // m_.regex is null for = and !=
   bool matches_empty_ = false;
 };
 

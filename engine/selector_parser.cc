@@ -1,211 +1,231 @@
-// Parser for series selectors: `metric{name op "value", ...}`.
-//
-// The lexical rules are PromQL's: identifiers, the four match operators, and
-// strings in double quotes, single quotes (both with Go escapes) or
-// backticks (raw). Errors quote the selector and name the 1-based byte
-// position: "invalid selector 'up{a=}' at position 6: expected a quoted string".
+// The selector grammar (engine/selector_syntax.h) and ParseSelector, its
+// reader for selectors given on their own. ParseSelector's errors quote the
+// selector and name the 1-based byte position:
+// "invalid selector 'up{a=}' at position 6: expected a quoted string".
 
 #include <string>
 
+#include "base/text.h"
+#include "engine/matcher_set.h"
+#include "engine/selector_syntax.h"
 #include "overtone/matcher.h"
 #include "overtone/types.h"
-#include "engine/matcher_set.h"
 
 namespace overtone {
+namespace engine {
 namespace {
 
-class SelectorParser {
+class SelectorReader {
  public:
-  explicit SelectorParser(std::string_view text) : text_(text) {}
+  SelectorReader(std::string_view text, const MatcherCheck& check) : text_(text), check_(check) {}
 
-  Result<std::vector<LabelMatcher>> Parse() {
-    std::vector<LabelMatcher> out;
-    SkipSpace();
-    if (AtEnd()) return Error("empty selector");
-    if (IsNameStart(Peek())) {
-      std::string name = Identifier(/*colon=*/true);
-      out.push_back(LabelMatcher{MatchType::kEqual, std::string(kMetricNameLabel), name});
-      SkipSpace();
+  SelectorSyntax Read(size_t pos) {
+    pos_ = pos;
+    if (IsNameStart(Peek(), /*colon=*/true)) {
+      pos_ = NameEnd(text_, pos_, /*colon=*/true);
+      out_.metric_name = std::string(text_.substr(pos, pos_ - pos));
+      out_.matchers.push_back(LabelMatcher{MatchType::kEqual, std::string(kMetricNameLabel), out_.metric_name});
+      out_.end = pos_;
+      pos_ = SkipSpace(text_, pos_);
     }
-    if (!AtEnd() && Peek() == '{') {
+    if (Peek() == '{') {
       ++pos_;
-      OT_RETURN_IF_ERROR(ParseMatchers(&out));
+      ReadMatchers(!out_.metric_name.empty());
+      out_.end = pos_;
     }
-    SkipSpace();
-    if (!AtEnd()) return Error(std::string("unexpected character '") + Peek() + "'");
-    bool has_non_empty = false;
-    for (const LabelMatcher& m : out) {
-      OT_ASSIGN_OR_RETURN(engine::CompiledMatcher compiled, engine::CompiledMatcher::Compile(m));
-      has_non_empty |= !compiled.matches_empty();
-    }
-    if (!has_non_empty) {
-      return Status::InvalidArgument(
-          "selector must contain at least one matcher that does not match the empty string");
-    }
-    return out;
+    return std::move(out_);
   }
 
  private:
-  Status ParseMatchers(std::vector<LabelMatcher>* out) {
+  // Reads up to and including the closing brace; false after an error.
+  bool ReadMatchers(bool named_outside) {
     for (;;) {
-      SkipSpace();
-      if (AtEnd()) return Error("unclosed '{'");
+      pos_ = SkipSpace(text_, pos_);
       if (Peek() == '}') {
         ++pos_;
-        return Status::OK();
+        return true;
       }
-      if (!IsNameStart(Peek())) return Error(std::string("expected a label name, found '") + Peek() + "'");
+      size_t name_pos = pos_;
+      std::string name;
+      if (IsQuote(Peek())) {
+        if (!ReadString(&name)) return false;
+        size_t after = SkipSpace(text_, pos_);
+        if (Peek(after) == ',' || Peek(after) == '}') {  // {"metric.name"}
+          if (!out_.metric_name.empty()) return MetricNameTwice(name_pos, out_.metric_name, name);
+          out_.metric_name = name;
+          out_.matchers.push_back(LabelMatcher{MatchType::kEqual, std::string(kMetricNameLabel), name});
+          pos_ = after;
+          if (!AfterMatcher()) return false;
+          continue;
+        }
+      } else if (IsNameStart(Peek(), /*colon=*/false)) {
+        pos_ = NameEnd(text_, pos_, /*colon=*/false);
+        name = std::string(text_.substr(name_pos, pos_ - name_pos));
+      } else {
+        return Fail(SelectorSyntaxError::kExpectedLabelName);
+      }
       LabelMatcher m;
-      m.name = Identifier(/*colon=*/false);
-      SkipSpace();
-      OT_RETURN_IF_ERROR(ParseOp(&m.type));
-      SkipSpace();
-      OT_RETURN_IF_ERROR(ParseString(&m.value));
-      out->push_back(std::move(m));
-      SkipSpace();
-      if (AtEnd()) return Error("unclosed '{'");
-      if (Peek() == ',') {
-        ++pos_;
-      } else if (Peek() != '}') {
-        return Error(std::string("expected ',' or '}', found '") + Peek() + "'");
+      m.name = std::move(name);
+      pos_ = SkipSpace(text_, pos_);
+      if (!ReadOp(&m.type)) return false;
+      pos_ = SkipSpace(text_, pos_);
+      size_t value_pos = pos_;
+      if (!IsQuote(Peek())) return Fail(SelectorSyntaxError::kExpectedString);
+      if (!ReadString(&m.value)) return false;
+      if (check_) {
+        if (std::optional<std::string> problem = check_(m)) {
+          pos_ = value_pos;
+          Fail(SelectorSyntaxError::kRejected);
+          out_.error->message = std::move(*problem);
+          return false;
+        }
       }
+      if (m.name == kMetricNameLabel && named_outside) return MetricNameTwice(name_pos, out_.metric_name, m.value);
+      out_.matchers.push_back(std::move(m));
+      pos_ = SkipSpace(text_, pos_);
+      if (!AfterMatcher()) return false;
     }
   }
 
-  Status ParseOp(MatchType* type) {
+  // A ',' (skipped) or the '}' (left for the caller).
+  bool AfterMatcher() {
+    if (Peek() == ',') {
+      ++pos_;
+      return true;
+    }
+    if (Peek() == '}') return true;
+    return Fail(SelectorSyntaxError::kExpectedCommaOrBrace);
+  }
+
+  bool ReadOp(MatchType* type) {
     std::string_view rest = text_.substr(pos_);
     if (rest.starts_with("=~")) {
       *type = MatchType::kRegexMatch;
-      pos_ += 2;
     } else if (rest.starts_with("!~")) {
       *type = MatchType::kRegexNoMatch;
-      pos_ += 2;
     } else if (rest.starts_with("!=")) {
       *type = MatchType::kNotEqual;
-      pos_ += 2;
-    } else if (rest.starts_with("=")) {
+    } else if (rest.starts_with("=") && !rest.starts_with("==")) {
       *type = MatchType::kEqual;
-      pos_ += 1;
     } else {
-      return Error("expected one of =, !=, =~, !~");
+      return Fail(SelectorSyntaxError::kExpectedMatchOp);
     }
-    return Status::OK();
+    pos_ += *type == MatchType::kEqual ? 1 : 2;
+    return true;
   }
 
-  Status ParseString(std::string* out) {
-    if (AtEnd()) return Error("expected a string");
-    char quote = Peek();
-    if (quote != '"' && quote != '\'' && quote != '`') return Error("expected a quoted string");
-    size_t start = pos_++;
-    out->clear();
-    while (!AtEnd()) {
-      char c = text_[pos_++];
-      if (c == quote) return Status::OK();
-      if (c == '\\' && quote != '`') {
-        OT_RETURN_IF_ERROR(ParseEscape(quote, out));
-        continue;
-      }
-      if (c == '\n' && quote != '`') break;
-      out->push_back(c);
+  bool ReadString(std::string* out) {
+    StringLiteral lit = ReadStringLiteral(text_, pos_);
+    if (lit.error != StringLiteral::kNone) {
+      Fail(SelectorSyntaxError::kBadString);
+      out_.error->literal = lit.error;
+      out_.error->literal_at = lit.at;
+      return false;
     }
-    pos_ = start;
-    return Error("unterminated string");
+    *out = std::move(lit.value);
+    pos_ = lit.end;
+    return true;
   }
 
-  Status ParseEscape(char quote, std::string* out) {
-    if (AtEnd()) return Error("unterminated escape");
-    char c = text_[pos_++];
-    switch (c) {
-      case 'a': out->push_back('\a'); return Status::OK();
-      case 'b': out->push_back('\b'); return Status::OK();
-      case 'f': out->push_back('\f'); return Status::OK();
-      case 'n': out->push_back('\n'); return Status::OK();
-      case 'r': out->push_back('\r'); return Status::OK();
-      case 't': out->push_back('\t'); return Status::OK();
-      case 'v': out->push_back('\v'); return Status::OK();
-      case '\\': out->push_back('\\'); return Status::OK();
-      case 'x': return ParseCodeUnit(2, 16, out, /*byte=*/true);
-      case 'u': return ParseCodeUnit(4, 16, out, false);
-      case 'U': return ParseCodeUnit(8, 16, out, false);
-      default:
-        if (c == quote) {
-          out->push_back(c);
-          return Status::OK();
-        }
-        if (c >= '0' && c <= '7') {
-          --pos_;
-          return ParseCodeUnit(3, 8, out, /*byte=*/true);
-        }
-        return Error(std::string("unknown escape sequence '\\") + c + "'");
-    }
+  bool MetricNameTwice(size_t pos, const std::string& first, const std::string& second) {
+    pos_ = pos;
+    Fail(SelectorSyntaxError::kRejected);
+    out_.error->message = "metric name must not be set twice: \"" + first + "\" or \"" + second + "\"";
+    return false;
   }
 
-  Status ParseCodeUnit(int digits, int base, std::string* out, bool byte) {
-    uint32_t v = 0;
-    for (int i = 0; i < digits; ++i) {
-      if (AtEnd()) return Error("escape sequence is too short");
-      char c = text_[pos_++];
-      int d = (c >= '0' && c <= '9') ? c - '0'
-              : (c >= 'a' && c <= 'f') ? c - 'a' + 10
-              : (c >= 'A' && c <= 'F') ? c - 'A' + 10
-                                       : 99;
-      if (d >= base) return Error("invalid digit in escape sequence");
-      v = v * base + d;
-    }
-    if (byte) {
-      if (v > 0xff) return Error("octal escape value > 255");
-      out->push_back(static_cast<char>(v));
-      return Status::OK();
-    }
-    if (v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff)) return Error("invalid Unicode code point");
-    AppendUtf8(v, out);
-    return Status::OK();
+  bool Fail(SelectorSyntaxError::Kind kind) {
+    out_.error.emplace();
+    out_.error->kind = kind;
+    out_.error->pos = pos_;
+    return false;
   }
 
-  static void AppendUtf8(uint32_t cp, std::string* out) {
-    if (cp < 0x80) {
-      out->push_back(static_cast<char>(cp));
-    } else if (cp < 0x800) {
-      out->push_back(static_cast<char>(0xc0 | (cp >> 6)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else if (cp < 0x10000) {
-      out->push_back(static_cast<char>(0xe0 | (cp >> 12)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    } else {
-      out->push_back(static_cast<char>(0xf0 | (cp >> 18)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3f)));
-      out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3f)));
-      out->push_back(static_cast<char>(0x80 | (cp & 0x3f)));
-    }
-  }
-
-  std::string Identifier(bool colon) {
-    size_t start = pos_;
-    while (!AtEnd() && (IsNameStart(Peek()) || (Peek() >= '0' && Peek() <= '9') || (colon && Peek() == ':'))) {
-      ++pos_;
-    }
-    return std::string(text_.substr(start, pos_ - start));
-  }
-
-  static bool IsNameStart(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
-  }
-  bool AtEnd() const { return pos_ >= text_.size(); }
-  char Peek() const { return text_[pos_]; }
-  void SkipSpace() {
-    while (!AtEnd() && (Peek() == ' ' || Peek() == '\t' || Peek() == '\n' || Peek() == '\r')) ++pos_;
-  }
-  Status Error(const std::string& what) const {
-    return Status::InvalidArgument("invalid selector '" + std::string(text_) + "' at position " +
-                                   std::to_string(pos_ + 1) + ": " + what);
-  }
+  static bool IsQuote(char c) { return c == '"' || c == '\'' || c == '`'; }
+  char Peek() const { return Peek(pos_); }
+  char Peek(size_t at) const { return at < text_.size() ? text_[at] : '\0'; }
 
   std::string_view text_;
+  const MatcherCheck& check_;
   size_t pos_ = 0;
+  SelectorSyntax out_;
 };
 
-const char* OpText(MatchType t) {
+}  // namespace
+
+bool IsNameStart(char c, bool colon) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || (colon && c == ':');
+}
+
+bool IsNameChar(char c, bool colon) { return IsNameStart(c, colon) || (c >= '0' && c <= '9'); }
+
+size_t NameEnd(std::string_view text, size_t pos, bool colon) {
+  while (pos < text.size() && IsNameChar(text[pos], colon)) ++pos;
+  return pos;
+}
+
+size_t SkipSpace(std::string_view text, size_t pos) {
+  while (pos < text.size()) {
+    char c = text[pos];
+    if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+      ++pos;
+    } else if (c == '#') {  // a comment runs to the end of the line
+      while (pos < text.size() && text[pos] != '\n') ++pos;
+    } else {
+      break;
+    }
+  }
+  return pos;
+}
+
+SelectorSyntax ReadSelector(std::string_view text, size_t pos, const MatcherCheck& check) {
+  return SelectorReader(text, check).Read(pos);
+}
+
+}  // namespace engine
+
+namespace {
+
+// ParseSelector's wording of a grammar error: what, and the 0-based byte
+// offset it names (shown 1-based).
+std::pair<std::string, size_t> Describe(std::string_view text, const engine::SelectorSyntaxError& e) {
+  using E = engine::SelectorSyntaxError;
+  bool at_end = e.pos >= text.size();
+  std::string found = at_end ? "" : std::string(1, text[e.pos]);
+  switch (e.kind) {
+    case E::kExpectedLabelName:
+      return {at_end ? "unclosed '{'" : "expected a label name, found '" + found + "'", e.pos};
+    case E::kExpectedMatchOp: return {"expected one of =, !=, =~, !~", e.pos};
+    case E::kExpectedString: return {at_end ? "expected a string" : "expected a quoted string", e.pos};
+    case E::kExpectedCommaOrBrace:
+      return {at_end ? "unclosed '{'" : "expected ',' or '}', found '" + found + "'", e.pos};
+    case E::kRejected: return {e.message, e.pos};
+    case E::kBadString: break;
+  }
+  size_t at = e.literal_at;
+  switch (e.literal) {
+    case StringLiteral::kUnterminated: return {"unterminated string", at};
+    case StringLiteral::kUnterminatedEscape: return {"unterminated escape", at};
+    case StringLiteral::kUnknownEscape:
+      return {std::string("unknown escape sequence '\\") + text[at] + "'", at + 1};
+    case StringLiteral::kBadEscapeDigit:
+      if (at >= text.size()) return {"escape sequence is too short", at};
+      return {"invalid digit in escape sequence", at + 1};
+    case StringLiteral::kOctalOutOfRange: return {"octal escape value > 255", at};
+    case StringLiteral::kInvalidCodePoint: return {"invalid Unicode code point", at};
+    case StringLiteral::kNone: break;
+  }
+  return {"invalid string", at};
+}
+
+Status SelectorError(std::string_view text, size_t pos, const std::string& what) {
+  return Status::InvalidArgument("invalid selector '" + std::string(text) + "' at position " +
+                                 std::to_string(pos + 1) + ": " + what);
+}
+
+}  // namespace
+
+std::string_view MatchOpText(MatchType t) {
   switch (t) {
     case MatchType::kEqual: return "=";
     case MatchType::kNotEqual: return "!=";
@@ -215,25 +235,33 @@ const char* OpText(MatchType t) {
   return "?";
 }
 
-}  // namespace
-
 Result<std::vector<LabelMatcher>> ParseSelector(std::string_view text) {
-  return SelectorParser(text).Parse();
+  size_t pos = engine::SkipSpace(text, 0);
+  if (pos >= text.size()) return SelectorError(text, pos, "empty selector");
+  engine::SelectorSyntax s;
+  if (engine::IsNameStart(text[pos], /*colon=*/true) || text[pos] == '{') {
+    s = engine::ReadSelector(text, pos);
+    if (s.error) {
+      auto [what, at] = Describe(text, *s.error);
+      return SelectorError(text, at, what);
+    }
+    pos = engine::SkipSpace(text, s.end);
+  }
+  if (pos < text.size()) return SelectorError(text, pos, std::string("unexpected character '") + text[pos] + "'");
+  bool has_non_empty = false;
+  for (LabelMatcher& m : s.matchers) {
+    OT_ASSIGN_OR_RETURN(engine::CompiledMatcher compiled, engine::CompiledMatcher::Compile(m));
+    has_non_empty |= !compiled.matches_empty();
+    m = compiled.matcher();  // with its regex compiled
+  }
+  if (!has_non_empty) {
+    return Status::InvalidArgument(
+        "selector must contain at least one matcher that does not match the empty string");
+  }
+  return std::move(s.matchers);
 }
 
-std::string ToString(const LabelMatcher& m) {
-  std::string out = m.name + OpText(m.type) + "\"";
-  for (char c : m.value) {
-    if (c == '"' || c == '\\') out.push_back('\\');
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out.push_back(c);
-  }
-  out.push_back('"');
-  return out;
-}
+std::string ToString(const LabelMatcher& m) { return m.name + std::string(MatchOpText(m.type)) + QuoteGo(m.value); }
 
 std::string ToString(const std::vector<LabelMatcher>& ms) {
   std::string out = "{";

@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "overtone/over_time.h"
+#include "sql/selector_arg.h"
 #include "sql/table_function.h"
 #include "sql/value_repr.h"
 #include "sql/vtab_common.h"
@@ -84,7 +85,7 @@ Status Evaluate(OverTimeCursor* c) {
   }
   OverTimeQuery q;
   OT_ASSIGN_OR_RETURN(q.fn, ParseOverTimeFn(TextOf(c->args[0])));
-  OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, ParseSelector(TextOf(c->args[1])));
+  OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, SelectorArg(c->args[1]));
   OT_RETURN_IF_ERROR(IntArg(c->args[2], "start", &q.start));
   OT_RETURN_IF_ERROR(IntArg(c->args[3], "end", &q.end));
   OT_RETURN_IF_ERROR(IntArg(c->args[4], "step", &q.step));

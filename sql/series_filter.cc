@@ -1,6 +1,7 @@
 #include "sql/series_filter.h"
 
 #include "engine/matcher_set.h"
+#include "sql/selector_arg.h"
 #include "sql/vtab_common.h"
 
 namespace overtone::sql {
@@ -50,7 +51,7 @@ Result<std::vector<SeriesInfo>> ResolveSeries(Database* db, const SeriesFilter& 
   if (filter.empty) return out;
   std::vector<LabelMatcher> matchers;
   if (filter.selector) {
-    auto parsed = ParseSelector(*filter.selector);
+    auto parsed = SelectorArg(*filter.selector);
     if (!parsed.ok()) return parsed.status();
     matchers = std::move(*parsed);
   }

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "adapters/promql/functions.h"
+#include "base/text.h"
 #include "overtone/types.h"
 
 namespace overtone::promql {
@@ -262,36 +263,10 @@ std::string Modifiers(const Expr& e) {
   return out;
 }
 
-// A string literal as Go's strconv.Quote writes it, so that it reads back
-// as the same string: backslash, quote and control bytes escaped.
-std::string QuotedString(const std::string& s) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out = "\"";
-  for (char c : s) {
-    auto u = static_cast<unsigned char>(c);
-    switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (u < 0x20 || u == 0x7f) {
-          out += "\\x";
-          out.push_back(kHex[u >> 4]);
-          out.push_back(kHex[u & 15]);
-        } else {
-          out.push_back(c);
-        }
-    }
-  }
-  return out + "\"";
-}
-
 // A label name as written in a query: quoted when it is not a plain name
 // ({"service.name"="x"}, by ("a b")), which the parser accepts.
 std::string LabelNameText(const std::string& name) {
-  return IsValidLabelName(name) ? name : QuotedString(name);
+  return IsValidLabelName(name) ? name : QuoteGo(name);
 }
 
 std::string Joined(const std::vector<std::string>& names) {
@@ -300,25 +275,15 @@ std::string Joined(const std::vector<std::string>& names) {
   return out;
 }
 
-const char* MatchOpText(MatchType t) {
-  switch (t) {
-    case MatchType::kEqual: return "=";
-    case MatchType::kNotEqual: return "!=";
-    case MatchType::kRegexMatch: return "=~";
-    case MatchType::kRegexNoMatch: return "!~";
-  }
-  return "?";
-}
-
 // `name{matchers}` without the matcher the name stands for; a metric name
 // that is not a plain name goes inside the braces, quoted.
 std::string SelectorText(const Expr& vs) {
   std::vector<std::string> parts;
   bool plain_name = IsValidMetricName(vs.metric_name);
-  if (!vs.metric_name.empty() && !plain_name) parts.push_back(QuotedString(vs.metric_name));
+  if (!vs.metric_name.empty() && !plain_name) parts.push_back(QuoteGo(vs.metric_name));
   for (const LabelMatcher& m : vs.matchers) {
     if (m.name == "__name__" && m.type == MatchType::kEqual && m.value == vs.metric_name) continue;
-    parts.push_back(LabelNameText(m.name) + MatchOpText(m.type) + QuotedString(m.value));
+    parts.push_back(LabelNameText(m.name) + std::string(MatchOpText(m.type)) + QuoteGo(m.value));
   }
   std::string out = plain_name ? vs.metric_name : "";
   if (!plain_name || !parts.empty()) {
@@ -334,7 +299,7 @@ std::string SelectorText(const Expr& vs) {
 std::string ToString(const Expr& e) {
   switch (e.kind) {
     case Expr::Kind::kNumber: return FormatNumber(e.number);
-    case Expr::Kind::kString: return QuotedString(e.text);
+    case Expr::Kind::kString: return QuoteGo(e.text);
     case Expr::Kind::kVectorSelector: return SelectorText(e) + Modifiers(e);
     case Expr::Kind::kMatrixSelector: {
       const Expr& vs = e.arg(0);

@@ -5,13 +5,14 @@
 #include <cstdlib>
 #include <limits>
 
+#include "base/text.h"
+#include "engine/selector_syntax.h"
+
 namespace overtone::promql {
 namespace {
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
-bool IsAlpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_'; }
-bool IsAlnum(char c) { return IsAlpha(c) || IsDigit(c); }
-bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
+bool IsAlnum(char c) { return engine::IsNameChar(c, /*colon=*/false); }
 
 bool EqualsFold(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -20,31 +21,6 @@ bool EqualsFold(std::string_view a, std::string_view b) {
     if (x != b[i]) return false;
   }
   return true;
-}
-
-void AppendUtf8(std::string* out, uint32_t cp) {
-  if (cp < 0x80) {
-    out->push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out->push_back(static_cast<char>(0xC0 | (cp >> 6)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else if (cp < 0x10000) {
-    out->push_back(static_cast<char>(0xE0 | (cp >> 12)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  } else {
-    out->push_back(static_cast<char>(0xF0 | (cp >> 18)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
-    out->push_back(static_cast<char>(0x80 | (cp & 0x3F)));
-  }
-}
-
-int HexValue(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
 }
 
 }  // namespace
@@ -152,15 +128,7 @@ Result<std::vector<Token>> Lexer::Tokenize() {
 }
 
 Status Lexer::Next(Token* tok) {
-  while (pos_ < q_.size()) {
-    if (IsSpace(q_[pos_])) {
-      ++pos_;
-    } else if (q_[pos_] == '#') {  // a comment runs to the end of the line
-      while (pos_ < q_.size() && q_[pos_] != '\n') ++pos_;
-    } else {
-      break;
-    }
-  }
+  pos_ = engine::SkipSpace(q_, pos_);
   tok->pos = pos_;
   if (pos_ >= q_.size()) {
     tok->kind = TokenKind::kEof;
@@ -178,14 +146,12 @@ Status Lexer::Next(Token* tok) {
   };
   if (IsDigit(c) || (c == '.' && IsDigit(n))) return LexNumberOrDuration(tok);
   if (c == '"' || c == '\'' || c == '`') return LexString(tok, c);
-  if (IsAlpha(c) || (c == ':' && bracket_depth_ == 0 && brace_depth_ == 0)) {
+  // ':' belongs to metric names, but not inside braces (label names) or
+  // brackets (the subquery colon).
+  const bool colon = brace_depth_ == 0 && bracket_depth_ == 0;
+  if (engine::IsNameStart(c, colon)) {
     size_t start = pos_;
-    // ':' belongs to metric names, but not inside braces (label names) or
-    // brackets (the subquery colon).
-    while (pos_ < q_.size() &&
-           (IsAlnum(q_[pos_]) || (q_[pos_] == ':' && brace_depth_ == 0 && bracket_depth_ == 0))) {
-      ++pos_;
-    }
+    pos_ = engine::NameEnd(q_, pos_, colon);
     tok->text = std::string(q_.substr(start, pos_ - start));
     tok->end = pos_;
     if (brace_depth_ == 0 && (EqualsFold(tok->text, "inf") || EqualsFold(tok->text, "nan"))) {
@@ -285,77 +251,23 @@ Status Lexer::LexNumberOrDuration(Token* tok) {
 }
 
 Status Lexer::LexString(Token* tok, char quote) {
-  size_t start = pos_++;
-  std::string value;
-  while (true) {
-    if (pos_ >= q_.size()) return Error(start, "unterminated quoted string " + std::string(1, quote));
-    char c = q_[pos_++];
-    if (c == quote) break;
-    if (quote == '`') {
-      value.push_back(c);
-      continue;
-    }
-    if (c == '\n') return Error(start, "unterminated quoted string " + std::string(1, quote));
-    if (c != '\\') {
-      value.push_back(c);
-      continue;
-    }
-    if (pos_ >= q_.size()) return Error(start, "unterminated quoted string " + std::string(1, quote));
-    char e = q_[pos_++];
-    switch (e) {
-      case 'a': value.push_back('\a'); break;
-      case 'b': value.push_back('\b'); break;
-      case 'f': value.push_back('\f'); break;
-      case 'n': value.push_back('\n'); break;
-      case 'r': value.push_back('\r'); break;
-      case 't': value.push_back('\t'); break;
-      case 'v': value.push_back('\v'); break;
-      case '\\': value.push_back('\\'); break;
-      case '\'':
-      case '"':
-        if (e != quote) return Error(pos_ - 2, "unknown escape sequence '\\" + std::string(1, e) + "'");
-        value.push_back(e);
-        break;
-      case 'x':
-      case 'u':
-      case 'U': {
-        int digits = e == 'x' ? 2 : e == 'u' ? 4 : 8;
-        uint32_t cp = 0;
-        for (int i = 0; i < digits; ++i) {
-          int h = pos_ < q_.size() ? HexValue(q_[pos_]) : -1;
-          if (h < 0) return Error(pos_, "illegal character in escape sequence");
-          cp = cp * 16 + static_cast<uint32_t>(h);
-          ++pos_;
-        }
-        if (e == 'x') {
-          value.push_back(static_cast<char>(cp));  // a byte, as in Go
-        } else {
-          if (cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) {
-            return Error(pos_, "escape sequence is an invalid Unicode code point");
-          }
-          AppendUtf8(&value, cp);
-        }
-        break;
-      }
-      default:
-        if (e >= '0' && e <= '7') {  // three octal digits: a byte
-          uint32_t v = static_cast<uint32_t>(e - '0');
-          for (int i = 0; i < 2; ++i) {
-            if (pos_ >= q_.size() || q_[pos_] < '0' || q_[pos_] > '7') {
-              return Error(pos_, "illegal character in escape sequence");
-            }
-            v = v * 8 + static_cast<uint32_t>(q_[pos_++] - '0');
-          }
-          if (v > 255) return Error(pos_, "octal escape value > 255");
-          value.push_back(static_cast<char>(v));
-          break;
-        }
-        return Error(pos_ - 2, "unknown escape sequence '\\" + std::string(1, e) + "'");
-    }
+  size_t start = pos_;
+  StringLiteral lit = ReadStringLiteral(q_, start);
+  switch (lit.error) {
+    case StringLiteral::kNone: break;
+    case StringLiteral::kUnterminated:
+    case StringLiteral::kUnterminatedEscape:
+      return Error(start, "unterminated quoted string " + std::string(1, quote));
+    case StringLiteral::kUnknownEscape:
+      return Error(lit.at - 1, "unknown escape sequence '\\" + std::string(1, q_[lit.at]) + "'");
+    case StringLiteral::kBadEscapeDigit: return Error(lit.at, "illegal character in escape sequence");
+    case StringLiteral::kOctalOutOfRange: return Error(lit.at, "octal escape value > 255");
+    case StringLiteral::kInvalidCodePoint:
+      return Error(lit.at, "escape sequence is an invalid Unicode code point");
   }
   tok->kind = TokenKind::kString;
-  tok->text = std::move(value);
-  tok->end = pos_;
+  tok->text = std::move(lit.value);
+  pos_ = tok->end = lit.end;
   return Status::OK();
 }
 

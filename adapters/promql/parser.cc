@@ -13,6 +13,8 @@
 
 #include "adapters/promql/functions.h"
 #include "adapters/promql/lexer.h"
+#include "engine/matcher_set.h"
+#include "engine/selector_syntax.h"
 
 namespace overtone::promql {
 namespace {
@@ -41,15 +43,6 @@ ExprPtr NewExpr(Expr::Kind kind, size_t start, size_t end) {
   e->kind = kind;
   e->pos = PosRange{start, end};
   return e;
-}
-
-// Whether an anchored RE2 pattern (Prometheus's "^(?s:re)$") matches "".
-bool RegexMatchesEmpty(const std::string& re) {
-  RE2::Options o;
-  o.set_log_errors(false);
-  o.set_dot_nl(true);
-  RE2 compiled("^(?:" + re + ")$", o);
-  return compiled.ok() && RE2::FullMatch("", compiled);
 }
 
 class Parser {
@@ -360,7 +353,7 @@ class Parser {
         e->args.push_back(std::move(inner));
         return e;
       }
-      case TokenKind::kLeftBrace: return ParseSelector("", t.pos);
+      case TokenKind::kLeftBrace: return ParseSelector(t.pos);
       case TokenKind::kIdentifier: {
         std::string word = t.text;
         size_t start = t.pos;
@@ -375,8 +368,7 @@ class Parser {
           return ParseCall(word, start);
         }
         if (IsKeyword(word) || AggregateOpFromName(word)) return Unexpected("");
-        Advance();
-        return ParseSelector(word, start);
+        return ParseSelector(start);
       }
       default: return Unexpected("", "expression");
     }
@@ -407,67 +399,46 @@ class Parser {
     return labels;
   }
 
-  Result<ExprPtr> ParseSelector(std::string name, size_t start) {
-    ExprPtr e = NewExpr(Expr::Kind::kVectorSelector, start, t_[pos_ > 0 ? pos_ - 1 : 0].end);
-    e->metric_name = name;
-    if (!name.empty()) e->matchers.push_back(LabelMatcher{MatchType::kEqual, "__name__", name});
-    if (Peek().kind == TokenKind::kLeftBrace) {
-      Advance();
-      while (Peek().kind != TokenKind::kRightBrace) {
-        const Token& lt = Peek();
-        if (lt.kind == TokenKind::kString &&
-            (Peek(1).kind == TokenKind::kComma || Peek(1).kind == TokenKind::kRightBrace)) {
-          Advance();  // {"metric.name"}: a quoted metric name
-          if (!e->metric_name.empty()) {
-            return Error(lt.pos, "metric name must not be set twice: \"" + e->metric_name + "\" or \"" + lt.text + "\"");
-          }
-          e->metric_name = lt.text;
-          e->matchers.push_back(LabelMatcher{MatchType::kEqual, "__name__", lt.text});
-        } else {
-          OT_ASSIGN_OR_RETURN(std::string label, ParseLabelName("in label matching"));
-          MatchType type;
-          switch (Peek().kind) {
-            case TokenKind::kAssign: type = MatchType::kEqual; break;
-            case TokenKind::kNeq: type = MatchType::kNotEqual; break;
-            case TokenKind::kEqlRegex: type = MatchType::kRegexMatch; break;
-            case TokenKind::kNeqRegex: type = MatchType::kRegexNoMatch; break;
-            default: return Unexpected("in label matching", "label matching operator");
-          }
-          Advance();
-          if (Peek().kind != TokenKind::kString) return Unexpected("in label matching", "string");
-          const Token& vt = Advance();
-          if (type == MatchType::kRegexMatch || type == MatchType::kRegexNoMatch) {
-            RE2::Options o;
-            o.set_log_errors(false);
-            RE2 re(vt.text, o);
-            if (!re.ok()) return Error(vt.pos, "error parsing regexp: " + re.error());
-          }
-          if (label == "__name__" && !e->metric_name.empty() && !name.empty()) {
-            return Error(lt.pos, "metric name must not be set twice: \"" + name + "\" or \"" + vt.text + "\"");
-          }
-          e->matchers.push_back(LabelMatcher{type, label, vt.text});
-        }
-        if (Peek().kind == TokenKind::kComma) {
-          Advance();
-        } else if (Peek().kind != TokenKind::kRightBrace) {
-          return Unexpected("in label matching", "\",\" or \"}\"");
-        }
-      }
-      e->pos.end = Advance().end;
-    }
+  // The selector that starts at token `start` (its name or '{'), read by
+  // the selector grammar; the tokens it spans are skipped.
+  Result<ExprPtr> ParseSelector(size_t start) {
+    engine::MatcherCheck check = [](const LabelMatcher& m) -> std::optional<std::string> {
+      if (m.type != MatchType::kRegexMatch && m.type != MatchType::kRegexNoMatch) return std::nullopt;
+      RE2::Options o;
+      o.set_log_errors(false);
+      RE2 re(m.value, o);
+      if (re.ok()) return std::nullopt;
+      return "error parsing regexp: " + re.error();
+    };
+    engine::SelectorSyntax s = engine::ReadSelector(q_, start, check);
+    if (s.error) return SelectorError(*s.error);
+    while (Peek().kind != TokenKind::kEof && Peek().pos < s.end) Advance();
+    ExprPtr e = NewExpr(Expr::Kind::kVectorSelector, start, s.end);
+    e->metric_name = std::move(s.metric_name);
+    e->matchers = std::move(s.matchers);
     bool non_empty = false;
-    for (const LabelMatcher& m : e->matchers) {
-      bool matches_empty = false;
-      switch (m.type) {
-        case MatchType::kEqual: matches_empty = m.value.empty(); break;
-        case MatchType::kNotEqual: matches_empty = !m.value.empty(); break;
-        case MatchType::kRegexMatch: matches_empty = RegexMatchesEmpty(m.value); break;
-        case MatchType::kRegexNoMatch: matches_empty = !RegexMatchesEmpty(m.value); break;
-      }
-      non_empty = non_empty || !matches_empty;
+    for (LabelMatcher& m : e->matchers) {
+      auto compiled = engine::CompiledMatcher::Compile(m);
+      non_empty = non_empty || !compiled.ok() || !compiled->matches_empty();
+      if (compiled.ok()) m = compiled->matcher();  // with its regex compiled, for the query's run
     }
     if (!non_empty) return Error(e->pos.start, "vector selector must contain at least one non-empty matcher");
     return e;
+  }
+
+  // Prometheus's wording of a selector grammar error, naming the token there.
+  Status SelectorError(const engine::SelectorSyntaxError& error) {
+    using E = engine::SelectorSyntaxError;
+    if (error.kind == E::kRejected || error.kind == E::kBadString) {
+      return Error(error.pos, error.kind == E::kRejected ? error.message : "invalid string");
+    }
+    while (Peek().kind != TokenKind::kEof && Peek().pos < error.pos) Advance();
+    switch (error.kind) {
+      case E::kExpectedLabelName: return Unexpected("in label matching", "label");
+      case E::kExpectedMatchOp: return Unexpected("in label matching", "label matching operator");
+      case E::kExpectedString: return Unexpected("in label matching", "string");
+      default: return Unexpected("in label matching", "\",\" or \"}\"");
+    }
   }
 
   Result<std::vector<ExprPtr>> ParseArgs(std::string_view context) {

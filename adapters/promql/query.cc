@@ -8,12 +8,14 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <memory>
 #include <unordered_map>
 
 #include "adapters/promql/parser.h"
 #include "adapters/promql/translator.h"
 #include "sql/labelset_json.h"
 #include "sql/promql_functions.h"
+#include "sql/selector_arg.h"
 
 namespace overtone::promql {
 namespace {
@@ -38,12 +40,24 @@ Labels ToLabels(const ::overtone::sql::LabelPairs& pairs) {
   return out;
 }
 
+// Binds the translation's selectors to the statement's parameters, each
+// registered for as long as `bindings` lives.
+void BindSelectors(sqlite3_stmt* stmt, const Translation& t,
+                   std::vector<std::unique_ptr<::overtone::sql::SelectorBinding>>* bindings) {
+  for (size_t i = 0; i < t.selectors.size(); ++i) {
+    bindings->push_back(std::make_unique<::overtone::sql::SelectorBinding>(t.selectors[i]));
+    sqlite3_bind_int64(stmt, static_cast<int>(i + 1), bindings->back()->handle());
+  }
+}
+
 // Runs the statement and collects its rows by label set, in order of first
 // appearance.
 Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options, QueryResult* out) {
   out->sql = t.Sql();
   OT_ASSIGN_OR_RETURN(::overtone::sql::Statement prepared, PrepareTranslation(conn, out->sql));
   sqlite3_stmt* stmt = prepared.get();
+  std::vector<std::unique_ptr<::overtone::sql::SelectorBinding>> selectors;
+  BindSelectors(stmt, t, &selectors);
   int rc;
   Deadline deadline;
   if (options.timeout_ms > 0) {

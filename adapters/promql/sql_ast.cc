@@ -50,6 +50,21 @@ std::string Identifier(const std::string& s) {
   return out + "\"";
 }
 
+// Text inside /* */: what would end the comment (or the statement) is
+// broken up.
+std::string Comment(const std::string& s) {
+  std::string out;
+  for (char c : s) {
+    if (c == '\0') {
+      out += "\\x00";
+      continue;
+    }
+    if (c == '/' && !out.empty() && out.back() == '*') out.push_back(' ');
+    out.push_back(c);
+  }
+  return out;
+}
+
 // SQLite's tokenizer ends the statement at a NUL byte, which PromQL strings
 // may hold ("a\x00b"): each NUL is spliced in as char(0), and the whole put
 // in parentheses to stay one operand.
@@ -97,6 +112,7 @@ class Printer {
       case Expr::Kind::kReal: out += RealText(e.real); return;
       case Expr::Kind::kText: out += Quote(e.text); return;
       case Expr::Kind::kNull: out += "NULL"; return;
+      case Expr::Kind::kParameter: out += "?" + std::to_string(e.integer) + " /* " + Comment(e.text) + " */"; return;
       case Expr::Kind::kFunction: {
         out += e.name + "(";
         for (size_t i = 0; i < e.args.size(); ++i) {
@@ -260,6 +276,21 @@ class Printer {
 
 ExprPtr Make(Expr e) { return std::make_shared<const Expr>(std::move(e)); }
 
+ExprPtr Unary(std::string op, ExprPtr x) {
+  Expr e;
+  e.kind = Expr::Kind::kUnary;
+  e.name = std::move(op);
+  e.args = {std::move(x)};
+  return Make(std::move(e));
+}
+
+ExprPtr SelectExpr(Expr::Kind kind, SelectPtr s) {
+  Expr e;
+  e.kind = kind;
+  e.select = std::move(s);
+  return Make(std::move(e));
+}
+
 }  // namespace
 
 std::string Print(const Expr& expr) {
@@ -291,12 +322,7 @@ std::string Print(const Statement& st) {
   return p.out;
 }
 
-ExprPtr Col(std::string name) {
-  Expr e;
-  e.kind = Expr::Kind::kColumn;
-  e.name = std::move(name);
-  return Make(std::move(e));
-}
+ExprPtr Col(std::string name) { return Col("", std::move(name)); }
 
 ExprPtr Col(std::string qualifier, std::string name) {
   Expr e;
@@ -328,6 +354,14 @@ ExprPtr Text(std::string v) {
 }
 
 ExprPtr Null() { return Make(Expr{}); }
+
+ExprPtr Param(int64_t number, std::string note) {
+  Expr e;
+  e.kind = Expr::Kind::kParameter;
+  e.integer = number;
+  e.text = std::move(note);
+  return Make(std::move(e));
+}
 
 ExprPtr Fn(std::string name, std::vector<ExprPtr> args) {
   Expr e;
@@ -365,21 +399,10 @@ ExprPtr And(ExprPtr lhs, ExprPtr rhs) {
 
 ExprPtr Or(ExprPtr lhs, ExprPtr rhs) { return Bin("OR", std::move(lhs), std::move(rhs)); }
 
-ExprPtr Not(ExprPtr x) {
-  Expr e;
-  e.kind = Expr::Kind::kUnary;
-  e.name = "NOT";
-  e.args = {std::move(x)};
-  return Make(std::move(e));
-}
 
-ExprPtr Neg(ExprPtr x) {
-  Expr e;
-  e.kind = Expr::Kind::kUnary;
-  e.name = "-";
-  e.args = {std::move(x)};
-  return Make(std::move(e));
-}
+ExprPtr Not(ExprPtr x) { return Unary("NOT", std::move(x)); }
+
+ExprPtr Neg(ExprPtr x) { return Unary("-", std::move(x)); }
 
 ExprPtr Case(std::vector<ExprPtr> when_then, ExprPtr otherwise) {
   Expr e;
@@ -392,19 +415,10 @@ ExprPtr Case(std::vector<ExprPtr> when_then, ExprPtr otherwise) {
   return Make(std::move(e));
 }
 
-ExprPtr Subquery(SelectPtr s) {
-  Expr e;
-  e.kind = Expr::Kind::kSubquery;
-  e.select = std::move(s);
-  return Make(std::move(e));
-}
 
-ExprPtr Exists(SelectPtr s) {
-  Expr e;
-  e.kind = Expr::Kind::kExists;
-  e.select = std::move(s);
-  return Make(std::move(e));
-}
+ExprPtr Subquery(SelectPtr s) { return SelectExpr(Expr::Kind::kSubquery, std::move(s)); }
+
+ExprPtr Exists(SelectPtr s) { return SelectExpr(Expr::Kind::kExists, std::move(s)); }
 
 TableRef Table(std::string name, std::string alias) {
   TableRef t;
@@ -415,19 +429,16 @@ TableRef Table(std::string name, std::string alias) {
 }
 
 TableRef TableFunction(std::string name, std::vector<ExprPtr> args, std::string alias) {
-  TableRef t;
+  TableRef t = Table(std::move(name), std::move(alias));
   t.kind = TableRef::Kind::kFunction;
-  t.name = std::move(name);
   t.args = std::move(args);
-  t.alias = std::move(alias);
   return t;
 }
 
 TableRef DerivedTable(SelectPtr s, std::string alias) {
-  TableRef t;
+  TableRef t = Table("", std::move(alias));
   t.kind = TableRef::Kind::kSubquery;
   t.select = std::move(s);
-  t.alias = std::move(alias);
   return t;
 }
 

@@ -33,6 +33,7 @@ struct Expr {
   enum class Kind {
     kColumn,    // [qualifier.]name
     kInteger, kReal, kText, kNull,
+    kParameter, // ?integer, followed by `text` as a comment: what the parameter stands for
     kFunction,  // name(args) [OVER (PARTITION BY ... ORDER BY ...)]
     kBinary,    // args[0] op args[1]; op is an SQL operator: + = AND IS NOT ...
     kUnary,     // op args[0]: - or NOT
@@ -104,6 +105,9 @@ ExprPtr Int(int64_t v);
 ExprPtr Real(double v);  // NaN prints as NULL (SQLite's NaN), ±Inf as ±9e999
 ExprPtr Text(std::string v);
 ExprPtr Null();
+// The statement's parameter `number` (1-based), with `note` printed after
+// it as a comment for the reader.
+ExprPtr Param(int64_t number, std::string note);
 ExprPtr Fn(std::string name, std::vector<ExprPtr> args);
 ExprPtr Window(std::string name, std::vector<ExprPtr> args, std::vector<ExprPtr> partition_by,
                std::vector<OrderTerm> order);

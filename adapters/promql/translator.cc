@@ -14,32 +14,9 @@
 
 namespace overtone::promql {
 
-// The SQL builders, so that building a query reads like the query.
-using sql::And;
-using sql::Bin;
-using sql::Col;
-using sql::DerivedTable;
-using sql::Exists;
-using sql::Fn;
-using sql::Int;
-using sql::Neg;
-using sql::Not;
-using sql::Null;
-using sql::Or;
-using sql::Real;
-using sql::Select;
-using sql::SelectPtr;
-using sql::Subquery;
-using sql::Table;
-using sql::TableFunction;
-using sql::TableRef;
-using sql::Text;
-using sql::Window;
-using SqlExpr = sql::ExprPtr;
+const Expr& Unparen(const Expr& e) { return e.kind == Expr::Kind::kParen ? Unparen(e.arg(0)) : e; }
 
 namespace {
-
-const Expr& Unparen(const Expr& e) { return e.kind == Expr::Kind::kParen ? Unparen(e.arg(0)) : e; }
 
 SqlExpr LabelsetOf(const std::string& qualifier) {
   return qualifier.empty() ? Fn("labelset", {Col("metric"), Col("labels")})
@@ -157,9 +134,14 @@ int64_t Translator::AtMs(const AtModifier& at) const {
   }
 }
 
+SqlExpr Translator::SelectorParam(const std::vector<LabelMatcher>& matchers) {
+  auto it = std::find(selectors_.begin(), selectors_.end(), matchers);
+  if (it == selectors_.end()) it = selectors_.insert(it, matchers);
+  return sql::Param(it - selectors_.begin() + 1, overtone::ToString(matchers));
+}
+
 Result<std::string> Translator::Selector(const Expr& vs, bool timestamp_value) {
-  std::string selector = overtone::ToString(vs.matchers);
-  std::vector<SqlExpr> args = {Text(selector)};
+  std::vector<SqlExpr> args = {SelectorParam(vs.matchers)};
   SelectPtr s;
   if (!vs.at) {
     for (int64_t v : {r_.start, r_.end, r_.step, r_.lookback}) args.push_back(Int(v));
@@ -192,7 +174,7 @@ Result<std::string> Translator::RangeCall(const Expr& call) {
     return Status::NotSupported("range functions need a range selector such as x[5m]: " + ToString(call));
   }
   const Expr& vs = m.arg(0);
-  std::string selector = overtone::ToString(vs.matchers);
+  SqlExpr selector = SelectorParam(vs.matchers);
   constexpr std::string_view kSuffix = "_over_time";
   bool over_time = name.size() > kSuffix.size() && name.ends_with(kSuffix) && name != "absent_over_time";
   bool absent = name == "absent_over_time";
@@ -215,7 +197,7 @@ Result<std::string> Translator::RangeCall(const Expr& call) {
   // with `@` (its window is fixed but its intercept is each step's time).
   bool per_step_param = (has_param && !param.constant) || (vs.at && fn == "predict_linear");
   auto call_args = [&](SqlExpr start, SqlExpr end, SqlExpr step, SqlExpr offset, SqlExpr p) {
-    std::vector<SqlExpr> args = {Text(fn), Text(selector)};
+    std::vector<SqlExpr> args = {Text(fn), selector};
     if (table == "over_time") {
       // over_time() knows no offset: shift its window instead.
       args.insert(args.end(), {std::move(start), std::move(end), std::move(step), Int(m.range_ms)});
@@ -492,7 +474,7 @@ Result<Translation> Translator::RawRange(const Expr& m) {
   auto s = std::make_shared<Select>();
   s->columns = {{LabelsetOf(""), "labelset"}, {Col("ts"), ""}, {Col("value"), ""}};
   s->from = {Table("samples")};
-  s->where = And(And(And(Bin("=", Col("selector"), Text(overtone::ToString(vs.matchers))),
+  s->where = And(And(And(Bin("=", Col("selector"), SelectorParam(vs.matchers)),
                          Bin(">", Col("ts"), Int(t - m.range_ms))),
                      Bin("<=", Col("ts"), Int(t))),
                  Bin("<>", Fn("value_kind", {Col("raw")}), Text("stale")));
@@ -500,6 +482,7 @@ Result<Translation> Translator::RawRange(const Expr& m) {
   st_.body = s;
   Translation out;
   out.statement = std::move(st_);
+  out.selectors = std::move(selectors_);
   out.result_type = ValueType::kMatrix;
   return out;
 }
@@ -563,6 +546,7 @@ Result<Translation> Translator::Run(const Expr& root_in) {
     c.materialized = refs_[c.name] > 1 && !steps;
   }
   out.statement = std::move(st_);
+  out.selectors = std::move(selectors_);
   return out;
 }
 

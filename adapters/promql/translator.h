@@ -13,7 +13,9 @@
 // per-step CTE for scalar(v)). An instant query is a range query with one
 // step, so both share the plan; selectors and range functions become calls
 // of instant_vector(), range_function() and over_time() with start, end
-// and step.
+// and step. A selector is not written into the SQL: the statement has a
+// parameter for it (?N, with the selector as a comment), and the caller
+// binds Translation::selectors[N-1] (sql/selector_arg.h).
 
 #ifndef OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_H_
 #define OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_H_
@@ -52,6 +54,8 @@ struct Translation {
   // by these labels' values (natural order), then by the whole label set.
   std::optional<std::vector<std::string>> sort_by_labels;
   bool sort_descending = false;
+  // The matchers of the statement's parameters ?1, ?2, ...
+  std::vector<std::vector<LabelMatcher>> selectors;
 
   std::string Sql() const { return sql::Print(statement); }
 };

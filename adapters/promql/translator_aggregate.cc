@@ -10,19 +10,6 @@
 
 namespace overtone::promql {
 
-using sql::Bin;
-using sql::Col;
-using sql::DerivedTable;
-using sql::Fn;
-using sql::Int;
-using sql::Null;
-using sql::Real;
-using sql::Select;
-using sql::SelectPtr;
-using sql::Text;
-using sql::Window;
-using SqlExpr = sql::ExprPtr;
-
 Result<std::string> Translator::Aggregate(const Expr& agg) {
   const Expr& inner = agg.arg(agg.args.size() - 1);
   OT_ASSIGN_OR_RETURN(std::string input, Vector(inner));

@@ -14,23 +14,6 @@
 
 namespace overtone::promql {
 
-using sql::And;
-using sql::Bin;
-using sql::Col;
-using sql::DerivedTable;
-using sql::Exists;
-using sql::Fn;
-using sql::Int;
-using sql::Not;
-using sql::Or;
-using sql::Real;
-using sql::Select;
-using sql::SelectPtr;
-using sql::TableRef;
-using sql::Text;
-using sql::Window;
-using SqlExpr = sql::ExprPtr;
-
 namespace {
 
 const char* OpHint(BinaryOp op) {

@@ -1,5 +1,6 @@
 // The translator's state, shared by translator.cc (selectors, functions,
-// aggregations, the final SELECT) and translator_binary.cc (operators).
+// the final SELECT), translator_binary.cc (operators),
+// translator_aggregate.cc and translator_subquery.cc.
 
 #ifndef OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_INTERNAL_H_
 #define OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_INTERNAL_H_
@@ -13,6 +14,29 @@
 #include "adapters/promql/translator.h"
 
 namespace overtone::promql {
+
+// The SQL builders, so that building a query reads like the query.
+using sql::And;
+using sql::Bin;
+using sql::Col;
+using sql::DerivedTable;
+using sql::Exists;
+using sql::Fn;
+using sql::Int;
+using sql::Neg;
+using sql::Not;
+using sql::Null;
+using sql::Or;
+using sql::Real;
+using sql::Select;
+using sql::SelectPtr;
+using sql::Subquery;
+using sql::Table;
+using sql::TableFunction;
+using sql::TableRef;
+using sql::Text;
+using sql::Window;
+using SqlExpr = sql::ExprPtr;
 
 // A scalar: an SQL expression of the evaluation step's ts.
 struct ScalarValue {
@@ -57,6 +81,8 @@ class Translator {
   // Runs fn with `range` (and its own steps CTE) in place of the current one.
   Result<std::string> WithRange(const EvalRange& range, const std::function<Result<std::string>()>& fn);
   int64_t AtMs(const AtModifier& at) const;
+  // The parameter that stands for a selector's matchers (one per distinct selector).
+  SqlExpr SelectorParam(const std::vector<LabelMatcher>& matchers);
 
   EvalRange r_;
   sql::Statement st_;
@@ -65,12 +91,15 @@ class Translator {
   std::string steps_;                  // the current range's steps CTE, once made
   std::string steps_name_ = "steps";  // what to call it
   std::vector<std::string> step_ctes_;  // every steps CTE (recursive: never materialized)
+  std::vector<std::vector<LabelMatcher>> selectors_;  // ?1, ?2, ...
 };
 
 // Prometheus's default subquery step (its default evaluation interval).
 inline constexpr int64_t kDefaultSubqueryStepMs = 60 * 1000;
 
-// Helpers used by both files.
+// Helpers used by the translator's files.
+// `e` without the parentheses around it.
+const Expr& Unparen(const Expr& e);
 sql::SelectPtr VectorSelect(sql::ExprPtr labelset, sql::ExprPtr drop_name, sql::ExprPtr ts, sql::ExprPtr value);
 // PromQL's value of `lhs op rhs` for arithmetic; the keep-condition for a
 // comparison (Go's NaN semantics: NaN != x holds, other comparisons fail).

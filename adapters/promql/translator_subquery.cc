@@ -21,25 +21,6 @@
 
 namespace overtone::promql {
 
-using sql::And;
-using sql::Bin;
-using sql::Col;
-using sql::DerivedTable;
-using sql::Fn;
-using sql::Int;
-using sql::Real;
-using sql::Select;
-using sql::SelectPtr;
-using sql::TableRef;
-using sql::Text;
-using SqlExpr = sql::ExprPtr;
-
-namespace {
-
-const Expr& Unparen(const Expr& e) { return e.kind == Expr::Kind::kParen ? Unparen(e.arg(0)) : e; }
-
-}  // namespace
-
 Result<std::string> Translator::SubqueryInput(const Expr& sq) {
   int64_t step = sq.step_ms > 0 ? sq.step_ms : kDefaultSubqueryStepMs;
   int64_t off = sq.offset_ms;
@@ -128,6 +109,7 @@ Result<Translation> Translator::RawSubquery(const Expr& sq) {
   }
   Translation out;
   out.statement = std::move(st_);
+  out.selectors = std::move(selectors_);
   out.result_type = ValueType::kMatrix;
   return out;
 }

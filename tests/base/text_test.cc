@@ -1,0 +1,61 @@
+#include "base/text.h"
+
+#include <gtest/gtest.h>
+
+namespace overtone {
+namespace {
+
+TEST(TextTest, AppendUtf8EncodesEachLength) {
+  std::string s;
+  for (uint32_t cp : {0x41u, 0xfcu, 0x20acu, 0x1f600u}) AppendUtf8(cp, &s);
+  EXPECT_EQ(s, "A\xc3\xbc\xe2\x82\xac\xf0\x9f\x98\x80");
+}
+
+TEST(TextTest, QuoteGoEscapesWhatGoEscapes) {
+  EXPECT_EQ(QuoteGo("plain"), "\"plain\"");
+  EXPECT_EQ(QuoteGo("a\"b\\c\nd\re\tf"), R"("a\"b\\c\nd\re\tf")");
+  EXPECT_EQ(QuoteGo(std::string("\x01\x7f", 2)), R"("\x01\x7f")");
+  EXPECT_EQ(QuoteGo("\xc3\xbc"), "\"\xc3\xbc\"");  // UTF-8 stays as it is
+}
+
+TEST(TextTest, ReadsEachKindOfLiteral) {
+  StringLiteral lit = ReadStringLiteral(R"(x="q\"\n\t\x41\u00fc\101" y)", 2);
+  ASSERT_EQ(lit.error, StringLiteral::kNone);
+  EXPECT_EQ(lit.value, "q\"\n\tA\xc3\xbc" "A");
+  EXPECT_EQ(lit.end, 25u);
+  EXPECT_EQ(ReadStringLiteral(R"('it\'s')", 0).value, "it's");
+  EXPECT_EQ(ReadStringLiteral("`raw\\n\nline`", 0).value, "raw\\n\nline");
+  EXPECT_EQ(ReadStringLiteral(R"("\U0001F600")", 0).value, "\xf0\x9f\x98\x80");
+}
+
+TEST(TextTest, QuoteGoReadsBack) {
+  std::string s = "a\"\\\n\x01\xc3\xbc";
+  StringLiteral lit = ReadStringLiteral(QuoteGo(s), 0);
+  ASSERT_EQ(lit.error, StringLiteral::kNone);
+  EXPECT_EQ(lit.value, s);
+}
+
+TEST(TextTest, ErrorsSayWhatAndWhere) {
+  struct Case {
+    std::string_view text;
+    StringLiteral::Error error;
+    size_t at;
+  };
+  for (const Case& c : {Case{"  \"abc", StringLiteral::kUnterminated, 2},
+                        Case{"\"ab\ncd\"", StringLiteral::kUnterminated, 0},
+                        Case{"\"ab\\", StringLiteral::kUnterminatedEscape, 4},
+                        Case{"\"a\\qb\"", StringLiteral::kUnknownEscape, 3},
+                        Case{"\"\\'\"", StringLiteral::kUnknownEscape, 2},
+                        Case{"\"\\x4g\"", StringLiteral::kBadEscapeDigit, 4},
+                        Case{"\"\\u12", StringLiteral::kBadEscapeDigit, 5},
+                        Case{"\"\\400\"", StringLiteral::kOctalOutOfRange, 5},
+                        Case{"\"\\ud800\"", StringLiteral::kInvalidCodePoint, 7}}) {
+    StringLiteral lit = ReadStringLiteral(c.text, c.text.find_first_of("\"'`"));
+    EXPECT_EQ(lit.error, c.error) << c.text;
+    EXPECT_EQ(lit.at, c.at) << c.text;
+    EXPECT_TRUE(lit.value.empty()) << c.text;
+  }
+}
+
+}  // namespace
+}  // namespace overtone
