@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "base/csv.h"
 #include "sql/labels_json.h"
 
 namespace overtone::adapters {
@@ -146,12 +147,9 @@ class CsvWriter final : public SampleWriter {
 
   void BeginSeries(const Labels& labels) override {
     prefix_.assign(GetLabel(labels, kMetricNameLabel));
-    prefix_.append(",\"");
-    for (char c : sql::LabelsToJson(labels)) {
-      if (c == '"') prefix_.push_back('"');
-      prefix_.push_back(c);
-    }
-    prefix_.append("\",");
+    prefix_.push_back(',');
+    AppendCsvField(sql::LabelsToJson(labels), CsvQuoting::kAlways, &prefix_);
+    prefix_.push_back(',');
   }
 
   void WriteSamples(std::span<const Sample> samples) override {

@@ -11,6 +11,7 @@
 
 #include "adapters/promql/query.h"
 #include "adapters/promql/time_params.h"
+#include "base/csv.h"
 #include "overtone/sql.h"
 
 namespace overtone::adapters {
@@ -176,16 +177,6 @@ int CheckDeadline(void* arg) {
   auto* d = static_cast<Deadline*>(arg);
   if (std::chrono::steady_clock::now() >= d->at) d->expired = true;
   return d->expired ? 1 : 0;
-}
-
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -483,7 +474,7 @@ HttpReply QueryApi::Sql(const QueryApiRequest& req, const Params& params) {
   std::string text;
   for (int i = 0; i < n; ++i) {
     columns.push_back(sqlite3_column_name(stmt, i));
-    text += (i ? "," : "") + CsvField(sqlite3_column_name(stmt, i));
+    text += (i ? "," : "") + CsvField(sqlite3_column_name(stmt, i), CsvQuoting::kWhenNeeded);
   }
   text += "\n";
   size_t count = 0;
@@ -515,7 +506,7 @@ HttpReply QueryApi::Sql(const QueryApiRequest& req, const Params& params) {
           row.push_back(cell);
         }
       }
-      if (csv) text += (i ? "," : "") + CsvField(cell);
+      if (csv) text += (i ? "," : "") + CsvField(cell, CsvQuoting::kWhenNeeded);
     }
     if (csv) text += "\n";
     if (!csv) rows.push_back(std::move(row));
