@@ -38,13 +38,7 @@ class CompactionTest : public ::testing::Test {
     db_ = std::move(*r);
   }
   std::vector<Sample> ReadAll(SeriesId id, int64_t lo = kMin, int64_t hi = kMax) {
-    std::vector<Sample> out;
-    auto it = db_->Scan(id, lo, hi);
-    EXPECT_TRUE(it.ok()) << it.status().ToString();
-    if (!it.ok()) return out;
-    for (; (*it)->Valid(); (*it)->Next()) out.push_back((*it)->sample());
-    EXPECT_TRUE((*it)->status().ok()) << (*it)->status().ToString();
-    return out;
+    return testing::ScanAll(db_.get(), id, lo, hi);
   }
   std::vector<SegmentInfo> Segments(SeriesId id = 0) {
     std::vector<SegmentInfo> out;
