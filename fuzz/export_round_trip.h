@@ -38,7 +38,8 @@ class ExportRoundTrip {
   void CheckLines(LineParser* parser, std::string_view text, adapters::ExportFormat format) {
     for (std::string_view line : SplitLines(text)) {
       adapters::ParsedLine parsed;
-      if (!parser->ParseLine(line, &parsed).ok() || parsed.kind != adapters::ParsedLine::Kind::kSample) continue;
+      if (!parser->ParseLine(line, &parsed).ok()) continue;
+      if (parsed.kind != adapters::ParsedLine::Kind::kSample) continue;
       Labels labels;
       if (!LineParser::ParseSeries(parsed.series, &labels).ok()) continue;
       FUZZ_CHECK(ValidateLabels(labels).ok());
