@@ -110,6 +110,8 @@ class [[nodiscard]] Result {
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   Status status() const { return ok() ? Status::OK() : std::get<Status>(v_); }
+  // Drops this Result on purpose, as Status::IgnoreError().
+  void IgnoreError() const {}
 
   // REQUIRES: ok()
   T& value() & { return std::get<T>(v_); }
