@@ -154,7 +154,7 @@ int main(int argc, char** argv) {
   }
   ins = {};  // finalized: the connection closes at the end
   Exec(plain, "COMMIT");
-  (*session)->db()->Flush();
+  if (!(*session)->db()->Flush().ok()) return 1;
 
   sqlite3* conn = (*session)->conn();
   std::string t = std::to_string(end), start = std::to_string(end - 3600000);

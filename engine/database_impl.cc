@@ -103,7 +103,7 @@ void DatabaseImpl::CompactionLoop() {
                               [this] { return stopping_; })) {
     lock.unlock();
     // A failed run is retried at the next interval; the data stays raw meanwhile.
-    (void)Compact(NowMs() - options_.head_window_ms);
+    Compact(NowMs() - options_.head_window_ms).IgnoreError();
     lock.lock();
   }
 }

@@ -137,6 +137,31 @@ Status ReadSamples(Database* db, SeriesId id, int64_t lo, int64_t hi, bool keep_
   return (*it)->status();
 }
 
+// Calls `each(series, samples)` for every series `matchers` select, with its
+// samples in (lo, hi] as ReadSamples reads them.
+Status ForEachSelectedSeries(Database* db, std::span<const LabelMatcher> matchers, int64_t lo, int64_t hi,
+                             bool keep_stale,
+                             const std::function<Status(const SeriesInfo&, std::span<const Sample>)>& each) {
+  OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
+  std::vector<Sample> samples;
+  for (const SeriesInfo& s : series) {
+    OT_RETURN_IF_ERROR(ReadSamples(db, s.id, lo, hi, keep_stale, &samples));
+    OT_RETURN_IF_ERROR(each(s, samples));
+  }
+  return Status::OK();
+}
+
+// Calls `at(t)` for t = start, start + step, ... while t <= end, in order;
+// stops at the first error. REQUIRES: ValidateSteps(start, end, step) is OK.
+template <typename AtStep>
+Status ForEachStep(int64_t start, int64_t end, int64_t step, AtStep at) {
+  for (int64_t t = start;; t += step) {
+    OT_RETURN_IF_ERROR(at(t));
+    if (t > end - step) break;  // rather than t + step > end, which could overflow
+  }
+  return Status::OK();
+}
+
 }  // namespace
 
 Result<RangeFn> ParseRangeFn(std::string_view name) {
@@ -214,24 +239,18 @@ Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matcher
                              const std::function<Status(const SeriesInfo&, int64_t, double)>& fn) {
   OT_RETURN_IF_ERROR(ValidateSteps(q.start, q.end, q.step));
   if (q.range <= 0) return Status::InvalidArgument("range must be positive");
-  OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
-  int64_t hi = SubSat(q.end, q.offset);
   int64_t lo = SubSat(SubSat(q.start, q.offset), q.range);
-  std::vector<Sample> samples;
-  for (const SeriesInfo& s : series) {
-    OT_RETURN_IF_ERROR(ReadSamples(db, s.id, lo, hi, /*keep_stale=*/false, &samples));
+  auto each_series = [&](const SeriesInfo& s, std::span<const Sample> samples) {
     size_t first = 0, last = 0;  // the window is samples[first, last)
-    for (int64_t t = q.start;; t += q.step) {
+    return ForEachStep(q.start, q.end, q.step, [&](int64_t t) {
       int64_t w_end = SubSat(t, q.offset), w_start = SubSat(w_end, q.range);
       while (last < samples.size() && samples[last].ts <= w_end) ++last;
       while (first < last && samples[first].ts <= w_start) ++first;
-      auto v = EvalRangeWindow(q.fn, std::span<const Sample>(samples).subspan(first, last - first), t, q.offset,
-                               q.range, q.param);
-      if (v) OT_RETURN_IF_ERROR(fn(s, t, *v));
-      if (t > q.end - q.step) break;
-    }
-  }
-  return Status::OK();
+      auto v = EvalRangeWindow(q.fn, samples.subspan(first, last - first), t, q.offset, q.range, q.param);
+      return v ? fn(s, t, *v) : Status::OK();
+    });
+  };
+  return ForEachSelectedSeries(db, matchers, lo, SubSat(q.end, q.offset), /*keep_stale=*/false, each_series);
 }
 
 Status EvaluateInstantVector(
@@ -239,27 +258,20 @@ Status EvaluateInstantVector(
     const std::function<Status(const SeriesInfo&, int64_t, int64_t, double)>& fn) {
   OT_RETURN_IF_ERROR(ValidateSteps(q.start, q.end, q.step));
   if (q.lookback <= 0) return Status::InvalidArgument("lookback must be positive");
-  OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
-  int64_t hi = SubSat(q.end, q.offset);
   int64_t lo = SubSat(SubSat(q.start, q.offset), q.lookback);
-  std::vector<Sample> samples;
-  for (const SeriesInfo& s : series) {
-    // Markers are kept here: the latest sample being one hides the series.
-    OT_RETURN_IF_ERROR(ReadSamples(db, s.id, lo, hi, /*keep_stale=*/true, &samples));
+  auto each_series = [&](const SeriesInfo& s, std::span<const Sample> samples) {
     size_t next = 0;  // samples[0, next) are at or before the reference time
-    for (int64_t t = q.start;; t += q.step) {
+    return ForEachStep(q.start, q.end, q.step, [&](int64_t t) {
       int64_t ref = SubSat(t, q.offset);
       while (next < samples.size() && samples[next].ts <= ref) ++next;
-      if (next > 0) {
-        const Sample& latest = samples[next - 1];
-        if (latest.ts > SubSat(ref, q.lookback) && !IsStaleNaN(latest.value)) {
-          OT_RETURN_IF_ERROR(fn(s, t, latest.ts, latest.value));
-        }
-      }
-      if (t > q.end - q.step) break;
-    }
-  }
-  return Status::OK();
+      if (next == 0) return Status::OK();
+      const Sample& latest = samples[next - 1];
+      if (latest.ts <= SubSat(ref, q.lookback) || IsStaleNaN(latest.value)) return Status::OK();
+      return fn(s, t, latest.ts, latest.value);
+    });
+  };
+  // Markers are kept here: the latest sample being one hides the series.
+  return ForEachSelectedSeries(db, matchers, lo, SubSat(q.end, q.offset), /*keep_stale=*/true, each_series);
 }
 
 }  // namespace overtone

@@ -2,7 +2,7 @@
 // (adapters/formats/sample_writer.h, lossless NaN style) must read back, through
 // the line parser of the same format, to the same labels, timestamp and
 // value bits (docs/IMPORT_EXPORT.md promises it). Both line targets check
-// every sample they parse this way.
+// every sample they parse this way (CheckLines).
 
 #ifndef OVERTONE_FUZZ_EXPORT_ROUND_TRIP_H_
 #define OVERTONE_FUZZ_EXPORT_ROUND_TRIP_H_
@@ -12,6 +12,7 @@
 
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adapters/formats/csv_format.h"
@@ -27,6 +28,23 @@ class ExportRoundTrip {
     fd_ = memfd_create("export", 0);
     FUZZ_CHECK(fd_ >= 0);
     file_ = adapters::OutputFile::ForFd(fd_, "export");
+  }
+
+  // Parses `text` line by line with `parser` (a CsvLineParser or a
+  // TextLineParser) and checks every sample line: its series parses to labels
+  // the engine accepts, and the sample survives export to `format` and
+  // re-import (Check).
+  template <typename LineParser>
+  void CheckLines(LineParser* parser, std::string_view text, adapters::ExportFormat format) {
+    for (std::string_view line : SplitLines(text)) {
+      adapters::ParsedLine parsed;
+      if (!parser->ParseLine(line, &parsed).ok()) continue;
+      if (parsed.kind != adapters::ParsedLine::Kind::kSample) continue;
+      Labels labels;
+      if (!LineParser::ParseSeries(parsed.series, &labels).ok()) continue;
+      FUZZ_CHECK(ValidateLabels(labels).ok());
+      Check(format, labels, Sample{parsed.ts, parsed.value});
+    }
   }
 
   // REQUIRES: labels as a parser's ParseSeries returned them.

@@ -12,26 +12,11 @@
 
 using namespace overtone;
 
-namespace {
-fuzz::ExportRoundTrip* round_trip;
-}
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  round_trip = new fuzz::ExportRoundTrip();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static auto* round_trip = new fuzz::ExportRoundTrip();
   std::string_view text(reinterpret_cast<const char*>(data), size);
+  for (std::string_view line : fuzz::SplitLines(text)) adapters::IsCsvHeader(line);
   adapters::CsvLineParser parser;
-  for (std::string_view line : fuzz::SplitLines(text)) {
-    adapters::IsCsvHeader(line);
-    adapters::ParsedLine parsed;
-    if (!parser.ParseLine(line, &parsed).ok() || parsed.kind != adapters::ParsedLine::Kind::kSample) continue;
-    Labels labels;
-    if (!adapters::CsvLineParser::ParseSeries(parsed.series, &labels).ok()) continue;
-    FUZZ_CHECK(ValidateLabels(labels).ok());
-    round_trip->Check(adapters::ExportFormat::kCsv, labels, Sample{parsed.ts, parsed.value});
-  }
+  round_trip->CheckLines(&parser, text, adapters::ExportFormat::kCsv);
   return 0;
 }

@@ -4,16 +4,8 @@
 
 #include "fuzz/write_target.h"
 
-namespace {
-overtone::fuzz::WriteTarget* target;
-}
-
-extern "C" int LLVMFuzzerInitialize(int*, char***) {
-  target = new overtone::fuzz::WriteTarget();
-  return 0;
-}
-
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  static auto* target = new overtone::fuzz::WriteTarget();  // one database for every input
   target->Run("application/x-protobuf;proto=prometheus.WriteRequest", data, size);
   return 0;
 }

@@ -22,6 +22,7 @@
 #include "storage/codec/summary.h"
 #include "storage/codec/timestamp_codec.h"
 #include "storage/codec/xor_chunk.h"
+#include "tests/support/prom_requests.h"
 
 using namespace overtone;
 using fuzz::PutU16;
@@ -185,18 +186,8 @@ void PutBody(const std::string& target, const std::string& name, uint8_t flags, 
 
 void RemoteWriteSeeds() {
   prometheus::WriteRequest v1;
-  auto add = [&v1](std::vector<std::pair<std::string, std::string>> labels, const std::vector<Sample>& samples) {
-    prometheus::TimeSeries* ts = v1.add_timeseries();
-    for (auto& [n, v] : labels) {
-      prometheus::Label* l = ts->add_labels();
-      l->set_name(n);
-      l->set_value(v);
-    }
-    for (const Sample& s : samples) {
-      prometheus::Sample* p = ts->add_samples();
-      p->set_timestamp(s.ts);
-      p->set_value(s.value);
-    }
+  auto add = [&v1](const testing::LabelList& labels, const std::vector<Sample>& samples) {
+    testing::AddSeries(&v1, labels, samples);
   };
   add({{"__name__", "up"}, {"job", "api"}, {"instance", "a:9100"}}, {{kT0, 1}, {kT0 + 15000, 1}});
   add({{"__name__", "http_requests_total"}, {"code", "200"}, {"empty", ""}}, Counter(10));
@@ -235,29 +226,19 @@ void RemoteWriteSeeds() {
 }
 
 void RemoteReadSeeds() {
-  auto query = [](prometheus::ReadRequest* req, int64_t start, int64_t end,
-                  std::vector<std::tuple<prometheus::LabelMatcher::Type, std::string, std::string>> ms) {
-    prometheus::Query* q = req->add_queries();
-    q->set_start_timestamp_ms(start);
-    q->set_end_timestamp_ms(end);
-    for (auto& [type, name, value] : ms) {
-      prometheus::LabelMatcher* m = q->add_matchers();
-      m->set_type(type);
-      m->set_name(name);
-      m->set_value(value);
-    }
-  };
   using M = prometheus::LabelMatcher;
   prometheus::ReadRequest req;
-  query(&req, kT0, kT0 + 3 * 3600 * 1000, {{M::EQ, "__name__", "up"}});
-  query(&req, kT0 + 3600 * 1000, kT0 + 9000 * 1000, {{M::RE, "job", "a.*"}, {M::NEQ, "code", "500"}});
+  testing::AddQuery(&req, kT0, kT0 + 3 * 3600 * 1000, {{M::EQ, "__name__", "up"}});
+  testing::AddQuery(&req, kT0 + 3600 * 1000, kT0 + 9000 * 1000,
+                    {{M::RE, "job", "a.*"}, {M::NEQ, "code", "500"}});
   PutBody("remote_read", "samples", fuzz::kCompress, req.SerializeAsString());
   PutBody("remote_read", "samples_snappy", 0, req.SerializeAsString());
   req.add_accepted_response_types(prometheus::ReadRequest::STREAMED_XOR_CHUNKS);
   PutBody("remote_read", "streamed", fuzz::kCompress, req.SerializeAsString());
   req.Clear();
   req.add_accepted_response_types(prometheus::ReadRequest::STREAMED_XOR_CHUNKS);
-  query(&req, kT0 + 1000, kT0 + 2000 * 1000, {{M::NRE, "host", "db-.*"}, {M::RE, "__name__", "node_.+"}});
+  testing::AddQuery(&req, kT0 + 1000, kT0 + 2000 * 1000,
+                    {{M::NRE, "host", "db-.*"}, {M::RE, "__name__", "node_.+"}});
   PutBody("remote_read", "streamed_regex", fuzz::kCompress, req.SerializeAsString());
 }
 

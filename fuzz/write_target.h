@@ -1,7 +1,7 @@
 // The body of both remote write targets: an input goes through the HTTP
 // endpoint's handler (adapters/http/write_endpoint.h) as a POST /api/v1/write
 // body, so snappy, the protobuf decoding, label checks and the engine's
-// Write() all see it, into one database opened at start-up.
+// Write() all see it, into one database opened for the first input.
 //
 // Checks: the reply is one the endpoint documents for a client's mistake
 // or success (never 500/503: nothing a client sends may fail the engine),

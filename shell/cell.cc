@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "base/hex.h"
+
 namespace overtone::shell {
 
 Cell CellFromColumn(sqlite3_stmt* stmt, int i) {
@@ -54,13 +56,9 @@ std::string FormatReal(double v) {
 namespace {
 
 std::string HexLiteral(std::string_view bytes) {
-  static constexpr char kHex[] = "0123456789ABCDEF";
   std::string out = "X'";
   out.reserve(bytes.size() * 2 + 3);
-  for (unsigned char b : bytes) {
-    out += kHex[b >> 4];
-    out += kHex[b & 15];
-  }
+  AppendHex(bytes, HexCase::kUpper, &out);
   out += '\'';
   return out;
 }
@@ -127,19 +125,6 @@ std::string JsonQuote(std::string_view s) {
           out += static_cast<char>(c);
         }
     }
-  }
-  out += '"';
-  return out;
-}
-
-std::string CsvField(std::string_view s) {
-  if (!s.empty() && s.find_first_of(",\"\r\n") == std::string_view::npos) {
-    return std::string(s);
-  }
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out += '"';
-    out += c;
   }
   out += '"';
   return out;

@@ -81,10 +81,6 @@ size_t DisplayWidth(std::string_view s);
 // characters escaped. Other bytes pass through unchanged.
 std::string JsonQuote(std::string_view s);
 
-// `s` as an RFC 4180 field: quoted (with "" for ") only when it contains a
-// comma, a quote, CR or LF, or is empty (so "" stays apart from NULL).
-std::string CsvField(std::string_view s);
-
 }  // namespace overtone::shell
 
 #endif  // OVERTONE_SHELL_CELL_H_

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <utility>
 
+#include "base/csv.h"
+
 namespace overtone::shell {
 
 namespace {
@@ -189,7 +191,7 @@ void ResultPrinter::AddSeparatedRow(const std::vector<Cell>& row, std::string_vi
   if (rows_ == 0 && options_.headers) {
     for (size_t c = 0; c < names_.size(); ++c) {
       if (c > 0) *out_ += sep;
-      *out_ += csv ? CsvField(names_[c]) : names_[c];
+      *out_ += csv ? CsvField(names_[c], CsvQuoting::kWhenNeededOrEmpty) : names_[c];
     }
     *out_ += '\n';
   }
@@ -198,7 +200,7 @@ void ResultPrinter::AddSeparatedRow(const std::vector<Cell>& row, std::string_vi
     const Cell& cell = row[c];
     bool quote = csv && (cell.type == Cell::Type::kText || cell.type == Cell::Type::kBlob);
     std::string text = CellText(cell, options_.null_value);
-    *out_ += quote ? CsvField(text) : text;
+    *out_ += quote ? CsvField(text, CsvQuoting::kWhenNeededOrEmpty) : text;
   }
   *out_ += '\n';
 }

@@ -1,6 +1,7 @@
 #include "storage/store.h"
 
 #include <filesystem>
+#include <mutex>
 #include <system_error>
 
 #include <rocksdb/cache.h>
@@ -13,6 +14,7 @@
 #include <rocksdb/write_batch.h>
 
 #include "base/coding.h"
+#include "storage/lock_file.h"
 
 namespace overtone::storage {
 namespace {
@@ -39,15 +41,7 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.IsInvalidArgument()) return Status::InvalidArgument(msg);
   if (s.IsBusy() || s.IsTimedOut() || s.IsTryAgain()) return Status::Busy(msg);
   if (s.IsNotSupported()) return Status::NotSupported(msg);
-  if (s.IsIOError()) {
-    // RocksDB reports a held LOCK file as an I/O error; it means another
-    // process has the database open.
-    if (s.ToString().find("lock") != std::string::npos) {
-      return Status::Busy(std::string(what) + ": the database is open in another process (" +
-                          s.ToString() + ")");
-    }
-    return Status::IOError(msg);
-  }
+  if (s.IsIOError()) return Status::IOError(msg);
   return Status::Internal(msg);
 }
 
@@ -365,7 +359,16 @@ Status Store::OpenDb() {
   if (options_.read_only) {
     s = rocksdb::DB::OpenForReadOnly(db_options, path_, families, &cfs_, &raw);
   } else {
+    // A writer locks the LOCK file; RocksDB refuses a second one with a
+    // plain I/O error, which the lock itself tells apart (lock_file.h).
+    const std::string lock_file = path_ + "/LOCK";
+    std::lock_guard<std::mutex> lock(LockFileMutex());
     s = rocksdb::DB::Open(db_options, path_, families, &cfs_, &raw);
+    if (s.IsIOError() && IsLockFileHeld(lock_file)) {
+      return Status::Busy("opening " + path_ + ": the database is open in another process (" +
+                          s.ToString() + ")");
+    }
+    if (s.ok()) held_lock_file_ = std::make_unique<HeldLockFile>(lock_file);
   }
   if (!s.ok()) return FromRocks(s, "opening " + path_);
   db_.reset(raw);
@@ -397,7 +400,9 @@ Status Store::CheckFormatVersion() {
 Store::~Store() {
   if (db_) {
     for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
-    db_->Close();
+    std::lock_guard<std::mutex> lock(LockFileMutex());
+    db_->Close();  // lets go of the LOCK file
+    held_lock_file_.reset();
   }
 }
 

@@ -59,8 +59,10 @@ std::string EncodeLabels(const Labels& labels);
 void AppendLabels(const Labels& labels, std::string* out);
 bool DecodeLabels(std::string_view in, Labels* labels);
 
-// Mutations applied atomically by Store::Commit.
 class Store;
+class HeldLockFile;  // lock_file.h
+
+// Mutations applied atomically by Store::Commit.
 class Batch {
  public:
   explicit Batch(const Store* store);
@@ -229,6 +231,7 @@ class Store {
   std::shared_ptr<rocksdb::Cache> cache_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // indexed by Family
   std::unique_ptr<rocksdb::DB> db_;
+  std::unique_ptr<HeldLockFile> held_lock_file_;  // while open for writing
   mutable std::atomic<uint64_t> samples_scanned_{0};
 };
 

@@ -2,6 +2,7 @@
 
 #include <cctype>
 
+#include "base/csv.h"
 #include "sql/labels_json.h"
 
 namespace overtone::adapters {
@@ -146,26 +147,18 @@ class CsvWriter final : public SampleWriter {
 
   void BeginSeries(const Labels& labels) override {
     prefix_.assign(GetLabel(labels, kMetricNameLabel));
-    prefix_.append(",\"");
-    for (char c : sql::LabelsToJson(labels)) {
-      if (c == '"') prefix_.push_back('"');
-      prefix_.push_back(c);
-    }
-    prefix_.append("\",");
+    prefix_.push_back(',');
+    AppendCsvField(sql::LabelsToJson(labels), CsvQuoting::kAlways, &prefix_);
+    prefix_.push_back(',');
   }
 
   void WriteSamples(std::span<const Sample> samples) override {
-    std::string* b = out_->buffer();
-    char num[kMaxNumberChars];
-    for (const Sample& s : samples) {
-      if (nan_style_ == NanStyle::kPortable && IsStaleNaN(s.value)) continue;
-      b->append(prefix_);
+    WriteSampleLines(out_, prefix_, nan_style_, samples, [this](const Sample& s, std::string* b) {
+      char num[kMaxNumberChars];
       b->append(num, FormatMillis(s.ts, num));
       b->push_back(',');
       b->append(num, FormatValue(s.value, nan_style_, num));
-      b->push_back('\n');
-      out_->MaybeDrain();
-    }
+    });
   }
 
   Status Finish() override { return out_->Flush(); }

@@ -53,17 +53,12 @@ class TextWriter final : public SampleWriter {
   }
 
   void WriteSamples(std::span<const Sample> samples) override {
-    std::string* b = out_->buffer();
-    char num[kMaxNumberChars];
-    for (const Sample& s : samples) {
-      if (nan_style_ == NanStyle::kPortable && IsStaleNaN(s.value)) continue;
-      b->append(prefix_);
+    WriteSampleLines(out_, prefix_, nan_style_, samples, [this](const Sample& s, std::string* b) {
+      char num[kMaxNumberChars];
       b->append(num, FormatValue(s.value, nan_style_, num));
       b->push_back(' ');
       b->append(num, om_ ? FormatSeconds(s.ts, num) : FormatMillis(s.ts, num));
-      b->push_back('\n');
-      out_->MaybeDrain();
-    }
+    });
   }
 
   Status Finish() override {

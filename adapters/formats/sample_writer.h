@@ -88,6 +88,22 @@ class SampleWriter {
   virtual Status Finish() = 0;
 };
 
+// For the writers of line formats: appends to `out` one line per sample,
+// `prefix`, what append_fields(sample, buffer) appends, then '\n', leaving
+// staleness markers out when `nan_style` is kPortable.
+template <typename AppendFields>
+void WriteSampleLines(OutputFile* out, std::string_view prefix, NanStyle nan_style,
+                      std::span<const Sample> samples, AppendFields append_fields) {
+  std::string* b = out->buffer();
+  for (const Sample& s : samples) {
+    if (nan_style == NanStyle::kPortable && IsStaleNaN(s.value)) continue;
+    b->append(prefix);
+    append_fields(s, b);
+    b->push_back('\n');
+    out->MaybeDrain();
+  }
+}
+
 // REQUIRES: `out` outlives the writer. With NanStyle::kPortable staleness
 // markers are left out and every NaN is written as NaN.
 std::unique_ptr<SampleWriter> MakeSampleWriter(ExportFormat format, OutputFile* out,

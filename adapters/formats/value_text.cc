@@ -9,6 +9,8 @@
 #include <ctime>
 #include <limits>
 
+#include "base/coding.h"
+#include "base/hex.h"
 #include "overtone/types.h"
 #include "sql/value_repr.h"
 
@@ -19,7 +21,6 @@ using sql::EqualsIgnoreCase;  // the one for SQL's value tokens: the same tokens
 
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
-constexpr char kHex[] = "0123456789abcdef";
 constexpr std::string_view kRawPrefix = "raw:0x";
 
 // Multiplies with overflow detection.
@@ -41,7 +42,9 @@ size_t FormatValue(double v, NanStyle style, char* buf) {
       return 5;
     }
     std::memcpy(buf, kRawPrefix.data(), kRawPrefix.size());
-    for (int i = 0; i < 16; ++i) buf[kRawPrefix.size() + i] = kHex[(bits >> (60 - 4 * i)) & 0xf];
+    std::string big_endian;
+    PutBE64(&big_endian, bits);
+    WriteHex(big_endian, HexCase::kLower, buf + kRawPrefix.size());
     return kRawPrefix.size() + 16;
   }
   if (std::isinf(v)) {

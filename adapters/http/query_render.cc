@@ -4,6 +4,8 @@
 #include <nlohmann/json.hpp>
 #include <string_view>
 
+#include "base/csv.h"
+
 namespace overtone::adapters {
 namespace {
 
@@ -52,16 +54,6 @@ std::string SqlValueCsv(const SqlValue& v) {
   if (const double* d = std::get_if<double>(&v)) return promql::FormatValue(*d);
   if (const std::string* s = std::get_if<std::string>(&v)) return *s;
   return "";
-}
-
-std::string CsvField(std::string_view s) {
-  if (s.find_first_of(",\"\r\n") == std::string_view::npos) return std::string(s);
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"') out.push_back('"');
-    out.push_back(c);
-  }
-  return out + "\"";
 }
 
 }  // namespace
@@ -153,10 +145,10 @@ HttpReply RenderSqlJson(const SqlTable& table) {
 
 HttpReply RenderSqlCsv(const SqlTable& table) {
   std::string text;
-  for (size_t i = 0; i < table.columns.size(); ++i) text += (i ? "," : "") + CsvField(table.columns[i]);
+  for (size_t i = 0; i < table.columns.size(); ++i) text += (i ? "," : "") + CsvField(table.columns[i], CsvQuoting::kWhenNeeded);
   text += "\n";
   for (const std::vector<SqlValue>& row : table.rows) {
-    for (size_t i = 0; i < row.size(); ++i) text += (i ? "," : "") + CsvField(SqlValueCsv(row[i]));
+    for (size_t i = 0; i < row.size(); ++i) text += (i ? "," : "") + CsvField(SqlValueCsv(row[i]), CsvQuoting::kWhenNeeded);
     text += "\n";
   }
   HttpReply r;

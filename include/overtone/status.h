@@ -6,6 +6,13 @@
 // result codes in sql/, HTTP status codes in adapters/, exit codes in shell/).
 //
 // As in LevelDB, an OK Status holds no allocation: success is free.
+//
+// Both types are [[nodiscard]]: a call whose Status is dropped does not
+// compile cleanly. Where dropping an error is right, say so with
+// IgnoreError() and a comment why.
+//
+// Callers tell errors apart by code() (or IsNotFound() and the like), never
+// by the message, which is for people and may change.
 
 #ifndef OVERTONE_STATUS_H_
 #define OVERTONE_STATUS_H_
@@ -19,7 +26,7 @@
 
 namespace overtone {
 
-class Status {
+class [[nodiscard]] Status {
  public:
   enum class Code : uint8_t {
     kOk = 0,
@@ -62,6 +69,11 @@ class Status {
   Code code() const { return state_ ? state_->code : Code::kOk; }
   bool IsNotFound() const { return code() == Code::kNotFound; }
   bool IsInvalidArgument() const { return code() == Code::kInvalidArgument; }
+  bool IsBusy() const { return code() == Code::kBusy; }
+
+  // Drops this Status on purpose (a best-effort step whose failure changes
+  // nothing); the call site says why.
+  void IgnoreError() const {}
 
   // The message alone, without the code name ("" when OK).
   const std::string& message() const;
@@ -89,7 +101,7 @@ const char* CodeName(Status::Code code);
 
 // A value of type T, or the Status that explains why there is none.
 template <typename T>
-class Result {
+class [[nodiscard]] Result {
  public:
   Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
@@ -98,6 +110,8 @@ class Result {
 
   bool ok() const { return std::holds_alternative<T>(v_); }
   Status status() const { return ok() ? Status::OK() : std::get<Status>(v_); }
+  // Drops this Result on purpose, as Status::IgnoreError().
+  void IgnoreError() const {}
 
   // REQUIRES: ok()
   T& value() & { return std::get<T>(v_); }

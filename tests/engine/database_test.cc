@@ -24,13 +24,7 @@ class DatabaseTest : public ::testing::Test {
     db_ = std::move(*r);
   }
   std::vector<Sample> ReadAll(SeriesId id, int64_t lo = kMin, int64_t hi = kMax) {
-    std::vector<Sample> out;
-    auto it = db_->Scan(id, lo, hi);
-    EXPECT_TRUE(it.ok()) << it.status().ToString();
-    if (!it.ok()) return out;
-    for (; (*it)->Valid(); (*it)->Next()) out.push_back((*it)->sample());
-    EXPECT_TRUE((*it)->status().ok());
-    return out;
+    return testing::ScanAll(db_.get(), id, lo, hi);
   }
   SeriesId IdOf(const Labels& l) {
     auto r = db_->FindSeries(l);

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "base/csv.h"
+
 namespace overtone::shell {
 namespace {
 
@@ -188,9 +190,9 @@ TEST(ShellCellTest, TextForms) {
   EXPECT_EQ(CellText(Cell::Text("héllo"), ""), "héllo");
   EXPECT_EQ(DisplayWidth("héllo"), 5u);
   EXPECT_EQ(DisplayWidth("│─"), 2u);
-  EXPECT_EQ(CsvField("plain"), "plain");
-  EXPECT_EQ(CsvField(""), "\"\"");
-  EXPECT_EQ(CsvField("a\"b"), "\"a\"\"b\"");
+  EXPECT_EQ(CsvField("plain", CsvQuoting::kWhenNeededOrEmpty), "plain");
+  EXPECT_EQ(CsvField("", CsvQuoting::kWhenNeededOrEmpty), "\"\"");
+  EXPECT_EQ(CsvField("a\"b", CsvQuoting::kWhenNeededOrEmpty), "\"a\"\"b\"");
   EXPECT_EQ(JsonQuote("é\x7f"), "\"é\\u007f\"");
 }
 

@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include "base/crc32c.h"
+#include "tests/support/test_util.h"
+
 namespace overtone::storage {
 namespace {
 
@@ -81,14 +83,9 @@ TEST(SummaryTest, CorruptionIsDetected) {
 // there without the checksum, which the target appends): a time offset
 // that reaches past int64 from first_ts overflowed, undefined behaviour.
 TEST(SummaryTest, FuzzTimeOffsetOverflowIsCorruption) {
-  const unsigned char kBody[] = {
-      0x01, 0x00, 0xff, 0x00, 0x32, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-      0xff, 0xff, 0x16, 0x00, 0x01, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-      0xff, 0xff, 0xff, 0x16, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-      0xf6, 0x00, 0x00, 0x00, 0x00, 0x7a, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
-      0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0xff,
-  };
-  std::string bytes(reinterpret_cast<const char*>(kBody), sizeof kBody);
+  std::string bytes = testing::FromHex(
+      "0100ff0032ffffffffffffffffff160001ffffffffffffffffffff160000000000000000f6000000007a000000000000"
+      "000000000000ff");
   uint32_t crc = Crc32c(bytes);
   for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
   Summary back;

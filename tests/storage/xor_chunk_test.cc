@@ -6,18 +6,15 @@
 
 #include <gtest/gtest.h>
 
+#include "base/hex.h"
 #include "tests/support/test_util.h"
 
 namespace overtone::storage {
 namespace {
 
 std::string Hex(const std::string& s) {
-  static const char* d = "0123456789abcdef";
   std::string out;
-  for (unsigned char c : s) {
-    out.push_back(d[c >> 4]);
-    out.push_back(d[c & 15]);
-  }
+  AppendHex(s, HexCase::kLower, &out);
   return out;
 }
 

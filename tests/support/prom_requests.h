@@ -1,4 +1,5 @@
-// Builders for the Prometheus messages the adapter tests send.
+// Builders for the Prometheus messages the adapter tests send (and the fuzz
+// targets' seed corpus is made of, fuzz/make_seeds.cc).
 
 #ifndef OVERTONE_TESTS_ADAPTERS_PROM_REQUESTS_H_
 #define OVERTONE_TESTS_ADAPTERS_PROM_REQUESTS_H_

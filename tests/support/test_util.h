@@ -4,10 +4,18 @@
 #define OVERTONE_TESTS_TEST_UTIL_H_
 
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "overtone/database.h"
+#include "overtone/types.h"
 
 namespace overtone::testing {
 
@@ -35,6 +43,37 @@ class TempDir {
  private:
   std::string path_;
 };
+
+// The bytes `hex` spells, two digits a byte: FromHex("00ff") is "\x00\xff".
+// For binary inputs written into a test, such as those a fuzz target found.
+// Aborts on anything but an even number of hex digits.
+inline std::string FromHex(std::string_view hex) {
+  auto digit = [](char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    std::fprintf(stderr, "FromHex: '%c' is not a hex digit\n", c);
+    std::abort();
+  };
+  if (hex.size() % 2 != 0) std::abort();
+  std::string out;
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    out.push_back(static_cast<char>(digit(hex[i]) << 4 | digit(hex[i + 1])));
+  }
+  return out;
+}
+
+// The samples of series `id` with lo <= ts <= hi, read through
+// Database::Scan. A scan that fails fails the test (and returns what it read).
+inline std::vector<Sample> ScanAll(Database* db, SeriesId id, int64_t lo = kMin, int64_t hi = kMax) {
+  std::vector<Sample> out;
+  auto it = db->Scan(id, lo, hi);
+  EXPECT_TRUE(it.ok()) << it.status().ToString();
+  if (!it.ok()) return out;
+  for (; (*it)->Valid(); (*it)->Next()) out.push_back((*it)->sample());
+  EXPECT_TRUE((*it)->status().ok()) << (*it)->status().ToString();
+  return out;
+}
 
 }  // namespace overtone::testing
 
