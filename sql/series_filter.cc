@@ -26,11 +26,15 @@ int PlanSeriesConstraints(sqlite3_index_info* info, const SeriesColumns& cols, i
 }
 
 Status ReadSelectorConstraint(sqlite3_value* v, SeriesFilter* filter) {
-  if (sqlite3_value_type(v) == SQLITE_NULL) {
+  // Before the NULL test: a pointer value's SQL type is NULL.
+  if (const std::vector<LabelMatcher>* bound = SelectorPointer(v)) {
+    filter->selector = *bound;
+    filter->selector_text = ToString(*bound);
+  } else if (sqlite3_value_type(v) == SQLITE_NULL) {
     filter->empty = true;  // nothing equals NULL
   } else {
     filter->selector_text = TextOf(v);
-    OT_ASSIGN_OR_RETURN(filter->selector, SelectorArg(filter->selector_text));
+    OT_ASSIGN_OR_RETURN(filter->selector, ParseSelector(filter->selector_text));
   }
   return Status::OK();
 }

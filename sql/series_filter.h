@@ -19,9 +19,11 @@ namespace overtone::sql {
 struct SeriesFilter {
   std::optional<SeriesId> id;
   std::optional<std::string> metric;
-  // A PromQL series selector's matchers (sql/selector_arg.h).
+  // A PromQL series selector's matchers, as bound (sql/selector_arg.h) or
+  // parsed from text.
   std::optional<std::vector<LabelMatcher>> selector;
-  // What the hidden selector column echoes: the selector text as given.
+  // What the hidden selector column echoes: the selector text as given, or
+  // for bound matchers their text (ToString), which parses back to them.
   std::string selector_text;
   bool empty = false;  // a constraint no series can meet
 };
@@ -36,12 +38,14 @@ enum SeriesConstraintBits { kSeriesIdEq = 1, kMetricEq = 2, kSelectorEq = 4 };
 
 // xBestIndex's part for `series_id = ?`, `metric = ?` and `selector = ?`:
 // marks the usable ones, numbering their arguments from *next_arg + 1 in
-// that order (only `selector` is omitted from SQLite's re-check: the column
-// echoes it back), and returns their SeriesConstraintBits.
+// that order (only `selector` is omitted from SQLite's re-check: a bound
+// selector is NULL to SQL and equals nothing), and returns their
+// SeriesConstraintBits.
 int PlanSeriesConstraints(sqlite3_index_info* info, const SeriesColumns& cols, int* next_arg);
 
-// The selector argument `v` into `filter`: its text parsed once (a bad
-// selector is InvalidArgument); NULL selects no series.
+// The selector argument `v` into `filter`: a selector pointer's matchers, or
+// its text parsed once (a bad selector is InvalidArgument); NULL selects no
+// series.
 Status ReadSelectorConstraint(sqlite3_value* v, SeriesFilter* filter);
 
 // xFilter's part: reads the arguments PlanSeriesConstraints numbered, from
