@@ -90,7 +90,7 @@ Result<std::vector<SeriesInfo>> SelectedSeries(Database* db, sqlite3_value* sele
     return Status::InvalidArgument("the selector must be text such as '{job=\"api\"}'");
   }
   SeriesFilter filter;
-  filter.selector = TextOf(selector);
+  OT_RETURN_IF_ERROR(ReadSelectorConstraint(selector, &filter));
   return ResolveSeries(db, filter);
 }
 

@@ -20,7 +20,6 @@
 #include <vector>
 
 #include "overtone/over_time.h"
-#include "sql/selector_arg.h"
 #include "sql/table_function.h"
 #include "sql/value_repr.h"
 #include "sql/vtab_common.h"
@@ -85,7 +84,7 @@ Status Evaluate(OverTimeCursor* c) {
   }
   OverTimeQuery q;
   OT_ASSIGN_OR_RETURN(q.fn, ParseOverTimeFn(TextOf(c->args[0])));
-  OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, SelectorArg(c->args[1]));
+  OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, c->args.Selector(1));
   OT_RETURN_IF_ERROR(IntArg(c->args[2], "start", &q.start));
   OT_RETURN_IF_ERROR(IntArg(c->args[3], "end", &q.end));
   OT_RETURN_IF_ERROR(IntArg(c->args[4], "step", &q.step));

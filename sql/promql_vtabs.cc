@@ -27,7 +27,6 @@
 #include <vector>
 
 #include "engine/range_functions.h"
-#include "sql/selector_arg.h"
 #include "sql/table_function.h"
 #include "sql/value_repr.h"
 #include "sql/vtab_common.h"
@@ -119,7 +118,7 @@ Status IntArg(const Spec& spec, sqlite3_value* v, int a, int64_t* out) {
 
 Status EvaluateInstantVector(PromCursor* c) {
   const Spec& spec = *c->vtab->spec;
-  OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, SelectorArg(c->args[0]));
+  OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, c->args.Selector(0));
   InstantVectorQuery q;
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[1], 1, &q.start));
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[2], 2, &q.end));
@@ -137,7 +136,7 @@ Status EvaluateRangeFunction(PromCursor* c) {
   const Spec& spec = *c->vtab->spec;
   RangeFunctionQuery q;
   OT_ASSIGN_OR_RETURN(q.fn, ParseRangeFn(TextOf(c->args[0])));
-  OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, SelectorArg(c->args[1]));
+  OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, c->args.Selector(1));
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[2], 2, &q.start));
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[3], 3, &q.end));
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[4], 4, &q.step));

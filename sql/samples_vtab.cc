@@ -232,30 +232,15 @@ Status SamplesCursor::Filter(int plan, int argc, sqlite3_value** argv) {
   lo = kMinTime;
   hi = kMaxTime;
 
+  // The series slots come first, with the bits of SeriesConstraintBits.
   SeriesFilter filter;
   int arg = 0;
-  for (int s = 0; s < kNumSlots; ++s) {
+  OT_RETURN_IF_ERROR(ReadSeriesConstraints(plan, argv, argc, &arg, &filter));
+  selector = filter.selector_text;
+  for (int s = kTsEq; s < kNumSlots; ++s) {
     if (!(plan & (1 << s))) continue;
     if (arg >= argc) break;
-    sqlite3_value* v = argv[arg++];
-    switch (s) {
-      case kSeriesEq:
-        if (sqlite3_value_numeric_type(v) == SQLITE_INTEGER) {
-          filter.id = static_cast<SeriesId>(sqlite3_value_int64(v));
-        } else {
-          filter.empty = true;  // ids are integers: nothing else equals one
-        }
-        break;
-      case kMetricEq:
-        if (sqlite3_value_type(v) == SQLITE_NULL) filter.empty = true;
-        else filter.metric = TextOf(v);
-        break;
-      case kSelectorEq:
-        if (sqlite3_value_type(v) == SQLITE_NULL) filter.empty = true;
-        else filter.selector = selector = TextOf(v);
-        break;
-      default: ApplyTsBound(s, v, &lo, &hi, &filter.empty);
-    }
+    ApplyTsBound(s, argv[arg++], &lo, &hi, &filter.empty);
   }
   if (lo > hi) filter.empty = true;
   OT_ASSIGN_OR_RETURN(series, ResolveSeries(db, filter));

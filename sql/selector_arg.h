@@ -1,57 +1,51 @@
 // How a series selector reaches our SQL functions and tables: the selector
 // argument of instant_vector(), range_function() and over_time(), and
-// `selector = ...` on the series and samples tables.
+// `selector = ...` on the series, samples and segments tables.
 //
 // Typed in SQL it is text, parsed here, once per call:
 //   SELECT * FROM instant_vector('up{job="a"}', :start, :end, 60000);
-// From the PromQL translation it is a SelectorBinding: the matchers the
-// PromQL parser produced, registered under a number for as long as the
-// binding lives, which the statement's parameter carries. A number and not
-// a pointer (sqlite3_bind_pointer), because SQLite hands a pointer value to
-// a table-valued function as NULL once the argument is copied
-// (sqlite3_value_dup), and the tables keep their arguments as copies.
+// From the PromQL translation it is the matchers the PromQL parser produced,
+// bound as an SQLite pointer value of type kSelectorPointerType (as SQLite's
+// carray extension takes its array): the statement's parameter carries the
+// address of the caller's std::vector<LabelMatcher>, which must outlive the
+// statement's run. Only sqlite3_bind_pointer (or sqlite3_result_pointer)
+// makes such a value; SQL text cannot, so no query can stand for another's
+// selector. Any other value, integers included, is taken as text.
 //
-//   SelectorBinding b(matchers);
-//   sqlite3_bind_int64(stmt, 1, b.handle());
+//   sqlite3_bind_pointer(stmt, 1, const_cast<std::vector<LabelMatcher>*>(&matchers),
+//                        kSelectorPointerType, nullptr);  // or BindSelector(stmt, 1, matchers)
 //   ... in xFilter: OT_ASSIGN_OR_RETURN(auto ms, SelectorArg(argv[0]));
+//
+// SQLite copies a pointer value (sqlite3_value_dup) as NULL: code that keeps
+// copies of its arguments takes the pointer first (FunctionArgs does).
 
 #ifndef OVERTONE_SQL_SELECTOR_ARG_H_
 #define OVERTONE_SQL_SELECTOR_ARG_H_
 
-#include <cstdint>
-#include <string_view>
-#include <vector>
-
 #include <sqlite3.h>
+
+#include <vector>
 
 #include "overtone/matcher.h"
 #include "overtone/status.h"
 
 namespace overtone::sql {
 
-// Matchers registered for a statement's run; unregistered when destroyed.
-// Neither copied nor moved: the registry points at it.
-class SelectorBinding {
- public:
-  explicit SelectorBinding(std::vector<LabelMatcher> matchers);
-  ~SelectorBinding();
-  SelectorBinding(const SelectorBinding&) = delete;
-  SelectorBinding& operator=(const SelectorBinding&) = delete;
+// The pointer type name of a bound selector: a std::vector<LabelMatcher>.
+inline constexpr char kSelectorPointerType[] = "overtone_selector";
 
-  // What the statement binds: a positive number, unique while registered.
-  int64_t handle() const { return handle_; }
-  const std::vector<LabelMatcher>& matchers() const { return matchers_; }
+// Binds `matchers` to parameter `i` of `stmt` as a selector pointer; they are
+// not copied and must stay alive and unchanged while the statement runs.
+int BindSelector(sqlite3_stmt* stmt, int i, const std::vector<LabelMatcher>& matchers);
 
- private:
-  std::vector<LabelMatcher> matchers_;
-  int64_t handle_ = 0;
-};
+// The matchers a selector pointer value carries; null for any other value
+// (text, numbers, NULL, a pointer of another type).
+const std::vector<LabelMatcher>* SelectorPointer(sqlite3_value* v);
 
-// The matchers a selector argument stands for: a live SelectorBinding's
-// handle (an integer, or its decimal text), else selector text, parsed with
-// ParseSelector (InvalidArgument worded as ParseSelector words it).
+// The matchers a selector argument stands for: a selector pointer's, else
+// the value's text, parsed with ParseSelector (InvalidArgument worded as
+// ParseSelector words it).
 Result<std::vector<LabelMatcher>> SelectorArg(sqlite3_value* v);
-Result<std::vector<LabelMatcher>> SelectorArg(std::string_view text);
 
 }  // namespace overtone::sql
 

@@ -25,8 +25,21 @@ int PlanSeriesConstraints(sqlite3_index_info* info, const SeriesColumns& cols, i
   return plan;
 }
 
-void ReadSeriesConstraints(int plan, sqlite3_value** argv, int argc, int* arg, SeriesFilter* filter,
-                           std::string* selector) {
+Status ReadSelectorConstraint(sqlite3_value* v, SeriesFilter* filter) {
+  // Before the NULL test: a pointer value's SQL type is NULL.
+  if (const std::vector<LabelMatcher>* bound = SelectorPointer(v)) {
+    filter->selector = *bound;
+    filter->selector_text = ToString(*bound);
+  } else if (sqlite3_value_type(v) == SQLITE_NULL) {
+    filter->empty = true;  // nothing equals NULL
+  } else {
+    filter->selector_text = TextOf(v);
+    OT_ASSIGN_OR_RETURN(filter->selector, ParseSelector(filter->selector_text));
+  }
+  return Status::OK();
+}
+
+Status ReadSeriesConstraints(int plan, sqlite3_value** argv, int argc, int* arg, SeriesFilter* filter) {
   for (int s = 0; s < 3; ++s) {
     if (!(plan & (1 << s)) || *arg >= argc) continue;
     sqlite3_value* v = argv[(*arg)++];
@@ -36,25 +49,22 @@ void ReadSeriesConstraints(int plan, sqlite3_value** argv, int argc, int* arg, S
       } else {
         filter->empty = true;  // ids are integers: nothing else equals one
       }
+    } else if (s == 2) {
+      OT_RETURN_IF_ERROR(ReadSelectorConstraint(v, filter));
     } else if (sqlite3_value_type(v) == SQLITE_NULL) {
       filter->empty = true;  // nothing equals NULL
-    } else if (s == 1) {
-      filter->metric = TextOf(v);
     } else {
-      filter->selector = *selector = TextOf(v);
+      filter->metric = TextOf(v);
     }
   }
+  return Status::OK();
 }
 
 Result<std::vector<SeriesInfo>> ResolveSeries(Database* db, const SeriesFilter& filter) {
   std::vector<SeriesInfo> out;
   if (filter.empty) return out;
   std::vector<LabelMatcher> matchers;
-  if (filter.selector) {
-    auto parsed = SelectorArg(*filter.selector);
-    if (!parsed.ok()) return parsed.status();
-    matchers = std::move(*parsed);
-  }
+  if (filter.selector) matchers = *filter.selector;
   if (filter.metric) {
     matchers.push_back(LabelMatcher{MatchType::kEqual, std::string(kMetricNameLabel), *filter.metric});
   }
@@ -80,7 +90,8 @@ Result<std::vector<SeriesInfo>> FilterSeries(Database* db, int plan, int argc, s
   *filter = SeriesFilter{};
   selector->clear();
   int arg = 0;
-  ReadSeriesConstraints(plan, argv, argc, &arg, filter, selector);
+  OT_RETURN_IF_ERROR(ReadSeriesConstraints(plan, argv, argc, &arg, filter));
+  *selector = filter->selector_text;
   return ResolveSeries(db, *filter);
 }
 

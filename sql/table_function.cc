@@ -1,10 +1,12 @@
 #include "sql/table_function.h"
 
 #include <algorithm>
+#include <iterator>
 #include <new>
 
 #include "sql/labels_json.h"
 #include "sql/plan_cost.h"
+#include "sql/selector_arg.h"
 #include "sql/value_repr.h"
 #include "sql/vtab_common.h"
 
@@ -38,6 +40,7 @@ void FunctionArgs::Clear() {
     sqlite3_value_free(v);
     v = nullptr;
   }
+  std::fill(std::begin(selectors_), std::end(selectors_), nullptr);
 }
 
 void FunctionArgs::Take(int plan, int num_args, int argc, sqlite3_value** argv) {
@@ -46,8 +49,22 @@ void FunctionArgs::Take(int plan, int num_args, int argc, sqlite3_value** argv) 
   for (int a = 0; a < num_args && arg < argc; ++a) {
     if (!(plan & (1 << a))) continue;
     sqlite3_value* given = argv[arg++];
+    selectors_[a] = SelectorPointer(given);
     values_[a] = sqlite3_value_dup(given);
     if (values_[a] == nullptr && given != nullptr) throw std::bad_alloc();
+  }
+}
+
+Result<std::vector<LabelMatcher>> FunctionArgs::Selector(int a) const {
+  if (selectors_[a] != nullptr) return *selectors_[a];
+  return ParseSelector(TextOf(values_[a]));
+}
+
+void FunctionArgs::Echo(sqlite3_context* ctx, int a) const {
+  if (selectors_[a] != nullptr) {
+    ResultText(ctx, ToString(*selectors_[a]));
+  } else if (values_[a] != nullptr) {
+    sqlite3_result_value(ctx, values_[a]);
   }
 }
 
@@ -89,7 +106,7 @@ bool SeriesPointsCursor::ResultSharedColumn(sqlite3_context* ctx, int col, int f
       return true;
   }
   if (col >= first_arg && col < first_arg + num_args) {
-    if (args[col - first_arg] != nullptr) sqlite3_result_value(ctx, args[col - first_arg]);
+    args.Echo(ctx, col - first_arg);
     return true;
   }
   return false;

@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "overtone/database.h"
+#include "overtone/matcher.h"
 #include "overtone/status.h"
 #include "sql/vtab_cursor.h"
 
@@ -38,7 +39,8 @@ inline constexpr int kMaxFunctionArgs = 8;
 int PlanFunctionArgs(sqlite3_index_info* info, int first_arg, int num_args);
 
 // The arguments of one call, kept from xFilter to the next: the hidden
-// columns echo them back.
+// columns echo them back. A selector bound as a pointer (sql/selector_arg.h)
+// is kept as that pointer, for SQLite copies a pointer value as NULL.
 class FunctionArgs {
  public:
   FunctionArgs() = default;
@@ -47,19 +49,32 @@ class FunctionArgs {
   FunctionArgs& operator=(const FunctionArgs&) = delete;
 
   // Keeps copies of the arguments that PlanFunctionArgs numbered in `plan`,
-  // in place of the previous call's. Throws std::bad_alloc when SQLite has
-  // no memory for a copy.
+  // and the selector pointers among them, in place of the previous call's.
+  // Throws std::bad_alloc when SQLite has no memory for a copy.
   void Take(int plan, int num_args, int argc, sqlite3_value** argv);
 
-  // Argument `a` (from 0), null when the call did not give it.
+  // Argument `a` (from 0), null when the call did not give it; a NULL value
+  // for a selector pointer.
   sqlite3_value* operator[](int a) const { return values_[a]; }
-  // Whether argument `a` was given and is not NULL.
-  bool Present(int a) const { return values_[a] != nullptr && sqlite3_value_type(values_[a]) != SQLITE_NULL; }
+  // Whether argument `a` was given and is not NULL (a selector pointer is
+  // not NULL).
+  bool Present(int a) const {
+    return selectors_[a] != nullptr ||
+           (values_[a] != nullptr && sqlite3_value_type(values_[a]) != SQLITE_NULL);
+  }
+  // The matchers argument `a` stands for: those of a selector pointer, else
+  // its text parsed (InvalidArgument for a bad selector).
+  Result<std::vector<LabelMatcher>> Selector(int a) const;
+  // Sets argument `a` as the result of an echoing hidden column: the value
+  // given, or for a selector pointer its matchers as selector text, which
+  // parses back to the same matchers (a pointer value would read as NULL).
+  void Echo(sqlite3_context* ctx, int a) const;
 
  private:
   void Clear();
 
   sqlite3_value* values_[kMaxFunctionArgs] = {};
+  const std::vector<LabelMatcher>* selectors_[kMaxFunctionArgs] = {};
 };
 
 // One output row: a point of series[series].

@@ -8,7 +8,6 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
-#include <memory>
 #include <unordered_map>
 
 #include "adapters/promql/parser.h"
@@ -40,14 +39,17 @@ Labels ToLabels(const ::overtone::sql::LabelPairs& pairs) {
   return out;
 }
 
-// Binds the translation's selectors to the statement's parameters, each
-// registered for as long as `bindings` lives.
-void BindSelectors(sqlite3_stmt* stmt, const Translation& t,
-                   std::vector<std::unique_ptr<::overtone::sql::SelectorBinding>>* bindings) {
+// Binds the translation's selectors to the statement's parameters as
+// selector pointers (sql/selector_arg.h): `t` keeps the matchers for the
+// statement's run.
+Status BindSelectors(sqlite3_stmt* stmt, const Translation& t) {
   for (size_t i = 0; i < t.selectors.size(); ++i) {
-    bindings->push_back(std::make_unique<::overtone::sql::SelectorBinding>(t.selectors[i]));
-    sqlite3_bind_int64(stmt, static_cast<int>(i + 1), bindings->back()->handle());
+    int rc = ::overtone::sql::BindSelector(stmt, static_cast<int>(i + 1), t.selectors[i]);
+    if (rc != SQLITE_OK) {
+      return Status::Internal("binding selector ?" + std::to_string(i + 1) + ": " + sqlite3_errstr(rc));
+    }
   }
+  return Status::OK();
 }
 
 // Runs the statement and collects its rows by label set, in order of first
@@ -56,8 +58,7 @@ Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options,
   out->sql = t.Sql();
   OT_ASSIGN_OR_RETURN(::overtone::sql::Statement prepared, PrepareTranslation(conn, out->sql));
   sqlite3_stmt* stmt = prepared.get();
-  std::vector<std::unique_ptr<::overtone::sql::SelectorBinding>> selectors;
-  BindSelectors(stmt, t, &selectors);
+  OT_RETURN_IF_ERROR(BindSelectors(stmt, t));
   int rc;
   Deadline deadline;
   if (options.timeout_ms > 0) {

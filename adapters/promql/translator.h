@@ -15,7 +15,7 @@
 // of instant_vector(), range_function() and over_time() with start, end
 // and step. A selector is not written into the SQL: the statement has a
 // parameter for it (?N, with the selector as a comment), and the caller
-// binds Translation::selectors[N-1] (sql/selector_arg.h).
+// binds Translation::selectors[N-1] as a selector pointer (sql/selector_arg.h).
 
 #ifndef OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_H_
 #define OVERTONE_ADAPTERS_PROMQL_TRANSLATOR_H_
