@@ -28,20 +28,37 @@ StringLiteral::Error ReadEscape(std::string_view text, size_t* pos, char quote, 
   if (*pos >= text.size()) return StringLiteral::kUnterminatedEscape;
   char c = text[*pos];
   switch (c) {
-    case 'a': out->push_back('\a'); break;
-    case 'b': out->push_back('\b'); break;
-    case 'f': out->push_back('\f'); break;
-    case 'n': out->push_back('\n'); break;
-    case 'r': out->push_back('\r'); break;
-    case 't': out->push_back('\t'); break;
-    case 'v': out->push_back('\v'); break;
-    case '\\': out->push_back('\\'); break;
+    case 'a':
+      out->push_back('\a');
+      break;
+    case 'b':
+      out->push_back('\b');
+      break;
+    case 'f':
+      out->push_back('\f');
+      break;
+    case 'n':
+      out->push_back('\n');
+      break;
+    case 'r':
+      out->push_back('\r');
+      break;
+    case 't':
+      out->push_back('\t');
+      break;
+    case 'v':
+      out->push_back('\v');
+      break;
+    case '\\':
+      out->push_back('\\');
+      break;
     case 'x':
     case 'u':
     case 'U': {
       ++*pos;
       uint32_t v = 0;
-      if (!ReadDigits(text, pos, c == 'x' ? 2 : c == 'u' ? 4 : 8, 16, &v)) return StringLiteral::kBadEscapeDigit;
+      if (!ReadDigits(text, pos, c == 'x' ? 2 : c == 'u' ? 4 : 8, 16, &v))
+        return StringLiteral::kBadEscapeDigit;
       if (c == 'x') {
         out->push_back(static_cast<char>(v));  // a byte, as in Go
       } else {
@@ -94,11 +111,21 @@ std::string QuoteGo(std::string_view s) {
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '\\': out += "\\\\"; break;
-      case '"': out += "\\\""; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
+      case '\\':
+        out += "\\\\";
+        break;
+      case '"':
+        out += "\\\"";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
       default:
         if (u < 0x20 || u == 0x7f) {
           out += "\\x";

@@ -30,14 +30,14 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <sys/socket.h>
-#include <unistd.h>
 #include <httplib.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sqlite3.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <chrono>
@@ -166,8 +166,9 @@ class Sqlite {
     Exec("PRAGMA journal_mode = WAL");
     Exec("PRAGMA synchronous = NORMAL");
     Exec("PRAGMA cache_size = -65536");
-    Exec("CREATE TABLE samples(series_id INTEGER, ts INTEGER, value REAL, "
-         "PRIMARY KEY(series_id, ts)) WITHOUT ROWID");
+    Exec(
+        "CREATE TABLE samples(series_id INTEGER, ts INTEGER, value REAL, "
+        "PRIMARY KEY(series_id, ts)) WITHOUT ROWID");
   }
   ~Sqlite() { sqlite3_close(db_); }
 
@@ -243,8 +244,10 @@ void PrintTable(const std::vector<Row>& rows) {
   auto cell = [](double v) {
     char b[32];
     if (v == kNone) return std::string("-");
-    if (v >= 1e5) std::snprintf(b, sizeof(b), "%.3g", v);
-    else std::snprintf(b, sizeof(b), v >= 100 ? "%.0f" : v >= 1 ? "%.2f" : "%.3f", v);
+    if (v >= 1e5)
+      std::snprintf(b, sizeof(b), "%.3g", v);
+    else
+      std::snprintf(b, sizeof(b), v >= 100 ? "%.0f" : v >= 1 ? "%.2f" : "%.3f", v);
     return std::string(b);
   };
   auto ratio = [](double a, double b) {
@@ -253,8 +256,8 @@ void PrintTable(const std::vector<Row>& rows) {
     std::snprintf(buf, sizeof(buf), a / b < 0.1 ? "%.3fx" : "%.2fx", a / b);
     return std::string(buf);
   };
-  std::printf("%-34s %12s %12s %12s %10s %10s\n", "metric", "overtone", "sqlite", "prometheus",
-              "vs sqlite", "vs prom");
+  std::printf("%-34s %12s %12s %12s %10s %10s\n", "metric", "overtone", "sqlite", "prometheus", "vs sqlite",
+              "vs prom");
   for (const Row& r : rows) {
     std::printf("%-34s %12s %12s %12s %10s %10s\n", r.name.c_str(), cell(r.overtone).c_str(),
                 cell(r.sqlite).c_str(), cell(r.prometheus).c_str(), ratio(r.overtone, r.sqlite).c_str(),
@@ -266,16 +269,26 @@ bool ParseArgs(int argc, char** argv, Config* c) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--hosts") c->hosts = std::atoi(next().c_str());
-    else if (a == "--duration") c->duration = next();
-    else if (a == "--interval") c->interval = next();
-    else if (a == "--seed") c->seed = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--batch") c->batch = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--runs") c->runs = std::atoi(next().c_str());
-    else if (a == "--dir") c->dir = next();
-    else if (a == "--no-prometheus") c->prometheus = false;
-    else if (a == "--keep") c->keep = true;
-    else return false;
+    if (a == "--hosts")
+      c->hosts = std::atoi(next().c_str());
+    else if (a == "--duration")
+      c->duration = next();
+    else if (a == "--interval")
+      c->interval = next();
+    else if (a == "--seed")
+      c->seed = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--batch")
+      c->batch = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--runs")
+      c->runs = std::atoi(next().c_str());
+    else if (a == "--dir")
+      c->dir = next();
+    else if (a == "--no-prometheus")
+      c->prometheus = false;
+    else if (a == "--keep")
+      c->keep = true;
+    else
+      return false;
   }
   return c->hosts > 0 && c->batch > 0 && c->runs > 0;
 }
@@ -290,9 +303,10 @@ int Fail(const std::string& what, const Status& s) {
 int main(int argc, char** argv) {
   Config cfg;
   if (!ParseArgs(argc, argv, &cfg)) {
-    std::fprintf(stderr,
-                 "usage: fleet_bench [--hosts 100] [--duration 24h] [--interval 15s] [--seed 1]\n"
-                 "                   [--batch 10000] [--runs 15] [--no-prometheus] [--dir PARENT] [--keep]\n");
+    std::fprintf(
+        stderr,
+        "usage: fleet_bench [--hosts 100] [--duration 24h] [--interval 15s] [--seed 1]\n"
+        "                   [--batch 10000] [--runs 15] [--no-prometheus] [--dir PARENT] [--keep]\n");
     return 2;
   }
   auto duration = adapters::ParseDurationMs(cfg.duration);
@@ -315,17 +329,19 @@ int main(int argc, char** argv) {
     bool keep;
     ~Cleanup() {
       std::error_code ec;
-      if (keep) std::fprintf(stderr, "kept %s\n", dir.c_str());
-      else fs::remove_all(dir, ec);
+      if (keep)
+        std::fprintf(stderr, "kept %s\n", dir.c_str());
+      else
+        fs::remove_all(dir, ec);
     }
   } cleanup{dir, cfg.keep};
 
   auto t = Clock::now();
   Fleet fleet = Generate(eo);
   const double n = static_cast<double>(fleet.samples);
-  std::printf("fleet: %d hosts, %zu series, %llu samples (%s every %s), generated in %.2f s\n",
-              cfg.hosts, fleet.series.size(), static_cast<unsigned long long>(fleet.samples),
-              cfg.duration.c_str(), cfg.interval.c_str(), Since(t));
+  std::printf("fleet: %d hosts, %zu series, %llu samples (%s every %s), generated in %.2f s\n", cfg.hosts,
+              fleet.series.size(), static_cast<unsigned long long>(fleet.samples), cfg.duration.c_str(),
+              cfg.interval.c_str(), Since(t));
   std::fflush(stdout);
 
   std::vector<LabelMatcher> cpu_sel = {{MatchType::kEqual, "__name__", "cpu_usage_percent"}};
@@ -335,8 +351,10 @@ int main(int argc, char** argv) {
   // ---- overtone
   Options options;
   options.compaction_interval_ms = 0;  // only the Compact() measured below
-  Row ingest{"ingest samples/s", kNone, kNone, kNone}, seal{"seal into segments samples/s", kNone, kNone, kNone};
-  Row import{"import OpenMetrics samples/s", kNone, kNone, kNone}, bytes{"bytes/sample on disk", kNone, kNone, kNone};
+  Row ingest{"ingest samples/s", kNone, kNone, kNone},
+      seal{"seal into segments samples/s", kNone, kNone, kNone};
+  Row import{"import OpenMetrics samples/s", kNone, kNone, kNone},
+      bytes{"bytes/sample on disk", kNone, kNone, kNone};
   Row scan{"full scan samples/s", kNone, kNone, kNone};
   Row query[2] = {{"avg_over_time [1h] ms", kNone, kNone, kNone},
                   {"avg_over_time [" + cfg.duration + "] ms", kNone, kNone, kNone}};
@@ -440,7 +458,8 @@ int main(int argc, char** argv) {
     ins = {};
     db.Exec("PRAGMA wal_checkpoint(TRUNCATE)");
     bytes.sqlite = static_cast<double>(DirBytes(path) + DirBytes(path + "-wal")) / n;
-    overtone::sql::Statement full = db.Prepare("SELECT ts, value FROM samples WHERE series_id = ? ORDER BY ts");
+    overtone::sql::Statement full =
+        db.Prepare("SELECT ts, value FROM samples WHERE series_id = ? ORDER BY ts");
     uint64_t seen = 0;
     t = Clock::now();
     for (size_t i = 0; i < fleet.series.size(); ++i) {
@@ -452,8 +471,9 @@ int main(int argc, char** argv) {
     if (seen != fleet.samples) return Fail("sqlite scan", Status::Corruption("other samples"));
     std::string ids;
     for (size_t i : fleet.cpu) ids += (ids.empty() ? "" : ",") + std::to_string(i);
-    overtone::sql::Statement avg = db.Prepare("SELECT series_id, avg(value) FROM samples WHERE series_id IN (" +
-                                   ids + ") AND ts > ? AND ts <= ? GROUP BY series_id");
+    overtone::sql::Statement avg =
+        db.Prepare("SELECT series_id, avg(value) FROM samples WHERE series_id IN (" + ids +
+                   ") AND ts > ? AND ts <= ? GROUP BY series_id");
     for (int q = 0; q < 2; ++q) {
       std::vector<double> ms;
       Answer answer;
@@ -522,7 +542,8 @@ int main(int argc, char** argv) {
         }
         answer.clear();
         auto body = nlohmann::json::parse(res->body, nullptr, false);
-        if (body.is_discarded()) failed = Status::Corruption("bad JSON from prometheus");
+        if (body.is_discarded())
+          failed = Status::Corruption("bad JSON from prometheus");
         else {
           for (const auto& v : body["data"]["result"]) {
             answer[v["metric"]["host"].get<std::string>()] = std::stod(v["value"][1].get<std::string>());
@@ -542,10 +563,11 @@ int main(int argc, char** argv) {
 
   std::printf("\n");
   PrintTable({ingest, seal, import, bytes, scan, query[0], query[1]});
-  std::printf("\nratios are overtone / baseline: above 1 is better for /s, below 1 for bytes and ms.\n"
-              "overtone and SQLite are measured in process; Prometheus's query latency includes its "
-              "HTTP API on loopback,\nits import is promtool create-blocks-from openmetrics, its bytes "
-              "the 2h blocks promtool wrote.\n%s",
-              have_prom ? "" : "prometheus: not measured (not installed, or --no-prometheus)\n");
+  std::printf(
+      "\nratios are overtone / baseline: above 1 is better for /s, below 1 for bytes and ms.\n"
+      "overtone and SQLite are measured in process; Prometheus's query latency includes its "
+      "HTTP API on loopback,\nits import is promtool create-blocks-from openmetrics, its bytes "
+      "the 2h blocks promtool wrote.\n%s",
+      have_prom ? "" : "prometheus: not measured (not installed, or --no-prometheus)\n");
   return 0;
 }

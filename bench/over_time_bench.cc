@@ -7,6 +7,8 @@
 // rank error of approximate quantiles against the exact ones, and what the
 // summaries cost in bytes next to the segments.
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -14,7 +16,6 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <unistd.h>
 #include <random>
 #include <string>
 #include <vector>
@@ -40,7 +41,8 @@ void Fill(Database* db, int series, int64_t samples) {
     double phase = static_cast<double>(rng() % 1000);
     for (int64_t i = 0; i < samples; ++i) {
       double v = 45 + 30 * std::sin((i + phase) * 2 * M_PI / 5760) + noise(rng);
-      b.Add(l, i * kStep + static_cast<int64_t>(rng() % 5), std::round(std::clamp(v, 0.0, 100.0) * 100) / 100);
+      b.Add(l, i * kStep + static_cast<int64_t>(rng() % 5),
+            std::round(std::clamp(v, 0.0, 100.0) * 100) / 100);
     }
     if (!db->Write(b).ok()) std::abort();
   }
@@ -85,7 +87,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "usage: over_time_bench [--series N] [--days D]\n");
     return 2;
   }
-  std::string dir = (std::filesystem::temp_directory_path() / ("overtone-over-time-bench-" + std::to_string(getpid()))).string();
+  std::string dir =
+      (std::filesystem::temp_directory_path() / ("overtone-over-time-bench-" + std::to_string(getpid())))
+          .string();
   int64_t samples = static_cast<int64_t>(days) * 86400000 / kStep;
   int64_t end = samples * kStep;
   {
@@ -100,8 +104,9 @@ int main(int argc, char** argv) {
     t = Clock::now();
     auto c = (*db)->Compact(end + 1);
     if (!c.ok()) return 1;
-    std::printf("dataset: %d series x %lld samples (%d days at 15 s): written in %.1f s, sealed in %.1f s\n\n",
-                series, static_cast<long long>(samples), days, ingest, Seconds(t));
+    std::printf(
+        "dataset: %d series x %lld samples (%d days at 15 s): written in %.1f s, sealed in %.1f s\n\n",
+        series, static_cast<long long>(samples), days, ingest, Seconds(t));
 
     uint64_t seg_bytes = 0, sum_bytes = 0, n = 0;
     (void)(*db)->ForEachSegment(0, [&](const SegmentInfo& s) {
@@ -113,7 +118,8 @@ int main(int argc, char** argv) {
     std::printf("segments %.3f B/sample, summaries %.3f B/sample = %.1f%% of segment bytes\n\n",
                 double(seg_bytes) / n, double(sum_bytes) / n, 100.0 * sum_bytes / seg_bytes);
 
-    std::printf("%-36s %12s %12s %9s\n", "query (all series, one instant)", "scan ms", "summary ms", "speed-up");
+    std::printf("%-36s %12s %12s %9s\n", "query (all series, one instant)", "scan ms", "summary ms",
+                "speed-up");
     int repeat = 3;
     for (OverTimeFn fn : {OverTimeFn::kAvg, OverTimeFn::kMax, OverTimeFn::kStddev, OverTimeFn::kCount}) {
       OverTimeQuery q;
@@ -126,7 +132,8 @@ int main(int argc, char** argv) {
       Run fast = Evaluate(db->get(), q, repeat);
       double worst = 0;
       for (size_t i = 0; i < scan.values.size(); ++i) {
-        worst = std::max(worst, std::fabs(scan.values[i] - fast.values[i]) / std::max(1.0, std::fabs(scan.values[i])));
+        worst = std::max(
+            worst, std::fabs(scan.values[i] - fast.values[i]) / std::max(1.0, std::fabs(scan.values[i])));
       }
       std::string name = std::string(OverTimeFnName(fn)) + "[" + std::to_string(days) + "d]";
       std::printf("%-36s %12.2f %12.2f %8.1fx   max rel diff %.1e\n", name.c_str(), scan.seconds * 1e3,
@@ -158,8 +165,9 @@ int main(int argc, char** argv) {
       }
       char name[64];
       std::snprintf(name, sizeof name, "quantile_over_time(%.2f)[%dd]", quantile, days);
-      std::printf("%-36s %12.2f %12.2f %8.1fx   max rank error %.3f%% (bound %.1f%%)\n", name, exact.seconds * 1e3,
-                  approx.seconds * 1e3, exact.seconds / approx.seconds, worst * 100, OverTimeRankErrorBound(q) * 100);
+      std::printf("%-36s %12.2f %12.2f %8.1fx   max rank error %.3f%% (bound %.1f%%)\n", name,
+                  exact.seconds * 1e3, approx.seconds * 1e3, exact.seconds / approx.seconds, worst * 100,
+                  OverTimeRankErrorBound(q) * 100);
     }
   }
   std::error_code ec;

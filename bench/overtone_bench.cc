@@ -105,7 +105,7 @@ class Rng {
 };
 
 struct Dataset {
-  std::vector<overtone::Labels> labels;                // per series
+  std::vector<overtone::Labels> labels;               // per series
   std::vector<std::vector<overtone::Sample>> series;  // ascending ts
   int64_t min_ts = 0;
   int64_t max_ts = 0;
@@ -181,8 +181,7 @@ uint64_t DirBytes(const fs::path& p) {
   uint64_t n = 0;
   std::error_code ec;
   if (fs::is_regular_file(p, ec)) return fs::file_size(p, ec);
-  for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::end(it);
-       it.increment(ec)) {
+  for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::end(it); it.increment(ec)) {
     if (it->is_regular_file(ec)) n += it->file_size(ec);
   }
   return n;
@@ -315,8 +314,9 @@ class SqliteSide {
       Exec("CREATE TABLE samples(series_id INTEGER, ts INTEGER, value REAL)");
       Exec("CREATE INDEX samples_series_ts ON samples(series_id, ts)");
     } else {
-      Exec("CREATE TABLE samples(series_id INTEGER, ts INTEGER, value REAL, "
-           "PRIMARY KEY(series_id, ts)) WITHOUT ROWID");
+      Exec(
+          "CREATE TABLE samples(series_id INTEGER, ts INTEGER, value REAL, "
+          "PRIMARY KEY(series_id, ts)) WITHOUT ROWID");
     }
     overtone::sql::Statement st = Prepare("INSERT INTO series(series_id, labels) VALUES(?, ?)");
     Exec("BEGIN");
@@ -469,15 +469,24 @@ bool ParseArgs(int argc, char** argv, Config* cfg) {
       return true;
     };
     bool ok = true;
-    if (a == "--series") ok = number(&cfg->series);
-    else if (a == "--samples") ok = number(&cfg->samples);
-    else if (a == "--batch") ok = number(&cfg->batch);
-    else if (a == "--scans") ok = number(&cfg->scans);
-    else if (a == "--full-scans") ok = number(&cfg->full_scans);
-    else if (a == "--seed") ok = number(&cfg->seed);
-    else if (a == "--dir") cfg->dir = v;
-    else if (a == "--sqlite-schema") ok = (cfg->sqlite_schema = v) == "rowid" || v == "without-rowid";
-    else ok = false;
+    if (a == "--series")
+      ok = number(&cfg->series);
+    else if (a == "--samples")
+      ok = number(&cfg->samples);
+    else if (a == "--batch")
+      ok = number(&cfg->batch);
+    else if (a == "--scans")
+      ok = number(&cfg->scans);
+    else if (a == "--full-scans")
+      ok = number(&cfg->full_scans);
+    else if (a == "--seed")
+      ok = number(&cfg->seed);
+    else if (a == "--dir")
+      cfg->dir = v;
+    else if (a == "--sqlite-schema")
+      ok = (cfg->sqlite_schema = v) == "rowid" || v == "without-rowid";
+    else
+      ok = false;
     if (!ok) return false;
   }
   return cfg->series > 0 && cfg->samples > 0 && cfg->batch > 0;
@@ -497,17 +506,18 @@ void PrintTable(const std::vector<Row>& rows) {
       continue;
     }
     const double ratio = r.sqlite > 0 ? r.overtone / r.sqlite : 0;
-    std::printf("%-30s %14.*f %14.*f %7.2fx\n", r.metric, r.decimals, r.overtone, r.decimals,
-                r.sqlite, ratio);
+    std::printf("%-30s %14.*f %14.*f %7.2fx\n", r.metric, r.decimals, r.overtone, r.decimals, r.sqlite,
+                ratio);
   }
   std::printf("ratio = overtone / sqlite: above 1 is better for rates, below 1 for bytes.\n");
 }
 
 int Run(const Config& cfg) {
-  std::printf("overtone_bench: %zu series x %zu samples, batch %zu, %zu range scans, "
-              "%zu full scans, seed %llu\n",
-              cfg.series, cfg.samples, cfg.batch, cfg.scans, cfg.full_scans,
-              static_cast<unsigned long long>(cfg.seed));
+  std::printf(
+      "overtone_bench: %zu series x %zu samples, batch %zu, %zu range scans, "
+      "%zu full scans, seed %llu\n",
+      cfg.series, cfg.samples, cfg.batch, cfg.scans, cfg.full_scans,
+      static_cast<unsigned long long>(cfg.seed));
   std::printf("sqlite %s: %s, journal_mode=WAL, synchronous=NORMAL\n", sqlite3_libversion(),
               cfg.sqlite_schema == "rowid" ? "rowid table + INDEX(series_id, ts)"
                                            : "WITHOUT ROWID, PRIMARY KEY(series_id, ts)");
@@ -577,20 +587,22 @@ int Run(const Config& cfg) {
       {"segment bytes/sample", sealed ? double(ot_segment_bytes) / double(sealed) : 0, -1, 2},
   });
   if (cfg.compact && sealed != data.total()) {
-    std::printf("note: Compact() sealed %llu of %zu samples\n",
-                static_cast<unsigned long long>(sealed), data.total());
+    std::printf("note: Compact() sealed %llu of %zu samples\n", static_cast<unsigned long long>(sealed),
+                data.total());
   }
 
   int rc = 0;
   if (!(ot_range == sq_range)) {
-    std::fprintf(stderr, "MISMATCH: range scans returned %llu samples from overtone, %llu from "
+    std::fprintf(stderr,
+                 "MISMATCH: range scans returned %llu samples from overtone, %llu from "
                  "sqlite, or different values\n",
                  static_cast<unsigned long long>(ot_range.samples),
                  static_cast<unsigned long long>(sq_range.samples));
     rc = 1;
   }
   if (!(ot_full == sq_full) || ot_full.samples != nfull * cfg.samples) {
-    std::fprintf(stderr, "MISMATCH: full scans returned %llu samples from overtone, %llu from "
+    std::fprintf(stderr,
+                 "MISMATCH: full scans returned %llu samples from overtone, %llu from "
                  "sqlite, %zu expected, or different values\n",
                  static_cast<unsigned long long>(ot_full.samples),
                  static_cast<unsigned long long>(sq_full.samples), nfull * cfg.samples);

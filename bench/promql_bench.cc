@@ -101,10 +101,14 @@ int main(int argc, char** argv) {
   Args a;
   for (int i = 1; i < argc; ++i) {
     auto next = [&] { return i + 1 < argc ? argv[++i] : ""; };
-    if (!std::strcmp(argv[i], "--series")) a.series = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--hours")) a.hours = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--runs")) a.runs = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--dir")) a.dir = next();
+    if (!std::strcmp(argv[i], "--series"))
+      a.series = std::atoi(next());
+    else if (!std::strcmp(argv[i], "--hours"))
+      a.hours = std::atoi(next());
+    else if (!std::strcmp(argv[i], "--runs"))
+      a.runs = std::atoi(next());
+    else if (!std::strcmp(argv[i], "--dir"))
+      a.dir = next();
     else {
       std::fprintf(stderr, "usage: promql_bench [--series N] [--hours H] [--runs R] [--dir PARENT]\n");
       return 2;
@@ -125,9 +129,11 @@ int main(int argc, char** argv) {
   }
   sqlite3* plain = nullptr;
   sqlite3_open((root / "plain.db").c_str(), &plain);
-  Exec(plain, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
-              "CREATE TABLE series(series_id INTEGER PRIMARY KEY, metric TEXT, job TEXT, instance TEXT);"
-              "CREATE TABLE samples(series_id INTEGER, ts INTEGER, value REAL, PRIMARY KEY(series_id, ts)) WITHOUT ROWID;");
+  Exec(plain,
+       "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"
+       "CREATE TABLE series(series_id INTEGER PRIMARY KEY, metric TEXT, job TEXT, instance TEXT);"
+       "CREATE TABLE samples(series_id INTEGER, ts INTEGER, value REAL, PRIMARY KEY(series_id, ts)) WITHOUT "
+       "ROWID;");
   Exec(plain, "BEGIN");
   overtone::sql::Statement ins;
   ins.Compile(plain, "INSERT INTO samples VALUES (?, ?, ?)");
@@ -139,7 +145,8 @@ int main(int argc, char** argv) {
     overtone::WriteBatch batch;
     double total = 0;
     for (int64_t i = 0; i < samples; ++i) {
-      double v = counter ? (total += (s % 7) + (i % 5)) : std::round(5000 + 4000 * std::sin(i * 0.01 + s)) / 100;
+      double v =
+          counter ? (total += (s % 7) + (i % 5)) : std::round(5000 + 4000 * std::sin(i * 0.01 + s)) / 100;
       batch.Add(labels, i * kInterval, v);
       ins.BindInt64(1, s);
       ins.BindInt64(2, i * kInterval);
@@ -148,8 +155,8 @@ int main(int argc, char** argv) {
       ins.Reset();
     }
     if (!(*session)->db()->Write(batch).ok()) return 1;
-    std::string q = "INSERT INTO series VALUES (" + std::to_string(s) + ", '" + metric + "', '" + job + "', '" +
-                    instance + "')";
+    std::string q = "INSERT INTO series VALUES (" + std::to_string(s) + ", '" + metric + "', '" + job +
+                    "', '" + instance + "')";
     Exec(plain, q.c_str());
   }
   ins = {};  // finalized: the connection closes at the end
@@ -164,29 +171,43 @@ int main(int argc, char** argv) {
     std::string sql;
   };
   std::vector<Query> queries = {
-      {"avg_over_time", [&] { return Points(overtone::promql::RunInstantQuery(conn, "avg_over_time(bench_cpu[5m])", end)); },
-       "SELECT s.series_id, avg(value) FROM samples s JOIN series USING (series_id) WHERE metric = 'bench_cpu' "
-       "AND ts > " + t + " - 300000 AND ts <= " + t + " GROUP BY s.series_id"},
+      {"avg_over_time",
+       [&] { return Points(overtone::promql::RunInstantQuery(conn, "avg_over_time(bench_cpu[5m])", end)); },
+       "SELECT s.series_id, avg(value) FROM samples s JOIN series USING (series_id) WHERE metric = "
+       "'bench_cpu' "
+       "AND ts > " +
+           t + " - 300000 AND ts <= " + t + " GROUP BY s.series_id"},
       {"sum by rate",
-       [&] { return Points(overtone::promql::RunInstantQuery(conn, "sum by (job) (rate(bench_requests_total[5m]))", end)); },
+       [&] {
+         return Points(
+             overtone::promql::RunInstantQuery(conn, "sum by (job) (rate(bench_requests_total[5m]))", end));
+       },
        "SELECT job, sum(r) FROM (SELECT series_id, (max(value) - min(value)) / 300.0 AS r FROM samples "
-       "WHERE series_id IN (SELECT series_id FROM series WHERE metric = 'bench_requests_total') AND ts > " + t +
-           " - 300000 AND ts <= " + t + " GROUP BY series_id) JOIN series USING (series_id) GROUP BY job"},
+       "WHERE series_id IN (SELECT series_id FROM series WHERE metric = 'bench_requests_total') AND ts > " +
+           t + " - 300000 AND ts <= " + t +
+           " GROUP BY series_id) JOIN series USING (series_id) GROUP BY job"},
       {"max by range",
        [&] {
-         return Points(overtone::promql::RunRangeQuery(conn, "max by (job) (bench_cpu)", end - 3600000, end, 60000));
+         return Points(
+             overtone::promql::RunRangeQuery(conn, "max by (job) (bench_cpu)", end - 3600000, end, 60000));
        },
-       "WITH RECURSIVE steps(t) AS (SELECT " + start + " UNION ALL SELECT t + 60000 FROM steps WHERE t < " + t +
-           ") SELECT job, t, max((SELECT value FROM samples x WHERE x.series_id = s.series_id AND x.ts <= t AND "
+       "WITH RECURSIVE steps(t) AS (SELECT " + start + " UNION ALL SELECT t + 60000 FROM steps WHERE t < " +
+           t +
+           ") SELECT job, t, max((SELECT value FROM samples x WHERE x.series_id = s.series_id AND x.ts <= t "
+           "AND "
            "x.ts > t - 300000 ORDER BY ts DESC LIMIT 1)) FROM steps, series s WHERE s.metric = 'bench_cpu' "
-           "GROUP BY job, t HAVING max((SELECT value FROM samples x WHERE x.series_id = s.series_id AND x.ts <= t AND "
+           "GROUP BY job, t HAVING max((SELECT value FROM samples x WHERE x.series_id = s.series_id AND x.ts "
+           "<= t AND "
            "x.ts > t - 300000 ORDER BY ts DESC LIMIT 1)) IS NOT NULL"},
       {"over_time range",
        [&] {
-         return Points(overtone::promql::RunRangeQuery(conn, "sum_over_time(bench_cpu[1m])", end - 3600000, end, 60000));
+         return Points(overtone::promql::RunRangeQuery(conn, "sum_over_time(bench_cpu[1m])", end - 3600000,
+                                                       end, 60000));
        },
-       "WITH RECURSIVE steps(t) AS (SELECT " + start + " UNION ALL SELECT t + 60000 FROM steps WHERE t < " + t +
-           ") SELECT * FROM (SELECT s.series_id, t, (SELECT sum(value) FROM samples x WHERE x.series_id = s.series_id "
+       "WITH RECURSIVE steps(t) AS (SELECT " + start + " UNION ALL SELECT t + 60000 FROM steps WHERE t < " +
+           t +
+           ") SELECT * FROM (SELECT s.series_id, t, (SELECT sum(value) FROM samples x WHERE x.series_id = "
+           "s.series_id "
            "AND x.ts > t - 60000 AND x.ts <= t) AS v FROM steps, series s WHERE s.metric = 'bench_cpu') "
            "WHERE v IS NOT NULL"},
   };
@@ -197,7 +218,8 @@ int main(int argc, char** argv) {
   for (const Query& q : queries) {
     long ot_points = 0, sql_points = 0;
     double ot = MedianMs(a.runs, q.overtone, &ot_points);
-    double sq = MedianMs(a.runs, [&] { return RunSql(plain, q.sql); }, &sql_points);
+    double sq = MedianMs(
+        a.runs, [&] { return RunSql(plain, q.sql); }, &sql_points);
     std::printf("%-18s %12.2f %12.2f %8.2f %8ld\n", q.name, ot, sq, ot / sq, ot_points);
     if (ot_points < 0 || sql_points < 0 || ot_points != sql_points) {
       std::fprintf(stderr, "%s: overtone returned %ld points, sqlite %ld\n", q.name, ot_points, sql_points);

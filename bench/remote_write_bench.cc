@@ -39,8 +39,8 @@
 #include <thread>
 #include <vector>
 
-#include "adapters/prometheus/proto/remote.pb.h"
 #include "adapters/http/server.h"
+#include "adapters/prometheus/proto/remote.pb.h"
 #include "adapters/prometheus/snappy_block.h"
 #include "overtone/database.h"
 #include "tests/support/http_test_client.h"
@@ -62,8 +62,8 @@ struct Config {
 };
 
 struct Workload {
-  std::vector<std::vector<std::string>> bodies;     // per sender, in send order
-  std::vector<std::vector<WriteBatch>> batches;     // the same, for the engine
+  std::vector<std::vector<std::string>> bodies;  // per sender, in send order
+  std::vector<std::vector<WriteBatch>> batches;  // the same, for the engine
   size_t samples = 0;
   size_t bytes = 0;
 };
@@ -86,7 +86,8 @@ Workload Generate(const Config& c) {
   std::vector<double> value(c.series, 0);
   for (int s = 0; s < c.series; ++s) labels[s] = SeriesLabels(s);
   int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch()).count();
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
   int64_t t0 = now - int64_t(c.scrapes) * 15000;
   for (int k = 0; k < c.scrapes; ++k) {
     int64_t ts = t0 + int64_t(k) * 15000;
@@ -223,8 +224,9 @@ pid_t StartPrometheus(const Config& c, const std::string& dir, int* port) {
   *port = 20000 + int(std::random_device{}() % 30000);
   std::string a1 = "--config.file=" + config, a2 = "--storage.tsdb.path=" + dir + "/data",
               a3 = "--web.listen-address=127.0.0.1:" + std::to_string(*port);
-  const char* argv[] = {c.prometheus.c_str(), a1.c_str(), a2.c_str(), a3.c_str(),
-                        "--web.enable-remote-write-receiver", "--log.level=error", nullptr};
+  const char* argv[] = {
+      c.prometheus.c_str(), a1.c_str(), a2.c_str(), a3.c_str(), "--web.enable-remote-write-receiver",
+      "--log.level=error",  nullptr};
   pid_t pid = 0;
   posix_spawn_file_actions_t fa;
   posix_spawn_file_actions_init(&fa);
@@ -242,8 +244,8 @@ pid_t StartPrometheus(const Config& c, const std::string& dir, int* port) {
 }
 
 void Row(const char* name, const Workload& w, const RunResult& r) {
-  std::printf("%-18s %14.0f %10.2f %10.2f %8zu\n", name, double(w.samples) / r.seconds, r.p50_ms,
-              r.p99_ms, r.errors);
+  std::printf("%-18s %14.0f %10.2f %10.2f %8zu\n", name, double(w.samples) / r.seconds, r.p50_ms, r.p99_ms,
+              r.errors);
   if (r.errors) std::printf("  first error: %s\n", r.first_error.c_str());
 }
 
@@ -254,25 +256,39 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--series") c.series = std::stoi(next());
-    else if (a == "--scrapes") c.scrapes = std::stoi(next());
-    else if (a == "--batch") c.batch = std::stoi(next());
-    else if (a == "--senders") c.senders = std::stoi(next());
-    else if (a == "--prometheus") c.prometheus = next();
-    else if (a == "--no-prometheus") c.prometheus.clear();
-    else if (a == "--dir") c.dir = next();
+    if (a == "--series")
+      c.series = std::stoi(next());
+    else if (a == "--scrapes")
+      c.scrapes = std::stoi(next());
+    else if (a == "--batch")
+      c.batch = std::stoi(next());
+    else if (a == "--senders")
+      c.senders = std::stoi(next());
+    else if (a == "--prometheus")
+      c.prometheus = next();
+    else if (a == "--no-prometheus")
+      c.prometheus.clear();
+    else if (a == "--dir")
+      c.dir = next();
     else {
-      std::fprintf(stderr, "usage: remote_write_bench [--series N] [--scrapes K] [--batch B] "
-                           "[--senders S] [--prometheus PATH | --no-prometheus] [--dir PARENT]\n");
+      std::fprintf(stderr,
+                   "usage: remote_write_bench [--series N] [--scrapes K] [--batch B] "
+                   "[--senders S] [--prometheus PATH | --no-prometheus] [--dir PARENT]\n");
       return 2;
     }
   }
   std::string root = c.dir + "/remote_write_bench." + std::to_string(getpid());
   Workload w = Generate(c);
-  std::printf("%d series x %d scrapes = %zu samples in %zu requests of <= %d samples "
-              "(%.1f bytes/sample on the wire), %d senders\n",
-              c.series, c.scrapes, w.samples, [&] { size_t n = 0; for (auto& b : w.bodies) n += b.size(); return n; }(),
-              c.batch, double(w.bytes) / double(w.samples), c.senders);
+  std::printf(
+      "%d series x %d scrapes = %zu samples in %zu requests of <= %d samples "
+      "(%.1f bytes/sample on the wire), %d senders\n",
+      c.series, c.scrapes, w.samples,
+      [&] {
+        size_t n = 0;
+        for (auto& b : w.bodies) n += b.size();
+        return n;
+      }(),
+      c.batch, double(w.bytes) / double(w.samples), c.senders);
   std::printf("%-18s %14s %10s %10s %8s\n", "receiver", "samples/s", "p50 ms", "p99 ms", "errors");
 
   RunResult direct;

@@ -15,9 +15,9 @@
 #include <cstring>
 #include <functional>
 #include <limits>
-#include <span>
 #include <map>
 #include <random>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -82,7 +82,11 @@ struct Totals {
 bool Verify(const std::string& seg, std::span<const Sample> want) {
   storage::SegmentView view;
   std::vector<Sample> got;
-  if (!storage::ParseSegment(seg, &view).ok() || !storage::DecodeSegment(view, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), &got).ok()) return false;
+  if (!storage::ParseSegment(seg, &view).ok() ||
+      !storage::DecodeSegment(view, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(),
+                              &got)
+           .ok())
+    return false;
   if (got.size() != want.size()) return false;
   for (size_t i = 0; i < got.size(); ++i) {
     if (!(got[i] == want[i])) return false;
@@ -90,7 +94,8 @@ bool Verify(const std::string& seg, std::span<const Sample> want) {
   return true;
 }
 
-size_t EncodeSignal(const Signal& s, size_t span, const storage::SegmentOptions& options, Totals* t, bool* ok) {
+size_t EncodeSignal(const Signal& s, size_t span, const storage::SegmentOptions& options, Totals* t,
+                    bool* ok) {
   size_t bytes = 0;
   for (size_t i = 0; i < s.size(); i += span) {
     std::span<const Sample> part(s.data() + i, std::min(span, s.size() - i));
@@ -117,8 +122,10 @@ int main(int argc, char** argv) {
   using namespace overtone;
   size_t n = 20160, span = 1440;  // one week at 15 s; 6-hour segments (the default span)
   for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--samples")) n = std::strtoul(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--span-samples")) span = std::strtoul(argv[i + 1], nullptr, 10);
+    if (!std::strcmp(argv[i], "--samples"))
+      n = std::strtoul(argv[i + 1], nullptr, 10);
+    else if (!std::strcmp(argv[i], "--span-samples"))
+      span = std::strtoul(argv[i + 1], nullptr, 10);
   }
   if (n == 0 || span == 0) {
     std::fprintf(stderr, "usage: segment_bench [--samples N] [--span-samples N]\n");
@@ -178,7 +185,9 @@ int main(int argc, char** argv) {
       storage::SegmentView view;
       buf.clear();
       if (!storage::ParseSegment(seg, &view).ok() ||
-          !storage::DecodeSegment(view, std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max(), &buf).ok()) {
+          !storage::DecodeSegment(view, std::numeric_limits<int64_t>::min(),
+                                  std::numeric_limits<int64_t>::max(), &buf)
+               .ok()) {
         ok = false;
       }
     }
@@ -189,8 +198,8 @@ int main(int argc, char** argv) {
       if (!storage::DecodeXorChunk(chunk, &buf).ok()) ok = false;
     }
   });
-  std::printf("\ndecode samples/s: overtone segments %.3g, gorilla chunks %.3g, ratio %.2fx\n", seg_rate, xor_rate,
-              seg_rate / xor_rate);
+  std::printf("\ndecode samples/s: overtone segments %.3g, gorilla chunks %.3g, ratio %.2fx\n", seg_rate,
+              xor_rate, seg_rate / xor_rate);
 
   std::printf("\nFLAC tuning on the same signals (B/sample overall):\n%-12s", "block\\level");
   const uint32_t levels[] = {0, 5, 8};

@@ -1,11 +1,11 @@
 #include "engine/compactor.h"
 
-#include "engine/window_accumulator.h"
-#include "storage/codec/summary.h"
-
 #include <algorithm>
 #include <string>
 #include <vector>
+
+#include "engine/window_accumulator.h"
+#include "storage/codec/summary.h"
 
 namespace overtone::engine {
 namespace {
@@ -82,7 +82,7 @@ Status Compactor::SealSeries(SeriesId id, int64_t seal_before, CompactionStats* 
   // A group is a run of samples that becomes one segment: the raw samples of
   // a window plus the segments it overlaps; windows sharing a segment join.
   struct Group {
-    int64_t lo, hi;           // time range covered
+    int64_t lo, hi;             // time range covered
     size_t raw_begin, raw_end;  // raw samples, [begin, end)
     std::vector<size_t> segments;
   };
@@ -98,7 +98,8 @@ Status Compactor::SealSeries(SeriesId id, int64_t seal_before, CompactionStats* 
   OT_RETURN_IF_ERROR(OverlappingSegments(store_, id, groups.front().lo, groups.back().hi, &old));
   for (size_t s = 0, g = 0; s < old.size(); ++s) {
     while (g < groups.size() && groups[g].hi < old[s].min_ts) ++g;
-    for (size_t k = g; k < groups.size() && groups[k].lo <= old[s].max_ts; ++k) groups[k].segments.push_back(s);
+    for (size_t k = g; k < groups.size() && groups[k].lo <= old[s].max_ts; ++k)
+      groups[k].segments.push_back(s);
   }
   // Join groups that share a segment (possible when the span has changed).
   std::vector<Group> joined;

@@ -28,7 +28,8 @@ Result<CheckReport> DatabaseImpl::Check() {
   std::map<SeriesId, Labels> catalog;
   OT_RETURN_IF_ERROR(store_->ForEachSeries([&](SeriesId id, const Labels& labels) {
     catalog.emplace(id, labels);
-    if (Status s = ValidateLabels(labels); !s.ok()) problem("series " + std::to_string(id) + ": " + s.message());
+    if (Status s = ValidateLabels(labels); !s.ok())
+      problem("series " + std::to_string(id) + ": " + s.message());
     return Status::OK();
   }));
   report.series = catalog.size();
@@ -37,10 +38,11 @@ Result<CheckReport> DatabaseImpl::Check() {
     ++report.postings;
     auto it = catalog.find(id);
     if (it == catalog.end()) {
-      problem("posting " + std::string(name) + "=\"" + std::string(value) + "\" names series " + std::to_string(id) +
-              ", which is not in the catalog");
+      problem("posting " + std::string(name) + "=\"" + std::string(value) + "\" names series " +
+              std::to_string(id) + ", which is not in the catalog");
     } else if (GetLabel(it->second, name) != value) {
-      problem("posting " + std::string(name) + "=\"" + std::string(value) + "\" does not match " + SeriesName(catalog, id));
+      problem("posting " + std::string(name) + "=\"" + std::string(value) + "\" does not match " +
+              SeriesName(catalog, id));
     }
     seen.emplace(id, std::string(name));
   });
@@ -59,7 +61,8 @@ Result<CheckReport> DatabaseImpl::Check() {
   for (; segments->Valid(); segments->Next()) {
     ++report.segments;
     SeriesId id = segments->series();
-    std::string where = SeriesName(catalog, id) + ", segment ending at ts " + std::to_string(segments->max_ts());
+    std::string where =
+        SeriesName(catalog, id) + ", segment ending at ts " + std::to_string(segments->max_ts());
     if (!catalog.count(id)) problem(where + ": the series is not in the catalog");
     storage::SegmentView seg;
     std::vector<Sample> samples;
@@ -69,7 +72,8 @@ Result<CheckReport> DatabaseImpl::Check() {
       problem(where + ": " + st.message());
       continue;
     }
-    where = SeriesName(catalog, id) + ", segment [" + std::to_string(seg.min_ts) + ", " + std::to_string(seg.max_ts) + "]";
+    where = SeriesName(catalog, id) + ", segment [" + std::to_string(seg.min_ts) + ", " +
+            std::to_string(seg.max_ts) + "]";
     report.segment_samples += samples.size();
     if (seg.max_ts != segments->max_ts()) problem(where + ": its key names another last timestamp");
     if (id == last_series && seg.min_ts <= last_max) problem(where + ": overlaps the segment before it");
@@ -86,7 +90,9 @@ Result<CheckReport> DatabaseImpl::Check() {
     } else {
       uint64_t live = 0;
       for (const Sample& x : samples) live += !IsStaleNaN(x.value);
-      if (sum.count != live) problem(where + ": summary counts " + std::to_string(sum.count) + " samples, the segment holds " + std::to_string(live));
+      if (sum.count != live)
+        problem(where + ": summary counts " + std::to_string(sum.count) + " samples, the segment holds " +
+                std::to_string(live));
     }
   }
   if (!segments->status().ok()) problem(segments->status().ToString());

@@ -170,8 +170,7 @@ Result<SeriesId> DatabaseImpl::FindSeries(const Labels& labels) {
   return index_.Find(normalized);
 }
 
-Result<std::unique_ptr<SampleIterator>> DatabaseImpl::Scan(SeriesId id, int64_t min_ts,
-                                                           int64_t max_ts) {
+Result<std::unique_ptr<SampleIterator>> DatabaseImpl::Scan(SeriesId id, int64_t min_ts, int64_t max_ts) {
   if (!index_.Contains(id)) return Status::NotFound("no series with id " + std::to_string(id));
   return std::unique_ptr<SampleIterator>(
       new engine::MergedSampleIterator(store_.get(), id, min_ts, max_ts, &segment_samples_scanned_));
@@ -215,25 +214,29 @@ Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
 
 Status DatabaseImpl::ForEachSegment(SeriesId id, const std::function<Status(const SegmentInfo&)>& fn) {
   auto view = store_->NewReadView();
-  auto cursor = id == 0 ? store_->NewAllSegmentsCursor(view.get()) : store_->NewSegmentCursor(id, kMinTime, view.get());
+  auto cursor =
+      id == 0 ? store_->NewAllSegmentsCursor(view.get()) : store_->NewSegmentCursor(id, kMinTime, view.get());
   // Summaries have their segment's key: walk both in step.
-  auto summaries =
-      id == 0 ? store_->NewAllSummariesCursor(view.get()) : store_->NewSummaryCursor(id, kMinTime, view.get());
+  auto summaries = id == 0 ? store_->NewAllSummariesCursor(view.get())
+                           : store_->NewSummaryCursor(id, kMinTime, view.get());
   for (; cursor->Valid(); cursor->Next()) {
     storage::SegmentView seg;
     OT_RETURN_IF_ERROR(storage::ParseSegment(cursor->bytes(), &seg)
                            .WithContext("series " + std::to_string(cursor->series()) +
                                         ", segment ending at ts " + std::to_string(cursor->max_ts())));
-    SegmentInfo info{cursor->series(), seg.min_ts, seg.max_ts, seg.count,
-                     storage::ValueCodecName(seg.value_codec), seg.total_bytes};
-    while (summaries->Valid() && (summaries->series() < info.series ||
-                                  (summaries->series() == info.series && summaries->max_ts() < cursor->max_ts()))) {
+    SegmentInfo info{
+        cursor->series(), seg.min_ts, seg.max_ts, seg.count, storage::ValueCodecName(seg.value_codec),
+        seg.total_bytes};
+    while (summaries->Valid() &&
+           (summaries->series() < info.series ||
+            (summaries->series() == info.series && summaries->max_ts() < cursor->max_ts()))) {
       summaries->Next();
     }
     if (summaries->Valid() && summaries->series() == info.series && summaries->max_ts() == cursor->max_ts()) {
       storage::Summary summary;
       OT_RETURN_IF_ERROR(storage::DecodeSummary(summaries->bytes(), &summary)
-                             .WithContext("series " + std::to_string(info.series) + ", summary of the segment ending at ts " +
+                             .WithContext("series " + std::to_string(info.series) +
+                                          ", summary of the segment ending at ts " +
                                           std::to_string(cursor->max_ts())));
       info.summary_bytes = summaries->bytes().size();
       info.quantile_points = static_cast<uint32_t>(summary.quantile_points.size());

@@ -22,10 +22,17 @@ void AppendQuoted(std::string* out, std::string_view v) {
   out->push_back('"');
   for (char c : v) {
     switch (c) {
-      case '"': *out += "\\\""; break;
-      case '\\': *out += "\\\\"; break;
-      case '\n': *out += "\\n"; break;
-      default: out->push_back(c);
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      default:
+        out->push_back(c);
     }
   }
   out->push_back('"');
@@ -95,8 +102,7 @@ Status ValidateLabels(const Labels& labels) {
   for (size_t i = 0; i < labels.size(); ++i) {
     const Label& l = labels[i];
     if (i > 0 && labels[i - 1].name == l.name) {
-      return Status::InvalidArgument("duplicate label name \"" + l.name + "\" in " +
-                                     LabelsToString(labels));
+      return Status::InvalidArgument("duplicate label name \"" + l.name + "\" in " + LabelsToString(labels));
     }
     if (l.name == kMetricNameLabel) {
       has_name = true;
@@ -106,8 +112,7 @@ Status ValidateLabels(const Labels& labels) {
       continue;
     }
     if (!IsValidLabelName(l.name)) {
-      return Status::InvalidArgument("invalid label name \"" + l.name + "\" in " +
-                                     LabelsToString(labels));
+      return Status::InvalidArgument("invalid label name \"" + l.name + "\" in " + LabelsToString(labels));
     }
     if (!IsValidUtf8(l.value)) {
       return Status::InvalidArgument("label \"" + l.name + "\" has a value that is not valid UTF-8");

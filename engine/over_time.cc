@@ -1,14 +1,14 @@
 // The `*_over_time` functions on one window, following Prometheus 3.x's
 // promql/functions.go operation for operation, so results agree bit for bit.
 
+#include "overtone/over_time.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <limits>
 #include <unordered_map>
 #include <vector>
-
-#include "overtone/over_time.h"
 
 #include "engine/prom_math.h"
 #include "storage/codec/summary.h"
@@ -27,16 +27,26 @@ struct FnName {
   std::string_view name;
 };
 constexpr FnName kNames[] = {
-    {OverTimeFn::kAvg, "avg_over_time"},         {OverTimeFn::kSum, "sum_over_time"},
-    {OverTimeFn::kCount, "count_over_time"},     {OverTimeFn::kMin, "min_over_time"},
-    {OverTimeFn::kMax, "max_over_time"},         {OverTimeFn::kStddev, "stddev_over_time"},
-    {OverTimeFn::kStdvar, "stdvar_over_time"},   {OverTimeFn::kLast, "last_over_time"},
-    {OverTimeFn::kFirst, "first_over_time"},     {OverTimeFn::kPresent, "present_over_time"},
-    {OverTimeFn::kQuantile, "quantile_over_time"}, {OverTimeFn::kMad, "mad_over_time"},
-    {OverTimeFn::kTsOfMin, "ts_of_min_over_time"}, {OverTimeFn::kTsOfMax, "ts_of_max_over_time"},
-    {OverTimeFn::kTsOfLast, "ts_of_last_over_time"}, {OverTimeFn::kTsOfFirst, "ts_of_first_over_time"},
-    {OverTimeFn::kEntropy, "entropy_over_time"}, {OverTimeFn::kDistinct, "distinct_over_time"},
-    {OverTimeFn::kL1, "l1_over_time"},           {OverTimeFn::kL2, "l2_over_time"},
+    {OverTimeFn::kAvg, "avg_over_time"},
+    {OverTimeFn::kSum, "sum_over_time"},
+    {OverTimeFn::kCount, "count_over_time"},
+    {OverTimeFn::kMin, "min_over_time"},
+    {OverTimeFn::kMax, "max_over_time"},
+    {OverTimeFn::kStddev, "stddev_over_time"},
+    {OverTimeFn::kStdvar, "stdvar_over_time"},
+    {OverTimeFn::kLast, "last_over_time"},
+    {OverTimeFn::kFirst, "first_over_time"},
+    {OverTimeFn::kPresent, "present_over_time"},
+    {OverTimeFn::kQuantile, "quantile_over_time"},
+    {OverTimeFn::kMad, "mad_over_time"},
+    {OverTimeFn::kTsOfMin, "ts_of_min_over_time"},
+    {OverTimeFn::kTsOfMax, "ts_of_max_over_time"},
+    {OverTimeFn::kTsOfLast, "ts_of_last_over_time"},
+    {OverTimeFn::kTsOfFirst, "ts_of_first_over_time"},
+    {OverTimeFn::kEntropy, "entropy_over_time"},
+    {OverTimeFn::kDistinct, "distinct_over_time"},
+    {OverTimeFn::kL1, "l1_over_time"},
+    {OverTimeFn::kL2, "l2_over_time"},
 };
 
 double Avg(std::span<const Sample> w) {
@@ -97,7 +107,8 @@ double Quantile(double q, std::vector<double> values) {
   if (values.empty() || std::isnan(q)) return kNaN;
   if (q < 0) return -kInf;
   if (q > 1) return kInf;
-  std::sort(values.begin(), values.end(), [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; });
+  std::sort(values.begin(), values.end(),
+            [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; });
   double n = static_cast<double>(values.size());
   double rank = q * (n - 1);
   double lower = std::max(0.0, std::floor(rank));
@@ -144,17 +155,30 @@ bool OverTimeFnTakesParam(OverTimeFn fn) { return fn == OverTimeFn::kQuantile; }
 std::optional<double> EvalWindow(OverTimeFn fn, std::span<const Sample> w, double param) {
   if (w.empty()) return std::nullopt;
   switch (fn) {
-    case OverTimeFn::kAvg: return Avg(w);
-    case OverTimeFn::kSum: return Sum(w);
-    case OverTimeFn::kCount: return static_cast<double>(w.size());
-    case OverTimeFn::kMin: return Compare(w, [](double a, double b) { return a < b; }, false);
-    case OverTimeFn::kMax: return Compare(w, [](double a, double b) { return a > b; }, false);
-    case OverTimeFn::kStddev: return std::sqrt(Variance(w));
-    case OverTimeFn::kStdvar: return Variance(w);
-    case OverTimeFn::kLast: return w.back().value;
-    case OverTimeFn::kFirst: return w.front().value;
-    case OverTimeFn::kPresent: return 1.0;
-    case OverTimeFn::kQuantile: return Quantile(param, Values(w));
+    case OverTimeFn::kAvg:
+      return Avg(w);
+    case OverTimeFn::kSum:
+      return Sum(w);
+    case OverTimeFn::kCount:
+      return static_cast<double>(w.size());
+    case OverTimeFn::kMin:
+      return Compare(
+          w, [](double a, double b) { return a < b; }, false);
+    case OverTimeFn::kMax:
+      return Compare(
+          w, [](double a, double b) { return a > b; }, false);
+    case OverTimeFn::kStddev:
+      return std::sqrt(Variance(w));
+    case OverTimeFn::kStdvar:
+      return Variance(w);
+    case OverTimeFn::kLast:
+      return w.back().value;
+    case OverTimeFn::kFirst:
+      return w.front().value;
+    case OverTimeFn::kPresent:
+      return 1.0;
+    case OverTimeFn::kQuantile:
+      return Quantile(param, Values(w));
     case OverTimeFn::kMad: {
       // A NaN sample makes the result NaN rather than being dropped (Prometheus 3.x).
       for (const Sample& s : w) {
@@ -166,12 +190,20 @@ std::optional<double> EvalWindow(OverTimeFn fn, std::span<const Sample> w, doubl
       for (const Sample& s : w) dev.push_back(std::fabs(s.value - median));
       return Quantile(0.5, std::move(dev));
     }
-    case OverTimeFn::kTsOfMin: return Compare(w, [](double a, double b) { return a <= b; }, true);
-    case OverTimeFn::kTsOfMax: return Compare(w, [](double a, double b) { return a >= b; }, true);
-    case OverTimeFn::kTsOfLast: return static_cast<double>(w.back().ts) / 1000;
-    case OverTimeFn::kTsOfFirst: return static_cast<double>(w.front().ts) / 1000;
-    case OverTimeFn::kDistinct: return static_cast<double>(Frequencies(w).size());
-    case OverTimeFn::kL1: return static_cast<double>(w.size());
+    case OverTimeFn::kTsOfMin:
+      return Compare(
+          w, [](double a, double b) { return a <= b; }, true);
+    case OverTimeFn::kTsOfMax:
+      return Compare(
+          w, [](double a, double b) { return a >= b; }, true);
+    case OverTimeFn::kTsOfLast:
+      return static_cast<double>(w.back().ts) / 1000;
+    case OverTimeFn::kTsOfFirst:
+      return static_cast<double>(w.front().ts) / 1000;
+    case OverTimeFn::kDistinct:
+      return static_cast<double>(Frequencies(w).size());
+    case OverTimeFn::kL1:
+      return static_cast<double>(w.size());
     case OverTimeFn::kL2: {
       double sq = 0;
       for (auto& [v, f] : Frequencies(w)) sq += static_cast<double>(f) * static_cast<double>(f);
@@ -192,7 +224,8 @@ Status ValidateOverTimeQuery(const OverTimeQuery& q) {
   if (q.start > q.end) return Status::InvalidArgument("start must not be after end");
   if ((static_cast<double>(q.end) - static_cast<double>(q.start)) / static_cast<double>(q.step) >=
       static_cast<double>(kMaxOverTimeSteps)) {
-    return Status::InvalidArgument("too many evaluation steps: more than " + std::to_string(kMaxOverTimeSteps) +
+    return Status::InvalidArgument("too many evaluation steps: more than " +
+                                   std::to_string(kMaxOverTimeSteps) +
                                    " points per series; use a larger step");
   }
   if (q.fn == OverTimeFn::kQuantile && std::isnan(q.param)) {

@@ -10,8 +10,8 @@
 // every read) and folded sample by sample.
 
 #include <algorithm>
-#include <functional>
 #include <cmath>
+#include <functional>
 #include <map>
 
 #include "engine/database_impl.h"
@@ -25,7 +25,7 @@ namespace overtone {
 namespace {
 
 struct Block {
-  int64_t key_ts;  // the segment's key
+  int64_t key_ts;                                // the segment's key
   std::shared_ptr<const storage::Summary> held;  // keeps `summary` alive
   const storage::Summary* summary = nullptr;
   bool clean = true;
@@ -58,15 +58,16 @@ class SeriesHistory {
     for (; cursor->Valid(); cursor->Next()) {
       Block b;
       b.key_ts = cursor->max_ts();
-      std::string context =
-          "series " + std::to_string(id_) + ", summary of the segment ending at ts " + std::to_string(b.key_ts);
+      std::string context = "series " + std::to_string(id_) + ", summary of the segment ending at ts " +
+                            std::to_string(b.key_ts);
       if (cache_) {
         auto cached = cache_->Get(id_, b.key_ts, cursor->bytes());
         if (!cached.ok()) return cached.status().WithContext(context);
         b.held = std::move(*cached);
       } else {
         auto decoded = std::make_shared<storage::Summary>();
-        OT_RETURN_IF_ERROR(storage::DecodeSummary(cursor->bytes(), decoded.get(), false).WithContext(context));
+        OT_RETURN_IF_ERROR(
+            storage::DecodeSummary(cursor->bytes(), decoded.get(), false).WithContext(context));
         b.held = std::move(decoded);
       }
       b.summary = b.held.get();
@@ -139,7 +140,8 @@ class SeriesHistory {
 
   Status Decode(Block* b) {
     if (b->decoded) return Status::OK();
-    std::string context = "series " + std::to_string(id_) + ", segment ending at ts " + std::to_string(b->key_ts);
+    std::string context =
+        "series " + std::to_string(id_) + ", segment ending at ts " + std::to_string(b->key_ts);
     OT_ASSIGN_OR_RETURN(std::string bytes, store_->GetSegment(id_, b->key_ts, view_.get()));
     storage::SegmentView seg;
     OT_RETURN_IF_ERROR(storage::ParseSegment(bytes, &seg).WithContext(context));
@@ -150,7 +152,8 @@ class SeriesHistory {
                               [](const Sample& s, int64_t t) { return s.ts < t; });
     size_t i = 0;
     while (i < sealed.size() || (r != raw_.end() && r->ts <= b->summary->last_ts)) {
-      bool take_raw = r != raw_.end() && r->ts <= b->summary->last_ts && (i == sealed.size() || r->ts <= sealed[i].ts);
+      bool take_raw =
+          r != raw_.end() && r->ts <= b->summary->last_ts && (i == sealed.size() || r->ts <= sealed[i].ts);
       if (take_raw) {
         if (i < sealed.size() && sealed[i].ts == r->ts) ++i;
         if (!IsStaleNaN(r->value)) b->samples.push_back(*r);
@@ -178,14 +181,15 @@ class SeriesHistory {
 
 Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& q,
                                       const OverTimeCallback& fn) {
-  bool summarizable = engine::SummarizableExactly(q.fn) ||
-                      (q.approximate && engine::SummarizableApproximately(q.fn));
+  bool summarizable =
+      engine::SummarizableExactly(q.fn) || (q.approximate && engine::SummarizableApproximately(q.fn));
   if (!q.use_summaries || !summarizable) return EvaluateOverTimeByScan(this, matchers, q, fn);
   OT_RETURN_IF_ERROR(ValidateOverTimeQuery(q));
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, Select(matchers));
   int64_t lo = q.start < kMinTime + q.range ? kMinTime : q.start - q.range + 1;
   for (const SeriesInfo& s : series) {
-    SeriesHistory history(store_.get(), q.fn == OverTimeFn::kQuantile ? &summary_cache_ : nullptr, s.id, lo, q.end);
+    SeriesHistory history(store_.get(), q.fn == OverTimeFn::kQuantile ? &summary_cache_ : nullptr, s.id, lo,
+                          q.end);
     OT_RETURN_IF_ERROR(history.Load());
     for (int64_t t = q.start;; t += q.step) {
       int64_t left = t < kMinTime + q.range ? kMinTime : t - q.range;

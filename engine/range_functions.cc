@@ -21,9 +21,15 @@ struct FnName {
   std::string_view name;
 };
 constexpr FnName kNames[] = {
-    {RangeFn::kRate, "rate"},       {RangeFn::kIncrease, "increase"}, {RangeFn::kDelta, "delta"},
-    {RangeFn::kIrate, "irate"},     {RangeFn::kIdelta, "idelta"},     {RangeFn::kResets, "resets"},
-    {RangeFn::kChanges, "changes"}, {RangeFn::kDeriv, "deriv"},       {RangeFn::kPredictLinear, "predict_linear"},
+    {RangeFn::kRate, "rate"},
+    {RangeFn::kIncrease, "increase"},
+    {RangeFn::kDelta, "delta"},
+    {RangeFn::kIrate, "irate"},
+    {RangeFn::kIdelta, "idelta"},
+    {RangeFn::kResets, "resets"},
+    {RangeFn::kChanges, "changes"},
+    {RangeFn::kDeriv, "deriv"},
+    {RangeFn::kPredictLinear, "predict_linear"},
 };
 
 // Kahan-Neumaier step as Prometheus's kahansum.Inc; out of line so that the
@@ -125,7 +131,8 @@ int64_t SubSat(int64_t a, int64_t b) {
 
 // Reads the samples of one series in (lo, hi], optionally keeping staleness
 // markers. NotFound (deleted meanwhile) reads as no samples.
-Status ReadSamples(Database* db, SeriesId id, int64_t lo, int64_t hi, bool keep_stale, std::vector<Sample>* out) {
+Status ReadSamples(Database* db, SeriesId id, int64_t lo, int64_t hi, bool keep_stale,
+                   std::vector<Sample>* out) {
   out->clear();
   if (hi <= lo) return Status::OK();
   auto it = db->Scan(id, lo == kMaxTime ? lo : lo + 1, hi);
@@ -188,11 +195,16 @@ std::optional<double> EvalRangeWindow(RangeFn fn, std::span<const Sample> w, int
   int64_t range_end = SubSat(eval_ts, offset);
   int64_t range_start = SubSat(range_end, range);
   switch (fn) {
-    case RangeFn::kRate: return ExtrapolatedRate(w, range_start, range_end, range, true, true);
-    case RangeFn::kIncrease: return ExtrapolatedRate(w, range_start, range_end, range, true, false);
-    case RangeFn::kDelta: return ExtrapolatedRate(w, range_start, range_end, range, false, false);
-    case RangeFn::kIrate: return InstantValue(w, true);
-    case RangeFn::kIdelta: return InstantValue(w, false);
+    case RangeFn::kRate:
+      return ExtrapolatedRate(w, range_start, range_end, range, true, true);
+    case RangeFn::kIncrease:
+      return ExtrapolatedRate(w, range_start, range_end, range, true, false);
+    case RangeFn::kDelta:
+      return ExtrapolatedRate(w, range_start, range_end, range, false, false);
+    case RangeFn::kIrate:
+      return InstantValue(w, true);
+    case RangeFn::kIdelta:
+      return InstantValue(w, false);
     case RangeFn::kResets: {
       double resets = 0;
       for (size_t i = 1; i < w.size(); ++i) {
@@ -229,13 +241,15 @@ Status ValidateSteps(int64_t start, int64_t end, int64_t step) {
   if (start > end) return Status::InvalidArgument("start must not be after end");
   if ((static_cast<double>(end) - static_cast<double>(start)) / static_cast<double>(step) >=
       static_cast<double>(kMaxOverTimeSteps)) {
-    return Status::InvalidArgument("too many evaluation steps: more than " + std::to_string(kMaxOverTimeSteps) +
+    return Status::InvalidArgument("too many evaluation steps: more than " +
+                                   std::to_string(kMaxOverTimeSteps) +
                                    " points per series; use a larger step");
   }
   return Status::OK();
 }
 
-Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matchers, const RangeFunctionQuery& q,
+Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matchers,
+                             const RangeFunctionQuery& q,
                              const std::function<Status(const SeriesInfo&, int64_t, double)>& fn) {
   OT_RETURN_IF_ERROR(ValidateSteps(q.start, q.end, q.step));
   if (q.range <= 0) return Status::InvalidArgument("range must be positive");
@@ -253,9 +267,9 @@ Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matcher
   return ForEachSelectedSeries(db, matchers, lo, SubSat(q.end, q.offset), /*keep_stale=*/false, each_series);
 }
 
-Status EvaluateInstantVector(
-    Database* db, std::span<const LabelMatcher> matchers, const InstantVectorQuery& q,
-    const std::function<Status(const SeriesInfo&, int64_t, int64_t, double)>& fn) {
+Status EvaluateInstantVector(Database* db, std::span<const LabelMatcher> matchers,
+                             const InstantVectorQuery& q,
+                             const std::function<Status(const SeriesInfo&, int64_t, int64_t, double)>& fn) {
   OT_RETURN_IF_ERROR(ValidateSteps(q.start, q.end, q.step));
   if (q.lookback <= 0) return Status::InvalidArgument("lookback must be positive");
   int64_t lo = SubSat(SubSat(q.start, q.offset), q.lookback);

@@ -32,7 +32,15 @@
 namespace overtone {
 
 enum class RangeFn {
-  kRate, kIncrease, kDelta, kIrate, kIdelta, kResets, kChanges, kDeriv, kPredictLinear,
+  kRate,
+  kIncrease,
+  kDelta,
+  kIrate,
+  kIdelta,
+  kResets,
+  kChanges,
+  kDeriv,
+  kPredictLinear,
 };
 
 // Accepts the PromQL name ("rate"). InvalidArgument names the known ones.
@@ -58,7 +66,8 @@ struct RangeFunctionQuery {
 };
 
 // Calls fn per point, series by series (ascending id), times ascending.
-Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matchers, const RangeFunctionQuery& q,
+Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matchers,
+                             const RangeFunctionQuery& q,
                              const std::function<Status(const SeriesInfo&, int64_t ts, double value)>& fn);
 
 inline constexpr int64_t kDefaultLookbackMs = 5 * 60 * 1000;

@@ -24,7 +24,8 @@ class SelectorReader {
     if (IsNameStart(Peek(), /*colon=*/true)) {
       pos_ = NameEnd(text_, pos_, /*colon=*/true);
       out_.metric_name = std::string(text_.substr(pos, pos_ - pos));
-      out_.matchers.push_back(LabelMatcher{MatchType::kEqual, std::string(kMetricNameLabel), out_.metric_name});
+      out_.matchers.push_back(
+          LabelMatcher{MatchType::kEqual, std::string(kMetricNameLabel), out_.metric_name});
       out_.end = pos_;
       pos_ = SkipSpace(text_, pos_);
     }
@@ -80,7 +81,8 @@ class SelectorReader {
           return false;
         }
       }
-      if (m.name == kMetricNameLabel && named_outside) return MetricNameTwice(name_pos, out_.metric_name, m.value);
+      if (m.name == kMetricNameLabel && named_outside)
+        return MetricNameTwice(name_pos, out_.metric_name, m.value);
       out_.matchers.push_back(std::move(m));
       pos_ = SkipSpace(text_, pos_);
       if (!AfterMatcher()) return false;
@@ -195,25 +197,34 @@ std::pair<std::string, size_t> Describe(std::string_view text, const engine::Sel
   switch (e.kind) {
     case E::kExpectedLabelName:
       return {at_end ? "unclosed '{'" : "expected a label name, found '" + found + "'", e.pos};
-    case E::kExpectedMatchOp: return {"expected one of =, !=, =~, !~", e.pos};
-    case E::kExpectedString: return {at_end ? "expected a string" : "expected a quoted string", e.pos};
+    case E::kExpectedMatchOp:
+      return {"expected one of =, !=, =~, !~", e.pos};
+    case E::kExpectedString:
+      return {at_end ? "expected a string" : "expected a quoted string", e.pos};
     case E::kExpectedCommaOrBrace:
       return {at_end ? "unclosed '{'" : "expected ',' or '}', found '" + found + "'", e.pos};
-    case E::kRejected: return {e.message, e.pos};
-    case E::kBadString: break;
+    case E::kRejected:
+      return {e.message, e.pos};
+    case E::kBadString:
+      break;
   }
   size_t at = e.literal_at;
   switch (e.literal) {
-    case StringLiteral::kUnterminated: return {"unterminated string", at};
-    case StringLiteral::kUnterminatedEscape: return {"unterminated escape", at};
+    case StringLiteral::kUnterminated:
+      return {"unterminated string", at};
+    case StringLiteral::kUnterminatedEscape:
+      return {"unterminated escape", at};
     case StringLiteral::kUnknownEscape:
       return {std::string("unknown escape sequence '\\") + text[at] + "'", at + 1};
     case StringLiteral::kBadEscapeDigit:
       if (at >= text.size()) return {"escape sequence is too short", at};
       return {"invalid digit in escape sequence", at + 1};
-    case StringLiteral::kOctalOutOfRange: return {"octal escape value > 255", at};
-    case StringLiteral::kInvalidCodePoint: return {"invalid Unicode code point", at};
-    case StringLiteral::kNone: break;
+    case StringLiteral::kOctalOutOfRange:
+      return {"octal escape value > 255", at};
+    case StringLiteral::kInvalidCodePoint:
+      return {"invalid Unicode code point", at};
+    case StringLiteral::kNone:
+      break;
   }
   return {"invalid string", at};
 }
@@ -227,10 +238,14 @@ Status SelectorError(std::string_view text, size_t pos, const std::string& what)
 
 std::string_view MatchOpText(MatchType t) {
   switch (t) {
-    case MatchType::kEqual: return "=";
-    case MatchType::kNotEqual: return "!=";
-    case MatchType::kRegexMatch: return "=~";
-    case MatchType::kRegexNoMatch: return "!~";
+    case MatchType::kEqual:
+      return "=";
+    case MatchType::kNotEqual:
+      return "!=";
+    case MatchType::kRegexMatch:
+      return "=~";
+    case MatchType::kRegexNoMatch:
+      return "!~";
   }
   return "?";
 }
@@ -247,7 +262,8 @@ Result<std::vector<LabelMatcher>> ParseSelector(std::string_view text) {
     }
     pos = engine::SkipSpace(text, s.end);
   }
-  if (pos < text.size()) return SelectorError(text, pos, std::string("unexpected character '") + text[pos] + "'");
+  if (pos < text.size())
+    return SelectorError(text, pos, std::string("unexpected character '") + text[pos] + "'");
   bool has_non_empty = false;
   for (LabelMatcher& m : s.matchers) {
     OT_ASSIGN_OR_RETURN(engine::CompiledMatcher compiled, engine::CompiledMatcher::Compile(m));
@@ -261,7 +277,9 @@ Result<std::vector<LabelMatcher>> ParseSelector(std::string_view text) {
   return std::move(s.matchers);
 }
 
-std::string ToString(const LabelMatcher& m) { return m.name + std::string(MatchOpText(m.type)) + QuoteGo(m.value); }
+std::string ToString(const LabelMatcher& m) {
+  return m.name + std::string(MatchOpText(m.type)) + QuoteGo(m.value);
+}
 
 std::string ToString(const std::vector<LabelMatcher>& ms) {
   std::string out = "{";

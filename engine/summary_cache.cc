@@ -6,7 +6,8 @@ Result<std::shared_ptr<const storage::Summary>> SummaryCache::Get(SeriesId id, i
                                                                   std::string_view record) {
   if (record.size() < 4) return Status::Corruption("summary: too short");
   uint32_t crc = 0;
-  for (int i = 0; i < 4; ++i) crc |= static_cast<uint32_t>(static_cast<uint8_t>(record[record.size() - 4 + i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    crc |= static_cast<uint32_t>(static_cast<uint8_t>(record[record.size() - 4 + i])) << (8 * i);
   Key key{id, key_ts, crc};
   {
     std::lock_guard lock(mu_);

@@ -43,7 +43,8 @@ class SummaryCache {
   };
   struct KeyHash {
     size_t operator()(const Key& k) const {
-      return std::hash<uint64_t>()(k.id * 0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(k.key_ts) ^ (uint64_t{k.crc} << 17));
+      return std::hash<uint64_t>()(k.id * 0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(k.key_ts) ^
+                                   (uint64_t{k.crc} << 17));
     }
   };
   struct Entry {

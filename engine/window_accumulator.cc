@@ -51,7 +51,8 @@ storage::Summary BuildSummary(std::span<const Sample> samples) {
   std::sort(values.begin(), values.end(), NanFirstLess);
   size_t m = std::min(values.size(), storage::kMaxQuantilePoints);
   for (size_t j = 0; j < m; ++j) {
-    size_t rank = m == 1 ? 0 : static_cast<size_t>(std::llround(double(j) * double(values.size() - 1) / double(m - 1)));
+    size_t rank =
+        m == 1 ? 0 : static_cast<size_t>(std::llround(double(j) * double(values.size() - 1) / double(m - 1)));
     s.quantile_points.push_back(values[rank]);
   }
   return s;
@@ -59,10 +60,20 @@ storage::Summary BuildSummary(std::span<const Sample> samples) {
 
 bool SummarizableExactly(OverTimeFn fn) {
   switch (fn) {
-    case OverTimeFn::kAvg: case OverTimeFn::kSum: case OverTimeFn::kCount: case OverTimeFn::kMin:
-    case OverTimeFn::kMax: case OverTimeFn::kStddev: case OverTimeFn::kStdvar: case OverTimeFn::kLast:
-    case OverTimeFn::kFirst: case OverTimeFn::kPresent: case OverTimeFn::kTsOfMin:
-    case OverTimeFn::kTsOfMax: case OverTimeFn::kTsOfLast: case OverTimeFn::kTsOfFirst:
+    case OverTimeFn::kAvg:
+    case OverTimeFn::kSum:
+    case OverTimeFn::kCount:
+    case OverTimeFn::kMin:
+    case OverTimeFn::kMax:
+    case OverTimeFn::kStddev:
+    case OverTimeFn::kStdvar:
+    case OverTimeFn::kLast:
+    case OverTimeFn::kFirst:
+    case OverTimeFn::kPresent:
+    case OverTimeFn::kTsOfMin:
+    case OverTimeFn::kTsOfMax:
+    case OverTimeFn::kTsOfLast:
+    case OverTimeFn::kTsOfFirst:
     case OverTimeFn::kL1:
       return true;
     default:
@@ -140,20 +151,35 @@ std::optional<double> WindowAccumulator::Result(OverTimeFn fn, double param) con
   if (count_ == 0) return std::nullopt;
   double n = static_cast<double>(count_);
   switch (fn) {
-    case OverTimeFn::kAvg: return sum_ / n + sum_c_ / n;
-    case OverTimeFn::kSum: return std::isinf(sum_) ? sum_ : sum_ + sum_c_;
-    case OverTimeFn::kCount: case OverTimeFn::kL1: return n;
-    case OverTimeFn::kMin: return min_;
-    case OverTimeFn::kMax: return max_;
-    case OverTimeFn::kStdvar: return (aux_ + aux_c_) / w_count_;
-    case OverTimeFn::kStddev: return std::sqrt((aux_ + aux_c_) / w_count_);
-    case OverTimeFn::kLast: return last_.value;
-    case OverTimeFn::kFirst: return first_.value;
-    case OverTimeFn::kPresent: return 1.0;
-    case OverTimeFn::kTsOfMin: return static_cast<double>(ts_of_min_) / 1000;
-    case OverTimeFn::kTsOfMax: return static_cast<double>(ts_of_max_) / 1000;
-    case OverTimeFn::kTsOfLast: return static_cast<double>(last_.ts) / 1000;
-    case OverTimeFn::kTsOfFirst: return static_cast<double>(first_.ts) / 1000;
+    case OverTimeFn::kAvg:
+      return sum_ / n + sum_c_ / n;
+    case OverTimeFn::kSum:
+      return std::isinf(sum_) ? sum_ : sum_ + sum_c_;
+    case OverTimeFn::kCount:
+    case OverTimeFn::kL1:
+      return n;
+    case OverTimeFn::kMin:
+      return min_;
+    case OverTimeFn::kMax:
+      return max_;
+    case OverTimeFn::kStdvar:
+      return (aux_ + aux_c_) / w_count_;
+    case OverTimeFn::kStddev:
+      return std::sqrt((aux_ + aux_c_) / w_count_);
+    case OverTimeFn::kLast:
+      return last_.value;
+    case OverTimeFn::kFirst:
+      return first_.value;
+    case OverTimeFn::kPresent:
+      return 1.0;
+    case OverTimeFn::kTsOfMin:
+      return static_cast<double>(ts_of_min_) / 1000;
+    case OverTimeFn::kTsOfMax:
+      return static_cast<double>(ts_of_max_) / 1000;
+    case OverTimeFn::kTsOfLast:
+      return static_cast<double>(last_.ts) / 1000;
+    case OverTimeFn::kTsOfFirst:
+      return static_cast<double>(first_.ts) / 1000;
     case OverTimeFn::kQuantile: {
       if (std::isnan(param)) return std::numeric_limits<double>::quiet_NaN();
       if (param < 0) return -std::numeric_limits<double>::infinity();
@@ -168,7 +194,8 @@ std::optional<double> WindowAccumulator::Result(OverTimeFn fn, double param) con
       }
       return pts.back().first;
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 

@@ -55,9 +55,9 @@ class ExportRoundTrip {
     if (format == adapters::ExportFormat::kCsv) {
       csv_parser = std::make_unique<adapters::CsvLineParser>();
     } else {
-      text_parser = std::make_unique<adapters::TextLineParser>(
-          format == adapters::ExportFormat::kOpenMetrics ? adapters::TextFormat::kOpenMetrics
-                                                         : adapters::TextFormat::kPrometheus);
+      text_parser = std::make_unique<adapters::TextLineParser>(format == adapters::ExportFormat::kOpenMetrics
+                                                                   ? adapters::TextFormat::kOpenMetrics
+                                                                   : adapters::TextFormat::kPrometheus);
     }
     int samples = 0;
     for (std::string_view line : SplitLines(text)) {

@@ -42,7 +42,7 @@ inline constexpr uint8_t kSkipPoints = 2;  // DecodeSummary(..., with_points = f
 // that mutations reach the message rather than mostly breaking the snappy
 // block. Without it the body goes to the handler as sent.
 inline constexpr uint8_t kCompress = 1;
-inline constexpr uint8_t kCompact = 2;  // seal everything written after the write
+inline constexpr uint8_t kCompact = 2;      // seal everything written after the write
 inline constexpr uint8_t kOpenMetrics = 1;  // else the Prometheus text format
 
 [[noreturn]] inline void Fail(const char* file, int line, const char* what) {
@@ -51,9 +51,9 @@ inline constexpr uint8_t kOpenMetrics = 1;  // else the Prometheus text format
 }
 
 // An invariant of the code under test; a failure is a finding.
-#define FUZZ_CHECK(cond)                                               \
-  do {                                                                 \
-    if (!(cond)) ::overtone::fuzz::Fail(__FILE__, __LINE__, #cond);    \
+#define FUZZ_CHECK(cond)                                            \
+  do {                                                              \
+    if (!(cond)) ::overtone::fuzz::Fail(__FILE__, __LINE__, #cond); \
   } while (0)
 
 // Reads the parameter fields at the front of an input.

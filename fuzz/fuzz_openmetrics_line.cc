@@ -19,7 +19,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   std::string_view text = in.Rest();
   adapters::GuessTextFormat(text);
 
-  adapters::TextLineParser parser(om ? adapters::TextFormat::kOpenMetrics : adapters::TextFormat::kPrometheus);
+  adapters::TextLineParser parser(om ? adapters::TextFormat::kOpenMetrics
+                                     : adapters::TextFormat::kPrometheus);
   round_trip->CheckLines(&parser, text,
                          om ? adapters::ExportFormat::kOpenMetrics : adapters::ExportFormat::kPrometheusText);
   parser.Finish().IgnoreError();  // run for coverage: a truncated input may well end badly

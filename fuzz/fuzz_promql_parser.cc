@@ -62,7 +62,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (!again.ok()) std::fprintf(stderr, "%s\n%s\n", printed.c_str(), again.status().ToString().c_str());
   FUZZ_CHECK(again.ok());
   std::string reprinted = promql::ToString(**again);
-  if (reprinted != printed) std::fprintf(stderr, "rendered: %s\nthen:     %s\n", printed.c_str(), reprinted.c_str());
+  if (reprinted != printed)
+    std::fprintf(stderr, "rendered: %s\nthen:     %s\n", printed.c_str(), reprinted.c_str());
   FUZZ_CHECK(reprinted == printed);
 
   constexpr int64_t kNow = 1700000000000;

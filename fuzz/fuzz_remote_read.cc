@@ -12,10 +12,10 @@
 #include <memory>
 #include <string>
 
-#include "adapters/prometheus/chunked_frame.h"
 #include "adapters/http/endpoint.h"
-#include "adapters/prometheus/proto/remote.pb.h"
 #include "adapters/http/read_endpoint.h"
+#include "adapters/prometheus/chunked_frame.h"
+#include "adapters/prometheus/proto/remote.pb.h"
 #include "adapters/prometheus/snappy_block.h"
 #include "fuzz/fuzz_input.h"
 #include "fuzz/scratch_dir.h"

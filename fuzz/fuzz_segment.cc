@@ -13,9 +13,9 @@
 #include <string>
 #include <vector>
 
+#include "base/crc32c.h"
 #include "fuzz/fuzz_input.h"
 #include "overtone/database.h"
-#include "base/crc32c.h"
 #include "storage/codec/segment.h"
 
 using namespace overtone;

@@ -7,8 +7,8 @@
 #include <cstdint>
 #include <string>
 
-#include "fuzz/fuzz_input.h"
 #include "base/crc32c.h"
+#include "fuzz/fuzz_input.h"
 #include "storage/codec/summary.h"
 
 using namespace overtone;

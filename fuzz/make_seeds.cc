@@ -70,8 +70,8 @@ std::vector<Sample> Counter(int n) {
 
 // NaN, the staleness marker, infinities, -0.0 and a large time gap.
 std::vector<Sample> Unusual() {
-  return {{-5000, 1.5}, {0, NAN}, {1000, StaleNaN()}, {2000, INFINITY}, {3000, -INFINITY},
-          {4000, -0.0}, {int64_t{1} << 40, 1e-300}, {(int64_t{1} << 40) + 1, 42}};
+  return {{-5000, 1.5},      {0, NAN},     {1000, StaleNaN()},         {2000, INFINITY},
+          {3000, -INFINITY}, {4000, -0.0}, {int64_t{1} << 40, 1e-300}, {(int64_t{1} << 40) + 1, 42}};
 }
 
 std::vector<double> Values(const std::vector<Sample>& samples) {
@@ -202,7 +202,8 @@ void RemoteWriteSeeds() {
   PutBody("remote_write_v1", "refused", fuzz::kCompress, v1.SerializeAsString());
 
   io::prometheus::write::v2::Request v2;
-  for (const char* s : {"", "__name__", "up", "job", "api", "node_temp_celsius", "host", "web-1"}) v2.add_symbols(s);
+  for (const char* s : {"", "__name__", "up", "job", "api", "node_temp_celsius", "host", "web-1"})
+    v2.add_symbols(s);
   auto add2 = [&v2](std::vector<uint32_t> refs, const std::vector<Sample>& samples) {
     auto* ts = v2.add_timeseries();
     for (uint32_t r : refs) ts->add_labels_refs(r);
@@ -219,7 +220,7 @@ void RemoteWriteSeeds() {
   add2({1, 5, 6, 7}, Unusual());
   PutBody("remote_write_v2", "unusual_compacted", fuzz::kCompress | fuzz::kCompact, v2.SerializeAsString());
   v2.clear_timeseries();
-  add2({1, 2, 3}, {{kT0, 1}});   // odd labels_refs
+  add2({1, 2, 3}, {{kT0, 1}});      // odd labels_refs
   add2({1, 2, 3, 99}, {{kT0, 1}});  // past the symbol table
   v2.add_timeseries()->add_histograms();
   PutBody("remote_write_v2", "refused", fuzz::kCompress, v2.SerializeAsString());

@@ -16,8 +16,8 @@
 #include <string>
 
 #include "adapters/http/endpoint.h"
-#include "adapters/prometheus/snappy_block.h"
 #include "adapters/http/write_endpoint.h"
+#include "adapters/prometheus/snappy_block.h"
 #include "fuzz/fuzz_input.h"
 #include "fuzz/scratch_dir.h"
 #include "overtone/database.h"

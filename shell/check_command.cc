@@ -30,7 +30,8 @@ int RunCheck(int argc, char** argv) {
   for (const std::string& p : report->problems) std::printf("problem: %s\n", p.c_str());
   std::printf("%s: %llu series, %llu postings, %llu segments (%llu samples), %llu raw samples\n",
               report->ok() ? "ok" : "damaged", static_cast<unsigned long long>(report->series),
-              static_cast<unsigned long long>(report->postings), static_cast<unsigned long long>(report->segments),
+              static_cast<unsigned long long>(report->postings),
+              static_cast<unsigned long long>(report->segments),
               static_cast<unsigned long long>(report->segment_samples),
               static_cast<unsigned long long>(report->raw_samples));
   return report->ok() ? kExitOk : kExitError;

@@ -49,8 +49,7 @@ void AddKeywordMatches(std::string_view typed, std::vector<std::string>* out) {
 
 }  // namespace
 
-std::vector<std::string> CompletionCandidates(sqlite3* conn,
-                                              const std::vector<std::string>& dot_commands,
+std::vector<std::string> CompletionCandidates(sqlite3* conn, const std::vector<std::string>& dot_commands,
                                               const CompletionRequest& request, bool* want_files) {
   *want_files = false;
   std::vector<std::string> out;
@@ -97,8 +96,8 @@ std::vector<std::string> CompletionCandidates(sqlite3* conn,
     const std::string_view qualifier = request.word.substr(0, dot + 1);
     std::vector<std::string> columns;
     for (const auto& t : *tables) {
-      AddQueryMatches(conn, "SELECT name FROM pragma_table_xinfo(?1)", t,
-                      request.word.substr(dot + 1), &columns);
+      AddQueryMatches(conn, "SELECT name FROM pragma_table_xinfo(?1)", t, request.word.substr(dot + 1),
+                      &columns);
     }
     for (const auto& c : columns) out.push_back(std::string(qualifier) + c);
   } else {

@@ -27,8 +27,7 @@ struct CompletionRequest {
 
 // Candidates for `request.word`, sorted and unique; `*want_files` is set
 // when file names should be offered instead (then the result is empty).
-std::vector<std::string> CompletionCandidates(sqlite3* conn,
-                                              const std::vector<std::string>& dot_commands,
+std::vector<std::string> CompletionCandidates(sqlite3* conn, const std::vector<std::string>& dot_commands,
                                               const CompletionRequest& request, bool* want_files);
 
 }  // namespace overtone::shell

@@ -76,27 +76,22 @@ std::string Quoted(std::string_view s) {
 
 const std::vector<Shell::DotCommand>& Shell::DotCommands() {
   static const std::vector<DotCommand> kCommands = {
-      {".bail", ".bail on|off",
-       "Stop at the first error (default: on in scripts, off at the terminal)", 1, 1,
+      {".bail", ".bail on|off", "Stop at the first error (default: on in scripts, off at the terminal)", 1, 1,
        &Shell::DotBail},
       {".exit", ".exit ?CODE?", "Exit with status CODE (default 0)", 0, 1, &Shell::DotExit},
       {".headers", ".headers on|off", "Show column names", 1, 1, &Shell::DotHeaders},
       {".help", ".help ?PREFIX?", "Show this message (the commands starting with PREFIX)", 0, 1,
        &Shell::DotHelp},
-      {".mode", ".mode MODE", "Output mode: list tabs csv line json table box", 1, 1,
-       &Shell::DotMode},
-      {".nullvalue", ".nullvalue TEXT", "Show NULL as TEXT (default: nothing)", 1, 1,
-       &Shell::DotNullValue},
-      {".output", ".output ?FILE?", "Send results to FILE; to stdout without FILE", 0, 1,
-       &Shell::DotOutput},
+      {".mode", ".mode MODE", "Output mode: list tabs csv line json table box", 1, 1, &Shell::DotMode},
+      {".nullvalue", ".nullvalue TEXT", "Show NULL as TEXT (default: nothing)", 1, 1, &Shell::DotNullValue},
+      {".output", ".output ?FILE?", "Send results to FILE; to stdout without FILE", 0, 1, &Shell::DotOutput},
       {".print", ".print TEXT...", "Print TEXT", 0, SIZE_MAX, &Shell::DotPrint},
       {".quit", ".quit", "Exit", 0, 0, &Shell::DotExit},
       {".read", ".read FILE", "Run the SQL and dot-commands in FILE", 1, 1, &Shell::DotRead},
       {".schema", ".schema ?PATTERN?", "Show CREATE statements (of tables LIKE PATTERN)", 0, 1,
        &Shell::DotSchema},
       {".show", ".show", "Show the current settings", 0, 0, &Shell::DotShow},
-      {".tables", ".tables ?PATTERN?", "List tables and views (LIKE PATTERN)", 0, 1,
-       &Shell::DotTables},
+      {".tables", ".tables ?PATTERN?", "List tables and views (LIKE PATTERN)", 0, 1, &Shell::DotTables},
       {".timer", ".timer on|off", "Show how long each statement takes", 1, 1, &Shell::DotTimer},
   };
   return kCommands;
@@ -127,8 +122,8 @@ Status Shell::DoDotCommand(std::string_view line, bool* quit) {
     }
   }
   if (matches != 1) {
-    return Status::InvalidArgument((matches == 0 ? "unknown command '" : "ambiguous command '") +
-                                   name + "'; enter \".help\" for the list of commands");
+    return Status::InvalidArgument((matches == 0 ? "unknown command '" : "ambiguous command '") + name +
+                                   "'; enter \".help\" for the list of commands");
   }
   std::vector<std::string> args(words.begin() + 1, words.end());
   if (args.size() < command->min_args || args.size() > command->max_args) {
@@ -139,9 +134,7 @@ Status Shell::DoDotCommand(std::string_view line, bool* quit) {
   return s;
 }
 
-Status Shell::DotBail(const std::vector<std::string>& args) {
-  return ParseOnOff(args[0], &settings_.bail);
-}
+Status Shell::DotBail(const std::vector<std::string>& args) { return ParseOnOff(args[0], &settings_.bail); }
 
 Status Shell::DotExit(const std::vector<std::string>& args) {
   if (!args.empty()) {
@@ -224,8 +217,7 @@ Status Shell::DotPrint(const std::vector<std::string>& args) {
 
 Status Shell::DotRead(const std::vector<std::string>& args) {
   if (read_depth_ >= kMaxReadDepth) {
-    return Status::InvalidArgument(".read nested more than " + std::to_string(kMaxReadDepth) +
-                                   " deep");
+    return Status::InvalidArgument(".read nested more than " + std::to_string(kMaxReadDepth) + " deep");
   }
   const std::string& path = args[0];
   std::unique_ptr<FILE, int (*)(FILE*)> file(std::fopen(path.c_str(), "r"), &std::fclose);
@@ -266,8 +258,6 @@ Status Shell::DotTables(const std::vector<std::string>& args) {
   return Status::OK();
 }
 
-Status Shell::DotTimer(const std::vector<std::string>& args) {
-  return ParseOnOff(args[0], &settings_.timer);
-}
+Status Shell::DotTimer(const std::vector<std::string>& args) { return ParseOnOff(args[0], &settings_.timer); }
 
 }  // namespace overtone::shell

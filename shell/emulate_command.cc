@@ -57,39 +57,38 @@ Status SendRemoteWrite(const adapters::EmulatorOptions& o, const std::string& ur
     req.Clear();
     return Status::OK();
   };
-  return adapters::EmulateInWindows(
-      o, window,
-      [&](const std::vector<adapters::HostEmulator>& hosts,
-          const std::vector<adapters::HostChunk>& chunks) -> Status {
-        if (realtime) SleepUntil(LatestTs(chunks));
-        size_t in_request = 0;
-        for (size_t h = 0; h < hosts.size(); ++h) {
-          for (int m = 0; m < adapters::kNumEmulatedMetrics; ++m) {
-            const auto& samples = chunks[h].samples[m];
-            if (samples.empty()) continue;
-            prometheus::TimeSeries* ts = req.add_timeseries();
-            for (const Label& l : hosts[h].labels(m)) {
-              prometheus::Label* pl = ts->add_labels();
-              pl->set_name(l.name);
-              pl->set_value(l.value);
-            }
-            for (const Sample& s : samples) {
-              prometheus::Sample* ps = ts->add_samples();
-              ps->set_timestamp(s.ts);
-              ps->set_value(s.value);
-            }
-            in_request += samples.size();
-            done += samples.size();
-            if (in_request >= kRemoteWriteSamples) {
-              OT_RETURN_IF_ERROR(send());
-              in_request = 0;
-            }
-          }
-        }
-        OT_RETURN_IF_ERROR(send());
-        bar->Update(done, total, done, " samples");
-        return Status::OK();
-      });
+  return adapters::EmulateInWindows(o, window,
+                                    [&](const std::vector<adapters::HostEmulator>& hosts,
+                                        const std::vector<adapters::HostChunk>& chunks) -> Status {
+                                      if (realtime) SleepUntil(LatestTs(chunks));
+                                      size_t in_request = 0;
+                                      for (size_t h = 0; h < hosts.size(); ++h) {
+                                        for (int m = 0; m < adapters::kNumEmulatedMetrics; ++m) {
+                                          const auto& samples = chunks[h].samples[m];
+                                          if (samples.empty()) continue;
+                                          prometheus::TimeSeries* ts = req.add_timeseries();
+                                          for (const Label& l : hosts[h].labels(m)) {
+                                            prometheus::Label* pl = ts->add_labels();
+                                            pl->set_name(l.name);
+                                            pl->set_value(l.value);
+                                          }
+                                          for (const Sample& s : samples) {
+                                            prometheus::Sample* ps = ts->add_samples();
+                                            ps->set_timestamp(s.ts);
+                                            ps->set_value(s.value);
+                                          }
+                                          in_request += samples.size();
+                                          done += samples.size();
+                                          if (in_request >= kRemoteWriteSamples) {
+                                            OT_RETURN_IF_ERROR(send());
+                                            in_request = 0;
+                                          }
+                                        }
+                                      }
+                                      OT_RETURN_IF_ERROR(send());
+                                      bar->Update(done, total, done, " samples");
+                                      return Status::OK();
+                                    });
 }
 
 }  // namespace
@@ -166,21 +165,20 @@ int RunEmulate(int argc, char** argv) {
     if (!opened.ok()) return cl.Fail(opened.status().ToString());
     if (a.realtime) {
       uint64_t done = 0;
-      s = adapters::EmulateInWindows(
-          a.emu, 1,
-          [&](const std::vector<adapters::HostEmulator>& hosts,
-              const std::vector<adapters::HostChunk>& chunks) -> Status {
-            SleepUntil(LatestTs(chunks));
-            WriteBatch batch;
-            for (size_t h = 0; h < hosts.size(); ++h) {
-              for (int m = 0; m < adapters::kNumEmulatedMetrics; ++m) {
-                batch.Add(hosts[h].labels(m), chunks[h].samples[m]);
-              }
-            }
-            done += batch.num_samples();
-            bar.Update(done, total, done, " samples");
-            return (*opened)->Write(batch);
-          });
+      s = adapters::EmulateInWindows(a.emu, 1,
+                                     [&](const std::vector<adapters::HostEmulator>& hosts,
+                                         const std::vector<adapters::HostChunk>& chunks) -> Status {
+                                       SleepUntil(LatestTs(chunks));
+                                       WriteBatch batch;
+                                       for (size_t h = 0; h < hosts.size(); ++h) {
+                                         for (int m = 0; m < adapters::kNumEmulatedMetrics; ++m) {
+                                           batch.Add(hosts[h].labels(m), chunks[h].samples[m]);
+                                         }
+                                       }
+                                       done += batch.num_samples();
+                                       bar.Update(done, total, done, " samples");
+                                       return (*opened)->Write(batch);
+                                     });
     } else {
       s = adapters::EmulateToDatabase(a.emu, opened->get(), a.batch == 0 ? 1 : a.batch,
                                       [&](uint64_t done) { bar.Update(done, total, done, " samples"); });
@@ -208,10 +206,10 @@ int RunEmulate(int argc, char** argv) {
                  "emulated %llu samples of %llu series (%d hosts, %s .. %s, every %s) into %s "
                  "in %.2f s: %s samples/s\n",
                  static_cast<unsigned long long>(total),
-                 static_cast<unsigned long long>(a.emu.hosts) * adapters::kNumEmulatedMetrics,
-                 a.emu.hosts, adapters::FormatRfc3339(a.emu.start_ms).c_str(),
-                 adapters::FormatRfc3339(a.emu.end_ms).c_str(), a.interval.c_str(), where.c_str(),
-                 secs, HumanCount(secs > 0 ? static_cast<double>(total) / secs : 0).c_str());
+                 static_cast<unsigned long long>(a.emu.hosts) * adapters::kNumEmulatedMetrics, a.emu.hosts,
+                 adapters::FormatRfc3339(a.emu.start_ms).c_str(),
+                 adapters::FormatRfc3339(a.emu.end_ms).c_str(), a.interval.c_str(), where.c_str(), secs,
+                 HumanCount(secs > 0 ? static_cast<double>(total) / secs : 0).c_str());
   }
   return 0;
 }

@@ -23,8 +23,9 @@ int RunExport(int argc, char** argv) {
                  "Exit status 0, 1 on error, 2 on a usage error.");
   CLI::App& app = cl.app();
   app.add_option("DBDIR", db_dir, "database directory")->required();
-  app.add_option("--match", matches, "series selector, e.g. 'up{job=\"api\"}' or '{__name__=~\".+\"}'; "
-                                     "repeat for several")
+  app.add_option("--match", matches,
+                 "series selector, e.g. 'up{job=\"api\"}' or '{__name__=~\".+\"}'; "
+                 "repeat for several")
       ->required();
   app.add_option("--start", start, "start (inclusive): RFC 3339, Unix seconds, <n>ms, now-1h");
   app.add_option("--end", end, "end (inclusive), as --start");

@@ -29,8 +29,8 @@ struct Args {
 void PrintSummary(const adapters::ImportStats& st, const std::string& source) {
   double rate = st.seconds > 0 ? static_cast<double>(st.samples) / st.seconds : 0;
   std::fprintf(stderr, "imported %llu samples of %llu series from %s",
-               static_cast<unsigned long long>(st.samples),
-               static_cast<unsigned long long>(st.series), source.c_str());
+               static_cast<unsigned long long>(st.samples), static_cast<unsigned long long>(st.series),
+               source.c_str());
   if (st.lines > 0) {
     std::fprintf(stderr, " (%s, %llu lines)", adapters::ImportFormatName(st.format),
                  static_cast<unsigned long long>(st.lines));

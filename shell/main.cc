@@ -40,11 +40,10 @@ struct Subcommand {
 
 // The command-line contract reserves these names (docs/SHELL.md).
 constexpr Subcommand kSubcommands[] = {
-    {"serve", "DBDIR [--listen HOST:PORT]",
-     "Prometheus remote write/read, query API, /metrics, /health", overtone::shell::RunServe},
+    {"serve", "DBDIR [--listen HOST:PORT]", "Prometheus remote write/read, query API, /metrics, /health",
+     overtone::shell::RunServe},
     {"import", "DBDIR FILE|- | DBDIR --from-remote-read URL --match SEL --start T --end T",
-     "load OpenMetrics / Prometheus text (or CSV), or pull from a Prometheus",
-     overtone::shell::RunImport},
+     "load OpenMetrics / Prometheus text (or CSV), or pull from a Prometheus", overtone::shell::RunImport},
     {"export", "DBDIR --match SEL [--start T] [--end T] [--format openmetrics|prometheus|csv]",
      "write samples out as OpenMetrics text or CSV", overtone::shell::RunExport},
     {"emulate", "[--hosts N] [--duration D] (--db DIR | --out FILE | --remote-write URL)",
@@ -53,8 +52,7 @@ constexpr Subcommand kSubcommands[] = {
      "evaluate a PromQL expression", overtone::shell::RunPromql},
     {"compact", "DBDIR [--before MS]", "seal every closed range into segments now",
      overtone::shell::RunCompact},
-    {"check", "DBDIR", "verify every checksum, segment, summary and index entry",
-     overtone::shell::RunCheck},
+    {"check", "DBDIR", "verify every checksum, segment, summary and index entry", overtone::shell::RunCheck},
 };
 
 // The end of `overtone --help`: one entry per subcommand.

@@ -45,8 +45,8 @@ void ProgressBar::Update(uint64_t done, uint64_t total, uint64_t count, const ch
     line += pct;
     if (frac > 0.01 && frac < 1) {
       std::snprintf(pct, sizeof(pct), "  ETA %.0fs", elapsed / frac - elapsed);
-      line += "  " + HumanCount(static_cast<double>(count)) + count_unit + "  " +
-              HumanCount(rate) + "/s" + pct;
+      line +=
+          "  " + HumanCount(static_cast<double>(count)) + count_unit + "  " + HumanCount(rate) + "/s" + pct;
     } else {
       line += "  " + HumanCount(static_cast<double>(count)) + count_unit;
     }

@@ -84,8 +84,8 @@ void PrintTable(const promql::QueryResult& r) {
     w1 = std::max(w1, row[1].size());
   }
   for (const auto& row : rows) {
-    std::printf("%-*s  %-*s  %s\n", static_cast<int>(w0), row[0].c_str(), static_cast<int>(w1), row[1].c_str(),
-                row[2].c_str());
+    std::printf("%-*s  %-*s  %s\n", static_cast<int>(w0), row[0].c_str(), static_cast<int>(w1),
+                row[1].c_str(), row[2].c_str());
   }
 }
 
@@ -95,11 +95,13 @@ void PrintText(const promql::QueryResult& r) {
       std::printf("scalar: %s @[%s]\n", promql::FormatValue(r.scalar.value).c_str(),
                   TimestampSeconds(r.scalar.ts).c_str());
       break;
-    case promql::ValueType::kString: std::printf("string: %s\n", r.string_value.c_str()); break;
+    case promql::ValueType::kString:
+      std::printf("string: %s\n", r.string_value.c_str());
+      break;
     case promql::ValueType::kVector:
       for (const promql::Series& s : r.series) {
-        std::printf("%s => %s @[%s]\n", SeriesName(s.labels).c_str(), promql::FormatValue(s.points[0].value).c_str(),
-                    TimestampSeconds(s.points[0].ts).c_str());
+        std::printf("%s => %s @[%s]\n", SeriesName(s.labels).c_str(),
+                    promql::FormatValue(s.points[0].value).c_str(), TimestampSeconds(s.points[0].ts).c_str());
       }
       break;
     default:

@@ -83,8 +83,8 @@ void AppendRule(std::string* out, const GridStyle& style, const char* const (&en
 // One grid row: each cell already split into lines; the row is as tall as
 // its tallest cell.
 void AppendGridRow(std::string* out, const GridStyle& style,
-                   const std::vector<std::vector<std::string>>& cells,
-                   const std::vector<Align>& aligns, const std::vector<size_t>& widths) {
+                   const std::vector<std::vector<std::string>>& cells, const std::vector<Align>& aligns,
+                   const std::vector<size_t>& widths) {
   size_t height = 0;
   for (const auto& lines : cells) height = std::max(height, lines.size());
   for (size_t line = 0; line < height; ++line) {

@@ -77,14 +77,13 @@ std::vector<Column> TableColumns(sqlite3* conn, const std::string& name) {
 // ones (the sql layer's `sketches` view is one) are listed by their bare
 // name, which is how a query finds them: temp comes first in name lookup.
 Result<std::vector<std::string>> ListUserTables(sqlite3* conn) {
-  OT_ASSIGN_OR_RETURN(
-      Statement stmt,
-      Prepare(conn,
-              "SELECT name FROM main.sqlite_schema"
-              " WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
-              " UNION ALL "
-              "SELECT name FROM temp.sqlite_schema"
-              " WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"));
+  OT_ASSIGN_OR_RETURN(Statement stmt,
+                      Prepare(conn,
+                              "SELECT name FROM main.sqlite_schema"
+                              " WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"
+                              " UNION ALL "
+                              "SELECT name FROM temp.sqlite_schema"
+                              " WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\'"));
   std::vector<std::string> names;
   int rc;
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) names.push_back(ColumnText(stmt.get(), 0));
@@ -107,8 +106,7 @@ Result<std::vector<std::string>> ListVirtualTables(sqlite3* conn) {
   std::vector<std::string> tables;
   for (const std::string& name : modules) {
     if (name.starts_with("pragma_")) continue;
-    if (std::find(std::begin(kSqliteModules), std::end(kSqliteModules), name) !=
-        std::end(kSqliteModules)) {
+    if (std::find(std::begin(kSqliteModules), std::end(kSqliteModules), name) != std::end(kSqliteModules)) {
       continue;
     }
     // A module that needs CREATE VIRTUAL TABLE has no table under its own
@@ -159,8 +157,7 @@ Result<std::string> DescribeSchema(sqlite3* conn, std::string_view pattern) {
   int rc;
   while ((rc = sqlite3_step(stmt.get())) == SQLITE_ROW) {
     // An index or trigger goes with its table: `.schema t` shows them too.
-    if (!Matches(pattern, ColumnText(stmt.get(), 0)) &&
-        !Matches(pattern, ColumnText(stmt.get(), 1))) {
+    if (!Matches(pattern, ColumnText(stmt.get(), 0)) && !Matches(pattern, ColumnText(stmt.get(), 1))) {
       continue;
     }
     out += ColumnText(stmt.get(), 2);

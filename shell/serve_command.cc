@@ -36,7 +36,8 @@ bool ParseListen(std::string_view s, std::string* host, int* port) {
   if (colon == std::string_view::npos) return false;
   std::string_view h = s.substr(0, colon), p = s.substr(colon + 1);
   if (h.size() >= 2 && h.front() == '[' && h.back() == ']') h = h.substr(1, h.size() - 2);
-  if (p.empty() || p.size() > 5 || !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (p.empty() || p.size() > 5 ||
+      !std::all_of(p.begin(), p.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return false;
   }
   int n = std::stoi(std::string(p));
@@ -151,9 +152,8 @@ int RunServe(int argc, char** argv) {
     std::rename(tmp.c_str(), a.port_file.c_str());
   }
   int threads = a.server.threads > 0 ? a.server.threads : adapters::DefaultThreads();
-  std::string shown_host = a.server.host.find(':') != std::string::npos
-                               ? "[" + a.server.host + "]"  // IPv6
-                               : a.server.host;
+  std::string shown_host = a.server.host.find(':') != std::string::npos ? "[" + a.server.host + "]"  // IPv6
+                                                                        : a.server.host;
   std::fprintf(stderr, "overtone: serving %s on http://%s:%d (%d threads)\n", a.dir.c_str(),
                shown_host.c_str(), server->port(), threads);
 

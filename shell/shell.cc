@@ -196,8 +196,8 @@ Status Shell::ExecuteSql(std::string_view sql) {
     if (settings_.timer) {
       Clock stop = Clock::Now();
       char buf[128];
-      std::snprintf(buf, sizeof(buf), "Run Time: real %.3f user %f sys %f\n",
-                    stop.real - start.real, stop.user - start.user, stop.sys - start.sys);
+      std::snprintf(buf, sizeof(buf), "Run Time: real %.3f user %f sys %f\n", stop.real - start.real,
+                    stop.user - start.user, stop.sys - start.sys);
       Write(buf);
     }
     OT_RETURN_IF_ERROR(s);

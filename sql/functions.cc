@@ -14,6 +14,8 @@
 //                                default now) into segments; returns the
 //                                number of samples sealed
 
+#include "sql/functions.h"
+
 #include <sqlite3.h>
 
 #include <bit>
@@ -24,7 +26,6 @@
 
 #include "overtone/database.h"
 #include "sql/callback_guard.h"
-#include "sql/functions.h"
 #include "sql/series_filter.h"
 #include "sql/value_repr.h"
 #include "sql/vtab_common.h"
@@ -118,8 +119,10 @@ void DeleteSeriesFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   int64_t deleted = 0;
   for (const SeriesInfo& s : *series) {
     Status st = db->DeleteSeries(s.id);
-    if (st.ok()) ++deleted;
-    else if (!st.IsNotFound()) return ResultStatus(ctx, st);
+    if (st.ok())
+      ++deleted;
+    else if (!st.IsNotFound())
+      return ResultStatus(ctx, st);
   }
   sqlite3_result_int64(ctx, deleted);
 }

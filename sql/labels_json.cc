@@ -33,8 +33,8 @@ Result<Labels> LabelsFromSql(std::string_view metric, bool has_metric, std::stri
   std::string_view json_name = GetLabel(labels, kMetricNameLabel);
   if (has_metric) {
     if (!json_name.empty() && json_name != metric) {
-      return Status::InvalidArgument("metric '" + std::string(metric) +
-                                     "' disagrees with labels.__name__ '" + std::string(json_name) + "'");
+      return Status::InvalidArgument("metric '" + std::string(metric) + "' disagrees with labels.__name__ '" +
+                                     std::string(json_name) + "'");
     }
     if (json_name.empty()) labels.push_back(Label{std::string(kMetricNameLabel), std::string(metric)});
   }

@@ -31,10 +31,19 @@ namespace {
 // The arguments must be the first hidden columns: SQLite fills hidden
 // columns with a table-valued function's arguments in declaration order.
 enum Column {
-  kColFn = kColValue + 1, kColSelector, kColStart, kColEnd, kColStep, kColRange, kColParam, kColApprox,
-  kColRaw, kColRankError,
+  kColFn = kColValue + 1,
+  kColSelector,
+  kColStart,
+  kColEnd,
+  kColStep,
+  kColRange,
+  kColParam,
+  kColApprox,
+  kColRaw,
+  kColRankError,
 };
-constexpr int kFirstArg = kColFn, kLastArg = kColApprox, kNumArgs = kLastArg - kFirstArg + 1, kRequiredArgs = 6;
+constexpr int kFirstArg = kColFn, kLastArg = kColApprox, kNumArgs = kLastArg - kFirstArg + 1,
+              kRequiredArgs = 6;
 
 struct OverTimeCursor : SeriesPointsCursor {
   explicit OverTimeCursor(sqlite3_vtab* vtab) : db(reinterpret_cast<OvertoneVtab*>(vtab)->db) {}
@@ -44,8 +53,12 @@ struct OverTimeCursor : SeriesPointsCursor {
   void Column(sqlite3_context* ctx, int col) const {
     if (ResultSharedColumn(ctx, col, kFirstArg, kNumArgs)) return;
     switch (col) {
-      case kColRaw: ResultRaw(ctx, row().value); break;
-      case kColRankError: sqlite3_result_double(ctx, rank_error); break;
+      case kColRaw:
+        ResultRaw(ctx, row().value);
+        break;
+      case kColRankError:
+        sqlite3_result_double(ctx, rank_error);
+        break;
     }
   }
 
@@ -66,7 +79,8 @@ int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) { return PlanFunctionArgs
 
 Status IntArg(sqlite3_value* v, const char* name, int64_t* out) {
   int type = sqlite3_value_numeric_type(v);
-  if (type == SQLITE_FLOAT && std::floor(sqlite3_value_double(v)) == sqlite3_value_double(v)) type = SQLITE_INTEGER;
+  if (type == SQLITE_FLOAT && std::floor(sqlite3_value_double(v)) == sqlite3_value_double(v))
+    type = SQLITE_INTEGER;
   if (type != SQLITE_INTEGER) {
     return Status::InvalidArgument(std::string("over_time: ") + name + " must be an integer (milliseconds)");
   }
@@ -75,11 +89,13 @@ Status IntArg(sqlite3_value* v, const char* name, int64_t* out) {
 }
 
 Status Evaluate(OverTimeCursor* c) {
-  static const char* kNames[kNumArgs] = {"fn", "selector", "start", "end", "step", "range", "param", "approx"};
+  static const char* kNames[kNumArgs] = {"fn",   "selector", "start", "end",
+                                         "step", "range",    "param", "approx"};
   for (int a = 0; a < kRequiredArgs; ++a) {
     if (!c->args.Present(a)) {
-      return Status::InvalidArgument(std::string("over_time(fn, selector, start, end, step, range [, param]): ") +
-                                     kNames[a] + " is missing");
+      return Status::InvalidArgument(
+          std::string("over_time(fn, selector, start, end, step, range [, param]): ") + kNames[a] +
+          " is missing");
     }
   }
   OverTimeQuery q;

@@ -52,9 +52,7 @@ constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // NULL reads as NaN: SQLite stores NaN as NULL.
-double Arg(sqlite3_value* v) {
-  return sqlite3_value_type(v) == SQLITE_NULL ? kNaN : sqlite3_value_double(v);
-}
+double Arg(sqlite3_value* v) { return sqlite3_value_type(v) == SQLITE_NULL ? kNaN : sqlite3_value_double(v); }
 
 void ResultDouble(sqlite3_context* ctx, double v) {
   if (std::isnan(v)) {
@@ -121,7 +119,8 @@ bool IsNameChar(char c) {
 
 // Go's regexp.Expand: $1, ${1}, $name, ${name}, $$; a malformed reference
 // is literal text, an unknown group expands to nothing.
-std::string ExpandTemplate(const RE2& re, std::string_view tmpl, const std::vector<re2::StringPiece>& groups) {
+std::string ExpandTemplate(const RE2& re, std::string_view tmpl,
+                           const std::vector<re2::StringPiece>& groups) {
   std::string out;
   size_t i = 0;
   while (i < tmpl.size()) {
@@ -512,14 +511,17 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
       {"prom_from_raw", 1, Guarded<FromRawFn>},
   };
   for (const Scalar& f : scalars) {
-    int rc = sqlite3_create_function_v2(conn, f.name, f.args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-                                        nullptr, f.fn, nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) return Status::Internal(std::string("registering ") + f.name + ": " + sqlite3_errmsg(conn));
+    int rc = sqlite3_create_function_v2(conn, f.name, f.args,
+                                        SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr, f.fn,
+                                        nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK)
+      return Status::Internal(std::string("registering ") + f.name + ": " + sqlite3_errmsg(conn));
   }
   // Not deterministic: SQLite must not factor it out of a CASE.
   int rc = sqlite3_create_function_v2(conn, "prom_error", 1, SQLITE_UTF8 | SQLITE_INNOCUOUS, nullptr,
                                       Guarded<ErrorFn>, nullptr, nullptr, nullptr);
-  if (rc != SQLITE_OK) return Status::Internal(std::string("registering prom_error: ") + sqlite3_errmsg(conn));
+  if (rc != SQLITE_OK)
+    return Status::Internal(std::string("registering prom_error: ") + sqlite3_errmsg(conn));
 
   struct Aggregate {
     const char* name;
@@ -537,9 +539,11 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
       {"prom_window", 7, Guarded<WindowStep>, GuardedFinal<WindowFinal>},
   };
   for (const Aggregate& a : aggregates) {
-    rc = sqlite3_create_function_v2(conn, a.name, a.args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS,
-                                    nullptr, nullptr, a.step, a.final, nullptr);
-    if (rc != SQLITE_OK) return Status::Internal(std::string("registering ") + a.name + ": " + sqlite3_errmsg(conn));
+    rc = sqlite3_create_function_v2(conn, a.name, a.args,
+                                    SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr, nullptr,
+                                    a.step, a.final, nullptr);
+    if (rc != SQLITE_OK)
+      return Status::Internal(std::string("registering ") + a.name + ": " + sqlite3_errmsg(conn));
   }
   return Status::OK();
 }

@@ -55,7 +55,9 @@ const Spec kInstantVectorSpec = {
     "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, ts INTEGER, value REAL, sample_ts INTEGER, "
     "selector HIDDEN, \"start\" HIDDEN, \"end\" HIDDEN, step HIDDEN, lookback HIDDEN, \"offset\" HIDDEN, "
     "raw INTEGER HIDDEN)",
-    kIvFirstArg, kIvNumArgs, kIvRequired,
+    kIvFirstArg,
+    kIvNumArgs,
+    kIvRequired,
     {"selector", "start", "end", "step", "lookback", "offset"},
     "instant_vector(selector, start, end, step [, lookback [, offset]])"};
 
@@ -63,7 +65,9 @@ const Spec kRangeFunctionSpec = {
     "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, ts INTEGER, value REAL, fn HIDDEN, "
     "selector HIDDEN, \"start\" HIDDEN, \"end\" HIDDEN, step HIDDEN, \"range\" HIDDEN, \"offset\" HIDDEN, "
     "param HIDDEN, raw INTEGER HIDDEN)",
-    kRfFirstArg, kRfNumArgs, kRfRequired,
+    kRfFirstArg,
+    kRfNumArgs,
+    kRfRequired,
     {"fn", "selector", "start", "end", "step", "range", "offset", "param"},
     "range_function(fn, selector, start, end, step, range [, offset [, param]])"};
 
@@ -108,9 +112,11 @@ int BestIndex(sqlite3_vtab* vtab, sqlite3_index_info* info) {
 
 Status IntArg(const Spec& spec, sqlite3_value* v, int a, int64_t* out) {
   int type = sqlite3_value_numeric_type(v);
-  if (type == SQLITE_FLOAT && std::floor(sqlite3_value_double(v)) == sqlite3_value_double(v)) type = SQLITE_INTEGER;
+  if (type == SQLITE_FLOAT && std::floor(sqlite3_value_double(v)) == sqlite3_value_double(v))
+    type = SQLITE_INTEGER;
   if (type != SQLITE_INTEGER) {
-    return Status::InvalidArgument(std::string(spec.usage) + ": " + spec.names[a] + " must be an integer (ms)");
+    return Status::InvalidArgument(std::string(spec.usage) + ": " + spec.names[a] +
+                                   " must be an integer (ms)");
   }
   *out = sqlite3_value_int64(v);
   return Status::OK();
@@ -125,11 +131,10 @@ Status EvaluateInstantVector(PromCursor* c) {
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[3], 3, &q.step));
   if (c->args.Present(4)) OT_RETURN_IF_ERROR(IntArg(spec, c->args[4], 4, &q.lookback));
   if (c->args.Present(5)) OT_RETURN_IF_ERROR(IntArg(spec, c->args[5], 5, &q.offset));
-  return overtone::EvaluateInstantVector(
-      c->vtab->base.db, matchers, q,
-      [c](const SeriesInfo& s, int64_t ts, int64_t sample_ts, double v) {
-        return c->Add(s, ts, sample_ts, v);
-      });
+  return overtone::EvaluateInstantVector(c->vtab->base.db, matchers, q,
+                                         [c](const SeriesInfo& s, int64_t ts, int64_t sample_ts, double v) {
+                                           return c->Add(s, ts, sample_ts, v);
+                                         });
 }
 
 Status EvaluateRangeFunction(PromCursor* c) {
@@ -151,10 +156,9 @@ Status EvaluateRangeFunction(PromCursor* c) {
   } else if (c->args.Present(7)) {
     return Status::InvalidArgument(std::string(RangeFnName(q.fn)) + " takes no param");
   }
-  return overtone::EvaluateRangeFunction(c->vtab->base.db, matchers, q,
-                                         [c](const SeriesInfo& s, int64_t ts, double v) {
-                                           return c->Add(s, ts, ts, v);
-                                         });
+  return overtone::EvaluateRangeFunction(
+      c->vtab->base.db, matchers, q,
+      [c](const SeriesInfo& s, int64_t ts, double v) { return c->Add(s, ts, ts, v); });
 }
 
 Status Evaluate(PromCursor* c) {

@@ -10,7 +10,8 @@
 namespace overtone {
 
 Status RegisterSql(sqlite3* conn, Database* db) {
-  if (conn == nullptr || db == nullptr) return Status::InvalidArgument("RegisterSql needs a connection and a database");
+  if (conn == nullptr || db == nullptr)
+    return Status::InvalidArgument("RegisterSql needs a connection and a database");
   struct Module {
     const char* name;
     const sqlite3_module* module;

@@ -4,11 +4,11 @@
 #ifndef OVERTONE_SQL_SERIES_FILTER_H_
 #define OVERTONE_SQL_SERIES_FILTER_H_
 
+#include <sqlite3.h>
+
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <sqlite3.h>
 
 #include "overtone/database.h"
 #include "overtone/matcher.h"

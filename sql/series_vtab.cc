@@ -37,10 +37,18 @@ struct SeriesCursor : RowsCursor<SeriesInfo> {
   void Column(sqlite3_context* ctx, int col) const {
     const SeriesInfo& s = row();
     switch (col) {
-      case kColSeriesId: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.id)); break;
-      case kColMetric: ResultText(ctx, GetLabel(s.labels, kMetricNameLabel)); break;
-      case kColLabels: ResultText(ctx, LabelsToJson(s.labels)); break;
-      case kColSelector: ResultText(ctx, selector); break;
+      case kColSeriesId:
+        sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.id));
+        break;
+      case kColMetric:
+        ResultText(ctx, GetLabel(s.labels, kMetricNameLabel));
+        break;
+      case kColLabels:
+        ResultText(ctx, LabelsToJson(s.labels));
+        break;
+      case kColSelector:
+        ResultText(ctx, selector);
+        break;
     }
   }
 
@@ -51,8 +59,8 @@ struct SeriesCursor : RowsCursor<SeriesInfo> {
 };
 
 int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
-  return ConnectTable(conn, aux, "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, selector TEXT HIDDEN)",
-                      out);
+  return ConnectTable(
+      conn, aux, "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, selector TEXT HIDDEN)", out);
 }
 
 int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
@@ -62,8 +70,8 @@ int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
   info->estimatedCost = PlanCost(plan, kRowsSeriesOnly);
   info->estimatedRows = static_cast<sqlite3_int64>(info->estimatedCost);
   if (plan & kSeriesIdEq) info->idxFlags = SQLITE_INDEX_SCAN_UNIQUE;
-  info->orderByConsumed = info->nOrderBy == 1 && info->aOrderBy[0].iColumn == kColSeriesId &&
-                          !info->aOrderBy[0].desc;
+  info->orderByConsumed =
+      info->nOrderBy == 1 && info->aOrderBy[0].iColumn == kColSeriesId && !info->aOrderBy[0].desc;
   return SQLITE_OK;
 }
 

@@ -15,8 +15,8 @@ Result<std::unique_ptr<SqlSession>> SqlSession::Open(const Options& options, con
   const bool no_user_db = options.read_only && !std::filesystem::exists(path, ec);
   sqlite3* conn = nullptr;
   int flags = options.read_only ? SQLITE_OPEN_READONLY : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-  int rc = sqlite3_open_v2(no_user_db ? ":memory:" : path.c_str(), &conn, flags | SQLITE_OPEN_NOMUTEX,
-                           nullptr);
+  int rc =
+      sqlite3_open_v2(no_user_db ? ":memory:" : path.c_str(), &conn, flags | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
     std::string msg = conn ? sqlite3_errmsg(conn) : sqlite3_errstr(rc);
     sqlite3_close(conn);

@@ -22,7 +22,6 @@ bool EqualsIgnoreCase(std::string_view a, std::string_view b) {
   return true;
 }
 
-
 void ResultValue(sqlite3_context* ctx, double v) {
   if (std::isnan(v)) {
     sqlite3_result_null(ctx);
@@ -31,9 +30,7 @@ void ResultValue(sqlite3_context* ctx, double v) {
   }
 }
 
-void ResultRaw(sqlite3_context* ctx, double v) {
-  sqlite3_result_int64(ctx, std::bit_cast<int64_t>(v));
-}
+void ResultRaw(sqlite3_context* ctx, double v) { sqlite3_result_int64(ctx, std::bit_cast<int64_t>(v)); }
 
 std::string_view ValueKind(double v) {
   if (IsStaleNaN(v)) return "stale";
@@ -71,15 +68,18 @@ Result<double> ValueFromSql(sqlite3_value* value, sqlite3_value* raw) {
     return std::bit_cast<double>(sqlite3_value_int64(raw));
   }
   switch (sqlite3_value_type(value)) {
-    case SQLITE_INTEGER: return static_cast<double>(sqlite3_value_int64(value));
-    case SQLITE_FLOAT: return sqlite3_value_double(value);
+    case SQLITE_INTEGER:
+      return static_cast<double>(sqlite3_value_int64(value));
+    case SQLITE_FLOAT:
+      return sqlite3_value_double(value);
     case SQLITE_TEXT:
       return ParseValueText(std::string_view(reinterpret_cast<const char*>(sqlite3_value_text(value)),
                                              sqlite3_value_bytes(value)));
     case SQLITE_NULL:
       return Status::InvalidArgument(
           "value is NULL: write NaN as 'NaN', the staleness marker as 'stale', or give raw bits");
-    default: return Status::InvalidArgument("value must be a number, not a BLOB");
+    default:
+      return Status::InvalidArgument("value must be a number, not a BLOB");
   }
 }
 

@@ -1,9 +1,5 @@
 #include "storage/store.h"
 
-#include <filesystem>
-#include <mutex>
-#include <system_error>
-
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
 #include <rocksdb/filter_policy.h>
@@ -12,6 +8,10 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+
+#include <filesystem>
+#include <mutex>
+#include <system_error>
 
 #include "base/coding.h"
 #include "storage/lock_file.h"
@@ -22,8 +22,8 @@ namespace {
 enum Family : size_t { kMeta = 0, kSeries, kPostings, kSamples, kSegments, kSummaries, kNumFamilies };
 // "default" is rocksdb::kDefaultColumnFamilyName, spelled out: a static of
 // another library is not yet constructed while ours are.
-const char* const kFamilyNames[kNumFamilies] = {"default",  "series",   "postings",
-                                                "samples",  "segments", "summaries"};
+const char* const kFamilyNames[kNumFamilies] = {"default", "series",   "postings",
+                                                "samples", "segments", "summaries"};
 
 constexpr std::string_view kFormatVersionKey = "format_version";
 constexpr std::string_view kNextSeriesIdKey = "next_series_id";
@@ -206,9 +206,7 @@ ReadView::~ReadView() { db_->ReleaseSnapshot(snapshot_); }
 
 SampleCursor::SampleCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
                            std::string lower, std::string upper, std::atomic<uint64_t>* scanned)
-    : upper_(std::move(upper)),
-      upper_slice_(std::make_unique<rocksdb::Slice>(upper_)),
-      scanned_(scanned) {
+    : upper_(std::move(upper)), upper_slice_(std::make_unique<rocksdb::Slice>(upper_)), scanned_(scanned) {
   rocksdb::ReadOptions ro;
   if (view) ro.snapshot = view->snapshot();
   ro.iterate_upper_bound = upper_slice_.get();
@@ -285,8 +283,7 @@ void SegmentCursor::Load() {
 
 // ---------------------------------------------------------------- Store
 
-Store::Store(const StoreOptions& options, std::string path)
-    : options_(options), path_(std::move(path)) {}
+Store::Store(const StoreOptions& options, std::string path) : options_(options), path_(std::move(path)) {}
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const std::string& path) {
   std::unique_ptr<Store> store(new Store(options, path));
@@ -331,12 +328,9 @@ Status Store::OpenDb() {
   small.write_buffer_size = std::min<size_t>(options_.write_buffer_bytes, 8u << 20);
 
   std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {kFamilyNames[kMeta], small},
-      {kFamilyNames[kSeries], small},
-      {kFamilyNames[kPostings], small},
-      {kFamilyNames[kSamples], samples},
-      {kFamilyNames[kSegments], segments},
-      {kFamilyNames[kSummaries], small},
+      {kFamilyNames[kMeta], small},        {kFamilyNames[kSeries], small},
+      {kFamilyNames[kPostings], small},    {kFamilyNames[kSamples], samples},
+      {kFamilyNames[kSegments], segments}, {kFamilyNames[kSummaries], small},
   };
 
   rocksdb::DBOptions db_options;
@@ -365,8 +359,8 @@ Status Store::OpenDb() {
     std::lock_guard<std::mutex> lock(LockFileMutex());
     s = rocksdb::DB::Open(db_options, path_, families, &cfs_, &raw);
     if (s.IsIOError() && IsLockFileHeld(lock_file)) {
-      return Status::Busy("opening " + path_ + ": the database is open in another process (" +
-                          s.ToString() + ")");
+      return Status::Busy("opening " + path_ + ": the database is open in another process (" + s.ToString() +
+                          ")");
     }
     if (s.ok()) held_lock_file_ = std::make_unique<HeldLockFile>(lock_file);
   }
@@ -451,8 +445,7 @@ Status Store::ForEachPosting(std::string_view name, std::string_view value,
   return FromRocks(it->status(), "reading postings");
 }
 
-Status Store::ForEachLabelValue(std::string_view name,
-                                const std::function<void(std::string_view)>& fn) {
+Status Store::ForEachLabelValue(std::string_view name, const std::function<void(std::string_view)>& fn) {
   std::string prefix(name);
   prefix.push_back('\0');
   std::string upper = PrefixSuccessor(prefix);
@@ -479,9 +472,11 @@ Status Store::ForEachPostingEntry(
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string_view k = ToView(it->key());
     size_t end = k.find('\0');
-    if (end == std::string_view::npos || k.size() < end + 1 + 2 + 8) return Status::Corruption("posting key is malformed");
+    if (end == std::string_view::npos || k.size() < end + 1 + 2 + 8)
+      return Status::Corruption("posting key is malformed");
     std::string_view rest = k.substr(end + 1, k.size() - end - 1 - 8);
-    if (!ConsumeEscaped(&rest, &value) || !rest.empty()) return Status::Corruption("posting key is malformed");
+    if (!ConsumeEscaped(&rest, &value) || !rest.empty())
+      return Status::Corruption("posting key is malformed");
     fn(k.substr(0, end), value, DecodeBE64(k.data() + k.size() - 8));
   }
   return FromRocks(it->status(), "reading postings");
@@ -527,8 +522,8 @@ std::unique_ptr<SampleCursor> Store::NewSampleCursor(SeriesId id, int64_t min_ts
   std::string lower = SampleKey(id, min_ts);
   std::string upper = max_ts == INT64_MAX ? SeriesKey(id + 1) : SampleKey(id, max_ts + 1);
   if (min_ts > max_ts) upper = lower;
-  return std::make_unique<SampleCursor>(db_.get(), cfs_[kSamples], view, std::move(lower),
-                                        std::move(upper), &samples_scanned_);
+  return std::make_unique<SampleCursor>(db_.get(), cfs_[kSamples], view, std::move(lower), std::move(upper),
+                                        &samples_scanned_);
 }
 
 std::unique_ptr<SegmentCursor> Store::NewSegmentCursor(SeriesId id, int64_t min_last_ts,

@@ -114,8 +114,8 @@ class ReadView {
 class SampleCursor {
  public:
   // Scans [lower, upper) of `cf`; counts every sample read in `scanned`.
-  SampleCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
-               std::string lower, std::string upper, std::atomic<uint64_t>* scanned);
+  SampleCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view, std::string lower,
+               std::string upper, std::atomic<uint64_t>* scanned);
   ~SampleCursor();
 
   bool Valid() const { return valid_; }
@@ -139,8 +139,8 @@ class SampleCursor {
 // timestamp).
 class SegmentCursor {
  public:
-  SegmentCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
-                std::string lower, std::string upper);
+  SegmentCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view, std::string lower,
+                std::string upper);
   ~SegmentCursor();
 
   bool Valid() const { return valid_; }

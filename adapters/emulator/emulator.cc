@@ -48,9 +48,9 @@ struct Region {
 };
 const Region kRegions[] = {{"eu-west", 3600}, {"us-east", -5 * 3600}, {"ap-south", 5.5 * 3600}};
 
-constexpr double kRestartMeanGapS = 2 * 86400;    // process restart: requests reset
-constexpr double kRebootMeanGapS = 10 * 86400;    // host reboot: every counter resets
-constexpr double kNanGapMeanGapS = 6 * 3600;      // db_connections unreadable for a while
+constexpr double kRestartMeanGapS = 2 * 86400;  // process restart: requests reset
+constexpr double kRebootMeanGapS = 10 * 86400;  // host reboot: every counter resets
+constexpr double kNanGapMeanGapS = 6 * 3600;    // db_connections unreadable for a while
 
 uint64_t SplitMix64(uint64_t* x) {
   uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
@@ -128,10 +128,8 @@ HostEmulator::HostEmulator(const EmulatorOptions& o, int index) {
   char host[32];
   std::snprintf(host, sizeof(host), "%s-%03d", role.name, RoleNumber(index));
   for (int m = 0; m < kNumEmulatedMetrics; ++m) {
-    labels_[m] = {{"__name__", kMetrics[m].name},
-                  {"host", host},
-                  {"region", region.name},
-                  {"role", role.name}};
+    labels_[m] = {
+        {"__name__", kMetrics[m].name}, {"host", host}, {"region", region.name}, {"role", role.name}};
   }
 
   // Hosts of a role are alike, not identical.
@@ -182,15 +180,14 @@ void HostEmulator::Scrape(int64_t ts, HostChunk* chunk) {
   if (role.night_shift) load = 1.0 - load;
   double heavy = heavy_ ? 1.0 : 0.0;
 
-  double cpu = role.cpu_base + role.cpu_daily * load + role.cpu_heavy * heavy + cpu_bias_ +
-               3 * rng_.Normal();
+  double cpu = role.cpu_base + role.cpu_daily * load + role.cpu_heavy * heavy + cpu_bias_ + 3 * rng_.Normal();
   // An idle host still shows a little CPU, not a flat zero.
   if (cpu < 1) cpu = 0.5 + 0.5 * std::abs(rng_.Normal());
   cpu = std::round(std::min(cpu, 100.0) * 100) / 100;
 
   double target = (role_index_ == 3 ? 0.75 : 0.35 + 0.2 * load) + 0.2 * heavy;
-  memory_frac_ += (target - memory_frac_) * std::min(1.0, dt / 1800) +
-                  0.003 * std::sqrt(dt / 15) * rng_.Normal();
+  memory_frac_ +=
+      (target - memory_frac_) * std::min(1.0, dt / 1800) + 0.003 * std::sqrt(dt / 15) * rng_.Normal();
   memory_frac_ = std::clamp(memory_frac_, 0.05, 0.98);
   double memory = std::floor(memory_frac_ * memory_total_ / 4096) * 4096;
 
@@ -211,10 +208,18 @@ void HostEmulator::Scrape(int64_t ts, HostChunk* chunk) {
   } else {
     double c = 0;
     switch (role_index_) {
-      case 0: c = 8 + 30 * load + 2 * rng_.Normal(); break;
-      case 1: c = 40 + 180 * load + 8 * rng_.Normal(); break;
-      case 2: c = 2 + 12 * heavy + rng_.Normal(); break;
-      default: c = 4 + 3 * load + rng_.Normal(); break;
+      case 0:
+        c = 8 + 30 * load + 2 * rng_.Normal();
+        break;
+      case 1:
+        c = 40 + 180 * load + 8 * rng_.Normal();
+        break;
+      case 2:
+        c = 2 + 12 * heavy + rng_.Normal();
+        break;
+      default:
+        c = 4 + 3 * load + rng_.Normal();
+        break;
     }
     connections = std::max(0.0, std::round(c));
   }

@@ -69,8 +69,8 @@ Status SplitFields(std::string_view line, std::string* fields) {
     ++i;  // the comma
   }
   if (n != kNumColumns) {
-    return Status::InvalidArgument(std::to_string(n) + " fields, expected " +
-                                   std::to_string(kNumColumns) + " (metric,labels,ts,value)");
+    return Status::InvalidArgument(std::to_string(n) + " fields, expected " + std::to_string(kNumColumns) +
+                                   " (metric,labels,ts,value)");
   }
   return Status::OK();
 }
@@ -87,14 +87,16 @@ Status CsvLineParser::ParseHeader(std::string_view line) {
   OT_RETURN_IF_ERROR(SplitFields(line, fields_).WithContext("header"));
   for (int c = 0; c < kNumColumns; ++c) {
     std::string name = Lower(fields_[c]);
-    int* col = name == "metric"                        ? &metric_col_
-               : name == "labels"                      ? &labels_col_
-               : name == "ts" || name == "timestamp"   ? &ts_col_
-               : name == "value"                       ? &value_col_
-                                                       : nullptr;
+    int* col = name == "metric"                      ? &metric_col_
+               : name == "labels"                    ? &labels_col_
+               : name == "ts" || name == "timestamp" ? &ts_col_
+               : name == "value"                     ? &value_col_
+                                                     : nullptr;
     if (col == nullptr || *col >= 0) {
-      return Status::InvalidArgument("the first line must be the header metric,labels,ts,value; "
-                                     "found '" + std::string(line) + "'");
+      return Status::InvalidArgument(
+          "the first line must be the header metric,labels,ts,value; "
+          "found '" +
+          std::string(line) + "'");
     }
     *col = c;
   }
@@ -113,9 +115,8 @@ Status CsvLineParser::ParseLine(std::string_view line, ParsedLine* out) {
   }
   const std::string& value = fields_[value_col_];
   if (!ParseValue(value, &out->value)) {
-    return Status::InvalidArgument(
-        "bad value '" + value +
-        "' (expected a number, NaN, +Inf, -Inf, stale or raw:0x<16 hex digits>)");
+    return Status::InvalidArgument("bad value '" + value +
+                                   "' (expected a number, NaN, +Inf, -Inf, stale or raw:0x<16 hex digits>)");
   }
   const std::string& metric = fields_[metric_col_];
   if (metric.empty()) return Status::InvalidArgument("empty metric name");

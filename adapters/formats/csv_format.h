@@ -43,8 +43,8 @@ class CsvLineParser {
 
   bool have_header_ = false;
   int metric_col_ = -1, labels_col_ = -1, ts_col_ = -1, value_col_ = -1;
-  std::string key_;                 // metric '\n' labels-json of the last record
-  std::string fields_[4];           // unquoted field text, reused
+  std::string key_;        // metric '\n' labels-json of the last record
+  std::string fields_[4];  // unquoted field text, reused
 };
 
 // True when `line` looks like the CSV header (for format detection).

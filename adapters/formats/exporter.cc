@@ -5,8 +5,7 @@
 
 namespace overtone::adapters {
 
-Status Export(Database* db, const ExportOptions& options, SampleWriter* writer,
-              ExportStats* stats) {
+Status Export(Database* db, const ExportOptions& options, SampleWriter* writer, ExportStats* stats) {
   *stats = ExportStats{};
   if (options.selectors.empty()) return Status::InvalidArgument("no series selector given");
 
@@ -30,8 +29,7 @@ Status Export(Database* db, const ExportOptions& options, SampleWriter* writer,
   constexpr size_t kBufSamples = 4096;
   buf.reserve(kBufSamples);
   for (const SeriesInfo& s : series) {
-    OT_ASSIGN_OR_RETURN(std::unique_ptr<SampleIterator> it,
-                        db->Scan(s.id, options.start_ms, options.end_ms));
+    OT_ASSIGN_OR_RETURN(std::unique_ptr<SampleIterator> it, db->Scan(s.id, options.start_ms, options.end_ms));
     bool begun = false;
     for (;;) {
       buf.clear();

@@ -35,8 +35,7 @@ struct ExportStats {
 };
 
 // Writes the selected samples and finishes the writer.
-Status Export(Database* db, const ExportOptions& options, SampleWriter* writer,
-              ExportStats* stats);
+Status Export(Database* db, const ExportOptions& options, SampleWriter* writer, ExportStats* stats);
 
 }  // namespace overtone::adapters
 

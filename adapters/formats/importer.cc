@@ -40,8 +40,7 @@ class LineReader {
   Result<bool> Next(std::string_view* line) {
     size_t scanned = begin_;
     for (;;) {
-      const char* nl = static_cast<const char*>(
-          std::memchr(buf_.data() + scanned, '\n', end_ - scanned));
+      const char* nl = static_cast<const char*>(std::memchr(buf_.data() + scanned, '\n', end_ - scanned));
       if (nl != nullptr) {
         size_t len = static_cast<size_t>(nl - (buf_.data() + begin_));
         *line = std::string_view(buf_.data() + begin_, len);
@@ -131,7 +130,8 @@ bool EndsWithEof(int fd) {
   struct stat st;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return false;
   char tail[256];
-  off_t off = st.st_size > static_cast<off_t>(sizeof(tail)) ? st.st_size - static_cast<off_t>(sizeof(tail)) : 0;
+  off_t off =
+      st.st_size > static_cast<off_t>(sizeof(tail)) ? st.st_size - static_cast<off_t>(sizeof(tail)) : 0;
   ssize_t n = ::pread(fd, tail, sizeof(tail), off);
   if (n <= 0) return false;
   std::string_view t(tail, static_cast<size_t>(n));
@@ -209,9 +209,8 @@ class BatchBuilder {
       for (size_t i = 0; i < num_slots_; ++i) batch.Add(slots_[i].labels, slots_[i].samples);
       Status s = db_->Write(batch);
       if (!s.ok()) {
-        return s.WithContext("writing the samples of lines " +
-                             std::to_string(stats_->lines_written + 1) + ".." +
-                             std::to_string(through_line));
+        return s.WithContext("writing the samples of lines " + std::to_string(stats_->lines_written + 1) +
+                             ".." + std::to_string(through_line));
       }
       stats_->samples += pending_;
       ++stats_->batches;
@@ -266,10 +265,14 @@ Result<ImportFormat> ParseImportFormat(std::string_view name) {
 
 const char* ImportFormatName(ImportFormat format) {
   switch (format) {
-    case ImportFormat::kAuto: return "auto";
-    case ImportFormat::kOpenMetrics: return "openmetrics";
-    case ImportFormat::kPrometheusText: return "prometheus";
-    case ImportFormat::kCsv: return "csv";
+    case ImportFormat::kAuto:
+      return "auto";
+    case ImportFormat::kOpenMetrics:
+      return "openmetrics";
+    case ImportFormat::kPrometheusText:
+      return "prometheus";
+    case ImportFormat::kCsv:
+      return "csv";
   }
   return "?";
 }
@@ -279,8 +282,7 @@ Status ImportFromFd(Database* db, int fd, const std::string& name, const ImportO
   *stats = ImportStats{};
   auto started = std::chrono::steady_clock::now();
   auto finish = [&](Status s) {
-    stats->seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+    stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return s;
   };
   struct stat st;
@@ -297,9 +299,8 @@ Status ImportFromFd(Database* db, int fd, const std::string& name, const ImportO
   if (stats->format == ImportFormat::kCsv) {
     parser = std::make_unique<CsvParser>();
   } else {
-    parser = std::make_unique<TextParser>(stats->format == ImportFormat::kOpenMetrics
-                                              ? TextFormat::kOpenMetrics
-                                              : TextFormat::kPrometheus);
+    parser = std::make_unique<TextParser>(
+        stats->format == ImportFormat::kOpenMetrics ? TextFormat::kOpenMetrics : TextFormat::kPrometheus);
   }
 
   BatchBuilder builder(db, parser.get(), stats);
@@ -351,8 +352,7 @@ Status ImportFromFd(Database* db, int fd, const std::string& name, const ImportO
   return finish(Status::OK());
 }
 
-Status ImportFile(Database* db, const std::string& path, const ImportOptions& options,
-                  ImportStats* stats) {
+Status ImportFile(Database* db, const std::string& path, const ImportOptions& options, ImportStats* stats) {
   if (path == "-") return ImportFromFd(db, STDIN_FILENO, "standard input", options, stats);
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0) {

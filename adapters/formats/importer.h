@@ -44,14 +44,14 @@ const char* ImportFormatName(ImportFormat format);
 
 struct ImportStats {
   ImportFormat format = ImportFormat::kAuto;  // the one used
-  uint64_t lines = 0;          // lines read
-  uint64_t lines_written = 0;  // every sample of lines 1..lines_written is written
-  uint64_t samples = 0;        // samples written
-  uint64_t series = 0;         // distinct series among the samples read
-  uint64_t bad_lines = 0;      // skipped with skip_bad
-  uint64_t batches = 0;        // Database::Write calls
+  uint64_t lines = 0;                         // lines read
+  uint64_t lines_written = 0;                 // every sample of lines 1..lines_written is written
+  uint64_t samples = 0;                       // samples written
+  uint64_t series = 0;                        // distinct series among the samples read
+  uint64_t bad_lines = 0;                     // skipped with skip_bad
+  uint64_t batches = 0;                       // Database::Write calls
   uint64_t bytes_read = 0;
-  uint64_t total_bytes = 0;    // the input's size, 0 when unknown (a pipe)
+  uint64_t total_bytes = 0;  // the input's size, 0 when unknown (a pipe)
   double seconds = 0;
 };
 
@@ -70,8 +70,7 @@ Status ImportFromFd(Database* db, int fd, const std::string& name, const ImportO
                     ImportStats* stats);
 
 // `path` "-" reads standard input.
-Status ImportFile(Database* db, const std::string& path, const ImportOptions& options,
-                  ImportStats* stats);
+Status ImportFile(Database* db, const std::string& path, const ImportOptions& options, ImportStats* stats);
 
 }  // namespace overtone::adapters
 

@@ -8,9 +8,7 @@ namespace overtone::adapters {
 namespace {
 
 bool IsBlank(char c) { return c == ' ' || c == '\t'; }
-bool IsNameStart(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':';
-}
+bool IsNameStart(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == ':'; }
 bool IsNameChar(char c) { return IsNameStart(c) || (c >= '0' && c <= '9'); }
 bool IsLabelStart(char c) { return c != ':' && IsNameStart(c); }
 bool IsLabelChar(char c) { return c != ':' && IsNameChar(c); }
@@ -30,9 +28,8 @@ Status At(size_t pos, const std::string& what) {
 
 // Types either format knows; a TYPE line naming another is an error.
 bool IsKnownType(std::string_view t) {
-  return t == "counter" || t == "gauge" || t == "histogram" || t == "summary" ||
-         t == "untyped" || t == "unknown" || t == "gaugehistogram" || t == "stateset" ||
-         t == "info";
+  return t == "counter" || t == "gauge" || t == "histogram" || t == "summary" || t == "untyped" ||
+         t == "unknown" || t == "gaugehistogram" || t == "stateset" || t == "info";
 }
 bool IsOpenMetricsOnlyType(std::string_view t) {
   return t == "unknown" || t == "gaugehistogram" || t == "stateset" || t == "info";
@@ -63,8 +60,8 @@ size_t SeriesEnd(std::string_view line, size_t i, Status* error) {
       return i + 1;
     }
   }
-  *error = At(start, in_quote ? "unterminated label value (missing '\"')"
-                              : "unterminated label set (missing '}')");
+  *error = At(start,
+              in_quote ? "unterminated label value (missing '\"')" : "unterminated label set (missing '}')");
   return std::string_view::npos;
 }
 
@@ -116,8 +113,7 @@ Status TextLineParser::ParseLine(std::string_view line, ParsedLine* out) {
     // OpenMetrics exemplar: `# {trace_id="x"} 1 [ts]`; not stored.
     if (format_ != TextFormat::kOpenMetrics || line[rest] != '#' ||
         SkipBlanks(line, rest + 1) >= line.size() || line[SkipBlanks(line, rest + 1)] != '{') {
-      return At(rest, "unexpected text after the timestamp: '" + std::string(line.substr(rest)) +
-                          "'");
+      return At(rest, "unexpected text after the timestamp: '" + std::string(line.substr(rest)) + "'");
     }
   }
   out->kind = ParsedLine::Kind::kSample;
@@ -143,8 +139,7 @@ Status TextLineParser::ParseComment(std::string_view line, size_t hash, ParsedLi
   size_t n_end = TokenEnd(line, n);
   std::string_view name = line.substr(n, n_end - n);
   if (name.empty() || !IsValidMetricName(name)) {
-    return At(n, "# " + std::string(keyword) + " needs a metric name, found '" +
-                     std::string(name) + "'");
+    return At(n, "# " + std::string(keyword) + " needs a metric name, found '" + std::string(name) + "'");
   }
   if (keyword == "TYPE") {
     size_t t = SkipBlanks(line, n_end);
@@ -173,8 +168,8 @@ Status TextLineParser::ParseSeries(std::string_view series, Labels* labels) {
       if (i < series.size() && series[i] == '}') break;
       size_t name_start = i;
       if (i >= series.size() || !IsLabelStart(series[i])) {
-        return Status::InvalidArgument("expected a label name or '}' at '" +
-                                       std::string(series.substr(i)) + "'");
+        return Status::InvalidArgument("expected a label name or '}' at '" + std::string(series.substr(i)) +
+                                       "'");
       }
       while (i < series.size() && IsLabelChar(series[i])) ++i;
       std::string name(series.substr(name_start, i - name_start));
@@ -200,8 +195,7 @@ Status TextLineParser::ParseSeries(std::string_view series, Labels* labels) {
           value.push_back('\n');
         } else {
           return Status::InvalidArgument("invalid escape '\\" + std::string(1, e) +
-                                         "' in the value of label '" + name +
-                                         "' (only \\\\, \\\" and \\n)");
+                                         "' in the value of label '" + name + "' (only \\\\, \\\" and \\n)");
         }
       }
       ++i;  // the closing quote
@@ -212,8 +206,8 @@ Status TextLineParser::ParseSeries(std::string_view series, Labels* labels) {
         continue;
       }
       if (i < series.size() && series[i] == '}') break;
-      return Status::InvalidArgument("expected ',' or '}' after the value of label '" +
-                                     labels->back().name + "'");
+      return Status::InvalidArgument("expected ',' or '}' after the value of label '" + labels->back().name +
+                                     "'");
     }
   }
   NormalizeLabels(labels);
@@ -270,10 +264,17 @@ TextFormat GuessTextFormat(std::string_view head) {
 void AppendEscapedLabelValue(std::string_view value, std::string* out) {
   for (char c : value) {
     switch (c) {
-      case '\\': out->append("\\\\"); break;
-      case '"': out->append("\\\""); break;
-      case '\n': out->append("\\n"); break;
-      default: out->push_back(c);
+      case '\\':
+        out->append("\\\\");
+        break;
+      case '"':
+        out->append("\\\"");
+        break;
+      case '\n':
+        out->append("\\n");
+        break;
+      default:
+        out->push_back(c);
     }
   }
 }

@@ -31,8 +31,7 @@ class TextWriter final : public SampleWriter {
     if (!f.type.empty()) {
       std::string_view type = f.type;
       // The Prometheus text format knows fewer types than OpenMetrics.
-      if (!om_ && type != "counter" && type != "gauge" && type != "histogram" &&
-          type != "summary") {
+      if (!om_ && type != "counter" && type != "gauge" && type != "histogram" && type != "summary") {
         type = "untyped";
       }
       b->append("# TYPE ").append(f.name).append(" ").append(type).append("\n");
@@ -75,8 +74,7 @@ class TextWriter final : public SampleWriter {
 
 }  // namespace
 
-std::unique_ptr<SampleWriter> NewTextWriter(TextFormat format, OutputFile* out,
-                                            NanStyle nan_style) {
+std::unique_ptr<SampleWriter> NewTextWriter(TextFormat format, OutputFile* out, NanStyle nan_style) {
   return std::make_unique<TextWriter>(format, out, nan_style);
 }
 

@@ -19,8 +19,7 @@
 
 namespace overtone::adapters {
 
-std::unique_ptr<SampleWriter> NewTextWriter(TextFormat format, OutputFile* out,
-                                            NanStyle nan_style);
+std::unique_ptr<SampleWriter> NewTextWriter(TextFormat format, OutputFile* out, NanStyle nan_style);
 
 // Appends `name{a="b",c="d"}` for `labels` (which include __name__; sorted
 // labels give the canonical text).

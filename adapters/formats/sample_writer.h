@@ -106,8 +106,7 @@ void WriteSampleLines(OutputFile* out, std::string_view prefix, NanStyle nan_sty
 
 // REQUIRES: `out` outlives the writer. With NanStyle::kPortable staleness
 // markers are left out and every NaN is written as NaN.
-std::unique_ptr<SampleWriter> MakeSampleWriter(ExportFormat format, OutputFile* out,
-                                               NanStyle nan_style);
+std::unique_ptr<SampleWriter> MakeSampleWriter(ExportFormat format, OutputFile* out, NanStyle nan_style);
 
 }  // namespace overtone::adapters
 

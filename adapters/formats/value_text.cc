@@ -73,8 +73,7 @@ bool ParseValue(std::string_view text, double* v) {
     body.remove_prefix(1);
   }
   if (EqualsIgnoreCase(body, "inf") || EqualsIgnoreCase(body, "infinity")) {
-    *v = negative ? -std::numeric_limits<double>::infinity()
-                  : std::numeric_limits<double>::infinity();
+    *v = negative ? -std::numeric_limits<double>::infinity() : std::numeric_limits<double>::infinity();
     return true;
   }
   if (text.size() != body.size()) return false;  // no sign before the rest
@@ -88,8 +87,7 @@ bool ParseValue(std::string_view text, double* v) {
   }
   if (text.size() == kRawPrefix.size() + 16 && text.starts_with(kRawPrefix)) {
     uint64_t bits = 0;
-    auto [ptr, ec] = std::from_chars(text.data() + kRawPrefix.size(), text.data() + text.size(),
-                                     bits, 16);
+    auto [ptr, ec] = std::from_chars(text.data() + kRawPrefix.size(), text.data() + text.size(), bits, 16);
     if (ec != std::errc() || ptr != text.data() + text.size()) return false;
     *v = std::bit_cast<double>(bits);
     return true;
@@ -151,7 +149,7 @@ bool ParseSeconds(std::string_view text, int64_t* ms) {
       if (seen_point) --scale;
     } else if (!seen_point) {
       ++scale;  // an integer digit beyond our precision: the value is larger
-    }  // fraction digits beyond precision are truncated
+    }           // fraction digits beyond precision are truncated
   }
   if (!any_digit) return false;
   if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
@@ -201,13 +199,20 @@ Result<int64_t> ParseDurationMs(std::string_view text, bool allow_zero) {
     while (i < text.size() && !IsDigit(text[i])) ++i;
     std::string_view unit = text.substr(unit_start, i - unit_start);
     int64_t mul = 0;
-    if (unit == "ms") mul = 1;
-    else if (unit == "s") mul = 1000;
-    else if (unit == "m") mul = 60'000;
-    else if (unit == "h") mul = 3'600'000;
-    else if (unit == "d") mul = 86'400'000;
-    else if (unit == "w") mul = 7 * 86'400'000LL;
-    else if (unit == "y") mul = 365 * 86'400'000LL;
+    if (unit == "ms")
+      mul = 1;
+    else if (unit == "s")
+      mul = 1000;
+    else if (unit == "m")
+      mul = 60'000;
+    else if (unit == "h")
+      mul = 3'600'000;
+    else if (unit == "d")
+      mul = 86'400'000;
+    else if (unit == "w")
+      mul = 7 * 86'400'000LL;
+    else if (unit == "y")
+      mul = 365 * 86'400'000LL;
     else {
       return Status::InvalidArgument("bad duration '" + std::string(text) +
                                      "': unit must be ms, s, m, h, d, w or y");
@@ -288,8 +293,7 @@ bool ParseRfc3339(std::string_view t, int64_t* ms) {
     return false;
   }
   if (i != t.size()) return false;
-  int64_t secs = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) *
-                     86400 +
+  int64_t secs = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) * 86400 +
                  hour * 3600 + minute * 60 + second - offset_min * 60;
   *ms = secs * 1000 + frac_ms;
   return true;

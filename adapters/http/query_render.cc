@@ -145,10 +145,12 @@ HttpReply RenderSqlJson(const SqlTable& table) {
 
 HttpReply RenderSqlCsv(const SqlTable& table) {
   std::string text;
-  for (size_t i = 0; i < table.columns.size(); ++i) text += (i ? "," : "") + CsvField(table.columns[i], CsvQuoting::kWhenNeeded);
+  for (size_t i = 0; i < table.columns.size(); ++i)
+    text += (i ? "," : "") + CsvField(table.columns[i], CsvQuoting::kWhenNeeded);
   text += "\n";
   for (const std::vector<SqlValue>& row : table.rows) {
-    for (size_t i = 0; i < row.size(); ++i) text += (i ? "," : "") + CsvField(SqlValueCsv(row[i]), CsvQuoting::kWhenNeeded);
+    for (size_t i = 0; i < row.size(); ++i)
+      text += (i ? "," : "") + CsvField(SqlValueCsv(row[i]), CsvQuoting::kWhenNeeded);
     text += "\n";
   }
   HttpReply r;

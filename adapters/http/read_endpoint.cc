@@ -25,8 +25,7 @@ class StreamImpl final : public ReadStream {
     size_t series = stream_.series_sent(), samples = stream_.samples_sent();
     Result<bool> more = stream_.Next(out);
     ctx_.metrics->read_series.fetch_add(stream_.series_sent() - series, std::memory_order_relaxed);
-    ctx_.metrics->read_samples.fetch_add(stream_.samples_sent() - samples,
-                                         std::memory_order_relaxed);
+    ctx_.metrics->read_samples.fetch_add(stream_.samples_sent() - samples, std::memory_order_relaxed);
     return more;
   }
   size_t series_sent() const override { return stream_.series_sent(); }
@@ -95,7 +94,8 @@ ReadReply HandleRead(const EndpointContext& ctx, std::string_view body,
   }
 
   prometheus::ReadResponse response;
-  Status s = ReadSamples(ctx.db, *req, [&](size_t n) { return reservation.Grow(n); }, &response);
+  Status s = ReadSamples(
+      ctx.db, *req, [&](size_t n) { return reservation.Grow(n); }, &response);
   if (!s.ok()) {
     out.reply = s.code() == Status::Code::kResourceExhausted
                     ? OverloadedReply(ctx, "building the SAMPLES response")

@@ -80,9 +80,7 @@ int DefaultThreads() {
   return static_cast<int>(std::max(16u, 4 * cores));
 }
 
-MemoryPlan PlanMemory(size_t limit) {
-  return MemoryPlan{limit / 2, limit / 8, limit / 16};
-}
+MemoryPlan PlanMemory(size_t limit) { return MemoryPlan{limit / 2, limit / 8, limit / 16}; }
 
 class HttpServer::Impl {
  public:
@@ -188,11 +186,9 @@ bool HttpServer::Impl::Authorized(const httplib::Request& req) const {
   if (options_.auth_token.empty()) return true;
   const std::string& h = req.get_header_value("Authorization");
   constexpr std::string_view kBearer = "Bearer ";
-  if (h.size() < kBearer.size() || !std::equal(kBearer.begin(), kBearer.end(), h.begin(),
-                                               [](char a, char b) {
-                                                 return std::tolower(static_cast<unsigned char>(a)) ==
-                                                        std::tolower(static_cast<unsigned char>(b));
-                                               })) {
+  if (h.size() < kBearer.size() || !std::equal(kBearer.begin(), kBearer.end(), h.begin(), [](char a, char b) {
+        return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+      })) {
     return false;
   }
   return ConstantTimeEquals(std::string_view(h).substr(kBearer.size()), options_.auth_token);
@@ -216,14 +212,12 @@ void HttpServer::Impl::Boundary(std::string_view handler, bool needs_auth, const
   } catch (const std::bad_alloc&) {
     Apply(HttpReply::Error(kHttpServiceUnavailable, "out of memory; retry later"), res);
   } catch (const std::exception& e) {
-    Apply(HttpReply::Error(kHttpInternalServerError, std::string("internal error: ") + e.what()),
-          res);
+    Apply(HttpReply::Error(kHttpInternalServerError, std::string("internal error: ") + e.what()), res);
   } catch (...) {
     Apply(HttpReply::Error(kHttpInternalServerError, "internal error"), res);
   }
   if (!streaming) {  // a stream records itself when it is done
-    metrics_.ObserveRequest(handler, res.status,
-                            std::chrono::duration<double>(Clock::now() - t0).count());
+    metrics_.ObserveRequest(handler, res.status, std::chrono::duration<double>(Clock::now() - t0).count());
   }
 }
 
@@ -282,8 +276,7 @@ std::optional<HttpReply> HttpServer::Impl::ReadBody(const httplib::Request& req,
   });
   if (too_large) {
     return HttpReply::Error(kHttpPayloadTooLarge, "body is over the limit of " +
-                                                      std::to_string(options_.max_request_bytes) +
-                                                      " bytes");
+                                                      std::to_string(options_.max_request_bytes) + " bytes");
   }
   if (overloaded) return OverloadedReply(Context(), "reading a chunked body");
   if (!ok) return HttpReply::Error(kHttpBadRequest, "could not read the request body");
@@ -488,8 +481,8 @@ Status HttpServer::Impl::Start() {
     if (port_ <= 0) return Status::IOError("cannot bind " + options_.host + ":0");
   } else {
     if (!svr_.bind_to_port(options_.host, options_.port)) {
-      return Status::IOError("cannot listen on " + options_.host + ":" +
-                             std::to_string(options_.port) + " (in use, or a bad address?)");
+      return Status::IOError("cannot listen on " + options_.host + ":" + std::to_string(options_.port) +
+                             " (in use, or a bad address?)");
     }
     port_ = options_.port;
   }

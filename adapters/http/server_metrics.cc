@@ -5,7 +5,6 @@
 #include <cinttypes>
 #include <cstdio>
 #include <fstream>
-
 #include <nlohmann/json.hpp>
 
 namespace overtone::adapters {
@@ -80,16 +79,16 @@ std::string ServerMetrics::RenderText(const ServerFigures& f) const {
   w.Metric("overtone_start_time_seconds", "gauge", "Start time of the server, Unix seconds.",
            static_cast<double>(
                std::chrono::duration_cast<std::chrono::seconds>(start_.time_since_epoch()).count()));
-  w.Metric("overtone_samples_ingested_total", "counter",
-           "Samples written through remote write.", load(samples_ingested));
+  w.Metric("overtone_samples_ingested_total", "counter", "Samples written through remote write.",
+           load(samples_ingested));
   w.Metric("overtone_remote_write_series_refused_total", "counter",
            "Series refused by remote write (invalid labels).", load(series_refused));
   w.Metric("overtone_remote_write_samples_refused_total", "counter",
            "Samples of series refused by remote write.", load(samples_refused));
   w.Metric("overtone_remote_write_histograms_refused_total", "counter",
            "Native histogram samples refused (not supported).", load(histograms_refused));
-  w.Metric("overtone_remote_write_exemplars_ignored_total", "counter",
-           "Exemplars received and not stored.", load(exemplars_ignored));
+  w.Metric("overtone_remote_write_exemplars_ignored_total", "counter", "Exemplars received and not stored.",
+           load(exemplars_ignored));
   w.Header("overtone_remote_write_requests_total", "counter",
            "Remote write requests decoded, by protocol version.");
   w.Line("overtone_remote_write_requests_total", "version=\"1.0\"", load(write_requests_v1));
@@ -97,8 +96,7 @@ std::string ServerMetrics::RenderText(const ServerFigures& f) const {
   w.Header("overtone_remote_read_requests_total", "counter",
            "Remote read requests accepted, by response type.");
   w.Line("overtone_remote_read_requests_total", "type=\"samples\"", load(read_requests_samples));
-  w.Line("overtone_remote_read_requests_total", "type=\"streamed_xor_chunks\"",
-         load(read_requests_streamed));
+  w.Line("overtone_remote_read_requests_total", "type=\"streamed_xor_chunks\"", load(read_requests_streamed));
   w.Metric("overtone_remote_read_queries_total", "counter", "Remote read queries answered.",
            load(read_queries));
   w.Metric("overtone_remote_read_series_total", "counter", "Series returned by remote read.",
@@ -108,8 +106,7 @@ std::string ServerMetrics::RenderText(const ServerFigures& f) const {
   w.Metric("overtone_overloaded_requests_total", "counter",
            "Requests refused because the request memory budget was used up.", load(overloaded));
 
-  w.Metric("overtone_series", "gauge", "Live series in the database.",
-           static_cast<double>(f.db.series));
+  w.Metric("overtone_series", "gauge", "Live series in the database.", static_cast<double>(f.db.series));
   w.Metric("overtone_samples_written_total", "counter",
            "Samples acknowledged by the engine since it was opened (all writers).",
            static_cast<double>(f.db.samples_written));
@@ -123,17 +120,15 @@ std::string ServerMetrics::RenderText(const ServerFigures& f) const {
            static_cast<double>(f.db.compactions));
   w.Metric("overtone_segments_written_total", "counter", "Segments written by compaction.",
            static_cast<double>(f.db.segments_written));
-  w.Metric("overtone_samples_sealed_total", "counter",
-           "Samples moved from raw storage into segments.",
+  w.Metric("overtone_samples_sealed_total", "counter", "Samples moved from raw storage into segments.",
            static_cast<double>(f.db.samples_sealed));
 
   w.Metric("overtone_memory_limit_bytes", "gauge",
-           "The --memory-limit the server was started with (0: none).",
-           static_cast<double>(f.memory_limit));
-  w.Metric("overtone_request_memory_budget_bytes", "gauge",
-           "Budget for in-flight request memory.", static_cast<double>(f.request_memory_limit));
-  w.Metric("overtone_request_memory_in_use_bytes", "gauge",
-           "In-flight request memory reserved now.", static_cast<double>(f.request_memory_in_use));
+           "The --memory-limit the server was started with (0: none).", static_cast<double>(f.memory_limit));
+  w.Metric("overtone_request_memory_budget_bytes", "gauge", "Budget for in-flight request memory.",
+           static_cast<double>(f.request_memory_limit));
+  w.Metric("overtone_request_memory_in_use_bytes", "gauge", "In-flight request memory reserved now.",
+           static_cast<double>(f.request_memory_in_use));
   w.Metric("overtone_request_memory_peak_bytes", "gauge",
            "Highest in-flight request memory reserved since start.",
            static_cast<double>(f.request_memory_peak));
@@ -176,8 +171,7 @@ std::string ServerMetrics::RenderJson(const ServerFigures& f) const {
   auto load = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
   nlohmann::json j;
   j["ready"] = f.ready;
-  j["uptime_seconds"] =
-      std::chrono::duration<double>(std::chrono::system_clock::now() - start_).count();
+  j["uptime_seconds"] = std::chrono::duration<double>(std::chrono::system_clock::now() - start_).count();
   j["database"] = {{"series", f.db.series},
                    {"samples_written", f.db.samples_written},
                    {"samples_scanned", f.db.samples_scanned},
@@ -186,13 +180,11 @@ std::string ServerMetrics::RenderJson(const ServerFigures& f) const {
                    {"compactions", f.db.compactions},
                    {"segments_written", f.db.segments_written},
                    {"samples_sealed", f.db.samples_sealed}};
-  j["remote_write"] = {{"requests_v1", load(write_requests_v1)},
-                       {"requests_v2", load(write_requests_v2)},
-                       {"samples_ingested", load(samples_ingested)},
-                       {"series_refused", load(series_refused)},
-                       {"samples_refused", load(samples_refused)},
-                       {"histograms_refused", load(histograms_refused)},
-                       {"exemplars_ignored", load(exemplars_ignored)}};
+  j["remote_write"] = {
+      {"requests_v1", load(write_requests_v1)},      {"requests_v2", load(write_requests_v2)},
+      {"samples_ingested", load(samples_ingested)},  {"series_refused", load(series_refused)},
+      {"samples_refused", load(samples_refused)},    {"histograms_refused", load(histograms_refused)},
+      {"exemplars_ignored", load(exemplars_ignored)}};
   j["remote_read"] = {{"requests_samples", load(read_requests_samples)},
                       {"requests_streamed_xor_chunks", load(read_requests_streamed)},
                       {"queries", load(read_queries)},
@@ -211,10 +203,8 @@ std::string ServerMetrics::RenderJson(const ServerFigures& f) const {
   {
     std::lock_guard lock(mu_);
     for (const auto& [key, s] : requests_) {
-      reqs.push_back({{"handler", key.first},
-                      {"code", key.second},
-                      {"count", s.count},
-                      {"seconds_sum", s.sum}});
+      reqs.push_back(
+          {{"handler", key.first}, {"code", key.second}, {"count", s.count}, {"seconds_sum", s.sum}});
     }
   }
   j["http_requests"] = std::move(reqs);

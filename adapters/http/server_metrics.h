@@ -39,26 +39,26 @@ struct ServerFigures {
 class ServerMetrics {
  public:
   // Upper bounds of the latency histogram buckets, seconds (+Inf implied).
-  static constexpr std::array<double, 14> kBuckets = {
-      0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10};
+  static constexpr std::array<double, 14> kBuckets = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05,
+                                                      0.1,    0.25,  0.5,    1,     2.5,  5,     10};
 
   ServerMetrics() : start_(std::chrono::system_clock::now()) {}
 
   void ObserveRequest(std::string_view handler, int code, double seconds);
 
-  std::atomic<uint64_t> samples_ingested{0};   // by remote write
-  std::atomic<uint64_t> samples_refused{0};    // of refused series
+  std::atomic<uint64_t> samples_ingested{0};  // by remote write
+  std::atomic<uint64_t> samples_refused{0};   // of refused series
   std::atomic<uint64_t> series_refused{0};
   std::atomic<uint64_t> histograms_refused{0};
   std::atomic<uint64_t> exemplars_ignored{0};
   std::atomic<uint64_t> write_requests_v1{0};
   std::atomic<uint64_t> write_requests_v2{0};
-  std::atomic<uint64_t> read_requests_samples{0};   // by response type
+  std::atomic<uint64_t> read_requests_samples{0};  // by response type
   std::atomic<uint64_t> read_requests_streamed{0};
   std::atomic<uint64_t> read_queries{0};
   std::atomic<uint64_t> read_series{0};
   std::atomic<uint64_t> read_samples{0};
-  std::atomic<uint64_t> overloaded{0};         // requests refused for memory
+  std::atomic<uint64_t> overloaded{0};  // requests refused for memory
 
   std::string RenderText(const ServerFigures& f) const;
   std::string RenderJson(const ServerFigures& f) const;

@@ -34,10 +34,9 @@ void AddWrittenHeaders(HttpReply* r, size_t samples) {
 std::optional<HttpReply> PrecheckWrite(const EndpointContext& ctx, const BodyHeaders& headers,
                                        MemoryBudget::Reservation* reservation) {
   if (!IsSnappy(headers.content_encoding)) {
-    return HttpReply::Error(kHttpUnsupportedMediaType,
-                            "unsupported Content-Encoding \"" +
-                                std::string(headers.content_encoding) +
-                                "\": remote write bodies are snappy block data");
+    return HttpReply::Error(kHttpUnsupportedMediaType, "unsupported Content-Encoding \"" +
+                                                           std::string(headers.content_encoding) +
+                                                           "\": remote write bodies are snappy block data");
   }
   Result<WriteProtocol> protocol = WriteProtocolFromContentType(headers.content_type);
   if (!protocol.ok()) {
@@ -46,8 +45,8 @@ std::optional<HttpReply> PrecheckWrite(const EndpointContext& ctx, const BodyHea
   return ReserveBody(ctx, headers, reservation);
 }
 
-HttpReply HandleWrite(const EndpointContext& ctx, const BodyHeaders& headers,
-                      std::string_view body, MemoryBudget::Reservation* reservation) {
+HttpReply HandleWrite(const EndpointContext& ctx, const BodyHeaders& headers, std::string_view body,
+                      MemoryBudget::Reservation* reservation) {
   Result<WriteProtocol> protocol = WriteProtocolFromContentType(headers.content_type);
   if (!protocol.ok()) return HttpReply::Error(kHttpUnsupportedMediaType, protocol.status().message());
   const bool v2 = *protocol == WriteProtocol::kV2;
@@ -78,9 +77,9 @@ HttpReply HandleWrite(const EndpointContext& ctx, const BodyHeaders& headers,
   WriteResult result = ApplyWrite(ctx.db, decoded);
   ctx.metrics->samples_ingested.fetch_add(result.samples_written, std::memory_order_relaxed);
   if (!result.status.ok()) {
-    return reply(HttpReply::Error(HttpStatusFor(result.status, ctx.options->overload_status),
-                                  result.status.message()),
-                 result.samples_written);
+    return reply(
+        HttpReply::Error(HttpStatusFor(result.status, ctx.options->overload_status), result.status.message()),
+        result.samples_written);
   }
   HttpReply ok;
   ok.status = kHttpNoContent;

@@ -34,8 +34,8 @@ std::optional<HttpReply> PrecheckWrite(const EndpointContext& ctx, const BodyHea
 
 // Decompresses, decodes and writes `body`.
 // REQUIRES: PrecheckWrite(ctx, headers, reservation) returned no reply.
-HttpReply HandleWrite(const EndpointContext& ctx, const BodyHeaders& headers,
-                      std::string_view body, MemoryBudget::Reservation* reservation);
+HttpReply HandleWrite(const EndpointContext& ctx, const BodyHeaders& headers, std::string_view body,
+                      MemoryBudget::Reservation* reservation);
 
 }  // namespace overtone::adapters
 

@@ -75,8 +75,8 @@ class ChunkedReadStream {
   const prometheus::ReadRequest* req_;
   size_t max_frame_bytes_;
   std::vector<std::vector<SeriesInfo>> series_;  // per query, sorted
-  int query_ = 0;                                 // the query being answered
-  size_t next_series_ = 0;                        // in series_[query_]
+  int query_ = 0;                                // the query being answered
+  size_t next_series_ = 0;                       // in series_[query_]
   size_t series_sent_ = 0;
   size_t samples_sent_ = 0;
 };

@@ -17,10 +17,14 @@ namespace {
 
 prometheus::LabelMatcher::Type ToProto(MatchType t) {
   switch (t) {
-    case MatchType::kEqual: return prometheus::LabelMatcher::EQ;
-    case MatchType::kNotEqual: return prometheus::LabelMatcher::NEQ;
-    case MatchType::kRegexMatch: return prometheus::LabelMatcher::RE;
-    case MatchType::kRegexNoMatch: return prometheus::LabelMatcher::NRE;
+    case MatchType::kEqual:
+      return prometheus::LabelMatcher::EQ;
+    case MatchType::kNotEqual:
+      return prometheus::LabelMatcher::NEQ;
+    case MatchType::kRegexMatch:
+      return prometheus::LabelMatcher::RE;
+    case MatchType::kRegexNoMatch:
+      return prometheus::LabelMatcher::NRE;
   }
   return prometheus::LabelMatcher::EQ;
 }
@@ -207,8 +211,7 @@ Status RemoteRead(const RemoteReadOptions& options, const RemoteSeriesSink& sink
       }
       if (!retryable) return Status::InvalidArgument("remote read refused: " + what);
       if (attempt >= options.client.max_attempts) {
-        return Status::IOError("remote read failed after " + std::to_string(attempt) +
-                               " attempts: " + what);
+        return Status::IOError("remote read failed after " + std::to_string(attempt) + " attempts: " + what);
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(backoff_ms));
       backoff_ms *= 2;

@@ -1,10 +1,10 @@
 #include "adapters/prometheus/remote_write.h"
 
-#include <algorithm>
-#include <cctype>
-
 #include <google/protobuf/arena.h>
 #include <google/protobuf/unknown_field_set.h>
+
+#include <algorithm>
+#include <cctype>
 
 #include "adapters/prometheus/proto/remote.pb.h"
 #include "adapters/prometheus/proto/write_v2.pb.h"
@@ -120,8 +120,7 @@ Status DecodeV2(std::string_view body, DecodedWrite* out) {
     const auto& refs = ts.labels_refs();
     if (refs.size() % 2 != 0) {
       Refuse(out, ts.samples_size(),
-             Status::InvalidArgument("labels_refs has an odd length (" +
-                                     std::to_string(refs.size()) + ")"));
+             Status::InvalidArgument("labels_refs has an odd length (" + std::to_string(refs.size()) + ")"));
       continue;
     }
     labels = Labels();
@@ -199,8 +198,8 @@ WriteResult ApplyWrite(Database* db, const DecodedWrite& decoded) {
   std::string problems;
   if (decoded.series_rejected > 0) {
     problems = "refused " + std::to_string(decoded.series_rejected) + " series (" +
-               std::to_string(decoded.samples_rejected) + " samples), the first because: " +
-               decoded.first_problem;
+               std::to_string(decoded.samples_rejected) +
+               " samples), the first because: " + decoded.first_problem;
   }
   if (decoded.histograms > 0) {
     if (!problems.empty()) problems += "; ";
@@ -208,8 +207,8 @@ WriteResult ApplyWrite(Database* db, const DecodedWrite& decoded) {
                 " native histogram samples: overtone stores float samples only";
   }
   if (!problems.empty()) {
-    r.status = Status::InvalidArgument("wrote " + std::to_string(r.samples_written) +
-                                       " samples; " + problems);
+    r.status =
+        Status::InvalidArgument("wrote " + std::to_string(r.samples_written) + " samples; " + problems);
   }
   return r;
 }

@@ -39,10 +39,10 @@ Result<WriteProtocol> WriteProtocolFromContentType(std::string_view content_type
 struct DecodedWrite {
   WriteBatch batch;
   size_t series_rejected = 0;
-  size_t samples_rejected = 0;   // float samples of refused series
-  size_t histograms = 0;         // native histogram samples: not stored
-  size_t exemplars = 0;          // not stored
-  std::string first_problem;     // why the first refused series was refused
+  size_t samples_rejected = 0;  // float samples of refused series
+  size_t histograms = 0;        // native histogram samples: not stored
+  size_t exemplars = 0;         // not stored
+  std::string first_problem;    // why the first refused series was refused
 };
 
 // Parses an uncompressed protobuf body. InvalidArgument when it does not

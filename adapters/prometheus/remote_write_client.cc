@@ -26,7 +26,8 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url) {
   std::string_view host = authority, port;
   if (authority.starts_with("[")) {  // [::1]:9090
     size_t close = authority.find(']');
-    if (close == std::string_view::npos) return Status::InvalidArgument("bad host in URL " + std::string(url));
+    if (close == std::string_view::npos)
+      return Status::InvalidArgument("bad host in URL " + std::string(url));
     host = authority.substr(1, close - 1);
     if (close + 1 < authority.size()) {
       if (authority[close + 1] != ':') return Status::InvalidArgument("bad host in URL " + std::string(url));
@@ -65,8 +66,7 @@ RemoteWriteClient::~RemoteWriteClient() = default;
 Result<std::unique_ptr<RemoteWriteClient>> RemoteWriteClient::Create(const std::string& url,
                                                                      RemoteClientOptions options) {
   OT_ASSIGN_OR_RETURN(HttpUrl parsed, ParseHttpUrl(url));
-  return std::unique_ptr<RemoteWriteClient>(
-      new RemoteWriteClient(std::make_unique<Impl>(parsed, options)));
+  return std::unique_ptr<RemoteWriteClient>(new RemoteWriteClient(std::make_unique<Impl>(parsed, options)));
 }
 
 Status RemoteWriteClient::Send(const prometheus::WriteRequest& request) {
@@ -83,14 +83,15 @@ Status RemoteWriteClient::Send(const prometheus::WriteRequest& request) {
     bool retryable = true;
     if (!res) {
       last_error = "no answer from " + impl_->url.base() + ": " +
-                   (res.error() == httplib::Error::Connection ? std::string("cannot connect (refused, or no such host)")
-                                                              : httplib::to_string(res.error()));
+                   (res.error() == httplib::Error::Connection
+                        ? std::string("cannot connect (refused, or no such host)")
+                        : httplib::to_string(res.error()));
     } else if (res->status >= 200 && res->status < 300) {
       ++requests_;
       return Status::OK();
     } else {
-      last_error = "HTTP " + std::to_string(res->status) + " from " + impl_->url.base() +
-                   impl_->url.path + ": " + res->body.substr(0, 300);
+      last_error = "HTTP " + std::to_string(res->status) + " from " + impl_->url.base() + impl_->url.path +
+                   ": " + res->body.substr(0, 300);
       retryable = res->status >= 500 || res->status == 429;
     }
     if (!retryable) return Status::InvalidArgument("remote write refused: " + last_error);

@@ -30,8 +30,8 @@ Result<HttpUrl> ParseHttpUrl(std::string_view url);
 
 struct RemoteClientOptions {
   int timeout_seconds = 30;
-  int max_attempts = 5;       // tries per request on 5xx / 429 / connection errors
-  int first_backoff_ms = 100; // doubled each retry
+  int max_attempts = 5;        // tries per request on 5xx / 429 / connection errors
+  int first_backoff_ms = 100;  // doubled each retry
 };
 
 class RemoteWriteClient {

@@ -126,33 +126,54 @@ const FunctionInfo* FindFunction(std::string_view name) {
 
 const char* ValueTypeName(ValueType t) {
   switch (t) {
-    case ValueType::kNone: return "none";
-    case ValueType::kScalar: return "scalar";
-    case ValueType::kVector: return "instant vector";
-    case ValueType::kMatrix: return "range vector";
-    case ValueType::kString: return "string";
+    case ValueType::kNone:
+      return "none";
+    case ValueType::kScalar:
+      return "scalar";
+    case ValueType::kVector:
+      return "instant vector";
+    case ValueType::kMatrix:
+      return "range vector";
+    case ValueType::kString:
+      return "string";
   }
   return "?";
 }
 
 const char* BinaryOpName(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kAdd: return "+";
-    case BinaryOp::kSub: return "-";
-    case BinaryOp::kMul: return "*";
-    case BinaryOp::kDiv: return "/";
-    case BinaryOp::kMod: return "%";
-    case BinaryOp::kPow: return "^";
-    case BinaryOp::kAtan2: return "atan2";
-    case BinaryOp::kEql: return "==";
-    case BinaryOp::kNeq: return "!=";
-    case BinaryOp::kGtr: return ">";
-    case BinaryOp::kLss: return "<";
-    case BinaryOp::kGte: return ">=";
-    case BinaryOp::kLte: return "<=";
-    case BinaryOp::kAnd: return "and";
-    case BinaryOp::kOr: return "or";
-    case BinaryOp::kUnless: return "unless";
+    case BinaryOp::kAdd:
+      return "+";
+    case BinaryOp::kSub:
+      return "-";
+    case BinaryOp::kMul:
+      return "*";
+    case BinaryOp::kDiv:
+      return "/";
+    case BinaryOp::kMod:
+      return "%";
+    case BinaryOp::kPow:
+      return "^";
+    case BinaryOp::kAtan2:
+      return "atan2";
+    case BinaryOp::kEql:
+      return "==";
+    case BinaryOp::kNeq:
+      return "!=";
+    case BinaryOp::kGtr:
+      return ">";
+    case BinaryOp::kLss:
+      return "<";
+    case BinaryOp::kGte:
+      return ">=";
+    case BinaryOp::kLte:
+      return "<=";
+    case BinaryOp::kAnd:
+      return "and";
+    case BinaryOp::kOr:
+      return "or";
+    case BinaryOp::kUnless:
+      return "unless";
   }
   return "?";
 }
@@ -162,7 +183,9 @@ bool IsComparison(BinaryOp op) {
          op == BinaryOp::kGte || op == BinaryOp::kLte;
 }
 
-bool IsSetOperator(BinaryOp op) { return op == BinaryOp::kAnd || op == BinaryOp::kOr || op == BinaryOp::kUnless; }
+bool IsSetOperator(BinaryOp op) {
+  return op == BinaryOp::kAnd || op == BinaryOp::kOr || op == BinaryOp::kUnless;
+}
 
 namespace {
 struct AggName {
@@ -170,13 +193,13 @@ struct AggName {
   const char* name;
 };
 constexpr AggName kAggNames[] = {
-    {AggregateOp::kSum, "sum"},         {AggregateOp::kAvg, "avg"},
-    {AggregateOp::kCount, "count"},     {AggregateOp::kMin, "min"},
-    {AggregateOp::kMax, "max"},         {AggregateOp::kGroup, "group"},
-    {AggregateOp::kStddev, "stddev"},   {AggregateOp::kStdvar, "stdvar"},
-    {AggregateOp::kTopk, "topk"},       {AggregateOp::kBottomk, "bottomk"},
+    {AggregateOp::kSum, "sum"},           {AggregateOp::kAvg, "avg"},
+    {AggregateOp::kCount, "count"},       {AggregateOp::kMin, "min"},
+    {AggregateOp::kMax, "max"},           {AggregateOp::kGroup, "group"},
+    {AggregateOp::kStddev, "stddev"},     {AggregateOp::kStdvar, "stdvar"},
+    {AggregateOp::kTopk, "topk"},         {AggregateOp::kBottomk, "bottomk"},
     {AggregateOp::kQuantile, "quantile"}, {AggregateOp::kCountValues, "count_values"},
-    {AggregateOp::kLimitk, "limitk"},   {AggregateOp::kLimitRatio, "limit_ratio"},
+    {AggregateOp::kLimitk, "limitk"},     {AggregateOp::kLimitRatio, "limit_ratio"},
 };
 }  // namespace
 
@@ -201,21 +224,27 @@ bool AggregateTakesParam(AggregateOp op) {
 
 ValueType Expr::type() const {
   switch (kind) {
-    case Kind::kNumber: return ValueType::kScalar;
-    case Kind::kString: return ValueType::kString;
-    case Kind::kVectorSelector: return ValueType::kVector;
+    case Kind::kNumber:
+      return ValueType::kScalar;
+    case Kind::kString:
+      return ValueType::kString;
+    case Kind::kVectorSelector:
+      return ValueType::kVector;
     case Kind::kMatrixSelector:
-    case Kind::kSubquery: return ValueType::kMatrix;
+    case Kind::kSubquery:
+      return ValueType::kMatrix;
     case Kind::kCall: {
       const FunctionInfo* f = FindFunction(text);
       return f ? f->returns : ValueType::kNone;
     }
-    case Kind::kAggregate: return ValueType::kVector;
+    case Kind::kAggregate:
+      return ValueType::kVector;
     case Kind::kBinary:
       return arg(0).type() == ValueType::kScalar && arg(1).type() == ValueType::kScalar ? ValueType::kScalar
-                                                                                         : ValueType::kVector;
+                                                                                        : ValueType::kVector;
     case Kind::kUnary:
-    case Kind::kParen: return arg(0).type();
+    case Kind::kParen:
+      return arg(0).type();
   }
   return ValueType::kNone;
 }
@@ -229,8 +258,9 @@ std::string FormatDuration(int64_t ms) {
     uint64_t ms;
   };
   // Prometheus prints weeks and years only when they divide exactly.
-  constexpr Unit kUnits[] = {{"y", 365ull * 86400000}, {"w", 7ull * 86400000}, {"d", 86400000ull}, {"h", 3600000ull},
-                             {"m", 60000ull},          {"s", 1000ull},         {"ms", 1ull}};
+  constexpr Unit kUnits[] = {
+      {"y", 365ull * 86400000}, {"w", 7ull * 86400000}, {"d", 86400000ull}, {"h", 3600000ull},
+      {"m", 60000ull},          {"s", 1000ull},         {"ms", 1ull}};
   for (const Unit& u : kUnits) {
     if (v >= u.ms) {
       out += std::to_string(v / u.ms) + u.name;
@@ -254,9 +284,14 @@ std::string Modifiers(const Expr& e) {
   std::string out;
   if (e.at) {
     switch (e.at->kind) {
-      case AtModifier::Kind::kStart: out += " @ start()"; break;
-      case AtModifier::Kind::kEnd: out += " @ end()"; break;
-      default: out += " @ " + FormatNumber(static_cast<double>(e.at->ms) / 1000);
+      case AtModifier::Kind::kStart:
+        out += " @ start()";
+        break;
+      case AtModifier::Kind::kEnd:
+        out += " @ end()";
+        break;
+      default:
+        out += " @ " + FormatNumber(static_cast<double>(e.at->ms) / 1000);
     }
   }
   if (e.offset_ms != 0) out += " offset " + FormatDuration(e.offset_ms);
@@ -265,9 +300,7 @@ std::string Modifiers(const Expr& e) {
 
 // A label name as written in a query: quoted when it is not a plain name
 // ({"service.name"="x"}, by ("a b")), which the parser accepts.
-std::string LabelNameText(const std::string& name) {
-  return IsValidLabelName(name) ? name : QuoteGo(name);
-}
+std::string LabelNameText(const std::string& name) { return IsValidLabelName(name) ? name : QuoteGo(name); }
 
 std::string Joined(const std::vector<std::string>& names) {
   std::string out;
@@ -298,9 +331,12 @@ std::string SelectorText(const Expr& vs) {
 
 std::string ToString(const Expr& e) {
   switch (e.kind) {
-    case Expr::Kind::kNumber: return FormatNumber(e.number);
-    case Expr::Kind::kString: return QuoteGo(e.text);
-    case Expr::Kind::kVectorSelector: return SelectorText(e) + Modifiers(e);
+    case Expr::Kind::kNumber:
+      return FormatNumber(e.number);
+    case Expr::Kind::kString:
+      return QuoteGo(e.text);
+    case Expr::Kind::kVectorSelector:
+      return SelectorText(e) + Modifiers(e);
     case Expr::Kind::kMatrixSelector: {
       const Expr& vs = e.arg(0);
       return SelectorText(vs) + "[" + FormatDuration(e.range_ms) + "]" + Modifiers(vs);
@@ -315,7 +351,8 @@ std::string ToString(const Expr& e) {
     }
     case Expr::Kind::kAggregate: {
       std::string out = AggregateOpName(e.agg_op);
-      if (e.without || !e.grouping.empty()) out += std::string(e.without ? " without" : " by") + " (" + Joined(e.grouping) + ")";
+      if (e.without || !e.grouping.empty())
+        out += std::string(e.without ? " without" : " by") + " (" + Joined(e.grouping) + ")";
       out += "(";
       for (size_t i = 0; i < e.args.size(); ++i) out += (i ? ", " : "") + ToString(e.arg(i));
       return out + ")";
@@ -325,14 +362,17 @@ std::string ToString(const Expr& e) {
       if (e.return_bool) op += " bool";
       if (e.matching) {
         const VectorMatching& m = *e.matching;
-        if (m.on || !m.labels.empty()) op += std::string(m.on ? " on" : " ignoring") + " (" + Joined(m.labels) + ")";
+        if (m.on || !m.labels.empty())
+          op += std::string(m.on ? " on" : " ignoring") + " (" + Joined(m.labels) + ")";
         if (m.card == Cardinality::kManyToOne) op += " group_left (" + Joined(m.include) + ")";
         if (m.card == Cardinality::kOneToMany) op += " group_right (" + Joined(m.include) + ")";
       }
       return ToString(e.arg(0)) + " " + op + " " + ToString(e.arg(1));
     }
-    case Expr::Kind::kUnary: return std::string(e.op == BinaryOp::kSub ? "-" : "+") + ToString(e.arg(0));
-    case Expr::Kind::kParen: return "(" + ToString(e.arg(0)) + ")";
+    case Expr::Kind::kUnary:
+      return std::string(e.op == BinaryOp::kSub ? "-" : "+") + ToString(e.arg(0));
+    case Expr::Kind::kParen:
+      return "(" + ToString(e.arg(0)) + ")";
   }
   return "?";
 }

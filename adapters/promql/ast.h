@@ -28,17 +28,42 @@ enum class ValueType { kNone, kScalar, kVector, kMatrix, kString };
 const char* ValueTypeName(ValueType t);  // "scalar", "instant vector", ...
 
 enum class BinaryOp {
-  kAdd, kSub, kMul, kDiv, kMod, kPow, kAtan2,
-  kEql, kNeq, kGtr, kLss, kGte, kLte,
-  kAnd, kOr, kUnless,
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kPow,
+  kAtan2,
+  kEql,
+  kNeq,
+  kGtr,
+  kLss,
+  kGte,
+  kLte,
+  kAnd,
+  kOr,
+  kUnless,
 };
 const char* BinaryOpName(BinaryOp op);  // "+", "==", "and", ...
 bool IsComparison(BinaryOp op);
 bool IsSetOperator(BinaryOp op);
 
 enum class AggregateOp {
-  kSum, kAvg, kCount, kMin, kMax, kGroup, kStddev, kStdvar,
-  kTopk, kBottomk, kQuantile, kCountValues, kLimitk, kLimitRatio,
+  kSum,
+  kAvg,
+  kCount,
+  kMin,
+  kMax,
+  kGroup,
+  kStddev,
+  kStdvar,
+  kTopk,
+  kBottomk,
+  kQuantile,
+  kCountValues,
+  kLimitk,
+  kLimitRatio,
 };
 const char* AggregateOpName(AggregateOp op);
 // Parses "sum", "topk", ...; nullopt for other words.
@@ -49,9 +74,9 @@ enum class Cardinality { kOneToOne, kManyToOne, kOneToMany, kManyToMany };
 
 struct VectorMatching {
   Cardinality card = Cardinality::kOneToOne;
-  bool on = false;                  // on(...) rather than ignoring(...)
-  std::vector<std::string> labels;  // the on/ignoring list
-  std::vector<std::string> include; // group_left/group_right extra labels
+  bool on = false;                   // on(...) rather than ignoring(...)
+  std::vector<std::string> labels;   // the on/ignoring list
+  std::vector<std::string> include;  // group_left/group_right extra labels
 };
 
 // The `@` modifier: a fixed time, or the query's start() / end().
@@ -65,7 +90,16 @@ using ExprPtr = std::unique_ptr<Expr>;
 
 struct Expr {
   enum class Kind {
-    kNumber, kString, kVectorSelector, kMatrixSelector, kSubquery, kCall, kAggregate, kBinary, kUnary, kParen,
+    kNumber,
+    kString,
+    kVectorSelector,
+    kMatrixSelector,
+    kSubquery,
+    kCall,
+    kAggregate,
+    kBinary,
+    kUnary,
+    kParen,
   };
   Kind kind;
   PosRange pos;
@@ -76,8 +110,8 @@ struct Expr {
   std::string text;
 
   // kVectorSelector (and the selector inside kMatrixSelector / kSubquery)
-  std::string metric_name;            // "" when given only by matchers
-  std::vector<LabelMatcher> matchers; // __name__ included when named
+  std::string metric_name;             // "" when given only by matchers
+  std::vector<LabelMatcher> matchers;  // __name__ included when named
   int64_t offset_ms = 0;
   std::optional<AtModifier> at;
   // kMatrixSelector: `args[0]` is the vector selector; kSubquery: the inner expr.

@@ -27,35 +27,64 @@ bool EqualsFold(std::string_view a, std::string_view b) {
 
 const char* TokenKindName(TokenKind k) {
   switch (k) {
-    case TokenKind::kEof: return "end of input";
-    case TokenKind::kIdentifier: return "identifier";
-    case TokenKind::kNumber: return "number";
-    case TokenKind::kDuration: return "duration";
-    case TokenKind::kString: return "string";
-    case TokenKind::kLeftParen: return "\"(\"";
-    case TokenKind::kRightParen: return "\")\"";
-    case TokenKind::kLeftBrace: return "\"{\"";
-    case TokenKind::kRightBrace: return "\"}\"";
-    case TokenKind::kLeftBracket: return "\"[\"";
-    case TokenKind::kRightBracket: return "\"]\"";
-    case TokenKind::kComma: return "\",\"";
-    case TokenKind::kColon: return "\":\"";
-    case TokenKind::kAt: return "\"@\"";
-    case TokenKind::kAssign: return "\"=\"";
-    case TokenKind::kEqlRegex: return "\"=~\"";
-    case TokenKind::kNeqRegex: return "\"!~\"";
-    case TokenKind::kAdd: return "\"+\"";
-    case TokenKind::kSub: return "\"-\"";
-    case TokenKind::kMul: return "\"*\"";
-    case TokenKind::kDiv: return "\"/\"";
-    case TokenKind::kMod: return "\"%\"";
-    case TokenKind::kPow: return "\"^\"";
-    case TokenKind::kEql: return "\"==\"";
-    case TokenKind::kNeq: return "\"!=\"";
-    case TokenKind::kLss: return "\"<\"";
-    case TokenKind::kLte: return "\"<=\"";
-    case TokenKind::kGtr: return "\">\"";
-    case TokenKind::kGte: return "\">=\"";
+    case TokenKind::kEof:
+      return "end of input";
+    case TokenKind::kIdentifier:
+      return "identifier";
+    case TokenKind::kNumber:
+      return "number";
+    case TokenKind::kDuration:
+      return "duration";
+    case TokenKind::kString:
+      return "string";
+    case TokenKind::kLeftParen:
+      return "\"(\"";
+    case TokenKind::kRightParen:
+      return "\")\"";
+    case TokenKind::kLeftBrace:
+      return "\"{\"";
+    case TokenKind::kRightBrace:
+      return "\"}\"";
+    case TokenKind::kLeftBracket:
+      return "\"[\"";
+    case TokenKind::kRightBracket:
+      return "\"]\"";
+    case TokenKind::kComma:
+      return "\",\"";
+    case TokenKind::kColon:
+      return "\":\"";
+    case TokenKind::kAt:
+      return "\"@\"";
+    case TokenKind::kAssign:
+      return "\"=\"";
+    case TokenKind::kEqlRegex:
+      return "\"=~\"";
+    case TokenKind::kNeqRegex:
+      return "\"!~\"";
+    case TokenKind::kAdd:
+      return "\"+\"";
+    case TokenKind::kSub:
+      return "\"-\"";
+    case TokenKind::kMul:
+      return "\"*\"";
+    case TokenKind::kDiv:
+      return "\"/\"";
+    case TokenKind::kMod:
+      return "\"%\"";
+    case TokenKind::kPow:
+      return "\"^\"";
+    case TokenKind::kEql:
+      return "\"==\"";
+    case TokenKind::kNeq:
+      return "\"!=\"";
+    case TokenKind::kLss:
+      return "\"<\"";
+    case TokenKind::kLte:
+      return "\"<=\"";
+    case TokenKind::kGtr:
+      return "\">\"";
+    case TokenKind::kGte:
+      return "\">=\"";
   }
   return "?";
 }
@@ -70,8 +99,8 @@ Status ParseError(std::string_view query, size_t pos, std::string_view msg) {
       ++col;
     }
   }
-  return Status::InvalidArgument(std::to_string(line) + ":" + std::to_string(col) + ": parse error: " +
-                                 std::string(msg));
+  return Status::InvalidArgument(std::to_string(line) + ":" + std::to_string(col) +
+                                 ": parse error: " + std::string(msg));
 }
 
 Result<int64_t> ParseDuration(std::string_view text) {
@@ -80,11 +109,16 @@ Result<int64_t> ParseDuration(std::string_view text) {
     std::string_view name;
     int64_t ms;
   };
-  static constexpr Unit kUnits[] = {{"y", 365LL * 24 * 3600 * 1000}, {"w", 7LL * 24 * 3600 * 1000},
-                                    {"d", 24LL * 3600 * 1000},       {"h", 3600LL * 1000},
-                                    {"m", 60LL * 1000},              {"s", 1000},
+  static constexpr Unit kUnits[] = {{"y", 365LL * 24 * 3600 * 1000},
+                                    {"w", 7LL * 24 * 3600 * 1000},
+                                    {"d", 24LL * 3600 * 1000},
+                                    {"h", 3600LL * 1000},
+                                    {"m", 60LL * 1000},
+                                    {"s", 1000},
                                     {"ms", 1}};
-  auto bad = [&] { return Status::InvalidArgument("not a valid duration string: \"" + std::string(text) + "\""); };
+  auto bad = [&] {
+    return Status::InvalidArgument("not a valid duration string: \"" + std::string(text) + "\"");
+  };
   if (text.empty()) return bad();
   size_t i = 0, next_unit = 0;
   int64_t total = 0;
@@ -164,8 +198,10 @@ Status Lexer::Next(Token* tok) {
     return Status::OK();
   }
   switch (c) {
-    case '(': return op(TokenKind::kLeftParen, 1);
-    case ')': return op(TokenKind::kRightParen, 1);
+    case '(':
+      return op(TokenKind::kLeftParen, 1);
+    case ')':
+      return op(TokenKind::kRightParen, 1);
     case '{':
       if (brace_depth_ > 0) return Error(pos_, "unexpected left brace '{'");
       ++brace_depth_;
@@ -182,15 +218,24 @@ Status Lexer::Next(Token* tok) {
       if (bracket_depth_ == 0) return Error(pos_, "unexpected right bracket ']'");
       --bracket_depth_;
       return op(TokenKind::kRightBracket, 1);
-    case ',': return op(TokenKind::kComma, 1);
-    case ':': return op(TokenKind::kColon, 1);
-    case '@': return op(TokenKind::kAt, 1);
-    case '+': return op(TokenKind::kAdd, 1);
-    case '-': return op(TokenKind::kSub, 1);
-    case '*': return op(TokenKind::kMul, 1);
-    case '/': return op(TokenKind::kDiv, 1);
-    case '%': return op(TokenKind::kMod, 1);
-    case '^': return op(TokenKind::kPow, 1);
+    case ',':
+      return op(TokenKind::kComma, 1);
+    case ':':
+      return op(TokenKind::kColon, 1);
+    case '@':
+      return op(TokenKind::kAt, 1);
+    case '+':
+      return op(TokenKind::kAdd, 1);
+    case '-':
+      return op(TokenKind::kSub, 1);
+    case '*':
+      return op(TokenKind::kMul, 1);
+    case '/':
+      return op(TokenKind::kDiv, 1);
+    case '%':
+      return op(TokenKind::kMod, 1);
+    case '^':
+      return op(TokenKind::kPow, 1);
     case '=':
       if (n == '=') return op(TokenKind::kEql, 2);
       if (n == '~') return op(TokenKind::kEqlRegex, 2);
@@ -223,7 +268,8 @@ Status Lexer::LexNumberOrDuration(Token* tok) {
     char c = q_[pos_];
     if (IsAlnum(c) || c == '.') {
       ++pos_;
-    } else if ((c == '+' || c == '-') && !hex && pos_ > start && (q_[pos_ - 1] == 'e' || q_[pos_ - 1] == 'E')) {
+    } else if ((c == '+' || c == '-') && !hex && pos_ > start &&
+               (q_[pos_ - 1] == 'e' || q_[pos_ - 1] == 'E')) {
       ++pos_;
     } else {
       break;
@@ -254,14 +300,17 @@ Status Lexer::LexString(Token* tok, char quote) {
   size_t start = pos_;
   StringLiteral lit = ReadStringLiteral(q_, start);
   switch (lit.error) {
-    case StringLiteral::kNone: break;
+    case StringLiteral::kNone:
+      break;
     case StringLiteral::kUnterminated:
     case StringLiteral::kUnterminatedEscape:
       return Error(start, "unterminated quoted string " + std::string(1, quote));
     case StringLiteral::kUnknownEscape:
       return Error(lit.at - 1, "unknown escape sequence '\\" + std::string(1, q_[lit.at]) + "'");
-    case StringLiteral::kBadEscapeDigit: return Error(lit.at, "illegal character in escape sequence");
-    case StringLiteral::kOctalOutOfRange: return Error(lit.at, "octal escape value > 255");
+    case StringLiteral::kBadEscapeDigit:
+      return Error(lit.at, "illegal character in escape sequence");
+    case StringLiteral::kOctalOutOfRange:
+      return Error(lit.at, "octal escape value > 255");
     case StringLiteral::kInvalidCodePoint:
       return Error(lit.at, "escape sequence is an invalid Unicode code point");
   }

@@ -25,20 +25,37 @@ enum class TokenKind {
   kNumber,      // value in Token::number
   kDuration,    // milliseconds in Token::duration_ms
   kString,      // unquoted value in Token::text
-  kLeftParen, kRightParen, kLeftBrace, kRightBrace, kLeftBracket, kRightBracket,
-  kComma, kColon, kAt,
-  kAssign,      // =  (in matchers)
-  kEqlRegex,    // =~
-  kNeqRegex,    // !~
-  kAdd, kSub, kMul, kDiv, kMod, kPow,
-  kEql, kNeq, kLss, kLte, kGtr, kGte,
+  kLeftParen,
+  kRightParen,
+  kLeftBrace,
+  kRightBrace,
+  kLeftBracket,
+  kRightBracket,
+  kComma,
+  kColon,
+  kAt,
+  kAssign,    // =  (in matchers)
+  kEqlRegex,  // =~
+  kNeqRegex,  // !~
+  kAdd,
+  kSub,
+  kMul,
+  kDiv,
+  kMod,
+  kPow,
+  kEql,
+  kNeq,
+  kLss,
+  kLte,
+  kGtr,
+  kGte,
 };
 
 struct Token {
   TokenKind kind = TokenKind::kEof;
-  size_t pos = 0;     // byte offset of the first character
-  size_t end = 0;     // byte offset past the last character
-  std::string text;   // the source text, or a string's unquoted value
+  size_t pos = 0;    // byte offset of the first character
+  size_t end = 0;    // byte offset past the last character
+  std::string text;  // the source text, or a string's unquoted value
   double number = 0;
   int64_t duration_ms = 0;
 };

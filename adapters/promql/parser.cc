@@ -27,9 +27,9 @@ struct OpInfo {
 };
 
 bool IsKeyword(std::string_view w) {
-  static constexpr std::string_view kKeywords[] = {"and", "or",          "unless",      "atan2", "by",
-                                                   "without", "on",      "ignoring",    "group_left",
-                                                   "group_right", "bool", "offset"};
+  static constexpr std::string_view kKeywords[] = {"and",        "or",          "unless", "atan2",
+                                                   "by",         "without",     "on",     "ignoring",
+                                                   "group_left", "group_right", "bool",   "offset"};
   return std::find(std::begin(kKeywords), std::end(kKeywords), w) != std::end(kKeywords);
 }
 
@@ -65,12 +65,12 @@ class Parser {
   Status Error(size_t pos, std::string_view msg) const { return ParseError(q_, pos, msg); }
   Status Unexpected(std::string_view context, std::string_view expected = "") const {
     const Token& t = Peek();
-    std::string what = t.kind == TokenKind::kEof ? "end of input"
-                       : t.kind == TokenKind::kIdentifier || t.kind == TokenKind::kNumber ||
-                               t.kind == TokenKind::kDuration
-                           ? std::string(TokenKindName(t.kind)) + " \"" + t.text + "\""
-                       : t.kind == TokenKind::kString ? "string \"" + t.text + "\""
-                                                      : std::string(TokenKindName(t.kind));
+    std::string what =
+        t.kind == TokenKind::kEof ? "end of input"
+        : t.kind == TokenKind::kIdentifier || t.kind == TokenKind::kNumber || t.kind == TokenKind::kDuration
+            ? std::string(TokenKindName(t.kind)) + " \"" + t.text + "\""
+        : t.kind == TokenKind::kString ? "string \"" + t.text + "\""
+                                       : std::string(TokenKindName(t.kind));
     std::string msg = "unexpected " + what;
     if (!context.empty()) msg += " " + std::string(context);
     if (!expected.empty()) msg += ", expected " + std::string(expected);
@@ -85,25 +85,38 @@ class Parser {
   std::optional<OpInfo> PeekBinaryOp() const {
     const Token& t = Peek();
     switch (t.kind) {
-      case TokenKind::kAdd: return OpInfo{BinaryOp::kAdd, 4};
-      case TokenKind::kSub: return OpInfo{BinaryOp::kSub, 4};
-      case TokenKind::kMul: return OpInfo{BinaryOp::kMul, 5};
-      case TokenKind::kDiv: return OpInfo{BinaryOp::kDiv, 5};
-      case TokenKind::kMod: return OpInfo{BinaryOp::kMod, 5};
-      case TokenKind::kPow: return OpInfo{BinaryOp::kPow, kPowPrecedence};
-      case TokenKind::kEql: return OpInfo{BinaryOp::kEql, 3};
-      case TokenKind::kNeq: return OpInfo{BinaryOp::kNeq, 3};
-      case TokenKind::kGtr: return OpInfo{BinaryOp::kGtr, 3};
-      case TokenKind::kLss: return OpInfo{BinaryOp::kLss, 3};
-      case TokenKind::kGte: return OpInfo{BinaryOp::kGte, 3};
-      case TokenKind::kLte: return OpInfo{BinaryOp::kLte, 3};
+      case TokenKind::kAdd:
+        return OpInfo{BinaryOp::kAdd, 4};
+      case TokenKind::kSub:
+        return OpInfo{BinaryOp::kSub, 4};
+      case TokenKind::kMul:
+        return OpInfo{BinaryOp::kMul, 5};
+      case TokenKind::kDiv:
+        return OpInfo{BinaryOp::kDiv, 5};
+      case TokenKind::kMod:
+        return OpInfo{BinaryOp::kMod, 5};
+      case TokenKind::kPow:
+        return OpInfo{BinaryOp::kPow, kPowPrecedence};
+      case TokenKind::kEql:
+        return OpInfo{BinaryOp::kEql, 3};
+      case TokenKind::kNeq:
+        return OpInfo{BinaryOp::kNeq, 3};
+      case TokenKind::kGtr:
+        return OpInfo{BinaryOp::kGtr, 3};
+      case TokenKind::kLss:
+        return OpInfo{BinaryOp::kLss, 3};
+      case TokenKind::kGte:
+        return OpInfo{BinaryOp::kGte, 3};
+      case TokenKind::kLte:
+        return OpInfo{BinaryOp::kLte, 3};
       case TokenKind::kIdentifier:
         if (t.text == "and") return OpInfo{BinaryOp::kAnd, 2};
         if (t.text == "unless") return OpInfo{BinaryOp::kUnless, 2};
         if (t.text == "or") return OpInfo{BinaryOp::kOr, 1};
         if (t.text == "atan2") return OpInfo{BinaryOp::kAtan2, 5};
         return std::nullopt;
-      default: return std::nullopt;
+      default:
+        return std::nullopt;
     }
   }
 
@@ -141,8 +154,8 @@ class Parser {
       }
       int next_min = op->op == BinaryOp::kPow ? op->precedence : op->precedence + 1;
       OT_ASSIGN_OR_RETURN(ExprPtr rhs, ParseBinary(next_min));
-      OT_ASSIGN_OR_RETURN(lhs, MakeBinary(op->op, op_pos, std::move(lhs), std::move(rhs), return_bool,
-                                          std::move(matching)));
+      OT_ASSIGN_OR_RETURN(
+          lhs, MakeBinary(op->op, op_pos, std::move(lhs), std::move(rhs), return_bool, std::move(matching)));
     }
     return lhs;
   }
@@ -170,7 +183,8 @@ class Parser {
     }
     bool both_vectors = lt == ValueType::kVector && rt == ValueType::kVector;
     if (!both_vectors) {
-      if (matching && (!matching->labels.empty() || matching->on || matching->card != Cardinality::kOneToOne)) {
+      if (matching &&
+          (!matching->labels.empty() || matching->on || matching->card != Cardinality::kOneToOne)) {
         return Error(op_pos, "vector matching only allowed between instant vectors");
       }
       matching.reset();
@@ -274,7 +288,8 @@ class Parser {
         if (e->kind != Expr::Kind::kVectorSelector) {
           return Error(bracket, "ranges only allowed for vector selectors");
         }
-        if (e->offset_ms != 0 || e->at) return Error(bracket, "no offset or @ modifiers allowed before range");
+        if (e->offset_ms != 0 || e->at)
+          return Error(bracket, "no offset or @ modifiers allowed before range");
         if (range <= 0) return Error(bracket, "range must be positive");
         ExprPtr m = NewExpr(Expr::Kind::kMatrixSelector, e->pos.start, t_[pos_ - 1].end);
         m->range_ms = range;
@@ -285,8 +300,9 @@ class Parser {
       if (PeekWord("offset")) {
         size_t at = Advance().pos;
         if (!AcceptsModifiers(*e)) {
-          return Error(at, "offset modifier must be preceded by an instant vector selector or range vector "
-                           "selector or a subquery");
+          return Error(at,
+                       "offset modifier must be preceded by an instant vector selector or range vector "
+                       "selector or a subquery");
         }
         Expr& target = e->kind == Expr::Kind::kMatrixSelector ? *e->args[0] : *e;
         if (target.offset_ms != 0) return Error(at, "offset may not be set multiple times");
@@ -297,8 +313,10 @@ class Parser {
       if (Peek().kind == TokenKind::kAt) {
         size_t at = Advance().pos;
         if (!AcceptsModifiers(*e)) {
-          return Error(at, "@ modifier must be preceded by an instant vector selector or range vector selector or "
-                           "a subquery");
+          return Error(
+              at,
+              "@ modifier must be preceded by an instant vector selector or range vector selector or "
+              "a subquery");
         }
         Expr& target = e->kind == Expr::Kind::kMatrixSelector ? *e->args[0] : *e;
         if (target.at) return Error(at, "@ <timestamp> may not be set multiple times");
@@ -318,7 +336,8 @@ class Parser {
           }
           Advance();
           double ms = std::round(t.number * 1000);
-          if (!std::isfinite(ms) || std::fabs(ms) > 9.2e18) return Error(t.pos, "timestamp out of bounds for @ modifier");
+          if (!std::isfinite(ms) || std::fabs(ms) > 9.2e18)
+            return Error(t.pos, "timestamp out of bounds for @ modifier");
           mod.ms = negative ? -static_cast<int64_t>(ms) : static_cast<int64_t>(ms);
         }
         target.at = mod;
@@ -353,7 +372,8 @@ class Parser {
         e->args.push_back(std::move(inner));
         return e;
       }
-      case TokenKind::kLeftBrace: return ParseSelector(t.pos);
+      case TokenKind::kLeftBrace:
+        return ParseSelector(t.pos);
       case TokenKind::kIdentifier: {
         std::string word = t.text;
         size_t start = t.pos;
@@ -370,7 +390,8 @@ class Parser {
         if (IsKeyword(word) || AggregateOpFromName(word)) return Unexpected("");
         return ParseSelector(start);
       }
-      default: return Unexpected("", "expression");
+      default:
+        return Unexpected("", "expression");
     }
   }
 
@@ -434,10 +455,14 @@ class Parser {
     }
     while (Peek().kind != TokenKind::kEof && Peek().pos < error.pos) Advance();
     switch (error.kind) {
-      case E::kExpectedLabelName: return Unexpected("in label matching", "label");
-      case E::kExpectedMatchOp: return Unexpected("in label matching", "label matching operator");
-      case E::kExpectedString: return Unexpected("in label matching", "string");
-      default: return Unexpected("in label matching", "\",\" or \"}\"");
+      case E::kExpectedLabelName:
+        return Unexpected("in label matching", "label");
+      case E::kExpectedMatchOp:
+        return Unexpected("in label matching", "label matching operator");
+      case E::kExpectedString:
+        return Unexpected("in label matching", "string");
+      default:
+        return Unexpected("in label matching", "\",\" or \"}\"");
     }
   }
 
@@ -470,28 +495,29 @@ class Parser {
     e->text = name;
     size_t n = args.size(), declared = f->args.size();
     if (f->variadic == 0 && n != declared) {
-      return Error(start, "expected " + std::to_string(declared) + " argument(s) in call to \"" + name + "\", got " +
-                              std::to_string(n));
+      return Error(start, "expected " + std::to_string(declared) + " argument(s) in call to \"" + name +
+                              "\", got " + std::to_string(n));
     }
     if (f->variadic > 0 && (n < declared - static_cast<size_t>(f->variadic) || n > declared)) {
       if (n > declared) {
-        return Error(start, "expected at most " + std::to_string(declared) + " argument(s) in call to \"" + name +
-                                "\", got " + std::to_string(n));
+        return Error(start, "expected at most " + std::to_string(declared) + " argument(s) in call to \"" +
+                                name + "\", got " + std::to_string(n));
       }
       return Error(start, "expected at least " + std::to_string(declared - f->variadic) +
                               " argument(s) in call to \"" + name + "\", got " + std::to_string(n));
     }
     // Variadic -1: the last argument may be repeated, or left out.
     if (f->variadic < 0 && n < declared - 1) {
-      return Error(start, "expected at least " + std::to_string(declared - 1) + " argument(s) in call to \"" + name +
-                              "\", got " + std::to_string(n));
+      return Error(start, "expected at least " + std::to_string(declared - 1) + " argument(s) in call to \"" +
+                              name + "\", got " + std::to_string(n));
     }
     for (size_t i = 0; i < n; ++i) {
       ValueType want = f->args[std::min(i, declared - 1)];
       ValueType got = args[i]->type();
       if (want != got) {
-        return Error(args[i]->pos.start, std::string("expected type ") + ValueTypeName(want) + " in call to function \"" +
-                                             name + "\", got " + ValueTypeName(got));
+        return Error(args[i]->pos.start, std::string("expected type ") + ValueTypeName(want) +
+                                             " in call to function \"" + name + "\", got " +
+                                             ValueTypeName(got));
       }
       e->args.push_back(Unparen(std::move(args[i])));
     }
@@ -521,14 +547,16 @@ class Parser {
     }
     const Expr& inner = *args.back();
     if (inner.type() != ValueType::kVector) {
-      return Error(inner.pos.start, std::string("expected type instant vector in aggregation expression, got ") +
-                                        ValueTypeName(inner.type()));
+      return Error(inner.pos.start,
+                   std::string("expected type instant vector in aggregation expression, got ") +
+                       ValueTypeName(inner.type()));
     }
     if (want == 2) {
       ValueType param_want = op == AggregateOp::kCountValues ? ValueType::kString : ValueType::kScalar;
       if (args[0]->type() != param_want) {
         return Error(args[0]->pos.start, std::string("expected type ") + ValueTypeName(param_want) +
-                                             " in aggregation parameter, got " + ValueTypeName(args[0]->type()));
+                                             " in aggregation parameter, got " +
+                                             ValueTypeName(args[0]->type()));
       }
     }
     for (auto& a : args) e->args.push_back(Unparen(std::move(a)));
@@ -574,12 +602,14 @@ Result<ExprPtr> ParseExpr(std::string_view query) {
     std::string lower = Lower(t.text);
     if (lower == t.text) continue;
     bool keyword = IsKeyword(lower) || lower == "start" || lower == "end";
-    bool aggregation = AggregateOpFromName(lower).has_value() && i + 1 < tokens.size() &&
-                       (tokens[i + 1].kind == TokenKind::kLeftParen ||
-                        (tokens[i + 1].kind == TokenKind::kIdentifier && IsKeyword(Lower(tokens[i + 1].text))));
-    bool in_label_position = i + 1 < tokens.size() &&
-                             (tokens[i + 1].kind == TokenKind::kAssign || tokens[i + 1].kind == TokenKind::kNeq ||
-                              tokens[i + 1].kind == TokenKind::kEqlRegex || tokens[i + 1].kind == TokenKind::kNeqRegex);
+    bool aggregation =
+        AggregateOpFromName(lower).has_value() && i + 1 < tokens.size() &&
+        (tokens[i + 1].kind == TokenKind::kLeftParen ||
+         (tokens[i + 1].kind == TokenKind::kIdentifier && IsKeyword(Lower(tokens[i + 1].text))));
+    bool in_label_position =
+        i + 1 < tokens.size() &&
+        (tokens[i + 1].kind == TokenKind::kAssign || tokens[i + 1].kind == TokenKind::kNeq ||
+         tokens[i + 1].kind == TokenKind::kEqlRegex || tokens[i + 1].kind == TokenKind::kNeqRegex);
     if ((keyword || aggregation) && !in_label_position) t.text = lower;
   }
   Parser parser(query, std::move(tokens));

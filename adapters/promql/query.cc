@@ -70,7 +70,7 @@ Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options,
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     auto column_double = [&](int i) {
       return sqlite3_column_type(stmt, i) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
-                                                          : sqlite3_column_double(stmt, i);
+                                                         : sqlite3_column_double(stmt, i);
     };
     if (t.result_type == ValueType::kString) {
       const unsigned char* text = sqlite3_column_text(stmt, 0);
@@ -143,7 +143,8 @@ bool NaturalLess(std::string_view a, std::string_view b) {
   std::vector<std::string_view> ca = Chunks(a), cb = Chunks(b);
   for (size_t i = 0; i < ca.size(); ++i) {
     if (i >= cb.size()) return false;
-    bool num_a = std::isdigit(static_cast<unsigned char>(ca[i][0])), num_b = std::isdigit(static_cast<unsigned char>(cb[i][0]));
+    bool num_a = std::isdigit(static_cast<unsigned char>(ca[i][0])),
+         num_b = std::isdigit(static_cast<unsigned char>(cb[i][0]));
     if (num_a && num_b) {
       std::string_view x = ca[i].substr(std::min(ca[i].find_first_not_of('0'), ca[i].size() - 1));
       std::string_view y = cb[i].substr(std::min(cb[i].find_first_not_of('0'), cb[i].size() - 1));
@@ -162,19 +163,26 @@ Result<QueryResult> Run(sqlite3* conn, std::string_view query, const EvalRange& 
   OT_ASSIGN_OR_RETURN(ExprPtr expr, ParseExpr(query));
   OT_ASSIGN_OR_RETURN(Translation t, Translate(*expr, range));
   if (!instant && t.result_type == ValueType::kString) {
-    return Status::InvalidArgument("invalid expression type \"string\" for range query, must be Scalar or instant Vector");
+    return Status::InvalidArgument(
+        "invalid expression type \"string\" for range query, must be Scalar or instant Vector");
   }
   QueryResult r;
   OT_RETURN_IF_ERROR(Collect(conn, t, options, &r));
   OT_RETURN_IF_ERROR(CheckUnique(&r));
   switch (t.result_type) {
-    case ValueType::kString: r.type = ValueType::kString; break;
+    case ValueType::kString:
+      r.type = ValueType::kString;
+      break;
     case ValueType::kScalar:
       r.type = instant ? ValueType::kScalar : ValueType::kMatrix;
       if (instant) r.series.clear();
       break;
-    case ValueType::kMatrix: r.type = ValueType::kMatrix; break;
-    default: r.type = instant ? ValueType::kVector : ValueType::kMatrix; break;
+    case ValueType::kMatrix:
+      r.type = ValueType::kMatrix;
+      break;
+    default:
+      r.type = instant ? ValueType::kVector : ValueType::kMatrix;
+      break;
   }
   if (t.sort_by_labels) {
     const std::vector<std::string>& names = *t.sort_by_labels;
@@ -193,7 +201,8 @@ Result<QueryResult> Run(sqlite3* conn, std::string_view query, const EvalRange& 
   return r;
 }
 
-EvalRange MakeRange(int64_t start, int64_t end, int64_t step, const QueryOptions& options, bool instant = false) {
+EvalRange MakeRange(int64_t start, int64_t end, int64_t step, const QueryOptions& options,
+                    bool instant = false) {
   EvalRange range;
   range.instant = instant;
   range.start = start;
@@ -204,11 +213,14 @@ EvalRange MakeRange(int64_t start, int64_t end, int64_t step, const QueryOptions
 }
 
 Status CheckRange(int64_t start, int64_t end, int64_t step) {
-  if (step <= 0) return Status::InvalidArgument("zero or negative query resolution step widths are not accepted. Try a positive integer");
+  if (step <= 0)
+    return Status::InvalidArgument(
+        "zero or negative query resolution step widths are not accepted. Try a positive integer");
   if (end < start) return Status::InvalidArgument("end timestamp must not be before start time");
   if ((end - start) / step >= kMaxPointsPerSeries) {
     return Status::InvalidArgument(
-        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution (?step=XX)");
+        "exceeded maximum resolution of 11,000 points per timeseries. Try decreasing the query resolution "
+        "(?step=XX)");
   }
   return Status::OK();
 }
@@ -225,12 +237,13 @@ Result<::overtone::sql::Statement> PrepareTranslation(sqlite3* conn, const std::
   // hundred signs in a row or a few hundred chained operators. That is the
   // query's size, not a translation bug.
   bool over_limit = rc == SQLITE_TOOBIG;
-  for (const char* limit : {"parser stack overflow", "Expression tree is too large", "too many ", "at most "}) {
+  for (const char* limit :
+       {"parser stack overflow", "Expression tree is too large", "too many ", "at most "}) {
     over_limit = over_limit || msg.starts_with(limit);
   }
   if (over_limit) {
-    return Status::NotSupported("the query is nested too deeply for overtone's SQL translation (SQLite: " + msg +
-                                ")");
+    return Status::NotSupported(
+        "the query is nested too deeply for overtone's SQL translation (SQLite: " + msg + ")");
   }
   return Status::Internal("preparing the translated SQL: " + msg);
 }
@@ -261,7 +274,8 @@ Result<std::string> ExplainQuery(std::string_view query, int64_t start_ms, int64
                                  const QueryOptions& options) {
   if (start_ms != end_ms) OT_RETURN_IF_ERROR(CheckRange(start_ms, end_ms, step_ms));
   OT_ASSIGN_OR_RETURN(ExprPtr expr, ParseExpr(query));
-  OT_ASSIGN_OR_RETURN(Translation t, Translate(*expr, MakeRange(start_ms, end_ms, step_ms, options, start_ms == end_ms)));
+  OT_ASSIGN_OR_RETURN(Translation t,
+                      Translate(*expr, MakeRange(start_ms, end_ms, step_ms, options, start_ms == end_ms)));
   return t.Sql();
 }
 

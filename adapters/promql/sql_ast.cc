@@ -33,7 +33,8 @@ bool IsPlainIdentifier(const std::string& s) {
     if (!(std::isalnum(static_cast<unsigned char>(c)) || c == '_')) return false;
   }
   // Words SQLite reserves that our column names could collide with.
-  static const char* kReserved[] = {"end", "range", "offset", "start", "order", "group", "select", "from", "where"};
+  static const char* kReserved[] = {"end",   "range",  "offset", "start", "order",
+                                    "group", "select", "from",   "where"};
   for (const char* r : kReserved) {
     if (strcasecmp(s.c_str(), r) == 0) return false;
   }
@@ -108,11 +109,21 @@ class Printer {
         if (!e.qualifier.empty()) out += Identifier(e.qualifier) + ".";
         out += Identifier(e.name);
         return;
-      case Expr::Kind::kInteger: out += std::to_string(e.integer); return;
-      case Expr::Kind::kReal: out += RealText(e.real); return;
-      case Expr::Kind::kText: out += Quote(e.text); return;
-      case Expr::Kind::kNull: out += "NULL"; return;
-      case Expr::Kind::kParameter: out += "?" + std::to_string(e.integer) + " /* " + Comment(e.text) + " */"; return;
+      case Expr::Kind::kInteger:
+        out += std::to_string(e.integer);
+        return;
+      case Expr::Kind::kReal:
+        out += RealText(e.real);
+        return;
+      case Expr::Kind::kText:
+        out += Quote(e.text);
+        return;
+      case Expr::Kind::kNull:
+        out += "NULL";
+        return;
+      case Expr::Kind::kParameter:
+        out += "?" + std::to_string(e.integer) + " /* " + Comment(e.text) + " */";
+        return;
       case Expr::Kind::kFunction: {
         out += e.name + "(";
         for (size_t i = 0; i < e.args.size(); ++i) {
@@ -182,8 +193,8 @@ class Printer {
     // Comparisons chain left to right in SQLite ("a = b IS NOT 1"), which
     // nobody reads correctly: parenthesize them whenever they nest.
     bool comparison = p == 4 || p == 5;
-    bool parens = p < parent_prec ||
-                  (p == parent_prec && child.kind == Expr::Kind::kBinary && (right || comparison));
+    bool parens =
+        p < parent_prec || (p == parent_prec && child.kind == Expr::Kind::kBinary && (right || comparison));
     if (parens) out += "(";
     PrintExpr(child, indent);
     if (parens) out += ")";
@@ -199,7 +210,9 @@ class Printer {
 
   void PrintTableRef(const TableRef& t, int indent) {
     switch (t.kind) {
-      case TableRef::Kind::kTable: out += Identifier(t.name); break;
+      case TableRef::Kind::kTable:
+        out += Identifier(t.name);
+        break;
       case TableRef::Kind::kFunction:
         out += t.name + "(";
         for (size_t i = 0; i < t.args.size(); ++i) {
@@ -236,9 +249,18 @@ class Printer {
       } else {
         switch (t.join) {
           case TableRef::Join::kFirst:
-          case TableRef::Join::kCross: Line(indent); out += "CROSS JOIN "; break;
-          case TableRef::Join::kInner: Line(indent); out += "JOIN "; break;
-          case TableRef::Join::kLeft: Line(indent); out += "LEFT JOIN "; break;
+          case TableRef::Join::kCross:
+            Line(indent);
+            out += "CROSS JOIN ";
+            break;
+          case TableRef::Join::kInner:
+            Line(indent);
+            out += "JOIN ";
+            break;
+          case TableRef::Join::kLeft:
+            Line(indent);
+            out += "LEFT JOIN ";
+            break;
         }
       }
       PrintTableRef(t, indent);
@@ -399,7 +421,6 @@ ExprPtr And(ExprPtr lhs, ExprPtr rhs) {
 
 ExprPtr Or(ExprPtr lhs, ExprPtr rhs) { return Bin("OR", std::move(lhs), std::move(rhs)); }
 
-
 ExprPtr Not(ExprPtr x) { return Unary("NOT", std::move(x)); }
 
 ExprPtr Neg(ExprPtr x) { return Unary("-", std::move(x)); }
@@ -414,7 +435,6 @@ ExprPtr Case(std::vector<ExprPtr> when_then, ExprPtr otherwise) {
   }
   return Make(std::move(e));
 }
-
 
 ExprPtr Subquery(SelectPtr s) { return SelectExpr(Expr::Kind::kSubquery, std::move(s)); }
 

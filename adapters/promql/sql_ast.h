@@ -31,15 +31,18 @@ struct OrderTerm {
 
 struct Expr {
   enum class Kind {
-    kColumn,    // [qualifier.]name
-    kInteger, kReal, kText, kNull,
-    kParameter, // ?integer, followed by `text` as a comment: what the parameter stands for
-    kFunction,  // name(args) [OVER (PARTITION BY ... ORDER BY ...)]
-    kBinary,    // args[0] op args[1]; op is an SQL operator: + = AND IS NOT ...
-    kUnary,     // op args[0]: - or NOT
-    kCase,      // CASE WHEN args[0] THEN args[1] ... [ELSE args.back()] END
-    kSubquery,  // (SELECT ...)
-    kExists,    // EXISTS (SELECT ...)
+    kColumn,  // [qualifier.]name
+    kInteger,
+    kReal,
+    kText,
+    kNull,
+    kParameter,  // ?integer, followed by `text` as a comment: what the parameter stands for
+    kFunction,   // name(args) [OVER (PARTITION BY ... ORDER BY ...)]
+    kBinary,     // args[0] op args[1]; op is an SQL operator: + = AND IS NOT ...
+    kUnary,      // op args[0]: - or NOT
+    kCase,       // CASE WHEN args[0] THEN args[1] ... [ELSE args.back()] END
+    kSubquery,   // (SELECT ...)
+    kExists,     // EXISTS (SELECT ...)
   };
   Kind kind = Kind::kNull;
   std::string name;       // column, function or operator
@@ -59,12 +62,12 @@ struct TableRef {
   enum class Kind { kTable, kFunction, kSubquery };
   enum class Join { kFirst, kCross, kInner, kLeft };
   Kind kind = Kind::kTable;
-  std::string name;            // table or table-valued function
-  std::vector<ExprPtr> args;   // table-valued function arguments
-  SelectPtr select;            // kSubquery
+  std::string name;           // table or table-valued function
+  std::vector<ExprPtr> args;  // table-valued function arguments
+  SelectPtr select;           // kSubquery
   std::string alias;
-  Join join = Join::kFirst;    // how it joins the refs before it
-  ExprPtr on;                  // kInner / kLeft
+  Join join = Join::kFirst;  // how it joins the refs before it
+  ExprPtr on;                // kInner / kLeft
 };
 
 struct SelectItem {

@@ -31,7 +31,9 @@ int64_t DaysFromCivil(int64_t y, unsigned m, unsigned d) {
 }
 
 Result<int64_t> ParseRfc3339(std::string_view s) {
-  auto bad = [&] { return Status::InvalidArgument("cannot parse \"" + std::string(s) + "\" to a valid timestamp"); };
+  auto bad = [&] {
+    return Status::InvalidArgument("cannot parse \"" + std::string(s) + "\" to a valid timestamp");
+  };
   size_t p = 0;
   int year, month, day, hour, minute, second;
   if (!ReadInt(s, &p, 4, &year) || p >= s.size() || s[p++] != '-' || !ReadInt(s, &p, 2, &month) ||
@@ -67,7 +69,8 @@ Result<int64_t> ParseRfc3339(std::string_view s) {
   } else {
     return bad();
   }
-  if (p != s.size() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 60) {
+  if (p != s.size() || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 ||
+      second > 60) {
     return bad();
   }
   int64_t days = DaysFromCivil(year, static_cast<unsigned>(month), static_cast<unsigned>(day));
@@ -78,7 +81,8 @@ Result<int64_t> ParseRfc3339(std::string_view s) {
 }  // namespace
 
 int64_t NowMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
       .count();
 }
 
@@ -100,7 +104,8 @@ Result<int64_t> ParseDurationParam(std::string_view text) {
   std::string s(text);
   char* end = nullptr;
   double seconds = std::strtod(s.c_str(), &end);
-  if (!s.empty() && end == s.c_str() + s.size() && s.find_first_not_of("+-.0123456789eE") == std::string::npos) {
+  if (!s.empty() && end == s.c_str() + s.size() &&
+      s.find_first_not_of("+-.0123456789eE") == std::string::npos) {
     if (!std::isfinite(seconds) || std::fabs(seconds) > 9.2e15) {
       return Status::InvalidArgument("cannot parse \"" + s + "\" to a valid duration. It overflows int64");
     }

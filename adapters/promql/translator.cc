@@ -52,9 +52,10 @@ struct DateFunction {
 
 std::optional<DateFunction> FindDateFunction(std::string_view name) {
   static const DateFunction kDates[] = {
-      {"minute", {"%M"}},       {"hour", {"%H"}},       {"day_of_month", {"%d"}}, {"day_of_week", {"%w"}},
-      {"day_of_year", {"%j"}},  {"month", {"%m"}},      {"year", {"%Y"}},
-      {"days_in_month", {"%d", "start of month", "+1 month", "-1 day"}},
+      {"minute", {"%M"}},       {"hour", {"%H"}},
+      {"day_of_month", {"%d"}}, {"day_of_week", {"%w"}},
+      {"day_of_year", {"%j"}},  {"month", {"%m"}},
+      {"year", {"%Y"}},         {"days_in_month", {"%d", "start of month", "+1 month", "-1 day"}},
   };
   for (const DateFunction& d : kDates) {
     if (d.name == name) return d;
@@ -74,7 +75,9 @@ bool IsValidUtf8LabelName(const std::string& s) { return !s.empty() && IsValidUt
 
 SelectPtr VectorSelect(SqlExpr labelset, SqlExpr drop_name, SqlExpr ts, SqlExpr value) {
   auto s = std::make_shared<Select>();
-  s->columns = {{std::move(labelset), "labelset"}, {std::move(drop_name), "drop_name"}, {std::move(ts), "ts"},
+  s->columns = {{std::move(labelset), "labelset"},
+                {std::move(drop_name), "drop_name"},
+                {std::move(ts), "ts"},
                 {std::move(value), "value"}};
   return s;
 }
@@ -96,7 +99,8 @@ TableRef Translator::Ref(const std::string& cte, const std::string& alias, int w
   return Table(cte, alias);
 }
 
-Result<std::string> Translator::WithRange(const EvalRange& range, const std::function<Result<std::string>()>& fn) {
+Result<std::string> Translator::WithRange(const EvalRange& range,
+                                          const std::function<Result<std::string>()>& fn) {
   EvalRange saved_range = r_;
   std::string saved_steps = steps_, saved_name = steps_name_;
   r_ = range;
@@ -128,9 +132,12 @@ std::string Translator::Steps() {
 
 int64_t Translator::AtMs(const AtModifier& at) const {
   switch (at.kind) {
-    case AtModifier::Kind::kStart: return r_.start;
-    case AtModifier::Kind::kEnd: return r_.end;
-    default: return at.ms;
+    case AtModifier::Kind::kStart:
+      return r_.start;
+    case AtModifier::Kind::kEnd:
+      return r_.end;
+    default:
+      return at.ms;
   }
 }
 
@@ -290,8 +297,11 @@ Result<std::string> Translator::Relabel(const Expr& call) {
     return Status::InvalidArgument("invalid destination label name in " + call.text + "(): " + dst);
   }
   auto relabel = std::make_shared<Select>();
-  relabel->columns = {{Fn(call.text, std::move(args)), "labelset"}, {Col("labelset"), "old_labelset"},
-                      {Col("drop_name"), ""}, {Col("ts"), ""}, {Col("value"), ""}};
+  relabel->columns = {{Fn(call.text, std::move(args)), "labelset"},
+                      {Col("labelset"), "old_labelset"},
+                      {Col("drop_name"), ""},
+                      {Col("ts"), ""},
+                      {Col("value"), ""}};
   relabel->from = {Ref(input)};
   std::string relabeled = Add("relabel", relabel);
   // Setting __name__ brings it back for good (unless the regex did not match).
@@ -333,13 +343,15 @@ Result<std::string> Translator::Call(const Expr& call) {
   std::optional<DateFunction> date = FindDateFunction(name);
   if (date && call.args.empty()) {  // of the evaluation time itself
     std::string steps = Steps();
-    SelectPtr s = VectorSelect(Text("{}"), Int(0), Col(steps, "ts"), DateValue(*date, Bin("/", Col(steps, "ts"), Int(1000))));
+    SelectPtr s = VectorSelect(Text("{}"), Int(0), Col(steps, "ts"),
+                               DateValue(*date, Bin("/", Col(steps, "ts"), Int(1000))));
     s->from = {Ref(steps)};
     return Add(name, s);
   }
   OT_ASSIGN_OR_RETURN(std::string input, Vector(call.arg(0)));
   // The order is the final SELECT's (sort) or the caller's (sort_by_label).
-  if (name == "sort" || name == "sort_desc" || name == "sort_by_label" || name == "sort_by_label_desc") return input;
+  if (name == "sort" || name == "sort_desc" || name == "sort_by_label" || name == "sort_by_label_desc")
+    return input;
   if (name == "absent") return Absent(call.arg(0), input, false);
   std::vector<ScalarValue> params;
   for (size_t i = 1; i < call.args.size(); ++i) {
@@ -372,10 +384,14 @@ Result<std::string> Translator::Call(const Expr& call) {
 
 Result<std::string> Translator::Vector(const Expr& e) {
   switch (e.kind) {
-    case Expr::Kind::kParen: return Vector(e.arg(0));
-    case Expr::Kind::kVectorSelector: return Selector(e, false);
-    case Expr::Kind::kCall: return Call(e);
-    case Expr::Kind::kAggregate: return Aggregate(e);
+    case Expr::Kind::kParen:
+      return Vector(e.arg(0));
+    case Expr::Kind::kVectorSelector:
+      return Selector(e, false);
+    case Expr::Kind::kCall:
+      return Call(e);
+    case Expr::Kind::kAggregate:
+      return Aggregate(e);
     case Expr::Kind::kBinary:
       if (IsSetOperator(e.op)) return SetOperation(e);
       if (e.arg(0).type() == ValueType::kVector && e.arg(1).type() == ValueType::kVector) {
@@ -389,7 +405,8 @@ Result<std::string> Translator::Vector(const Expr& e) {
       s->from = {Ref(input)};
       return Add("negated", s);
     }
-    case Expr::Kind::kSubquery: return Status::NotSupported("subqueries are not supported: " + ToString(e));
+    case Expr::Kind::kSubquery:
+      return Status::NotSupported("subqueries are not supported: " + ToString(e));
     default:
       return Status::Internal(std::string("not an instant vector: ") + ValueTypeName(e.type()));
   }
@@ -401,7 +418,8 @@ Result<ScalarValue> Translator::Scalar(const Expr& e) {
       double v = e.number;
       return ScalarValue{[v](const SqlExpr&) { return Real(v); }, v};
     }
-    case Expr::Kind::kParen: return Scalar(e.arg(0));
+    case Expr::Kind::kParen:
+      return Scalar(e.arg(0));
     case Expr::Kind::kUnary: {
       OT_ASSIGN_OR_RETURN(ScalarValue inner, Scalar(e.arg(0)));
       if (e.op == BinaryOp::kAdd) return inner;
@@ -410,13 +428,18 @@ Result<ScalarValue> Translator::Scalar(const Expr& e) {
       auto at = inner.at;
       return ScalarValue{[at](const SqlExpr& ts) { return Neg(at(ts)); }, c};
     }
-    case Expr::Kind::kBinary: return ScalarBinary(e);
+    case Expr::Kind::kBinary:
+      return ScalarBinary(e);
     case Expr::Kind::kCall: {
-      if (e.text == "time") return ScalarValue{[](const SqlExpr& ts) { return Bin("/", ts, Real(1000)); }, std::nullopt};
+      if (e.text == "time")
+        return ScalarValue{[](const SqlExpr& ts) { return Bin("/", ts, Real(1000)); }, std::nullopt};
       if (e.text == "pi") return ScalarValue{[](const SqlExpr&) { return Real(M_PI); }, M_PI};
       if (e.text == "start" || e.text == "end" || e.text == "range" || e.text == "step") {
-        double v = e.text == "start" ? r_.start : e.text == "end" ? r_.end : e.text == "range" ? r_.end - r_.start
-                   : r_.instant ? 0 : r_.step;
+        double v = e.text == "start"   ? r_.start
+                   : e.text == "end"   ? r_.end
+                   : e.text == "range" ? r_.end - r_.start
+                   : r_.instant        ? 0
+                                       : r_.step;
         v /= 1000;
         return ScalarValue{[v](const SqlExpr&) { return Real(v); }, v};
       }
@@ -441,7 +464,8 @@ Result<ScalarValue> Translator::Scalar(const Expr& e) {
         OT_ASSIGN_OR_RETURN(std::string input, Vector(e.arg(0)));
         std::string steps = Steps();
         auto per_step = std::make_shared<Select>();
-        per_step->columns = {{Col("ts"), ""}, {Fn("count", {Col("*")}), "n"}, {Fn("max", {Col("value")}), "value"}};
+        per_step->columns = {
+            {Col("ts"), ""}, {Fn("count", {Col("*")}), "n"}, {Fn("max", {Col("value")}), "value"}};
         per_step->from = {Ref(input)};
         per_step->group_by = {Col("ts")};
         auto s = std::make_shared<Select>();
@@ -463,7 +487,8 @@ Result<ScalarValue> Translator::Scalar(const Expr& e) {
       }
       return Status::NotSupported("function " + e.text + "() is not supported");
     }
-    default: return Status::Internal(std::string("not a scalar: ") + ValueTypeName(e.type()));
+    default:
+      return Status::Internal(std::string("not a scalar: ") + ValueTypeName(e.type()));
   }
 }
 
@@ -513,7 +538,8 @@ Result<Translation> Translator::Run(const Expr& root_in) {
       return RawRange(root);
     case ValueType::kVector: {
       OT_ASSIGN_OR_RETURN(std::string result, Vector(root));
-      body->columns = {{Fn("IIF", {Col("drop_name"), Fn("labels_drop", {Col("labelset"), Text("__name__")}), Col("labelset")}),
+      body->columns = {{Fn("IIF", {Col("drop_name"), Fn("labels_drop", {Col("labelset"), Text("__name__")}),
+                                   Col("labelset")}),
                         "labelset"},
                        {Col("ts"), ""},
                        {Col("value"), ""}};
@@ -538,7 +564,8 @@ Result<Translation> Translator::Run(const Expr& root_in) {
       }
       break;
     }
-    default: return Status::InvalidArgument("expression has no value");
+    default:
+      return Status::InvalidArgument("expression has no value");
   }
   st_.body = body;
   for (sql::Cte& c : st_.ctes) {
@@ -551,7 +578,8 @@ Result<Translation> Translator::Run(const Expr& root_in) {
 }
 
 Result<Translation> Translate(const Expr& root, const EvalRange& range) {
-  if (range.step <= 0) return Status::InvalidArgument("zero or negative query resolution step widths are not accepted");
+  if (range.step <= 0)
+    return Status::InvalidArgument("zero or negative query resolution step widths are not accepted");
   if (range.end < range.start) return Status::InvalidArgument("end timestamp must not be before start time");
   Translator t(range);
   return t.Run(root);

@@ -37,7 +37,8 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
     return Status::NotSupported(std::string(AggregateOpName(agg.agg_op)) + " is not supported");
   }
   SqlExpr labelset = Col("labelset");
-  if (!count_label.empty()) labelset = Fn("labels_set", {labelset, Text(count_label), Fn("prom_value_text", {Col("value")})});
+  if (!count_label.empty())
+    labelset = Fn("labels_set", {labelset, Text(count_label), Fn("prom_value_text", {Col("value")})});
   std::vector<std::string> names = agg.grouping;
   if (!count_label.empty() && !agg.without) names.push_back(count_label);
   SqlExpr key;
@@ -52,8 +53,10 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
     if (param->constant) {
       double kv = *param->constant;
       if (std::isnan(kv)) return Status::InvalidArgument("Parameter value is NaN");
-      if (kv >= 9.2e18) return Status::InvalidArgument("Scalar value " + std::to_string(kv) + " overflows int64");
-      if (kv <= -9.2e18) return Status::InvalidArgument("Scalar value " + std::to_string(kv) + " underflows int64");
+      if (kv >= 9.2e18)
+        return Status::InvalidArgument("Scalar value " + std::to_string(kv) + " overflows int64");
+      if (kv <= -9.2e18)
+        return Status::InvalidArgument("Scalar value " + std::to_string(kv) + " underflows int64");
       k = Int(static_cast<int64_t>(kv));
     } else {
       k = Fn("CAST", {Bin("AS", param->at(Col("r", "ts")), Col("INTEGER"))});
@@ -73,17 +76,36 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
   SqlExpr v = Col("value");
   SqlExpr value;
   switch (agg.agg_op) {
-    case AggregateOp::kSum: value = Fn("prom_sum", {v}); break;
-    case AggregateOp::kAvg: value = Fn("prom_avg", {v}); break;
-    case AggregateOp::kMin: value = Fn("min", {v}); break;  // SQLite skips NULL (NaN) as Prometheus does
-    case AggregateOp::kMax: value = Fn("max", {v}); break;
-    case AggregateOp::kStddev: value = Fn("prom_stddev", {v}); break;
-    case AggregateOp::kStdvar: value = Fn("prom_stdvar", {v}); break;
-    case AggregateOp::kGroup: value = Real(1); break;
+    case AggregateOp::kSum:
+      value = Fn("prom_sum", {v});
+      break;
+    case AggregateOp::kAvg:
+      value = Fn("prom_avg", {v});
+      break;
+    case AggregateOp::kMin:
+      value = Fn("min", {v});
+      break;  // SQLite skips NULL (NaN) as Prometheus does
+    case AggregateOp::kMax:
+      value = Fn("max", {v});
+      break;
+    case AggregateOp::kStddev:
+      value = Fn("prom_stddev", {v});
+      break;
+    case AggregateOp::kStdvar:
+      value = Fn("prom_stdvar", {v});
+      break;
+    case AggregateOp::kGroup:
+      value = Real(1);
+      break;
     case AggregateOp::kCount:
-    case AggregateOp::kCountValues: value = Fn("CAST", {Bin("AS", Fn("count", {Col("*")}), Col("REAL"))}); break;
-    case AggregateOp::kQuantile: value = Fn("prom_quantile", {param->at(Col("v", "ts")), v}); break;
-    default: return Status::NotSupported(std::string(AggregateOpName(agg.agg_op)) + " is not supported");
+    case AggregateOp::kCountValues:
+      value = Fn("CAST", {Bin("AS", Fn("count", {Col("*")}), Col("REAL"))});
+      break;
+    case AggregateOp::kQuantile:
+      value = Fn("prom_quantile", {param->at(Col("v", "ts")), v});
+      break;
+    default:
+      return Status::NotSupported(std::string(AggregateOpName(agg.agg_op)) + " is not supported");
   }
   SqlExpr drop = agg.agg_op == AggregateOp::kCountValues ? Int(0) : Fn("max", {Col("drop_name")});
   SelectPtr s = VectorSelect(key, drop, Col("v", "ts"), value);

@@ -18,22 +18,38 @@ namespace {
 
 const char* OpHint(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kAdd: return "add";
-    case BinaryOp::kSub: return "sub";
-    case BinaryOp::kMul: return "mul";
-    case BinaryOp::kDiv: return "div";
-    case BinaryOp::kMod: return "mod";
-    case BinaryOp::kPow: return "pow";
-    case BinaryOp::kAtan2: return "atan2";
-    case BinaryOp::kEql: return "eq";
-    case BinaryOp::kNeq: return "ne";
-    case BinaryOp::kGtr: return "gt";
-    case BinaryOp::kLss: return "lt";
-    case BinaryOp::kGte: return "ge";
-    case BinaryOp::kLte: return "le";
-    case BinaryOp::kAnd: return "and";
-    case BinaryOp::kOr: return "or";
-    case BinaryOp::kUnless: return "unless";
+    case BinaryOp::kAdd:
+      return "add";
+    case BinaryOp::kSub:
+      return "sub";
+    case BinaryOp::kMul:
+      return "mul";
+    case BinaryOp::kDiv:
+      return "div";
+    case BinaryOp::kMod:
+      return "mod";
+    case BinaryOp::kPow:
+      return "pow";
+    case BinaryOp::kAtan2:
+      return "atan2";
+    case BinaryOp::kEql:
+      return "eq";
+    case BinaryOp::kNeq:
+      return "ne";
+    case BinaryOp::kGtr:
+      return "gt";
+    case BinaryOp::kLss:
+      return "lt";
+    case BinaryOp::kGte:
+      return "ge";
+    case BinaryOp::kLte:
+      return "le";
+    case BinaryOp::kAnd:
+      return "and";
+    case BinaryOp::kOr:
+      return "or";
+    case BinaryOp::kUnless:
+      return "unless";
   }
   return "op";
 }
@@ -54,7 +70,10 @@ SqlExpr MatchKey(const VectorMatching& m, SqlExpr labelset) {
 
 SelectPtr Keyed(const VectorMatching& m, sql::TableRef input) {
   auto s = std::make_shared<Select>();
-  s->columns = {{Col("labelset"), ""}, {Col("drop_name"), ""}, {Col("ts"), ""}, {Col("value"), ""},
+  s->columns = {{Col("labelset"), ""},
+                {Col("drop_name"), ""},
+                {Col("ts"), ""},
+                {Col("value"), ""},
                 {MatchKey(m, Col("labelset")), "match_key"}};
   s->from = {std::move(input)};
   return s;
@@ -64,29 +83,44 @@ SelectPtr Keyed(const VectorMatching& m, sql::TableRef input) {
 
 SqlExpr Arithmetic(BinaryOp op, SqlExpr lhs, SqlExpr rhs) {
   switch (op) {
-    case BinaryOp::kAdd: return Bin("+", lhs, rhs);
-    case BinaryOp::kSub: return Bin("-", lhs, rhs);
-    case BinaryOp::kMul: return Bin("*", lhs, rhs);
+    case BinaryOp::kAdd:
+      return Bin("+", lhs, rhs);
+    case BinaryOp::kSub:
+      return Bin("-", lhs, rhs);
+    case BinaryOp::kMul:
+      return Bin("*", lhs, rhs);
     // SQLite's / and % give NULL for a zero divisor and % truncates to
     // integers: Go's float semantics need functions.
-    case BinaryOp::kDiv: return Fn("prom_div", {lhs, rhs});
-    case BinaryOp::kMod: return Fn("prom_mod", {lhs, rhs});
-    case BinaryOp::kPow: return Fn("prom_pow", {lhs, rhs});
-    case BinaryOp::kAtan2: return Fn("prom_atan2", {lhs, rhs});
-    default: return Comparison(op, lhs, rhs);
+    case BinaryOp::kDiv:
+      return Fn("prom_div", {lhs, rhs});
+    case BinaryOp::kMod:
+      return Fn("prom_mod", {lhs, rhs});
+    case BinaryOp::kPow:
+      return Fn("prom_pow", {lhs, rhs});
+    case BinaryOp::kAtan2:
+      return Fn("prom_atan2", {lhs, rhs});
+    default:
+      return Comparison(op, lhs, rhs);
   }
 }
 
 SqlExpr Comparison(BinaryOp op, SqlExpr lhs, SqlExpr rhs) {
   switch (op) {
-    case BinaryOp::kEql: return Bin("=", lhs, rhs);
+    case BinaryOp::kEql:
+      return Bin("=", lhs, rhs);
     // NaN (NULL) != x holds in Go; NULL <> x is NULL in SQL.
-    case BinaryOp::kNeq: return Bin("IS NOT", Bin("=", lhs, rhs), Int(1));
-    case BinaryOp::kGtr: return Bin(">", lhs, rhs);
-    case BinaryOp::kLss: return Bin("<", lhs, rhs);
-    case BinaryOp::kGte: return Bin(">=", lhs, rhs);
-    case BinaryOp::kLte: return Bin("<=", lhs, rhs);
-    default: return Arithmetic(op, lhs, rhs);
+    case BinaryOp::kNeq:
+      return Bin("IS NOT", Bin("=", lhs, rhs), Int(1));
+    case BinaryOp::kGtr:
+      return Bin(">", lhs, rhs);
+    case BinaryOp::kLss:
+      return Bin("<", lhs, rhs);
+    case BinaryOp::kGte:
+      return Bin(">=", lhs, rhs);
+    case BinaryOp::kLte:
+      return Bin("<=", lhs, rhs);
+    default:
+      return Arithmetic(op, lhs, rhs);
   }
 }
 
@@ -94,20 +128,34 @@ SqlExpr BoolValue(SqlExpr condition) { return Fn("IIF", {std::move(condition), R
 
 double ScalarBinop(BinaryOp op, double l, double r) {
   switch (op) {
-    case BinaryOp::kAdd: return l + r;
-    case BinaryOp::kSub: return l - r;
-    case BinaryOp::kMul: return l * r;
-    case BinaryOp::kDiv: return l / r;
-    case BinaryOp::kMod: return std::fmod(l, r);
-    case BinaryOp::kPow: return std::pow(l, r);
-    case BinaryOp::kAtan2: return std::atan2(l, r);
-    case BinaryOp::kEql: return l == r ? 1 : 0;
-    case BinaryOp::kNeq: return l != r ? 1 : 0;
-    case BinaryOp::kGtr: return l > r ? 1 : 0;
-    case BinaryOp::kLss: return l < r ? 1 : 0;
-    case BinaryOp::kGte: return l >= r ? 1 : 0;
-    case BinaryOp::kLte: return l <= r ? 1 : 0;
-    default: return std::nan("");
+    case BinaryOp::kAdd:
+      return l + r;
+    case BinaryOp::kSub:
+      return l - r;
+    case BinaryOp::kMul:
+      return l * r;
+    case BinaryOp::kDiv:
+      return l / r;
+    case BinaryOp::kMod:
+      return std::fmod(l, r);
+    case BinaryOp::kPow:
+      return std::pow(l, r);
+    case BinaryOp::kAtan2:
+      return std::atan2(l, r);
+    case BinaryOp::kEql:
+      return l == r ? 1 : 0;
+    case BinaryOp::kNeq:
+      return l != r ? 1 : 0;
+    case BinaryOp::kGtr:
+      return l > r ? 1 : 0;
+    case BinaryOp::kLss:
+      return l < r ? 1 : 0;
+    case BinaryOp::kGte:
+      return l >= r ? 1 : 0;
+    case BinaryOp::kLte:
+      return l <= r ? 1 : 0;
+    default:
+      return std::nan("");
   }
 }
 
@@ -184,30 +232,37 @@ Result<std::string> Translator::VectorVectorBinary(const Expr& e) {
     labels = Col(left_many ? "l" : "r", "labelset");
     if (arithmetic) labels = StringList("labels_drop", labels, {std::string(kMetricNameLabel)});
     for (const std::string& n : m.include) {
-      labels = Fn("labels_set", {labels, Text(n), Fn("label_value", {Col(left_many ? "r" : "l", "labelset"), Text(n)})});
+      labels = Fn("labels_set",
+                  {labels, Text(n), Fn("label_value", {Col(left_many ? "r" : "l", "labelset"), Text(n)})});
     }
   }
   SqlExpr lv = Col("l", "value"), rv = Col("r", "value");
-  SqlExpr value = e.return_bool ? BoolValue(Comparison(e.op, lv, rv)) : arithmetic ? Arithmetic(e.op, lv, rv) : lv;
+  SqlExpr value = e.return_bool ? BoolValue(Comparison(e.op, lv, rv))
+                  : arithmetic  ? Arithmetic(e.op, lv, rv)
+                                : lv;
   SelectPtr s = VectorSelect(labels, Int(e.return_bool ? 1 : 0), Col("l", "ts"), value);
   s->from = {Ref(l, "l"), Ref(r, "r")};
   s->from[1].join = TableRef::Join::kInner;
-  s->from[1].on = And(Bin("=", Col("r", "ts"), Col("l", "ts")), Bin("=", Col("r", "match_key"), Col("l", "match_key")));
+  s->from[1].on =
+      And(Bin("=", Col("r", "ts"), Col("l", "ts")), Bin("=", Col("r", "match_key"), Col("l", "match_key")));
   // The "one" side must have one series per key; one-to-one both sides.
   const char* one = m.card == Cardinality::kOneToMany ? "l" : "r";
-  SqlExpr duplicate_one = Fn(
-      "prom_error",
-      {Concat({Text("found duplicate series for the match group "), Fn("labelset_text", {Col(one, "match_key")}),
-               Text(std::string(" on the ") + (*one == 'l' ? "left" : "right") + " hand-side of the operation: ["),
-               Fn("labelset_text", {Col(one, "first_labelset")}), Text(", "),
-               Fn("labelset_text", {Col(one, "last_labelset")}),
-               Text("];many-to-many matching not allowed: matching labels must be unique on one side")})});
+  SqlExpr duplicate_one =
+      Fn("prom_error",
+         {Concat({Text("found duplicate series for the match group "),
+                  Fn("labelset_text", {Col(one, "match_key")}),
+                  Text(std::string(" on the ") + (*one == 'l' ? "left" : "right") +
+                       " hand-side of the operation: ["),
+                  Fn("labelset_text", {Col(one, "first_labelset")}), Text(", "),
+                  Fn("labelset_text", {Col(one, "last_labelset")}),
+                  Text("];many-to-many matching not allowed: matching labels must be unique on one side")})});
   // A CASE, so that the checks run in Prometheus's order.
   std::vector<SqlExpr> checks = {Bin(">", Col(one, "matches"), Int(1)), duplicate_one};
   if (m.card == Cardinality::kOneToOne) {
     checks.push_back(Bin(">", Col("l", "matches"), Int(1)));
-    checks.push_back(Fn("prom_error", {Text("multiple matches for labels: many-to-one matching must be explicit "
-                                            "(group_left/group_right)")}));
+    checks.push_back(
+        Fn("prom_error", {Text("multiple matches for labels: many-to-one matching must be explicit "
+                               "(group_left/group_right)")}));
   }
   SqlExpr where = sql::Case(checks, Int(1));
   if (!arithmetic && !e.return_bool) where = And(where, Comparison(e.op, lv, rv));

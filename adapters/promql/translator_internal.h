@@ -88,9 +88,9 @@ class Translator {
   sql::Statement st_;
   std::map<std::string, int> refs_;
   int next_id_ = 0;
-  std::string steps_;                  // the current range's steps CTE, once made
-  std::string steps_name_ = "steps";  // what to call it
-  std::vector<std::string> step_ctes_;  // every steps CTE (recursive: never materialized)
+  std::string steps_;                                 // the current range's steps CTE, once made
+  std::string steps_name_ = "steps";                  // what to call it
+  std::vector<std::string> step_ctes_;                // every steps CTE (recursive: never materialized)
   std::vector<std::vector<LabelMatcher>> selectors_;  // ?1, ?2, ...
 };
 
@@ -100,7 +100,8 @@ inline constexpr int64_t kDefaultSubqueryStepMs = 60 * 1000;
 // Helpers used by the translator's files.
 // `e` without the parentheses around it.
 const Expr& Unparen(const Expr& e);
-sql::SelectPtr VectorSelect(sql::ExprPtr labelset, sql::ExprPtr drop_name, sql::ExprPtr ts, sql::ExprPtr value);
+sql::SelectPtr VectorSelect(sql::ExprPtr labelset, sql::ExprPtr drop_name, sql::ExprPtr ts,
+                            sql::ExprPtr value);
 // PromQL's value of `lhs op rhs` for arithmetic; the keep-condition for a
 // comparison (Go's NaN semantics: NaN != x holds, other comparisons fail).
 sql::ExprPtr Arithmetic(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);

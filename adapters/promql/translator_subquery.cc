@@ -62,7 +62,7 @@ Result<std::string> Translator::SubqueryCall(const Expr& call, size_t matrix_arg
   SqlExpr t = Col(steps, "ts");
   // The window ends at t - offset, or at @ - offset for every t; the
   // function's own offset argument is how far that is before t.
-  SqlExpr window_end = sq.at ? Int(AtMs(*sq.at) - sq.offset_ms)
+  SqlExpr window_end = sq.at          ? Int(AtMs(*sq.at) - sq.offset_ms)
                        : sq.offset_ms ? Bin("-", t, Int(sq.offset_ms))
                                       : t;
   SqlExpr offset = sq.at ? Bin("-", t, window_end) : Int(sq.offset_ms);
@@ -95,12 +95,14 @@ Result<Translation> Translator::RawSubquery(const Expr& sq) {
   OT_ASSIGN_OR_RETURN(std::string input, SubqueryInput(sq));
   int64_t window_end = (sq.at ? AtMs(*sq.at) : r_.start) - sq.offset_ms;
   auto body = std::make_shared<Select>();
-  body->columns = {{Fn("IIF", {Col("drop_name"), Fn("labels_drop", {Col("labelset"), Text("__name__")}), Col("labelset")}),
-                    "labelset"},
-                   {Col("ts"), ""},
-                   {Col("value"), ""}};
+  body->columns = {
+      {Fn("IIF", {Col("drop_name"), Fn("labels_drop", {Col("labelset"), Text("__name__")}), Col("labelset")}),
+       "labelset"},
+      {Col("ts"), ""},
+      {Col("value"), ""}};
   body->from = {Ref(input)};
-  body->where = And(Bin(">", Col("ts"), Int(window_end - sq.range_ms)), Bin("<=", Col("ts"), Int(window_end)));
+  body->where =
+      And(Bin(">", Col("ts"), Int(window_end - sq.range_ms)), Bin("<=", Col("ts"), Int(window_end)));
   body->order_by = {{Col("labelset")}, {Col("ts")}};
   st_.body = body;
   for (sql::Cte& c : st_.ctes) {

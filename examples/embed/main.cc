@@ -4,6 +4,9 @@
 //
 //   embed DBDIR      exits non-zero on any failure; prints "embed: OK" last.
 
+#include <overtone/database.h>
+#include <overtone/matcher.h>
+#include <overtone/sql.h>
 #include <sqlite3.h>
 
 #include <cmath>
@@ -11,10 +14,6 @@
 #include <limits>
 #include <string>
 #include <vector>
-
-#include <overtone/database.h>
-#include <overtone/matcher.h>
-#include <overtone/sql.h>
 
 namespace {
 
@@ -44,10 +43,8 @@ int main(int argc, char** argv) {
   if (!db.ok()) return Fail(db.status().ToString());
 
   // Write two series in one atomic batch.
-  const overtone::Labels api = {
-      {"__name__", "http_requests_total"}, {"job", "api"}, {"instance", "a:9090"}};
-  const overtone::Labels web = {
-      {"__name__", "http_requests_total"}, {"job", "web"}, {"instance", "b:9090"}};
+  const overtone::Labels api = {{"__name__", "http_requests_total"}, {"job", "api"}, {"instance", "a:9090"}};
+  const overtone::Labels web = {{"__name__", "http_requests_total"}, {"job", "web"}, {"instance", "b:9090"}};
   const int64_t t0 = 1700000000000;  // ms since the epoch
   const std::vector<overtone::Sample> written = {
       {t0, 1.0},

@@ -50,8 +50,8 @@ inline constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
 struct Options {
   bool create_if_missing = true;
   bool error_if_exists = false;
-  bool read_only = false;      // open without writing; several processes may do so
-  bool sync = false;           // fsync the write-ahead log on every Write()
+  bool read_only = false;  // open without writing; several processes may do so
+  bool sync = false;       // fsync the write-ahead log on every Write()
   size_t block_cache_bytes = 64u << 20;
   size_t write_buffer_bytes = 64u << 20;  // at least 1 MiB
 
@@ -112,14 +112,14 @@ class SampleIterator {
 // Counters since Open(), for self-monitoring and for tests that check how
 // much work a query did.
 struct DatabaseStats {
-  uint64_t series = 0;            // live series
-  uint64_t samples_written = 0;   // samples acknowledged by Write()
-  uint64_t samples_scanned = 0;   // samples read by SampleIterators
+  uint64_t series = 0;           // live series
+  uint64_t samples_written = 0;  // samples acknowledged by Write()
+  uint64_t samples_scanned = 0;  // samples read by SampleIterators
   uint64_t write_batches = 0;
-  uint64_t disk_bytes = 0;        // live files on disk
-  uint64_t compactions = 0;       // compaction runs
+  uint64_t disk_bytes = 0;   // live files on disk
+  uint64_t compactions = 0;  // compaction runs
   uint64_t segments_written = 0;
-  uint64_t samples_sealed = 0;    // samples moved from raw into segments
+  uint64_t samples_sealed = 0;  // samples moved from raw into segments
 };
 
 // One stored segment, for listings.
@@ -128,8 +128,8 @@ struct SegmentInfo {
   int64_t min_ts = 0;
   int64_t max_ts = 0;
   uint32_t samples = 0;
-  std::string codec;  // "flac", "xor" or "raw": how the values are stored
-  uint64_t bytes = 0;  // the whole segment, timestamps and header included
+  std::string codec;             // "flac", "xor" or "raw": how the values are stored
+  uint64_t bytes = 0;            // the whole segment, timestamps and header included
   uint64_t summary_bytes = 0;    // its summary (over_time.h), stored beside it
   uint32_t quantile_points = 0;  // size of the summary's quantile sketch
 };
@@ -178,8 +178,7 @@ class Database {
   virtual Result<SeriesId> FindSeries(const Labels& labels) = 0;
 
   // Samples of series `id` with min_ts <= ts <= max_ts, ascending.
-  virtual Result<std::unique_ptr<SampleIterator>> Scan(SeriesId id, int64_t min_ts,
-                                                       int64_t max_ts) = 0;
+  virtual Result<std::unique_ptr<SampleIterator>> Scan(SeriesId id, int64_t min_ts, int64_t max_ts) = 0;
 
   // Removes samples of series `id` with min_ts <= ts <= max_ts.
   virtual Status DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) = 0;

@@ -32,7 +32,9 @@ struct LabelMatcher {
   // value changed since) is not used. Not part of equality.
   std::shared_ptr<const re2::RE2> regex = nullptr;
 
-  bool operator==(const LabelMatcher& o) const { return type == o.type && name == o.name && value == o.value; }
+  bool operator==(const LabelMatcher& o) const {
+    return type == o.type && name == o.name && value == o.value;
+  }
 };
 
 // Parses a series selector such as `up`, `up{job="a"}`,

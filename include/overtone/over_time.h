@@ -36,15 +36,32 @@
 namespace overtone {
 
 enum class OverTimeFn {
-  kAvg, kSum, kCount, kMin, kMax, kStddev, kStdvar, kLast, kFirst, kPresent,
-  kQuantile, kMad, kTsOfMin, kTsOfMax, kTsOfLast, kTsOfFirst,
-  kEntropy, kDistinct, kL1, kL2,
+  kAvg,
+  kSum,
+  kCount,
+  kMin,
+  kMax,
+  kStddev,
+  kStdvar,
+  kLast,
+  kFirst,
+  kPresent,
+  kQuantile,
+  kMad,
+  kTsOfMin,
+  kTsOfMax,
+  kTsOfLast,
+  kTsOfFirst,
+  kEntropy,
+  kDistinct,
+  kL1,
+  kL2,
 };
 
 // Accepts "avg_over_time" or "avg". InvalidArgument names the known functions.
 Result<OverTimeFn> ParseOverTimeFn(std::string_view name);
 std::string_view OverTimeFnName(OverTimeFn fn);  // "avg_over_time"
-bool OverTimeFnTakesParam(OverTimeFn fn);          // quantile
+bool OverTimeFnTakesParam(OverTimeFn fn);        // quantile
 
 // Applies fn to one window. REQUIRES: samples ascending, no staleness markers.
 // nullopt for an empty window.
@@ -52,11 +69,11 @@ std::optional<double> EvalWindow(OverTimeFn fn, std::span<const Sample> window, 
 
 struct OverTimeQuery {
   OverTimeFn fn = OverTimeFn::kAvg;
-  double param = 0;     // quantile's q
-  int64_t start = 0;    // ms
-  int64_t end = 0;      // ms, inclusive
-  int64_t step = 1;     // ms, > 0
-  int64_t range = 0;    // ms, > 0
+  double param = 0;   // quantile's q
+  int64_t start = 0;  // ms
+  int64_t end = 0;    // ms, inclusive
+  int64_t step = 1;   // ms, > 0
+  int64_t range = 0;  // ms, > 0
   // Sealed segments carry summaries. Exact functions (avg sum count min max
   // stddev stdvar first last present ts_of_* l1) merge them and stay exact;
   // with `approximate`, quantile merges their sketches too, within

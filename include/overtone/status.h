@@ -52,15 +52,11 @@ class [[nodiscard]] Status {
 
   static Status OK() { return Status(); }
   static Status NotFound(std::string_view msg) { return Status(Code::kNotFound, msg); }
-  static Status InvalidArgument(std::string_view msg) {
-    return Status(Code::kInvalidArgument, msg);
-  }
+  static Status InvalidArgument(std::string_view msg) { return Status(Code::kInvalidArgument, msg); }
   static Status Corruption(std::string_view msg) { return Status(Code::kCorruption, msg); }
   static Status IOError(std::string_view msg) { return Status(Code::kIOError, msg); }
   static Status Busy(std::string_view msg) { return Status(Code::kBusy, msg); }
-  static Status ResourceExhausted(std::string_view msg) {
-    return Status(Code::kResourceExhausted, msg);
-  }
+  static Status ResourceExhausted(std::string_view msg) { return Status(Code::kResourceExhausted, msg); }
   static Status NotSupported(std::string_view msg) { return Status(Code::kNotSupported, msg); }
   static Status Aborted(std::string_view msg) { return Status(Code::kAborted, msg); }
   static Status Internal(std::string_view msg) { return Status(Code::kInternal, msg); }
@@ -84,8 +80,7 @@ class [[nodiscard]] Status {
   Status WithContext(std::string_view prefix) const;
 
  private:
-  Status(Code code, std::string_view msg)
-      : state_(std::make_unique<State>(State{code, std::string(msg)})) {}
+  Status(Code code, std::string_view msg) : state_(std::make_unique<State>(State{code, std::string(msg)})) {}
   void CopyFrom(const Status& other) {
     state_ = other.state_ ? std::make_unique<State>(*other.state_) : nullptr;
   }
@@ -103,7 +98,7 @@ const char* CodeName(Status::Code code);
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : v_(std::move(status)) {  // NOLINT: implicit by design
     if (std::get<Status>(v_).ok()) v_ = Status::Internal("Result built from an OK Status");
   }
@@ -133,15 +128,14 @@ class [[nodiscard]] Result {
 #define OT_CONCAT_(a, b) OT_CONCAT_INNER_(a, b)
 
 // Returns the Status of `expr` from the enclosing function unless it is OK.
-#define OT_RETURN_IF_ERROR(expr)                   \
-  do {                                             \
-    ::overtone::Status ot_status_ = (expr);        \
-    if (!ot_status_.ok()) return ot_status_;       \
+#define OT_RETURN_IF_ERROR(expr)             \
+  do {                                       \
+    ::overtone::Status ot_status_ = (expr);  \
+    if (!ot_status_.ok()) return ot_status_; \
   } while (0)
 
 // `lhs = value of expr`, or return its Status from the enclosing function.
-#define OT_ASSIGN_OR_RETURN(lhs, expr) \
-  OT_ASSIGN_OR_RETURN_IMPL_(OT_CONCAT_(ot_result_, __LINE__), lhs, expr)
+#define OT_ASSIGN_OR_RETURN(lhs, expr) OT_ASSIGN_OR_RETURN_IMPL_(OT_CONCAT_(ot_result_, __LINE__), lhs, expr)
 #define OT_ASSIGN_OR_RETURN_IMPL_(tmp, lhs, expr) \
   auto tmp = (expr);                              \
   if (!tmp.ok()) return tmp.status();             \

@@ -16,8 +16,7 @@ namespace overtone::storage {
 namespace {
 
 constexpr int kMaxScale = 12;
-constexpr double kPow10[kMaxScale + 1] = {1e0, 1e1, 1e2, 1e3, 1e4,  1e5,  1e6,
-                                          1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
+constexpr double kPow10[kMaxScale + 1] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12};
 constexpr int64_t kMaxExact = int64_t{1} << 53;  // integers a double holds exactly
 constexpr int64_t kPcmLimit = (int64_t{1} << 31) - 1;
 
@@ -228,13 +227,14 @@ struct DecodeState {
   std::string_view input;  // synthesized header, then the frames
   size_t pos = 0;
   size_t block_size = 0;
-  size_t want = 0;                  // samples the frames decoded must hold
+  size_t want = 0;                   // samples the frames decoded must hold
   std::vector<uint64_t> frame_ends;  // where in `input` each frame must end
   std::vector<int32_t> pcm;
   bool error = false;
 };
 
-FLAC__StreamDecoderReadStatus ReadInput(const FLAC__StreamDecoder*, FLAC__byte buffer[], size_t* bytes, void* data) {
+FLAC__StreamDecoderReadStatus ReadInput(const FLAC__StreamDecoder*, FLAC__byte buffer[], size_t* bytes,
+                                        void* data) {
   auto* s = static_cast<DecodeState*>(data);
   size_t n = std::min(*bytes, s->input.size() - s->pos);
   std::copy_n(s->input.data() + s->pos, n, reinterpret_cast<char*>(buffer));
@@ -274,7 +274,7 @@ void OnError(const FLAC__StreamDecoder*, FLAC__StreamDecoderErrorStatus, void* d
 // "fLaC" and a STREAMINFO block describing mono PCM of `bps` bits.
 std::string StreamHeader(uint32_t block_size, int bps) {
   std::string h = "fLaC";
-  h += '\x80';  // last metadata block, type 0 (STREAMINFO)
+  h += '\x80';                          // last metadata block, type 0 (STREAMINFO)
   h += std::string("\x00\x00\x22", 3);  // 34 bytes
   auto put = [&h](uint64_t v, int bytes) {
     for (int i = bytes - 1; i >= 0; --i) h.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
@@ -292,7 +292,8 @@ std::string StreamHeader(uint32_t block_size, int bps) {
 
 }  // namespace
 
-Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t end, std::vector<double>* out) {
+Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t end,
+                        std::vector<double>* out) {
   auto bad = [](const char* what) { return Status::Corruption(std::string("FLAC value block: ") + what); };
   if (begin > end || end > count) return Status::InvalidArgument("value range outside the block");
   if (in.size() < 3) return bad("truncated header");

@@ -3,11 +3,11 @@
 #include <algorithm>
 #include <bit>
 
-#include "storage/codec/bit_stream.h"
+#include "base/coding.h"
 #include "base/crc32c.h"
+#include "storage/codec/bit_stream.h"
 #include "storage/codec/timestamp_codec.h"
 #include "storage/codec/xor_chunk.h"
-#include "base/coding.h"
 
 namespace overtone::storage {
 namespace {
@@ -44,7 +44,8 @@ Status DecodeValueBlock(uint8_t codec, std::string_view in, size_t count, size_t
       }
       return Status::OK();
     }
-    case kValueCodecFlac: return DecodeFlacValues(in, count, begin, end, out);
+    case kValueCodecFlac:
+      return DecodeFlacValues(in, count, begin, end, out);
   }
   return Status::Corruption("unknown value codec " + std::to_string(codec));
 }
@@ -63,9 +64,12 @@ bool SameBits(std::span<const double> a, const std::vector<double>& b) {
 
 const char* ValueCodecName(uint8_t id) {
   switch (id) {
-    case kValueCodecRaw: return "raw";
-    case kValueCodecXor: return "xor";
-    case kValueCodecFlac: return "flac";
+    case kValueCodecRaw:
+      return "raw";
+    case kValueCodecXor:
+      return "xor";
+    case kValueCodecFlac:
+      return "flac";
   }
   return "unknown";
 }
@@ -103,7 +107,8 @@ Status EncodeSegment(std::span<const Sample> samples, const SegmentOptions& opti
   for (size_t i = 0; i < samples.size(); ++i) {
     ts[i] = samples[i].ts;
     values[i] = samples[i].value;
-    if (i > 0 && ts[i] <= ts[i - 1]) return Status::InvalidArgument("segment timestamps must be strictly ascending");
+    if (i > 0 && ts[i] <= ts[i - 1])
+      return Status::InvalidArgument("segment timestamps must be strictly ascending");
   }
   std::string best;
   uint8_t best_codec = EncodeValuesBest(values, options, &best);
@@ -129,7 +134,8 @@ Status ParseSegment(std::string_view bytes, SegmentView* view) {
   if (bytes.size() < 3 + 4) return bad("too short");
   std::string_view body = bytes.substr(0, bytes.size() - 4);
   uint32_t stored = 0;
-  for (int i = 0; i < 4; ++i) stored |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[body.size() + i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    stored |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[body.size() + i])) << (8 * i);
   if (Crc32c(body) != stored) return bad("checksum mismatch");
   if (static_cast<uint8_t>(body[0]) != kSegmentVersion) return bad("unknown format version");
   view->timestamp_codec = static_cast<uint8_t>(body[1]);

@@ -3,9 +3,9 @@
 #include <bit>
 #include <iterator>
 
+#include "base/coding.h"
 #include "base/crc32c.h"
 #include "storage/codec/segment.h"
-#include "base/coding.h"
 
 namespace overtone::storage {
 namespace {
@@ -53,7 +53,8 @@ Status DecodeSummary(std::string_view in, Summary* s, bool with_points) {
   if (in.size() < 3 + 4) return bad("too short");
   std::string_view body = in.substr(0, in.size() - 4);
   uint32_t stored = 0;
-  for (int i = 0; i < 4; ++i) stored |= static_cast<uint32_t>(static_cast<uint8_t>(in[body.size() + i])) << (8 * i);
+  for (int i = 0; i < 4; ++i)
+    stored |= static_cast<uint32_t>(static_cast<uint8_t>(in[body.size() + i])) << (8 * i);
   if (Crc32c(body) != stored) return bad("checksum mismatch");
   if (static_cast<uint8_t>(body[0]) != kSummaryVersion) return bad("unknown format version");
   *s = Summary();
@@ -74,8 +75,8 @@ Status DecodeSummary(std::string_view in, Summary* s, bool with_points) {
       __builtin_add_overflow(s->first_ts, static_cast<int64_t>(tmax), &s->ts_of_max)) {
     return bad("time out of range");
   }
-  double* fields[] = {&s->sum, &s->sum_c, &s->mean, &s->mean_c, &s->m2, &s->m2_c,
-                      &s->min, &s->max,   &s->first, &s->last};
+  double* fields[] = {&s->sum,  &s->sum_c, &s->mean, &s->mean_c, &s->m2,
+                      &s->m2_c, &s->min,   &s->max,  &s->first,  &s->last};
   if (body.size() < 2) return bad("truncated");
   uint16_t mask = static_cast<uint8_t>(body[0]) | static_cast<uint16_t>(static_cast<uint8_t>(body[1]) << 8);
   body.remove_prefix(2);

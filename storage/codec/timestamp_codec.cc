@@ -3,9 +3,9 @@
 #include <algorithm>
 #include <cmath>
 
+#include "base/coding.h"
 #include "storage/codec/bit_stream.h"
 #include "storage/codec/flac_values.h"
-#include "base/coding.h"
 
 namespace overtone::storage {
 namespace {
@@ -17,9 +17,7 @@ struct Bucket {
 };
 constexpr Bucket kBuckets[] = {{2, 0b10, 7}, {3, 0b110, 12}, {4, 0b1110, 20}, {5, 0b11110, 32}};
 
-bool Fits(int64_t x, int n) {
-  return -((int64_t{1} << (n - 1)) - 1) <= x && x <= (int64_t{1} << (n - 1));
-}
+bool Fits(int64_t x, int n) { return -((int64_t{1} << (n - 1)) - 1) <= x && x <= (int64_t{1} << (n - 1)); }
 
 uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 int64_t UnZigZag(uint64_t u) { return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1); }
@@ -134,7 +132,8 @@ uint8_t EncodeTimestampsBest(std::span<const int64_t> ts, std::string* out) {
 
 Status DecodeTimestamps(uint8_t codec, std::string_view in, size_t count, std::vector<int64_t>* out) {
   if (codec == kTimestampCodecDod) return DecodeTimestamps(in, count, out);
-  if (codec != kTimestampCodecFlac) return Status::Corruption("unknown timestamp codec " + std::to_string(codec));
+  if (codec != kTimestampCodecFlac)
+    return Status::Corruption("unknown timestamp codec " + std::to_string(codec));
   uint64_t u;
   if (count == 0 || !GetVarint64(&in, &u)) return Status::Corruption("timestamp block is truncated");
   std::vector<double> deltas;

@@ -27,7 +27,9 @@ bool ReadUvarintBits(BitReader* r, uint64_t* v) {
   return false;
 }
 
-bool FitsBits(int64_t x, int n) { return -((int64_t{1} << (n - 1)) - 1) <= x && x <= (int64_t{1} << (n - 1)); }
+bool FitsBits(int64_t x, int n) {
+  return -((int64_t{1} << (n - 1)) - 1) <= x && x <= (int64_t{1} << (n - 1));
+}
 
 }  // namespace
 
@@ -93,7 +95,8 @@ bool XorValueReader::Read(BitReader* r, double* v) {
 }
 
 Status EncodeXorChunk(std::span<const Sample> samples, std::string* out) {
-  if (samples.size() > kMaxXorChunkSamples) return Status::InvalidArgument("too many samples for one XOR chunk");
+  if (samples.size() > kMaxXorChunkSamples)
+    return Status::InvalidArgument("too many samples for one XOR chunk");
   out->clear();
   out->push_back(static_cast<char>(samples.size() >> 8));
   out->push_back(static_cast<char>(samples.size() & 0xff));

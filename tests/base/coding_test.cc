@@ -1,10 +1,10 @@
 #include "base/coding.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <limits>
 #include <random>
-
-#include <gtest/gtest.h>
 
 namespace overtone::storage {
 namespace {
@@ -38,9 +38,13 @@ TEST(CodingTest, TimestampKeysSortLikeSignedIntegers) {
 
 TEST(CodingTest, DoubleBitsRoundTripEveryPattern) {
   std::mt19937_64 rng(42);
-  std::vector<uint64_t> patterns = {0, 0x8000000000000000ull, 0x7ff0000000000000ull,
-                                    0xfff0000000000000ull, 0x7ff8000000000001ull,
-                                    0x7ff0000000000002ull, 0xffffffffffffffffull};
+  std::vector<uint64_t> patterns = {0,
+                                    0x8000000000000000ull,
+                                    0x7ff0000000000000ull,
+                                    0xfff0000000000000ull,
+                                    0x7ff8000000000001ull,
+                                    0x7ff0000000000002ull,
+                                    0xffffffffffffffffull};
   for (int i = 0; i < 1000; ++i) patterns.push_back(rng());
   for (uint64_t bits : patterns) {
     std::string s;
@@ -73,8 +77,12 @@ TEST(CodingTest, VarintRoundTripAndTruncation) {
 TEST(CodingTest, LengthPrefixedRejectsOverlongLength) {
   std::string s;
   PutLengthPrefixed(&s, "abc");
-  EXPECT_EQ(s, "\x03" "abc");
-  std::string_view bad = "\x05" "abc";
+  EXPECT_EQ(s,
+            "\x03"
+            "abc");
+  std::string_view bad =
+      "\x05"
+      "abc";
   std::string_view out;
   EXPECT_FALSE(GetLengthPrefixed(&bad, &out));
 }

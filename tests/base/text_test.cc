@@ -21,7 +21,9 @@ TEST(TextTest, QuoteGoEscapesWhatGoEscapes) {
 TEST(TextTest, ReadsEachKindOfLiteral) {
   StringLiteral lit = ReadStringLiteral(R"(x="q\"\n\t\x41\u00fc\101" y)", 2);
   ASSERT_EQ(lit.error, StringLiteral::kNone);
-  EXPECT_EQ(lit.value, "q\"\n\tA\xc3\xbc" "A");
+  EXPECT_EQ(lit.value,
+            "q\"\n\tA\xc3\xbc"
+            "A");
   EXPECT_EQ(lit.end, 25u);
   EXPECT_EQ(ReadStringLiteral(R"('it\'s')", 0).value, "it's");
   EXPECT_EQ(ReadStringLiteral("`raw\\n\nline`", 0).value, "raw\\n\nline");
@@ -41,15 +43,15 @@ TEST(TextTest, ErrorsSayWhatAndWhere) {
     StringLiteral::Error error;
     size_t at;
   };
-  for (const Case& c : {Case{"  \"abc", StringLiteral::kUnterminated, 2},
-                        Case{"\"ab\ncd\"", StringLiteral::kUnterminated, 0},
-                        Case{"\"ab\\", StringLiteral::kUnterminatedEscape, 4},
-                        Case{"\"a\\qb\"", StringLiteral::kUnknownEscape, 3},
-                        Case{"\"\\'\"", StringLiteral::kUnknownEscape, 2},
-                        Case{"\"\\x4g\"", StringLiteral::kBadEscapeDigit, 4},
-                        Case{"\"\\u12", StringLiteral::kBadEscapeDigit, 5},
-                        Case{"\"\\400\"", StringLiteral::kOctalOutOfRange, 5},
-                        Case{"\"\\ud800\"", StringLiteral::kInvalidCodePoint, 7}}) {
+  for (const Case& c :
+       {Case{"  \"abc", StringLiteral::kUnterminated, 2}, Case{"\"ab\ncd\"", StringLiteral::kUnterminated, 0},
+        Case{"\"ab\\", StringLiteral::kUnterminatedEscape, 4},
+        Case{"\"a\\qb\"", StringLiteral::kUnknownEscape, 3},
+        Case{"\"\\'\"", StringLiteral::kUnknownEscape, 2},
+        Case{"\"\\x4g\"", StringLiteral::kBadEscapeDigit, 4},
+        Case{"\"\\u12", StringLiteral::kBadEscapeDigit, 5},
+        Case{"\"\\400\"", StringLiteral::kOctalOutOfRange, 5},
+        Case{"\"\\ud800\"", StringLiteral::kInvalidCodePoint, 7}}) {
     StringLiteral lit = ReadStringLiteral(c.text, c.text.find_first_of("\"'`"));
     EXPECT_EQ(lit.error, c.error) << c.text;
     EXPECT_EQ(lit.at, c.at) << c.text;

@@ -1,10 +1,10 @@
 // Database::Check and corrupted data: clear errors naming the series and
 // time range, never a crash, never silently wrong answers.
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <fstream>
-
-#include <gtest/gtest.h>
 
 #include "overtone/database.h"
 #include "overtone/over_time.h"

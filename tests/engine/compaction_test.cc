@@ -1,5 +1,6 @@
 // Segments: sealing, merged reads, late samples, deletes, crash safety.
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -9,8 +10,6 @@
 #include <map>
 #include <random>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "overtone/database.h"
 #include "overtone/over_time.h"
@@ -42,10 +41,12 @@ class CompactionTest : public ::testing::Test {
   }
   std::vector<SegmentInfo> Segments(SeriesId id = 0) {
     std::vector<SegmentInfo> out;
-    EXPECT_TRUE(db_->ForEachSegment(id, [&](const SegmentInfo& s) {
-                     out.push_back(s);
-                     return Status::OK();
-                   }).ok());
+    EXPECT_TRUE(db_->ForEachSegment(id,
+                                    [&](const SegmentInfo& s) {
+                                      out.push_back(s);
+                                      return Status::OK();
+                                    })
+                    .ok());
     return out;
   }
   SeriesId Id(const Labels& l) { return *db_->FindSeries(l); }
@@ -58,7 +59,8 @@ std::vector<Sample> CpuLike(int64_t start, int n, uint64_t seed) {
   std::mt19937_64 rng(seed);
   std::vector<Sample> out;
   for (int i = 0; i < n; ++i) {
-    double v = std::round((50 + 30 * std::sin(i / 100.0) + static_cast<double>(rng() % 100) / 50) * 100) / 100;
+    double v =
+        std::round((50 + 30 * std::sin(i / 100.0) + static_cast<double>(rng() % 100) / 50) * 100) / 100;
     out.push_back({start + i * 15000 + static_cast<int64_t>(rng() % 7), v});
   }
   return out;
@@ -224,7 +226,8 @@ TEST(CompactionCrashTest, KilledCompactionLosesAndDuplicatesNothing) {
     ASSERT_TRUE(db.ok());
     WriteBatch b;
     for (int s = 0; s < kSeries; ++s) {
-      for (int i = 0; i < kSamples; ++i) b.Add({{"__name__", "m"}, {"s", std::to_string(s)}}, i * 15000, i * 0.25);
+      for (int i = 0; i < kSamples; ++i)
+        b.Add({{"__name__", "m"}, {"s", std::to_string(s)}}, i * 15000, i * 0.25);
     }
     ASSERT_TRUE((*db)->Write(b).ok());
   }
@@ -283,13 +286,26 @@ TEST(CompactionPropertyTest, RandomHistoriesSurviveSealingBitForBit) {
         int64_t ts = static_cast<int64_t>(rng() % (12 * 240)) * 15000 + static_cast<int64_t>(rng() % 3);
         double v;
         switch (rng() % 9) {
-          case 0: v = std::bit_cast<double>(rng() | 0x7ff0000000000001ull); break;  // some NaN payload
-          case 1: v = StaleNaN(); break;
-          case 2: v = rng() % 2 ? INFINITY : -INFINITY; break;
-          case 3: v = std::numeric_limits<double>::denorm_min() * static_cast<double>(rng() % 100); break;
-          case 4: v = 1e300 * static_cast<double>(rng() % 100); break;
-          case 5: v = static_cast<double>(rng() % 1000000000000ull); break;  // counter-sized
-          default: v = std::round(static_cast<double>(rng() % 100000) - 50000) / 100;
+          case 0:
+            v = std::bit_cast<double>(rng() | 0x7ff0000000000001ull);
+            break;  // some NaN payload
+          case 1:
+            v = StaleNaN();
+            break;
+          case 2:
+            v = rng() % 2 ? INFINITY : -INFINITY;
+            break;
+          case 3:
+            v = std::numeric_limits<double>::denorm_min() * static_cast<double>(rng() % 100);
+            break;
+          case 4:
+            v = 1e300 * static_cast<double>(rng() % 100);
+            break;
+          case 5:
+            v = static_cast<double>(rng() % 1000000000000ull);
+            break;  // counter-sized
+          default:
+            v = std::round(static_cast<double>(rng() % 100000) - 50000) / 100;
         }
         b.Add({{"__name__", "p"}, {"s", std::to_string(s)}}, ts, v);
         truth[{s, ts}] = v;

@@ -1,10 +1,10 @@
 #include "overtone/database.h"
 
+#include <gtest/gtest.h>
+
 #include <cmath>
 #include <random>
 #include <thread>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/test_util.h"
 
@@ -37,7 +37,8 @@ class DatabaseTest : public ::testing::Test {
     auto r = db_->Select(*ms);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     std::vector<std::string> out;
-    if (r.ok()) for (const auto& s : *r) out.push_back(LabelsToString(s.labels));
+    if (r.ok())
+      for (const auto& s : *r) out.push_back(LabelsToString(s.labels));
     return out;
   }
 
@@ -46,18 +47,19 @@ class DatabaseTest : public ::testing::Test {
 };
 
 TEST_F(DatabaseTest, SpecialValuesRoundTripBitExactlyAcrossReopen) {
-  const std::vector<uint64_t> bits = {
-      std::bit_cast<uint64_t>(1.5),   std::bit_cast<uint64_t>(-0.0),
-      0x7ff8000000000000ull,          // quiet NaN
-      0x7ff8deadbeef0001ull,          // NaN with a payload
-      kStaleNaNBits,                  // Prometheus staleness marker
-      0x7ff0000000000000ull,          // +Inf
-      0xfff0000000000000ull,          // -Inf
-      std::bit_cast<uint64_t>(std::numeric_limits<double>::denorm_min()),
-      std::bit_cast<uint64_t>(std::numeric_limits<double>::max())};
+  const std::vector<uint64_t> bits = {std::bit_cast<uint64_t>(1.5),
+                                      std::bit_cast<uint64_t>(-0.0),
+                                      0x7ff8000000000000ull,  // quiet NaN
+                                      0x7ff8deadbeef0001ull,  // NaN with a payload
+                                      kStaleNaNBits,          // Prometheus staleness marker
+                                      0x7ff0000000000000ull,  // +Inf
+                                      0xfff0000000000000ull,  // -Inf
+                                      std::bit_cast<uint64_t>(std::numeric_limits<double>::denorm_min()),
+                                      std::bit_cast<uint64_t>(std::numeric_limits<double>::max())};
   Labels l = {{"__name__", "special"}};
   WriteBatch b;
-  for (size_t i = 0; i < bits.size(); ++i) b.Add(l, static_cast<int64_t>(i) * 1000, std::bit_cast<double>(bits[i]));
+  for (size_t i = 0; i < bits.size(); ++i)
+    b.Add(l, static_cast<int64_t>(i) * 1000, std::bit_cast<double>(bits[i]));
   ASSERT_TRUE(db_->Write(b).ok());
   Reopen();
   auto got = ReadAll(IdOf(l));

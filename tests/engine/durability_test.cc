@@ -1,10 +1,9 @@
 // A write acknowledged with OK survives the process being killed.
 
+#include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
-
-#include <gtest/gtest.h>
 
 #include "overtone/database.h"
 #include "tests/support/test_util.h"
@@ -24,7 +23,8 @@ TEST(DurabilityTest, AcknowledgedWritesSurviveSigkill) {
     if (!db.ok()) _exit(3);
     for (int64_t i = 0;; ++i) {
       WriteBatch b;
-      for (int k = 0; k < 10; ++k) b.Add({{"__name__", "m"}, {"k", std::to_string(k)}}, i, static_cast<double>(i));
+      for (int k = 0; k < 10; ++k)
+        b.Add({{"__name__", "m"}, {"k", std::to_string(k)}}, i, static_cast<double>(i));
       if (!(*db)->Write(b).ok()) _exit(4);
       // Report the acknowledged batch; the parent kills us at some point.
       if (write(fds[1], &i, sizeof i) != sizeof i) _exit(5);

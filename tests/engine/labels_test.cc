@@ -29,17 +29,16 @@ TEST(LabelsTest, ValidateRejectsBadInput) {
 
 TEST(LabelsTest, Utf8Validation) {
   EXPECT_TRUE(IsValidUtf8("plain"));
-  EXPECT_TRUE(IsValidUtf8("\xc3\xbc"));          // ü
-  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x98\x80"));  // emoji
-  EXPECT_FALSE(IsValidUtf8("\xc3"));             // truncated
-  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));         // overlong
-  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));     // surrogate
-  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80")); // > U+10FFFF
+  EXPECT_TRUE(IsValidUtf8("\xc3\xbc"));           // ü
+  EXPECT_TRUE(IsValidUtf8("\xf0\x9f\x98\x80"));   // emoji
+  EXPECT_FALSE(IsValidUtf8("\xc3"));              // truncated
+  EXPECT_FALSE(IsValidUtf8("\xc0\xaf"));          // overlong
+  EXPECT_FALSE(IsValidUtf8("\xed\xa0\x80"));      // surrogate
+  EXPECT_FALSE(IsValidUtf8("\xf4\x90\x80\x80"));  // > U+10FFFF
 }
 
 TEST(LabelsTest, ToStringQuotesValues) {
-  EXPECT_EQ(LabelsToString({{"__name__", "up"}, {"a", "x\"y"}, {"b", "1"}}),
-            "up{a=\"x\\\"y\", b=\"1\"}");
+  EXPECT_EQ(LabelsToString({{"__name__", "up"}, {"a", "x\"y"}, {"b", "1"}}), "up{a=\"x\\\"y\", b=\"1\"}");
 }
 
 TEST(StatusTest, OkIsCheapAndErrorsCarryCodeAndMessage) {

@@ -2,13 +2,13 @@
 
 #include "overtone/over_time.h"
 
+#include <gtest/gtest.h>
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <map>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/test_util.h"
 
@@ -27,7 +27,8 @@ std::optional<double> Reference(OverTimeFn fn, const std::vector<Sample>& w, dou
   for (double x : v) sum += x;
   auto nonnan = [&] {
     std::vector<double> out;
-    for (double x : v) if (!std::isnan(x)) out.push_back(x);
+    for (double x : v)
+      if (!std::isnan(x)) out.push_back(x);
     return out;
   };
   auto quantile = [](std::vector<double> xs, double q) -> double {
@@ -43,21 +44,36 @@ std::optional<double> Reference(OverTimeFn fn, const std::vector<Sample>& w, dou
     return xs[lo] * (1 - wgt) + xs[hi] * wgt;
   };
   switch (fn) {
-    case OverTimeFn::kSum: return static_cast<double>(sum);
-    case OverTimeFn::kAvg: return static_cast<double>(sum / v.size());
-    case OverTimeFn::kCount: case OverTimeFn::kL1: return static_cast<double>(v.size());
-    case OverTimeFn::kMin: { auto n = nonnan(); return n.empty() ? kNaN : *std::min_element(n.begin(), n.end()); }
-    case OverTimeFn::kMax: { auto n = nonnan(); return n.empty() ? kNaN : *std::max_element(n.begin(), n.end()); }
-    case OverTimeFn::kStdvar: case OverTimeFn::kStddev: {
+    case OverTimeFn::kSum:
+      return static_cast<double>(sum);
+    case OverTimeFn::kAvg:
+      return static_cast<double>(sum / v.size());
+    case OverTimeFn::kCount:
+    case OverTimeFn::kL1:
+      return static_cast<double>(v.size());
+    case OverTimeFn::kMin: {
+      auto n = nonnan();
+      return n.empty() ? kNaN : *std::min_element(n.begin(), n.end());
+    }
+    case OverTimeFn::kMax: {
+      auto n = nonnan();
+      return n.empty() ? kNaN : *std::max_element(n.begin(), n.end());
+    }
+    case OverTimeFn::kStdvar:
+    case OverTimeFn::kStddev: {
       long double mean = sum / v.size(), acc = 0;
       for (double x : v) acc += (x - mean) * (x - mean);
       double var = static_cast<double>(acc / v.size());
       return fn == OverTimeFn::kStdvar ? var : std::sqrt(var);
     }
-    case OverTimeFn::kLast: return v.back();
-    case OverTimeFn::kFirst: return v.front();
-    case OverTimeFn::kPresent: return 1.0;
-    case OverTimeFn::kQuantile: return quantile(v, q);
+    case OverTimeFn::kLast:
+      return v.back();
+    case OverTimeFn::kFirst:
+      return v.front();
+    case OverTimeFn::kPresent:
+      return 1.0;
+    case OverTimeFn::kQuantile:
+      return quantile(v, q);
     case OverTimeFn::kMad: {
       if (!nonnan().size() || nonnan().size() != v.size()) return kNaN;
       double m = quantile(v, 0.5);
@@ -65,22 +81,31 @@ std::optional<double> Reference(OverTimeFn fn, const std::vector<Sample>& w, dou
       for (double x : v) d.push_back(std::fabs(x - m));
       return quantile(d, 0.5);
     }
-    case OverTimeFn::kTsOfMin: case OverTimeFn::kTsOfMax: {
+    case OverTimeFn::kTsOfMin:
+    case OverTimeFn::kTsOfMax: {
       // The last sample holding the extreme; the last sample if all are NaN.
       auto n = nonnan();
       if (n.empty()) return w.back().ts / 1000.0;
-      double best = fn == OverTimeFn::kTsOfMin ? *std::min_element(n.begin(), n.end()) : *std::max_element(n.begin(), n.end());
-      for (size_t i = w.size(); i-- > 0;) if (w[i].value == best) return w[i].ts / 1000.0;
+      double best = fn == OverTimeFn::kTsOfMin ? *std::min_element(n.begin(), n.end())
+                                               : *std::max_element(n.begin(), n.end());
+      for (size_t i = w.size(); i-- > 0;)
+        if (w[i].value == best) return w[i].ts / 1000.0;
       return kNaN;
     }
-    case OverTimeFn::kTsOfLast: return w.back().ts / 1000.0;
-    case OverTimeFn::kTsOfFirst: return w.front().ts / 1000.0;
-    case OverTimeFn::kDistinct: case OverTimeFn::kEntropy: case OverTimeFn::kL2: {
+    case OverTimeFn::kTsOfLast:
+      return w.back().ts / 1000.0;
+    case OverTimeFn::kTsOfFirst:
+      return w.front().ts / 1000.0;
+    case OverTimeFn::kDistinct:
+    case OverTimeFn::kEntropy:
+    case OverTimeFn::kL2: {
       std::map<uint64_t, int> f;
       for (double x : v) f[std::bit_cast<uint64_t>(x)]++;
       if (fn == OverTimeFn::kDistinct) return static_cast<double>(f.size());
       double acc = 0;
-      for (auto& [k, c] : f) acc += fn == OverTimeFn::kL2 ? double(c) * c : -(double(c) / v.size()) * std::log2(double(c) / v.size());
+      for (auto& [k, c] : f)
+        acc +=
+            fn == OverTimeFn::kL2 ? double(c) * c : -(double(c) / v.size()) * std::log2(double(c) / v.size());
       return fn == OverTimeFn::kL2 ? std::sqrt(acc) : acc;
     }
   }
@@ -95,12 +120,12 @@ bool Close(double got, double want) {
 
 TEST(OverTimeTest, EveryFunctionMatchesItsReferenceOnRandomWindows) {
   std::mt19937_64 rng(2024);
-  const OverTimeFn fns[] = {OverTimeFn::kAvg, OverTimeFn::kSum, OverTimeFn::kCount, OverTimeFn::kMin,
-                            OverTimeFn::kMax, OverTimeFn::kStddev, OverTimeFn::kStdvar, OverTimeFn::kLast,
-                            OverTimeFn::kFirst, OverTimeFn::kPresent, OverTimeFn::kQuantile, OverTimeFn::kMad,
-                            OverTimeFn::kTsOfMin, OverTimeFn::kTsOfMax, OverTimeFn::kTsOfLast,
-                            OverTimeFn::kTsOfFirst, OverTimeFn::kEntropy, OverTimeFn::kDistinct,
-                            OverTimeFn::kL1, OverTimeFn::kL2};
+  const OverTimeFn fns[] = {
+      OverTimeFn::kAvg,     OverTimeFn::kSum,      OverTimeFn::kCount,    OverTimeFn::kMin,
+      OverTimeFn::kMax,     OverTimeFn::kStddev,   OverTimeFn::kStdvar,   OverTimeFn::kLast,
+      OverTimeFn::kFirst,   OverTimeFn::kPresent,  OverTimeFn::kQuantile, OverTimeFn::kMad,
+      OverTimeFn::kTsOfMin, OverTimeFn::kTsOfMax,  OverTimeFn::kTsOfLast, OverTimeFn::kTsOfFirst,
+      OverTimeFn::kEntropy, OverTimeFn::kDistinct, OverTimeFn::kL1,       OverTimeFn::kL2};
   for (int trial = 0; trial < 400; ++trial) {
     std::vector<Sample> w;
     size_t n = 1 + rng() % 200;
@@ -117,13 +142,14 @@ TEST(OverTimeTest, EveryFunctionMatchesItsReferenceOnRandomWindows) {
       auto want = Reference(fn, w, q);
       ASSERT_TRUE(got && want);
       bool nan_sensitive = with_nan || with_inf;
-      if (nan_sensitive && (fn == OverTimeFn::kStddev || fn == OverTimeFn::kStdvar || fn == OverTimeFn::kMad ||
-                            fn == OverTimeFn::kAvg || fn == OverTimeFn::kSum)) {
+      if (nan_sensitive && (fn == OverTimeFn::kStddev || fn == OverTimeFn::kStdvar ||
+                            fn == OverTimeFn::kMad || fn == OverTimeFn::kAvg || fn == OverTimeFn::kSum)) {
         // NaN/Inf propagate: both must agree that the result is not finite.
         EXPECT_EQ(std::isfinite(*got), std::isfinite(*want)) << OverTimeFnName(fn) << " trial " << trial;
         continue;
       }
-      EXPECT_TRUE(Close(*got, *want)) << OverTimeFnName(fn) << " trial " << trial << ": " << *got << " vs " << *want;
+      EXPECT_TRUE(Close(*got, *want))
+          << OverTimeFnName(fn) << " trial " << trial << ": " << *got << " vs " << *want;
     }
   }
 }
@@ -235,7 +261,8 @@ TEST_F(OverTimeDbTest, SameAnswersAfterSealing) {
     auto after = Eval("x", q);
     ASSERT_EQ(before.size(), after.size());
     for (size_t i = 0; i < before.size(); ++i) {
-      EXPECT_EQ(std::bit_cast<uint64_t>(std::get<2>(before[i])), std::bit_cast<uint64_t>(std::get<2>(after[i])));
+      EXPECT_EQ(std::bit_cast<uint64_t>(std::get<2>(before[i])),
+                std::bit_cast<uint64_t>(std::get<2>(after[i])));
     }
   }
 }

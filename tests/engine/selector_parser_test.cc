@@ -31,14 +31,15 @@ TEST(SelectorParserTest, AllOperatorsAndQuotes) {
 TEST(SelectorParserTest, Escapes) {
   auto ms = MustParse(R"({a="q\"\n\t\x41\u00fc\101"})");
   ASSERT_EQ(ms.size(), 1u);
-  EXPECT_EQ(ms[0].value, "q\"\n\tA\xc3\xbc" "A");
+  EXPECT_EQ(ms[0].value,
+            "q\"\n\tA\xc3\xbc"
+            "A");
   EXPECT_EQ(MustParse(R"({a=`raw\n`})")[0].value, "raw\\n");
 }
 
 TEST(SelectorParserTest, ErrorsNamePosition) {
-  for (std::string_view bad : {"", "{}", "up{", "up{a}", "up{a=}", "up{a=\"x}", "up{a=\"x\" b=\"y\"}",
-                               "up}", "{a=\"\"}", "{a=~\".*\"}", "up{a=~\"(\"}", "{a=\"\\q\"}",
-                               "up{1a=\"x\"}"}) {
+  for (std::string_view bad : {"", "{}", "up{", "up{a}", "up{a=}", "up{a=\"x}", "up{a=\"x\" b=\"y\"}", "up}",
+                               "{a=\"\"}", "{a=~\".*\"}", "up{a=~\"(\"}", "{a=\"\\q\"}", "up{1a=\"x\"}"}) {
     auto r = ParseSelector(bad);
     EXPECT_FALSE(r.ok()) << "accepted: " << bad;
     EXPECT_TRUE(r.status().IsInvalidArgument()) << bad;
@@ -60,7 +61,8 @@ TEST(SelectorParserTest, ToStringRoundTrips) {
 
 TEST(SelectorParserTest, FollowsPromqlWhereTheGrammarsDiffered) {
   EXPECT_EQ(MustParse(R"({"service.name"="x", "a b"!="y"})"),
-            (std::vector<LabelMatcher>{{MatchType::kEqual, "service.name", "x"}, {MatchType::kNotEqual, "a b", "y"}}));
+            (std::vector<LabelMatcher>{{MatchType::kEqual, "service.name", "x"},
+                                       {MatchType::kNotEqual, "a b", "y"}}));
   EXPECT_EQ(MustParse("up # the comment\n{a=\"x\"}").size(), 2u);
   EXPECT_FALSE(ParseSelector(R"(up{a:b="x"})").ok());
   EXPECT_FALSE(ParseSelector(R"(up{__name__="x"})").ok());
@@ -137,9 +139,10 @@ TEST(SelectorSyntaxTest, ErrorsSayWhatWasExpectedWhere) {
     E::Kind kind;
     size_t pos;
   };
-  for (const Case& c : {Case{"{=\"x\"}", E::kExpectedLabelName, 1}, Case{"{a \"x\"}", E::kExpectedMatchOp, 3},
-                        Case{"{a=x}", E::kExpectedString, 3}, Case{"{a=\"x\" b}", E::kExpectedCommaOrBrace, 7},
-                        Case{"{a=\"\\q\"}", E::kBadString, 3}}) {
+  for (const Case& c :
+       {Case{"{=\"x\"}", E::kExpectedLabelName, 1}, Case{"{a \"x\"}", E::kExpectedMatchOp, 3},
+        Case{"{a=x}", E::kExpectedString, 3}, Case{"{a=\"x\" b}", E::kExpectedCommaOrBrace, 7},
+        Case{"{a=\"\\q\"}", E::kBadString, 3}}) {
     engine::SelectorSyntax s = engine::ReadSelector(c.text, 0);
     ASSERT_TRUE(s.error) << c.text;
     EXPECT_EQ(s.error->kind, c.kind) << c.text;

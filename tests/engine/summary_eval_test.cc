@@ -1,10 +1,10 @@
 // Over-time answers from summaries agree with a scan of every sample.
 
+#include <gtest/gtest.h>
+
 #include <bit>
 #include <cmath>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "overtone/over_time.h"
 #include "tests/support/test_util.h"
@@ -86,10 +86,11 @@ TEST_F(SummaryEvalTest, ExactFunctionsMatchTheScanWithLateDataAndSpecials) {
   q.step = 7 * 60000;
   for (int64_t range : {int64_t{5 * 60000}, 3 * kHour, 11 * kHour}) {
     q.range = range;
-    for (OverTimeFn fn : {OverTimeFn::kAvg, OverTimeFn::kSum, OverTimeFn::kCount, OverTimeFn::kMin,
-                          OverTimeFn::kMax, OverTimeFn::kStddev, OverTimeFn::kStdvar, OverTimeFn::kLast,
-                          OverTimeFn::kFirst, OverTimeFn::kPresent, OverTimeFn::kTsOfMin, OverTimeFn::kTsOfMax,
-                          OverTimeFn::kTsOfLast, OverTimeFn::kTsOfFirst, OverTimeFn::kL1}) {
+    for (OverTimeFn fn :
+         {OverTimeFn::kAvg, OverTimeFn::kSum, OverTimeFn::kCount, OverTimeFn::kMin, OverTimeFn::kMax,
+          OverTimeFn::kStddev, OverTimeFn::kStdvar, OverTimeFn::kLast, OverTimeFn::kFirst,
+          OverTimeFn::kPresent, OverTimeFn::kTsOfMin, OverTimeFn::kTsOfMax, OverTimeFn::kTsOfLast,
+          OverTimeFn::kTsOfFirst, OverTimeFn::kL1}) {
       q.fn = fn;
       ExpectAgree(fn, Eval(q, false), Eval(q, true));
     }

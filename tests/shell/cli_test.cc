@@ -191,8 +191,7 @@ TEST_F(ShellCliTest, SettingsCommands) {
 
 TEST_F(ShellCliTest, OutputRedirectsToAFile) {
   std::string file = tmp_.Sub("out.txt");
-  EXPECT_EQ(Ok({".output " + file, "SELECT 'to file'", ".output stdout", "SELECT 'back'"}),
-            "back\n");
+  EXPECT_EQ(Ok({".output " + file, "SELECT 'to file'", ".output stdout", "SELECT 'back'"}), "back\n");
   EXPECT_EQ(ReadFile(file), "to file\n");
 }
 
@@ -355,12 +354,14 @@ TEST_F(ShellCliTest, DatabaseLockedByAnotherProcess) {
   const std::string busy = "the database is open in another process";
   ProgramResult r = Overtone({"SELECT 1"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, StartsWith("Error: cannot open database '" + db() + "': busy: opening " + db() + "/rocksdb: " + busy));
+  EXPECT_THAT(r.err, StartsWith("Error: cannot open database '" + db() + "': busy: opening " + db() +
+                                "/rocksdb: " + busy));
   std::string file = tmp_.Sub("up.prom");
   ASSERT_TRUE(WriteFile(file, "up 2 2000\n"));
-  for (std::vector<std::string> args : {std::vector<std::string>{"import", db(), file, "--format", "prometheus"},
-                                        std::vector<std::string>{"compact", db()},
-                                        std::vector<std::string>{"serve", db(), "--listen", "127.0.0.1:0"}}) {
+  for (std::vector<std::string> args :
+       {std::vector<std::string>{"import", db(), file, "--format", "prometheus"},
+        std::vector<std::string>{"compact", db()},
+        std::vector<std::string>{"serve", db(), "--listen", "127.0.0.1:0"}}) {
     r = RunOvertone(args);
     EXPECT_EQ(r.exit_code, 1) << args[1];
     EXPECT_THAT(r.err, HasSubstr(busy)) << args[1];
@@ -432,14 +433,14 @@ TEST_F(ShellCliTest, ServeArgumentErrorsNameTheOption) {
   // An address of no interface here (TEST-NET-3): refused at once.
   ProgramResult r = RunOvertone({"serve", db(), "--listen", "203.0.113.5:9999"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err, "overtone serve: I/O error: cannot listen on 203.0.113.5:9999 (in use, or a bad address?)\n");
+  EXPECT_EQ(r.err,
+            "overtone serve: I/O error: cannot listen on 203.0.113.5:9999 (in use, or a bad address?)\n");
 }
 
 TEST_F(ShellCliTest, InterruptedStatementsDoNotLeaveHalfAResult) {
   // A statement that fails midway prints what it had before the error, and
   // a JSON array stays well-formed.
-  ProgramResult r =
-      Overtone({".mode json", "SELECT 1 AS x UNION ALL SELECT abs(-9223372036854775807 - 1)"});
+  ProgramResult r = Overtone({".mode json", "SELECT 1 AS x UNION ALL SELECT abs(-9223372036854775807 - 1)"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.out, "[{\"x\":1}]\n");
   EXPECT_EQ(r.err, "Error: integer overflow\n");

@@ -19,8 +19,7 @@ class ShellCompletionTest : public ::testing::Test {
  protected:
   void SetUp() override {
     ASSERT_EQ(sqlite3_open(":memory:", &conn_), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(conn_, "CREATE TABLE hosts(hostname TEXT, owner TEXT)", nullptr, nullptr,
-                           nullptr),
+    ASSERT_EQ(sqlite3_exec(conn_, "CREATE TABLE hosts(hostname TEXT, owner TEXT)", nullptr, nullptr, nullptr),
               SQLITE_OK);
   }
   void TearDown() override { sqlite3_close(conn_); }

@@ -51,8 +51,8 @@ std::pair<std::string, std::string> Counts(const std::string& summary, const cha
 }
 
 TEST_F(OfflineCliTest, EmulateImportExportReimportIsIdentical) {
-  std::string err = Ok({"emulate", "--hosts", "5", "--duration", "2h", "--end", kEnd, "--seed", "11",
-                        "--out", Path("fleet.om")});
+  std::string err = Ok({"emulate", "--hosts", "5", "--duration", "2h", "--end", kEnd, "--seed", "11", "--out",
+                        Path("fleet.om")});
   auto [emulated, emulated_series] = Counts(err, "emulated");
   EXPECT_EQ(emulated_series, "35");
   EXPECT_EQ(emulated, std::to_string(5 * 7 * 480));
@@ -62,8 +62,7 @@ TEST_F(OfflineCliTest, EmulateImportExportReimportIsIdentical) {
   EXPECT_THAT(err, HasSubstr("(openmetrics, "));
   EXPECT_EQ(Sql(Path("db"), "SELECT count(*) FROM series"), "35\n");
   EXPECT_EQ(Sql(Path("db"), "SELECT count(*) FROM samples"), emulated + "\n");
-  EXPECT_EQ(Sql(Path("db"), "SELECT count(*) FROM samples WHERE value_kind(raw) = 'nan'") != "0\n",
-            true);
+  EXPECT_EQ(Sql(Path("db"), "SELECT count(*) FROM samples WHERE value_kind(raw) = 'nan'") != "0\n", true);
 
   for (const char* format : {"openmetrics", "csv"}) {
     std::string a = Path(std::string("a.") + format), b = Path(std::string("b.") + format);
@@ -80,8 +79,8 @@ TEST_F(OfflineCliTest, EmulateImportExportReimportIsIdentical) {
 }
 
 TEST_F(OfflineCliTest, EmulateIsDeterministicOnStdout) {
-  std::vector<std::string> args = {"emulate", "--hosts", "2", "--duration", "10m", "--end", kEnd,
-                                   "--out", "-", "--quiet"};
+  std::vector<std::string> args = {"emulate", "--hosts", "2",     "--duration", "10m",
+                                   "--end",   kEnd,      "--out", "-",          "--quiet"};
   ProgramResult a = Run(args), b = Run(args);
   EXPECT_EQ(a.exit_code, 0);
   EXPECT_EQ(a.err, "");
@@ -94,8 +93,8 @@ TEST_F(OfflineCliTest, EmulateIsDeterministicOnStdout) {
 }
 
 TEST_F(OfflineCliTest, EmulateIntoADatabase) {
-  std::string err = Ok({"emulate", "--hosts", "6", "--duration", "30m", "--interval", "30s",
-                        "--end", kEnd, "--db", Path("db")});
+  std::string err = Ok({"emulate", "--hosts", "6", "--duration", "30m", "--interval", "30s", "--end", kEnd,
+                        "--db", Path("db")});
   auto [samples, series] = Counts(err, "emulated");
   EXPECT_EQ(series, "42");
   EXPECT_EQ(Sql(Path("db"), "SELECT count(*) FROM samples"), samples + "\n");
@@ -111,8 +110,8 @@ TEST_F(OfflineCliTest, EmulateInRealTime) {
         .count();
   };
   int64_t before = now_ms();
-  std::string err = Ok({"emulate", "--realtime", "--hosts", "2", "--duration", "2s", "--interval",
-                        "500ms", "--db", Path("db")});
+  std::string err = Ok({"emulate", "--realtime", "--hosts", "2", "--duration", "2s", "--interval", "500ms",
+                        "--db", Path("db")});
   int64_t after = now_ms();
   EXPECT_GE(after - before, 1000);  // it waited for the clock
   auto [samples, series] = Counts(err, "emulated");
@@ -151,17 +150,20 @@ TEST_F(OfflineCliTest, ImportFirstLineBadCsvHeaderDuplicatesAndADirectory) {
   // A bad first line: nothing to keep, and the message says so plainly.
   ProgramResult r = Run({"import", Path("db"), "-", "--format", "openmetrics"}, "up{job=\"a\"} 1\n# EOF\n");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_EQ(r.err,
-            "overtone import: stdin: line 1: column 14: the sample has no timestamp (an import needs one on every "
-            "sample)\n"
-            "overtone import: stopped; nothing was imported. Fix the input and import it again, or use --skip-bad.\n");
+  EXPECT_EQ(
+      r.err,
+      "overtone import: stdin: line 1: column 14: the sample has no timestamp (an import needs one on every "
+      "sample)\n"
+      "overtone import: stopped; nothing was imported. Fix the input and import it again, or use "
+      "--skip-bad.\n");
 
   // A CSV header with a misnamed column is read as CSV, whose reader names
   // the header, rather than as a text line with a confusing column.
   r = Run({"import", Path("db"), "-"}, "metric,labels,time,value\nup,{},1700000000000,1\n");
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, HasSubstr("stdin: line 1: the first line must be the header metric,labels,ts,value; found "
-                               "'metric,labels,time,value'"));
+  EXPECT_THAT(r.err,
+              HasSubstr("stdin: line 1: the first line must be the header metric,labels,ts,value; found "
+                        "'metric,labels,time,value'"));
 
   // The same series and timestamp twice: the later value is kept.
   Ok({"import", Path("db"), "-", "--format", "prometheus"}, "up 1 1000\nup 2 2000\nup 3 1000\n");
@@ -199,7 +201,8 @@ TEST_F(OfflineCliTest, BadDurationsAndUnreachableUrlsNameTheirOption) {
   EXPECT_EQ(r.exit_code, 2);
   EXPECT_EQ(FirstLine(r.err), "overtone import: --slice: duration must be positive");
   // Port 1 on loopback: nothing listens; retried, then a plain reason.
-  r = Run({"emulate", "--hosts", "1", "--duration", "1m", "--remote-write", "http://127.0.0.1:1/api/v1/write"});
+  r = Run(
+      {"emulate", "--hosts", "1", "--duration", "1m", "--remote-write", "http://127.0.0.1:1/api/v1/write"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("remote write failed after 5 attempts: no answer from http://127.0.0.1:1: "
                                "cannot connect (refused, or no such host)"));
@@ -223,8 +226,8 @@ TEST_F(OfflineCliTest, ImportFromStdinCsvAndNoProgressBarWhenNotATerminal) {
 TEST_F(OfflineCliTest, ExportTimeRangeAndFormats) {
   Ok({"import", Path("db"), "-", "--format", "prometheus"},
      "m 1 1714521600000\nm 2 1714521660000\nm 3 1714521720000\n");
-  ProgramResult r = Run({"export", Path("db"), "--match", "m", "--start", "2024-05-01T00:01:00Z",
-                         "--end", "1714521720000", "--format", "csv"});
+  ProgramResult r = Run({"export", Path("db"), "--match", "m", "--start", "2024-05-01T00:01:00Z", "--end",
+                         "1714521720000", "--format", "csv"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "metric,labels,ts,value\nm,\"{}\",1714521660000,2\nm,\"{}\",1714521720000,3\n");
   r = Run({"export", Path("db"), "--match", "m", "--end", "1714521600"});

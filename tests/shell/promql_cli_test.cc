@@ -34,7 +34,8 @@ TEST_F(PromqlCliTest, InstantQueryPrintsATable) {
 }
 
 TEST_F(PromqlCliTest, RangeQueryInPrometheusText) {
-  ProgramResult r = Promql({"up{job=\"api\"}", "--start", "0", "--end", "60", "--step", "30s", "--format", "text"});
+  ProgramResult r =
+      Promql({"up{job=\"api\"}", "--start", "0", "--end", "60", "--step", "30s", "--format", "text"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, "up{job=\"api\"} =>\n1 @[0]\n1 @[30]\n0 @[60]\n");
 }
@@ -52,7 +53,9 @@ TEST_F(PromqlCliTest, ExpressionAfterTheSeparator) {
 TEST_F(PromqlCliTest, ExplainPrintsTheSql) {
   ProgramResult r = Promql({"count(up == 1)", "--time", "1970-01-01T00:01:00Z", "--explain"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("FROM instant_vector(?1 /* {__name__=\"up\"} */, 60000, 60000, 1, 300000)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("FROM instant_vector(?1 /* {__name__=\"up\"} */, 60000, 60000, 1, 300000)"),
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("CAST(count(*) AS REAL)"), std::string::npos) << r.out;
 }
 
@@ -96,7 +99,8 @@ TEST_F(PromqlCliTest, UsageErrorsSayWhatIsWrong) {
   step = Promql({"up", "--start", "0", "--end", "10", "--step", "0"});
   EXPECT_EQ(step.exit_code, 1);
   EXPECT_EQ(step.err,
-            "overtone promql: zero or negative query resolution step widths are not accepted. Try a positive integer\n");
+            "overtone promql: zero or negative query resolution step widths are not accepted. Try a positive "
+            "integer\n");
   ProgramResult back = Promql({"up", "--start", "10", "--end", "0", "--step", "1"});
   EXPECT_EQ(back.err, "overtone promql: end timestamp must not be before start time\n");
 }

@@ -34,6 +34,7 @@
 // Run time: OVERTONE_STRESS_SCALE (default 1, and 0.5 under TSan) scales
 // the number of batches each writer writes.
 
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -48,8 +49,6 @@
 #include <string>
 #include <thread>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "overtone/database.h"
 #include "overtone/sql.h"
@@ -75,10 +74,10 @@ constexpr int kReaders = 3;
 constexpr int kSqlThreads = 2;
 
 constexpr int64_t kBase = 1'700'000'000'000;
-constexpr int64_t kStep = 10;       // ms between grid points
-constexpr int64_t kBatch = 32;      // grid points per series per writer batch
-constexpr int64_t kLag = 3;         // batches after which held-back points are written
-constexpr int64_t kSpanPoints = 64; // grid points per segment window
+constexpr int64_t kStep = 10;        // ms between grid points
+constexpr int64_t kBatch = 32;       // grid points per series per writer batch
+constexpr int64_t kLag = 3;          // batches after which held-back points are written
+constexpr int64_t kSpanPoints = 64;  // grid points per segment window
 
 int64_t Ts(int64_t i) { return kBase + i * kStep; }
 bool HeldBack(int64_t i) { return i % 5 == 2; }
@@ -86,12 +85,18 @@ bool HeldBack(int64_t i) { return i % 5 == 2; }
 // Halves below 1000 in magnitude: sums of up to millions of them are exact
 // in a double, so SQL and over_time sums can be compared with ==.
 double Value(int s, int64_t i) {
-  return static_cast<double>((static_cast<uint64_t>(s) * 7919 + static_cast<uint64_t>(i) * 104729) % 1999) * 0.5 - 300;
+  return static_cast<double>((static_cast<uint64_t>(s) * 7919 + static_cast<uint64_t>(i) * 104729) % 1999) *
+             0.5 -
+         300;
 }
 bool SameBits(double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
 
-std::string OwnerOf(int s) { return s < kWriters * kOwnSeries ? "w" + std::to_string(s / kOwnSeries) : "shared"; }
-std::string KOf(int s) { return std::to_string(s < kWriters * kOwnSeries ? s % kOwnSeries : s - kWriters * kOwnSeries); }
+std::string OwnerOf(int s) {
+  return s < kWriters * kOwnSeries ? "w" + std::to_string(s / kOwnSeries) : "shared";
+}
+std::string KOf(int s) {
+  return std::to_string(s < kWriters * kOwnSeries ? s % kOwnSeries : s - kWriters * kOwnSeries);
+}
 Labels LabelsOf(int s) { return {{"__name__", "stress"}, {"k", KOf(s)}, {"owner", OwnerOf(s)}}; }
 std::string JsonOf(int s) { return R"({"k":")" + KOf(s) + R"(","owner":")" + OwnerOf(s) + R"("})"; }
 std::string SelectorOf(int s) { return R"(stress{owner=")" + OwnerOf(s) + R"(",k=")" + KOf(s) + R"("})"; }
@@ -261,7 +266,8 @@ void ConcurrencyStressTest::Writer(int w) {
     }
     if (k < batches) {
       std::vector<Sample> scratch;
-      for (int64_t i = k * kBatch; i < (k + 1) * kBatch; ++i) scratch.push_back(Sample{Ts(i), Value(kScratch + w, i)});
+      for (int64_t i = k * kBatch; i < (k + 1) * kBatch; ++i)
+        scratch.push_back(Sample{Ts(i), Value(kScratch + w, i)});
       batch.Add(ScratchLabels(w), scratch);
     }
     if (batch.empty()) continue;
@@ -280,10 +286,12 @@ void ConcurrencyStressTest::Writer(int w) {
 bool ConcurrencyStressTest::CheckScan(int s, int64_t a, int64_t b, const char* who) {
   int64_t complete = progress_.Complete(s);
   SeriesId id = Id(s);
-  std::string where = std::string(who) + ": series " + std::to_string(s) + " points [" + std::to_string(a) + ", " +
-                      std::to_string(b) + "]: ";
+  std::string where = std::string(who) + ": series " + std::to_string(s) + " points [" + std::to_string(a) +
+                      ", " + std::to_string(b) + "]: ";
   if (id == 0) {
-    if (complete > 0) failures_.Add(where + "series not found though " + std::to_string(complete) + " points are acknowledged");
+    if (complete > 0)
+      failures_.Add(where + "series not found though " + std::to_string(complete) +
+                    " points are acknowledged");
     return complete == 0;
   }
   auto it = db_->Scan(id, Ts(a), Ts(b));
@@ -300,12 +308,13 @@ bool ConcurrencyStressTest::CheckScan(int s, int64_t a, int64_t b, const char* w
       return false;
     }
     if (last >= 0 && i <= last) {
-      failures_.Add(where + "point " + std::to_string(i) + " after point " + std::to_string(last) + ": not strictly increasing");
+      failures_.Add(where + "point " + std::to_string(i) + " after point " + std::to_string(last) +
+                    ": not strictly increasing");
       return false;
     }
     if (!SameBits(x.value, Value(s, i))) {
-      failures_.Add(where + "point " + std::to_string(i) + " has value " + std::to_string(x.value) + ", not " +
-                    std::to_string(Value(s, i)));
+      failures_.Add(where + "point " + std::to_string(i) + " has value " + std::to_string(x.value) +
+                    ", not " + std::to_string(Value(s, i)));
       return false;
     }
     last = i;
@@ -322,7 +331,8 @@ bool ConcurrencyStressTest::CheckScan(int s, int64_t a, int64_t b, const char* w
     return false;
   }
   if (int64_t sent = progress_.Sent(s); last >= sent) {
-    failures_.Add(where + "point " + std::to_string(last) + " read though only points below " + std::to_string(sent) + " were written");
+    failures_.Add(where + "point " + std::to_string(last) + " read though only points below " +
+                  std::to_string(sent) + " were written");
     return false;
   }
   return true;
@@ -340,7 +350,8 @@ void ConcurrencyStressTest::Reader(int r) {
     if (rng() % 16 == 0) {
       // Select by owner: every series with acknowledged points, with its labels.
       std::string owner = OwnerOf(s);
-      std::vector<LabelMatcher> m = {{MatchType::kEqual, "owner", owner}, {MatchType::kRegexMatch, "__name__", "st.*"}};
+      std::vector<LabelMatcher> m = {{MatchType::kEqual, "owner", owner},
+                                     {MatchType::kRegexMatch, "__name__", "st.*"}};
       int64_t complete = progress_.Complete(s);
       auto sel = db_->Select(m);
       if (!sel.ok()) {
@@ -370,7 +381,8 @@ void ConcurrencyStressTest::Reader(int r) {
         return failures_.Add("reader: LabelValues(owner) misses " + OwnerOf(s));
       }
       DatabaseStats stats = db_->GetStats();
-      if (stats.series > static_cast<uint64_t>(kSeries + kWriters) || stats.disk_bytes == 0 || stats.disk_bytes > (uint64_t{1} << 40)) {
+      if (stats.series > static_cast<uint64_t>(kSeries + kWriters) || stats.disk_bytes == 0 ||
+          stats.disk_bytes > (uint64_t{1} << 40)) {
         return failures_.Add("reader: GetStats: " + std::to_string(stats.series) + " series, " +
                              std::to_string(stats.disk_bytes) + " bytes on disk");
       }
@@ -385,7 +397,8 @@ bool ConcurrencyStressTest::CheckScratchScan(int w, const char* who) {
   auto id = db_->FindSeries(ScratchLabels(w));
   if (!id.ok()) return id.status().IsNotFound() || (failures_.Add(where + id.status().ToString()), false);
   auto it = db_->Scan(*id, kMinTime, kMaxTime);
-  if (!it.ok()) return it.status().IsNotFound() || (failures_.Add(where + "Scan: " + it.status().ToString()), false);
+  if (!it.ok())
+    return it.status().IsNotFound() || (failures_.Add(where + "Scan: " + it.status().ToString()), false);
   int64_t last = -1;
   for (; (*it)->Valid(); (*it)->Next()) {
     Sample x = (*it)->sample();
@@ -401,7 +414,6 @@ bool ConcurrencyStressTest::CheckScratchScan(int w, const char* who) {
   if (!(*it)->status().ok()) failures_.Add(where + "iteration: " + (*it)->status().ToString());
   return (*it)->status().ok();
 }
-
 
 // A statement run once to its end, its error kept as text.
 class Stmt {
@@ -440,7 +452,9 @@ void ConcurrencyStressTest::SqlClient(int c) {
     return;
   }
   std::mt19937_64 rng(2000 + c);
-  auto fail = [&](const std::string& sql, const std::string& what) { failures_.Add("sql: " + sql + ": " + what); };
+  auto fail = [&](const std::string& sql, const std::string& what) {
+    failures_.Add("sql: " + sql + ": " + what);
+  };
   while (!progress_.stop.load(std::memory_order_acquire)) {
     int s = static_cast<int>(rng() % kSeries);
     int64_t complete = progress_.Complete(s);
@@ -451,12 +465,14 @@ void ConcurrencyStressTest::SqlClient(int c) {
     switch (rng() % 5) {
       case 0: {  // one series by id: exact count and sum over acknowledged points
         if (id == 0 || complete == 0) break;
-        sql = "SELECT count(*), sum(value) FROM samples WHERE series_id = " + std::to_string(id) + " AND ts BETWEEN " +
-              std::to_string(Ts(a)) + " AND " + std::to_string(Ts(b));
+        sql = "SELECT count(*), sum(value) FROM samples WHERE series_id = " + std::to_string(id) +
+              " AND ts BETWEEN " + std::to_string(Ts(a)) + " AND " + std::to_string(Ts(b));
         int64_t n = -1;
         double sum = 0;
         Stmt q(conn, sql);
-        if (!q.Run([&](sqlite3_stmt* st) { n = sqlite3_column_int64(st, 0), sum = sqlite3_column_double(st, 1); })) {
+        if (!q.Run([&](sqlite3_stmt* st) {
+              n = sqlite3_column_int64(st, 0), sum = sqlite3_column_double(st, 1);
+            })) {
           return fail(sql, q.error());
         }
         if (n != b - a + 1 || sum != ExpectedSum(s, a, b)) {
@@ -472,13 +488,16 @@ void ConcurrencyStressTest::SqlClient(int c) {
         b = std::min(all - 1, a + static_cast<int64_t>(rng() % (2 * kSpanPoints)));
         bool by_selector = rng() % 2;
         sql = std::string("SELECT count(*), sum(value) FROM samples WHERE ") +
-              (by_selector ? "selector = '{__name__=\"stress\", owner=~\"w.*|shared\"}'" : "metric = 'stress'") +
+              (by_selector ? "selector = '{__name__=\"stress\", owner=~\"w.*|shared\"}'"
+                           : "metric = 'stress'") +
               " AND ts >= " + std::to_string(Ts(a)) + " AND ts <= " + std::to_string(Ts(b));
         int64_t n = -1;
         double sum = 0, want = 0;
         for (int t = 0; t < kSeries; ++t) want += ExpectedSum(t, a, b);
         Stmt q(conn, sql);
-        if (!q.Run([&](sqlite3_stmt* st) { n = sqlite3_column_int64(st, 0), sum = sqlite3_column_double(st, 1); })) {
+        if (!q.Run([&](sqlite3_stmt* st) {
+              n = sqlite3_column_int64(st, 0), sum = sqlite3_column_double(st, 1);
+            })) {
           return fail(sql, q.error());
         }
         if (n != kSeries * (b - a + 1) || sum != want) {
@@ -494,18 +513,22 @@ void ConcurrencyStressTest::SqlClient(int c) {
         std::vector<std::pair<SeriesId, std::string>> rows;
         Stmt q(conn, sql);
         if (!q.Run([&](sqlite3_stmt* st) {
-              rows.emplace_back(sqlite3_column_int64(st, 0), reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
+              rows.emplace_back(sqlite3_column_int64(st, 0),
+                                reinterpret_cast<const char*>(sqlite3_column_text(st, 1)));
             })) {
           return fail(sql, q.error());
         }
         for (int t = 0; t < kSeries; ++t) {
           SeriesId tid = Id(t);
-          auto row = std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.second == JsonOf(t); });
+          auto row =
+              std::find_if(rows.begin(), rows.end(), [&](const auto& r) { return r.second == JsonOf(t); });
           if (complete_of[t] > 0 && (row == rows.end() || row->first != tid)) {
-            return fail(sql, "series " + std::to_string(t) + " (" + JsonOf(t) + ", id " + std::to_string(tid) + ") is missing");
+            return fail(sql, "series " + std::to_string(t) + " (" + JsonOf(t) + ", id " +
+                                 std::to_string(tid) + ") is missing");
           }
         }
-        if (rows.size() > static_cast<size_t>(kSeries)) return fail(sql, std::to_string(rows.size()) + " rows");
+        if (rows.size() > static_cast<size_t>(kSeries))
+          return fail(sql, std::to_string(rows.size()) + " rows");
         break;
       }
       case 3: {  // over_time over acknowledged points, against sums and extremes computed here
@@ -516,13 +539,16 @@ void ConcurrencyStressTest::SqlClient(int c) {
         int64_t step = 1 + static_cast<int64_t>(rng() % kSpanPoints);
         int64_t start = static_cast<int64_t>(rng() % static_cast<uint64_t>(complete));
         int64_t end = std::min(complete - 1, start + step * static_cast<int64_t>(rng() % 10));
-        sql = "SELECT ts, value FROM over_time('" + fn + "', '" + SelectorOf(s) + "', " + std::to_string(Ts(start)) +
-              ", " + std::to_string(Ts(end)) + ", " + std::to_string(step * kStep) + ", " + std::to_string(range * kStep) +
+        sql = "SELECT ts, value FROM over_time('" + fn + "', '" + SelectorOf(s) + "', " +
+              std::to_string(Ts(start)) + ", " + std::to_string(Ts(end)) + ", " +
+              std::to_string(step * kStep) + ", " + std::to_string(range * kStep) +
               // quantile merges the summaries' sketches (approx = 1), through the shared summary cache
               (fn == "quantile" ? ", 0." + std::to_string(rng() % 10) + ", 1)" : ")");
         std::vector<std::pair<int64_t, double>> rows;
         Stmt q(conn, sql);
-        if (!q.Run([&](sqlite3_stmt* st) { rows.emplace_back(sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1)); })) {
+        if (!q.Run([&](sqlite3_stmt* st) {
+              rows.emplace_back(sqlite3_column_int64(st, 0), sqlite3_column_double(st, 1));
+            })) {
           return fail(sql, q.error());
         }
         size_t r = 0;
@@ -534,7 +560,8 @@ void ConcurrencyStressTest::SqlClient(int c) {
           if (fn == "last") want = Value(s, t);
           if (fn == "first") want = Value(s, lo);
           double lowest = Value(s, lo), highest = lowest;
-          for (int64_t i = lo; i <= t; ++i) lowest = std::min(lowest, Value(s, i)), highest = std::max(highest, Value(s, i));
+          for (int64_t i = lo; i <= t; ++i)
+            lowest = std::min(lowest, Value(s, i)), highest = std::max(highest, Value(s, i));
           if (fn == "max") want = highest;
           if (fn == "min") want = lowest;
           // An approximate quantile is checked only to lie within the window's values.
@@ -543,19 +570,24 @@ void ConcurrencyStressTest::SqlClient(int c) {
           }
           if (r >= rows.size() || rows[r].first != Ts(t) || rows[r].second != want) {
             return fail(sql, "at point " + std::to_string(t) + " got " +
-                                 (r < rows.size() ? std::to_string(rows[r].first) + " " + std::to_string(rows[r].second) : "no row") +
+                                 (r < rows.size()
+                                      ? std::to_string(rows[r].first) + " " + std::to_string(rows[r].second)
+                                      : "no row") +
                                  ", want " + std::to_string(want));
           }
         }
-        if (r != rows.size()) return fail(sql, std::to_string(rows.size()) + " rows, want " + std::to_string(r));
+        if (r != rows.size())
+          return fail(sql, std::to_string(rows.size()) + " rows, want " + std::to_string(r));
         break;
       }
       case 4: {  // segments: never more sealed samples than were written
         sql = "SELECT count(*), coalesce(sum(samples), 0) FROM segments WHERE metric = 'stress'";
         int64_t sealed = -1;
         Stmt q(conn, sql);
-        if (!q.Run([&](sqlite3_stmt* st) { sealed = sqlite3_column_int64(st, 1); })) return fail(sql, q.error());
-        if (sealed < 0 || sealed > kSeries * points_) return fail(sql, std::to_string(sealed) + " sealed samples");
+        if (!q.Run([&](sqlite3_stmt* st) { sealed = sqlite3_column_int64(st, 1); }))
+          return fail(sql, q.error());
+        if (sealed < 0 || sealed > kSeries * points_)
+          return fail(sql, std::to_string(sealed) + " sealed samples");
         break;
       }
     }
@@ -586,7 +618,9 @@ void ConcurrencyStressTest::Compactor() {
     } else {
       std::string sql = "SELECT compact(" + std::to_string(seal_before) + ")";
       Stmt q(conn, sql);
-      if (!q.Run([&](sqlite3_stmt* st) { samples_sealed_.fetch_add(sqlite3_column_int64(st, 0), std::memory_order_relaxed); })) {
+      if (!q.Run([&](sqlite3_stmt* st) {
+            samples_sealed_.fetch_add(sqlite3_column_int64(st, 0), std::memory_order_relaxed);
+          })) {
         return failures_.Add("compactor: " + sql + ": " + q.error());
       }
     }
@@ -612,9 +646,10 @@ void ConcurrencyStressTest::Deleter() {
   while (!progress_.stop.load(std::memory_order_acquire)) {
     std::string selector = R"('{__name__="scratch", owner="w)" + std::to_string(rng() % kWriters) + R"("}')";
     int64_t a = static_cast<int64_t>(rng() % static_cast<uint64_t>(points_));
-    std::string sql = rng() % 2 ? "SELECT delete_series(" + selector + ")"
-                                : "SELECT delete_samples(" + selector + ", " + std::to_string(Ts(a)) + ", " +
-                                      std::to_string(Ts(a + static_cast<int64_t>(rng() % (4 * kSpanPoints)))) + ")";
+    std::string sql = rng() % 2
+                          ? "SELECT delete_series(" + selector + ")"
+                          : "SELECT delete_samples(" + selector + ", " + std::to_string(Ts(a)) + ", " +
+                                std::to_string(Ts(a + static_cast<int64_t>(rng() % (4 * kSpanPoints)))) + ")";
     Stmt q(conn, sql);
     if (!q.Run([](sqlite3_stmt*) {})) return failures_.Add("deleter: " + sql + ": " + q.error());
     deletions_.fetch_add(1, std::memory_order_relaxed);
@@ -634,7 +669,8 @@ void ConcurrencyStressTest::VerifyAll(const char* when) {
       Sample x = (*scan)->sample();
       ASSERT_LT(i, points_) << when << ": series " << s << " has a sample past the last point: ts " << x.ts;
       ASSERT_EQ(x.ts, Ts(i)) << when << ": series " << s << " point " << i;
-      ASSERT_TRUE(SameBits(x.value, Value(s, i))) << when << ": series " << s << " point " << i << " = " << x.value;
+      ASSERT_TRUE(SameBits(x.value, Value(s, i)))
+          << when << ": series " << s << " point " << i << " = " << x.value;
     }
     ASSERT_TRUE((*scan)->status().ok()) << (*scan)->status().ToString();
     ASSERT_EQ(i, points_) << when << ": series " << s;
@@ -663,12 +699,14 @@ TEST_F(ConcurrencyStressTest, WritersReadersSqlAndCompactionAgree) {
   for (std::thread& t : others) t.join();
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
 
-  ASSERT_EQ(failures_.count(), 0) << failures_.count() << " failures, the first ones:\n" << failures_.Summary();
+  ASSERT_EQ(failures_.count(), 0) << failures_.count() << " failures, the first ones:\n"
+                                  << failures_.Summary();
   auto n = [](const std::atomic<uint64_t>& x) { return static_cast<unsigned long long>(x.load()); };
-  std::printf("%.1f s: %lld points x %d series, %llu samples written, %llu reads, %llu SQL queries, "
-              "%llu compactions (%llu while writing) sealing %llu samples, %llu deletions\n",
-              seconds, static_cast<long long>(points_), kSeries, n(samples_written_), n(reads_), n(sql_queries_),
-              n(compactions_), n(compactions_during_writes_), n(samples_sealed_), n(deletions_));
+  std::printf(
+      "%.1f s: %lld points x %d series, %llu samples written, %llu reads, %llu SQL queries, "
+      "%llu compactions (%llu while writing) sealing %llu samples, %llu deletions\n",
+      seconds, static_cast<long long>(points_), kSeries, n(samples_written_), n(reads_), n(sql_queries_),
+      n(compactions_), n(compactions_during_writes_), n(samples_sealed_), n(deletions_));
   // The run must actually have overlapped: each kind of thread did work
   // and compaction sealed samples while writers ran.
   EXPECT_GT(reads_.load(), 0u);

@@ -1,12 +1,12 @@
+#include "overtone/sql.h"
+
+#include <gtest/gtest.h>
 #include <sqlite3.h>
 
 #include <bit>
 #include <cmath>
 #include <filesystem>
 
-#include <gtest/gtest.h>
-
-#include "overtone/sql.h"
 #include "sql/statement.h"
 #include "tests/support/test_util.h"
 
@@ -74,7 +74,8 @@ TEST_F(SqlTest, InsertThenSelectRoundTrips) {
 }
 
 TEST_F(SqlTest, LabelsJsonIsSortedAndExcludesName) {
-  Query(R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{"z":"1","a":"q\"x","e":""}', 1, 1))");
+  Query(
+      R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{"z":"1","a":"q\"x","e":""}', 1, 1))");
   EXPECT_EQ(One("SELECT labels FROM series"), R"({"a":"q\"x","z":"1"})");
 }
 
@@ -134,13 +135,14 @@ TEST_F(SqlTest, SeriesAndTimeRangeQueryReadsOnlyThatRange) {
   ASSERT_TRUE(db()->Write(b).ok());
   std::string id = One(R"(SELECT series_id FROM series WHERE selector = 'm{s="7"}')");
   uint64_t before = db()->GetStats().samples_scanned;
-  EXPECT_EQ(One("SELECT count(*) FROM samples WHERE series_id = " + id +
-                " AND ts >= 3600000 AND ts < 7200000"),
-            "3600");
+  EXPECT_EQ(
+      One("SELECT count(*) FROM samples WHERE series_id = " + id + " AND ts >= 3600000 AND ts < 7200000"),
+      "3600");
   EXPECT_EQ(db()->GetStats().samples_scanned - before, 3600u);
 
   before = db()->GetStats().samples_scanned;
-  EXPECT_EQ(One(R"(SELECT count(*) FROM samples WHERE selector = 'm{s=~"1|2"}' AND ts BETWEEN 0 AND 9000)"), "20");
+  EXPECT_EQ(One(R"(SELECT count(*) FROM samples WHERE selector = 'm{s=~"1|2"}' AND ts BETWEEN 0 AND 9000)"),
+            "20");
   EXPECT_EQ(db()->GetStats().samples_scanned - before, 20u);
 
   before = db()->GetStats().samples_scanned;
@@ -166,7 +168,8 @@ TEST_F(SqlTest, MetricAndSelectorPushdown) {
 }
 
 TEST_F(SqlTest, OrderByIsHonoured) {
-  Query(R"(INSERT INTO samples(metric, ts, value) VALUES ('b', 2, 1), ('a', 3, 1), ('b', 1, 1), ('a', 1, 1))");
+  Query(
+      R"(INSERT INTO samples(metric, ts, value) VALUES ('b', 2, 1), ('a', 3, 1), ('b', 1, 1), ('a', 1, 1))");
   EXPECT_EQ(Query("SELECT series_id, ts FROM samples ORDER BY series_id, ts"),
             (std::vector<Row>{{"1", "1"}, {"1", "2"}, {"2", "1"}, {"2", "3"}}));
   EXPECT_EQ(Query("SELECT metric, ts FROM samples ORDER BY ts DESC, metric LIMIT 2"),
@@ -174,13 +177,21 @@ TEST_F(SqlTest, OrderByIsHonoured) {
 }
 
 TEST_F(SqlTest, BadInsertsGetClearErrorsAndWriteNothing) {
-  EXPECT_NE(Run(R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{bad', 1, 1))").find("JSON"), std::string::npos);
-  EXPECT_NE(Run(R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{"a-b":"x"}', 1, 1))").find("a-b"), std::string::npos);
-  EXPECT_NE(Run(R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{"a":1}', 1, 1))").find("string"), std::string::npos);
-  EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('m', 1, NULL)").find("NULL"), std::string::npos);
-  EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('m', 1, 'abc')").find("abc"), std::string::npos);
+  EXPECT_NE(Run(R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{bad', 1, 1))").find("JSON"),
+            std::string::npos);
+  EXPECT_NE(
+      Run(R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{"a-b":"x"}', 1, 1))").find("a-b"),
+      std::string::npos);
+  EXPECT_NE(
+      Run(R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{"a":1}', 1, 1))").find("string"),
+      std::string::npos);
+  EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('m', 1, NULL)").find("NULL"),
+            std::string::npos);
+  EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('m', 1, 'abc')").find("abc"),
+            std::string::npos);
   EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('m', 1.5, 1)").find("ts"), std::string::npos);
-  EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('9m', 1, 1)").find("metric name"), std::string::npos);
+  EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('9m', 1, 1)").find("metric name"),
+            std::string::npos);
   EXPECT_NE(Run("INSERT INTO samples(ts, value) VALUES (1, 1)").find("metric"), std::string::npos);
   // A statement that fails half way writes none of its rows.
   EXPECT_NE(Run("INSERT INTO samples(metric, ts, value) VALUES ('ok', 1, 1), ('ok', 2, 'bad')"), "");
@@ -203,7 +214,8 @@ TEST_F(SqlTest, BadArgumentsNameWhatIsWrong) {
       {"UPDATE series SET metric = 'x'", "table series may not be modified"},
       {"DELETE FROM series", "table series may not be modified"},
       {"INSERT INTO samples(metric, ts, value) VALUES ('m', 2, x'00')", "value must be a number, not a BLOB"},
-      {"INSERT INTO samples(metric, ts, value) VALUES ('m', 'abc', 1)", "ts must be an integer number of milliseconds"},
+      {"INSERT INTO samples(metric, ts, value) VALUES ('m', 'abc', 1)",
+       "ts must be an integer number of milliseconds"},
       {R"(INSERT INTO samples(metric, labels, ts, value) VALUES ('m', '{"__name__":"n"}', 2, 1))",
        "metric 'm' disagrees with labels.__name__ 'n'"},
       {R"(SELECT * FROM samples WHERE selector = 'up{job=~"("}')",
@@ -213,9 +225,11 @@ TEST_F(SqlTest, BadArgumentsNameWhatIsWrong) {
       {"SELECT * FROM over_time('avg', 'm', 1000, 0, 1000, 60000)", "start must not be after end"},
       {"SELECT * FROM over_time('avg', 'm', 0, 100000000, 1, 60000)",
        "too many evaluation steps: more than 11000 points per series; use a larger step"},
-      {"SELECT * FROM over_time('avg', 'm', 'a', 1, 1, 1)", "over_time: start must be an integer (milliseconds)"},
+      {"SELECT * FROM over_time('avg', 'm', 'a', 1, 1, 1)",
+       "over_time: start must be an integer (milliseconds)"},
       {"SELECT value_kind('x')", "expects the raw INTEGER bits of a value (the samples.raw column)"},
-      {"SELECT raw_bits('abc')", "value 'abc' is not a number (use a number, 'NaN', '+Inf', '-Inf' or 'stale')"},
+      {"SELECT raw_bits('abc')",
+       "value 'abc' is not a number (use a number, 'NaN', '+Inf', '-Inf' or 'stale')"},
       {"SELECT * FROM range_function('nope', 'm', 0, 1, 1, 1)",
        "unknown range function 'nope'; known: rate, increase, delta, irate, idelta, resets, changes, deriv, "
        "predict_linear"},
@@ -247,7 +261,8 @@ TEST(SqlReadOnlyTest, DirectoryWithoutUserDb) {
   }
   EXPECT_NE(sqlite3_exec(conn, "CREATE TABLE t(a)", nullptr, nullptr, nullptr), SQLITE_OK);
   EXPECT_STREQ(sqlite3_errmsg(conn), "attempt to write a readonly database");
-  EXPECT_NE(sqlite3_exec(conn, "INSERT INTO samples(metric, ts, value) VALUES ('x', 6, 1)", nullptr, nullptr, nullptr),
+  EXPECT_NE(sqlite3_exec(conn, "INSERT INTO samples(metric, ts, value) VALUES ('x', 6, 1)", nullptr, nullptr,
+                         nullptr),
             SQLITE_OK);
   EXPECT_NE(sqlite3_exec(conn, "SELECT delete_series('x')", nullptr, nullptr, nullptr), SQLITE_OK);
   EXPECT_STREQ(sqlite3_errmsg(conn), "the database is open read-only");
@@ -258,14 +273,17 @@ TEST(SqlReadOnlyTest, DirectoryWithoutUserDb) {
 TEST_F(SqlTest, TransactionsCommitAndRollBack) {
   Query("BEGIN; INSERT INTO samples(metric, ts, value) VALUES ('t', 1, 1); ROLLBACK;");
   EXPECT_EQ(One("SELECT count(*) FROM samples"), "0");
-  Query("BEGIN; INSERT INTO samples(metric, ts, value) VALUES ('t', 1, 1); "
-        "INSERT INTO samples(metric, ts, value) VALUES ('t', 2, 2); COMMIT;");
+  Query(
+      "BEGIN; INSERT INTO samples(metric, ts, value) VALUES ('t', 1, 1); "
+      "INSERT INTO samples(metric, ts, value) VALUES ('t', 2, 2); COMMIT;");
   EXPECT_EQ(One("SELECT count(*) FROM samples"), "2");
 }
 
 TEST_F(SqlTest, InsertSelectCopiesBetweenSeriesAndByIdWorks) {
   Query("INSERT INTO samples(metric, ts, value) VALUES ('src', 1, 1), ('src', 2, 2)");
-  Query("INSERT INTO samples(metric, labels, ts, value) SELECT 'dst', '{\"from\":\"src\"}', ts, value * 10 FROM samples WHERE metric = 'src'");
+  Query(
+      "INSERT INTO samples(metric, labels, ts, value) SELECT 'dst', '{\"from\":\"src\"}', ts, value * 10 "
+      "FROM samples WHERE metric = 'src'");
   EXPECT_EQ(One("SELECT sum(value) FROM samples WHERE metric = 'dst'"), "30.0");
   Query("INSERT INTO samples(series_id, ts, value) VALUES (1, 3, 3)");
   EXPECT_EQ(One("SELECT count(*) FROM samples WHERE series_id = 1"), "3");
@@ -336,8 +354,9 @@ TEST_F(SqlTest, SegmentsTableShowsSealedData) {
   EXPECT_EQ(One("SELECT sum(samples) FROM segments"), "2880");
   EXPECT_EQ(One("SELECT count(*) FROM samples"), "2880");
   EXPECT_EQ(One("SELECT group_concat(DISTINCT codec) FROM segments"), "flac");
-  EXPECT_EQ(Query(R"(SELECT "start", "end", samples FROM segments WHERE selector = 'cpu{host="h1"}' ORDER BY 1)"),
-            (std::vector<Row>{{"0", "14385000", "960"}}));
+  EXPECT_EQ(
+      Query(R"(SELECT "start", "end", samples FROM segments WHERE selector = 'cpu{host="h1"}' ORDER BY 1)"),
+      (std::vector<Row>{{"0", "14385000", "960"}}));
   EXPECT_EQ(One("SELECT count(*) FROM segments WHERE series_id = 1 AND metric = 'cpu'"), "1");
   EXPECT_EQ(One("SELECT bytes_per_sample < 2 FROM segments LIMIT 1"), "1");
   EXPECT_EQ(One("SELECT sum(bytes) = sum(bytes_per_sample * samples) FROM segments"), "1");
@@ -357,18 +376,23 @@ TEST_F(SqlTest, OverTimeTableFunction) {
     b.Add({{"__name__", "m"}, {"h", "b"}}, i * 1000, 10 * i);
   }
   ASSERT_TRUE(db()->Write(b).ok());
-  EXPECT_EQ(Query("SELECT labels, ts, value FROM over_time('avg', 'm', 5000, 9000, 4000, 5000) ORDER BY labels, ts"),
-            (std::vector<Row>{{R"({"h":"a"})", "5000", "3.0"},
-                              {R"({"h":"a"})", "9000", "7.0"},
-                              {R"({"h":"b"})", "5000", "30.0"},
-                              {R"({"h":"b"})", "9000", "70.0"}}));
-  EXPECT_EQ(One(R"(SELECT value FROM over_time('quantile_over_time', 'm{h="a"}', 9000, 9000, 1, 10000, 0.5))"), "4.5");
+  EXPECT_EQ(
+      Query(
+          "SELECT labels, ts, value FROM over_time('avg', 'm', 5000, 9000, 4000, 5000) ORDER BY labels, ts"),
+      (std::vector<Row>{{R"({"h":"a"})", "5000", "3.0"},
+                        {R"({"h":"a"})", "9000", "7.0"},
+                        {R"({"h":"b"})", "5000", "30.0"},
+                        {R"({"h":"b"})", "9000", "70.0"}}));
+  EXPECT_EQ(
+      One(R"(SELECT value FROM over_time('quantile_over_time', 'm{h="a"}', 9000, 9000, 1, 10000, 0.5))"),
+      "4.5");
   EXPECT_EQ(One("SELECT count(*) FROM over_time('max', 'm', 0, 9000, 1000, 1000)"), "20");
   // Joins with the catalog and the user's own tables work like any table.
   EXPECT_EQ(One("SELECT sum(o.value) FROM series s, over_time('last', 'm', 9000, 9000, 1, 1000) o "
                 "WHERE o.series_id = s.series_id AND s.labels = '{\"h\":\"b\"}'"),
             "90.0");
-  EXPECT_NE(Run("SELECT * FROM over_time('median', 'm', 0, 1, 1, 1)").find("unknown function"), std::string::npos);
+  EXPECT_NE(Run("SELECT * FROM over_time('median', 'm', 0, 1, 1, 1)").find("unknown function"),
+            std::string::npos);
   EXPECT_NE(Run("SELECT * FROM over_time('avg', 'm', 0, 1, 1)").find("range is missing"), std::string::npos);
   EXPECT_NE(Run("SELECT * FROM over_time('quantile', 'm', 0, 1, 1, 1)").find("param"), std::string::npos);
   EXPECT_NE(Run("SELECT * FROM over_time('avg', 'm', 0, 1, 0, 1)").find("step"), std::string::npos);
@@ -389,9 +413,12 @@ TEST_F(SqlTest, SketchesViewAndApproximateQuantiles) {
   EXPECT_EQ(One("SELECT count(*) FROM sketches"), "4");
   EXPECT_EQ(One("SELECT min(quantile_points) FROM sketches"), "101");
   EXPECT_EQ(One("SELECT sum(samples) FROM sketches"), "5760");
-  EXPECT_EQ(One("SELECT sum(summary_bytes) > 0 AND sum(summary_bytes) < sum(segment_bytes) FROM sketches"), "1");
-  auto exact = Query("SELECT value, rank_error FROM over_time('quantile', 'lat', 86400000, 86400000, 1, 86400000, 0.5)");
-  auto approx = Query("SELECT value, rank_error FROM over_time('quantile', 'lat', 86400000, 86400000, 1, 86400000, 0.5, 1)");
+  EXPECT_EQ(One("SELECT sum(summary_bytes) > 0 AND sum(summary_bytes) < sum(segment_bytes) FROM sketches"),
+            "1");
+  auto exact = Query(
+      "SELECT value, rank_error FROM over_time('quantile', 'lat', 86400000, 86400000, 1, 86400000, 0.5)");
+  auto approx = Query(
+      "SELECT value, rank_error FROM over_time('quantile', 'lat', 86400000, 86400000, 1, 86400000, 0.5, 1)");
   ASSERT_EQ(exact.size(), 1u);
   ASSERT_EQ(approx.size(), 1u);
   EXPECT_EQ(exact[0][1], "0.0");
@@ -399,7 +426,8 @@ TEST_F(SqlTest, SketchesViewAndApproximateQuantiles) {
   EXPECT_NEAR(std::stod(approx[0][0]), std::stod(exact[0][0]), 0.01 * 1000 + 1);
   EXPECT_EQ(One("SELECT value FROM over_time('avg', 'lat', 86400000, 86400000, 1, 86400000, NULL, 1)"),
             One("SELECT avg(value) FROM samples WHERE ts > 0 AND ts <= 86400000"));
-  EXPECT_NE(Run("SELECT * FROM over_time('avg', 'lat', 0, 1, 1, 1, NULL, 2)").find("approx"), std::string::npos);
+  EXPECT_NE(Run("SELECT * FROM over_time('avg', 'lat', 0, 1, 1, 1, NULL, 2)").find("approx"),
+            std::string::npos);
 }
 
 }  // namespace

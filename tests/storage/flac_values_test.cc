@@ -1,11 +1,11 @@
 #include "storage/codec/flac_values.h"
 
+#include <gtest/gtest.h>
+
 #include <bit>
 #include <cmath>
 #include <limits>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "overtone/types.h"
 #include "tests/support/test_util.h"
@@ -72,11 +72,13 @@ TEST(FlacValuesTest, PartialDecodeMatchesFullDecode) {
   params.block_size = 256;
   std::string enc;
   ASSERT_TRUE(EncodeFlacValues(v, params, &enc).ok());
-  for (auto [b, e] : std::vector<std::pair<size_t, size_t>>{{0, 1}, {255, 257}, {2400, 2600}, {4999, 5000}, {10, 10}}) {
+  for (auto [b, e] :
+       std::vector<std::pair<size_t, size_t>>{{0, 1}, {255, 257}, {2400, 2600}, {4999, 5000}, {10, 10}}) {
     std::vector<double> out;
     ASSERT_TRUE(DecodeFlacValues(enc, v.size(), b, e, &out).ok());
     ASSERT_EQ(out.size(), e - b);
-    for (size_t i = b; i < e; ++i) EXPECT_EQ(std::bit_cast<uint64_t>(out[i - b]), std::bit_cast<uint64_t>(v[i]));
+    for (size_t i = b; i < e; ++i)
+      EXPECT_EQ(std::bit_cast<uint64_t>(out[i - b]), std::bit_cast<uint64_t>(v[i]));
   }
 }
 
@@ -138,7 +140,6 @@ TEST(FlacValuesTest, CorruptInputIsAnErrorNotACrash) {
   std::vector<double> out;
   EXPECT_FALSE(DecodeFlacValues(enc.substr(0, enc.size() - 3), v.size(), 0, v.size(), &out).ok());
 }
-
 
 // Found by fuzz_flac_values (fuzz/corpus/flac_values/crash-frame-table-misaligned):
 // frames whose bytes did not end where the frame table said (libFLAC finds

@@ -1,10 +1,10 @@
 #include "storage/codec/segment.h"
 
+#include <gtest/gtest.h>
+
 #include <bit>
 #include <cmath>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "base/crc32c.h"
 #include "tests/support/test_util.h"
@@ -32,7 +32,8 @@ TEST(SegmentTest, GoldenBytesForTheHeaderExample) {
 
 TEST(SegmentTest, PicksFlacForSmoothDecimalSignals) {
   std::vector<Sample> in;
-  for (int i = 0; i < 480; ++i) in.push_back({1700000000000 + i * 15000, std::round(5000 + 3000 * std::sin(i / 40.0)) / 100});
+  for (int i = 0; i < 480; ++i)
+    in.push_back({1700000000000 + i * 15000, std::round(5000 + 3000 * std::sin(i / 40.0)) / 100});
   std::string seg;
   ASSERT_TRUE(EncodeSegment(in, {}, &seg).ok());
   SegmentView view;
@@ -99,8 +100,10 @@ TEST(SegmentTest, RandomRoundTripsAcrossCodecs) {
     size_t n = 1 + rng() % 1500;
     for (size_t i = 0; i < n; ++i) {
       int kind = static_cast<int>(rng() % 10);
-      if (kind == 0) v = std::bit_cast<double>(rng());
-      else if (kind < 5) v = std::round((v + static_cast<double>(rng() % 100) / 10) * 10) / 10;
+      if (kind == 0)
+        v = std::bit_cast<double>(rng());
+      else if (kind < 5)
+        v = std::round((v + static_cast<double>(rng() % 100) / 10) * 10) / 10;
       in.push_back({ts, v});
       ts += 15000 + static_cast<int64_t>(rng() % 20) - 10;
     }
@@ -110,7 +113,6 @@ TEST(SegmentTest, RandomRoundTripsAcrossCodecs) {
   }
 }
 
-
 // Found by fuzz_segment (fuzz/corpus/segment/oom-huge-count, there without
 // the checksum, which the target appends): a header claiming 536 million
 // samples over a 1-byte timestamp block made DecodeSegment reserve 4 GB
@@ -118,8 +120,8 @@ TEST(SegmentTest, RandomRoundTripsAcrossCodecs) {
 // allocation (ASan's allocator would report one that large).
 TEST(SegmentTest, FuzzHugeCountIsCorruptionWithoutHugeAllocation) {
   const unsigned char kBody[] = {
-      0x01, 0x01, 0x01, 0x81, 0xff, 0xff, 0xff, 0x01, 0x00, 0xff, 0xff, 0xce,
-      0xb1, 0xa3, 0x01, 0x01, 0xb6, 0xff,
+      0x01, 0x01, 0x01, 0x81, 0xff, 0xff, 0xff, 0x01, 0x00,
+      0xff, 0xff, 0xce, 0xb1, 0xa3, 0x01, 0x01, 0xb6, 0xff,
   };
   std::string bytes(reinterpret_cast<const char*>(kBody), sizeof kBody);
   uint32_t crc = Crc32c(bytes);

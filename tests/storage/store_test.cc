@@ -1,9 +1,9 @@
 #include "storage/store.h"
 
+#include <gtest/gtest.h>
+
 #include <filesystem>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/test_util.h"
 
@@ -36,7 +36,10 @@ TEST_F(StoreTest, LabelEncodingRoundTrips) {
   Labels back;
   ASSERT_TRUE(DecodeLabels(EncodeLabels(labels), &back));
   EXPECT_EQ(back, labels);
-  EXPECT_FALSE(DecodeLabels("\x05" "ab", &back));
+  EXPECT_FALSE(
+      DecodeLabels("\x05"
+                   "ab",
+                   &back));
 }
 
 TEST_F(StoreTest, CursorHonoursInclusiveBoundsAndSeriesLimits) {
@@ -127,7 +130,12 @@ TEST_F(StoreTest, DeleteSeriesRemovesCatalogPostingsAndSamples) {
   d.DeleteSeries(1, labels);
   ASSERT_TRUE(store_->Commit(&d).ok());
   int n = 0;
-  ASSERT_TRUE(store_->ForEachSeries([&](SeriesId, const Labels&) { ++n; return Status::OK(); }).ok());
+  ASSERT_TRUE(store_
+                  ->ForEachSeries([&](SeriesId, const Labels&) {
+                    ++n;
+                    return Status::OK();
+                  })
+                  .ok());
   EXPECT_EQ(n, 0);
   ASSERT_TRUE(store_->ForEachPosting("job", "a", [&](SeriesId) { ++n; }).ok());
   EXPECT_EQ(n, 0);

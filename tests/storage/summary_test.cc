@@ -1,8 +1,8 @@
 #include "storage/codec/summary.h"
 
-#include <cmath>
-
 #include <gtest/gtest.h>
+
+#include <cmath>
 
 #include "base/crc32c.h"
 #include "tests/support/test_util.h"
@@ -77,7 +77,6 @@ TEST(SummaryTest, CorruptionIsDetected) {
   Summary back;
   EXPECT_FALSE(DecodeSummary(enc.substr(0, 4), &back).ok());
 }
-
 
 // Found by fuzz_summary (fuzz/corpus/summary/crash-time-offset-overflow,
 // there without the checksum, which the target appends): a time offset

@@ -1,8 +1,8 @@
 #include "storage/codec/timestamp_codec.h"
 
-#include <random>
-
 #include <gtest/gtest.h>
+
+#include <random>
 
 #include "tests/support/test_util.h"
 
@@ -87,7 +87,6 @@ TEST(TimestampCodecTest, BestIsNeverLargerThanDodAndRegularIntervalsCostAlmostNo
   EXPECT_EQ(EncodeTimestampsBest(few, &small), kTimestampCodecDod);
 }
 
-
 // Found by fuzz_timestamp_codec (fuzz/corpus/timestamp_codec/crash-dod-overflow):
 // a delta-of-delta block whose sums overflow int64 was undefined behaviour.
 // Sums now wrap, and a time that then lands before its predecessor is
@@ -97,7 +96,8 @@ TEST(TimestampCodecTest, FuzzDodOverflowIsCorruption) {
       0x00, 0x01, 0xfe, 0x01, 0x06, 0x01, 0x06, 0x01, 0x06, 0x16, 0x00, 0x00,
   };
   std::vector<int64_t> out;
-  Status s = DecodeTimestamps(1, std::string_view(reinterpret_cast<const char*>(kBlock), sizeof kBlock), 52835, &out);
+  Status s = DecodeTimestamps(1, std::string_view(reinterpret_cast<const char*>(kBlock), sizeof kBlock),
+                              52835, &out);
   EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
 }
 

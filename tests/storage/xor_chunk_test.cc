@@ -1,10 +1,10 @@
 #include "storage/codec/xor_chunk.h"
 
+#include <gtest/gtest.h>
+
 #include <bit>
 #include <cmath>
 #include <random>
-
-#include <gtest/gtest.h>
 
 #include "base/hex.h"
 #include "tests/support/test_util.h"
@@ -45,11 +45,20 @@ TEST(XorChunkTest, RoundTripsRandomSeriesBitExactly) {
     double v = 0;
     for (size_t i = 0; i < n; ++i) {
       switch (rng() % 6) {
-        case 0: v = std::bit_cast<double>(rng()); break;  // any bits, NaNs included
-        case 1: v += 1; break;
-        case 2: v = std::round(v * 100 + (rng() % 7)) / 100; break;
-        case 3: v = std::bit_cast<double>(uint64_t{0x7ff0000000000002}); break;
-        default: break;  // repeat
+        case 0:
+          v = std::bit_cast<double>(rng());
+          break;  // any bits, NaNs included
+        case 1:
+          v += 1;
+          break;
+        case 2:
+          v = std::round(v * 100 + (rng() % 7)) / 100;
+          break;
+        case 3:
+          v = std::bit_cast<double>(uint64_t{0x7ff0000000000002});
+          break;
+        default:
+          break;  // repeat
       }
       in.push_back({ts, v});
       uint64_t step = rng() % 4 == 0 ? rng() % (uint64_t{1} << 40) : 15000 + rng() % 10;
@@ -75,15 +84,14 @@ TEST(XorChunkTest, RejectsTruncationAndDisorder) {
   EXPECT_FALSE(EncodeXorChunk(backwards, &chunk).ok());
 }
 
-
 // Found by fuzz_xor_chunk (fuzz/corpus/xor_chunk/crash-timestamp-overflow):
 // the delta-of-delta sum overflowed int64, undefined behaviour. Times now
 // wrap as Go's int64 does in Prometheus, and one that then lands before its
 // predecessor is corruption.
 TEST(XorChunkTest, FuzzTimestampOverflowIsCorruption) {
   const unsigned char kChunk[] = {
-      0x00, 0x7b, 0x00, 0xff, 0x00, 0x03, 0xff, 0xff, 0x0d, 0x00, 0x00, 0x2f,
-      0x7b, 0x00, 0xff, 0x00, 0x03, 0xff, 0x30, 0x0d, 0x60,
+      0x00, 0x7b, 0x00, 0xff, 0x00, 0x03, 0xff, 0xff, 0x0d, 0x00, 0x00,
+      0x2f, 0x7b, 0x00, 0xff, 0x00, 0x03, 0xff, 0x30, 0x0d, 0x60,
   };
   std::vector<Sample> out;
   Status s = DecodeXorChunk(std::string_view(reinterpret_cast<const char*>(kChunk), sizeof kChunk), &out);

@@ -154,8 +154,7 @@ Result<HttpResponse> HttpConnection::Request(std::string_view method, std::strin
 }
 
 Result<HttpResponse> HttpRequest(int port, std::string_view method, std::string_view path,
-                                 const HttpHeaders& headers, std::string_view body,
-                                 int timeout_ms) {
+                                 const HttpHeaders& headers, std::string_view body, int timeout_ms) {
   OT_ASSIGN_OR_RETURN(std::unique_ptr<HttpConnection> c,
                       HttpConnection::Connect("127.0.0.1", port, timeout_ms));
   return c->Request(method, path, headers, body);

@@ -30,8 +30,7 @@ void PrintTo(const ProgramResult& r, std::ostream* os) {
       << "\", err \"" << r.err << "\"}";
 }
 
-ProgramResult RunProgram(const std::vector<std::string>& argv, std::string_view input,
-                         int timeout_ms) {
+ProgramResult RunProgram(const std::vector<std::string>& argv, std::string_view input, int timeout_ms) {
   ProgramResult result;
   int in[2], out[2], err[2];
   if (pipe(in) != 0 || pipe(out) != 0 || pipe(err) != 0) return result;

@@ -3,6 +3,8 @@
 #ifndef OVERTONE_TESTS_TEST_UTIL_H_
 #define OVERTONE_TESTS_TEST_UTIL_H_
 
+#include <gtest/gtest.h>
+
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -11,8 +13,6 @@
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "overtone/database.h"
 #include "overtone/types.h"

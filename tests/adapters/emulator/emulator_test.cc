@@ -1,17 +1,18 @@
 // The emulator: same seed, same bytes; the same samples whatever the order
 // hosts are generated in; and metrics that behave like a real fleet's.
 
+#include "adapters/emulator/emulator.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <bit>
 #include <cmath>
 #include <map>
 #include <set>
 #include <string>
-#include <unistd.h>
 
-#include "adapters/emulator/emulator.h"
 #include "adapters/formats/openmetrics_writer.h"
 #include "adapters/formats/sample_writer.h"
 #include "tests/support/test_util.h"
@@ -88,29 +89,28 @@ TEST(EmulatorTest, CountsAndOrderIndependence) {
 
   // Window by window (as remote write sends) gives the same samples.
   std::map<Labels, std::vector<Sample>> by_window;
-  ASSERT_TRUE(EmulateInWindows(o, 7,
-                               [&](const std::vector<HostEmulator>& hosts,
-                                   const std::vector<HostChunk>& chunks) {
-                                 for (size_t h = 0; h < hosts.size(); ++h) {
-                                   for (int m = 0; m < kNumEmulatedMetrics; ++m) {
-                                     auto& v = by_window[hosts[h].labels(m)];
-                                     v.insert(v.end(), chunks[h].samples[m].begin(),
-                                              chunks[h].samples[m].end());
-                                   }
-                                 }
-                                 return Status::OK();
-                               })
-                  .ok());
+  ASSERT_TRUE(
+      EmulateInWindows(o, 7,
+                       [&](const std::vector<HostEmulator>& hosts, const std::vector<HostChunk>& chunks) {
+                         for (size_t h = 0; h < hosts.size(); ++h) {
+                           for (int m = 0; m < kNumEmulatedMetrics; ++m) {
+                             auto& v = by_window[hosts[h].labels(m)];
+                             v.insert(v.end(), chunks[h].samples[m].begin(), chunks[h].samples[m].end());
+                           }
+                         }
+                         return Status::OK();
+                       })
+          .ok());
   EXPECT_EQ(by_window, by_host);
 }
 
 TEST(EmulatorTest, LabelsAndRoles) {
   EXPECT_EQ(ByHost(Fleet(100, 1, 1, 600000)).size(), 700u);  // the 600+ series
   HostEmulator first(Fleet(10, 1), 0), db(Fleet(10, 1), 5), last(Fleet(10, 1), 9);
-  EXPECT_EQ(first.labels(kCpuUsage), (Labels{{"__name__", "cpu_usage_percent"},
-                                             {"host", "web-001"},
-                                             {"region", "eu-west"},
-                                             {"role", "web"}}));
+  EXPECT_EQ(
+      first.labels(kCpuUsage),
+      (Labels{
+          {"__name__", "cpu_usage_percent"}, {"host", "web-001"}, {"region", "eu-west"}, {"role", "web"}}));
   EXPECT_EQ(GetLabel(db.labels(kDbConnections), "host"), "db-001");
   EXPECT_EQ(GetLabel(last.labels(kHeavyTask), "host"), "cache-001");
   EXPECT_EQ(GetLabel(HostEmulator(Fleet(20, 1), 10).labels(0), "host"), "web-006");

@@ -3,11 +3,11 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <bit>
 #include <cmath>
 #include <string>
-#include <unistd.h>
 
 #include "adapters/formats/csv_format.h"
 #include "adapters/formats/sample_writer.h"
@@ -44,12 +44,11 @@ class CsvTest : public ::testing::Test {
 
 TEST_F(CsvTest, QuotedJsonLabelsAndValues) {
   ParsedLine line;
-  ASSERT_EQ(Parse(R"(http_requests_total,"{""code"":""200"",""path"":""/a,b""}",1700000000123,1027)", &line), "");
+  ASSERT_EQ(Parse(R"(http_requests_total,"{""code"":""200"",""path"":""/a,b""}",1700000000123,1027)", &line),
+            "");
   EXPECT_EQ(line.ts, 1700000000123);
   EXPECT_EQ(line.value, 1027);
-  EXPECT_EQ(SeriesOf(line), (Labels{{"__name__", "http_requests_total"},
-                                    {"code", "200"},
-                                    {"path", "/a,b"}}));
+  EXPECT_EQ(SeriesOf(line), (Labels{{"__name__", "http_requests_total"}, {"code", "200"}, {"path", "/a,b"}}));
   ASSERT_EQ(Parse("temp,{},1,NaN", &line), "");
   EXPECT_TRUE(std::isnan(line.value));
   EXPECT_EQ(SeriesOf(line), (Labels{{"__name__", "temp"}}));

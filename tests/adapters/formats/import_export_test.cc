@@ -2,10 +2,9 @@
 // an import stops and what it has written by then, --skip-bad, and the
 // export -> import round trip bit for bit in every format.
 
+#include <fcntl.h>
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <bit>
@@ -107,8 +106,7 @@ TEST_F(ImportExportTest, PrometheusTextAndCsvAreDetected) {
   ASSERT_TRUE(Import(db.get(), "metric,labels,ts,value\ny,{},5,+Inf\n").ok());
   EXPECT_EQ(stats_.format, ImportFormat::kCsv);
   SeriesMap got = Dump(db.get());
-  EXPECT_EQ(got[(Labels{{"__name__", "x"}})],
-            (std::vector<Sample>{{1700000000123, 1}, {1700000000124, 2}}));
+  EXPECT_EQ(got[(Labels{{"__name__", "x"}})], (std::vector<Sample>{{1700000000123, 1}, {1700000000124, 2}}));
   EXPECT_EQ(got[(Labels{{"__name__", "y"}})], (std::vector<Sample>{{5, kInf}}));
 }
 
@@ -133,7 +131,7 @@ TEST_F(ImportExportTest, StopsAtTheFirstBadLineWithEverythingBeforeItWritten) {
   auto db = OpenDb("db");
   ImportOptions o;
   o.format = ImportFormat::kPrometheusText;  // small ms timestamps would look like seconds
-  o.batch_samples = 2;  // lines 1-2 are one batch, line 3 is pending at the bad line
+  o.batch_samples = 2;                       // lines 1-2 are one batch, line 3 is pending at the bad line
   Status s = Import(db.get(),
                     "m 1 1000\n"
                     "m 2 2000\n"
@@ -204,8 +202,8 @@ TEST_F(ImportExportTest, ManySeriesInterleavedAcrossBatches) {
   std::string text;
   for (int t = 0; t < 50; ++t) {
     for (int s = 0; s < 30; ++s) {
-      text += "m{s=\"" + std::to_string(s) + "\"} " + std::to_string(t * s) + " " +
-              std::to_string(1000 * t) + "\n";
+      text += "m{s=\"" + std::to_string(s) + "\"} " + std::to_string(t * s) + " " + std::to_string(1000 * t) +
+              "\n";
     }
   }
   ImportOptions o;
@@ -226,10 +224,20 @@ TEST_F(ImportExportTest, ManySeriesInterleavedAcrossBatches) {
 TEST_F(ImportExportTest, ExportThenImportIsBitExact) {
   auto src = OpenDb("src");
   WriteBatch b;
-  const double values[] = {0.0, -0.0, 1.5, 0.1, 1.0 / 3, 5e-324, 1.7976931348623157e308, -kInf, kInf,
-                           std::bit_cast<double>(0x7ff8000000000000ull), StaleNaN(),
+  const double values[] = {0.0,
+                           -0.0,
+                           1.5,
+                           0.1,
+                           1.0 / 3,
+                           5e-324,
+                           1.7976931348623157e308,
+                           -kInf,
+                           kInf,
+                           std::bit_cast<double>(0x7ff8000000000000ull),
+                           StaleNaN(),
                            std::bit_cast<double>(0x7ff8000000000001ull),
-                           std::bit_cast<double>(0xfff8000000000000ull), 123456789012.5};
+                           std::bit_cast<double>(0xfff8000000000000ull),
+                           123456789012.5};
   int64_t ts = -1500;
   for (double v : values) b.Add({{"__name__", "odd_values"}, {"k", "q\"u\\o\nte"}}, ts += 1001, v);
   b.Add({{"__name__", "a_metric"}, {"zone", "ü"}}, 1700000000123, 42);

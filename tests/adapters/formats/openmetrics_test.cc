@@ -38,11 +38,22 @@ TEST(ValueTextTest, ShortestRoundTripAndSpecialTokens) {
 }
 
 TEST(ValueTextTest, EveryFormattedValueParsesBackBitForBit) {
-  const uint64_t cases[] = {
-      Bits(0.0), Bits(-0.0), Bits(1.5), Bits(0.1), Bits(1.0 / 3), Bits(123456789.123456789),
-      Bits(5e-324), Bits(std::numeric_limits<double>::max()), Bits(-1e-300),
-      0x7ff0000000000000ull, 0xfff0000000000000ull, kStandardNaNBits, kStaleNaNBits,
-      0x7ff8000000000001ull, 0xfff8000000000000ull, 0x7ff0000000000001ull};
+  const uint64_t cases[] = {Bits(0.0),
+                            Bits(-0.0),
+                            Bits(1.5),
+                            Bits(0.1),
+                            Bits(1.0 / 3),
+                            Bits(123456789.123456789),
+                            Bits(5e-324),
+                            Bits(std::numeric_limits<double>::max()),
+                            Bits(-1e-300),
+                            0x7ff0000000000000ull,
+                            0xfff0000000000000ull,
+                            kStandardNaNBits,
+                            kStaleNaNBits,
+                            0x7ff8000000000001ull,
+                            0xfff8000000000000ull,
+                            0x7ff0000000000001ull};
   for (uint64_t bits : cases) {
     std::string text = FormatValue(std::bit_cast<double>(bits));
     double back = 0;
@@ -85,8 +96,8 @@ TEST(ValueTextTest, SecondsAreConvertedExactly) {
     EXPECT_FALSE(ParseSeconds(bad, &ms)) << bad;
   }
   char buf[kMaxNumberChars];
-  for (int64_t t : {int64_t{1700000000123}, int64_t{1700000000100}, int64_t{1700000000000},
-                    int64_t{-1}, int64_t{-1500}, int64_t{0}, int64_t{7}}) {
+  for (int64_t t : {int64_t{1700000000123}, int64_t{1700000000100}, int64_t{1700000000000}, int64_t{-1},
+                    int64_t{-1500}, int64_t{0}, int64_t{7}}) {
     std::string text(buf, FormatSeconds(t, buf));
     ASSERT_TRUE(ParseSeconds(text, &ms)) << text;
     EXPECT_EQ(ms, t) << text;
@@ -147,14 +158,13 @@ class ParserTest : public ::testing::Test {
 
 TEST_F(ParserTest, OpenMetricsSampleWithEscapesAndExemplar) {
   TextLineParser p(TextFormat::kOpenMetrics);
-  ParsedLine line = Sample(p, R"(http_requests_total{path="/a\"b\\c\nd",code="200"} 1027 1700000000.5 # {trace_id="x"} 1)");
+  ParsedLine line =
+      Sample(p, R"(http_requests_total{path="/a\"b\\c\nd",code="200"} 1027 1700000000.5 # {trace_id="x"} 1)");
   EXPECT_EQ(line.ts, 1700000000500);
   EXPECT_EQ(line.value, 1027);
   Labels labels;
   ASSERT_TRUE(TextLineParser::ParseSeries(line.series, &labels).ok());
-  EXPECT_EQ(labels, (Labels{{"__name__", "http_requests_total"},
-                            {"code", "200"},
-                            {"path", "/a\"b\\c\nd"}}));
+  EXPECT_EQ(labels, (Labels{{"__name__", "http_requests_total"}, {"code", "200"}, {"path", "/a\"b\\c\nd"}}));
   std::string text;
   AppendSeriesText(labels, &text);
   EXPECT_EQ(text, R"(http_requests_total{code="200",path="/a\"b\\c\nd"})");
@@ -211,11 +221,15 @@ TEST_F(ParserTest, EveryLineErrorNamesItsColumn) {
   EXPECT_THAT(Error(om, "m abc 1"), HasSubstr("column 3: bad value 'abc'"));
   EXPECT_EQ(Error(om, "m 1"), "column 4: the sample has no timestamp (an import needs one on every sample)");
   EXPECT_THAT(Error(om, "m 1 # {a=\"b\"} 1"), HasSubstr("no timestamp"));
-  EXPECT_THAT(Error(om, "m 1 12x"), HasSubstr("column 5: bad timestamp '12x' (OpenMetrics timestamps are seconds"));
-  EXPECT_THAT(Error(prom, "m 1 1.5"), HasSubstr("column 5: bad timestamp '1.5' (Prometheus text timestamps are integer milliseconds"));
+  EXPECT_THAT(Error(om, "m 1 12x"),
+              HasSubstr("column 5: bad timestamp '12x' (OpenMetrics timestamps are seconds"));
+  EXPECT_THAT(
+      Error(prom, "m 1 1.5"),
+      HasSubstr("column 5: bad timestamp '1.5' (Prometheus text timestamps are integer milliseconds"));
   EXPECT_THAT(Error(om, "m 1 1 extra"), HasSubstr("column 7: unexpected text after the timestamp: 'extra'"));
   EXPECT_THAT(Error(prom, "m 1 1 # {a=\"b\"} 1"), HasSubstr("unexpected text after the timestamp"));
-  EXPECT_THAT(Error(om, "# TYPE 1bad counter"), HasSubstr("column 8: # TYPE needs a metric name, found '1bad'"));
+  EXPECT_THAT(Error(om, "# TYPE 1bad counter"),
+              HasSubstr("column 8: # TYPE needs a metric name, found '1bad'"));
   EXPECT_THAT(Error(om, "# HELP"), HasSubstr("# HELP needs a metric name"));
   EXPECT_THAT(Error(om, "# TYPE m widget"), HasSubstr("column 10: unknown metric type 'widget'"));
   EXPECT_THAT(Error(om, "# TYPE m counter extra"), HasSubstr("text after the metric type"));
@@ -226,7 +240,8 @@ TEST_F(ParserTest, EverySeriesErrorNamesTheLabel) {
   EXPECT_EQ(SeriesError("m{1a=\"x\"}"), "expected a label name or '}' at '1a=\"x\"}'");
   EXPECT_EQ(SeriesError("m{a \"x\"}"), "expected '=' after label name 'a'");
   EXPECT_EQ(SeriesError("m{a=x}"), "expected '\"' to start the value of label 'a'");
-  EXPECT_EQ(SeriesError("m{a=\"\\t\"}"), "invalid escape '\\t' in the value of label 'a' (only \\\\, \\\" and \\n)");
+  EXPECT_EQ(SeriesError("m{a=\"\\t\"}"),
+            "invalid escape '\\t' in the value of label 'a' (only \\\\, \\\" and \\n)");
   EXPECT_EQ(SeriesError("m{a=\"x\" b=\"y\"}"), "expected ',' or '}' after the value of label 'a'");
   EXPECT_THAT(SeriesError("m{a=\"x\",a=\"y\"}"), HasSubstr("duplicate label name \"a\""));
   EXPECT_THAT(SeriesError("m{__name__=\"n\"}"), HasSubstr("duplicate label name \"__name__\""));

@@ -42,7 +42,8 @@ class QueryApiTest : public overtone::testing::DatabaseTest {
     return r.ok() ? *r : HttpResponse{};
   }
   HttpResponse PostForm(const std::string& path, const std::string& body) {
-    auto r = HttpRequest(server_->port(), "POST", path, {{"Content-Type", "application/x-www-form-urlencoded"}}, body);
+    auto r = HttpRequest(server_->port(), "POST", path,
+                         {{"Content-Type", "application/x-www-form-urlencoded"}}, body);
     EXPECT_TRUE(r.ok()) << r.status().ToString();
     return r.ok() ? *r : HttpResponse{};
   }
@@ -54,20 +55,18 @@ TEST_F(QueryApiTest, InstantQueryJson) {
   HttpResponse r = Get("/api/v1/query?query=sum%20by%20(code)%20(rate(http_requests_total%5B1m%5D))&time=60");
   EXPECT_EQ(r.status, 200);
   EXPECT_EQ(r.header("Content-Type"), "application/json");
-  EXPECT_EQ(r.body,
-            R"({"status":"success","data":{"resultType":"vector","result":[)"
-            R"({"metric":{"code":"200"},"value":[60,"0.6666666666666666"]},)"
-            R"({"metric":{"code":"500"},"value":[60,"0.06666666666666665"]}]}})");
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"vector","result":[)"
+                    R"({"metric":{"code":"200"},"value":[60,"0.6666666666666666"]},)"
+                    R"({"metric":{"code":"500"},"value":[60,"0.06666666666666665"]}]}})");
 }
 
 TEST_F(QueryApiTest, RangeQueryJsonByFormPost) {
   HttpResponse r = PostForm("/api/v1/query_range",
                             "query=http_requests_total%7Bcode%3D%22500%22%7D&start=0&end=30.5&step=15");
   EXPECT_EQ(r.status, 200);
-  EXPECT_EQ(r.body,
-            R"({"status":"success","data":{"resultType":"matrix","result":[)"
-            R"({"metric":{"__name__":"http_requests_total","code":"500","job":"api"},)"
-            R"("values":[[0,"0"],[15,"1"],[30,"2"]]}]}})");
+  EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"matrix","result":[)"
+                    R"({"metric":{"__name__":"http_requests_total","code":"500","job":"api"},)"
+                    R"("values":[[0,"0"],[15,"1"],[30,"2"]]}]}})");
 }
 
 TEST_F(QueryApiTest, ScalarAndStringResults) {
@@ -80,14 +79,16 @@ TEST_F(QueryApiTest, ScalarAndStringResults) {
 TEST_F(QueryApiTest, ErrorTypes) {
   HttpResponse parse = Get("/api/v1/query?query=sum(");
   EXPECT_EQ(parse.status, 400);
-  EXPECT_EQ(parse.body,
-            R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected end of input, expected expression"})");
+  EXPECT_EQ(
+      parse.body,
+      R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected end of input, expected expression"})");
   HttpResponse exec = Get("/api/v1/query?query=http_requests_total%2Bon(job)http_requests_total&time=60");
   EXPECT_EQ(exec.status, 422);
   EXPECT_NE(exec.body.find(R"("errorType":"execution")"), std::string::npos) << exec.body;
   HttpResponse points = Get("/api/v1/query_range?query=up&start=0&end=100000&step=1");
   EXPECT_EQ(points.status, 400);
-  EXPECT_NE(points.body.find("exceeded maximum resolution of 11,000 points per timeseries"), std::string::npos);
+  EXPECT_NE(points.body.find("exceeded maximum resolution of 11,000 points per timeseries"),
+            std::string::npos);
   EXPECT_EQ(Get("/api/v1/query_range?query=up&start=10&end=0&step=1").status, 400);
 }
 
@@ -105,7 +106,8 @@ TEST_F(QueryApiTest, BadParametersAreBadDataNamingTheParameter) {
   EXPECT_EQ(error("/api/v1/query?query=up&timeout=abc"),
             R"(invalid parameter \"timeout\": cannot parse \"abc\" to a valid duration)");
   EXPECT_EQ(error("/api/v1/query?query=foo(up)"), R"(1:1: parse error: unknown function with name \"foo\")");
-  EXPECT_EQ(error("/api/v1/query?query=histogram_quantile(0.9%2Cup)"), "function histogram_quantile() is not supported");
+  EXPECT_EQ(error("/api/v1/query?query=histogram_quantile(0.9%2Cup)"),
+            "function histogram_quantile() is not supported");
   EXPECT_EQ(error("/api/v1/query_range?query=up&start=0&end=10"), R"(invalid parameter \"step\": missing)");
   EXPECT_EQ(error("/api/v1/query_range?query=up&start=0&end=10&step=abc"),
             R"(invalid parameter \"step\": cannot parse \"abc\" to a valid duration)");
@@ -123,30 +125,36 @@ TEST_F(QueryApiTest, SeriesLabelsValuesMetadataBuildinfo) {
             R"({"status":"success","data":[{"__name__":"up","job":"api"}]})");
   EXPECT_EQ(Get("/api/v1/labels").body, R"({"status":"success","data":["__name__","code","job"]})");
   EXPECT_EQ(Get("/api/v1/label/code/values").body, R"({"status":"success","data":["200","500"]})");
-  EXPECT_EQ(Get("/api/v1/label/__name__/values?match%5B%5D=up").body, R"({"status":"success","data":["up"]})");
+  EXPECT_EQ(Get("/api/v1/label/__name__/values?match%5B%5D=up").body,
+            R"({"status":"success","data":["up"]})");
   EXPECT_EQ(Get("/api/v1/metadata").body, R"({"status":"success","data":{}})");
   EXPECT_NE(Get("/api/v1/status/buildinfo").body.find(R"("version":)"), std::string::npos);
   EXPECT_EQ(Get("/api/v1/series").status, 400);
 }
 
 TEST_F(QueryApiTest, SqlIsReadOnlyWithJsonAndCsv) {
-  HttpResponse json = PostForm("/api/v1/sql", "query=SELECT%20metric%2C%20count(*)%20AS%20n%20FROM%20samples%20GROUP%20BY%201");
+  HttpResponse json = PostForm(
+      "/api/v1/sql", "query=SELECT%20metric%2C%20count(*)%20AS%20n%20FROM%20samples%20GROUP%20BY%201");
   EXPECT_EQ(json.status, 200);
-  EXPECT_EQ(json.body,
-            R"({"status":"success","data":{"columns":["metric","n"],"rows":[["http_requests_total",10],["up",1]]}})");
-  HttpResponse csv = PostForm("/api/v1/sql", "format=csv&query=SELECT%20ts%2C%20value%20FROM%20samples%20WHERE%20metric%3D'up'");
+  EXPECT_EQ(
+      json.body,
+      R"({"status":"success","data":{"columns":["metric","n"],"rows":[["http_requests_total",10],["up",1]]}})");
+  HttpResponse csv = PostForm(
+      "/api/v1/sql", "format=csv&query=SELECT%20ts%2C%20value%20FROM%20samples%20WHERE%20metric%3D'up'");
   EXPECT_EQ(csv.body, "ts,value\n30000,1\n");
-  for (const char* write : {"INSERT%20INTO%20samples(metric%2Cts%2Cvalue)%20VALUES('x'%2C1%2C1)",
-                            "SELECT%20delete_series('up')", "ATTACH%20'%2Ftmp%2Fx.db'%20AS%20x",
-                            "CREATE%20TABLE%20t(a)"}) {
+  for (const char* write :
+       {"INSERT%20INTO%20samples(metric%2Cts%2Cvalue)%20VALUES('x'%2C1%2C1)", "SELECT%20delete_series('up')",
+        "ATTACH%20'%2Ftmp%2Fx.db'%20AS%20x", "CREATE%20TABLE%20t(a)"}) {
     HttpResponse r = PostForm("/api/v1/sql", std::string("query=") + write);
     EXPECT_EQ(r.status, 400) << write << ": " << r.body;
   }
-  EXPECT_EQ(Get("/api/v1/query?query=count(up)&time=60").body,
-            R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[60,"1"]}]}})");
-  HttpResponse slow = PostForm("/api/v1/sql",
-                               "timeout=0.2&query=WITH%20RECURSIVE%20c(x)%20AS%20(SELECT%201%20UNION%20ALL%20SELECT%20x%2B1%20"
-                               "FROM%20c)%20SELECT%20count(*)%20FROM%20c");
+  EXPECT_EQ(
+      Get("/api/v1/query?query=count(up)&time=60").body,
+      R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[60,"1"]}]}})");
+  HttpResponse slow = PostForm(
+      "/api/v1/sql",
+      "timeout=0.2&query=WITH%20RECURSIVE%20c(x)%20AS%20(SELECT%201%20UNION%20ALL%20SELECT%20x%2B1%20"
+      "FROM%20c)%20SELECT%20count(*)%20FROM%20c");
   EXPECT_EQ(slow.status, 503);
   EXPECT_NE(slow.body.find(R"("errorType":"timeout")"), std::string::npos);
 }
@@ -157,27 +165,35 @@ TEST_F(QueryApiTest, SqlBadInputIsBadDataAndRunTimeErrorsAreExecution) {
     EXPECT_EQ(r.status, status) << form << ": " << r.body;
     return r.body;
   };
-  EXPECT_EQ(sql("query=SELEC%201", 400), R"({"status":"error","errorType":"bad_data","error":"near \"SELEC\": syntax error"})");
-  EXPECT_NE(sql("query=SELECT%201%3B%20SELECT%202", 400).find("read-only: send one SELECT statement"), std::string::npos);
-  EXPECT_NE(sql("query=UPDATE%20samples%20SET%20value%3D1", 400).find("read-only: only SELECT statements are allowed"),
+  EXPECT_EQ(sql("query=SELEC%201", 400),
+            R"({"status":"error","errorType":"bad_data","error":"near \"SELEC\": syntax error"})");
+  EXPECT_NE(sql("query=SELECT%201%3B%20SELECT%202", 400).find("read-only: send one SELECT statement"),
             std::string::npos);
-  EXPECT_NE(sql("format=xml&query=SELECT%201", 400).find(R"(invalid parameter \"format\": \"xml\" is neither json nor csv)"),
+  EXPECT_NE(sql("query=UPDATE%20samples%20SET%20value%3D1", 400)
+                .find("read-only: only SELECT statements are allowed"),
             std::string::npos);
-  EXPECT_NE(sql("timeout=soon&query=SELECT%201", 400).find(R"(invalid parameter \"timeout\")"), std::string::npos);
+  EXPECT_NE(sql("format=xml&query=SELECT%201", 400)
+                .find(R"(invalid parameter \"format\": \"xml\" is neither json nor csv)"),
+            std::string::npos);
+  EXPECT_NE(sql("timeout=soon&query=SELECT%201", 400).find(R"(invalid parameter \"timeout\")"),
+            std::string::npos);
   // Found only when it runs: an execution error.
-  EXPECT_EQ(sql("query=SELECT%20*%20FROM%20samples%20WHERE%20selector%3D'%7B'", 422),
-            R"({"status":"error","errorType":"execution","error":"invalid selector '{' at position 2: unclosed '{'"})");
+  EXPECT_EQ(
+      sql("query=SELECT%20*%20FROM%20samples%20WHERE%20selector%3D'%7B'", 422),
+      R"({"status":"error","errorType":"execution","error":"invalid selector '{' at position 2: unclosed '{'"})");
   // A JSON body is not a way to send SQL: the message says which are.
   auto r = HttpRequest(server_->port(), "POST", "/api/v1/sql", {{"Content-Type", "application/json"}},
                        R"({"query":"SELECT 1"})");
   ASSERT_TRUE(r.ok());
   EXPECT_EQ(r->status, 400);
-  EXPECT_NE(r->body.find("send it as the form field query, or as the body with Content-Type: application/sql"),
-            std::string::npos)
+  EXPECT_NE(
+      r->body.find("send it as the form field query, or as the body with Content-Type: application/sql"),
+      std::string::npos)
       << r->body;
   EXPECT_EQ(Get("/api/v1/sql?query=SELECT%201").status, 405);
-  EXPECT_EQ(Get("/api/v1/query?query=count(up)&time=60").body,
-            R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[60,"1"]}]}})");
+  EXPECT_EQ(
+      Get("/api/v1/query?query=count(up)&time=60").body,
+      R"({"status":"success","data":{"resultType":"vector","result":[{"metric":{},"value":[60,"1"]}]}})");
 }
 
 }  // namespace

@@ -84,7 +84,8 @@ class ServerTest : public testing::DatabaseTest {
   }
   HttpResponse Read(const prometheus::ReadRequest& req) {
     return Post("/api/v1/read",
-                {{"Content-Type", "application/x-protobuf"}, {"Content-Encoding", "snappy"},
+                {{"Content-Type", "application/x-protobuf"},
+                 {"Content-Encoding", "snappy"},
                  {"X-Prometheus-Remote-Read-Version", "0.1.0"}},
                 SnappyCompress(req.SerializeAsString()));
   }
@@ -301,8 +302,9 @@ TEST_F(ServerTest, WrongMethodIs405AndUnknownPathSaysSo) {
   EXPECT_EQ(del->body, "no such path: /no/such/path\n");
   HttpResponse api = Get("/api/v1/no_such_endpoint");
   EXPECT_EQ(api.status, 404);
-  EXPECT_EQ(api.body,
-            R"({"status":"error","errorType":"not_found","error":"unknown API path /api/v1/no_such_endpoint"})");
+  EXPECT_EQ(
+      api.body,
+      R"({"status":"error","errorType":"not_found","error":"unknown API path /api/v1/no_such_endpoint"})");
 }
 
 // Sends `raw` on a new connection; returns what comes back, "" when nothing
@@ -335,7 +337,8 @@ TEST_F(ServerTest, PostWithoutALengthHasAnEmptyBody) {
   std::string w = RawExchange(port_, "POST /api/v1/write HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
   EXPECT_THAT(w, ::testing::StartsWith("HTTP/1.1 400 "));
   EXPECT_THAT(w, ::testing::EndsWith("\r\n\r\nbody is empty: expected snappy block data\n"));
-  std::string q = RawExchange(port_, "POST /api/v1/query?query=vector(1)&time=1 HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
+  std::string q =
+      RawExchange(port_, "POST /api/v1/query?query=vector(1)&time=1 HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
   EXPECT_THAT(q, ::testing::StartsWith("HTTP/1.1 200 "));
   std::string m = RawExchange(port_, "PUT /api/v1/read HTTP/1.1\r\nHost: x\r\n\r\n", 3000);
   EXPECT_THAT(m, ::testing::StartsWith("HTTP/1.1 405 "));
@@ -419,9 +422,8 @@ TEST_F(ServerTest, TinyBudgetUnderConcurrentLoadOnlyRefusesAndRecovers) {
   EXPECT_LE(server_->memory_budget()->peak(), o.request_memory_bytes);
   EXPECT_EQ(server_->memory_budget()->in_use(), 0u);
   EXPECT_EQ(db_->GetStats().samples_written, uint64_t(kSenders * kRequests * kSeries));
-  std::printf("tiny budget: %d refusals (429) over %d requests, peak %zu of %zu bytes\n",
-              refused.load(), kSenders * kRequests, server_->memory_budget()->peak(),
-              o.request_memory_bytes);
+  std::printf("tiny budget: %d refusals (429) over %d requests, peak %zu of %zu bytes\n", refused.load(),
+              kSenders * kRequests, server_->memory_budget()->peak(), o.request_memory_bytes);
 }
 
 TEST_F(ServerTest, BearerTokenOnEverythingButHealth) {

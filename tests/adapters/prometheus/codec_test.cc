@@ -2,11 +2,11 @@
 // snappy, XOR chunks (golden bytes derived by hand from the chunkenc format
 // described in adapters/prometheus/xor_chunk.h).
 
+#include <gtest/gtest.h>
+
 #include <bit>
 #include <string>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 #include "adapters/prometheus/chunked_frame.h"
 #include "adapters/prometheus/snappy_block.h"
@@ -105,7 +105,8 @@ TEST(AdaptersSnappy, RoundTripAndRefusals) {
   EXPECT_EQ(back, data);
 
   EXPECT_TRUE(SnappyUncompress("not snappy at all", &back).IsInvalidArgument());
-  EXPECT_TRUE(SnappyUncompressedLength(Bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff})).status().IsInvalidArgument());
+  EXPECT_TRUE(
+      SnappyUncompressedLength(Bytes({0xff, 0xff, 0xff, 0xff, 0xff, 0xff})).status().IsInvalidArgument());
   std::string truncated = c.substr(0, c.size() / 2);
   EXPECT_TRUE(SnappyUncompress(truncated, &back).IsInvalidArgument());
 }
@@ -114,8 +115,8 @@ TEST(AdaptersXorChunk, GoldenBytesThreeSamples) {
   std::vector<Sample> in = {{1000, 1.0}, {2000, 1.0}, {3000, 2.0}};
   std::string chunk;
   ASSERT_TRUE(EncodeXorChunk(in, &chunk).ok());
-  EXPECT_EQ(chunk, Bytes({0x00, 0x03, 0xd0, 0x0f, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xe8, 0x07, 0x30,
-                          0x97, 0xff, 0xc0}));
+  EXPECT_EQ(chunk, Bytes({0x00, 0x03, 0xd0, 0x0f, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0xe8, 0x07, 0x30, 0x97, 0xff,
+                          0xc0}));
   std::vector<Sample> out;
   ASSERT_TRUE(DecodeXorChunk(chunk, &out).ok());
   EXPECT_EQ(out, in);
@@ -134,8 +135,8 @@ TEST(AdaptersXorChunk, GoldenBytesDeltaOfDeltaAndWindowReuse) {
   std::vector<Sample> in = {{10, 1.0}, {20, 3.0}, {35, 3.0}, {45, 2.0}};
   std::string chunk;
   ASSERT_TRUE(EncodeXorChunk(in, &chunk).ok());
-  EXPECT_EQ(chunk, Bytes({0x00, 0x04, 0x14, 0x3f, 0xf0, 0, 0, 0, 0, 0, 0, 0x0a, 0xc2, 0x67, 0xff,
-                          0xc0, 0x02, 0xaf, 0xfe, 0xe0, 0x01}));
+  EXPECT_EQ(chunk, Bytes({0x00, 0x04, 0x14, 0x3f, 0xf0, 0,    0,    0,    0,    0,   0,
+                          0x0a, 0xc2, 0x67, 0xff, 0xc0, 0x02, 0xaf, 0xfe, 0xe0, 0x01}));
   std::vector<Sample> out;
   ASSERT_TRUE(DecodeXorChunk(chunk, &out).ok());
   EXPECT_EQ(out, in);

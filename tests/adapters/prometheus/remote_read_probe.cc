@@ -58,11 +58,11 @@ int main(int argc, char** argv) {
   }
   req.add_accepted_response_types(streamed ? prometheus::ReadRequest::STREAMED_XOR_CHUNKS
                                            : prometheus::ReadRequest::SAMPLES);
-  auto resp = testing::HttpRequest(
-      port, "POST", "/api/v1/read",
-      {{"Content-Type", "application/x-protobuf"}, {"Content-Encoding", "snappy"},
-       {"X-Prometheus-Remote-Read-Version", "0.1.0"}},
-      adapters::SnappyCompress(req.SerializeAsString()), 20000);
+  auto resp = testing::HttpRequest(port, "POST", "/api/v1/read",
+                                   {{"Content-Type", "application/x-protobuf"},
+                                    {"Content-Encoding", "snappy"},
+                                    {"X-Prometheus-Remote-Read-Version", "0.1.0"}},
+                                   adapters::SnappyCompress(req.SerializeAsString()), 20000);
   if (!resp.ok()) return Fail(resp.status().ToString());
   if (resp->status != 200) return Fail("HTTP " + std::to_string(resp->status) + ": " + resp->body);
 
@@ -70,8 +70,7 @@ int main(int argc, char** argv) {
   auto emit = [&](const std::string& labels, const Sample& s) {
     if (s.ts < start || s.ts > end) return;  // whole chunks may reach outside the range
     char buf[64];
-    std::snprintf(buf, sizeof buf, " %" PRId64 " %016" PRIx64, s.ts,
-                  std::bit_cast<uint64_t>(s.value));
+    std::snprintf(buf, sizeof buf, " %" PRId64 " %016" PRIx64, s.ts, std::bit_cast<uint64_t>(s.value));
     lines.insert(labels + buf);
   };
   if (streamed) {

@@ -87,7 +87,9 @@ TEST_F(RemoteReadTest, SamplesWithEveryMatcherTypeAndSeveralQueries) {
   AddQuery(&req, 0, 10000, {{EQ, "__name__", "mem"}});
   AddQuery(&req, 0, 10000, {{EQ, "__name__", "nothing"}});
   prometheus::ReadResponse resp;
-  ASSERT_TRUE(ReadSamples(db_.get(), req, [](size_t) { return true; }, &resp).ok());
+  ASSERT_TRUE(ReadSamples(
+                  db_.get(), req, [](size_t) { return true; }, &resp)
+                  .ok());
   ASSERT_EQ(resp.results_size(), 4);
 
   // Query 0: host a only (c has nothing in range), both ends inclusive.
@@ -112,13 +114,14 @@ TEST_F(RemoteReadTest, SamplesRefusedOverBudget) {
   AddQuery(&req, 0, 1000000, {{EQ, "__name__", "cpu"}});
   prometheus::ReadResponse resp;
   size_t budget = 1000;
-  Status s = ReadSamples(db_.get(), req,
-                         [&](size_t n) {
-                           if (n > budget) return false;
-                           budget -= n;
-                           return true;
-                         },
-                         &resp);
+  Status s = ReadSamples(
+      db_.get(), req,
+      [&](size_t n) {
+        if (n > budget) return false;
+        budget -= n;
+        return true;
+      },
+      &resp);
   EXPECT_EQ(s.code(), Status::Code::kResourceExhausted);
 }
 
@@ -176,7 +179,9 @@ TEST_F(RemoteReadTest, BadRegexFailsBeforeStreaming) {
   ChunkedReadStream stream(db_.get(), &req);
   EXPECT_TRUE(stream.Start().IsInvalidArgument());
   prometheus::ReadResponse resp;
-  EXPECT_TRUE(ReadSamples(db_.get(), req, [](size_t) { return true; }, &resp).IsInvalidArgument());
+  EXPECT_TRUE(ReadSamples(
+                  db_.get(), req, [](size_t) { return true; }, &resp)
+                  .IsInvalidArgument());
 }
 
 }  // namespace

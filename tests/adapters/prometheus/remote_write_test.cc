@@ -3,10 +3,10 @@
 
 #include "adapters/prometheus/remote_write.h"
 
+#include <gtest/gtest.h>
+
 #include <bit>
 #include <limits>
-
-#include <gtest/gtest.h>
 
 #include "tests/support/prom_requests.h"
 #include "tests/support/test_database.h"
@@ -31,11 +31,9 @@ TEST(RemoteWriteContentType, Versions) {
   EXPECT_EQ(*WriteProtocolFromContentType("application/x-protobuf"), WriteProtocol::kV1);
   EXPECT_EQ(*WriteProtocolFromContentType("application/x-protobuf;proto=prometheus.WriteRequest"),
             WriteProtocol::kV1);
-  EXPECT_EQ(*WriteProtocolFromContentType(
-                "Application/X-Protobuf; proto=io.prometheus.write.v2.Request"),
+  EXPECT_EQ(*WriteProtocolFromContentType("Application/X-Protobuf; proto=io.prometheus.write.v2.Request"),
             WriteProtocol::kV2);
-  EXPECT_EQ(WriteProtocolFromContentType("application/json").status().code(),
-            Status::Code::kNotSupported);
+  EXPECT_EQ(WriteProtocolFromContentType("application/json").status().code(), Status::Code::kNotSupported);
   EXPECT_EQ(WriteProtocolFromContentType("application/x-protobuf;proto=foo.Bar").status().code(),
             Status::Code::kNotSupported);
 }
@@ -66,8 +64,7 @@ TEST_F(RemoteWriteTest, InvalidSeriesAreRefusedTheRestWritten) {
   EXPECT_EQ(r.samples_written, 1u);
   EXPECT_EQ(d.series_rejected, 5u);
   EXPECT_EQ(d.samples_rejected, 6u);
-  EXPECT_NE(r.status.message().find("invalid label name \"1abc\""), std::string::npos)
-      << r.status.message();
+  EXPECT_NE(r.status.message().find("invalid label name \"1abc\""), std::string::npos) << r.status.message();
   EXPECT_EQ(ReadSeries({{"__name__", "good"}}).size(), 1u);
 }
 
@@ -113,8 +110,12 @@ TEST_F(RemoteWriteTest, SpecialValuesOutOfOrderAndRepeatedTimestamps) {
   const double nan = std::bit_cast<double>(uint64_t{0x7ff8000000000001});
   prometheus::WriteRequest req;
   AddSeries(&req, {{"__name__", "v"}},
-            {{5000, 1}, {3000, nan}, {4000, -std::numeric_limits<double>::infinity()},
-             {6000, StaleNaN()}, {2000, std::numeric_limits<double>::infinity()}, {5000, 7}});
+            {{5000, 1},
+             {3000, nan},
+             {4000, -std::numeric_limits<double>::infinity()},
+             {6000, StaleNaN()},
+             {2000, std::numeric_limits<double>::infinity()},
+             {5000, 7}});
   DecodedWrite d;
   WriteResult r = Write(WriteProtocol::kV1, req.SerializeAsString(), &d);
   ASSERT_TRUE(r.status.ok()) << r.status.ToString();

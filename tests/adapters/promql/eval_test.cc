@@ -71,20 +71,23 @@ TEST_F(EvalTest, SelectorLookbackAndStaleness) {
 
 TEST_F(EvalTest, RangeFunctions) {
   EXPECT_EQ(Values("resets(req_total[10m])", 9 * kMin),
-            (V{"{instance=\"a\", job=\"api\"}=1", "{instance=\"b\", job=\"api\"}=0", "{instance=\"c\", job=\"web\"}=0"}));
+            (V{"{instance=\"a\", job=\"api\"}=1", "{instance=\"b\", job=\"api\"}=0",
+               "{instance=\"c\", job=\"web\"}=0"}));
   // increase across the reset: 55 - 0 + 30 (the value before the drop);
   // not extrapolated below the counter's zero at the first sample.
   auto inc = Instant("increase(req_total{instance=\"a\"}[10m])", 9 * kMin);
   ASSERT_EQ(inc.series.size(), 1u);
   EXPECT_DOUBLE_EQ(inc.series[0].points[0].value, 85);
-  EXPECT_EQ(Values("irate(req_total{instance=\"b\"}[5m])", 9 * kMin), (V{"{instance=\"b\", job=\"api\"}=0.03333333333333333"}));
+  EXPECT_EQ(Values("irate(req_total{instance=\"b\"}[5m])", 9 * kMin),
+            (V{"{instance=\"b\", job=\"api\"}=0.03333333333333333"}));
   EXPECT_EQ(Values("last_over_time(req_total{instance=\"c\"}[5m])", 9 * kMin),
             (V{"req_total{instance=\"c\", job=\"web\"}=100"}));
 }
 
 TEST_F(EvalTest, AggregationsAndOperators) {
   EXPECT_EQ(Values("sum by (job) (req_total)", 9 * kMin), (V{"{job=\"api\"}=73", "{job=\"web\"}=100"}));
-  EXPECT_EQ(Values("count without (instance) (req_total)", 9 * kMin), (V{"{job=\"api\"}=2", "{job=\"web\"}=1"}));
+  EXPECT_EQ(Values("count without (instance) (req_total)", 9 * kMin),
+            (V{"{job=\"api\"}=2", "{job=\"web\"}=1"}));
   EXPECT_EQ(Values("topk(1, req_total)", 9 * kMin), (V{"req_total{instance=\"c\", job=\"web\"}=100"}));
   EXPECT_EQ(Values("req_total > 50", 9 * kMin),
             (V{"req_total{instance=\"a\", job=\"api\"}=55", "req_total{instance=\"c\", job=\"web\"}=100"}));
@@ -103,7 +106,8 @@ TEST_F(EvalTest, AggregationsAndOperators) {
 TEST_F(EvalTest, Subqueries) {
   // rate() of b is 2 per minute everywhere; a's reset shows in the maximum.
   EXPECT_EQ(Values("max_over_time(rate(req_total{job=\"api\"}[2m])[5m:1m])", 9 * kMin),
-            (V{"{instance=\"a\", job=\"api\"}=0.16666666666666666", "{instance=\"b\", job=\"api\"}=0.03333333333333333"}));
+            (V{"{instance=\"a\", job=\"api\"}=0.16666666666666666",
+               "{instance=\"b\", job=\"api\"}=0.03333333333333333"}));
   EXPECT_EQ(Values("count_over_time(req_total{instance=\"c\"}[3m:1m])", 9 * kMin),
             (V{"{instance=\"c\", job=\"web\"}=3"}));
 }
@@ -151,7 +155,9 @@ TEST_F(EvalTest, FuzzDoubleNegationIsNotAnSqlComment) {
 // stack (100), and a few hundred chained operators past its expression
 // depth (1000). Such queries are NotSupported, not internal errors.
 TEST_F(EvalTest, FuzzQueriesTooDeepForSqliteAreNotSupported) {
-  const char kQuery[] = "cout_v----nt_v---------------- --------------------------------------------------------------------------------time()";
+  const char kQuery[] =
+      "cout_v----nt_v---------------- "
+      "--------------------------------------------------------------------------------time()";
   auto r = RunInstantQuery(session_->conn(), kQuery, 9 * kMin);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.status().code(), Status::Code::kNotSupported) << r.status().ToString();
@@ -178,11 +184,14 @@ TEST_F(EvalTest, RangeQueryIsAnInstantQueryPerStep) {
 TEST_F(EvalTest, TableValuedFunctionsFromSql) {
   sqlite3_stmt* stmt = nullptr;
   const char* sql =
-      "SELECT labels, ts, value FROM range_function('rate', 'req_total{instance=\"b\"}', 540000, 540000, 1, 300000) "
+      "SELECT labels, ts, value FROM range_function('rate', 'req_total{instance=\"b\"}', 540000, 540000, 1, "
+      "300000) "
       "UNION ALL SELECT labels, sample_ts, value FROM instant_vector('temp{room=\"x\"}', 150000, 150000, 1)";
-  ASSERT_EQ(sqlite3_prepare_v2(session_->conn(), sql, -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(session_->conn());
+  ASSERT_EQ(sqlite3_prepare_v2(session_->conn(), sql, -1, &stmt, nullptr), SQLITE_OK)
+      << sqlite3_errmsg(session_->conn());
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)), "{\"instance\":\"b\",\"job\":\"api\"}");
+  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)),
+               "{\"instance\":\"b\",\"job\":\"api\"}");
   EXPECT_NEAR(sqlite3_column_double(stmt, 2), 2.0 / 60, 1e-12);
   ASSERT_EQ(sqlite3_step(stmt), SQLITE_ROW);
   EXPECT_EQ(sqlite3_column_int64(stmt, 1), 120000);  // the sample's own time

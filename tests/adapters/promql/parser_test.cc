@@ -1,12 +1,13 @@
 // The PromQL lexer and parser: the lexical grammar, the tree, and errors
 // with Prometheus-like messages and positions.
 
+#include "adapters/promql/parser.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 
 #include "adapters/promql/lexer.h"
-#include "adapters/promql/parser.h"
 
 namespace overtone::promql {
 namespace {
@@ -57,8 +58,7 @@ TEST(LexerTest, DurationsStringsAndComments) {
 }
 
 TEST(LexerTest, DurationParsing) {
-  EXPECT_EQ(*ParseDuration("1y2w3d4h5m6s7ms"),
-            ((((365LL + 14 + 3) * 24 + 4) * 60 + 5) * 60 + 6) * 1000 + 7);
+  EXPECT_EQ(*ParseDuration("1y2w3d4h5m6s7ms"), ((((365LL + 14 + 3) * 24 + 4) * 60 + 5) * 60 + 6) * 1000 + 7);
   EXPECT_FALSE(ParseDuration("5m1h").ok());  // out of order
   EXPECT_FALSE(ParseDuration("1.5h").ok());
   EXPECT_FALSE(ParseDuration("").ok());
@@ -113,18 +113,25 @@ TEST(ParserTest, AggregationsAndMatching) {
 }
 
 TEST(ParserTest, TypeErrors) {
-  EXPECT_EQ(Error("rate(x)"), "1:6: parse error: expected type range vector in call to function \"rate\", got instant vector");
+  EXPECT_EQ(Error("rate(x)"),
+            "1:6: parse error: expected type range vector in call to function \"rate\", got instant vector");
   EXPECT_EQ(Error("1 > 2"), "1:3: parse error: comparisons between scalars must use BOOL modifier");
-  EXPECT_EQ(Error("1 and x"), "1:3: parse error: set operator \"and\" not allowed in binary scalar expression");
-  EXPECT_EQ(Error("sum(x[5m])"), "1:5: parse error: expected type instant vector in aggregation expression, got range vector");
-  EXPECT_EQ(Error("topk(x)"), "1:1: parse error: wrong number of arguments for aggregate expression provided, expected 2, got 1");
+  EXPECT_EQ(Error("1 and x"),
+            "1:3: parse error: set operator \"and\" not allowed in binary scalar expression");
+  EXPECT_EQ(Error("sum(x[5m])"),
+            "1:5: parse error: expected type instant vector in aggregation expression, got range vector");
+  EXPECT_EQ(
+      Error("topk(x)"),
+      "1:1: parse error: wrong number of arguments for aggregate expression provided, expected 2, got 1");
   EXPECT_EQ(Error("a + bool b"), "1:3: parse error: bool modifier can only be used on comparison operators");
-  EXPECT_EQ(Error("{x=\"\"}"), "1:1: parse error: vector selector must contain at least one non-empty matcher");
+  EXPECT_EQ(Error("{x=\"\"}"),
+            "1:1: parse error: vector selector must contain at least one non-empty matcher");
   EXPECT_EQ(Error("x offset 1m offset 2m"), "1:13: parse error: offset may not be set multiple times");
   EXPECT_EQ(Error("nosuchfn(x)"), "1:1: parse error: unknown function with name \"nosuchfn\"");
   EXPECT_EQ(Error("(x)[5m]"), "1:4: parse error: ranges only allowed for vector selectors");
   EXPECT_EQ(Error("x{a=~\"(\"}"), "1:6: parse error: error parsing regexp: missing ): (");
-  EXPECT_EQ(Error("sum(x"), "1:6: parse error: unexpected end of input in aggregation, expected \",\" or \")\"");
+  EXPECT_EQ(Error("sum(x"),
+            "1:6: parse error: unexpected end of input in aggregation, expected \",\" or \")\"");
 }
 
 // Found by fuzz_promql_parser (fuzz/corpus/promql_parser/crash-string-rendering):
@@ -132,13 +139,14 @@ TEST(ParserTest, TypeErrors) {
 // src\") came back as "src\"", which reads as src". A rendering must parse
 // to the same tree.
 TEST(ParserTest, FuzzStringsRenderWithEscapes) {
-  const char kQuery[] = "-label_replace(ul, \"dst\", \"$1\", \"src\\\\\\\"\", \"(.*)\") unless absent-nothingM";
+  const char kQuery[] =
+      "-label_replace(ul, \"dst\", \"$1\", \"src\\\\\\\"\", \"(.*)\") unless absent-nothingM";
   std::string printed = Roundtrip(kQuery);
-  EXPECT_EQ(printed, "-label_replace(ul, \"dst\", \"$1\", \"src\\\\\\\"\", \"(.*)\") unless absent - nothingM");
+  EXPECT_EQ(printed,
+            "-label_replace(ul, \"dst\", \"$1\", \"src\\\\\\\"\", \"(.*)\") unless absent - nothingM");
   EXPECT_EQ(Roundtrip(printed), printed);
   EXPECT_EQ(Roundtrip("\"a\\x00\\x7f\\t\\n\\r\\\\b\\u00e9'\""), "\"a\\x00\\x7f\\t\\n\\r\\\\b\u00e9'\"");
 }
-
 
 // Found by fuzz_promql_parser (fuzz/corpus/promql_parser/crash-quoted-label-name):
 // a quoted label name in on (...) was rendered bare, "d (.*)" as d (.*),
@@ -149,11 +157,11 @@ TEST(ParserTest, FuzzQuotedNamesRenderQuoted) {
   std::string printed = Roundtrip(kQuery);
   EXPECT_EQ(printed, "a / on (jabel_rep, \"d (.*)\") unlU5");
   EXPECT_EQ(Roundtrip(printed), printed);
-  EXPECT_EQ(Roundtrip("sum by (\"service.name\") (rate({\"http.requests\", \"a b\"=~\"x\\ty\"}[5m] offset 1m))"),
-            "sum by (\"service.name\")(rate({\"http.requests\", \"a b\"=~\"x\\ty\"}[5m] offset 1m))");
+  EXPECT_EQ(
+      Roundtrip("sum by (\"service.name\") (rate({\"http.requests\", \"a b\"=~\"x\\ty\"}[5m] offset 1m))"),
+      "sum by (\"service.name\")(rate({\"http.requests\", \"a b\"=~\"x\\ty\"}[5m] offset 1m))");
   EXPECT_EQ(Roundtrip("{\"up\", job=\"a\"}"), "up{job=\"a\"}");
 }
-
 
 // Found while fuzzing the parser (fuzz/corpus/promql_parser/crash-nested-parentheses
 // and crash-long-operator-chain): a thousand nested parentheses overflowed

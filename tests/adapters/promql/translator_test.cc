@@ -1,11 +1,12 @@
 // The translator: golden SQL for a few queries (the plan shape is part of
 // the interface: docs/PROMQL.md shows it), and the unsupported subset.
 
+#include "adapters/promql/translator.h"
+
 #include <gtest/gtest.h>
 
 #include "adapters/promql/parser.h"
 #include "adapters/promql/query.h"
-#include "adapters/promql/translator.h"
 
 namespace overtone::promql {
 namespace {
@@ -28,9 +29,11 @@ TEST(TranslatorTest, RateSummedByJob) {
             "WITH\n"
             "rate1 AS (\n"
             "  SELECT labelset(w.metric, w.labels) AS labelset, 1 AS drop_name, w.ts, w.value\n"
-            "  FROM range_function('rate', ?1 /* {__name__=\"http_requests_total\"} */, 0, 600000, 60000, 300000) AS w),\n"
+            "  FROM range_function('rate', ?1 /* {__name__=\"http_requests_total\"} */, 0, 600000, 60000, "
+            "300000) AS w),\n"
             "sum2 AS (\n"
-            "  SELECT labels_keep(labelset, 'job') AS labelset, max(drop_name) AS drop_name, v.ts, prom_sum(value) AS value\n"
+            "  SELECT labels_keep(labelset, 'job') AS labelset, max(drop_name) AS drop_name, v.ts, "
+            "prom_sum(value) AS value\n"
             "  FROM rate1 AS v\n"
             "  GROUP BY labels_keep(labelset, 'job'), v.ts)\n"
             "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
@@ -39,14 +42,15 @@ TEST(TranslatorTest, RateSummedByJob) {
 }
 
 TEST(TranslatorTest, OverTimeUsesTheOverTimeFunction) {
-  EXPECT_EQ(Sql("avg_over_time(cpu{host=\"a\"}[10m] offset 1m)"),
-            "WITH\n"
-            "avg1 AS (\n"
-            "  SELECT labelset(w.metric, w.labels) AS labelset, 1 AS drop_name, w.ts + 60000 AS ts, w.value\n"
-            "  FROM over_time('avg', ?1 /* {__name__=\"cpu\", host=\"a\"} */, -59000, -59000, 1, 600000) AS w)\n"
-            "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
-            "FROM avg1\n"
-            "ORDER BY labelset, ts");
+  EXPECT_EQ(
+      Sql("avg_over_time(cpu{host=\"a\"}[10m] offset 1m)"),
+      "WITH\n"
+      "avg1 AS (\n"
+      "  SELECT labelset(w.metric, w.labels) AS labelset, 1 AS drop_name, w.ts + 60000 AS ts, w.value\n"
+      "  FROM over_time('avg', ?1 /* {__name__=\"cpu\", host=\"a\"} */, -59000, -59000, 1, 600000) AS w)\n"
+      "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
+      "FROM avg1\n"
+      "ORDER BY labelset, ts");
 }
 
 TEST(TranslatorTest, VectorMatchingJoinsOnMatchKeys) {
@@ -73,7 +77,8 @@ TEST(TranslatorTest, ScalarsAreExpressionsOfTheStep) {
 }
 
 TEST(TranslatorTest, OutsideTheSubsetIsNotSupported) {
-  for (const char* q : {"histogram_quantile(0.9, x)", "limitk(2, x)", "double_exponential_smoothing(x[5m], 0.5, 0.5)"}) {
+  for (const char* q :
+       {"histogram_quantile(0.9, x)", "limitk(2, x)", "double_exponential_smoothing(x[5m], 0.5, 0.5)"}) {
     auto e = ParseExpr(q);
     ASSERT_TRUE(e.ok()) << q;
     auto t = Translate(**e, EvalRange{});
@@ -85,10 +90,13 @@ TEST(TranslatorTest, OutsideTheSubsetIsNotSupported) {
 TEST(TranslatorTest, SubqueriesEvaluateTheInnerExpressionAtTheirOwnSteps) {
   std::string sql = Sql("max_over_time(rate(x[1m])[5m:1m])", 600000, 600000);
   // Inner steps: the multiples of 1m after 600000 - 5m, up to 600000.
-  EXPECT_NE(sql.find("range_function('rate', ?1 /* {__name__=\"x\"} */, 360000, 600000, 60000, 60000)"), std::string::npos)
+  EXPECT_NE(sql.find("range_function('rate', ?1 /* {__name__=\"x\"} */, 360000, 600000, 60000, 60000)"),
+            std::string::npos)
       << sql;
-  EXPECT_NE(sql.find("prom_window('max', i.ts, i.value, steps.ts, 0, 300000) AS raw"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("JOIN rate2 AS i ON i.ts > steps.ts - 300000 AND i.ts <= steps.ts"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("prom_window('max', i.ts, i.value, steps.ts, 0, 300000) AS raw"), std::string::npos)
+      << sql;
+  EXPECT_NE(sql.find("JOIN rate2 AS i ON i.ts > steps.ts - 300000 AND i.ts <= steps.ts"), std::string::npos)
+      << sql;
   // A scalar inside is evaluated at the inner steps, with steps of its own.
   std::string inner = Sql("sum_over_time(vector(time())[2m:1m])", 600000, 600000);
   EXPECT_NE(inner.find("substeps1(ts) AS (\n  SELECT 540000\n"), std::string::npos) << inner;
@@ -102,7 +110,7 @@ TEST(TranslatorTest, SelectorsAreParametersNotText) {
   // One parameter per distinct selector, in order of first use.
   ASSERT_EQ(t->selectors.size(), 2u);
   EXPECT_EQ(t->selectors[0], (std::vector<LabelMatcher>{{MatchType::kEqual, "__name__", "a"},
-                                                         {MatchType::kRegexMatch, "x", "a*/"}}));
+                                                        {MatchType::kRegexMatch, "x", "a*/"}}));
   EXPECT_EQ(t->selectors[1], (std::vector<LabelMatcher>{{MatchType::kEqual, "__name__", "b"}}));
   std::string sql = t->Sql();
   // The comment shows the selector, and cannot end early.

@@ -62,12 +62,18 @@ bool ParseArgs(int argc, char** argv, Args* a) {
       return false;
     }
     std::string v = argv[++i];
-    if (flag == "--cycles") a->cycles = std::stoi(v);
-    else if (flag == "--seed") a->seed = std::stoull(v), a->seed_given = true;
-    else if (flag == "--dir") a->dir = v;
-    else if (flag == "--worker") a->worker = v;
-    else if (flag == "--min-kill-ms") a->min_kill_ms = std::stoi(v);
-    else if (flag == "--max-kill-ms") a->max_kill_ms = std::stoi(v);
+    if (flag == "--cycles")
+      a->cycles = std::stoi(v);
+    else if (flag == "--seed")
+      a->seed = std::stoull(v), a->seed_given = true;
+    else if (flag == "--dir")
+      a->dir = v;
+    else if (flag == "--worker")
+      a->worker = v;
+    else if (flag == "--min-kill-ms")
+      a->min_kill_ms = std::stoi(v);
+    else if (flag == "--max-kill-ms")
+      a->max_kill_ms = std::stoi(v);
     else {
       std::fprintf(stderr, "crash_driver: unknown flag %s\n", flag.c_str());
       return false;
@@ -175,8 +181,8 @@ bool SpawnWorker(const Args& args, const fs::path& db, const fs::path& acks, int
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
   posix_spawn_file_actions_addclose(&actions, fds[0]);
-  std::vector<std::string> argv_s = {args.worker,  "--db",    db.string(),           "--acks",
-                                     acks.string(), "--cycle", std::to_string(cycle), "--seed",
+  std::vector<std::string> argv_s = {args.worker,         "--db",    db.string(),           "--acks",
+                                     acks.string(),       "--cycle", std::to_string(cycle), "--seed",
                                      std::to_string(seed)};
   std::vector<char*> argv;
   for (auto& s : argv_s) argv.push_back(s.data());
@@ -217,7 +223,9 @@ struct Verdict {
   uint64_t lost = 0, duplicated = 0, wrong = 0, unknown_series = 0;
   uint64_t segments = 0;
   std::vector<std::string> problems;
-  bool ok() const { return lost == 0 && duplicated == 0 && wrong == 0 && unknown_series == 0 && problems.empty(); }
+  bool ok() const {
+    return lost == 0 && duplicated == 0 && wrong == 0 && unknown_series == 0 && problems.empty();
+  }
 };
 
 void Problem(Verdict* v, std::string what) {
@@ -274,7 +282,8 @@ Verdict Verify(const fs::path& db_dir, AckSet* acks) {
       ++v.present;
       if (!first && s.ts <= prev) {
         ++v.duplicated;
-        Problem(&v, LabelsToString(info.labels) + ": ts " + std::to_string(s.ts) + " after " + std::to_string(prev));
+        Problem(&v, LabelsToString(info.labels) + ": ts " + std::to_string(s.ts) + " after " +
+                        std::to_string(prev));
       }
       first = false;
       prev = s.ts;
@@ -284,15 +293,18 @@ Verdict Verify(const fs::path& db_dir, AckSet* acks) {
       }
       while (next_want < want.size() && want[next_want] < s.ts) {
         ++v.lost;
-        Problem(&v, LabelsToString(info.labels) + ": acknowledged ts " + std::to_string(want[next_want]) + " missing");
+        Problem(&v, LabelsToString(info.labels) + ": acknowledged ts " + std::to_string(want[next_want]) +
+                        " missing");
         ++next_want;
       }
       if (next_want < want.size() && want[next_want] == s.ts) ++v.checked, ++next_want;
     }
-    if (!(*it)->status().ok()) Problem(&v, "scan " + LabelsToString(info.labels) + ": " + (*it)->status().ToString());
+    if (!(*it)->status().ok())
+      Problem(&v, "scan " + LabelsToString(info.labels) + ": " + (*it)->status().ToString());
     for (; next_want < want.size(); ++next_want) {
       ++v.lost;
-      Problem(&v, LabelsToString(info.labels) + ": acknowledged ts " + std::to_string(want[next_want]) + " missing");
+      Problem(&v, LabelsToString(info.labels) + ": acknowledged ts " + std::to_string(want[next_want]) +
+                      " missing");
     }
     known.erase(k);
   }
@@ -364,18 +376,21 @@ int Run(const Args& in) {
       return 1;
     }
     uint64_t api = 0;
-    for (int stream = 0; stream < kApiWriters; ++stream) api += LoadAcks(acks_dir / AckFileName(cycle, stream), &acks);
+    for (int stream = 0; stream < kApiWriters; ++stream)
+      api += LoadAcks(acks_dir / AckFileName(cycle, stream), &acks);
     for (const AckRecord& r : rw) acks[r.key].push_back(r.ts);
     total_acked += api + rw.size();
 
     last = Verify(db_dir, &acks);
-    std::printf("cycle %2d: killed after %4d ms%s; acknowledged %6llu via API, %6llu via remote write; "
-                "database holds %llu samples in %llu segments + raw; %llu acknowledged checked, "
-                "%llu lost, %llu duplicated, %llu wrong\n",
-                cycle, kill_ms, during_startup ? " (start-up)" : "", static_cast<unsigned long long>(api), static_cast<unsigned long long>(rw.size()),
-                static_cast<unsigned long long>(last.present), static_cast<unsigned long long>(last.segments),
-                static_cast<unsigned long long>(last.checked), static_cast<unsigned long long>(last.lost),
-                static_cast<unsigned long long>(last.duplicated), static_cast<unsigned long long>(last.wrong));
+    std::printf(
+        "cycle %2d: killed after %4d ms%s; acknowledged %6llu via API, %6llu via remote write; "
+        "database holds %llu samples in %llu segments + raw; %llu acknowledged checked, "
+        "%llu lost, %llu duplicated, %llu wrong\n",
+        cycle, kill_ms, during_startup ? " (start-up)" : "", static_cast<unsigned long long>(api),
+        static_cast<unsigned long long>(rw.size()), static_cast<unsigned long long>(last.present),
+        static_cast<unsigned long long>(last.segments), static_cast<unsigned long long>(last.checked),
+        static_cast<unsigned long long>(last.lost), static_cast<unsigned long long>(last.duplicated),
+        static_cast<unsigned long long>(last.wrong));
     std::fflush(stdout);
     if (!last.ok()) {
       for (const auto& p : last.problems) std::printf("  %s\n", p.c_str());
@@ -385,10 +400,11 @@ int Run(const Args& in) {
     }
   }
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  std::printf("PASS: %d cycles in %.1f s, %llu samples acknowledged, %llu distinct checked after the last "
-              "kill, 0 lost, 0 duplicated, 0 wrong (seed %llu)\n",
-              args.cycles, seconds, static_cast<unsigned long long>(total_acked),
-              static_cast<unsigned long long>(last.checked), static_cast<unsigned long long>(args.seed));
+  std::printf(
+      "PASS: %d cycles in %.1f s, %llu samples acknowledged, %llu distinct checked after the last "
+      "kill, 0 lost, 0 duplicated, 0 wrong (seed %llu)\n",
+      args.cycles, seconds, static_cast<unsigned long long>(total_acked),
+      static_cast<unsigned long long>(last.checked), static_cast<unsigned long long>(args.seed));
   if (own_dir) fs::remove_all(args.dir);
   return 0;
 }

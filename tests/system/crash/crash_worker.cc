@@ -46,12 +46,18 @@ Args ParseArgs(int argc, char** argv) {
   Args a;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string flag = argv[i], value = argv[i + 1];
-    if (flag == "--db") a.db = value;
-    else if (flag == "--acks") a.acks = value;
-    else if (flag == "--cycle") a.cycle = std::stoi(value);
-    else if (flag == "--seed") a.seed = std::stoull(value);
-    else if (flag == "--max-seconds") a.max_seconds = std::stoi(value);
-    else Fail("unknown flag " + flag);
+    if (flag == "--db")
+      a.db = value;
+    else if (flag == "--acks")
+      a.acks = value;
+    else if (flag == "--cycle")
+      a.cycle = std::stoi(value);
+    else if (flag == "--seed")
+      a.seed = std::stoull(value);
+    else if (flag == "--max-seconds")
+      a.max_seconds = std::stoi(value);
+    else
+      Fail("unknown flag " + flag);
   }
   if (a.db.empty() || a.acks.empty()) Fail("usage: crash_worker --db DIR --acks DIR --cycle N --seed S");
   return a;
@@ -139,6 +145,4 @@ int Run(const Args& args) {
 }  // namespace
 }  // namespace overtone::crash
 
-int main(int argc, char** argv) {
-  return overtone::crash::Run(overtone::crash::ParseArgs(argc, argv));
-}
+int main(int argc, char** argv) { return overtone::crash::Run(overtone::crash::ParseArgs(argc, argv)); }

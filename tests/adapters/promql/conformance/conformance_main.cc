@@ -2,7 +2,8 @@
 // overtone's PromQL-to-SQL evaluation.
 //
 //   promql_conformance --testdata ../shared/promql-testdata
-//       [--expected tests/adapters/promql/conformance/expected_passes.txt] [--update] [--verbose] [--only functions.test]
+//       [--expected tests/adapters/promql/conformance/expected_passes.txt] [--update] [--verbose] [--only
+//       functions.test]
 //
 // Each `load` goes into a fresh database through the engine API (a `clear`
 // starts another); each `eval` whose expression overtone parses and
@@ -71,10 +72,12 @@ bool ExpectedFailureMatches(const EvalCommand& e, const std::string& msg) {
 }
 
 // Compares an instant vector (one point per series) with the expectation.
-bool CompareVector(const std::vector<promql::Series>& got, const EvalCommand& e, bool ordered, std::string* why) {
+bool CompareVector(const std::vector<promql::Series>& got, const EvalCommand& e, bool ordered,
+                   std::string* why) {
   if (got.size() != e.expected.size()) {
     *why = "expected " + std::to_string(e.expected.size()) + " series, got " + std::to_string(got.size());
-    for (const auto& s : got) *why += "\n      got " + Render(s.labels) + " " + promql::FormatValue(s.points[0].value);
+    for (const auto& s : got)
+      *why += "\n      got " + Render(s.labels) + " " + promql::FormatValue(s.points[0].value);
     return false;
   }
   for (size_t i = 0; i < got.size(); ++i) {
@@ -89,8 +92,8 @@ bool CompareVector(const std::vector<promql::Series>& got, const EvalCommand& e,
       return false;
     }
     if (!AlmostEqual(it->values[0].value, got[i].points[0].value)) {
-      *why = "for " + Render(got[i].labels) + " expected " + promql::FormatValue(it->values[0].value) + ", got " +
-             promql::FormatValue(got[i].points[0].value);
+      *why = "for " + Render(got[i].labels) + " expected " + promql::FormatValue(it->values[0].value) +
+             ", got " + promql::FormatValue(got[i].points[0].value);
       return false;
     }
   }
@@ -100,14 +103,16 @@ bool CompareVector(const std::vector<promql::Series>& got, const EvalCommand& e,
 bool CompareMatrix(const std::vector<promql::Series>& got, const EvalCommand& e, int64_t start, int64_t step,
                    std::string* why) {
   for (const promql::Series& s : got) {
-    auto it = std::find_if(e.expected.begin(), e.expected.end(), [&](const SeriesValues& x) { return x.labels == s.labels; });
+    auto it = std::find_if(e.expected.begin(), e.expected.end(),
+                           [&](const SeriesValues& x) { return x.labels == s.labels; });
     if (it == e.expected.end()) {
       *why = "unexpected series " + Render(s.labels);
       return false;
     }
     std::vector<promql::Point> want;
     for (size_t i = 0; i < it->values.size(); ++i) {
-      if (!it->values[i].omitted) want.push_back({start + static_cast<int64_t>(i) * step, it->values[i].value});
+      if (!it->values[i].omitted)
+        want.push_back({start + static_cast<int64_t>(i) * step, it->values[i].value});
     }
     bool same = want.size() == s.points.size();
     for (size_t i = 0; same && i < want.size(); ++i) {
@@ -199,7 +204,8 @@ class ScriptRunner {
   Outcome Eval(const EvalCommand& e) {
     if (e.expected_histograms || native_histograms_) return {Outcome::kUnsupported, "native histograms"};
     for (const std::string& m : histogram_metrics_) {
-      if (!m.empty() && e.expr.find(m) != std::string::npos) return {Outcome::kUnsupported, "native histograms"};
+      if (!m.empty() && e.expr.find(m) != std::string::npos)
+        return {Outcome::kUnsupported, "native histograms"};
     }
     if (!histogram_metrics_.empty() && e.expr.find("__name__") != std::string::npos) {
       return {Outcome::kUnsupported, "native histograms"};  // a name pattern may select them
@@ -269,13 +275,19 @@ int Main(int argc, char** argv) {
   bool update = false, verbose = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
-    if (a == "--testdata" && i + 1 < argc) testdata = argv[++i];
-    else if (a == "--expected" && i + 1 < argc) expected_path = argv[++i];
-    else if (a == "--only" && i + 1 < argc) only = argv[++i];
-    else if (a == "--update") update = true;
-    else if (a == "--verbose") verbose = true;
+    if (a == "--testdata" && i + 1 < argc)
+      testdata = argv[++i];
+    else if (a == "--expected" && i + 1 < argc)
+      expected_path = argv[++i];
+    else if (a == "--only" && i + 1 < argc)
+      only = argv[++i];
+    else if (a == "--update")
+      update = true;
+    else if (a == "--verbose")
+      verbose = true;
     else {
-      std::cerr << "usage: promql_conformance --testdata DIR [--expected FILE] [--update] [--verbose] [--only F]\n";
+      std::cerr
+          << "usage: promql_conformance --testdata DIR [--expected FILE] [--update] [--verbose] [--only F]\n";
       return 2;
     }
   }
@@ -331,8 +343,8 @@ int Main(int argc, char** argv) {
       }
     }
     if (!s.ok()) std::cout << name << ": database error: " << s.message() << "\n";
-    std::cout << name << ": passed " << t.passed << ", failed " << t.failed << ", unsupported " << t.unsupported
-              << "\n";
+    std::cout << name << ": passed " << t.passed << ", failed " << t.failed << ", unsupported "
+              << t.unsupported << "\n";
     total.passed += t.passed;
     total.failed += t.failed;
     total.unsupported += t.unsupported;

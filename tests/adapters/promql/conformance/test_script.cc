@@ -150,8 +150,10 @@ Result<SeriesValues> ParseSeries(const std::string& line, bool* histograms) {
   for (; i < line.size(); ++i) {
     char c = line[i];
     if (quote) {
-      if (c == '\\') ++i;
-      else if (c == quote) quote = 0;
+      if (c == '\\')
+        ++i;
+      else if (c == quote)
+        quote = 0;
     } else if (c == '"' || c == '\'' || c == '`') {
       quote = c;
     } else if (c == '{') {
@@ -190,9 +192,12 @@ Result<std::vector<Command>> ParseTestScript(const std::string& text) {
     lines.push_back(l);
   }
   static const std::regex kLoad(R"(^load(?:_(with_nhcb))?\s+(.+?)$)");
-  static const std::regex kInstant(R"(^eval(?:_(fail|warn|ordered|info))?\s+instant\s+(?:at\s+(.+?))?\s+(.+)$)");
-  static const std::regex kRange(R"(^eval(?:_(fail|warn|info))?\s+range\s+from\s+(.+)\s+to\s+(.+)\s+step\s+(.+?)\s+(.+)$)");
-  static const std::regex kExpect(R"(^expect\s+(ordered|fail|warn|no_warn|info|no_info)(?:\s+(regex|msg):(.+))?$)");
+  static const std::regex kInstant(
+      R"(^eval(?:_(fail|warn|ordered|info))?\s+instant\s+(?:at\s+(.+?))?\s+(.+)$)");
+  static const std::regex kRange(
+      R"(^eval(?:_(fail|warn|info))?\s+range\s+from\s+(.+)\s+to\s+(.+)\s+step\s+(.+?)\s+(.+)$)");
+  static const std::regex kExpect(
+      R"(^expect\s+(ordered|fail|warn|no_warn|info|no_info)(?:\s+(regex|msg):(.+))?$)");
   static const std::regex kRangeVector(R"(^expect range vector\s+from\s+(.+)\s+to\s+(.+)\s+step\s+(.+)$)");
   std::vector<Command> cmds;
   for (size_t i = 0; i < lines.size(); ++i) {
