@@ -13,7 +13,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libre2-dev libedit-dev nlohmann-json3-dev libcli11-dev
   libxxhash-dev libzstd-dev
-  clang-14 libclang-rt-14-dev
+  clang-14 libclang-rt-14-dev clang-format
   prometheus
 )
 
