@@ -5,13 +5,11 @@ namespace {
 
 bool NeedsQuotes(std::string_view field, CsvQuoting quoting) {
   switch (quoting) {
-    case CsvQuoting::kAlways:
-      return true;
+    case CsvQuoting::kAlways: return true;
     case CsvQuoting::kWhenNeededOrEmpty:
       if (field.empty()) return true;
       break;
-    case CsvQuoting::kWhenNeeded:
-      break;
+    case CsvQuoting::kWhenNeeded: break;
   }
   return field.find_first_of(",\"\r\n") != std::string_view::npos;
 }

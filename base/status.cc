@@ -4,26 +4,16 @@ namespace overtone {
 
 const char* CodeName(Status::Code code) {
   switch (code) {
-    case Status::Code::kOk:
-      return "OK";
-    case Status::Code::kNotFound:
-      return "not found";
-    case Status::Code::kInvalidArgument:
-      return "invalid argument";
-    case Status::Code::kCorruption:
-      return "corruption";
-    case Status::Code::kIOError:
-      return "I/O error";
-    case Status::Code::kBusy:
-      return "busy";
-    case Status::Code::kResourceExhausted:
-      return "resource exhausted";
-    case Status::Code::kNotSupported:
-      return "not supported";
-    case Status::Code::kAborted:
-      return "aborted";
-    case Status::Code::kInternal:
-      return "internal error";
+    case Status::Code::kOk: return "OK";
+    case Status::Code::kNotFound: return "not found";
+    case Status::Code::kInvalidArgument: return "invalid argument";
+    case Status::Code::kCorruption: return "corruption";
+    case Status::Code::kIOError: return "I/O error";
+    case Status::Code::kBusy: return "busy";
+    case Status::Code::kResourceExhausted: return "resource exhausted";
+    case Status::Code::kNotSupported: return "not supported";
+    case Status::Code::kAborted: return "aborted";
+    case Status::Code::kInternal: return "internal error";
   }
   return "unknown";
 }

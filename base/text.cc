@@ -28,30 +28,14 @@ StringLiteral::Error ReadEscape(std::string_view text, size_t* pos, char quote, 
   if (*pos >= text.size()) return StringLiteral::kUnterminatedEscape;
   char c = text[*pos];
   switch (c) {
-    case 'a':
-      out->push_back('\a');
-      break;
-    case 'b':
-      out->push_back('\b');
-      break;
-    case 'f':
-      out->push_back('\f');
-      break;
-    case 'n':
-      out->push_back('\n');
-      break;
-    case 'r':
-      out->push_back('\r');
-      break;
-    case 't':
-      out->push_back('\t');
-      break;
-    case 'v':
-      out->push_back('\v');
-      break;
-    case '\\':
-      out->push_back('\\');
-      break;
+    case 'a': out->push_back('\a'); break;
+    case 'b': out->push_back('\b'); break;
+    case 'f': out->push_back('\f'); break;
+    case 'n': out->push_back('\n'); break;
+    case 'r': out->push_back('\r'); break;
+    case 't': out->push_back('\t'); break;
+    case 'v': out->push_back('\v'); break;
+    case '\\': out->push_back('\\'); break;
     case 'x':
     case 'u':
     case 'U': {
@@ -111,21 +95,11 @@ std::string QuoteGo(std::string_view s) {
   for (char c : s) {
     auto u = static_cast<unsigned char>(c);
     switch (c) {
-      case '\\':
-        out += "\\\\";
-        break;
-      case '"':
-        out += "\\\"";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
+      case '\\': out += "\\\\"; break;
+      case '"': out += "\\\""; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
       default:
         if (u < 0x20 || u == 0x7f) {
           out += "\\x";

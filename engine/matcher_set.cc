@@ -36,14 +36,10 @@ Result<CompiledMatcher> CompiledMatcher::Compile(const LabelMatcher& m) {
 
 bool CompiledMatcher::Matches(std::string_view value) const {
   switch (m_.type) {
-    case MatchType::kEqual:
-      return value == m_.value;
-    case MatchType::kNotEqual:
-      return value != m_.value;
-    case MatchType::kRegexMatch:
-      return RE2::FullMatch(value, *m_.regex);
-    case MatchType::kRegexNoMatch:
-      return !RE2::FullMatch(value, *m_.regex);
+    case MatchType::kEqual: return value == m_.value;
+    case MatchType::kNotEqual: return value != m_.value;
+    case MatchType::kRegexMatch: return RE2::FullMatch(value, *m_.regex);
+    case MatchType::kRegexNoMatch: return !RE2::FullMatch(value, *m_.regex);
   }
   return false;
 }

@@ -155,30 +155,21 @@ bool OverTimeFnTakesParam(OverTimeFn fn) { return fn == OverTimeFn::kQuantile; }
 std::optional<double> EvalWindow(OverTimeFn fn, std::span<const Sample> w, double param) {
   if (w.empty()) return std::nullopt;
   switch (fn) {
-    case OverTimeFn::kAvg:
-      return Avg(w);
-    case OverTimeFn::kSum:
-      return Sum(w);
-    case OverTimeFn::kCount:
-      return static_cast<double>(w.size());
+    case OverTimeFn::kAvg: return Avg(w);
+    case OverTimeFn::kSum: return Sum(w);
+    case OverTimeFn::kCount: return static_cast<double>(w.size());
     case OverTimeFn::kMin:
       return Compare(
           w, [](double a, double b) { return a < b; }, false);
     case OverTimeFn::kMax:
       return Compare(
           w, [](double a, double b) { return a > b; }, false);
-    case OverTimeFn::kStddev:
-      return std::sqrt(Variance(w));
-    case OverTimeFn::kStdvar:
-      return Variance(w);
-    case OverTimeFn::kLast:
-      return w.back().value;
-    case OverTimeFn::kFirst:
-      return w.front().value;
-    case OverTimeFn::kPresent:
-      return 1.0;
-    case OverTimeFn::kQuantile:
-      return Quantile(param, Values(w));
+    case OverTimeFn::kStddev: return std::sqrt(Variance(w));
+    case OverTimeFn::kStdvar: return Variance(w);
+    case OverTimeFn::kLast: return w.back().value;
+    case OverTimeFn::kFirst: return w.front().value;
+    case OverTimeFn::kPresent: return 1.0;
+    case OverTimeFn::kQuantile: return Quantile(param, Values(w));
     case OverTimeFn::kMad: {
       // A NaN sample makes the result NaN rather than being dropped (Prometheus 3.x).
       for (const Sample& s : w) {
@@ -196,14 +187,10 @@ std::optional<double> EvalWindow(OverTimeFn fn, std::span<const Sample> w, doubl
     case OverTimeFn::kTsOfMax:
       return Compare(
           w, [](double a, double b) { return a >= b; }, true);
-    case OverTimeFn::kTsOfLast:
-      return static_cast<double>(w.back().ts) / 1000;
-    case OverTimeFn::kTsOfFirst:
-      return static_cast<double>(w.front().ts) / 1000;
-    case OverTimeFn::kDistinct:
-      return static_cast<double>(Frequencies(w).size());
-    case OverTimeFn::kL1:
-      return static_cast<double>(w.size());
+    case OverTimeFn::kTsOfLast: return static_cast<double>(w.back().ts) / 1000;
+    case OverTimeFn::kTsOfFirst: return static_cast<double>(w.front().ts) / 1000;
+    case OverTimeFn::kDistinct: return static_cast<double>(Frequencies(w).size());
+    case OverTimeFn::kL1: return static_cast<double>(w.size());
     case OverTimeFn::kL2: {
       double sq = 0;
       for (auto& [v, f] : Frequencies(w)) sq += static_cast<double>(f) * static_cast<double>(f);

@@ -195,16 +195,11 @@ std::optional<double> EvalRangeWindow(RangeFn fn, std::span<const Sample> w, int
   int64_t range_end = SubSat(eval_ts, offset);
   int64_t range_start = SubSat(range_end, range);
   switch (fn) {
-    case RangeFn::kRate:
-      return ExtrapolatedRate(w, range_start, range_end, range, true, true);
-    case RangeFn::kIncrease:
-      return ExtrapolatedRate(w, range_start, range_end, range, true, false);
-    case RangeFn::kDelta:
-      return ExtrapolatedRate(w, range_start, range_end, range, false, false);
-    case RangeFn::kIrate:
-      return InstantValue(w, true);
-    case RangeFn::kIdelta:
-      return InstantValue(w, false);
+    case RangeFn::kRate: return ExtrapolatedRate(w, range_start, range_end, range, true, true);
+    case RangeFn::kIncrease: return ExtrapolatedRate(w, range_start, range_end, range, true, false);
+    case RangeFn::kDelta: return ExtrapolatedRate(w, range_start, range_end, range, false, false);
+    case RangeFn::kIrate: return InstantValue(w, true);
+    case RangeFn::kIdelta: return InstantValue(w, false);
     case RangeFn::kResets: {
       double resets = 0;
       for (size_t i = 1; i < w.size(); ++i) {

@@ -197,34 +197,25 @@ std::pair<std::string, size_t> Describe(std::string_view text, const engine::Sel
   switch (e.kind) {
     case E::kExpectedLabelName:
       return {at_end ? "unclosed '{'" : "expected a label name, found '" + found + "'", e.pos};
-    case E::kExpectedMatchOp:
-      return {"expected one of =, !=, =~, !~", e.pos};
-    case E::kExpectedString:
-      return {at_end ? "expected a string" : "expected a quoted string", e.pos};
+    case E::kExpectedMatchOp: return {"expected one of =, !=, =~, !~", e.pos};
+    case E::kExpectedString: return {at_end ? "expected a string" : "expected a quoted string", e.pos};
     case E::kExpectedCommaOrBrace:
       return {at_end ? "unclosed '{'" : "expected ',' or '}', found '" + found + "'", e.pos};
-    case E::kRejected:
-      return {e.message, e.pos};
-    case E::kBadString:
-      break;
+    case E::kRejected: return {e.message, e.pos};
+    case E::kBadString: break;
   }
   size_t at = e.literal_at;
   switch (e.literal) {
-    case StringLiteral::kUnterminated:
-      return {"unterminated string", at};
-    case StringLiteral::kUnterminatedEscape:
-      return {"unterminated escape", at};
+    case StringLiteral::kUnterminated: return {"unterminated string", at};
+    case StringLiteral::kUnterminatedEscape: return {"unterminated escape", at};
     case StringLiteral::kUnknownEscape:
       return {std::string("unknown escape sequence '\\") + text[at] + "'", at + 1};
     case StringLiteral::kBadEscapeDigit:
       if (at >= text.size()) return {"escape sequence is too short", at};
       return {"invalid digit in escape sequence", at + 1};
-    case StringLiteral::kOctalOutOfRange:
-      return {"octal escape value > 255", at};
-    case StringLiteral::kInvalidCodePoint:
-      return {"invalid Unicode code point", at};
-    case StringLiteral::kNone:
-      break;
+    case StringLiteral::kOctalOutOfRange: return {"octal escape value > 255", at};
+    case StringLiteral::kInvalidCodePoint: return {"invalid Unicode code point", at};
+    case StringLiteral::kNone: break;
   }
   return {"invalid string", at};
 }
@@ -238,14 +229,10 @@ Status SelectorError(std::string_view text, size_t pos, const std::string& what)
 
 std::string_view MatchOpText(MatchType t) {
   switch (t) {
-    case MatchType::kEqual:
-      return "=";
-    case MatchType::kNotEqual:
-      return "!=";
-    case MatchType::kRegexMatch:
-      return "=~";
-    case MatchType::kRegexNoMatch:
-      return "!~";
+    case MatchType::kEqual: return "=";
+    case MatchType::kNotEqual: return "!=";
+    case MatchType::kRegexMatch: return "=~";
+    case MatchType::kRegexNoMatch: return "!~";
   }
   return "?";
 }

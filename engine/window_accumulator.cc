@@ -74,10 +74,8 @@ bool SummarizableExactly(OverTimeFn fn) {
     case OverTimeFn::kTsOfMax:
     case OverTimeFn::kTsOfLast:
     case OverTimeFn::kTsOfFirst:
-    case OverTimeFn::kL1:
-      return true;
-    default:
-      return false;
+    case OverTimeFn::kL1: return true;
+    default: return false;
   }
 }
 
@@ -151,35 +149,21 @@ std::optional<double> WindowAccumulator::Result(OverTimeFn fn, double param) con
   if (count_ == 0) return std::nullopt;
   double n = static_cast<double>(count_);
   switch (fn) {
-    case OverTimeFn::kAvg:
-      return sum_ / n + sum_c_ / n;
-    case OverTimeFn::kSum:
-      return std::isinf(sum_) ? sum_ : sum_ + sum_c_;
+    case OverTimeFn::kAvg: return sum_ / n + sum_c_ / n;
+    case OverTimeFn::kSum: return std::isinf(sum_) ? sum_ : sum_ + sum_c_;
     case OverTimeFn::kCount:
-    case OverTimeFn::kL1:
-      return n;
-    case OverTimeFn::kMin:
-      return min_;
-    case OverTimeFn::kMax:
-      return max_;
-    case OverTimeFn::kStdvar:
-      return (aux_ + aux_c_) / w_count_;
-    case OverTimeFn::kStddev:
-      return std::sqrt((aux_ + aux_c_) / w_count_);
-    case OverTimeFn::kLast:
-      return last_.value;
-    case OverTimeFn::kFirst:
-      return first_.value;
-    case OverTimeFn::kPresent:
-      return 1.0;
-    case OverTimeFn::kTsOfMin:
-      return static_cast<double>(ts_of_min_) / 1000;
-    case OverTimeFn::kTsOfMax:
-      return static_cast<double>(ts_of_max_) / 1000;
-    case OverTimeFn::kTsOfLast:
-      return static_cast<double>(last_.ts) / 1000;
-    case OverTimeFn::kTsOfFirst:
-      return static_cast<double>(first_.ts) / 1000;
+    case OverTimeFn::kL1: return n;
+    case OverTimeFn::kMin: return min_;
+    case OverTimeFn::kMax: return max_;
+    case OverTimeFn::kStdvar: return (aux_ + aux_c_) / w_count_;
+    case OverTimeFn::kStddev: return std::sqrt((aux_ + aux_c_) / w_count_);
+    case OverTimeFn::kLast: return last_.value;
+    case OverTimeFn::kFirst: return first_.value;
+    case OverTimeFn::kPresent: return 1.0;
+    case OverTimeFn::kTsOfMin: return static_cast<double>(ts_of_min_) / 1000;
+    case OverTimeFn::kTsOfMax: return static_cast<double>(ts_of_max_) / 1000;
+    case OverTimeFn::kTsOfLast: return static_cast<double>(last_.ts) / 1000;
+    case OverTimeFn::kTsOfFirst: return static_cast<double>(first_.ts) / 1000;
     case OverTimeFn::kQuantile: {
       if (std::isnan(param)) return std::numeric_limits<double>::quiet_NaN();
       if (param < 0) return -std::numeric_limits<double>::infinity();
@@ -194,8 +178,7 @@ std::optional<double> WindowAccumulator::Result(OverTimeFn fn, double param) con
       }
       return pts.back().first;
     }
-    default:
-      return std::nullopt;
+    default: return std::nullopt;
   }
 }
 

@@ -12,10 +12,8 @@ namespace overtone::shell {
 
 Cell CellFromColumn(sqlite3_stmt* stmt, int i) {
   switch (sqlite3_column_type(stmt, i)) {
-    case SQLITE_INTEGER:
-      return Cell::Integer(sqlite3_column_int64(stmt, i));
-    case SQLITE_FLOAT:
-      return Cell::Real(sqlite3_column_double(stmt, i));
+    case SQLITE_INTEGER: return Cell::Integer(sqlite3_column_int64(stmt, i));
+    case SQLITE_FLOAT: return Cell::Real(sqlite3_column_double(stmt, i));
     case SQLITE_TEXT: {
       const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
       return Cell::Text(std::string_view(p ? p : "", sqlite3_column_bytes(stmt, i)));
@@ -24,8 +22,7 @@ Cell CellFromColumn(sqlite3_stmt* stmt, int i) {
       const auto* p = static_cast<const char*>(sqlite3_column_blob(stmt, i));
       return Cell::Blob(std::string_view(p ? p : "", sqlite3_column_bytes(stmt, i)));
     }
-    default:
-      return Cell::Null();
+    default: return Cell::Null();
   }
 }
 
@@ -67,16 +64,11 @@ std::string HexLiteral(std::string_view bytes) {
 
 std::string CellText(const Cell& cell, std::string_view null_value) {
   switch (cell.type) {
-    case Cell::Type::kNull:
-      return std::string(null_value);
-    case Cell::Type::kInteger:
-      return std::to_string(cell.integer);
-    case Cell::Type::kReal:
-      return FormatReal(cell.real);
-    case Cell::Type::kText:
-      return cell.bytes;
-    case Cell::Type::kBlob:
-      return HexLiteral(cell.bytes);
+    case Cell::Type::kNull: return std::string(null_value);
+    case Cell::Type::kInteger: return std::to_string(cell.integer);
+    case Cell::Type::kReal: return FormatReal(cell.real);
+    case Cell::Type::kText: return cell.bytes;
+    case Cell::Type::kBlob: return HexLiteral(cell.bytes);
   }
   return std::string();
 }
@@ -95,27 +87,13 @@ std::string JsonQuote(std::string_view s) {
   out += '"';
   for (unsigned char c : s) {
     switch (c) {
-      case '"':
-        out += "\\\"";
-        break;
-      case '\\':
-        out += "\\\\";
-        break;
-      case '\b':
-        out += "\\b";
-        break;
-      case '\f':
-        out += "\\f";
-        break;
-      case '\n':
-        out += "\\n";
-        break;
-      case '\r':
-        out += "\\r";
-        break;
-      case '\t':
-        out += "\\t";
-        break;
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\b': out += "\\b"; break;
+      case '\f': out += "\\f"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
       default:
         if (c < 0x20 || c == 0x7F) {
           char buf[8];

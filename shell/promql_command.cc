@@ -95,9 +95,7 @@ void PrintText(const promql::QueryResult& r) {
       std::printf("scalar: %s @[%s]\n", promql::FormatValue(r.scalar.value).c_str(),
                   TimestampSeconds(r.scalar.ts).c_str());
       break;
-    case promql::ValueType::kString:
-      std::printf("string: %s\n", r.string_value.c_str());
-      break;
+    case promql::ValueType::kString: std::printf("string: %s\n", r.string_value.c_str()); break;
     case promql::ValueType::kVector:
       for (const promql::Series& s : r.series) {
         std::printf("%s => %s @[%s]\n", SeriesName(s.labels).c_str(),

@@ -103,10 +103,8 @@ void AppendGridRow(std::string* out, const GridStyle& style,
 
 std::string JsonValue(const Cell& cell) {
   switch (cell.type) {
-    case Cell::Type::kNull:
-      return "null";
-    case Cell::Type::kInteger:
-      return std::to_string(cell.integer);
+    case Cell::Type::kNull: return "null";
+    case Cell::Type::kInteger: return std::to_string(cell.integer);
     case Cell::Type::kReal: {
       // JSON has no Inf or NaN: give them as strings, in Prometheus's
       // spelling, so a reader can still tell them apart from NULL.
@@ -115,10 +113,8 @@ std::string JsonValue(const Cell& cell) {
       if (text == "-Inf" || text == "NaN") return "\"" + text + "\"";
       return text;
     }
-    case Cell::Type::kText:
-      return JsonQuote(cell.bytes);
-    case Cell::Type::kBlob:
-      return JsonQuote(CellText(cell, ""));
+    case Cell::Type::kText: return JsonQuote(cell.bytes);
+    case Cell::Type::kBlob: return JsonQuote(CellText(cell, ""));
   }
   return "null";
 }
@@ -147,41 +143,26 @@ void ResultPrinter::Begin(std::vector<std::string> column_names) {
 
 void ResultPrinter::AddRow(std::vector<Cell> row) {
   switch (options_.mode) {
-    case OutputMode::kList:
-      AddSeparatedRow(row, "|", false);
-      break;
-    case OutputMode::kTabs:
-      AddSeparatedRow(row, "\t", false);
-      break;
-    case OutputMode::kCsv:
-      AddSeparatedRow(row, ",", true);
-      break;
-    case OutputMode::kLine:
-      AddLineRow(row);
-      break;
-    case OutputMode::kJson:
-      AddJsonRow(row);
-      break;
+    case OutputMode::kList: AddSeparatedRow(row, "|", false); break;
+    case OutputMode::kTabs: AddSeparatedRow(row, "\t", false); break;
+    case OutputMode::kCsv: AddSeparatedRow(row, ",", true); break;
+    case OutputMode::kLine: AddLineRow(row); break;
+    case OutputMode::kJson: AddJsonRow(row); break;
     case OutputMode::kTable:
-    case OutputMode::kBox:
-      buffered_.push_back(std::move(row));
-      break;
+    case OutputMode::kBox: buffered_.push_back(std::move(row)); break;
   }
   ++rows_;
 }
 
 void ResultPrinter::End() {
   switch (options_.mode) {
-    case OutputMode::kJson:
-      *out_ += rows_ == 0 ? "[]\n" : "]\n";
-      break;
+    case OutputMode::kJson: *out_ += rows_ == 0 ? "[]\n" : "]\n"; break;
     case OutputMode::kTable:
     case OutputMode::kBox:
       if (!buffered_.empty()) RenderGrid();
       buffered_.clear();
       break;
-    default:
-      break;
+    default: break;
   }
 }
 

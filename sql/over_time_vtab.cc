@@ -53,12 +53,8 @@ struct OverTimeCursor : SeriesPointsCursor {
   void Column(sqlite3_context* ctx, int col) const {
     if (ResultSharedColumn(ctx, col, kFirstArg, kNumArgs)) return;
     switch (col) {
-      case kColRaw:
-        ResultRaw(ctx, row().value);
-        break;
-      case kColRankError:
-        sqlite3_result_double(ctx, rank_error);
-        break;
+      case kColRaw: ResultRaw(ctx, row().value); break;
+      case kColRankError: sqlite3_result_double(ctx, rank_error); break;
     }
   }
 

@@ -163,21 +163,15 @@ void ApplyTsBound(int slot, sqlite3_value* v, int64_t* lo, int64_t* hi, bool* em
   if (type == SQLITE_INTEGER) {
     int64_t x = sqlite3_value_int64(v);
     switch (slot) {
-      case kTsEq:
-        a = b = x;
-        break;
-      case kTsGe:
-        a = x;
-        break;
+      case kTsEq: a = b = x; break;
+      case kTsGe: a = x; break;
       case kTsGt:
         if (x == kMaxTime)
           *empty = true;
         else
           a = x + 1;
         break;
-      case kTsLe:
-        b = x;
-        break;
+      case kTsLe: b = x; break;
       case kTsLt:
         if (x == kMinTime)
           *empty = true;
@@ -200,18 +194,10 @@ void ApplyTsBound(int slot, sqlite3_value* v, int64_t* lo, int64_t* hi, bool* em
         else
           a = b = clamp(x);
         break;
-      case kTsGe:
-        a = clamp(std::ceil(x));
-        break;
-      case kTsGt:
-        a = clamp(std::floor(x) + 1);
-        break;
-      case kTsLe:
-        b = clamp(std::floor(x));
-        break;
-      case kTsLt:
-        b = clamp(std::ceil(x) - 1);
-        break;
+      case kTsGe: a = clamp(std::ceil(x)); break;
+      case kTsGt: a = clamp(std::floor(x) + 1); break;
+      case kTsLe: b = clamp(std::floor(x)); break;
+      case kTsLt: b = clamp(std::ceil(x) - 1); break;
     }
   }
   *lo = std::max(*lo, a);
@@ -279,27 +265,13 @@ Status SamplesCursor::Next() {
 void SamplesCursor::Column(sqlite3_context* ctx, int col) const {
   const SeriesInfo& s = series[series_pos];
   switch (col) {
-    case kColSeriesId:
-      sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.id));
-      break;
-    case kColMetric:
-      ResultText(ctx, metric);
-      break;
-    case kColLabels:
-      ResultText(ctx, labels_json);
-      break;
-    case kColTs:
-      sqlite3_result_int64(ctx, it->sample().ts);
-      break;
-    case kColValue:
-      ResultValue(ctx, it->sample().value);
-      break;
-    case kColRaw:
-      ResultRaw(ctx, it->sample().value);
-      break;
-    case kColSelector:
-      ResultText(ctx, selector);
-      break;
+    case kColSeriesId: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.id)); break;
+    case kColMetric: ResultText(ctx, metric); break;
+    case kColLabels: ResultText(ctx, labels_json); break;
+    case kColTs: sqlite3_result_int64(ctx, it->sample().ts); break;
+    case kColValue: ResultValue(ctx, it->sample().value); break;
+    case kColRaw: ResultRaw(ctx, it->sample().value); break;
+    case kColSelector: ResultText(ctx, selector); break;
   }
 }
 

@@ -71,42 +71,18 @@ struct SegmentsCursor : RowsCursor<Row> {
     const SegmentInfo& s = row().info;
     const Labels& labels = series[row().series].labels;
     switch (col) {
-      case kColSeriesId:
-        sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.series));
-        break;
-      case kColMetric:
-        ResultText(ctx, GetLabel(labels, kMetricNameLabel));
-        break;
-      case kColLabels:
-        ResultText(ctx, LabelsToJson(labels));
-        break;
-      case kColStart:
-        sqlite3_result_int64(ctx, s.min_ts);
-        break;
-      case kColEnd:
-        sqlite3_result_int64(ctx, s.max_ts);
-        break;
-      case kColSamples:
-        sqlite3_result_int64(ctx, s.samples);
-        break;
-      case kColCodec:
-        ResultText(ctx, s.codec);
-        break;
-      case kColBytes:
-        sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.bytes));
-        break;
-      case kColBytesPerSample:
-        sqlite3_result_double(ctx, static_cast<double>(s.bytes) / s.samples);
-        break;
-      case kColQuantilePoints:
-        sqlite3_result_int64(ctx, s.quantile_points);
-        break;
-      case kColSummaryBytes:
-        sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.summary_bytes));
-        break;
-      case kColSelector:
-        ResultText(ctx, selector);
-        break;
+      case kColSeriesId: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.series)); break;
+      case kColMetric: ResultText(ctx, GetLabel(labels, kMetricNameLabel)); break;
+      case kColLabels: ResultText(ctx, LabelsToJson(labels)); break;
+      case kColStart: sqlite3_result_int64(ctx, s.min_ts); break;
+      case kColEnd: sqlite3_result_int64(ctx, s.max_ts); break;
+      case kColSamples: sqlite3_result_int64(ctx, s.samples); break;
+      case kColCodec: ResultText(ctx, s.codec); break;
+      case kColBytes: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.bytes)); break;
+      case kColBytesPerSample: sqlite3_result_double(ctx, static_cast<double>(s.bytes) / s.samples); break;
+      case kColQuantilePoints: sqlite3_result_int64(ctx, s.quantile_points); break;
+      case kColSummaryBytes: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.summary_bytes)); break;
+      case kColSelector: ResultText(ctx, selector); break;
     }
   }
 

@@ -37,18 +37,10 @@ struct SeriesCursor : RowsCursor<SeriesInfo> {
   void Column(sqlite3_context* ctx, int col) const {
     const SeriesInfo& s = row();
     switch (col) {
-      case kColSeriesId:
-        sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.id));
-        break;
-      case kColMetric:
-        ResultText(ctx, GetLabel(s.labels, kMetricNameLabel));
-        break;
-      case kColLabels:
-        ResultText(ctx, LabelsToJson(s.labels));
-        break;
-      case kColSelector:
-        ResultText(ctx, selector);
-        break;
+      case kColSeriesId: sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(s.id)); break;
+      case kColMetric: ResultText(ctx, GetLabel(s.labels, kMetricNameLabel)); break;
+      case kColLabels: ResultText(ctx, LabelsToJson(s.labels)); break;
+      case kColSelector: ResultText(ctx, selector); break;
     }
   }
 

@@ -92,18 +92,10 @@ bool SeriesPointsCursor::ResultSharedColumn(sqlite3_context* ctx, int col, int f
     case kColSeriesId:
       sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(series[p.series].id));
       return true;
-    case kColMetric:
-      ResultText(ctx, GetLabel(series[p.series].labels, kMetricNameLabel));
-      return true;
-    case kColLabels:
-      ResultText(ctx, labels_json[p.series]);
-      return true;
-    case kColTs:
-      sqlite3_result_int64(ctx, p.ts);
-      return true;
-    case kColValue:
-      ResultValue(ctx, p.value);
-      return true;
+    case kColMetric: ResultText(ctx, GetLabel(series[p.series].labels, kMetricNameLabel)); return true;
+    case kColLabels: ResultText(ctx, labels_json[p.series]); return true;
+    case kColTs: sqlite3_result_int64(ctx, p.ts); return true;
+    case kColValue: ResultValue(ctx, p.value); return true;
   }
   if (col >= first_arg && col < first_arg + num_args) {
     args.Echo(ctx, col - first_arg);

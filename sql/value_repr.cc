@@ -68,18 +68,15 @@ Result<double> ValueFromSql(sqlite3_value* value, sqlite3_value* raw) {
     return std::bit_cast<double>(sqlite3_value_int64(raw));
   }
   switch (sqlite3_value_type(value)) {
-    case SQLITE_INTEGER:
-      return static_cast<double>(sqlite3_value_int64(value));
-    case SQLITE_FLOAT:
-      return sqlite3_value_double(value);
+    case SQLITE_INTEGER: return static_cast<double>(sqlite3_value_int64(value));
+    case SQLITE_FLOAT: return sqlite3_value_double(value);
     case SQLITE_TEXT:
       return ParseValueText(std::string_view(reinterpret_cast<const char*>(sqlite3_value_text(value)),
                                              sqlite3_value_bytes(value)));
     case SQLITE_NULL:
       return Status::InvalidArgument(
           "value is NULL: write NaN as 'NaN', the staleness marker as 'stale', or give raw bits");
-    default:
-      return Status::InvalidArgument("value must be a number, not a BLOB");
+    default: return Status::InvalidArgument("value must be a number, not a BLOB");
   }
 }
 

@@ -4,26 +4,16 @@ namespace overtone::sql {
 
 int ToSqliteCode(const Status& s) {
   switch (s.code()) {
-    case Status::Code::kOk:
-      return SQLITE_OK;
-    case Status::Code::kNotFound:
-      return SQLITE_ERROR;
-    case Status::Code::kInvalidArgument:
-      return SQLITE_CONSTRAINT;
-    case Status::Code::kCorruption:
-      return SQLITE_CORRUPT;
-    case Status::Code::kIOError:
-      return SQLITE_IOERR;
-    case Status::Code::kBusy:
-      return SQLITE_BUSY;
-    case Status::Code::kResourceExhausted:
-      return SQLITE_FULL;
-    case Status::Code::kNotSupported:
-      return SQLITE_READONLY;
-    case Status::Code::kAborted:
-      return SQLITE_ABORT;
-    case Status::Code::kInternal:
-      return SQLITE_INTERNAL;
+    case Status::Code::kOk: return SQLITE_OK;
+    case Status::Code::kNotFound: return SQLITE_ERROR;
+    case Status::Code::kInvalidArgument: return SQLITE_CONSTRAINT;
+    case Status::Code::kCorruption: return SQLITE_CORRUPT;
+    case Status::Code::kIOError: return SQLITE_IOERR;
+    case Status::Code::kBusy: return SQLITE_BUSY;
+    case Status::Code::kResourceExhausted: return SQLITE_FULL;
+    case Status::Code::kNotSupported: return SQLITE_READONLY;
+    case Status::Code::kAborted: return SQLITE_ABORT;
+    case Status::Code::kInternal: return SQLITE_INTERNAL;
   }
   return SQLITE_ERROR;
 }

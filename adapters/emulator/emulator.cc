@@ -208,18 +208,10 @@ void HostEmulator::Scrape(int64_t ts, HostChunk* chunk) {
   } else {
     double c = 0;
     switch (role_index_) {
-      case 0:
-        c = 8 + 30 * load + 2 * rng_.Normal();
-        break;
-      case 1:
-        c = 40 + 180 * load + 8 * rng_.Normal();
-        break;
-      case 2:
-        c = 2 + 12 * heavy + rng_.Normal();
-        break;
-      default:
-        c = 4 + 3 * load + rng_.Normal();
-        break;
+      case 0: c = 8 + 30 * load + 2 * rng_.Normal(); break;
+      case 1: c = 40 + 180 * load + 8 * rng_.Normal(); break;
+      case 2: c = 2 + 12 * heavy + rng_.Normal(); break;
+      default: c = 4 + 3 * load + rng_.Normal(); break;
     }
     connections = std::max(0.0, std::round(c));
   }

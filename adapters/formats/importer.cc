@@ -265,14 +265,10 @@ Result<ImportFormat> ParseImportFormat(std::string_view name) {
 
 const char* ImportFormatName(ImportFormat format) {
   switch (format) {
-    case ImportFormat::kAuto:
-      return "auto";
-    case ImportFormat::kOpenMetrics:
-      return "openmetrics";
-    case ImportFormat::kPrometheusText:
-      return "prometheus";
-    case ImportFormat::kCsv:
-      return "csv";
+    case ImportFormat::kAuto: return "auto";
+    case ImportFormat::kOpenMetrics: return "openmetrics";
+    case ImportFormat::kPrometheusText: return "prometheus";
+    case ImportFormat::kCsv: return "csv";
   }
   return "?";
 }

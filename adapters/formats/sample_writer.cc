@@ -78,12 +78,9 @@ Status OutputFile::Close() {
 
 std::unique_ptr<SampleWriter> MakeSampleWriter(ExportFormat format, OutputFile* out, NanStyle nan_style) {
   switch (format) {
-    case ExportFormat::kCsv:
-      return NewCsvWriter(out, nan_style);
-    case ExportFormat::kPrometheusText:
-      return NewTextWriter(TextFormat::kPrometheus, out, nan_style);
-    case ExportFormat::kOpenMetrics:
-      break;
+    case ExportFormat::kCsv: return NewCsvWriter(out, nan_style);
+    case ExportFormat::kPrometheusText: return NewTextWriter(TextFormat::kPrometheus, out, nan_style);
+    case ExportFormat::kOpenMetrics: break;
   }
   return NewTextWriter(TextFormat::kOpenMetrics, out, nan_style);
 }

@@ -15,8 +15,7 @@ int ReadOnlyAuthorizer(void*, int action, const char* arg1, const char* arg2, co
   switch (action) {
     case SQLITE_SELECT:
     case SQLITE_READ:
-    case SQLITE_RECURSIVE:
-      return SQLITE_OK;
+    case SQLITE_RECURSIVE: return SQLITE_OK;
     case SQLITE_UPDATE:
       // Connecting an eponymous virtual table (samples, over_time, ...)
       // registers it in the in-memory schema; query_only still blocks any
@@ -27,8 +26,7 @@ int ReadOnlyAuthorizer(void*, int action, const char* arg1, const char* arg2, co
       bool writes = fn == "delete_samples" || fn == "delete_series" || fn == "compact";
       return writes ? SQLITE_DENY : SQLITE_OK;
     }
-    default:
-      return SQLITE_DENY;
+    default: return SQLITE_DENY;
   }
 }
 

@@ -192,14 +192,10 @@ ApiError ApiError::BadData(std::string message) {
 ApiError ApiError::FromStatus(const Status& s) {
   switch (s.code()) {
     case Status::Code::kInvalidArgument:
-    case Status::Code::kNotSupported:
-      return BadData(s.message());
-    case Status::Code::kAborted:
-      return ApiError{"execution", kHttpUnprocessableContent, s.message(), ""};
-    case Status::Code::kBusy:
-      return ApiError{"timeout", kHttpServiceUnavailable, s.message(), ""};
-    default:
-      return ApiError{"internal", kHttpInternalServerError, s.message(), ""};
+    case Status::Code::kNotSupported: return BadData(s.message());
+    case Status::Code::kAborted: return ApiError{"execution", kHttpUnprocessableContent, s.message(), ""};
+    case Status::Code::kBusy: return ApiError{"timeout", kHttpServiceUnavailable, s.message(), ""};
+    default: return ApiError{"internal", kHttpInternalServerError, s.message(), ""};
   }
 }
 

@@ -42,12 +42,9 @@ int CheckDeadline(void* arg) {
 
 SqlValue Cell(sqlite3_stmt* stmt, int i) {
   switch (sqlite3_column_type(stmt, i)) {
-    case SQLITE_INTEGER:
-      return sqlite3_column_int64(stmt, i);
-    case SQLITE_FLOAT:
-      return sqlite3_column_double(stmt, i);
-    case SQLITE_NULL:
-      return std::monostate{};
+    case SQLITE_INTEGER: return sqlite3_column_int64(stmt, i);
+    case SQLITE_FLOAT: return sqlite3_column_double(stmt, i);
+    case SQLITE_NULL: return std::monostate{};
     default: {
       const char* t = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
       return std::string(t ? t : "");

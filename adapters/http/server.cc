@@ -164,20 +164,13 @@ class HttpServer::Impl {
 
 HttpServer::Impl::Handler HttpServer::Impl::HandlerFor(Endpoint endpoint) {
   switch (endpoint) {
-    case Endpoint::kRemoteWrite:
-      return &Impl::ServeWrite;
-    case Endpoint::kRemoteRead:
-      return &Impl::ServeRead;
-    case Endpoint::kQueryApi:
-      return &Impl::ServeQuery;
-    case Endpoint::kMetrics:
-      return &Impl::ServeMetrics;
-    case Endpoint::kStats:
-      return &Impl::ServeStats;
-    case Endpoint::kHealth:
-      return &Impl::ServeHealth;
-    case Endpoint::kReady:
-      return &Impl::ServeReady;
+    case Endpoint::kRemoteWrite: return &Impl::ServeWrite;
+    case Endpoint::kRemoteRead: return &Impl::ServeRead;
+    case Endpoint::kQueryApi: return &Impl::ServeQuery;
+    case Endpoint::kMetrics: return &Impl::ServeMetrics;
+    case Endpoint::kStats: return &Impl::ServeStats;
+    case Endpoint::kHealth: return &Impl::ServeHealth;
+    case Endpoint::kReady: return &Impl::ServeReady;
   }
   return nullptr;
 }

@@ -44,20 +44,11 @@ Result<std::vector<LabelMatcher>> ToLabelMatchers(const prometheus::Query& query
   for (const prometheus::LabelMatcher& m : query.matchers()) {
     LabelMatcher lm;
     switch (m.type()) {
-      case prometheus::LabelMatcher::EQ:
-        lm.type = MatchType::kEqual;
-        break;
-      case prometheus::LabelMatcher::NEQ:
-        lm.type = MatchType::kNotEqual;
-        break;
-      case prometheus::LabelMatcher::RE:
-        lm.type = MatchType::kRegexMatch;
-        break;
-      case prometheus::LabelMatcher::NRE:
-        lm.type = MatchType::kRegexNoMatch;
-        break;
-      default:
-        return Status::InvalidArgument("unknown label matcher type " + std::to_string(m.type()));
+      case prometheus::LabelMatcher::EQ: lm.type = MatchType::kEqual; break;
+      case prometheus::LabelMatcher::NEQ: lm.type = MatchType::kNotEqual; break;
+      case prometheus::LabelMatcher::RE: lm.type = MatchType::kRegexMatch; break;
+      case prometheus::LabelMatcher::NRE: lm.type = MatchType::kRegexNoMatch; break;
+      default: return Status::InvalidArgument("unknown label matcher type " + std::to_string(m.type()));
     }
     lm.name = m.name();
     lm.value = m.value();

@@ -17,14 +17,10 @@ namespace {
 
 prometheus::LabelMatcher::Type ToProto(MatchType t) {
   switch (t) {
-    case MatchType::kEqual:
-      return prometheus::LabelMatcher::EQ;
-    case MatchType::kNotEqual:
-      return prometheus::LabelMatcher::NEQ;
-    case MatchType::kRegexMatch:
-      return prometheus::LabelMatcher::RE;
-    case MatchType::kRegexNoMatch:
-      return prometheus::LabelMatcher::NRE;
+    case MatchType::kEqual: return prometheus::LabelMatcher::EQ;
+    case MatchType::kNotEqual: return prometheus::LabelMatcher::NEQ;
+    case MatchType::kRegexMatch: return prometheus::LabelMatcher::RE;
+    case MatchType::kRegexNoMatch: return prometheus::LabelMatcher::NRE;
   }
   return prometheus::LabelMatcher::EQ;
 }

@@ -126,54 +126,33 @@ const FunctionInfo* FindFunction(std::string_view name) {
 
 const char* ValueTypeName(ValueType t) {
   switch (t) {
-    case ValueType::kNone:
-      return "none";
-    case ValueType::kScalar:
-      return "scalar";
-    case ValueType::kVector:
-      return "instant vector";
-    case ValueType::kMatrix:
-      return "range vector";
-    case ValueType::kString:
-      return "string";
+    case ValueType::kNone: return "none";
+    case ValueType::kScalar: return "scalar";
+    case ValueType::kVector: return "instant vector";
+    case ValueType::kMatrix: return "range vector";
+    case ValueType::kString: return "string";
   }
   return "?";
 }
 
 const char* BinaryOpName(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kAdd:
-      return "+";
-    case BinaryOp::kSub:
-      return "-";
-    case BinaryOp::kMul:
-      return "*";
-    case BinaryOp::kDiv:
-      return "/";
-    case BinaryOp::kMod:
-      return "%";
-    case BinaryOp::kPow:
-      return "^";
-    case BinaryOp::kAtan2:
-      return "atan2";
-    case BinaryOp::kEql:
-      return "==";
-    case BinaryOp::kNeq:
-      return "!=";
-    case BinaryOp::kGtr:
-      return ">";
-    case BinaryOp::kLss:
-      return "<";
-    case BinaryOp::kGte:
-      return ">=";
-    case BinaryOp::kLte:
-      return "<=";
-    case BinaryOp::kAnd:
-      return "and";
-    case BinaryOp::kOr:
-      return "or";
-    case BinaryOp::kUnless:
-      return "unless";
+    case BinaryOp::kAdd: return "+";
+    case BinaryOp::kSub: return "-";
+    case BinaryOp::kMul: return "*";
+    case BinaryOp::kDiv: return "/";
+    case BinaryOp::kMod: return "%";
+    case BinaryOp::kPow: return "^";
+    case BinaryOp::kAtan2: return "atan2";
+    case BinaryOp::kEql: return "==";
+    case BinaryOp::kNeq: return "!=";
+    case BinaryOp::kGtr: return ">";
+    case BinaryOp::kLss: return "<";
+    case BinaryOp::kGte: return ">=";
+    case BinaryOp::kLte: return "<=";
+    case BinaryOp::kAnd: return "and";
+    case BinaryOp::kOr: return "or";
+    case BinaryOp::kUnless: return "unless";
   }
   return "?";
 }
@@ -224,27 +203,21 @@ bool AggregateTakesParam(AggregateOp op) {
 
 ValueType Expr::type() const {
   switch (kind) {
-    case Kind::kNumber:
-      return ValueType::kScalar;
-    case Kind::kString:
-      return ValueType::kString;
-    case Kind::kVectorSelector:
-      return ValueType::kVector;
+    case Kind::kNumber: return ValueType::kScalar;
+    case Kind::kString: return ValueType::kString;
+    case Kind::kVectorSelector: return ValueType::kVector;
     case Kind::kMatrixSelector:
-    case Kind::kSubquery:
-      return ValueType::kMatrix;
+    case Kind::kSubquery: return ValueType::kMatrix;
     case Kind::kCall: {
       const FunctionInfo* f = FindFunction(text);
       return f ? f->returns : ValueType::kNone;
     }
-    case Kind::kAggregate:
-      return ValueType::kVector;
+    case Kind::kAggregate: return ValueType::kVector;
     case Kind::kBinary:
       return arg(0).type() == ValueType::kScalar && arg(1).type() == ValueType::kScalar ? ValueType::kScalar
                                                                                         : ValueType::kVector;
     case Kind::kUnary:
-    case Kind::kParen:
-      return arg(0).type();
+    case Kind::kParen: return arg(0).type();
   }
   return ValueType::kNone;
 }
@@ -284,14 +257,9 @@ std::string Modifiers(const Expr& e) {
   std::string out;
   if (e.at) {
     switch (e.at->kind) {
-      case AtModifier::Kind::kStart:
-        out += " @ start()";
-        break;
-      case AtModifier::Kind::kEnd:
-        out += " @ end()";
-        break;
-      default:
-        out += " @ " + FormatNumber(static_cast<double>(e.at->ms) / 1000);
+      case AtModifier::Kind::kStart: out += " @ start()"; break;
+      case AtModifier::Kind::kEnd: out += " @ end()"; break;
+      default: out += " @ " + FormatNumber(static_cast<double>(e.at->ms) / 1000);
     }
   }
   if (e.offset_ms != 0) out += " offset " + FormatDuration(e.offset_ms);
@@ -331,12 +299,9 @@ std::string SelectorText(const Expr& vs) {
 
 std::string ToString(const Expr& e) {
   switch (e.kind) {
-    case Expr::Kind::kNumber:
-      return FormatNumber(e.number);
-    case Expr::Kind::kString:
-      return QuoteGo(e.text);
-    case Expr::Kind::kVectorSelector:
-      return SelectorText(e) + Modifiers(e);
+    case Expr::Kind::kNumber: return FormatNumber(e.number);
+    case Expr::Kind::kString: return QuoteGo(e.text);
+    case Expr::Kind::kVectorSelector: return SelectorText(e) + Modifiers(e);
     case Expr::Kind::kMatrixSelector: {
       const Expr& vs = e.arg(0);
       return SelectorText(vs) + "[" + FormatDuration(e.range_ms) + "]" + Modifiers(vs);
@@ -369,10 +334,8 @@ std::string ToString(const Expr& e) {
       }
       return ToString(e.arg(0)) + " " + op + " " + ToString(e.arg(1));
     }
-    case Expr::Kind::kUnary:
-      return std::string(e.op == BinaryOp::kSub ? "-" : "+") + ToString(e.arg(0));
-    case Expr::Kind::kParen:
-      return "(" + ToString(e.arg(0)) + ")";
+    case Expr::Kind::kUnary: return std::string(e.op == BinaryOp::kSub ? "-" : "+") + ToString(e.arg(0));
+    case Expr::Kind::kParen: return "(" + ToString(e.arg(0)) + ")";
   }
   return "?";
 }

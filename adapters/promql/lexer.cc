@@ -27,64 +27,35 @@ bool EqualsFold(std::string_view a, std::string_view b) {
 
 const char* TokenKindName(TokenKind k) {
   switch (k) {
-    case TokenKind::kEof:
-      return "end of input";
-    case TokenKind::kIdentifier:
-      return "identifier";
-    case TokenKind::kNumber:
-      return "number";
-    case TokenKind::kDuration:
-      return "duration";
-    case TokenKind::kString:
-      return "string";
-    case TokenKind::kLeftParen:
-      return "\"(\"";
-    case TokenKind::kRightParen:
-      return "\")\"";
-    case TokenKind::kLeftBrace:
-      return "\"{\"";
-    case TokenKind::kRightBrace:
-      return "\"}\"";
-    case TokenKind::kLeftBracket:
-      return "\"[\"";
-    case TokenKind::kRightBracket:
-      return "\"]\"";
-    case TokenKind::kComma:
-      return "\",\"";
-    case TokenKind::kColon:
-      return "\":\"";
-    case TokenKind::kAt:
-      return "\"@\"";
-    case TokenKind::kAssign:
-      return "\"=\"";
-    case TokenKind::kEqlRegex:
-      return "\"=~\"";
-    case TokenKind::kNeqRegex:
-      return "\"!~\"";
-    case TokenKind::kAdd:
-      return "\"+\"";
-    case TokenKind::kSub:
-      return "\"-\"";
-    case TokenKind::kMul:
-      return "\"*\"";
-    case TokenKind::kDiv:
-      return "\"/\"";
-    case TokenKind::kMod:
-      return "\"%\"";
-    case TokenKind::kPow:
-      return "\"^\"";
-    case TokenKind::kEql:
-      return "\"==\"";
-    case TokenKind::kNeq:
-      return "\"!=\"";
-    case TokenKind::kLss:
-      return "\"<\"";
-    case TokenKind::kLte:
-      return "\"<=\"";
-    case TokenKind::kGtr:
-      return "\">\"";
-    case TokenKind::kGte:
-      return "\">=\"";
+    case TokenKind::kEof: return "end of input";
+    case TokenKind::kIdentifier: return "identifier";
+    case TokenKind::kNumber: return "number";
+    case TokenKind::kDuration: return "duration";
+    case TokenKind::kString: return "string";
+    case TokenKind::kLeftParen: return "\"(\"";
+    case TokenKind::kRightParen: return "\")\"";
+    case TokenKind::kLeftBrace: return "\"{\"";
+    case TokenKind::kRightBrace: return "\"}\"";
+    case TokenKind::kLeftBracket: return "\"[\"";
+    case TokenKind::kRightBracket: return "\"]\"";
+    case TokenKind::kComma: return "\",\"";
+    case TokenKind::kColon: return "\":\"";
+    case TokenKind::kAt: return "\"@\"";
+    case TokenKind::kAssign: return "\"=\"";
+    case TokenKind::kEqlRegex: return "\"=~\"";
+    case TokenKind::kNeqRegex: return "\"!~\"";
+    case TokenKind::kAdd: return "\"+\"";
+    case TokenKind::kSub: return "\"-\"";
+    case TokenKind::kMul: return "\"*\"";
+    case TokenKind::kDiv: return "\"/\"";
+    case TokenKind::kMod: return "\"%\"";
+    case TokenKind::kPow: return "\"^\"";
+    case TokenKind::kEql: return "\"==\"";
+    case TokenKind::kNeq: return "\"!=\"";
+    case TokenKind::kLss: return "\"<\"";
+    case TokenKind::kLte: return "\"<=\"";
+    case TokenKind::kGtr: return "\">\"";
+    case TokenKind::kGte: return "\">=\"";
   }
   return "?";
 }
@@ -198,10 +169,8 @@ Status Lexer::Next(Token* tok) {
     return Status::OK();
   }
   switch (c) {
-    case '(':
-      return op(TokenKind::kLeftParen, 1);
-    case ')':
-      return op(TokenKind::kRightParen, 1);
+    case '(': return op(TokenKind::kLeftParen, 1);
+    case ')': return op(TokenKind::kRightParen, 1);
     case '{':
       if (brace_depth_ > 0) return Error(pos_, "unexpected left brace '{'");
       ++brace_depth_;
@@ -218,24 +187,15 @@ Status Lexer::Next(Token* tok) {
       if (bracket_depth_ == 0) return Error(pos_, "unexpected right bracket ']'");
       --bracket_depth_;
       return op(TokenKind::kRightBracket, 1);
-    case ',':
-      return op(TokenKind::kComma, 1);
-    case ':':
-      return op(TokenKind::kColon, 1);
-    case '@':
-      return op(TokenKind::kAt, 1);
-    case '+':
-      return op(TokenKind::kAdd, 1);
-    case '-':
-      return op(TokenKind::kSub, 1);
-    case '*':
-      return op(TokenKind::kMul, 1);
-    case '/':
-      return op(TokenKind::kDiv, 1);
-    case '%':
-      return op(TokenKind::kMod, 1);
-    case '^':
-      return op(TokenKind::kPow, 1);
+    case ',': return op(TokenKind::kComma, 1);
+    case ':': return op(TokenKind::kColon, 1);
+    case '@': return op(TokenKind::kAt, 1);
+    case '+': return op(TokenKind::kAdd, 1);
+    case '-': return op(TokenKind::kSub, 1);
+    case '*': return op(TokenKind::kMul, 1);
+    case '/': return op(TokenKind::kDiv, 1);
+    case '%': return op(TokenKind::kMod, 1);
+    case '^': return op(TokenKind::kPow, 1);
     case '=':
       if (n == '=') return op(TokenKind::kEql, 2);
       if (n == '~') return op(TokenKind::kEqlRegex, 2);
@@ -250,8 +210,7 @@ Status Lexer::Next(Token* tok) {
     case '>':
       if (n == '=') return op(TokenKind::kGte, 2);
       return op(TokenKind::kGtr, 1);
-    default:
-      break;
+    default: break;
   }
   // The whole UTF-8 character, not its first byte.
   const auto lead = static_cast<unsigned char>(c);
@@ -300,17 +259,14 @@ Status Lexer::LexString(Token* tok, char quote) {
   size_t start = pos_;
   StringLiteral lit = ReadStringLiteral(q_, start);
   switch (lit.error) {
-    case StringLiteral::kNone:
-      break;
+    case StringLiteral::kNone: break;
     case StringLiteral::kUnterminated:
     case StringLiteral::kUnterminatedEscape:
       return Error(start, "unterminated quoted string " + std::string(1, quote));
     case StringLiteral::kUnknownEscape:
       return Error(lit.at - 1, "unknown escape sequence '\\" + std::string(1, q_[lit.at]) + "'");
-    case StringLiteral::kBadEscapeDigit:
-      return Error(lit.at, "illegal character in escape sequence");
-    case StringLiteral::kOctalOutOfRange:
-      return Error(lit.at, "octal escape value > 255");
+    case StringLiteral::kBadEscapeDigit: return Error(lit.at, "illegal character in escape sequence");
+    case StringLiteral::kOctalOutOfRange: return Error(lit.at, "octal escape value > 255");
     case StringLiteral::kInvalidCodePoint:
       return Error(lit.at, "escape sequence is an invalid Unicode code point");
   }

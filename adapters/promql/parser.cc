@@ -85,38 +85,25 @@ class Parser {
   std::optional<OpInfo> PeekBinaryOp() const {
     const Token& t = Peek();
     switch (t.kind) {
-      case TokenKind::kAdd:
-        return OpInfo{BinaryOp::kAdd, 4};
-      case TokenKind::kSub:
-        return OpInfo{BinaryOp::kSub, 4};
-      case TokenKind::kMul:
-        return OpInfo{BinaryOp::kMul, 5};
-      case TokenKind::kDiv:
-        return OpInfo{BinaryOp::kDiv, 5};
-      case TokenKind::kMod:
-        return OpInfo{BinaryOp::kMod, 5};
-      case TokenKind::kPow:
-        return OpInfo{BinaryOp::kPow, kPowPrecedence};
-      case TokenKind::kEql:
-        return OpInfo{BinaryOp::kEql, 3};
-      case TokenKind::kNeq:
-        return OpInfo{BinaryOp::kNeq, 3};
-      case TokenKind::kGtr:
-        return OpInfo{BinaryOp::kGtr, 3};
-      case TokenKind::kLss:
-        return OpInfo{BinaryOp::kLss, 3};
-      case TokenKind::kGte:
-        return OpInfo{BinaryOp::kGte, 3};
-      case TokenKind::kLte:
-        return OpInfo{BinaryOp::kLte, 3};
+      case TokenKind::kAdd: return OpInfo{BinaryOp::kAdd, 4};
+      case TokenKind::kSub: return OpInfo{BinaryOp::kSub, 4};
+      case TokenKind::kMul: return OpInfo{BinaryOp::kMul, 5};
+      case TokenKind::kDiv: return OpInfo{BinaryOp::kDiv, 5};
+      case TokenKind::kMod: return OpInfo{BinaryOp::kMod, 5};
+      case TokenKind::kPow: return OpInfo{BinaryOp::kPow, kPowPrecedence};
+      case TokenKind::kEql: return OpInfo{BinaryOp::kEql, 3};
+      case TokenKind::kNeq: return OpInfo{BinaryOp::kNeq, 3};
+      case TokenKind::kGtr: return OpInfo{BinaryOp::kGtr, 3};
+      case TokenKind::kLss: return OpInfo{BinaryOp::kLss, 3};
+      case TokenKind::kGte: return OpInfo{BinaryOp::kGte, 3};
+      case TokenKind::kLte: return OpInfo{BinaryOp::kLte, 3};
       case TokenKind::kIdentifier:
         if (t.text == "and") return OpInfo{BinaryOp::kAnd, 2};
         if (t.text == "unless") return OpInfo{BinaryOp::kUnless, 2};
         if (t.text == "or") return OpInfo{BinaryOp::kOr, 1};
         if (t.text == "atan2") return OpInfo{BinaryOp::kAtan2, 5};
         return std::nullopt;
-      default:
-        return std::nullopt;
+      default: return std::nullopt;
     }
   }
 
@@ -372,8 +359,7 @@ class Parser {
         e->args.push_back(std::move(inner));
         return e;
       }
-      case TokenKind::kLeftBrace:
-        return ParseSelector(t.pos);
+      case TokenKind::kLeftBrace: return ParseSelector(t.pos);
       case TokenKind::kIdentifier: {
         std::string word = t.text;
         size_t start = t.pos;
@@ -390,8 +376,7 @@ class Parser {
         if (IsKeyword(word) || AggregateOpFromName(word)) return Unexpected("");
         return ParseSelector(start);
       }
-      default:
-        return Unexpected("", "expression");
+      default: return Unexpected("", "expression");
     }
   }
 
@@ -455,14 +440,10 @@ class Parser {
     }
     while (Peek().kind != TokenKind::kEof && Peek().pos < error.pos) Advance();
     switch (error.kind) {
-      case E::kExpectedLabelName:
-        return Unexpected("in label matching", "label");
-      case E::kExpectedMatchOp:
-        return Unexpected("in label matching", "label matching operator");
-      case E::kExpectedString:
-        return Unexpected("in label matching", "string");
-      default:
-        return Unexpected("in label matching", "\",\" or \"}\"");
+      case E::kExpectedLabelName: return Unexpected("in label matching", "label");
+      case E::kExpectedMatchOp: return Unexpected("in label matching", "label matching operator");
+      case E::kExpectedString: return Unexpected("in label matching", "string");
+      default: return Unexpected("in label matching", "\",\" or \"}\"");
     }
   }
 

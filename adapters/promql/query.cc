@@ -170,19 +170,13 @@ Result<QueryResult> Run(sqlite3* conn, std::string_view query, const EvalRange& 
   OT_RETURN_IF_ERROR(Collect(conn, t, options, &r));
   OT_RETURN_IF_ERROR(CheckUnique(&r));
   switch (t.result_type) {
-    case ValueType::kString:
-      r.type = ValueType::kString;
-      break;
+    case ValueType::kString: r.type = ValueType::kString; break;
     case ValueType::kScalar:
       r.type = instant ? ValueType::kScalar : ValueType::kMatrix;
       if (instant) r.series.clear();
       break;
-    case ValueType::kMatrix:
-      r.type = ValueType::kMatrix;
-      break;
-    default:
-      r.type = instant ? ValueType::kVector : ValueType::kMatrix;
-      break;
+    case ValueType::kMatrix: r.type = ValueType::kMatrix; break;
+    default: r.type = instant ? ValueType::kVector : ValueType::kMatrix; break;
   }
   if (t.sort_by_labels) {
     const std::vector<std::string>& names = *t.sort_by_labels;

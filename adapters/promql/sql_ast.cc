@@ -109,18 +109,10 @@ class Printer {
         if (!e.qualifier.empty()) out += Identifier(e.qualifier) + ".";
         out += Identifier(e.name);
         return;
-      case Expr::Kind::kInteger:
-        out += std::to_string(e.integer);
-        return;
-      case Expr::Kind::kReal:
-        out += RealText(e.real);
-        return;
-      case Expr::Kind::kText:
-        out += Quote(e.text);
-        return;
-      case Expr::Kind::kNull:
-        out += "NULL";
-        return;
+      case Expr::Kind::kInteger: out += std::to_string(e.integer); return;
+      case Expr::Kind::kReal: out += RealText(e.real); return;
+      case Expr::Kind::kText: out += Quote(e.text); return;
+      case Expr::Kind::kNull: out += "NULL"; return;
       case Expr::Kind::kParameter:
         out += "?" + std::to_string(e.integer) + " /* " + Comment(e.text) + " */";
         return;
@@ -210,9 +202,7 @@ class Printer {
 
   void PrintTableRef(const TableRef& t, int indent) {
     switch (t.kind) {
-      case TableRef::Kind::kTable:
-        out += Identifier(t.name);
-        break;
+      case TableRef::Kind::kTable: out += Identifier(t.name); break;
       case TableRef::Kind::kFunction:
         out += t.name + "(";
         for (size_t i = 0; i < t.args.size(); ++i) {

@@ -132,12 +132,9 @@ std::string Translator::Steps() {
 
 int64_t Translator::AtMs(const AtModifier& at) const {
   switch (at.kind) {
-    case AtModifier::Kind::kStart:
-      return r_.start;
-    case AtModifier::Kind::kEnd:
-      return r_.end;
-    default:
-      return at.ms;
+    case AtModifier::Kind::kStart: return r_.start;
+    case AtModifier::Kind::kEnd: return r_.end;
+    default: return at.ms;
   }
 }
 
@@ -384,14 +381,10 @@ Result<std::string> Translator::Call(const Expr& call) {
 
 Result<std::string> Translator::Vector(const Expr& e) {
   switch (e.kind) {
-    case Expr::Kind::kParen:
-      return Vector(e.arg(0));
-    case Expr::Kind::kVectorSelector:
-      return Selector(e, false);
-    case Expr::Kind::kCall:
-      return Call(e);
-    case Expr::Kind::kAggregate:
-      return Aggregate(e);
+    case Expr::Kind::kParen: return Vector(e.arg(0));
+    case Expr::Kind::kVectorSelector: return Selector(e, false);
+    case Expr::Kind::kCall: return Call(e);
+    case Expr::Kind::kAggregate: return Aggregate(e);
     case Expr::Kind::kBinary:
       if (IsSetOperator(e.op)) return SetOperation(e);
       if (e.arg(0).type() == ValueType::kVector && e.arg(1).type() == ValueType::kVector) {
@@ -405,10 +398,8 @@ Result<std::string> Translator::Vector(const Expr& e) {
       s->from = {Ref(input)};
       return Add("negated", s);
     }
-    case Expr::Kind::kSubquery:
-      return Status::NotSupported("subqueries are not supported: " + ToString(e));
-    default:
-      return Status::Internal(std::string("not an instant vector: ") + ValueTypeName(e.type()));
+    case Expr::Kind::kSubquery: return Status::NotSupported("subqueries are not supported: " + ToString(e));
+    default: return Status::Internal(std::string("not an instant vector: ") + ValueTypeName(e.type()));
   }
 }
 
@@ -418,8 +409,7 @@ Result<ScalarValue> Translator::Scalar(const Expr& e) {
       double v = e.number;
       return ScalarValue{[v](const SqlExpr&) { return Real(v); }, v};
     }
-    case Expr::Kind::kParen:
-      return Scalar(e.arg(0));
+    case Expr::Kind::kParen: return Scalar(e.arg(0));
     case Expr::Kind::kUnary: {
       OT_ASSIGN_OR_RETURN(ScalarValue inner, Scalar(e.arg(0)));
       if (e.op == BinaryOp::kAdd) return inner;
@@ -428,8 +418,7 @@ Result<ScalarValue> Translator::Scalar(const Expr& e) {
       auto at = inner.at;
       return ScalarValue{[at](const SqlExpr& ts) { return Neg(at(ts)); }, c};
     }
-    case Expr::Kind::kBinary:
-      return ScalarBinary(e);
+    case Expr::Kind::kBinary: return ScalarBinary(e);
     case Expr::Kind::kCall: {
       if (e.text == "time")
         return ScalarValue{[](const SqlExpr& ts) { return Bin("/", ts, Real(1000)); }, std::nullopt};
@@ -487,8 +476,7 @@ Result<ScalarValue> Translator::Scalar(const Expr& e) {
       }
       return Status::NotSupported("function " + e.text + "() is not supported");
     }
-    default:
-      return Status::Internal(std::string("not a scalar: ") + ValueTypeName(e.type()));
+    default: return Status::Internal(std::string("not a scalar: ") + ValueTypeName(e.type()));
   }
 }
 
@@ -518,9 +506,7 @@ Result<Translation> Translator::Run(const Expr& root_in) {
   out.result_type = root.type();
   auto body = std::make_shared<Select>();
   switch (out.result_type) {
-    case ValueType::kString:
-      body->columns = {{Text(root.text), "value"}};
-      break;
+    case ValueType::kString: body->columns = {{Text(root.text), "value"}}; break;
     case ValueType::kScalar: {
       OT_ASSIGN_OR_RETURN(ScalarValue sv, Scalar(root));
       std::string steps = Steps();
@@ -564,8 +550,7 @@ Result<Translation> Translator::Run(const Expr& root_in) {
       }
       break;
     }
-    default:
-      return Status::InvalidArgument("expression has no value");
+    default: return Status::InvalidArgument("expression has no value");
   }
   st_.body = body;
   for (sql::Cte& c : st_.ctes) {

@@ -76,36 +76,19 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
   SqlExpr v = Col("value");
   SqlExpr value;
   switch (agg.agg_op) {
-    case AggregateOp::kSum:
-      value = Fn("prom_sum", {v});
-      break;
-    case AggregateOp::kAvg:
-      value = Fn("prom_avg", {v});
-      break;
-    case AggregateOp::kMin:
-      value = Fn("min", {v});
-      break;  // SQLite skips NULL (NaN) as Prometheus does
-    case AggregateOp::kMax:
-      value = Fn("max", {v});
-      break;
-    case AggregateOp::kStddev:
-      value = Fn("prom_stddev", {v});
-      break;
-    case AggregateOp::kStdvar:
-      value = Fn("prom_stdvar", {v});
-      break;
-    case AggregateOp::kGroup:
-      value = Real(1);
-      break;
+    case AggregateOp::kSum: value = Fn("prom_sum", {v}); break;
+    case AggregateOp::kAvg: value = Fn("prom_avg", {v}); break;
+    case AggregateOp::kMin: value = Fn("min", {v}); break;  // SQLite skips NULL (NaN) as Prometheus does
+    case AggregateOp::kMax: value = Fn("max", {v}); break;
+    case AggregateOp::kStddev: value = Fn("prom_stddev", {v}); break;
+    case AggregateOp::kStdvar: value = Fn("prom_stdvar", {v}); break;
+    case AggregateOp::kGroup: value = Real(1); break;
     case AggregateOp::kCount:
     case AggregateOp::kCountValues:
       value = Fn("CAST", {Bin("AS", Fn("count", {Col("*")}), Col("REAL"))});
       break;
-    case AggregateOp::kQuantile:
-      value = Fn("prom_quantile", {param->at(Col("v", "ts")), v});
-      break;
-    default:
-      return Status::NotSupported(std::string(AggregateOpName(agg.agg_op)) + " is not supported");
+    case AggregateOp::kQuantile: value = Fn("prom_quantile", {param->at(Col("v", "ts")), v}); break;
+    default: return Status::NotSupported(std::string(AggregateOpName(agg.agg_op)) + " is not supported");
   }
   SqlExpr drop = agg.agg_op == AggregateOp::kCountValues ? Int(0) : Fn("max", {Col("drop_name")});
   SelectPtr s = VectorSelect(key, drop, Col("v", "ts"), value);

@@ -18,38 +18,22 @@ namespace {
 
 const char* OpHint(BinaryOp op) {
   switch (op) {
-    case BinaryOp::kAdd:
-      return "add";
-    case BinaryOp::kSub:
-      return "sub";
-    case BinaryOp::kMul:
-      return "mul";
-    case BinaryOp::kDiv:
-      return "div";
-    case BinaryOp::kMod:
-      return "mod";
-    case BinaryOp::kPow:
-      return "pow";
-    case BinaryOp::kAtan2:
-      return "atan2";
-    case BinaryOp::kEql:
-      return "eq";
-    case BinaryOp::kNeq:
-      return "ne";
-    case BinaryOp::kGtr:
-      return "gt";
-    case BinaryOp::kLss:
-      return "lt";
-    case BinaryOp::kGte:
-      return "ge";
-    case BinaryOp::kLte:
-      return "le";
-    case BinaryOp::kAnd:
-      return "and";
-    case BinaryOp::kOr:
-      return "or";
-    case BinaryOp::kUnless:
-      return "unless";
+    case BinaryOp::kAdd: return "add";
+    case BinaryOp::kSub: return "sub";
+    case BinaryOp::kMul: return "mul";
+    case BinaryOp::kDiv: return "div";
+    case BinaryOp::kMod: return "mod";
+    case BinaryOp::kPow: return "pow";
+    case BinaryOp::kAtan2: return "atan2";
+    case BinaryOp::kEql: return "eq";
+    case BinaryOp::kNeq: return "ne";
+    case BinaryOp::kGtr: return "gt";
+    case BinaryOp::kLss: return "lt";
+    case BinaryOp::kGte: return "ge";
+    case BinaryOp::kLte: return "le";
+    case BinaryOp::kAnd: return "and";
+    case BinaryOp::kOr: return "or";
+    case BinaryOp::kUnless: return "unless";
   }
   return "op";
 }
@@ -83,44 +67,29 @@ SelectPtr Keyed(const VectorMatching& m, sql::TableRef input) {
 
 SqlExpr Arithmetic(BinaryOp op, SqlExpr lhs, SqlExpr rhs) {
   switch (op) {
-    case BinaryOp::kAdd:
-      return Bin("+", lhs, rhs);
-    case BinaryOp::kSub:
-      return Bin("-", lhs, rhs);
-    case BinaryOp::kMul:
-      return Bin("*", lhs, rhs);
+    case BinaryOp::kAdd: return Bin("+", lhs, rhs);
+    case BinaryOp::kSub: return Bin("-", lhs, rhs);
+    case BinaryOp::kMul: return Bin("*", lhs, rhs);
     // SQLite's / and % give NULL for a zero divisor and % truncates to
     // integers: Go's float semantics need functions.
-    case BinaryOp::kDiv:
-      return Fn("prom_div", {lhs, rhs});
-    case BinaryOp::kMod:
-      return Fn("prom_mod", {lhs, rhs});
-    case BinaryOp::kPow:
-      return Fn("prom_pow", {lhs, rhs});
-    case BinaryOp::kAtan2:
-      return Fn("prom_atan2", {lhs, rhs});
-    default:
-      return Comparison(op, lhs, rhs);
+    case BinaryOp::kDiv: return Fn("prom_div", {lhs, rhs});
+    case BinaryOp::kMod: return Fn("prom_mod", {lhs, rhs});
+    case BinaryOp::kPow: return Fn("prom_pow", {lhs, rhs});
+    case BinaryOp::kAtan2: return Fn("prom_atan2", {lhs, rhs});
+    default: return Comparison(op, lhs, rhs);
   }
 }
 
 SqlExpr Comparison(BinaryOp op, SqlExpr lhs, SqlExpr rhs) {
   switch (op) {
-    case BinaryOp::kEql:
-      return Bin("=", lhs, rhs);
+    case BinaryOp::kEql: return Bin("=", lhs, rhs);
     // NaN (NULL) != x holds in Go; NULL <> x is NULL in SQL.
-    case BinaryOp::kNeq:
-      return Bin("IS NOT", Bin("=", lhs, rhs), Int(1));
-    case BinaryOp::kGtr:
-      return Bin(">", lhs, rhs);
-    case BinaryOp::kLss:
-      return Bin("<", lhs, rhs);
-    case BinaryOp::kGte:
-      return Bin(">=", lhs, rhs);
-    case BinaryOp::kLte:
-      return Bin("<=", lhs, rhs);
-    default:
-      return Arithmetic(op, lhs, rhs);
+    case BinaryOp::kNeq: return Bin("IS NOT", Bin("=", lhs, rhs), Int(1));
+    case BinaryOp::kGtr: return Bin(">", lhs, rhs);
+    case BinaryOp::kLss: return Bin("<", lhs, rhs);
+    case BinaryOp::kGte: return Bin(">=", lhs, rhs);
+    case BinaryOp::kLte: return Bin("<=", lhs, rhs);
+    default: return Arithmetic(op, lhs, rhs);
   }
 }
 
@@ -128,34 +97,20 @@ SqlExpr BoolValue(SqlExpr condition) { return Fn("IIF", {std::move(condition), R
 
 double ScalarBinop(BinaryOp op, double l, double r) {
   switch (op) {
-    case BinaryOp::kAdd:
-      return l + r;
-    case BinaryOp::kSub:
-      return l - r;
-    case BinaryOp::kMul:
-      return l * r;
-    case BinaryOp::kDiv:
-      return l / r;
-    case BinaryOp::kMod:
-      return std::fmod(l, r);
-    case BinaryOp::kPow:
-      return std::pow(l, r);
-    case BinaryOp::kAtan2:
-      return std::atan2(l, r);
-    case BinaryOp::kEql:
-      return l == r ? 1 : 0;
-    case BinaryOp::kNeq:
-      return l != r ? 1 : 0;
-    case BinaryOp::kGtr:
-      return l > r ? 1 : 0;
-    case BinaryOp::kLss:
-      return l < r ? 1 : 0;
-    case BinaryOp::kGte:
-      return l >= r ? 1 : 0;
-    case BinaryOp::kLte:
-      return l <= r ? 1 : 0;
-    default:
-      return std::nan("");
+    case BinaryOp::kAdd: return l + r;
+    case BinaryOp::kSub: return l - r;
+    case BinaryOp::kMul: return l * r;
+    case BinaryOp::kDiv: return l / r;
+    case BinaryOp::kMod: return std::fmod(l, r);
+    case BinaryOp::kPow: return std::pow(l, r);
+    case BinaryOp::kAtan2: return std::atan2(l, r);
+    case BinaryOp::kEql: return l == r ? 1 : 0;
+    case BinaryOp::kNeq: return l != r ? 1 : 0;
+    case BinaryOp::kGtr: return l > r ? 1 : 0;
+    case BinaryOp::kLss: return l < r ? 1 : 0;
+    case BinaryOp::kGte: return l >= r ? 1 : 0;
+    case BinaryOp::kLte: return l <= r ? 1 : 0;
+    default: return std::nan("");
   }
 }
 

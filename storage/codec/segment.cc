@@ -44,8 +44,7 @@ Status DecodeValueBlock(uint8_t codec, std::string_view in, size_t count, size_t
       }
       return Status::OK();
     }
-    case kValueCodecFlac:
-      return DecodeFlacValues(in, count, begin, end, out);
+    case kValueCodecFlac: return DecodeFlacValues(in, count, begin, end, out);
   }
   return Status::Corruption("unknown value codec " + std::to_string(codec));
 }
@@ -64,12 +63,9 @@ bool SameBits(std::span<const double> a, const std::vector<double>& b) {
 
 const char* ValueCodecName(uint8_t id) {
   switch (id) {
-    case kValueCodecRaw:
-      return "raw";
-    case kValueCodecXor:
-      return "xor";
-    case kValueCodecFlac:
-      return "flac";
+    case kValueCodecRaw: return "raw";
+    case kValueCodecXor: return "xor";
+    case kValueCodecFlac: return "flac";
   }
   return "unknown";
 }

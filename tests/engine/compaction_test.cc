@@ -286,26 +286,13 @@ TEST(CompactionPropertyTest, RandomHistoriesSurviveSealingBitForBit) {
         int64_t ts = static_cast<int64_t>(rng() % (12 * 240)) * 15000 + static_cast<int64_t>(rng() % 3);
         double v;
         switch (rng() % 9) {
-          case 0:
-            v = std::bit_cast<double>(rng() | 0x7ff0000000000001ull);
-            break;  // some NaN payload
-          case 1:
-            v = StaleNaN();
-            break;
-          case 2:
-            v = rng() % 2 ? INFINITY : -INFINITY;
-            break;
-          case 3:
-            v = std::numeric_limits<double>::denorm_min() * static_cast<double>(rng() % 100);
-            break;
-          case 4:
-            v = 1e300 * static_cast<double>(rng() % 100);
-            break;
-          case 5:
-            v = static_cast<double>(rng() % 1000000000000ull);
-            break;  // counter-sized
-          default:
-            v = std::round(static_cast<double>(rng() % 100000) - 50000) / 100;
+          case 0: v = std::bit_cast<double>(rng() | 0x7ff0000000000001ull); break;  // some NaN payload
+          case 1: v = StaleNaN(); break;
+          case 2: v = rng() % 2 ? INFINITY : -INFINITY; break;
+          case 3: v = std::numeric_limits<double>::denorm_min() * static_cast<double>(rng() % 100); break;
+          case 4: v = 1e300 * static_cast<double>(rng() % 100); break;
+          case 5: v = static_cast<double>(rng() % 1000000000000ull); break;  // counter-sized
+          default: v = std::round(static_cast<double>(rng() % 100000) - 50000) / 100;
         }
         b.Add({{"__name__", "p"}, {"s", std::to_string(s)}}, ts, v);
         truth[{s, ts}] = v;

@@ -44,13 +44,10 @@ std::optional<double> Reference(OverTimeFn fn, const std::vector<Sample>& w, dou
     return xs[lo] * (1 - wgt) + xs[hi] * wgt;
   };
   switch (fn) {
-    case OverTimeFn::kSum:
-      return static_cast<double>(sum);
-    case OverTimeFn::kAvg:
-      return static_cast<double>(sum / v.size());
+    case OverTimeFn::kSum: return static_cast<double>(sum);
+    case OverTimeFn::kAvg: return static_cast<double>(sum / v.size());
     case OverTimeFn::kCount:
-    case OverTimeFn::kL1:
-      return static_cast<double>(v.size());
+    case OverTimeFn::kL1: return static_cast<double>(v.size());
     case OverTimeFn::kMin: {
       auto n = nonnan();
       return n.empty() ? kNaN : *std::min_element(n.begin(), n.end());
@@ -66,14 +63,10 @@ std::optional<double> Reference(OverTimeFn fn, const std::vector<Sample>& w, dou
       double var = static_cast<double>(acc / v.size());
       return fn == OverTimeFn::kStdvar ? var : std::sqrt(var);
     }
-    case OverTimeFn::kLast:
-      return v.back();
-    case OverTimeFn::kFirst:
-      return v.front();
-    case OverTimeFn::kPresent:
-      return 1.0;
-    case OverTimeFn::kQuantile:
-      return quantile(v, q);
+    case OverTimeFn::kLast: return v.back();
+    case OverTimeFn::kFirst: return v.front();
+    case OverTimeFn::kPresent: return 1.0;
+    case OverTimeFn::kQuantile: return quantile(v, q);
     case OverTimeFn::kMad: {
       if (!nonnan().size() || nonnan().size() != v.size()) return kNaN;
       double m = quantile(v, 0.5);
@@ -92,10 +85,8 @@ std::optional<double> Reference(OverTimeFn fn, const std::vector<Sample>& w, dou
         if (w[i].value == best) return w[i].ts / 1000.0;
       return kNaN;
     }
-    case OverTimeFn::kTsOfLast:
-      return w.back().ts / 1000.0;
-    case OverTimeFn::kTsOfFirst:
-      return w.front().ts / 1000.0;
+    case OverTimeFn::kTsOfLast: return w.back().ts / 1000.0;
+    case OverTimeFn::kTsOfFirst: return w.front().ts / 1000.0;
     case OverTimeFn::kDistinct:
     case OverTimeFn::kEntropy:
     case OverTimeFn::kL2: {

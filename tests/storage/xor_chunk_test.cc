@@ -45,20 +45,11 @@ TEST(XorChunkTest, RoundTripsRandomSeriesBitExactly) {
     double v = 0;
     for (size_t i = 0; i < n; ++i) {
       switch (rng() % 6) {
-        case 0:
-          v = std::bit_cast<double>(rng());
-          break;  // any bits, NaNs included
-        case 1:
-          v += 1;
-          break;
-        case 2:
-          v = std::round(v * 100 + (rng() % 7)) / 100;
-          break;
-        case 3:
-          v = std::bit_cast<double>(uint64_t{0x7ff0000000000002});
-          break;
-        default:
-          break;  // repeat
+        case 0: v = std::bit_cast<double>(rng()); break;  // any bits, NaNs included
+        case 1: v += 1; break;
+        case 2: v = std::round(v * 100 + (rng() % 7)) / 100; break;
+        case 3: v = std::bit_cast<double>(uint64_t{0x7ff0000000000002}); break;
+        default: break;  // repeat
       }
       in.push_back({ts, v});
       uint64_t step = rng() % 4 == 0 ? rng() % (uint64_t{1} << 40) : 15000 + rng() % 10;
