@@ -18,7 +18,9 @@ uint32_t WriteBatch::SeriesIndex(Labels&& labels) {
 void WriteBatch::Add(Labels&& labels, std::span<const Sample> samples) {
   if (samples.empty()) return;
   uint32_t index = SeriesIndex(std::move(labels));
-  samples_.reserve(samples_.size() + samples.size());
+  // No reserve(size() + n) here: reserving the exact size defeats the
+  // vector's geometric growth, and a batch of one sample per series (remote
+  // write's usual shape) then reallocates on every call.
   for (const Sample& s : samples) samples_.push_back(Entry{index, s});
 }
 
@@ -29,7 +31,6 @@ void WriteBatch::Add(const Labels& labels, int64_t ts, double value) {
 void WriteBatch::Add(const Labels& labels, std::span<const Sample> samples) {
   if (samples.empty()) return;
   uint32_t index = SeriesIndex(labels);
-  samples_.reserve(samples_.size() + samples.size());
   for (const Sample& s : samples) samples_.push_back(Entry{index, s});
 }
 
