@@ -1,5 +1,6 @@
 #include "adapters/promql/ast.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -259,7 +260,11 @@ std::string Modifiers(const Expr& e) {
     switch (e.at->kind) {
       case AtModifier::Kind::kStart: out += " @ start()"; break;
       case AtModifier::Kind::kEnd: out += " @ end()"; break;
-      default: out += " @ " + FormatNumber(static_cast<double>(e.at->ms) / 1000);
+      default: {  // seconds with three decimals, as Prometheus prints them
+        char buf[48];
+        std::snprintf(buf, sizeof buf, " @ %.3f", static_cast<double>(e.at->ms) / 1000);
+        out += buf;
+      }
     }
   }
   if (e.offset_ms != 0) out += " offset " + FormatDuration(e.offset_ms);
@@ -276,20 +281,22 @@ std::string Joined(const std::vector<std::string>& names) {
   return out;
 }
 
-// `name{matchers}` without the matcher the name stands for; a metric name
-// that is not a plain name goes inside the braces, quoted.
+// `name{matchers}` without the matcher the name stands for, the matchers
+// sorted as text and joined by commas, as Prometheus prints them; a metric
+// name that is not a plain name goes first inside the braces, quoted.
 std::string SelectorText(const Expr& vs) {
   std::vector<std::string> parts;
   bool plain_name = IsValidMetricName(vs.metric_name);
-  if (!vs.metric_name.empty() && !plain_name) parts.push_back(QuoteGo(vs.metric_name));
   for (const LabelMatcher& m : vs.matchers) {
     if (m.name == "__name__" && m.type == MatchType::kEqual && m.value == vs.metric_name) continue;
     parts.push_back(LabelNameText(m.name) + std::string(MatchOpText(m.type)) + QuoteGo(m.value));
   }
+  std::sort(parts.begin(), parts.end());
+  if (!vs.metric_name.empty() && !plain_name) parts.insert(parts.begin(), QuoteGo(vs.metric_name));
   std::string out = plain_name ? vs.metric_name : "";
   if (!plain_name || !parts.empty()) {
     out += "{";
-    for (size_t i = 0; i < parts.size(); ++i) out += (i ? ", " : "") + parts[i];
+    for (size_t i = 0; i < parts.size(); ++i) out += (i ? "," : "") + parts[i];
     out += "}";
   }
   return out;
@@ -317,7 +324,7 @@ std::string ToString(const Expr& e) {
     case Expr::Kind::kAggregate: {
       std::string out = AggregateOpName(e.agg_op);
       if (e.without || !e.grouping.empty())
-        out += std::string(e.without ? " without" : " by") + " (" + Joined(e.grouping) + ")";
+        out += std::string(e.without ? " without" : " by") + " (" + Joined(e.grouping) + ") ";
       out += "(";
       for (size_t i = 0; i < e.args.size(); ++i) out += (i ? ", " : "") + ToString(e.arg(i));
       return out + ")";

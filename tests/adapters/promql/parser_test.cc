@@ -74,9 +74,9 @@ TEST(LexerTest, ErrorsNamePositions) {
 
 TEST(ParserTest, SelectorsAndModifiers) {
   EXPECT_EQ(Roundtrip("http_requests_total{job=\"api\", code!~\"5..\"}"),
-            "http_requests_total{job=\"api\", code!~\"5..\"}");
+            "http_requests_total{code!~\"5..\",job=\"api\"}");  // sorted, as Prometheus prints them
   EXPECT_EQ(Roundtrip("rate(x[5m] offset 1h)"), "rate(x[5m] offset 1h)");
-  EXPECT_EQ(Roundtrip("x @ 100 offset -50s"), "x @ 100 offset -50s");
+  EXPECT_EQ(Roundtrip("x @ 100 offset -50s"), "x @ 100.000 offset -50s");
   EXPECT_EQ(Roundtrip("x offset 50 @ start()"), "x @ start() offset 50s");
   EXPECT_EQ(Roundtrip("sum_over_time(x[100])"), "sum_over_time(x[1m40s])");
   EXPECT_EQ(Roundtrip("{__name__=~\"a|b\"}"), "{__name__=~\"a|b\"}");
@@ -101,9 +101,9 @@ TEST(ParserTest, PrecedenceAndAssociativity) {
 }
 
 TEST(ParserTest, AggregationsAndMatching) {
-  EXPECT_EQ(Roundtrip("sum by (job) (rate(x[5m]))"), "sum by (job)(rate(x[5m]))");
-  EXPECT_EQ(Roundtrip("sum(x) without (instance)"), "sum without (instance)(x)");
-  EXPECT_EQ(Roundtrip("SUM BY (job) (x)"), "sum by (job)(x)");
+  EXPECT_EQ(Roundtrip("sum by (job) (rate(x[5m]))"), "sum by (job) (rate(x[5m]))");
+  EXPECT_EQ(Roundtrip("sum(x) without (instance)"), "sum without (instance) (x)");
+  EXPECT_EQ(Roundtrip("SUM BY (job) (x)"), "sum by (job) (x)");
   EXPECT_EQ(Roundtrip("topk(3, x)"), "topk(3, x)");
   EXPECT_EQ(Roundtrip("a * on (job) group_left (team) b"), "a * on (job) group_left (team) b");
   EXPECT_EQ(Roundtrip("a > bool ignoring (x) b"), "a > bool ignoring (x) b");
@@ -159,7 +159,7 @@ TEST(ParserTest, FuzzQuotedNamesRenderQuoted) {
   EXPECT_EQ(Roundtrip(printed), printed);
   EXPECT_EQ(
       Roundtrip("sum by (\"service.name\") (rate({\"http.requests\", \"a b\"=~\"x\\ty\"}[5m] offset 1m))"),
-      "sum by (\"service.name\")(rate({\"http.requests\", \"a b\"=~\"x\\ty\"}[5m] offset 1m))");
+      "sum by (\"service.name\") (rate({\"http.requests\",\"a b\"=~\"x\\ty\"}[5m] offset 1m))");
   EXPECT_EQ(Roundtrip("{\"up\", job=\"a\"}"), "up{job=\"a\"}");
 }
 
