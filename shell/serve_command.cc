@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cstdio>
 #include <fstream>
+#include <map>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -47,6 +48,27 @@ bool ParseListen(std::string_view s, std::string* host, int* port) {
   return true;
 }
 
+// Every option of `app` after parsing, by its name without dashes, as
+// /api/v1/status/flags reports them: the value given, else the default
+// shown in --help ("" when there is none); "true" or "false" for a flag.
+std::map<std::string, std::string> FlagValues(const CLI::App& app) {
+  std::map<std::string, std::string> out;
+  for (const CLI::Option* opt : app.get_options()) {
+    const std::string& name = opt->get_single_name();
+    if (name == "help") continue;
+    std::string value;
+    if (opt->get_expected_min() == 0) {
+      value = opt->count() > 0 ? "true" : "false";
+    } else if (opt->count() > 0) {
+      for (const std::string& r : opt->results()) value += (value.empty() ? "" : ",") + r;
+    } else {
+      value = opt->get_default_str();
+    }
+    out[name] = std::move(value);
+  }
+  return out;
+}
+
 // Fills *a from argv; returns an exit status when it should not go on.
 std::optional<int> Parse(int argc, char** argv, CommandLine* cl, ServeArgs* a) {
   CLI::App& app = cl->app();
@@ -79,7 +101,8 @@ std::optional<int> Parse(int argc, char** argv, CommandLine* cl, ServeArgs* a) {
       ->capture_default_str()
       ->transform(Size());
   app.add_option("--auth-token-file", a->auth_token_file,
-                 "require `Authorization: Bearer <token>` (the file's first line) on everything but /health")
+                 "require `Authorization: Bearer <token>` (the file's first line) on everything but /health, "
+                 "/-/healthy and /-/ready")
       ->type_name("FILE");
   app.add_option("--overload-status", a->server.overload_status,
                  "the answer when the memory budget is used up")
@@ -95,6 +118,7 @@ std::optional<int> Parse(int argc, char** argv, CommandLine* cl, ServeArgs* a) {
   if (std::optional<int> exit = cl->Parse(argc, argv)) return exit;
   if (!a->listen.empty()) ParseListen(a->listen, &a->server.host, &a->server.port);  // checked above
   if (memory_limit_option->count() > 0) a->memory_limit = memory_limit;
+  a->server.flags = FlagValues(app);
   return std::nullopt;
 }
 

@@ -1,5 +1,8 @@
 #include "adapters/http/query_api.h"
 
+#include <filesystem>
+#include <system_error>
+#include <thread>
 #include <variant>
 
 #include "adapters/http/query_render.h"
@@ -76,6 +79,42 @@ HttpReply QueryApi::Answer(const MetadataRequest&) {
 template <>
 HttpReply QueryApi::Answer(const BuildInfoRequest&) {
   return RenderBuildInfo(options_.version);
+}
+
+template <>
+HttpReply QueryApi::Answer(const RuntimeInfoRequest&) {
+  RuntimeInfo info;
+  info.start_time_ms = options_.start_time_ms;
+  std::error_code error;
+  info.cwd = std::filesystem::current_path(error).string();
+  // The process's threads, one directory each under /proc/self/task (Linux).
+  for (auto it = std::filesystem::directory_iterator("/proc/self/task", error);
+       !error && it != std::filesystem::directory_iterator(); it.increment(error)) {
+    ++info.threads;
+  }
+  if (error) info.threads = 0;
+  info.hardware_threads = static_cast<int>(std::thread::hardware_concurrency());
+  return RenderRuntimeInfo(info);
+}
+
+template <>
+HttpReply QueryApi::Answer(const FlagsRequest&) {
+  return RenderFlags(options_.flags);
+}
+
+template <>
+HttpReply QueryApi::Answer(const TargetsRequest&) {
+  return RenderTargets();
+}
+
+template <>
+HttpReply QueryApi::Answer(const ExemplarsRequest&) {
+  return RenderExemplars();
+}
+
+template <>
+HttpReply QueryApi::Answer(const FormatQueryRequest& request) {
+  return RenderFormattedQuery(request.formatted);
 }
 
 template <>

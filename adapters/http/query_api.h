@@ -8,6 +8,10 @@
 //   GET      /api/v1/label/<name>/values [match[]]
 //   GET      /api/v1/metadata           (overtone keeps no metadata: {})
 //   GET      /api/v1/status/buildinfo
+//   GET      /api/v1/status/runtimeinfo, /api/v1/status/flags (QueryApiOptions says what)
+//   GET      /api/v1/targets            (overtone scrapes nothing: no targets)
+//   GET|POST /api/v1/query_exemplars    query, start, end (overtone keeps no exemplars: [])
+//   GET|POST /api/v1/format_query       query, printed in canonical form
 //   POST     /api/v1/sql                read-only SQL; query=..., format=json|csv
 //
 // Parameters come from the query string and from a form-encoded body

@@ -15,6 +15,7 @@
 #define OVERTONE_ADAPTERS_HTTP_QUERY_PLAN_H_
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -33,6 +34,10 @@ struct QueryApiOptions {
   int64_t lookback_ms = 5 * 60 * 1000;
   size_t max_sql_rows = 1000000;  // /api/v1/sql answers at most this many rows
   std::string version = "0.1.0";  // for /api/v1/status/buildinfo
+
+  // Only reported, by /api/v1/status/runtimeinfo and /api/v1/status/flags.
+  int64_t start_time_ms = 0;                 // when the server started, Unix milliseconds
+  std::map<std::string, std::string> flags;  // the command line's flags and their values
 };
 
 // An in-memory SQLite connection with overtone registered (RegisterSql).

@@ -1,6 +1,8 @@
 #include "adapters/http/query_render.h"
 
 #include <cmath>
+#include <cstdio>
+#include <ctime>
 #include <nlohmann/json.hpp>
 #include <string_view>
 
@@ -128,6 +130,56 @@ HttpReply RenderBuildInfo(const std::string& version) {
   data["goVersion"] = "";
   return Success(std::move(data));
 }
+
+std::string Rfc3339(int64_t ms) {
+  int64_t seconds = ms >= 0 ? ms / 1000 : (ms - 999) / 1000;
+  int millis = static_cast<int>(ms - seconds * 1000);
+  std::time_t t = static_cast<std::time_t>(seconds);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[64];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  std::string out = buf;
+  if (millis != 0) {
+    char frac[8];
+    std::snprintf(frac, sizeof frac, ".%03d", millis);
+    out += frac;
+    while (out.back() == '0') out.pop_back();
+  }
+  return out + "Z";
+}
+
+HttpReply RenderRuntimeInfo(const RuntimeInfo& info) {
+  Json data;
+  data["startTime"] = Rfc3339(info.start_time_ms);
+  data["CWD"] = info.cwd;
+  data["reloadConfigSuccess"] = true;
+  data["lastConfigTime"] = Rfc3339(info.start_time_ms);
+  data["corruptionCount"] = 0;
+  data["goroutineCount"] = info.threads;
+  data["GOMAXPROCS"] = info.hardware_threads;
+  data["GOGC"] = "";
+  data["GODEBUG"] = "";
+  data["storageRetention"] = "";
+  return Success(std::move(data));
+}
+
+HttpReply RenderFlags(const std::map<std::string, std::string>& flags) {
+  Json data = Json::object();
+  for (const auto& [name, value] : flags) data[name] = value;
+  return Success(std::move(data));
+}
+
+HttpReply RenderTargets() {
+  Json data;
+  data["activeTargets"] = Json::array();
+  data["droppedTargets"] = Json::array();
+  return Success(std::move(data));
+}
+
+HttpReply RenderExemplars() { return Success(Json::array()); }
+
+HttpReply RenderFormattedQuery(const std::string& expression) { return Success(expression); }
 
 HttpReply RenderSqlJson(const SqlTable& table) {
   Json columns = Json::array(), rows = Json::array();

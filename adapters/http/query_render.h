@@ -7,6 +7,8 @@
 #ifndef OVERTONE_ADAPTERS_HTTP_QUERY_RENDER_H_
 #define OVERTONE_ADAPTERS_HTTP_QUERY_RENDER_H_
 
+#include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,29 @@ HttpReply RenderStrings(const std::vector<std::string>& values);
 // {}: overtone keeps no metadata.
 HttpReply RenderMetadata();
 HttpReply RenderBuildInfo(const std::string& version);
+
+// What /api/v1/status/runtimeinfo reports, in Prometheus's keys: those
+// about Go (goroutineCount, GOMAXPROCS, GOGC, GODEBUG) say the nearest true
+// thing about overtone's process.
+struct RuntimeInfo {
+  int64_t start_time_ms = 0;  // also lastConfigTime: overtone has no configuration to reload
+  std::string cwd;
+  int threads = 0;           // goroutineCount: the process's threads, 0 when unknown
+  int hardware_threads = 0;  // GOMAXPROCS
+};
+HttpReply RenderRuntimeInfo(const RuntimeInfo& info);
+// An object of strings, keys sorted.
+HttpReply RenderFlags(const std::map<std::string, std::string>& flags);
+// {"activeTargets":[],"droppedTargets":[]}: overtone scrapes nothing.
+HttpReply RenderTargets();
+// []: overtone keeps no exemplars.
+HttpReply RenderExemplars();
+// The formatted expression as a JSON string.
+HttpReply RenderFormattedQuery(const std::string& expression);
+
+// Unix milliseconds as Go marshals a time.Time, RFC 3339 in UTC with the
+// fraction's trailing zeros dropped: "2023-02-01T10:20:30.5Z".
+std::string Rfc3339(int64_t ms);
 
 // {"columns":[...],"rows":[[...]]}: numbers as JSON numbers, but for
 // infinities, which JSON lacks: "+Inf", "-Inf", as Prometheus writes them.

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "adapters/http/http_status.h"
+#include "adapters/promql/ast.h"
+#include "adapters/promql/parser.h"
 #include "adapters/promql/query.h"
 #include "adapters/promql/time_params.h"
 #include "overtone/database.h"
@@ -141,6 +143,27 @@ Result<LabelsRequest> ParseLabels(const Params& params, std::optional<std::strin
   return LabelsRequest{std::move(name), std::move(selectors), start, end};
 }
 
+// Prometheus's queryExemplars: start and end default to all time, the
+// query must parse. overtone keeps no exemplars, so that is all it checks.
+Result<ExemplarsRequest> ParseExemplars(const Params& params) {
+  OT_ASSIGN_OR_RETURN(int64_t start, TimeParam(params, "start", kMinTime));
+  OT_ASSIGN_OR_RETURN(int64_t end, TimeParam(params, "end", kMaxTime));
+  if (end < start) return Status::InvalidArgument("end timestamp must not be before start timestamp");
+  const std::string* q = Param(params, "query");
+  std::string query = q ? *q : "";
+  OT_ASSIGN_OR_RETURN(promql::ExprPtr expr, promql::ParseExpr(query));
+  return ExemplarsRequest{std::move(query), start, end};
+}
+
+// Prometheus's formatQuery prints the parsed expression (Expr.Pretty, which
+// is its String form for an expression of up to 100 characters).
+Result<FormatQueryRequest> ParseFormatQuery(const Params& params) {
+  const std::string* q = Param(params, "query");
+  Result<promql::ExprPtr> expr = promql::ParseExpr(q ? *q : "");
+  if (!expr.ok()) return Status::InvalidArgument("invalid parameter \"query\": " + expr.status().message());
+  return FormatQueryRequest{promql::ToString(**expr)};
+}
+
 Result<SqlRequest> ParseSql(const QueryApiRequest& request, const Params& params) {
   const std::string* q = Param(params, "query");
   std::string sql = q ? *q : "";
@@ -178,6 +201,11 @@ Result<ApiRequest> ParseParameters(std::string_view rest, const QueryApiRequest&
   if (rest == "labels") return AsApiRequest(ParseLabels(params, std::nullopt));
   if (rest == "metadata") return ApiRequest(MetadataRequest{});
   if (rest == "status/buildinfo") return ApiRequest(BuildInfoRequest{});
+  if (rest == "status/runtimeinfo") return ApiRequest(RuntimeInfoRequest{});
+  if (rest == "status/flags") return ApiRequest(FlagsRequest{});
+  if (rest == "targets") return ApiRequest(TargetsRequest{});
+  if (rest == "query_exemplars") return AsApiRequest(ParseExemplars(params));
+  if (rest == "format_query") return AsApiRequest(ParseFormatQuery(params));
   if (rest == "sql") return AsApiRequest(ParseSql(request, params));
   return AsApiRequest(
       ParseLabels(params, UrlDecode(rest.substr(6, rest.size() - 13))));  // label/<name>/values
@@ -203,7 +231,9 @@ bool IsQueryApiPath(std::string_view path) {
   if (!path.starts_with(kPrefix)) return false;
   std::string_view rest = path.substr(kPrefix.size());
   if (rest == "query" || rest == "query_range" || rest == "series" || rest == "labels" ||
-      rest == "metadata" || rest == "status/buildinfo" || rest == "sql") {
+      rest == "metadata" || rest == "status/buildinfo" || rest == "status/runtimeinfo" ||
+      rest == "status/flags" || rest == "targets" || rest == "query_exemplars" || rest == "format_query" ||
+      rest == "sql") {
     return true;
   }
   return rest.starts_with("label/") && rest.size() > 13 && rest.ends_with("/values");

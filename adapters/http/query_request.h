@@ -75,8 +75,20 @@ struct LabelsRequest {                               // /api/v1/labels, /api/v1/
   int64_t start_ms, end_ms;
 };
 
-struct MetadataRequest {};   // /api/v1/metadata
-struct BuildInfoRequest {};  // /api/v1/status/buildinfo
+struct MetadataRequest {};     // /api/v1/metadata
+struct BuildInfoRequest {};    // /api/v1/status/buildinfo
+struct RuntimeInfoRequest {};  // /api/v1/status/runtimeinfo
+struct FlagsRequest {};        // /api/v1/status/flags
+struct TargetsRequest {};      // /api/v1/targets: overtone scrapes nothing
+
+struct ExemplarsRequest {  // /api/v1/query_exemplars: overtone keeps no exemplars
+  std::string query;       // checked to parse
+  int64_t start_ms, end_ms;
+};
+
+struct FormatQueryRequest {  // /api/v1/format_query
+  std::string formatted;     // the query, parsed and printed again
+};
 
 struct SqlRequest {  // /api/v1/sql
   std::string sql;
@@ -85,7 +97,8 @@ struct SqlRequest {  // /api/v1/sql
 };
 
 using ApiRequest = std::variant<InstantQueryRequest, RangeQueryRequest, SeriesRequest, LabelsRequest,
-                                MetadataRequest, BuildInfoRequest, SqlRequest>;
+                                MetadataRequest, BuildInfoRequest, RuntimeInfoRequest, FlagsRequest,
+                                TargetsRequest, ExemplarsRequest, FormatQueryRequest, SqlRequest>;
 
 // Parses `request` into *out; an error means answer with it. Parameters
 // come from the query string and, for a form POST, the body. `now_ms` is an

@@ -28,6 +28,16 @@ constexpr std::array kRoutes = {
         "`{}`: overtone keeps no metadata"},
   Route{"GET, POST", "/api/v1/status/buildinfo",     Endpoint::kQueryApi,    true,  true,  "query",
         "the version"},
+  Route{"GET, POST", "/api/v1/status/runtimeinfo",   Endpoint::kQueryApi,    true,  true,  "query",
+        "Prometheus's keys: `startTime`, `CWD`, `goroutineCount` (threads), `GOMAXPROCS` (hardware threads), ..."},
+  Route{"GET, POST", "/api/v1/status/flags",         Endpoint::kQueryApi,    true,  true,  "query",
+        "`overtone serve`'s flags and their values, as strings"},
+  Route{"GET, POST", "/api/v1/targets",              Endpoint::kQueryApi,    true,  true,  "query",
+        "`{\"activeTargets\":[],\"droppedTargets\":[]}`: overtone scrapes nothing"},
+  Route{"GET, POST", "/api/v1/query_exemplars",      Endpoint::kQueryApi,    true,  true,  "query",
+        "`[]`: overtone keeps no exemplars; `query`, `start`, `end` are checked"},
+  Route{"GET, POST", "/api/v1/format_query",         Endpoint::kQueryApi,    true,  true,  "query",
+        "`query` printed in PromQL's canonical form"},
   Route{"POST",      "/api/v1/sql",                  Endpoint::kQueryApi,    true,  true,  "query",
         "read-only SQL: `query`, `format` (`json` or `csv`), `timeout`"},
   Route{"GET",       "/metrics",                     Endpoint::kMetrics,     true,  true,  "metrics",
@@ -38,6 +48,10 @@ constexpr std::array kRoutes = {
         "`200 OK` while the process serves"},
   Route{"GET",       "/ready",                       Endpoint::kReady,       true,  true,  "ready",
         "`200` when accepting requests, `503` while stopping"},
+  Route{"GET",       "/-/healthy",                   Endpoint::kHealth,      false, true,  "health",
+        "Prometheus's liveness probe: `200` `overtone is Healthy.`"},
+  Route{"GET",       "/-/ready",                     Endpoint::kReady,       false, true,  "ready",
+        "Prometheus's readiness probe: `200` `overtone is Ready.`, `503` while stopping"},
 };
 // clang-format on
 

@@ -73,6 +73,17 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+// The query API's options from the server's: what its status endpoints
+// report, with the server's start as the time it started.
+QueryApiOptions ApiOptions(const ServerOptions& options) {
+  QueryApiOptions api;
+  api.start_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  api.flags = options.flags;
+  return api;
+}
+
 }  // namespace
 
 int DefaultThreads() {
@@ -94,7 +105,7 @@ class HttpServer::Impl {
   ServerOptions options_;
   MemoryBudget budget_;
   ServerMetrics metrics_;
-  QueryApi query_api_{db_, QueryApiOptions{}};  // /api/v1/query etc. (query_api.h)
+  QueryApi query_api_{db_, ApiOptions(options_)};  // /api/v1/query etc. (query_api.h)
   httplib::Server svr_;
   std::thread listener_;
   std::atomic<bool> ready_{false};
@@ -364,15 +375,21 @@ bool HttpServer::Impl::ServeStats(const Exchange& x) {
   return false;
 }
 
+// /health and /ready answer in words of their own; /-/healthy and /-/ready,
+// which Prometheus's users probe, as Prometheus words them ("Prometheus
+// Server is Healthy.") with overtone's name.
 bool HttpServer::Impl::ServeHealth(const Exchange& x) {
-  x.res.set_content("OK\n", "text/plain; charset=utf-8");
+  bool prometheus = x.route.path.starts_with("/-/");
+  x.res.set_content(prometheus ? "overtone is Healthy.\n" : "OK\n", "text/plain; charset=utf-8");
   return false;
 }
 
 bool HttpServer::Impl::ServeReady(const Exchange& x) {
-  bool ready = ready_.load();
+  bool ready = ready_.load(), prometheus = x.route.path.starts_with("/-/");
   x.res.status = ready ? kHttpOk : kHttpServiceUnavailable;
-  x.res.set_content(ready ? "ready\n" : "stopping\n", "text/plain; charset=utf-8");
+  const char* body = prometheus ? (ready ? "overtone is Ready.\n" : "Service Unavailable")
+                                : (ready ? "ready\n" : "stopping\n");
+  x.res.set_content(body, "text/plain; charset=utf-8");
   return false;
 }
 

@@ -18,6 +18,7 @@
 #define OVERTONE_ADAPTERS_HTTP_SERVER_H_
 
 #include <cstddef>
+#include <map>
 #include <memory>
 #include <string>
 
@@ -47,6 +48,10 @@ struct ServerOptions {
   size_t memory_limit = 0;
   size_t block_cache_bytes = 0;
   size_t write_buffer_bytes = 0;
+
+  // Only reported (/api/v1/status/flags): the command line's flags, by
+  // name without dashes, and their values as given or by default.
+  std::map<std::string, std::string> flags;
 };
 
 // Worker threads for this machine: requests block on disk writes and each

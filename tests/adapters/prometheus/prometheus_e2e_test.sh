@@ -7,6 +7,8 @@
 #     remote_read pointed at overtone, must answer range-vector queries
 #     exactly as A answers them from its own TSDB (this is the SAMPLES
 #     response type: B's 2.42 client asks for nothing else);
+#     overtone's status endpoints (runtimeinfo's keys, flags' shape,
+#     format_query's text) must answer as A's do;
 #  4. STREAMED_XOR_CHUNKS: remote_read_probe asks overtone and Prometheus A's
 #     own remote read endpoint for the same series and range; the decoded
 #     samples must be equal (overtone's chunks checked against Prometheus's
@@ -151,6 +153,26 @@ B: $B"
 done
 METRICS=$(http_get "$OT" /metrics)
 echo "$METRICS" | grep -E '^overtone_remote_read_requests_total' >&2
+
+# 3b. The status endpoints Prometheus's tools call: runtimeinfo has A's keys
+# in A's order, flags is an object of strings in both, format_query prints
+# what A prints.
+keys() { grep -o '"[A-Za-z]*":' | tr -d '\n'; }
+RA=$(http_get "$PA_PORT" /api/v1/status/runtimeinfo | keys)
+RO=$(http_get "$OT" /api/v1/status/runtimeinfo | keys)
+[ "$RA" = "$RO" ] || fail "runtimeinfo keys differ: Prometheus $RA, overtone $RO"
+FLAGS_SHAPE='^\{"status":"success","data":\{("[^"]*":"[^"]*",)*"[^"]*":"[^"]*"\}\}$'
+http_get "$PA_PORT" /api/v1/status/flags | grep -qE "$FLAGS_SHAPE" || fail "Prometheus's flags are not shaped as expected"
+http_get "$OT" /api/v1/status/flags | grep -qE "$FLAGS_SHAPE" || fail "flags: $(http_get "$OT" /api/v1/status/flags)"
+for q in 'sum by(job)(rate(x[5m]))' 'x{b="1",a="2"}[5m] @ 10.5 offset 1m' 'a+on(b)group_left d' \
+         'topk(3,max_over_time(rate(x[1m])[10m:]))' '0x10+1e3' 'sum('; do
+  path="/api/v1/format_query?query=$(urlencode "$q")"
+  A=$(http_get "$PA_PORT" "$path")
+  O=$(http_get "$OT" "$path")
+  [ "$A" = "$O" ] || [ "$q" = 'sum(' ] || fail "format_query $q: Prometheus $A, overtone $O"
+  echo "$O" | grep -q '"status":"'"$(echo "$A" | grep -o '"status":"[a-z]*"' | cut -d'"' -f4)"'"' ||
+    fail "format_query $q: Prometheus $A, overtone $O"
+done
 
 # 4. Both response types straight from overtone, against Prometheus A's own
 # remote read endpoint (its XOR chunk encoder) for the same range.
