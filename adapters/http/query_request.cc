@@ -155,13 +155,12 @@ Result<ExemplarsRequest> ParseExemplars(const Params& params) {
   return ExemplarsRequest{std::move(query), start, end};
 }
 
-// Prometheus's formatQuery prints the parsed expression (Expr.Pretty, which
-// is its String form for an expression of up to 100 characters).
+// Prometheus's formatQuery prints the parsed expression in its pretty form.
 Result<FormatQueryRequest> ParseFormatQuery(const Params& params) {
   const std::string* q = Param(params, "query");
   Result<promql::ExprPtr> expr = promql::ParseExpr(q ? *q : "");
   if (!expr.ok()) return Status::InvalidArgument("invalid parameter \"query\": " + expr.status().message());
-  return FormatQueryRequest{promql::ToString(**expr)};
+  return FormatQueryRequest{promql::Pretty(**expr)};
 }
 
 Result<SqlRequest> ParseSql(const QueryApiRequest& request, const Params& params) {

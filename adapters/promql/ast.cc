@@ -302,6 +302,30 @@ std::string SelectorText(const Expr& vs) {
   return out;
 }
 
+// "sum", "sum by (job) ", "sum without (a, b) ": what comes before the
+// arguments' parenthesis.
+std::string AggregatePrefix(const Expr& e) {
+  std::string out = AggregateOpName(e.agg_op);
+  if (e.without || !e.grouping.empty())
+    out += std::string(e.without ? " without" : " by") + " (" + Joined(e.grouping) + ") ";
+  return out;
+}
+
+// The operator of a binary expression with its bool and vector matching:
+// "/ on (job) group_left ()".
+std::string BinaryOpText(const Expr& e) {
+  std::string op = BinaryOpName(e.op);
+  if (e.return_bool) op += " bool";
+  if (e.matching) {
+    const VectorMatching& m = *e.matching;
+    if (m.on || !m.labels.empty())
+      op += std::string(m.on ? " on" : " ignoring") + " (" + Joined(m.labels) + ")";
+    if (m.card == Cardinality::kManyToOne) op += " group_left (" + Joined(m.include) + ")";
+    if (m.card == Cardinality::kOneToMany) op += " group_right (" + Joined(m.include) + ")";
+  }
+  return op;
+}
+
 }  // namespace
 
 std::string ToString(const Expr& e) {
@@ -322,29 +346,50 @@ std::string ToString(const Expr& e) {
       return out + ")";
     }
     case Expr::Kind::kAggregate: {
-      std::string out = AggregateOpName(e.agg_op);
-      if (e.without || !e.grouping.empty())
-        out += std::string(e.without ? " without" : " by") + " (" + Joined(e.grouping) + ") ";
-      out += "(";
+      std::string out = AggregatePrefix(e) + "(";
       for (size_t i = 0; i < e.args.size(); ++i) out += (i ? ", " : "") + ToString(e.arg(i));
       return out + ")";
     }
-    case Expr::Kind::kBinary: {
-      std::string op = BinaryOpName(e.op);
-      if (e.return_bool) op += " bool";
-      if (e.matching) {
-        const VectorMatching& m = *e.matching;
-        if (m.on || !m.labels.empty())
-          op += std::string(m.on ? " on" : " ignoring") + " (" + Joined(m.labels) + ")";
-        if (m.card == Cardinality::kManyToOne) op += " group_left (" + Joined(m.include) + ")";
-        if (m.card == Cardinality::kOneToMany) op += " group_right (" + Joined(m.include) + ")";
-      }
-      return ToString(e.arg(0)) + " " + op + " " + ToString(e.arg(1));
-    }
+    case Expr::Kind::kBinary: return ToString(e.arg(0)) + " " + BinaryOpText(e) + " " + ToString(e.arg(1));
     case Expr::Kind::kUnary: return std::string(e.op == BinaryOp::kSub ? "-" : "+") + ToString(e.arg(0));
     case Expr::Kind::kParen: return "(" + ToString(e.arg(0)) + ")";
   }
   return "?";
+}
+
+// Prometheus's prettier (promql/parser/prettier.go): a node whose one-line
+// form is longer than 100 characters is split, its operands or arguments
+// indented two spaces a level deeper.
+std::string Pretty(const Expr& e, int level) {
+  constexpr size_t kMaxLine = 100;
+  const std::string indent(2 * static_cast<size_t>(level), ' ');
+  std::string line = ToString(e);
+  if (line.size() <= kMaxLine) return e.kind == Expr::Kind::kSubquery ? line : indent + line;
+  auto args = [&](size_t from) {
+    std::string out;
+    for (size_t i = from; i < e.args.size(); ++i)
+      out += (i > from ? ",\n" : "") + Pretty(e.arg(i), level + 1);
+    return out;
+  };
+  switch (e.kind) {
+    case Expr::Kind::kAggregate: return indent + AggregatePrefix(e) + "(\n" + args(0) + "\n" + indent + ")";
+    case Expr::Kind::kCall: return indent + e.text + "(\n" + args(0) + "\n" + indent + ")";
+    case Expr::Kind::kParen: return indent + "(\n" + args(0) + "\n" + indent + ")";
+    case Expr::Kind::kBinary:
+      return Pretty(e.arg(0), level + 1) + "\n" + indent + BinaryOpText(e) + "\n" +
+             Pretty(e.arg(1), level + 1);
+    case Expr::Kind::kSubquery:
+      return Pretty(e.arg(0), level) + "[" + FormatDuration(e.range_ms) + ":" +
+             (e.step_ms ? FormatDuration(e.step_ms) : "") + "]" + Modifiers(e);
+    case Expr::Kind::kUnary: {
+      std::string child = Pretty(e.arg(0), level);
+      size_t first = child.find_first_not_of(" \n\t");
+      size_t last = child.find_last_not_of(" \n\t");
+      child = first == std::string::npos ? "" : child.substr(first, last - first + 1);
+      return indent + (e.op == BinaryOp::kSub ? "-" : "+") + child;
+    }
+    default: return indent + line;  // selectors and literals are never split
+  }
 }
 
 }  // namespace overtone::promql

@@ -137,6 +137,10 @@ struct Expr {
 
 // Prometheus's rendering of an expression, for error messages and tests.
 std::string ToString(const Expr& e);
+// Prometheus's pretty form (Expr.Pretty, what /api/v1/format_query
+// answers): ToString when that fits in 100 characters, else split over
+// lines, each level indented two spaces more; `level` is where it starts.
+std::string Pretty(const Expr& e, int level = 0);
 // Milliseconds as a PromQL duration: 90000 -> "1m30s".
 std::string FormatDuration(int64_t ms);
 

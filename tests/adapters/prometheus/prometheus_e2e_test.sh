@@ -165,7 +165,8 @@ FLAGS_SHAPE='^\{"status":"success","data":\{("[^"]*":"[^"]*",)*"[^"]*":"[^"]*"\}
 http_get "$PA_PORT" /api/v1/status/flags | grep -qE "$FLAGS_SHAPE" || fail "Prometheus's flags are not shaped as expected"
 http_get "$OT" /api/v1/status/flags | grep -qE "$FLAGS_SHAPE" || fail "flags: $(http_get "$OT" /api/v1/status/flags)"
 for q in 'sum by(job)(rate(x[5m]))' 'x{b="1",a="2"}[5m] @ 10.5 offset 1m' 'a+on(b)group_left d' \
-         'topk(3,max_over_time(rate(x[1m])[10m:]))' '0x10+1e3' 'sum('; do
+         'topk(3,max_over_time(rate(x[1m])[10m:]))' '0x10+1e3' 'sum(' \
+         'histogram_quantile(0.99, sum by (le, job) (rate(http_request_duration_seconds_bucket{job="api"}[5m])))'; do
   path="/api/v1/format_query?query=$(urlencode "$q")"
   A=$(http_get "$PA_PORT" "$path")
   O=$(http_get "$OT" "$path")

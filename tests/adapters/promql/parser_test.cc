@@ -152,6 +152,31 @@ TEST(ParserTest, FuzzStringsRenderWithEscapes) {
 // a quoted label name in on (...) was rendered bare, "d (.*)" as d (.*),
 // which does not parse. Names that are not plain are rendered quoted, in
 // grouping lists and matchers, and such a metric name inside the braces.
+// Prometheus 2.42's /api/v1/format_query answers for the same queries.
+TEST(ParserTest, PrettySplitsWhatIsOver100Characters) {
+  auto pretty = [](std::string_view q) {
+    auto e = ParseExpr(q);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    return e.ok() ? Pretty(**e) : "";
+  };
+  EXPECT_EQ(pretty("sum by(job)(rate(x[5m]))"), "sum by (job) (rate(x[5m]))");
+  EXPECT_EQ(pretty("(sum by (job, instance) (rate(http_requests_total{job=\"api\",code=~\"5..\"}[5m])) / "
+                   "sum by (job, instance) (rate(http_requests_total[5m]))) * 100"),
+            "  (\n"
+            "      sum by (job, instance) (rate(http_requests_total{code=~\"5..\",job=\"api\"}[5m]))\n"
+            "    /\n"
+            "      sum by (job, instance) (rate(http_requests_total[5m]))\n"
+            "  )\n"
+            "*\n"
+            "  100");
+  EXPECT_EQ(
+      pretty("-sum by (job, instance) (rate(http_requests_total{job=\"api\",code=~\"5..\","
+             "handler!=\"/metrics\",instance=~\"a.*\"}[5m]))"),
+      "-sum by (job, instance) (\n"
+      "  rate(http_requests_total{code=~\"5..\",handler!=\"/metrics\",instance=~\"a.*\",job=\"api\"}[5m])\n"
+      ")");
+}
+
 TEST(ParserTest, FuzzQuotedNamesRenderQuoted) {
   const char kQuery[] = "a / on (jabel_rep, \"d (.*)\") unlU5";
   std::string printed = Roundtrip(kQuery);
