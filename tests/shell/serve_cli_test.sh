@@ -36,6 +36,13 @@ for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
 PORT=$(cat "$WORK/port")
 
 http_get "$PORT" /health | grep -q '^OK' || fail "/health"
+http_get "$PORT" /-/healthy | grep -q '^overtone is Healthy.' || fail "/-/healthy"
+# /api/v1/status/flags: the parsed flags (sizes in bytes), defaults, flags off.
+FLAGS=$(http_get "$PORT" /api/v1/status/flags)
+for want in '"listen":"127.0.0.1:0"' '"memory-limit":"67108864"' '"max-request-bytes":"33554432"' \
+            '"read-only":"false"' '"threads":""' "\"DBDIR\":\"$WORK/db\""; do
+  echo "$FLAGS" | grep -qF "$want" || fail "/api/v1/status/flags lacks $want: $FLAGS"
+done
 timeout 120 "$OVERTONE" emulate --hosts 3 --duration 10m --interval 15s --seed 7 -q \
   --remote-write "http://127.0.0.1:$PORT/api/v1/write" || fail "emulate --remote-write"
 METRICS=$(http_get "$PORT" /metrics)
