@@ -108,8 +108,8 @@ HttpReply QueryApi::Answer(const TargetsRequest&) {
 }
 
 template <>
-HttpReply QueryApi::Answer(const ExemplarsRequest&) {
-  return RenderExemplars();
+HttpReply QueryApi::Answer(const ExemplarsRequest& request) {
+  return RenderExemplars(request.selects);
 }
 
 template <>

@@ -177,7 +177,12 @@ HttpReply RenderTargets() {
   return Success(std::move(data));
 }
 
-HttpReply RenderExemplars() { return Success(Json::array()); }
+HttpReply RenderExemplars(bool selects) {
+  if (selects) return Success(Json::array());
+  HttpReply r;
+  r.status = kHttpNoContent;
+  return r;
+}
 
 HttpReply RenderFormattedQuery(const std::string& expression) { return Success(expression); }
 

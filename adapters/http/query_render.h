@@ -46,8 +46,9 @@ HttpReply RenderRuntimeInfo(const RuntimeInfo& info);
 HttpReply RenderFlags(const std::map<std::string, std::string>& flags);
 // {"activeTargets":[],"droppedTargets":[]}: overtone scrapes nothing.
 HttpReply RenderTargets();
-// []: overtone keeps no exemplars.
-HttpReply RenderExemplars();
+// []: overtone keeps no exemplars; for a query that selects no series,
+// 204 without a body, as Prometheus answers it.
+HttpReply RenderExemplars(bool selects);
 // The formatted expression as a JSON string.
 HttpReply RenderFormattedQuery(const std::string& expression);
 

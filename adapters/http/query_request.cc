@@ -143,6 +143,15 @@ Result<LabelsRequest> ParseLabels(const Params& params, std::optional<std::strin
   return LabelsRequest{std::move(name), std::move(selectors), start, end};
 }
 
+// Whether the expression selects series anywhere in it.
+bool HasSelector(const promql::Expr& e) {
+  if (e.kind == promql::Expr::Kind::kVectorSelector) return true;
+  for (const promql::ExprPtr& arg : e.args) {
+    if (arg && HasSelector(*arg)) return true;
+  }
+  return false;
+}
+
 // Prometheus's queryExemplars: start and end default to all time, the
 // query must parse. overtone keeps no exemplars, so that is all it checks.
 Result<ExemplarsRequest> ParseExemplars(const Params& params) {
@@ -152,7 +161,7 @@ Result<ExemplarsRequest> ParseExemplars(const Params& params) {
   const std::string* q = Param(params, "query");
   std::string query = q ? *q : "";
   OT_ASSIGN_OR_RETURN(promql::ExprPtr expr, promql::ParseExpr(query));
-  return ExemplarsRequest{std::move(query), start, end};
+  return ExemplarsRequest{std::move(query), start, end, HasSelector(*expr)};
 }
 
 // Prometheus's formatQuery prints the parsed expression in its pretty form.

@@ -84,6 +84,7 @@ struct TargetsRequest {};      // /api/v1/targets: overtone scrapes nothing
 struct ExemplarsRequest {  // /api/v1/query_exemplars: overtone keeps no exemplars
   std::string query;       // checked to parse
   int64_t start_ms, end_ms;
+  bool selects;  // whether the query has a series selector (without one, Prometheus answers 204)
 };
 
 struct FormatQueryRequest {  // /api/v1/format_query

@@ -129,6 +129,10 @@ TEST_F(PrometheusStatusTest, TargetsAndExemplarsAreEmpty) {
             R"j({"status":"success","data":[]})j");
   EXPECT_EQ(PostForm("/api/v1/query_exemplars", "query=rate(x%5B5m%5D)").body,
             R"j({"status":"success","data":[]})j");
+  // A query without a series selector: Prometheus answers 204, no body.
+  HttpResponse none = Get("/api/v1/query_exemplars?query=1%2B1");
+  EXPECT_EQ(none.status, 204);
+  EXPECT_EQ(none.body, "");
   // Checked as Prometheus checks them, with its messages.
   auto error = [&](const std::string& path) {
     HttpResponse r = Get(path);
