@@ -55,6 +55,7 @@
 #include "adapters/formats/importer.h"
 #include "adapters/formats/sample_writer.h"
 #include "adapters/formats/value_text.h"
+#include "bench/dir_bytes.h"
 #include "overtone/database.h"
 #include "overtone/over_time.h"
 #include "sql/statement.h"
@@ -96,15 +97,7 @@ double Median(std::vector<double> v) {
   return v.empty() ? kNone : v[v.size() / 2];
 }
 
-uint64_t DirBytes(const fs::path& p) {
-  uint64_t n = 0;
-  std::error_code ec;
-  if (fs::is_regular_file(p, ec)) return fs::file_size(p, ec);
-  for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::end(it); it.increment(ec)) {
-    if (it->is_regular_file(ec)) n += it->file_size(ec);
-  }
-  return n;
-}
+using overtone::bench::DirBytes;
 
 Fleet Generate(const adapters::EmulatorOptions& o) {
   Fleet f;

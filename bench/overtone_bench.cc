@@ -59,6 +59,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "bench/dir_bytes.h"
 #include "overtone/database.h"
 #include "overtone/status.h"
 #include "overtone/types.h"
@@ -177,15 +178,7 @@ double Seconds(Clock::time_point since) {
   return std::chrono::duration<double>(Clock::now() - since).count();
 }
 
-uint64_t DirBytes(const fs::path& p) {
-  uint64_t n = 0;
-  std::error_code ec;
-  if (fs::is_regular_file(p, ec)) return fs::file_size(p, ec);
-  for (auto it = fs::recursive_directory_iterator(p, ec); !ec && it != fs::end(it); it.increment(ec)) {
-    if (it->is_regular_file(ec)) n += it->file_size(ec);
-  }
-  return n;
-}
+using overtone::bench::DirBytes;
 
 struct Error {
   std::string what;

@@ -14,12 +14,15 @@
 
 #include "adapters/http/query_render.h"
 #include "adapters/http/server.h"
+#include "tests/support/http_expect.h"
 #include "tests/support/http_test_client.h"
 #include "tests/support/test_database.h"
 
 namespace overtone::adapters {
 namespace {
 
+using testing::ExpectFormPost;
+using testing::ExpectResponse;
 using testing::HttpHeaders;
 using testing::HttpRequest;
 using testing::HttpResponse;
@@ -44,15 +47,10 @@ class PrometheusStatusTest : public overtone::testing::DatabaseTest {
   }
 
   HttpResponse Get(const std::string& path, const HttpHeaders& headers = {}) {
-    auto r = HttpRequest(server_->port(), "GET", path, headers);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : HttpResponse{};
+    return ExpectResponse(server_->port(), "GET", path, headers);
   }
   HttpResponse PostForm(const std::string& path, const std::string& body) {
-    auto r = HttpRequest(server_->port(), "POST", path,
-                         {{"Content-Type", "application/x-www-form-urlencoded"}}, body);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : HttpResponse{};
+    return ExpectFormPost(server_->port(), path, body);
   }
 
   std::unique_ptr<HttpServer> server_;

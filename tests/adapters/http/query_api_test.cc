@@ -8,12 +8,15 @@
 
 #include "adapters/http/server.h"
 #include "overtone/database.h"
+#include "tests/support/http_expect.h"
 #include "tests/support/http_test_client.h"
 #include "tests/support/test_database.h"
 
 namespace overtone::adapters {
 namespace {
 
+using testing::ExpectFormPost;
+using testing::ExpectResponse;
 using testing::HttpRequest;
 using testing::HttpResponse;
 
@@ -36,16 +39,9 @@ class QueryApiTest : public overtone::testing::DatabaseTest {
   }
   void TearDown() override { server_->Stop(); }
 
-  HttpResponse Get(const std::string& path) {
-    auto r = HttpRequest(server_->port(), "GET", path);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : HttpResponse{};
-  }
+  HttpResponse Get(const std::string& path) { return ExpectResponse(server_->port(), "GET", path); }
   HttpResponse PostForm(const std::string& path, const std::string& body) {
-    auto r = HttpRequest(server_->port(), "POST", path,
-                         {{"Content-Type", "application/x-www-form-urlencoded"}}, body);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : HttpResponse{};
+    return ExpectFormPost(server_->port(), path, body);
   }
 
   std::unique_ptr<HttpServer> server_;

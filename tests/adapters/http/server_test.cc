@@ -20,6 +20,7 @@
 #include "adapters/prometheus/chunked_frame.h"
 #include "adapters/prometheus/snappy_block.h"
 #include "adapters/prometheus/xor_chunk.h"
+#include "tests/support/http_expect.h"
 #include "tests/support/http_test_client.h"
 #include "tests/support/prom_requests.h"
 #include "tests/support/test_database.h"
@@ -29,6 +30,7 @@ namespace {
 
 using testing::AddQuery;
 using testing::AddSeries;
+using testing::ExpectResponse;
 using testing::HttpHeaders;
 using testing::HttpRequest;
 using testing::HttpResponse;
@@ -70,14 +72,10 @@ class ServerTest : public testing::DatabaseTest {
   }
 
   HttpResponse Post(const std::string& path, const HttpHeaders& h, const std::string& body) {
-    Result<HttpResponse> r = HttpRequest(port_, "POST", path, h, body);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : HttpResponse{};
+    return ExpectResponse(port_, "POST", path, h, body);
   }
   HttpResponse Get(const std::string& path, const HttpHeaders& h = {}) {
-    Result<HttpResponse> r = HttpRequest(port_, "GET", path, h);
-    EXPECT_TRUE(r.ok()) << r.status().ToString();
-    return r.ok() ? *r : HttpResponse{};
+    return ExpectResponse(port_, "GET", path, h);
   }
   HttpResponse WriteV1(const prometheus::WriteRequest& req, HttpHeaders h = kV1Headers) {
     return Post("/api/v1/write", h, SnappyCompress(req.SerializeAsString()));
