@@ -48,6 +48,10 @@ struct StringLiteral {
 // Reads the literal whose opening quote is text[pos] (", ' or `).
 StringLiteral ReadStringLiteral(std::string_view text, size_t pos);
 
+// `s` as a URL query value (RFC 3986): letters, digits and -._~ kept, every
+// other byte as %XX. For links the program prints, such as a console URL.
+std::string PercentEncode(std::string_view s);
+
 }  // namespace overtone
 
 #endif  // OVERTONE_BASE_TEXT_H_

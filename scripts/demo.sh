@@ -34,7 +34,10 @@ bash scripts/build.sh
 
 if demo_db_is_empty; then
   echo "demo: loading a day of demo metrics into $DEMO_DB"
-  load_demo_data
+  load_demo_data   # ends with a plot of the fleet's cpu and the console link
+else
+  "$OVERTONE" "$DEMO_DB" ".plot promql 'avg by (role) (cpu_usage_percent)' 24h"
+  echo "demo: see it in the web console: $OVERTONE serve $DEMO_DB, then open http://127.0.0.1:9201/graph"
 fi
 
 cat <<'TIP'
@@ -43,6 +46,7 @@ demo: try
   SELECT ts, value FROM samples WHERE selector = 'cpu_usage_percent{host="web-001"}' LIMIT 5;
   SELECT json_extract(labels, '$.host') AS host, round(avg(value), 2)
     FROM samples WHERE metric = 'cpu_usage_percent' GROUP BY 1;
+  .plot promql 'max by (role) (rate(http_requests_total[5m]))' 6h
   SELECT codec, count(*), round(sum(bytes) * 1.0 / sum(samples), 2) FROM segments GROUP BY 1;
   SELECT labels, value FROM over_time('max', 'cpu_usage_percent', unixepoch() * 1000, unixepoch() * 1000, 1, 86400000);
 TIP

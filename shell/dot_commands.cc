@@ -8,6 +8,10 @@
 #include <cstring>
 #include <memory>
 
+#include "adapters/promql/query.h"
+#include "adapters/promql/time_params.h"
+#include "shell/plot.h"
+#include "shell/plot_data.h"
 #include "shell/schema_listing.h"
 #include "shell/shell.h"
 
@@ -61,6 +65,12 @@ Status ParseOnOff(const std::string& word, bool* value) {
   return Status::OK();
 }
 
+std::string_view Trimmed(std::string_view s) {
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.front()))) s.remove_prefix(1);
+  while (!s.empty() && std::isspace(static_cast<unsigned char>(s.back()))) s.remove_suffix(1);
+  return s;
+}
+
 const char* OnOff(bool b) { return b ? "on" : "off"; }
 
 std::string Quoted(std::string_view s) {
@@ -85,6 +95,9 @@ const std::vector<Shell::DotCommand>& Shell::DotCommands() {
       {".mode", ".mode MODE", "Output mode: list tabs csv line json table box", 1, 1, &Shell::DotMode},
       {".nullvalue", ".nullvalue TEXT", "Show NULL as TEXT (default: nothing)", 1, 1, &Shell::DotNullValue},
       {".output", ".output ?FILE?", "Send results to FILE; to stdout without FILE", 0, 1, &Shell::DotOutput},
+      {".plot", ".plot SQL | .plot promql EXPR ?RANGE? ?END?",
+       "Draw the rows of SQL, or EXPR over RANGE (default 1h) up to END (default now), as a line chart", 1, 1,
+       &Shell::DotPlot, true},
       {".print", ".print TEXT...", "Print TEXT", 0, SIZE_MAX, &Shell::DotPrint},
       {".quit", ".quit", "Exit", 0, 0, &Shell::DotExit},
       {".read", ".read FILE", "Run the SQL and dot-commands in FILE", 1, 1, &Shell::DotRead},
@@ -126,6 +139,13 @@ Status Shell::DoDotCommand(std::string_view line, bool* quit) {
                                    "'; enter \".help\" for the list of commands");
   }
   std::vector<std::string> args(words.begin() + 1, words.end());
+  if (command->rest_of_line) {
+    std::string_view rest = Trimmed(line);
+    while (!rest.empty() && !std::isspace(static_cast<unsigned char>(rest.front()))) rest.remove_prefix(1);
+    rest = Trimmed(rest);
+    args.clear();
+    if (!rest.empty()) args.emplace_back(rest);
+  }
   if (args.size() < command->min_args || args.size() > command->max_args) {
     return Status::InvalidArgument(std::string("usage: ") + command->usage);
   }
@@ -259,5 +279,47 @@ Status Shell::DotTables(const std::vector<std::string>& args) {
 }
 
 Status Shell::DotTimer(const std::vector<std::string>& args) { return ParseOnOff(args[0], &settings_.timer); }
+
+}  // namespace overtone::shell
+
+namespace overtone::shell {
+namespace {
+
+// More lines than this make a chart nobody can read; the rest are named.
+constexpr size_t kMaxPlotSeries = 12;
+
+}  // namespace
+
+Status Shell::DotPlot(const std::vector<std::string>& args) {
+  const std::string& text = args[0];
+  PlotOptions options = PlotOptionsFor(out_);
+  Result<PlotData> data = Status::OK();
+  if (text == "promql" || text.starts_with("promql ")) {
+    std::vector<std::string> words = SplitWords(std::string_view(text).substr(6));
+    if (words.empty() || words.size() > 3)
+      return Status::InvalidArgument("usage: .plot promql EXPR ?RANGE? ?END?");
+    int64_t range_ms = 3'600'000, end_ms = promql::NowMs();
+    if (words.size() > 1) {
+      OT_ASSIGN_OR_RETURN(range_ms, promql::ParseDurationParam(words[1]));
+    }
+    if (words.size() > 2) {
+      OT_ASSIGN_OR_RETURN(end_ms, promql::ParseTimeParam(words[2]));
+    }
+    data = PlotDataFromPromql(conn_, words[0], range_ms, end_ms, 2 * options.width);
+  } else {
+    data = PlotDataFromSql(conn_, text);
+  }
+  if (!data.ok()) return data.status();
+  options.x_is_time = data->x_is_time;
+  size_t hidden = 0;
+  if (data->series.size() > kMaxPlotSeries) {
+    hidden = data->series.size() - kMaxPlotSeries;
+    data->series.resize(kMaxPlotSeries);
+  }
+  OT_ASSIGN_OR_RETURN(std::string chart, RenderPlot(data->series, options));
+  Write(chart);
+  if (hidden > 0) Write("(" + std::to_string(hidden) + " more series not drawn)\n");
+  return Status::OK();
+}
 
 }  // namespace overtone::shell

@@ -10,8 +10,12 @@
 #include "adapters/formats/sample_writer.h"
 #include "adapters/formats/value_text.h"
 #include "adapters/prometheus/remote_write_client.h"
+#include "base/text.h"
 #include "overtone/database.h"
+#include "overtone/sql.h"
 #include "shell/command_line.h"
+#include "shell/plot.h"
+#include "shell/plot_data.h"
 #include "shell/progress_bar.h"
 
 namespace overtone::shell {
@@ -92,6 +96,36 @@ Status SendRemoteWrite(const adapters::EmulatorOptions& o, const std::string& ur
 }
 
 }  // namespace
+
+// What the end of a run shows: the fleet's cpu by role, in the terminal
+// and as a link to the web console.
+constexpr const char* kFleetCpu = "avg by (role) (cpu_usage_percent)";
+
+// The console's address for `expr` over the emulated range, on `base`
+// ("http://127.0.0.1:9201").
+std::string ConsoleLink(const std::string& base, const adapters::EmulatorOptions& o, std::string_view expr) {
+  return base + "/graph?g0.expr=" + PercentEncode(expr) +
+         "&g0.tab=0&g0.range_input=" + std::to_string((o.end_ms - o.start_ms + 999) / 1000) +
+         "s&g0.end_input=" + PercentEncode(adapters::FormatRfc3339(o.end_ms));
+}
+
+// Draws kFleetCpu from the database at `dir` on stdout, then says how to
+// look at it in a browser.
+Status ShowFleetCpu(const std::string& dir, const adapters::EmulatorOptions& o) {
+  Options options;
+  options.read_only = true;
+  options.create_if_missing = false;
+  options.compaction_interval_ms = 0;
+  OT_ASSIGN_OR_RETURN(auto session, SqlSession::Open(options, dir));
+  PlotOptions plot = PlotOptionsFor(stdout);
+  OT_ASSIGN_OR_RETURN(PlotData data, PlotDataFromPromql(session->conn(), kFleetCpu, o.end_ms - o.start_ms,
+                                                        o.end_ms, 2 * plot.width));
+  plot.x_is_time = true;
+  OT_ASSIGN_OR_RETURN(std::string chart, RenderPlot(data.series, plot));
+  std::printf("%s:\n%s\nSee it in the web console: overtone serve %s, then open\n  %s\n", kFleetCpu,
+              chart.c_str(), dir.c_str(), ConsoleLink("http://127.0.0.1:9201", o, kFleetCpu).c_str());
+  return Status::OK();
+}
 
 int RunEmulate(int argc, char** argv) {
   Args a;
@@ -210,6 +244,13 @@ int RunEmulate(int argc, char** argv) {
                  adapters::FormatRfc3339(a.emu.start_ms).c_str(),
                  adapters::FormatRfc3339(a.emu.end_ms).c_str(), a.interval.c_str(), where.c_str(), secs,
                  HumanCount(secs > 0 ? static_cast<double>(total) / secs : 0).c_str());
+    if (!a.db.empty()) {
+      if (Status shown = ShowFleetCpu(a.db, a.emu); !shown.ok()) return cl.Fail(shown.ToString());
+    } else if (!a.remote_write.empty()) {
+      // The server's own address: the remote-write URL without its path.
+      std::string base = a.remote_write.substr(0, a.remote_write.find('/', a.remote_write.find("//") + 2));
+      std::printf("See it in the web console:\n  %s\n", ConsoleLink(base, a.emu, kFleetCpu).c_str());
+    }
   }
   return 0;
 }

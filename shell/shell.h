@@ -89,6 +89,9 @@ class Shell {
     const char* help;
     size_t min_args, max_args;
     Status (Shell::*run)(const std::vector<std::string>& args);
+    // The command takes the rest of its line verbatim, as one argument (or
+    // none): for SQL, whose quotes are not the shell's to remove.
+    bool rest_of_line = false;
   };
   static const std::vector<DotCommand>& DotCommands();
   Status DotBail(const std::vector<std::string>& args);
@@ -98,6 +101,7 @@ class Shell {
   Status DotMode(const std::vector<std::string>& args);
   Status DotNullValue(const std::vector<std::string>& args);
   Status DotOutput(const std::vector<std::string>& args);
+  Status DotPlot(const std::vector<std::string>& args);
   Status DotPrint(const std::vector<std::string>& args);
   Status DotRead(const std::vector<std::string>& args);
   Status DotSchema(const std::vector<std::string>& args);

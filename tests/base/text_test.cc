@@ -59,5 +59,12 @@ TEST(TextTest, ErrorsSayWhatAndWhere) {
   }
 }
 
+TEST(TextTest, PercentEncodeKeepsOnlyUnreservedCharacters) {
+  EXPECT_EQ(PercentEncode("avg by (role) (cpu{a=\"b\"})"),
+            "avg%20by%20%28role%29%20%28cpu%7Ba%3D%22b%22%7D%29");
+  EXPECT_EQ(PercentEncode("a-b.c_d~e"), "a-b.c_d~e");
+  EXPECT_EQ(PercentEncode("\xc3\xa9/&"), "%C3%A9%2F%26");
+}
+
 }  // namespace
 }  // namespace overtone

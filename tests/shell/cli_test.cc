@@ -46,6 +46,25 @@ TEST_F(ShellCliTest, InsertedSampleReadsBackInANewProcess) {
   EXPECT_EQ(Ok({"SELECT metric, labels FROM series"}), "up|{\"job\":\"a\"}\n");
 }
 
+TEST_F(ShellCliTest, PlotDrawsSqlRowsAndPromqlSeries) {
+  Ok({"INSERT INTO samples(metric, labels, ts, value) VALUES ('up', '{\"job\":\"a\"}', 1700000000000, 1), "
+      "('up', '{\"job\":\"a\"}', 1700000060000, 3), ('up', '{\"job\":\"b\"}', 1700000060000, 2)"});
+  // Long rows: one line per job, named by the text column; quotes in the SQL are the SQL's.
+  std::string out =
+      Ok({".plot SELECT ts, json_extract(labels, '$.job') AS job, value FROM samples WHERE metric = 'up'"});
+  EXPECT_THAT(out, HasSubstr("\u28ff a  \u28ff b\n"));
+  EXPECT_THAT(out, HasSubstr("22:13"));  // 2023-11-14T22:13:20Z, the first sample, on the time axis
+  out = Ok({".plot promql 'sum by (job) (up)' 2m 2023-11-14T22:14:20Z"});
+  EXPECT_THAT(out, HasSubstr("\u28ff {job=\"a\"}  \u28ff {job=\"b\"}\n"));
+  ProgramResult r = Overtone({".plot SELECT 1"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("a plot needs two columns"));
+  r = Overtone({".plot"});
+  EXPECT_THAT(r.err, HasSubstr("usage: .plot SQL | .plot promql EXPR"));
+  r = Overtone({".plot promql 'sum(' 1h"});
+  EXPECT_EQ(r.exit_code, 1);
+}
+
 TEST_F(ShellCliTest, SeveralStatementsInOneArgumentAndNoFinalSemicolon) {
   EXPECT_EQ(Ok({"SELECT 1; SELECT 'two', 2.5;\nSELECT NULL, 3"}), "1\ntwo|2.5\n|3\n");
   EXPECT_EQ(Ok({"SELECT 1", "SELECT 2"}), "1\n2\n");

@@ -17,6 +17,7 @@ namespace {
 
 using ::testing::HasSubstr;
 using ::testing::Not;
+using ::testing::StartsWith;
 
 constexpr const char* kEnd = "2024-05-01T00:00:00Z";
 constexpr const char* kAll = "{__name__=~\".+\"}";
@@ -101,6 +102,22 @@ TEST_F(OfflineCliTest, EmulateIntoADatabase) {
   // Roles come five web, two db, two batch, one cache in every ten hosts.
   EXPECT_EQ(Sql(Path("db"), "SELECT json_extract(labels, '$.role'), count(*) FROM series GROUP BY 1"),
             "db|7\nweb|35\n");
+}
+
+TEST_F(OfflineCliTest, EmulateEndsWithAPlotOfTheFleetAndTheConsoleLink) {
+  ProgramResult r = Run({"emulate", "--hosts", "10", "--duration", "1h", "--end", kEnd, "--db", Path("db")});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, StartsWith("avg by (role) (cpu_usage_percent):\n"));
+  for (const char* role : {"batch", "cache", "db", "web"}) {
+    EXPECT_THAT(r.out, HasSubstr("\u28ff {role=\"" + std::string(role) + "\"}"));  // legend entries
+  }
+  EXPECT_THAT(r.out, HasSubstr(" \u2524"));  // value ticks
+  EXPECT_THAT(r.out,
+              HasSubstr("http://127.0.0.1:9201/graph?g0.expr=avg%20by%20%28role%29%20%28cpu_usage_percent%29"
+                        "&g0.tab=0&g0.range_input=3600s&g0.end_input="));
+  // --quiet says nothing.
+  r = Run({"emulate", "--hosts", "1", "--duration", "1m", "--end", kEnd, "--db", Path("db2"), "-q"});
+  EXPECT_EQ(r.out, "");
 }
 
 TEST_F(OfflineCliTest, EmulateInRealTime) {
