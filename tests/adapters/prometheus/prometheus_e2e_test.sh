@@ -28,67 +28,12 @@ if [ -z "$PROMETHEUS" ]; then
   exit 77
 fi
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "$WORK"/*.log; do echo "--- $log" >&2; tail -20 "$log" >&2; done
-  exit 1
-}
-now_ms() { date +%s%3N; }
-
-http_get() {  # PORT PATH: the body of a GET (bash /dev/tcp, no curl needed)
-  local port=$1 path=$2
-  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$path" >&3
-  timeout 10 cat <&3 | sed '1,/^\r$/d'
-  exec 3<&-
-}
-urlencode() { local LC_ALL=C s=$1 out= c i; for ((i = 0; i < ${#s}; i++)); do
-  c=${s:i:1}; case $c in [a-zA-Z0-9.~_-]) out+=$c ;; *) printf -v c '%%%02X' "'$c"; out+=$c ;; esac
-done; echo "$out"; }
-
-free_port() {  # a port nothing listens on now
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  return 1
-}
-
-start_prometheus() {  # NAME CONFIG -> sets PROM_PORT; retried if the port was taken
-  local name=$1 config=$2
-  for _ in 1 2 3; do
-    PROM_PORT=$(free_port)
-    "$PROMETHEUS" --config.file="$config" --storage.tsdb.path="$WORK/$name-data" \
-      --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn \
-      >"$WORK/$name.log" 2>&1 &
-    local pid=$!
-    PIDS+=("$pid")
-    disown "$pid"  # killed by cleanup; no job-control noise
-    for _ in $(seq 100); do
-      http_get "$PROM_PORT" /-/ready 2>/dev/null | grep -qi ready && return 0
-      kill -0 "$pid" 2>/dev/null || break
-      sleep 0.2
-    done
-    kill -KILL "$pid" 2>/dev/null || true
-  done
-  fail "prometheus $name did not become ready"
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../../support/peers.sh"
 
 # 1. overtone
-"$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --port-file "$WORK/port" 2>"$WORK/overtone.log" &
-SERVE_PID=$!
-PIDS+=("$SERVE_PID")
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-[ -s "$WORK/port" ] || fail "overtone serve did not start"
-OT=$(cat "$WORK/port")
+start_overtone db
+SERVE_PID=$OT_PID
+OT=$OT_PORT
 
 # 2. Prometheus A: scrapes, remote-writes to overtone. Its own port is not
 # known before it starts, so it scrapes itself through a placeholder target
@@ -108,12 +53,7 @@ remote_write:
     queue_config: {batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s, retry_on_http_429: true}
 YML
 START_MS=$(now_ms)
-"$PROMETHEUS" --config.file="$WORK/a.yml" --storage.tsdb.path="$WORK/a-data" \
-  --web.listen-address="127.0.0.1:$PA_PORT" --log.level=warn >"$WORK/prom-a.log" 2>&1 &
-PIDS+=("$!")
-disown "$!"
-for _ in $(seq 100); do http_get "$PA_PORT" /-/ready 2>/dev/null | grep -qi ready && break; sleep 0.2; done
-http_get "$PA_PORT" /-/ready | grep -qi ready || fail "prometheus A did not start on $PA_PORT"
+start_prometheus prom-a "$WORK/a.yml" "$PA_PORT"
 
 # Wait (at most 60 s) until overtone holds 20 s of A's self-scrapes.
 SEL=(__name__=~'up|prometheus_tsdb_head_samples_appended_total|prometheus_http_requests_total' job=~prom)

@@ -1,0 +1,114 @@
+# Shared by the script tests that run overtone beside real peers
+# (Prometheus, ...): a work directory, processes killed on any exit, free
+# loopback ports, HTTP without curl, and starting `overtone serve` and
+# `prometheus` on throwaway configuration.
+#
+#   source "$(dirname "$0")/../../support/peers.sh"   # sets WORK, traps EXIT
+#   start_overtone shard1          # -> OT_PORT, OT_PID; database in $WORK/shard1
+#   start_prometheus a "$WORK/a.yml" [PORT]   # -> PROM_PORT, PROM_PID
+#   http_get "$PROM_PORT" /api/v1/query?query=up
+#
+# fail prints the tail of every log in $WORK and exits 1.
+
+WORK=$(mktemp -d)
+PIDS=()
+peers_cleanup() {
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap peers_cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() {
+  echo "FAIL: $*" >&2
+  for log in "$WORK"/*.log; do
+    [ -e "$log" ] || continue
+    echo "--- $log" >&2
+    tail -20 "$log" >&2
+  done
+  exit 1
+}
+
+now_ms() { date +%s%3N; }
+
+http_get() {  # PORT PATH: the body of a GET (bash /dev/tcp, no curl needed)
+  local port=$1 path=$2
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$path" >&3
+  timeout 10 cat <&3 | sed '1,/^\r$/d'
+  exec 3<&-
+}
+
+urlencode() {
+  local LC_ALL=C s=$1 out= c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c=${s:i:1}
+    case $c in
+      [a-zA-Z0-9.~_-]) out+=$c ;;
+      *) printf -v c '%%%02X' "'$c"; out+=$c ;;
+    esac
+  done
+  echo "$out"
+}
+
+free_port() {  # a port nothing listens on now
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  return 1
+}
+
+wait_ready() {  # PORT PATH PID: until PATH answers "ready"/"OK" (20 s), or PID dies
+  local port=$1 path=$2 pid=$3
+  for _ in $(seq 100); do
+    http_get "$port" "$path" 2>/dev/null | grep -qi 'ready\|ok' && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.2
+  done
+  return 1
+}
+
+# start_overtone NAME [SERVE ARGS...]: `overtone serve $WORK/NAME` on a port
+# the kernel picks; sets OT_PORT and OT_PID. Needs $OVERTONE.
+start_overtone() {
+  local name=$1
+  shift
+  rm -f "$WORK/$name.port"
+  "$OVERTONE" serve "$WORK/$name" --listen 127.0.0.1:0 --port-file "$WORK/$name.port" "$@" \
+    2>"$WORK/$name.log" &
+  OT_PID=$!  # not disowned: `wait "$OT_PID"` gives its exit status
+  PIDS+=("$OT_PID")
+  for _ in $(seq 100); do [ -s "$WORK/$name.port" ] && break; sleep 0.1; done
+  [ -s "$WORK/$name.port" ] || fail "overtone serve $name did not start"
+  OT_PORT=$(cat "$WORK/$name.port")
+}
+
+# start_prometheus NAME CONFIG [PORT]: Prometheus with its TSDB in
+# $WORK/NAME-data; sets PROM_PORT and PROM_PID. Without PORT, a free one is
+# picked and the start retried if another process took it meanwhile. Needs
+# $PROMETHEUS.
+start_prometheus() {
+  local name=$1 config=$2 port=${3:-}
+  for _ in 1 2 3; do
+    PROM_PORT=${port:-$(free_port)}
+    "$PROMETHEUS" --config.file="$config" --storage.tsdb.path="$WORK/$name-data" \
+      --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$WORK/$name.log" 2>&1 &
+    PROM_PID=$!
+    PIDS+=("$PROM_PID")
+    disown "$PROM_PID"  # killed by peers_cleanup; no job-control noise
+    wait_ready "$PROM_PORT" /-/ready "$PROM_PID" && return 0
+    kill -KILL "$PROM_PID" 2>/dev/null || true
+    [ -z "$port" ] || break
+  done
+  fail "prometheus $name did not become ready"
+}
+
+# stop PID [SECONDS]: SIGTERM, then wait for it to exit (default 30 s).
+stop() {
+  local pid=$1 secs=${2:-30}
+  kill -TERM "$pid" 2>/dev/null || return 0
+  for _ in $(seq $((secs * 10))); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  return 1
+}
