@@ -13,11 +13,11 @@ constexpr size_t kReservedPerDecompressedByte = 3;
 class StreamImpl final : public ReadStream {
  public:
   StreamImpl(const EndpointContext& ctx, std::unique_ptr<prometheus::ReadRequest> req,
-             MemoryBudget::Reservation reservation)
+             MemoryBudget::Reservation reservation, int threads)
       : ctx_(ctx),
         req_(std::move(req)),
         reservation_(std::move(reservation)),
-        stream_(ctx.db, req_.get(), ctx.options->max_frame_bytes) {}
+        stream_(ctx.db, req_.get(), ctx.options->max_frame_bytes, threads) {}
 
   Status Start() { return stream_.Start(); }
 
@@ -78,11 +78,17 @@ ReadReply HandleRead(const EndpointContext& ctx, std::string_view body,
       .fetch_add(1, std::memory_order_relaxed);
 
   if (*type == ReadResponseType::kStreamedXorChunks) {
-    if (!reservation.Grow(2 * ctx.options->max_frame_bytes)) {
+    // Frames of the series encoded ahead on other cores, plus the one being
+    // sent and its copy in the socket buffer; one thread when that does not fit.
+    const size_t frame = ctx.options->max_frame_bytes;
+    int threads = ReadThreads();
+    if (threads > 1 && !reservation.Grow((2 + ChunkedReadStream::kAheadPerThread * threads) * frame))
+      threads = 1;
+    if (threads == 1 && !reservation.Grow(2 * frame)) {
       out.reply = OverloadedReply(ctx, "a response frame");
       return out;
     }
-    auto stream = std::make_unique<StreamImpl>(ctx, std::move(req), std::move(reservation));
+    auto stream = std::make_unique<StreamImpl>(ctx, std::move(req), std::move(reservation), threads);
     if (Status s = stream->Start(); !s.ok()) {
       out.reply = HttpReply::Error(HttpStatusFor(s, ctx.options->overload_status), s.message());
       return out;

@@ -1,6 +1,8 @@
 #include "adapters/prometheus/remote_read.h"
 
 #include <algorithm>
+#include <optional>
+#include <thread>
 
 #include "adapters/prometheus/chunked_frame.h"
 #include "adapters/prometheus/xor_chunk.h"
@@ -107,67 +109,103 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
   return Status::OK();
 }
 
+namespace {
+
+// Fewer series than this are encoded on the caller's thread: starting
+// threads costs more than they save.
+constexpr size_t kMinSeriesForThreads = 16;
+
+}  // namespace
+
+int ReadThreads() { return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u)); }
+
+ChunkedReadStream::ChunkedReadStream(Database* db, const prometheus::ReadRequest* req, size_t max_frame_bytes,
+                                     int threads)
+    : db_(db), req_(req), max_frame_bytes_(max_frame_bytes), threads_(std::max(1, threads)) {}
+
+ChunkedReadStream::~ChunkedReadStream() = default;
+
 Status ChunkedReadStream::Start() {
   series_.resize(req_->queries_size());
   for (int i = 0; i < req_->queries_size(); ++i) {
     const prometheus::Query& q = req_->queries(i);
     if (q.start_timestamp_ms() > q.end_timestamp_ms()) continue;
     OT_ASSIGN_OR_RETURN(series_[i], SelectSortedSeries(db_, q));
+    for (const SeriesInfo& s : series_[i]) jobs_.push_back(Job{i, &s});
+  }
+  if (threads_ > 1 && jobs_.size() >= kMinSeriesForThreads) {
+    pipeline_ = std::make_unique<OrderedPipeline<Frames>>(jobs_.size(), threads_,
+                                                          kAheadPerThread * static_cast<size_t>(threads_),
+                                                          [this](size_t i) { return Encode(jobs_[i]); });
   }
   return Status::OK();
 }
 
 Result<bool> ChunkedReadStream::Next(std::string* out) {
   while (true) {
-    if (query_ >= static_cast<int>(series_.size())) return false;
-    if (next_series_ >= series_[query_].size()) {
-      series_[query_].clear();
-      series_[query_].shrink_to_fit();
-      ++query_;
-      next_series_ = 0;
-      continue;
+    Frames frames;
+    if (pipeline_) {
+      std::optional<Frames> taken = pipeline_->Take();
+      if (!taken) return false;
+      frames = std::move(*taken);
+    } else {
+      if (next_job_ == jobs_.size()) return false;
+      frames = Encode(jobs_[next_job_++]);
     }
-    const prometheus::Query& q = req_->queries(query_);
-    const SeriesInfo& s = series_[query_][next_series_++];
-    OT_ASSIGN_OR_RETURN(std::unique_ptr<SampleIterator> it,
-                        db_->Scan(s.id, q.start_timestamp_ms(), q.end_timestamp_ms()));
-
-    prometheus::ChunkedReadResponse frame;
-    frame.set_query_index(query_);
-    prometheus::ChunkedSeries* cs = frame.add_chunked_series();
-    CopyLabels(s.labels, cs->mutable_labels());
-    const size_t labels_bytes = LabelsBytes(s.labels);
-    size_t frame_bytes = labels_bytes;
-    bool any = false;
-    std::string msg;
-    auto flush = [&] {
-      msg.clear();
-      frame.SerializeToString(&msg);
-      AppendChunkedFrame(msg, out);
-      cs->clear_chunks();
-      frame_bytes = labels_bytes;
-    };
-    std::vector<Sample> chunk;
-    chunk.reserve(kXorChunkSamples);
-    while (it->Valid()) {
-      chunk.clear();
-      for (; it->Valid() && chunk.size() < kXorChunkSamples; it->Next()) chunk.push_back(it->sample());
-      prometheus::Chunk* c = cs->add_chunks();
-      c->set_min_time_ms(chunk.front().ts);
-      c->set_max_time_ms(chunk.back().ts);
-      c->set_type(prometheus::Chunk::XOR);
-      OT_RETURN_IF_ERROR(EncodeXorChunk(chunk, c->mutable_data()));
-      samples_sent_ += chunk.size();
-      frame_bytes += c->data().size() + 32;
-      any = true;
-      if (frame_bytes >= max_frame_bytes_) flush();
-    }
-    OT_RETURN_IF_ERROR(it->status());
-    if (cs->chunks_size() > 0) flush();
-    if (!any) continue;  // nothing in range: no frame, as Prometheus does
+    OT_RETURN_IF_ERROR(frames.status);
+    if (frames.bytes.empty()) continue;  // nothing in range: no frame, as Prometheus does
+    out->append(frames.bytes);
+    samples_sent_ += frames.samples;
     ++series_sent_;
     return true;
   }
+}
+
+ChunkedReadStream::Frames ChunkedReadStream::Encode(const Job& job) const {
+  Frames result;
+  const prometheus::Query& q = req_->queries(job.query);
+  const SeriesInfo& s = *job.series;
+  Result<std::unique_ptr<SampleIterator>> scanned =
+      db_->Scan(s.id, q.start_timestamp_ms(), q.end_timestamp_ms());
+  if (!scanned.ok()) {
+    result.status = scanned.status();
+    return result;
+  }
+  SampleIterator* it = scanned->get();
+  prometheus::ChunkedReadResponse frame;
+  frame.set_query_index(job.query);
+  prometheus::ChunkedSeries* cs = frame.add_chunked_series();
+  CopyLabels(s.labels, cs->mutable_labels());
+  const size_t labels_bytes = LabelsBytes(s.labels);
+  size_t frame_bytes = labels_bytes;
+  std::string msg;
+  auto flush = [&] {
+    msg.clear();
+    frame.SerializeToString(&msg);
+    AppendChunkedFrame(msg, &result.bytes);
+    cs->clear_chunks();
+    frame_bytes = labels_bytes;
+  };
+  std::vector<Sample> chunk;
+  chunk.reserve(kXorChunkSamples);
+  while (it->Valid()) {
+    chunk.clear();
+    for (; it->Valid() && chunk.size() < kXorChunkSamples; it->Next()) chunk.push_back(it->sample());
+    prometheus::Chunk* c = cs->add_chunks();
+    c->set_min_time_ms(chunk.front().ts);
+    c->set_max_time_ms(chunk.back().ts);
+    c->set_type(prometheus::Chunk::XOR);
+    if (Status st = EncodeXorChunk(chunk, c->mutable_data()); !st.ok()) {
+      result.status = st;
+      return result;
+    }
+    result.samples += chunk.size();
+    frame_bytes += c->data().size() + 32;
+    if (frame_bytes >= max_frame_bytes_) flush();
+  }
+  result.status = it->status();
+  if (result.status.ok() && cs->chunks_size() > 0) flush();
+  return result;
 }
 
 }  // namespace overtone::adapters

@@ -13,9 +13,11 @@
 
 #include <cstddef>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "adapters/prometheus/ordered_pipeline.h"
 #include "adapters/prometheus/proto/remote.pb.h"
 #include "overtone/database.h"
 #include "overtone/status.h"
@@ -53,10 +55,13 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
 // frames.
 class ChunkedReadStream {
  public:
-  // REQUIRES: db and req outlive the stream.
+  // REQUIRES: db and req outlive the stream. `threads` > 1 encodes up to
+  // 2 × threads series ahead on that many threads (OrderedPipeline) when a
+  // request selects enough series to pay for them; frames still go out in
+  // series order. See ReadThreads().
   ChunkedReadStream(Database* db, const prometheus::ReadRequest* req,
-                    size_t max_frame_bytes = kDefaultMaxFrameBytes)
-      : db_(db), req_(req), max_frame_bytes_(max_frame_bytes) {}
+                    size_t max_frame_bytes = kDefaultMaxFrameBytes, int threads = 1);
+  ~ChunkedReadStream();
 
   // Selects every query's series, so that bad matchers (an invalid regular
   // expression) fail here, before a response status is sent.
@@ -70,16 +75,37 @@ class ChunkedReadStream {
   size_t series_sent() const { return series_sent_; }
   size_t samples_sent() const { return samples_sent_; }
 
+  // How many series may be encoded ahead of the one being sent, per thread:
+  // what a caller reserves memory for (frames of that many series).
+  static constexpr size_t kAheadPerThread = 2;
+
  private:
+  // One series of one query, and what encoding it gave.
+  struct Job {
+    int query;
+    const SeriesInfo* series;
+  };
+  struct Frames {
+    Status status;
+    std::string bytes;  // the series' frames; empty when it has no samples in range
+    size_t samples = 0;
+  };
+  Frames Encode(const Job& job) const;
+
   Database* db_;
   const prometheus::ReadRequest* req_;
   size_t max_frame_bytes_;
+  int threads_;
   std::vector<std::vector<SeriesInfo>> series_;  // per query, sorted
-  int query_ = 0;                                // the query being answered
-  size_t next_series_ = 0;                       // in series_[query_]
+  std::vector<Job> jobs_;                        // every query's series, in answer order
+  size_t next_job_ = 0;                          // when encoding on the caller's thread
+  std::unique_ptr<OrderedPipeline<Frames>> pipeline_;
   size_t series_sent_ = 0;
   size_t samples_sent_ = 0;
 };
+
+// Threads for a remote read's encoding: this machine's cores, at most 4.
+int ReadThreads();
 
 }  // namespace overtone::adapters
 

@@ -23,6 +23,7 @@ void EncodeXor(std::span<const double> values, std::string* out) {
   BitWriter w(out);
   XorValueWriter x;
   for (double v : values) x.Append(&w, v);
+  w.Finish();
 }
 
 }  // namespace

@@ -58,6 +58,7 @@ void EncodeTimestamps(std::span<const int64_t> ts, std::string* out) {
       w.WriteBits(static_cast<uint64_t>(dod), 64);
     }
   }
+  w.Finish();
   out->append(bits);
 }
 

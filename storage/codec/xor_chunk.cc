@@ -139,6 +139,7 @@ Status EncodeXorChunk(std::span<const Sample> samples, std::string* out) {
     prev_ts = static_cast<uint64_t>(ts);
     values.Append(&w, samples[i].value);
   }
+  w.Finish();
   return Status::OK();
 }
 

@@ -5,7 +5,12 @@
 
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <chrono>
+#include <thread>
+
 #include "adapters/prometheus/chunked_frame.h"
+#include "adapters/prometheus/ordered_pipeline.h"
 #include "adapters/prometheus/xor_chunk.h"
 #include "tests/support/prom_requests.h"
 #include "tests/support/test_database.h"
@@ -182,6 +187,73 @@ TEST_F(RemoteReadTest, BadRegexFailsBeforeStreaming) {
   EXPECT_TRUE(ReadSamples(
                   db_.get(), req, [](size_t) { return true; }, &resp)
                   .IsInvalidArgument());
+}
+
+// Every frame of a streamed answer, read to the end.
+std::string ReadAll(ChunkedReadStream* stream) {
+  std::string body;
+  EXPECT_TRUE(stream->Start().ok());
+  while (true) {
+    Result<bool> more = stream->Next(&body);
+    EXPECT_TRUE(more.ok()) << more.status().ToString();
+    if (!more.ok() || !*more) return body;
+  }
+}
+
+TEST_F(RemoteReadTest, SeveralThreadsAnswerByteForByteAsOne) {
+  WriteBatch b;
+  for (int s = 0; s < 50; ++s) {
+    for (int i = 0; i < 200; ++i) {
+      // Some series have nothing in range: they are left out in either case.
+      int64_t ts = s % 7 == 3 ? 10'000'000 + i : 1000 * i + s;
+      b.Add({{"__name__", "many"}, {"n", std::to_string(s)}}, ts, s * 1000 + i * 0.25);
+    }
+  }
+  ASSERT_TRUE(db_->Write(b).ok());
+  prometheus::ReadRequest req;
+  AddQuery(&req, 0, 150000, {{EQ, "__name__", "many"}});
+  AddQuery(&req, 0, 299000, {{EQ, "__name__", "cpu"}});
+  ChunkedReadStream one(db_.get(), &req, kDefaultMaxFrameBytes, 1);
+  std::string expected = ReadAll(&one);
+  ASSERT_EQ(one.series_sent(), 50u - 7u + 2u);
+  for (int threads : {2, 3, 4}) {
+    ChunkedReadStream several(db_.get(), &req, /*max_frame_bytes=*/kDefaultMaxFrameBytes, threads);
+    EXPECT_EQ(ReadAll(&several), expected) << threads << " threads";
+    EXPECT_EQ(several.series_sent(), one.series_sent());
+    EXPECT_EQ(several.samples_sent(), one.samples_sent());
+  }
+  // A stream dropped half way (the client went away) stops its threads.
+  ChunkedReadStream dropped(db_.get(), &req, kDefaultMaxFrameBytes, 4);
+  ASSERT_TRUE(dropped.Start().ok());
+  std::string body;
+  ASSERT_TRUE(*dropped.Next(&body));
+}
+
+TEST(OrderedPipeline, ResultsComeInJobOrderWithinTheWindow) {
+  for (int threads : {1, 2, 5}) {
+    std::atomic<int> running{0}, most{0};
+    OrderedPipeline<int> p(100, threads, 3, [&](size_t i) {
+      most = std::max(most.load(), ++running);
+      // Later jobs finish first often: out-of-order completion.
+      std::this_thread::sleep_for(std::chrono::microseconds((100 - i) % 7 * 50));
+      --running;
+      return static_cast<int>(i * i);
+    });
+    for (int i = 0; i < 100; ++i) {
+      std::optional<int> r = p.Take();
+      ASSERT_TRUE(r.has_value());
+      EXPECT_EQ(*r, i * i);
+    }
+    EXPECT_FALSE(p.Take().has_value());
+    EXPECT_LE(most.load(), std::min(threads, 3));
+  }
+  // Destroyed before anything is taken: no hang, no job past the window.
+  std::atomic<int> started{0};
+  {
+    OrderedPipeline<int> p(1000, 4, 2, [&](size_t) { return ++started; });
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_LE(started.load(), 2);
 }
 
 }  // namespace

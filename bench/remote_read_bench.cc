@@ -1,0 +1,241 @@
+// remote_read_bench: the path a Prometheus uses to read its history back,
+// overtone's /api/v1/read against Prometheus's own, on the same data in the
+// same run.
+//
+//   remote_read_bench [--hosts 100] [--duration 24h] [--runs 7] [--no-prometheus] [--dir PARENT] [--keep]
+//
+// HOW IT WORKS
+// An emulated fleet (7 series a host, 15 s scrapes, ending 2024-05-01) is
+// written as OpenMetrics, imported into an overtone database and sealed
+// into segments as a long-running server would have it, and backfilled into
+// a Prometheus TSDB with promtool. overtone's HttpServer runs in this
+// process on a free loopback port; Prometheus in its own. Each case is one
+// ReadRequest, read in full and decoded by the same client
+// (adapters/prometheus/remote_read_client.h) for both servers:
+//   wide    every series, the whole range
+//   narrow  cpu_usage_percent of every host, the last hour
+// each as STREAMED_XOR_CHUNKS and as SAMPLES. Figures are the median of
+// --runs runs; the samples both servers return must be the same (count and
+// a hash of labels, timestamps and value bits), or the benchmark fails.
+// The ratio is Prometheus's time / overtone's: above 1, overtone is faster.
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <string>
+#include <vector>
+
+#include "adapters/emulator/emulator.h"
+#include "adapters/formats/importer.h"
+#include "adapters/formats/sample_writer.h"
+#include "adapters/http/server.h"
+#include "adapters/prometheus/remote_read_client.h"
+#include "bench/prometheus_peer.h"
+#include "overtone/database.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using namespace overtone;
+using Clock = std::chrono::steady_clock;
+
+constexpr int64_t kEnd = 1714521600000;  // 2024-05-01T00:00:00Z: the same data every run
+constexpr int64_t kHour = 3600 * 1000;
+
+struct Config {
+  int hosts = 100;
+  std::string duration = "24h";
+  int runs = 7;
+  bool prometheus = true;
+  std::string dir;
+  bool keep = false;
+};
+
+// What a read returned, to check that both servers answered alike.
+struct Answer {
+  uint64_t series_calls = 0, samples = 0, hash = 1469598103934665603ull;
+  void Mix(uint64_t v) {
+    for (int i = 0; i < 8; ++i) hash = (hash ^ ((v >> (8 * i)) & 0xff)) * 1099511628211ull;
+  }
+  bool operator==(const Answer& o) const { return samples == o.samples && hash == o.hash; }
+};
+
+struct Case {
+  const char* name;
+  std::vector<LabelMatcher> matchers;
+  int64_t start_ms, end_ms;
+  adapters::RemoteReadMode mode;
+};
+
+// One full read; *answer gets what came back. Series arrive sorted by labels
+// from both servers, possibly in several pieces, so the hash is order-exact.
+Status ReadOnce(int port, const Case& c, Answer* answer, double* ms) {
+  adapters::RemoteReadOptions o;
+  o.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/read";
+  o.matchers = c.matchers;
+  o.start_ms = c.start_ms;
+  o.end_ms = c.end_ms;
+  o.slice_ms = c.end_ms - c.start_ms + 1;  // one request
+  o.mode = c.mode;
+  o.client.max_attempts = 1;
+  o.client.timeout_seconds = 120;
+  *answer = Answer{};
+  auto t = Clock::now();
+  Status s = adapters::RemoteRead(o, [&](const Labels& labels, std::span<const Sample> samples) {
+    ++answer->series_calls;
+    for (const Label& l : labels) {
+      for (char ch : l.name) answer->Mix(static_cast<unsigned char>(ch));
+      for (char ch : l.value) answer->Mix(static_cast<unsigned char>(ch));
+    }
+    for (const Sample& smp : samples) {
+      uint64_t bits;
+      std::memcpy(&bits, &smp.value, sizeof bits);
+      answer->Mix(static_cast<uint64_t>(smp.ts));
+      answer->Mix(bits);
+    }
+    answer->samples += samples.size();
+    return Status::OK();
+  });
+  *ms = std::chrono::duration<double>(Clock::now() - t).count() * 1000;
+  return s;
+}
+
+Result<double> MedianMs(int port, const Case& c, int runs, Answer* answer) {
+  std::vector<double> ms;
+  for (int r = 0; r < runs; ++r) {
+    double one;
+    OT_RETURN_IF_ERROR(ReadOnce(port, c, answer, &one));
+    ms.push_back(one);
+  }
+  std::sort(ms.begin(), ms.end());
+  return ms[ms.size() / 2];
+}
+
+bool ParseArgs(int argc, char** argv, Config* c) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
+    if (a == "--hosts") {
+      c->hosts = std::atoi(next().c_str());
+    } else if (a == "--duration") {
+      c->duration = next();
+    } else if (a == "--runs") {
+      c->runs = std::max(1, std::atoi(next().c_str()));
+    } else if (a == "--no-prometheus") {
+      c->prometheus = false;
+    } else if (a == "--dir") {
+      c->dir = next();
+    } else if (a == "--keep") {
+      c->keep = true;
+    } else {
+      return false;
+    }
+  }
+  return c->hosts > 0;
+}
+
+int Fail(const std::string& what, const Status& s) {
+  std::fprintf(stderr, "remote_read_bench: %s: %s\n", what.c_str(), s.ToString().c_str());
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config cfg;
+  if (!ParseArgs(argc, argv, &cfg)) {
+    std::fprintf(stderr,
+                 "usage: remote_read_bench [--hosts 100] [--duration 24h] [--runs 7] [--no-prometheus] "
+                 "[--dir PARENT] [--keep]\n");
+    return 2;
+  }
+  auto duration = adapters::ParseDurationMs(cfg.duration);
+  if (!duration.ok()) return Fail("--duration", duration.status());
+  adapters::EmulatorOptions eo;
+  eo.hosts = cfg.hosts;
+  eo.end_ms = kEnd;
+  eo.start_ms = kEnd - *duration;
+  fs::path parent = cfg.dir.empty() ? fs::temp_directory_path() : fs::path(cfg.dir);
+  fs::path dir = parent / ("remote_read_bench." + std::to_string(getpid()));
+  fs::create_directories(dir);
+
+  // The data: a file for promtool, an imported and sealed database for overtone.
+  const std::string om = (dir / "fleet.om").string();
+  {
+    auto out = adapters::OutputFile::Open(om);
+    if (!out.ok()) return Fail("open fleet.om", out.status());
+    auto w = adapters::MakeSampleWriter(adapters::ExportFormat::kOpenMetrics, out->get(),
+                                        adapters::NanStyle::kPortable);
+    Status s = adapters::EmulateToWriter(eo, w.get());
+    if (s.ok()) s = (*out)->Close();
+    if (!s.ok()) return Fail("write fleet.om", s);
+  }
+  Options options;
+  options.compaction_interval_ms = 0;
+  auto db = Database::Open(options, (dir / "overtone").string());
+  if (!db.ok()) return Fail("open database", db.status());
+  adapters::ImportStats stats;
+  if (Status s = adapters::ImportFile(db->get(), om, adapters::ImportOptions{}, &stats); !s.ok()) {
+    return Fail("import", s);
+  }
+  if (auto sealed = (*db)->Compact(kMaxTime); !sealed.ok()) return Fail("seal", sealed.status());
+  adapters::ServerOptions so;
+  so.port = 0;
+  adapters::HttpServer server(db->get(), so);
+  if (Status s = server.Start(); !s.ok()) return Fail("start server", s);
+
+  std::unique_ptr<bench::PrometheusPeer> prom;
+  if (cfg.prometheus && bench::PrometheusPeer::Available()) {
+    auto peer = bench::PrometheusPeer::Backfill(om, dir);
+    if (!peer.ok()) return Fail("prometheus", peer.status());
+    prom = std::move(*peer);
+  }
+
+  LabelMatcher any_name{MatchType::kRegexMatch, "__name__", ".+"};
+  LabelMatcher cpu{MatchType::kEqual, "__name__", "cpu_usage_percent"};
+  const std::vector<Case> cases = {
+      {"wide, streamed", {any_name}, eo.start_ms, kEnd, adapters::RemoteReadMode::kPreferStreamed},
+      {"wide, samples", {any_name}, eo.start_ms, kEnd, adapters::RemoteReadMode::kSamplesOnly},
+      {"narrow 1h, streamed", {cpu}, kEnd - kHour, kEnd, adapters::RemoteReadMode::kPreferStreamed},
+      {"narrow 1h, samples", {cpu}, kEnd - kHour, kEnd, adapters::RemoteReadMode::kSamplesOnly},
+  };
+  std::printf("remote read: %d hosts, %llu series, %llu samples over %s; median of %d runs\n\n", cfg.hosts,
+              static_cast<unsigned long long>(stats.series), static_cast<unsigned long long>(stats.samples),
+              cfg.duration.c_str(), cfg.runs);
+  std::printf("%-22s %10s %12s %12s %8s\n", "case", "samples", "overtone ms", "prometh. ms", "ratio");
+  for (const Case& c : cases) {
+    Answer ours, theirs;
+    auto ot_ms = MedianMs(server.port(), c, cfg.runs, &ours);
+    if (!ot_ms.ok()) return Fail(std::string("overtone ") + c.name, ot_ms.status());
+    std::string prom_cell = "-", ratio_cell = "-";
+    if (prom) {
+      auto prom_ms = MedianMs(prom->port(), c, cfg.runs, &theirs);
+      if (!prom_ms.ok()) return Fail(std::string("prometheus ") + c.name, prom_ms.status());
+      if (!(ours == theirs)) {
+        return Fail(c.name,
+                    Status::Corruption("overtone returned " + std::to_string(ours.samples) +
+                                       " samples, Prometheus " + std::to_string(theirs.samples) +
+                                       (ours.samples == theirs.samples ? " (different values)" : "")));
+      }
+      char buf[32];
+      std::snprintf(buf, sizeof buf, "%.1f", *prom_ms);
+      prom_cell = buf;
+      std::snprintf(buf, sizeof buf, "%.2fx", *prom_ms / *ot_ms);
+      ratio_cell = buf;
+    }
+    std::printf("%-22s %10llu %12.1f %12s %8s\n", c.name, static_cast<unsigned long long>(ours.samples),
+                *ot_ms, prom_cell.c_str(), ratio_cell.c_str());
+  }
+  std::printf(
+      "\nratio = Prometheus ms / overtone ms (above 1: overtone faster); both decoded by the same "
+      "client.\n%s",
+      prom ? "" : "prometheus: not measured (not installed, or --no-prometheus)\n");
+  server.Stop();
+  prom.reset();
+  db->reset();
+  if (!cfg.keep) fs::remove_all(dir);
+  return 0;
+}
