@@ -99,9 +99,9 @@ ReadReply HandleRead(const EndpointContext& ctx, std::string_view body,
     return out;
   }
 
-  prometheus::ReadResponse response;
+  SamplesAnswer answer;
   Status s = ReadSamples(
-      ctx.db, *req, [&](size_t n) { return reservation.Grow(n); }, &response);
+      ctx.db, *req, [&](size_t n) { return reservation.Grow(n); }, ReadThreads(), &answer);
   if (!s.ok()) {
     out.reply = s.code() == Status::Code::kResourceExhausted
                     ? OverloadedReply(ctx, "building the SAMPLES response")
@@ -109,20 +109,12 @@ ReadReply HandleRead(const EndpointContext& ctx, std::string_view body,
     if (s.code() == Status::Code::kResourceExhausted) out.reply.body = s.message() + "\n";
     return out;
   }
-  size_t series = 0, samples = 0;
-  for (const auto& r : response.results()) {
-    series += r.timeseries_size();
-    for (const auto& ts : r.timeseries()) samples += ts.samples_size();
-  }
-  ctx.metrics->read_series.fetch_add(series, std::memory_order_relaxed);
-  ctx.metrics->read_samples.fetch_add(samples, std::memory_order_relaxed);
-  std::string serialized;
-  response.SerializeToString(&serialized);
-  response.Clear();
+  ctx.metrics->read_series.fetch_add(answer.series, std::memory_order_relaxed);
+  ctx.metrics->read_samples.fetch_add(answer.samples, std::memory_order_relaxed);
   out.reply.status = kHttpOk;
   out.reply.content_type = "application/x-protobuf";
   out.reply.headers.emplace_back("Content-Encoding", "snappy");
-  out.reply.body = SnappyCompress(serialized);
+  out.reply.body = SnappyCompress(answer.wire);
   return out;
 }
 

@@ -1,6 +1,7 @@
 #include "adapters/prometheus/remote_read.h"
 
 #include <algorithm>
+#include <mutex>
 #include <optional>
 #include <thread>
 
@@ -67,55 +68,113 @@ Result<std::vector<SeriesInfo>> SelectSortedSeries(Database* db, const prometheu
   return series;
 }
 
-Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const ChargeFn& charge,
-                   prometheus::ReadResponse* out) {
-  auto over_budget = [] {
-    return Status::ResourceExhausted(
+namespace {
+
+// Fewer series than this are read on the caller's thread: starting threads
+// costs more than they save.
+constexpr size_t kMinSeriesForThreads = 16;
+
+// Appends a length-delimited field 1 (both ReadResponse.results and
+// QueryResult.timeseries are field 1) holding `message`, so that series
+// serialized on several threads join without being parsed again.
+void AppendField1(std::string_view message, std::string* out) {
+  out->push_back(static_cast<char>((1 << 3) | 2));  // field 1, wire type LEN
+  uint64_t n = message.size();
+  while (n >= 0x80) {
+    out->push_back(static_cast<char>(n | 0x80));
+    n >>= 7;
+  }
+  out->push_back(static_cast<char>(n));
+  out->append(message);
+}
+
+struct SeriesSamples {
+  Status status;
+  std::string wire;  // a serialized TimeSeries; empty when nothing is in range
+  size_t samples = 0;
+};
+
+SeriesSamples ReadSeriesSamples(Database* db, const prometheus::Query& q, const SeriesInfo& s,
+                                const ChargeFn& charge) {
+  SeriesSamples out;
+  auto over_budget = [&out] {
+    out.status = Status::ResourceExhausted(
         "the SAMPLES response does not fit the server's memory budget; ask for "
         "STREAMED_XOR_CHUNKS or a narrower query");
+    return out;
+  };
+  Result<std::unique_ptr<SampleIterator>> scanned =
+      db->Scan(s.id, q.start_timestamp_ms(), q.end_timestamp_ms());
+  if (!scanned.ok()) {
+    out.status = scanned.status();
+    return out;
+  }
+  SampleIterator* it = scanned->get();
+  if (!it->Valid()) {
+    out.status = it->status();
+    return out;
+  }
+  if (!charge(LabelsBytes(s.labels) + 64)) return over_budget();
+  prometheus::TimeSeries ts;
+  CopyLabels(s.labels, ts.mutable_labels());
+  // Charge in steps so that one huge series is refused before it is all in
+  // memory; ~24 bytes per sample in the message and its serialized form.
+  constexpr int kStep = 4096;
+  int room = 0;
+  for (; it->Valid(); it->Next()) {
+    if (room == 0) {
+      if (!charge(kStep * 24)) return over_budget();
+      room = kStep;
+    }
+    --room;
+    Sample smp = it->sample();
+    prometheus::Sample* p = ts.add_samples();
+    p->set_timestamp(smp.ts);
+    p->set_value(smp.value);
+  }
+  out.status = it->status();
+  if (out.status.ok()) {
+    out.samples = static_cast<size_t>(ts.samples_size());
+    ts.SerializeToString(&out.wire);
+  }
+  return out;
+}
+
+}  // namespace
+
+Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const ChargeFn& charge, int threads,
+                   SamplesAnswer* out) {
+  std::mutex charge_mu;
+  const ChargeFn locked_charge = [&](size_t n) {
+    std::lock_guard<std::mutex> lock(charge_mu);
+    return charge(n);
   };
   for (const prometheus::Query& q : req.queries()) {
-    prometheus::QueryResult* result = out->add_results();
-    if (q.start_timestamp_ms() > q.end_timestamp_ms()) continue;
-    OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, SelectSortedSeries(db, q));
-    for (const SeriesInfo& s : series) {
-      OT_ASSIGN_OR_RETURN(std::unique_ptr<SampleIterator> it,
-                          db->Scan(s.id, q.start_timestamp_ms(), q.end_timestamp_ms()));
-      if (!it->Valid()) {
-        OT_RETURN_IF_ERROR(it->status());
-        continue;
-      }
-      if (!charge(LabelsBytes(s.labels) + 64)) return over_budget();
-      prometheus::TimeSeries* ts = result->add_timeseries();
-      CopyLabels(s.labels, ts->mutable_labels());
-      // Charge in steps so that one huge series is refused before it is
-      // all in memory; ~24 bytes per sample in the message and the output.
-      constexpr int kStep = 4096;
-      int room = 0;
-      for (; it->Valid(); it->Next()) {
-        if (room == 0) {
-          if (!charge(kStep * 24)) return over_budget();
-          room = kStep;
-        }
-        --room;
-        Sample smp = it->sample();
-        prometheus::Sample* p = ts->add_samples();
-        p->set_timestamp(smp.ts);
-        p->set_value(smp.value);
-      }
-      OT_RETURN_IF_ERROR(it->status());
+    std::string result;  // the QueryResult
+    std::vector<SeriesInfo> series;
+    if (q.start_timestamp_ms() <= q.end_timestamp_ms()) {
+      OT_ASSIGN_OR_RETURN(series, SelectSortedSeries(db, q));
     }
+    auto add = [&](SeriesSamples&& one) -> Status {
+      OT_RETURN_IF_ERROR(one.status);
+      if (one.wire.empty()) return Status::OK();
+      AppendField1(one.wire, &result);
+      ++out->series;
+      out->samples += one.samples;
+      return Status::OK();
+    };
+    if (threads > 1 && series.size() >= kMinSeriesForThreads) {
+      OrderedPipeline<SeriesSamples> pipeline(
+          series.size(), threads, ChunkedReadStream::kAheadPerThread * static_cast<size_t>(threads),
+          [&](size_t i) { return ReadSeriesSamples(db, q, series[i], locked_charge); });
+      while (std::optional<SeriesSamples> one = pipeline.Take()) OT_RETURN_IF_ERROR(add(std::move(*one)));
+    } else {
+      for (const SeriesInfo& s : series) OT_RETURN_IF_ERROR(add(ReadSeriesSamples(db, q, s, charge)));
+    }
+    AppendField1(result, &out->wire);
   }
   return Status::OK();
 }
-
-namespace {
-
-// Fewer series than this are encoded on the caller's thread: starting
-// threads costs more than they save.
-constexpr size_t kMinSeriesForThreads = 16;
-
-}  // namespace
 
 int ReadThreads() { return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u)); }
 

@@ -45,9 +45,20 @@ Result<std::vector<SeriesInfo>> SelectSortedSeries(Database* db, const prometheu
 // refuses them (the read fails with ResourceExhausted).
 using ChargeFn = std::function<bool(size_t)>;
 
-// Answers every query of `req` into *out (a SAMPLES response).
-Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const ChargeFn& charge,
-                   prometheus::ReadResponse* out);
+// A SAMPLES answer: the serialized prometheus.ReadResponse (before snappy)
+// and what it holds.
+struct SamplesAnswer {
+  std::string wire;
+  size_t series = 0;
+  size_t samples = 0;
+};
+
+// Answers every query of `req` into *out. With `threads` > 1 and enough
+// series, series are read and serialized on that many threads, up to two a
+// thread ahead, and joined in order; `charge` is then called from those
+// threads, one call at a time.
+Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const ChargeFn& charge, int threads,
+                   SamplesAnswer* out);
 
 // Produces a STREAMED_XOR_CHUNKS body one series at a time, so memory stays
 // at about one frame whatever the result size. Chunks hold up to 120

@@ -61,6 +61,24 @@ std::vector<Decoded> DecodeStream(const std::string& body) {
 
 class RemoteReadTest : public testing::DatabaseTest {
  protected:
+  // A SAMPLES answer, parsed back; the counts checked against it.
+  prometheus::ReadResponse Samples(const prometheus::ReadRequest& req, int threads = 1) {
+    SamplesAnswer answer;
+    Status s = ReadSamples(
+        db_.get(), req, [](size_t) { return true; }, threads, &answer);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    prometheus::ReadResponse resp;
+    EXPECT_TRUE(resp.ParseFromString(answer.wire));
+    size_t series = 0, samples = 0;
+    for (const auto& r : resp.results()) {
+      series += r.timeseries_size();
+      for (const auto& ts : r.timeseries()) samples += ts.samples_size();
+    }
+    EXPECT_EQ(answer.series, series);
+    EXPECT_EQ(answer.samples, samples);
+    return resp;
+  }
+
   void SetUp() override {
     DatabaseTest::SetUp();
     WriteBatch b;
@@ -91,10 +109,7 @@ TEST_F(RemoteReadTest, SamplesWithEveryMatcherTypeAndSeveralQueries) {
   AddQuery(&req, 0, 1000000, {{RE, "__name__", "cp.|me."}, {NRE, "host", "[ab]"}});
   AddQuery(&req, 0, 10000, {{EQ, "__name__", "mem"}});
   AddQuery(&req, 0, 10000, {{EQ, "__name__", "nothing"}});
-  prometheus::ReadResponse resp;
-  ASSERT_TRUE(ReadSamples(
-                  db_.get(), req, [](size_t) { return true; }, &resp)
-                  .ok());
+  prometheus::ReadResponse resp = Samples(req);
   ASSERT_EQ(resp.results_size(), 4);
 
   // Query 0: host a only (c has nothing in range), both ends inclusive.
@@ -117,17 +132,19 @@ TEST_F(RemoteReadTest, SamplesWithEveryMatcherTypeAndSeveralQueries) {
 TEST_F(RemoteReadTest, SamplesRefusedOverBudget) {
   prometheus::ReadRequest req;
   AddQuery(&req, 0, 1000000, {{EQ, "__name__", "cpu"}});
-  prometheus::ReadResponse resp;
-  size_t budget = 1000;
-  Status s = ReadSamples(
-      db_.get(), req,
-      [&](size_t n) {
-        if (n > budget) return false;
-        budget -= n;
-        return true;
-      },
-      &resp);
-  EXPECT_EQ(s.code(), Status::Code::kResourceExhausted);
+  for (int threads : {1, 4}) {
+    SamplesAnswer answer;
+    size_t budget = 1000;
+    Status s = ReadSamples(
+        db_.get(), req,
+        [&](size_t n) {
+          if (n > budget) return false;
+          budget -= n;
+          return true;
+        },
+        threads, &answer);
+    EXPECT_EQ(s.code(), Status::Code::kResourceExhausted);
+  }
 }
 
 TEST_F(RemoteReadTest, StreamedChunksCarryTheSameSamplesSortedBySeries) {
@@ -183,9 +200,9 @@ TEST_F(RemoteReadTest, BadRegexFailsBeforeStreaming) {
   AddQuery(&req, 0, 1000, {{RE, "host", "(unclosed"}});
   ChunkedReadStream stream(db_.get(), &req);
   EXPECT_TRUE(stream.Start().IsInvalidArgument());
-  prometheus::ReadResponse resp;
+  SamplesAnswer answer;
   EXPECT_TRUE(ReadSamples(
-                  db_.get(), req, [](size_t) { return true; }, &resp)
+                  db_.get(), req, [](size_t) { return true; }, 1, &answer)
                   .IsInvalidArgument());
 }
 
@@ -222,6 +239,10 @@ TEST_F(RemoteReadTest, SeveralThreadsAnswerByteForByteAsOne) {
     EXPECT_EQ(several.series_sent(), one.series_sent());
     EXPECT_EQ(several.samples_sent(), one.samples_sent());
   }
+  // SAMPLES too: the same bytes whatever the threads.
+  const std::string one_thread = Samples(req, 1).SerializeAsString();
+  for (int threads : {2, 4}) EXPECT_EQ(Samples(req, threads).SerializeAsString(), one_thread) << threads;
+  EXPECT_EQ(Samples(req, 4).results(0).timeseries_size(), 50 - 7);
   // A stream dropped half way (the client went away) stops its threads.
   ChunkedReadStream dropped(db_.get(), &req, kDefaultMaxFrameBytes, 4);
   ASSERT_TRUE(dropped.Start().ok());
