@@ -1,0 +1,166 @@
+// The console's pages in headless chromium, each compared with what the
+// HTTP API answers for the same question. Run by console_browser_test.sh,
+// which starts `overtone serve` (with a token) on an emulated database.
+//
+//   node console_browser_checks.mjs CHROMIUM BASE_URL TOKEN END_SECONDS ARTEFACT_DIR WORK_DIR
+//
+// Each page is loaded once: its DOM (after scripts ran and their requests
+// answered) goes to ARTEFACT_DIR/console_NAME.html, its screenshot to
+// console_NAME.png. Prints one line per check; exits 1 if one failed.
+
+import {execFileSync} from 'node:child_process';
+import {writeFileSync} from 'node:fs';
+import http from 'node:http';
+
+const [chromium, base, token, endSeconds, artefacts, work] = process.argv.slice(2);
+const END = Number(endSeconds);
+const END_INPUT = new Date(END * 1000).toISOString().replace('T', ' ').replace('.000Z', '');
+let failures = 0;
+
+function check(ok, what, detail = '') {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${ok || !detail ? '' : '\n     ' + detail}`);
+  if (!ok) failures++;
+}
+
+// The page at `path`, rendered; the token goes in the address unless told
+// otherwise (the page moves it into its storage).
+function browse(name, path, {withToken = true} = {}) {
+  const sep = path.includes('?') ? '&' : '?';
+  const url = base + path + (withToken ? `${sep}token=${encodeURIComponent(token)}` : '');
+  const dom = execFileSync(chromium, [
+    '--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--no-first-run',
+    '--window-size=1280,900', '--virtual-time-budget=20000', `--user-data-dir=${work}/profile-${name}`,
+    `--screenshot=${artefacts}/console_${name}.png`, '--dump-dom', url,
+  ], {timeout: 120000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20});
+  writeFileSync(`${artefacts}/console_${name}.html`, dom);
+  return dom;
+}
+
+// The API's JSON answer. A connection of its own each time: the server
+// closes idle keep-alive connections, and a reused one may be gone.
+function api(path, params, method = 'GET') {
+  const form = new URLSearchParams(params).toString();
+  const url = new URL(base + path + (method === 'GET' ? `?${form}` : ''));
+  const headers = {Authorization: `Bearer ${token}`};
+  if (method !== 'GET') headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  return new Promise((resolve, reject) => {
+    const req = http.request(url, {method, headers, agent: false, timeout: 30000}, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk) => body += chunk);
+      res.on('end', () => {
+        try {
+          resolve(JSON.parse(body));
+        } catch (e) {
+          reject(new Error(`${path}: ${res.statusCode} ${body}`));
+        }
+      });
+    });
+    req.on('timeout', () => req.destroy(new Error(`${path}: no answer in 30 s`)));
+    req.on('error', reject);
+    req.end(method === 'GET' ? undefined : form);
+  });
+}
+
+// Text as the DOM serializer writes it in an element.
+function html(text) {
+  return String(text).replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/\u00a0/g, '&nbsp;');
+}
+
+// A series as PromQL writes it: name{a="b", c="d"}, labels sorted.
+function promName(metric) {
+  const labels = Object.keys(metric).filter((k) => k !== '__name__').sort().map((k) => `${k}="${metric[k]}"`);
+  const name = metric.__name__ || '';
+  return labels.length || !name ? `${name}{${labels.join(', ')}}` : name;
+}
+
+function allMatches(text, re) {
+  return [...text.matchAll(re)].map((m) => m.slice(1));
+}
+
+// The graph tab: a uPlot chart (its canvas) and a legend naming each series
+// the range query returns.
+async function graphTab() {
+  const expr = 'cpu_usage_percent';
+  const dom = browse('graph', `/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0&g0.range_input=1h` +
+    `&g0.end_input=${encodeURIComponent(END_INPUT)}`);
+  const want = await api('/api/v1/query_range', {query: expr, start: END - 3600, end: END, step: 14});
+  const names = want.data.result.map((r) => promName(r.metric));
+  check(names.length > 0, `the API has series for ${expr}`);
+  check(/data-state="done"/.test(dom), 'graph panel finished');
+  check(/<div class="uplot[^"]*">[\s\S]*?<canvas /.test(dom), 'graph: a canvas inside the uPlot root');
+  const legend = allMatches(dom, /<div class="u-label">(.*?)<\/div>/g).map((m) => m[0]);
+  check(JSON.stringify(legend) === JSON.stringify(['Time', ...names.map(html)]),
+      `graph: the legend names the ${names.length} series`, `legend ${JSON.stringify(legend)}\n     api ${JSON.stringify(names)}`);
+  check(dom.includes('<option value="cpu_usage_percent">'), 'metric names offered for completion');
+}
+
+// The table tab: one row per series with the value the instant query gives.
+async function tableTab() {
+  const expr = 'cpu_usage_percent';
+  const dom = browse('table', `/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1` +
+    `&g0.moment_input=${encodeURIComponent(END_INPUT)}`);
+  const want = await api('/api/v1/query', {query: expr, time: END});
+  const wantRows = want.data.result.map((r) => [html(promName(r.metric)), r.value[1]]);
+  const rows = allMatches(dom, /<td class="series">(.*?)<\/td><td class="num value">(.*?)<\/td>/g);
+  check(wantRows.length > 0, 'the instant query has a result');
+  check(JSON.stringify(rows) === JSON.stringify(wantRows), `table: the ${wantRows.length} rows the API returns`,
+      `page ${JSON.stringify(rows)}\n     api  ${JSON.stringify(wantRows)}`);
+}
+
+// The SQL page run from its address: the rows /api/v1/sql returns, and a
+// chart because the result has a time column and a numeric one.
+async function sqlPage() {
+  const query = "SELECT ts, value FROM samples WHERE metric = 'cpu_usage_percent' " +
+    `AND ts > ${(END - 600) * 1000} AND ts <= ${END * 1000} ORDER BY ts LIMIT 20`;
+  const dom = browse('sql', `/sql?q=${encodeURIComponent(query)}`);
+  const want = await api('/api/v1/sql', {query}, 'POST');
+  const wantRows = want.data.rows.map((r) => r.map((v) => (v === null ? 'NULL' : html(String(v)))));
+  const body = (dom.match(/<table class="result-table sql-table">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/) || [])[1] || '';
+  const rows = allMatches(body, /<tr>(.*?)<\/tr>/g).map(([tr]) => allMatches(tr, /<td[^>]*>(.*?)<\/td>/g).map((m) => m[0]));
+  check(wantRows.length > 0, 'the SQL query has rows');
+  check(JSON.stringify(rows) === JSON.stringify(wantRows), `sql: the ${wantRows.length} rows /api/v1/sql returns`,
+      `page ${JSON.stringify(rows.slice(0, 3))}...\n     api  ${JSON.stringify(wantRows.slice(0, 3))}...`);
+  check(/<div class="uplot[^"]*">[\s\S]*?<canvas /.test(dom), 'sql: a chart of ts and value');
+}
+
+// An expression that does not parse: the API's error, in the red box.
+async function invalidExpression() {
+  const expr = 'rate(cpu_usage_percent[5m]';
+  const dom = browse('error', `/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0&g0.range_input=1h` +
+    `&g0.end_input=${encodeURIComponent(END_INPUT)}`);
+  const want = await api('/api/v1/query_range', {query: expr, start: END - 3600, end: END, step: 14});
+  check(want.status === 'error' && want.error, 'the API refuses the expression');
+  const box = `<div class="alert alert-error" role="alert"><strong class="error-type">${html(want.errorType)}</strong>: ` +
+    `<span class="error-text">${html(want.error)}</span></div>`;
+  check(dom.includes(box), 'error: the API\'s error text in the red box', `wanted ${box}`);
+  check(/data-state="error"/.test(dom), 'error: the panel says it failed');
+}
+
+// Without the token the page still loads, and says what the API says.
+async function withoutToken() {
+  const dom = browse('no_token', `/graph?g0.expr=up&g0.tab=1`, {withToken: false});
+  check(dom.includes('a valid bearer token is required'), 'no token: the 401 is shown, the page loaded');
+}
+
+async function otherPages() {
+  const status = browse('status', '/status');
+  const build = await api('/api/v1/status/buildinfo', {});
+  check(status.includes(`<td>${html(build.data.version)}</td>`), 'status: the build version');
+  check(/<td>cpu_usage_percent<\/td><td class="num">3<\/td>/.test(status), 'status: series per metric');
+  check(status.includes('<th>auth-token-file</th>'), 'status: the flags');
+  const rules = browse('rules', '/rules');
+  check(/No rules/.test(rules), 'rules: no rules on a server without rule files');
+  const alerts = browse('alerts', '/alerts');
+  check(/No alerting rules/.test(alerts), 'alerts: none on a server without rule files');
+}
+
+for (const step of [graphTab, tableTab, sqlPage, invalidExpression, withoutToken, otherPages]) {
+  try {
+    await step();
+  } catch (e) {
+    check(false, step.name, e.stack);
+  }
+}
+console.log(failures ? `console browser checks: ${failures} failed` : 'console browser checks: all passed');
+process.exit(failures ? 1 : 0);

@@ -1,0 +1,64 @@
+#!/usr/bin/env bash
+# The web console in a real browser: `overtone serve` (with a bearer token)
+# on a free 127.0.0.1 port over a database that `overtone emulate` filled,
+# and Debian's chromium, headless, loading the console's pages by their
+# addresses. console_browser_checks.mjs compares what each page shows with
+# what the HTTP API answers. Screenshots and DOMs are left in the working
+# directory (ctest's: the build tree) as console_*.png / console_*.html.
+#
+#   console_browser_test.sh OVERTONE_BINARY
+#
+# Exit 77 (skipped) only when chromium is missing and cannot be installed.
+set -euo pipefail
+
+OVERTONE=$1
+HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ARTEFACTS=$PWD
+WORK=$(mktemp -d)
+SERVE_PID=
+cleanup() {
+  if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
+    kill -TERM "$SERVE_PID" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$SERVE_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- serve log:" >&2; cat "$WORK/serve.log" >&2 || true; exit 1; }
+
+find_chromium() { command -v chromium || command -v chromium-browser || true; }
+CHROMIUM=$(find_chromium)
+if [ -z "$CHROMIUM" ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "chromium is missing; installing Debian's (scripts/setup.sh lists it)"
+  DEBIAN_FRONTEND=noninteractive timeout 240 apt-get install -y --no-install-recommends chromium \
+    </dev/null >"$WORK/apt.log" 2>&1 || tail -5 "$WORK/apt.log"
+  CHROMIUM=$(find_chromium)
+fi
+if [ -z "$CHROMIUM" ]; then
+  echo "SKIP: chromium is not installed and could not be installed (scripts/setup.sh installs it)"
+  exit 77
+fi
+command -v node >/dev/null || fail "node is not installed (scripts/setup.sh installs nodejs)"
+
+# Two hours of three hosts' metrics ending at a fixed time, so the checks
+# can ask the API and the page the same questions.
+END=1714564800  # 2024-05-01 12:00:00 UTC
+timeout 120 "$OVERTONE" emulate --hosts 3 --duration 2h --interval 15s --end "$END" --seed 7 -q \
+  --db "$WORK/db" || fail "emulate"
+TOKEN=console-test-token
+printf '%s\n' "$TOKEN" >"$WORK/token"
+"$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --port-file "$WORK/port" \
+  --auth-token-file "$WORK/token" 2>"$WORK/serve.log" &
+SERVE_PID=$!
+for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+[ -s "$WORK/port" ] || fail "serve did not write its port file"
+PORT=$(cat "$WORK/port")
+
+timeout 600 node "$HERE/console_browser_checks.mjs" "$CHROMIUM" "http://127.0.0.1:$PORT" "$TOKEN" "$END" \
+  "$ARTEFACTS" "$WORK" || fail "the console's pages differ from the API (DOMs and screenshots: $ARTEFACTS/console_*)"
+
+kill -TERM "$SERVE_PID"
+wait "$SERVE_PID" || fail "serve exited $? after SIGTERM"
+SERVE_PID=
+echo "console_browser_test: graph, table, SQL, error, token, status, rules and alerts pages agree with the API"
