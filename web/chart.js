@@ -16,6 +16,19 @@ const PALETTE = ['#1f77b4', '#ff7f0e', '#2ca02c', '#d62728', '#9467bd', '#8c564b
 
 const HEIGHT = 320;
 
+// The time axis in 24-hour UTC, ISO-ordered dates. uPlot's table: tick
+// spacing (s), tick format, then the format of the first tick of a new
+// year, month, day, hour, minute, second, and 1 (those go below the tick).
+const TIME_TICKS = [
+  [3600 * 24 * 365, '{YYYY}', null, null, null, null, null, null, 1],
+  [3600 * 24 * 28, '{MMM}', '\n{YYYY}', null, null, null, null, null, 1],
+  [3600 * 24, '{MM}-{DD}', '\n{YYYY}', null, null, null, null, null, 1],
+  [3600, '{HH}:{mm}', '\n{YYYY}-{MM}-{DD}', null, '\n{MM}-{DD}', null, null, null, 1],
+  [60, '{HH}:{mm}', '\n{YYYY}-{MM}-{DD}', null, '\n{MM}-{DD}', null, null, null, 1],
+  [1, ':{ss}', '\n{YYYY}-{MM}-{DD} {HH}:{mm}', null, '\n{MM}-{DD} {HH}:{mm}', null, '\n{HH}:{mm}', null, 1],
+  [0.001, ':{ss}.{fff}', '\n{YYYY}-{MM}-{DD} {HH}:{mm}', null, '\n{MM}-{DD} {HH}:{mm}', null, '\n{HH}:{mm}', null, 1],
+];
+
 // A value as the legend and axis show it: up to 6 significant digits, SI
 // suffixes past a thousand.
 export function formatValue(v) {
@@ -50,7 +63,7 @@ export function lineChart(container, {times, series}) {
       })),
     ],
     axes: [
-      {},
+      {values: TIME_TICKS},
       {size: 60, values: (u, splits) => splits.map(formatValue)},
     ],
   };

@@ -2,17 +2,19 @@
 // HTTP API answers for the same question. Run by console_browser_test.sh,
 // which starts `overtone serve` (with a token) on an emulated database.
 //
-//   node console_browser_checks.mjs CHROMIUM BASE_URL TOKEN END_SECONDS ARTEFACT_DIR WORK_DIR
+//   node console_browser_checks.mjs CHROMIUM DRIVER_URL BASE_URL TOKEN END_SECONDS ARTEFACT_DIR WORK_DIR
 //
 // Each page is loaded once: its DOM (after scripts ran and their requests
 // answered) goes to ARTEFACT_DIR/console_NAME.html, its screenshot to
-// console_NAME.png. Prints one line per check; exits 1 if one failed.
+// console_NAME.png. The hover check drives chromium through chromedriver
+// (DRIVER_URL, the W3C WebDriver protocol) to move the pointer over a chart.
+// Prints one line per check; exits 1 if one failed.
 
 import {execFileSync} from 'node:child_process';
 import {writeFileSync} from 'node:fs';
 import http from 'node:http';
 
-const [chromium, base, token, endSeconds, artefacts, work] = process.argv.slice(2);
+const [chromium, driver, base, token, endSeconds, artefacts, work] = process.argv.slice(2);
 const END = Number(endSeconds);
 const END_INPUT = new Date(END * 1000).toISOString().replace('T', ' ').replace('.000Z', '');
 let failures = 0;
@@ -36,30 +38,43 @@ function browse(name, path, {withToken = true} = {}) {
   return dom;
 }
 
-// The API's JSON answer. A connection of its own each time: the server
-// closes idle keep-alive connections, and a reused one may be gone.
-function api(path, params, method = 'GET') {
-  const form = new URLSearchParams(params).toString();
-  const url = new URL(base + path + (method === 'GET' ? `?${form}` : ''));
-  const headers = {Authorization: `Bearer ${token}`};
-  if (method !== 'GET') headers['Content-Type'] = 'application/x-www-form-urlencoded';
+// One HTTP request with a JSON answer, on a connection of its own (the
+// server closes idle keep-alive connections; a reused one may be gone).
+function request(url, {method = 'GET', headers = {}, body} = {}) {
   return new Promise((resolve, reject) => {
-    const req = http.request(url, {method, headers, agent: false, timeout: 30000}, (res) => {
-      let body = '';
+    const req = http.request(new URL(url), {method, headers, agent: false, timeout: 60000}, (res) => {
+      let text = '';
       res.setEncoding('utf8');
-      res.on('data', (chunk) => body += chunk);
+      res.on('data', (chunk) => text += chunk);
       res.on('end', () => {
         try {
-          resolve(JSON.parse(body));
-        } catch (e) {
-          reject(new Error(`${path}: ${res.statusCode} ${body}`));
+          resolve(JSON.parse(text));
+        } catch {
+          reject(new Error(`${method} ${url}: ${res.statusCode} ${text.slice(0, 300)}`));
         }
       });
     });
-    req.on('timeout', () => req.destroy(new Error(`${path}: no answer in 30 s`)));
+    req.on('timeout', () => req.destroy(new Error(`${method} ${url}: no answer in 60 s`)));
     req.on('error', reject);
-    req.end(method === 'GET' ? undefined : form);
+    req.end(body);
   });
+}
+
+// The server's API, with the token.
+function api(path, params, method = 'GET') {
+  const form = new URLSearchParams(params).toString();
+  const headers = {Authorization: `Bearer ${token}`};
+  if (method === 'GET') return request(`${base}${path}?${form}`, {headers});
+  headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  return request(base + path, {method, headers, body: form});
+}
+
+// A WebDriver command: its `value`, or an error with the driver's message.
+async function webdriver(method, path, payload) {
+  const body = payload === undefined ? undefined : JSON.stringify(payload);
+  const r = await request(driver + path, {method, headers: {'Content-Type': 'application/json'}, body});
+  if (r.value && r.value.error) throw new Error(`webdriver ${path}: ${r.value.error}: ${r.value.message}`);
+  return r.value;
 }
 
 // Text as the DOM serializer writes it in an element.
@@ -143,6 +158,54 @@ async function withoutToken() {
   check(dom.includes('a valid bearer token is required'), 'no token: the 401 is shown, the page loaded');
 }
 
+// Hovering the chart: the legend shows the time under the pointer and each
+// series' value there, the values the range query has at that time.
+async function hover() {
+  const expr = 'cpu_usage_percent';
+  const url = `${base}/graph?g0.expr=${expr}&g0.range_input=1h&g0.end_input=${encodeURIComponent(END_INPUT)}` +
+    `&token=${token}`;
+  const session = await webdriver('POST', '/session', {capabilities: {alwaysMatch: {
+    'goog:chromeOptions': {binary: chromium, args: ['--headless', '--no-sandbox', '--disable-gpu',
+      '--window-size=1280,900', `--user-data-dir=${work}/profile-hover`]},
+  }}});
+  const s = `/session/${session.sessionId}`;
+  try {
+    await webdriver('POST', `${s}/url`, {url});
+    const run = (script) => webdriver('POST', `${s}/execute/sync`, {script, args: []});
+    let state = '';
+    for (let i = 0; i < 300 && state !== 'done' && state !== 'error'; i++) {
+      state = await run("return document.querySelector('.panel').dataset.state");
+      if (state !== 'done') await new Promise((r) => setTimeout(r, 100));
+    }
+    check(state === 'done', 'hover: the graph loaded in chromium driven by chromedriver');
+    const over = await webdriver('POST', `${s}/element`, {using: 'css selector', value: '.u-over'});
+    // Left of the centre by a fifth: any point of the plot will do.
+    await webdriver('POST', `${s}/actions`, {actions: [{type: 'pointer', id: 'mouse',
+      parameters: {pointerType: 'mouse'}, actions: [
+        {type: 'pointerMove', duration: 0, origin: over, x: -200, y: 0}]}]});
+    const legend = await run("return [...document.querySelectorAll('.u-legend .u-series')].map(" +
+      "(tr) => [tr.querySelector('.u-label').textContent, tr.querySelector('.u-value').textContent])");
+    const shot = await webdriver('GET', `${s}/screenshot`);
+    writeFileSync(`${artefacts}/console_hover.png`, Buffer.from(shot, 'base64'));
+
+    const [timeLabel, timeText] = legend[0];
+    const t = Date.parse(timeText.replace(' ', 'T') + 'Z') / 1000;
+    check(timeLabel === 'Time' && t > END - 3600 && t <= END, `hover: the legend shows the time ${timeText} (UTC)`);
+    const want = await api('/api/v1/query_range', {query: expr, start: END - 3600, end: END, step: 14});
+    const at = new Map(want.data.result.map((r) => [promName(r.metric), new Map(r.values.map(([ts, v]) => [ts, v]))]));
+    const rows = legend.slice(1);
+    const bad = rows.filter(([name, shown]) => {
+      const v = Number((at.get(name) || new Map()).get(t));
+      return !(Math.abs(Number(shown) - v) <= 1e-6 * Math.max(1, Math.abs(v)));
+    });
+    check(rows.length === want.data.result.length && !bad.length,
+        `hover: each of the ${rows.length} series' value at that time, as the API gives it`,
+        `legend ${JSON.stringify(legend)}`);
+  } finally {
+    await webdriver('DELETE', s);
+  }
+}
+
 async function otherPages() {
   const status = browse('status', '/status');
   const build = await api('/api/v1/status/buildinfo', {});
@@ -155,7 +218,7 @@ async function otherPages() {
   check(/No alerting rules/.test(alerts), 'alerts: none on a server without rule files');
 }
 
-for (const step of [graphTab, tableTab, sqlPage, invalidExpression, withoutToken, otherPages]) {
+for (const step of [graphTab, hover, tableTab, sqlPage, invalidExpression, withoutToken, otherPages]) {
   try {
     await step();
   } catch (e) {

@@ -2,13 +2,14 @@
 # The web console in a real browser: `overtone serve` (with a bearer token)
 # on a free 127.0.0.1 port over a database that `overtone emulate` filled,
 # and Debian's chromium, headless, loading the console's pages by their
-# addresses. console_browser_checks.mjs compares what each page shows with
+# addresses (and, through chromedriver, hovering over a chart). console_browser_checks.mjs compares what each page shows with
 # what the HTTP API answers. Screenshots and DOMs are left in the working
 # directory (ctest's: the build tree) as console_*.png / console_*.html.
 #
 #   console_browser_test.sh OVERTONE_BINARY
 #
-# Exit 77 (skipped) only when chromium is missing and cannot be installed.
+# Exit 77 (skipped) only when chromium or chromedriver is missing and cannot
+# be installed.
 set -euo pipefail
 
 OVERTONE=$1
@@ -16,7 +17,9 @@ HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ARTEFACTS=$PWD
 WORK=$(mktemp -d)
 SERVE_PID=
+DRIVER_PID=
 cleanup() {
+  if [ -n "$DRIVER_PID" ]; then kill -TERM "$DRIVER_PID" 2>/dev/null || true; fi
   if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
     kill -TERM "$SERVE_PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
@@ -29,14 +32,17 @@ fail() { echo "FAIL: $*" >&2; echo "--- serve log:" >&2; cat "$WORK/serve.log" >
 
 find_chromium() { command -v chromium || command -v chromium-browser || true; }
 CHROMIUM=$(find_chromium)
-if [ -z "$CHROMIUM" ] && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
-  echo "chromium is missing; installing Debian's (scripts/setup.sh lists it)"
+DRIVER=$(command -v chromedriver || true)
+if { [ -z "$CHROMIUM" ] || [ -z "$DRIVER" ]; } && [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null; then
+  echo "chromium or chromedriver is missing; installing Debian's (scripts/setup.sh lists them)"
   DEBIAN_FRONTEND=noninteractive timeout 240 apt-get install -y --no-install-recommends chromium \
-    </dev/null >"$WORK/apt.log" 2>&1 || tail -5 "$WORK/apt.log"
+    chromium-driver </dev/null >"$WORK/apt.log" 2>&1 || tail -5 "$WORK/apt.log"
   CHROMIUM=$(find_chromium)
+  DRIVER=$(command -v chromedriver || true)
 fi
-if [ -z "$CHROMIUM" ]; then
-  echo "SKIP: chromium is not installed and could not be installed (scripts/setup.sh installs it)"
+if [ -z "$CHROMIUM" ] || [ -z "$DRIVER" ]; then
+  echo "SKIP: chromium and chromium-driver are not installed and could not be installed" \
+    "(scripts/setup.sh installs them)"
   exit 77
 fi
 command -v node >/dev/null || fail "node is not installed (scripts/setup.sh installs nodejs)"
@@ -55,9 +61,37 @@ for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
 [ -s "$WORK/port" ] || fail "serve did not write its port file"
 PORT=$(cat "$WORK/port")
 
-timeout 600 node "$HERE/console_browser_checks.mjs" "$CHROMIUM" "http://127.0.0.1:$PORT" "$TOKEN" "$END" \
-  "$ARTEFACTS" "$WORK" || fail "the console's pages differ from the API (DOMs and screenshots: $ARTEFACTS/console_*)"
 
+free_port() {  # a port nothing listens on now
+  local p
+  for _ in $(seq 50); do
+    p=$((20000 + RANDOM % 30000))
+    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
+  done
+  return 1
+}
+# chromedriver, for the check that moves the pointer; retried if the port
+# was taken in the meantime.
+for _ in 1 2 3; do
+  DRIVER_PORT=$(free_port) || fail "no free port"
+  "$DRIVER" --port="$DRIVER_PORT" >"$WORK/chromedriver.log" 2>&1 &
+  DRIVER_PID=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$DRIVER_PORT") 2>/dev/null && break
+    kill -0 "$DRIVER_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$DRIVER_PID" 2>/dev/null && break
+  DRIVER_PID=
+done
+[ -n "$DRIVER_PID" ] || fail "chromedriver did not start: $(cat "$WORK/chromedriver.log")"
+
+timeout 600 node "$HERE/console_browser_checks.mjs" "$CHROMIUM" "http://127.0.0.1:$DRIVER_PORT" \
+  "http://127.0.0.1:$PORT" "$TOKEN" "$END" "$ARTEFACTS" "$WORK" || fail "the console's pages differ from the API (DOMs and screenshots: $ARTEFACTS/console_*)"
+
+kill -TERM "$DRIVER_PID"
+wait "$DRIVER_PID" 2>/dev/null || true
+DRIVER_PID=
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID" || fail "serve exited $? after SIGTERM"
 SERVE_PID=
