@@ -2,11 +2,13 @@
 // one line per series, the legend below naming each series, and the cursor
 // showing the time and every series' value where it points.
 //
-//   const chart = lineChart(container, {times, series: [{label, values}]});
+//   const chart = lineChart(container, {times, series: [{label, values}]}, {joinGaps});
 //   chart.destroy();
 //
 // `times` are Unix seconds, ascending, shown in UTC; each series' `values` has one entry
-// per time, null where it has no sample (drawn as a gap, as Prometheus does).
+// per time, null where it has no sample: drawn as a gap, as Prometheus does, or
+// bridged with `joinGaps` (raw samples of several series, each at times of
+// its own, are nulls at each other's times).
 
 import {el} from './api.js';
 
@@ -41,7 +43,7 @@ export function formatValue(v) {
   return String(+v.toPrecision(6));
 }
 
-export function lineChart(container, {times, series}) {
+export function lineChart(container, {times, series}, {joinGaps = false} = {}) {
   const width = Math.max(container.clientWidth, 300);
   const opts = {
     width,
@@ -58,7 +60,7 @@ export function lineChart(container, {times, series}) {
         label: s.label,
         stroke: PALETTE[i % PALETTE.length],
         width: 1.5,
-        spanGaps: false,
+        spanGaps: joinGaps,
         value: (u, v) => formatValue(v),
       })),
     ],

@@ -144,7 +144,7 @@ class SqlPage {
       }
       const holder = el('div', {class: 'chart-holder'});
       this.result.append(holder);
-      this.chart = lineChart(holder, alignSeries(series));
+      this.chart = lineChart(holder, alignSeries(series), {joinGaps: true});
     }
     this.result.append(rows.length ? resultTable(columns, rows) : el('div', {class: 'empty'}, 'No rows'));
     const cut = rows.length > MAX_TABLE_ROWS ? ` · table shows the first ${MAX_TABLE_ROWS}` : '';

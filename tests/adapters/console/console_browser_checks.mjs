@@ -124,10 +124,11 @@ async function tableTab() {
 }
 
 // The SQL page run from its address: the rows /api/v1/sql returns, and a
-// chart because the result has a time column and a numeric one.
+// chart because the result has a time column and a numeric one, one line
+// per distinct `labels`.
 async function sqlPage() {
-  const query = "SELECT ts, value FROM samples WHERE metric = 'cpu_usage_percent' " +
-    `AND ts > ${(END - 600) * 1000} AND ts <= ${END * 1000} ORDER BY ts LIMIT 20`;
+  const query = "SELECT ts, labels, value FROM samples WHERE metric = 'cpu_usage_percent' " +
+    `AND ts > ${(END - 600) * 1000} AND ts <= ${END * 1000} ORDER BY ts LIMIT 30`;
   const dom = browse('sql', `/sql?q=${encodeURIComponent(query)}`);
   const want = await api('/api/v1/sql', {query}, 'POST');
   const wantRows = want.data.rows.map((r) => r.map((v) => (v === null ? 'NULL' : html(String(v)))));
@@ -137,6 +138,10 @@ async function sqlPage() {
   check(JSON.stringify(rows) === JSON.stringify(wantRows), `sql: the ${wantRows.length} rows /api/v1/sql returns`,
       `page ${JSON.stringify(rows.slice(0, 3))}...\n     api  ${JSON.stringify(wantRows.slice(0, 3))}...`);
   check(/<div class="uplot[^"]*">[\s\S]*?<canvas /.test(dom), 'sql: a chart of ts and value');
+  const series = [...new Set(want.data.rows.map((r) => promName(JSON.parse(r[1]))))];
+  const legend = allMatches(dom, /<div class="u-label">(.*?)<\/div>/g).map((m) => m[0]);
+  check(JSON.stringify(legend) === JSON.stringify(['Time', ...series.map(html)]),
+      `sql: one line per distinct labels (${series.length})`, `legend ${JSON.stringify(legend)}`);
 }
 
 // An expression that does not parse: the API's error, in the red box.
