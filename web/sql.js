@@ -16,6 +16,7 @@ const TIME_COLUMNS = /^(ts|time|timestamp|t|start|end)$/i;
 // ±Inf come as strings ("+Inf"), NaN as null: numbers for a chart.
 function numeric(v) {
   if (typeof v === 'number') return v;
+  if (v === null) return null;
   if (v === '+Inf' || v === 'Inf' || v === '-Inf' || v === 'NaN') return null;
   return undefined;
 }
