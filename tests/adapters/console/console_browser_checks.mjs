@@ -3,18 +3,25 @@
 // which starts `overtone serve` (with a token) on an emulated database.
 //
 //   node console_browser_checks.mjs CHROMIUM DRIVER_URL BASE_URL TOKEN END_SECONDS ARTEFACT_DIR WORK_DIR
+//                                   PROMETHEUS_URL
 //
 // Each page is loaded once: its DOM (after scripts ran and their requests
 // answered) goes to ARTEFACT_DIR/console_NAME.html, its screenshot to
 // console_NAME.png. The hover check drives chromium through chromedriver
 // (DRIVER_URL, the W3C WebDriver protocol) to move the pointer over a chart.
+// The rules and alerts pages are also shown through a proxy that answers
+// /api/v1/rules and /api/v1/alerts from a Prometheus evaluating rules.
 // Prints one line per check; exits 1 if one failed.
 
-import {execFileSync} from 'node:child_process';
+import {execFile} from 'node:child_process';
 import {writeFileSync} from 'node:fs';
 import http from 'node:http';
+import {promisify} from 'node:util';
 
-const [chromium, driver, base, token, endSeconds, artefacts, work] = process.argv.slice(2);
+const execFileAsync = promisify(execFile);
+
+const [chromium, driver, serverBase, token, endSeconds, artefacts, work, prometheus] = process.argv.slice(2);
+let base = serverBase;
 const END = Number(endSeconds);
 const END_INPUT = new Date(END * 1000).toISOString().replace('T', ' ').replace('.000Z', '');
 let failures = 0;
@@ -26,14 +33,15 @@ function check(ok, what, detail = '') {
 
 // The page at `path`, rendered; the token goes in the address unless told
 // otherwise (the page moves it into its storage).
-function browse(name, path, {withToken = true} = {}) {
+// (Asynchronous: the proxy of rulesFromPrometheus runs in this process.)
+async function browse(name, path, {withToken = true} = {}) {
   const sep = path.includes('?') ? '&' : '?';
   const url = base + path + (withToken ? `${sep}token=${encodeURIComponent(token)}` : '');
-  const dom = execFileSync(chromium, [
+  const {stdout: dom} = await execFileAsync(chromium, [
     '--headless', '--no-sandbox', '--disable-gpu', '--hide-scrollbars', '--no-first-run',
     '--window-size=1280,900', '--virtual-time-budget=20000', `--user-data-dir=${work}/profile-${name}`,
     `--screenshot=${artefacts}/console_${name}.png`, '--dump-dom', url,
-  ], {timeout: 120000, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'], maxBuffer: 64 << 20});
+  ], {timeout: 120000, encoding: 'utf8', maxBuffer: 64 << 20});
   writeFileSync(`${artefacts}/console_${name}.html`, dom);
   return dom;
 }
@@ -97,7 +105,7 @@ function allMatches(text, re) {
 // the range query returns.
 async function graphTab() {
   const expr = 'cpu_usage_percent';
-  const dom = browse('graph', `/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0&g0.range_input=1h` +
+  const dom = await browse('graph', `/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0&g0.range_input=1h` +
     `&g0.end_input=${encodeURIComponent(END_INPUT)}`);
   const want = await api('/api/v1/query_range', {query: expr, start: END - 3600, end: END, step: 14});
   const names = want.data.result.map((r) => promName(r.metric));
@@ -113,7 +121,7 @@ async function graphTab() {
 // The table tab: one row per series with the value the instant query gives.
 async function tableTab() {
   const expr = 'cpu_usage_percent';
-  const dom = browse('table', `/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1` +
+  const dom = await browse('table', `/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=1` +
     `&g0.moment_input=${encodeURIComponent(END_INPUT)}`);
   const want = await api('/api/v1/query', {query: expr, time: END});
   const wantRows = want.data.result.map((r) => [html(promName(r.metric)), r.value[1]]);
@@ -129,7 +137,7 @@ async function tableTab() {
 async function sqlPage() {
   const query = "SELECT ts, labels, value FROM samples WHERE metric = 'cpu_usage_percent' " +
     `AND ts > ${(END - 600) * 1000} AND ts <= ${END * 1000} ORDER BY ts LIMIT 30`;
-  const dom = browse('sql', `/sql?q=${encodeURIComponent(query)}`);
+  const dom = await browse('sql', `/sql?q=${encodeURIComponent(query)}`);
   const want = await api('/api/v1/sql', {query}, 'POST');
   const wantRows = want.data.rows.map((r) => r.map((v) => (v === null ? 'NULL' : html(String(v)))));
   const body = (dom.match(/<table class="result-table sql-table">[\s\S]*?<tbody>([\s\S]*?)<\/tbody>/) || [])[1] || '';
@@ -147,7 +155,7 @@ async function sqlPage() {
 // An expression that does not parse: the API's error, in the red box.
 async function invalidExpression() {
   const expr = 'rate(cpu_usage_percent[5m]';
-  const dom = browse('error', `/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0&g0.range_input=1h` +
+  const dom = await browse('error', `/graph?g0.expr=${encodeURIComponent(expr)}&g0.tab=0&g0.range_input=1h` +
     `&g0.end_input=${encodeURIComponent(END_INPUT)}`);
   const want = await api('/api/v1/query_range', {query: expr, start: END - 3600, end: END, step: 14});
   check(want.status === 'error' && want.error, 'the API refuses the expression');
@@ -159,7 +167,7 @@ async function invalidExpression() {
 
 // Without the token the page still loads, and says what the API says.
 async function withoutToken() {
-  const dom = browse('no_token', `/graph?g0.expr=up&g0.tab=1`, {withToken: false});
+  const dom = await browse('no_token', `/graph?g0.expr=up&g0.tab=1`, {withToken: false});
   check(dom.includes('a valid bearer token is required'), 'no token: the 401 is shown, the page loaded');
 }
 
@@ -211,19 +219,66 @@ async function hover() {
   }
 }
 
+// overtone's pages with /api/v1/rules and /api/v1/alerts answered by
+// Prometheus: the console shows what Prometheus's format says.
+async function rulesFromPrometheus() {
+  let want;
+  for (let i = 0; i < 300; i++) {  // until every rule has been evaluated
+    want = await request(`${prometheus}/api/v1/rules`);
+    const rules = want.data.groups.flatMap((g) => g.rules);
+    if (rules.length === 4 && rules.every((r) => r.lastEvaluation && !r.lastEvaluation.startsWith('0001'))) break;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const alerts = await request(`${prometheus}/api/v1/alerts`);
+  const proxy = http.createServer((req, res) => {
+    const target = /^\/api\/v1\/(rules|alerts)\b/.test(req.url) ? prometheus : serverBase;
+    const up = http.request(target + req.url, {method: req.method, headers: req.headers, agent: false}, (r) => {
+      res.writeHead(r.statusCode, r.headers);
+      r.pipe(res);
+    });
+    up.on('error', () => res.destroy());
+    req.pipe(up);
+  });
+  await new Promise((r) => proxy.listen(0, '127.0.0.1', r));
+  base = `http://127.0.0.1:${proxy.address().port}`;
+  try {
+    const dom = await browse('rules_prometheus', '/rules');
+    const rules = want.data.groups.flatMap((g) => g.rules);
+    const shown = allMatches(dom, /<div class="rule-name">(alert|record): (.*?)<\/div>/g);
+    check(JSON.stringify(shown) === JSON.stringify(rules.map((r) => [r.type === 'alerting' ? 'alert' : 'record', r.name])),
+        `rules: the ${rules.length} rules Prometheus lists, in order`, JSON.stringify(shown));
+    const states = allMatches(dom, /<span class="badge state-(\w+)">(\w+)<\/span>/g).map((m) => m[1]);
+    check(JSON.stringify(states) === JSON.stringify(rules.filter((r) => r.type === 'alerting').map((r) => r.state)),
+        'rules: each alerting rule\'s state', JSON.stringify(states));
+    const page = await browse('alerts_prometheus', '/alerts');
+    const count = (s) => rules.filter((r) => r.type === 'alerting' && r.state === s).length;
+    for (const s of ['firing', 'pending', 'inactive']) {
+      check(page.includes(`<span class="badge state-${s}">${s} (${count(s)})</span>`), `alerts: ${count(s)} ${s}`);
+    }
+    for (const a of alerts.data.alerts) {
+      check(page.includes(`<td>${html(promName(a.labels))}</td><td><span class="badge state-${a.state}">`),
+          `alerts: the ${a.state} alert ${promName(a.labels)}`);
+    }
+  } finally {
+    base = serverBase;
+    proxy.close();
+  }
+}
+
 async function otherPages() {
-  const status = browse('status', '/status');
+  const status = await browse('status', '/status');
   const build = await api('/api/v1/status/buildinfo', {});
   check(status.includes(`<td>${html(build.data.version)}</td>`), 'status: the build version');
   check(/<td>cpu_usage_percent<\/td><td class="num">3<\/td>/.test(status), 'status: series per metric');
   check(status.includes('<th>auth-token-file</th>'), 'status: the flags');
-  const rules = browse('rules', '/rules');
+  const rules = await browse('rules', '/rules');
   check(/No rules/.test(rules), 'rules: no rules on a server without rule files');
-  const alerts = browse('alerts', '/alerts');
+  const alerts = await browse('alerts', '/alerts');
   check(/No alerting rules/.test(alerts), 'alerts: none on a server without rule files');
 }
 
-for (const step of [graphTab, hover, tableTab, sqlPage, invalidExpression, withoutToken, otherPages]) {
+for (const step of [graphTab, hover, tableTab, sqlPage, invalidExpression, withoutToken, otherPages,
+  rulesFromPrometheus]) {
   try {
     await step();
   } catch (e) {

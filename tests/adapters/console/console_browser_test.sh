@@ -2,7 +2,8 @@
 # The web console in a real browser: `overtone serve` (with a bearer token)
 # on a free 127.0.0.1 port over a database that `overtone emulate` filled,
 # and Debian's chromium, headless, loading the console's pages by their
-# addresses (and, through chromedriver, hovering over a chart). console_browser_checks.mjs compares what each page shows with
+# addresses (and, through chromedriver, hovering over a chart); the rules
+# and alerts pages also over the rules Debian's prometheus evaluates. console_browser_checks.mjs compares what each page shows with
 # what the HTTP API answers. Screenshots and DOMs are left in the working
 # directory (ctest's: the build tree) as console_*.png / console_*.html.
 #
@@ -18,8 +19,10 @@ ARTEFACTS=$PWD
 WORK=$(mktemp -d)
 SERVE_PID=
 DRIVER_PID=
+PROM_PID=
 cleanup() {
   if [ -n "$DRIVER_PID" ]; then kill -TERM "$DRIVER_PID" 2>/dev/null || true; fi
+  if [ -n "$PROM_PID" ]; then kill -KILL "$PROM_PID" 2>/dev/null || true; fi
   if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
     kill -TERM "$SERVE_PID" 2>/dev/null || true
     for _ in $(seq 50); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
@@ -46,6 +49,8 @@ if [ -z "$CHROMIUM" ] || [ -z "$DRIVER" ]; then
   exit 77
 fi
 command -v node >/dev/null || fail "node is not installed (scripts/setup.sh installs nodejs)"
+PROMETHEUS=$(command -v prometheus || true)
+[ -n "$PROMETHEUS" ] || fail "prometheus is not installed (scripts/setup.sh installs it)"
 
 # Two hours of three hosts' metrics ending at a fixed time, so the checks
 # can ask the API and the page the same questions.
@@ -86,12 +91,49 @@ for _ in 1 2 3; do
 done
 [ -n "$DRIVER_PID" ] || fail "chromedriver did not start: $(cat "$WORK/chromedriver.log")"
 
-timeout 600 node "$HERE/console_browser_checks.mjs" "$CHROMIUM" "http://127.0.0.1:$DRIVER_PORT" \
-  "http://127.0.0.1:$PORT" "$TOKEN" "$END" "$ARTEFACTS" "$WORK" || fail "the console's pages differ from the API (DOMs and screenshots: $ARTEFACTS/console_*)"
+# Prometheus evaluating a rule file (a recording rule, alerts firing,
+# pending and inactive): the rules and alerts pages are checked against its
+# /api/v1/rules and /api/v1/alerts, the answers overtone's rules endpoints
+# give in the same format.
+cat >"$WORK/rules.yml" <<'RULES'
+groups:
+  - name: console
+    interval: 1s
+    rules:
+      - record: job:cpu:max
+        expr: max(vector(1))
+      - alert: AlwaysFiring
+        expr: vector(1) > 0
+        labels: {severity: page}
+      - alert: StaysPending
+        expr: vector(2) > 0
+        for: 1h
+      - alert: NeverFires
+        expr: vector(0) > 1
+RULES
+printf 'global: {evaluation_interval: 1s}\nrule_files: [%s]\n' "$WORK/rules.yml" >"$WORK/prometheus.yml"
+for _ in 1 2 3; do
+  PROM_PORT=$(free_port) || fail "no free port"
+  "$PROMETHEUS" --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus-data" \
+    --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$WORK/prometheus.log" 2>&1 &
+  PROM_PID=$!
+  for _ in $(seq 100); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$PROM_PORT") 2>/dev/null && break
+    kill -0 "$PROM_PID" 2>/dev/null || break
+    sleep 0.1
+  done
+  kill -0 "$PROM_PID" 2>/dev/null && break
+  PROM_PID=
+done
+[ -n "$PROM_PID" ] || fail "prometheus did not start: $(cat "$WORK/prometheus.log")"
 
-kill -TERM "$DRIVER_PID"
-wait "$DRIVER_PID" 2>/dev/null || true
+timeout 600 node "$HERE/console_browser_checks.mjs" "$CHROMIUM" "http://127.0.0.1:$DRIVER_PORT" \
+  "http://127.0.0.1:$PORT" "$TOKEN" "$END" "$ARTEFACTS" "$WORK" "http://127.0.0.1:$PROM_PORT" || fail "the console's pages differ from the API (DOMs and screenshots: $ARTEFACTS/console_*)"
+
+kill -TERM "$DRIVER_PID" "$PROM_PID"
+wait "$DRIVER_PID" "$PROM_PID" 2>/dev/null || true
 DRIVER_PID=
+PROM_PID=
 kill -TERM "$SERVE_PID"
 wait "$SERVE_PID" || fail "serve exited $? after SIGTERM"
 SERVE_PID=
