@@ -171,9 +171,9 @@ class HttpServer::Impl {
   bool ServeStats(const Exchange& x);
   bool ServeHealth(const Exchange& x);
   bool ServeReady(const Exchange& x);
-  ServerFigures Figures();
   // The web console's pages and files (console_endpoint.h).
   bool ServeConsole(const Exchange& x);
+  ServerFigures Figures();
 };
 
 HttpServer::Impl::Handler HttpServer::Impl::HandlerFor(Endpoint endpoint) {
