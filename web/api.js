@@ -76,6 +76,14 @@ export async function call(path, params = {}, {method = 'GET', signal} = {}) {
   return {ok: false, status: res.status, errorType: 'HTTP ' + res.status, error};
 }
 
+// Metric names, for completion: filled by loadMetricNames().
+export const metricNames = [];
+
+export async function loadMetricNames() {
+  const r = await call('/api/v1/label/__name__/values');
+  metricNames.splice(0, metricNames.length, ...(r.ok ? r.data : []));
+}
+
 // --- DOM -----------------------------------------------------------------
 
 // el('div', {class: 'x', onclick: f}, 'text', child, ...): an element. Text

@@ -9,9 +9,10 @@
 // time) are UTC or Unix seconds, absent for "now"; step_input is seconds or a
 // duration, absent for range/250.
 
-import {call, chartValue, el, errorBox, formatDuration, formatTime, parseDuration, parseTime, seriesName,
-  warningBox} from './api.js';
+import {call, chartValue, el, errorBox, formatDuration, formatTime, metricNames, parseDuration, parseTime,
+  seriesName, warningBox} from './api.js';
 import {alignSeries, lineChart} from './chart.js';
+import {attachCompletion} from './complete.js';
 
 // The range field's - and + buttons step through these, as Prometheus's do.
 const RANGE_STEPS = ['1m', '5m', '15m', '30m', '1h', '2h', '6h', '12h', '1d', '2d', '1w', '2w', '4w', '8w',
@@ -69,7 +70,7 @@ class Panel {
 
   build() {
     const s = this.s;
-    this.exprInput = el('input', {class: 'expr', type: 'text', list: 'metric-names', value: s.expr,
+    this.exprInput = el('input', {class: 'expr', type: 'text', value: s.expr,
       placeholder: 'Expression (press Enter to execute)', spellcheck: 'false', autocomplete: 'off',
       'aria-label': 'PromQL expression'});
     this.exprInput.addEventListener('keydown', (e) => {
@@ -107,6 +108,7 @@ class Panel {
             el('button', {type: 'button', class: 'remove', title: 'remove this panel',
               onclick: () => this.page.remove(this)}, '✕')),
         this.result, this.stats);
+    attachCompletion(this.exprInput, () => metricNames);
     this.showTab();
   }
 

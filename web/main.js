@@ -1,8 +1,8 @@
-// The console's entry: the token field, metric-name completion, and which
+// The console's entry: the token field, the metric names for completion, and which
 // page the address names. Every page is this one document; the navigation
 // links switch pages without loading it again.
 
-import {adoptTokenFromUrl, call, el, setToken, token} from './api.js';
+import {adoptTokenFromUrl, loadMetricNames, setToken, token} from './api.js';
 import {renderGraph} from './graph.js';
 import {renderAlerts, renderRules, renderStatus} from './pages.js';
 import {renderSql} from './sql.js';
@@ -28,13 +28,6 @@ function show() {
   document.title = 'overtone · ' + (location.pathname.slice(1) || 'graph');
   const page = render(main);
   current = page instanceof Promise ? null : page;
-}
-
-// Completion for metric names: a <datalist> the expression fields name.
-async function loadMetricNames() {
-  const r = await call('/api/v1/label/__name__/values');
-  const list = document.getElementById('metric-names');
-  list.replaceChildren(...(r.ok ? r.data : []).map((name) => el('option', {value: name})));
 }
 
 function setUpToken() {

@@ -115,7 +115,6 @@ async function graphTab() {
   const legend = allMatches(dom, /<div class="u-label">(.*?)<\/div>/g).map((m) => m[0]);
   check(JSON.stringify(legend) === JSON.stringify(['Time', ...names.map(html)]),
       `graph: the legend names the ${names.length} series`, `legend ${JSON.stringify(legend)}\n     api ${JSON.stringify(names)}`);
-  check(dom.includes('<option value="cpu_usage_percent">'), 'metric names offered for completion');
 }
 
 // The table tab: one row per series with the value the instant query gives.
@@ -172,7 +171,8 @@ async function withoutToken() {
 }
 
 // Hovering the chart: the legend shows the time under the pointer and each
-// series' value there, the values the range query has at that time.
+// series' value there, the values the range query has at that time. Then
+// typing in the expression field: metric-name completion.
 async function hover() {
   const expr = 'cpu_usage_percent';
   const url = `${base}/graph?g0.expr=${expr}&g0.range_input=1h&g0.end_input=${encodeURIComponent(END_INPUT)}` +
@@ -214,6 +214,21 @@ async function hover() {
     check(rows.length === want.data.result.length && !bad.length,
         `hover: each of the ${rows.length} series' value at that time, as the API gives it`,
         `legend ${JSON.stringify(legend)}`);
+
+    // Completion: typing a metric name's start inside a function call
+    // offers the names /api/v1/label/__name__/values has; Tab takes one.
+    const field = await webdriver('POST', `${s}/element`, {using: 'css selector', value: 'input.expr'});
+    const id = Object.values(field)[0];
+    await webdriver('POST', `${s}/element/${id}/clear`, {});
+    await webdriver('POST', `${s}/element/${id}/value`, {text: 'rate(cpu_u'});
+    const offered = await run("return [...document.querySelectorAll('.completions li')].map((li) => li.textContent)");
+    writeFileSync(`${artefacts}/console_completion.png`,
+        Buffer.from(await webdriver('GET', `${s}/screenshot`), 'base64'));
+    check(JSON.stringify(offered) === JSON.stringify(['cpu_usage_percent']),
+        'completion: "rate(cpu_u" offers cpu_usage_percent', JSON.stringify(offered));
+    await webdriver('POST', `${s}/element/${id}/value`, {text: '\uE004'});  // Tab
+    const value = await run("return document.querySelector('input.expr').value");
+    check(value === 'rate(cpu_usage_percent', 'completion: Tab takes the name', value);
   } finally {
     await webdriver('DELETE', s);
   }

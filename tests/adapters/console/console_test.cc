@@ -32,8 +32,8 @@ const EmbeddedFile* Find(std::string_view name) {
 }
 
 TEST(ConsoleAssetsTest, TheConsoleFilesAreWebsBytes) {
-  for (const char* name : {"index.html", "console.css", "favicon.svg", "api.js", "chart.js", "graph.js",
-                           "sql.js", "pages.js", "main.js"}) {
+  for (const char* name : {"index.html", "console.css", "favicon.svg", "api.js", "chart.js", "complete.js",
+                           "graph.js", "sql.js", "pages.js", "main.js"}) {
     const EmbeddedFile* f = Find(name);
     ASSERT_NE(f, nullptr) << name;
     std::string source = ReadSource(std::string("web/") + name);

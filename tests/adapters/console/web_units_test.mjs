@@ -11,6 +11,7 @@ import {test} from 'node:test';
 
 import {chartValue, formatDuration, formatTime, parseDuration, parseTime, seriesName} from '../../../web/api.js';
 import {alignSeries, formatValue} from '../../../web/chart.js';
+import {candidates, wordAt} from '../../../web/complete.js';
 import {panelsFromUrl, urlForPanels} from '../../../web/graph.js';
 import {chartPlan, chartSeries} from '../../../web/sql.js';
 
@@ -104,4 +105,18 @@ test('values on axes and in the legend', () => {
   assert.equal(formatValue(0), '0');
   assert.equal(formatValue(1e-6), '1.000e-6');
   assert.equal(formatValue(null), '–');
+});
+
+test('completion: the name at the caret, prefix matches first', () => {
+  assert.deepEqual(wordAt('rate(cpu_u', 10), [5, 'cpu_u']);
+  assert.deepEqual(wordAt('sum(x) / job:up', 15), [9, 'job:up']);
+  assert.deepEqual(wordAt('rate(', 5), [5, '']);
+  assert.deepEqual(wordAt('up[5m', 5), [5, '']);  // a duration's unit
+  assert.deepEqual(wordAt('up{job="ap', 10), [10, '']);  // a label value
+  assert.deepEqual(wordAt('up{jo', 5), [5, '']);  // a label name
+  assert.deepEqual(wordAt('up{job="a"} + no', 16), [14, 'no']);
+  const names = ['cpu_usage_percent', 'db_connections', 'node_cpu_seconds_total', 'cpu'];
+  assert.deepEqual(candidates(names, 'cpu'), ['cpu_usage_percent', 'node_cpu_seconds_total']);
+  assert.deepEqual(candidates(names, 'CONN'), ['db_connections']);
+  assert.deepEqual(candidates(names, ''), []);
 });
