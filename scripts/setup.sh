@@ -15,7 +15,13 @@ PACKAGES=(
   libxxhash-dev libzstd-dev
   clang-14 libclang-rt-14-dev clang-format
   prometheus
+  nodejs chromium chromium-driver
 )
+# nodejs and npm install the web console's chart library at build time
+# (scripts/web_deps.sh); chromium and its driver run its browser test. npm is Debian's
+# package unless an npm is already there:
+# NodeSource's nodejs carries its own and conflicts with Debian's npm.
+command -v npm >/dev/null 2>&1 || PACKAGES+=(npm)
 
 is_installed() {
   dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q 'install ok installed'

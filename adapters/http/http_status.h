@@ -14,6 +14,8 @@ namespace overtone::adapters {
 // Done.
 inline constexpr int kHttpOk = 200;
 inline constexpr int kHttpNoContent = 204;
+inline constexpr int kHttpFound = 302;        // a redirect (the console's `/`)
+inline constexpr int kHttpNotModified = 304;  // the client's cached copy is current
 // The request is wrong: a remote write sender drops it.
 inline constexpr int kHttpBadRequest = 400;
 inline constexpr int kHttpUnauthorized = 401;

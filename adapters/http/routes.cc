@@ -52,6 +52,20 @@ constexpr std::array kRoutes = {
         "Prometheus's liveness probe: `200` `overtone is Healthy.`"},
   Route{"GET",       "/-/ready",                     Endpoint::kReady,       false, true,  "ready",
         "Prometheus's readiness probe: `200` `overtone is Ready.`, `503` while stopping"},
+  Route{"GET",       "/",                            Endpoint::kConsole,     false, true,  "console",
+        "`302` to `/graph`"},
+  Route{"GET",       "/graph",                       Endpoint::kConsole,     false, true,  "console",
+        "the web console's PromQL page, Prometheus's URLs (`g0.expr=...`): [CONSOLE.md](CONSOLE.md)"},
+  Route{"GET",       "/sql",                         Endpoint::kConsole,     false, true,  "console",
+        "the web console's SQL page (`q=...`)"},
+  Route{"GET",       "/rules",                       Endpoint::kConsole,     false, true,  "console",
+        "the web console's rules page"},
+  Route{"GET",       "/alerts",                      Endpoint::kConsole,     false, true,  "console",
+        "the web console's alerts page"},
+  Route{"GET",       "/status",                      Endpoint::kConsole,     false, true,  "console",
+        "the web console's status page: build, flags, cardinality"},
+  Route{"GET",       "/static/<name>",               Endpoint::kConsole,     false, true,  "console",
+        "the web console's files (scripts, styles, uPlot), embedded in the binary; `ETag`, `304`"},
 };
 // clang-format on
 

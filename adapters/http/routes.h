@@ -28,6 +28,7 @@ enum class Endpoint {
   kStats,        // server_metrics.h, JSON
   kHealth,
   kReady,
+  kConsole,  // console_endpoint.h: the web console's pages and files
 };
 
 struct Route {

@@ -19,6 +19,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/http/console_endpoint.h"
 #include "adapters/http/endpoint.h"
 #include "adapters/http/query_api.h"
 #include "adapters/http/read_endpoint.h"
@@ -170,6 +171,8 @@ class HttpServer::Impl {
   bool ServeStats(const Exchange& x);
   bool ServeHealth(const Exchange& x);
   bool ServeReady(const Exchange& x);
+  // The web console's pages and files (console_endpoint.h).
+  bool ServeConsole(const Exchange& x);
   ServerFigures Figures();
 };
 
@@ -182,6 +185,7 @@ HttpServer::Impl::Handler HttpServer::Impl::HandlerFor(Endpoint endpoint) {
     case Endpoint::kStats: return &Impl::ServeStats;
     case Endpoint::kHealth: return &Impl::ServeHealth;
     case Endpoint::kReady: return &Impl::ServeReady;
+    case Endpoint::kConsole: return &Impl::ServeConsole;
   }
   return nullptr;
 }
@@ -390,6 +394,11 @@ bool HttpServer::Impl::ServeReady(const Exchange& x) {
   const char* body = prometheus ? (ready ? "overtone is Ready.\n" : "Service Unavailable")
                                 : (ready ? "ready\n" : "stopping\n");
   x.res.set_content(body, "text/plain; charset=utf-8");
+  return false;
+}
+
+bool HttpServer::Impl::ServeConsole(const Exchange& x) {
+  Apply(ConsoleReply(x.req.path, x.req.get_header_value("If-None-Match")), x.res);
   return false;
 }
 

@@ -22,8 +22,9 @@ declare -A may_use=(
   [adapters/emulator]="include/overtone base storage engine sql adapters/formats"
   [adapters/prometheus]="include/overtone base storage engine sql adapters/formats"
   [adapters/promql]="include/overtone base storage engine sql"
-  [adapters/http]="include/overtone base storage engine sql adapters/formats adapters/prometheus adapters/promql"
-  [shell]="include/overtone base storage engine sql adapters/formats adapters/emulator adapters/prometheus adapters/promql adapters/http"
+  [adapters/console]="include/overtone base"
+  [adapters/http]="include/overtone base storage engine sql adapters/formats adapters/prometheus adapters/promql adapters/console"
+  [shell]="include/overtone base storage engine sql adapters/formats adapters/emulator adapters/prometheus adapters/promql adapters/console adapters/http"
 )
 
 # The folder an include path or a file belongs to: the longest key above
