@@ -5,7 +5,7 @@
 #
 #   source "$(dirname "$0")/../../support/peers.sh"   # sets WORK, traps EXIT
 #   start_overtone shard1          # -> OT_PORT, OT_PID; database in $WORK/shard1
-#   start_prometheus a "$WORK/a.yml" [PORT]   # -> PROM_PORT, PROM_PID
+#   start_prometheus a "$WORK/a.yml"           # -> PROM_PORT, PROM_PID
 #   http_get "$PROM_PORT" /api/v1/query?query=up
 #
 # fail prints the tail of every log in $WORK and exits 1.
@@ -85,24 +85,31 @@ start_overtone() {
   OT_PORT=$(cat "$WORK/$name.port")
 }
 
-# start_prometheus NAME CONFIG [PORT]: Prometheus with its TSDB in
-# $WORK/NAME-data; sets PROM_PORT and PROM_PID. Without PORT, a free one is
-# picked and the start retried if another process took it meanwhile. Needs
-# $PROMETHEUS.
+# try_start_prometheus NAME CONFIG PORT: Prometheus with its TSDB in
+# $WORK/NAME-data on PORT; sets PROM_PORT and PROM_PID. Status 1 when it did
+# not become ready (the port taken meanwhile, say). Needs $PROMETHEUS.
+try_start_prometheus() {
+  local name=$1 config=$2
+  PROM_PORT=$3
+  "$PROMETHEUS" --config.file="$config" --storage.tsdb.path="$WORK/$name-data" \
+    --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$WORK/$name.log" 2>&1 &
+  PROM_PID=$!
+  PIDS+=("$PROM_PID")
+  disown "$PROM_PID"  # killed by peers_cleanup; no job-control noise
+  wait_ready "$PROM_PORT" /-/ready "$PROM_PID" && return 0
+  kill -KILL "$PROM_PID" 2>/dev/null || true
+  return 1
+}
+
+# start_prometheus NAME CONFIG: as above on a free port, tried three times
+# in case another process takes the port between the choice and the bind.
+# A Prometheus whose config names its own port (to scrape itself) picks the
+# port, writes the config and calls try_start_prometheus in such a loop.
 start_prometheus() {
-  local name=$1 config=$2 port=${3:-}
   for _ in 1 2 3; do
-    PROM_PORT=${port:-$(free_port)}
-    "$PROMETHEUS" --config.file="$config" --storage.tsdb.path="$WORK/$name-data" \
-      --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$WORK/$name.log" 2>&1 &
-    PROM_PID=$!
-    PIDS+=("$PROM_PID")
-    disown "$PROM_PID"  # killed by peers_cleanup; no job-control noise
-    wait_ready "$PROM_PORT" /-/ready "$PROM_PID" && return 0
-    kill -KILL "$PROM_PID" 2>/dev/null || true
-    [ -z "$port" ] || break
+    try_start_prometheus "$1" "$2" "$(free_port)" && return 0
   done
-  fail "prometheus $name did not become ready"
+  fail "prometheus $1 did not become ready"
 }
 
 # stop PID [SECONDS]: SIGTERM, then wait for it to exit (default 30 s).

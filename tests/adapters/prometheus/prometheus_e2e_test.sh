@@ -35,25 +35,30 @@ start_overtone db
 SERVE_PID=$OT_PID
 OT=$OT_PORT
 
-# 2. Prometheus A: scrapes, remote-writes to overtone. Its own port is not
-# known before it starts, so it scrapes itself through a placeholder target
-# rewritten once the port is chosen.
-PA_PORT=$(free_port)
-cat >"$WORK/a.yml" <<YML
+# 2. Prometheus A: scrapes itself and overtone, remote-writes to overtone.
+# Its config names its own port, so a retry picks a new port and a new config.
+write_a_config() {
+  cat >"$WORK/a.yml" <<YML
 global:
   scrape_interval: 1s
   evaluation_interval: 1s
 scrape_configs:
   - job_name: prom
-    static_configs: [{targets: ['127.0.0.1:$PA_PORT']}]
+    static_configs: [{targets: ['127.0.0.1:$1']}]
   - job_name: overtone
     static_configs: [{targets: ['127.0.0.1:$OT']}]
 remote_write:
   - url: http://127.0.0.1:$OT/api/v1/write
     queue_config: {batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s, retry_on_http_429: true}
 YML
+}
 START_MS=$(now_ms)
-start_prometheus prom-a "$WORK/a.yml" "$PA_PORT"
+for attempt in 1 2 3; do
+  PA_PORT=$(free_port)
+  write_a_config "$PA_PORT"
+  try_start_prometheus prom-a "$WORK/a.yml" "$PA_PORT" && break
+  [ "$attempt" -lt 3 ] || fail "prometheus A did not become ready"
+done
 
 # Wait (at most 60 s) until overtone holds 20 s of A's self-scrapes.
 SEL=(__name__=~'up|prometheus_tsdb_head_samples_appended_total|prometheus_http_requests_total' job=~prom)

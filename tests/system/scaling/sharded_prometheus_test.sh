@@ -34,15 +34,15 @@ done
 start_overtone single
 SINGLE=$OT_PORT
 
-# 2. Prometheus A. Its port is chosen before it starts so that it can scrape itself.
-PA_PORT=$(free_port)
-{
+# 2. Prometheus A. Its config names its own port (it scrapes itself), so a
+# retry picks a new port and a new config.
+write_a_config() {
   cat <<YML
 global:
   scrape_interval: 1s
 scrape_configs:
   - job_name: prom
-    static_configs: [{targets: ['127.0.0.1:$PA_PORT']}]
+    static_configs: [{targets: ['127.0.0.1:$1']}]
   - job_name: overtone
     static_configs: [{targets: [$(printf "'127.0.0.1:%s'," "${SHARD_PORTS[@]}")'127.0.0.1:$SINGLE']}]
 remote_write:
@@ -59,8 +59,13 @@ YML
       - {regex: __tmp_shard, action: labeldrop}
 YML
   done
-} >"$WORK/a.yml"
-start_prometheus prom-a "$WORK/a.yml" "$PA_PORT"
+}
+for attempt in 1 2 3; do
+  PA_PORT=$(free_port)
+  write_a_config "$PA_PORT" >"$WORK/a.yml"
+  try_start_prometheus prom-a "$WORK/a.yml" "$PA_PORT" && break
+  [ "$attempt" -lt 3 ] || fail "prometheus A did not become ready"
+done
 A_PID=$PROM_PID
 sleep 25
 STOP_MS=$(now_ms)
