@@ -32,7 +32,8 @@ int ReadOnlyAuthorizer(void*, int action, const char* arg1, const char* arg2, co
 
 }  // namespace
 
-Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(Database* db, bool read_only) {
+Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(
+    Database* db, bool read_only, const std::vector<std::function<Status(sqlite3*)>>& tables) {
   sqlite3* conn = nullptr;
   int rc = sqlite3_open_v2(":memory:", &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -41,6 +42,7 @@ Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(Database* db, boo
   }
   auto c = std::unique_ptr<QueryConnection>(new QueryConnection(conn));
   OT_RETURN_IF_ERROR(RegisterSql(conn, db));
+  for (const auto& add_table : tables) OT_RETURN_IF_ERROR(add_table(conn));
   if (read_only) {
     sqlite3_exec(conn, "PRAGMA query_only = ON", nullptr, nullptr, nullptr);
     sqlite3_set_authorizer(conn, ReadOnlyAuthorizer, nullptr);
@@ -73,7 +75,8 @@ PromqlPlan PlanPromql(const RangeQueryRequest& request, const QueryApiOptions& o
 }
 
 Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiOptions& options) {
-  OT_ASSIGN_OR_RETURN(std::unique_ptr<QueryConnection> conn, QueryConnection::Open(db, true));
+  OT_ASSIGN_OR_RETURN(std::unique_ptr<QueryConnection> conn,
+                      QueryConnection::Open(db, true, options.sql_tables));
   const char* tail = nullptr;
   sql::Statement stmt;
   int rc = stmt.Compile(conn->get(), request.sql, &tail);

@@ -15,9 +15,11 @@
 #define OVERTONE_ADAPTERS_HTTP_QUERY_PLAN_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "adapters/http/query_request.h"
 #include "adapters/promql/query.h"
@@ -38,13 +40,18 @@ struct QueryApiOptions {
   // Only reported, by /api/v1/status/runtimeinfo and /api/v1/status/flags.
   int64_t start_time_ms = 0;                 // when the server started, Unix milliseconds
   std::map<std::string, std::string> flags;  // the command line's flags and their values
+
+  // Registered on every connection after overtone's own tables.
+  std::vector<std::function<Status(sqlite3*)>> sql_tables;
 };
 
 // An in-memory SQLite connection with overtone registered (RegisterSql).
 class QueryConnection {
  public:
   // `read_only`: the connection /api/v1/sql runs on (see above).
-  static Result<std::unique_ptr<QueryConnection>> Open(Database* db, bool read_only);
+  // `tables` are registered too (QueryApiOptions::sql_tables).
+  static Result<std::unique_ptr<QueryConnection>> Open(
+      Database* db, bool read_only, const std::vector<std::function<Status(sqlite3*)>>& tables = {});
   ~QueryConnection();
   QueryConnection(const QueryConnection&) = delete;
   QueryConnection& operator=(const QueryConnection&) = delete;

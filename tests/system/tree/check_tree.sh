@@ -23,7 +23,9 @@ declare -A may_use=(
   [adapters/prometheus]="include/overtone base storage engine sql adapters/formats"
   [adapters/promql]="include/overtone base storage engine sql"
   [adapters/http]="include/overtone base storage engine sql adapters/formats adapters/prometheus adapters/promql"
-  [shell]="include/overtone base storage engine sql adapters/formats adapters/emulator adapters/prometheus adapters/promql adapters/http"
+  [adapters/notify]="include/overtone base storage engine sql adapters/formats adapters/prometheus"
+  [adapters/monitors]="include/overtone base storage engine sql adapters/formats adapters/prometheus adapters/promql adapters/http adapters/notify"
+  [shell]="include/overtone base storage engine sql adapters/formats adapters/emulator adapters/prometheus adapters/promql adapters/http adapters/notify adapters/monitors"
 )
 
 # The folder an include path or a file belongs to: the longest key above
