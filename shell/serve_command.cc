@@ -181,6 +181,12 @@ int RunServe(int argc, char** argv) {
     Result<std::vector<adapters::MonitorSpec>> specs = adapters::LoadMonitors(a.monitors_file);
     if (!specs.ok()) return cl.Fail(specs.status().message());
     monitor_specs = std::move(*specs);
+    for (const adapters::MonitorSpec& m : monitor_specs) {
+      if (a.server.read_only && m.output == adapters::MonitorOutput::kSamples) {
+        return cl.Fail(a.monitors_file + ": monitor " + m.name +
+                       " writes samples, and the server is --read-only");
+      }
+    }
   }
   std::unique_ptr<adapters::AlertmanagerSender> alertmanager;
   if (!a.alertmanagers.empty()) {

@@ -103,6 +103,8 @@ void MonitorScheduler::Loop() {
 Status MonitorScheduler::Run(const Monitor& m, int64_t run_ms, MonitorStatus* st) {
   QueryApiOptions limits;
   limits.max_sql_rows = options_.max_rows;
+  // A monitor may watch the monitors: the table is on its connection too.
+  limits.sql_tables.push_back([this](sqlite3* conn) { return RegisterTable(conn); });
   OT_ASSIGN_OR_RETURN(SqlPlan plan, PlanSql(db_, SqlRequest{m.spec.sql, false, m.spec.timeout_ms}, limits));
   Result<SqlTable> table = RunSql(&plan);
   if (!table.ok()) {

@@ -79,6 +79,24 @@ TEST_F(MonitorSchedulerTest, SamplesOutputWritesWhatAQueryReadsBack) {
                                    int64_t{1}, std::monostate{}, int64_t{1}, int64_t{0}, int64_t{1}}));
 }
 
+TEST_F(MonitorSchedulerTest, AMonitorCanWatchTheMonitorsTable) {
+  auto s = Make(R"(  - name: broken
+    every: 1m
+    sql: SELECT x FROM nowhere
+    output: samples
+  - name: watcher
+    every: 1m
+    sql: SELECT 'monitor_failures' AS metric, failures AS value, name AS monitor FROM monitors WHERE failures > 0
+    output: samples
+)");
+  s->RunNow(0);
+  s->RunNow(0);
+  s->RunNow(1);
+  EXPECT_EQ(ReadSeries({{"__name__", "monitor_failures"}, {"monitor", "broken"}}),
+            (std::vector<Sample>{{kRunMs, 2}}));
+  EXPECT_EQ(s->Snapshot()[1].failures, 0u);
+}
+
 TEST_F(MonitorSchedulerTest, LokiOutputSendsTheExactPushJson) {
   testing::HttpReceiver loki;
   auto s = Make(R"(  - name: report

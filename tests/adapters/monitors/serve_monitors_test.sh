@@ -58,6 +58,20 @@ if "$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --alertmanager ftp://am:909
 fi
 grep -qF -- "--alertmanager ftp://am:9093" "$WORK/err.log" || fail "bad URL error: $(cat "$WORK/err.log")"
 
+# A monitor that writes samples has no place on a read-only server.
+cat >"$WORK/writes.yml" <<'YAML'
+monitors:
+  - name: writer
+    every: 1m
+    sql: SELECT 'm' AS metric, 1 AS value
+    output: samples
+YAML
+if "$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --read-only --monitors "$WORK/writes.yml" 2>"$WORK/err.log"; then
+  fail "serve --read-only started with a monitor that writes samples"
+fi
+grep -qF "monitor writer writes samples, and the server is --read-only" "$WORK/err.log" ||
+  fail "read-only error: $(cat "$WORK/err.log")"
+
 # 2. A good file.
 cat >"$WORK/monitors.yml" <<'YAML'
 monitors:

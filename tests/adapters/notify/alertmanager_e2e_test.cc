@@ -132,12 +132,13 @@ TEST(AlertmanagerE2eTest, FiringAlertArrivesAndResolvedAlertGoes) {
   auto sender = AlertmanagerSender::Create({am.url()});
   ASSERT_TRUE(sender.ok()) << sender.status().ToString();
   const int64_t starts = (NowMs() - 60000) / 1000 * 1000;
-  Alert alert{{{"alertname", "InstanceDown"}, {"instance", "web-1:9100"}, {"severity", "page"}},
-              {{"summary", "Instance web-1:9100 down"},
-               {"description", "web-1:9100 of job node has been down for more than 5 minutes (value 0)."}},
-              starts,
-              NowMs() + 4 * 60000,  // firing: endsAt ahead, as Prometheus sends it
-              "http://overtone.test:9201/graph?g0.expr=up+%3D%3D+0&g0.tab=1"};
+  Alert alert{
+      {{"alertname", "InstanceDown"}, {"instance", "web-1:9100"}, {"severity", "page"}},
+      {{"summary", "Instance web-1:9100 down"},
+       {"description", "web-1:9100 of job \"node\" has been down for more than 5m.\nValue: 0 (µs ≥ 1)"}},
+      starts,
+      NowMs() + 4 * 60000,  // firing: endsAt ahead, as Prometheus sends it
+      "http://overtone.test:9201/graph?g0.expr=up+%3D%3D+0&g0.tab=1"};
   (*sender)->Send({alert});
 
   nlohmann::json got;
@@ -152,7 +153,7 @@ TEST(AlertmanagerE2eTest, FiringAlertArrivesAndResolvedAlertGoes) {
       (nlohmann::json{{"alertname", "InstanceDown"}, {"instance", "web-1:9100"}, {"severity", "page"}}));
   EXPECT_EQ(a["annotations"]["summary"], "Instance web-1:9100 down");
   EXPECT_EQ(a["annotations"]["description"],
-            "web-1:9100 of job node has been down for more than 5 minutes (value 0).");
+            "web-1:9100 of job \"node\" has been down for more than 5m.\nValue: 0 (µs ≥ 1)");
   EXPECT_EQ(a["generatorURL"], alert.generator_url);
   EXPECT_EQ(a["status"]["state"], "active");
   Result<int64_t> got_starts = ParseTimeArg(a["startsAt"].get<std::string>(), 0);
