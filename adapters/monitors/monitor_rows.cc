@@ -121,10 +121,14 @@ std::vector<LogEntry> RowsToLogEntries(const SqlTable& table, const Labels& stre
   std::vector<LogEntry> out;
   out.reserve(table.rows.size());
   for (size_t r = 0; r < table.rows.size(); ++r) {
-    int64_t ts;
+    int64_t ts, ts_ns;
     bool own_time = RowTime(table, r, ts_col, run_ms, &ts);
+    if (__builtin_mul_overflow(ts, int64_t{1000000}, &ts_ns)) {  // no time Loki could take
+      own_time = false;
+      ts_ns = run_ms * 1000000;
+    }
     // A `ts` that is no time stays in the line, and the run's time is used.
-    out.push_back(LogEntry{stream, ts * 1000000, Logfmt(table, r, own_time ? ts_col : -1)});
+    out.push_back(LogEntry{stream, ts_ns, Logfmt(table, r, own_time ? ts_col : -1)});
   }
   return out;
 }

@@ -62,6 +62,12 @@ TEST(RowsToLogEntriesTest, TsColumnIsTheEntryTime) {
   EXPECT_EQ(e[0].line, "x=1");
   EXPECT_EQ(e[1].ts_ns, 1714564900000000000);  // the run's time
   EXPECT_EQ(e[1].stream, (Labels{{"monitor", "m"}}));
+  // Text, or milliseconds beyond what nanoseconds can hold, is no time: it stays in the line.
+  SqlTable odd = Table({"ts"}, {{std::string("noon")}, {int64_t{9000000000000000000}}});
+  e = RowsToLogEntries(odd, {}, 1000);
+  EXPECT_EQ(e[0].line, "ts=noon");
+  EXPECT_EQ(e[1].line, "ts=9000000000000000000");
+  EXPECT_EQ(e[1].ts_ns, 1000000000);
 }
 
 TEST(RowsToJsonTest, ArrayOfObjects) {
