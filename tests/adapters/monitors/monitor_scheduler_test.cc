@@ -190,6 +190,27 @@ TEST_F(MonitorSchedulerTest, FailuresAreCountedAndShownNeverFatal) {
   EXPECT_NE(metrics.find("# TYPE overtone_monitor_runs_total counter\n"), std::string::npos);
 }
 
+// The example file that ships with overtone loads, and each of its monitors
+// runs without a failure and writes what it says.
+TEST_F(MonitorSchedulerTest, ExampleFileRunsCleanly) {
+  WriteBatch b;
+  for (int i = 0; i < 300; ++i) b.Add({{"__name__", "up"}, {"job", "node"}}, i * 15000, 1);
+  ASSERT_TRUE(db_->Write(b).ok());
+  ASSERT_TRUE(db_->Compact(kMaxTime).ok());
+  auto specs = LoadMonitors(std::string(OVERTONE_SOURCE_DIR) + "/examples/monitors/overtone.yml");
+  ASSERT_TRUE(specs.ok()) << specs.status().ToString();
+  ASSERT_EQ(specs->size(), 3u);
+  auto s = MonitorScheduler::Create(db_.get(), std::move(*specs));
+  ASSERT_TRUE(s.ok());
+  for (size_t i = 0; i < 3; ++i) (*s)->RunNow(i);
+  for (const MonitorStatus& st : (*s)->Snapshot()) {
+    EXPECT_EQ(st.failures, 0u) << st.name << ": " << st.last_error;
+    EXPECT_GT(st.samples_written, 0u) << st.name;
+  }
+  auto id = db_->FindSeries({{"__name__", "overtone_metric_series"}, {"name", "up"}});
+  EXPECT_TRUE(id.ok());
+}
+
 TEST_F(MonitorSchedulerTest, RunsOnItsScheduleUntilStopped) {
   auto s = Make(R"(  - name: tick
     every: 100ms
