@@ -74,23 +74,27 @@ PromqlPlan PlanPromql(const RangeQueryRequest& request, const QueryApiOptions& o
                     promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)}};
 }
 
-Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiOptions& options) {
-  OT_ASSIGN_OR_RETURN(std::unique_ptr<QueryConnection> conn,
-                      QueryConnection::Open(db, true, options.sql_tables));
+Result<sql::Statement> PrepareReadOnly(sqlite3* conn, std::string_view sql) {
   const char* tail = nullptr;
   sql::Statement stmt;
-  int rc = stmt.Compile(conn->get(), request.sql, &tail);
-  SqlPlan plan{std::move(conn), std::move(stmt), EffectiveTimeout(request.timeout_ms, options),
-               options.max_sql_rows};
+  int rc = stmt.Compile(conn, sql, &tail);
   // SQLITE_AUTH: the authorizer of the read-only connection denied a write.
   if (rc == SQLITE_AUTH) return Status::InvalidArgument("read-only: only SELECT statements are allowed");
-  if (rc != SQLITE_OK) return Status::InvalidArgument(sqlite3_errmsg(plan.conn->get()));
-  if (!plan.stmt) return Status::InvalidArgument("no SQL statement");
-  if (!sqlite3_stmt_readonly(plan.stmt.get()) ||
+  if (rc != SQLITE_OK) return Status::InvalidArgument(sqlite3_errmsg(conn));
+  if (!stmt) return Status::InvalidArgument("no SQL statement");
+  if (!sqlite3_stmt_readonly(stmt.get()) ||
       std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
     return Status::InvalidArgument("read-only: send one SELECT statement");
   }
-  return plan;
+  return stmt;
+}
+
+Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiOptions& options) {
+  OT_ASSIGN_OR_RETURN(std::unique_ptr<QueryConnection> conn,
+                      QueryConnection::Open(db, true, options.sql_tables));
+  OT_ASSIGN_OR_RETURN(sql::Statement stmt, PrepareReadOnly(conn->get(), request.sql));
+  return SqlPlan{std::move(conn), std::move(stmt), EffectiveTimeout(request.timeout_ms, options),
+                 options.max_sql_rows};
 }
 
 }  // namespace overtone::adapters

@@ -19,6 +19,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adapters/http/query_request.h"
@@ -88,6 +89,10 @@ struct SqlPlan {
 // InvalidArgument for SQL that does not prepare, writes, or is more than one
 // statement; the connection's error when it cannot be opened.
 Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiOptions& options);
+
+// PlanSql's checks on a connection the caller keeps (a read-only
+// QueryConnection): `sql` as one reading statement, or InvalidArgument.
+Result<sql::Statement> PrepareReadOnly(sqlite3* conn, std::string_view sql);
 
 }  // namespace overtone::adapters
 

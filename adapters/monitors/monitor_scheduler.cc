@@ -100,13 +100,17 @@ void MonitorScheduler::Loop() {
   }
 }
 
-Status MonitorScheduler::Run(const Monitor& m, int64_t run_ms, MonitorStatus* st) {
-  QueryApiOptions limits;
-  limits.max_sql_rows = options_.max_rows;
-  // A monitor may watch the monitors: the table is on its connection too.
-  limits.sql_tables.push_back([this](sqlite3* conn) { return RegisterTable(conn); });
-  OT_ASSIGN_OR_RETURN(SqlPlan plan, PlanSql(db_, SqlRequest{m.spec.sql, false, m.spec.timeout_ms}, limits));
-  Result<SqlTable> table = RunSql(&plan);
+Status MonitorScheduler::Run(Monitor& m, int64_t run_ms, MonitorStatus* st) {
+  if (!m.conn) {
+    // A monitor may watch the monitors: the table is on its connection too.
+    std::vector<std::function<Status(sqlite3*)>> tables = {
+        [this](sqlite3* conn) { return RegisterTable(conn); }};
+    OT_ASSIGN_OR_RETURN(m.conn, QueryConnection::Open(db_, true, tables));
+  }
+  if (!m.stmt) {
+    OT_ASSIGN_OR_RETURN(m.stmt, PrepareReadOnly(m.conn->get(), m.spec.sql));
+  }
+  Result<SqlTable> table = RunStatement(m.conn->get(), m.stmt.get(), m.spec.timeout_ms, options_.max_rows);
   if (!table.ok()) {
     if (table.status().code() == Status::Code::kBusy) {
       return Status::Busy("stopped at the time limit of " + std::to_string(m.spec.timeout_ms) + " ms");
@@ -143,6 +147,7 @@ Status MonitorScheduler::Run(const Monitor& m, int64_t run_ms, MonitorStatus* st
 
 void MonitorScheduler::RunNow(size_t i) {
   Monitor& m = *monitors_.at(i);
+  std::lock_guard run_lock(m.run_mu);  // one run of a monitor at a time
   MonitorStatus st;
   {
     std::lock_guard lock(mu_);

@@ -9,9 +9,11 @@
 //
 // HOW IT WORKS
 // A monitor first runs when the scheduler starts, then every `every`
-// (runs that would overlap are skipped, not queued). Each run prepares its
-// SQL on a read-only connection of its own (as /api/v1/sql does: anything
-// but one reading statement is refused), under the monitor's time limit
+// (runs that would overlap are skipped, not queued). Each monitor has a
+// read-only connection of its own with its SQL prepared on it (checked as
+// /api/v1/sql checks it: anything but one reading statement is refused; a
+// refusal is tried again at the next run). A run steps it under the
+// monitor's time limit
 // (SQLite's progress handler) and a limit on rows, then hands the rows to
 // the output (monitor_rows.h): samples go through Database::Write; Loki and
 // webhook bodies are queued on the monitor's HttpSender and delivered by its
@@ -31,6 +33,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/http/query_plan.h"
 #include "adapters/monitors/monitor_config.h"
 #include "adapters/notify/http_sender.h"
 #include "overtone/database.h"
@@ -102,12 +105,18 @@ class MonitorScheduler {
     MonitorSpec spec;
     std::unique_ptr<HttpSender> sender;  // loki and webhook
     MonitorStatus status;                // guarded by mu_
+    // The monitor's own read-only connection and its statement, opened and
+    // prepared by the first run that gets that far; guarded by run_mu.
+    std::mutex run_mu;
+    std::unique_ptr<QueryConnection> conn;
+    sql::Statement stmt;  // declared after conn: finalized first
   };
   MonitorScheduler(Database* db, SchedulerOptions options) : db_(db), options_(std::move(options)) {}
   void Loop();
   // One run's work; fills `status` (rows, bad rows, samples) and returns
   // what failed.
-  Status Run(const Monitor& m, int64_t run_ms, MonitorStatus* status);
+  // REQUIRES: m.run_mu held.
+  Status Run(Monitor& m, int64_t run_ms, MonitorStatus* status);
 
   Database* db_;
   SchedulerOptions options_;
