@@ -4,6 +4,7 @@
 
 #include "adapters/formats/metrics_text.h"
 #include "adapters/formats/value_text.h"
+#include "adapters/prometheus/remote_write_client.h"
 
 namespace overtone::adapters {
 namespace {
@@ -64,11 +65,11 @@ Result<std::unique_ptr<AlertmanagerSender>> AlertmanagerSender::Create(const std
                                                                        SenderOptions options) {
   std::vector<Destination> destinations;
   for (const std::string& url : urls) {
-    Result<std::unique_ptr<HttpSender>> sender = HttpSender::Create(AlertsUrl(url), options);
-    if (!sender.ok()) {
-      return Status::InvalidArgument("--alertmanager " + url + ": " + sender.status().message());
-    }
-    destinations.push_back(Destination{url, std::move(*sender)});
+    Result<HttpUrl> parsed = ParseHttpUrl(url);
+    if (!parsed.ok())
+      return Status::InvalidArgument("Alertmanager URL " + url + ": " + parsed.status().message());
+    OT_ASSIGN_OR_RETURN(std::unique_ptr<HttpSender> sender, HttpSender::Create(AlertsUrl(url), options));
+    destinations.push_back(Destination{url, std::move(sender)});
   }
   return std::unique_ptr<AlertmanagerSender>(new AlertmanagerSender(std::move(destinations)));
 }

@@ -56,7 +56,7 @@ grep -qF "$WORK/bad.yml:7: monitor 1 (broken): \`every\`:" "$WORK/err.log" || fa
 if "$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --alertmanager ftp://am:9093 2>"$WORK/err.log"; then
   fail "serve started with a bad --alertmanager URL"
 fi
-grep -qF -- "--alertmanager ftp://am:9093" "$WORK/err.log" || fail "bad URL error: $(cat "$WORK/err.log")"
+grep -qF "Alertmanager URL ftp://am:9093: URL must start with http://" "$WORK/err.log" || fail "bad URL error: $(cat "$WORK/err.log")"
 
 # A monitor that writes samples has no place on a read-only server.
 cat >"$WORK/writes.yml" <<'YAML'
