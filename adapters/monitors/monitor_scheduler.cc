@@ -1,5 +1,7 @@
 #include "adapters/monitors/monitor_scheduler.h"
 
+#include <sqlite3.h>
+
 #include <algorithm>
 #include <chrono>
 #include <exception>
@@ -77,6 +79,7 @@ void MonitorScheduler::Stop() {
     stopping_ = true;
   }
   cv_.notify_all();
+  if (sqlite3* conn = running_.load()) sqlite3_interrupt(conn);  // safe from any thread
   if (thread_.joinable()) thread_.join();
   for (auto& m : monitors_) {
     if (m->sender) m->sender->Stop();
@@ -110,7 +113,18 @@ Status MonitorScheduler::Run(Monitor& m, int64_t run_ms, MonitorStatus* st) {
   if (!m.stmt) {
     OT_ASSIGN_OR_RETURN(m.stmt, PrepareReadOnly(m.conn->get(), m.spec.sql));
   }
+  running_ = m.conn->get();
+  {
+    // Stop() sets stopping_ before it looks at running_: either it sees
+    // this connection and interrupts it, or this sees stopping_.
+    std::lock_guard lock(mu_);
+    if (stopping_) {
+      running_ = nullptr;
+      return Status::Aborted("interrupted");
+    }
+  }
   Result<SqlTable> table = RunStatement(m.conn->get(), m.stmt.get(), m.spec.timeout_ms, options_.max_rows);
+  running_ = nullptr;
   if (!table.ok()) {
     if (table.status().code() == Status::Code::kBusy) {
       return Status::Busy("stopped at the time limit of " + std::to_string(m.spec.timeout_ms) + " ms");

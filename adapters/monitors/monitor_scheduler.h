@@ -24,6 +24,7 @@
 #ifndef OVERTONE_ADAPTERS_MONITORS_MONITOR_SCHEDULER_H_
 #define OVERTONE_ADAPTERS_MONITORS_MONITOR_SCHEDULER_H_
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <functional>
@@ -81,8 +82,8 @@ class MonitorScheduler {
   MonitorScheduler& operator=(const MonitorScheduler&) = delete;
 
   void Start();
-  // Ends the scheduling thread (a run in progress finishes first, within
-  // its time limit) and the senders. Idempotent.
+  // Ends the scheduling thread (a run in progress is interrupted) and the
+  // senders. Idempotent.
   void Stop();
 
   // Runs monitor `i` now, on the calling thread, as the schedule does.
@@ -125,6 +126,9 @@ class MonitorScheduler {
   std::condition_variable cv_;
   bool stopping_ = false;
   std::thread thread_;
+  // The connection a run is stepping now, for Stop() to interrupt. Every
+  // monitor's connection lives as long as the scheduler.
+  std::atomic<sqlite3*> running_{nullptr};
 };
 
 }  // namespace overtone::adapters

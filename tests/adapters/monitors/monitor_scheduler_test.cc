@@ -211,6 +211,22 @@ TEST_F(MonitorSchedulerTest, ExampleFileRunsCleanly) {
   EXPECT_TRUE(id.ok());
 }
 
+TEST_F(MonitorSchedulerTest, StopInterruptsARunningQuery) {
+  auto s = Make(R"(  - name: endless
+    every: 1h
+    timeout: 1h
+    sql: WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT max(x) FROM c
+    output: samples
+)");
+  s->Start();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // well into the query
+  Clock::time_point t0 = Clock::now();
+  s->Stop();
+  EXPECT_LT(Clock::now() - t0, std::chrono::seconds(5));
+  EXPECT_EQ(s->Snapshot()[0].failures, 1u);
+  EXPECT_EQ(s->Snapshot()[0].last_error, "interrupted");
+}
+
 TEST_F(MonitorSchedulerTest, RunsOnItsScheduleUntilStopped) {
   auto s = Make(R"(  - name: tick
     every: 100ms
