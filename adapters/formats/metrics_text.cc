@@ -1,6 +1,7 @@
 #include "adapters/formats/metrics_text.h"
 
 #include <cinttypes>
+#include <cmath>
 #include <cstdint>
 #include <cstdio>
 
@@ -20,8 +21,13 @@ void MetricsText::Header(std::string_view name, std::string_view type, std::stri
 
 void MetricsText::Line(std::string_view name, std::string_view labels, double v) {
   char buf[64];
-  if (v == static_cast<double>(static_cast<int64_t>(v)) && v < 1e15 && v > -1e15) {
+  // The range first: converting a double outside int64's range (or NaN) is undefined.
+  if (v < 1e15 && v > -1e15 && v == static_cast<double>(static_cast<int64_t>(v))) {
     std::snprintf(buf, sizeof buf, "%" PRId64, static_cast<int64_t>(v));
+  } else if (std::isnan(v)) {
+    std::snprintf(buf, sizeof buf, "NaN");  // as the text format spells them
+  } else if (std::isinf(v)) {
+    std::snprintf(buf, sizeof buf, v > 0 ? "+Inf" : "-Inf");
   } else {
     std::snprintf(buf, sizeof buf, "%.17g", v);
   }

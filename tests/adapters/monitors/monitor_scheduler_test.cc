@@ -219,7 +219,7 @@ TEST_F(MonitorSchedulerTest, StopInterruptsARunningQuery) {
     output: samples
 )");
   s->Start();
-  std::this_thread::sleep_for(std::chrono::milliseconds(300));  // well into the query
+  std::this_thread::sleep_for(std::chrono::seconds(1));  // well into the query
   Clock::time_point t0 = Clock::now();
   s->Stop();
   EXPECT_LT(Clock::now() - t0, std::chrono::seconds(5));
