@@ -14,7 +14,8 @@ PACKAGES=(
   libre2-dev libedit-dev nlohmann-json3-dev libcli11-dev
   libxxhash-dev libzstd-dev
   clang-14 libclang-rt-14-dev clang-format
-  prometheus
+  prometheus prometheus-alertmanager
+  libyaml-cpp-dev
   nodejs chromium chromium-driver
 )
 # nodejs and npm install the web console's chart library at build time

@@ -11,8 +11,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "adapters/http/server.h"
+#include "adapters/monitors/monitor_scheduler.h"
+#include "adapters/notify/alertmanager.h"
 #include "overtone/database.h"
 #include "shell/command_line.h"
 
@@ -29,6 +32,8 @@ struct ServeArgs {
   std::string port_file;
   std::string auth_token_file;
   bool sync = false;
+  std::string monitors_file;
+  std::vector<std::string> alertmanagers;
 };
 
 // "HOST:PORT", "[::1]:PORT" or ":PORT" (loopback).
@@ -115,6 +120,11 @@ std::optional<int> Parse(int argc, char** argv, CommandLine* cl, ServeArgs* a) {
   app.add_flag("--sync", a->sync, "fsync every write (survives power loss)");
   app.add_flag("--read-only", a->server.read_only,
                "answer 403 on every route that writes (remote write); queries and remote read still answer");
+  app.add_option("--monitors", a->monitors_file, "run the scheduled SQL monitors of FILE (docs/RULES.md)")
+      ->type_name("FILE");
+  app.add_option("--alertmanager", a->alertmanagers,
+                 "send alerts to the Alertmanager at URL (repeatable; each gets every alert)")
+      ->type_name("URL");
   if (std::optional<int> exit = cl->Parse(argc, argv)) return exit;
   if (!a->listen.empty()) ParseListen(a->listen, &a->server.host, &a->server.port);  // checked above
   if (memory_limit_option->count() > 0) a->memory_limit = memory_limit;
@@ -165,10 +175,44 @@ int RunServe(int argc, char** argv) {
   sigaddset(&stop_signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
+  // What is read from files and URLs fails before anything starts.
+  std::vector<adapters::MonitorSpec> monitor_specs;
+  if (!a.monitors_file.empty()) {
+    Result<std::vector<adapters::MonitorSpec>> specs = adapters::LoadMonitors(a.monitors_file);
+    if (!specs.ok()) return cl.Fail(specs.status().message());
+    monitor_specs = std::move(*specs);
+    for (const adapters::MonitorSpec& m : monitor_specs) {
+      if (a.server.read_only && m.output == adapters::MonitorOutput::kSamples) {
+        return cl.Fail(a.monitors_file + ": monitor " + m.name +
+                       " writes samples, and the server is --read-only");
+      }
+    }
+  }
+  std::unique_ptr<adapters::AlertmanagerSender> alertmanager;
+  if (!a.alertmanagers.empty()) {
+    Result<std::unique_ptr<adapters::AlertmanagerSender>> sender =
+        adapters::AlertmanagerSender::Create(a.alertmanagers);
+    if (!sender.ok()) return cl.Fail(sender.status().message());
+    alertmanager = std::move(*sender);
+    adapters::AlertmanagerSender* am = alertmanager.get();
+    a.server.metrics_text.push_back([am] { return am->RenderMetrics(); });
+  }
+
   Result<std::unique_ptr<Database>> db = Database::Open(options, a.dir);
   if (!db.ok()) return cl.Fail(db.status().ToString());
+  std::unique_ptr<adapters::MonitorScheduler> monitors;
+  if (!monitor_specs.empty()) {
+    Result<std::unique_ptr<adapters::MonitorScheduler>> sched =
+        adapters::MonitorScheduler::Create(db->get(), std::move(monitor_specs));
+    if (!sched.ok()) return cl.Fail(sched.status().message());
+    monitors = std::move(*sched);
+    adapters::MonitorScheduler* m = monitors.get();
+    a.server.sql_tables.push_back([m](sqlite3* conn) { return m->RegisterTable(conn); });
+    a.server.metrics_text.push_back([m] { return m->RenderMetrics(); });
+  }
   auto server = std::make_unique<adapters::HttpServer>(db->get(), a.server);
   if (Status s = server->Start(); !s.ok()) return cl.Fail(s.ToString());
+  if (monitors) monitors->Start();
   if (!a.port_file.empty()) {
     // Written to a temporary name and renamed, so a reader never sees half.
     std::string tmp = a.port_file + ".tmp";
@@ -184,8 +228,11 @@ int RunServe(int argc, char** argv) {
   int sig = 0;
   sigwait(&stop_signals, &sig);
   std::fprintf(stderr, "overtone: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  if (monitors) monitors->Stop();
   server->Stop();
-  server.reset();
+  server.reset();  // before what its tables and /metrics read
+  monitors.reset();
+  if (alertmanager) alertmanager->Stop();
   db->reset();  // closes the database: every acknowledged write is in its log
   std::fprintf(stderr, "overtone: stopped\n");
   return kExitOk;

@@ -29,7 +29,7 @@ std::unique_ptr<QueryConnection> QueryApi::Acquire() {
       return c;
     }
   }
-  auto c = QueryConnection::Open(db_, false);
+  auto c = QueryConnection::Open(db_, false, options_.sql_tables);
   return c.ok() ? std::move(*c) : nullptr;
 }
 

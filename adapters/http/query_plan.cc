@@ -32,7 +32,8 @@ int ReadOnlyAuthorizer(void*, int action, const char* arg1, const char* arg2, co
 
 }  // namespace
 
-Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(Database* db, bool read_only) {
+Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(
+    Database* db, bool read_only, const std::vector<std::function<Status(sqlite3*)>>& tables) {
   sqlite3* conn = nullptr;
   int rc = sqlite3_open_v2(":memory:", &conn, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr);
   if (rc != SQLITE_OK) {
@@ -41,6 +42,7 @@ Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(Database* db, boo
   }
   auto c = std::unique_ptr<QueryConnection>(new QueryConnection(conn));
   OT_RETURN_IF_ERROR(RegisterSql(conn, db));
+  for (const auto& add_table : tables) OT_RETURN_IF_ERROR(add_table(conn));
   if (read_only) {
     sqlite3_exec(conn, "PRAGMA query_only = ON", nullptr, nullptr, nullptr);
     sqlite3_set_authorizer(conn, ReadOnlyAuthorizer, nullptr);
@@ -72,22 +74,27 @@ PromqlPlan PlanPromql(const RangeQueryRequest& request, const QueryApiOptions& o
                     promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)}};
 }
 
-Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiOptions& options) {
-  OT_ASSIGN_OR_RETURN(std::unique_ptr<QueryConnection> conn, QueryConnection::Open(db, true));
+Result<sql::Statement> PrepareReadOnly(sqlite3* conn, std::string_view sql) {
   const char* tail = nullptr;
   sql::Statement stmt;
-  int rc = stmt.Compile(conn->get(), request.sql, &tail);
-  SqlPlan plan{std::move(conn), std::move(stmt), EffectiveTimeout(request.timeout_ms, options),
-               options.max_sql_rows};
+  int rc = stmt.Compile(conn, sql, &tail);
   // SQLITE_AUTH: the authorizer of the read-only connection denied a write.
   if (rc == SQLITE_AUTH) return Status::InvalidArgument("read-only: only SELECT statements are allowed");
-  if (rc != SQLITE_OK) return Status::InvalidArgument(sqlite3_errmsg(plan.conn->get()));
-  if (!plan.stmt) return Status::InvalidArgument("no SQL statement");
-  if (!sqlite3_stmt_readonly(plan.stmt.get()) ||
+  if (rc != SQLITE_OK) return Status::InvalidArgument(sqlite3_errmsg(conn));
+  if (!stmt) return Status::InvalidArgument("no SQL statement");
+  if (!sqlite3_stmt_readonly(stmt.get()) ||
       std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
     return Status::InvalidArgument("read-only: send one SELECT statement");
   }
-  return plan;
+  return stmt;
+}
+
+Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiOptions& options) {
+  OT_ASSIGN_OR_RETURN(std::unique_ptr<QueryConnection> conn,
+                      QueryConnection::Open(db, true, options.sql_tables));
+  OT_ASSIGN_OR_RETURN(sql::Statement stmt, PrepareReadOnly(conn->get(), request.sql));
+  return SqlPlan{std::move(conn), std::move(stmt), EffectiveTimeout(request.timeout_ms, options),
+                 options.max_sql_rows};
 }
 
 }  // namespace overtone::adapters

@@ -15,9 +15,12 @@
 #define OVERTONE_ADAPTERS_HTTP_QUERY_PLAN_H_
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "adapters/http/query_request.h"
 #include "adapters/promql/query.h"
@@ -38,13 +41,18 @@ struct QueryApiOptions {
   // Only reported, by /api/v1/status/runtimeinfo and /api/v1/status/flags.
   int64_t start_time_ms = 0;                 // when the server started, Unix milliseconds
   std::map<std::string, std::string> flags;  // the command line's flags and their values
+
+  // Registered on every connection after overtone's own tables.
+  std::vector<std::function<Status(sqlite3*)>> sql_tables;
 };
 
 // An in-memory SQLite connection with overtone registered (RegisterSql).
 class QueryConnection {
  public:
   // `read_only`: the connection /api/v1/sql runs on (see above).
-  static Result<std::unique_ptr<QueryConnection>> Open(Database* db, bool read_only);
+  // `tables` are registered too (QueryApiOptions::sql_tables).
+  static Result<std::unique_ptr<QueryConnection>> Open(
+      Database* db, bool read_only, const std::vector<std::function<Status(sqlite3*)>>& tables = {});
   ~QueryConnection();
   QueryConnection(const QueryConnection&) = delete;
   QueryConnection& operator=(const QueryConnection&) = delete;
@@ -81,6 +89,10 @@ struct SqlPlan {
 // InvalidArgument for SQL that does not prepare, writes, or is more than one
 // statement; the connection's error when it cannot be opened.
 Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiOptions& options);
+
+// PlanSql's checks on a connection the caller keeps (a read-only
+// QueryConnection): `sql` as one reading statement, or InvalidArgument.
+Result<sql::Statement> PrepareReadOnly(sqlite3* conn, std::string_view sql);
 
 }  // namespace overtone::adapters
 

@@ -90,26 +90,34 @@ Result<std::vector<std::string>> FindLabels(Database* db, const LabelsRequest& r
 }
 
 Result<SqlTable> RunSql(SqlPlan* plan) {
-  sqlite3* conn = plan->conn->get();
-  sqlite3_stmt* stmt = plan->stmt.get();
-  Deadline deadline{std::chrono::steady_clock::now() + std::chrono::milliseconds(plan->timeout_ms)};
+  return RunStatement(plan->conn->get(), plan->stmt.get(), plan->timeout_ms, plan->max_rows);
+}
+
+Result<SqlTable> RunStatement(sqlite3* conn, sqlite3_stmt* stmt, int64_t timeout_ms, size_t max_rows) {
+  sqlite3_reset(stmt);
+  Deadline deadline{std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms)};
   sqlite3_progress_handler(conn, 1000, CheckDeadline, &deadline);
   SqlTable table;
   const int n = sqlite3_column_count(stmt);
   for (int i = 0; i < n; ++i) table.columns.emplace_back(sqlite3_column_name(stmt, i));
   int rc;
+  bool too_many = false;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    if (table.rows.size() >= plan->max_rows) {
-      sqlite3_progress_handler(conn, 0, nullptr, nullptr);
-      return Status::Aborted("more than " + std::to_string(plan->max_rows) + " rows");
+    if (table.rows.size() >= max_rows) {
+      too_many = true;
+      break;
     }
     std::vector<SqlValue>& row = table.rows.emplace_back();
     for (int i = 0; i < n; ++i) row.push_back(Cell(stmt, i));
   }
+  std::string error = rc == SQLITE_DONE || too_many ? "" : sqlite3_errmsg(conn);
+  // Done with: the cursors close, and a kept statement holds nothing until it runs again.
+  sqlite3_reset(stmt);
   sqlite3_progress_handler(conn, 0, nullptr, nullptr);  // the deadline goes out of scope
+  if (too_many) return Status::Aborted("more than " + std::to_string(max_rows) + " rows");
   if (rc != SQLITE_DONE) {
     if (deadline.expired) return Status::Busy("query timed out");
-    return Status::Aborted(sqlite3_errmsg(conn));
+    return Status::Aborted(error);
   }
   return table;
 }

@@ -18,6 +18,7 @@
 #include "overtone/status.h"
 
 struct sqlite3;
+struct sqlite3_stmt;
 
 namespace overtone::adapters {
 
@@ -45,6 +46,10 @@ struct SqlTable {
 // while running or gives more than plan->max_rows rows; Busy (timeout) when
 // plan->timeout_ms passes.
 Result<SqlTable> RunSql(SqlPlan* plan);
+
+// The same for a statement of `conn` that the caller keeps: reset first,
+// so that it can run again.
+Result<SqlTable> RunStatement(sqlite3* conn, sqlite3_stmt* stmt, int64_t timeout_ms, size_t max_rows);
 
 }  // namespace overtone::adapters
 

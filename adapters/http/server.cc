@@ -82,6 +82,7 @@ QueryApiOptions ApiOptions(const ServerOptions& options) {
                           std::chrono::system_clock::now().time_since_epoch())
                           .count();
   api.flags = options.flags;
+  api.sql_tables = options.sql_tables;
   return api;
 }
 
@@ -370,7 +371,9 @@ bool HttpServer::Impl::ServeQuery(const Exchange& x) {
 }
 
 bool HttpServer::Impl::ServeMetrics(const Exchange& x) {
-  x.res.set_content(metrics_.RenderText(Figures()), "text/plain; version=0.0.4; charset=utf-8");
+  std::string text = metrics_.RenderText(Figures());
+  for (const auto& more : options_.metrics_text) text += more();
+  x.res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
   return false;
 }
 

@@ -18,12 +18,16 @@
 #define OVERTONE_ADAPTERS_HTTP_SERVER_H_
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "overtone/database.h"
 #include "overtone/status.h"
+
+struct sqlite3;
 
 namespace overtone::adapters {
 
@@ -52,6 +56,12 @@ struct ServerOptions {
   // Only reported (/api/v1/status/flags): the command line's flags, by
   // name without dashes, and their values as given or by default.
   std::map<std::string, std::string> flags;
+
+  // What runs beside the server adds to it (the monitors, the Alertmanager
+  // senders): tables registered on every SQL connection of the query API,
+  // and text appended to /metrics. Called from the server's threads.
+  std::vector<std::function<Status(sqlite3*)>> sql_tables;
+  std::vector<std::function<std::string()>> metrics_text;
 };
 
 // Worker threads for this machine: requests block on disk writes and each

@@ -2,53 +2,14 @@
 
 #include <unistd.h>
 
-#include <cinttypes>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "adapters/formats/metrics_text.h"
+
 namespace overtone::adapters {
 namespace {
-
-class TextWriter {
- public:
-  void Header(const char* name, const char* type, const char* help) {
-    out_ += "# HELP ";
-    out_ += name;
-    out_ += ' ';
-    out_ += help;
-    out_ += "\n# TYPE ";
-    out_ += name;
-    out_ += ' ';
-    out_ += type;
-    out_ += '\n';
-  }
-  void Line(std::string_view name, std::string_view labels, double v) {
-    char buf[64];
-    if (v == static_cast<double>(static_cast<int64_t>(v)) && v < 1e15 && v > -1e15) {
-      std::snprintf(buf, sizeof buf, "%" PRId64, static_cast<int64_t>(v));
-    } else {
-      std::snprintf(buf, sizeof buf, "%.17g", v);
-    }
-    out_ += name;
-    if (!labels.empty()) {
-      out_ += '{';
-      out_ += labels;
-      out_ += '}';
-    }
-    out_ += ' ';
-    out_ += buf;
-    out_ += '\n';
-  }
-  void Metric(const char* name, const char* type, const char* help, double v) {
-    Header(name, type, help);
-    Line(name, "", v);
-  }
-  std::string Take() { return std::move(out_); }
-
- private:
-  std::string out_;
-};
 
 std::string BucketLabel(double le) {
   char buf[32];
@@ -69,7 +30,7 @@ void ServerMetrics::ObserveRequest(std::string_view handler, int code, double se
 }
 
 std::string ServerMetrics::RenderText(const ServerFigures& f) const {
-  TextWriter w;
+  MetricsText w;
   auto load = [](const std::atomic<uint64_t>& a) {
     return static_cast<double>(a.load(std::memory_order_relaxed));
   };

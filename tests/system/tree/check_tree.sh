@@ -24,7 +24,9 @@ declare -A may_use=(
   [adapters/promql]="include/overtone base storage engine sql"
   [adapters/console]="include/overtone base"
   [adapters/http]="include/overtone base storage engine sql adapters/formats adapters/prometheus adapters/promql adapters/console"
-  [shell]="include/overtone base storage engine sql adapters/formats adapters/emulator adapters/prometheus adapters/promql adapters/console adapters/http"
+  [adapters/notify]="include/overtone base storage engine sql adapters/formats adapters/prometheus"
+  [adapters/monitors]="include/overtone base storage engine sql adapters/formats adapters/prometheus adapters/promql adapters/console adapters/http adapters/notify"
+  [shell]="include/overtone base storage engine sql adapters/formats adapters/emulator adapters/prometheus adapters/promql adapters/console adapters/http adapters/notify adapters/monitors"
 )
 
 # The folder an include path or a file belongs to: the longest key above
