@@ -23,7 +23,8 @@ declare -A may_use=(
   [adapters/prometheus]="include/overtone base storage engine sql adapters/formats"
   [adapters/promql]="include/overtone base storage engine sql"
   [adapters/http]="include/overtone base storage engine sql adapters/formats adapters/prometheus adapters/promql"
-  [shell]="include/overtone base storage engine sql adapters/formats adapters/emulator adapters/prometheus adapters/promql adapters/http"
+  [adapters/rules]="include/overtone base storage engine sql adapters/formats adapters/promql"
+  [shell]="include/overtone base storage engine sql adapters/formats adapters/emulator adapters/prometheus adapters/promql adapters/http adapters/rules"
 )
 
 # The folder an include path or a file belongs to: the longest key above
