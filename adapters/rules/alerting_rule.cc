@@ -57,7 +57,10 @@ Result<std::vector<OutputSample>> QueryVector(const QueryFunc& query, const std:
 std::string AlertingRule::Expand(const TemplatedLabel& l, const TemplateData& data) const {
   if (!l.tmpl) return l.text;
   auto r = l.tmpl->Execute(data);
-  if (!r.ok()) return "<error expanding template: " + r.status().message() + ">";
+  if (!r.ok()) {
+    return "<error expanding template: error executing template __alert_" + rule_->alert + ": " +
+           r.status().message() + ">";
+  }
   return std::move(*r);
 }
 

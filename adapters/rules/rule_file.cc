@@ -24,8 +24,9 @@ namespace {
 
 // Where a rule's parts are in the file, for messages.
 struct RuleMarks {
-  YAML::Mark name;  // record or alert
-  YAML::Mark expr;
+  // As in Prometheus, a part that is missing is at 0:0.
+  YAML::Mark name = YAML::Mark::null_mark();  // record or alert
+  YAML::Mark expr = YAML::Mark::null_mark();
   std::map<std::string, std::string> raw_labels;
   bool has_for = false, has_keep_firing_for = false, has_annotations = false;
 };
@@ -72,8 +73,6 @@ void DecodeRule(const YAML::Node& node, Rule* rule, RuleMarks* marks, YamlErrors
       errors->Add(kv.first, "field " + key + " not found in type rulefmt.RuleNode");
     }
   }
-  if (marks->name.line < 0) marks->name = node.Mark();
-  if (marks->expr.line < 0) marks->expr = node.Mark();
 }
 
 void DecodeGroup(const YAML::Node& node, RuleGroup* group, std::vector<RuleMarks>* marks,
@@ -88,7 +87,7 @@ void DecodeGroup(const YAML::Node& node, RuleGroup* group, std::vector<RuleMarks
     const YAML::Node& v = kv.second;
     if (key == "name") {
       group->name = errors->String(v);
-      *name_mark = v.Mark();
+      *name_mark = kv.first.Mark();
     } else if (key == "interval") {
       group->interval_ms = errors->Duration(v);
     } else if (key == "query_offset") {
@@ -136,11 +135,12 @@ std::vector<Problem> CheckRule(Rule* rule, const RuleMarks& m) {
     if (!IsValidMetricName(rule->record)) add(m.name, "invalid recording rule name: " + rule->record);
   }
   for (const TemplatedLabel& l : rule->labels) {
-    if (!IsValidLabelName(l.name) || l.name == kMetricNameLabel) add(m.name, "invalid label name: " + l.name);
-    if (!IsValidUtf8(l.text)) add(m.name, "invalid label value: " + l.text);
+    if (!IsValidLabelName(l.name) || l.name == kMetricNameLabel)
+      errs.push_back({"", "invalid label name: " + l.name});
+    if (!IsValidUtf8(l.text)) errs.push_back({"", "invalid label value: " + l.text});
   }
   for (const TemplatedLabel& a : rule->annotations) {
-    if (!IsValidLabelName(a.name)) add(m.name, "invalid annotation name: " + a.name);
+    if (!IsValidLabelName(a.name)) errs.push_back({"", "invalid annotation name: " + a.name});
   }
   if (!rule->is_alert() || !rule->record.empty()) return errs;
   std::string tmpl_name = "__alert_" + rule->alert;

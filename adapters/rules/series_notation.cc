@@ -82,7 +82,8 @@ Result<std::vector<std::optional<double>>> ParseSeriesValues(std::string_view te
     if (out.size() + (times ? *times : 0) > (1u << 26)) return Bad(item, "too many values");
     out.push_back(value);
     for (uint64_t i = 1; times && i <= *times; ++i) {
-      value += delta;
+      // A repeat copies the value bit for bit (a staleness marker stays one).
+      if (op != std::string_view::npos) value += delta;
       out.push_back(value);
     }
   }

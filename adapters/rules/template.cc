@@ -257,7 +257,7 @@ class Executor {
       case Node::kAction: {
         auto v = EvalPipe(*n.pipe);
         if (!v.ok()) return v.status();
-        if (n.pipe->declare.empty()) *out += PrintValue(*v);
+        if (n.pipe->declare.empty()) *out += Print(*v);
         return Status::OK();
       }
       case Node::kIf: {
@@ -278,6 +278,13 @@ class Executor {
   }
 
  private:
+  // Go's %v; the data itself prints as the struct it is in Prometheus.
+  std::string Print(const Value& v) const {
+    if (v.kind != Value::kData) return PrintValue(v);
+    return "{" + PrintValue(Value::Map(data_.labels)) + " " + PrintValue(Value::Map(data_.external_labels)) +
+           " " + data_.external_url + " " + PrintValue(Value::Float(data_.value)) + "}";
+  }
+
   Result<Value> EvalPipe(const Pipe& p) {
     Value v;
     bool piped = false;
