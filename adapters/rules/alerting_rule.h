@@ -81,6 +81,8 @@ class AlertingRule {
   // Every alert still remembered, resolved ones included.
   const std::map<Labels, Alert>& alerts() const { return active_; }
   const Rule& rule() const { return *rule_; }
+  // Takes over another rule's alerts (a reload that kept the rule).
+  void CopyState(const AlertingRule& from) { active_ = from.active_; }
 
  private:
   // `text` expanded for one alert; a failing template expands to

@@ -40,6 +40,25 @@ int64_t GroupEvaluator::EvalTimestamp(int64_t now_ms) const {
   return ns >= 0 ? ns / 1000000 : -((-ns + 999999) / 1000000);
 }
 
+void GroupEvaluator::CopyStateFrom(const GroupEvaluator& old) {
+  auto key = [](const Rule& r) {
+    std::string k = (r.is_alert() ? "alert\xff" : "record\xff") + r.name();
+    for (const TemplatedLabel& l : r.labels) k += "\xff" + l.name + "=" + l.text;
+    return k;
+  };
+  std::vector<bool> taken(old.group_.rules.size());
+  for (size_t i = 0; i < group_.rules.size(); ++i) {
+    for (size_t j = 0; j < old.group_.rules.size(); ++j) {
+      if (taken[j] || key(group_.rules[i]) != key(old.group_.rules[j])) continue;
+      taken[j] = true;
+      if (alerting_[i] && old.alerting_[j]) alerting_[i]->CopyState(*old.alerting_[j]);
+      previous_series_[i] = old.previous_series_[j];
+      status_[i] = old.status_[j];
+      break;
+    }
+  }
+}
+
 Status GroupEvaluator::EvalRecording(const Rule& rule, int64_t ts_ms, const QueryFunc& query,
                                      std::vector<OutputSample>* out) {
   auto vec = QueryVector(query, rule.expr, ts_ms - group_.query_offset_ms);

@@ -57,6 +57,11 @@ class GroupEvaluator {
   using SampleSink = std::function<void(const std::vector<OutputSample>&)>;
   void Evaluate(int64_t ts_ms, const QueryFunc& query, const SampleSink& sink);
 
+  // Takes over the state (alerts, series for staleness, status) of the
+  // rules of `old` that this group has too: same kind, name and labels, as
+  // Prometheus's Group.CopyState matches them after a reload.
+  void CopyStateFrom(const GroupEvaluator& old);
+
   size_t num_rules() const { return group_.rules.size(); }
   const RuleStatus& status(size_t rule) const { return status_[rule]; }
   // Null for a recording rule.
