@@ -52,6 +52,12 @@ constexpr std::array kRoutes = {
         "Prometheus's liveness probe: `200` `overtone is Healthy.`"},
   Route{"GET",       "/-/ready",                     Endpoint::kReady,       false, true,  "ready",
         "Prometheus's readiness probe: `200` `overtone is Ready.`, `503` while stopping"},
+  Route{"GET",       "/api/v1/rules",                Endpoint::kRules,       true,  true,  "rules",
+        "the rule groups of `--rules`, their rules, health and alerts; `type` = `alert` or `record` (docs/RULES.md)"},
+  Route{"GET",       "/api/v1/alerts",               Endpoint::kRules,       true,  true,  "rules",
+        "the pending and firing alerts of `--rules`"},
+  Route{"POST",      "/-/reload",                    Endpoint::kReload,      true,  true,  "reload",
+        "reload the `--rules` files (as SIGHUP); a broken file keeps the old rules and answers `500` with why"},
 };
 // clang-format on
 

@@ -18,9 +18,11 @@
 #define OVERTONE_ADAPTERS_HTTP_SERVER_H_
 
 #include <cstddef>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "overtone/database.h"
 #include "overtone/status.h"
@@ -52,6 +54,13 @@ struct ServerOptions {
   // Only reported (/api/v1/status/flags): the command line's flags, by
   // name without dashes, and their values as given or by default.
   std::map<std::string, std::string> flags;
+
+  // Prometheus rules, run by the caller (shell/serve_command.cc with
+  // adapters/rules/); unset when it runs none. The JSON is Prometheus's
+  // whole answer for /api/v1/rules (given `type`) and /api/v1/alerts.
+  std::function<std::string(std::string_view type)> rules_json;
+  std::function<std::string()> alerts_json;
+  std::function<Status()> reload;  // POST /-/reload
 };
 
 // Worker threads for this machine: requests block on disk writes and each
