@@ -46,6 +46,7 @@ void ServeRulesApi(rules::RuleManager* manager, adapters::ServerOptions* options
   options->rules_json = [manager](std::string_view type) { return manager->RulesJson(type); };
   options->alerts_json = [manager] { return manager->AlertsJson(); };
   options->reload = [manager] { return manager->Reload(); };
+  options->rules_metrics = [manager] { return manager->MetricsText(); };
 }
 
 }  // namespace overtone::shell

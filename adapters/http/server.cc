@@ -370,7 +370,9 @@ bool HttpServer::Impl::ServeQuery(const Exchange& x) {
 }
 
 bool HttpServer::Impl::ServeMetrics(const Exchange& x) {
-  x.res.set_content(metrics_.RenderText(Figures()), "text/plain; version=0.0.4; charset=utf-8");
+  std::string text = metrics_.RenderText(Figures());
+  if (options_.rules_metrics) text += options_.rules_metrics();
+  x.res.set_content(text, "text/plain; version=0.0.4; charset=utf-8");
   return false;
 }
 

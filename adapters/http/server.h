@@ -60,7 +60,8 @@ struct ServerOptions {
   // whole answer for /api/v1/rules (given `type`) and /api/v1/alerts.
   std::function<std::string(std::string_view type)> rules_json;
   std::function<std::string()> alerts_json;
-  std::function<Status()> reload;  // POST /-/reload
+  std::function<Status()> reload;              // POST /-/reload
+  std::function<std::string()> rules_metrics;  // appended to /metrics (text format)
 };
 
 // Worker threads for this machine: requests block on disk writes and each

@@ -21,6 +21,11 @@ struct RuleManager::Group {
   std::mutex state_mu;  // the evaluator's state, while it evaluates or is read
   int64_t last_evaluation_ms = 0;
   int64_t evaluation_ns = 0;
+  // For /metrics; counters survive a reload that keeps the group.
+  uint64_t iterations = 0;
+  uint64_t rule_evaluations = 0;
+  uint64_t rule_failures = 0;
+  uint64_t last_samples = 0;
 };
 
 namespace {
@@ -115,6 +120,10 @@ Status RuleManager::Reload() {
         g->eval->CopyStateFrom(*old->eval);
         g->last_evaluation_ms = old->last_evaluation_ms;
         g->evaluation_ns = old->evaluation_ns;
+        g->iterations = old->iterations;
+        g->rule_evaluations = old->rule_evaluations;
+        g->rule_failures = old->rule_failures;
+        g->last_samples = old->last_samples;
       }
     }
   }
@@ -182,7 +191,16 @@ void RuleManager::EvaluateGroup(Group* g, int64_t ts_ms, const QueryFunc& query,
   {
     std::lock_guard<std::mutex> state(g->state_mu);
     auto start = std::chrono::steady_clock::now();
-    g->eval->Evaluate(ts_ms, query, [this](const std::vector<OutputSample>& s) { write_(s).IgnoreError(); });
+    uint64_t samples = 0;
+    g->eval->Evaluate(ts_ms, query, [this, &samples](const std::vector<OutputSample>& s) {
+      samples += s.size();
+      write_(s).IgnoreError();
+    });
+    ++g->iterations;
+    g->last_samples = samples;
+    g->rule_evaluations += g->eval->num_rules();
+    for (size_t i = 0; i < g->eval->num_rules(); ++i)
+      g->rule_failures += !g->eval->status(i).last_error.empty();
     g->evaluation_ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
             .count();
@@ -259,6 +277,50 @@ std::string RuleManager::AlertsJson() const {
     }
   }
   return Json{{"status", "success"}, {"data", {{"alerts", alerts}}}}.dump();
+}
+
+std::string RuleManager::MetricsText() const {
+  struct Family {
+    const char* name;
+    const char* type;
+    const char* help;
+    double (*value)(const Group&);
+  };
+  static const Family kFamilies[] = {
+      {"prometheus_rule_evaluations_total", "counter", "The total number of rule evaluations.",
+       [](const Group& g) { return static_cast<double>(g.rule_evaluations); }},
+      {"prometheus_rule_evaluation_failures_total", "counter",
+       "The total number of rule evaluation failures.",
+       [](const Group& g) { return static_cast<double>(g.rule_failures); }},
+      {"prometheus_rule_group_iterations_total", "counter",
+       "The total number of scheduled rule group evaluations.",
+       [](const Group& g) { return static_cast<double>(g.iterations); }},
+      {"prometheus_rule_group_interval_seconds", "gauge", "The interval of a rule group.",
+       [](const Group& g) { return g.eval->interval_ms() / 1000.0; }},
+      {"prometheus_rule_group_last_duration_seconds", "gauge",
+       "The duration of the last rule group evaluation.",
+       [](const Group& g) { return g.evaluation_ns / 1e9; }},
+      {"prometheus_rule_group_last_evaluation_timestamp_seconds", "gauge",
+       "The timestamp of the last rule group evaluation in seconds.",
+       [](const Group& g) { return g.last_evaluation_ms / 1000.0; }},
+      {"prometheus_rule_group_last_evaluation_samples", "gauge",
+       "The number of samples returned during the last rule group evaluation.",
+       [](const Group& g) { return static_cast<double>(g.last_samples); }},
+      {"prometheus_rule_group_rules", "gauge", "The number of rules.",
+       [](const Group& g) { return static_cast<double>(g.eval->num_rules()); }},
+  };
+  std::lock_guard<std::mutex> lock(mu_);
+  std::string out;
+  for (const Family& f : kFamilies) {
+    out += std::string("# HELP ") + f.name + " " + f.help + "\n# TYPE " + f.name + " " + f.type + "\n";
+    for (const auto& g : groups_) {
+      std::lock_guard<std::mutex> state(g->state_mu);
+      const RuleGroup& rg = g->eval->group();
+      Json label = rg.file + ";" + rg.name;  // a JSON string is a valid label value literal here
+      out += std::string(f.name) + "{rule_group=" + label.dump() + "} " + GoFloat(f.value(*g)) + "\n";
+    }
+  }
+  return out;
 }
 
 size_t RuleManager::num_groups() const {

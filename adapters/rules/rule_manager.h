@@ -70,6 +70,14 @@ class RuleManager {
   // and /api/v1/alerts.
   std::string RulesJson(std::string_view type = "") const;
   std::string AlertsJson() const;
+  // The groups' figures in the Prometheus text format, with Prometheus's
+  // names and its rule_group="FILE;NAME" label:
+  // prometheus_rule_evaluations_total, prometheus_rule_evaluation_failures_total,
+  // prometheus_rule_group_iterations_total, prometheus_rule_group_interval_seconds,
+  // prometheus_rule_group_last_duration_seconds,
+  // prometheus_rule_group_last_evaluation_timestamp_seconds,
+  // prometheus_rule_group_last_evaluation_samples, prometheus_rule_group_rules.
+  std::string MetricsText() const;
 
   size_t num_groups() const;
   std::string last_reload_error() const;

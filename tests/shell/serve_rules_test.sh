@@ -71,6 +71,12 @@ echo "$QUERY" | grep -qF '"metric":{"__name__":"demo:one","source":"rules"}' || 
 http GET "$PORT" '/api/v1/query?query=ALERTS%7Balertstate%3D%22firing%22%7D' | grep -q '"alertname":"AlwaysFiring"' ||
   fail "ALERTS is not queryable"
 
+METRICS=$(http GET "$PORT" /metrics)
+for want in "prometheus_rule_group_last_duration_seconds{rule_group=\"$WORK/rules.yml;demo\"}" \
+            "prometheus_rule_group_rules{rule_group=\"$WORK/rules.yml;demo\"} 2"; do
+  echo "$METRICS" | grep -qF "$want" || fail "/metrics lacks $want"
+done
+
 # A broken file: POST /-/reload answers 500 and the old rules keep running.
 printf 'groups:\n  - name: broken\n    rules:\n      - record: "bad name"\n        expr: up\n' >"$WORK/zz.yml"
 RELOAD=$(http POST "$PORT" /-/reload)

@@ -92,6 +92,29 @@ TEST_F(RuleManagerTest, LoadsEvaluatesAndRendersJson) {
   EXPECT_EQ(alerts["data"]["alerts"][0]["state"], "pending");
 }
 
+TEST_F(RuleManagerTest, MetricsWithPrometheusNames) {
+  Write("a.yml", kRules);
+  query_.Set("x", 0, {{{{"i", "1"}}, 1}});
+  query_.Fail("x > 0", 0);
+  auto m = Make();
+  ASSERT_TRUE(m->Reload().ok());
+  m->EvaluateAt(now_);
+  m->EvaluateAt(now_ + kMinute);
+  std::string text = m->MetricsText();
+  std::string group = "{rule_group=\"" + dir_.path() + "/a.yml;g\"} ";
+  for (const std::string& line :
+       std::vector<std::string>{"# TYPE prometheus_rule_evaluations_total counter\n",
+                                "prometheus_rule_evaluations_total" + group + "4\n",
+                                "prometheus_rule_evaluation_failures_total" + group + "2\n",
+                                "prometheus_rule_group_iterations_total" + group + "2\n",
+                                "prometheus_rule_group_interval_seconds" + group + "60\n",
+                                "prometheus_rule_group_rules" + group + "2\n",
+                                "prometheus_rule_group_last_evaluation_samples" + group + "1\n",
+                                "# TYPE prometheus_rule_group_last_duration_seconds gauge\n"}) {
+    EXPECT_NE(text.find(line), std::string::npos) << line << " in:\n" << text;
+  }
+}
+
 TEST_F(RuleManagerTest, BrokenReloadKeepsTheOldRules) {
   Write("a.yml", kRules);
   auto m = Make();
