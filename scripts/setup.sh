@@ -12,7 +12,7 @@ PACKAGES=(
   libcpp-httplib-dev libprotobuf-dev protobuf-compiler libsnappy-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libre2-dev libedit-dev nlohmann-json3-dev libcli11-dev
-  libxxhash-dev libzstd-dev
+  libxxhash-dev libzstd-dev libyaml-cpp-dev
   clang-14 libclang-rt-14-dev clang-format
   prometheus prometheus-alertmanager
   libyaml-cpp-dev

@@ -22,6 +22,7 @@
 #include "shell/export_command.h"
 #include "shell/import_command.h"
 #include "shell/promql_command.h"
+#include "shell/rules_command.h"
 #include "shell/serve_command.h"
 #include "shell/sql_command.h"
 
@@ -53,6 +54,8 @@ constexpr Subcommand kSubcommands[] = {
     {"compact", "DBDIR [--before MS]", "seal every closed range into segments now",
      overtone::shell::RunCompact},
     {"check", "DBDIR", "verify every checksum, segment, summary and index entry", overtone::shell::RunCheck},
+    {"rules", "check FILE... | test FILE...",
+     "check Prometheus rule files, run their unit tests (as promtool)", overtone::shell::RunRules},
 };
 
 // The end of `overtone --help`: one entry per subcommand.

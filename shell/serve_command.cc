@@ -13,11 +13,13 @@
 #include <string_view>
 #include <vector>
 
+#include "adapters/formats/value_text.h"
 #include "adapters/http/server.h"
 #include "adapters/monitors/monitor_scheduler.h"
 #include "adapters/notify/alertmanager.h"
 #include "overtone/database.h"
 #include "shell/command_line.h"
+#include "shell/serve_rules.h"
 
 namespace overtone::shell {
 namespace {
@@ -34,6 +36,8 @@ struct ServeArgs {
   bool sync = false;
   std::string monitors_file;
   std::vector<std::string> alertmanagers;
+  std::vector<std::string> rules;  // rule files or globs
+  std::string rule_interval = "1m";
 };
 
 // "HOST:PORT", "[::1]:PORT" or ":PORT" (loopback).
@@ -118,6 +122,12 @@ std::optional<int> Parse(int argc, char** argv, CommandLine* cl, ServeArgs* a) {
       ->type_name("N")
       ->check(WholeNumber(1, 1024));
   app.add_flag("--sync", a->sync, "fsync every write (survives power loss)");
+  app.add_option("--rules", a->rules, "Prometheus rule file or glob to evaluate (repeatable; docs/RULES.md)")
+      ->type_name("FILE_OR_GLOB");
+  app.add_option("--rule-interval", a->rule_interval, "evaluation interval of groups that set none")
+      ->type_name("D")
+      ->capture_default_str()
+      ->check(Duration());
   app.add_flag("--read-only", a->server.read_only,
                "answer 403 on every route that writes (remote write); queries and remote read still answer");
   app.add_option("--monitors", a->monitors_file, "run the scheduled SQL monitors of FILE (docs/RULES.md)")
@@ -173,6 +183,7 @@ int RunServe(int argc, char** argv) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGINT);
   sigaddset(&stop_signals, SIGTERM);
+  sigaddset(&stop_signals, SIGHUP);  // reloads the rules, as it does Prometheus's configuration
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
 
   // What is read from files and URLs fails before anything starts.
@@ -210,6 +221,13 @@ int RunServe(int argc, char** argv) {
     a.server.sql_tables.push_back([m](sqlite3* conn) { return m->RegisterTable(conn); });
     a.server.metrics_text.push_back([m] { return m->RenderMetrics(); });
   }
+  std::unique_ptr<rules::RuleManager> rules;
+  if (!a.rules.empty()) {
+    auto started = StartRules(db->get(), a.rules, *adapters::ParseDurationMs(a.rule_interval));
+    if (!started.ok()) return cl.Fail(started.status().message());
+    rules = std::move(*started);
+    ServeRulesApi(rules.get(), &a.server);
+  }
   auto server = std::make_unique<adapters::HttpServer>(db->get(), a.server);
   if (Status s = server->Start(); !s.ok()) return cl.Fail(s.ToString());
   if (monitors) monitors->Start();
@@ -226,10 +244,17 @@ int RunServe(int argc, char** argv) {
                shown_host.c_str(), server->port(), threads);
 
   int sig = 0;
-  sigwait(&stop_signals, &sig);
+  while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {
+    Status s = rules ? rules->Reload() : Status::OK();
+    std::fprintf(stderr, "overtone: SIGHUP: %s\n",
+                 !rules   ? "no rules to reload"
+                 : s.ok() ? "rules reloaded"
+                          : ("kept the old rules: " + s.message()).c_str());
+  }
   std::fprintf(stderr, "overtone: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   if (monitors) monitors->Stop();
   server->Stop();
+  rules.reset();  // its loops send to the Alertmanager senders
   server.reset();  // before what its tables and /metrics read
   monitors.reset();
   if (alertmanager) alertmanager->Stop();

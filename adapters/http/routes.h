@@ -28,6 +28,8 @@ enum class Endpoint {
   kStats,        // server_metrics.h, JSON
   kHealth,
   kReady,
+  kRules,    // ServerOptions::rules_json / alerts_json: Prometheus rules (adapters/rules/)
+  kReload,   // ServerOptions::reload
   kConsole,  // console_endpoint.h: the web console's pages and files
 };
 

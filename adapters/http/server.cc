@@ -174,6 +174,8 @@ class HttpServer::Impl {
   bool ServeReady(const Exchange& x);
   // The web console's pages and files (console_endpoint.h).
   bool ServeConsole(const Exchange& x);
+  bool ServeRules(const Exchange& x);
+  bool ServeReload(const Exchange& x);
   ServerFigures Figures();
 };
 
@@ -186,6 +188,8 @@ HttpServer::Impl::Handler HttpServer::Impl::HandlerFor(Endpoint endpoint) {
     case Endpoint::kStats: return &Impl::ServeStats;
     case Endpoint::kHealth: return &Impl::ServeHealth;
     case Endpoint::kReady: return &Impl::ServeReady;
+    case Endpoint::kRules: return &Impl::ServeRules;
+    case Endpoint::kReload: return &Impl::ServeReload;
     case Endpoint::kConsole: return &Impl::ServeConsole;
   }
   return nullptr;
@@ -402,6 +406,36 @@ bool HttpServer::Impl::ServeReady(const Exchange& x) {
 
 bool HttpServer::Impl::ServeConsole(const Exchange& x) {
   Apply(ConsoleReply(x.req.path, x.req.get_header_value("If-None-Match")), x.res);
+  return false;
+}
+
+// /api/v1/rules and /api/v1/alerts: the rule manager's JSON, or Prometheus's
+// empty answers when the server runs no rules.
+bool HttpServer::Impl::ServeRules(const Exchange& x) {
+  bool alerts = x.route.path == "/api/v1/alerts";
+  std::string body;
+  if (alerts) {
+    body = options_.alerts_json ? options_.alerts_json() : R"({"status":"success","data":{"alerts":[]}})";
+  } else {
+    std::string type = x.req.get_param_value("type");
+    if (!type.empty() && type != "alert" && type != "record") {
+      x.res.status = kHttpBadRequest;
+      body =
+          R"({"status":"error","errorType":"bad_data","error":"invalid query parameter type: alert or record"})";
+    } else {
+      body = options_.rules_json ? options_.rules_json(type) : R"({"status":"success","data":{"groups":[]}})";
+    }
+  }
+  x.res.set_content(body, "application/json");
+  return false;
+}
+
+bool HttpServer::Impl::ServeReload(const Exchange& x) {
+  Status s = options_.reload ? options_.reload() : Status::OK();
+  if (!s.ok()) {
+    x.res.status = kHttpInternalServerError;
+    x.res.set_content("failed to reload config: " + s.message() + "\n", "text/plain; charset=utf-8");
+  }
   return false;
 }
 

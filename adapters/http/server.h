@@ -22,6 +22,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "overtone/database.h"
@@ -57,11 +58,18 @@ struct ServerOptions {
   // name without dashes, and their values as given or by default.
   std::map<std::string, std::string> flags;
 
-  // What runs beside the server adds to it (the monitors, the Alertmanager
-  // senders): tables registered on every SQL connection of the query API,
-  // and text appended to /metrics. Called from the server's threads.
+  // What runs beside the server adds to it (the rules, the monitors, the
+  // Alertmanager senders): tables registered on every SQL connection of the
+  // query API, and text appended to /metrics. Called from the server's threads.
   std::vector<std::function<Status(sqlite3*)>> sql_tables;
   std::vector<std::function<std::string()>> metrics_text;
+
+  // Prometheus rules, run by the caller (shell/serve_command.cc with
+  // adapters/rules/); unset when it runs none. The JSON is Prometheus's
+  // whole answer for /api/v1/rules (given `type`) and /api/v1/alerts.
+  std::function<std::string(std::string_view type)> rules_json;
+  std::function<std::string()> alerts_json;
+  std::function<Status()> reload;  // POST /-/reload
 };
 
 // Worker threads for this machine: requests block on disk writes and each

@@ -24,9 +24,10 @@ declare -A may_use=(
   [adapters/promql]="include/overtone base storage engine sql"
   [adapters/console]="include/overtone base"
   [adapters/http]="include/overtone base storage engine sql adapters/formats adapters/prometheus adapters/promql adapters/console"
+  [adapters/rules]="include/overtone base storage engine sql adapters/formats adapters/promql"
   [adapters/notify]="include/overtone base storage engine sql adapters/formats adapters/prometheus"
   [adapters/monitors]="include/overtone base storage engine sql adapters/formats adapters/prometheus adapters/promql adapters/console adapters/http adapters/notify"
-  [shell]="include/overtone base storage engine sql adapters/formats adapters/emulator adapters/prometheus adapters/promql adapters/console adapters/http adapters/notify adapters/monitors"
+  [shell]="include/overtone base storage engine sql adapters/formats adapters/emulator adapters/prometheus adapters/promql adapters/console adapters/http adapters/rules adapters/notify adapters/monitors"
 )
 
 # The folder an include path or a file belongs to: the longest key above

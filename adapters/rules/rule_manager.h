@@ -1,0 +1,109 @@
+// The rules a server runs: rule files loaded from paths or globs, one
+// evaluation loop (thread) per group on Prometheus's aligned schedule,
+// reload that keeps the old rules when a file is broken, and what
+// /api/v1/rules and /api/v1/alerts show.
+//
+//   RuleManager m({.patterns = {"rules/*.yml"}}, make_query, write, clock);
+//   Status s = m.Reload();      // load; on error the old rules stay
+//   m.Start();                  // a thread per group
+//   std::string json = m.RulesJson("alert");
+//
+// The database, the PromQL engine and the clock come from the caller:
+// `make_query` gives each group thread its own query function (its own
+// SQLite connection), `write` takes the samples a group produced (the
+// normal write path), `clock` says what time it is. EvaluateAt() runs every
+// group once at a given time, for tests and for callers with their own loop.
+
+#ifndef OVERTONE_ADAPTERS_RULES_RULE_MANAGER_H_
+#define OVERTONE_ADAPTERS_RULES_RULE_MANAGER_H_
+
+#include <condition_variable>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "adapters/rules/group_evaluator.h"
+
+namespace overtone::rules {
+
+struct RuleManagerOptions {
+  std::vector<std::string> patterns;  // rule files or globs
+  int64_t default_interval_ms = 60 * 1000;
+  EvalContext context;
+};
+
+class RuleManager {
+ public:
+  using QueryFactory = std::function<QueryFunc()>;
+  using WriteFunc = std::function<Status(const std::vector<OutputSample>&)>;
+  using Clock = std::function<int64_t()>;  // Unix ms
+  // After each evaluation of a group: its alerting rules' alerts, resolved
+  // ones included (an Alertmanager sender needs them to send "resolved").
+  using AlertsHook = std::function<void(const RuleGroup&, const std::vector<Alert>&)>;
+
+  RuleManager(RuleManagerOptions options, QueryFactory make_query, WriteFunc write, Clock clock);
+  ~RuleManager();
+  RuleManager(const RuleManager&) = delete;
+  RuleManager& operator=(const RuleManager&) = delete;
+
+  // Loads every file the patterns name. On success the new groups replace
+  // the old ones (alerts of a rule with the same group, name and labels
+  // carry over, as in Prometheus) and running loops restart; on error
+  // nothing changes and the error says which file and why.
+  Status Reload();
+
+  void SetAlertsHook(AlertsHook hook);
+
+  // One thread per group until Stop() (or the destructor).
+  void Start();
+  void Stop();
+
+  // Every group evaluated once at its slot for `now_ms`, in this thread.
+  void EvaluateAt(int64_t now_ms);
+
+  // Prometheus's JSON for /api/v1/rules (`type`: "", "alert" or "record")
+  // and /api/v1/alerts.
+  std::string RulesJson(std::string_view type = "") const;
+  std::string AlertsJson() const;
+  // The groups' figures in the Prometheus text format, with Prometheus's
+  // names and its rule_group="FILE;NAME" label:
+  // prometheus_rule_evaluations_total, prometheus_rule_evaluation_failures_total,
+  // prometheus_rule_group_iterations_total, prometheus_rule_group_interval_seconds,
+  // prometheus_rule_group_last_duration_seconds,
+  // prometheus_rule_group_last_evaluation_timestamp_seconds,
+  // prometheus_rule_group_last_evaluation_samples, prometheus_rule_group_rules.
+  std::string MetricsText() const;
+
+  size_t num_groups() const;
+  std::string last_reload_error() const;
+
+ private:
+  struct Group;
+  void EvaluateGroup(Group* g, int64_t ts_ms, const QueryFunc& query, const AlertsHook& hook);
+  void Loop(Group* g);
+  void StartLocked();
+  void StopLocked(std::unique_lock<std::mutex>* lock);
+
+  RuleManagerOptions options_;
+  QueryFactory make_query_;
+  WriteFunc write_;
+  Clock clock_;
+
+  mutable std::mutex mu_;  // guards everything below and the groups' state
+  std::condition_variable wake_;
+  std::vector<std::unique_ptr<Group>> groups_;
+  std::vector<std::thread> threads_;
+  bool running_ = false;
+  bool stopping_ = false;
+  AlertsHook hook_;
+  std::string last_reload_error_;
+};
+
+}  // namespace overtone::rules
+
+#endif  // OVERTONE_ADAPTERS_RULES_RULE_MANAGER_H_

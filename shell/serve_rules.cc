@@ -1,0 +1,52 @@
+#include "shell/serve_rules.h"
+
+#include <sqlite3.h>
+
+#include <chrono>
+#include <utility>
+
+#include "adapters/promql/query.h"
+#include "overtone/sql.h"
+
+namespace overtone::shell {
+
+Result<std::unique_ptr<rules::RuleManager>> StartRules(Database* db, const std::vector<std::string>& patterns,
+                                                       int64_t default_interval_ms) {
+  rules::RuleManagerOptions options;
+  options.patterns = patterns;
+  options.default_interval_ms = default_interval_ms;
+  // Each group's loop queries on a connection of its own, closed with it.
+  auto make_query = [db]() -> rules::QueryFunc {
+    sqlite3* raw = nullptr;
+    sqlite3_open(":memory:", &raw);
+    std::shared_ptr<sqlite3> conn(raw, sqlite3_close);
+    Status registered = raw ? RegisterSql(raw, db) : Status::Internal("cannot open an SQLite connection");
+    return [conn, registered](const std::string& expr, int64_t t) -> Result<promql::QueryResult> {
+      if (!registered.ok()) return registered;
+      return promql::RunInstantQuery(conn.get(), expr, t);
+    };
+  };
+  auto write = [db](const std::vector<rules::OutputSample>& samples) {
+    WriteBatch batch;
+    for (const rules::OutputSample& s : samples) batch.Add(s.labels, s.ts_ms, s.value);
+    return db->Write(batch);
+  };
+  auto clock = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  auto manager = std::make_unique<rules::RuleManager>(std::move(options), make_query, write, clock);
+  if (Status s = manager->Reload(); !s.ok()) return s;
+  manager->Start();
+  return manager;
+}
+
+void ServeRulesApi(rules::RuleManager* manager, adapters::ServerOptions* options) {
+  options->rules_json = [manager](std::string_view type) { return manager->RulesJson(type); };
+  options->alerts_json = [manager] { return manager->AlertsJson(); };
+  options->reload = [manager] { return manager->Reload(); };
+  options->metrics_text.push_back([manager] { return manager->MetricsText(); });
+}
+
+}  // namespace overtone::shell

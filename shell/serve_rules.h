@@ -1,0 +1,31 @@
+// The Prometheus rules `overtone serve --rules` runs: a RuleManager
+// (adapters/rules/rule_manager.h) whose queries run on SQLite connections
+// of their own over the served database and whose samples go through the
+// database's normal write path, and the server options that show them
+// (/api/v1/rules, /api/v1/alerts, POST /-/reload).
+
+#ifndef OVERTONE_SHELL_SERVE_RULES_H_
+#define OVERTONE_SHELL_SERVE_RULES_H_
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "adapters/http/server.h"
+#include "adapters/rules/rule_manager.h"
+#include "overtone/database.h"
+
+namespace overtone::shell {
+
+// Loads the rule files (an error names the file and the problem) and starts
+// a loop per group. `db` outlives the manager.
+Result<std::unique_ptr<rules::RuleManager>> StartRules(Database* db, const std::vector<std::string>& patterns,
+                                                       int64_t default_interval_ms);
+
+// Points the server's rules endpoints at `manager` (which outlives the server).
+void ServeRulesApi(rules::RuleManager* manager, adapters::ServerOptions* options);
+
+}  // namespace overtone::shell
+
+#endif  // OVERTONE_SHELL_SERVE_RULES_H_

@@ -1,0 +1,104 @@
+#!/usr/bin/env bash
+# `overtone serve --rules` as a process: recording and alerting rules
+# evaluated every second into the database (queryable by PromQL), the
+# rules and alerts APIs in Prometheus's shapes, POST /-/reload keeping the
+# old rules when a file is broken, SIGHUP reloading a fixed one.
+#
+#   serve_rules_test.sh OVERTONE_BINARY
+set -euo pipefail
+
+OVERTONE=$1
+WORK=$(mktemp -d)
+SERVE_PID=
+cleanup() {
+  if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
+    kill -KILL "$SERVE_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+fail() { echo "FAIL: $*" >&2; echo "--- serve log:" >&2; cat "$WORK/serve.log" >&2 || true; exit 1; }
+
+# Plain HTTP with bash's /dev/tcp, so the test needs no curl.
+http() {  # METHOD PORT PATH -> response (status line, headers, body) on stdout
+  exec 3<>"/dev/tcp/127.0.0.1/$2" || return 1
+  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' "$1" "$3" >&3
+  timeout 10 cat <&3
+  exec 3<&-
+}
+
+cat >"$WORK/rules.yml" <<'YAML'
+groups:
+  - name: demo
+    interval: 1s
+    rules:
+      - record: demo:one
+        expr: vector(1)
+        labels: {source: rules}
+      - alert: AlwaysFiring
+        expr: vector(42)
+        labels: {severity: page}
+        annotations: {summary: 'value {{ $value }}'}
+YAML
+
+"$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --port-file "$WORK/port" \
+  --rules "$WORK/*.yml" 2>"$WORK/serve.log" &
+SERVE_PID=$!
+for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
+[ -s "$WORK/port" ] || fail "serve did not write its port file"
+PORT=$(cat "$WORK/port")
+
+# Within a few evaluations the alert fires and the recorded series is there.
+for _ in $(seq 100); do
+  http GET "$PORT" /api/v1/alerts | grep -q '"state":"firing"' && break
+  sleep 0.1
+done
+ALERTS=$(http GET "$PORT" /api/v1/alerts)
+echo "$ALERTS" | grep -qF '"labels":{"alertname":"AlwaysFiring","severity":"page"},"annotations":{"summary":"value 42"},"state":"firing"' ||
+  fail "/api/v1/alerts: $ALERTS"
+RULES=$(http GET "$PORT" /api/v1/rules)
+for want in '"name":"demo"' '"type":"recording"' '"type":"alerting"' '"health":"ok"' '"interval":1.0'; do
+  echo "$RULES" | grep -qF "$want" || fail "/api/v1/rules lacks $want: $RULES"
+done
+http GET "$PORT" '/api/v1/rules?type=record' | grep -q '"type":"alerting"' && fail "type=record shows alerting rules"
+http GET "$PORT" '/api/v1/rules?type=nonsense' | grep -q '^HTTP/1.1 400' || fail "type=nonsense should be 400"
+for _ in $(seq 50); do
+  http GET "$PORT" '/api/v1/query?query=demo:one' | grep -q '"source":"rules"' && break
+  sleep 0.1
+done
+QUERY=$(http GET "$PORT" '/api/v1/query?query=demo:one')
+echo "$QUERY" | grep -qF '"metric":{"__name__":"demo:one","source":"rules"}' || fail "recorded series: $QUERY"
+http GET "$PORT" '/api/v1/query?query=ALERTS%7Balertstate%3D%22firing%22%7D' | grep -q '"alertname":"AlwaysFiring"' ||
+  fail "ALERTS is not queryable"
+
+METRICS=$(http GET "$PORT" /metrics)
+for want in "prometheus_rule_group_last_duration_seconds{rule_group=\"$WORK/rules.yml;demo\"}" \
+            "prometheus_rule_group_rules{rule_group=\"$WORK/rules.yml;demo\"} 2"; do
+  echo "$METRICS" | grep -qF "$want" || fail "/metrics lacks $want"
+done
+
+# A broken file: POST /-/reload answers 500 and the old rules keep running.
+printf 'groups:\n  - name: broken\n    rules:\n      - record: "bad name"\n        expr: up\n' >"$WORK/zz.yml"
+RELOAD=$(http POST "$PORT" /-/reload)
+echo "$RELOAD" | grep -q '^HTTP/1.1 500' || fail "reload of a broken file: $RELOAD"
+echo "$RELOAD" | grep -q 'invalid recording rule name' || fail "reload says why: $RELOAD"
+http GET "$PORT" /api/v1/rules | grep -q '"name":"demo"' || fail "old rules gone after a failed reload"
+
+# Fixed, and SIGHUP: the new group appears.
+printf 'groups:\n  - name: added\n    rules:\n      - record: added:one\n        expr: vector(1)\n' >"$WORK/zz.yml"
+kill -HUP "$SERVE_PID"
+for _ in $(seq 50); do
+  http GET "$PORT" /api/v1/rules | grep -q '"name":"added"' && break
+  sleep 0.1
+done
+http GET "$PORT" /api/v1/rules | grep -q '"name":"added"' || fail "SIGHUP did not reload"
+grep -q 'SIGHUP: rules reloaded' "$WORK/serve.log" || fail "no reload in the log"
+http POST "$PORT" /-/reload | grep -q '^HTTP/1.1 200' || fail "reload of good files should be 200"
+
+kill -TERM "$SERVE_PID"
+for _ in $(seq 300); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
+kill -0 "$SERVE_PID" 2>/dev/null && fail "serve did not stop within 30 s of SIGTERM"
+wait "$SERVE_PID" && RC=0 || RC=$?
+SERVE_PID=
+[ "$RC" -eq 0 ] || fail "serve exited $RC after SIGTERM"
+echo "serve_rules_test: OK"
