@@ -13,6 +13,7 @@ namespace overtone::adapters {
 
 // Done.
 inline constexpr int kHttpOk = 200;
+inline constexpr int kHttpAccepted = 202;  // a push group's deletion, as the Pushgateway answers it
 inline constexpr int kHttpNoContent = 204;
 // The request is wrong: a remote write sender drops it.
 inline constexpr int kHttpBadRequest = 400;

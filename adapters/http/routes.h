@@ -28,11 +28,13 @@ enum class Endpoint {
   kStats,        // server_metrics.h, JSON
   kHealth,
   kReady,
+  kPush,        // push_endpoint.h: the Pushgateway's API
+  kImportText,  // push_endpoint.h: /api/v1/import/prometheus
 };
 
 struct Route {
-  std::string_view methods;  // "GET", "POST" or "GET, POST", as a 405's Allow header says them
-  std::string_view path;     // "<name>" stands for a path segment
+  std::string_view methods;  // "GET", "POST", "GET, POST", ..., as a 405's Allow header says them
+  std::string_view path;     // "<name>" stands for a path segment, "<path>" for one or more
   Endpoint endpoint;
   bool needs_auth;           // the bearer token, when the server has one
   bool only_reads;           // served by a read-only server too

@@ -52,6 +52,8 @@ struct ServerOptions {
   // Only reported (/api/v1/status/flags): the command line's flags, by
   // name without dashes, and their values as given or by default.
   std::map<std::string, std::string> flags;
+  // Only reported (/api/v1/status/config): what the engine was opened with.
+  Options engine;
 };
 
 // Worker threads for this machine: requests block on disk writes and each
