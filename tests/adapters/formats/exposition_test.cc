@@ -9,7 +9,6 @@
 #include <fstream>
 
 #include "adapters/formats/importer.h"
-
 #include "tests/support/test_database.h"
 
 namespace overtone::adapters {
