@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <shared_mutex>
@@ -41,6 +42,11 @@ class DatabaseImpl final : public Database {
   Status EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& query,
                           const OverTimeCallback& fn) override;
   Result<CheckReport> Check() override;
+  Status PutMetadata(std::span<const MetricMetadata> entries) override;
+  Result<std::vector<MetricMetadata>> ListMetadata() override;
+  Status Push(const Labels& group, PushMode mode, const WriteBatch& batch, int64_t stale_ts) override;
+  Result<std::vector<Labels>> PushGroupSeries(const Labels& group) override;
+  Result<IndexStats> GetIndexStats(size_t top) override;
   DatabaseStats GetStats() const override;
   const std::string& dir() const override { return dir_; }
   Status Flush() override;
@@ -50,6 +56,8 @@ class DatabaseImpl final : public Database {
   DatabaseImpl(const Options& options, std::string dir, std::unique_ptr<storage::Store> store);
   void StartCompactionThread();
   void CompactionLoop();
+  // REQUIRES: metadata_mu_ held.
+  Result<std::vector<MetricMetadata>> ListMetadataLocked();
 
   const Options options_;
   std::string dir_;
@@ -66,6 +74,12 @@ class DatabaseImpl final : public Database {
   // writers starve Compact() (seal_lock.h).
   engine::SealLock seal_mu_;
   std::mutex compact_mu_;  // one Compact() at a time
+  std::mutex push_mu_;     // one Push() at a time: each reads and rewrites its group's record
+  std::mutex metadata_mu_;
+  // Metadata as stored, to skip rewriting unchanged families (Prometheus
+  // resends all of them every minute). Loaded on first use.
+  bool metadata_loaded_ = false;
+  std::map<std::string, MetricMetadata, std::less<>> metadata_;
 
   std::mutex thread_mu_;
   std::condition_variable thread_cv_;

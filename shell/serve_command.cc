@@ -176,6 +176,7 @@ int RunServe(int argc, char** argv) {
   }
   a.server.block_cache_bytes = options.block_cache_bytes;
   a.server.write_buffer_bytes = options.write_buffer_bytes;
+  a.server.engine = options;
 
   // Block the stop signals before any thread starts, so that every thread
   // inherits the mask and only sigwait() below receives them.

@@ -16,10 +16,11 @@ Status RegisterSql(sqlite3* conn, Database* db) {
     const char* name;
     const sqlite3_module* module;
   };
-  for (Module m : {Module{"series", sql::SeriesModule()}, Module{"samples", sql::SamplesModule()},
-                   Module{"segments", sql::SegmentsModule()}, Module{"over_time", sql::OverTimeModule()},
-                   Module{"instant_vector", sql::InstantVectorModule()},
-                   Module{"range_function", sql::RangeFunctionModule()}}) {
+  for (Module m :
+       {Module{"series", sql::SeriesModule()}, Module{"samples", sql::SamplesModule()},
+        Module{"segments", sql::SegmentsModule()}, Module{"metadata", sql::MetadataModule()},
+        Module{"over_time", sql::OverTimeModule()}, Module{"instant_vector", sql::InstantVectorModule()},
+        Module{"range_function", sql::RangeFunctionModule()}}) {
     int rc = sqlite3_create_module_v2(conn, m.name, m.module, db, nullptr);
     if (rc != SQLITE_OK) {
       return Status::Internal(std::string("registering table ") + m.name + ": " + sqlite3_errmsg(conn));

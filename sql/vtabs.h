@@ -10,6 +10,7 @@ namespace overtone::sql {
 const sqlite3_module* SeriesModule();
 const sqlite3_module* SamplesModule();
 const sqlite3_module* SegmentsModule();
+const sqlite3_module* MetadataModule();
 const sqlite3_module* OverTimeModule();
 const sqlite3_module* InstantVectorModule();  // promql_vtabs.cc
 const sqlite3_module* RangeFunctionModule();  // promql_vtabs.cc

@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "base/coding.h"
+#include "storage/codec/segment.h"
 #include "storage/lock_file.h"
 
 namespace overtone::storage {
@@ -27,6 +28,13 @@ const char* const kFamilyNames[kNumFamilies] = {"default", "series",   "postings
 
 constexpr std::string_view kFormatVersionKey = "format_version";
 constexpr std::string_view kNextSeriesIdKey = "next_series_id";
+
+// A record's key: its space's prefix, then the caller's key. No other key of
+// the default family starts with "rec." (docs/FORMAT.md).
+std::string RecordPrefix(RecordSpace space) {
+  return space == RecordSpace::kMetricMetadata ? std::string("rec.metadata\0", 13)
+                                               : std::string("rec.push_group\0", 15);
+}
 
 rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
@@ -195,6 +203,14 @@ void Batch::PutSummary(SeriesId id, int64_t max_ts, std::string_view summary) {
 
 void Batch::DeleteSummary(SeriesId id, int64_t max_ts) {
   rep_->Delete(store_->cfs_[kSummaries], SampleKey(id, max_ts));
+}
+
+void Batch::PutRecord(RecordSpace space, std::string_view key, std::string_view value) {
+  rep_->Put(store_->cfs_[kMeta], RecordPrefix(space).append(key), ToSlice(value));
+}
+
+void Batch::DeleteRecord(RecordSpace space, std::string_view key) {
+  rep_->Delete(store_->cfs_[kMeta], RecordPrefix(space).append(key));
 }
 
 size_t Batch::Count() const { return rep_->Count(); }
@@ -583,6 +599,66 @@ uint64_t Store::DiskBytes() const {
     if (!ec) total += size;
   }
   return total;
+}
+
+Result<std::string> Store::GetRecord(RecordSpace space, std::string_view key) {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], RecordPrefix(space).append(key), &value);
+  if (!s.ok()) return FromRocks(s, "reading a record");
+  return value;
+}
+
+Status Store::ForEachRecord(RecordSpace space,
+                            const std::function<Status(std::string_view, std::string_view)>& fn) {
+  const std::string prefix = RecordPrefix(space);
+  const std::string upper = PrefixSuccessor(prefix);
+  rocksdb::Slice upper_slice(upper);
+  rocksdb::ReadOptions ro;
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[kMeta]));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    OT_RETURN_IF_ERROR(fn(ToView(it->key()).substr(prefix.size()), ToView(it->value())));
+  }
+  return FromRocks(it->status(), "reading records");
+}
+
+Status Store::SeriesTimeBounds(SeriesId id, int64_t* min_ts, int64_t* max_ts, bool* any) {
+  *any = false;
+  auto widen = [&](int64_t lo, int64_t hi) {
+    *min_ts = *any ? std::min(*min_ts, lo) : lo;
+    *max_ts = *any ? std::max(*max_ts, hi) : hi;
+    *any = true;
+  };
+  const std::string first = SampleKey(id, INT64_MIN), last = SampleKey(id, INT64_MAX);
+  rocksdb::ReadOptions ro;
+  ro.prefix_same_as_start = true;
+  std::unique_ptr<rocksdb::Iterator> raw(db_->NewIterator(ro, cfs_[kSamples]));
+  raw->Seek(first);
+  if (raw->Valid() && raw->key().size() == 16 && DecodeBE64(raw->key().data()) == id) {
+    int64_t lo = KeyToTimestamp(DecodeBE64(raw->key().data() + 8));
+    raw->SeekForPrev(last);
+    int64_t hi =
+        raw->Valid() && raw->key().size() == 16 ? KeyToTimestamp(DecodeBE64(raw->key().data() + 8)) : lo;
+    widen(lo, hi);
+  }
+  OT_RETURN_IF_ERROR(FromRocks(raw->status(), "reading raw samples"));
+  std::unique_ptr<rocksdb::Iterator> seg(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kSegments]));
+  seg->Seek(first);
+  if (seg->Valid() && seg->key().size() == 16 && DecodeBE64(seg->key().data()) == id) {
+    SegmentView view;
+    OT_RETURN_IF_ERROR(ParseSegment(ToView(seg->value()), &view));
+    int64_t lo = view.min_ts;
+    seg->SeekForPrev(last);
+    int64_t hi = KeyToTimestamp(DecodeBE64(seg->key().data() + 8));
+    widen(lo, hi);
+  }
+  return FromRocks(seg->status(), "reading segments");
+}
+
+uint64_t Store::EstimateSegmentCount() {
+  uint64_t n = 0;
+  if (!db_->GetIntProperty(cfs_[kSegments], "rocksdb.estimate-num-keys", &n)) return 0;
+  return n;
 }
 
 }  // namespace overtone::storage

@@ -7,6 +7,8 @@
 //   samples   (series id, timestamp) -> float64 bits (raw samples)
 //   segments  (series id, last timestamp) -> segment (codec/segment.h)
 //   summaries (series id, last timestamp) -> the segment's summary (codec/summary.h)
+// and, in `default`, two small record spaces (RecordSpace): the metric
+// metadata and the push groups.
 //
 // One series' samples in a time range are one contiguous key range, read
 // with a bounded iterator. Every mutation goes through a Batch, committed
@@ -62,6 +64,13 @@ bool DecodeLabels(std::string_view in, Labels* labels);
 class Store;
 class HeldLockFile;  // lock_file.h
 
+// The record spaces kept in the default family, each a prefix of its own
+// (docs/FORMAT.md): few records, read whole or by key.
+enum class RecordSpace {
+  kMetricMetadata,  // metric family name -> type, help, unit
+  kPushGroup,       // grouping key labels -> the label sets of the group's series
+};
+
 // Mutations applied atomically by Store::Commit.
 class Batch {
  public:
@@ -84,6 +93,9 @@ class Batch {
   // A segment's summary has the segment's key.
   void PutSummary(SeriesId id, int64_t max_ts, std::string_view summary);
   void DeleteSummary(SeriesId id, int64_t max_ts);
+  // A record of a small keyspace (RecordSpace).
+  void PutRecord(RecordSpace space, std::string_view key, std::string_view value);
+  void DeleteRecord(RecordSpace space, std::string_view key);
 
   size_t Count() const;
   void Clear();
@@ -193,6 +205,17 @@ class Store {
   Status ForEachLabelName(const std::function<void(std::string_view)>& fn);
 
   std::unique_ptr<ReadView> NewReadView();
+
+  // The record `key` of `space`; NotFound when there is none.
+  Result<std::string> GetRecord(RecordSpace space, std::string_view key);
+  // Calls fn for every record of `space`, ascending by key.
+  Status ForEachRecord(RecordSpace space,
+                       const std::function<Status(std::string_view, std::string_view)>& fn);
+  // The first and last timestamp of series `id`, raw samples and segments
+  // together: four seeks. *any is false when it has no sample.
+  Status SeriesTimeBounds(SeriesId id, int64_t* min_ts, int64_t* max_ts, bool* any);
+  // RocksDB's estimate of the number of stored segments (no scan).
+  uint64_t EstimateSegmentCount();
 
   // Raw samples of `id` with min_ts <= ts <= max_ts; `view` may be null
   // (then the cursor sees the latest data).

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "adapters/formats/csv_format.h"
+#include "adapters/formats/exposition.h"
 #include "adapters/formats/openmetrics_parser.h"
 
 namespace overtone::adapters {
@@ -277,7 +278,13 @@ Status ImportFromFd(Database* db, int fd, const std::string& name, const ImportO
                     ImportStats* stats) {
   *stats = ImportStats{};
   auto started = std::chrono::steady_clock::now();
+  // The metadata lines read, stored at the end whatever stopped the import.
+  MetadataCollector metadata;
   auto finish = [&](Status s) {
+    if (!metadata.empty()) {
+      Status m = db->PutMetadata(metadata.Entries());
+      if (s.ok()) s = m.WithContext("storing the metric metadata");
+    }
     stats->seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     return s;
   };
@@ -326,6 +333,8 @@ Status ImportFromFd(Database* db, int fd, const std::string& name, const ImportO
     Status s = parser->ParseLine(line, &parsed);
     if (s.ok() && parsed.kind == ParsedLine::Kind::kSample) {
       s = builder.Add(parsed.series, Sample{parsed.ts, parsed.value});
+    } else if (s.ok() && parsed.kind == ParsedLine::Kind::kMetadata) {
+      metadata.Add(parsed);
     }
     if (!s.ok()) {
       s = bad(line_no, s);

@@ -92,6 +92,14 @@ Status TextLineParser::ParseLine(std::string_view line, ParsedLine* out) {
   }
 
   size_t t = SkipBlanks(line, v_end);
+  if ((t == line.size() || line[t] == '#') && default_ts_) {
+    out->ts = *default_ts_;
+    if (t != line.size() && !IsExemplar(line, t)) {
+      return At(t, "unexpected text after the value: '" + std::string(line.substr(t)) + "'");
+    }
+    out->kind = ParsedLine::Kind::kSample;
+    return Status::OK();
+  }
   if (t == line.size() || line[t] == '#') {
     return At(t, "the sample has no timestamp (an import needs one on every sample)");
   }
@@ -111,13 +119,17 @@ Status TextLineParser::ParseLine(std::string_view line, ParsedLine* out) {
   size_t rest = SkipBlanks(line, t_end);
   if (rest != line.size()) {
     // OpenMetrics exemplar: `# {trace_id="x"} 1 [ts]`; not stored.
-    if (format_ != TextFormat::kOpenMetrics || line[rest] != '#' ||
-        SkipBlanks(line, rest + 1) >= line.size() || line[SkipBlanks(line, rest + 1)] != '{') {
+    if (!IsExemplar(line, rest)) {
       return At(rest, "unexpected text after the timestamp: '" + std::string(line.substr(rest)) + "'");
     }
   }
   out->kind = ParsedLine::Kind::kSample;
   return Status::OK();
+}
+
+bool TextLineParser::IsExemplar(std::string_view line, size_t at) const {
+  return format_ == TextFormat::kOpenMetrics && line[at] == '#' && SkipBlanks(line, at + 1) < line.size() &&
+         line[SkipBlanks(line, at + 1)] == '{';
 }
 
 Status TextLineParser::ParseComment(std::string_view line, size_t hash, ParsedLine* out) {
@@ -152,7 +164,37 @@ Status TextLineParser::ParseComment(std::string_view line, size_t hash, ParsedLi
     }
     if (SkipBlanks(line, t_end) != line.size()) return At(t_end, "text after the metric type");
   }
+  out->kind = ParsedLine::Kind::kMetadata;
+  out->keyword = keyword == "HELP"   ? ParsedLine::Keyword::kHelp
+                 : keyword == "TYPE" ? ParsedLine::Keyword::kType
+                                     : ParsedLine::Keyword::kUnit;
+  out->family = name;
+  size_t text = SkipBlanks(line, n_end);
+  std::string_view rest = line.substr(text);
+  while (!rest.empty() && IsBlank(rest.back())) rest.remove_suffix(1);
+  out->text = rest;
   return Status::OK();
+}
+
+std::string UnescapeHelp(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\' || i + 1 == text.size()) {
+      out.push_back(text[i]);
+      continue;
+    }
+    char e = text[++i];
+    if (e == 'n') {
+      out.push_back('\n');
+    } else if (e == '\\' || e == '"') {
+      out.push_back(e);
+    } else {
+      out.push_back('\\');
+      out.push_back(e);
+    }
+  }
+  return out;
 }
 
 Status TextLineParser::ParseSeries(std::string_view series, Labels* labels) {

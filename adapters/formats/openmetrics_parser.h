@@ -21,13 +21,15 @@
 // into Labels (ParseSeries) allocates, so the importer calls it only for a
 // series text it has not seen in the current batch: files list a series'
 // samples one after another, so most lines skip it.
-// Metadata (HELP, TYPE, UNIT) is checked for form and otherwise ignored:
-// overtone stores no metric metadata.
+// Metadata lines (HELP, TYPE, UNIT) come back as kMetadata lines, the text
+// as written (HELP escapes undone by UnescapeHelp); exposition.h gathers
+// them per family for Database::PutMetadata.
 
 #ifndef OVERTONE_ADAPTERS_FORMATS_OPENMETRICS_PARSER_H_
 #define OVERTONE_ADAPTERS_FORMATS_OPENMETRICS_PARSER_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -40,12 +42,19 @@ enum class TextFormat { kPrometheus, kOpenMetrics };
 
 // One line, parsed.
 struct ParsedLine {
-  enum class Kind { kSkip, kSample, kEof };
+  enum class Kind { kSkip, kSample, kMetadata, kEof };
+  enum class Keyword { kHelp, kType, kUnit };
   Kind kind = Kind::kSkip;
-  std::string_view series;  // kSample: `name` or `name{...}`, as written
-  int64_t ts = 0;           // kSample: milliseconds
-  double value = 0;         // kSample
+  std::string_view series;           // kSample: `name` or `name{...}`, as written
+  int64_t ts = 0;                    // kSample: milliseconds
+  double value = 0;                  // kSample
+  Keyword keyword = Keyword::kHelp;  // kMetadata: which line
+  std::string_view family;           // kMetadata: the metric family's name
+  std::string_view text;             // kMetadata: the help text (escaped), type or unit
 };
+
+// A HELP text with its escapes (`\\`, `\n`, and in OpenMetrics `\"`) undone.
+std::string UnescapeHelp(std::string_view text);
 
 class TextLineParser {
  public:
@@ -53,9 +62,14 @@ class TextLineParser {
 
   TextFormat format() const { return format_; }
 
+  // The timestamp of samples written without one; without it such a
+  // sample is an error (an import has no scrape time to give it). A push
+  // gives the time it arrived.
+  void set_default_timestamp(std::optional<int64_t> ms) { default_ts_ = ms; }
+
   // Parses `line` (without its newline). Errors name the column (1-based)
-  // and what was expected there. A sample without a timestamp is an error:
-  // an import has no scrape time to give it.
+  // and what was expected there. A sample without a timestamp takes the
+  // default timestamp, and is an error when there is none.
   Status ParseLine(std::string_view line, ParsedLine* out);
 
   // Labels of a series text returned by ParseLine, with __name__, normalized
@@ -68,8 +82,11 @@ class TextLineParser {
 
  private:
   Status ParseComment(std::string_view line, size_t hash, ParsedLine* out);
+  // Whether an OpenMetrics exemplar (`# {...} ...`) starts at line[at].
+  bool IsExemplar(std::string_view line, size_t at) const;
 
   TextFormat format_;
+  std::optional<int64_t> default_ts_;
   bool seen_eof_ = false;
 };
 

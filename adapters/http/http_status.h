@@ -13,6 +13,7 @@ namespace overtone::adapters {
 
 // Done.
 inline constexpr int kHttpOk = 200;
+inline constexpr int kHttpAccepted = 202;  // a push group's deletion, as the Pushgateway answers it
 inline constexpr int kHttpNoContent = 204;
 inline constexpr int kHttpFound = 302;        // a redirect (the console's `/`)
 inline constexpr int kHttpNotModified = 304;  // the client's cached copy is current

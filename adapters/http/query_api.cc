@@ -7,6 +7,7 @@
 
 #include "adapters/http/query_render.h"
 #include "adapters/http/query_run.h"
+#include "adapters/http/status_pages.h"
 #include "adapters/promql/time_params.h"
 
 namespace overtone::adapters {
@@ -72,8 +73,25 @@ HttpReply QueryApi::Answer(const LabelsRequest& request) {
 }
 
 template <>
-HttpReply QueryApi::Answer(const MetadataRequest&) {
-  return RenderMetadata();
+HttpReply QueryApi::Answer(const MetadataRequest& request) {
+  Result<std::vector<MetricMetadata>> all = db_->ListMetadata();
+  if (!all.ok()) return Failed(all.status());
+  return RenderMetadata(*all, request);
+}
+
+template <>
+HttpReply QueryApi::Answer(const ConfigRequest&) {
+  return RenderConfig(options_.config_yaml);
+}
+
+// Prometheus 2.42 shows the top 10 of each count.
+constexpr size_t kTsdbTop = 10;
+
+template <>
+HttpReply QueryApi::Answer(const TsdbRequest&) {
+  Result<IndexStats> stats = db_->GetIndexStats(kTsdbTop);
+  if (!stats.ok()) return Failed(stats.status());
+  return RenderTsdb(*stats);
 }
 
 template <>

@@ -6,7 +6,8 @@
 //   GET|POST /api/v1/series             match[], start, end
 //   GET|POST /api/v1/labels             [match[]], start, end
 //   GET      /api/v1/label/<name>/values [match[]]
-//   GET      /api/v1/metadata           (overtone keeps no metadata: {})
+//   GET      /api/v1/metadata           metric, limit, limit_per_metric (status_pages.h)
+//   GET      /api/v1/status/config, /api/v1/status/tsdb (status_pages.h)
 //   GET      /api/v1/status/buildinfo
 //   GET      /api/v1/status/runtimeinfo, /api/v1/status/flags (QueryApiOptions says what)
 //   GET      /api/v1/targets            (overtone scrapes nothing: no targets)

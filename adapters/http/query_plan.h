@@ -41,6 +41,7 @@ struct QueryApiOptions {
   // Only reported, by /api/v1/status/runtimeinfo and /api/v1/status/flags.
   int64_t start_time_ms = 0;                 // when the server started, Unix milliseconds
   std::map<std::string, std::string> flags;  // the command line's flags and their values
+  std::string config_yaml;                   // /api/v1/status/config (status_pages.h)
 
   // Registered on every connection after overtone's own tables.
   std::vector<std::function<Status(sqlite3*)>> sql_tables;

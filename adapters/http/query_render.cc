@@ -21,12 +21,7 @@ HttpReply JsonReply(int status, const Json& body) {
   return r;
 }
 
-HttpReply Success(Json data) {
-  Json body;
-  body["status"] = "success";
-  body["data"] = std::move(data);
-  return JsonReply(kHttpOk, body);
-}
+HttpReply Success(Json data) { return RenderSuccess(std::move(data)); }
 
 // Unix seconds as Prometheus prints them: an integer, or with the
 // milliseconds as a fraction.
@@ -118,7 +113,12 @@ HttpReply RenderStrings(const std::vector<std::string>& values) {
   return Success(std::move(data));
 }
 
-HttpReply RenderMetadata() { return Success(Json::object()); }
+HttpReply RenderSuccess(Json data) {
+  Json body;
+  body["status"] = "success";
+  body["data"] = std::move(data);
+  return JsonReply(kHttpOk, body);
+}
 
 HttpReply RenderBuildInfo(const std::string& version) {
   Json data;

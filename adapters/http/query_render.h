@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -28,8 +29,8 @@ HttpReply RenderQueryResult(const promql::QueryResult& result);
 HttpReply RenderSeries(const std::vector<SeriesInfo>& series);
 // An array of strings (label names or values).
 HttpReply RenderStrings(const std::vector<std::string>& values);
-// {}: overtone keeps no metadata.
-HttpReply RenderMetadata();
+// Prometheus's success envelope around `data`.
+HttpReply RenderSuccess(nlohmann::ordered_json data);
 HttpReply RenderBuildInfo(const std::string& version);
 
 // What /api/v1/status/runtimeinfo reports, in Prometheus's keys: those

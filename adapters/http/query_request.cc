@@ -194,6 +194,27 @@ Result<SqlRequest> ParseSql(const QueryApiRequest& request, const Params& params
   return SqlRequest{std::move(sql), csv, timeout};
 }
 
+// A whole number, as Go's strconv.Atoi reads it; `error` when it is not one.
+Result<int64_t> IntParam(const Params& params, std::string_view name, int64_t fallback, const char* error) {
+  const std::string* v = Param(params, name);
+  if (!v || v->empty()) return fallback;
+  size_t i = (*v)[0] == '-' || (*v)[0] == '+' ? 1 : 0;
+  if (i == v->size() || v->size() > 18 ||
+      !std::all_of(v->begin() + i, v->end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return Status::InvalidArgument(error);
+  }
+  return std::stoll(*v);
+}
+
+Result<MetadataRequest> ParseMetadata(const Params& params) {
+  MetadataRequest r;
+  if (const std::string* m = Param(params, "metric")) r.metric = *m;
+  OT_ASSIGN_OR_RETURN(r.limit, IntParam(params, "limit", -1, "limit must be a number"));
+  OT_ASSIGN_OR_RETURN(r.limit_per_metric,
+                      IntParam(params, "limit_per_metric", 0, "limit_per_metric must be a number"));
+  return r;
+}
+
 template <typename T>
 Result<ApiRequest> AsApiRequest(Result<T> r) {
   if (!r.ok()) return r.status();
@@ -207,7 +228,9 @@ Result<ApiRequest> ParseParameters(std::string_view rest, const QueryApiRequest&
   if (rest == "query_range") return AsApiRequest(ParseRangeQuery(params));
   if (rest == "series") return AsApiRequest(ParseSeries(params));
   if (rest == "labels") return AsApiRequest(ParseLabels(params, std::nullopt));
-  if (rest == "metadata") return ApiRequest(MetadataRequest{});
+  if (rest == "metadata") return AsApiRequest(ParseMetadata(params));
+  if (rest == "status/config") return ApiRequest(ConfigRequest{});
+  if (rest == "status/tsdb") return ApiRequest(TsdbRequest{});
   if (rest == "status/buildinfo") return ApiRequest(BuildInfoRequest{});
   if (rest == "status/runtimeinfo") return ApiRequest(RuntimeInfoRequest{});
   if (rest == "status/flags") return ApiRequest(FlagsRequest{});
@@ -239,9 +262,9 @@ bool IsQueryApiPath(std::string_view path) {
   if (!path.starts_with(kPrefix)) return false;
   std::string_view rest = path.substr(kPrefix.size());
   if (rest == "query" || rest == "query_range" || rest == "series" || rest == "labels" ||
-      rest == "metadata" || rest == "status/buildinfo" || rest == "status/runtimeinfo" ||
-      rest == "status/flags" || rest == "targets" || rest == "query_exemplars" || rest == "format_query" ||
-      rest == "sql") {
+      rest == "metadata" || rest == "status/config" || rest == "status/tsdb" || rest == "status/buildinfo" ||
+      rest == "status/runtimeinfo" || rest == "status/flags" || rest == "targets" ||
+      rest == "query_exemplars" || rest == "format_query" || rest == "sql") {
     return true;
   }
   return rest.starts_with("label/") && rest.size() > 13 && rest.ends_with("/values");

@@ -75,7 +75,13 @@ struct LabelsRequest {                               // /api/v1/labels, /api/v1/
   int64_t start_ms, end_ms;
 };
 
-struct MetadataRequest {};     // /api/v1/metadata
+struct MetadataRequest {         // /api/v1/metadata
+  std::string metric;            // only this family; "" for all
+  int64_t limit = -1;            // at most this many families; negative: no limit
+  int64_t limit_per_metric = 0;  // at most this many entries a family; 0 or less: no limit
+};
+struct ConfigRequest {};       // /api/v1/status/config
+struct TsdbRequest {};         // /api/v1/status/tsdb
 struct BuildInfoRequest {};    // /api/v1/status/buildinfo
 struct RuntimeInfoRequest {};  // /api/v1/status/runtimeinfo
 struct FlagsRequest {};        // /api/v1/status/flags
@@ -97,9 +103,10 @@ struct SqlRequest {  // /api/v1/sql
   int64_t timeout_ms;
 };
 
-using ApiRequest = std::variant<InstantQueryRequest, RangeQueryRequest, SeriesRequest, LabelsRequest,
-                                MetadataRequest, BuildInfoRequest, RuntimeInfoRequest, FlagsRequest,
-                                TargetsRequest, ExemplarsRequest, FormatQueryRequest, SqlRequest>;
+using ApiRequest =
+    std::variant<InstantQueryRequest, RangeQueryRequest, SeriesRequest, LabelsRequest, MetadataRequest,
+                 ConfigRequest, TsdbRequest, BuildInfoRequest, RuntimeInfoRequest, FlagsRequest,
+                 TargetsRequest, ExemplarsRequest, FormatQueryRequest, SqlRequest>;
 
 // Parses `request` into *out; an error means answer with it. Parameters
 // come from the query string and, for a form POST, the body. `now_ms` is an

@@ -6,6 +6,7 @@ namespace overtone::adapters {
 namespace {
 
 constexpr std::string_view kSegment = "<name>";
+constexpr std::string_view kSegments = "<path>";  // one or more segments
 
 // clang-format off
 constexpr std::array kRoutes = {
@@ -25,13 +26,17 @@ constexpr std::array kRoutes = {
   Route{"GET, POST", "/api/v1/label/<name>/values",  Endpoint::kQueryApi,    true,  true,  "query",
         "values of one label, of the series matching `match[]` if given"},
   Route{"GET, POST", "/api/v1/metadata",             Endpoint::kQueryApi,    true,  true,  "query",
-        "`{}`: overtone keeps no metadata"},
+        "metric metadata per family (from remote write and the text formats): `metric`, `limit`, `limit_per_metric`"},
   Route{"GET, POST", "/api/v1/status/buildinfo",     Endpoint::kQueryApi,    true,  true,  "query",
         "the version"},
   Route{"GET, POST", "/api/v1/status/runtimeinfo",   Endpoint::kQueryApi,    true,  true,  "query",
         "Prometheus's keys: `startTime`, `CWD`, `goroutineCount` (threads), `GOMAXPROCS` (hardware threads), ..."},
   Route{"GET, POST", "/api/v1/status/flags",         Endpoint::kQueryApi,    true,  true,  "query",
         "`overtone serve`'s flags and their values, as strings"},
+  Route{"GET, POST", "/api/v1/status/config",        Endpoint::kQueryApi,    true,  true,  "query",
+        "`overtone serve`'s effective configuration as YAML (overtone's, not a Prometheus configuration)"},
+  Route{"GET, POST", "/api/v1/status/tsdb",          Endpoint::kQueryApi,    true,  true,  "query",
+        "cardinality of the series index: `headStats` and the top 10 of each count"},
   Route{"GET, POST", "/api/v1/targets",              Endpoint::kQueryApi,    true,  true,  "query",
         "`{\"activeTargets\":[],\"droppedTargets\":[]}`: overtone scrapes nothing"},
   Route{"GET, POST", "/api/v1/query_exemplars",      Endpoint::kQueryApi,    true,  true,  "query",
@@ -40,6 +45,10 @@ constexpr std::array kRoutes = {
         "`query` printed in PromQL's canonical form"},
   Route{"POST",      "/api/v1/sql",                  Endpoint::kQueryApi,    true,  true,  "query",
         "read-only SQL: `query`, `format` (`json` or `csv`), `timeout`"},
+  Route{"POST",      "/api/v1/import/prometheus",    Endpoint::kImportText,  true,  false, "import",
+        "text format, timestamps optional: `extra_label=name=value`; a bad line is a 400 and writes nothing"},
+  Route{"PUT, POST, DELETE", "/metrics/job/<path>",  Endpoint::kPush,        true,  false, "push",
+        "the Pushgateway's `/metrics/job/<job>{/<label>/<value>}`: PUT replaces the group, POST adds, DELETE removes"},
   Route{"GET",       "/metrics",                     Endpoint::kMetrics,     true,  true,  "metrics",
         "Prometheus text format 0.0.4: the server's and the engine's figures"},
   Route{"GET",       "/stats",                       Endpoint::kStats,       true,  true,  "stats",
@@ -75,12 +84,15 @@ constexpr std::array kRoutes = {
 };
 // clang-format on
 
-// Whether `path` is the route's path, "<name>" standing for any non-empty
-// text.
+// Whether `path` is the route's path, "<name>" or "<path>" standing for any
+// non-empty text (both have the same length).
+static_assert(kSegment.size() == kSegments.size());
 bool Matches(const Route& route, std::string_view path) {
   size_t at = route.path.find(kSegment);
+  if (at == std::string_view::npos) at = route.path.find(kSegments);
   if (at == std::string_view::npos) return path == route.path;
   std::string_view prefix = route.path.substr(0, at), suffix = route.path.substr(at + kSegment.size());
+
   return path.size() > prefix.size() + suffix.size() && path.starts_with(prefix) && path.ends_with(suffix);
 }
 
@@ -102,6 +114,8 @@ std::string RoutePattern(const Route& route) {
   std::string pattern(route.path);
   size_t at = pattern.find(kSegment);
   if (at != std::string::npos) pattern.replace(at, kSegment.size(), "([^/]+)");
+  at = pattern.find(kSegments);
+  if (at != std::string::npos) pattern.replace(at, kSegments.size(), "(.+)");
   return pattern;
 }
 

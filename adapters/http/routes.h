@@ -28,14 +28,16 @@ enum class Endpoint {
   kStats,        // server_metrics.h, JSON
   kHealth,
   kReady,
-  kRules,    // ServerOptions::rules_json / alerts_json: Prometheus rules (adapters/rules/)
-  kReload,   // ServerOptions::reload
-  kConsole,  // console_endpoint.h: the web console's pages and files
+  kRules,       // ServerOptions::rules_json / alerts_json: Prometheus rules (adapters/rules/)
+  kReload,      // ServerOptions::reload
+  kConsole,     // console_endpoint.h: the web console's pages and files
+  kPush,        // push_endpoint.h: the Pushgateway's API
+  kImportText,  // push_endpoint.h: /api/v1/import/prometheus
 };
 
 struct Route {
-  std::string_view methods;  // "GET", "POST" or "GET, POST", as a 405's Allow header says them
-  std::string_view path;     // "<name>" stands for a path segment
+  std::string_view methods;  // "GET", "POST", "GET, POST", ..., as a 405's Allow header says them
+  std::string_view path;     // "<name>" stands for a path segment, "<path>" for one or more
   Endpoint endpoint;
   bool needs_auth;           // the bearer token, when the server has one
   bool only_reads;           // served by a read-only server too

@@ -21,9 +21,12 @@
 
 #include "adapters/http/console_endpoint.h"
 #include "adapters/http/endpoint.h"
+#include "adapters/http/push_endpoint.h"
 #include "adapters/http/query_api.h"
+#include "adapters/http/query_request.h"
 #include "adapters/http/read_endpoint.h"
 #include "adapters/http/routes.h"
+#include "adapters/http/status_pages.h"
 #include "adapters/http/write_endpoint.h"
 
 namespace overtone::adapters {
@@ -74,15 +77,20 @@ bool ConstantTimeEquals(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
+int64_t NowMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 // The query API's options from the server's: what its status endpoints
 // report, with the server's start as the time it started.
-QueryApiOptions ApiOptions(const ServerOptions& options) {
+QueryApiOptions ApiOptions(const ServerOptions& options, const std::string& dir) {
   QueryApiOptions api;
-  api.start_time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
+  api.start_time_ms = NowMs();
   api.flags = options.flags;
   api.sql_tables = options.sql_tables;
+  api.config_yaml = ServeConfigYaml(options, dir);
   return api;
 }
 
@@ -107,7 +115,7 @@ class HttpServer::Impl {
   ServerOptions options_;
   MemoryBudget budget_;
   ServerMetrics metrics_;
-  QueryApi query_api_{db_, ApiOptions(options_)};  // /api/v1/query etc. (query_api.h)
+  QueryApi query_api_{db_, ApiOptions(options_, db_->dir())};  // /api/v1/query etc. (query_api.h)
   httplib::Server svr_;
   std::thread listener_;
   std::atomic<bool> ready_{false};
@@ -167,6 +175,9 @@ class HttpServer::Impl {
   bool ServeRead(const Exchange& x);
   // The query API and /api/v1/sql (query_api.h).
   bool ServeQuery(const Exchange& x);
+  // Pushes of the text format (push_endpoint.h).
+  bool ServePush(const Exchange& x);
+  bool ServeImportText(const Exchange& x);
   // Self-monitoring.
   bool ServeMetrics(const Exchange& x);
   bool ServeStats(const Exchange& x);
@@ -191,6 +202,8 @@ HttpServer::Impl::Handler HttpServer::Impl::HandlerFor(Endpoint endpoint) {
     case Endpoint::kRules: return &Impl::ServeRules;
     case Endpoint::kReload: return &Impl::ServeReload;
     case Endpoint::kConsole: return &Impl::ServeConsole;
+    case Endpoint::kPush: return &Impl::ServePush;
+    case Endpoint::kImportText: return &Impl::ServeImportText;
   }
   return nullptr;
 }
@@ -374,6 +387,33 @@ bool HttpServer::Impl::ServeQuery(const Exchange& x) {
   return false;
 }
 
+bool HttpServer::Impl::ServePush(const Exchange& x) {
+  const int64_t now = NowMs();  // when the push arrived, not when its body was read
+  if (x.req.method == "DELETE") {
+    Drain(x.req, x.reader);
+    Apply(HandlePush(Context(), x.req.method, x.req.path, HeadersOf(x.req), "", now), x.res);
+    return false;
+  }
+  std::optional<Received> in = Receive(x, PrecheckPush);
+  if (in) Apply(HandlePush(in->ctx, x.req.method, x.req.path, in->headers, in->body, now), x.res);
+  return false;
+}
+
+bool HttpServer::Impl::ServeImportText(const Exchange& x) {
+  const int64_t now = NowMs();
+  std::optional<Received> in = Receive(x, PrecheckPush);
+  // From the raw query string: httplib splits `extra_label=name=value` at
+  // the wrong '='.
+  size_t query = x.req.target.find('?');
+  if (in) {
+    Apply(HandleImportText(in->ctx,
+                           ParseFormEncoded(query == std::string::npos ? "" : x.req.target.substr(query + 1)),
+                           in->headers, in->body, now),
+          x.res);
+  }
+  return false;
+}
+
 bool HttpServer::Impl::ServeMetrics(const Exchange& x) {
   std::string text = metrics_.RenderText(Figures());
   for (const auto& more : options_.metrics_text) text += more();
@@ -465,14 +505,22 @@ void HttpServer::Impl::Register(const Route& route, const std::string& pattern) 
   if (query_api || TakesMethod(route, "GET")) {
     svr_.Get(pattern, [this, r](Req req, Res res) { Serve(*r, req, res, nullptr); });
   } else {
-    svr_.Get(pattern, [this](Req req, Res res) {
+    svr_.Get(pattern, [this, r](Req req, Res res) {
       Boundary(kOtherHandler, true, req, res, nullptr, [&] {
-        HttpReply reply = HttpReply::Error(kHttpMethodNotAllowed, "use POST");
-        reply.headers.emplace_back("Allow", "POST");
+        HttpReply reply = HttpReply::Error(kHttpMethodNotAllowed, "use " + std::string(r->methods));
+        reply.headers.emplace_back("Allow", std::string(r->methods));
         Apply(reply, res);
         return false;
       });
     });
+  }
+  if (TakesMethod(route, "PUT")) {
+    svr_.Put(pattern, [this, r](Req req, Res res, Reader reader) { Serve(*r, req, res, &reader); });
+  }
+  if (TakesMethod(route, "DELETE")) {
+    // With a content reader, as the catch-all DELETE below: httplib tries
+    // those first.
+    svr_.Delete(pattern, [this, r](Req req, Res res, Reader reader) { Serve(*r, req, res, &reader); });
   }
   if (query_api || TakesMethod(route, "POST")) {
     svr_.Post(pattern, [this, r](Req req, Res res, Reader reader) { Serve(*r, req, res, &reader); });

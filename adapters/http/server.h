@@ -57,6 +57,8 @@ struct ServerOptions {
   // Only reported (/api/v1/status/flags): the command line's flags, by
   // name without dashes, and their values as given or by default.
   std::map<std::string, std::string> flags;
+  // Only reported (/api/v1/status/config): what the engine was opened with.
+  Options engine;
 
   // What runs beside the server adds to it (the rules, the monitors, the
   // Alertmanager senders): tables registered on every SQL connection of the

@@ -38,6 +38,26 @@ Status CheckLabels(Labels* labels) {
   return ValidateLabels(*labels);
 }
 
+// Prometheus's names of the metric types, as /api/v1/metadata shows them;
+// both protocols number them alike.
+std::string TypeName(int type) {
+  static constexpr const char* kNames[] = {"unknown",        "counter", "gauge", "histogram",
+                                           "gaugehistogram", "summary", "info",  "stateset"};
+  return type >= 0 && type < 8 ? kNames[type] : "unknown";
+}
+
+// A 2.0 series' family: its metric name, without the suffix a histogram's
+// or summary's series add.
+std::string FamilyOf(std::string_view name, int type) {
+  if (type == 3 || type == 4 || type == 5) {
+    for (std::string_view suffix : {"_bucket", "_sum", "_count"}) {
+      if (name.size() > suffix.size() && name.ends_with(suffix))
+        return std::string(name.substr(0, name.size() - suffix.size()));
+    }
+  }
+  return std::string(name);
+}
+
 void Refuse(DecodedWrite* out, size_t samples, const Status& why) {
   if (out->series_rejected == 0) out->first_problem = why.message();
   ++out->series_rejected;
@@ -77,6 +97,10 @@ Status DecodeV1(std::string_view body, DecodedWrite* out) {
         "body has no prometheus.WriteRequest fields: a remote write 2.0 body sent as 1.0? 2.0 "
         "takes Content-Type: application/x-protobuf;proto=io.prometheus.write.v2.Request");
   }
+  for (const prometheus::MetricMetadata& m : req->metadata()) {
+    if (!IsValidMetricName(m.metric_family_name())) continue;
+    out->metadata.push_back(MetricMetadata{m.metric_family_name(), TypeName(m.type()), m.help(), m.unit()});
+  }
   Labels labels;
   std::vector<Sample> samples;
   for (const prometheus::TimeSeries& ts : req->timeseries()) {
@@ -95,6 +119,29 @@ Status DecodeV1(std::string_view body, DecodedWrite* out) {
     out->batch.Add(std::move(labels), samples);  // `labels` is rebuilt for the next series
   }
   return Status::OK();
+}
+
+// A 2.0 series' metadata, when it says something and its references are
+// in the symbol table.
+void AddSeriesMetadata(const io::prometheus::write::v2::TimeSeries& ts,
+                       const google::protobuf::RepeatedPtrField<std::string>& symbols, DecodedWrite* out) {
+  const auto& m = ts.metadata();
+  const auto size = static_cast<uint32_t>(symbols.size());
+  if ((m.type() == 0 && m.help_ref() == 0 && m.unit_ref() == 0) || m.help_ref() >= size ||
+      m.unit_ref() >= size) {
+    return;
+  }
+  const auto& refs = ts.labels_refs();
+  for (int i = 0; i + 1 < refs.size(); i += 2) {
+    if (refs[i] >= size || refs[i + 1] >= size || symbols[refs[i]] != kMetricNameLabel) continue;
+    std::string family = FamilyOf(symbols[refs[i + 1]], m.type());
+    // A family's series usually come one after another: keep one entry.
+    if (!IsValidMetricName(family) || (!out->metadata.empty() && out->metadata.back().metric == family))
+      return;
+    out->metadata.push_back(
+        MetricMetadata{std::move(family), TypeName(m.type()), symbols[m.help_ref()], symbols[m.unit_ref()]});
+    return;
+  }
 }
 
 Status DecodeV2(std::string_view body, DecodedWrite* out) {
@@ -116,6 +163,7 @@ Status DecodeV2(std::string_view body, DecodedWrite* out) {
   for (const v2::TimeSeries& ts : req->timeseries()) {
     out->histograms += ts.histograms_size();
     out->exemplars += ts.exemplars_size();
+    if (ts.has_metadata()) AddSeriesMetadata(ts, symbols, out);
     if (ts.samples_size() == 0) continue;
     const auto& refs = ts.labels_refs();
     if (refs.size() % 2 != 0) {
@@ -194,6 +242,10 @@ WriteResult ApplyWrite(Database* db, const DecodedWrite& decoded) {
     r.status = db->Write(decoded.batch);
     if (!r.status.ok()) return r;
     r.samples_written = decoded.batch.num_samples();
+  }
+  if (!decoded.metadata.empty()) {
+    r.status = db->PutMetadata(decoded.metadata);
+    if (!r.status.ok()) return r;
   }
   std::string problems;
   if (decoded.series_rejected > 0) {

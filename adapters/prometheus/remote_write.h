@@ -12,7 +12,11 @@
 // - Labels with an empty value are dropped (Prometheus's rule: absent ==
 //   empty).
 // - Native histograms are refused (400 after the float samples are written);
-//   exemplars and metadata are ignored (2.0 reports 0 exemplars written).
+//   exemplars are ignored (2.0 reports 0 exemplars written).
+// - Metadata (1.0's per family, 2.0's per series, keyed by the series' metric
+//   name without a histogram's or summary's _bucket/_sum/_count) is stored
+//   with Database::PutMetadata, last write wins; a metadata entry with an
+//   invalid family name is skipped.
 
 #ifndef OVERTONE_ADAPTERS_PROMETHEUS_REMOTE_WRITE_H_
 #define OVERTONE_ADAPTERS_PROMETHEUS_REMOTE_WRITE_H_
@@ -20,6 +24,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "overtone/database.h"
 #include "overtone/status.h"
@@ -42,7 +47,8 @@ struct DecodedWrite {
   size_t samples_rejected = 0;  // float samples of refused series
   size_t histograms = 0;        // native histogram samples: not stored
   size_t exemplars = 0;         // not stored
-  std::string first_problem;    // why the first refused series was refused
+  std::vector<MetricMetadata> metadata;
+  std::string first_problem;  // why the first refused series was refused
 };
 
 // Parses an uncompressed protobuf body. InvalidArgument when it does not
@@ -56,7 +62,8 @@ struct WriteResult {
   size_t samples_written = 0;
 };
 
-// Writes decoded.batch in one Database::Write (atomic, durable when OK).
+// Writes decoded.batch in one Database::Write (atomic, durable when OK),
+// then the metadata.
 WriteResult ApplyWrite(Database* db, const DecodedWrite& decoded);
 
 }  // namespace overtone::adapters

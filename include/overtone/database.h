@@ -152,6 +152,41 @@ struct CompactionStats {
   uint64_t bytes_written = 0;
 };
 
+// Prometheus's metric metadata for one metric family.
+struct MetricMetadata {
+  std::string metric;  // the family, as its # TYPE line names it: "http_requests_total", "latency_seconds"
+  std::string type;    // "counter", "gauge", "histogram", "summary", "unknown", ...
+  std::string help;
+  std::string unit;
+};
+
+// What Database::Push does with a push group's series (Pushgateway's verbs).
+enum class PushMode {
+  kAdd,      // POST: series of the group with a metric name the push has, but absent from it, go stale
+  kReplace,  // PUT: every series of the group absent from the push goes stale
+  kDelete,   // DELETE: every series of the group goes stale and the group is forgotten
+};
+
+// Counts by name (a metric, a label name, or "name=value"), largest first.
+struct NameCount {
+  std::string name;
+  uint64_t count = 0;
+};
+
+// The series index's cardinality, in the figures of Prometheus's
+// /api/v1/status/tsdb (which shows its head block; these cover everything).
+struct IndexStats {
+  uint64_t num_series = 0;
+  uint64_t num_label_pairs = 0;  // distinct (name, value) pairs, __name__ included
+  uint64_t chunk_count = 0;      // stored segments, RocksDB's estimate
+  int64_t min_time = 0;          // first and last sample of any series; 0 when there is none
+  int64_t max_time = 0;
+  std::vector<NameCount> series_count_by_metric_name;
+  std::vector<NameCount> label_value_count_by_label_name;
+  std::vector<NameCount> memory_in_bytes_by_label_name;  // sum of value lengths times series
+  std::vector<NameCount> series_count_by_label_value_pair;
+};
+
 struct OverTimeQuery;  // over_time.h
 using OverTimeCallback = std::function<Status(const SeriesInfo&, int64_t ts, double value)>;
 
@@ -210,6 +245,24 @@ class Database {
   // EvaluateOverTime() calls this).
   virtual Status EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& query,
                                   const OverTimeCallback& fn) = 0;
+
+  // Metric metadata, one record per family: a later Put of a family
+  // replaces it (last write wins). Persisted; families sorted by name.
+  virtual Status PutMetadata(std::span<const MetricMetadata> entries) = 0;
+  virtual Result<std::vector<MetricMetadata>> ListMetadata() = 0;
+
+  // A push to the group `group` (the grouping key's labels): writes `batch`
+  // and a staleness marker at `stale_ts` for each series of the group that
+  // `mode` retires, and keeps the group's set of series (persisted, so a
+  // later push after a restart retires the right ones). Pushes are applied
+  // one at a time. kDelete takes an empty batch.
+  virtual Status Push(const Labels& group, PushMode mode, const WriteBatch& batch, int64_t stale_ts) = 0;
+  // The label sets of the series the push group holds, sorted.
+  virtual Result<std::vector<Labels>> PushGroupSeries(const Labels& group) = 0;
+
+  // The series index's cardinality, the `top` largest of each count. Reads
+  // every posting and seeks each series' first and last sample.
+  virtual Result<IndexStats> GetIndexStats(size_t top) = 0;
 
   virtual DatabaseStats GetStats() const = 0;
   virtual const std::string& dir() const = 0;

@@ -332,6 +332,18 @@ TEST(SqlAttachTest, RegistersOnAnyConnection) {
   EXPECT_TRUE(RegisterSql(nullptr, db->get()).IsInvalidArgument());
 }
 
+// The metadata table: one row per family, sorted, read-only.
+TEST_F(SqlTest, MetadataTableListsFamilies) {
+  std::vector<MetricMetadata> entries = {{"up", "gauge", "Target up.", ""},
+                                         {"a_seconds", "histogram", "A.", "seconds"}};
+  ASSERT_TRUE(db()->PutMetadata(entries).ok());
+  EXPECT_EQ(
+      Query("SELECT metric, type, help, unit FROM metadata"),
+      (std::vector<Row>{{"a_seconds", "histogram", "A.", "seconds"}, {"up", "gauge", "Target up.", ""}}));
+  EXPECT_EQ(One("SELECT help FROM metadata WHERE type = 'gauge'"), "Target up.");
+  EXPECT_NE(Run("DELETE FROM metadata"), "");
+}
+
 }  // namespace
 }  // namespace overtone
 

@@ -49,6 +49,8 @@ class V2Builder {
     }
   }
   io::prometheus::write::v2::Request& request() { return req_; }
+  // The symbol table's index of `s`, added when new.
+  uint32_t Symbol(const std::string& s) { return Ref(s); }
 
  private:
   uint32_t Ref(const std::string& s) {

@@ -194,11 +194,24 @@ TEST_F(ParserTest, SpecialValues) {
 TEST_F(ParserTest, MetadataCommentsAndEof) {
   TextLineParser p(TextFormat::kOpenMetrics);
   ParsedLine out;
-  for (const char* line : {"# TYPE http_requests counter", "# HELP http_requests Requests \\n served.",
-                           "# UNIT memory_bytes bytes", "# a plain comment", "", "   "}) {
+  for (const char* line : {"# a plain comment", "", "   "}) {
     ASSERT_TRUE(p.ParseLine(line, &out).ok()) << line;
     EXPECT_EQ(out.kind, ParsedLine::Kind::kSkip) << line;
   }
+  // Metadata lines: the family and the text as written (exposition.h stores them).
+  ASSERT_TRUE(p.ParseLine("# TYPE http_requests counter", &out).ok());
+  EXPECT_EQ(out.kind, ParsedLine::Kind::kMetadata);
+  EXPECT_EQ(out.keyword, ParsedLine::Keyword::kType);
+  EXPECT_EQ(out.family, "http_requests");
+  EXPECT_EQ(out.text, "counter");
+  ASSERT_TRUE(p.ParseLine("# HELP http_requests Requests \\n served. ", &out).ok());
+  EXPECT_EQ(out.keyword, ParsedLine::Keyword::kHelp);
+  EXPECT_EQ(out.text, "Requests \\n served.");
+  EXPECT_EQ(UnescapeHelp(out.text), "Requests \n served.");
+  ASSERT_TRUE(p.ParseLine("# UNIT memory_bytes bytes", &out).ok());
+  EXPECT_EQ(out.keyword, ParsedLine::Keyword::kUnit);
+  EXPECT_EQ(out.family, "memory_bytes");
+  EXPECT_EQ(out.text, "bytes");
   EXPECT_FALSE(p.Finish().ok());
   ASSERT_TRUE(p.ParseLine("# EOF", &out).ok());
   EXPECT_EQ(out.kind, ParsedLine::Kind::kEof);

@@ -9,6 +9,7 @@
 #include "adapters/http/query_plan.h"
 #include "adapters/http/query_render.h"
 #include "adapters/http/query_run.h"
+#include "adapters/http/status_pages.h"
 #include "tests/support/test_database.h"
 
 namespace overtone::adapters {
@@ -135,7 +136,7 @@ TEST(QueryRenderTest, PrometheusEnvelope) {
       RenderQueryResult(matrix).body,
       R"({"status":"success","data":{"resultType":"matrix","result":[{"metric":{},"values":[[0,"1"],[15,"+Inf"]]}]}})");
   EXPECT_EQ(RenderStrings({"a", "b"}).body, R"({"status":"success","data":["a","b"]})");
-  EXPECT_EQ(RenderMetadata().body, R"({"status":"success","data":{}})");
+  EXPECT_EQ(RenderMetadata({}, MetadataRequest{}).body, R"({"status":"success","data":{}})");
   HttpReply error = RenderError(ApiError{"bad_data", 405, "use POST", "POST"});
   EXPECT_EQ(error.status, 405);
   EXPECT_EQ(error.content_type, "application/json");

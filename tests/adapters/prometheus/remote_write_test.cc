@@ -104,6 +104,41 @@ TEST_F(RemoteWriteTest, TheOtherVersionsBodyIsRefusedNotSilentlyEmpty) {
   EXPECT_TRUE(ReadSeries({{"__name__", "up"}}).empty());
 }
 
+TEST_F(RemoteWriteTest, MetadataOfBothVersionsIsStoredPerFamily) {
+  prometheus::WriteRequest v1;
+  auto* m = v1.add_metadata();
+  m->set_type(prometheus::MetricMetadata::COUNTER);
+  m->set_metric_family_name("http_requests_total");
+  m->set_help("Requests.");
+  m = v1.add_metadata();
+  m->set_metric_family_name("0bad");  // skipped, not an error
+  DecodedWrite d;
+  ASSERT_TRUE(Write(WriteProtocol::kV1, v1.SerializeAsString(), &d).status.ok());
+
+  V2Builder v2;
+  v2.AddSeries({{"__name__", "latency_seconds_bucket"}, {"le", "1"}}, {{1000, 3}});
+  auto* meta = v2.request().mutable_timeseries(0)->mutable_metadata();
+  meta->set_type(io::prometheus::write::v2::Metadata::METRIC_TYPE_HISTOGRAM);
+  meta->set_help_ref(v2.Symbol("Latency."));
+  meta->set_unit_ref(v2.Symbol("seconds"));
+  v2.AddSeries({{"__name__", "http_requests_total"}}, {{1000, 1}});
+  meta = v2.request().mutable_timeseries(1)->mutable_metadata();
+  meta->set_type(io::prometheus::write::v2::Metadata::METRIC_TYPE_COUNTER);
+  meta->set_help_ref(v2.Symbol("Requests, again."));
+  DecodedWrite d2;
+  ASSERT_TRUE(Write(WriteProtocol::kV2, v2.request().SerializeAsString(), &d2).status.ok());
+
+  auto all = db_->ListMetadata();
+  ASSERT_TRUE(all.ok());
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ((*all)[0].metric, "http_requests_total");
+  EXPECT_EQ((*all)[0].type, "counter");
+  EXPECT_EQ((*all)[0].help, "Requests, again.");   // the later write
+  EXPECT_EQ((*all)[1].metric, "latency_seconds");  // the family, without _bucket
+  EXPECT_EQ((*all)[1].type, "histogram");
+  EXPECT_EQ((*all)[1].unit, "seconds");
+}
+
 // NaN, ±Inf and the staleness marker are stored bit for bit; samples may
 // come out of order, and a repeated timestamp keeps the later value.
 TEST_F(RemoteWriteTest, SpecialValuesOutOfOrderAndRepeatedTimestamps) {
