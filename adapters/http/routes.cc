@@ -47,11 +47,11 @@ constexpr std::array kRoutes = {
   Route{"GET",       "/health",                      Endpoint::kHealth,      false, true,  "health",
         "`200 OK` while the process serves"},
   Route{"GET",       "/ready",                       Endpoint::kReady,       true,  true,  "ready",
-        "`200` when accepting requests, `503` while stopping"},
+        "`200` when accepting requests, `503` while stopping or while writes fail (disk full or failing: the body says why)"},
   Route{"GET",       "/-/healthy",                   Endpoint::kHealth,      false, true,  "health",
         "Prometheus's liveness probe: `200` `overtone is Healthy.`"},
   Route{"GET",       "/-/ready",                     Endpoint::kReady,       false, true,  "ready",
-        "Prometheus's readiness probe: `200` `overtone is Ready.`, `503` while stopping"},
+        "Prometheus's readiness probe: `200` `overtone is Ready.`, `503` while stopping or while writes fail (the body says why)"},
 };
 // clang-format on
 
