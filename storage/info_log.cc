@@ -59,7 +59,9 @@ std::shared_ptr<rocksdb::Logger> NewInfoLog(const std::string& dir, bool rotate)
     std::error_code ec;
     std::filesystem::rename(path, path + ".old", ec);  // none yet, or not renamable: keep appending
   }
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+  // A reader appends only to a LOG that is there: opening read-only
+  // creates no file.
+  int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | (rotate ? O_CREAT : 0), 0644);
   // Without a file (the disk full at open, a read-only directory) lines are
   // dropped; the database works the same.
   return std::make_shared<InfoLog>(fd);

@@ -23,7 +23,7 @@ namespace overtone::storage {
 
 // A logger appending to DIR/LOG. A writer (rotate = true) first renames an
 // existing LOG to LOG.old, replacing the one before; read-only openers
-// append to the LOG there is.
+// append to the LOG there is, if there is one.
 std::shared_ptr<rocksdb::Logger> NewInfoLog(const std::string& dir, bool rotate);
 
 }  // namespace overtone::storage

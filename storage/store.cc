@@ -387,7 +387,6 @@ Status Store::OpenDb() {
   db_options.error_if_exists = options_.error_if_exists;
   db_options.max_background_jobs = 2;
   db_options.allow_concurrent_memtable_write = false;  // the hashed memtable does not support it
-  db_options.keep_log_file_num = 3;
   db_options.max_total_wal_size = 4 * options_.write_buffer_bytes;
   if (options_.file_system && !env_) {
     env_ = rocksdb::NewCompositeEnv(options_.file_system);

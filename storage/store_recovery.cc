@@ -7,8 +7,10 @@
 // through its SstFileManager once space returns); the probe sees that. When
 // the probe still fails, RocksDB is stuck: a failed write to the write-ahead
 // log, or any I/O error it classes as fatal, is never lifted by
-// DB::Resume() in RocksDB 7.8 (tests/storage/store_fault_test.cc shows
-// both). Then, once the disk reports free space, the thread closes the
+// DB::Resume() in RocksDB 7.8 (tried with the faults of
+// tests/storage/store_fault_test.cc: Resume() returned the old error, or
+// Busy while RocksDB's own attempt ran and failed). Then, once the disk
+// reports free space, the thread closes the
 // database and opens it again: RocksDB replays the write-ahead log up to its
 // last whole record (everything acknowledged is in a whole record, since a
 // write is acknowledged only after its record was appended) and flushes it.

@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <chrono>
+#include <ostream>
 #include <set>
 #include <string>
 #include <thread>
@@ -29,6 +30,9 @@ struct FaultCase {
   bool flush_often = false;    // flush every few commits, so that table files are written
   bool compact_often = false;  // and compact the raw samples
 };
+
+// Test names show the case's name, not its bytes.
+void PrintTo(const FaultCase& c, std::ostream* os) { *os << c.name; }
 
 class StoreFaultTest : public ::testing::TestWithParam<FaultCase> {
  protected:
