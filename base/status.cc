@@ -14,6 +14,7 @@ const char* CodeName(Status::Code code) {
     case Status::Code::kNotSupported: return "not supported";
     case Status::Code::kAborted: return "aborted";
     case Status::Code::kInternal: return "internal error";
+    case Status::Code::kNoSpace: return "no space";
   }
   return "unknown";
 }

@@ -16,6 +16,11 @@ Result<std::unique_ptr<Database>> Database::Open(const Options& options, const s
 }
 
 Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, const std::string& dir) {
+  return Open(options, dir, nullptr);
+}
+
+Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, const std::string& dir,
+                                                     std::shared_ptr<rocksdb::FileSystem> file_system) {
   if (dir.empty()) return Status::InvalidArgument("no database directory given");
   if (options.segment_span_ms <= 0) return Status::InvalidArgument("segment_span_ms must be positive");
   if (options.head_window_ms < 0) return Status::InvalidArgument("head_window_ms must not be negative");
@@ -51,6 +56,7 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
   so.sync = options.sync;
   so.block_cache_bytes = options.block_cache_bytes;
   so.write_buffer_bytes = options.write_buffer_bytes;
+  so.file_system = std::move(file_system);
   OT_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
                       storage::Store::Open(so, (std::filesystem::path(dir) / "rocksdb").string()));
 
@@ -268,6 +274,8 @@ DatabaseStats DatabaseImpl::GetStats() const {
   s.samples_sealed = samples_sealed_.load(std::memory_order_relaxed);
   s.write_batches = write_batches_.load(std::memory_order_relaxed);
   s.disk_bytes = store_->DiskBytes();
+  s.failed_writes = store_->failed_writes();
+  s.write_recoveries = store_->recoveries();
   return s;
 }
 

@@ -27,6 +27,10 @@ namespace overtone {
 class DatabaseImpl final : public Database {
  public:
   static Result<std::unique_ptr<Database>> Open(const Options& options, const std::string& dir);
+  // The same, with RocksDB reading and writing through `file_system` (a
+  // hook for tests that make the disk fail; see storage::StoreOptions).
+  static Result<std::unique_ptr<Database>> Open(const Options& options, const std::string& dir,
+                                                std::shared_ptr<rocksdb::FileSystem> file_system);
 
   Status Write(const WriteBatch& batch) override;
   Result<std::vector<SeriesInfo>> Select(std::span<const LabelMatcher> matchers) override;
@@ -49,6 +53,7 @@ class DatabaseImpl final : public Database {
   Result<IndexStats> GetIndexStats(size_t top) override;
   DatabaseStats GetStats() const override;
   const std::string& dir() const override { return dir_; }
+  Status WriteFault() const override { return store_->write_fault(); }
   Status Flush() override;
   ~DatabaseImpl() override;
 

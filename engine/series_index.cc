@@ -14,7 +14,12 @@ std::vector<SeriesId> Intersect(const std::vector<SeriesId>& a, const std::vecto
 
 }  // namespace
 
-Status SeriesIndex::Load() {
+Status SeriesIndex::Load() { return LoadLocked(); }
+
+Status SeriesIndex::LoadLocked() {
+  by_key_.clear();
+  by_id_.clear();
+  loaded_at_reopen_.store(store_->reopens());
   OT_ASSIGN_OR_RETURN(next_id_, store_->ReadNextSeriesId());
   return store_->ForEachSeries([this](SeriesId id, const Labels& labels) {
     if (id >= next_id_) return Status::Corruption("series id beyond the id counter");
@@ -24,7 +29,16 @@ Status SeriesIndex::Load() {
   });
 }
 
+Status SeriesIndex::ReloadAfterReopen() {
+  std::unique_lock lock(mu_);
+  if (store_->reopens() == loaded_at_reopen_.load()) return Status::OK();
+  return LoadLocked();
+}
+
 Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::vector<SeriesId>* ids) {
+  if (store_->reopens() != loaded_at_reopen_.load(std::memory_order_relaxed)) {
+    OT_RETURN_IF_ERROR(ReloadAfterReopen());
+  }
   ids->assign(label_sets.size(), 0);
   std::vector<size_t> missing;
   std::string key;  // reused: most label sets are known and need no copy of it
@@ -166,6 +180,7 @@ Result<std::vector<SeriesId>> SeriesIndex::Select(const std::vector<CompiledMatc
 
 Status SeriesIndex::Delete(SeriesId id) {
   std::unique_lock lock(mu_);
+  if (store_->reopens() != loaded_at_reopen_.load()) OT_RETURN_IF_ERROR(LoadLocked());
   auto it = by_id_.find(id);
   if (it == by_id_.end()) return Status::NotFound("no series with id " + std::to_string(id));
   storage::Batch batch(store_);

@@ -12,6 +12,7 @@
 #ifndef OVERTONE_ENGINE_SERIES_INDEX_H_
 #define OVERTONE_ENGINE_SERIES_INDEX_H_
 
+#include <atomic>
 #include <shared_mutex>
 #include <span>
 #include <string>
@@ -52,6 +53,13 @@ class SeriesIndex {
  private:
   // Ids of series whose label `m.name` is present and matches, ascending.
   Result<std::vector<SeriesId>> Postings(const CompiledMatcher& m) const;
+  // Reads the catalog again when the store was reopened after a storage
+  // fault since it was last read: a catalog write that failed may still
+  // have reached the write-ahead log whole (its sync failed, say), and the
+  // reopen's replay applied it, so the catalog may hold more or fewer
+  // series than this index does.
+  Status ReloadAfterReopen();
+  Status LoadLocked();  // REQUIRES: mu_ held exclusively, or no other user yet
 
   // Lets by_key_ be searched with a string_view, without a temporary string.
   struct KeyHash {
@@ -64,6 +72,7 @@ class SeriesIndex {
   std::unordered_map<std::string, SeriesId, KeyHash, std::equal_to<>> by_key_;  // canonical encoding -> id
   std::unordered_map<SeriesId, Labels> by_id_;
   SeriesId next_id_ = 1;
+  std::atomic<uint64_t> loaded_at_reopen_{0};  // store_->reopens() when last read
 };
 
 }  // namespace overtone::engine

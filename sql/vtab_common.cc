@@ -14,6 +14,7 @@ int ToSqliteCode(const Status& s) {
     case Status::Code::kNotSupported: return SQLITE_READONLY;
     case Status::Code::kAborted: return SQLITE_ABORT;
     case Status::Code::kInternal: return SQLITE_INTERNAL;
+    case Status::Code::kNoSpace: return SQLITE_FULL;
   }
   return SQLITE_ERROR;
 }

@@ -2,6 +2,8 @@
 
 #include <rocksdb/cache.h>
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/filter_policy.h>
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
@@ -15,7 +17,9 @@
 
 #include "base/coding.h"
 #include "storage/codec/segment.h"
+#include "storage/info_log.h"
 #include "storage/lock_file.h"
+#include "storage/rocks_status.h"
 
 namespace overtone::storage {
 namespace {
@@ -39,11 +43,16 @@ std::string RecordPrefix(RecordSpace space) {
 rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
 
+}  // namespace
+
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::OK();
   std::string msg(what);
   msg += ": ";
   msg += s.ToString();
+  // CompactionTooLarge: RocksDB's SstFileManager found too little free
+  // space to start a compaction.
+  if (s.IsNoSpace() || s.IsCompactionTooLarge()) return Status::NoSpace(msg);
   if (s.IsNotFound()) return Status::NotFound(msg);
   if (s.IsCorruption()) return Status::Corruption(msg);
   if (s.IsInvalidArgument()) return Status::InvalidArgument(msg);
@@ -52,6 +61,8 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.IsIOError()) return Status::IOError(msg);
   return Status::Internal(msg);
 }
+
+namespace {
 
 std::string SeriesKey(SeriesId id) {
   std::string k;
@@ -154,15 +165,21 @@ bool DecodeLabels(std::string_view in, Labels* labels) {
 
 // ---------------------------------------------------------------- Batch
 
-Batch::Batch(const Store* store) : store_(store), rep_(std::make_unique<rocksdb::WriteBatch>()) {}
+Batch::Batch(const Store* store)
+    : pin_(store->Pin()),
+      store_(store),
+      rep_(std::make_unique<rocksdb::WriteBatch>()),
+      dropped_(!store->db_) {}
 Batch::~Batch() = default;
 
 void Batch::PutSeries(SeriesId id, const Labels& labels) {
+  if (dropped_) return;
   rep_->Put(store_->cfs_[kSeries], SeriesKey(id), EncodeLabels(labels));
   for (const Label& l : labels) rep_->Put(store_->cfs_[kPostings], PostingKey(l.name, l.value, id), "");
 }
 
 void Batch::DeleteSeries(SeriesId id, const Labels& labels) {
+  if (dropped_) return;
   rep_->Delete(store_->cfs_[kSeries], SeriesKey(id));
   for (const Label& l : labels) rep_->Delete(store_->cfs_[kPostings], PostingKey(l.name, l.value, id));
   rep_->DeleteRange(store_->cfs_[kSamples], SeriesKey(id), SeriesKey(id + 1));
@@ -171,12 +188,14 @@ void Batch::DeleteSeries(SeriesId id, const Labels& labels) {
 }
 
 void Batch::PutSample(SeriesId id, int64_t ts, double value) {
+  if (dropped_) return;
   std::string v;
   PutDoubleBits(&v, value);
   rep_->Put(store_->cfs_[kSamples], SampleKey(id, ts), v);
 }
 
 void Batch::DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts) {
+  if (dropped_) return;
   if (min_ts > max_ts) return;
   std::string begin = SampleKey(id, min_ts);
   std::string end = max_ts == INT64_MAX ? SeriesKey(id + 1) : SampleKey(id, max_ts + 1);
@@ -184,24 +203,29 @@ void Batch::DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts) {
 }
 
 void Batch::SetNextSeriesId(SeriesId next) {
+  if (dropped_) return;
   std::string v;
   PutBE64(&v, next);
   rep_->Put(store_->cfs_[kMeta], ToSlice(kNextSeriesIdKey), v);
 }
 
 void Batch::PutSegment(SeriesId id, int64_t max_ts, std::string_view segment) {
+  if (dropped_) return;
   rep_->Put(store_->cfs_[kSegments], SampleKey(id, max_ts), ToSlice(segment));
 }
 
 void Batch::DeleteSegment(SeriesId id, int64_t max_ts) {
+  if (dropped_) return;
   rep_->Delete(store_->cfs_[kSegments], SampleKey(id, max_ts));
 }
 
 void Batch::PutSummary(SeriesId id, int64_t max_ts, std::string_view summary) {
+  if (dropped_) return;
   rep_->Put(store_->cfs_[kSummaries], SampleKey(id, max_ts), ToSlice(summary));
 }
 
 void Batch::DeleteSummary(SeriesId id, int64_t max_ts) {
+  if (dropped_) return;
   rep_->Delete(store_->cfs_[kSummaries], SampleKey(id, max_ts));
 }
 
@@ -218,11 +242,31 @@ void Batch::Clear() { rep_->Clear(); }
 
 // ---------------------------------------------------------------- SampleCursor
 
-ReadView::~ReadView() { db_->ReleaseSnapshot(snapshot_); }
+ReadView::ReadView(StorePin pin, rocksdb::DB* db)
+    : pin_(std::move(pin)), db_(db), snapshot_(db ? db->GetSnapshot() : nullptr) {}
 
-SampleCursor::SampleCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
-                           std::string lower, std::string upper, std::atomic<uint64_t>* scanned)
-    : upper_(std::move(upper)), upper_slice_(std::make_unique<rocksdb::Slice>(upper_)), scanned_(scanned) {
+ReadView::~ReadView() {
+  if (db_) db_->ReleaseSnapshot(snapshot_);
+}
+
+namespace {
+// What a cursor made while the database is closed says.
+Status ClosedStatus() {
+  return Status::IOError("the database is closed while it recovers from a storage fault; retry later");
+}
+}  // namespace
+
+SampleCursor::SampleCursor(StorePin pin, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                           const ReadView* view, std::string lower, std::string upper,
+                           std::atomic<uint64_t>* scanned)
+    : pin_(std::move(pin)),
+      upper_(std::move(upper)),
+      upper_slice_(std::make_unique<rocksdb::Slice>(upper_)),
+      scanned_(scanned) {
+  if (!db) {
+    status_ = ClosedStatus();
+    return;
+  }
   rocksdb::ReadOptions ro;
   if (view) ro.snapshot = view->snapshot();
   ro.iterate_upper_bound = upper_slice_.get();
@@ -261,9 +305,13 @@ void SampleCursor::Load() {
 
 // ---------------------------------------------------------------- SegmentCursor
 
-SegmentCursor::SegmentCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
-                             std::string lower, std::string upper)
-    : upper_(std::move(upper)), upper_slice_(std::make_unique<rocksdb::Slice>(upper_)) {
+SegmentCursor::SegmentCursor(StorePin pin, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf,
+                             const ReadView* view, std::string lower, std::string upper)
+    : pin_(std::move(pin)), upper_(std::move(upper)), upper_slice_(std::make_unique<rocksdb::Slice>(upper_)) {
+  if (!db) {
+    status_ = ClosedStatus();
+    return;
+  }
   rocksdb::ReadOptions ro;
   if (view) ro.snapshot = view->snapshot();
   if (!upper_.empty()) ro.iterate_upper_bound = upper_slice_.get();
@@ -355,8 +403,14 @@ Status Store::OpenDb() {
   db_options.error_if_exists = options_.error_if_exists;
   db_options.max_background_jobs = 2;
   db_options.allow_concurrent_memtable_write = false;  // the hashed memtable does not support it
-  db_options.keep_log_file_num = 3;
   db_options.max_total_wal_size = 4 * options_.write_buffer_bytes;
+  if (options_.file_system && !env_) {
+    env_ = rocksdb::NewCompositeEnv(options_.file_system);
+  }
+  if (env_) db_options.env = env_.get();
+  // RocksDB's own LOG writer aborts the process after a failed write
+  // (info_log.h); this one drops the line instead.
+  db_options.info_log = NewInfoLog(path_, /*rotate=*/!options_.read_only);
 
   if (!options_.read_only && options_.create_if_missing) {
     std::error_code ec;
@@ -366,6 +420,7 @@ Status Store::OpenDb() {
 
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
+  cfs_.clear();
   if (options_.read_only) {
     s = rocksdb::DB::OpenForReadOnly(db_options, path_, families, &cfs_, &raw);
   } else {
@@ -380,7 +435,10 @@ Status Store::OpenDb() {
     }
     if (s.ok()) held_lock_file_ = std::make_unique<HeldLockFile>(lock_file);
   }
-  if (!s.ok()) return FromRocks(s, "opening " + path_);
+  if (!s.ok()) {
+    cfs_.clear();
+    return FromRocks(s, "opening " + path_);
+  }
   db_.reset(raw);
   return Status::OK();
 }
@@ -408,22 +466,37 @@ Status Store::CheckFormatVersion() {
 }
 
 Store::~Store() {
-  if (db_) {
-    for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
-    std::lock_guard<std::mutex> lock(LockFileMutex());
-    db_->Close();  // lets go of the LOCK file
-    held_lock_file_.reset();
-  }
+  StopRecovery();
+  CloseDb();
+}
+
+void Store::CloseDb() {
+  if (!db_) return;
+  for (auto* cf : cfs_) db_->DestroyColumnFamilyHandle(cf);
+  cfs_.clear();
+  std::lock_guard<std::mutex> lock(LockFileMutex());
+  db_->Close().PermitUncheckedError();  // lets go of the LOCK file
+  db_.reset();
+  held_lock_file_.reset();
 }
 
 Status Store::Commit(Batch* batch) {
   if (options_.read_only) return Status::NotSupported("the database is open read-only");
+  // Not into RocksDB while it is stopped by a fault: the recovery thread
+  // alone finds out when writes work again.
+  if (writes_failing() || batch->dropped_) return RefuseWrite();
+  StorePin pin = Pin();
+  if (!db_) return RefuseWrite();
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
-  return FromRocks(db_->Write(wo, batch->rep_.get()), "writing");
+  rocksdb::Status s = db_->Write(wo, batch->rep_.get());
+  if (!s.ok()) return WriteFailed(FromRocks(s, "writing"));
+  return Status::OK();
 }
 
 Result<SeriesId> Store::ReadNextSeriesId() {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], ToSlice(kNextSeriesIdKey), &value);
   if (s.IsNotFound()) return SeriesId{1};
@@ -433,6 +506,8 @@ Result<SeriesId> Store::ReadNextSeriesId() {
 }
 
 Status Store::ForEachSeries(const std::function<Status(SeriesId, const Labels&)>& fn) {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kSeries]));
   Labels labels;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -447,6 +522,8 @@ Status Store::ForEachSeries(const std::function<Status(SeriesId, const Labels&)>
 
 Status Store::ForEachPosting(std::string_view name, std::string_view value,
                              const std::function<void(SeriesId)>& fn) {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
   std::string prefix = PostingsValuePrefix(name, value);
   std::string upper = PrefixSuccessor(prefix);
   rocksdb::Slice upper_slice(upper);
@@ -462,6 +539,8 @@ Status Store::ForEachPosting(std::string_view name, std::string_view value,
 }
 
 Status Store::ForEachLabelValue(std::string_view name, const std::function<void(std::string_view)>& fn) {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
   std::string prefix(name);
   prefix.push_back('\0');
   std::string upper = PrefixSuccessor(prefix);
@@ -483,6 +562,8 @@ Status Store::ForEachLabelValue(std::string_view name, const std::function<void(
 
 Status Store::ForEachPostingEntry(
     const std::function<void(std::string_view, std::string_view, SeriesId)>& fn) {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kPostings]));
   std::string value;
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
@@ -499,6 +580,8 @@ Status Store::ForEachPostingEntry(
 }
 
 Status Store::ForEachRawSample(const std::function<void(SeriesId, const Sample&)>& fn) {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
   rocksdb::ReadOptions ro;
   ro.total_order_seek = true;  // across series: the prefix extractor must not limit it
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[kSamples]));
@@ -512,9 +595,15 @@ Status Store::ForEachRawSample(const std::function<void(SeriesId, const Sample&)
   return FromRocks(it->status(), "reading raw samples");
 }
 
-Status Store::VerifyChecksums() { return FromRocks(db_->VerifyChecksum(), "verifying block checksums"); }
+Status Store::VerifyChecksums() {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
+  return FromRocks(db_->VerifyChecksum(), "verifying block checksums");
+}
 
 Status Store::ForEachLabelName(const std::function<void(std::string_view)>& fn) {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kPostings]));
   it->SeekToFirst();
   while (it->Valid()) {
@@ -530,7 +619,9 @@ Status Store::ForEachLabelName(const std::function<void(std::string_view)>& fn) 
 }
 
 std::unique_ptr<ReadView> Store::NewReadView() {
-  return std::make_unique<ReadView>(db_.get(), db_->GetSnapshot());
+  StorePin pin = Pin();
+  rocksdb::DB* db = db_.get();
+  return std::make_unique<ReadView>(std::move(pin), db);
 }
 
 std::unique_ptr<SampleCursor> Store::NewSampleCursor(SeriesId id, int64_t min_ts, int64_t max_ts,
@@ -538,27 +629,38 @@ std::unique_ptr<SampleCursor> Store::NewSampleCursor(SeriesId id, int64_t min_ts
   std::string lower = SampleKey(id, min_ts);
   std::string upper = max_ts == INT64_MAX ? SeriesKey(id + 1) : SampleKey(id, max_ts + 1);
   if (min_ts > max_ts) upper = lower;
-  return std::make_unique<SampleCursor>(db_.get(), cfs_[kSamples], view, std::move(lower), std::move(upper),
-                                        &samples_scanned_);
+  StorePin pin = Pin();
+  rocksdb::DB* db = db_.get();
+  return std::make_unique<SampleCursor>(std::move(pin), db, db ? cfs_[kSamples] : nullptr, view,
+                                        std::move(lower), std::move(upper), &samples_scanned_);
 }
 
 std::unique_ptr<SegmentCursor> Store::NewSegmentCursor(SeriesId id, int64_t min_last_ts,
                                                        const ReadView* view) {
-  return std::make_unique<SegmentCursor>(db_.get(), cfs_[kSegments], view, SampleKey(id, min_last_ts),
-                                         SeriesKey(id + 1));
+  StorePin pin = Pin();
+  rocksdb::DB* db = db_.get();
+  return std::make_unique<SegmentCursor>(std::move(pin), db, db ? cfs_[kSegments] : nullptr, view,
+                                         SampleKey(id, min_last_ts), SeriesKey(id + 1));
 }
 
 std::unique_ptr<SegmentCursor> Store::NewAllSegmentsCursor(const ReadView* view) {
-  return std::make_unique<SegmentCursor>(db_.get(), cfs_[kSegments], view, std::string(), std::string());
+  StorePin pin = Pin();
+  rocksdb::DB* db = db_.get();
+  return std::make_unique<SegmentCursor>(std::move(pin), db, db ? cfs_[kSegments] : nullptr, view,
+                                         std::string(), std::string());
 }
 
 std::unique_ptr<SegmentCursor> Store::NewSummaryCursor(SeriesId id, int64_t min_last_ts,
                                                        const ReadView* view) {
-  return std::make_unique<SegmentCursor>(db_.get(), cfs_[kSummaries], view, SampleKey(id, min_last_ts),
-                                         SeriesKey(id + 1));
+  StorePin pin = Pin();
+  rocksdb::DB* db = db_.get();
+  return std::make_unique<SegmentCursor>(std::move(pin), db, db ? cfs_[kSummaries] : nullptr, view,
+                                         SampleKey(id, min_last_ts), SeriesKey(id + 1));
 }
 
 Result<std::string> Store::GetSegment(SeriesId id, int64_t max_ts, const ReadView* view) {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
   rocksdb::ReadOptions ro;
   if (view) ro.snapshot = view->snapshot();
   std::string value;
@@ -568,24 +670,34 @@ Result<std::string> Store::GetSegment(SeriesId id, int64_t max_ts, const ReadVie
 }
 
 std::unique_ptr<SegmentCursor> Store::NewAllSummariesCursor(const ReadView* view) {
-  return std::make_unique<SegmentCursor>(db_.get(), cfs_[kSummaries], view, std::string(), std::string());
+  StorePin pin = Pin();
+  rocksdb::DB* db = db_.get();
+  return std::make_unique<SegmentCursor>(std::move(pin), db, db ? cfs_[kSummaries] : nullptr, view,
+                                         std::string(), std::string());
 }
 
 Status Store::Flush() {
   if (options_.read_only) return Status::OK();
+  if (writes_failing()) return RefuseWrite();
+  StorePin pin = Pin();
+  if (!db_) return RefuseWrite();
   rocksdb::FlushOptions fo;
   fo.wait = true;
-  return FromRocks(db_->Flush(fo, cfs_), "flushing");
+  return WriteFailed(FromRocks(db_->Flush(fo, cfs_), "flushing"));
 }
 
 Status Store::CompactRawSamples() {
   if (options_.read_only) return Status::OK();
+  if (writes_failing()) return RefuseWrite();
+  StorePin pin = Pin();
+  if (!db_) return RefuseWrite();
   rocksdb::FlushOptions fo;
   fo.wait = true;
-  OT_RETURN_IF_ERROR(FromRocks(db_->Flush(fo, cfs_[kSamples]), "flushing raw samples"));
+  OT_RETURN_IF_ERROR(WriteFailed(FromRocks(db_->Flush(fo, cfs_[kSamples]), "flushing raw samples")));
   rocksdb::CompactRangeOptions co;
   co.bottommost_level_compaction = rocksdb::BottommostLevelCompaction::kForceOptimized;
-  return FromRocks(db_->CompactRange(co, cfs_[kSamples], nullptr, nullptr), "compacting raw samples");
+  return WriteFailed(
+      FromRocks(db_->CompactRange(co, cfs_[kSamples], nullptr, nullptr), "compacting raw samples"));
 }
 
 uint64_t Store::DiskBytes() const {

@@ -16,16 +16,34 @@
 //
 // This header names no RocksDB type beyond forward declarations: the rest of
 // overtone sees only Status, labels and samples.
+//
+// Storage faults (store_recovery.cc): a write, flush or compaction that
+// fails because the disk is full (Status::NoSpace) or failing
+// (Status::IOError) puts the store in a failing state. Writes then fail at
+// once with that fault, without calling into RocksDB again; reads keep
+// answering. A background thread brings writes back: every second it tries
+// a small write, and when RocksDB has not recovered by itself it closes and
+// reopens the database once there is free space. RocksDB's own recovery
+// (DB::Resume()) does not bring a failed write-ahead log back in the
+// version Debian ships, and cannot lift a fatal I/O error; a reopen
+// does both, replaying the write-ahead log up to the last whole record, so
+// nothing acknowledged is lost. Every RocksDB object the store hands out
+// (cursors, read views, batches) pins the open database, so a reopen waits
+// until none is in use.
 
 #ifndef OVERTONE_STORAGE_STORE_H_
 #define OVERTONE_STORAGE_STORE_H_
 
 #include <atomic>
+#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
+#include <shared_mutex>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "overtone/status.h"
@@ -39,6 +57,8 @@ class WriteBatch;
 class Cache;
 class Slice;
 class Snapshot;
+class FileSystem;
+class Env;
 }  // namespace rocksdb
 
 namespace overtone::storage {
@@ -52,6 +72,9 @@ struct StoreOptions {
   bool sync = false;
   size_t block_cache_bytes = 64u << 20;
   size_t write_buffer_bytes = 64u << 20;
+  // The file system RocksDB reads and writes through; null: the machine's.
+  // A hook for tests that make the disk fail on purpose.
+  std::shared_ptr<rocksdb::FileSystem> file_system;
 };
 
 // Canonical encoding of a normalized label set: for each label in name
@@ -70,6 +93,10 @@ enum class RecordSpace {
   kMetricMetadata,  // metric family name -> type, help, unit
   kPushGroup,       // grouping key labels -> the label sets of the group's series
 };
+
+// Held by whatever uses the open RocksDB instance: a reopen after a storage
+// fault waits until no pin is held.
+using StorePin = std::shared_lock<std::shared_mutex>;
 
 // Mutations applied atomically by Store::Commit.
 class Batch {
@@ -102,8 +129,10 @@ class Batch {
 
  private:
   friend class Store;
+  StorePin pin_;  // first: released last
   const Store* store_;
   std::unique_ptr<rocksdb::WriteBatch> rep_;
+  bool dropped_ = false;  // made while the database was closed: Commit fails
 };
 
 // A consistent point-in-time view for reads that combine several cursors
@@ -111,13 +140,16 @@ class Batch {
 // exactly once.
 class ReadView {
  public:
-  ReadView(rocksdb::DB* db, const rocksdb::Snapshot* snapshot) : db_(db), snapshot_(snapshot) {}
+  // db null: the database is closed after a storage fault; reads through
+  // this view fail.
+  ReadView(StorePin pin, rocksdb::DB* db);
   ~ReadView();
   ReadView(const ReadView&) = delete;
   ReadView& operator=(const ReadView&) = delete;
   const rocksdb::Snapshot* snapshot() const { return snapshot_; }
 
  private:
+  StorePin pin_;
   rocksdb::DB* db_;
   const rocksdb::Snapshot* snapshot_;
 };
@@ -126,8 +158,9 @@ class ReadView {
 class SampleCursor {
  public:
   // Scans [lower, upper) of `cf`; counts every sample read in `scanned`.
-  SampleCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view, std::string lower,
-               std::string upper, std::atomic<uint64_t>* scanned);
+  // db null: the database is closed after a storage fault (status() says so).
+  SampleCursor(StorePin pin, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
+               std::string lower, std::string upper, std::atomic<uint64_t>* scanned);
   ~SampleCursor();
 
   bool Valid() const { return valid_; }
@@ -138,6 +171,7 @@ class SampleCursor {
  private:
   void Load();
 
+  StorePin pin_;       // first: released last
   std::string upper_;  // RocksDB keeps a pointer to the bound: the cursor owns it
   std::unique_ptr<rocksdb::Slice> upper_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
@@ -151,8 +185,8 @@ class SampleCursor {
 // timestamp).
 class SegmentCursor {
  public:
-  SegmentCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view, std::string lower,
-                std::string upper);
+  SegmentCursor(StorePin pin, rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
+                std::string lower, std::string upper);
   ~SegmentCursor();
 
   bool Valid() const { return valid_; }
@@ -166,6 +200,7 @@ class SegmentCursor {
  private:
   void Load();
 
+  StorePin pin_;  // first: released last
   std::string upper_;
   std::unique_ptr<rocksdb::Slice> upper_slice_;
   std::unique_ptr<rocksdb::Iterator> it_;
@@ -243,19 +278,59 @@ class Store {
   uint64_t samples_scanned() const { return samples_scanned_.load(std::memory_order_relaxed); }
   bool read_only() const { return options_.read_only; }
 
+  // OK while writes work; after a storage fault, that fault (NoSpace or
+  // IOError) until writes work again.
+  Status write_fault() const;
+  // Writes (commits, flushes, compactions) refused for a storage fault.
+  uint64_t failed_writes() const { return failed_writes_.load(std::memory_order_relaxed); }
+  // Times writes came back after a fault, and how many of those took a reopen.
+  uint64_t recoveries() const { return recoveries_.load(std::memory_order_relaxed); }
+  uint64_t reopens() const { return reopens_.load(std::memory_order_relaxed); }
+
  private:
   Store(const StoreOptions& options, std::string path);
   friend class Batch;
   Status OpenDb();
+  void CloseDb();
   Status CheckFormatVersion();
+  StorePin Pin() const { return StorePin(db_mu_); }
+
+  // store_recovery.cc
+  // The Status for a failed RocksDB write `s`; a storage fault also puts
+  // the store in the failing state and starts the recovery thread.
+  Status WriteFailed(const Status& s);
+  // While failing: the fault, counted as one more refused write.
+  Status RefuseWrite();
+  bool writes_failing() const { return writes_failing_.load(std::memory_order_acquire); }
+  void RecoveryLoop();
+  // One attempt: true once writes work again.
+  bool TryRecover();
+  void StopRecovery();
 
   StoreOptions options_;
   std::string path_;
+  std::unique_ptr<rocksdb::Env> env_;  // over options_.file_system, when set
   std::shared_ptr<rocksdb::Cache> cache_;
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // indexed by Family
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<HeldLockFile> held_lock_file_;  // while open for writing
   mutable std::atomic<uint64_t> samples_scanned_{0};
+
+  // Shared by every user of db_ and cfs_ (StorePin), exclusive to a reopen.
+  // A reader-preferring lock (glibc's rwlock), so a thread holding a pin
+  // may take another.
+  mutable std::shared_mutex db_mu_;
+
+  mutable std::mutex fault_mu_;
+  std::condition_variable fault_cv_;
+  Status write_fault_;  // guarded by fault_mu_
+  bool recovering_ = false;
+  bool closing_ = false;
+  std::thread recovery_thread_;
+  std::atomic<bool> writes_failing_{false};
+  std::atomic<uint64_t> failed_writes_{0};
+  std::atomic<uint64_t> recoveries_{0};
+  std::atomic<uint64_t> reopens_{0};
 };
 
 }  // namespace overtone::storage

@@ -11,6 +11,7 @@ int HttpStatusFor(const Status& s, int overload_status) {
     case Code::kNotFound: return kHttpNotFound;
     case Code::kResourceExhausted: return overload_status;
     case Code::kIOError:
+    case Code::kNoSpace:
     case Code::kBusy:
     case Code::kAborted: return kHttpServiceUnavailable;
     case Code::kCorruption:

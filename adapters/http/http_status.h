@@ -36,7 +36,7 @@ inline constexpr int kHttpServiceUnavailable = 503;
 //                                            data needs; retrying won't help)
 //   NotFound                           404
 //   ResourceExhausted                  `overload_status` (429 or 503)
-//   IOError, Busy, Aborted             503  (disk full, lock, shutdown: retry)
+//   IOError, NoSpace, Busy, Aborted    503  (disk fault, lock, shutdown: retry)
 //   Corruption, Internal               500
 int HttpStatusFor(const Status& s, int overload_status = kHttpTooManyRequests);
 

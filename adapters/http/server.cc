@@ -435,11 +435,22 @@ bool HttpServer::Impl::ServeHealth(const Exchange& x) {
   return false;
 }
 
+// While writes fail for a storage fault (disk full or failing) the server
+// is not ready for writes: 503, with the fault in the body. Queries still
+// answer meanwhile.
 bool HttpServer::Impl::ServeReady(const Exchange& x) {
   bool ready = ready_.load(), prometheus = x.route.path.starts_with("/-/");
-  x.res.status = ready ? kHttpOk : kHttpServiceUnavailable;
-  const char* body = prometheus ? (ready ? "overtone is Ready.\n" : "Service Unavailable")
-                                : (ready ? "ready\n" : "stopping\n");
+  Status fault = db_->WriteFault();
+  x.res.status = ready && fault.ok() ? kHttpOk : kHttpServiceUnavailable;
+  std::string body;
+  if (!ready) {
+    body = prometheus ? "Service Unavailable" : "stopping\n";
+  } else if (!fault.ok()) {
+    body = std::string(prometheus ? "overtone is not ready: " : "") +
+           "writes are failing (queries still answer): " + fault.ToString() + "\n";
+  } else {
+    body = prometheus ? "overtone is Ready.\n" : "ready\n";
+  }
   x.res.set_content(body, "text/plain; charset=utf-8");
   return false;
 }
@@ -490,7 +501,9 @@ ServerFigures HttpServer::Impl::Figures() {
   f.block_cache_bytes = options_.block_cache_bytes;
   f.write_buffer_bytes = options_.write_buffer_bytes;
   f.resident_bytes = ResidentMemoryBytes();
-  f.ready = ready_.load();
+  Status fault = db_->WriteFault();
+  f.ready = ready_.load() && fault.ok();
+  if (!fault.ok()) f.write_fault = fault.ToString();
   return f;
 }
 

@@ -35,8 +35,22 @@ std::string ServerMetrics::RenderText(const ServerFigures& f) const {
     return static_cast<double>(a.load(std::memory_order_relaxed));
   };
   w.Metric("overtone_up", "gauge", "1 while the server runs.", 1);
-  w.Metric("overtone_ready", "gauge", "1 when the server accepts requests, 0 while stopping.",
-           f.ready ? 1 : 0);
+  w.Metric(
+      "overtone_ready", "gauge",
+      "1 when the server accepts requests, 0 while stopping or while writes fail (disk full or failing).",
+      f.ready ? 1 : 0);
+  w.Metric("overtone_writes_failing", "gauge",
+           "1 while writes fail for a storage fault (disk full or failing); queries still answer.",
+           f.write_fault.empty() ? 0 : 1);
+  w.Metric("overtone_storage_write_failures_total", "counter",
+           "Engine writes (commits, flushes, compactions) refused for a storage fault.",
+           static_cast<double>(f.db.failed_writes));
+  w.Metric("overtone_storage_write_recoveries_total", "counter",
+           "Times writes came back by themselves after a storage fault.",
+           static_cast<double>(f.db.write_recoveries));
+  w.Metric("overtone_remote_write_storage_fault_requests_total", "counter",
+           "Remote write requests answered 503 because the disk is full or failing.",
+           static_cast<double>(write_storage_faults.load(std::memory_order_relaxed)));
   w.Metric("overtone_start_time_seconds", "gauge", "Start time of the server, Unix seconds.",
            static_cast<double>(
                std::chrono::duration_cast<std::chrono::seconds>(start_.time_since_epoch()).count()));
@@ -140,7 +154,10 @@ std::string ServerMetrics::RenderJson(const ServerFigures& f) const {
                    {"disk_bytes", f.db.disk_bytes},
                    {"compactions", f.db.compactions},
                    {"segments_written", f.db.segments_written},
-                   {"samples_sealed", f.db.samples_sealed}};
+                   {"samples_sealed", f.db.samples_sealed},
+                   {"failed_writes", f.db.failed_writes},
+                   {"write_recoveries", f.db.write_recoveries},
+                   {"write_fault", f.write_fault}};
   j["remote_write"] = {
       {"requests_v1", load(write_requests_v1)},      {"requests_v2", load(write_requests_v2)},
       {"samples_ingested", load(samples_ingested)},  {"series_refused", load(series_refused)},

@@ -33,7 +33,8 @@ struct ServerFigures {
   size_t block_cache_bytes = 0;   // configured RocksDB block cache
   size_t write_buffer_bytes = 0;  // configured RocksDB write buffer
   size_t resident_bytes = 0;      // the process's RSS
-  bool ready = false;
+  bool ready = false;             // serving, and writes work
+  std::string write_fault;        // why writes fail now (Database::WriteFault); empty when they work
 };
 
 class ServerMetrics {
@@ -59,6 +60,11 @@ class ServerMetrics {
   std::atomic<uint64_t> read_series{0};
   std::atomic<uint64_t> read_samples{0};
   std::atomic<uint64_t> overloaded{0};  // requests refused for memory
+  // Remote write requests answered 503 because the disk is full or failing.
+  std::atomic<uint64_t> write_storage_faults{0};
+  // Whether the last remote write failed for a storage fault: the server
+  // logs the first failure and the first success after it, once each.
+  std::atomic<bool> storage_failing{false};
 
   std::string RenderText(const ServerFigures& f) const;
   std::string RenderJson(const ServerFigures& f) const;

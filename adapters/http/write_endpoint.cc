@@ -1,6 +1,7 @@
 #include "adapters/http/write_endpoint.h"
 
 #include <cctype>
+#include <cstdio>
 #include <string>
 
 #include "adapters/prometheus/remote_write.h"
@@ -27,6 +28,26 @@ void AddWrittenHeaders(HttpReply* r, size_t samples) {
   r->headers.emplace_back("X-Prometheus-Remote-Write-Samples-Written", std::to_string(samples));
   r->headers.emplace_back("X-Prometheus-Remote-Write-Histograms-Written", "0");
   r->headers.emplace_back("X-Prometheus-Remote-Write-Exemplars-Written", "0");
+}
+
+// Seconds a sender is asked to wait while the disk is full or failing: the
+// engine tries to bring writes back every second.
+constexpr const char* kStorageRetryAfterSeconds = "5";
+
+// Logs the first write that fails for a storage fault, and the first that
+// succeeds after one: once each, not once per request.
+void NoteStorageOutcome(const EndpointContext& ctx, const Status& s) {
+  if (s.IsStorageFault()) {
+    ctx.metrics->write_storage_faults.fetch_add(1, std::memory_order_relaxed);
+    if (!ctx.metrics->storage_failing.exchange(true)) {
+      std::fprintf(stderr, "overtone: remote write failing, answering 503 until the fault passes: %s\n",
+                   s.ToString().c_str());
+    }
+  } else if ((s.ok() || s.IsInvalidArgument()) &&
+             ctx.metrics->storage_failing.load(std::memory_order_relaxed) &&
+             ctx.metrics->storage_failing.exchange(false)) {
+    std::fprintf(stderr, "overtone: remote write works again\n");
+  }
 }
 
 }  // namespace
@@ -76,10 +97,12 @@ HttpReply HandleWrite(const EndpointContext& ctx, const BodyHeaders& headers, st
 
   WriteResult result = ApplyWrite(ctx.db, decoded);
   ctx.metrics->samples_ingested.fetch_add(result.samples_written, std::memory_order_relaxed);
+  NoteStorageOutcome(ctx, result.status);
   if (!result.status.ok()) {
-    return reply(
-        HttpReply::Error(HttpStatusFor(result.status, ctx.options->overload_status), result.status.message()),
-        result.samples_written);
+    HttpReply r =
+        HttpReply::Error(HttpStatusFor(result.status, ctx.options->overload_status), result.status.message());
+    if (result.status.IsStorageFault()) r.headers.emplace_back("Retry-After", kStorageRetryAfterSeconds);
+    return reply(std::move(r), result.samples_written);
   }
   HttpReply ok;
   ok.status = kHttpNoContent;

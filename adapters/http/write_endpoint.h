@@ -8,7 +8,10 @@
 //   429  (or 503, --overload-status) the request memory budget is used up
 //   400  bad snappy, bad protobuf, refused series or native histograms (the
 //        rest of the request is written first: see remote_write.h)
-//   503  the engine failed in a way that may pass (I/O error, busy)
+//   503  the engine failed in a way that may pass: busy, or a storage fault
+//        (disk full, I/O error), then with Retry-After; nothing of the
+//        request is stored then, and the server logs the first such
+//        failure once (and the first success after it)
 //   500  the engine failed otherwise
 //   204  written: Database::Write returned OK, so the samples are durable
 // A 2.0 request's reply always carries X-Prometheus-Remote-Write-

@@ -18,6 +18,13 @@
 // Same timestamp twice: the later write replaces the earlier one (last write
 // wins), within a batch too. Out-of-order and old samples are accepted.
 //
+// Storage faults: when the disk is full or failing, Write() (and Compact(),
+// Flush(), deletions) return Status::NoSpace or Status::IOError, and
+// nothing of that write is stored; what was acknowledged before is kept, and
+// reads keep answering. The database brings writes back by itself within
+// seconds once the fault passes (space is freed): retry the write.
+// WriteFault() tells whether writes are failing now, and why.
+//
 // Segments: samples start out raw; compaction seals each closed time window
 // (Options::segment_span_ms, aligned to the epoch) of each series into one
 // compressed segment (FLAC, XOR or raw, whichever is smallest and lossless)
@@ -119,7 +126,9 @@ struct DatabaseStats {
   uint64_t disk_bytes = 0;   // live files on disk
   uint64_t compactions = 0;  // compaction runs
   uint64_t segments_written = 0;
-  uint64_t samples_sealed = 0;  // samples moved from raw into segments
+  uint64_t samples_sealed = 0;    // samples moved from raw into segments
+  uint64_t failed_writes = 0;     // writes refused for a storage fault (disk full, I/O error)
+  uint64_t write_recoveries = 0;  // times writes came back after such a fault
 };
 
 // One stored segment, for listings.
@@ -266,6 +275,10 @@ class Database {
 
   virtual DatabaseStats GetStats() const = 0;
   virtual const std::string& dir() const = 0;
+
+  // OK while writes work. While they fail for a storage fault, that fault
+  // (NoSpace or IOError, with what failed): retry writes later.
+  virtual Status WriteFault() const = 0;
 
   // Writes buffered data to files and waits; for backups and tests.
   virtual Status Flush() = 0;

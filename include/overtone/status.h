@@ -39,6 +39,7 @@ class [[nodiscard]] Status {
     kNotSupported,
     kAborted,
     kInternal,
+    kNoSpace,  // the disk is full: writes fail until space is freed; retry later
   };
 
   Status() = default;
@@ -60,12 +61,16 @@ class [[nodiscard]] Status {
   static Status NotSupported(std::string_view msg) { return Status(Code::kNotSupported, msg); }
   static Status Aborted(std::string_view msg) { return Status(Code::kAborted, msg); }
   static Status Internal(std::string_view msg) { return Status(Code::kInternal, msg); }
+  static Status NoSpace(std::string_view msg) { return Status(Code::kNoSpace, msg); }
 
   bool ok() const { return state_ == nullptr; }
   Code code() const { return state_ ? state_->code : Code::kOk; }
   bool IsNotFound() const { return code() == Code::kNotFound; }
   bool IsInvalidArgument() const { return code() == Code::kInvalidArgument; }
   bool IsBusy() const { return code() == Code::kBusy; }
+  // The storage failed (disk full or an I/O error): writes may work again
+  // once the fault passes; what was acknowledged before is kept.
+  bool IsStorageFault() const { return code() == Code::kNoSpace || code() == Code::kIOError; }
 
   // Drops this Status on purpose (a best-effort step whose failure changes
   // nothing); the call site says why.
