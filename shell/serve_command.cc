@@ -243,6 +243,9 @@ int RunServe(int argc, char** argv) {
                                                                         : a.server.host;
   std::fprintf(stderr, "overtone: serving %s on http://%s:%d (%d threads)\n", a.dir.c_str(),
                shown_host.c_str(), server->port(), threads);
+  if (rules && alertmanager) {
+    SendAlerts(rules.get(), alertmanager.get(), "http://" + shown_host + ":" + std::to_string(server->port()));
+  }
 
   int sig = 0;
   while (sigwait(&stop_signals, &sig) == 0 && sig == SIGHUP) {

@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "adapters/promql/query.h"
+#include "adapters/rules/alert_dispatch.h"
 #include "overtone/sql.h"
 
 namespace overtone::shell {
@@ -47,6 +48,19 @@ void ServeRulesApi(rules::RuleManager* manager, adapters::ServerOptions* options
   options->alerts_json = [manager] { return manager->AlertsJson(); };
   options->reload = [manager] { return manager->Reload(); };
   options->metrics_text.push_back([manager] { return manager->MetricsText(); });
+}
+
+void SendAlerts(rules::RuleManager* manager, adapters::AlertmanagerSender* sender, std::string external_url) {
+  auto dispatch = std::make_shared<rules::AlertDispatch>(std::move(external_url));
+  manager->SetAlertsHook([dispatch, sender](const rules::RuleGroup& group, int64_t ts_ms, int64_t interval_ms,
+                                            const std::vector<rules::Alert>& alerts) {
+    std::vector<adapters::Alert> out;
+    for (rules::OutgoingAlert& a : dispatch->Due(group, ts_ms, interval_ms, alerts)) {
+      out.push_back(adapters::Alert{std::move(a.labels), std::move(a.annotations), a.starts_at_ms, a.ends_at_ms,
+                                    std::move(a.generator_url)});
+    }
+    if (!out.empty()) sender->Send(std::move(out));
+  });
 }
 
 }  // namespace overtone::shell

@@ -2,7 +2,8 @@
 // (adapters/rules/rule_manager.h) whose queries run on SQLite connections
 // of their own over the served database and whose samples go through the
 // database's normal write path, and the server options that show them
-// (/api/v1/rules, /api/v1/alerts, POST /-/reload).
+// (/api/v1/rules, /api/v1/alerts, POST /-/reload), and their alerts sent to
+// Alertmanager.
 
 #ifndef OVERTONE_SHELL_SERVE_RULES_H_
 #define OVERTONE_SHELL_SERVE_RULES_H_
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "adapters/http/server.h"
+#include "adapters/notify/alertmanager.h"
 #include "adapters/rules/rule_manager.h"
 #include "overtone/database.h"
 
@@ -25,6 +27,11 @@ Result<std::unique_ptr<rules::RuleManager>> StartRules(Database* db, const std::
 
 // Points the server's rules endpoints at `manager` (which outlives the server).
 void ServeRulesApi(rules::RuleManager* manager, adapters::ServerOptions* options);
+
+// Sends the alerts of `manager` to `sender` as Prometheus does
+// (adapters/rules/alert_dispatch.h); `external_url` starts their
+// generatorURL. `sender` outlives the manager's loops.
+void SendAlerts(rules::RuleManager* manager, adapters::AlertmanagerSender* sender, std::string external_url);
 
 }  // namespace overtone::shell
 

@@ -714,6 +714,8 @@ uint64_t Store::DiskBytes() const {
 }
 
 Result<std::string> Store::GetRecord(RecordSpace space, std::string_view key) {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
   std::string value;
   rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], RecordPrefix(space).append(key), &value);
   if (!s.ok()) return FromRocks(s, "reading a record");
@@ -722,6 +724,8 @@ Result<std::string> Store::GetRecord(RecordSpace space, std::string_view key) {
 
 Status Store::ForEachRecord(RecordSpace space,
                             const std::function<Status(std::string_view, std::string_view)>& fn) {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
   const std::string prefix = RecordPrefix(space);
   const std::string upper = PrefixSuccessor(prefix);
   rocksdb::Slice upper_slice(upper);
@@ -736,6 +740,9 @@ Status Store::ForEachRecord(RecordSpace space,
 
 Status Store::SeriesTimeBounds(SeriesId id, int64_t* min_ts, int64_t* max_ts, bool* any) {
   *any = false;
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
+
   auto widen = [&](int64_t lo, int64_t hi) {
     *min_ts = *any ? std::min(*min_ts, lo) : lo;
     *max_ts = *any ? std::max(*max_ts, hi) : hi;
@@ -768,7 +775,9 @@ Status Store::SeriesTimeBounds(SeriesId id, int64_t* min_ts, int64_t* max_ts, bo
 }
 
 uint64_t Store::EstimateSegmentCount() {
+  StorePin pin = Pin();
   uint64_t n = 0;
+  if (!db_) return 0;
   if (!db_->GetIntProperty(cfs_[kSegments], "rocksdb.estimate-num-keys", &n)) return 0;
   return n;
 }

@@ -211,7 +211,7 @@ void RuleManager::EvaluateGroup(Group* g, int64_t ts_ms, const QueryFunc& query,
       }
     }
   }
-  if (hook) hook(g->eval->group(), alerts);
+  if (hook) hook(g->eval->group(), ts_ms, g->eval->interval_ms(), alerts);
 }
 
 std::string RuleManager::RulesJson(std::string_view type) const {

@@ -42,9 +42,11 @@ class RuleManager {
   using QueryFactory = std::function<QueryFunc()>;
   using WriteFunc = std::function<Status(const std::vector<OutputSample>&)>;
   using Clock = std::function<int64_t()>;  // Unix ms
-  // After each evaluation of a group: its alerting rules' alerts, resolved
-  // ones included (an Alertmanager sender needs them to send "resolved").
-  using AlertsHook = std::function<void(const RuleGroup&, const std::vector<Alert>&)>;
+  // After each evaluation of a group, at ts_ms, every interval_ms: its
+  // alerting rules' alerts, resolved ones included (an Alertmanager sender
+  // needs them to send "resolved"; see alert_dispatch.h).
+  using AlertsHook =
+      std::function<void(const RuleGroup&, int64_t ts_ms, int64_t interval_ms, const std::vector<Alert>&)>;
 
   RuleManager(RuleManagerOptions options, QueryFactory make_query, WriteFunc write, Clock clock);
   ~RuleManager();

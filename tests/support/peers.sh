@@ -7,6 +7,7 @@
 #   start_overtone shard1          # -> OT_PORT, OT_PID; database in $WORK/shard1
 #   start_prometheus a "$WORK/a.yml"           # -> PROM_PORT, PROM_PID
 #   http_get "$PROM_PORT" /api/v1/query?query=up
+#   http_post "$OT_PORT" /api/v1/import/prometheus 'x 1'   # status line, then body
 #
 # fail prints the tail of every log in $WORK and exits 1.
 
@@ -36,6 +37,15 @@ http_get() {  # PORT PATH: the body of a GET (bash /dev/tcp, no curl needed)
   exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
   printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$path" >&3
   timeout 10 cat <&3 | sed '1,/^\r$/d'
+  exec 3<&-
+}
+
+http_post() {  # PORT PATH BODY: the status line and body of a POST
+  local port=$1 path=$2 body=$3
+  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
+  printf 'POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+    "$path" "${#body}" "$body" >&3
+  timeout 10 cat <&3 | sed '2,/^\r$/d'
   exec 3<&-
 }
 
