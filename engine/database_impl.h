@@ -43,12 +43,18 @@ class DatabaseImpl final : public Database {
   Result<CheckReport> Check() override;
   DatabaseStats GetStats() const override;
   const std::string& dir() const override { return dir_; }
+  OpenMode open_mode() const override;
+  Status CatchUp() override;
+  Status SetWriterNote(const std::string& note) override;
   Status Flush() override;
   ~DatabaseImpl() override;
 
  private:
   DatabaseImpl(const Options& options, std::string dir, std::unique_ptr<storage::Store> store);
   void StartCompactionThread();
+  // OK when open for writing; else the error a write gets, naming the
+  // writer a secondary follows.
+  Status CheckWritable() const;
   void CompactionLoop();
 
   const Options options_;
@@ -65,7 +71,9 @@ class DatabaseImpl final : public Database {
   // A SealLock, not a std::shared_mutex: that one lets a steady stream of
   // writers starve Compact() (seal_lock.h).
   engine::SealLock seal_mu_;
-  std::mutex compact_mu_;  // one Compact() at a time
+  std::mutex compact_mu_;   // one Compact() at a time
+  std::mutex catch_up_mu_;  // one CatchUp() at a time
+  std::atomic<bool> wrote_writer_file_{false};
 
   std::mutex thread_mu_;
   std::condition_variable thread_cv_;

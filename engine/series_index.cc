@@ -15,13 +15,32 @@ std::vector<SeriesId> Intersect(const std::vector<SeriesId>& a, const std::vecto
 }  // namespace
 
 Status SeriesIndex::Load() {
+  std::unique_lock lock(mu_);
+  return LoadFrom(0);
+}
+
+Status SeriesIndex::LoadFrom(SeriesId first) {
   OT_ASSIGN_OR_RETURN(next_id_, store_->ReadNextSeriesId());
-  return store_->ForEachSeries([this](SeriesId id, const Labels& labels) {
+  OT_ASSIGN_OR_RETURN(deleted_series_, store_->ReadDeletedSeriesCount());
+  return store_->ForEachSeriesFrom(first, [this](SeriesId id, const Labels& labels) {
     if (id >= next_id_) return Status::Corruption("series id beyond the id counter");
     by_key_.emplace(storage::EncodeLabels(labels), id);
     by_id_.emplace(id, labels);
     return Status::OK();
   });
+}
+
+Status SeriesIndex::Refresh() {
+  OT_ASSIGN_OR_RETURN(SeriesId next, store_->ReadNextSeriesId());
+  OT_ASSIGN_OR_RETURN(uint64_t deleted, store_->ReadDeletedSeriesCount());
+  std::unique_lock lock(mu_);
+  if (deleted != deleted_series_) {
+    by_key_.clear();
+    by_id_.clear();
+    return LoadFrom(0);
+  }
+  if (next == next_id_) return Status::OK();
+  return LoadFrom(next_id_);
 }
 
 Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::vector<SeriesId>* ids) {
@@ -170,7 +189,9 @@ Status SeriesIndex::Delete(SeriesId id) {
   if (it == by_id_.end()) return Status::NotFound("no series with id " + std::to_string(id));
   storage::Batch batch(store_);
   batch.DeleteSeries(id, it->second);
+  batch.SetDeletedSeriesCount(deleted_series_ + 1);
   OT_RETURN_IF_ERROR(store_->Commit(&batch));
+  ++deleted_series_;
   by_key_.erase(storage::EncodeLabels(it->second));
   by_id_.erase(it);
   return Status::OK();

@@ -8,6 +8,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <mutex>
@@ -27,6 +28,7 @@ const char* const kFamilyNames[kNumFamilies] = {"default", "series",   "postings
 
 constexpr std::string_view kFormatVersionKey = "format_version";
 constexpr std::string_view kNextSeriesIdKey = "next_series_id";
+constexpr std::string_view kDeletedSeriesKey = "deleted_series";
 
 rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
 std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
@@ -181,6 +183,12 @@ void Batch::SetNextSeriesId(SeriesId next) {
   rep_->Put(store_->cfs_[kMeta], ToSlice(kNextSeriesIdKey), v);
 }
 
+void Batch::SetDeletedSeriesCount(uint64_t count) {
+  std::string v;
+  PutBE64(&v, count);
+  rep_->Put(store_->cfs_[kMeta], ToSlice(kDeletedSeriesKey), v);
+}
+
 void Batch::PutSegment(SeriesId id, int64_t max_ts, std::string_view segment) {
   rep_->Put(store_->cfs_[kSegments], SampleKey(id, max_ts), ToSlice(segment));
 }
@@ -202,7 +210,10 @@ void Batch::Clear() { rep_->Clear(); }
 
 // ---------------------------------------------------------------- SampleCursor
 
-ReadView::~ReadView() { db_->ReleaseSnapshot(snapshot_); }
+ReadView::~ReadView() {
+  if (snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+  if (live_views_ != nullptr) live_views_->fetch_sub(1, std::memory_order_acq_rel);
+}
 
 SampleCursor::SampleCursor(rocksdb::DB* db, rocksdb::ColumnFamilyHandle* cf, const ReadView* view,
                            std::string lower, std::string upper, std::atomic<uint64_t>* scanned)
@@ -348,14 +359,32 @@ Status Store::OpenDb() {
     if (ec) return Status::IOError("cannot create " + path_ + ": " + ec.message());
   }
 
+  const std::string lock_file = path_ + "/LOCK";
+  bool secondary = options_.read_only && options_.secondary;
+  if (options_.read_only && !secondary) {
+    // A read-only instance beside a running writer would see neither what
+    // the writer adds nor survive its compactions deleting the files it
+    // reads: follow the writer as a secondary instead.
+    std::lock_guard<std::mutex> lock(LockFileMutex());
+    secondary = IsLockFileHeld(lock_file);
+  }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
-  if (options_.read_only) {
+  if (secondary) {
+    // The secondary keeps its own info LOG in a directory of its own; with
+    // every table file kept open, files the writer deletes stay readable.
+    std::string tmp = (std::filesystem::temp_directory_path() / "overtone-secondary-XXXXXX").string();
+    if (::mkdtemp(tmp.data()) == nullptr) {
+      return Status::IOError("cannot create a directory for a secondary instance: " + tmp);
+    }
+    secondary_dir_ = tmp;
+    db_options.max_open_files = -1;
+    s = rocksdb::DB::OpenAsSecondary(db_options, path_, secondary_dir_, families, &cfs_, &raw);
+  } else if (options_.read_only) {
     s = rocksdb::DB::OpenForReadOnly(db_options, path_, families, &cfs_, &raw);
   } else {
     // A writer locks the LOCK file; RocksDB refuses a second one with a
     // plain I/O error, which the lock itself tells apart (lock_file.h).
-    const std::string lock_file = path_ + "/LOCK";
     std::lock_guard<std::mutex> lock(LockFileMutex());
     s = rocksdb::DB::Open(db_options, path_, families, &cfs_, &raw);
     if (s.IsIOError() && IsLockFileHeld(lock_file)) {
@@ -398,6 +427,31 @@ Store::~Store() {
     db_->Close();  // lets go of the LOCK file
     held_lock_file_.reset();
   }
+  if (!secondary_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir_, ec);  // best effort: it only holds a log
+  }
+}
+
+Status Store::CatchUp() {
+  if (!secondary()) return Status::OK();
+  std::lock_guard<std::mutex> lock(catch_up_mu_);
+  if (live_views_.load(std::memory_order_acquire) != 0) return Status::OK();  // the next call catches up
+  return FromRocks(db_->TryCatchUpWithPrimary(), "catching up with the writer");
+}
+
+int64_t Store::WriterPid(const std::string& path) {
+  std::lock_guard<std::mutex> lock(LockFileMutex());
+  return LockFileHolder(path + "/LOCK");
+}
+
+Result<uint64_t> Store::ReadDeletedSeriesCount() {
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], ToSlice(kDeletedSeriesKey), &value);
+  if (s.IsNotFound()) return uint64_t{0};
+  if (!s.ok()) return FromRocks(s, "reading deleted series count");
+  if (value.size() != 8) return Status::Corruption("deleted series count record is malformed");
+  return DecodeBE64(value.data());
 }
 
 Status Store::Commit(Batch* batch) {
@@ -417,9 +471,13 @@ Result<SeriesId> Store::ReadNextSeriesId() {
 }
 
 Status Store::ForEachSeries(const std::function<Status(SeriesId, const Labels&)>& fn) {
+  return ForEachSeriesFrom(0, fn);
+}
+
+Status Store::ForEachSeriesFrom(SeriesId first, const std::function<Status(SeriesId, const Labels&)>& fn) {
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kSeries]));
   Labels labels;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->Seek(SeriesKey(first)); it->Valid(); it->Next()) {
     rocksdb::Slice k = it->key();
     if (k.size() != 8 || !DecodeLabels(ToView(it->value()), &labels)) {
       return Status::Corruption("series catalog entry is malformed");
@@ -514,7 +572,10 @@ Status Store::ForEachLabelName(const std::function<void(std::string_view)>& fn) 
 }
 
 std::unique_ptr<ReadView> Store::NewReadView() {
-  return std::make_unique<ReadView>(db_.get(), db_->GetSnapshot());
+  if (!secondary()) return std::make_unique<ReadView>(db_.get(), db_->GetSnapshot(), nullptr);
+  std::lock_guard<std::mutex> lock(catch_up_mu_);  // not in the middle of a catch-up
+  live_views_.fetch_add(1, std::memory_order_acq_rel);
+  return std::make_unique<ReadView>(db_.get(), nullptr, &live_views_);
 }
 
 std::unique_ptr<SampleCursor> Store::NewSampleCursor(SeriesId id, int64_t min_ts, int64_t max_ts,

@@ -42,7 +42,10 @@ Status RegisterSql(sqlite3* conn, Database* db);
 // SQLite database DIR/user.db (the "main" schema) that keeps the user's own
 // tables and views, with overtone registered on it. Opened read-only, a
 // directory without user.db (one only `serve` or `import` wrote) gets an
-// empty in-memory "main".
+// empty in-memory "main". A directory that a writer holds (`overtone serve`)
+// opens as a secondary (Options::open_mode): each statement first catches up
+// with the writer (Database::CatchUp), and writes to the engine's tables
+// fail with an error that names the writer.
 class SqlSession {
  public:
   static Result<std::unique_ptr<SqlSession>> Open(const Options& options, const std::string& dir);
