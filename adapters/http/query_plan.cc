@@ -40,7 +40,7 @@ Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(Database* db, boo
     return Status::Internal("opening an SQLite connection");
   }
   auto c = std::unique_ptr<QueryConnection>(new QueryConnection(conn));
-  OT_RETURN_IF_ERROR(RegisterSql(conn, db));
+  OT_RETURN_IF_ERROR(RegisterSql(conn, db, c->cancel()));
   if (read_only) {
     sqlite3_exec(conn, "PRAGMA query_only = ON", nullptr, nullptr, nullptr);
     sqlite3_set_authorizer(conn, ReadOnlyAuthorizer, nullptr);
@@ -60,7 +60,8 @@ PromqlPlan PlanPromql(const InstantQueryRequest& request, const QueryApiOptions&
                     request.time_ms,
                     request.time_ms,
                     0,
-                    promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)}};
+                    promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)},
+                    request.cancel};
 }
 
 PromqlPlan PlanPromql(const RangeQueryRequest& request, const QueryApiOptions& options) {
@@ -69,7 +70,8 @@ PromqlPlan PlanPromql(const RangeQueryRequest& request, const QueryApiOptions& o
                     request.start_ms,
                     request.end_ms,
                     request.step_ms,
-                    promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)}};
+                    promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)},
+                    request.cancel};
 }
 
 Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiOptions& options) {
@@ -78,7 +80,7 @@ Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiO
   sql::Statement stmt;
   int rc = stmt.Compile(conn->get(), request.sql, &tail);
   SqlPlan plan{std::move(conn), std::move(stmt), EffectiveTimeout(request.timeout_ms, options),
-               options.max_sql_rows};
+               options.max_sql_rows, request.cancel};
   // SQLITE_AUTH: the authorizer of the read-only connection denied a write.
   if (rc == SQLITE_AUTH) return Status::InvalidArgument("read-only: only SELECT statements are allowed");
   if (rc != SQLITE_OK) return Status::InvalidArgument(sqlite3_errmsg(plan.conn->get()));

@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "overtone/sql.h"
+
 namespace overtone::adapters {
 namespace {
 
@@ -27,17 +29,6 @@ Result<std::vector<SeriesInfo>> MatchSeries(Database* db,
   std::vector<SeriesInfo> out;
   for (auto& [id, s] : found) out.push_back(std::move(s));
   return out;
-}
-
-struct Deadline {
-  std::chrono::steady_clock::time_point at;
-  bool expired = false;
-};
-
-int CheckDeadline(void* arg) {
-  auto* d = static_cast<Deadline*>(arg);
-  if (std::chrono::steady_clock::now() >= d->at) d->expired = true;
-  return d->expired ? 1 : 0;
 }
 
 SqlValue Cell(sqlite3_stmt* stmt, int i) {
@@ -92,23 +83,25 @@ Result<std::vector<std::string>> FindLabels(Database* db, const LabelsRequest& r
 Result<SqlTable> RunSql(SqlPlan* plan) {
   sqlite3* conn = plan->conn->get();
   sqlite3_stmt* stmt = plan->stmt.get();
-  Deadline deadline{std::chrono::steady_clock::now() + std::chrono::milliseconds(plan->timeout_ms)};
-  sqlite3_progress_handler(conn, 1000, CheckDeadline, &deadline);
+  CancelToken* token = plan->conn->cancel();
+  token->Reset(std::chrono::steady_clock::now() + std::chrono::milliseconds(plan->timeout_ms), plan->cancel);
+  CancelProgressHandler interrupt(conn, token);
   SqlTable table;
   const int n = sqlite3_column_count(stmt);
   for (int i = 0; i < n; ++i) table.columns.emplace_back(sqlite3_column_name(stmt, i));
   int rc;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     if (table.rows.size() >= plan->max_rows) {
-      sqlite3_progress_handler(conn, 0, nullptr, nullptr);
       return Status::Aborted("more than " + std::to_string(plan->max_rows) + " rows");
     }
     std::vector<SqlValue>& row = table.rows.emplace_back();
     for (int i = 0; i < n; ++i) row.push_back(Cell(stmt, i));
   }
-  sqlite3_progress_handler(conn, 0, nullptr, nullptr);  // the deadline goes out of scope
   if (rc != SQLITE_DONE) {
-    if (deadline.expired) return Status::Busy("query timed out");
+    if (token->cancelled()) {
+      if (plan->cancel != nullptr) plan->cancel->Cancel(token->reason());  // the request learns why
+      return token->status();
+    }
     return Status::Aborted(sqlite3_errmsg(conn));
   }
   return table;

@@ -95,7 +95,7 @@ ReadReply HandleRead(const EndpointContext& ctx, std::string_view body,
 
   prometheus::ReadResponse response;
   Status s = ReadSamples(
-      ctx.db, *req, [&](size_t n) { return reservation.Grow(n); }, &response);
+      ctx.db, *req, [&](size_t n) { return reservation.Grow(n); }, &response, ctx.cancel);
   if (!s.ok()) {
     out.reply = s.code() == Status::Code::kResourceExhausted
                     ? OverloadedReply(ctx, "building the SAMPLES response")

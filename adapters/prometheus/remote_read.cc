@@ -66,7 +66,7 @@ Result<std::vector<SeriesInfo>> SelectSortedSeries(Database* db, const prometheu
 }
 
 Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const ChargeFn& charge,
-                   prometheus::ReadResponse* out) {
+                   prometheus::ReadResponse* out, const CancelToken* cancel) {
   auto over_budget = [] {
     return Status::ResourceExhausted(
         "the SAMPLES response does not fit the server's memory budget; ask for "
@@ -77,6 +77,7 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
     if (q.start_timestamp_ms() > q.end_timestamp_ms()) continue;
     OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, SelectSortedSeries(db, q));
     for (const SeriesInfo& s : series) {
+      OT_RETURN_IF_ERROR(CheckCancel(cancel));
       OT_ASSIGN_OR_RETURN(std::unique_ptr<SampleIterator> it,
                           db->Scan(s.id, q.start_timestamp_ms(), q.end_timestamp_ms()));
       if (!it->Valid()) {
@@ -93,6 +94,7 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
       for (; it->Valid(); it->Next()) {
         if (room == 0) {
           if (!charge(kStep * 24)) return over_budget();
+          OT_RETURN_IF_ERROR(CheckCancel(cancel));
           room = kStep;
         }
         --room;

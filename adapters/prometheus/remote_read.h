@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "adapters/prometheus/proto/remote.pb.h"
+#include "overtone/cancel.h"
 #include "overtone/database.h"
 #include "overtone/status.h"
 
@@ -43,9 +44,10 @@ Result<std::vector<SeriesInfo>> SelectSortedSeries(Database* db, const prometheu
 // refuses them (the read fails with ResourceExhausted).
 using ChargeFn = std::function<bool(size_t)>;
 
-// Answers every query of `req` into *out (a SAMPLES response).
+// Answers every query of `req` into *out (a SAMPLES response). A cancelled
+// `cancel` stops it (checked per series and every few thousand samples).
 Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const ChargeFn& charge,
-                   prometheus::ReadResponse* out);
+                   prometheus::ReadResponse* out, const CancelToken* cancel = nullptr);
 
 // Produces a STREAMED_XOR_CHUNKS body one series at a time, so memory stays
 // at about one frame whatever the result size. Chunks hold up to 120
