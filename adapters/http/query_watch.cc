@@ -15,6 +15,7 @@ namespace overtone::adapters {
 namespace {
 
 constexpr auto kPollInterval = std::chrono::milliseconds(50);
+constexpr auto kLookUpAfter = std::chrono::milliseconds(100);  // the socket of a query running this long
 
 // The numeric host and port of a socket address, as httplib writes them.
 bool HostAndPort(const sockaddr_storage& addr, socklen_t len, std::string* host, int* port) {
@@ -81,11 +82,11 @@ QueryWatch::~QueryWatch() {
   thread_.join();
 }
 
-std::unique_ptr<QueryWatch::Running> QueryWatch::Start(int client_socket) {
+std::unique_ptr<QueryWatch::Running> QueryWatch::Start(Connection client) {
   std::unique_ptr<Running> r(new Running(this));
   std::lock_guard lock(mu_);
   if (cancel_all_ != CancelReason::kNone) r->token_.Cancel(cancel_all_);
-  running_.emplace(r.get(), client_socket);
+  running_.emplace(r.get(), Watched{std::move(client), std::chrono::steady_clock::now()});
   return r;
 }
 
@@ -99,7 +100,7 @@ void QueryWatch::Finish(Running* running) {
 void QueryWatch::CancelAll(CancelReason reason) {
   std::lock_guard lock(mu_);
   cancel_all_ = reason;
-  for (auto& [r, fd] : running_) r->token_.Cancel(reason);
+  for (auto& [r, watched] : running_) r->token_.Cancel(reason);
 }
 
 size_t QueryWatch::running() const {
@@ -112,8 +113,13 @@ void QueryWatch::Loop() {
   while (!cv_.wait_for(lock, kPollInterval, [this] { return stopping_; })) {
     // Under the lock: a query's socket stays open (httplib closes it after
     // the handler returns, and Finish waits for the lock) while it is polled.
-    for (auto& [r, fd] : running_) {
-      if (fd >= 0 && r->token_.reason() == CancelReason::kNone && PeerClosed(fd)) {
+    const auto now = std::chrono::steady_clock::now();
+    for (auto& [r, w] : running_) {
+      if (w.socket == kNotLookedUp && now - w.started >= kLookUpAfter) {
+        w.socket = FindConnectedSocket(w.client.local_addr, w.client.local_port, w.client.remote_addr,
+                                       w.client.remote_port);
+      }
+      if (w.socket >= 0 && r->token_.reason() == CancelReason::kNone && PeerClosed(w.socket)) {
         r->token_.Cancel(CancelReason::kClientGone);
       }
     }

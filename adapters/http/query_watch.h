@@ -5,7 +5,9 @@
 //     socket every 50 ms; once the peer has closed it (EOF, hang-up or
 //     error), the query's token is cancelled (kClientGone). The query stops
 //     at its next check (the SQLite progress handler, the engine's loops),
-//     well within a second.
+//     well within a second. The socket is looked up (FindConnectedSocket)
+//     by that thread once the query has run 100 ms: the many short queries
+//     pay nothing for it.
 //   - The server stops: CancelAll(kShutdown) cancels every running query,
 //     and every query that starts afterwards, so that httplib's stop, which
 //     waits for its handlers, waits for no query.
@@ -53,10 +55,18 @@ class QueryWatch {
     CancelToken token_;
   };
 
-  // Registers a query whose client is connected on `client_socket` (-1:
-  // unknown, then only shutdown and the time limit stop it). Already
+  // The two ends of a client's connection, numeric, as httplib gives them.
+  struct Connection {
+    std::string local_addr;
+    int local_port = -1;
+    std::string remote_addr;
+    int remote_port = -1;
+  };
+
+  // Registers a query whose client is connected by `client` (when no such
+  // socket is found, only shutdown and the time limit stop it). Already
   // cancelled when the server is stopping.
-  std::unique_ptr<Running> Start(int client_socket);
+  std::unique_ptr<Running> Start(Connection client);
 
   // Cancels every running query and every later one.
   void CancelAll(CancelReason reason);
@@ -73,7 +83,13 @@ class QueryWatch {
 
   mutable std::mutex mu_;
   std::condition_variable cv_;
-  std::map<Running*, int> running_;  // -> client socket
+  struct Watched {
+    Connection client;
+    std::chrono::steady_clock::time_point started;
+    int socket = kNotLookedUp;  // or -1: not found
+  };
+  static constexpr int kNotLookedUp = -2;
+  std::map<Running*, Watched> running_;
   CancelReason cancel_all_ = CancelReason::kNone;
   bool stopping_ = false;
   std::array<std::atomic<uint64_t>, kNumCancelReasons> cancelled_{};

@@ -318,7 +318,7 @@ bool HttpServer::Impl::ServeRead(const Exchange& x) {
   // A SAMPLES response is built before it is sent: watched like a query
   // while it is (a stream stops by itself when its client goes away).
   std::unique_ptr<QueryWatch::Running> running = queries_.Start(
-      FindConnectedSocket(x.req.local_addr, x.req.local_port, x.req.remote_addr, x.req.remote_port));
+      QueryWatch::Connection{x.req.local_addr, x.req.local_port, x.req.remote_addr, x.req.remote_port});
   in->ctx.cancel = running->token();
   ReadReply out = HandleRead(in->ctx, in->body, std::move(in->reservation));
   running.reset();
@@ -371,7 +371,7 @@ bool HttpServer::Impl::ServeQuery(const Exchange& x) {
                     x.req.get_header_value("Accept")};
   // Watched while it runs: it stops when its client closes the connection.
   std::unique_ptr<QueryWatch::Running> running = queries_.Start(
-      FindConnectedSocket(x.req.local_addr, x.req.local_port, x.req.remote_addr, x.req.remote_port));
+      QueryWatch::Connection{x.req.local_addr, x.req.local_port, x.req.remote_addr, x.req.remote_port});
   q.cancel = running->token();
   Apply(query_api_.Handle(q), x.res);
   return false;
