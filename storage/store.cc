@@ -379,6 +379,10 @@ Status Store::OpenDb() {
     }
     secondary_dir_ = tmp;
     db_options.max_open_files = -1;
+    // Each catch-up loads the new files' handles, by default with 16 threads
+    // started per column family: ~100 thread starts per statement. One
+    // thread (the caller) suffices for the few files a catch-up brings.
+    db_options.max_file_opening_threads = 1;
     s = rocksdb::DB::OpenAsSecondary(db_options, path_, secondary_dir_, families, &cfs_, &raw);
   } else if (options_.read_only) {
     s = rocksdb::DB::OpenForReadOnly(db_options, path_, families, &cfs_, &raw);
