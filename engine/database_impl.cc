@@ -6,6 +6,7 @@
 #include <system_error>
 
 #include "engine/merged_iterator.h"
+#include "engine/writer_file.h"
 #include "storage/codec/segment.h"
 #include "storage/codec/summary.h"
 
@@ -36,13 +37,14 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
   if (options.write_buffer_bytes < (size_t{1} << 20)) {
     return Status::InvalidArgument("write_buffer_bytes must be at least 1 MiB");
   }
+  const bool read_only = options.read_only || options.open_mode != OpenMode::kReadWrite;
   std::error_code ec;
   auto st = std::filesystem::status(dir, ec);
   if (std::filesystem::exists(st) && !std::filesystem::is_directory(st)) {
     return Status::InvalidArgument(dir + " exists and is not a directory");
   }
   if (!std::filesystem::exists(st)) {
-    if (!options.create_if_missing || options.read_only) {
+    if (!options.create_if_missing || read_only) {
       return Status::NotFound("database directory " + dir + " does not exist");
     }
     std::filesystem::create_directories(dir, ec);
@@ -52,7 +54,8 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
   storage::StoreOptions so;
   so.create_if_missing = options.create_if_missing;
   so.error_if_exists = options.error_if_exists;
-  so.read_only = options.read_only;
+  so.read_only = read_only;
+  so.secondary = options.open_mode == OpenMode::kSecondary;
   so.sync = options.sync;
   so.block_cache_bytes = options.block_cache_bytes;
   so.write_buffer_bytes = options.write_buffer_bytes;
@@ -62,7 +65,11 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
 
   std::unique_ptr<DatabaseImpl> db(new DatabaseImpl(options, dir, std::move(store)));
   OT_RETURN_IF_ERROR(db->index_.Load());
-  if (options.compaction_interval_ms > 0 && !options.read_only) db->StartCompactionThread();
+  if (!read_only && !options.writer_note.empty()) {
+    OT_RETURN_IF_ERROR(engine::WriteWriterFile(dir, options.writer_note));
+    db->wrote_writer_file_ = true;
+  }
+  if (options.compaction_interval_ms > 0 && !read_only) db->StartCompactionThread();
   return std::unique_ptr<Database>(std::move(db));
 }
 
@@ -97,6 +104,36 @@ DatabaseImpl::~DatabaseImpl() {
   }
   thread_cv_.notify_all();
   if (compaction_thread_.joinable()) compaction_thread_.join();
+  // Before the Store lets go of the LOCK file: a writer after us writes its own.
+  if (wrote_writer_file_) engine::RemoveWriterFile(dir_);
+}
+
+OpenMode DatabaseImpl::open_mode() const {
+  if (store_->secondary()) return OpenMode::kSecondary;
+  return store_->read_only() ? OpenMode::kReadOnly : OpenMode::kReadWrite;
+}
+
+Status DatabaseImpl::CatchUp() {
+  if (!store_->secondary()) return Status::OK();
+  std::lock_guard lock(catch_up_mu_);
+  OT_RETURN_IF_ERROR(store_->CatchUp());
+  return index_.Refresh();
+}
+
+Status DatabaseImpl::SetWriterNote(const std::string& note) {
+  OT_RETURN_IF_ERROR(CheckWritable());
+  OT_RETURN_IF_ERROR(engine::WriteWriterFile(dir_, note));
+  wrote_writer_file_ = true;
+  return Status::OK();
+}
+
+Status DatabaseImpl::CheckWritable() const {
+  if (!store_->read_only()) return Status::OK();
+  if (!store_->secondary()) return Status::NotSupported("the database is open read-only");
+  std::string writer = DescribeWriter(dir_);
+  if (writer.empty()) writer = "another process";
+  return Status::NotSupported("the database " + dir_ + " is open for writing by " + writer +
+                              ": this process only reads it, beside the writer; write through the writer");
 }
 
 void DatabaseImpl::StartCompactionThread() {
@@ -116,6 +153,7 @@ void DatabaseImpl::CompactionLoop() {
 
 Status DatabaseImpl::Write(const WriteBatch& batch) {
   if (batch.empty()) return Status::OK();
+  OT_RETURN_IF_ERROR(CheckWritable());
   // Label sets already sorted without empty values (the usual case) are
   // used in place; only the others are copied and normalized.
   std::vector<const Labels*> label_sets(batch.series_.size());
@@ -183,6 +221,7 @@ Result<std::unique_ptr<SampleIterator>> DatabaseImpl::Scan(SeriesId id, int64_t 
 }
 
 Status DatabaseImpl::DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) {
+  OT_RETURN_IF_ERROR(CheckWritable());
   Labels labels;
   if (!index_.Get(id, &labels)) return Status::NotFound("no series with id " + std::to_string(id));
   std::unique_lock lock(seal_mu_);
@@ -190,6 +229,7 @@ Status DatabaseImpl::DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) {
 }
 
 Status DatabaseImpl::DeleteSeries(SeriesId id) {
+  OT_RETURN_IF_ERROR(CheckWritable());
   std::unique_lock lock(seal_mu_);
   return index_.Delete(id);
 }
@@ -198,7 +238,7 @@ Status DatabaseImpl::DeleteSeries(SeriesId id) {
 constexpr uint64_t kRawCompactionThreshold = 100000;
 
 Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
-  if (store_->read_only()) return Status::NotSupported("the database is open read-only");
+  OT_RETURN_IF_ERROR(CheckWritable());
   std::lock_guard one_at_a_time(compact_mu_);
   OT_ASSIGN_OR_RETURN(std::vector<SeriesId> ids, index_.Select({}));
   CompactionStats stats;

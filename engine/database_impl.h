@@ -54,12 +54,18 @@ class DatabaseImpl final : public Database {
   DatabaseStats GetStats() const override;
   const std::string& dir() const override { return dir_; }
   Status WriteFault() const override { return store_->write_fault(); }
+  OpenMode open_mode() const override;
+  Status CatchUp() override;
+  Status SetWriterNote(const std::string& note) override;
   Status Flush() override;
   ~DatabaseImpl() override;
 
  private:
   DatabaseImpl(const Options& options, std::string dir, std::unique_ptr<storage::Store> store);
   void StartCompactionThread();
+  // OK when open for writing; else the error a write gets, naming the
+  // writer a secondary follows.
+  Status CheckWritable() const;
   void CompactionLoop();
   // REQUIRES: metadata_mu_ held.
   Result<std::vector<MetricMetadata>> ListMetadataLocked();
@@ -78,8 +84,10 @@ class DatabaseImpl final : public Database {
   // A SealLock, not a std::shared_mutex: that one lets a steady stream of
   // writers starve Compact() (seal_lock.h).
   engine::SealLock seal_mu_;
-  std::mutex compact_mu_;  // one Compact() at a time
-  std::mutex push_mu_;     // one Push() at a time: each reads and rewrites its group's record
+  std::mutex compact_mu_;   // one Compact() at a time
+  std::mutex catch_up_mu_;  // one CatchUp() at a time
+  std::atomic<bool> wrote_writer_file_{false};
+  std::mutex push_mu_;  // one Push() at a time: each reads and rewrites its group's record
   std::mutex metadata_mu_;
   // Metadata as stored, to skip rewriting unchanged families (Prometheus
   // resends all of them every minute). Loaded on first use.

@@ -239,15 +239,17 @@ Status EvaluateOverTimeByScan(Database* db, std::span<const LabelMatcher> matche
   int64_t lo = q.start < kMinTime + q.range ? kMinTime : q.start - q.range + 1;
   std::vector<Sample> samples;
   for (const SeriesInfo& s : series) {
+    OT_RETURN_IF_ERROR(CheckCancel(q.cancel));
     samples.clear();
     auto it = db->Scan(s.id, lo, q.end);
     if (!it.ok()) {
       if (it.status().IsNotFound()) continue;  // deleted meanwhile
       return it.status();
     }
-    for (; (*it)->Valid(); (*it)->Next()) {
+    for (uint64_t n = 1; (*it)->Valid(); (*it)->Next(), ++n) {
       Sample x = (*it)->sample();
       if (!IsStaleNaN(x.value)) samples.push_back(x);
+      if (n % kSamplesPerCancelCheck == 0) OT_RETURN_IF_ERROR(CheckCancel(q.cancel));
     }
     OT_RETURN_IF_ERROR((*it)->status());
     size_t first = 0, last = 0;  // window [first, last)

@@ -188,6 +188,7 @@ Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, co
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, Select(matchers));
   int64_t lo = q.start < kMinTime + q.range ? kMinTime : q.start - q.range + 1;
   for (const SeriesInfo& s : series) {
+    OT_RETURN_IF_ERROR(CheckCancel(q.cancel));
     SeriesHistory history(store_.get(), q.fn == OverTimeFn::kQuantile ? &summary_cache_ : nullptr, s.id, lo,
                           q.end);
     OT_RETURN_IF_ERROR(history.Load());

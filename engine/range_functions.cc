@@ -132,14 +132,15 @@ int64_t SubSat(int64_t a, int64_t b) {
 // Reads the samples of one series in (lo, hi], optionally keeping staleness
 // markers. NotFound (deleted meanwhile) reads as no samples.
 Status ReadSamples(Database* db, SeriesId id, int64_t lo, int64_t hi, bool keep_stale,
-                   std::vector<Sample>* out) {
+                   const CancelToken* cancel, std::vector<Sample>* out) {
   out->clear();
   if (hi <= lo) return Status::OK();
   auto it = db->Scan(id, lo == kMaxTime ? lo : lo + 1, hi);
   if (!it.ok()) return it.status().IsNotFound() ? Status::OK() : it.status();
-  for (; (*it)->Valid(); (*it)->Next()) {
+  for (uint64_t n = 1; (*it)->Valid(); (*it)->Next(), ++n) {
     Sample s = (*it)->sample();
     if (keep_stale || !IsStaleNaN(s.value)) out->push_back(s);
+    if (n % kSamplesPerCancelCheck == 0) OT_RETURN_IF_ERROR(CheckCancel(cancel));
   }
   return (*it)->status();
 }
@@ -147,12 +148,13 @@ Status ReadSamples(Database* db, SeriesId id, int64_t lo, int64_t hi, bool keep_
 // Calls `each(series, samples)` for every series `matchers` select, with its
 // samples in (lo, hi] as ReadSamples reads them.
 Status ForEachSelectedSeries(Database* db, std::span<const LabelMatcher> matchers, int64_t lo, int64_t hi,
-                             bool keep_stale,
+                             bool keep_stale, const CancelToken* cancel,
                              const std::function<Status(const SeriesInfo&, std::span<const Sample>)>& each) {
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
   std::vector<Sample> samples;
   for (const SeriesInfo& s : series) {
-    OT_RETURN_IF_ERROR(ReadSamples(db, s.id, lo, hi, keep_stale, &samples));
+    OT_RETURN_IF_ERROR(CheckCancel(cancel));
+    OT_RETURN_IF_ERROR(ReadSamples(db, s.id, lo, hi, keep_stale, cancel, &samples));
     OT_RETURN_IF_ERROR(each(s, samples));
   }
   return Status::OK();
@@ -259,7 +261,8 @@ Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matcher
       return v ? fn(s, t, *v) : Status::OK();
     });
   };
-  return ForEachSelectedSeries(db, matchers, lo, SubSat(q.end, q.offset), /*keep_stale=*/false, each_series);
+  return ForEachSelectedSeries(db, matchers, lo, SubSat(q.end, q.offset), /*keep_stale=*/false, q.cancel,
+                               each_series);
 }
 
 Status EvaluateInstantVector(Database* db, std::span<const LabelMatcher> matchers,
@@ -280,7 +283,8 @@ Status EvaluateInstantVector(Database* db, std::span<const LabelMatcher> matcher
     });
   };
   // Markers are kept here: the latest sample being one hides the series.
-  return ForEachSelectedSeries(db, matchers, lo, SubSat(q.end, q.offset), /*keep_stale=*/true, each_series);
+  return ForEachSelectedSeries(db, matchers, lo, SubSat(q.end, q.offset), /*keep_stale=*/true, q.cancel,
+                               each_series);
 }
 
 }  // namespace overtone

@@ -24,6 +24,7 @@
 #include <span>
 #include <string_view>
 
+#include "overtone/cancel.h"
 #include "overtone/database.h"
 #include "overtone/matcher.h"
 #include "overtone/status.h"
@@ -58,11 +59,12 @@ std::optional<double> EvalRangeWindow(RangeFn fn, std::span<const Sample> window
 struct RangeFunctionQuery {
   RangeFn fn = RangeFn::kRate;
   double param = 0;
-  int64_t start = 0;   // ms
-  int64_t end = 0;     // ms, inclusive
-  int64_t step = 1;    // ms, > 0
-  int64_t range = 0;   // ms, > 0
-  int64_t offset = 0;  // ms, may be negative
+  int64_t start = 0;                    // ms
+  int64_t end = 0;                      // ms, inclusive
+  int64_t step = 1;                     // ms, > 0
+  int64_t range = 0;                    // ms, > 0
+  int64_t offset = 0;                   // ms, may be negative
+  const CancelToken* cancel = nullptr;  // checked per series and while reading (cancel.h)
 };
 
 // Calls fn per point, series by series (ascending id), times ascending.
@@ -78,6 +80,7 @@ struct InstantVectorQuery {
   int64_t step = 1;
   int64_t lookback = kDefaultLookbackMs;
   int64_t offset = 0;
+  const CancelToken* cancel = nullptr;  // checked per series and while reading (cancel.h)
 };
 
 // For each series and step t, the latest sample in (t-offset-lookback,

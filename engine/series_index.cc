@@ -14,14 +14,22 @@ std::vector<SeriesId> Intersect(const std::vector<SeriesId>& a, const std::vecto
 
 }  // namespace
 
-Status SeriesIndex::Load() { return LoadLocked(); }
+Status SeriesIndex::Load() {
+  std::unique_lock lock(mu_);
+  return LoadLocked();
+}
 
 Status SeriesIndex::LoadLocked() {
   by_key_.clear();
   by_id_.clear();
   loaded_at_reopen_.store(store_->reopens());
+  return LoadFrom(0);
+}
+
+Status SeriesIndex::LoadFrom(SeriesId first) {
   OT_ASSIGN_OR_RETURN(next_id_, store_->ReadNextSeriesId());
-  return store_->ForEachSeries([this](SeriesId id, const Labels& labels) {
+  OT_ASSIGN_OR_RETURN(deleted_series_, store_->ReadDeletedSeriesCount());
+  return store_->ForEachSeriesFrom(first, [this](SeriesId id, const Labels& labels) {
     if (id >= next_id_) return Status::Corruption("series id beyond the id counter");
     by_key_.emplace(storage::EncodeLabels(labels), id);
     by_id_.emplace(id, labels);
@@ -33,6 +41,15 @@ Status SeriesIndex::ReloadAfterReopen() {
   std::unique_lock lock(mu_);
   if (store_->reopens() == loaded_at_reopen_.load()) return Status::OK();
   return LoadLocked();
+}
+
+Status SeriesIndex::Refresh() {
+  OT_ASSIGN_OR_RETURN(SeriesId next, store_->ReadNextSeriesId());
+  OT_ASSIGN_OR_RETURN(uint64_t deleted, store_->ReadDeletedSeriesCount());
+  std::unique_lock lock(mu_);
+  if (deleted != deleted_series_) return LoadLocked();
+  if (next == next_id_) return Status::OK();
+  return LoadFrom(next_id_);
 }
 
 Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::vector<SeriesId>* ids) {
@@ -185,7 +202,9 @@ Status SeriesIndex::Delete(SeriesId id) {
   if (it == by_id_.end()) return Status::NotFound("no series with id " + std::to_string(id));
   storage::Batch batch(store_);
   batch.DeleteSeries(id, it->second);
+  batch.SetDeletedSeriesCount(deleted_series_ + 1);
   OT_RETURN_IF_ERROR(store_->Commit(&batch));
+  ++deleted_series_;
   by_key_.erase(storage::EncodeLabels(it->second));
   by_id_.erase(it);
   return Status::OK();

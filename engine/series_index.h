@@ -34,6 +34,11 @@ class SeriesIndex {
   // Reads the catalog. REQUIRES: called once, before anything else.
   Status Load();
 
+  // For a Store that follows a writer, after Store::CatchUp: adds the
+  // series the writer created since (ids from next_id_ on, one catalog
+  // seek), or reloads everything when the writer deleted a series.
+  Status Refresh();
+
   // Ids for each label set, creating the missing series. Only new label
   // sets are validated (known ones were when they were created); an invalid
   // one fails the call before anything is created.
@@ -51,6 +56,10 @@ class SeriesIndex {
   size_t size() const;
 
  private:
+  // Reads the id counter, the deletion count and the catalog from id
+  // `first` on. REQUIRES: mu_ held exclusively.
+  Status LoadFrom(SeriesId first);
+
   // Ids of series whose label `m.name` is present and matches, ascending.
   Result<std::vector<SeriesId>> Postings(const CompiledMatcher& m) const;
   // Reads the catalog again when the store was reopened after a storage
@@ -73,6 +82,7 @@ class SeriesIndex {
   std::unordered_map<SeriesId, Labels> by_id_;
   SeriesId next_id_ = 1;
   std::atomic<uint64_t> loaded_at_reopen_{0};  // store_->reopens() when last read
+  uint64_t deleted_series_ = 0;  // the Store's count of deleted series (docs/FORMAT.md)
 };
 
 }  // namespace overtone::engine

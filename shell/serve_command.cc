@@ -243,6 +243,11 @@ int RunServe(int argc, char** argv) {
                                                                         : a.server.host;
   std::fprintf(stderr, "overtone: serving %s on http://%s:%d (%d threads)\n", a.dir.c_str(),
                shown_host.c_str(), server->port(), threads);
+  // Named in the error a shell reading DBDIR beside us gets when it writes.
+  const std::string note = "overtone serve on http://" + shown_host + ":" + std::to_string(server->port());
+  if (Status s = (*db)->SetWriterNote(note); !s.ok()) {
+    std::fprintf(stderr, "overtone: %s\n", s.ToString().c_str());
+  }
   if (rules && alertmanager) {
     SendAlerts(rules.get(), alertmanager.get(), "http://" + shown_host + ":" + std::to_string(server->port()));
   }

@@ -56,7 +56,7 @@ int RunSqlCommand(int argc, char** argv, const std::string& subcommands) {
          "--no-headers", [&] { args.headers = false; }, "no column names, as .headers off")
       ->trigger_on_parse();
   app.add_flag("--readonly,--read-only", args.read_only,
-               "open the database read-only (several processes may)");
+               "open the database read-only (several processes may, beside `overtone serve` too)");
   app.add_option("DBDIR", args.dir, "database directory")->required();
   app.add_option("SQL", args.sql,
                  "SQL and dot-commands, run in turn; after --, an argument that starts with - is SQL too");
@@ -79,6 +79,13 @@ int RunSqlCommand(int argc, char** argv, const std::string& subcommands) {
   options.read_only = args.read_only;
   options.create_if_missing = !args.read_only;
   auto session = SqlSession::Open(options, args.dir);
+  if (!session.ok() && session.status().IsBusy()) {
+    // `overtone serve` (or another writer) holds DBDIR: read it beside the
+    // writer, following what it writes; writes to the engine's tables then
+    // fail with an error that names the writer.
+    options.open_mode = OpenMode::kSecondary;
+    session = SqlSession::Open(options, args.dir);
+  }
   if (!session.ok()) {
     std::fprintf(stderr, "Error: cannot open database '%s': %s\n", args.dir.c_str(),
                  session.status().ToString().c_str());
@@ -86,6 +93,13 @@ int RunSqlCommand(int argc, char** argv, const std::string& subcommands) {
   }
 
   const bool interactive = args.sql.empty() && isatty(STDIN_FILENO);
+  if (interactive && (*session)->db()->open_mode() == OpenMode::kSecondary) {
+    std::string writer = DescribeWriter(args.dir);
+    std::fprintf(stderr,
+                 "Reading %s beside its writer%s%s: each statement sees the latest data; writes go "
+                 "through the writer.\n",
+                 args.dir.c_str(), writer.empty() ? "" : ", ", writer.c_str());
+  }
   ShellSettings settings = interactive ? ShellSettings::Interactive() : ShellSettings::Script();
   if (std::optional<OutputMode> mode = ParseOutputMode(args.mode)) {
     settings.print.mode = *mode;

@@ -46,7 +46,9 @@ constexpr int kFirstArg = kColFn, kLastArg = kColApprox, kNumArgs = kLastArg - k
               kRequiredArgs = 6;
 
 struct OverTimeCursor : SeriesPointsCursor {
-  explicit OverTimeCursor(sqlite3_vtab* vtab) : db(reinterpret_cast<OvertoneVtab*>(vtab)->db) {}
+  explicit OverTimeCursor(sqlite3_vtab* vtab)
+      : db(reinterpret_cast<OvertoneVtab*>(vtab)->db),
+        cancel(reinterpret_cast<OvertoneVtab*>(vtab)->cancel) {}
 
   Status Filter(int plan, int argc, sqlite3_value** argv);
 
@@ -59,6 +61,7 @@ struct OverTimeCursor : SeriesPointsCursor {
   }
 
   Database* db;
+  const CancelToken* cancel;
   double rank_error = 0;
 };
 
@@ -121,6 +124,7 @@ Status Evaluate(OverTimeCursor* c) {
     }
     q.approximate = sqlite3_value_int64(approx) == 1;
   }
+  q.cancel = c->cancel;
   c->rank_error = OverTimeRankErrorBound(q);
   return EvaluateOverTime(c->db, matchers, q,
                           [c](const SeriesInfo& s, int64_t ts, double v) { return c->Add(s, ts, ts, v); });

@@ -126,6 +126,7 @@ Status EvaluateInstantVector(PromCursor* c) {
   const Spec& spec = *c->vtab->spec;
   OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, c->args.Selector(0));
   InstantVectorQuery q;
+  q.cancel = c->vtab->base.cancel;
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[1], 1, &q.start));
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[2], 2, &q.end));
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[3], 3, &q.step));
@@ -140,6 +141,7 @@ Status EvaluateInstantVector(PromCursor* c) {
 Status EvaluateRangeFunction(PromCursor* c) {
   const Spec& spec = *c->vtab->spec;
   RangeFunctionQuery q;
+  q.cancel = c->vtab->base.cancel;
   OT_ASSIGN_OR_RETURN(q.fn, ParseRangeFn(TextOf(c->args[0])));
   OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, c->args.Selector(1));
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[2], 2, &q.start));

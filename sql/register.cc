@@ -5,11 +5,18 @@
 #include "overtone/sql.h"
 #include "sql/functions.h"
 #include "sql/promql_functions.h"
+#include "sql/vtab_common.h"
 #include "sql/vtabs.h"
 
 namespace overtone {
 
-Status RegisterSql(sqlite3* conn, Database* db) {
+namespace {
+
+void DeleteModuleContext(void* context) { delete static_cast<sql::ModuleContext*>(context); }
+
+}  // namespace
+
+Status RegisterSql(sqlite3* conn, Database* db, const CancelToken* cancel) {
   if (conn == nullptr || db == nullptr)
     return Status::InvalidArgument("RegisterSql needs a connection and a database");
   struct Module {
@@ -21,7 +28,9 @@ Status RegisterSql(sqlite3* conn, Database* db) {
         Module{"segments", sql::SegmentsModule()}, Module{"metadata", sql::MetadataModule()},
         Module{"over_time", sql::OverTimeModule()}, Module{"instant_vector", sql::InstantVectorModule()},
         Module{"range_function", sql::RangeFunctionModule()}}) {
-    int rc = sqlite3_create_module_v2(conn, m.name, m.module, db, nullptr);
+    // Each module owns its copy: SQLite destroys them one by one.
+    int rc = sqlite3_create_module_v2(conn, m.name, m.module, new sql::ModuleContext{db, cancel},
+                                      DeleteModuleContext);
     if (rc != SQLITE_OK) {
       return Status::Internal(std::string("registering table ") + m.name + ": " + sqlite3_errmsg(conn));
     }
@@ -41,5 +50,19 @@ Status RegisterSql(sqlite3* conn, Database* db) {
   }
   return Status::OK();
 }
+
+namespace {
+
+int InterruptWhenCancelled(void* token) {
+  return static_cast<const CancelToken*>(token)->cancelled() ? 1 : 0;
+}
+
+}  // namespace
+
+CancelProgressHandler::CancelProgressHandler(sqlite3* conn, const CancelToken* token) : conn_(conn) {
+  sqlite3_progress_handler(conn_, 1000, InterruptWhenCancelled, const_cast<CancelToken*>(token));
+}
+
+CancelProgressHandler::~CancelProgressHandler() { sqlite3_progress_handler(conn_, 0, nullptr, nullptr); }
 
 }  // namespace overtone

@@ -5,6 +5,23 @@
 #include "overtone/sql.h"
 
 namespace overtone {
+namespace {
+
+// Called by SQLite as each statement starts to run: a database that follows
+// a writer (`overtone serve`) reads what the writer wrote since the last
+// statement, so each statement sees the latest data. A catch-up that fails
+// leaves the last view in place: the statement reads older data, never
+// inconsistent data. Statements of triggers (their text starts "--") are
+// part of the statement already caught up for.
+int CatchUpBeforeStatement(unsigned type, void* db, void*, void* sql) {
+  if (type != SQLITE_TRACE_STMT) return 0;
+  const char* text = static_cast<const char*>(sql);
+  if (text != nullptr && text[0] == '-' && text[1] == '-') return 0;
+  static_cast<Database*>(db)->CatchUp().IgnoreError();
+  return 0;
+}
+
+}  // namespace
 
 Result<std::unique_ptr<SqlSession>> SqlSession::Open(const Options& options, const std::string& dir) {
   OT_ASSIGN_OR_RETURN(std::unique_ptr<Database> db, Database::Open(options, dir));
@@ -28,6 +45,9 @@ Result<std::unique_ptr<SqlSession>> SqlSession::Open(const Options& options, con
   if (!s.ok()) {
     sqlite3_close(conn);
     return s;
+  }
+  if (db->open_mode() == OpenMode::kSecondary) {
+    sqlite3_trace_v2(conn, SQLITE_TRACE_STMT, CatchUpBeforeStatement, db.get());
   }
   return std::unique_ptr<SqlSession>(new SqlSession(std::move(db), conn));
 }

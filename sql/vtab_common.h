@@ -8,28 +8,38 @@
 #include <string>
 #include <string_view>
 
+#include "overtone/cancel.h"
 #include "overtone/database.h"
 #include "overtone/status.h"
 #include "sql/callback_guard.h"
 
 namespace overtone::sql {
 
+// What RegisterSql gives every overtone module as its client data.
+struct ModuleContext {
+  Database* db;
+  const CancelToken* cancel;  // the connection's (RegisterSql), or null
+};
+
 // The sqlite3_vtab of every overtone table: SQLite's base, then the engine.
 struct OvertoneVtab {
   sqlite3_vtab base;  // must be first: SQLite hands out pointers to it
   Database* db;
+  const CancelToken* cancel;  // engine loops of the table's queries check it; may be null
 };
 
 // xConnect's work for a table whose state is a Table: an OvertoneVtab, or a
 // struct that begins with one. Declares `schema` and binds the Database
-// passed as the module's client data.
+// and the cancel token of the ModuleContext passed as the module's client data.
 template <typename Table = OvertoneVtab>
 int ConnectTable(sqlite3* conn, void* aux, const char* schema, sqlite3_vtab** out) {
   int rc = sqlite3_declare_vtab(conn, schema);
   if (rc != SQLITE_OK) return rc;
   return GuardVtabCallback(nullptr, [&] {
     auto* t = new Table();
-    reinterpret_cast<OvertoneVtab*>(t)->db = static_cast<Database*>(aux);
+    const auto* context = static_cast<const ModuleContext*>(aux);
+    reinterpret_cast<OvertoneVtab*>(t)->db = context->db;
+    reinterpret_cast<OvertoneVtab*>(t)->cancel = context->cancel;
     *out = reinterpret_cast<sqlite3_vtab*>(t);
     return SQLITE_OK;
   });

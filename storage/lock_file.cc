@@ -23,11 +23,11 @@ std::set<FileId>& Held() {
   return *held;
 }
 
-// Whether another process has a lock on `path` that a write lock would
-// conflict with. REQUIRES: this process holds no lock on it (see the header).
-bool IsLockedByAnotherProcess(const std::string& path) {
+// The process that has a lock on `path` a write lock would conflict with,
+// or 0. REQUIRES: this process holds no lock on it (see the header).
+pid_t LockingProcess(const std::string& path) {
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return false;
+  if (fd < 0) return 0;
   struct flock probe = {};
   probe.l_type = F_WRLCK;
   probe.l_whence = SEEK_SET;
@@ -35,7 +35,7 @@ bool IsLockedByAnotherProcess(const std::string& path) {
   probe.l_len = 0;  // the whole file, as RocksDB locks it
   bool locked = ::fcntl(fd, F_GETLK, &probe) == 0 && probe.l_type != F_UNLCK;
   ::close(fd);
-  return locked;
+  return locked ? probe.l_pid : 0;
 }
 
 }  // namespace
@@ -56,7 +56,14 @@ HeldLockFile::~HeldLockFile() {
 bool IsLockFileHeld(const std::string& path) {
   std::optional<FileId> id = IdOf(path);
   if (!id) return false;
-  return Held().count(*id) != 0 || IsLockedByAnotherProcess(path);
+  return Held().count(*id) != 0 || LockingProcess(path) != 0;
+}
+
+int64_t LockFileHolder(const std::string& path) {
+  std::optional<FileId> id = IdOf(path);
+  if (!id) return 0;
+  if (Held().count(*id) != 0) return ::getpid();
+  return LockingProcess(path);
 }
 
 }  // namespace overtone::storage

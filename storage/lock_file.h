@@ -50,6 +50,11 @@ class HeldLockFile {
 // REQUIRES: LockFileMutex() is held.
 bool IsLockFileHeld(const std::string& path);
 
+// The process id of the writer holding the LOCK file `path`: this
+// process's own when it holds it, else the one the operating system names;
+// 0 when nobody holds it. REQUIRES: LockFileMutex() is held.
+int64_t LockFileHolder(const std::string& path);
+
 }  // namespace overtone::storage
 
 #endif  // OVERTONE_STORAGE_LOCK_FILE_H_

@@ -10,6 +10,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <stdlib.h>
 
 #include <filesystem>
 #include <mutex>
@@ -32,6 +33,7 @@ const char* const kFamilyNames[kNumFamilies] = {"default", "series",   "postings
 
 constexpr std::string_view kFormatVersionKey = "format_version";
 constexpr std::string_view kNextSeriesIdKey = "next_series_id";
+constexpr std::string_view kDeletedSeriesKey = "deleted_series";
 
 // A record's key: its space's prefix, then the caller's key. No other key of
 // the default family starts with "rec." (docs/FORMAT.md).
@@ -209,6 +211,12 @@ void Batch::SetNextSeriesId(SeriesId next) {
   rep_->Put(store_->cfs_[kMeta], ToSlice(kNextSeriesIdKey), v);
 }
 
+void Batch::SetDeletedSeriesCount(uint64_t count) {
+  std::string v;
+  PutBE64(&v, count);
+  rep_->Put(store_->cfs_[kMeta], ToSlice(kDeletedSeriesKey), v);
+}
+
 void Batch::PutSegment(SeriesId id, int64_t max_ts, std::string_view segment) {
   if (dropped_) return;
   rep_->Put(store_->cfs_[kSegments], SampleKey(id, max_ts), ToSlice(segment));
@@ -242,11 +250,9 @@ void Batch::Clear() { rep_->Clear(); }
 
 // ---------------------------------------------------------------- SampleCursor
 
-ReadView::ReadView(StorePin pin, rocksdb::DB* db)
-    : pin_(std::move(pin)), db_(db), snapshot_(db ? db->GetSnapshot() : nullptr) {}
-
 ReadView::~ReadView() {
-  if (db_) db_->ReleaseSnapshot(snapshot_);
+  if (db_ != nullptr && snapshot_ != nullptr) db_->ReleaseSnapshot(snapshot_);
+  if (live_views_ != nullptr) live_views_->fetch_sub(1, std::memory_order_acq_rel);
 }
 
 namespace {
@@ -418,15 +424,38 @@ Status Store::OpenDb() {
     if (ec) return Status::IOError("cannot create " + path_ + ": " + ec.message());
   }
 
+  const std::string lock_file = path_ + "/LOCK";
+  bool secondary = options_.read_only && options_.secondary;
+  if (options_.read_only && !secondary) {
+    // A read-only instance beside a running writer would see neither what
+    // the writer adds nor survive its compactions deleting the files it
+    // reads: follow the writer as a secondary instead.
+    std::lock_guard<std::mutex> lock(LockFileMutex());
+    secondary = IsLockFileHeld(lock_file);
+  }
   rocksdb::DB* raw = nullptr;
   rocksdb::Status s;
   cfs_.clear();
-  if (options_.read_only) {
+  if (secondary) {
+    // The secondary keeps its own info LOG in a directory of its own; with
+    // every table file kept open, files the writer deletes stay readable.
+    std::string tmp = (std::filesystem::temp_directory_path() / "overtone-secondary-XXXXXX").string();
+    if (::mkdtemp(tmp.data()) == nullptr) {
+      return Status::IOError("cannot create a directory for a secondary instance: " + tmp);
+    }
+    secondary_dir_ = tmp;
+    db_options.info_log = NewInfoLog(secondary_dir_, /*rotate=*/true);  // not the writer's LOG
+    db_options.max_open_files = -1;
+    // Each catch-up loads the new files' handles, by default with 16 threads
+    // started per column family: ~100 thread starts per statement. One
+    // thread (the caller) suffices for the few files a catch-up brings.
+    db_options.max_file_opening_threads = 1;
+    s = rocksdb::DB::OpenAsSecondary(db_options, path_, secondary_dir_, families, &cfs_, &raw);
+  } else if (options_.read_only) {
     s = rocksdb::DB::OpenForReadOnly(db_options, path_, families, &cfs_, &raw);
   } else {
     // A writer locks the LOCK file; RocksDB refuses a second one with a
     // plain I/O error, which the lock itself tells apart (lock_file.h).
-    const std::string lock_file = path_ + "/LOCK";
     std::lock_guard<std::mutex> lock(LockFileMutex());
     s = rocksdb::DB::Open(db_options, path_, families, &cfs_, &raw);
     if (s.IsIOError() && IsLockFileHeld(lock_file)) {
@@ -468,6 +497,10 @@ Status Store::CheckFormatVersion() {
 Store::~Store() {
   StopRecovery();
   CloseDb();
+  if (!secondary_dir_.empty()) {
+    std::error_code ec;
+    std::filesystem::remove_all(secondary_dir_, ec);  // best effort: it only holds a log
+  }
 }
 
 void Store::CloseDb() {
@@ -478,6 +511,31 @@ void Store::CloseDb() {
   db_->Close().PermitUncheckedError();  // lets go of the LOCK file
   db_.reset();
   held_lock_file_.reset();
+}
+
+Status Store::CatchUp() {
+  if (!secondary()) return Status::OK();
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
+  std::lock_guard<std::mutex> lock(catch_up_mu_);
+  if (live_views_.load(std::memory_order_acquire) != 0) return Status::OK();  // the next call catches up
+  return FromRocks(db_->TryCatchUpWithPrimary(), "catching up with the writer");
+}
+
+int64_t Store::WriterPid(const std::string& path) {
+  std::lock_guard<std::mutex> lock(LockFileMutex());
+  return LockFileHolder(path + "/LOCK");
+}
+
+Result<uint64_t> Store::ReadDeletedSeriesCount() {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[kMeta], ToSlice(kDeletedSeriesKey), &value);
+  if (s.IsNotFound()) return uint64_t{0};
+  if (!s.ok()) return FromRocks(s, "reading deleted series count");
+  if (value.size() != 8) return Status::Corruption("deleted series count record is malformed");
+  return DecodeBE64(value.data());
 }
 
 Status Store::Commit(Batch* batch) {
@@ -506,11 +564,15 @@ Result<SeriesId> Store::ReadNextSeriesId() {
 }
 
 Status Store::ForEachSeries(const std::function<Status(SeriesId, const Labels&)>& fn) {
+  return ForEachSeriesFrom(0, fn);
+}
+
+Status Store::ForEachSeriesFrom(SeriesId first, const std::function<Status(SeriesId, const Labels&)>& fn) {
   StorePin pin = Pin();
   if (!db_) return ClosedStatus();
   std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(rocksdb::ReadOptions(), cfs_[kSeries]));
   Labels labels;
-  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+  for (it->Seek(SeriesKey(first)); it->Valid(); it->Next()) {
     rocksdb::Slice k = it->key();
     if (k.size() != 8 || !DecodeLabels(ToView(it->value()), &labels)) {
       return Status::Corruption("series catalog entry is malformed");
@@ -621,7 +683,11 @@ Status Store::ForEachLabelName(const std::function<void(std::string_view)>& fn) 
 std::unique_ptr<ReadView> Store::NewReadView() {
   StorePin pin = Pin();
   rocksdb::DB* db = db_.get();
-  return std::make_unique<ReadView>(std::move(pin), db);
+  if (db == nullptr) return std::make_unique<ReadView>(std::move(pin), nullptr, nullptr, nullptr);
+  if (!secondary()) return std::make_unique<ReadView>(std::move(pin), db, db->GetSnapshot(), nullptr);
+  std::lock_guard<std::mutex> lock(catch_up_mu_);  // not in the middle of a catch-up
+  live_views_.fetch_add(1, std::memory_order_acq_rel);
+  return std::make_unique<ReadView>(std::move(pin), db, nullptr, &live_views_);
 }
 
 std::unique_ptr<SampleCursor> Store::NewSampleCursor(SeriesId id, int64_t min_ts, int64_t max_ts,

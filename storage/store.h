@@ -68,7 +68,11 @@ inline constexpr uint32_t kFormatVersion = 1;
 struct StoreOptions {
   bool create_if_missing = true;
   bool error_if_exists = false;
+  // Open without writing. Beside a writer that holds the LOCK file, or with
+  // `secondary`, the Store is a RocksDB secondary instance that CatchUp()
+  // brings up to date; else a fixed read-only view of what was there.
   bool read_only = false;
+  bool secondary = false;  // with read_only: always a secondary instance
   bool sync = false;
   size_t block_cache_bytes = 64u << 20;
   size_t write_buffer_bytes = 64u << 20;
@@ -114,6 +118,7 @@ class Batch {
   // Removes samples with min_ts <= ts <= max_ts.
   void DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts);
   void SetNextSeriesId(SeriesId next);
+  void SetDeletedSeriesCount(uint64_t count);
   // A segment is keyed by its series and its last timestamp.
   void PutSegment(SeriesId id, int64_t max_ts, std::string_view segment);
   void DeleteSegment(SeriesId id, int64_t max_ts);
@@ -138,11 +143,16 @@ class Batch {
 // A consistent point-in-time view for reads that combine several cursors
 // (segments and raw samples): what compaction moves between them is seen
 // exactly once.
+//
+// A secondary instance (Store::CatchUp) has no snapshots, but its state
+// changes only when it catches up: there a view holds no snapshot, and
+// CatchUp waits for a moment when no view is alive (see CatchUp).
 class ReadView {
  public:
   // db null: the database is closed after a storage fault; reads through
-  // this view fail.
-  ReadView(StorePin pin, rocksdb::DB* db);
+  // this view fail. `live_views`: a secondary's count of live views, else null.
+  ReadView(StorePin pin, rocksdb::DB* db, const rocksdb::Snapshot* snapshot, std::atomic<int>* live_views)
+      : pin_(std::move(pin)), db_(db), snapshot_(snapshot), live_views_(live_views) {}
   ~ReadView();
   ReadView(const ReadView&) = delete;
   ReadView& operator=(const ReadView&) = delete;
@@ -152,6 +162,7 @@ class ReadView {
   StorePin pin_;
   rocksdb::DB* db_;
   const rocksdb::Snapshot* snapshot_;
+  std::atomic<int>* live_views_;
 };
 
 // Iterates one series' raw samples, ascending by timestamp.
@@ -277,6 +288,22 @@ class Store {
   uint64_t DiskBytes() const;
   uint64_t samples_scanned() const { return samples_scanned_.load(std::memory_order_relaxed); }
   bool read_only() const { return options_.read_only; }
+  // Whether this Store follows a writer as a RocksDB secondary instance.
+  bool secondary() const { return !secondary_dir_.empty(); }
+  // A secondary: reads what the writer has written since the last call (its
+  // new write-ahead log records and files). Otherwise does nothing. While a
+  // ReadView is alive the view must not change under it: the catch-up is
+  // then skipped (never waited for: the thread holding the view may be the
+  // one asking), and the next call does it.
+  Status CatchUp();
+  // The process id of the writer holding the LOCK file of the database at
+  // `path` (this process's own when it is the writer); 0 when nobody writes it.
+  static int64_t WriterPid(const std::string& path);
+  // Ids above which a catalog scan starts: ForEachSeries from `first`.
+  Status ForEachSeriesFrom(SeriesId first, const std::function<Status(SeriesId, const Labels&)>& fn);
+  // How many series were ever deleted: the series index of a secondary
+  // reloads when it changes (docs/FORMAT.md).
+  Result<uint64_t> ReadDeletedSeriesCount();
 
   // OK while writes work; after a storage fault, that fault (NoSpace or
   // IOError) until writes work again.
@@ -314,6 +341,11 @@ class Store {
   std::vector<rocksdb::ColumnFamilyHandle*> cfs_;  // indexed by Family
   std::unique_ptr<rocksdb::DB> db_;
   std::unique_ptr<HeldLockFile> held_lock_file_;  // while open for writing
+  std::string secondary_dir_;  // a secondary's own files (its info LOG): a temporary directory
+  // A secondary's live ReadViews, and what NewReadView and CatchUp hold
+  // while they check and change that count or the instance's state.
+  std::mutex catch_up_mu_;
+  std::atomic<int> live_views_{0};
   mutable std::atomic<uint64_t> samples_scanned_{0};
 
   // Shared by every user of db_ and cfs_ (StorePin), exclusive to a reopen.

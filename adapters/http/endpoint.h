@@ -16,6 +16,7 @@
 #include "adapters/http/memory_budget.h"
 #include "adapters/http/server.h"
 #include "adapters/http/server_metrics.h"
+#include "overtone/cancel.h"
 #include "overtone/database.h"
 
 namespace overtone::adapters {
@@ -25,6 +26,7 @@ struct EndpointContext {
   const ServerOptions* options;
   MemoryBudget* budget;
   ServerMetrics* metrics;
+  const CancelToken* cancel = nullptr;  // the request's, when it may run long (query_watch.h)
 };
 
 struct HttpReply {

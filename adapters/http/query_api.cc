@@ -1,5 +1,6 @@
 #include "adapters/http/query_api.h"
 
+#include <chrono>
 #include <filesystem>
 #include <system_error>
 #include <thread>
@@ -52,7 +53,16 @@ HttpReply QueryApi::Answer(const RangeQueryRequest& request) {
 HttpReply QueryApi::AnswerPromql(const PromqlPlan& plan) {
   std::unique_ptr<QueryConnection> conn = Acquire();
   if (!conn) return Failed(Status::Internal("no SQLite connection"));
-  Result<promql::QueryResult> result = RunPromql(conn->get(), plan);
+  // The run's token: the plan's time limit, and the request's cancellation.
+  CancelToken* token = conn->cancel();
+  token->Reset(std::chrono::steady_clock::now() + std::chrono::milliseconds(plan.options.timeout_ms),
+               plan.cancel);
+  PromqlPlan run = plan;
+  run.options.cancel = token;
+  Result<promql::QueryResult> result = RunPromql(conn->get(), run);
+  if (plan.cancel != nullptr && token->cancelled())
+    plan.cancel->Cancel(token->reason());  // the request learns why
+  token->Reset();  // lets go of the request's token: the connection goes back to the pool
   Release(std::move(conn));
   if (!result.ok()) return Failed(result.status());
   return RenderQueryResult(*result);
@@ -149,6 +159,12 @@ HttpReply QueryApi::Handle(const QueryApiRequest& http) {
   if (std::optional<ApiError> error = ParseApiRequest(http, promql::NowMs(), &request)) {
     return RenderError(*error);
   }
+  // Queries that can run long take the request's token.
+  std::visit(
+      [&http](auto& r) {
+        if constexpr (requires { r.cancel; }) r.cancel = http.cancel;
+      },
+      request);
   return std::visit([this](const auto& r) { return Answer(r); }, request);
 }
 

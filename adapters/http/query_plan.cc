@@ -41,7 +41,7 @@ Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(
     return Status::Internal("opening an SQLite connection");
   }
   auto c = std::unique_ptr<QueryConnection>(new QueryConnection(conn));
-  OT_RETURN_IF_ERROR(RegisterSql(conn, db));
+  OT_RETURN_IF_ERROR(RegisterSql(conn, db, c->cancel()));
   for (const auto& add_table : tables) OT_RETURN_IF_ERROR(add_table(conn));
   if (read_only) {
     sqlite3_exec(conn, "PRAGMA query_only = ON", nullptr, nullptr, nullptr);
@@ -62,7 +62,8 @@ PromqlPlan PlanPromql(const InstantQueryRequest& request, const QueryApiOptions&
                     request.time_ms,
                     request.time_ms,
                     0,
-                    promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)}};
+                    promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)},
+                    request.cancel};
 }
 
 PromqlPlan PlanPromql(const RangeQueryRequest& request, const QueryApiOptions& options) {
@@ -71,7 +72,8 @@ PromqlPlan PlanPromql(const RangeQueryRequest& request, const QueryApiOptions& o
                     request.start_ms,
                     request.end_ms,
                     request.step_ms,
-                    promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)}};
+                    promql::QueryOptions{options.lookback_ms, EffectiveTimeout(request.timeout_ms, options)},
+                    request.cancel};
 }
 
 Result<sql::Statement> PrepareReadOnly(sqlite3* conn, std::string_view sql) {
@@ -94,7 +96,7 @@ Result<SqlPlan> PlanSql(Database* db, const SqlRequest& request, const QueryApiO
                       QueryConnection::Open(db, true, options.sql_tables));
   OT_ASSIGN_OR_RETURN(sql::Statement stmt, PrepareReadOnly(conn->get(), request.sql));
   return SqlPlan{std::move(conn), std::move(stmt), EffectiveTimeout(request.timeout_ms, options),
-                 options.max_sql_rows};
+                 options.max_sql_rows, request.cancel};
 }
 
 }  // namespace overtone::adapters

@@ -59,10 +59,14 @@ class QueryConnection {
   QueryConnection& operator=(const QueryConnection&) = delete;
 
   sqlite3* get() const { return conn_; }
+  // The token overtone's tables on this connection check (RegisterSql): a
+  // run Reset()s it with its deadline and its request's token as parent.
+  CancelToken* cancel() { return &cancel_; }
 
  private:
   explicit QueryConnection(sqlite3* conn) : conn_(conn) {}
   sqlite3* conn_;
+  CancelToken cancel_;
 };
 
 // The timeout a query runs with: the requested one when positive, at most
@@ -74,6 +78,7 @@ struct PromqlPlan {
   bool range;                         // query_range; else an instant query at start_ms
   int64_t start_ms, end_ms, step_ms;  // an instant query: start_ms == end_ms, step_ms 0
   promql::QueryOptions options;
+  CancelToken* cancel = nullptr;  // the request's (QueryApiRequest::cancel)
 };
 
 PromqlPlan PlanPromql(const InstantQueryRequest& request, const QueryApiOptions& options);
@@ -85,6 +90,7 @@ struct SqlPlan {
   sql::Statement stmt;  // declared after conn: finalized first
   int64_t timeout_ms;
   size_t max_rows;
+  CancelToken* cancel = nullptr;  // the request's (QueryApiRequest::cancel)
 };
 
 // InvalidArgument for SQL that does not prepare, writes, or is more than one

@@ -20,6 +20,7 @@
 #include <variant>
 #include <vector>
 
+#include "overtone/cancel.h"
 #include "overtone/matcher.h"
 #include "overtone/status.h"
 
@@ -33,6 +34,9 @@ struct QueryApiRequest {
   std::string body;
   std::string content_type;
   std::string accept;
+  // The request's token: the server cancels it when the client goes away or
+  // the server stops; a query's run reports its own time limit back to it.
+  CancelToken* cancel = nullptr;
 };
 
 // An error in Prometheus's envelope: {"status":"error","errorType":type,"error":message}.
@@ -56,12 +60,14 @@ struct InstantQueryRequest {  // /api/v1/query
   std::string query;
   int64_t time_ms;
   int64_t timeout_ms;
+  CancelToken* cancel = nullptr;  // QueryApiRequest::cancel
 };
 
 struct RangeQueryRequest {  // /api/v1/query_range
   std::string query;
   int64_t start_ms, end_ms, step_ms;
   int64_t timeout_ms;
+  CancelToken* cancel = nullptr;  // QueryApiRequest::cancel
 };
 
 struct SeriesRequest {                               // /api/v1/series
@@ -101,6 +107,7 @@ struct SqlRequest {  // /api/v1/sql
   std::string sql;
   bool csv;  // format=csv, or no format and Accept: text/csv
   int64_t timeout_ms;
+  CancelToken* cancel = nullptr;  // QueryApiRequest::cancel
 };
 
 using ApiRequest =

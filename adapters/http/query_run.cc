@@ -7,6 +7,8 @@
 #include <map>
 #include <set>
 
+#include "overtone/sql.h"
+
 namespace overtone::adapters {
 namespace {
 
@@ -27,17 +29,6 @@ Result<std::vector<SeriesInfo>> MatchSeries(Database* db,
   std::vector<SeriesInfo> out;
   for (auto& [id, s] : found) out.push_back(std::move(s));
   return out;
-}
-
-struct Deadline {
-  std::chrono::steady_clock::time_point at;
-  bool expired = false;
-};
-
-int CheckDeadline(void* arg) {
-  auto* d = static_cast<Deadline*>(arg);
-  if (std::chrono::steady_clock::now() >= d->at) d->expired = true;
-  return d->expired ? 1 : 0;
 }
 
 SqlValue Cell(sqlite3_stmt* stmt, int i) {
@@ -90,13 +81,16 @@ Result<std::vector<std::string>> FindLabels(Database* db, const LabelsRequest& r
 }
 
 Result<SqlTable> RunSql(SqlPlan* plan) {
-  return RunStatement(plan->conn->get(), plan->stmt.get(), plan->timeout_ms, plan->max_rows);
+  return RunStatement(plan->conn.get(), plan->stmt.get(), plan->timeout_ms, plan->max_rows, plan->cancel);
 }
 
-Result<SqlTable> RunStatement(sqlite3* conn, sqlite3_stmt* stmt, int64_t timeout_ms, size_t max_rows) {
+Result<SqlTable> RunStatement(QueryConnection* qc, sqlite3_stmt* stmt, int64_t timeout_ms, size_t max_rows,
+                              CancelToken* request_cancel) {
+  sqlite3* conn = qc->get();
   sqlite3_reset(stmt);
-  Deadline deadline{std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms)};
-  sqlite3_progress_handler(conn, 1000, CheckDeadline, &deadline);
+  CancelToken* token = qc->cancel();
+  token->Reset(std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms), request_cancel);
+  CancelProgressHandler interrupt(conn, token);
   SqlTable table;
   const int n = sqlite3_column_count(stmt);
   for (int i = 0; i < n; ++i) table.columns.emplace_back(sqlite3_column_name(stmt, i));
@@ -113,10 +107,12 @@ Result<SqlTable> RunStatement(sqlite3* conn, sqlite3_stmt* stmt, int64_t timeout
   std::string error = rc == SQLITE_DONE || too_many ? "" : sqlite3_errmsg(conn);
   // Done with: the cursors close, and a kept statement holds nothing until it runs again.
   sqlite3_reset(stmt);
-  sqlite3_progress_handler(conn, 0, nullptr, nullptr);  // the deadline goes out of scope
   if (too_many) return Status::Aborted("more than " + std::to_string(max_rows) + " rows");
   if (rc != SQLITE_DONE) {
-    if (deadline.expired) return Status::Busy("query timed out");
+    if (token->cancelled()) {
+      if (request_cancel != nullptr) request_cancel->Cancel(token->reason());  // the request learns why
+      return token->status();
+    }
     return Status::Aborted(error);
   }
   return table;

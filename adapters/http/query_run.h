@@ -48,8 +48,10 @@ struct SqlTable {
 Result<SqlTable> RunSql(SqlPlan* plan);
 
 // The same for a statement of `conn` that the caller keeps: reset first,
-// so that it can run again.
-Result<SqlTable> RunStatement(sqlite3* conn, sqlite3_stmt* stmt, int64_t timeout_ms, size_t max_rows);
+// so that it can run again. The connection's cancel token is armed with the
+// time limit and `request_cancel` (may be null) as its parent.
+Result<SqlTable> RunStatement(QueryConnection* conn, sqlite3_stmt* stmt, int64_t timeout_ms, size_t max_rows,
+                              CancelToken* request_cancel = nullptr);
 
 }  // namespace overtone::adapters
 

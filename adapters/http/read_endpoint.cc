@@ -101,7 +101,7 @@ ReadReply HandleRead(const EndpointContext& ctx, std::string_view body,
 
   SamplesAnswer answer;
   Status s = ReadSamples(
-      ctx.db, *req, [&](size_t n) { return reservation.Grow(n); }, ReadThreads(), &answer);
+      ctx.db, *req, [&](size_t n) { return reservation.Grow(n); }, ReadThreads(), &answer, ctx.cancel);
   if (!s.ok()) {
     out.reply = s.code() == Status::Code::kResourceExhausted
                     ? OverloadedReply(ctx, "building the SAMPLES response")

@@ -24,6 +24,7 @@
 #include "adapters/http/push_endpoint.h"
 #include "adapters/http/query_api.h"
 #include "adapters/http/query_request.h"
+#include "adapters/http/query_watch.h"
 #include "adapters/http/read_endpoint.h"
 #include "adapters/http/routes.h"
 #include "adapters/http/status_pages.h"
@@ -116,6 +117,7 @@ class HttpServer::Impl {
   MemoryBudget budget_;
   ServerMetrics metrics_;
   QueryApi query_api_{db_, ApiOptions(options_, db_->dir())};  // /api/v1/query etc. (query_api.h)
+  QueryWatch queries_;  // the queries running, and what cancels them
   httplib::Server svr_;
   std::thread listener_;
   std::atomic<bool> ready_{false};
@@ -335,7 +337,13 @@ bool HttpServer::Impl::ServeRead(const Exchange& x) {
   Clock::time_point t0 = Clock::now();
   std::optional<Received> in = Receive(x, PrecheckRead);
   if (!in) return false;
+  // A SAMPLES response is built before it is sent: watched like a query
+  // while it is (a stream stops by itself when its client goes away).
+  std::unique_ptr<QueryWatch::Running> running = queries_.Start(
+      QueryWatch::Connection{x.req.local_addr, x.req.local_port, x.req.remote_addr, x.req.remote_port});
+  in->ctx.cancel = running->token();
   ReadReply out = HandleRead(in->ctx, in->body, std::move(in->reservation));
+  running.reset();
   if (!out.stream) {
     Apply(out.reply, x.res);
     return false;
@@ -383,6 +391,10 @@ bool HttpServer::Impl::ServeQuery(const Exchange& x) {
                     std::move(body),
                     x.req.get_header_value("Content-Type"),
                     x.req.get_header_value("Accept")};
+  // Watched while it runs: it stops when its client closes the connection.
+  std::unique_ptr<QueryWatch::Running> running = queries_.Start(
+      QueryWatch::Connection{x.req.local_addr, x.req.local_port, x.req.remote_addr, x.req.remote_port});
+  q.cancel = running->token();
   Apply(query_api_.Handle(q), x.res);
   return false;
 }
@@ -504,6 +516,10 @@ ServerFigures HttpServer::Impl::Figures() {
   Status fault = db_->WriteFault();
   f.ready = ready_.load() && fault.ok();
   if (!fault.ok()) f.write_fault = fault.ToString();
+  f.queries_running = queries_.running();
+  for (size_t r = 0; r < f.queries_cancelled.size(); ++r) {
+    f.queries_cancelled[r] = queries_.cancelled(static_cast<CancelReason>(r));
+  }
   return f;
 }
 
@@ -614,6 +630,9 @@ void HttpServer::Impl::Stop() {
   if (!started_ || stopped_) return;
   stopped_ = true;
   ready_ = false;
+  // Queries stop now rather than at their time limit: httplib's stop below
+  // waits for every handler.
+  queries_.CancelAll(CancelReason::kShutdown);
   // listen_after_bind() may not have started its loop yet; stop() is a
   // no-op until it has, so wait for it (briefly) first.
   for (int i = 0; i < 2000 && !svr_.is_running(); ++i) {

@@ -80,6 +80,15 @@ std::string ServerMetrics::RenderText(const ServerFigures& f) const {
            load(read_samples));
   w.Metric("overtone_overloaded_requests_total", "counter",
            "Requests refused because the request memory budget was used up.", load(overloaded));
+  w.Metric("overtone_queries_running", "gauge", "Queries running now: the query API and remote read.",
+           static_cast<double>(f.queries_running));
+  w.Header("overtone_queries_cancelled_total", "counter",
+           "Queries stopped before their end, by reason: their time limit, their client going "
+           "away, the server stopping.");
+  for (CancelReason r : {CancelReason::kDeadline, CancelReason::kClientGone, CancelReason::kShutdown}) {
+    w.Line("overtone_queries_cancelled_total", std::string("reason=\"") + CancelReasonName(r) + "\"",
+           static_cast<double>(f.queries_cancelled[static_cast<size_t>(r)]));
+  }
 
   w.Metric("overtone_series", "gauge", "Live series in the database.", static_cast<double>(f.db.series));
   w.Metric("overtone_samples_written_total", "counter",

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <utility>
 
+#include "overtone/cancel.h"
 #include "overtone/database.h"
 
 namespace overtone::adapters {
@@ -33,8 +34,10 @@ struct ServerFigures {
   size_t block_cache_bytes = 0;   // configured RocksDB block cache
   size_t write_buffer_bytes = 0;  // configured RocksDB write buffer
   size_t resident_bytes = 0;      // the process's RSS
-  bool ready = false;             // serving, and writes work
-  std::string write_fault;        // why writes fail now (Database::WriteFault); empty when they work
+  bool ready = false;                                           // serving, and writes work
+  std::string write_fault;                                      // why writes fail now (Database::WriteFault); empty when they work
+  size_t queries_running = 0;                                   // query API requests running now
+  std::array<uint64_t, kNumCancelReasons> queries_cancelled{};  // ended cancelled, by CancelReason
 };
 
 class ServerMetrics {

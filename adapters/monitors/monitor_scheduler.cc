@@ -123,7 +123,7 @@ Status MonitorScheduler::Run(Monitor& m, int64_t run_ms, MonitorStatus* st) {
       return Status::Aborted("interrupted");
     }
   }
-  Result<SqlTable> table = RunStatement(m.conn->get(), m.stmt.get(), m.spec.timeout_ms, options_.max_rows);
+  Result<SqlTable> table = RunStatement(m.conn.get(), m.stmt.get(), m.spec.timeout_ms, options_.max_rows);
   running_ = nullptr;
   if (!table.ok()) {
     if (table.status().code() == Status::Code::kBusy) {

@@ -95,8 +95,9 @@ struct SeriesSamples {
 };
 
 SeriesSamples ReadSeriesSamples(Database* db, const prometheus::Query& q, const SeriesInfo& s,
-                                const ChargeFn& charge) {
+                                const ChargeFn& charge, const CancelToken* cancel) {
   SeriesSamples out;
+  if (out.status = CheckCancel(cancel); !out.status.ok()) return out;
   auto over_budget = [&out] {
     out.status = Status::ResourceExhausted(
         "the SAMPLES response does not fit the server's memory budget; ask for "
@@ -124,6 +125,7 @@ SeriesSamples ReadSeriesSamples(Database* db, const prometheus::Query& q, const 
   for (; it->Valid(); it->Next()) {
     if (room == 0) {
       if (!charge(kStep * 24)) return over_budget();
+      if (out.status = CheckCancel(cancel); !out.status.ok()) return out;
       room = kStep;
     }
     --room;
@@ -143,7 +145,7 @@ SeriesSamples ReadSeriesSamples(Database* db, const prometheus::Query& q, const 
 }  // namespace
 
 Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const ChargeFn& charge, int threads,
-                   SamplesAnswer* out) {
+                   SamplesAnswer* out, const CancelToken* cancel) {
   std::mutex charge_mu;
   const ChargeFn locked_charge = [&](size_t n) {
     std::lock_guard<std::mutex> lock(charge_mu);
@@ -166,10 +168,10 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
     if (threads > 1 && series.size() >= kMinSeriesForThreads) {
       OrderedPipeline<SeriesSamples> pipeline(
           series.size(), threads, ChunkedReadStream::kAheadPerThread * static_cast<size_t>(threads),
-          [&](size_t i) { return ReadSeriesSamples(db, q, series[i], locked_charge); });
+          [&](size_t i) { return ReadSeriesSamples(db, q, series[i], locked_charge, cancel); });
       while (std::optional<SeriesSamples> one = pipeline.Take()) OT_RETURN_IF_ERROR(add(std::move(*one)));
     } else {
-      for (const SeriesInfo& s : series) OT_RETURN_IF_ERROR(add(ReadSeriesSamples(db, q, s, charge)));
+      for (const SeriesInfo& s : series) OT_RETURN_IF_ERROR(add(ReadSeriesSamples(db, q, s, charge, cancel)));
     }
     AppendField1(result, &out->wire);
   }

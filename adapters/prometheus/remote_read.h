@@ -19,6 +19,7 @@
 
 #include "adapters/prometheus/ordered_pipeline.h"
 #include "adapters/prometheus/proto/remote.pb.h"
+#include "overtone/cancel.h"
 #include "overtone/database.h"
 #include "overtone/status.h"
 
@@ -56,9 +57,10 @@ struct SamplesAnswer {
 // Answers every query of `req` into *out. With `threads` > 1 and enough
 // series, series are read and serialized on that many threads, up to two a
 // thread ahead, and joined in order; `charge` is then called from those
-// threads, one call at a time.
+// threads, one call at a time. A cancelled `cancel` stops it (checked per
+// series and every few thousand samples).
 Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const ChargeFn& charge, int threads,
-                   SamplesAnswer* out);
+                   SamplesAnswer* out, const CancelToken* cancel = nullptr);
 
 // Produces a STREAMED_XOR_CHUNKS body one series at a time, so memory stays
 // at about one frame whatever the result size. Chunks hold up to 120

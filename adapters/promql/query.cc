@@ -8,10 +8,12 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <unordered_map>
 
 #include "adapters/promql/parser.h"
 #include "adapters/promql/translator.h"
+#include "overtone/sql.h"
 #include "sql/labelset_json.h"
 #include "sql/promql_functions.h"
 #include "sql/selector_arg.h"
@@ -20,17 +22,6 @@ namespace overtone::promql {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-struct Deadline {
-  Clock::time_point at;
-  bool expired = false;
-};
-
-int CheckDeadline(void* arg) {
-  auto* d = static_cast<Deadline*>(arg);
-  if (Clock::now() >= d->at) d->expired = true;
-  return d->expired ? 1 : 0;  // non-zero interrupts the statement
-}
 
 Labels ToLabels(const ::overtone::sql::LabelPairs& pairs) {
   Labels out;
@@ -60,11 +51,14 @@ Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options,
   sqlite3_stmt* stmt = prepared.get();
   OT_RETURN_IF_ERROR(BindSelectors(stmt, t));
   int rc;
-  Deadline deadline;
-  if (options.timeout_ms > 0) {
-    deadline.at = Clock::now() + std::chrono::milliseconds(options.timeout_ms);
-    sqlite3_progress_handler(conn, 1000, CheckDeadline, &deadline);
+  CancelToken own;  // the timeout, when the caller gave no token
+  const CancelToken* token = options.cancel;
+  if (token == nullptr && options.timeout_ms > 0) {
+    own.Reset(Clock::now() + std::chrono::milliseconds(options.timeout_ms));
+    token = &own;
   }
+  std::optional<CancelProgressHandler> interrupt;
+  if (token != nullptr) interrupt.emplace(conn, token);
   std::unordered_map<std::string, size_t> index;
   Status status;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
@@ -99,14 +93,14 @@ Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options,
     out->series[it->second].points.push_back(Point{sqlite3_column_int64(stmt, 1), column_double(2)});
   }
   if (status.ok() && rc != SQLITE_DONE) {
-    std::string msg = sqlite3_errmsg(conn);
-    if (deadline.expired) {
-      status = Status::Busy("query timed out in expression evaluation");
+    if (token != nullptr && token->cancelled()) {
+      status = token->reason() == CancelReason::kDeadline
+                   ? Status::Busy("query timed out in expression evaluation")
+                   : token->status();
     } else {
-      status = Status::Aborted(msg);
+      status = Status::Aborted(sqlite3_errmsg(conn));
     }
   }
-  if (options.timeout_ms > 0) sqlite3_progress_handler(conn, 0, nullptr, nullptr);
   return status;
 }
 

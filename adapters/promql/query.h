@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "adapters/promql/ast.h"
+#include "overtone/cancel.h"
 #include "overtone/status.h"
 #include "overtone/types.h"
 #include "sql/statement.h"
@@ -49,7 +50,10 @@ struct QueryResult {
 
 struct QueryOptions {
   int64_t lookback_ms = 5 * 60 * 1000;
-  int64_t timeout_ms = 0;  // 0: none
+  int64_t timeout_ms = 0;  // 0: none; ignored with `cancel`, which carries its own deadline
+  // The caller's token (Reset with the query's deadline): cancelling it stops
+  // the query, with Busy for its deadline and its status() for the rest.
+  const CancelToken* cancel = nullptr;
 };
 
 // Prometheus's resolution limit for range queries.

@@ -54,11 +54,31 @@ namespace overtone {
 inline constexpr int64_t kMinTime = std::numeric_limits<int64_t>::min();
 inline constexpr int64_t kMaxTime = std::numeric_limits<int64_t>::max();
 
+// How Database::Open opens a directory.
+enum class OpenMode : uint8_t {
+  // The one writer. Busy while another process (or another Database of this
+  // one) has the directory open for writing.
+  kReadWrite,
+  // Reading only; several processes may. Alone, a fixed view of what was
+  // there at open. Beside a writer that holds the directory, as kSecondary.
+  kReadOnly,
+  // Reading beside a writer (`overtone serve`), following it: CatchUp()
+  // reads what the writer has written since. Writes fail with an error that
+  // names the writer (its pid, and its Options::writer_note).
+  kSecondary,
+};
+
 struct Options {
   bool create_if_missing = true;
   bool error_if_exists = false;
-  bool read_only = false;  // open without writing; several processes may do so
-  bool sync = false;       // fsync the write-ahead log on every Write()
+  OpenMode open_mode = OpenMode::kReadWrite;
+  bool read_only = false;  // the same as open_mode = kReadOnly
+  // Who the writer is, in words ("overtone serve on 127.0.0.1:9201"): while
+  // the directory is open for writing, DIR/WRITER holds this process's id
+  // and this note, so that a reader beside it can say whom a refused write
+  // should go to.
+  std::string writer_note;
+  bool sync = false;  // fsync the write-ahead log on every Write()
   size_t block_cache_bytes = 64u << 20;
   size_t write_buffer_bytes = 64u << 20;  // at least 1 MiB
 
@@ -279,10 +299,25 @@ class Database {
   // OK while writes work. While they fail for a storage fault, that fault
   // (NoSpace or IOError, with what failed): retry writes later.
   virtual Status WriteFault() const = 0;
+  // How the database is open: kSecondary when it follows a writer (asked
+  // for, or kReadOnly beside a writer), else as asked.
+  virtual OpenMode open_mode() const = 0;
+  // A database that follows a writer (kSecondary): reads what the writer has
+  // written since the last call, new series included. Costs little when the
+  // writer wrote little. OK and nothing to do in the other modes.
+  virtual Status CatchUp() = 0;
+  // Replaces Options::writer_note in DIR/WRITER, as when a server learns
+  // the port it bound after opening. NotSupported unless open for writing.
+  virtual Status SetWriterNote(const std::string& note) = 0;
 
   // Writes buffered data to files and waits; for backups and tests.
   virtual Status Flush() = 0;
 };
+
+// The process that has directory `dir` open for writing, in words: its
+// Options::writer_note and pid ("overtone serve on 127.0.0.1:9201 (pid
+// 1234)"), or "" when no process writes it.
+std::string DescribeWriter(const std::string& dir);
 
 }  // namespace overtone
 

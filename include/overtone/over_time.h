@@ -28,6 +28,7 @@
 #include <string_view>
 #include <vector>
 
+#include "overtone/cancel.h"
 #include "overtone/database.h"
 #include "overtone/matcher.h"
 #include "overtone/status.h"
@@ -80,6 +81,9 @@ struct OverTimeQuery {
   // OverTimeRankErrorBound() of the rank. Off: every sample is scanned.
   bool use_summaries = true;
   bool approximate = false;
+  // Checked once per series and every few thousand samples: a cancelled
+  // token stops the evaluation with its status() (cancel.h).
+  const CancelToken* cancel = nullptr;
 };
 
 // The rank error a query's answers may carry: 0 when they are exact.

@@ -27,6 +27,7 @@
 #include <memory>
 #include <string>
 
+#include "overtone/cancel.h"
 #include "overtone/database.h"
 #include "overtone/status.h"
 
@@ -34,15 +35,37 @@ struct sqlite3;
 
 namespace overtone {
 
-// Registers the virtual tables and SQL functions on `conn`.
-// REQUIRES: `db` outlives every use of `conn`.
-Status RegisterSql(sqlite3* conn, Database* db);
+// Registers the virtual tables and SQL functions on `conn`. With `cancel`,
+// the engine loops of the table functions (over_time, range_function,
+// instant_vector) stop with its status() once it is cancelled; whoever runs
+// a statement on `conn` Reset()s it first and installs a
+// CancelProgressHandler (below) for SQLite's own loops.
+// REQUIRES: `db` and `cancel` outlive every use of `conn`.
+Status RegisterSql(sqlite3* conn, Database* db, const CancelToken* cancel = nullptr);
+
+// While alive, SQLite interrupts the statements running on `conn` soon after
+// `token` is cancelled (a progress handler every 1000 virtual machine
+// instructions); the statement's step then fails with SQLITE_INTERRUPT and
+// token->status() says why. One per connection at a time.
+class CancelProgressHandler {
+ public:
+  CancelProgressHandler(sqlite3* conn, const CancelToken* token);
+  ~CancelProgressHandler();
+  CancelProgressHandler(const CancelProgressHandler&) = delete;
+  CancelProgressHandler& operator=(const CancelProgressHandler&) = delete;
+
+ private:
+  sqlite3* conn_;
+};
 
 // A database directory opened for SQL: the engine in DIR/ plus an ordinary
 // SQLite database DIR/user.db (the "main" schema) that keeps the user's own
 // tables and views, with overtone registered on it. Opened read-only, a
 // directory without user.db (one only `serve` or `import` wrote) gets an
-// empty in-memory "main".
+// empty in-memory "main". A directory that a writer holds (`overtone serve`)
+// opens as a secondary (Options::open_mode): each statement first catches up
+// with the writer (Database::CatchUp), and writes to the engine's tables
+// fail with an error that names the writer.
 class SqlSession {
  public:
   static Result<std::unique_ptr<SqlSession>> Open(const Options& options, const std::string& dir);

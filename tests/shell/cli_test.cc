@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <filesystem>
 #include <string>
@@ -362,19 +363,24 @@ TEST_F(ShellCliTest, MisspeltSubcommandCreatesNothing) {
   }
 }
 
-// Another process holds the database: whatever writes says so and changes
+// Another process holds the database: the SQL shell reads it beside the
+// writer (as a secondary), and whatever writes says who holds it and changes
 // nothing; whatever only reads goes on.
 TEST_F(ShellCliTest, DatabaseLockedByAnotherProcess) {
   ASSERT_EQ(Overtone({"INSERT INTO samples(metric, ts, value) VALUES ('up', 1000, 1)"}).exit_code, 0);
   Options options;
   options.compaction_interval_ms = 0;
+  options.writer_note = "the test's writer";
   auto held = Database::Open(options, db());
   ASSERT_TRUE(held.ok()) << held.status().ToString();
   const std::string busy = "the database is open in another process";
-  ProgramResult r = Overtone({"SELECT 1"});
+  EXPECT_EQ(Ok({"SELECT count(*) FROM samples"}), "1\n");
+  ASSERT_TRUE((*held)->Append({{"__name__", "down"}}, 2000, 2).ok());
+  EXPECT_EQ(Ok({"SELECT metric, ts FROM samples ORDER BY ts"}), "up|1000\ndown|2000\n");
+  ProgramResult r = Overtone({"INSERT INTO samples(metric, ts, value) VALUES ('up', 3000, 3)"});
   EXPECT_EQ(r.exit_code, 1);
-  EXPECT_THAT(r.err, StartsWith("Error: cannot open database '" + db() + "': busy: opening " + db() +
-                                "/rocksdb: " + busy));
+  EXPECT_THAT(r.err, HasSubstr("is open for writing by the test's writer (pid " + std::to_string(getpid()) +
+                               "): this process only reads it"));
   std::string file = tmp_.Sub("up.prom");
   ASSERT_TRUE(WriteFile(file, "up 2 2000\n"));
   for (std::vector<std::string> args :
@@ -387,11 +393,11 @@ TEST_F(ShellCliTest, DatabaseLockedByAnotherProcess) {
   }
   r = RunOvertone({"--readonly", db(), "SELECT ts, value FROM samples"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(r.out, "1000|1.0\n");
+  EXPECT_EQ(r.out, "1000|1.0\n2000|2.0\n");
   r = RunOvertone({"check", db()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   held->reset();
-  EXPECT_EQ(Ok({"SELECT count(*) FROM samples"}), "1\n");
+  EXPECT_EQ(Ok({"SELECT count(*) FROM samples"}), "2\n");
 }
 
 // Paths that are not a database directory, for each command that opens one.
