@@ -174,8 +174,8 @@ class ScriptRunner {
 
   Status Clear() {
     session_.reset();
-    native_histograms_ = false;
     histogram_metrics_.clear();
+    nhcb_families_.clear();
     Options options;
     options.compaction_interval_ms = 0;
     options.write_buffer_bytes = 4u << 20;
@@ -188,9 +188,12 @@ class ScriptRunner {
   }
 
   Status Load(const LoadCommand& load) {
-    native_histograms_ = native_histograms_ || load.native_histograms;
     WriteBatch batch;
     for (const SeriesValues& s : load.series) {
+      std::string_view name = GetLabel(s.labels, kMetricNameLabel);
+      if (load.with_nhcb && name.ends_with("_bucket")) {
+        nhcb_families_.insert(std::string(name.substr(0, name.size() - 7)));
+      }
       for (size_t i = 0; i < s.values.size(); ++i) {
         const SequenceValue& v = s.values[i];
         if (v.histogram) histogram_metrics_.insert(std::string(GetLabel(s.labels, kMetricNameLabel)));
@@ -202,7 +205,8 @@ class ScriptRunner {
   }
 
   Outcome Eval(const EvalCommand& e) {
-    if (e.expected_histograms || native_histograms_) return {Outcome::kUnsupported, "native histograms"};
+    if (e.expected_histograms) return {Outcome::kUnsupported, "native histograms"};
+    if (ReadsNhcb(e.expr)) return {Outcome::kUnsupported, "native histograms"};
     for (const std::string& m : histogram_metrics_) {
       if (!m.empty() && e.expr.find(m) != std::string::npos)
         return {Outcome::kUnsupported, "native histograms"};
@@ -259,11 +263,22 @@ class ScriptRunner {
     return {Outcome::kPass, ""};
   }
 
+  // Whether expr names a load_with_nhcb family itself (its native
+  // histograms) rather than its classic _bucket, _count or _sum series.
+  bool ReadsNhcb(const std::string& expr) const {
+    if (nhcb_families_.empty()) return false;
+    static const std::regex kWord("[a-zA-Z_:][a-zA-Z0-9_:]*");
+    for (std::sregex_iterator it(expr.begin(), expr.end(), kWord), end; it != end; ++it) {
+      if (nhcb_families_.count(it->str())) return true;
+    }
+    return expr.find("__name__") != std::string::npos;
+  }
+
   std::string dir_;
   int databases_ = 0;
   std::unique_ptr<SqlSession> session_;
-  bool native_histograms_ = false;
-  std::set<std::string> histogram_metrics_;
+  std::set<std::string> histogram_metrics_;  // metrics with native histogram samples
+  std::set<std::string> nhcb_families_;      // load_with_nhcb histograms
 };
 
 struct Totals {
