@@ -287,20 +287,23 @@ Result<std::string> Translator::Absent(const Expr& arg, const std::string& input
 }
 
 // label_replace and label_join: new label sets, then Prometheus's check
-// that no two series collide at a step.
+// that no two series collide at a step. The label a call creates must have
+// a name IsValidLabelName accepts (Prometheus 2.x's rule, the one remote
+// write and import apply too); Prometheus fails such a query while
+// running it, hence Aborted (`execution`).
 Result<std::string> Translator::Relabel(const Expr& call) {
   OT_ASSIGN_OR_RETURN(std::string input, Vector(call.arg(0)));
   std::vector<SqlExpr> args = {Col("labelset")};
   for (size_t i = 1; i < call.args.size(); ++i) {
     const std::string& s = call.arg(i).text;
     if (call.text == "label_join" && i >= 3 && !IsValidLabelName(s)) {
-      return Status::InvalidArgument("invalid source label name in label_join(): " + s);
+      return Status::Aborted("invalid source label name in label_join(): " + s);
     }
     args.push_back(Text(s));
   }
   const std::string& dst = call.arg(1).text;
   if (!IsValidLabelName(dst)) {
-    return Status::InvalidArgument("invalid destination label name in " + call.text + "(): " + dst);
+    return Status::Aborted("invalid destination label name in " + call.text + "(): " + dst);
   }
   auto relabel = std::make_shared<Select>();
   relabel->columns = {{Fn(call.text, std::move(args)), "labelset"},

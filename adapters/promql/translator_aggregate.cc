@@ -30,7 +30,7 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
           escaped += buf;
         }
       }
-      return Status::InvalidArgument("invalid label name \"" + escaped + "\"");
+      return Status::Aborted("invalid label name \"" + escaped + "\"");
     }
   } else if (AggregateTakesParam(agg.agg_op)) {
     OT_ASSIGN_OR_RETURN(param, Scalar(agg.arg(0)));
@@ -53,11 +53,10 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
     SqlExpr k;
     if (param->constant) {
       double kv = *param->constant;
-      if (std::isnan(kv)) return Status::InvalidArgument("Parameter value is NaN");
-      if (kv >= 9.2e18)
-        return Status::InvalidArgument("Scalar value " + std::to_string(kv) + " overflows int64");
-      if (kv <= -9.2e18)
-        return Status::InvalidArgument("Scalar value " + std::to_string(kv) + " underflows int64");
+      // Errors of a running query in Prometheus: Aborted (`execution`).
+      if (std::isnan(kv)) return Status::Aborted("Parameter value is NaN");
+      if (kv >= 9.2e18) return Status::Aborted("Scalar value " + std::to_string(kv) + " overflows int64");
+      if (kv <= -9.2e18) return Status::Aborted("Scalar value " + std::to_string(kv) + " underflows int64");
       k = Int(static_cast<int64_t>(kv));
     } else {
       k = Fn("CAST", {Bin("AS", param->at(Col("r", "ts")), Col("INTEGER"))});
@@ -107,7 +106,7 @@ Result<std::string> Translator::LimitRatio(const std::string& input, const Scala
   SqlExpr r;
   if (param.constant) {
     double rv = *param.constant;
-    if (std::isnan(rv)) return Status::InvalidArgument("Ratio value is NaN");
+    if (std::isnan(rv)) return Status::Aborted("Ratio value is NaN");
     r = Real(std::clamp(rv, -1.0, 1.0));
   } else {
     SqlExpr at = param.at(Col("ts"));

@@ -46,15 +46,7 @@ Result<std::string> Translator::ClassicHistogram(const Expr& call) {
 }
 
 Result<std::string> Translator::NativeHistogramOnly(const Expr& call) {
-  std::string input;
-  for (const ExprPtr& a : call.args) {
-    if (a->type() == ValueType::kVector) {
-      OT_ASSIGN_OR_RETURN(input, Vector(*a));
-    } else {
-      OT_ASSIGN_OR_RETURN(ScalarValue unused, Scalar(*a));
-      (void)unused;
-    }
-  }
+  OT_ASSIGN_OR_RETURN(std::string input, Vector(call.arg(0)));
   SelectPtr s = VectorSelect(Col("labelset"), Int(1), Col("ts"), Col("value"));
   s->from = {Ref(input)};
   s->where = Bin("=", Int(0), Int(1));
