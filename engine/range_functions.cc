@@ -5,6 +5,7 @@
 #include "engine/range_functions.h"
 
 #include <cmath>
+#include <cstdio>
 #include <limits>
 #include <string>
 #include <vector>
@@ -30,6 +31,8 @@ constexpr FnName kNames[] = {
     {RangeFn::kChanges, "changes"},
     {RangeFn::kDeriv, "deriv"},
     {RangeFn::kPredictLinear, "predict_linear"},
+    {RangeFn::kDoubleExponentialSmoothing, "double_exponential_smoothing"},
+    {RangeFn::kDoubleExponentialSmoothing, "holt_winters"},
 };
 
 // Kahan-Neumaier step as Prometheus's kahansum.Inc; out of line so that the
@@ -171,6 +174,22 @@ Status ForEachStep(int64_t start, int64_t end, int64_t step, AtStep at) {
   return Status::OK();
 }
 
+// Prometheus's funcDoubleExponentialSmoothing (Holt's linear trend): sf
+// weighs the newest value against the smoothed past, tf the newest trend
+// against the past trend.
+std::optional<double> DoubleExponentialSmoothing(std::span<const Sample> w, double sf, double tf) {
+  if (w.size() < 2) return std::nullopt;
+  double s0 = 0, s1 = w[0].value, b = w[1].value - w[0].value;
+  for (size_t i = 1; i < w.size(); ++i) {
+    double x = sf * w[i].value;
+    if (i > 1) b = tf * (s1 - s0) + (1 - tf) * b;  // the trend, from the second step on
+    double y = (1 - sf) * (s1 + b);
+    s0 = s1;
+    s1 = x + y;
+  }
+  return s1;
+}
+
 }  // namespace
 
 Result<RangeFn> ParseRangeFn(std::string_view name) {
@@ -189,10 +208,34 @@ std::string_view RangeFnName(RangeFn fn) {
   return "?";
 }
 
-bool RangeFnTakesParam(RangeFn fn) { return fn == RangeFn::kPredictLinear; }
+int RangeFnParams(RangeFn fn) {
+  switch (fn) {
+    case RangeFn::kPredictLinear: return 1;
+    case RangeFn::kDoubleExponentialSmoothing: return 2;
+    default: return 0;
+  }
+}
+
+Status CheckRangeFnParams(RangeFn fn, double param, double param2) {
+  if (fn != RangeFn::kDoubleExponentialSmoothing) return Status::OK();
+  // Go's %f: six decimals, and +Inf / -Inf. (NaN passes, as in Prometheus.)
+  auto go_f = [](double v) {
+    if (std::isinf(v)) return std::string(v > 0 ? "+Inf" : "-Inf");
+    char buf[400];
+    std::snprintf(buf, sizeof buf, "%f", v);
+    return std::string(buf);
+  };
+  if (param <= 0 || param >= 1) {
+    return Status::InvalidArgument("invalid smoothing factor. Expected: 0 < sf < 1, got: " + go_f(param));
+  }
+  if (param2 <= 0 || param2 >= 1) {
+    return Status::InvalidArgument("invalid trend factor. Expected: 0 < tf < 1, got: " + go_f(param2));
+  }
+  return Status::OK();
+}
 
 std::optional<double> EvalRangeWindow(RangeFn fn, std::span<const Sample> w, int64_t eval_ts, int64_t offset,
-                                      int64_t range, double param) {
+                                      int64_t range, double param, double param2) {
   if (w.empty()) return std::nullopt;
   int64_t range_end = SubSat(eval_ts, offset);
   int64_t range_start = SubSat(range_end, range);
@@ -229,6 +272,7 @@ std::optional<double> EvalRangeWindow(RangeFn fn, std::span<const Sample> w, int
       LinearRegression(w, eval_ts, &slope, &intercept);
       return slope * param + intercept;
     }
+    case RangeFn::kDoubleExponentialSmoothing: return DoubleExponentialSmoothing(w, param, param2);
   }
   return std::nullopt;
 }
@@ -257,7 +301,9 @@ Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matcher
       int64_t w_end = SubSat(t, q.offset), w_start = SubSat(w_end, q.range);
       while (last < samples.size() && samples[last].ts <= w_end) ++last;
       while (first < last && samples[first].ts <= w_start) ++first;
-      auto v = EvalRangeWindow(q.fn, samples.subspan(first, last - first), t, q.offset, q.range, q.param);
+      if (first < last) OT_RETURN_IF_ERROR(CheckRangeFnParams(q.fn, q.param, q.param2));
+      auto v = EvalRangeWindow(q.fn, samples.subspan(first, last - first), t, q.offset, q.range, q.param,
+                               q.param2);
       return v ? fn(s, t, *v) : Status::OK();
     });
   };

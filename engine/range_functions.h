@@ -1,5 +1,6 @@
 // PromQL's range-vector functions other than `*_over_time` (rate, irate,
-// increase, delta, idelta, resets, changes, deriv, predict_linear) and the
+// increase, delta, idelta, resets, changes, deriv, predict_linear,
+// double_exponential_smoothing) and the
 // instant-vector selector with its lookback, with Prometheus 3.x semantics.
 //
 // Range windows are left-open, right-closed: for evaluation time t and
@@ -42,23 +43,31 @@ enum class RangeFn {
   kChanges,
   kDeriv,
   kPredictLinear,
+  kDoubleExponentialSmoothing,  // also its Prometheus 2.x name, holt_winters
 };
 
 // Accepts the PromQL name ("rate"). InvalidArgument names the known ones.
 Result<RangeFn> ParseRangeFn(std::string_view name);
 std::string_view RangeFnName(RangeFn fn);
-bool RangeFnTakesParam(RangeFn fn);  // predict_linear's seconds ahead
+// How many parameters fn takes: 1 for predict_linear (seconds ahead), 2 for
+// double_exponential_smoothing (smoothing factor, trend factor), else 0.
+int RangeFnParams(RangeFn fn);
+// Prometheus's error for parameters it refuses (a smoothing or trend factor
+// outside (0, 1)), raised as Prometheus does for the first window that has
+// a sample.
+Status CheckRangeFnParams(RangeFn fn, double param, double param2);
 
 // One window of one series. `eval_ts` is the evaluation time t; the window
 // is (t - offset - range, t - offset]. REQUIRES: samples ascending, no
 // staleness markers. nullopt when the function has no value (too few
-// samples).
+// samples). REQUIRES: CheckRangeFnParams(fn, param, param2) is OK.
 std::optional<double> EvalRangeWindow(RangeFn fn, std::span<const Sample> window, int64_t eval_ts,
-                                      int64_t offset, int64_t range, double param = 0);
+                                      int64_t offset, int64_t range, double param = 0, double param2 = 0);
 
 struct RangeFunctionQuery {
   RangeFn fn = RangeFn::kRate;
   double param = 0;
+  double param2 = 0;
   int64_t start = 0;                    // ms
   int64_t end = 0;                      // ms, inclusive
   int64_t step = 1;                     // ms, > 0

@@ -18,16 +18,29 @@
 //   prom_error(message)         fails the statement with the message
 // Aggregates as PromQL computes them (Kahan sums, NaN propagating):
 //   prom_sum(v) prom_avg(v) prom_stddev(v) prom_stdvar(v) prom_quantile(q, v)
-//   prom_window(fn, ts, value, eval_ts, offset, range [, param])
+//   prom_window(fn, ts, value, eval_ts, offset, range [, param [, param2]])
 //                               a range function (rate, avg_over_time, ...)
 //                               over the (ts, value) rows of a window, for
 //                               subqueries; the raw bits of the result, NULL
 //                               when it has none
 //   prom_from_raw(raw)          the value of raw bits (NULL for NaN)
+//   prom_histogram_quantile(q, le, value)
+//   prom_histogram_fraction(lower, upper, le, value)
+//                               histogram_quantile / histogram_fraction over
+//                               the buckets of one classic histogram
+//                               (engine/classic_histogram.h): `le` read as
+//                               Go's ParseFloat reads it, rows whose le does
+//                               not read skipped; the raw bits of the answer,
+//                               NULL when no row had a bucket
+// Series sampling:
+//   prom_sample_offset(labelset)  limit_ratio's place of a series in [0, 1]:
+//                               Prometheus's label-set hash (xxHash64 of
+//                               name 0xff value 0xff ...) / 2^64
 
 #include "sql/promql_functions.h"
 
 #include <re2/re2.h>
+#include <xxhash.h>
 
 #include <algorithm>
 #include <bit>
@@ -39,6 +52,8 @@
 #include <utility>
 #include <vector>
 
+#include "base/go_float.h"
+#include "engine/classic_histogram.h"
 #include "engine/range_functions.h"
 #include "overtone/over_time.h"
 #include "sql/callback_guard.h"
@@ -264,6 +279,21 @@ void ValueTextFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   ResultText(ctx, FormatFloatFixed(Arg(argv[0])));
 }
 
+void SampleOffsetFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  LabelPairs labels;
+  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+  std::string bytes;
+  for (const auto& [name, value] : labels) {
+    bytes += name;
+    bytes.push_back('\xff');
+    bytes += value;
+    bytes.push_back('\xff');
+  }
+  uint64_t hash = XXH64(bytes.data(), bytes.size(), 0);
+  sqlite3_result_double(
+      ctx, static_cast<double>(hash) / static_cast<double>(std::numeric_limits<uint64_t>::max()));
+}
+
 void ErrorFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
   std::string msg = TextOf(argv[0]);
   sqlite3_result_error(ctx, msg.c_str(), -1);
@@ -409,12 +439,41 @@ void QuantileFinal(sqlite3_context* ctx) {
   ResultDouble(ctx, result);
 }
 
+// prom_histogram_quantile(q, le, value) and prom_histogram_fraction(lower,
+// upper, le, value): one histogram's buckets, the answer at the end. The
+// parameters come first, `le` and the count last.
+struct HistogramState {
+  std::vector<HistogramBucket> buckets;
+  double params[2] = {0, 0};
+};
+
+void HistogramStep(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  auto* s = StepState<HistogramState>(ctx);
+  if (s == nullptr) return sqlite3_result_error_nomem(ctx);
+  // Prometheus skips a series whose le is missing or not a number.
+  std::optional<double> bound = ParseGoFloat(TextOf(argv[argc - 2]));
+  if (!bound) return;
+  if (s->buckets.empty()) {
+    for (int i = 0; i < argc - 2; ++i) s->params[i] = Arg(argv[i]);
+  }
+  s->buckets.push_back(HistogramBucket{*bound, Arg(argv[argc - 1])});
+}
+
+template <bool kFraction>
+void HistogramFinal(sqlite3_context* ctx) {
+  std::unique_ptr<HistogramState> s = TakeState<HistogramState>(ctx);
+  if (s == nullptr || s->buckets.empty()) return sqlite3_result_null(ctx);
+  double v = kFraction ? BucketFraction(s->params[0], s->params[1], std::move(s->buckets))
+                       : BucketQuantile(s->params[0], std::move(s->buckets));
+  sqlite3_result_int64(ctx, std::bit_cast<int64_t>(v));
+}
+
 // prom_window(): the rows of a window, evaluated when the group ends.
 struct WindowState {
   std::vector<Sample> samples;
   std::string fn;
   int64_t eval_ts = 0, offset = 0, range = 0;
-  double param = 0;
+  double param = 0, param2 = 0;
 };
 
 void WindowStep(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
@@ -426,6 +485,7 @@ void WindowStep(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     w->offset = sqlite3_value_int64(argv[4]);
     w->range = sqlite3_value_int64(argv[5]);
     w->param = argc > 6 ? Arg(argv[6]) : 0;
+    w->param2 = argc > 7 ? Arg(argv[7]) : 0;
   }
   w->samples.push_back(Sample{sqlite3_value_int64(argv[1]), Arg(argv[2])});
 }
@@ -439,7 +499,10 @@ void WindowFinal(sqlite3_context* ctx) {
   if (auto over_time = ParseOverTimeFn(w->fn); over_time.ok()) {
     v = EvalWindow(*over_time, samples, w->param);
   } else if (auto range_fn = ParseRangeFn(w->fn); range_fn.ok()) {
-    v = EvalRangeWindow(*range_fn, samples, w->eval_ts, w->offset, w->range, w->param);
+    if (Status s = CheckRangeFnParams(*range_fn, w->param, w->param2); !s.ok()) {
+      return sqlite3_result_error(ctx, s.message().c_str(), -1);
+    }
+    v = EvalRangeWindow(*range_fn, samples, w->eval_ts, w->offset, w->range, w->param, w->param2);
   } else {
     return sqlite3_result_error(ctx, range_fn.status().message().c_str(), -1);
   }
@@ -509,6 +572,7 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
       {"prom_clamp", 3, Guarded<ClampFn>},
       {"prom_value_text", 1, Guarded<ValueTextFn>},
       {"prom_from_raw", 1, Guarded<FromRawFn>},
+      {"prom_sample_offset", 1, Guarded<SampleOffsetFn>},
   };
   for (const Scalar& f : scalars) {
     int rc = sqlite3_create_function_v2(conn, f.name, f.args,
@@ -535,8 +599,11 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
       {"prom_stdvar", 1, Guarded<VarianceStep>, GuardedFinal<GroupFinal<StdvarResult>>},
       {"prom_stddev", 1, Guarded<VarianceStep>, GuardedFinal<GroupFinal<StddevResult>>},
       {"prom_quantile", 2, Guarded<QuantileStep>, GuardedFinal<QuantileFinal>},
+      {"prom_histogram_quantile", 3, Guarded<HistogramStep>, GuardedFinal<HistogramFinal<false>>},
+      {"prom_histogram_fraction", 4, Guarded<HistogramStep>, GuardedFinal<HistogramFinal<true>>},
       {"prom_window", 6, Guarded<WindowStep>, GuardedFinal<WindowFinal>},
       {"prom_window", 7, Guarded<WindowStep>, GuardedFinal<WindowFinal>},
+      {"prom_window", 8, Guarded<WindowStep>, GuardedFinal<WindowFinal>},
   };
   for (const Aggregate& a : aggregates) {
     rc = sqlite3_create_function_v2(conn, a.name, a.args,

@@ -5,10 +5,12 @@
 //     ... <= end (ms): per series the latest sample in
 //     (t-offset-lookback, t-offset] unless it is a staleness marker.
 //     lookback defaults to 300000 (5m), offset to 0.
-//   range_function(fn, selector, start, end, step, range [, offset [, param]])
+//   range_function(fn, selector, start, end, step, range [, offset [, param [, param2]]])
 //     fn = rate irate increase delta idelta resets changes deriv
-//     predict_linear over the window (t-offset-range, t-offset]; param is
-//     predict_linear's seconds ahead.
+//     predict_linear double_exponential_smoothing (or holt_winters) over the
+//     window (t-offset-range, t-offset]; param is predict_linear's seconds
+//     ahead or double_exponential_smoothing's smoothing factor, param2 its
+//     trend factor.
 //
 //   SELECT labelset(metric, labels), ts, value
 //     FROM range_function('rate', 'http_requests_total{job="api"}', :start, :end, 60000, 300000);
@@ -41,7 +43,7 @@ enum class Kind { kInstantVector, kRangeFunction };
 // and raw.
 constexpr int kIvSampleTs = kColValue + 1, kIvFirstArg = kIvSampleTs + 1, kIvNumArgs = 6, kIvRequired = 4;
 // range_function: after the shared columns, the arguments and raw.
-constexpr int kRfFirstArg = kColValue + 1, kRfNumArgs = 8, kRfRequired = 6;
+constexpr int kRfFirstArg = kColValue + 1, kRfNumArgs = 9, kRfRequired = 6;
 constexpr int kMaxArgs = kMaxFunctionArgs;
 
 struct Spec {
@@ -64,12 +66,12 @@ const Spec kInstantVectorSpec = {
 const Spec kRangeFunctionSpec = {
     "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, ts INTEGER, value REAL, fn HIDDEN, "
     "selector HIDDEN, \"start\" HIDDEN, \"end\" HIDDEN, step HIDDEN, \"range\" HIDDEN, \"offset\" HIDDEN, "
-    "param HIDDEN, raw INTEGER HIDDEN)",
+    "param HIDDEN, param2 HIDDEN, raw INTEGER HIDDEN)",
     kRfFirstArg,
     kRfNumArgs,
     kRfRequired,
-    {"fn", "selector", "start", "end", "step", "range", "offset", "param"},
-    "range_function(fn, selector, start, end, step, range [, offset [, param]])"};
+    {"fn", "selector", "start", "end", "step", "range", "offset", "param", "param2"},
+    "range_function(fn, selector, start, end, step, range [, offset [, param [, param2]]])"};
 
 struct PromVtab {
   OvertoneVtab base;  // must be first
@@ -149,14 +151,23 @@ Status EvaluateRangeFunction(PromCursor* c) {
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[4], 4, &q.step));
   OT_RETURN_IF_ERROR(IntArg(spec, c->args[5], 5, &q.range));
   if (c->args.Present(6)) OT_RETURN_IF_ERROR(IntArg(spec, c->args[6], 6, &q.offset));
-  sqlite3_value* param = c->args[7];
-  if (RangeFnTakesParam(q.fn)) {
-    if (!c->args.Present(7)) {
-      return Status::InvalidArgument(std::string(RangeFnName(q.fn)) + " needs a numeric param");
+  // A parameter given as NULL is NaN (SQLite's NaN).
+  int params = RangeFnParams(q.fn);
+  for (int a = 7; a < 9; ++a) {
+    sqlite3_value* v = c->args[a];
+    if (a - 7 >= params) {
+      if (c->args.Present(a)) {
+        return Status::InvalidArgument(std::string(RangeFnName(q.fn)) + " takes " + std::to_string(params) +
+                                       " param(s)");
+      }
+      continue;
     }
-    q.param = sqlite3_value_double(param);
-  } else if (c->args.Present(7)) {
-    return Status::InvalidArgument(std::string(RangeFnName(q.fn)) + " takes no param");
+    if (v == nullptr) {
+      return Status::InvalidArgument(std::string(RangeFnName(q.fn)) + " needs " + std::to_string(params) +
+                                     " numeric param(s)");
+    }
+    double d = sqlite3_value_type(v) == SQLITE_NULL ? std::nan("") : sqlite3_value_double(v);
+    (a == 7 ? q.param : q.param2) = d;
   }
   return overtone::EvaluateRangeFunction(
       c->vtab->base.db, matchers, q,

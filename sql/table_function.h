@@ -28,7 +28,7 @@ namespace overtone::sql {
 enum SharedColumn { kColSeriesId, kColMetric, kColLabels, kColTs, kColValue };
 
 // The most arguments a table function takes.
-inline constexpr int kMaxFunctionArgs = 8;
+inline constexpr int kMaxFunctionArgs = 9;
 
 // xBestIndex of a table function whose `num_args` arguments are the hidden
 // columns from `first_arg` on: numbers each given argument in order, as bit

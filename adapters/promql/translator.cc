@@ -71,8 +71,6 @@ SqlExpr DateValue(const DateFunction& d, SqlExpr epoch_seconds) {
 
 }  // namespace
 
-bool IsValidUtf8LabelName(const std::string& s) { return !s.empty() && IsValidUtf8(s); }
-
 SelectPtr VectorSelect(SqlExpr labelset, SqlExpr drop_name, SqlExpr ts, SqlExpr value) {
   auto s = std::make_shared<Select>();
   s->columns = {{std::move(labelset), "labelset"},
@@ -197,9 +195,17 @@ Result<std::string> Translator::RangeCall(const Expr& call) {
     value = Null();
     has_param = false;
   }
+  // double_exponential_smoothing's trend factor.
+  ScalarValue param2;
+  bool has_param2 = call.args.size() > 2;
+  if (has_param2) {
+    OT_ASSIGN_OR_RETURN(param2, Scalar(call.arg(2)));
+  }
+  SqlExpr p2;  // its SQL, set before each call_args()
   // A call per step: for a parameter that varies, and for predict_linear
   // with `@` (its window is fixed but its intercept is each step's time).
-  bool per_step_param = (has_param && !param.constant) || (vs.at && fn == "predict_linear");
+  bool per_step_param =
+      (has_param && !param.constant) || (has_param2 && !param2.constant) || (vs.at && fn == "predict_linear");
   auto call_args = [&](SqlExpr start, SqlExpr end, SqlExpr step, SqlExpr offset, SqlExpr p) {
     std::vector<SqlExpr> args = {Text(fn), selector};
     if (table == "over_time") {
@@ -210,6 +216,7 @@ Result<std::string> Translator::RangeCall(const Expr& call) {
       args.insert(args.end(), {std::move(start), std::move(end), std::move(step), Int(m.range_ms)});
       if (offset || p) args.push_back(offset ? std::move(offset) : Int(0));
       if (p) args.push_back(std::move(p));
+      if (p2) args.push_back(p2);
     }
     return args;
   };
@@ -217,6 +224,7 @@ Result<std::string> Translator::RangeCall(const Expr& call) {
   SelectPtr s;
   if (!vs.at && !per_step_param) {
     SqlExpr p = has_param ? Real(*param.constant) : nullptr;
+    if (has_param2) p2 = Real(*param2.constant);
     std::vector<SqlExpr> args =
         table == "over_time"
             ? call_args(Int(r_.start - off), Int(r_.end - off), Int(r_.step), nullptr, p)
@@ -230,6 +238,7 @@ Result<std::string> Translator::RangeCall(const Expr& call) {
     std::string steps = Steps();
     SqlExpr step_ts = Col(steps, "ts");
     SqlExpr p = has_param ? (param.constant ? Real(*param.constant) : param.at(step_ts)) : nullptr;
+    if (has_param2) p2 = param2.constant ? Real(*param2.constant) : param2.at(step_ts);
     if (per_step_param && table == "over_time") {
       // over_time() takes no NULL (NaN) q; quantile(NaN) is NaN anyway.
       value = Fn("IIF", {Bin("IS", p, sql::Null()), sql::Null(), value});
@@ -278,20 +287,23 @@ Result<std::string> Translator::Absent(const Expr& arg, const std::string& input
 }
 
 // label_replace and label_join: new label sets, then Prometheus's check
-// that no two series collide at a step.
+// that no two series collide at a step. The label a call creates must have
+// a name IsValidLabelName accepts (Prometheus 2.x's rule, the one remote
+// write and import apply too); Prometheus fails such a query while
+// running it, hence Aborted (`execution`).
 Result<std::string> Translator::Relabel(const Expr& call) {
   OT_ASSIGN_OR_RETURN(std::string input, Vector(call.arg(0)));
   std::vector<SqlExpr> args = {Col("labelset")};
   for (size_t i = 1; i < call.args.size(); ++i) {
     const std::string& s = call.arg(i).text;
-    if (call.text == "label_join" && i >= 3 && !IsValidUtf8LabelName(s)) {
-      return Status::InvalidArgument("invalid source label name in label_join(): " + s);
+    if (call.text == "label_join" && i >= 3 && !IsValidLabelName(s)) {
+      return Status::Aborted("invalid source label name in label_join(): " + s);
     }
     args.push_back(Text(s));
   }
   const std::string& dst = call.arg(1).text;
-  if (!IsValidUtf8LabelName(dst)) {
-    return Status::InvalidArgument("invalid destination label name in " + call.text + "(): " + dst);
+  if (!IsValidLabelName(dst)) {
+    return Status::Aborted("invalid destination label name in " + call.text + "(): " + dst);
   }
   auto relabel = std::make_shared<Select>();
   relabel->columns = {{Fn(call.text, std::move(args)), "labelset"},
@@ -324,6 +336,8 @@ Result<std::string> Translator::Call(const Expr& call) {
     if (a->type() == ValueType::kMatrix) return RangeCall(call);
   }
   if (name == "label_replace" || name == "label_join") return Relabel(call);
+  if (name == "histogram_quantile" || name == "histogram_fraction") return ClassicHistogram(call);
+  if (IsNativeHistogramFunction(name)) return NativeHistogramOnly(call);
   if (name == "vector") {
     OT_ASSIGN_OR_RETURN(ScalarValue sv, Scalar(call.arg(0)));
     std::string steps = Steps();

@@ -1,7 +1,9 @@
 // Aggregations: sum avg min max count group stddev stdvar quantile
-// count_values as GROUP BY over the grouping labels and the step, topk and
-// bottomk as a row_number() window per group and step.
+// count_values as GROUP BY over the grouping labels and the step; topk,
+// bottomk and limitk as a row_number() window per group and step;
+// limit_ratio as a filter on each series' hash.
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 
@@ -17,7 +19,7 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
   std::string count_label;
   if (agg.agg_op == AggregateOp::kCountValues) {
     count_label = agg.arg(0).text;
-    if (!IsValidUtf8LabelName(count_label)) {
+    if (!IsValidLabelName(count_label)) {
       std::string escaped;
       for (unsigned char c : count_label) {
         if (c >= 0x20 && c < 0x7F) {
@@ -28,13 +30,10 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
           escaped += buf;
         }
       }
-      return Status::InvalidArgument("invalid label name \"" + escaped + "\"");
+      return Status::Aborted("invalid label name \"" + escaped + "\"");
     }
   } else if (AggregateTakesParam(agg.agg_op)) {
     OT_ASSIGN_OR_RETURN(param, Scalar(agg.arg(0)));
-  }
-  if (agg.agg_op == AggregateOp::kLimitk || agg.agg_op == AggregateOp::kLimitRatio) {
-    return Status::NotSupported(std::string(AggregateOpName(agg.agg_op)) + " is not supported");
   }
   SqlExpr labelset = Col("labelset");
   if (!count_label.empty())
@@ -48,30 +47,31 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
   } else {
     key = names.empty() ? Text("{}") : StringList("labels_keep", labelset, names);
   }
-  if (agg.agg_op == AggregateOp::kTopk || agg.agg_op == AggregateOp::kBottomk) {
+  if (agg.agg_op == AggregateOp::kLimitRatio) return LimitRatio(input, *param);
+  if (agg.agg_op == AggregateOp::kTopk || agg.agg_op == AggregateOp::kBottomk ||
+      agg.agg_op == AggregateOp::kLimitk) {
     SqlExpr k;
     if (param->constant) {
       double kv = *param->constant;
-      if (std::isnan(kv)) return Status::InvalidArgument("Parameter value is NaN");
-      if (kv >= 9.2e18)
-        return Status::InvalidArgument("Scalar value " + std::to_string(kv) + " overflows int64");
-      if (kv <= -9.2e18)
-        return Status::InvalidArgument("Scalar value " + std::to_string(kv) + " underflows int64");
+      // Errors of a running query in Prometheus: Aborted (`execution`).
+      if (std::isnan(kv)) return Status::Aborted("Parameter value is NaN");
+      if (kv >= 9.2e18) return Status::Aborted("Scalar value " + std::to_string(kv) + " overflows int64");
+      if (kv <= -9.2e18) return Status::Aborted("Scalar value " + std::to_string(kv) + " underflows int64");
       k = Int(static_cast<int64_t>(kv));
     } else {
       k = Fn("CAST", {Bin("AS", param->at(Col("r", "ts")), Col("INTEGER"))});
     }
     bool top = agg.agg_op == AggregateOp::kTopk;
+    // limitk keeps any k series of a group: the first k by label set.
+    std::vector<sql::OrderTerm> order = {{Bin("IS", Col("value"), Null()), false}, {Col("value"), top}};
+    if (agg.agg_op == AggregateOp::kLimitk) order = {{Col("labelset"), false}};
     auto ranked = std::make_shared<Select>();
-    ranked->columns = {{Col("*"), ""},
-                       {Window("row_number", {}, {Col("ts"), key},
-                               {{Bin("IS", Col("value"), Null()), false}, {Col("value"), top}}),
-                        "rank"}};
+    ranked->columns = {{Col("*"), ""}, {Window("row_number", {}, {Col("ts"), key}, order), "rank"}};
     ranked->from = {Ref(input)};
     SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
     s->from = {DerivedTable(ranked, "r")};
     s->where = Bin("<=", Col("rank"), k);
-    return Add(top ? "topk" : "bottomk", s);
+    return Add(AggregateOpName(agg.agg_op), s);
   }
   SqlExpr v = Col("value");
   SqlExpr value;
@@ -95,6 +95,38 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
   s->from = {Ref(input, "v")};
   s->group_by = {key, Col("v", "ts")};
   return Add(AggregateOpName(agg.agg_op), s);
+}
+
+// limit_ratio(r, v): Prometheus's deterministic sample of series, the same
+// for every group: a series is kept when its offset (its label-set hash
+// scaled to [0, 1], prom_sample_offset) is below r, or for a negative r at
+// or above 1 + r, so that limit_ratio(r) and limit_ratio(-(1 - r)) split
+// the series between them. r is capped to [-1, 1]; 0 keeps nothing.
+Result<std::string> Translator::LimitRatio(const std::string& input, const ScalarValue& param) {
+  SqlExpr r;
+  if (param.constant) {
+    double rv = *param.constant;
+    if (std::isnan(rv)) return Status::Aborted("Ratio value is NaN");
+    r = Real(std::clamp(rv, -1.0, 1.0));
+  } else {
+    SqlExpr at = param.at(Col("ts"));
+    r = Fn("IIF", {Bin("IS", at, Null()), Fn("prom_error", {Text("Ratio value is NaN")}),
+                   Fn("prom_clamp", {at, Real(-1), Real(1)})});
+  }
+  // The labels the series has when it leaves the query: Prometheus hashes
+  // the name only when it is still there.
+  SqlExpr offset = Fn("prom_sample_offset",
+                      {Fn("IIF", {Col("drop_name"), Fn("labels_drop", {Col("labelset"), Text("__name__")}),
+                                  Col("labelset")})});
+  auto sampled = std::make_shared<Select>();
+  sampled->columns = {{Col("*"), ""}, {r, "ratio"}, {offset, "sample_offset"}};
+  sampled->from = {Ref(input)};
+  SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
+  s->from = {DerivedTable(sampled, "l")};
+  s->where = Or(
+      And(Bin(">=", Col("ratio"), Real(0)), Bin("<", Col("sample_offset"), Col("ratio"))),
+      And(Bin("<", Col("ratio"), Real(0)), Bin(">=", Col("sample_offset"), Bin("+", Real(1), Col("ratio")))));
+  return Add("limit_ratio", s);
 }
 
 }  // namespace overtone::promql

@@ -58,8 +58,12 @@ class Translator {
   Result<std::string> RangeCall(const Expr& call);
   Result<std::string> Call(const Expr& call);
   Result<std::string> Aggregate(const Expr& agg);
+  Result<std::string> LimitRatio(const std::string& input, const ScalarValue& param);
   Result<std::string> Absent(const Expr& arg, const std::string& input, bool drop_name);
   Result<std::string> Relabel(const Expr& call);
+  // translator_histogram.cc
+  Result<std::string> ClassicHistogram(const Expr& call);
+  Result<std::string> NativeHistogramOnly(const Expr& call);
   Result<std::string> VectorScalarBinary(const Expr& e);
   Result<std::string> VectorVectorBinary(const Expr& e);
   Result<std::string> SetOperation(const Expr& e);
@@ -108,7 +112,8 @@ sql::ExprPtr Arithmetic(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
 sql::ExprPtr Comparison(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
 sql::ExprPtr BoolValue(sql::ExprPtr condition);  // 1.0 or 0.0
 double ScalarBinop(BinaryOp op, double lhs, double rhs);
-bool IsValidUtf8LabelName(const std::string& s);
+// histogram_count, histogram_sum, ...: functions of native histograms only.
+bool IsNativeHistogramFunction(const std::string& name);
 sql::ExprPtr StringList(const std::string& fn, sql::ExprPtr first, const std::vector<std::string>& names);
 
 }  // namespace overtone::promql

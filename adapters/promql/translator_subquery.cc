@@ -52,10 +52,11 @@ Result<std::string> Translator::SubqueryCall(const Expr& call, size_t matrix_arg
   bool absent = name == "absent_over_time";
   std::string fn = absent ? "count" : over_time ? name.substr(0, name.size() - kSuffix.size()) : name;
   bool keeps_name = name == "last_over_time" || name == "first_over_time";
-  std::optional<ScalarValue> param;
-  if (call.args.size() > 1) {
-    OT_ASSIGN_OR_RETURN(ScalarValue p, Scalar(call.arg(matrix_arg == 0 ? 1 : 0)));
-    param = std::move(p);
+  std::vector<ScalarValue> params;  // the scalar arguments, in order
+  for (size_t i = 0; i < call.args.size(); ++i) {
+    if (i == matrix_arg) continue;
+    OT_ASSIGN_OR_RETURN(ScalarValue p, Scalar(call.arg(i)));
+    params.push_back(std::move(p));
   }
   OT_ASSIGN_OR_RETURN(std::string input, SubqueryInput(sq));
   std::string steps = Steps();
@@ -67,7 +68,7 @@ Result<std::string> Translator::SubqueryCall(const Expr& call, size_t matrix_arg
                                       : t;
   SqlExpr offset = sq.at ? Bin("-", t, window_end) : Int(sq.offset_ms);
   std::vector<SqlExpr> args = {Text(fn), Col("i", "ts"), Col("i", "value"), t, offset, Int(sq.range_ms)};
-  if (param) args.push_back(param->at(t));
+  for (const ScalarValue& p : params) args.push_back(p.at(t));
   auto grouped = std::make_shared<Select>();
   grouped->columns = {{Col("i", "labelset"), "labelset"},
                       {keeps_name ? Fn("max", {Col("i", "drop_name")}) : Int(1), "drop_name"},

@@ -69,6 +69,9 @@ bool IsNormalized(const Labels& labels);
 class Status;
 Status ValidateLabels(const Labels& labels);
 
+// The one rule for label names, Prometheus 2.x's: [a-zA-Z_][a-zA-Z0-9_]*.
+// What remote write may store, import may read and PromQL may create
+// (label_replace, label_join, count_values) all pass through it.
 bool IsValidLabelName(std::string_view name);
 bool IsValidMetricName(std::string_view name);  // [a-zA-Z_:][a-zA-Z0-9_:]*
 bool IsValidUtf8(std::string_view s);

@@ -232,7 +232,10 @@ TEST_F(SqlTest, BadArgumentsNameWhatIsWrong) {
        "value 'abc' is not a number (use a number, 'NaN', '+Inf', '-Inf' or 'stale')"},
       {"SELECT * FROM range_function('nope', 'm', 0, 1, 1, 1)",
        "unknown range function 'nope'; known: rate, increase, delta, irate, idelta, resets, changes, deriv, "
-       "predict_linear"},
+       "predict_linear, double_exponential_smoothing, holt_winters"},
+      {"SELECT * FROM range_function('double_exponential_smoothing', 'm', 0, 1, 1, 1, 0, 0.5)",
+       "double_exponential_smoothing needs 2 numeric param(s)"},
+      {"SELECT * FROM range_function('rate', 'm', 0, 1, 1, 1, 0, 0.5)", "rate takes 0 param(s)"},
   };
   for (const auto& [sql, message] : cases) EXPECT_EQ(Run(sql), message) << sql;
   EXPECT_EQ(Query("SELECT ts, value FROM samples"), (std::vector<Row>{{"1", "1.0"}}));

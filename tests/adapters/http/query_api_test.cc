@@ -102,8 +102,7 @@ TEST_F(QueryApiTest, BadParametersAreBadDataNamingTheParameter) {
   EXPECT_EQ(error("/api/v1/query?query=up&timeout=abc"),
             R"(invalid parameter \"timeout\": cannot parse \"abc\" to a valid duration)");
   EXPECT_EQ(error("/api/v1/query?query=foo(up)"), R"(1:1: parse error: unknown function with name \"foo\")");
-  EXPECT_EQ(error("/api/v1/query?query=histogram_quantile(0.9%2Cup)"),
-            "function histogram_quantile() is not supported");
+  EXPECT_EQ(error("/api/v1/query?query=info(up)"), "function info() is not supported");
   EXPECT_EQ(error("/api/v1/query_range?query=up&start=0&end=10"), R"(invalid parameter \"step\": missing)");
   EXPECT_EQ(error("/api/v1/query_range?query=up&start=0&end=10&step=abc"),
             R"(invalid parameter \"step\": cannot parse \"abc\" to a valid duration)");

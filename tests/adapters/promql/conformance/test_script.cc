@@ -211,7 +211,7 @@ Result<std::vector<Command>> ParseTestScript(const std::string& text) {
       cmds.push_back(Command{Command::Kind::kClear, {}, {}});
     } else if (std::regex_match(l, m, kLoad)) {
       Command c{Command::Kind::kLoad, {}, {}};
-      c.load.native_histograms = m[1].matched;
+      c.load.with_nhcb = m[1].matched;
       OT_ASSIGN_OR_RETURN(c.load.interval_ms, Duration(m[2]));
       while (i + 1 < lines.size() && !lines[i + 1].empty()) {
         bool hist = false;

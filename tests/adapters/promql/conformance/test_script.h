@@ -38,7 +38,9 @@ struct SeriesValues {
 
 struct LoadCommand {
   int64_t interval_ms = 0;
-  bool native_histograms = false;  // load_with_nhcb, or {{...}} values
+  // load_with_nhcb: the classic `_bucket` series are also loaded as native
+  // histograms with custom buckets under the family's own name.
+  bool with_nhcb = false;
   std::vector<SeriesValues> series;
 };
 

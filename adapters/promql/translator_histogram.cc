@@ -1,0 +1,56 @@
+// Histogram functions over classic histograms, the only kind overtone
+// stores: histogram_quantile and histogram_fraction group the `_bucket`
+// series of each histogram (all labels but `le`, __name__ included, per
+// step) into prom_histogram_quantile() / prom_histogram_fraction(), which do
+// Prometheus's arithmetic (engine/classic_histogram.h). A group none of
+// whose series has a bucket bound that reads as a number gives no series,
+// as in Prometheus.
+//
+// histogram_count, histogram_sum, histogram_avg, histogram_stddev and
+// histogram_stdvar read native histograms only: Prometheus skips float
+// samples there, so over overtone's series they are empty (their arguments
+// are still evaluated, errors and all).
+
+#include "adapters/promql/translator_internal.h"
+
+namespace overtone::promql {
+
+bool IsNativeHistogramFunction(const std::string& name) {
+  return name == "histogram_count" || name == "histogram_sum" || name == "histogram_avg" ||
+         name == "histogram_stddev" || name == "histogram_stdvar";
+}
+
+// histogram_quantile(q, v) and histogram_fraction(lower, upper, v).
+Result<std::string> Translator::ClassicHistogram(const Expr& call) {
+  std::vector<ScalarValue> params;
+  for (size_t i = 0; i + 1 < call.args.size(); ++i) {
+    OT_ASSIGN_OR_RETURN(ScalarValue p, Scalar(call.arg(i)));
+    params.push_back(std::move(p));
+  }
+  OT_ASSIGN_OR_RETURN(std::string input, Vector(call.arg(call.args.size() - 1)));
+  SqlExpr key = Fn("labels_drop", {Col("v", "labelset"), Text("le")});
+  SqlExpr ts = Col("v", "ts");
+  std::vector<SqlExpr> args;
+  for (const ScalarValue& p : params) args.push_back(p.at(ts));
+  args.push_back(Fn("label_value", {Col("v", "labelset"), Text("le")}));
+  args.push_back(Col("v", "value"));
+  auto grouped = std::make_shared<Select>();
+  grouped->columns = {{key, "labelset"}, {ts, "ts"}, {Fn("prom_" + call.text, std::move(args)), "raw"}};
+  grouped->from = {Ref(input, "v")};
+  grouped->group_by = {key, ts};
+  SelectPtr s =
+      VectorSelect(Col("h", "labelset"), Int(1), Col("h", "ts"), Fn("prom_from_raw", {Col("h", "raw")}));
+  s->from = {DerivedTable(grouped, "h")};
+  s->where = Bin("IS NOT", Col("h", "raw"), Null());
+  return Add(call.text, s);
+}
+
+Result<std::string> Translator::NativeHistogramOnly(const Expr& call) {
+  OT_ASSIGN_OR_RETURN(std::string input, Vector(call.arg(0)));
+  SelectPtr s = VectorSelect(Col("labelset"), Int(1), Col("ts"), Col("value"));
+  s->from = {Ref(input)};
+  s->where = Bin("=", Int(0), Int(1));
+  return Add(call.text, s);
+}
+
+}  // namespace overtone::promql
