@@ -175,6 +175,8 @@ void Batch::DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts) {
   rep_->DeleteRange(store_->cfs_[kSamples], begin, end);
 }
 
+void Batch::DeleteSample(SeriesId id, int64_t ts) { rep_->Delete(store_->cfs_[kSamples], SampleKey(id, ts)); }
+
 void Batch::SetNextSeriesId(SeriesId next) {
   std::string v;
   PutBE64(&v, next);
@@ -560,6 +562,12 @@ Status Store::Flush() {
   rocksdb::FlushOptions fo;
   fo.wait = true;
   return FromRocks(db_->Flush(fo, cfs_), "flushing");
+}
+
+uint64_t Store::EstimateRawSamples() const {
+  uint64_t n = 0;
+  if (!db_->GetIntProperty(cfs_[kSamples], "rocksdb.estimate-num-keys", &n)) return 0;
+  return n;
 }
 
 Status Store::CompactRawSamples() {
