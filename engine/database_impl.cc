@@ -25,9 +25,10 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
   if (options.flac_block_size < 16 || options.flac_block_size > 65535) {
     return Status::InvalidArgument("flac_block_size must be in [16, 65535]");
   }
-  // The samples memtable's hash table alone takes 512 KiB of its write
-  // buffer; with a buffer much smaller than 1 MiB a new memtable is full at
-  // birth, and RocksDB aborts the process (an assertion in Debian's build).
+  // The samples memtable's hash table takes 1/16 of its write buffer, but
+  // at least 32 KiB; with a buffer much smaller than 1 MiB a new memtable is
+  // nearly full at birth, and RocksDB aborts the process (an assertion in
+  // Debian's build).
   if (options.write_buffer_bytes < (size_t{1} << 20)) {
     return Status::InvalidArgument("write_buffer_bytes must be at least 1 MiB");
   }

@@ -9,6 +9,8 @@
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+#include <bit>
 #include <filesystem>
 #include <mutex>
 #include <system_error>
@@ -43,6 +45,11 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.IsNotSupported()) return Status::NotSupported(msg);
   if (s.IsIOError()) return Status::IOError(msg);
   return Status::Internal(msg);
+}
+
+// PutBE64 into a caller's buffer.
+void StoreBE64(char* p, uint64_t v) {
+  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xff);
 }
 
 std::string SeriesKey(SeriesId id) {
@@ -119,6 +126,9 @@ std::string PrefixSuccessor(std::string prefix) {
   return prefix;
 }
 
+// Buckets of the samples memtable's hash table for a write buffer of `bytes`.
+size_t MemtableBuckets(size_t bytes) { return std::clamp<size_t>(bytes / 128, 4096, size_t{1} << 20); }
+
 }  // namespace
 
 void AppendLabels(const Labels& labels, std::string* out) {
@@ -163,9 +173,14 @@ void Batch::DeleteSeries(SeriesId id, const Labels& labels) {
 }
 
 void Batch::PutSample(SeriesId id, int64_t ts, double value) {
-  std::string v;
-  PutDoubleBits(&v, value);
-  rep_->Put(store_->cfs_[kSamples], SampleKey(id, ts), v);
+  // On the stack: the write path's one call per sample allocates nothing
+  // (a 16-byte std::string key does not fit the small-string buffer).
+  char key[16], bits[8];
+  StoreBE64(key, id);
+  StoreBE64(key + 8, TimestampToKey(ts));
+  uint64_t v = std::bit_cast<uint64_t>(value);
+  for (int i = 0; i < 8; ++i, v >>= 8) bits[i] = static_cast<char>(v & 0xff);  // PutDoubleBits' order
+  rep_->Put(store_->cfs_[kSamples], rocksdb::Slice(key, 16), rocksdb::Slice(bits, 8));
 }
 
 void Batch::DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts) {
@@ -317,8 +332,15 @@ Status Store::OpenDb() {
   rocksdb::ColumnFamilyOptions samples = base;
   samples.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
   // Writes interleave many series (a scrape touches each once); a memtable
-  // hashed by series keeps each insert in that series' short skip list.
-  samples.memtable_factory.reset(rocksdb::NewHashSkipListRepFactory(1 << 16, /*skiplist_height=*/12));
+  // hashed by series keeps each insert in that series' short sorted list.
+  // Hashed linked lists rather than hashed skip lists: Debian's RocksDB is
+  // built with assertions, and HashSkipListRep::Insert asserts !Contains(key),
+  // a second search per sample (35% of Write at 100k series); a bucket turns
+  // into a skip list itself past 256 entries. One bucket per 128 bytes of
+  // write buffer (8 bytes each, 1/16 of the buffer): with 65,536 buckets,
+  // 100k series ingested at 0.6x the rate of 524,288 buckets.
+  samples.memtable_factory.reset(
+      rocksdb::NewHashLinkListRepFactory(MemtableBuckets(options_.write_buffer_bytes)));
   samples.table_factory.reset(rocksdb::NewBlockBasedTableFactory(sample_table));
 
   // Segments are already compressed: RocksDB's block compression would only cost CPU.
