@@ -18,13 +18,15 @@
 //   overtone HTTP     `overtone serve`'s HttpServer, in this process
 //   prometheus HTTP   Debian's prometheus --web.enable-remote-write-receiver
 //                     (skipped when not installed or with --no-prometheus)
-// and prints samples/s, p50/p99 request latency, and the ratios overtone /
-// engine and overtone / prometheus.
+// and prints samples/s, p50/p99 request latency, the senders' share of the
+// machine's CPU (over half, and the bench says the load generator is the
+// bottleneck), and the ratios overtone / engine and overtone / prometheus.
 
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -128,10 +130,18 @@ Workload Generate(const Config& c) {
 
 struct RunResult {
   double seconds = 0;
+  double sender_cpu_seconds = 0;  // CPU time of the sending threads themselves
   double p50_ms = 0, p99_ms = 0;
   size_t errors = 0;
   std::string first_error;
 };
+
+// CPU seconds the calling thread has used since it started.
+double ThreadCpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
 
 double Percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
@@ -146,6 +156,7 @@ RunResult RunSenders(size_t senders, const std::vector<size_t>& counts, Fn fn) {
   std::vector<std::vector<double>> lat(senders);
   std::vector<size_t> errors(senders, 0);
   std::vector<std::string> first(senders);
+  std::vector<double> cpu(senders, 0);
   Clock::time_point start = Clock::now();
   std::vector<std::thread> threads;
   for (size_t t = 0; t < senders; ++t) {
@@ -156,11 +167,13 @@ RunResult RunSenders(size_t senders, const std::vector<size_t>& counts, Fn fn) {
         lat[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - a).count());
         if (!err.empty() && errors[t]++ == 0) first[t] = err;
       }
+      cpu[t] = ThreadCpuSeconds();
     });
   }
   for (auto& th : threads) th.join();
   RunResult r;
   r.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  for (double c : cpu) r.sender_cpu_seconds += c;
   std::vector<double> all;
   for (size_t t = 0; t < senders; ++t) {
     all.insert(all.end(), lat[t].begin(), lat[t].end());
@@ -243,9 +256,18 @@ pid_t StartPrometheus(const Config& c, const std::string& dir, int* port) {
   return 0;
 }
 
-void Row(const char* name, const Workload& w, const RunResult& r) {
-  std::printf("%-18s %14.0f %10.2f %10.2f %8zu\n", name, double(w.samples) / r.seconds, r.p50_ms, r.p99_ms,
-              r.errors);
+// over_http: the senders are a load generator (for "engine direct" they are
+// the writers themselves, and their CPU is the engine's work).
+void Row(const char* name, const Workload& w, const RunResult& r, bool over_http = true) {
+  // The senders' share of the machine's CPU while the receiver ran: past
+  // half of it, the load generator competes with the receiver for the cores
+  // and the figure is the generator's as much as the receiver's.
+  const double cores = double(std::max(1u, std::thread::hardware_concurrency()));
+  const double share = r.sender_cpu_seconds / (r.seconds * cores);
+  std::printf("%-18s %14.0f %10.2f %10.2f %8zu %9.0f%%\n", name, double(w.samples) / r.seconds, r.p50_ms,
+              r.p99_ms, r.errors, 100 * share);
+  if (share > 0.5)
+    std::printf("  the load generator is the bottleneck: its senders used over half the CPU\n");
   if (r.errors) std::printf("  first error: %s\n", r.first_error.c_str());
 }
 
@@ -289,7 +311,8 @@ int main(int argc, char** argv) {
         return n;
       }(),
       c.batch, double(w.bytes) / double(w.samples), c.senders);
-  std::printf("%-18s %14s %10s %10s %8s\n", "receiver", "samples/s", "p50 ms", "p99 ms", "errors");
+  std::printf("%-18s %14s %10s %10s %8s %10s\n", "receiver", "samples/s", "p50 ms", "p99 ms", "errors",
+              "sender cpu");
 
   RunResult direct;
   {
@@ -299,7 +322,7 @@ int main(int argc, char** argv) {
       return s.ok() ? "" : s.ToString();
     });
   }
-  Row("engine direct", w, direct);
+  Row("engine direct", w, direct, /*over_http=*/false);
 
   RunResult http;
   {

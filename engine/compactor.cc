@@ -130,7 +130,10 @@ Status Compactor::SealSeries(SeriesId id, int64_t seal_before, CompactionStats* 
     stats->segments_written++;
     stats->bytes_written += encoded.size();
   }
-  batch.DeleteSamples(id, kMinTime, cutoff - 1);
+  // Exactly the samples read: no writer can have added one since (the
+  // caller holds writers out), and point tombstones, unlike a range
+  // tombstone, cost no later iterator anything beyond their own keys.
+  for (const Sample& s : raw) batch.DeleteSample(id, s.ts);
   OT_RETURN_IF_ERROR(store_->Commit(&batch));
   stats->series_sealed++;
   stats->samples_sealed += raw.size();

@@ -31,9 +31,10 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
   if (options.flac_block_size < 16 || options.flac_block_size > 65535) {
     return Status::InvalidArgument("flac_block_size must be in [16, 65535]");
   }
-  // The samples memtable's hash table alone takes 512 KiB of its write
-  // buffer; with a buffer much smaller than 1 MiB a new memtable is full at
-  // birth, and RocksDB aborts the process (an assertion in Debian's build).
+  // The samples memtable's hash table takes 1/16 of its write buffer, but
+  // at least 32 KiB; with a buffer much smaller than 1 MiB a new memtable is
+  // nearly full at birth, and RocksDB aborts the process (an assertion in
+  // Debian's build).
   if (options.write_buffer_bytes < (size_t{1} << 20)) {
     return Status::InvalidArgument("write_buffer_bytes must be at least 1 MiB");
   }
@@ -234,24 +235,27 @@ Status DatabaseImpl::DeleteSeries(SeriesId id) {
   return index_.Delete(id);
 }
 
-// Samples sealed in one run past which the raw family is compacted at once.
-constexpr uint64_t kRawCompactionThreshold = 100000;
-
 Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
   OT_RETURN_IF_ERROR(CheckWritable());
   std::lock_guard one_at_a_time(compact_mu_);
   OT_ASSIGN_OR_RETURN(std::vector<SeriesId> ids, index_.Select({}));
+  const uint64_t raw_before = store_->EstimateRawSamples();
   CompactionStats stats;
   for (SeriesId id : ids) {
     // One series at a time, so writers wait for one series' sealing at most.
     std::unique_lock lock(seal_mu_);
-    Labels labels;
-    if (!index_.Get(id, &labels)) continue;  // deleted meanwhile
+    if (!index_.Contains(id)) continue;  // deleted meanwhile
     OT_RETURN_IF_ERROR(compactor_.SealSeries(id, seal_before, &stats));
   }
-  // Sealed raw samples are deleted but still cost every read until RocksDB
-  // compacts them away; after a large sealing, do that now.
-  if (stats.samples_sealed >= kRawCompactionThreshold) OT_RETURN_IF_ERROR(store_->CompactRawSamples());
+  // Sealed raw samples are deleted but still cost every read (iterators step
+  // over their tombstones) until RocksDB compacts them away. When this run
+  // sealed a good share of the raw samples, compacting the family now costs
+  // about what was sealed, and the queries that follow pay nothing for the
+  // sealing; a run that sealed a few late samples leaves their tombstones to
+  // RocksDB's own compactions.
+  if (stats.samples_sealed > 0 && stats.samples_sealed * 4 >= raw_before) {
+    OT_RETURN_IF_ERROR(store_->CompactRawSamples());
+  }
   compactions_.fetch_add(1, std::memory_order_relaxed);
   segments_written_.fetch_add(stats.segments_written, std::memory_order_relaxed);
   samples_sealed_.fetch_add(stats.samples_sealed, std::memory_order_relaxed);

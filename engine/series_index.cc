@@ -1,7 +1,10 @@
 #include "engine/series_index.h"
 
 #include <algorithm>
+#include <functional>
 #include <mutex>
+
+#include "base/coding.h"
 
 namespace overtone::engine {
 namespace {
@@ -12,7 +15,64 @@ std::vector<SeriesId> Intersect(const std::vector<SeriesId>& a, const std::vecto
   return out;
 }
 
+// SplitMix64's finalizer: spreads every input bit over the whole word.
+uint64_t Mix(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
 }  // namespace
+
+uint64_t HashLabels(const Labels& labels) {
+  std::hash<std::string_view> hash;
+  uint64_t h = 0x9e3779b97f4a7c15ull;
+  for (const Label& l : labels) {
+    h = Mix(h ^ hash(l.name));
+    h = Mix(h + hash(l.value));
+  }
+  return h;
+}
+
+bool EncodedEquals(std::string_view encoded, const Labels& labels) {
+  std::string_view name, value;
+  for (const Label& l : labels) {
+    if (!GetLengthPrefixed(&encoded, &name) || !GetLengthPrefixed(&encoded, &value)) return false;
+    if (name != l.name || value != l.value) return false;
+  }
+  return encoded.empty();
+}
+
+std::string_view EncodedLabel(std::string_view encoded, std::string_view name) {
+  std::string_view n, v;
+  while (GetLengthPrefixed(&encoded, &n) && GetLengthPrefixed(&encoded, &v)) {
+    if (n == name) return v;
+  }
+  return {};
+}
+
+SeriesId SeriesIndex::Lookup(uint64_t h, const Labels& labels) const {
+  auto [begin, end] = by_hash_.equal_range(h);
+  for (auto it = begin; it != end; ++it) {
+    if (EncodedEquals(it->second.key, labels)) return it->second.id;
+  }
+  return 0;
+}
+
+const SeriesIndex::Entry* SeriesIndex::EntryOf(SeriesId id) const {
+  auto h = hash_of_.find(id);
+  if (h == hash_of_.end()) return nullptr;
+  auto [begin, end] = by_hash_.equal_range(h->second);
+  for (auto it = begin; it != end; ++it) {
+    if (it->second.id == id) return &it->second;
+  }
+  return nullptr;
+}
+
+void SeriesIndex::Insert(uint64_t h, SeriesId id, std::string key) {
+  by_hash_.emplace(h, Entry{id, std::move(key)});
+  hash_of_.emplace(id, h);
+}
 
 Status SeriesIndex::Load() {
   std::unique_lock lock(mu_);
@@ -20,8 +80,8 @@ Status SeriesIndex::Load() {
 }
 
 Status SeriesIndex::LoadLocked() {
-  by_key_.clear();
-  by_id_.clear();
+  by_hash_.clear();
+  hash_of_.clear();
   loaded_at_reopen_.store(store_->reopens());
   return LoadFrom(0);
 }
@@ -31,8 +91,7 @@ Status SeriesIndex::LoadFrom(SeriesId first) {
   OT_ASSIGN_OR_RETURN(deleted_series_, store_->ReadDeletedSeriesCount());
   return store_->ForEachSeriesFrom(first, [this](SeriesId id, const Labels& labels) {
     if (id >= next_id_) return Status::Corruption("series id beyond the id counter");
-    by_key_.emplace(storage::EncodeLabels(labels), id);
-    by_id_.emplace(id, labels);
+    Insert(HashLabels(labels), id, storage::EncodeLabels(labels));
     return Status::OK();
   });
 }
@@ -57,19 +116,14 @@ Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::
     OT_RETURN_IF_ERROR(ReloadAfterReopen());
   }
   ids->assign(label_sets.size(), 0);
+  std::vector<uint64_t> hashes(label_sets.size());
   std::vector<size_t> missing;
-  std::string key;  // reused: most label sets are known and need no copy of it
+  for (size_t i = 0; i < label_sets.size(); ++i) hashes[i] = HashLabels(*label_sets[i]);
   {
     std::shared_lock lock(mu_);
     for (size_t i = 0; i < label_sets.size(); ++i) {
-      key.clear();
-      storage::AppendLabels(*label_sets[i], &key);
-      auto it = by_key_.find(std::string_view(key));
-      if (it != by_key_.end()) {
-        (*ids)[i] = it->second;
-      } else {
-        missing.push_back(i);
-      }
+      (*ids)[i] = Lookup(hashes[i], *label_sets[i]);
+      if ((*ids)[i] == 0) missing.push_back(i);
     }
   }
   if (missing.empty()) return Status::OK();
@@ -77,60 +131,55 @@ Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::
 
   std::unique_lock lock(mu_);
   storage::Batch batch(store_);
-  std::vector<std::pair<std::string, SeriesId>> created;
-  std::unordered_map<std::string, SeriesId, KeyHash, std::equal_to<>> pending;  // new in this call
+  std::vector<size_t> created;                        // indexes into label_sets, one per new series
+  std::unordered_multimap<uint64_t, size_t> pending;  // hash -> index into created
   SeriesId next = next_id_;
   for (size_t i : missing) {
-    key = storage::EncodeLabels(*label_sets[i]);
-    auto it = by_key_.find(std::string_view(key));  // another writer may have created it meanwhile
-    if (it != by_key_.end()) {
-      (*ids)[i] = it->second;
-      continue;
+    const Labels& labels = *label_sets[i];
+    SeriesId id = Lookup(hashes[i], labels);  // another writer may have created it meanwhile
+    if (id == 0) {
+      auto [begin, end] = pending.equal_range(hashes[i]);
+      for (auto it = begin; it != end && id == 0; ++it) {
+        if (*label_sets[created[it->second]] == labels) id = (*ids)[created[it->second]];
+      }
     }
-    auto [p, inserted] = pending.emplace(key, next);
-    if (inserted) {
-      batch.PutSeries(next, *label_sets[i]);
-      created.emplace_back(key, next);
-      ++next;
+    if (id == 0) {
+      id = next++;
+      batch.PutSeries(id, labels);
+      pending.emplace(hashes[i], created.size());
+      created.push_back(i);
     }
-    (*ids)[i] = p->second;
+    (*ids)[i] = id;
   }
   if (created.empty()) return Status::OK();
   batch.SetNextSeriesId(next);
   OT_RETURN_IF_ERROR(store_->Commit(&batch));
   next_id_ = next;
-  for (auto& [k, id] : created) {
-    Labels labels;
-    storage::DecodeLabels(k, &labels);
-    by_key_.emplace(std::move(k), id);
-    by_id_.emplace(id, std::move(labels));
-  }
+  for (size_t i : created) Insert(hashes[i], (*ids)[i], storage::EncodeLabels(*label_sets[i]));
   return Status::OK();
 }
 
 Result<SeriesId> SeriesIndex::Find(const Labels& normalized) const {
   std::shared_lock lock(mu_);
-  auto it = by_key_.find(std::string_view(storage::EncodeLabels(normalized)));
-  if (it == by_key_.end()) return Status::NotFound("no series " + LabelsToString(normalized));
-  return it->second;
+  SeriesId id = Lookup(HashLabels(normalized), normalized);
+  if (id == 0) return Status::NotFound("no series " + LabelsToString(normalized));
+  return id;
 }
 
 bool SeriesIndex::Get(SeriesId id, Labels* labels) const {
   std::shared_lock lock(mu_);
-  auto it = by_id_.find(id);
-  if (it == by_id_.end()) return false;
-  *labels = it->second;
-  return true;
+  const Entry* e = EntryOf(id);
+  return e != nullptr && storage::DecodeLabels(e->key, labels);
 }
 
 bool SeriesIndex::Contains(SeriesId id) const {
   std::shared_lock lock(mu_);
-  return by_id_.count(id) != 0;
+  return hash_of_.count(id) != 0;
 }
 
 size_t SeriesIndex::size() const {
   std::shared_lock lock(mu_);
-  return by_id_.size();
+  return hash_of_.size();
 }
 
 Result<std::vector<SeriesId>> SeriesIndex::Postings(const CompiledMatcher& m) const {
@@ -164,8 +213,8 @@ Result<std::vector<SeriesId>> SeriesIndex::Select(const std::vector<CompiledMatc
   std::vector<SeriesId> candidates;
   if (positive.empty()) {
     std::shared_lock lock(mu_);
-    candidates.reserve(by_id_.size());
-    for (const auto& [id, labels] : by_id_) candidates.push_back(id);
+    candidates.reserve(hash_of_.size());
+    for (const auto& [id, hash] : hash_of_) candidates.push_back(id);
     std::sort(candidates.begin(), candidates.end());
   } else {
     for (size_t i = 0; i < positive.size(); ++i) {
@@ -181,11 +230,11 @@ Result<std::vector<SeriesId>> SeriesIndex::Select(const std::vector<CompiledMatc
   out.reserve(candidates.size());
   std::shared_lock lock(mu_);
   for (SeriesId id : candidates) {
-    auto it = by_id_.find(id);
-    if (it == by_id_.end()) continue;
+    const Entry* e = EntryOf(id);
+    if (e == nullptr) continue;
     bool ok = true;
     for (const CompiledMatcher* m : rest) {
-      if (!m->Matches(GetLabel(it->second, m->matcher().name))) {
+      if (!m->Matches(EncodedLabel(e->key, m->matcher().name))) {
         ok = false;
         break;
       }
@@ -198,15 +247,22 @@ Result<std::vector<SeriesId>> SeriesIndex::Select(const std::vector<CompiledMatc
 Status SeriesIndex::Delete(SeriesId id) {
   std::unique_lock lock(mu_);
   if (store_->reopens() != loaded_at_reopen_.load()) OT_RETURN_IF_ERROR(LoadLocked());
-  auto it = by_id_.find(id);
-  if (it == by_id_.end()) return Status::NotFound("no series with id " + std::to_string(id));
+  auto h = hash_of_.find(id);
+  if (h == hash_of_.end()) return Status::NotFound("no series with id " + std::to_string(id));
+  auto [begin, end] = by_hash_.equal_range(h->second);
+  auto it = begin;
+  while (it != end && it->second.id != id) ++it;
+  if (it == end) return Status::Internal("series " + std::to_string(id) + " is missing from the index");
+  Labels labels;
+  if (!storage::DecodeLabels(it->second.key, &labels))
+    return Status::Internal("bad label encoding in the index");
   storage::Batch batch(store_);
-  batch.DeleteSeries(id, it->second);
+  batch.DeleteSeries(id, labels);
   batch.SetDeletedSeriesCount(deleted_series_ + 1);
   OT_RETURN_IF_ERROR(store_->Commit(&batch));
   ++deleted_series_;
-  by_key_.erase(storage::EncodeLabels(it->second));
-  by_id_.erase(it);
+  by_hash_.erase(it);
+  hash_of_.erase(h);
   return Status::OK();
 }
 

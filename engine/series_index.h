@@ -1,7 +1,10 @@
 // SeriesIndex: the series catalog in memory, backed by the Store.
 //
 // Every series is loaded at open (as Prometheus keeps its head index in
-// memory): label set <-> id lookups on the write path cost one hash lookup.
+// memory): label set <-> id lookups on the write path cost one hash lookup,
+// keyed by a 64-bit hash of the label set computed over its strings in
+// place (no key is built), and checked against the stored canonical
+// encoding, so two label sets with the same hash stay two series.
 // Selection by matchers uses the persistent postings for matchers that need
 // the label to be present, and the in-memory label sets for the rest.
 //
@@ -26,6 +29,16 @@
 #include "storage/store.h"
 
 namespace overtone::engine {
+
+// A 64-bit hash of a normalized label set, over its names and values in
+// place. Equal label sets hash equal; only ever kept in memory.
+uint64_t HashLabels(const Labels& labels);
+
+// Whether `encoded` (storage::EncodeLabels) encodes exactly `labels`.
+bool EncodedEquals(std::string_view encoded, const Labels& labels);
+
+// The value of label `name` in an encoded label set, or "" when absent.
+std::string_view EncodedLabel(std::string_view encoded, std::string_view name);
 
 class SeriesIndex {
  public:
@@ -70,16 +83,19 @@ class SeriesIndex {
   Status ReloadAfterReopen();
   Status LoadLocked();  // REQUIRES: mu_ held exclusively, or no other user yet
 
-  // Lets by_key_ be searched with a string_view, without a temporary string.
-  struct KeyHash {
-    using is_transparent = void;
-    size_t operator()(std::string_view s) const { return std::hash<std::string_view>()(s); }
+  struct Entry {
+    SeriesId id;
+    std::string key;  // storage::EncodeLabels: one allocation per series, not one per string
   };
+  // The id of `labels` (whose hash is h), or 0. REQUIRES: mu_ held.
+  SeriesId Lookup(uint64_t h, const Labels& labels) const;
+  const Entry* EntryOf(SeriesId id) const;                // REQUIRES: mu_ held
+  void Insert(uint64_t h, SeriesId id, std::string key);  // REQUIRES: mu_ held exclusively
 
   storage::Store* store_;
   mutable std::shared_mutex mu_;
-  std::unordered_map<std::string, SeriesId, KeyHash, std::equal_to<>> by_key_;  // canonical encoding -> id
-  std::unordered_map<SeriesId, Labels> by_id_;
+  std::unordered_multimap<uint64_t, Entry> by_hash_;  // HashLabels -> series (a collision adds one more)
+  std::unordered_map<SeriesId, uint64_t> hash_of_;    // id -> its label set's hash
   SeriesId next_id_ = 1;
   std::atomic<uint64_t> loaded_at_reopen_{0};  // store_->reopens() when last read
   uint64_t deleted_series_ = 0;  // the Store's count of deleted series (docs/FORMAT.md)

@@ -115,8 +115,14 @@ class Batch {
   // Removes the catalog entry, the postings and every sample of the series.
   void DeleteSeries(SeriesId id, const Labels& labels);
   void PutSample(SeriesId id, int64_t ts, double value);
-  // Removes samples with min_ts <= ts <= max_ts.
+  // Removes samples with min_ts <= ts <= max_ts (one range tombstone).
   void DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts);
+  // Removes the one sample at ts (a point tombstone). Sealing deletes the
+  // samples it read this way: every range tombstone in the memtable is
+  // re-fragmented by every new iterator until the memtable is flushed, so
+  // one per sealed series made sealing and the queries after it
+  // O(series^2).
+  void DeleteSample(SeriesId id, int64_t ts);
   void SetNextSeriesId(SeriesId next);
   void SetDeletedSeriesCount(uint64_t count);
   // A segment is keyed by its series and its last timestamp.
@@ -285,6 +291,9 @@ class Store {
   // sealing stop costing reads (iterators step over deleted keys one by one
   // until RocksDB compacts them away).
   Status CompactRawSamples();
+  // RocksDB's estimate of the keys in the raw samples family (live samples
+  // plus tombstones not yet compacted away).
+  uint64_t EstimateRawSamples() const;
   uint64_t DiskBytes() const;
   uint64_t samples_scanned() const { return samples_scanned_.load(std::memory_order_relaxed); }
   bool read_only() const { return options_.read_only; }

@@ -12,6 +12,22 @@ HttpReply OverloadedReply(const EndpointContext& ctx, std::string what) {
   return r;
 }
 
+namespace {
+
+// 413 for a request whose reservation, grown by `more`, would exceed the
+// whole budget: it could never fit, so a 429 would have its sender retry it
+// forever (Prometheus retries 429).
+std::optional<HttpReply> NeverFits(const EndpointContext& ctx, const MemoryBudget::Reservation& reservation,
+                                   size_t more, const std::string& what) {
+  const size_t limit = ctx.budget->limit();
+  if (more <= limit && reservation.bytes() <= limit - more) return std::nullopt;
+  return HttpReply::Error(
+      kHttpPayloadTooLarge,
+      what + " needs more than the whole request memory budget of " + std::to_string(limit) + " bytes");
+}
+
+}  // namespace
+
 std::optional<HttpReply> ReserveBody(const EndpointContext& ctx, const BodyHeaders& headers,
                                      MemoryBudget::Reservation* reservation) {
   if (!headers.content_length) return std::nullopt;  // chunked: reserved as it is read
@@ -20,6 +36,10 @@ std::optional<HttpReply> ReserveBody(const EndpointContext& ctx, const BodyHeade
     return HttpReply::Error(kHttpPayloadTooLarge, "body of " + std::to_string(length) +
                                                       " bytes is over the limit of " +
                                                       std::to_string(ctx.options->max_request_bytes));
+  }
+  if (std::optional<HttpReply> never =
+          NeverFits(ctx, *reservation, length, "a body of " + std::to_string(length) + " bytes")) {
+    return never;
   }
   if (!reservation->Grow(length)) {
     return OverloadedReply(ctx, "body of " + std::to_string(length) + " bytes");
@@ -36,6 +56,10 @@ std::optional<HttpReply> DecompressBody(const EndpointContext& ctx, std::string_
     return HttpReply::Error(kHttpPayloadTooLarge, "body decompresses to " + std::to_string(*raw_size) +
                                                       " bytes, over the limit of " +
                                                       std::to_string(ctx.options->max_decompressed_bytes));
+  }
+  if (std::optional<HttpReply> never = NeverFits(ctx, *reservation, *raw_size * reserve_per_byte,
+                                                 "decoding " + std::to_string(*raw_size) + " bytes")) {
+    return never;
   }
   if (!reservation->Grow(*raw_size * reserve_per_byte)) {
     return OverloadedReply(ctx, "decoding " + std::to_string(*raw_size) + " bytes");

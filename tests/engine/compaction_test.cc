@@ -172,6 +172,43 @@ TEST_F(CompactionTest, DeleteRangeRewritesSegmentsAndRaw) {
   EXPECT_TRUE(Segments().empty());
 }
 
+// Sealing deletes the raw samples it read one by one (point tombstones):
+// neighbouring series, samples of the open window and samples written after
+// a sealing must all stay.
+TEST_F(CompactionTest, SealingManySeriesDeletesExactlyTheSealedSamples) {
+  constexpr int kSeries = 300;
+  auto labels = [](int s) { return Labels{{"__name__", "m"}, {"s", std::to_string(s)}}; };
+  WriteBatch b;
+  for (int i = 0; i < 12; ++i) {  // 0h..5.5h: windows [0,2h) [2h,4h) sealed, [4h,6h) open
+    for (int s = 0; s < kSeries; ++s) b.Add(labels(s), i * kHour / 2 + s, s * 100 + i);
+  }
+  ASSERT_TRUE(db_->Write(b).ok());
+  auto stats = db_->Compact(4 * kHour);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->series_sealed, uint64_t{kSeries});
+  EXPECT_EQ(stats->samples_sealed, uint64_t{kSeries} * 8);
+  auto report = db_->Check();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems.front();
+  EXPECT_EQ(report->raw_samples, uint64_t{kSeries} * 4);
+  EXPECT_EQ(report->segment_samples, uint64_t{kSeries} * 8);
+
+  // A late sample replacing a sealed one, then a second sealing of everything.
+  ASSERT_TRUE(db_->Append(labels(7), 1 * kHour / 2 + 7, -1).ok());
+  ASSERT_TRUE(db_->Compact(kMax).ok());
+  for (int s = 0; s < kSeries; ++s) {
+    auto got = ReadAll(Id(labels(s)));
+    ASSERT_EQ(got.size(), 12u) << "series " << s;
+    for (int i = 0; i < 12; ++i) {
+      double want = s == 7 && i == 1 ? -1 : s * 100 + i;
+      ASSERT_EQ(got[i], (Sample{i * kHour / 2 + s, want})) << "series " << s << " sample " << i;
+    }
+  }
+  report = db_->Check();
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->raw_samples, 0u);
+}
+
 TEST_F(CompactionTest, WritersReadersAndCompactionConcurrently) {
   constexpr int kWriters = 4, kPerWriter = 3000;
   std::atomic<bool> done{false};

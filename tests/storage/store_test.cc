@@ -91,6 +91,28 @@ TEST_F(StoreTest, DeleteSamplesRemovesInclusiveRange) {
   EXPECT_EQ(ReadAll(1, kMin, kMax).back().ts, 7);
 }
 
+TEST_F(StoreTest, DeleteSampleRemovesOnlyThatSample) {
+  Batch b(store_.get());
+  for (int64_t ts = 0; ts < 5; ++ts) {
+    b.PutSample(1, ts, 1.0);
+    b.PutSample(2, ts, 2.0);
+  }
+  ASSERT_TRUE(store_->Commit(&b).ok());
+  Batch d(store_.get());
+  d.DeleteSample(1, 2);
+  d.DeleteSample(1, 99);  // no such sample: nothing happens
+  ASSERT_TRUE(store_->Commit(&d).ok());
+  auto one = ReadAll(1, kMin, kMax);
+  ASSERT_EQ(one.size(), 4u);
+  EXPECT_EQ(one[2].ts, 3);
+  EXPECT_EQ(ReadAll(2, kMin, kMax).size(), 5u);
+  // A sample written again after its deletion is back.
+  Batch again(store_.get());
+  again.PutSample(1, 2, 7.0);
+  ASSERT_TRUE(store_->Commit(&again).ok());
+  EXPECT_EQ(ReadAll(1, 2, 2).at(0).value, 7.0);
+}
+
 TEST_F(StoreTest, PostingsLabelValuesAndNames) {
   Batch b(store_.get());
   b.PutSeries(1, {{"__name__", "up"}, {"job", "a"}});

@@ -62,11 +62,38 @@ TEST_F(EndpointTest, DecompressBodyChecksTheAnnouncedSizeFirst) {
   EXPECT_EQ(bomb->status, 413);
   EXPECT_EQ(bomb->body, "body decompresses to 5000 bytes, over the limit of 4000\n");
   options_.overload_status = 503;
+  MemoryBudget::Reservation hog = budget_.Reserve();
+  ASSERT_TRUE(hog.Grow(5000));
   std::optional<HttpReply> over =
-      DecompressBody(Context(), SnappyCompress(std::string(3000, 'x')), 4, &r, &raw);
+      DecompressBody(Context(), SnappyCompress(std::string(1500, 'x')), 4, &r, &raw);
   ASSERT_TRUE(over);
   EXPECT_EQ(over->status, 503);
-  EXPECT_EQ(over->body, "server over its request memory budget (decoding 3000 bytes); retry later\n");
+  EXPECT_EQ(over->body, "server over its request memory budget (decoding 1500 bytes); retry later\n");
+}
+
+// A request that could not fit even in an idle server's whole budget is
+// 413, never 429/503: those make a sender retry it forever.
+TEST_F(EndpointTest, ARequestThatCanNeverFitIs413NotOverloaded) {
+  options_.max_request_bytes = 20000;
+  MemoryBudget::Reservation r = budget_.Reserve();
+  std::optional<HttpReply> body = ReserveBody(Context(), BodyHeaders{"", "", 10001}, &r);
+  ASSERT_TRUE(body);
+  EXPECT_EQ(body->status, 413);
+  EXPECT_EQ(body->body,
+            "a body of 10001 bytes needs more than the whole request memory budget of 10000 bytes\n");
+
+  // 3000 declared bytes decoded at 4 bytes each: 12000, over the budget of
+  // 10000 although under max_decompressed_bytes.
+  std::string raw;
+  std::optional<HttpReply> decoded =
+      DecompressBody(Context(), SnappyCompress(std::string(3000, 'x')), 4, &r, &raw);
+  ASSERT_TRUE(decoded);
+  EXPECT_EQ(decoded->status, 413);
+  EXPECT_EQ(decoded->body,
+            "decoding 3000 bytes needs more than the whole request memory budget of 10000 bytes\n");
+  EXPECT_TRUE(decoded->headers.empty());  // no Retry-After
+  EXPECT_EQ(metrics_.overloaded.load(), 0u);
+  EXPECT_EQ(budget_.in_use(), 0u);
 }
 
 }  // namespace

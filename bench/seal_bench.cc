@@ -1,0 +1,257 @@
+// seal_bench: embedded ingest, sealing and query latency as the series count
+// grows.
+//
+//   seal_bench [--series N[,N...]] [--million] [--samples M] [--batch B]
+//              [--queries Q] [--seed S] [--dir PARENT]
+//
+// HOW IT WORKS
+// For each series count N (1k, 10k and 100k by default; --million adds 1M)
+// it opens a fresh database (background compaction off) and measures:
+//   new series   the first scrape: one sample of each never-seen series,
+//                in batches of B; series created per CPU second of the
+//                writing thread.
+//   ingest       the M-1 scrapes after it (15 s apart, all in one closed
+//                window) written through Database::Write in batches of B
+//                samples, one sample per series per batch, as remote write
+//                sends them; one thread. "write" counts only the time inside
+//                Write(), "write/cpu-s" the writing thread's CPU time in it
+//                (what one core does, on a busy machine too), "build+write"
+//                also the WriteBatch::Add calls.
+//   query before Q scans of a random series over its whole range, before
+//                any sealing: mean and p99 latency.
+//   seal         Database::Compact() sealing every sample into segments:
+//                samples sealed per second.
+//   query after  the same Q scans right after Compact(), without a flush or
+//                reopen: what a query pays while the deletions that sealing
+//                left are still in the memtable.
+// Every scan must return M samples, before and after; otherwise the
+// benchmark fails. Sealing cost linear in the data shows as a seal rate that
+// does not fall as N grows, and "after / before" near or below 1.
+
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdint>
+#include <cstdio>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "overtone/database.h"
+#include "overtone/status.h"
+#include "overtone/types.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+constexpr int64_t kStart = 1700000000000;  // ms; far in the past, so every window is closed
+constexpr int64_t kInterval = 15000;       // ms
+
+struct Config {
+  std::vector<size_t> series = {1000, 10000, 100000};
+  size_t samples = 20;  // per series
+  size_t batch = 2000;  // samples per Write
+  size_t queries = 2000;
+  uint64_t seed = 42;
+  std::string dir = fs::temp_directory_path().string();
+};
+
+// SplitMix64.
+class Rng {
+ public:
+  explicit Rng(uint64_t seed) : state_(seed) {}
+  uint64_t Next() {
+    uint64_t z = (state_ += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  uint64_t Below(uint64_t n) { return Next() % n; }
+
+ private:
+  uint64_t state_;
+};
+
+double Seconds(Clock::time_point since) {
+  return std::chrono::duration<double>(Clock::now() - since).count();
+}
+
+// CPU seconds of the calling thread: on a busy machine, what one core spent.
+double ThreadCpuSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t);
+  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
+
+void Check(const overtone::Status& s, const char* what) {
+  if (s.ok()) return;
+  std::fprintf(stderr, "seal_bench: %s: %s\n", what, s.ToString().c_str());
+  std::exit(1);
+}
+
+// node_exporter-like label sets: 50 per host.
+overtone::Labels SeriesLabels(size_t s) {
+  const bool gauge = s % 2 == 0;
+  overtone::Labels l = {{"__name__", gauge ? "node_cpu_seconds_total" : "node_network_receive_bytes_total"},
+                        {"instance", "host-" + std::to_string(s / 50) + ":9100"},
+                        {"job", "node"},
+                        {gauge ? "cpu" : "device", std::to_string(s % 50)}};
+  overtone::NormalizeLabels(&l);
+  return l;
+}
+
+struct Latency {
+  double mean_us = 0, p99_us = 0;
+};
+
+// Q full-range scans of random series; every one must return `expect` samples.
+Latency Scan(overtone::Database* db, const std::vector<overtone::SeriesId>& ids, size_t queries,
+             size_t expect, uint64_t seed) {
+  Rng rng(seed);
+  std::vector<double> us;
+  us.reserve(queries);
+  for (size_t q = 0; q < queries; ++q) {
+    overtone::SeriesId id = ids[rng.Below(ids.size())];
+    auto start = Clock::now();
+    auto it = db->Scan(id, overtone::kMinTime, overtone::kMaxTime);
+    Check(it.status(), "Database::Scan");
+    size_t n = 0;
+    for (; (*it)->Valid(); (*it)->Next()) ++n;
+    Check((*it)->status(), "SampleIterator");
+    us.push_back(Seconds(start) * 1e6);
+    if (n != expect) {
+      std::fprintf(stderr, "seal_bench: series %llu returned %zu samples, expected %zu\n",
+                   static_cast<unsigned long long>(id), n, expect);
+      std::exit(1);
+    }
+  }
+  Latency l;
+  for (double v : us) l.mean_us += v;
+  l.mean_us /= double(us.size());
+  std::sort(us.begin(), us.end());
+  l.p99_us = us[std::min(us.size() - 1, us.size() * 99 / 100)];
+  return l;
+}
+
+void RunOne(const Config& c, size_t n) {
+  const fs::path dir = fs::path(c.dir) / ("seal_bench." + std::to_string(getpid()) + "." + std::to_string(n));
+  fs::remove_all(dir);
+  overtone::Options options;
+  options.compaction_interval_ms = 0;
+  auto opened = overtone::Database::Open(options, dir.string());
+  Check(opened.status(), "Database::Open");
+  std::unique_ptr<overtone::Database> db = std::move(*opened);
+
+  std::vector<overtone::Labels> labels(n);
+  for (size_t s = 0; s < n; ++s) labels[s] = SeriesLabels(s);
+
+  // Ingest: one sample per series per batch, series in order, then the next
+  // scrape. The first scrape creates the series and is timed apart.
+  Rng rng(c.seed);
+  overtone::WriteBatch batch;
+  double create_cpu_s = 0, write_s = 0, write_cpu_s = 0, build_write_s = 0;
+  for (size_t k = 0; k < c.samples; ++k) {
+    const int64_t ts = kStart + int64_t(k) * kInterval;
+    auto scrape = Clock::now();
+    for (size_t s = 0; s < n; ++s) {
+      batch.Add(labels[s], ts + int64_t(s % 1000), double(rng.Below(1000)) / 10);
+      if (batch.num_samples() >= c.batch || s + 1 == n) {
+        auto w = Clock::now();
+        const double cpu = ThreadCpuSeconds();
+        Check(db->Write(batch), "Database::Write");
+        (k == 0 ? create_cpu_s : write_cpu_s) += ThreadCpuSeconds() - cpu;
+        if (k > 0) write_s += Seconds(w);
+        batch.Clear();
+      }
+    }
+    if (k > 0) build_write_s += Seconds(scrape);
+  }
+  const double total = double(n * c.samples), steady = double(n * (c.samples - 1));
+
+  std::vector<overtone::SeriesId> ids;
+  ids.reserve(n);
+  for (const auto& l : labels) {
+    auto id = db->FindSeries(l);
+    Check(id.status(), "Database::FindSeries");
+    ids.push_back(*id);
+  }
+  const Latency before = Scan(db.get(), ids, c.queries, c.samples, c.seed + 1);
+
+  auto seal = Clock::now();
+  auto stats = db->Compact(overtone::kMaxTime);
+  Check(stats.status(), "Database::Compact");
+  const double seal_s = Seconds(seal);
+  if (stats->samples_sealed != n * c.samples) {
+    std::fprintf(stderr, "seal_bench: sealed %llu samples, expected %zu\n",
+                 static_cast<unsigned long long>(stats->samples_sealed), n * c.samples);
+    std::exit(1);
+  }
+  const Latency after = Scan(db.get(), ids, c.queries, c.samples, c.seed + 1);
+
+  std::printf("%9zu %12.0f %12.0f %12.0f %12.0f %12.0f %10.1f %10.1f %10.1f %10.1f %8.2f\n", n,
+              double(n) / create_cpu_s, steady / write_s, steady / write_cpu_s, steady / build_write_s,
+              total / seal_s, before.mean_us, before.p99_us, after.mean_us, after.p99_us,
+              after.mean_us / before.mean_us);
+  std::fflush(stdout);
+  db.reset();
+  fs::remove_all(dir);
+}
+
+std::vector<size_t> ParseList(const std::string& s) {
+  std::vector<size_t> out;
+  size_t pos = 0;
+  while (pos <= s.size()) {
+    size_t comma = s.find(',', pos);
+    if (comma == std::string::npos) comma = s.size();
+    out.push_back(std::stoul(s.substr(pos, comma - pos)));
+    pos = comma + 1;
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config c;
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string("0"); };
+    if (a == "--series") {
+      c.series = ParseList(next());
+    } else if (a == "--million") {
+      c.series.push_back(1000000);
+    } else if (a == "--samples") {
+      c.samples = std::stoul(next());
+    } else if (a == "--batch") {
+      c.batch = std::stoul(next());
+    } else if (a == "--queries") {
+      c.queries = std::stoul(next());
+    } else if (a == "--seed") {
+      c.seed = std::stoull(next());
+    } else if (a == "--dir") {
+      c.dir = next();
+    } else {
+      std::fprintf(stderr,
+                   "usage: seal_bench [--series N[,N...]] [--million] [--samples M] [--batch B] "
+                   "[--queries Q] [--seed S] [--dir PARENT]\n");
+      return 2;
+    }
+  }
+  if (c.samples < 2 || c.batch == 0 || c.queries == 0) {
+    std::fprintf(stderr, "seal_bench: --samples must be at least 2, --batch and --queries positive\n");
+    return 2;
+  }
+  std::printf("%zu samples per series, batches of %zu, %zu scans per query column\n", c.samples, c.batch,
+              c.queries);
+  std::printf("%9s %12s %12s %12s %12s %12s %10s %10s %10s %10s %8s\n", "series", "new/cpu-s", "write/s",
+              "write/cpu-s", "build+wr/s", "sealed/s", "before us", "before p99", "after us", "after p99",
+              "after/bef");
+  for (size_t n : c.series) RunOne(c, n);
+  return 0;
+}
