@@ -98,7 +98,7 @@ class SeriesIndex {
   std::unordered_map<SeriesId, uint64_t> hash_of_;    // id -> its label set's hash
   SeriesId next_id_ = 1;
   std::atomic<uint64_t> loaded_at_reopen_{0};  // store_->reopens() when last read
-  uint64_t deleted_series_ = 0;  // the Store's count of deleted series (docs/FORMAT.md)
+  uint64_t deleted_series_ = 0;                // the Store's count of deleted series (docs/FORMAT.md)
 };
 
 }  // namespace overtone::engine

@@ -249,7 +249,8 @@ int RunServe(int argc, char** argv) {
     std::fprintf(stderr, "overtone: %s\n", s.ToString().c_str());
   }
   if (rules && alertmanager) {
-    SendAlerts(rules.get(), alertmanager.get(), "http://" + shown_host + ":" + std::to_string(server->port()));
+    SendAlerts(rules.get(), alertmanager.get(),
+               "http://" + shown_host + ":" + std::to_string(server->port()));
   }
 
   int sig = 0;
@@ -263,7 +264,7 @@ int RunServe(int argc, char** argv) {
   std::fprintf(stderr, "overtone: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   if (monitors) monitors->Stop();
   server->Stop();
-  rules.reset();  // its loops send to the Alertmanager senders
+  rules.reset();   // its loops send to the Alertmanager senders
   server.reset();  // before what its tables and /metrics read
   monitors.reset();
   if (alertmanager) alertmanager->Stop();

@@ -56,8 +56,8 @@ void SendAlerts(rules::RuleManager* manager, adapters::AlertmanagerSender* sende
                                             const std::vector<rules::Alert>& alerts) {
     std::vector<adapters::Alert> out;
     for (rules::OutgoingAlert& a : dispatch->Due(group, ts_ms, interval_ms, alerts)) {
-      out.push_back(adapters::Alert{std::move(a.labels), std::move(a.annotations), a.starts_at_ms, a.ends_at_ms,
-                                    std::move(a.generator_url)});
+      out.push_back(adapters::Alert{std::move(a.labels), std::move(a.annotations), a.starts_at_ms,
+                                    a.ends_at_ms, std::move(a.generator_url)});
     }
     if (!out.empty()) sender->Send(std::move(out));
   });

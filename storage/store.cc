@@ -23,31 +23,9 @@
 #include "storage/info_log.h"
 #include "storage/lock_file.h"
 #include "storage/rocks_status.h"
+#include "storage/store_keys.h"
 
 namespace overtone::storage {
-namespace {
-
-enum Family : size_t { kMeta = 0, kSeries, kPostings, kSamples, kSegments, kSummaries, kNumFamilies };
-// "default" is rocksdb::kDefaultColumnFamilyName, spelled out: a static of
-// another library is not yet constructed while ours are.
-const char* const kFamilyNames[kNumFamilies] = {"default", "series",   "postings",
-                                                "samples", "segments", "summaries"};
-
-constexpr std::string_view kFormatVersionKey = "format_version";
-constexpr std::string_view kNextSeriesIdKey = "next_series_id";
-constexpr std::string_view kDeletedSeriesKey = "deleted_series";
-
-// A record's key: its space's prefix, then the caller's key. No other key of
-// the default family starts with "rec." (docs/FORMAT.md).
-std::string RecordPrefix(RecordSpace space) {
-  return space == RecordSpace::kMetricMetadata ? std::string("rec.metadata\0", 13)
-                                               : std::string("rec.push_group\0", 15);
-}
-
-rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }
-std::string_view ToView(const rocksdb::Slice& s) { return std::string_view(s.data(), s.size()); }
-
-}  // namespace
 
 Status FromRocks(const rocksdb::Status& s, std::string_view what) {
   if (s.ok()) return Status::OK();
@@ -67,85 +45,6 @@ Status FromRocks(const rocksdb::Status& s, std::string_view what) {
 }
 
 namespace {
-
-// PutBE64 into a caller's buffer.
-void StoreBE64(char* p, uint64_t v) {
-  for (int i = 7; i >= 0; --i, v >>= 8) p[i] = static_cast<char>(v & 0xff);
-}
-
-std::string SeriesKey(SeriesId id) {
-  std::string k;
-  PutBE64(&k, id);
-  return k;
-}
-
-std::string SampleKey(SeriesId id, int64_t ts) {
-  std::string k;
-  k.reserve(16);
-  PutBE64(&k, id);
-  PutTimestamp(&k, ts);
-  return k;
-}
-
-// Label values are escaped so that the encoding is prefix-free and keeps
-// byte order: 0x00 becomes 0x00 0xFF, and the value ends with 0x00 0x01.
-// Names cannot contain 0x00, so a single 0x00 ends them.
-void AppendEscaped(std::string* dst, std::string_view value) {
-  for (char c : value) {
-    dst->push_back(c);
-    if (c == '\0') dst->push_back('\xff');
-  }
-  dst->push_back('\0');
-  dst->push_back('\x01');
-}
-
-// Decodes an escaped value at the front of `in`, consuming it.
-bool ConsumeEscaped(std::string_view* in, std::string* value) {
-  value->clear();
-  for (size_t i = 0; i + 1 < in->size(); ++i) {
-    char c = (*in)[i];
-    if (c != '\0') {
-      value->push_back(c);
-      continue;
-    }
-    char next = (*in)[i + 1];
-    if (next == '\x01') {
-      in->remove_prefix(i + 2);
-      return true;
-    }
-    if (next != '\xff') return false;
-    value->push_back('\0');
-    ++i;
-  }
-  return false;
-}
-
-std::string PostingsValuePrefix(std::string_view name, std::string_view value) {
-  std::string k(name);
-  k.push_back('\0');
-  AppendEscaped(&k, value);
-  return k;
-}
-
-std::string PostingKey(std::string_view name, std::string_view value, SeriesId id) {
-  std::string k = PostingsValuePrefix(name, value);
-  PutBE64(&k, id);
-  return k;
-}
-
-// The smallest key greater than every key starting with `prefix`, or "" if
-// there is none (prefix all 0xff).
-std::string PrefixSuccessor(std::string prefix) {
-  while (!prefix.empty()) {
-    unsigned char last = static_cast<unsigned char>(prefix.back());
-    if (last != 0xff) {
-      prefix.back() = static_cast<char>(last + 1);
-      return prefix;
-    }
-    prefix.pop_back();
-  }
-  return prefix;
-}
 
 // Buckets of the samples memtable's hash table for a write buffer of `bytes`.
 size_t MemtableBuckets(size_t bytes) { return std::clamp<size_t>(bytes / 128, 4096, size_t{1} << 20); }
@@ -174,102 +73,6 @@ bool DecodeLabels(std::string_view in, Labels* labels) {
   }
   return true;
 }
-
-// ---------------------------------------------------------------- Batch
-
-Batch::Batch(const Store* store)
-    : pin_(store->Pin()),
-      store_(store),
-      rep_(std::make_unique<rocksdb::WriteBatch>()),
-      dropped_(!store->db_) {}
-Batch::~Batch() = default;
-
-void Batch::PutSeries(SeriesId id, const Labels& labels) {
-  if (dropped_) return;
-  rep_->Put(store_->cfs_[kSeries], SeriesKey(id), EncodeLabels(labels));
-  for (const Label& l : labels) rep_->Put(store_->cfs_[kPostings], PostingKey(l.name, l.value, id), "");
-}
-
-void Batch::DeleteSeries(SeriesId id, const Labels& labels) {
-  if (dropped_) return;
-  rep_->Delete(store_->cfs_[kSeries], SeriesKey(id));
-  for (const Label& l : labels) rep_->Delete(store_->cfs_[kPostings], PostingKey(l.name, l.value, id));
-  rep_->DeleteRange(store_->cfs_[kSamples], SeriesKey(id), SeriesKey(id + 1));
-  rep_->DeleteRange(store_->cfs_[kSegments], SeriesKey(id), SeriesKey(id + 1));
-  rep_->DeleteRange(store_->cfs_[kSummaries], SeriesKey(id), SeriesKey(id + 1));
-}
-
-void Batch::PutSample(SeriesId id, int64_t ts, double value) {
-  if (dropped_) return;
-  // On the stack: the write path's one call per sample allocates nothing
-  // (a 16-byte std::string key does not fit the small-string buffer).
-  char key[16], bits[8];
-  StoreBE64(key, id);
-  StoreBE64(key + 8, TimestampToKey(ts));
-  uint64_t v = std::bit_cast<uint64_t>(value);
-  for (int i = 0; i < 8; ++i, v >>= 8) bits[i] = static_cast<char>(v & 0xff);  // PutDoubleBits' order
-  rep_->Put(store_->cfs_[kSamples], rocksdb::Slice(key, 16), rocksdb::Slice(bits, 8));
-}
-
-void Batch::DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts) {
-  if (dropped_) return;
-  if (min_ts > max_ts) return;
-  std::string begin = SampleKey(id, min_ts);
-  std::string end = max_ts == INT64_MAX ? SeriesKey(id + 1) : SampleKey(id, max_ts + 1);
-  rep_->DeleteRange(store_->cfs_[kSamples], begin, end);
-}
-
-void Batch::DeleteSample(SeriesId id, int64_t ts) {
-  if (dropped_) return;
-  rep_->Delete(store_->cfs_[kSamples], SampleKey(id, ts));
-}
-
-void Batch::SetNextSeriesId(SeriesId next) {
-  if (dropped_) return;
-  std::string v;
-  PutBE64(&v, next);
-  rep_->Put(store_->cfs_[kMeta], ToSlice(kNextSeriesIdKey), v);
-}
-
-void Batch::SetDeletedSeriesCount(uint64_t count) {
-  if (dropped_) return;
-  std::string v;
-  PutBE64(&v, count);
-  rep_->Put(store_->cfs_[kMeta], ToSlice(kDeletedSeriesKey), v);
-}
-
-void Batch::PutSegment(SeriesId id, int64_t max_ts, std::string_view segment) {
-  if (dropped_) return;
-  rep_->Put(store_->cfs_[kSegments], SampleKey(id, max_ts), ToSlice(segment));
-}
-
-void Batch::DeleteSegment(SeriesId id, int64_t max_ts) {
-  if (dropped_) return;
-  rep_->Delete(store_->cfs_[kSegments], SampleKey(id, max_ts));
-}
-
-void Batch::PutSummary(SeriesId id, int64_t max_ts, std::string_view summary) {
-  if (dropped_) return;
-  rep_->Put(store_->cfs_[kSummaries], SampleKey(id, max_ts), ToSlice(summary));
-}
-
-void Batch::DeleteSummary(SeriesId id, int64_t max_ts) {
-  if (dropped_) return;
-  rep_->Delete(store_->cfs_[kSummaries], SampleKey(id, max_ts));
-}
-
-void Batch::PutRecord(RecordSpace space, std::string_view key, std::string_view value) {
-  if (dropped_) return;
-  rep_->Put(store_->cfs_[kMeta], RecordPrefix(space).append(key), ToSlice(value));
-}
-
-void Batch::DeleteRecord(RecordSpace space, std::string_view key) {
-  if (dropped_) return;
-  rep_->Delete(store_->cfs_[kMeta], RecordPrefix(space).append(key));
-}
-
-size_t Batch::Count() const { return rep_->Count(); }
-void Batch::Clear() { rep_->Clear(); }
 
 // ---------------------------------------------------------------- SampleCursor
 
@@ -787,7 +590,9 @@ Status Store::Flush() {
 }
 
 uint64_t Store::EstimateRawSamples() const {
+  StorePin pin = Pin();
   uint64_t n = 0;
+  if (!db_) return 0;
   if (!db_->GetIntProperty(cfs_[kSamples], "rocksdb.estimate-num-keys", &n)) return 0;
   return n;
 }

@@ -117,7 +117,7 @@ class HttpServer::Impl {
   MemoryBudget budget_;
   ServerMetrics metrics_;
   QueryApi query_api_{db_, ApiOptions(options_, db_->dir())};  // /api/v1/query etc. (query_api.h)
-  QueryWatch queries_;  // the queries running, and what cancels them
+  QueryWatch queries_;                                         // the queries running, and what cancels them
   httplib::Server svr_;
   std::thread listener_;
   std::atomic<bool> ready_{false};

@@ -34,9 +34,9 @@ struct ServerFigures {
   size_t block_cache_bytes = 0;   // configured RocksDB block cache
   size_t write_buffer_bytes = 0;  // configured RocksDB write buffer
   size_t resident_bytes = 0;      // the process's RSS
-  bool ready = false;                                           // serving, and writes work
-  std::string write_fault;                                      // why writes fail now (Database::WriteFault); empty when they work
-  size_t queries_running = 0;                                   // query API requests running now
+  bool ready = false;             // serving, and writes work
+  std::string write_fault;        // why writes fail now (Database::WriteFault); empty when they work
+  size_t queries_running = 0;     // query API requests running now
   std::array<uint64_t, kNumCancelReasons> queries_cancelled{};  // ended cancelled, by CancelReason
 };
 

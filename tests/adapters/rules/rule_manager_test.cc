@@ -136,7 +136,8 @@ TEST_F(RuleManagerTest, ReloadCarriesAlertStateAndHookSeesAlerts) {
   auto m = Make();
   ASSERT_TRUE(m->Reload().ok());
   std::vector<Alert> seen;
-  m->SetAlertsHook([&](const RuleGroup&, int64_t, int64_t, const std::vector<Alert>& alerts) { seen = alerts; });
+  m->SetAlertsHook(
+      [&](const RuleGroup&, int64_t, int64_t, const std::vector<Alert>& alerts) { seen = alerts; });
   m->EvaluateAt(now_);
   ASSERT_EQ(seen.size(), 1u);
   EXPECT_EQ(seen[0].state, AlertState::kPending);
