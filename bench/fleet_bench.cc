@@ -28,15 +28,8 @@
 // Ratios are overtone / baseline: above 1 is better for the /s rows, below 1
 // for bytes and milliseconds. The machine is shared (2 cores): run it alone.
 
-#include <arpa/inet.h>
-#include <fcntl.h>
 #include <httplib.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <spawn.h>
 #include <sqlite3.h>
-#include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -56,11 +49,10 @@
 #include "adapters/formats/sample_writer.h"
 #include "adapters/formats/value_text.h"
 #include "bench/dir_bytes.h"
+#include "bench/prometheus_peer.h"
 #include "overtone/database.h"
 #include "overtone/over_time.h"
 #include "sql/statement.h"
-
-extern char** environ;
 
 namespace {
 
@@ -181,50 +173,6 @@ class Sqlite {
  private:
   sqlite3* db_ = nullptr;
 };
-
-// ---------------------------------------------------------------- Prometheus
-
-// A loopback port nothing listens on now (Prometheus cannot be told to pick one).
-int FreePort() {
-  int fd = socket(AF_INET, SOCK_STREAM, 0);
-  sockaddr_in addr{};
-  addr.sin_family = AF_INET;
-  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof(addr);
-  int port = 19090;
-  if (fd >= 0 && bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0 &&
-      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
-    port = ntohs(addr.sin_port);
-  }
-  if (fd >= 0) close(fd);
-  return port;
-}
-
-// Runs argv with stdout and stderr to `log`; returns the pid.
-pid_t Spawn(const std::vector<std::string>& args, const std::string& log) {
-  std::vector<char*> argv;
-  for (const auto& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  posix_spawn_file_actions_t fa;
-  posix_spawn_file_actions_init(&fa);
-  posix_spawn_file_actions_addopen(&fa, 1, log.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  posix_spawn_file_actions_adddup2(&fa, 1, 2);
-  pid_t pid = -1;
-  if (posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) pid = -1;
-  posix_spawn_file_actions_destroy(&fa);
-  return pid;
-}
-
-int Wait(pid_t pid) {
-  int status = 0;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-}
-
-bool HaveProgram(const char* name) {
-  std::string cmd = std::string("command -v ") + name + " >/dev/null 2>&1";
-  return std::system(cmd.c_str()) == 0;
-}
 
 // ---------------------------------------------------------------- main
 
@@ -490,36 +438,19 @@ int main(int argc, char** argv) {
   }
 
   // ---- Prometheus
-  bool have_prom = cfg.prometheus && HaveProgram("prometheus") && HaveProgram("promtool");
+  bool have_prom = cfg.prometheus && bench::PrometheusPeer::Available();
   if (have_prom) {
-    fs::path blocks = dir / "prometheus";
-    fs::create_directories(blocks);
-    t = Clock::now();
-    pid_t pid = Spawn({"promtool", "tsdb", "create-blocks-from", "openmetrics", om, blocks.string()},
-                      (dir / "promtool.log").string());
-    if (pid < 0 || Wait(pid) != 0) return Fail("promtool", Status::IOError("see promtool.log"));
-    import.prometheus = n / Since(t);
-    bytes.prometheus = static_cast<double>(DirBytes(blocks)) / n;
-    std::FILE* cfgf = std::fopen((dir / "prometheus.yml").c_str(), "w");
-    std::fputs("global:\n  scrape_interval: 1h\n", cfgf);
-    std::fclose(cfgf);
-    int port = FreePort();
-    pid = Spawn({"prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
-                 "--storage.tsdb.path=" + blocks.string(), "--log.level=warn",
-                 "--web.listen-address=127.0.0.1:" + std::to_string(port)},
-                (dir / "prometheus.log").string());
-    if (pid < 0) return Fail("prometheus", Status::IOError("cannot start"));
+    double backfill_seconds = 0;
+    auto peer = bench::PrometheusPeer::Backfill(om, dir, &backfill_seconds);
+    if (!peer.ok()) return Fail("prometheus", peer.status());
+    import.prometheus = n / backfill_seconds;
+    bytes.prometheus = static_cast<double>(DirBytes((*peer)->blocks())) / n;
+    const int port = (*peer)->port();
     httplib::Client http("127.0.0.1", port);
     http.set_connection_timeout(2, 0);
     http.set_read_timeout(60, 0);
-    bool ready = false;
-    for (int i = 0; i < 300 && !ready && kill(pid, 0) == 0; ++i) {
-      auto res = http.Get("/-/ready");
-      ready = res && res->status == 200;
-      if (!ready) std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
     Status failed;
-    for (int q = 0; q < 2 && ready && failed.ok(); ++q) {
+    for (int q = 0; q < 2 && failed.ok(); ++q) {
       std::string range = q == 0 ? "1h" : std::to_string(ranges[q] / 1000) + "s";
       httplib::Params params = {{"query", "avg_over_time(cpu_usage_percent[" + range + "])"},
                                 {"time", std::to_string(kEnd / 1000)}};
@@ -548,9 +479,6 @@ int main(int argc, char** argv) {
         failed = Status::Corruption("overtone and Prometheus disagree on " + range);
       }
     }
-    kill(pid, SIGTERM);
-    Wait(pid);
-    if (!ready) return Fail("prometheus", Status::IOError("not ready; see prometheus.log"));
     if (!failed.ok()) return Fail("prometheus", failed);
   }
 

@@ -6,7 +6,7 @@
 #   source "$(dirname "$0")/../../support/peers.sh"   # sets WORK, traps EXIT
 #   start_overtone shard1          # -> OT_PORT, OT_PID; database in $WORK/shard1
 #   start_prometheus a "$WORK/a.yml"           # -> PROM_PORT, PROM_PID
-#   http_get "$PROM_PORT" /api/v1/query?query=up
+#   http_get "$PROM_PORT" /api/v1/query?query=up   # the body; http METHOD PORT PATH [BODY] likewise
 #   http_post "$OT_PORT" /api/v1/import/prometheus 'x 1'   # status line, then body
 #
 # fail prints the tail of every log in $WORK and exits 1.
@@ -14,7 +14,10 @@
 WORK=$(mktemp -d)
 PIDS=()
 peers_cleanup() {
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do
+    # wait: reaps a child quietly (bash would report it "Killed").
+    { kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; } || true
+  done
   rm -rf "$WORK"
 }
 trap peers_cleanup EXIT
@@ -32,13 +35,17 @@ fail() {
 
 now_ms() { date +%s%3N; }
 
-http_get() {  # PORT PATH: the body of a GET (bash /dev/tcp, no curl needed)
-  local port=$1 path=$2
+# HTTP/1.0, so that no server answers in chunks (Prometheus does on 1.1 for
+# large bodies) and the body comes whole.
+http() {  # METHOD PORT PATH [BODY]: the body of the answer (bash /dev/tcp, no curl needed)
+  local method=$1 port=$2 path=$3 body=${4:-}
   exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$path" >&3
-  timeout 10 cat <&3 | sed '1,/^\r$/d'
+  printf '%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s' \
+    "$method" "$path" "${#body}" "$body" >&3
+  timeout 20 cat <&3 | sed '1,/^\r$/d'
   exec 3<&-
 }
+http_get() { http GET "$1" "$2"; }  # PORT PATH
 
 http_post() {  # PORT PATH BODY: the status line and body of a POST
   local port=$1 path=$2 body=$3
@@ -95,14 +102,15 @@ start_overtone() {
   OT_PORT=$(cat "$WORK/$name.port")
 }
 
-# try_start_prometheus NAME CONFIG PORT: Prometheus with its TSDB in
-# $WORK/NAME-data on PORT; sets PROM_PORT and PROM_PID. Status 1 when it did
+# try_start_prometheus NAME CONFIG PORT [FLAGS...]: Prometheus with its TSDB
+# in $WORK/NAME-data on PORT, and any further flags; sets PROM_PORT and PROM_PID. Status 1 when it did
 # not become ready (the port taken meanwhile, say). Needs $PROMETHEUS.
 try_start_prometheus() {
   local name=$1 config=$2
   PROM_PORT=$3
+  shift 3
   "$PROMETHEUS" --config.file="$config" --storage.tsdb.path="$WORK/$name-data" \
-    --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$WORK/$name.log" 2>&1 &
+    --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn "$@" >"$WORK/$name.log" 2>&1 &
   PROM_PID=$!
   PIDS+=("$PROM_PID")
   disown "$PROM_PID"  # killed by peers_cleanup; no job-control noise
@@ -115,11 +123,13 @@ try_start_prometheus() {
 # in case another process takes the port between the choice and the bind.
 # A Prometheus whose config names its own port (to scrape itself) picks the
 # port, writes the config and calls try_start_prometheus in such a loop.
-start_prometheus() {
+start_prometheus() {  # NAME CONFIG [FLAGS...]
+  local name=$1 config=$2
+  shift 2
   for _ in 1 2 3; do
-    try_start_prometheus "$1" "$2" "$(free_port)" && return 0
+    try_start_prometheus "$name" "$config" "$(free_port)" "$@" && return 0
   done
-  fail "prometheus $1 did not become ready"
+  fail "prometheus $name did not become ready"
 }
 
 # stop PID [SECONDS]: SIGTERM, then wait for it to exit (default 30 s).

@@ -20,49 +20,15 @@ if [ -z "$PROMETHEUS" ]; then
   exit 77
 fi
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "$WORK"/*.log; do echo "--- $log" >&2; tail -20 "$log" >&2; done
-  exit 1
-}
-
-http() {  # METHOD PORT PATH [BODY]: the body of the answer (bash /dev/tcp, no curl needed)
-  local method=$1 port=$2 path=$3 body=${4:-}
-  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s' \
-    "$method" "$path" "${#body}" "$body" >&3
-  timeout 10 cat <&3 | sed '1,/^\r$/d'
-  exec 3<&-
-}
-http_get() { http GET "$1" "$2"; }
-
-free_port() {  # a port nothing listens on now
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../../support/peers.sh"
 
 # 1. overtone
-"$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --port-file "$WORK/port" 2>"$WORK/overtone.log" &
-SERVE_PID=$!
-PIDS+=("$SERVE_PID")
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-[ -s "$WORK/port" ] || fail "overtone serve did not start"
-OT=$(cat "$WORK/port")
+start_overtone db
+OT=$OT_PORT
 
-# 2. Prometheus, scraping itself (its port chosen before it starts).
-PA=""
-for _ in 1 2 3; do
+# 2. Prometheus, scraping itself: its config names its own port, so a retry
+# picks a new port and a new config.
+for attempt in 1 2 3; do
   PA=$(free_port)
   cat >"$WORK/prom.yml" <<YML
 global: {scrape_interval: 1s}
@@ -74,19 +40,9 @@ remote_write:
     queue_config: {batch_send_deadline: 1s, min_backoff: 100ms, max_backoff: 1s}
     metadata_config: {send: true, send_interval: 1s}
 YML
-  "$PROMETHEUS" --config.file="$WORK/prom.yml" --storage.tsdb.path="$WORK/prom-data" \
-    --web.listen-address="127.0.0.1:$PA" --log.level=warn >"$WORK/prom.log" 2>&1 &
-  PID=$!
-  PIDS+=("$PID")
-  disown "$PID"
-  for _ in $(seq 100); do
-    http_get "$PA" /-/ready 2>/dev/null | grep -qi ready && break 2
-    kill -0 "$PID" 2>/dev/null || break
-    sleep 0.2
-  done
-  kill -KILL "$PID" 2>/dev/null || true
+  try_start_prometheus prom "$WORK/prom.yml" "$PA" && break
+  [ "$attempt" -lt 3 ] || fail "prometheus did not start"
 done
-http_get "$PA" /-/ready | grep -qi ready || fail "prometheus did not start"
 
 # 3. Metadata of one family of each type, once both have it (at most 60 s).
 FAMILIES=(prometheus_http_requests_total go_goroutines prometheus_http_request_duration_seconds

@@ -19,54 +19,11 @@ if [ -z "$PROMETHEUS" ]; then
   echo "SKIP: no prometheus binary (apt-get install prometheus; scripts/setup.sh does)"
   exit 77
 fi
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "$WORK"/*.log; do [ -f "$log" ] && { echo "--- $log" >&2; tail -20 "$log" >&2; }; done
-  exit 1
-}
-http_get() {  # PORT PATH: the body of a GET (HTTP/1.0: the body comes whole)
-  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
-  timeout 20 cat <&3 | sed '1,/^\r$/d'
-  exec 3<&-
-}
-urlencode() { local LC_ALL=C s=$1 out= c i; for ((i = 0; i < ${#s}; i++)); do
-  c=${s:i:1}; case $c in [a-zA-Z0-9.~_-]) out+=$c ;; *) printf -v c '%%%02X' "'$c"; out+=$c ;; esac
-done; echo "$out"; }
+source "$(dirname "${BASH_SOURCE[0]}")/../../support/peers.sh"
 
 printf 'global:\n  scrape_interval: 1h\n' >"$WORK/prometheus.yml"
-PROM_PORT=
-for _ in 1 2 3 4 5; do
-  port=$((20000 + RANDOM % 30000))
-  (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && continue  # in use
-  "$PROMETHEUS" --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/tsdb" \
-    --web.listen-address="127.0.0.1:$port" --web.enable-remote-write-receiver --log.level=warn \
-    >"$WORK/prometheus.log" 2>&1 &
-  pid=$!
-  PIDS+=("$pid")
-  disown "$pid"
-  for _ in $(seq 150); do
-    http_get "$port" /-/ready 2>/dev/null | grep -qi ready && { PROM_PORT=$port; break 2; }
-    kill -0 "$pid" 2>/dev/null || break
-    sleep 0.2
-  done
-  kill -KILL "$pid" 2>/dev/null || true
-done
-[ -n "$PROM_PORT" ] || fail "prometheus did not become ready"
-"$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --port-file "$WORK/port" 2>"$WORK/overtone.log" &
-PIDS+=("$!")
-disown "$!"
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-[ -s "$WORK/port" ] || fail "overtone serve did not start"
-OT_PORT=$(cat "$WORK/port")
+start_prometheus prometheus "$WORK/prometheus.yml" --web.enable-remote-write-receiver
+start_overtone db
 
 # 1. Remote write.
 expect_write() {  # PORT LABELS STATUS [BODY_PART]

@@ -11,32 +11,8 @@ OVERTONE=$1
 PROMETHEUS=$(command -v prometheus || true)
 [ -n "$PROMETHEUS" ] || { echo "no prometheus (Debian package prometheus); skipped"; exit 77; }
 
-WORK=$(mktemp -d)
-PIDS=()
-cleanup() {
-  for p in "${PIDS[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() {
-  echo "FAIL: $*" >&2
-  for log in "$WORK"/*.log; do echo "--- $log" >&2; tail -20 "$log" >&2; done
-  exit 1
-}
-http_get() {  # PORT PATH: the body
-  exec 3<>"/dev/tcp/127.0.0.1/$1" || return 1
-  printf 'GET %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' "$2" >&3
-  timeout 10 cat <&3 | sed '1,/^\r$/d'
-  exec 3<&-
-}
-free_port() {
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  return 1
-}
+source "$(dirname "${BASH_SOURCE[0]}")/../../support/peers.sh"
+
 # The timestamp (ms) of METRIC's latest sample, "" if none: timestamp(METRIC).
 sample_ms() {  # PORT METRIC
   local v
@@ -59,28 +35,8 @@ RULES="$WORK/schedule_rules.yml"
 } >"$RULES"
 printf 'global:\n  evaluation_interval: %ss\nrule_files: ["%s"]\n' "$INTERVAL_S" "$RULES" >"$WORK/prometheus.yml"
 
-PROM_PORT=
-for _ in 1 2 3; do
-  PROM_PORT=$(free_port)
-  "$PROMETHEUS" --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prom-data" \
-    --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$WORK/prometheus.log" 2>&1 &
-  PIDS+=("$!")
-  disown "$!"  # killed by cleanup; no job-control noise
-  ready=
-  for _ in $(seq 100); do
-    http_get "$PROM_PORT" /-/ready 2>/dev/null | grep -qi ready && { ready=1; break; }
-    sleep 0.2
-  done
-  [ -n "$ready" ] && break
-done
-[ -n "$ready" ] || fail "prometheus did not become ready"
-
-"$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --port-file "$WORK/port" --rules "$RULES" 2>"$WORK/overtone.log" &
-PIDS+=("$!")
-disown "$!"
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-[ -s "$WORK/port" ] || fail "overtone serve did not start"
-OT_PORT=$(cat "$WORK/port")
+start_prometheus prometheus "$WORK/prometheus.yml"
+start_overtone db --rules "$RULES"
 
 interval_ms=$((INTERVAL_S * 1000))
 offsets=()
