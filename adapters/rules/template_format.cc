@@ -5,6 +5,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -99,7 +100,11 @@ std::string HumanizeDuration(double v) {
       sign = "-";
       v = -v;
     }
-    auto duration = static_cast<int64_t>(v);
+    // Go's int64(v) on amd64 turns a value past int64's range into the
+    // smallest int64 (the "indefinite" result of CVTTSD2SI), and promtool
+    // prints what follows from that; in C++ the cast would be undefined.
+    const int64_t duration =
+        v < 9223372036854775808.0 ? static_cast<int64_t>(v) : std::numeric_limits<int64_t>::min();
     int64_t seconds = duration % 60, minutes = (duration / 60) % 60, hours = (duration / 3600) % 24,
             days = duration / 86400;
     using ll = long long;
