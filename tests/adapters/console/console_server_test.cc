@@ -12,7 +12,7 @@
 #include "adapters/http/routes.h"
 #include "adapters/http/server.h"
 #include "tests/support/http_expect.h"
-#include "tests/support/test_database.h"
+#include "tests/support/test_server.h"
 
 namespace overtone::adapters {
 namespace {
@@ -21,28 +21,8 @@ using testing::ExpectResponse;
 using testing::HttpHeaders;
 using testing::HttpResponse;
 
-class ConsoleServerTest : public testing::DatabaseTest {
+class ConsoleServerTest : public testing::ServerTest {
  protected:
-  void SetUp() override {
-    DatabaseTest::SetUp();
-    Start(ServerOptions{});
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
-  }
-  void Start(ServerOptions o) {
-    if (server_) server_->Stop();
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.threads = 2;
-    server_ = std::make_unique<HttpServer>(db_.get(), o);
-    ASSERT_TRUE(server_->Start().ok());
-  }
-  HttpResponse Get(const std::string& path, const HttpHeaders& h = {}) {
-    return ExpectResponse(server_->port(), "GET", path, h);
-  }
-
-  std::unique_ptr<HttpServer> server_;
 };
 
 TEST_F(ConsoleServerTest, RootRedirects) {

@@ -16,7 +16,7 @@
 #include "adapters/http/server.h"
 #include "tests/support/http_expect.h"
 #include "tests/support/http_test_client.h"
-#include "tests/support/test_database.h"
+#include "tests/support/test_server.h"
 
 namespace overtone::adapters {
 namespace {
@@ -27,33 +27,17 @@ using testing::HttpHeaders;
 using testing::HttpRequest;
 using testing::HttpResponse;
 
-class PrometheusStatusTest : public overtone::testing::DatabaseTest {
+class PrometheusStatusTest : public overtone::testing::ServerTest {
  protected:
   void SetUp() override {
-    DatabaseTest::SetUp();
+    DatabaseTest::SetUp();  // not ServerTest's: started once, with flags
     ServerOptions o;
     o.flags = {{"listen", "127.0.0.1:0"}, {"sync", "false"}, {"threads", ""}};
     Start(o);
   }
-  void TearDown() override { server_->Stop(); }
-
-  void Start(ServerOptions o) {
-    if (server_) server_->Stop();
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.threads = 2;
-    server_ = std::make_unique<HttpServer>(db_.get(), o);
-    ASSERT_TRUE(server_->Start().ok());
-  }
-
-  HttpResponse Get(const std::string& path, const HttpHeaders& headers = {}) {
-    return ExpectResponse(server_->port(), "GET", path, headers);
-  }
   HttpResponse PostForm(const std::string& path, const std::string& body) {
     return ExpectFormPost(server_->port(), path, body);
   }
-
-  std::unique_ptr<HttpServer> server_;
 };
 
 TEST_F(PrometheusStatusTest, ProbesAnswerLikePrometheusWithoutAToken) {

@@ -12,7 +12,7 @@
 #include "adapters/http/server.h"
 #include "tests/support/http_expect.h"
 #include "tests/support/http_test_client.h"
-#include "tests/support/test_database.h"
+#include "tests/support/test_server.h"
 
 namespace overtone::adapters {
 namespace {
@@ -21,25 +21,8 @@ using Json = nlohmann::json;
 using testing::ExpectResponse;
 using testing::HttpResponse;
 
-class PushTest : public overtone::testing::DatabaseTest {
+class PushTest : public overtone::testing::ServerTest {
  protected:
-  void SetUp() override {
-    DatabaseTest::SetUp();
-    Start(ServerOptions{});
-  }
-  void TearDown() override {
-    if (server_) server_->Stop();
-  }
-
-  void Start(ServerOptions o) {
-    if (server_) server_->Stop();
-    o.host = "127.0.0.1";
-    o.port = 0;
-    o.threads = 2;
-    server_ = std::make_unique<HttpServer>(db_.get(), o);
-    ASSERT_TRUE(server_->Start().ok());
-  }
-
   HttpResponse Send(std::string_view method, std::string_view path, std::string_view body = {}) {
     return ExpectResponse(server_->port(), method, path, {{"Content-Type", "text/plain; version=0.0.4"}},
                           body);
@@ -49,8 +32,6 @@ class PushTest : public overtone::testing::DatabaseTest {
     EXPECT_EQ(r.status, 200) << r.body;
     return Json::parse(r.body, nullptr, false);
   }
-
-  std::unique_ptr<HttpServer> server_;
 };
 
 bool EndsStale(const std::vector<Sample>& samples) {
