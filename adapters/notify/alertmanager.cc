@@ -36,6 +36,8 @@ constexpr MetricInfo kQueueLength{"prometheus_notifications_queue_length", "gaug
                                   "The number of alert notifications in the queue."};
 constexpr MetricInfo kQueueCapacity{"prometheus_notifications_queue_capacity", "gauge",
                                     "The capacity of the alert notifications queue."};
+constexpr MetricInfo kLatency{"prometheus_notifications_latency_seconds", "summary",
+                              "Latency quantiles for sending alert notifications."};
 constexpr MetricInfo kDiscovered{"prometheus_notifications_alertmanagers_discovered", "gauge",
                                  "The number of alertmanagers discovered and active."};
 
@@ -106,6 +108,14 @@ std::string AlertmanagerSender::RenderMetrics() const {
   per_destination(kDropped, &SenderCounters::dropped);
   per_destination(kQueueLength, &SenderCounters::queue_length);
   per_destination(kQueueCapacity, &SenderCounters::queue_capacity);
+  // A summary without quantiles: its _sum and _count (Prometheus adds the
+  // 0.5, 0.9 and 0.99 quantiles).
+  w.Header(kLatency.name, kLatency.type, kLatency.help);
+  for (const auto& [url, c] : all) {
+    w.Line(std::string(kLatency.name) + "_sum", LabelPair("alertmanager", url), c.post_seconds);
+    w.Line(std::string(kLatency.name) + "_count", LabelPair("alertmanager", url),
+           static_cast<double>(c.posts));
+  }
   w.Metric(kDiscovered.name, kDiscovered.type, kDiscovered.help, static_cast<double>(all.size()));
   return w.Take();
 }

@@ -64,7 +64,14 @@ bool HttpSender::Impl::Deliver(const std::vector<std::string>& batch) {
   }
   int64_t backoff = options.first_backoff_ms;
   for (int attempt = 1;; ++attempt) {
+    auto start = std::chrono::steady_clock::now();
     httplib::Result res = client.Post(target.path, headers, body, "application/json");
+    {
+      std::lock_guard lock(mu);
+      ++counters.posts;
+      counters.post_seconds +=
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    }
     bool retryable = true;
     if (res && res->status >= 200 && res->status < 300) {
       std::lock_guard lock(mu);

@@ -51,6 +51,8 @@ struct SenderCounters {
   uint64_t dropped = 0;
   size_t queue_length = 0;
   size_t queue_capacity = 0;
+  uint64_t posts = 0;       // POSTs made, answered or not
+  double post_seconds = 0;  // their total time
 };
 
 class HttpSender {

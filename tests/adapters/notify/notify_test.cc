@@ -101,6 +101,13 @@ TEST(AlertmanagerSenderTest, EveryAlertmanagerGetsEveryAlertIn64AlertBatches) {
             std::string::npos)
       << metrics;
   EXPECT_NE(metrics.find("prometheus_notifications_alertmanagers_discovered 2"), std::string::npos);
+  // 150 alerts, 64 a POST: three POSTs each, timed.
+  EXPECT_NE(metrics.find("# TYPE prometheus_notifications_latency_seconds summary\n"), std::string::npos);
+  EXPECT_NE(
+      metrics.find("prometheus_notifications_latency_seconds_count{alertmanager=\"" + am1.Url() + "\"} 3\n"),
+      std::string::npos)
+      << metrics;
+  EXPECT_GT((*sender)->counters()[1].second.post_seconds, 0);
 }
 
 TEST(AlertmanagerSenderTest, BadUrlIsRefusedByName) {
