@@ -38,6 +38,8 @@ struct ServeArgs {
   std::vector<std::string> alertmanagers;
   std::vector<std::string> rules;  // rule files or globs
   std::string rule_interval = "1m";
+  std::string for_outage_tolerance = "1h";
+  std::string for_grace_period = "10m";
 };
 
 // "HOST:PORT", "[::1]:PORT" or ":PORT" (loopback).
@@ -125,6 +127,16 @@ std::optional<int> Parse(int argc, char** argv, CommandLine* cl, ServeArgs* a) {
   app.add_option("--rules", a->rules, "Prometheus rule file or glob to evaluate (repeatable; docs/RULES.md)")
       ->type_name("FILE_OR_GLOB");
   app.add_option("--rule-interval", a->rule_interval, "evaluation interval of groups that set none")
+      ->type_name("D")
+      ->capture_default_str()
+      ->check(Duration());
+  app.add_option("--rules.alert.for-outage-tolerance", a->for_outage_tolerance,
+                 "longest outage after which alerts still take back their `for` progress (as Prometheus)")
+      ->type_name("D")
+      ->capture_default_str()
+      ->check(Duration());
+  app.add_option("--rules.alert.for-grace-period", a->for_grace_period,
+                 "least time between a restart and a restored alert firing (as Prometheus)")
       ->type_name("D")
       ->capture_default_str()
       ->check(Duration());
@@ -224,7 +236,12 @@ int RunServe(int argc, char** argv) {
   }
   std::unique_ptr<rules::RuleManager> rules;
   if (!a.rules.empty()) {
-    auto started = StartRules(db->get(), a.rules, *adapters::ParseDurationMs(a.rule_interval));
+    rules::RuleManagerOptions options;
+    options.patterns = a.rules;
+    options.default_interval_ms = *adapters::ParseDurationMs(a.rule_interval);
+    options.for_state.outage_tolerance_ms = *adapters::ParseDurationMs(a.for_outage_tolerance);
+    options.for_state.grace_period_ms = *adapters::ParseDurationMs(a.for_grace_period);
+    auto started = StartRules(db->get(), std::move(options));
     if (!started.ok()) return cl.Fail(started.status().message());
     rules = std::move(*started);
     ServeRulesApi(rules.get(), &a.server);

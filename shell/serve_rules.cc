@@ -3,6 +3,7 @@
 #include <sqlite3.h>
 
 #include <chrono>
+#include <optional>
 #include <utility>
 
 #include "adapters/promql/query.h"
@@ -11,21 +12,35 @@
 
 namespace overtone::shell {
 
-Result<std::unique_ptr<rules::RuleManager>> StartRules(Database* db, const std::vector<std::string>& patterns,
-                                                       int64_t default_interval_ms) {
-  rules::RuleManagerOptions options;
-  options.patterns = patterns;
-  options.default_interval_ms = default_interval_ms;
+Result<std::unique_ptr<rules::RuleManager>> StartRules(Database* db, rules::RuleManagerOptions options) {
+  options.last_sample = [db](const Labels& labels, int64_t min_ms,
+                             int64_t max_ms) -> Result<std::optional<Sample>> {
+    auto id = db->FindSeries(labels);
+    if (!id.ok()) {
+      if (id.status().IsNotFound()) return std::optional<Sample>();
+      return id.status();
+    }
+    auto it = db->Scan(*id, min_ms, max_ms);
+    if (!it.ok()) return it.status();
+    std::optional<Sample> last;
+    for (; (*it)->Valid(); (*it)->Next()) last = (*it)->sample();
+    if (Status s = (*it)->status(); !s.ok()) return s;
+    return last;
+  };
   // Each group's loop queries on a connection of its own, closed with it.
-  auto make_query = [db]() -> rules::QueryFunc {
+  // A subquery without a step steps by the default evaluation interval
+  // (--rule-interval), as Prometheus's by its global evaluation_interval.
+  promql::QueryOptions query_options{.default_subquery_step_ms = options.default_interval_ms};
+  auto make_query = [db, query_options]() -> rules::QueryFunc {
     sqlite3* raw = nullptr;
     sqlite3_open(":memory:", &raw);
     std::shared_ptr<sqlite3> conn(raw, sqlite3_close);
     Status registered = raw ? RegisterSql(raw, db) : Status::Internal("cannot open an SQLite connection");
-    return [conn, registered](const std::string& expr, int64_t t) -> Result<promql::QueryResult> {
-      if (!registered.ok()) return registered;
-      return promql::RunInstantQuery(conn.get(), expr, t);
-    };
+    return
+        [conn, registered, query_options](const std::string& expr, int64_t t) -> Result<promql::QueryResult> {
+          if (!registered.ok()) return registered;
+          return promql::RunInstantQuery(conn.get(), expr, t, query_options);
+        };
   };
   auto write = [db](const std::vector<rules::OutputSample>& samples) {
     WriteBatch batch;

@@ -20,10 +20,10 @@
 
 namespace overtone::shell {
 
-// Loads the rule files (an error names the file and the problem) and starts
-// a loop per group. `db` outlives the manager.
-Result<std::unique_ptr<rules::RuleManager>> StartRules(Database* db, const std::vector<std::string>& patterns,
-                                                       int64_t default_interval_ms);
+// Loads the rule files of `options.patterns` (an error names the file and
+// the problem) and starts a loop per group; alerts restore their `for`
+// state from the database's ALERTS_FOR_STATE. `db` outlives the manager.
+Result<std::unique_ptr<rules::RuleManager>> StartRules(Database* db, rules::RuleManagerOptions options);
 
 // Points the server's rules endpoints at `manager` (which outlives the server).
 void ServeRulesApi(rules::RuleManager* manager, adapters::ServerOptions* options);

@@ -197,6 +197,7 @@ EvalRange MakeRange(int64_t start, int64_t end, int64_t step, const QueryOptions
   range.end = end;
   range.step = step;
   range.lookback = options.lookback_ms;
+  if (options.default_subquery_step_ms > 0) range.default_subquery_step = options.default_subquery_step_ms;
   return range;
 }
 

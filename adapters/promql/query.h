@@ -54,6 +54,8 @@ struct QueryOptions {
   // The caller's token (Reset with the query's deadline): cancelling it stops
   // the query, with Busy for its deadline and its status() for the rest.
   const CancelToken* cancel = nullptr;
+  // The step of a subquery that names none (EvalRange::default_subquery_step).
+  int64_t default_subquery_step_ms = 60 * 1000;
 };
 
 // Prometheus's resolution limit for range queries.

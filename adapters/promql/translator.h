@@ -37,6 +37,10 @@ struct EvalRange {
   int64_t step = 1;   // ms, > 0
   int64_t lookback = 5 * 60 * 1000;
   bool instant = false;  // step() is 0 in an instant query
+  // The step of a subquery without one (`x[1h:]`): Prometheus's global
+  // evaluation_interval, 1m unless configured; promtool's unit tests use
+  // the test file's evaluation_interval.
+  int64_t default_subquery_step = 60 * 1000;
 };
 
 struct Translation {

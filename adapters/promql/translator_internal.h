@@ -98,9 +98,6 @@ class Translator {
   std::vector<std::vector<LabelMatcher>> selectors_;  // ?1, ?2, ...
 };
 
-// Prometheus's default subquery step (its default evaluation interval).
-inline constexpr int64_t kDefaultSubqueryStepMs = 60 * 1000;
-
 // Helpers used by the translator's files.
 // `e` without the parentheses around it.
 const Expr& Unparen(const Expr& e);

@@ -22,7 +22,7 @@
 namespace overtone::promql {
 
 Result<std::string> Translator::SubqueryInput(const Expr& sq) {
-  int64_t step = sq.step_ms > 0 ? sq.step_ms : kDefaultSubqueryStepMs;
+  int64_t step = sq.step_ms > 0 ? sq.step_ms : r_.default_subquery_step;
   int64_t off = sq.offset_ms;
   int64_t first = (sq.at ? AtMs(*sq.at) : r_.start) - off;
   int64_t last = (sq.at ? AtMs(*sq.at) : r_.end) - off;

@@ -28,6 +28,12 @@ void SetLabel(Labels* labels, std::string_view name, std::string value) {
 
 }  // namespace
 
+Labels ForStateLabels(const Alert& a) {
+  Labels l = a.labels;
+  SetLabel(&l, kMetricNameLabel, "ALERTS_FOR_STATE");
+  return l;
+}
+
 const char* AlertStateName(AlertState s) {
   switch (s) {
     case AlertState::kInactive: return "inactive";
@@ -136,13 +142,13 @@ Status AlertingRule::Eval(int64_t ts_ms, int64_t query_offset_ms, int64_t limit,
       a.state = AlertState::kFiring;
       a.fired_at_ms = ts_ms;
     }
-    int64_t at = ts_ms - query_offset_ms;
-    series.push_back(AlertsSample(a, at));
-    Labels for_state = a.labels;
-    SetLabel(&for_state, kMetricNameLabel, "ALERTS_FOR_STATE");
-    // activeAt in whole Unix seconds, as Go's time.Unix() gives it.
-    int64_t active_s = a.active_at_ms >= 0 ? a.active_at_ms / 1000 : -((-a.active_at_ms + 999) / 1000);
-    series.push_back({std::move(for_state), at, static_cast<double>(active_s)});
+    if (restored_) {
+      int64_t at = ts_ms - query_offset_ms;
+      series.push_back(AlertsSample(a, at));
+      // activeAt in whole Unix seconds, as Go's time.Unix() gives it.
+      int64_t active_s = a.active_at_ms >= 0 ? a.active_at_ms / 1000 : -((-a.active_at_ms + 999) / 1000);
+      series.push_back({ForStateLabels(a), at, static_cast<double>(active_s)});
+    }
     ++it;
   }
 

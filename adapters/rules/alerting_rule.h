@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -61,8 +62,25 @@ struct Alert {
   int64_t keep_firing_since_ms = 0;
 };
 
+// The labels of an alert's ALERTS_FOR_STATE series.
+Labels ForStateLabels(const Alert& a);
+
 // Prometheus keeps a resolved alert this long before it forgets it.
 inline constexpr int64_t kResolvedRetentionMs = 15 * 60 * 1000;
+
+// The last sample (staleness markers included) of the series with exactly
+// `labels` at min_ms <= ts <= max_ms; nullopt when it has none there. A
+// server reads its database (Database::FindSeries and Scan).
+using LastSampleFunc =
+    std::function<Result<std::optional<Sample>>(const Labels& labels, int64_t min_ms, int64_t max_ms)>;
+
+// How alerts take back their `for` progress after a restart, with the
+// defaults of Prometheus's --rules.alert.for-outage-tolerance and
+// --rules.alert.for-grace-period.
+struct ForStateOptions {
+  int64_t outage_tolerance_ms = 60 * 60 * 1000;  // an older ALERTS_FOR_STATE is not used
+  int64_t grace_period_ms = 10 * 60 * 1000;      // least time left before a restored alert fires
+};
 
 class AlertingRule {
  public:
@@ -84,6 +102,22 @@ class AlertingRule {
   // Takes over another rule's alerts (a reload that kept the rule).
   void CopyState(const AlertingRule& from) { active_ = from.active_; }
 
+  // A rule that is not yet restored writes no ALERTS and ALERTS_FOR_STATE
+  // series, as in Prometheus: the restore must read what the previous run
+  // wrote, not this run's first evaluations. New rules are restored.
+  void set_restored(bool restored) { restored_ = restored; }
+  bool restored() const { return restored_; }
+
+  // Prometheus's Group.RestoreForState for this rule, at `now_ms` (after
+  // the group's second evaluation since it started): each active alert
+  // whose ALERTS_FOR_STATE series has a sample within the outage tolerance
+  // takes back its activeAt, moved later by the time the server was down
+  // if the alert was still pending then, and never so that it fires
+  // sooner than the grace period from now. A rule whose `for` is shorter
+  // than the grace period is left as it is. Marks the rule restored.
+  // Returns how many alerts took back their state.
+  size_t RestoreForState(int64_t now_ms, const ForStateOptions& options, const LastSampleFunc& last_sample);
+
  private:
   // `text` expanded for one alert; a failing template expands to
   // "<error expanding template: ...>" as Prometheus writes it.
@@ -93,6 +127,7 @@ class AlertingRule {
   const Rule* rule_;
   const EvalContext* context_;
   std::map<Labels, Alert> active_;
+  bool restored_ = true;
 };
 
 }  // namespace overtone::rules

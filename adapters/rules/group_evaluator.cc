@@ -59,6 +59,21 @@ void GroupEvaluator::CopyStateFrom(const GroupEvaluator& old) {
   }
 }
 
+void GroupEvaluator::SetRestored(bool restored) {
+  for (auto& a : alerting_) {
+    if (a) a->set_restored(restored);
+  }
+}
+
+size_t GroupEvaluator::RestoreForState(int64_t now_ms, const ForStateOptions& options,
+                                       const LastSampleFunc& last_sample) {
+  size_t n = 0;
+  for (auto& a : alerting_) {
+    if (a) n += a->RestoreForState(now_ms, options, last_sample);
+  }
+  return n;
+}
+
 Status GroupEvaluator::EvalRecording(const Rule& rule, int64_t ts_ms, const QueryFunc& query,
                                      std::vector<OutputSample>* out) {
   auto vec = QueryVector(query, rule.expr, ts_ms - group_.query_offset_ms);

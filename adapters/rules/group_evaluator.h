@@ -62,6 +62,11 @@ class GroupEvaluator {
   // Prometheus's Group.CopyState matches them after a reload.
   void CopyStateFrom(const GroupEvaluator& old);
 
+  // Every alerting rule restored or not (AlertingRule::set_restored), and
+  // their RestoreForState; returns how many alerts were restored.
+  void SetRestored(bool restored);
+  size_t RestoreForState(int64_t now_ms, const ForStateOptions& options, const LastSampleFunc& last_sample);
+
   size_t num_rules() const { return group_.rules.size(); }
   const RuleStatus& status(size_t rule) const { return status_[rule]; }
   // Null for a recording rule.

@@ -26,6 +26,10 @@ struct RuleManager::Group {
   uint64_t rule_evaluations = 0;
   uint64_t rule_failures = 0;
   uint64_t last_samples = 0;
+  uint64_t iterations_missed = 0;
+  // `for` state to restore after this many more evaluations (0: none).
+  int evaluations_before_restore = 0;
+  int64_t restore_ns = 0;
 };
 
 namespace {
@@ -114,6 +118,10 @@ Status RuleManager::Reload() {
   bool was_running = running_;
   if (was_running) StopLocked(&lock);
   for (auto& g : fresh) {
+    // A group new to this manager (all of them at startup) restores its
+    // alerts' `for` state after its second evaluation, as Prometheus's
+    // Group.run: the first may run before the data it needs is in.
+    if (options_.last_sample) g->evaluations_before_restore = 2;
     for (auto& old : groups_) {
       if (old->eval->group().name == g->eval->group().name &&
           old->eval->group().file == g->eval->group().file) {
@@ -124,8 +132,12 @@ Status RuleManager::Reload() {
         g->rule_evaluations = old->rule_evaluations;
         g->rule_failures = old->rule_failures;
         g->last_samples = old->last_samples;
+        g->iterations_missed = old->iterations_missed;
+        g->evaluations_before_restore = old->evaluations_before_restore;
+        g->restore_ns = old->restore_ns;
       }
     }
+    if (g->evaluations_before_restore > 0) g->eval->SetRestored(false);
   }
   groups_ = std::move(fresh);
   if (was_running) StartLocked();
@@ -167,15 +179,19 @@ void RuleManager::StopLocked(std::unique_lock<std::mutex>* lock) {
 void RuleManager::Loop(Group* g) {
   QueryFunc query = make_query_();
   std::unique_lock<std::mutex> lock(mu_);
+  int64_t last = 0;  // the slot evaluated last
   while (!stopping_) {
     // The group's next slot after now, as Prometheus schedules it.
     int64_t now = clock_();
     int64_t next = g->eval->EvalTimestamp(now) + g->eval->interval_ms();
     if (wake_.wait_for(lock, std::chrono::milliseconds(next - now), [this] { return stopping_; })) break;
     if (clock_() < next) continue;
+    // Slots passed over while the last evaluation ran, as Prometheus counts them.
+    uint64_t missed = last == 0 ? 0 : static_cast<uint64_t>((next - last) / g->eval->interval_ms() - 1);
+    last = next;
     AlertsHook hook = hook_;
     lock.unlock();
-    EvaluateGroup(g, next, query, hook);
+    EvaluateGroup(g, next, query, hook, missed);
     lock.lock();
   }
 }
@@ -186,7 +202,8 @@ void RuleManager::EvaluateAt(int64_t now_ms) {
   for (auto& g : groups_) EvaluateGroup(g.get(), g->eval->EvalTimestamp(now_ms), query, hook_);
 }
 
-void RuleManager::EvaluateGroup(Group* g, int64_t ts_ms, const QueryFunc& query, const AlertsHook& hook) {
+void RuleManager::EvaluateGroup(Group* g, int64_t ts_ms, const QueryFunc& query, const AlertsHook& hook,
+                                uint64_t missed) {
   std::vector<Alert> alerts;
   {
     std::lock_guard<std::mutex> state(g->state_mu);
@@ -196,7 +213,8 @@ void RuleManager::EvaluateGroup(Group* g, int64_t ts_ms, const QueryFunc& query,
       samples += s.size();
       write_(s).IgnoreError();
     });
-    ++g->iterations;
+    g->iterations += 1 + missed;  // Prometheus counts the scheduled ones, missed or not
+    g->iterations_missed += missed;
     g->last_samples = samples;
     g->rule_evaluations += g->eval->num_rules();
     for (size_t i = 0; i < g->eval->num_rules(); ++i)
@@ -205,6 +223,21 @@ void RuleManager::EvaluateGroup(Group* g, int64_t ts_ms, const QueryFunc& query,
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - start)
             .count();
     g->last_evaluation_ms = ts_ms;
+    {
+      std::lock_guard<std::mutex> d(durations_mu_);
+      durations_.group_seconds += g->evaluation_ns / 1e9;
+      ++durations_.groups;
+      for (size_t i = 0; i < g->eval->num_rules(); ++i)
+        durations_.rule_seconds += g->eval->status(i).evaluation_ns / 1e9;
+      durations_.rules += g->eval->num_rules();
+    }
+    if (g->evaluations_before_restore > 0 && --g->evaluations_before_restore == 0) {
+      auto restore_start = std::chrono::steady_clock::now();
+      g->eval->RestoreForState(clock_(), options_.for_state, options_.last_sample);
+      g->restore_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
+                                                                           restore_start)
+                          .count();
+    }
     for (size_t i = 0; i < g->eval->num_rules(); ++i) {
       if (const AlertingRule* r = g->eval->alerting(i)) {
         for (const auto& [labels, a] : r->alerts()) alerts.push_back(a);
@@ -293,7 +326,7 @@ std::string RuleManager::MetricsText() const {
        "The total number of rule evaluation failures.",
        [](const Group& g) { return static_cast<double>(g.rule_failures); }},
       {"prometheus_rule_group_iterations_total", "counter",
-       "The total number of scheduled rule group evaluations.",
+       "The total number of scheduled rule group evaluations, whether executed or missed.",
        [](const Group& g) { return static_cast<double>(g.iterations); }},
       {"prometheus_rule_group_interval_seconds", "gauge", "The interval of a rule group.",
        [](const Group& g) { return g.eval->interval_ms() / 1000.0; }},
@@ -308,9 +341,30 @@ std::string RuleManager::MetricsText() const {
        [](const Group& g) { return static_cast<double>(g.last_samples); }},
       {"prometheus_rule_group_rules", "gauge", "The number of rules.",
        [](const Group& g) { return static_cast<double>(g.eval->num_rules()); }},
+      {"prometheus_rule_group_iterations_missed_total", "counter",
+       "The total number of rule group evaluations missed due to slow rule group evaluation.",
+       [](const Group& g) { return static_cast<double>(g.iterations_missed); }},
+      {"prometheus_rule_group_last_restore_duration_seconds", "gauge",
+       "The duration of the last alert rules alerts restoration using the `ALERTS_FOR_STATE` series.",
+       [](const Group& g) { return g.restore_ns / 1e9; }},
   };
-  std::lock_guard<std::mutex> lock(mu_);
   std::string out;
+  {
+    // Summaries without quantiles (Prometheus adds them): _sum and _count.
+    std::lock_guard<std::mutex> d(durations_mu_);
+    out +=
+        "# HELP prometheus_rule_group_duration_seconds The duration of rule group evaluations.\n"
+        "# TYPE prometheus_rule_group_duration_seconds summary\n"
+        "prometheus_rule_group_duration_seconds_sum " +
+        GoFloat(durations_.group_seconds) + "\nprometheus_rule_group_duration_seconds_count " +
+        GoFloat(static_cast<double>(durations_.groups)) +
+        "\n# HELP prometheus_rule_evaluation_duration_seconds The duration for a rule to execute.\n"
+        "# TYPE prometheus_rule_evaluation_duration_seconds summary\n"
+        "prometheus_rule_evaluation_duration_seconds_sum " +
+        GoFloat(durations_.rule_seconds) + "\nprometheus_rule_evaluation_duration_seconds_count " +
+        GoFloat(static_cast<double>(durations_.rules)) + "\n";
+  }
+  std::lock_guard<std::mutex> lock(mu_);
   for (const Family& f : kFamilies) {
     out += std::string("# HELP ") + f.name + " " + f.help + "\n# TYPE " + f.name + " " + f.type + "\n";
     for (const auto& g : groups_) {

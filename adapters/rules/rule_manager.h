@@ -35,6 +35,13 @@ struct RuleManagerOptions {
   std::vector<std::string> patterns;  // rule files or globs
   int64_t default_interval_ms = 60 * 1000;
   EvalContext context;
+  // With it, alerts take back their `for` progress from ALERTS_FOR_STATE
+  // (alerting_rule.h) in every group loaded at startup, and in groups a
+  // reload adds, after the group's second evaluation, as Prometheus does;
+  // until then those groups write no ALERTS series. Without it, alerts
+  // start afresh.
+  LastSampleFunc last_sample;
+  ForStateOptions for_state;
 };
 
 class RuleManager {
@@ -78,7 +85,11 @@ class RuleManager {
   // prometheus_rule_group_iterations_total, prometheus_rule_group_interval_seconds,
   // prometheus_rule_group_last_duration_seconds,
   // prometheus_rule_group_last_evaluation_timestamp_seconds,
-  // prometheus_rule_group_last_evaluation_samples, prometheus_rule_group_rules.
+  // prometheus_rule_group_last_evaluation_samples, prometheus_rule_group_rules,
+  // prometheus_rule_group_iterations_missed_total,
+  // prometheus_rule_group_last_restore_duration_seconds; and, over every
+  // group, the summaries prometheus_rule_group_duration_seconds and
+  // prometheus_rule_evaluation_duration_seconds (_sum and _count).
   std::string MetricsText() const;
 
   size_t num_groups() const;
@@ -86,7 +97,9 @@ class RuleManager {
 
  private:
   struct Group;
-  void EvaluateGroup(Group* g, int64_t ts_ms, const QueryFunc& query, const AlertsHook& hook);
+  // `missed`: slots skipped before this one because an evaluation ran long.
+  void EvaluateGroup(Group* g, int64_t ts_ms, const QueryFunc& query, const AlertsHook& hook,
+                     uint64_t missed = 0);
   void Loop(Group* g);
   void StartLocked();
   void StopLocked(std::unique_lock<std::mutex>* lock);
@@ -104,6 +117,16 @@ class RuleManager {
   bool stopping_ = false;
   AlertsHook hook_;
   std::string last_reload_error_;
+
+  // Over all groups since the start, for the summaries of MetricsText.
+  struct Durations {
+    double group_seconds = 0;
+    uint64_t groups = 0;
+    double rule_seconds = 0;
+    uint64_t rules = 0;
+  };
+  mutable std::mutex durations_mu_;
+  Durations durations_;
 };
 
 }  // namespace overtone::rules

@@ -94,6 +94,13 @@ Result<Labels> ParseSeriesLabels(std::string_view text) {
   Labels labels;
   size_t first = text.find_first_not_of(" \t\n");
   if (first == std::string_view::npos) return labels;
+  // `{}` is the empty label set (a scalar's result, say), as Prometheus's
+  // ParseMetric reads it; a selector needs a matcher.
+  size_t close = text.find_first_not_of(" \t\n", first + 1);
+  if (text[first] == '{' && close != std::string_view::npos && text[close] == '}' &&
+      text.find_first_not_of(" \t\n", close + 1) == std::string_view::npos) {
+    return labels;
+  }
   auto matchers = ParseSelector(text);
   if (!matchers.ok()) return matchers.status();
   for (const LabelMatcher& m : *matchers) {

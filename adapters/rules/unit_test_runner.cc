@@ -156,8 +156,10 @@ class TestGroupRun {
     if (!db.ok()) return {db.status().message()};
     db_ = std::move(*db);
     if (std::vector<std::string> errs = LoadGroups(); !errs.empty()) return errs;
+    // As promtool: a subquery without a step steps by evaluation_interval.
     query_ = [this](const std::string& expr, int64_t t) {
-      return promql::RunInstantQuery(db_->session()->conn(), expr, t);
+      return promql::RunInstantQuery(db_->session()->conn(), expr, t,
+                                     {.default_subquery_step_ms = eval_interval_ms_});
     };
     return Evaluate();
   }

@@ -68,6 +68,12 @@ for _ in $(seq 50); do
 done
 QUERY=$(http GET "$PORT" '/api/v1/query?query=demo:one')
 echo "$QUERY" | grep -qF '"metric":{"__name__":"demo:one","source":"rules"}' || fail "recorded series: $QUERY"
+# ALERTS is written from the group's third evaluation on (after the `for`
+# state restore, as Prometheus does).
+for _ in $(seq 50); do
+  http GET "$PORT" '/api/v1/query?query=ALERTS%7Balertstate%3D%22firing%22%7D' | grep -q '"alertname":"AlwaysFiring"' && break
+  sleep 0.1
+done
 http GET "$PORT" '/api/v1/query?query=ALERTS%7Balertstate%3D%22firing%22%7D' | grep -q '"alertname":"AlwaysFiring"' ||
   fail "ALERTS is not queryable"
 

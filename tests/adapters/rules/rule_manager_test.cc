@@ -13,6 +13,7 @@
 #include <nlohmann/json.hpp>
 #include <thread>
 
+#include "adapters/formats/value_text.h"
 #include "tests/adapters/rules/fake_query.h"
 #include "tests/support/test_util.h"
 
@@ -25,9 +26,12 @@ class RuleManagerTest : public ::testing::Test {
     std::ofstream(dir_.path() + "/" + name) << text;
   }
 
-  std::unique_ptr<RuleManager> Make() {
+  // With `last_sample`, alerts restore their `for` state from it.
+  std::unique_ptr<RuleManager> Make(LastSampleFunc last_sample = nullptr, ForStateOptions for_state = {}) {
     RuleManagerOptions o;
     o.patterns = {dir_.path() + "/*.yml"};
+    o.last_sample = std::move(last_sample);
+    o.for_state = for_state;
     return std::make_unique<RuleManager>(
         o, [this] { return query_.Func(); },
         [this](const std::vector<OutputSample>& s) {
@@ -110,7 +114,11 @@ TEST_F(RuleManagerTest, MetricsWithPrometheusNames) {
                                 "prometheus_rule_group_interval_seconds" + group + "60\n",
                                 "prometheus_rule_group_rules" + group + "2\n",
                                 "prometheus_rule_group_last_evaluation_samples" + group + "1\n",
-                                "# TYPE prometheus_rule_group_last_duration_seconds gauge\n"}) {
+                                "# TYPE prometheus_rule_group_last_duration_seconds gauge\n",
+                                "prometheus_rule_group_iterations_missed_total" + group + "0\n",
+                                "# TYPE prometheus_rule_group_duration_seconds summary\n",
+                                "prometheus_rule_group_duration_seconds_count 2\n",
+                                "prometheus_rule_evaluation_duration_seconds_count 4\n"}) {
     EXPECT_NE(text.find(line), std::string::npos) << line << " in:\n" << text;
   }
 }
@@ -165,6 +173,75 @@ TEST_F(RuleManagerTest, LoopsEvaluateOnTheirSchedule) {
   std::lock_guard<std::mutex> l(mu_);
   // Every evaluation is on the group's slots: one interval apart.
   for (const OutputSample& s : written_) EXPECT_EQ((s.ts_ms - written_[0].ts_ms) % 100, 0);
+}
+
+TEST_F(RuleManagerTest, RestoresForStateAfterTheSecondEvaluation) {
+  Write("a.yml", kRules);  // A: for 2m; the grace period is 1m here
+  query_.Set("x > 0", 0, {{{{"i", "1"}}, 1}});
+  const int64_t earlier_active_s = now_ / 1000 - 600;  // active 10m before, firing when the server stopped
+  std::vector<std::pair<Labels, int64_t>> reads;
+  auto m = Make(
+      [&](const Labels& l, int64_t min_ms, int64_t max_ms) -> Result<std::optional<Sample>> {
+        reads.emplace_back(l, max_ms - min_ms);
+        return std::optional<Sample>(Sample{now_ - kMinute, static_cast<double>(earlier_active_s)});
+      },
+      ForStateOptions{.grace_period_ms = kMinute});
+  ASSERT_TRUE(m->Reload().ok());
+  auto alerts_series = [&] {
+    std::lock_guard<std::mutex> l(mu_);
+    size_t n = 0;
+    for (const OutputSample& s : written_) n += GetLabel(s.labels, "__name__") != "r";
+    return n;
+  };
+  m->EvaluateAt(now_);
+  m->EvaluateAt(now_ + kMinute);
+  EXPECT_EQ(alerts_series(), 0u);  // no ALERTS until restored
+  ASSERT_EQ(reads.size(), 1u);
+  EXPECT_EQ(reads[0].first, (Labels{{"__name__", "ALERTS_FOR_STATE"}, {"alertname", "A"}, {"i", "1"}}));
+  EXPECT_EQ(reads[0].second, 60 * kMinute);  // the default outage tolerance
+  m->EvaluateAt(now_ + 2 * kMinute);
+  EXPECT_EQ(alerts_series(), 2u);
+  auto alerts = nlohmann::json::parse(m->AlertsJson())["data"]["alerts"];
+  ASSERT_EQ(alerts.size(), 1u);
+  EXPECT_EQ(alerts[0]["state"], "firing");
+  EXPECT_EQ(alerts[0]["activeAt"], adapters::FormatRfc3339(earlier_active_s * 1000));
+  EXPECT_NE(m->MetricsText().find("# TYPE prometheus_rule_group_last_restore_duration_seconds gauge"),
+            std::string::npos);
+
+  // A reload keeps the group (no second restore); a group it adds restores.
+  Write("b.yml",
+        "groups:\n  - name: h\n    rules:\n      - alert: B\n        expr: x > 0\n        for: 20m\n");
+  ASSERT_TRUE(m->Reload().ok());
+  m->EvaluateAt(now_ + 3 * kMinute);
+  m->EvaluateAt(now_ + 4 * kMinute);
+  ASSERT_EQ(reads.size(), 2u);
+  EXPECT_EQ(GetLabel(reads[1].first, "alertname"), "B");
+}
+
+TEST_F(RuleManagerTest, CountsMissedIterations) {
+  Write("a.yml",
+        "groups:\n  - name: fast\n    interval: 100ms\n    rules:\n      - record: r\n        expr: x\n");
+  query_.Set("x", 0, {{{{"i", "1"}}, 1}});
+  auto m = Make();
+  ASSERT_TRUE(m->Reload().ok());
+  m->Start();
+  for (int i = 0; i < 100 && Written() < 1; ++i) {
+    now_ += 100;
+    std::this_thread::sleep_for(std::chrono::milliseconds(110));
+  }
+  now_ += 1000;  // as if that evaluation had taken ten intervals
+  // One evaluation may still be at the slot chosen before the jump.
+  for (int i = 0; i < 100 && Written() < 3; ++i) {
+    now_ += 100;
+    std::this_thread::sleep_for(std::chrono::milliseconds(110));
+  }
+  m->Stop();
+  std::string text = m->MetricsText();
+  std::string name =
+      "prometheus_rule_group_iterations_missed_total{rule_group=\"" + dir_.path() + "/a.yml;fast\"} ";
+  size_t at = text.find(name);
+  ASSERT_NE(at, std::string::npos) << text;
+  EXPECT_GE(std::stod(text.substr(at + name.size())), 5);
 }
 
 }  // namespace

@@ -60,6 +60,8 @@ TEST(SeriesLabels, Parses) {
   EXPECT_EQ(*ParseSeriesLabels("test"), (Labels{{"__name__", "test"}}));
   EXPECT_EQ(*ParseSeriesLabels(R"({__name__="x", a="1"})"), (Labels{{"__name__", "x"}, {"a", "1"}}));
   EXPECT_TRUE(ParseSeriesLabels("")->empty());
+  EXPECT_TRUE(ParseSeriesLabels(" { } ")->empty());  // the empty set, as promtool writes a scalar's
+  EXPECT_FALSE(ParseSeriesLabels("{} x").ok());
   EXPECT_FALSE(ParseSeriesLabels(R"(up{job=~"a.*"})").ok());
   EXPECT_FALSE(ParseSeriesLabels(R"(up{job="a")").ok());
 }

@@ -23,7 +23,7 @@ std::string Joined(const std::vector<std::string>& v) {
 
 TEST(UnitTestRunner, PassingFilesPass) {
   for (const char* f : {"alerts_test.yml", "templates_test.yml", "group_eval_order_test.yml",
-                        "stale_test.yml", "missing_rule_file_test.yml"}) {
+                        "stale_test.yml", "missing_rule_file_test.yml", "subquery_step_test.yml"}) {
     EXPECT_EQ(Joined(RunFile(f)), "") << f;
   }
 }
