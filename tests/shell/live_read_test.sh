@@ -9,28 +9,15 @@
 set -euo pipefail
 
 OVERTONE=$1
-WORK=$(mktemp -d)
-SERVE_PID=
-EMULATE_PID=
-cleanup() {
-  for pid in "$EMULATE_PID" "$SERVE_PID"; do
-    if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then kill -KILL "$pid" 2>/dev/null || true; fi
-  done
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- serve log:" >&2; cat "$WORK/serve.log" >&2 || true; exit 1; }
+source "$(dirname "$0")/../support/peers.sh"
 
-"$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --port-file "$WORK/port" 2>"$WORK/serve.log" &
-SERVE_PID=$!
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-[ -s "$WORK/port" ] || fail "serve did not write its port file"
-PORT=$(cat "$WORK/port")
+start_overtone db
+PORT=$OT_PORT
 
 # A scrape of 4 hosts every second, for as long as the test needs.
-"$OVERTONE" emulate --hosts 4 --interval 1s --duration 2m --realtime -q \
-  --remote-write "http://127.0.0.1:$PORT/api/v1/write" 2>"$WORK/emulate.log" &
-EMULATE_PID=$!
+start_process emulate "$OVERTONE" emulate --hosts 4 --interval 1s --duration 2m --realtime -q \
+  --remote-write "http://127.0.0.1:$PORT/api/v1/write"
+EMULATE_PID=$LAST_PID
 
 count() { tr -dc '0-9\n' | grep -v '^$'; }
 # Wait for the first samples, each look a fresh process.
@@ -58,18 +45,14 @@ if timeout 20 "$OVERTONE" "$WORK/db" "INSERT INTO samples(metric, ts, value) VAL
     2>"$WORK/write.err"; then
   fail "a write beside the server succeeded"
 fi
-grep -qF "is open for writing by overtone serve on http://127.0.0.1:$PORT (pid $SERVE_PID)" "$WORK/write.err" ||
+grep -qF "is open for writing by overtone serve on http://127.0.0.1:$PORT (pid $OT_PID)" "$WORK/write.err" ||
   fail "the refused write should name the server: $(cat "$WORK/write.err")"
 # The user's own tables (DBDIR/user.db) stay writable.
 timeout 20 "$OVERTONE" "$WORK/db" "CREATE TABLE notes(t TEXT); INSERT INTO notes VALUES ('hi')" ||
   fail "user tables beside the server"
 
-kill -TERM "$EMULATE_PID" 2>/dev/null || true
-wait "$EMULATE_PID" 2>/dev/null || true
-EMULATE_PID=
-kill -TERM "$SERVE_PID"
-wait "$SERVE_PID" || fail "serve exited non-zero after SIGTERM"
-SERVE_PID=
+stop_wait "$EMULATE_PID" || true
+stop_wait "$OT_PID" || fail "serve exited non-zero after SIGTERM"
 # Once the server is gone, the shell writes again.
 "$OVERTONE" "$WORK/db" "INSERT INTO samples(metric, ts, value) VALUES ('x', 1, 1)" || fail "write after serve"
 echo "live_read: counts $C1 < $C2 < $C3 while ingest ran; write refused naming the server"

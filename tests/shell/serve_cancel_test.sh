@@ -8,55 +8,38 @@
 set -euo pipefail
 
 OVERTONE=$1
-WORK=$(mktemp -d)
-SERVE_PID=
-cleanup() {
-  if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then kill -KILL "$SERVE_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- serve log:" >&2; cat "$WORK/serve.log" >&2 || true; exit 1; }
+source "$(dirname "$0")/../support/peers.sh"
 
-"$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --port-file "$WORK/port" 2>"$WORK/serve.log" &
-SERVE_PID=$!
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-[ -s "$WORK/port" ] || fail "serve did not write its port file"
-PORT=$(cat "$WORK/port")
+start_overtone db
+PORT=$OT_PORT
 
-metric() {  # NAME -> its value on /metrics
-  exec 4<>"/dev/tcp/127.0.0.1/$PORT"
-  printf 'GET /metrics HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n' >&4
-  timeout 10 cat <&4 | awk -v m="$1" '$1 == m {print $2}'
-  exec 4<&-
-}
 BODY='query=WITH%20RECURSIVE%20c(x)%20AS%20(SELECT%201%20UNION%20ALL%20SELECT%20x%2B1%20FROM%20c)%20SELECT%20count(*)%20FROM%20c'
 send_endless() {  # opens fd 3 and sends the endless query on it
   exec 3<>"/dev/tcp/127.0.0.1/$PORT"
   printf 'POST /api/v1/sql HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
     "${#BODY}" "$BODY" >&3
-  for _ in $(seq 100); do [ "$(metric overtone_queries_running)" = 1 ] && return 0; sleep 0.05; done
+  for _ in $(seq 100); do [ "$(metric "$PORT" overtone_queries_running)" = 1 ] && return 0; sleep 0.05; done
   fail "the query never ran"
 }
-now_ms() { date +%s%3N; }
 
 # The client goes away: the query stops within a second.
 send_endless
 exec 3<&-
 T0=$(now_ms)
-while [ "$(metric overtone_queries_running)" != 0 ]; do
+while [ "$(metric "$PORT" overtone_queries_running)" != 0 ]; do
   [ $(( $(now_ms) - T0 )) -lt 5000 ] || fail "the query still runs 5 s after its client left"
   sleep 0.02
 done
 STOPPED_MS=$(( $(now_ms) - T0 ))
 [ "$STOPPED_MS" -lt 1000 ] || fail "the query stopped ${STOPPED_MS} ms after its client left (want < 1 s)"
-[ "$(metric 'overtone_queries_cancelled_total{reason="client_gone"}')" = 1 ] || fail "client_gone not counted"
+[ "$(metric "$PORT" 'overtone_queries_cancelled_total{reason="client_gone"}')" = 1 ] || fail "client_gone not counted"
 
 # SIGTERM while a query runs: answered, and the server exits 0 within a few seconds.
 send_endless
 T0=$(now_ms)
-kill -TERM "$SERVE_PID"
-wait "$SERVE_PID" && RC=0 || RC=$?
-SERVE_PID=
+kill -TERM "$OT_PID"
+wait "$OT_PID" && RC=0 || RC=$?
+forget "$OT_PID"
 EXIT_MS=$(( $(now_ms) - T0 ))
 [ "$RC" -eq 0 ] || fail "serve exited $RC after SIGTERM"
 [ "$EXIT_MS" -lt 5000 ] || fail "serve took ${EXIT_MS} ms to stop with a query running (want < 5 s)"

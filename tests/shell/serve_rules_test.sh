@@ -8,24 +8,7 @@
 set -euo pipefail
 
 OVERTONE=$1
-WORK=$(mktemp -d)
-SERVE_PID=
-cleanup() {
-  if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
-    kill -KILL "$SERVE_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- serve log:" >&2; cat "$WORK/serve.log" >&2 || true; exit 1; }
-
-# Plain HTTP with bash's /dev/tcp, so the test needs no curl.
-http() {  # METHOD PORT PATH -> response (status line, headers, body) on stdout
-  exec 3<>"/dev/tcp/127.0.0.1/$2" || return 1
-  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\nConnection: close\r\n\r\n' "$1" "$3" >&3
-  timeout 10 cat <&3
-  exec 3<&-
-}
+source "$(dirname "$0")/../support/peers.sh"
 
 cat >"$WORK/rules.yml" <<'YAML'
 groups:
@@ -41,12 +24,9 @@ groups:
         annotations: {summary: 'value {{ $value }}'}
 YAML
 
-"$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --port-file "$WORK/port" \
-  --rules "$WORK/*.yml" 2>"$WORK/serve.log" &
-SERVE_PID=$!
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-[ -s "$WORK/port" ] || fail "serve did not write its port file"
-PORT=$(cat "$WORK/port")
+start_overtone db --rules "$WORK/*.yml"
+PORT=$OT_PORT
+http() { http_status "$@"; }  # METHOD PORT PATH: the status line and body
 
 # Within a few evaluations the alert fires and the recorded series is there.
 for _ in $(seq 100); do
@@ -92,19 +72,16 @@ http GET "$PORT" /api/v1/rules | grep -q '"name":"demo"' || fail "old rules gone
 
 # Fixed, and SIGHUP: the new group appears.
 printf 'groups:\n  - name: added\n    rules:\n      - record: added:one\n        expr: vector(1)\n' >"$WORK/zz.yml"
-kill -HUP "$SERVE_PID"
+kill -HUP "$OT_PID"
 for _ in $(seq 50); do
   http GET "$PORT" /api/v1/rules | grep -q '"name":"added"' && break
   sleep 0.1
 done
 http GET "$PORT" /api/v1/rules | grep -q '"name":"added"' || fail "SIGHUP did not reload"
-grep -q 'SIGHUP: rules reloaded' "$WORK/serve.log" || fail "no reload in the log"
+grep -q 'SIGHUP: rules reloaded' "$WORK/db.log" || fail "no reload in the log"
 http POST "$PORT" /-/reload | grep -q '^HTTP/1.1 200' || fail "reload of good files should be 200"
 
-kill -TERM "$SERVE_PID"
-for _ in $(seq 300); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$SERVE_PID" 2>/dev/null && fail "serve did not stop within 30 s of SIGTERM"
-wait "$SERVE_PID" && RC=0 || RC=$?
-SERVE_PID=
+stop_wait "$OT_PID" && RC=0 || RC=$?
+[ "$RC" -ne 124 ] || fail "serve did not stop within 30 s of SIGTERM"
 [ "$RC" -eq 0 ] || fail "serve exited $RC after SIGTERM"
 echo "serve_rules_test: OK"

@@ -8,6 +8,9 @@
 #   start_prometheus a "$WORK/a.yml"           # -> PROM_PORT, PROM_PID
 #   http_get "$PROM_PORT" /api/v1/query?query=up   # the body; http METHOD PORT PATH [BODY] likewise
 #   http_post "$OT_PORT" /api/v1/import/prometheus 'x 1'   # status line, then body
+#   http_status GET "$OT_PORT" /api/v1/rules?type=x       # the same for any method
+#   metric "$OT_PORT" overtone_queries_running            # a value on /metrics
+#   stop_wait "$OT_PID" || echo "exit status $?"          # SIGTERM, wait, its exit status
 #
 # fail prints the tail of every log in $WORK and exits 1.
 
@@ -47,13 +50,18 @@ http() {  # METHOD PORT PATH [BODY]: the body of the answer (bash /dev/tcp, no c
 }
 http_get() { http GET "$1" "$2"; }  # PORT PATH
 
-http_post() {  # PORT PATH BODY: the status line and body of a POST
-  local port=$1 path=$2 body=$3
+http_status() {  # METHOD PORT PATH [BODY]: the status line (HTTP/1.1 ...) and the body
+  local method=$1 port=$2 path=$3 body=${4:-}
   exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-  printf 'POST %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
-    "$path" "${#body}" "$body" >&3
+  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: %d\r\nConnection: close\r\n\r\n%s' \
+    "$method" "$path" "${#body}" "$body" >&3
   timeout 10 cat <&3 | sed '2,/^\r$/d'
   exec 3<&-
+}
+http_post() { http_status POST "$1" "$2" "$3"; }  # PORT PATH BODY: the status line and body of a POST
+
+metric() {  # PORT NAME: the value of NAME (labels included, as written) on /metrics
+  http_get "$1" /metrics | awk -v m="$2" '$1 == m {print $2}'
 }
 
 urlencode() {
@@ -138,4 +146,32 @@ stop() {
   kill -TERM "$pid" 2>/dev/null || return 0
   for _ in $(seq $((secs * 10))); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
   return 1
+}
+
+# forget PID: a process that has been waited for is not killed at exit
+# (its pid may belong to another process by then).
+forget() {
+  local p kept=()
+  for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
+  PIDS=("${kept[@]}")
+}
+
+# stop_wait PID [SECONDS]: stop, then the exit status of PID (a child of
+# this shell); 124 when it did not stop in time.
+stop_wait() {
+  stop "$@" || return 124
+  local rc=0
+  wait "$1" 2>/dev/null || rc=$?
+  forget "$1"
+  return "$rc"
+}
+
+# start_process NAME COMMAND...: COMMAND in the background, its stderr in
+# $WORK/NAME.log, killed at exit; sets LAST_PID.
+start_process() {
+  local name=$1
+  shift
+  "$@" 2>"$WORK/$name.log" &
+  LAST_PID=$!
+  PIDS+=("$LAST_PID")
 }
