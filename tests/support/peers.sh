@@ -9,6 +9,7 @@
 #   http_get "$PROM_PORT" /api/v1/query?query=up   # the body; http METHOD PORT PATH [BODY] likewise
 #   http_post "$OT_PORT" /api/v1/import/prometheus 'x 1'   # status line, then body
 #   http_status GET "$OT_PORT" /api/v1/rules?type=x       # the same for any method
+#   http_form "$OT_PORT" /api/v1/sql "query=$(urlencode 'SELECT 1')"   # a form POST: the body
 #   metric "$OT_PORT" overtone_queries_running            # a value on /metrics
 #   stop_wait "$OT_PID" || echo "exit status $?"          # SIGTERM, wait, its exit status
 #
@@ -16,7 +17,12 @@
 
 WORK=$(mktemp -d)
 PIDS=()
+SOFT_PIDS=()  # of PIDS, those that get SIGTERM first (a driver that stops its browsers)
 peers_cleanup() {
+  for pid in "${SOFT_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null || continue
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
   for pid in "${PIDS[@]}"; do
     # wait: reaps a child quietly (bash would report it "Killed").
     { kill -KILL "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; } || true
@@ -43,12 +49,13 @@ now_ms() { date +%s%3N; }
 http() {  # METHOD PORT PATH [BODY]: the body of the answer (bash /dev/tcp, no curl needed)
   local method=$1 port=$2 path=$3 body=${4:-}
   exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-  printf '%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: text/plain\r\nContent-Length: %d\r\n\r\n%s' \
-    "$method" "$path" "${#body}" "$body" >&3
+  printf '%s %s HTTP/1.0\r\nHost: 127.0.0.1\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s' \
+    "$method" "$path" "${HTTP_CONTENT_TYPE:-text/plain}" "${#body}" "$body" >&3
   timeout 20 cat <&3 | sed '1,/^\r$/d'
   exec 3<&-
 }
 http_get() { http GET "$1" "$2"; }  # PORT PATH
+http_form() { HTTP_CONTENT_TYPE=application/x-www-form-urlencoded http POST "$1" "$2" "$3"; }  # PORT PATH BODY
 
 http_status() {  # METHOD PORT PATH [BODY]: the status line (HTTP/1.1 ...) and the body
   local method=$1 port=$2 path=$3 body=${4:-}
@@ -151,9 +158,11 @@ stop() {
 # forget PID: a process that has been waited for is not killed at exit
 # (its pid may belong to another process by then).
 forget() {
-  local p kept=()
+  local p kept=() soft=()
   for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || kept+=("$p"); done
+  for p in "${SOFT_PIDS[@]}"; do [ "$p" = "$1" ] || soft+=("$p"); done
   PIDS=("${kept[@]}")
+  SOFT_PIDS=("${soft[@]}")
 }
 
 # stop_wait PID [SECONDS]: stop, then the exit status of PID (a child of

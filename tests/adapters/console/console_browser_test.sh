@@ -16,22 +16,7 @@ set -euo pipefail
 OVERTONE=$1
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 ARTEFACTS=$PWD
-WORK=$(mktemp -d)
-SERVE_PID=
-DRIVER_PID=
-PROM_PID=
-cleanup() {
-  if [ -n "$DRIVER_PID" ]; then kill -TERM "$DRIVER_PID" 2>/dev/null || true; fi
-  if [ -n "$PROM_PID" ]; then kill -KILL "$PROM_PID" 2>/dev/null || true; fi
-  if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then
-    kill -TERM "$SERVE_PID" 2>/dev/null || true
-    for _ in $(seq 50); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$SERVE_PID" 2>/dev/null || true
-  fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- serve log:" >&2; cat "$WORK/serve.log" >&2 || true; exit 1; }
+source "$HERE/../../support/peers.sh"
 
 find_chromium() { command -v chromium || command -v chromium-browser || true; }
 CHROMIUM=$(find_chromium)
@@ -59,34 +44,25 @@ timeout 120 "$OVERTONE" emulate --hosts 3 --duration 2h --interval 15s --end "$E
   --db "$WORK/db" || fail "emulate"
 TOKEN=console-test-token
 printf '%s\n' "$TOKEN" >"$WORK/token"
-"$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --port-file "$WORK/port" \
-  --auth-token-file "$WORK/token" 2>"$WORK/serve.log" &
-SERVE_PID=$!
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-[ -s "$WORK/port" ] || fail "serve did not write its port file"
-PORT=$(cat "$WORK/port")
+start_overtone db --auth-token-file "$WORK/token"
+PORT=$OT_PORT
 
-
-free_port() {  # a port nothing listens on now
-  local p
-  for _ in $(seq 50); do
-    p=$((20000 + RANDOM % 30000))
-    (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { echo "$p"; return; }
-  done
-  return 1
-}
 # chromedriver, for the check that moves the pointer; retried if the port
 # was taken in the meantime.
+DRIVER_PID=
 for _ in 1 2 3; do
   DRIVER_PORT=$(free_port) || fail "no free port"
   "$DRIVER" --port="$DRIVER_PORT" >"$WORK/chromedriver.log" 2>&1 &
   DRIVER_PID=$!
+  PIDS+=("$DRIVER_PID")
+  SOFT_PIDS+=("$DRIVER_PID")  # SIGTERM: it closes the browsers it started
   for _ in $(seq 100); do
     (exec 3<>"/dev/tcp/127.0.0.1/$DRIVER_PORT") 2>/dev/null && break
     kill -0 "$DRIVER_PID" 2>/dev/null || break
     sleep 0.1
   done
   kill -0 "$DRIVER_PID" 2>/dev/null && break
+  forget "$DRIVER_PID"
   DRIVER_PID=
 done
 [ -n "$DRIVER_PID" ] || fail "chromedriver did not start: $(cat "$WORK/chromedriver.log")"
@@ -112,29 +88,12 @@ groups:
         expr: vector(0) > 1
 RULES
 printf 'global: {evaluation_interval: 1s}\nrule_files: [%s]\n' "$WORK/rules.yml" >"$WORK/prometheus.yml"
-for _ in 1 2 3; do
-  PROM_PORT=$(free_port) || fail "no free port"
-  "$PROMETHEUS" --config.file="$WORK/prometheus.yml" --storage.tsdb.path="$WORK/prometheus-data" \
-    --web.listen-address="127.0.0.1:$PROM_PORT" --log.level=warn >"$WORK/prometheus.log" 2>&1 &
-  PROM_PID=$!
-  for _ in $(seq 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$PROM_PORT") 2>/dev/null && break
-    kill -0 "$PROM_PID" 2>/dev/null || break
-    sleep 0.1
-  done
-  kill -0 "$PROM_PID" 2>/dev/null && break
-  PROM_PID=
-done
-[ -n "$PROM_PID" ] || fail "prometheus did not start: $(cat "$WORK/prometheus.log")"
+start_prometheus prometheus "$WORK/prometheus.yml"
 
 timeout 600 node "$HERE/console_browser_checks.mjs" "$CHROMIUM" "http://127.0.0.1:$DRIVER_PORT" \
   "http://127.0.0.1:$PORT" "$TOKEN" "$END" "$ARTEFACTS" "$WORK" "http://127.0.0.1:$PROM_PORT" || fail "the console's pages differ from the API (DOMs and screenshots: $ARTEFACTS/console_*)"
 
-kill -TERM "$DRIVER_PID" "$PROM_PID"
-wait "$DRIVER_PID" "$PROM_PID" 2>/dev/null || true
-DRIVER_PID=
-PROM_PID=
-kill -TERM "$SERVE_PID"
-wait "$SERVE_PID" || fail "serve exited $? after SIGTERM"
-SERVE_PID=
+stop_wait "$DRIVER_PID" || true
+stop "$PROM_PID" || true
+stop_wait "$OT_PID" || fail "serve exited $? after SIGTERM"
 echo "console_browser_test: graph, table, SQL, error, token, status, rules and alerts pages agree with the API"

@@ -13,26 +13,7 @@
 set -euo pipefail
 
 OVERTONE=$1
-WORK=$(mktemp -d)
-SERVE_PID=
-cleanup() {
-  if [ -n "$SERVE_PID" ] && kill -0 "$SERVE_PID" 2>/dev/null; then kill -KILL "$SERVE_PID" 2>/dev/null || true; fi
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-fail() { echo "FAIL: $*" >&2; echo "--- serve log:" >&2; cat "$WORK/serve.log" >&2 || true; exit 1; }
-
-http() {  # PORT METHOD PATH [FORM BODY] -> the response body (bash /dev/tcp, no curl)
-  local port=$1 method=$2 path=$3 body=${4:-}
-  exec 3<>"/dev/tcp/127.0.0.1/$port" || return 1
-  printf '%s %s HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: %d\r\n\r\n%s' \
-    "$method" "$path" "${#body}" "$body" >&3
-  timeout 10 cat <&3 | sed '1,/^\r$/d'
-  exec 3<&-
-}
-urlencode() { local LC_ALL=C s=$1 out= c i; for ((i = 0; i < ${#s}; i++)); do
-  c=${s:i:1}; case $c in [a-zA-Z0-9.~_-]) out+=$c ;; *) printf -v c '%%%02X' "'$c"; out+=$c ;; esac
-done; echo "$out"; }
+source "$(dirname "$0")/../../support/peers.sh"
 
 # 1. Load errors stop serve before it listens.
 cat >"$WORK/bad.yml" <<'YAML'
@@ -84,41 +65,35 @@ monitors:
     sql: SELECT x FROM nowhere
     output: samples
 YAML
-"$OVERTONE" serve "$WORK/db" --listen 127.0.0.1:0 --port-file "$WORK/port" --monitors "$WORK/monitors.yml" \
-  --alertmanager http://127.0.0.1:9 --alertmanager http://127.0.0.1:10/prefix 2>"$WORK/serve.log" &
-SERVE_PID=$!
-for _ in $(seq 100); do [ -s "$WORK/port" ] && break; sleep 0.1; done
-[ -s "$WORK/port" ] || fail "serve did not write its port file"
-PORT=$(cat "$WORK/port")
+start_overtone db --monitors "$WORK/monitors.yml" \
+  --alertmanager http://127.0.0.1:9 --alertmanager http://127.0.0.1:10/prefix
+PORT=$OT_PORT
 
 SQL="query=$(urlencode "SELECT name, runs > 1, failures > 0, last_error FROM monitors ORDER BY name")"
 for _ in $(seq 100); do
-  ROWS=$(http "$PORT" POST /api/v1/sql "$SQL")
+  ROWS=$(http_form "$PORT" /api/v1/sql "$SQL")
   echo "$ROWS" | grep -qF '["series_count",1,0,null]' && break
   sleep 0.1
 done
 echo "$ROWS" | grep -qF '["series_count",1,0,null]' || fail "monitors table: $ROWS"
 echo "$ROWS" | grep -qF '["broken",1,1,"no such table: nowhere"]' || fail "monitors table: $ROWS"
 
-RESULT=$(http "$PORT" GET "/api/v1/query?query=$(urlencode 'overtone_series_count{source="monitor"}')")
+RESULT=$(http_get "$PORT" "/api/v1/query?query=$(urlencode 'overtone_series_count{source="monitor"}')")
 echo "$RESULT" | grep -qF '"__name__":"overtone_series_count"' || fail "PromQL does not see the monitor's samples: $RESULT"
 
-METRICS=$(http "$PORT" GET /metrics)
+METRICS=$(http_get "$PORT" /metrics)
 echo "$METRICS" | grep -q '^overtone_monitor_runs_total{monitor="series_count"} [1-9]' || fail "/metrics: no monitor runs"
 echo "$METRICS" | grep -q '^overtone_monitor_failures_total{monitor="broken"} [1-9]' || fail "/metrics: no failures"
 echo "$METRICS" | grep -qF 'prometheus_notifications_alertmanagers_discovered 2' || fail "/metrics: no senders"
 echo "$METRICS" | grep -qF 'prometheus_notifications_sent_total{alertmanager="http://127.0.0.1:10/prefix"} 0' ||
   fail "/metrics: no per-Alertmanager counters"
-FLAGS=$(http "$PORT" GET /api/v1/status/flags)
+FLAGS=$(http_get "$PORT" /api/v1/status/flags)
 for want in "\"monitors\":\"$WORK/monitors.yml\"" '"alertmanager":"http://127.0.0.1:9,http://127.0.0.1:10/prefix"'; do
   echo "$FLAGS" | grep -qF "$want" || fail "/api/v1/status/flags lacks $want: $FLAGS"
 done
 
 # 3. A clean stop.
-kill -TERM "$SERVE_PID"
-for _ in $(seq 300); do kill -0 "$SERVE_PID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$SERVE_PID" 2>/dev/null && fail "serve did not stop within 30 s of SIGTERM"
-wait "$SERVE_PID" && RC=0 || RC=$?
-SERVE_PID=
+stop_wait "$OT_PID" && RC=0 || RC=$?
+[ "$RC" -ne 124 ] || fail "serve did not stop within 30 s of SIGTERM"
 [ "$RC" -eq 0 ] || fail "serve exited $RC after SIGTERM"
 echo "PASS"
