@@ -187,7 +187,10 @@ void RuleManager::Loop(Group* g) {
     if (wake_.wait_for(lock, std::chrono::milliseconds(next - now), [this] { return stopping_; })) break;
     if (clock_() < next) continue;
     // Slots passed over while the last evaluation ran, as Prometheus counts them.
-    uint64_t missed = last == 0 ? 0 : static_cast<uint64_t>((next - last) / g->eval->interval_ms() - 1);
+    // (None when the clock was set back.)
+    const int64_t interval = g->eval->interval_ms();
+    uint64_t missed =
+        last != 0 && next - last > interval ? static_cast<uint64_t>((next - last) / interval - 1) : 0;
     last = next;
     AlertsHook hook = hook_;
     lock.unlock();
