@@ -2,7 +2,8 @@
 # `overtone serve --rules` as a process: recording and alerting rules
 # evaluated every second into the database (queryable by PromQL), the
 # rules and alerts APIs in Prometheus's shapes, POST /-/reload keeping the
-# old rules when a file is broken, SIGHUP reloading a fixed one.
+# old rules when a file is broken, SIGHUP reloading a fixed one; a subquery
+# without a step stepping by --rule-interval.
 #
 #   serve_rules_test.sh OVERTONE_BINARY
 set -euo pipefail
@@ -18,13 +19,15 @@ groups:
       - record: demo:one
         expr: vector(1)
         labels: {source: rules}
+      - record: demo:steps
+        expr: count_over_time(vector(1)[55s:])
       - alert: AlwaysFiring
         expr: vector(42)
         labels: {severity: page}
         annotations: {summary: 'value {{ $value }}'}
 YAML
 
-start_overtone db --rules "$WORK/*.yml"
+start_overtone db --rules "$WORK/*.yml" --rule-interval 10s
 PORT=$OT_PORT
 http() { http_status "$@"; }  # METHOD PORT PATH: the status line and body
 
@@ -48,6 +51,15 @@ for _ in $(seq 50); do
 done
 QUERY=$(http GET "$PORT" '/api/v1/query?query=demo:one')
 echo "$QUERY" | grep -qF '"metric":{"__name__":"demo:one","source":"rules"}' || fail "recorded series: $QUERY"
+# A subquery without a step steps by --rule-interval (10s: 5 or 6 steps in
+# 55s, where 1m would give 0 or 1), as Prometheus's by evaluation_interval.
+for _ in $(seq 50); do
+  http GET "$PORT" '/api/v1/query?query=demo:steps' | grep -q '"demo:steps"' && break
+  sleep 0.1
+done
+STEPS=$(http GET "$PORT" '/api/v1/query?query=demo:steps')
+echo "$STEPS" | grep -q '"value":\[[0-9.]*,"[56]"\]' || fail "subquery steps under --rule-interval 10s: $STEPS"
+
 # ALERTS is written from the group's third evaluation on (after the `for`
 # state restore, as Prometheus does).
 for _ in $(seq 50); do
@@ -59,7 +71,7 @@ http GET "$PORT" '/api/v1/query?query=ALERTS%7Balertstate%3D%22firing%22%7D' | g
 
 METRICS=$(http GET "$PORT" /metrics)
 for want in "prometheus_rule_group_last_duration_seconds{rule_group=\"$WORK/rules.yml;demo\"}" \
-            "prometheus_rule_group_rules{rule_group=\"$WORK/rules.yml;demo\"} 2"; do
+            "prometheus_rule_group_rules{rule_group=\"$WORK/rules.yml;demo\"} 3"; do
   echo "$METRICS" | grep -qF "$want" || fail "/metrics lacks $want"
 done
 
