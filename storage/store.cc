@@ -589,6 +589,16 @@ Status Store::Flush() {
   return WriteFailed(FromRocks(db_->Flush(fo, cfs_), "flushing"));
 }
 
+Status Store::FlushRawSamples() {
+  if (options_.read_only) return Status::OK();
+  if (writes_failing()) return RefuseWrite();
+  StorePin pin = Pin();
+  if (!db_) return RefuseWrite();
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return WriteFailed(FromRocks(db_->Flush(fo, cfs_[kSamples]), "flushing raw samples"));
+}
+
 uint64_t Store::EstimateRawSamples() const {
   StorePin pin = Pin();
   uint64_t n = 0;
