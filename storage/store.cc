@@ -382,6 +382,7 @@ Status Store::Commit(Batch* batch) {
   if (writes_failing() || batch->dropped_) return RefuseWrite();
   StorePin pin = Pin();
   if (!db_) return RefuseWrite();
+  batch->ApplyPostings();
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   rocksdb::Status s = db_->Write(wo, batch->rep_.get());

@@ -141,10 +141,14 @@ class Batch {
 
  private:
   friend class Store;
+  // Puts the postings PutSeries collected, in key order.
+  void ApplyPostings();
+
   StorePin pin_;  // first: released last
   const Store* store_;
   std::unique_ptr<rocksdb::WriteBatch> rep_;
-  bool dropped_ = false;  // made while the database was closed: Commit fails
+  std::vector<std::string> postings_;  // PutSeries' posting keys, put by ApplyPostings
+  bool dropped_ = false;               // made while the database was closed: Commit fails
 };
 
 // A consistent point-in-time view for reads that combine several cursors
