@@ -1,6 +1,7 @@
 // remote_write_bench: remote-write ingest throughput over loopback.
 //
 //   remote_write_bench [--series N] [--scrapes K] [--batch B] [--senders S]
+//                      [--v2] [--churn-hours H [--scrapes-per-hour K]]
 //                      [--prometheus PATH | --no-prometheus] [--dir PARENT]
 //
 // HOW IT WORKS
@@ -11,6 +12,15 @@
 // clock starts. S senders each own N/S of the series and send their
 // requests in time order on one keep-alive connection, as Prometheus's
 // shards do; a request counts when its 204 arrived.
+//
+// --v2 also sends the same samples as remote write 2.0 requests (a symbol
+// table per request) to a fresh overtone: Prometheus 2.42 has no 2.0
+// receiver, so that row is compared with its 1.0 receiver.
+// --churn-hours H replaces 10% of the series every simulated hour (K
+// scrapes, default 4) for H hours, as pods that restart do: a replaced
+// series gets a new `pod` label value, and K * H scrapes are sent. Every
+// receiver then creates N + (H - 1) * N / 10 series; with --scrapes 1 and no
+// churn every sample creates a series (the new-series rate).
 //
 // In the same run it measures, each on a fresh database:
 //   engine direct     the same samples as WriteBatches (built before timing)
@@ -43,9 +53,11 @@
 
 #include "adapters/http/server.h"
 #include "adapters/prometheus/proto/remote.pb.h"
+#include "adapters/prometheus/remote_write.h"
 #include "adapters/prometheus/snappy_block.h"
 #include "overtone/database.h"
 #include "tests/support/http_test_client.h"
+#include "tests/support/prom_requests.h"
 
 extern char** environ;
 
@@ -59,15 +71,20 @@ struct Config {
   int scrapes = 20;
   int batch = 500;
   int senders = 4;
+  bool v2 = false;
+  int churn_hours = 0;  // 0: the same series in every scrape
+  int scrapes_per_hour = 4;
   std::string prometheus = "/usr/bin/prometheus";
   std::string dir = std::filesystem::temp_directory_path().string();
 };
 
 struct Workload {
-  std::vector<std::vector<std::string>> bodies;  // per sender, in send order
-  std::vector<std::vector<WriteBatch>> batches;  // the same, for the engine
+  std::vector<std::vector<std::string>> bodies;     // per sender, in send order
+  std::vector<std::vector<std::string>> v2_bodies;  // the same as 2.0 requests, with --v2
+  std::vector<std::vector<WriteBatch>> batches;     // the same, for the engine
   size_t samples = 0;
   size_t bytes = 0;
+  size_t series = 0;  // distinct label sets sent
 };
 
 Labels SeriesLabels(int s) {
@@ -79,31 +96,61 @@ Labels SeriesLabels(int s) {
           {gauge ? "cpu" : "device", std::to_string(k)}};
 }
 
+// How often slot s of n was replaced by the start of simulated hour h: 10%
+// of the slots each hour, in turn.
+int64_t Generation(int s, int n, int hour) {
+  const int64_t replaced = int64_t{hour} * (n / 10);
+  return replaced > s ? (replaced - 1 - s) / n + 1 : 0;
+}
+
 Workload Generate(const Config& c) {
   Workload w;
   w.bodies.resize(c.senders);
+  w.v2_bodies.resize(c.senders);
   w.batches.resize(c.senders);
   std::mt19937_64 rng(1);
   std::vector<Labels> labels(c.series);
+  std::vector<int64_t> generation(c.series, 0);
   std::vector<double> value(c.series, 0);
-  for (int s = 0; s < c.series; ++s) labels[s] = SeriesLabels(s);
+  auto labels_of = [&](int s) {
+    Labels l = SeriesLabels(s);
+    if (c.churn_hours > 0)
+      l.push_back({"pod", "pod-" + std::to_string(s) + "-" + std::to_string(generation[s])});
+    return l;
+  };
+  for (int s = 0; s < c.series; ++s) labels[s] = labels_of(s);
+  w.series = c.series;
   int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
                     std::chrono::system_clock::now().time_since_epoch())
                     .count();
   int64_t t0 = now - int64_t(c.scrapes) * 15000;
   for (int k = 0; k < c.scrapes; ++k) {
     int64_t ts = t0 + int64_t(k) * 15000;
+    if (c.churn_hours > 0) {
+      const int hour = k / c.scrapes_per_hour;
+      for (int s = 0; s < c.series; ++s) {
+        const int64_t g = Generation(s, c.series, hour);
+        if (g == generation[s]) continue;
+        generation[s] = g;
+        labels[s] = labels_of(s);
+        value[s] = 0;
+        ++w.series;
+      }
+    }
     for (int sender = 0; sender < c.senders; ++sender) {
       prometheus::WriteRequest req;
+      testing::V2Builder v2;
       WriteBatch batch;
       auto flush = [&] {
         if (req.timeseries_size() == 0) return;
         std::string raw = req.SerializeAsString();
         w.bodies[sender].push_back(adapters::SnappyCompress(raw));
         w.bytes += w.bodies[sender].back().size();
+        if (c.v2) w.v2_bodies[sender].push_back(adapters::SnappyCompress(v2.request().SerializeAsString()));
         w.batches[sender].push_back(std::move(batch));
         batch = WriteBatch();
         req.Clear();
+        v2 = testing::V2Builder();
       };
       for (int s = sender; s < c.series; s += c.senders) {
         double& v = value[s];
@@ -118,6 +165,11 @@ Workload Generate(const Config& c) {
         prometheus::Sample* smp = p->add_samples();
         smp->set_timestamp(ts);
         smp->set_value(v);
+        if (c.v2) {
+          testing::LabelList list;
+          for (const Label& l : labels[s]) list.emplace_back(l.name, l.value);
+          v2.AddSeries(list, {{ts, v}});
+        }
         batch.Add(labels[s], ts, v);
         ++w.samples;
         if (req.timeseries_size() >= c.batch) flush();
@@ -185,25 +237,29 @@ RunResult RunSenders(size_t senders, const std::vector<size_t>& counts, Fn fn) {
   return r;
 }
 
-std::vector<size_t> Counts(const Workload& w) {
+std::vector<size_t> Counts(const std::vector<std::vector<std::string>>& bodies) {
   std::vector<size_t> c;
-  for (const auto& b : w.bodies) c.push_back(b.size());
+  for (const auto& b : bodies) c.push_back(b.size());
   return c;
 }
+std::vector<size_t> Counts(const Workload& w) { return Counts(w.bodies); }
 
-RunResult SendOverHttp(const Workload& w, int port) {
-  std::vector<std::unique_ptr<testing::HttpConnection>> conns(w.bodies.size());
-  const testing::HttpHeaders headers = {{"Content-Type", "application/x-protobuf"},
+// Sends w's 1.0 requests, or with `v2` its 2.0 requests.
+RunResult SendOverHttp(const Workload& w, int port, bool v2 = false) {
+  const auto& bodies = v2 ? w.v2_bodies : w.bodies;
+  std::vector<std::unique_ptr<testing::HttpConnection>> conns(bodies.size());
+  const testing::HttpHeaders headers = {{"Content-Type", v2 ? std::string(adapters::kWriteV2ContentType)
+                                                            : std::string("application/x-protobuf")},
                                         {"Content-Encoding", "snappy"},
-                                        {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
-  return RunSenders(w.bodies.size(), Counts(w), [&](size_t t, size_t i) -> std::string {
+                                        {"X-Prometheus-Remote-Write-Version", v2 ? "2.0.0" : "0.1.0"}};
+  return RunSenders(bodies.size(), Counts(bodies), [&](size_t t, size_t i) -> std::string {
     for (int attempt = 0; attempt < 3; ++attempt) {
       if (!conns[t]) {
         auto c = testing::HttpConnection::Connect("127.0.0.1", port, 30000);
         if (!c.ok()) return c.status().ToString();
         conns[t] = std::move(*c);
       }
-      auto r = conns[t]->Request("POST", "/api/v1/write", headers, w.bodies[t][i]);
+      auto r = conns[t]->Request("POST", "/api/v1/write", headers, bodies[t][i]);
       if (!r.ok()) {  // the server closed a keep-alive connection: reconnect
         conns[t].reset();
         continue;
@@ -256,6 +312,18 @@ pid_t StartPrometheus(const Config& c, const std::string& dir, int* port) {
   return 0;
 }
 
+// Counts an error unless the database took every sample once and created
+// every series (a request retried after a lost reply counts its samples twice).
+void CheckStored(Database* db, const Workload& w, RunResult* r) {
+  const DatabaseStats st = db->GetStats();
+  if (st.samples_written == w.samples && st.series == w.series) return;
+  if (r->errors++ == 0) {
+    r->first_error = "the database took " + std::to_string(st.samples_written) + " samples into " +
+                     std::to_string(st.series) + " series, expected " + std::to_string(w.samples) + " into " +
+                     std::to_string(w.series);
+  }
+}
+
 // over_http: the senders are a load generator (for "engine direct" they are
 // the writers themselves, and their CPU is the engine's work).
 void Row(const char* name, const Workload& w, const RunResult& r, bool over_http = true) {
@@ -286,6 +354,12 @@ int main(int argc, char** argv) {
       c.batch = std::stoi(next());
     else if (a == "--senders")
       c.senders = std::stoi(next());
+    else if (a == "--v2")
+      c.v2 = true;
+    else if (a == "--churn-hours")
+      c.churn_hours = std::stoi(next());
+    else if (a == "--scrapes-per-hour")
+      c.scrapes_per_hour = std::stoi(next());
     else if (a == "--prometheus")
       c.prometheus = next();
     else if (a == "--no-prometheus")
@@ -295,10 +369,17 @@ int main(int argc, char** argv) {
     else {
       std::fprintf(stderr,
                    "usage: remote_write_bench [--series N] [--scrapes K] [--batch B] "
-                   "[--senders S] [--prometheus PATH | --no-prometheus] [--dir PARENT]\n");
+                   "[--senders S] [--v2] [--churn-hours H [--scrapes-per-hour K]] "
+                   "[--prometheus PATH | --no-prometheus] [--dir PARENT]\n");
       return 2;
     }
   }
+  if (c.scrapes_per_hour < 1 || c.churn_hours < 0) {
+    std::fprintf(stderr,
+                 "remote_write_bench: --scrapes-per-hour must be positive, --churn-hours not negative\n");
+    return 2;
+  }
+  if (c.churn_hours > 0) c.scrapes = c.churn_hours * c.scrapes_per_hour;
   std::string root = c.dir + "/remote_write_bench." + std::to_string(getpid());
   Workload w = Generate(c);
   std::printf(
@@ -311,6 +392,11 @@ int main(int argc, char** argv) {
         return n;
       }(),
       c.batch, double(w.bytes) / double(w.samples), c.senders);
+  if (c.churn_hours > 0) {
+    std::printf(
+        "churn: 10%% of the series replaced every %d scrapes (a simulated hour) for %d hours: %zu series\n",
+        c.scrapes_per_hour, c.churn_hours, w.series);
+  }
   std::printf("%-18s %14s %10s %10s %8s %10s\n", "receiver", "samples/s", "p50 ms", "p99 ms", "errors",
               "sender cpu");
 
@@ -336,9 +422,25 @@ int main(int argc, char** argv) {
     }
     http = SendOverHttp(w, server.port());
     server.Stop();
-    if (db->GetStats().samples_written != w.samples) http.errors += 1;
+    CheckStored(db.get(), w, &http);
   }
   Row("overtone HTTP", w, http);
+
+  RunResult http_v2;
+  if (c.v2) {
+    auto db = OpenFresh(root + "/http_v2");
+    adapters::ServerOptions o;
+    o.port = 0;
+    adapters::HttpServer server(db.get(), o);
+    if (Status s = server.Start(); !s.ok()) {
+      std::fprintf(stderr, "remote_write_bench: %s\n", s.ToString().c_str());
+      return 1;
+    }
+    http_v2 = SendOverHttp(w, server.port(), /*v2=*/true);
+    server.Stop();
+    CheckStored(db.get(), w, &http_v2);
+    Row("overtone HTTP 2.0", w, http_v2);
+  }
 
   RunResult prom;
   bool have_prom = !c.prometheus.empty() && access(c.prometheus.c_str(), X_OK) == 0;
@@ -361,6 +463,9 @@ int main(int argc, char** argv) {
 
   std::printf("ratio overtone HTTP / engine direct: %.2f\n", direct.seconds / http.seconds);
   if (have_prom) std::printf("ratio overtone HTTP / prometheus HTTP: %.2f\n", prom.seconds / http.seconds);
+  if (have_prom && c.v2) {
+    std::printf("ratio overtone HTTP 2.0 / prometheus HTTP (1.0): %.2f\n", prom.seconds / http_v2.seconds);
+  }
   std::filesystem::remove_all(root);
-  return direct.errors || http.errors || (have_prom && prom.errors) ? 1 : 0;
+  return direct.errors || http.errors || http_v2.errors || (have_prom && prom.errors) ? 1 : 0;
 }

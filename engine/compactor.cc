@@ -69,7 +69,8 @@ void DeleteSegmentAndSummary(storage::Batch* batch, SeriesId id, int64_t key_ts)
 
 }  // namespace
 
-Status Compactor::SealSeries(SeriesId id, int64_t seal_before, CompactionStats* stats) {
+Status Compactor::SealSeries(SeriesId id, int64_t seal_before, CompactionStats* stats,
+                             uint64_t* range_tombstones) {
   if (seal_before <= kMinTime + span_) return Status::OK();
   int64_t cutoff = FloorDiv(seal_before, span_) * span_;  // seal samples with ts < cutoff
 
@@ -131,9 +132,16 @@ Status Compactor::SealSeries(SeriesId id, int64_t seal_before, CompactionStats* 
     stats->bytes_written += encoded.size();
   }
   // Exactly the samples read: no writer can have added one since (the
-  // caller holds writers out), and point tombstones, unlike a range
-  // tombstone, cost no later iterator anything beyond their own keys.
-  for (const Sample& s : raw) batch.DeleteSample(id, s.ts);
+  // caller holds writers out), so [first, last] holds no other raw sample.
+  // Point tombstones, unlike a range tombstone, cost no later iterator
+  // anything beyond their own keys, but one each costs a long series as
+  // much as writing its samples did.
+  if (raw.size() >= kRangeDeleteMinSamples) {
+    batch.DeleteSamples(id, raw.front().ts, raw.back().ts);
+    ++*range_tombstones;
+  } else {
+    for (const Sample& s : raw) batch.DeleteSample(id, s.ts);
+  }
   OT_RETURN_IF_ERROR(store_->Commit(&batch));
   stats->series_sealed++;
   stats->samples_sealed += raw.size();

@@ -30,7 +30,17 @@ class Compactor {
       : store_(store), span_(span_ms), options_(options) {}
 
   // Seals the raw samples of `id` whose window ended at or before seal_before.
-  Status SealSeries(SeriesId id, int64_t seal_before, CompactionStats* stats);
+  // Deletes the sealed raw samples one point tombstone each when there are
+  // fewer than kRangeDeleteMinSamples, else with one range tombstone and
+  // counts it in *range_tombstones: the caller then flushes the raw samples
+  // family before the tombstones pile up in the memtable, where every new
+  // iterator would split them again.
+  Status SealSeries(SeriesId id, int64_t seal_before, CompactionStats* stats, uint64_t* range_tombstones);
+
+  // Measured with bench/seal_bench: 100 series x 3,000 samples sealed 3.4x
+  // faster per CPU second with range tombstones; below this, point
+  // tombstones cost little and no iterator anything.
+  static constexpr size_t kRangeDeleteMinSamples = 256;
 
   // Removes samples with min_ts <= ts <= max_ts, raw and sealed.
   Status DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts);

@@ -82,6 +82,10 @@ storage::SegmentOptions SegmentOptionsFrom(const Options& options) {
   return so;
 }
 
+// Range tombstones a sealing run leaves in the raw samples memtable before
+// it flushes it (Compactor::kRangeDeleteMinSamples).
+constexpr uint64_t kMaxMemtableRangeTombstones = 1024;
+
 int64_t NowMs() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -241,11 +245,18 @@ Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
   OT_ASSIGN_OR_RETURN(std::vector<SeriesId> ids, index_.Select({}));
   const uint64_t raw_before = store_->EstimateRawSamples();
   CompactionStats stats;
+  uint64_t range_tombstones = 0;
   for (SeriesId id : ids) {
     // One series at a time, so writers wait for one series' sealing at most.
     std::unique_lock lock(seal_mu_);
     if (!index_.Contains(id)) continue;  // deleted meanwhile
-    OT_RETURN_IF_ERROR(compactor_.SealSeries(id, seal_before, &stats));
+    OT_RETURN_IF_ERROR(compactor_.SealSeries(id, seal_before, &stats, &range_tombstones));
+    // A long run of long series: flush before their range tombstones make
+    // every new iterator (this loop's and the queries') slow.
+    if (range_tombstones >= kMaxMemtableRangeTombstones) {
+      OT_RETURN_IF_ERROR(store_->FlushRawSamples());
+      range_tombstones = 0;
+    }
   }
   // Sealed raw samples are deleted but still cost every read (iterators step
   // over their tombstones) until RocksDB compacts them away. When this run
@@ -255,6 +266,8 @@ Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
   // RocksDB's own compactions.
   if (stats.samples_sealed > 0 && stats.samples_sealed * 4 >= raw_before) {
     OT_RETURN_IF_ERROR(store_->CompactRawSamples());
+  } else if (range_tombstones > 0) {
+    OT_RETURN_IF_ERROR(store_->FlushRawSamples());
   }
   compactions_.fetch_add(1, std::memory_order_relaxed);
   segments_written_.fetch_add(stats.segments_written, std::memory_order_relaxed);

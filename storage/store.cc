@@ -382,6 +382,7 @@ Status Store::Commit(Batch* batch) {
   if (writes_failing() || batch->dropped_) return RefuseWrite();
   StorePin pin = Pin();
   if (!db_) return RefuseWrite();
+  batch->ApplyPostings();
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
   rocksdb::Status s = db_->Write(wo, batch->rep_.get());
@@ -587,6 +588,16 @@ Status Store::Flush() {
   rocksdb::FlushOptions fo;
   fo.wait = true;
   return WriteFailed(FromRocks(db_->Flush(fo, cfs_), "flushing"));
+}
+
+Status Store::FlushRawSamples() {
+  if (options_.read_only) return Status::OK();
+  if (writes_failing()) return RefuseWrite();
+  StorePin pin = Pin();
+  if (!db_) return RefuseWrite();
+  rocksdb::FlushOptions fo;
+  fo.wait = true;
+  return WriteFailed(FromRocks(db_->Flush(fo, cfs_[kSamples]), "flushing raw samples"));
 }
 
 uint64_t Store::EstimateRawSamples() const {

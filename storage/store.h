@@ -117,11 +117,12 @@ class Batch {
   void PutSample(SeriesId id, int64_t ts, double value);
   // Removes samples with min_ts <= ts <= max_ts (one range tombstone).
   void DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts);
-  // Removes the one sample at ts (a point tombstone). Sealing deletes the
-  // samples it read this way: every range tombstone in the memtable is
-  // re-fragmented by every new iterator until the memtable is flushed, so
-  // one per sealed series made sealing and the queries after it
-  // O(series^2).
+  // Removes the one sample at ts (a point tombstone). Every range
+  // tombstone in the memtable is re-fragmented by every new iterator until
+  // the memtable is flushed, so sealing deletes the samples of a short
+  // series this way (one range tombstone per sealed series made sealing and
+  // the queries after it O(series^2)), and a long series' with one range
+  // tombstone followed by a flush (compactor.h).
   void DeleteSample(SeriesId id, int64_t ts);
   void SetNextSeriesId(SeriesId next);
   void SetDeletedSeriesCount(uint64_t count);
@@ -140,10 +141,14 @@ class Batch {
 
  private:
   friend class Store;
+  // Puts the postings PutSeries collected, in key order.
+  void ApplyPostings();
+
   StorePin pin_;  // first: released last
   const Store* store_;
   std::unique_ptr<rocksdb::WriteBatch> rep_;
-  bool dropped_ = false;  // made while the database was closed: Commit fails
+  std::vector<std::string> postings_;  // PutSeries' posting keys, put by ApplyPostings
+  bool dropped_ = false;               // made while the database was closed: Commit fails
 };
 
 // A consistent point-in-time view for reads that combine several cursors
@@ -291,6 +296,10 @@ class Store {
   // sealing stop costing reads (iterators step over deleted keys one by one
   // until RocksDB compacts them away).
   Status CompactRawSamples();
+  // Flushes the raw samples family's memtable: its range tombstones then
+  // live in a table file, split into fragments once when the file is
+  // opened, rather than by every new iterator.
+  Status FlushRawSamples();
   // RocksDB's estimate of the keys in the raw samples family (live samples
   // plus tombstones not yet compacted away).
   uint64_t EstimateRawSamples() const;

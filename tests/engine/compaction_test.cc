@@ -209,6 +209,46 @@ TEST_F(CompactionTest, SealingManySeriesDeletesExactlyTheSealedSamples) {
   EXPECT_EQ(report->raw_samples, 0u);
 }
 
+// Long series lose their sealed raw samples to one range tombstone each
+// (Compactor::kRangeDeleteMinSamples), short ones to point tombstones; more
+// than 1,024 long series also flush the memtable mid-run. Neither may touch
+// a neighbour, the open window or a sample written after the sealing.
+TEST_F(CompactionTest, SealingLongAndShortSeriesDeletesExactlyTheSealedSamples) {
+  constexpr int kLong = 1030, kShort = 20, kLongSamples = 260;
+  auto labels = [](int s) { return Labels{{"__name__", "m"}, {"s", std::to_string(s)}}; };
+  auto count = [&](int s) { return s < kLong ? kLongSamples : 5; };
+  auto ts = [&](int s, int i) { return int64_t{i} * (4 * kHour / count(s)) + s; };  // all in [0h, 4h)
+  WriteBatch b;
+  for (int s = 0; s < kLong + kShort; ++s) {
+    for (int i = 0; i < count(s); ++i) b.Add(labels(s), ts(s, i), s * 1000 + i);
+    b.Add(labels(s), 5 * kHour + s, -s);  // the open window [4h, 6h)
+  }
+  ASSERT_TRUE(db_->Write(b).ok());
+  auto stats = db_->Compact(4 * kHour);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->samples_sealed, uint64_t{kLong} * kLongSamples + uint64_t{kShort} * 5);
+  auto report = db_->Check();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems.front();
+  EXPECT_EQ(report->raw_samples, uint64_t{kLong + kShort});
+
+  // A late sample inside a long series' deleted range, then everything sealed.
+  ASSERT_TRUE(db_->Append(labels(3), ts(3, 10) + 1, 0.5).ok());
+  ASSERT_TRUE(db_->Compact(kMax).ok());
+  for (int s = 0; s < kLong + kShort; ++s) {
+    std::vector<Sample> want;
+    for (int i = 0; i < count(s); ++i) {
+      want.push_back(Sample{ts(s, i), double(s * 1000 + i)});
+      if (s == 3 && i == 10) want.push_back(Sample{ts(s, i) + 1, 0.5});
+    }
+    want.push_back(Sample{5 * kHour + s, double(-s)});
+    ASSERT_EQ(ReadAll(Id(labels(s))), want) << "series " << s;
+  }
+  report = db_->Check();
+  ASSERT_TRUE(report.ok());
+  EXPECT_EQ(report->raw_samples, 0u);
+}
+
 TEST_F(CompactionTest, WritersReadersAndCompactionConcurrently) {
   constexpr int kWriters = 4, kPerWriter = 3000;
   std::atomic<bool> done{false};

@@ -7,6 +7,9 @@
 
 #include <bit>
 #include <limits>
+#include <string>
+#include <thread>
+#include <vector>
 
 #include "tests/support/prom_requests.h"
 #include "tests/support/test_database.h"
@@ -201,6 +204,92 @@ TEST_F(RemoteWriteTest, NativeHistogramsAreRefusedFloatsKept) {
   EXPECT_EQ(r.samples_written, 1u);
   EXPECT_EQ(d.histograms, 1u);
   EXPECT_NE(r.status.message().find("native histogram"), std::string::npos);
+}
+
+Labels Normalized(const testing::LabelList& list) {
+  Labels out;
+  for (const auto& [n, v] : list) out.push_back(Label{n, v});
+  NormalizeLabels(&out);
+  return out;
+}
+
+// Remote write's usual shape, one sample per series per request, from
+// several senders at once (1.0 and 2.0), each request repeating a series and
+// sending one sample out of order: every sample is stored once, none twice.
+TEST_F(RemoteWriteTest, ManySeriesParallelRequestsDuplicatesAndOutOfOrderLoseAndDoubleNothing) {
+  constexpr int kSenders = 4, kRequests = 6, kSeries = 1500;
+  auto labels = [](int s) {
+    return testing::LabelList{{"__name__", "node_cpu_seconds_total"},
+                              {"cpu", std::to_string(s % 50)},
+                              {"instance", "host-" + std::to_string(s / 50)}};
+  };
+  // Sender k owns series [k * kSeries, (k + 1) * kSeries) and series 0..9,
+  // which every sender writes at its own timestamps.
+  auto ts_of = [](int sender, int request) { return int64_t{request} * 15000 + sender; };
+  std::vector<std::thread> senders;
+  std::vector<WriteResult> results(kSenders * kRequests);
+  for (int k = 0; k < kSenders; ++k) {
+    senders.emplace_back([&, k] {
+      for (int r = 0; r < kRequests; ++r) {
+        // Request r sends r's sample, then request r-1's again with another
+        // value (a repeated timestamp: the later value wins), out of order.
+        const WriteProtocol protocol = (k + r) % 2 == 0 ? WriteProtocol::kV1 : WriteProtocol::kV2;
+        prometheus::WriteRequest v1;
+        V2Builder v2;
+        auto add = [&](int s, std::vector<Sample> samples) {
+          if (protocol == WriteProtocol::kV1) {
+            AddSeries(&v1, labels(s), samples);
+          } else {
+            v2.AddSeries(labels(s), samples);
+          }
+        };
+        for (int s = k * kSeries; s < (k + 1) * kSeries; ++s)
+          add(s + 10, {{ts_of(k, r), double(s * 100 + r)}});
+        for (int s = 0; s < 10; ++s) add(s, {{ts_of(k, r), double(-r)}});
+        if (r > 0) add(k * kSeries + 10, {{ts_of(k, r - 1), -1.0}});  // a duplicate series, out of order
+        const std::string body =
+            protocol == WriteProtocol::kV1 ? v1.SerializeAsString() : v2.request().SerializeAsString();
+        DecodedWrite d;
+        if (DecodeWriteRequest(protocol, body, &d).ok())
+          results[k * kRequests + r] = ApplyWrite(db_.get(), d);
+      }
+    });
+  }
+  for (auto& t : senders) t.join();
+  uint64_t written = 0;
+  for (const WriteResult& r : results) {
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    written += r.samples_written;
+  }
+  EXPECT_EQ(written, uint64_t{kSenders} * kRequests * (kSeries + 10) + uint64_t{kSenders} * (kRequests - 1));
+  EXPECT_EQ(db_->GetStats().series, uint64_t{kSenders} * kSeries + 10);
+  for (int k = 0; k < kSenders; ++k) {
+    for (int s = k * kSeries; s < (k + 1) * kSeries; ++s) {
+      std::vector<Sample> want;
+      for (int r = 0; r < kRequests; ++r) {
+        const bool replaced = s == k * kSeries && r + 1 < kRequests;
+        want.push_back(Sample{ts_of(k, r), replaced ? -1.0 : double(s * 100 + r)});
+      }
+      ASSERT_EQ(ReadSeries(Normalized(labels(s + 10))), want) << "series " << s;
+    }
+  }
+  for (int s = 0; s < 10; ++s) {
+    EXPECT_EQ(ReadSeries(Normalized(labels(s))).size(), size_t{kSenders} * kRequests)
+        << "shared series " << s;
+  }
+}
+
+// A request that fails to decode writes nothing and creates no series.
+TEST_F(RemoteWriteTest, ASeriesFirstSeenInARefusedRequestIsNotCreated) {
+  prometheus::WriteRequest req;
+  AddSeries(&req, {{"__name__", "first_seen"}}, {{1000, 1}});
+  std::string body = req.SerializeAsString();
+  body.resize(body.size() - 3);  // cut inside the sample
+  DecodedWrite d;
+  EXPECT_FALSE(DecodeWriteRequest(WriteProtocol::kV1, body, &d).ok());
+  EXPECT_TRUE(db_->FindSeries({{"__name__", "first_seen"}}).status().IsNotFound());
+  EXPECT_EQ(db_->GetStats().series, 0u);
+  EXPECT_EQ(db_->GetStats().samples_written, 0u);
 }
 
 }  // namespace
