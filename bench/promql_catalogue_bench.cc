@@ -2,7 +2,11 @@
 // construct we support, as range queries over overtone's HTTP query API and
 // a real Prometheus 2.42's on the same data in the same run.
 //
-//   promql_catalogue_bench [--runs 7] [--filter TEXT] [--no-prometheus] [--dir PARENT] [--keep]
+//   promql_catalogue_bench [--runs 7] [--filter TEXT | --query PROMQL] [--no-prometheus] [--dir PARENT]
+//   [--keep]
+//
+// --filter runs the catalogue's queries that contain TEXT, --query one query
+// of your own (e.g. under callgrind, to profile it).
 //
 // HOW IT WORKS
 // A few demo targets in the manner of the PromQL compliance suite's data
@@ -160,6 +164,7 @@ const char* const kQueries[] = {
 struct Args {
   int runs = 7;
   std::string filter;
+  std::string query;  // instead of the catalogue
   bool prometheus = true;
   std::string dir;
   bool keep = false;
@@ -347,6 +352,8 @@ int main(int argc, char** argv) {
       cfg.runs = std::max(1, std::atoi(next()));
     } else if (!std::strcmp(argv[i], "--filter")) {
       cfg.filter = next();
+    } else if (!std::strcmp(argv[i], "--query")) {
+      cfg.query = next();
     } else if (!std::strcmp(argv[i], "--no-prometheus")) {
       cfg.prometheus = false;
     } else if (!std::strcmp(argv[i], "--dir")) {
@@ -354,10 +361,10 @@ int main(int argc, char** argv) {
     } else if (!std::strcmp(argv[i], "--keep")) {
       cfg.keep = true;
     } else {
-      std::fprintf(
-          stderr,
-          "usage: promql_catalogue_bench [--runs 7] [--filter TEXT] [--no-prometheus] [--dir PARENT] "
-          "[--keep]\n");
+      std::fprintf(stderr,
+                   "usage: promql_catalogue_bench [--runs 7] [--filter TEXT | --query PROMQL] "
+                   "[--no-prometheus] [--dir PARENT] "
+                   "[--keep]\n");
       return 2;
     }
   }
@@ -413,7 +420,9 @@ int main(int argc, char** argv) {
   std::vector<double> ratios;
   double total_ours = 0, total_theirs = 0;
   int slower = 0, disagree = 0, n = 0;
-  for (const char* q : kQueries) {
+  std::vector<const char*> queries(std::begin(kQueries), std::end(kQueries));
+  if (!cfg.query.empty()) queries = {cfg.query.c_str()};
+  for (const char* q : queries) {
     if (!cfg.filter.empty() && std::string(q).find(cfg.filter) == std::string::npos) continue;
     ++n;
     Answer a, b;
