@@ -74,7 +74,8 @@ Result<std::string> Translator::SubqueryCall(const Expr& call, size_t matrix_arg
                       {keeps_name ? Fn("max", {Col("i", "drop_name")}) : Int(1), "drop_name"},
                       {t, "ts"},
                       {Fn("prom_window", std::move(args)), "raw"}};
-  grouped->from = {Ref(steps), Ref(input, "i")};
+  // Read once per outer step: materialized, not re-evaluated per step.
+  grouped->from = {Ref(steps), Ref(input, "i", 2)};
   grouped->from[1].join = TableRef::Join::kInner;
   grouped->from[1].on = And(Bin(">", Col("i", "ts"), Bin("-", window_end, Int(sq.range_ms))),
                             Bin("<=", Col("i", "ts"), window_end));
