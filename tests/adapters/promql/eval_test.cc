@@ -177,6 +177,29 @@ TEST_F(EvalTest, LongChainsOfVectorOperatorsRun) {
   }
 }
 
+// Subqueries go through subquery_window() unless a parameter varies by step
+// or `@` fixes the window; `@ t` at t is the same window, so both ways must
+// give the same answer.
+TEST_F(EvalTest, SubqueryWindowsAgreeWithTheJoinedWindows) {
+  const char* calls[] = {"avg_over_time(rate(req_total[2m])[5m:1m]{AT})",
+                         "max_over_time(req_total[4m:30s]{AT})",
+                         "quantile_over_time(0.3, req_total[5m:1m]{AT})",
+                         "rate(req_total[5m:1m]{AT})",
+                         "deriv(sum by (job) (req_total)[6m:2m]{AT})",
+                         "last_over_time(req_total[3m:1m] offset 1m{AT})",
+                         "count_over_time(temp[10m:1m]{AT})",
+                         "absent_over_time(req_total{job=\"none\"}[5m:1m]{AT})"};
+  for (const char* call : calls) {
+    for (int64_t t : {4 * kMin, 9 * kMin}) {
+      std::string q = call, at = q;
+      q.replace(q.find("{AT}"), 4, "");
+      at.replace(at.find("{AT}"), 4, " @ " + std::to_string(t / 1000));
+      EXPECT_EQ(Values(q, t), Values(at, t)) << q << " at " << t;
+      EXPECT_FALSE(Values(q, t).empty() && std::string(call).find("absent") == std::string::npos) << q;
+    }
+  }
+}
+
 TEST_F(EvalTest, RangeQueryIsAnInstantQueryPerStep) {
   auto r = RunRangeQuery(session_->conn(), "sum(req_total)", 0, 2 * kMin, kMin);
   ASSERT_TRUE(r.ok()) << r.status().ToString();

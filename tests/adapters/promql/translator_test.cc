@@ -107,10 +107,17 @@ TEST(TranslatorTest, SubqueriesEvaluateTheInnerExpressionAtTheirOwnSteps) {
   EXPECT_NE(sql.find("range_function('rate', ?1 /* {__name__=\"x\"} */, 360000, 600000, 60000, 60000)"),
             std::string::npos)
       << sql;
-  EXPECT_NE(sql.find("prom_window('max', i.ts, i.value, steps.ts, 0, 300000) AS raw"), std::string::npos)
+  // The outer steps (600000 only), the range, the offset, no params, the
+  // inner points packed.
+  EXPECT_NE(sql.find("subquery_window('max', 600000, 600000, 1, 300000, 0, 0.0, 0.0, (\n"
+                     "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
+                     "    FROM rate2))"),
+            std::string::npos)
       << sql;
-  EXPECT_NE(sql.find("JOIN rate2 AS i ON i.ts > steps.ts - 300000 AND i.ts <= steps.ts"), std::string::npos)
-      << sql;
+  // A parameter that varies by step, or `@`: prom_window() per series and
+  // step over the joined window.
+  sql = Sql("quantile_over_time(scalar(x), rate(x[1m])[5m:1m] @ 100)", 600000, 600000);
+  EXPECT_NE(sql.find("prom_window('quantile', i.ts, i.value, steps.ts, "), std::string::npos) << sql;
   // A scalar inside is evaluated at the inner steps, with steps of its own.
   std::string inner = Sql("sum_over_time(vector(time())[2m:1m])", 600000, 600000);
   EXPECT_NE(inner.find("substeps1(ts) AS (\n  SELECT 540000\n"), std::string::npos) << inner;
