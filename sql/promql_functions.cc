@@ -49,6 +49,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -204,13 +205,15 @@ Status LabelJoinFn(int argc, sqlite3_value** argv, std::string* out) {
   return Status::OK();
 }
 
-// The label-set functions are pure, and SQL calls them row after row with
-// the same arguments (the rows of one series come together): each keeps its
-// last arguments and result. One per function per connection, which one
+// The label-set functions are pure, and SQL calls them with few distinct
+// arguments, many times each (per row of each series and step, sometimes
+// alternating, as histogram_quantile's label_value(labelset, 'le') in groups
+// of buckets): each keeps its recent results by arguments, forgetting them
+// all when there are too many. One per function per connection, which one
 // thread uses at a time.
 struct LabelMemo {
-  std::string key, result;
-  bool valid = false;
+  static constexpr size_t kMaxEntries = 4096;
+  std::unordered_map<std::string, std::string> results;
 };
 
 using LabelCompute = Status (*)(int, sqlite3_value**, std::string*);
@@ -226,14 +229,15 @@ void MemoizedLabelFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     key.append(reinterpret_cast<const char*>(&n), sizeof n);
     if (text != nullptr) key.append(reinterpret_cast<const char*>(text), static_cast<size_t>(n));
   }
-  if (!memo->valid || memo->key != key) {
-    memo->valid = false;
-    Status s = kFn(argc, argv, &memo->result);
+  auto it = memo->results.find(key);
+  if (it == memo->results.end()) {
+    std::string result;
+    Status s = kFn(argc, argv, &result);
     if (!s.ok()) return sqlite3_result_error(ctx, s.message().c_str(), -1);
-    memo->key = std::move(key);
-    memo->valid = true;
+    if (memo->results.size() >= LabelMemo::kMaxEntries) memo->results.clear();
+    it = memo->results.emplace(std::move(key), std::move(result)).first;
   }
-  ResultText(ctx, memo->result);
+  ResultText(ctx, it->second);
 }
 
 // ---- values ----
