@@ -49,6 +49,7 @@
 #include <limits>
 #include <memory>
 #include <string>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -77,55 +78,49 @@ void ResultDouble(sqlite3_context* ctx, double v) {
   }
 }
 
-bool LabelsetArg(sqlite3_context* ctx, sqlite3_value* v, LabelPairs* out) {
-  auto parsed = ParseLabelsetJson(TextOf(v));
-  if (!parsed.ok()) {
-    sqlite3_result_error(ctx, parsed.status().message().c_str(), -1);
-    return false;
-  }
-  *out = std::move(*parsed);
-  return true;
-}
+Result<LabelPairs> LabelsetArg(sqlite3_value* v) { return ParseLabelsetJson(TextOf(v)); }
 
 // ---- label sets ----
 
-void LabelsetFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  LabelPairs labels;
-  if (!LabelsetArg(ctx, argv[1], &labels)) return;
+// The label-set functions compute their text result into *out: a pure
+// function of the arguments, which MemoizedLabelFn keeps.
+Status LabelsetFn(int, sqlite3_value** argv, std::string* out) {
+  OT_ASSIGN_OR_RETURN(LabelPairs labels, LabelsetArg(argv[1]));
   SetLabel(&labels, kMetricNameLabel, TextOf(argv[0]));
-  ResultText(ctx, LabelsetJson(labels));
+  *out = LabelsetJson(labels);
+  return Status::OK();
 }
 
 template <bool kKeep>
-void LabelsFilterFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
-  LabelPairs labels;
-  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+Status LabelsFilterFn(int argc, sqlite3_value** argv, std::string* out) {
+  OT_ASSIGN_OR_RETURN(LabelPairs labels, LabelsetArg(argv[0]));
   std::vector<std::string> names;
   for (int i = 1; i < argc; ++i) names.push_back(TextOf(argv[i]));
   std::erase_if(labels, [&](const auto& l) {
     bool listed = std::find(names.begin(), names.end(), l.first) != names.end();
     return listed != kKeep;
   });
-  ResultText(ctx, LabelsetJson(labels));
+  *out = LabelsetJson(labels);
+  return Status::OK();
 }
 
-void LabelsSetFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  LabelPairs labels;
-  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+Status LabelsSetFn(int, sqlite3_value** argv, std::string* out) {
+  OT_ASSIGN_OR_RETURN(LabelPairs labels, LabelsetArg(argv[0]));
   SetLabel(&labels, TextOf(argv[1]), TextOf(argv[2]));
-  ResultText(ctx, LabelsetJson(labels));
+  *out = LabelsetJson(labels);
+  return Status::OK();
 }
 
-void LabelValueFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  LabelPairs labels;
-  if (!LabelsetArg(ctx, argv[0], &labels)) return;
-  ResultText(ctx, std::string(GetLabelValue(labels, TextOf(argv[1]))));
+Status LabelValueFn(int, sqlite3_value** argv, std::string* out) {
+  OT_ASSIGN_OR_RETURN(LabelPairs labels, LabelsetArg(argv[0]));
+  *out = std::string(GetLabelValue(labels, TextOf(argv[1])));
+  return Status::OK();
 }
 
-void LabelsetTextFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  LabelPairs labels;
-  if (!LabelsetArg(ctx, argv[0], &labels)) return;
-  ResultText(ctx, LabelsetText(labels));
+Status LabelsetTextFn(int, sqlite3_value** argv, std::string* out) {
+  OT_ASSIGN_OR_RETURN(LabelPairs labels, LabelsetArg(argv[0]));
+  *out = LabelsetText(labels);
+  return Status::OK();
 }
 
 bool IsNameChar(char c) {
@@ -179,36 +174,70 @@ std::string ExpandTemplate(const RE2& re, std::string_view tmpl,
   return out;
 }
 
-void LabelReplaceFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  LabelPairs labels;
-  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+Status LabelReplaceFn(int, sqlite3_value** argv, std::string* out) {
+  OT_ASSIGN_OR_RETURN(LabelPairs labels, LabelsetArg(argv[0]));
   std::string dst = TextOf(argv[1]), repl = TextOf(argv[2]), src = TextOf(argv[3]), regex = TextOf(argv[4]);
   RE2::Options options;
   options.set_log_errors(false);
   options.set_dot_nl(true);
   RE2 re("^(?:" + regex + ")$", options);
   if (!re.ok()) {
-    std::string msg = "invalid regular expression in label_replace(): " + regex;
-    return sqlite3_result_error(ctx, msg.c_str(), -1);
+    return Status::InvalidArgument("invalid regular expression in label_replace(): " + regex);
   }
   std::string value(GetLabelValue(labels, src));
   std::vector<re2::StringPiece> groups(static_cast<size_t>(re.NumberOfCapturingGroups()) + 1);
   if (re.Match(value, 0, value.size(), RE2::UNANCHORED, groups.data(), static_cast<int>(groups.size()))) {
     SetLabel(&labels, dst, ExpandTemplate(re, repl, groups));
   }
-  ResultText(ctx, LabelsetJson(labels));
+  *out = LabelsetJson(labels);
+  return Status::OK();
 }
 
-void LabelJoinFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
-  LabelPairs labels;
-  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+Status LabelJoinFn(int argc, sqlite3_value** argv, std::string* out) {
+  OT_ASSIGN_OR_RETURN(LabelPairs labels, LabelsetArg(argv[0]));
   std::string joined, sep = TextOf(argv[2]);
   for (int i = 3; i < argc; ++i) {
     if (i > 3) joined += sep;
     joined += GetLabelValue(labels, TextOf(argv[i]));
   }
   SetLabel(&labels, TextOf(argv[1]), joined);
-  ResultText(ctx, LabelsetJson(labels));
+  *out = LabelsetJson(labels);
+  return Status::OK();
+}
+
+// The label-set functions are pure, and SQL calls them with few distinct
+// arguments, many times each (per row of each series and step, sometimes
+// alternating, as histogram_quantile's label_value(labelset, 'le') in groups
+// of buckets): each keeps its recent results by arguments, forgetting them
+// all when there are too many. One per function per connection, which one
+// thread uses at a time.
+struct LabelMemo {
+  static constexpr size_t kMaxEntries = 4096;
+  std::unordered_map<std::string, std::string> results;
+};
+
+using LabelCompute = Status (*)(int, sqlite3_value**, std::string*);
+
+template <LabelCompute kFn>
+void MemoizedLabelFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  auto* memo = static_cast<LabelMemo*>(sqlite3_user_data(ctx));
+  std::string key;
+  for (int i = 0; i < argc; ++i) {
+    const unsigned char* text = sqlite3_value_text(argv[i]);
+    int n = sqlite3_value_bytes(argv[i]);
+    key.push_back(static_cast<char>(sqlite3_value_type(argv[i])));  // NULL is not ''
+    key.append(reinterpret_cast<const char*>(&n), sizeof n);
+    if (text != nullptr) key.append(reinterpret_cast<const char*>(text), static_cast<size_t>(n));
+  }
+  auto it = memo->results.find(key);
+  if (it == memo->results.end()) {
+    std::string result;
+    Status s = kFn(argc, argv, &result);
+    if (!s.ok()) return sqlite3_result_error(ctx, s.message().c_str(), -1);
+    if (memo->results.size() >= LabelMemo::kMaxEntries) memo->results.clear();
+    it = memo->results.emplace(std::move(key), std::move(result)).first;
+  }
+  ResultText(ctx, it->second);
 }
 
 // ---- values ----
@@ -280,10 +309,10 @@ void ValueTextFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
 }
 
 void SampleOffsetFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  LabelPairs labels;
-  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+  auto labels = LabelsetArg(argv[0]);
+  if (!labels.ok()) return sqlite3_result_error(ctx, labels.status().message().c_str(), -1);
   std::string bytes;
-  for (const auto& [name, value] : labels) {
+  for (const auto& [name, value] : *labels) {
     bytes += name;
     bytes.push_back('\xff');
     bytes += value;
@@ -533,47 +562,40 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
     ScalarFn fn;
   };
   const Scalar scalars[] = {
-      {"labelset", 2, Guarded<LabelsetFn>},
-      {"labels_keep", -1, Guarded<LabelsFilterFn<true>>},
-      {"labels_drop", -1, Guarded<LabelsFilterFn<false>>},
-      {"labels_set", 3, Guarded<LabelsSetFn>},
-      {"label_value", 2, Guarded<LabelValueFn>},
-      {"label_replace", 5, Guarded<LabelReplaceFn>},
-      {"label_join", -1, Guarded<LabelJoinFn>},
-      {"labelset_text", 1, Guarded<LabelsetTextFn>},
-      {"prom_div", 2, Guarded<BinaryFn<Div>>},
-      {"prom_mod", 2, Guarded<BinaryFn<Mod>>},
-      {"prom_pow", 2, Guarded<BinaryFn<Pow>>},
-      {"prom_atan2", 2, Guarded<BinaryFn<Atan2>>},
-      {"prom_abs", 1, Guarded<UnaryFn<Abs>>},
-      {"prom_ceil", 1, Guarded<UnaryFn<Ceil>>},
-      {"prom_floor", 1, Guarded<UnaryFn<Floor>>},
-      {"prom_exp", 1, Guarded<UnaryFn<Exp>>},
-      {"prom_ln", 1, Guarded<UnaryFn<Ln>>},
-      {"prom_log2", 1, Guarded<UnaryFn<Log2>>},
-      {"prom_log10", 1, Guarded<UnaryFn<Log10>>},
-      {"prom_sqrt", 1, Guarded<UnaryFn<Sqrt>>},
-      {"prom_sin", 1, Guarded<UnaryFn<Sin>>},
-      {"prom_cos", 1, Guarded<UnaryFn<Cos>>},
-      {"prom_tan", 1, Guarded<UnaryFn<Tan>>},
-      {"prom_asin", 1, Guarded<UnaryFn<Asin>>},
-      {"prom_acos", 1, Guarded<UnaryFn<Acos>>},
-      {"prom_atan", 1, Guarded<UnaryFn<Atan>>},
-      {"prom_sinh", 1, Guarded<UnaryFn<Sinh>>},
-      {"prom_cosh", 1, Guarded<UnaryFn<Cosh>>},
-      {"prom_tanh", 1, Guarded<UnaryFn<Tanh>>},
-      {"prom_asinh", 1, Guarded<UnaryFn<Asinh>>},
-      {"prom_acosh", 1, Guarded<UnaryFn<Acosh>>},
-      {"prom_atanh", 1, Guarded<UnaryFn<Atanh>>},
-      {"prom_deg", 1, Guarded<UnaryFn<Deg>>},
-      {"prom_rad", 1, Guarded<UnaryFn<Rad>>},
-      {"prom_sgn", 1, Guarded<UnaryFn<Sgn>>},
-      {"prom_round", 2, Guarded<RoundFn>},
-      {"prom_clamp", 3, Guarded<ClampFn>},
-      {"prom_value_text", 1, Guarded<ValueTextFn>},
-      {"prom_from_raw", 1, Guarded<FromRawFn>},
-      {"prom_sample_offset", 1, Guarded<SampleOffsetFn>},
+      {"prom_div", 2, Guarded<BinaryFn<Div>>},    {"prom_mod", 2, Guarded<BinaryFn<Mod>>},
+      {"prom_pow", 2, Guarded<BinaryFn<Pow>>},    {"prom_atan2", 2, Guarded<BinaryFn<Atan2>>},
+      {"prom_abs", 1, Guarded<UnaryFn<Abs>>},     {"prom_ceil", 1, Guarded<UnaryFn<Ceil>>},
+      {"prom_floor", 1, Guarded<UnaryFn<Floor>>}, {"prom_exp", 1, Guarded<UnaryFn<Exp>>},
+      {"prom_ln", 1, Guarded<UnaryFn<Ln>>},       {"prom_log2", 1, Guarded<UnaryFn<Log2>>},
+      {"prom_log10", 1, Guarded<UnaryFn<Log10>>}, {"prom_sqrt", 1, Guarded<UnaryFn<Sqrt>>},
+      {"prom_sin", 1, Guarded<UnaryFn<Sin>>},     {"prom_cos", 1, Guarded<UnaryFn<Cos>>},
+      {"prom_tan", 1, Guarded<UnaryFn<Tan>>},     {"prom_asin", 1, Guarded<UnaryFn<Asin>>},
+      {"prom_acos", 1, Guarded<UnaryFn<Acos>>},   {"prom_atan", 1, Guarded<UnaryFn<Atan>>},
+      {"prom_sinh", 1, Guarded<UnaryFn<Sinh>>},   {"prom_cosh", 1, Guarded<UnaryFn<Cosh>>},
+      {"prom_tanh", 1, Guarded<UnaryFn<Tanh>>},   {"prom_asinh", 1, Guarded<UnaryFn<Asinh>>},
+      {"prom_acosh", 1, Guarded<UnaryFn<Acosh>>}, {"prom_atanh", 1, Guarded<UnaryFn<Atanh>>},
+      {"prom_deg", 1, Guarded<UnaryFn<Deg>>},     {"prom_rad", 1, Guarded<UnaryFn<Rad>>},
+      {"prom_sgn", 1, Guarded<UnaryFn<Sgn>>},     {"prom_round", 2, Guarded<RoundFn>},
+      {"prom_clamp", 3, Guarded<ClampFn>},        {"prom_value_text", 1, Guarded<ValueTextFn>},
+      {"prom_from_raw", 1, Guarded<FromRawFn>},   {"prom_sample_offset", 1, Guarded<SampleOffsetFn>},
   };
+  const Scalar label_functions[] = {
+      {"labelset", 2, Guarded<MemoizedLabelFn<LabelsetFn>>},
+      {"labels_keep", -1, Guarded<MemoizedLabelFn<LabelsFilterFn<true>>>},
+      {"labels_drop", -1, Guarded<MemoizedLabelFn<LabelsFilterFn<false>>>},
+      {"labels_set", 3, Guarded<MemoizedLabelFn<LabelsSetFn>>},
+      {"label_value", 2, Guarded<MemoizedLabelFn<LabelValueFn>>},
+      {"label_replace", 5, Guarded<MemoizedLabelFn<LabelReplaceFn>>},
+      {"label_join", -1, Guarded<MemoizedLabelFn<LabelJoinFn>>},
+      {"labelset_text", 1, Guarded<MemoizedLabelFn<LabelsetTextFn>>},
+  };
+  for (const Scalar& f : label_functions) {
+    int rc = sqlite3_create_function_v2(
+        conn, f.name, f.args, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, new LabelMemo(), f.fn,
+        nullptr, nullptr, [](void* memo) { delete static_cast<LabelMemo*>(memo); });
+    if (rc != SQLITE_OK)
+      return Status::Internal(std::string("registering ") + f.name + ": " + sqlite3_errmsg(conn));
+  }
   for (const Scalar& f : scalars) {
     int rc = sqlite3_create_function_v2(conn, f.name, f.args,
                                         SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, nullptr, f.fn,

@@ -27,7 +27,9 @@ Status RegisterSql(sqlite3* conn, Database* db, const CancelToken* cancel) {
        {Module{"series", sql::SeriesModule()}, Module{"samples", sql::SamplesModule()},
         Module{"segments", sql::SegmentsModule()}, Module{"metadata", sql::MetadataModule()},
         Module{"over_time", sql::OverTimeModule()}, Module{"instant_vector", sql::InstantVectorModule()},
-        Module{"range_function", sql::RangeFunctionModule()}}) {
+        Module{"range_function", sql::RangeFunctionModule()},
+        Module{"vector_match", sql::VectorMatchModule()},
+        Module{"subquery_window", sql::SubqueryWindowModule()}}) {
     // Each module owns its copy: SQLite destroys them one by one.
     int rc = sqlite3_create_module_v2(conn, m.name, m.module, new sql::ModuleContext{db, cancel},
                                       DeleteModuleContext);
@@ -36,6 +38,7 @@ Status RegisterSql(sqlite3* conn, Database* db, const CancelToken* cancel) {
     }
   }
   OT_RETURN_IF_ERROR(sql::RegisterPromqlFunctions(conn));
+  OT_RETURN_IF_ERROR(sql::RegisterVectorPack(conn));
   OT_RETURN_IF_ERROR(sql::RegisterFunctions(conn, db));
   // The summaries beside segments, as a view of `segments`. TEMP: it lives in
   // the connection, not in the user's database file.

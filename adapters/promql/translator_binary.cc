@@ -1,11 +1,11 @@
 // Binary operators: scalar/scalar, vector/scalar, vector/vector with
 // one-to-one and group_left/group_right matching, and the set operators.
 //
-// Vector matching joins the two sides on (ts, match_key), where match_key is
-// the label set reduced as on(...) / ignoring(...) say (ignoring always
-// ignores __name__), precomputed in a CTE per side so that SQLite can index
-// it. Prometheus's cardinality errors are raised by prom_error() from the
-// WHERE clause, with its messages.
+// Vector matching (vector/vector operators and the set operators) is one
+// call of the table function vector_match() (sql/vector_match_vtab.cc) over
+// both operands packed by prom_vector(): the label signatures are computed
+// once per series and the steps walked in C++, never per row in SQL.
+// Prometheus's cardinality errors come from there, with its messages.
 
 #include <cmath>
 
@@ -36,31 +36,6 @@ const char* OpHint(BinaryOp op) {
     case BinaryOp::kUnless: return "unless";
   }
   return "op";
-}
-
-SqlExpr Concat(std::vector<SqlExpr> parts) {
-  SqlExpr out = parts[0];
-  for (size_t i = 1; i < parts.size(); ++i) out = Bin("||", out, parts[i]);
-  return out;
-}
-
-// The label set that on(...) / ignoring(...) compare.
-SqlExpr MatchKey(const VectorMatching& m, SqlExpr labelset) {
-  if (m.on) return m.labels.empty() ? Text("{}") : StringList("labels_keep", std::move(labelset), m.labels);
-  std::vector<std::string> drop = {std::string(kMetricNameLabel)};
-  drop.insert(drop.end(), m.labels.begin(), m.labels.end());
-  return StringList("labels_drop", std::move(labelset), drop);
-}
-
-SelectPtr Keyed(const VectorMatching& m, sql::TableRef input) {
-  auto s = std::make_shared<Select>();
-  s->columns = {{Col("labelset"), ""},
-                {Col("drop_name"), ""},
-                {Col("ts"), ""},
-                {Col("value"), ""},
-                {MatchKey(m, Col("labelset")), "match_key"}};
-  s->from = {std::move(input)};
-  return s;
 }
 
 }  // namespace
@@ -150,117 +125,35 @@ Result<std::string> Translator::VectorScalarBinary(const Expr& e) {
   return Add(OpHint(e.op), s);
 }
 
-Result<std::string> Translator::VectorVectorBinary(const Expr& e) {
-  const VectorMatching& m = *e.matching;
-  OT_ASSIGN_OR_RETURN(std::string lhs_in, Vector(e.arg(0)));
-  OT_ASSIGN_OR_RETURN(std::string rhs_in, Vector(e.arg(1)));
-  // Each side keyed, with how many of its series share a key at a step.
-  auto side = [&](const std::string& input, const char* hint) {
-    auto s = std::make_shared<Select>();
-    std::vector<SqlExpr> partition = {Col("ts"), Col("match_key")};
-    s->columns = {{Col("*"), ""},
-                  {Window("count", {Col("*")}, partition, {}), "matches"},
-                  {Window("min", {Col("labelset")}, partition, {}), "first_labelset"},
-                  {Window("max", {Col("labelset")}, partition, {}), "last_labelset"}};
-    s->from = {DerivedTable(Keyed(m, Ref(input)), "k")};
-    return Add(hint, s);
-  };
-  std::string l = side(lhs_in, "lhs"), r = side(rhs_in, "rhs");
-  bool arithmetic = !IsComparison(e.op);
-  SqlExpr labels;
-  if (m.card == Cardinality::kOneToOne) {
-    SqlExpr base = Col("l", "labelset");
-    std::vector<std::string> names;
-    if (m.on) {
-      for (const std::string& n : m.labels) {
-        if (!(arithmetic && n == kMetricNameLabel)) names.push_back(n);
-      }
-      labels = names.empty() ? Text("{}") : StringList("labels_keep", base, names);
-    } else {
-      if (arithmetic) names.push_back(std::string(kMetricNameLabel));
-      names.insert(names.end(), m.labels.begin(), m.labels.end());
-      labels = names.empty() ? base : StringList("labels_drop", base, names);
-    }
-  } else {
-    // The "many" side's labels, plus group_x(...) labels from the "one" side.
-    bool left_many = m.card == Cardinality::kManyToOne;
-    labels = Col(left_many ? "l" : "r", "labelset");
-    if (arithmetic) labels = StringList("labels_drop", labels, {std::string(kMetricNameLabel)});
-    for (const std::string& n : m.include) {
-      labels = Fn("labels_set",
-                  {labels, Text(n), Fn("label_value", {Col(left_many ? "r" : "l", "labelset"), Text(n)})});
-    }
-  }
-  SqlExpr lv = Col("l", "value"), rv = Col("r", "value");
-  SqlExpr value = e.return_bool ? BoolValue(Comparison(e.op, lv, rv))
-                  : arithmetic  ? Arithmetic(e.op, lv, rv)
-                                : lv;
-  SelectPtr s = VectorSelect(labels, Int(e.return_bool ? 1 : 0), Col("l", "ts"), value);
-  s->from = {Ref(l, "l"), Ref(r, "r")};
-  s->from[1].join = TableRef::Join::kInner;
-  s->from[1].on =
-      And(Bin("=", Col("r", "ts"), Col("l", "ts")), Bin("=", Col("r", "match_key"), Col("l", "match_key")));
-  // The "one" side must have one series per key; one-to-one both sides.
-  const char* one = m.card == Cardinality::kOneToMany ? "l" : "r";
-  SqlExpr duplicate_one =
-      Fn("prom_error",
-         {Concat({Text("found duplicate series for the match group "),
-                  Fn("labelset_text", {Col(one, "match_key")}),
-                  Text(std::string(" on the ") + (*one == 'l' ? "left" : "right") +
-                       " hand-side of the operation: ["),
-                  Fn("labelset_text", {Col(one, "first_labelset")}), Text(", "),
-                  Fn("labelset_text", {Col(one, "last_labelset")}),
-                  Text("];many-to-many matching not allowed: matching labels must be unique on one side")})});
-  // A CASE, so that the checks run in Prometheus's order.
-  std::vector<SqlExpr> checks = {Bin(">", Col(one, "matches"), Int(1)), duplicate_one};
-  if (m.card == Cardinality::kOneToOne) {
-    checks.push_back(Bin(">", Col("l", "matches"), Int(1)));
-    checks.push_back(
-        Fn("prom_error", {Text("multiple matches for labels: many-to-one matching must be explicit "
-                               "(group_left/group_right)")}));
-  }
-  SqlExpr where = sql::Case(checks, Int(1));
-  if (!arithmetic && !e.return_bool) where = And(where, Comparison(e.op, lv, rv));
-  s->where = where;
-  return Add(OpHint(e.op), s);
-}
+Result<std::string> Translator::VectorVectorBinary(const Expr& e) { return VectorMatch(e); }
 
-Result<std::string> Translator::SetOperation(const Expr& e) {
+Result<std::string> Translator::SetOperation(const Expr& e) { return VectorMatch(e); }
+
+Result<std::string> Translator::VectorMatch(const Expr& e) {
   const VectorMatching& m = *e.matching;
   OT_ASSIGN_OR_RETURN(std::string lhs_in, Vector(e.arg(0)));
   OT_ASSIGN_OR_RETURN(std::string rhs_in, Vector(e.arg(1)));
-  std::string l = Add("lhs", Keyed(m, Ref(lhs_in))), r = Add("rhs", Keyed(m, Ref(rhs_in)));
-  // Whether a series of `probe_side` has the same key at the same step.
-  auto matched = [&](const std::string& probe_side, const std::string& outer) {
-    auto probe = std::make_shared<Select>();
-    probe->columns = {{Int(1), ""}};
-    probe->from = {Ref(probe_side, "", 2)};
-    probe->where = And(Bin("=", Col(probe_side, "ts"), Col(outer, "ts")),
-                       Bin("=", Col(probe_side, "match_key"), Col(outer, "match_key")));
-    return Exists(probe);
+  // Each operand packed into one value: its series and points.
+  auto packed = [&](const std::string& input) {
+    auto s = std::make_shared<Select>();
+    s->columns = {{Fn("prom_vector", {Col("labelset"), Col("drop_name"), Col("ts"), Col("value")}), ""}};
+    s->from = {Ref(input)};
+    return Subquery(s);
   };
-  auto columns = [](const std::string& t) {
-    return VectorSelect(Col(t, "labelset"), Col(t, "drop_name"), Col(t, "ts"), Col(t, "value"));
+  auto names = [](const std::vector<std::string>& list) {
+    std::string out;
+    for (const std::string& n : list) out += (out.empty() ? "" : ",") + n;
+    return out;
   };
-  SelectPtr s;
-  switch (e.op) {
-    case BinaryOp::kAnd:
-    case BinaryOp::kUnless: {
-      s = columns(l);
-      s->from = {Ref(l)};
-      s->where = e.op == BinaryOp::kAnd ? matched(r, l) : Not(matched(r, l));
-      break;
-    }
-    default: {  // or: all of the left, and the right where the left has no match
-      s = columns(l);
-      s->from = {Ref(l)};
-      SelectPtr right = columns(r);
-      right->from = {Ref(r)};
-      right->where = Not(matched(l, r));
-      s->union_all = right;
-      break;
-    }
-  }
+  // Set operators match many-to-many; the card argument is not read for them.
+  const char* card = m.card == Cardinality::kManyToOne   ? "many_to_one"
+                     : m.card == Cardinality::kOneToMany ? "one_to_many"
+                                                         : "one_to_one";
+  std::vector<SqlExpr> args = {
+      Text(OpHint(e.op)),    Int(e.return_bool ? 1 : 0), Text(card),     Text(m.on ? "on" : "ignoring"),
+      Text(names(m.labels)), Text(names(m.include)),     packed(lhs_in), packed(rhs_in)};
+  SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
+  s->from = {TableFunction("vector_match", std::move(args))};
   return Add(OpHint(e.op), s);
 }
 

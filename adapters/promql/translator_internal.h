@@ -67,6 +67,8 @@ class Translator {
   Result<std::string> VectorScalarBinary(const Expr& e);
   Result<std::string> VectorVectorBinary(const Expr& e);
   Result<std::string> SetOperation(const Expr& e);
+  // Both of the above: one vector_match() call.
+  Result<std::string> VectorMatch(const Expr& e);
   Result<ScalarValue> ScalarBinary(const Expr& e);
   Result<Translation> RawRange(const Expr& matrix);
   // Subqueries (translator_subquery.cc): the inner expression evaluated at

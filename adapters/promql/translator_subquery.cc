@@ -14,6 +14,10 @@
 //
 // prom_window() returns the result's raw bits (NULL when the function has
 // no value, e.g. rate() of one point), so that NaN stays apart from "none".
+// That join is the way only for `@` and parameters that vary by step; else
+// the inner points, packed once by prom_vector(), go to one
+// subquery_window() call (sql/subquery_window_vtab.cc) that slides each
+// series' window over its sorted points, without the join and its sort.
 
 #include <algorithm>
 
@@ -59,6 +63,25 @@ Result<std::string> Translator::SubqueryCall(const Expr& call, size_t matrix_arg
     params.push_back(std::move(p));
   }
   OT_ASSIGN_OR_RETURN(std::string input, SubqueryInput(sq));
+  bool constant_params =
+      std::all_of(params.begin(), params.end(), [](const ScalarValue& p) { return p.constant; });
+  if (!sq.at && constant_params && params.size() <= 2) {
+    // Every outer step in one subquery_window() call over the packed inner
+    // points: no join of steps with points, no GROUP BY.
+    auto packed = std::make_shared<Select>();
+    packed->columns = {{Fn("prom_vector", {Col("labelset"), Col("drop_name"), Col("ts"), Col("value")}), ""}};
+    packed->from = {Ref(input)};
+    std::vector<SqlExpr> args = {Text(fn),     Int(r_.start),    Int(r_.end),
+                                 Int(r_.step), Int(sq.range_ms), Int(sq.offset_ms)};
+    for (size_t i = 0; i < 2; ++i) args.push_back(i < params.size() ? params[i].at(Int(r_.start)) : Real(0));
+    args.push_back(Subquery(packed));
+    SelectPtr s =
+        VectorSelect(Col("labelset"), keeps_name ? Col("drop_name") : Int(1), Col("ts"), Col("value"));
+    s->from = {TableFunction("subquery_window", std::move(args))};
+    std::string cte = Add(absent ? "counted" : fn, s);
+    if (absent) return Absent(call.arg(matrix_arg), cte, true);
+    return cte;
+  }
   std::string steps = Steps();
   SqlExpr t = Col(steps, "ts");
   // The window ends at t - offset, or at @ - offset for every t; the
@@ -74,7 +97,8 @@ Result<std::string> Translator::SubqueryCall(const Expr& call, size_t matrix_arg
                       {keeps_name ? Fn("max", {Col("i", "drop_name")}) : Int(1), "drop_name"},
                       {t, "ts"},
                       {Fn("prom_window", std::move(args)), "raw"}};
-  grouped->from = {Ref(steps), Ref(input, "i")};
+  // Read once per outer step: materialized, not re-evaluated per step.
+  grouped->from = {Ref(steps), Ref(input, "i", 2)};
   grouped->from[1].join = TableRef::Join::kInner;
   grouped->from[1].on = And(Bin(">", Col("i", "ts"), Bin("-", window_end, Int(sq.range_ms))),
                             Bin("<=", Col("i", "ts"), window_end));

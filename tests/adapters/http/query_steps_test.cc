@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <limits>
+#include <nlohmann/json.hpp>
 
 #include "adapters/http/query_plan.h"
 #include "adapters/http/query_render.h"
@@ -143,6 +144,37 @@ TEST(QueryRenderTest, PrometheusEnvelope) {
   EXPECT_EQ(error.body, R"({"status":"error","errorType":"bad_data","error":"use POST"})");
   ASSERT_EQ(error.headers.size(), 1u);
   EXPECT_EQ(error.headers[0], (std::pair<std::string, std::string>{"Allow", "POST"}));
+}
+
+// Vectors and matrices are written without building nlohmann values: the
+// text must be what nlohmann::json prints for the same answer.
+TEST(QueryRenderTest, SeriesTextIsWhatTheJsonLibraryPrints) {
+  promql::QueryResult m;
+  m.type = promql::ValueType::kMatrix;
+  m.series.push_back(
+      {{{"__name__", "up"}, {"q", "say \"hi\"\\"}, {"t", "tab\there"}, {"u", "h\xc3\xa9 \xff"}},
+       {{-1500, -0.0}, {1700000000123, std::nan("")}, {7, -std::numeric_limits<double>::infinity()}}});
+  m.series.push_back({{}, {{0, 1e300}}});
+  nlohmann::ordered_json result = nlohmann::ordered_json::array();
+  for (const auto& s : m.series) {
+    nlohmann::ordered_json e, metric = nlohmann::ordered_json::object(),
+                              values = nlohmann::ordered_json::array();
+    for (const auto& l : s.labels) metric[l.name] = l.value;
+    for (const auto& p : s.points) {
+      nlohmann::ordered_json ts = p.ts % 1000 == 0 ? nlohmann::ordered_json(p.ts / 1000)
+                                                   : nlohmann::ordered_json(static_cast<double>(p.ts) / 1000);
+      values.push_back(nlohmann::ordered_json::array({ts, promql::FormatValue(p.value)}));
+    }
+    e["metric"] = metric;
+    e["values"] = values;
+    result.push_back(e);
+  }
+  nlohmann::ordered_json body;
+  body["status"] = "success";
+  body["data"]["resultType"] = "matrix";
+  body["data"]["result"] = result;
+  EXPECT_EQ(RenderQueryResult(m).body,
+            body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
 }
 
 TEST(QueryRenderTest, SqlAsJsonAndCsv) {

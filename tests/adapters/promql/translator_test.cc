@@ -53,13 +53,28 @@ TEST(TranslatorTest, OverTimeUsesTheOverTimeFunction) {
       "ORDER BY labelset, ts");
 }
 
-TEST(TranslatorTest, VectorMatchingJoinsOnMatchKeys) {
-  std::string sql = Sql("a / on(job) b");
-  EXPECT_NE(sql.find("labels_keep(labelset, 'job') AS match_key"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("JOIN rhs"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("ON r.ts = l.ts AND r.match_key = l.match_key"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("prom_div(l.value, r.value)"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("many-to-many matching not allowed"), std::string::npos) << sql;
+TEST(TranslatorTest, VectorMatchingIsOneCallOverBothOperandsPacked) {
+  EXPECT_EQ(Sql("a / on(job) group_left(env, dc) b"),
+            "WITH\n"
+            "selector1 AS (\n"
+            "  SELECT labelset(metric, labels) AS labelset, 0 AS drop_name, ts, value\n"
+            "  FROM instant_vector(?1 /* {__name__=\"a\"} */, 1000, 1000, 1, 300000)),\n"
+            "selector2 AS (\n"
+            "  SELECT labelset(metric, labels) AS labelset, 0 AS drop_name, ts, value\n"
+            "  FROM instant_vector(?2 /* {__name__=\"b\"} */, 1000, 1000, 1, 300000)),\n"
+            "div3 AS (\n"
+            "  SELECT labelset, drop_name, ts, value\n"
+            "  FROM vector_match('div', 0, 'many_to_one', 'on', 'job', 'env,dc', (\n"
+            "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
+            "    FROM selector1), (\n"
+            "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
+            "    FROM selector2)))\n"
+            "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
+            "FROM div3\n"
+            "ORDER BY labelset, ts");
+  std::string sql = Sql("a > bool ignoring(x) group_right b unless c");
+  EXPECT_NE(sql.find("vector_match('gt', 1, 'one_to_many', 'ignoring', 'x', ''"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("vector_match('unless', 0, 'one_to_one', 'ignoring', '', ''"), std::string::npos) << sql;
 }
 
 TEST(TranslatorTest, ScalarsAreExpressionsOfTheStep) {
@@ -92,10 +107,17 @@ TEST(TranslatorTest, SubqueriesEvaluateTheInnerExpressionAtTheirOwnSteps) {
   EXPECT_NE(sql.find("range_function('rate', ?1 /* {__name__=\"x\"} */, 360000, 600000, 60000, 60000)"),
             std::string::npos)
       << sql;
-  EXPECT_NE(sql.find("prom_window('max', i.ts, i.value, steps.ts, 0, 300000) AS raw"), std::string::npos)
+  // The outer steps (600000 only), the range, the offset, no params, the
+  // inner points packed.
+  EXPECT_NE(sql.find("subquery_window('max', 600000, 600000, 1, 300000, 0, 0.0, 0.0, (\n"
+                     "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
+                     "    FROM rate2))"),
+            std::string::npos)
       << sql;
-  EXPECT_NE(sql.find("JOIN rate2 AS i ON i.ts > steps.ts - 300000 AND i.ts <= steps.ts"), std::string::npos)
-      << sql;
+  // A parameter that varies by step, or `@`: prom_window() per series and
+  // step over the joined window.
+  sql = Sql("quantile_over_time(scalar(x), rate(x[1m])[5m:1m] @ 100)", 600000, 600000);
+  EXPECT_NE(sql.find("prom_window('quantile', i.ts, i.value, steps.ts, "), std::string::npos) << sql;
   // A scalar inside is evaluated at the inner steps, with steps of its own.
   std::string inner = Sql("sum_over_time(vector(time())[2m:1m])", 600000, 600000);
   EXPECT_NE(inner.find("substeps1(ts) AS (\n  SELECT 540000\n"), std::string::npos) << inner;

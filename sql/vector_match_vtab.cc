@@ -1,0 +1,171 @@
+// PromQL's vector matching in SQL (the work itself: vector_match.h):
+//
+//   prom_vector(labelset, drop_name, ts, value)   aggregate: the rows of an
+//       instant vector over a range of steps, packed into one BLOB
+//   vector_match(op, bool, card, matching, labels, include, lhs, rhs)
+//       table-valued function: `lhs op rhs` with labelset, drop_name, ts,
+//       value columns. op as vector_match.h names it; bool 1 for a
+//       comparison's `bool`; card one_to_one, many_to_one (group_left) or
+//       one_to_many (group_right); matching 'on' or 'ignoring'; labels and
+//       include the comma-separated label names of on/ignoring and
+//       group_x ('' for none: label names hold no comma); lhs and rhs
+//       prom_vector() BLOBs.
+//
+//   SELECT * FROM vector_match('div', 0, 'many_to_one', 'on', 'job', 'env',
+//       (SELECT prom_vector(labelset, drop_name, ts, value) FROM lhs),
+//       (SELECT prom_vector(labelset, drop_name, ts, value) FROM rhs));
+//
+// HOW IT WORKS
+// The PromQL translator used to join the operands' rows on (ts, key) in SQL,
+// computing each row's key from its label-set JSON: per sample and per step.
+// Here each operand reaches C++ once, as its distinct series and its points,
+// and the matching runs over arrays (vector_match.h). The function's
+// arguments are its hidden columns, planned and kept as the other table
+// functions' (sql/table_function.h).
+
+#include <sqlite3.h>
+
+#include <cmath>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "sql/table_function.h"
+#include "sql/value_repr.h"
+#include "sql/vector_match.h"
+#include "sql/vtab_common.h"
+#include "sql/vtabs.h"
+
+namespace overtone::sql {
+namespace {
+
+// Columns: labelset, drop_name, ts, value, then the arguments.
+enum Column { kLabelset, kDropName, kTs, kValue, kFirstArg };
+constexpr int kNumArgs = 8;
+
+struct PackState {
+  VectorOperand v;
+  std::unordered_map<std::string, uint32_t> index;  // labelset + drop_name flag -> series
+};
+
+void PackStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
+  auto** slot = static_cast<PackState**>(sqlite3_aggregate_context(ctx, sizeof(PackState*)));
+  if (slot == nullptr) return sqlite3_result_error_nomem(ctx);
+  if (*slot == nullptr) *slot = new PackState();
+  PackState* s = *slot;
+  std::string labelset = TextOf(argv[0]);
+  bool drop_name = sqlite3_value_int(argv[1]) != 0;
+  std::string key = labelset;
+  key.push_back(drop_name ? '\1' : '\0');
+  auto [it, inserted] = s->index.emplace(std::move(key), static_cast<uint32_t>(s->v.series.size()));
+  if (inserted) s->v.series.push_back(VectorOperand::Series{std::move(labelset), drop_name});
+  double value = sqlite3_value_type(argv[3]) == SQLITE_NULL ? std::nan("") : sqlite3_value_double(argv[3]);
+  s->v.points.push_back(VectorOperand::Point{it->second, sqlite3_value_int64(argv[2]), value});
+}
+
+void PackFinal(sqlite3_context* ctx) {
+  auto** slot = static_cast<PackState**>(sqlite3_aggregate_context(ctx, 0));
+  std::unique_ptr<PackState> s(slot == nullptr ? nullptr : std::exchange(*slot, nullptr));
+  std::string bytes = PackVector(s ? s->v : VectorOperand{});
+  sqlite3_result_blob64(ctx, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
+}
+
+std::vector<std::string> NameList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
+std::string_view BlobOf(sqlite3_value* v) {
+  const void* p = sqlite3_value_blob(v);
+  return p == nullptr ? std::string_view()
+                      : std::string_view(static_cast<const char*>(p), sqlite3_value_bytes(v));
+}
+
+struct MatchCursor : RowsCursor<VectorOperand::Point> {
+  explicit MatchCursor(sqlite3_vtab*) {}
+
+  Status Filter(int plan, int argc, sqlite3_value** argv) {
+    rows.clear();
+    pos = 0;
+    args.Take(plan, kNumArgs, argc, argv);
+    static const char* const kNames[kNumArgs] = {"op",     "bool",    "card", "matching",
+                                                 "labels", "include", "lhs",  "rhs"};
+    for (int a = 0; a < kNumArgs; ++a) {
+      if (args[a] == nullptr) {
+        return Status::InvalidArgument(
+            std::string("vector_match(op, bool, card, matching, labels, include, lhs, "
+                        "rhs): ") +
+            kNames[a] + " is missing");
+      }
+    }
+    MatchSpec spec;
+    OT_ASSIGN_OR_RETURN(spec.op, ParseMatchOp(TextOf(args[0])));
+    spec.return_bool = sqlite3_value_int(args[1]) != 0;
+    OT_ASSIGN_OR_RETURN(spec.card, ParseMatchCard(TextOf(args[2])));
+    std::string matching = TextOf(args[3]);
+    if (matching != "on" && matching != "ignoring") {
+      return Status::InvalidArgument("vector_match: matching must be 'on' or 'ignoring'");
+    }
+    spec.on = matching == "on";
+    spec.labels = NameList(TextOf(args[4]));
+    spec.include = NameList(TextOf(args[5]));
+    OT_ASSIGN_OR_RETURN(VectorOperand lhs, UnpackVector(BlobOf(args[6])));
+    OT_ASSIGN_OR_RETURN(VectorOperand rhs, UnpackVector(BlobOf(args[7])));
+    OT_ASSIGN_OR_RETURN(result, MatchVectors(spec, lhs, rhs));
+    rows = std::move(result.points);
+    return Status::OK();
+  }
+
+  void Column(sqlite3_context* ctx, int col) const {
+    const VectorOperand::Point& p = row();
+    switch (col) {
+      case kLabelset: ResultText(ctx, result.series[p.series].labelset); return;
+      case kDropName: sqlite3_result_int(ctx, result.series[p.series].drop_name ? 1 : 0); return;
+      case kTs: sqlite3_result_int64(ctx, p.ts); return;
+      case kValue: ResultValue(ctx, p.value); return;
+      default:
+        if (col >= kFirstArg && col < kFirstArg + kNumArgs && args[col - kFirstArg] != nullptr) {
+          sqlite3_result_value(ctx, args[col - kFirstArg]);
+        }
+    }
+  }
+
+  FunctionArgs args;
+  VectorOperand result;
+};
+
+int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
+  return ConnectTable(conn, aux,
+                      "CREATE TABLE x(labelset TEXT, drop_name INTEGER, ts INTEGER, value REAL, op HIDDEN, "
+                      "bool HIDDEN, card HIDDEN, matching HIDDEN, labels HIDDEN, include HIDDEN, lhs HIDDEN, "
+                      "rhs HIDDEN)",
+                      out);
+}
+
+int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) { return PlanFunctionArgs(info, kFirstArg, kNumArgs); }
+
+const sqlite3_module kVectorMatchModule =
+    CursorModule<MatchCursor>(/*create=*/nullptr, Connect, BestIndex, DisconnectTable<>);
+
+}  // namespace
+
+const sqlite3_module* VectorMatchModule() { return &kVectorMatchModule; }
+
+Status RegisterVectorPack(sqlite3* conn) {
+  int rc = sqlite3_create_function_v2(conn, "prom_vector", 4, SQLITE_UTF8 | SQLITE_INNOCUOUS, nullptr,
+                                      nullptr, Guarded<PackStep>, GuardedFinal<PackFinal>, nullptr);
+  if (rc != SQLITE_OK)
+    return Status::Internal(std::string("registering prom_vector: ") + sqlite3_errmsg(conn));
+  return Status::OK();
+}
+
+}  // namespace overtone::sql
