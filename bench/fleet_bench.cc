@@ -5,7 +5,7 @@
 //
 //   fleet_bench [--hosts 100] [--duration 24h] [--interval 15s] [--seed 1]
 //               [--batch 10000] [--runs 15] [--no-prometheus] [--dir PARENT] [--keep]
-//               [--no-shared-timestamps]
+//               [--no-shared-timestamps] [--flac-block 256]
 //
 // HOW IT WORKS
 // The fleet (7 series a host) is generated into memory once. Then:
@@ -76,6 +76,7 @@ struct Config {
   std::string dir;
   bool keep = false;
   bool share_timestamps = true;
+  uint32_t flac_block = Options().flac_block_size;
 };
 
 struct Fleet {
@@ -233,6 +234,8 @@ bool ParseArgs(int argc, char** argv, Config* c) {
       c->keep = true;
     else if (a == "--no-shared-timestamps")
       c->share_timestamps = false;
+    else if (a == "--flac-block")
+      c->flac_block = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
     else
       return false;
   }
@@ -252,7 +255,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr,
                  "usage: fleet_bench [--hosts 100] [--duration 24h] [--interval 15s] [--seed 1]\n"
                  "                   [--batch 10000] [--runs 15] [--no-prometheus] [--dir PARENT] [--keep]\n"
-                 "                   [--no-shared-timestamps]\n");
+                 "                   [--no-shared-timestamps] [--flac-block 256]\n");
     return 2;
   }
   auto duration = adapters::ParseDurationMs(cfg.duration);
@@ -298,6 +301,7 @@ int main(int argc, char** argv) {
   Options options;
   options.compaction_interval_ms = 0;  // only the Compact() measured below
   options.share_timestamp_columns = cfg.share_timestamps;
+  options.flac_block_size = cfg.flac_block;
   Row ingest{"ingest samples/s", kNone, kNone, kNone},
       seal{"seal into segments samples/s", kNone, kNone, kNone};
   Row import{"import OpenMetrics samples/s", kNone, kNone, kNone},

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
+#include <map>
 #include <string>
 #include <system_error>
 
@@ -21,10 +22,22 @@ namespace overtone::bench {
 struct StorageBreakdown {
   uint64_t segments = 0, segment_bytes = 0, timestamp_bytes = 0, shared_refs = 0, summary_bytes = 0;
   uint64_t sst_bytes = 0, wal_bytes = 0, other_file_bytes = 0;
+  struct Metric {
+    uint64_t samples = 0, value_bytes = 0;   // value blocks and headers
+    std::map<std::string, uint64_t> codecs;  // segments by value codec
+  };
+  std::map<std::string, Metric> metrics;  // by __name__
 };
 
 inline Status MeasureStorage(Database* db, const std::filesystem::path& dir, StorageBreakdown* out) {
+  std::map<SeriesId, std::string> names;
+  OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> all, db->Select({}));
+  for (const SeriesInfo& s : all) names[s.id] = std::string(GetLabel(s.labels, "__name__"));
   OT_RETURN_IF_ERROR(db->ForEachSegment(0, [&](const SegmentInfo& s) {
+    StorageBreakdown::Metric& m = out->metrics[names[s.series]];
+    m.samples += s.samples;
+    m.value_bytes += s.bytes - s.timestamp_bytes;
+    m.codecs[s.codec]++;
     out->segments++;
     out->segment_bytes += s.bytes;
     out->timestamp_bytes += s.timestamp_bytes;
@@ -69,6 +82,14 @@ inline void PrintStorageBreakdown(const StorageBreakdown& b, uint64_t samples, u
   line("WAL", b.wal_bytes);
   line("MANIFEST, OPTIONS, LOG, ...", b.other_file_bytes);
   line("total", total);
+  std::printf("values and headers by metric:\n");
+  for (const auto& [name, m] : b.metrics) {
+    std::string codecs;
+    for (const auto& [codec, count] : m.codecs) codecs += " " + codec + ":" + std::to_string(count);
+    std::printf("  %-30s %6.3f B/sample %s\n", name.c_str(),
+                m.samples ? static_cast<double>(m.value_bytes) / static_cast<double>(m.samples) : 0.0,
+                codecs.c_str());
+  }
 }
 
 }  // namespace overtone::bench
