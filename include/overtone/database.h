@@ -160,9 +160,9 @@ struct SegmentInfo {
   int64_t min_ts = 0;
   int64_t max_ts = 0;
   uint32_t samples = 0;
-  std::string codec;               // "flac", "xor" or "raw": how the values are stored
-  uint64_t bytes = 0;              // the whole segment, timestamps and header included
-  uint64_t timestamp_bytes = 0;    // its timestamp block (a shared column: the reference only)
+  std::string codec;             // "flac", "xor" or "raw": how the values are stored
+  uint64_t bytes = 0;            // the whole segment; a shared timestamp column only by its 8-byte reference
+  uint64_t timestamp_bytes = 0;  // its timestamp block (a shared column: the reference only)
   bool shared_timestamps = false;  // the timestamps are a column shared with other segments
   uint64_t summary_bytes = 0;      // its summary (over_time.h), stored beside it
   uint32_t quantile_points = 0;    // size of the summary's quantile sketch
