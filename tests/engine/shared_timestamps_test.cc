@@ -9,6 +9,7 @@
 #include <set>
 
 #include "overtone/database.h"
+#include "storage/store.h"
 #include "tests/support/test_util.h"
 
 namespace overtone {
@@ -202,6 +203,46 @@ TEST_F(SharedTimestampsTest, ReadsAfterReopenAndWithSharingTurnedOff) {
   for (const SegmentInfo& s : Segments()) EXPECT_EQ(s.shared_timestamps, s.max_ts < 4 * kHour);
   EXPECT_EQ(Check().timestamp_columns, 2u);
   ExpectTruth();
+}
+
+// A column lost below the database (a bad disk) is a problem `check`
+// reports, and reads of the segments that need it fail rather than answer.
+TEST_F(SharedTimestampsTest, MissingOrDamagedColumnIsReportedAndReadsFail) {
+  Scrape(0, 2 * kHour);
+  ASSERT_TRUE(db_->Compact(2 * kHour).ok());
+  db_.reset();
+  {
+    auto store = storage::Store::Open(storage::StoreOptions{}, dir_.path() + "/rocksdb");
+    ASSERT_TRUE(store.ok());
+    std::vector<uint64_t> keys;
+    ASSERT_TRUE((*store)
+                    ->ForEachTimestampColumn(nullptr,
+                                             [&](uint64_t key, std::string_view) {
+                                               keys.push_back(key);
+                                               return Status::OK();
+                                             })
+                    .ok());
+    ASSERT_EQ(keys.size(), 1u);
+    storage::Batch batch(store->get());
+    batch.DeleteTimestampColumn(keys[0]);
+    batch.PutTimestampColumn(keys[0] + 1, "not a column");
+    ASSERT_TRUE((*store)->Commit(&batch).ok());
+  }
+  Options o;
+  o.compaction_interval_ms = 0;
+  auto db = Database::Open(o, dir_.path());
+  ASSERT_TRUE(db.ok());
+  auto report = (*db)->Check();
+  ASSERT_TRUE(report.ok());
+  ASSERT_EQ(report->problems.size(), static_cast<size_t>(kHosts) + 1) << report->problems.front();
+  EXPECT_NE(report->problems[0].find("shared timestamp column"), std::string::npos) << report->problems[0];
+  EXPECT_NE(report->problems.back().find("checksum"), std::string::npos) << report->problems.back();
+  auto all = (*db)->Select({});
+  ASSERT_TRUE(all.ok());
+  auto it = (*db)->Scan(all->front().id, kMin, kMax);
+  ASSERT_TRUE(it.ok());
+  while ((*it)->Valid()) (*it)->Next();
+  EXPECT_FALSE((*it)->status().ok());
 }
 
 }  // namespace
