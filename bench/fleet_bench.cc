@@ -5,6 +5,7 @@
 //
 //   fleet_bench [--hosts 100] [--duration 24h] [--interval 15s] [--seed 1]
 //               [--batch 10000] [--runs 15] [--no-prometheus] [--dir PARENT] [--keep]
+//               [--no-shared-timestamps] [--flac-block 256]
 //
 // HOW IT WORKS
 // The fleet (7 series a host) is generated into memory once. Then:
@@ -50,6 +51,7 @@
 #include "adapters/formats/value_text.h"
 #include "bench/dir_bytes.h"
 #include "bench/prometheus_peer.h"
+#include "bench/storage_breakdown.h"
 #include "overtone/database.h"
 #include "overtone/over_time.h"
 #include "sql/statement.h"
@@ -73,6 +75,8 @@ struct Config {
   bool prometheus = true;
   std::string dir;
   bool keep = false;
+  bool share_timestamps = true;
+  uint32_t flac_block = Options().flac_block_size;
 };
 
 struct Fleet {
@@ -228,6 +232,10 @@ bool ParseArgs(int argc, char** argv, Config* c) {
       c->prometheus = false;
     else if (a == "--keep")
       c->keep = true;
+    else if (a == "--no-shared-timestamps")
+      c->share_timestamps = false;
+    else if (a == "--flac-block")
+      c->flac_block = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
     else
       return false;
   }
@@ -244,10 +252,10 @@ int Fail(const std::string& what, const Status& s) {
 int main(int argc, char** argv) {
   Config cfg;
   if (!ParseArgs(argc, argv, &cfg)) {
-    std::fprintf(
-        stderr,
-        "usage: fleet_bench [--hosts 100] [--duration 24h] [--interval 15s] [--seed 1]\n"
-        "                   [--batch 10000] [--runs 15] [--no-prometheus] [--dir PARENT] [--keep]\n");
+    std::fprintf(stderr,
+                 "usage: fleet_bench [--hosts 100] [--duration 24h] [--interval 15s] [--seed 1]\n"
+                 "                   [--batch 10000] [--runs 15] [--no-prometheus] [--dir PARENT] [--keep]\n"
+                 "                   [--no-shared-timestamps] [--flac-block 256]\n");
     return 2;
   }
   auto duration = adapters::ParseDurationMs(cfg.duration);
@@ -292,6 +300,8 @@ int main(int argc, char** argv) {
   // ---- overtone
   Options options;
   options.compaction_interval_ms = 0;  // only the Compact() measured below
+  options.share_timestamp_columns = cfg.share_timestamps;
+  options.flac_block_size = cfg.flac_block;
   Row ingest{"ingest samples/s", kNone, kNone, kNone},
       seal{"seal into segments samples/s", kNone, kNone, kNone};
   Row import{"import OpenMetrics samples/s", kNone, kNone, kNone},
@@ -325,6 +335,12 @@ int main(int argc, char** argv) {
     auto db = Database::Open(options, (dir / "overtone").string());
     if (!db.ok()) return Fail("reopen", db.status());
     bytes.overtone = static_cast<double>(DirBytes(dir / "overtone")) / n;
+    overtone::bench::StorageBreakdown breakdown;
+    if (Status s = overtone::bench::MeasureStorage(db->get(), dir / "overtone", &breakdown); !s.ok())
+      return Fail("breakdown", s);
+    auto check = (*db)->Check();
+    if (!check.ok()) return Fail("check", check.status());
+    overtone::bench::PrintStorageBreakdown(breakdown, fleet.samples, check->timestamp_column_bytes);
     auto all = (*db)->Select({});
     if (!all.ok()) return Fail("select", all.status());
     uint64_t seen = 0;

@@ -3,6 +3,7 @@
 // same run.
 //
 //   remote_read_bench [--hosts 100] [--duration 24h] [--runs 7] [--no-prometheus] [--dir PARENT] [--keep]
+//                     [--no-shared-timestamps]
 //
 // HOW IT WORKS
 // An emulated fleet (7 series a host, 15 s scrapes, ending 2024-05-01) is
@@ -52,6 +53,7 @@ struct Config {
   bool prometheus = true;
   std::string dir;
   bool keep = false;
+  bool share_timestamps = true;
 };
 
 // What a read returned, to check that both servers answered alike.
@@ -130,6 +132,8 @@ bool ParseArgs(int argc, char** argv, Config* c) {
       c->dir = next();
     } else if (a == "--keep") {
       c->keep = true;
+    } else if (a == "--no-shared-timestamps") {
+      c->share_timestamps = false;
     } else {
       return false;
     }
@@ -149,7 +153,7 @@ int main(int argc, char** argv) {
   if (!ParseArgs(argc, argv, &cfg)) {
     std::fprintf(stderr,
                  "usage: remote_read_bench [--hosts 100] [--duration 24h] [--runs 7] [--no-prometheus] "
-                 "[--dir PARENT] [--keep]\n");
+                 "[--dir PARENT] [--keep] [--no-shared-timestamps]\n");
     return 2;
   }
   auto duration = adapters::ParseDurationMs(cfg.duration);
@@ -175,6 +179,7 @@ int main(int argc, char** argv) {
   }
   Options options;
   options.compaction_interval_ms = 0;
+  options.share_timestamp_columns = cfg.share_timestamps;
   auto db = Database::Open(options, (dir / "overtone").string());
   if (!db.ok()) return Fail("open database", db.status());
   adapters::ImportStats stats;

@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <string>
+#include <unordered_set>
 #include <vector>
 
 #include "engine/window_accumulator.h"
 #include "storage/codec/summary.h"
+#include "storage/codec/timestamp_column.h"
 
 namespace overtone::engine {
 namespace {
@@ -14,6 +16,7 @@ struct StoredSegment {
   int64_t min_ts, max_ts;  // sample range
   int64_t key_ts;          // the key's last timestamp (== max_ts)
   std::string bytes;
+  bool shared_timestamps;
 };
 
 // Segments of `id` with a sample in [lo, hi], ascending.
@@ -26,15 +29,18 @@ Status OverlappingSegments(storage::Store* store, SeriesId id, int64_t lo, int64
                            .WithContext("series " + std::to_string(id) + ", segment ending at ts " +
                                         std::to_string(cursor->max_ts())));
     if (view.min_ts > hi) break;
-    out->push_back(StoredSegment{view.min_ts, view.max_ts, cursor->max_ts(), std::string(cursor->bytes())});
+    out->push_back(StoredSegment{view.min_ts, view.max_ts, cursor->max_ts(), std::string(cursor->bytes()),
+                                 view.shared_timestamps()});
   }
   return cursor->status();
 }
 
-Status DecodeAll(const StoredSegment& seg, std::vector<Sample>* out) {
+// Reads the latest state: the caller holds the seal lock, so nothing it
+// reads can change meanwhile.
+Status DecodeAll(storage::Store* store, const StoredSegment& seg, std::vector<Sample>* out) {
   storage::SegmentView view;
   OT_RETURN_IF_ERROR(storage::ParseSegment(seg.bytes, &view));
-  return storage::DecodeSegment(view, kMinTime, kMaxTime, out);
+  return store->DecodeStoredSegment(view, kMinTime, kMaxTime, nullptr, out);
 }
 
 // Merges two ascending runs; on equal timestamps `newer` wins.
@@ -68,6 +74,59 @@ void DeleteSegmentAndSummary(storage::Batch* batch, SeriesId id, int64_t key_ts)
 }
 
 }  // namespace
+
+Status Compactor::EncodeSharing(std::span<const Sample> samples, storage::Batch* batch, std::string* out) {
+  if (!share_timestamps_ || samples.empty()) return storage::EncodeSegment(samples, options_, out);
+  std::vector<int64_t> ts(samples.size());
+  for (size_t i = 0; i < samples.size(); ++i) ts[i] = samples[i].ts;
+  if (!std::is_sorted(ts.begin(), ts.end()) || std::adjacent_find(ts.begin(), ts.end()) != ts.end()) {
+    return storage::EncodeSegment(samples, options_, out);  // its error
+  }
+  std::string column;
+  storage::EncodeTimestampColumn(ts, &column);
+  if (storage::TimestampColumnBlockBytes(column) < kMinSharedTimestampBytes) {
+    return storage::EncodeSegment(samples, options_, out);
+  }
+  const uint64_t key = storage::TimestampColumnKey(column);
+  Result<std::string> stored = store_->GetTimestampColumn(key);
+  if (stored.ok()) {
+    // Another column under the same key: keep these timestamps inline.
+    if (*stored != column) return storage::EncodeSegment(samples, options_, out);
+  } else if (stored.status().code() == Status::Code::kNotFound) {
+    batch->PutTimestampColumn(key, column);
+  } else {
+    return stored.status();
+  }
+  return storage::EncodeSegmentWithColumn(samples, options_, key, out);
+}
+
+Status Compactor::SweepTimestampColumns(uint64_t* columns_deleted) {
+  if (!may_orphan_columns_.load(std::memory_order_relaxed)) return Status::OK();
+  auto view = store_->NewReadView();
+  std::unordered_set<uint64_t> used;
+  auto cursor = store_->NewAllSegmentsCursor(view.get());
+  for (; cursor->Valid(); cursor->Next()) {
+    storage::SegmentView seg;
+    OT_RETURN_IF_ERROR(storage::ParseSegment(cursor->bytes(), &seg)
+                           .WithContext("series " + std::to_string(cursor->series()) +
+                                        ", segment ending at ts " + std::to_string(cursor->max_ts())));
+    if (seg.shared_timestamps()) used.insert(seg.column_key);
+  }
+  OT_RETURN_IF_ERROR(cursor->status());
+  storage::Batch batch(store_);
+  uint64_t deleted = 0;
+  OT_RETURN_IF_ERROR(store_->ForEachTimestampColumn(view.get(), [&](uint64_t key, std::string_view) {
+    if (used.count(key) == 0) {
+      batch.DeleteTimestampColumn(key);
+      ++deleted;
+    }
+    return Status::OK();
+  }));
+  if (deleted > 0) OT_RETURN_IF_ERROR(store_->Commit(&batch));
+  may_orphan_columns_.store(false, std::memory_order_relaxed);
+  if (columns_deleted != nullptr) *columns_deleted += deleted;
+  return Status::OK();
+}
 
 Status Compactor::SealSeries(SeriesId id, int64_t seal_before, CompactionStats* stats,
                              uint64_t* range_tombstones) {
@@ -122,11 +181,14 @@ Status Compactor::SealSeries(SeriesId id, int64_t seal_before, CompactionStats* 
   std::string encoded;
   for (const Group& g : joined) {
     std::vector<Sample> sealed;
-    for (size_t s : g.segments) OT_RETURN_IF_ERROR(DecodeAll(old[s], &sealed));
+    for (size_t s : g.segments) OT_RETURN_IF_ERROR(DecodeAll(store_, old[s], &sealed));
     std::vector<Sample> merged =
         MergeNewerWins(sealed, std::span<const Sample>(raw).subspan(g.raw_begin, g.raw_end - g.raw_begin));
-    OT_RETURN_IF_ERROR(storage::EncodeSegment(merged, options_, &encoded));
-    for (size_t s : g.segments) DeleteSegmentAndSummary(&batch, id, old[s].key_ts);
+    OT_RETURN_IF_ERROR(EncodeSharing(merged, &batch, &encoded));
+    for (size_t s : g.segments) {
+      DeleteSegmentAndSummary(&batch, id, old[s].key_ts);
+      if (old[s].shared_timestamps) NoteSegmentsDropped();
+    }
     PutSegmentAndSummary(&batch, id, merged, encoded);
     stats->segments_written++;
     stats->bytes_written += encoded.size();
@@ -156,11 +218,12 @@ Status Compactor::DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) {
   std::string encoded;
   for (const StoredSegment& seg : old) {
     std::vector<Sample> samples;
-    OT_RETURN_IF_ERROR(DecodeAll(seg, &samples));
+    OT_RETURN_IF_ERROR(DecodeAll(store_, seg, &samples));
     std::erase_if(samples, [&](const Sample& s) { return s.ts >= min_ts && s.ts <= max_ts; });
     DeleteSegmentAndSummary(&batch, id, seg.key_ts);
+    if (seg.shared_timestamps) NoteSegmentsDropped();
     if (samples.empty()) continue;
-    OT_RETURN_IF_ERROR(storage::EncodeSegment(samples, options_, &encoded));
+    OT_RETURN_IF_ERROR(EncodeSharing(samples, &batch, &encoded));
     PutSegmentAndSummary(&batch, id, samples, encoded);
   }
   batch.DeleteSamples(id, min_ts, max_ts);

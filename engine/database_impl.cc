@@ -99,7 +99,8 @@ DatabaseImpl::DatabaseImpl(const Options& options, std::string dir, std::unique_
       dir_(std::move(dir)),
       store_(std::move(store)),
       index_(store_.get()),
-      compactor_(store_.get(), options.segment_span_ms, SegmentOptionsFrom(options)),
+      compactor_(store_.get(), options.segment_span_ms, SegmentOptionsFrom(options),
+                 options.share_timestamp_columns),
       summary_cache_(options.summary_cache_bytes) {}
 
 DatabaseImpl::~DatabaseImpl() {
@@ -236,6 +237,7 @@ Status DatabaseImpl::DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) {
 Status DatabaseImpl::DeleteSeries(SeriesId id) {
   OT_RETURN_IF_ERROR(CheckWritable());
   std::unique_lock lock(seal_mu_);
+  compactor_.NoteSegmentsDropped();  // a shared timestamp column may lose its last reference
   return index_.Delete(id);
 }
 
@@ -257,6 +259,11 @@ Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
       OT_RETURN_IF_ERROR(store_->FlushRawSamples());
       range_tombstones = 0;
     }
+  }
+  {
+    std::unique_lock lock(seal_mu_);
+    uint64_t columns_deleted = 0;
+    OT_RETURN_IF_ERROR(compactor_.SweepTimestampColumns(&columns_deleted));
   }
   // Sealed raw samples are deleted but still cost every read (iterators step
   // over their tombstones) until RocksDB compacts them away. When this run
@@ -290,6 +297,8 @@ Status DatabaseImpl::ForEachSegment(SeriesId id, const std::function<Status(cons
     SegmentInfo info{
         cursor->series(), seg.min_ts, seg.max_ts, seg.count, storage::ValueCodecName(seg.value_codec),
         seg.total_bytes};
+    info.timestamp_bytes = seg.timestamps.size();
+    info.shared_timestamps = seg.shared_timestamps();
     while (summaries->Valid() &&
            (summaries->series() < info.series ||
             (summaries->series() == info.series && summaries->max_ts() < cursor->max_ts()))) {

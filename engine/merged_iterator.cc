@@ -6,7 +6,7 @@ namespace overtone::engine {
 
 MergedSampleIterator::MergedSampleIterator(storage::Store* store, SeriesId id, int64_t min_ts, int64_t max_ts,
                                            std::atomic<uint64_t>* segment_samples)
-    : id_(id), min_ts_(min_ts), max_ts_(max_ts), segment_samples_(segment_samples) {
+    : store_(store), id_(id), min_ts_(min_ts), max_ts_(max_ts), segment_samples_(segment_samples) {
   view_ = store->NewReadView();
   raw_ = store->NewSampleCursor(id, min_ts, max_ts, view_.get());
   if (min_ts <= max_ts) segments_ = store->NewSegmentCursor(id, min_ts, view_.get());
@@ -24,7 +24,7 @@ void MergedSampleIterator::FillBuffer() {
       segments_.reset();  // past the range: later segments are later still
       return;
     }
-    if (s.ok()) s = storage::DecodeSegment(seg, min_ts_, max_ts_, &buffer_);
+    if (s.ok()) s = store_->DecodeStoredSegment(seg, min_ts_, max_ts_, view_.get(), &buffer_);
     if (!s.ok()) {
       status_ = s.WithContext("series " + std::to_string(id_) + ", segment ending at ts " +
                               std::to_string(segments_->max_ts()));

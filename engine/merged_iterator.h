@@ -35,7 +35,8 @@ class MergedSampleIterator final : public SampleIterator {
   SeriesId id_;
   int64_t min_ts_, max_ts_;
   std::atomic<uint64_t>* segment_samples_;
-  std::unique_ptr<storage::ReadView> view_;  // declared first: the cursors use it
+  storage::Store* store_;                    // shared timestamp columns are read through it
+  std::unique_ptr<storage::ReadView> view_;  // declared before the cursors: they use it
   std::unique_ptr<storage::SegmentCursor> segments_;
   std::unique_ptr<storage::SampleCursor> raw_;
   std::vector<Sample> buffer_;  // decoded samples of the current segment

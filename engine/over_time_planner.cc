@@ -146,7 +146,8 @@ class SeriesHistory {
     storage::SegmentView seg;
     OT_RETURN_IF_ERROR(storage::ParseSegment(bytes, &seg).WithContext(context));
     std::vector<Sample> sealed;
-    OT_RETURN_IF_ERROR(storage::DecodeSegment(seg, kMinTime, kMaxTime, &sealed).WithContext(context));
+    OT_RETURN_IF_ERROR(
+        store_->DecodeStoredSegment(seg, kMinTime, kMaxTime, view_.get(), &sealed).WithContext(context));
     // Merge the raw samples inside the block's range; raw wins on equal ts.
     auto r = std::lower_bound(raw_.begin(), raw_.end(), b->summary->first_ts,
                               [](const Sample& s, int64_t t) { return s.ts < t; });

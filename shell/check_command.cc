@@ -34,6 +34,13 @@ int RunCheck(int argc, char** argv) {
               static_cast<unsigned long long>(report->segments),
               static_cast<unsigned long long>(report->segment_samples),
               static_cast<unsigned long long>(report->raw_samples));
+  if (report->timestamp_columns > 0) {
+    std::printf(
+        "%llu shared timestamp columns, %llu of them referenced by no segment (the next sealing run deletes "
+        "them)\n",
+        static_cast<unsigned long long>(report->timestamp_columns),
+        static_cast<unsigned long long>(report->unreferenced_timestamp_columns));
+  }
   return report->ok() ? kExitOk : kExitError;
 }
 

@@ -24,6 +24,7 @@
 #include "storage/lock_file.h"
 #include "storage/rocks_status.h"
 #include "storage/store_keys.h"
+#include "storage/timestamp_column_cache.h"
 
 namespace overtone::storage {
 
@@ -179,7 +180,10 @@ void SegmentCursor::Load() {
 
 // ---------------------------------------------------------------- Store
 
-Store::Store(const StoreOptions& options, std::string path) : options_(options), path_(std::move(path)) {}
+Store::Store(const StoreOptions& options, std::string path)
+    : options_(options),
+      path_(std::move(path)),
+      column_cache_(std::make_unique<TimestampColumnCache>(options.timestamp_column_cache)) {}
 
 Result<std::unique_ptr<Store>> Store::Open(const StoreOptions& options, const std::string& path) {
   std::unique_ptr<Store> store(new Store(options, path));
@@ -323,12 +327,21 @@ Status Store::CheckFormatVersion() {
   if (!s.ok()) return FromRocks(s, "reading format version");
   if (value.size() != 8) return Status::Corruption("format version record is malformed");
   uint64_t version = DecodeBE64(value.data());
-  if (version != kFormatVersion) {
+  if (version < kOldestFormatVersion || version > kFormatVersion) {
     return Status::NotSupported("database format version " + std::to_string(version) +
-                                " is not supported by this build (it reads version " +
+                                " is not supported by this build (it reads versions " +
+                                std::to_string(kOldestFormatVersion) + " to " +
                                 std::to_string(kFormatVersion) + ")");
   }
-  return Status::OK();
+  if (version == kFormatVersion || options_.read_only) return Status::OK();
+  // Version 1 holds nothing version 2 reads differently; from here on a
+  // segment may refer to a shared column, which a version 1 build must not
+  // meet, so the mark goes first.
+  std::string v;
+  PutBE64(&v, kFormatVersion);
+  rocksdb::WriteOptions wo;
+  wo.sync = true;
+  return FromRocks(db_->Put(wo, cfs_[kMeta], ToSlice(kFormatVersionKey), v), "writing format version");
 }
 
 Store::~Store() {
@@ -551,7 +564,7 @@ std::unique_ptr<SegmentCursor> Store::NewAllSegmentsCursor(const ReadView* view)
   StorePin pin = Pin();
   rocksdb::DB* db = db_.get();
   return std::make_unique<SegmentCursor>(std::move(pin), db, db ? cfs_[kSegments] : nullptr, view,
-                                         std::string(), std::string());
+                                         SeriesKey(kTimestampColumnSeries + 1), std::string());
 }
 
 std::unique_ptr<SegmentCursor> Store::NewSummaryCursor(SeriesId id, int64_t min_last_ts,

@@ -5,7 +5,8 @@
 //   series    series id -> canonical label encoding (the series catalog)
 //   postings  (label name, label value, series id) -> "" (inverted index)
 //   samples   (series id, timestamp) -> float64 bits (raw samples)
-//   segments  (series id, last timestamp) -> segment (codec/segment.h)
+//   segments  (series id, last timestamp) -> segment (codec/segment.h), and
+//             (0, column key) -> shared timestamp column (codec/timestamp_column.h)
 //   summaries (series id, last timestamp) -> the segment's summary (codec/summary.h)
 // and, in `default`, two small record spaces (RecordSpace): the metric
 // metadata and the push groups.
@@ -63,7 +64,13 @@ class Env;
 
 namespace overtone::storage {
 
-inline constexpr uint32_t kFormatVersion = 1;
+// 2: segments may refer to shared timestamp columns. Version 1 databases
+// open, and a writer marks them 2 (what version 1 holds, 2 reads alike).
+inline constexpr uint32_t kFormatVersion = 2;
+inline constexpr uint32_t kOldestFormatVersion = 1;
+// The series id under which shared timestamp columns are kept in the
+// segments family: ids start at 1, so no series has it.
+inline constexpr SeriesId kTimestampColumnSeries = 0;
 
 struct StoreOptions {
   bool create_if_missing = true;
@@ -76,6 +83,8 @@ struct StoreOptions {
   bool sync = false;
   size_t block_cache_bytes = 64u << 20;
   size_t write_buffer_bytes = 64u << 20;
+  // Decoded shared timestamp columns kept in memory, in timestamps (8 bytes each).
+  size_t timestamp_column_cache = size_t{4} << 20;
   // The file system RocksDB reads and writes through; null: the machine's.
   // A hook for tests that make the disk fail on purpose.
   std::shared_ptr<rocksdb::FileSystem> file_system;
@@ -89,7 +98,10 @@ void AppendLabels(const Labels& labels, std::string* out);
 bool DecodeLabels(std::string_view in, Labels* labels);
 
 class Store;
-class HeldLockFile;  // lock_file.h
+class HeldLockFile;          // lock_file.h
+class TimestampColumnCache;  // timestamp_column_cache.h
+struct SegmentView;          // codec/segment.h
+using TimestampColumnPtr = std::shared_ptr<const std::vector<int64_t>>;
 
 // The record spaces kept in the default family, each a prefix of its own
 // (docs/FORMAT.md): few records, read whole or by key.
@@ -129,6 +141,9 @@ class Batch {
   // A segment is keyed by its series and its last timestamp.
   void PutSegment(SeriesId id, int64_t max_ts, std::string_view segment);
   void DeleteSegment(SeriesId id, int64_t max_ts);
+  // A shared timestamp column under its key (codec/timestamp_column.h).
+  void PutTimestampColumn(uint64_t key, std::string_view column);
+  void DeleteTimestampColumn(uint64_t key);
   // A segment's summary has the segment's key.
   void PutSummary(SeriesId id, int64_t max_ts, std::string_view summary);
   void DeleteSummary(SeriesId id, int64_t max_ts);
@@ -281,8 +296,22 @@ class Store {
   // Segments of `id` whose last timestamp is >= min_last_ts, ascending.
   std::unique_ptr<SegmentCursor> NewSegmentCursor(SeriesId id, int64_t min_last_ts,
                                                   const ReadView* view = nullptr);
-  // Every segment of every series.
+  // Every segment of every series (shared timestamp columns excluded).
   std::unique_ptr<SegmentCursor> NewAllSegmentsCursor(const ReadView* view = nullptr);
+
+  // timestamp_columns.cc
+  // The stored bytes of the shared timestamp column `key`; NotFound if none.
+  Result<std::string> GetTimestampColumn(uint64_t key, const ReadView* view = nullptr);
+  // Its timestamps, decoded once and then kept in a bounded cache.
+  Result<TimestampColumnPtr> TimestampColumn(uint64_t key, const ReadView* view = nullptr);
+  // DecodeSegment for a stored segment: a shared column is read through
+  // `view` (which must be the view the segment was read from, so that the
+  // column it refers to is there) and the cache.
+  Status DecodeStoredSegment(const SegmentView& segment, int64_t min_ts, int64_t max_ts, const ReadView* view,
+                             std::vector<Sample>* out);
+  // Calls fn for every shared timestamp column, ascending by key.
+  Status ForEachTimestampColumn(const ReadView* view,
+                                const std::function<Status(uint64_t, std::string_view)>& fn);
   // Summaries of `id` whose segment's last timestamp is >= min_last_ts.
   std::unique_ptr<SegmentCursor> NewSummaryCursor(SeriesId id, int64_t min_last_ts,
                                                   const ReadView* view = nullptr);
@@ -365,6 +394,7 @@ class Store {
   std::mutex catch_up_mu_;
   std::atomic<int> live_views_{0};
   mutable std::atomic<uint64_t> samples_scanned_{0};
+  std::unique_ptr<TimestampColumnCache> column_cache_;
 
   // Shared by every user of db_ and cfs_ (StorePin), exclusive to a reopen.
   // A reader-preferring lock (glibc's rwlock), so a thread holding a pin

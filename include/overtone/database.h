@@ -87,6 +87,9 @@ struct Options {
   // How often the background compactor runs; 0 turns it off (Compact() still works).
   int64_t compaction_interval_ms = 60 * 1000;
   uint32_t flac_block_size = 256;  // samples per FLAC frame: the unit of partial decoding
+  // Segments whose timestamps equal another segment's store them once, as a
+  // shared column (docs/FORMAT.md); false keeps every segment's own copy.
+  bool share_timestamp_columns = true;
   // Decoded quantile sketches kept in memory for repeated approximate queries.
   size_t summary_cache_bytes = 32u << 20;
 };
@@ -158,9 +161,11 @@ struct SegmentInfo {
   int64_t max_ts = 0;
   uint32_t samples = 0;
   std::string codec;             // "flac", "xor" or "raw": how the values are stored
-  uint64_t bytes = 0;            // the whole segment, timestamps and header included
-  uint64_t summary_bytes = 0;    // its summary (over_time.h), stored beside it
-  uint32_t quantile_points = 0;  // size of the summary's quantile sketch
+  uint64_t bytes = 0;            // the whole segment; a shared timestamp column only by its 8-byte reference
+  uint64_t timestamp_bytes = 0;  // its timestamp block (a shared column: the reference only)
+  bool shared_timestamps = false;  // the timestamps are a column shared with other segments
+  uint64_t summary_bytes = 0;      // its summary (over_time.h), stored beside it
+  uint32_t quantile_points = 0;    // size of the summary's quantile sketch
 };
 
 // What Database::Check found.
@@ -170,7 +175,10 @@ struct CheckReport {
   uint64_t raw_samples = 0;
   uint64_t segments = 0;
   uint64_t segment_samples = 0;
-  std::vector<std::string> problems;  // each names the series and time range concerned
+  uint64_t timestamp_columns = 0;               // shared timestamp columns stored
+  uint64_t timestamp_column_bytes = 0;          // their bytes
+  uint64_t unreferenced_timestamp_columns = 0;  // of those, kept by no segment (the next sweep deletes them)
+  std::vector<std::string> problems;            // each names the series and time range concerned
   bool ok() const { return problems.empty(); }
 };
 

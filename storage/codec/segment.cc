@@ -97,34 +97,62 @@ uint8_t EncodeValuesBest(std::span<const double> values, const SegmentOptions& o
   return best_codec;
 }
 
-Status EncodeSegment(std::span<const Sample> samples, const SegmentOptions& options, std::string* out) {
+namespace {
+
+Status SplitSamples(std::span<const Sample> samples, std::vector<int64_t>* ts, std::vector<double>* values) {
   if (samples.empty()) return Status::InvalidArgument("a segment needs at least one sample");
-  std::vector<int64_t> ts(samples.size());
-  std::vector<double> values(samples.size());
+  ts->resize(samples.size());
+  values->resize(samples.size());
   for (size_t i = 0; i < samples.size(); ++i) {
-    ts[i] = samples[i].ts;
-    values[i] = samples[i].value;
-    if (i > 0 && ts[i] <= ts[i - 1])
+    (*ts)[i] = samples[i].ts;
+    (*values)[i] = samples[i].value;
+    if (i > 0 && (*ts)[i] <= (*ts)[i - 1])
       return Status::InvalidArgument("segment timestamps must be strictly ascending");
   }
+  return Status::OK();
+}
+
+void AssembleSegment(uint8_t ts_codec, std::string_view ts_block, std::span<const int64_t> ts,
+                     std::span<const double> values, const SegmentOptions& options, std::string* out) {
   std::string best;
   uint8_t best_codec = EncodeValuesBest(values, options, &best);
-
-  std::string ts_block;
-  uint8_t ts_codec = EncodeTimestampsBest(ts, &ts_block);
   out->clear();
   out->push_back(static_cast<char>(kSegmentVersion));
   out->push_back(static_cast<char>(ts_codec));
   out->push_back(static_cast<char>(best_codec));
-  PutVarint64(out, samples.size());
+  PutVarint64(out, ts.size());
   PutVarint64(out, ZigZag(ts.front()));
   PutVarint64(out, static_cast<uint64_t>(ts.back() - ts.front()));
   PutLengthPrefixed(out, ts_block);
   out->append(best);
   uint32_t crc = Crc32c(*out);
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+}
+
+}  // namespace
+
+Status EncodeSegment(std::span<const Sample> samples, const SegmentOptions& options, std::string* out) {
+  std::vector<int64_t> ts;
+  std::vector<double> values;
+  OT_RETURN_IF_ERROR(SplitSamples(samples, &ts, &values));
+  std::string ts_block;
+  uint8_t ts_codec = EncodeTimestampsBest(ts, &ts_block);
+  AssembleSegment(ts_codec, ts_block, ts, values, options, out);
   return Status::OK();
 }
+
+Status EncodeSegmentWithColumn(std::span<const Sample> samples, const SegmentOptions& options,
+                               uint64_t column_key, std::string* out) {
+  std::vector<int64_t> ts;
+  std::vector<double> values;
+  OT_RETURN_IF_ERROR(SplitSamples(samples, &ts, &values));
+  std::string ref;
+  PutBE64(&ref, column_key);
+  AssembleSegment(kTimestampCodecShared, ref, ts, values, options, out);
+  return Status::OK();
+}
+
+bool SegmentView::shared_timestamps() const { return timestamp_codec == kTimestampCodecShared; }
 
 Status ParseSegment(std::string_view bytes, SegmentView* view) {
   auto bad = [](const char* what) { return Status::Corruption(std::string("segment: ") + what); };
@@ -134,9 +162,11 @@ Status ParseSegment(std::string_view bytes, SegmentView* view) {
   for (int i = 0; i < 4; ++i)
     stored |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[body.size() + i])) << (8 * i);
   if (Crc32c(body) != stored) return bad("checksum mismatch");
-  if (static_cast<uint8_t>(body[0]) != kSegmentVersion) return bad("unknown format version");
+  const uint8_t version = static_cast<uint8_t>(body[0]);
+  if (version != kSegmentVersion && version != kSegmentVersion1) return bad("unknown format version");
   view->timestamp_codec = static_cast<uint8_t>(body[1]);
-  if (view->timestamp_codec != kTimestampCodecDod && view->timestamp_codec != kTimestampCodecFlac) {
+  if (view->timestamp_codec != kTimestampCodecDod && view->timestamp_codec != kTimestampCodecFlac &&
+      !(view->timestamp_codec == kTimestampCodecShared && version >= kSegmentVersion)) {
     return bad("unknown timestamp codec");
   }
   view->value_codec = static_cast<uint8_t>(body[2]);
@@ -152,6 +182,11 @@ Status ParseSegment(std::string_view bytes, SegmentView* view) {
   view->min_ts = UnZigZag(min_u);
   view->max_ts = static_cast<int64_t>(static_cast<uint64_t>(view->min_ts) + span);
   view->timestamps = ts;
+  view->column_key = 0;
+  if (view->shared_timestamps()) {
+    if (ts.size() != 8) return bad("shared timestamp column reference is not 8 bytes");
+    view->column_key = DecodeBE64(ts.data());
+  }
   view->values = body;
   view->total_bytes = bytes.size();
   return Status::OK();
@@ -159,18 +194,28 @@ Status ParseSegment(std::string_view bytes, SegmentView* view) {
 
 Status DecodeSegment(const SegmentView& view, int64_t min_ts, int64_t max_ts, std::vector<Sample>* out) {
   if (min_ts > view.max_ts || max_ts < view.min_ts || min_ts > max_ts) return Status::OK();
+  if (view.shared_timestamps()) {
+    return Status::InvalidArgument("segment: its timestamps are in a shared column");
+  }
   std::vector<int64_t> ts;
   // The count comes from the bytes: reserve no more than a delta-of-delta
   // block of this size can hold (a bit a timestamp), so a corrupt count
   // cannot make a huge allocation; FLAC blocks may hold more and grow.
   ts.reserve(std::min<uint64_t>(view.count, 8 * uint64_t{view.timestamps.size()} + 2));
   OT_RETURN_IF_ERROR(DecodeTimestamps(view.timestamp_codec, view.timestamps, view.count, &ts));
-  if (ts.front() != view.min_ts || ts.back() != view.max_ts) {
-    return Status::Corruption("segment: timestamps disagree with the header");
-  }
   // The range search below and every reader after it rely on this.
   for (size_t i = 1; i < ts.size(); ++i) {
     if (ts[i] <= ts[i - 1]) return Status::Corruption("segment: timestamps do not ascend");
+  }
+  return DecodeSegmentWithTimestamps(view, ts, min_ts, max_ts, out);
+}
+
+// REQUIRES (callers check it): ts ascending.
+Status DecodeSegmentWithTimestamps(const SegmentView& view, std::span<const int64_t> ts, int64_t min_ts,
+                                   int64_t max_ts, std::vector<Sample>* out) {
+  if (min_ts > view.max_ts || max_ts < view.min_ts || min_ts > max_ts) return Status::OK();
+  if (ts.size() != view.count || ts.front() != view.min_ts || ts.back() != view.max_ts) {
+    return Status::Corruption("segment: timestamps disagree with the header");
   }
   size_t begin = std::lower_bound(ts.begin(), ts.end(), min_ts) - ts.begin();
   size_t end = std::upper_bound(ts.begin(), ts.end(), max_ts) - ts.begin();

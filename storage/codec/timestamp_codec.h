@@ -41,6 +41,8 @@ namespace overtone::storage {
 
 inline constexpr uint8_t kTimestampCodecDod = 1;
 inline constexpr uint8_t kTimestampCodecFlac = 2;
+// In a segment only: the timestamps are a shared column (timestamp_column.h).
+inline constexpr uint8_t kTimestampCodecShared = 3;
 
 // Delta-of-delta alone. REQUIRES: ts ascending.
 void EncodeTimestamps(std::span<const int64_t> ts, std::string* out);

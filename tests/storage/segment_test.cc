@@ -20,14 +20,94 @@ std::vector<Sample> Decode(const std::string& seg, int64_t lo, int64_t hi) {
   return out;
 }
 
+std::string WithCrc(std::string body) {
+  uint32_t crc = Crc32c(body);
+  for (int i = 0; i < 4; ++i) body.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+  return body;
+}
+
+// Format version 2 (shared timestamp columns): the first byte changed, the
+// rest of an inline segment did not.
 TEST(SegmentTest, GoldenBytesForTheHeaderExample) {
   std::vector<Sample> in = {{1000, 1.0}, {2000, 1.0}};
   std::string seg;
   ASSERT_TRUE(EncodeSegment(in, {}, &seg).ok());
-  std::string body("\x01\x01\x02\x02\xd0\x0f\xe8\x07\x04\xd0\x0f\xd0\x0f\x3f\xf0\0\0\0\0\0\0\0", 22);
+  std::string body("\x02\x01\x02\x02\xd0\x0f\xe8\x07\x04\xd0\x0f\xd0\x0f\x3f\xf0\0\0\0\0\0\0\0", 22);
   ASSERT_EQ(seg.size(), body.size() + 4);
   EXPECT_EQ(seg.substr(0, body.size()), body);
   EXPECT_EQ(Decode(seg, kMin, kMax), in);
+}
+
+// Segments written by version 1 stay readable.
+TEST(SegmentTest, Version1SegmentsStillDecode) {
+  std::string v1 =
+      WithCrc(std::string("\x01\x01\x02\x02\xd0\x0f\xe8\x07\x04\xd0\x0f\xd0\x0f\x3f\xf0\0\0\0\0\0\0\0", 22));
+  EXPECT_EQ(Decode(v1, kMin, kMax), (std::vector<Sample>{{1000, 1.0}, {2000, 1.0}}));
+  // Version 1 knows no shared columns.
+  std::string v1_shared = WithCrc(
+      std::string("\x01\x03\x02\x02\xd0\x0f\xe8\x07\x08\0\0\0\0\0\0\0\x07\x3f\xf0\0\0\0\0\0\0\0", 26));
+  SegmentView view;
+  EXPECT_EQ(ParseSegment(v1_shared, &view).code(), Status::Code::kCorruption);
+}
+
+TEST(SegmentTest, GoldenBytesWithASharedTimestampColumn) {
+  std::vector<Sample> in = {{1000, 1.0}, {2000, 1.0}};
+  std::string seg;
+  ASSERT_TRUE(EncodeSegmentWithColumn(in, {}, 0x0102030405060708, &seg).ok());
+  std::string body(
+      "\x02\x03\x02\x02\xd0\x0f\xe8\x07\x08\x01\x02\x03\x04\x05\x06\x07\x08\x3f\xf0\0\0\0\0\0\0\0", 26);
+  ASSERT_EQ(seg, WithCrc(body));
+  SegmentView view;
+  ASSERT_TRUE(ParseSegment(seg, &view).ok());
+  EXPECT_TRUE(view.shared_timestamps());
+  EXPECT_EQ(view.column_key, 0x0102030405060708u);
+  EXPECT_EQ(view.count, 2u);
+  EXPECT_EQ(view.min_ts, 1000);
+  EXPECT_EQ(view.max_ts, 2000);
+  std::vector<Sample> out;
+  EXPECT_EQ(DecodeSegment(view, kMin, kMax, &out).code(), Status::Code::kInvalidArgument);
+  std::vector<int64_t> ts = {1000, 2000};
+  ASSERT_TRUE(DecodeSegmentWithTimestamps(view, ts, kMin, kMax, &out).ok());
+  EXPECT_EQ(out, in);
+  // Timestamps that are not the segment's are corruption, not samples.
+  out.clear();
+  std::vector<int64_t> other = {1000, 2500};
+  EXPECT_EQ(DecodeSegmentWithTimestamps(view, other, kMin, kMax, &out).code(), Status::Code::kCorruption);
+  std::vector<int64_t> three = {1000, 1500, 2000};
+  EXPECT_EQ(DecodeSegmentWithTimestamps(view, three, kMin, kMax, &out).code(), Status::Code::kCorruption);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(SegmentTest, SharedReferenceOfTheWrongSizeIsCorruption) {
+  std::string body("\x02\x03\x02\x02\xd0\x0f\xe8\x07\x04\x01\x02\x03\x04\x3f\xf0\0\0\0\0\0\0\0", 22);
+  SegmentView view;
+  EXPECT_EQ(ParseSegment(WithCrc(body), &view).code(), Status::Code::kCorruption);
+}
+
+TEST(SegmentTest, RandomRoundTripsWithSharedTimestamps) {
+  std::mt19937_64 rng(31);
+  for (int trial = 0; trial < 50; ++trial) {
+    std::vector<Sample> in;
+    int64_t t = static_cast<int64_t>(rng() % 100000);
+    size_t n = 1 + rng() % 1500;
+    std::vector<int64_t> ts;
+    for (size_t i = 0; i < n; ++i) {
+      in.push_back({t, static_cast<double>(rng() % 1000) / 10});
+      ts.push_back(t);
+      t += 15000 + static_cast<int64_t>(rng() % 20) - 10;
+    }
+    std::string seg;
+    ASSERT_TRUE(EncodeSegmentWithColumn(in, {}, rng(), &seg).ok());
+    SegmentView view;
+    ASSERT_TRUE(ParseSegment(seg, &view).ok());
+    int64_t lo = in[rng() % n].ts, hi = lo + static_cast<int64_t>(rng() % 3600000);
+    std::vector<Sample> out, want;
+    ASSERT_TRUE(DecodeSegmentWithTimestamps(view, ts, lo, hi, &out).ok());
+    for (const Sample& s : in) {
+      if (s.ts >= lo && s.ts <= hi) want.push_back(s);
+    }
+    ASSERT_EQ(out, want) << trial;
+  }
 }
 
 TEST(SegmentTest, PicksFlacForSmoothDecimalSignals) {

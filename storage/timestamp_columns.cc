@@ -1,0 +1,88 @@
+// Shared timestamp columns in the Store: kept in the segments family under
+// series id 0, which no series ever gets (docs/FORMAT.md), and read through
+// a cache of decoded columns.
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+
+#include "storage/codec/segment.h"
+#include "storage/codec/timestamp_column.h"
+#include "storage/rocks_status.h"
+#include "storage/store.h"
+#include "storage/store_keys.h"
+#include "storage/timestamp_column_cache.h"
+
+namespace overtone::storage {
+namespace {
+
+std::string ColumnKey(uint64_t key) {
+  std::string k;
+  k.reserve(16);
+  PutBE64(&k, kTimestampColumnSeries);
+  PutBE64(&k, key);
+  return k;
+}
+
+}  // namespace
+
+void Batch::PutTimestampColumn(uint64_t key, std::string_view column) {
+  if (dropped_) return;
+  rep_->Put(store_->cfs_[kSegments], ColumnKey(key), ToSlice(column));
+}
+
+void Batch::DeleteTimestampColumn(uint64_t key) {
+  if (dropped_) return;
+  rep_->Delete(store_->cfs_[kSegments], ColumnKey(key));
+}
+
+Result<std::string> Store::GetTimestampColumn(uint64_t key, const ReadView* view) {
+  StorePin pin = Pin();
+  if (!db_)
+    return Status::IOError("the database is closed while it recovers from a storage fault; retry later");
+  rocksdb::ReadOptions ro;
+  if (view) ro.snapshot = view->snapshot();
+  std::string value;
+  rocksdb::Status s = db_->Get(ro, cfs_[kSegments], ColumnKey(key), &value);
+  if (!s.ok()) return FromRocks(s, "reading shared timestamp column " + std::to_string(key));
+  return value;
+}
+
+Result<TimestampColumnPtr> Store::TimestampColumn(uint64_t key, const ReadView* view) {
+  if (TimestampColumnPtr hit = column_cache_->Find(key)) return hit;
+  OT_ASSIGN_OR_RETURN(std::string bytes, GetTimestampColumn(key, view));
+  if (TimestampColumnKey(bytes) != key) {
+    return Status::Corruption("shared timestamp column " + std::to_string(key) + " does not match its key");
+  }
+  auto ts = std::make_shared<std::vector<int64_t>>();
+  OT_RETURN_IF_ERROR(DecodeTimestampColumn(bytes, ts.get()));
+  column_cache_->Insert(key, ts);
+  return TimestampColumnPtr(std::move(ts));
+}
+
+Status Store::DecodeStoredSegment(const SegmentView& segment, int64_t min_ts, int64_t max_ts,
+                                  const ReadView* view, std::vector<Sample>* out) {
+  if (!segment.shared_timestamps()) return DecodeSegment(segment, min_ts, max_ts, out);
+  if (min_ts > segment.max_ts || max_ts < segment.min_ts || min_ts > max_ts) return Status::OK();
+  OT_ASSIGN_OR_RETURN(TimestampColumnPtr ts, TimestampColumn(segment.column_key, view));
+  return DecodeSegmentWithTimestamps(segment, *ts, min_ts, max_ts, out);
+}
+
+Status Store::ForEachTimestampColumn(const ReadView* view,
+                                     const std::function<Status(uint64_t, std::string_view)>& fn) {
+  StorePin pin = Pin();
+  if (!db_)
+    return Status::IOError("the database is closed while it recovers from a storage fault; retry later");
+  rocksdb::ReadOptions ro;
+  if (view) ro.snapshot = view->snapshot();
+  const std::string upper = SeriesKey(kTimestampColumnSeries + 1);
+  rocksdb::Slice upper_slice(upper);
+  ro.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(db_->NewIterator(ro, cfs_[kSegments]));
+  for (it->Seek(SeriesKey(kTimestampColumnSeries)); it->Valid(); it->Next()) {
+    if (it->key().size() != 16) return Status::Corruption("shared timestamp column key has the wrong size");
+    OT_RETURN_IF_ERROR(fn(DecodeBE64(it->key().data() + 8), ToView(it->value())));
+  }
+  return FromRocks(it->status(), "reading shared timestamp columns");
+}
+
+}  // namespace overtone::storage
