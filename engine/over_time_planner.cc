@@ -1,15 +1,16 @@
 // DatabaseImpl::EvaluateOverTime: `*_over_time` from segment summaries where
 // they cover a whole segment inside the window, and from samples at the
-// window's edges, in late (not yet re-sealed) data and wherever a summary
-// cannot stand in (NaN among its samples, non-finite sums).
+// window's edges and in late (not yet re-sealed) data.
 //
 // A segment's summary is "clean" when no raw sample lies inside the
-// segment's time range (a late write would change it) and its sums are
-// finite and NaN-free; only clean summaries are merged. Everything else is
+// segment's time range (a late write would change it); only clean summaries
+// are merged. NaN and infinities among the samples do not spoil a summary:
+// the accumulator knows what a scan makes of them (window_accumulator.h). Everything else is
 // decoded, merged with the raw samples (raw wins on equal timestamps, as in
 // every read) and folded sample by sample.
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -33,17 +34,15 @@ struct Block {
   std::vector<Sample> samples;  // when decoded: segment merged with raw, stale markers dropped
 };
 
-bool Finite(const storage::Summary& s) {
-  return std::isfinite(s.sum) && std::isfinite(s.m2) && std::isfinite(s.mean);
-}
-
 // Samples of a series in [lo, hi] split into summarized blocks and loose raw samples.
 class SeriesHistory {
  public:
   // Quantile sketches come through `cache` (when not null); the exact
   // functions decode summaries without them.
-  SeriesHistory(storage::Store* store, engine::SummaryCache* cache, SeriesId id, int64_t lo, int64_t hi)
-      : store_(store), cache_(cache), id_(id), view_(store->NewReadView()) {
+  // Decoded samples are counted in *decoded (Stats::samples_scanned).
+  SeriesHistory(storage::Store* store, engine::SummaryCache* cache, std::atomic<uint64_t>* decoded,
+                SeriesId id, int64_t lo, int64_t hi)
+      : store_(store), cache_(cache), decoded_(decoded), id_(id), view_(store->NewReadView()) {
     lo_ = lo;
     hi_ = hi;
   }
@@ -73,7 +72,6 @@ class SeriesHistory {
       b.summary = b.held.get();
       if (b.summary->count == 0) continue;  // only staleness markers
       if (b.summary->first_ts > hi_) break;
-      b.clean = !b.summary->has_nan && Finite(*b.summary);
       blocks_.push_back(std::move(b));
     }
     OT_RETURN_IF_ERROR(cursor->status());
@@ -147,6 +145,7 @@ class SeriesHistory {
     OT_RETURN_IF_ERROR(storage::ParseSegment(bytes, &seg).WithContext(context));
     std::vector<Sample> sealed;
     OT_RETURN_IF_ERROR(storage::DecodeSegment(seg, kMinTime, kMaxTime, &sealed).WithContext(context));
+    decoded_->fetch_add(sealed.size(), std::memory_order_relaxed);
     // Merge the raw samples inside the block's range; raw wins on equal ts.
     auto r = std::lower_bound(raw_.begin(), raw_.end(), b->summary->first_ts,
                               [](const Sample& s, int64_t t) { return s.ts < t; });
@@ -169,6 +168,7 @@ class SeriesHistory {
 
   storage::Store* store_;
   engine::SummaryCache* cache_;
+  std::atomic<uint64_t>* decoded_;
   SeriesId id_;
   std::unique_ptr<storage::ReadView> view_;
   int64_t lo_, hi_;
@@ -189,18 +189,18 @@ Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, co
   int64_t lo = q.start < kMinTime + q.range ? kMinTime : q.start - q.range + 1;
   for (const SeriesInfo& s : series) {
     OT_RETURN_IF_ERROR(CheckCancel(q.cancel));
-    SeriesHistory history(store_.get(), q.fn == OverTimeFn::kQuantile ? &summary_cache_ : nullptr, s.id, lo,
-                          q.end);
+    SeriesHistory history(store_.get(), q.fn == OverTimeFn::kQuantile ? &summary_cache_ : nullptr,
+                          &segment_samples_scanned_, s.id, lo, q.end);
     OT_RETURN_IF_ERROR(history.Load());
     for (int64_t t = q.start;; t += q.step) {
       int64_t left = t < kMinTime + q.range ? kMinTime : t - q.range;
       engine::WindowAccumulator acc;
       OT_RETURN_IF_ERROR(history.Fold(left, t, /*exact=*/false, &acc));
       std::optional<double> v = acc.Result(q.fn, q.param);
-      if (v && !std::isfinite(*v) && q.fn != OverTimeFn::kQuantile) {
-        // Overflow or non-finite data: redo this window from its samples
-        // with the reference implementation (which switches avg to a running
-        // mean where the sum would overflow, as Prometheus does).
+      if (v && !std::isfinite(*v) && q.fn != OverTimeFn::kQuantile && !acc.NonFiniteIsExact(q.fn)) {
+        // Finite samples whose sum overflowed: redo this window from its
+        // samples with the reference implementation (which switches avg to a
+        // running mean where the sum would overflow, as Prometheus does).
         std::vector<Sample> window;
         OT_RETURN_IF_ERROR(history.Collect(left, t, &window));
         v = EvalWindow(q.fn, window, q.param);
