@@ -17,6 +17,7 @@ namespace overtone {
 namespace {
 
 using engine::KahanInc;
+using engine::Quantile;
 using engine::WelfordInc;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -100,30 +101,6 @@ double Compare(std::span<const Sample> w, Better better, bool timestamp) {
     }
   }
   return timestamp ? static_cast<double>(ts) / 1000 : best;
-}
-
-// Prometheus's quantile(): NaN sorts first, linear interpolation at q*(n-1).
-// Prometheus sorts the whole window; only the two order statistics at
-// floor(rank) and the next are needed, so they are selected instead (linear
-// time rather than n log n, the same values: NaNs are equivalent under the
-// order, as are -0 and +0, which Prometheus's sort leaves in no set order
-// either).
-double Quantile(double q, std::vector<double> values) {
-  if (values.empty() || std::isnan(q)) return kNaN;
-  if (q < 0) return -kInf;
-  if (q > 1) return kInf;
-  auto nan_first = [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; };
-  double n = static_cast<double>(values.size());
-  double rank = q * (n - 1);
-  double lower = std::max(0.0, std::floor(rank));
-  double upper = std::min(n - 1, lower + 1);
-  double weight = rank - std::floor(rank);
-  auto lo = values.begin() + static_cast<ptrdiff_t>(lower);
-  std::nth_element(values.begin(), lo, values.end(), nan_first);
-  double lo_value = *lo;
-  // Everything after lo is not less than it: the next order statistic is their least.
-  double hi_value = upper > lower ? *std::min_element(lo + 1, values.end(), nan_first) : lo_value;
-  return lo_value * (1 - weight) + hi_value * weight;
 }
 
 std::vector<double> Values(std::span<const Sample> w) {

@@ -16,6 +16,7 @@
 #include <map>
 
 #include "engine/database_impl.h"
+#include "engine/prom_math.h"
 #include "engine/summary_cache.h"
 #include "engine/window_accumulator.h"
 #include "overtone/over_time.h"
@@ -32,6 +33,8 @@ struct Block {
   bool clean = true;
   bool decoded = false;
   std::vector<Sample> samples;  // when decoded: segment merged with raw, stale markers dropped
+  bool values_decoded = false;
+  std::vector<double> values;  // when values_decoded: the segment's values alone, stale markers dropped
 };
 
 // Samples of a series in [lo, hi] split into summarized blocks and loose raw samples.
@@ -97,6 +100,30 @@ class SeriesHistory {
     return Walk(left, right, nullptr, [out](const Sample& s) { out->push_back(s); });
   }
 
+  // The window's values, in no particular order. A clean segment lying
+  // wholly inside the window gives its value column alone: its timestamps,
+  // about half of the decoding, are not needed.
+  Status CollectValues(int64_t left, int64_t right, std::vector<double>* out) {
+    auto loose = std::upper_bound(loose_.begin(), loose_.end(), left,
+                                  [](int64_t t, const Sample& s) { return t < s.ts; });
+    for (; loose != loose_.end() && loose->ts <= right; ++loose) out->push_back(loose->value);
+    auto block = std::upper_bound(blocks_.begin(), blocks_.end(), left,
+                                  [](int64_t t, const Block& b) { return t < b.summary->last_ts; });
+    for (; block != blocks_.end() && block->summary->first_ts <= right; ++block) {
+      Block& b = *block;
+      if (b.clean && b.summary->first_ts > left && b.summary->last_ts <= right) {
+        OT_RETURN_IF_ERROR(DecodeValues(&b));
+        out->insert(out->end(), b.values.begin(), b.values.end());
+        continue;
+      }
+      OT_RETURN_IF_ERROR(Decode(&b));
+      for (const Sample& s : b.samples) {
+        if (s.ts > left && s.ts <= right) out->push_back(s.value);
+      }
+    }
+    return Status::OK();
+  }
+
   // Folds the window (left, right] into acc, in time order. `exact` forbids summaries.
   Status Fold(int64_t left, int64_t right, bool exact, engine::WindowAccumulator* acc) {
     auto summary = [acc](const storage::Summary& s) { acc->Add(s); };
@@ -134,6 +161,23 @@ class SeriesHistory {
         if (s.ts > left && s.ts <= right) on_sample(s);
       }
     }
+  }
+
+  // REQUIRES: b->clean (no raw sample to merge).
+  Status DecodeValues(Block* b) {
+    if (b->values_decoded) return Status::OK();
+    std::string context =
+        "series " + std::to_string(id_) + ", segment ending at ts " + std::to_string(b->key_ts);
+    OT_ASSIGN_OR_RETURN(std::string bytes, store_->GetSegment(id_, b->key_ts, view_.get()));
+    storage::SegmentView seg;
+    OT_RETURN_IF_ERROR(storage::ParseSegment(bytes, &seg).WithContext(context));
+    OT_RETURN_IF_ERROR(
+        storage::DecodeValueBlock(seg.value_codec, seg.values, seg.count, 0, seg.count, &b->values)
+            .WithContext(context));
+    decoded_->fetch_add(b->values.size(), std::memory_order_relaxed);
+    std::erase_if(b->values, [](double v) { return IsStaleNaN(v); });
+    b->values_decoded = true;
+    return Status::OK();
   }
 
   Status Decode(Block* b) {
@@ -181,19 +225,33 @@ class SeriesHistory {
 
 Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& q,
                                       const OverTimeCallback& fn) {
-  bool summarizable =
-      engine::SummarizableExactly(q.fn) || (q.approximate && engine::SummarizableApproximately(q.fn));
+  // An exact quantile needs every value, but decoding each segment once in
+  // bulk (and keeping it across steps) is far cheaper than a scan's
+  // merged sample iterator.
+  bool exact_quantile = q.fn == OverTimeFn::kQuantile && !q.approximate;
+  bool summarizable = engine::SummarizableExactly(q.fn) ||
+                      (q.approximate && engine::SummarizableApproximately(q.fn)) || exact_quantile;
   if (!q.use_summaries || !summarizable) return EvaluateOverTimeByScan(this, matchers, q, fn);
   OT_RETURN_IF_ERROR(ValidateOverTimeQuery(q));
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, Select(matchers));
   int64_t lo = q.start < kMinTime + q.range ? kMinTime : q.start - q.range + 1;
   for (const SeriesInfo& s : series) {
     OT_RETURN_IF_ERROR(CheckCancel(q.cancel));
-    SeriesHistory history(store_.get(), q.fn == OverTimeFn::kQuantile ? &summary_cache_ : nullptr,
-                          &segment_samples_scanned_, s.id, lo, q.end);
+    bool sketches = q.fn == OverTimeFn::kQuantile && q.approximate;
+    SeriesHistory history(store_.get(), sketches ? &summary_cache_ : nullptr, &segment_samples_scanned_, s.id,
+                          lo, q.end);
     OT_RETURN_IF_ERROR(history.Load());
+    std::vector<Sample> window;
+    std::vector<double> values;
     for (int64_t t = q.start;; t += q.step) {
       int64_t left = t < kMinTime + q.range ? kMinTime : t - q.range;
+      if (exact_quantile) {
+        values.clear();
+        OT_RETURN_IF_ERROR(history.CollectValues(left, t, &values));
+        if (!values.empty()) OT_RETURN_IF_ERROR(fn(s, t, engine::Quantile(q.param, values)));
+        if (t > q.end - q.step) break;
+        continue;
+      }
       engine::WindowAccumulator acc;
       OT_RETURN_IF_ERROR(history.Fold(left, t, /*exact=*/false, &acc));
       std::optional<double> v = acc.Result(q.fn, q.param);
@@ -201,7 +259,7 @@ Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, co
         // Finite samples whose sum overflowed: redo this window from its
         // samples with the reference implementation (which switches avg to a
         // running mean where the sum would overflow, as Prometheus does).
-        std::vector<Sample> window;
+        window.clear();
         OT_RETURN_IF_ERROR(history.Collect(left, t, &window));
         v = EvalWindow(q.fn, window, q.param);
       }

@@ -90,8 +90,9 @@ TEST_F(SummaryEvalTest, ExactFunctionsMatchTheScanWithLateDataAndSpecials) {
          {OverTimeFn::kAvg, OverTimeFn::kSum, OverTimeFn::kCount, OverTimeFn::kMin, OverTimeFn::kMax,
           OverTimeFn::kStddev, OverTimeFn::kStdvar, OverTimeFn::kLast, OverTimeFn::kFirst,
           OverTimeFn::kPresent, OverTimeFn::kTsOfMin, OverTimeFn::kTsOfMax, OverTimeFn::kTsOfLast,
-          OverTimeFn::kTsOfFirst, OverTimeFn::kL1}) {
+          OverTimeFn::kTsOfFirst, OverTimeFn::kL1, OverTimeFn::kQuantile}) {
       q.fn = fn;
+      q.param = 0.9;
       ExpectAgree(fn, Eval(q, false), Eval(q, true));
     }
   }
@@ -153,8 +154,9 @@ TEST_F(SummaryEvalTest, SpecialValuesAtSegmentEdgesMatchTheScan) {
            {OverTimeFn::kAvg, OverTimeFn::kSum, OverTimeFn::kCount, OverTimeFn::kMin, OverTimeFn::kMax,
             OverTimeFn::kStddev, OverTimeFn::kStdvar, OverTimeFn::kLast, OverTimeFn::kFirst,
             OverTimeFn::kPresent, OverTimeFn::kTsOfMin, OverTimeFn::kTsOfMax, OverTimeFn::kTsOfLast,
-            OverTimeFn::kTsOfFirst, OverTimeFn::kL1}) {
+            OverTimeFn::kTsOfFirst, OverTimeFn::kL1, OverTimeFn::kQuantile}) {
         q.fn = fn;
+        q.param = 0.37;
         SCOPED_TRACE(::testing::Message() << "seed " << seed << " range " << range);
         ExpectAgree(fn, Eval(q, false), Eval(q, true));
       }
