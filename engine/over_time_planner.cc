@@ -14,9 +14,10 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <span>
 
 #include "engine/database_impl.h"
-#include "engine/prom_math.h"
+#include "engine/order_statistics.h"
 #include "engine/summary_cache.h"
 #include "engine/window_accumulator.h"
 #include "overtone/over_time.h"
@@ -35,6 +36,8 @@ struct Block {
   std::vector<Sample> samples;  // when decoded: segment merged with raw, stale markers dropped
   bool values_decoded = false;
   std::vector<double> values;  // when values_decoded: the segment's values alone, stale markers dropped
+  uint32_t crc = 0;            // the summary record's, which names the segment's version
+  std::shared_ptr<const std::vector<uint64_t>> sorted;  // the values' order keys, ascending, once needed
 };
 
 // Samples of a series in [lo, hi] split into summarized blocks and loose raw samples.
@@ -73,6 +76,7 @@ class SeriesHistory {
         b.held = std::move(decoded);
       }
       b.summary = b.held.get();
+      b.crc = engine::SummaryCache::SummaryCrc(cursor->bytes());
       if (b.summary->count == 0) continue;  // only staleness markers
       if (b.summary->first_ts > hi_) break;
       blocks_.push_back(std::move(b));
@@ -100,27 +104,44 @@ class SeriesHistory {
     return Walk(left, right, nullptr, [out](const Sample& s) { out->push_back(s); });
   }
 
-  // The window's values, in no particular order. A clean segment lying
-  // wholly inside the window gives its value column alone: its timestamps,
-  // about half of the decoding, are not needed.
-  Status CollectValues(int64_t left, int64_t right, std::vector<double>* out) {
+  // The window's values as ascending runs of order keys (order_statistics.h):
+  // one per clean segment lying wholly inside the window, kept in `cache`
+  // (made from the segment's value column on a miss), and *edge for the
+  // rest (edge segments, late raw samples), sorted here.
+  Status SortedRuns(int64_t left, int64_t right, engine::SummaryCache* cache, std::vector<uint64_t>* edge,
+                    std::vector<std::span<const uint64_t>>* runs) {
+    edge->clear();
+    runs->clear();
     auto loose = std::upper_bound(loose_.begin(), loose_.end(), left,
                                   [](int64_t t, const Sample& s) { return t < s.ts; });
-    for (; loose != loose_.end() && loose->ts <= right; ++loose) out->push_back(loose->value);
+    for (; loose != loose_.end() && loose->ts <= right; ++loose)
+      edge->push_back(engine::OrderKey(loose->value));
     auto block = std::upper_bound(blocks_.begin(), blocks_.end(), left,
                                   [](int64_t t, const Block& b) { return t < b.summary->last_ts; });
     for (; block != blocks_.end() && block->summary->first_ts <= right; ++block) {
       Block& b = *block;
       if (b.clean && b.summary->first_ts > left && b.summary->last_ts <= right) {
-        OT_RETURN_IF_ERROR(DecodeValues(&b));
-        out->insert(out->end(), b.values.begin(), b.values.end());
+        if (!b.sorted) {
+          auto make = [this, &b]() -> Result<std::vector<uint64_t>> {
+            OT_RETURN_IF_ERROR(DecodeValues(&b));
+            std::vector<uint64_t> keys;
+            keys.reserve(b.values.size());
+            for (double v : b.values) keys.push_back(engine::OrderKey(v));
+            std::sort(keys.begin(), keys.end());
+            return keys;
+          };
+          OT_ASSIGN_OR_RETURN(b.sorted, cache->GetSortedKeys(id_, b.key_ts, b.crc, make));
+        }
+        runs->emplace_back(*b.sorted);
         continue;
       }
       OT_RETURN_IF_ERROR(Decode(&b));
       for (const Sample& s : b.samples) {
-        if (s.ts > left && s.ts <= right) out->push_back(s.value);
+        if (s.ts > left && s.ts <= right) edge->push_back(engine::OrderKey(s.value));
       }
     }
+    std::sort(edge->begin(), edge->end());
+    runs->emplace_back(*edge);
     return Status::OK();
   }
 
@@ -225,9 +246,10 @@ class SeriesHistory {
 
 Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& q,
                                       const OverTimeCallback& fn) {
-  // An exact quantile needs every value, but decoding each segment once in
-  // bulk (and keeping it across steps) is far cheaper than a scan's
-  // merged sample iterator.
+  // An exact quantile needs every value's rank: whole segments give theirs
+  // as sorted runs kept in memory (decoded from the value column once),
+  // the window's edges are sorted per window, and the order statistics are
+  // found across the runs without merging them.
   bool exact_quantile = q.fn == OverTimeFn::kQuantile && !q.approximate;
   bool summarizable = engine::SummarizableExactly(q.fn) ||
                       (q.approximate && engine::SummarizableApproximately(q.fn)) || exact_quantile;
@@ -242,13 +264,15 @@ Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, co
                           lo, q.end);
     OT_RETURN_IF_ERROR(history.Load());
     std::vector<Sample> window;
-    std::vector<double> values;
+    std::vector<uint64_t> edge;
+    std::vector<std::span<const uint64_t>> runs;
     for (int64_t t = q.start;; t += q.step) {
       int64_t left = t < kMinTime + q.range ? kMinTime : t - q.range;
       if (exact_quantile) {
-        values.clear();
-        OT_RETURN_IF_ERROR(history.CollectValues(left, t, &values));
-        if (!values.empty()) OT_RETURN_IF_ERROR(fn(s, t, engine::Quantile(q.param, values)));
+        OT_RETURN_IF_ERROR(history.SortedRuns(left, t, &summary_cache_, &edge, &runs));
+        size_t n = 0;
+        for (auto r : runs) n += r.size();
+        if (n > 0) OT_RETURN_IF_ERROR(fn(s, t, engine::QuantileOfRuns(q.param, runs)));
         if (t > q.end - q.step) break;
         continue;
       }

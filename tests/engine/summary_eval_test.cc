@@ -192,6 +192,29 @@ TEST_F(SummaryEvalTest, NaNAndInfinityInEverySegmentDoNotForceAScan) {
   }
 }
 
+// An exact quantile keeps each whole segment's sorted values in memory; a
+// segment re-sealed with a late sample has a new summary, so the next
+// answer counts the late sample rather than the kept values.
+TEST_F(SummaryEvalTest, ExactQuantileSeesResealedSegments) {
+  Fill(4, 2, 5760, /*specials=*/false);  // a day
+  ASSERT_TRUE(db_->Compact(24 * kHour).ok());
+  OverTimeQuery q;
+  q.fn = OverTimeFn::kQuantile;
+  q.param = 0.999;
+  q.start = q.end = 24 * kHour;
+  q.range = 24 * kHour;
+  auto before = Eval(q, false);
+  ExpectAgree(q.fn, before, Eval(q, true));
+  for (int i = 0; i < 20; ++i) {
+    ASSERT_TRUE(db_->Append({{"__name__", "m"}, {"s", "0"}}, 7 * kHour + 2 * i + 1, 1e6).ok());
+  }
+  ASSERT_TRUE(db_->Compact(24 * kHour).ok());
+  auto after = Eval(q, false);
+  ExpectAgree(q.fn, after, Eval(q, true));
+  EXPECT_EQ(std::get<2>(after[0]), 1e6);
+  EXPECT_EQ(std::get<2>(after[1]), std::get<2>(before[1]));
+}
+
 TEST_F(SummaryEvalTest, ApproximateQuantileStaysWithinTheStatedRankError) {
   Fill(3, 3, 20160, /*specials=*/false);
   ASSERT_TRUE(db_->Compact(168 * kHour).ok());
