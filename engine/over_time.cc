@@ -17,6 +17,7 @@ namespace overtone {
 namespace {
 
 using engine::KahanInc;
+using engine::Quantile;
 using engine::WelfordInc;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
@@ -100,21 +101,6 @@ double Compare(std::span<const Sample> w, Better better, bool timestamp) {
     }
   }
   return timestamp ? static_cast<double>(ts) / 1000 : best;
-}
-
-// Prometheus's quantile(): NaN sorts first, linear interpolation at q*(n-1).
-double Quantile(double q, std::vector<double> values) {
-  if (values.empty() || std::isnan(q)) return kNaN;
-  if (q < 0) return -kInf;
-  if (q > 1) return kInf;
-  std::sort(values.begin(), values.end(),
-            [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; });
-  double n = static_cast<double>(values.size());
-  double rank = q * (n - 1);
-  double lower = std::max(0.0, std::floor(rank));
-  double upper = std::min(n - 1, lower + 1);
-  double weight = rank - std::floor(rank);
-  return values[static_cast<size_t>(lower)] * (1 - weight) + values[static_cast<size_t>(upper)] * weight;
 }
 
 std::vector<double> Values(std::span<const Sample> w) {

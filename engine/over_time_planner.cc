@@ -1,20 +1,23 @@
 // DatabaseImpl::EvaluateOverTime: `*_over_time` from segment summaries where
 // they cover a whole segment inside the window, and from samples at the
-// window's edges, in late (not yet re-sealed) data and wherever a summary
-// cannot stand in (NaN among its samples, non-finite sums).
+// window's edges and in late (not yet re-sealed) data.
 //
 // A segment's summary is "clean" when no raw sample lies inside the
-// segment's time range (a late write would change it) and its sums are
-// finite and NaN-free; only clean summaries are merged. Everything else is
+// segment's time range (a late write would change it); only clean summaries
+// are merged. NaN and infinities among the samples do not spoil a summary:
+// the accumulator knows what a scan makes of them (window_accumulator.h). Everything else is
 // decoded, merged with the raw samples (raw wins on equal timestamps, as in
 // every read) and folded sample by sample.
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 #include <functional>
 #include <map>
+#include <span>
 
 #include "engine/database_impl.h"
+#include "engine/order_statistics.h"
 #include "engine/summary_cache.h"
 #include "engine/window_accumulator.h"
 #include "overtone/over_time.h"
@@ -31,19 +34,21 @@ struct Block {
   bool clean = true;
   bool decoded = false;
   std::vector<Sample> samples;  // when decoded: segment merged with raw, stale markers dropped
+  bool values_decoded = false;
+  std::vector<double> values;  // when values_decoded: the segment's values alone, stale markers dropped
+  uint32_t crc = 0;            // the summary record's, which names the segment's version
+  std::shared_ptr<const std::vector<uint64_t>> sorted;  // the values' order keys, ascending, once needed
 };
-
-bool Finite(const storage::Summary& s) {
-  return std::isfinite(s.sum) && std::isfinite(s.m2) && std::isfinite(s.mean);
-}
 
 // Samples of a series in [lo, hi] split into summarized blocks and loose raw samples.
 class SeriesHistory {
  public:
   // Quantile sketches come through `cache` (when not null); the exact
   // functions decode summaries without them.
-  SeriesHistory(storage::Store* store, engine::SummaryCache* cache, SeriesId id, int64_t lo, int64_t hi)
-      : store_(store), cache_(cache), id_(id), view_(store->NewReadView()) {
+  // Decoded samples are counted in *decoded (Stats::samples_scanned).
+  SeriesHistory(storage::Store* store, engine::SummaryCache* cache, std::atomic<uint64_t>* decoded,
+                SeriesId id, int64_t lo, int64_t hi)
+      : store_(store), cache_(cache), decoded_(decoded), id_(id), view_(store->NewReadView()) {
     lo_ = lo;
     hi_ = hi;
   }
@@ -71,9 +76,9 @@ class SeriesHistory {
         b.held = std::move(decoded);
       }
       b.summary = b.held.get();
+      b.crc = engine::SummaryCache::SummaryCrc(cursor->bytes());
       if (b.summary->count == 0) continue;  // only staleness markers
       if (b.summary->first_ts > hi_) break;
-      b.clean = !b.summary->has_nan && Finite(*b.summary);
       blocks_.push_back(std::move(b));
     }
     OT_RETURN_IF_ERROR(cursor->status());
@@ -97,6 +102,47 @@ class SeriesHistory {
   // The window's samples, in time order, from samples alone.
   Status Collect(int64_t left, int64_t right, std::vector<Sample>* out) {
     return Walk(left, right, nullptr, [out](const Sample& s) { out->push_back(s); });
+  }
+
+  // The window's values as ascending runs of order keys (order_statistics.h):
+  // one per clean segment lying wholly inside the window, kept in `cache`
+  // (made from the segment's value column on a miss), and *edge for the
+  // rest (edge segments, late raw samples), sorted here.
+  Status SortedRuns(int64_t left, int64_t right, engine::SummaryCache* cache, std::vector<uint64_t>* edge,
+                    std::vector<std::span<const uint64_t>>* runs) {
+    edge->clear();
+    runs->clear();
+    auto loose = std::upper_bound(loose_.begin(), loose_.end(), left,
+                                  [](int64_t t, const Sample& s) { return t < s.ts; });
+    for (; loose != loose_.end() && loose->ts <= right; ++loose)
+      edge->push_back(engine::OrderKey(loose->value));
+    auto block = std::upper_bound(blocks_.begin(), blocks_.end(), left,
+                                  [](int64_t t, const Block& b) { return t < b.summary->last_ts; });
+    for (; block != blocks_.end() && block->summary->first_ts <= right; ++block) {
+      Block& b = *block;
+      if (b.clean && b.summary->first_ts > left && b.summary->last_ts <= right) {
+        if (!b.sorted) {
+          auto make = [this, &b]() -> Result<std::vector<uint64_t>> {
+            OT_RETURN_IF_ERROR(DecodeValues(&b));
+            std::vector<uint64_t> keys;
+            keys.reserve(b.values.size());
+            for (double v : b.values) keys.push_back(engine::OrderKey(v));
+            std::sort(keys.begin(), keys.end());
+            return keys;
+          };
+          OT_ASSIGN_OR_RETURN(b.sorted, cache->GetSortedKeys(id_, b.key_ts, b.crc, make));
+        }
+        runs->emplace_back(*b.sorted);
+        continue;
+      }
+      OT_RETURN_IF_ERROR(Decode(&b));
+      for (const Sample& s : b.samples) {
+        if (s.ts > left && s.ts <= right) edge->push_back(engine::OrderKey(s.value));
+      }
+    }
+    std::sort(edge->begin(), edge->end());
+    runs->emplace_back(*edge);
+    return Status::OK();
   }
 
   // Folds the window (left, right] into acc, in time order. `exact` forbids summaries.
@@ -138,6 +184,23 @@ class SeriesHistory {
     }
   }
 
+  // REQUIRES: b->clean (no raw sample to merge).
+  Status DecodeValues(Block* b) {
+    if (b->values_decoded) return Status::OK();
+    std::string context =
+        "series " + std::to_string(id_) + ", segment ending at ts " + std::to_string(b->key_ts);
+    OT_ASSIGN_OR_RETURN(std::string bytes, store_->GetSegment(id_, b->key_ts, view_.get()));
+    storage::SegmentView seg;
+    OT_RETURN_IF_ERROR(storage::ParseSegment(bytes, &seg).WithContext(context));
+    OT_RETURN_IF_ERROR(
+        storage::DecodeValueBlock(seg.value_codec, seg.values, seg.count, 0, seg.count, &b->values)
+            .WithContext(context));
+    decoded_->fetch_add(b->values.size(), std::memory_order_relaxed);
+    std::erase_if(b->values, [](double v) { return IsStaleNaN(v); });
+    b->values_decoded = true;
+    return Status::OK();
+  }
+
   Status Decode(Block* b) {
     if (b->decoded) return Status::OK();
     std::string context =
@@ -148,6 +211,7 @@ class SeriesHistory {
     std::vector<Sample> sealed;
     OT_RETURN_IF_ERROR(
         store_->DecodeStoredSegment(seg, kMinTime, kMaxTime, view_.get(), &sealed).WithContext(context));
+    decoded_->fetch_add(sealed.size(), std::memory_order_relaxed);
     // Merge the raw samples inside the block's range; raw wins on equal ts.
     auto r = std::lower_bound(raw_.begin(), raw_.end(), b->summary->first_ts,
                               [](const Sample& s, int64_t t) { return s.ts < t; });
@@ -170,6 +234,7 @@ class SeriesHistory {
 
   storage::Store* store_;
   engine::SummaryCache* cache_;
+  std::atomic<uint64_t>* decoded_;
   SeriesId id_;
   std::unique_ptr<storage::ReadView> view_;
   int64_t lo_, hi_;
@@ -182,27 +247,44 @@ class SeriesHistory {
 
 Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& q,
                                       const OverTimeCallback& fn) {
-  bool summarizable =
-      engine::SummarizableExactly(q.fn) || (q.approximate && engine::SummarizableApproximately(q.fn));
+  // An exact quantile needs every value's rank: whole segments give theirs
+  // as sorted runs kept in memory (decoded from the value column once),
+  // the window's edges are sorted per window, and the order statistics are
+  // found across the runs without merging them.
+  bool exact_quantile = q.fn == OverTimeFn::kQuantile && !q.approximate;
+  bool summarizable = engine::SummarizableExactly(q.fn) ||
+                      (q.approximate && engine::SummarizableApproximately(q.fn)) || exact_quantile;
   if (!q.use_summaries || !summarizable) return EvaluateOverTimeByScan(this, matchers, q, fn);
   OT_RETURN_IF_ERROR(ValidateOverTimeQuery(q));
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, Select(matchers));
   int64_t lo = q.start < kMinTime + q.range ? kMinTime : q.start - q.range + 1;
   for (const SeriesInfo& s : series) {
     OT_RETURN_IF_ERROR(CheckCancel(q.cancel));
-    SeriesHistory history(store_.get(), q.fn == OverTimeFn::kQuantile ? &summary_cache_ : nullptr, s.id, lo,
-                          q.end);
+    bool sketches = q.fn == OverTimeFn::kQuantile && q.approximate;
+    SeriesHistory history(store_.get(), sketches ? &summary_cache_ : nullptr, &segment_samples_scanned_, s.id,
+                          lo, q.end);
     OT_RETURN_IF_ERROR(history.Load());
+    std::vector<Sample> window;
+    std::vector<uint64_t> edge;
+    std::vector<std::span<const uint64_t>> runs;
     for (int64_t t = q.start;; t += q.step) {
       int64_t left = t < kMinTime + q.range ? kMinTime : t - q.range;
+      if (exact_quantile) {
+        OT_RETURN_IF_ERROR(history.SortedRuns(left, t, &summary_cache_, &edge, &runs));
+        size_t n = 0;
+        for (auto r : runs) n += r.size();
+        if (n > 0) OT_RETURN_IF_ERROR(fn(s, t, engine::QuantileOfRuns(q.param, runs)));
+        if (t > q.end - q.step) break;
+        continue;
+      }
       engine::WindowAccumulator acc;
       OT_RETURN_IF_ERROR(history.Fold(left, t, /*exact=*/false, &acc));
       std::optional<double> v = acc.Result(q.fn, q.param);
-      if (v && !std::isfinite(*v) && q.fn != OverTimeFn::kQuantile) {
-        // Overflow or non-finite data: redo this window from its samples
-        // with the reference implementation (which switches avg to a running
-        // mean where the sum would overflow, as Prometheus does).
-        std::vector<Sample> window;
+      if (v && !std::isfinite(*v) && q.fn != OverTimeFn::kQuantile && !acc.NonFiniteIsExact(q.fn)) {
+        // Finite samples whose sum overflowed: redo this window from its
+        // samples with the reference implementation (which switches avg to a
+        // running mean where the sum would overflow, as Prometheus does).
+        window.clear();
         OT_RETURN_IF_ERROR(history.Collect(left, t, &window));
         v = EvalWindow(q.fn, window, q.param);
       }

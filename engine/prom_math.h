@@ -4,7 +4,10 @@
 #ifndef OVERTONE_ENGINE_PROM_MATH_H_
 #define OVERTONE_ENGINE_PROM_MATH_H_
 
+#include <algorithm>
 #include <cmath>
+#include <limits>
+#include <vector>
 
 namespace overtone::engine {
 
@@ -28,6 +31,31 @@ inline void WelfordInc(double v, double* count, double* mean, double* c_mean, do
   double delta = v - (*mean + *c_mean);
   KahanInc(delta / *count, mean, c_mean);
   KahanInc(delta * (v - (*mean + *c_mean)), aux, c_aux);
+}
+
+// Prometheus's quantile(): NaN sorts first, linear interpolation at q*(n-1).
+// Prometheus sorts the whole window; only the two order statistics at
+// floor(rank) and the next are needed, so they are selected instead (linear
+// time rather than n log n, the same values: NaNs are equivalent under the
+// order, as are -0 and +0, which Prometheus's sort leaves in no set order
+// either).
+inline double Quantile(double q, std::vector<double> values) {
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  if (values.empty() || std::isnan(q)) return std::numeric_limits<double>::quiet_NaN();
+  if (q < 0) return -kInf;
+  if (q > 1) return kInf;
+  auto nan_first = [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; };
+  double n = static_cast<double>(values.size());
+  double rank = q * (n - 1);
+  double lower = std::max(0.0, std::floor(rank));
+  double upper = std::min(n - 1, lower + 1);
+  double weight = rank - std::floor(rank);
+  auto lo = values.begin() + static_cast<ptrdiff_t>(lower);
+  std::nth_element(values.begin(), lo, values.end(), nan_first);
+  double lo_value = *lo;
+  // Everything after lo is not less than it: the next order statistic is their least.
+  double hi_value = upper > lower ? *std::min_element(lo + 1, values.end(), nan_first) : lo_value;
+  return lo_value * (1 - weight) + hi_value * weight;
 }
 
 }  // namespace overtone::engine

@@ -1,7 +1,9 @@
 // SummaryCache: decoded segment summaries kept in memory, so that rule-style
 // queries re-evaluated every few seconds over the same long windows skip
 // decoding their quantile sketches (as PromSketch keeps its sketches in
-// memory).
+// memory); and, in the same budget, each segment's values sorted (as order
+// keys, order_statistics.h), the order statistics that answer an exact
+// quantile_over_time without decoding the segment again.
 //
 // Entries are keyed by series, segment key and the record's stored CRC:
 // a summary rewritten in place (a late sample re-sealed) has a new CRC, so
@@ -12,11 +14,13 @@
 #define OVERTONE_ENGINE_SUMMARY_CACHE_H_
 
 #include <cstdint>
+#include <functional>
 #include <list>
 #include <memory>
 #include <mutex>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "overtone/status.h"
 #include "overtone/types.h"
@@ -32,6 +36,15 @@ class SummaryCache {
   // cache or decoded now.
   Result<std::shared_ptr<const storage::Summary>> Get(SeriesId id, int64_t key_ts, std::string_view record);
 
+  using SortedKeys = std::vector<uint64_t>;
+  // The order keys of a segment's values, ascending, from the cache or from
+  // `make` now. `crc` is the stored CRC of the segment's summary record
+  // (SummaryCrc), new whenever the segment is re-sealed.
+  Result<std::shared_ptr<const SortedKeys>> GetSortedKeys(SeriesId id, int64_t key_ts, uint32_t crc,
+                                                          const std::function<Result<SortedKeys>()>& make);
+
+  static uint32_t SummaryCrc(std::string_view record);
+
   size_t size_bytes() const;
 
  private:
@@ -39,19 +52,24 @@ class SummaryCache {
     SeriesId id;
     int64_t key_ts;
     uint32_t crc;
+    bool sorted_keys;  // the entry holds sorted keys, not a summary
     bool operator==(const Key&) const = default;
   };
   struct KeyHash {
     size_t operator()(const Key& k) const {
       return std::hash<uint64_t>()(k.id * 0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(k.key_ts) ^
-                                   (uint64_t{k.crc} << 17));
+                                   (uint64_t{k.crc} << 17) ^ uint64_t{k.sorted_keys});
     }
   };
   struct Entry {
     Key key;
     std::shared_ptr<const storage::Summary> summary;
+    std::shared_ptr<const SortedKeys> keys;
     size_t bytes;
   };
+
+  // REQUIRES: mu_ held.
+  void Insert(Entry entry);
 
   size_t capacity_;
   mutable std::mutex mu_;

@@ -83,6 +83,9 @@ bool SummarizableApproximately(OverTimeFn fn) { return fn == OverTimeFn::kQuanti
 
 void WindowAccumulator::Add(const Sample& x) {
   double v = x.value;
+  nan_ |= std::isnan(v);
+  pos_inf_ |= v == std::numeric_limits<double>::infinity();
+  neg_inf_ |= v == -std::numeric_limits<double>::infinity();
   KahanInc(v, &sum_, &sum_c_);
   WelfordInc(v, &w_count_, &mean_, &mean_c_, &aux_, &aux_c_);
   if (count_ == 0) {
@@ -107,6 +110,9 @@ void WindowAccumulator::Add(const Sample& x) {
 }
 
 void WindowAccumulator::Add(const storage::Summary& s) {
+  nan_ |= s.has_nan;
+  pos_inf_ |= s.max == std::numeric_limits<double>::infinity();
+  neg_inf_ |= s.min == -std::numeric_limits<double>::infinity();
   KahanInc(s.sum, &sum_, &sum_c_);
   KahanInc(s.sum_c, &sum_, &sum_c_);
   // Chan et al.'s parallel variance: combine (n, mean, M2) of both sides.
@@ -145,8 +151,50 @@ void WindowAccumulator::Add(const storage::Summary& s) {
   }
 }
 
+// A scan (over_time.cc) of a window holding NaN: the Kahan sum, the running
+// mean and Welford's variance all turn NaN and stay NaN. Holding +Inf but
+// not -Inf or NaN: the sum and the mean are +Inf (Inf plus anything finite
+// stays Inf, and the Kahan compensation is reset to 0), the variance NaN
+// (Inf - Inf in Welford's step); symmetrically for -Inf; both: NaN.
+std::optional<double> WindowAccumulator::SpecialResult(OverTimeFn fn) const {
+  constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+  constexpr double kInf = std::numeric_limits<double>::infinity();
+  if (!nan_ && !pos_inf_ && !neg_inf_) return std::nullopt;
+  switch (fn) {
+    case OverTimeFn::kSum:
+    case OverTimeFn::kAvg:
+      if (nan_ || (pos_inf_ && neg_inf_)) return kNaN;
+      return pos_inf_ ? kInf : -kInf;
+    case OverTimeFn::kStddev:
+    case OverTimeFn::kStdvar: return kNaN;
+    default: return std::nullopt;
+  }
+}
+
+bool WindowAccumulator::NonFiniteIsExact(OverTimeFn fn) const {
+  switch (fn) {
+    case OverTimeFn::kSum:
+    case OverTimeFn::kAvg:
+    case OverTimeFn::kStddev:
+    case OverTimeFn::kStdvar: break;
+    default: return true;  // min, max, first, last, ...: merged exactly whatever the values
+  }
+  // Finite samples only: the sums may have overflowed, in an order of their own.
+  if (!SpecialResult(fn)) return false;
+  if (fn != OverTimeFn::kSum || nan_ || (pos_inf_ && neg_inf_)) return true;
+  // Only +Inf (or only -Inf): a scan's running sum could have overflowed to
+  // the other infinity before reaching it, and +Inf + -Inf is NaN. Not when
+  // the finite samples of the other sign cannot add up past the largest
+  // double: they are at most count * |min| (|max|) together.
+  double n = static_cast<double>(count_);
+  double other = pos_inf_ ? min_ : max_;
+  if (pos_inf_ ? other >= 0 : other <= 0) return true;  // no finite sample of the other sign
+  return std::fabs(other) < std::numeric_limits<double>::max() / n;
+}
+
 std::optional<double> WindowAccumulator::Result(OverTimeFn fn, double param) const {
   if (count_ == 0) return std::nullopt;
+  if (auto special = SpecialResult(fn)) return special;
   double n = static_cast<double>(count_);
   switch (fn) {
     case OverTimeFn::kAvg: return sum_ / n + sum_c_ / n;

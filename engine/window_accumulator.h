@@ -5,7 +5,10 @@
 // variance, its NaN rules for min/max). A summary (storage/codec/summary.h)
 // stands for all samples of a segment: counts, sums, extremes, first/last
 // merge exactly; the variance merges with Chan's formula (agreeing with a
-// scan to ~1e-15 relative); the quantile sketch merges as weighted points
+// scan to ~1e-15 relative). NaN and infinities need no scan either: a scan's
+// sum, avg, stddev and stdvar of a window holding them depend only on which
+// of NaN, +Inf and -Inf occur (SpecialResult), and min/max/first/last merge
+// with Prometheus's NaN rules as they are; the quantile sketch merges as weighted points
 // and makes quantiles approximate, within 1/(m-1) of the rank.
 
 #ifndef OVERTONE_ENGINE_WINDOW_ACCUMULATOR_H_
@@ -32,16 +35,28 @@ bool SummarizableApproximately(OverTimeFn fn);
 class WindowAccumulator {
  public:
   void Add(const Sample& s);
-  // REQUIRES: !s.has_nan, s.count > 0, and s comes after everything added.
+  // REQUIRES: s.count > 0, and s comes after everything added.
   void Add(const storage::Summary& s);
 
   // The window's value, or nullopt when it is empty. REQUIRES: fn
   // summarizable (exactly, or approximately for quantile).
   std::optional<double> Result(OverTimeFn fn, double param) const;
+  // Whether a non-finite Result(fn) is what a scan gives too. False only
+  // when finite samples may have overflowed a sum, whose value then depends
+  // on the order of additions (the caller redoes the window sample by sample).
+  bool NonFiniteIsExact(OverTimeFn fn) const;
   uint64_t count() const { return count_; }
 
  private:
+  // The sum, avg, stddev or stdvar a scan gives for a window holding NaN or
+  // an infinity (nullopt: the window holds neither).
+  std::optional<double> SpecialResult(OverTimeFn fn) const;
+
   uint64_t count_ = 0;
+  // NaN and infinities among the samples. A summary's min and max ignore
+  // NaN unless all samples are NaN (Prometheus's rule), so they tell its
+  // infinities; has_nan tells its NaN.
+  bool nan_ = false, pos_inf_ = false, neg_inf_ = false;
   double sum_ = 0, sum_c_ = 0;
   double w_count_ = 0, mean_ = 0, mean_c_ = 0, aux_ = 0, aux_c_ = 0;
   double min_ = 0, max_ = 0, le_min_ = 0, ge_max_ = 0;

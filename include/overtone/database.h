@@ -144,7 +144,7 @@ class SampleIterator {
 struct DatabaseStats {
   uint64_t series = 0;           // live series
   uint64_t samples_written = 0;  // samples acknowledged by Write()
-  uint64_t samples_scanned = 0;  // samples read by SampleIterators
+  uint64_t samples_scanned = 0;  // samples read by SampleIterators or decoded by EvaluateOverTime
   uint64_t write_batches = 0;
   uint64_t disk_bytes = 0;   // live files on disk
   uint64_t compactions = 0;  // compaction runs
