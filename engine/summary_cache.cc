@@ -2,6 +2,10 @@
 
 namespace overtone::engine {
 
+SummaryCache::~SummaryCache() {
+  if (memory_ != nullptr) memory_->Release(used_);
+}
+
 Result<std::shared_ptr<const storage::Summary>> SummaryCache::Get(SeriesId id, int64_t key_ts,
                                                                   std::string_view record) {
   if (record.size() < 4) return Status::Corruption("summary: too short");
@@ -25,8 +29,10 @@ Result<std::shared_ptr<const storage::Summary>> SummaryCache::Get(SeriesId id, i
     lru_.push_front(Entry{key, summary, bytes});
     index_[key] = lru_.begin();
     used_ += bytes;
+    if (memory_ != nullptr) memory_->Charge(bytes);
     while (used_ > capacity_) {
       used_ -= lru_.back().bytes;
+      if (memory_ != nullptr) memory_->Release(lru_.back().bytes);
       index_.erase(lru_.back().key);
       lru_.pop_back();
     }

@@ -18,6 +18,7 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "overtone/memory.h"
 #include "overtone/status.h"
 #include "overtone/types.h"
 #include "storage/codec/summary.h"
@@ -26,7 +27,12 @@ namespace overtone::engine {
 
 class SummaryCache {
  public:
-  explicit SummaryCache(size_t capacity_bytes) : capacity_(capacity_bytes) {}
+  // `memory`, when given, is charged with what the cache holds.
+  explicit SummaryCache(size_t capacity_bytes, MemoryPool* memory = nullptr)
+      : capacity_(capacity_bytes), memory_(memory) {}
+  ~SummaryCache();
+  SummaryCache(const SummaryCache&) = delete;
+  SummaryCache& operator=(const SummaryCache&) = delete;
 
   // The decoded summary (with its quantile points) of `record`, from the
   // cache or decoded now.
@@ -54,6 +60,7 @@ class SummaryCache {
   };
 
   size_t capacity_;
+  MemoryPool* memory_;
   mutable std::mutex mu_;
   std::list<Entry> lru_;  // front: most recently used
   std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index_;
