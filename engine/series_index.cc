@@ -183,10 +183,10 @@ const SeriesIndex::Entry* SeriesIndex::EntryOf(SeriesId id) const {
   return nullptr;
 }
 
-void SeriesIndex::Insert(uint64_t h, SeriesId id, std::string key) {
+void SeriesIndex::Insert(uint64_t h, SeriesId id, std::string key, bool written) {
   size_t bytes = EntryBytes(key);
   by_hash_.emplace(std::piecewise_construct, std::forward_as_tuple(h),
-                   std::forward_as_tuple(id, std::move(key)));
+                   std::forward_as_tuple(id, std::move(key), written));
   hash_of_.emplace(id, h);
   if (IsCold(id)) --cold_only_;
   charged_hot_ += bytes;
@@ -209,7 +209,7 @@ Status SeriesIndex::LoadFrom(SeriesId first) {
   OT_ASSIGN_OR_RETURN(deleted_series_, store_->ReadDeletedSeriesCount());
   return store_->ForEachSeriesFrom(first, [this](SeriesId id, const Labels& labels) {
     if (id >= next_id_) return Status::Corruption("series id beyond the id counter");
-    Insert(HashLabels(labels), id, storage::EncodeLabels(labels));
+    Insert(HashLabels(labels), id, storage::EncodeLabels(labels), /*written=*/false);
     return Status::OK();
   });
 }

@@ -107,11 +107,11 @@ class SeriesIndex {
   Status LoadLocked();  // REQUIRES: mu_ held exclusively, or no other user yet
 
   struct Entry {
-    Entry(SeriesId i, std::string k) : id(i), key(std::move(k)) {}
+    Entry(SeriesId i, std::string k, bool w) : id(i), key(std::move(k)), written(w) {}
     SeriesId id;
     std::string key;  // storage::EncodeLabels: one allocation per series, not one per string
     // Written to since the last EvictIdle(); set under the shared lock.
-    mutable std::atomic<bool> written{true};
+    mutable std::atomic<bool> written;
   };
   // The id of `labels` (whose hash is h), or 0, among hot series.
   // REQUIRES: mu_ held.
@@ -119,9 +119,12 @@ class SeriesIndex {
   // The same among cold series, reading candidates from the catalog.
   // REQUIRES: mu_ held.
   Result<SeriesId> LookupCold(uint64_t h, const Labels& labels) const;
-  bool IsCold(SeriesId id) const;                         // REQUIRES: mu_ held
-  const Entry* EntryOf(SeriesId id) const;                // REQUIRES: mu_ held
-  void Insert(uint64_t h, SeriesId id, std::string key);  // REQUIRES: mu_ held exclusively
+  bool IsCold(SeriesId id) const;           // REQUIRES: mu_ held
+  const Entry* EntryOf(SeriesId id) const;  // REQUIRES: mu_ held
+  // `written`: false for series read from the catalog, so that the first
+  // EvictIdle() after an open turns cold those not written since.
+  void Insert(uint64_t h, SeriesId id, std::string key,
+              bool written = true);  // REQUIRES: mu_ held exclusively
   // Forgets cold series `id`. REQUIRES: mu_ held exclusively.
   void EraseCold(SeriesId id);
   // Charges the pool with the entry's or the cold arrays' bytes.
