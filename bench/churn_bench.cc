@@ -103,6 +103,7 @@ Run Send(const Config& c, int port, int64_t t0, HourDone hour_done) {
                                         {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
   const int replaced = std::max(1, int(c.series * c.replace));
   const Clock::time_point start = Clock::now();
+  int reconnects = 0;
   int first = 0;
   for (int hour = 0; hour < c.hours; ++hour, first += replaced) {
     for (int scrape = 0; scrape < c.scrapes; ++scrape) {
@@ -131,6 +132,10 @@ Run Send(const Config& c, int port, int64_t t0, HourDone hour_done) {
         for (;;) {
           auto r = (*conn)->Request("POST", "/api/v1/write", headers, body);
           if (r.ok() && r->status / 100 == 2) break;
+          if (!r.ok() && reconnects++ < 100) {  // the server closed the keep-alive connection: reconnect
+            conn = testing::HttpConnection::Connect("127.0.0.1", port);
+            if (conn.ok()) continue;
+          }
           if (r.ok() && (r->status == 429 || r->status == 503)) {
             ++run.retries;
             std::this_thread::sleep_for(std::chrono::milliseconds(200));
