@@ -24,7 +24,8 @@
 //               what Prometheus holds for this load, not a steady state
 //
 // Printed: per simulated hour the series ever seen, the series in
-// overtone's memory, its index bytes and RSS (this process: server and
+// overtone's memory, its index bytes, its block cache's (memtables
+// included) and RSS (this process: server and
 // sender), Prometheus's RSS; at the end the peak RSS of both against the
 // limit, the new-series rate (the first scrape: every series new) and the
 // ingest rate over the whole run, with their ratios.
@@ -208,7 +209,7 @@ int main(int argc, char** argv) {
 
   // overtone
   Run ot;
-  std::vector<uint64_t> ever, in_memory, index_bytes;
+  std::vector<uint64_t> ever, in_memory, index_bytes, storage_bytes;
   std::vector<size_t> ot_rss, prom_rss;  // by hour
   {
     Options o;
@@ -230,6 +231,7 @@ int main(int argc, char** argv) {
       ever.push_back(s.series);
       in_memory.push_back(s.series_in_memory);
       index_bytes.push_back(s.index_memory_bytes);
+      storage_bytes.push_back((*db)->memory()->storage_in_use());
       ot_rss.push_back(ProcBytes(0, "VmRSS:"));
     });
     server.Stop();
@@ -256,12 +258,12 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::printf("%5s %12s %12s %14s %14s %14s\n", "hour", "series seen", "in memory", "index MiB",
-              "overtone RSS", "prometheus RSS");
+  std::printf("%5s %12s %12s %10s %12s %14s %14s\n", "hour", "series seen", "in memory", "index MiB",
+              "storage MiB", "overtone RSS", "prometheus RSS");
   for (size_t h = 0; h < ever.size(); ++h) {
     if (h % 4 != 0 && h + 1 != ever.size()) continue;
-    std::printf("%5zu %12llu %12llu %14.1f %10.1f MiB", h, (unsigned long long)ever[h],
-                (unsigned long long)in_memory[h], MiB(index_bytes[h]), MiB(ot_rss[h]));
+    std::printf("%5zu %12llu %12llu %10.1f %12.1f %10.1f MiB", h, (unsigned long long)ever[h],
+                (unsigned long long)in_memory[h], MiB(index_bytes[h]), MiB(storage_bytes[h]), MiB(ot_rss[h]));
     if (have_prom && h < prom_rss.size()) std::printf(" %10.1f MiB", MiB(prom_rss[h]));
     std::printf("\n");
   }
