@@ -120,6 +120,32 @@ class PrometheusPeer {
     return Status::IOError("prometheus did not become ready; see " + (dir / "prometheus.log").string());
   }
 
+  // Prometheus as a remote-write receiver (--web.enable-remote-write-receiver)
+  // on an empty TSDB in `dir`: the peer of ingest benchmarks.
+  static Result<std::unique_ptr<PrometheusPeer>> Receiver(const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);
+    std::FILE* config = std::fopen((dir / "prometheus.yml").c_str(), "w");
+    if (config == nullptr) return Status::IOError("cannot write prometheus.yml");
+    std::fputs("global:\n  scrape_interval: 1h\n", config);
+    std::fclose(config);
+    std::unique_ptr<PrometheusPeer> peer(new PrometheusPeer(dir / "data"));
+    peer->port_ = FreePort();
+    peer->pid_ = Spawn({"prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
+                        "--storage.tsdb.path=" + peer->blocks_.string(), "--log.level=warn",
+                        "--web.enable-remote-write-receiver",
+                        "--web.listen-address=127.0.0.1:" + std::to_string(peer->port_)},
+                       (dir / "prometheus.log").string());
+    if (peer->pid_ < 0) return Status::IOError("cannot start prometheus");
+    httplib::Client http("127.0.0.1", peer->port_);
+    http.set_connection_timeout(2, 0);
+    for (int i = 0; i < 300 && kill(peer->pid_, 0) == 0; ++i) {
+      auto res = http.Get("/-/ready");
+      if (res && res->status == 200) return peer;
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    }
+    return Status::IOError("prometheus did not become ready; see " + (dir / "prometheus.log").string());
+  }
+
   ~PrometheusPeer() {
     if (pid_ > 0) {
       kill(pid_, SIGTERM);
@@ -130,6 +156,7 @@ class PrometheusPeer {
   PrometheusPeer& operator=(const PrometheusPeer&) = delete;
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const std::filesystem::path& blocks() const { return blocks_; }
 
  private:

@@ -38,6 +38,9 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
   if (options.write_buffer_bytes < (size_t{1} << 20)) {
     return Status::InvalidArgument("write_buffer_bytes must be at least 1 MiB");
   }
+  if (options.memory_limit_bytes != 0 && options.memory_limit_bytes < kMinMemoryLimit) {
+    return Status::InvalidArgument("memory_limit_bytes must be 0 (none) or at least 32 MiB");
+  }
   const bool read_only = options.read_only || options.open_mode != OpenMode::kReadWrite;
   std::error_code ec;
   auto st = std::filesystem::status(dir, ec);
@@ -60,6 +63,12 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
   so.sync = options.sync;
   so.block_cache_bytes = options.block_cache_bytes;
   so.write_buffer_bytes = options.write_buffer_bytes;
+  if (options.memory_limit_bytes != 0) {
+    const MemorySplit split = SplitMemoryLimit(options.memory_limit_bytes);
+    so.block_cache_bytes = split.storage_bytes;
+    so.write_buffer_bytes = split.write_buffer_bytes;
+    so.all_write_buffers_bytes = split.storage_bytes / 2;
+  }
   so.file_system = std::move(file_system);
   OT_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
                       storage::Store::Open(so, (std::filesystem::path(dir) / "rocksdb").string()));
@@ -94,14 +103,22 @@ int64_t NowMs() {
 
 }  // namespace
 
+size_t SummaryCacheBytes(const Options& options) {
+  return options.memory_limit_bytes != 0 ? SplitMemoryLimit(options.memory_limit_bytes).cache_bytes
+                                         : options.summary_cache_bytes;
+}
+
 DatabaseImpl::DatabaseImpl(const Options& options, std::string dir, std::unique_ptr<storage::Store> store)
     : options_(options),
       dir_(std::move(dir)),
+      memory_(options.memory_limit_bytes),
       store_(std::move(store)),
-      index_(store_.get()),
+      index_(store_.get(), &memory_.index()),
       compactor_(store_.get(), options.segment_span_ms, SegmentOptionsFrom(options),
                  options.share_timestamp_columns),
-      summary_cache_(options.summary_cache_bytes) {}
+      summary_cache_(SummaryCacheBytes(options), &memory_.caches()) {
+  memory_.SetStorageUsage([store = store_.get()] { return store->MemoryUsage(); });
+}
 
 DatabaseImpl::~DatabaseImpl() {
   {
@@ -276,6 +293,9 @@ Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
   } else if (range_tombstones > 0) {
     OT_RETURN_IF_ERROR(store_->FlushRawSamples());
   }
+  // Series written to since the previous run stay in memory; the others
+  // keep only their id and hash there (series_index.h).
+  index_.EvictIdle();
   compactions_.fetch_add(1, std::memory_order_relaxed);
   segments_written_.fetch_add(stats.segments_written, std::memory_order_relaxed);
   samples_sealed_.fetch_add(stats.samples_sealed, std::memory_order_relaxed);
@@ -333,6 +353,8 @@ Result<std::vector<std::string>> DatabaseImpl::LabelValues(std::string_view name
 DatabaseStats DatabaseImpl::GetStats() const {
   DatabaseStats s;
   s.series = index_.size();
+  s.series_in_memory = index_.hot_size();
+  s.index_memory_bytes = index_.memory_bytes();
   s.samples_written = samples_written_.load(std::memory_order_relaxed);
   s.samples_scanned = store_->samples_scanned() + segment_samples_scanned_.load(std::memory_order_relaxed);
   s.compactions = compactions_.load(std::memory_order_relaxed);

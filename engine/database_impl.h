@@ -52,6 +52,7 @@ class DatabaseImpl final : public Database {
   Result<std::vector<Labels>> PushGroupSeries(const Labels& group) override;
   Result<IndexStats> GetIndexStats(size_t top) override;
   DatabaseStats GetStats() const override;
+  MemoryAccountant* memory() override { return &memory_; }
   const std::string& dir() const override { return dir_; }
   Status WriteFault() const override { return store_->write_fault(); }
   OpenMode open_mode() const override;
@@ -72,6 +73,9 @@ class DatabaseImpl final : public Database {
 
   const Options options_;
   std::string dir_;
+  // Before the store, the index and the caches that charge it; after them
+  // in destruction.
+  MemoryAccountant memory_;
   std::unique_ptr<storage::Store> store_;
   engine::SeriesIndex index_;
   engine::Compactor compactor_;

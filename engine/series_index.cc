@@ -51,12 +51,126 @@ std::string_view EncodedLabel(std::string_view encoded, std::string_view name) {
   return {};
 }
 
+SeriesIndex::~SeriesIndex() {
+  if (memory_ != nullptr) memory_->Release(charged_hot_ + charged_cold_);
+}
+
 SeriesId SeriesIndex::Lookup(uint64_t h, const Labels& labels) const {
   auto [begin, end] = by_hash_.equal_range(h);
   for (auto it = begin; it != end; ++it) {
-    if (EncodedEquals(it->second.key, labels)) return it->second.id;
+    if (EncodedEquals(it->second.key, labels)) {
+      // Read before written: a series written every time costs no cache-line write.
+      if (!it->second.written.load(std::memory_order_relaxed)) {
+        it->second.written.store(true, std::memory_order_relaxed);
+      }
+      return it->second.id;
+    }
   }
   return 0;
+}
+
+Result<SeriesId> SeriesIndex::LookupCold(uint64_t h, const Labels& labels) const {
+  auto it = std::lower_bound(cold_by_hash_.begin(), cold_by_hash_.end(), std::make_pair(h, SeriesId{0}));
+  for (; it != cold_by_hash_.end() && it->first == h; ++it) {
+    if (hash_of_.count(it->second) != 0) continue;  // hot as well: Lookup saw it
+    Labels stored;
+    OT_RETURN_IF_ERROR(store_->ReadSeries(it->second, &stored));
+    if (stored == labels) return it->second;
+  }
+  return SeriesId{0};
+}
+
+bool SeriesIndex::IsCold(SeriesId id) const {
+  return std::binary_search(cold_ids_.begin(), cold_ids_.end(), id);
+}
+
+void SeriesIndex::EraseCold(SeriesId id) {
+  auto c = std::lower_bound(cold_ids_.begin(), cold_ids_.end(), id);
+  if (c == cold_ids_.end() || *c != id) return;
+  cold_ids_.erase(c);
+  auto h = std::find_if(cold_by_hash_.begin(), cold_by_hash_.end(),
+                        [id](const auto& p) { return p.second == id; });
+  if (h != cold_by_hash_.end()) cold_by_hash_.erase(h);
+  if (hash_of_.count(id) == 0) --cold_only_;
+  ChargeCold();
+}
+
+// A node of each hash table (the multimap's with the Entry, the id map's)
+// and their buckets, as libstdc++ lays them out, plus the key's own
+// allocation when it does not fit the string in place.
+size_t SeriesIndex::EntryBytes(const std::string& key) {
+  constexpr size_t kNodesAndBuckets = 64 + 32 + 2 * 8;
+  return kNodesAndBuckets + (key.size() > 15 ? key.capacity() + 1 : 0);
+}
+
+void SeriesIndex::ChargeCold() {
+  size_t now = cold_by_hash_.capacity() * sizeof(cold_by_hash_[0]) + cold_ids_.capacity() * sizeof(SeriesId);
+  if (memory_ != nullptr) {
+    if (now > charged_cold_) memory_->Charge(now - charged_cold_);
+    if (now < charged_cold_) memory_->Release(charged_cold_ - now);
+  }
+  charged_cold_ = now;
+}
+
+void SeriesIndex::ClearLocked() {
+  by_hash_.clear();
+  hash_of_.clear();
+  std::vector<std::pair<uint64_t, SeriesId>>().swap(cold_by_hash_);
+  std::vector<SeriesId>().swap(cold_ids_);
+  cold_only_ = 0;
+  if (memory_ != nullptr) memory_->Release(charged_hot_);
+  charged_hot_ = 0;
+  ChargeCold();
+}
+
+size_t SeriesIndex::EvictIdle() {
+  std::unique_lock lock(mu_);
+  std::vector<std::pair<uint64_t, SeriesId>> idle;
+  for (auto it = by_hash_.begin(); it != by_hash_.end();) {
+    if (it->second.written.exchange(false, std::memory_order_relaxed)) {
+      ++it;
+      continue;
+    }
+    const SeriesId id = it->second.id;
+    if (!IsCold(id)) idle.emplace_back(it->first, id);
+    ++cold_only_;
+    size_t bytes = EntryBytes(it->second.key);
+    charged_hot_ -= bytes;
+    if (memory_ != nullptr) memory_->Release(bytes);
+    hash_of_.erase(id);
+    it = by_hash_.erase(it);
+  }
+  if (!idle.empty()) {
+    std::sort(idle.begin(), idle.end());
+    std::vector<std::pair<uint64_t, SeriesId>> merged;
+    merged.reserve(cold_by_hash_.size() + idle.size());
+    std::merge(cold_by_hash_.begin(), cold_by_hash_.end(), idle.begin(), idle.end(),
+               std::back_inserter(merged));
+    cold_by_hash_ = std::move(merged);
+    std::vector<SeriesId> ids;
+    ids.reserve(idle.size());
+    for (const auto& p : idle) ids.push_back(p.second);
+    std::sort(ids.begin(), ids.end());
+    std::vector<SeriesId> merged_ids;
+    merged_ids.reserve(cold_ids_.size() + ids.size());
+    std::merge(cold_ids_.begin(), cold_ids_.end(), ids.begin(), ids.end(), std::back_inserter(merged_ids));
+    cold_ids_ = std::move(merged_ids);
+  }
+  // A rehash gives back the buckets of the series gone cold.
+  by_hash_.rehash(0);
+  hash_of_.rehash(0);
+  ChargeCold();
+  return idle.size();
+}
+
+size_t SeriesIndex::hot_size() const {
+  std::shared_lock lock(mu_);
+  return hash_of_.size();
+}
+
+size_t SeriesIndex::memory_bytes() const {
+  std::shared_lock lock(mu_);
+  return charged_hot_ + charged_cold_;
 }
 
 const SeriesIndex::Entry* SeriesIndex::EntryOf(SeriesId id) const {
@@ -69,9 +183,14 @@ const SeriesIndex::Entry* SeriesIndex::EntryOf(SeriesId id) const {
   return nullptr;
 }
 
-void SeriesIndex::Insert(uint64_t h, SeriesId id, std::string key) {
-  by_hash_.emplace(h, Entry{id, std::move(key)});
+void SeriesIndex::Insert(uint64_t h, SeriesId id, std::string key, bool written) {
+  size_t bytes = EntryBytes(key);
+  by_hash_.emplace(std::piecewise_construct, std::forward_as_tuple(h),
+                   std::forward_as_tuple(id, std::move(key), written));
   hash_of_.emplace(id, h);
+  if (IsCold(id)) --cold_only_;
+  charged_hot_ += bytes;
+  if (memory_ != nullptr) memory_->Charge(bytes);
 }
 
 Status SeriesIndex::Load() {
@@ -80,8 +199,7 @@ Status SeriesIndex::Load() {
 }
 
 Status SeriesIndex::LoadLocked() {
-  by_hash_.clear();
-  hash_of_.clear();
+  ClearLocked();
   loaded_at_reopen_.store(store_->reopens());
   return LoadFrom(0);
 }
@@ -91,7 +209,7 @@ Status SeriesIndex::LoadFrom(SeriesId first) {
   OT_ASSIGN_OR_RETURN(deleted_series_, store_->ReadDeletedSeriesCount());
   return store_->ForEachSeriesFrom(first, [this](SeriesId id, const Labels& labels) {
     if (id >= next_id_) return Status::Corruption("series id beyond the id counter");
-    Insert(HashLabels(labels), id, storage::EncodeLabels(labels));
+    Insert(HashLabels(labels), id, storage::EncodeLabels(labels), /*written=*/false);
     return Status::OK();
   });
 }
@@ -127,21 +245,33 @@ Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::
     }
   }
   if (missing.empty()) return Status::OK();
-  for (size_t i : missing) OT_RETURN_IF_ERROR(ValidateLabels(*label_sets[i]));
 
   std::unique_lock lock(mu_);
+  // Cold series written to again turn hot; the rest are new.
+  size_t still_missing = 0;
+  for (size_t i : missing) {
+    SeriesId id = Lookup(hashes[i], *label_sets[i]);  // made hot meanwhile
+    if (id == 0) {
+      OT_ASSIGN_OR_RETURN(id, LookupCold(hashes[i], *label_sets[i]));
+      if (id != 0) Insert(hashes[i], id, storage::EncodeLabels(*label_sets[i]));
+    }
+    (*ids)[i] = id;
+    if (id == 0) missing[still_missing++] = i;
+  }
+  missing.resize(still_missing);
+  if (missing.empty()) return Status::OK();
+  for (size_t i : missing) OT_RETURN_IF_ERROR(ValidateLabels(*label_sets[i]));
+
   storage::Batch batch(store_);
   std::vector<size_t> created;                        // indexes into label_sets, one per new series
   std::unordered_multimap<uint64_t, size_t> pending;  // hash -> index into created
   SeriesId next = next_id_;
   for (size_t i : missing) {
     const Labels& labels = *label_sets[i];
-    SeriesId id = Lookup(hashes[i], labels);  // another writer may have created it meanwhile
-    if (id == 0) {
-      auto [begin, end] = pending.equal_range(hashes[i]);
-      for (auto it = begin; it != end && id == 0; ++it) {
-        if (*label_sets[created[it->second]] == labels) id = (*ids)[created[it->second]];
-      }
+    SeriesId id = 0;  // a label set twice in the batch: the id given to the first
+    auto [begin, end] = pending.equal_range(hashes[i]);
+    for (auto it = begin; it != end && id == 0; ++it) {
+      if (*label_sets[created[it->second]] == labels) id = (*ids)[created[it->second]];
     }
     if (id == 0) {
       id = next++;
@@ -160,8 +290,12 @@ Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::
 }
 
 Result<SeriesId> SeriesIndex::Find(const Labels& normalized) const {
+  const uint64_t h = HashLabels(normalized);
   std::shared_lock lock(mu_);
-  SeriesId id = Lookup(HashLabels(normalized), normalized);
+  SeriesId id = Lookup(h, normalized);
+  if (id == 0) {
+    OT_ASSIGN_OR_RETURN(id, LookupCold(h, normalized));
+  }
   if (id == 0) return Status::NotFound("no series " + LabelsToString(normalized));
   return id;
 }
@@ -169,17 +303,18 @@ Result<SeriesId> SeriesIndex::Find(const Labels& normalized) const {
 bool SeriesIndex::Get(SeriesId id, Labels* labels) const {
   std::shared_lock lock(mu_);
   const Entry* e = EntryOf(id);
-  return e != nullptr && storage::DecodeLabels(e->key, labels);
+  if (e != nullptr) return storage::DecodeLabels(e->key, labels);
+  return IsCold(id) && store_->ReadSeries(id, labels).ok();
 }
 
 bool SeriesIndex::Contains(SeriesId id) const {
   std::shared_lock lock(mu_);
-  return hash_of_.count(id) != 0;
+  return hash_of_.count(id) != 0 || IsCold(id);
 }
 
 size_t SeriesIndex::size() const {
   std::shared_lock lock(mu_);
-  return hash_of_.size();
+  return hash_of_.size() + cold_only_;
 }
 
 Result<std::vector<SeriesId>> SeriesIndex::Postings(const CompiledMatcher& m) const {
@@ -213,9 +348,15 @@ Result<std::vector<SeriesId>> SeriesIndex::Select(const std::vector<CompiledMatc
   std::vector<SeriesId> candidates;
   if (positive.empty()) {
     std::shared_lock lock(mu_);
-    candidates.reserve(hash_of_.size());
+    candidates.reserve(hash_of_.size() + cold_ids_.size());
     for (const auto& [id, hash] : hash_of_) candidates.push_back(id);
     std::sort(candidates.begin(), candidates.end());
+    if (!cold_ids_.empty()) {
+      size_t hot = candidates.size();
+      candidates.insert(candidates.end(), cold_ids_.begin(), cold_ids_.end());
+      std::inplace_merge(candidates.begin(), candidates.begin() + hot, candidates.end());
+      candidates.erase(std::unique(candidates.begin(), candidates.end()), candidates.end());
+    }
   } else {
     for (size_t i = 0; i < positive.size(); ++i) {
       OT_ASSIGN_OR_RETURN(std::vector<SeriesId> ids, Postings(*positive[i]));
@@ -229,12 +370,23 @@ Result<std::vector<SeriesId>> SeriesIndex::Select(const std::vector<CompiledMatc
   std::vector<SeriesId> out;
   out.reserve(candidates.size());
   std::shared_lock lock(mu_);
+  std::string cold_key;
   for (SeriesId id : candidates) {
     const Entry* e = EntryOf(id);
-    if (e == nullptr) continue;
+    std::string_view key;
+    if (e != nullptr) {
+      key = e->key;
+    } else if (!IsCold(id)) {
+      continue;
+    } else if (!rest.empty()) {
+      Labels labels;
+      OT_RETURN_IF_ERROR(store_->ReadSeries(id, &labels));
+      cold_key = storage::EncodeLabels(labels);
+      key = cold_key;
+    }
     bool ok = true;
     for (const CompiledMatcher* m : rest) {
-      if (!m->Matches(EncodedLabel(e->key, m->matcher().name))) {
+      if (!m->Matches(EncodedLabel(key, m->matcher().name))) {
         ok = false;
         break;
       }
@@ -248,7 +400,18 @@ Status SeriesIndex::Delete(SeriesId id) {
   std::unique_lock lock(mu_);
   if (store_->reopens() != loaded_at_reopen_.load()) OT_RETURN_IF_ERROR(LoadLocked());
   auto h = hash_of_.find(id);
-  if (h == hash_of_.end()) return Status::NotFound("no series with id " + std::to_string(id));
+  if (h == hash_of_.end()) {
+    if (!IsCold(id)) return Status::NotFound("no series with id " + std::to_string(id));
+    Labels labels;
+    OT_RETURN_IF_ERROR(store_->ReadSeries(id, &labels));
+    storage::Batch batch(store_);
+    batch.DeleteSeries(id, labels);
+    batch.SetDeletedSeriesCount(deleted_series_ + 1);
+    OT_RETURN_IF_ERROR(store_->Commit(&batch));
+    ++deleted_series_;
+    EraseCold(id);
+    return Status::OK();
+  }
   auto [begin, end] = by_hash_.equal_range(h->second);
   auto it = begin;
   while (it != end && it->second.id != id) ++it;
@@ -261,6 +424,10 @@ Status SeriesIndex::Delete(SeriesId id) {
   batch.SetDeletedSeriesCount(deleted_series_ + 1);
   OT_RETURN_IF_ERROR(store_->Commit(&batch));
   ++deleted_series_;
+  size_t bytes = EntryBytes(it->second.key);
+  charged_hot_ -= bytes;
+  if (memory_ != nullptr) memory_->Release(bytes);
+  EraseCold(id);  // while hot: it was not cold only
   by_hash_.erase(it);
   hash_of_.erase(h);
   return Status::OK();

@@ -8,6 +8,16 @@
 // Selection by matchers uses the persistent postings for matchers that need
 // the label to be present, and the in-memory label sets for the rest.
 //
+// Hot and cold: a series written to since the last EvictIdle() is hot (its
+// label set in memory); one not written between two EvictIdle() calls (the
+// compactor calls it after each run) turns cold: only its id and label
+// hash stay, 16 bytes in each of two sorted arrays, and its labels are read
+// from the catalog on demand. A write to a cold series finds it through the
+// hash and the catalog and makes it hot again. So under churn (series
+// replaced by new ones) the label sets in memory are those of the series
+// written lately, not of every series ever seen. What the index holds is
+// charged to a MemoryPool (the index share of Options::memory_limit_bytes).
+//
 // Thread-safe. New series are committed to the Store (catalog, postings and
 // the id counter in one batch) before their id is handed out, so samples
 // never refer to a series that a crash could lose.
@@ -24,6 +34,7 @@
 #include <vector>
 
 #include "engine/matcher_set.h"
+#include "overtone/memory.h"
 #include "overtone/status.h"
 #include "overtone/types.h"
 #include "storage/store.h"
@@ -42,7 +53,13 @@ std::string_view EncodedLabel(std::string_view encoded, std::string_view name);
 
 class SeriesIndex {
  public:
-  explicit SeriesIndex(storage::Store* store) : store_(store) {}
+  // `memory`, when given, is charged with what the index holds; it must
+  // outlive the index.
+  explicit SeriesIndex(storage::Store* store, MemoryPool* memory = nullptr)
+      : store_(store), memory_(memory) {}
+  ~SeriesIndex();
+  SeriesIndex(const SeriesIndex&) = delete;
+  SeriesIndex& operator=(const SeriesIndex&) = delete;
 
   // Reads the catalog. REQUIRES: called once, before anything else.
   Status Load();
@@ -68,6 +85,12 @@ class SeriesIndex {
   Status Delete(SeriesId id);
   size_t size() const;
 
+  // Turns cold every hot series not written since the previous call.
+  // Returns how many turned cold.
+  size_t EvictIdle();
+  size_t hot_size() const;      // series whose label set is in memory
+  size_t memory_bytes() const;  // what the index holds, as charged
+
  private:
   // Reads the id counter, the deletion count and the catalog from id
   // `first` on. REQUIRES: mu_ held exclusively.
@@ -84,18 +107,43 @@ class SeriesIndex {
   Status LoadLocked();  // REQUIRES: mu_ held exclusively, or no other user yet
 
   struct Entry {
+    Entry(SeriesId i, std::string k, bool w) : id(i), key(std::move(k)), written(w) {}
     SeriesId id;
     std::string key;  // storage::EncodeLabels: one allocation per series, not one per string
+    // Written to since the last EvictIdle(); set under the shared lock.
+    mutable std::atomic<bool> written;
   };
-  // The id of `labels` (whose hash is h), or 0. REQUIRES: mu_ held.
+  // The id of `labels` (whose hash is h), or 0, among hot series.
+  // REQUIRES: mu_ held.
   SeriesId Lookup(uint64_t h, const Labels& labels) const;
-  const Entry* EntryOf(SeriesId id) const;                // REQUIRES: mu_ held
-  void Insert(uint64_t h, SeriesId id, std::string key);  // REQUIRES: mu_ held exclusively
+  // The same among cold series, reading candidates from the catalog.
+  // REQUIRES: mu_ held.
+  Result<SeriesId> LookupCold(uint64_t h, const Labels& labels) const;
+  bool IsCold(SeriesId id) const;           // REQUIRES: mu_ held
+  const Entry* EntryOf(SeriesId id) const;  // REQUIRES: mu_ held
+  // `written`: false for series read from the catalog, so that the first
+  // EvictIdle() after an open turns cold those not written since.
+  void Insert(uint64_t h, SeriesId id, std::string key,
+              bool written = true);  // REQUIRES: mu_ held exclusively
+  // Forgets cold series `id`. REQUIRES: mu_ held exclusively.
+  void EraseCold(SeriesId id);
+  // Charges the pool with the entry's or the cold arrays' bytes.
+  static size_t EntryBytes(const std::string& key);
+  void ChargeCold();   // REQUIRES: mu_ held exclusively
+  void ClearLocked();  // REQUIRES: mu_ held exclusively
 
   storage::Store* store_;
   mutable std::shared_mutex mu_;
   std::unordered_multimap<uint64_t, Entry> by_hash_;  // HashLabels -> series (a collision adds one more)
   std::unordered_map<SeriesId, uint64_t> hash_of_;    // id -> its label set's hash
+  // Cold series: (hash, id) sorted, and their ids sorted. A cold series
+  // written to again is hot as well until the next EvictIdle(); hot wins.
+  std::vector<std::pair<uint64_t, SeriesId>> cold_by_hash_;
+  std::vector<SeriesId> cold_ids_;
+  size_t cold_only_ = 0;  // cold series that are not hot as well
+  MemoryPool* memory_;
+  size_t charged_hot_ = 0;   // guarded by mu_ (exclusive)
+  size_t charged_cold_ = 0;  // guarded by mu_ (exclusive)
   SeriesId next_id_ = 1;
   std::atomic<uint64_t> loaded_at_reopen_{0};  // store_->reopens() when last read
   uint64_t deleted_series_ = 0;                // the Store's count of deleted series (docs/FORMAT.md)

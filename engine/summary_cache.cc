@@ -9,6 +9,10 @@ uint32_t SummaryCache::SummaryCrc(std::string_view record) {
   return crc;
 }
 
+SummaryCache::~SummaryCache() {
+  if (memory_ != nullptr) memory_->Release(used_);
+}
+
 Result<std::shared_ptr<const storage::Summary>> SummaryCache::Get(SeriesId id, int64_t key_ts,
                                                                   std::string_view record) {
   if (record.size() < 4) return Status::Corruption("summary: too short");
@@ -51,10 +55,12 @@ Result<std::shared_ptr<const SummaryCache::SortedKeys>> SummaryCache::GetSortedK
 void SummaryCache::Insert(Entry entry) {
   if (index_.count(entry.key) != 0 || entry.bytes > capacity_) return;
   used_ += entry.bytes;
+  if (memory_ != nullptr) memory_->Charge(entry.bytes);
   lru_.push_front(std::move(entry));
   index_[lru_.front().key] = lru_.begin();
   while (used_ > capacity_) {
     used_ -= lru_.back().bytes;
+    if (memory_ != nullptr) memory_->Release(lru_.back().bytes);
     index_.erase(lru_.back().key);
     lru_.pop_back();
   }

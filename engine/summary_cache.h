@@ -22,6 +22,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "overtone/memory.h"
 #include "overtone/status.h"
 #include "overtone/types.h"
 #include "storage/codec/summary.h"
@@ -30,7 +31,12 @@ namespace overtone::engine {
 
 class SummaryCache {
  public:
-  explicit SummaryCache(size_t capacity_bytes) : capacity_(capacity_bytes) {}
+  // `memory`, when given, is charged with what the cache holds.
+  explicit SummaryCache(size_t capacity_bytes, MemoryPool* memory = nullptr)
+      : capacity_(capacity_bytes), memory_(memory) {}
+  ~SummaryCache();
+  SummaryCache(const SummaryCache&) = delete;
+  SummaryCache& operator=(const SummaryCache&) = delete;
 
   // The decoded summary (with its quantile points) of `record`, from the
   // cache or decoded now.
@@ -72,6 +78,7 @@ class SummaryCache {
   void Insert(Entry entry);
 
   size_t capacity_;
+  MemoryPool* memory_;
   mutable std::mutex mu_;
   std::list<Entry> lru_;  // front: most recently used
   std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index_;

@@ -24,8 +24,6 @@
 namespace overtone::shell {
 namespace {
 
-constexpr size_t kMinEngineBytes = 1u << 20;
-
 struct ServeArgs {
   std::string dir;
   adapters::ServerOptions server;
@@ -98,7 +96,8 @@ std::optional<int> Parse(int argc, char** argv, CommandLine* cl, ServeArgs* a) {
   size_t memory_limit = 0;
   CLI::Option* memory_limit_option =
       app.add_option("--memory-limit", memory_limit,
-                     "divide SIZE between in-flight requests and the engine's caches")
+                     "bound the whole process: SIZE is divided between the block cache and memtables, the "
+                     "series index, caches, requests in flight and queries (at least 32MiB)")
           ->type_name("SIZE")
           ->transform(Size());
   app.add_option("--max-request-bytes", a->server.max_request_bytes,
@@ -180,10 +179,13 @@ int RunServe(int argc, char** argv) {
   Options options;
   options.sync = a.sync;
   if (a.memory_limit) {
-    adapters::MemoryPlan plan = adapters::PlanMemory(*a.memory_limit);
-    a.server.request_memory_bytes = plan.request_bytes;
-    options.block_cache_bytes = std::max(plan.block_cache_bytes, kMinEngineBytes);
-    options.write_buffer_bytes = std::max(plan.write_buffer_bytes, kMinEngineBytes);
+    if (*a.memory_limit < kMinMemoryLimit) return cl.UsageError("--memory-limit must be at least 32MiB");
+    const MemorySplit split = SplitMemoryLimit(*a.memory_limit);
+    options.memory_limit_bytes = *a.memory_limit;
+    options.block_cache_bytes = split.storage_bytes;
+    options.write_buffer_bytes = split.write_buffer_bytes;
+    options.summary_cache_bytes = split.cache_bytes;
+    a.server.request_memory_bytes = split.request_bytes;
     a.server.memory_limit = *a.memory_limit;
   }
   a.server.block_cache_bytes = options.block_cache_bytes;

@@ -7,8 +7,8 @@
 // Options:
 //   --listen HOST:PORT          default 127.0.0.1:9201; port 0 picks a free one
 //   --port-file FILE            write the bound port there once listening
-//   --memory-limit SIZE         divide SIZE between in-flight requests and the
-//                               engine's caches (adapters/http/server.h PlanMemory)
+//   --memory-limit SIZE         bound the whole process: SIZE is divided between
+//                               the engine and the server (overtone/memory.h)
 //   --max-request-bytes SIZE    largest body accepted as sent (413 above)
 //   --max-decompressed-bytes SIZE   largest body once decompressed (413 above)
 //   --auth-token-file FILE      require `Authorization: Bearer <token>` (the

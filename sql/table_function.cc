@@ -68,7 +68,23 @@ void FunctionArgs::Echo(sqlite3_context* ctx, int a) const {
   }
 }
 
+namespace {
+// Bytes charged at a time: one atomic add per few thousand rows.
+constexpr size_t kChargeStep = 64 << 10;
+}  // namespace
+
+const CancelToken* SeriesPointsCursor::token() const {
+  return base.pVtab == nullptr ? nullptr : reinterpret_cast<const OvertoneVtab*>(base.pVtab)->cancel;
+}
+
+void SeriesPointsCursor::ReleaseCharged() {
+  if (charged_ > 0 && token() != nullptr) token()->ReleaseMemory(charged_);
+  charged_ = 0;
+  uncharged_ = 0;
+}
+
 void SeriesPointsCursor::Start(int plan, int num_args, int argc, sqlite3_value** argv) {
+  ReleaseCharged();
   rows.clear();
   pos = 0;
   series.clear();
@@ -80,8 +96,18 @@ Status SeriesPointsCursor::Add(const SeriesInfo& s, int64_t ts, int64_t sample_t
   if (series.empty() || series.back().id != s.id) {
     series.push_back(s);
     labels_json.push_back(LabelsToJson(s.labels));
+    uncharged_ += sizeof(SeriesInfo) + sizeof(std::string) + 2 * labels_json.back().size();
   }
   rows.push_back(SeriesPoint{series.size() - 1, ts, sample_ts, value});
+  uncharged_ += sizeof(SeriesPoint);
+  if (uncharged_ >= kChargeStep) {
+    const CancelToken* t = token();
+    if (t != nullptr) {
+      if (!t->ChargeMemory(uncharged_)) return t->status();
+      charged_ += uncharged_;
+    }
+    uncharged_ = 0;
+  }
   return Status::OK();
 }
 

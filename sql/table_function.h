@@ -87,10 +87,17 @@ struct SeriesPoint {
 
 // The cursor of a table function, without its evaluation.
 struct SeriesPointsCursor : RowsCursor<SeriesPoint> {
+  SeriesPointsCursor() = default;
+  SeriesPointsCursor(const SeriesPointsCursor&) = delete;
+  SeriesPointsCursor& operator=(const SeriesPointsCursor&) = delete;
+  ~SeriesPointsCursor() { ReleaseCharged(); }
+
   // Forgets the previous call's rows and takes this call's arguments.
   void Start(int plan, int num_args, int argc, sqlite3_value** argv);
 
-  // Adds a point; points of one series come together.
+  // Adds a point; points of one series come together. The rows and series
+  // held are charged to the query's working memory (CancelToken::
+  // ChargeMemory): past its limit, the token's error.
   Status Add(const SeriesInfo& s, int64_t ts, int64_t sample_ts, double value);
 
   // xColumn of the columns every table function has (SharedColumn) and of
@@ -100,6 +107,13 @@ struct SeriesPointsCursor : RowsCursor<SeriesPoint> {
   FunctionArgs args;
   std::vector<SeriesInfo> series;
   std::vector<std::string> labels_json;  // of each series, built once
+
+ private:
+  // The token of the query this cursor's table serves, or null.
+  const CancelToken* token() const;
+  void ReleaseCharged();
+  size_t charged_ = 0;    // charged to token()
+  size_t uncharged_ = 0;  // held, not yet charged: charges go in steps of kChargeStep
 };
 
 }  // namespace overtone::sql

@@ -10,6 +10,7 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
+#include <rocksdb/write_buffer_manager.h>
 #include <stdlib.h>
 
 #include <algorithm>
@@ -251,6 +252,10 @@ Status Store::OpenDb() {
   db_options.max_background_jobs = 2;
   db_options.allow_concurrent_memtable_write = false;  // the hashed memtable does not support it
   db_options.max_total_wal_size = 4 * options_.write_buffer_bytes;
+  if (options_.all_write_buffers_bytes > 0) {
+    db_options.write_buffer_manager =
+        std::make_shared<rocksdb::WriteBufferManager>(options_.all_write_buffers_bytes, cache_);
+  }
   if (options_.file_system && !env_) {
     env_ = rocksdb::NewCompositeEnv(options_.file_system);
   }
@@ -431,6 +436,22 @@ Status Store::ForEachSeriesFrom(SeriesId first, const std::function<Status(Serie
     OT_RETURN_IF_ERROR(fn(DecodeBE64(k.data()), labels));
   }
   return FromRocks(it->status(), "reading series catalog");
+}
+
+Status Store::ReadSeries(SeriesId id, Labels* labels) {
+  StorePin pin = Pin();
+  if (!db_) return ClosedStatus();
+  std::string value;
+  rocksdb::Status s = db_->Get(rocksdb::ReadOptions(), cfs_[kSeries], SeriesKey(id), &value);
+  if (s.IsNotFound()) return Status::NotFound("no series with id " + std::to_string(id));
+  if (!s.ok()) return FromRocks(s, "reading series " + std::to_string(id));
+  if (!DecodeLabels(value, labels)) return Status::Corruption("series catalog entry is malformed");
+  return Status::OK();
+}
+
+size_t Store::MemoryUsage() const {
+  StorePin pin = Pin();  // a reopen replaces the cache
+  return cache_ ? cache_->GetUsage() : 0;
 }
 
 Status Store::ForEachPosting(std::string_view name, std::string_view value,

@@ -85,6 +85,10 @@ struct StoreOptions {
   size_t write_buffer_bytes = 64u << 20;
   // Decoded shared timestamp columns kept in memory, in timestamps (8 bytes each).
   size_t timestamp_column_cache = size_t{4} << 20;
+  // When not 0: every memtable together stops at this many bytes (RocksDB
+  // flushes the largest past it), and memtables are charged to the block
+  // cache, so that block_cache_bytes bounds reads and writes together.
+  size_t all_write_buffers_bytes = 0;
   // The file system RocksDB reads and writes through; null: the machine's.
   // A hook for tests that make the disk fail on purpose.
   std::shared_ptr<rocksdb::FileSystem> file_system;
@@ -346,6 +350,11 @@ class Store {
   // The process id of the writer holding the LOCK file of the database at
   // `path` (this process's own when it is the writer); 0 when nobody writes it.
   static int64_t WriterPid(const std::string& path);
+  // The labels of series `id` from the catalog; NotFound when it has none.
+  Status ReadSeries(SeriesId id, Labels* labels);
+  // Bytes held by the block cache, memtables included when they are
+  // charged to it (StoreOptions::all_write_buffers_bytes).
+  size_t MemoryUsage() const;
   // Ids above which a catalog scan starts: ForEachSeries from `first`.
   Status ForEachSeriesFrom(SeriesId first, const std::function<Status(SeriesId, const Labels&)>& fn);
   // How many series were ever deleted: the series index of a secondary

@@ -12,6 +12,20 @@ HttpReply OverloadedReply(const EndpointContext& ctx, std::string what) {
   return r;
 }
 
+std::optional<HttpReply> RefuseUnderMemoryPressure(const EndpointContext& ctx) {
+  const MemoryAccountant* memory = ctx.db->memory();
+  if (!memory->under_pressure()) return std::nullopt;
+  ctx.metrics->overloaded.fetch_add(1, std::memory_order_relaxed);
+  HttpReply r = HttpReply::Error(ctx.options->overload_status,
+                                 "server at its memory limit (" + std::to_string(memory->in_use()) + " of " +
+                                     std::to_string(memory->limit()) + " bytes; series index " +
+                                     std::to_string(memory->index().in_use()) + " of " +
+                                     std::to_string(memory->index().limit()) +
+                                     "); nothing of this request was stored; retry later");
+  r.headers.emplace_back("Retry-After", kMemoryPressureRetryAfterSeconds);
+  return r;
+}
+
 namespace {
 
 // 413 for a request whose reservation, grown by `more`, would exceed the

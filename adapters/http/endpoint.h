@@ -56,6 +56,14 @@ struct BodyHeaders {
 // The reply for a request refused by the memory budget.
 HttpReply OverloadedReply(const EndpointContext& ctx, std::string what);
 
+// For a write before anything is read: the overload reply (with
+// Retry-After) while the database's memory accountant is under pressure
+// (overtone/memory.h): its series index past its share, or the process
+// past its limit. Writes resume once the compactor has turned idle series
+// cold or RocksDB has flushed.
+inline constexpr const char* kMemoryPressureRetryAfterSeconds = "5";
+std::optional<HttpReply> RefuseUnderMemoryPressure(const EndpointContext& ctx);
+
 // Before the body is read: reserves content_length bytes in *reservation.
 // A reply means refuse with it (and drain the body): 413 past
 // max_request_bytes, the overload reply when the budget is used up.

@@ -126,7 +126,8 @@ std::optional<HttpReply> PrecheckPush(const EndpointContext& ctx, const BodyHead
     return HttpReply::Error(kHttpUnsupportedMediaType, "unsupported Content-Encoding \"" + std::string(enc) +
                                                            "\": push the text format uncompressed");
   }
-  return ReserveBody(ctx, headers, reservation);
+  if (std::optional<HttpReply> refused = ReserveBody(ctx, headers, reservation)) return refused;
+  return RefuseUnderMemoryPressure(ctx);
 }
 
 HttpReply HandlePush(const EndpointContext& ctx, std::string_view method, std::string_view path,

@@ -55,8 +55,8 @@ HttpReply QueryApi::AnswerPromql(const PromqlPlan& plan) {
   if (!conn) return Failed(Status::Internal("no SQLite connection"));
   // The run's token: the plan's time limit, and the request's cancellation.
   CancelToken* token = conn->cancel();
-  token->Reset(std::chrono::steady_clock::now() + std::chrono::milliseconds(plan.options.timeout_ms),
-               plan.cancel);
+  conn->StartRun(std::chrono::steady_clock::now() + std::chrono::milliseconds(plan.options.timeout_ms),
+                 plan.cancel);
   PromqlPlan run = plan;
   run.options.cancel = token;
   Result<promql::QueryResult> result = RunPromql(conn->get(), run);

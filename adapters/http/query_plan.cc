@@ -40,7 +40,7 @@ Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(
     sqlite3_close(conn);
     return Status::Internal("opening an SQLite connection");
   }
-  auto c = std::unique_ptr<QueryConnection>(new QueryConnection(conn));
+  auto c = std::unique_ptr<QueryConnection>(new QueryConnection(conn, db->memory()));
   OT_RETURN_IF_ERROR(RegisterSql(conn, db, c->cancel()));
   for (const auto& add_table : tables) OT_RETURN_IF_ERROR(add_table(conn));
   if (read_only) {
@@ -51,6 +51,11 @@ Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(
 }
 
 QueryConnection::~QueryConnection() { sqlite3_close_v2(conn_); }
+
+void QueryConnection::StartRun(CancelToken::Clock::time_point deadline, const CancelToken* parent) {
+  cancel_.Reset(deadline, parent);
+  if (memory_->limited()) cancel_.LimitMemory(memory_->split().query_bytes, &memory_->queries());
+}
 
 int64_t EffectiveTimeout(int64_t requested_ms, const QueryApiOptions& options) {
   return requested_ms > 0 ? std::min(requested_ms, options.timeout_ms) : options.timeout_ms;

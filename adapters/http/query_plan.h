@@ -62,10 +62,15 @@ class QueryConnection {
   // The token overtone's tables on this connection check (RegisterSql): a
   // run Reset()s it with its deadline and its request's token as parent.
   CancelToken* cancel() { return &cancel_; }
+  // Reset()s the token as cancel() says, then bounds the run's working
+  // memory by the database's memory limit: the queries share for one query,
+  // and the same share for all running together (overtone/memory.h).
+  void StartRun(CancelToken::Clock::time_point deadline, const CancelToken* parent);
 
  private:
-  explicit QueryConnection(sqlite3* conn) : conn_(conn) {}
+  QueryConnection(sqlite3* conn, MemoryAccountant* memory) : conn_(conn), memory_(memory) {}
   sqlite3* conn_;
+  MemoryAccountant* memory_;
   CancelToken cancel_;
 };
 

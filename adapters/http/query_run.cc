@@ -89,13 +89,15 @@ Result<SqlTable> RunStatement(QueryConnection* qc, sqlite3_stmt* stmt, int64_t t
   sqlite3* conn = qc->get();
   sqlite3_reset(stmt);
   CancelToken* token = qc->cancel();
-  token->Reset(std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms), request_cancel);
+  qc->StartRun(std::chrono::steady_clock::now() + std::chrono::milliseconds(timeout_ms), request_cancel);
   CancelProgressHandler interrupt(conn, token);
   SqlTable table;
   const int n = sqlite3_column_count(stmt);
   for (int i = 0; i < n; ++i) table.columns.emplace_back(sqlite3_column_name(stmt, i));
   int rc;
   bool too_many = false;
+  constexpr size_t kChargeStep = 64 << 10;
+  size_t uncharged = 0;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     if (table.rows.size() >= max_rows) {
       too_many = true;
@@ -103,6 +105,15 @@ Result<SqlTable> RunStatement(QueryConnection* qc, sqlite3_stmt* stmt, int64_t t
     }
     std::vector<SqlValue>& row = table.rows.emplace_back();
     for (int i = 0; i < n; ++i) row.push_back(Cell(stmt, i));
+    // The answer is working memory too, charged a step at a time.
+    uncharged += sizeof(row) + n * sizeof(SqlValue);
+    if (uncharged >= kChargeStep) {
+      if (!token->ChargeMemory(uncharged)) {
+        rc = SQLITE_INTERRUPT;
+        break;
+      }
+      uncharged = 0;
+    }
   }
   std::string error = rc == SQLITE_DONE || too_many ? "" : sqlite3_errmsg(conn);
   // Done with: the cursors close, and a kept statement holds nothing until it runs again.

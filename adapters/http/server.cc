@@ -102,19 +102,21 @@ int DefaultThreads() {
   return static_cast<int>(std::max(16u, 4 * cores));
 }
 
-MemoryPlan PlanMemory(size_t limit) { return MemoryPlan{limit / 2, limit / 8, limit / 16}; }
-
 class HttpServer::Impl {
  public:
   Impl(Database* db, ServerOptions options)
-      : db_(db), options_(std::move(options)), budget_(options_.request_memory_bytes) {}
+      : db_(db),
+        options_(std::move(options)),
+        own_budget_(options_.request_memory_bytes),
+        budget_(*(db->memory()->limited() ? &db->memory()->requests() : &own_budget_)) {}
 
   Status Start();
   void Stop();
 
   Database* db_;
   ServerOptions options_;
-  MemoryBudget budget_;
+  MemoryBudget own_budget_;  // without a memory limit on the database
+  MemoryBudget& budget_;
   ServerMetrics metrics_;
   QueryApi query_api_{db_, ApiOptions(options_, db_->dir())};  // /api/v1/query etc. (query_api.h)
   QueryWatch queries_;                                         // the queries running, and what cancels them
@@ -650,7 +652,7 @@ Status HttpServer::Start() { return impl_->Start(); }
 void HttpServer::Stop() { impl_->Stop(); }
 int HttpServer::port() const { return impl_->port_; }
 const ServerOptions& HttpServer::options() const { return impl_->options_; }
-MemoryBudget* HttpServer::memory_budget() { return &impl_->budget_; }
+MemoryPool* HttpServer::memory_budget() { return &impl_->budget_; }
 ServerMetrics* HttpServer::metrics() { return &impl_->metrics_; }
 
 }  // namespace overtone::adapters

@@ -32,7 +32,6 @@ struct sqlite3;
 
 namespace overtone::adapters {
 
-class MemoryBudget;
 class ServerMetrics;
 
 struct ServerOptions {
@@ -42,12 +41,14 @@ struct ServerOptions {
 
   size_t max_request_bytes = 32u << 20;        // a body as sent (compressed)
   size_t max_decompressed_bytes = 128u << 20;  // a body once decompressed
-  size_t request_memory_bytes = 256u << 20;    // budget for in-flight requests
-  size_t max_frame_bytes = 1u << 20;           // STREAMED_XOR_CHUNKS frames
-  int overload_status = 429;                   // or 503: see docs/SERVER.md
-  std::string auth_token;                      // when set, required as a bearer token
-  int read_timeout_seconds = 10;               // a stalled client is given up
-  bool read_only = false;                      // routes that write answer 403 (routes.h)
+  // Budget for in-flight requests when the database has no memory limit;
+  // with one, the requests share of Database::memory() is the budget.
+  size_t request_memory_bytes = 256u << 20;
+  size_t max_frame_bytes = 1u << 20;  // STREAMED_XOR_CHUNKS frames
+  int overload_status = 429;          // or 503: see docs/SERVER.md
+  std::string auth_token;             // when set, required as a bearer token
+  int read_timeout_seconds = 10;      // a stalled client is given up
+  bool read_only = false;             // routes that write answer 403 (routes.h)
 
   // Only reported (/metrics, /stats): what the engine was opened with.
   size_t memory_limit = 0;
@@ -78,17 +79,6 @@ struct ServerOptions {
 // keep-alive connection holds a thread while open, so several per core.
 int DefaultThreads();
 
-// How `overtone serve --memory-limit` divides a limit: half for in-flight
-// requests, an eighth for the engine's block cache, a sixteenth for each
-// write buffer (RocksDB may hold two per column family), the rest for the
-// series index, threads and the allocator's slack.
-struct MemoryPlan {
-  size_t request_bytes;
-  size_t block_cache_bytes;
-  size_t write_buffer_bytes;
-};
-MemoryPlan PlanMemory(size_t limit_bytes);
-
 class HttpServer {
  public:
   // REQUIRES: db outlives the server.
@@ -106,7 +96,7 @@ class HttpServer {
 
   int port() const;
   const ServerOptions& options() const;
-  MemoryBudget* memory_budget();
+  MemoryPool* memory_budget();
   ServerMetrics* metrics();
 
  private:

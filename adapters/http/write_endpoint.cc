@@ -63,7 +63,8 @@ std::optional<HttpReply> PrecheckWrite(const EndpointContext& ctx, const BodyHea
   if (!protocol.ok()) {
     return HttpReply::Error(kHttpUnsupportedMediaType, protocol.status().message());
   }
-  return ReserveBody(ctx, headers, reservation);
+  if (std::optional<HttpReply> refused = ReserveBody(ctx, headers, reservation)) return refused;
+  return RefuseUnderMemoryPressure(ctx);
 }
 
 HttpReply HandleWrite(const EndpointContext& ctx, const BodyHeaders& headers, std::string_view body,

@@ -21,7 +21,9 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <limits>
 
+#include "overtone/memory.h"
 #include "overtone/status.h"
 
 namespace overtone {
@@ -31,10 +33,11 @@ enum class CancelReason : uint8_t {
   kDeadline,    // the query's time limit passed
   kClientGone,  // whoever asked is no longer there to read the answer
   kShutdown,    // the process is stopping
+  kMemory,      // the query's working memory passed its limit (LimitMemory)
 };
-inline constexpr int kNumCancelReasons = 4;
+inline constexpr int kNumCancelReasons = 5;
 
-// "timeout", "client_gone", "shutdown" ("" for kNone): a metric's label value.
+// "timeout", "client_gone", "shutdown", "memory" ("" for kNone): a metric's label value.
 const char* CancelReasonName(CancelReason reason);
 
 class CancelToken {
@@ -45,12 +48,17 @@ class CancelToken {
   explicit CancelToken(Clock::time_point deadline) { Reset(deadline); }
   CancelToken(const CancelToken&) = delete;
   CancelToken& operator=(const CancelToken&) = delete;
+  ~CancelToken() { ReleaseAllMemory(); }
 
   // Starts over: not cancelled, stopping at `deadline` (never by default)
   // or when `parent` is cancelled (then with the parent's reason): a
   // query's run inside a request that others may cancel.
   // REQUIRES: `parent` outlives its use here, until the next Reset.
+  // Reset also gives back the memory charged and lifts the memory limit.
   void Reset(Clock::time_point deadline = Clock::time_point::max(), const CancelToken* parent = nullptr) {
+    ReleaseAllMemory();
+    memory_limit_ = std::numeric_limits<size_t>::max();
+    memory_pool_ = nullptr;
     reason_.store(CancelReason::kNone, std::memory_order_relaxed);
     deadline_ns_.store(deadline.time_since_epoch().count(), std::memory_order_relaxed);
     parent_ = parent;
@@ -78,6 +86,23 @@ class CancelToken {
 
   CancelReason reason() const { return reason_.load(std::memory_order_acquire); }
 
+  // Bounds the query's working memory (overtone/memory.h): what its tables
+  // hold (rows computed in full, the series they name) is charged with
+  // ChargeMemory, up to `limit_bytes` and taken from `pool` (shared by the
+  // queries running; may be null). Past either the token is cancelled with
+  // kMemory. REQUIRES: called by the owner, after Reset and before the
+  // token is handed out; `pool` outlives the next Reset.
+  void LimitMemory(size_t limit_bytes, MemoryPool* pool) {
+    memory_limit_ = limit_bytes;
+    memory_pool_ = pool;
+  }
+  // Charges n bytes: false, and the token cancelled, when they do not fit.
+  bool ChargeMemory(size_t n) const;
+  // Gives back n bytes charged before (a table that let go of its rows).
+  void ReleaseMemory(size_t n) const;
+  size_t memory_charged() const { return memory_charged_.load(std::memory_order_relaxed); }
+  size_t memory_limit() const { return memory_limit_; }
+
   // OK while not cancelled; else the error to stop with: Busy ("query timed
   // out") for the deadline, Aborted ("query cancelled: ...") for the others.
   Status status() const;
@@ -86,6 +111,14 @@ class CancelToken {
   std::atomic<CancelReason> reason_{CancelReason::kNone};
   std::atomic<Clock::rep> deadline_ns_{Clock::time_point::max().time_since_epoch().count()};
   const CancelToken* parent_ = nullptr;
+
+  void ReleaseAllMemory() {
+    const size_t charged = memory_charged_.exchange(0, std::memory_order_relaxed);
+    if (memory_pool_ != nullptr && charged > 0) memory_pool_->Release(charged);
+  }
+  size_t memory_limit_ = std::numeric_limits<size_t>::max();
+  MemoryPool* memory_pool_ = nullptr;
+  mutable std::atomic<size_t> memory_charged_{0};
 };
 
 // How many samples a loop reads between two checks of its token: a check

@@ -46,6 +46,7 @@
 #include <vector>
 
 #include "overtone/matcher.h"
+#include "overtone/memory.h"
 #include "overtone/status.h"
 #include "overtone/types.h"
 
@@ -92,6 +93,13 @@ struct Options {
   bool share_timestamp_columns = true;
   // Decoded quantile sketches kept in memory for repeated approximate queries.
   size_t summary_cache_bytes = 32u << 20;
+  // One bound for the memory of the whole process (overtone/memory.h); 0:
+  // none. When set, it replaces block_cache_bytes, write_buffer_bytes and
+  // summary_cache_bytes with its shares (SplitMemoryLimit), the memtables
+  // are charged to the block cache, the series index is charged to its
+  // share, and Database::memory() is the accountant that an embedding
+  // server charges with its requests and queries.
+  size_t memory_limit_bytes = 0;
 };
 
 // A set of samples written atomically by Database::Write.
@@ -142,9 +150,11 @@ class SampleIterator {
 // Counters since Open(), for self-monitoring and for tests that check how
 // much work a query did.
 struct DatabaseStats {
-  uint64_t series = 0;           // live series
-  uint64_t samples_written = 0;  // samples acknowledged by Write()
-  uint64_t samples_scanned = 0;  // samples read by SampleIterators or decoded by EvaluateOverTime
+  uint64_t series = 0;              // live series
+  uint64_t series_in_memory = 0;    // of those, the ones whose label sets are in memory (written lately)
+  uint64_t index_memory_bytes = 0;  // what the series index holds in memory
+  uint64_t samples_written = 0;     // samples acknowledged by Write()
+  uint64_t samples_scanned = 0;     // samples read by SampleIterators or decoded by EvaluateOverTime
   uint64_t write_batches = 0;
   uint64_t disk_bytes = 0;   // live files on disk
   uint64_t compactions = 0;  // compaction runs
@@ -302,6 +312,9 @@ class Database {
   virtual Result<IndexStats> GetIndexStats(size_t top) = 0;
 
   virtual DatabaseStats GetStats() const = 0;
+  // The process's memory accountant (Options::memory_limit_bytes; without
+  // a limit it counts, and refuses nothing).
+  virtual MemoryAccountant* memory() = 0;
   virtual const std::string& dir() const = 0;
 
   // OK while writes work. While they fail for a storage fault, that fault

@@ -26,8 +26,8 @@ timeout 120 "$OVERTONE" emulate --hosts 3 --duration 10m --interval 15s --seed 7
 METRICS=$(http_get "$PORT" /metrics)
 INGESTED=$(echo "$METRICS" | awk '/^overtone_samples_ingested_total /{print $2}')
 [ "${INGESTED:-0}" -gt 0 ] || fail "no samples ingested: $INGESTED"
-echo "$METRICS" | grep -q 'overtone_request_memory_budget_bytes 33554432' ||
-  fail "--memory-limit 64MiB should give a 32 MiB request budget"
+echo "$METRICS" | grep -q 'overtone_request_memory_budget_bytes 16777216' ||
+  fail "--memory-limit 64MiB should give a 16 MiB request budget"
 
 stop_wait "$OT_PID" && RC=0 || RC=$?
 [ "$RC" -ne 124 ] || fail "serve did not stop within 30 s of SIGTERM"

@@ -489,11 +489,14 @@ TEST_F(ServerTest, StopRefusesNewConnectionsAndIsIdempotent) {
   EXPECT_FALSE(HttpRequest(port_, "GET", "/health", {}, {}, 2000).ok());
 }
 
-TEST(ServerOptionsTest, MemoryPlanAndBindErrors) {
-  MemoryPlan p = PlanMemory(1 << 30);
-  EXPECT_EQ(p.request_bytes, 512u << 20);
-  EXPECT_EQ(p.block_cache_bytes, 128u << 20);
+TEST(ServerOptionsTest, MemorySplitAndBindErrors) {
+  MemorySplit p = SplitMemoryLimit(1 << 30);
+  EXPECT_EQ(p.request_bytes, 256u << 20);
+  EXPECT_EQ(p.storage_bytes, 256u << 20);
   EXPECT_EQ(p.write_buffer_bytes, 64u << 20);
+  EXPECT_EQ(p.index_bytes, 256u << 20);
+  EXPECT_EQ(p.query_bytes, 128u << 20);
+  EXPECT_EQ(p.cache_bytes, 32u << 20);
   EXPECT_GE(DefaultThreads(), 16);
 
   TempDir dir;

@@ -1,0 +1,76 @@
+#include "overtone/memory.h"
+
+namespace overtone {
+
+bool MemoryPool::TryReserve(size_t n) {
+  size_t cur = in_use_.load(std::memory_order_relaxed);
+  do {
+    if (n > limit_ || cur > limit_ - n) {
+      rejections_.fetch_add(1, std::memory_order_relaxed);
+      return false;
+    }
+  } while (!in_use_.compare_exchange_weak(cur, cur + n, std::memory_order_relaxed));
+  NotePeak(cur + n);
+  return true;
+}
+
+void MemoryPool::Charge(size_t n) { NotePeak(in_use_.fetch_add(n, std::memory_order_relaxed) + n); }
+
+void MemoryPool::NotePeak(size_t now) {
+  size_t peak = peak_.load(std::memory_order_relaxed);
+  while (now > peak && !peak_.compare_exchange_weak(peak, now, std::memory_order_relaxed)) {
+  }
+}
+
+bool MemoryPool::Reservation::Grow(size_t n) {
+  if (n == 0) return true;
+  if (!pool_->TryReserve(n)) return false;
+  bytes_ += n;
+  return true;
+}
+
+void MemoryPool::Reservation::Release() {
+  if (bytes_ > 0) pool_->Release(bytes_);
+  bytes_ = 0;
+}
+
+// Why these shares (docs/SERVER.md "Memory limit"): the storage, the index
+// and requests in flight each grow with the load and each can hurt the
+// others, so each gets a quarter; queries an eighth (one query may take all
+// of it); the summary cache only saves work and gets a thirty-second; the
+// rest (3/32) is for threads, the allocator's slack and RocksDB's table
+// readers, which no share can bound.
+MemorySplit SplitMemoryLimit(size_t limit) {
+  MemorySplit s;
+  s.storage_bytes = limit / 4;
+  s.write_buffer_bytes = limit / 16;  // the memtables together stop at half the storage share
+  s.index_bytes = limit / 4;
+  s.cache_bytes = limit / 32;
+  s.request_bytes = limit / 4;
+  s.query_bytes = limit / 8;
+  return s;
+}
+
+namespace {
+constexpr size_t kUnbounded = std::numeric_limits<size_t>::max();
+size_t Share(size_t limit, size_t share) { return limit == 0 ? kUnbounded : share; }
+}  // namespace
+
+MemoryAccountant::MemoryAccountant(size_t limit)
+    : limit_(limit),
+      split_(SplitMemoryLimit(limit)),
+      index_(Share(limit, split_.index_bytes)),
+      caches_(Share(limit, split_.cache_bytes)),
+      requests_(Share(limit, split_.request_bytes)),
+      queries_(Share(limit, split_.query_bytes)) {}
+
+size_t MemoryAccountant::in_use() const {
+  return index_.in_use() + caches_.in_use() + requests_.in_use() + queries_.in_use() + storage_in_use();
+}
+
+bool MemoryAccountant::under_pressure() const {
+  if (limit_ == 0) return false;
+  return index_.over_limit() || in_use() > limit_;
+}
+
+}  // namespace overtone

@@ -1,0 +1,287 @@
+// churn_bench: the series index and the process's memory under churn, and
+// the rate of new-series creation, against Prometheus on the same load.
+//
+//   churn_bench [--series N] [--hours H] [--replace F] [--scrapes S]
+//               [--batch B] [--memory-limit BYTES] [--no-prometheus]
+//
+// HOW IT WORKS
+// N series are active at a time (node_exporter-like labels); every
+// simulated hour a fraction F of them (the oldest) is replaced by new ones,
+// for H hours: pods rescheduled, deployments rolled. Each hour every active
+// series gets S samples (the hour's scrapes), sent by one sender over one
+// keep-alive connection as remote write 1.0 requests of B samples, in time
+// order, the timestamps ending now. A 429/503 is retried after a pause, as
+// Prometheus's queue manager does, and counted.
+//
+//   overtone    `overtone serve`'s HttpServer in this process, opened with
+//               Options::memory_limit_bytes; after each simulated hour the
+//               bench runs Compact(hour end - 1 h), the background compactor's
+//               job (the clock is simulated, so the bench drives it)
+//   prometheus  Debian's prometheus --web.enable-remote-write-receiver
+//               (bench/prometheus_peer.h), skipped when not installed; its
+//               head is compacted by its own clock, so in a run of minutes
+//               it keeps every series of the run in memory: the figure is
+//               what Prometheus holds for this load, not a steady state
+//
+// Printed: per simulated hour the series ever seen, the series in
+// overtone's memory, its index bytes, its block cache's (memtables
+// included) and RSS (this process: server and
+// sender), Prometheus's RSS; at the end the peak RSS of both against the
+// limit, the new-series rate (the first scrape: every series new) and the
+// ingest rate over the whole run, with their ratios.
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "adapters/http/server.h"
+#include "adapters/prometheus/proto/remote.pb.h"
+#include "adapters/prometheus/snappy_block.h"
+#include "bench/prometheus_peer.h"
+#include "overtone/database.h"
+#include "tests/support/http_test_client.h"
+
+namespace {
+
+using namespace overtone;
+using Clock = std::chrono::steady_clock;
+constexpr int64_t kHourMs = 3600 * 1000;
+
+struct Config {
+  int series = 10000;
+  int hours = 24;
+  double replace = 0.1;
+  int scrapes = 4;
+  int batch = 2000;
+  size_t memory_limit = size_t{2} << 30;
+  bool prometheus = true;
+};
+
+// A field of /proc/PID/status in bytes (VmRSS, VmHWM); 0 when unreadable.
+size_t ProcBytes(pid_t pid, const char* field) {
+  std::ifstream in("/proc/" + (pid == 0 ? std::string("self") : std::to_string(pid)) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field, 0) == 0)
+      return std::strtoull(line.c_str() + std::strlen(field) + 1, nullptr, 10) << 10;
+  }
+  return 0;
+}
+
+double MiB(size_t b) { return double(b) / (1 << 20); }
+
+// What one run measured.
+struct Run {
+  double first_scrape_s = 0;  // every series new
+  double total_s = 0;
+  uint64_t samples = 0;
+  uint64_t retries = 0;
+  size_t peak_rss = 0;
+  bool ok = true;
+};
+
+// Sends the whole load to `port`; after each hour calls `hour_done(hour, t_end_ms)`.
+template <typename HourDone>
+Run Send(const Config& c, int port, int64_t t0, HourDone hour_done) {
+  Run run;
+  auto conn = testing::HttpConnection::Connect("127.0.0.1", port);
+  if (!conn.ok()) {
+    std::fprintf(stderr, "connect: %s\n", conn.status().ToString().c_str());
+    run.ok = false;
+    return run;
+  }
+  const testing::HttpHeaders headers = {{"Content-Type", "application/x-protobuf"},
+                                        {"Content-Encoding", "snappy"},
+                                        {"X-Prometheus-Remote-Write-Version", "0.1.0"}};
+  const int replaced = std::max(1, int(c.series * c.replace));
+  const Clock::time_point start = Clock::now();
+  int reconnects = 0;
+  int first = 0;
+  for (int hour = 0; hour < c.hours; ++hour, first += replaced) {
+    for (int scrape = 0; scrape < c.scrapes; ++scrape) {
+      const Clock::time_point scrape_start = Clock::now();
+      const int64_t ts = t0 + hour * kHourMs + scrape * (kHourMs / c.scrapes);
+      for (int from = first; from < first + c.series; from += c.batch) {
+        prometheus::WriteRequest req;
+        for (int n = from; n < std::min(from + c.batch, first + c.series); ++n) {
+          prometheus::TimeSeries* s = req.add_timeseries();
+          const std::pair<const char*, std::string> labels[] = {
+              {"__name__", "container_cpu_usage_seconds_total"},
+              {"container", "app"},
+              {"job", "kubelet"},
+              {"namespace", "prod"},
+              {"pod", "app-" + std::to_string(n) + "-7d9f8b6c5d-x2x4z"}};
+          for (const auto& [name, value] : labels) {
+            prometheus::Label* l = s->add_labels();
+            l->set_name(name);
+            l->set_value(value);
+          }
+          prometheus::Sample* p = s->add_samples();
+          p->set_timestamp(ts);
+          p->set_value(double(hour * c.scrapes + scrape));
+        }
+        const std::string body = adapters::SnappyCompress(req.SerializeAsString());
+        for (;;) {
+          auto r = (*conn)->Request("POST", "/api/v1/write", headers, body);
+          if (r.ok() && r->status / 100 == 2) break;
+          if (!r.ok() && reconnects++ < 100) {  // the server closed the keep-alive connection: reconnect
+            conn = testing::HttpConnection::Connect("127.0.0.1", port);
+            if (conn.ok()) continue;
+          }
+          if (r.ok() && (r->status == 429 || r->status == 503)) {
+            ++run.retries;
+            std::this_thread::sleep_for(std::chrono::milliseconds(200));
+            continue;
+          }
+          std::fprintf(
+              stderr, "write failed: %s\n",
+              r.ok() ? (std::to_string(r->status) + " " + r->body).c_str() : r.status().ToString().c_str());
+          run.ok = false;
+          return run;
+        }
+        run.samples += req.timeseries_size();
+      }
+      if (hour == 0 && scrape == 0)
+        run.first_scrape_s = std::chrono::duration<double>(Clock::now() - scrape_start).count();
+    }
+    hour_done(hour, t0 + (hour + 1) * kHourMs);
+  }
+  run.total_s = std::chrono::duration<double>(Clock::now() - start).count();
+  return run;
+}
+
+bool ParseArgs(int argc, char** argv, Config* c) {
+  for (int i = 1; i < argc; ++i) {
+    std::string a = argv[i];
+    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : "0"; };
+    if (a == "--series")
+      c->series = std::atoi(next());
+    else if (a == "--hours")
+      c->hours = std::atoi(next());
+    else if (a == "--replace")
+      c->replace = std::atof(next());
+    else if (a == "--scrapes")
+      c->scrapes = std::atoi(next());
+    else if (a == "--batch")
+      c->batch = std::atoi(next());
+    else if (a == "--memory-limit")
+      c->memory_limit = std::strtoull(next(), nullptr, 10);
+    else if (a == "--no-prometheus")
+      c->prometheus = false;
+    else
+      return false;
+  }
+  return c->series > 0 && c->hours > 0 && c->scrapes > 0 && c->batch > 0 && c->replace > 0 && c->replace <= 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Config c;
+  if (!ParseArgs(argc, argv, &c)) {
+    std::fprintf(stderr,
+                 "usage: churn_bench [--series N] [--hours H] [--replace F] [--scrapes S] [--batch B] "
+                 "[--memory-limit BYTES] [--no-prometheus]\n");
+    return 2;
+  }
+  std::string tmpl = (std::filesystem::temp_directory_path() / "churn_bench.XXXXXX").string();
+  if (mkdtemp(tmpl.data()) == nullptr) return 1;
+  const std::filesystem::path root = tmpl;
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
+  const int64_t t0 = (now_ms / kHourMs - c.hours) * kHourMs;
+  const int replaced = std::max(1, int(c.series * c.replace));
+  std::printf(
+      "churn_bench: %d active series, %d replaced per simulated hour, %d hours, %d samples per series "
+      "per hour, batches of %d, memory limit %.0f MiB\n",
+      c.series, replaced, c.hours, c.scrapes, c.batch, MiB(c.memory_limit));
+  std::printf("(the machine is shared and may be loaded: compare the ratios, measured in the same run)\n\n");
+
+  // overtone
+  Run ot;
+  std::vector<uint64_t> ever, in_memory, index_bytes, storage_bytes;
+  std::vector<size_t> ot_rss, prom_rss;  // by hour
+  {
+    Options o;
+    o.compaction_interval_ms = 0;  // the bench drives compaction on the simulated clock
+    o.memory_limit_bytes = c.memory_limit;
+    auto db = Database::Open(o, (root / "overtone").string());
+    if (!db.ok()) {
+      std::fprintf(stderr, "%s\n", db.status().ToString().c_str());
+      return 1;
+    }
+    adapters::ServerOptions so;
+    so.host = "127.0.0.1";
+    so.port = 0;
+    adapters::HttpServer server(db->get(), so);
+    if (!server.Start().ok()) return 1;
+    ot = Send(c, server.port(), t0, [&](int, int64_t end_ms) {
+      (*db)->Compact(end_ms - kHourMs).IgnoreError();
+      DatabaseStats s = (*db)->GetStats();
+      ever.push_back(s.series);
+      in_memory.push_back(s.series_in_memory);
+      index_bytes.push_back(s.index_memory_bytes);
+      storage_bytes.push_back((*db)->memory()->storage_in_use());
+      ot_rss.push_back(ProcBytes(0, "VmRSS:"));
+    });
+    server.Stop();
+    ot.peak_rss = ProcBytes(0, "VmHWM:");
+    if (ot.ok && (*db)->GetStats().samples_written != ot.samples) {
+      std::fprintf(stderr, "overtone stored %llu samples of %llu acknowledged\n",
+                   (unsigned long long)(*db)->GetStats().samples_written, (unsigned long long)ot.samples);
+      ot.ok = false;
+    }
+  }
+
+  // Prometheus
+  Run prom;
+  bool have_prom = c.prometheus && bench::PrometheusPeer::Available();
+  if (have_prom) {
+    auto peer = bench::PrometheusPeer::Receiver(root / "prometheus");
+    if (!peer.ok()) {
+      std::printf("prometheus did not start: %s\n", peer.status().ToString().c_str());
+      have_prom = false;
+    } else {
+      prom = Send(c, (*peer)->port(), t0,
+                  [&](int, int64_t) { prom_rss.push_back(ProcBytes((*peer)->pid(), "VmRSS:")); });
+      prom.peak_rss = ProcBytes((*peer)->pid(), "VmHWM:");
+    }
+  }
+
+  std::printf("%5s %12s %12s %10s %12s %14s %14s\n", "hour", "series seen", "in memory", "index MiB",
+              "storage MiB", "overtone RSS", "prometheus RSS");
+  for (size_t h = 0; h < ever.size(); ++h) {
+    if (h % 4 != 0 && h + 1 != ever.size()) continue;
+    std::printf("%5zu %12llu %12llu %10.1f %12.1f %10.1f MiB", h, (unsigned long long)ever[h],
+                (unsigned long long)in_memory[h], MiB(index_bytes[h]), MiB(storage_bytes[h]), MiB(ot_rss[h]));
+    if (have_prom && h < prom_rss.size()) std::printf(" %10.1f MiB", MiB(prom_rss[h]));
+    std::printf("\n");
+  }
+  std::printf(
+      "\novertone: peak RSS %.1f MiB (limit %.0f MiB, %.0f%% of it); new series %.0f/s; ingest %.0f "
+      "samples/s; %llu retries after 429/503\n",
+      MiB(ot.peak_rss), MiB(c.memory_limit), 100.0 * double(ot.peak_rss) / double(c.memory_limit),
+      c.series / ot.first_scrape_s, ot.samples / ot.total_s, (unsigned long long)ot.retries);
+  if (have_prom) {
+    std::printf("prometheus: peak RSS %.1f MiB; new series %.0f/s; ingest %.0f samples/s\n",
+                MiB(prom.peak_rss), c.series / prom.first_scrape_s, prom.samples / prom.total_s);
+    std::printf("ratio peak RSS overtone / prometheus: %.2f\n", double(ot.peak_rss) / double(prom.peak_rss));
+    std::printf("ratio new-series rate overtone / prometheus: %.2f\n",
+                prom.first_scrape_s / ot.first_scrape_s);
+    std::printf("ratio churn ingest rate overtone / prometheus: %.2f\n", prom.total_s / ot.total_s);
+  } else {
+    std::printf("prometheus: not run (%s)\n", c.prometheus ? "not installed" : "--no-prometheus");
+  }
+  std::filesystem::remove_all(root);
+  return ot.ok && (!have_prom || prom.ok) ? 0 : 1;
+}

@@ -1,0 +1,144 @@
+// One memory limit for the whole process, and the accountant that every
+// consumer of memory charges.
+//
+// Options::memory_limit_bytes (`overtone serve --memory-limit 2GiB`) is
+// divided once, at open, into shares (SplitMemoryLimit, docs/SERVER.md
+// "Memory limit"):
+//
+//   storage    RocksDB's block cache; the memtables are charged to it too
+//              (a WriteBufferManager), so reads and writes share one bound
+//   index      the in-memory series index (label sets, hash tables)
+//   caches     decoded summaries (SummaryCache)
+//   requests   request bodies in flight, decoded payloads, answers being built
+//   queries    query working memory: rows materialized, samples loaded
+//
+// and a rest for threads, allocator slack and RocksDB's table readers.
+//
+// A MemoryPool is one share. A consumer that may be refused reserves before
+// it allocates (TryReserve, or a Reservation that gives the bytes back when
+// it goes); one that cannot be refused (the index of a series whose sample
+// is being written) charges unconditionally (Charge) and the accountant
+// reports the pressure (under_pressure()), which the server turns into
+// 503 + Retry-After for writes until it passes.
+//
+//   MemoryAccountant memory(2u << 30);
+//   MemoryPool::Reservation r(&memory.requests());
+//   if (!r.Grow(body_bytes)) return Overloaded();   // 429, nothing allocated
+//
+// Thread-safe; lock-free.
+
+#ifndef OVERTONE_MEMORY_H_
+#define OVERTONE_MEMORY_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <limits>
+
+namespace overtone {
+
+class MemoryPool {
+ public:
+  explicit MemoryPool(size_t limit_bytes = std::numeric_limits<size_t>::max()) : limit_(limit_bytes) {}
+  MemoryPool(const MemoryPool&) = delete;
+  MemoryPool& operator=(const MemoryPool&) = delete;
+
+  // Bytes held by one user, given back when it goes out of scope.
+  class Reservation {
+   public:
+    explicit Reservation(MemoryPool* pool) : pool_(pool) {}
+    Reservation(Reservation&& o) noexcept : pool_(o.pool_), bytes_(o.bytes_) { o.bytes_ = 0; }
+    Reservation& operator=(Reservation&&) = delete;
+    Reservation(const Reservation&) = delete;
+    ~Reservation() { Release(); }
+
+    // Adds n bytes; false (and no change) when they do not fit.
+    bool Grow(size_t n);
+    void Release();
+    size_t bytes() const { return bytes_; }
+
+   private:
+    MemoryPool* pool_;
+    size_t bytes_ = 0;
+  };
+
+  Reservation Reserve() { return Reservation(this); }
+
+  // Takes n bytes when they fit; false (counted as a rejection) when not.
+  bool TryReserve(size_t n);
+  // Takes n bytes even past the limit: for memory already allocated.
+  void Charge(size_t n);
+  void Release(size_t n) { in_use_.fetch_sub(n, std::memory_order_relaxed); }
+
+  size_t limit() const { return limit_; }
+  size_t in_use() const { return in_use_.load(std::memory_order_relaxed); }
+  size_t peak() const { return peak_.load(std::memory_order_relaxed); }
+  uint64_t rejections() const { return rejections_.load(std::memory_order_relaxed); }
+  bool over_limit() const { return in_use() > limit_; }
+
+ private:
+  void NotePeak(size_t now);
+
+  const size_t limit_;
+  std::atomic<size_t> in_use_{0};
+  std::atomic<size_t> peak_{0};
+  std::atomic<uint64_t> rejections_{0};
+};
+
+// The smallest limit Database::Open takes: below it the shares are too
+// small for RocksDB's memtables.
+inline constexpr size_t kMinMemoryLimit = size_t{32} << 20;
+
+// How a limit is divided (docs/SERVER.md "Memory limit" says why).
+struct MemorySplit {
+  size_t storage_bytes = 0;       // the block cache, memtables included
+  size_t write_buffer_bytes = 0;  // of storage_bytes: one memtable's size
+  size_t index_bytes = 0;
+  size_t cache_bytes = 0;
+  size_t request_bytes = 0;
+  size_t query_bytes = 0;  // every query together; one query may use all of it
+};
+MemorySplit SplitMemoryLimit(size_t limit_bytes);
+
+class MemoryAccountant {
+ public:
+  // 0: no limit (every pool unbounded, never under pressure).
+  explicit MemoryAccountant(size_t limit_bytes);
+  MemoryAccountant(const MemoryAccountant&) = delete;
+  MemoryAccountant& operator=(const MemoryAccountant&) = delete;
+
+  size_t limit() const { return limit_; }
+  bool limited() const { return limit_ != 0; }
+  const MemorySplit& split() const { return split_; }
+
+  MemoryPool& index() { return index_; }
+  MemoryPool& caches() { return caches_; }
+  MemoryPool& requests() { return requests_; }
+  MemoryPool& queries() { return queries_; }
+  const MemoryPool& index() const { return index_; }
+  const MemoryPool& caches() const { return caches_; }
+  const MemoryPool& requests() const { return requests_; }
+  const MemoryPool& queries() const { return queries_; }
+
+  // How the storage's usage is read (the block cache's, memtables
+  // included); set by the database at open.
+  void SetStorageUsage(std::function<size_t()> usage) { storage_usage_ = std::move(usage); }
+  size_t storage_in_use() const { return storage_usage_ ? storage_usage_() : 0; }
+
+  // Everything charged: the pools and the storage.
+  size_t in_use() const;
+  // Whether writes should back off: the index past its share (too many
+  // series written to lately), or everything past the limit.
+  bool under_pressure() const;
+
+ private:
+  const size_t limit_;
+  const MemorySplit split_;
+  MemoryPool index_, caches_, requests_, queries_;
+  std::function<size_t()> storage_usage_;
+};
+
+}  // namespace overtone
+
+#endif  // OVERTONE_MEMORY_H_
