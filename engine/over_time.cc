@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/prom_math.h"
+#include "engine/sorted_quantile.h"
 #include "storage/codec/summary.h"
 
 namespace overtone {
@@ -20,7 +21,6 @@ using engine::KahanInc;
 using engine::WelfordInc;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 struct FnName {
   OverTimeFn fn;
@@ -102,19 +102,11 @@ double Compare(std::span<const Sample> w, Better better, bool timestamp) {
   return timestamp ? static_cast<double>(ts) / 1000 : best;
 }
 
-// Prometheus's quantile(): NaN sorts first, linear interpolation at q*(n-1).
+// Prometheus's quantile(): NaN sorts first, linear interpolation at q*(n-1)
+// (sorted_quantile.h: the order is total, so the standing windows agree).
 double Quantile(double q, std::vector<double> values) {
-  if (values.empty() || std::isnan(q)) return kNaN;
-  if (q < 0) return -kInf;
-  if (q > 1) return kInf;
-  std::sort(values.begin(), values.end(),
-            [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; });
-  double n = static_cast<double>(values.size());
-  double rank = q * (n - 1);
-  double lower = std::max(0.0, std::floor(rank));
-  double upper = std::min(n - 1, lower + 1);
-  double weight = rank - std::floor(rank);
-  return values[static_cast<size_t>(lower)] * (1 - weight) + values[static_cast<size_t>(upper)] * weight;
+  std::sort(values.begin(), values.end(), engine::QuantileOrderLess);
+  return engine::QuantileOfSorted(q, values);
 }
 
 std::vector<double> Values(std::span<const Sample> w) {

@@ -181,6 +181,9 @@ class SeriesHistory {
 
 Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& q,
                                       const OverTimeCallback& fn) {
+  if (standing_.watching()) {
+    if (std::optional<Status> served = standing_.TryEvaluate(this, matchers, q, fn)) return *served;
+  }
   bool summarizable =
       engine::SummarizableExactly(q.fn) || (q.approximate && engine::SummarizableApproximately(q.fn));
   if (!q.use_summaries || !summarizable) return EvaluateOverTimeByScan(this, matchers, q, fn);
