@@ -5,6 +5,7 @@
 //
 //   rule_window_bench [--series N] [--rules R] [--groups G] [--windows 5m,1h,24h]
 //                     [--rounds K] [--no-prometheus] [--dir PARENT]
+//                     [--only afresh|standing]   (one part alone, for profiles)
 //
 // HOW IT WORKS
 // N series `bench_metric{group="gI", instance="iJ"}` (G groups, scraped every
@@ -64,6 +65,7 @@ struct Config {
   int rounds = 4;
   std::vector<int64_t> windows = {300'000, 3'600'000, 86'400'000};
   bool prometheus = true;
+  std::string only;  // "afresh" or "standing": just that part (for profiles)
   std::string dir = std::filesystem::temp_directory_path().string();
 };
 
@@ -205,7 +207,10 @@ Result<OvertoneResult> RunOvertone(const Config& c, int64_t window, int64_t end,
     }
     return Status::OK();
   };
-  for (int k = 0; k < c.rounds; ++k) OT_RETURN_IF_ERROR(round(&r.fresh));
+  if (c.only != "standing") {
+    for (int k = 0; k < c.rounds; ++k) OT_RETURN_IF_ERROR(round(&r.fresh));
+  }
+  if (c.only == "afresh") return r;
   std::vector<std::string> exprs;
   {
     std::ifstream in(rules_path);
@@ -353,6 +358,8 @@ int main(int argc, char** argv) {
       c.prometheus = false;
     else if (a == "--dir")
       c.dir = next();
+    else if (a == "--only")
+      c.only = next();
     else if (a == "--windows") {
       c.windows.clear();
       std::string list = next();
@@ -364,7 +371,8 @@ int main(int argc, char** argv) {
     } else {
       std::fprintf(stderr,
                    "usage: rule_window_bench [--series N] [--rules R] [--groups G] [--windows 5m,1h,24h]\n"
-                   "                         [--rounds K] [--no-prometheus] [--dir PARENT]\n");
+                   "                         [--rounds K] [--no-prometheus] [--dir PARENT] [--only "
+                   "afresh|standing]\n");
       return 2;
     }
   }
