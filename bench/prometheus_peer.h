@@ -77,6 +77,13 @@ inline bool HaveProgram(const char* name) {
   return std::system(cmd.c_str()) == 0;
 }
 
+// More for Prometheus's configuration (appended to prometheus.yml, e.g.
+// rule_files) and its command line (e.g. --web.enable-remote-write-receiver).
+struct PeerExtras {
+  std::string config;
+  std::vector<std::string> flags;
+};
+
 class PrometheusPeer {
  public:
   // Whether prometheus and promtool are installed.
@@ -87,7 +94,8 @@ class PrometheusPeer {
   // given, is how long promtool took.
   static Result<std::unique_ptr<PrometheusPeer>> Backfill(const std::string& openmetrics_file,
                                                           const std::filesystem::path& dir,
-                                                          double* backfill_seconds = nullptr) {
+                                                          double* backfill_seconds = nullptr,
+                                                          const PeerExtras& extras = {}) {
     std::filesystem::path blocks = dir / "prometheus";
     std::filesystem::create_directories(blocks);
     auto t = std::chrono::steady_clock::now();
@@ -102,13 +110,15 @@ class PrometheusPeer {
     std::FILE* config = std::fopen((dir / "prometheus.yml").c_str(), "w");
     if (config == nullptr) return Status::IOError("cannot write prometheus.yml");
     std::fputs("global:\n  scrape_interval: 1h\n", config);
+    std::fputs(extras.config.c_str(), config);
     std::fclose(config);
     std::unique_ptr<PrometheusPeer> peer(new PrometheusPeer(blocks));
     peer->port_ = FreePort();
-    peer->pid_ = Spawn({"prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
-                        "--storage.tsdb.path=" + blocks.string(), "--log.level=warn",
-                        "--web.listen-address=127.0.0.1:" + std::to_string(peer->port_)},
-                       (dir / "prometheus.log").string());
+    std::vector<std::string> args = {"prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
+                                     "--storage.tsdb.path=" + blocks.string(), "--log.level=warn",
+                                     "--web.listen-address=127.0.0.1:" + std::to_string(peer->port_)};
+    args.insert(args.end(), extras.flags.begin(), extras.flags.end());
+    peer->pid_ = Spawn(args, (dir / "prometheus.log").string());
     if (peer->pid_ < 0) return Status::IOError("cannot start prometheus");
     httplib::Client http("127.0.0.1", peer->port_);
     http.set_connection_timeout(2, 0);

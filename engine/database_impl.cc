@@ -207,6 +207,7 @@ Status DatabaseImpl::Write(const WriteBatch& batch) {
       out.PutSample(ids[e.series], e.sample.ts, e.sample.value);
     }
     OT_RETURN_IF_ERROR(store_->Commit(&out));
+    if (standing_.watching()) FeedStandingWindows(batch, ids);
   }
   samples_written_.fetch_add(batch.samples_.size(), std::memory_order_relaxed);
   write_batches_.fetch_add(1, std::memory_order_relaxed);
@@ -248,6 +249,7 @@ Status DatabaseImpl::DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) {
   Labels labels;
   if (!index_.Get(id, &labels)) return Status::NotFound("no series with id " + std::to_string(id));
   std::unique_lock lock(seal_mu_);
+  standing_.Forget(id);
   return compactor_.DeleteRange(id, min_ts, max_ts);
 }
 
@@ -255,6 +257,7 @@ Status DatabaseImpl::DeleteSeries(SeriesId id) {
   OT_RETURN_IF_ERROR(CheckWritable());
   std::unique_lock lock(seal_mu_);
   compactor_.NoteSegmentsDropped();  // a shared timestamp column may lose its last reference
+  standing_.Forget(id);
   return index_.Delete(id);
 }
 
@@ -364,6 +367,7 @@ DatabaseStats DatabaseImpl::GetStats() const {
   s.disk_bytes = store_->DiskBytes();
   s.failed_writes = store_->failed_writes();
   s.write_recoveries = store_->recoveries();
+  AddStandingStats(&s);
   return s;
 }
 

@@ -18,6 +18,7 @@
 #include "engine/compactor.h"
 #include "engine/seal_lock.h"
 #include "engine/series_index.h"
+#include "engine/standing_windows.h"
 #include "engine/summary_cache.h"
 #include "overtone/database.h"
 #include "storage/store.h"
@@ -45,6 +46,8 @@ class DatabaseImpl final : public Database {
   Status ForEachSegment(SeriesId id, const std::function<Status(const SegmentInfo&)>& fn) override;
   Status EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& query,
                           const OverTimeCallback& fn) override;
+  Result<uint64_t> AddStandingWindow(const StandingWindowSpec& spec) override;
+  void RemoveStandingWindow(uint64_t handle) override;
   Result<CheckReport> Check() override;
   Status PutMetadata(std::span<const MetricMetadata> entries) override;
   Result<std::vector<MetricMetadata>> ListMetadata() override;
@@ -68,6 +71,10 @@ class DatabaseImpl final : public Database {
   // writer a secondary follows.
   Status CheckWritable() const;
   void CompactionLoop();
+  // Standing windows (database_standing.cc). REQUIRES for the feed: the
+  // batch committed, seal_mu_ held shared.
+  void FeedStandingWindows(const WriteBatch& batch, const std::vector<SeriesId>& ids);
+  void AddStandingStats(DatabaseStats* s) const;
   // REQUIRES: metadata_mu_ held.
   Result<std::vector<MetricMetadata>> ListMetadataLocked();
 
@@ -80,6 +87,7 @@ class DatabaseImpl final : public Database {
   engine::SeriesIndex index_;
   engine::Compactor compactor_;
   engine::SummaryCache summary_cache_;
+  engine::StandingWindows standing_;
 
   // Writers hold it shared from looking up their series' ids to the
   // commit; sealing, range deletion and series deletion hold it

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/prom_math.h"
+#include "engine/sorted_quantile.h"
 #include "storage/codec/summary.h"
 
 namespace overtone {
@@ -21,7 +22,6 @@ using engine::Quantile;
 using engine::WelfordInc;
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 struct FnName {
   OverTimeFn fn;

@@ -9,6 +9,8 @@
 #include <limits>
 #include <vector>
 
+#include "engine/sorted_quantile.h"
+
 namespace overtone::engine {
 
 // Kahan-Neumaier step, as Prometheus's kahansum.Inc. Out of line so that the
@@ -36,15 +38,15 @@ inline void WelfordInc(double v, double* count, double* mean, double* c_mean, do
 // Prometheus's quantile(): NaN sorts first, linear interpolation at q*(n-1).
 // Prometheus sorts the whole window; only the two order statistics at
 // floor(rank) and the next are needed, so they are selected instead (linear
-// time rather than n log n, the same values: NaNs are equivalent under the
-// order, as are -0 and +0, which Prometheus's sort leaves in no set order
-// either).
+// time rather than n log n). The order is sorted_quantile.h's total one, so
+// the values picked are those QuantileOfSorted picks after a full sort, as
+// the standing windows do.
 inline double Quantile(double q, std::vector<double> values) {
   constexpr double kInf = std::numeric_limits<double>::infinity();
   if (values.empty() || std::isnan(q)) return std::numeric_limits<double>::quiet_NaN();
   if (q < 0) return -kInf;
   if (q > 1) return kInf;
-  auto nan_first = [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; };
+  auto nan_first = QuantileOrderLess;
   double n = static_cast<double>(values.size());
   double rank = q * (n - 1);
   double lower = std::max(0.0, std::floor(rank));

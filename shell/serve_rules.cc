@@ -8,6 +8,7 @@
 
 #include "adapters/promql/query.h"
 #include "adapters/rules/alert_dispatch.h"
+#include "adapters/rules/rule_windows.h"
 #include "overtone/sql.h"
 
 namespace overtone::shell {
@@ -53,6 +54,11 @@ Result<std::unique_ptr<rules::RuleManager>> StartRules(Database* db, rules::Rule
         .count();
   };
   auto manager = std::make_unique<rules::RuleManager>(std::move(options), make_query, write, clock);
+  // The rules' *_over_time windows stand in the database, fed by ingest.
+  auto windows = std::make_shared<rules::RuleWindows>(db);
+  manager->SetLoadHook([windows](const std::vector<rules::RuleGroup>& groups) {
+    windows->Replace(rules::StandingWindowsOf(rules::ExpressionsOf(groups)));
+  });
   if (Status s = manager->Reload(); !s.ok()) return s;
   manager->Start();
   return manager;

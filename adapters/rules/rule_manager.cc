@@ -140,8 +140,18 @@ Status RuleManager::Reload() {
     if (g->evaluations_before_restore > 0) g->eval->SetRestored(false);
   }
   groups_ = std::move(fresh);
+  if (load_hook_) {
+    std::vector<RuleGroup> loaded;
+    for (auto& g : groups_) loaded.push_back(g->eval->group());
+    load_hook_(loaded);
+  }
   if (was_running) StartLocked();
   return Status::OK();
+}
+
+void RuleManager::SetLoadHook(LoadHook hook) {
+  std::lock_guard<std::mutex> lock(mu_);
+  load_hook_ = std::move(hook);
 }
 
 void RuleManager::SetAlertsHook(AlertsHook hook) {

@@ -67,6 +67,10 @@ class RuleManager {
   Status Reload();
 
   void SetAlertsHook(AlertsHook hook);
+  // Called after each successful load with the groups now in force (before
+  // they run), e.g. to register their standing windows (rule_windows.h).
+  using LoadHook = std::function<void(const std::vector<RuleGroup>&)>;
+  void SetLoadHook(LoadHook hook);
 
   // One thread per group until Stop() (or the destructor).
   void Start();
@@ -116,6 +120,7 @@ class RuleManager {
   bool running_ = false;
   bool stopping_ = false;
   AlertsHook hook_;
+  LoadHook load_hook_;
   std::string last_reload_error_;
 
   // Over all groups since the start, for the summaries of MetricsText.

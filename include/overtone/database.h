@@ -162,6 +162,13 @@ struct DatabaseStats {
   uint64_t samples_sealed = 0;    // samples moved from raw into segments
   uint64_t failed_writes = 0;     // writes refused for a storage fault (disk full, I/O error)
   uint64_t write_recoveries = 0;  // times writes came back after such a fault
+  // Standing windows (AddStandingWindow): registered windows, series and
+  // samples they hold, evaluations served, series states built by a scan.
+  uint64_t standing_windows = 0;
+  uint64_t standing_series = 0;
+  uint64_t standing_samples = 0;
+  uint64_t standing_evaluations = 0;
+  uint64_t standing_builds = 0;
 };
 
 // One stored segment, for listings.
@@ -234,7 +241,8 @@ struct IndexStats {
   std::vector<NameCount> series_count_by_label_value_pair;
 };
 
-struct OverTimeQuery;  // over_time.h
+struct OverTimeQuery;       // over_time.h
+struct StandingWindowSpec;  // over_time.h
 using OverTimeCallback = std::function<Status(const SeriesInfo&, int64_t ts, double value)>;
 
 class Database {
@@ -292,6 +300,13 @@ class Database {
   // EvaluateOverTime() calls this).
   virtual Status EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& query,
                                   const OverTimeCallback& fn) = 0;
+  // A standing window (over_time.h): from now on writes keep that window's
+  // state up to date, and an instant EvaluateOverTime with the same
+  // matchers, range and function is answered from it, with the same bits as
+  // a scan. Returns a handle for RemoveStandingWindow. Only a database open
+  // for writing keeps them: NotSupported otherwise.
+  virtual Result<uint64_t> AddStandingWindow(const StandingWindowSpec& spec) = 0;
+  virtual void RemoveStandingWindow(uint64_t handle) = 0;
 
   // Metric metadata, one record per family: a later Put of a family
   // replaces it (last write wins). Persisted; families sorted by name.

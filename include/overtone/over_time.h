@@ -105,6 +105,18 @@ Status EvaluateOverTime(Database* db, std::span<const LabelMatcher> matchers, co
 Status EvaluateOverTimeByScan(Database* db, std::span<const LabelMatcher> matchers,
                               const OverTimeQuery& query, const OverTimeCallback& fn);
 
+// A `*_over_time` window kept up to date by the write path
+// (Database::AddStandingWindow; engine/standing_windows.h). Served:
+// sum avg count min max stddev stdvar last first present quantile, with the
+// bits of a scan (quantile's q is given per query).
+struct StandingWindowSpec {
+  std::vector<LabelMatcher> matchers;
+  OverTimeFn fn = OverTimeFn::kAvg;
+  int64_t range = 0;  // ms, > 0
+};
+// Whether a standing window can serve fn.
+bool StandingWindowServes(OverTimeFn fn);
+
 // InvalidArgument unless step > 0, range > 0, start <= end and the number of
 // steps is at most kMaxOverTimeSteps.
 inline constexpr int64_t kMaxOverTimeSteps = 11000;  // Prometheus's resolution limit

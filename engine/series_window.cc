@@ -1,0 +1,182 @@
+// SeriesWindow: one series' standing window (standing_windows.h).
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/sorted_quantile.h"
+#include "engine/standing_windows.h"
+
+namespace overtone::engine {
+namespace {
+
+int64_t LeftEdge(int64_t t, int64_t range) { return t < kMinTime + range ? kMinTime : t - range; }
+
+// Appends s to a monotonic deque: `worse(a, b)` says a can never again be
+// the extreme once b is in the window. Strict, so the earliest of equal
+// values (-0 and +0) stays first, as Prometheus's scan keeps it.
+template <typename Worse>
+void PushExtreme(std::deque<Sample>* q, const Sample& s, Worse worse) {
+  if (std::isnan(s.value)) return;
+  while (!q->empty() && worse(q->back().value, s.value)) q->pop_back();
+  q->push_back(s);
+}
+
+bool Greater(double a, double b) { return a > b; }
+bool Less(double a, double b) { return a < b; }
+
+}  // namespace
+
+uint32_t SeriesWindow::NeedsOf(OverTimeFn fn) {
+  switch (fn) {
+    case OverTimeFn::kSum:
+    case OverTimeFn::kAvg: return kSum;
+    case OverTimeFn::kMin: return kMin;
+    case OverTimeFn::kMax: return kMax;
+    case OverTimeFn::kQuantile: return kSorted;
+    default: return 0;
+  }
+}
+
+SeriesWindow::SeriesWindow(uint32_t needs, int64_t range, int64_t t0, std::vector<Sample> samples)
+    : needs_(needs), range_(range), t_(t0), samples_(samples.begin(), samples.end()) {
+  while (joined_ < samples_.size() && samples_[joined_].ts <= t_) Join(samples_[joined_++]);
+}
+
+void SeriesWindow::Join(const Sample& s) {
+  if (needs_ & kSum) {
+    sum_.Add(s.value);
+    abs_sum_.Add(std::fabs(s.value));
+    if (!std::isfinite(s.value)) {
+      ++nonfinite_;
+    } else if (s.value != 0) {
+      ++grains_[LowestBitExponent(s.value)];
+    }
+  }
+  if (needs_ & kSorted)
+    sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), s.value, QuantileOrderLess), s.value);
+  if (extremes_dirty_) return;
+  if (needs_ & kMin) PushExtreme(&min_q_, s, Greater);
+  if (needs_ & kMax) PushExtreme(&max_q_, s, Less);
+}
+
+void SeriesWindow::Leave(const Sample& s) {
+  if (needs_ & kSum) {
+    sum_.Remove(s.value);
+    abs_sum_.Remove(std::fabs(s.value));
+    if (!std::isfinite(s.value)) {
+      --nonfinite_;
+    } else if (s.value != 0) {
+      auto g = grains_.find(LowestBitExponent(s.value));
+      if (--g->second == 0) grains_.erase(g);
+    }
+  }
+  if (needs_ & kSorted)
+    sorted_.erase(std::lower_bound(sorted_.begin(), sorted_.end(), s.value, QuantileOrderLess));
+  if (extremes_dirty_) return;
+  if (!min_q_.empty() && min_q_.front().ts == s.ts) min_q_.pop_front();
+  if (!max_q_.empty() && max_q_.front().ts == s.ts) max_q_.pop_front();
+}
+
+void SeriesWindow::Feed(const Sample& s) {
+  auto pos = std::lower_bound(samples_.begin(), samples_.end(), s.ts,
+                              [](const Sample& a, int64_t ts) { return a.ts < ts; });
+  size_t i = static_cast<size_t>(pos - samples_.begin());
+  bool exists = pos != samples_.end() && pos->ts == s.ts;
+  bool joined = i < joined_;
+  if (IsStaleNaN(s.value)) {  // the sample at s.ts is overwritten by a marker: it is gone
+    if (!exists) return;
+    if (joined) {
+      extremes_dirty_ = true;
+      Leave(*pos);
+      --joined_;
+    }
+    samples_.erase(pos);
+    return;
+  }
+  if (s.ts <= LeftEdge(t_, range_)) return;  // before the window: no later window holds it
+  if (exists) {
+    if (joined) {
+      extremes_dirty_ = true;
+      Leave(*pos);
+      Join(s);
+    }
+    *pos = s;
+    return;
+  }
+  if (s.ts > t_) {
+    samples_.insert(pos, s);
+    return;
+  }
+  // A late sample inside the window joins it at once.
+  if (i != joined_) extremes_dirty_ = true;
+  samples_.insert(pos, s);
+  Join(s);
+  ++joined_;
+}
+
+void SeriesWindow::MoveTo(int64_t t) {
+  t_ = t;
+  while (joined_ < samples_.size() && samples_[joined_].ts <= t) Join(samples_[joined_++]);
+  int64_t left = LeftEdge(t, range_);
+  while (!samples_.empty() && samples_.front().ts <= left) {
+    Leave(samples_.front());
+    samples_.pop_front();
+    --joined_;
+  }
+  if (extremes_dirty_) RebuildExtremes();
+}
+
+void SeriesWindow::RebuildExtremes() {
+  min_q_.clear();
+  max_q_.clear();
+  for (size_t i = 0; i < joined_; ++i) {
+    if (needs_ & kMin) PushExtreme(&min_q_, samples_[i], Greater);
+    if (needs_ & kMax) PushExtreme(&max_q_, samples_[i], Less);
+  }
+  extremes_dirty_ = false;
+}
+
+bool SeriesWindow::SumIsExact() const {
+  if (nonfinite_ != 0) return false;
+  if (grains_.empty()) return true;  // all zeros
+  // Every partial sum is a multiple of 2^e no larger than sum |x| < 2^(53+e):
+  // representable, so every addition (and Kahan's correction, 0) is exact.
+  // Rounding is monotonic and 2^(53+e) a double, so comparing the rounded
+  // sum of |x| is exact too.
+  int e = grains_.begin()->first;
+  return e + 53 < 1024 && abs_sum_.Value() < std::ldexp(1.0, e + 53);
+}
+
+std::optional<double> SeriesWindow::Result(OverTimeFn fn, double param) const {
+  if (joined_ == 0) return std::nullopt;
+  const Sample& last = samples_[joined_ - 1];
+  switch (fn) {
+    case OverTimeFn::kCount: return static_cast<double>(joined_);
+    case OverTimeFn::kPresent: return 1.0;
+    case OverTimeFn::kLast: return last.value;
+    case OverTimeFn::kFirst: return samples_.front().value;
+    // Prometheus's Kahan fold with a zero correction: sum + 0, sum/n + 0/n.
+    case OverTimeFn::kSum:
+      if (SumIsExact()) return sum_.Value() + 0.0;
+      return Fold(fn, param);
+    case OverTimeFn::kAvg:
+      if (SumIsExact()) {
+        double n = static_cast<double>(joined_);
+        return sum_.Value() / n + 0.0 / n;
+      }
+      return Fold(fn, param);
+    // With only NaNs in the window, Prometheus's scan ends on the last one.
+    case OverTimeFn::kMin: return min_q_.empty() ? last.value : min_q_.front().value;
+    case OverTimeFn::kMax: return max_q_.empty() ? last.value : max_q_.front().value;
+    case OverTimeFn::kQuantile: return QuantileOfSorted(param, sorted_);
+    default: return Fold(fn, param);
+  }
+}
+
+std::optional<double> SeriesWindow::Fold(OverTimeFn fn, double param) const {
+  thread_local std::vector<Sample> scratch;  // EvalWindow takes a span: the deque is not one
+  scratch.assign(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(joined_));
+  return EvalWindow(fn, scratch, param);
+}
+
+}  // namespace overtone::engine

@@ -1,0 +1,195 @@
+#include "engine/standing_windows.h"
+
+#include <algorithm>
+
+namespace overtone::engine {
+
+std::string StandingWindows::Key(std::span<const LabelMatcher> matchers, int64_t range) {
+  std::vector<std::string> parts;
+  for (const LabelMatcher& m : matchers) parts.push_back(ToString(m));
+  std::sort(parts.begin(), parts.end());
+  std::string key = std::to_string(range);
+  for (const std::string& p : parts) key += "\x1f" + p;
+  return key;
+}
+
+uint64_t StandingWindows::Add(const StandingWindowSpec& spec) {
+  std::lock_guard lock(mu_);
+  std::string key = Key(spec.matchers, spec.range);
+  std::shared_ptr<Window>& w = windows_[key];
+  if (!w) {
+    w = std::make_shared<Window>();
+    w->matchers = spec.matchers;
+    w->range = spec.range;
+  }
+  uint32_t needs = w->needs | SeriesWindow::NeedsOf(spec.fn);
+  if (needs != w->needs) {
+    // The series' states lack an aggregate: build them again.
+    for (auto& [id, state] : w->series) {
+      auto& list = watchers_[id];
+      list.erase(std::remove(list.begin(), list.end(), w.get()), list.end());
+      if (list.empty()) watchers_.erase(id);
+    }
+    w->series.clear();
+    w->needs = needs;
+  }
+  ++w->fns[spec.fn];
+  uint64_t handle = next_handle_++;
+  handles_[handle] = {key, spec.fn};
+  watching_.store(true, std::memory_order_release);
+  return handle;
+}
+
+void StandingWindows::Remove(uint64_t handle) {
+  std::lock_guard lock(mu_);
+  auto h = handles_.find(handle);
+  if (h == handles_.end()) return;
+  auto [key, fn] = h->second;
+  handles_.erase(h);
+  auto it = windows_.find(key);
+  if (it == windows_.end()) return;
+  Window* w = it->second.get();
+  if (--w->fns[fn] == 0) w->fns.erase(fn);
+  if (w->fns.empty()) {
+    for (auto& [id, state] : w->series) {
+      auto& list = watchers_[id];
+      list.erase(std::remove(list.begin(), list.end(), w), list.end());
+      if (list.empty()) watchers_.erase(id);
+    }
+    windows_.erase(it);
+  }
+  watching_.store(!windows_.empty(), std::memory_order_release);
+}
+
+void StandingWindows::Feeder::Add(SeriesId id, const Sample& s) {
+  auto it = w_->watchers_.find(id);
+  if (it == w_->watchers_.end()) return;
+  for (Window* w : it->second) {
+    SeriesState& state = w->series[id];
+    if (state.window) {
+      state.window->Feed(s);
+    } else {
+      state.fed_while_building.push_back(s);
+    }
+  }
+}
+
+void StandingWindows::Forget(SeriesId id) {
+  std::lock_guard lock(mu_);
+  auto it = watchers_.find(id);
+  if (it == watchers_.end()) return;
+  for (Window* w : it->second) w->series.erase(id);
+  watchers_.erase(it);
+}
+
+std::optional<Status> StandingWindows::TryEvaluate(Database* db, std::span<const LabelMatcher> matchers,
+                                                   const OverTimeQuery& q, const OverTimeCallback& fn) {
+  if (q.start != q.end || q.range <= 0) return std::nullopt;
+  std::string key = Key(matchers, q.range);
+  std::shared_ptr<Window> w;
+  {
+    std::lock_guard lock(mu_);
+    auto it = windows_.find(key);
+    if (it == windows_.end() || !it->second->fns.contains(q.fn)) return std::nullopt;
+    w = it->second;
+  }
+  std::lock_guard eval_lock(w->eval_mu);
+  Result<std::vector<SeriesInfo>> series = db->Select(matchers);
+  if (!series.ok()) return series.status();
+  const int64_t t = q.start;
+  std::vector<SeriesId> to_build;
+  {
+    std::lock_guard lock(mu_);
+    auto it = windows_.find(key);
+    if (it == windows_.end() || it->second != w) return std::nullopt;  // removed meanwhile
+    for (const SeriesInfo& s : *series) {
+      auto st = w->series.find(s.id);
+      if (st != w->series.end() && st->second.window && st->second.window->at() > t) return std::nullopt;
+    }
+    for (const SeriesInfo& s : *series) {
+      if (w->series.contains(s.id)) continue;
+      w->series[s.id];  // from now on, writes to it are kept for the build
+      watchers_[s.id].push_back(w.get());
+      to_build.push_back(s.id);
+    }
+  }
+  // Build the new series' windows from a scan, outside the lock.
+  int64_t lo = t < kMinTime + q.range ? kMinTime : t - q.range + 1;
+  std::vector<std::pair<SeriesId, std::vector<Sample>>> built;
+  for (SeriesId id : to_build) {
+    if (Status c = CheckCancel(q.cancel); !c.ok()) return c;
+    std::vector<Sample> samples;
+    auto it = db->Scan(id, lo, kMaxTime);
+    if (it.ok()) {
+      for (; (*it)->Valid(); (*it)->Next()) {
+        Sample x = (*it)->sample();
+        if (!IsStaleNaN(x.value)) samples.push_back(x);
+      }
+      if (!(*it)->status().ok()) return (*it)->status();
+    } else if (!it.status().IsNotFound()) {
+      return it.status();
+    }
+    built.emplace_back(id, std::move(samples));
+  }
+  std::vector<std::pair<size_t, double>> points;
+  {
+    std::lock_guard lock(mu_);
+    for (auto& [id, samples] : built) {
+      auto st = w->series.find(id);
+      if (st == w->series.end()) continue;  // deleted meanwhile: answered afresh below
+      st->second.window.emplace(w->needs, w->range, t, std::move(samples));
+      for (const Sample& s : st->second.fed_while_building) st->second.window->Feed(s);
+      st->second.fed_while_building.clear();
+      ++built_;
+    }
+    for (size_t i = 0; i < series->size(); ++i) {
+      auto st = w->series.find((*series)[i].id);
+      if (st == w->series.end() || !st->second.window) return std::nullopt;
+      st->second.window->MoveTo(t);
+      if (std::optional<double> v = st->second.window->Result(q.fn, q.param)) points.emplace_back(i, *v);
+    }
+    ++served_;
+  }
+  for (auto& [i, v] : points) {
+    if (Status s = fn((*series)[i], t, v); !s.ok()) return s;
+  }
+  return Status::OK();
+}
+
+StandingWindows::Stats StandingWindows::GetStats() const {
+  std::lock_guard lock(mu_);
+  Stats s;
+  s.windows = windows_.size();
+  for (auto& [key, w] : windows_) {
+    for (auto& [id, state] : w->series) {
+      ++s.series;
+      if (state.window) s.samples_held += state.window->held();
+    }
+  }
+  s.served = served_;
+  s.built = built_;
+  return s;
+}
+
+}  // namespace overtone::engine
+
+namespace overtone {
+
+bool StandingWindowServes(OverTimeFn fn) {
+  switch (fn) {
+    case OverTimeFn::kAvg:
+    case OverTimeFn::kSum:
+    case OverTimeFn::kCount:
+    case OverTimeFn::kMin:
+    case OverTimeFn::kMax:
+    case OverTimeFn::kStddev:
+    case OverTimeFn::kStdvar:
+    case OverTimeFn::kLast:
+    case OverTimeFn::kFirst:
+    case OverTimeFn::kPresent:
+    case OverTimeFn::kQuantile: return true;
+    default: return false;
+  }
+}
+
+}  // namespace overtone

@@ -1,0 +1,170 @@
+// StandingWindows: `*_over_time` windows kept up to date as samples arrive,
+// so that a rule evaluating avg_over_time(x[1h]) every 15 s does not rescan
+// an hour each time.
+//
+// A standing window is a selector, a range and the functions asked of it
+// (Database::AddStandingWindow). For each matching series it holds the
+// samples of its window, in time order, and the aggregates its functions
+// need:
+//   min, max                   monotonic deques of (ts, value)
+//   quantile                   the values sorted (sorted_quantile.h)
+//   count, last, first, present  the samples themselves
+//   sum, avg                   an exact sum (exact_sum.h) while the window's
+//                              float sum is exact, else a fold of the window
+//   stddev, stdvar             a fold of the window
+// The answers are the bits a fresh evaluation (EvalWindow) gives. min/max
+// keep the earliest sample equal to the extreme, as Prometheus's
+// left-to-right scan does, and the quantile order is total. Sums are the
+// hard part: Prometheus folds them left to right with Kahan-Neumaier
+// compensation (and Welford for the variance), which depends on the order
+// of operations, so no add-and-evict structure reproduces it in general; and
+// the PromQL conformance suite pins that fold's answers (functions.test
+// expects 0 where the exact sum is -44.848). So the window keeps an exact
+// sum and uses it only where the fold is exact as well: every value a
+// multiple of 2^e and their absolute values adding up to less than 2^(53+e)
+// (integers such as counters and most gauges of whole numbers); there Kahan's
+// result is the exact sum. Elsewhere, and for the variance, it folds its
+// in-memory samples with EvalWindow itself: no read, no decoding, the same
+// code and therefore the same bits.
+//
+// A series' state is built on its first evaluation by a scan of (t - range,
+// now], then fed by the write path (Feed) and moved forward by each
+// evaluation: samples up to t join, samples at or before t - range leave.
+// A write at an existing timestamp replaces that sample; a staleness marker
+// removes it; a late sample inside the window joins it; one before the
+// window is ignored (no later window holds it). An evaluation before the
+// latest one, and a function the window was not asked for, are not served
+// here (the caller evaluates afresh). Deleting samples drops the series'
+// state; it is built again on the next evaluation. Nothing is persisted:
+// after a restart the owners register again and the state is rebuilt.
+//
+// Thread safety: Feed and the evaluations share one mutex, held briefly;
+// the scans that build series' state run outside it, and samples fed
+// meanwhile are replayed over the scan's result.
+
+#ifndef OVERTONE_ENGINE_STANDING_WINDOWS_H_
+#define OVERTONE_ENGINE_STANDING_WINDOWS_H_
+
+#include <atomic>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "engine/exact_sum.h"
+#include "overtone/database.h"
+#include "overtone/over_time.h"
+
+namespace overtone::engine {
+
+// One series' window: its samples and the aggregates over the part that has
+// joined. Pure: no database, no lock; tested against EvalWindow.
+class SeriesWindow {
+ public:
+  enum Needs : uint32_t { kSum = 1, kMin = 2, kMax = 4, kSorted = 8 };
+  static uint32_t NeedsOf(OverTimeFn fn);
+
+  // Starts the window at evaluation time t0: samples must be those with
+  // ts > t0 - range, ascending, no staleness markers.
+  SeriesWindow(uint32_t needs, int64_t range, int64_t t0, std::vector<Sample> samples);
+
+  // A sample written (or overwritten) at s.ts; a staleness marker removes it.
+  void Feed(const Sample& s);
+  // Moves the window to (t - range, t]. REQUIRES: t >= at().
+  void MoveTo(int64_t t);
+  // fn over the window; nullopt when it is empty. REQUIRES: fn's needs held.
+  std::optional<double> Result(OverTimeFn fn, double param) const;
+  int64_t at() const { return t_; }
+  size_t held() const { return samples_.size(); }
+
+ private:
+  void Join(const Sample& s);
+  void Leave(const Sample& s);
+  void RebuildExtremes();
+  // Whether the float sum of the window is exact (see above).
+  bool SumIsExact() const;
+  // fn by EvalWindow over the window's samples.
+  std::optional<double> Fold(OverTimeFn fn, double param) const;
+
+  uint32_t needs_;
+  int64_t range_;
+  int64_t t_;                   // the window is (t_ - range_, t_]
+  std::deque<Sample> samples_;  // ts > t_ - range_, ascending; [0, joined_) are in the window
+  size_t joined_ = 0;
+  ExactSum sum_, abs_sum_;            // the window's sum and sum of |x|, exact
+  std::map<int, uint32_t> grains_;    // LowestBitExponent of nonzero values -> count
+  uint32_t nonfinite_ = 0;            // NaN and ±Inf values
+  std::deque<Sample> min_q_, max_q_;  // non-NaN, earliest extreme first
+  bool extremes_dirty_ = false;       // a sample joined or left mid-window
+  std::vector<double> sorted_;        // QuantileOrderLess
+};
+
+class StandingWindows {
+ public:
+  // False while no window is registered: the write path's one branch.
+  bool watching() const { return watching_.load(std::memory_order_acquire); }
+
+  uint64_t Add(const StandingWindowSpec& spec);
+  void Remove(uint64_t handle);
+
+  // Feeds committed samples; hold the returned object while feeding one
+  // batch (it holds the lock).
+  class Feeder {
+   public:
+    explicit Feeder(StandingWindows* w) : w_(w), lock_(w->mu_) {}
+    void Add(SeriesId id, const Sample& s);
+
+   private:
+    StandingWindows* w_;
+    std::lock_guard<std::mutex> lock_;
+  };
+  Feeder BeginFeed() { return Feeder(this); }
+
+  // Drops the state of series `id` (its samples were deleted).
+  void Forget(SeriesId id);
+
+  // Serves an instant `*_over_time` query from a standing window when one
+  // matches (same matchers, range, and the function was asked for) and
+  // q.start is not before its latest evaluation; nullopt otherwise.
+  std::optional<Status> TryEvaluate(Database* db, std::span<const LabelMatcher> matchers,
+                                    const OverTimeQuery& q, const OverTimeCallback& fn);
+
+  struct Stats {
+    uint64_t windows = 0, series = 0, samples_held = 0, served = 0, built = 0;
+  };
+  Stats GetStats() const;
+
+ private:
+  struct Window;
+  struct SeriesState {
+    std::optional<SeriesWindow> window;  // empty while being built
+    std::vector<Sample> fed_while_building;
+  };
+  struct Window {
+    std::vector<LabelMatcher> matchers;
+    int64_t range = 0;
+    std::map<OverTimeFn, int> fns;  // registered functions, with how many registrations
+    uint32_t needs = 0;
+    std::unordered_map<SeriesId, SeriesState> series;
+    std::mutex eval_mu;  // one evaluation of this window at a time
+  };
+  static std::string Key(std::span<const LabelMatcher> matchers, int64_t range);
+
+  mutable std::mutex mu_;
+  std::atomic<bool> watching_{false};
+  std::map<std::string, std::shared_ptr<Window>> windows_;
+  std::map<uint64_t, std::pair<std::string, OverTimeFn>> handles_;
+  // Per series, the windows watching it (for Feed).
+  std::unordered_map<SeriesId, std::vector<Window*>> watchers_;
+  uint64_t next_handle_ = 1;
+  uint64_t served_ = 0, built_ = 0;
+};
+
+}  // namespace overtone::engine
+
+#endif  // OVERTONE_ENGINE_STANDING_WINDOWS_H_
