@@ -130,6 +130,7 @@ class PrometheusPeer {
   PrometheusPeer& operator=(const PrometheusPeer&) = delete;
 
   int port() const { return port_; }
+  pid_t pid() const { return pid_; }
   const std::filesystem::path& blocks() const { return blocks_; }
 
  private:
