@@ -89,24 +89,70 @@ bool LabelsetArg(sqlite3_context* ctx, sqlite3_value* v, LabelPairs* out) {
 
 // ---- label sets ----
 
-void LabelsetFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
+// The label-set functions are pure, and a PromQL statement calls them with
+// the same arguments row after row (every step of one series, every row of
+// one group), so each keeps its last call: when the arguments repeat, the
+// answer is given again without parsing and printing the JSON. One entry a
+// function and thread (a connection runs on one thread at a time); errors
+// are not kept.
+struct LastCall {
+  std::vector<std::string> args;
+  std::string result;
+
+  bool Matches(int argc, sqlite3_value** argv) const {
+    if (static_cast<size_t>(argc) != args.size()) return false;
+    for (int i = 0; i < argc; ++i) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[i]));
+      std::string_view arg = text ? std::string_view(text, static_cast<size_t>(sqlite3_value_bytes(argv[i])))
+                                  : std::string_view();
+      if (arg != args[static_cast<size_t>(i)]) return false;
+    }
+    return true;
+  }
+  void Keep(int argc, sqlite3_value** argv, std::string r) {
+    args.resize(static_cast<size_t>(argc));
+    for (int i = 0; i < argc; ++i) {
+      const auto* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[i]));
+      args[static_cast<size_t>(i)].assign(text ? text : "",
+                                          text ? static_cast<size_t>(sqlite3_value_bytes(argv[i])) : 0);
+    }
+    result = std::move(r);
+  }
+};
+
+// A label-set function `compute(ctx, argc, argv, &result)` (false: it has
+// set an error on ctx) with its last call kept.
+template <bool (*kCompute)(sqlite3_context*, int, sqlite3_value**, std::string*)>
+void LabelsetCall(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+  static thread_local LastCall last;
+  if (!last.Matches(argc, argv)) {
+    std::string result;
+    if (!kCompute(ctx, argc, argv, &result)) return;
+    last.Keep(argc, argv, std::move(result));
+  }
+  ResultText(ctx, last.result);
+}
+
+bool Labelset(sqlite3_context* ctx, int, sqlite3_value** argv, std::string* out) {
   LabelPairs labels;
-  if (!LabelsetArg(ctx, argv[1], &labels)) return;
+  if (!LabelsetArg(ctx, argv[1], &labels)) return false;
   SetLabel(&labels, kMetricNameLabel, TextOf(argv[0]));
-  ResultText(ctx, LabelsetJson(labels));
+  *out = LabelsetJson(labels);
+  return true;
 }
 
 template <bool kKeep>
-void LabelsFilterFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
+bool LabelsFilter(sqlite3_context* ctx, int argc, sqlite3_value** argv, std::string* out) {
   LabelPairs labels;
-  if (!LabelsetArg(ctx, argv[0], &labels)) return;
+  if (!LabelsetArg(ctx, argv[0], &labels)) return false;
   std::vector<std::string> names;
   for (int i = 1; i < argc; ++i) names.push_back(TextOf(argv[i]));
   std::erase_if(labels, [&](const auto& l) {
     bool listed = std::find(names.begin(), names.end(), l.first) != names.end();
     return listed != kKeep;
   });
-  ResultText(ctx, LabelsetJson(labels));
+  *out = LabelsetJson(labels);
+  return true;
 }
 
 void LabelsSetFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
@@ -533,9 +579,9 @@ Status RegisterPromqlFunctions(sqlite3* conn) {
     ScalarFn fn;
   };
   const Scalar scalars[] = {
-      {"labelset", 2, Guarded<LabelsetFn>},
-      {"labels_keep", -1, Guarded<LabelsFilterFn<true>>},
-      {"labels_drop", -1, Guarded<LabelsFilterFn<false>>},
+      {"labelset", 2, Guarded<LabelsetCall<Labelset>>},
+      {"labels_keep", -1, Guarded<LabelsetCall<LabelsFilter<true>>>},
+      {"labels_drop", -1, Guarded<LabelsetCall<LabelsFilter<false>>>},
       {"labels_set", 3, Guarded<LabelsSetFn>},
       {"label_value", 2, Guarded<LabelValueFn>},
       {"label_replace", 5, Guarded<LabelReplaceFn>},

@@ -65,40 +65,86 @@ HttpReply RenderError(const ApiError& error) {
   return r;
 }
 
-HttpReply RenderQueryResult(const promql::QueryResult& r) {
-  Json data;
-  Json result = Json::array();
-  switch (r.type) {
-    case promql::ValueType::kScalar:
-      data["resultType"] = "scalar";
-      result = PointJson(r.scalar);
-      break;
-    case promql::ValueType::kString:
-      data["resultType"] = "string";
-      result = Json::array({Seconds(r.scalar.ts), r.string_value});
-      break;
-    case promql::ValueType::kVector:
-      data["resultType"] = "vector";
-      for (const promql::Series& s : r.series) {
-        Json e;
-        e["metric"] = LabelsJson(s.labels);
-        e["value"] = PointJson(s.points[0]);
-        result.push_back(std::move(e));
-      }
-      break;
-    default:
-      data["resultType"] = "matrix";
-      for (const promql::Series& s : r.series) {
-        Json e;
-        e["metric"] = LabelsJson(s.labels);
-        Json values = Json::array();
-        for (const promql::Point& p : s.points) values.push_back(PointJson(p));
-        e["values"] = std::move(values);
-        result.push_back(std::move(e));
-      }
+namespace {
+
+// A JSON string as the rest of the page writes it (invalid UTF-8 replaced).
+void AppendJsonString(std::string_view s, std::string* out) {
+  *out += Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+void AppendSeconds(int64_t ms, std::string* out) {
+  if (ms % 1000 == 0) {
+    *out += std::to_string(ms / 1000);
+  } else {
+    *out += Seconds(ms).dump();
   }
-  data["result"] = std::move(result);
-  return Success(std::move(data));
+}
+
+void AppendPoint(const promql::Point& p, std::string* out) {
+  out->push_back('[');
+  AppendSeconds(p.ts, out);
+  *out += ",\"";
+  *out += promql::FormatValue(p.value);  // digits, NaN or ±Inf: nothing to escape
+  *out += "\"]";
+}
+
+void AppendMetric(const Labels& labels, std::string* out) {
+  *out += "{\"metric\":{";
+  for (size_t i = 0; i < labels.size(); ++i) {
+    if (i > 0) out->push_back(',');
+    AppendJsonString(labels[i].name, out);
+    out->push_back(':');
+    AppendJsonString(labels[i].value, out);
+  }
+  out->push_back('}');
+}
+
+}  // namespace
+
+// Vectors and matrices, the bulk of what the API sends, are written
+// straight into the body: the same text as nlohmann's dump of the same
+// document, without building one node per point first.
+HttpReply RenderQueryResult(const promql::QueryResult& r) {
+  if (r.type == promql::ValueType::kScalar || r.type == promql::ValueType::kString) {
+    Json data;
+    if (r.type == promql::ValueType::kScalar) {
+      data["resultType"] = "scalar";
+      data["result"] = PointJson(r.scalar);
+    } else {
+      data["resultType"] = "string";
+      data["result"] = Json::array({Seconds(r.scalar.ts), r.string_value});
+    }
+    return Success(std::move(data));
+  }
+  const bool vector = r.type == promql::ValueType::kVector;  // else a matrix
+  size_t points = 0;
+  for (const promql::Series& s : r.series) points += vector ? 1 : s.points.size();
+  HttpReply reply;
+  reply.status = kHttpOk;
+  reply.content_type = "application/json";
+  std::string& out = reply.body;
+  out.reserve(64 + r.series.size() * 128 + points * 32);
+  out += vector ? "{\"status\":\"success\",\"data\":{\"resultType\":\"vector\",\"result\":["
+                : "{\"status\":\"success\",\"data\":{\"resultType\":\"matrix\",\"result\":[";
+  for (size_t i = 0; i < r.series.size(); ++i) {
+    const promql::Series& s = r.series[i];
+    if (i > 0) out.push_back(',');
+    AppendMetric(s.labels, &out);
+    if (vector) {
+      out += ",\"value\":";
+      AppendPoint(s.points[0], &out);
+    } else {
+      out += ",\"values\":[";
+      for (size_t j = 0; j < s.points.size(); ++j) {
+        if (j > 0) out.push_back(',');
+        AppendPoint(s.points[j], &out);
+      }
+      out.push_back(']');
+    }
+    out.push_back('}');
+  }
+  out += "]}}";
+  return reply;
 }
 
 HttpReply RenderSeries(const std::vector<SeriesInfo>& series) {
