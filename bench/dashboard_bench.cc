@@ -4,6 +4,7 @@
 //
 //   dashboard_bench [--hosts 10] [--duration 2h] [--step auto] [--runs 3]
 //                   [--only SUBSTRING] [--no-prometheus] [--dir PARENT] [--keep]
+//                   [--reuse DIR]
 //
 //   dashboard_bench --hosts 100 --duration 24h     a day of a 100-host fleet
 //   dashboard_bench --hosts 1000 --duration 6h     6 hours of 1,000 hosts
@@ -20,8 +21,11 @@
 // 1,400 pixels asks), once to warm up and compare, then --runs times; the
 // table shows the median ms of each side and the ratio Prometheus ms /
 // overtone ms (above 1: overtone faster). Answers must agree (the same
-// series, timestamps, and values within 1e-9 relative), or the benchmark
-// fails.
+// series, timestamps, and values within 1e-9 relative); a query that
+// differs or fails (a timeout) is shown as such, left out of the totals,
+// and makes the benchmark exit 1. --keep leaves the data in
+// PARENT/dashboard_bench.PID, which --reuse takes instead of making it
+// again (the same --hosts and --duration).
 //
 // Peak RSS: the highest high-water mark of resident memory over the timed
 // runs of each query (reset before each, /proc/PID/clear_refs, so loading
@@ -41,8 +45,10 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -71,6 +77,7 @@ struct Config {
   bool prometheus = true;
   std::string dir;
   bool keep = false;
+  std::string reuse;
 };
 
 struct Query {
@@ -213,6 +220,22 @@ double PeakRssMiB(const std::string& pid) {
   }
   return -1;
 }
+// CPU time (user + system) process `pid` has used so far, in ms, from
+// /proc/PID/stat (clock ticks; threads that ended included).
+double CpuMs(const std::string& pid) {
+  std::ifstream in("/proc/" + pid + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  size_t close = stat.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return 0;
+  std::istringstream fields(stat.substr(close + 2));
+  std::string field;
+  double ticks = 0;
+  for (int i = 3; i <= 15 && fields >> field; ++i) {
+    if (i == 14 || i == 15) ticks += std::strtod(field.c_str(), nullptr);  // utime, stime
+  }
+  return ticks * 1000 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 void ResetPeakRss(const std::string& pid) { std::ofstream("/proc/" + pid + "/clear_refs") << "5"; }
 
 bool ParseArgs(int argc, char** argv, Config* c) {
@@ -236,6 +259,8 @@ bool ParseArgs(int argc, char** argv, Config* c) {
       c->dir = next();
     } else if (a == "--keep") {
       c->keep = true;
+    } else if (a == "--reuse") {
+      c->reuse = next();
     } else {
       return false;
     }
@@ -251,11 +276,12 @@ int Fail(const std::string& what, const Status& s) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows as it goes
   Config cfg;
   if (!ParseArgs(argc, argv, &cfg)) {
     std::fprintf(stderr,
                  "usage: dashboard_bench [--hosts 10] [--duration 2h] [--step auto] [--runs 3] "
-                 "[--only SUBSTRING] [--no-prometheus] [--dir PARENT] [--keep]\n");
+                 "[--only SUBSTRING] [--no-prometheus] [--dir PARENT] [--keep] [--reuse DIR]\n");
     return 2;
   }
   auto duration = adapters::ParseDurationMs(cfg.duration);
@@ -273,11 +299,13 @@ int main(int argc, char** argv) {
   // The last scrape is before kEnd; queries end at the last whole step.
   const int64_t query_end = kEnd - 1000, query_start = eo.start_ms + step_ms;
   fs::path parent = cfg.dir.empty() ? fs::temp_directory_path() : fs::path(cfg.dir);
-  fs::path dir = parent / ("dashboard_bench." + std::to_string(getpid()));
+  fs::path dir =
+      cfg.reuse.empty() ? parent / ("dashboard_bench." + std::to_string(getpid())) : fs::path(cfg.reuse);
+  const bool reuse = !cfg.reuse.empty();
   fs::create_directories(dir);
 
   const std::string om = (dir / "fleet.om").string();
-  {
+  if (!reuse) {
     auto out = adapters::OutputFile::Open(om);
     if (!out.ok()) return Fail("open fleet.om", out.status());
     auto w = adapters::MakeSampleWriter(adapters::ExportFormat::kOpenMetrics, out->get(),
@@ -290,11 +318,15 @@ int main(int argc, char** argv) {
   options.compaction_interval_ms = 0;
   auto db = Database::Open(options, (dir / "overtone").string());
   if (!db.ok()) return Fail("open database", db.status());
-  adapters::ImportStats stats;
-  if (Status s = adapters::ImportFile(db->get(), om, adapters::ImportOptions{}, &stats); !s.ok()) {
-    return Fail("import", s);
+  uint64_t samples = adapters::EmulatedSampleCount(eo);
+  if (!reuse) {
+    adapters::ImportStats stats;
+    if (Status s = adapters::ImportFile(db->get(), om, adapters::ImportOptions{}, &stats); !s.ok()) {
+      return Fail("import", s);
+    }
+    if (auto sealed = (*db)->Compact(kMaxTime); !sealed.ok()) return Fail("seal", sealed.status());
+    samples = stats.samples;
   }
-  if (auto sealed = (*db)->Compact(kMaxTime); !sealed.ok()) return Fail("seal", sealed.status());
   adapters::ServerOptions so;
   so.port = 0;
   adapters::HttpServer server(db->get(), so);
@@ -302,7 +334,7 @@ int main(int argc, char** argv) {
 
   std::unique_ptr<bench::PrometheusPeer> prom;
   if (cfg.prometheus && bench::PrometheusPeer::Available()) {
-    auto peer = bench::PrometheusPeer::Backfill(om, dir);
+    auto peer = reuse ? bench::PrometheusPeer::Serve(dir) : bench::PrometheusPeer::Backfill(om, dir);
     if (!peer.ok()) return Fail("prometheus", peer.status());
     prom = std::move(*peer);
   }
@@ -319,84 +351,114 @@ int main(int argc, char** argv) {
   std::printf(
       "dashboard: %d hosts, %llu series, %llu samples over %s; range queries over all of it at %llds "
       "steps; median of %d runs\n\n",
-      cfg.hosts, static_cast<unsigned long long>(stats.series),
-      static_cast<unsigned long long>(stats.samples), cfg.duration.c_str(),
-      static_cast<long long>(step_ms / 1000), cfg.runs);
-  std::printf("%-5s %-84s %8s %11s %11s %8s\n", "kind", "query", "series", "overtone ms", "prometh. ms",
-              "ratio");
+      cfg.hosts, static_cast<unsigned long long>(cfg.hosts) * adapters::kNumEmulatedMetrics,
+      static_cast<unsigned long long>(samples), cfg.duration.c_str(), static_cast<long long>(step_ms / 1000),
+      cfg.runs);
 
   struct Timing {
     const Query* q;
-    size_t series;
-    double ours, theirs = -1;
+    size_t series = 0;
+    double ours = -1, theirs = -1;          // median wall ms
+    double ours_cpu = -1, theirs_cpu = -1;  // mean CPU ms of the process a run
+    std::string failure;                    // empty: answered alike
   };
   std::vector<Timing> timings;
   const std::string self = "self", prom_pid = prom ? std::to_string(prom->pid()) : "";
   double ot_peak = 0, prom_peak = 0;
+  // Runs one query on one side: the warm-up's answer, then the median of
+  // --runs, during which the peak RSS of `pid` is taken.
+  auto measure = [&](httplib::Client& http, const Request& r, const std::string& pid, Answer* answer,
+                     double* ms, double* cpu_ms, double* peak) -> Status {
+    double warm;
+    OT_ASSIGN_OR_RETURN(std::string body, Ask(http, r, &warm));
+    OT_ASSIGN_OR_RETURN(*answer, ParseAnswer(body));
+    body = std::string();
+    ResetPeakRss(pid);
+    const double cpu0 = CpuMs(pid);
+    OT_ASSIGN_OR_RETURN(*ms, MedianMs(http, r, cfg.runs));
+    *cpu_ms = (CpuMs(pid) - cpu0) / cfg.runs;
+    *peak = std::max(*peak, PeakRssMiB(pid));
+    return Status::OK();
+  };
   for (const Query& q : kQueries) {
     if (!cfg.only.empty() && std::string(q.expr).find(cfg.only) == std::string::npos) continue;
     Request r = MakeRequest(q, query_start, query_end, step_ms);
-    double warm;
-    auto body = Ask(ot_http, r, &warm);
-    if (!body.ok()) return Fail(std::string("overtone ") + q.expr, body.status());
-    auto ours = ParseAnswer(*body);
-    if (!ours.ok()) return Fail(std::string("overtone ") + q.expr, ours.status());
-    ResetPeakRss(self);
-    auto ms = MedianMs(ot_http, r, cfg.runs);
-    if (!ms.ok()) return Fail(std::string("overtone ") + q.expr, ms.status());
-    ot_peak = std::max(ot_peak, PeakRssMiB(self));
-    timings.push_back({&q, ours->size(), *ms});
+    Timing t{&q};
+    Answer ours, theirs;
+    if (Status s = measure(ot_http, r, self, &ours, &t.ours, &t.ours_cpu, &ot_peak); !s.ok()) {
+      t.failure = "overtone: " + s.ToString();
+    }
+    t.series = ours.size();
     if (prom) {
-      auto theirs_body = Ask(*prom_http, r, &warm);
-      if (!theirs_body.ok()) return Fail(std::string("prometheus ") + q.expr, theirs_body.status());
-      auto theirs = ParseAnswer(*theirs_body);
-      if (!theirs.ok()) return Fail(std::string("prometheus ") + q.expr, theirs.status());
-      if (std::string diff = Compare(*ours, *theirs); !diff.empty()) {
-        return Fail(q.expr, Status::Corruption("answers differ: " + diff));
+      if (Status s = measure(*prom_http, r, prom_pid, &theirs, &t.theirs, &t.theirs_cpu, &prom_peak);
+          !s.ok()) {
+        if (t.failure.empty()) t.failure = "prometheus: " + s.ToString();
+      }
+      if (t.failure.empty()) {
+        t.failure = Compare(ours, theirs);
+        if (!t.failure.empty()) t.failure = "answers differ: " + t.failure;
       }
     }
-  }
-  if (prom) {
-    for (Timing& t : timings) {
-      ResetPeakRss(prom_pid);
-      auto ms = MedianMs(*prom_http, MakeRequest(*t.q, query_start, query_end, step_ms), cfg.runs);
-      if (!ms.ok()) return Fail(std::string("prometheus ") + t.q->expr, ms.status());
-      t.theirs = *ms;
-      prom_peak = std::max(prom_peak, PeakRssMiB(prom_pid));
-    }
+    std::fprintf(stderr, "  %-78s %s\n", q.expr, t.failure.empty() ? "ok" : t.failure.c_str());
+    timings.push_back(std::move(t));
   }
 
-  double ours_total = 0, theirs_total = 0;
-  int slower = 0;
+  // Wall ms (what a user waits, with whatever else the machine runs) and
+  // CPU ms of each process (what the query costs, steadier on a loaded
+  // machine); ratios Prometheus / overtone.
+  double ours_total = 0, theirs_total = 0, ours_cpu_total = 0, theirs_cpu_total = 0;
+  int slower = 0, failed = 0;
+  auto cell = [](double v, const char* format = "%.1f") {
+    char b[32] = "-";
+    if (v >= 0) std::snprintf(b, sizeof b, format, v);
+    return std::string(b);
+  };
+  auto ratio = [](double theirs, double ours) {
+    char b[32] = "-";
+    if (theirs >= 0 && ours > 0) std::snprintf(b, sizeof b, "%.2fx", theirs / ours);
+    return std::string(b);
+  };
+  std::printf("%-5s %-78s %6s %9s %9s %7s %9s %9s %7s\n", "kind", "query", "series", "ot ms", "prom ms",
+              "ratio", "ot cpu", "prom cpu", "ratio");
   for (const Timing& t : timings) {
-    ours_total += t.ours;
-    char theirs[32] = "-", ratio[32] = "-";
-    if (t.theirs >= 0) {
-      theirs_total += t.theirs;
-      std::snprintf(theirs, sizeof theirs, "%.1f", t.theirs);
-      std::snprintf(ratio, sizeof ratio, "%.2fx", t.theirs / t.ours);
-      if (t.theirs < t.ours) ++slower;
+    std::string wall_ratio = ratio(t.theirs, t.ours), cpu_ratio = ratio(t.theirs_cpu, t.ours_cpu);
+    if (!t.failure.empty()) {
+      ++failed;
+      wall_ratio = cpu_ratio = "FAILED";
+    } else {
+      ours_total += t.ours;
+      ours_cpu_total += t.ours_cpu;
+      if (t.theirs >= 0) {
+        theirs_total += t.theirs;
+        theirs_cpu_total += t.theirs_cpu;
+        if (t.theirs < t.ours) ++slower;
+      }
     }
-    std::printf("%-5s %-84s %8zu %11.1f %11s %8s\n", t.q->range ? "range" : "inst", t.q->expr, t.series,
-                t.ours, theirs, ratio);
+    std::printf("%-5s %-78s %6zu %9s %9s %7s %9s %9s %7s\n", t.q->range ? "range" : "inst", t.q->expr,
+                t.series, cell(t.ours).c_str(), cell(t.theirs).c_str(), wall_ratio.c_str(),
+                cell(t.ours_cpu).c_str(), cell(t.theirs_cpu).c_str(), cpu_ratio.c_str());
   }
-  std::printf("%-5s %-84s %8s %11.1f", "", "total", "", ours_total);
-  if (prom) {
-    std::printf(" %11.1f %7.2fx\n", theirs_total, theirs_total / ours_total);
-    std::printf("%-5s %-84s %8s %11.0f %11.0f %7.2fx\n", "", "peak RSS MiB (query process)", "", ot_peak,
-                prom_peak, prom_peak / ot_peak);
-    std::printf("\n%d of %zu queries slower than Prometheus\n", slower, timings.size());
-  } else {
-    std::printf("\n%-5s %-84s %8s %11.0f\n", "", "peak RSS MiB (query process)", "", ot_peak);
+  const double no = -1;
+  std::printf("%-5s %-78s %6s %9s %9s %7s %9s %9s %7s\n", "", "total", "", cell(ours_total).c_str(),
+              cell(prom ? theirs_total : no).c_str(), ratio(prom ? theirs_total : no, ours_total).c_str(),
+              cell(ours_cpu_total).c_str(), cell(prom ? theirs_cpu_total : no).c_str(),
+              ratio(prom ? theirs_cpu_total : no, ours_cpu_total).c_str());
+  std::printf("%-5s %-78s %6s %9s %9s %7s\n", "", "peak RSS MiB (query process)", "",
+              cell(ot_peak, "%.0f").c_str(), cell(prom ? prom_peak : no, "%.0f").c_str(),
+              ratio(prom ? prom_peak : no, ot_peak).c_str());
+  if (prom)
+    std::printf("\n%d of %zu queries slower than Prometheus (wall)\n", slower, timings.size() - failed);
+  for (const Timing& t : timings) {
+    if (!t.failure.empty()) std::printf("FAILED %s: %s\n", t.q->expr, t.failure.c_str());
   }
   std::printf(
-      "ratio = Prometheus ms / overtone ms (above 1: overtone faster; RSS: Prometheus / overtone); answers "
-      "checked equal.\n%s",
+      "ratio = Prometheus / overtone (above 1: overtone faster or smaller); cpu = CPU ms of the serving "
+      "process a run; answers checked equal.\n%s",
       prom ? "" : "prometheus: not measured (not installed, or --no-prometheus)\n");
   prom_http.reset();
   server.Stop();
   prom.reset();
   db->reset();
-  if (!cfg.keep) fs::remove_all(dir);
-  return 0;
+  if (!cfg.keep && !reuse) fs::remove_all(dir);
+  return failed == 0 ? 0 : 1;
 }
