@@ -143,8 +143,9 @@ TEST_F(ParallelEvaluationTest, RangeFunctionsAgreeWithEachWindowAlone) {
           }
           auto want = EvalRangeWindow(fn, Window(all, t - q.range, t), t, 0, q.range);
           EXPECT_TRUE(want.has_value());
-          if (want)
+          if (want) {
             EXPECT_TRUE(Same(*want, v)) << RangeFnName(fn) << " at " << t << ": " << *want << " vs " << v;
+          }
           ++points;
           return Status::OK();
         });
@@ -202,8 +203,9 @@ TEST_F(ParallelEvaluationTest, OverTimeAgreesWithEachWindowAlone) {
         }
         auto want = EvalWindow(fn, Window(all, t - range, t), q.param);
         EXPECT_TRUE(want.has_value());
-        if (want)
+        if (want) {
           EXPECT_TRUE(Same(*want, v)) << OverTimeFnName(fn) << " at " << t << ": " << *want << " vs " << v;
+        }
         ++points;
         return Status::OK();
       });
