@@ -107,6 +107,12 @@ class PrometheusPeer {
     if (backfill_seconds) {
       *backfill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
     }
+    return Serve(dir);
+  }
+
+  // Serves the blocks a Backfill into `dir` left (dir/prometheus).
+  static Result<std::unique_ptr<PrometheusPeer>> Serve(const std::filesystem::path& dir) {
+    std::filesystem::path blocks = dir / "prometheus";
     std::FILE* config = std::fopen((dir / "prometheus.yml").c_str(), "w");
     if (config == nullptr) return Status::IOError("cannot write prometheus.yml");
     std::fputs("global:\n  scrape_interval: 1h\n", config);

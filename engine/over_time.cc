@@ -10,6 +10,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "engine/parallel_series.h"
 #include "engine/prom_math.h"
 #include "engine/sorted_quantile.h"
 #include "storage/codec/summary.h"
@@ -223,15 +224,17 @@ Status EvaluateOverTimeByScan(Database* db, std::span<const LabelMatcher> matche
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
   // Samples in (start - range, end]; saturate rather than overflow.
   int64_t lo = q.start < kMinTime + q.range ? kMinTime : q.start - q.range + 1;
-  std::vector<Sample> samples;
-  for (const SeriesInfo& s : series) {
+  // Series on every core, handed to fn in order (engine/parallel_series.h).
+  struct Point {
+    int64_t ts;
+    double value;
+  };
+  auto job = [&](size_t i, std::vector<Point>* out) -> Status {
     OT_RETURN_IF_ERROR(CheckCancel(q.cancel));
-    samples.clear();
-    auto it = db->Scan(s.id, lo, q.end);
-    if (!it.ok()) {
-      if (it.status().IsNotFound()) continue;  // deleted meanwhile
-      return it.status();
-    }
+    std::vector<Sample> samples;
+    auto it = db->Scan(series[i].id, lo, q.end);
+    if (!it.ok())
+      return it.status().IsNotFound() ? Status::OK() : it.status();  // NotFound: deleted meanwhile
     for (uint64_t n = 1; (*it)->Valid(); (*it)->Next(), ++n) {
       Sample x = (*it)->sample();
       if (!IsStaleNaN(x.value)) samples.push_back(x);
@@ -245,11 +248,17 @@ Status EvaluateOverTimeByScan(Database* db, std::span<const LabelMatcher> matche
         while (first < last && samples[first].ts <= t - q.range) ++first;
       }
       auto v = EvalWindow(q.fn, std::span<const Sample>(samples).subspan(first, last - first), q.param);
-      if (v) OT_RETURN_IF_ERROR(fn(s, t, *v));
+      if (v) out->push_back(Point{t, *v});
       if (t > q.end - q.step) break;
     }
-  }
-  return Status::OK();
+    return Status::OK();
+  };
+  return engine::EvaluateInParallel<std::vector<Point>>(series.size(), q.cancel, job,
+                                                        [&](size_t i, const std::vector<Point>& points) {
+                                                          for (const Point& p : points)
+                                                            OT_RETURN_IF_ERROR(fn(series[i], p.ts, p.value));
+                                                          return Status::OK();
+                                                        });
 }
 
 }  // namespace overtone

@@ -257,7 +257,11 @@ Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, co
   bool exact_quantile = q.fn == OverTimeFn::kQuantile && !q.approximate;
   bool summarizable = engine::SummarizableExactly(q.fn) ||
                       (q.approximate && engine::SummarizableApproximately(q.fn)) || exact_quantile;
-  if (!q.use_summaries || !summarizable) return EvaluateOverTimeByScan(this, matchers, q, fn);
+  // A window shorter than a segment's span holds at most a few whole
+  // segments (of series that started or stopped): summaries save nothing
+  // there, and the scan reads each series once for all steps, on every core.
+  const bool short_window = q.range < options_.segment_span_ms;
+  if (!q.use_summaries || !summarizable || short_window) return EvaluateOverTimeByScan(this, matchers, q, fn);
   OT_RETURN_IF_ERROR(ValidateOverTimeQuery(q));
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, Select(matchers));
   int64_t lo = q.start < kMinTime + q.range ? kMinTime : q.start - q.range + 1;

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "engine/parallel_series.h"
 #include "overtone/over_time.h"
 
 namespace overtone {
@@ -148,19 +149,33 @@ Status ReadSamples(Database* db, SeriesId id, int64_t lo, int64_t hi, bool keep_
   return (*it)->status();
 }
 
-// Calls `each(series, samples)` for every series `matchers` select, with its
-// samples in (lo, hi] as ReadSamples reads them.
+// One point of one series: the step t, the sample's own time (instant
+// vectors) and the value.
+struct StepPoint {
+  int64_t ts, sample_ts;
+  double value;
+};
+
+// For every series `matchers` select, `eval(samples, &points)` with its
+// samples in (lo, hi] as ReadSamples reads them, on every core
+// (engine/parallel_series.h); then `emit(series, point)` for each point,
+// series by series in the order Select gives them, on this thread.
+template <typename Eval, typename Emit>
 Status ForEachSelectedSeries(Database* db, std::span<const LabelMatcher> matchers, int64_t lo, int64_t hi,
-                             bool keep_stale, const CancelToken* cancel,
-                             const std::function<Status(const SeriesInfo&, std::span<const Sample>)>& each) {
+                             bool keep_stale, const CancelToken* cancel, Eval eval, Emit emit) {
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
-  std::vector<Sample> samples;
-  for (const SeriesInfo& s : series) {
-    OT_RETURN_IF_ERROR(CheckCancel(cancel));
-    OT_RETURN_IF_ERROR(ReadSamples(db, s.id, lo, hi, keep_stale, cancel, &samples));
-    OT_RETURN_IF_ERROR(each(s, samples));
-  }
-  return Status::OK();
+  return engine::EvaluateInParallel<std::vector<StepPoint>>(
+      series.size(), cancel,
+      [&](size_t i, std::vector<StepPoint>* points) {
+        OT_RETURN_IF_ERROR(CheckCancel(cancel));
+        std::vector<Sample> samples;
+        OT_RETURN_IF_ERROR(ReadSamples(db, series[i].id, lo, hi, keep_stale, cancel, &samples));
+        return eval(std::span<const Sample>(samples), points);
+      },
+      [&](size_t i, const std::vector<StepPoint>& points) {
+        for (const StepPoint& p : points) OT_RETURN_IF_ERROR(emit(series[i], p));
+        return Status::OK();
+      });
 }
 
 // Calls `at(t)` for t = start, start + step, ... while t <= end, in order;
@@ -295,7 +310,7 @@ Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matcher
   OT_RETURN_IF_ERROR(ValidateSteps(q.start, q.end, q.step));
   if (q.range <= 0) return Status::InvalidArgument("range must be positive");
   int64_t lo = SubSat(SubSat(q.start, q.offset), q.range);
-  auto each_series = [&](const SeriesInfo& s, std::span<const Sample> samples) {
+  auto eval = [&](std::span<const Sample> samples, std::vector<StepPoint>* out) {
     size_t first = 0, last = 0;  // the window is samples[first, last)
     return ForEachStep(q.start, q.end, q.step, [&](int64_t t) {
       int64_t w_end = SubSat(t, q.offset), w_start = SubSat(w_end, q.range);
@@ -304,11 +319,13 @@ Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matcher
       if (first < last) OT_RETURN_IF_ERROR(CheckRangeFnParams(q.fn, q.param, q.param2));
       auto v = EvalRangeWindow(q.fn, samples.subspan(first, last - first), t, q.offset, q.range, q.param,
                                q.param2);
-      return v ? fn(s, t, *v) : Status::OK();
+      if (v) out->push_back(StepPoint{t, 0, *v});
+      return Status::OK();
     });
   };
   return ForEachSelectedSeries(db, matchers, lo, SubSat(q.end, q.offset), /*keep_stale=*/false, q.cancel,
-                               each_series);
+                               eval,
+                               [&](const SeriesInfo& s, const StepPoint& p) { return fn(s, p.ts, p.value); });
 }
 
 Status EvaluateInstantVector(Database* db, std::span<const LabelMatcher> matchers,
@@ -317,7 +334,7 @@ Status EvaluateInstantVector(Database* db, std::span<const LabelMatcher> matcher
   OT_RETURN_IF_ERROR(ValidateSteps(q.start, q.end, q.step));
   if (q.lookback <= 0) return Status::InvalidArgument("lookback must be positive");
   int64_t lo = SubSat(SubSat(q.start, q.offset), q.lookback);
-  auto each_series = [&](const SeriesInfo& s, std::span<const Sample> samples) {
+  auto eval = [&](std::span<const Sample> samples, std::vector<StepPoint>* out) {
     size_t next = 0;  // samples[0, next) are at or before the reference time
     return ForEachStep(q.start, q.end, q.step, [&](int64_t t) {
       int64_t ref = SubSat(t, q.offset);
@@ -325,12 +342,14 @@ Status EvaluateInstantVector(Database* db, std::span<const LabelMatcher> matcher
       if (next == 0) return Status::OK();
       const Sample& latest = samples[next - 1];
       if (latest.ts <= SubSat(ref, q.lookback) || IsStaleNaN(latest.value)) return Status::OK();
-      return fn(s, t, latest.ts, latest.value);
+      out->push_back(StepPoint{t, latest.ts, latest.value});
+      return Status::OK();
     });
   };
   // Markers are kept here: the latest sample being one hides the series.
-  return ForEachSelectedSeries(db, matchers, lo, SubSat(q.end, q.offset), /*keep_stale=*/true, q.cancel,
-                               each_series);
+  return ForEachSelectedSeries(
+      db, matchers, lo, SubSat(q.end, q.offset), /*keep_stale=*/true, q.cancel, eval,
+      [&](const SeriesInfo& s, const StepPoint& p) { return fn(s, p.ts, p.sample_ts, p.value); });
 }
 
 }  // namespace overtone

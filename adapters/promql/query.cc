@@ -60,6 +60,7 @@ Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options,
   std::optional<CancelProgressHandler> interrupt;
   if (token != nullptr) interrupt.emplace(conn, token);
   std::unordered_map<std::string, size_t> index;
+  auto last = index.end();
   Status status;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
     auto column_double = [&](int i) {
@@ -80,17 +81,22 @@ Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options,
       continue;
     }
     const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    std::string key = text ? text : "{}";
-    auto [it, inserted] = index.emplace(key, out->series.size());
-    if (inserted) {
-      auto pairs = ::overtone::sql::ParseLabelsetJson(key);
-      if (!pairs.ok()) {
-        status = pairs.status();
-        break;
+    std::string_view key = text ? std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(stmt, 0)))
+                                : std::string_view("{}");
+    // Rows come series by series: look the label set up only when it changes.
+    if (last == index.end() || key != last->first) {
+      auto [it, inserted] = index.emplace(std::string(key), out->series.size());
+      if (inserted) {
+        auto pairs = ::overtone::sql::ParseLabelsetJson(key);
+        if (!pairs.ok()) {
+          status = pairs.status();
+          break;
+        }
+        out->series.push_back(Series{ToLabels(*pairs), {}});
       }
-      out->series.push_back(Series{ToLabels(*pairs), {}});
+      last = it;
     }
-    out->series[it->second].points.push_back(Point{sqlite3_column_int64(stmt, 1), column_double(2)});
+    out->series[last->second].points.push_back(Point{sqlite3_column_int64(stmt, 1), column_double(2)});
   }
   if (status.ok() && rc != SQLITE_DONE) {
     if (token != nullptr && token->cancelled()) {
