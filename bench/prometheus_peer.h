@@ -107,12 +107,42 @@ class PrometheusPeer {
     if (backfill_seconds) {
       *backfill_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t).count();
     }
-    return Serve(dir);
+    return Serve(dir, extras);
   }
 
   // Serves the blocks a Backfill into `dir` left (dir/prometheus).
-  static Result<std::unique_ptr<PrometheusPeer>> Serve(const std::filesystem::path& dir) {
-    std::filesystem::path blocks = dir / "prometheus";
+  static Result<std::unique_ptr<PrometheusPeer>> Serve(const std::filesystem::path& dir,
+                                                       const PeerExtras& extras = {}) {
+    return Start(dir, dir / "prometheus", extras);
+  }
+
+  // Prometheus as a remote-write receiver (--web.enable-remote-write-receiver)
+  // on an empty TSDB in `dir`: the peer of ingest benchmarks.
+  static Result<std::unique_ptr<PrometheusPeer>> Receiver(const std::filesystem::path& dir) {
+    std::filesystem::create_directories(dir);
+    return Start(dir, dir / "data", PeerExtras{"", {"--web.enable-remote-write-receiver"}});
+  }
+
+  ~PrometheusPeer() {
+    if (pid_ > 0) {
+      kill(pid_, SIGTERM);
+      Wait(pid_);
+    }
+  }
+  PrometheusPeer(const PrometheusPeer&) = delete;
+  PrometheusPeer& operator=(const PrometheusPeer&) = delete;
+
+  int port() const { return port_; }
+  pid_t pid() const { return pid_; }
+  const std::filesystem::path& blocks() const { return blocks_; }
+
+ private:
+  explicit PrometheusPeer(std::filesystem::path blocks) : blocks_(std::move(blocks)) {}
+
+  // Writes dir/prometheus.yml, starts Prometheus on `blocks` and waits until it is ready.
+  static Result<std::unique_ptr<PrometheusPeer>> Start(const std::filesystem::path& dir,
+                                                       const std::filesystem::path& blocks,
+                                                       const PeerExtras& extras) {
     std::FILE* config = std::fopen((dir / "prometheus.yml").c_str(), "w");
     if (config == nullptr) return Status::IOError("cannot write prometheus.yml");
     std::fputs("global:\n  scrape_interval: 1h\n", config);
@@ -136,47 +166,6 @@ class PrometheusPeer {
     return Status::IOError("prometheus did not become ready; see " + (dir / "prometheus.log").string());
   }
 
-  // Prometheus as a remote-write receiver (--web.enable-remote-write-receiver)
-  // on an empty TSDB in `dir`: the peer of ingest benchmarks.
-  static Result<std::unique_ptr<PrometheusPeer>> Receiver(const std::filesystem::path& dir) {
-    std::filesystem::create_directories(dir);
-    std::FILE* config = std::fopen((dir / "prometheus.yml").c_str(), "w");
-    if (config == nullptr) return Status::IOError("cannot write prometheus.yml");
-    std::fputs("global:\n  scrape_interval: 1h\n", config);
-    std::fclose(config);
-    std::unique_ptr<PrometheusPeer> peer(new PrometheusPeer(dir / "data"));
-    peer->port_ = FreePort();
-    peer->pid_ = Spawn({"prometheus", "--config.file=" + (dir / "prometheus.yml").string(),
-                        "--storage.tsdb.path=" + peer->blocks_.string(), "--log.level=warn",
-                        "--web.enable-remote-write-receiver",
-                        "--web.listen-address=127.0.0.1:" + std::to_string(peer->port_)},
-                       (dir / "prometheus.log").string());
-    if (peer->pid_ < 0) return Status::IOError("cannot start prometheus");
-    httplib::Client http("127.0.0.1", peer->port_);
-    http.set_connection_timeout(2, 0);
-    for (int i = 0; i < 300 && kill(peer->pid_, 0) == 0; ++i) {
-      auto res = http.Get("/-/ready");
-      if (res && res->status == 200) return peer;
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
-    }
-    return Status::IOError("prometheus did not become ready; see " + (dir / "prometheus.log").string());
-  }
-
-  ~PrometheusPeer() {
-    if (pid_ > 0) {
-      kill(pid_, SIGTERM);
-      Wait(pid_);
-    }
-  }
-  PrometheusPeer(const PrometheusPeer&) = delete;
-  PrometheusPeer& operator=(const PrometheusPeer&) = delete;
-
-  int port() const { return port_; }
-  pid_t pid() const { return pid_; }
-  const std::filesystem::path& blocks() const { return blocks_; }
-
- private:
-  explicit PrometheusPeer(std::filesystem::path blocks) : blocks_(std::move(blocks)) {}
   std::filesystem::path blocks_;
   int port_ = 0;
   pid_t pid_ = -1;
