@@ -5,6 +5,8 @@
 #include <cmath>
 #include <limits>
 
+#include "engine/sorted_quantile.h"
+
 namespace overtone::engine {
 namespace {
 
@@ -67,7 +69,7 @@ double QuantileOfRuns(double q, std::span<const std::span<const uint64_t>> runs)
   double weight = rank - std::floor(rank);
   double lo_value = FromOrderKey(KthKey(runs, static_cast<uint64_t>(lower)));
   double hi_value = upper > lower ? FromOrderKey(KthKey(runs, static_cast<uint64_t>(upper))) : lo_value;
-  return lo_value * (1 - weight) + hi_value * weight;
+  return InterpolateQuantile(lo_value, hi_value, weight);
 }
 
 }  // namespace overtone::engine

@@ -57,7 +57,7 @@ inline double Quantile(double q, std::vector<double> values) {
   double lo_value = *lo;
   // Everything after lo is not less than it: the next order statistic is their least.
   double hi_value = upper > lower ? *std::min_element(lo + 1, values.end(), nan_first) : lo_value;
-  return lo_value * (1 - weight) + hi_value * weight;
+  return InterpolateQuantile(lo_value, hi_value, weight);
 }
 
 }  // namespace overtone::engine

@@ -26,6 +26,15 @@ inline bool QuantileOrderLess(double a, double b) {
   return std::signbit(a) && !std::signbit(b);
 }
 
+// lo*(1-weight) + hi*weight, with a NaN operand returned as it is: which of
+// two NaNs an addition passes on depends on the order the compiler puts the
+// operands in, and every evaluation path must give the same bits.
+inline double InterpolateQuantile(double lo, double hi, double weight) {
+  if (std::isnan(lo)) return lo;
+  if (std::isnan(hi)) return hi;
+  return lo * (1 - weight) + hi * weight;
+}
+
 // Linear interpolation at rank q*(n-1). REQUIRES: sorted by QuantileOrderLess.
 inline double QuantileOfSorted(double q, std::span<const double> sorted) {
   if (sorted.empty() || std::isnan(q)) return std::numeric_limits<double>::quiet_NaN();
@@ -36,7 +45,7 @@ inline double QuantileOfSorted(double q, std::span<const double> sorted) {
   double lower = std::max(0.0, std::floor(rank));
   double upper = std::min(n - 1, lower + 1);
   double weight = rank - std::floor(rank);
-  return sorted[static_cast<size_t>(lower)] * (1 - weight) + sorted[static_cast<size_t>(upper)] * weight;
+  return InterpolateQuantile(sorted[static_cast<size_t>(lower)], sorted[static_cast<size_t>(upper)], weight);
 }
 
 }  // namespace overtone::engine
