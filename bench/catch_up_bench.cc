@@ -12,11 +12,12 @@
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 
+#include "bench/bench_cli.h"
 #include "overtone/database.h"
 
 namespace overtone {
@@ -96,16 +97,10 @@ int Run(int series, int runs) {
 
 int main(int argc, char** argv) {
   int series = 1000, runs = 200;
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (std::strcmp(argv[i], "--series") == 0) {
-      series = std::atoi(argv[i + 1]);
-    } else if (std::strcmp(argv[i], "--runs") == 0) {
-      runs = std::atoi(argv[i + 1]);
-    } else {
-      std::fprintf(stderr, "usage: catch_up_bench [--series N] [--runs N]\n");
-      return 2;
-    }
-  }
-  if (series <= 0 || runs <= 0) return 2;
+  overtone::bench::BenchCli cli("catch_up_bench",
+                                "A secondary's catch-up before each statement against reading one series.");
+  cli.app().add_option("--series", series, "series written")->check(overtone::bench::Number(1));
+  cli.app().add_option("--runs", runs, "statements timed")->check(overtone::bench::Number(1));
+  if (std::optional<int> exit = cli.Parse(argc, argv)) return *exit;
   return overtone::Run(series, runs);
 }

@@ -39,6 +39,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -46,6 +47,7 @@
 #include "adapters/http/server.h"
 #include "adapters/prometheus/proto/remote.pb.h"
 #include "adapters/prometheus/snappy_block.h"
+#include "bench/bench_cli.h"
 #include "bench/prometheus_peer.h"
 #include "overtone/database.h"
 #include "tests/support/http_test_client.h"
@@ -159,40 +161,30 @@ Run Send(const Config& c, int port, int64_t t0, HourDone hour_done) {
   return run;
 }
 
-bool ParseArgs(int argc, char** argv, Config* c) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> const char* { return i + 1 < argc ? argv[++i] : "0"; };
-    if (a == "--series")
-      c->series = std::atoi(next());
-    else if (a == "--hours")
-      c->hours = std::atoi(next());
-    else if (a == "--replace")
-      c->replace = std::atof(next());
-    else if (a == "--scrapes")
-      c->scrapes = std::atoi(next());
-    else if (a == "--batch")
-      c->batch = std::atoi(next());
-    else if (a == "--memory-limit")
-      c->memory_limit = std::strtoull(next(), nullptr, 10);
-    else if (a == "--no-prometheus")
-      c->prometheus = false;
-    else
-      return false;
-  }
-  return c->series > 0 && c->hours > 0 && c->scrapes > 0 && c->batch > 0 && c->replace > 0 && c->replace <= 1;
+// Nothing when the bench should run, else its exit status.
+std::optional<int> ParseArgs(int argc, char** argv, Config* c) {
+  bench::BenchCli cli("churn_bench",
+                      "The series index and RSS over simulated hours of churn under --memory-limit, "
+                      "against Prometheus's remote-write receiver on the same load.");
+  CLI::App& app = cli.app();
+  app.add_option("--series", c->series, "series alive at a time")->check(bench::Number(1));
+  app.add_option("--hours", c->hours, "simulated hours")->check(bench::Number(1));
+  app.add_option("--replace", c->replace, "fraction of the series replaced each hour")
+      ->check(bench::Number(0, 1));
+  app.add_option("--scrapes", c->scrapes, "scrapes an hour")->check(bench::Number(1));
+  app.add_option("--batch", c->batch, "series per request")->check(bench::Number(1));
+  app.add_option("--memory-limit", c->memory_limit, "Options::memory_limit_bytes, in bytes");
+  bench::AddNoPrometheus(app, &c->prometheus);
+  if (std::optional<int> exit = cli.Parse(argc, argv)) return exit;
+  if (c->replace <= 0) return cli.UsageError("--replace: must be above 0");
+  return std::nullopt;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
   Config c;
-  if (!ParseArgs(argc, argv, &c)) {
-    std::fprintf(stderr,
-                 "usage: churn_bench [--series N] [--hours H] [--replace F] [--scrapes S] [--batch B] "
-                 "[--memory-limit BYTES] [--no-prometheus]\n");
-    return 2;
-  }
+  if (std::optional<int> exit = ParseArgs(argc, argv, &c)) return *exit;
   std::string tmpl = (std::filesystem::temp_directory_path() / "churn_bench.XXXXXX").string();
   if (mkdtemp(tmpl.data()) == nullptr) return 1;
   const std::filesystem::path root = tmpl;

@@ -48,6 +48,7 @@
 #include <iterator>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -57,6 +58,7 @@
 #include "adapters/formats/sample_writer.h"
 #include "adapters/formats/value_text.h"
 #include "adapters/http/server.h"
+#include "bench/bench_cli.h"
 #include "bench/prometheus_peer.h"
 #include "overtone/database.h"
 
@@ -238,34 +240,26 @@ double CpuMs(const std::string& pid) {
 
 void ResetPeakRss(const std::string& pid) { std::ofstream("/proc/" + pid + "/clear_refs") << "5"; }
 
-bool ParseArgs(int argc, char** argv, Config* c) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--hosts") {
-      c->hosts = std::atoi(next().c_str());
-    } else if (a == "--duration") {
-      c->duration = next();
-    } else if (a == "--step") {
-      c->step = next();
-      if (c->step == "auto") c->step.clear();
-    } else if (a == "--runs") {
-      c->runs = std::max(1, std::atoi(next().c_str()));
-    } else if (a == "--only") {
-      c->only = next();
-    } else if (a == "--no-prometheus") {
-      c->prometheus = false;
-    } else if (a == "--dir") {
-      c->dir = next();
-    } else if (a == "--keep") {
-      c->keep = true;
-    } else if (a == "--reuse") {
-      c->reuse = next();
-    } else {
-      return false;
-    }
-  }
-  return c->hosts > 0;
+// Nothing when the bench should run, else its exit status.
+std::optional<int> ParseArgs(int argc, char** argv, Config* c) {
+  bench::BenchCli cli("dashboard_bench",
+                      "The queries Grafana panels send, overtone's query API against Prometheus's on the "
+                      "same data, answers compared.");
+  CLI::App& app = cli.app();
+  app.add_option("--hosts", c->hosts, "hosts emulated")->check(bench::Number(1));
+  app.add_option("--duration", c->duration, "time span of the samples")->check(bench::Duration());
+  std::string step = "auto";
+  app.add_option("--step", step, "step of range queries (auto: duration / 1440, at least 15s)")
+      ->check(bench::Duration("auto"));
+  bench::AddRuns(app, &c->runs);
+  app.add_option("--only", c->only, "only the queries that contain SUBSTRING");
+  bench::AddNoPrometheus(app, &c->prometheus);
+  bench::AddDir(app, &c->dir);
+  bench::AddKeep(app, &c->keep);
+  app.add_option("--reuse", c->reuse, "the data an earlier --keep left in DIR (same --hosts, --duration)");
+  std::optional<int> exit = cli.Parse(argc, argv);
+  if (step != "auto") c->step = step;
+  return exit;
 }
 
 int Fail(const std::string& what, const Status& s) {
@@ -278,12 +272,7 @@ int Fail(const std::string& what, const Status& s) {
 int main(int argc, char** argv) {
   std::setvbuf(stdout, nullptr, _IOLBF, 0);  // progress shows as it goes
   Config cfg;
-  if (!ParseArgs(argc, argv, &cfg)) {
-    std::fprintf(stderr,
-                 "usage: dashboard_bench [--hosts 10] [--duration 2h] [--step auto] [--runs 3] "
-                 "[--only SUBSTRING] [--no-prometheus] [--dir PARENT] [--keep] [--reuse DIR]\n");
-    return 2;
-  }
+  if (std::optional<int> exit = ParseArgs(argc, argv, &cfg)) return *exit;
   auto duration = adapters::ParseDurationMs(cfg.duration);
   if (!duration.ok()) return Fail("--duration", duration.status());
   int64_t step_ms = std::max<int64_t>(15000, *duration / 1440 / 1000 * 1000);

@@ -41,6 +41,7 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -49,6 +50,7 @@
 #include "adapters/formats/importer.h"
 #include "adapters/formats/sample_writer.h"
 #include "adapters/formats/value_text.h"
+#include "bench/bench_cli.h"
 #include "bench/dir_bytes.h"
 #include "bench/prometheus_peer.h"
 #include "bench/storage_breakdown.h"
@@ -210,36 +212,26 @@ void PrintTable(const std::vector<Row>& rows) {
   }
 }
 
-bool ParseArgs(int argc, char** argv, Config* c) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--hosts")
-      c->hosts = std::atoi(next().c_str());
-    else if (a == "--duration")
-      c->duration = next();
-    else if (a == "--interval")
-      c->interval = next();
-    else if (a == "--seed")
-      c->seed = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--batch")
-      c->batch = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--runs")
-      c->runs = std::atoi(next().c_str());
-    else if (a == "--dir")
-      c->dir = next();
-    else if (a == "--no-prometheus")
-      c->prometheus = false;
-    else if (a == "--keep")
-      c->keep = true;
-    else if (a == "--no-shared-timestamps")
-      c->share_timestamps = false;
-    else if (a == "--flac-block")
-      c->flac_block = static_cast<uint32_t>(std::strtoul(next().c_str(), nullptr, 10));
-    else
-      return false;
-  }
-  return c->hosts > 0 && c->batch > 0 && c->runs > 0;
+// Nothing when the bench should run, else its exit status.
+std::optional<int> ParseArgs(int argc, char** argv, Config* c) {
+  bench::BenchCli cli("fleet_bench",
+                      "An emulated fleet into overtone, a plain SQLite table and Prometheus: ingest, "
+                      "import, bytes/sample, scans, avg_over_time latency, ratios.");
+  CLI::App& app = cli.app();
+  app.add_option("--hosts", c->hosts, "hosts emulated")->check(bench::Number(1));
+  app.add_option("--duration", c->duration, "time span of the samples")->check(bench::Duration());
+  app.add_option("--interval", c->interval, "scrape interval")->check(bench::Duration());
+  app.add_option("--seed", c->seed, "seed of the emulated values");
+  app.add_option("--batch", c->batch, "samples per write")->check(bench::Number(1));
+  bench::AddRuns(app, &c->runs);
+  bench::AddNoPrometheus(app, &c->prometheus);
+  bench::AddDir(app, &c->dir);
+  bench::AddKeep(app, &c->keep);
+  app.add_flag_callback(
+      "--no-shared-timestamps", [c] { c->share_timestamps = false; }, "store each series' timestamps apart");
+  app.add_option("--flac-block", c->flac_block, "samples per FLAC block (Options::flac_block_size)")
+      ->check(bench::Number(1));
+  return cli.Parse(argc, argv);
 }
 
 int Fail(const std::string& what, const Status& s) {
@@ -251,13 +243,7 @@ int Fail(const std::string& what, const Status& s) {
 
 int main(int argc, char** argv) {
   Config cfg;
-  if (!ParseArgs(argc, argv, &cfg)) {
-    std::fprintf(stderr,
-                 "usage: fleet_bench [--hosts 100] [--duration 24h] [--interval 15s] [--seed 1]\n"
-                 "                   [--batch 10000] [--runs 15] [--no-prometheus] [--dir PARENT] [--keep]\n"
-                 "                   [--no-shared-timestamps] [--flac-block 256]\n");
-    return 2;
-  }
+  if (std::optional<int> exit = ParseArgs(argc, argv, &cfg)) return *exit;
   auto duration = adapters::ParseDurationMs(cfg.duration);
   auto interval = adapters::ParseDurationMs(cfg.interval);
   if (!duration.ok() || !interval.ok()) return Fail("--duration/--interval", duration.status());

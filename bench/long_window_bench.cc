@@ -34,12 +34,14 @@
 #include <filesystem>
 #include <map>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "adapters/formats/sample_writer.h"
 #include "adapters/http/server.h"
+#include "bench/bench_cli.h"
 #include "bench/prometheus_peer.h"
 #include "overtone/database.h"
 
@@ -153,23 +155,14 @@ int Fail(const std::string& what, const Status& s) {
 
 int main(int argc, char** argv) {
   Config cfg;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--no-prometheus") {
-      cfg.prometheus = false;
-    } else if (i + 1 < argc && a == "--series") {
-      cfg.series = std::atoi(argv[++i]);
-    } else if (i + 1 < argc && a == "--days") {
-      cfg.days = std::atoi(argv[++i]);
-    } else if (i + 1 < argc && a == "--runs") {
-      cfg.runs = std::atoi(argv[++i]);
-    } else {
-      std::fprintf(stderr, "usage: long_window_bench [--series N] [--days D] [--runs R] [--no-prometheus]\n");
-      return 2;
-    }
-  }
-  if (cfg.series <= 0 || cfg.days < 2 || cfg.runs <= 0)
-    return Fail("arguments", Status::InvalidArgument("bad"));
+  bench::BenchCli cli("long_window_bench",
+                      "Every *_over_time over 1-day and 7-day windows, overtone's HTTP API against "
+                      "Prometheus's on the same samples.");
+  cli.app().add_option("--series", cfg.series, "series written")->check(bench::Number(1));
+  cli.app().add_option("--days", cfg.days, "days of samples")->check(bench::Number(2));
+  bench::AddRuns(cli.app(), &cfg.runs);
+  bench::AddNoPrometheus(cli.app(), &cfg.prometheus);
+  if (std::optional<int> exit = cli.Parse(argc, argv)) return *exit;
   fs::path dir = fs::temp_directory_path() / ("overtone-long-window-bench-" + std::to_string(getpid()));
   fs::create_directories(dir);
   struct Cleanup {

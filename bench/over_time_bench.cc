@@ -15,12 +15,13 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "bench/bench_cli.h"
 #include "overtone/database.h"
 #include "overtone/over_time.h"
 #include "storage/codec/segment.h"
@@ -80,15 +81,13 @@ int main(int argc, char** argv) {
   int series = 100;
   int days = 7;
   int span_hours = 0;  // 0: the default Options::segment_span_ms
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--series")) series = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--days")) days = std::atoi(argv[i + 1]);
-    if (!std::strcmp(argv[i], "--span-hours")) span_hours = std::atoi(argv[i + 1]);
-  }
-  if (series <= 0 || days <= 0) {
-    std::fprintf(stderr, "usage: over_time_bench [--series N] [--days D]\n");
-    return 2;
-  }
+  overtone::bench::BenchCli cli("over_time_bench", "*_over_time over long windows, scan against summaries.");
+  cli.app().add_option("--series", series, "series written")->check(overtone::bench::Number(1));
+  cli.app().add_option("--days", days, "days of samples")->check(overtone::bench::Number(1));
+  cli.app()
+      .add_option("--span-hours", span_hours, "segment span in hours (0: the default span)")
+      ->check(overtone::bench::Number(0));
+  if (std::optional<int> exit = cli.Parse(argc, argv)) return *exit;
   std::string dir =
       (std::filesystem::temp_directory_path() / ("overtone-over-time-bench-" + std::to_string(getpid())))
           .string();

@@ -49,16 +49,17 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
-#include <cstring>
 #include <exception>
 #include <filesystem>
 #include <memory>
 #include <numbers>
+#include <optional>
 #include <span>
 #include <string>
 #include <type_traits>
 #include <vector>
 
+#include "bench/bench_cli.h"
 #include "bench/dir_bytes.h"
 #include "overtone/database.h"
 #include "overtone/status.h"
@@ -431,58 +432,26 @@ class TempDir {
   bool keep_;
 };
 
-void Usage(FILE* out) {
-  std::fprintf(out,
-               "usage: overtone_bench [--series N] [--samples M] [--batch B] [--scans K]\n"
-               "                      [--full-scans F] [--seed S]\n"
-               "                      [--sqlite-schema without-rowid|rowid] [--no-compact]\n"
-               "                      [--dir PARENT] [--keep]\n"
-               "defaults: 100 series x 10000 samples, batch 10000, 2000 scans, 10 full scans,\n"
-               "          seed 42, without-rowid, the system's temporary directory\n");
-}
-
-bool ParseArgs(int argc, char** argv, Config* cfg) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    if (a == "--help" || a == "-h") {
-      Usage(stdout);
-      std::exit(0);
-    }
-    if (a == "--keep" || a == "--no-compact") {
-      (a == "--keep" ? cfg->keep : cfg->compact) = a == "--keep";
-      continue;
-    }
-    if (i + 1 >= argc) return false;
-    std::string v = argv[++i];
-    auto number = [&](auto* out) {
-      char* end = nullptr;
-      unsigned long long n = std::strtoull(v.c_str(), &end, 10);
-      if (v.empty() || *end != '\0') return false;
-      *out = static_cast<std::remove_pointer_t<decltype(out)>>(n);
-      return true;
-    };
-    bool ok = true;
-    if (a == "--series")
-      ok = number(&cfg->series);
-    else if (a == "--samples")
-      ok = number(&cfg->samples);
-    else if (a == "--batch")
-      ok = number(&cfg->batch);
-    else if (a == "--scans")
-      ok = number(&cfg->scans);
-    else if (a == "--full-scans")
-      ok = number(&cfg->full_scans);
-    else if (a == "--seed")
-      ok = number(&cfg->seed);
-    else if (a == "--dir")
-      cfg->dir = v;
-    else if (a == "--sqlite-schema")
-      ok = (cfg->sqlite_schema = v) == "rowid" || v == "without-rowid";
-    else
-      ok = false;
-    if (!ok) return false;
-  }
-  return cfg->series > 0 && cfg->samples > 0 && cfg->batch > 0;
+// Nothing when the bench should run, else its exit status.
+std::optional<int> ParseArgs(int argc, char** argv, Config* cfg) {
+  overtone::bench::BenchCli cli(
+      "overtone_bench",
+      "overtone against a plain SQLite table on the same generated metrics: ingest, "
+      "compaction, 1-hour range scans, full-series scans, bytes on disk.");
+  CLI::App& app = cli.app();
+  app.add_option("--series", cfg->series, "series written")->check(overtone::bench::Number(1));
+  app.add_option("--samples", cfg->samples, "samples per series")->check(overtone::bench::Number(1));
+  app.add_option("--batch", cfg->batch, "samples per write")->check(overtone::bench::Number(1));
+  app.add_option("--scans", cfg->scans, "1-hour range scans");
+  app.add_option("--full-scans", cfg->full_scans, "series scanned completely");
+  app.add_option("--seed", cfg->seed, "seed of the generated values");
+  app.add_option("--sqlite-schema", cfg->sqlite_schema, "the SQLite table's layout")
+      ->check(CLI::IsMember({"without-rowid", "rowid"}));
+  app.add_flag_callback(
+      "--no-compact", [cfg] { cfg->compact = false; }, "leave the samples raw");
+  overtone::bench::AddDir(app, &cfg->dir);
+  overtone::bench::AddKeep(app, &cfg->keep);
+  return cli.Parse(argc, argv);
 }
 
 struct Row {
@@ -608,10 +577,7 @@ int Run(const Config& cfg) {
 
 int main(int argc, char** argv) {
   Config cfg;
-  if (!ParseArgs(argc, argv, &cfg)) {
-    Usage(stderr);
-    return 2;
-  }
+  if (std::optional<int> exit = ParseArgs(argc, argv, &cfg)) return *exit;
   try {
     return Run(cfg);
   } catch (const Error& e) {

@@ -29,13 +29,14 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "adapters/promql/query.h"
+#include "bench/bench_cli.h"
 #include "overtone/database.h"
 #include "overtone/sql.h"
 #include "sql/statement.h"
@@ -99,21 +100,14 @@ long Points(const overtone::Result<overtone::promql::QueryResult>& r) {
 
 int main(int argc, char** argv) {
   Args a;
-  for (int i = 1; i < argc; ++i) {
-    auto next = [&] { return i + 1 < argc ? argv[++i] : ""; };
-    if (!std::strcmp(argv[i], "--series"))
-      a.series = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--hours"))
-      a.hours = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--runs"))
-      a.runs = std::atoi(next());
-    else if (!std::strcmp(argv[i], "--dir"))
-      a.dir = next();
-    else {
-      std::fprintf(stderr, "usage: promql_bench [--series N] [--hours H] [--runs R] [--dir PARENT]\n");
-      return 2;
-    }
-  }
+  overtone::bench::BenchCli cli("promql_bench",
+                                "PromQL latency through the SQL translation against the same computation "
+                                "hand-written over a plain SQLite table.");
+  cli.app().add_option("--series", a.series, "series written")->check(overtone::bench::Number(1));
+  cli.app().add_option("--hours", a.hours, "hours of samples")->check(overtone::bench::Number(1));
+  overtone::bench::AddRuns(cli.app(), &a.runs);
+  overtone::bench::AddDir(cli.app(), &a.dir);
+  if (std::optional<int> exit = cli.Parse(argc, argv)) return *exit;
   namespace fs = std::filesystem;
   fs::path root = fs::path(a.dir) / ("promql-bench-" + std::to_string(::getpid()));
   fs::create_directories(root);

@@ -37,11 +37,13 @@
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "adapters/formats/importer.h"
 #include "adapters/http/server.h"
+#include "bench/bench_cli.h"
 #include "bench/prometheus_peer.h"
 #include "overtone/database.h"
 
@@ -350,28 +352,17 @@ int Fail(const char* what, const Status& s) {
 
 int main(int argc, char** argv) {
   Args cfg;
-  for (int i = 1; i < argc; ++i) {
-    auto next = [&] { return i + 1 < argc ? argv[++i] : ""; };
-    if (!std::strcmp(argv[i], "--runs")) {
-      cfg.runs = std::max(1, std::atoi(next()));
-    } else if (!std::strcmp(argv[i], "--filter")) {
-      cfg.filter = next();
-    } else if (!std::strcmp(argv[i], "--query")) {
-      cfg.query = next();
-    } else if (!std::strcmp(argv[i], "--no-prometheus")) {
-      cfg.prometheus = false;
-    } else if (!std::strcmp(argv[i], "--dir")) {
-      cfg.dir = next();
-    } else if (!std::strcmp(argv[i], "--keep")) {
-      cfg.keep = true;
-    } else {
-      std::fprintf(stderr,
-                   "usage: promql_catalogue_bench [--runs 7] [--filter TEXT | --query PROMQL] "
-                   "[--no-prometheus] [--dir PARENT] "
-                   "[--keep]\n");
-      return 2;
-    }
-  }
+  bench::BenchCli cli("promql_catalogue_bench",
+                      "A catalogue of small range queries, every PromQL construct, over overtone's query "
+                      "API and Prometheus's on the same data.");
+  bench::AddRuns(cli.app(), &cfg.runs);
+  CLI::Option* filter =
+      cli.app().add_option("--filter", cfg.filter, "only the catalogue's queries that contain TEXT");
+  cli.app().add_option("--query", cfg.query, "this PromQL query instead of the catalogue")->excludes(filter);
+  bench::AddNoPrometheus(cli.app(), &cfg.prometheus);
+  bench::AddDir(cli.app(), &cfg.dir);
+  bench::AddKeep(cli.app(), &cfg.keep);
+  if (std::optional<int> exit = cli.Parse(argc, argv)) return *exit;
   fs::path parent = cfg.dir.empty() ? fs::temp_directory_path() : fs::path(cfg.dir);
   fs::path dir = parent / ("promql_catalogue_bench." + std::to_string(getpid()));
   fs::create_directories(dir);

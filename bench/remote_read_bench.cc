@@ -26,6 +26,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,6 +35,7 @@
 #include "adapters/formats/sample_writer.h"
 #include "adapters/http/server.h"
 #include "adapters/prometheus/remote_read_client.h"
+#include "bench/bench_cli.h"
 #include "bench/prometheus_peer.h"
 #include "overtone/database.h"
 
@@ -116,29 +118,20 @@ Result<double> MedianMs(int port, const Case& c, int runs, Answer* answer) {
   return ms[ms.size() / 2];
 }
 
-bool ParseArgs(int argc, char** argv, Config* c) {
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--hosts") {
-      c->hosts = std::atoi(next().c_str());
-    } else if (a == "--duration") {
-      c->duration = next();
-    } else if (a == "--runs") {
-      c->runs = std::max(1, std::atoi(next().c_str()));
-    } else if (a == "--no-prometheus") {
-      c->prometheus = false;
-    } else if (a == "--dir") {
-      c->dir = next();
-    } else if (a == "--keep") {
-      c->keep = true;
-    } else if (a == "--no-shared-timestamps") {
-      c->share_timestamps = false;
-    } else {
-      return false;
-    }
-  }
-  return c->hosts > 0;
+// Nothing when the bench should run, else its exit status.
+std::optional<int> ParseArgs(int argc, char** argv, Config* c) {
+  bench::BenchCli cli("remote_read_bench",
+                      "/api/v1/read, overtone's against Prometheus's own on the same data.");
+  CLI::App& app = cli.app();
+  app.add_option("--hosts", c->hosts, "hosts emulated")->check(bench::Number(1));
+  app.add_option("--duration", c->duration, "time span of the samples")->check(bench::Duration());
+  bench::AddRuns(app, &c->runs);
+  bench::AddNoPrometheus(app, &c->prometheus);
+  bench::AddDir(app, &c->dir);
+  bench::AddKeep(app, &c->keep);
+  app.add_flag_callback(
+      "--no-shared-timestamps", [c] { c->share_timestamps = false; }, "store each series' timestamps apart");
+  return cli.Parse(argc, argv);
 }
 
 int Fail(const std::string& what, const Status& s) {
@@ -150,12 +143,7 @@ int Fail(const std::string& what, const Status& s) {
 
 int main(int argc, char** argv) {
   Config cfg;
-  if (!ParseArgs(argc, argv, &cfg)) {
-    std::fprintf(stderr,
-                 "usage: remote_read_bench [--hosts 100] [--duration 24h] [--runs 7] [--no-prometheus] "
-                 "[--dir PARENT] [--keep] [--no-shared-timestamps]\n");
-    return 2;
-  }
+  if (std::optional<int> exit = ParseArgs(argc, argv, &cfg)) return *exit;
   auto duration = adapters::ParseDurationMs(cfg.duration);
   if (!duration.ok()) return Fail("--duration", duration.status());
   adapters::EmulatorOptions eo;

@@ -44,8 +44,8 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <string>
 #include <thread>
@@ -55,6 +55,7 @@
 #include "adapters/prometheus/proto/remote.pb.h"
 #include "adapters/prometheus/remote_write.h"
 #include "adapters/prometheus/snappy_block.h"
+#include "bench/bench_cli.h"
 #include "overtone/database.h"
 #include "tests/support/http_test_client.h"
 #include "tests/support/prom_requests.h"
@@ -343,42 +344,25 @@ void Row(const char* name, const Workload& w, const RunResult& r, bool over_http
 
 int main(int argc, char** argv) {
   Config c;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--series")
-      c.series = std::stoi(next());
-    else if (a == "--scrapes")
-      c.scrapes = std::stoi(next());
-    else if (a == "--batch")
-      c.batch = std::stoi(next());
-    else if (a == "--senders")
-      c.senders = std::stoi(next());
-    else if (a == "--v2")
-      c.v2 = true;
-    else if (a == "--churn-hours")
-      c.churn_hours = std::stoi(next());
-    else if (a == "--scrapes-per-hour")
-      c.scrapes_per_hour = std::stoi(next());
-    else if (a == "--prometheus")
-      c.prometheus = next();
-    else if (a == "--no-prometheus")
-      c.prometheus.clear();
-    else if (a == "--dir")
-      c.dir = next();
-    else {
-      std::fprintf(stderr,
-                   "usage: remote_write_bench [--series N] [--scrapes K] [--batch B] "
-                   "[--senders S] [--v2] [--churn-hours H [--scrapes-per-hour K]] "
-                   "[--prometheus PATH | --no-prometheus] [--dir PARENT]\n");
-      return 2;
-    }
-  }
-  if (c.scrapes_per_hour < 1 || c.churn_hours < 0) {
-    std::fprintf(stderr,
-                 "remote_write_bench: --scrapes-per-hour must be positive, --churn-hours not negative\n");
-    return 2;
-  }
+  bench::BenchCli cli("remote_write_bench",
+                      "Remote-write ingest over loopback: overtone's server against the engine's direct "
+                      "Write against Prometheus's own receiver.");
+  CLI::App& app = cli.app();
+  app.add_option("--series", c.series, "series in a scrape")->check(bench::Number(1));
+  app.add_option("--scrapes", c.scrapes, "scrapes sent")->check(bench::Number(1));
+  app.add_option("--batch", c.batch, "samples per request")->check(bench::Number(1));
+  app.add_option("--senders", c.senders, "concurrent senders")->check(bench::Number(1));
+  app.add_flag("--v2", c.v2, "also send remote write 2.0 requests");
+  app.add_option("--churn-hours", c.churn_hours, "simulated hours replacing 10% of the series each (0: none)")
+      ->check(bench::Number(0));
+  app.add_option("--scrapes-per-hour", c.scrapes_per_hour, "scrapes a simulated hour with --churn-hours")
+      ->check(bench::Number(1));
+  CLI::Option* prometheus = app.add_option("--prometheus", c.prometheus, "the prometheus binary");
+  app.add_flag_callback(
+         "--no-prometheus", [&c] { c.prometheus.clear(); }, "skip Prometheus (run overtone alone)")
+      ->excludes(prometheus);
+  bench::AddDir(app, &c.dir);
+  if (std::optional<int> exit = cli.Parse(argc, argv)) return *exit;
   if (c.churn_hours > 0) c.scrapes = c.churn_hours * c.scrapes_per_hour;
   std::string root = c.dir + "/remote_write_bench." + std::to_string(getpid());
   Workload w = Generate(c);

@@ -39,6 +39,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +49,7 @@
 #include "adapters/promql/query.h"
 #include "adapters/rules/rule_manager.h"
 #include "adapters/rules/rule_windows.h"
+#include "bench/bench_cli.h"
 #include "bench/prometheus_peer.h"
 #include "overtone/database.h"
 #include "overtone/sql.h"
@@ -330,53 +332,27 @@ std::string Duration(int64_t ms) {
   return std::to_string(ms / 1000) + "s";
 }
 
-int64_t ParseWindow(const std::string& w) {
-  int64_t n = std::atoll(w.c_str());
-  switch (w.empty() ? 's' : w.back()) {
-    case 'h': return n * 3'600'000;
-    case 'm': return n * 60'000;
-    default: return n * 1000;
-  }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Config c;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&]() -> std::string { return i + 1 < argc ? argv[++i] : ""; };
-    if (a == "--series")
-      c.series = std::atoi(next().c_str());
-    else if (a == "--rules")
-      c.rules = std::atoi(next().c_str());
-    else if (a == "--groups")
-      c.groups = std::atoi(next().c_str());
-    else if (a == "--rounds")
-      c.rounds = std::atoi(next().c_str());
-    else if (a == "--no-prometheus")
-      c.prometheus = false;
-    else if (a == "--dir")
-      c.dir = next();
-    else if (a == "--only")
-      c.only = next();
-    else if (a == "--windows") {
-      c.windows.clear();
-      std::string list = next();
-      for (size_t at = 0; at <= list.size();) {
-        size_t comma = std::min(list.find(',', at), list.size());
-        c.windows.push_back(ParseWindow(list.substr(at, comma - at)));
-        at = comma + 1;
-      }
-    } else {
-      std::fprintf(stderr,
-                   "usage: rule_window_bench [--series N] [--rules R] [--groups G] [--windows 5m,1h,24h]\n"
-                   "                         [--rounds K] [--no-prometheus] [--dir PARENT] [--only "
-                   "afresh|standing]\n");
-      return 2;
-    }
-  }
-  if (c.series < 1 || c.rules < 1 || c.groups < 1 || c.rounds < 1 || c.windows.empty()) return 2;
+  bench::BenchCli cli("rule_window_bench",
+                      "Rules over *_over_time windows every 15 s while samples arrive: overtone afresh, "
+                      "overtone with standing windows, Prometheus running the same rule file.");
+  CLI::App& app = cli.app();
+  app.add_option("--series", c.series, "series written")->check(bench::Number(1));
+  app.add_option("--rules", c.rules, "recording rules")->check(bench::Number(1));
+  app.add_option("--groups", c.groups, "series groups the rules select")->check(bench::Number(1));
+  std::vector<std::string> windows = {"5m", "1h", "24h"};
+  app.add_option("--windows", windows, "the windows, one run each")->delimiter(',')->check(bench::Duration());
+  app.add_option("--rounds", c.rounds, "evaluation rounds")->check(bench::Number(1));
+  bench::AddNoPrometheus(app, &c.prometheus);
+  bench::AddDir(app, &c.dir);
+  app.add_option("--only", c.only, "just that part (for profiles)")
+      ->check(CLI::IsMember({"afresh", "standing"}));
+  if (std::optional<int> exit = cli.Parse(argc, argv)) return *exit;
+  c.windows.clear();
+  for (const std::string& w : windows) c.windows.push_back(*adapters::ParseDurationMs(w));
   bool prom = c.prometheus && bench::PrometheusPeer::Available();
   std::printf(
       "rule_window_bench: %d rules over %d series (%d groups, %d series a rule), %d rounds 15 s apart\n",

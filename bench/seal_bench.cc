@@ -40,9 +40,11 @@
 #include <cstdio>
 #include <filesystem>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "bench/bench_cli.h"
 #include "overtone/database.h"
 #include "overtone/status.h"
 #include "overtone/types.h"
@@ -206,50 +208,25 @@ void RunOne(const Config& c, size_t n) {
   fs::remove_all(dir);
 }
 
-std::vector<size_t> ParseList(const std::string& s) {
-  std::vector<size_t> out;
-  size_t pos = 0;
-  while (pos <= s.size()) {
-    size_t comma = s.find(',', pos);
-    if (comma == std::string::npos) comma = s.size();
-    out.push_back(std::stoul(s.substr(pos, comma - pos)));
-    pos = comma + 1;
-  }
-  return out;
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
   Config c;
-  for (int i = 1; i < argc; ++i) {
-    std::string a = argv[i];
-    auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string("0"); };
-    if (a == "--series") {
-      c.series = ParseList(next());
-    } else if (a == "--million") {
-      c.series.push_back(1000000);
-    } else if (a == "--samples") {
-      c.samples = std::stoul(next());
-    } else if (a == "--batch") {
-      c.batch = std::stoul(next());
-    } else if (a == "--queries") {
-      c.queries = std::stoul(next());
-    } else if (a == "--seed") {
-      c.seed = std::stoull(next());
-    } else if (a == "--dir") {
-      c.dir = next();
-    } else {
-      std::fprintf(stderr,
-                   "usage: seal_bench [--series N[,N...]] [--million] [--samples M] [--batch B] "
-                   "[--queries Q] [--seed S] [--dir PARENT]\n");
-      return 2;
-    }
-  }
-  if (c.samples < 2 || c.batch == 0 || c.queries == 0) {
-    std::fprintf(stderr, "seal_bench: --samples must be at least 2, --batch and --queries positive\n");
-    return 2;
-  }
+  overtone::bench::BenchCli cli(
+      "seal_bench", "Embedded ingest, sealing throughput and query latency before and after sealing.");
+  CLI::App& app = cli.app();
+  app.add_option("--series", c.series, "series counts, one run each (N[,N...])")
+      ->delimiter(',')
+      ->check(overtone::bench::Number(1));
+  bool million = false;
+  app.add_flag("--million", million, "also a run of 1,000,000 series");
+  app.add_option("--samples", c.samples, "samples per series")->check(overtone::bench::Number(2));
+  app.add_option("--batch", c.batch, "samples per Write")->check(overtone::bench::Number(1));
+  app.add_option("--queries", c.queries, "scans per query column")->check(overtone::bench::Number(1));
+  app.add_option("--seed", c.seed, "seed of the generated values");
+  overtone::bench::AddDir(app, &c.dir);
+  if (std::optional<int> exit = cli.Parse(argc, argv)) return *exit;
+  if (million) c.series.push_back(1000000);
   std::printf("%zu samples per series, batches of %zu, %zu scans per query column\n", c.samples, c.batch,
               c.queries);
   std::printf("%9s %12s %12s %12s %12s %12s %12s %10s %10s %10s %10s %8s\n", "series", "new/cpu-s", "write/s",

@@ -12,15 +12,16 @@
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
-#include <cstring>
 #include <functional>
 #include <limits>
 #include <map>
+#include <optional>
 #include <random>
 #include <span>
 #include <string>
 #include <vector>
 
+#include "bench/bench_cli.h"
 #include "overtone/types.h"
 #include "storage/codec/segment.h"
 #include "storage/codec/xor_chunk.h"
@@ -121,16 +122,10 @@ size_t EncodeSignal(const Signal& s, size_t span, const storage::SegmentOptions&
 int main(int argc, char** argv) {
   using namespace overtone;
   size_t n = 20160, span = 1440;  // one week at 15 s; 6-hour segments (the default span)
-  for (int i = 1; i + 1 < argc; i += 2) {
-    if (!std::strcmp(argv[i], "--samples"))
-      n = std::strtoul(argv[i + 1], nullptr, 10);
-    else if (!std::strcmp(argv[i], "--span-samples"))
-      span = std::strtoul(argv[i + 1], nullptr, 10);
-  }
-  if (n == 0 || span == 0) {
-    std::fprintf(stderr, "usage: segment_bench [--samples N] [--span-samples N]\n");
-    return 2;
-  }
+  bench::BenchCli cli("segment_bench", "Bytes/sample of segments against the Gorilla codec alone.");
+  cli.app().add_option("--samples", n, "samples per signal")->check(bench::Number(1));
+  cli.app().add_option("--span-samples", span, "samples per segment")->check(bench::Number(1));
+  if (std::optional<int> exit = cli.Parse(argc, argv)) return *exit;
   auto signals = MakeSignals(n);
   bool ok = true;
   Totals all;
