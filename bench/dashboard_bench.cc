@@ -55,10 +55,10 @@
 
 #include "adapters/emulator/emulator.h"
 #include "adapters/formats/importer.h"
-#include "adapters/formats/sample_writer.h"
 #include "adapters/formats/value_text.h"
 #include "adapters/http/server.h"
 #include "bench/bench_cli.h"
+#include "bench/fleet_file.h"
 #include "bench/prometheus_peer.h"
 #include "overtone/database.h"
 
@@ -295,13 +295,7 @@ int main(int argc, char** argv) {
 
   const std::string om = (dir / "fleet.om").string();
   if (!reuse) {
-    auto out = adapters::OutputFile::Open(om);
-    if (!out.ok()) return Fail("open fleet.om", out.status());
-    auto w = adapters::MakeSampleWriter(adapters::ExportFormat::kOpenMetrics, out->get(),
-                                        adapters::NanStyle::kPortable);
-    Status s = adapters::EmulateToWriter(eo, w.get());
-    if (s.ok()) s = (*out)->Close();
-    if (!s.ok()) return Fail("write fleet.om", s);
+    if (Status s = bench::WriteFleetOpenMetrics(eo, om); !s.ok()) return Fail("fleet.om", s);
   }
   Options options;
   options.compaction_interval_ms = 0;

@@ -48,10 +48,10 @@
 
 #include "adapters/emulator/emulator.h"
 #include "adapters/formats/importer.h"
-#include "adapters/formats/sample_writer.h"
 #include "adapters/formats/value_text.h"
 #include "bench/bench_cli.h"
 #include "bench/dir_bytes.h"
+#include "bench/fleet_file.h"
 #include "bench/prometheus_peer.h"
 #include "bench/storage_breakdown.h"
 #include "overtone/database.h"
@@ -361,13 +361,8 @@ int main(int argc, char** argv) {
   // The fleet as a file, for `overtone import` and promtool.
   const std::string om = (dir / "fleet.om").string();
   {
-    auto out = adapters::OutputFile::Open(om);
-    if (!out.ok()) return Fail("open fleet.om", out.status());
-    auto w = adapters::MakeSampleWriter(adapters::ExportFormat::kOpenMetrics, out->get(),
-                                        adapters::NanStyle::kPortable);
-    Status s = adapters::EmulateToWriter(eo, w.get());
-    if (s.ok()) s = (*out)->Close();
-    if (!s.ok()) return Fail("write fleet.om", s);
+    Status s = bench::WriteFleetOpenMetrics(eo, om);
+    if (!s.ok()) return Fail("fleet.om", s);
     auto db = Database::Open(options, (dir / "imported").string());
     if (!db.ok()) return Fail("open", db.status());
     adapters::ImportStats stats;
