@@ -12,6 +12,7 @@
 
 #include "engine/parallel_series.h"
 #include "engine/prom_math.h"
+#include "engine/quantile_sketch.h"
 #include "engine/sorted_quantile.h"
 #include "storage/codec/summary.h"
 
@@ -49,6 +50,7 @@ constexpr FnName kNames[] = {
     {OverTimeFn::kDistinct, "distinct_over_time"},
     {OverTimeFn::kL1, "l1_over_time"},
     {OverTimeFn::kL2, "l2_over_time"},
+    {OverTimeFn::kQuantileSketch, "quantile_sketch_over_time"},
 };
 
 double Avg(std::span<const Sample> w) {
@@ -137,7 +139,9 @@ std::string_view OverTimeFnName(OverTimeFn fn) {
   return "?";
 }
 
-bool OverTimeFnTakesParam(OverTimeFn fn) { return fn == OverTimeFn::kQuantile; }
+bool OverTimeFnTakesParam(OverTimeFn fn) {
+  return fn == OverTimeFn::kQuantile || fn == OverTimeFn::kQuantileSketch;
+}
 
 std::optional<double> EvalWindow(OverTimeFn fn, std::span<const Sample> w, double param) {
   if (w.empty()) return std::nullopt;
@@ -157,6 +161,11 @@ std::optional<double> EvalWindow(OverTimeFn fn, std::span<const Sample> w, doubl
     case OverTimeFn::kFirst: return w.front().value;
     case OverTimeFn::kPresent: return 1.0;
     case OverTimeFn::kQuantile: return Quantile(param, Values(w));
+    case OverTimeFn::kQuantileSketch: {
+      engine::QuantileSketch sketch(kQuantileSketchRelativeError);
+      for (const Sample& s : w) sketch.Add(s.value);
+      return sketch.Quantile(param);
+    }
     case OverTimeFn::kMad: {
       // A NaN sample makes the result NaN rather than being dropped (Prometheus 3.x).
       for (const Sample& s : w) {

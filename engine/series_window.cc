@@ -33,12 +33,14 @@ uint32_t SeriesWindow::NeedsOf(OverTimeFn fn) {
     case OverTimeFn::kMin: return kMin;
     case OverTimeFn::kMax: return kMax;
     case OverTimeFn::kQuantile: return kSorted;
+    case OverTimeFn::kQuantileSketch: return kSketch;
     default: return 0;
   }
 }
 
 SeriesWindow::SeriesWindow(uint32_t needs, int64_t range, int64_t t0, std::vector<Sample> samples)
     : needs_(needs), range_(range), t_(t0), samples_(samples.begin(), samples.end()) {
+  if (needs_ & kSketch) sketch_ = std::make_unique<QuantileSketch>(kQuantileSketchRelativeError);
   while (joined_ < samples_.size() && samples_[joined_].ts <= t_) Join(samples_[joined_++]);
 }
 
@@ -52,6 +54,7 @@ void SeriesWindow::Join(const Sample& s) {
       ++grains_[LowestBitExponent(s.value)];
     }
   }
+  if (needs_ & kSketch) sketch_->Add(s.value);
   if (needs_ & kSorted)
     sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), s.value, QuantileOrderLess), s.value);
   if (extremes_dirty_) return;
@@ -70,6 +73,7 @@ void SeriesWindow::Leave(const Sample& s) {
       if (--g->second == 0) grains_.erase(g);
     }
   }
+  if (needs_ & kSketch) sketch_->Remove(s.value);
   if (needs_ & kSorted)
     sorted_.erase(std::lower_bound(sorted_.begin(), sorted_.end(), s.value, QuantileOrderLess));
   if (extremes_dirty_) return;
@@ -169,6 +173,7 @@ std::optional<double> SeriesWindow::Result(OverTimeFn fn, double param) const {
     case OverTimeFn::kMin: return min_q_.empty() ? last.value : min_q_.front().value;
     case OverTimeFn::kMax: return max_q_.empty() ? last.value : max_q_.front().value;
     case OverTimeFn::kQuantile: return QuantileOfSorted(param, sorted_);
+    case OverTimeFn::kQuantileSketch: return sketch_->Quantile(param);
     default: return Fold(fn, param);
   }
 }

@@ -187,7 +187,8 @@ bool StandingWindowServes(OverTimeFn fn) {
     case OverTimeFn::kLast:
     case OverTimeFn::kFirst:
     case OverTimeFn::kPresent:
-    case OverTimeFn::kQuantile: return true;
+    case OverTimeFn::kQuantile:
+    case OverTimeFn::kQuantileSketch: return true;
     default: return false;
   }
 }

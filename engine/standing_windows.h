@@ -8,6 +8,9 @@
 // need:
 //   min, max                   monotonic deques of (ts, value)
 //   quantile                   the values sorted (sorted_quantile.h)
+//   quantile_sketch            a relative-error sketch (quantile_sketch.h)
+//                              that values join and leave: the sketch of
+//                              exactly the window's values
 //   count, last, first, present  the samples themselves
 //   sum, avg                   an exact sum (exact_sum.h) while the window's
 //                              float sum is exact, else a fold of the window
@@ -57,6 +60,7 @@
 #include <vector>
 
 #include "engine/exact_sum.h"
+#include "engine/quantile_sketch.h"
 #include "overtone/database.h"
 #include "overtone/over_time.h"
 
@@ -66,7 +70,7 @@ namespace overtone::engine {
 // joined. Pure: no database, no lock; tested against EvalWindow.
 class SeriesWindow {
  public:
-  enum Needs : uint32_t { kSum = 1, kMin = 2, kMax = 4, kSorted = 8 };
+  enum Needs : uint32_t { kSum = 1, kMin = 2, kMax = 4, kSorted = 8, kSketch = 16 };
   static uint32_t NeedsOf(OverTimeFn fn);
 
   // Starts the window at evaluation time t0: samples must be those with
@@ -102,6 +106,9 @@ class SeriesWindow {
   std::deque<Sample> min_q_, max_q_;  // non-NaN, earliest extreme first
   bool extremes_dirty_ = false;       // a sample joined or left mid-window
   std::vector<double> sorted_;        // QuantileOrderLess
+
+  // quantile_sketch's, when asked for: most windows have none.
+  std::unique_ptr<QuantileSketch> sketch_;
 };
 
 class StandingWindows {

@@ -50,6 +50,7 @@ const FunctionInfo kFunctions[] = {
     {"distinct_over_time", {kM}, 0, kV, true},
     {"l1_over_time", {kM}, 0, kV, true},
     {"l2_over_time", {kM}, 0, kV, true},
+    {"quantile_sketch_over_time", {kS, kM}, 0, kV, true},  // relative error 1%
     // Instant-vector functions.
     {"abs", {kV}, 0, kV, true},
     {"ceil", {kV}, 0, kV, true},

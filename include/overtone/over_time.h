@@ -14,6 +14,12 @@
 //                              distinct = number of values, entropy = Shannon
 //                              entropy of their frequencies in bits,
 //                              l1 = sum of frequencies, l2 = sqrt(sum f^2)
+//   quantile_sketch(param)     quantile over a relative-error sketch
+//                              (engine/quantile_sketch.h): each of the two
+//                              order statistics it interpolates between is
+//                              within kQuantileSketchRelativeError·|x| of the
+//                              exact one; a standing window keeps the sketch
+//                              instead of the sorted values
 // Sums are Kahan-Neumaier compensated like Prometheus's; quantile
 // interpolates at rank q*(n-1); stddev/stdvar are population statistics.
 
@@ -57,12 +63,15 @@ enum class OverTimeFn {
   kDistinct,
   kL1,
   kL2,
+  kQuantileSketch,
 };
+// quantile_sketch_over_time's relative error α: 1%.
+inline constexpr double kQuantileSketchRelativeError = 0.01;
 
 // Accepts "avg_over_time" or "avg". InvalidArgument names the known functions.
 Result<OverTimeFn> ParseOverTimeFn(std::string_view name);
 std::string_view OverTimeFnName(OverTimeFn fn);  // "avg_over_time"
-bool OverTimeFnTakesParam(OverTimeFn fn);        // quantile
+bool OverTimeFnTakesParam(OverTimeFn fn);        // quantile, quantile_sketch
 
 // Applies fn to one window. REQUIRES: samples ascending, no staleness markers.
 // nullopt for an empty window.
@@ -108,7 +117,8 @@ Status EvaluateOverTimeByScan(Database* db, std::span<const LabelMatcher> matche
 // A `*_over_time` window kept up to date by the write path
 // (Database::AddStandingWindow; engine/standing_windows.h). Served:
 // sum avg count min max stddev stdvar last first present quantile, with the
-// bits of a scan (quantile's q is given per query).
+// bits of a scan (quantile's q is given per query); quantile_sketch, with
+// the bits of EvalWindow's sketch of the same samples.
 struct StandingWindowSpec {
   std::vector<LabelMatcher> matchers;
   OverTimeFn fn = OverTimeFn::kAvg;
