@@ -10,7 +10,7 @@
 //   dashboard_bench --hosts 1000 --duration 6h     6 hours of 1,000 hosts
 //
 // HOW IT WORKS
-// An emulated fleet (adapters/emulator/emulator.h: 7 series a host, 15 s
+// An emulated fleet (adapters/emulator/emulator.h: 17 series a host, 15 s
 // scrapes, ending 2024-05-01) is written as OpenMetrics, imported into an
 // overtone database and sealed into segments as a long-running server has
 // it, and backfilled into a Prometheus TSDB with promtool. overtone's
@@ -116,6 +116,11 @@ const std::vector<Query> kQueries = {
     {true, "sum(heavy_task_active)"},
     {true, "avg_over_time(db_connections[5m])"},
     {true, "cpu_usage_percent > 90"},
+    // The request-latency histogram's classic buckets: p99 of the fleet and per role.
+    {false, "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))"},
+    {false, "histogram_quantile(0.99, sum by (le, role) (rate(http_request_duration_seconds_bucket[5m])))"},
+    {true, "histogram_quantile(0.99, sum by (le) (rate(http_request_duration_seconds_bucket[5m])))"},
+    {true, "histogram_quantile(0.99, sum by (le, role) (rate(http_request_duration_seconds_bucket[5m])))"},
 };
 
 // One answer: labels (as JSON text, sorted keys) -> points (ms, value text).

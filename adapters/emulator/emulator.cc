@@ -4,21 +4,38 @@
 #include <bit>
 #include <cmath>
 #include <cstdio>
+#include <limits>
 #include <numbers>
 
 namespace overtone::adapters {
 namespace {
 
+constexpr FamilyInfo kLatencyFamily = {"http_request_duration_seconds", "histogram",
+                                       "Time to serve an HTTP request.", "seconds"};
+constexpr const char* kBucket = "http_request_duration_seconds_bucket";
+
 const EmulatedMetricInfo kMetrics[kNumEmulatedMetrics] = {
-    {"cpu_usage_percent", {"cpu_usage_percent", "gauge", "Share of CPU time busy, in percent.", ""}},
-    {"memory_usage_bytes", {"memory_usage_bytes", "gauge", "Memory in use.", "bytes"}},
+    {"cpu_usage_percent", {"cpu_usage_percent", "gauge", "Share of CPU time busy, in percent.", ""}, nullptr},
+    {"memory_usage_bytes", {"memory_usage_bytes", "gauge", "Memory in use.", "bytes"}, nullptr},
     {"network_receive_bytes_total",
-     {"network_receive_bytes", "counter", "Bytes received on all interfaces.", "bytes"}},
+     {"network_receive_bytes", "counter", "Bytes received on all interfaces.", "bytes"},
+     nullptr},
     {"network_transmit_bytes_total",
-     {"network_transmit_bytes", "counter", "Bytes sent on all interfaces.", "bytes"}},
-    {"http_requests_total", {"http_requests", "counter", "HTTP requests served.", ""}},
-    {"heavy_task_active", {"heavy_task_active", "gauge", "1 while a heavy task runs.", ""}},
-    {"db_connections", {"db_connections", "gauge", "Open database connections.", ""}},
+     {"network_transmit_bytes", "counter", "Bytes sent on all interfaces.", "bytes"},
+     nullptr},
+    {"http_requests_total", {"http_requests", "counter", "HTTP requests served.", ""}, nullptr},
+    {"heavy_task_active", {"heavy_task_active", "gauge", "1 while a heavy task runs.", ""}, nullptr},
+    {"db_connections", {"db_connections", "gauge", "Open database connections.", ""}, nullptr},
+    {kBucket, kLatencyFamily, "0.01"},
+    {kBucket, kLatencyFamily, "0.025"},
+    {kBucket, kLatencyFamily, "0.05"},
+    {kBucket, kLatencyFamily, "0.1"},
+    {kBucket, kLatencyFamily, "0.25"},
+    {kBucket, kLatencyFamily, "0.5"},
+    {kBucket, kLatencyFamily, "1"},
+    {kBucket, kLatencyFamily, "+Inf"},
+    {"http_request_duration_seconds_sum", kLatencyFamily, nullptr},
+    {"http_request_duration_seconds_count", kLatencyFamily, nullptr},
 };
 
 // What differs between roles. Rates are per second, sizes in bytes.
@@ -29,15 +46,16 @@ struct RoleProfile {
   double rx_bytes_per_s, tx_ratio;
   double requests_per_s;
   double heavy_mean_gap_s, heavy_mean_length_s;
-  bool night_shift;  // busiest when the region sleeps (batch jobs)
+  bool night_shift;         // busiest when the region sleeps (batch jobs)
+  double latency_median_s;  // of a request at no load
 };
 
 constexpr double kGiB = 1024.0 * 1024.0 * 1024.0;
 const RoleProfile kRoles[] = {
-    {"web", 15, 45, 30, 16 * kGiB, 12e6, 2.5, 250, 8 * 3600, 600, false},
-    {"db", 20, 30, 35, 64 * kGiB, 6e6, 1.2, 40, 12 * 3600, 900, false},
-    {"batch", 5, 20, 60, 32 * kGiB, 2e6, 0.5, 1, 2 * 3600, 2700, true},
-    {"cache", 10, 20, 25, 32 * kGiB, 25e6, 1.8, 600, 24 * 3600, 300, false},
+    {"web", 15, 45, 30, 16 * kGiB, 12e6, 2.5, 250, 8 * 3600, 600, false, 0.045},
+    {"db", 20, 30, 35, 64 * kGiB, 6e6, 1.2, 40, 12 * 3600, 900, false, 0.012},
+    {"batch", 5, 20, 60, 32 * kGiB, 2e6, 0.5, 1, 2 * 3600, 2700, true, 0.35},
+    {"cache", 10, 20, 25, 32 * kGiB, 25e6, 1.8, 600, 24 * 3600, 300, false, 0.003},
 };
 // Of every ten hosts: five web, two db, two batch, one cache.
 constexpr int kRoleCycle[10] = {0, 0, 0, 0, 0, 1, 1, 2, 2, 3};
@@ -48,9 +66,17 @@ struct Region {
 };
 const Region kRegions[] = {{"eu-west", 3600}, {"us-east", -5 * 3600}, {"ap-south", 5.5 * 3600}};
 
-constexpr double kRestartMeanGapS = 2 * 86400;  // process restart: requests reset
-constexpr double kRebootMeanGapS = 10 * 86400;  // host reboot: every counter resets
-constexpr double kNanGapMeanGapS = 6 * 3600;    // db_connections unreadable for a while
+constexpr double kRestartMeanGapS = 2 * 86400;            // process restart: requests reset
+constexpr double kRebootMeanGapS = 10 * 86400;            // host reboot: every counter resets
+constexpr double kNanGapMeanGapS = 6 * 3600;              // db_connections unreadable for a while
+constexpr double kLatencySigma = 0.7;                     // of ln(latency)
+constexpr uint64_t kLatencyStream = 0x6c6174656e6379ull;  // "latency": the histogram's seed
+
+// Share of requests with latency <= le: the log-normal's CDF.
+double LatencyShare(double le, double median) {
+  if (std::isinf(le)) return 1;
+  return 0.5 * std::erfc(-(std::log(le / median) / kLatencySigma) / std::numbers::sqrt2);
+}
 
 uint64_t SplitMix64(uint64_t* x) {
   uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
@@ -88,6 +114,9 @@ void SeedHost(uint64_t seed, int index, uint64_t s[4]) {
 }
 
 }  // namespace
+
+const double kLatencyBounds[kLatencyBuckets] = {0.01, 0.025, 0.05, 0.1,
+                                                0.25, 0.5,   1,    std::numeric_limits<double>::infinity()};
 
 const EmulatedMetricInfo& GetEmulatedMetric(int metric) { return kMetrics[metric]; }
 
@@ -130,6 +159,7 @@ HostEmulator::HostEmulator(const EmulatorOptions& o, int index) {
   for (int m = 0; m < kNumEmulatedMetrics; ++m) {
     labels_[m] = {
         {"__name__", kMetrics[m].name}, {"host", host}, {"region", region.name}, {"role", role.name}};
+    if (kMetrics[m].le) labels_[m].insert(labels_[m].begin() + 2, {"le", kMetrics[m].le});
   }
 
   // Hosts of a role are alike, not identical.
@@ -142,6 +172,22 @@ HostEmulator::HostEmulator(const EmulatorOptions& o, int index) {
   rx_ = std::floor(1e11 + rng_.Uniform() * 9.9e12);
   tx_ = std::floor(rx_ * tx_ratio_ * (0.8 + 0.4 * rng_.Uniform()));
   requests_ = std::floor(rng_.Uniform() * 5e8);
+
+  // The histogram has counted the requests so far, at a middling load.
+  uint64_t x = o.seed ^ kLatencyStream;
+  SeedHost(SplitMix64(&x), index, latency_rng_.s);
+  latency_median_ = role.latency_median_s * std::exp(0.2 * latency_rng_.Normal());
+  Observe(requests_, 0.5, 0);
+}
+
+void HostEmulator::Observe(double requests, double load, double heavy) {
+  double median = latency_median_ * (1 + 0.6 * load + 1.5 * heavy) * std::exp(0.1 * latency_rng_.Normal());
+  // Rounding a nondecreasing share keeps the buckets cumulative; +Inf gets them all.
+  for (int b = 0; b < kLatencyBuckets; ++b) {
+    latency_buckets_[b] += std::round(requests * LatencyShare(kLatencyBounds[b], median));
+  }
+  double mean = median * std::exp(kLatencySigma * kLatencySigma / 2);
+  latency_sum_ = std::round((latency_sum_ + requests * mean) * 1000) / 1000;  // milliseconds
 }
 
 void HostEmulator::Next(size_t max_scrapes, HostChunk* chunk) {
@@ -167,6 +213,10 @@ void HostEmulator::Scrape(int64_t ts, HostChunk* chunk) {
     heavy_ = false;
   } else if (chance(kRestartMeanGapS)) {
     requests_ = 0;
+  }
+  if (requests_ == 0) {  // the process started again: so did its histogram
+    latency_buckets_.fill(0);
+    latency_sum_ = 0;
   }
   if (heavy_ ? chance(role.heavy_mean_length_s) : chance(role.heavy_mean_gap_s)) heavy_ = !heavy_;
 
@@ -196,7 +246,8 @@ void HostEmulator::Scrape(int64_t ts, HostChunk* chunk) {
   tx_ += std::floor(rx_base_ * tx_ratio_ * traffic * std::exp(0.15 * rng_.Normal()) * dt);
 
   double expected = rps_base_ * (0.05 + 0.95 * load) * dt;
-  requests_ += std::max(0.0, std::round(expected + std::sqrt(expected) * rng_.Normal()));
+  double served = std::max(0.0, std::round(expected + std::sqrt(expected) * rng_.Normal()));
+  requests_ += served;
 
   double connections;
   if (nan_gap_left_ > 0) {
@@ -216,7 +267,12 @@ void HostEmulator::Scrape(int64_t ts, HostChunk* chunk) {
     connections = std::max(0.0, std::round(c));
   }
 
-  const double values[kNumEmulatedMetrics] = {cpu, memory, rx_, tx_, requests_, heavy, connections};
+  Observe(served, load, heavy);
+
+  double values[kNumEmulatedMetrics] = {cpu, memory, rx_, tx_, requests_, heavy, connections};
+  for (int b = 0; b < kLatencyBuckets; ++b) values[kLatencyBucketFirst + b] = latency_buckets_[b];
+  values[kLatencySum] = latency_sum_;
+  values[kLatencyCount] = requests_;
   for (int m = 0; m < kNumEmulatedMetrics; ++m) chunk->samples[m].push_back(Sample{ts, values[m]});
 }
 
@@ -251,7 +307,9 @@ Status EmulateToWriter(const EmulatorOptions& options, SampleWriter* writer,
   HostChunk chunk;
   uint64_t done = 0;
   for (int m = 0; m < kNumEmulatedMetrics; ++m) {
-    writer->BeginFamily(kMetrics[m].family);
+    // The histogram's series are one family: its buckets, sum and count.
+    if (m == 0 || kMetrics[m].family.name != kMetrics[m - 1].family.name)
+      writer->BeginFamily(kMetrics[m].family);
     for (int h = 0; h < options.hosts; ++h) {
       HostEmulator host(options, h);
       writer->BeginSeries(host.labels(m));

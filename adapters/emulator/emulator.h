@@ -2,7 +2,7 @@
 // with roles, scraped every interval, whose metrics behave like real ones.
 //
 // Each host has the labels {host="web-003", role="web", region="eu-west"}
-// and seven series:
+// and seven series plus a request-latency histogram:
 //   cpu_usage_percent              gauge, 0..100, 2 decimals: a daily harmonic
 //                                  (busy afternoons in the host's region) +
 //                                  noise + a bump while a heavy task runs
@@ -13,10 +13,19 @@
 //   heavy_task_active              gauge 0/1, a two-state Markov chain
 //   db_connections                 gauge, with occasional runs of NaN (a
 //                                  scrape that could not read it)
+//   http_request_duration_seconds  classic histogram of the requests that
+//     _bucket{le=...} _sum _count  http_requests_total counts: cumulative
+//                                  counters per le (kLatencyBounds, +Inf),
+//                                  _count equal to http_requests_total and
+//                                  to the +Inf bucket, _sum in seconds. Each
+//                                  scrape's new requests are split by a
+//                                  log-normal latency whose median depends
+//                                  on the role and grows with the load and
+//                                  while a heavy task runs.
 // Now and then a host's process restarts (http_requests_total back to 0) or
 // the host reboots (every counter back to 0): counter resets, as rate() sees
-// them. Event rates are per unit of time, so they do not depend on the
-// interval.
+// them; the histogram resets with http_requests_total. Event rates are per unit of time, so they do not
+// depend on the interval.
 //
 // Timestamps: host h is scraped at start + offset_h + k*interval + jitter,
 // offset_h fixed in [0, interval), jitter in [0, jitter_ms] each scrape, for
@@ -25,7 +34,8 @@
 // Deterministic: every host has its own random stream seeded from (seed,
 // host index), so the same options give the same samples whatever the order
 // hosts are generated in (host by host for files, window by window for
-// remote write) and on every run.
+// remote write) and on every run. The histogram draws from a stream of its
+// own, so the other series are the same as without it.
 
 #ifndef OVERTONE_ADAPTERS_EMULATOR_EMULATOR_H_
 #define OVERTONE_ADAPTERS_EMULATOR_EMULATOR_H_
@@ -60,12 +70,19 @@ enum EmulatedMetric {
   kHttpRequests,
   kHeavyTask,
   kDbConnections,
+  kLatencyBucketFirst,  // http_request_duration_seconds_bucket, one per le, ascending
+  kLatencySum = kLatencyBucketFirst + 8,
+  kLatencyCount,
   kNumEmulatedMetrics,
 };
+inline constexpr int kLatencyBuckets = kLatencySum - kLatencyBucketFirst;
+// The buckets' upper bounds in seconds, the last one +Inf.
+extern const double kLatencyBounds[kLatencyBuckets];
 
 struct EmulatedMetricInfo {
-  const char* name;  // the series' __name__
-  FamilyInfo family;
+  const char* name;   // the series' __name__
+  FamilyInfo family;  // the histogram's series share one family
+  const char* le;     // the bucket's le label, nullptr for other series
 };
 const EmulatedMetricInfo& GetEmulatedMetric(int metric);
 
@@ -99,21 +116,28 @@ class HostEmulator {
 
  private:
   void Scrape(int64_t ts, HostChunk* chunk);
+  // Splits `requests` new requests over the buckets (after the others'
+  // draws: a stream of its own).
+  void Observe(double requests, double load, double heavy);
 
   std::array<Labels, kNumEmulatedMetrics> labels_;
   std::string role_;
   int role_index_ = 0;
   Rng rng_;
+  Rng latency_rng_;  // the histogram's own stream
   int64_t first_ts_ = 0, interval_ms_ = 0, jitter_ms_ = 0;
   uint64_t total_scrapes_ = 0, next_scrape_ = 0;
   double interval_s_ = 0;
   double tz_offset_s_ = 0;  // the region's local time, for the daily cycle
   // Per-host character, fixed.
   double cpu_bias_ = 0, memory_total_ = 0, rx_base_ = 0, tx_ratio_ = 0, rps_base_ = 0;
+  double latency_median_ = 0;  // seconds, at no load
   // State.
   double memory_frac_ = 0, rx_ = 0, tx_ = 0, requests_ = 0;
   bool heavy_ = false;
   int nan_gap_left_ = 0;
+  std::array<double, kLatencyBuckets> latency_buckets_{};  // cumulative
+  double latency_sum_ = 0;
 };
 
 // InvalidArgument naming the bad option, if any.

@@ -55,13 +55,13 @@ TEST_F(OfflineCliTest, EmulateImportExportReimportIsIdentical) {
   std::string err = Ok({"emulate", "--hosts", "5", "--duration", "2h", "--end", kEnd, "--seed", "11", "--out",
                         Path("fleet.om")});
   auto [emulated, emulated_series] = Counts(err, "emulated");
-  EXPECT_EQ(emulated_series, "35");
-  EXPECT_EQ(emulated, std::to_string(5 * 7 * 480));
+  EXPECT_EQ(emulated_series, "85");
+  EXPECT_EQ(emulated, std::to_string(5 * 17 * 480));
 
   err = Ok({"import", Path("db"), Path("fleet.om")});
-  EXPECT_EQ(Counts(err, "imported"), std::make_pair(emulated, std::string("35")));
+  EXPECT_EQ(Counts(err, "imported"), std::make_pair(emulated, std::string("85")));
   EXPECT_THAT(err, HasSubstr("(openmetrics, "));
-  EXPECT_EQ(Sql(Path("db"), "SELECT count(*) FROM series"), "35\n");
+  EXPECT_EQ(Sql(Path("db"), "SELECT count(*) FROM series"), "85\n");
   EXPECT_EQ(Sql(Path("db"), "SELECT count(*) FROM samples"), emulated + "\n");
   EXPECT_EQ(Sql(Path("db"), "SELECT count(*) FROM samples WHERE value_kind(raw) = 'nan'") != "0\n", true);
 
@@ -97,11 +97,11 @@ TEST_F(OfflineCliTest, EmulateIntoADatabase) {
   std::string err = Ok({"emulate", "--hosts", "6", "--duration", "30m", "--interval", "30s", "--end", kEnd,
                         "--db", Path("db")});
   auto [samples, series] = Counts(err, "emulated");
-  EXPECT_EQ(series, "42");
+  EXPECT_EQ(series, "102");  // 17 series a host
   EXPECT_EQ(Sql(Path("db"), "SELECT count(*) FROM samples"), samples + "\n");
   // Roles come five web, two db, two batch, one cache in every ten hosts.
   EXPECT_EQ(Sql(Path("db"), "SELECT json_extract(labels, '$.role'), count(*) FROM series GROUP BY 1"),
-            "db|7\nweb|35\n");
+            "db|17\nweb|85\n");
 }
 
 TEST_F(OfflineCliTest, EmulateEndsWithAPlotOfTheFleetAndTheConsoleLink) {
@@ -132,8 +132,8 @@ TEST_F(OfflineCliTest, EmulateInRealTime) {
   int64_t after = now_ms();
   EXPECT_GE(after - before, 1000);  // it waited for the clock
   auto [samples, series] = Counts(err, "emulated");
-  EXPECT_EQ(series, "14");
-  EXPECT_EQ(samples, "56");  // 2 hosts x 7 metrics x 4 scrapes
+  EXPECT_EQ(series, "34");
+  EXPECT_EQ(samples, "136");  // 2 hosts x 17 series x 4 scrapes
   std::string range = Sql(Path("db"), "SELECT min(ts), max(ts) FROM samples");
   int64_t lo = std::stoll(range.substr(0, range.find('|')));
   int64_t hi = std::stoll(range.substr(range.find('|') + 1));

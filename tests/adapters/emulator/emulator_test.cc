@@ -105,7 +105,8 @@ TEST(EmulatorTest, CountsAndOrderIndependence) {
 }
 
 TEST(EmulatorTest, LabelsAndRoles) {
-  EXPECT_EQ(ByHost(Fleet(100, 1, 1, 600000)).size(), 700u);  // the 600+ series
+  // The 600+ series, and the histogram's 8 buckets, sum and count per host.
+  EXPECT_EQ(ByHost(Fleet(100, 1, 1, 600000)).size(), 1700u);
   HostEmulator first(Fleet(10, 1), 0), db(Fleet(10, 1), 5), last(Fleet(10, 1), 9);
   EXPECT_EQ(
       first.labels(kCpuUsage),
@@ -114,6 +115,15 @@ TEST(EmulatorTest, LabelsAndRoles) {
   EXPECT_EQ(GetLabel(db.labels(kDbConnections), "host"), "db-001");
   EXPECT_EQ(GetLabel(last.labels(kHeavyTask), "host"), "cache-001");
   EXPECT_EQ(GetLabel(HostEmulator(Fleet(20, 1), 10).labels(0), "host"), "web-006");
+  EXPECT_EQ(first.labels(kLatencyBucketFirst + 2),
+            (Labels{{"__name__", "http_request_duration_seconds_bucket"},
+                    {"host", "web-001"},
+                    {"le", "0.05"},
+                    {"region", "eu-west"},
+                    {"role", "web"}}));
+  EXPECT_EQ(GetLabel(first.labels(kLatencyCount - 2), "le"), "+Inf");
+  EXPECT_EQ(GetLabel(first.labels(kLatencyCount), "__name__"), "http_request_duration_seconds_count");
+  EXPECT_EQ(GetEmulatedMetric(kLatencySum).family.type, "histogram");
   // Counters' families drop _total, as OpenMetrics names them.
   EXPECT_STREQ(GetEmulatedMetric(kHttpRequests).name, "http_requests_total");
   EXPECT_EQ(GetEmulatedMetric(kHttpRequests).family.name, "http_requests");
@@ -154,6 +164,7 @@ TEST(EmulatorTest, BehavesLikeAFleet) {
         continue;
       }
       ASSERT_FALSE(std::isnan(v)) << name;
+      if (name.starts_with("http_request_duration_seconds")) continue;  // HistogramIsConsistent
       if (name == "cpu_usage_percent") {
         ASSERT_GE(v, 0);
         ASSERT_LE(v, 100);
@@ -191,6 +202,54 @@ TEST(EmulatorTest, BehavesLikeAFleet) {
     if (hour >= 14 && hour < 18) afternoon += s.value, ++n_afternoon;
   }
   EXPECT_GT(afternoon / n_afternoon, night / n_night + 20);
+}
+
+// Per scrape: buckets cumulative over le, +Inf == _count ==
+// http_requests_total; every histogram counter monotonic except when the
+// process restarts, and then all of them at once.
+TEST(EmulatorTest, HistogramIsConsistent) {
+  EmulatorOptions o = Fleet(40, 24, 5, 60000);
+  int resets = 0;
+  double web_fast = 0, web_all = 0, batch_fast = 0, batch_all = 0;
+  HostChunk chunk;
+  for (int h = 0; h < o.hosts; ++h) {
+    HostEmulator host(o, h);
+    std::vector<double> before;
+    while (!host.done()) {
+      host.Next(100, &chunk);
+      for (size_t k = 0; k < chunk.scrapes(); ++k) {
+        std::vector<double> now;
+        for (int m = kLatencyBucketFirst; m <= kLatencyCount; ++m) now.push_back(chunk.samples[m][k].value);
+        now.push_back(chunk.samples[kHttpRequests][k].value);
+        for (int b = 1; b < kLatencyBuckets; ++b) ASSERT_LE(now[b - 1], now[b]) << "le " << kLatencyBounds[b];
+        for (int b = 0; b < kLatencyBuckets; ++b) ASSERT_EQ(now[b], std::round(now[b]));
+        ASSERT_EQ(now[kLatencyBuckets - 1], now[kLatencyBuckets + 1]);  // +Inf == _count
+        ASSERT_EQ(now[kLatencyBuckets + 1], now[kLatencyBuckets + 2]);  // _count == http_requests_total
+        ASSERT_GE(now[kLatencyBuckets], 0);                             // _sum
+        if (!before.empty() && now.back() < before.back()) {
+          ++resets;
+          for (double v : now) ASSERT_LT(v, before.back() / 2);
+        } else if (!before.empty()) {
+          for (size_t i = 0; i < now.size(); ++i) ASSERT_GE(now[i], before[i]) << i;
+        }
+        before = std::move(now);
+      }
+    }
+    // The whole day's requests by latency, per role.
+    double fast = before[3], all = before[kLatencyBuckets - 1];  // le="0.1"
+    if (host.role() == "web") web_fast += fast, web_all += all;
+    if (host.role() == "batch") batch_fast += fast, batch_all += all;
+  }
+  EXPECT_GT(resets, 3);
+  EXPECT_GT(web_fast / web_all, 0.7);      // web answers in tens of milliseconds
+  EXPECT_LT(batch_fast / batch_all, 0.1);  // batch requests take a third of a second
+  // One family in the file, its TYPE once.
+  std::string text = Emulate(Fleet(2, 1));
+  size_t at = text.find("# TYPE http_request_duration_seconds histogram\n");
+  ASSERT_NE(at, std::string::npos);
+  EXPECT_EQ(text.find("# TYPE http_request_duration_seconds", at + 1), std::string::npos);
+  EXPECT_NE(text.find("http_request_duration_seconds_bucket{host=\"web-001\",le=\"+Inf\",region=\"eu-west\""),
+            std::string::npos);
 }
 
 TEST(EmulatorTest, IntoADatabase) {

@@ -80,7 +80,7 @@ ot() { timeout 120 "$OVERTONE" "$@"; }
 step "emulate and backfill"
 ot emulate --hosts 5 --duration 3h --end 2024-05-01T00:00:00Z --seed 5 \
   --out "$WORK/fleet.om" 2>"$WORK/emulate.log" || fail "emulate"
-expected=$(sed -n 's/^emulated \([0-9]*\) samples of 35 series.*/\1/p' "$WORK/emulate.log")
+expected=$(sed -n 's/^emulated \([0-9]*\) samples of 85 series.*/\1/p' "$WORK/emulate.log")
 [ -n "$expected" ] || fail "emulate summary: $(cat "$WORK/emulate.log")"
 mkdir "$WORK/tsdb"
 timeout 120 "$PROMTOOL" tsdb create-blocks-from openmetrics "$WORK/fleet.om" "$WORK/tsdb" \
@@ -97,7 +97,7 @@ for mode in streamed samples; do
   ot import "$WORK/db_$mode" --from-remote-read "$URL" --match "$ALL" \
     --start 2024-04-30T00:00:00Z --end 2024-05-02T00:00:00Z "${extra[@]}" \
     2>"$WORK/import_$mode.log" || fail "import --from-remote-read ($mode)"
-  grep -q "^imported $expected samples of 35 series from $URL" "$WORK/import_$mode.log" ||
+  grep -q "^imported $expected samples of 85 series from $URL" "$WORK/import_$mode.log" ||
     fail "$mode summary: $(cat "$WORK/import_$mode.log")"
 done
 ot import "$WORK/db_file" "$WORK/fleet.om" 2>"$WORK/import_file.log" || fail "import file"
