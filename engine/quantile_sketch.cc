@@ -100,26 +100,39 @@ void QuantileSketch::Merge(const QuantileSketch& other) {
   count_ += other.count_;
 }
 
+namespace {
+// The key of the bucket holding the value at 0-based `rank` of `buckets`
+// (ascending keys, `total` values), walking from the nearer end: a tail
+// quantile such as 0.99 visits a few buckets.
+int32_t KeyAtRank(const std::vector<std::pair<int32_t, uint64_t>>& buckets, uint64_t total, uint64_t rank) {
+  if (rank < total / 2) {
+    for (const auto& [key, n] : buckets) {
+      if (rank < n) return key;
+      rank -= n;
+    }
+  } else {
+    uint64_t from_top = total - 1 - rank;
+    for (auto b = buckets.rbegin(); b != buckets.rend(); ++b) {
+      if (from_top < b->second) return b->first;
+      from_top -= b->second;
+    }
+  }
+  return buckets.back().first;  // not reached while the counts add up to total
+}
+}  // namespace
+
 double QuantileSketch::ValueAtRank(uint64_t rank) const {
   if (rank < nan_) return std::numeric_limits<double>::quiet_NaN();
   rank -= nan_;
   if (rank < negative_inf_) return -kInf;
   rank -= negative_inf_;
-  if (rank < negative_.total) {  // most negative first: the largest |x| first
-    for (auto b = negative_.buckets.rbegin(); b != negative_.buckets.rend(); ++b) {
-      if (rank < b->second) return -ValueOf(b->first);
-      rank -= b->second;
-    }
-  }
+  // Negatives, most negative (the largest |x|) first.
+  if (rank < negative_.total)
+    return -ValueOf(KeyAtRank(negative_.buckets, negative_.total, negative_.total - 1 - rank));
   rank -= negative_.total;
   if (rank < zero_) return 0.0;
   rank -= zero_;
-  if (rank < positive_.total) {
-    for (const auto& [key, n] : positive_.buckets) {
-      if (rank < n) return ValueOf(key);
-      rank -= n;
-    }
-  }
+  if (rank < positive_.total) return ValueOf(KeyAtRank(positive_.buckets, positive_.total, rank));
   return kInf;
 }
 
