@@ -236,6 +236,8 @@ Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::
   storage::Batch batch(store_);
   std::vector<size_t> created;                        // indexes into label_sets, one per new series
   std::unordered_multimap<uint64_t, size_t> pending;  // hash -> index into created
+  pending.reserve(missing.size());  // one allocation of buckets, not a rehash every doubling
+  created.reserve(missing.size());
   SeriesId next = next_id_;
   for (size_t i : missing) {
     const Labels& labels = *label_sets[i];
