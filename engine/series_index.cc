@@ -56,23 +56,17 @@ SeriesIndex::~SeriesIndex() {
 }
 
 SeriesId SeriesIndex::Lookup(uint64_t h, const Labels& labels) const {
-  auto [begin, end] = by_hash_.equal_range(h);
-  for (auto it = begin; it != end; ++it) {
-    if (EncodedEquals(it->second.key, labels)) {
-      // Read before written: a series written every time costs no cache-line write.
-      if (!it->second.written.load(std::memory_order_relaxed)) {
-        it->second.written.store(true, std::memory_order_relaxed);
-      }
-      return it->second.id;
-    }
-  }
-  return 0;
+  const Entry* e = hot_.Find(h, [&labels](const Entry& c) { return EncodedEquals(c.key, labels); });
+  if (e == nullptr) return 0;
+  // Read before written: a series written every time costs no cache-line write.
+  if (!e->written.load(std::memory_order_relaxed)) e->written.store(true, std::memory_order_relaxed);
+  return e->id;
 }
 
 Result<SeriesId> SeriesIndex::LookupCold(uint64_t h, const Labels& labels) const {
   auto it = std::lower_bound(cold_by_hash_.begin(), cold_by_hash_.end(), std::make_pair(h, SeriesId{0}));
   for (; it != cold_by_hash_.end() && it->first == h; ++it) {
-    if (hash_of_.count(it->second) != 0) continue;  // hot as well: Lookup saw it
+    if (hot_.FindId(it->second) != nullptr) continue;  // hot as well: Lookup saw it
     Labels stored;
     OT_RETURN_IF_ERROR(store_->ReadSeries(it->second, &stored));
     if (stored == labels) return it->second;
@@ -91,16 +85,17 @@ void SeriesIndex::EraseCold(SeriesId id) {
   auto h = std::find_if(cold_by_hash_.begin(), cold_by_hash_.end(),
                         [id](const auto& p) { return p.second == id; });
   if (h != cold_by_hash_.end()) cold_by_hash_.erase(h);
-  if (hash_of_.count(id) == 0) --cold_only_;
+  if (hot_.FindId(id) == nullptr) --cold_only_;
   ChargeCold();
 }
 
-// A node of each hash table (the multimap's with the Entry, the id map's)
-// and their buckets, as libstdc++ lays them out, plus the key's own
-// allocation when it does not fit the string in place.
-size_t SeriesIndex::EntryBytes(const std::string& key) {
-  constexpr size_t kNodesAndBuckets = 64 + 32 + 2 * 8;
-  return kNodesAndBuckets + (key.size() > 15 ? key.capacity() + 1 : 0);
+void SeriesIndex::ChargeHot() {
+  const size_t now = hot_.memory_bytes();
+  if (memory_ != nullptr) {
+    if (now > charged_hot_) memory_->Charge(now - charged_hot_);
+    if (now < charged_hot_) memory_->Release(charged_hot_ - now);
+  }
+  charged_hot_ = now;
 }
 
 void SeriesIndex::ChargeCold() {
@@ -113,33 +108,23 @@ void SeriesIndex::ChargeCold() {
 }
 
 void SeriesIndex::ClearLocked() {
-  by_hash_.clear();
-  hash_of_.clear();
+  hot_.Clear();
   std::vector<std::pair<uint64_t, SeriesId>>().swap(cold_by_hash_);
   std::vector<SeriesId>().swap(cold_ids_);
   cold_only_ = 0;
-  if (memory_ != nullptr) memory_->Release(charged_hot_);
-  charged_hot_ = 0;
+  ChargeHot();
   ChargeCold();
 }
 
 size_t SeriesIndex::EvictIdle() {
   std::unique_lock lock(mu_);
   std::vector<std::pair<uint64_t, SeriesId>> idle;
-  for (auto it = by_hash_.begin(); it != by_hash_.end();) {
-    if (it->second.written.exchange(false, std::memory_order_relaxed)) {
-      ++it;
-      continue;
-    }
-    const SeriesId id = it->second.id;
-    if (!IsCold(id)) idle.emplace_back(it->first, id);
+  hot_.EraseIf([&](const Entry& e) {
+    if (e.written.exchange(false, std::memory_order_relaxed)) return false;
+    if (!IsCold(e.id)) idle.emplace_back(e.hash, e.id);
     ++cold_only_;
-    size_t bytes = EntryBytes(it->second.key);
-    charged_hot_ -= bytes;
-    if (memory_ != nullptr) memory_->Release(bytes);
-    hash_of_.erase(id);
-    it = by_hash_.erase(it);
-  }
+    return true;
+  });
   if (!idle.empty()) {
     std::sort(idle.begin(), idle.end());
     std::vector<std::pair<uint64_t, SeriesId>> merged;
@@ -156,16 +141,14 @@ size_t SeriesIndex::EvictIdle() {
     std::merge(cold_ids_.begin(), cold_ids_.end(), ids.begin(), ids.end(), std::back_inserter(merged_ids));
     cold_ids_ = std::move(merged_ids);
   }
-  // A rehash gives back the buckets of the series gone cold.
-  by_hash_.rehash(0);
-  hash_of_.rehash(0);
+  ChargeHot();  // EraseIf gave back the slots of the series gone cold
   ChargeCold();
   return idle.size();
 }
 
 size_t SeriesIndex::hot_size() const {
   std::shared_lock lock(mu_);
-  return hash_of_.size();
+  return hot_.size();
 }
 
 size_t SeriesIndex::memory_bytes() const {
@@ -173,24 +156,12 @@ size_t SeriesIndex::memory_bytes() const {
   return charged_hot_ + charged_cold_;
 }
 
-const SeriesIndex::Entry* SeriesIndex::EntryOf(SeriesId id) const {
-  auto h = hash_of_.find(id);
-  if (h == hash_of_.end()) return nullptr;
-  auto [begin, end] = by_hash_.equal_range(h->second);
-  for (auto it = begin; it != end; ++it) {
-    if (it->second.id == id) return &it->second;
-  }
-  return nullptr;
-}
+const SeriesIndex::Entry* SeriesIndex::EntryOf(SeriesId id) const { return hot_.FindId(id); }
 
 void SeriesIndex::Insert(uint64_t h, SeriesId id, std::string key, bool written) {
-  size_t bytes = EntryBytes(key);
-  by_hash_.emplace(std::piecewise_construct, std::forward_as_tuple(h),
-                   std::forward_as_tuple(id, std::move(key), written));
-  hash_of_.emplace(id, h);
+  hot_.Insert(h, id, std::move(key), written);
   if (IsCold(id)) --cold_only_;
-  charged_hot_ += bytes;
-  if (memory_ != nullptr) memory_->Charge(bytes);
+  ChargeHot();
 }
 
 Status SeriesIndex::Load() {
@@ -209,7 +180,7 @@ Status SeriesIndex::LoadFrom(SeriesId first) {
   OT_ASSIGN_OR_RETURN(deleted_series_, store_->ReadDeletedSeriesCount());
   return store_->ForEachSeriesFrom(first, [this](SeriesId id, const Labels& labels) {
     if (id >= next_id_) return Status::Corruption("series id beyond the id counter");
-    Insert(HashLabels(labels), id, storage::EncodeLabels(labels), /*written=*/false);
+    Insert(hash_(labels), id, storage::EncodeLabels(labels), /*written=*/false);
     return Status::OK();
   });
 }
@@ -236,7 +207,7 @@ Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::
   ids->assign(label_sets.size(), 0);
   std::vector<uint64_t> hashes(label_sets.size());
   std::vector<size_t> missing;
-  for (size_t i = 0; i < label_sets.size(); ++i) hashes[i] = HashLabels(*label_sets[i]);
+  for (size_t i = 0; i < label_sets.size(); ++i) hashes[i] = hash_(*label_sets[i]);
   {
     std::shared_lock lock(mu_);
     for (size_t i = 0; i < label_sets.size(); ++i) {
@@ -265,6 +236,8 @@ Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::
   storage::Batch batch(store_);
   std::vector<size_t> created;                        // indexes into label_sets, one per new series
   std::unordered_multimap<uint64_t, size_t> pending;  // hash -> index into created
+  pending.reserve(missing.size());  // one allocation of buckets, not a rehash every doubling
+  created.reserve(missing.size());
   SeriesId next = next_id_;
   for (size_t i : missing) {
     const Labels& labels = *label_sets[i];
@@ -290,7 +263,7 @@ Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::
 }
 
 Result<SeriesId> SeriesIndex::Find(const Labels& normalized) const {
-  const uint64_t h = HashLabels(normalized);
+  const uint64_t h = hash_(normalized);
   std::shared_lock lock(mu_);
   SeriesId id = Lookup(h, normalized);
   if (id == 0) {
@@ -309,12 +282,12 @@ bool SeriesIndex::Get(SeriesId id, Labels* labels) const {
 
 bool SeriesIndex::Contains(SeriesId id) const {
   std::shared_lock lock(mu_);
-  return hash_of_.count(id) != 0 || IsCold(id);
+  return hot_.FindId(id) != nullptr || IsCold(id);
 }
 
 size_t SeriesIndex::size() const {
   std::shared_lock lock(mu_);
-  return hash_of_.size() + cold_only_;
+  return hot_.size() + cold_only_;
 }
 
 Result<std::vector<SeriesId>> SeriesIndex::Postings(const CompiledMatcher& m) const {
@@ -348,8 +321,8 @@ Result<std::vector<SeriesId>> SeriesIndex::Select(const std::vector<CompiledMatc
   std::vector<SeriesId> candidates;
   if (positive.empty()) {
     std::shared_lock lock(mu_);
-    candidates.reserve(hash_of_.size() + cold_ids_.size());
-    for (const auto& [id, hash] : hash_of_) candidates.push_back(id);
+    candidates.reserve(hot_.size() + cold_ids_.size());
+    for (const Entry& e : hot_.entries()) candidates.push_back(e.id);
     std::sort(candidates.begin(), candidates.end());
     if (!cold_ids_.empty()) {
       size_t hot = candidates.size();
@@ -399,8 +372,8 @@ Result<std::vector<SeriesId>> SeriesIndex::Select(const std::vector<CompiledMatc
 Status SeriesIndex::Delete(SeriesId id) {
   std::unique_lock lock(mu_);
   if (store_->reopens() != loaded_at_reopen_.load()) OT_RETURN_IF_ERROR(LoadLocked());
-  auto h = hash_of_.find(id);
-  if (h == hash_of_.end()) {
+  const Entry* e = hot_.FindId(id);
+  if (e == nullptr) {
     if (!IsCold(id)) return Status::NotFound("no series with id " + std::to_string(id));
     Labels labels;
     OT_RETURN_IF_ERROR(store_->ReadSeries(id, &labels));
@@ -412,24 +385,16 @@ Status SeriesIndex::Delete(SeriesId id) {
     EraseCold(id);
     return Status::OK();
   }
-  auto [begin, end] = by_hash_.equal_range(h->second);
-  auto it = begin;
-  while (it != end && it->second.id != id) ++it;
-  if (it == end) return Status::Internal("series " + std::to_string(id) + " is missing from the index");
   Labels labels;
-  if (!storage::DecodeLabels(it->second.key, &labels))
-    return Status::Internal("bad label encoding in the index");
+  if (!storage::DecodeLabels(e->key, &labels)) return Status::Internal("bad label encoding in the index");
   storage::Batch batch(store_);
   batch.DeleteSeries(id, labels);
   batch.SetDeletedSeriesCount(deleted_series_ + 1);
   OT_RETURN_IF_ERROR(store_->Commit(&batch));
   ++deleted_series_;
-  size_t bytes = EntryBytes(it->second.key);
-  charged_hot_ -= bytes;
-  if (memory_ != nullptr) memory_->Release(bytes);
   EraseCold(id);  // while hot: it was not cold only
-  by_hash_.erase(it);
-  hash_of_.erase(h);
+  hot_.Erase(id);
+  ChargeHot();
   return Status::OK();
 }
 

@@ -1,10 +1,11 @@
 // SeriesIndex: the series catalog in memory, backed by the Store.
 //
 // Every series is loaded at open (as Prometheus keeps its head index in
-// memory): label set <-> id lookups on the write path cost one hash lookup,
-// keyed by a 64-bit hash of the label set computed over its strings in
-// place (no key is built), and checked against the stored canonical
-// encoding, so two label sets with the same hash stay two series.
+// memory): label set <-> id lookups on the write path cost one probe of a
+// flat open-addressing table (SeriesTable: no node per series), keyed by a
+// 64-bit hash of the label set computed over its strings in place (no key
+// is built), and checked against the stored canonical encoding, so two
+// label sets with the same hash stay two series.
 // Selection by matchers uses the persistent postings for matchers that need
 // the label to be present, and the in-memory label sets for the rest.
 //
@@ -30,10 +31,10 @@
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
 #include "engine/matcher_set.h"
+#include "engine/series_table.h"
 #include "overtone/memory.h"
 #include "overtone/status.h"
 #include "overtone/types.h"
@@ -60,6 +61,10 @@ class SeriesIndex {
   ~SeriesIndex();
   SeriesIndex(const SeriesIndex&) = delete;
   SeriesIndex& operator=(const SeriesIndex&) = delete;
+
+  // Replaces HashLabels, so that tests can make label sets collide.
+  // REQUIRES: called before Load().
+  void SetHashForTesting(uint64_t (*hash)(const Labels&)) { hash_ = hash; }
 
   // Reads the catalog. REQUIRES: called once, before anything else.
   Status Load();
@@ -106,13 +111,7 @@ class SeriesIndex {
   Status ReloadAfterReopen();
   Status LoadLocked();  // REQUIRES: mu_ held exclusively, or no other user yet
 
-  struct Entry {
-    Entry(SeriesId i, std::string k, bool w) : id(i), key(std::move(k)), written(w) {}
-    SeriesId id;
-    std::string key;  // storage::EncodeLabels: one allocation per series, not one per string
-    // Written to since the last EvictIdle(); set under the shared lock.
-    mutable std::atomic<bool> written;
-  };
+  using Entry = SeriesTable::Entry;
   // The id of `labels` (whose hash is h), or 0, among hot series.
   // REQUIRES: mu_ held.
   SeriesId Lookup(uint64_t h, const Labels& labels) const;
@@ -127,15 +126,15 @@ class SeriesIndex {
               bool written = true);  // REQUIRES: mu_ held exclusively
   // Forgets cold series `id`. REQUIRES: mu_ held exclusively.
   void EraseCold(SeriesId id);
-  // Charges the pool with the entry's or the cold arrays' bytes.
-  static size_t EntryBytes(const std::string& key);
+  // Charges the pool with what the hot table or the cold arrays hold now.
+  void ChargeHot();    // REQUIRES: mu_ held exclusively
   void ChargeCold();   // REQUIRES: mu_ held exclusively
   void ClearLocked();  // REQUIRES: mu_ held exclusively
 
   storage::Store* store_;
+  uint64_t (*hash_)(const Labels&) = HashLabels;
   mutable std::shared_mutex mu_;
-  std::unordered_multimap<uint64_t, Entry> by_hash_;  // HashLabels -> series (a collision adds one more)
-  std::unordered_map<SeriesId, uint64_t> hash_of_;    // id -> its label set's hash
+  SeriesTable hot_;  // hot series, by label hash and by id
   // Cold series: (hash, id) sorted, and their ids sorted. A cold series
   // written to again is hot as well until the next EvictIdle(); hot wins.
   std::vector<std::pair<uint64_t, SeriesId>> cold_by_hash_;

@@ -45,6 +45,7 @@
 #include <string>
 #include <string_view>
 #include <thread>
+#include <unordered_map>
 #include <vector>
 
 #include "overtone/status.h"
@@ -166,8 +167,10 @@ class Batch {
   StorePin pin_;  // first: released last
   const Store* store_;
   std::unique_ptr<rocksdb::WriteBatch> rep_;
-  std::vector<std::string> postings_;  // PutSeries' posting keys, put by ApplyPostings
-  bool dropped_ = false;               // made while the database was closed: Commit fails
+  // PutSeries' postings, put by ApplyPostings: label pair (PostingsValuePrefix) -> ids.
+  std::unordered_map<std::string, std::vector<SeriesId>> postings_;
+  size_t posting_count_ = 0;
+  bool dropped_ = false;  // made while the database was closed: Commit fails
 };
 
 // A consistent point-in-time view for reads that combine several cursors

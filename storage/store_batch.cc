@@ -23,7 +23,10 @@ Batch::~Batch() = default;
 void Batch::PutSeries(SeriesId id, const Labels& labels) {
   if (dropped_) return;
   rep_->Put(store_->cfs_[kSeries], SeriesKey(id), EncodeLabels(labels));
-  for (const Label& l : labels) postings_.push_back(PostingKey(l.name, l.value, id));
+  for (const Label& l : labels) {
+    postings_[PostingsValuePrefix(l.name, l.value)].push_back(id);
+    ++posting_count_;
+  }
 }
 
 void Batch::ApplyPostings() {
@@ -31,9 +34,27 @@ void Batch::ApplyPostings() {
   // last one ended (RocksDB keeps that position) instead of searching from
   // the top: the series of one request share most of their postings' bytes,
   // and searching for each cost 60% of creating a series.
-  std::sort(postings_.begin(), postings_.end());
-  for (const std::string& key : postings_) rep_->Put(store_->cfs_[kPostings], key, "");
+  // The series of one request share most label pairs (job, region, ...):
+  // grouping by pair sorts only the distinct pairs, where sorting every
+  // posting key compared the long shared prefixes again and again (a fifth
+  // of creating a series). Within a pair the ids ascend as they were given
+  // out. Only the memtable's speed depends on this order: the keys differ.
+  std::vector<const std::pair<const std::string, std::vector<SeriesId>>*> pairs;
+  pairs.reserve(postings_.size());
+  for (const auto& p : postings_) pairs.push_back(&p);
+  std::sort(pairs.begin(), pairs.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  std::string key;
+  for (const auto* p : pairs) {
+    key = p->first;
+    const size_t prefix = key.size();
+    for (SeriesId id : p->second) {
+      key.resize(prefix);
+      PutBE64(&key, id);
+      rep_->Put(store_->cfs_[kPostings], key, "");
+    }
+  }
   postings_.clear();
+  posting_count_ = 0;
 }
 
 void Batch::DeleteSeries(SeriesId id, const Labels& labels) {
@@ -115,10 +136,11 @@ void Batch::DeleteRecord(RecordSpace space, std::string_view key) {
   rep_->Delete(store_->cfs_[kMeta], RecordPrefix(space).append(key));
 }
 
-size_t Batch::Count() const { return rep_->Count() + postings_.size(); }
+size_t Batch::Count() const { return rep_->Count() + posting_count_; }
 void Batch::Clear() {
   rep_->Clear();
   postings_.clear();
+  posting_count_ = 0;
 }
 
 }  // namespace overtone::storage

@@ -1,0 +1,191 @@
+// The series index's flat table and its behaviour when label hashes
+// collide: every label set keeps its own id through lookups, eviction,
+// re-appearance, deletion and a reload from the catalog.
+
+#include "engine/series_index.h"
+
+#include <gtest/gtest.h>
+
+#include <map>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "engine/series_table.h"
+#include "overtone/memory.h"
+#include "storage/store.h"
+#include "tests/support/test_util.h"
+
+namespace overtone {
+namespace {
+
+using engine::SeriesIndex;
+using engine::SeriesTable;
+
+// Random inserts and erases over few distinct hashes (so that runs of equal
+// tags, wrap-around and backward shifts all happen), checked against a map.
+TEST(SeriesTableTest, MatchesAMapUnderInsertsAndErasesWithCollidingHashes) {
+  SeriesTable table;
+  std::map<SeriesId, uint64_t> model;  // id -> hash
+  std::mt19937_64 rng(7);
+  SeriesId next = 1;
+  auto hash_of = [&rng](int distinct) {
+    // Distinct hashes with equal tags, equal hashes, and hashes whose homes wrap.
+    uint64_t k = rng() % distinct;
+    return (k % 3 == 0) ? (k << 32) | 0xffff'ffffu : (k * 0x9e3779b97f4a7c15ull);
+  };
+  for (int round = 0; round < 20000; ++round) {
+    if (model.empty() || rng() % 3 != 0) {
+      uint64_t h = hash_of(40);
+      table.Insert(h, next, "key-" + std::to_string(next), true);
+      model[next++] = h;
+    } else {
+      auto it = model.begin();
+      std::advance(it, rng() % model.size());
+      ASSERT_TRUE(table.Erase(it->first));
+      model.erase(it);
+    }
+    if (round % 997 == 0 || round > 19900) {
+      ASSERT_EQ(table.size(), model.size());
+      for (const auto& [id, h] : model) {
+        const SeriesTable::Entry* e = table.FindId(id);
+        ASSERT_NE(e, nullptr) << id;
+        EXPECT_EQ(e->hash, h);
+        EXPECT_EQ(e->key, "key-" + std::to_string(id));
+        const SeriesId want = id;
+        const SeriesTable::Entry* f =
+            table.Find(h, [want](const SeriesTable::Entry& c) { return c.id == want; });
+        ASSERT_EQ(f, e);
+      }
+    }
+  }
+  EXPECT_FALSE(table.Erase(next + 5));
+  EXPECT_EQ(table.FindId(next + 5), nullptr);
+
+  // EraseIf keeps the rest findable and shrinks the tables.
+  const size_t before = table.memory_bytes();
+  size_t removed = table.EraseIf([](const SeriesTable::Entry& e) { return e.id % 4 != 0; });
+  size_t expected_removed = 0;
+  for (auto it = model.begin(); it != model.end();) {
+    if (it->first % 4 != 0) {
+      it = model.erase(it);
+      ++expected_removed;
+    } else {
+      ++it;
+    }
+  }
+  EXPECT_EQ(removed, expected_removed);
+  EXPECT_LT(table.memory_bytes(), before);
+  ASSERT_EQ(table.size(), model.size());
+  for (const auto& [id, h] : model) {
+    const SeriesId want = id;
+    ASSERT_NE(table.Find(h, [want](const SeriesTable::Entry& c) { return c.id == want; }), nullptr);
+  }
+}
+
+Labels Series(int s) {
+  return {{"__name__", "m"}, {"instance", "host-" + std::to_string(s)}, {"job", "node"}};
+}
+
+// Every label set hashes to one of three values.
+uint64_t CollidingHash(const Labels& labels) { return engine::HashLabels(labels) % 3; }
+
+class CollidingIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override { OpenIndex(); }
+  void OpenIndex() {
+    index_.reset();
+    if (store_ == nullptr) {
+      auto s = storage::Store::Open(storage::StoreOptions{}, dir_.path() + "/rocksdb");
+      ASSERT_TRUE(s.ok()) << s.status().ToString();
+      store_ = std::move(*s);
+    }
+    index_ = std::make_unique<SeriesIndex>(store_.get(), &pool_);
+    index_->SetHashForTesting(CollidingHash);
+    ASSERT_TRUE(index_->Load().ok());
+  }
+  std::vector<SeriesId> Ids(const std::vector<Labels>& sets) {
+    std::vector<const Labels*> ptrs;
+    for (const Labels& l : sets) ptrs.push_back(&l);
+    std::vector<SeriesId> ids;
+    Status s = index_->GetOrCreate(ptrs, &ids);
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return ids;
+  }
+
+  testing::TempDir dir_;
+  MemoryPool pool_;
+  std::unique_ptr<storage::Store> store_;
+  std::unique_ptr<SeriesIndex> index_;
+};
+
+TEST_F(CollidingIndexTest, CollidingLabelSetsKeepTheirOwnIdsThroughEvictionReloadAndDeletion) {
+  constexpr int kSeries = 300;
+  std::vector<Labels> sets;
+  for (int s = 0; s < kSeries; ++s) sets.push_back(Series(s));
+  sets.push_back(Series(5));  // a duplicate within the call
+  std::vector<SeriesId> ids = Ids(sets);
+  ASSERT_EQ(ids.size(), sets.size());
+  EXPECT_EQ(ids[kSeries], ids[5]);
+  std::map<SeriesId, int> seen;
+  for (int s = 0; s < kSeries; ++s) seen[ids[s]] = s;
+  ASSERT_EQ(seen.size(), size_t{kSeries});  // no two label sets share an id
+  EXPECT_EQ(index_->size(), size_t{kSeries});
+  EXPECT_EQ(pool_.in_use(), index_->memory_bytes());
+
+  // Known series: the same ids again, nothing created.
+  sets.pop_back();
+  EXPECT_EQ(Ids(sets), std::vector<SeriesId>(ids.begin(), ids.begin() + kSeries));
+  EXPECT_EQ(index_->size(), size_t{kSeries});
+
+  // Two EvictIdle() calls with only the even series written between them:
+  // the odd ones turn cold, and are still found by labels and by id.
+  EXPECT_EQ(index_->EvictIdle(), 0u);
+  std::vector<Labels> even;
+  for (int s = 0; s < kSeries; s += 2) even.push_back(Series(s));
+  Ids(even);
+  EXPECT_EQ(index_->EvictIdle(), size_t{kSeries / 2});
+  EXPECT_EQ(index_->hot_size(), size_t{kSeries / 2});
+  EXPECT_EQ(pool_.in_use(), index_->memory_bytes());
+  for (int s = 0; s < kSeries; ++s) {
+    auto id = index_->Find(Series(s));
+    ASSERT_TRUE(id.ok()) << s;
+    EXPECT_EQ(*id, ids[s]);
+    Labels got;
+    ASSERT_TRUE(index_->Get(ids[s], &got));
+    EXPECT_EQ(got, Series(s));
+  }
+  // A cold series written again comes back hot under its id; a new one
+  // colliding with cold ones gets a new id.
+  std::vector<SeriesId> again = Ids({Series(1), Series(kSeries)});
+  EXPECT_EQ(again[0], ids[1]);
+  EXPECT_EQ(seen.count(again[1]), 0u);
+  EXPECT_EQ(index_->hot_size(), size_t{kSeries / 2 + 2});
+  EXPECT_EQ(index_->size(), size_t{kSeries + 1});
+
+  // Deleting hot and cold series leaves the others as they were.
+  ASSERT_TRUE(index_->Delete(ids[2]).ok());  // hot
+  ASSERT_TRUE(index_->Delete(ids[3]).ok());  // cold
+  EXPECT_FALSE(index_->Find(Series(2)).ok());
+  EXPECT_FALSE(index_->Find(Series(3)).ok());
+  EXPECT_EQ(index_->size(), size_t{kSeries - 1});
+  EXPECT_EQ(pool_.in_use(), index_->memory_bytes());
+
+  // Reloaded from the catalog: the same ids.
+  OpenIndex();
+  EXPECT_EQ(index_->size(), size_t{kSeries - 1});
+  for (int s = 0; s <= kSeries; ++s) {
+    auto id = index_->Find(Series(s));
+    if (s == 2 || s == 3) {
+      EXPECT_FALSE(id.ok()) << s;
+      continue;
+    }
+    ASSERT_TRUE(id.ok()) << s;
+    EXPECT_EQ(*id, s == kSeries ? again[1] : ids[s]);
+  }
+  index_.reset();
+  EXPECT_EQ(pool_.in_use(), 0u);  // everything charged was given back
+}
+
+}  // namespace
+}  // namespace overtone
