@@ -33,8 +33,10 @@ namespace overtone::promql {
 
 class StatementCache {
  public:
-  // 64 shapes: a dashboard's panels, with room to spare.
-  explicit StatementCache(size_t capacity = 64) : capacity_(capacity == 0 ? 1 : capacity) {}
+  // 32 shapes: a dashboard's panels. A kept statement holds SQLite's
+  // compiled program, 4 to 10 KB for typical queries
+  // (SQLITE_STMTSTATUS_MEMUSED), on each pooled connection.
+  explicit StatementCache(size_t capacity = 32) : capacity_(capacity == 0 ? 1 : capacity) {}
 
   // The statement kept for `sql`, or null.
   sqlite3_stmt* Find(const std::string& sql) {
