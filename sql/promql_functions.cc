@@ -214,6 +214,10 @@ Status LabelJoinFn(int argc, sqlite3_value** argv, std::string* out) {
 struct LabelMemo {
   static constexpr size_t kMaxEntries = 4096;
   std::unordered_map<std::string, std::string> results;
+  // The last result: the rows of one series call with the same arguments
+  // in a row, found again without hashing. results.end() when none.
+  std::unordered_map<std::string, std::string>::iterator last = results.end();
+  std::string key;  // the arguments of the call, reused between calls
 };
 
 using LabelCompute = Status (*)(int, sqlite3_value**, std::string*);
@@ -221,7 +225,8 @@ using LabelCompute = Status (*)(int, sqlite3_value**, std::string*);
 template <LabelCompute kFn>
 void MemoizedLabelFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   auto* memo = static_cast<LabelMemo*>(sqlite3_user_data(ctx));
-  std::string key;
+  std::string& key = memo->key;
+  key.clear();
   for (int i = 0; i < argc; ++i) {
     const unsigned char* text = sqlite3_value_text(argv[i]);
     int n = sqlite3_value_bytes(argv[i]);
@@ -229,15 +234,17 @@ void MemoizedLabelFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     key.append(reinterpret_cast<const char*>(&n), sizeof n);
     if (text != nullptr) key.append(reinterpret_cast<const char*>(text), static_cast<size_t>(n));
   }
-  auto it = memo->results.find(key);
+  auto it =
+      memo->last != memo->results.end() && memo->last->first == key ? memo->last : memo->results.find(key);
   if (it == memo->results.end()) {
     std::string result;
     Status s = kFn(argc, argv, &result);
     if (!s.ok()) return sqlite3_result_error(ctx, s.message().c_str(), -1);
     if (memo->results.size() >= LabelMemo::kMaxEntries) memo->results.clear();
-    it = memo->results.emplace(std::move(key), std::move(result)).first;
+    it = memo->results.emplace(key, std::move(result)).first;
   }
-  ResultText(ctx, it->second);
+  memo->last = it;
+  ResultString(ctx, it->second);
 }
 
 // ---- values ----

@@ -126,7 +126,7 @@ struct WindowCursor : RowsCursor<OutRow> {
   void Column(sqlite3_context* ctx, int col) const {
     const OutRow& r = row();
     switch (col) {
-      case kLabelset: ResultText(ctx, series[r.series].labelset); return;
+      case kLabelset: ResultString(ctx, series[r.series].labelset); return;
       case kDropName: sqlite3_result_int(ctx, series[r.series].drop_name ? 1 : 0); return;
       case kTs: sqlite3_result_int64(ctx, r.ts); return;
       case kValue: ResultValue(ctx, r.value); return;

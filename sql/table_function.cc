@@ -118,8 +118,17 @@ bool SeriesPointsCursor::ResultSharedColumn(sqlite3_context* ctx, int col, int f
     case kColSeriesId:
       sqlite3_result_int64(ctx, static_cast<sqlite3_int64>(series[p.series].id));
       return true;
-    case kColMetric: ResultText(ctx, GetLabel(series[p.series].labels, kMetricNameLabel)); return true;
-    case kColLabels: ResultText(ctx, labels_json[p.series]); return true;
+    case kColMetric: {
+      for (const Label& l : series[p.series].labels) {
+        if (l.name == kMetricNameLabel) {
+          ResultString(ctx, l.value);
+          return true;
+        }
+      }
+      ResultText(ctx, "");
+      return true;
+    }
+    case kColLabels: ResultString(ctx, labels_json[p.series]); return true;
     case kColTs: sqlite3_result_int64(ctx, p.ts); return true;
     case kColValue: ResultValue(ctx, p.value); return true;
   }

@@ -128,7 +128,7 @@ struct MatchCursor : RowsCursor<VectorOperand::Point> {
   void Column(sqlite3_context* ctx, int col) const {
     const VectorOperand::Point& p = row();
     switch (col) {
-      case kLabelset: ResultText(ctx, result.series[p.series].labelset); return;
+      case kLabelset: ResultString(ctx, result.series[p.series].labelset); return;
       case kDropName: sqlite3_result_int(ctx, result.series[p.series].drop_name ? 1 : 0); return;
       case kTs: sqlite3_result_int64(ctx, p.ts); return;
       case kValue: ResultValue(ctx, p.value); return;

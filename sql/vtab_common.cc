@@ -39,4 +39,10 @@ void ResultText(sqlite3_context* ctx, std::string_view s) {
   sqlite3_result_text(ctx, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
 }
 
+void ResultString(sqlite3_context* ctx, const std::string& s) {
+  // A length of -1: SQLite copies up to and with the NUL (its MEM_Term).
+  if (s.find('\0') == std::string::npos) return sqlite3_result_text(ctx, s.c_str(), -1, SQLITE_TRANSIENT);
+  ResultText(ctx, s);
+}
+
 }  // namespace overtone::sql

@@ -62,6 +62,11 @@ std::string TextOf(sqlite3_value* v);
 
 // Sets a text result (copied).
 void ResultText(sqlite3_context* ctx, std::string_view s);
+// The same for a whole std::string, copied with its terminating NUL when it
+// holds no other: a function that then reads the value as text
+// (sqlite3_value_text) finds it terminated, where a counted copy must be
+// grown by a byte first, a reallocation per row.
+void ResultString(sqlite3_context* ctx, const std::string& s);
 
 }  // namespace overtone::sql
 

@@ -59,6 +59,7 @@ HttpReply QueryApi::AnswerPromql(const PromqlPlan& plan) {
                  plan.cancel);
   PromqlPlan run = plan;
   run.options.cancel = token;
+  run.options.statements = conn->statements();
   Result<promql::QueryResult> result = RunPromql(conn->get(), run);
   if (plan.cancel != nullptr && token->cancelled())
     plan.cancel->Cancel(token->reason());  // the request learns why

@@ -41,10 +41,10 @@ Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(
     return Status::Internal("opening an SQLite connection");
   }
   auto c = std::unique_ptr<QueryConnection>(new QueryConnection(conn, db->memory()));
-  // A PromQL statement sorts its points (GROUP BY labels, ts; ORDER BY
-  // labelset, ts): past SQLite's default 2 MB the sorter spills to temporary
-  // files and merges them back. Sort up to 32 MB in memory (a day of 100
-  // series at 60 s steps); larger sorts still spill, so memory stays bounded.
+  // A PromQL statement may sort its points (GROUP BY labels, ts): past
+  // SQLite's default 2 MB the sorter spills to temporary files and merges
+  // them back. Sort up to 32 MB in memory (a day of 100 series at 60 s
+  // steps); larger sorts still spill, so memory stays bounded.
   sqlite3_exec(conn, "PRAGMA cache_size = -32768", nullptr, nullptr, nullptr);
   OT_RETURN_IF_ERROR(RegisterSql(conn, db, c->cancel()));
   for (const auto& add_table : tables) OT_RETURN_IF_ERROR(add_table(conn));
@@ -55,7 +55,10 @@ Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(
   return c;
 }
 
-QueryConnection::~QueryConnection() { sqlite3_close_v2(conn_); }
+QueryConnection::~QueryConnection() {
+  statements_.Clear();  // finalized before their connection closes
+  sqlite3_close_v2(conn_);
+}
 
 void QueryConnection::StartRun(CancelToken::Clock::time_point deadline, const CancelToken* parent) {
   cancel_.Reset(deadline, parent);

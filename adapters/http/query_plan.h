@@ -24,6 +24,7 @@
 
 #include "adapters/http/query_request.h"
 #include "adapters/promql/query.h"
+#include "adapters/promql/statement_cache.h"
 #include "overtone/database.h"
 #include "overtone/status.h"
 #include "sql/statement.h"
@@ -66,12 +67,16 @@ class QueryConnection {
   // memory by the database's memory limit: the queries share for one query,
   // and the same share for all running together (overtone/memory.h).
   void StartRun(CancelToken::Clock::time_point deadline, const CancelToken* parent);
+  // The PromQL statements prepared on this connection, kept for the next
+  // query of the same shape (promql::QueryOptions::statements).
+  promql::StatementCache* statements() { return &statements_; }
 
  private:
   QueryConnection(sqlite3* conn, MemoryAccountant* memory) : conn_(conn), memory_(memory) {}
   sqlite3* conn_;
   MemoryAccountant* memory_;
   CancelToken cancel_;
+  promql::StatementCache statements_;
 };
 
 // The timeout a query runs with: the requested one when positive, at most

@@ -1,5 +1,6 @@
 #include "adapters/http/query_render.h"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <ctime>
@@ -52,16 +53,26 @@ void AppendJsonString(std::string* out, std::string_view s) {
   out->push_back('"');
 }
 
+// [seconds,"value"], the value as promql::FormatValue writes it, formatted
+// in place: a point is most of a matrix's bytes, and its text needs no
+// escaping (digits, '.', '-', NaN, +Inf, -Inf).
 void AppendPoint(std::string* out, const promql::Point& p) {
+  char buf[400];  // the longest fixed-notation double (DBL_MAX, DBL_TRUE_MIN) fits
   out->push_back('[');
   if (p.ts % 1000 == 0) {
-    out->append(std::to_string(p.ts / 1000));
+    out->append(buf, std::to_chars(buf, buf + sizeof buf, p.ts / 1000).ptr);
   } else {
     out->append(Seconds(p.ts).dump());
   }
-  out->push_back(',');
-  AppendJsonString(out, promql::FormatValue(p.value));
-  out->push_back(']');
+  out->append(",\"");
+  if (std::isnan(p.value)) {
+    out->append("NaN");
+  } else if (std::isinf(p.value)) {
+    out->append(p.value > 0 ? "+Inf" : "-Inf");
+  } else {
+    out->append(buf, std::to_chars(buf, buf + sizeof buf, p.value, std::chars_format::fixed).ptr);
+  }
+  out->append("\"]");
 }
 
 Json SqlValueJson(const SqlValue& v) {
@@ -106,6 +117,9 @@ HttpReply RenderQueryResult(const promql::QueryResult& r) {
   const bool vector = r.type == promql::ValueType::kVector;
   std::string body = std::string(R"({"status":"success","data":{"resultType":")") +
                      (vector ? "vector" : "matrix") + R"(","result":[)";
+  size_t points = 0;
+  for (const promql::Series& s : r.series) points += s.points.size();
+  body.reserve(body.size() + r.series.size() * 128 + points * 32);
   for (size_t i = 0; i < r.series.size(); ++i) {
     const promql::Series& s = r.series[i];
     if (i > 0) body.push_back(',');

@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "adapters/promql/parser.h"
+#include "adapters/promql/statement_cache.h"
 #include "adapters/promql/translator.h"
 #include "overtone/sql.h"
 #include "sql/labelset_json.h"
@@ -32,24 +33,52 @@ Labels ToLabels(const ::overtone::sql::LabelPairs& pairs) {
 
 // Binds the translation's selectors to the statement's parameters as
 // selector pointers (sql/selector_arg.h): `t` keeps the matchers for the
-// statement's run.
-Status BindSelectors(sqlite3_stmt* stmt, const Translation& t) {
+// statement's run. Then the integers of a parameterized statement.
+Status BindParameters(sqlite3_stmt* stmt, const Translation& t, const std::vector<int64_t>& integers) {
   for (size_t i = 0; i < t.selectors.size(); ++i) {
     int rc = ::overtone::sql::BindSelector(stmt, static_cast<int>(i + 1), t.selectors[i]);
     if (rc != SQLITE_OK) {
       return Status::Internal("binding selector ?" + std::to_string(i + 1) + ": " + sqlite3_errstr(rc));
     }
   }
+  for (size_t i = 0; i < integers.size(); ++i) {
+    int n = static_cast<int>(t.selectors.size() + i + 1);
+    int rc = sqlite3_bind_int64(stmt, n, integers[i]);
+    if (rc != SQLITE_OK) return Status::Internal("binding ?" + std::to_string(n) + ": " + sqlite3_errstr(rc));
+  }
   return Status::OK();
 }
+
+// A kept statement, reset when the run ends however it ends: its cursors
+// close (with their snapshots) and no selector pointer outlives `t`.
+struct ResetWhenDone {
+  sqlite3_stmt* stmt;
+  ~ResetWhenDone() {
+    sqlite3_reset(stmt);
+    sqlite3_clear_bindings(stmt);
+  }
+};
 
 // Runs the statement and collects its rows by label set, in order of first
 // appearance.
 Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options, QueryResult* out) {
-  out->sql = t.Sql();
-  OT_ASSIGN_OR_RETURN(::overtone::sql::Statement prepared, PrepareTranslation(conn, out->sql));
-  sqlite3_stmt* stmt = prepared.get();
-  OT_RETURN_IF_ERROR(BindSelectors(stmt, t));
+  ::overtone::sql::Statement prepared;  // without a cache: this run's own
+  std::vector<int64_t> integers;
+  sqlite3_stmt* stmt = nullptr;
+  if (options.statements != nullptr) {
+    out->sql = t.ParameterizedSql(&integers);
+    stmt = options.statements->Find(out->sql);
+    if (stmt == nullptr) {
+      OT_ASSIGN_OR_RETURN(::overtone::sql::Statement fresh, PrepareTranslation(conn, out->sql));
+      stmt = options.statements->Put(out->sql, std::move(fresh));
+    }
+  } else {
+    out->sql = t.Sql();
+    OT_ASSIGN_OR_RETURN(prepared, PrepareTranslation(conn, out->sql));
+    stmt = prepared.get();
+  }
+  ResetWhenDone reset{stmt};
+  OT_RETURN_IF_ERROR(BindParameters(stmt, t, integers));
   int rc;
   CancelToken own;  // the timeout, when the caller gave no token
   const CancelToken* token = options.cancel;

@@ -28,6 +28,8 @@
 
 namespace overtone::promql {
 
+class StatementCache;
+
 struct Point {
   int64_t ts;    // ms
   double value;  // NaN included
@@ -56,6 +58,9 @@ struct QueryOptions {
   const CancelToken* cancel = nullptr;
   // The step of a subquery that names none (EvalRange::default_subquery_step).
   int64_t default_subquery_step_ms = 60 * 1000;
+  // The connection's prepared statements (statement_cache.h): with one, a
+  // query runs as its parameterized SQL, prepared once per shape.
+  StatementCache* statements = nullptr;
 };
 
 // Prometheus's resolution limit for range queries.

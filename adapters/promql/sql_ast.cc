@@ -97,6 +97,31 @@ std::string RealText(double v) {
 class Printer {
  public:
   std::string out;
+  // Set: integer literals become parameters (PrintParameterized).
+  std::vector<int64_t>* integers = nullptr;
+  int first_parameter = 1;
+
+  void PrintInteger(int64_t v) {
+    if (integers == nullptr) {
+      out += std::to_string(v);
+      return;
+    }
+    // One parameter per occurrence, equal values too: were they shared, the
+    // text would depend on which of a query's numbers happen to coincide
+    // (a start that equals a range), and such queries would not share it.
+    integers->push_back(v);
+    out += "?" + std::to_string(first_parameter + static_cast<int>(integers->size()) - 1);
+  }
+
+  // An ORDER BY or GROUP BY term: a bare integer there is a column
+  // position, so it stays a literal.
+  void PrintTerm(const Expr& e, int indent) {
+    if (e.kind == Expr::Kind::kInteger) {
+      out += std::to_string(e.integer);
+    } else {
+      PrintExpr(e, indent);
+    }
+  }
 
   void Line(int indent) {
     out.push_back('\n');
@@ -109,7 +134,7 @@ class Printer {
         if (!e.qualifier.empty()) out += Identifier(e.qualifier) + ".";
         out += Identifier(e.name);
         return;
-      case Expr::Kind::kInteger: out += std::to_string(e.integer); return;
+      case Expr::Kind::kInteger: PrintInteger(e.integer); return;
       case Expr::Kind::kReal: out += RealText(e.real); return;
       case Expr::Kind::kText: out += Quote(e.text); return;
       case Expr::Kind::kNull: out += "NULL"; return;
@@ -129,7 +154,7 @@ class Printer {
             out += "PARTITION BY ";
             for (size_t i = 0; i < e.partition_by.size(); ++i) {
               if (i) out += ", ";
-              PrintExpr(*e.partition_by[i], indent);
+              PrintTerm(*e.partition_by[i], indent);
             }
           }
           if (!e.window_order.empty()) {
@@ -195,7 +220,7 @@ class Printer {
   void PrintOrder(const std::vector<OrderTerm>& terms, int indent) {
     for (size_t i = 0; i < terms.size(); ++i) {
       if (i) out += ", ";
-      PrintExpr(*terms[i].expr, indent);
+      PrintTerm(*terms[i].expr, indent);
       if (terms[i].desc) out += " DESC";
     }
   }
@@ -269,7 +294,7 @@ class Printer {
       out += "GROUP BY ";
       for (size_t i = 0; i < s.group_by.size(); ++i) {
         if (i) out += ", ";
-        PrintExpr(*s.group_by[i], indent);
+        PrintTerm(*s.group_by[i], indent);
       }
     }
     if (s.union_all) {
@@ -303,6 +328,28 @@ ExprPtr SelectExpr(Expr::Kind kind, SelectPtr s) {
   return Make(std::move(e));
 }
 
+std::string PrintStatement(const Statement& st, Printer* p) {
+  if (!st.ctes.empty()) {
+    p->out += st.recursive ? "WITH RECURSIVE" : "WITH";
+    for (size_t i = 0; i < st.ctes.size(); ++i) {
+      const Cte& c = st.ctes[i];
+      p->out += i ? ",\n" : "\n";
+      p->out += Identifier(c.name);
+      if (!c.columns.empty()) {
+        p->out += "(";
+        for (size_t k = 0; k < c.columns.size(); ++k) p->out += (k ? ", " : "") + Identifier(c.columns[k]);
+        p->out += ")";
+      }
+      p->out += c.materialized ? " AS MATERIALIZED (" : " AS (";
+      p->PrintSelect(*c.select, 1, true);
+      p->out += ")";
+    }
+    p->out += "\n";
+  }
+  p->PrintSelect(*st.body, 0, false);
+  return p->out;
+}
+
 }  // namespace
 
 std::string Print(const Expr& expr) {
@@ -313,25 +360,14 @@ std::string Print(const Expr& expr) {
 
 std::string Print(const Statement& st) {
   Printer p;
-  if (!st.ctes.empty()) {
-    p.out += st.recursive ? "WITH RECURSIVE" : "WITH";
-    for (size_t i = 0; i < st.ctes.size(); ++i) {
-      const Cte& c = st.ctes[i];
-      p.out += i ? ",\n" : "\n";
-      p.out += Identifier(c.name);
-      if (!c.columns.empty()) {
-        p.out += "(";
-        for (size_t k = 0; k < c.columns.size(); ++k) p.out += (k ? ", " : "") + Identifier(c.columns[k]);
-        p.out += ")";
-      }
-      p.out += c.materialized ? " AS MATERIALIZED (" : " AS (";
-      p.PrintSelect(*c.select, 1, true);
-      p.out += ")";
-    }
-    p.out += "\n";
-  }
-  p.PrintSelect(*st.body, 0, false);
-  return p.out;
+  return PrintStatement(st, &p);
+}
+
+std::string PrintParameterized(const Statement& st, int first_parameter, std::vector<int64_t>* integers) {
+  Printer p;
+  p.integers = integers;
+  p.first_parameter = first_parameter;
+  return PrintStatement(st, &p);
 }
 
 ExprPtr Col(std::string name) { return Col("", std::move(name)); }

@@ -100,6 +100,14 @@ struct Statement {
 // SQL text, one clause per line, CTEs separated by blank-free newlines.
 std::string Print(const Statement& statement);
 std::string Print(const Expr& expr);
+// The statement with its integer literals as parameters, numbered from
+// `first_parameter` on, one per literal; the values are appended to
+// `*integers` in parameter order. Queries that differ only in their times
+// (and other integers) print the same text, so one prepared statement can
+// serve them all, re-bound. A bare integer in ORDER BY or GROUP BY stays a
+// literal: there it would name a column position.
+std::string PrintParameterized(const Statement& statement, int first_parameter,
+                               std::vector<int64_t>* integers);
 
 // Builders.
 ExprPtr Col(std::string name);

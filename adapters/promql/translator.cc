@@ -559,9 +559,10 @@ Result<Translation> Translator::Run(const Expr& root_in) {
         bool desc = (sort_call && root.text == "sort_desc") || (k_agg && root.agg_op == AggregateOp::kTopk);
         body->order_by = {{Bin("IS", Col("value"), Null())}, {Col("value"), desc}};
         out.ordered = true;
-      } else {
-        body->order_by = {{Col("labelset")}, {Col("ts")}};
       }
+      // Otherwise no ORDER BY: the caller groups rows by label set, orders
+      // each series' points and the series by labels (query.cc), so sorting
+      // every row in SQLite first was only cost.
       break;
     }
     default: return Status::InvalidArgument("expression has no value");

@@ -52,7 +52,9 @@ struct Translation {
   // kMatrix for an instant query of a range selector: raw samples.
   ValueType result_type = ValueType::kVector;
   // The rows are in the order PromQL gives (sort, sort_desc, topk,
-  // bottomk); otherwise the caller orders series by labels.
+  // bottomk); otherwise they come in no particular order (the series'
+  // rows need not even be together) and the caller orders the series by
+  // labels and each series' points by time.
   bool ordered = false;
   // sort_by_label(_desc) at the root of an instant query: the caller sorts
   // by these labels' values (natural order), then by the whole label set.
@@ -62,6 +64,12 @@ struct Translation {
   std::vector<std::vector<LabelMatcher>> selectors;
 
   std::string Sql() const { return sql::Print(statement); }
+  // The same statement with its integers as parameters after the
+  // selectors' (sql::PrintParameterized), their values in `*integers`: the
+  // text a cache of prepared statements keys on.
+  std::string ParameterizedSql(std::vector<int64_t>* integers) const {
+    return sql::PrintParameterized(statement, static_cast<int>(selectors.size()) + 1, integers);
+  }
 };
 
 // NotSupported (with the construct named) for PromQL outside the subset;

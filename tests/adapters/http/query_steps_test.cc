@@ -154,7 +154,13 @@ TEST(QueryRenderTest, SeriesTextIsWhatTheJsonLibraryPrints) {
   m.series.push_back(
       {{{"__name__", "up"}, {"q", "say \"hi\"\\"}, {"t", "tab\there"}, {"u", "h\xc3\xa9 \xff"}},
        {{-1500, -0.0}, {1700000000123, std::nan("")}, {7, -std::numeric_limits<double>::infinity()}}});
-  m.series.push_back({{}, {{0, 1e300}}});
+  m.series.push_back({{},
+                      {{0, 1e300},
+                       {1000, std::numeric_limits<double>::max()},
+                       {2000, std::numeric_limits<double>::denorm_min()},
+                       {3000, -0.1},
+                       {4000, 123456.789},
+                       {5000, 1.0 / 3}}});
   nlohmann::ordered_json result = nlohmann::ordered_json::array();
   for (const auto& s : m.series) {
     nlohmann::ordered_json e, metric = nlohmann::ordered_json::object(),

@@ -27,6 +27,7 @@
 #include <sstream>
 
 #include "adapters/promql/query.h"
+#include "adapters/promql/statement_cache.h"
 #include "overtone/database.h"
 #include "overtone/sql.h"
 #include "tests/adapters/promql/conformance/test_script.h"
@@ -176,6 +177,7 @@ class ScriptRunner {
   explicit ScriptRunner(const std::string& dir) : dir_(dir) {}
 
   Status Clear() {
+    statements_.Clear();  // before their connection closes
     session_.reset();
     histogram_metrics_.clear();
     nhcb_families_.clear();
@@ -218,8 +220,8 @@ class ScriptRunner {
       return {Outcome::kUnsupported, kNativeHistograms};  // a name pattern may select them
     }
     sqlite3* conn = session_->conn();
-    auto r = e.range ? promql::RunRangeQuery(conn, e.expr, e.start, e.end, e.step)
-                     : promql::RunInstantQuery(conn, e.expr, e.start);
+    auto r = e.range ? promql::RunRangeQuery(conn, e.expr, e.start, e.end, e.step, options_)
+                     : promql::RunInstantQuery(conn, e.expr, e.start, options_);
     if (!r.ok()) {
       const Status& s = r.status();
       if (s.code() == Status::Code::kNotSupported) return {Outcome::kUnsupported, Reason(s.message(), false)};
@@ -246,7 +248,7 @@ class ScriptRunner {
   // from t-1m to t+1m and checks the point at t.
   Outcome RangeMode(const EvalCommand& e, bool scalar) {
     int64_t t = e.start;
-    auto r = promql::RunRangeQuery(session_->conn(), e.expr, t - 60000, t + 60000, 60000);
+    auto r = promql::RunRangeQuery(session_->conn(), e.expr, t - 60000, t + 60000, 60000, options_);
     if (!r.ok()) return {Outcome::kFail, "range mode: " + r.status().message()};
     promql::QueryResult at_t;
     at_t.type = scalar ? promql::ValueType::kScalar : promql::ValueType::kVector;
@@ -280,6 +282,10 @@ class ScriptRunner {
   std::string dir_;
   int databases_ = 0;
   std::unique_ptr<SqlSession> session_;
+  // Every query runs as a kept statement, as the server runs them: the
+  // same shape at other times (the range mode, the next eval) re-binds it.
+  promql::StatementCache statements_;
+  promql::QueryOptions options_{.statements = &statements_};
   std::set<std::string> histogram_metrics_;  // metrics with native histogram samples
   std::set<std::string> nhcb_families_;      // load_with_nhcb histograms
 };
