@@ -58,6 +58,7 @@
 #include "engine/range_functions.h"
 #include "overtone/over_time.h"
 #include "sql/callback_guard.h"
+#include "sql/group_fold.h"
 #include "sql/labelset_json.h"
 #include "sql/vtab_common.h"
 
@@ -330,41 +331,16 @@ void ErrorFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
 
 // ---- aggregates ----
 
-[[gnu::noinline]] void KahanInc(double inc, double* sum, double* c) {
-  double t = *sum + inc;
-  if (std::isinf(t)) {
-    *c = 0;
-  } else if (std::fabs(*sum) >= std::fabs(inc)) {
-    *c += (*sum - t) + inc;
-  } else {
-    *c += (inc - t) + *sum;
-  }
-  *sum = t;
-}
-
-// Prometheus's groupedAggregation for one group, float samples only.
-struct GroupState {
-  bool seen;
-  bool incremental_mean;
-  double value, mean, kahan_c, count;
-};
-
 GroupState* State(sqlite3_context* ctx) {
   return static_cast<GroupState*>(sqlite3_aggregate_context(ctx, sizeof(GroupState)));
 }
 
-// The step of an aggregate over GroupState: a group's first value f starts
-// it with value = kFirst(f), each later one goes to kAdd.
+// An aggregate's step over GroupState (group_fold.h).
 template <double (*kFirst)(double), void (*kAdd)(GroupState*, double)>
 void GroupStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
   GroupState* g = State(ctx);
   if (g == nullptr) return sqlite3_result_error_nomem(ctx);
-  double f = Arg(argv[0]);
-  if (!g->seen) {
-    *g = GroupState{true, false, kFirst(f), f, 0, 1};
-    return;
-  }
-  kAdd(g, f);
+  GroupFold<kFirst, kAdd>(g, Arg(argv[0]));
 }
 
 // The final of an aggregate over GroupState: NULL for a group without
@@ -376,47 +352,7 @@ void GroupFinal(sqlite3_context* ctx) {
   ResultDouble(ctx, kResult(*g));
 }
 
-double Identity(double f) { return f; }
-
-void SumAdd(GroupState* g, double f) { KahanInc(f, &g->value, &g->kahan_c); }
-double SumResult(const GroupState& g) { return g.value + g.kahan_c; }
-
-void AvgAdd(GroupState* g, double f) {
-  g->count++;
-  if (!g->incremental_mean) {
-    double v = g->value, c = g->kahan_c;
-    KahanInc(f, &v, &c);
-    if (!std::isinf(v)) {
-      g->value = v;
-      g->kahan_c = c;
-      return;
-    }
-    // The plain sum would overflow: continue with a running mean.
-    g->incremental_mean = true;
-    g->mean = g->value / (g->count - 1);
-    g->kahan_c /= g->count - 1;
-  }
-  double q = (g->count - 1) / g->count;
-  g->mean = q * g->mean;
-  g->kahan_c = q * g->kahan_c;
-  KahanInc(f / g->count, &g->mean, &g->kahan_c);
-}
-double AvgResult(const GroupState& g) {
-  if (g.incremental_mean) return g.mean + g.kahan_c;
-  return g.value / g.count + g.kahan_c / g.count;
-}
-
-// Welford's algorithm; value holds the sum of squared differences.
-double VarianceFirst(double f) { return std::isnan(f) || std::isinf(f) ? kNaN : 0.0; }
-void VarianceAdd(GroupState* g, double f) {
-  g->count++;
-  double delta = f - g->mean;
-  g->mean += delta / g->count;
-  g->value += delta * (f - g->mean);
-}
 constexpr auto VarianceStep = GroupStep<VarianceFirst, VarianceAdd>;
-double StdvarResult(const GroupState& g) { return g.value / g.count; }
-double StddevResult(const GroupState& g) { return std::sqrt(g.value / g.count); }
 
 // The state of an aggregate that needs a destructor: SQLite's aggregate
 // context holds a pointer to a T, which the first step creates and the

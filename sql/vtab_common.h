@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "overtone/cancel.h"
 #include "overtone/database.h"
@@ -62,6 +63,12 @@ std::string TextOf(sqlite3_value* v);
 
 // Sets a text result (copied).
 void ResultText(sqlite3_context* ctx, std::string_view s);
+
+// An SQL BLOB value's bytes (empty for NULL), valid until the value changes.
+std::string_view BlobOf(sqlite3_value* v);
+
+// A comma-separated list of label names ('' for none: names hold no comma).
+std::vector<std::string> NameList(const std::string& text);
 
 }  // namespace overtone::sql
 
