@@ -68,6 +68,17 @@ StepBuckets BucketBySteps(const VectorOperand& in) {
   return b;
 }
 
+// The points of each series together, in ts order (a counting sort of the
+// step-by-step result): whoever reads the rows meets each label set once.
+void BySeries(VectorOperand* v) {
+  std::vector<uint32_t> next(v->series.size() + 1, 0);
+  for (const VectorOperand::Point& p : v->points) ++next[p.series + 1];
+  for (size_t s = 1; s < next.size(); ++s) next[s] += next[s - 1];
+  std::vector<VectorOperand::Point> sorted(v->points.size());
+  for (const VectorOperand::Point& p : v->points) sorted[next[p.series]++] = p;
+  v->points = std::move(sorted);
+}
+
 class Aggregator {
  public:
   Aggregator(const AggregateSpec& spec, const VectorOperand& in) : spec_(spec), in_(in) {}
@@ -86,6 +97,7 @@ class Aggregator {
       for (uint32_t i = b.first[step]; i < b.first[step + 1]; ++i) Add(b.order[i]);
       IsRanking(spec_.kind) ? EmitRanked(b.steps[step]) : Emit(b.steps[step]);
     }
+    BySeries(&out_);
     return std::move(out_);
   }
 

@@ -47,7 +47,8 @@ struct AggregateSpec {
 };
 
 // The aggregation at every step the input has points at. The result's
-// series come in `series`, each point naming one; a group's drop_name is
+// series come in `series`, each point naming one, the points of a series
+// together and in ts order; a group's drop_name is
 // set at a step when one of its series' is.
 Result<VectorOperand> AggregateVector(const AggregateSpec& spec, const VectorOperand& in);
 

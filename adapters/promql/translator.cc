@@ -559,9 +559,10 @@ Result<Translation> Translator::Run(const Expr& root_in) {
         bool desc = (sort_call && root.text == "sort_desc") || (k_agg && root.agg_op == AggregateOp::kTopk);
         body->order_by = {{Bin("IS", Col("value"), Null())}, {Col("value"), desc}};
         out.ordered = true;
-      } else {
-        body->order_by = {{Col("labelset")}, {Col("ts")}};
       }
+      // Otherwise no ORDER BY: the query collects rows by label set in any
+      // order, then sorts the series by their labels and each series'
+      // points by ts (query.cc), so SQLite need not sort every row.
       break;
     }
     default: return Status::InvalidArgument("expression has no value");

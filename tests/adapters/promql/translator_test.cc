@@ -37,8 +37,7 @@ TEST(TranslatorTest, RateSummedByJob) {
             "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
             "    FROM rate1)))\n"
             "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
-            "FROM sum2\n"
-            "ORDER BY labelset, ts");
+            "FROM sum2");
 }
 
 TEST(TranslatorTest, OverTimeUsesTheOverTimeFunction) {
@@ -49,8 +48,7 @@ TEST(TranslatorTest, OverTimeUsesTheOverTimeFunction) {
       "  SELECT labelset(w.metric, w.labels) AS labelset, 1 AS drop_name, w.ts + 60000 AS ts, w.value\n"
       "  FROM over_time('avg', ?1 /* {__name__=\"cpu\", host=\"a\"} */, -59000, -59000, 1, 600000) AS w)\n"
       "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
-      "FROM avg1\n"
-      "ORDER BY labelset, ts");
+      "FROM avg1");
 }
 
 TEST(TranslatorTest, VectorMatchingIsOneCallOverBothOperandsPacked) {
@@ -70,8 +68,7 @@ TEST(TranslatorTest, VectorMatchingIsOneCallOverBothOperandsPacked) {
             "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
             "    FROM selector2)))\n"
             "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
-            "FROM div3\n"
-            "ORDER BY labelset, ts");
+            "FROM div3");
   std::string sql = Sql("a > bool ignoring(x) group_right b unless c");
   EXPECT_NE(sql.find("vector_match('gt', 1, 'one_to_many', 'ignoring', 'x', ''"), std::string::npos) << sql;
   EXPECT_NE(sql.find("vector_match('unless', 0, 'one_to_one', 'ignoring', '', ''"), std::string::npos) << sql;
