@@ -46,6 +46,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
@@ -215,13 +216,41 @@ Status LabelJoinFn(int argc, sqlite3_value** argv, std::string* out) {
 struct LabelMemo {
   static constexpr size_t kMaxEntries = 4096;
   std::unordered_map<std::string, std::string> results;
+  // The previous call's key and result: rows come series by series, so the
+  // same arguments mostly come again at once, and comparing them costs
+  // less than building the key and hashing it.
+  std::string last_key, last_result;
 };
+
+// Whether the arguments are those `key` was built from (as below: per
+// argument its type, its length and its text).
+bool SameArgs(const std::string& key, int argc, sqlite3_value** argv) {
+  size_t at = 0;
+  for (int i = 0; i < argc; ++i) {
+    const unsigned char* text = sqlite3_value_text(argv[i]);
+    int n = sqlite3_value_bytes(argv[i]);
+    if (at + 1 + sizeof n > key.size() || key[at] != static_cast<char>(sqlite3_value_type(argv[i])))
+      return false;
+    int stored;
+    std::memcpy(&stored, key.data() + at + 1, sizeof stored);
+    if (stored != n) return false;
+    at += 1 + sizeof n;
+    if (text != nullptr) {
+      if (key.size() - at < static_cast<size_t>(n) || std::memcmp(key.data() + at, text, n) != 0)
+        return false;
+      at += static_cast<size_t>(n);
+    }
+  }
+  return at == key.size();
+}
 
 using LabelCompute = Status (*)(int, sqlite3_value**, std::string*);
 
 template <LabelCompute kFn>
 void MemoizedLabelFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   auto* memo = static_cast<LabelMemo*>(sqlite3_user_data(ctx));
+  if (!memo->last_key.empty() && SameArgs(memo->last_key, argc, argv))
+    return ResultText(ctx, memo->last_result);
   std::string key;
   for (int i = 0; i < argc; ++i) {
     const unsigned char* text = sqlite3_value_text(argv[i]);
@@ -238,6 +267,8 @@ void MemoizedLabelFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     if (memo->results.size() >= LabelMemo::kMaxEntries) memo->results.clear();
     it = memo->results.emplace(std::move(key), std::move(result)).first;
   }
+  memo->last_key = it->first;
+  memo->last_result = it->second;
   ResultText(ctx, it->second);
 }
 
