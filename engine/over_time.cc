@@ -53,10 +53,38 @@ constexpr FnName kNames[] = {
     {OverTimeFn::kQuantileSketch, "quantile_sketch_over_time"},
 };
 
+// KahanInc of w[from], w[from + 1], ... into *sum, *c while the sum stays
+// finite; returns the index of the first value that would make it
+// infinite, or w.size(). The same operations as KahanInc in the same order,
+// inlined in one loop: only additions and subtractions of loaded values,
+// nothing a compiler could contract into a fused multiply-add, and out of
+// line itself so that no caller's arithmetic is contracted into it.
+[[gnu::noinline]] size_t KahanSumWhileFinite(std::span<const Sample> w, size_t from, double* sum, double* c) {
+  double s = *sum, comp = *c;
+  size_t i = from;
+  for (; i < w.size(); ++i) {
+    const double inc = w[i].value;
+    const double t = s + inc;
+    if (std::isinf(t)) break;
+    if (std::fabs(s) >= std::fabs(inc)) {
+      comp += (s - t) + inc;
+    } else {
+      comp += (inc - t) + s;
+    }
+    s = t;
+  }
+  *sum = s;
+  *c = comp;
+  return i;
+}
+
 double Avg(std::span<const Sample> w) {
   double sum = w[0].value, count = 1, mean = 0, c = 0;
   bool incremental = false;
-  for (size_t i = 1; i < w.size(); ++i) {
+  // The common case, a sum that stays finite, in one tight loop.
+  size_t stop = KahanSumWhileFinite(w, 1, &sum, &c);
+  if (stop == w.size()) return sum / static_cast<double>(w.size()) + c / static_cast<double>(w.size());
+  for (size_t i = stop; i < w.size(); ++i) {
     count = static_cast<double>(i + 1);
     if (!incremental) {
       double new_sum = sum, new_c = c;
@@ -81,7 +109,10 @@ double Avg(std::span<const Sample> w) {
 
 double Sum(std::span<const Sample> w) {
   double sum = 0, c = 0;
-  for (const Sample& s : w) KahanInc(s.value, &sum, &c);
+  for (size_t i = KahanSumWhileFinite(w, 0, &sum, &c); i < w.size();
+       i = KahanSumWhileFinite(w, i, &sum, &c)) {
+    KahanInc(w[i++].value, &sum, &c);  // the sum becomes infinite here
+  }
   return std::isinf(sum) ? sum : sum + c;
 }
 

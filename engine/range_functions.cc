@@ -51,13 +51,15 @@ constexpr FnName kNames[] = {
 }
 
 // Prometheus's extrapolatedRate for float samples.
+// `no_resets`: the caller knows that no value of w is below the one before,
+// so the scan for counter resets, which would add nothing, is skipped.
 std::optional<double> ExtrapolatedRate(std::span<const Sample> w, int64_t range_start, int64_t range_end,
-                                       int64_t range, bool is_counter, bool is_rate) {
+                                       int64_t range, bool is_counter, bool is_rate, bool no_resets = false) {
   if (w.size() < 2) return std::nullopt;
   size_t n_minus_one = w.size() - 1;
   int64_t first_t = w.front().ts, last_t = w.back().ts;
   double result = w.back().value - w.front().value;
-  if (is_counter) {
+  if (is_counter && !no_resets) {
     for (size_t i = 1; i < w.size(); ++i) {
       if (w[i].value < w[i - 1].value) result += w[i - 1].value;
     }
@@ -310,15 +312,35 @@ Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matcher
   OT_RETURN_IF_ERROR(ValidateSteps(q.start, q.end, q.step));
   if (q.range <= 0) return Status::InvalidArgument("range must be positive");
   int64_t lo = SubSat(SubSat(q.start, q.offset), q.range);
+  const bool counter = q.fn == RangeFn::kRate || q.fn == RangeFn::kIncrease;
   auto eval = [&](std::span<const Sample> samples, std::vector<StepPoint>* out) {
+    // rate and increase: drops_before[k] counts the i in [1, k] where the
+    // value drops (a counter reset), so that a window without one, the
+    // usual case, is not scanned for them: O(samples + steps) where every
+    // window was scanned whole.
+    std::vector<uint32_t> drops_before;
+    if (counter) {
+      drops_before.resize(samples.size());
+      for (size_t i = 1; i < samples.size(); ++i) {
+        drops_before[i] = drops_before[i - 1] + (samples[i].value < samples[i - 1].value ? 1 : 0);
+      }
+    }
     size_t first = 0, last = 0;  // the window is samples[first, last)
     return ForEachStep(q.start, q.end, q.step, [&](int64_t t) {
       int64_t w_end = SubSat(t, q.offset), w_start = SubSat(w_end, q.range);
       while (last < samples.size() && samples[last].ts <= w_end) ++last;
       while (first < last && samples[first].ts <= w_start) ++first;
       if (first < last) OT_RETURN_IF_ERROR(CheckRangeFnParams(q.fn, q.param, q.param2));
-      auto v = EvalRangeWindow(q.fn, samples.subspan(first, last - first), t, q.offset, q.range, q.param,
-                               q.param2);
+      std::optional<double> v;
+      if (counter && last - first >= 2 && drops_before[last - 1] == drops_before[first]) {
+        int64_t range_end = SubSat(t, q.offset);
+        v = ExtrapolatedRate(samples.subspan(first, last - first), SubSat(range_end, q.range), range_end,
+                             q.range,
+                             /*is_counter=*/true, /*is_rate=*/q.fn == RangeFn::kRate, /*no_resets=*/true);
+      } else {
+        v = EvalRangeWindow(q.fn, samples.subspan(first, last - first), t, q.offset, q.range, q.param,
+                            q.param2);
+      }
       if (v) out->push_back(StepPoint{t, 0, *v});
       return Status::OK();
     });

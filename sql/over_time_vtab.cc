@@ -41,6 +41,7 @@ enum Column {
   kColApprox,
   kColRaw,
   kColRankError,
+  kColLabelset,
 };
 constexpr int kFirstArg = kColFn, kLastArg = kColApprox, kNumArgs = kLastArg - kFirstArg + 1,
               kRequiredArgs = 6;
@@ -57,6 +58,7 @@ struct OverTimeCursor : SeriesPointsCursor {
     switch (col) {
       case kColRaw: ResultRaw(ctx, row().value); break;
       case kColRankError: sqlite3_result_double(ctx, rank_error); break;
+      case kColLabelset: ResultLabelset(ctx); break;
     }
   }
 
@@ -70,7 +72,7 @@ int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** ou
                       "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, ts INTEGER, "
                       "value REAL, fn HIDDEN, selector HIDDEN, \"start\" HIDDEN, \"end\" HIDDEN, "
                       "step HIDDEN, \"range\" HIDDEN, param HIDDEN, approx HIDDEN, raw INTEGER HIDDEN, "
-                      "rank_error REAL HIDDEN)",
+                      "rank_error REAL HIDDEN, labelset TEXT HIDDEN)",
                       out);
 }
 

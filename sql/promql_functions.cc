@@ -46,6 +46,7 @@
 #include <bit>
 #include <charconv>
 #include <cmath>
+#include <cstring>
 #include <limits>
 #include <memory>
 #include <string>
@@ -58,6 +59,7 @@
 #include "engine/range_functions.h"
 #include "overtone/over_time.h"
 #include "sql/callback_guard.h"
+#include "sql/group_fold.h"
 #include "sql/labelset_json.h"
 #include "sql/vtab_common.h"
 
@@ -214,17 +216,42 @@ Status LabelJoinFn(int argc, sqlite3_value** argv, std::string* out) {
 struct LabelMemo {
   static constexpr size_t kMaxEntries = 4096;
   std::unordered_map<std::string, std::string> results;
-  // The last result: the rows of one series call with the same arguments
-  // in a row, found again without hashing. results.end() when none.
-  std::unordered_map<std::string, std::string>::iterator last = results.end();
+  // The previous call's key and result: rows come series by series, so the
+  // same arguments mostly come again at once, and comparing them costs
+  // less than building the key and hashing it.
+  std::string last_key, last_result;
   std::string key;  // the arguments of the call, reused between calls
 };
+
+// Whether the arguments are those `key` was built from (as below: per
+// argument its type, its length and its text).
+bool SameArgs(const std::string& key, int argc, sqlite3_value** argv) {
+  size_t at = 0;
+  for (int i = 0; i < argc; ++i) {
+    const unsigned char* text = sqlite3_value_text(argv[i]);
+    int n = sqlite3_value_bytes(argv[i]);
+    if (at + 1 + sizeof n > key.size() || key[at] != static_cast<char>(sqlite3_value_type(argv[i])))
+      return false;
+    int stored;
+    std::memcpy(&stored, key.data() + at + 1, sizeof stored);
+    if (stored != n) return false;
+    at += 1 + sizeof n;
+    if (text != nullptr) {
+      if (key.size() - at < static_cast<size_t>(n) || std::memcmp(key.data() + at, text, n) != 0)
+        return false;
+      at += static_cast<size_t>(n);
+    }
+  }
+  return at == key.size();
+}
 
 using LabelCompute = Status (*)(int, sqlite3_value**, std::string*);
 
 template <LabelCompute kFn>
 void MemoizedLabelFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
   auto* memo = static_cast<LabelMemo*>(sqlite3_user_data(ctx));
+  if (!memo->last_key.empty() && SameArgs(memo->last_key, argc, argv))
+    return ResultString(ctx, memo->last_result);
   std::string& key = memo->key;
   key.clear();
   for (int i = 0; i < argc; ++i) {
@@ -234,8 +261,7 @@ void MemoizedLabelFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     key.append(reinterpret_cast<const char*>(&n), sizeof n);
     if (text != nullptr) key.append(reinterpret_cast<const char*>(text), static_cast<size_t>(n));
   }
-  auto it =
-      memo->last != memo->results.end() && memo->last->first == key ? memo->last : memo->results.find(key);
+  auto it = memo->results.find(key);
   if (it == memo->results.end()) {
     std::string result;
     Status s = kFn(argc, argv, &result);
@@ -243,7 +269,8 @@ void MemoizedLabelFn(sqlite3_context* ctx, int argc, sqlite3_value** argv) {
     if (memo->results.size() >= LabelMemo::kMaxEntries) memo->results.clear();
     it = memo->results.emplace(key, std::move(result)).first;
   }
-  memo->last = it;
+  memo->last_key = it->first;
+  memo->last_result = it->second;
   ResultString(ctx, it->second);
 }
 
@@ -337,41 +364,16 @@ void ErrorFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
 
 // ---- aggregates ----
 
-[[gnu::noinline]] void KahanInc(double inc, double* sum, double* c) {
-  double t = *sum + inc;
-  if (std::isinf(t)) {
-    *c = 0;
-  } else if (std::fabs(*sum) >= std::fabs(inc)) {
-    *c += (*sum - t) + inc;
-  } else {
-    *c += (inc - t) + *sum;
-  }
-  *sum = t;
-}
-
-// Prometheus's groupedAggregation for one group, float samples only.
-struct GroupState {
-  bool seen;
-  bool incremental_mean;
-  double value, mean, kahan_c, count;
-};
-
 GroupState* State(sqlite3_context* ctx) {
   return static_cast<GroupState*>(sqlite3_aggregate_context(ctx, sizeof(GroupState)));
 }
 
-// The step of an aggregate over GroupState: a group's first value f starts
-// it with value = kFirst(f), each later one goes to kAdd.
+// An aggregate's step over GroupState (group_fold.h).
 template <double (*kFirst)(double), void (*kAdd)(GroupState*, double)>
 void GroupStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
   GroupState* g = State(ctx);
   if (g == nullptr) return sqlite3_result_error_nomem(ctx);
-  double f = Arg(argv[0]);
-  if (!g->seen) {
-    *g = GroupState{true, false, kFirst(f), f, 0, 1};
-    return;
-  }
-  kAdd(g, f);
+  GroupFold<kFirst, kAdd>(g, Arg(argv[0]));
 }
 
 // The final of an aggregate over GroupState: NULL for a group without
@@ -383,47 +385,7 @@ void GroupFinal(sqlite3_context* ctx) {
   ResultDouble(ctx, kResult(*g));
 }
 
-double Identity(double f) { return f; }
-
-void SumAdd(GroupState* g, double f) { KahanInc(f, &g->value, &g->kahan_c); }
-double SumResult(const GroupState& g) { return g.value + g.kahan_c; }
-
-void AvgAdd(GroupState* g, double f) {
-  g->count++;
-  if (!g->incremental_mean) {
-    double v = g->value, c = g->kahan_c;
-    KahanInc(f, &v, &c);
-    if (!std::isinf(v)) {
-      g->value = v;
-      g->kahan_c = c;
-      return;
-    }
-    // The plain sum would overflow: continue with a running mean.
-    g->incremental_mean = true;
-    g->mean = g->value / (g->count - 1);
-    g->kahan_c /= g->count - 1;
-  }
-  double q = (g->count - 1) / g->count;
-  g->mean = q * g->mean;
-  g->kahan_c = q * g->kahan_c;
-  KahanInc(f / g->count, &g->mean, &g->kahan_c);
-}
-double AvgResult(const GroupState& g) {
-  if (g.incremental_mean) return g.mean + g.kahan_c;
-  return g.value / g.count + g.kahan_c / g.count;
-}
-
-// Welford's algorithm; value holds the sum of squared differences.
-double VarianceFirst(double f) { return std::isnan(f) || std::isinf(f) ? kNaN : 0.0; }
-void VarianceAdd(GroupState* g, double f) {
-  g->count++;
-  double delta = f - g->mean;
-  g->mean += delta / g->count;
-  g->value += delta * (f - g->mean);
-}
 constexpr auto VarianceStep = GroupStep<VarianceFirst, VarianceAdd>;
-double StdvarResult(const GroupState& g) { return g.value / g.count; }
-double StddevResult(const GroupState& g) { return std::sqrt(g.value / g.count); }
 
 // The state of an aggregate that needs a destructor: SQLite's aggregate
 // context holds a pointer to a T, which the first step creates and the

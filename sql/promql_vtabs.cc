@@ -56,7 +56,7 @@ struct Spec {
 const Spec kInstantVectorSpec = {
     "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, ts INTEGER, value REAL, sample_ts INTEGER, "
     "selector HIDDEN, \"start\" HIDDEN, \"end\" HIDDEN, step HIDDEN, lookback HIDDEN, \"offset\" HIDDEN, "
-    "raw INTEGER HIDDEN)",
+    "raw INTEGER HIDDEN, labelset TEXT HIDDEN)",
     kIvFirstArg,
     kIvNumArgs,
     kIvRequired,
@@ -66,7 +66,7 @@ const Spec kInstantVectorSpec = {
 const Spec kRangeFunctionSpec = {
     "CREATE TABLE x(series_id INTEGER, metric TEXT, labels TEXT, ts INTEGER, value REAL, fn HIDDEN, "
     "selector HIDDEN, \"start\" HIDDEN, \"end\" HIDDEN, step HIDDEN, \"range\" HIDDEN, \"offset\" HIDDEN, "
-    "param HIDDEN, param2 HIDDEN, raw INTEGER HIDDEN)",
+    "param HIDDEN, param2 HIDDEN, raw INTEGER HIDDEN, labelset TEXT HIDDEN)",
     kRfFirstArg,
     kRfNumArgs,
     kRfRequired,
@@ -86,10 +86,14 @@ struct PromCursor : SeriesPointsCursor {
 
   void Column(sqlite3_context* ctx, int col) const {
     if (ResultSharedColumn(ctx, col, vtab->spec->first_arg, vtab->spec->num_args)) return;
+    // After the arguments: raw, then labelset.
+    const int raw = vtab->spec->first_arg + vtab->spec->num_args;
     if (vtab->kind == Kind::kInstantVector && col == kIvSampleTs) {
       sqlite3_result_int64(ctx, row().sample_ts);
-    } else {
-      ResultRaw(ctx, row().value);  // the last column: raw
+    } else if (col == raw) {
+      ResultRaw(ctx, row().value);
+    } else if (col == raw + 1) {
+      ResultLabelset(ctx);
     }
   }
 

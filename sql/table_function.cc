@@ -5,6 +5,7 @@
 #include <new>
 
 #include "sql/labels_json.h"
+#include "sql/labelset_json.h"
 #include "sql/plan_cost.h"
 #include "sql/selector_arg.h"
 #include "sql/value_repr.h"
@@ -89,6 +90,7 @@ void SeriesPointsCursor::Start(int plan, int num_args, int argc, sqlite3_value**
   pos = 0;
   series.clear();
   labels_json.clear();
+  labelset_json.clear();
   args.Take(plan, num_args, argc, argv);
 }
 
@@ -96,7 +98,15 @@ Status SeriesPointsCursor::Add(const SeriesInfo& s, int64_t ts, int64_t sample_t
   if (series.empty() || series.back().id != s.id) {
     series.push_back(s);
     labels_json.push_back(LabelsToJson(s.labels));
-    uncharged_ += sizeof(SeriesInfo) + sizeof(std::string) + 2 * labels_json.back().size();
+    LabelPairs pairs;
+    pairs.reserve(s.labels.size());
+    for (const Label& l : s.labels) {
+      if (!l.value.empty()) pairs.emplace_back(l.name, l.value);
+    }
+    if (!std::is_sorted(pairs.begin(), pairs.end())) std::sort(pairs.begin(), pairs.end());
+    labelset_json.push_back(LabelsetJson(pairs));
+    uncharged_ += sizeof(SeriesInfo) + 2 * sizeof(std::string) + 2 * labels_json.back().size() +
+                  labelset_json.back().size();
   }
   rows.push_back(SeriesPoint{series.size() - 1, ts, sample_ts, value});
   uncharged_ += sizeof(SeriesPoint);
@@ -109,6 +119,10 @@ Status SeriesPointsCursor::Add(const SeriesInfo& s, int64_t ts, int64_t sample_t
     uncharged_ = 0;
   }
   return Status::OK();
+}
+
+void SeriesPointsCursor::ResultLabelset(sqlite3_context* ctx) const {
+  ResultText(ctx, labelset_json[row().series]);
 }
 
 bool SeriesPointsCursor::ResultSharedColumn(sqlite3_context* ctx, int col, int first_arg,

@@ -6,7 +6,8 @@
 // equality constraints (PlanFunctionArgs), xFilter keeps them (FunctionArgs)
 // and evaluates the call into points of series, which the cursor
 // (SeriesPointsCursor) buffers. The visible columns all three begin with are
-// series_id, metric, labels, ts and value.
+// series_id, metric, labels, ts and value; each ends with the hidden
+// column labelset (ResultLabelset).
 
 #ifndef OVERTONE_SQL_TABLE_FUNCTION_H_
 #define OVERTONE_SQL_TABLE_FUNCTION_H_
@@ -104,9 +105,15 @@ struct SeriesPointsCursor : RowsCursor<SeriesPoint> {
   // argument columns, those from first_arg on; false for any other.
   bool ResultSharedColumn(sqlite3_context* ctx, int col, int first_arg, int num_args) const;
 
+  // xColumn of the hidden `labelset` column: the series' full canonical
+  // label set (labelset_json.h), what labelset(metric, labels) makes of a
+  // row, built once per series.
+  void ResultLabelset(sqlite3_context* ctx) const;
+
   FunctionArgs args;
   std::vector<SeriesInfo> series;
-  std::vector<std::string> labels_json;  // of each series, built once
+  std::vector<std::string> labels_json;    // of each series, built once
+  std::vector<std::string> labelset_json;  // of each series, built once
 
  private:
   // The token of the query this cursor's table serves, or null.

@@ -48,6 +48,7 @@ constexpr int kNumArgs = 8;
 struct PackState {
   VectorOperand v;
   std::unordered_map<std::string, uint32_t> index;  // labelset + drop_name flag -> series
+  uint32_t last = UINT32_MAX;                       // the previous row's series
 };
 
 void PackStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
@@ -55,14 +56,23 @@ void PackStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
   if (slot == nullptr) return sqlite3_result_error_nomem(ctx);
   if (*slot == nullptr) *slot = new PackState();
   PackState* s = *slot;
-  std::string labelset = TextOf(argv[0]);
+  const char* text = reinterpret_cast<const char*>(sqlite3_value_text(argv[0]));
+  std::string_view labelset =
+      text == nullptr ? std::string_view() : std::string_view(text, sqlite3_value_bytes(argv[0]));
   bool drop_name = sqlite3_value_int(argv[1]) != 0;
-  std::string key = labelset;
-  key.push_back(drop_name ? '\1' : '\0');
-  auto [it, inserted] = s->index.emplace(std::move(key), static_cast<uint32_t>(s->v.series.size()));
-  if (inserted) s->v.series.push_back(VectorOperand::Series{std::move(labelset), drop_name});
+  // The rows of one series mostly come together: the previous row's series
+  // is checked before the index.
+  uint32_t series = s->last;
+  if (series >= s->v.series.size() || s->v.series[series].drop_name != drop_name ||
+      s->v.series[series].labelset != labelset) {
+    std::string key(labelset);
+    key.push_back(drop_name ? '\1' : '\0');
+    auto [it, inserted] = s->index.emplace(std::move(key), static_cast<uint32_t>(s->v.series.size()));
+    if (inserted) s->v.series.push_back(VectorOperand::Series{std::string(labelset), drop_name});
+    series = s->last = it->second;
+  }
   double value = sqlite3_value_type(argv[3]) == SQLITE_NULL ? std::nan("") : sqlite3_value_double(argv[3]);
-  s->v.points.push_back(VectorOperand::Point{it->second, sqlite3_value_int64(argv[2]), value});
+  s->v.points.push_back(VectorOperand::Point{series, sqlite3_value_int64(argv[2]), value});
 }
 
 void PackFinal(sqlite3_context* ctx) {
@@ -70,24 +80,6 @@ void PackFinal(sqlite3_context* ctx) {
   std::unique_ptr<PackState> s(slot == nullptr ? nullptr : std::exchange(*slot, nullptr));
   std::string bytes = PackVector(s ? s->v : VectorOperand{});
   sqlite3_result_blob64(ctx, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
-}
-
-std::vector<std::string> NameList(const std::string& text) {
-  std::vector<std::string> out;
-  size_t start = 0;
-  while (start < text.size()) {
-    size_t comma = text.find(',', start);
-    if (comma == std::string::npos) comma = text.size();
-    if (comma > start) out.push_back(text.substr(start, comma - start));
-    start = comma + 1;
-  }
-  return out;
-}
-
-std::string_view BlobOf(sqlite3_value* v) {
-  const void* p = sqlite3_value_blob(v);
-  return p == nullptr ? std::string_view()
-                      : std::string_view(static_cast<const char*>(p), sqlite3_value_bytes(v));
 }
 
 struct MatchCursor : RowsCursor<VectorOperand::Point> {

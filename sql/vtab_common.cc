@@ -45,4 +45,22 @@ void ResultString(sqlite3_context* ctx, const std::string& s) {
   ResultText(ctx, s);
 }
 
+std::string_view BlobOf(sqlite3_value* v) {
+  const void* p = sqlite3_value_blob(v);
+  return p == nullptr ? std::string_view()
+                      : std::string_view(static_cast<const char*>(p), sqlite3_value_bytes(v));
+}
+
+std::vector<std::string> NameList(const std::string& text) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t comma = text.find(',', start);
+    if (comma == std::string::npos) comma = text.size();
+    if (comma > start) out.push_back(text.substr(start, comma - start));
+    start = comma + 1;
+  }
+  return out;
+}
+
 }  // namespace overtone::sql

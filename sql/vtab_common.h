@@ -7,6 +7,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "overtone/cancel.h"
 #include "overtone/database.h"
@@ -67,6 +68,12 @@ void ResultText(sqlite3_context* ctx, std::string_view s);
 // (sqlite3_value_text) finds it terminated, where a counted copy must be
 // grown by a byte first, a reallocation per row.
 void ResultString(sqlite3_context* ctx, const std::string& s);
+
+// An SQL BLOB value's bytes (empty for NULL), valid until the value changes.
+std::string_view BlobOf(sqlite3_value* v);
+
+// A comma-separated list of label names ('' for none: names hold no comma).
+std::vector<std::string> NameList(const std::string& text);
 
 }  // namespace overtone::sql
 

@@ -18,9 +18,16 @@ const Expr& Unparen(const Expr& e) { return e.kind == Expr::Kind::kParen ? Unpar
 
 namespace {
 
+// The label set of a row of `samples`, built per row.
 SqlExpr LabelsetOf(const std::string& qualifier) {
   return qualifier.empty() ? Fn("labelset", {Col("metric"), Col("labels")})
                            : Fn("labelset", {Col(qualifier, "metric"), Col(qualifier, "labels")});
+}
+
+// The label set of a row of instant_vector, range_function or over_time:
+// their hidden column, built once per series.
+SqlExpr LabelsetCol(const std::string& qualifier) {
+  return qualifier.empty() ? Col("labelset") : Col(qualifier, "labelset");
 }
 
 // Prometheus's createLabelsForAbsentFunction: the equality matchers' labels,
@@ -149,7 +156,7 @@ Result<std::string> Translator::Selector(const Expr& vs, bool timestamp_value) {
     for (int64_t v : {r_.start, r_.end, r_.step, r_.lookback}) args.push_back(Int(v));
     if (vs.offset_ms != 0) args.push_back(Int(vs.offset_ms));
     SqlExpr value = timestamp_value ? Bin("/", Col("sample_ts"), Real(1000)) : Col("value");
-    s = VectorSelect(LabelsetOf(""), Int(0), Col("ts"), value);
+    s = VectorSelect(LabelsetCol(""), Int(0), Col("ts"), value);
     s->from = {TableFunction("instant_vector", std::move(args))};
   } else {
     // `@`: one evaluation at the fixed time, repeated at every step.
@@ -158,7 +165,7 @@ Result<std::string> Translator::Selector(const Expr& vs, bool timestamp_value) {
     if (vs.offset_ms != 0) args.push_back(Int(vs.offset_ms));
     SqlExpr value = timestamp_value ? Bin("/", Col("v", "sample_ts"), Real(1000)) : Col("v", "value");
     std::string steps = Steps();
-    s = VectorSelect(LabelsetOf("v"), Int(0), Col(steps, "ts"), value);
+    s = VectorSelect(LabelsetCol("v"), Int(0), Col(steps, "ts"), value);
     s->from = {TableFunction("instant_vector", std::move(args), "v"), Ref(steps)};
     s->from[1].join = TableRef::Join::kCross;
   }
@@ -230,7 +237,7 @@ Result<std::string> Translator::RangeCall(const Expr& call) {
             ? call_args(Int(r_.start - off), Int(r_.end - off), Int(r_.step), nullptr, p)
             : call_args(Int(r_.start), Int(r_.end), Int(r_.step), off ? Int(off) : nullptr, p);
     SqlExpr ts = table == "over_time" && off ? Bin("+", Col("w", "ts"), Int(off)) : Col("w", "ts");
-    s = VectorSelect(LabelsetOf("w"), drop, ts, value);
+    s = VectorSelect(LabelsetCol("w"), drop, ts, value);
     s->from = {TableFunction(table, std::move(args), "w")};
   } else {
     // Once per step: with `@` the window is fixed; a varying parameter
@@ -257,7 +264,7 @@ Result<std::string> Translator::RangeCall(const Expr& call) {
     } else {
       args = call_args(step_ts, step_ts, Int(1), off ? Int(off) : nullptr, p);
     }
-    s = VectorSelect(LabelsetOf("w"), drop, step_ts, value);
+    s = VectorSelect(LabelsetCol("w"), drop, step_ts, value);
     // CROSS JOIN keeps this order: a call that reads steps.ts must come
     // after steps; one that does not is evaluated once, before them.
     if (per_step_param) {

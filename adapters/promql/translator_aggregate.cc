@@ -48,6 +48,7 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
     key = names.empty() ? Text("{}") : StringList("labels_keep", labelset, names);
   }
   if (agg.agg_op == AggregateOp::kLimitRatio) return LimitRatio(input, *param);
+  if (std::optional<std::string> cte = InVectorAggregate(agg, input, param)) return *cte;
   if (agg.agg_op == AggregateOp::kTopk || agg.agg_op == AggregateOp::kBottomk ||
       agg.agg_op == AggregateOp::kLimitk) {
     SqlExpr k;
@@ -94,6 +95,44 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
   SelectPtr s = VectorSelect(key, drop, Col("v", "ts"), value);
   s->from = {Ref(input, "v")};
   s->group_by = {key, Col("v", "ts")};
+  return Add(AggregateOpName(agg.agg_op), s);
+}
+
+// sum avg min max count group stddev stdvar, and topk / bottomk with a
+// constant k: one vector_aggregate() call over the packed input
+// (sql/vector_aggregate.h), which groups each series once and folds per
+// step over arrays. Nothing for the others, which GROUP BY in SQL.
+std::optional<std::string> Translator::InVectorAggregate(const Expr& agg, const std::string& input,
+                                                         const std::optional<ScalarValue>& param) {
+  int64_t k = 0;
+  switch (agg.agg_op) {
+    case AggregateOp::kSum:
+    case AggregateOp::kAvg:
+    case AggregateOp::kMin:
+    case AggregateOp::kMax:
+    case AggregateOp::kCount:
+    case AggregateOp::kGroup:
+    case AggregateOp::kStddev:
+    case AggregateOp::kStdvar: break;
+    case AggregateOp::kTopk:
+    case AggregateOp::kBottomk:
+      // A NaN or out-of-range k keeps its error from the SQL path.
+      if (!param->constant || std::isnan(*param->constant) || std::abs(*param->constant) >= 9.2e18) {
+        return std::nullopt;
+      }
+      k = static_cast<int64_t>(*param->constant);
+      break;
+    default: return std::nullopt;
+  }
+  std::string names;
+  for (const std::string& n : agg.grouping) names += (names.empty() ? "" : ",") + n;
+  auto packed = std::make_shared<Select>();
+  packed->columns = {{Fn("prom_vector", {Col("labelset"), Col("drop_name"), Col("ts"), Col("value")}), ""}};
+  packed->from = {Ref(input)};
+  std::vector<SqlExpr> args = {Text(AggregateOpName(agg.agg_op)), Text(agg.without ? "without" : "by"),
+                               Text(names), Int(k), Subquery(packed)};
+  SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
+  s->from = {TableFunction("vector_aggregate", std::move(args))};
   return Add(AggregateOpName(agg.agg_op), s);
 }
 

@@ -58,6 +58,8 @@ class Translator {
   Result<std::string> RangeCall(const Expr& call);
   Result<std::string> Call(const Expr& call);
   Result<std::string> Aggregate(const Expr& agg);
+  std::optional<std::string> InVectorAggregate(const Expr& agg, const std::string& input,
+                                               const std::optional<ScalarValue>& param);
   Result<std::string> LimitRatio(const std::string& input, const ScalarValue& param);
   Result<std::string> Absent(const Expr& arg, const std::string& input, bool drop_name);
   Result<std::string> Relabel(const Expr& call);

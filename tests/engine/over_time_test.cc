@@ -10,6 +10,7 @@
 #include <map>
 #include <random>
 
+#include "engine/prom_math.h"
 #include "tests/support/test_util.h"
 
 namespace overtone {
@@ -172,6 +173,56 @@ TEST(OverTimeTest, PrometheusEdgeCases) {
   std::vector<Sample> e = {{1, 1}, {2, 1}, {3, 2}, {4, 3}};
   EXPECT_DOUBLE_EQ(*EvalWindow(OverTimeFn::kEntropy, e), 1.5);
   EXPECT_DOUBLE_EQ(*EvalWindow(OverTimeFn::kL2, e), std::sqrt(6.0));
+}
+
+// sum_over_time and avg_over_time give the bits of Prometheus's fold, one
+// KahanInc per sample (engine/prom_math.h), on windows of ordinary, huge,
+// infinite and NaN values.
+TEST(OverTimeTest, SumAndAvgAreTheKahanFoldBitForBit) {
+  auto sum_of = [](const std::vector<Sample>& w) {
+    double sum = 0, c = 0;
+    for (const Sample& s : w) engine::KahanInc(s.value, &sum, &c);
+    return std::isinf(sum) ? sum : sum + c;
+  };
+  auto avg_of = [](const std::vector<Sample>& w) {
+    double sum = w[0].value, count = 1, mean = 0, c = 0;
+    bool incremental = false;
+    for (size_t i = 1; i < w.size(); ++i) {
+      count = static_cast<double>(i + 1);
+      if (!incremental) {
+        double new_sum = sum, new_c = c;
+        engine::KahanInc(w[i].value, &new_sum, &new_c);
+        if (!std::isinf(new_sum)) {
+          sum = new_sum;
+          c = new_c;
+          continue;
+        }
+        incremental = true;
+        mean = sum / (count - 1);
+        c /= (count - 1);
+      }
+      double q = (count - 1) / count;
+      mean = q * mean;
+      c = q * c;
+      engine::KahanInc(w[i].value / count, &mean, &c);
+    }
+    return incremental ? mean + c : sum / count + c / count;
+  };
+  std::mt19937_64 rng(20261205);
+  const double special[] = {kInf, -kInf, kNaN, 1.7e308, -1.7e308, 1e100, -1e100, 0.1, 3, -0.0};
+  for (int trial = 0; trial < 2000; ++trial) {
+    std::vector<Sample> w(1 + rng() % 40);
+    for (size_t i = 0; i < w.size(); ++i) {
+      double v =
+          rng() % 8 == 0 ? special[rng() % 10] : std::ldexp(static_cast<double>(rng() % 100000) - 50000, -7);
+      w[i] = Sample{static_cast<int64_t>(i), v};
+    }
+    auto same = [](double a, double b) {
+      return (std::isnan(a) && std::isnan(b)) || std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b);
+    };
+    EXPECT_TRUE(same(*EvalWindow(OverTimeFn::kSum, w), sum_of(w))) << trial;
+    EXPECT_TRUE(same(*EvalWindow(OverTimeFn::kAvg, w), avg_of(w))) << trial;
+  }
 }
 
 TEST(OverTimeTest, NamesParse) {

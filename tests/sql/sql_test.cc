@@ -414,6 +414,24 @@ TEST_F(SqlTest, OverTimeTableFunction) {
   EXPECT_NE(Run("SELECT * FROM over_time('avg', 'm{', 0, 1, 1, 1)").find("selector"), std::string::npos);
 }
 
+TEST_F(SqlTest, TableFunctionsHaveTheFullLabelsetHidden) {
+  WriteBatch b;
+  for (int i = 0; i < 10; ++i) {
+    b.Add({{"__name__", "m"}, {"h", "a\"b"}, {"z", "1"}}, i * 1000, i);
+    b.Add({{"__name__", "m"}, {"a", "x"}}, i * 1000, i);
+  }
+  ASSERT_TRUE(db()->Write(b).ok());
+  for (const char* call :
+       {"instant_vector('m', 0, 9000, 1000)", "range_function('rate', 'm', 5000, 9000, 1000, 5000)",
+        "over_time('avg', 'm', 5000, 9000, 1000, 5000)"}) {
+    SCOPED_TRACE(call);
+    EXPECT_EQ(One(std::string("SELECT count(*) FROM ") + call + " WHERE labelset = labelset(metric, labels)"),
+              One(std::string("SELECT count(*) FROM ") + call));
+    EXPECT_EQ(One(std::string("SELECT count(DISTINCT labelset) FROM ") + call), "2");
+  }
+  EXPECT_EQ(One("SELECT min(labelset) FROM instant_vector('m', 0, 0, 1)"), R"({"__name__":"m","a":"x"})");
+}
+
 }  // namespace
 }  // namespace overtone
 

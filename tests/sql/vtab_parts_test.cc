@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sql/callback_guard.h"
+#include "sql/promql_functions.h"
 #include "sql/statement.h"
 #include "sql/table_function.h"
 #include "sql/vtab_cursor.h"
@@ -130,6 +131,25 @@ TEST_F(VtabPartsTest, FunctionArgsKeepCopiesOfTheGivenArguments) {
   args.Take(0, 4, 0, nullptr);  // the next call gives none
   EXPECT_EQ(args[0], nullptr);
   EXPECT_EQ(args[3], nullptr);
+}
+
+// The label functions remember their previous arguments: the same ones
+// again, others, then the first again, and NULL beside '', all answer as
+// computed afresh.
+TEST_F(VtabPartsTest, LabelFunctionsAnswerAlikeForRepeatedAndAlternatingArguments) {
+  ASSERT_TRUE(RegisterPromqlFunctions(conn_).ok());
+  ASSERT_EQ(sqlite3_exec(
+                conn_,
+                "CREATE TABLE t(ls TEXT, name TEXT);"
+                "INSERT INTO t VALUES ('{\"a\":\"1\",\"b\":\"2\"}', 'a'), ('{\"a\":\"1\",\"b\":\"2\"}', 'a'),"
+                "('{\"a\":\"1\",\"b\":\"2\"}', 'b'), ('{\"a\":\"1\",\"c\":\"2\"}', 'b'),"
+                "('{\"a\":\"1\",\"b\":\"2\"}', 'a'), ('{\"a\":\"1\",\"b\":\"2\"}', NULL),"
+                "('{\"a\":\"1\",\"b\":\"2\"}', ''), ('{\"a\":\"1\",\"b\":\"2\"}', 'ab');",
+                nullptr, nullptr, nullptr),
+            SQLITE_OK);
+  EXPECT_EQ(One("SELECT group_concat(labels_drop(ls, name), ' ') FROM (SELECT * FROM t ORDER BY rowid)"),
+            R"({"b":"2"} {"b":"2"} {"a":"1"} {"a":"1","c":"2"} {"b":"2"} {"a":"1","b":"2"} )"
+            R"({"a":"1","b":"2"} {"a":"1","b":"2"})");
 }
 
 TEST(PlanFunctionArgsTest, NumbersTheArgumentsInOrderAndRefusesUnusableOnes) {

@@ -28,14 +28,14 @@ TEST(TranslatorTest, RateSummedByJob) {
   EXPECT_EQ(Sql("sum by (job) (rate(http_requests_total[5m]))", 0, 600000, 60000),
             "WITH\n"
             "rate1 AS (\n"
-            "  SELECT labelset(w.metric, w.labels) AS labelset, 1 AS drop_name, w.ts, w.value\n"
+            "  SELECT w.labelset, 1 AS drop_name, w.ts, w.value\n"
             "  FROM range_function('rate', ?1 /* {__name__=\"http_requests_total\"} */, 0, 600000, 60000, "
             "300000) AS w),\n"
             "sum2 AS (\n"
-            "  SELECT labels_keep(labelset, 'job') AS labelset, max(drop_name) AS drop_name, v.ts, "
-            "prom_sum(value) AS value\n"
-            "  FROM rate1 AS v\n"
-            "  GROUP BY labels_keep(labelset, 'job'), v.ts)\n"
+            "  SELECT labelset, drop_name, ts, value\n"
+            "  FROM vector_aggregate('sum', 'by', 'job', 0, (\n"
+            "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
+            "    FROM rate1)))\n"
             "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
             "FROM sum2");
 }
@@ -45,7 +45,7 @@ TEST(TranslatorTest, OverTimeUsesTheOverTimeFunction) {
       Sql("avg_over_time(cpu{host=\"a\"}[10m] offset 1m)"),
       "WITH\n"
       "avg1 AS (\n"
-      "  SELECT labelset(w.metric, w.labels) AS labelset, 1 AS drop_name, w.ts + 60000 AS ts, w.value\n"
+      "  SELECT w.labelset, 1 AS drop_name, w.ts + 60000 AS ts, w.value\n"
       "  FROM over_time('avg', ?1 /* {__name__=\"cpu\", host=\"a\"} */, -59000, -59000, 1, 600000) AS w)\n"
       "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
       "FROM avg1");
@@ -55,10 +55,10 @@ TEST(TranslatorTest, VectorMatchingIsOneCallOverBothOperandsPacked) {
   EXPECT_EQ(Sql("a / on(job) group_left(env, dc) b"),
             "WITH\n"
             "selector1 AS (\n"
-            "  SELECT labelset(metric, labels) AS labelset, 0 AS drop_name, ts, value\n"
+            "  SELECT labelset, 0 AS drop_name, ts, value\n"
             "  FROM instant_vector(?1 /* {__name__=\"a\"} */, 1000, 1000, 1, 300000)),\n"
             "selector2 AS (\n"
-            "  SELECT labelset(metric, labels) AS labelset, 0 AS drop_name, ts, value\n"
+            "  SELECT labelset, 0 AS drop_name, ts, value\n"
             "  FROM instant_vector(?2 /* {__name__=\"b\"} */, 1000, 1000, 1, 300000)),\n"
             "div3 AS (\n"
             "  SELECT labelset, drop_name, ts, value\n"
