@@ -49,6 +49,7 @@
 #include "adapters/promql/query.h"
 #include "adapters/rules/rule_manager.h"
 #include "adapters/rules/rule_windows.h"
+#include "adapters/rules/window_query.h"
 #include "bench/bench_cli.h"
 #include "bench/prometheus_peer.h"
 #include "overtone/database.h"
@@ -175,15 +176,18 @@ Result<OvertoneResult> RunOvertone(const Config& c, int64_t window, int64_t end,
   rules::RuleManagerOptions options;
   options.patterns = {rules_path};
   Database* raw_db = db.get();
+  // As `overtone serve` makes it (shell/serve_rules.cc): plain window calls
+  // straight to the database, the rest through PromQL.
   auto make_query = [raw_db]() -> rules::QueryFunc {
     sqlite3* raw = nullptr;
     sqlite3_open(":memory:", &raw);
     std::shared_ptr<sqlite3> conn(raw, sqlite3_close);
     Status registered = RegisterSql(raw, raw_db);
-    return [conn, registered](const std::string& expr, int64_t t) -> Result<promql::QueryResult> {
-      if (!registered.ok()) return registered;
-      return promql::RunInstantQuery(conn.get(), expr, t);
-    };
+    return rules::AnswerWindowCallsDirectly(
+        raw_db, [conn, registered](const std::string& expr, int64_t t) -> Result<promql::QueryResult> {
+          if (!registered.ok()) return registered;
+          return promql::RunInstantQuery(conn.get(), expr, t);
+        });
   };
   auto write = [raw_db](const std::vector<rules::OutputSample>& samples) {
     WriteBatch batch;

@@ -312,6 +312,11 @@ bool SeriesIndex::Contains(SeriesId id) const {
   return hash_of_.count(id) != 0 || IsCold(id);
 }
 
+SeriesId SeriesIndex::next_id() const {
+  std::shared_lock lock(mu_);
+  return next_id_;
+}
+
 size_t SeriesIndex::size() const {
   std::shared_lock lock(mu_);
   return hash_of_.size() + cold_only_;

@@ -76,13 +76,51 @@ void StandingWindows::Feeder::Add(SeriesId id, const Sample& s) {
 
 void StandingWindows::Forget(SeriesId id) {
   std::lock_guard lock(mu_);
+  ++forgets_;
   auto it = watchers_.find(id);
   if (it == watchers_.end()) return;
   for (Window* w : it->second) w->series.erase(id);
   watchers_.erase(it);
 }
 
-std::optional<Status> StandingWindows::TryEvaluate(Database* db, std::span<const LabelMatcher> matchers,
+Status StandingWindows::UpdateSelected(Database* db, Window* w, SeriesId next_series_id) {
+  // A few new series are matched one by one; beyond that, or after a
+  // deletion, the index selects (as fast, and it drops the deleted).
+  constexpr SeriesId kMatchOneByOne = 1024;
+  uint64_t forgets;
+  {
+    std::lock_guard lock(mu_);
+    forgets = forgets_;
+  }
+  if (w->selected_valid && w->selected_forgets == forgets && next_series_id >= w->selected_next_id &&
+      next_series_id - w->selected_next_id <= kMatchOneByOne) {
+    // Ids up to the last selected one were there when the index selected.
+    SeriesId from = w->selected_next_id;
+    if (!w->selected.empty()) from = std::max(from, w->selected.back().id + 1);
+    for (SeriesId id = from; id < next_series_id; ++id) {
+      Result<SeriesInfo> info = db->GetSeries(id);
+      if (!info.ok()) {
+        if (info.status().IsNotFound()) continue;
+        return info.status();
+      }
+      if (engine::MatchesAll(w->compiled, info->labels)) w->selected.push_back(std::move(*info));
+    }
+    w->selected_next_id = next_series_id;
+    return Status::OK();
+  }
+  if (w->compiled.empty() && !w->matchers.empty()) {
+    OT_ASSIGN_OR_RETURN(w->compiled, engine::CompileAll(w->matchers));
+  }
+  w->selected_valid = false;
+  OT_ASSIGN_OR_RETURN(w->selected, db->Select(w->matchers));
+  w->selected_valid = true;
+  w->selected_forgets = forgets;
+  w->selected_next_id = next_series_id;
+  return Status::OK();
+}
+
+std::optional<Status> StandingWindows::TryEvaluate(Database* db, SeriesId next_series_id,
+                                                   std::span<const LabelMatcher> matchers,
                                                    const OverTimeQuery& q, const OverTimeCallback& fn) {
   if (q.start != q.end || q.range <= 0) return std::nullopt;
   std::string key = Key(matchers, q.range);
@@ -94,8 +132,8 @@ std::optional<Status> StandingWindows::TryEvaluate(Database* db, std::span<const
     w = it->second;
   }
   std::lock_guard eval_lock(w->eval_mu);
-  Result<std::vector<SeriesInfo>> series = db->Select(matchers);
-  if (!series.ok()) return series.status();
+  if (Status s = UpdateSelected(db, w.get(), next_series_id); !s.ok()) return s;
+  const std::vector<SeriesInfo>* series = &w->selected;
   const int64_t t = q.start;
   std::vector<SeriesId> to_build;
   {

@@ -52,15 +52,40 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/exact_sum.h"
+#include "engine/matcher_set.h"
 #include "overtone/database.h"
 #include "overtone/over_time.h"
 
 namespace overtone::engine {
+
+// A series window's samples, contiguous so that a fold reads them in place:
+// a vector whose front is dropped lazily (amortized O(1) per sample).
+class SampleQueue {
+ public:
+  SampleQueue() = default;
+  explicit SampleQueue(std::vector<Sample> ascending) : v_(std::move(ascending)) {}
+  size_t size() const { return v_.size() - head_; }
+  bool empty() const { return size() == 0; }
+  const Sample& operator[](size_t i) const { return v_[head_ + i]; }
+  Sample& operator[](size_t i) { return v_[head_ + i]; }
+  const Sample& front() const { return v_[head_]; }
+  void pop_front();
+  // The index of the first sample at or after ts.
+  size_t LowerBound(int64_t ts) const;
+  void Insert(size_t i, const Sample& s);
+  void Erase(size_t i);
+  std::span<const Sample> First(size_t n) const { return {v_.data() + head_, n}; }
+
+ private:
+  std::vector<Sample> v_;
+  size_t head_ = 0;  // v_[0, head_) are gone
+};
 
 // One series' window: its samples and the aggregates over the part that has
 // joined. Pure: no database, no lock; tested against EvalWindow.
@@ -88,13 +113,16 @@ class SeriesWindow {
   void RebuildExtremes();
   // Whether the float sum of the window is exact (see above).
   bool SumIsExact() const;
+  // The Kahan fold's sum when it is provably the correctly rounded sum
+  // (see series_window.cc), else nullopt.
+  std::optional<double> RoundedSum() const;
   // fn by EvalWindow over the window's samples.
   std::optional<double> Fold(OverTimeFn fn, double param) const;
 
   uint32_t needs_;
   int64_t range_;
-  int64_t t_;                   // the window is (t_ - range_, t_]
-  std::deque<Sample> samples_;  // ts > t_ - range_, ascending; [0, joined_) are in the window
+  int64_t t_;            // the window is (t_ - range_, t_]
+  SampleQueue samples_;  // ts > t_ - range_, ascending; [0, joined_) are in the window
   size_t joined_ = 0;
   ExactSum sum_, abs_sum_;            // the window's sum and sum of |x|, exact
   std::map<int, uint32_t> grains_;    // LowestBitExponent of nonzero values -> count
@@ -125,14 +153,18 @@ class StandingWindows {
   };
   Feeder BeginFeed() { return Feeder(this); }
 
-  // Drops the state of series `id` (its samples were deleted).
+  // Drops the state of series `id` (its samples or itself were deleted).
   void Forget(SeriesId id);
 
   // Serves an instant `*_over_time` query from a standing window when one
   // matches (same matchers, range, and the function was asked for) and
   // q.start is not before its latest evaluation; nullopt otherwise.
-  std::optional<Status> TryEvaluate(Database* db, std::span<const LabelMatcher> matchers,
-                                    const OverTimeQuery& q, const OverTimeCallback& fn);
+  // `next_series_id`: the series index's next id, read before the call (a
+  // window's series are those it selected, and the matching ones among
+  // the series created since; see Window::selected).
+  std::optional<Status> TryEvaluate(Database* db, SeriesId next_series_id,
+                                    std::span<const LabelMatcher> matchers, const OverTimeQuery& q,
+                                    const OverTimeCallback& fn);
 
   struct Stats {
     uint64_t windows = 0, series = 0, samples_held = 0, served = 0, built = 0;
@@ -152,7 +184,19 @@ class StandingWindows {
     uint32_t needs = 0;
     std::unordered_map<SeriesId, SeriesState> series;
     std::mutex eval_mu;  // one evaluation of this window at a time
+    // Guarded by eval_mu. The series the matchers select, ascending, kept
+    // between evaluations rather than selected from the index each time:
+    // selected again after a deletion (forgets_ moved) or when many series
+    // were created since; else extended by the matching ones among the few
+    // created since (ids from selected_next_id on: ids only grow).
+    std::vector<engine::CompiledMatcher> compiled;
+    std::vector<SeriesInfo> selected;
+    bool selected_valid = false;
+    uint64_t selected_forgets = 0;  // forgets_ when selected
+    SeriesId selected_next_id = 0;  // the index's next id before selecting
   };
+  // The series of `w` (Window::selected) as of next_series_id.
+  Status UpdateSelected(Database* db, Window* w, SeriesId next_series_id);
   static std::string Key(std::span<const LabelMatcher> matchers, int64_t range);
 
   mutable std::mutex mu_;
@@ -163,6 +207,7 @@ class StandingWindows {
   std::unordered_map<SeriesId, std::vector<Window*>> watchers_;
   uint64_t next_handle_ = 1;
   uint64_t served_ = 0, built_ = 0;
+  uint64_t forgets_ = 0;  // Forget calls: a cached selection may hold a deleted series
 };
 
 }  // namespace overtone::engine
