@@ -75,6 +75,10 @@ void StandingWindows::Feeder::Add(SeriesId id, const Sample& s) {
 }
 
 void StandingWindows::Forget(SeriesId id) {
+  {
+    std::lock_guard recent_lock(recent_mu_);
+    recent_.clear();
+  }
   std::lock_guard lock(mu_);
   ++forgets_;
   auto it = watchers_.find(id);
@@ -83,10 +87,43 @@ void StandingWindows::Forget(SeriesId id) {
   watchers_.erase(it);
 }
 
+Result<bool> StandingWindows::MatchNewSeries(Database* db,
+                                             const std::vector<engine::CompiledMatcher>& compiled,
+                                             SeriesId from, SeriesId to, std::vector<SeriesInfo>* out) {
+  constexpr size_t kKept = 1 << 14;
+  std::lock_guard lock(recent_mu_);
+  if (recent_.empty() || from > recent_base_ + recent_.size()) {  // nothing kept that helps
+    recent_.clear();
+    recent_base_ = from;
+  }
+  if (from < recent_base_) return false;
+  for (SeriesId id = recent_base_ + recent_.size(); id < to; ++id) {
+    Result<SeriesInfo> info = db->GetSeries(id);
+    if (info.ok()) {
+      recent_.push_back(std::move(info->labels));
+    } else if (info.status().IsNotFound()) {
+      recent_.emplace_back();
+    } else {
+      return info.status();
+    }
+  }
+  for (SeriesId id = from; id < to; ++id) {
+    const std::optional<Labels>& labels = recent_[id - recent_base_];
+    if (labels && engine::MatchesAll(compiled, *labels)) out->push_back(SeriesInfo{id, *labels});
+  }
+  if (recent_.size() > kKept) {
+    size_t drop = recent_.size() - kKept / 2;
+    recent_.erase(recent_.begin(), recent_.begin() + static_cast<std::ptrdiff_t>(drop));
+    recent_base_ += drop;
+  }
+  return true;
+}
+
 Status StandingWindows::UpdateSelected(Database* db, Window* w, SeriesId next_series_id) {
-  // A few new series are matched one by one; beyond that, or after a
-  // deletion, the index selects (as fast, and it drops the deleted).
-  constexpr SeriesId kMatchOneByOne = 1024;
+  // The series created since are matched one by one (each read once for
+  // every window); after a deletion, or when they are too many, the index
+  // selects (as fast then, and it drops the deleted).
+  constexpr SeriesId kMatchOneByOne = 1 << 13;
   uint64_t forgets;
   {
     std::lock_guard lock(mu_);
@@ -97,16 +134,14 @@ Status StandingWindows::UpdateSelected(Database* db, Window* w, SeriesId next_se
     // Ids up to the last selected one were there when the index selected.
     SeriesId from = w->selected_next_id;
     if (!w->selected.empty()) from = std::max(from, w->selected.back().id + 1);
-    for (SeriesId id = from; id < next_series_id; ++id) {
-      Result<SeriesInfo> info = db->GetSeries(id);
-      if (!info.ok()) {
-        if (info.status().IsNotFound()) continue;
-        return info.status();
-      }
-      if (engine::MatchesAll(w->compiled, info->labels)) w->selected.push_back(std::move(*info));
+    bool extended = true;
+    if (from < next_series_id) {
+      OT_ASSIGN_OR_RETURN(extended, MatchNewSeries(db, w->compiled, from, next_series_id, &w->selected));
     }
-    w->selected_next_id = next_series_id;
-    return Status::OK();
+    if (extended) {
+      w->selected_next_id = next_series_id;
+      return Status::OK();
+    }
   }
   if (w->compiled.empty() && !w->matchers.empty()) {
     OT_ASSIGN_OR_RETURN(w->compiled, engine::CompileAll(w->matchers));

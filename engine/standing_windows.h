@@ -10,7 +10,9 @@
 //   quantile                   the values sorted (sorted_quantile.h)
 //   count, last, first, present  the samples themselves
 //   sum, avg                   an exact sum (exact_sum.h) while the window's
-//                              float sum is exact, else a fold of the window
+//                              float sum is exact; sum also where the fold
+//                              provably gives the exact sum rounded
+//                              (SeriesWindow::RoundedSum); else a fold
 //   stddev, stdvar             a fold of the window
 // The answers are the bits a fresh evaluation (EvalWindow) gives. min/max
 // keep the earliest sample equal to the extreme, as Prometheus's
@@ -23,9 +25,13 @@
 // sum and uses it only where the fold is exact as well: every value a
 // multiple of 2^e and their absolute values adding up to less than 2^(53+e)
 // (integers such as counters and most gauges of whole numbers); there Kahan's
-// result is the exact sum. Elsewhere, and for the variance, it folds its
-// in-memory samples with EvalWindow itself: no read, no decoding, the same
-// code and therefore the same bits.
+// result is the exact sum. sum of other values: Kahan-Neumaier's result is
+// within a small bound of the exact sum, so where the exact sum is farther
+// than that from a rounding midpoint the result is its rounding (the proof
+// is in series_window.cc). avg (sum/n + c/n over the fold's uncompensated
+// sum) and the variance have no such order-free form. Elsewhere the window
+// folds its in-memory samples with EvalWindow itself: no read, no decoding,
+// the same code and therefore the same bits.
 //
 // A series' state is built on its first evaluation by a scan of (t - range,
 // now], then fed by the write path (Feed) and moved forward by each
@@ -197,6 +203,10 @@ class StandingWindows {
   };
   // The series of `w` (Window::selected) as of next_series_id.
   Status UpdateSelected(Database* db, Window* w, SeriesId next_series_id);
+  // Appends to `out` the series with ids in [from, to) that match; false
+  // when ids from `from` on are no longer kept in recent_ (select again).
+  Result<bool> MatchNewSeries(Database* db, const std::vector<engine::CompiledMatcher>& compiled,
+                              SeriesId from, SeriesId to, std::vector<SeriesInfo>* out);
   static std::string Key(std::span<const LabelMatcher> matchers, int64_t range);
 
   mutable std::mutex mu_;
@@ -208,6 +218,14 @@ class StandingWindows {
   uint64_t next_handle_ = 1;
   uint64_t served_ = 0, built_ = 0;
   uint64_t forgets_ = 0;  // Forget calls: a cached selection may hold a deleted series
+
+  // The series created lately, with their labels, read once for all the
+  // windows that extend their selections with them: recent_[i] is id
+  // recent_base_ + i, nullopt when there is no such series. Bounded: the
+  // oldest are dropped, and a window that needs them selects again.
+  std::mutex recent_mu_;
+  SeriesId recent_base_ = 0;
+  std::deque<std::optional<Labels>> recent_;
 };
 
 }  // namespace overtone::engine
