@@ -49,6 +49,7 @@
 #include "adapters/promql/query.h"
 #include "adapters/rules/rule_manager.h"
 #include "adapters/rules/rule_windows.h"
+#include "adapters/rules/window_query.h"
 #include "bench/bench_cli.h"
 #include "bench/prometheus_peer.h"
 #include "overtone/database.h"
@@ -175,16 +176,19 @@ Result<OvertoneResult> RunOvertone(const Config& c, int64_t window, int64_t end,
   rules::RuleManagerOptions options;
   options.patterns = {rules_path};
   Database* raw_db = db.get();
-  auto make_query = [raw_db]() -> rules::QueryFunc {
-    sqlite3* raw = nullptr;
-    sqlite3_open(":memory:", &raw);
-    std::shared_ptr<sqlite3> conn(raw, sqlite3_close);
-    Status registered = RegisterSql(raw, raw_db);
-    return [conn, registered](const std::string& expr, int64_t t) -> Result<promql::QueryResult> {
-      if (!registered.ok()) return registered;
-      return promql::RunInstantQuery(conn.get(), expr, t);
-    };
-  };
+  // As `overtone serve` makes it (shell/serve_rules.cc): plain window calls
+  // straight to the database, the rest through PromQL; one for every round,
+  // as a server's group loop keeps its own for good.
+  sqlite3* raw = nullptr;
+  sqlite3_open(":memory:", &raw);
+  std::shared_ptr<sqlite3> conn(raw, sqlite3_close);
+  Status registered = RegisterSql(raw, raw_db);
+  rules::QueryFunc query = rules::AnswerWindowCallsDirectly(
+      raw_db, [conn, registered](const std::string& expr, int64_t t) -> Result<promql::QueryResult> {
+        if (!registered.ok()) return registered;
+        return promql::RunInstantQuery(conn.get(), expr, t);
+      });
+  auto make_query = [query]() { return query; };
   auto write = [raw_db](const std::vector<rules::OutputSample>& samples) {
     WriteBatch batch;
     for (const rules::OutputSample& s : samples) batch.Add(s.labels, s.ts_ms, s.value);

@@ -248,7 +248,9 @@ class SeriesHistory {
 Status DatabaseImpl::EvaluateOverTime(std::span<const LabelMatcher> matchers, const OverTimeQuery& q,
                                       const OverTimeCallback& fn) {
   if (standing_.watching()) {
-    if (std::optional<Status> served = standing_.TryEvaluate(this, matchers, q, fn)) return *served;
+    if (std::optional<Status> served = standing_.TryEvaluate(this, index_.next_id(), matchers, q, fn)) {
+      return *served;
+    }
   }
   // An exact quantile needs every value's rank: whole segments give theirs
   // as sorted runs kept in memory (decoded from the value column once),

@@ -285,6 +285,11 @@ bool SeriesIndex::Contains(SeriesId id) const {
   return hot_.FindId(id) != nullptr || IsCold(id);
 }
 
+SeriesId SeriesIndex::next_id() const {
+  std::shared_lock lock(mu_);
+  return next_id_;
+}
+
 size_t SeriesIndex::size() const {
   std::shared_lock lock(mu_);
   return hot_.size() + cold_only_;

@@ -89,6 +89,9 @@ class SeriesIndex {
 
   Status Delete(SeriesId id);
   size_t size() const;
+  // The id the next new series gets. Ids are handed out ascending, so the
+  // series created since a call are among the ids from its answer on.
+  SeriesId next_id() const;
 
   // Turns cold every hot series not written since the previous call.
   // Returns how many turned cold.

@@ -2,12 +2,15 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 
 #include "engine/sorted_quantile.h"
 #include "engine/standing_windows.h"
 
 namespace overtone::engine {
 namespace {
+
+constexpr double kInfinity = std::numeric_limits<double>::infinity();
 
 int64_t LeftEdge(int64_t t, int64_t range) { return t < kMinTime + range ? kMinTime : t - range; }
 
@@ -39,7 +42,7 @@ uint32_t SeriesWindow::NeedsOf(OverTimeFn fn) {
 }
 
 SeriesWindow::SeriesWindow(uint32_t needs, int64_t range, int64_t t0, std::vector<Sample> samples)
-    : needs_(needs), range_(range), t_(t0), samples_(samples.begin(), samples.end()) {
+    : needs_(needs), range_(range), t_(t0), samples_(std::move(samples)) {
   if (needs_ & kSketch) sketch_ = std::make_unique<QuantileSketch>(kQuantileSketchRelativeError);
   while (joined_ < samples_.size() && samples_[joined_].ts <= t_) Join(samples_[joined_++]);
 }
@@ -82,38 +85,36 @@ void SeriesWindow::Leave(const Sample& s) {
 }
 
 void SeriesWindow::Feed(const Sample& s) {
-  auto pos = std::lower_bound(samples_.begin(), samples_.end(), s.ts,
-                              [](const Sample& a, int64_t ts) { return a.ts < ts; });
-  size_t i = static_cast<size_t>(pos - samples_.begin());
-  bool exists = pos != samples_.end() && pos->ts == s.ts;
+  size_t i = samples_.LowerBound(s.ts);
+  bool exists = i < samples_.size() && samples_[i].ts == s.ts;
   bool joined = i < joined_;
   if (IsStaleNaN(s.value)) {  // the sample at s.ts is overwritten by a marker: it is gone
     if (!exists) return;
     if (joined) {
       extremes_dirty_ = true;
-      Leave(*pos);
+      Leave(samples_[i]);
       --joined_;
     }
-    samples_.erase(pos);
+    samples_.Erase(i);
     return;
   }
   if (s.ts <= LeftEdge(t_, range_)) return;  // before the window: no later window holds it
   if (exists) {
     if (joined) {
       extremes_dirty_ = true;
-      Leave(*pos);
+      Leave(samples_[i]);
       Join(s);
     }
-    *pos = s;
+    samples_[i] = s;
     return;
   }
   if (s.ts > t_) {
-    samples_.insert(pos, s);
+    samples_.Insert(i, s);
     return;
   }
   // A late sample inside the window joins it at once.
   if (i != joined_) extremes_dirty_ = true;
-  samples_.insert(pos, s);
+  samples_.Insert(i, s);
   Join(s);
   ++joined_;
 }
@@ -151,6 +152,33 @@ bool SeriesWindow::SumIsExact() const {
   return e + 53 < 1024 && abs_sum_.Value() < std::ldexp(1.0, e + 53);
 }
 
+// Prometheus's sum is Kahan-Neumaier's s + c after folding x_1..x_n into
+// s and c from 0. Each step's error e_i = s_{i-1} + x_i - s_i is exact
+// (|e_i| <= u (|s_{i-1}| + |x_i|) <= u A (1+u)^n, u = 2^-53, A = sum |x|),
+// so s_n + sum e_i is the exact sum S; c is sum e_i with at most n-1
+// roundings: |c - sum e_i| <= gamma_n sum |e_i| <= 1.05 n^2 u^2 A for
+// n <= 2^26. So s + c = S + d, |d| < 2 n^2 u^2 A =: B, and fl(s + c) is S
+// rounded to nearest whenever S lies farther than B from the midpoints
+// around its rounding hi: |S - hi| + B < ulp/2 (with 2% to spare for the
+// roundings in this test). Values of a scrape, whose sums are not exact,
+// pass it nearly always (S is rarely within B, ~1e-26 relative, of a
+// midpoint); the others are folded.
+std::optional<double> SeriesWindow::RoundedSum() const {
+  if (nonfinite_ != 0 || joined_ > (size_t{1} << 26)) return std::nullopt;
+  double a = abs_sum_.Value();
+  // No overflow on the way; B stays a normal number (no underflow in it).
+  if (!(a < 0x1p1000) || a < 0x1p-900) return std::nullopt;
+  double hi = 0, lo = 0;
+  sum_.Split(&hi, &lo);
+  if (hi == 0) return std::nullopt;
+  double n = static_cast<double>(joined_);
+  double bound = std::ldexp(2 * n * n * a, -106);
+  double mag = std::fabs(hi);
+  double ulp = std::min(std::nextafter(mag, kInfinity) - mag, mag - std::nextafter(mag, 0.0));
+  if (std::fabs(lo) + bound < 0.49 * ulp) return hi;
+  return std::nullopt;
+}
+
 std::optional<double> SeriesWindow::Result(OverTimeFn fn, double param) const {
   if (joined_ == 0) return std::nullopt;
   const Sample& last = samples_[joined_ - 1];
@@ -162,6 +190,7 @@ std::optional<double> SeriesWindow::Result(OverTimeFn fn, double param) const {
     // Prometheus's Kahan fold with a zero correction: sum + 0, sum/n + 0/n.
     case OverTimeFn::kSum:
       if (SumIsExact()) return sum_.Value() + 0.0;
+      if (std::optional<double> rounded = RoundedSum()) return rounded;
       return Fold(fn, param);
     case OverTimeFn::kAvg:
       if (SumIsExact()) {
@@ -179,9 +208,29 @@ std::optional<double> SeriesWindow::Result(OverTimeFn fn, double param) const {
 }
 
 std::optional<double> SeriesWindow::Fold(OverTimeFn fn, double param) const {
-  thread_local std::vector<Sample> scratch;  // EvalWindow takes a span: the deque is not one
-  scratch.assign(samples_.begin(), samples_.begin() + static_cast<std::ptrdiff_t>(joined_));
-  return EvalWindow(fn, scratch, param);
+  return EvalWindow(fn, samples_.First(joined_), param);
 }
+
+void SampleQueue::pop_front() {
+  ++head_;
+  // Moving the rest down once it is no longer than what went: each sample
+  // is moved O(1) times on average.
+  if (head_ >= 64 && head_ * 2 >= v_.size()) {
+    v_.erase(v_.begin(), v_.begin() + static_cast<std::ptrdiff_t>(head_));
+    head_ = 0;
+  }
+}
+
+size_t SampleQueue::LowerBound(int64_t ts) const {
+  auto begin = v_.begin() + static_cast<std::ptrdiff_t>(head_);
+  auto pos = std::lower_bound(begin, v_.end(), ts, [](const Sample& a, int64_t t) { return a.ts < t; });
+  return static_cast<size_t>(pos - begin);
+}
+
+void SampleQueue::Insert(size_t i, const Sample& s) {
+  v_.insert(v_.begin() + static_cast<std::ptrdiff_t>(head_ + i), s);
+}
+
+void SampleQueue::Erase(size_t i) { v_.erase(v_.begin() + static_cast<std::ptrdiff_t>(head_ + i)); }
 
 }  // namespace overtone::engine

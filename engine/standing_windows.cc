@@ -75,14 +75,87 @@ void StandingWindows::Feeder::Add(SeriesId id, const Sample& s) {
 }
 
 void StandingWindows::Forget(SeriesId id) {
+  {
+    std::lock_guard recent_lock(recent_mu_);
+    recent_.clear();
+  }
   std::lock_guard lock(mu_);
+  ++forgets_;
   auto it = watchers_.find(id);
   if (it == watchers_.end()) return;
   for (Window* w : it->second) w->series.erase(id);
   watchers_.erase(it);
 }
 
-std::optional<Status> StandingWindows::TryEvaluate(Database* db, std::span<const LabelMatcher> matchers,
+Result<bool> StandingWindows::MatchNewSeries(Database* db,
+                                             const std::vector<engine::CompiledMatcher>& compiled,
+                                             SeriesId from, SeriesId to, std::vector<SeriesInfo>* out) {
+  constexpr size_t kKept = 1 << 14;
+  std::lock_guard lock(recent_mu_);
+  if (recent_.empty() || from > recent_base_ + recent_.size()) {  // nothing kept that helps
+    recent_.clear();
+    recent_base_ = from;
+  }
+  if (from < recent_base_) return false;
+  for (SeriesId id = recent_base_ + recent_.size(); id < to; ++id) {
+    Result<SeriesInfo> info = db->GetSeries(id);
+    if (info.ok()) {
+      recent_.push_back(std::move(info->labels));
+    } else if (info.status().IsNotFound()) {
+      recent_.emplace_back();
+    } else {
+      return info.status();
+    }
+  }
+  for (SeriesId id = from; id < to; ++id) {
+    const std::optional<Labels>& labels = recent_[id - recent_base_];
+    if (labels && engine::MatchesAll(compiled, *labels)) out->push_back(SeriesInfo{id, *labels});
+  }
+  if (recent_.size() > kKept) {
+    size_t drop = recent_.size() - kKept / 2;
+    recent_.erase(recent_.begin(), recent_.begin() + static_cast<std::ptrdiff_t>(drop));
+    recent_base_ += drop;
+  }
+  return true;
+}
+
+Status StandingWindows::UpdateSelected(Database* db, Window* w, SeriesId next_series_id) {
+  // The series created since are matched one by one (each read once for
+  // every window); after a deletion, or when they are too many, the index
+  // selects (as fast then, and it drops the deleted).
+  constexpr SeriesId kMatchOneByOne = 1 << 13;
+  uint64_t forgets;
+  {
+    std::lock_guard lock(mu_);
+    forgets = forgets_;
+  }
+  if (w->selected_valid && w->selected_forgets == forgets && next_series_id >= w->selected_next_id &&
+      next_series_id - w->selected_next_id <= kMatchOneByOne) {
+    // Ids up to the last selected one were there when the index selected.
+    SeriesId from = w->selected_next_id;
+    if (!w->selected.empty()) from = std::max(from, w->selected.back().id + 1);
+    bool extended = true;
+    if (from < next_series_id) {
+      OT_ASSIGN_OR_RETURN(extended, MatchNewSeries(db, w->compiled, from, next_series_id, &w->selected));
+    }
+    if (extended) {
+      w->selected_next_id = next_series_id;
+      return Status::OK();
+    }
+  }
+  if (w->compiled.empty() && !w->matchers.empty()) {
+    OT_ASSIGN_OR_RETURN(w->compiled, engine::CompileAll(w->matchers));
+  }
+  w->selected_valid = false;
+  OT_ASSIGN_OR_RETURN(w->selected, db->Select(w->matchers));
+  w->selected_valid = true;
+  w->selected_forgets = forgets;
+  w->selected_next_id = next_series_id;
+  return Status::OK();
+}
+
+std::optional<Status> StandingWindows::TryEvaluate(Database* db, SeriesId next_series_id,
+                                                   std::span<const LabelMatcher> matchers,
                                                    const OverTimeQuery& q, const OverTimeCallback& fn) {
   if (q.start != q.end || q.range <= 0) return std::nullopt;
   std::string key = Key(matchers, q.range);
@@ -94,8 +167,8 @@ std::optional<Status> StandingWindows::TryEvaluate(Database* db, std::span<const
     w = it->second;
   }
   std::lock_guard eval_lock(w->eval_mu);
-  Result<std::vector<SeriesInfo>> series = db->Select(matchers);
-  if (!series.ok()) return series.status();
+  if (Status s = UpdateSelected(db, w.get(), next_series_id); !s.ok()) return s;
+  const std::vector<SeriesInfo>* series = &w->selected;
   const int64_t t = q.start;
   std::vector<SeriesId> to_build;
   {

@@ -13,7 +13,9 @@
 //                              exactly the window's values
 //   count, last, first, present  the samples themselves
 //   sum, avg                   an exact sum (exact_sum.h) while the window's
-//                              float sum is exact, else a fold of the window
+//                              float sum is exact; sum also where the fold
+//                              provably gives the exact sum rounded
+//                              (SeriesWindow::RoundedSum); else a fold
 //   stddev, stdvar             a fold of the window
 // The answers are the bits a fresh evaluation (EvalWindow) gives. min/max
 // keep the earliest sample equal to the extreme, as Prometheus's
@@ -26,9 +28,13 @@
 // sum and uses it only where the fold is exact as well: every value a
 // multiple of 2^e and their absolute values adding up to less than 2^(53+e)
 // (integers such as counters and most gauges of whole numbers); there Kahan's
-// result is the exact sum. Elsewhere, and for the variance, it folds its
-// in-memory samples with EvalWindow itself: no read, no decoding, the same
-// code and therefore the same bits.
+// result is the exact sum. sum of other values: Kahan-Neumaier's result is
+// within a small bound of the exact sum, so where the exact sum is farther
+// than that from a rounding midpoint the result is its rounding (the proof
+// is in series_window.cc). avg (sum/n + c/n over the fold's uncompensated
+// sum) and the variance have no such order-free form. Elsewhere the window
+// folds its in-memory samples with EvalWindow itself: no read, no decoding,
+// the same code and therefore the same bits.
 //
 // A series' state is built on its first evaluation by a scan of (t - range,
 // now], then fed by the write path (Feed) and moved forward by each
@@ -55,16 +61,41 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "engine/exact_sum.h"
+#include "engine/matcher_set.h"
 #include "engine/quantile_sketch.h"
 #include "overtone/database.h"
 #include "overtone/over_time.h"
 
 namespace overtone::engine {
+
+// A series window's samples, contiguous so that a fold reads them in place:
+// a vector whose front is dropped lazily (amortized O(1) per sample).
+class SampleQueue {
+ public:
+  SampleQueue() = default;
+  explicit SampleQueue(std::vector<Sample> ascending) : v_(std::move(ascending)) {}
+  size_t size() const { return v_.size() - head_; }
+  bool empty() const { return size() == 0; }
+  const Sample& operator[](size_t i) const { return v_[head_ + i]; }
+  Sample& operator[](size_t i) { return v_[head_ + i]; }
+  const Sample& front() const { return v_[head_]; }
+  void pop_front();
+  // The index of the first sample at or after ts.
+  size_t LowerBound(int64_t ts) const;
+  void Insert(size_t i, const Sample& s);
+  void Erase(size_t i);
+  std::span<const Sample> First(size_t n) const { return {v_.data() + head_, n}; }
+
+ private:
+  std::vector<Sample> v_;
+  size_t head_ = 0;  // v_[0, head_) are gone
+};
 
 // One series' window: its samples and the aggregates over the part that has
 // joined. Pure: no database, no lock; tested against EvalWindow.
@@ -92,13 +123,16 @@ class SeriesWindow {
   void RebuildExtremes();
   // Whether the float sum of the window is exact (see above).
   bool SumIsExact() const;
+  // The Kahan fold's sum when it is provably the correctly rounded sum
+  // (see series_window.cc), else nullopt.
+  std::optional<double> RoundedSum() const;
   // fn by EvalWindow over the window's samples.
   std::optional<double> Fold(OverTimeFn fn, double param) const;
 
   uint32_t needs_;
   int64_t range_;
-  int64_t t_;                   // the window is (t_ - range_, t_]
-  std::deque<Sample> samples_;  // ts > t_ - range_, ascending; [0, joined_) are in the window
+  int64_t t_;            // the window is (t_ - range_, t_]
+  SampleQueue samples_;  // ts > t_ - range_, ascending; [0, joined_) are in the window
   size_t joined_ = 0;
   ExactSum sum_, abs_sum_;            // the window's sum and sum of |x|, exact
   std::map<int, uint32_t> grains_;    // LowestBitExponent of nonzero values -> count
@@ -132,14 +166,18 @@ class StandingWindows {
   };
   Feeder BeginFeed() { return Feeder(this); }
 
-  // Drops the state of series `id` (its samples were deleted).
+  // Drops the state of series `id` (its samples or itself were deleted).
   void Forget(SeriesId id);
 
   // Serves an instant `*_over_time` query from a standing window when one
   // matches (same matchers, range, and the function was asked for) and
   // q.start is not before its latest evaluation; nullopt otherwise.
-  std::optional<Status> TryEvaluate(Database* db, std::span<const LabelMatcher> matchers,
-                                    const OverTimeQuery& q, const OverTimeCallback& fn);
+  // `next_series_id`: the series index's next id, read before the call (a
+  // window's series are those it selected, and the matching ones among
+  // the series created since; see Window::selected).
+  std::optional<Status> TryEvaluate(Database* db, SeriesId next_series_id,
+                                    std::span<const LabelMatcher> matchers, const OverTimeQuery& q,
+                                    const OverTimeCallback& fn);
 
   struct Stats {
     uint64_t windows = 0, series = 0, samples_held = 0, served = 0, built = 0;
@@ -159,7 +197,23 @@ class StandingWindows {
     uint32_t needs = 0;
     std::unordered_map<SeriesId, SeriesState> series;
     std::mutex eval_mu;  // one evaluation of this window at a time
+    // Guarded by eval_mu. The series the matchers select, ascending, kept
+    // between evaluations rather than selected from the index each time:
+    // selected again after a deletion (forgets_ moved) or when many series
+    // were created since; else extended by the matching ones among the few
+    // created since (ids from selected_next_id on: ids only grow).
+    std::vector<engine::CompiledMatcher> compiled;
+    std::vector<SeriesInfo> selected;
+    bool selected_valid = false;
+    uint64_t selected_forgets = 0;  // forgets_ when selected
+    SeriesId selected_next_id = 0;  // the index's next id before selecting
   };
+  // The series of `w` (Window::selected) as of next_series_id.
+  Status UpdateSelected(Database* db, Window* w, SeriesId next_series_id);
+  // Appends to `out` the series with ids in [from, to) that match; false
+  // when ids from `from` on are no longer kept in recent_ (select again).
+  Result<bool> MatchNewSeries(Database* db, const std::vector<engine::CompiledMatcher>& compiled,
+                              SeriesId from, SeriesId to, std::vector<SeriesInfo>* out);
   static std::string Key(std::span<const LabelMatcher> matchers, int64_t range);
 
   mutable std::mutex mu_;
@@ -170,6 +224,15 @@ class StandingWindows {
   std::unordered_map<SeriesId, std::vector<Window*>> watchers_;
   uint64_t next_handle_ = 1;
   uint64_t served_ = 0, built_ = 0;
+  uint64_t forgets_ = 0;  // Forget calls: a cached selection may hold a deleted series
+
+  // The series created lately, with their labels, read once for all the
+  // windows that extend their selections with them: recent_[i] is id
+  // recent_base_ + i, nullopt when there is no such series. Bounded: the
+  // oldest are dropped, and a window that needs them selects again.
+  std::mutex recent_mu_;
+  SeriesId recent_base_ = 0;
+  std::deque<std::optional<Labels>> recent_;
 };
 
 }  // namespace overtone::engine

@@ -9,6 +9,7 @@
 #include "adapters/promql/query.h"
 #include "adapters/rules/alert_dispatch.h"
 #include "adapters/rules/rule_windows.h"
+#include "adapters/rules/window_query.h"
 #include "overtone/sql.h"
 
 namespace overtone::shell {
@@ -37,11 +38,13 @@ Result<std::unique_ptr<rules::RuleManager>> StartRules(Database* db, rules::Rule
     sqlite3_open(":memory:", &raw);
     std::shared_ptr<sqlite3> conn(raw, sqlite3_close);
     Status registered = raw ? RegisterSql(raw, db) : Status::Internal("cannot open an SQLite connection");
-    return
-        [conn, registered, query_options](const std::string& expr, int64_t t) -> Result<promql::QueryResult> {
-          if (!registered.ok()) return registered;
-          return promql::RunInstantQuery(conn.get(), expr, t, query_options);
-        };
+    rules::QueryFunc promql = [conn, registered, query_options](const std::string& expr,
+                                                                int64_t t) -> Result<promql::QueryResult> {
+      if (!registered.ok()) return registered;
+      return promql::RunInstantQuery(conn.get(), expr, t, query_options);
+    };
+    // A rule that is one window call skips the translation to SQL.
+    return rules::AnswerWindowCallsDirectly(db, std::move(promql));
   };
   auto write = [db](const std::vector<rules::OutputSample>& samples) {
     WriteBatch batch;

@@ -5,9 +5,12 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <utility>
+
+#include "adapters/promql/parser.h"
 
 namespace overtone::rules {
 
@@ -24,6 +27,31 @@ int64_t GroupEvalTimestampNs(const std::string& name, const std::string& file, i
   return base + offset;
 }
 
+namespace {
+
+// The metric names the selectors of `e` read; false when one names none.
+bool CollectNames(const promql::Expr& e, std::vector<std::string>* names) {
+  if (e.kind == promql::Expr::Kind::kVectorSelector) {
+    auto named = std::find_if(e.matchers.begin(), e.matchers.end(), [](const LabelMatcher& m) {
+      return m.name == kMetricNameLabel && m.type == MatchType::kEqual;
+    });
+    if (named == e.matchers.end()) return false;
+    names->push_back(named->value);
+  }
+  for (const promql::ExprPtr& a : e.args) {
+    if (a && !CollectNames(*a, names)) return false;
+  }
+  return true;
+}
+
+// The metric names rule `r` writes.
+std::vector<std::string> WrittenNames(const Rule& r) {
+  if (r.is_alert()) return {"ALERTS", "ALERTS_FOR_STATE"};
+  return {r.record};
+}
+
+}  // namespace
+
 GroupEvaluator::GroupEvaluator(RuleGroup group, const EvalContext* context, int64_t default_interval_ms)
     : group_(std::move(group)),
       context_(context),
@@ -32,7 +60,19 @@ GroupEvaluator::GroupEvaluator(RuleGroup group, const EvalContext* context, int6
       previous_series_(group_.rules.size()) {
   for (const Rule& r : group_.rules) {
     alerting_.push_back(r.is_alert() ? std::make_unique<AlertingRule>(&r, context_) : nullptr);
+    std::vector<std::string> names;
+    auto e = promql::ParseExpr(r.expr);
+    reads_any_.push_back(!e.ok() || !CollectNames(**e, &names));
+    reads_.push_back(std::move(names));
   }
+}
+
+bool GroupEvaluator::MayRead(size_t i, const std::vector<std::string>& names) const {
+  if (reads_any_[i]) return true;
+  for (const std::string& n : names) {
+    if (std::find(reads_[i].begin(), reads_[i].end(), n) != reads_[i].end()) return true;
+  }
+  return false;
 }
 
 int64_t GroupEvaluator::EvalTimestamp(int64_t now_ms) const {
@@ -78,7 +118,6 @@ Status GroupEvaluator::EvalRecording(const Rule& rule, int64_t ts_ms, const Quer
                                      std::vector<OutputSample>* out) {
   auto vec = QueryVector(query, rule.expr, ts_ms - group_.query_offset_ms);
   if (!vec.ok()) return vec.status();
-  std::set<Labels> seen;
   for (OutputSample& s : *vec) {
     Labels& l = s.labels;
     auto set = [&l](const std::string& name, const std::string& value) {
@@ -88,7 +127,13 @@ Status GroupEvaluator::EvalRecording(const Rule& rule, int64_t ts_ms, const Quer
     set(std::string(kMetricNameLabel), rule.record);
     for (const TemplatedLabel& x : rule.labels) set(x.name, x.text);
     NormalizeLabels(&l);
-    if (!seen.insert(l).second) {
+  }
+  std::vector<const Labels*> sorted;
+  sorted.reserve(vec->size());
+  for (const OutputSample& s : *vec) sorted.push_back(&s.labels);
+  std::sort(sorted.begin(), sorted.end(), [](const Labels* a, const Labels* b) { return *a < *b; });
+  for (size_t i = 1; i < sorted.size(); ++i) {
+    if (*sorted[i] == *sorted[i - 1]) {
       return Status::InvalidArgument(
           "vector contains metrics with the same labelset after applying rule labels");
     }
@@ -102,8 +147,15 @@ Status GroupEvaluator::EvalRecording(const Rule& rule, int64_t ts_ms, const Quer
 }
 
 void GroupEvaluator::Evaluate(int64_t ts_ms, const QueryFunc& query, const SampleSink& sink) {
+  std::vector<OutputSample> pending;       // samples not yet handed to sink
+  std::vector<std::string> pending_names;  // their metric names
   for (size_t i = 0; i < group_.rules.size(); ++i) {
     const Rule& rule = group_.rules[i];
+    if (!pending.empty() && MayRead(i, pending_names)) {
+      sink(pending);
+      pending.clear();
+      pending_names.clear();
+    }
     auto start = std::chrono::steady_clock::now();
     std::vector<OutputSample> produced;
     Status s = alerting_[i]
@@ -119,15 +171,39 @@ void GroupEvaluator::Evaluate(int64_t ts_ms, const QueryFunc& query, const Sampl
       continue;
     }
     status_[i].last_error.clear();
-    std::set<Labels> returned;
-    for (const OutputSample& o : produced) returned.insert(o.labels);
-    // A series the rule stopped returning ends with a staleness marker.
-    for (const Labels& gone : previous_series_[i]) {
-      if (!returned.contains(gone)) produced.push_back({gone, ts_ms - group_.query_offset_ms, StaleNaN()});
+    std::vector<const Labels*> returned;
+    returned.reserve(produced.size());
+    for (const OutputSample& o : produced) returned.push_back(&o.labels);
+    std::sort(returned.begin(), returned.end(), [](const Labels* a, const Labels* b) { return *a < *b; });
+    returned.erase(std::unique(returned.begin(), returned.end(),
+                               [](const Labels* a, const Labels* b) { return *a == *b; }),
+                   returned.end());
+    std::vector<Labels>& previous = previous_series_[i];
+    bool same = previous.size() == returned.size() &&
+                std::equal(previous.begin(), previous.end(), returned.begin(),
+                           [](const Labels& a, const Labels* b) { return a == *b; });
+    if (!same) {
+      // A series the rule stopped returning ends with a staleness marker.
+      std::vector<Labels> now;
+      now.reserve(returned.size());
+      for (const Labels* l : returned) now.push_back(*l);
+      for (const Labels& gone : previous) {
+        if (!std::binary_search(now.begin(), now.end(), gone)) {
+          produced.push_back({gone, ts_ms - group_.query_offset_ms, StaleNaN()});
+        }
+      }
+      previous = std::move(now);
     }
-    previous_series_[i] = std::move(returned);
-    if (!produced.empty()) sink(produced);
+    if (produced.empty()) continue;
+    if (pending.empty()) {
+      pending = std::move(produced);
+    } else {
+      pending.insert(pending.end(), std::make_move_iterator(produced.begin()),
+                     std::make_move_iterator(produced.end()));
+    }
+    for (std::string& n : WrittenNames(rule)) pending_names.push_back(std::move(n));
   }
+  if (!pending.empty()) sink(pending);
 }
 
 }  // namespace overtone::rules

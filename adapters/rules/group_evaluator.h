@@ -19,7 +19,6 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
-#include <set>
 #include <string>
 #include <vector>
 
@@ -51,9 +50,12 @@ class GroupEvaluator {
   // GroupEvalTimestampNs in milliseconds (rounded down).
   int64_t EvalTimestamp(int64_t now_ms) const;
 
-  // Evaluates every rule at `ts_ms`, in order, handing each rule's samples
-  // to `sink` before the next rule runs: as in Prometheus, a rule sees what
-  // the rules before it in the group recorded at the same time.
+  // Evaluates every rule at `ts_ms`, in order, handing the rules' samples
+  // to `sink` before a later rule that may read them runs: as in
+  // Prometheus, a rule sees what the rules before it in the group recorded
+  // at the same time. Samples of consecutive rules that no rule in between
+  // reads (by metric name: a selector without one may read anything) go in
+  // one call, so that a group of independent rules is one write.
   using SampleSink = std::function<void(const std::vector<OutputSample>&)>;
   void Evaluate(int64_t ts_ms, const QueryFunc& query, const SampleSink& sink);
 
@@ -76,12 +78,21 @@ class GroupEvaluator {
   Status EvalRecording(const Rule& rule, int64_t ts_ms, const QueryFunc& query,
                        std::vector<OutputSample>* out);
 
+  // The metric names rule i's expression reads; `reads_any_[i]` when a
+  // selector names none (or the expression does not parse).
+  bool MayRead(size_t i, const std::vector<std::string>& names) const;
+
   RuleGroup group_;
   const EvalContext* context_;
+  std::vector<std::vector<std::string>> reads_;
+  std::vector<bool> reads_any_;
   int64_t interval_ms_;
   std::vector<std::unique_ptr<AlertingRule>> alerting_;
   std::vector<RuleStatus> status_;
-  std::vector<std::set<Labels>> previous_series_;  // per rule, for staleness markers
+  // Per rule, the label sets it returned last time, sorted: for staleness
+  // markers. (Sorted vectors: a rule returns the same few series round
+  // after round, and comparing two of them is one pass.)
+  std::vector<std::vector<Labels>> previous_series_;
 };
 
 }  // namespace overtone::rules

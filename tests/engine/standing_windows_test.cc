@@ -167,6 +167,25 @@ TEST_F(StandingWindowsTest, DyadicValuesMatchAFreshScan) {
   }
 }
 
+// One-decimal values, whose sums are not exact: the window answers `sum`
+// with its exactly rounded sum where that is provably the fold's result.
+// Huge values that cancel out leave the fold's compensation with a naive
+// sum of the small ones, which is not the rounded sum: those it folds.
+TEST_F(StandingWindowsTest, FractionalSumsMatchAFreshScan) {
+  std::mt19937_64 rng(17);
+  const int64_t range = 20'000;
+  Register(range);
+  Labels l{{"__name__", "m"}};
+  constexpr double kHuge[] = {3e17, -3e17, 7.1e17, -7.1e17};
+  for (int64_t t = 1000; t < 600'000; t += 1000) {
+    double v = static_cast<double>(static_cast<int64_t>(rng() % 20'001) - 10'000) / 10;
+    if (t > 300'000 && rng() % 6 == 0) v = kHuge[rng() % 4];
+    ASSERT_TRUE(db_->Append(l, t, v).ok());
+    for (OverTimeFn fn : {OverTimeFn::kSum, OverTimeFn::kAvg})
+      ExpectSame(fn, range, t, 0, "t " + std::to_string(t));
+  }
+}
+
 TEST_F(StandingWindowsTest, DeletesAndEarlierTimesFallBackOrRebuild) {
   Register(10'000);
   Labels l{{"__name__", "m"}};
@@ -181,6 +200,45 @@ TEST_F(StandingWindowsTest, DeletesAndEarlierTimesFallBackOrRebuild) {
   ASSERT_TRUE(db_->DeleteRange(*id, 25'000, 28'000).ok());
   ExpectSame(OverTimeFn::kSum, 10'000, 31'000, 0, "after delete");
   ExpectSame(OverTimeFn::kMax, 10'000, 31'000, 0, "after delete");
+}
+
+// A window keeps the series it selected between evaluations: series
+// created since (a few, matched one by one, or many, selected again) join
+// it, deleted ones leave it, others are never in it.
+TEST_F(StandingWindowsTest, SeriesCreatedAndDeletedBetweenEvaluations) {
+  matchers_ = {{MatchType::kEqual, "__name__", "m"}, {MatchType::kRegexNoMatch, "s", "odd.*"}};
+  Register(10'000);
+  int64_t t = 1000;
+  int next = 0;
+  auto add_series = [&](int n) {
+    WriteBatch batch;
+    for (int i = 0; i < n; ++i, ++next) {
+      std::string s = (next % 3 == 0 ? "odd" : "even") + std::to_string(next);
+      batch.Add({{"__name__", next % 5 == 0 ? "other" : "m"}, {"s", s}}, t, next);
+    }
+    ASSERT_TRUE(db_->Write(batch).ok());
+  };
+  auto expect_same = [&](const std::string& where) {
+    uint64_t served = db_->GetStats().standing_evaluations;
+    for (OverTimeFn fn : {OverTimeFn::kSum, OverTimeFn::kCount, OverTimeFn::kMax})
+      ExpectSame(fn, 10'000, t, 0, where);
+    EXPECT_EQ(db_->GetStats().standing_evaluations, served + 3) << where << ": answered from the window";
+  };
+  add_series(4);
+  expect_same("first");
+  for (int round = 0; round < 6; ++round) {
+    t += 1000;
+    add_series(round == 3 ? 3000 : 2);
+    expect_same("after new series, round " + std::to_string(round));
+  }
+  auto id = db_->FindSeries({{"__name__", "m"}, {"s", "even1"}});
+  ASSERT_TRUE(id.ok());
+  ASSERT_TRUE(db_->DeleteSeries(*id).ok());
+  t += 1000;
+  add_series(1);
+  expect_same("after a deletion");
+  EXPECT_EQ(Evaluate(OverTimeFn::kCount, 10'000, t, 0, false).size(),
+            Evaluate(OverTimeFn::kCount, 10'000, t, 0, true).size());
 }
 
 TEST_F(StandingWindowsTest, OnlyWritersKeepThemAndUnknownFunctionsAreRefused) {

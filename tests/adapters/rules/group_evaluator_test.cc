@@ -47,7 +47,7 @@ TEST_F(GroupEvaluatorTest, RecordingRuleNamesAndLabelsItsSeries) {
   query_.Set("1", 0, {{{}, 1}});
   int batches = 0;
   std::vector<OutputSample> out = Eval(5 * kMinute, &batches);
-  EXPECT_EQ(batches, 2);  // one write per rule, in order
+  EXPECT_EQ(batches, 1);  // `1` reads nothing job:x:sum wrote: one write, in rule order
   ASSERT_EQ(out.size(), 2u);
   EXPECT_EQ(out[0].labels, (Labels{{"__name__", "job:x:sum"}, {"job", "overridden"}, {"team", "a"}}));
   EXPECT_EQ(out[0].value, 3);
@@ -56,6 +56,31 @@ TEST_F(GroupEvaluatorTest, RecordingRuleNamesAndLabelsItsSeries) {
   EXPECT_EQ(group_->status(0).last_evaluation_ms, 5 * kMinute);
   EXPECT_EQ(group_->status(0).last_error, "");
   EXPECT_EQ(group_->alerting(0), nullptr);
+}
+
+// A rule that may read what an earlier rule recorded (by its metric name,
+// or by a selector without one) runs after those samples are written.
+TEST_F(GroupEvaluatorTest, SamplesAreWrittenBeforeARuleThatMayReadThem) {
+  Load(
+      "groups:\n  - name: g\n    rules:\n"
+      "      - record: a\n        expr: x\n"
+      "      - record: b\n        expr: y\n"
+      "      - record: c\n        expr: a * 2\n"  // reads a: a and b written first
+      "      - record: d\n        expr: 'sum(rate(z[5m]))'\n"
+      "      - record: e\n        expr: '{job=\"j\"}'\n"  // any name: c and d first
+      "      - alert: F\n        expr: 'x > 0'\n"
+      "      - record: g\n        expr: 'count(ALERTS)'\n");  // reads the alert's ALERTS
+  for (const char* e : {"x", "y", "a * 2", "sum(rate(z[5m]))", "{job=\"j\"}", "x > 0", "count(ALERTS)"}) {
+    query_.Set(e, 0, {{{{"job", "j"}}, 1}});
+  }
+  std::vector<size_t> sizes;
+  group_->Evaluate(kMinute, query_.Func(),
+                   [&](const std::vector<OutputSample>& s) { sizes.push_back(s.size()); });
+  // Written in four calls: a b, c d, e and the alert's series, g.
+  ASSERT_EQ(sizes.size(), 4u);
+  EXPECT_EQ(sizes[0], 2u);
+  EXPECT_EQ(sizes[1], 2u);
+  EXPECT_EQ(sizes[3], 1u);
 }
 
 TEST_F(GroupEvaluatorTest, VanishedSeriesGetStalenessMarkers) {
