@@ -36,13 +36,6 @@ void EncodeSummary(const Summary& s, std::string* out) {
     for (size_t i = 0; i < std::size(fields); ++i) {
       if (mask & (1u << i)) PutDoubleBits(out, fields[i]);
     }
-    PutVarint64(out, s.quantile_points.size());
-    if (!s.quantile_points.empty()) {
-      std::string block;
-      uint8_t codec = EncodeValuesBest(s.quantile_points, SegmentOptions{}, &block);
-      out->push_back(static_cast<char>(codec));
-      PutLengthPrefixed(out, block);
-    }
   }
   uint32_t crc = Crc32c(std::string_view(*out).substr(start));
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
@@ -56,7 +49,8 @@ Status DecodeSummary(std::string_view in, Summary* s, bool with_points) {
   for (int i = 0; i < 4; ++i)
     stored |= static_cast<uint32_t>(static_cast<uint8_t>(in[body.size() + i])) << (8 * i);
   if (Crc32c(body) != stored) return bad("checksum mismatch");
-  if (static_cast<uint8_t>(body[0]) != kSummaryVersion) return bad("unknown format version");
+  const uint8_t version = static_cast<uint8_t>(body[0]);
+  if (version != kSummaryVersion && version != kSummaryVersion1) return bad("unknown format version");
   *s = Summary();
   s->has_nan = body[1] & 1;
   body.remove_prefix(2);
@@ -86,6 +80,7 @@ Status DecodeSummary(std::string_view in, Summary* s, bool with_points) {
     *fields[i] = DecodeDoubleBits(body.data());
     body.remove_prefix(8);
   }
+  if (version != kSummaryVersion1) return body.empty() ? Status::OK() : bad("trailing bytes");
   if (!GetVarint64(&body, &m) || m > kMaxQuantilePoints) return bad("bad quantile points");
   if (m > 0) {
     std::string_view block;
