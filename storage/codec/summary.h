@@ -22,11 +22,19 @@
 //   u8      flags: bit 0 any NaN among the samples
 //   varint  count (0: the segment held only staleness markers; then the CRC)
 //   zigzag  first ts, then varints last - first, ts_of_min - first, ts_of_max - first
-//   u16     bit i set: field i is stored; a clear bit means the field is +0.0
-//   f64 x k the set fields of: sum, sum_c, mean, mean_c, m2, m2_c, min, max, first, last
+//   varint  tags, two bits for each field i (bits 2i, 2i+1) of: sum, sum_c,
+//           mean, mean_c, m2, m2_c, min, max, first, last;
+//             0: +0.0, nothing stored
+//             1: f64
+//             2: decimal, varint zigzag(n) << 4 | k: the value is n / 10^k bit
+//                for bit (k <= 15, the smallest that is; |n| < 2^53). Extremes,
+//                first and last of one- or two-decimal gauges take 2-3 bytes.
+//   ...     the fields with tags 1 and 2, in that order
 //   u32     CRC-32C of everything before it, little-endian
 //
-// Format 1 has, between the fields and the CRC, the quantile points:
+// Format 1 stores the fields as `u16 mask` (bit i: field i stored, else
+// +0.0) and an f64 for each stored one, and then, before the CRC, the
+// quantile points:
 //   varint  number of quantile points m; when m > 0: u8 value codec id and
 //           varint length, then the points as a segment value block (segment.h)
 

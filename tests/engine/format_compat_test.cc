@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
 
+#include <bit>
 #include <cmath>
 #include <map>
 #include <memory>
@@ -28,12 +29,28 @@ namespace {
 constexpr int64_t kHour = 3600 * 1000;
 constexpr int64_t kSpan = 2 * kHour;
 
-// A summary record of format 1: format 2's fields, then the quantile
-// points coded as a segment's values (summary.h).
+// A summary record of format 1 (summary.h): the fields as a mask and f64s,
+// then the quantile points coded as a segment's values.
 std::string SummaryFormat1(std::string_view format2, const std::vector<double>& points) {
-  std::string out(format2.substr(0, format2.size() - 4));
-  out[0] = static_cast<char>(storage::kSummaryVersion1);
-  if (storage::Summary s; storage::DecodeSummary(format2, &s).ok() && s.count > 0) {
+  storage::Summary s;
+  EXPECT_TRUE(storage::DecodeSummary(format2, &s).ok());
+  std::string out;
+  out.push_back(static_cast<char>(storage::kSummaryVersion1));
+  out.push_back(static_cast<char>(s.has_nan ? 1 : 0));
+  PutVarint64(&out, s.count);
+  if (s.count > 0) {
+    PutVarint64(&out, (static_cast<uint64_t>(s.first_ts) << 1) ^ static_cast<uint64_t>(s.first_ts >> 63));
+    for (int64_t t : {s.last_ts, s.ts_of_min, s.ts_of_max})
+      PutVarint64(&out, static_cast<uint64_t>(t - s.first_ts));
+    const double fields[] = {s.sum, s.sum_c, s.mean, s.mean_c, s.m2, s.m2_c, s.min, s.max, s.first, s.last};
+    uint16_t mask = 0;
+    for (size_t i = 0; i < std::size(fields); ++i)
+      mask |= std::bit_cast<uint64_t>(fields[i]) != 0 ? 1u << i : 0;
+    out.push_back(static_cast<char>(mask & 0xff));
+    out.push_back(static_cast<char>(mask >> 8));
+    for (size_t i = 0; i < std::size(fields); ++i) {
+      if (mask & (1u << i)) PutDoubleBits(&out, fields[i]);
+    }
     PutVarint64(&out, points.size());
     std::string block;
     out.push_back(static_cast<char>(storage::EncodeValuesBest(points, storage::SegmentOptions{}, &block)));

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
+#include <random>
 
 #include "base/crc32c.h"
 #include "tests/support/test_util.h"
@@ -35,8 +37,44 @@ TEST(SummaryTest, RoundTripsAndDropsZeroFields) {
   Summary back;
   ASSERT_TRUE(DecodeSummary(enc, &back).ok());
   EXPECT_EQ(back, s);
-  // sum_c and mean_c are zero: 8 stored fields.
-  EXPECT_EQ(enc.size(), 2 + 2 + 6 + 4 + 2 + 4 + 2 + 8 * 8 + 4u);  // varints of 480, 479 * 15 s, 15 s, ...
+  // sum_c and mean_c are zero: 8 stored fields, all decimals: sum 12345.5
+  // and m2 1000.25 in 4 bytes, mean 25.7 in 2, max 99.5 in 3, min -3,
+  // first 1, last 2 and m2_c 1e-14 (1 / 10^14) in 1.
+  EXPECT_EQ(enc.size(), 2 + 2 + 6 + 4 + 2 + 4 + 3 + 4 + 2 + 4 + 1 + 1 + 3 + 1 + 1 + 4u);
+}
+
+// Every double survives bit for bit, as a decimal or as an f64.
+TEST(SummaryTest, RandomFieldsRoundTrip) {
+  std::mt19937_64 rng(3);
+  for (int trial = 0; trial < 2000; ++trial) {
+    Summary s = Example();
+    double* fields[] = {&s.sum,  &s.sum_c, &s.mean, &s.mean_c, &s.m2,
+                        &s.m2_c, &s.min,   &s.max,  &s.first,  &s.last};
+    for (double* f : fields) {
+      switch (rng() % 5) {
+        case 0: *f = std::bit_cast<double>(rng()); break;
+        case 1:
+          *f = static_cast<double>(static_cast<int64_t>(rng()) >> (rng() % 64)) / std::pow(10, rng() % 17);
+          break;
+        case 2:
+          *f = std::round(std::ldexp(static_cast<double>(rng() % 100000), -static_cast<int>(rng() % 30)) *
+                          100) /
+               100;
+          break;
+        case 3: *f = rng() % 2 ? -0.0 : 0.0; break;
+        default: *f = std::nextafter(static_cast<double>(rng() % 1000) / 10, 1e9); break;
+      }
+    }
+    std::string enc;
+    EncodeSummary(s, &enc);
+    Summary back;
+    ASSERT_TRUE(DecodeSummary(enc, &back).ok());
+    for (size_t i = 0; i < std::size(fields); ++i) {
+      double* b[] = {&back.sum,  &back.sum_c, &back.mean, &back.mean_c, &back.m2,
+                     &back.m2_c, &back.min,   &back.max,  &back.first,  &back.last};
+      ASSERT_EQ(std::bit_cast<uint64_t>(*b[i]), std::bit_cast<uint64_t>(*fields[i])) << trial << " " << i;
+    }
+  }
 }
 
 TEST(SummaryTest, QuantilePointsAreNotStored) {
@@ -74,15 +112,15 @@ TEST(SummaryTest, GoldenBytes) {
       "e0d403"            // last - first
       "9875"              // ts_of_min - first
       "c8df02"            // ts_of_max - first
-      "d703"              // fields stored: all but mean_c and m2_c
-      "0000000000002940"  // sum
-      "97d44646f50e673c"  // sum_c
-      "0000000000000440"  // mean
-      "0000000000000a40"  // m2
-      "000000000000e03f"  // min
-      "0000000000001240"  // max
-      "000000000000f03f"  // first
-      "0000000000000040"  // last
+      "a6c42a"            // tags: sum_c f64; mean_c, m2_c +0.0; the rest decimal
+      "a11f"              // sum 12.5: 125 / 10^1, as zigzag(125) << 4 | 1
+      "97d44646f50e673c"  // sum_c 1e-17, f64
+      "a106"              // mean 2.5
+      "a251"              // m2 3.25: 325 / 10^2
+      "a101"              // min 0.5
+      "a10b"              // max 4.5
+      "20"                // first 1: 1 / 10^0
+      "40"                // last 2
   );
   ASSERT_EQ(enc.size(), body.size() + 4);
   EXPECT_EQ(enc.substr(0, body.size()), body);
