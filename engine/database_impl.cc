@@ -334,7 +334,11 @@ Status DatabaseImpl::ForEachSegment(SeriesId id, const std::function<Status(cons
                                           ", summary of the segment ending at ts " +
                                           std::to_string(cursor->max_ts())));
       info.summary_bytes = summaries->bytes().size();
-      info.quantile_points = static_cast<uint32_t>(summary.quantile_points.size());
+      // Format 2 stores no points: they are picked from the segment's values
+      // when a query wants them, as many as format 1 stored.
+      info.quantile_points = static_cast<uint32_t>(
+          summary.quantile_points.empty() ? std::min<uint64_t>(summary.count, storage::kMaxQuantilePoints)
+                                          : summary.quantile_points.size());
     }
     OT_RETURN_IF_ERROR(fn(info));
   }

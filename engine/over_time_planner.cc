@@ -65,20 +65,24 @@ class SeriesHistory {
       b.key_ts = cursor->max_ts();
       std::string context = "series " + std::to_string(id_) + ", summary of the segment ending at ts " +
                             std::to_string(b.key_ts);
+      auto decoded = std::make_shared<storage::Summary>();
+      OT_RETURN_IF_ERROR(storage::DecodeSummary(cursor->bytes(), decoded.get(), false).WithContext(context));
+      if (decoded->count == 0) continue;  // only staleness markers
+      if (decoded->first_ts > hi_) break;
+      b.held = std::move(decoded);
       if (cache_) {
-        auto cached = cache_->Get(id_, b.key_ts, cursor->bytes());
+        // The quantile sketch: stored in a format 1 summary, else picked from
+        // the segment's values (which stay decoded in the block).
+        auto values = [this, &b]() -> Result<std::vector<double>> {
+          OT_RETURN_IF_ERROR(DecodeValues(&b));
+          return b.values;
+        };
+        auto cached = cache_->Get(id_, b.key_ts, cursor->bytes(), values);
         if (!cached.ok()) return cached.status().WithContext(context);
         b.held = std::move(*cached);
-      } else {
-        auto decoded = std::make_shared<storage::Summary>();
-        OT_RETURN_IF_ERROR(
-            storage::DecodeSummary(cursor->bytes(), decoded.get(), false).WithContext(context));
-        b.held = std::move(decoded);
       }
       b.summary = b.held.get();
       b.crc = engine::SummaryCache::SummaryCrc(cursor->bytes());
-      if (b.summary->count == 0) continue;  // only staleness markers
-      if (b.summary->first_ts > hi_) break;
       blocks_.push_back(std::move(b));
     }
     OT_RETURN_IF_ERROR(cursor->status());

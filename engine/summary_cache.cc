@@ -1,5 +1,7 @@
 #include "engine/summary_cache.h"
 
+#include "engine/window_accumulator.h"
+
 namespace overtone::engine {
 
 uint32_t SummaryCache::SummaryCrc(std::string_view record) {
@@ -14,7 +16,8 @@ SummaryCache::~SummaryCache() {
 }
 
 Result<std::shared_ptr<const storage::Summary>> SummaryCache::Get(SeriesId id, int64_t key_ts,
-                                                                  std::string_view record) {
+                                                                  std::string_view record,
+                                                                  const ValuesFn& segment_values) {
   if (record.size() < 4) return Status::Corruption("summary: too short");
   Key key{id, key_ts, SummaryCrc(record), false};
   {
@@ -27,6 +30,12 @@ Result<std::shared_ptr<const storage::Summary>> SummaryCache::Get(SeriesId id, i
   }
   auto summary = std::make_shared<storage::Summary>();
   OT_RETURN_IF_ERROR(storage::DecodeSummary(record, summary.get(), /*with_points=*/true));
+  if (summary->count > 0 && summary->quantile_points.empty()) {
+    OT_ASSIGN_OR_RETURN(std::vector<double> values, segment_values());
+    if (values.size() != summary->count)
+      return Status::Corruption("summary: count differs from its segment's");
+    summary->quantile_points = QuantilePoints(std::move(values));
+  }
   size_t bytes = sizeof(storage::Summary) + summary->quantile_points.size() * sizeof(double) + 64;
   std::lock_guard lock(mu_);
   Insert(Entry{key, summary, nullptr, bytes});

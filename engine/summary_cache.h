@@ -39,8 +39,12 @@ class SummaryCache {
   SummaryCache& operator=(const SummaryCache&) = delete;
 
   // The decoded summary (with its quantile points) of `record`, from the
-  // cache or decoded now.
-  Result<std::shared_ptr<const storage::Summary>> Get(SeriesId id, int64_t key_ts, std::string_view record);
+  // cache or decoded now. A format 2 record stores no points: they are
+  // picked (QuantilePoints) from `segment_values`, the segment's values
+  // without staleness markers, called only then.
+  using ValuesFn = std::function<Result<std::vector<double>>()>;
+  Result<std::shared_ptr<const storage::Summary>> Get(SeriesId id, int64_t key_ts, std::string_view record,
+                                                      const ValuesFn& segment_values);
 
   using SortedKeys = std::vector<uint64_t>;
   // The order keys of a segment's values, ascending, from the cache or from

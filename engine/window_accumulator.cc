@@ -15,15 +15,13 @@ bool NanFirstLess(double a, double b) { return std::isnan(a) ? !std::isnan(b) : 
 
 storage::Summary BuildSummary(std::span<const Sample> samples) {
   storage::Summary s;
-  std::vector<double> values;
-  values.reserve(samples.size());
   double w_count = 0;
   bool first = true;
   double le_min = 0, ge_max = 0;
   for (const Sample& x : samples) {
     if (IsStaleNaN(x.value)) continue;
     double v = x.value;
-    values.push_back(v);
+    ++s.count;
     s.has_nan |= std::isnan(v);
     KahanInc(v, &s.sum, &s.sum_c);
     WelfordInc(v, &w_count, &s.mean, &s.mean_c, &s.m2, &s.m2_c);
@@ -46,16 +44,20 @@ storage::Summary BuildSummary(std::span<const Sample> samples) {
     s.last = v;
     s.last_ts = x.ts;
   }
-  s.count = values.size();
-  if (values.empty()) return s;
+  return s;
+}
+
+std::vector<double> QuantilePoints(std::vector<double> values) {
   std::sort(values.begin(), values.end(), NanFirstLess);
+  std::vector<double> points;
   size_t m = std::min(values.size(), storage::kMaxQuantilePoints);
+  points.reserve(m);
   for (size_t j = 0; j < m; ++j) {
     size_t rank =
         m == 1 ? 0 : static_cast<size_t>(std::llround(double(j) * double(values.size() - 1) / double(m - 1)));
-    s.quantile_points.push_back(values[rank]);
+    points.push_back(values[rank]);
   }
-  return s;
+  return points;
 }
 
 bool SummarizableExactly(OverTimeFn fn) {

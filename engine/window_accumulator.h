@@ -25,7 +25,13 @@
 namespace overtone::engine {
 
 // Builds the summary of a segment's samples; staleness markers are skipped.
+// Its quantile points are left empty: summary format 2 does not store them.
 storage::Summary BuildSummary(std::span<const Sample> samples);
+
+// The quantile sketch of a segment's values (staleness markers removed):
+// min(n, kMaxQuantilePoints) of them, sorted NaN first, at evenly spaced
+// ranks, the smallest and the largest included (storage/codec/summary.h).
+std::vector<double> QuantilePoints(std::vector<double> values);
 
 // Whether fn can be answered from summaries: exactly, or approximately
 // when `approximate` (quantile).

@@ -1,5 +1,6 @@
 // FLAC value blocks (storage/codec/flac_values.h) from arbitrary bytes,
-// with the count and the range [begin, end) a segment read would ask for.
+// with the count and the range [begin, end) a segment read would ask for,
+// read as whole frames (value codec 3) and as bare ones (codec 4).
 //
 // Checks, when the whole block decodes:
 //   - the range decodes too, to the same values as that part of the whole
@@ -28,19 +29,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (begin > end) std::swap(begin, end);
   std::string_view block = in.Rest();
 
-  std::vector<double> part;
-  Status part_status = storage::DecodeFlacValues(block, count, begin, end, &part);
-  std::vector<double> all;
-  if (!storage::DecodeFlacValues(block, count, 0, count, &all).ok()) return 0;
-  FUZZ_CHECK(all.size() == count);
-  if (!part_status.ok()) std::fprintf(stderr, "[%zu, %zu): %s\n", begin, end, part_status.ToString().c_str());
-  FUZZ_CHECK(part_status.ok());
-  FUZZ_CHECK(fuzz::SameValues(part, std::span(all).subspan(begin, end - begin)));
+  for (auto framing : {storage::FlacFrames::kWhole, storage::FlacFrames::kBare}) {
+    std::vector<double> part;
+    Status part_status = storage::DecodeFlacValues(block, count, begin, end, &part, framing);
+    std::vector<double> all;
+    if (!storage::DecodeFlacValues(block, count, 0, count, &all, framing).ok()) continue;
+    FUZZ_CHECK(all.size() == count);
+    if (!part_status.ok())
+      std::fprintf(stderr, "[%zu, %zu): %s\n", begin, end, part_status.ToString().c_str());
+    FUZZ_CHECK(part_status.ok());
+    FUZZ_CHECK(fuzz::SameValues(part, std::span(all).subspan(begin, end - begin)));
 
-  std::string again;
-  uint8_t codec = storage::EncodeValuesBest(all, storage::SegmentOptions{}, &again);
-  std::vector<double> back;
-  FUZZ_CHECK(storage::DecodeValueBlock(codec, again, count, 0, count, &back).ok());
-  FUZZ_CHECK(fuzz::SameValues(all, back));
+    std::string again;
+    uint8_t codec = storage::EncodeValuesBest(all, storage::SegmentOptions{}, &again);
+    std::vector<double> back;
+    FUZZ_CHECK(storage::DecodeValueBlock(codec, again, count, 0, count, &back).ok());
+    FUZZ_CHECK(fuzz::SameValues(all, back));
+  }
   return 0;
 }

@@ -339,9 +339,9 @@ Status Store::CheckFormatVersion() {
                                 std::to_string(kFormatVersion) + ")");
   }
   if (version == kFormatVersion || options_.read_only) return Status::OK();
-  // Version 1 holds nothing version 2 reads differently; from here on a
-  // segment may refer to a shared column, which a version 1 build must not
-  // meet, so the mark goes first.
+  // Versions 1 and 2 hold nothing version 3 reads differently; from here on
+  // a segment or summary may be of a format an older build does not know,
+  // so the mark goes first.
   std::string v;
   PutBE64(&v, kFormatVersion);
   rocksdb::WriteOptions wo;

@@ -65,9 +65,11 @@ class Env;
 
 namespace overtone::storage {
 
-// 2: segments may refer to shared timestamp columns. Version 1 databases
-// open, and a writer marks them 2 (what version 1 holds, 2 reads alike).
-inline constexpr uint32_t kFormatVersion = 2;
+// 2: segments may refer to shared timestamp columns. 3: summaries (format
+// 2) without quantile points, FLAC values with bare frames (value codec 4).
+// Version 1 and 2 databases open, and a writer
+// marks them 3 (what they hold, 3 reads alike).
+inline constexpr uint32_t kFormatVersion = 3;
 inline constexpr uint32_t kOldestFormatVersion = 1;
 // The series id under which shared timestamp columns are kept in the
 // segments family: ids start at 1, so no series has it.

@@ -4,6 +4,7 @@
 #include <FLAC/stream_encoder.h>
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cmath>
 #include <limits>
@@ -147,6 +148,77 @@ struct DecoderDeleter {
   void operator()(FLAC__StreamDecoder* d) const { FLAC__stream_decoder_delete(d); }
 };
 
+// FLAC's CRC-8 (polynomial 0x07) of a frame header and CRC-16 (0x8005) of
+// a whole frame, both MSB first with a zero start.
+uint8_t Crc8(std::string_view bytes) {
+  uint8_t crc = 0;
+  for (char c : bytes) {
+    crc ^= static_cast<uint8_t>(c);
+    for (int i = 0; i < 8; ++i) crc = static_cast<uint8_t>(crc & 0x80 ? (crc << 1) ^ 0x07 : crc << 1);
+  }
+  return crc;
+}
+
+constexpr std::array<uint16_t, 256> kCrc16Table = [] {
+  std::array<uint16_t, 256> t{};
+  for (uint32_t b = 0; b < 256; ++b) {
+    uint16_t crc = static_cast<uint16_t>(b << 8);
+    for (int i = 0; i < 8; ++i) crc = static_cast<uint16_t>(crc & 0x8000 ? (crc << 1) ^ 0x8005 : crc << 1);
+    t[b] = crc;
+  }
+  return t;
+}();
+
+uint16_t Crc16(std::string_view bytes) {
+  uint16_t crc = 0;
+  for (char c : bytes)
+    crc = static_cast<uint16_t>((crc << 8) ^ kCrc16Table[(crc >> 8) ^ static_cast<uint8_t>(c)]);
+  return crc;
+}
+
+// The length of the header libFLAC wrote in front of a frame (up to and
+// including its CRC-8), or 0 when the bytes are not one.
+size_t FrameHeaderLength(std::string_view frame) {
+  if (frame.size() < 6 || static_cast<uint8_t>(frame[0]) != 0xff ||
+      (static_cast<uint8_t>(frame[1]) & 0xfe) != 0xf8)
+    return 0;
+  const uint8_t first = static_cast<uint8_t>(frame[4]);
+  size_t number_bytes = first < 0x80 ? 1 : static_cast<size_t>(std::countl_one(first));
+  if ((number_bytes == 1 && first >= 0x80) || number_bytes > 7) return 0;
+  const int block_code = static_cast<uint8_t>(frame[2]) >> 4, rate_code = static_cast<uint8_t>(frame[2]) & 15;
+  size_t n = 4 + number_bytes +
+             (block_code == 6   ? 1
+              : block_code == 7 ? 2
+                                : 0) +
+             (rate_code == 12                      ? 1
+              : rate_code == 13 || rate_code == 14 ? 2
+                                                   : 0) +
+             1;
+  return n <= frame.size() && Crc8(frame.substr(0, n - 1)) == static_cast<uint8_t>(frame[n - 1]) ? n : 0;
+}
+
+// A header for frame `number` of `samples` samples: mono, sample rate and
+// sample size from STREAMINFO, the block size explicit.
+void AppendFrameHeader(uint64_t number, size_t samples, std::string* out) {
+  size_t start = out->size();
+  out->push_back(static_cast<char>(0xff));
+  out->push_back(static_cast<char>(0xf8));  // fixed block size
+  out->push_back(static_cast<char>(0x70));  // block size: 16 bits at the end; rate from STREAMINFO
+  out->push_back(0);                        // mono, sample size from STREAMINFO
+  if (number < 0x80) {
+    out->push_back(static_cast<char>(number));
+  } else {
+    int extra = 1;  // continuation bytes of 6 bits each
+    while (extra < 6 && number >= (uint64_t{1} << (6 - extra + 6 * extra))) ++extra;
+    out->push_back(static_cast<char>((0xff00 >> (extra + 1)) | (number >> (6 * extra))));
+    for (int i = extra - 1; i >= 0; --i)
+      out->push_back(static_cast<char>(0x80 | ((number >> (6 * i)) & 0x3f)));
+  }
+  out->push_back(static_cast<char>((samples - 1) >> 8));
+  out->push_back(static_cast<char>((samples - 1) & 0xff));
+  out->push_back(static_cast<char>(Crc8(std::string_view(*out).substr(start))));
+}
+
 Status RunFlacEncoder(const std::vector<int32_t>& pcm, int bps, const FlacParams& params,
                       std::vector<std::string>* frames) {
   std::unique_ptr<FLAC__StreamEncoder, EncoderDeleter> enc(FLAC__stream_encoder_new());
@@ -176,7 +248,8 @@ Status RunFlacEncoder(const std::vector<int32_t>& pcm, int bps, const FlacParams
 
 }  // namespace
 
-Status EncodeFlacValues(std::span<const double> values, const FlacParams& params, std::string* out) {
+Status EncodeFlacValues(std::span<const double> values, const FlacParams& params, std::string* out,
+                        FlacFrames framing) {
   if (values.empty()) return Status::NotSupported("no values");
   if (params.block_size < 16 || params.block_size > 65535) {
     return Status::InvalidArgument("FLAC block size must be in [16, 65535]");
@@ -199,6 +272,13 @@ Status EncodeFlacValues(std::span<const double> values, const FlacParams& params
   OT_RETURN_IF_ERROR(RunFlacEncoder(plan.pcm, bps, params, &frames));
   size_t expected_frames = (values.size() + params.block_size - 1) / params.block_size;
   if (frames.size() != expected_frames) return Status::Internal("FLAC produced an unexpected frame count");
+  if (framing == FlacFrames::kBare) {
+    for (std::string& frame : frames) {
+      size_t header = FrameHeaderLength(frame);
+      if (header == 0 || frame.size() < header + 2) return Status::Internal("FLAC wrote an unexpected frame");
+      frame = frame.substr(header, frame.size() - header - 2);
+    }
+  }
 
   out->push_back(static_cast<char>(plan.k));
   out->push_back(static_cast<char>(plan.delta ? 1 : 0));
@@ -292,8 +372,8 @@ std::string StreamHeader(uint32_t block_size, int bps) {
 
 }  // namespace
 
-Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t end,
-                        std::vector<double>* out) {
+Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t end, std::vector<double>* out,
+                        FlacFrames framing) {
   auto bad = [](const char* what) { return Status::Corruption(std::string("FLAC value block: ") + what); };
   if (begin > end || end > count) return Status::InvalidArgument("value range outside the block");
   if (in.size() < 3) return bad("truncated header");
@@ -346,7 +426,20 @@ Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t 
 
   size_t f0 = begin / block_size, f1 = (end - 1) / block_size;
   std::string stream = StreamHeader(static_cast<uint32_t>(block_size), bps);
-  stream.append(in.substr(frame_start[f0], frame_start[f1] + frame_len[f1] - frame_start[f0]));
+  std::vector<uint64_t> frame_ends;  // where in `stream` each frame ends
+  for (size_t f = f0; f <= f1; ++f) {
+    size_t frame_begin = stream.size();
+    if (framing == FlacFrames::kBare) {
+      AppendFrameHeader(f, std::min<size_t>(block_size, count - f * block_size), &stream);
+    }
+    stream.append(in.substr(frame_start[f], frame_len[f]));
+    if (framing == FlacFrames::kBare) {
+      uint16_t crc = Crc16(std::string_view(stream).substr(frame_begin));
+      stream.push_back(static_cast<char>(crc >> 8));
+      stream.push_back(static_cast<char>(crc & 0xff));
+    }
+    frame_ends.push_back(stream.size());
+  }
 
   std::unique_ptr<FLAC__StreamDecoder, DecoderDeleter> dec(FLAC__stream_decoder_new());
   if (!dec) return Status::ResourceExhausted("cannot allocate a FLAC decoder");
@@ -357,10 +450,7 @@ Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t 
   state.input = stream;
   state.block_size = block_size;
   state.want = want;
-  uint64_t header_size = stream.size() - (frame_start[f1] + frame_len[f1] - frame_start[f0]);
-  for (size_t f = f0; f <= f1; ++f) {
-    state.frame_ends.push_back(header_size + frame_start[f] + frame_len[f] - frame_start[f0]);
-  }
+  state.frame_ends = std::move(frame_ends);
   if (FLAC__stream_decoder_init_stream(dec.get(), ReadInput, nullptr, TellInput, nullptr, nullptr, WritePcm,
                                        nullptr, OnError, &state) != FLAC__STREAM_DECODER_INIT_STATUS_OK) {
     return Status::Internal("FLAC decoder init failed");

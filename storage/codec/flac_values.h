@@ -24,6 +24,16 @@
 //   bytes    the FLAC frames, back to back (without the "fLaC" marker and
 //            STREAMINFO block, which the decoder synthesizes from the fields above)
 //
+// Value codec id 4 is the same layout with bare frames: each FLAC frame
+// without its header (sync code, block size, frame number, CRC-8) and
+// without its CRC-16 footer, 8 to 10 bytes a frame that say nothing the
+// block's fields and frame table do not (the segment's CRC-32C guards the
+// bytes). The decoder writes a header for frame f of n samples (n-1 as an
+// explicit 16-bit block size, f as FLAC's UTF-8-style number, sample rate and
+// sample size "from STREAMINFO") and the CRC-16 in front of and after the
+// frame before libFLAC reads it. Frame lengths in the frame table are the
+// bare lengths.
+//
 // Delta decoding: for each sample, an exception sets the value; if that
 // value maps to an integer n at scale k, the running n becomes n. Otherwise
 // running n += pcm. The frame table makes every frame decodable alone, so a
@@ -47,13 +57,18 @@ struct FlacParams {
   uint32_t compression_level = 8;  // libFLAC's 0..8
 };
 
+// How the FLAC frames are stored: whole (value codec 3, FLAC timestamps)
+// or bare (value codec 4).
+enum class FlacFrames { kWhole, kBare };
+
 // NotSupported when the values do not suit FLAC (too few map to integers).
-Status EncodeFlacValues(std::span<const double> values, const FlacParams& params, std::string* out);
+Status EncodeFlacValues(std::span<const double> values, const FlacParams& params, std::string* out,
+                        FlacFrames frames = FlacFrames::kWhole);
 
 // Decodes values [begin, end) of a block of `count` values, appending them
 // to `out`. Decodes only the frames that hold them.
-Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t end,
-                        std::vector<double>* out);
+Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t end, std::vector<double>* out,
+                        FlacFrames frames = FlacFrames::kWhole);
 
 }  // namespace overtone::storage
 

@@ -46,6 +46,7 @@ Status DecodeValueBlock(uint8_t codec, std::string_view in, size_t count, size_t
       return Status::OK();
     }
     case kValueCodecFlac: return DecodeFlacValues(in, count, begin, end, out);
+    case kValueCodecFlacBare: return DecodeFlacValues(in, count, begin, end, out, FlacFrames::kBare);
   }
   return Status::Corruption("unknown value codec " + std::to_string(codec));
 }
@@ -66,7 +67,8 @@ const char* ValueCodecName(uint8_t id) {
   switch (id) {
     case kValueCodecRaw: return "raw";
     case kValueCodecXor: return "xor";
-    case kValueCodecFlac: return "flac";
+    case kValueCodecFlac:
+    case kValueCodecFlacBare: return "flac";
   }
   return "unknown";
 }
@@ -91,7 +93,9 @@ uint8_t EncodeValuesBest(std::span<const double> values, const SegmentOptions& o
   }
   if (options.allow_flac && values.size() >= 16) {
     std::string f;
-    if (EncodeFlacValues(values, options.flac, &f).ok()) consider(kValueCodecFlac, std::move(f));
+    if (EncodeFlacValues(values, options.flac, &f, FlacFrames::kBare).ok()) {
+      consider(kValueCodecFlacBare, std::move(f));
+    }
   }
   out->append(best);
   return best_codec;

@@ -4,7 +4,8 @@
 //   u8       format version (2; version 1 is read too)
 //   u8       timestamp codec id (1: delta-of-delta, 2: FLAC deltas; timestamp_codec.h;
 //            3: a shared column, timestamp_column.h, version 2 only)
-//   u8       value codec id (1: raw, 2: XOR, 3: FLAC)
+//   u8       value codec id (1: raw, 2: XOR, 3: FLAC, 4: FLAC with bare frames,
+//            database format version 3 only)
 //   varint   sample count (>= 1)
 //   zigzag   min ts
 //   varint   max ts - min ts
@@ -13,7 +14,7 @@
 //   bytes    value block, up to the checksum:
 //              raw   8 bytes IEEE-754 little-endian per value
 //              XOR   Gorilla XOR deltas, the value half of Prometheus's XOR chunks
-//              FLAC  flac_values.h
+//              FLAC  flac_values.h (codec 4: its frames without header and footer)
 //   u32      CRC-32C of every byte before it, little-endian
 //
 // The value codec is chosen per segment: each candidate encodes, the
@@ -55,7 +56,14 @@ inline constexpr uint8_t kSegmentVersion = 2;
 // The first version, still read: no shared timestamp columns.
 inline constexpr uint8_t kSegmentVersion1 = 1;
 
-enum ValueCodecId : uint8_t { kValueCodecRaw = 1, kValueCodecXor = 2, kValueCodecFlac = 3 };
+// Sealing writes raw, XOR or FLAC with bare frames (4); 3, FLAC frames with
+// their headers, is still read.
+enum ValueCodecId : uint8_t {
+  kValueCodecRaw = 1,
+  kValueCodecXor = 2,
+  kValueCodecFlac = 3,
+  kValueCodecFlacBare = 4
+};
 const char* ValueCodecName(uint8_t id);
 
 struct SegmentOptions {

@@ -1,7 +1,9 @@
 #include "storage/codec/summary.h"
 
 #include <bit>
+#include <cmath>
 #include <iterator>
+#include <optional>
 
 #include "base/coding.h"
 #include "base/crc32c.h"
@@ -12,6 +14,29 @@ namespace {
 
 uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
 int64_t UnZigZag(uint64_t u) { return static_cast<int64_t>(u >> 1) ^ -static_cast<int64_t>(u & 1); }
+
+// How a field is stored (format 2): two bits each.
+enum FieldTag : uint64_t { kZero = 0, kFloat64 = 1, kDecimal = 2 };
+constexpr int kMaxScale = 15;
+constexpr double kPow10[kMaxScale + 1] = {1e0, 1e1, 1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                          1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+// The decimal form of v, zigzag(n) << 4 | k with v == n / 10^k bit for
+// bit, at the smallest k that has one.
+std::optional<uint64_t> Decimal(double v) {
+  if (!std::isfinite(v)) return std::nullopt;
+  for (int k = 0; k <= kMaxScale; ++k) {
+    double scaled = v * kPow10[k];
+    if (!(std::fabs(scaled) < 9007199254740992.0)) return std::nullopt;  // 2^53
+    int64_t n = std::llround(scaled);
+    if (std::bit_cast<uint64_t>(static_cast<double>(n) / kPow10[k]) == std::bit_cast<uint64_t>(v)) {
+      return ZigZag(n) << 4 | static_cast<uint64_t>(k);
+    }
+  }
+  return std::nullopt;
+}
+
+double FromDecimal(uint64_t d) { return static_cast<double>(UnZigZag(d >> 4)) / kPow10[d & 15]; }
 
 }  // namespace
 
@@ -27,21 +52,18 @@ void EncodeSummary(const Summary& s, std::string* out) {
     PutVarint64(out, static_cast<uint64_t>(s.ts_of_min) - static_cast<uint64_t>(s.first_ts));
     PutVarint64(out, static_cast<uint64_t>(s.ts_of_max) - static_cast<uint64_t>(s.first_ts));
     const double fields[] = {s.sum, s.sum_c, s.mean, s.mean_c, s.m2, s.m2_c, s.min, s.max, s.first, s.last};
-    uint16_t mask = 0;
+    uint64_t tags = 0;
+    std::optional<uint64_t> decimal[std::size(fields)];
     for (size_t i = 0; i < std::size(fields); ++i) {
-      if (std::bit_cast<uint64_t>(fields[i]) != 0) mask |= 1u << i;  // compensations are mostly zero
+      if (std::bit_cast<uint64_t>(fields[i]) == 0) continue;  // compensations are mostly zero
+      decimal[i] = Decimal(fields[i]);
+      tags |= (decimal[i] && *decimal[i] < (uint64_t{1} << 56) ? kDecimal : kFloat64) << (2 * i);
     }
-    out->push_back(static_cast<char>(mask & 0xff));
-    out->push_back(static_cast<char>(mask >> 8));
+    PutVarint64(out, tags);
     for (size_t i = 0; i < std::size(fields); ++i) {
-      if (mask & (1u << i)) PutDoubleBits(out, fields[i]);
-    }
-    PutVarint64(out, s.quantile_points.size());
-    if (!s.quantile_points.empty()) {
-      std::string block;
-      uint8_t codec = EncodeValuesBest(s.quantile_points, SegmentOptions{}, &block);
-      out->push_back(static_cast<char>(codec));
-      PutLengthPrefixed(out, block);
+      uint64_t tag = (tags >> (2 * i)) & 3;
+      if (tag == kDecimal) PutVarint64(out, *decimal[i]);
+      if (tag == kFloat64) PutDoubleBits(out, fields[i]);
     }
   }
   uint32_t crc = Crc32c(std::string_view(*out).substr(start));
@@ -56,7 +78,8 @@ Status DecodeSummary(std::string_view in, Summary* s, bool with_points) {
   for (int i = 0; i < 4; ++i)
     stored |= static_cast<uint32_t>(static_cast<uint8_t>(in[body.size() + i])) << (8 * i);
   if (Crc32c(body) != stored) return bad("checksum mismatch");
-  if (static_cast<uint8_t>(body[0]) != kSummaryVersion) return bad("unknown format version");
+  const uint8_t version = static_cast<uint8_t>(body[0]);
+  if (version != kSummaryVersion && version != kSummaryVersion1) return bad("unknown format version");
   *s = Summary();
   s->has_nan = body[1] & 1;
   body.remove_prefix(2);
@@ -77,15 +100,34 @@ Status DecodeSummary(std::string_view in, Summary* s, bool with_points) {
   }
   double* fields[] = {&s->sum,  &s->sum_c, &s->mean, &s->mean_c, &s->m2,
                       &s->m2_c, &s->min,   &s->max,  &s->first,  &s->last};
-  if (body.size() < 2) return bad("truncated");
-  uint16_t mask = static_cast<uint8_t>(body[0]) | static_cast<uint16_t>(static_cast<uint8_t>(body[1]) << 8);
-  body.remove_prefix(2);
-  for (size_t i = 0; i < std::size(fields); ++i) {
-    if (!(mask & (1u << i))) continue;
-    if (body.size() < 8) return bad("truncated");
-    *fields[i] = DecodeDoubleBits(body.data());
-    body.remove_prefix(8);
+  if (version == kSummaryVersion1) {
+    if (body.size() < 2) return bad("truncated");
+    uint16_t mask = static_cast<uint8_t>(body[0]) | static_cast<uint16_t>(static_cast<uint8_t>(body[1]) << 8);
+    body.remove_prefix(2);
+    for (size_t i = 0; i < std::size(fields); ++i) {
+      if (!(mask & (1u << i))) continue;
+      if (body.size() < 8) return bad("truncated");
+      *fields[i] = DecodeDoubleBits(body.data());
+      body.remove_prefix(8);
+    }
+  } else {
+    uint64_t tags;
+    if (!GetVarint64(&body, &tags) || tags >> (2 * std::size(fields)) != 0) return bad("bad field tags");
+    for (size_t i = 0; i < std::size(fields); ++i) {
+      uint64_t tag = (tags >> (2 * i)) & 3, d;
+      if (tag == kDecimal) {
+        if (!GetVarint64(&body, &d)) return bad("truncated");
+        *fields[i] = FromDecimal(d);
+      } else if (tag == kFloat64) {
+        if (body.size() < 8) return bad("truncated");
+        *fields[i] = DecodeDoubleBits(body.data());
+        body.remove_prefix(8);
+      } else if (tag != kZero) {
+        return bad("bad field tags");
+      }
+    }
   }
+  if (version != kSummaryVersion1) return body.empty() ? Status::OK() : bad("trailing bytes");
   if (!GetVarint64(&body, &m) || m > kMaxQuantilePoints) return bad("bad quantile points");
   if (m > 0) {
     std::string_view block;

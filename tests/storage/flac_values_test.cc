@@ -156,5 +156,87 @@ TEST(FlacValuesTest, FuzzFramesMustMatchTheFrameTable) {
   EXPECT_EQ(DecodeFlacValues(block, 40, 35, 39, &out).code(), Status::Code::kCorruption);
 }
 
+// Value codec 4: the frames without header and footer, byte by byte.
+TEST(FlacValuesTest, BareFramesGoldenBytes) {
+  std::vector<double> v;
+  for (int i = 0; i < 20; ++i) v.push_back((i * i % 7) / 10.0);
+  FlacParams params;
+  params.block_size = 16;
+  std::string bare, whole;
+  ASSERT_TRUE(EncodeFlacValues(v, params, &bare, FlacFrames::kBare).ok());
+  EXPECT_EQ(bare, testing::FromHex("01"  // scale: tenths
+                                   "00"  // direct
+                                   "04"  // 4 bits a sample
+                                   "10"  // 16 samples a frame
+                                   "04"  // base 2 (zigzag)
+                                   "00"  // no exceptions
+                                   "02"
+                                   "08"
+                                   "03"                // two frames of 8 and 3 bytes
+                                   "10005e545bca8b78"  // frame 0: its subframe, no header or CRC-16
+                                   "039008"));         // frame 1 (4 samples)
+  // Each frame lost its 7-byte header (with an explicit 8-bit block size and
+  // its CRC-8) and its CRC-16.
+  ASSERT_TRUE(EncodeFlacValues(v, params, &whole).ok());
+  EXPECT_EQ(whole.size() - bare.size(), 2 * (7 + 2u));
+  std::vector<double> out;
+  ASSERT_TRUE(DecodeFlacValues(bare, v.size(), 0, v.size(), &out, FlacFrames::kBare).ok());
+  EXPECT_EQ(out, v);
+  // Bare frames are not whole ones.
+  out.clear();
+  EXPECT_FALSE(DecodeFlacValues(bare, v.size(), 0, v.size(), &out).ok());
+}
+
+// Any block size, frame count (frame numbers past 127 take more than one
+// byte) and range decodes the same as with whole frames.
+TEST(FlacValuesTest, BareFramesRoundTripAndDecodeAnyRange) {
+  std::mt19937_64 rng(7);
+  for (int trial = 0; trial < 40; ++trial) {
+    size_t n = 16 + rng() % (trial % 4 == 0 ? 40000 : 3000);
+    double level = static_cast<double>(rng() % 100000);
+    std::vector<double> v;
+    for (size_t i = 0; i < n; ++i) {
+      level += static_cast<double>(static_cast<int64_t>(rng() % 2001) - 1000) / 100;
+      v.push_back(rng() % 60 == 0 ? std::bit_cast<double>(rng()) : std::round(level * 100) / 100);
+    }
+    FlacParams params;
+    params.block_size =
+        trial % 4 == 0 ? 16 + static_cast<uint32_t>(rng() % 200) : 16 + static_cast<uint32_t>(rng() % 5000);
+    std::string bare;
+    Status s = EncodeFlacValues(v, params, &bare, FlacFrames::kBare);
+    ASSERT_TRUE(s.ok()) << s.ToString();
+    std::vector<double> out;
+    ASSERT_TRUE(DecodeFlacValues(bare, n, 0, n, &out, FlacFrames::kBare).ok()) << trial;
+    ASSERT_EQ(out.size(), n);
+    for (size_t i = 0; i < n; ++i) ASSERT_EQ(std::bit_cast<uint64_t>(out[i]), std::bit_cast<uint64_t>(v[i]));
+    for (int r = 0; r < 5; ++r) {
+      size_t b = rng() % n, e = b + rng() % (n - b + 1);
+      std::vector<double> part;
+      ASSERT_TRUE(DecodeFlacValues(bare, n, b, e, &part, FlacFrames::kBare).ok());
+      ASSERT_EQ(part.size(), e - b);
+      for (size_t i = b; i < e; ++i)
+        ASSERT_EQ(std::bit_cast<uint64_t>(part[i - b]), std::bit_cast<uint64_t>(v[i]));
+    }
+  }
+}
+
+TEST(FlacValuesTest, CorruptBareFramesAreAnErrorNotACrash) {
+  std::vector<double> v;
+  for (int i = 0; i < 700; ++i) v.push_back(i % 37);
+  std::string enc;
+  ASSERT_TRUE(EncodeFlacValues(v, {}, &enc, FlacFrames::kBare).ok());
+  std::mt19937_64 rng(12);
+  for (int trial = 0; trial < 300; ++trial) {
+    std::string bad = enc;
+    if (trial % 3 == 0) {
+      bad.resize(rng() % bad.size());
+    } else {
+      bad[rng() % bad.size()] ^= static_cast<char>(1 + rng() % 255);
+    }
+    std::vector<double> out;
+    DecodeFlacValues(bad, v.size(), 0, v.size(), &out, FlacFrames::kBare).IgnoreError();  // may decode
+  }
+}
+
 }  // namespace
 }  // namespace overtone::storage
