@@ -1,6 +1,11 @@
 #include "base/crc32c.h"
 
 #include <array>
+#include <cstring>
+
+#if defined(__x86_64__)
+#include <nmmintrin.h>
+#endif
 
 namespace overtone {
 namespace {
@@ -20,9 +25,36 @@ constexpr std::array<std::array<uint32_t, 256>, 8> MakeTables() {
 }
 constexpr auto kTables = MakeTables();
 
+#if defined(__x86_64__)
+// SSE4.2's crc32 instruction computes this very CRC (Castagnoli, reflected)
+// 8 bytes at a time, about three times the tables' speed; used when the CPU
+// has it (checked once).
+[[gnu::target("sse4.2")]] uint32_t Crc32cHardware(uint32_t crc, std::string_view data) {
+  const char* p = data.data();
+  size_t n = data.size();
+  uint64_t c = ~crc;
+  for (; n >= 8; p += 8, n -= 8) {
+    uint64_t word;
+    std::memcpy(&word, p, 8);
+    c = _mm_crc32_u64(c, word);
+  }
+  uint32_t c32 = static_cast<uint32_t>(c);
+  for (; n > 0; ++p, --n) c32 = _mm_crc32_u8(c32, static_cast<uint8_t>(*p));
+  return ~c32;
+}
+
+bool HasSse42() {
+  static const bool has = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("sse4.2") != 0;
+  }();
+  return has;
+}
+#endif
+
 }  // namespace
 
-uint32_t Crc32cExtend(uint32_t crc, std::string_view data) {
+uint32_t Crc32cExtendPortable(uint32_t crc, std::string_view data) {
   const auto* p = reinterpret_cast<const uint8_t*>(data.data());
   size_t n = data.size();
   uint32_t c = ~crc;
@@ -37,6 +69,13 @@ uint32_t Crc32cExtend(uint32_t crc, std::string_view data) {
   }
   while (n--) c = kTables[0][(c ^ *p++) & 0xff] ^ (c >> 8);
   return ~c;
+}
+
+uint32_t Crc32cExtend(uint32_t crc, std::string_view data) {
+#if defined(__x86_64__)
+  if (HasSse42()) return Crc32cHardware(crc, data);
+#endif
+  return Crc32cExtendPortable(crc, data);
 }
 
 }  // namespace overtone

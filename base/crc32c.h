@@ -12,6 +12,8 @@ namespace overtone {
 
 // Extends `crc` (the CRC of the bytes before `data`; 0 to start) over `data`.
 uint32_t Crc32cExtend(uint32_t crc, std::string_view data);
+// The same computed with tables, as on a CPU without SSE4.2's crc32.
+uint32_t Crc32cExtendPortable(uint32_t crc, std::string_view data);
 inline uint32_t Crc32c(std::string_view data) { return Crc32cExtend(0, data); }
 
 }  // namespace overtone

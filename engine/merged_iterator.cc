@@ -1,5 +1,8 @@
 #include "engine/merged_iterator.h"
 
+#include <algorithm>
+#include <limits>
+
 #include "storage/codec/segment.h"
 
 namespace overtone::engine {
@@ -60,6 +63,36 @@ void MergedSampleIterator::Advance() {
     raw_->Next();
   }
   valid_ = true;  // an error found while refilling ends the iteration at the next step
+}
+
+size_t MergedSampleIterator::NextBatch(size_t max, std::vector<Sample>* out) {
+  size_t n = 0;
+  while (n < max && valid_) {
+    out->push_back(current_);
+    ++n;
+    // The segment samples before the next raw one come out of the buffer
+    // as they are: one copy and one count for the run, not a step each.
+    if (pos_ < buffer_.size() && n < max) {
+      const int64_t raw_ts = raw_->Valid() ? raw_->sample().ts : std::numeric_limits<int64_t>::max();
+      size_t end = std::min(buffer_.size(), pos_ + (max - n));
+      if (buffer_[end - 1].ts >= raw_ts) {
+        end = std::lower_bound(buffer_.begin() + static_cast<ptrdiff_t>(pos_),
+                               buffer_.begin() + static_cast<ptrdiff_t>(end), raw_ts,
+                               [](const Sample& s, int64_t ts) { return s.ts < ts; }) -
+              buffer_.begin();
+      }
+      if (end > pos_) {
+        out->insert(out->end(), buffer_.begin() + static_cast<ptrdiff_t>(pos_),
+                    buffer_.begin() + static_cast<ptrdiff_t>(end));
+        segment_samples_->fetch_add(end - pos_, std::memory_order_relaxed);
+        n += end - pos_;
+        pos_ = end;
+        if (pos_ == buffer_.size()) FillBuffer();
+      }
+    }
+    Advance();
+  }
+  return n;
 }
 
 }  // namespace overtone::engine

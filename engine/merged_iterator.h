@@ -26,6 +26,7 @@ class MergedSampleIterator final : public SampleIterator {
   void Next() override { Advance(); }
   Sample sample() const override { return current_; }
   Status status() const override { return status_; }
+  size_t NextBatch(size_t max, std::vector<Sample>* out) override;
 
  private:
   void Advance();

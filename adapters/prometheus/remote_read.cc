@@ -5,20 +5,11 @@
 #include <optional>
 #include <thread>
 
-#include "adapters/prometheus/chunked_frame.h"
+#include "adapters/prometheus/remote_read_wire.h"
 #include "adapters/prometheus/xor_chunk.h"
 
 namespace overtone::adapters {
 namespace {
-
-void CopyLabels(const Labels& in, google::protobuf::RepeatedPtrField<prometheus::Label>* out) {
-  out->Reserve(static_cast<int>(in.size()));
-  for (const Label& l : in) {
-    prometheus::Label* p = out->Add();
-    p->set_name(l.name);
-    p->set_value(l.value);
-  }
-}
 
 size_t LabelsBytes(const Labels& labels) {
   size_t n = 0;
@@ -116,29 +107,24 @@ SeriesSamples ReadSeriesSamples(Database* db, const prometheus::Query& q, const 
     return out;
   }
   if (!charge(LabelsBytes(s.labels) + 64)) return over_budget();
-  prometheus::TimeSeries ts;
-  CopyLabels(s.labels, ts.mutable_labels());
-  // Charge in steps so that one huge series is refused before it is all in
-  // memory; ~24 bytes per sample in the message and its serialized form.
-  constexpr int kStep = 4096;
-  int room = 0;
-  for (; it->Valid(); it->Next()) {
-    if (room == 0) {
-      if (!charge(kStep * 24)) return over_budget();
-      if (out.status = CheckCancel(cancel); !out.status.ok()) return out;
-      room = kStep;
-    }
-    --room;
-    Sample smp = it->sample();
-    prometheus::Sample* p = ts.add_samples();
-    p->set_timestamp(smp.ts);
-    p->set_value(smp.value);
+  // The TimeSeries's fields, written as the samples come: its labels, then
+  // its samples in batches, each charged before it is read so that one huge
+  // series is refused before it is all in memory (~24 bytes a sample in the
+  // batch and in the serialized form).
+  AppendLabelFields(s.labels, &out.wire);
+  constexpr size_t kStep = 4096;
+  std::vector<Sample> batch;
+  batch.reserve(kStep);
+  while (it->Valid()) {
+    if (!charge(kStep * 24)) return over_budget();
+    if (out.status = CheckCancel(cancel); !out.status.ok()) return out;
+    batch.clear();
+    it->NextBatch(kStep, &batch);
+    AppendSampleFields(batch, &out.wire);
+    out.samples += batch.size();
   }
   out.status = it->status();
-  if (out.status.ok()) {
-    out.samples = static_cast<size_t>(ts.samples_size());
-    ts.SerializeToString(&out.wire);
-  }
+  if (!out.status.ok()) out.wire.clear();
   return out;
 }
 
@@ -233,39 +219,40 @@ ChunkedReadStream::Frames ChunkedReadStream::Encode(const Job& job) const {
     return result;
   }
   SampleIterator* it = scanned->get();
-  prometheus::ChunkedReadResponse frame;
-  frame.set_query_index(job.query);
-  prometheus::ChunkedSeries* cs = frame.add_chunked_series();
-  CopyLabels(s.labels, cs->mutable_labels());
+  // The series' fields (labels, then chunks) gather in `fields` until they
+  // pass max_frame_bytes (counted as before: the labels, and each chunk's
+  // data and 32 bytes), and go out as one frame.
+  std::string fields;
+  AppendLabelFields(s.labels, &fields);
+  const size_t labels_end = fields.size();
   const size_t labels_bytes = LabelsBytes(s.labels);
   size_t frame_bytes = labels_bytes;
-  std::string msg;
+  bool pending = false;
   auto flush = [&] {
-    msg.clear();
-    frame.SerializeToString(&msg);
-    AppendChunkedFrame(msg, &result.bytes);
-    cs->clear_chunks();
+    AppendChunkedSeriesFrame(fields, job.query, &result.bytes);
+    fields.resize(labels_end);
     frame_bytes = labels_bytes;
+    pending = false;
   };
   std::vector<Sample> chunk;
   chunk.reserve(kXorChunkSamples);
+  std::string data;
   while (it->Valid()) {
     chunk.clear();
-    for (; it->Valid() && chunk.size() < kXorChunkSamples; it->Next()) chunk.push_back(it->sample());
-    prometheus::Chunk* c = cs->add_chunks();
-    c->set_min_time_ms(chunk.front().ts);
-    c->set_max_time_ms(chunk.back().ts);
-    c->set_type(prometheus::Chunk::XOR);
-    if (Status st = EncodeXorChunk(chunk, c->mutable_data()); !st.ok()) {
+    it->NextBatch(kXorChunkSamples, &chunk);
+    if (chunk.empty()) break;
+    if (Status st = EncodeXorChunk(chunk, &data); !st.ok()) {
       result.status = st;
       return result;
     }
+    AppendXorChunkField(chunk.front().ts, chunk.back().ts, data, &fields);
+    pending = true;
     result.samples += chunk.size();
-    frame_bytes += c->data().size() + 32;
+    frame_bytes += data.size() + 32;
     if (frame_bytes >= max_frame_bytes_) flush();
   }
   result.status = it->status();
-  if (result.status.ok() && cs->chunks_size() > 0) flush();
+  if (result.status.ok() && pending) flush();
   return result;
 }
 

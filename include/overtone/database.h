@@ -145,6 +145,16 @@ class SampleIterator {
   virtual Sample sample() const = 0;
   // Non-OK when the iteration stopped because of an error rather than the end.
   virtual Status status() const = 0;
+  // Appends the next samples, up to `max` of them, to *out and moves past
+  // them; the same samples as a Valid()/sample()/Next() loop, but an
+  // iterator that holds decoded samples copies them in runs. Returns how
+  // many it appended: fewer than `max` only at the end (or on an error,
+  // which status() then tells).
+  virtual size_t NextBatch(size_t max, std::vector<Sample>* out) {
+    size_t n = 0;
+    for (; n < max && Valid(); ++n, Next()) out->push_back(sample());
+    return n;
+  }
 };
 
 // Counters since Open(), for self-monitoring and for tests that check how

@@ -40,6 +40,7 @@ class BitWriter {
   // The output is complete only after Finish() (or the destructor); writing
   // more afterwards continues at a byte boundary.
   void Finish() {
+    PutWords();
     while (pending_ >= 8) {
       pending_ -= 8;
       out_->push_back(static_cast<char>(acc_ >> pending_));
@@ -56,14 +57,23 @@ class BitWriter {
     const int rest = n - room;
     uint64_t word = room == 64 ? v >> rest : (acc_ << room) | (v >> rest);
     if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
-    char bytes[8];
-    std::memcpy(bytes, &word, 8);
-    out_->append(bytes, 8);
+    std::memcpy(words_ + 8 * n_words_, &word, 8);
+    if (++n_words_ == kWords) PutWords();
     acc_ = rest == 0 ? 0 : v & ((uint64_t{1} << rest) - 1);
     pending_ = rest;
   }
 
+  // Full words wait here and go to the string a few hundred bytes at a
+  // time: one append of 8 bytes per word cost more than the bits.
+  void PutWords() {
+    out_->append(words_, 8 * n_words_);
+    n_words_ = 0;
+  }
+
+  static constexpr int kWords = 32;
   std::string* out_;
+  char words_[8 * kWords];
+  int n_words_ = 0;
   uint64_t acc_ = 0;  // the low pending_ bits are written, oldest highest
   int pending_ = 0;
 };

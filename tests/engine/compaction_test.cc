@@ -137,6 +137,46 @@ TEST_F(CompactionTest, LateSamplesAreVisibleAndResealedExactlyOnce) {
   EXPECT_EQ(ReadAll(Id(l)), got);
 }
 
+// NextBatch copies segment samples in runs up to the next raw sample: the
+// same samples, in the same order, as stepping, whatever the batch size,
+// with late raw samples between and on top of sealed ones.
+TEST_F(CompactionTest, NextBatchGivesWhatSteppingGives) {
+  Labels l = {{"__name__", "m"}};
+  auto samples = CpuLike(0, 2000, 3);  // ~8.3 hours, 6 of them sealed below
+  WriteBatch b;
+  b.Add(l, samples);
+  ASSERT_TRUE(db_->Write(b).ok());
+  ASSERT_TRUE(db_->Compact(6 * kHour + 1).ok());
+  WriteBatch late;
+  for (int i : {0, 5, 6, 7, 300, 479, 480, 481, 1000, 1439}) {
+    late.Add(l, samples[i].ts, -1.0 * i);     // replaces a sealed sample
+    late.Add(l, samples[i].ts + 1, 0.5 * i);  // lands between two sealed ones
+  }
+  ASSERT_TRUE(db_->Write(late).ok());
+  const SeriesId id = Id(l);
+  for (auto [lo, hi] : {std::pair{kMin, kMax}, std::pair{samples[4].ts + 1, samples[1500].ts}}) {
+    uint64_t before = db_->GetStats().samples_scanned;
+    const std::vector<Sample> stepped = ReadAll(id, lo, hi);
+    const uint64_t stepped_count = db_->GetStats().samples_scanned - before;
+    ASSERT_GT(stepped.size(), 1000u);
+    for (size_t batch : {size_t{1}, size_t{7}, size_t{120}, size_t{100000}}) {
+      before = db_->GetStats().samples_scanned;
+      auto it = db_->Scan(id, lo, hi);
+      ASSERT_TRUE(it.ok());
+      std::vector<Sample> got;
+      while ((*it)->Valid()) {
+        size_t had = got.size();
+        const size_t n = (*it)->NextBatch(batch, &got);
+        EXPECT_EQ(n, got.size() - had);
+        EXPECT_TRUE(got.size() - had == batch || !(*it)->Valid()) << batch;
+      }
+      EXPECT_TRUE((*it)->status().ok());
+      EXPECT_EQ(got, stepped) << "batch " << batch;
+      EXPECT_EQ(db_->GetStats().samples_scanned - before, stepped_count) << "batch " << batch;
+    }
+  }
+}
+
 TEST_F(CompactionTest, ChangingTheSpanKeepsSegmentsDisjoint) {
   Labels l = {{"__name__", "m"}};
   WriteBatch b;
