@@ -1,5 +1,7 @@
 #include "overtone/memory.h"
 
+#include <malloc.h>
+
 namespace overtone {
 
 bool MemoryPool::TryReserve(size_t n) {
@@ -36,8 +38,10 @@ void MemoryPool::Reservation::Release() {
 
 // Why these shares (docs/SERVER.md "Memory limit"): the storage, the index
 // and requests in flight each grow with the load and each can hurt the
-// others, so each gets a quarter; queries an eighth (one query may take all
-// of it); the summary cache only saves work and gets a thirty-second; the
+// others, so each gets a quarter; queries an eighth, half for overtone's
+// tables and answers (one query may take all of that half), half for
+// SQLite's own heap (its sorters spill to temporary files past their
+// cache); the summary cache only saves work and gets a thirty-second; the
 // rest (3/32) is for threads, the allocator's slack and RocksDB's table
 // readers, which no share can bound.
 MemorySplit SplitMemoryLimit(size_t limit) {
@@ -47,7 +51,8 @@ MemorySplit SplitMemoryLimit(size_t limit) {
   s.index_bytes = limit / 4;
   s.cache_bytes = limit / 32;
   s.request_bytes = limit / 4;
-  s.query_bytes = limit / 8;
+  s.query_bytes = limit / 16;
+  s.sqlite_bytes = limit / 16;
   return s;
 }
 
@@ -65,12 +70,15 @@ MemoryAccountant::MemoryAccountant(size_t limit)
       queries_(Share(limit, split_.query_bytes)) {}
 
 size_t MemoryAccountant::in_use() const {
-  return index_.in_use() + caches_.in_use() + requests_.in_use() + queries_.in_use() + storage_in_use();
+  return index_.in_use() + caches_.in_use() + requests_.in_use() + queries_.in_use() + storage_in_use() +
+         sqlite_in_use();
 }
 
 bool MemoryAccountant::under_pressure() const {
   if (limit_ == 0) return false;
   return index_.over_limit() || in_use() > limit_;
 }
+
+void ReleaseFreeHeap() { malloc_trim(0); }
 
 }  // namespace overtone

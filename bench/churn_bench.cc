@@ -2,7 +2,8 @@
 // the rate of new-series creation, against Prometheus on the same load.
 //
 //   churn_bench [--series N] [--hours H] [--replace F] [--scrapes S]
-//               [--batch B] [--memory-limit BYTES] [--no-prometheus]
+//               [--batch B] [--memory-limit BYTES] [--read-back K]
+//               [--no-prometheus]
 //
 // HOW IT WORKS
 // N series are active at a time (node_exporter-like labels); every
@@ -25,11 +26,20 @@
 //
 // Printed: per simulated hour the series ever seen, the series in
 // overtone's memory, its index bytes, its block cache's (memtables
-// included) and RSS (this process: server and
-// sender), Prometheus's RSS; at the end the peak RSS of both against the
-// limit, the new-series rate (the first scrape: every series new) and the
-// ingest rate over the whole run, with their ratios.
+// included), everything its accountant has charged, the allocator's view
+// (bytes allocated, and bytes free but kept: fragmentation and arenas'
+// slack) and RSS (this process: server and sender), Prometheus's RSS; at
+// the end the peak RSS of both against the limit, the new-series rate (the
+// first scrape: every series new) and the ingest rate over the whole run,
+// with their ratios. Then K series spread over the run are read back
+// through Database::Scan: each must hold every sample acknowledged for it.
+//
+// A 1 M active-series run under the 2 GiB limit (long: about an hour with
+// Prometheus):
+//   churn_bench --series 1000000 --hours 2 --scrapes 2 --replace 0.1
+//               --memory-limit 2147483648
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -57,6 +67,9 @@ namespace {
 using namespace overtone;
 using Clock = std::chrono::steady_clock;
 constexpr int64_t kHourMs = 3600 * 1000;
+// A request at a million series on a loaded machine may wait on a memtable
+// flush for seconds.
+constexpr int kRequestTimeoutMs = 60000;
 
 struct Config {
   int series = 10000;
@@ -65,8 +78,18 @@ struct Config {
   int scrapes = 4;
   int batch = 2000;
   size_t memory_limit = size_t{2} << 30;
+  int read_back = 1000;
   bool prometheus = true;
 };
+
+// Series n's label set (a pod of a deployment).
+Labels SeriesLabels(int n) {
+  return {{"__name__", "container_cpu_usage_seconds_total"},
+          {"container", "app"},
+          {"job", "kubelet"},
+          {"namespace", "prod"},
+          {"pod", "app-" + std::to_string(n) + "-7d9f8b6c5d-x2x4z"}};
+}
 
 // A field of /proc/PID/status in bytes (VmRSS, VmHWM); 0 when unreadable.
 size_t ProcBytes(pid_t pid, const char* field) {
@@ -87,6 +110,7 @@ struct Run {
   double total_s = 0;
   uint64_t samples = 0;
   uint64_t retries = 0;
+  uint64_t resent = 0;  // samples sent again after a connection was lost mid-request
   size_t peak_rss = 0;
   bool ok = true;
 };
@@ -95,7 +119,7 @@ struct Run {
 template <typename HourDone>
 Run Send(const Config& c, int port, int64_t t0, HourDone hour_done) {
   Run run;
-  auto conn = testing::HttpConnection::Connect("127.0.0.1", port);
+  auto conn = testing::HttpConnection::Connect("127.0.0.1", port, kRequestTimeoutMs);
   if (!conn.ok()) {
     std::fprintf(stderr, "connect: %s\n", conn.status().ToString().c_str());
     run.ok = false;
@@ -116,13 +140,7 @@ Run Send(const Config& c, int port, int64_t t0, HourDone hour_done) {
         prometheus::WriteRequest req;
         for (int n = from; n < std::min(from + c.batch, first + c.series); ++n) {
           prometheus::TimeSeries* s = req.add_timeseries();
-          const std::pair<const char*, std::string> labels[] = {
-              {"__name__", "container_cpu_usage_seconds_total"},
-              {"container", "app"},
-              {"job", "kubelet"},
-              {"namespace", "prod"},
-              {"pod", "app-" + std::to_string(n) + "-7d9f8b6c5d-x2x4z"}};
-          for (const auto& [name, value] : labels) {
+          for (const auto& [name, value] : SeriesLabels(n)) {
             prometheus::Label* l = s->add_labels();
             l->set_name(name);
             l->set_value(value);
@@ -136,7 +154,10 @@ Run Send(const Config& c, int port, int64_t t0, HourDone hour_done) {
           auto r = (*conn)->Request("POST", "/api/v1/write", headers, body);
           if (r.ok() && r->status / 100 == 2) break;
           if (!r.ok() && reconnects++ < 100) {  // the server closed the keep-alive connection: reconnect
-            conn = testing::HttpConnection::Connect("127.0.0.1", port);
+            // The request may have been stored before the connection went:
+            // sent again, its samples are written twice (the same ones).
+            run.resent += req.timeseries_size();
+            conn = testing::HttpConnection::Connect("127.0.0.1", port, kRequestTimeoutMs);
             if (conn.ok()) continue;
           }
           if (r.ok() && (r->status == 429 || r->status == 503)) {
@@ -161,6 +182,54 @@ Run Send(const Config& c, int port, int64_t t0, HourDone hour_done) {
   return run;
 }
 
+// What overtone's process holds after a simulated hour.
+struct HourRow {
+  uint64_t series_seen = 0, in_memory = 0;
+  size_t index = 0, storage = 0, accounted = 0;
+  size_t heap_used = 0, heap_free = 0;  // glibc's: allocated, and free but kept
+  size_t rss = 0;
+};
+
+HourRow MeasureHour(Database* db) {
+  HourRow r;
+  DatabaseStats s = db->GetStats();
+  r.series_seen = s.series;
+  r.in_memory = s.series_in_memory;
+  r.index = s.index_memory_bytes;
+  r.storage = db->memory()->storage_in_use();
+  r.accounted = db->memory()->in_use();
+  const struct mallinfo2 m = mallinfo2();
+  r.heap_used = m.uordblks + m.hblkhd;
+  r.heap_free = m.fordblks;
+  r.rss = ProcBytes(0, "VmRSS:");
+  return r;
+}
+
+// Reads back `c.read_back` series spread over every series the run wrote:
+// each must hold one sample per scrape of every hour it was active. Returns
+// how many fall short.
+int ReadBack(Database* db, const Config& c, int64_t t0, int64_t end_ms) {
+  const int64_t replaced = std::max(1, int(c.series * c.replace));
+  const int64_t total = (c.hours - 1) * replaced + c.series;
+  int short_series = 0;
+  for (int i = 0; i < c.read_back; ++i) {
+    const int n = int(total * i / c.read_back);
+    int64_t hours = 0;
+    for (int64_t h = 0; h < c.hours; ++h) hours += h * replaced <= n && n < h * replaced + c.series;
+    uint64_t got = 0;
+    Result<SeriesId> id = db->FindSeries(SeriesLabels(n));
+    if (id.ok()) {
+      auto it = db->Scan(*id, t0, end_ms);
+      if (it.ok())
+        for (; (*it)->Valid(); (*it)->Next()) ++got;
+    }
+    if (got != uint64_t(hours * c.scrapes) && short_series++ < 5)
+      std::fprintf(stderr, "series %d: %llu samples read back of %lld acknowledged\n", n,
+                   (unsigned long long)got, (long long)(hours * c.scrapes));
+  }
+  return short_series;
+}
+
 // Nothing when the bench should run, else its exit status.
 std::optional<int> ParseArgs(int argc, char** argv, Config* c) {
   bench::BenchCli cli("churn_bench",
@@ -174,6 +243,8 @@ std::optional<int> ParseArgs(int argc, char** argv, Config* c) {
   app.add_option("--scrapes", c->scrapes, "scrapes an hour")->check(bench::Number(1));
   app.add_option("--batch", c->batch, "series per request")->check(bench::Number(1));
   app.add_option("--memory-limit", c->memory_limit, "Options::memory_limit_bytes, in bytes");
+  app.add_option("--read-back", c->read_back, "series read back at the end (spread over the run)")
+      ->check(bench::Number(0));
   bench::AddNoPrometheus(app, &c->prometheus);
   if (std::optional<int> exit = cli.Parse(argc, argv)) return exit;
   if (c->replace <= 0) return cli.UsageError("--replace: must be above 0");
@@ -201,8 +272,9 @@ int main(int argc, char** argv) {
 
   // overtone
   Run ot;
-  std::vector<uint64_t> ever, in_memory, index_bytes, storage_bytes;
-  std::vector<size_t> ot_rss, prom_rss;  // by hour
+  std::vector<HourRow> rows;  // by hour
+  std::vector<size_t> prom_rss;
+  int read_back_short = 0;
   {
     Options o;
     o.compaction_interval_ms = 0;  // the bench drives compaction on the simulated clock
@@ -219,18 +291,21 @@ int main(int argc, char** argv) {
     if (!server.Start().ok()) return 1;
     ot = Send(c, server.port(), t0, [&](int, int64_t end_ms) {
       (*db)->Compact(end_ms - kHourMs).IgnoreError();
-      DatabaseStats s = (*db)->GetStats();
-      ever.push_back(s.series);
-      in_memory.push_back(s.series_in_memory);
-      index_bytes.push_back(s.index_memory_bytes);
-      storage_bytes.push_back((*db)->memory()->storage_in_use());
-      ot_rss.push_back(ProcBytes(0, "VmRSS:"));
+      rows.push_back(MeasureHour(db->get()));
     });
     server.Stop();
     ot.peak_rss = ProcBytes(0, "VmHWM:");
-    if (ot.ok && (*db)->GetStats().samples_written != ot.samples) {
-      std::fprintf(stderr, "overtone stored %llu samples of %llu acknowledged\n",
-                   (unsigned long long)(*db)->GetStats().samples_written, (unsigned long long)ot.samples);
+    if (ot.ok && c.read_back > 0) {
+      read_back_short = ReadBack(db->get(), c, t0, t0 + c.hours * kHourMs);
+      std::printf("read back %d series spread over the run: %d short of what was acknowledged\n\n",
+                  c.read_back, read_back_short);
+      ot.ok = read_back_short == 0;
+    }
+    const uint64_t written = (*db)->GetStats().samples_written;
+    if (ot.ok && (written < ot.samples || written > ot.samples + ot.resent)) {
+      std::fprintf(stderr, "overtone wrote %llu samples of %llu acknowledged (%llu sent again)\n",
+                   (unsigned long long)written, (unsigned long long)ot.samples,
+                   (unsigned long long)ot.resent);
       ot.ok = false;
     }
   }
@@ -250,20 +325,25 @@ int main(int argc, char** argv) {
     }
   }
 
-  std::printf("%5s %12s %12s %10s %12s %14s %14s\n", "hour", "series seen", "in memory", "index MiB",
-              "storage MiB", "overtone RSS", "prometheus RSS");
-  for (size_t h = 0; h < ever.size(); ++h) {
-    if (h % 4 != 0 && h + 1 != ever.size()) continue;
-    std::printf("%5zu %12llu %12llu %10.1f %12.1f %10.1f MiB", h, (unsigned long long)ever[h],
-                (unsigned long long)in_memory[h], MiB(index_bytes[h]), MiB(storage_bytes[h]), MiB(ot_rss[h]));
-    if (have_prom && h < prom_rss.size()) std::printf(" %10.1f MiB", MiB(prom_rss[h]));
+  std::printf("%5s %11s %10s %8s %8s %10s %9s %9s %9s %10s\n", "hour", "series seen", "in memory", "index",
+              "storage", "accounted", "heap used", "heap free", "RSS", "prom RSS");
+  std::printf("%5s %11s %10s %8s %8s %10s %9s %9s %9s %10s\n", "", "", "", "MiB", "MiB", "MiB", "MiB", "MiB",
+              "MiB", "MiB");
+  for (size_t h = 0; h < rows.size(); ++h) {
+    if (rows.size() > 12 && h % 4 != 0 && h + 1 != rows.size()) continue;
+    const HourRow& r = rows[h];
+    std::printf("%5zu %11llu %10llu %8.1f %8.1f %10.1f %9.1f %9.1f %9.1f", h,
+                (unsigned long long)r.series_seen, (unsigned long long)r.in_memory, MiB(r.index),
+                MiB(r.storage), MiB(r.accounted), MiB(r.heap_used), MiB(r.heap_free), MiB(r.rss));
+    if (have_prom && h < prom_rss.size()) std::printf(" %10.1f", MiB(prom_rss[h]));
     std::printf("\n");
   }
   std::printf(
       "\novertone: peak RSS %.1f MiB (limit %.0f MiB, %.0f%% of it); new series %.0f/s; ingest %.0f "
-      "samples/s; %llu retries after 429/503\n",
+      "samples/s; %llu retries after 429/503; %llu samples sent again after a lost connection\n",
       MiB(ot.peak_rss), MiB(c.memory_limit), 100.0 * double(ot.peak_rss) / double(c.memory_limit),
-      c.series / ot.first_scrape_s, ot.samples / ot.total_s, (unsigned long long)ot.retries);
+      c.series / ot.first_scrape_s, ot.samples / ot.total_s, (unsigned long long)ot.retries,
+      (unsigned long long)ot.resent);
   if (have_prom) {
     std::printf("prometheus: peak RSS %.1f MiB; new series %.0f/s; ingest %.0f samples/s\n",
                 MiB(prom.peak_rss), c.series / prom.first_scrape_s, prom.samples / prom.total_s);

@@ -12,6 +12,16 @@
 
 namespace overtone {
 
+namespace {
+
+// Under a memory limit the caches share is divided: a quarter for decoded
+// shared timestamp columns, the rest for decoded summaries.
+size_t TimestampColumnCacheBytes(const Options& options) {
+  return SplitMemoryLimit(options.memory_limit_bytes).cache_bytes / 4;
+}
+
+}  // namespace
+
 Result<std::unique_ptr<Database>> Database::Open(const Options& options, const std::string& dir) {
   return DatabaseImpl::Open(options, dir);
 }
@@ -68,6 +78,7 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
     so.block_cache_bytes = split.storage_bytes;
     so.write_buffer_bytes = split.write_buffer_bytes;
     so.all_write_buffers_bytes = split.storage_bytes / 2;
+    so.timestamp_column_cache = TimestampColumnCacheBytes(options) / sizeof(int64_t);
   }
   so.file_system = std::move(file_system);
   OT_ASSIGN_OR_RETURN(std::unique_ptr<storage::Store> store,
@@ -104,8 +115,9 @@ int64_t NowMs() {
 }  // namespace
 
 size_t SummaryCacheBytes(const Options& options) {
-  return options.memory_limit_bytes != 0 ? SplitMemoryLimit(options.memory_limit_bytes).cache_bytes
-                                         : options.summary_cache_bytes;
+  return options.memory_limit_bytes != 0
+             ? SplitMemoryLimit(options.memory_limit_bytes).cache_bytes - TimestampColumnCacheBytes(options)
+             : options.summary_cache_bytes;
 }
 
 DatabaseImpl::DatabaseImpl(const Options& options, std::string dir, std::unique_ptr<storage::Store> store)
@@ -117,7 +129,9 @@ DatabaseImpl::DatabaseImpl(const Options& options, std::string dir, std::unique_
       compactor_(store_.get(), options.segment_span_ms, SegmentOptionsFrom(options),
                  options.share_timestamp_columns),
       summary_cache_(SummaryCacheBytes(options), &memory_.caches()) {
-  memory_.SetStorageUsage([store = store_.get()] { return store->MemoryUsage(); });
+  // The decoded timestamp columns are the store's too: counted with it.
+  memory_.SetStorageUsage(
+      [store = store_.get()] { return store->MemoryUsage() + store->TimestampColumnCacheBytes(); });
 }
 
 DatabaseImpl::~DatabaseImpl() {
@@ -299,6 +313,7 @@ Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
   // Series written to since the previous run stay in memory; the others
   // keep only their id and hash there (series_index.h).
   index_.EvictIdle();
+  ReleaseFreeHeap();  // what the run freed goes back to the system (overtone/memory.h)
   compactions_.fetch_add(1, std::memory_order_relaxed);
   segments_written_.fetch_add(stats.segments_written, std::memory_order_relaxed);
   samples_sealed_.fetch_add(stats.samples_sealed, std::memory_order_relaxed);

@@ -1,5 +1,6 @@
 #include <sqlite3.h>
 
+#include <memory>
 #include <string>
 
 #include "overtone/sql.h"
@@ -19,6 +20,7 @@ void DeleteModuleContext(void* context) { delete static_cast<sql::ModuleContext*
 Status RegisterSql(sqlite3* conn, Database* db, const CancelToken* cancel) {
   if (conn == nullptr || db == nullptr)
     return Status::InvalidArgument("RegisterSql needs a connection and a database");
+  const std::shared_ptr<sql::SqliteHeapBound> heap_bound = sql::SqliteHeapBound::Hold(db->memory());
   struct Module {
     const char* name;
     const sqlite3_module* module;
@@ -32,7 +34,7 @@ Status RegisterSql(sqlite3* conn, Database* db, const CancelToken* cancel) {
         Module{"vector_aggregate", sql::VectorAggregateModule()},
         Module{"subquery_window", sql::SubqueryWindowModule()}}) {
     // Each module owns its copy: SQLite destroys them one by one.
-    int rc = sqlite3_create_module_v2(conn, m.name, m.module, new sql::ModuleContext{db, cancel},
+    int rc = sqlite3_create_module_v2(conn, m.name, m.module, new sql::ModuleContext{db, cancel, heap_bound},
                                       DeleteModuleContext);
     if (rc != SQLITE_OK) {
       return Status::Internal(std::string("registering table ") + m.name + ": " + sqlite3_errmsg(conn));

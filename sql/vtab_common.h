@@ -5,6 +5,7 @@
 
 #include <sqlite3.h>
 
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -13,6 +14,7 @@
 #include "overtone/database.h"
 #include "overtone/status.h"
 #include "sql/callback_guard.h"
+#include "sql/sqlite_heap.h"
 
 namespace overtone::sql {
 
@@ -20,6 +22,9 @@ namespace overtone::sql {
 struct ModuleContext {
   Database* db;
   const CancelToken* cancel;  // the connection's (RegisterSql), or null
+  // Bounds SQLite's heap while the connection is open (sql/sqlite_heap.h):
+  // every module of the connection holds it, the last one closed lets go.
+  std::shared_ptr<SqliteHeapBound> heap_bound;
 };
 
 // The sqlite3_vtab of every overtone table: SQLite's base, then the engine.

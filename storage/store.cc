@@ -454,6 +454,8 @@ size_t Store::MemoryUsage() const {
   return cache_ ? cache_->GetUsage() : 0;
 }
 
+size_t Store::TimestampColumnCacheBytes() const { return column_cache_->bytes(); }
+
 Status Store::ForEachPosting(std::string_view name, std::string_view value,
                              const std::function<void(SeriesId)>& fn) {
   StorePin pin = Pin();

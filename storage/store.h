@@ -360,6 +360,9 @@ class Store {
   // Bytes held by the block cache, memtables included when they are
   // charged to it (StoreOptions::all_write_buffers_bytes).
   size_t MemoryUsage() const;
+  // Bytes held by the decoded shared timestamp columns
+  // (StoreOptions::timestamp_column_cache).
+  size_t TimestampColumnCacheBytes() const;
   // Ids above which a catalog scan starts: ForEachSeries from `first`.
   Status ForEachSeriesFrom(SeriesId first, const std::function<Status(SeriesId, const Labels&)>& fn);
   // How many series were ever deleted: the series index of a secondary

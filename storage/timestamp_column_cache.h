@@ -31,6 +31,12 @@ class TimestampColumnCache {
     return it->second->second;
   }
 
+  // Bytes held: the timestamps and each entry's bookkeeping.
+  size_t bytes() {
+    std::lock_guard lock(mu_);
+    return held_ * sizeof(int64_t) + map_.size() * kEntryBytes;
+  }
+
   void Insert(uint64_t key, TimestampColumnPtr column) {
     std::lock_guard lock(mu_);
     if (map_.count(key) != 0 || column->size() > capacity_) return;
@@ -46,6 +52,8 @@ class TimestampColumnCache {
 
  private:
   using Entry = std::pair<uint64_t, TimestampColumnPtr>;
+  // A list node, a hash node and the vector's and shared_ptr's headers.
+  static constexpr size_t kEntryBytes = 160;
   std::mutex mu_;
   size_t capacity_;
   size_t held_ = 0;  // timestamps in the cache

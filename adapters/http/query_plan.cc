@@ -3,9 +3,11 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <string>
 #include <string_view>
 
 #include "overtone/sql.h"
+#include "sql/sqlite_heap.h"
 
 namespace overtone::adapters {
 namespace {
@@ -43,9 +45,11 @@ Result<std::unique_ptr<QueryConnection>> QueryConnection::Open(
   auto c = std::unique_ptr<QueryConnection>(new QueryConnection(conn, db->memory()));
   // A PromQL statement may sort its points (GROUP BY labels, ts): past
   // SQLite's default 2 MB the sorter spills to temporary files and merges
-  // them back. Sort up to 32 MB in memory (a day of 100 series at 60 s
-  // steps); larger sorts still spill, so memory stays bounded.
-  sqlite3_exec(conn, "PRAGMA cache_size = -32768", nullptr, nullptr, nullptr);
+  // them back. Sort more in memory, within SQLite's share of the limit
+  // (sql/sqlite_heap.h); larger sorts still spill, so memory stays bounded.
+  const std::string cache_size =
+      "PRAGMA cache_size = -" + std::to_string(sql::SqliteSortBytes(*db->memory()) >> 10);
+  sqlite3_exec(conn, cache_size.c_str(), nullptr, nullptr, nullptr);
   OT_RETURN_IF_ERROR(RegisterSql(conn, db, c->cancel()));
   for (const auto& add_table : tables) OT_RETURN_IF_ERROR(add_table(conn));
   if (read_only) {

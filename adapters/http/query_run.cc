@@ -8,6 +8,7 @@
 #include <set>
 
 #include "overtone/sql.h"
+#include "sql/sqlite_heap.h"
 
 namespace overtone::adapters {
 namespace {
@@ -119,6 +120,10 @@ Result<SqlTable> RunStatement(QueryConnection* qc, sqlite3_stmt* stmt, int64_t t
   // Done with: the cursors close, and a kept statement holds nothing until it runs again.
   sqlite3_reset(stmt);
   if (too_many) return Status::Aborted("more than " + std::to_string(max_rows) + " rows");
+  if (rc == SQLITE_NOMEM) {  // SQLite's heap past its bound (sql/sqlite_heap.h)
+    if (request_cancel != nullptr) request_cancel->Cancel(CancelReason::kMemory);
+    return sql::SqliteHeapExhausted();
+  }
   if (rc != SQLITE_DONE) {
     if (token->cancelled()) {
       if (request_cancel != nullptr) request_cancel->Cancel(token->reason());  // the request learns why

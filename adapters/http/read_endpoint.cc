@@ -19,7 +19,11 @@ class StreamImpl final : public ReadStream {
         reservation_(std::move(reservation)),
         stream_(ctx.db, req_.get(), ctx.options->max_frame_bytes, threads) {}
 
-  Status Start() { return stream_.Start(); }
+  // The series lists are charged to the reservation too, held until the
+  // stream ends.
+  Status Start() {
+    return stream_.Start([this](size_t n) { return reservation_.Grow(n); });
+  }
 
   Result<bool> Next(std::string* out) override {
     size_t series = stream_.series_sent(), samples = stream_.samples_sent();
@@ -91,6 +95,10 @@ ReadReply HandleRead(const EndpointContext& ctx, std::string_view body,
     auto stream = std::make_unique<StreamImpl>(ctx, std::move(req), std::move(reservation), threads);
     if (Status s = stream->Start(); !s.ok()) {
       out.reply = HttpReply::Error(HttpStatusFor(s, ctx.options->overload_status), s.message());
+      if (s.code() == Status::Code::kResourceExhausted) {
+        out.reply = OverloadedReply(ctx, "the series a query selects");
+        out.reply.body = s.message() + "\n";
+      }
       return out;
     }
     out.reply.status = kHttpOk;

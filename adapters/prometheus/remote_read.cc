@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <thread>
 
 #include "adapters/prometheus/remote_read_wire.h"
@@ -51,9 +52,20 @@ Result<std::vector<LabelMatcher>> ToLabelMatchers(const prometheus::Query& query
   return out;
 }
 
-Result<std::vector<SeriesInfo>> SelectSortedSeries(Database* db, const prometheus::Query& query) {
+Result<std::vector<SeriesInfo>> SelectSortedSeries(Database* db, const prometheus::Query& query,
+                                                   const ChargeFn& charge) {
   OT_ASSIGN_OR_RETURN(std::vector<LabelMatcher> matchers, ToLabelMatchers(query));
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
+  if (charge) {
+    // The list and the job naming each series in it (a pointer and an index).
+    size_t bytes = 0;
+    for (const SeriesInfo& s : series) bytes += sizeof(SeriesInfo) + 16 + LabelsBytes(s.labels);
+    if (!charge(bytes)) {
+      return Status::ResourceExhausted("the " + std::to_string(series.size()) +
+                                       " series the query selects do not fit the server's memory budget "
+                                       "for reads; narrow its matchers");
+    }
+  }
   std::sort(series.begin(), series.end(),
             [](const SeriesInfo& a, const SeriesInfo& b) { return a.labels < b.labels; });
   return series;
@@ -141,7 +153,7 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
     std::string result;  // the QueryResult
     std::vector<SeriesInfo> series;
     if (q.start_timestamp_ms() <= q.end_timestamp_ms()) {
-      OT_ASSIGN_OR_RETURN(series, SelectSortedSeries(db, q));
+      OT_ASSIGN_OR_RETURN(series, SelectSortedSeries(db, q, charge));
     }
     auto add = [&](SeriesSamples&& one) -> Status {
       OT_RETURN_IF_ERROR(one.status);
@@ -172,12 +184,12 @@ ChunkedReadStream::ChunkedReadStream(Database* db, const prometheus::ReadRequest
 
 ChunkedReadStream::~ChunkedReadStream() = default;
 
-Status ChunkedReadStream::Start() {
+Status ChunkedReadStream::Start(const ChargeFn& charge) {
   series_.resize(req_->queries_size());
   for (int i = 0; i < req_->queries_size(); ++i) {
     const prometheus::Query& q = req_->queries(i);
     if (q.start_timestamp_ms() > q.end_timestamp_ms()) continue;
-    OT_ASSIGN_OR_RETURN(series_[i], SelectSortedSeries(db_, q));
+    OT_ASSIGN_OR_RETURN(series_[i], SelectSortedSeries(db_, q, charge));
     for (const SeriesInfo& s : series_[i]) jobs_.push_back(Job{i, &s});
   }
   if (threads_ > 1 && jobs_.size() >= kMinSeriesForThreads) {

@@ -39,12 +39,15 @@ Result<ReadResponseType> NegotiateReadResponse(const prometheus::ReadRequest& re
 
 Result<std::vector<LabelMatcher>> ToLabelMatchers(const prometheus::Query& query);
 
-// The series a query selects, sorted by labels (Prometheus's order).
-Result<std::vector<SeriesInfo>> SelectSortedSeries(Database* db, const prometheus::Query& query);
-
 // Called with the number of bytes about to be added to a response; false
 // refuses them (the read fails with ResourceExhausted).
 using ChargeFn = std::function<bool(size_t)>;
+
+// The series a query selects, sorted by labels (Prometheus's order). With
+// `charge`, the list (ids and label sets) is charged as the read's working
+// memory: ResourceExhausted when it does not fit.
+Result<std::vector<SeriesInfo>> SelectSortedSeries(Database* db, const prometheus::Query& query,
+                                                   const ChargeFn& charge = nullptr);
 
 // A SAMPLES answer: the serialized prometheus.ReadResponse (before snappy)
 // and what it holds.
@@ -77,9 +80,10 @@ class ChunkedReadStream {
   ~ChunkedReadStream();
 
   // Selects every query's series, so that bad matchers (an invalid regular
-  // expression) fail here, before a response status is sent.
+  // expression) fail here, before a response status is sent. With `charge`,
+  // the series lists are charged (SelectSortedSeries).
   // REQUIRES: called once, before Next().
-  Status Start();
+  Status Start(const ChargeFn& charge = nullptr);
 
   // Appends the frames of the next series that has samples to *out.
   // false when every query is done. REQUIRES: Start() returned OK.

@@ -18,6 +18,7 @@
 #include "sql/labelset_json.h"
 #include "sql/promql_functions.h"
 #include "sql/selector_arg.h"
+#include "sql/sqlite_heap.h"
 
 namespace overtone::promql {
 namespace {
@@ -127,7 +128,9 @@ Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options,
     }
     out->series[last->second].points.push_back(Point{sqlite3_column_int64(stmt, 1), column_double(2)});
   }
-  if (status.ok() && rc != SQLITE_DONE) {
+  if (status.ok() && rc == SQLITE_NOMEM) {
+    status = ::overtone::sql::SqliteHeapExhausted();  // SQLite's heap past its bound (sql/sqlite_heap.h)
+  } else if (status.ok() && rc != SQLITE_DONE) {
     if (token != nullptr && token->cancelled()) {
       status = token->reason() == CancelReason::kDeadline
                    ? Status::Busy("query timed out in expression evaluation")

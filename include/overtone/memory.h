@@ -11,6 +11,8 @@
 //   caches     decoded summaries (SummaryCache)
 //   requests   request bodies in flight, decoded payloads, answers being built
 //   queries    query working memory: rows materialized, samples loaded
+//   sqlite     SQLite's own heap (sorters, page caches, statements), one
+//              for the process: a hard heap limit, not a pool
 //
 // and a rest for threads, allocator slack and RocksDB's table readers.
 //
@@ -97,7 +99,8 @@ struct MemorySplit {
   size_t index_bytes = 0;
   size_t cache_bytes = 0;
   size_t request_bytes = 0;
-  size_t query_bytes = 0;  // every query together; one query may use all of it
+  size_t query_bytes = 0;   // every query together; one query may use all of it
+  size_t sqlite_bytes = 0;  // SQLite's heap: its sorters, page caches, statements
 };
 MemorySplit SplitMemoryLimit(size_t limit_bytes);
 
@@ -126,7 +129,15 @@ class MemoryAccountant {
   void SetStorageUsage(std::function<size_t()> usage) { storage_usage_ = std::move(usage); }
   size_t storage_in_use() const { return storage_usage_ ? storage_usage_() : 0; }
 
-  // Everything charged: the pools and the storage.
+  // How SQLite's heap is read (sqlite3_memory_used); set by the SQL layer
+  // when it registers a connection for this database, from any thread.
+  void SetSqliteUsage(size_t (*usage)()) { sqlite_usage_.store(usage, std::memory_order_release); }
+  size_t sqlite_in_use() const {
+    size_t (*usage)() = sqlite_usage_.load(std::memory_order_acquire);
+    return usage != nullptr ? usage() : 0;
+  }
+
+  // Everything charged: the pools, the storage and SQLite's heap.
   size_t in_use() const;
   // Whether writes should back off: the index past its share (too many
   // series written to lately), or everything past the limit.
@@ -137,7 +148,15 @@ class MemoryAccountant {
   const MemorySplit split_;
   MemoryPool index_, caches_, requests_, queries_;
   std::function<size_t()> storage_usage_;
+  std::atomic<size_t (*)()> sqlite_usage_{nullptr};
 };
+
+// Gives the allocator's free pages back to the system (glibc's
+// malloc_trim). Called after each compaction run, which frees much at once
+// (memtables flushed, series turned cold, segments built): without it the
+// freed memory stays in the allocator's arenas and RSS keeps the run's
+// high-water mark instead of following what is in use.
+void ReleaseFreeHeap();
 
 }  // namespace overtone
 
