@@ -26,32 +26,22 @@
 #include <utility>
 
 #include "sql/table_function.h"
-#include "sql/value_repr.h"
 #include "sql/vector_aggregate.h"
+#include "sql/vector_result_cursor.h"
 #include "sql/vtab_common.h"
 #include "sql/vtabs.h"
 
 namespace overtone::sql {
 namespace {
 
-// Columns: labelset, drop_name, ts, value, then the arguments.
-enum Column { kLabelset, kDropName, kTs, kValue, kFirstArg };
 constexpr int kNumArgs = 5;
 
-struct AggregateCursor : RowsCursor<VectorOperand::Point> {
+struct AggregateCursor : VectorResultCursor<kNumArgs> {
   explicit AggregateCursor(sqlite3_vtab*) {}
 
   Status Filter(int plan, int argc, sqlite3_value** argv) {
-    rows.clear();
-    pos = 0;
-    args.Take(plan, kNumArgs, argc, argv);
     static const char* const kNames[kNumArgs] = {"op", "grouping", "labels", "k", "input"};
-    for (int a = 0; a < kNumArgs; ++a) {
-      if (args[a] == nullptr) {
-        return Status::InvalidArgument(std::string("vector_aggregate(op, grouping, labels, k, input): ") +
-                                       kNames[a] + " is missing");
-      }
-    }
+    OT_RETURN_IF_ERROR(Start(plan, argc, argv, "vector_aggregate(op, grouping, labels, k, input)", kNames));
     AggregateSpec spec;
     OT_ASSIGN_OR_RETURN(spec.kind, ParseAggregateKind(TextOf(args[0])));
     std::string grouping = TextOf(args[1]);
@@ -63,26 +53,9 @@ struct AggregateCursor : RowsCursor<VectorOperand::Point> {
     spec.k = sqlite3_value_int64(args[3]);
     OT_ASSIGN_OR_RETURN(VectorOperand input, UnpackVector(BlobOf(args[4])));
     OT_ASSIGN_OR_RETURN(result, AggregateVector(spec, input));
-    rows = std::move(result.points);
+    TakeResult();
     return Status::OK();
   }
-
-  void Column(sqlite3_context* ctx, int col) const {
-    const VectorOperand::Point& p = row();
-    switch (col) {
-      case kLabelset: ResultText(ctx, result.series[p.series].labelset); return;
-      case kDropName: sqlite3_result_int(ctx, result.series[p.series].drop_name ? 1 : 0); return;
-      case kTs: sqlite3_result_int64(ctx, p.ts); return;
-      case kValue: ResultValue(ctx, p.value); return;
-      default:
-        if (col >= kFirstArg && col < kFirstArg + kNumArgs && args[col - kFirstArg] != nullptr) {
-          sqlite3_result_value(ctx, args[col - kFirstArg]);
-        }
-    }
-  }
-
-  FunctionArgs args;
-  VectorOperand result;
 };
 
 int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
@@ -92,7 +65,9 @@ int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** ou
                       out);
 }
 
-int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) { return PlanFunctionArgs(info, kFirstArg, kNumArgs); }
+int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
+  return PlanFunctionArgs(info, kVectorFirstArg, kNumArgs);
+}
 
 const sqlite3_module kVectorAggregateModule =
     CursorModule<AggregateCursor>(/*create=*/nullptr, Connect, BestIndex, DisconnectTable<>);

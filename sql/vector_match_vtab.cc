@@ -35,14 +35,13 @@
 #include "sql/table_function.h"
 #include "sql/value_repr.h"
 #include "sql/vector_match.h"
+#include "sql/vector_result_cursor.h"
 #include "sql/vtab_common.h"
 #include "sql/vtabs.h"
 
 namespace overtone::sql {
 namespace {
 
-// Columns: labelset, drop_name, ts, value, then the arguments.
-enum Column { kLabelset, kDropName, kTs, kValue, kFirstArg };
 constexpr int kNumArgs = 8;
 
 struct PackState {
@@ -82,23 +81,14 @@ void PackFinal(sqlite3_context* ctx) {
   sqlite3_result_blob64(ctx, bytes.data(), bytes.size(), SQLITE_TRANSIENT);
 }
 
-struct MatchCursor : RowsCursor<VectorOperand::Point> {
+struct MatchCursor : VectorResultCursor<kNumArgs> {
   explicit MatchCursor(sqlite3_vtab*) {}
 
   Status Filter(int plan, int argc, sqlite3_value** argv) {
-    rows.clear();
-    pos = 0;
-    args.Take(plan, kNumArgs, argc, argv);
     static const char* const kNames[kNumArgs] = {"op",     "bool",    "card", "matching",
                                                  "labels", "include", "lhs",  "rhs"};
-    for (int a = 0; a < kNumArgs; ++a) {
-      if (args[a] == nullptr) {
-        return Status::InvalidArgument(
-            std::string("vector_match(op, bool, card, matching, labels, include, lhs, "
-                        "rhs): ") +
-            kNames[a] + " is missing");
-      }
-    }
+    OT_RETURN_IF_ERROR(
+        Start(plan, argc, argv, "vector_match(op, bool, card, matching, labels, include, lhs, rhs)", kNames));
     MatchSpec spec;
     OT_ASSIGN_OR_RETURN(spec.op, ParseMatchOp(TextOf(args[0])));
     spec.return_bool = sqlite3_value_int(args[1]) != 0;
@@ -113,26 +103,9 @@ struct MatchCursor : RowsCursor<VectorOperand::Point> {
     OT_ASSIGN_OR_RETURN(VectorOperand lhs, UnpackVector(BlobOf(args[6])));
     OT_ASSIGN_OR_RETURN(VectorOperand rhs, UnpackVector(BlobOf(args[7])));
     OT_ASSIGN_OR_RETURN(result, MatchVectors(spec, lhs, rhs));
-    rows = std::move(result.points);
+    TakeResult();
     return Status::OK();
   }
-
-  void Column(sqlite3_context* ctx, int col) const {
-    const VectorOperand::Point& p = row();
-    switch (col) {
-      case kLabelset: ResultString(ctx, result.series[p.series].labelset); return;
-      case kDropName: sqlite3_result_int(ctx, result.series[p.series].drop_name ? 1 : 0); return;
-      case kTs: sqlite3_result_int64(ctx, p.ts); return;
-      case kValue: ResultValue(ctx, p.value); return;
-      default:
-        if (col >= kFirstArg && col < kFirstArg + kNumArgs && args[col - kFirstArg] != nullptr) {
-          sqlite3_result_value(ctx, args[col - kFirstArg]);
-        }
-    }
-  }
-
-  FunctionArgs args;
-  VectorOperand result;
 };
 
 int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** out, char**) {
@@ -143,7 +116,9 @@ int Connect(sqlite3* conn, void* aux, int, const char* const*, sqlite3_vtab** ou
                       out);
 }
 
-int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) { return PlanFunctionArgs(info, kFirstArg, kNumArgs); }
+int BestIndex(sqlite3_vtab*, sqlite3_index_info* info) {
+  return PlanFunctionArgs(info, kVectorFirstArg, kNumArgs);
+}
 
 const sqlite3_module kVectorMatchModule =
     CursorModule<MatchCursor>(/*create=*/nullptr, Connect, BestIndex, DisconnectTable<>);
