@@ -55,21 +55,9 @@ uint64_t KthKey(std::span<const std::span<const uint64_t>> runs, uint64_t k) {
 }
 
 double QuantileOfRuns(double q, std::span<const std::span<const uint64_t>> runs) {
-  constexpr double kInf = std::numeric_limits<double>::infinity();
   uint64_t total = 0;
   for (std::span<const uint64_t> r : runs) total += r.size();
-  if (total == 0 || std::isnan(q)) return std::numeric_limits<double>::quiet_NaN();
-  if (q < 0) return -kInf;
-  if (q > 1) return kInf;
-  // As engine::Quantile (prom_math.h), operation for operation.
-  double n = static_cast<double>(total);
-  double rank = q * (n - 1);
-  double lower = std::max(0.0, std::floor(rank));
-  double upper = std::min(n - 1, lower + 1);
-  double weight = rank - std::floor(rank);
-  double lo_value = FromOrderKey(KthKey(runs, static_cast<uint64_t>(lower)));
-  double hi_value = upper > lower ? FromOrderKey(KthKey(runs, static_cast<uint64_t>(upper))) : lo_value;
-  return InterpolateQuantile(lo_value, hi_value, weight);
+  return QuantileAtRanks(q, total, [&](uint64_t rank) { return FromOrderKey(KthKey(runs, rank)); });
 }
 
 }  // namespace overtone::engine

@@ -137,17 +137,8 @@ double QuantileSketch::ValueAtRank(uint64_t rank) const {
 }
 
 double QuantileSketch::Quantile(double q) const {
-  if (count_ == 0 || std::isnan(q)) return std::numeric_limits<double>::quiet_NaN();
-  if (q < 0) return -kInf;
-  if (q > 1) return kInf;
   // As QuantileOfSorted does, so that the ranks and weights are the same.
-  double n = static_cast<double>(count_);
-  double rank = q * (n - 1);
-  double lower = std::max(0.0, std::floor(rank));
-  double upper = std::min(n - 1, lower + 1);
-  double weight = rank - std::floor(rank);
-  return InterpolateQuantile(ValueAtRank(static_cast<uint64_t>(lower)),
-                             ValueAtRank(static_cast<uint64_t>(upper)), weight);
+  return QuantileAtRanks(q, count_, [this](uint64_t rank) { return ValueAtRank(rank); });
 }
 
 }  // namespace overtone::engine

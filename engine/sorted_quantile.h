@@ -35,17 +35,29 @@ inline double InterpolateQuantile(double lo, double hi, double weight) {
   return lo * (1 - weight) + hi * weight;
 }
 
-// Linear interpolation at rank q*(n-1). REQUIRES: sorted by QuantileOrderLess.
-inline double QuantileOfSorted(double q, std::span<const double> sorted) {
-  if (sorted.empty() || std::isnan(q)) return std::numeric_limits<double>::quiet_NaN();
+// Prometheus's quantile of n values: linear interpolation between the
+// order statistics at the ranks around q*(n-1), which value_at(rank)
+// returns (0-based, in QuantileOrderLess order). NaN for no values or a NaN
+// q, -Inf for q < 0, +Inf for q > 1, as engine::Quantile (prom_math.h),
+// operation for operation.
+template <typename ValueAt>
+double QuantileAtRanks(double q, uint64_t count, ValueAt value_at) {
+  if (count == 0 || std::isnan(q)) return std::numeric_limits<double>::quiet_NaN();
   if (q < 0) return -std::numeric_limits<double>::infinity();
   if (q > 1) return std::numeric_limits<double>::infinity();
-  double n = static_cast<double>(sorted.size());
+  double n = static_cast<double>(count);
   double rank = q * (n - 1);
   double lower = std::max(0.0, std::floor(rank));
   double upper = std::min(n - 1, lower + 1);
   double weight = rank - std::floor(rank);
-  return InterpolateQuantile(sorted[static_cast<size_t>(lower)], sorted[static_cast<size_t>(upper)], weight);
+  double lo = value_at(static_cast<uint64_t>(lower));
+  double hi = upper > lower ? value_at(static_cast<uint64_t>(upper)) : lo;
+  return InterpolateQuantile(lo, hi, weight);
+}
+
+// The quantile of values sorted by QuantileOrderLess.
+inline double QuantileOfSorted(double q, std::span<const double> sorted) {
+  return QuantileAtRanks(q, sorted.size(), [&](uint64_t rank) { return sorted[rank]; });
 }
 
 }  // namespace overtone::engine
