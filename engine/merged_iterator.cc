@@ -9,7 +9,7 @@ namespace overtone::engine {
 
 MergedSampleIterator::MergedSampleIterator(storage::Store* store, SeriesId id, int64_t min_ts, int64_t max_ts,
                                            std::atomic<uint64_t>* segment_samples)
-    : store_(store), id_(id), min_ts_(min_ts), max_ts_(max_ts), segment_samples_(segment_samples) {
+    : id_(id), min_ts_(min_ts), max_ts_(max_ts), segment_samples_(segment_samples), store_(store) {
   view_ = store->NewReadView();
   raw_ = store->NewSampleCursor(id, min_ts, max_ts, view_.get());
   if (min_ts <= max_ts) segments_ = store->NewSegmentCursor(id, min_ts, view_.get());

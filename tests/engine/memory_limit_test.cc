@@ -93,7 +93,9 @@ TEST(MemoryLimitTest, IndexStaysBoundedUnderChurnAndOldSeriesStayQueryable) {
     DatabaseStats s = db->GetStats();
     EXPECT_EQ(s.series, static_cast<uint64_t>(first + kActive)) << "hour " << hour;
     // The series retired this hour went cold: only the active ones are in memory.
-    if (hour > 0) EXPECT_EQ(s.series_in_memory, static_cast<uint64_t>(kActive)) << "hour " << hour;
+    if (hour > 0) {
+      EXPECT_EQ(s.series_in_memory, static_cast<uint64_t>(kActive)) << "hour " << hour;
+    }
     if (hour == 0) memory_after_first_hour = s.index_memory_bytes;
     first += kReplaced;
   }

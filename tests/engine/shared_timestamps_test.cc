@@ -183,7 +183,9 @@ TEST_F(SharedTimestampsTest, DeleteRangeOfOneSeriesLeavesTheOthersIntact) {
   ExpectTruth();
   // The same range of every series: its windows' columns lose every user.
   for (int s = 0; s < kHosts; ++s) {
-    if (s != 2) ASSERT_TRUE(db_->DeleteRange(Id(s), kHour, 3 * kHour).ok());
+    if (s != 2) {
+      ASSERT_TRUE(db_->DeleteRange(Id(s), kHour, 3 * kHour).ok());
+    }
     std::erase_if(truth_[s], [](const auto& kv) { return kv.first >= kHour && kv.first <= 3 * kHour; });
   }
   ASSERT_TRUE(db_->Compact(4 * kHour).ok());
