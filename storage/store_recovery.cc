@@ -10,8 +10,8 @@
 // DB::Resume() in RocksDB 7.8 (tried with the faults of
 // tests/storage/store_fault_test.cc: Resume() returned the old error, or
 // Busy while RocksDB's own attempt ran and failed). Then, once the disk
-// reports free space, the thread closes the
-// database and opens it again: RocksDB replays the write-ahead log up to its
+// reports room for the reopen (the log's size and 1 MiB), the thread closes
+// the database and opens it again: RocksDB replays the write-ahead log up to its
 // last whole record (everything acknowledged is in a whole record, since a
 // write is acknowledged only after its record was appended) and flushes it.
 // The reopen waits until no pin is held; if it fails (the disk failed
@@ -25,6 +25,8 @@
 #include <chrono>
 #include <cstdio>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "storage/rocks_status.h"
 #include "storage/store.h"
@@ -33,10 +35,25 @@ namespace overtone::storage {
 namespace {
 
 constexpr auto kRecoveryInterval = std::chrono::seconds(1);
-// Below this much free space a reopen would fail at once (it writes a new
-// log, a new MANIFEST and flushes the memtables): wait for more.
+// A reopen writes a new log and a new MANIFEST and flushes the write-ahead
+// log it replays into table files: it needs about the log's size free, plus
+// this much. With less it would fail at once and leave the store closed, so
+// that reads fail too, until the next attempt: wait for more instead.
 constexpr uint64_t kMinFreeBytesToReopen = 1u << 20;
 constexpr std::string_view kProbeKey = "write_probe";
+
+// The bytes of the write-ahead log files (NNNNNN.log) in `dir`.
+uint64_t LogBytes(rocksdb::Env* env, const std::string& dir) {
+  std::vector<std::string> names;
+  if (!env->GetChildren(dir, &names).ok()) return 0;
+  uint64_t total = 0;
+  for (const std::string& name : names) {
+    if (name.size() <= 4 || name.compare(name.size() - 4, 4, ".log") != 0) continue;
+    uint64_t size = 0;
+    if (env->GetFileSize(dir + "/" + name, &size).ok()) total += size;
+  }
+  return total;
+}
 
 }  // namespace
 
@@ -102,7 +119,10 @@ bool Store::TryRecover() {
   }
   rocksdb::Env* env = env_ ? env_.get() : rocksdb::Env::Default();
   uint64_t free_bytes = 0;
-  if (env->GetFreeSpace(path_, &free_bytes).ok() && free_bytes < kMinFreeBytesToReopen) return false;
+  if (env->GetFreeSpace(path_, &free_bytes).ok() &&
+      free_bytes < kMinFreeBytesToReopen + LogBytes(env, path_)) {
+    return false;
+  }
 
   // Exclusive: no cursor, view or batch may outlive the instance it uses.
   // try_lock, not lock: a pin holder may be waiting for a writer that waits
