@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <map>
 #include <string>
+#include <string_view>
 #include <system_error>
 
 #include "overtone/database.h"
@@ -26,13 +27,23 @@ struct StorageBreakdown {
     uint64_t samples = 0, value_bytes = 0;   // value blocks and headers
     std::map<std::string, uint64_t> codecs;  // segments by value codec
   };
-  std::map<std::string, Metric> metrics;  // by __name__
+  // By __name__, with the `le` label for a histogram's buckets: the
+  // buckets of one histogram differ in what they cost (a low bound that
+  // rarely moves against the +Inf bucket that counts every request).
+  std::map<std::string, Metric> metrics;
 };
+
+// The breakdown's row for a series: its name, and its bucket bound if any.
+inline std::string BreakdownKey(const Labels& labels) {
+  std::string key(GetLabel(labels, "__name__"));
+  if (std::string_view le = GetLabel(labels, "le"); !le.empty()) key += "{le=\"" + std::string(le) + "\"}";
+  return key;
+}
 
 inline Status MeasureStorage(Database* db, const std::filesystem::path& dir, StorageBreakdown* out) {
   std::map<SeriesId, std::string> names;
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> all, db->Select({}));
-  for (const SeriesInfo& s : all) names[s.id] = std::string(GetLabel(s.labels, "__name__"));
+  for (const SeriesInfo& s : all) names[s.id] = BreakdownKey(s.labels);
   OT_RETURN_IF_ERROR(db->ForEachSegment(0, [&](const SegmentInfo& s) {
     StorageBreakdown::Metric& m = out->metrics[names[s.series]];
     m.samples += s.samples;
@@ -82,12 +93,13 @@ inline void PrintStorageBreakdown(const StorageBreakdown& b, uint64_t samples, u
   line("WAL", b.wal_bytes);
   line("MANIFEST, OPTIONS, LOG, ...", b.other_file_bytes);
   line("total", total);
-  std::printf("values and headers by metric:\n");
+  std::printf("values and headers by series kind (B/sample of that kind; share of all value bytes):\n");
   for (const auto& [name, m] : b.metrics) {
     std::string codecs;
     for (const auto& [codec, count] : m.codecs) codecs += " " + codec + ":" + std::to_string(count);
-    std::printf("  %-30s %6.3f B/sample %s\n", name.c_str(),
+    std::printf("  %-52s %6.3f B/sample %5.1f%% %s\n", name.c_str(),
                 m.samples ? static_cast<double>(m.value_bytes) / static_cast<double>(m.samples) : 0.0,
+                values_and_headers ? 100.0 * static_cast<double>(m.value_bytes) / values_and_headers : 0.0,
                 codecs.c_str());
   }
 }

@@ -91,6 +91,19 @@ bool BuildDirect(std::span<const double> values, int k, Plan* plan) {
   plan->k = k;
   plan->delta = false;
   plan->base = lo + (hi - lo) / 2;  // centre the range on zero
+  // FLAC shifts out the low zero bits all of a frame's samples share (its
+  // "wasted bits"). The middle of a range of an odd number of steps is off
+  // that grid by half a step, which costs every sample a bit: memory in
+  // whole pages of 4096 bytes.
+  uint64_t offsets = 0;
+  for (const auto& n : mapped) {
+    if (n) offsets |= static_cast<uint64_t>(*n - lo);
+  }
+  if (offsets != 0) {
+    const int64_t unit = int64_t{1} << std::countr_zero(offsets);
+    const int64_t aligned = lo + (plan->base - lo) / unit * unit;
+    if (hi - aligned <= kPcmLimit) plan->base = aligned;
+  }
   int32_t last = 0;
   for (size_t i = 0; i < values.size(); ++i) {
     if (mapped[i]) {
@@ -246,31 +259,26 @@ Status RunFlacEncoder(const std::vector<int32_t>& pcm, int bps, const FlacParams
   return Status::OK();
 }
 
-}  // namespace
+// Whether at least 3 in 4 steps between neighbours do not go down: a
+// counter, a histogram bucket, a gauge that rarely moves. Only for those
+// are steps worth a second FLAC run (a noisy gauge's steps code larger than
+// its values).
+bool MostlyAscending(std::span<const double> values) {
+  size_t up = 0;
+  for (size_t i = 1; i < values.size(); ++i) up += values[i] >= values[i - 1];
+  return 4 * up >= 3 * (values.size() - 1);
+}
 
-Status EncodeFlacValues(std::span<const double> values, const FlacParams& params, std::string* out,
-                        FlacFrames framing) {
-  if (values.empty()) return Status::NotSupported("no values");
-  if (params.block_size < 16 || params.block_size > 65535) {
-    return Status::InvalidArgument("FLAC block size must be in [16, 65535]");
-  }
-  size_t mapped = 0;
-  int k = ChooseScale(values, &mapped);
-  // Below half, exceptions would cost more than FLAC saves.
-  if (mapped * 2 < values.size()) return Status::NotSupported("values do not map to integers");
-
-  Plan plan;
-  if (!BuildDirect(values, k, &plan)) {
-    plan = Plan();
-    BuildDelta(values, k, &plan);
-  }
+// The value block of `plan`, whose PCM holds `count` samples.
+Status EncodePlan(const Plan& plan, size_t count, const FlacParams& params, FlacFrames framing,
+                  std::string* out) {
   int32_t lo = *std::min_element(plan.pcm.begin(), plan.pcm.end());
   int32_t hi = *std::max_element(plan.pcm.begin(), plan.pcm.end());
   int bps = BitsForSigned(lo, hi);
 
   std::vector<std::string> frames;
   OT_RETURN_IF_ERROR(RunFlacEncoder(plan.pcm, bps, params, &frames));
-  size_t expected_frames = (values.size() + params.block_size - 1) / params.block_size;
+  size_t expected_frames = (count + params.block_size - 1) / params.block_size;
   if (frames.size() != expected_frames) return Status::Internal("FLAC produced an unexpected frame count");
   if (framing == FlacFrames::kBare) {
     for (std::string& frame : frames) {
@@ -298,6 +306,40 @@ Status EncodeFlacValues(std::span<const double> values, const FlacParams& params
     if (plan.delta) PutVarint64(out, ZigZag(plan.running_before[f * params.block_size] - plan.base));
   }
   for (const std::string& frame : frames) out->append(frame);
+  return Status::OK();
+}
+
+}  // namespace
+
+Status EncodeFlacValues(std::span<const double> values, const FlacParams& params, std::string* out,
+                        FlacFrames framing) {
+  if (values.empty()) return Status::NotSupported("no values");
+  if (params.block_size < 16 || params.block_size > 65535) {
+    return Status::InvalidArgument("FLAC block size must be in [16, 65535]");
+  }
+  size_t mapped = 0;
+  int k = ChooseScale(values, &mapped);
+  // Below half, exceptions would cost more than FLAC saves.
+  if (mapped * 2 < values.size()) return Status::NotSupported("values do not map to integers");
+
+  // Direct values when their range fits 32 bits, else steps. Steps can
+  // code smaller even then: FLAC stores each frame's first samples (its
+  // predictor's warm-up) verbatim at the PCM's width, which for a counter
+  // is the width of its range, for its steps only that of a step. For
+  // series that mostly go up both are tried and the smaller kept (on a
+  // tie, direct); the decoder reads either.
+  std::string best;
+  Plan direct;
+  if (BuildDirect(values, k, &direct))
+    OT_RETURN_IF_ERROR(EncodePlan(direct, values.size(), params, framing, &best));
+  if (best.empty() || MostlyAscending(values)) {
+    Plan delta;
+    BuildDelta(values, k, &delta);
+    std::string steps;
+    OT_RETURN_IF_ERROR(EncodePlan(delta, values.size(), params, framing, &steps));
+    if (best.empty() || steps.size() < best.size()) best = std::move(steps);
+  }
+  out->append(best);
   return Status::OK();
 }
 

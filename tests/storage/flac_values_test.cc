@@ -50,6 +50,45 @@ TEST(FlacValuesTest, LargeCounterUsesDeltasAndSurvivesResets) {
   ExpectRoundTrip(counter);
 }
 
+// A counter whose range fits 32 bits could be coded directly, but its steps
+// code smaller: FLAC's warm-up samples cost the PCM's width, the range's
+// for values, a step's for steps. The encoder keeps the smaller.
+TEST(FlacValuesTest, CounterInRangeTakesTheSmallerOfValuesAndSteps) {
+  std::mt19937_64 rng(3);
+  std::normal_distribution<double> noise(0, 60);
+  std::vector<double> counter;
+  double c = 4e8;
+  for (int i = 0; i < 1440; ++i) counter.push_back(c += std::round(3750 + noise(rng)));
+  ExpectRoundTrip(counter);
+  std::string enc;
+  ASSERT_TRUE(EncodeFlacValues(counter, {}, &enc).ok());
+  EXPECT_EQ(enc[1], 1) << "steps";
+  // 60 requests of noise a scrape are about 8 bits of entropy a sample.
+  EXPECT_LT(enc.size(), counter.size() * 1.2);
+}
+
+// Memory in whole pages: every value a multiple of 4096. FLAC shifts out
+// the low zero bits a frame's samples share, provided the base keeps them
+// zero: the byte counts code as small as the page counts. A base in the
+// middle of a range of an odd number of pages would be off the grid by
+// half a page and cost a bit a sample.
+TEST(FlacValuesTest, ValuesOnAPowerOfTwoGridCodeAsSmallAsTheirGridIndices) {
+  std::mt19937_64 rng(4);
+  std::normal_distribution<double> noise(0, 2000);
+  std::vector<double> pages, memory;
+  double p = 1.5e6;
+  for (int i = 0; i < 1440; ++i) pages.push_back(p += std::round(noise(rng)));
+  auto [lo, hi] = std::minmax_element(pages.begin(), pages.end());
+  if (static_cast<int64_t>(*hi - *lo) % 2 == 0) pages.push_back(*hi + 1);
+  for (double n : pages) memory.push_back(n * 4096);
+  ExpectRoundTrip(memory);
+  std::string enc_pages, enc_memory;
+  ASSERT_TRUE(EncodeFlacValues(pages, {}, &enc_pages).ok());
+  ASSERT_TRUE(EncodeFlacValues(memory, {}, &enc_memory).ok());
+  EXPECT_EQ(enc_memory[1], 0) << "values, not steps";
+  EXPECT_LE(enc_memory.size(), enc_pages.size() + 16);  // a longer base varint; off the grid: +180
+}
+
 TEST(FlacValuesTest, ExceptionsCarrySpecialValues) {
   std::vector<double> v;
   for (int i = 0; i < 500; ++i) v.push_back(i % 10);
