@@ -52,8 +52,8 @@ TEST(FlacValuesTest, LargeCounterUsesDeltasAndSurvivesResets) {
 
 // A counter whose range fits 32 bits could be coded directly, but its steps
 // code smaller: FLAC's warm-up samples cost the PCM's width, the range's
-// for values, a step's for steps. The encoder keeps the smaller.
-TEST(FlacValuesTest, CounterInRangeTakesTheSmallerOfValuesAndSteps) {
+// for values, a step's for steps. The encoder codes the narrower steps.
+TEST(FlacValuesTest, CounterInRangeIsCodedAsItsNarrowerSteps) {
   std::mt19937_64 rng(3);
   std::normal_distribution<double> noise(0, 60);
   std::vector<double> counter;
