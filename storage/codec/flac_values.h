@@ -4,7 +4,10 @@
 // Mapping: every value v with v == n / 10^k exactly (bit for bit, n an
 // integer, one decimal scale k per segment) becomes the integer n; FLAC then
 // codes either n - base ("direct", when the range of n fits 32 bits) or the
-// steps n_i - n_(i-1) ("delta", for large counters). Values that do not map
+// steps n_i - n_(i-1) ("delta": large counters, and series that mostly go
+// up whose steps need fewer bits than their values). A direct base lies on
+// the grid of the largest power of two dividing every n - min(n), so that
+// FLAC's wasted-bits shift takes those zero bits out. Values that do not map
 // (NaN, ±Inf, the stale marker, -0.0, values with more precision than k, or
 // steps too large) are exceptions stored verbatim; the PCM stream carries a
 // neutral sample in their place so the prediction is not disturbed.
