@@ -493,7 +493,7 @@ Result<ScalarValue> Translator::Scalar(const Expr& e) {
                              lookup->where = Bin("=", Col(cte, "ts"), ts);
                              return Subquery(lookup);
                            },
-                           std::nullopt};
+                           std::nullopt, cte};
       }
       return Status::NotSupported("function " + e.text + "() is not supported");
     }
@@ -530,6 +530,13 @@ Result<Translation> Translator::Run(const Expr& root_in) {
     case ValueType::kString: body->columns = {{Text(root.text), "value"}}; break;
     case ValueType::kScalar: {
       OT_ASSIGN_OR_RETURN(ScalarValue sv, Scalar(root));
+      if (!sv.per_step.empty()) {
+        // scalar(v) at the root: its rows as they are, not a lookup a step.
+        body->columns = {{Col(sv.per_step, "ts"), "ts"}, {Col(sv.per_step, "value"), "value"}};
+        body->from = {Ref(sv.per_step)};
+        body->order_by = {{Col("ts")}};
+        break;
+      }
       std::string steps = Steps();
       body->columns = {{Col(steps, "ts"), "ts"}, {sv.at(Col(steps, "ts")), "value"}};
       body->from = {Ref(steps)};
