@@ -18,14 +18,22 @@
 // over the last 10 minutes at 10 s steps (61 steps), sent --runs times to
 // each server in turn after one warm-up; the table shows the median
 // latency of each, the ratio Prometheus / overtone (above 1: overtone is
-// faster) and whether the answers agree (the same series, the same steps,
-// values equal to 1e-9 relative, NaN equal to NaN; or both an error). Last:
-// the median ratio, how many queries are slower than on Prometheus, and the
-// total ratio (sum of Prometheus's medians / sum of overtone's).
+// faster), the same for CPU time (below), and whether the answers agree
+// (the same series, the same steps, values equal to 1e-9 relative, NaN
+// equal to NaN; or both an error). Last: the median ratio, how many queries
+// are slower than on Prometheus, and the total ratio (sum of Prometheus's
+// medians / sum of overtone's).
 // Latency includes HTTP and JSON on both sides: the fixed cost of a small
 // query is part of what this measures.
+// On a loaded machine latency swings with the others' work, so each run also
+// measures the CPU time each server spent on it, which waits do not inflate:
+// the run time of every thread of the server's process (Linux's
+// /proc/PID/task/*/schedstat, in ns) before and after the request, without
+// the thread that sends it. The table shows the median of each, and the
+// summary the same figures as for latency.
 
 #include <httplib.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,6 +42,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
@@ -320,9 +329,30 @@ bool Agree(const Answer& a, const Answer& b, std::string* why) {
   return true;
 }
 
-// Median latency (ms) of `runs` range queries after one warm-up, and the
-// last answer.
-double MedianMs(httplib::Client& http, const std::string& query, int runs, Answer* answer) {
+// CPU time (ns) of the threads of process `pid` but `skip_tid`: the sum of
+// their run times. Threads that ended are not counted; the servers' workers
+// live as long as their pools.
+int64_t ProcessCpuNs(pid_t pid, pid_t skip_tid) {
+  int64_t total = 0;
+  std::error_code ec;
+  const fs::path tasks = fs::path("/proc") / std::to_string(pid) / "task";
+  for (auto it = fs::directory_iterator(tasks, ec); !ec && it != fs::directory_iterator(); it.increment(ec)) {
+    if (it->path().filename() == std::to_string(skip_tid)) continue;
+    std::ifstream in(it->path() / "schedstat");
+    long long run_ns = 0;
+    if (in >> run_ns) total += run_ns;
+  }
+  return total;
+}
+
+struct Cost {
+  double ms = 0;      // median latency
+  double cpu_us = 0;  // median CPU time of the server
+};
+
+// Median latency and server CPU time of `runs` range queries after one
+// warm-up, and the last answer.
+Cost Measure(httplib::Client& http, pid_t server, const std::string& query, int runs, Answer* answer) {
   // Steps 3 s past the multiples of 10 s, samples 7 s past the multiples of
   // 15 s: no window of a range selector or a subquery begins exactly on a
   // point, where Prometheus 2.42 (windows closed on the left) and 3.x
@@ -331,17 +361,41 @@ double MedianMs(httplib::Client& http, const std::string& query, int runs, Answe
                             {"start", std::to_string(kEndS - 600 + 3)},
                             {"end", std::to_string(kEndS + 3)},
                             {"step", "10"}};
-  std::vector<double> ms;
+  const pid_t self = static_cast<pid_t>(syscall(SYS_gettid));
+  std::vector<double> ms, cpu;
   for (int r = 0; r <= runs; ++r) {
+    int64_t cpu0 = ProcessCpuNs(server, self);
     auto t = Clock::now();
     auto res = http.Get("/api/v1/query_range", params, httplib::Headers{});
     double one = std::chrono::duration<double, std::milli>(Clock::now() - t).count();
-    if (r > 0) ms.push_back(one);
+    int64_t cpu1 = ProcessCpuNs(server, self);
+    if (r > 0) {
+      ms.push_back(one);
+      cpu.push_back(static_cast<double>(cpu1 - cpu0) / 1e3);
+    }
     if (r == runs) *answer = Parse(res);
   }
   std::sort(ms.begin(), ms.end());
-  return ms[ms.size() / 2];
+  std::sort(cpu.begin(), cpu.end());
+  return Cost{ms[ms.size() / 2], cpu[cpu.size() / 2]};
 }
+
+// The summary of one measure: median ratio, how many slower, total ratio.
+struct Tally {
+  std::vector<double> ratios;
+  double ours = 0, theirs = 0;
+  int slower = 0;
+  void Add(double o, double t) {
+    ours += o;
+    theirs += t;
+    ratios.push_back(t / o);
+    if (t < o) ++slower;
+  }
+  double Median() {
+    std::sort(ratios.begin(), ratios.end());
+    return ratios[ratios.size() / 2];
+  }
+};
 
 int Fail(const char* what, const Status& s) {
   std::fprintf(stderr, "%s: %s\n", what, s.ToString().c_str());
@@ -410,47 +464,51 @@ int main(int argc, char** argv) {
     theirs->set_read_timeout(60, 0);
   }
 
-  std::printf("%9s %9s %7s %-5s  %s\n", "overtone", "prom", "ratio", "agree",
-              "query (range 10m at 10s steps; ms)");
-  std::vector<double> ratios;
-  double total_ours = 0, total_theirs = 0;
-  int slower = 0, disagree = 0, n = 0;
+  std::printf("%9s %9s %7s %8s %8s %7s %-5s  %s\n", "overtone", "prom", "ratio", "cpu_us", "prom_us", "ratio",
+              "agree", "query (range 10m at 10s steps; latency ms, server CPU us)");
+  Tally latency, cpu;
+  int disagree = 0, n = 0;
+  double total_ours = 0, total_cpu = 0;
   std::vector<const char*> queries(std::begin(kQueries), std::end(kQueries));
   if (!cfg.query.empty()) queries = {cfg.query.c_str()};
   for (const char* q : queries) {
     if (!cfg.filter.empty() && std::string(q).find(cfg.filter) == std::string::npos) continue;
     ++n;
     Answer a, b;
-    double ms = MedianMs(ours, q, cfg.runs, &a);
-    total_ours += ms;
+    Cost mine = Measure(ours, getpid(), q, cfg.runs, &a);
+    total_ours += mine.ms;
+    total_cpu += mine.cpu_us;
     if (!theirs) {
-      std::printf("%9.3f %9s %7s %-5s  %s%s\n", ms, "-", "-", "-", q, a.error ? "  (error)" : "");
+      std::printf("%9.3f %9s %7s %8.0f %8s %7s %-5s  %s%s\n", mine.ms, "-", "-", mine.cpu_us, "-", "-", "-",
+                  q, a.error ? "  (error)" : "");
       continue;
     }
-    double pms = MedianMs(*theirs, q, cfg.runs, &b);
-    total_theirs += pms;
+    Cost peer = Measure(*theirs, prom->pid(), q, cfg.runs, &b);
+    latency.Add(mine.ms, peer.ms);
+    cpu.Add(mine.cpu_us, peer.cpu_us);
     std::string why;
     bool agree = Agree(a, b, &why);
     if (!agree) {
       ++disagree;
       std::fprintf(stderr, "disagree: %s: %s\n", q, why.c_str());
     }
-    double ratio = pms / ms;
-    ratios.push_back(ratio);
-    if (ratio < 1) ++slower;
-    std::printf("%9.3f %9.3f %6.2fx %-5s  %s%s\n", ms, pms, ratio, agree ? "yes" : "NO", q,
+    std::printf("%9.3f %9.3f %6.2fx %8.0f %8.0f %6.2fx %-5s  %s%s\n", mine.ms, peer.ms, peer.ms / mine.ms,
+                mine.cpu_us, peer.cpu_us, peer.cpu_us / mine.cpu_us, agree ? "yes" : "NO", q,
                 a.error && b.error ? "  (both error)" : "");
     std::fflush(stdout);
   }
-  if (theirs && !ratios.empty()) {
-    std::sort(ratios.begin(), ratios.end());
+  if (theirs && n > 0) {
     std::printf(
-        "\n%d queries: median ratio %.2fx (Prometheus / overtone: above 1, overtone is faster), %d slower "
-        "than "
-        "Prometheus, total %.1f ms against %.1f ms = %.2fx, %d disagree\n",
-        n, ratios[ratios.size() / 2], slower, total_ours, total_theirs, total_theirs / total_ours, disagree);
+        "\n%d queries (Prometheus / overtone: above 1, overtone is faster), %d disagree\n"
+        "  latency:    median ratio %.2fx, %d slower than Prometheus, total %.1f ms against %.1f ms = %.2fx\n"
+        "  server CPU: median ratio %.2fx, %d slower than Prometheus, total %.1f ms against %.1f ms = "
+        "%.2fx\n",
+        n, disagree, latency.Median(), latency.slower, latency.ours, latency.theirs,
+        latency.theirs / latency.ours, cpu.Median(), cpu.slower, cpu.ours / 1e3, cpu.theirs / 1e3,
+        cpu.theirs / cpu.ours);
   } else {
-    std::printf("\n%d queries: total %.1f ms (no Prometheus)\n", n, total_ours);
+    std::printf("\n%d queries: total %.1f ms, server CPU %.1f ms (no Prometheus)\n", n, total_ours,
+                total_cpu / 1e3);
   }
   server.Stop();
   return disagree == 0 ? 0 : 3;

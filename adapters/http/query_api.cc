@@ -60,6 +60,7 @@ HttpReply QueryApi::AnswerPromql(const PromqlPlan& plan) {
   PromqlPlan run = plan;
   run.options.cancel = token;
   run.options.statements = conn->statements();
+  run.options.plans = &plans_;
   Result<promql::QueryResult> result = RunPromql(conn->get(), run);
   if (plan.cancel != nullptr && token->cancelled())
     plan.cancel->Cancel(token->reason());  // the request learns why

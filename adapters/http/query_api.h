@@ -38,6 +38,7 @@
 #include "adapters/http/endpoint.h"
 #include "adapters/http/query_plan.h"
 #include "adapters/http/query_request.h"
+#include "adapters/promql/plan_cache.h"
 #include "overtone/database.h"
 
 namespace overtone::adapters {
@@ -65,6 +66,8 @@ class QueryApi {
 
   Database* db_;
   QueryApiOptions options_;
+  // Translated PromQL by shape, for every pooled connection.
+  promql::PlanCache plans_;
   std::mutex pool_mu_;
   std::vector<std::unique_ptr<QueryConnection>> pool_;
 };

@@ -1,5 +1,6 @@
 #include "adapters/http/query_render.h"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
@@ -54,25 +55,40 @@ void AppendJsonString(std::string* out, std::string_view s) {
 }
 
 // [seconds,"value"], the value as promql::FormatValue writes it, formatted
-// in place: a point is most of a matrix's bytes, and its text needs no
-// escaping (digits, '.', '-', NaN, +Inf, -Inf).
+// in place and appended at once: a point is most of a matrix's bytes, and
+// its text needs no escaping (digits, '.', '-', NaN, +Inf, -Inf).
 void AppendPoint(std::string* out, const promql::Point& p) {
-  char buf[400];  // the longest fixed-notation double (DBL_MAX, DBL_TRUE_MIN) fits
-  out->push_back('[');
+  // '[', the seconds, ',"', the longest fixed-notation double (DBL_MAX,
+  // DBL_TRUE_MIN: under 400 characters) and '"]'.
+  char buf[448];
+  char* const end = buf + sizeof buf;
+  char* at = buf;
+  *at++ = '[';
   if (p.ts % 1000 == 0) {
-    out->append(buf, std::to_chars(buf, buf + sizeof buf, p.ts / 1000).ptr);
+    at = std::to_chars(at, end, p.ts / 1000).ptr;
   } else {
+    out->append(buf, at);
     out->append(Seconds(p.ts).dump());
+    at = buf;
   }
-  out->append(",\"");
-  if (std::isnan(p.value)) {
-    out->append("NaN");
-  } else if (std::isinf(p.value)) {
-    out->append(p.value > 0 ? "+Inf" : "-Inf");
+  *at++ = ',';
+  *at++ = '"';
+  const double v = p.value;
+  if (std::isnan(v)) {
+    at = std::copy_n("NaN", 3, at);
+  } else if (std::isinf(v)) {
+    at = std::copy_n(v > 0 ? "+Inf" : "-Inf", 4, at);
+  } else if (std::fabs(v) < 0x1p53 && v == std::trunc(v) && !(v == 0 && std::signbit(v))) {
+    // An integer below 2^53 is its own shortest round-trip text: the
+    // integer formatting writes the same digits, faster (-0 keeps its sign
+    // through the double formatting below).
+    at = std::to_chars(at, end, static_cast<int64_t>(v)).ptr;
   } else {
-    out->append(buf, std::to_chars(buf, buf + sizeof buf, p.value, std::chars_format::fixed).ptr);
+    at = std::to_chars(at, end, v, std::chars_format::fixed).ptr;
   }
-  out->append("\"]");
+  *at++ = '"';
+  *at++ = ']';
+  out->append(buf, at);
 }
 
 Json SqlValueJson(const SqlValue& v) {

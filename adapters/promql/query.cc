@@ -12,6 +12,7 @@
 #include <unordered_map>
 
 #include "adapters/promql/parser.h"
+#include "adapters/promql/plan_cache.h"
 #include "adapters/promql/statement_cache.h"
 #include "adapters/promql/translator.h"
 #include "overtone/sql.h"
@@ -62,12 +63,19 @@ struct ResetWhenDone {
 
 // Runs the statement and collects its rows by label set, in order of first
 // appearance.
-Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options, QueryResult* out) {
+// `planned`, when set, is `t`'s parameterized SQL and integers.
+Status Collect(sqlite3* conn, const Translation& t, PlannedQuery* planned, const QueryOptions& options,
+               QueryResult* out) {
   ::overtone::sql::Statement prepared;  // without a cache: this run's own
   std::vector<int64_t> integers;
   sqlite3_stmt* stmt = nullptr;
   if (options.statements != nullptr) {
-    out->sql = t.ParameterizedSql(&integers);
+    if (planned != nullptr) {
+      out->sql = planned->plan->sql;
+      integers = std::move(planned->integers);
+    } else {
+      out->sql = t.ParameterizedSql(&integers);
+    }
     stmt = options.statements->Find(out->sql);
     if (stmt == nullptr) {
       OT_ASSIGN_OR_RETURN(::overtone::sql::Statement fresh, PrepareTranslation(conn, out->sql));
@@ -110,9 +118,12 @@ Status Collect(sqlite3* conn, const Translation& t, const QueryOptions& options,
       out->series[0].points.push_back(out->scalar);
       continue;
     }
-    const char* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0));
-    std::string_view key = text ? std::string_view(text, static_cast<size_t>(sqlite3_column_bytes(stmt, 0)))
-                                : std::string_view("{}");
+    // The label set's bytes as a blob: as text, SQLite would first copy
+    // each row's value to add a NUL terminator.
+    const char* bytes = static_cast<const char*>(sqlite3_column_blob(stmt, 0));
+    std::string_view key =
+        bytes ? std::string_view(bytes, static_cast<size_t>(sqlite3_column_bytes(stmt, 0)))
+              : (sqlite3_column_type(stmt, 0) == SQLITE_NULL ? std::string_view("{}") : std::string_view());
     // Rows come series by series: look the label set up only when it changes.
     if (last == index.end() || key != last->first) {
       auto [it, inserted] = index.emplace(std::string(key), out->series.size());
@@ -192,14 +203,22 @@ bool NaturalLess(std::string_view a, std::string_view b) {
 
 Result<QueryResult> Run(sqlite3* conn, std::string_view query, const EvalRange& range, bool instant,
                         const QueryOptions& options) {
-  OT_ASSIGN_OR_RETURN(ExprPtr expr, ParseExpr(query));
-  OT_ASSIGN_OR_RETURN(Translation t, Translate(*expr, range));
+  PlannedQuery planned;
+  if (options.plans != nullptr && options.statements != nullptr) {
+    OT_ASSIGN_OR_RETURN(planned, options.plans->Plan(query, range));
+  }
+  Translation own;  // without a plan: this query's translation
+  if (!planned.plan) {
+    OT_ASSIGN_OR_RETURN(ExprPtr expr, ParseExpr(query));
+    OT_ASSIGN_OR_RETURN(own, Translate(*expr, range));
+  }
+  const Translation& t = planned.plan ? planned.plan->translation : own;
   if (!instant && t.result_type == ValueType::kString) {
     return Status::InvalidArgument(
         "invalid expression type \"string\" for range query, must be Scalar or instant Vector");
   }
   QueryResult r;
-  OT_RETURN_IF_ERROR(Collect(conn, t, options, &r));
+  OT_RETURN_IF_ERROR(Collect(conn, t, planned.plan ? &planned : nullptr, options, &r));
   OT_RETURN_IF_ERROR(CheckUnique(&r));
   switch (t.result_type) {
     case ValueType::kString: r.type = ValueType::kString; break;

@@ -28,6 +28,7 @@
 
 namespace overtone::promql {
 
+class PlanCache;
 class StatementCache;
 
 struct Point {
@@ -61,6 +62,9 @@ struct QueryOptions {
   // The connection's prepared statements (statement_cache.h): with one, a
   // query runs as its parameterized SQL, prepared once per shape.
   StatementCache* statements = nullptr;
+  // The server's translated queries (plan_cache.h), used with `statements`:
+  // a query of a shape seen before is not parsed or translated again.
+  PlanCache* plans = nullptr;
 };
 
 // Prometheus's resolution limit for range queries.

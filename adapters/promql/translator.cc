@@ -472,18 +472,24 @@ Result<ScalarValue> Translator::Scalar(const Expr& e) {
       }
       if (e.text == "scalar") {
         OT_ASSIGN_OR_RETURN(std::string input, Vector(e.arg(0)));
+        // Every step, with the vector's rows at it counted: the steps and
+        // the rows in one GROUP BY (one sort), not a join that scans the
+        // grouped rows once per step.
         std::string steps = Steps();
-        auto per_step = std::make_shared<Select>();
-        per_step->columns = {
-            {Col("ts"), ""}, {Fn("count", {Col("*")}), "n"}, {Fn("max", {Col("value")}), "value"}};
-        per_step->from = {Ref(input)};
-        per_step->group_by = {Col("ts")};
+        auto each_step = std::make_shared<Select>();
+        each_step->columns = {{Col(steps, "ts"), "ts"}, {Int(0), "n"}, {Null(), "value"}};
+        each_step->from = {Ref(steps)};
+        auto rows = std::make_shared<Select>();
+        rows->columns = {{Col("ts"), ""}, {Int(1), ""}, {Col("value"), ""}};
+        rows->from = {Ref(input)};
+        each_step->union_all = rows;
         auto s = std::make_shared<Select>();
-        s->columns = {{Col(steps, "ts"), "ts"},
-                      {Fn("IIF", {Bin("=", Col("g", "n"), Int(1)), Col("g", "value"), Null()}), "value"}};
-        s->from = {Ref(steps), DerivedTable(per_step, "g")};
-        s->from[1].join = TableRef::Join::kLeft;
-        s->from[1].on = Bin("=", Col("g", "ts"), Col(steps, "ts"));
+        s->columns = {{Col("g", "ts"), "ts"},
+                      {Fn("IIF", {Bin("=", Fn("sum", {Col("g", "n")}), Int(1)),
+                                  Fn("max", {Col("g", "value")}), Null()}),
+                       "value"}};
+        s->from = {DerivedTable(each_step, "g")};
+        s->group_by = {Col("g", "ts")};
         std::string cte = Add("scalar", s);
         refs_[cte] += 2;  // read once per outer row
         return ScalarValue{[cte](const SqlExpr& ts) {
@@ -493,7 +499,7 @@ Result<ScalarValue> Translator::Scalar(const Expr& e) {
                              lookup->where = Bin("=", Col(cte, "ts"), ts);
                              return Subquery(lookup);
                            },
-                           std::nullopt};
+                           std::nullopt, cte};
       }
       return Status::NotSupported("function " + e.text + "() is not supported");
     }
@@ -530,6 +536,13 @@ Result<Translation> Translator::Run(const Expr& root_in) {
     case ValueType::kString: body->columns = {{Text(root.text), "value"}}; break;
     case ValueType::kScalar: {
       OT_ASSIGN_OR_RETURN(ScalarValue sv, Scalar(root));
+      if (!sv.per_step.empty()) {
+        // scalar(v) at the root: its rows as they are, not a lookup a step.
+        body->columns = {{Col(sv.per_step, "ts"), "ts"}, {Col(sv.per_step, "value"), "value"}};
+        body->from = {Ref(sv.per_step)};
+        body->order_by = {{Col("ts")}};
+        break;
+      }
       std::string steps = Steps();
       body->columns = {{Col(steps, "ts"), "ts"}, {sv.at(Col(steps, "ts")), "value"}};
       body->from = {Ref(steps)};

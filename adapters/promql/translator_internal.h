@@ -42,6 +42,8 @@ using SqlExpr = sql::ExprPtr;
 struct ScalarValue {
   std::function<sql::ExprPtr(const sql::ExprPtr& ts)> at;
   std::optional<double> constant;  // set when it does not vary with the step
+  // scalar(v): the CTE of its value per step (ts, value), one row a step.
+  std::string per_step = {};
 };
 
 class Translator {

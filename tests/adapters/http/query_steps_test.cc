@@ -161,6 +161,18 @@ TEST(QueryRenderTest, SeriesTextIsWhatTheJsonLibraryPrints) {
                        {3000, -0.1},
                        {4000, 123456.789},
                        {5000, 1.0 / 3}}});
+  // Integers take a faster path: at and past 2^53, negative, zero.
+  m.series.push_back({{{"ints", "1"}},
+                      {{0, 0.0},
+                       {1000, 1},
+                       {2000, -42},
+                       {3000, 1e15},
+                       {4000, 9007199254740991.0},
+                       {5000, 9007199254740992.0},
+                       {6000, 123456789012345678.0},
+                       {7000, -9007199254740994.0},
+                       {8000, 1e22},
+                       {9000, 4.5}}});
   nlohmann::ordered_json result = nlohmann::ordered_json::array();
   for (const auto& s : m.series) {
     nlohmann::ordered_json e, metric = nlohmann::ordered_json::object(),
