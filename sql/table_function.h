@@ -29,7 +29,7 @@ namespace overtone::sql {
 enum SharedColumn { kColSeriesId, kColMetric, kColLabels, kColTs, kColValue };
 
 // The most arguments a table function takes.
-inline constexpr int kMaxFunctionArgs = 9;
+inline constexpr int kMaxFunctionArgs = 13;
 
 // xBestIndex of a table function whose `num_args` arguments are the hidden
 // columns from `first_arg` on: numbers each given argument in order, as bit
@@ -77,6 +77,10 @@ class FunctionArgs {
   sqlite3_value* values_[kMaxFunctionArgs] = {};
   const std::vector<LabelMatcher>* selectors_[kMaxFunctionArgs] = {};
 };
+
+// A series' full canonical label set (labelset_json.h), __name__ included
+// and empty values left out: what labelset(metric, labels) makes of a row.
+std::string SeriesLabelsetJson(const Labels& labels);
 
 // One output row: a point of series[series].
 struct SeriesPoint {
