@@ -74,15 +74,17 @@ namespace {
 constexpr size_t kChargeStep = 64 << 10;
 }  // namespace
 
-std::string SeriesLabelsetJson(const Labels& labels) {
+LabelPairs SeriesLabelPairs(const Labels& labels) {
   LabelPairs pairs;
   pairs.reserve(labels.size());
   for (const Label& l : labels) {
     if (!l.value.empty()) pairs.emplace_back(l.name, l.value);
   }
   if (!std::is_sorted(pairs.begin(), pairs.end())) std::sort(pairs.begin(), pairs.end());
-  return LabelsetJson(pairs);
+  return pairs;
 }
+
+std::string SeriesLabelsetJson(const Labels& labels) { return LabelsetJson(SeriesLabelPairs(labels)); }
 
 const CancelToken* SeriesPointsCursor::token() const {
   return base.pVtab == nullptr ? nullptr : reinterpret_cast<const OvertoneVtab*>(base.pVtab)->cancel;

@@ -21,6 +21,7 @@
 #include "overtone/database.h"
 #include "overtone/matcher.h"
 #include "overtone/status.h"
+#include "sql/labelset_json.h"
 #include "sql/vtab_cursor.h"
 
 namespace overtone::sql {
@@ -81,6 +82,8 @@ class FunctionArgs {
 // A series' full canonical label set (labelset_json.h), __name__ included
 // and empty values left out: what labelset(metric, labels) makes of a row.
 std::string SeriesLabelsetJson(const Labels& labels);
+// The same label set as pairs: sorted, no empty values.
+LabelPairs SeriesLabelPairs(const Labels& labels);
 
 // One output row: a point of series[series].
 struct SeriesPoint {

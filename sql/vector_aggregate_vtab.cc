@@ -37,6 +37,7 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <optional>
 #include <string>
 #include <utility>
 
@@ -110,16 +111,43 @@ struct SelectorAggregateCursor : VectorResultCursor<kSelectorNumArgs> {
     }
     OT_RETURN_IF_ERROR(ValidateSteps(src.start, src.end, src.step));
     if (args.Present(kParam)) src.param = sqlite3_value_double(args[kParam]);
-    OT_ASSIGN_OR_RETURN(VectorOperand input, EvaluateVectorSource(table->db, table->cancel, src));
+    OT_ASSIGN_OR_RETURN(VectorOperand aggregated, Aggregate(spec, src));
     if (!args.Present(kQuantile)) {
-      OT_ASSIGN_OR_RETURN(result, AggregateVector(spec, input));
+      result = std::move(aggregated);
     } else {
-      OT_ASSIGN_OR_RETURN(VectorOperand aggregated, AggregateVector(spec, input));
-      input = VectorOperand{};
       OT_ASSIGN_OR_RETURN(result, HistogramQuantileVector(sqlite3_value_double(args[kQuantile]), aggregated));
     }
     TakeResult();
     return Status::OK();
+  }
+
+  // topk and bottomk rank the source's points, kept whole; the others fold
+  // them as they come (StepFold), holding a state per group and step.
+  Result<VectorOperand> Aggregate(const AggregateSpec& spec, const VectorSource& src) {
+    if (spec.kind == AggregateKind::kTopk || spec.kind == AggregateKind::kBottomk) {
+      OT_ASSIGN_OR_RETURN(VectorOperand input, EvaluateVectorSource(table->db, table->cancel, src));
+      return AggregateVector(spec, input);
+    }
+    const size_t num_steps = static_cast<size_t>((src.end - src.start) / src.step) + 1;
+    std::optional<StepFold> fold;
+    ChargedBytes charged(table->cancel);
+    SeriesId last_id = 0;
+    bool first = true, drop_name = false;
+    OT_RETURN_IF_ERROR(ForEachSourcePoint(table->db, table->cancel, src, &drop_name,
+                                          [&](const SeriesInfo& s, int64_t ts, double v) -> Status {
+                                            if (first || s.id != last_id) {
+                                              if (!fold)
+                                                fold.emplace(spec, src.start, src.step, num_steps, drop_name);
+                                              size_t before = fold->StateBytes();
+                                              fold->StartSeries(SeriesLabelPairs(s.labels));
+                                              OT_RETURN_IF_ERROR(charged.Charge(fold->StateBytes() - before));
+                                              first = false;
+                                              last_id = s.id;
+                                            }
+                                            return fold->Add(ts, v);
+                                          }));
+    if (!fold) return VectorOperand{};
+    return fold->Finish();
   }
 
   static Status IntArg(sqlite3_value* v, const char* name, int64_t* out) {

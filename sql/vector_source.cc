@@ -1,6 +1,7 @@
 #include "sql/vector_source.h"
 
 #include <string_view>
+#include <utility>
 
 #include "engine/range_functions.h"
 #include "overtone/over_time.h"
@@ -9,44 +10,8 @@
 namespace overtone::sql {
 namespace {
 
+// Bytes charged at a time: one atomic add per few thousand points.
 constexpr size_t kChargeStep = 64 << 10;
-
-// Gathers the engine's points into a VectorOperand, one Series per series
-// as it first comes, charging what it holds to the query's token.
-class Gatherer {
- public:
-  Gatherer(const CancelToken* cancel, bool drop_name) : cancel_(cancel), drop_name_(drop_name) {}
-  ~Gatherer() {
-    if (cancel_ != nullptr && charged_ > 0) cancel_->ReleaseMemory(charged_);
-  }
-  Gatherer(const Gatherer&) = delete;
-  Gatherer& operator=(const Gatherer&) = delete;
-
-  Status Add(const SeriesInfo& s, int64_t ts, double value) {
-    if (out_.series.empty() || last_id_ != s.id) {
-      out_.series.push_back(VectorOperand::Series{SeriesLabelsetJson(s.labels), drop_name_});
-      last_id_ = s.id;
-      uncharged_ += sizeof(VectorOperand::Series) + out_.series.back().labelset.size();
-    }
-    out_.points.push_back(VectorOperand::Point{static_cast<uint32_t>(out_.series.size() - 1), ts, value});
-    uncharged_ += sizeof(VectorOperand::Point);
-    if (uncharged_ >= kChargeStep && cancel_ != nullptr) {
-      if (!cancel_->ChargeMemory(uncharged_)) return cancel_->status();
-      charged_ += uncharged_;
-      uncharged_ = 0;
-    }
-    return Status::OK();
-  }
-
-  VectorOperand Take() { return std::move(out_); }
-
- private:
-  const CancelToken* cancel_;
-  bool drop_name_;
-  SeriesId last_id_ = 0;
-  size_t charged_ = 0, uncharged_ = 0;
-  VectorOperand out_;
-};
 
 bool IsOverTime(std::string_view fn) {
   constexpr std::string_view kSuffix = "_over_time";
@@ -55,7 +20,8 @@ bool IsOverTime(std::string_view fn) {
 
 }  // namespace
 
-Result<VectorOperand> EvaluateVectorSource(Database* db, const CancelToken* cancel, const VectorSource& src) {
+Status ForEachSourcePoint(Database* db, const CancelToken* cancel, const VectorSource& src, bool* drop_name,
+                          const std::function<Status(const SeriesInfo&, int64_t ts, double value)>& fn) {
   if (src.fn == "instant") {
     InstantVectorQuery q;
     q.start = src.start;
@@ -64,11 +30,10 @@ Result<VectorOperand> EvaluateVectorSource(Database* db, const CancelToken* canc
     q.lookback = src.range;
     q.offset = src.offset;
     q.cancel = cancel;
-    Gatherer g(cancel, /*drop_name=*/false);
-    OT_RETURN_IF_ERROR(EvaluateInstantVector(
+    *drop_name = false;
+    return EvaluateInstantVector(
         db, src.matchers, q,
-        [&g](const SeriesInfo& s, int64_t ts, int64_t, double v) { return g.Add(s, ts, v); }));
-    return g.Take();
+        [&fn](const SeriesInfo& s, int64_t ts, int64_t, double v) { return fn(s, ts, v); });
   }
   if (IsOverTime(src.fn)) {
     OverTimeQuery q;
@@ -84,13 +49,11 @@ Result<VectorOperand> EvaluateVectorSource(Database* db, const CancelToken* canc
     q.step = src.step;
     q.range = src.range;
     q.cancel = cancel;
-    const bool keeps_name = q.fn == OverTimeFn::kLast || q.fn == OverTimeFn::kFirst;
-    Gatherer g(cancel, !keeps_name);
+    *drop_name = q.fn != OverTimeFn::kLast && q.fn != OverTimeFn::kFirst;
     const int64_t offset = src.offset;
-    OT_RETURN_IF_ERROR(EvaluateOverTime(
-        db, src.matchers, q,
-        [&g, offset](const SeriesInfo& s, int64_t ts, double v) { return g.Add(s, ts + offset, v); }));
-    return g.Take();
+    return EvaluateOverTime(db, src.matchers, q, [&fn, offset](const SeriesInfo& s, int64_t ts, double v) {
+      return fn(s, ts + offset, v);
+    });
   }
   RangeFunctionQuery q;
   OT_ASSIGN_OR_RETURN(q.fn, ParseRangeFn(src.fn));
@@ -105,10 +68,29 @@ Result<VectorOperand> EvaluateVectorSource(Database* db, const CancelToken* canc
   q.range = src.range;
   q.offset = src.offset;
   q.cancel = cancel;
-  Gatherer g(cancel, /*drop_name=*/true);
-  OT_RETURN_IF_ERROR(EvaluateRangeFunction(
-      db, src.matchers, q, [&g](const SeriesInfo& s, int64_t ts, double v) { return g.Add(s, ts, v); }));
-  return g.Take();
+  *drop_name = true;
+  return EvaluateRangeFunction(db, src.matchers, q, fn);
+}
+
+Result<VectorOperand> EvaluateVectorSource(Database* db, const CancelToken* cancel, const VectorSource& src) {
+  VectorOperand out;
+  ChargedBytes charged(cancel);
+  size_t uncharged = 0;
+  SeriesId last_id = 0;
+  bool drop_name = false;
+  OT_RETURN_IF_ERROR(
+      ForEachSourcePoint(db, cancel, src, &drop_name, [&](const SeriesInfo& s, int64_t ts, double v) {
+        if (out.series.empty() || last_id != s.id) {
+          out.series.push_back(VectorOperand::Series{SeriesLabelsetJson(s.labels), drop_name});
+          last_id = s.id;
+          uncharged += sizeof(VectorOperand::Series) + out.series.back().labelset.size();
+        }
+        out.points.push_back(VectorOperand::Point{static_cast<uint32_t>(out.series.size() - 1), ts, v});
+        uncharged += sizeof(VectorOperand::Point);
+        if (uncharged < kChargeStep) return Status::OK();
+        return charged.Charge(std::exchange(uncharged, 0));
+      }));
+  return out;
 }
 
 }  // namespace overtone::sql

@@ -1,8 +1,8 @@
 // The instant vector of a selector or of a range function over a range
-// selector, evaluated by the engine straight into a VectorOperand
-// (vector_match.h), so that a table function working on whole vectors
-// (selector_aggregate(), vector_aggregate.h) reads it without a row of it
-// passing through SQLite.
+// selector, evaluated by the engine for a table function that works on
+// whole vectors (selector_aggregate(), sql/vector_aggregate_vtab.cc), so
+// that no row of it passes through SQLite: as a VectorOperand
+// (vector_match.h), or point by point into a fold.
 //
 // The source is one of
 //   "instant"              the instant-vector selector, `range` its lookback
@@ -19,6 +19,7 @@
 #define OVERTONE_SQL_VECTOR_SOURCE_H_
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 #include <vector>
@@ -40,10 +41,37 @@ struct VectorSource {
   std::optional<double> param;           // quantile's q, predict_linear's seconds
 };
 
-// The source's points, series by series. The points held are charged to
-// `cancel`'s working memory while they are gathered and released on
-// return (CancelToken::ChargeMemory); `cancel` may be null.
+// Calls fn per point of the source (ts one of its steps), series by series,
+// after setting *drop_name to that of all its series.
+Status ForEachSourcePoint(Database* db, const CancelToken* cancel, const VectorSource& src, bool* drop_name,
+                          const std::function<Status(const SeriesInfo&, int64_t ts, double value)>& fn);
+
+// The source's points, series by series.
 Result<VectorOperand> EvaluateVectorSource(Database* db, const CancelToken* cancel, const VectorSource& src);
+
+// Bytes charged to a query's working memory (CancelToken::ChargeMemory),
+// given back when this goes. The token may be null.
+class ChargedBytes {
+ public:
+  explicit ChargedBytes(const CancelToken* cancel) : cancel_(cancel) {}
+  ~ChargedBytes() {
+    if (cancel_ != nullptr && charged_ > 0) cancel_->ReleaseMemory(charged_);
+  }
+  ChargedBytes(const ChargedBytes&) = delete;
+  ChargedBytes& operator=(const ChargedBytes&) = delete;
+
+  // Adds n bytes; past the token's limit, its error.
+  Status Charge(size_t n) {
+    if (cancel_ == nullptr || n == 0) return Status::OK();
+    if (!cancel_->ChargeMemory(n)) return cancel_->status();
+    charged_ += n;
+    return Status::OK();
+  }
+
+ private:
+  const CancelToken* cancel_;
+  size_t charged_ = 0;
+};
 
 }  // namespace overtone::sql
 
