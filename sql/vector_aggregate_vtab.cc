@@ -29,8 +29,10 @@
 // functions ran per row. Here the input reaches C++ once, as its distinct
 // series and its points; the grouping is made once per series and the fold
 // runs per step over arrays. selector_aggregate() goes one step further:
-// the selector's points go from the engine into the fold, and no row but
-// the result's passes through SQLite. The function's arguments are its hidden
+// the selector's points go from the engine into the fold as they come
+// (StepFold: a state per group and step, never the points themselves; topk
+// and bottomk gather the points and rank them), and no row but the
+// result's passes through SQLite. The function's arguments are its hidden
 // columns, planned and kept as the other table functions'
 // (sql/table_function.h).
 
