@@ -74,6 +74,18 @@ namespace {
 constexpr size_t kChargeStep = 64 << 10;
 }  // namespace
 
+LabelPairs SeriesLabelPairs(const Labels& labels) {
+  LabelPairs pairs;
+  pairs.reserve(labels.size());
+  for (const Label& l : labels) {
+    if (!l.value.empty()) pairs.emplace_back(l.name, l.value);
+  }
+  if (!std::is_sorted(pairs.begin(), pairs.end())) std::sort(pairs.begin(), pairs.end());
+  return pairs;
+}
+
+std::string SeriesLabelsetJson(const Labels& labels) { return LabelsetJson(SeriesLabelPairs(labels)); }
+
 const CancelToken* SeriesPointsCursor::token() const {
   return base.pVtab == nullptr ? nullptr : reinterpret_cast<const OvertoneVtab*>(base.pVtab)->cancel;
 }
@@ -98,13 +110,7 @@ Status SeriesPointsCursor::Add(const SeriesInfo& s, int64_t ts, int64_t sample_t
   if (series.empty() || series.back().id != s.id) {
     series.push_back(s);
     labels_json.push_back(LabelsToJson(s.labels));
-    LabelPairs pairs;
-    pairs.reserve(s.labels.size());
-    for (const Label& l : s.labels) {
-      if (!l.value.empty()) pairs.emplace_back(l.name, l.value);
-    }
-    if (!std::is_sorted(pairs.begin(), pairs.end())) std::sort(pairs.begin(), pairs.end());
-    labelset_json.push_back(LabelsetJson(pairs));
+    labelset_json.push_back(SeriesLabelsetJson(s.labels));
     uncharged_ += sizeof(SeriesInfo) + 2 * sizeof(std::string) + 2 * labels_json.back().size() +
                   labelset_json.back().size();
   }

@@ -21,6 +21,7 @@
 #include "overtone/database.h"
 #include "overtone/matcher.h"
 #include "overtone/status.h"
+#include "sql/labelset_json.h"
 #include "sql/vtab_cursor.h"
 
 namespace overtone::sql {
@@ -29,7 +30,7 @@ namespace overtone::sql {
 enum SharedColumn { kColSeriesId, kColMetric, kColLabels, kColTs, kColValue };
 
 // The most arguments a table function takes.
-inline constexpr int kMaxFunctionArgs = 9;
+inline constexpr int kMaxFunctionArgs = 13;
 
 // xBestIndex of a table function whose `num_args` arguments are the hidden
 // columns from `first_arg` on: numbers each given argument in order, as bit
@@ -77,6 +78,12 @@ class FunctionArgs {
   sqlite3_value* values_[kMaxFunctionArgs] = {};
   const std::vector<LabelMatcher>* selectors_[kMaxFunctionArgs] = {};
 };
+
+// A series' full canonical label set (labelset_json.h), __name__ included
+// and empty values left out: what labelset(metric, labels) makes of a row.
+std::string SeriesLabelsetJson(const Labels& labels);
+// The same label set as pairs: sorted, no empty values.
+LabelPairs SeriesLabelPairs(const Labels& labels);
 
 // One output row: a point of series[series].
 struct SeriesPoint {

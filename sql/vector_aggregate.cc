@@ -104,17 +104,12 @@ class Aggregator {
  private:
   // Each series' group: its key's canonical JSON, interned.
   Status Group() {
-    std::vector<std::string> names = spec_.labels;
-    if (spec_.without) names.push_back(std::string(kMetricNameLabel));
     std::unordered_map<std::string, uint32_t> index;
     group_of_.reserve(in_.series.size());
     for (const VectorOperand::Series& series : in_.series) {
       OT_ASSIGN_OR_RETURN(LabelPairs labels, ParseLabelsetJson(series.labelset));
-      std::erase_if(labels, [&](const auto& l) {
-        bool listed = std::find(names.begin(), names.end(), l.first) != names.end();
-        return listed == spec_.without;
-      });
-      auto [it, inserted] = index.emplace(LabelsetJson(labels), static_cast<uint32_t>(keys_.size()));
+      auto [it, inserted] =
+          index.emplace(GroupKeyJson(spec_, std::move(labels)), static_cast<uint32_t>(keys_.size()));
       if (inserted) keys_.push_back(it->first);
       group_of_.push_back(it->second);
     }
@@ -135,40 +130,14 @@ class Aggregator {
       drop_[g] = false;
     }
     drop_[g] = drop_[g] || in_.series[p.series].drop_name;
-    double f = p.value;
-    switch (spec_.kind) {
-      case AggregateKind::kSum: GroupFold<Identity, SumAdd>(s, f); break;
-      case AggregateKind::kAvg: GroupFold<Identity, AvgAdd>(s, f); break;
-      case AggregateKind::kStddev:
-      case AggregateKind::kStdvar: GroupFold<VarianceFirst, VarianceAdd>(s, f); break;
-      case AggregateKind::kMin:
-      case AggregateKind::kMax: {
-        bool better = spec_.kind == AggregateKind::kMin ? f < s->value : f > s->value;
-        if (!s->seen || std::isnan(s->value) || better) s->value = f;
-        s->seen = true;
-        break;
-      }
-      case AggregateKind::kCount:
-      case AggregateKind::kGroup:
-        s->count = s->seen ? s->count + 1 : 1;
-        s->seen = true;
-        break;
-      case AggregateKind::kTopk:
-      case AggregateKind::kBottomk: members_[g].push_back(point); break;
+    if (IsRanking(spec_.kind)) {
+      members_[g].push_back(point);
+    } else {
+      FoldValue(spec_.kind, s, p.value);
     }
   }
 
-  double Value(const GroupState& s) const {
-    switch (spec_.kind) {
-      case AggregateKind::kSum: return SumResult(s);
-      case AggregateKind::kAvg: return AvgResult(s);
-      case AggregateKind::kStddev: return StddevResult(s);
-      case AggregateKind::kStdvar: return StdvarResult(s);
-      case AggregateKind::kCount: return s.count;
-      case AggregateKind::kGroup: return 1;
-      default: return s.value;  // min, max
-    }
-  }
+  double Value(const GroupState& s) const { return FoldResult(spec_.kind, s); }
 
   void Emit(int64_t ts) {
     for (uint32_t g : touched_) {
@@ -222,6 +191,15 @@ class Aggregator {
 };
 
 }  // namespace
+
+std::string GroupKeyJson(const AggregateSpec& spec, LabelPairs labels) {
+  std::erase_if(labels, [&](const auto& l) {
+    bool listed = std::find(spec.labels.begin(), spec.labels.end(), l.first) != spec.labels.end() ||
+                  (spec.without && l.first == kMetricNameLabel);
+    return listed == spec.without;
+  });
+  return LabelsetJson(labels);
+}
 
 Result<AggregateKind> ParseAggregateKind(std::string_view name) {
   static const std::pair<std::string_view, AggregateKind> kNames[] = {

@@ -23,12 +23,17 @@
 #ifndef OVERTONE_SQL_VECTOR_AGGREGATE_H_
 #define OVERTONE_SQL_VECTOR_AGGREGATE_H_
 
+#include <cmath>
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "overtone/status.h"
+#include "sql/group_fold.h"
+#include "sql/labelset_json.h"
 #include "sql/vector_match.h"
 
 namespace overtone::sql {
@@ -46,11 +51,85 @@ struct AggregateSpec {
   int64_t k = 0;                    // of topk / bottomk
 };
 
+// One value of a group at a step into its state, and the state's value,
+// for every kind but topk and bottomk: the fold both AggregateVector and
+// StepFold make.
+inline void FoldValue(AggregateKind kind, GroupState* s, double f) {
+  switch (kind) {
+    case AggregateKind::kSum: GroupFold<Identity, SumAdd>(s, f); break;
+    case AggregateKind::kAvg: GroupFold<Identity, AvgAdd>(s, f); break;
+    case AggregateKind::kStddev:
+    case AggregateKind::kStdvar: GroupFold<VarianceFirst, VarianceAdd>(s, f); break;
+    case AggregateKind::kMin:
+    case AggregateKind::kMax: {
+      bool better = kind == AggregateKind::kMin ? f < s->value : f > s->value;
+      if (!s->seen || std::isnan(s->value) || better) s->value = f;
+      s->seen = true;
+      break;
+    }
+    case AggregateKind::kCount:
+    case AggregateKind::kGroup:
+      s->count = s->seen ? s->count + 1 : 1;
+      s->seen = true;
+      break;
+    default: break;
+  }
+}
+inline double FoldResult(AggregateKind kind, const GroupState& s) {
+  switch (kind) {
+    case AggregateKind::kSum: return SumResult(s);
+    case AggregateKind::kAvg: return AvgResult(s);
+    case AggregateKind::kStddev: return StddevResult(s);
+    case AggregateKind::kStdvar: return StdvarResult(s);
+    case AggregateKind::kCount: return s.count;
+    case AggregateKind::kGroup: return 1;
+    default: return s.value;  // min, max
+  }
+}
+
+// A series' group under `spec`: the canonical JSON of the labels `by`
+// keeps, or of all but __name__ and those `without` names.
+std::string GroupKeyJson(const AggregateSpec& spec, LabelPairs labels);
+
 // The aggregation at every step the input has points at. The result's
 // series come in `series`, each point naming one, the points of a series
 // together and in ts order; a group's drop_name is
 // set at a step when one of its series' is.
 Result<VectorOperand> AggregateVector(const AggregateSpec& spec, const VectorOperand& in);
+
+// The same aggregation (not topk or bottomk) folded as the points come,
+// without holding them: the points of a series together, its series' in the
+// order AggregateVector would have them, at steps start, start + step, ...
+// (num_steps of them). The result is AggregateVector's, bit for bit and in
+// the same order, when every series has the same drop_name. Holds one
+// GroupState per group and step.
+class StepFold {
+ public:
+  StepFold(const AggregateSpec& spec, int64_t start, int64_t step, size_t num_steps, bool drop_name);
+
+  // Begins the next series, with its full label set.
+  void StartSeries(const LabelPairs& labels);
+  // A point of the current series. InvalidArgument for a ts off the steps.
+  Status Add(int64_t ts, double value);
+  // The bytes of state held so far.
+  size_t StateBytes() const { return state_.size() * sizeof(GroupState); }
+
+  VectorOperand Finish();
+
+ private:
+  const AggregateSpec& spec_;
+  int64_t start_, step_;
+  size_t num_steps_;
+  bool drop_name_;
+  std::unordered_map<std::string, uint32_t> index_;  // key -> group
+  std::vector<std::string> keys_;                    // group -> key
+  std::vector<GroupState> state_;                    // group * num_steps + step
+  // Per group, the first step it has a point at and the first series
+  // there: AggregateVector numbers its result series in that order.
+  std::vector<std::pair<size_t, size_t>> first_;
+  uint32_t group_ = 0;  // of the current series
+  size_t series_ = 0;   // series begun
+};
 
 }  // namespace overtone::sql
 

@@ -1,8 +1,8 @@
 // The cursor shared by the table functions that answer a whole instant
-// vector over its steps (vector_match(), vector_aggregate()): every argument
-// is required, the work runs once in xFilter into a VectorOperand, and the
-// rows are its points with the columns labelset, drop_name, ts, value, then
-// the arguments as hidden columns.
+// vector over its steps (vector_match(), vector_aggregate(),
+// selector_aggregate()): the arguments are required but for trailing ones, the work runs once in xFilter into
+// a VectorOperand, and the rows are its points with the columns labelset, drop_name, ts, value, then the
+// arguments as hidden columns.
 
 #pragma once
 
@@ -25,14 +25,15 @@ enum VectorResultColumn { kVectorLabelset, kVectorDropName, kVectorTs, kVectorVa
 
 template <int kNumArgs>
 struct VectorResultCursor : RowsCursor<VectorOperand::Point> {
-  // Forgets the previous call's rows and takes this call's arguments; an
-  // argument not given is InvalidArgument, naming it after `signature`.
+  // Forgets the previous call's rows and takes this call's arguments; one
+  // of the first `required` not given is InvalidArgument, naming it after
+  // `signature`.
   Status Start(int plan, int argc, sqlite3_value** argv, const char* signature,
-               const char* const (&names)[kNumArgs]) {
+               const char* const (&names)[kNumArgs], int required = kNumArgs) {
     rows.clear();
     pos = 0;
     args.Take(plan, kNumArgs, argc, argv);
-    for (int a = 0; a < kNumArgs; ++a) {
+    for (int a = 0; a < required; ++a) {
       if (args[a] == nullptr)
         return Status::InvalidArgument(std::string(signature) + ": " + names[a] + " is missing");
     }
@@ -50,10 +51,7 @@ struct VectorResultCursor : RowsCursor<VectorOperand::Point> {
       case kVectorTs: sqlite3_result_int64(ctx, p.ts); return;
       case kVectorValue: ResultValue(ctx, p.value); return;
       default:
-        if (col >= kVectorFirstArg && col < kVectorFirstArg + kNumArgs &&
-            args[col - kVectorFirstArg] != nullptr) {
-          sqlite3_result_value(ctx, args[col - kVectorFirstArg]);
-        }
+        if (col >= kVectorFirstArg && col < kVectorFirstArg + kNumArgs) args.Echo(ctx, col - kVectorFirstArg);
     }
   }
 

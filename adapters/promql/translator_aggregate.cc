@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 
 #include "adapters/promql/translator_internal.h"
 #include "overtone/types.h"
@@ -14,6 +15,7 @@ namespace overtone::promql {
 
 Result<std::string> Translator::Aggregate(const Expr& agg) {
   const Expr& inner = agg.arg(agg.args.size() - 1);
+  if (std::optional<std::string> cte = SelectorAggregate(agg, std::nullopt)) return *cte;
   OT_ASSIGN_OR_RETURN(std::string input, Vector(inner));
   std::optional<ScalarValue> param;
   std::string count_label;
@@ -134,6 +136,111 @@ std::optional<std::string> Translator::InVectorAggregate(const Expr& agg, const 
   SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
   s->from = {TableFunction("vector_aggregate", std::move(args))};
   return Add(AggregateOpName(agg.agg_op), s);
+}
+
+namespace {
+
+// The range functions and `*_over_time` functions selector_aggregate()
+// evaluates itself (sql/vector_source.h).
+bool EvaluatedInAggregate(const std::string& fn) {
+  static const char* const kNames[] = {"rate",
+                                       "irate",
+                                       "increase",
+                                       "delta",
+                                       "idelta",
+                                       "resets",
+                                       "changes",
+                                       "deriv",
+                                       "predict_linear",
+                                       "avg_over_time",
+                                       "sum_over_time",
+                                       "count_over_time",
+                                       "min_over_time",
+                                       "max_over_time",
+                                       "stddev_over_time",
+                                       "stdvar_over_time",
+                                       "last_over_time",
+                                       "present_over_time",
+                                       "quantile_over_time"};
+  return std::find(std::begin(kNames), std::end(kNames), fn) != std::end(kNames);
+}
+
+// A number literal (in parentheses or not) that is finite.
+std::optional<double> FiniteLiteral(const Expr& e) {
+  const Expr& x = Unparen(e);
+  if (x.kind != Expr::Kind::kNumber || !std::isfinite(x.number)) return std::nullopt;
+  return x.number;
+}
+
+}  // namespace
+
+// The arguments of selector_aggregate() from fn to param when `e` is what
+// it evaluates itself: a selector, or one of EvaluatedInAggregate() over a
+// range selector, without `@` and with a literal parameter.
+std::optional<std::vector<SqlExpr>> Translator::AggregateSource(const Expr& e) {
+  const Expr& x = Unparen(e);
+  if (x.kind == Expr::Kind::kVectorSelector) {
+    if (x.at) return std::nullopt;
+    return std::vector<SqlExpr>{Text("instant"), SelectorParam(x.matchers), Int(r_.start),    Int(r_.end),
+                                Int(r_.step),    Int(r_.lookback),          Int(x.offset_ms), Null()};
+  }
+  if (x.kind != Expr::Kind::kCall || !EvaluatedInAggregate(x.text) || x.args.empty() || x.args.size() > 2) {
+    return std::nullopt;
+  }
+  size_t matrix_arg = x.args.size() - 1;
+  if (x.text == "predict_linear") matrix_arg = 0;
+  const Expr& m = Unparen(x.arg(matrix_arg));
+  if (m.kind != Expr::Kind::kMatrixSelector || m.arg(0).at) return std::nullopt;
+  SqlExpr param = Null();
+  if (x.args.size() == 2) {
+    std::optional<double> p = FiniteLiteral(x.arg(matrix_arg == 0 ? 1 : 0));
+    if (!p) return std::nullopt;
+    param = Real(*p);
+  }
+  const Expr& vs = m.arg(0);
+  return std::vector<SqlExpr>{
+      Text(x.text),    SelectorParam(vs.matchers), Int(r_.start), Int(r_.end), Int(r_.step),
+      Int(m.range_ms), Int(vs.offset_ms),          param};
+}
+
+// sum avg min max count group stddev stdvar, and topk / bottomk with a
+// literal k, of what AggregateSource() takes: one selector_aggregate()
+// call (sql/vector_aggregate_vtab.cc), in which the engine's points go
+// straight into the fold. With `quantile`, histogram_quantile(quantile,
+// the aggregation) in the same call.
+std::optional<std::string> Translator::SelectorAggregate(const Expr& agg, std::optional<double> quantile) {
+  int64_t k = 0;
+  switch (agg.agg_op) {
+    case AggregateOp::kSum:
+    case AggregateOp::kAvg:
+    case AggregateOp::kMin:
+    case AggregateOp::kMax:
+    case AggregateOp::kCount:
+    case AggregateOp::kGroup:
+    case AggregateOp::kStddev:
+    case AggregateOp::kStdvar: break;
+    case AggregateOp::kTopk:
+    case AggregateOp::kBottomk: {
+      // Any other k keeps its error (or its evaluation per step) from the
+      // other paths.
+      std::optional<double> kv = FiniteLiteral(agg.arg(0));
+      if (!kv || std::abs(*kv) >= 9.2e18) return std::nullopt;
+      k = static_cast<int64_t>(*kv);
+      break;
+    }
+    default: return std::nullopt;
+  }
+  std::optional<std::vector<SqlExpr>> source = AggregateSource(agg.arg(agg.args.size() - 1));
+  if (!source) return std::nullopt;
+  std::string names;
+  for (const std::string& n : agg.grouping) names += (names.empty() ? "" : ",") + n;
+  std::vector<SqlExpr> args = {Text(AggregateOpName(agg.agg_op)), Text(agg.without ? "without" : "by"),
+                               Text(names), Int(k)};
+  args.insert(args.end(), source->begin(), source->end());
+  if (quantile) args.push_back(Real(*quantile));
+  SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
+  s->from = {TableFunction("selector_aggregate", std::move(args))};
+  return Add(quantile ? "histogram_quantile" : AggregateOpName(agg.agg_op), s);
 }
 
 // limit_ratio(r, v): Prometheus's deterministic sample of series, the same

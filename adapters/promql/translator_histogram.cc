@@ -11,6 +11,8 @@
 // samples there, so over overtone's series they are empty (their arguments
 // are still evaluated, errors and all).
 
+#include <cmath>
+
 #include "adapters/promql/translator_internal.h"
 
 namespace overtone::promql {
@@ -22,6 +24,14 @@ bool IsNativeHistogramFunction(const std::string& name) {
 
 // histogram_quantile(q, v) and histogram_fraction(lower, upper, v).
 Result<std::string> Translator::ClassicHistogram(const Expr& call) {
+  // histogram_quantile(literal q, sum by (le) (rate(x_bucket[5m]))), the
+  // panel's usual form: buckets summed and quantiles taken in one
+  // selector_aggregate() call.
+  if (const Expr& q = Unparen(call.arg(0)); call.text == "histogram_quantile" &&
+                                            q.kind == Expr::Kind::kNumber && std::isfinite(q.number) &&
+                                            Unparen(call.arg(1)).kind == Expr::Kind::kAggregate) {
+    if (std::optional<std::string> cte = SelectorAggregate(Unparen(call.arg(1)), q.number)) return *cte;
+  }
   std::vector<ScalarValue> params;
   for (size_t i = 0; i + 1 < call.args.size(); ++i) {
     OT_ASSIGN_OR_RETURN(ScalarValue p, Scalar(call.arg(i)));

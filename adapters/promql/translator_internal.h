@@ -63,6 +63,11 @@ class Translator {
   std::optional<std::string> InVectorAggregate(const Expr& agg, const std::string& input,
                                                const std::optional<ScalarValue>& param);
   Result<std::string> LimitRatio(const std::string& input, const ScalarValue& param);
+  // Aggregations of a selector or range function pushed into one
+  // selector_aggregate() call (translator_aggregate.cc); nullopt when they
+  // take the general path.
+  std::optional<std::vector<sql::ExprPtr>> AggregateSource(const Expr& e);
+  std::optional<std::string> SelectorAggregate(const Expr& agg, std::optional<double> quantile);
   Result<std::string> Absent(const Expr& arg, const std::string& input, bool drop_name);
   Result<std::string> Relabel(const Expr& call);
   // translator_histogram.cc

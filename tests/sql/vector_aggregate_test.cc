@@ -9,12 +9,14 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdio>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "sql/labelset_json.h"
 #include "sql/promql_functions.h"
 #include "sql/statement.h"
 #include "sql/vtab_common.h"
@@ -114,6 +116,67 @@ TEST(VectorAggregateTest, TopkKeepsSeriesRanksNaNLastAndTiesInInputOrder) {
   EXPECT_TRUE(none->points.empty());
   EXPECT_EQ(all->points.size(), 4u);
   EXPECT_EQ(Lines(*all).front(), R"({"i":"1"}(drop)@0=nan)");
+}
+
+// StepFold folds each series' points as they come: the same series, in the
+// same order, with the same bits as AggregateVector over all the points.
+TEST(VectorAggregateTest, StepFoldGivesWhatAggregateVectorGives) {
+  std::mt19937_64 rng(11);
+  const char* const hosts[] = {"a", "b", "c", "d", "e", "f"};
+  const char* const roles[] = {"db", "web", "lb"};
+  for (int round = 0; round < 20; ++round) {
+    const int64_t start = 1000, step = 10;
+    const size_t num_steps = 12;
+    std::vector<InSeries> in;
+    for (const char* host : hosts) {
+      InSeries s{
+          std::string(R"({"__name__":"cpu","host":")") + host + R"(","role":")" + roles[rng() % 3] + R"("})",
+          round % 2 == 0,
+          {}};
+      for (size_t i = 0; i < num_steps; ++i) {
+        if (rng() % 3 == 0) continue;
+        double v = rng() % 7 == 0 ? kNaN : static_cast<double>(rng() % 1000) / 7;
+        s.points.emplace_back(start + static_cast<int64_t>(i) * step, v);
+      }
+      in.push_back(std::move(s));
+    }
+    for (AggregateKind kind :
+         {AggregateKind::kSum, AggregateKind::kAvg, AggregateKind::kMin, AggregateKind::kMax,
+          AggregateKind::kCount, AggregateKind::kGroup, AggregateKind::kStddev, AggregateKind::kStdvar}) {
+      for (bool without : {false, true}) {
+        SCOPED_TRACE(std::to_string(round) + " " + std::to_string(static_cast<int>(kind)) + " " +
+                     std::to_string(without));
+        AggregateSpec spec = Spec(kind, without, {"role"});
+        auto want = AggregateVector(spec, Input(in));
+        ASSERT_TRUE(want.ok());
+        StepFold fold(spec, start, step, num_steps, round % 2 == 0);
+        for (const InSeries& s : in) {
+          auto labels = ParseLabelsetJson(s.labels);
+          ASSERT_TRUE(labels.ok());
+          fold.StartSeries(*labels);
+          for (const auto& [ts, v] : s.points) ASSERT_TRUE(fold.Add(ts, v).ok());
+        }
+        VectorOperand got = fold.Finish();
+        ASSERT_EQ(got.series.size(), want->series.size());
+        for (size_t i = 0; i < got.series.size(); ++i) {
+          EXPECT_EQ(got.series[i].labelset, want->series[i].labelset);
+          EXPECT_EQ(got.series[i].drop_name, want->series[i].drop_name);
+        }
+        ASSERT_EQ(got.points.size(), want->points.size());
+        for (size_t i = 0; i < got.points.size(); ++i) {
+          EXPECT_EQ(got.points[i].series, want->points[i].series);
+          EXPECT_EQ(got.points[i].ts, want->points[i].ts);
+          EXPECT_EQ(std::bit_cast<uint64_t>(got.points[i].value),
+                    std::bit_cast<uint64_t>(want->points[i].value));
+        }
+      }
+    }
+  }
+  StepFold fold(Spec(AggregateKind::kSum, false, {}), 0, 10, 3, false);
+  fold.StartSeries({});
+  EXPECT_TRUE(fold.Add(5, 1).IsInvalidArgument());
+  EXPECT_TRUE(fold.Add(30, 1).IsInvalidArgument());
+  EXPECT_TRUE(fold.Add(20, 1).ok());
 }
 
 TEST(VectorAggregateTest, BadInputIsAnError) {

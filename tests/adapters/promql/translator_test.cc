@@ -25,19 +25,60 @@ std::string Sql(std::string_view q, int64_t start = 1000, int64_t end = 1000, in
 }
 
 TEST(TranslatorTest, RateSummedByJob) {
-  EXPECT_EQ(Sql("sum by (job) (rate(http_requests_total[5m]))", 0, 600000, 60000),
-            "WITH\n"
-            "rate1 AS (\n"
-            "  SELECT w.labelset, 1 AS drop_name, w.ts, w.value\n"
-            "  FROM range_function('rate', ?1 /* {__name__=\"http_requests_total\"} */, 0, 600000, 60000, "
-            "300000) AS w),\n"
-            "sum2 AS (\n"
-            "  SELECT labelset, drop_name, ts, value\n"
-            "  FROM vector_aggregate('sum', 'by', 'job', 0, (\n"
-            "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
-            "    FROM rate1)))\n"
-            "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
-            "FROM sum2");
+  // The aggregation of a range function: one call, the engine's points
+  // straight into the fold.
+  EXPECT_EQ(
+      Sql("sum by (job) (rate(http_requests_total[5m]))", 0, 600000, 60000),
+      "WITH\n"
+      "sum1 AS (\n"
+      "  SELECT labelset, drop_name, ts, value\n"
+      "  FROM selector_aggregate('sum', 'by', 'job', 0, 'rate', ?1 /* {__name__=\"http_requests_total\"} */, "
+      "0, 600000, 60000, 300000, 0, NULL))\n"
+      "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
+      "FROM sum1");
+  // Any other input: packed from its rows into vector_aggregate().
+  std::string general = Sql("sum by (job) (rate(http_requests_total[5m]) * 2)", 0, 600000, 60000);
+  EXPECT_NE(general.find("FROM vector_aggregate('sum', 'by', 'job', 0, (\n"
+                         "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
+                         "    FROM mul2)))\n"),
+            std::string::npos)
+      << general;
+  // A selector, `*_over_time` with its offset and parameter, topk with a
+  // literal k; not `@`, nor a k or parameter that is not a literal.
+  EXPECT_NE(Sql("max by (role) (mem offset 1m)")
+                .find("selector_aggregate('max', 'by', 'role', 0, 'instant', ?1 "
+                      "/* {__name__=\"mem\"} */, 1000, 1000, 1, 300000, 60000, NULL)"),
+            std::string::npos);
+  EXPECT_NE(
+      Sql("topk(3, quantile_over_time(0.9, cpu[10m]))")
+          .find("selector_aggregate('topk', 'by', '', 3, 'quantile_over_time', ?1 /* {__name__=\"cpu\"} */, "
+                "1000, 1000, 1, 600000, 0, 0.9)"),
+      std::string::npos);
+  for (const char* general :
+       {"sum(cpu @ 100)", "topk(scalar(cpu), cpu)", "sum(quantile_over_time(scalar(x), cpu[1m]))",
+        "sum(absent_over_time(cpu[1m]))", "quantile(0.5, cpu)"}) {
+    EXPECT_EQ(Sql(general).find("selector_aggregate"), std::string::npos) << general;
+  }
+}
+
+TEST(TranslatorTest, HistogramQuantileOfSummedRatesIsOneCall) {
+  EXPECT_NE(
+      Sql("histogram_quantile(0.99, sum by (le, role) (rate(lat_bucket[5m])))")
+          .find("selector_aggregate('sum', 'by', 'le,role', 0, 'rate', ?1 /* {__name__=\"lat_bucket\"} */, "
+                "1000, 1000, 1, 300000, 0, NULL, 0.99)"),
+      std::string::npos);
+  // A q that is not a literal, or buckets that are not such an
+  // aggregation: the GROUP BY over prom_histogram_quantile().
+  for (const char* general : {"histogram_quantile(scalar(q), sum by (le) (rate(lat_bucket[5m])))",
+                              "histogram_quantile(0.9, rate(lat_bucket[5m]))"}) {
+    std::string sql = Sql(general);
+    EXPECT_EQ(
+        sql.find("selector_aggregate('sum', 'by', 'le', 0, 'rate', ?1 /* {__name__=\"lat_bucket\"} */, 0, 0, "
+                 "1000, 300000, 0, NULL, "),
+        std::string::npos)
+        << general;
+    EXPECT_NE(sql.find("prom_histogram_quantile("), std::string::npos) << general;
+  }
 }
 
 TEST(TranslatorTest, OverTimeUsesTheOverTimeFunction) {
