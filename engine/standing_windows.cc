@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "engine/window_fold.h"
+
 namespace overtone::engine {
 
 std::string StandingWindows::Key(std::span<const LabelMatcher> matchers, int64_t range) {
@@ -215,12 +217,26 @@ std::optional<Status> StandingWindows::TryEvaluate(Database* db, SeriesId next_s
       st->second.fed_while_building.clear();
       ++built_;
     }
+    // The windows that fold are folded together at the end (window_fold.h);
+    // their points keep their places.
+    std::vector<std::span<const Sample>> folds;
+    std::vector<size_t> fold_points;
     for (size_t i = 0; i < series->size(); ++i) {
       auto st = w->series.find((*series)[i].id);
       if (st == w->series.end() || !st->second.window) return std::nullopt;
       st->second.window->MoveTo(t);
-      if (std::optional<double> v = st->second.window->Result(q.fn, q.param)) points.emplace_back(i, *v);
+      SeriesWindow::Answer a = st->second.window->Prepare(q.fn, q.param);
+      if (!a.fold.empty()) {
+        fold_points.push_back(points.size());
+        folds.push_back(a.fold);
+        points.emplace_back(i, 0.0);
+      } else if (a.value) {
+        points.emplace_back(i, *a.value);
+      }
     }
+    std::vector<double> folded(folds.size());
+    FoldWindows(q.fn, folds, q.param, folded);
+    for (size_t k = 0; k < folds.size(); ++k) points[fold_points[k]].second = folded[k];
     ++served_;
   }
   for (auto& [i, v] : points) {

@@ -101,7 +101,7 @@ class SampleQueue {
 // joined. Pure: no database, no lock; tested against EvalWindow.
 class SeriesWindow {
  public:
-  enum Needs : uint32_t { kSum = 1, kMin = 2, kMax = 4, kSorted = 8, kSketch = 16 };
+  enum Needs : uint32_t { kSum = 1, kMin = 2, kMax = 4, kSorted = 8, kSketch = 16, kNonFinite = 32 };
   static uint32_t NeedsOf(OverTimeFn fn);
 
   // Starts the window at evaluation time t0: samples must be those with
@@ -114,6 +114,14 @@ class SeriesWindow {
   void MoveTo(int64_t t);
   // fn over the window; nullopt when it is empty. REQUIRES: fn's needs held.
   std::optional<double> Result(OverTimeFn fn, double param) const;
+  // Result without its fold: the answer, or (when `fold` is not empty) the
+  // samples whose EvalWindow is the answer, for a caller that folds many
+  // windows at once (window_fold.h).
+  struct Answer {
+    std::optional<double> value;
+    std::span<const Sample> fold;
+  };
+  Answer Prepare(OverTimeFn fn, double param) const;
   int64_t at() const { return t_; }
   size_t held() const { return samples_.size(); }
 
@@ -126,8 +134,11 @@ class SeriesWindow {
   // The Kahan fold's sum when it is provably the correctly rounded sum
   // (see series_window.cc), else nullopt.
   std::optional<double> RoundedSum() const;
-  // fn by EvalWindow over the window's samples.
-  std::optional<double> Fold(OverTimeFn fn, double param) const;
+  // Whether every value of the window is the same finite number (-0 and +0
+  // alike): then Welford's fold gives exactly 0.
+  bool IsConstant() const;
+  // The samples to fold for fn.
+  Answer Fold() const { return Answer{std::nullopt, samples_.First(joined_)}; }
 
   uint32_t needs_;
   int64_t range_;
@@ -136,7 +147,7 @@ class SeriesWindow {
   size_t joined_ = 0;
   ExactSum sum_, abs_sum_;            // the window's sum and sum of |x|, exact
   std::map<int, uint32_t> grains_;    // LowestBitExponent of nonzero values -> count
-  uint32_t nonfinite_ = 0;            // NaN and ±Inf values
+  uint32_t nonfinite_ = 0;            // NaN and ±Inf values (kSum, kNonFinite)
   std::deque<Sample> min_q_, max_q_;  // non-NaN, earliest extreme first
   bool extremes_dirty_ = false;       // a sample joined or left mid-window
   std::vector<double> sorted_;        // QuantileOrderLess
