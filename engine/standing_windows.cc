@@ -1,6 +1,7 @@
 #include "engine/standing_windows.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "engine/window_fold.h"
 
@@ -33,6 +34,7 @@ uint64_t StandingWindows::Add(const StandingWindowSpec& spec) {
       if (list.empty()) watchers_.erase(id);
     }
     w->series.clear();
+    ++w->generation;
     w->needs = needs;
   }
   ++w->fns[spec.fn];
@@ -67,6 +69,7 @@ void StandingWindows::Feeder::Add(SeriesId id, const Sample& s) {
   auto it = w_->watchers_.find(id);
   if (it == w_->watchers_.end()) return;
   for (Window* w : it->second) {
+    ++w->generation;
     SeriesState& state = w->series[id];
     if (state.window) {
       state.window->Feed(s);
@@ -85,7 +88,10 @@ void StandingWindows::Forget(SeriesId id) {
   ++forgets_;
   auto it = watchers_.find(id);
   if (it == watchers_.end()) return;
-  for (Window* w : it->second) w->series.erase(id);
+  for (Window* w : it->second) {
+    w->series.erase(id);
+    ++w->generation;
+  }
   watchers_.erase(it);
 }
 
@@ -172,6 +178,8 @@ std::optional<Status> StandingWindows::TryEvaluate(Database* db, SeriesId next_s
   if (Status s = UpdateSelected(db, w.get(), next_series_id); !s.ok()) return s;
   const std::vector<SeriesInfo>* series = &w->selected;
   const int64_t t = q.start;
+  const std::pair<OverTimeFn, uint64_t> answer_key{q.fn, std::bit_cast<uint64_t>(q.param)};
+  const std::vector<std::pair<size_t, double>>* again = nullptr;
   std::vector<SeriesId> to_build;
   {
     std::lock_guard lock(mu_);
@@ -187,6 +195,18 @@ std::optional<Status> StandingWindows::TryEvaluate(Database* db, SeriesId next_s
       watchers_[s.id].push_back(w.get());
       to_build.push_back(s.id);
     }
+    auto a = w->answered.find(answer_key);
+    if (to_build.empty() && a != w->answered.end() && a->second.t == t &&
+        a->second.generation == w->generation && a->second.selected == series->size()) {
+      ++served_;
+      again = &a->second.points;  // eval_mu keeps it
+    }
+  }
+  if (again) {
+    for (auto& [i, v] : *again) {
+      if (Status s = fn((*series)[i], t, v); !s.ok()) return s;
+    }
+    return Status::OK();
   }
   // Build the new series' windows from a scan, outside the lock.
   int64_t lo = t < kMinTime + q.range ? kMinTime : t - q.range + 1;
@@ -216,6 +236,7 @@ std::optional<Status> StandingWindows::TryEvaluate(Database* db, SeriesId next_s
       for (const Sample& s : st->second.fed_while_building) st->second.window->Feed(s);
       st->second.fed_while_building.clear();
       ++built_;
+      ++w->generation;
     }
     // The windows that fold are folded together at the end (window_fold.h);
     // their points keep their places.
@@ -238,6 +259,8 @@ std::optional<Status> StandingWindows::TryEvaluate(Database* db, SeriesId next_s
     FoldWindows(q.fn, folds, q.param, folded);
     for (size_t k = 0; k < folds.size(); ++k) points[fold_points[k]].second = folded[k];
     ++served_;
+    if (w->answered.size() >= 16 && !w->answered.contains(answer_key)) w->answered.clear();  // ad-hoc q's
+    w->answered[answer_key] = Window::Answered{t, w->generation, series->size(), points};
   }
   for (auto& [i, v] : points) {
     if (Status s = fn((*series)[i], t, v); !s.ok()) return s;

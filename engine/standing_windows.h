@@ -16,7 +16,8 @@
 //                              float sum is exact; sum also where the fold
 //                              provably gives the exact sum rounded
 //                              (SeriesWindow::RoundedSum); else a fold
-//   stddev, stdvar             a fold of the window
+//   stddev, stdvar             the extremes (a window of one value has
+//                              variance 0), else a fold of the window
 // The answers are the bits a fresh evaluation (EvalWindow) gives. min/max
 // keep the earliest sample equal to the extreme, as Prometheus's
 // left-to-right scan does, and the quantile order is total. Sums are the
@@ -32,9 +33,10 @@
 // within a small bound of the exact sum, so where the exact sum is farther
 // than that from a rounding midpoint the result is its rounding (the proof
 // is in series_window.cc). avg (sum/n + c/n over the fold's uncompensated
-// sum) and the variance have no such order-free form. Elsewhere the window
-// folds its in-memory samples with EvalWindow itself: no read, no decoding,
-// the same code and therefore the same bits.
+// sum) and the variance have no such order-free form (docs/RULES.md says
+// why). Elsewhere the window folds its in-memory samples: no read, no
+// decoding, EvalWindow's operations in its order (window_fold.h folds
+// several series' windows in one loop), therefore the same bits.
 //
 // A series' state is built on its first evaluation by a scan of (t - range,
 // now], then fed by the write path (Feed) and moved forward by each
@@ -218,6 +220,21 @@ class StandingWindows {
     bool selected_valid = false;
     uint64_t selected_forgets = 0;  // forgets_ when selected
     SeriesId selected_next_id = 0;  // the index's next id before selecting
+
+    // Guarded by mu_. Bumped whenever a series' samples or state change
+    // (a write fed, a state built, a series forgotten or dropped).
+    uint64_t generation = 0;
+    // Guarded by eval_mu. The last answer per function and parameter: rules
+    // often ask the same call at the same time (a warning and a critical
+    // alert over one window, a recording rule and an alert on it), which
+    // is answered again unless something changed.
+    struct Answered {
+      int64_t t = 0;
+      uint64_t generation = 0;
+      size_t selected = 0;  // the size of `selected` then
+      std::vector<std::pair<size_t, double>> points;
+    };
+    std::map<std::pair<OverTimeFn, uint64_t>, Answered> answered;
   };
   // The series of `w` (Window::selected) as of next_series_id.
   Status UpdateSelected(Database* db, Window* w, SeriesId next_series_id);

@@ -206,6 +206,22 @@ TEST_F(StandingWindowsTest, ConstantWindowsMatchAFreshScan) {
   }
 }
 
+// Rules asking the same call at the same time get the answer kept from the
+// first, until a write (here a late sample inside the window) changes it.
+TEST_F(StandingWindowsTest, TheSameCallAtTheSameTimeIsAnsweredAgainUntilAWrite) {
+  Register(10'000);
+  Labels l{{"__name__", "m"}};
+  for (int64_t ts = 1000; ts <= 30'000; ts += 1000) ASSERT_TRUE(db_->Append(l, ts, 0.1 * ts).ok());
+  Points first = Evaluate(OverTimeFn::kStddev, 10'000, 30'000, 0, false);
+  Points again = Evaluate(OverTimeFn::kStddev, 10'000, 30'000, 0, false);
+  EXPECT_EQ(first, again);
+  ASSERT_TRUE(db_->Append(l, 29'500, 1e6).ok());
+  ExpectSame(OverTimeFn::kStddev, 10'000, 30'000, 0, "after a late sample");
+  EXPECT_NE(Evaluate(OverTimeFn::kStddev, 10'000, 30'000, 0, false), first);
+  ExpectSame(OverTimeFn::kQuantile, 10'000, 30'000, 0.25, "one quantile");
+  ExpectSame(OverTimeFn::kQuantile, 10'000, 30'000, 0.75, "another at the same time");
+}
+
 TEST_F(StandingWindowsTest, DeletesAndEarlierTimesFallBackOrRebuild) {
   Register(10'000);
   Labels l{{"__name__", "m"}};
