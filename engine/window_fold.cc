@@ -30,12 +30,12 @@ struct SumLane {
   bool overflowed = false;
   void Step(double inc) {
     const double t = sum + inc;
-    overflowed = overflowed || std::isinf(t);
-    if (std::fabs(sum) >= std::fabs(inc)) {
-      c += (sum - t) + inc;
-    } else {
-      c += (inc - t) + sum;
-    }
+    overflowed |= std::isinf(t);
+    // Both corrections, then a select rather than a branch: the loop stays
+    // free of jumps (each is KahanInc's expression, so the bits are too).
+    const double big_sum = (sum - t) + inc;
+    const double big_inc = (inc - t) + sum;
+    c += std::fabs(sum) >= std::fabs(inc) ? big_sum : big_inc;
     sum = t;
   }
 };
