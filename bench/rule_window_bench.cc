@@ -6,13 +6,17 @@
 //   rule_window_bench [--series N] [--rules R] [--groups G] [--windows 5m,1h,24h]
 //                     [--rounds K] [--no-prometheus] [--dir PARENT]
 //                     [--only afresh|standing]   (one part alone, for profiles)
+//                     [--alerting] [--via-promql]
 //
 // HOW IT WORKS
 // N series `bench_metric{group="gI", instance="iJ"}` (G groups, scraped every
 // 15 s, one-decimal gauge values) hold one window length W of history. One
 // rule group (interval 15s) holds R recording rules; rule i is
 // FN_over_time(bench_metric{group="g<i mod G>"}[W]) with FN cycling through
-// avg sum min max stddev count last quantile(0.9).
+// avg sum min max stddev count last quantile(0.9). With --alerting each
+// rule is what an alert asks instead: `max without (instance) (CALL) > 50`.
+// --via-promql sends every rule through the PromQL engine (SQL) rather
+// than answering window expressions directly (rules/window_query.h).
 //
 // For each W, on a fresh database (history written, closed windows sealed
 // as the server's compactor seals them):
@@ -69,6 +73,8 @@ struct Config {
   std::vector<int64_t> windows = {300'000, 3'600'000, 86'400'000};
   bool prometheus = true;
   std::string only;  // "afresh" or "standing": just that part (for profiles)
+  bool alerting = false;
+  bool via_promql = false;
   std::string dir = std::filesystem::temp_directory_path().string();
 };
 
@@ -116,6 +122,7 @@ std::string RuleFile(const Config& c, int64_t window) {
     std::string sel = "bench_metric{group=\"g" + std::to_string(i % c.groups) + "\"}[" + range + "]";
     std::string expr =
         fn == "quantile" ? "quantile_over_time(0.9, " + sel + ")" : fn + "_over_time(" + sel + ")";
+    if (c.alerting) expr = "max without (instance) (" + expr + ") > 50";
     out += "      - record: bench:r" + std::to_string(i) + "\n        expr: '" + expr + "'\n";
   }
   return out;
@@ -183,11 +190,12 @@ Result<OvertoneResult> RunOvertone(const Config& c, int64_t window, int64_t end,
   sqlite3_open(":memory:", &raw);
   std::shared_ptr<sqlite3> conn(raw, sqlite3_close);
   Status registered = RegisterSql(raw, raw_db);
-  rules::QueryFunc query = rules::AnswerWindowCallsDirectly(
-      raw_db, [conn, registered](const std::string& expr, int64_t t) -> Result<promql::QueryResult> {
-        if (!registered.ok()) return registered;
-        return promql::RunInstantQuery(conn.get(), expr, t);
-      });
+  rules::QueryFunc via_promql = [conn, registered](const std::string& expr,
+                                                   int64_t t) -> Result<promql::QueryResult> {
+    if (!registered.ok()) return registered;
+    return promql::RunInstantQuery(conn.get(), expr, t);
+  };
+  rules::QueryFunc query = c.via_promql ? via_promql : rules::AnswerWindowCallsDirectly(raw_db, via_promql);
   auto make_query = [query]() { return query; };
   auto write = [raw_db](const std::vector<rules::OutputSample>& samples) {
     WriteBatch batch;
@@ -354,13 +362,16 @@ int main(int argc, char** argv) {
   bench::AddDir(app, &c.dir);
   app.add_option("--only", c.only, "just that part (for profiles)")
       ->check(CLI::IsMember({"afresh", "standing"}));
+  app.add_flag("--alerting", c.alerting, "rules as alerts ask: max without (instance) (CALL) > 50");
+  app.add_flag("--via-promql", c.via_promql, "every rule through the PromQL engine");
   if (std::optional<int> exit = cli.Parse(argc, argv)) return *exit;
   c.windows.clear();
   for (const std::string& w : windows) c.windows.push_back(*adapters::ParseDurationMs(w));
   bool prom = c.prometheus && bench::PrometheusPeer::Available();
   std::printf(
-      "rule_window_bench: %d rules over %d series (%d groups, %d series a rule), %d rounds 15 s apart\n",
-      c.rules, c.series, c.groups, c.series / c.groups, c.rounds);
+      "rule_window_bench: %d rules over %d series (%d groups, %d series a rule), %d rounds 15 s apart%s%s\n",
+      c.rules, c.series, c.groups, c.series / c.groups, c.rounds, c.alerting ? ", alerting rules" : "",
+      c.via_promql ? ", all through PromQL" : "");
   std::printf("load average at start: %s (a shared machine: figures are noisy, ratios are what to read)\n",
               Load().c_str());
   std::filesystem::path root =

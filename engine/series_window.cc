@@ -37,6 +37,9 @@ uint32_t SeriesWindow::NeedsOf(OverTimeFn fn) {
     case OverTimeFn::kMax: return kMax;
     case OverTimeFn::kQuantile: return kSorted;
     case OverTimeFn::kQuantileSketch: return kSketch;
+    // The extremes tell a constant window, whose variance is 0 (IsConstant).
+    case OverTimeFn::kStddev:
+    case OverTimeFn::kStdvar: return kMin | kMax | kNonFinite;
     default: return 0;
   }
 }
@@ -51,12 +54,9 @@ void SeriesWindow::Join(const Sample& s) {
   if (needs_ & kSum) {
     sum_.Add(s.value);
     abs_sum_.Add(std::fabs(s.value));
-    if (!std::isfinite(s.value)) {
-      ++nonfinite_;
-    } else if (s.value != 0) {
-      ++grains_[LowestBitExponent(s.value)];
-    }
+    if (std::isfinite(s.value) && s.value != 0) ++grains_[LowestBitExponent(s.value)];
   }
+  if ((needs_ & (kSum | kNonFinite)) && !std::isfinite(s.value)) ++nonfinite_;
   if (needs_ & kSketch) sketch_->Add(s.value);
   if (needs_ & kSorted)
     sorted_.insert(std::upper_bound(sorted_.begin(), sorted_.end(), s.value, QuantileOrderLess), s.value);
@@ -69,13 +69,12 @@ void SeriesWindow::Leave(const Sample& s) {
   if (needs_ & kSum) {
     sum_.Remove(s.value);
     abs_sum_.Remove(std::fabs(s.value));
-    if (!std::isfinite(s.value)) {
-      --nonfinite_;
-    } else if (s.value != 0) {
+    if (std::isfinite(s.value) && s.value != 0) {
       auto g = grains_.find(LowestBitExponent(s.value));
       if (--g->second == 0) grains_.erase(g);
     }
   }
+  if ((needs_ & (kSum | kNonFinite)) && !std::isfinite(s.value)) --nonfinite_;
   if (needs_ & kSketch) sketch_->Remove(s.value);
   if (needs_ & kSorted)
     sorted_.erase(std::lower_bound(sorted_.begin(), sorted_.end(), s.value, QuantileOrderLess));
@@ -179,36 +178,50 @@ std::optional<double> SeriesWindow::RoundedSum() const {
   return std::nullopt;
 }
 
+// Welford's fold over n copies of a finite v (any mix of -0 and +0 when v
+// is 0): the first step sets mean = v and adds v * (v - v) = ±0 to aux; each
+// later one has delta = v - (v + 0) = +0, which changes neither mean nor
+// aux. So aux and its compensation stay +0 and the variance is 0 / n = +0.
+bool SeriesWindow::IsConstant() const {
+  return nonfinite_ == 0 && !min_q_.empty() && min_q_.front().value == max_q_.front().value;
+}
+
 std::optional<double> SeriesWindow::Result(OverTimeFn fn, double param) const {
-  if (joined_ == 0) return std::nullopt;
+  Answer a = Prepare(fn, param);
+  if (a.fold.empty()) return a.value;
+  return EvalWindow(fn, a.fold, param);
+}
+
+SeriesWindow::Answer SeriesWindow::Prepare(OverTimeFn fn, double param) const {
+  if (joined_ == 0) return {};
   const Sample& last = samples_[joined_ - 1];
   switch (fn) {
-    case OverTimeFn::kCount: return static_cast<double>(joined_);
-    case OverTimeFn::kPresent: return 1.0;
-    case OverTimeFn::kLast: return last.value;
-    case OverTimeFn::kFirst: return samples_.front().value;
+    case OverTimeFn::kCount: return {static_cast<double>(joined_)};
+    case OverTimeFn::kPresent: return {1.0};
+    case OverTimeFn::kLast: return {last.value};
+    case OverTimeFn::kFirst: return {samples_.front().value};
     // Prometheus's Kahan fold with a zero correction: sum + 0, sum/n + 0/n.
     case OverTimeFn::kSum:
-      if (SumIsExact()) return sum_.Value() + 0.0;
-      if (std::optional<double> rounded = RoundedSum()) return rounded;
-      return Fold(fn, param);
+      if (SumIsExact()) return {sum_.Value() + 0.0};
+      if (std::optional<double> rounded = RoundedSum()) return {rounded};
+      return Fold();
     case OverTimeFn::kAvg:
       if (SumIsExact()) {
         double n = static_cast<double>(joined_);
-        return sum_.Value() / n + 0.0 / n;
+        return {sum_.Value() / n + 0.0 / n};
       }
-      return Fold(fn, param);
+      return Fold();
+    case OverTimeFn::kStddev:
+    case OverTimeFn::kStdvar:
+      if (IsConstant()) return {0.0};
+      return Fold();
     // With only NaNs in the window, Prometheus's scan ends on the last one.
-    case OverTimeFn::kMin: return min_q_.empty() ? last.value : min_q_.front().value;
-    case OverTimeFn::kMax: return max_q_.empty() ? last.value : max_q_.front().value;
-    case OverTimeFn::kQuantile: return QuantileOfSorted(param, sorted_);
-    case OverTimeFn::kQuantileSketch: return sketch_->Quantile(param);
-    default: return Fold(fn, param);
+    case OverTimeFn::kMin: return {min_q_.empty() ? last.value : min_q_.front().value};
+    case OverTimeFn::kMax: return {max_q_.empty() ? last.value : max_q_.front().value};
+    case OverTimeFn::kQuantile: return {QuantileOfSorted(param, sorted_)};
+    case OverTimeFn::kQuantileSketch: return {sketch_->Quantile(param)};
+    default: return Fold();
   }
-}
-
-std::optional<double> SeriesWindow::Fold(OverTimeFn fn, double param) const {
-  return EvalWindow(fn, samples_.First(joined_), param);
 }
 
 void SampleQueue::pop_front() {

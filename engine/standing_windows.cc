@@ -1,6 +1,9 @@
 #include "engine/standing_windows.h"
 
 #include <algorithm>
+#include <bit>
+
+#include "engine/window_fold.h"
 
 namespace overtone::engine {
 
@@ -31,6 +34,7 @@ uint64_t StandingWindows::Add(const StandingWindowSpec& spec) {
       if (list.empty()) watchers_.erase(id);
     }
     w->series.clear();
+    ++w->generation;
     w->needs = needs;
   }
   ++w->fns[spec.fn];
@@ -65,6 +69,7 @@ void StandingWindows::Feeder::Add(SeriesId id, const Sample& s) {
   auto it = w_->watchers_.find(id);
   if (it == w_->watchers_.end()) return;
   for (Window* w : it->second) {
+    ++w->generation;
     SeriesState& state = w->series[id];
     if (state.window) {
       state.window->Feed(s);
@@ -83,7 +88,10 @@ void StandingWindows::Forget(SeriesId id) {
   ++forgets_;
   auto it = watchers_.find(id);
   if (it == watchers_.end()) return;
-  for (Window* w : it->second) w->series.erase(id);
+  for (Window* w : it->second) {
+    w->series.erase(id);
+    ++w->generation;
+  }
   watchers_.erase(it);
 }
 
@@ -170,6 +178,8 @@ std::optional<Status> StandingWindows::TryEvaluate(Database* db, SeriesId next_s
   if (Status s = UpdateSelected(db, w.get(), next_series_id); !s.ok()) return s;
   const std::vector<SeriesInfo>* series = &w->selected;
   const int64_t t = q.start;
+  const std::pair<OverTimeFn, uint64_t> answer_key{q.fn, std::bit_cast<uint64_t>(q.param)};
+  const std::vector<std::pair<size_t, double>>* again = nullptr;
   std::vector<SeriesId> to_build;
   {
     std::lock_guard lock(mu_);
@@ -185,6 +195,18 @@ std::optional<Status> StandingWindows::TryEvaluate(Database* db, SeriesId next_s
       watchers_[s.id].push_back(w.get());
       to_build.push_back(s.id);
     }
+    auto a = w->answered.find(answer_key);
+    if (to_build.empty() && a != w->answered.end() && a->second.t == t &&
+        a->second.generation == w->generation && a->second.selected == series->size()) {
+      ++served_;
+      again = &a->second.points;  // eval_mu keeps it
+    }
+  }
+  if (again) {
+    for (auto& [i, v] : *again) {
+      if (Status s = fn((*series)[i], t, v); !s.ok()) return s;
+    }
+    return Status::OK();
   }
   // Build the new series' windows from a scan, outside the lock.
   int64_t lo = t < kMinTime + q.range ? kMinTime : t - q.range + 1;
@@ -214,14 +236,31 @@ std::optional<Status> StandingWindows::TryEvaluate(Database* db, SeriesId next_s
       for (const Sample& s : st->second.fed_while_building) st->second.window->Feed(s);
       st->second.fed_while_building.clear();
       ++built_;
+      ++w->generation;
     }
+    // The windows that fold are folded together at the end (window_fold.h);
+    // their points keep their places.
+    std::vector<std::span<const Sample>> folds;
+    std::vector<size_t> fold_points;
     for (size_t i = 0; i < series->size(); ++i) {
       auto st = w->series.find((*series)[i].id);
       if (st == w->series.end() || !st->second.window) return std::nullopt;
       st->second.window->MoveTo(t);
-      if (std::optional<double> v = st->second.window->Result(q.fn, q.param)) points.emplace_back(i, *v);
+      SeriesWindow::Answer a = st->second.window->Prepare(q.fn, q.param);
+      if (!a.fold.empty()) {
+        fold_points.push_back(points.size());
+        folds.push_back(a.fold);
+        points.emplace_back(i, 0.0);
+      } else if (a.value) {
+        points.emplace_back(i, *a.value);
+      }
     }
+    std::vector<double> folded(folds.size());
+    FoldWindows(q.fn, folds, q.param, folded);
+    for (size_t k = 0; k < folds.size(); ++k) points[fold_points[k]].second = folded[k];
     ++served_;
+    if (w->answered.size() >= 16 && !w->answered.contains(answer_key)) w->answered.clear();  // ad-hoc q's
+    w->answered[answer_key] = Window::Answered{t, w->generation, series->size(), points};
   }
   for (auto& [i, v] : points) {
     if (Status s = fn((*series)[i], t, v); !s.ok()) return s;

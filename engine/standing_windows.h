@@ -16,7 +16,8 @@
 //                              float sum is exact; sum also where the fold
 //                              provably gives the exact sum rounded
 //                              (SeriesWindow::RoundedSum); else a fold
-//   stddev, stdvar             a fold of the window
+//   stddev, stdvar             the extremes (a window of one value has
+//                              variance 0), else a fold of the window
 // The answers are the bits a fresh evaluation (EvalWindow) gives. min/max
 // keep the earliest sample equal to the extreme, as Prometheus's
 // left-to-right scan does, and the quantile order is total. Sums are the
@@ -32,9 +33,10 @@
 // within a small bound of the exact sum, so where the exact sum is farther
 // than that from a rounding midpoint the result is its rounding (the proof
 // is in series_window.cc). avg (sum/n + c/n over the fold's uncompensated
-// sum) and the variance have no such order-free form. Elsewhere the window
-// folds its in-memory samples with EvalWindow itself: no read, no decoding,
-// the same code and therefore the same bits.
+// sum) and the variance have no such order-free form (docs/RULES.md says
+// why). Elsewhere the window folds its in-memory samples: no read, no
+// decoding, EvalWindow's operations in its order (window_fold.h folds
+// several series' windows in one loop), therefore the same bits.
 //
 // A series' state is built on its first evaluation by a scan of (t - range,
 // now], then fed by the write path (Feed) and moved forward by each
@@ -101,7 +103,7 @@ class SampleQueue {
 // joined. Pure: no database, no lock; tested against EvalWindow.
 class SeriesWindow {
  public:
-  enum Needs : uint32_t { kSum = 1, kMin = 2, kMax = 4, kSorted = 8, kSketch = 16 };
+  enum Needs : uint32_t { kSum = 1, kMin = 2, kMax = 4, kSorted = 8, kSketch = 16, kNonFinite = 32 };
   static uint32_t NeedsOf(OverTimeFn fn);
 
   // Starts the window at evaluation time t0: samples must be those with
@@ -114,6 +116,14 @@ class SeriesWindow {
   void MoveTo(int64_t t);
   // fn over the window; nullopt when it is empty. REQUIRES: fn's needs held.
   std::optional<double> Result(OverTimeFn fn, double param) const;
+  // Result without its fold: the answer, or (when `fold` is not empty) the
+  // samples whose EvalWindow is the answer, for a caller that folds many
+  // windows at once (window_fold.h).
+  struct Answer {
+    std::optional<double> value;
+    std::span<const Sample> fold;
+  };
+  Answer Prepare(OverTimeFn fn, double param) const;
   int64_t at() const { return t_; }
   size_t held() const { return samples_.size(); }
 
@@ -126,8 +136,11 @@ class SeriesWindow {
   // The Kahan fold's sum when it is provably the correctly rounded sum
   // (see series_window.cc), else nullopt.
   std::optional<double> RoundedSum() const;
-  // fn by EvalWindow over the window's samples.
-  std::optional<double> Fold(OverTimeFn fn, double param) const;
+  // Whether every value of the window is the same finite number (-0 and +0
+  // alike): then Welford's fold gives exactly 0.
+  bool IsConstant() const;
+  // The samples to fold for fn.
+  Answer Fold() const { return Answer{std::nullopt, samples_.First(joined_)}; }
 
   uint32_t needs_;
   int64_t range_;
@@ -136,7 +149,7 @@ class SeriesWindow {
   size_t joined_ = 0;
   ExactSum sum_, abs_sum_;            // the window's sum and sum of |x|, exact
   std::map<int, uint32_t> grains_;    // LowestBitExponent of nonzero values -> count
-  uint32_t nonfinite_ = 0;            // NaN and ±Inf values
+  uint32_t nonfinite_ = 0;            // NaN and ±Inf values (kSum, kNonFinite)
   std::deque<Sample> min_q_, max_q_;  // non-NaN, earliest extreme first
   bool extremes_dirty_ = false;       // a sample joined or left mid-window
   std::vector<double> sorted_;        // QuantileOrderLess
@@ -207,6 +220,21 @@ class StandingWindows {
     bool selected_valid = false;
     uint64_t selected_forgets = 0;  // forgets_ when selected
     SeriesId selected_next_id = 0;  // the index's next id before selecting
+
+    // Guarded by mu_. Bumped whenever a series' samples or state change
+    // (a write fed, a state built, a series forgotten or dropped).
+    uint64_t generation = 0;
+    // Guarded by eval_mu. The last answer per function and parameter: rules
+    // often ask the same call at the same time (a warning and a critical
+    // alert over one window, a recording rule and an alert on it), which
+    // is answered again unless something changed.
+    struct Answered {
+      int64_t t = 0;
+      uint64_t generation = 0;
+      size_t selected = 0;  // the size of `selected` then
+      std::vector<std::pair<size_t, double>> points;
+    };
+    std::map<std::pair<OverTimeFn, uint64_t>, Answered> answered;
   };
   // The series of `w` (Window::selected) as of next_series_id.
   Status UpdateSelected(Database* db, Window* w, SeriesId next_series_id);

@@ -186,6 +186,42 @@ TEST_F(StandingWindowsTest, FractionalSumsMatchAFreshScan) {
   }
 }
 
+// Constant stretches (a gauge that does not move, -0 and +0 mixed), whose
+// variance the window answers without a fold, between moving ones.
+TEST_F(StandingWindowsTest, ConstantWindowsMatchAFreshScan) {
+  std::mt19937_64 rng(23);
+  const int64_t range = 10'000;
+  Register(range);
+  Labels l{{"__name__", "m"}};
+  constexpr double kLevels[] = {0.0, -0.0, 1.5, -3e300, 0.1, 1e-310};
+  double level = 0;
+  for (int64_t t = 1000; t < 400'000; t += 1000) {
+    if (rng() % 40 == 0) level = kLevels[rng() % 6];
+    double v = level;
+    if (level == 0) v = rng() % 2 == 0 ? 0.0 : -0.0;
+    if (rng() % 50 == 0) v = RandomValue(rng);  // a spike: no longer constant
+    ASSERT_TRUE(db_->Append(l, t, v).ok());
+    for (OverTimeFn fn : {OverTimeFn::kStddev, OverTimeFn::kStdvar})
+      ExpectSame(fn, range, t, 0, "t " + std::to_string(t));
+  }
+}
+
+// Rules asking the same call at the same time get the answer kept from the
+// first, until a write (here a late sample inside the window) changes it.
+TEST_F(StandingWindowsTest, TheSameCallAtTheSameTimeIsAnsweredAgainUntilAWrite) {
+  Register(10'000);
+  Labels l{{"__name__", "m"}};
+  for (int64_t ts = 1000; ts <= 30'000; ts += 1000) ASSERT_TRUE(db_->Append(l, ts, 0.1 * ts).ok());
+  Points first = Evaluate(OverTimeFn::kStddev, 10'000, 30'000, 0, false);
+  Points again = Evaluate(OverTimeFn::kStddev, 10'000, 30'000, 0, false);
+  EXPECT_EQ(first, again);
+  ASSERT_TRUE(db_->Append(l, 29'500, 1e6).ok());
+  ExpectSame(OverTimeFn::kStddev, 10'000, 30'000, 0, "after a late sample");
+  EXPECT_NE(Evaluate(OverTimeFn::kStddev, 10'000, 30'000, 0, false), first);
+  ExpectSame(OverTimeFn::kQuantile, 10'000, 30'000, 0.25, "one quantile");
+  ExpectSame(OverTimeFn::kQuantile, 10'000, 30'000, 0.75, "another at the same time");
+}
+
 TEST_F(StandingWindowsTest, DeletesAndEarlierTimesFallBackOrRebuild) {
   Register(10'000);
   Labels l{{"__name__", "m"}};

@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
+#include <limits>
 #include <random>
 
 #include "adapters/promql/query.h"
@@ -131,12 +133,112 @@ TEST_F(WindowQueryTest, AnswersAsThePromqlEngineWithAndWithoutStandingWindows) {
   EXPECT_GT(db_->GetStats().standing_evaluations, 0u);
 }
 
+TEST(AsWindowExprTest, TakesOneAggregationAndNumberOperationsOverACall) {
+  auto e = AsWindowExpr("(max without (i) (avg_over_time(m[5m])) * 100) > bool 90");
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(e->call.fn, OverTimeFn::kAvg);
+  ASSERT_TRUE(e->aggregation.has_value());
+  EXPECT_EQ(e->aggregation->op, promql::AggregateOp::kMax);
+  EXPECT_TRUE(e->aggregation->without);
+  EXPECT_EQ(e->aggregation->labels, std::vector<std::string>{"i"});
+  ASSERT_EQ(e->operations.size(), 2u);  // innermost first
+  EXPECT_EQ(e->operations[0].op, promql::BinaryOp::kMul);
+  EXPECT_EQ(e->operations[1].op, promql::BinaryOp::kGtr);
+  EXPECT_TRUE(e->operations[1].return_bool);
+  auto left = AsWindowExpr("1 - sum_over_time(m[1m])");
+  ASSERT_TRUE(left.has_value());
+  EXPECT_TRUE(left->operations[0].number_left);
+  EXPECT_FALSE(left->aggregation.has_value());
+  for (const char* other : {
+           "sum(avg_over_time(m[1h]) * 2)",                  // an operation under the aggregation
+           "sum(sum(avg_over_time(m[1h])))",                 // two aggregations
+           "topk(2, avg_over_time(m[1h]))",                  // not a fold
+           "quantile(0.5, avg_over_time(m[1h]))",            //
+           "sum by (__name__) (last_over_time(m[1h]))",      // the name kept
+           "avg_over_time(m[1h]) ^ 2",                       // not served
+           "avg_over_time(m[1h]) % 2",                       //
+           "avg_over_time(m[1h]) > avg_over_time(m[5m])",    // two vectors
+           "avg_over_time(m[1h]) and avg_over_time(m[5m])",  //
+           "avg_over_time(m[1h]) > scalar(m)",               // not a literal
+           "abs(avg_over_time(m[1h]))",                      // a function
+           "sum(avg_over_time({job=\"a\"}[1h])) > 1",        // no metric name
+       }) {
+    EXPECT_FALSE(AsWindowExpr(other).has_value()) << other;
+  }
+}
+
+// Aggregations and number operations over window calls against the engine,
+// on values with NaN, ±Inf, signed zeros, whole numbers and fractions, and
+// series without the grouping label.
+TEST_F(WindowQueryTest, WindowExpressionsAnswerAsThePromqlEngine) {
+  const std::vector<std::string> calls = {"avg_over_time(m[1m])",  "sum_over_time(m[2m])",
+                                          "max_over_time(m[1m])",  "stddev_over_time(m[2m])",
+                                          "last_over_time(m[1m])", "quantile_over_time(0.5, m[2m])",
+                                          "count_over_time(m[1m])"};
+  const std::vector<std::string> aggs = {"",
+                                         "sum",
+                                         "avg by (job)",
+                                         "min without (i)",
+                                         "max by ()",
+                                         "count by (job)",
+                                         "group",
+                                         "stddev by (job, k)",
+                                         "stdvar"};
+  const std::vector<std::pair<std::string, std::string>> ops = {
+      {"", ""},       {"", " > 0.5"},     {"", " * 100"},   {"100 - ", ""},      {"", " / 0"},
+      {"", " != 2"},  {"", " >= bool 0"}, {"-3.25 < ", ""}, {"(", " * 3) > 10"}, {"0 == bool ", ""},
+      {"", " - 0.1"}, {"1e308 * ", ""},   {"", " <= -0"},   {"2 / ", ""}};
+  std::vector<std::string> exprs;
+  for (size_t i = 0; i < calls.size() * aggs.size(); ++i) {
+    std::string e = calls[i % calls.size()];
+    const std::string& agg = aggs[i / calls.size()];
+    if (!agg.empty()) e = agg + " (" + e + ")";
+    const auto& [pre, post] = ops[i % ops.size()];
+    exprs.push_back(pre + e + post);
+  }
+  for (const std::string& e : exprs) ASSERT_TRUE(AsWindowExpr(e).has_value()) << e;
+  QueryFunc direct = AnswerWindowCallsDirectly(db_.get(), promql_);
+  RuleWindows windows(db_.get());
+  std::mt19937_64 rng(29);
+  int64_t t = 1'700'000'000'000;
+  for (int round = 0; round < 30; ++round) {
+    if (round == 15) windows.Replace(StandingWindowsOf(exprs));
+    WriteBatch batch;
+    for (int s = 0; s < 9; ++s) {
+      Labels l{{"__name__", "m"}, {"i", std::to_string(s)}};
+      if (s % 3 != 0) l.push_back({"job", s % 3 == 1 ? "a" : "b"});
+      if (s % 4 == 0) l.push_back({"k", "x"});
+      std::sort(l.begin(), l.end(), [](const Label& a, const Label& b) { return a.name < b.name; });
+      double v = std::uniform_real_distribution<double>(-10, 10)(rng);
+      switch (std::uniform_int_distribution<int>(0, 12)(rng)) {
+        case 0: v = std::nan(""); break;
+        case 1: v = std::numeric_limits<double>::infinity(); break;
+        case 2: v = -0.0; break;
+        case 3: v = 0.0; break;
+        case 4: v = std::round(v); break;
+        case 5: v = std::round(v * 10) / 10; break;
+        default: break;
+      }
+      batch.Add(l, t - std::uniform_int_distribution<int64_t>(0, 10'000)(rng), v);
+    }
+    ASSERT_TRUE(db_->Write(batch).ok());
+    for (const std::string& e : exprs) {
+      auto d = direct(e, t);
+      ASSERT_TRUE(d.ok()) << e;
+      EXPECT_TRUE(d->sql.empty()) << e << ": answered directly";
+      ExpectSameAnswer(d, promql_(e, t), e + " at round " + std::to_string(round));
+    }
+    t += 15'000;
+  }
+}
+
 TEST_F(WindowQueryTest, OtherExpressionsGoToThePromqlEngine) {
   WriteBatch batch;
   batch.Add({{"__name__", "m"}, {"job", "a"}}, 1000, 2);
   ASSERT_TRUE(db_->Write(batch).ok());
   QueryFunc direct = AnswerWindowCallsDirectly(db_.get(), promql_);
-  for (const std::string e : {"avg_over_time(m[1m]) * 2", "avg_over_time({job=\"a\"}[1m])", "m"}) {
+  for (const std::string e :
+       {"avg_over_time(m[1m]) ^ 2", "sum(avg_over_time(m[1m]) * 2)", "avg_over_time({job=\"a\"}[1m])", "m"}) {
     auto r = direct(e, 2000);
     ASSERT_TRUE(r.ok()) << e;
     EXPECT_FALSE(r->sql.empty()) << e << ": the engine's answer carries its SQL";
