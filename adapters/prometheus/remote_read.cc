@@ -77,18 +77,20 @@ namespace {
 // costs more than they save.
 constexpr size_t kMinSeriesForThreads = 16;
 
-// Appends a length-delimited field 1 (both ReadResponse.results and
-// QueryResult.timeseries are field 1) holding `message`, so that series
-// serialized on several threads join without being parsed again.
-void AppendField1(std::string_view message, std::string* out) {
-  out->push_back(static_cast<char>((1 << 3) | 2));  // field 1, wire type LEN
-  uint64_t n = message.size();
+// The tag and length of a length-delimited field 1 (both
+// ReadResponse.results and QueryResult.timeseries are field 1) of `bytes`
+// bytes, so that series serialized on several threads join without being
+// parsed again.
+std::string Field1Header(size_t bytes) {
+  std::string out;
+  out.push_back(static_cast<char>((1 << 3) | 2));  // field 1, wire type LEN
+  uint64_t n = bytes;
   while (n >= 0x80) {
-    out->push_back(static_cast<char>(n | 0x80));
+    out.push_back(static_cast<char>(n | 0x80));
     n >>= 7;
   }
-  out->push_back(static_cast<char>(n));
-  out->append(message);
+  out.push_back(static_cast<char>(n));
+  return out;
 }
 
 struct SeriesSamples {
@@ -120,18 +122,21 @@ SeriesSamples ReadSeriesSamples(Database* db, const prometheus::Query& q, const 
   }
   if (!charge(LabelsBytes(s.labels) + 64)) return over_budget();
   // The TimeSeries's fields, written as the samples come: its labels, then
-  // its samples in batches, each charged before it is read so that one huge
-  // series is refused before it is all in memory (~24 bytes a sample in the
-  // batch and in the serialized form).
+  // its samples in batches, each charged before it is serialized so that
+  // one huge series is refused before it is all in memory. A batch is
+  // charged what its serialized form may take (kMaxSampleWireBytes a
+  // sample, 18 or so in practice); the batch itself, reused, is transient.
+  // Charging a full batch whatever it held overcharged a typical series of
+  // a few thousand samples by half, and refused reads that fit.
   AppendLabelFields(s.labels, &out.wire);
   constexpr size_t kStep = 4096;
   std::vector<Sample> batch;
   batch.reserve(kStep);
   while (it->Valid()) {
-    if (!charge(kStep * 24)) return over_budget();
     if (out.status = CheckCancel(cancel); !out.status.ok()) return out;
     batch.clear();
     it->NextBatch(kStep, &batch);
+    if (!charge(batch.size() * kMaxSampleWireBytes)) return over_budget();
     AppendSampleFields(batch, &out.wire);
     out.samples += batch.size();
   }
@@ -150,7 +155,8 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
     return charge(n);
   };
   for (const prometheus::Query& q : req.queries()) {
-    std::string result;  // the QueryResult
+    std::vector<std::string> result;  // the QueryResult, in pieces
+    size_t result_bytes = 0;
     std::vector<SeriesInfo> series;
     if (q.start_timestamp_ms() <= q.end_timestamp_ms()) {
       OT_ASSIGN_OR_RETURN(series, SelectSortedSeries(db, q, charge));
@@ -158,7 +164,9 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
     auto add = [&](SeriesSamples&& one) -> Status {
       OT_RETURN_IF_ERROR(one.status);
       if (one.wire.empty()) return Status::OK();
-      AppendField1(one.wire, &result);
+      result.push_back(Field1Header(one.wire.size()));
+      result_bytes += result.back().size() + one.wire.size();
+      result.push_back(std::move(one.wire));
       ++out->series;
       out->samples += one.samples;
       return Status::OK();
@@ -171,9 +179,18 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
     } else {
       for (const SeriesInfo& s : series) OT_RETURN_IF_ERROR(add(ReadSeriesSamples(db, q, s, charge, cancel)));
     }
-    AppendField1(result, &out->wire);
+    out->pieces.push_back(Field1Header(result_bytes));
+    out->bytes += out->pieces.back().size() + result_bytes;
+    for (std::string& piece : result) out->pieces.push_back(std::move(piece));
   }
   return Status::OK();
+}
+
+std::string SamplesAnswer::Joined() const {
+  std::string out;
+  out.reserve(bytes);
+  for (const std::string& piece : pieces) out.append(piece);
+  return out;
 }
 
 int ReadThreads() { return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u)); }

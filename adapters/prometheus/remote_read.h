@@ -49,12 +49,18 @@ using ChargeFn = std::function<bool(size_t)>;
 Result<std::vector<SeriesInfo>> SelectSortedSeries(Database* db, const prometheus::Query& query,
                                                    const ChargeFn& charge = nullptr);
 
-// A SAMPLES answer: the serialized prometheus.ReadResponse (before snappy)
-// and what it holds.
+// A SAMPLES answer: the serialized prometheus.ReadResponse (before snappy),
+// in pieces that joined in order are the message, and what it holds. Each
+// series' bytes stay where they were written: joining a response of
+// hundreds of megabytes into one string (twice, once per nesting level)
+// cost more than writing it (SnappyCompress takes the pieces as they are).
 struct SamplesAnswer {
-  std::string wire;
+  std::vector<std::string> pieces;
+  size_t bytes = 0;  // of every piece together
   size_t series = 0;
   size_t samples = 0;
+
+  std::string Joined() const;
 };
 
 // Answers every query of `req` into *out. With `threads` > 1 and enough

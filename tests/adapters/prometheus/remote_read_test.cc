@@ -68,7 +68,8 @@ class RemoteReadTest : public testing::DatabaseTest {
         db_.get(), req, [](size_t) { return true; }, threads, &answer);
     EXPECT_TRUE(s.ok()) << s.ToString();
     prometheus::ReadResponse resp;
-    EXPECT_TRUE(resp.ParseFromString(answer.wire));
+    EXPECT_TRUE(resp.ParseFromString(answer.Joined()));
+    EXPECT_EQ(answer.Joined().size(), answer.bytes);
     size_t series = 0, samples = 0;
     for (const auto& r : resp.results()) {
       series += r.timeseries_size();
