@@ -3,7 +3,7 @@
 // same run.
 //
 //   remote_read_bench [--hosts 100] [--duration 24h] [--runs 7] [--no-prometheus] [--dir PARENT] [--keep]
-//                     [--no-shared-timestamps]
+//                     [--no-shared-timestamps] [--only TEXT]
 //
 // HOW IT WORKS
 // An emulated fleet (7 series a host, 15 s scrapes, ending 2024-05-01) is
@@ -28,6 +28,7 @@
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "adapters/emulator/emulator.h"
@@ -56,6 +57,7 @@ struct Config {
   std::string dir;
   bool keep = false;
   bool share_timestamps = true;
+  std::string only;  // run only the cases whose name holds this
 };
 
 // What a read returned, to check that both servers answered alike.
@@ -131,6 +133,8 @@ std::optional<int> ParseArgs(int argc, char** argv, Config* c) {
   bench::AddKeep(app, &c->keep);
   app.add_flag_callback(
       "--no-shared-timestamps", [c] { c->share_timestamps = false; }, "store each series' timestamps apart");
+  app.add_option("--only", c->only,
+                 "run only the cases whose name holds this text (\"narrow\", \"samples\")");
   return cli.Parse(argc, argv);
 }
 
@@ -192,6 +196,7 @@ int main(int argc, char** argv) {
               cfg.duration.c_str(), cfg.runs);
   std::printf("%-22s %10s %12s %12s %8s\n", "case", "samples", "overtone ms", "prometh. ms", "ratio");
   for (const Case& c : cases) {
+    if (std::string_view(c.name).find(cfg.only) == std::string_view::npos) continue;
     Answer ours, theirs;
     auto ot_ms = MedianMs(server.port(), c, cfg.runs, &ours);
     if (!ot_ms.ok()) return Fail(std::string("overtone ") + c.name, ot_ms.status());
