@@ -159,20 +159,38 @@ uint8_t Crc8(std::string_view bytes) {
   return crc;
 }
 
-constexpr std::array<uint16_t, 256> kCrc16Table = [] {
-  std::array<uint16_t, 256> t{};
+// The CRC-16 is taken eight bytes at a time ("slicing by 8"): every frame a
+// read decodes gets one, and a byte at a time it was half of what this file
+// spent outside libFLAC. kCrc16Tables[k][x] is the CRC of byte x followed
+// by k zero bytes, so eight bytes fold in with eight independent lookups;
+// the first two of them carry the CRC so far.
+constexpr std::array<std::array<uint16_t, 256>, 8> kCrc16Tables = [] {
+  std::array<std::array<uint16_t, 256>, 8> t{};
   for (uint32_t b = 0; b < 256; ++b) {
     uint16_t crc = static_cast<uint16_t>(b << 8);
     for (int i = 0; i < 8; ++i) crc = static_cast<uint16_t>(crc & 0x8000 ? (crc << 1) ^ 0x8005 : crc << 1);
-    t[b] = crc;
+    t[0][b] = crc;
+  }
+  for (size_t k = 1; k < 8; ++k) {
+    for (uint32_t b = 0; b < 256; ++b) {
+      const uint16_t prev = t[k - 1][b];
+      t[k][b] = static_cast<uint16_t>(((prev & 0xff) << 8) ^ t[0][prev >> 8]);
+    }
   }
   return t;
 }();
 
 uint16_t Crc16(std::string_view bytes) {
+  const auto& t = kCrc16Tables;
+  auto byte = [&bytes](size_t i) { return static_cast<uint8_t>(bytes[i]); };
   uint16_t crc = 0;
-  for (char c : bytes)
-    crc = static_cast<uint16_t>((crc << 8) ^ kCrc16Table[(crc >> 8) ^ static_cast<uint8_t>(c)]);
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    crc = static_cast<uint16_t>(t[7][(crc >> 8) ^ byte(i)] ^ t[6][(crc & 0xff) ^ byte(i + 1)] ^
+                                t[5][byte(i + 2)] ^ t[4][byte(i + 3)] ^ t[3][byte(i + 4)] ^
+                                t[2][byte(i + 5)] ^ t[1][byte(i + 6)] ^ t[0][byte(i + 7)]);
+  }
+  for (; i < bytes.size(); ++i) crc = static_cast<uint16_t>((crc << 8) ^ t[0][(crc >> 8) ^ byte(i)]);
   return crc;
 }
 
