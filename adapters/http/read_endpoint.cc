@@ -122,7 +122,7 @@ ReadReply HandleRead(const EndpointContext& ctx, std::string_view body,
   out.reply.status = kHttpOk;
   out.reply.content_type = "application/x-protobuf";
   out.reply.headers.emplace_back("Content-Encoding", "snappy");
-  out.reply.body = SnappyCompress(answer.wire);
+  out.reply.body = SnappyCompress(answer.pieces);
   return out;
 }
 

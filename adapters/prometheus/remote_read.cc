@@ -73,22 +73,29 @@ Result<std::vector<SeriesInfo>> SelectSortedSeries(Database* db, const prometheu
 
 namespace {
 
-// Fewer series than this are read on the caller's thread: starting threads
-// costs more than they save.
+// Series are read on the caller's thread until this many samples have
+// been, and then on threads only if at least kMinSeriesForThreads series
+// are left: a short window over a hundred series (a few tens of thousands
+// of samples, a millisecond or two of work) took several times longer on
+// threads, each series handed over with a wake-up that, on a busy
+// machine, waits for a core.
+constexpr size_t kSamplesBeforeThreads = kReadSamplesBeforeThreads;
 constexpr size_t kMinSeriesForThreads = 16;
 
-// Appends a length-delimited field 1 (both ReadResponse.results and
-// QueryResult.timeseries are field 1) holding `message`, so that series
-// serialized on several threads join without being parsed again.
-void AppendField1(std::string_view message, std::string* out) {
-  out->push_back(static_cast<char>((1 << 3) | 2));  // field 1, wire type LEN
-  uint64_t n = message.size();
+// The tag and length of a length-delimited field 1 (both
+// ReadResponse.results and QueryResult.timeseries are field 1) of `bytes`
+// bytes, so that series serialized on several threads join without being
+// parsed again.
+std::string Field1Header(size_t bytes) {
+  std::string out;
+  out.push_back(static_cast<char>((1 << 3) | 2));  // field 1, wire type LEN
+  uint64_t n = bytes;
   while (n >= 0x80) {
-    out->push_back(static_cast<char>(n | 0x80));
+    out.push_back(static_cast<char>(n | 0x80));
     n >>= 7;
   }
-  out->push_back(static_cast<char>(n));
-  out->append(message);
+  out.push_back(static_cast<char>(n));
+  return out;
 }
 
 struct SeriesSamples {
@@ -120,18 +127,21 @@ SeriesSamples ReadSeriesSamples(Database* db, const prometheus::Query& q, const 
   }
   if (!charge(LabelsBytes(s.labels) + 64)) return over_budget();
   // The TimeSeries's fields, written as the samples come: its labels, then
-  // its samples in batches, each charged before it is read so that one huge
-  // series is refused before it is all in memory (~24 bytes a sample in the
-  // batch and in the serialized form).
+  // its samples in batches, each charged before it is serialized so that
+  // one huge series is refused before it is all in memory. A batch is
+  // charged what its serialized form may take (kMaxSampleWireBytes a
+  // sample, 18 or so in practice); the batch itself, reused, is transient.
+  // Charging a full batch whatever it held overcharged a typical series of
+  // a few thousand samples by half, and refused reads that fit.
   AppendLabelFields(s.labels, &out.wire);
   constexpr size_t kStep = 4096;
   std::vector<Sample> batch;
   batch.reserve(kStep);
   while (it->Valid()) {
-    if (!charge(kStep * 24)) return over_budget();
     if (out.status = CheckCancel(cancel); !out.status.ok()) return out;
     batch.clear();
     it->NextBatch(kStep, &batch);
+    if (!charge(batch.size() * kMaxSampleWireBytes)) return over_budget();
     AppendSampleFields(batch, &out.wire);
     out.samples += batch.size();
   }
@@ -150,7 +160,8 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
     return charge(n);
   };
   for (const prometheus::Query& q : req.queries()) {
-    std::string result;  // the QueryResult
+    std::vector<std::string> result;  // the QueryResult, in pieces
+    size_t result_bytes = 0;
     std::vector<SeriesInfo> series;
     if (q.start_timestamp_ms() <= q.end_timestamp_ms()) {
       OT_ASSIGN_OR_RETURN(series, SelectSortedSeries(db, q, charge));
@@ -158,22 +169,42 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
     auto add = [&](SeriesSamples&& one) -> Status {
       OT_RETURN_IF_ERROR(one.status);
       if (one.wire.empty()) return Status::OK();
-      AppendField1(one.wire, &result);
+      result.push_back(Field1Header(one.wire.size()));
+      result_bytes += result.back().size() + one.wire.size();
+      result.push_back(std::move(one.wire));
       ++out->series;
       out->samples += one.samples;
       return Status::OK();
     };
-    if (threads > 1 && series.size() >= kMinSeriesForThreads) {
-      OrderedPipeline<SeriesSamples> pipeline(
-          series.size(), threads, ChunkedReadStream::kAheadPerThread * static_cast<size_t>(threads),
-          [&](size_t i) { return ReadSeriesSamples(db, q, series[i], locked_charge, cancel); });
-      while (std::optional<SeriesSamples> one = pipeline.Take()) OT_RETURN_IF_ERROR(add(std::move(*one)));
-    } else {
-      for (const SeriesInfo& s : series) OT_RETURN_IF_ERROR(add(ReadSeriesSamples(db, q, s, charge, cancel)));
+    size_t next = 0;
+    for (size_t read = 0; next < series.size() && read < kSamplesBeforeThreads; ++next) {
+      SeriesSamples one = ReadSeriesSamples(db, q, series[next], charge, cancel);
+      read += one.samples;
+      OT_RETURN_IF_ERROR(add(std::move(one)));
     }
-    AppendField1(result, &out->wire);
+    if (threads > 1 && series.size() - next >= kMinSeriesForThreads) {
+      const size_t first = next;
+      OrderedPipeline<SeriesSamples> pipeline(
+          series.size() - first, threads, ChunkedReadStream::kAheadPerThread * static_cast<size_t>(threads),
+          [&](size_t i) { return ReadSeriesSamples(db, q, series[first + i], locked_charge, cancel); });
+      while (std::optional<SeriesSamples> one = pipeline.Take()) OT_RETURN_IF_ERROR(add(std::move(*one)));
+      next = series.size();
+    }
+    for (; next < series.size(); ++next) {
+      OT_RETURN_IF_ERROR(add(ReadSeriesSamples(db, q, series[next], charge, cancel)));
+    }
+    out->pieces.push_back(Field1Header(result_bytes));
+    out->bytes += out->pieces.back().size() + result_bytes;
+    for (std::string& piece : result) out->pieces.push_back(std::move(piece));
   }
   return Status::OK();
+}
+
+std::string SamplesAnswer::Joined() const {
+  std::string out;
+  out.reserve(bytes);
+  for (const std::string& piece : pieces) out.append(piece);
+  return out;
 }
 
 int ReadThreads() { return static_cast<int>(std::clamp(std::thread::hardware_concurrency(), 1u, 4u)); }
@@ -192,16 +223,21 @@ Status ChunkedReadStream::Start(const ChargeFn& charge) {
     OT_ASSIGN_OR_RETURN(series_[i], SelectSortedSeries(db_, q, charge));
     for (const SeriesInfo& s : series_[i]) jobs_.push_back(Job{i, &s});
   }
-  if (threads_ > 1 && jobs_.size() >= kMinSeriesForThreads) {
-    pipeline_ = std::make_unique<OrderedPipeline<Frames>>(jobs_.size(), threads_,
-                                                          kAheadPerThread * static_cast<size_t>(threads_),
-                                                          [this](size_t i) { return Encode(jobs_[i]); });
-  }
   return Status::OK();
 }
 
 Result<bool> ChunkedReadStream::Next(std::string* out) {
   while (true) {
+    // Threads once enough samples have been encoded here and enough series
+    // are left (kSamplesBeforeThreads).
+    if (!pipeline_ && threads_ > 1 && samples_encoded_ >= kSamplesBeforeThreads &&
+        jobs_.size() - next_job_ >= kMinSeriesForThreads) {
+      const size_t first = next_job_;
+      pipeline_ = std::make_unique<OrderedPipeline<Frames>>(
+          jobs_.size() - first, threads_, kAheadPerThread * static_cast<size_t>(threads_),
+          [this, first](size_t i) { return Encode(jobs_[first + i]); });
+      next_job_ = jobs_.size();
+    }
     Frames frames;
     if (pipeline_) {
       std::optional<Frames> taken = pipeline_->Take();
@@ -210,6 +246,7 @@ Result<bool> ChunkedReadStream::Next(std::string* out) {
     } else {
       if (next_job_ == jobs_.size()) return false;
       frames = Encode(jobs_[next_job_++]);
+      samples_encoded_ += frames.samples;
     }
     OT_RETURN_IF_ERROR(frames.status);
     if (frames.bytes.empty()) continue;  // nothing in range: no frame, as Prometheus does

@@ -49,16 +49,27 @@ using ChargeFn = std::function<bool(size_t)>;
 Result<std::vector<SeriesInfo>> SelectSortedSeries(Database* db, const prometheus::Query& query,
                                                    const ChargeFn& charge = nullptr);
 
-// A SAMPLES answer: the serialized prometheus.ReadResponse (before snappy)
-// and what it holds.
+// A SAMPLES answer: the serialized prometheus.ReadResponse (before snappy),
+// in pieces that joined in order are the message, and what it holds. Each
+// series' bytes stay where they were written: joining a response of
+// hundreds of megabytes into one string (twice, once per nesting level)
+// cost more than writing it (SnappyCompress takes the pieces as they are).
 struct SamplesAnswer {
-  std::string wire;
+  std::vector<std::string> pieces;
+  size_t bytes = 0;  // of every piece together
   size_t series = 0;
   size_t samples = 0;
+
+  std::string Joined() const;
 };
 
-// Answers every query of `req` into *out. With `threads` > 1 and enough
-// series, series are read and serialized on that many threads, up to two a
+// A read goes on threads only after its first series have given this many
+// samples (see remote_read.cc).
+inline constexpr size_t kReadSamplesBeforeThreads = 64 * 1024;
+
+// Answers every query of `req` into *out. With `threads` > 1, once a
+// query's first series have given 64 Ki samples and enough series are
+// left, the rest are read and serialized on that many threads, up to two a
 // thread ahead, and joined in order; `charge` is then called from those
 // threads, one call at a time. A cancelled `cancel` stops it (checked per
 // series and every few thousand samples).
@@ -72,9 +83,10 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
 class ChunkedReadStream {
  public:
   // REQUIRES: db and req outlive the stream. `threads` > 1 encodes up to
-  // 2 × threads series ahead on that many threads (OrderedPipeline) when a
-  // request selects enough series to pay for them; frames still go out in
-  // series order. See ReadThreads().
+  // 2 × threads series ahead on that many threads (OrderedPipeline) once
+  // the first series have given 64 Ki samples and enough series are left
+  // to pay for the threads; frames still go out in series order. See
+  // ReadThreads().
   ChunkedReadStream(Database* db, const prometheus::ReadRequest* req,
                     size_t max_frame_bytes = kDefaultMaxFrameBytes, int threads = 1);
   ~ChunkedReadStream();
@@ -90,6 +102,8 @@ class ChunkedReadStream {
   Result<bool> Next(std::string* out);
 
   size_t series_sent() const { return series_sent_; }
+  // Whether the series left are being encoded on threads.
+  bool threaded() const { return pipeline_ != nullptr; }
   size_t samples_sent() const { return samples_sent_; }
 
   // How many series may be encoded ahead of the one being sent, per thread:
@@ -116,6 +130,7 @@ class ChunkedReadStream {
   std::vector<std::vector<SeriesInfo>> series_;  // per query, sorted
   std::vector<Job> jobs_;                        // every query's series, in answer order
   size_t next_job_ = 0;                          // when encoding on the caller's thread
+  size_t samples_encoded_ = 0;                   // on the caller's thread
   std::unique_ptr<OrderedPipeline<Frames>> pipeline_;
   size_t series_sent_ = 0;
   size_t samples_sent_ = 0;

@@ -46,9 +46,9 @@ void AppendLabelFields(const Labels& labels, std::string* out) {
 
 void AppendSampleFields(std::span<const Sample> samples, std::string* out) {
   // At most 1 + 1 + (1 + 8) + (1 + 10) bytes a sample: written in place.
-  constexpr size_t kMaxSampleBytes = 22;
+  static_assert(kMaxSampleWireBytes == 1 + 1 + (1 + 8) + (1 + 10));
   size_t at = out->size();
-  out->resize(at + kMaxSampleBytes * samples.size());
+  out->resize(at + kMaxSampleWireBytes * samples.size());
   char* p = out->data() + at;
   for (const Sample& s : samples) {
     const uint64_t bits = std::bit_cast<uint64_t>(s.value);

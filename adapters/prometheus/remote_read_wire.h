@@ -20,6 +20,7 @@
 #ifndef OVERTONE_ADAPTERS_PROMETHEUS_REMOTE_READ_WIRE_H_
 #define OVERTONE_ADAPTERS_PROMETHEUS_REMOTE_READ_WIRE_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -34,6 +35,9 @@ void AppendLenField(int field, std::string_view bytes, std::string* out);
 
 // Appends each label as field 1 (TimeSeries.labels, ChunkedSeries.labels).
 void AppendLabelFields(const Labels& labels, std::string* out);
+
+// The most bytes AppendSampleFields writes for one sample.
+inline constexpr size_t kMaxSampleWireBytes = 22;
 
 // Appends each sample as field 2 (TimeSeries.samples).
 void AppendSampleFields(std::span<const Sample> samples, std::string* out);

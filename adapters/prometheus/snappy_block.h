@@ -5,6 +5,7 @@
 #define OVERTONE_ADAPTERS_PROMETHEUS_SNAPPY_BLOCK_H_
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,9 @@
 namespace overtone::adapters {
 
 std::string SnappyCompress(std::string_view in);
+// The same for the bytes of `pieces` joined in order, without joining them:
+// byte for byte what compressing the joined string gives.
+std::string SnappyCompress(std::span<const std::string> pieces);
 
 // The uncompressed length announced by the block's header, read without
 // decompressing: lets a caller refuse an oversized body before allocating.

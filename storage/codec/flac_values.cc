@@ -172,20 +172,38 @@ uint8_t Crc8(std::string_view bytes) {
   return crc;
 }
 
-constexpr std::array<uint16_t, 256> kCrc16Table = [] {
-  std::array<uint16_t, 256> t{};
+// The CRC-16 is taken eight bytes at a time ("slicing by 8"): every frame a
+// read decodes gets one, and a byte at a time it was half of what this file
+// spent outside libFLAC. kCrc16Tables[k][x] is the CRC of byte x followed
+// by k zero bytes, so eight bytes fold in with eight independent lookups;
+// the first two of them carry the CRC so far.
+constexpr std::array<std::array<uint16_t, 256>, 8> kCrc16Tables = [] {
+  std::array<std::array<uint16_t, 256>, 8> t{};
   for (uint32_t b = 0; b < 256; ++b) {
     uint16_t crc = static_cast<uint16_t>(b << 8);
     for (int i = 0; i < 8; ++i) crc = static_cast<uint16_t>(crc & 0x8000 ? (crc << 1) ^ 0x8005 : crc << 1);
-    t[b] = crc;
+    t[0][b] = crc;
+  }
+  for (size_t k = 1; k < 8; ++k) {
+    for (uint32_t b = 0; b < 256; ++b) {
+      const uint16_t prev = t[k - 1][b];
+      t[k][b] = static_cast<uint16_t>(((prev & 0xff) << 8) ^ t[0][prev >> 8]);
+    }
   }
   return t;
 }();
 
 uint16_t Crc16(std::string_view bytes) {
+  const auto& t = kCrc16Tables;
+  auto byte = [&bytes](size_t i) { return static_cast<uint8_t>(bytes[i]); };
   uint16_t crc = 0;
-  for (char c : bytes)
-    crc = static_cast<uint16_t>((crc << 8) ^ kCrc16Table[(crc >> 8) ^ static_cast<uint8_t>(c)]);
+  size_t i = 0;
+  for (; i + 8 <= bytes.size(); i += 8) {
+    crc = static_cast<uint16_t>(t[7][(crc >> 8) ^ byte(i)] ^ t[6][(crc & 0xff) ^ byte(i + 1)] ^
+                                t[5][byte(i + 2)] ^ t[4][byte(i + 3)] ^ t[3][byte(i + 4)] ^
+                                t[2][byte(i + 5)] ^ t[1][byte(i + 6)] ^ t[0][byte(i + 7)]);
+  }
+  for (; i < bytes.size(); ++i) crc = static_cast<uint16_t>((crc << 8) ^ t[0][(crc >> 8) ^ byte(i)]);
   return crc;
 }
 
@@ -415,6 +433,60 @@ std::string StreamHeader(uint32_t block_size, int bps) {
   return h;
 }
 
+// One libFLAC decoder a thread, kept initialized between calls and rewound
+// (FLAC__stream_decoder_reset) for each: creating, initializing and
+// finishing one per call allocated and freed its ~40 KB of bit-reader and
+// output buffers each time, a third of decoding a frame or two. The
+// callbacks read `state`, which each call refills; `stream` keeps its
+// capacity too.
+class ThreadDecoder {
+ public:
+  static ThreadDecoder& Get() {
+    thread_local ThreadDecoder td;
+    return td;
+  }
+
+  // `state` emptied for a block of `block_size` samples a frame.
+  DecodeState& Start(size_t block_size) {
+    // A huge segment's buffers are not kept for the thread's lifetime.
+    constexpr size_t kKeepBytes = size_t{1} << 20;
+    if (stream.capacity() > kKeepBytes) std::string().swap(stream);
+    if (state.pcm.capacity() * sizeof(int32_t) > kKeepBytes) std::vector<int32_t>().swap(state.pcm);
+    state.input = {};
+    state.pos = 0;
+    state.block_size = block_size;
+    state.want = 0;
+    state.frame_ends.clear();
+    state.pcm.clear();
+    state.error = false;
+    return state;
+  }
+
+  // The decoder, rewound to read `stream` from its start; null when libFLAC
+  // cannot allocate one.
+  FLAC__StreamDecoder* Ready() {
+    if (dec_ && FLAC__stream_decoder_reset(dec_.get())) return dec_.get();
+    dec_.reset(FLAC__stream_decoder_new());
+    if (!dec_) return nullptr;
+    FLAC__stream_decoder_set_md5_checking(dec_.get(), false);
+    if (FLAC__stream_decoder_init_stream(dec_.get(), ReadInput, nullptr, TellInput, nullptr, nullptr,
+                                         WritePcm, nullptr, OnError,
+                                         &state) != FLAC__STREAM_DECODER_INIT_STATUS_OK) {
+      dec_.reset();
+    }
+    return dec_.get();
+  }
+  void Discard() { dec_.reset(); }
+
+  DecodeState state;
+  std::string stream;
+
+ private:
+  ThreadDecoder() = default;
+
+  std::unique_ptr<FLAC__StreamDecoder, DecoderDeleter> dec_;
+};
+
 }  // namespace
 
 Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t end, std::vector<double>* out,
@@ -470,8 +542,11 @@ Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t 
   if (begin == end) return Status::OK();
 
   size_t f0 = begin / block_size, f1 = (end - 1) / block_size;
-  std::string stream = StreamHeader(static_cast<uint32_t>(block_size), bps);
-  std::vector<uint64_t> frame_ends;  // where in `stream` each frame ends
+  ThreadDecoder& td = ThreadDecoder::Get();
+  std::string& stream = td.stream;
+  stream = StreamHeader(static_cast<uint32_t>(block_size), bps);
+  DecodeState& state = td.Start(block_size);
+  std::vector<uint64_t>& frame_ends = state.frame_ends;  // where in `stream` each frame ends
   for (size_t f = f0; f <= f1; ++f) {
     size_t frame_begin = stream.size();
     if (framing == FlacFrames::kBare) {
@@ -486,23 +561,18 @@ Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t 
     frame_ends.push_back(stream.size());
   }
 
-  std::unique_ptr<FLAC__StreamDecoder, DecoderDeleter> dec(FLAC__stream_decoder_new());
-  if (!dec) return Status::ResourceExhausted("cannot allocate a FLAC decoder");
-  FLAC__stream_decoder_set_md5_checking(dec.get(), false);
   size_t first = f0 * block_size;
   size_t want = std::min<size_t>((f1 + 1) * block_size, count) - first;
-  DecodeState state;
   state.input = stream;
-  state.block_size = block_size;
   state.want = want;
-  state.frame_ends = std::move(frame_ends);
-  if (FLAC__stream_decoder_init_stream(dec.get(), ReadInput, nullptr, TellInput, nullptr, nullptr, WritePcm,
-                                       nullptr, OnError, &state) != FLAC__STREAM_DECODER_INIT_STATUS_OK) {
-    return Status::Internal("FLAC decoder init failed");
+  state.pcm.reserve(want);
+  FLAC__StreamDecoder* dec = td.Ready();
+  if (dec == nullptr) return Status::ResourceExhausted("cannot allocate a FLAC decoder");
+  bool ok = FLAC__stream_decoder_process_until_end_of_stream(dec);
+  if (!ok || state.error || state.pcm.size() != want) {
+    td.Discard();  // whatever state libFLAC was left in, the next call starts afresh
+    return bad("FLAC frames do not decode");
   }
-  bool ok = FLAC__stream_decoder_process_until_end_of_stream(dec.get());
-  FLAC__stream_decoder_finish(dec.get());
-  if (!ok || state.error || state.pcm.size() != want) return bad("FLAC frames do not decode");
 
   auto exc = std::lower_bound(exceptions.begin(), exceptions.end(), std::make_pair(first, -HUGE_VAL),
                               [](const auto& a, const auto& b) { return a.first < b.first; });

@@ -228,6 +228,11 @@ Status DecodeSegmentWithTimestamps(const SegmentView& view, std::span<const int6
   values.reserve(end - begin);
   OT_RETURN_IF_ERROR(DecodeValueBlock(view.value_codec, view.values, view.count, begin, end, &values));
   if (values.size() != end - begin) return Status::Corruption("segment: value count mismatch");
+  // Room for them all at once, growing geometrically still when a caller
+  // appends segment after segment.
+  if (out->capacity() - out->size() < end - begin) {
+    out->reserve(std::max(out->size() + (end - begin), 2 * out->capacity()));
+  }
   for (size_t i = begin; i < end; ++i) out->push_back(Sample{ts[i], values[i - begin]});
   return Status::OK();
 }

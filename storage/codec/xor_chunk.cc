@@ -47,22 +47,34 @@ void XorValueWriter::Append(BitWriter* w, double v) {
     w->WriteBit(false);
     return;
   }
-  w->WriteBit(true);
+  // The control bits go out with the first value bits, in as few writes as
+  // fit 64 bits: remote read encodes every sample it sends.
   uint8_t leading = static_cast<uint8_t>(std::countl_zero(delta));
   uint8_t trailing = static_cast<uint8_t>(std::countr_zero(delta));
   if (leading >= 32) leading = 31;  // 5 bits hold at most 31
   if (leading_ != 0xff && leading >= leading_ && trailing >= trailing_) {
-    w->WriteBit(false);
-    w->WriteBits(delta >> trailing_, 64 - leading_ - trailing_);
+    const int sigbits = 64 - leading_ - trailing_;
+    const uint64_t meaningful = delta >> trailing_;
+    if (sigbits <= 62) {
+      w->WriteBits((uint64_t{0b10} << sigbits) | meaningful, 2 + sigbits);  // '10' and the bits
+    } else {
+      w->WriteBits(0b10, 2);
+      w->WriteBits(meaningful, sigbits);
+    }
     return;
   }
   leading_ = leading;
   trailing_ = trailing;
-  w->WriteBit(true);
-  w->WriteBits(leading, 5);
-  int sigbits = 64 - leading - trailing;
-  w->WriteBits(static_cast<uint64_t>(sigbits) & 63, 6);  // 64 is written as 0
-  w->WriteBits(delta >> trailing, sigbits);
+  const int sigbits = 64 - leading - trailing;
+  // '11', 5 bits of leading zeros, 6 bits of length (64 written as 0).
+  const uint64_t head =
+      (uint64_t{0b11} << 11) | (uint64_t{leading} << 6) | (static_cast<uint64_t>(sigbits) & 63);
+  if (sigbits <= 64 - 13) {
+    w->WriteBits((head << sigbits) | (delta >> trailing), 13 + sigbits);
+  } else {
+    w->WriteBits(head, 13);
+    w->WriteBits(delta >> trailing, sigbits);
+  }
 }
 
 bool XorValueReader::Read(BitReader* r, double* v) {
@@ -98,6 +110,7 @@ Status EncodeXorChunk(std::span<const Sample> samples, std::string* out) {
   if (samples.size() > kMaxXorChunkSamples)
     return Status::InvalidArgument("too many samples for one XOR chunk");
   out->clear();
+  out->reserve(2 + 10 + 2 * samples.size());  // two bytes a sample or so, typically less
   out->push_back(static_cast<char>(samples.size() >> 8));
   out->push_back(static_cast<char>(samples.size() & 0xff));
   BitWriter w(out);
@@ -122,15 +135,12 @@ Status EncodeXorChunk(std::span<const Sample> samples, std::string* out) {
       prev_delta = delta;
       if (dod == 0) {
         w.WriteBit(false);
-      } else if (FitsBits(dod, 14)) {
-        w.WriteBits(0b10, 2);
-        w.WriteBits(static_cast<uint64_t>(dod), 14);
+      } else if (FitsBits(dod, 14)) {  // the prefix and the bits in one write each
+        w.WriteBits((uint64_t{0b10} << 14) | (static_cast<uint64_t>(dod) & 0x3fff), 2 + 14);
       } else if (FitsBits(dod, 17)) {
-        w.WriteBits(0b110, 3);
-        w.WriteBits(static_cast<uint64_t>(dod), 17);
+        w.WriteBits((uint64_t{0b110} << 17) | (static_cast<uint64_t>(dod) & 0x1ffff), 3 + 17);
       } else if (FitsBits(dod, 20)) {
-        w.WriteBits(0b1110, 4);
-        w.WriteBits(static_cast<uint64_t>(dod), 20);
+        w.WriteBits((uint64_t{0b1110} << 20) | (static_cast<uint64_t>(dod) & 0xfffff), 4 + 20);
       } else {
         w.WriteBits(0b1111, 4);
         w.WriteBits(static_cast<uint64_t>(dod), 64);

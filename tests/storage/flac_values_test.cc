@@ -6,6 +6,7 @@
 #include <cmath>
 #include <limits>
 #include <random>
+#include <thread>
 
 #include "overtone/types.h"
 #include "tests/support/test_util.h"
@@ -275,6 +276,45 @@ TEST(FlacValuesTest, CorruptBareFramesAreAnErrorNotACrash) {
     std::vector<double> out;
     DecodeFlacValues(bad, v.size(), 0, v.size(), &out, FlacFrames::kBare).IgnoreError();  // may decode
   }
+}
+
+// A thread keeps one decoder from call to call (rewound for each): blocks of
+// different sample sizes, block sizes and framings, decoded in turn and
+// after a corrupt block left it mid-frame, each decode as if alone; and
+// threads decoding at once do not share it.
+TEST(FlacValuesTest, ReusedDecoderDecodesEachBlockAsIfAlone) {
+  std::vector<double> small, large;
+  for (int i = 0; i < 700; ++i) small.push_back(i % 13);
+  for (int i = 0; i < 1000; ++i) large.push_back(1e6 * i + (i % 7) * 0.25);
+  std::string a, b, corrupt;
+  ASSERT_TRUE(EncodeFlacValues(small, {.block_size = 64}, &a, FlacFrames::kBare).ok());
+  ASSERT_TRUE(EncodeFlacValues(large, {.block_size = 256}, &b, FlacFrames::kWhole).ok());
+  corrupt = a;
+  corrupt[corrupt.size() - 20] ^= 0x5a;
+  auto check = [&](const std::string& block, const std::vector<double>& want, FlacFrames framing,
+                   size_t begin, size_t end) {
+    std::vector<double> out;
+    ASSERT_TRUE(DecodeFlacValues(block, want.size(), begin, end, &out, framing).ok());
+    ASSERT_EQ(out.size(), end - begin);
+    for (size_t i = begin; i < end; ++i) {
+      ASSERT_EQ(std::bit_cast<uint64_t>(out[i - begin]), std::bit_cast<uint64_t>(want[i])) << i;
+    }
+  };
+  auto run = [&](int seed) {
+    std::mt19937_64 rng(seed);
+    for (int round = 0; round < 50; ++round) {
+      size_t x = rng() % small.size(), y = rng() % small.size();
+      check(a, small, FlacFrames::kBare, std::min(x, y), std::max(x, y) + 1);
+      std::vector<double> ignored;
+      DecodeFlacValues(corrupt, small.size(), 0, small.size(), &ignored, FlacFrames::kBare).IgnoreError();
+      x = rng() % large.size(), y = rng() % large.size();
+      check(b, large, FlacFrames::kWhole, std::min(x, y), std::max(x, y) + 1);
+    }
+  };
+  run(1);
+  std::thread other([&] { run(2); });
+  run(3);
+  other.join();
 }
 
 }  // namespace

@@ -111,6 +111,29 @@ TEST(AdaptersSnappy, RoundTripAndRefusals) {
   EXPECT_TRUE(SnappyUncompress(truncated, &back).IsInvalidArgument());
 }
 
+// A SAMPLES answer is compressed from its pieces as they are: the same
+// bytes as the joined string, whatever the pieces' sizes against snappy's
+// 64 KiB blocks (empty ones, a few bytes, several blocks long).
+TEST(AdaptersSnappy, PiecesCompressAsTheirJoinedBytes) {
+  std::vector<std::string> pieces;
+  std::string joined;
+  uint64_t x = 1;
+  for (size_t size : {0, 3, 0, 70000, 1, 65536, 0, 200000, 17, 0}) {
+    std::string piece;
+    for (size_t i = 0; i < size; ++i) {
+      x = x * 6364136223846793005ull + 1442695040888963407ull;
+      piece.push_back(static_cast<char>('a' + (x >> 60)));  // compressible, not trivially
+    }
+    joined += piece;
+    pieces.push_back(std::move(piece));
+  }
+  EXPECT_EQ(SnappyCompress(pieces), SnappyCompress(joined));
+  EXPECT_EQ(SnappyCompress(std::span<const std::string>()), SnappyCompress(std::string_view()));
+  std::string back;
+  ASSERT_TRUE(SnappyUncompress(SnappyCompress(pieces), &back).ok());
+  EXPECT_EQ(back, joined);
+}
+
 TEST(AdaptersXorChunk, GoldenBytesThreeSamples) {
   std::vector<Sample> in = {{1000, 1.0}, {2000, 1.0}, {3000, 2.0}};
   std::string chunk;

@@ -68,7 +68,8 @@ class RemoteReadTest : public testing::DatabaseTest {
         db_.get(), req, [](size_t) { return true; }, threads, &answer);
     EXPECT_TRUE(s.ok()) << s.ToString();
     prometheus::ReadResponse resp;
-    EXPECT_TRUE(resp.ParseFromString(answer.wire));
+    EXPECT_TRUE(resp.ParseFromString(answer.Joined()));
+    EXPECT_EQ(answer.Joined().size(), answer.bytes);
     size_t series = 0, samples = 0;
     for (const auto& r : resp.results()) {
       series += r.timeseries_size();
@@ -218,36 +219,54 @@ std::string ReadAll(ChunkedReadStream* stream) {
 }
 
 TEST_F(RemoteReadTest, SeveralThreadsAnswerByteForByteAsOne) {
+  // Enough samples that threads start half way (after
+  // kReadSamplesBeforeThreads samples), with series enough left for them.
+  const int per_series = static_cast<int>(kReadSamplesBeforeThreads / 50) + 1;
   WriteBatch b;
-  for (int s = 0; s < 50; ++s) {
-    for (int i = 0; i < 200; ++i) {
+  for (int s = 0; s < 100; ++s) {
+    for (int i = 0; i < per_series; ++i) {
       // Some series have nothing in range: they are left out in either case.
-      int64_t ts = s % 7 == 3 ? 10'000'000 + i : 1000 * i + s;
+      int64_t ts = s % 7 == 3 ? 10'000'000'000 + i : 100 * i + s;
       b.Add({{"__name__", "many"}, {"n", std::to_string(s)}}, ts, s * 1000 + i * 0.25);
     }
   }
   ASSERT_TRUE(db_->Write(b).ok());
   prometheus::ReadRequest req;
-  AddQuery(&req, 0, 150000, {{EQ, "__name__", "many"}});
+  AddQuery(&req, 0, 100 * int64_t{per_series}, {{EQ, "__name__", "many"}});
   AddQuery(&req, 0, 299000, {{EQ, "__name__", "cpu"}});
   ChunkedReadStream one(db_.get(), &req, kDefaultMaxFrameBytes, 1);
   std::string expected = ReadAll(&one);
-  ASSERT_EQ(one.series_sent(), 50u - 7u + 2u);
+  ASSERT_EQ(one.series_sent(), 100u - 14u + 2u);
+  EXPECT_FALSE(one.threaded());
   for (int threads : {2, 3, 4}) {
     ChunkedReadStream several(db_.get(), &req, /*max_frame_bytes=*/kDefaultMaxFrameBytes, threads);
     EXPECT_EQ(ReadAll(&several), expected) << threads << " threads";
+    EXPECT_TRUE(several.threaded());
     EXPECT_EQ(several.series_sent(), one.series_sent());
     EXPECT_EQ(several.samples_sent(), one.samples_sent());
   }
   // SAMPLES too: the same bytes whatever the threads.
   const std::string one_thread = Samples(req, 1).SerializeAsString();
   for (int threads : {2, 4}) EXPECT_EQ(Samples(req, threads).SerializeAsString(), one_thread) << threads;
-  EXPECT_EQ(Samples(req, 4).results(0).timeseries_size(), 50 - 7);
+  EXPECT_EQ(Samples(req, 4).results(0).timeseries_size(), 100 - 14);
   // A stream dropped half way (the client went away) stops its threads.
   ChunkedReadStream dropped(db_.get(), &req, kDefaultMaxFrameBytes, 4);
   ASSERT_TRUE(dropped.Start().ok());
   std::string body;
+  while (!dropped.threaded()) ASSERT_TRUE(*dropped.Next(&body));
   ASSERT_TRUE(*dropped.Next(&body));
+}
+
+// A short read (a few thousand samples) stays on the caller's thread:
+// handing each series to a thread and back cost more than the work.
+TEST_F(RemoteReadTest, ShortReadsStayOnTheCallersThread) {
+  prometheus::ReadRequest req;
+  AddQuery(&req, 0, 299000, {{RE, "__name__", ".+"}});
+  ChunkedReadStream stream(db_.get(), &req, kDefaultMaxFrameBytes, 4);
+  ASSERT_TRUE(stream.Start().ok());
+  std::string body;
+  while (*stream.Next(&body)) EXPECT_FALSE(stream.threaded());
+  EXPECT_GT(stream.series_sent(), 0u);
 }
 
 TEST(OrderedPipeline, ResultsComeInJobOrderWithinTheWindow) {
