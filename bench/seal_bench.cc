@@ -2,7 +2,7 @@
 // grows.
 //
 //   seal_bench [--series N[,N...]] [--million] [--samples M] [--batch B]
-//              [--queries Q] [--seed S] [--dir PARENT]
+//              [--queries Q] [--open-tail] [--seed S] [--dir PARENT]
 //
 // HOW IT WORKS
 // For each series count N (1k, 10k and 100k by default; --million adds 1M)
@@ -26,8 +26,12 @@
 //   query after  the same Q scans right after Compact(), without a flush or
 //                reopen: what a query pays while the deletions that sealing
 //                left are still in the memtable.
-// Every scan must return M samples, before and after; otherwise the
-// benchmark fails. Sealing cost linear in the data shows as a seal rate that
+// --open-tail also writes one sample per series into a later window, left
+// open: the background compactor's case, where every sealed series keeps
+// raw samples after the cutoff (deleted sample by sample below 256 sealed
+// samples, compactor.h) rather than whole runs of series at once.
+// Every scan must return M samples (M + 1 with --open-tail), before and
+// after; otherwise the benchmark fails. Sealing cost linear in the data shows as a seal rate that
 // does not fall as N grows, and "after / before" near or below 1.
 
 #include <stdlib.h>
@@ -62,6 +66,7 @@ struct Config {
   size_t samples = 20;  // per series
   size_t batch = 2000;  // samples per Write
   size_t queries = 2000;
+  bool open_tail = false;
   uint64_t seed = 42;
   std::string dir = fs::temp_directory_path().string();
 };
@@ -176,6 +181,19 @@ void RunOne(const Config& c, size_t n) {
     }
     if (k > 0) build_write_s += Seconds(scrape);
   }
+  // The open window: the one after the next, never sealed here.
+  const int64_t span = options.segment_span_ms;
+  const int64_t seal_before = (kStart / span + 1) * span;
+  if (c.open_tail) {
+    for (size_t s = 0; s < n; ++s) {
+      batch.Add(labels[s], seal_before + span + int64_t(s % 1000), 1);
+      if (batch.num_samples() >= c.batch || s + 1 == n) {
+        Check(db->Write(batch), "Database::Write");
+        batch.Clear();
+      }
+    }
+  }
+  const size_t expect = c.samples + (c.open_tail ? 1 : 0);
   const double total = double(n * c.samples), steady = double(n * (c.samples - 1));
 
   std::vector<overtone::SeriesId> ids;
@@ -185,11 +203,11 @@ void RunOne(const Config& c, size_t n) {
     Check(id.status(), "Database::FindSeries");
     ids.push_back(*id);
   }
-  const Latency before = Scan(db.get(), ids, c.queries, c.samples, c.seed + 1);
+  const Latency before = Scan(db.get(), ids, c.queries, expect, c.seed + 1);
 
   auto seal = Clock::now();
   const double seal_cpu = ThreadCpuSeconds();
-  auto stats = db->Compact(overtone::kMaxTime);
+  auto stats = db->Compact(c.open_tail ? seal_before : overtone::kMaxTime);
   Check(stats.status(), "Database::Compact");
   const double seal_s = Seconds(seal), seal_cpu_s = ThreadCpuSeconds() - seal_cpu;
   if (stats->samples_sealed != n * c.samples) {
@@ -197,7 +215,7 @@ void RunOne(const Config& c, size_t n) {
                  static_cast<unsigned long long>(stats->samples_sealed), n * c.samples);
     std::exit(1);
   }
-  const Latency after = Scan(db.get(), ids, c.queries, c.samples, c.seed + 1);
+  const Latency after = Scan(db.get(), ids, c.queries, expect, c.seed + 1);
 
   std::printf("%9zu %12.0f %12.0f %12.0f %12.0f %12.0f %12.0f %10.1f %10.1f %10.1f %10.1f %8.2f\n", n,
               double(n) / create_cpu_s, steady / write_s, steady / write_cpu_s, steady / build_write_s,
@@ -223,12 +241,13 @@ int main(int argc, char** argv) {
   app.add_option("--samples", c.samples, "samples per series")->check(overtone::bench::Number(2));
   app.add_option("--batch", c.batch, "samples per Write")->check(overtone::bench::Number(1));
   app.add_option("--queries", c.queries, "scans per query column")->check(overtone::bench::Number(1));
+  app.add_flag("--open-tail", c.open_tail, "one more sample per series in a window left open");
   app.add_option("--seed", c.seed, "seed of the generated values");
   overtone::bench::AddDir(app, &c.dir);
   if (std::optional<int> exit = cli.Parse(argc, argv)) return *exit;
   if (million) c.series.push_back(1000000);
-  std::printf("%zu samples per series, batches of %zu, %zu scans per query column\n", c.samples, c.batch,
-              c.queries);
+  std::printf("%zu samples per series%s, batches of %zu, %zu scans per query column\n", c.samples,
+              c.open_tail ? " (+1 in an open window)" : "", c.batch, c.queries);
   std::printf("%9s %12s %12s %12s %12s %12s %12s %10s %10s %10s %10s %8s\n", "series", "new/cpu-s", "write/s",
               "write/cpu-s", "build+wr/s", "sealed/s", "sealed/cpu-s", "before us", "before p99", "after us",
               "after p99", "after/bef");

@@ -19,11 +19,12 @@ struct StoredSegment {
   bool shared_timestamps;
 };
 
-// Segments of `id` with a sample in [lo, hi], ascending.
-Status OverlappingSegments(storage::Store* store, SeriesId id, int64_t lo, int64_t hi,
+// Segments of `id` with a sample in [lo, hi], ascending, read by moving
+// `cursor` (any cursor over the segments family) to the series.
+Status OverlappingSegments(storage::SegmentCursor* cursor, SeriesId id, int64_t lo, int64_t hi,
                            std::vector<StoredSegment>* out) {
-  auto cursor = store->NewSegmentCursor(id, lo);
-  for (; cursor->Valid(); cursor->Next()) {
+  cursor->Seek(id, lo);
+  for (; cursor->Valid() && cursor->series() == id; cursor->Next()) {
     storage::SegmentView view;
     OT_RETURN_IF_ERROR(storage::ParseSegment(cursor->bytes(), &view)
                            .WithContext("series " + std::to_string(id) + ", segment ending at ts " +
@@ -75,7 +76,8 @@ void DeleteSegmentAndSummary(storage::Batch* batch, SeriesId id, int64_t key_ts)
 
 }  // namespace
 
-Status Compactor::EncodeSharing(std::span<const Sample> samples, storage::Batch* batch, std::string* out) {
+Status Compactor::EncodeSharing(std::span<const Sample> samples, storage::Batch* batch, std::string* out,
+                                std::unordered_map<uint64_t, std::string>* known) {
   if (!share_timestamps_ || samples.empty()) return storage::EncodeSegment(samples, options_, out);
   std::vector<int64_t> ts(samples.size());
   for (size_t i = 0; i < samples.size(); ++i) ts[i] = samples[i].ts;
@@ -88,12 +90,21 @@ Status Compactor::EncodeSharing(std::span<const Sample> samples, storage::Batch*
     return storage::EncodeSegment(samples, options_, out);
   }
   const uint64_t key = storage::TimestampColumnKey(column);
+  if (known != nullptr) {
+    auto it = known->find(key);
+    if (it != known->end()) {
+      // Another column under the same key: keep these timestamps inline.
+      if (it->second != column) return storage::EncodeSegment(samples, options_, out);
+      return storage::EncodeSegmentWithColumn(samples, options_, key, out);
+    }
+  }
   Result<std::string> stored = store_->GetTimestampColumn(key);
   if (stored.ok()) {
-    // Another column under the same key: keep these timestamps inline.
+    if (known != nullptr) known->emplace(key, *stored);
     if (*stored != column) return storage::EncodeSegment(samples, options_, out);
   } else if (stored.status().code() == Status::Code::kNotFound) {
     batch->PutTimestampColumn(key, column);
+    if (known != nullptr) known->emplace(key, column);
   } else {
     return stored.status();
   }
@@ -128,16 +139,37 @@ Status Compactor::SweepTimestampColumns(uint64_t* columns_deleted) {
   return Status::OK();
 }
 
-Status Compactor::SealSeries(SeriesId id, int64_t seal_before, CompactionStats* stats,
-                             uint64_t* range_tombstones) {
-  if (seal_before <= kMinTime + span_) return Status::OK();
-  int64_t cutoff = FloorDiv(seal_before, span_) * span_;  // seal samples with ts < cutoff
+std::unique_ptr<Compactor::SealRound> Compactor::NewSealRound(int64_t seal_before, CompactionStats* stats,
+                                                              uint64_t* range_tombstones) {
+  return std::make_unique<SealRound>(this, seal_before, stats, range_tombstones);
+}
 
-  std::vector<Sample> raw;
-  auto cursor = store_->NewSampleCursor(id, kMinTime, cutoff - 1);
-  for (; cursor->Valid(); cursor->Next()) raw.push_back(cursor->sample());
-  OT_RETURN_IF_ERROR(cursor->status());
-  if (raw.empty()) return Status::OK();
+Compactor::SealRound::SealRound(Compactor* compactor, int64_t seal_before, CompactionStats* stats,
+                                uint64_t* range_tombstones)
+    : compactor_(compactor),
+      cutoff_(FloorDiv(seal_before, compactor->span_) * compactor->span_),
+      nothing_due_(seal_before <= kMinTime + compactor->span_),
+      stats_(stats),
+      range_tombstones_(range_tombstones),
+      batch_(compactor->store_) {}
+
+Compactor::SealRound::~SealRound() = default;
+
+Status Compactor::SealRound::Add(SeriesId id) {
+  if (nothing_due_) return Status::OK();
+  storage::Store* store = compactor_->store_;
+  const int64_t span = compactor_->span_;
+  if (!raw_cursor_) raw_cursor_ = store->NewSeriesSeekCursor();
+  raw_.clear();
+  raw_cursor_->Seek(id, kMinTime);
+  for (; raw_cursor_->Valid() && raw_cursor_->sample().ts < cutoff_; raw_cursor_->Next()) {
+    raw_.push_back(raw_cursor_->sample());
+  }
+  OT_RETURN_IF_ERROR(raw_cursor_->status());
+  // Whether samples at or after the cutoff stay: then the series cannot
+  // join a run deleted by one range tombstone.
+  const bool rest_left = raw_cursor_->Valid();
+  if (raw_.empty()) return Status::OK();
 
   // A group is a run of samples that becomes one segment: the raw samples of
   // a window plus the segments it overlaps; windows sharing a segment join.
@@ -147,15 +179,17 @@ Status Compactor::SealSeries(SeriesId id, int64_t seal_before, CompactionStats* 
     std::vector<size_t> segments;
   };
   std::vector<Group> groups;
-  for (size_t i = 0; i < raw.size();) {
-    int64_t ws = FloorDiv(raw[i].ts, span_) * span_;
+  for (size_t i = 0; i < raw_.size();) {
+    int64_t ws = FloorDiv(raw_[i].ts, span) * span;
     size_t j = i;
-    while (j < raw.size() && raw[j].ts < ws + span_) ++j;
-    groups.push_back(Group{ws, ws + span_ - 1, i, j, {}});
+    while (j < raw_.size() && raw_[j].ts < ws + span) ++j;
+    groups.push_back(Group{ws, ws + span - 1, i, j, {}});
     i = j;
   }
+  if (!segment_cursor_) segment_cursor_ = store->NewAllSegmentsCursor();
   std::vector<StoredSegment> old;
-  OT_RETURN_IF_ERROR(OverlappingSegments(store_, id, groups.front().lo, groups.back().hi, &old));
+  OT_RETURN_IF_ERROR(
+      OverlappingSegments(segment_cursor_.get(), id, groups.front().lo, groups.back().hi, &old));
   for (size_t s = 0, g = 0; s < old.size(); ++s) {
     while (g < groups.size() && groups[g].hi < old[s].min_ts) ++g;
     for (size_t k = g; k < groups.size() && groups[k].lo <= old[s].max_ts; ++k)
@@ -177,43 +211,84 @@ Status Compactor::SealSeries(SeriesId id, int64_t seal_before, CompactionStats* 
     }
   }
 
-  storage::Batch batch(store_);
   std::string encoded;
   for (const Group& g : joined) {
     std::vector<Sample> sealed;
-    for (size_t s : g.segments) OT_RETURN_IF_ERROR(DecodeAll(store_, old[s], &sealed));
+    for (size_t s : g.segments) OT_RETURN_IF_ERROR(DecodeAll(store, old[s], &sealed));
     std::vector<Sample> merged =
-        MergeNewerWins(sealed, std::span<const Sample>(raw).subspan(g.raw_begin, g.raw_end - g.raw_begin));
-    OT_RETURN_IF_ERROR(EncodeSharing(merged, &batch, &encoded));
+        MergeNewerWins(sealed, std::span<const Sample>(raw_).subspan(g.raw_begin, g.raw_end - g.raw_begin));
+    OT_RETURN_IF_ERROR(compactor_->EncodeSharing(merged, &batch_, &encoded, &columns_));
     for (size_t s : g.segments) {
-      DeleteSegmentAndSummary(&batch, id, old[s].key_ts);
-      if (old[s].shared_timestamps) NoteSegmentsDropped();
+      DeleteSegmentAndSummary(&batch_, id, old[s].key_ts);
+      if (old[s].shared_timestamps) compactor_->NoteSegmentsDropped();
     }
-    PutSegmentAndSummary(&batch, id, merged, encoded);
-    stats->segments_written++;
-    stats->bytes_written += encoded.size();
+    PutSegmentAndSummary(&batch_, id, merged, encoded);
+    stats_->segments_written++;
+    stats_->bytes_written += encoded.size();
   }
-  // Exactly the samples read: no writer can have added one since (the
-  // caller holds writers out), so [first, last] holds no other raw sample.
+  stats_->series_sealed++;
+  stats_->samples_sealed += raw_.size();
+  samples_ += raw_.size();
+
+  // Exactly the samples read are deleted: no writer can have added one
+  // since (the caller holds writers out).
+  ts_.clear();
+  for (const Sample& s : raw_) ts_.push_back(s.ts);
+  if (rest_left) {
+    CloseRun();
+    DeleteOneSeries(id, ts_);
+    return Status::OK();
+  }
+  if (run_series_ > 0 && id == last_id_ + 1) {
+    last_id_ = id;
+    last_ts_ = ts_.back();
+    ++run_series_;
+    run_ts_.clear();
+    return Status::OK();
+  }
+  CloseRun();
+  run_series_ = 1;
+  first_id_ = last_id_ = id;
+  first_ts_ = ts_.front();
+  last_ts_ = ts_.back();
+  run_ts_.swap(ts_);
+  return Status::OK();
+}
+
+void Compactor::SealRound::DeleteOneSeries(SeriesId id, const std::vector<int64_t>& ts) {
   // Point tombstones, unlike a range tombstone, cost no later iterator
   // anything beyond their own keys, but one each costs a long series as
   // much as writing its samples did.
-  if (raw.size() >= kRangeDeleteMinSamples) {
-    batch.DeleteSamples(id, raw.front().ts, raw.back().ts);
-    ++*range_tombstones;
+  if (ts.size() >= kRangeDeleteMinSamples) {
+    batch_.DeleteSamples(id, ts.front(), ts.back());
+    ++*range_tombstones_;
   } else {
-    for (const Sample& s : raw) batch.DeleteSample(id, s.ts);
+    for (int64_t t : ts) batch_.DeleteSample(id, t);
   }
-  OT_RETURN_IF_ERROR(store_->Commit(&batch));
-  stats->series_sealed++;
-  stats->samples_sealed += raw.size();
-  return Status::OK();
+}
+
+void Compactor::SealRound::CloseRun() {
+  if (run_series_ == 1) {
+    DeleteOneSeries(first_id_, run_ts_);
+  } else if (run_series_ > 1) {
+    batch_.DeleteSamplesAcross(first_id_, first_ts_, last_id_, last_ts_);
+    ++*range_tombstones_;
+  }
+  run_series_ = 0;
+  run_ts_.clear();
+}
+
+Status Compactor::SealRound::Finish() {
+  CloseRun();
+  if (batch_.Count() == 0) return Status::OK();
+  return compactor_->store_->Commit(&batch_);
 }
 
 Status Compactor::DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) {
   if (min_ts > max_ts) return Status::OK();
   std::vector<StoredSegment> old;
-  OT_RETURN_IF_ERROR(OverlappingSegments(store_, id, min_ts, max_ts, &old));
+  OT_RETURN_IF_ERROR(
+      OverlappingSegments(store_->NewSegmentCursor(id, min_ts).get(), id, min_ts, max_ts, &old));
   storage::Batch batch(store_);
   std::string encoded;
   for (const StoredSegment& seg : old) {

@@ -103,7 +103,7 @@ SampleCursor::SampleCursor(StorePin pin, rocksdb::DB* db, rocksdb::ColumnFamilyH
   }
   rocksdb::ReadOptions ro;
   if (view) ro.snapshot = view->snapshot();
-  ro.iterate_upper_bound = upper_slice_.get();
+  if (!upper_.empty()) ro.iterate_upper_bound = upper_slice_.get();
   ro.prefix_same_as_start = true;
   it_.reset(db->NewIterator(ro, cf));
   if (lower < upper_) {
@@ -116,6 +116,12 @@ SampleCursor::~SampleCursor() = default;
 
 void SampleCursor::Next() {
   it_->Next();
+  Load();
+}
+
+void SampleCursor::Seek(SeriesId id, int64_t min_ts) {
+  if (!it_) return;  // the database was closed: status() says so
+  it_->Seek(SampleKey(id, min_ts));
   Load();
 }
 
@@ -158,6 +164,12 @@ SegmentCursor::~SegmentCursor() = default;
 
 void SegmentCursor::Next() {
   it_->Next();
+  Load();
+}
+
+void SegmentCursor::Seek(SeriesId id, int64_t min_last_ts) {
+  if (!it_) return;  // the database was closed: status() says so
+  it_->Seek(SampleKey(id, min_last_ts));
   Load();
 }
 
@@ -573,6 +585,13 @@ std::unique_ptr<SampleCursor> Store::NewSampleCursor(SeriesId id, int64_t min_ts
   rocksdb::DB* db = db_.get();
   return std::make_unique<SampleCursor>(std::move(pin), db, db ? cfs_[kSamples] : nullptr, view,
                                         std::move(lower), std::move(upper), &samples_scanned_);
+}
+
+std::unique_ptr<SampleCursor> Store::NewSeriesSeekCursor(const ReadView* view) {
+  StorePin pin = Pin();
+  rocksdb::DB* db = db_.get();
+  return std::make_unique<SampleCursor>(std::move(pin), db, db ? cfs_[kSamples] : nullptr, view,
+                                        std::string(), std::string(), &samples_scanned_);
 }
 
 std::unique_ptr<SegmentCursor> Store::NewSegmentCursor(SeriesId id, int64_t min_last_ts,

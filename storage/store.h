@@ -136,6 +136,10 @@ class Batch {
   void PutSample(SeriesId id, int64_t ts, double value);
   // Removes samples with min_ts <= ts <= max_ts (one range tombstone).
   void DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts);
+  // Removes every sample from (first_id, first_ts) to (last_id, last_ts),
+  // both included, across series (one range tombstone): sealing deletes a
+  // run of fully sealed series this way, having read every key between.
+  void DeleteSamplesAcross(SeriesId first_id, int64_t first_ts, SeriesId last_id, int64_t last_ts);
   // Removes the one sample at ts (a point tombstone). Every range
   // tombstone in the memtable is re-fragmented by every new iterator until
   // the memtable is flushed, so sealing deletes the samples of a short
@@ -211,6 +215,9 @@ class SampleCursor {
 
   bool Valid() const { return valid_; }
   void Next();
+  // Moves to the first sample of series `id` at or after min_ts. On a
+  // cursor from Store::NewSeriesSeekCursor it then stays in that series.
+  void Seek(SeriesId id, int64_t min_ts);
   Sample sample() const { return current_; }
   Status status() const { return status_; }
 
@@ -237,6 +244,9 @@ class SegmentCursor {
 
   bool Valid() const { return valid_; }
   void Next();
+  // Moves to the first key at or after (id, min_last_ts), within the
+  // cursor's upper bound.
+  void Seek(SeriesId id, int64_t min_last_ts);
   SeriesId series() const { return series_; }
   int64_t max_ts() const { return max_ts_; }
   // The segment's bytes; valid until Next().
@@ -302,6 +312,14 @@ class Store {
   // (then the cursor sees the latest data).
   std::unique_ptr<SampleCursor> NewSampleCursor(SeriesId id, int64_t min_ts, int64_t max_ts,
                                                 const ReadView* view = nullptr);
+  // Raw samples of one series after another, through one RocksDB iterator:
+  // invalid until SampleCursor::Seek, which moves it to a series it then
+  // stays in. Sealing reads every due series with one such cursor: a new
+  // cursor per series cost a RocksDB iterator each, and every new iterator
+  // splits the memtable's range tombstones again. (Not one walk across
+  // series: the raw samples memtable is hashed by series, and an iterator
+  // across series copies all of it.)
+  std::unique_ptr<SampleCursor> NewSeriesSeekCursor(const ReadView* view = nullptr);
   // Segments of `id` whose last timestamp is >= min_last_ts, ascending.
   std::unique_ptr<SegmentCursor> NewSegmentCursor(SeriesId id, int64_t min_last_ts,
                                                   const ReadView* view = nullptr);

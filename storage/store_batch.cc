@@ -87,6 +87,14 @@ void Batch::DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts) {
   rep_->DeleteRange(store_->cfs_[kSamples], begin, end);
 }
 
+void Batch::DeleteSamplesAcross(SeriesId first_id, int64_t first_ts, SeriesId last_id, int64_t last_ts) {
+  if (dropped_) return;
+  if (first_id > last_id || (first_id == last_id && first_ts > last_ts)) return;
+  std::string begin = SampleKey(first_id, first_ts);
+  std::string end = last_ts == INT64_MAX ? SeriesKey(last_id + 1) : SampleKey(last_id, last_ts + 1);
+  rep_->DeleteRange(store_->cfs_[kSamples], begin, end);
+}
+
 void Batch::DeleteSample(SeriesId id, int64_t ts) {
   if (dropped_) return;
   rep_->Delete(store_->cfs_[kSamples], SampleKey(id, ts));

@@ -289,6 +289,76 @@ TEST_F(CompactionTest, SealingLongAndShortSeriesDeletesExactlyTheSealedSamples) 
   EXPECT_EQ(report->raw_samples, 0u);
 }
 
+// Sealing goes in rounds (Compactor::SealRound): a run of series with
+// consecutive ids whose raw samples are all sealed loses them to one range
+// tombstone. Neither a series with samples left in the open window, nor a
+// deleted series between two others, nor a series with nothing to seal, nor
+// a round boundary (several rounds here) may let that tombstone reach a sample
+// that was not sealed.
+TEST_F(CompactionTest, SealingRoundsDeleteRunsOfSeriesExactly) {
+  constexpr int kSeries = 3000;
+  auto labels = [](int s) { return Labels{{"__name__", "m"}, {"s", std::to_string(s)}}; };
+  auto open_only = [](int s) { return s % 13 == 0; };  // nothing to seal
+  auto has_open = [&](int s) { return s % 7 == 3 || s == 101 || open_only(s); };
+  auto deleted = [](int s) { return s % 11 == 5; };
+  auto count = [&](int s) { return open_only(s) ? 0 : s == 100 || s == 101 ? 300 : 30; };
+  auto ts = [&](int s, int i) { return int64_t{i} * (2 * kHour / count(s)) + s; };  // in [0h, 2h)
+  auto want = [&](int s) {
+    std::vector<Sample> out;
+    for (int i = 0; i < count(s); ++i) out.push_back(Sample{ts(s, i), double(s * 1000 + i)});
+    if (has_open(s)) out.push_back(Sample{5 * kHour + s, double(-s)});
+    return out;
+  };
+  WriteBatch b;
+  for (int s = 0; s < kSeries; ++s) {
+    for (const Sample& x : want(s)) b.Add(labels(s), x.ts, x.value);
+  }
+  ASSERT_TRUE(db_->Write(b).ok());
+  uint64_t sealed = 0, open = 0;
+  for (int s = 0; s < kSeries; ++s) {
+    if (deleted(s)) {
+      ASSERT_TRUE(db_->DeleteSeries(Id(labels(s))).ok());
+      continue;
+    }
+    sealed += count(s);
+    open += has_open(s);
+  }
+  ASSERT_GT(sealed, uint64_t{4} << 13);  // several rounds
+  auto stats = db_->Compact(4 * kHour);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  EXPECT_EQ(stats->samples_sealed, sealed);
+  auto report = db_->Check();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems.front();
+  EXPECT_EQ(report->raw_samples, open);
+  EXPECT_EQ(report->segment_samples, sealed);
+  for (int s = 0; s < kSeries; ++s) {
+    if (deleted(s)) {
+      EXPECT_FALSE(db_->FindSeries(labels(s)).ok()) << "series " << s;
+      continue;
+    }
+    ASSERT_EQ(ReadAll(Id(labels(s))), want(s)) << "series " << s;
+  }
+
+  // Samples written after the sealing, inside a run's deleted key range:
+  // a late one for a sealed window, and one in the open window.
+  ASSERT_TRUE(db_->Append(labels(2), ts(2, 3) + 1, 0.5).ok());
+  ASSERT_TRUE(db_->Append(labels(4), 5 * kHour, 0.25).ok());
+  ASSERT_EQ(ReadAll(Id(labels(2))).size(), want(2).size() + 1);
+  ASSERT_TRUE(db_->Compact(kMax).ok());
+  for (int s = 0; s < kSeries; ++s) {
+    if (deleted(s)) continue;
+    std::vector<Sample> w = want(s);
+    if (s == 2) w.insert(w.begin() + 4, Sample{ts(2, 3) + 1, 0.5});
+    if (s == 4) w.push_back(Sample{5 * kHour, 0.25});
+    ASSERT_EQ(ReadAll(Id(labels(s))), w) << "series " << s;
+  }
+  report = db_->Check();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems.front();
+  EXPECT_EQ(report->raw_samples, 0u);
+}
+
 TEST_F(CompactionTest, WritersReadersAndCompactionConcurrently) {
   constexpr int kWriters = 4, kPerWriter = 3000;
   std::atomic<bool> done{false};
