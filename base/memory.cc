@@ -2,6 +2,10 @@
 
 #include <malloc.h>
 
+#include <algorithm>
+#include <mutex>
+#include <thread>
+
 namespace overtone {
 
 bool MemoryPool::TryReserve(size_t n) {
@@ -77,6 +81,30 @@ size_t MemoryAccountant::in_use() const {
 bool MemoryAccountant::under_pressure() const {
   if (limit_ == 0) return false;
   return index_.over_limit() || in_use() > limit_;
+}
+
+AllocatorSettings AllocatorSettingsFor(size_t limit, unsigned cores) {
+  AllocatorSettings s;
+  s.arenas = static_cast<int>(std::clamp(cores, 2u, 8u));
+  constexpr size_t kKeep = size_t{64} << 20, kMinKeep = size_t{1} << 20;
+  s.keep_bytes = limit == 0 ? kKeep : std::clamp(limit / 32 / s.arenas, kMinKeep, kKeep);
+  return s;
+}
+
+void TuneAllocator(size_t limit) {
+#if defined(__GLIBC__)
+  static std::mutex mu;
+  static size_t kept = std::numeric_limits<size_t>::max();
+  std::lock_guard lock(mu);
+  const AllocatorSettings s = AllocatorSettingsFor(limit, std::thread::hardware_concurrency());
+  if (s.keep_bytes >= kept) return;
+  kept = s.keep_bytes;
+  mallopt(M_ARENA_MAX, s.arenas);
+  mallopt(M_MMAP_THRESHOLD, static_cast<int>(s.keep_bytes));
+  mallopt(M_TRIM_THRESHOLD, static_cast<int>(s.keep_bytes));
+#else
+  (void)limit;
+#endif
 }
 
 void ReleaseFreeHeap() { malloc_trim(0); }

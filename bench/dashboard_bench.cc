@@ -27,11 +27,14 @@
 // PARENT/dashboard_bench.PID, which --reuse takes instead of making it
 // again (the same --hosts and --duration).
 //
-// Peak RSS: the highest high-water mark of resident memory over the timed
-// runs of each query (reset before each, /proc/PID/clear_refs, so loading
-// does not count), of this process (the database, its server, and the
-// client holding the answer: a little against overtone) and of the
-// Prometheus process.
+// Peak RSS: the high-water mark of resident memory over the timed runs of
+// each query (reset before each, /proc/PID/clear_refs, so loading does not
+// count), of this process (the database, its server, and the client holding
+// the answer: a little against overtone) and of the Prometheus process;
+// the table shows each query's and the last line the highest. Faults: the
+// minor page faults of each process a run (/proc/PID/stat), the fresh
+// pages the allocator asked the kernel for; the client's count against
+// overtone here too.
 //
 // The machine may be shared: say so beside any figure.
 
@@ -227,21 +230,27 @@ double PeakRssMiB(const std::string& pid) {
   }
   return -1;
 }
-// CPU time (user + system) process `pid` has used so far, in ms, from
-// /proc/PID/stat (clock ticks; threads that ended included).
-double CpuMs(const std::string& pid) {
+// Field `first` to `last` (1-based, as proc(5) numbers them) of
+// /proc/PID/stat, summed; threads that ended included.
+double StatFields(const std::string& pid, int first, int last) {
   std::ifstream in("/proc/" + pid + "/stat");
   std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   size_t close = stat.rfind(')');  // the command name may hold spaces
   if (close == std::string::npos) return 0;
   std::istringstream fields(stat.substr(close + 2));
   std::string field;
-  double ticks = 0;
-  for (int i = 3; i <= 15 && fields >> field; ++i) {
-    if (i == 14 || i == 15) ticks += std::strtod(field.c_str(), nullptr);  // utime, stime
+  double sum = 0;
+  for (int i = 3; i <= last && fields >> field; ++i) {
+    if (i >= first) sum += std::strtod(field.c_str(), nullptr);
   }
-  return ticks * 1000 / static_cast<double>(sysconf(_SC_CLK_TCK));
+  return sum;
 }
+// CPU time (user + system) process `pid` has used so far, in ms.
+double CpuMs(const std::string& pid) {
+  return StatFields(pid, 14, 15) * 1000 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+// Minor page faults of process `pid` so far.
+double MinorFaults(const std::string& pid) { return StatFields(pid, 10, 10); }
 
 void ResetPeakRss(const std::string& pid) { std::ofstream("/proc/" + pid + "/clear_refs") << "5"; }
 
@@ -346,26 +355,29 @@ int main(int argc, char** argv) {
   struct Timing {
     const Query* q;
     size_t series = 0;
-    double ours = -1, theirs = -1;          // median wall ms
-    double ours_cpu = -1, theirs_cpu = -1;  // mean CPU ms of the process a run
-    std::string failure;                    // empty: answered alike
+    double ours = -1, theirs = -1;                // median wall ms
+    double ours_cpu = -1, theirs_cpu = -1;        // mean CPU ms of the process a run
+    double ours_rss = -1, theirs_rss = -1;        // peak RSS MiB over the runs
+    double ours_faults = -1, theirs_faults = -1;  // mean minor page faults of the process a run
+    std::string failure;                          // empty: answered alike
   };
   std::vector<Timing> timings;
   const std::string self = "self", prom_pid = prom ? std::to_string(prom->pid()) : "";
-  double ot_peak = 0, prom_peak = 0;
+  double ot_peak = 0, prom_peak = 0, ot_faults = 0, prom_faults = 0;
   // Runs one query on one side: the warm-up's answer, then the median of
-  // --runs, during which the peak RSS of `pid` is taken.
+  // --runs, during which the peak RSS and the page faults of `pid` are taken.
   auto measure = [&](httplib::Client& http, const Request& r, const std::string& pid, Answer* answer,
-                     double* ms, double* cpu_ms, double* peak) -> Status {
+                     double* ms, double* cpu_ms, double* rss, double* faults) -> Status {
     double warm;
     OT_ASSIGN_OR_RETURN(std::string body, Ask(http, r, &warm));
     OT_ASSIGN_OR_RETURN(*answer, ParseAnswer(body));
     body = std::string();
     ResetPeakRss(pid);
-    const double cpu0 = CpuMs(pid);
+    const double cpu0 = CpuMs(pid), faults0 = MinorFaults(pid);
     OT_ASSIGN_OR_RETURN(*ms, MedianMs(http, r, cfg.runs));
     *cpu_ms = (CpuMs(pid) - cpu0) / cfg.runs;
-    *peak = std::max(*peak, PeakRssMiB(pid));
+    *faults = (MinorFaults(pid) - faults0) / cfg.runs;
+    *rss = PeakRssMiB(pid);
     return Status::OK();
   };
   for (const Query& q : kQueries) {
@@ -373,12 +385,14 @@ int main(int argc, char** argv) {
     Request r = MakeRequest(q, query_start, query_end, step_ms);
     Timing t{&q};
     Answer ours, theirs;
-    if (Status s = measure(ot_http, r, self, &ours, &t.ours, &t.ours_cpu, &ot_peak); !s.ok()) {
+    if (Status s = measure(ot_http, r, self, &ours, &t.ours, &t.ours_cpu, &t.ours_rss, &t.ours_faults);
+        !s.ok()) {
       t.failure = "overtone: " + s.ToString();
     }
     t.series = ours.size();
     if (prom) {
-      if (Status s = measure(*prom_http, r, prom_pid, &theirs, &t.theirs, &t.theirs_cpu, &prom_peak);
+      if (Status s = measure(*prom_http, r, prom_pid, &theirs, &t.theirs, &t.theirs_cpu, &t.theirs_rss,
+                             &t.theirs_faults);
           !s.ok()) {
         if (t.failure.empty()) t.failure = "prometheus: " + s.ToString();
       }
@@ -406,8 +420,8 @@ int main(int argc, char** argv) {
     if (theirs >= 0 && ours > 0) std::snprintf(b, sizeof b, "%.2fx", theirs / ours);
     return std::string(b);
   };
-  std::printf("%-5s %-78s %6s %9s %9s %7s %9s %9s %7s\n", "kind", "query", "series", "ot ms", "prom ms",
-              "ratio", "ot cpu", "prom cpu", "ratio");
+  std::printf("%-5s %-78s %6s %9s %9s %7s %9s %9s %7s %7s %8s %8s %8s\n", "kind", "query", "series", "ot ms",
+              "prom ms", "ratio", "ot cpu", "prom cpu", "ratio", "ot MiB", "prom MiB", "ot flt", "prom flt");
   for (const Timing& t : timings) {
     std::string wall_ratio = ratio(t.theirs, t.ours), cpu_ratio = ratio(t.theirs_cpu, t.ours_cpu);
     if (!t.failure.empty()) {
@@ -422,9 +436,15 @@ int main(int argc, char** argv) {
         if (t.theirs < t.ours) ++slower;
       }
     }
-    std::printf("%-5s %-78s %6zu %9s %9s %7s %9s %9s %7s\n", t.q->range ? "range" : "inst", t.q->expr,
-                t.series, cell(t.ours).c_str(), cell(t.theirs).c_str(), wall_ratio.c_str(),
-                cell(t.ours_cpu).c_str(), cell(t.theirs_cpu).c_str(), cpu_ratio.c_str());
+    std::printf("%-5s %-78s %6zu %9s %9s %7s %9s %9s %7s %7s %8s %8s %8s\n", t.q->range ? "range" : "inst",
+                t.q->expr, t.series, cell(t.ours).c_str(), cell(t.theirs).c_str(), wall_ratio.c_str(),
+                cell(t.ours_cpu).c_str(), cell(t.theirs_cpu).c_str(), cpu_ratio.c_str(),
+                cell(t.ours_rss, "%.0f").c_str(), cell(t.theirs_rss, "%.0f").c_str(),
+                cell(t.ours_faults, "%.0f").c_str(), cell(t.theirs_faults, "%.0f").c_str());
+    ot_peak = std::max(ot_peak, t.ours_rss);
+    prom_peak = std::max(prom_peak, t.theirs_rss);
+    if (t.ours_faults > 0) ot_faults += t.ours_faults;
+    if (t.theirs_faults > 0) prom_faults += t.theirs_faults;
   }
   const double no = -1;
   std::printf("%-5s %-78s %6s %9s %9s %7s %9s %9s %7s\n", "", "total", "", cell(ours_total).c_str(),
@@ -434,6 +454,9 @@ int main(int argc, char** argv) {
   std::printf("%-5s %-78s %6s %9s %9s %7s\n", "", "peak RSS MiB (query process)", "",
               cell(ot_peak, "%.0f").c_str(), cell(prom ? prom_peak : no, "%.0f").c_str(),
               ratio(prom ? prom_peak : no, ot_peak).c_str());
+  std::printf("%-5s %-78s %6s %9s %9s %7s\n", "", "minor page faults a run, all queries", "",
+              cell(ot_faults, "%.0f").c_str(), cell(prom ? prom_faults : no, "%.0f").c_str(),
+              ratio(prom ? prom_faults : no, ot_faults).c_str());
   if (prom)
     std::printf("\n%d of %zu queries slower than Prometheus (wall)\n", slower, timings.size() - failed);
   for (const Timing& t : timings) {
@@ -441,7 +464,8 @@ int main(int argc, char** argv) {
   }
   std::printf(
       "ratio = Prometheus / overtone (above 1: overtone faster or smaller); cpu = CPU ms of the serving "
-      "process a run; answers checked equal.\n%s",
+      "process a run; MiB = its peak RSS over the runs; flt = its minor page faults a run; answers checked "
+      "equal.\n%s",
       prom ? "" : "prometheus: not measured (not installed, or --no-prometheus)\n");
   prom_http.reset();
   server.Stop();

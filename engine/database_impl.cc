@@ -51,6 +51,7 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
   if (options.memory_limit_bytes != 0 && options.memory_limit_bytes < kMinMemoryLimit) {
     return Status::InvalidArgument("memory_limit_bytes must be 0 (none) or at least 32 MiB");
   }
+  if (options.tune_allocator) TuneAllocator(options.memory_limit_bytes);
   const bool read_only = options.read_only || options.open_mode != OpenMode::kReadWrite;
   std::error_code ec;
   auto st = std::filesystem::status(dir, ec);

@@ -13,6 +13,7 @@
 #include "engine/parallel_series.h"
 #include "engine/prom_math.h"
 #include "engine/quantile_sketch.h"
+#include "engine/series_samples.h"
 #include "engine/sorted_quantile.h"
 #include "storage/codec/summary.h"
 
@@ -271,23 +272,16 @@ Status EvaluateOverTimeByScan(Database* db, std::span<const LabelMatcher> matche
   };
   auto job = [&](size_t i, std::vector<Point>* out) -> Status {
     OT_RETURN_IF_ERROR(CheckCancel(q.cancel));
-    std::vector<Sample> samples;
-    auto it = db->Scan(series[i].id, lo, q.end);
-    if (!it.ok())
-      return it.status().IsNotFound() ? Status::OK() : it.status();  // NotFound: deleted meanwhile
-    for (uint64_t n = 1; (*it)->Valid(); (*it)->Next(), ++n) {
-      Sample x = (*it)->sample();
-      if (!IsStaleNaN(x.value)) samples.push_back(x);
-      if (n % kSamplesPerCancelCheck == 0) OT_RETURN_IF_ERROR(CheckCancel(q.cancel));
-    }
-    OT_RETURN_IF_ERROR((*it)->status());
+    engine::SeriesSamples buffer;
+    OT_RETURN_IF_ERROR(buffer.Read(db, series[i].id, lo, q.end, /*keep_stale=*/false, q.cancel));
+    const std::span<const Sample> samples = buffer.span();
     size_t first = 0, last = 0;  // window [first, last)
     for (int64_t t = q.start;; t += q.step) {
       while (last < samples.size() && samples[last].ts <= t) ++last;
       if (t >= kMinTime + q.range) {
         while (first < last && samples[first].ts <= t - q.range) ++first;
       }
-      auto v = EvalWindow(q.fn, std::span<const Sample>(samples).subspan(first, last - first), q.param);
+      auto v = EvalWindow(q.fn, samples.subspan(first, last - first), q.param);
       if (v) out->push_back(Point{t, *v});
       if (t > q.end - q.step) break;
     }

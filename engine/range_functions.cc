@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "engine/parallel_series.h"
+#include "engine/series_samples.h"
 #include "overtone/over_time.h"
 
 namespace overtone {
@@ -135,22 +136,6 @@ int64_t SubSat(int64_t a, int64_t b) {
   return r;
 }
 
-// Reads the samples of one series in (lo, hi], optionally keeping staleness
-// markers. NotFound (deleted meanwhile) reads as no samples.
-Status ReadSamples(Database* db, SeriesId id, int64_t lo, int64_t hi, bool keep_stale,
-                   const CancelToken* cancel, std::vector<Sample>* out) {
-  out->clear();
-  if (hi <= lo) return Status::OK();
-  auto it = db->Scan(id, lo == kMaxTime ? lo : lo + 1, hi);
-  if (!it.ok()) return it.status().IsNotFound() ? Status::OK() : it.status();
-  for (uint64_t n = 1; (*it)->Valid(); (*it)->Next(), ++n) {
-    Sample s = (*it)->sample();
-    if (keep_stale || !IsStaleNaN(s.value)) out->push_back(s);
-    if (n % kSamplesPerCancelCheck == 0) OT_RETURN_IF_ERROR(CheckCancel(cancel));
-  }
-  return (*it)->status();
-}
-
 // One point of one series: the step t, the sample's own time (instant
 // vectors) and the value.
 struct StepPoint {
@@ -159,7 +144,7 @@ struct StepPoint {
 };
 
 // For every series `matchers` select, `eval(samples, &points)` with its
-// samples in (lo, hi] as ReadSamples reads them, on every core
+// samples in (lo, hi] (staleness markers only when `keep_stale`), on every core
 // (engine/parallel_series.h); then `emit(series, point)` for each point,
 // series by series in the order Select gives them, on this thread.
 template <typename Eval, typename Emit>
@@ -170,9 +155,11 @@ Status ForEachSelectedSeries(Database* db, std::span<const LabelMatcher> matcher
       series.size(), cancel,
       [&](size_t i, std::vector<StepPoint>* points) {
         OT_RETURN_IF_ERROR(CheckCancel(cancel));
-        std::vector<Sample> samples;
-        OT_RETURN_IF_ERROR(ReadSamples(db, series[i].id, lo, hi, keep_stale, cancel, &samples));
-        return eval(std::span<const Sample>(samples), points);
+        if (hi <= lo) return eval(std::span<const Sample>(), points);
+        engine::SeriesSamples samples;
+        OT_RETURN_IF_ERROR(
+            samples.Read(db, series[i].id, lo == kMaxTime ? lo : lo + 1, hi, keep_stale, cancel));
+        return eval(samples.span(), points);
       },
       [&](size_t i, const std::vector<StepPoint>& points) {
         for (const StepPoint& p : points) OT_RETURN_IF_ERROR(emit(series[i], p));

@@ -100,6 +100,11 @@ struct Options {
   // share, and Database::memory() is the accountant that an embedding
   // server charges with its requests and queries.
   size_t memory_limit_bytes = 0;
+  // Sets the C library's allocator for a process that runs queries
+  // (TuneAllocator, overtone/memory.h): fewer arenas, large buffers kept
+  // for reuse instead of unmapped at free. false: an application that sets
+  // its allocator itself keeps its settings.
+  bool tune_allocator = true;
 };
 
 // A set of samples written atomically by Database::Write.

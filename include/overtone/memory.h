@@ -151,6 +151,35 @@ class MemoryAccountant {
   std::atomic<size_t (*)()> sqlite_usage_{nullptr};
 };
 
+// How the C library's allocator (glibc's malloc) is set for a process that
+// runs queries (docs/SERVER.md "The allocator"). By default glibc serves
+// an allocation of 128 KiB or more with its own mmap and unmaps it at free,
+// and gives back the free top of a heap past 128 KiB (its thresholds rise
+// with what is freed, to at most 32 MiB); so every large buffer a query
+// builds (a series' decoded samples, a table function's rows, an answer)
+// came back as fresh zero pages the kernel faulted in one by one, each
+// query again: a fifth of a range query's CPU. And it makes up to 8 arenas
+// per core, one for each thread that allocates at once, whose free memory
+// no other thread reuses: the resident memory grew with every query that
+// ran on a new thread. So:
+//   arenas      the cores, from 2 to 8 (M_ARENA_MAX): threads share them
+//   keep_bytes  an allocation below it comes from an arena and goes back
+//               to it (M_MMAP_THRESHOLD), and an arena keeps up to this
+//               much free at its top for the next query (M_TRIM_THRESHOLD):
+//               64 MiB, or under a memory limit 1/32 of it over the arenas
+//               (part of the limit's rest, left for the allocator's slack)
+struct AllocatorSettings {
+  int arenas = 0;
+  size_t keep_bytes = 0;
+};
+AllocatorSettings AllocatorSettingsFor(size_t memory_limit_bytes, unsigned cores);
+
+// Sets the allocator so (mallopt), for this process: Database::Open calls
+// it unless Options::tune_allocator is false. Opening under a smaller limit
+// later lowers keep_bytes; a larger one leaves it. Thread-safe. Nothing
+// where the C library is not glibc.
+void TuneAllocator(size_t memory_limit_bytes);
+
 // Gives the allocator's free pages back to the system (glibc's
 // malloc_trim). Called after each compaction run, which frees much at once
 // (memtables flushed, series turned cold, segments built): without it the
