@@ -2,7 +2,7 @@
 //
 //   overtone_bench [--series N] [--samples M] [--batch B] [--scans K]
 //                  [--full-scans F] [--seed S] [--sqlite-schema without-rowid|rowid]
-//                  [--no-compact] [--dir PARENT] [--keep]
+//                  [--no-compact] [--no-sqlite] [--dir PARENT] [--keep]
 //
 // HOW IT WORKS
 // It generates N series x M samples, deterministically from the seed: half
@@ -16,6 +16,8 @@
 //                  remote-write request does. Printed per wall second
 //                  and per CPU second of the process (all threads: the
 //                  rate that holds on a machine shared with other work).
+//                  "known series" is the same without the first round of
+//                  batches, the one that creates every series.
 //   compact        overtone only: Database::Compact() seals every window of
 //                  every series into compressed segments (FLAC, XOR or raw),
 //                  as the background compactor does once data is an hour old
@@ -41,6 +43,7 @@
 // half the disk (--sqlite-schema rowid measures that one).
 //
 // Prints a table: metric, overtone, sqlite, ratio (overtone / sqlite).
+// --no-sqlite measures overtone alone (a profile then shows only it).
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -85,6 +88,7 @@ struct Config {
   std::string dir;  // parent of the temporary directory
   bool keep = false;
   bool compact = true;
+  bool sqlite = true;
 };
 
 constexpr int64_t kStart = 1700000000000;  // ms
@@ -194,6 +198,30 @@ double ProcessCpuSeconds() {
 struct Timing {
   double wall = 0;  // seconds
   double cpu = 0;   // process CPU seconds
+  // The same for the batches after the first round, once every series
+  // exists: ingest without series creation.
+  double known_wall = 0, known_cpu = 0;
+  size_t known_samples = 0;
+};
+
+// Marks the end of the first round of batches (the one that creates the
+// series) and finishes the timing.
+class IngestClock {
+ public:
+  IngestClock() : start_(Clock::now()), cpu_start_(ProcessCpuSeconds()) {}
+  void FirstRoundDone() {
+    first_ = Clock::now();
+    cpu_first_ = ProcessCpuSeconds();
+  }
+  Timing Finish(size_t known_samples) const {
+    const double wall = Seconds(start_), cpu = ProcessCpuSeconds() - cpu_start_;
+    return {wall, cpu, wall - std::chrono::duration<double>(first_ - start_).count(),
+            cpu - (cpu_first_ - cpu_start_), known_samples};
+  }
+
+ private:
+  Clock::time_point start_, first_;
+  double cpu_start_ = 0, cpu_first_ = 0;
 };
 
 using overtone::bench::DirBytes;
@@ -225,8 +253,7 @@ class OvertoneSide {
     const size_t n = d.series.size(), m = d.series[0].size();
     const size_t step = std::max<size_t>(1, batch_samples / n);  // timestamps per batch
     overtone::WriteBatch batch;
-    auto start = Clock::now();
-    const double cpu_start = ProcessCpuSeconds();
+    IngestClock clock;
     for (size_t j = 0; j < m; j += step) {
       const size_t len = std::min(step, m - j);
       batch.Clear();
@@ -234,8 +261,9 @@ class OvertoneSide {
         batch.Add(d.labels[i], std::span<const overtone::Sample>(d.series[i].data() + j, len));
       }
       Check(db_->Write(batch), "Database::Write");
+      if (j == 0) clock.FirstRoundDone();
     }
-    return {Seconds(start), ProcessCpuSeconds() - cpu_start};
+    return clock.Finish(n * (m - std::min(step, m)));
   }
 
   void Flush() { Check(db_->Flush(), "Database::Flush"); }
@@ -344,8 +372,7 @@ class SqliteSide {
     const size_t n = d.series.size(), m = d.series[0].size();
     const size_t step = std::max<size_t>(1, batch_samples / n);
     insert_ = Prepare("INSERT INTO samples(series_id, ts, value) VALUES(?, ?, ?)");
-    auto start = Clock::now();
-    const double cpu_start = ProcessCpuSeconds();
+    IngestClock clock;
     for (size_t j = 0; j < m; j += step) {
       const size_t len = std::min(step, m - j);
       Exec("BEGIN");
@@ -358,8 +385,9 @@ class SqliteSide {
         }
       }
       Exec("COMMIT");
+      if (j == 0) clock.FirstRoundDone();
     }
-    return {Seconds(start), ProcessCpuSeconds() - cpu_start};
+    return clock.Finish(n * (m - std::min(step, m)));
   }
 
   void Checkpoint() { Exec("PRAGMA wal_checkpoint(TRUNCATE)"); }
@@ -468,6 +496,8 @@ std::optional<int> ParseArgs(int argc, char** argv, Config* cfg) {
       ->check(CLI::IsMember({"without-rowid", "rowid"}));
   app.add_flag_callback(
       "--no-compact", [cfg] { cfg->compact = false; }, "leave the samples raw");
+  app.add_flag_callback(
+      "--no-sqlite", [cfg] { cfg->sqlite = false; }, "measure overtone alone (for profiling)");
   overtone::bench::AddDir(app, &cfg->dir);
   overtone::bench::AddKeep(app, &cfg->keep);
   return cli.Parse(argc, argv);
@@ -534,38 +564,49 @@ int Run(const Config& cfg) {
   ot.Open();
   ot.ResolveIds(data);
 
-  sq.Open();
-  sq.CreateSchema(data);
-  const Timing sq_ingest = sq.Ingest(data, cfg.batch);
-  sq.Checkpoint();
-  sq.Close();
-  sq.Open();
+  Timing sq_ingest;
+  uint64_t sq_bytes = 0;
+  if (cfg.sqlite) {
+    sq.Open();
+    sq.CreateSchema(data);
+    sq_ingest = sq.Ingest(data, cfg.batch);
+    sq.Checkpoint();
+    sq.Close();
+    sq.Open();
+    sq_bytes = sq.DiskBytes();
+  }
 
   const uint64_t ot_bytes = ot.DiskBytes();
   const uint64_t ot_segment_bytes = ot.SegmentBytes();
-  const uint64_t sq_bytes = sq.DiskBytes();
 
   double ot_range_s = 0, sq_range_s = 0, ot_full_s = 0, sq_full_s = 0;
   const Digest ot_range = ot.Read(ranges, &ot_range_s);
-  const Digest sq_range = sq.Read(ranges, false, &sq_range_s);
   const Digest ot_full = ot.Read(fulls, &ot_full_s);
-  const Digest sq_full = sq.Read(fulls, true, &sq_full_s);
   ot.Close();
-  sq.Close();
+  Digest sq_range = ot_range, sq_full = ot_full;  // without SQLite: compared with themselves
+  if (cfg.sqlite) {
+    sq_range = sq.Read(ranges, false, &sq_range_s);
+    sq_full = sq.Read(fulls, true, &sq_full_s);
+    sq.Close();
+  }
 
+  // Without SQLite its column prints "-".
   auto rate = [](double n, double s) { return s > 0 ? n / s : 0; };
+  auto sq_rate = [&](double n, double s) { return cfg.sqlite ? rate(n, s) : -1; };
   PrintTable({
-      {"ingest samples/s", rate(total, ot_ingest.wall), rate(total, sq_ingest.wall), 0},
-      {"ingest samples/CPU-s", rate(total, ot_ingest.cpu), rate(total, sq_ingest.cpu), 0},
+      {"ingest samples/s", rate(total, ot_ingest.wall), sq_rate(total, sq_ingest.wall), 0},
+      {"ingest samples/CPU-s", rate(total, ot_ingest.cpu), sq_rate(total, sq_ingest.cpu), 0},
+      {"ingest, known series, /CPU-s", rate(double(ot_ingest.known_samples), ot_ingest.known_cpu),
+       sq_rate(double(sq_ingest.known_samples), sq_ingest.known_cpu), 0},
       {"compact samples/s", rate(double(sealed), ot_compact), -1, 0},
       {"range scan 1h samples/s", rate(double(ot_range.samples), ot_range_s),
-       rate(double(sq_range.samples), sq_range_s), 0},
+       sq_rate(double(sq_range.samples), sq_range_s), 0},
       {"range scan 1h queries/s", rate(double(ranges.size()), ot_range_s),
-       rate(double(ranges.size()), sq_range_s), 0},
+       sq_rate(double(ranges.size()), sq_range_s), 0},
       {"full scan samples/s", rate(double(ot_full.samples), ot_full_s),
-       rate(double(sq_full.samples), sq_full_s), 0},
-      {"bytes on disk/sample, raw", double(ot_raw_bytes) / total, double(sq_bytes) / total, 2},
-      {"bytes on disk/sample", double(ot_bytes) / total, double(sq_bytes) / total, 2},
+       sq_rate(double(sq_full.samples), sq_full_s), 0},
+      {"bytes on disk/sample, raw", double(ot_raw_bytes) / total, sq_rate(double(sq_bytes), total), 2},
+      {"bytes on disk/sample", double(ot_bytes) / total, sq_rate(double(sq_bytes), total), 2},
       {"segment bytes/sample", sealed ? double(ot_segment_bytes) / double(sealed) : 0, -1, 2},
   });
   if (cfg.compact && sealed != data.total()) {

@@ -199,19 +199,21 @@ Status DatabaseImpl::Write(const WriteBatch& batch) {
   OT_RETURN_IF_ERROR(CheckWritable());
   // Label sets already sorted without empty values (the usual case) are
   // used in place; only the others are copied and normalized.
-  std::vector<const Labels*> label_sets(batch.series_.size());
-  std::vector<Labels> normalized;
-  normalized.reserve(std::count_if(batch.series_.begin(), batch.series_.end(),
-                                   [](const Labels& l) { return !IsNormalized(l); }));
-  for (size_t i = 0; i < batch.series_.size(); ++i) {
-    const Labels& l = batch.series_[i];
-    if (IsNormalized(l)) {
-      label_sets[i] = &l;
+  const std::span<const Labels> series = batch.series();
+  std::vector<const Labels*> label_sets(series.size());
+  std::vector<size_t> unnormalized;
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (IsNormalized(series[i])) {
+      label_sets[i] = &series[i];
     } else {
-      normalized.push_back(l);
-      NormalizeLabels(&normalized.back());
-      label_sets[i] = &normalized.back();
+      unnormalized.push_back(i);
     }
+  }
+  std::vector<Labels> normalized(unnormalized.size());
+  for (size_t k = 0; k < unnormalized.size(); ++k) {
+    normalized[k] = series[unnormalized[k]];
+    NormalizeLabels(&normalized[k]);
+    label_sets[unnormalized[k]] = &normalized[k];
   }
   {
     // Held from the id lookup to the commit: a DeleteSeries() in between

@@ -131,7 +131,7 @@ Status DatabaseImpl::Push(const Labels& group, PushMode mode, const WriteBatch& 
   OT_ASSIGN_OR_RETURN(std::vector<Labels> held, PushGroupSeries(group));
   std::set<Labels> pushed;
   std::set<std::string_view> pushed_names;
-  for (const Labels& l : batch.series_) {
+  for (const Labels& l : batch.series()) {
     Labels normalized = Normalized(l);
     // Checked before the group's record names it: a later push writes
     // staleness markers for every series the record holds.

@@ -6,13 +6,23 @@ uint32_t WriteBatch::SeriesIndex(const Labels& labels) {
   // Consecutive samples of one series are the common case: reuse its slot.
   // A series added again later just gets a second slot; both resolve to the
   // same id when written.
-  if (series_.empty() || series_.back() != labels) series_.push_back(labels);
-  return static_cast<uint32_t>(series_.size() - 1);
+  if (num_series_ > 0 && series_[num_series_ - 1] == labels) return static_cast<uint32_t>(num_series_ - 1);
+  if (num_series_ < series_.size()) {
+    series_[num_series_] = labels;  // copy-assigned: the slot's strings keep their memory
+  } else {
+    series_.push_back(labels);
+  }
+  return static_cast<uint32_t>(num_series_++);
 }
 
 uint32_t WriteBatch::SeriesIndex(Labels&& labels) {
-  if (series_.empty() || series_.back() != labels) series_.push_back(std::move(labels));
-  return static_cast<uint32_t>(series_.size() - 1);
+  if (num_series_ > 0 && series_[num_series_ - 1] == labels) return static_cast<uint32_t>(num_series_ - 1);
+  if (num_series_ < series_.size()) {
+    series_[num_series_] = std::move(labels);
+  } else {
+    series_.push_back(std::move(labels));
+  }
+  return static_cast<uint32_t>(num_series_++);
 }
 
 void WriteBatch::Add(Labels&& labels, std::span<const Sample> samples) {
@@ -35,7 +45,7 @@ void WriteBatch::Add(const Labels& labels, std::span<const Sample> samples) {
 }
 
 void WriteBatch::Clear() {
-  series_.clear();
+  num_series_ = 0;
   samples_.clear();
 }
 

@@ -118,20 +118,27 @@ class WriteBatch {
   void Add(Labels&& labels, std::span<const Sample> samples);
 
   size_t num_samples() const { return samples_.size(); }
-  size_t num_series() const { return series_.size(); }
+  size_t num_series() const { return num_series_; }
   bool empty() const { return samples_.empty(); }
+  // Empties the batch but keeps its memory: a batch refilled with label
+  // sets like the last ones allocates nothing.
   void Clear();
 
  private:
   friend class DatabaseImpl;
   struct Entry {
-    uint32_t series;  // index into series_
+    uint32_t series;  // index into series()
     Sample sample;
   };
   uint32_t SeriesIndex(const Labels& labels);
   uint32_t SeriesIndex(Labels&& labels);
+  std::span<const Labels> series() const { return {series_.data(), num_series_}; }
 
+  // The first num_series_ are the batch's label sets; the ones after them
+  // are left from before Clear(), their strings' memory reused by the next
+  // label sets copied in.
   std::vector<Labels> series_;
+  size_t num_series_ = 0;
   std::vector<Entry> samples_;
 };
 

@@ -7,6 +7,7 @@
 
 #include <map>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "engine/series_index.h"
@@ -107,6 +108,40 @@ TEST_F(WritePathTest, ParallelBatchesOverlappingSeriesLoseAndDoubleNothing) {
     ASSERT_EQ(got.size(), size_t{kThreads * kRounds}) << s;
     for (size_t i = 0; i < got.size(); ++i) EXPECT_EQ(got[i], (Sample{int64_t(i), double(s)}));
   }
+}
+
+TEST_F(WritePathTest, AClearedBatchRefilledWithOtherLabelSetsWritesOnlyThose) {
+  // Clear() keeps the label sets' memory and the next Add()s copy over it:
+  // a shorter, a longer and a moved-in label set must each come out whole.
+  WriteBatch b;
+  b.Add(Series(1), 10, 1);
+  b.Add({{"__name__", "m"}, {"a", "1"}, {"b", "2"}, {"c", "3"}}, 10, 2);
+  ASSERT_TRUE(db_->Write(b).ok());
+  b.Clear();
+  EXPECT_TRUE(b.empty());
+  EXPECT_EQ(b.num_series(), 0u);
+  const Labels shorter = {{"__name__", "n"}};
+  const Labels longer = {{"__name__", "m"}, {"a", "1"}, {"b", "2"}, {"c", "3"}, {"d", "4"}};
+  b.Add(shorter, 20, 3);
+  std::vector<Sample> two = {{20, 4}, {30, 5}};
+  b.Add(longer, two);
+  b.Add(Labels(Series(3)), std::vector<Sample>{{20, 6}});
+  EXPECT_EQ(b.num_series(), 3u);
+  EXPECT_EQ(b.num_samples(), 4u);
+  ASSERT_TRUE(db_->Write(b).ok());
+  EXPECT_EQ(db_->GetStats().series, 5u);
+  EXPECT_EQ(Read(Series(1)), (std::vector<Sample>{{10, 1}}));  // not written again
+  EXPECT_EQ(Read(shorter), (std::vector<Sample>{{20, 3}}));
+  EXPECT_EQ(Read(longer), two);
+  EXPECT_EQ(Read(Series(3)), (std::vector<Sample>{{20, 6}}));
+  auto all = db_->Select({});
+  ASSERT_TRUE(all.ok());
+  std::set<Labels> names;
+  for (const SeriesInfo& s : *all) names.insert(s.labels);
+  EXPECT_EQ(
+      names,
+      (std::set<Labels>{
+          Series(1), Series(3), shorter, longer, {{"__name__", "m"}, {"a", "1"}, {"b", "2"}, {"c", "3"}}}));
 }
 
 TEST(SeriesIndexHashTest, HashAndEncodedComparisonsFollowTheLabelSet) {
