@@ -169,6 +169,25 @@ bool IsSetOperator(BinaryOp op) {
   return op == BinaryOp::kAnd || op == BinaryOp::kOr || op == BinaryOp::kUnless;
 }
 
+double ApplyScalarBinary(BinaryOp op, double l, double r) {
+  switch (op) {
+    case BinaryOp::kAdd: return l + r;
+    case BinaryOp::kSub: return l - r;
+    case BinaryOp::kMul: return l * r;
+    case BinaryOp::kDiv: return l / r;
+    case BinaryOp::kMod: return std::fmod(l, r);
+    case BinaryOp::kPow: return std::pow(l, r);
+    case BinaryOp::kAtan2: return std::atan2(l, r);
+    case BinaryOp::kEql: return l == r ? 1 : 0;
+    case BinaryOp::kNeq: return l != r ? 1 : 0;
+    case BinaryOp::kGtr: return l > r ? 1 : 0;
+    case BinaryOp::kLss: return l < r ? 1 : 0;
+    case BinaryOp::kGte: return l >= r ? 1 : 0;
+    case BinaryOp::kLte: return l <= r ? 1 : 0;
+    default: return std::nan("");
+  }
+}
+
 namespace {
 struct AggName {
   AggregateOp op;
@@ -202,6 +221,20 @@ std::optional<AggregateOp> AggregateOpFromName(std::string_view name) {
 bool AggregateTakesParam(AggregateOp op) {
   return op == AggregateOp::kTopk || op == AggregateOp::kBottomk || op == AggregateOp::kQuantile ||
          op == AggregateOp::kCountValues || op == AggregateOp::kLimitk || op == AggregateOp::kLimitRatio;
+}
+
+bool FoldsPerStep(AggregateOp op) {
+  switch (op) {
+    case AggregateOp::kSum:
+    case AggregateOp::kAvg:
+    case AggregateOp::kMin:
+    case AggregateOp::kMax:
+    case AggregateOp::kCount:
+    case AggregateOp::kGroup:
+    case AggregateOp::kStddev:
+    case AggregateOp::kStdvar: return true;
+    default: return false;
+  }
 }
 
 ValueType Expr::type() const {

@@ -48,6 +48,9 @@ enum class BinaryOp {
 const char* BinaryOpName(BinaryOp op);  // "+", "==", "and", ...
 bool IsComparison(BinaryOp op);
 bool IsSetOperator(BinaryOp op);
+// `l op r` for two numbers as Go computes it, comparisons giving 1 or 0;
+// NaN for the set operators, which take no numbers.
+double ApplyScalarBinary(BinaryOp op, double l, double r);
 
 enum class AggregateOp {
   kSum,
@@ -69,6 +72,9 @@ const char* AggregateOpName(AggregateOp op);
 // Parses "sum", "topk", ...; nullopt for other words.
 std::optional<AggregateOp> AggregateOpFromName(std::string_view name);
 bool AggregateTakesParam(AggregateOp op);
+// The aggregations that fold a step's values one at a time into a running
+// state: sum avg min max count group stddev stdvar.
+bool FoldsPerStep(AggregateOp op);
 
 enum class Cardinality { kOneToOne, kManyToOne, kOneToMany, kManyToMany };
 

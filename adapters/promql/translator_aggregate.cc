@@ -108,14 +108,6 @@ std::optional<std::string> Translator::InVectorAggregate(const Expr& agg, const 
                                                          const std::optional<ScalarValue>& param) {
   int64_t k = 0;
   switch (agg.agg_op) {
-    case AggregateOp::kSum:
-    case AggregateOp::kAvg:
-    case AggregateOp::kMin:
-    case AggregateOp::kMax:
-    case AggregateOp::kCount:
-    case AggregateOp::kGroup:
-    case AggregateOp::kStddev:
-    case AggregateOp::kStdvar: break;
     case AggregateOp::kTopk:
     case AggregateOp::kBottomk:
       // A NaN or out-of-range k keeps its error from the SQL path.
@@ -124,7 +116,8 @@ std::optional<std::string> Translator::InVectorAggregate(const Expr& agg, const 
       }
       k = static_cast<int64_t>(*param->constant);
       break;
-    default: return std::nullopt;
+    default:
+      if (!FoldsPerStep(agg.agg_op)) return std::nullopt;
   }
   std::string names;
   for (const std::string& n : agg.grouping) names += (names.empty() ? "" : ",") + n;
@@ -211,14 +204,6 @@ std::optional<std::vector<SqlExpr>> Translator::AggregateSource(const Expr& e) {
 std::optional<std::string> Translator::SelectorAggregate(const Expr& agg, std::optional<double> quantile) {
   int64_t k = 0;
   switch (agg.agg_op) {
-    case AggregateOp::kSum:
-    case AggregateOp::kAvg:
-    case AggregateOp::kMin:
-    case AggregateOp::kMax:
-    case AggregateOp::kCount:
-    case AggregateOp::kGroup:
-    case AggregateOp::kStddev:
-    case AggregateOp::kStdvar: break;
     case AggregateOp::kTopk:
     case AggregateOp::kBottomk: {
       // Any other k keeps its error (or its evaluation per step) from the
@@ -228,7 +213,8 @@ std::optional<std::string> Translator::SelectorAggregate(const Expr& agg, std::o
       k = static_cast<int64_t>(*kv);
       break;
     }
-    default: return std::nullopt;
+    default:
+      if (!FoldsPerStep(agg.agg_op)) return std::nullopt;
   }
   std::optional<std::vector<SqlExpr>> source = AggregateSource(agg.arg(agg.args.size() - 1));
   if (!source) return std::nullopt;

@@ -70,30 +70,11 @@ SqlExpr Comparison(BinaryOp op, SqlExpr lhs, SqlExpr rhs) {
 
 SqlExpr BoolValue(SqlExpr condition) { return Fn("IIF", {std::move(condition), Real(1), Real(0)}); }
 
-double ScalarBinop(BinaryOp op, double l, double r) {
-  switch (op) {
-    case BinaryOp::kAdd: return l + r;
-    case BinaryOp::kSub: return l - r;
-    case BinaryOp::kMul: return l * r;
-    case BinaryOp::kDiv: return l / r;
-    case BinaryOp::kMod: return std::fmod(l, r);
-    case BinaryOp::kPow: return std::pow(l, r);
-    case BinaryOp::kAtan2: return std::atan2(l, r);
-    case BinaryOp::kEql: return l == r ? 1 : 0;
-    case BinaryOp::kNeq: return l != r ? 1 : 0;
-    case BinaryOp::kGtr: return l > r ? 1 : 0;
-    case BinaryOp::kLss: return l < r ? 1 : 0;
-    case BinaryOp::kGte: return l >= r ? 1 : 0;
-    case BinaryOp::kLte: return l <= r ? 1 : 0;
-    default: return std::nan("");
-  }
-}
-
 Result<ScalarValue> Translator::ScalarBinary(const Expr& e) {
   OT_ASSIGN_OR_RETURN(ScalarValue l, Scalar(e.arg(0)));
   OT_ASSIGN_OR_RETURN(ScalarValue r, Scalar(e.arg(1)));
   if (l.constant && r.constant) {
-    double v = ScalarBinop(e.op, *l.constant, *r.constant);
+    double v = ApplyScalarBinary(e.op, *l.constant, *r.constant);
     return ScalarValue{[v](const SqlExpr&) { return Real(v); }, v};
   }
   BinaryOp op = e.op;

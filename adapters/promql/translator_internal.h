@@ -119,7 +119,6 @@ sql::SelectPtr VectorSelect(sql::ExprPtr labelset, sql::ExprPtr drop_name, sql::
 sql::ExprPtr Arithmetic(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
 sql::ExprPtr Comparison(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
 sql::ExprPtr BoolValue(sql::ExprPtr condition);  // 1.0 or 0.0
-double ScalarBinop(BinaryOp op, double lhs, double rhs);
 // histogram_count, histogram_sum, ...: functions of native histograms only.
 bool IsNativeHistogramFunction(const std::string& name);
 sql::ExprPtr StringList(const std::string& fn, sql::ExprPtr first, const std::vector<std::string>& names);

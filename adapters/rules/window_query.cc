@@ -71,20 +71,6 @@ bool ServedOperation(BinaryOp op) {
   }
 }
 
-bool ServedAggregation(AggregateOp op) {
-  switch (op) {
-    case AggregateOp::kSum:
-    case AggregateOp::kAvg:
-    case AggregateOp::kMin:
-    case AggregateOp::kMax:
-    case AggregateOp::kCount:
-    case AggregateOp::kGroup:
-    case AggregateOp::kStddev:
-    case AggregateOp::kStdvar: return true;
-    default: return false;
-  }
-}
-
 // Fills `out` from e, outermost operation first; false when e is no window
 // expression.
 bool Collect(const promql::Expr& expr, WindowExpr* out) {
@@ -100,7 +86,7 @@ bool Collect(const promql::Expr& expr, WindowExpr* out) {
     return Collect(number_left ? r : l, out);
   }
   if (e.kind == Kind::kAggregate) {
-    if (!ServedAggregation(e.agg_op) || e.args.size() != 1) return false;
+    if (!promql::FoldsPerStep(e.agg_op) || e.args.size() != 1) return false;
     if (!e.without && std::find(e.grouping.begin(), e.grouping.end(), kMetricNameLabel) != e.grouping.end()) {
       return false;
     }
@@ -180,22 +166,6 @@ std::vector<Point> Aggregate(const WindowAggregation& a, std::vector<Point> poin
   return groups;
 }
 
-// `l op r` as Go computes it; comparisons 1 or 0.
-double Apply(BinaryOp op, double l, double r) {
-  switch (op) {
-    case BinaryOp::kAdd: return l + r;
-    case BinaryOp::kSub: return l - r;
-    case BinaryOp::kMul: return l * r;
-    case BinaryOp::kDiv: return l / r;
-    case BinaryOp::kEql: return l == r ? 1 : 0;
-    case BinaryOp::kNeq: return l != r ? 1 : 0;
-    case BinaryOp::kGtr: return l > r ? 1 : 0;
-    case BinaryOp::kLss: return l < r ? 1 : 0;
-    case BinaryOp::kGte: return l >= r ? 1 : 0;
-    default: return l <= r ? 1 : 0;  // kLte
-  }
-}
-
 }  // namespace
 
 std::optional<PlainWindowCall> AsPlainWindowCall(std::string_view expr) {
@@ -240,14 +210,16 @@ Result<promql::QueryResult> EvaluateWindowExpr(Database* db, const WindowExpr& e
   for (const ScalarOperation& op : expr.operations) {
     if (!promql::IsComparison(op.op) || op.return_bool) {
       for (Point& p : points) {
-        p.value = op.number_left ? Apply(op.op, op.number, p.value) : Apply(op.op, p.value, op.number);
+        p.value = op.number_left ? promql::ApplyScalarBinary(op.op, op.number, p.value)
+                                 : promql::ApplyScalarBinary(op.op, p.value, op.number);
       }
       keeps_name = false;
       continue;
     }
     // A filter keeps the vector's own value, and its name.
     std::erase_if(points, [&](const Point& p) {
-      return (op.number_left ? Apply(op.op, op.number, p.value) : Apply(op.op, p.value, op.number)) == 0;
+      return (op.number_left ? promql::ApplyScalarBinary(op.op, op.number, p.value)
+                             : promql::ApplyScalarBinary(op.op, p.value, op.number)) == 0;
     });
   }
   promql::QueryResult out;
