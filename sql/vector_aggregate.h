@@ -117,7 +117,7 @@ class StepFold {
   VectorOperand Finish();
 
  private:
-  const AggregateSpec& spec_;
+  const AggregateSpec spec_;  // a copy: callers pass temporaries
   int64_t start_, step_;
   size_t num_steps_;
   bool drop_name_;
