@@ -47,9 +47,18 @@ long FaultsOfOneBuffer(size_t bytes) {
   return ThreadMinorFaults() - before;
 }
 
+// GCC names the sanitizers with macros, Clang with __has_feature.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define OVERTONE_SANITIZED_ALLOCATOR 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define OVERTONE_SANITIZED_ALLOCATOR 1
+#endif
+#endif
+
 #if defined(__GLIBC__)
 TEST(TuneAllocatorTest, ABufferFreedAndAllocatedAgainReusesItsPages) {
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#if defined(OVERTONE_SANITIZED_ALLOCATOR)
   // The sanitizer's allocator replaces glibc's and quarantines what is
   // freed, so glibc's settings cannot show here.
   GTEST_SKIP() << "glibc's allocator is replaced by the sanitizer's";
