@@ -296,12 +296,20 @@ Result<CompactionStats> DatabaseImpl::Compact(int64_t seal_before) {
     // kRoundSamples sealed samples or kRoundSeries series, so writers wait
     // for one round's sealing at most.
     std::unique_lock lock(seal_mu_);
-    auto round = compactor_.NewSealRound(seal_before, &stats, &range_tombstones);
-    for (size_t end = std::min(ids.size(), next + kRoundSeries);
-         next < end && round->samples() < kRoundSamples; ++next) {
-      if (!index_.Contains(ids[next])) continue;  // deleted meanwhile
-      OT_RETURN_IF_ERROR(round->Add(ids[next]));
+    // The series still there (deleted meanwhile, skipped), asked before the
+    // round pins the store: loading the index takes the pin under the
+    // index's lock, so the index's lock is never taken with the pin held.
+    const size_t end = std::min(ids.size(), next + kRoundSeries);
+    std::vector<size_t> live;
+    for (size_t i = next; i < end; ++i) {
+      if (index_.Contains(ids[i])) live.push_back(i);
     }
+    auto round = compactor_.NewSealRound(seal_before, &stats, &range_tombstones);
+    size_t used = 0;
+    for (; used < live.size() && round->samples() < kRoundSamples; ++used) {
+      OT_RETURN_IF_ERROR(round->Add(ids[live[used]]));
+    }
+    next = used < live.size() ? live[used] : end;
     OT_RETURN_IF_ERROR(round->Finish());
     // A long run of long series: flush before their range tombstones make
     // every new iterator (the next round's and the queries') slow.
