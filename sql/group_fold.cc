@@ -1,6 +1,22 @@
 #include "sql/group_fold.h"
 
+#include <algorithm>
+#include <limits>
+
 namespace overtone::sql {
+
+double QuantileOfValues(double q, std::vector<double>* values) {
+  std::vector<double>& v = *values;
+  if (v.empty() || std::isnan(q)) return std::numeric_limits<double>::quiet_NaN();
+  if (q < 0) return -std::numeric_limits<double>::infinity();
+  if (q > 1) return std::numeric_limits<double>::infinity();
+  // NaN sorts first, as in Prometheus's vectorByValueHeap.
+  std::sort(v.begin(), v.end(), [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; });
+  double n = static_cast<double>(v.size()), rank = q * (n - 1);
+  double lower = std::max(0.0, std::floor(rank)), upper = std::min(n - 1, lower + 1);
+  double weight = rank - std::floor(rank);
+  return v[static_cast<size_t>(lower)] * (1 - weight) + v[static_cast<size_t>(upper)] * weight;
+}
 
 [[gnu::noinline]] void KahanInc(double inc, double* sum, double* c) {
   double t = *sum + inc;

@@ -9,6 +9,7 @@
 
 #include <cmath>
 #include <limits>
+#include <vector>
 
 namespace overtone::sql {
 
@@ -16,6 +17,11 @@ namespace overtone::sql {
 // the lost low bits kept in *c. Out of line so that the compiler never
 // contracts or reorders it differently at different callers.
 void KahanInc(double inc, double* sum, double* c);
+
+// quantile(q, v) of a group's values at a step, as Prometheus's quantile():
+// -Inf below 0, +Inf above 1, NaN for NaN q or no values; else the values
+// sorted (NaN first) and interpolated at rank q * (n - 1). Sorts *values.
+double QuantileOfValues(double q, std::vector<double>* values);
 
 struct GroupState {
   bool seen;

@@ -67,7 +67,6 @@ namespace overtone::sql {
 namespace {
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-constexpr double kInf = std::numeric_limits<double>::infinity();
 
 // NULL reads as NaN: SQLite stores NaN as NULL.
 double Arg(sqlite3_value* v) { return sqlite3_value_type(v) == SQLITE_NULL ? kNaN : sqlite3_value_double(v); }
@@ -418,23 +417,7 @@ void QuantileStep(sqlite3_context* ctx, int, sqlite3_value** argv) {
 void QuantileFinal(sqlite3_context* ctx) {
   std::unique_ptr<QuantileState> s = TakeState<QuantileState>(ctx);
   if (s == nullptr) return sqlite3_result_null(ctx);
-  std::vector<double>& v = s->values;
-  double q = s->q, result;
-  if (v.empty() || std::isnan(q)) {
-    result = kNaN;
-  } else if (q < 0) {
-    result = -kInf;
-  } else if (q > 1) {
-    result = kInf;
-  } else {
-    // NaN sorts first, as in Prometheus's vectorByValueHeap.
-    std::sort(v.begin(), v.end(), [](double a, double b) { return std::isnan(a) ? !std::isnan(b) : a < b; });
-    double n = static_cast<double>(v.size()), rank = q * (n - 1);
-    double lower = std::max(0.0, std::floor(rank)), upper = std::min(n - 1, lower + 1);
-    double weight = rank - std::floor(rank);
-    result = v[static_cast<size_t>(lower)] * (1 - weight) + v[static_cast<size_t>(upper)] * weight;
-  }
-  ResultDouble(ctx, result);
+  ResultDouble(ctx, QuantileOfValues(s->q, &s->values));
 }
 
 // prom_histogram_quantile(q, le, value) and prom_histogram_fraction(lower,

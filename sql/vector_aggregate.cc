@@ -16,6 +16,8 @@ namespace {
 constexpr uint32_t kNone = std::numeric_limits<uint32_t>::max();
 
 bool IsRanking(AggregateKind k) { return k == AggregateKind::kTopk || k == AggregateKind::kBottomk; }
+// The kinds that keep a group's points at a step rather than fold them.
+bool KeepsPoints(AggregateKind k) { return IsRanking(k) || k == AggregateKind::kQuantile; }
 
 // The points bucketed by step: order[first[s] .. first[s + 1]) are the
 // point indexes of step s (ts steps[s]), in input order.
@@ -130,14 +132,21 @@ class Aggregator {
       drop_[g] = false;
     }
     drop_[g] = drop_[g] || in_.series[p.series].drop_name;
-    if (IsRanking(spec_.kind)) {
+    if (KeepsPoints(spec_.kind)) {
       members_[g].push_back(point);
     } else {
       FoldValue(spec_.kind, s, p.value);
     }
   }
 
-  double Value(const GroupState& s) const { return FoldResult(spec_.kind, s); }
+  // A group's value at this step: its fold, or quantile of its points.
+  double Value(uint32_t g) {
+    if (spec_.kind != AggregateKind::kQuantile) return FoldResult(spec_.kind, state_[g]);
+    values_.clear();
+    for (uint32_t i : members_[g]) values_.push_back(in_.points[i].value);
+    members_[g].clear();
+    return QuantileOfValues(spec_.q, &values_);
+  }
 
   void Emit(int64_t ts) {
     for (uint32_t g : touched_) {
@@ -146,7 +155,7 @@ class Aggregator {
         id = static_cast<uint32_t>(out_.series.size());
         out_.series.push_back(VectorOperand::Series{keys_[g], drop_[g] != 0});
       }
-      out_.points.push_back(VectorOperand::Point{id, ts, Value(state_[g])});
+      out_.points.push_back(VectorOperand::Point{id, ts, Value(g)});
       state_[g] = GroupState{};
     }
   }
@@ -183,7 +192,8 @@ class Aggregator {
   std::vector<std::string> keys_;               // group -> key label set
   std::vector<GroupState> state_;               // group -> this step's fold
   std::vector<char> drop_;                      // group -> this step's drop_name
-  std::vector<std::vector<uint32_t>> members_;  // group -> this step's points (topk, bottomk)
+  std::vector<std::vector<uint32_t>> members_;  // group -> this step's points (topk, bottomk, quantile)
+  std::vector<double> values_;                  // a group's values at a step (quantile)
   std::vector<uint32_t> touched_;               // the groups with points at this step
   std::vector<uint32_t> out_of_group_;          // 2 * group + drop_name -> result series
   std::vector<uint32_t> out_of_series_;         // input series -> result series (topk, bottomk)
@@ -203,11 +213,12 @@ std::string GroupKeyJson(const AggregateSpec& spec, LabelPairs labels) {
 
 Result<AggregateKind> ParseAggregateKind(std::string_view name) {
   static const std::pair<std::string_view, AggregateKind> kNames[] = {
-      {"sum", AggregateKind::kSum},       {"avg", AggregateKind::kAvg},
-      {"min", AggregateKind::kMin},       {"max", AggregateKind::kMax},
-      {"count", AggregateKind::kCount},   {"group", AggregateKind::kGroup},
-      {"stddev", AggregateKind::kStddev}, {"stdvar", AggregateKind::kStdvar},
-      {"topk", AggregateKind::kTopk},     {"bottomk", AggregateKind::kBottomk},
+      {"sum", AggregateKind::kSum},           {"avg", AggregateKind::kAvg},
+      {"min", AggregateKind::kMin},           {"max", AggregateKind::kMax},
+      {"count", AggregateKind::kCount},       {"group", AggregateKind::kGroup},
+      {"stddev", AggregateKind::kStddev},     {"stdvar", AggregateKind::kStdvar},
+      {"topk", AggregateKind::kTopk},         {"bottomk", AggregateKind::kBottomk},
+      {"quantile", AggregateKind::kQuantile},
   };
   for (const auto& [n, kind] : kNames) {
     if (n == name) return kind;

@@ -38,10 +38,22 @@
 
 namespace overtone::sql {
 
-enum class AggregateKind { kSum, kAvg, kMin, kMax, kCount, kGroup, kStddev, kStdvar, kTopk, kBottomk };
+enum class AggregateKind {
+  kSum,
+  kAvg,
+  kMin,
+  kMax,
+  kCount,
+  kGroup,
+  kStddev,
+  kStdvar,
+  kTopk,
+  kBottomk,
+  kQuantile
+};
 
 // Names as vector_aggregate() takes them: sum avg min max count group
-// stddev stdvar topk bottomk.
+// stddev stdvar topk bottomk quantile.
 Result<AggregateKind> ParseAggregateKind(std::string_view name);
 
 struct AggregateSpec {
@@ -49,11 +61,12 @@ struct AggregateSpec {
   bool without = false;             // without(labels), else by(labels)
   std::vector<std::string> labels;  // of by / without
   int64_t k = 0;                    // of topk / bottomk
+  double q = 0;                     // of quantile
 };
 
 // One value of a group at a step into its state, and the state's value,
-// for every kind but topk and bottomk: the fold both AggregateVector and
-// StepFold make.
+// for every kind but topk, bottomk and quantile: the fold both
+// AggregateVector and StepFold make.
 inline void FoldValue(AggregateKind kind, GroupState* s, double f) {
   switch (kind) {
     case AggregateKind::kSum: GroupFold<Identity, SumAdd>(s, f); break;
@@ -97,7 +110,7 @@ std::string GroupKeyJson(const AggregateSpec& spec, LabelPairs labels);
 // set at a step when one of its series' is.
 Result<VectorOperand> AggregateVector(const AggregateSpec& spec, const VectorOperand& in);
 
-// The same aggregation (not topk or bottomk) folded as the points come,
+// The same aggregation (not topk, bottomk or quantile) folded as the points come,
 // without holding them: the points of a series together, its series' in the
 // order AggregateVector would have them, at steps start, start + step, ...
 // (num_steps of them). The result is AggregateVector's, bit for bit and in

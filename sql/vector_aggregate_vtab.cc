@@ -6,7 +6,8 @@
 //       BLOB, vector_match_vtab.cc) at each of its steps, with labelset,
 //       drop_name, ts, value columns. op as vector_aggregate.h names it;
 //       grouping 'by' or 'without'; labels the comma-separated label names
-//       ('' for none); k the k of topk / bottomk (else not read).
+//       ('' for none); k the k of topk / bottomk, the q of quantile (else
+//       not read).
 //
 //   SELECT * FROM vector_aggregate('sum', 'by', 'role', 0,
 //       (SELECT prom_vector(labelset, drop_name, ts, value) FROM input));
@@ -67,7 +68,9 @@ Result<AggregateSpec> SpecOf(const FunctionArgs& args, const char* table) {
   }
   spec.without = grouping == "without";
   spec.labels = NameList(TextOf(args[2]));
+  // k: topk's and bottomk's k, quantile's q.
   spec.k = sqlite3_value_int64(args[3]);
+  spec.q = sqlite3_value_double(args[3]);
   return spec;
 }
 
@@ -123,10 +126,12 @@ struct SelectorAggregateCursor : VectorResultCursor<kSelectorNumArgs> {
     return Status::OK();
   }
 
-  // topk and bottomk rank the source's points, kept whole; the others fold
-  // them as they come (StepFold), holding a state per group and step.
+  // topk, bottomk and quantile rank the source's points, kept whole; the
+  // others fold them as they come (StepFold), holding a state per group and
+  // step.
   Result<VectorOperand> Aggregate(const AggregateSpec& spec, const VectorSource& src) {
-    if (spec.kind == AggregateKind::kTopk || spec.kind == AggregateKind::kBottomk) {
+    if (spec.kind == AggregateKind::kTopk || spec.kind == AggregateKind::kBottomk ||
+        spec.kind == AggregateKind::kQuantile) {
       OT_ASSIGN_OR_RETURN(VectorOperand input, EvaluateVectorSource(table->db, table->cancel, src));
       return AggregateVector(spec, input);
     }

@@ -20,6 +20,8 @@ const sqlite3_module* VectorMatchModule();        // vector_match_vtab.cc
 const sqlite3_module* VectorAggregateModule();    // vector_aggregate_vtab.cc
 const sqlite3_module* SelectorAggregateModule();  // vector_aggregate_vtab.cc
 const sqlite3_module* SubqueryWindowModule();     // subquery_window_vtab.cc
+const sqlite3_module* StepsModule();              // steps_vtab.cc
+const sqlite3_module* VectorUniqueModule();       // vector_unique_vtab.cc
 // The aggregate prom_vector() that packs vector_match()'s operands.
 Status RegisterVectorPack(sqlite3* conn);  // vector_match_vtab.cc
 

@@ -122,15 +122,12 @@ std::string Translator::Steps() {
   if (steps_.empty()) {
     steps_ = steps_name_;
     step_ctes_.push_back(steps_);
-    auto first = std::make_shared<Select>();
-    first->columns = {{Int(r_.start), ""}};
-    auto next = std::make_shared<Select>();
-    next->columns = {{Bin("+", Col("ts"), Int(r_.step)), ""}};
-    next->from = {Table(steps_)};
-    next->where = Bin("<=", Bin("+", Col("ts"), Int(r_.step)), Int(r_.end));
-    first->union_all = next;
-    st_.ctes.insert(st_.ctes.begin(), sql::Cte{steps_, {"ts"}, first, false});
-    st_.recursive = true;
+    // prom_steps() (sql/steps_vtab.cc) counts them: a recursive CTE cost
+    // about a thousand instructions a step.
+    auto steps = std::make_shared<Select>();
+    steps->columns = {{Col("ts"), ""}};
+    steps->from = {TableFunction("prom_steps", {Int(r_.start), Int(r_.end), Int(r_.step)})};
+    st_.ctes.insert(st_.ctes.begin(), sql::Cte{steps_, {}, steps, false});
   }
   return steps_;
 }
@@ -324,14 +321,14 @@ Result<std::string> Translator::Relabel(const Expr& call) {
   SqlExpr drop = dst == kMetricNameLabel
                      ? Fn("IIF", {Bin("=", Col("labelset"), Col("old_labelset")), Col("drop_name"), Int(0)})
                      : Col("drop_name");
-  auto counted = std::make_shared<Select>();
-  counted->columns = {{Col("*"), ""},
-                      {Window("count", {Col("*")}, {Col("ts"), Col("labelset")}, {}), "series_at_step"}};
-  counted->from = {Ref(relabeled)};
-  SelectPtr s = VectorSelect(Col("labelset"), drop, Col("ts"), Col("value"));
-  s->from = {DerivedTable(counted, "c")};
-  s->where = Or(Bin("=", Col("series_at_step"), Int(1)),
-                Fn("prom_error", {Text("vector cannot contain metrics with the same labelset")}));
+  // The check that no two series collide at a step in C++ (vector_unique(),
+  // sql/vector_unique_vtab.cc): a window function counting the rows of each
+  // (ts, labelset) sorted every row by its label-set text.
+  auto packed = std::make_shared<Select>();
+  packed->columns = {{Fn("prom_vector", {Col("labelset"), drop, Col("ts"), Col("value")}), ""}};
+  packed->from = {Ref(relabeled)};
+  SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
+  s->from = {TableFunction("vector_unique", {Subquery(packed)})};
   return Add("unique", s);
 }
 

@@ -106,7 +106,7 @@ Result<std::string> Translator::Aggregate(const Expr& agg) {
 // step over arrays. Nothing for the others, which GROUP BY in SQL.
 std::optional<std::string> Translator::InVectorAggregate(const Expr& agg, const std::string& input,
                                                          const std::optional<ScalarValue>& param) {
-  int64_t k = 0;
+  SqlExpr k = Int(0);
   switch (agg.agg_op) {
     case AggregateOp::kTopk:
     case AggregateOp::kBottomk:
@@ -114,7 +114,12 @@ std::optional<std::string> Translator::InVectorAggregate(const Expr& agg, const 
       if (!param->constant || std::isnan(*param->constant) || std::abs(*param->constant) >= 9.2e18) {
         return std::nullopt;
       }
-      k = static_cast<int64_t>(*param->constant);
+      k = Int(static_cast<int64_t>(*param->constant));
+      break;
+    case AggregateOp::kQuantile:
+      // A q that varies by step, or NaN or ±Inf, takes the SQL path.
+      if (!param->constant || !std::isfinite(*param->constant)) return std::nullopt;
+      k = Real(*param->constant);
       break;
     default:
       if (!FoldsPerStep(agg.agg_op)) return std::nullopt;
@@ -125,7 +130,7 @@ std::optional<std::string> Translator::InVectorAggregate(const Expr& agg, const 
   packed->columns = {{Fn("prom_vector", {Col("labelset"), Col("drop_name"), Col("ts"), Col("value")}), ""}};
   packed->from = {Ref(input)};
   std::vector<SqlExpr> args = {Text(AggregateOpName(agg.agg_op)), Text(agg.without ? "without" : "by"),
-                               Text(names), Int(k), Subquery(packed)};
+                               Text(names), k, Subquery(packed)};
   SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
   s->from = {TableFunction("vector_aggregate", std::move(args))};
   return Add(AggregateOpName(agg.agg_op), s);
@@ -202,7 +207,7 @@ std::optional<std::vector<SqlExpr>> Translator::AggregateSource(const Expr& e) {
 // straight into the fold. With `quantile`, histogram_quantile(quantile,
 // the aggregation) in the same call.
 std::optional<std::string> Translator::SelectorAggregate(const Expr& agg, std::optional<double> quantile) {
-  int64_t k = 0;
+  SqlExpr k = Int(0);
   switch (agg.agg_op) {
     case AggregateOp::kTopk:
     case AggregateOp::kBottomk: {
@@ -210,7 +215,13 @@ std::optional<std::string> Translator::SelectorAggregate(const Expr& agg, std::o
       // other paths.
       std::optional<double> kv = FiniteLiteral(agg.arg(0));
       if (!kv || std::abs(*kv) >= 9.2e18) return std::nullopt;
-      k = static_cast<int64_t>(*kv);
+      k = Int(static_cast<int64_t>(*kv));
+      break;
+    }
+    case AggregateOp::kQuantile: {
+      std::optional<double> q = FiniteLiteral(agg.arg(0));
+      if (!q) return std::nullopt;
+      k = Real(*q);
       break;
     }
     default:
@@ -221,7 +232,7 @@ std::optional<std::string> Translator::SelectorAggregate(const Expr& agg, std::o
   std::string names;
   for (const std::string& n : agg.grouping) names += (names.empty() ? "" : ",") + n;
   std::vector<SqlExpr> args = {Text(AggregateOpName(agg.agg_op)), Text(agg.without ? "without" : "by"),
-                               Text(names), Int(k)};
+                               Text(names), k};
   args.insert(args.end(), source->begin(), source->end());
   if (quantile) args.push_back(Real(*quantile));
   SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));

@@ -11,9 +11,11 @@
 // samples there, so over overtone's series they are empty (their arguments
 // are still evaluated, errors and all).
 
+#include <algorithm>
 #include <cmath>
 
 #include "adapters/promql/translator_internal.h"
+#include "overtone/types.h"
 
 namespace overtone::promql {
 
@@ -32,6 +34,7 @@ Result<std::string> Translator::ClassicHistogram(const Expr& call) {
                                             Unparen(call.arg(1)).kind == Expr::Kind::kAggregate) {
     if (std::optional<std::string> cte = SelectorAggregate(Unparen(call.arg(1)), q.number)) return *cte;
   }
+  if (std::optional<std::string> cte = HistogramOfRate(call)) return *cte;
   std::vector<ScalarValue> params;
   for (size_t i = 0; i + 1 < call.args.size(); ++i) {
     OT_ASSIGN_OR_RETURN(ScalarValue p, Scalar(call.arg(i)));
@@ -55,6 +58,40 @@ Result<std::string> Translator::ClassicHistogram(const Expr& call) {
   s->from = {DerivedTable(grouped, "h")};
   s->where = Bin("IS NOT", Col("h", "raw"), Null());
   return Add(call.text, s);
+}
+
+// histogram_quantile(literal q, rate(x_bucket[r])), also irate and
+// increase, with the metric name matched exactly: the buckets are the
+// rates themselves, which selector_aggregate() takes as the one series of
+// each group of `sum without ()` (the identity: a group's first value is
+// its sum, as Prometheus's aggregation starts it) and hands to the same
+// quantile as above, instead of SQL grouping every row by its label set
+// without `le`. Grouping drops __name__, the general path keeps it; with
+// one name they are the same groups. These functions never give -0, which
+// the identity sum would turn into 0.
+std::optional<std::string> Translator::HistogramOfRate(const Expr& call) {
+  const Expr& q = Unparen(call.arg(0));
+  if (call.text != "histogram_quantile" || q.kind != Expr::Kind::kNumber || !std::isfinite(q.number)) {
+    return std::nullopt;
+  }
+  const Expr& in = Unparen(call.arg(1));
+  if (in.kind != Expr::Kind::kCall || (in.text != "rate" && in.text != "irate" && in.text != "increase") ||
+      in.args.size() != 1 || Unparen(in.arg(0)).kind != Expr::Kind::kMatrixSelector) {
+    return std::nullopt;
+  }
+  const std::vector<LabelMatcher>& matchers = Unparen(in.arg(0)).arg(0).matchers;
+  bool one_name = std::any_of(matchers.begin(), matchers.end(), [](const LabelMatcher& m) {
+    return m.type == MatchType::kEqual && m.name == kMetricNameLabel;
+  });
+  if (!one_name) return std::nullopt;
+  std::optional<std::vector<SqlExpr>> source = AggregateSource(in);
+  if (!source) return std::nullopt;
+  std::vector<SqlExpr> args = {Text("sum"), Text("without"), Text(""), Int(0)};
+  args.insert(args.end(), source->begin(), source->end());
+  args.push_back(Real(q.number));
+  SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
+  s->from = {TableFunction("selector_aggregate", std::move(args))};
+  return Add("histogram_quantile", s);
 }
 
 Result<std::string> Translator::NativeHistogramOnly(const Expr& call) {

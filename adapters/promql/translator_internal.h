@@ -72,6 +72,7 @@ class Translator {
   Result<std::string> Relabel(const Expr& call);
   // translator_histogram.cc
   Result<std::string> ClassicHistogram(const Expr& call);
+  std::optional<std::string> HistogramOfRate(const Expr& call);
   Result<std::string> NativeHistogramOnly(const Expr& call);
   Result<std::string> VectorScalarBinary(const Expr& e);
   Result<std::string> VectorVectorBinary(const Expr& e);
@@ -103,9 +104,9 @@ class Translator {
   sql::Statement st_;
   std::map<std::string, int> refs_;
   int next_id_ = 0;
-  std::string steps_;                                 // the current range's steps CTE, once made
-  std::string steps_name_ = "steps";                  // what to call it
-  std::vector<std::string> step_ctes_;                // every steps CTE (recursive: never materialized)
+  std::string steps_;                   // the current range's steps CTE, once made
+  std::string steps_name_ = "steps";    // what to call it
+  std::vector<std::string> step_ctes_;  // every steps CTE (cheap to count again: never MATERIALIZED)
   std::vector<std::vector<LabelMatcher>> selectors_;  // ?1, ?2, ...
 };
 

@@ -242,7 +242,9 @@ TEST_F(VectorAggregateSqlTest, AgreesWithGroupByAndRowNumberOnRandomInputs) {
   // Values whose sums are exact, so that the fold's order cannot show.
   const double values[] = {0, 1, 2, -1.5, 3, 0.25, kNaN};
   const char* names[] = {"job", "i", "env"};
-  const char* ops[] = {"sum", "avg", "min", "max", "count", "group", "stddev", "stdvar", "topk", "bottomk"};
+  const char* ops[] = {"sum",    "avg",    "min",  "max",     "count",   "group",
+                       "stddev", "stdvar", "topk", "bottomk", "quantile"};
+  const char* quantiles[] = {"0.3", "0.0", "1.0", "0.75", "-1.0", "2.0"};
   const char* old_fn[] = {"prom_sum(value)",    "prom_avg(value)",        "min(value)",
                           "max(value)",         "CAST(count(*) AS REAL)", "1.0",
                           "prom_stddev(value)", "prom_stdvar(value)"};
@@ -263,7 +265,7 @@ TEST_F(VectorAggregateSqlTest, AgreesWithGroupByAndRowNumberOnRandomInputs) {
              std::to_string(ts) + ", " + (std::isnan(v) ? std::string("NULL") : std::to_string(v)) + ")");
       }
     }
-    int op = pick(10);
+    int op = pick(11);
     bool without = pick(2) == 0;
     std::vector<std::string> grouping;
     for (const char* n : names) {
@@ -277,14 +279,16 @@ TEST_F(VectorAggregateSqlTest, AgreesWithGroupByAndRowNumberOnRandomInputs) {
     std::string key = without ? "labels_drop(labelset, '__name__'" + args + ")"
                               : (grouping.empty() ? "'{}'" : "labels_keep(labelset" + args + ")");
     int k = pick(4);
+    // quantile's q in the place of k.
+    std::string k_arg = op == 10 ? quantiles[pick(6)] : std::to_string(k);
     std::string call = "SELECT labelset, drop_name, ts, value FROM vector_aggregate('" +
                        std::string(ops[op]) + "', '" + (without ? "without" : "by") + "', '" + list + "', " +
-                       std::to_string(k) +
-                       ", (SELECT prom_vector(labelset, drop_name, ts, value) FROM input))";
+                       k_arg + ", (SELECT prom_vector(labelset, drop_name, ts, value) FROM input))";
     SCOPED_TRACE(call);
-    if (op < 8) {
-      EXPECT_EQ(Rows(call), Rows("SELECT " + key + ", max(drop_name), ts, " + old_fn[op] +
-                                 " FROM input GROUP BY " + key + ", ts"));
+    if (op < 8 || op == 10) {
+      std::string fn = op == 10 ? "prom_quantile(" + k_arg + ", value)" : old_fn[op];
+      EXPECT_EQ(Rows(call), Rows("SELECT " + key + ", max(drop_name), ts, " + fn + " FROM input GROUP BY " +
+                                 key + ", ts"));
     } else {
       // Ties may pick different series: compare each kept value with its
       // group and step.

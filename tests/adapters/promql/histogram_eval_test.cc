@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 
 #include "adapters/promql/query.h"
 #include "overtone/sql.h"
@@ -97,6 +98,49 @@ TEST_F(HistogramEvalTest, QuantilePerHistogramWithoutNameOrLe) {
   ASSERT_EQ(range.series[0].points.size(), 2u);
   EXPECT_DOUBLE_EQ(range.series[0].points[0].value, 0.05);  // q = 0.1
   EXPECT_DOUBLE_EQ(range.series[0].points[1].value, 0.75);  // q = 0.7: rank 35 in (0.5, 1]
+}
+
+// histogram_quantile of rate(x_bucket[r]) with the name matched exactly
+// goes through selector_aggregate(); with a regular expression for the
+// name, through the SQL grouping. Both give the same points, counter
+// resets, empty buckets, NaN and all.
+TEST_F(HistogramEvalTest, QuantileOfRateAgreesWithTheGroupedPath) {
+  const char* les[] = {"0.1", "0.5", "1", "+Inf"};
+  for (int t = 0; t <= 20; ++t) {
+    for (const char* job : {"a", "b"}) {
+      double scale = std::string(job) == "a" ? 1 : 3;
+      for (int b = 0; b < 4; ++b) {
+        double count = scale * t * (b + 1) * (1 + (t * 7 + b) % 3);
+        if (std::string(job) == "b" && t == 12) count = b;               // a counter reset
+        if (std::string(job) == "a" && b == 3 && t >= 15) count = 1000;  // no observations any more
+        Bucket("lat_bucket", {{"job", job}}, les[b], count, t * 15000);
+      }
+    }
+  }
+  Write();
+  for (const char* fn : {"rate", "irate", "increase"}) {
+    for (double q : {0.5, 0.9, -1.0, 2.0}) {
+      char fast[160], grouped[160];
+      std::snprintf(fast, sizeof fast, "histogram_quantile(%g, %s(lat_bucket[1m]))", q, fn);
+      std::snprintf(grouped, sizeof grouped, "histogram_quantile(%g, %s({__name__=~\"lat_bucket\"}[1m]))", q,
+                    fn);
+      ASSERT_NE(ExplainQuery(fast, 60000, 300000, 10000)->find("selector_aggregate('sum', 'without'"),
+                std::string::npos);
+      ASSERT_EQ(ExplainQuery(grouped, 60000, 300000, 10000)->find("selector_aggregate"), std::string::npos);
+      QueryResult a = RangeQuery(fast, 60000, 300000, 10000), b = RangeQuery(grouped, 60000, 300000, 10000);
+      ASSERT_EQ(a.series.size(), 2u) << fast;
+      ASSERT_EQ(a.series.size(), b.series.size()) << fast;
+      for (size_t i = 0; i < a.series.size(); ++i) {
+        EXPECT_EQ(LabelsToString(a.series[i].labels), LabelsToString(b.series[i].labels)) << fast;
+        ASSERT_EQ(a.series[i].points.size(), b.series[i].points.size()) << fast;
+        for (size_t p = 0; p < a.series[i].points.size(); ++p) {
+          EXPECT_EQ(a.series[i].points[p].ts, b.series[i].points[p].ts) << fast;
+          EXPECT_EQ(FormatValue(a.series[i].points[p].value), FormatValue(b.series[i].points[p].value))
+              << fast << " at " << a.series[i].points[p].ts;
+        }
+      }
+    }
+  }
 }
 
 TEST_F(HistogramEvalTest, EdgeCasesOfTheBuckets) {

@@ -54,9 +54,14 @@ TEST(TranslatorTest, RateSummedByJob) {
           .find("selector_aggregate('topk', 'by', '', 3, 'quantile_over_time', ?1 /* {__name__=\"cpu\"} */, "
                 "1000, 1000, 1, 600000, 0, 0.9)"),
       std::string::npos);
+  // quantile with a literal q: q in the place of k.
+  EXPECT_NE(Sql("quantile by (role) (0.5, cpu)")
+                .find("selector_aggregate('quantile', 'by', 'role', 0.5, 'instant', ?1 "
+                      "/* {__name__=\"cpu\"} */, 1000, 1000, 1, 300000, 0, NULL)"),
+            std::string::npos);
   for (const char* general :
        {"sum(cpu @ 100)", "topk(scalar(cpu), cpu)", "sum(quantile_over_time(scalar(x), cpu[1m]))",
-        "sum(absent_over_time(cpu[1m]))", "quantile(0.5, cpu)"}) {
+        "sum(absent_over_time(cpu[1m]))", "quantile(scalar(x), cpu)", "quantile(NaN, cpu)"}) {
     EXPECT_EQ(Sql(general).find("selector_aggregate"), std::string::npos) << general;
   }
 }
@@ -67,10 +72,20 @@ TEST(TranslatorTest, HistogramQuantileOfSummedRatesIsOneCall) {
           .find("selector_aggregate('sum', 'by', 'le,role', 0, 'rate', ?1 /* {__name__=\"lat_bucket\"} */, "
                 "1000, 1000, 1, 300000, 0, NULL, 0.99)"),
       std::string::npos);
+  // The rates of buckets of one name: each bucket series its own group of
+  // `sum without ()`.
+  EXPECT_NE(
+      Sql("histogram_quantile(0.9, rate(lat_bucket[5m]))")
+          .find("selector_aggregate('sum', 'without', '', 0, 'rate', ?1 /* {__name__=\"lat_bucket\"} */, "
+                "1000, 1000, 1, 300000, 0, NULL, 0.9)"),
+      std::string::npos);
   // A q that is not a literal, or buckets that are not such an
-  // aggregation: the GROUP BY over prom_histogram_quantile().
-  for (const char* general : {"histogram_quantile(scalar(q), sum by (le) (rate(lat_bucket[5m])))",
-                              "histogram_quantile(0.9, rate(lat_bucket[5m]))"}) {
+  // aggregation or rates of one name: the GROUP BY over
+  // prom_histogram_quantile().
+  for (const char* general :
+       {"histogram_quantile(scalar(q), sum by (le) (rate(lat_bucket[5m])))",
+        "histogram_quantile(0.9, rate({__name__=~\"lat_bucket\"}[5m]))",
+        "histogram_quantile(0.9, lat_bucket)", "histogram_quantile(0.9, deriv(lat_bucket[5m]))"}) {
     std::string sql = Sql(general);
     EXPECT_EQ(
         sql.find("selector_aggregate('sum', 'by', 'le', 0, 'rate', ?1 /* {__name__=\"lat_bucket\"} */, 0, 0, "
@@ -117,13 +132,10 @@ TEST(TranslatorTest, VectorMatchingIsOneCallOverBothOperandsPacked) {
 
 TEST(TranslatorTest, ScalarsAreExpressionsOfTheStep) {
   EXPECT_EQ(Sql("time() * 2", 0, 2000, 1000),
-            "WITH RECURSIVE\n"
-            "steps(ts) AS (\n"
-            "  SELECT 0\n"
-            "  UNION ALL\n"
-            "  SELECT ts + 1000\n"
-            "  FROM steps\n"
-            "  WHERE ts + 1000 <= 2000)\n"
+            "WITH\n"
+            "steps AS (\n"
+            "  SELECT ts\n"
+            "  FROM prom_steps(0, 2000, 1000))\n"
             "SELECT steps.ts, steps.ts / 1000.0 * 2.0 AS value\n"
             "FROM steps\n"
             "ORDER BY ts");
@@ -158,7 +170,9 @@ TEST(TranslatorTest, SubqueriesEvaluateTheInnerExpressionAtTheirOwnSteps) {
   EXPECT_NE(sql.find("prom_window('quantile', i.ts, i.value, steps.ts, "), std::string::npos) << sql;
   // A scalar inside is evaluated at the inner steps, with steps of its own.
   std::string inner = Sql("sum_over_time(vector(time())[2m:1m])", 600000, 600000);
-  EXPECT_NE(inner.find("substeps1(ts) AS (\n  SELECT 540000\n"), std::string::npos) << inner;
+  EXPECT_NE(inner.find("substeps1 AS (\n  SELECT ts\n  FROM prom_steps(540000, 600000, 60000))"),
+            std::string::npos)
+      << inner;
 }
 
 TEST(TranslatorTest, SelectorsAreParametersNotText) {
