@@ -12,7 +12,9 @@ namespace {
 
 // Encoders a thread keeps: a few shapes repeat (a scrape interval and a
 // window make the same segment length again and again); more would only
-// hold memory.
+// hold memory. libFLAC 1.4 allocates about 70 KB for an encoder of
+// 256-sample frames and 330 KB for 4096, so a thread that seals keeps
+// 0.5 to 2.6 MB.
 constexpr size_t kKeptEncoders = 8;
 // Frame numbers grow with every use; a fresh encoder long before they need
 // more than the 31 bits of a fixed-block-size stream.
