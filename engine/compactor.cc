@@ -86,22 +86,28 @@ Status Compactor::EncodeSharing(std::span<const Sample> samples, storage::Batch*
   }
   std::string column;
   storage::EncodeTimestampColumn(ts, &column);
-  if (storage::TimestampColumnBlockBytes(column) < kMinSharedTimestampBytes) {
-    return storage::EncodeSegment(samples, options_, out);
-  }
+  // Inline, the segment holds the column's block as it is: the timestamps
+  // are encoded once either way.
+  uint8_t ts_codec = 0;
+  std::string_view ts_block;
+  OT_RETURN_IF_ERROR(storage::TimestampColumnBlock(column, &ts_codec, &ts_block));
+  auto encode_inline = [&] {
+    return storage::EncodeSegmentWithTimestampBlock(samples, options_, ts_codec, ts_block, out);
+  };
+  if (ts_block.size() < kMinSharedTimestampBytes) return encode_inline();
   const uint64_t key = storage::TimestampColumnKey(column);
   if (known != nullptr) {
     auto it = known->find(key);
     if (it != known->end()) {
       // Another column under the same key: keep these timestamps inline.
-      if (it->second != column) return storage::EncodeSegment(samples, options_, out);
+      if (it->second != column) return encode_inline();
       return storage::EncodeSegmentWithColumn(samples, options_, key, out);
     }
   }
   Result<std::string> stored = store_->GetTimestampColumn(key);
   if (stored.ok()) {
     if (known != nullptr) known->emplace(key, *stored);
-    if (*stored != column) return storage::EncodeSegment(samples, options_, out);
+    if (*stored != column) return encode_inline();
   } else if (stored.status().code() == Status::Code::kNotFound) {
     batch->PutTimestampColumn(key, column);
     if (known != nullptr) known->emplace(key, column);

@@ -12,6 +12,7 @@
 #include <optional>
 
 #include "base/coding.h"
+#include "storage/codec/flac_frame_encoder.h"
 
 namespace overtone::storage {
 namespace {
@@ -228,6 +229,18 @@ size_t FrameHeaderLength(std::string_view frame) {
   return n <= frame.size() && Crc8(frame.substr(0, n - 1)) == static_cast<uint8_t>(frame[n - 1]) ? n : 0;
 }
 
+// A frame number as FLAC writes it (UTF-8 style).
+void AppendFrameNumber(uint64_t number, std::string* out) {
+  if (number < 0x80) {
+    out->push_back(static_cast<char>(number));
+    return;
+  }
+  int extra = 1;  // continuation bytes of 6 bits each
+  while (extra < 6 && number >= (uint64_t{1} << (6 - extra + 6 * extra))) ++extra;
+  out->push_back(static_cast<char>((0xff00 >> (extra + 1)) | (number >> (6 * extra))));
+  for (int i = extra - 1; i >= 0; --i) out->push_back(static_cast<char>(0x80 | ((number >> (6 * i)) & 0x3f)));
+}
+
 // A header for frame `number` of `samples` samples: mono, sample rate and
 // sample size from STREAMINFO, the block size explicit.
 void AppendFrameHeader(uint64_t number, size_t samples, std::string* out) {
@@ -236,15 +249,7 @@ void AppendFrameHeader(uint64_t number, size_t samples, std::string* out) {
   out->push_back(static_cast<char>(0xf8));  // fixed block size
   out->push_back(static_cast<char>(0x70));  // block size: 16 bits at the end; rate from STREAMINFO
   out->push_back(0);                        // mono, sample size from STREAMINFO
-  if (number < 0x80) {
-    out->push_back(static_cast<char>(number));
-  } else {
-    int extra = 1;  // continuation bytes of 6 bits each
-    while (extra < 6 && number >= (uint64_t{1} << (6 - extra + 6 * extra))) ++extra;
-    out->push_back(static_cast<char>((0xff00 >> (extra + 1)) | (number >> (6 * extra))));
-    for (int i = extra - 1; i >= 0; --i)
-      out->push_back(static_cast<char>(0x80 | ((number >> (6 * i)) & 0x3f)));
-  }
+  AppendFrameNumber(number, out);
   out->push_back(static_cast<char>((samples - 1) >> 8));
   out->push_back(static_cast<char>((samples - 1) & 0xff));
   out->push_back(static_cast<char>(Crc8(std::string_view(*out).substr(start))));
@@ -277,6 +282,52 @@ Status RunFlacEncoder(const std::vector<int32_t>& pcm, int bps, const FlacParams
   return Status::OK();
 }
 
+// Gives a whole frame from a kept encoder (flac_frame_encoder.h) the frame
+// number `number`, with its header's CRC-8 and its CRC-16 written anew:
+// the frame a fresh encoder writes as frame `number` of its stream. False
+// when the bytes are not a frame.
+bool RenumberFrame(uint64_t number, std::string* frame) {
+  const size_t header = FrameHeaderLength(*frame);
+  if (header == 0 || frame->size() < header + 2) return false;
+  const uint8_t first = static_cast<uint8_t>((*frame)[4]);
+  const size_t old_number_bytes = first < 0x80 ? 1 : static_cast<size_t>(std::countl_one(first));
+  std::string out = frame->substr(0, 4);
+  AppendFrameNumber(number, &out);
+  out.append(*frame, 4 + old_number_bytes, header - 1 - 4 - old_number_bytes);  // block size and rate bytes
+  out.push_back(static_cast<char>(Crc8(out)));
+  out.append(*frame, header, frame->size() - header - 2);
+  const uint16_t crc = Crc16(out);
+  out.push_back(static_cast<char>(crc >> 8));
+  out.push_back(static_cast<char>(crc & 0xff));
+  frame->swap(out);
+  return true;
+}
+
+// The whole frames of `pcm`: one by one from the thread's kept encoders
+// when every frame's length suits them, else (and on any failure there)
+// from a fresh encoder.
+Status EncodeFrames(const std::vector<int32_t>& pcm, int bps, const FlacParams& params, FlacFrames framing,
+                    FlacEncoderUse use, std::vector<std::string>* frames) {
+  const size_t last = pcm.size() % params.block_size;
+  if (use == FlacEncoderUse::kKept && params.block_size <= kMaxKeptFrame &&
+      (last == 0 || last >= kMinKeptFrame)) {
+    const uint32_t precision = FlacQlpCoeffPrecision(bps, params.block_size);
+    frames->clear();
+    bool kept = true;
+    for (size_t at = 0, f = 0; kept && at < pcm.size(); at += params.block_size, ++f) {
+      const size_t n = std::min<size_t>(params.block_size, pcm.size() - at);
+      std::string& frame = frames->emplace_back();
+      kept = EncodeFlacFrameKept(std::span<const int32_t>(pcm).subspan(at, n), bps, precision,
+                                 params.compression_level, &frame)
+                 .ok();
+      // Bare frames lose their header anyway.
+      if (kept && framing == FlacFrames::kWhole) kept = RenumberFrame(f, &frame);
+    }
+    if (kept) return Status::OK();
+  }
+  return RunFlacEncoder(pcm, bps, params, frames);
+}
+
 // Whether at least 3 in 4 steps between neighbours do not go down: a
 // counter, a histogram bucket, a gauge that rarely moves. A noisy gauge's
 // steps are wider than its values and predict worse.
@@ -294,11 +345,11 @@ int PcmBits(const Plan& plan) {
 
 // Appends the value block of `plan`, whose PCM holds `count` samples.
 Status EncodePlan(const Plan& plan, size_t count, const FlacParams& params, FlacFrames framing,
-                  std::string* out) {
+                  FlacEncoderUse use, std::string* out) {
   const int bps = PcmBits(plan);
 
   std::vector<std::string> frames;
-  OT_RETURN_IF_ERROR(RunFlacEncoder(plan.pcm, bps, params, &frames));
+  OT_RETURN_IF_ERROR(EncodeFrames(plan.pcm, bps, params, framing, use, &frames));
   size_t expected_frames = (count + params.block_size - 1) / params.block_size;
   if (frames.size() != expected_frames) return Status::Internal("FLAC produced an unexpected frame count");
   if (framing == FlacFrames::kBare) {
@@ -333,7 +384,7 @@ Status EncodePlan(const Plan& plan, size_t count, const FlacParams& params, Flac
 }  // namespace
 
 Status EncodeFlacValues(std::span<const double> values, const FlacParams& params, std::string* out,
-                        FlacFrames framing) {
+                        FlacFrames framing, FlacEncoderUse use) {
   if (values.empty()) return Status::NotSupported("no values");
   if (params.block_size < 16 || params.block_size > 65535) {
     return Status::InvalidArgument("FLAC block size must be in [16, 65535]");
@@ -361,7 +412,7 @@ Status EncodeFlacValues(std::span<const double> values, const FlacParams& params
   } else {
     BuildDelta(values, k, &delta);
   }
-  return EncodePlan(steps ? delta : direct, values.size(), params, framing, out);
+  return EncodePlan(steps ? delta : direct, values.size(), params, framing, use, out);
 }
 
 namespace {

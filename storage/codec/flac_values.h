@@ -64,9 +64,15 @@ struct FlacParams {
 // or bare (value codec 4).
 enum class FlacFrames { kWhole, kBare };
 
+// How the frames are encoded: by the encoders the thread keeps
+// (flac_frame_encoder.h; whole frames then get their frame numbers written
+// anew), or by a fresh libFLAC encoder for the block. Both write the same
+// bytes.
+enum class FlacEncoderUse { kKept, kFresh };
+
 // NotSupported when the values do not suit FLAC (too few map to integers).
 Status EncodeFlacValues(std::span<const double> values, const FlacParams& params, std::string* out,
-                        FlacFrames frames = FlacFrames::kWhole);
+                        FlacFrames frames = FlacFrames::kWhole, FlacEncoderUse use = FlacEncoderUse::kKept);
 
 // Decodes values [begin, end) of a block of `count` values, appending them
 // to `out`. Decodes only the frames that hold them.

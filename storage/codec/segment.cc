@@ -74,31 +74,39 @@ const char* ValueCodecName(uint8_t id) {
 }
 
 uint8_t EncodeValuesBest(std::span<const double> values, const SegmentOptions& options, std::string* out) {
-  // Candidates, smallest round-tripping one wins; raw is the guaranteed fallback.
-  uint8_t best_codec = kValueCodecRaw;
-  std::string best;
-  EncodeRaw(values, &best);
-  auto consider = [&](uint8_t codec, std::string candidate) {
-    if (candidate.size() >= best.size()) return;
-    std::vector<double> back;
-    if (!DecodeValueBlock(codec, candidate, values.size(), 0, values.size(), &back).ok()) return;
-    if (!SameBits(values, back)) return;
-    best = std::move(candidate);
-    best_codec = codec;
+  // The smallest candidate that decodes to the same bits wins; raw always
+  // does and is the fallback. All are encoded first and checked from the
+  // smallest up, so only the winner and any smaller one that failed are
+  // decoded (a candidate no smaller than raw never is). Equal sizes keep
+  // the order XOR, FLAC, as when each in turn had to be strictly smaller.
+  struct Candidate {
+    uint8_t codec;
+    std::string bytes;
   };
+  Candidate candidates[2];
+  size_t n = 0;
   if (options.allow_xor) {
-    std::string x;
-    EncodeXor(values, &x);
-    consider(kValueCodecXor, std::move(x));
+    candidates[n].codec = kValueCodecXor;
+    EncodeXor(values, &candidates[n++].bytes);
   }
   if (options.allow_flac && values.size() >= 16) {
-    std::string f;
-    if (EncodeFlacValues(values, options.flac, &f, FlacFrames::kBare).ok()) {
-      consider(kValueCodecFlacBare, std::move(f));
-    }
+    candidates[n].codec = kValueCodecFlacBare;
+    if (EncodeFlacValues(values, options.flac, &candidates[n].bytes, FlacFrames::kBare).ok()) ++n;
   }
-  out->append(best);
-  return best_codec;
+  if (n == 2 && candidates[1].bytes.size() < candidates[0].bytes.size())
+    std::swap(candidates[0], candidates[1]);
+  const size_t raw_bytes = 8 * values.size();
+  std::vector<double> back;
+  for (size_t i = 0; i < n && candidates[i].bytes.size() < raw_bytes; ++i) {
+    const Candidate& c = candidates[i];
+    back.clear();
+    if (!DecodeValueBlock(c.codec, c.bytes, values.size(), 0, values.size(), &back).ok()) continue;
+    if (!SameBits(values, back)) continue;
+    out->append(c.bytes);
+    return c.codec;
+  }
+  EncodeRaw(values, out);
+  return kValueCodecRaw;
 }
 
 namespace {
@@ -118,17 +126,15 @@ Status SplitSamples(std::span<const Sample> samples, std::vector<int64_t>* ts, s
 
 void AssembleSegment(uint8_t ts_codec, std::string_view ts_block, std::span<const int64_t> ts,
                      std::span<const double> values, const SegmentOptions& options, std::string* out) {
-  std::string best;
-  uint8_t best_codec = EncodeValuesBest(values, options, &best);
   out->clear();
   out->push_back(static_cast<char>(kSegmentVersion));
   out->push_back(static_cast<char>(ts_codec));
-  out->push_back(static_cast<char>(best_codec));
+  out->push_back(0);  // the value codec, once chosen
   PutVarint64(out, ts.size());
   PutVarint64(out, ZigZag(ts.front()));
   PutVarint64(out, static_cast<uint64_t>(ts.back() - ts.front()));
   PutLengthPrefixed(out, ts_block);
-  out->append(best);
+  (*out)[2] = static_cast<char>(EncodeValuesBest(values, options, out));
   uint32_t crc = Crc32c(*out);
   for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
 }
@@ -141,6 +147,18 @@ Status EncodeSegment(std::span<const Sample> samples, const SegmentOptions& opti
   OT_RETURN_IF_ERROR(SplitSamples(samples, &ts, &values));
   std::string ts_block;
   uint8_t ts_codec = EncodeTimestampsBest(ts, &ts_block);
+  AssembleSegment(ts_codec, ts_block, ts, values, options, out);
+  return Status::OK();
+}
+
+Status EncodeSegmentWithTimestampBlock(std::span<const Sample> samples, const SegmentOptions& options,
+                                       uint8_t ts_codec, std::string_view ts_block, std::string* out) {
+  std::vector<int64_t> ts;
+  std::vector<double> values;
+  OT_RETURN_IF_ERROR(SplitSamples(samples, &ts, &values));
+  if (ts_codec != kTimestampCodecDod && ts_codec != kTimestampCodecFlac) {
+    return Status::InvalidArgument("not a timestamp codec of a segment's own block");
+  }
   AssembleSegment(ts_codec, ts_block, ts, values, options, out);
   return Status::OK();
 }

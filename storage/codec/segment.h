@@ -98,6 +98,12 @@ Status DecodeValueBlock(uint8_t codec, std::string_view in, size_t count, size_t
 // REQUIRES: samples ascending by ts, without duplicate timestamps, not empty.
 Status EncodeSegment(std::span<const Sample> samples, const SegmentOptions& options, std::string* out);
 
+// The same with the timestamp block encoded already: `ts_codec` and
+// `ts_block` as EncodeTimestampsBest returned them for the samples'
+// timestamps (a timestamp column holds them: TimestampColumnBlock).
+Status EncodeSegmentWithTimestampBlock(std::span<const Sample> samples, const SegmentOptions& options,
+                                       uint8_t ts_codec, std::string_view ts_block, std::string* out);
+
 // The same with the timestamps in the shared column of key `column_key`
 // (the caller stores the column, timestamp_column.h).
 Status EncodeSegmentWithColumn(std::span<const Sample> samples, const SegmentOptions& options,

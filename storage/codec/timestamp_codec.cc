@@ -106,10 +106,28 @@ Status DecodeTimestamps(std::string_view in, size_t count, std::vector<int64_t>*
 
 namespace overtone::storage {
 
+namespace {
+
+// The fewest bytes a FLAC timestamp block takes after its first timestamp:
+// a value block (flac_values.h) has 8 bytes of fields at least (scale,
+// transform, sample size, block size, base, exception count, frame count,
+// a frame's length) and a whole frame of 9 (a 6-byte header, a 1-byte
+// subframe, the CRC-16). A delta-of-delta block no longer than that wins
+// without running the FLAC encoder: short regular series, most of them.
+constexpr size_t kMinFlacBytesAfterFirst = 8 + 9;
+
+size_t VarintLength(uint64_t v) {
+  size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
+}
+
+}  // namespace
+
 uint8_t EncodeTimestampsBest(std::span<const int64_t> ts, std::string* out) {
   std::string dod;
   EncodeTimestamps(ts, &dod);
-  if (ts.size() > 16) {
+  if (ts.size() > 16 && dod.size() > VarintLength(ZigZag(ts[0])) + kMinFlacBytesAfterFirst) {
     std::vector<double> deltas;
     deltas.reserve(ts.size() - 1);
     bool exact = true;

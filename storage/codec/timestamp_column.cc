@@ -64,6 +64,14 @@ Status DecodeTimestampColumn(std::string_view column, std::vector<int64_t>* out)
   return Status::OK();
 }
 
+Status TimestampColumnBlock(std::string_view column, uint8_t* codec, std::string_view* block) {
+  ColumnParts parts;
+  OT_RETURN_IF_ERROR(ParseColumn(column, &parts));
+  *codec = parts.codec;
+  *block = parts.block;
+  return Status::OK();
+}
+
 size_t TimestampColumnBlockBytes(std::string_view column) {
   ColumnParts parts;
   if (!ParseColumn(column, &parts).ok()) return column.size();

@@ -49,6 +49,11 @@ Status DecodeTimestampColumn(std::string_view column, std::vector<int64_t>* out)
 // hold without sharing it).
 size_t TimestampColumnBlockBytes(std::string_view column);
 
+// The codec and the timestamp block of a column (a view into it): what a
+// segment holds inline without sharing it. Corruption when the column's
+// checksum or header is wrong.
+Status TimestampColumnBlock(std::string_view column, uint8_t* codec, std::string_view* block);
+
 }  // namespace overtone::storage
 
 #endif  // OVERTONE_STORAGE_CODEC_TIMESTAMP_COLUMN_H_

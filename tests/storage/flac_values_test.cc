@@ -317,5 +317,54 @@ TEST(FlacValuesTest, ReusedDecoderDecodesEachBlockAsIfAlone) {
   other.join();
 }
 
+// Frames come from encoders the thread keeps (flac_frame_encoder.h): byte
+// for byte what a fresh encoder for the block writes, bare or whole (their
+// headers numbered anew), whatever blocks came before on the thread (shapes
+// repeating, evicted and made again, of every sample size, block size and
+// compression level), on two threads at once.
+TEST(FlacValuesTest, KeptEncodersWriteWhatAFreshEncoderWrites) {
+  auto run = [](uint64_t seed, int* compared) {
+    std::mt19937_64 rng(seed);
+    for (int trial = 0; trial < 600; ++trial) {
+      const size_t n = 16 + rng() % (trial % 8 == 0 ? 3000 : 300);
+      const int shape = trial % 4;
+      const int bits = 1 + static_cast<int>(rng() % 31);
+      double level = static_cast<double>(rng() % 100000);
+      std::vector<double> v;
+      for (size_t i = 0; i < n; ++i) {
+        if (shape == 0) {  // a two-decimal gauge
+          level += static_cast<double>(static_cast<int64_t>(rng() % 2001) - 1000) / 100;
+          v.push_back(std::round(level * 100) / 100);
+        } else if (shape == 1) {  // a counter
+          level += static_cast<double>(rng() % 1000);
+          v.push_back(level);
+        } else if (shape == 2) {  // integers of up to 32 bits
+          v.push_back(static_cast<double>(static_cast<int64_t>(rng() % (uint64_t{1} << bits)) -
+                                          (int64_t{1} << (bits - 1))));
+        } else {  // a few values, with exceptions among them
+          v.push_back(rng() % 40 == 0 ? std::numeric_limits<double>::quiet_NaN() : (rng() % 5) / 10.0);
+        }
+      }
+      FlacParams params;
+      params.block_size = trial % 3 == 0 ? 256 : 16 + static_cast<uint32_t>(rng() % 600);
+      if (trial % 5 == 0) params.compression_level = static_cast<uint32_t>(rng() % 9);
+      const FlacFrames framing = trial % 2 ? FlacFrames::kBare : FlacFrames::kWhole;
+      std::string kept, fresh;
+      Status a = EncodeFlacValues(v, params, &kept, framing, FlacEncoderUse::kKept);
+      Status b = EncodeFlacValues(v, params, &fresh, framing, FlacEncoderUse::kFresh);
+      ASSERT_EQ(a.ok(), b.ok()) << trial;
+      ASSERT_EQ(kept, fresh) << "trial " << trial << ", " << n << " values, block size " << params.block_size;
+      if (a.ok()) ++*compared;
+    }
+  };
+  int here = 0, there = 0;
+  std::thread other([&] { run(2, &there); });
+  run(1, &here);
+  other.join();
+  // Most blocks suit FLAC, so most comparisons compared frames.
+  EXPECT_GT(here, 300);
+  EXPECT_GT(there, 300);
+}
+
 }  // namespace
 }  // namespace overtone::storage

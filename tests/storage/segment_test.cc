@@ -7,6 +7,8 @@
 #include <random>
 
 #include "base/crc32c.h"
+#include "storage/codec/timestamp_codec.h"
+#include "storage/codec/timestamp_column.h"
 #include "tests/support/test_util.h"
 
 namespace overtone::storage {
@@ -108,6 +110,42 @@ TEST(SegmentTest, RandomRoundTripsWithSharedTimestamps) {
     }
     ASSERT_EQ(out, want) << trial;
   }
+}
+
+// The compactor hands a segment the timestamp block of the column it
+// encoded already: the segment is the one EncodeSegment makes.
+TEST(SegmentTest, SegmentWithAColumnsBlockIsTheSegmentEncodedAlone) {
+  std::mt19937_64 rng(41);
+  for (int trial = 0; trial < 200; ++trial) {
+    std::vector<Sample> in;
+    std::vector<int64_t> ts;
+    int64_t t = 1700000000000 + static_cast<int64_t>(rng() % 100000);
+    const size_t n = 1 + rng() % (trial % 2 ? 40 : 700);
+    const int jitter = trial % 3 == 0 ? 1 : 1500;
+    for (size_t i = 0; i < n; ++i) {
+      in.push_back({t, static_cast<double>(rng() % 1000) / 10});
+      ts.push_back(t);
+      t += 15000 + static_cast<int64_t>(rng() % jitter);
+    }
+    std::string column, alone, with_block;
+    EncodeTimestampColumn(ts, &column);
+    uint8_t codec = 0;
+    std::string_view block;
+    ASSERT_TRUE(TimestampColumnBlock(column, &codec, &block).ok());
+    ASSERT_TRUE(EncodeSegment(in, {}, &alone).ok());
+    ASSERT_TRUE(EncodeSegmentWithTimestampBlock(in, {}, codec, block, &with_block).ok());
+    ASSERT_EQ(with_block, alone) << trial;
+  }
+  std::string column, out;
+  EncodeTimestampColumn(std::vector<int64_t>{1000, 2000}, &column);
+  column[1] ^= 1;
+  uint8_t codec = 0;
+  std::string_view block;
+  EXPECT_EQ(TimestampColumnBlock(column, &codec, &block).code(), Status::Code::kCorruption);
+  EXPECT_EQ(
+      EncodeSegmentWithTimestampBlock(std::vector<Sample>{{1000, 1.0}}, {}, kTimestampCodecShared, "", &out)
+          .code(),
+      Status::Code::kInvalidArgument);
 }
 
 TEST(SegmentTest, PicksFlacForSmoothDecimalSignals) {

@@ -2,8 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 
+#include "base/coding.h"
+#include "storage/codec/flac_values.h"
 #include "tests/support/test_util.h"
 
 namespace overtone::storage {
@@ -91,6 +94,55 @@ TEST(TimestampCodecTest, BestIsNeverLargerThanDodAndRegularIntervalsCostAlmostNo
 // a delta-of-delta block whose sums overflow int64 was undefined behaviour.
 // Sums now wrap, and a time that then lands before its predecessor is
 // corruption.
+// EncodeTimestampsBest skips the FLAC encoder when delta-of-delta is no
+// longer than the smallest FLAC block could be: it chooses exactly as when
+// it always tried both (as the reference below does).
+TEST(TimestampCodecTest, BestChoosesAsIfItAlwaysTriedFlac) {
+  auto reference = [](std::span<const int64_t> ts, std::string* out) -> uint8_t {
+    std::string dod;
+    EncodeTimestamps(ts, &dod);
+    if (ts.size() > 16) {
+      std::vector<double> deltas;
+      bool exact = true;
+      for (size_t i = 1; i < ts.size(); ++i) {
+        uint64_t d = static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(ts[i - 1]);
+        exact &= d < (uint64_t{1} << 53);
+        deltas.push_back(static_cast<double>(d));
+      }
+      std::string flac;
+      PutVarint64(&flac, (static_cast<uint64_t>(ts[0]) << 1) ^ static_cast<uint64_t>(ts[0] >> 63));
+      FlacParams params;
+      params.block_size = static_cast<uint32_t>(std::clamp<size_t>(deltas.size(), 16, 4096));
+      if (exact && EncodeFlacValues(deltas, params, &flac).ok() && flac.size() < dod.size()) {
+        *out = flac;
+        return kTimestampCodecFlac;
+      }
+    }
+    *out = dod;
+    return kTimestampCodecDod;
+  };
+  std::mt19937_64 rng(17);
+  int flac = 0;
+  for (int trial = 0; trial < 3000; ++trial) {
+    const size_t n = 1 + rng() % (trial % 10 == 0 ? 2000 : 150);
+    const int64_t step = 1 + static_cast<int64_t>(rng() % 60000);
+    const int jitter = trial % 4 == 0 ? 0 : static_cast<int>(rng() % (trial % 4 == 1 ? 3 : 2000));
+    int64_t t = static_cast<int64_t>(rng() % (uint64_t{1} << 42)) - (trial % 3 == 0 ? int64_t{1} << 41 : 0);
+    std::vector<int64_t> ts;
+    for (size_t i = 0; i < n; ++i) {
+      ts.push_back(t);
+      t += step + (jitter > 0 ? static_cast<int64_t>(rng() % jitter) : 0);
+    }
+    std::string got, want;
+    const uint8_t codec = EncodeTimestampsBest(ts, &got);
+    ASSERT_EQ(codec, reference(ts, &want)) << trial;
+    ASSERT_EQ(got, want) << trial;
+    flac += codec == kTimestampCodecFlac;
+  }
+  EXPECT_GT(flac, 500);  // both choices were made often
+  EXPECT_LT(flac, 2500);
+}
+
 TEST(TimestampCodecTest, FuzzDodOverflowIsCorruption) {
   const unsigned char kBlock[] = {
       0x00, 0x01, 0xfe, 0x01, 0x06, 0x01, 0x06, 0x01, 0x06, 0x16, 0x00, 0x00,
