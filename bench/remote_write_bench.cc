@@ -2,6 +2,7 @@
 //
 //   remote_write_bench [--series N] [--scrapes K] [--batch B] [--senders S]
 //                      [--v2] [--churn-hours H [--scrapes-per-hour K]]
+//                      [--memory-limit BYTES]
 //                      [--prometheus PATH | --no-prometheus] [--dir PARENT]
 //
 // HOW IT WORKS
@@ -22,6 +23,11 @@
 // receiver then creates N + (H - 1) * N / 10 series; with --scrapes 1 and no
 // churn every sample creates a series (the new-series rate).
 //
+// --memory-limit opens every overtone database as `overtone serve
+// --memory-limit` does (Options::memory_limit_bytes, the server's request
+// budget its share of it); a 429/503 is then retried after a pause, as
+// Prometheus's queue manager does, and the retries are counted.
+//
 // In the same run it measures, each on a fresh database:
 //   engine direct     the same samples as WriteBatches (built before timing)
 //                     written by S threads with Database::Write: the ceiling
@@ -30,11 +36,15 @@
 //                     (skipped when not installed or with --no-prometheus)
 // and prints samples/s, p50/p99 request latency, the senders' share of the
 // machine's CPU (over half, and the bench says the load generator is the
-// bottleneck), and the ratios overtone / engine and overtone / prometheus.
+// bottleneck), the receiver's CPU microseconds per sample (the receiving
+// process's CPU time; for overtone this process's less the senders'), and
+// the ratios overtone / engine and overtone / prometheus, by wall clock and
+// by receiver CPU per sample.
 
 #include <fcntl.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -44,6 +54,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <optional>
 #include <random>
@@ -57,6 +68,7 @@
 #include "adapters/prometheus/snappy_block.h"
 #include "bench/bench_cli.h"
 #include "overtone/database.h"
+#include "overtone/memory.h"
 #include "tests/support/http_test_client.h"
 #include "tests/support/prom_requests.h"
 
@@ -75,6 +87,7 @@ struct Config {
   bool v2 = false;
   int churn_hours = 0;  // 0: the same series in every scrape
   int scrapes_per_hour = 4;
+  size_t memory_limit = 0;  // Options::memory_limit_bytes; 0: none
   std::string prometheus = "/usr/bin/prometheus";
   std::string dir = std::filesystem::temp_directory_path().string();
 };
@@ -184,8 +197,12 @@ Workload Generate(const Config& c) {
 struct RunResult {
   double seconds = 0;
   double sender_cpu_seconds = 0;  // CPU time of the sending threads themselves
+  // CPU time of the receiving process while it ran (for overtone, this
+  // process less its senders): steadier than samples/s on a loaded machine.
+  double receiver_cpu_seconds = 0;
   double p50_ms = 0, p99_ms = 0;
   size_t errors = 0;
+  size_t retries = 0;  // requests answered 429/503 and sent again
   std::string first_error;
 };
 
@@ -200,6 +217,28 @@ double Percentile(std::vector<double> v, double q) {
   if (v.empty()) return 0;
   std::sort(v.begin(), v.end());
   return v[std::min(v.size() - 1, size_t(q * double(v.size())))];
+}
+
+// CPU seconds (user and system) process `pid` has used; 0: this process.
+double ProcessCpuSeconds(pid_t pid) {
+  if (pid == 0) {
+    rusage u;
+    getrusage(RUSAGE_SELF, &u);
+    return double(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           double(u.ru_utime.tv_usec + u.ru_stime.tv_usec) * 1e-6;
+  }
+  std::FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/stat").c_str(), "r");
+  if (f == nullptr) return 0;
+  char buf[1024] = {};
+  const size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+  std::fclose(f);
+  // After the command's closing parenthesis: state is field 3, utime 14, stime 15.
+  const char* p = std::strrchr(buf, ')');
+  unsigned long long utime = 0, stime = 0;
+  if (n == 0 || p == nullptr ||
+      std::sscanf(p + 2, "%*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %*s %llu %llu", &utime, &stime) != 2)
+    return 0;
+  return double(utime + stime) / double(sysconf(_SC_CLK_TCK));
 }
 
 // Runs one thread per sender over its own list of jobs; fn(sender, i)
@@ -245,16 +284,20 @@ std::vector<size_t> Counts(const std::vector<std::vector<std::string>>& bodies) 
 }
 std::vector<size_t> Counts(const Workload& w) { return Counts(w.bodies); }
 
-// Sends w's 1.0 requests, or with `v2` its 2.0 requests.
-RunResult SendOverHttp(const Workload& w, int port, bool v2 = false) {
+// Sends w's 1.0 requests, or with `v2` its 2.0 requests, to the receiver
+// `receiver_pid` (0: this process).
+RunResult SendOverHttp(const Workload& w, int port, pid_t receiver_pid, bool v2 = false) {
+  const double cpu_before = ProcessCpuSeconds(receiver_pid);
   const auto& bodies = v2 ? w.v2_bodies : w.bodies;
   std::vector<std::unique_ptr<testing::HttpConnection>> conns(bodies.size());
   const testing::HttpHeaders headers = {{"Content-Type", v2 ? std::string(adapters::kWriteV2ContentType)
                                                             : std::string("application/x-protobuf")},
                                         {"Content-Encoding", "snappy"},
                                         {"X-Prometheus-Remote-Write-Version", v2 ? "2.0.0" : "0.1.0"}};
-  return RunSenders(bodies.size(), Counts(bodies), [&](size_t t, size_t i) -> std::string {
-    for (int attempt = 0; attempt < 3; ++attempt) {
+  std::atomic<size_t> retries{0};
+  RunResult result = RunSenders(bodies.size(), Counts(bodies), [&](size_t t, size_t i) -> std::string {
+    int lost_connections = 0;
+    for (int overloaded = 0; overloaded < 600;) {
       if (!conns[t]) {
         auto c = testing::HttpConnection::Connect("127.0.0.1", port, 30000);
         if (!c.ok()) return c.status().ToString();
@@ -263,25 +306,52 @@ RunResult SendOverHttp(const Workload& w, int port, bool v2 = false) {
       auto r = conns[t]->Request("POST", "/api/v1/write", headers, bodies[t][i]);
       if (!r.ok()) {  // the server closed a keep-alive connection: reconnect
         conns[t].reset();
+        if (++lost_connections == 3) return "connection failed three times";
         continue;
       }
       if (r->status / 100 == 2) return "";
-      return "HTTP " + std::to_string(r->status) + ": " + r->body;
+      if (r->status != 429 && r->status != 503) return "HTTP " + std::to_string(r->status) + ": " + r->body;
+      // Overloaded: nothing of the request was stored; send it again later.
+      ++overloaded;
+      retries.fetch_add(1, std::memory_order_relaxed);
+      std::this_thread::sleep_for(std::chrono::milliseconds(100));
     }
-    return "connection failed three times";
+    return "still refused after 600 retries";
   });
+  result.retries = retries.load();
+  result.receiver_cpu_seconds = ProcessCpuSeconds(receiver_pid) - cpu_before;
+  if (receiver_pid == 0) result.receiver_cpu_seconds -= result.sender_cpu_seconds;
+  return result;
 }
 
-std::unique_ptr<Database> OpenFresh(const std::string& dir) {
+std::unique_ptr<Database> OpenFresh(const Config& c, const std::string& dir) {
   std::filesystem::remove_all(dir);
   Options o;
   o.compaction_interval_ms = 0;
+  if (c.memory_limit != 0) {  // as `overtone serve --memory-limit` opens it
+    const MemorySplit split = SplitMemoryLimit(c.memory_limit);
+    o.memory_limit_bytes = c.memory_limit;
+    o.block_cache_bytes = split.storage_bytes;
+    o.write_buffer_bytes = split.write_buffer_bytes;
+    o.summary_cache_bytes = split.cache_bytes;
+  }
   auto db = Database::Open(o, dir);
   if (!db.ok()) {
     std::fprintf(stderr, "remote_write_bench: %s\n", db.status().ToString().c_str());
     std::exit(1);
   }
   return std::move(*db);
+}
+
+// The server as `overtone serve` sets it up, on a free port.
+adapters::ServerOptions ServerOptionsFor(const Config& c) {
+  adapters::ServerOptions o;
+  o.port = 0;
+  if (c.memory_limit != 0) {
+    o.request_memory_bytes = SplitMemoryLimit(c.memory_limit).request_bytes;
+    o.memory_limit = c.memory_limit;
+  }
+  return o;
 }
 
 // Prometheus's own receiver on a free port; pid 0 when it could not start.
@@ -333,10 +403,11 @@ void Row(const char* name, const Workload& w, const RunResult& r, bool over_http
   // and the figure is the generator's as much as the receiver's.
   const double cores = double(std::max(1u, std::thread::hardware_concurrency()));
   const double share = r.sender_cpu_seconds / (r.seconds * cores);
-  std::printf("%-18s %14.0f %10.2f %10.2f %8zu %9.0f%%\n", name, double(w.samples) / r.seconds, r.p50_ms,
-              r.p99_ms, r.errors, 100 * share);
+  std::printf("%-18s %14.0f %10.2f %10.2f %8zu %9.0f%% %12.2f\n", name, double(w.samples) / r.seconds,
+              r.p50_ms, r.p99_ms, r.errors, 100 * share, 1e6 * r.receiver_cpu_seconds / double(w.samples));
   if (share > 0.5)
     std::printf("  the load generator is the bottleneck: its senders used over half the CPU\n");
+  if (r.retries) std::printf("  %zu requests answered 429/503 and sent again\n", r.retries);
   if (r.errors) std::printf("  first error: %s\n", r.first_error.c_str());
 }
 
@@ -353,6 +424,8 @@ int main(int argc, char** argv) {
   app.add_option("--batch", c.batch, "samples per request")->check(bench::Number(1));
   app.add_option("--senders", c.senders, "concurrent senders")->check(bench::Number(1));
   app.add_flag("--v2", c.v2, "also send remote write 2.0 requests");
+  app.add_option("--memory-limit", c.memory_limit,
+                 "overtone's memory limit in bytes, as serve --memory-limit (0: none)");
   app.add_option("--churn-hours", c.churn_hours, "simulated hours replacing 10% of the series each (0: none)")
       ->check(bench::Number(0));
   app.add_option("--scrapes-per-hour", c.scrapes_per_hour, "scrapes a simulated hour with --churn-hours")
@@ -363,6 +436,8 @@ int main(int argc, char** argv) {
       ->excludes(prometheus);
   bench::AddDir(app, &c.dir);
   if (std::optional<int> exit = cli.Parse(argc, argv)) return *exit;
+  if (c.memory_limit != 0 && c.memory_limit < kMinMemoryLimit)
+    return cli.UsageError("--memory-limit: must be 0 (none) or at least 32 MiB");
   if (c.churn_hours > 0) c.scrapes = c.churn_hours * c.scrapes_per_hour;
   std::string root = c.dir + "/remote_write_bench." + std::to_string(getpid());
   Workload w = Generate(c);
@@ -381,30 +456,31 @@ int main(int argc, char** argv) {
         "churn: 10%% of the series replaced every %d scrapes (a simulated hour) for %d hours: %zu series\n",
         c.scrapes_per_hour, c.churn_hours, w.series);
   }
-  std::printf("%-18s %14s %10s %10s %8s %10s\n", "receiver", "samples/s", "p50 ms", "p99 ms", "errors",
-              "sender cpu");
+  std::printf("%-18s %14s %10s %10s %8s %10s %12s\n", "receiver", "samples/s", "p50 ms", "p99 ms", "errors",
+              "sender cpu", "cpu us/smpl");
 
   RunResult direct;
   {
-    auto db = OpenFresh(root + "/direct");
+    auto db = OpenFresh(c, root + "/direct");
+    const double cpu_before = ProcessCpuSeconds(0);
     direct = RunSenders(w.batches.size(), Counts(w), [&](size_t t, size_t i) -> std::string {
       Status s = db->Write(w.batches[t][i]);
       return s.ok() ? "" : s.ToString();
     });
+    direct.receiver_cpu_seconds = ProcessCpuSeconds(0) - cpu_before;  // the writers are the engine
   }
   Row("engine direct", w, direct, /*over_http=*/false);
 
   RunResult http;
   {
-    auto db = OpenFresh(root + "/http");
-    adapters::ServerOptions o;
-    o.port = 0;
+    auto db = OpenFresh(c, root + "/http");
+    adapters::ServerOptions o = ServerOptionsFor(c);
     adapters::HttpServer server(db.get(), o);
     if (Status s = server.Start(); !s.ok()) {
       std::fprintf(stderr, "remote_write_bench: %s\n", s.ToString().c_str());
       return 1;
     }
-    http = SendOverHttp(w, server.port());
+    http = SendOverHttp(w, server.port(), 0);
     server.Stop();
     CheckStored(db.get(), w, &http);
   }
@@ -412,15 +488,14 @@ int main(int argc, char** argv) {
 
   RunResult http_v2;
   if (c.v2) {
-    auto db = OpenFresh(root + "/http_v2");
-    adapters::ServerOptions o;
-    o.port = 0;
+    auto db = OpenFresh(c, root + "/http_v2");
+    adapters::ServerOptions o = ServerOptionsFor(c);
     adapters::HttpServer server(db.get(), o);
     if (Status s = server.Start(); !s.ok()) {
       std::fprintf(stderr, "remote_write_bench: %s\n", s.ToString().c_str());
       return 1;
     }
-    http_v2 = SendOverHttp(w, server.port(), /*v2=*/true);
+    http_v2 = SendOverHttp(w, server.port(), 0, /*v2=*/true);
     server.Stop();
     CheckStored(db.get(), w, &http_v2);
     Row("overtone HTTP 2.0", w, http_v2);
@@ -432,7 +507,7 @@ int main(int argc, char** argv) {
     int port = 0;
     pid_t pid = StartPrometheus(c, root + "/prometheus", &port);
     if (pid) {
-      prom = SendOverHttp(w, port);
+      prom = SendOverHttp(w, port, pid);
       kill(pid, SIGTERM);
       waitpid(pid, nullptr, 0);
       Row("prometheus HTTP", w, prom);
@@ -449,6 +524,16 @@ int main(int argc, char** argv) {
   if (have_prom) std::printf("ratio overtone HTTP / prometheus HTTP: %.2f\n", prom.seconds / http.seconds);
   if (have_prom && c.v2) {
     std::printf("ratio overtone HTTP 2.0 / prometheus HTTP (1.0): %.2f\n", prom.seconds / http_v2.seconds);
+  }
+  // The same comparison by the receivers' CPU per sample, which the other
+  // processes on a shared machine disturb less than the wall clock.
+  if (have_prom && http.receiver_cpu_seconds > 0) {
+    std::printf("ratio receiver CPU per sample prometheus / overtone HTTP: %.2f\n",
+                prom.receiver_cpu_seconds / http.receiver_cpu_seconds);
+  }
+  if (have_prom && c.v2 && http_v2.receiver_cpu_seconds > 0) {
+    std::printf("ratio receiver CPU per sample prometheus (1.0) / overtone HTTP 2.0: %.2f\n",
+                prom.receiver_cpu_seconds / http_v2.receiver_cpu_seconds);
   }
   std::filesystem::remove_all(root);
   return direct.errors || http.errors || http_v2.errors || (have_prom && prom.errors) ? 1 : 0;
