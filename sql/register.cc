@@ -33,6 +33,8 @@ Status RegisterSql(sqlite3* conn, Database* db, const CancelToken* cancel) {
         Module{"vector_match", sql::VectorMatchModule()},
         Module{"vector_aggregate", sql::VectorAggregateModule()},
         Module{"selector_aggregate", sql::SelectorAggregateModule()},
+        Module{"vector_series", sql::VectorSeriesModule()},
+        Module{"vector_source", sql::VectorSourceModule()},
         Module{"subquery_window", sql::SubqueryWindowModule()}, Module{"prom_steps", sql::StepsModule()},
         Module{"vector_unique", sql::VectorUniqueModule()}}) {
     // Each module owns its copy: SQLite destroys them one by one.

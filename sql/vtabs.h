@@ -19,6 +19,8 @@ const sqlite3_module* RangeFunctionModule();      // promql_vtabs.cc
 const sqlite3_module* VectorMatchModule();        // vector_match_vtab.cc
 const sqlite3_module* VectorAggregateModule();    // vector_aggregate_vtab.cc
 const sqlite3_module* SelectorAggregateModule();  // vector_aggregate_vtab.cc
+const sqlite3_module* VectorSeriesModule();       // vector_series_vtab.cc
+const sqlite3_module* VectorSourceModule();       // vector_series_vtab.cc
 const sqlite3_module* SubqueryWindowModule();     // subquery_window_vtab.cc
 const sqlite3_module* StepsModule();              // steps_vtab.cc
 const sqlite3_module* VectorUniqueModule();       // vector_unique_vtab.cc

@@ -44,8 +44,9 @@ Result<Probe> TranslateAt(const Expr& expr, EvalRange range, int64_t move) {
 }
 
 bool SameKind(const Translation& a, const Translation& b) {
-  return a.result_type == b.result_type && a.ordered == b.ordered && a.sort_by_labels == b.sort_by_labels &&
-         a.sort_descending == b.sort_descending && a.selectors.size() == b.selectors.size();
+  return a.result_type == b.result_type && a.packed_points == b.packed_points && a.ordered == b.ordered &&
+         a.sort_by_labels == b.sort_by_labels && a.sort_descending == b.sort_descending &&
+         a.selectors.size() == b.selectors.size();
 }
 
 // The plan of a shape from its first query: reusable when the probes show

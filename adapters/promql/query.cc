@@ -17,6 +17,7 @@
 #include "adapters/promql/translator.h"
 #include "overtone/sql.h"
 #include "sql/labelset_json.h"
+#include "sql/packed_points.h"
 #include "sql/promql_functions.h"
 #include "sql/selector_arg.h"
 #include "sql/sqlite_heap.h"
@@ -137,7 +138,26 @@ Status Collect(sqlite3* conn, const Translation& t, PlannedQuery* planned, const
       }
       last = it;
     }
-    out->series[last->second].points.push_back(Point{sqlite3_column_int64(stmt, 1), column_double(2)});
+    std::vector<Point>& points = out->series[last->second].points;
+    if (!t.packed_points) {
+      points.push_back(Point{sqlite3_column_int64(stmt, 1), column_double(2)});
+      continue;
+    }
+    const char* packed = static_cast<const char*>(sqlite3_column_blob(stmt, 1));
+    std::string_view blob(packed ? packed : "", static_cast<size_t>(sqlite3_column_bytes(stmt, 1)));
+    size_t count = 0;
+    if (!::overtone::sql::PackedPointCount(blob, &count)) {
+      status = Status::Internal("vector_series: a points BLOB of " + std::to_string(blob.size()) + " bytes");
+      break;
+    }
+    points.reserve(points.size() + count);
+    for (size_t i = 0; i < count; ++i) {
+      Point p;
+      ::overtone::sql::PackedPointAt(blob, i, &p.ts, &p.value);
+      // Any NaN reads as the NaN a NULL value gives on the other path.
+      if (std::isnan(p.value)) p.value = std::numeric_limits<double>::quiet_NaN();
+      points.push_back(p);
+    }
   }
   if (status.ok() && rc == SQLITE_NOMEM) {
     status = ::overtone::sql::SqliteHeapExhausted();  // SQLite's heap past its bound (sql/sqlite_heap.h)
@@ -157,7 +177,11 @@ Status Collect(sqlite3* conn, const Translation& t, PlannedQuery* planned, const
 // (names dropped at the end may make series collide).
 Status CheckUnique(QueryResult* r) {
   for (Series& s : r->series) {
-    std::sort(s.points.begin(), s.points.end(), [](const Point& a, const Point& b) { return a.ts < b.ts; });
+    auto by_time = [](const Point& a, const Point& b) { return a.ts < b.ts; };
+    // Most series come in order (all of a packed root's): checking is cheaper than sorting.
+    if (!std::is_sorted(s.points.begin(), s.points.end(), by_time)) {
+      std::sort(s.points.begin(), s.points.end(), by_time);
+    }
     for (size_t i = 1; i < s.points.size(); ++i) {
       if (s.points[i].ts == s.points[i - 1].ts) {
         return Status::Aborted("vector cannot contain metrics with the same labelset");

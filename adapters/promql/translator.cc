@@ -554,6 +554,14 @@ Result<Translation> Translator::Run(const Expr& root_in) {
       }
       return RawRange(root);
     case ValueType::kVector: {
+      if (std::optional<std::vector<SqlExpr>> source = AggregateSource(root)) {
+        // A row per series rather than per point: SQLite's work and the
+        // name's removal once per series (sql/vector_series_vtab.cc).
+        body->columns = {{Col("labelset"), ""}, {Col("points"), ""}};
+        body->from = {TableFunction("vector_series", std::move(*source))};
+        out.packed_points = true;
+        break;
+      }
       OT_ASSIGN_OR_RETURN(std::string result, Vector(root));
       body->columns = {{Fn("IIF", {Col("drop_name"), Fn("labels_drop", {Col("labelset"), Text("__name__")}),
                                    Col("labelset")}),

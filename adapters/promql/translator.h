@@ -51,6 +51,10 @@ struct Translation {
   //   kString:         (value)
   // kMatrix for an instant query of a range selector: raw samples.
   ValueType result_type = ValueType::kVector;
+  // kVector whose rows are (labelset, points) instead, one a series, its
+  // points packed (sql/packed_points.h): a selector, range function or
+  // `*_over_time` function at the root, evaluated by vector_series().
+  bool packed_points = false;
   // The rows are in the order PromQL gives (sort, sort_desc, topk,
   // bottomk); otherwise they come in no particular order (the series'
   // rows need not even be together) and the caller orders the series by

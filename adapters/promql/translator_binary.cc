@@ -112,15 +112,23 @@ Result<std::string> Translator::SetOperation(const Expr& e) { return VectorMatch
 
 Result<std::string> Translator::VectorMatch(const Expr& e) {
   const VectorMatching& m = *e.matching;
-  OT_ASSIGN_OR_RETURN(std::string lhs_in, Vector(e.arg(0)));
-  OT_ASSIGN_OR_RETURN(std::string rhs_in, Vector(e.arg(1)));
-  // Each operand packed into one value: its series and points.
-  auto packed = [&](const std::string& input) {
+  // Each operand packed into one value: its series and points. A selector
+  // or a range function of one comes packed from the engine
+  // (vector_source(), sql/vector_series_vtab.cc), its points never rows.
+  auto packed = [&](const Expr& operand) -> Result<SqlExpr> {
     auto s = std::make_shared<Select>();
+    if (std::optional<std::vector<SqlExpr>> source = AggregateSource(operand)) {
+      s->columns = {{Col("vector"), ""}};
+      s->from = {TableFunction("vector_source", std::move(*source))};
+      return Subquery(s);
+    }
+    OT_ASSIGN_OR_RETURN(std::string input, Vector(operand));
     s->columns = {{Fn("prom_vector", {Col("labelset"), Col("drop_name"), Col("ts"), Col("value")}), ""}};
     s->from = {Ref(input)};
     return Subquery(s);
   };
+  OT_ASSIGN_OR_RETURN(SqlExpr lhs, packed(e.arg(0)));
+  OT_ASSIGN_OR_RETURN(SqlExpr rhs, packed(e.arg(1)));
   auto names = [](const std::vector<std::string>& list) {
     std::string out;
     for (const std::string& n : list) out += (out.empty() ? "" : ",") + n;
@@ -131,8 +139,8 @@ Result<std::string> Translator::VectorMatch(const Expr& e) {
                      : m.card == Cardinality::kOneToMany ? "one_to_many"
                                                          : "one_to_one";
   std::vector<SqlExpr> args = {
-      Text(OpHint(e.op)),    Int(e.return_bool ? 1 : 0), Text(card),     Text(m.on ? "on" : "ignoring"),
-      Text(names(m.labels)), Text(names(m.include)),     packed(lhs_in), packed(rhs_in)};
+      Text(OpHint(e.op)),    Int(e.return_bool ? 1 : 0), Text(card), Text(m.on ? "on" : "ignoring"),
+      Text(names(m.labels)), Text(names(m.include)),     lhs,        rhs};
   SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
   s->from = {TableFunction("vector_match", std::move(args))};
   return Add(OpHint(e.op), s);

@@ -3,17 +3,24 @@
 // vector_aggregate() gives over the packed rows of instant_vector(),
 // range_function() and over_time(); with a quantile, what the GROUP BY over
 // prom_histogram_quantile() gives; and bad arguments are named.
+// vector_series(): the same sources a series a row, the points packed (their
+// bytes golden), equal to those tables' rows.
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
+#include <cstdint>
 #include <memory>
 #include <random>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "overtone/sql.h"
+#include "sql/packed_points.h"
 #include "sql/statement.h"
 #include "tests/support/test_util.h"
 
@@ -80,6 +87,45 @@ class SelectorAggregateTest : public ::testing::Test {
     }
     EXPECT_EQ(rc, SQLITE_DONE) << sqlite3_errmsg(session_->conn()) << "\n" << sql;
     return rows;
+  }
+  // (label set, ts, the value's bits with any NaN as one) of each row, or
+  // of each packed point of a vector_series() row.
+  using Point = std::tuple<std::string, int64_t, uint64_t>;
+  static uint64_t Bits(double v) { return std::bit_cast<uint64_t>(std::isnan(v) ? std::nan("") : v); }
+  std::vector<Point> Points(const std::string& sql, bool packed) {
+    std::vector<Point> out;
+    sql::Statement st;
+    const char* tail = nullptr;
+    if (st.Compile(session_->conn(), sql.c_str(), &tail) != SQLITE_OK) {
+      ADD_FAILURE() << sqlite3_errmsg(session_->conn()) << "\n" << sql;
+      return out;
+    }
+    int rc;
+    while ((rc = st.Step()) == SQLITE_ROW) {
+      std::string labelset = reinterpret_cast<const char*>(sqlite3_column_text(st.get(), 0));
+      if (!packed) {
+        double v = sqlite3_column_type(st.get(), 2) == SQLITE_NULL ? std::nan("")
+                                                                   : sqlite3_column_double(st.get(), 2);
+        out.emplace_back(labelset, sqlite3_column_int64(st.get(), 1), Bits(v));
+        continue;
+      }
+      std::string_view bytes(static_cast<const char*>(sqlite3_column_blob(st.get(), 1)),
+                             static_cast<size_t>(sqlite3_column_bytes(st.get(), 1)));
+      size_t count = 0;
+      EXPECT_TRUE(sql::PackedPointCount(bytes, &count));
+      EXPECT_GT(count, 0u);
+      for (size_t i = 0; i < count; ++i) {
+        int64_t ts;
+        double v;
+        sql::PackedPointAt(bytes, i, &ts, &v);
+        if (i > 0) {
+          EXPECT_GT(ts, std::get<1>(out.back())) << "by time";
+        }
+        out.emplace_back(labelset, ts, Bits(v));
+      }
+    }
+    EXPECT_EQ(rc, SQLITE_DONE) << sqlite3_errmsg(session_->conn()) << "\n" << sql;
+    return out;
   }
   std::string Error(const std::string& sql) {
     sql::Statement st;
@@ -193,6 +239,120 @@ TEST_F(SelectorAggregateTest, BadArgumentsAreNamed) {
       Error("SELECT * FROM selector_aggregate('sum', 'by', '', 0, 'rate', 'cpu{', 0, 60000, 1000, 1000)")
           .find("selector"),
       std::string::npos);
+}
+
+TEST(PackedPointsTest, GoldenBytes) {
+  std::string bytes;
+  sql::AppendPackedPoint(&bytes, 1714521600000, -1.5);
+  sql::AppendPackedPoint(&bytes, -1, INFINITY);
+  auto hex = [](std::string_view b) {
+    std::string out;
+    for (unsigned char c : b) {
+      out += "0123456789abcdef"[c >> 4];
+      out += "0123456789abcdef"[c & 15];
+    }
+    return out;
+  };
+  EXPECT_EQ(hex(bytes), "007073318f010000000000000000f8bfffffffffffffffff000000000000f07f");
+  size_t count = 0;
+  ASSERT_TRUE(sql::PackedPointCount(bytes, &count));
+  ASSERT_EQ(count, 2u);
+  int64_t ts;
+  double v;
+  sql::PackedPointAt(bytes, 1, &ts, &v);
+  EXPECT_EQ(ts, -1);
+  EXPECT_EQ(v, INFINITY);
+  // A staleness marker keeps its bits.
+  bytes.clear();
+  sql::AppendPackedPoint(&bytes, 0, StaleNaN());
+  sql::PackedPointAt(bytes, 0, &ts, &v);
+  EXPECT_EQ(std::bit_cast<uint64_t>(v), std::bit_cast<uint64_t>(StaleNaN()));
+  EXPECT_FALSE(sql::PackedPointCount(bytes.substr(1), &count));
+}
+
+TEST_F(SelectorAggregateTest, VectorSeriesIsTheTableFunctionsRowsASeriesARow) {
+  struct Source {
+    const char* args;
+    const char* rows;  // the same points as rows of a table function, the name dropped where PromQL does
+  };
+  const Source sources[] = {
+      {"'instant', 'cpu', 60000, 3600000, 60000, 300000",
+       "SELECT labelset, ts, value FROM instant_vector('cpu', 60000, 3600000, 60000, 300000)"},
+      {"'instant', 'cpu', 60000, 3600000, 60000, 300000, 120000, NULL",
+       "SELECT labelset, ts, value FROM instant_vector('cpu', 60000, 3600000, 60000, 300000, 120000)"},
+      {"'rate', 'requests_total', 60000, 3600000, 60000, 300000",
+       "SELECT labels_drop(labelset, '__name__'), ts, value FROM range_function('rate', 'requests_total', "
+       "60000, 3600000, 60000, 300000)"},
+      {"'increase', 'requests_total', 60000, 3600000, 30000, 3600000, 60000",
+       "SELECT labels_drop(labelset, '__name__'), ts, value FROM range_function('increase', "
+       "'requests_total', "
+       "60000, 3600000, 30000, 3600000, 60000)"},
+      {"'predict_linear', 'cpu', 60000, 3600000, 60000, 600000, 0, 300",
+       "SELECT labels_drop(labelset, '__name__'), ts, value FROM range_function('predict_linear', 'cpu', "
+       "60000, 3600000, 60000, 600000, 0, 300)"},
+      {"'avg_over_time', 'cpu{role!=\"db\"}', 60000, 3600000, 60000, 600000",
+       "SELECT labels_drop(labelset, '__name__'), ts, value FROM over_time('avg', 'cpu{role!=\"db\"}', "
+       "60000, "
+       "3600000, 60000, 600000)"},
+      {"'quantile_over_time', 'cpu', 60000, 3600000, 60000, 600000, 300000, 0.9",
+       "SELECT labels_drop(labelset, '__name__'), ts + 300000 AS ts, value FROM over_time('quantile', 'cpu', "
+       "-240000, 3300000, 60000, 600000, 0.9)"},
+      {"'last_over_time', 'cpu', 60000, 3600000, 60000, 60000",
+       "SELECT labelset, ts, value FROM over_time('last', 'cpu', 60000, 3600000, 60000, 60000)"},
+  };
+  for (const Source& src : sources) {
+    SCOPED_TRACE(src.args);
+    std::vector<Point> packed =
+        Points(std::string("SELECT labelset, points FROM vector_series(") + src.args + ")", true);
+    std::vector<Point> rows = Points(src.rows, false);
+    std::sort(packed.begin(), packed.end());
+    std::sort(rows.begin(), rows.end());
+    EXPECT_FALSE(packed.empty());
+    EXPECT_EQ(packed, rows);
+  }
+  // One row per series.
+  EXPECT_EQ(Query("SELECT count(*) FROM vector_series('rate', 'requests_total', 0, 3600000, 60000, 300000)"),
+            (std::vector<Row>{{"9"}}));
+}
+
+TEST_F(SelectorAggregateTest, VectorSourceIsWhatPromVectorMakesOfTheRows) {
+  const char* const pairs[][2] = {
+      {"'instant', 'cpu', 60000, 3600000, 60000, 300000, 120000",
+       "SELECT labelset, 0 AS drop_name, ts, value FROM instant_vector('cpu', 60000, 3600000, 60000, 300000, "
+       "120000)"},
+      {"'irate', 'requests_total', 60000, 3600000, 60000, 300000",
+       "SELECT labelset, 1 AS drop_name, ts, value FROM range_function('irate', 'requests_total', 60000, "
+       "3600000, 60000, "
+       "300000)"},
+      {"'last_over_time', 'cpu', 60000, 3600000, 60000, 60000",
+       "SELECT labelset, 0 AS drop_name, ts, value FROM over_time('last', 'cpu', 60000, 3600000, 60000, "
+       "60000)"},
+  };
+  for (const auto& [args, rows] : pairs) {
+    SCOPED_TRACE(args);
+    std::vector<Row> same = Query(std::string("SELECT (SELECT vector FROM vector_source(") + args +
+                                  ")) = (SELECT prom_vector(labelset, drop_name, ts, value) FROM (" + rows +
+                                  ")), length((SELECT vector FROM vector_source(" + args + "))) > 1000");
+    EXPECT_EQ(same, (std::vector<Row>{{"1", "1"}}));
+  }
+  EXPECT_NE(Error("SELECT * FROM vector_source('rate', 'cpu', 0, 60000, 1000)").find("vector_source"),
+            std::string::npos);
+}
+
+TEST_F(SelectorAggregateTest, VectorSeriesBadArgumentsAreNamed) {
+  EXPECT_NE(Error("SELECT * FROM vector_series('rate', 'cpu', 0, 60000, 1000)").find("range is missing"),
+            std::string::npos);
+  EXPECT_NE(Error("SELECT * FROM vector_series('median', 'cpu', 0, 60000, 1000, 1000)").find("median"),
+            std::string::npos);
+  EXPECT_NE(
+      Error("SELECT * FROM vector_series('quantile_over_time', 'cpu', 0, 60000, 1000, 1000)").find("param"),
+      std::string::npos);
+  EXPECT_NE(Error("SELECT * FROM vector_series('rate', 'cpu', 0, 60000, 0, 1000)").find("step"),
+            std::string::npos);
+  EXPECT_NE(Error("SELECT * FROM vector_series('rate', 'cpu', 0, 60000, 'x', 1000)").find("step must be"),
+            std::string::npos);
+  EXPECT_NE(Error("SELECT * FROM vector_series('rate', 'cpu{', 0, 60000, 1000, 1000)").find("selector"),
+            std::string::npos);
 }
 
 }  // namespace

@@ -6,6 +6,9 @@
 #include <sqlite3.h>
 
 #include <cmath>
+#include <cstdio>
+#include <string>
+#include <vector>
 
 #include "adapters/promql/query.h"
 #include "overtone/sql.h"
@@ -211,6 +214,112 @@ TEST_F(EvalTest, RangeQueryIsAnInstantQueryPerStep) {
     EXPECT_EQ(r->series[0].points[i].ts, i * kMin);
     EXPECT_EQ(r->series[0].points[i].value, at.series[0].points[0].value);
   }
+}
+
+// A selector, range function or `*_over_time` function at the root comes
+// from vector_series() a series at a time; the same expression under an
+// identity label_replace() goes the row path. Both must give the same
+// series, names and points, bit for bit (NaN, staleness and offsets too).
+TEST_F(EvalTest, RootSourcesAnswerAsTheRowPath) {
+  auto render = [](const QueryResult& r) {
+    std::vector<std::string> out;
+    for (const Series& s : r.series) {
+      std::string line = LabelsToString(s.labels);
+      for (const Point& p : s.points) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, " %lld:%a", static_cast<long long>(p.ts), p.value);
+        line += std::isnan(p.value) ? " " + std::to_string(p.ts) + ":NaN" : std::string(buf);
+      }
+      out.push_back(line);
+    }
+    return out;
+  };
+  for (const char* q :
+       {"temp", "temp offset 2m", "req_total{job=\"api\"}", "rate(req_total[5m])", "irate(req_total[3m])",
+        "increase(req_total[5m] offset 1m)", "resets(req_total[10m])", "deriv(temp[5m])",
+        "predict_linear(req_total[5m], 60)", "avg_over_time(temp[3m])", "last_over_time(req_total[2m])",
+        "max_over_time(temp[5m] offset 1m)", "quantile_over_time(0.5, req_total[5m])",
+        "count_over_time({__name__=~\"req_total|temp\"}[3m])"}) {
+    SCOPED_TRACE(q);
+    std::string identity = std::string("label_replace(") + q + ", \"nolabel\", \"\", \"nolabel\", \"\")";
+    for (bool range : {false, true}) {
+      auto packed = range ? RunRangeQuery(session_->conn(), q, 0, 12 * kMin, 30000)
+                          : RunInstantQuery(session_->conn(), q, 4 * kMin);
+      auto rows = range ? RunRangeQuery(session_->conn(), identity, 0, 12 * kMin, 30000)
+                        : RunInstantQuery(session_->conn(), identity, 4 * kMin);
+      ASSERT_TRUE(packed.ok()) << packed.status().ToString();
+      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+      EXPECT_NE(packed->sql.find("vector_series("), std::string::npos) << packed->sql;
+      EXPECT_EQ(rows->sql.find("vector_series("), std::string::npos) << rows->sql;
+      EXPECT_EQ(packed->type, rows->type);
+      EXPECT_FALSE(packed->series.empty());
+      EXPECT_EQ(render(*packed), render(*rows));
+    }
+  }
+}
+
+// Operands of vector matching that are sources come packed from
+// vector_source(); the same operands under an identity label_replace() are
+// packed from their rows. Same answers.
+TEST_F(EvalTest, PackedSourceOperandsAnswerAsTheRowPath) {
+  auto identity = [](const std::string& q) {
+    return "label_replace(" + q + ", \"nolabel\", \"\", \"nolabel\", \"\")";
+  };
+  struct Case {
+    std::string lhs, op, rhs;
+  };
+  const Case cases[] = {
+      {"rate(req_total[5m])", " / ", "irate(req_total[5m])"},
+      {"req_total", " - on(job) group_left ", "max_over_time(req_total{instance=\"b\"}[3m])"},
+      {"temp", " > bool ", "avg_over_time(temp[5m] offset 1m)"},
+      {"req_total", " and ", "delta(req_total[2m]) > 0"},
+      {"temp", " or ", "temp offset 3m"},
+  };
+  for (const Case& c : cases) {
+    std::string q = c.lhs + c.op + c.rhs, rows_q = identity(c.lhs) + c.op + identity(c.rhs);
+    SCOPED_TRACE(q);
+    for (bool range : {false, true}) {
+      auto packed = range ? RunRangeQuery(session_->conn(), q, 0, 12 * kMin, 30000)
+                          : RunInstantQuery(session_->conn(), q, 4 * kMin);
+      auto rows = range ? RunRangeQuery(session_->conn(), rows_q, 0, 12 * kMin, 30000)
+                        : RunInstantQuery(session_->conn(), rows_q, 4 * kMin);
+      ASSERT_TRUE(packed.ok()) << packed.status().ToString();
+      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+      EXPECT_NE(packed->sql.find("vector_source("), std::string::npos) << packed->sql;
+      EXPECT_EQ(rows->sql.find("vector_source("), std::string::npos) << rows->sql;
+      ASSERT_EQ(packed->series.size(), rows->series.size());
+      for (size_t i = 0; i < rows->series.size(); ++i) {
+        EXPECT_EQ(LabelsToString(packed->series[i].labels), LabelsToString(rows->series[i].labels));
+        ASSERT_EQ(packed->series[i].points.size(), rows->series[i].points.size());
+        for (size_t p = 0; p < rows->series[i].points.size(); ++p) {
+          EXPECT_EQ(packed->series[i].points[p].ts, rows->series[i].points[p].ts);
+          EXPECT_EQ(FormatValue(packed->series[i].points[p].value),
+                    FormatValue(rows->series[i].points[p].value));
+        }
+      }
+    }
+  }
+}
+
+// Two series whose names the function drops collide: Prometheus's error,
+// as on the row path.
+TEST_F(EvalTest, RootSourceWhoseSeriesCollideFails) {
+  WriteBatch b;
+  for (int i = 0; i < 10; ++i) {
+    b.Add({{"__name__", "other_total"}, {"job", "api"}, {"instance", "a"}}, i * kMin, i);
+  }
+  ASSERT_TRUE(session_->db()->Write(b).ok());
+  auto r = RunRangeQuery(session_->conn(), "rate({__name__=~\"req_total|other_total\", instance=\"a\"}[5m])",
+                         5 * kMin, 9 * kMin, kMin);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), Status::Code::kAborted);
+  EXPECT_EQ(r.status().message(), "vector cannot contain metrics with the same labelset");
+  // last_over_time keeps the names: two series.
+  auto kept = RunRangeQuery(session_->conn(),
+                            "last_over_time({__name__=~\"req_total|other_total\", instance=\"a\"}[5m])",
+                            5 * kMin, 9 * kMin, kMin);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->series.size(), 2u);
 }
 
 TEST_F(EvalTest, TableValuedFunctionsFromSql) {

@@ -86,7 +86,7 @@ TEST_F(StatementCacheTest, OneStatementServesAShapeAtEveryTime) {
 }
 
 TEST_F(StatementCacheTest, IntegersBecomeParametersButColumnPositionsStay) {
-  auto expr = ParseExpr("rate(req_total[5m])");
+  auto expr = ParseExpr("rate(req_total[5m]) * 2");
   ASSERT_TRUE(expr.ok());
   EvalRange range;
   range.start = 1000;
@@ -97,12 +97,12 @@ TEST_F(StatementCacheTest, IntegersBecomeParametersButColumnPositionsStay) {
   std::vector<int64_t> integers;
   std::string sql = t->ParameterizedSql(&integers);
   // ?1 is the selector; then, in the order of the text, drop_name's 1, the
-  // times and the range.
+  // times and the range, and the product's drop_name.
   EXPECT_NE(sql.find("?2 AS drop_name"), std::string::npos) << sql;
   EXPECT_NE(sql.find("range_function('rate', ?1 /* {__name__=\"req_total\"} */, ?3, ?4, ?5, ?6)"),
             std::string::npos)
       << sql;
-  EXPECT_EQ(integers, (std::vector<int64_t>{1, 1000, 61000, 10000, 300000}));
+  EXPECT_EQ(integers, (std::vector<int64_t>{1, 1000, 61000, 10000, 300000, 1}));
 
   // Each literal its own parameter; a bare integer in ORDER BY stays a position.
   auto select = std::make_shared<sql::Select>();

@@ -97,34 +97,54 @@ TEST(TranslatorTest, HistogramQuantileOfSummedRatesIsOneCall) {
 }
 
 TEST(TranslatorTest, OverTimeUsesTheOverTimeFunction) {
-  EXPECT_EQ(
-      Sql("avg_over_time(cpu{host=\"a\"}[10m] offset 1m)"),
-      "WITH\n"
-      "avg1 AS (\n"
-      "  SELECT w.labelset, 1 AS drop_name, w.ts + 60000 AS ts, w.value\n"
-      "  FROM over_time('avg', ?1 /* {__name__=\"cpu\", host=\"a\"} */, -59000, -59000, 1, 600000) AS w)\n"
-      "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
-      "FROM avg1");
+  std::string sql = Sql("avg_over_time(cpu{host=\"a\"}[10m] offset 1m) * 2");
+  EXPECT_NE(sql.find("avg1 AS (\n"
+                     "  SELECT w.labelset, 1 AS drop_name, w.ts + 60000 AS ts, w.value\n"
+                     "  FROM over_time('avg', ?1 /* {__name__=\"cpu\", host=\"a\"} */, -59000, -59000, 1, "
+                     "600000) AS w)"),
+            std::string::npos)
+      << sql;
+}
+
+TEST(TranslatorTest, RootSourceIsOneRowPerSeries) {
+  // A selector, range function or `*_over_time` function at the root: one
+  // vector_series() call, a row per series with its points packed.
+  EXPECT_EQ(Sql("avg_over_time(cpu{host=\"a\"}[10m] offset 1m)", 0, 600000, 60000),
+            "SELECT labelset, points\n"
+            "FROM vector_series('avg_over_time', ?1 /* {__name__=\"cpu\", host=\"a\"} */, 0, 600000, 60000, "
+            "600000, 60000, NULL)");
+  EXPECT_NE(
+      Sql("up").find("vector_series('instant', ?1 /* {__name__=\"up\"} */, 1000, 1000, 1, 300000, 0, NULL)"),
+      std::string::npos);
+  EXPECT_NE(Sql("(predict_linear(x[5m], 60))").find("vector_series('predict_linear', ?1"), std::string::npos);
+  // Anything else, `@`, a parameter that is not a literal, and the
+  // functions the engine does not evaluate so: the rows of the plan.
+  for (const char* other : {"up * 2", "up @ 100", "rate(x[5m] @ 100)", "quantile_over_time(scalar(q), x[5m])",
+                            "first_over_time(x[5m])", "absent_over_time(x[5m])", "sort(up)", "x[5m]"}) {
+    EXPECT_EQ(Sql(other).find("vector_series"), std::string::npos) << other;
+  }
 }
 
 TEST(TranslatorTest, VectorMatchingIsOneCallOverBothOperandsPacked) {
-  EXPECT_EQ(Sql("a / on(job) group_left(env, dc) b"),
-            "WITH\n"
-            "selector1 AS (\n"
-            "  SELECT labelset, 0 AS drop_name, ts, value\n"
-            "  FROM instant_vector(?1 /* {__name__=\"a\"} */, 1000, 1000, 1, 300000)),\n"
-            "selector2 AS (\n"
-            "  SELECT labelset, 0 AS drop_name, ts, value\n"
-            "  FROM instant_vector(?2 /* {__name__=\"b\"} */, 1000, 1000, 1, 300000)),\n"
-            "div3 AS (\n"
-            "  SELECT labelset, drop_name, ts, value\n"
-            "  FROM vector_match('div', 0, 'many_to_one', 'on', 'job', 'env,dc', (\n"
-            "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
-            "    FROM selector1), (\n"
-            "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
-            "    FROM selector2)))\n"
-            "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
-            "FROM div3");
+  // Selectors (and range functions of them) come packed from the engine.
+  EXPECT_EQ(
+      Sql("a / on(job) group_left(env, dc) b"),
+      "WITH\n"
+      "div1 AS (\n"
+      "  SELECT labelset, drop_name, ts, value\n"
+      "  FROM vector_match('div', 0, 'many_to_one', 'on', 'job', 'env,dc', (\n"
+      "    SELECT vector\n"
+      "    FROM vector_source('instant', ?1 /* {__name__=\"a\"} */, 1000, 1000, 1, 300000, 0, NULL)), (\n"
+      "    SELECT vector\n"
+      "    FROM vector_source('instant', ?2 /* {__name__=\"b\"} */, 1000, 1000, 1, 300000, 0, NULL))))\n"
+      "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
+      "FROM div1");
+  // Any other operand: packed from its rows.
+  EXPECT_NE(Sql("(a * 2) / b")
+                .find("    SELECT prom_vector(labelset, drop_name, ts, value)\n    FROM mul2), (\n"
+                      "    SELECT vector\n    FROM vector_source('instant', ?2"),
+            std::string::npos)
+      << Sql("(a * 2) / b");
   std::string sql = Sql("a > bool ignoring(x) group_right b unless c");
   EXPECT_NE(sql.find("vector_match('gt', 1, 'one_to_many', 'ignoring', 'x', ''"), std::string::npos) << sql;
   EXPECT_NE(sql.find("vector_match('unless', 0, 'one_to_one', 'ignoring', '', ''"), std::string::npos) << sql;
@@ -187,9 +207,10 @@ TEST(TranslatorTest, SelectorsAreParametersNotText) {
   EXPECT_EQ(t->selectors[1], (std::vector<LabelMatcher>{{MatchType::kEqual, "__name__", "b"}}));
   std::string sql = t->Sql();
   // The comment shows the selector, and cannot end early.
-  EXPECT_NE(sql.find("instant_vector(?1 /* {__name__=\"a\", x=~\"a* /\"} */, "), std::string::npos) << sql;
-  EXPECT_NE(sql.find("range_function('rate', ?1 /* "), std::string::npos) << sql;
-  EXPECT_NE(sql.find("instant_vector(?2 /* {__name__=\"b\"} */, "), std::string::npos) << sql;
+  EXPECT_NE(sql.find("vector_source('instant', ?1 /* {__name__=\"a\", x=~\"a* /\"} */, "), std::string::npos)
+      << sql;
+  EXPECT_NE(sql.find("vector_source('rate', ?1 /* "), std::string::npos) << sql;
+  EXPECT_NE(sql.find("vector_source('instant', ?2 /* {__name__=\"b\"} */, "), std::string::npos) << sql;
 }
 
 TEST(TranslatorTest, RangeQueryOfRangeVectorIsBadData) {
