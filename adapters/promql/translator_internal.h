@@ -83,7 +83,10 @@ class Translator {
   Result<Translation> RawRange(const Expr& matrix);
   // Subqueries (translator_subquery.cc): the inner expression evaluated at
   // the subquery's own steps, and range functions over its points.
-  Result<std::string> SubqueryInput(const Expr& subquery);
+  // The inner expression's CTE; with `source`, an inner expression that is
+  // one of AggregateSource()'s sets *source to its vector_source() operand
+  // instead, and the CTE's name is empty.
+  Result<std::string> SubqueryInput(const Expr& subquery, std::optional<SqlExpr>* source = nullptr);
   Result<std::string> SubqueryCall(const Expr& call, size_t matrix_arg);
   Result<Translation> RawSubquery(const Expr& subquery);
 

@@ -25,7 +25,7 @@
 
 namespace overtone::promql {
 
-Result<std::string> Translator::SubqueryInput(const Expr& sq) {
+Result<std::string> Translator::SubqueryInput(const Expr& sq, std::optional<SqlExpr>* source) {
   int64_t step = sq.step_ms > 0 ? sq.step_ms : r_.default_subquery_step;
   int64_t off = sq.offset_ms;
   int64_t first = (sq.at ? AtMs(*sq.at) : r_.start) - off;
@@ -45,7 +45,18 @@ Result<std::string> Translator::SubqueryInput(const Expr& sq) {
   inner.step = step;
   inner.instant = false;
   const Expr& body = sq.arg(0);
-  return WithRange(inner, [&] { return Vector(body); });
+  return WithRange(inner, [&]() -> Result<std::string> {
+    if (source != nullptr) {
+      if (std::optional<std::vector<SqlExpr>> args = AggregateSource(body)) {
+        auto s = std::make_shared<Select>();
+        s->columns = {{Col("vector"), ""}};
+        s->from = {TableFunction("vector_source", std::move(*args))};
+        *source = Subquery(s);
+        return std::string();
+      }
+    }
+    return Vector(body);
+  });
 }
 
 Result<std::string> Translator::SubqueryCall(const Expr& call, size_t matrix_arg) {
@@ -62,19 +73,26 @@ Result<std::string> Translator::SubqueryCall(const Expr& call, size_t matrix_arg
     OT_ASSIGN_OR_RETURN(ScalarValue p, Scalar(call.arg(i)));
     params.push_back(std::move(p));
   }
-  OT_ASSIGN_OR_RETURN(std::string input, SubqueryInput(sq));
   bool constant_params =
       std::all_of(params.begin(), params.end(), [](const ScalarValue& p) { return p.constant; });
-  if (!sq.at && constant_params && params.size() <= 2) {
+  const bool one_call = !sq.at && constant_params && params.size() <= 2;
+  std::optional<SqlExpr> source;
+  OT_ASSIGN_OR_RETURN(std::string input, SubqueryInput(sq, one_call ? &source : nullptr));
+  if (one_call) {
     // Every outer step in one subquery_window() call over the packed inner
-    // points: no join of steps with points, no GROUP BY.
-    auto packed = std::make_shared<Select>();
-    packed->columns = {{Fn("prom_vector", {Col("labelset"), Col("drop_name"), Col("ts"), Col("value")}), ""}};
-    packed->from = {Ref(input)};
+    // points: no join of steps with points, no GROUP BY. A selector or a
+    // range function of one comes packed from the engine.
+    SqlExpr packed = source ? *source : nullptr;
+    if (!source) {
+      auto rows = std::make_shared<Select>();
+      rows->columns = {{Fn("prom_vector", {Col("labelset"), Col("drop_name"), Col("ts"), Col("value")}), ""}};
+      rows->from = {Ref(input)};
+      packed = Subquery(rows);
+    }
     std::vector<SqlExpr> args = {Text(fn),     Int(r_.start),    Int(r_.end),
                                  Int(r_.step), Int(sq.range_ms), Int(sq.offset_ms)};
     for (size_t i = 0; i < 2; ++i) args.push_back(i < params.size() ? params[i].at(Int(r_.start)) : Real(0));
-    args.push_back(Subquery(packed));
+    args.push_back(packed);
     SelectPtr s =
         VectorSelect(Col("labelset"), keeps_name ? Col("drop_name") : Int(1), Col("ts"), Col("value"));
     s->from = {TableFunction("subquery_window", std::move(args))};

@@ -173,15 +173,24 @@ TEST(TranslatorTest, OutsideTheSubsetIsNotSupported) {
 
 TEST(TranslatorTest, SubqueriesEvaluateTheInnerExpressionAtTheirOwnSteps) {
   std::string sql = Sql("max_over_time(rate(x[1m])[5m:1m])", 600000, 600000);
-  // Inner steps: the multiples of 1m after 600000 - 5m, up to 600000.
+  // Inner steps: the multiples of 1m after 600000 - 5m, up to 600000. The
+  // outer steps (600000 only), the range, the offset, no params, the inner
+  // points packed by the engine.
+  EXPECT_NE(
+      sql.find("subquery_window('max', 600000, 600000, 1, 300000, 0, 0.0, 0.0, (\n"
+               "    SELECT vector\n"
+               "    FROM vector_source('rate', ?1 /* {__name__=\"x\"} */, 360000, 600000, 60000, 60000, 0, "
+               "NULL))))"),
+      std::string::npos)
+      << sql;
+  // Any other inner expression: its rows packed.
+  sql = Sql("max_over_time((rate(x[1m]) * 2)[5m:1m])", 600000, 600000);
   EXPECT_NE(sql.find("range_function('rate', ?1 /* {__name__=\"x\"} */, 360000, 600000, 60000, 60000)"),
             std::string::npos)
       << sql;
-  // The outer steps (600000 only), the range, the offset, no params, the
-  // inner points packed.
   EXPECT_NE(sql.find("subquery_window('max', 600000, 600000, 1, 300000, 0, 0.0, 0.0, (\n"
                      "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
-                     "    FROM rate2))"),
+                     "    FROM mul"),
             std::string::npos)
       << sql;
   // A parameter that varies by step, or `@`: prom_window() per series and
