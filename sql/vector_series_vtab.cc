@@ -34,7 +34,8 @@
 // a source (the root of a PromQL query, adapters/promql/translator.cc)
 // then reads a row per series instead of a row per point: stepping SQLite
 // and computing each row's label set cost far more than the points
-// themselves. The name is dropped once per series, here.
+// themselves. The name is dropped once per series, here. vector_source()
+// likewise spares an operand's rows and prom_vector()'s step on each.
 
 #include <sqlite3.h>
 
