@@ -24,6 +24,7 @@
 #include "storage/info_log.h"
 #include "storage/lock_file.h"
 #include "storage/rocks_status.h"
+#include "storage/sample_memtable.h"
 #include "storage/store_keys.h"
 #include "storage/timestamp_column_cache.h"
 
@@ -236,16 +237,19 @@ Status Store::OpenDb() {
   // all of it, and at RocksDB's default of 256 a series with many samples in
   // the memtable ingested 6x slower. One bucket per 128 bytes of write buffer
   // (8 bytes each, 1/16 of the buffer): with 65,536 buckets, 100k series
-  // ingested at 0.6x the rate of 524,288 buckets. Sorting the buckets for a
-  // flush is the largest cost of this memtable (a quarter of the process at
-  // 100k series), yet a plain skip list, with or without a per-series insert
-  // hint (memtable_insert_with_hint_prefix_extractor), ingested 100k series
+  // ingested at 0.6x the rate of 524,288 buckets. A plain skip list, with
+  // or without a per-series insert hint
+  // (memtable_insert_with_hint_prefix_extractor), ingested 100k series
   // 10-20% slower per CPU second: every insert misses the cache on several
-  // levels, and the hint costs a hash-map lookup per sample.
-  samples.memtable_factory.reset(rocksdb::NewHashLinkListRepFactory(
-      MemtableBuckets(options_.write_buffer_bytes), /*huge_page_tlb_size=*/0,
-      /*bucket_entries_logging_threshold=*/4096, /*if_log_bucket_dist_when_flash=*/true,
-      /*threshold_use_skiplist=*/32));
+  // levels, and the hint costs a hash-map lookup per sample. RocksDB's own
+  // flush of the hashed lists sorts them through a skip list (35-41% of the
+  // process at 100k and 1M series); sample_memtable.h sorts by series
+  // instead.
+  samples.memtable_factory = NewSampleMemTableRepFactory(
+      std::shared_ptr<rocksdb::MemTableRepFactory>(rocksdb::NewHashLinkListRepFactory(
+          MemtableBuckets(options_.write_buffer_bytes), /*huge_page_tlb_size=*/0,
+          /*bucket_entries_logging_threshold=*/4096, /*if_log_bucket_dist_when_flash=*/true,
+          /*threshold_use_skiplist=*/32)));
   samples.table_factory.reset(rocksdb::NewBlockBasedTableFactory(sample_table));
 
   // Segments are already compressed: RocksDB's block compression would only cost CPU.
