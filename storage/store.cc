@@ -226,6 +226,16 @@ Status Store::OpenDb() {
   rocksdb::BlockBasedTableOptions sample_table = table;
   sample_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
   sample_table.whole_key_filtering = false;
+  // The filter in partitions of a few KiB, found through a small top-level
+  // index kept pinned in the cache. Whole, a table file's filter is 10 bits
+  // per series it holds: 1.25 MB for a flush of 1M series, larger than one
+  // shard of the block cache (64 MiB in 64 shards), which then cannot keep
+  // it. Every seek read it again from the file and verified its checksum:
+  // 80% of sealing's time at 1M series, and a sealing rate a sixth of that
+  // at 300k series.
+  sample_table.partition_filters = true;
+  sample_table.index_type = rocksdb::BlockBasedTableOptions::kTwoLevelIndexSearch;
+  sample_table.pin_top_level_index_and_filter = true;
   rocksdb::ColumnFamilyOptions samples = base;
   samples.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
   // Writes interleave many series (a scrape touches each once); a memtable

@@ -1,0 +1,125 @@
+// The raw samples family's prefix Bloom filter is written in partitions
+// under a two-level index (store.cc says why). Table files written before,
+// with one whole filter and a one-level index, read alike beside new ones.
+
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
+#include <rocksdb/table.h>
+#include <rocksdb/table_properties.h>
+
+#include <algorithm>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/coding.h"
+#include "storage/store.h"
+#include "storage/store_keys.h"
+#include "tests/support/test_util.h"
+
+namespace overtone::storage {
+namespace {
+
+double ValueOf(SeriesId id, int64_t ts) { return double(id) * 1000 + double(ts) / 7; }
+
+// Writes series `ids`' samples at ts 1000..1009 into table files of the
+// layout stores had before: one whole filter per file, a one-level index.
+void WriteWholeFilterTables(const std::string& path, const std::vector<SeriesId>& ids) {
+  rocksdb::BlockBasedTableOptions table;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  table.whole_key_filtering = false;
+  rocksdb::ColumnFamilyOptions samples;
+  samples.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
+  samples.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (size_t f = 0; f < kNumFamilies; ++f)
+    families.emplace_back(kFamilyNames[f], f == kSamples ? samples : rocksdb::ColumnFamilyOptions());
+  rocksdb::DBOptions options;
+  options.create_if_missing = true;
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(options, path, families, &handles, &raw).ok());
+  std::unique_ptr<rocksdb::DB> db(raw);
+  for (SeriesId id : ids) {
+    for (int64_t ts = 1000; ts < 1010; ++ts) {
+      std::string value;
+      PutDoubleBits(&value, ValueOf(id, ts));
+      ASSERT_TRUE(db->Put(rocksdb::WriteOptions(), handles[kSamples], SampleKey(id, ts), value).ok());
+    }
+  }
+  ASSERT_TRUE(db->Flush(rocksdb::FlushOptions(), handles[kSamples]).ok());
+  for (auto* h : handles) ASSERT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  ASSERT_TRUE(db->Close().ok());
+}
+
+// Index partitions of each table file of the samples family, read below the store.
+std::vector<uint64_t> SampleTableIndexPartitions(const std::string& path) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (size_t f = 0; f < kNumFamilies; ++f)
+    families.emplace_back(kFamilyNames[f], rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  EXPECT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families, &handles, &raw).ok());
+  if (raw == nullptr) return {};
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::TablePropertiesCollection props;
+  EXPECT_TRUE(db->GetPropertiesOfAllTables(handles[kSamples], &props).ok());
+  std::vector<uint64_t> out;
+  for (const auto& [file, p] : props) out.push_back(p->index_partitions);
+  std::sort(out.begin(), out.end());
+  for (auto* h : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  return out;
+}
+
+std::vector<Sample> ReadSeries(Store* store, SeriesId id) {
+  std::vector<Sample> out;
+  auto c = store->NewSampleCursor(id, kMinTime, kMaxTime);
+  for (; c->Valid(); c->Next()) out.push_back(c->sample());
+  EXPECT_TRUE(c->status().ok()) << c->status().ToString();
+  return out;
+}
+
+TEST(SampleFilterTest, WholeFilterTablesReadAlikeBesidePartitionedOnes) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/rocksdb";
+  WriteWholeFilterTables(path, {1, 2, 3, 7});
+  {
+    auto opened = Store::Open(StoreOptions{}, path);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    std::unique_ptr<Store> store = std::move(*opened);
+    // Series 2 and 5 get samples in a table file of the new layout.
+    Batch batch(store.get());
+    for (SeriesId id : {SeriesId{2}, SeriesId{5}}) {
+      for (int64_t ts = 2000; ts < 2005; ++ts) batch.PutSample(id, ts, ValueOf(id, ts));
+    }
+    ASSERT_TRUE(store->Commit(&batch).ok());
+    ASSERT_TRUE(store->FlushRawSamples().ok());
+
+    for (SeriesId id = 1; id <= 8; ++id) {
+      std::vector<Sample> want;
+      if (id == 1 || id == 2 || id == 3 || id == 7) {
+        for (int64_t ts = 1000; ts < 1010; ++ts) want.push_back(Sample{ts, ValueOf(id, ts)});
+      }
+      if (id == 2 || id == 5) {
+        for (int64_t ts = 2000; ts < 2005; ++ts) want.push_back(Sample{ts, ValueOf(id, ts)});
+      }
+      std::vector<Sample> got = ReadSeries(store.get(), id);
+      ASSERT_EQ(got.size(), want.size()) << "series " << id;
+      for (size_t i = 0; i < want.size(); ++i) {
+        EXPECT_EQ(got[i].ts, want[i].ts) << "series " << id;
+        EXPECT_EQ(got[i].value, want[i].value) << "series " << id;
+      }
+    }
+  }
+  // The old file has a one-level index; the new one is partitioned.
+  std::vector<uint64_t> partitions = SampleTableIndexPartitions(path);
+  ASSERT_EQ(partitions.size(), 2u);
+  EXPECT_EQ(partitions[0], 0u);
+  EXPECT_GT(partitions[1], 0u);
+}
+
+}  // namespace
+}  // namespace overtone::storage
