@@ -466,8 +466,9 @@ void OnError(const FLAC__StreamDecoder*, FLAC__StreamDecoderErrorStatus, void* d
 }
 
 // "fLaC" and a STREAMINFO block describing mono PCM of `bps` bits.
-std::string StreamHeader(uint32_t block_size, int bps) {
-  std::string h = "fLaC";
+void AssignStreamHeader(uint32_t block_size, int bps, std::string* out) {
+  std::string& h = *out;
+  h.assign("fLaC");
   h += '\x80';                          // last metadata block, type 0 (STREAMINFO)
   h += std::string("\x00\x00\x22", 3);  // 34 bytes
   auto put = [&h](uint64_t v, int bytes) {
@@ -481,7 +482,6 @@ std::string StreamHeader(uint32_t block_size, int bps) {
   uint64_t packed = (uint64_t{48000} << 44) | (uint64_t{0} << 41) | (static_cast<uint64_t>(bps - 1) << 36);
   put(packed, 8);
   h.append(16, '\0');  // MD5: unknown, not checked
-  return h;
 }
 
 // One libFLAC decoder a thread, kept initialized between calls and rewound
@@ -528,9 +528,24 @@ class ThreadDecoder {
     return dec_.get();
   }
   void Discard() { dec_.reset(); }
+  // A huge block's exceptions and frame table are not kept for the
+  // thread's lifetime either.
+  void TrimTables() {
+    constexpr size_t kKeepEntries = size_t{1} << 14;
+    if (exceptions.capacity() > kKeepEntries) std::vector<std::pair<size_t, double>>().swap(exceptions);
+    if (frame_len.capacity() > kKeepEntries) {
+      std::vector<uint64_t>().swap(frame_len);
+      std::vector<uint64_t>().swap(frame_start);
+      std::vector<int64_t>().swap(frame_running);
+    }
+  }
 
   DecodeState state;
   std::string stream;
+  // The block's exceptions and frame table, kept like `stream`.
+  std::vector<std::pair<size_t, double>> exceptions;
+  std::vector<uint64_t> frame_len, frame_start;
+  std::vector<int64_t> frame_running;
 
  private:
   ThreadDecoder() = default;
@@ -557,7 +572,12 @@ Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t 
   if (block_size < 16 || block_size > 65535 || n_exc > count) return bad("bad parameters");
   int64_t base = UnZigZag(base_u);
 
-  std::vector<std::pair<size_t, double>> exceptions;
+  // The thread's decoder keeps the vectors below between calls: a short
+  // read of a few frames allocated each of them afresh, per segment.
+  ThreadDecoder& td = ThreadDecoder::Get();
+  td.TrimTables();
+  std::vector<std::pair<size_t, double>>& exceptions = td.exceptions;
+  exceptions.clear();
   size_t index = 0;
   for (uint64_t i = 0; i < n_exc; ++i) {
     uint64_t gap;
@@ -575,8 +595,12 @@ Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t 
   // Each frame takes a byte of the table at least; checked before the
   // table is allocated, as `count` may be corrupt and huge.
   if (n_frames > in.size()) return bad("truncated frame table");
-  std::vector<uint64_t> frame_len(n_frames), frame_start(n_frames);
-  std::vector<int64_t> frame_running(n_frames, base);
+  std::vector<uint64_t>& frame_len = td.frame_len;
+  std::vector<uint64_t>& frame_start = td.frame_start;
+  std::vector<int64_t>& frame_running = td.frame_running;
+  frame_len.assign(n_frames, 0);
+  frame_start.assign(n_frames, 0);
+  frame_running.assign(n_frames, base);
   uint64_t offset = 0;
   for (uint64_t f = 0; f < n_frames; ++f) {
     uint64_t r;
@@ -593,11 +617,10 @@ Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t 
   if (begin == end) return Status::OK();
 
   size_t f0 = begin / block_size, f1 = (end - 1) / block_size;
-  ThreadDecoder& td = ThreadDecoder::Get();
-  std::string& stream = td.stream;
-  stream = StreamHeader(static_cast<uint32_t>(block_size), bps);
   DecodeState& state = td.Start(block_size);
-  std::vector<uint64_t>& frame_ends = state.frame_ends;  // where in `stream` each frame ends
+  std::string& stream = td.stream;
+  AssignStreamHeader(static_cast<uint32_t>(block_size), bps, &stream);  // keeps the buffer's capacity
+  std::vector<uint64_t>& frame_ends = state.frame_ends;                 // where in `stream` each frame ends
   for (size_t f = f0; f <= f1; ++f) {
     size_t frame_begin = stream.size();
     if (framing == FlacFrames::kBare) {
@@ -628,6 +651,9 @@ Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t 
   auto exc = std::lower_bound(exceptions.begin(), exceptions.end(), std::make_pair(first, -HUGE_VAL),
                               [](const auto& a, const auto& b) { return a.first < b.first; });
   int64_t running = frame_running[f0];
+  const size_t out_at = out->size();
+  out->resize(out_at + (end - begin));
+  double* dst = out->data() + out_at;
   for (size_t i = first; i < first + want; ++i) {
     double v;
     if (exc != exceptions.end() && exc->first == i) {
@@ -642,7 +668,7 @@ Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t 
     } else {
       v = FromInteger(WrappingAdd(base, state.pcm[i - first]), k);
     }
-    if (i >= begin && i < end) out->push_back(v);
+    if (i >= begin && i < end) dst[i - begin] = v;
   }
   return Status::OK();
 }

@@ -242,8 +242,12 @@ Status DecodeSegmentWithTimestamps(const SegmentView& view, std::span<const int6
   size_t begin = std::lower_bound(ts.begin(), ts.end(), min_ts) - ts.begin();
   size_t end = std::upper_bound(ts.begin(), ts.end(), max_ts) - ts.begin();
   if (begin >= end) return Status::OK();
-  std::vector<double> values;
-  values.reserve(end - begin);
+  // The values go through a buffer the thread keeps: a short read decodes
+  // a frame or two per segment, and a new vector each time was a
+  // noticeable part of it. A buffer grown by a long read is let go.
+  thread_local std::vector<double> values;
+  values.clear();
+  if (values.capacity() > (size_t{1} << 17)) std::vector<double>().swap(values);
   OT_RETURN_IF_ERROR(DecodeValueBlock(view.value_codec, view.values, view.count, begin, end, &values));
   if (values.size() != end - begin) return Status::Corruption("segment: value count mismatch");
   // Room for them all at once, growing geometrically still when a caller
@@ -251,7 +255,10 @@ Status DecodeSegmentWithTimestamps(const SegmentView& view, std::span<const int6
   if (out->capacity() - out->size() < end - begin) {
     out->reserve(std::max(out->size() + (end - begin), 2 * out->capacity()));
   }
-  for (size_t i = begin; i < end; ++i) out->push_back(Sample{ts[i], values[i - begin]});
+  const size_t at = out->size();
+  out->resize(at + (end - begin));
+  Sample* dst = out->data() + at;
+  for (size_t i = begin; i < end; ++i) dst[i - begin] = Sample{ts[i], values[i - begin]};
   return Status::OK();
 }
 
