@@ -188,6 +188,16 @@ double ApplyScalarBinary(BinaryOp op, double l, double r) {
   }
 }
 
+bool ApplyScalarOperation(const ScalarOperation& op, double* value) {
+  double result = op.number_left ? ApplyScalarBinary(op.op, op.number, *value)
+                                 : ApplyScalarBinary(op.op, *value, op.number);
+  if (IsComparison(op.op) && !op.return_bool) return result != 0;
+  *value = result;
+  return true;
+}
+
+bool DropsMetricName(const ScalarOperation& op) { return !IsComparison(op.op) || op.return_bool; }
+
 namespace {
 struct AggName {
   AggregateOp op;

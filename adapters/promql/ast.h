@@ -52,6 +52,24 @@ bool IsSetOperator(BinaryOp op);
 // NaN for the set operators, which take no numbers.
 double ApplyScalarBinary(BinaryOp op, double l, double r);
 
+// `vector OP number` or `number OP vector` (a comparison with or without
+// `bool`), applied to the vector's values one at a time.
+struct ScalarOperation {
+  BinaryOp op = BinaryOp::kMul;
+  double number = 0;
+  bool number_left = false;
+  bool return_bool = false;
+
+  friend bool operator==(const ScalarOperation&, const ScalarOperation&) = default;
+};
+// Applies `op` to one value as Prometheus's vector-scalar operators do:
+// false when a comparison without `bool` filters the value out; a kept
+// filtered value is the vector's own, whichever side the number is on.
+bool ApplyScalarOperation(const ScalarOperation& op, double* value);
+// Whether the operation removes __name__: arithmetic and `bool`
+// comparisons do, a filter keeps it.
+bool DropsMetricName(const ScalarOperation& op);
+
 enum class AggregateOp {
   kSum,
   kAvg,

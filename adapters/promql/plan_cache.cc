@@ -44,7 +44,8 @@ Result<Probe> TranslateAt(const Expr& expr, EvalRange range, int64_t move) {
 }
 
 bool SameKind(const Translation& a, const Translation& b) {
-  return a.result_type == b.result_type && a.packed_points == b.packed_points && a.ordered == b.ordered &&
+  return a.result_type == b.result_type && a.packed_points == b.packed_points &&
+         a.point_operations == b.point_operations && a.ordered == b.ordered &&
          a.sort_by_labels == b.sort_by_labels && a.sort_descending == b.sort_descending &&
          a.selectors.size() == b.selectors.size();
 }

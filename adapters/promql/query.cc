@@ -154,10 +154,20 @@ Status Collect(sqlite3* conn, const Translation& t, PlannedQuery* planned, const
     for (size_t i = 0; i < count; ++i) {
       Point p;
       ::overtone::sql::PackedPointAt(blob, i, &p.ts, &p.value);
+      bool kept = true;
+      for (const ScalarOperation& op : t.point_operations) {
+        if (!(kept = ApplyScalarOperation(op, &p.value))) break;
+      }
+      if (!kept) continue;
       // Any NaN reads as the NaN a NULL value gives on the other path.
       if (std::isnan(p.value)) p.value = std::numeric_limits<double>::quiet_NaN();
       points.push_back(p);
     }
+  }
+  // A series whose every point a comparison filtered out is not in the
+  // result, as it has no row on the other path.
+  if (status.ok() && !t.point_operations.empty()) {
+    std::erase_if(out->series, [](const Series& s) { return s.points.empty(); });
   }
   if (status.ok() && rc == SQLITE_NOMEM) {
     status = ::overtone::sql::SqliteHeapExhausted();  // SQLite's heap past its bound (sql/sqlite_heap.h)

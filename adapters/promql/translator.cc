@@ -554,12 +554,22 @@ Result<Translation> Translator::Run(const Expr& root_in) {
       }
       return RawRange(root);
     case ValueType::kVector: {
-      if (std::optional<std::vector<SqlExpr>> source = AggregateSource(root)) {
+      std::vector<ScalarOperation> operations;
+      const Expr& source_expr = PeelScalarOperations(root, &operations);
+      if (std::optional<std::vector<SqlExpr>> source = AggregateSource(source_expr)) {
         // A row per series rather than per point: SQLite's work and the
-        // name's removal once per series (sql/vector_series_vtab.cc).
-        body->columns = {{Col("labelset"), ""}, {Col("points"), ""}};
+        // name's removal once per series (sql/vector_series_vtab.cc). The
+        // operations with a number on top go to the caller, applied as it
+        // unpacks the points (query.cc).
+        if (std::any_of(operations.begin(), operations.end(), DropsMetricName)) {
+          body->columns = {{Fn("labels_drop", {Col("labelset"), Text("__name__")}), "labelset"}};
+        } else {
+          body->columns = {{Col("labelset"), ""}};
+        }
+        body->columns.push_back({Col("points"), ""});
         body->from = {TableFunction("vector_series", std::move(*source))};
         out.packed_points = true;
+        out.point_operations = std::move(operations);
         break;
       }
       OT_ASSIGN_OR_RETURN(std::string result, Vector(root));

@@ -55,6 +55,11 @@ struct Translation {
   // points packed (sql/packed_points.h): a selector, range function or
   // `*_over_time` function at the root, evaluated by vector_series().
   bool packed_points = false;
+  // With packed_points: operations with a number applied to each point
+  // in this order when unpacking (`x * 100 > 5`); a series left without
+  // points is not in the result. The statement has already dropped
+  // __name__ where they drop it.
+  std::vector<ScalarOperation> point_operations;
   // The rows are in the order PromQL gives (sort, sort_desc, topk,
   // bottomk); otherwise they come in no particular order (the series'
   // rows need not even be together) and the caller orders the series by

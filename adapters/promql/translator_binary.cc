@@ -38,7 +38,41 @@ const char* OpHint(BinaryOp op) {
   return "op";
 }
 
+// The value of a scalar expression made of number literals only, as
+// Scalar() folds it; nullopt for one that needs the step (time(), ...).
+std::optional<double> ConstantNumber(const Expr& e) {
+  switch (e.kind) {
+    case Expr::Kind::kNumber: return e.number;
+    case Expr::Kind::kParen: return ConstantNumber(e.arg(0));
+    case Expr::Kind::kUnary: {
+      std::optional<double> v = ConstantNumber(e.arg(0));
+      if (v && e.op == BinaryOp::kSub) return -*v;
+      return v;
+    }
+    case Expr::Kind::kBinary: {
+      if (IsSetOperator(e.op)) return std::nullopt;
+      std::optional<double> l = ConstantNumber(e.arg(0));
+      std::optional<double> r = l ? ConstantNumber(e.arg(1)) : std::nullopt;
+      if (!r) return std::nullopt;
+      return ApplyScalarBinary(e.op, *l, *r);
+    }
+    default: return std::nullopt;
+  }
+}
+
 }  // namespace
+
+const Expr& PeelScalarOperations(const Expr& e, std::vector<ScalarOperation>* ops) {
+  const Expr& x = Unparen(e);
+  if (x.kind != Expr::Kind::kBinary || IsSetOperator(x.op) || x.matching) return x;
+  bool number_left = x.arg(0).type() == ValueType::kScalar;
+  if (number_left == (x.arg(1).type() == ValueType::kScalar)) return x;  // one scalar, one vector
+  std::optional<double> number = ConstantNumber(x.arg(number_left ? 0 : 1));
+  if (!number) return x;
+  const Expr& inner = PeelScalarOperations(x.arg(number_left ? 1 : 0), ops);
+  ops->push_back(ScalarOperation{x.op, *number, number_left, x.return_bool});
+  return inner;
+}
 
 SqlExpr Arithmetic(BinaryOp op, SqlExpr lhs, SqlExpr rhs) {
   switch (op) {

@@ -123,6 +123,9 @@ sql::SelectPtr VectorSelect(sql::ExprPtr labelset, sql::ExprPtr drop_name, sql::
 sql::ExprPtr Arithmetic(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
 sql::ExprPtr Comparison(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
 sql::ExprPtr BoolValue(sql::ExprPtr condition);  // 1.0 or 0.0
+// `e` without the operations with a number on top of it (`x * 100 > 5`:
+// x), which go to *ops innermost first (translator_binary.cc).
+const Expr& PeelScalarOperations(const Expr& e, std::vector<ScalarOperation>* ops);
 // histogram_count, histogram_sum, ...: functions of native histograms only.
 bool IsNativeHistogramFunction(const std::string& name);
 sql::ExprPtr StringList(const std::string& fn, sql::ExprPtr first, const std::vector<std::string>& names);

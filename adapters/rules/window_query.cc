@@ -208,19 +208,15 @@ Result<promql::QueryResult> EvaluateWindowExpr(Database* db, const WindowExpr& e
     keeps_name = false;
   }
   for (const ScalarOperation& op : expr.operations) {
-    if (!promql::IsComparison(op.op) || op.return_bool) {
-      for (Point& p : points) {
-        p.value = op.number_left ? promql::ApplyScalarBinary(op.op, op.number, p.value)
-                                 : promql::ApplyScalarBinary(op.op, p.value, op.number);
-      }
-      keeps_name = false;
-      continue;
-    }
     // A filter keeps the vector's own value, and its name.
-    std::erase_if(points, [&](const Point& p) {
-      return (op.number_left ? promql::ApplyScalarBinary(op.op, op.number, p.value)
-                             : promql::ApplyScalarBinary(op.op, p.value, op.number)) == 0;
-    });
+    size_t kept = 0;
+    for (size_t i = 0; i < points.size(); ++i) {
+      if (!promql::ApplyScalarOperation(op, &points[i].value)) continue;
+      if (kept != i) points[kept] = std::move(points[i]);
+      ++kept;
+    }
+    points.resize(kept);
+    if (promql::DropsMetricName(op)) keeps_name = false;
   }
   promql::QueryResult out;
   out.type = promql::ValueType::kVector;

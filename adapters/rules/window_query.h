@@ -65,12 +65,7 @@ struct WindowAggregation {
 };
 
 // `vector OP number` or `number OP vector`.
-struct ScalarOperation {
-  promql::BinaryOp op = promql::BinaryOp::kMul;
-  double number = 0;
-  bool number_left = false;
-  bool return_bool = false;
-};
+using ScalarOperation = promql::ScalarOperation;
 
 struct WindowExpr {
   PlainWindowCall call;

@@ -97,7 +97,7 @@ TEST(TranslatorTest, HistogramQuantileOfSummedRatesIsOneCall) {
 }
 
 TEST(TranslatorTest, OverTimeUsesTheOverTimeFunction) {
-  std::string sql = Sql("avg_over_time(cpu{host=\"a\"}[10m] offset 1m) * 2");
+  std::string sql = Sql("abs(avg_over_time(cpu{host=\"a\"}[10m] offset 1m))");
   EXPECT_NE(sql.find("avg1 AS (\n"
                      "  SELECT w.labelset, 1 AS drop_name, w.ts + 60000 AS ts, w.value\n"
                      "  FROM over_time('avg', ?1 /* {__name__=\"cpu\", host=\"a\"} */, -59000, -59000, 1, "
@@ -119,9 +119,62 @@ TEST(TranslatorTest, RootSourceIsOneRowPerSeries) {
   EXPECT_NE(Sql("(predict_linear(x[5m], 60))").find("vector_series('predict_linear', ?1"), std::string::npos);
   // Anything else, `@`, a parameter that is not a literal, and the
   // functions the engine does not evaluate so: the rows of the plan.
-  for (const char* other : {"up * 2", "up @ 100", "rate(x[5m] @ 100)", "quantile_over_time(scalar(q), x[5m])",
-                            "first_over_time(x[5m])", "absent_over_time(x[5m])", "sort(up)", "x[5m]"}) {
+  for (const char* other :
+       {"abs(up)", "up * time()", "up @ 100", "rate(x[5m] @ 100)", "quantile_over_time(scalar(q), x[5m])",
+        "first_over_time(x[5m])", "absent_over_time(x[5m])", "sort(up)", "x[5m]"}) {
     EXPECT_EQ(Sql(other).find("vector_series"), std::string::npos) << other;
+  }
+}
+
+TEST(TranslatorTest, RootSourceWithNumberOperationsIsOneRowPerSeries) {
+  auto translate = [](std::string_view q) {
+    auto e = ParseExpr(q);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    EvalRange r;
+    r.start = 0;
+    r.end = 600000;
+    r.step = 60000;
+    auto t = Translate(**e, r);
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return std::move(*t);
+  };
+  // A filter keeps the name: the series' rows as they are.
+  Translation filter = translate("cpu_usage_percent > 90");
+  EXPECT_TRUE(filter.packed_points);
+  EXPECT_EQ(
+      filter.Sql(),
+      "SELECT labelset, points\n"
+      "FROM vector_series('instant', ?1 /* {__name__=\"cpu_usage_percent\"} */, 0, 600000, 60000, 300000, "
+      "0, NULL)");
+  EXPECT_EQ(filter.point_operations, (std::vector<ScalarOperation>{{BinaryOp::kGtr, 90, false, false}}));
+  // Arithmetic drops it, once per series; the number folded from literals.
+  Translation scaled = translate("memory_bytes / 2^30");
+  EXPECT_EQ(
+      scaled.Sql(),
+      "SELECT labels_drop(labelset, '__name__') AS labelset, points\n"
+      "FROM vector_series('instant', ?1 /* {__name__=\"memory_bytes\"} */, 0, 600000, 60000, 300000, 0, "
+      "NULL)");
+  EXPECT_EQ(scaled.point_operations,
+            (std::vector<ScalarOperation>{{BinaryOp::kDiv, 1073741824, false, false}}));
+  // A chain, innermost first; the number on either side.
+  Translation chain = translate("(100 * rate(x[5m])) > bool -(5)");
+  EXPECT_NE(chain.Sql().find("labels_drop(labelset, '__name__') AS labelset, points\n"
+                             "FROM vector_series('rate', ?1"),
+            std::string::npos)
+      << chain.Sql();
+  EXPECT_EQ(chain.point_operations, (std::vector<ScalarOperation>{{BinaryOp::kMul, 100, true, false},
+                                                                  {BinaryOp::kGtr, -5, false, true}}));
+  Translation left = translate("90 < last_over_time(x[5m])");
+  EXPECT_NE(left.Sql().find("SELECT labelset, points\nFROM vector_series('last_over_time', ?1"),
+            std::string::npos)
+      << left.Sql();
+  EXPECT_EQ(left.point_operations, (std::vector<ScalarOperation>{{BinaryOp::kLss, 90, true, false}}));
+  // A scalar that needs the step, or an input that is not a source: rows.
+  for (const char* other : {"x > time()", "x * scalar(y)", "x > bool x", "sum(x) > 5", "-x > 5"}) {
+    Translation t = translate(other);
+    EXPECT_FALSE(t.packed_points) << other;
+    EXPECT_TRUE(t.point_operations.empty()) << other;
+    EXPECT_EQ(t.Sql().find("vector_series"), std::string::npos) << other;
   }
 }
 
