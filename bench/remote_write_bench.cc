@@ -39,9 +39,15 @@
 // bottleneck), the receiver's CPU microseconds per sample (the receiving
 // process's CPU time; for overtone this process's less the senders'), and
 // the ratios overtone / engine and overtone / prometheus, by wall clock and
-// by receiver CPU per sample.
+// by receiver CPU per sample. Beside each row it prints the receiver's peak
+// resident memory (VmHWM of /proc/PID/status): Prometheus's process from its
+// start; for overtone this process's, reset (clear_refs) before the run
+// once the engine's WriteBatches are freed, so it includes the encoded
+// requests, which the row's "held before" (resident memory at the reset)
+// counts with whatever else the process held then.
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
@@ -54,8 +60,10 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <random>
 #include <string>
@@ -204,7 +212,29 @@ struct RunResult {
   size_t errors = 0;
   size_t retries = 0;  // requests answered 429/503 and sent again
   std::string first_error;
+  size_t peak_rss_bytes = 0;    // the receiving process's, during the run (0: unknown)
+  size_t before_rss_bytes = 0;  // this process's resident memory before the run (overtone only)
 };
+
+// A field of /proc/PID/status (VmRSS, VmHWM) in bytes, pid 0: this
+// process; 0 when unreadable.
+size_t ProcStatusBytes(pid_t pid, const char* field) {
+  std::ifstream in("/proc/" + (pid == 0 ? std::string("self") : std::to_string(pid)) + "/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind(field, 0) == 0) return std::strtoull(line.c_str() + std::strlen(field), nullptr, 10) << 10;
+  }
+  return 0;
+}
+
+// Starts this process's peak resident memory afresh from its current
+// resident memory (Linux's clear_refs 5), which it returns. Memory freed
+// before goes back to the system first, so the peak is the run's own.
+size_t ResetPeakRss() {
+  malloc_trim(0);
+  std::ofstream("/proc/self/clear_refs") << "5";
+  return ProcStatusBytes(0, "VmRSS:");
+}
 
 // CPU seconds the calling thread has used since it started.
 double ThreadCpuSeconds() {
@@ -287,6 +317,7 @@ std::vector<size_t> Counts(const Workload& w) { return Counts(w.bodies); }
 // Sends w's 1.0 requests, or with `v2` its 2.0 requests, to the receiver
 // `receiver_pid` (0: this process).
 RunResult SendOverHttp(const Workload& w, int port, pid_t receiver_pid, bool v2 = false) {
+  const size_t rss_before = receiver_pid == 0 ? ResetPeakRss() : 0;
   const double cpu_before = ProcessCpuSeconds(receiver_pid);
   const auto& bodies = v2 ? w.v2_bodies : w.bodies;
   std::vector<std::unique_ptr<testing::HttpConnection>> conns(bodies.size());
@@ -321,6 +352,8 @@ RunResult SendOverHttp(const Workload& w, int port, pid_t receiver_pid, bool v2 
   result.retries = retries.load();
   result.receiver_cpu_seconds = ProcessCpuSeconds(receiver_pid) - cpu_before;
   if (receiver_pid == 0) result.receiver_cpu_seconds -= result.sender_cpu_seconds;
+  result.peak_rss_bytes = ProcStatusBytes(receiver_pid, "VmHWM:");
+  result.before_rss_bytes = rss_before;
   return result;
 }
 
@@ -403,8 +436,16 @@ void Row(const char* name, const Workload& w, const RunResult& r, bool over_http
   // and the figure is the generator's as much as the receiver's.
   const double cores = double(std::max(1u, std::thread::hardware_concurrency()));
   const double share = r.sender_cpu_seconds / (r.seconds * cores);
-  std::printf("%-18s %14.0f %10.2f %10.2f %8zu %9.0f%% %12.2f\n", name, double(w.samples) / r.seconds,
-              r.p50_ms, r.p99_ms, r.errors, 100 * share, 1e6 * r.receiver_cpu_seconds / double(w.samples));
+  std::printf("%-18s %14.0f %10.2f %10.2f %8zu %9.0f%% %12.2f", name, double(w.samples) / r.seconds, r.p50_ms,
+              r.p99_ms, r.errors, 100 * share, 1e6 * r.receiver_cpu_seconds / double(w.samples));
+  if (r.peak_rss_bytes == 0) {
+    std::printf("\n");
+  } else if (r.before_rss_bytes == 0) {
+    std::printf(" %9.0f\n", double(r.peak_rss_bytes) / (1 << 20));
+  } else {
+    std::printf(" %9.0f (held before: %.0f)\n", double(r.peak_rss_bytes) / (1 << 20),
+                double(r.before_rss_bytes) / (1 << 20));
+  }
   if (share > 0.5)
     std::printf("  the load generator is the bottleneck: its senders used over half the CPU\n");
   if (r.retries) std::printf("  %zu requests answered 429/503 and sent again\n", r.retries);
@@ -456,8 +497,8 @@ int main(int argc, char** argv) {
         "churn: 10%% of the series replaced every %d scrapes (a simulated hour) for %d hours: %zu series\n",
         c.scrapes_per_hour, c.churn_hours, w.series);
   }
-  std::printf("%-18s %14s %10s %10s %8s %10s %12s\n", "receiver", "samples/s", "p50 ms", "p99 ms", "errors",
-              "sender cpu", "cpu us/smpl");
+  std::printf("%-18s %14s %10s %10s %8s %10s %12s %9s\n", "receiver", "samples/s", "p50 ms", "p99 ms",
+              "errors", "sender cpu", "cpu us/smpl", "peak MiB");
 
   RunResult direct;
   {
@@ -470,6 +511,8 @@ int main(int argc, char** argv) {
     direct.receiver_cpu_seconds = ProcessCpuSeconds(0) - cpu_before;  // the writers are the engine
   }
   Row("engine direct", w, direct, /*over_http=*/false);
+  // Only the engine run sends them: freed, they stay out of the servers' peak memory.
+  std::vector<std::vector<WriteBatch>>().swap(w.batches);
 
   RunResult http;
   {
@@ -507,7 +550,7 @@ int main(int argc, char** argv) {
     int port = 0;
     pid_t pid = StartPrometheus(c, root + "/prometheus", &port);
     if (pid) {
-      prom = SendOverHttp(w, port, pid);
+      prom = SendOverHttp(w, port, pid);  // its peak memory read before it ends
       kill(pid, SIGTERM);
       waitpid(pid, nullptr, 0);
       Row("prometheus HTTP", w, prom);
