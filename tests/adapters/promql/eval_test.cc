@@ -56,6 +56,44 @@ class EvalTest : public ::testing::Test {
     return out;
   }
 
+  // The query `q`, whose root vector_series() answers, against the same
+  // expression under an identity label_replace(), which takes the row path:
+  // the same series, names and points, bit for bit, instant and range.
+  void ExpectPackedAnswersAsTheRowPath(const std::string& q, bool nonempty) {
+    SCOPED_TRACE(q);
+    std::string identity = "label_replace(" + q + ", \"nolabel\", \"\", \"nolabel\", \"\")";
+    for (bool range : {false, true}) {
+      auto packed = range ? RunRangeQuery(session_->conn(), q, 0, 12 * kMin, 30000)
+                          : RunInstantQuery(session_->conn(), q, 4 * kMin);
+      auto rows = range ? RunRangeQuery(session_->conn(), identity, 0, 12 * kMin, 30000)
+                        : RunInstantQuery(session_->conn(), identity, 4 * kMin);
+      ASSERT_TRUE(packed.ok()) << packed.status().ToString();
+      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+      EXPECT_NE(packed->sql.find("vector_series("), std::string::npos) << packed->sql;
+      EXPECT_EQ(rows->sql.find("vector_series("), std::string::npos) << rows->sql;
+      EXPECT_EQ(packed->type, rows->type);
+      if (nonempty) {
+        EXPECT_FALSE(packed->series.empty());
+      }
+      EXPECT_EQ(BitsOf(*packed), BitsOf(*rows));
+    }
+  }
+
+  // Per series its labels and every point's time and value in hex floats.
+  static std::vector<std::string> BitsOf(const QueryResult& r) {
+    std::vector<std::string> out;
+    for (const Series& s : r.series) {
+      std::string line = LabelsToString(s.labels);
+      for (const Point& p : s.points) {
+        char buf[64];
+        std::snprintf(buf, sizeof buf, " %lld:%a", static_cast<long long>(p.ts), p.value);
+        line += std::isnan(p.value) ? " " + std::to_string(p.ts) + ":NaN" : std::string(buf);
+      }
+      out.push_back(line);
+    }
+    return out;
+  }
+
   overtone::testing::TempDir dir_;
   std::unique_ptr<SqlSession> session_;
 };
@@ -221,40 +259,13 @@ TEST_F(EvalTest, RangeQueryIsAnInstantQueryPerStep) {
 // identity label_replace() goes the row path. Both must give the same
 // series, names and points, bit for bit (NaN, staleness and offsets too).
 TEST_F(EvalTest, RootSourcesAnswerAsTheRowPath) {
-  auto render = [](const QueryResult& r) {
-    std::vector<std::string> out;
-    for (const Series& s : r.series) {
-      std::string line = LabelsToString(s.labels);
-      for (const Point& p : s.points) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, " %lld:%a", static_cast<long long>(p.ts), p.value);
-        line += std::isnan(p.value) ? " " + std::to_string(p.ts) + ":NaN" : std::string(buf);
-      }
-      out.push_back(line);
-    }
-    return out;
-  };
   for (const char* q :
        {"temp", "temp offset 2m", "req_total{job=\"api\"}", "rate(req_total[5m])", "irate(req_total[3m])",
         "increase(req_total[5m] offset 1m)", "resets(req_total[10m])", "deriv(temp[5m])",
         "predict_linear(req_total[5m], 60)", "avg_over_time(temp[3m])", "last_over_time(req_total[2m])",
         "max_over_time(temp[5m] offset 1m)", "quantile_over_time(0.5, req_total[5m])",
         "count_over_time({__name__=~\"req_total|temp\"}[3m])"}) {
-    SCOPED_TRACE(q);
-    std::string identity = std::string("label_replace(") + q + ", \"nolabel\", \"\", \"nolabel\", \"\")";
-    for (bool range : {false, true}) {
-      auto packed = range ? RunRangeQuery(session_->conn(), q, 0, 12 * kMin, 30000)
-                          : RunInstantQuery(session_->conn(), q, 4 * kMin);
-      auto rows = range ? RunRangeQuery(session_->conn(), identity, 0, 12 * kMin, 30000)
-                        : RunInstantQuery(session_->conn(), identity, 4 * kMin);
-      ASSERT_TRUE(packed.ok()) << packed.status().ToString();
-      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-      EXPECT_NE(packed->sql.find("vector_series("), std::string::npos) << packed->sql;
-      EXPECT_EQ(rows->sql.find("vector_series("), std::string::npos) << rows->sql;
-      EXPECT_EQ(packed->type, rows->type);
-      EXPECT_FALSE(packed->series.empty());
-      EXPECT_EQ(render(*packed), render(*rows));
-    }
+    ExpectPackedAnswersAsTheRowPath(q, /*nonempty=*/true);
   }
 }
 
@@ -270,19 +281,6 @@ TEST_F(EvalTest, RootSourceWithNumberOperationsAnswersAsTheRowPath) {
     b.Add({{"__name__", "edge"}, {"k", "w"}}, i * kMin, edge[9 - i]);
   }
   ASSERT_TRUE(session_->db()->Write(b).ok());
-  auto render = [](const QueryResult& r) {
-    std::vector<std::string> out;
-    for (const Series& s : r.series) {
-      std::string line = LabelsToString(s.labels);
-      for (const Point& p : s.points) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, " %lld:%a", static_cast<long long>(p.ts), p.value);
-        line += std::isnan(p.value) ? " " + std::to_string(p.ts) + ":NaN" : std::string(buf);
-      }
-      out.push_back(line);
-    }
-    return out;
-  };
   for (const char* q : {"temp > 20",
                         "temp != 21",
                         "20 < temp",
@@ -319,20 +317,7 @@ TEST_F(EvalTest, RootSourceWithNumberOperationsAnswersAsTheRowPath) {
                         "0 - edge",
                         "edge == 0",
                         "edge ^ 0.5 > 1"}) {
-    SCOPED_TRACE(q);
-    std::string identity = std::string("label_replace(") + q + ", \"nolabel\", \"\", \"nolabel\", \"\")";
-    for (bool range : {false, true}) {
-      auto packed = range ? RunRangeQuery(session_->conn(), q, 0, 12 * kMin, 30000)
-                          : RunInstantQuery(session_->conn(), q, 4 * kMin);
-      auto rows = range ? RunRangeQuery(session_->conn(), identity, 0, 12 * kMin, 30000)
-                        : RunInstantQuery(session_->conn(), identity, 4 * kMin);
-      ASSERT_TRUE(packed.ok()) << packed.status().ToString();
-      ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-      EXPECT_NE(packed->sql.find("vector_series("), std::string::npos) << packed->sql;
-      EXPECT_EQ(rows->sql.find("vector_series("), std::string::npos) << rows->sql;
-      EXPECT_EQ(packed->type, rows->type);
-      EXPECT_EQ(render(*packed), render(*rows));
-    }
+    ExpectPackedAnswersAsTheRowPath(q, /*nonempty=*/false);
   }
   // Filters that leave nothing: no series at all.
   auto none = RunRangeQuery(session_->conn(), "req_total > 1000", 0, 12 * kMin, 30000);
