@@ -106,16 +106,7 @@ struct SelectorAggregateCursor : VectorResultCursor<kSelectorNumArgs> {
         "[, quantile]]])";
     OT_RETURN_IF_ERROR(Start(plan, argc, argv, kSignature, kNames, kSelectorRequired));
     OT_ASSIGN_OR_RETURN(AggregateSpec spec, SpecOf(args, "selector_aggregate"));
-    VectorSource src;
-    src.fn = TextOf(args[kFn]);
-    OT_ASSIGN_OR_RETURN(src.matchers, args.Selector(kSelector));
-    int64_t* ints[] = {&src.start, &src.end, &src.step, &src.range, &src.offset};
-    for (int a = kStart; a <= kOffset; ++a) {
-      if (a == kOffset && !args.Present(a)) break;
-      OT_RETURN_IF_ERROR(IntArg(args[a], kNames[a], ints[a - kStart]));
-    }
-    OT_RETURN_IF_ERROR(ValidateSteps(src.start, src.end, src.step));
-    if (args.Present(kParam)) src.param = sqlite3_value_double(args[kParam]);
+    OT_ASSIGN_OR_RETURN(VectorSource src, VectorSourceOf(args, kFn, "selector_aggregate"));
     OT_ASSIGN_OR_RETURN(VectorOperand aggregated, Aggregate(spec, src));
     if (!args.Present(kQuantile)) {
       result = std::move(aggregated);
@@ -155,16 +146,6 @@ struct SelectorAggregateCursor : VectorResultCursor<kSelectorNumArgs> {
                                           }));
     if (!fold) return VectorOperand{};
     return fold->Finish();
-  }
-
-  static Status IntArg(sqlite3_value* v, const char* name, int64_t* out) {
-    int type = sqlite3_value_numeric_type(v);
-    if (type == SQLITE_FLOAT && std::floor(sqlite3_value_double(v)) == sqlite3_value_double(v))
-      type = SQLITE_INTEGER;
-    if (type != SQLITE_INTEGER)
-      return Status::InvalidArgument(std::string("selector_aggregate: ") + name + " must be an integer (ms)");
-    *out = sqlite3_value_int64(v);
-    return Status::OK();
   }
 
   const OvertoneVtab* table;

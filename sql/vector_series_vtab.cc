@@ -39,7 +39,6 @@
 
 #include <sqlite3.h>
 
-#include <cmath>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -74,16 +73,6 @@ struct PackedSeries {
   std::string points;
 };
 
-Status IntArg(sqlite3_value* v, std::string_view table, const char* name, int64_t* out) {
-  int type = sqlite3_value_numeric_type(v);
-  if (type == SQLITE_FLOAT && std::floor(sqlite3_value_double(v)) == sqlite3_value_double(v))
-    type = SQLITE_INTEGER;
-  if (type != SQLITE_INTEGER)
-    return Status::InvalidArgument(std::string(table) + ": " + name + " must be an integer (ms)");
-  *out = sqlite3_value_int64(v);
-  return Status::OK();
-}
-
 // The label set the series leaves the expression with.
 std::string ResultLabelset(const Labels& labels, bool drop_name) {
   if (!drop_name) return SeriesLabelsetJson(labels);
@@ -99,18 +88,7 @@ Result<VectorSource> SourceOf(const FunctionArgs& args, const char* signature) {
       return Status::InvalidArgument(std::string(signature) + ": " + kNames[a] + " is missing");
   }
   const std::string_view signature_text(signature);
-  const std::string_view table = signature_text.substr(0, signature_text.find('('));
-  VectorSource src;
-  src.fn = TextOf(args[kFn]);
-  OT_ASSIGN_OR_RETURN(src.matchers, args.Selector(kSelector));
-  int64_t* ints[] = {&src.start, &src.end, &src.step, &src.range, &src.offset};
-  for (int a = kStart; a <= kOffset; ++a) {
-    if (a == kOffset && !args.Present(a)) break;
-    OT_RETURN_IF_ERROR(IntArg(args[a], table, kNames[a], ints[a - kStart]));
-  }
-  OT_RETURN_IF_ERROR(ValidateSteps(src.start, src.end, src.step));
-  if (args.Present(kParam)) src.param = sqlite3_value_double(args[kParam]);
-  return src;
+  return VectorSourceOf(args, 0, signature_text.substr(0, signature_text.find('(')));
 }
 
 struct VectorSeriesCursor : RowsCursor<PackedSeries> {
@@ -157,7 +135,7 @@ struct VectorSeriesCursor : RowsCursor<PackedSeries> {
         sqlite3_result_blob64(ctx, s.points.data(), s.points.size(), SQLITE_STATIC);
         return;
       default:
-        if (col >= kFirstArg && col < kFirstArg + kNumArgs) args.Echo(ctx, col - kFirstArg);
+        if (col >= kFirstArg && col < kFirstArg + static_cast<int>(kNumArgs)) args.Echo(ctx, col - kFirstArg);
     }
   }
 

@@ -1,11 +1,16 @@
 #include "sql/vector_source.h"
 
+#include <sqlite3.h>
+
+#include <cmath>
+#include <string>
 #include <string_view>
 #include <utility>
 
 #include "engine/range_functions.h"
 #include "overtone/over_time.h"
 #include "sql/table_function.h"
+#include "sql/vtab_common.h"
 
 namespace overtone::sql {
 namespace {
@@ -18,7 +23,35 @@ bool IsOverTime(std::string_view fn) {
   return fn.size() > kSuffix.size() && fn.ends_with(kSuffix);
 }
 
+// An integer argument in ms; a float with no fraction reads as one.
+Status IntegerMsArg(sqlite3_value* v, std::string_view table, const char* name, int64_t* out) {
+  int type = sqlite3_value_numeric_type(v);
+  if (type == SQLITE_FLOAT && std::floor(sqlite3_value_double(v)) == sqlite3_value_double(v))
+    type = SQLITE_INTEGER;
+  if (type != SQLITE_INTEGER) {
+    return Status::InvalidArgument(std::string(table) + ": " + name + " must be an integer (ms)");
+  }
+  *out = sqlite3_value_int64(v);
+  return Status::OK();
+}
+
 }  // namespace
+
+Result<VectorSource> VectorSourceOf(const FunctionArgs& args, int first, std::string_view table) {
+  enum { kFn, kSelector, kStart, kEnd, kStep, kRange, kOffset, kParam };
+  static const char* const kNames[] = {"fn", "selector", "start", "end", "step", "range", "offset", "param"};
+  VectorSource src;
+  src.fn = TextOf(args[first + kFn]);
+  OT_ASSIGN_OR_RETURN(src.matchers, args.Selector(first + kSelector));
+  int64_t* ints[] = {&src.start, &src.end, &src.step, &src.range, &src.offset};
+  for (int a = kStart; a <= kOffset; ++a) {
+    if (a == kOffset && !args.Present(first + a)) break;
+    OT_RETURN_IF_ERROR(IntegerMsArg(args[first + a], table, kNames[a], ints[a - kStart]));
+  }
+  OT_RETURN_IF_ERROR(ValidateSteps(src.start, src.end, src.step));
+  if (args.Present(first + kParam)) src.param = sqlite3_value_double(args[first + kParam]);
+  return src;
+}
 
 Status ForEachSourcePoint(Database* db, const CancelToken* cancel, const VectorSource& src, bool* drop_name,
                           const std::function<Status(const SeriesInfo&, int64_t ts, double value)>& fn) {

@@ -22,6 +22,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "overtone/cancel.h"
@@ -40,6 +41,14 @@ struct VectorSource {
   int64_t offset = 0;                    // ms
   std::optional<double> param;           // quantile's q, predict_linear's seconds
 };
+
+class FunctionArgs;  // sql/table_function.h
+
+// The source a table function's arguments name, from argument `first` on:
+// fn, selector, start, end, step, range, then the optional offset and
+// param (start to offset integers in ms). `table` names the function in
+// errors. The required arguments are the caller's to check.
+Result<VectorSource> VectorSourceOf(const FunctionArgs& args, int first, std::string_view table);
 
 // Calls fn per point of the source (ts one of its steps), series by series,
 // after setting *drop_name to that of all its series.
