@@ -4,8 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <deque>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -15,248 +18,598 @@ namespace {
 
 using rocksdb::KeyHandle;
 using rocksdb::MemTableRep;
+using rocksdb::Slice;
 
-// One entry of the memtable: its series (the user key's first 8 bytes,
-// big-endian, as a number) and the address of the entry (RocksDB's
-// length-prefixed internal key, then the value).
-struct SortRecord {
-  uint64_t series;
-  const char* entry;
+// An entry is RocksDB's varint32 length of the internal key, the internal
+// key (user key, then 8 little-endian bytes of sequence << 8 | type), then
+// the value.
+Slice InternalKeyOf(const char* entry) {
+  uint32_t len = 0;
+  const auto* p = reinterpret_cast<const unsigned char*>(entry);
+  for (int shift = 0; shift <= 28; shift += 7) {
+    const uint32_t byte = *p++;
+    len |= (byte & 0x7f) << shift;
+    if ((byte & 0x80) == 0) break;
+  }
+  return Slice(reinterpret_cast<const char*>(p), len);
+}
+
+uint64_t LoadBE64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return std::endian::native == std::endian::little ? __builtin_bswap64(v) : v;
+}
+
+uint64_t LoadLE64(const char* p) {
+  uint64_t v;
+  std::memcpy(&v, p, 8);
+  return std::endian::native == std::endian::little ? v : __builtin_bswap64(v);
+}
+
+// The series of an internal key: its user key's first 8 bytes, big-endian,
+// padded with zeros when shorter (padding with the smallest byte keeps the
+// bytewise order: a key's series is never above a larger key's).
+uint64_t SeriesOf(const Slice& internal_key) {
+  const size_t user_len = internal_key.size() >= 8 ? internal_key.size() - 8 : 0;
+  if (user_len >= 8) return LoadBE64(internal_key.data());
+  char padded[8] = {};
+  std::memcpy(padded, internal_key.data(), user_len);
+  return LoadBE64(padded);
+}
+
+// What the writer remembers of a series' last key: with 16-byte user keys
+// (series id, timestamp) the order inside a series is the timestamp's, then
+// the tag's, descending.
+struct KeyTail {
+  uint64_t timestamp = 0;  // user key bytes 8..16, big-endian
+  uint64_t tag = 0;
+  bool plain = false;  // the user key has exactly 16 bytes
 };
 
-// Iterates a sorted, no longer changing array of records.
-class SortedIterator final : public MemTableRep::Iterator {
- public:
-  SortedIterator(const std::vector<SortRecord>* records, const MemTableRep::KeyComparator* cmp)
-      : records_(records), cmp_(cmp), pos_(records->size()) {}
+KeyTail TailOf(const Slice& internal_key) {
+  KeyTail t;
+  if (internal_key.size() != 16 + 8) return t;
+  t.timestamp = LoadBE64(internal_key.data() + 8);
+  t.tag = LoadLE64(internal_key.data() + 16);
+  t.plain = true;
+  return t;
+}
 
-  bool Valid() const override { return pos_ < records_->size(); }
-  const char* key() const override { return (*records_)[pos_].entry; }
-  void Next() override { ++pos_; }
-  void Prev() override { pos_ = pos_ == 0 ? records_->size() : pos_ - 1; }
-  void Seek(const rocksdb::Slice& internal_key, const char* memtable_key) override {
-    auto it = std::lower_bound(records_->begin(), records_->end(), 0, [&](const SortRecord& r, int) {
-      return Compare(r, internal_key, memtable_key) < 0;
-    });
-    pos_ = static_cast<size_t>(it - records_->begin());
+// A series' entries in key order: readers read `count` (acquire), then the
+// entries before it. Only the writer appends; a full run is replaced.
+struct Run {
+  uint32_t capacity;
+  std::atomic<uint32_t> count;
+  const char** entries() { return reinterpret_cast<const char**>(this + 1); }
+};
+
+constexpr int kMaxHeight = 12;
+
+struct Node {
+  const char* key;
+  std::atomic<Node*> next_[1];  // as many as the node's height
+
+  Node* Next(int level) { return next_[level].load(std::memory_order_acquire); }
+  void SetNext(int level, Node* n) { next_[level].store(n, std::memory_order_release); }
+};
+
+// A series written out of order: a skip list with one writer and readers
+// beside it, as LevelDB's. `tail` lets appends skip the search.
+struct SkipList {
+  Node* head;
+  std::atomic<int> height;
+  Node* tail[kMaxHeight];  // the writer's: the last node of each level
+};
+
+struct Series {
+  uint64_t id;
+  Series* bucket_next;  // set before the series is published
+  // A Run*, or a SkipList* with the low bit set.
+  std::atomic<uintptr_t> body;
+  KeyTail last;  // the writer's
+};
+
+bool IsList(uintptr_t body) { return (body & 1) != 0; }
+Run* AsRun(uintptr_t body) { return reinterpret_cast<Run*>(body); }
+SkipList* AsList(uintptr_t body) { return reinterpret_cast<SkipList*>(body & ~uintptr_t{1}); }
+
+class SampleMemTableRep;
+
+// Memory for iterators RocksDB places in its arena: it then destroys them
+// without freeing, and its Arena is not in the public API. A destroyed
+// iterator gives its memory back here, and memory is handed out again
+// only behind a few others given back later: the destructor of the
+// iterator's base class still runs after the give-back.
+class IteratorPool {
+ public:
+  void* Take(size_t bytes) {
+    std::lock_guard lock(mu_);
+    if (free_.size() > kQuarantine) {
+      void* p = free_.front();
+      free_.pop_front();
+      return p;
+    }
+    slots_.push_back(std::make_unique<std::max_align_t[]>((bytes + sizeof(std::max_align_t) - 1) /
+                                                          sizeof(std::max_align_t)));
+    return slots_.back().get();
   }
-  void SeekForPrev(const rocksdb::Slice& internal_key, const char* memtable_key) override {
-    auto it = std::upper_bound(records_->begin(), records_->end(), 0, [&](int, const SortRecord& r) {
-      return Compare(r, internal_key, memtable_key) > 0;
-    });
-    pos_ = it == records_->begin() ? records_->size() : static_cast<size_t>(it - records_->begin()) - 1;
+  void Give(void* p) {
+    std::lock_guard lock(mu_);
+    free_.push_back(p);
   }
-  void SeekToFirst() override { pos_ = 0; }
-  void SeekToLast() override { pos_ = records_->empty() ? 0 : records_->size() - 1; }
 
  private:
-  int Compare(const SortRecord& r, const rocksdb::Slice& internal_key, const char* memtable_key) const {
-    return memtable_key != nullptr ? (*cmp_)(r.entry, memtable_key) : (*cmp_)(r.entry, internal_key);
-  }
-
-  const std::vector<SortRecord>* records_;
-  const MemTableRep::KeyComparator* cmp_;
-  size_t pos_;  // records_->size(): not valid
+  static constexpr size_t kQuarantine = 16;
+  std::mutex mu_;
+  std::deque<void*> free_;
+  std::vector<std::unique_ptr<std::max_align_t[]>> slots_;
 };
 
 class SampleMemTableRep final : public MemTableRep {
  public:
-  SampleMemTableRep(const KeyComparator& cmp, rocksdb::Allocator* allocator, MemTableRep* inner)
-      : MemTableRep(allocator), cmp_(cmp), inner_(inner) {}
-
-  ~SampleMemTableRep() override = default;
-
-  KeyHandle Allocate(const size_t len, char** buf) override {
-    KeyHandle handle = inner_->Allocate(len, buf);
-    pending_handle_ = handle;
-    pending_entry_ = *buf;
-    return handle;
+  SampleMemTableRep(const KeyComparator& cmp, rocksdb::Allocator* allocator, size_t buckets)
+      : MemTableRep(allocator), cmp_(cmp), shift_(64 - std::countr_zero(buckets)), mask_(buckets - 1) {
+    buckets_ = static_cast<std::atomic<Series*>*>(ArenaAligned(sizeof(std::atomic<Series*>) * buckets));
+    for (size_t i = 0; i < buckets; ++i) new (&buckets_[i]) std::atomic<Series*>(nullptr);
   }
 
-  void Insert(KeyHandle handle) override {
-    inner_->Insert(handle);
-    Remember(handle);
-  }
-  bool InsertKey(KeyHandle handle) override {
-    if (!inner_->InsertKey(handle)) return false;
-    Remember(handle);
-    return true;
-  }
-  void InsertWithHint(KeyHandle handle, void** hint) override {
-    inner_->InsertWithHint(handle, hint);
-    Remember(handle);
-  }
-  bool InsertKeyWithHint(KeyHandle handle, void** hint) override {
-    if (!inner_->InsertKeyWithHint(handle, hint)) return false;
-    Remember(handle);
-    return true;
-  }
-  // Concurrent inserts would race on the records: the total order is then
-  // left to the inner memtable.
-  void InsertConcurrently(KeyHandle handle) override {
-    untracked_.store(true, std::memory_order_relaxed);
-    inner_->InsertConcurrently(handle);
-  }
-  bool InsertKeyConcurrently(KeyHandle handle) override {
-    untracked_.store(true, std::memory_order_relaxed);
-    return inner_->InsertKeyConcurrently(handle);
-  }
-  void InsertWithHintConcurrently(KeyHandle handle, void** hint) override {
-    untracked_.store(true, std::memory_order_relaxed);
-    inner_->InsertWithHintConcurrently(handle, hint);
-  }
-  bool InsertKeyWithHintConcurrently(KeyHandle handle, void** hint) override {
-    untracked_.store(true, std::memory_order_relaxed);
-    return inner_->InsertKeyWithHintConcurrently(handle, hint);
-  }
+  void Insert(KeyHandle handle) override;
 
-  bool Contains(const char* key) const override { return inner_->Contains(key); }
-  void MarkReadOnly() override {
-    inner_->MarkReadOnly();
-    read_only_.store(true, std::memory_order_release);
-  }
-  void MarkFlushed() override { inner_->MarkFlushed(); }
-  void Get(const rocksdb::LookupKey& k, void* callback_args,
-           bool (*callback_func)(void* arg, const char* entry)) override {
-    inner_->Get(k, callback_args, callback_func);
-  }
-  uint64_t ApproximateNumEntries(const rocksdb::Slice& start_ikey, const rocksdb::Slice& end_key) override {
-    return inner_->ApproximateNumEntries(start_ikey, end_key);
-  }
-  size_t ApproximateMemoryUsage() override {
-    return inner_->ApproximateMemoryUsage() + extra_bytes_.load(std::memory_order_relaxed);
-  }
-  bool IsMergeOperatorSupported() const override { return inner_->IsMergeOperatorSupported(); }
-  bool IsSnapshotSupported() const override { return inner_->IsSnapshotSupported(); }
-
+  bool Contains(const char* key) const override;
+  void MarkReadOnly() override { read_only_.store(true, std::memory_order_release); }
+  size_t ApproximateMemoryUsage() override { return 0; }  // all of it is the arena's
+  Iterator* GetIterator(rocksdb::Arena* arena) override { return NewIterator(arena, /*prefix_only=*/false); }
   Iterator* GetDynamicPrefixIterator(rocksdb::Arena* arena) override {
-    return inner_->GetDynamicPrefixIterator(arena);
+    return NewIterator(arena, /*prefix_only=*/true);
   }
 
-  Iterator* GetIterator(rocksdb::Arena* arena) override {
-    // A memtable still written keeps the inner order: its records change.
-    if (!read_only_.load(std::memory_order_acquire) || untracked_.load(std::memory_order_relaxed)) {
-      return inner_->GetIterator(arena);
+  const KeyComparator& cmp() const { return cmp_; }
+  Series* Find(uint64_t id) const {
+    for (Series* s = buckets_[Bucket(id)].load(std::memory_order_acquire); s != nullptr; s = s->bucket_next) {
+      if (s->id == id) return s;
     }
-    std::call_once(sorted_once_, [this] { Sort(); });
-    if (arena == nullptr) return new SortedIterator(&sorted_, &cmp_);
-    // RocksDB destroys an iterator made in its arena without freeing it,
-    // and its Arena is not part of the public API: the memory is this
-    // memtable's, freed with it (no iterator outlives its memtable).
-    std::lock_guard lock(iterators_mu_);
-    iterators_.push_back(std::make_unique<IteratorMemory>());
-    return new (iterators_.back().get()) SortedIterator(&sorted_, &cmp_);
+    return nullptr;
+  }
+  // Every series, by id: of this moment for a memtable still written, built
+  // once for one that is not.
+  const std::vector<Series*>* Order(std::vector<Series*>* own) {
+    if (read_only_.load(std::memory_order_acquire)) {
+      std::call_once(order_once_, [this] { Collect(&order_); });
+      return &order_;
+    }
+    Collect(own);
+    return own;
+  }
+  IteratorPool* pool() { return &pool_; }
+
+ private:
+  size_t Bucket(uint64_t id) const { return (id * 0x9E3779B97F4A7C15ull) >> shift_ & mask_; }
+
+  void Collect(std::vector<Series*>* out) const {
+    out->clear();
+    for (size_t b = 0; b <= mask_; ++b) {
+      for (Series* s = buckets_[b].load(std::memory_order_acquire); s != nullptr; s = s->bucket_next) {
+        out->push_back(s);
+      }
+    }
+    std::sort(out->begin(), out->end(), [](const Series* a, const Series* b) { return a->id < b->id; });
+  }
+
+  // Memory of the memtable's arena, 8-byte aligned (the arena's Allocate
+  // is not; its AllocateAligned is not in the public API).
+  void* ArenaAligned(size_t bytes) {
+    char* buf = nullptr;
+    MemTableRep::Allocate(bytes + 7, &buf);
+    return reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(buf) + 7) & ~uintptr_t{7});
+  }
+
+  Run* NewRun(uint32_t capacity) {
+    auto* run = static_cast<Run*>(ArenaAligned(sizeof(Run) + sizeof(const char*) * capacity));
+    run->capacity = capacity;
+    new (&run->count) std::atomic<uint32_t>(0);
+    return run;
+  }
+  Node* NewNode(const char* key, int height) {
+    auto* node = static_cast<Node*>(ArenaAligned(sizeof(Node) + sizeof(std::atomic<Node*>) * (height - 1)));
+    node->key = key;
+    for (int i = 0; i < height; ++i) new (&node->next_[i]) std::atomic<Node*>(nullptr);
+    return node;
+  }
+  int RandomHeight() {
+    int height = 1;
+    while (height < kMaxHeight) {
+      rng_ ^= rng_ << 13;
+      rng_ ^= rng_ >> 7;
+      rng_ ^= rng_ << 17;
+      if ((rng_ & 3) != 0) break;  // one node in four goes a level up
+      ++height;
+    }
+    return height;
+  }
+
+  void Append(Run* run, const char* key, Series* s);
+  SkipList* ToList(Run* run);
+  void ListAppend(SkipList* list, const char* key);
+  void ListInsert(SkipList* list, const char* key);
+
+  const KeyComparator& cmp_;
+  std::atomic<Series*>* buckets_;
+  const int shift_;
+  const size_t mask_;
+  uint64_t rng_ = 0x2545F4914F6CDD1Dull;
+  std::atomic<bool> read_only_{false};
+  std::once_flag order_once_;
+  std::vector<Series*> order_;
+  IteratorPool pool_;
+
+  Iterator* NewIterator(rocksdb::Arena* arena, bool prefix_only);
+};
+
+void SampleMemTableRep::Insert(KeyHandle handle) {
+  const char* key = static_cast<const char*>(handle);
+  const Slice ikey = InternalKeyOf(key);
+  const uint64_t id = SeriesOf(ikey);
+  const KeyTail tail = TailOf(ikey);
+  std::atomic<Series*>& bucket = buckets_[Bucket(id)];
+  Series* s = bucket.load(std::memory_order_relaxed);
+  while (s != nullptr && s->id != id) s = s->bucket_next;
+  if (s == nullptr) {
+    s = static_cast<Series*>(ArenaAligned(sizeof(Series)));
+    s->id = id;
+    s->bucket_next = bucket.load(std::memory_order_relaxed);
+    Run* run = NewRun(4);
+    run->entries()[0] = key;
+    run->count.store(1, std::memory_order_relaxed);
+    new (&s->body) std::atomic<uintptr_t>(reinterpret_cast<uintptr_t>(run));
+    s->last = tail;
+    bucket.store(s, std::memory_order_release);
+    return;
+  }
+  const uintptr_t body = s->body.load(std::memory_order_relaxed);
+  bool after_last;
+  if (tail.plain && s->last.plain) {
+    after_last =
+        tail.timestamp > s->last.timestamp || (tail.timestamp == s->last.timestamp && tail.tag < s->last.tag);
+  } else {
+    const char* last = IsList(body)
+                           ? AsList(body)->tail[0]->key
+                           : AsRun(body)->entries()[AsRun(body)->count.load(std::memory_order_relaxed) - 1];
+    after_last = cmp_(key, last) > 0;
+  }
+  if (after_last) {
+    s->last = tail;
+    if (IsList(body)) {
+      ListAppend(AsList(body), key);
+    } else {
+      Append(AsRun(body), key, s);
+    }
+    return;
+  }
+  SkipList* list = IsList(body) ? AsList(body) : ToList(AsRun(body));
+  ListInsert(list, key);
+  if (!IsList(body)) s->body.store(reinterpret_cast<uintptr_t>(list) | 1, std::memory_order_release);
+}
+
+void SampleMemTableRep::Append(Run* run, const char* key, Series* s) {
+  const uint32_t n = run->count.load(std::memory_order_relaxed);
+  if (n < run->capacity) {
+    run->entries()[n] = key;
+    run->count.store(n + 1, std::memory_order_release);
+    return;
+  }
+  Run* grown = NewRun(run->capacity * 2);
+  std::memcpy(grown->entries(), run->entries(), sizeof(const char*) * n);
+  grown->entries()[n] = key;
+  grown->count.store(n + 1, std::memory_order_relaxed);
+  s->body.store(reinterpret_cast<uintptr_t>(grown), std::memory_order_release);
+}
+
+SkipList* SampleMemTableRep::ToList(Run* run) {
+  auto* list = static_cast<SkipList*>(ArenaAligned(sizeof(SkipList)));
+  list->head = NewNode(nullptr, kMaxHeight);
+  new (&list->height) std::atomic<int>(1);
+  std::fill(std::begin(list->tail), std::end(list->tail), nullptr);
+  const uint32_t n = run->count.load(std::memory_order_relaxed);
+  for (uint32_t i = 0; i < n; ++i) ListAppend(list, run->entries()[i]);
+  return list;
+}
+
+void SampleMemTableRep::ListAppend(SkipList* list, const char* key) {
+  const int height = RandomHeight();
+  if (height > list->height.load(std::memory_order_relaxed)) {
+    list->height.store(height, std::memory_order_relaxed);  // the new levels' head links are null
+  }
+  Node* node = NewNode(key, height);
+  for (int level = 0; level < height; ++level) {
+    Node* prev = list->tail[level] != nullptr ? list->tail[level] : list->head;
+    prev->SetNext(level, node);
+    list->tail[level] = node;
+  }
+}
+
+void SampleMemTableRep::ListInsert(SkipList* list, const char* key) {
+  Node* prev[kMaxHeight];
+  Node* x = list->head;
+  const int old_height = list->height.load(std::memory_order_relaxed);
+  for (int level = old_height - 1; level >= 0; --level) {
+    for (Node* next = x->Next(level); next != nullptr && cmp_(next->key, key) < 0; next = x->Next(level)) {
+      x = next;
+    }
+    prev[level] = x;
+  }
+  const int height = RandomHeight();
+  for (int level = old_height; level < height; ++level) prev[level] = list->head;
+  if (height > old_height) list->height.store(height, std::memory_order_relaxed);
+  Node* node = NewNode(key, height);
+  for (int level = 0; level < height; ++level) {
+    Node* next = prev[level]->next_[level].load(std::memory_order_relaxed);
+    node->next_[level].store(next, std::memory_order_relaxed);
+    prev[level]->SetNext(level, node);
+    if (next == nullptr) list->tail[level] = node;
+  }
+}
+
+// A position inside one series: an index into a run, or a skip list node.
+struct SeriesPos {
+  Run* run = nullptr;
+  SkipList* list = nullptr;
+  uint32_t index = 0;
+  uint32_t count = 0;  // the run's count when last read
+  Node* node = nullptr;
+};
+
+// Finding keys inside one series, against a target internal key.
+class SeriesReader {
+ public:
+  explicit SeriesReader(const MemTableRep::KeyComparator& cmp) : cmp_(cmp) {}
+
+  static SeriesPos Open(Series* s) {
+    SeriesPos p;
+    const uintptr_t body = s->body.load(std::memory_order_acquire);
+    if (IsList(body)) {
+      p.list = AsList(body);
+    } else {
+      p.run = AsRun(body);
+      p.count = p.run->count.load(std::memory_order_acquire);
+    }
+    return p;
+  }
+  static bool Valid(const SeriesPos& p) { return p.list != nullptr ? p.node != nullptr : p.index < p.count; }
+  static const char* Key(const SeriesPos& p) {
+    return p.list != nullptr ? p.node->key : p.run->entries()[p.index];
+  }
+
+  static void First(SeriesPos* p) {
+    if (p->list != nullptr) {
+      p->node = p->list->head->Next(0);
+    } else {
+      p->index = 0;
+    }
+  }
+  static void Last(SeriesPos* p) {
+    if (p->list != nullptr) {
+      Node* x = p->list->head;
+      for (int level = p->list->height.load(std::memory_order_relaxed) - 1; level >= 0; --level) {
+        for (Node* next = x->Next(level); next != nullptr; next = x->Next(level)) x = next;
+      }
+      p->node = x == p->list->head ? nullptr : x;
+    } else {
+      p->index = p->count == 0 ? p->count : p->count - 1;
+    }
+  }
+  static void Next(SeriesPos* p) {
+    if (p->list != nullptr) {
+      p->node = p->node->Next(0);
+    } else if (++p->index >= p->count) {
+      p->count = p->run->count.load(std::memory_order_acquire);  // entries appended since
+    }
+  }
+  void Prev(SeriesPos* p) const {
+    if (p->list != nullptr) {
+      p->node = LastBefore(p->list, p->node->key, /*or_equal=*/false);
+    } else {
+      p->index = p->index == 0 ? p->count : p->index - 1;
+    }
+  }
+  // The first key at or after `target`.
+  void Seek(SeriesPos* p, const Slice& target) const {
+    if (p->list != nullptr) {
+      Node* last = LastBefore(p->list, target, /*or_equal=*/false);
+      p->node = last != nullptr ? last->Next(0) : p->list->head->Next(0);
+      return;
+    }
+    const char** e = p->run->entries();
+    p->index = static_cast<uint32_t>(
+        std::partition_point(e, e + p->count, [&](const char* k) { return cmp_(k, target) < 0; }) - e);
+  }
+  // The last key at or before `target`.
+  void SeekForPrev(SeriesPos* p, const Slice& target) const {
+    if (p->list != nullptr) {
+      p->node = LastBefore(p->list, target, /*or_equal=*/true);
+      return;
+    }
+    const char** e = p->run->entries();
+    const auto after = static_cast<uint32_t>(
+        std::partition_point(e, e + p->count, [&](const char* k) { return cmp_(k, target) <= 0; }) - e);
+    p->index = after == 0 ? p->count : after - 1;
   }
 
  private:
-  struct alignas(SortedIterator) IteratorMemory {
-    std::byte bytes[sizeof(SortedIterator)];
-  };
-  // Entries recorded per chunk: one allocation per 64 KiB.
-  static constexpr size_t kChunkEntries = 8192;
+  // The last node before `target` (or equal to it), nullptr when none.
+  template <typename Target>
+  Node* LastBefore(SkipList* list, const Target& target, bool or_equal) const {
+    Node* x = list->head;
+    for (int level = list->height.load(std::memory_order_relaxed) - 1; level >= 0; --level) {
+      for (Node* next = x->Next(level); next != nullptr; next = x->Next(level)) {
+        const int c = cmp_(next->key, target);
+        if (c > 0 || (c == 0 && !or_equal)) break;
+        x = next;
+      }
+    }
+    return x == list->head ? nullptr : x;
+  }
 
-  // The writer's thread only: Allocate then Insert, one entry at a time.
-  void Remember(KeyHandle handle) {
-    if (handle != pending_handle_) {  // not the entry just allocated: give up the records
-      untracked_.store(true, std::memory_order_relaxed);
+  const MemTableRep::KeyComparator& cmp_;
+};
+
+// Walks the memtable in key order (series by id, each series' keys in
+// order), or, for a prefix iterator, one series: its Seek stays in the
+// target's series until a SeekToFirst or SeekToLast asks for everything.
+class SampleIterator final : public MemTableRep::Iterator {
+ public:
+  SampleIterator(SampleMemTableRep* rep, bool prefix_only, bool pooled)
+      : rep_(rep), reader_(rep->cmp()), prefix_only_(prefix_only), pooled_(pooled) {}
+  // Every member is trivially destroyed: nothing touches the memory after
+  // it went back to the pool.
+  ~SampleIterator() override {
+    delete own_order_;
+    if (pooled_) rep_->pool()->Give(this);
+  }
+
+  bool Valid() const override { return series_ != nullptr && SeriesReader::Valid(pos_); }
+  const char* key() const override { return SeriesReader::Key(pos_); }
+  void Next() override {
+    SeriesReader::Next(&pos_);
+    if (!SeriesReader::Valid(pos_)) StepSeries(+1);
+  }
+  void Prev() override {
+    reader_.Prev(&pos_);
+    if (!SeriesReader::Valid(pos_)) StepSeries(-1);
+  }
+  void Seek(const Slice& internal_key, const char* memtable_key) override {
+    const Slice target = memtable_key != nullptr ? InternalKeyOf(memtable_key) : internal_key;
+    const uint64_t id = SeriesOf(target);
+    if (prefix_only_) {
+      OpenSeries(rep_->Find(id));
+      if (series_ != nullptr) reader_.Seek(&pos_, target);
       return;
     }
-    if (chunks_.empty() || last_chunk_size_ == kChunkEntries) {
-      chunks_.push_back(std::make_unique<const char*[]>(kChunkEntries));
-      last_chunk_size_ = 0;
-      extra_bytes_.fetch_add(kChunkEntries * sizeof(const char*), std::memory_order_relaxed);
-    }
-    chunks_.back()[last_chunk_size_++] = pending_entry_;
-    pending_handle_ = nullptr;
-  }
-
-  // The user key's first 8 bytes, big-endian; false when it is shorter.
-  bool SeriesOf(const char* entry, uint64_t* series) const {
-    const rocksdb::Slice internal_key = cmp_.decode_key(entry);
-    if (internal_key.size() < 8 + 8) return false;  // user key, then 8 bytes of sequence and type
-    uint64_t v = 0;
-    for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<unsigned char>(internal_key.data()[i]);
-    *series = v;
-    return true;
-  }
-
-  void Sort() {
-    const size_t n = chunks_.empty() ? 0 : (chunks_.size() - 1) * kChunkEntries + last_chunk_size_;
-    sorted_.reserve(n);
-    bool by_series = true;
-    for (size_t c = 0; c < chunks_.size(); ++c) {
-      const size_t size = c + 1 == chunks_.size() ? last_chunk_size_ : kChunkEntries;
-      for (size_t i = 0; i < size; ++i) {
-        SortRecord r{0, chunks_[c][i]};
-        if (by_series && !SeriesOf(r.entry, &r.series)) by_series = false;
-        sorted_.push_back(r);
-      }
-    }
-    chunks_.clear();
-    auto less = [this](const SortRecord& a, const SortRecord& b) { return cmp_(a.entry, b.entry) < 0; };
-    if (!by_series) {
-      std::sort(sorted_.begin(), sorted_.end(), less);
+    const std::vector<Series*>& order = Order();
+    order_pos_ = static_cast<size_t>(
+        std::partition_point(order.begin(), order.end(), [&](const Series* s) { return s->id < id; }) -
+        order.begin());
+    if (order_pos_ == order.size()) return OpenSeries(nullptr);
+    OpenSeries(order[order_pos_]);
+    if (series_->id == id) {
+      reader_.Seek(&pos_, target);
+      if (!SeriesReader::Valid(pos_)) StepSeries(+1);
     } else {
-      // Stable: each series keeps its insertion order, usually its order.
-      std::stable_sort(sorted_.begin(), sorted_.end(),
-                       [](const SortRecord& a, const SortRecord& b) { return a.series < b.series; });
-      for (size_t begin = 0; begin < sorted_.size();) {
-        size_t end = begin + 1;
-        bool ordered = true;
-        for (; end < sorted_.size() && sorted_[end].series == sorted_[begin].series; ++end) {
-          if (ordered && !less(sorted_[end - 1], sorted_[end])) ordered = false;
-        }
-        if (!ordered) std::sort(sorted_.begin() + begin, sorted_.begin() + end, less);
-        begin = end;
-      }
+      SeriesReader::First(&pos_);
     }
-    // extra_bytes_ stays as it was: RocksDB requires an immutable
-    // memtable's memory usage not to change (the sorted records take 8
-    // bytes an entry more than the recorded addresses did, until the flush).
+  }
+  void SeekForPrev(const Slice& internal_key, const char* memtable_key) override {
+    const Slice target = memtable_key != nullptr ? InternalKeyOf(memtable_key) : internal_key;
+    const uint64_t id = SeriesOf(target);
+    if (prefix_only_) {
+      OpenSeries(rep_->Find(id));
+      if (series_ != nullptr) reader_.SeekForPrev(&pos_, target);
+      return;
+    }
+    const std::vector<Series*>& order = Order();
+    const size_t after = static_cast<size_t>(
+        std::partition_point(order.begin(), order.end(), [&](const Series* s) { return s->id <= id; }) -
+        order.begin());
+    if (after == 0) return OpenSeries(nullptr);
+    order_pos_ = after - 1;
+    OpenSeries(order[order_pos_]);
+    if (series_->id == id) {
+      reader_.SeekForPrev(&pos_, target);
+      if (!SeriesReader::Valid(pos_)) StepSeries(-1);
+    } else {
+      SeriesReader::Last(&pos_);
+    }
+  }
+  void SeekToFirst() override {
+    prefix_only_ = false;
+    const std::vector<Series*>& order = Order();
+    order_pos_ = 0;
+    OpenSeries(order.empty() ? nullptr : order.front());
+    if (series_ != nullptr) SeriesReader::First(&pos_);
+  }
+  void SeekToLast() override {
+    prefix_only_ = false;
+    const std::vector<Series*>& order = Order();
+    order_pos_ = order.empty() ? 0 : order.size() - 1;
+    OpenSeries(order.empty() ? nullptr : order.back());
+    if (series_ != nullptr) SeriesReader::Last(&pos_);
   }
 
-  const KeyComparator& cmp_;
-  std::unique_ptr<MemTableRep> inner_;
-  // The entry Allocate() handed out last, until its Insert.
-  KeyHandle pending_handle_ = nullptr;
-  const char* pending_entry_ = nullptr;
-  // Every entry's address in insertion order, written by the writer until
-  // MarkReadOnly(); then moved into sorted_ by the first total-order iterator.
-  std::vector<std::unique_ptr<const char*[]>> chunks_;
-  size_t last_chunk_size_ = 0;
-  std::atomic<bool> untracked_{false};  // some entry is not recorded
-  std::atomic<bool> read_only_{false};
-  std::atomic<size_t> extra_bytes_{0};  // the recorded addresses' memory
-  std::once_flag sorted_once_;
-  std::vector<SortRecord> sorted_;
-  std::mutex iterators_mu_;
-  std::vector<std::unique_ptr<IteratorMemory>> iterators_;
+ private:
+  const std::vector<Series*>& Order() {
+    if (order_ == nullptr) {
+      own_order_ = new std::vector<Series*>();
+      order_ = rep_->Order(own_order_);
+    }
+    return *order_;
+  }
+  void OpenSeries(Series* s) {
+    series_ = s;
+    if (s != nullptr) pos_ = SeriesReader::Open(s);
+  }
+  // Past either end of the current series: the neighbour's first or last
+  // key, or the end of a prefix iterator.
+  void StepSeries(int direction) {
+    if (prefix_only_) return OpenSeries(nullptr);
+    const std::vector<Series*>& order = Order();
+    if (direction > 0 ? order_pos_ + 1 >= order.size() : order_pos_ == 0) return OpenSeries(nullptr);
+    order_pos_ += direction;
+    OpenSeries(order[order_pos_]);
+    if (direction > 0) {
+      SeriesReader::First(&pos_);
+    } else {
+      SeriesReader::Last(&pos_);
+    }
+  }
+
+  SampleMemTableRep* const rep_;
+  const SeriesReader reader_;
+  bool prefix_only_;
+  const bool pooled_;
+  const std::vector<Series*>* order_ = nullptr;
+  std::vector<Series*>* own_order_ = nullptr;
+  size_t order_pos_ = 0;  // series_'s place in order_, in total order
+  Series* series_ = nullptr;
+  SeriesPos pos_;
 };
+
+MemTableRep::Iterator* SampleMemTableRep::NewIterator(rocksdb::Arena* arena, bool prefix_only) {
+  if (arena == nullptr) return new SampleIterator(this, prefix_only, /*pooled=*/false);
+  return new (pool_.Take(sizeof(SampleIterator))) SampleIterator(this, prefix_only, /*pooled=*/true);
+}
+
+bool SampleMemTableRep::Contains(const char* key) const {
+  const Slice ikey = InternalKeyOf(key);
+  Series* s = Find(SeriesOf(ikey));
+  if (s == nullptr) return false;
+  SeriesReader reader(cmp_);
+  SeriesPos p = SeriesReader::Open(s);
+  reader.Seek(&p, ikey);
+  return SeriesReader::Valid(p) && cmp_(SeriesReader::Key(p), ikey) == 0;
+}
 
 class SampleMemTableRepFactory final : public rocksdb::MemTableRepFactory {
  public:
-  explicit SampleMemTableRepFactory(std::shared_ptr<rocksdb::MemTableRepFactory> inner)
-      : inner_(std::move(inner)) {}
+  explicit SampleMemTableRepFactory(size_t buckets)
+      : buckets_(std::bit_ceil(std::max<size_t>(buckets, 16))) {}
 
   using rocksdb::MemTableRepFactory::CreateMemTableRep;
   MemTableRep* CreateMemTableRep(const MemTableRep::KeyComparator& cmp, rocksdb::Allocator* allocator,
-                                 const rocksdb::SliceTransform* transform, rocksdb::Logger* logger) override {
-    return new SampleMemTableRep(cmp, allocator,
-                                 inner_->CreateMemTableRep(cmp, allocator, transform, logger));
+                                 const rocksdb::SliceTransform* /*transform*/,
+                                 rocksdb::Logger* /*logger*/) override {
+    return new SampleMemTableRep(cmp, allocator, buckets_);
   }
   const char* Name() const override { return "OvertoneSampleMemTableRepFactory"; }
   bool IsInsertConcurrentlySupported() const override { return false; }
-  bool CanHandleDuplicatedKey() const override { return inner_->CanHandleDuplicatedKey(); }
+  bool CanHandleDuplicatedKey() const override { return false; }
 
  private:
-  std::shared_ptr<rocksdb::MemTableRepFactory> inner_;
+  const size_t buckets_;
 };
 
 }  // namespace
 
-std::shared_ptr<rocksdb::MemTableRepFactory> NewSampleMemTableRepFactory(
-    std::shared_ptr<rocksdb::MemTableRepFactory> inner) {
-  return std::make_shared<SampleMemTableRepFactory>(std::move(inner));
+std::shared_ptr<rocksdb::MemTableRepFactory> NewSampleMemTableRepFactory(size_t buckets) {
+  return std::make_shared<SampleMemTableRepFactory>(buckets);
 }
 
 }  // namespace overtone::storage

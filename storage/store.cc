@@ -238,34 +238,17 @@ Status Store::OpenDb() {
   sample_table.pin_top_level_index_and_filter = true;
   rocksdb::ColumnFamilyOptions samples = base;
   samples.prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(8));
-  // Writes interleave many series (a scrape touches each once); a memtable
-  // hashed by series keeps each insert in that series' short sorted list.
-  // Hashed linked lists rather than hashed skip lists: Debian's RocksDB is
-  // built with assertions, and HashSkipListRep::Insert asserts !Contains(key),
-  // a second search per sample (35% of Write at 100k series). A bucket turns
-  // into a skip list past 32 entries: appending to a sorted linked list walks
-  // all of it, and at RocksDB's default of 256 a series with many samples in
-  // the memtable ingested 6x slower. One bucket per 128 bytes of write buffer
-  // (8 bytes each, 1/16 of the buffer): with 65,536 buckets, 100k series
-  // ingested at 0.6x the rate of 524,288 buckets. A plain skip list, with
-  // or without a per-series insert hint
-  // (memtable_insert_with_hint_prefix_extractor), ingested 100k series
-  // 10-20% slower per CPU second: every insert misses the cache on several
-  // levels, and the hint costs a hash-map lookup per sample. RocksDB's own
-  // flush of the hashed lists sorts them through a skip list (35-41% of the
-  // process at 100k and 1M series); sample_memtable.h sorts by series
-  // instead. With many samples of each series in the memtable (10k series,
-  // 300 scrapes) the insert's cost is HashLinkListRep::Insert's assert
-  // !Contains(key): a full search of the series' skip list, 25% of the
-  // receiver's CPU against 5% for the insert itself, which finds an append's
-  // place at once. Neither a threshold of 16 nor a plain skip list with the
-  // per-series hint beat this by more than the noise there, and the plain
-  // skip list took 35-40% more CPU per sample at 100k series and 40 scrapes.
-  samples.memtable_factory = NewSampleMemTableRepFactory(
-      std::shared_ptr<rocksdb::MemTableRepFactory>(rocksdb::NewHashLinkListRepFactory(
-          MemtableBuckets(options_.write_buffer_bytes), /*huge_page_tlb_size=*/0,
-          /*bucket_entries_logging_threshold=*/4096, /*if_log_bucket_dist_when_flash=*/true,
-          /*threshold_use_skiplist=*/32)));
+  // Writes interleave many series (a scrape touches each once) and each
+  // series comes in time order: storage/sample_memtable.h files each entry
+  // under its series and appends it there. RocksDB's hashed linked lists
+  // took 30% of the remote write receiver's CPU at 10k series and 300
+  // scrapes (an assertion's search of the series on every insert in
+  // Debian's build) and sorted the whole memtable through a skip list to
+  // flush it (35-41% of the process at 100k and 1M series); a plain skip
+  // list ingested 100k series 10-20% slower than those. One hash bucket per
+  // 128 bytes of write buffer (1/16 of its arena): with 65,536 buckets the
+  // hashed lists ingested 100k series at 0.6x the rate of 524,288.
+  samples.memtable_factory = NewSampleMemTableRepFactory(MemtableBuckets(options_.write_buffer_bytes));
   samples.table_factory.reset(rocksdb::NewBlockBasedTableFactory(sample_table));
 
   // Segments are already compressed: RocksDB's block compression would only cost CPU.
@@ -287,7 +270,7 @@ Status Store::OpenDb() {
   db_options.create_missing_column_families = true;
   db_options.error_if_exists = options_.error_if_exists;
   db_options.max_background_jobs = 2;
-  db_options.allow_concurrent_memtable_write = false;  // the hashed memtable does not support it
+  db_options.allow_concurrent_memtable_write = false;  // the samples memtable has one writer
   db_options.max_total_wal_size = 4 * options_.write_buffer_bytes;
   if (options_.all_write_buffers_bytes > 0) {
     db_options.write_buffer_manager =
