@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstring>
 #include <deque>
+#include <functional>
 #include <mutex>
 #include <new>
 #include <vector>
@@ -147,8 +148,14 @@ class IteratorPool {
 
 class SampleMemTableRep final : public MemTableRep {
  public:
-  SampleMemTableRep(const KeyComparator& cmp, rocksdb::Allocator* allocator, size_t buckets)
-      : MemTableRep(allocator), cmp_(cmp), shift_(64 - std::countr_zero(buckets)), mask_(buckets - 1) {
+  // Memory comes from `allocate` when set, else from the memtable's arena.
+  SampleMemTableRep(const KeyComparator& cmp, rocksdb::Allocator* allocator,
+                    std::function<char*(size_t)> allocate, size_t buckets)
+      : MemTableRep(allocator),
+        cmp_(cmp),
+        allocate_(std::move(allocate)),
+        shift_(64 - std::countr_zero(buckets)),
+        mask_(buckets - 1) {
     buckets_ = static_cast<std::atomic<Series*>*>(ArenaAligned(sizeof(std::atomic<Series*>) * buckets));
     for (size_t i = 0; i < buckets; ++i) new (&buckets_[i]) std::atomic<Series*>(nullptr);
   }
@@ -199,7 +206,11 @@ class SampleMemTableRep final : public MemTableRep {
   // is not; its AllocateAligned is not in the public API).
   void* ArenaAligned(size_t bytes) {
     char* buf = nullptr;
-    MemTableRep::Allocate(bytes + 7, &buf);
+    if (allocate_) {
+      buf = allocate_(bytes + 7);
+    } else {
+      MemTableRep::Allocate(bytes + 7, &buf);
+    }
     return reinterpret_cast<void*>((reinterpret_cast<uintptr_t>(buf) + 7) & ~uintptr_t{7});
   }
 
@@ -233,6 +244,7 @@ class SampleMemTableRep final : public MemTableRep {
   void ListInsert(SkipList* list, const char* key);
 
   const KeyComparator& cmp_;
+  const std::function<char*(size_t)> allocate_;
   std::atomic<Series*>* buckets_;
   const int shift_;
   const size_t mask_;
@@ -596,7 +608,7 @@ class SampleMemTableRepFactory final : public rocksdb::MemTableRepFactory {
   MemTableRep* CreateMemTableRep(const MemTableRep::KeyComparator& cmp, rocksdb::Allocator* allocator,
                                  const rocksdb::SliceTransform* /*transform*/,
                                  rocksdb::Logger* /*logger*/) override {
-    return new SampleMemTableRep(cmp, allocator, buckets_);
+    return new SampleMemTableRep(cmp, allocator, nullptr, buckets_);
   }
   const char* Name() const override { return "OvertoneSampleMemTableRepFactory"; }
   bool IsInsertConcurrentlySupported() const override { return false; }
@@ -610,6 +622,13 @@ class SampleMemTableRepFactory final : public rocksdb::MemTableRepFactory {
 
 std::shared_ptr<rocksdb::MemTableRepFactory> NewSampleMemTableRepFactory(size_t buckets) {
   return std::make_shared<SampleMemTableRepFactory>(buckets);
+}
+
+std::unique_ptr<rocksdb::MemTableRep> NewSampleMemTableRep(const rocksdb::MemTableRep::KeyComparator& cmp,
+                                                           std::function<char*(size_t)> allocate,
+                                                           size_t buckets) {
+  return std::make_unique<SampleMemTableRep>(cmp, nullptr, std::move(allocate),
+                                             std::bit_ceil(std::max<size_t>(buckets, 16)));
 }
 
 }  // namespace overtone::storage

@@ -38,6 +38,7 @@
 #include <rocksdb/memtablerep.h>
 
 #include <cstddef>
+#include <functional>
 #include <memory>
 
 namespace overtone::storage {
@@ -45,6 +46,13 @@ namespace overtone::storage {
 // `buckets`: the hash table's size (rounded up to a power of two), 8 bytes
 // each of every memtable's arena.
 std::shared_ptr<rocksdb::MemTableRepFactory> NewSampleMemTableRepFactory(size_t buckets);
+
+// The same representation over memory from `allocate` (kept until the
+// representation is destroyed) rather than a memtable's arena: for tests
+// of the representation alone, whose entries the caller makes.
+std::unique_ptr<rocksdb::MemTableRep> NewSampleMemTableRep(const rocksdb::MemTableRep::KeyComparator& cmp,
+                                                           std::function<char*(size_t)> allocate,
+                                                           size_t buckets);
 
 }  // namespace overtone::storage
 
