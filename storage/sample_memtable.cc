@@ -8,8 +8,8 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <new>
 #include <utility>
@@ -117,35 +117,57 @@ SkipList* AsList(uintptr_t body) { return reinterpret_cast<SkipList*>(body & ~ui
 
 class SampleMemTableRep;
 
-// Memory for iterators RocksDB places in its arena: it then destroys them
-// without freeing, and its Arena is not in the public API. A destroyed
-// iterator gives its memory back here, and memory is handed out again
-// only behind a few others given back later: the destructor of the
-// iterator's base class still runs after the give-back.
+// Memory for iterators RocksDB places in its arena: RocksDB ends them with
+// an explicit destructor call and never frees them, and its Arena is not in
+// the public API, so the memtable keeps that memory itself. An iterator's
+// destructor hands its block to the thread it runs on, and the block goes
+// back to the pool when that thread retires its next pooled iterator: by
+// then the first destructor, its base class's included, has certainly
+// returned. A thread holds back at most one block, so the pool is bounded by
+// the iterators open at once plus one a thread.
 class IteratorPool {
  public:
+  IteratorPool() : state_(std::make_shared<State>()) {}
+
+  // Every block has the same size, one SampleIterator's.
   void* Take(size_t bytes) {
-    std::lock_guard lock(mu_);
-    if (free_.size() > kQuarantine) {
-      void* p = free_.front();
-      free_.pop_front();
+    std::lock_guard lock(state_->mu);
+    if (!state_->free.empty()) {
+      void* p = state_->free.back();
+      state_->free.pop_back();
       return p;
     }
-    slots_.push_back(std::make_unique<std::max_align_t[]>((bytes + sizeof(std::max_align_t) - 1) /
-                                                          sizeof(std::max_align_t)));
-    return slots_.back().get();
+    state_->blocks.push_back(std::make_unique<std::max_align_t[]>((bytes + sizeof(std::max_align_t) - 1) /
+                                                                  sizeof(std::max_align_t)));
+    return state_->blocks.back().get();
   }
-  void Give(void* p) {
-    std::lock_guard lock(mu_);
-    free_.push_back(p);
+
+  // Called from the destructor of the iterator that lives in `p`.
+  void Retire(void* p) {
+    HeldBack previous = std::exchange(held_back_, HeldBack{state_, p});
+    // The previous block's pool may be gone with its memtable; then so is
+    // the block.
+    if (std::shared_ptr<State> pool = previous.pool.lock()) {
+      std::lock_guard lock(pool->mu);
+      pool->free.push_back(previous.block);
+    }
   }
 
  private:
-  static constexpr size_t kQuarantine = 16;
-  std::mutex mu_;
-  std::deque<void*> free_;
-  std::vector<std::unique_ptr<std::max_align_t[]>> slots_;
+  struct State {
+    std::mutex mu;
+    std::vector<void*> free;
+    std::vector<std::unique_ptr<std::max_align_t[]>> blocks;
+  };
+  struct HeldBack {
+    std::weak_ptr<State> pool;
+    void* block = nullptr;
+  };
+  static thread_local HeldBack held_back_;
+  std::shared_ptr<State> state_;
 };
+
+thread_local IteratorPool::HeldBack IteratorPool::held_back_;
 
 class SampleMemTableRep final : public MemTableRep {
  public:
@@ -480,11 +502,9 @@ class SampleIterator final : public MemTableRep::Iterator {
  public:
   SampleIterator(SampleMemTableRep* rep, bool prefix_only, bool pooled)
       : rep_(rep), reader_(rep->cmp()), prefix_only_(prefix_only), pooled_(pooled) {}
-  // Every member is trivially destroyed: nothing touches the memory after
-  // it went back to the pool.
   ~SampleIterator() override {
     delete own_order_;
-    if (pooled_) rep_->pool()->Give(this);
+    if (pooled_) rep_->pool()->Retire(this);
   }
 
   bool Valid() const override { return series_ != nullptr && SeriesReader::Valid(pos_); }
