@@ -107,6 +107,12 @@ class Matcher {
     one_stamp_.assign(sig_keys_.size(), 0);
     one_at_.assign(sig_keys_.size(), 0);
     matched_stamp_.assign(sig_keys_.size(), 0);
+    // At most a point for each of the "many" side's (the left's for and,
+    // unless; both sides' for or): reserved, not grown by copying.
+    size_t most = spec_.op == MatchOp::kOr ? lhs_.order.size() + rhs_.order.size()
+                  : !IsSetOp(spec_.op) && spec_.card == MatchCard::kOneToMany ? rhs_.order.size()
+                                                                              : lhs_.order.size();
+    out_.points.reserve(most);
     while (lhs_.at < lhs_.order.size() || rhs_.at < rhs_.order.size()) {
       int64_t ts = INT64_MAX;
       if (lhs_.at < lhs_.order.size()) ts = lhs_.ts(lhs_.at);
