@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sql/labelset_json.h"
 #include "sql/promql_functions.h"
 #include "sql/statement.h"
 #include "sql/vtab_common.h"
@@ -183,6 +184,24 @@ TEST(VectorMatchTest, PointsByTimeIsAStableSortByTime) {
       EXPECT_EQ(PointsByTime(points), want) << "shape " << shape << " round " << round;
     }
   }
+}
+
+// The label-set JSON the operands and answers carry: escapes exactly as
+// before they were written in runs, and it reads back.
+TEST(VectorMatchTest, LabelsetJsonEscapesAndReadsBack) {
+  LabelPairs labels = {{"__name__", "m"},
+                       {"a", "plain"},
+                       {"b", "q\"uote\\back"},
+                       {"c", std::string("\n\r\t\x01\x1f end\0", 10)},
+                       {"d", "\xc3\xa9t\xc3\xa9 \xf0\x9f\x99\x82"},
+                       {"f", "\"\""}};
+  std::string json = LabelsetJson(labels);
+  EXPECT_EQ(json,
+            "{\"__name__\":\"m\",\"a\":\"plain\",\"b\":\"q\\\"uote\\\\back\",\"c\":\"\\n\\r\\t\\u0001\\u001f "
+            "end\\u0000\",\"d\":\"\xc3\xa9t\xc3\xa9 \xf0\x9f\x99\x82\",\"f\":\"\\\"\\\"\"}");
+  auto back = ParseLabelsetJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, labels);
 }
 
 TEST(VectorMatchTest, SetOperatorsKeepSeriesAndTheirDropName) {
