@@ -31,6 +31,7 @@ Status RegisterSql(sqlite3* conn, Database* db, const CancelToken* cancel) {
         Module{"over_time", sql::OverTimeModule()}, Module{"instant_vector", sql::InstantVectorModule()},
         Module{"range_function", sql::RangeFunctionModule()},
         Module{"vector_match", sql::VectorMatchModule()},
+        Module{"vector_match_series", sql::VectorMatchSeriesModule()},
         Module{"vector_aggregate", sql::VectorAggregateModule()},
         Module{"selector_aggregate", sql::SelectorAggregateModule()},
         Module{"vector_series", sql::VectorSeriesModule()},

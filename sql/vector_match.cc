@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <iterator>
+#include <optional>
 #include <unordered_map>
 
 #include "overtone/types.h"
@@ -105,6 +107,12 @@ class Matcher {
     one_stamp_.assign(sig_keys_.size(), 0);
     one_at_.assign(sig_keys_.size(), 0);
     matched_stamp_.assign(sig_keys_.size(), 0);
+    // At most a point for each of the "many" side's (the left's for and,
+    // unless; both sides' for or): reserved, not grown by copying.
+    size_t most = spec_.op == MatchOp::kOr ? lhs_.order.size() + rhs_.order.size()
+                  : !IsSetOp(spec_.op) && spec_.card == MatchCard::kOneToMany ? rhs_.order.size()
+                                                                              : lhs_.order.size();
+    out_.points.reserve(most);
     while (lhs_.at < lhs_.order.size() || rhs_.at < rhs_.order.size()) {
       int64_t ts = INT64_MAX;
       if (lhs_.at < lhs_.order.size()) ts = lhs_.ts(lhs_.at);
@@ -137,10 +145,7 @@ class Matcher {
     for (const VectorOperand::Point& p : v.points) {
       if (p.series >= v.series.size()) return Status::InvalidArgument("vector_match: a point of no series");
     }
-    s->order.resize(v.points.size());
-    for (uint32_t i = 0; i < s->order.size(); ++i) s->order[i] = i;
-    std::stable_sort(s->order.begin(), s->order.end(),
-                     [&v](uint32_t a, uint32_t b) { return v.points[a].ts < v.points[b].ts; });
+    s->order = PointsByTime(v.points);
     return Status::OK();
   }
 
@@ -306,7 +311,55 @@ class Matcher {
   VectorOperand out_;
 };
 
+// The distinct times of `points`, ascending, when each ascending run of
+// them (a series' points, as the sources give them) is made of times a
+// few runs share (the steps of a range); nullopt when merging the runs'
+// times would cost more than a sort.
+std::optional<std::vector<int64_t>> SharedTimes(const std::vector<VectorOperand::Point>& points) {
+  std::vector<int64_t> times, merged, run;
+  size_t budget = 4 * points.size() + 1024;  // times copied by merges, at most
+  for (size_t i = 0; i < points.size();) {
+    run.clear();
+    run.push_back(points[i].ts);
+    for (++i; i < points.size() && points[i].ts > run.back(); ++i) run.push_back(points[i].ts);
+    if (std::includes(times.begin(), times.end(), run.begin(), run.end())) continue;
+    if (times.size() + run.size() > budget) return std::nullopt;
+    budget -= times.size() + run.size();
+    merged.clear();
+    std::set_union(times.begin(), times.end(), run.begin(), run.end(), std::back_inserter(merged));
+    times.swap(merged);
+  }
+  return times;
+}
+
 }  // namespace
+
+std::vector<uint32_t> PointsByTime(const std::vector<VectorOperand::Point>& points) {
+  std::vector<uint32_t> order(points.size());
+  std::optional<std::vector<int64_t>> times = SharedTimes(points);
+  if (!times) {
+    for (uint32_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(),
+                     [&points](uint32_t a, uint32_t b) { return points[a].ts < points[b].ts; });
+    return order;
+  }
+  // A counting sort by each point's place among the times: stable, and
+  // linear. Within an ascending run the place only moves forward.
+  std::vector<uint32_t> place(points.size());
+  std::vector<size_t> start(times->size() + 1, 0);
+  size_t at = 0;
+  for (size_t i = 0; i < points.size(); ++i) {
+    if (i == 0 || points[i].ts <= points[i - 1].ts) {
+      at = std::lower_bound(times->begin(), times->end(), points[i].ts) - times->begin();
+    }
+    while ((*times)[at] != points[i].ts) ++at;
+    place[i] = static_cast<uint32_t>(at);
+    ++start[at + 1];
+  }
+  for (size_t t = 1; t < start.size(); ++t) start[t] += start[t - 1];
+  for (uint32_t i = 0; i < points.size(); ++i) order[start[place[i]]++] = i;
+  return order;
+}
 
 std::string PackVector(const VectorOperand& v) {
   std::string out;

@@ -57,6 +57,11 @@ struct VectorOperand {
 };
 
 std::string PackVector(const VectorOperand& v);
+
+// The indexes of `points` ordered by ts, those of equal ts in their
+// order: what std::stable_sort gives, in linear time when the points come
+// as runs by time over shared times (series over the steps of a range).
+std::vector<uint32_t> PointsByTime(const std::vector<VectorOperand::Point>& points);
 // InvalidArgument for bytes PackVector did not make.
 Result<VectorOperand> UnpackVector(std::string_view bytes);
 

@@ -17,6 +17,7 @@ const sqlite3_module* OverTimeModule();
 const sqlite3_module* InstantVectorModule();      // promql_vtabs.cc
 const sqlite3_module* RangeFunctionModule();      // promql_vtabs.cc
 const sqlite3_module* VectorMatchModule();        // vector_match_vtab.cc
+const sqlite3_module* VectorMatchSeriesModule();  // vector_match_vtab.cc
 const sqlite3_module* VectorAggregateModule();    // vector_aggregate_vtab.cc
 const sqlite3_module* SelectorAggregateModule();  // vector_aggregate_vtab.cc
 const sqlite3_module* VectorSeriesModule();       // vector_series_vtab.cc

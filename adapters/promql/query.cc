@@ -147,7 +147,7 @@ Status Collect(sqlite3* conn, const Translation& t, PlannedQuery* planned, const
     std::string_view blob(packed ? packed : "", static_cast<size_t>(sqlite3_column_bytes(stmt, 1)));
     size_t count = 0;
     if (!::overtone::sql::PackedPointCount(blob, &count)) {
-      status = Status::Internal("vector_series: a points BLOB of " + std::to_string(blob.size()) + " bytes");
+      status = Status::Internal("a points BLOB of " + std::to_string(blob.size()) + " bytes");
       break;
     }
     points.reserve(points.size() + count);
@@ -356,7 +356,7 @@ Result<std::string> ExplainQuery(std::string_view query, int64_t start_ms, int64
   OT_ASSIGN_OR_RETURN(ExprPtr expr, ParseExpr(query));
   OT_ASSIGN_OR_RETURN(Translation t,
                       Translate(*expr, MakeRange(start_ms, end_ms, step_ms, options, start_ms == end_ms)));
-  return t.Sql();
+  return t.Explain();
 }
 
 }  // namespace overtone::promql

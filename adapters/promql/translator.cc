@@ -11,6 +11,7 @@
 #include "overtone/matcher.h"
 #include "overtone/types.h"
 #include "sql/labelset_json.h"
+#include "sql/promql_functions.h"
 
 namespace overtone::promql {
 
@@ -572,6 +573,21 @@ Result<Translation> Translator::Run(const Expr& root_in) {
         out.point_operations = std::move(operations);
         break;
       }
+      if (IsVectorMatching(source_expr)) {
+        // The same for vector matching at the root: vector_match_series()
+        // gives its answer a series a row, the name dropped per series.
+        OT_ASSIGN_OR_RETURN(std::vector<SqlExpr> args, VectorMatchArgs(source_expr));
+        SqlExpr dropped = Fn("labels_drop", {Col("labelset"), Text("__name__")});
+        body->columns = {{std::any_of(operations.begin(), operations.end(), DropsMetricName)
+                              ? dropped
+                              : Fn("IIF", {Col("drop_name"), dropped, Col("labelset")}),
+                          "labelset"},
+                         {Col("points"), ""}};
+        body->from = {TableFunction("vector_match_series", std::move(args))};
+        out.packed_points = true;
+        out.point_operations = std::move(operations);
+        break;
+      }
       OT_ASSIGN_OR_RETURN(std::string result, Vector(root));
       body->columns = {{Fn("IIF", {Col("drop_name"), Fn("labels_drop", {Col("labelset"), Text("__name__")}),
                                    Col("labelset")}),
@@ -610,6 +626,20 @@ Result<Translation> Translator::Run(const Expr& root_in) {
   out.statement = std::move(st_);
   out.selectors = std::move(selectors_);
   return out;
+}
+
+std::string Translation::Explain() const {
+  if (point_operations.empty()) return Sql();
+  std::string out = "-- applied to each point as the rows are unpacked, in order:";
+  const char* sep = " ";
+  for (const ScalarOperation& op : point_operations) {
+    std::string name = BinaryOpName(op.op);
+    if (op.return_bool) name += " bool";
+    std::string number = ::overtone::sql::FormatFloatFixed(op.number);
+    out += sep + (op.number_left ? number + " " + name + " value" : "value " + name + " " + number);
+    sep = ", ";
+  }
+  return out + "\n" + Sql();
 }
 
 Result<Translation> Translate(const Expr& root, const EvalRange& range) {

@@ -53,7 +53,8 @@ struct Translation {
   ValueType result_type = ValueType::kVector;
   // kVector whose rows are (labelset, points) instead, one a series, its
   // points packed (sql/packed_points.h): a selector, range function or
-  // `*_over_time` function at the root, evaluated by vector_series().
+  // `*_over_time` function at the root, evaluated by vector_series(), or
+  // vector matching at the root, by vector_match_series().
   bool packed_points = false;
   // With packed_points: operations with a number applied to each point
   // in this order when unpacking (`x * 100 > 5`); a series left without
@@ -73,6 +74,9 @@ struct Translation {
   std::vector<std::vector<LabelMatcher>> selectors;
 
   std::string Sql() const { return sql::Print(statement); }
+  // Sql() for a reader (ExplainQuery): after a comment line naming the
+  // point_operations, when there are any, for they are not in the SQL.
+  std::string Explain() const;
   // The same statement with its integers as parameters after the
   // selectors' (sql::PrintParameterized), their values in `*integers`: the
   // text a cache of prepared statements keys on.

@@ -145,6 +145,13 @@ Result<std::string> Translator::VectorVectorBinary(const Expr& e) { return Vecto
 Result<std::string> Translator::SetOperation(const Expr& e) { return VectorMatch(e); }
 
 Result<std::string> Translator::VectorMatch(const Expr& e) {
+  OT_ASSIGN_OR_RETURN(std::vector<SqlExpr> args, VectorMatchArgs(e));
+  SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
+  s->from = {TableFunction("vector_match", std::move(args))};
+  return Add(OpHint(e.op), s);
+}
+
+Result<std::vector<SqlExpr>> Translator::VectorMatchArgs(const Expr& e) {
   const VectorMatching& m = *e.matching;
   // Each operand packed into one value: its series and points. A selector
   // or a range function of one comes packed from the engine
@@ -172,12 +179,15 @@ Result<std::string> Translator::VectorMatch(const Expr& e) {
   const char* card = m.card == Cardinality::kManyToOne   ? "many_to_one"
                      : m.card == Cardinality::kOneToMany ? "one_to_many"
                                                          : "one_to_one";
-  std::vector<SqlExpr> args = {
+  return std::vector<SqlExpr>{
       Text(OpHint(e.op)),    Int(e.return_bool ? 1 : 0), Text(card), Text(m.on ? "on" : "ignoring"),
       Text(names(m.labels)), Text(names(m.include)),     lhs,        rhs};
-  SelectPtr s = VectorSelect(Col("labelset"), Col("drop_name"), Col("ts"), Col("value"));
-  s->from = {TableFunction("vector_match", std::move(args))};
-  return Add(OpHint(e.op), s);
+}
+
+bool IsVectorMatching(const Expr& e) {
+  const Expr& x = Unparen(e);
+  return x.kind == Expr::Kind::kBinary && (IsSetOperator(x.op) || (x.arg(0).type() == ValueType::kVector &&
+                                                                   x.arg(1).type() == ValueType::kVector));
 }
 
 }  // namespace overtone::promql

@@ -79,6 +79,8 @@ class Translator {
   Result<std::string> SetOperation(const Expr& e);
   // Both of the above: one vector_match() call.
   Result<std::string> VectorMatch(const Expr& e);
+  // The arguments of vector_match() and vector_match_series() for `e`.
+  Result<std::vector<sql::ExprPtr>> VectorMatchArgs(const Expr& e);
   Result<ScalarValue> ScalarBinary(const Expr& e);
   Result<Translation> RawRange(const Expr& matrix);
   // Subqueries (translator_subquery.cc): the inner expression evaluated at
@@ -126,6 +128,8 @@ sql::ExprPtr BoolValue(sql::ExprPtr condition);  // 1.0 or 0.0
 // `e` without the operations with a number on top of it (`x * 100 > 5`:
 // x), which go to *ops innermost first (translator_binary.cc).
 const Expr& PeelScalarOperations(const Expr& e, std::vector<ScalarOperation>* ops);
+// Whether `e` is an operator between two vectors (vector_match()).
+bool IsVectorMatching(const Expr& e);
 // histogram_count, histogram_sum, ...: functions of native histograms only.
 bool IsNativeHistogramFunction(const std::string& name);
 sql::ExprPtr StringList(const std::string& fn, sql::ExprPtr first, const std::vector<std::string>& names);

@@ -59,6 +59,19 @@ TEST_F(PromqlCliTest, ExplainPrintsTheSql) {
   EXPECT_NE(r.out.find("FROM vector_aggregate('count', 'by', '', 0, ("), std::string::npos) << r.out;
 }
 
+// Operations with a number the query API applies to packed points are not
+// in the SQL: a comment line before it names them.
+TEST_F(PromqlCliTest, ExplainNamesTheOperationsOnPackedPoints) {
+  ProgramResult r = Promql({"(up / on(job) up) * 100 > 5", "--time", "1970-01-01T00:01:00Z", "--explain"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("-- applied to each point as the rows are unpacked, in order: value * 100, value > 5\n"
+                       "SELECT labels_drop(labelset, '__name__') AS labelset, points\n"
+                       "FROM vector_match_series('div', 0, 'one_to_one', 'on', 'job', '', ("),
+            0u)
+      << r.out;
+  EXPECT_TRUE(r.out.ends_with(");\n")) << r.out;
+}
+
 TEST_F(PromqlCliTest, ErrorsAndUsage) {
   ProgramResult parse = Promql({"sum(up", "--time", "0"});
   EXPECT_EQ(parse.exit_code, 1);

@@ -13,6 +13,7 @@
 #include <string>
 #include <vector>
 
+#include "sql/labelset_json.h"
 #include "sql/promql_functions.h"
 #include "sql/statement.h"
 #include "sql/vtab_common.h"
@@ -151,6 +152,56 @@ TEST(VectorMatchTest, CardinalityErrorsAreProm) {
   out = MatchVectors(Spec(MatchOp::kAdd, MatchCard::kOneToOne, true, {"job"}), later, two);
   ASSERT_TRUE(out.ok()) << out.status().ToString();
   EXPECT_TRUE(out->points.empty());
+}
+
+// PointsByTime is std::stable_sort by ts: series over shared steps (the
+// linear path), series with times of their own, repeated and falling
+// times, and more distinct times than a merge may copy (the sort).
+TEST(VectorMatchTest, PointsByTimeIsAStableSortByTime) {
+  std::mt19937 rng(7);
+  for (int shape = 0; shape < 5; ++shape) {
+    for (int round = 0; round < 20; ++round) {
+      std::vector<VectorOperand::Point> points;
+      int series = 1 + static_cast<int>(rng() % 40);
+      for (int s = 0; s < series; ++s) {
+        int n = static_cast<int>(rng() % 50);
+        int64_t ts = shape == 1 ? static_cast<int64_t>(rng() % 7) : 0;
+        for (int i = 0; i < n; ++i) {
+          switch (shape) {
+            case 0: ts = 1000 + 10 * (i + static_cast<int64_t>(rng() % 3)); break;  // steps, some missing
+            case 1: ts += 1 + static_cast<int64_t>(rng() % 5); break;               // own times
+            case 2: ts = static_cast<int64_t>(rng() % 20); break;                   // any order, repeats
+            case 3: ts = static_cast<int64_t>(rng()); break;                        // all distinct
+            default: ts = (i % 4) * 10; break;                                      // runs that restart
+          }
+          points.push_back(VectorOperand::Point{static_cast<uint32_t>(s), ts, static_cast<double>(i)});
+        }
+      }
+      std::vector<uint32_t> want(points.size());
+      for (uint32_t i = 0; i < want.size(); ++i) want[i] = i;
+      std::stable_sort(want.begin(), want.end(),
+                       [&points](uint32_t a, uint32_t b) { return points[a].ts < points[b].ts; });
+      EXPECT_EQ(PointsByTime(points), want) << "shape " << shape << " round " << round;
+    }
+  }
+}
+
+// The label-set JSON the operands and answers carry: escapes exactly as
+// before they were written in runs, and it reads back.
+TEST(VectorMatchTest, LabelsetJsonEscapesAndReadsBack) {
+  LabelPairs labels = {{"__name__", "m"},
+                       {"a", "plain"},
+                       {"b", "q\"uote\\back"},
+                       {"c", std::string("\n\r\t\x01\x1f end\0", 10)},
+                       {"d", "\xc3\xa9t\xc3\xa9 \xf0\x9f\x99\x82"},
+                       {"f", "\"\""}};
+  std::string json = LabelsetJson(labels);
+  EXPECT_EQ(json,
+            "{\"__name__\":\"m\",\"a\":\"plain\",\"b\":\"q\\\"uote\\\\back\",\"c\":\"\\n\\r\\t\\u0001\\u001f "
+            "end\\u0000\",\"d\":\"\xc3\xa9t\xc3\xa9 \xf0\x9f\x99\x82\",\"f\":\"\\\"\\\"\"}");
+  auto back = ParseLabelsetJson(json);
+  ASSERT_TRUE(back.ok()) << back.status().ToString();
+  EXPECT_EQ(*back, labels);
 }
 
 TEST(VectorMatchTest, SetOperatorsKeepSeriesAndTheirDropName) {

@@ -170,7 +170,7 @@ TEST(TranslatorTest, RootSourceWithNumberOperationsIsOneRowPerSeries) {
       << left.Sql();
   EXPECT_EQ(left.point_operations, (std::vector<ScalarOperation>{{BinaryOp::kLss, 90, true, false}}));
   // A scalar that needs the step, or an input that is not a source: rows.
-  for (const char* other : {"x > time()", "x * scalar(y)", "x > bool x", "sum(x) > 5", "-x > 5"}) {
+  for (const char* other : {"x > time()", "x * scalar(y)", "sum(x) > 5", "-x > 5"}) {
     Translation t = translate(other);
     EXPECT_FALSE(t.packed_points) << other;
     EXPECT_TRUE(t.point_operations.empty()) << other;
@@ -181,7 +181,7 @@ TEST(TranslatorTest, RootSourceWithNumberOperationsIsOneRowPerSeries) {
 TEST(TranslatorTest, VectorMatchingIsOneCallOverBothOperandsPacked) {
   // Selectors (and range functions of them) come packed from the engine.
   EXPECT_EQ(
-      Sql("a / on(job) group_left(env, dc) b"),
+      Sql("sum(a / on(job) group_left(env, dc) b)"),
       "WITH\n"
       "div1 AS (\n"
       "  SELECT labelset, drop_name, ts, value\n"
@@ -189,18 +189,68 @@ TEST(TranslatorTest, VectorMatchingIsOneCallOverBothOperandsPacked) {
       "    SELECT vector\n"
       "    FROM vector_source('instant', ?1 /* {__name__=\"a\"} */, 1000, 1000, 1, 300000, 0, NULL)), (\n"
       "    SELECT vector\n"
-      "    FROM vector_source('instant', ?2 /* {__name__=\"b\"} */, 1000, 1000, 1, 300000, 0, NULL))))\n"
+      "    FROM vector_source('instant', ?2 /* {__name__=\"b\"} */, 1000, 1000, 1, 300000, 0, NULL)))),\n"
+      "sum2 AS (\n"
+      "  SELECT labelset, drop_name, ts, value\n"
+      "  FROM vector_aggregate('sum', 'by', '', 0, (\n"
+      "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
+      "    FROM div1)))\n"
       "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, ts, value\n"
-      "FROM div1");
+      "FROM sum2");
   // Any other operand: packed from its rows.
-  EXPECT_NE(Sql("(a * 2) / b")
+  EXPECT_NE(Sql("sum((a * 2) / b)")
                 .find("    SELECT prom_vector(labelset, drop_name, ts, value)\n    FROM mul2), (\n"
                       "    SELECT vector\n    FROM vector_source('instant', ?2"),
             std::string::npos)
-      << Sql("(a * 2) / b");
+      << Sql("sum((a * 2) / b)");
   std::string sql = Sql("a > bool ignoring(x) group_right b unless c");
   EXPECT_NE(sql.find("vector_match('gt', 1, 'one_to_many', 'ignoring', 'x', ''"), std::string::npos) << sql;
-  EXPECT_NE(sql.find("vector_match('unless', 0, 'one_to_one', 'ignoring', '', ''"), std::string::npos) << sql;
+  EXPECT_NE(sql.find("vector_match_series('unless', 0, 'one_to_one', 'ignoring', '', ''"), std::string::npos)
+      << sql;
+}
+
+// Vector matching at the root: a row per series, its points packed, the
+// name dropped per series; operations with a number on top go to the
+// caller as on a source at the root.
+TEST(TranslatorTest, RootVectorMatchingIsOneRowPerSeries) {
+  auto translate = [](const std::string& q) {
+    auto expr = ParseExpr(q);
+    EXPECT_TRUE(expr.ok()) << q;
+    EvalRange r;
+    r.start = r.end = 1000;
+    r.instant = true;
+    auto t = Translate(**expr, r);
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return std::move(*t);
+  };
+  Translation div = translate("a / on(job) group_left(env, dc) b");
+  EXPECT_TRUE(div.packed_points);
+  EXPECT_TRUE(div.point_operations.empty());
+  EXPECT_EQ(div.Sql(),
+            "SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, points\n"
+            "FROM vector_match_series('div', 0, 'many_to_one', 'on', 'job', 'env,dc', (\n"
+            "  SELECT vector\n"
+            "  FROM vector_source('instant', ?1 /* {__name__=\"a\"} */, 1000, 1000, 1, 300000, 0, NULL)), (\n"
+            "  SELECT vector\n"
+            "  FROM vector_source('instant', ?2 /* {__name__=\"b\"} */, 1000, 1000, 1, 300000, 0, NULL)))");
+  Translation ops = translate("100 * (x > bool x offset 1m) > 5");
+  EXPECT_TRUE(ops.packed_points);
+  EXPECT_EQ(ops.point_operations, (std::vector<ScalarOperation>{{BinaryOp::kMul, 100, true, false},
+                                                                {BinaryOp::kGtr, 5, false, false}}));
+  EXPECT_EQ(ops.Sql().find("SELECT labels_drop(labelset, '__name__') AS labelset, points\n"
+                           "FROM vector_match_series('gt', 1, 'one_to_one', 'ignoring', '', '', ("),
+            0u)
+      << ops.Sql();
+  Translation set = translate("(x and y) > 5");
+  EXPECT_EQ(set.Sql().find("SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, "
+                           "points\nFROM vector_match_series('and', "),
+            0u)
+      << set.Sql();
+  for (const char* other : {"-(x / y)", "sum(x / y)", "abs(x / y)", "(x / y) * scalar(z)"}) {
+    Translation t = translate(other);
+    EXPECT_FALSE(t.packed_points) << other;
+    EXPECT_EQ(t.Sql().find("vector_match_series"), std::string::npos) << other;
+  }
 }
 
 TEST(TranslatorTest, ScalarsAreExpressionsOfTheStep) {
