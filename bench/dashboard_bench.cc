@@ -3,8 +3,8 @@
 // the same run.
 //
 //   dashboard_bench [--hosts 10] [--duration 2h] [--step auto] [--runs 3]
-//                   [--only SUBSTRING] [--no-prometheus] [--dir PARENT] [--keep]
-//                   [--reuse DIR]
+//                   [--only SUBSTRING] [--kind instant|range] [--no-prometheus]
+//                   [--dir PARENT] [--keep] [--reuse DIR]
 //
 //   dashboard_bench --hosts 100 --duration 24h     a day of a 100-host fleet
 //   dashboard_bench --hosts 1000 --duration 6h     6 hours of 1,000 hosts
@@ -79,6 +79,7 @@ struct Config {
   std::string step;  // empty: duration / 1440, at least 15 s
   int runs = 3;
   std::string only;
+  std::string kind;  // empty: both
   bool prometheus = true;
   std::string dir;
   bool keep = false;
@@ -267,6 +268,8 @@ std::optional<int> ParseArgs(int argc, char** argv, Config* c) {
       ->check(bench::Duration("auto"));
   bench::AddRuns(app, &c->runs);
   app.add_option("--only", c->only, "only the queries that contain SUBSTRING");
+  app.add_option("--kind", c->kind, "only the instant or only the range queries")
+      ->check(CLI::IsMember({"instant", "range"}));
   bench::AddNoPrometheus(app, &c->prometheus);
   bench::AddDir(app, &c->dir);
   bench::AddKeep(app, &c->keep);
@@ -382,6 +385,7 @@ int main(int argc, char** argv) {
   };
   for (const Query& q : kQueries) {
     if (!cfg.only.empty() && std::string(q.expr).find(cfg.only) == std::string::npos) continue;
+    if (!cfg.kind.empty() && q.range != (cfg.kind == "range")) continue;
     Request r = MakeRequest(q, query_start, query_end, step_ms);
     Timing t{&q};
     Answer ours, theirs;

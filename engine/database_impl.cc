@@ -266,6 +266,11 @@ Result<std::unique_ptr<SampleIterator>> DatabaseImpl::Scan(SeriesId id, int64_t 
       new engine::MergedSampleIterator(store_.get(), id, min_ts, max_ts, &segment_samples_scanned_));
 }
 
+Result<std::unique_ptr<SeriesCursor>> DatabaseImpl::NewSeriesCursor() {
+  return std::unique_ptr<SeriesCursor>(new engine::MergedSampleIterator(
+      store_.get(), [this](SeriesId id) { return index_.Contains(id); }, &segment_samples_scanned_));
+}
+
 Status DatabaseImpl::DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) {
   OT_RETURN_IF_ERROR(CheckWritable());
   Labels labels;

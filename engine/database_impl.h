@@ -38,6 +38,7 @@ class DatabaseImpl final : public Database {
   Result<SeriesInfo> GetSeries(SeriesId id) override;
   Result<SeriesId> FindSeries(const Labels& labels) override;
   Result<std::unique_ptr<SampleIterator>> Scan(SeriesId id, int64_t min_ts, int64_t max_ts) override;
+  Result<std::unique_ptr<SeriesCursor>> NewSeriesCursor() override;
   Status DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) override;
   Status DeleteSeries(SeriesId id) override;
   Result<std::vector<std::string>> LabelNames() override;

@@ -3,11 +3,19 @@
 // being sealed by a concurrent compaction are seen exactly once. Where a raw
 // sample and a segment sample share a timestamp, the raw one is newer and
 // wins.
+//
+// Made for one series (Database::Scan), it reads through cursors bounded
+// to that series and range. Made without one (Database::NewSeriesCursor),
+// it keeps one snapshot, one segment cursor over every series and one raw
+// cursor for the whole query, and Seek moves them from series to series:
+// a short read (an instant vector: the last few minutes) cost less than
+// making the snapshot and the two RocksDB iterators it needed per series.
 
 #ifndef OVERTONE_ENGINE_MERGED_ITERATOR_H_
 #define OVERTONE_ENGINE_MERGED_ITERATOR_H_
 
 #include <atomic>
+#include <functional>
 #include <memory>
 #include <vector>
 
@@ -16,10 +24,14 @@
 
 namespace overtone::engine {
 
-class MergedSampleIterator final : public SampleIterator {
+class MergedSampleIterator final : public SeriesCursor {
  public:
-  // Counts the segment samples it returns in `segment_samples`.
+  // Series `id` in [min_ts, max_ts]. Counts the segment samples it returns
+  // in `segment_samples`.
   MergedSampleIterator(storage::Store* store, SeriesId id, int64_t min_ts, int64_t max_ts,
+                       std::atomic<uint64_t>* segment_samples);
+  // No series until Seek; `exists(id)` says whether Seek's series is there.
+  MergedSampleIterator(storage::Store* store, std::function<bool(SeriesId)> exists,
                        std::atomic<uint64_t>* segment_samples);
 
   bool Valid() const override { return valid_; }
@@ -27,19 +39,27 @@ class MergedSampleIterator final : public SampleIterator {
   Sample sample() const override { return current_; }
   Status status() const override { return status_; }
   size_t NextBatch(size_t max, std::vector<Sample>* out) override;
+  // Only on an iterator made without a series.
+  Status Seek(SeriesId id, int64_t min_ts, int64_t max_ts) override;
 
  private:
   void Advance();
   // Decodes the next segment that has samples in range into buffer_.
   void FillBuffer();
+  // The raw cursor is on a sample of the range (a cursor over every series
+  // is bounded here, not by RocksDB).
+  bool RawValid() const { return raw_live_ && raw_->Valid() && raw_->sample().ts <= max_ts_; }
 
-  SeriesId id_;
-  int64_t min_ts_, max_ts_;
+  SeriesId id_ = 0;
+  int64_t min_ts_ = 0, max_ts_ = -1;
   std::atomic<uint64_t>* segment_samples_;
   storage::Store* store_;                    // shared timestamp columns are read through it
+  std::function<bool(SeriesId)> exists_;     // set on an iterator made without a series
   std::unique_ptr<storage::ReadView> view_;  // declared before the cursors: they use it
   std::unique_ptr<storage::SegmentCursor> segments_;
+  bool segments_done_ = true;  // no more segments of this series in range
   std::unique_ptr<storage::SampleCursor> raw_;
+  bool raw_live_ = false;       // raw_ was moved to this series (not left on the one before)
   std::vector<Sample> buffer_;  // decoded samples of the current segment
   size_t pos_ = 0;
   bool valid_ = false;

@@ -270,10 +270,12 @@ Status EvaluateOverTimeByScan(Database* db, std::span<const LabelMatcher> matche
     int64_t ts;
     double value;
   };
-  auto job = [&](size_t i, std::vector<Point>* out) -> Status {
+  engine::SeriesCursors cursors(db, series.size());
+  auto job = [&](size_t i, std::vector<Point>* out, int worker) -> Status {
     OT_RETURN_IF_ERROR(CheckCancel(q.cancel));
+    OT_ASSIGN_OR_RETURN(SeriesCursor * cursor, cursors.For(worker));
     engine::SeriesSamples buffer;
-    OT_RETURN_IF_ERROR(buffer.Read(db, series[i].id, lo, q.end, /*keep_stale=*/false, q.cancel));
+    OT_RETURN_IF_ERROR(buffer.Read(cursor, series[i].id, lo, q.end, /*keep_stale=*/false, q.cancel));
     const std::span<const Sample> samples = buffer.span();
     size_t first = 0, last = 0;  // window [first, last)
     for (int64_t t = q.start;; t += q.step) {

@@ -20,7 +20,10 @@
 // than it saves there.
 //
 // `job` runs several at once: it must only touch its own output and
-// what is safe to share (a Database's reads, a CancelToken).
+// what is safe to share (a Database's reads, a CancelToken). A job that
+// takes a third argument gets the number of the thread running it, below
+// ParallelThreads(n): state a thread keeps from series to series (a
+// SeriesCursor) goes in a slot of that number.
 
 #ifndef OVERTONE_ENGINE_PARALLEL_SERIES_H_
 #define OVERTONE_ENGINE_PARALLEL_SERIES_H_
@@ -29,6 +32,7 @@
 #include <atomic>
 #include <cstddef>
 #include <thread>
+#include <type_traits>
 #include <vector>
 
 #include "overtone/cancel.h"
@@ -57,10 +61,14 @@ Status EvaluateInParallel(size_t n, const CancelToken* cancel, Job job, Emit emi
     statuses.assign(count, Status::OK());
     std::atomic<size_t> next{0};
     std::atomic<bool> failed{false};
-    auto work = [&] {
+    auto work = [&](int worker) {
       for (size_t k; !failed.load(std::memory_order_relaxed) && (k = next.fetch_add(1)) < count;) {
         try {
-          statuses[k] = job(begin + k, &outs[k]);
+          if constexpr (std::is_invocable_v<Job&, size_t, Out*, int>) {
+            statuses[k] = job(begin + k, &outs[k], worker);
+          } else {
+            statuses[k] = job(begin + k, &outs[k]);
+          }
         } catch (...) {  // bad_alloc: no exception may leave a thread
           statuses[k] = Status::Internal("out of memory evaluating a series");
         }
@@ -68,8 +76,8 @@ Status EvaluateInParallel(size_t n, const CancelToken* cancel, Job job, Emit emi
       }
     };
     std::vector<std::thread> helpers;
-    for (int t = 1; t < threads && static_cast<size_t>(t) < count; ++t) helpers.emplace_back(work);
-    work();
+    for (int t = 1; t < threads && static_cast<size_t>(t) < count; ++t) helpers.emplace_back(work, t);
+    work(0);
     for (std::thread& t : helpers) t.join();
     for (size_t k = 0; k < count; ++k) {
       OT_RETURN_IF_ERROR(CheckCancel(cancel));  // as a sequential loop checks before each series

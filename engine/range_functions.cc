@@ -151,14 +151,16 @@ template <typename Eval, typename Emit>
 Status ForEachSelectedSeries(Database* db, std::span<const LabelMatcher> matchers, int64_t lo, int64_t hi,
                              bool keep_stale, const CancelToken* cancel, Eval eval, Emit emit) {
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
+  engine::SeriesCursors cursors(db, series.size());
   return engine::EvaluateInParallel<std::vector<StepPoint>>(
       series.size(), cancel,
-      [&](size_t i, std::vector<StepPoint>* points) {
+      [&](size_t i, std::vector<StepPoint>* points, int worker) {
         OT_RETURN_IF_ERROR(CheckCancel(cancel));
         if (hi <= lo) return eval(std::span<const Sample>(), points);
+        OT_ASSIGN_OR_RETURN(SeriesCursor * cursor, cursors.For(worker));
         engine::SeriesSamples samples;
         OT_RETURN_IF_ERROR(
-            samples.Read(db, series[i].id, lo == kMaxTime ? lo : lo + 1, hi, keep_stale, cancel));
+            samples.Read(cursor, series[i].id, lo == kMaxTime ? lo : lo + 1, hi, keep_stale, cancel));
         return eval(samples.span(), points);
       },
       [&](size_t i, const std::vector<StepPoint>& points) {

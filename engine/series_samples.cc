@@ -38,14 +38,26 @@ SeriesSamples::~SeriesSamples() {
 
 Status SeriesSamples::Read(Database* db, SeriesId id, int64_t min_ts, int64_t max_ts, bool keep_stale,
                            const CancelToken* cancel) {
-  std::vector<Sample>& out = *samples_;
-  out.clear();
+  samples_->clear();
   if (min_ts > max_ts) return Status::OK();
   auto it = db->Scan(id, min_ts, max_ts);
   if (!it.ok()) return it.status().IsNotFound() ? Status::OK() : it.status();
+  return ReadFrom(it->get(), keep_stale, cancel);
+}
+
+Status SeriesSamples::Read(SeriesCursor* cursor, SeriesId id, int64_t min_ts, int64_t max_ts, bool keep_stale,
+                           const CancelToken* cancel) {
+  samples_->clear();
+  if (min_ts > max_ts) return Status::OK();
+  if (Status s = cursor->Seek(id, min_ts, max_ts); !s.ok()) return s.IsNotFound() ? Status::OK() : s;
+  return ReadFrom(cursor, keep_stale, cancel);
+}
+
+Status SeriesSamples::ReadFrom(SampleIterator* it, bool keep_stale, const CancelToken* cancel) {
+  std::vector<Sample>& out = *samples_;
   for (;;) {
     const size_t before = out.size();
-    const size_t n = (*it)->NextBatch(kSamplesPerCancelCheck, &out);
+    const size_t n = it->NextBatch(kSamplesPerCancelCheck, &out);
     if (!keep_stale) {
       out.erase(std::remove_if(out.begin() + static_cast<ptrdiff_t>(before), out.end(),
                                [](const Sample& s) { return IsStaleNaN(s.value); }),
@@ -54,7 +66,7 @@ Status SeriesSamples::Read(Database* db, SeriesId id, int64_t min_ts, int64_t ma
     if (n < kSamplesPerCancelCheck) break;
     OT_RETURN_IF_ERROR(CheckCancel(cancel));
   }
-  return (*it)->status();
+  return it->status();
 }
 
 }  // namespace overtone::engine

@@ -19,9 +19,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <span>
 #include <vector>
 
+#include "engine/parallel_series.h"
 #include "overtone/cancel.h"
 #include "overtone/database.h"
 #include "overtone/status.h"
@@ -45,14 +47,42 @@ class SeriesSamples {
   // reads as no samples.
   Status Read(Database* db, SeriesId id, int64_t min_ts, int64_t max_ts, bool keep_stale,
               const CancelToken* cancel);
+  // The same through `cursor` (Database::NewSeriesCursor), which the
+  // caller keeps for its next series.
+  Status Read(SeriesCursor* cursor, SeriesId id, int64_t min_ts, int64_t max_ts, bool keep_stale,
+              const CancelToken* cancel);
 
   std::span<const Sample> span() const { return *samples_; }
   std::vector<Sample>& vector() { return *samples_; }
 
  private:
+  // Reads what `it` holds from where it stands into the buffer.
+  Status ReadFrom(SampleIterator* it, bool keep_stale, const CancelToken* cancel);
+
   std::vector<Sample> own_;
   std::vector<Sample>* samples_;
   bool borrowed_ = false;
+};
+
+// One SeriesCursor for each thread of a parallel evaluation (worker
+// numbers of engine/parallel_series.h), made when the thread first reads.
+// Each thread touches only its own slot.
+class SeriesCursors {
+ public:
+  SeriesCursors(Database* db, size_t series)
+      : db_(db), cursors_(static_cast<size_t>(ParallelThreads(series))) {}
+
+  Result<SeriesCursor*> For(int worker) {
+    std::unique_ptr<SeriesCursor>& c = cursors_[static_cast<size_t>(worker)];
+    if (!c) {
+      OT_ASSIGN_OR_RETURN(c, db_->NewSeriesCursor());
+    }
+    return c.get();
+  }
+
+ private:
+  Database* db_;
+  std::vector<std::unique_ptr<SeriesCursor>> cursors_;
 };
 
 }  // namespace overtone::engine

@@ -169,6 +169,18 @@ class SampleIterator {
   }
 };
 
+// Reads one series after another, each as a SampleIterator, from one view
+// of the database taken when the cursor was made: a query that reads many
+// series keeps one cursor (per thread) rather than a Scan() per series,
+// whose snapshot and storage iterators cost more than a short read itself.
+// Not for use by several threads at once.
+class SeriesCursor : public SampleIterator {
+ public:
+  // Moves to series `id`'s samples with min_ts <= ts <= max_ts, ascending;
+  // NotFound if there is no such series (then the cursor is not Valid()).
+  virtual Status Seek(SeriesId id, int64_t min_ts, int64_t max_ts) = 0;
+};
+
 // Counters since Open(), for self-monitoring and for tests that check how
 // much work a query did.
 struct DatabaseStats {
@@ -291,6 +303,9 @@ class Database {
 
   // Samples of series `id` with min_ts <= ts <= max_ts, ascending.
   virtual Result<std::unique_ptr<SampleIterator>> Scan(SeriesId id, int64_t min_ts, int64_t max_ts) = 0;
+
+  // A cursor for reading many series (SeriesCursor), each as Scan() would.
+  virtual Result<std::unique_ptr<SeriesCursor>> NewSeriesCursor() = 0;
 
   // Removes samples of series `id` with min_ts <= ts <= max_ts.
   virtual Status DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) = 0;
