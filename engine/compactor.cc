@@ -20,19 +20,23 @@ struct StoredSegment {
 };
 
 // Segments of `id` with a sample in [lo, hi], ascending, read by moving
-// `cursor` (any cursor over the segments family) to the series.
+// `cursor` (any cursor over the segments family) to the series. When
+// `past_series` is not null it says whether the cursor was left at the
+// first key after every key of `id` (or at the end), rather than inside it.
 Status OverlappingSegments(storage::SegmentCursor* cursor, SeriesId id, int64_t lo, int64_t hi,
-                           std::vector<StoredSegment>* out) {
+                           std::vector<StoredSegment>* out, bool* past_series = nullptr) {
+  if (past_series != nullptr) *past_series = false;
   cursor->Seek(id, lo);
   for (; cursor->Valid() && cursor->series() == id; cursor->Next()) {
     storage::SegmentView view;
     OT_RETURN_IF_ERROR(storage::ParseSegment(cursor->bytes(), &view)
                            .WithContext("series " + std::to_string(id) + ", segment ending at ts " +
                                         std::to_string(cursor->max_ts())));
-    if (view.min_ts > hi) break;
+    if (view.min_ts > hi) return cursor->status();
     out->push_back(StoredSegment{view.min_ts, view.max_ts, cursor->max_ts(), std::string(cursor->bytes()),
                                  view.shared_timestamps()});
   }
+  if (past_series != nullptr) *past_series = cursor->status().ok();
   return cursor->status();
 }
 
@@ -194,8 +198,18 @@ Status Compactor::SealRound::Add(SeriesId id) {
   }
   if (!segment_cursor_) segment_cursor_ = store->NewAllSegmentsCursor();
   std::vector<StoredSegment> old;
-  OT_RETURN_IF_ERROR(
-      OverlappingSegments(segment_cursor_.get(), id, groups.front().lo, groups.back().hi, &old));
+  // The cursor left past the previous series sealed and at a later series
+  // (or at the end): this one has no segment, and needs no seek. Series
+  // sealed for the first time are the common case, and a seek each cost
+  // 5% of sealing at 1M series.
+  const bool no_segments =
+      segment_cursor_past_ && id > segment_cursor_past_id_ &&
+      (segment_cursor_->Valid() ? segment_cursor_->series() > id : segment_cursor_->status().ok());
+  if (!no_segments) {
+    OT_RETURN_IF_ERROR(OverlappingSegments(segment_cursor_.get(), id, groups.front().lo, groups.back().hi,
+                                           &old, &segment_cursor_past_));
+    segment_cursor_past_id_ = id;
+  }
   for (size_t s = 0, g = 0; s < old.size(); ++s) {
     while (g < groups.size() && groups[g].hi < old[s].min_ts) ++g;
     for (size_t k = g; k < groups.size() && groups[k].lo <= old[s].max_ts; ++k)

@@ -138,6 +138,11 @@ class Compactor::SealRound {
   storage::Batch batch_;
   std::unique_ptr<storage::SampleCursor> raw_cursor_;
   std::unique_ptr<storage::SegmentCursor> segment_cursor_;
+  // Whether segment_cursor_ sits at the first key after every segment of
+  // the series up to segment_cursor_past_id_: then a later series before
+  // the cursor's has none.
+  bool segment_cursor_past_ = false;
+  SeriesId segment_cursor_past_id_ = 0;
   std::unordered_map<uint64_t, std::string> columns_;  // EncodeSharing's `known`
   std::vector<Sample> raw_;
   size_t samples_ = 0;

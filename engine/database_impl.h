@@ -97,7 +97,11 @@ class DatabaseImpl final : public Database {
   // A SealLock, not a std::shared_mutex: that one lets a steady stream of
   // writers starve Compact() (seal_lock.h).
   engine::SealLock seal_mu_;
-  std::mutex compact_mu_;   // one Compact() at a time
+  std::mutex compact_mu_;  // one Compact() at a time
+  // DeleteSeries() calls completed, counted after the index lets the series
+  // go (under seal_mu_): Compact() asks the index whether each series is
+  // still there only when this moved since it listed them.
+  std::atomic<uint64_t> series_deletions_{0};
   std::mutex catch_up_mu_;  // one CatchUp() at a time
   std::atomic<bool> wrote_writer_file_{false};
   std::mutex push_mu_;  // one Push() at a time: each reads and rewrites its group's record

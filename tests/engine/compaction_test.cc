@@ -5,6 +5,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <bit>
 #include <cmath>
 #include <map>
@@ -357,6 +358,93 @@ TEST_F(CompactionTest, SealingRoundsDeleteRunsOfSeriesExactly) {
   ASSERT_TRUE(report.ok());
   EXPECT_TRUE(report->ok()) << report->problems.front();
   EXPECT_EQ(report->raw_samples, 0u);
+}
+
+// One round seals series that have segments already (a late sample for a
+// sealed window) beside series sealed for the first time, in every order:
+// the late ones must merge into their segment, never sit beside it.
+TEST_F(CompactionTest, SealingMixesSeriesWithAndWithoutSegments) {
+  constexpr int kSeries = 600;
+  auto labels = [](int s) { return Labels{{"__name__", "m"}, {"s", std::to_string(s)}}; };
+  auto sealed_first = [](int s) { return s % 5 != 1 && s % 17 != 4; };  // sealed by the first Compact
+  auto late = [](int s) { return s % 3 == 0 || s % 7 == 2; };           // then a late sample, sealed again
+  auto base = [](int s, int i) { return Sample{int64_t{i} * 60000 + s, double(s) + i / 8.0}; };
+  WriteBatch b;
+  for (int s = 0; s < kSeries; ++s) {
+    if (!sealed_first(s)) continue;
+    for (int i = 0; i < 20; ++i) b.Add(labels(s), base(s, i).ts, base(s, i).value);
+  }
+  ASSERT_TRUE(db_->Write(b).ok());
+  ASSERT_TRUE(db_->Compact(2 * kHour).ok());
+  size_t first = 0;
+  for (int s = 0; s < kSeries; ++s) first += sealed_first(s);
+  ASSERT_EQ(Segments().size(), first);
+  // New series (first sealed now) interleaved by id with sealed ones.
+  b.Clear();
+  std::map<int, std::vector<Sample>> want;
+  for (int s = 0; s < kSeries; ++s) {
+    if (sealed_first(s)) {
+      for (int i = 0; i < 20; ++i) want[s].push_back(base(s, i));
+      if (late(s)) {
+        Sample x{base(s, 3).ts + 7, -double(s)};
+        b.Add(labels(s), x.ts, x.value);
+        want[s].insert(want[s].begin() + 4, x);
+      }
+    } else {
+      for (int i = 0; i < 5; ++i) {
+        Sample x{int64_t{i} * 1000 + s, double(i)};
+        b.Add(labels(s), x.ts, x.value);
+        want[s].push_back(x);
+      }
+    }
+  }
+  ASSERT_TRUE(db_->Write(b).ok());
+  auto stats = db_->Compact(2 * kHour);
+  ASSERT_TRUE(stats.ok()) << stats.status().ToString();
+  auto report = db_->Check();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems.front();
+  EXPECT_EQ(report->raw_samples, 0u);
+  for (int s = 0; s < kSeries; ++s) {
+    const SeriesId id = Id(labels(s));
+    ASSERT_EQ(ReadAll(id), want[s]) << "series " << s;
+    ASSERT_EQ(Segments(id).size(), 1u) << "series " << s;  // merged, not beside
+  }
+}
+
+// Series deleted while Compact() runs its rounds are never sealed back
+// into segments, and every other series is sealed exactly.
+TEST_F(CompactionTest, SeriesDeletedDuringSealingStayDeleted) {
+  constexpr int kSeries = 6000;
+  auto labels = [](int s) { return Labels{{"__name__", "d"}, {"s", std::to_string(s)}}; };
+  WriteBatch b;
+  for (int s = 0; s < kSeries; ++s) {
+    for (int i = 0; i < 10; ++i) b.Add(labels(s), int64_t{i} * 60000, double(s * 10 + i));
+  }
+  ASSERT_TRUE(db_->Write(b).ok());
+  std::vector<SeriesId> ids;
+  for (int s = 0; s < kSeries; ++s) ids.push_back(Id(labels(s)));
+  std::atomic<bool> sealing{false};
+  std::thread deleter([&] {
+    while (!sealing) std::this_thread::yield();
+    // From the end backwards: mostly series the rounds have not reached.
+    for (int s = kSeries - 1; s >= 0; s -= 3) ASSERT_TRUE(db_->DeleteSeries(ids[s]).ok());
+  });
+  sealing = true;
+  ASSERT_TRUE(db_->Compact(kMax).ok());
+  deleter.join();
+  ASSERT_TRUE(db_->Compact(kMax).ok());
+  auto report = db_->Check();
+  ASSERT_TRUE(report.ok());
+  EXPECT_TRUE(report->ok()) << report->problems.front();
+  EXPECT_EQ(report->raw_samples, 0u);
+  for (int s = 0; s < kSeries; ++s) {
+    const bool deleted = (kSeries - 1 - s) % 3 == 0;
+    EXPECT_EQ(Segments(ids[s]).size(), deleted ? 0u : 1u) << "series " << s;
+    if (!deleted) {
+      ASSERT_EQ(ReadAll(ids[s]).size(), 10u) << "series " << s;
+    }
+  }
 }
 
 TEST_F(CompactionTest, WritersReadersAndCompactionConcurrently) {
