@@ -13,6 +13,7 @@
 
 #include "adapters/promql/query.h"
 #include "overtone/sql.h"
+#include "tests/adapters/promql/answer_bits.h"
 #include "tests/support/test_database.h"
 
 namespace overtone::promql {
@@ -77,23 +78,8 @@ class VectorMatchEvalTest : public ::testing::Test {
       if (nonempty && range) {
         EXPECT_FALSE(packed->series.empty());
       }
-      EXPECT_EQ(BitsOf(*packed), BitsOf(*rows));
+      EXPECT_EQ(testing::AnswerBits(*packed), testing::AnswerBits(*rows));
     }
-  }
-
-  // Per series its labels and every point's time and value in hex floats.
-  static std::vector<std::string> BitsOf(const QueryResult& r) {
-    std::vector<std::string> out;
-    for (const Series& s : r.series) {
-      std::string line = LabelsToString(s.labels);
-      for (const Point& p : s.points) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, " %lld:%a", static_cast<long long>(p.ts), p.value);
-        line += std::isnan(p.value) ? " " + std::to_string(p.ts) + ":NaN" : std::string(buf);
-      }
-      out.push_back(line);
-    }
-    return out;
   }
 
   overtone::testing::TempDir dir_;
