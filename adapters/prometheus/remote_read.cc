@@ -261,13 +261,6 @@ ChunkedReadStream::Frames ChunkedReadStream::Encode(const Job& job) const {
   Frames result;
   const prometheus::Query& q = req_->queries(job.query);
   const SeriesInfo& s = *job.series;
-  Result<std::unique_ptr<SampleIterator>> scanned =
-      db_->Scan(s.id, q.start_timestamp_ms(), q.end_timestamp_ms());
-  if (!scanned.ok()) {
-    result.status = scanned.status();
-    return result;
-  }
-  SampleIterator* it = scanned->get();
   // The series' fields (labels, then chunks) gather in `fields` until they
   // pass max_frame_bytes (counted as before: the labels, and each chunk's
   // data and 32 bytes), and go out as one frame.
@@ -283,24 +276,16 @@ ChunkedReadStream::Frames ChunkedReadStream::Encode(const Job& job) const {
     frame_bytes = labels_bytes;
     pending = false;
   };
-  std::vector<Sample> chunk;
-  chunk.reserve(kXorChunkSamples);
-  std::string data;
-  while (it->Valid()) {
-    chunk.clear();
-    it->NextBatch(kXorChunkSamples, &chunk);
-    if (chunk.empty()) break;
-    if (Status st = EncodeXorChunk(chunk, &data); !st.ok()) {
-      result.status = st;
-      return result;
-    }
-    AppendXorChunkField(chunk.front().ts, chunk.back().ts, data, &fields);
-    pending = true;
-    result.samples += chunk.size();
-    frame_bytes += data.size() + 32;
-    if (frame_bytes >= max_frame_bytes_) flush();
-  }
-  result.status = it->status();
+  // Sealed data comes as the chunks the database keeps for it, unchanged.
+  result.status =
+      db_->ScanXorChunks(s.id, q.start_timestamp_ms(), q.end_timestamp_ms(), [&](const XorChunkView& chunk) {
+        AppendXorChunkField(chunk.min_ts, chunk.max_ts, chunk.data, &fields);
+        pending = true;
+        result.samples += chunk.samples;
+        frame_bytes += chunk.data.size() + 32;
+        if (frame_bytes >= max_frame_bytes_) flush();
+        return Status::OK();
+      });
   if (result.status.ok() && pending) flush();
   return result;
 }
