@@ -27,21 +27,17 @@ XorChunkCache::~XorChunkCache() {
   if (memory_ != nullptr) memory_->Release(used_);
 }
 
-XorChunkCache::Key XorChunkCache::KeyOf(SeriesId id, int64_t key_ts, uint32_t count, std::string_view bytes) {
+XorChunkCache::Key XorChunkCache::KeyOf(SeriesId id, int64_t key_ts, std::string_view bytes) {
   uint32_t crc = 0;
   for (size_t i = 0; i < 4 && bytes.size() >= 4; ++i)
     crc |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[bytes.size() - 4 + i])) << (8 * i);
-  return Key{id, key_ts, count, crc};
+  return Key{id, key_ts, static_cast<uint32_t>(bytes.size()), crc};
 }
 
 std::shared_ptr<const SegmentXorChunks> XorChunkCache::Find(const Key& key) {
   std::lock_guard lock(mu_);
   auto it = index_.find(key);
-  if (it == index_.end()) {
-    misses_.fetch_add(1, std::memory_order_relaxed);
-    return nullptr;
-  }
-  hits_.fetch_add(1, std::memory_order_relaxed);
+  if (it == index_.end()) return nullptr;
   lru_.splice(lru_.begin(), lru_, it->second);
   return it->second->chunks;
 }

@@ -7,7 +7,7 @@
 // A segment's chunks are cut at fixed positions within it: every
 // kXorChunkSamples samples from its first, so that the chunks of a segment
 // are the same whatever range asked for them. Entries are keyed by series,
-// the segment's last timestamp (its key), its sample count and its stored
+// the segment's last timestamp (its key), its record's size and its stored
 // CRC-32C: a segment rewritten by compaction (a late sample re-sealed) or
 // by a range deletion has new bytes, so an entry never answers for bytes
 // other than its own (nothing to invalidate: bytes deleted or replaced are
@@ -46,6 +46,9 @@ struct SegmentXorChunks {
   std::string data;  // every chunk's bytes, one after another
 
   std::string_view bytes(const Chunk& c) const { return std::string_view(data).substr(c.offset, c.size); }
+  // The segment's first and last timestamps. REQUIRES: chunks not empty.
+  int64_t min_ts() const { return chunks.front().min_ts; }
+  int64_t max_ts() const { return chunks.back().max_ts; }
   // What the entry is charged: its chunks, its bytes and the cache's own
   // bookkeeping (list node, hash entry).
   size_t charge() const {
@@ -69,15 +72,20 @@ class XorChunkCache {
   struct Key {
     SeriesId id;
     int64_t key_ts;  // the segment's last timestamp
-    uint32_t count;  // its samples
+    uint32_t size;   // its record's bytes
     uint32_t crc;    // its stored CRC-32C (the last four bytes of its record)
     bool operator==(const Key&) const = default;
   };
-  // The key of the segment record `bytes` (checked already) of series `id`.
-  static Key KeyOf(SeriesId id, int64_t key_ts, uint32_t count, std::string_view bytes);
+  // The key of the segment record `bytes` of series `id`: taken without
+  // parsing the record, so that a hit neither parses nor checksums it (the
+  // entry was built from bytes that passed the check, and other bytes have
+  // another size or CRC).
+  static Key KeyOf(SeriesId id, int64_t key_ts, std::string_view bytes);
 
   // The entry, or null.
   std::shared_ptr<const SegmentXorChunks> Find(const Key& key);
+  // Counts a segment answered from the cache (hit) or encoded for it.
+  void Count(bool hit) { (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed); }
   // Keeps `chunks` unless it alone passes the capacity; evicts the least
   // recently used entries past it.
   void Insert(const Key& key, std::shared_ptr<const SegmentXorChunks> chunks);
@@ -91,7 +99,7 @@ class XorChunkCache {
   struct KeyHash {
     size_t operator()(const Key& k) const {
       return std::hash<uint64_t>()(k.id * 0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(k.key_ts) ^
-                                   (uint64_t{k.crc} << 17) ^ (uint64_t{k.count} << 40));
+                                   (uint64_t{k.crc} << 17) ^ (uint64_t{k.size} << 40));
     }
   };
   struct Entry {

@@ -65,16 +65,36 @@ Status DatabaseImpl::ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, 
     return raw->status();
   };
   for (; segments->Valid(); segments->Next()) {
-    storage::SegmentView seg;
     const std::string_view bytes = segments->bytes();
     auto context = [&] {
       return "series " + std::to_string(id) + ", segment ending at ts " + std::to_string(segments->max_ts());
     };
-    if (Status s = storage::ParseSegment(bytes, &seg); !s.ok()) return s.WithContext(context());
-    if (seg.min_ts > max_ts) break;  // past the range: later segments are later still
-    OT_RETURN_IF_ERROR(raw_before(seg.min_ts));
-    if (raw->Valid() && raw->sample().ts <= seg.max_ts) {
+    const engine::XorChunkCache::Key key = engine::XorChunkCache::KeyOf(id, segments->max_ts(), bytes);
+    std::shared_ptr<const engine::SegmentXorChunks> chunks = xor_chunk_cache_.Find(key);
+    // The record is parsed (and its checksum checked) only when its chunks
+    // are not cached, or when raw samples within it need its samples.
+    storage::SegmentView seg;
+    bool parsed = false;
+    auto parse = [&]() -> Status {
+      if (parsed) return Status::OK();
+      parsed = true;
+      if (Status s = storage::ParseSegment(bytes, &seg); !s.ok()) return s.WithContext(context());
+      return Status::OK();
+    };
+    int64_t seg_min_ts, seg_max_ts;
+    if (chunks != nullptr) {
+      seg_min_ts = chunks->min_ts();
+      seg_max_ts = chunks->max_ts();
+    } else {
+      OT_RETURN_IF_ERROR(parse());
+      seg_min_ts = seg.min_ts;
+      seg_max_ts = seg.max_ts;
+    }
+    if (seg_min_ts > max_ts) break;  // past the range: later segments are later still
+    OT_RETURN_IF_ERROR(raw_before(seg_min_ts));
+    if (raw->Valid() && raw->sample().ts <= seg_max_ts) {
       // Raw samples within the segment: merged sample by sample.
+      OT_RETURN_IF_ERROR(parse());
       decoded.clear();
       if (Status s = store_->DecodeStoredSegment(seg, min_ts, max_ts, view.get(), &decoded); !s.ok()) {
         return s.WithContext(context());
@@ -91,9 +111,7 @@ Status DatabaseImpl::ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, 
       }
       continue;
     }
-    const engine::XorChunkCache::Key key =
-        engine::XorChunkCache::KeyOf(id, segments->max_ts(), seg.count, bytes);
-    std::shared_ptr<const engine::SegmentXorChunks> chunks = xor_chunk_cache_.Find(key);
+    xor_chunk_cache_.Count(/*hit=*/chunks != nullptr);
     if (chunks == nullptr) {
       decoded.clear();
       if (Status s = store_->DecodeStoredSegment(seg, kMinTime, kMaxTime, view.get(), &decoded); !s.ok()) {
