@@ -54,8 +54,9 @@ Status DatabaseImpl::ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, 
   std::unique_ptr<storage::SampleCursor> raw = store_->NewSampleCursor(id, min_ts, max_ts, view.get());
   std::unique_ptr<storage::SegmentCursor> segments = store_->NewSegmentCursor(id, min_ts, view.get());
   PendingChunk pending(fn);
-  // Decoded samples of one segment or chunk; a thread's, reused.
-  thread_local std::vector<Sample> decoded;
+  // Decoded samples of one segment or chunk (not a thread's buffer: `fn`
+  // may scan another series while it is in use).
+  std::vector<Sample> decoded;
   uint64_t segment_samples = 0;
   // The raw samples before `ts` (all of them: kMaxTime) into chunks.
   auto raw_before = [&](int64_t ts) -> Status {
