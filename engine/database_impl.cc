@@ -15,9 +15,15 @@ namespace overtone {
 namespace {
 
 // Under a memory limit the caches share is divided: a quarter for decoded
-// shared timestamp columns, the rest for decoded summaries.
+// shared timestamp columns, a quarter for segments as XOR chunks, the rest
+// for decoded summaries.
 size_t TimestampColumnCacheBytes(const Options& options) {
   return SplitMemoryLimit(options.memory_limit_bytes).cache_bytes / 4;
+}
+
+size_t XorChunkCacheBytes(const Options& options) {
+  return options.memory_limit_bytes != 0 ? SplitMemoryLimit(options.memory_limit_bytes).cache_bytes / 4
+                                         : options.xor_chunk_cache_bytes;
 }
 
 }  // namespace
@@ -122,7 +128,8 @@ int64_t NowMs() {
 
 size_t SummaryCacheBytes(const Options& options) {
   return options.memory_limit_bytes != 0
-             ? SplitMemoryLimit(options.memory_limit_bytes).cache_bytes - TimestampColumnCacheBytes(options)
+             ? SplitMemoryLimit(options.memory_limit_bytes).cache_bytes - TimestampColumnCacheBytes(options) -
+                   XorChunkCacheBytes(options)
              : options.summary_cache_bytes;
 }
 
@@ -134,7 +141,8 @@ DatabaseImpl::DatabaseImpl(const Options& options, std::string dir, std::unique_
       index_(store_.get(), &memory_.index()),
       compactor_(store_.get(), options.segment_span_ms, SegmentOptionsFrom(options),
                  options.share_timestamp_columns),
-      summary_cache_(SummaryCacheBytes(options), &memory_.caches()) {
+      summary_cache_(SummaryCacheBytes(options), &memory_.caches()),
+      xor_chunk_cache_(XorChunkCacheBytes(options), &memory_.caches()) {
   // The decoded timestamp columns are the store's too: counted with it.
   memory_.SetStorageUsage(
       [store = store_.get()] { return store->MemoryUsage() + store->TimestampColumnCacheBytes(); });
@@ -421,6 +429,9 @@ DatabaseStats DatabaseImpl::GetStats() const {
   s.compactions = compactions_.load(std::memory_order_relaxed);
   s.segments_written = segments_written_.load(std::memory_order_relaxed);
   s.samples_sealed = samples_sealed_.load(std::memory_order_relaxed);
+  s.xor_chunk_cache_hits = xor_chunk_cache_.hits();
+  s.xor_chunk_cache_misses = xor_chunk_cache_.misses();
+  s.xor_chunk_cache_bytes = xor_chunk_cache_.size_bytes();
   s.write_batches = write_batches_.load(std::memory_order_relaxed);
   s.disk_bytes = store_->DiskBytes();
   s.failed_writes = store_->failed_writes();

@@ -20,6 +20,7 @@
 #include "engine/series_index.h"
 #include "engine/standing_windows.h"
 #include "engine/summary_cache.h"
+#include "engine/xor_chunk_cache.h"
 #include "overtone/database.h"
 #include "storage/store.h"
 
@@ -39,6 +40,8 @@ class DatabaseImpl final : public Database {
   Result<SeriesId> FindSeries(const Labels& labels) override;
   Result<std::unique_ptr<SampleIterator>> Scan(SeriesId id, int64_t min_ts, int64_t max_ts) override;
   Result<std::unique_ptr<SeriesCursor>> NewSeriesCursor() override;
+  Status ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts,
+                       const XorChunkFn& fn) override;  // xor_chunk_scan.cc
   Status DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) override;
   Status DeleteSeries(SeriesId id) override;
   Result<std::vector<std::string>> LabelNames() override;
@@ -88,6 +91,7 @@ class DatabaseImpl final : public Database {
   engine::SeriesIndex index_;
   engine::Compactor compactor_;
   engine::SummaryCache summary_cache_;
+  engine::XorChunkCache xor_chunk_cache_;
   engine::StandingWindows standing_;
 
   // Writers hold it shared from looking up their series' ids to the

@@ -15,13 +15,13 @@
 #ifndef OVERTONE_ADAPTERS_PROMETHEUS_XOR_CHUNK_H_
 #define OVERTONE_ADAPTERS_PROMETHEUS_XOR_CHUNK_H_
 
+#include "overtone/database.h"
 #include "storage/codec/xor_chunk.h"
 
 namespace overtone::adapters {
 
-// Prometheus cuts head chunks at 120 samples; remote read clients expect
-// chunks of about that size.
-inline constexpr size_t kXorChunkSamples = 120;
+// The chunk size remote read cuts at (Database::ScanXorChunks).
+inline constexpr size_t kXorChunkSamples = kXorChunkMaxSamples;
 
 using storage::DecodeXorChunk;
 using storage::EncodeXorChunk;

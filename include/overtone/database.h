@@ -93,9 +93,12 @@ struct Options {
   bool share_timestamp_columns = true;
   // Decoded quantile sketches kept in memory for repeated approximate queries.
   size_t summary_cache_bytes = 32u << 20;
+  // Sealed segments kept as Prometheus XOR chunks for remote reads
+  // that ask for them again (ScanXorChunks).
+  size_t xor_chunk_cache_bytes = 32u << 20;
   // One bound for the memory of the whole process (overtone/memory.h); 0:
   // none. When set, it replaces block_cache_bytes, write_buffer_bytes and
-  // summary_cache_bytes with its shares (SplitMemoryLimit), the memtables
+  // summary_cache_bytes and xor_chunk_cache_bytes with its shares (SplitMemoryLimit), the memtables
   // are charged to the block cache, the series index is charged to its
   // share, and Database::memory() is the accountant that an embedding
   // server charges with its requests and queries.
@@ -181,6 +184,18 @@ class SeriesCursor : public SampleIterator {
   virtual Status Seek(SeriesId id, int64_t min_ts, int64_t max_ts) = 0;
 };
 
+// A Prometheus XOR chunk (storage/codec/xor_chunk.h, bit-compatible with
+// tsdb/chunkenc) of one series' samples.
+struct XorChunkView {
+  int64_t min_ts = 0, max_ts = 0;  // of its first and last sample
+  uint32_t samples = 0;
+  std::string_view data;  // the encoded chunk; valid during the call it is passed to
+};
+// Prometheus cuts head chunks at 120 samples; remote read clients expect
+// chunks of about that size.
+inline constexpr size_t kXorChunkMaxSamples = 120;
+using XorChunkFn = std::function<Status(const XorChunkView&)>;
+
 // Counters since Open(), for self-monitoring and for tests that check how
 // much work a query did.
 struct DatabaseStats {
@@ -203,6 +218,11 @@ struct DatabaseStats {
   uint64_t standing_samples = 0;
   uint64_t standing_evaluations = 0;
   uint64_t standing_builds = 0;
+  // ScanXorChunks: sealed segments found as XOR chunks in the cache, and
+  // not (encoded then); what the cache holds.
+  uint64_t xor_chunk_cache_hits = 0;
+  uint64_t xor_chunk_cache_misses = 0;
+  uint64_t xor_chunk_cache_bytes = 0;
 };
 
 // One stored segment, for listings.
@@ -306,6 +326,14 @@ class Database {
 
   // A cursor for reading many series (SeriesCursor), each as Scan() would.
   virtual Result<std::unique_ptr<SeriesCursor>> NewSeriesCursor() = 0;
+  // The samples Scan(id, min_ts, max_ts) gives, as XOR chunks of at most
+  // kXorChunkMaxSamples samples, in order: `fn` is called for each and the
+  // scan stops at its first error. The chunks of a sealed segment are cut
+  // every kXorChunkMaxSamples samples from its first and kept in a bounded
+  // cache (Options::xor_chunk_cache_bytes), so that reading sealed data
+  // again sends their bytes as they are; a chunk that straddles min_ts or
+  // max_ts is cut to the range, and raw samples go into chunks of their own.
+  virtual Status ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, const XorChunkFn& fn) = 0;
 
   // Removes samples of series `id` with min_ts <= ts <= max_ts.
   virtual Status DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) = 0;

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "adapters/prometheus/chunked_frame.h"
@@ -255,6 +256,38 @@ TEST_F(RemoteReadTest, SeveralThreadsAnswerByteForByteAsOne) {
   std::string body;
   while (!dropped.threaded()) ASSERT_TRUE(*dropped.Next(&body));
   ASSERT_TRUE(*dropped.Next(&body));
+}
+
+// Sealed data goes out as the chunks the database keeps for its segments:
+// a repeated read sends the same bytes, and whatever the range (the whole
+// series, straddling chunk borders, inside one chunk) the chunks decode to
+// the samples the SAMPLES answer holds.
+TEST_F(RemoteReadTest, SealedDataStreamsTheSameSamplesFromTheChunkCache) {
+  ASSERT_TRUE(db_->Compact(kMaxTime).ok());
+  for (auto [lo, hi] : {std::pair<int64_t, int64_t>{0, 299000}, {60500, 250000}, {130000, 131000}}) {
+    SCOPED_TRACE(std::to_string(lo) + ".." + std::to_string(hi));
+    prometheus::ReadRequest req;
+    AddQuery(&req, lo, hi, {{RE, "__name__", ".+"}});
+    ChunkedReadStream first(db_.get(), &req);
+    const std::string miss = ReadAll(&first);
+    const uint64_t hits = db_->GetStats().xor_chunk_cache_hits;
+    ChunkedReadStream second(db_.get(), &req);
+    EXPECT_EQ(ReadAll(&second), miss);
+    EXPECT_GT(db_->GetStats().xor_chunk_cache_hits, hits);
+    const prometheus::ReadResponse samples = Samples(req);
+    std::vector<Decoded> got = DecodeStream(miss);
+    ASSERT_EQ(got.size(), static_cast<size_t>(samples.results(0).timeseries_size()));
+    for (size_t i = 0; i < got.size(); ++i) {
+      const auto& ts = samples.results(0).timeseries(static_cast<int>(i));
+      EXPECT_EQ(got[i].labels, ToLabelList(ts.labels()));
+      ASSERT_EQ(got[i].samples.size(), static_cast<size_t>(ts.samples_size()));
+      for (int k = 0; k < ts.samples_size(); ++k) {
+        EXPECT_EQ(got[i].samples[k].ts, ts.samples(k).timestamp());
+        const double want = ts.samples(k).value(), have = got[i].samples[k].value;
+        EXPECT_EQ(std::memcmp(&want, &have, sizeof want), 0);
+      }
+    }
+  }
 }
 
 // A short read (a few thousand samples) stays on the caller's thread:

@@ -1,0 +1,124 @@
+// XorChunkCache: sealed segments kept as Prometheus XOR chunks
+// (storage/codec/xor_chunk.h), so that a remote read asking again for
+// sealed data (a Prometheus or Grafana re-reading the same hours) sends the
+// chunk bytes as they are, without decoding the segment's FLAC frames and
+// encoding the samples again.
+//
+// A segment's chunks are cut at fixed positions within it: every
+// kXorChunkSamples samples from its first, so that the chunks of a segment
+// are the same whatever range asked for them. Entries are keyed by series,
+// the segment's last timestamp (its key), its record's size and its stored
+// CRC-32C: a segment rewritten by compaction (a late sample re-sealed) or
+// by a range deletion has new bytes, so an entry never answers for bytes
+// other than its own (nothing to invalidate: bytes deleted or replaced are
+// never asked for again, and their entries go with the least recently
+// used). Memory only: nothing of it survives the process.
+// Thread-safe.
+
+#ifndef OVERTONE_ENGINE_XOR_CHUNK_CACHE_H_
+#define OVERTONE_ENGINE_XOR_CHUNK_CACHE_H_
+
+#include <atomic>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "overtone/memory.h"
+#include "overtone/status.h"
+#include "overtone/types.h"
+
+namespace overtone::engine {
+
+// One segment's samples as XOR chunks, in order.
+struct SegmentXorChunks {
+  struct Chunk {
+    int64_t min_ts, max_ts;
+    uint32_t samples;
+    uint32_t offset, size;  // of its bytes in `data`
+  };
+  std::vector<Chunk> chunks;
+  std::string data;  // every chunk's bytes, one after another
+
+  std::string_view bytes(const Chunk& c) const { return std::string_view(data).substr(c.offset, c.size); }
+  // The segment's first and last timestamps. REQUIRES: chunks not empty.
+  int64_t min_ts() const { return chunks.front().min_ts; }
+  int64_t max_ts() const { return chunks.back().max_ts; }
+  // What the entry is charged: its chunks, its bytes and the cache's own
+  // bookkeeping (list node, hash entry).
+  size_t charge() const {
+    return sizeof(SegmentXorChunks) + chunks.size() * sizeof(Chunk) + data.size() + 128;
+  }
+};
+
+// Cuts `samples` (one segment's, ascending) into chunks of `chunk_samples`
+// from the first and encodes each.
+Status BuildSegmentXorChunks(std::span<const Sample> samples, size_t chunk_samples, SegmentXorChunks* out);
+
+class XorChunkCache {
+ public:
+  // `memory`, when given, is charged with what the cache holds.
+  explicit XorChunkCache(size_t capacity_bytes, MemoryPool* memory = nullptr)
+      : capacity_(capacity_bytes), memory_(memory) {}
+  ~XorChunkCache();
+  XorChunkCache(const XorChunkCache&) = delete;
+  XorChunkCache& operator=(const XorChunkCache&) = delete;
+
+  struct Key {
+    SeriesId id;
+    int64_t key_ts;  // the segment's last timestamp
+    uint32_t size;   // its record's bytes
+    uint32_t crc;    // its stored CRC-32C (the last four bytes of its record)
+    bool operator==(const Key&) const = default;
+  };
+  // The key of the segment record `bytes` of series `id`: taken without
+  // parsing the record, so that a hit neither parses nor checksums it (the
+  // entry was built from bytes that passed the check, and other bytes have
+  // another size or CRC).
+  static Key KeyOf(SeriesId id, int64_t key_ts, std::string_view bytes);
+
+  // The entry, or null.
+  std::shared_ptr<const SegmentXorChunks> Find(const Key& key);
+  // Counts a segment answered from the cache (hit) or encoded for it.
+  void Count(bool hit) { (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed); }
+  // Keeps `chunks` unless it alone passes the capacity; evicts the least
+  // recently used entries past it.
+  void Insert(const Key& key, std::shared_ptr<const SegmentXorChunks> chunks);
+
+  size_t size_bytes() const;
+  size_t capacity_bytes() const { return capacity_; }
+  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
+  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+
+ private:
+  struct KeyHash {
+    size_t operator()(const Key& k) const {
+      return std::hash<uint64_t>()(k.id * 0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(k.key_ts) ^
+                                   (uint64_t{k.crc} << 17) ^ (uint64_t{k.size} << 40));
+    }
+  };
+  struct Entry {
+    Key key;
+    std::shared_ptr<const SegmentXorChunks> chunks;
+    size_t bytes;
+  };
+  // REQUIRES: mu_ held.
+  void EvictOne();
+
+  size_t capacity_;
+  MemoryPool* memory_;
+  mutable std::mutex mu_;
+  std::list<Entry> lru_;  // front: most recently used
+  std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index_;
+  size_t used_ = 0;
+  std::atomic<uint64_t> hits_{0}, misses_{0};
+};
+
+}  // namespace overtone::engine
+
+#endif  // OVERTONE_ENGINE_XOR_CHUNK_CACHE_H_

@@ -1,0 +1,153 @@
+// DatabaseImpl::ScanXorChunks: a series' samples in a range as Prometheus
+// XOR chunks, the sealed segments' chunks from the XorChunkCache.
+//
+// The samples are those MergedSampleIterator gives (segments and raw
+// samples merged, a raw sample replacing a sealed one of the same
+// timestamp). A segment no raw sample falls within is sent as its cached
+// chunks: whole where a chunk lies inside the range, and cut to the range
+// (decoded from the cached chunk, not from the segment) where it straddles
+// a bound. A segment with raw samples within it (late writes not sealed
+// yet) is decoded and merged as MergedSampleIterator does, into chunks cut
+// as they fill, as are raw samples between segments.
+
+#include <memory>
+#include <vector>
+
+#include "engine/database_impl.h"
+#include "storage/codec/segment.h"
+#include "storage/codec/xor_chunk.h"
+
+namespace overtone {
+namespace {
+
+// Samples gathered into chunks of up to kXorChunkMaxSamples, each encoded
+// and passed on once full or flushed.
+class PendingChunk {
+ public:
+  explicit PendingChunk(const XorChunkFn& fn) : fn_(fn) { samples_.reserve(kXorChunkMaxSamples); }
+
+  Status Add(const Sample& s) {
+    samples_.push_back(s);
+    return samples_.size() == kXorChunkMaxSamples ? Flush() : Status::OK();
+  }
+  Status Flush() {
+    if (samples_.empty()) return Status::OK();
+    OT_RETURN_IF_ERROR(storage::EncodeXorChunk(samples_, &data_));
+    const XorChunkView chunk{samples_.front().ts, samples_.back().ts, static_cast<uint32_t>(samples_.size()),
+                             data_};
+    samples_.clear();
+    return fn_(chunk);
+  }
+
+ private:
+  const XorChunkFn& fn_;
+  std::vector<Sample> samples_;
+  std::string data_;
+};
+
+}  // namespace
+
+Status DatabaseImpl::ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, const XorChunkFn& fn) {
+  if (!index_.Contains(id)) return Status::NotFound("no series with id " + std::to_string(id));
+  if (min_ts > max_ts) return Status::OK();
+  std::unique_ptr<storage::ReadView> view = store_->NewReadView();
+  std::unique_ptr<storage::SampleCursor> raw = store_->NewSampleCursor(id, min_ts, max_ts, view.get());
+  std::unique_ptr<storage::SegmentCursor> segments = store_->NewSegmentCursor(id, min_ts, view.get());
+  PendingChunk pending(fn);
+  // Decoded samples of one segment or chunk (not a thread's buffer: `fn`
+  // may scan another series while it is in use).
+  std::vector<Sample> decoded;
+  uint64_t segment_samples = 0;
+  // The raw samples before `ts` (all of them: kMaxTime) into chunks.
+  auto raw_before = [&](int64_t ts) -> Status {
+    for (; raw->Valid() && (raw->sample().ts < ts || ts == kMaxTime); raw->Next()) {
+      OT_RETURN_IF_ERROR(pending.Add(raw->sample()));
+    }
+    return raw->status();
+  };
+  for (; segments->Valid(); segments->Next()) {
+    const std::string_view bytes = segments->bytes();
+    auto context = [&] {
+      return "series " + std::to_string(id) + ", segment ending at ts " + std::to_string(segments->max_ts());
+    };
+    const engine::XorChunkCache::Key key = engine::XorChunkCache::KeyOf(id, segments->max_ts(), bytes);
+    std::shared_ptr<const engine::SegmentXorChunks> chunks = xor_chunk_cache_.Find(key);
+    // The record is parsed (and its checksum checked) only when its chunks
+    // are not cached, or when raw samples within it need its samples.
+    storage::SegmentView seg;
+    bool parsed = false;
+    auto parse = [&]() -> Status {
+      if (parsed) return Status::OK();
+      parsed = true;
+      if (Status s = storage::ParseSegment(bytes, &seg); !s.ok()) return s.WithContext(context());
+      return Status::OK();
+    };
+    int64_t seg_min_ts, seg_max_ts;
+    if (chunks != nullptr) {
+      seg_min_ts = chunks->min_ts();
+      seg_max_ts = chunks->max_ts();
+    } else {
+      OT_RETURN_IF_ERROR(parse());
+      seg_min_ts = seg.min_ts;
+      seg_max_ts = seg.max_ts;
+    }
+    if (seg_min_ts > max_ts) break;  // past the range: later segments are later still
+    OT_RETURN_IF_ERROR(raw_before(seg_min_ts));
+    if (raw->Valid() && raw->sample().ts <= seg_max_ts) {
+      // Raw samples within the segment: merged sample by sample.
+      OT_RETURN_IF_ERROR(parse());
+      decoded.clear();
+      if (Status s = store_->DecodeStoredSegment(seg, min_ts, max_ts, view.get(), &decoded); !s.ok()) {
+        return s.WithContext(context());
+      }
+      segment_samples += decoded.size();
+      for (const Sample& x : decoded) {
+        OT_RETURN_IF_ERROR(raw_before(x.ts));
+        if (raw->Valid() && raw->sample().ts == x.ts) {
+          OT_RETURN_IF_ERROR(pending.Add(raw->sample()));  // a late write replaces the sealed sample
+          raw->Next();
+        } else {
+          OT_RETURN_IF_ERROR(pending.Add(x));
+        }
+      }
+      continue;
+    }
+    xor_chunk_cache_.Count(/*hit=*/chunks != nullptr);
+    if (chunks == nullptr) {
+      decoded.clear();
+      if (Status s = store_->DecodeStoredSegment(seg, kMinTime, kMaxTime, view.get(), &decoded); !s.ok()) {
+        return s.WithContext(context());
+      }
+      auto built = std::make_shared<engine::SegmentXorChunks>();
+      OT_RETURN_IF_ERROR(engine::BuildSegmentXorChunks(decoded, kXorChunkMaxSamples, built.get()));
+      xor_chunk_cache_.Insert(key, built);
+      chunks = std::move(built);
+    }
+    for (const engine::SegmentXorChunks::Chunk& c : chunks->chunks) {
+      if (c.max_ts < min_ts) continue;
+      if (c.min_ts > max_ts) break;
+      if (c.min_ts >= min_ts && c.max_ts <= max_ts) {
+        // Whole: what was gathered before goes first, as a chunk of its own.
+        OT_RETURN_IF_ERROR(pending.Flush());
+        OT_RETURN_IF_ERROR(fn(XorChunkView{c.min_ts, c.max_ts, c.samples, chunks->bytes(c)}));
+        segment_samples += c.samples;
+        continue;
+      }
+      decoded.clear();
+      if (Status s = storage::DecodeXorChunk(chunks->bytes(c), &decoded); !s.ok()) {
+        return s.WithContext(context());
+      }
+      for (const Sample& x : decoded) {
+        if (x.ts < min_ts || x.ts > max_ts) continue;
+        OT_RETURN_IF_ERROR(pending.Add(x));
+        ++segment_samples;
+      }
+    }
+  }
+  segment_samples_scanned_.fetch_add(segment_samples, std::memory_order_relaxed);
+  OT_RETURN_IF_ERROR(segments->status());
+  OT_RETURN_IF_ERROR(raw_before(kMaxTime));
+  return pending.Flush();
+}
+
+}  // namespace overtone

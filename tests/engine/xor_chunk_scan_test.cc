@@ -1,0 +1,262 @@
+// Database::ScanXorChunks and its cache (engine/xor_chunk_cache.h): the
+// chunks decode to exactly the samples Scan gives, whatever the range
+// (inside a chunk, across chunk and segment borders, the whole series);
+// a repeated read answers from the cache with the same bytes; late raw
+// samples, re-sealing, range and series deletion are seen at once; the
+// cache stays within its bound and is charged to the memory limit.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "engine/xor_chunk_cache.h"
+#include "overtone/database.h"
+#include "storage/codec/xor_chunk.h"
+#include "tests/support/test_util.h"
+
+namespace overtone {
+namespace {
+
+constexpr int64_t kSpan = 600 * 1000;  // 10-minute segments: 600 samples at 1 s
+
+struct Chunked {
+  std::vector<XorChunkView> chunks;  // data points into `bytes`'s copies below
+  std::vector<std::string> bytes;
+  std::vector<Sample> samples;  // every chunk decoded, in order
+};
+
+bool SameBits(const std::vector<Sample>& a, const std::vector<Sample>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (a[i].ts != b[i].ts || std::memcmp(&a[i].value, &b[i].value, sizeof(double)) != 0) return false;
+  }
+  return true;
+}
+
+class XorChunkScanTest : public ::testing::Test {
+ protected:
+  void SetUp() override { Open(Options{}); }
+
+  void Open(Options o) {
+    db_.reset();
+    o.compaction_interval_ms = 0;
+    o.segment_span_ms = kSpan;
+    auto db = Database::Open(o, dir_.path());
+    ASSERT_TRUE(db.ok()) << db.status().ToString();
+    db_ = std::move(*db);
+  }
+
+  // One hour of samples 1 s apart (some jittered by a few ms, a staleness
+  // marker now and then), sealed into six segments.
+  SeriesId WriteSealed(const std::string& name, int64_t hour = 0) {
+    const Labels labels = {{"__name__", name}};
+    WriteBatch b;
+    uint64_t x = 88172645463325252ull;
+    for (int64_t i = 0; i < 3600; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      const int64_t ts = hour * 3600 * 1000 + i * 1000 + (i % 7 == 3 ? static_cast<int64_t>(x % 5) : 0);
+      const double v = i % 500 == 499 ? StaleNaN() : std::round(static_cast<double>(x % 10000)) / 100;
+      b.Add(labels, ts, v);
+    }
+    EXPECT_TRUE(db_->Write(b).ok());
+    EXPECT_TRUE(db_->Compact(kMaxTime).ok());
+    return *db_->FindSeries(labels);
+  }
+
+  std::vector<Sample> Scanned(SeriesId id, int64_t lo, int64_t hi) {
+    std::vector<Sample> out;
+    auto it = db_->Scan(id, lo, hi);
+    EXPECT_TRUE(it.ok());
+    (*it)->NextBatch(1 << 30, &out);
+    EXPECT_TRUE((*it)->status().ok());
+    return out;
+  }
+
+  Chunked Chunks(SeriesId id, int64_t lo, int64_t hi) {
+    Chunked out;
+    Status s = db_->ScanXorChunks(id, lo, hi, [&](const XorChunkView& c) {
+      out.bytes.emplace_back(c.data);
+      out.chunks.push_back(c);
+      std::vector<Sample> decoded;
+      EXPECT_TRUE(storage::DecodeXorChunk(c.data, &decoded).ok());
+      EXPECT_EQ(decoded.size(), c.samples);
+      EXPECT_LE(decoded.size(), kXorChunkMaxSamples);
+      EXPECT_EQ(decoded.front().ts, c.min_ts);
+      EXPECT_EQ(decoded.back().ts, c.max_ts);
+      out.samples.insert(out.samples.end(), decoded.begin(), decoded.end());
+      return Status::OK();
+    });
+    EXPECT_TRUE(s.ok()) << s.ToString();
+    return out;
+  }
+
+  // Reads [lo, hi] twice: the second answer byte for byte the first's (from
+  // the cache when `from_cache`), and both decode to the samples Scan gives.
+  void ExpectSameTwice(SeriesId id, int64_t lo, int64_t hi, bool from_cache = true) {
+    SCOPED_TRACE("range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+    const std::vector<Sample> want = Scanned(id, lo, hi);
+    Chunked first = Chunks(id, lo, hi);
+    const uint64_t hits = db_->GetStats().xor_chunk_cache_hits;
+    Chunked second = Chunks(id, lo, hi);
+    EXPECT_TRUE(SameBits(first.samples, want));
+    EXPECT_EQ(first.bytes, second.bytes);
+    ASSERT_EQ(first.chunks.size(), second.chunks.size());
+    for (size_t i = 0; i < first.chunks.size(); ++i) {
+      EXPECT_EQ(first.chunks[i].min_ts, second.chunks[i].min_ts);
+      EXPECT_EQ(first.chunks[i].max_ts, second.chunks[i].max_ts);
+    }
+    if (from_cache && !want.empty()) {
+      EXPECT_GT(db_->GetStats().xor_chunk_cache_hits, hits);
+    }
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+};
+
+TEST_F(XorChunkScanTest, ChunksDecodeToTheScannedSamplesForEveryKindOfRange) {
+  const SeriesId id = WriteSealed("x");
+  ExpectSameTwice(id, kMinTime, kMaxTime);
+  ExpectSameTwice(id, 0, 119 * 1000);                   // the first chunk exactly
+  ExpectSameTwice(id, 130 * 1000, 150 * 1000);          // inside a chunk
+  ExpectSameTwice(id, 100 * 1000, 500 * 1000);          // straddling chunk borders at both ends
+  ExpectSameTwice(id, 590 * 1000, 1210 * 1000);         // across segment borders
+  ExpectSameTwice(id, 1800 * 1000, 3600 * 1000);        // the last half hour, past the last sample
+  ExpectSameTwice(id, 5000 * 1000, 6000 * 1000);        // nothing
+  ExpectSameTwice(id, 240 * 1000 + 1, 240 * 1000 + 2);  // between two samples
+  EXPECT_TRUE(Chunks(id, 10, 5).chunks.empty());        // an empty range
+}
+
+TEST_F(XorChunkScanTest, SealedChunksAreCutAtFixedPositionsOfTheirSegment) {
+  const SeriesId id = WriteSealed("x");
+  Chunked all = Chunks(id, kMinTime, kMaxTime);
+  ASSERT_EQ(all.chunks.size(), 30u);  // six segments of 600 samples, five chunks each
+  for (const XorChunkView& c : all.chunks) EXPECT_EQ(c.samples, kXorChunkMaxSamples);
+  // A range from the middle of a chunk: its part first, then whole chunks
+  // as the segment has them.
+  Chunked part = Chunks(id, 60 * 1000, 600 * 1000 - 1);
+  ASSERT_EQ(part.chunks.size(), 5u);
+  EXPECT_EQ(part.chunks[0].samples, 60u);
+  for (size_t i = 1; i < 5; ++i) EXPECT_EQ(part.bytes[i], all.bytes[i]);
+}
+
+TEST_F(XorChunkScanTest, LateRawSamplesReplaceSealedOnesAndResealingIsSeen) {
+  const SeriesId id = WriteSealed("x");
+  ExpectSameTwice(id, 0, 1200 * 1000);
+  // A late write into the second segment replaces a sealed sample and adds
+  // one between two others; both are raw until sealed again.
+  ASSERT_TRUE(db_->Append({{"__name__", "x"}}, 700 * 1000, -1.5).ok());
+  ASSERT_TRUE(db_->Append({{"__name__", "x"}}, 700 * 1000 + 500, -2.5).ok());
+  ExpectSameTwice(id, 0, 1200 * 1000);
+  ExpectSameTwice(id, 0, 550 * 1000);  // the first segment, untouched
+  // Within the segment the late samples fall in: decoded and merged.
+  const uint64_t hits = db_->GetStats().xor_chunk_cache_hits;
+  ExpectSameTwice(id, 650 * 1000, 750 * 1000, /*from_cache=*/false);
+  EXPECT_EQ(db_->GetStats().xor_chunk_cache_hits, hits);
+  const std::vector<Sample> merged = Scanned(id, 0, kMaxTime);
+  ASSERT_TRUE(db_->Compact(kMaxTime).ok());
+  const uint64_t misses = db_->GetStats().xor_chunk_cache_misses;
+  EXPECT_TRUE(SameBits(Chunks(id, 0, kMaxTime).samples, merged));
+  EXPECT_GT(db_->GetStats().xor_chunk_cache_misses, misses);  // the rewritten segment is new
+  ExpectSameTwice(id, 0, kMaxTime);
+}
+
+TEST_F(XorChunkScanTest, DeletedSamplesAndSeriesAreGone) {
+  const SeriesId id = WriteSealed("x");
+  const SeriesId other = WriteSealed("y");
+  ExpectSameTwice(id, kMinTime, kMaxTime);
+  ASSERT_TRUE(db_->DeleteRange(id, 100 * 1000, 1300 * 1000).ok());
+  ExpectSameTwice(id, kMinTime, kMaxTime);
+  EXPECT_EQ(Chunks(id, kMinTime, kMaxTime).samples.size(), 3600u - 1201);
+  ASSERT_TRUE(db_->DeleteSeries(id).ok());
+  EXPECT_TRUE(db_->ScanXorChunks(id, kMinTime, kMaxTime, [](const XorChunkView&) { return Status::OK(); })
+                  .IsNotFound());
+  ExpectSameTwice(other, kMinTime, kMaxTime);
+}
+
+TEST_F(XorChunkScanTest, RawAndSealedSamplesTogether) {
+  const SeriesId id = WriteSealed("x");
+  WriteBatch b;
+  for (int64_t i = 0; i < 300; ++i)
+    b.Add({{"__name__", "x"}}, 3600 * 1000 + i * 1000, static_cast<double>(i));
+  ASSERT_TRUE(db_->Write(b).ok());  // raw, after the sealed hour
+  ExpectSameTwice(id, kMinTime, kMaxTime);
+  ExpectSameTwice(id, 3500 * 1000, 3700 * 1000);
+}
+
+TEST_F(XorChunkScanTest, ACallbackErrorStopsTheScan) {
+  const SeriesId id = WriteSealed("x");
+  int calls = 0;
+  Status s = db_->ScanXorChunks(id, kMinTime, kMaxTime, [&](const XorChunkView&) {
+    ++calls;
+    return Status::Aborted("enough");
+  });
+  EXPECT_EQ(s.code(), Status::Code::kAborted);
+  EXPECT_EQ(calls, 1);
+}
+
+TEST_F(XorChunkScanTest, TheCacheStaysWithinItsBound) {
+  Options o;
+  o.xor_chunk_cache_bytes = 16 * 1024;
+  Open(o);
+  std::vector<SeriesId> ids;
+  for (int i = 0; i < 8; ++i) ids.push_back(WriteSealed("s" + std::to_string(i)));
+  // Whole series do not fit: each read evicts what the one before kept,
+  // and answers the same, encoded again.
+  for (SeriesId id : ids) {
+    ExpectSameTwice(id, kMinTime, kMaxTime, /*from_cache=*/false);
+    EXPECT_LE(db_->GetStats().xor_chunk_cache_bytes, o.xor_chunk_cache_bytes);
+  }
+  EXPECT_GT(db_->GetStats().xor_chunk_cache_bytes, 0u);
+  // One segment does.
+  for (SeriesId id : ids) ExpectSameTwice(id, 0, 550 * 1000);
+  EXPECT_LE(db_->GetStats().xor_chunk_cache_bytes, o.xor_chunk_cache_bytes);
+}
+
+TEST_F(XorChunkScanTest, TheCacheIsChargedToTheMemoryLimit) {
+  Options o;
+  o.memory_limit_bytes = 64u << 20;
+  Open(o);
+  const size_t before = db_->memory()->caches().in_use();
+  std::vector<SeriesId> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(WriteSealed("s" + std::to_string(i)));
+  for (SeriesId id : ids) ExpectSameTwice(id, kMinTime, kMaxTime);
+  const uint64_t held = db_->GetStats().xor_chunk_cache_bytes;
+  EXPECT_GT(held, 0u);
+  EXPECT_LE(held, SplitMemoryLimit(o.memory_limit_bytes).cache_bytes / 4);
+  EXPECT_GE(db_->memory()->caches().in_use(), before + held);
+  db_.reset();  // a closed database releases what its cache was charged (checked by the accountant's owner)
+}
+
+TEST(XorChunkCacheTest, EvictsTheLeastRecentlyUsedAndReleasesItsCharge) {
+  MemoryPool pool;
+  std::vector<Sample> samples;
+  for (int i = 0; i < 300; ++i) samples.push_back({i * 1000, static_cast<double>(i % 17)});
+  auto chunks = std::make_shared<engine::SegmentXorChunks>();
+  ASSERT_TRUE(engine::BuildSegmentXorChunks(samples, 120, chunks.get()).ok());
+  ASSERT_EQ(chunks->chunks.size(), 3u);
+  EXPECT_EQ(chunks->chunks[2].samples, 60u);
+  EXPECT_EQ(chunks->chunks[1].min_ts, 120 * 1000);
+  const size_t one = chunks->charge();
+  {
+    engine::XorChunkCache cache(2 * one, &pool);
+    const engine::XorChunkCache::Key a{1, 10, 300, 7}, b{2, 10, 300, 7}, c{3, 10, 300, 7};
+    cache.Insert(a, chunks);
+    cache.Insert(b, chunks);
+    EXPECT_NE(cache.Find(a), nullptr);  // a is now the most recently used
+    cache.Insert(c, chunks);
+    EXPECT_EQ(cache.Find(b), nullptr);
+    EXPECT_NE(cache.Find(a), nullptr);
+    EXPECT_NE(cache.Find(c), nullptr);
+    EXPECT_EQ(cache.size_bytes(), 2 * one);
+    EXPECT_EQ(pool.in_use(), 2 * one);
+    EXPECT_EQ(cache.Find({1, 10, 300, 8}), nullptr);  // another CRC: other bytes
+  }
+  EXPECT_EQ(pool.in_use(), 0u);
+}
+
+}  // namespace
+}  // namespace overtone
