@@ -188,6 +188,10 @@ class SampleMemTableRep final : public MemTableRep {
   bool Contains(const char* key) const override;
   void MarkReadOnly() override { read_only_.store(true, std::memory_order_release); }
   size_t ApproximateMemoryUsage() override { return 0; }  // all of it is the arena's
+  // RocksDB's default Get makes an iterator and never frees it (its own
+  // representations all override Get), so this one does too.
+  void Get(const rocksdb::LookupKey& k, void* callback_args,
+           bool (*callback_func)(void* arg, const char* entry)) override;
   Iterator* GetIterator(rocksdb::Arena* arena) override { return NewIterator(arena, /*prefix_only=*/false); }
   Iterator* GetDynamicPrefixIterator(rocksdb::Arena* arena) override {
     return NewIterator(arena, /*prefix_only=*/true);
@@ -612,6 +616,25 @@ class SampleIterator final : public MemTableRep::Iterator {
   Series* series_ = nullptr;
   SeriesPos pos_;
 };
+
+// LookupKey is not in RocksDB's public headers. As in LevelDB, where it
+// comes from, its first member points at the memtable key (the varint32
+// length, then the internal key), which is all Get needs; the model test's
+// gets through RocksDB check that it still is.
+const char* MemtableKeyOf(const rocksdb::LookupKey& k) {
+  const char* start = nullptr;
+  std::memcpy(&start, static_cast<const void*>(&k), sizeof start);
+  return start;
+}
+
+void SampleMemTableRep::Get(const rocksdb::LookupKey& k, void* callback_args,
+                            bool (*callback_func)(void* arg, const char* entry)) {
+  const char* memtable_key = MemtableKeyOf(k);
+  SampleIterator iter(this, /*prefix_only=*/true, /*pooled=*/false);
+  for (iter.Seek(InternalKeyOf(memtable_key), memtable_key);
+       iter.Valid() && callback_func(callback_args, iter.key()); iter.Next()) {
+  }
+}
 
 MemTableRep::Iterator* SampleMemTableRep::NewIterator(rocksdb::Arena* arena, bool prefix_only) {
   if (arena == nullptr) return new SampleIterator(this, prefix_only, /*pooled=*/false);
