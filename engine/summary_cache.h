@@ -15,13 +15,11 @@
 
 #include <cstdint>
 #include <functional>
-#include <list>
 #include <memory>
-#include <mutex>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "engine/charged_lru.h"
 #include "overtone/memory.h"
 #include "overtone/status.h"
 #include "overtone/types.h"
@@ -32,11 +30,7 @@ namespace overtone::engine {
 class SummaryCache {
  public:
   // `memory`, when given, is charged with what the cache holds.
-  explicit SummaryCache(size_t capacity_bytes, MemoryPool* memory = nullptr)
-      : capacity_(capacity_bytes), memory_(memory) {}
-  ~SummaryCache();
-  SummaryCache(const SummaryCache&) = delete;
-  SummaryCache& operator=(const SummaryCache&) = delete;
+  explicit SummaryCache(size_t capacity_bytes, MemoryPool* memory = nullptr) : lru_(capacity_bytes, memory) {}
 
   // The decoded summary (with its quantile points) of `record`, from the
   // cache or decoded now. A format 2 record stores no points: they are
@@ -53,9 +47,9 @@ class SummaryCache {
   Result<std::shared_ptr<const SortedKeys>> GetSortedKeys(SeriesId id, int64_t key_ts, uint32_t crc,
                                                           const std::function<Result<SortedKeys>()>& make);
 
-  static uint32_t SummaryCrc(std::string_view record);
+  static uint32_t SummaryCrc(std::string_view record) { return StoredRecordCrc(record); }
 
-  size_t size_bytes() const;
+  size_t size_bytes() const { return lru_.size_bytes(); }
 
  private:
   struct Key {
@@ -71,22 +65,13 @@ class SummaryCache {
                                    (uint64_t{k.crc} << 17) ^ uint64_t{k.sorted_keys});
     }
   };
-  struct Entry {
-    Key key;
+  // One of the two.
+  struct Value {
     std::shared_ptr<const storage::Summary> summary;
     std::shared_ptr<const SortedKeys> keys;
-    size_t bytes;
   };
 
-  // REQUIRES: mu_ held.
-  void Insert(Entry entry);
-
-  size_t capacity_;
-  MemoryPool* memory_;
-  mutable std::mutex mu_;
-  std::list<Entry> lru_;  // front: most recently used
-  std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index_;
-  size_t used_ = 0;
+  ChargedLru<Key, Value, KeyHash> lru_;
 };
 
 }  // namespace overtone::engine

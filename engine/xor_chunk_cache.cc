@@ -23,46 +23,19 @@ Status BuildSegmentXorChunks(std::span<const Sample> samples, size_t chunk_sampl
   return Status::OK();
 }
 
-XorChunkCache::~XorChunkCache() {
-  if (memory_ != nullptr) memory_->Release(used_);
-}
-
 XorChunkCache::Key XorChunkCache::KeyOf(SeriesId id, int64_t key_ts, std::string_view bytes) {
-  uint32_t crc = 0;
-  for (size_t i = 0; i < 4 && bytes.size() >= 4; ++i)
-    crc |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[bytes.size() - 4 + i])) << (8 * i);
-  return Key{id, key_ts, static_cast<uint32_t>(bytes.size()), crc};
+  return Key{id, key_ts, static_cast<uint32_t>(bytes.size()), StoredRecordCrc(bytes)};
 }
 
 std::shared_ptr<const SegmentXorChunks> XorChunkCache::Find(const Key& key) {
-  std::lock_guard lock(mu_);
-  auto it = index_.find(key);
-  if (it == index_.end()) return nullptr;
-  lru_.splice(lru_.begin(), lru_, it->second);
-  return it->second->chunks;
+  std::shared_ptr<const SegmentXorChunks> chunks;
+  lru_.Find(key, &chunks);
+  return chunks;
 }
 
 void XorChunkCache::Insert(const Key& key, std::shared_ptr<const SegmentXorChunks> chunks) {
   const size_t bytes = chunks->charge();
-  std::lock_guard lock(mu_);
-  if (index_.count(key) != 0 || bytes > capacity_) return;
-  used_ += bytes;
-  if (memory_ != nullptr) memory_->Charge(bytes);
-  lru_.push_front(Entry{key, std::move(chunks), bytes});
-  index_[key] = lru_.begin();
-  while (used_ > capacity_) EvictOne();
-}
-
-void XorChunkCache::EvictOne() {
-  used_ -= lru_.back().bytes;
-  if (memory_ != nullptr) memory_->Release(lru_.back().bytes);
-  index_.erase(lru_.back().key);
-  lru_.pop_back();
-}
-
-size_t XorChunkCache::size_bytes() const {
-  std::lock_guard lock(mu_);
-  return used_;
+  lru_.Insert(key, std::move(chunks), bytes);
 }
 
 }  // namespace overtone::engine

@@ -20,15 +20,13 @@
 
 #include <atomic>
 #include <cstdint>
-#include <list>
 #include <memory>
-#include <mutex>
 #include <span>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
 
+#include "engine/charged_lru.h"
 #include "overtone/memory.h"
 #include "overtone/status.h"
 #include "overtone/types.h"
@@ -64,10 +62,7 @@ class XorChunkCache {
  public:
   // `memory`, when given, is charged with what the cache holds.
   explicit XorChunkCache(size_t capacity_bytes, MemoryPool* memory = nullptr)
-      : capacity_(capacity_bytes), memory_(memory) {}
-  ~XorChunkCache();
-  XorChunkCache(const XorChunkCache&) = delete;
-  XorChunkCache& operator=(const XorChunkCache&) = delete;
+      : lru_(capacity_bytes, memory) {}
 
   struct Key {
     SeriesId id;
@@ -90,8 +85,8 @@ class XorChunkCache {
   // recently used entries past it.
   void Insert(const Key& key, std::shared_ptr<const SegmentXorChunks> chunks);
 
-  size_t size_bytes() const;
-  size_t capacity_bytes() const { return capacity_; }
+  size_t size_bytes() const { return lru_.size_bytes(); }
+  size_t capacity_bytes() const { return lru_.capacity_bytes(); }
   uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
   uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
 
@@ -102,20 +97,7 @@ class XorChunkCache {
                                    (uint64_t{k.crc} << 17) ^ (uint64_t{k.size} << 40));
     }
   };
-  struct Entry {
-    Key key;
-    std::shared_ptr<const SegmentXorChunks> chunks;
-    size_t bytes;
-  };
-  // REQUIRES: mu_ held.
-  void EvictOne();
-
-  size_t capacity_;
-  MemoryPool* memory_;
-  mutable std::mutex mu_;
-  std::list<Entry> lru_;  // front: most recently used
-  std::unordered_map<Key, std::list<Entry>::iterator, KeyHash> index_;
-  size_t used_ = 0;
+  ChargedLru<Key, std::shared_ptr<const SegmentXorChunks>, KeyHash> lru_;
   std::atomic<uint64_t> hits_{0}, misses_{0};
 };
 
