@@ -29,19 +29,23 @@
 //
 // Peak RSS: the high-water mark of resident memory over the timed runs of
 // each query (reset before each, /proc/PID/clear_refs, so loading does not
-// count), of this process (the database, its server, and the client holding
-// the answer: a little against overtone) and of the Prometheus process;
-// the table shows each query's and the last line the highest. Faults: the
-// minor page faults of each process a run (/proc/PID/stat), the fresh
-// pages the allocator asked the kernel for; the client's count against
-// overtone here too.
+// count) of each server process: overtone's database and HttpServer run in
+// a child process of their own, so neither side counts the client holding
+// the answer; +MiB is how far that peak rose above the process's RSS just
+// before the runs (memory an allocator kept from earlier queries counts in
+// the peak, not in the rise). The table shows each query's and the last
+// lines the highest. CPU: of each server process (/proc/PID/stat, all its
+// threads). Faults: the minor page faults of each process a run, the fresh
+// pages the allocator asked the kernel for.
 //
 // The machine may be shared: say so beside any figure.
 
 #include <httplib.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -223,14 +227,18 @@ Result<double> MedianMs(httplib::Client& http, const Request& r, int runs) {
 
 // The high-water mark of resident memory of process `pid` ("self" for this
 // one), in MiB, and its reset (Linux's clear_refs 5).
-double PeakRssMiB(const std::string& pid) {
+double StatusMiB(const std::string& pid, const char* field) {
   std::ifstream in("/proc/" + pid + "/status");
   std::string line;
+  const size_t n = std::strlen(field);
   while (std::getline(in, line)) {
-    if (line.rfind("VmHWM:", 0) == 0) return std::strtod(line.c_str() + 6, nullptr) / 1024;
+    if (line.compare(0, n, field) == 0) return std::strtod(line.c_str() + n, nullptr) / 1024;
   }
   return -1;
 }
+double PeakRssMiB(const std::string& pid) { return StatusMiB(pid, "VmHWM:"); }
+// Resident memory of process `pid` now, in MiB.
+double RssMiB(const std::string& pid) { return StatusMiB(pid, "VmRSS:"); }
 // Field `first` to `last` (1-based, as proc(5) numbers them) of
 // /proc/PID/stat, summed; threads that ended included.
 double StatFields(const std::string& pid, int first, int last) {
@@ -254,6 +262,96 @@ double CpuMs(const std::string& pid) {
 double MinorFaults(const std::string& pid) { return StatFields(pid, 10, 10); }
 
 void ResetPeakRss(const std::string& pid) { std::ofstream("/proc/" + pid + "/clear_refs") << "5"; }
+
+// overtone's database and HttpServer in a child process: Start() forks,
+// the child opens (and unless reusing, imports and seals) the database,
+// serves it on a loopback port and says so through a pipe; it serves until
+// the parent closes its end of the other pipe (or ends).
+class ServerProcess {
+ public:
+  ~ServerProcess() { Stop(); }
+
+  // *samples: the samples imported (unchanged when reusing).
+  Status Start(const fs::path& dir, const std::string& om, bool reuse, uint64_t* samples) {
+    int ready[2], stop[2];
+    if (pipe(ready) != 0 || pipe(stop) != 0) return Status::IOError(std::strerror(errno));
+    pid_ = fork();
+    if (pid_ < 0) return Status::IOError(std::string("fork: ") + std::strerror(errno));
+    if (pid_ == 0) {
+      close(ready[0]);
+      close(stop[1]);
+      _exit(Serve(dir, om, reuse, ready[1], stop[0]));
+    }
+    close(ready[1]);
+    close(stop[0]);
+    stop_ = stop[1];
+    std::string line;
+    char c;
+    while (read(ready[0], &c, 1) == 1 && c != '\n') line.push_back(c);
+    close(ready[0]);
+    if (line.rfind("ok ", 0) != 0) return Status::Aborted("the server process: " + line);
+    unsigned long long got = 0;
+    if (std::sscanf(line.c_str(), "ok %d %llu", &port_, &got) != 2) return Status::Aborted(line);
+    if (!reuse) *samples = got;
+    return Status::OK();
+  }
+
+  void Stop() {
+    if (stop_ < 0) return;
+    close(stop_);
+    stop_ = -1;
+    int status;
+    waitpid(pid_, &status, 0);
+  }
+
+  int port() const { return port_; }
+  std::string pid() const { return std::to_string(pid_); }
+
+ private:
+  // The child: "ok PORT SAMPLES" or the error on `ready`, then serves
+  // until `stop` reads end of file.
+  static int Serve(const fs::path& dir, const std::string& om, bool reuse, int ready, int stop) {
+    auto say = [ready](const std::string& line) {
+      std::string l = line + "\n";
+      if (write(ready, l.data(), l.size()) != static_cast<ssize_t>(l.size())) std::perror("dashboard_bench");
+    };
+    auto fail = [&say](const std::string& what, const Status& s) {
+      say(what + ": " + s.ToString());
+      return 1;
+    };
+    Options options;
+    options.compaction_interval_ms = 0;
+    auto db = Database::Open(options, (dir / "overtone").string());
+    if (!db.ok()) return fail("open database", db.status());
+    uint64_t samples = 0;
+    if (!reuse) {
+      adapters::ImportStats stats;
+      if (Status s = adapters::ImportFile(db->get(), om, adapters::ImportOptions{}, &stats); !s.ok()) {
+        return fail("import", s);
+      }
+      if (auto sealed = (*db)->Compact(kMaxTime); !sealed.ok()) {
+        return fail("seal", sealed.status());
+      }
+      samples = stats.samples;
+    }
+    adapters::ServerOptions so;
+    so.port = 0;
+    adapters::HttpServer server(db->get(), so);
+    if (Status s = server.Start(); !s.ok()) return fail("start server", s);
+    say("ok " + std::to_string(server.port()) + " " + std::to_string(samples));
+    close(ready);
+    char c;
+    while (read(stop, &c, 1) > 0) {
+    }
+    server.Stop();
+    db->reset();
+    return 0;
+  }
+
+  pid_t pid_ = -1;
+  int stop_ = -1;
+  int port_ = 0;
+};
 
 // Nothing when the bench should run, else its exit status.
 std::optional<int> ParseArgs(int argc, char** argv, Config* c) {
@@ -314,23 +412,12 @@ int main(int argc, char** argv) {
   if (!reuse) {
     if (Status s = bench::WriteFleetOpenMetrics(eo, om); !s.ok()) return Fail("fleet.om", s);
   }
-  Options options;
-  options.compaction_interval_ms = 0;
-  auto db = Database::Open(options, (dir / "overtone").string());
-  if (!db.ok()) return Fail("open database", db.status());
+  // The database and its server in a process of their own, as Prometheus
+  // is in its own: its CPU and peak RSS are the server's alone, without the
+  // client's answers (forked while this process has no other thread).
   uint64_t samples = adapters::EmulatedSampleCount(eo);
-  if (!reuse) {
-    adapters::ImportStats stats;
-    if (Status s = adapters::ImportFile(db->get(), om, adapters::ImportOptions{}, &stats); !s.ok()) {
-      return Fail("import", s);
-    }
-    if (auto sealed = (*db)->Compact(kMaxTime); !sealed.ok()) return Fail("seal", sealed.status());
-    samples = stats.samples;
-  }
-  adapters::ServerOptions so;
-  so.port = 0;
-  adapters::HttpServer server(db->get(), so);
-  if (Status s = server.Start(); !s.ok()) return Fail("start server", s);
+  ServerProcess server;
+  if (Status s = server.Start(dir, om, reuse, &samples); !s.ok()) return Fail("server", s);
 
   std::unique_ptr<bench::PrometheusPeer> prom;
   if (cfg.prometheus && bench::PrometheusPeer::Available()) {
@@ -361,26 +448,29 @@ int main(int argc, char** argv) {
     double ours = -1, theirs = -1;                // median wall ms
     double ours_cpu = -1, theirs_cpu = -1;        // mean CPU ms of the process a run
     double ours_rss = -1, theirs_rss = -1;        // peak RSS MiB over the runs
+    double ours_grew = -1, theirs_grew = -1;      // the peak above the RSS before the runs, MiB
     double ours_faults = -1, theirs_faults = -1;  // mean minor page faults of the process a run
     std::string failure;                          // empty: answered alike
   };
   std::vector<Timing> timings;
-  const std::string self = "self", prom_pid = prom ? std::to_string(prom->pid()) : "";
-  double ot_peak = 0, prom_peak = 0, ot_faults = 0, prom_faults = 0;
+  const std::string ot_pid = server.pid(), prom_pid = prom ? std::to_string(prom->pid()) : "";
+  double ot_peak = 0, prom_peak = 0, ot_grew = 0, prom_grew = 0, ot_faults = 0, prom_faults = 0;
   // Runs one query on one side: the warm-up's answer, then the median of
   // --runs, during which the peak RSS and the page faults of `pid` are taken.
   auto measure = [&](httplib::Client& http, const Request& r, const std::string& pid, Answer* answer,
-                     double* ms, double* cpu_ms, double* rss, double* faults) -> Status {
+                     double* ms, double* cpu_ms, double* rss, double* grew, double* faults) -> Status {
     double warm;
     OT_ASSIGN_OR_RETURN(std::string body, Ask(http, r, &warm));
     OT_ASSIGN_OR_RETURN(*answer, ParseAnswer(body));
     body = std::string();
     ResetPeakRss(pid);
+    const double rss0 = RssMiB(pid);
     const double cpu0 = CpuMs(pid), faults0 = MinorFaults(pid);
     OT_ASSIGN_OR_RETURN(*ms, MedianMs(http, r, cfg.runs));
     *cpu_ms = (CpuMs(pid) - cpu0) / cfg.runs;
     *faults = (MinorFaults(pid) - faults0) / cfg.runs;
     *rss = PeakRssMiB(pid);
+    *grew = std::max(0.0, *rss - rss0);
     return Status::OK();
   };
   for (const Query& q : kQueries) {
@@ -389,14 +479,15 @@ int main(int argc, char** argv) {
     Request r = MakeRequest(q, query_start, query_end, step_ms);
     Timing t{&q};
     Answer ours, theirs;
-    if (Status s = measure(ot_http, r, self, &ours, &t.ours, &t.ours_cpu, &t.ours_rss, &t.ours_faults);
+    if (Status s = measure(ot_http, r, ot_pid, &ours, &t.ours, &t.ours_cpu, &t.ours_rss, &t.ours_grew,
+                           &t.ours_faults);
         !s.ok()) {
       t.failure = "overtone: " + s.ToString();
     }
     t.series = ours.size();
     if (prom) {
       if (Status s = measure(*prom_http, r, prom_pid, &theirs, &t.theirs, &t.theirs_cpu, &t.theirs_rss,
-                             &t.theirs_faults);
+                             &t.theirs_grew, &t.theirs_faults);
           !s.ok()) {
         if (t.failure.empty()) t.failure = "prometheus: " + s.ToString();
       }
@@ -424,8 +515,9 @@ int main(int argc, char** argv) {
     if (theirs >= 0 && ours > 0) std::snprintf(b, sizeof b, "%.2fx", theirs / ours);
     return std::string(b);
   };
-  std::printf("%-5s %-78s %6s %9s %9s %7s %9s %9s %7s %7s %8s %8s %8s\n", "kind", "query", "series", "ot ms",
-              "prom ms", "ratio", "ot cpu", "prom cpu", "ratio", "ot MiB", "prom MiB", "ot flt", "prom flt");
+  std::printf("%-5s %-78s %6s %9s %9s %7s %9s %9s %7s %7s %8s %7s %8s %8s %8s\n", "kind", "query", "series",
+              "ot ms", "prom ms", "ratio", "ot cpu", "prom cpu", "ratio", "ot MiB", "prom MiB", "ot +MiB",
+              "prom +MiB", "ot flt", "prom flt");
   for (const Timing& t : timings) {
     std::string wall_ratio = ratio(t.theirs, t.ours), cpu_ratio = ratio(t.theirs_cpu, t.ours_cpu);
     if (!t.failure.empty()) {
@@ -440,13 +532,17 @@ int main(int argc, char** argv) {
         if (t.theirs < t.ours) ++slower;
       }
     }
-    std::printf("%-5s %-78s %6zu %9s %9s %7s %9s %9s %7s %7s %8s %8s %8s\n", t.q->range ? "range" : "inst",
-                t.q->expr, t.series, cell(t.ours).c_str(), cell(t.theirs).c_str(), wall_ratio.c_str(),
-                cell(t.ours_cpu).c_str(), cell(t.theirs_cpu).c_str(), cpu_ratio.c_str(),
-                cell(t.ours_rss, "%.0f").c_str(), cell(t.theirs_rss, "%.0f").c_str(),
-                cell(t.ours_faults, "%.0f").c_str(), cell(t.theirs_faults, "%.0f").c_str());
+    std::printf("%-5s %-78s %6zu %9s %9s %7s %9s %9s %7s %7s %8s %7s %8s %8s %8s\n",
+                t.q->range ? "range" : "inst", t.q->expr, t.series, cell(t.ours).c_str(),
+                cell(t.theirs).c_str(), wall_ratio.c_str(), cell(t.ours_cpu).c_str(),
+                cell(t.theirs_cpu).c_str(), cpu_ratio.c_str(), cell(t.ours_rss, "%.0f").c_str(),
+                cell(t.theirs_rss, "%.0f").c_str(), cell(t.ours_grew, "%.0f").c_str(),
+                cell(t.theirs_grew, "%.0f").c_str(), cell(t.ours_faults, "%.0f").c_str(),
+                cell(t.theirs_faults, "%.0f").c_str());
     ot_peak = std::max(ot_peak, t.ours_rss);
     prom_peak = std::max(prom_peak, t.theirs_rss);
+    ot_grew = std::max(ot_grew, t.ours_grew);
+    prom_grew = std::max(prom_grew, t.theirs_grew);
     if (t.ours_faults > 0) ot_faults += t.ours_faults;
     if (t.theirs_faults > 0) prom_faults += t.theirs_faults;
   }
@@ -455,9 +551,12 @@ int main(int argc, char** argv) {
               cell(prom ? theirs_total : no).c_str(), ratio(prom ? theirs_total : no, ours_total).c_str(),
               cell(ours_cpu_total).c_str(), cell(prom ? theirs_cpu_total : no).c_str(),
               ratio(prom ? theirs_cpu_total : no, ours_cpu_total).c_str());
-  std::printf("%-5s %-78s %6s %9s %9s %7s\n", "", "peak RSS MiB (query process)", "",
+  std::printf("%-5s %-78s %6s %9s %9s %7s\n", "", "peak RSS MiB (server process)", "",
               cell(ot_peak, "%.0f").c_str(), cell(prom ? prom_peak : no, "%.0f").c_str(),
               ratio(prom ? prom_peak : no, ot_peak).c_str());
+  std::printf("%-5s %-78s %6s %9s %9s %7s\n", "", "largest growth of RSS during a query's runs, MiB", "",
+              cell(ot_grew, "%.0f").c_str(), cell(prom ? prom_grew : no, "%.0f").c_str(),
+              ratio(prom ? prom_grew : no, ot_grew).c_str());
   std::printf("%-5s %-78s %6s %9s %9s %7s\n", "", "minor page faults a run, all queries", "",
               cell(ot_faults, "%.0f").c_str(), cell(prom ? prom_faults : no, "%.0f").c_str(),
               ratio(prom ? prom_faults : no, ot_faults).c_str());
@@ -468,13 +567,13 @@ int main(int argc, char** argv) {
   }
   std::printf(
       "ratio = Prometheus / overtone (above 1: overtone faster or smaller); cpu = CPU ms of the serving "
-      "process a run; MiB = its peak RSS over the runs; flt = its minor page faults a run; answers checked "
+      "process a run; MiB = its peak RSS over the runs; +MiB = that peak above its RSS before them; flt = "
+      "its minor page faults a run; answers checked "
       "equal.\n%s",
       prom ? "" : "prometheus: not measured (not installed, or --no-prometheus)\n");
   prom_http.reset();
   server.Stop();
   prom.reset();
-  db->reset();
   if (!cfg.keep && !reuse) fs::remove_all(dir);
   return failed == 0 ? 0 : 1;
 }
