@@ -40,6 +40,7 @@
 //
 // The machine may be shared: say so beside any figure.
 
+#include <fcntl.h>
 #include <httplib.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -274,7 +275,10 @@ class ServerProcess {
   // *samples: the samples imported (unchanged when reusing).
   Status Start(const fs::path& dir, const std::string& om, bool reuse, uint64_t* samples) {
     int ready[2], stop[2];
-    if (pipe(ready) != 0 || pipe(stop) != 0) return Status::IOError(std::strerror(errno));
+    // Close-on-exec: a process started later (Prometheus) must not hold
+    // the stop pipe open, or the child would never see its end.
+    if (pipe2(ready, O_CLOEXEC) != 0 || pipe2(stop, O_CLOEXEC) != 0)
+      return Status::IOError(std::strerror(errno));
     pid_ = fork();
     if (pid_ < 0) return Status::IOError(std::string("fork: ") + std::strerror(errno));
     if (pid_ == 0) {

@@ -36,6 +36,10 @@
 // and computing each row's label set cost far more than the points
 // themselves. The name is dropped once per series, here. vector_source()
 // likewise spares an operand's rows and prom_vector()'s step on each.
+// The rows are charged to the query's working memory as they are built, and
+// each row is let go, charge and all, as the cursor leaves it (SQLite gets
+// copies of its columns): the reader builds its answer from the rows, so the
+// two are not held in full at once.
 
 #include <sqlite3.h>
 
@@ -91,8 +95,24 @@ Result<VectorSource> SourceOf(const FunctionArgs& args, const char* signature) {
   return VectorSourceOf(args, 0, signature_text.substr(0, signature_text.find('(')));
 }
 
+// The bytes a series' row is charged for.
+size_t ChargeOf(const PackedSeries& s) { return sizeof(PackedSeries) + s.labelset.size() + s.points.size(); }
+
 struct VectorSeriesCursor : RowsCursor<PackedSeries> {
   explicit VectorSeriesCursor(sqlite3_vtab* vtab) : table(reinterpret_cast<OvertoneVtab*>(vtab)) {}
+
+  // The series the cursor leaves is let go, and its charge with it: the
+  // reader has its copy (Column returns the columns as SQLite's own), so a
+  // large answer is not held twice over, as these rows and as the reader's
+  // result, and the query's working memory counts only what is still held.
+  Status Next() {
+    if (pos < rows.size()) {
+      if (charged) charged->Release(ChargeOf(rows[pos]));
+      rows[pos] = PackedSeries{};
+    }
+    ++pos;
+    return Status::OK();
+  }
 
   Status Filter(int plan, int argc, sqlite3_value** argv) {
     rows.clear();
@@ -104,36 +124,35 @@ struct VectorSeriesCursor : RowsCursor<PackedSeries> {
     size_t uncharged = 0;
     SeriesId last_id = 0;
     bool drop_name = false;
-    return ForEachSourcePoint(table->db, table->cancel, src, &drop_name,
-                              [&](const SeriesInfo& s, int64_t ts, double v) -> Status {
-                                if (rows.empty() || last_id != s.id) {
-                                  // The series of a selector mostly have as many points
-                                  // each: room for the previous one's, not regrown.
-                                  size_t expect = rows.empty() ? 0 : rows.back().points.size();
-                                  rows.push_back(PackedSeries{ResultLabelset(s.labels, drop_name), {}});
-                                  rows.back().points.reserve(expect);
-                                  last_id = s.id;
-                                  uncharged += sizeof(PackedSeries) + rows.back().labelset.size();
-                                }
-                                AppendPackedPoint(&rows.back().points, ts, v);
-                                uncharged += kPackedPointBytes;
-                                if (uncharged < kChargeStep) return Status::OK();
-                                return charged->Charge(std::exchange(uncharged, 0));
-                              });
+    OT_RETURN_IF_ERROR(ForEachSourcePoint(
+        table->db, table->cancel, src, &drop_name, [&](const SeriesInfo& s, int64_t ts, double v) -> Status {
+          if (rows.empty() || last_id != s.id) {
+            // The series of a selector mostly have as many points
+            // each: room for the previous one's, not regrown.
+            size_t expect = rows.empty() ? 0 : rows.back().points.size();
+            rows.push_back(PackedSeries{ResultLabelset(s.labels, drop_name), {}});
+            rows.back().points.reserve(expect);
+            last_id = s.id;
+            uncharged += sizeof(PackedSeries) + rows.back().labelset.size();
+          }
+          AppendPackedPoint(&rows.back().points, ts, v);
+          uncharged += kPackedPointBytes;  // as ChargeOf() counts them
+          if (uncharged < kChargeStep) return Status::OK();
+          return charged->Charge(std::exchange(uncharged, 0));
+        }));
+    // The rest too: Next() gives back each row's whole charge.
+    return charged->Charge(uncharged);
   }
 
   void Column(sqlite3_context* ctx, int col) const {
     const PackedSeries& s = row();
     switch (col) {
+      // Copied (transient): Next() lets the row go, and a value SQLite
+      // keeps past the row (max(points), a sorter) must stay valid.
       case kLabelset:
-        sqlite3_result_text(ctx, s.labelset.data(), static_cast<int>(s.labelset.size()), SQLITE_STATIC);
+        sqlite3_result_text(ctx, s.labelset.data(), static_cast<int>(s.labelset.size()), SQLITE_TRANSIENT);
         return;
-      case kPoints:
-        // Static: the row stays until the cursor moves, and the reader
-        // takes the bytes before that (a copy of a large series' BLOB was
-        // as dear as the points).
-        sqlite3_result_blob64(ctx, s.points.data(), s.points.size(), SQLITE_STATIC);
-        return;
+      case kPoints: sqlite3_result_blob64(ctx, s.points.data(), s.points.size(), SQLITE_TRANSIENT); return;
       default:
         if (col >= kFirstArg && col < kFirstArg + static_cast<int>(kNumArgs)) args.Echo(ctx, col - kFirstArg);
     }

@@ -18,6 +18,7 @@
 #ifndef OVERTONE_SQL_VECTOR_SOURCE_H_
 #define OVERTONE_SQL_VECTOR_SOURCE_H_
 
+#include <algorithm>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -75,6 +76,13 @@ class ChargedBytes {
     if (!cancel_->ChargeMemory(n)) return cancel_->status();
     charged_ += n;
     return Status::OK();
+  }
+  // Gives back up to n of the bytes charged (memory let go before the end).
+  void Release(size_t n) {
+    n = std::min(n, charged_);
+    if (cancel_ == nullptr || n == 0) return;
+    cancel_->ReleaseMemory(n);
+    charged_ -= n;
   }
 
  private:

@@ -67,7 +67,7 @@ HttpReply QueryApi::AnswerPromql(const PromqlPlan& plan) {
   token->Reset();  // lets go of the request's token: the connection goes back to the pool
   Release(std::move(conn));
   if (!result.ok()) return Failed(result.status());
-  return RenderQueryResult(*result);
+  return RenderQueryResult(std::move(*result));
 }
 
 template <>

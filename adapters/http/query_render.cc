@@ -118,7 +118,7 @@ HttpReply RenderError(const ApiError& error) {
   return r;
 }
 
-HttpReply RenderQueryResult(const promql::QueryResult& r) {
+HttpReply RenderQueryResult(promql::QueryResult r) {
   if (r.type == promql::ValueType::kScalar || r.type == promql::ValueType::kString) {
     Json data;
     data["resultType"] = r.type == promql::ValueType::kScalar ? "scalar" : "string";
@@ -137,7 +137,7 @@ HttpReply RenderQueryResult(const promql::QueryResult& r) {
   for (const promql::Series& s : r.series) points += s.points.size();
   body.reserve(body.size() + r.series.size() * 128 + points * 32);
   for (size_t i = 0; i < r.series.size(); ++i) {
-    const promql::Series& s = r.series[i];
+    promql::Series& s = r.series[i];
     if (i > 0) body.push_back(',');
     body += R"({"metric":{)";
     for (size_t l = 0; l < s.labels.size(); ++l) {
@@ -152,6 +152,7 @@ HttpReply RenderQueryResult(const promql::QueryResult& r) {
       AppendPoint(&body, s.points[p]);
     }
     body += vector ? "}" : "]}";
+    std::vector<promql::Point>().swap(s.points);
   }
   body += "]}}";
   HttpReply reply;

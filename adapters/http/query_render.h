@@ -23,8 +23,10 @@ namespace overtone::adapters {
 
 HttpReply RenderError(const ApiError& error);
 
-// resultType vector, matrix, scalar or string, as the result's type.
-HttpReply RenderQueryResult(const promql::QueryResult& result);
+// resultType vector, matrix, scalar or string, as the result's type. Each
+// series' points are let go once written, so that a large answer is not held
+// twice over, as points and as text.
+HttpReply RenderQueryResult(promql::QueryResult result);
 // An array of label sets.
 HttpReply RenderSeries(const std::vector<SeriesInfo>& series);
 // An array of strings (label names or values).

@@ -51,6 +51,16 @@ void Apply(const HttpReply& r, httplib::Response& res) {
   for (const auto& [k, v] : r.headers) res.set_header(k.c_str(), v);
   if (!r.content_type.empty()) res.set_content(r.body, r.content_type.c_str());
 }
+// A reply made for this response gives its body up rather than have it
+// copied: a large query answer would otherwise be held twice at its peak.
+void Apply(HttpReply&& r, httplib::Response& res) {
+  if (r.content_type.empty()) return Apply(static_cast<const HttpReply&>(r), res);
+  res.status = r.status;
+  for (const auto& [k, v] : r.headers) res.set_header(k.c_str(), v);
+  res.headers.erase("Content-Type");  // as set_content() replaces it
+  res.set_header("Content-Type", r.content_type);
+  res.body = std::move(r.body);
+}
 
 // Whether the request has a body. One with neither Content-Length nor
 // Transfer-Encoding has none (RFC 9112 6.3); reading it anyway would wait

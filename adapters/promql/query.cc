@@ -10,6 +10,7 @@
 #include <limits>
 #include <optional>
 #include <unordered_map>
+#include <utility>
 
 #include "adapters/promql/parser.h"
 #include "adapters/promql/plan_cache.h"
@@ -21,6 +22,7 @@
 #include "sql/promql_functions.h"
 #include "sql/selector_arg.h"
 #include "sql/sqlite_heap.h"
+#include "sql/vector_source.h"
 
 namespace overtone::promql {
 namespace {
@@ -101,7 +103,15 @@ Status Collect(sqlite3* conn, const Translation& t, PlannedQuery* planned, const
   std::unordered_map<std::string, size_t> index;
   auto last = index.end();
   Status status;
+  // The answer is the query's working memory too: charged as it grows, a
+  // step at a time, while the tables it comes from give theirs back.
+  ::overtone::sql::ChargedBytes charged(token);
+  size_t uncharged = 0;
+  constexpr size_t kChargeStep = 64 << 10;
   while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    if (uncharged >= kChargeStep) {
+      if (status = charged.Charge(std::exchange(uncharged, 0)); !status.ok()) break;
+    }
     auto column_double = [&](int i) {
       return sqlite3_column_type(stmt, i) == SQLITE_NULL ? std::numeric_limits<double>::quiet_NaN()
                                                          : sqlite3_column_double(stmt, i);
@@ -135,12 +145,14 @@ Status Collect(sqlite3* conn, const Translation& t, PlannedQuery* planned, const
           break;
         }
         out->series.push_back(Series{ToLabels(*pairs), {}});
+        uncharged += sizeof(Series) + 2 * key.size();
       }
       last = it;
     }
     std::vector<Point>& points = out->series[last->second].points;
     if (!t.packed_points) {
       points.push_back(Point{sqlite3_column_int64(stmt, 1), column_double(2)});
+      uncharged += sizeof(Point);
       continue;
     }
     const char* packed = static_cast<const char*>(sqlite3_column_blob(stmt, 1));
@@ -151,6 +163,7 @@ Status Collect(sqlite3* conn, const Translation& t, PlannedQuery* planned, const
       break;
     }
     points.reserve(points.size() + count);
+    uncharged += count * sizeof(Point);
     for (size_t i = 0; i < count; ++i) {
       Point p;
       ::overtone::sql::PackedPointAt(blob, i, &p.ts, &p.value);
