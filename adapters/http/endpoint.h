@@ -6,6 +6,7 @@
 #define OVERTONE_ADAPTERS_HTTP_ENDPOINT_H_
 
 #include <cstddef>
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,10 @@ struct HttpReply {
   std::string content_type;  // empty: none (no body)
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
+  // A body too large to hold at once, in its place when set: each call
+  // appends the next part to *out; false once that was the last. Sent with
+  // chunked transfer encoding; nothing may throw out of it.
+  std::function<bool(std::string* out)> body_parts;
 
   // A plain-text error reply: the message and a newline.
   static HttpReply Error(int status, std::string message) {

@@ -5,8 +5,11 @@
 #include <cmath>
 #include <cstdio>
 #include <ctime>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "base/csv.h"
 
@@ -91,6 +94,25 @@ void AppendPoint(std::string* out, const promql::Point& p) {
   out->append(buf, at);
 }
 
+// One series of a vector or matrix answer; its points are let go once
+// written.
+void AppendSeries(std::string* out, promql::Series* s, bool vector) {
+  *out += R"({"metric":{)";
+  for (size_t l = 0; l < s->labels.size(); ++l) {
+    if (l > 0) out->push_back(',');
+    AppendJsonString(out, s->labels[l].name);
+    out->push_back(':');
+    AppendJsonString(out, s->labels[l].value);
+  }
+  *out += vector ? R"(},"value":)" : R"(},"values":[)";
+  for (size_t p = 0; p < (vector ? 1 : s->points.size()); ++p) {
+    if (p > 0) out->push_back(',');
+    AppendPoint(out, s->points[p]);
+  }
+  *out += vector ? "}" : "]}";
+  std::vector<promql::Point>().swap(s->points);
+}
+
 Json SqlValueJson(const SqlValue& v) {
   if (const int64_t* i = std::get_if<int64_t>(&v)) return *i;
   if (const double* d = std::get_if<double>(&v))
@@ -118,7 +140,7 @@ HttpReply RenderError(const ApiError& error) {
   return r;
 }
 
-HttpReply RenderQueryResult(promql::QueryResult r) {
+HttpReply RenderQueryResult(promql::QueryResult r, size_t stream_past_points) {
   if (r.type == promql::ValueType::kScalar || r.type == promql::ValueType::kString) {
     Json data;
     data["resultType"] = r.type == promql::ValueType::kScalar ? "scalar" : "string";
@@ -131,34 +153,44 @@ HttpReply RenderQueryResult(promql::QueryResult r) {
   // nlohmann::json would print them: building them as JSON values first
   // was a quarter of a small query's instructions.
   const bool vector = r.type == promql::ValueType::kVector;
-  std::string body = std::string(R"({"status":"success","data":{"resultType":")") +
-                     (vector ? "vector" : "matrix") + R"(","result":[)";
-  size_t points = 0;
-  for (const promql::Series& s : r.series) points += s.points.size();
-  body.reserve(body.size() + r.series.size() * 128 + points * 32);
-  for (size_t i = 0; i < r.series.size(); ++i) {
-    promql::Series& s = r.series[i];
-    if (i > 0) body.push_back(',');
-    body += R"({"metric":{)";
-    for (size_t l = 0; l < s.labels.size(); ++l) {
-      if (l > 0) body.push_back(',');
-      AppendJsonString(&body, s.labels[l].name);
-      body.push_back(':');
-      AppendJsonString(&body, s.labels[l].value);
-    }
-    body += vector ? R"(},"value":)" : R"(},"values":[)";
-    for (size_t p = 0; p < (vector ? 1 : s.points.size()); ++p) {
-      if (p > 0) body.push_back(',');
-      AppendPoint(&body, s.points[p]);
-    }
-    body += vector ? "}" : "]}";
-    std::vector<promql::Point>().swap(s.points);
-  }
-  body += "]}}";
   HttpReply reply;
   reply.status = kHttpOk;
   reply.content_type = "application/json";
-  reply.body = std::move(body);
+  std::string head = std::string(R"({"status":"success","data":{"resultType":")") +
+                     (vector ? "vector" : "matrix") + R"(","result":[)";
+  size_t points = 0;
+  for (const promql::Series& s : r.series) points += s.points.size();
+  if (points <= stream_past_points) {
+    std::string body = std::move(head);
+    body.reserve(body.size() + r.series.size() * 128 + points * 32);
+    for (size_t i = 0; i < r.series.size(); ++i) {
+      if (i > 0) body.push_back(',');
+      AppendSeries(&body, &r.series[i], vector);
+    }
+    body += "]}}";
+    reply.body = std::move(body);
+    return reply;
+  }
+  // A large answer goes out in parts as it is written: its text (about
+  // twice its points' bytes) is never held whole.
+  struct Parts {
+    promql::QueryResult result;
+    std::string head;
+    size_t next = 0;
+  };
+  auto parts = std::make_shared<Parts>(Parts{std::move(r), std::move(head)});
+  reply.body_parts = [parts, vector](std::string* out) {
+    constexpr size_t kPartBytes = 256 << 10;
+    out->append(std::exchange(parts->head, std::string()));
+    std::vector<promql::Series>& series = parts->result.series;
+    for (; parts->next < series.size() && out->size() < kPartBytes; ++parts->next) {
+      if (parts->next > 0) out->push_back(',');
+      AppendSeries(out, &series[parts->next], vector);
+    }
+    if (parts->next < series.size()) return true;
+    out->append("]}}");
+    return false;
+  };
   return reply;
 }
 

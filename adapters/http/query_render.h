@@ -7,6 +7,7 @@
 #ifndef OVERTONE_ADAPTERS_HTTP_QUERY_RENDER_H_
 #define OVERTONE_ADAPTERS_HTTP_QUERY_RENDER_H_
 
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -25,8 +26,11 @@ HttpReply RenderError(const ApiError& error);
 
 // resultType vector, matrix, scalar or string, as the result's type. Each
 // series' points are let go once written, so that a large answer is not held
-// twice over, as points and as text.
-HttpReply RenderQueryResult(promql::QueryResult result);
+// twice over, as points and as text; past `stream_past_points` points the
+// text is not held whole either: the reply's body comes in parts
+// (HttpReply::body_parts), written as they are sent.
+inline constexpr size_t kStreamedAnswerPoints = size_t{1} << 16;
+HttpReply RenderQueryResult(promql::QueryResult result, size_t stream_past_points = kStreamedAnswerPoints);
 // An array of label sets.
 HttpReply RenderSeries(const std::vector<SeriesInfo>& series);
 // An array of strings (label names or values).

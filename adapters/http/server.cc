@@ -53,10 +53,28 @@ void Apply(const HttpReply& r, httplib::Response& res) {
 }
 // A reply made for this response gives its body up rather than have it
 // copied: a large query answer would otherwise be held twice at its peak.
+// A body given in parts is sent as it is made, chunked.
 void Apply(HttpReply&& r, httplib::Response& res) {
   if (r.content_type.empty()) return Apply(static_cast<const HttpReply&>(r), res);
   res.status = r.status;
   for (const auto& [k, v] : r.headers) res.set_header(k.c_str(), v);
+  if (r.body_parts) {
+    res.set_chunked_content_provider(
+        r.content_type,
+        // Runs on this worker thread after the handler returns.
+        [parts = std::move(r.body_parts)](size_t, httplib::DataSink& sink) {
+          try {
+            std::string part;
+            const bool more = parts(&part);
+            if (!part.empty() && !sink.write(part.data(), part.size())) return false;
+            if (!more) sink.done();
+            return true;
+          } catch (...) {  // nothing may throw out (httplib would end the process)
+            return false;  // cuts the connection: the client sees an error
+          }
+        });
+    return;
+  }
   res.headers.erase("Content-Type");  // as set_content() replaces it
   res.set_header("Content-Type", r.content_type);
   res.body = std::move(r.body);

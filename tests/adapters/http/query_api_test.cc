@@ -6,6 +6,9 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+#include <string>
+
 #include "adapters/http/server.h"
 #include "overtone/database.h"
 #include "tests/support/http_expect.h"
@@ -63,6 +66,40 @@ TEST_F(QueryApiTest, RangeQueryJsonByFormPost) {
   EXPECT_EQ(r.body, R"({"status":"success","data":{"resultType":"matrix","result":[)"
                     R"({"metric":{"__name__":"http_requests_total","code":"500","job":"api"},)"
                     R"("values":[[0,"0"],[15,"1"],[30,"2"]]}]}})");
+}
+
+// A large answer is sent as it is written (chunked), and is the same JSON.
+TEST_F(QueryApiTest, LargeRangeAnswerIsSentInChunks) {
+  WriteBatch b;
+  for (int s = 0; s < 8; ++s) {
+    for (int64_t t = 0; t <= 10000 * 15000; t += 60000)
+      b.Add({{"__name__", "big"}, {"s", std::to_string(s)}}, t, s + t / 60000);
+  }
+  ASSERT_TRUE(db_->Write(b).ok());
+  // 8 series x 10,001 steps: past kStreamedAnswerPoints.
+  HttpResponse r = Get("/api/v1/query_range?query=big&start=0&end=150000&step=15");
+  ASSERT_EQ(r.status, 200) << r.body.substr(0, 300);
+  EXPECT_EQ(r.header("Content-Type"), "application/json");
+  EXPECT_EQ(r.header("Transfer-Encoding"), "chunked");
+  auto j = nlohmann::json::parse(r.body, nullptr, false);
+  ASSERT_FALSE(j.is_discarded()) << r.body.substr(r.body.size() - 300);
+  EXPECT_EQ(j["status"], "success");
+  const auto& result = j["data"]["result"];
+  ASSERT_EQ(result.size(), 8u);
+  for (int s = 0; s < 8; ++s) {
+    EXPECT_EQ(result[s]["metric"]["s"], std::to_string(s));
+    const auto& values = result[s]["values"];
+    ASSERT_EQ(values.size(), 10001u);
+    for (size_t k = 0; k < values.size(); k += 997) {
+      EXPECT_EQ(values[k][0].get<int64_t>(), static_cast<int64_t>(k) * 15);
+      EXPECT_EQ(values[k][1], std::to_string(s + k * 15 / 60)) << "step " << k;
+    }
+  }
+  // A small one still has a length.
+  HttpResponse small = Get("/api/v1/query_range?query=big%7Bs%3D%220%22%7D&start=0&end=600&step=60");
+  EXPECT_EQ(small.status, 200);
+  EXPECT_NE(small.header("Content-Length"), "");
+  EXPECT_EQ(small.header("Transfer-Encoding"), "");
 }
 
 TEST_F(QueryApiTest, ScalarAndStringResults) {

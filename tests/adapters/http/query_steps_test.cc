@@ -4,8 +4,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdint>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <string>
+#include <utility>
+#include <vector>
 
 #include "adapters/http/query_plan.h"
 #include "adapters/http/query_render.h"
@@ -193,6 +197,43 @@ TEST(QueryRenderTest, SeriesTextIsWhatTheJsonLibraryPrints) {
   body["data"]["result"] = result;
   EXPECT_EQ(RenderQueryResult(m).body,
             body.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace));
+}
+
+// Past the threshold the answer comes in parts (each series whole, parts of
+// a few hundred KiB) that join into the text rendered at once; vectors too.
+TEST(QueryRenderTest, ALargeAnswerComesInPartsThatJoinIntoTheSameText) {
+  for (promql::ValueType type : {promql::ValueType::kMatrix, promql::ValueType::kVector}) {
+    promql::QueryResult r;
+    r.type = type;
+    for (int s = 0; s < 300; ++s) {
+      promql::Series series{{{"__name__", "m"}, {"i", std::to_string(s)}}, {}};
+      for (int64_t t = 0; t < 1000; ++t) series.points.push_back({t * 15000 + s, s + t / 7.0});
+      r.series.push_back(std::move(series));
+    }
+    const HttpReply whole = RenderQueryResult(r, /*stream_past_points=*/SIZE_MAX);
+    EXPECT_FALSE(whole.body_parts);
+    const HttpReply parted = RenderQueryResult(r, /*stream_past_points=*/0);
+    ASSERT_TRUE(parted.body_parts);
+    EXPECT_TRUE(parted.body.empty());
+    EXPECT_EQ(parted.content_type, "application/json");
+    std::string joined, part;
+    int parts = 0;
+    for (bool more = true; more; ++parts) {
+      part.clear();
+      more = parted.body_parts(&part);
+      EXPECT_FALSE(part.empty());
+      joined += part;
+    }
+    EXPECT_EQ(joined, whole.body);
+    EXPECT_GT(parts, type == promql::ValueType::kMatrix ? 10 : 0);
+  }
+  // The default threshold: a matrix of more than 65,536 points is parted.
+  promql::QueryResult big;
+  big.type = promql::ValueType::kMatrix;
+  big.series.push_back({{}, std::vector<promql::Point>(kStreamedAnswerPoints + 1, promql::Point{0, 1})});
+  EXPECT_TRUE(RenderQueryResult(big).body_parts);
+  big.series[0].points.pop_back();
+  EXPECT_FALSE(RenderQueryResult(big).body_parts);
 }
 
 TEST(QueryRenderTest, SqlAsJsonAndCsv) {
