@@ -60,7 +60,9 @@ void AppendJsonString(std::string* out, std::string_view s) {
 // [seconds,"value"], the value as promql::FormatValue writes it, formatted
 // in place and appended at once: a point is most of a matrix's bytes, and
 // its text needs no escaping (digits, '.', '-', NaN, +Inf, -Inf).
-void AppendPoint(std::string* out, const promql::Point& p) {
+// Always inlined into the loop over a series' points: called per point, it
+// cost a small query's render 6% more instructions.
+[[gnu::always_inline]] inline void AppendPoint(std::string* out, const promql::Point& p) {
   // '[', the seconds, ',"', the longest fixed-notation double (DBL_MAX,
   // DBL_TRUE_MIN: under 400 characters) and '"]'.
   char buf[448];
@@ -94,9 +96,8 @@ void AppendPoint(std::string* out, const promql::Point& p) {
   out->append(buf, at);
 }
 
-// One series of a vector or matrix answer; its points are let go once
-// written.
-void AppendSeries(std::string* out, promql::Series* s, bool vector) {
+// One series of a vector or matrix answer.
+void AppendSeries(std::string* out, const promql::Series* s, bool vector) {
   *out += R"({"metric":{)";
   for (size_t l = 0; l < s->labels.size(); ++l) {
     if (l > 0) out->push_back(',');
@@ -110,7 +111,6 @@ void AppendSeries(std::string* out, promql::Series* s, bool vector) {
     AppendPoint(out, s->points[p]);
   }
   *out += vector ? "}" : "]}";
-  std::vector<promql::Point>().swap(s->points);
 }
 
 Json SqlValueJson(const SqlValue& v) {
@@ -186,6 +186,7 @@ HttpReply RenderQueryResult(promql::QueryResult r, size_t stream_past_points) {
     for (; parts->next < series.size() && out->size() < kPartBytes; ++parts->next) {
       if (parts->next > 0) out->push_back(',');
       AppendSeries(out, &series[parts->next], vector);
+      std::vector<promql::Point>().swap(series[parts->next].points);  // written: let go
     }
     if (parts->next < series.size()) return true;
     out->append("]}}");

@@ -24,11 +24,10 @@ namespace overtone::adapters {
 
 HttpReply RenderError(const ApiError& error);
 
-// resultType vector, matrix, scalar or string, as the result's type. Each
-// series' points are let go once written, so that a large answer is not held
-// twice over, as points and as text; past `stream_past_points` points the
-// text is not held whole either: the reply's body comes in parts
-// (HttpReply::body_parts), written as they are sent.
+// resultType vector, matrix, scalar or string, as the result's type. Past
+// `stream_past_points` points the text is never held whole: the reply's
+// body comes in parts (HttpReply::body_parts), written as they are sent,
+// each series' points let go once written.
 inline constexpr size_t kStreamedAnswerPoints = size_t{1} << 16;
 HttpReply RenderQueryResult(promql::QueryResult result, size_t stream_past_points = kStreamedAnswerPoints);
 // An array of label sets.
