@@ -211,7 +211,15 @@ Status SeriesIndex::GetOrCreate(std::span<const Labels* const> label_sets, std::
   for (size_t i = 0; i < label_sets.size(); ++i) hashes[i] = hash_(*label_sets[i]);
   {
     std::shared_lock lock(mu_);
-    for (size_t i = 0; i < label_sets.size(); ++i) {
+    // The table's slots are spread by hash: each lookup would wait for a
+    // cache miss on its slot (10% of embedded ingest at 100k series). The
+    // slots are fetched kAhead lookups early, the entries half as early.
+    constexpr size_t kAhead = 16;
+    const size_t n = label_sets.size();
+    for (size_t i = 0; i < std::min(n, kAhead); ++i) hot_.PrefetchSlot(hashes[i]);
+    for (size_t i = 0; i < n; ++i) {
+      if (i + kAhead < n) hot_.PrefetchSlot(hashes[i + kAhead]);
+      if (i + kAhead / 2 < n) hot_.PrefetchEntry(hashes[i + kAhead / 2]);
       (*ids)[i] = Lookup(hashes[i], *label_sets[i]);
       if ((*ids)[i] == 0) missing.push_back(i);
     }

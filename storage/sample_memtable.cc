@@ -174,11 +174,7 @@ class SampleMemTableRep final : public MemTableRep {
   // Memory comes from `allocate` when set, else from the memtable's arena.
   SampleMemTableRep(const KeyComparator& cmp, rocksdb::Allocator* allocator,
                     std::function<char*(size_t)> allocate, size_t buckets)
-      : MemTableRep(allocator),
-        cmp_(cmp),
-        allocate_(std::move(allocate)),
-        shift_(64 - std::countr_zero(buckets)),
-        mask_(buckets - 1) {
+      : MemTableRep(allocator), cmp_(cmp), allocate_(std::move(allocate)), mask_(buckets - 1) {
     buckets_ = static_cast<std::atomic<Series*>*>(ArenaAligned(sizeof(std::atomic<Series*>) * buckets));
     for (size_t i = 0; i < buckets; ++i) new (&buckets_[i]) std::atomic<Series*>(nullptr);
   }
@@ -217,7 +213,14 @@ class SampleMemTableRep final : public MemTableRep {
   IteratorPool* pool() { return &pool_; }
 
  private:
-  size_t Bucket(uint64_t id) const { return (id * 0x9E3779B97F4A7C15ull) >> shift_ & mask_; }
+  // Series ids are handed out consecutively and a request writes its series
+  // in about the order they were created, so consecutive ids go to
+  // consecutive buckets: the writer then walks the bucket array (and the
+  // records, allocated in the same order) front to back, where a
+  // multiplicative hash made every insert a cache miss on the bucket array
+  // (93% of the insert's time at 100k series). The high bits are folded in
+  // for keys that are not series ids (tests' short keys, padded).
+  size_t Bucket(uint64_t id) const { return (id ^ (id >> 24) ^ (id >> 48)) & mask_; }
 
   // Sorts (id, record) pairs: comparing through the records would miss the
   // cache on both sides of every comparison.
@@ -281,7 +284,6 @@ class SampleMemTableRep final : public MemTableRep {
   const KeyComparator& cmp_;
   const std::function<char*(size_t)> allocate_;
   std::atomic<Series*>* buckets_;
-  const int shift_;
   const size_t mask_;
   uint64_t rng_ = 0x2545F4914F6CDD1Dull;
   std::atomic<bool> read_only_{false};

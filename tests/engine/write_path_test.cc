@@ -144,6 +144,57 @@ TEST_F(WritePathTest, AClearedBatchRefilledWithOtherLabelSetsWritesOnlyThose) {
           Series(1), Series(3), shorter, longer, {{"__name__", "m"}, {"a", "1"}, {"b", "2"}, {"c", "3"}}}));
 }
 
+TEST_F(WritePathTest, ALabelSetAddedInAnyOrderOrWithEmptyValuesIsOneSeries) {
+  // Label sets are normalized when written (sorted, empty values dropped):
+  // every spelling of one set, next to each other or apart, resolves to
+  // the one series.
+  const Labels sorted = {{"__name__", "m"}, {"a", "1"}, {"b", "2"}};
+  WriteBatch b;
+  b.Add(sorted, 10, 1);
+  b.Add({{"b", "2"}, {"__name__", "m"}, {"a", "1"}}, 20, 2);
+  b.Add({{"a", "1"}, {"c", ""}, {"__name__", "m"}, {"b", "2"}}, std::vector<Sample>{{30, 3}});
+  Labels moved = {{"b", "2"}, {"a", "1"}, {"__name__", "m"}};
+  b.Add(std::move(moved), std::vector<Sample>{{40, 4}});
+  b.Add(Series(7), 10, 5);
+  b.Add({{"__name__", "m"}, {"a", "1"}, {"b", "2"}, {"z", ""}}, 50, 6);  // again, after another series
+  ASSERT_TRUE(db_->Write(b).ok());
+  EXPECT_EQ(db_->GetStats().series, 2u);
+  EXPECT_EQ(Read(sorted), (std::vector<Sample>{{10, 1}, {20, 2}, {30, 3}, {40, 4}, {50, 6}}));
+  EXPECT_EQ(Read(Series(7)), (std::vector<Sample>{{10, 5}}));
+}
+
+TEST_F(WritePathTest, LabelValuesOfEveryLengthComeBackWhole) {
+  // Values past 127 bytes take a two-byte length in the catalog's
+  // encoding; multi-byte characters are kept as they are.
+  std::vector<Labels> sets;
+  for (size_t len : {0u, 1u, 15u, 16u, 127u, 128u, 300u, 20000u}) {
+    std::string v(len, 'x');
+    if (len > 2) v[1] = '\xc3', v[2] = '\xa9';
+    sets.push_back({{"__name__", "m"}, {"len", std::to_string(len)}, {"v", v}});
+  }
+  WriteBatch b;
+  for (size_t i = 0; i < sets.size(); ++i) b.Add(sets[i], 10, double(i));
+  ASSERT_TRUE(db_->Write(b).ok());
+  for (int round = 0; round < 2; ++round) {  // created, then known
+    for (size_t i = 0; i < sets.size(); ++i) {
+      auto id = db_->FindSeries(sets[i]);
+      ASSERT_TRUE(id.ok()) << i;
+      auto info = db_->GetSeries(*id);
+      ASSERT_TRUE(info.ok());
+      Labels want = sets[i];
+      NormalizeLabels(&want);
+      EXPECT_EQ(info->labels, want) << i;
+    }
+    b.Clear();
+    for (size_t i = 0; i < sets.size(); ++i) b.Add(sets[i], 20, double(i));
+    ASSERT_TRUE(db_->Write(b).ok());
+  }
+  EXPECT_EQ(db_->GetStats().series, sets.size());
+  for (size_t i = 0; i < sets.size(); ++i) {
+    EXPECT_EQ(Read(sets[i]), (std::vector<Sample>{{10, double(i)}, {20, double(i)}})) << i;
+  }
+}
+
 TEST(SeriesIndexHashTest, HashAndEncodedComparisonsFollowTheLabelSet) {
   Labels a = {{"__name__", "m"}, {"a", "bc"}};
   Labels b = {{"__name__", "m"}, {"ab", "c"}};  // the same bytes, cut elsewhere
