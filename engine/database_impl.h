@@ -35,6 +35,8 @@ class DatabaseImpl final : public Database {
                                                 std::shared_ptr<rocksdb::FileSystem> file_system);
 
   Status Write(const WriteBatch& batch) override;
+  Status WriteWithIds(const WriteBatch& batch, std::span<const KnownSample> known, std::vector<SeriesId>* ids,
+                      std::vector<SeriesId>* stale) override;
   Result<std::vector<SeriesInfo>> Select(std::span<const LabelMatcher> matchers) override;
   Result<SeriesInfo> GetSeries(SeriesId id) override;
   Result<SeriesId> FindSeries(const Labels& labels) override;

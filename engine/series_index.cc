@@ -412,4 +412,20 @@ Status SeriesIndex::Delete(SeriesId id) {
   return Status::OK();
 }
 
+Status SeriesIndex::TouchHot(std::span<const SeriesId> ids, std::vector<SeriesId>* not_hot) {
+  if (store_->reopens() != loaded_at_reopen_.load(std::memory_order_relaxed)) {
+    OT_RETURN_IF_ERROR(ReloadAfterReopen());
+  }
+  std::shared_lock lock(mu_);
+  for (SeriesId id : ids) {
+    const Entry* e = hot_.FindId(id);
+    if (e == nullptr) {
+      not_hot->push_back(id);
+    } else if (!e->written.load(std::memory_order_relaxed)) {
+      e->written.store(true, std::memory_order_relaxed);
+    }
+  }
+  return Status::OK();
+}
+
 }  // namespace overtone::engine

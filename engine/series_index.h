@@ -80,6 +80,12 @@ class SeriesIndex {
   // REQUIRES: every label set normalized.
   Status GetOrCreate(std::span<const Labels* const> label_sets, std::vector<SeriesId>* ids);
 
+  // Marks each of `ids` written, as GetOrCreate does for the series it
+  // finds, and appends to *not_hot those whose label set is not in memory
+  // (gone cold, deleted, or never there): a writer that kept their ids
+  // writes those by label set again.
+  Status TouchHot(std::span<const SeriesId> ids, std::vector<SeriesId>* not_hot);
+
   Result<SeriesId> Find(const Labels& normalized) const;
   bool Get(SeriesId id, Labels* labels) const;
   bool Contains(SeriesId id) const;

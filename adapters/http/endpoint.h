@@ -22,12 +22,15 @@
 
 namespace overtone::adapters {
 
+class SeriesIdCache;  // adapters/prometheus/series_id_cache.h
+
 struct EndpointContext {
   Database* db;
   const ServerOptions* options;
   MemoryBudget* budget;
   ServerMetrics* metrics;
   const CancelToken* cancel = nullptr;  // the request's, when it may run long (query_watch.h)
+  SeriesIdCache* series_ids = nullptr;  // remote write's known series; null: none kept
 };
 
 struct HttpReply {

@@ -29,6 +29,7 @@
 #include "adapters/http/routes.h"
 #include "adapters/http/status_pages.h"
 #include "adapters/http/write_endpoint.h"
+#include "adapters/prometheus/series_id_cache.h"
 
 namespace overtone::adapters {
 namespace {
@@ -146,6 +147,9 @@ class HttpServer::Impl {
   MemoryBudget own_budget_;  // without a memory limit on the database
   MemoryBudget& budget_;
   ServerMetrics metrics_;
+  // Remote write's series seen before, charged to the caches' share of the
+  // memory limit.
+  SeriesIdCache series_ids_{db_->memory()->limited() ? &db_->memory()->caches() : nullptr};
   QueryApi query_api_{db_, ApiOptions(options_, db_->dir())};  // /api/v1/query etc. (query_api.h)
   QueryWatch queries_;                                         // the queries running, and what cancels them
   httplib::Server svr_;
@@ -169,7 +173,9 @@ class HttpServer::Impl {
   using Handler = bool (Impl::*)(const Exchange& x);
   static Handler HandlerFor(Endpoint endpoint);
 
-  EndpointContext Context() { return EndpointContext{db_, &options_, &budget_, &metrics_}; }
+  EndpointContext Context() {
+    return EndpointContext{db_, &options_, &budget_, &metrics_, nullptr, &series_ids_};
+  }
   void Routes();
   // Registers `route` with httplib at `pattern` for the methods it takes,
   // and a 405 for the other of GET and POST.

@@ -84,11 +84,22 @@ HttpReply HandleWrite(const EndpointContext& ctx, const BodyHeaders& headers, st
   }
 
   DecodedWrite decoded;
-  if (Status s = DecodeWriteRequest(*protocol, raw, &decoded); !s.ok()) {
-    return reply(HttpReply::Error(HttpStatusFor(s, ctx.options->overload_status), s.message()), 0);
+  WriteResult result;
+  if (ctx.series_ids != nullptr) {
+    Result<WriteResult> written = DecodeAndWrite(ctx.db, ctx.series_ids, *protocol, raw, &decoded);
+    if (!written.ok()) {
+      const Status& s = written.status();
+      return reply(HttpReply::Error(HttpStatusFor(s, ctx.options->overload_status), s.message()), 0);
+    }
+    result = std::move(*written);
+  } else {
+    if (Status s = DecodeWriteRequest(*protocol, raw, &decoded); !s.ok()) {
+      return reply(HttpReply::Error(HttpStatusFor(s, ctx.options->overload_status), s.message()), 0);
+    }
+    raw.clear();
+    raw.shrink_to_fit();
+    result = ApplyWrite(ctx.db, decoded);
   }
-  raw.clear();
-  raw.shrink_to_fit();
   (v2 ? ctx.metrics->write_requests_v2 : ctx.metrics->write_requests_v1)
       .fetch_add(1, std::memory_order_relaxed);
   ctx.metrics->series_refused.fetch_add(decoded.series_rejected, std::memory_order_relaxed);
@@ -96,7 +107,6 @@ HttpReply HandleWrite(const EndpointContext& ctx, const BodyHeaders& headers, st
   ctx.metrics->histograms_refused.fetch_add(decoded.histograms, std::memory_order_relaxed);
   ctx.metrics->exemplars_ignored.fetch_add(decoded.exemplars, std::memory_order_relaxed);
 
-  WriteResult result = ApplyWrite(ctx.db, decoded);
   ctx.metrics->samples_ingested.fetch_add(result.samples_written, std::memory_order_relaxed);
   NoteStorageOutcome(ctx, result.status);
   if (!result.status.ok()) {

@@ -1,13 +1,18 @@
 #include "adapters/prometheus/remote_write.h"
 
 #include <google/protobuf/arena.h>
+#include <google/protobuf/io/coded_stream.h>
 #include <google/protobuf/unknown_field_set.h>
+#include <google/protobuf/wire_format_lite.h>
 
 #include <algorithm>
+#include <bit>
 #include <cctype>
+#include <climits>
 
 #include "adapters/prometheus/proto/remote.pb.h"
 #include "adapters/prometheus/proto/write_v2.pb.h"
+#include "adapters/prometheus/series_id_cache.h"
 
 namespace overtone::adapters {
 namespace {
@@ -144,7 +149,73 @@ void AddSeriesMetadata(const io::prometheus::write::v2::TimeSeries& ts,
   }
 }
 
-Status DecodeV2(std::string_view body, DecodedWrite* out) {
+// A series' key in a SeriesIdCache (series_id_cache.h): where its bytes
+// are, in the body or in the decoder's scratch.
+struct KeyRef {
+  SeriesId id;  // known series: the cached id; new ones: 0 until written
+  uint64_t hash;
+  uint32_t off, len;
+  size_t slot;  // new series: the batch's label set it is (WriteWithIds' ids)
+};
+
+// What the cached decoding adds to DecodedWrite: samples of the series the
+// cache knew, and the keys to remember or forget after the write.
+struct CachedDecode {
+  SeriesIdCache* cache;
+  std::vector<Database::KnownSample> known;
+  std::vector<KeyRef> known_keys;  // one per known series (not per sample)
+  std::vector<KeyRef> new_keys;    // one per label set added to the batch
+  std::string scratch;             // 2.0: the keys, encoded as 1.0 labels
+  std::string_view key_base;       // what KeyRef::off counts from
+  std::vector<Sample> samples;     // one series' samples, reused
+
+  std::string_view Key(const KeyRef& k) const { return key_base.substr(k.off, k.len); }
+  // Looks `key` (at off in key_base) up; on a hit, takes `samples` as
+  // known and returns true.
+  bool TakeIfKnown(uint32_t off, uint32_t len, std::span<const Sample> samples) {
+    const uint64_t h = cache->Hash(key_base.substr(off, len));
+    const SeriesId id = cache->Find(h, key_base.substr(off, len));
+    pending_hash = h;
+    if (id == 0) return false;
+    known_keys.push_back(KeyRef{id, h, off, len, 0});
+    for (const Sample& s : samples) known.push_back(Database::KnownSample{id, s});
+    return true;
+  }
+  // After a miss whose labels were added to `batch`.
+  void NoteNew(uint32_t off, uint32_t len, const WriteBatch& batch) {
+    new_keys.push_back(KeyRef{0, pending_hash, off, len, batch.num_series() - 1});
+  }
+  uint64_t pending_hash = 0;
+};
+
+namespace wire = google::protobuf::internal;
+using WireFormat = wire::WireFormatLite;
+
+// Appends one label as 1.0 encodes it (Label message, field 1 of the
+// TimeSeries), leaving out empty fields as proto3 serializers do.
+void AppendLabelKey(std::string_view name, std::string_view value, std::string* out) {
+  using google::protobuf::io::CodedOutputStream;
+  uint8_t head[16];
+  auto field = [&](uint32_t tag, std::string_view bytes) {
+    if (bytes.empty()) return;
+    uint8_t* p = CodedOutputStream::WriteVarint32ToArray(tag, head);
+    p = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(bytes.size()), p);
+    out->append(reinterpret_cast<const char*>(head), p - head);
+    out->append(bytes);
+  };
+  const auto field_size = [](std::string_view b) {
+    return b.empty() ? 0 : 1 + CodedOutputStream::VarintSize32(static_cast<uint32_t>(b.size())) + b.size();
+  };
+  const size_t inner = field_size(name) + field_size(value);
+  uint8_t* p = CodedOutputStream::WriteVarint32ToArray(
+      WireFormat::MakeTag(1, WireFormat::WIRETYPE_LENGTH_DELIMITED), head);
+  p = CodedOutputStream::WriteVarint32ToArray(static_cast<uint32_t>(inner), p);
+  out->append(reinterpret_cast<const char*>(head), p - head);
+  field(WireFormat::MakeTag(1, WireFormat::WIRETYPE_LENGTH_DELIMITED), name);
+  field(WireFormat::MakeTag(2, WireFormat::WIRETYPE_LENGTH_DELIMITED), value);
+}
+
+Status DecodeV2(std::string_view body, DecodedWrite* out, CachedDecode* cached = nullptr) {
   namespace v2 = io::prometheus::write::v2;
   google::protobuf::Arena arena(ArenaFor(body.size()));
   auto* req = google::protobuf::Arena::CreateMessage<v2::Request>(&arena);
@@ -171,6 +242,19 @@ Status DecodeV2(std::string_view body, DecodedWrite* out) {
              Status::InvalidArgument("labels_refs has an odd length (" + std::to_string(refs.size()) + ")"));
       continue;
     }
+    uint32_t key_off = 0, key_len = 0;
+    if (cached != nullptr && refs.size() > 0 && std::all_of(refs.begin(), refs.end(), [&](uint32_t r) {
+          return r < static_cast<uint32_t>(symbols.size());
+        })) {
+      key_off = static_cast<uint32_t>(cached->scratch.size());
+      for (int i = 0; i < refs.size(); i += 2)
+        AppendLabelKey(symbols[refs[i]], symbols[refs[i + 1]], &cached->scratch);
+      key_len = static_cast<uint32_t>(cached->scratch.size()) - key_off;
+      cached->key_base = cached->scratch;
+      samples.clear();
+      for (const v2::Sample& s : ts.samples()) samples.push_back(Sample{s.timestamp(), s.value()});
+      if (cached->TakeIfKnown(key_off, key_len, samples)) continue;
+    }
     labels = Labels();
     labels.reserve(refs.size() / 2);
     bool in_range = true;
@@ -195,8 +279,143 @@ Status DecodeV2(std::string_view body, DecodedWrite* out) {
     samples.clear();
     for (const v2::Sample& s : ts.samples()) samples.push_back(Sample{s.timestamp(), s.value()});
     out->batch.Add(std::move(labels), samples);  // `labels` is rebuilt for the next series
+    if (key_len != 0) cached->NoteNew(key_off, key_len, out->batch);
   }
+  if (cached != nullptr) cached->key_base = cached->scratch;
   return Status::OK();
+}
+
+// Parses one Label message's name and value; false for anything else in it.
+bool ReadLabel(google::protobuf::io::CodedInputStream* in, Label* label) {
+  while (const uint32_t tag = in->ReadTag()) {
+    if (tag == WireFormat::MakeTag(1, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
+      if (!WireFormat::ReadBytes(in, &label->name)) return false;
+    } else if (tag == WireFormat::MakeTag(2, WireFormat::WIRETYPE_LENGTH_DELIMITED)) {
+      if (!WireFormat::ReadBytes(in, &label->value)) return false;
+    } else {
+      return false;
+    }
+  }
+  return in->ConsumedEntireMessage();
+}
+
+// A 1.0 series' labels from its key (its Label fields as they came).
+bool LabelsOfKey(std::string_view key, Labels* labels) {
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(key.data()),
+                                            static_cast<int>(key.size()));
+  while (in.ReadTag() != 0) {  // every tag in a key is field 1's
+    int len = 0;
+    if (!in.ReadVarintSizeAsInt(&len)) return false;
+    const auto limit = in.PushLimit(len);
+    Label& l = labels->emplace_back();
+    if (!ReadLabel(&in, &l)) return false;
+    in.PopLimit(limit);
+  }
+  return in.ConsumedEntireMessage();
+}
+
+// One Sample message (value = 1, timestamp = 2).
+bool ReadSample(google::protobuf::io::CodedInputStream* in, Sample* sample) {
+  while (const uint32_t tag = in->ReadTag()) {
+    if (tag == WireFormat::MakeTag(1, WireFormat::WIRETYPE_FIXED64)) {
+      uint64_t bits = 0;
+      if (!in->ReadLittleEndian64(&bits)) return false;
+      sample->value = std::bit_cast<double>(bits);
+    } else if (tag == WireFormat::MakeTag(2, WireFormat::WIRETYPE_VARINT)) {
+      uint64_t ts = 0;
+      if (!in->ReadVarint64(&ts)) return false;
+      sample->ts = static_cast<int64_t>(ts);
+    } else {
+      return false;
+    }
+  }
+  return in->ConsumedEntireMessage();
+}
+
+// One 1.0 TimeSeries of labels then samples, walked in place: a known
+// series (its label bytes in the cache) costs a hash and a comparison, no
+// label strings. False for any other shape (exemplars, histograms, unknown
+// fields, labels after samples, bad wire data): the whole request then
+// takes the full parser, which answers it as before.
+bool WalkSeriesV1(google::protobuf::io::CodedInputStream* in, DecodedWrite* out, CachedDecode* d) {
+  constexpr uint32_t kLabelTag = WireFormat::MakeTag(1, WireFormat::WIRETYPE_LENGTH_DELIMITED);
+  constexpr uint32_t kSampleTag = WireFormat::MakeTag(2, WireFormat::WIRETYPE_LENGTH_DELIMITED);
+  int key_begin = -1, key_end = -1;
+  d->samples.clear();
+  for (int at = in->CurrentPosition();; at = in->CurrentPosition()) {
+    const uint32_t tag = in->ReadTag();
+    if (tag == 0) break;
+    int len = 0;
+    if ((tag != kLabelTag && tag != kSampleTag) || !in->ReadVarintSizeAsInt(&len)) return false;
+    if (tag == kLabelTag) {
+      if (key_begin < 0) key_begin = at;
+      if (key_end >= 0 && key_end != at) return false;  // labels interleaved with samples
+      if (!in->Skip(len)) return false;
+      key_end = in->CurrentPosition();
+    } else {
+      const auto limit = in->PushLimit(len);
+      Sample& sample = d->samples.emplace_back(Sample{0, 0});
+      if (!ReadSample(in, &sample)) return false;
+      in->PopLimit(limit);
+    }
+  }
+  if (!in->ConsumedEntireMessage()) return false;
+  if (d->samples.empty()) return true;
+  const uint32_t key_off = key_begin < 0 ? 0 : static_cast<uint32_t>(key_begin);
+  const uint32_t key_len = key_begin < 0 ? 0 : static_cast<uint32_t>(key_end - key_begin);
+  if (key_len != 0 && d->TakeIfKnown(key_off, key_len, d->samples)) return true;
+  Labels labels;
+  if (!LabelsOfKey(d->key_base.substr(key_off, key_len), &labels)) return false;
+  if (Status s = CheckLabels(&labels); !s.ok()) {
+    Refuse(out, d->samples.size(), s);
+    return true;
+  }
+  out->batch.Add(std::move(labels), d->samples);
+  if (key_len != 0) d->NoteNew(key_off, key_len, out->batch);
+  return true;
+}
+
+// A 1.0 request of time series only (no metadata), walked in place; false
+// when it is not that, or not well formed (see WalkSeriesV1).
+bool WalkV1(std::string_view body, DecodedWrite* out, CachedDecode* d) {
+  if (body.size() > static_cast<size_t>(INT_MAX)) return false;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(body.data()),
+                                            static_cast<int>(body.size()));
+  in.SetTotalBytesLimit(INT_MAX);
+  d->key_base = body;
+  while (const uint32_t tag = in.ReadTag()) {
+    int len = 0;
+    if (tag != WireFormat::MakeTag(1, WireFormat::WIRETYPE_LENGTH_DELIMITED) || !in.ReadVarintSizeAsInt(&len))
+      return false;
+    const auto limit = in.PushLimit(len);
+    if (!WalkSeriesV1(&in, out, d)) return false;
+    in.PopLimit(limit);
+  }
+  return in.ConsumedEntireMessage();
+}
+
+// The metadata, and the reply's problems, after the samples are written.
+WriteResult FinishWrite(Database* db, const DecodedWrite& decoded, WriteResult r) {
+  if (!decoded.metadata.empty()) {
+    r.status = db->PutMetadata(decoded.metadata);
+    if (!r.status.ok()) return r;
+  }
+  std::string problems;
+  if (decoded.series_rejected > 0) {
+    problems = "refused " + std::to_string(decoded.series_rejected) + " series (" +
+               std::to_string(decoded.samples_rejected) +
+               " samples), the first because: " + decoded.first_problem;
+  }
+  if (decoded.histograms > 0) {
+    if (!problems.empty()) problems += "; ";
+    problems += "refused " + std::to_string(decoded.histograms) +
+                " native histogram samples: overtone stores float samples only";
+  }
+  if (!problems.empty()) {
+    r.status =
+        Status::InvalidArgument("wrote " + std::to_string(r.samples_written) + " samples; " + problems);
+  }
+  return r;
 }
 
 }  // namespace
@@ -243,26 +462,39 @@ WriteResult ApplyWrite(Database* db, const DecodedWrite& decoded) {
     if (!r.status.ok()) return r;
     r.samples_written = decoded.batch.num_samples();
   }
-  if (!decoded.metadata.empty()) {
-    r.status = db->PutMetadata(decoded.metadata);
+  return FinishWrite(db, decoded, std::move(r));
+}
+
+Result<WriteResult> DecodeAndWrite(Database* db, SeriesIdCache* cache, WriteProtocol protocol,
+                                   std::string_view body, DecodedWrite* out) {
+  // A known series found stale by the write (deleted, or gone cold) is
+  // forgotten and the request decoded again, that series then by its
+  // labels; a second round can only meet series deleted meanwhile.
+  for (int round = 0; round < 3; ++round) {
+    *out = DecodedWrite();
+    CachedDecode d{cache};
+    if (protocol == WriteProtocol::kV1) {
+      if (!WalkV1(body, out, &d)) break;  // the full parser answers it
+    } else {
+      OT_RETURN_IF_ERROR(DecodeV2(body, out, &d));
+    }
+    std::vector<SeriesId> ids, stale;
+    WriteResult r;
+    r.status = db->WriteWithIds(out->batch, d.known, &ids, &stale);
+    if (!stale.empty()) {
+      for (const KeyRef& k : d.known_keys) {
+        if (std::binary_search(stale.begin(), stale.end(), k.id)) cache->Erase(k.hash, d.Key(k), k.id);
+      }
+      continue;
+    }
     if (!r.status.ok()) return r;
+    r.samples_written = out->batch.num_samples() + d.known.size();
+    for (const KeyRef& k : d.new_keys) cache->Insert(k.hash, d.Key(k), ids[k.slot]);
+    return FinishWrite(db, *out, std::move(r));
   }
-  std::string problems;
-  if (decoded.series_rejected > 0) {
-    problems = "refused " + std::to_string(decoded.series_rejected) + " series (" +
-               std::to_string(decoded.samples_rejected) +
-               " samples), the first because: " + decoded.first_problem;
-  }
-  if (decoded.histograms > 0) {
-    if (!problems.empty()) problems += "; ";
-    problems += "refused " + std::to_string(decoded.histograms) +
-                " native histogram samples: overtone stores float samples only";
-  }
-  if (!problems.empty()) {
-    r.status =
-        Status::InvalidArgument("wrote " + std::to_string(r.samples_written) + " samples; " + problems);
-  }
-  return r;
+  *out = DecodedWrite();
+  OT_RETURN_IF_ERROR(DecodeWriteRequest(protocol, body, out));
+  return ApplyWrite(db, *out);
 }
 
 }  // namespace overtone::adapters

@@ -311,6 +311,21 @@ class Database {
 
   // Writes every sample of the batch, atomically. New series get new ids.
   virtual Status Write(const WriteBatch& batch) = 0;
+  // Write for a writer that remembers series ids (the remote write
+  // receiver, which recognises a series it has seen by its encoded labels):
+  // writes the batch and `known`, samples of series named by the id an
+  // earlier call gave back, atomically, and fills *ids with the id of each
+  // of the batch's label sets, in the order they were added (a label set
+  // added again right after itself shares one). A known series must be in
+  // memory, that is written lately and not deleted: when one is not,
+  // nothing is written, the status is NotFound and *stale lists such ids;
+  // the writer then sends their samples by label set again.
+  struct KnownSample {
+    SeriesId series;
+    Sample sample;
+  };
+  virtual Status WriteWithIds(const WriteBatch& batch, std::span<const KnownSample> known,
+                              std::vector<SeriesId>* ids, std::vector<SeriesId>* stale) = 0;
   Status Append(const Labels& labels, int64_t ts, double value);
 
   // Series matching all matchers, ascending by id. With no matchers, every

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "adapters/prometheus/series_id_cache.h"
 #include "tests/support/prom_requests.h"
 #include "tests/support/test_database.h"
 
@@ -27,6 +28,14 @@ class RemoteWriteTest : public testing::DatabaseTest {
     EXPECT_TRUE(s.ok()) << s.ToString();
     return ApplyWrite(db_.get(), *d);
   }
+  // The receiver's path: through `cache` when given, else as Write.
+  WriteResult Send(SeriesIdCache* cache, WriteProtocol p, const std::string& body, DecodedWrite* d) {
+    if (cache == nullptr) return Write(p, body, d);
+    Result<WriteResult> r = DecodeAndWrite(db_.get(), cache, p, body, d);
+    EXPECT_TRUE(r.ok()) << r.status().ToString();
+    return r.ok() ? *r : WriteResult{r.status(), 0};
+  }
+  void ParallelSendersLoseAndDoubleNothing(SeriesIdCache* cache);
 };
 
 TEST(RemoteWriteContentType, Versions) {
@@ -216,7 +225,7 @@ Labels Normalized(const testing::LabelList& list) {
 // Remote write's usual shape, one sample per series per request, from
 // several senders at once (1.0 and 2.0), each request repeating a series and
 // sending one sample out of order: every sample is stored once, none twice.
-TEST_F(RemoteWriteTest, ManySeriesParallelRequestsDuplicatesAndOutOfOrderLoseAndDoubleNothing) {
+void RemoteWriteTest::ParallelSendersLoseAndDoubleNothing(SeriesIdCache* cache) {
   constexpr int kSenders = 4, kRequests = 6, kSeries = 1500;
   auto labels = [](int s) {
     return testing::LabelList{{"__name__", "node_cpu_seconds_total"},
@@ -250,8 +259,7 @@ TEST_F(RemoteWriteTest, ManySeriesParallelRequestsDuplicatesAndOutOfOrderLoseAnd
         const std::string body =
             protocol == WriteProtocol::kV1 ? v1.SerializeAsString() : v2.request().SerializeAsString();
         DecodedWrite d;
-        if (DecodeWriteRequest(protocol, body, &d).ok())
-          results[k * kRequests + r] = ApplyWrite(db_.get(), d);
+        results[k * kRequests + r] = Send(cache, protocol, body, &d);
       }
     });
   }
@@ -279,6 +287,18 @@ TEST_F(RemoteWriteTest, ManySeriesParallelRequestsDuplicatesAndOutOfOrderLoseAnd
   }
 }
 
+TEST_F(RemoteWriteTest, ManySeriesParallelRequestsDuplicatesAndOutOfOrderLoseAndDoubleNothing) {
+  ParallelSendersLoseAndDoubleNothing(nullptr);
+}
+
+// The same through the receiver's cache of known series: from each
+// sender's second request on, its series are written by id.
+TEST_F(RemoteWriteTest, ParallelRequestsThroughTheSeriesCacheLoseAndDoubleNothing) {
+  SeriesIdCache cache;
+  ParallelSendersLoseAndDoubleNothing(&cache);
+  EXPECT_EQ(cache.size(), 4u * 1500 + 10);
+}
+
 // A request that fails to decode writes nothing and creates no series.
 TEST_F(RemoteWriteTest, ASeriesFirstSeenInARefusedRequestIsNotCreated) {
   prometheus::WriteRequest req;
@@ -290,6 +310,211 @@ TEST_F(RemoteWriteTest, ASeriesFirstSeenInARefusedRequestIsNotCreated) {
   EXPECT_TRUE(db_->FindSeries({{"__name__", "first_seen"}}).status().IsNotFound());
   EXPECT_EQ(db_->GetStats().series, 0u);
   EXPECT_EQ(db_->GetStats().samples_written, 0u);
+}
+
+// --- The receiver's cache of known series (series_id_cache.h) ---
+
+uint64_t OneHashForAll(std::string_view) { return 42; }
+
+TEST(SeriesIdCache, CollidingKeysStayApartAndEraseNeedsTheId) {
+  SeriesIdCache cache;
+  cache.SetHashForTesting(OneHashForAll);
+  for (int i = 1; i <= 200; ++i) cache.Insert(42, "key-" + std::to_string(i), SeriesId(i));
+  EXPECT_EQ(cache.size(), 200u);
+  for (int i = 1; i <= 200; ++i) ASSERT_EQ(cache.Find(42, "key-" + std::to_string(i)), SeriesId(i));
+  EXPECT_EQ(cache.Find(42, "key-201"), 0u);
+  cache.Erase(42, "key-7", 8);  // not its id: kept
+  EXPECT_EQ(cache.Find(42, "key-7"), 7u);
+  cache.Erase(42, "key-7", 7);
+  EXPECT_EQ(cache.Find(42, "key-7"), 0u);
+  EXPECT_EQ(cache.Find(42, "key-8"), 8u);  // found past the erased slot
+  cache.Insert(42, "key-7", 700);          // the series made again
+  EXPECT_EQ(cache.Find(42, "key-7"), 700u);
+  EXPECT_EQ(cache.size(), 200u);
+}
+
+TEST(SeriesIdCache, ChargesItsPoolAndStartsOverWhenFull) {
+  MemoryPool pool;
+  {
+    SeriesIdCache cache(&pool, /*max_bytes=*/64 * 4096);  // 4 KiB a shard
+    for (int i = 1; i <= 20000; ++i)
+      cache.Insert(cache.Hash(std::to_string(i)), std::to_string(i), SeriesId(i));
+    EXPECT_GT(cache.resets(), 0u);
+    EXPECT_LT(cache.size(), 20000u);
+    EXPECT_EQ(pool.in_use(), cache.memory_bytes());
+    EXPECT_LE(cache.memory_bytes(), 64u * 4096);
+    EXPECT_EQ(cache.Find(cache.Hash("20000"), "20000"), 20000u);  // the latest is kept
+  }
+  EXPECT_EQ(pool.in_use(), 0u);
+}
+
+// The cached path answers as the full one: partial writes, refusals,
+// unsorted labels, empty values, special values, metadata and histograms
+// (which take the full parser), both versions, sent twice so that the
+// second time the valid series are known.
+TEST_F(RemoteWriteTest, TheSeriesCacheAnswersAsTheFullPath) {
+  prometheus::WriteRequest v1;
+  AddSeries(&v1, {{"job", "api"}, {"__name__", "up"}, {"zone", ""}}, {{1000, 1}, {2000, 0}});
+  AddSeries(&v1, {{"__name__", "bad"}, {"1abc", "x"}}, {{1, 1}, {2, 2}});
+  AddSeries(&v1, {{"__name__", "dup"}, {"a", "x"}, {"a", ""}}, {{1, 1}});
+  AddSeries(&v1, {{"__name__", "temp"}}, {{1000, StaleNaN()}});
+  AddSeries(&v1, {{"__name__", "temp"}}, {{500, -0.0}});  // the same series again, out of order
+  AddSeries(&v1, {{"__name__", "empty"}}, {});
+  prometheus::WriteRequest with_metadata = v1;
+  auto* m = with_metadata.add_metadata();
+  m->set_metric_family_name("up");
+  m->set_type(prometheus::MetricMetadata::GAUGE);
+  prometheus::WriteRequest with_histogram = v1;
+  with_histogram.mutable_timeseries(0)->add_histograms();
+  V2Builder v2;
+  v2.AddSeries({{"job", "api"}, {"__name__", "up"}, {"zone", ""}}, {{3000, 1}});
+  v2.AddSeries({{"__name__", "bad"}, {"1abc", "x"}}, {{1, 1}});
+  v2.AddSeries({{"__name__", "temp"}}, {{3000, 7}});
+  const std::pair<WriteProtocol, std::string> bodies[] = {
+      {WriteProtocol::kV1, v1.SerializeAsString()},
+      {WriteProtocol::kV1, with_metadata.SerializeAsString()},
+      {WriteProtocol::kV1, with_histogram.SerializeAsString()},
+      {WriteProtocol::kV2, v2.request().SerializeAsString()},
+  };
+  testing::TempDir other_dir;
+  auto other = Database::Open(Options(), other_dir.path());
+  ASSERT_TRUE(other.ok());
+  SeriesIdCache cache;
+  for (int round = 0; round < 2; ++round) {
+    for (const auto& [protocol, body] : bodies) {
+      DecodedWrite full, cached;
+      Status decoded = DecodeWriteRequest(protocol, body, &full);
+      ASSERT_TRUE(decoded.ok());
+      const WriteResult want = ApplyWrite(other->get(), full);
+      const WriteResult got = Send(&cache, protocol, body, &cached);
+      EXPECT_EQ(got.status.ToString(), want.status.ToString());
+      EXPECT_EQ(got.samples_written, want.samples_written);
+      EXPECT_EQ(cached.series_rejected, full.series_rejected);
+      EXPECT_EQ(cached.samples_rejected, full.samples_rejected);
+      EXPECT_EQ(cached.histograms, full.histograms);
+      EXPECT_EQ(cached.metadata.size(), full.metadata.size());
+    }
+  }
+  for (const Labels& l : {Labels{{"__name__", "up"}, {"job", "api"}}, Labels{{"__name__", "temp"}}}) {
+    EXPECT_EQ(ReadSeries(l), testing::ReadSeries(other->get(), l)) << LabelsToString(l);
+    EXPECT_FALSE(ReadSeries(l).empty());
+  }
+  EXPECT_EQ(db_->GetStats().series, (*other)->GetStats().series);
+  EXPECT_EQ(db_->GetStats().samples_written, (*other)->GetStats().samples_written);
+  EXPECT_EQ(cache.size(), 2u);  // up and temp (1.0 and 2.0 encode them alike); no refused series
+  EXPECT_EQ(db_->ListMetadata()->size(), 1u);
+}
+
+// Series the cache knows are written by id: the second request builds no
+// label set, and 1.0 and 2.0 share the entries.
+TEST_F(RemoteWriteTest, KnownSeriesAreWrittenByIdInBothVersions) {
+  prometheus::WriteRequest v1;
+  V2Builder v2;
+  for (int i = 0; i < 50; ++i) {
+    const testing::LabelList labels = {{"__name__", "m"}, {"i", std::to_string(i)}};
+    AddSeries(&v1, labels, {{1000, double(i)}});
+    v2.AddSeries(labels, {{2000, double(-i)}});
+  }
+  SeriesIdCache cache;
+  DecodedWrite first, second, third;
+  EXPECT_TRUE(Send(&cache, WriteProtocol::kV1, v1.SerializeAsString(), &first).status.ok());
+  EXPECT_EQ(first.batch.num_series(), 50u);
+  EXPECT_EQ(cache.size(), 50u);
+  const WriteResult r = Send(&cache, WriteProtocol::kV2, v2.request().SerializeAsString(), &second);
+  EXPECT_TRUE(r.status.ok());
+  EXPECT_EQ(r.samples_written, 50u);
+  EXPECT_TRUE(second.batch.empty());  // every series went by id
+  prometheus::WriteRequest again = v1;
+  for (auto& ts : *again.mutable_timeseries()) ts.mutable_samples(0)->set_timestamp(3000);
+  EXPECT_TRUE(Send(&cache, WriteProtocol::kV1, again.SerializeAsString(), &third).status.ok());
+  EXPECT_TRUE(third.batch.empty());
+  EXPECT_EQ(db_->GetStats().series, 50u);
+  for (int i = 0; i < 50; ++i) {
+    EXPECT_EQ(ReadSeries({{"__name__", "m"}, {"i", std::to_string(i)}}),
+              (std::vector<Sample>{{1000, double(i)}, {2000, double(-i)}, {3000, double(i)}}));
+  }
+}
+
+// Label sets whose keys hash alike stay two series, through both versions.
+TEST_F(RemoteWriteTest, CollidingKeysInTheSeriesCacheStayTwoSeries) {
+  SeriesIdCache cache;
+  cache.SetHashForTesting(OneHashForAll);
+  for (int round = 0; round < 3; ++round) {
+    prometheus::WriteRequest v1;
+    V2Builder v2;
+    AddSeries(&v1, {{"__name__", "a"}}, {{1000 + round, 1}});
+    AddSeries(&v1, {{"__name__", "b"}}, {{1000 + round, 2}});
+    v2.AddSeries({{"__name__", "b"}}, {{2000 + round, 20}});
+    v2.AddSeries({{"__name__", "a"}}, {{2000 + round, 10}});
+    DecodedWrite d1, d2;
+    ASSERT_TRUE(Send(&cache, WriteProtocol::kV1, v1.SerializeAsString(), &d1).status.ok());
+    ASSERT_TRUE(Send(&cache, WriteProtocol::kV2, v2.request().SerializeAsString(), &d2).status.ok());
+  }
+  EXPECT_EQ(cache.size(), 2u);
+  EXPECT_EQ(ReadSeries({{"__name__", "a"}}),
+            (std::vector<Sample>{{1000, 1}, {1001, 1}, {1002, 1}, {2000, 10}, {2001, 10}, {2002, 10}}));
+  EXPECT_EQ(ReadSeries({{"__name__", "b"}}),
+            (std::vector<Sample>{{1000, 2}, {1001, 2}, {1002, 2}, {2000, 20}, {2001, 20}, {2002, 20}}));
+}
+
+// A series deleted while the cache knows it is made again by the next
+// write, under a new id, as without the cache; its old samples stay gone.
+TEST_F(RemoteWriteTest, ASeriesDeletedWhileCachedIsMadeAgain) {
+  for (const WriteProtocol protocol : {WriteProtocol::kV1, WriteProtocol::kV2}) {
+    SeriesIdCache cache;
+    const testing::LabelList labels = {{"__name__", "gone"},
+                                       {"v", protocol == WriteProtocol::kV1 ? "1" : "2"}};
+    const Labels normalized = Normalized(labels);
+    auto body = [&](int64_t ts) {
+      prometheus::WriteRequest v1;
+      V2Builder v2;
+      AddSeries(&v1, labels, {{ts, 1}});
+      AddSeries(&v1, {{"__name__", "kept"}}, {{ts, 2}});
+      v2.AddSeries(labels, {{ts, 1}});
+      v2.AddSeries({{"__name__", "kept"}}, {{ts, 2}});
+      return protocol == WriteProtocol::kV1 ? v1.SerializeAsString() : v2.request().SerializeAsString();
+    };
+    DecodedWrite d1, d2, d3;
+    ASSERT_TRUE(Send(&cache, protocol, body(1000), &d1).status.ok());
+    const SeriesId old_id = *db_->FindSeries(normalized);
+    ASSERT_TRUE(db_->DeleteSeries(old_id).ok());
+    const WriteResult r = Send(&cache, protocol, body(2000), &d2);
+    ASSERT_TRUE(r.status.ok()) << r.status.ToString();
+    EXPECT_EQ(r.samples_written, 2u);
+    Result<SeriesId> new_id = db_->FindSeries(normalized);
+    ASSERT_TRUE(new_id.ok());
+    EXPECT_NE(*new_id, old_id);
+    EXPECT_EQ(ReadSeries(normalized), (std::vector<Sample>{{2000, 1}}));
+    // And known again under the new id.
+    ASSERT_TRUE(Send(&cache, protocol, body(3000), &d3).status.ok());
+    EXPECT_TRUE(d3.batch.empty());
+    EXPECT_EQ(ReadSeries(normalized), (std::vector<Sample>{{2000, 1}, {3000, 1}}));
+  }
+  EXPECT_EQ(ReadSeries({{"__name__", "kept"}}).size(), 3u);
+}
+
+// A series refused, or in a request that does not parse, is not
+// remembered, and a body the walk cannot take gets the full parser's error.
+TEST_F(RemoteWriteTest, TheSeriesCacheKeepsOnlyWrittenSeries) {
+  SeriesIdCache cache;
+  prometheus::WriteRequest req;
+  AddSeries(&req, {{"__name__", "first_seen"}}, {{1000, 1}});
+  AddSeries(&req, {{"__name__", "bad"}, {"1abc", "x"}}, {{1, 1}});
+  std::string cut = req.SerializeAsString();
+  cut.resize(cut.size() - 3);
+  DecodedWrite d;
+  Result<WriteResult> r = DecodeAndWrite(db_.get(), &cache, WriteProtocol::kV1, cut, &d);
+  EXPECT_TRUE(r.status().IsInvalidArgument());
+  EXPECT_EQ(cache.size(), 0u);
+  EXPECT_EQ(db_->GetStats().series, 0u);
+  EXPECT_TRUE(DecodeAndWrite(db_.get(), &cache, WriteProtocol::kV1, "\xff\xff\xff garbage", &d)
+                  .status()
+                  .IsInvalidArgument());
+  DecodedWrite d2;
+  const WriteResult w = Send(&cache, WriteProtocol::kV1, req.SerializeAsString(), &d2);
+  EXPECT_TRUE(w.status.IsInvalidArgument());
+  EXPECT_EQ(w.samples_written, 1u);
+  EXPECT_EQ(cache.size(), 1u);
 }
 
 }  // namespace

@@ -1,0 +1,131 @@
+#include "adapters/prometheus/series_id_cache.h"
+
+#include <xxhash.h>
+
+#include <cstring>
+#include <mutex>
+
+namespace overtone::adapters {
+namespace {
+
+uint64_t HashKey(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
+
+constexpr size_t kMinSlots = 64;
+
+}  // namespace
+
+SeriesIdCache::SeriesIdCache(MemoryPool* pool, size_t max_bytes)
+    : hash_(HashKey), pool_(pool), max_shard_bytes_(max_bytes / kShards), shards_(new Shard[kShards]) {}
+
+SeriesIdCache::~SeriesIdCache() {
+  if (pool_ == nullptr) return;
+  for (size_t i = 0; i < kShards; ++i) pool_->Release(shards_[i].charged);
+}
+
+size_t SeriesIdCache::Probe(const Shard& shard, uint64_t h, std::string_view key) {
+  if (shard.slots.empty()) return SIZE_MAX;
+  const size_t mask = shard.slots.size() - 1;
+  for (size_t i = h & mask;; i = (i + 1) & mask) {
+    const Slot& s = shard.slots[i];
+    if (s.len == 0) return i;
+    if (s.hash == h && s.len == key.size() && std::memcmp(shard.arena.data() + s.off, key.data(), s.len) == 0)
+      return i;
+  }
+}
+
+SeriesId SeriesIdCache::Find(uint64_t h, std::string_view key) const {
+  const Shard& shard = ShardOf(h);
+  std::shared_lock lock(shard.mu);
+  const size_t i = Probe(shard, h, key);
+  return i == SIZE_MAX ? 0 : shard.slots[i].id;  // an empty or erased slot holds 0
+}
+
+void SeriesIdCache::Insert(uint64_t h, std::string_view key, SeriesId id) {
+  Shard& shard = ShardOf(h);
+  std::unique_lock lock(shard.mu);
+  size_t i = Probe(shard, h, key);
+  if (i != SIZE_MAX && shard.slots[i].len != 0) {  // the key is there: a new id after a deletion
+    if (shard.slots[i].id == 0) ++shard.live;
+    shard.slots[i].id = id;
+    return;
+  }
+  if (shard.arena.size() + key.size() > UINT32_MAX) Reset(shard);
+  if (shard.slots.empty() || (shard.used + 1) * 4 > shard.slots.size() * 3) Grow(shard);
+  i = Probe(shard, h, key);
+  const size_t off = shard.arena.size();
+  shard.arena.append(key);
+  shard.slots[i] = Slot{h, id, static_cast<uint32_t>(off), static_cast<uint32_t>(key.size())};
+  ++shard.used;
+  ++shard.live;
+  if (!Charge(shard)) Reset(shard);
+}
+
+void SeriesIdCache::Erase(uint64_t h, std::string_view key, SeriesId id) {
+  Shard& shard = ShardOf(h);
+  std::unique_lock lock(shard.mu);
+  const size_t i = Probe(shard, h, key);
+  if (i == SIZE_MAX || shard.slots[i].len == 0 || shard.slots[i].id != id) return;
+  shard.slots[i].id = 0;
+  --shard.live;
+}
+
+void SeriesIdCache::Grow(Shard& shard) {
+  // Erased slots are dropped on the way; their key bytes stay in the
+  // arena until the shard is reset.
+  std::vector<Slot> old = std::move(shard.slots);
+  size_t n = kMinSlots;
+  while (n * 3 < (shard.live + 1) * 8) n *= 2;  // at most 3/8 full after growing
+  shard.slots.assign(n, Slot{});
+  shard.used = 0;
+  for (const Slot& s : old) {
+    if (s.len == 0 || s.id == 0) continue;
+    size_t i = s.hash & (n - 1);
+    while (shard.slots[i].len != 0) i = (i + 1) & (n - 1);
+    shard.slots[i] = s;
+    ++shard.used;
+  }
+  shard.live = shard.used;
+}
+
+void SeriesIdCache::Reset(Shard& shard) {
+  std::vector<Slot>().swap(shard.slots);
+  std::string().swap(shard.arena);
+  shard.used = shard.live = 0;
+  if (pool_ != nullptr) pool_->Release(shard.charged);
+  shard.charged = 0;
+  resets_.fetch_add(1, std::memory_order_relaxed);
+}
+
+bool SeriesIdCache::Charge(Shard& shard) {
+  const size_t now = shard.slots.capacity() * sizeof(Slot) + shard.arena.capacity();
+  if (now > max_shard_bytes_) return false;
+  if (now > shard.charged) {
+    if (pool_ != nullptr && !pool_->TryReserve(now - shard.charged)) return false;
+  } else if (pool_ != nullptr) {
+    pool_->Release(shard.charged - now);
+  }
+  shard.charged = now;
+  return true;
+}
+
+size_t SeriesIdCache::size() const {
+  size_t n = 0;
+  for (size_t i = 0; i < kShards; ++i) {
+    std::shared_lock lock(shards_[i].mu);
+    n += shards_[i].live;
+  }
+  return n;
+}
+
+size_t SeriesIdCache::memory_bytes() const {
+  size_t n = 0;
+  for (size_t i = 0; i < kShards; ++i) {
+    std::shared_lock lock(shards_[i].mu);
+    n += shards_[i].charged;
+  }
+  return n;
+}
+
+uint64_t SeriesIdCache::resets() const { return resets_.load(std::memory_order_relaxed); }
+
+}  // namespace overtone::adapters

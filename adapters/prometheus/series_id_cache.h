@@ -1,0 +1,104 @@
+// SeriesIdCache: the remote write receiver's memory of the series it has
+// written, from the bytes that encode a series' label set in a request to
+// the series' id, so that a series seen before skips building its label
+// strings, checking them and the index lookup (Database::WriteWithIds).
+//
+// The key is the label set as remote write 1.0 encodes it: the
+// TimeSeries' `labels` fields (each a Label message, field number, length
+// and bytes) exactly as they came. A 2.0 series' key is the same encoding
+// built from its symbol references, so a series sent by both protocols in
+// the canonical encoding shares one entry. The same bytes always parse to
+// the same label set; different bytes of one label set (another order, an
+// empty value written out) only miss, never confuse two series.
+//
+// A hit compares the stored key byte for byte, so two keys with one hash
+// stay two entries. Only label sets that were valid and written are
+// stored, with the id that write gave back; an id that stopped being good
+// (the series was deleted or went cold) is found out by the write
+// (WriteWithIds' `stale`) and erased here.
+//
+// Memory: entries live in shards, each an open-addressing table of 24-byte
+// slots and one byte arena for the keys. The cache holds at most
+// `max_bytes` and charges what it holds to `pool` (the memory limit's
+// caches share) while the pool lets it; a shard that would pass its share
+// is emptied and starts over, so under churn it holds the series sent
+// lately. Thread-safe: a reader-writer lock per shard.
+
+#ifndef OVERTONE_ADAPTERS_PROMETHEUS_SERIES_ID_CACHE_H_
+#define OVERTONE_ADAPTERS_PROMETHEUS_SERIES_ID_CACHE_H_
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "overtone/memory.h"
+#include "overtone/types.h"
+
+namespace overtone::adapters {
+
+class SeriesIdCache {
+ public:
+  static constexpr size_t kDefaultMaxBytes = size_t{256} << 20;
+
+  // pool: charged for what the cache holds (null: not charged).
+  explicit SeriesIdCache(MemoryPool* pool = nullptr, size_t max_bytes = kDefaultMaxBytes);
+  ~SeriesIdCache();
+  SeriesIdCache(const SeriesIdCache&) = delete;
+  SeriesIdCache& operator=(const SeriesIdCache&) = delete;
+
+  // Replaces the key hash, so that tests can make keys collide.
+  void SetHashForTesting(uint64_t (*hash)(std::string_view key)) { hash_ = hash; }
+
+  uint64_t Hash(std::string_view key) const { return hash_(key); }
+  // The id stored for `key` (whose Hash is h), or 0.
+  SeriesId Find(uint64_t h, std::string_view key) const;
+  // Stores (or replaces) key -> id. REQUIRES: id != 0, !key.empty().
+  void Insert(uint64_t h, std::string_view key, SeriesId id);
+  // Forgets `key` if it maps to `id`.
+  void Erase(uint64_t h, std::string_view key, SeriesId id);
+
+  size_t size() const;          // keys held
+  size_t memory_bytes() const;  // what is charged
+  uint64_t resets() const;      // shards emptied for want of room
+
+ private:
+  struct Slot {
+    uint64_t hash = 0;
+    SeriesId id = 0;   // 0 with len != 0: erased, kept for the probe chain
+    uint32_t off = 0;  // of the key in the shard's arena
+    uint32_t len = 0;  // 0: never used
+  };
+  struct Shard {
+    mutable std::shared_mutex mu;
+    std::vector<Slot> slots;  // a power of two, or empty
+    size_t used = 0;          // slots with len != 0
+    size_t live = 0;          // of them, not erased
+    std::string arena;
+    size_t charged = 0;
+  };
+  static constexpr size_t kShards = 64;
+
+  Shard& ShardOf(uint64_t h) const { return shards_[(h >> 58) & (kShards - 1)]; }
+  // REQUIRES: shard.mu held. Index of the slot holding key, or of the
+  // empty slot where the probe for it ends; SIZE_MAX when slots is empty.
+  static size_t Probe(const Shard& shard, uint64_t h, std::string_view key);
+  // REQUIRES: shard.mu held exclusively.
+  void Grow(Shard& shard);
+  void Reset(Shard& shard);
+  bool Charge(Shard& shard);  // charges what the shard holds now; false: over budget
+
+  uint64_t (*hash_)(std::string_view);
+  MemoryPool* const pool_;
+  const size_t max_shard_bytes_;
+  mutable std::unique_ptr<Shard[]> shards_;
+  std::atomic<uint64_t> resets_{0};
+};
+
+}  // namespace overtone::adapters
+
+#endif  // OVERTONE_ADAPTERS_PROMETHEUS_SERIES_ID_CACHE_H_

@@ -1,0 +1,65 @@
+// DatabaseImpl::WriteWithIds: Write for a writer that names the series it
+// has written before by id, so that they skip the label set's hashing and
+// the index lookup.
+
+#include "engine/database_impl.h"
+
+namespace overtone {
+
+Status DatabaseImpl::WriteWithIds(const WriteBatch& batch, std::span<const KnownSample> known,
+                                  std::vector<SeriesId>* ids, std::vector<SeriesId>* stale) {
+  ids->clear();
+  stale->clear();
+  if (batch.empty() && known.empty()) return Status::OK();
+  OT_RETURN_IF_ERROR(CheckWritable());
+  const std::span<const Labels> series = batch.series();
+  std::vector<const Labels*> label_sets(series.size());
+  std::vector<size_t> unnormalized;
+  for (size_t i = 0; i < series.size(); ++i) {
+    if (IsNormalized(series[i])) {
+      label_sets[i] = &series[i];
+    } else {
+      unnormalized.push_back(i);
+    }
+  }
+  std::vector<Labels> normalized(unnormalized.size());
+  for (size_t k = 0; k < unnormalized.size(); ++k) {
+    normalized[k] = series[unnormalized[k]];
+    NormalizeLabels(&normalized[k]);
+    label_sets[unnormalized[k]] = &normalized[k];
+  }
+  {
+    // As in Write: held from the lookups to the commit, so that a
+    // DeleteSeries() (exclusive) lands wholly before or after this batch.
+    // A known series deleted before it is not hot any more, and the batch
+    // is refused rather than written under an id nobody reads.
+    std::shared_lock lock(seal_mu_);
+    std::vector<SeriesId> known_ids;
+    known_ids.reserve(known.size());
+    for (const KnownSample& k : known) {
+      if (known_ids.empty() || known_ids.back() != k.series) known_ids.push_back(k.series);
+    }
+    OT_RETURN_IF_ERROR(index_.TouchHot(known_ids, stale));
+    if (!stale->empty()) {
+      std::sort(stale->begin(), stale->end());
+      stale->erase(std::unique(stale->begin(), stale->end()), stale->end());
+      return Status::NotFound(std::to_string(stale->size()) + " series named by id are not in memory");
+    }
+    OT_RETURN_IF_ERROR(index_.GetOrCreate(label_sets, ids));
+    storage::Batch out(store_.get());
+    for (const WriteBatch::Entry& e : batch.samples_)
+      out.PutSample((*ids)[e.series], e.sample.ts, e.sample.value);
+    for (const KnownSample& k : known) out.PutSample(k.series, k.sample.ts, k.sample.value);
+    OT_RETURN_IF_ERROR(store_->Commit(&out));
+    if (standing_.watching()) {
+      FeedStandingWindows(batch, *ids);
+      engine::StandingWindows::Feeder feeder = standing_.BeginFeed();
+      for (const KnownSample& k : known) feeder.Add(k.series, k.sample);
+    }
+  }
+  samples_written_.fetch_add(batch.samples_.size() + known.size(), std::memory_order_relaxed);
+  write_batches_.fetch_add(1, std::memory_order_relaxed);
+  return Status::OK();
+}
+
+}  // namespace overtone
