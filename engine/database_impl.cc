@@ -203,45 +203,10 @@ void DatabaseImpl::CompactionLoop() {
 }
 
 Status DatabaseImpl::Write(const WriteBatch& batch) {
-  if (batch.empty()) return Status::OK();
-  OT_RETURN_IF_ERROR(CheckWritable());
-  // Label sets already sorted without empty values (the usual case) are
-  // used in place; only the others are copied and normalized.
-  const std::span<const Labels> series = batch.series();
-  std::vector<const Labels*> label_sets(series.size());
-  std::vector<size_t> unnormalized;
-  for (size_t i = 0; i < series.size(); ++i) {
-    if (IsNormalized(series[i])) {
-      label_sets[i] = &series[i];
-    } else {
-      unnormalized.push_back(i);
-    }
-  }
-  std::vector<Labels> normalized(unnormalized.size());
-  for (size_t k = 0; k < unnormalized.size(); ++k) {
-    normalized[k] = series[unnormalized[k]];
-    NormalizeLabels(&normalized[k]);
-    label_sets[unnormalized[k]] = &normalized[k];
-  }
-  {
-    // Held from the id lookup to the commit: a DeleteSeries() in between
-    // (it holds the lock exclusively) would delete the series and then see
-    // this batch commit samples under its id, stored for good and read by
-    // nobody. Held this way, the batch lands either before the deletion,
-    // which removes its samples, or after it, under a new series.
-    std::shared_lock lock(seal_mu_);
-    std::vector<SeriesId> ids;
-    OT_RETURN_IF_ERROR(index_.GetOrCreate(label_sets, &ids));
-    storage::Batch out(store_.get());
-    for (const WriteBatch::Entry& e : batch.samples_) {
-      out.PutSample(ids[e.series], e.sample.ts, e.sample.value);
-    }
-    OT_RETURN_IF_ERROR(store_->Commit(&out));
-    if (standing_.watching()) FeedStandingWindows(batch, ids);
-  }
-  samples_written_.fetch_add(batch.samples_.size(), std::memory_order_relaxed);
-  write_batches_.fetch_add(1, std::memory_order_relaxed);
-  return Status::OK();
+  // The write with no series named by id (database_known_write.cc).
+  std::vector<SeriesId> ids;
+  std::vector<SeriesId> stale;
+  return WriteWithIds(batch, {}, &ids, &stale);
 }
 
 Result<std::vector<SeriesInfo>> DatabaseImpl::Select(std::span<const LabelMatcher> matchers) {

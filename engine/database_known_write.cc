@@ -1,6 +1,6 @@
-// DatabaseImpl::WriteWithIds: Write for a writer that names the series it
-// has written before by id, so that they skip the label set's hashing and
-// the index lookup.
+// DatabaseImpl::WriteWithIds, and Write as its case with no known series:
+// a writer may name the series it has written before by id, so that they
+// skip the label set's hashing and the index lookup.
 
 #include "engine/database_impl.h"
 
@@ -12,6 +12,8 @@ Status DatabaseImpl::WriteWithIds(const WriteBatch& batch, std::span<const Known
   stale->clear();
   if (batch.empty() && known.empty()) return Status::OK();
   OT_RETURN_IF_ERROR(CheckWritable());
+  // Label sets already sorted without empty values (the usual case) are
+  // used in place; only the others are copied and normalized.
   const std::span<const Labels> series = batch.series();
   std::vector<const Labels*> label_sets(series.size());
   std::vector<size_t> unnormalized;
@@ -29,21 +31,26 @@ Status DatabaseImpl::WriteWithIds(const WriteBatch& batch, std::span<const Known
     label_sets[unnormalized[k]] = &normalized[k];
   }
   {
-    // As in Write: held from the lookups to the commit, so that a
-    // DeleteSeries() (exclusive) lands wholly before or after this batch.
-    // A known series deleted before it is not hot any more, and the batch
-    // is refused rather than written under an id nobody reads.
+    // Held from the id lookups to the commit: a DeleteSeries() in between
+    // (it holds the lock exclusively) would delete the series and then see
+    // this batch commit samples under its id, stored for good and read by
+    // nobody. Held this way, the batch lands either before the deletion,
+    // which removes its samples, or after it, under a new series. A known
+    // series deleted before it is not hot any more, and the batch is
+    // refused rather than written under an id nobody reads.
     std::shared_lock lock(seal_mu_);
-    std::vector<SeriesId> known_ids;
-    known_ids.reserve(known.size());
-    for (const KnownSample& k : known) {
-      if (known_ids.empty() || known_ids.back() != k.series) known_ids.push_back(k.series);
-    }
-    OT_RETURN_IF_ERROR(index_.TouchHot(known_ids, stale));
-    if (!stale->empty()) {
-      std::sort(stale->begin(), stale->end());
-      stale->erase(std::unique(stale->begin(), stale->end()), stale->end());
-      return Status::NotFound(std::to_string(stale->size()) + " series named by id are not in memory");
+    if (!known.empty()) {
+      std::vector<SeriesId> known_ids;
+      known_ids.reserve(known.size());
+      for (const KnownSample& k : known) {
+        if (known_ids.empty() || known_ids.back() != k.series) known_ids.push_back(k.series);
+      }
+      OT_RETURN_IF_ERROR(index_.TouchHot(known_ids, stale));
+      if (!stale->empty()) {
+        std::sort(stale->begin(), stale->end());
+        stale->erase(std::unique(stale->begin(), stale->end()), stale->end());
+        return Status::NotFound(std::to_string(stale->size()) + " series named by id are not in memory");
+      }
     }
     OT_RETURN_IF_ERROR(index_.GetOrCreate(label_sets, ids));
     storage::Batch out(store_.get());
@@ -53,8 +60,10 @@ Status DatabaseImpl::WriteWithIds(const WriteBatch& batch, std::span<const Known
     OT_RETURN_IF_ERROR(store_->Commit(&out));
     if (standing_.watching()) {
       FeedStandingWindows(batch, *ids);
-      engine::StandingWindows::Feeder feeder = standing_.BeginFeed();
-      for (const KnownSample& k : known) feeder.Add(k.series, k.sample);
+      if (!known.empty()) {
+        engine::StandingWindows::Feeder feeder = standing_.BeginFeed();
+        for (const KnownSample& k : known) feeder.Add(k.series, k.sample);
+      }
     }
   }
   samples_written_.fetch_add(batch.samples_.size() + known.size(), std::memory_order_relaxed);
