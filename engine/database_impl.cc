@@ -15,8 +15,8 @@ namespace overtone {
 namespace {
 
 // Under a memory limit the caches share is divided: a quarter for decoded
-// shared timestamp columns, a quarter for segments as XOR chunks, the rest
-// for decoded summaries.
+// shared timestamp columns, a quarter for segments as XOR chunks, a quarter
+// for decoded FLAC frames, the rest for decoded summaries.
 size_t TimestampColumnCacheBytes(const Options& options) {
   return SplitMemoryLimit(options.memory_limit_bytes).cache_bytes / 4;
 }
@@ -24,6 +24,11 @@ size_t TimestampColumnCacheBytes(const Options& options) {
 size_t XorChunkCacheBytes(const Options& options) {
   return options.memory_limit_bytes != 0 ? SplitMemoryLimit(options.memory_limit_bytes).cache_bytes / 4
                                          : options.xor_chunk_cache_bytes;
+}
+
+size_t DecodedFrameCacheBytes(const Options& options) {
+  return options.memory_limit_bytes != 0 ? SplitMemoryLimit(options.memory_limit_bytes).cache_bytes / 4
+                                         : options.decoded_frame_cache_bytes;
 }
 
 }  // namespace
@@ -129,7 +134,7 @@ int64_t NowMs() {
 size_t SummaryCacheBytes(const Options& options) {
   return options.memory_limit_bytes != 0
              ? SplitMemoryLimit(options.memory_limit_bytes).cache_bytes - TimestampColumnCacheBytes(options) -
-                   XorChunkCacheBytes(options)
+                   XorChunkCacheBytes(options) - DecodedFrameCacheBytes(options)
              : options.summary_cache_bytes;
 }
 
@@ -142,7 +147,8 @@ DatabaseImpl::DatabaseImpl(const Options& options, std::string dir, std::unique_
       compactor_(store_.get(), options.segment_span_ms, SegmentOptionsFrom(options),
                  options.share_timestamp_columns),
       summary_cache_(SummaryCacheBytes(options), &memory_.caches()),
-      xor_chunk_cache_(XorChunkCacheBytes(options), &memory_.caches()) {
+      xor_chunk_cache_(XorChunkCacheBytes(options), &memory_.caches()),
+      frame_cache_(DecodedFrameCacheBytes(options), &memory_.caches()) {
   // The decoded timestamp columns are the store's too: counted with it.
   memory_.SetStorageUsage(
       [store = store_.get()] { return store->MemoryUsage() + store->TimestampColumnCacheBytes(); });
@@ -235,13 +241,14 @@ Result<SeriesId> DatabaseImpl::FindSeries(const Labels& labels) {
 
 Result<std::unique_ptr<SampleIterator>> DatabaseImpl::Scan(SeriesId id, int64_t min_ts, int64_t max_ts) {
   if (!index_.Contains(id)) return Status::NotFound("no series with id " + std::to_string(id));
-  return std::unique_ptr<SampleIterator>(
-      new engine::MergedSampleIterator(store_.get(), id, min_ts, max_ts, &segment_samples_scanned_));
+  return std::unique_ptr<SampleIterator>(new engine::MergedSampleIterator(
+      store_.get(), id, min_ts, max_ts, &segment_samples_scanned_, &frame_cache_));
 }
 
 Result<std::unique_ptr<SeriesCursor>> DatabaseImpl::NewSeriesCursor() {
   return std::unique_ptr<SeriesCursor>(new engine::MergedSampleIterator(
-      store_.get(), [this](SeriesId id) { return index_.Contains(id); }, &segment_samples_scanned_));
+      store_.get(), [this](SeriesId id) { return index_.Contains(id); }, &segment_samples_scanned_,
+      &frame_cache_));
 }
 
 Status DatabaseImpl::DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) {
@@ -397,6 +404,9 @@ DatabaseStats DatabaseImpl::GetStats() const {
   s.xor_chunk_cache_hits = xor_chunk_cache_.hits();
   s.xor_chunk_cache_misses = xor_chunk_cache_.misses();
   s.xor_chunk_cache_bytes = xor_chunk_cache_.size_bytes();
+  s.decoded_frame_cache_hits = frame_cache_.hits();
+  s.decoded_frame_cache_misses = frame_cache_.misses();
+  s.decoded_frame_cache_bytes = frame_cache_.size_bytes();
   s.write_batches = write_batches_.load(std::memory_order_relaxed);
   s.disk_bytes = store_->DiskBytes();
   s.failed_writes = store_->failed_writes();

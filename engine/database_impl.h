@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "engine/compactor.h"
+#include "engine/decoded_frame_cache.h"
 #include "engine/seal_lock.h"
 #include "engine/series_index.h"
 #include "engine/standing_windows.h"
@@ -94,6 +95,7 @@ class DatabaseImpl final : public Database {
   engine::Compactor compactor_;
   engine::SummaryCache summary_cache_;
   engine::XorChunkCache xor_chunk_cache_;
+  engine::DecodedFrameCache frame_cache_;
   engine::StandingWindows standing_;
 
   // Writers hold it shared from looking up their series' ids to the

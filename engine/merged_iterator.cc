@@ -10,8 +10,13 @@
 namespace overtone::engine {
 
 MergedSampleIterator::MergedSampleIterator(storage::Store* store, SeriesId id, int64_t min_ts, int64_t max_ts,
-                                           std::atomic<uint64_t>* segment_samples)
-    : id_(id), min_ts_(min_ts), max_ts_(max_ts), segment_samples_(segment_samples), store_(store) {
+                                           std::atomic<uint64_t>* segment_samples, DecodedFrameCache* frames)
+    : id_(id),
+      min_ts_(min_ts),
+      max_ts_(max_ts),
+      segment_samples_(segment_samples),
+      store_(store),
+      frames_(frames) {
   view_ = store->NewReadView();
   raw_ = store->NewSampleCursor(id, min_ts, max_ts, view_.get());
   raw_live_ = true;
@@ -24,8 +29,8 @@ MergedSampleIterator::MergedSampleIterator(storage::Store* store, SeriesId id, i
 }
 
 MergedSampleIterator::MergedSampleIterator(storage::Store* store, std::function<bool(SeriesId)> exists,
-                                           std::atomic<uint64_t>* segment_samples)
-    : segment_samples_(segment_samples), store_(store), exists_(std::move(exists)) {
+                                           std::atomic<uint64_t>* segment_samples, DecodedFrameCache* frames)
+    : segment_samples_(segment_samples), store_(store), frames_(frames), exists_(std::move(exists)) {
   view_ = store->NewReadView();
   raw_ = store->NewSeriesSeekCursor(view_.get());
   segments_ = store->NewAllSegmentsCursor(view_.get());
@@ -61,13 +66,22 @@ void MergedSampleIterator::FillBuffer() {
       segments_done_ = true;
       return;
     }
+    // The record's checksum is verified before anything of it is used,
+    // except where every FLAC frame the range needs is in the cache (which
+    // holds frames of verified records only) and the timestamps are a
+    // shared column (checked on its own).
+    CachedSegmentRecord record(frames_, id_, segments_->max_ts(), segments_->bytes());
     storage::SegmentView seg;
-    Status s = storage::ParseSegment(segments_->bytes(), &seg);
+    Status s = record.Parse(&seg);
+    if (!s.ok() || !seg.shared_timestamps() || seg.min_ts > max_ts_) {
+      if (Status verified = record.Verify(); !verified.ok()) s = verified;
+    }
     if (s.ok() && seg.min_ts > max_ts_) {
       segments_done_ = true;  // past the range: later segments are later still
       return;
     }
-    if (s.ok()) s = store_->DecodeStoredSegment(seg, min_ts_, max_ts_, view_.get(), &buffer_);
+    if (s.ok())
+      s = store_->DecodeStoredSegment(seg, min_ts_, max_ts_, view_.get(), &buffer_, &record.decoder());
     if (!s.ok()) {
       status_ = s.WithContext("series " + std::to_string(id_) + ", segment ending at ts " +
                               std::to_string(segments_->max_ts()));

@@ -19,6 +19,7 @@
 #include <memory>
 #include <vector>
 
+#include "engine/decoded_frame_cache.h"
 #include "overtone/database.h"
 #include "storage/store.h"
 
@@ -28,11 +29,12 @@ class MergedSampleIterator final : public SeriesCursor {
  public:
   // Series `id` in [min_ts, max_ts]. Counts the segment samples it returns
   // in `segment_samples`.
+  // FLAC frames are read through `frames` when given.
   MergedSampleIterator(storage::Store* store, SeriesId id, int64_t min_ts, int64_t max_ts,
-                       std::atomic<uint64_t>* segment_samples);
+                       std::atomic<uint64_t>* segment_samples, DecodedFrameCache* frames = nullptr);
   // No series until Seek; `exists(id)` says whether Seek's series is there.
   MergedSampleIterator(storage::Store* store, std::function<bool(SeriesId)> exists,
-                       std::atomic<uint64_t>* segment_samples);
+                       std::atomic<uint64_t>* segment_samples, DecodedFrameCache* frames = nullptr);
 
   bool Valid() const override { return valid_; }
   void Next() override { Advance(); }
@@ -54,6 +56,7 @@ class MergedSampleIterator final : public SeriesCursor {
   int64_t min_ts_ = 0, max_ts_ = -1;
   std::atomic<uint64_t>* segment_samples_;
   storage::Store* store_;                    // shared timestamp columns are read through it
+  DecodedFrameCache* frames_;                // may be null
   std::function<bool(SeriesId)> exists_;     // set on an iterator made without a series
   std::unique_ptr<storage::ReadView> view_;  // declared before the cursors: they use it
   std::unique_ptr<storage::SegmentCursor> segments_;

@@ -201,4 +201,47 @@ std::string LabelsetText(const LabelPairs& labels) {
   return out;
 }
 
+bool CanonicalLabelsetMembers(std::string_view json, std::vector<LabelsetMember>* out) {
+  out->clear();
+  if (json.size() < 2 || json.front() != '{' || json.back() != '}') return false;
+  const size_t n = json.size() - 1;
+  size_t i = 1;
+  auto string = [&](std::string_view* s) {
+    if (i >= n || json[i] != '"') return false;
+    const size_t begin = ++i;
+    for (; i < n && json[i] != '"'; ++i) {
+      auto c = static_cast<unsigned char>(json[i]);
+      if (c < 0x20 || c == '\\') return false;
+    }
+    if (i >= n) return false;
+    *s = json.substr(begin, i - begin);
+    ++i;
+    return true;
+  };
+  while (i < n) {
+    if (!out->empty()) {
+      if (json[i] != ',') return false;
+      ++i;
+    }
+    const size_t begin = i;
+    std::string_view name, value;
+    if (!string(&name) || i >= n || json[i++] != ':' || !string(&value) || value.empty()) return false;
+    if (!out->empty() && !(out->back().name < name)) return false;
+    out->push_back(LabelsetMember{name, json.substr(begin, i - begin)});
+  }
+  return true;
+}
+
+std::string LabelsetMembersJson(const std::vector<LabelsetMember>& members,
+                                const std::vector<std::string>& names, bool keep) {
+  std::string out = "{";
+  for (const LabelsetMember& m : members) {
+    if ((std::find(names.begin(), names.end(), m.name) != names.end()) != keep) continue;
+    if (out.size() > 1) out.push_back(',');
+    out.append(m.text);
+  }
+  out.push_back('}');
+  return out;
+}
+
 }  // namespace overtone::sql

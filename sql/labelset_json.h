@@ -39,6 +39,22 @@ std::string_view GetLabelValue(const LabelPairs& labels, std::string_view name);
 // Prometheus's labels.String(): {__name__="up", job="api"}, {} when empty.
 std::string LabelsetText(const LabelPairs& labels);
 
+// A label set's JSON exactly as LabelsetJson writes it (no spaces, names
+// strictly ascending, no empty value, no byte that would be escaped), cut
+// into its members: so that a subset of its labels (a match signature, a
+// group's key, a result's label set) is cut out of the text, not parsed
+// into strings and written again (11% of a `rate / rate` over 1,000 series
+// a side). False for any other text, which callers then parse.
+struct LabelsetMember {
+  std::string_view name;
+  std::string_view text;  // "name":"value"
+};
+bool CanonicalLabelsetMembers(std::string_view json, std::vector<LabelsetMember>* out);
+// The JSON of the members whose names are in `names` (keep) or are not
+// (drop): LabelsetJson of the labels so kept.
+std::string LabelsetMembersJson(const std::vector<LabelsetMember>& members,
+                                const std::vector<std::string>& names, bool keep);
+
 }  // namespace overtone::sql
 
 #endif  // OVERTONE_SQL_LABELSET_JSON_H_

@@ -104,14 +104,23 @@ class Aggregator {
   }
 
  private:
-  // Each series' group: its key's canonical JSON, interned.
+  // Each series' group: its key's canonical JSON, interned; cut out of
+  // the series' JSON where that is canonical (labelset_json.h).
   Status Group() {
     std::unordered_map<std::string, uint32_t> index;
     group_of_.reserve(in_.series.size());
+    std::vector<std::string> names = spec_.labels;
+    if (spec_.without) names.push_back(std::string(kMetricNameLabel));
+    std::vector<LabelsetMember> members;
     for (const VectorOperand::Series& series : in_.series) {
-      OT_ASSIGN_OR_RETURN(LabelPairs labels, ParseLabelsetJson(series.labelset));
-      auto [it, inserted] =
-          index.emplace(GroupKeyJson(spec_, std::move(labels)), static_cast<uint32_t>(keys_.size()));
+      std::string key;
+      if (CanonicalLabelsetMembers(series.labelset, &members)) {
+        key = LabelsetMembersJson(members, names, !spec_.without);
+      } else {
+        OT_ASSIGN_OR_RETURN(LabelPairs labels, ParseLabelsetJson(series.labelset));
+        key = GroupKeyJson(spec_, std::move(labels));
+      }
+      auto [it, inserted] = index.emplace(std::move(key), static_cast<uint32_t>(keys_.size()));
       if (inserted) keys_.push_back(it->first);
       group_of_.push_back(it->second);
     }
@@ -172,7 +181,10 @@ class Aggregator {
     for (uint32_t g : touched_) {
       std::vector<uint32_t>& m = members_[g];
       size_t k = static_cast<size_t>(std::min<int64_t>(spec_.k, static_cast<int64_t>(m.size())));
-      std::stable_sort(m.begin(), m.end(), before);
+      // The k first as a stable sort orders them (ties in input order:
+      // the points' indexes ascend with it), without sorting the rest.
+      std::partial_sort(m.begin(), m.begin() + static_cast<ptrdiff_t>(k), m.end(),
+                        [&](uint32_t a, uint32_t b) { return before(a, b) || (!before(b, a) && a < b); });
       for (size_t i = 0; i < k; ++i) {
         const VectorOperand::Point& p = in_.points[m[i]];
         uint32_t& id = out_of_series_[p.series];

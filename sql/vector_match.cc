@@ -74,11 +74,14 @@ LabelPairs Drop(const LabelPairs& in, const std::vector<std::string>& names) {
   return out;
 }
 
-// One operand, prepared: each series' labels and signature, its points in
-// ts order.
+// One operand, prepared: each series' signature (and whether its JSON is
+// canonical, CanonicalLabelsetMembers), its labels parsed when first needed, its
+// points in ts order.
 struct Side {
   const VectorOperand* v;
-  std::vector<LabelPairs> labels;
+  mutable std::vector<LabelPairs> labels;
+  mutable std::vector<uint8_t> parsed;  // labels[i] holds series i's labels
+  std::vector<uint8_t> canonical;
   std::vector<uint32_t> sig;
   std::vector<uint32_t> order;  // point indexes, by ts (stable)
   size_t at = 0;                // the walk's position in `order`
@@ -132,21 +135,41 @@ class Matcher {
  private:
   Status Prepare(Side* s) {
     const VectorOperand& v = *s->v;
-    s->labels.reserve(v.series.size());
+    s->labels.resize(v.series.size());
+    s->parsed.assign(v.series.size(), 0);
+    s->canonical.assign(v.series.size(), 0);
     s->sig.reserve(v.series.size());
-    for (const VectorOperand::Series& series : v.series) {
-      OT_ASSIGN_OR_RETURN(LabelPairs labels, ParseLabelsetJson(series.labelset));
-      LabelPairs key = spec_.on ? Keep(labels, sig_names_) : Drop(labels, sig_names_);
-      auto [it, inserted] = sig_index_.emplace(LabelsetJson(key), static_cast<uint32_t>(sig_keys_.size()));
+    for (size_t i = 0; i < v.series.size(); ++i) {
+      const std::string& json = v.series[i].labelset;
+      std::string key;
+      if (CanonicalLabelsetMembers(json, &members_)) {
+        s->canonical[i] = 1;
+        key = LabelsetMembersJson(members_, sig_names_, spec_.on);
+      } else {
+        OT_ASSIGN_OR_RETURN(s->labels[i], ParseLabelsetJson(json));
+        s->parsed[i] = 1;
+        key = LabelsetJson(spec_.on ? Keep(s->labels[i], sig_names_) : Drop(s->labels[i], sig_names_));
+      }
+      auto [it, inserted] = sig_index_.emplace(key, static_cast<uint32_t>(sig_keys_.size()));
       if (inserted) sig_keys_.push_back(std::move(key));
       s->sig.push_back(it->second);
-      s->labels.push_back(std::move(labels));
     }
     for (const VectorOperand::Point& p : v.points) {
       if (p.series >= v.series.size()) return Status::InvalidArgument("vector_match: a point of no series");
     }
     s->order = PointsByTime(v.points);
     return Status::OK();
+  }
+
+  // Series `i`'s labels, parsed on first use (CanonicalLabelsetMembers checked
+  // that its JSON parses).
+  const LabelPairs& LabelsOf(const Side& s, uint32_t i) const {
+    if (!s.parsed[i]) {
+      Result<LabelPairs> labels = ParseLabelsetJson(s.v->series[i].labelset);
+      if (labels.ok()) s.labels[i] = std::move(*labels);
+      s.parsed[i] = 1;
+    }
+    return s.labels[i];
   }
 
   // The result series for `series` of `side` itself (set operators).
@@ -195,7 +218,7 @@ class Matcher {
       return pairs.ok() ? LabelsetText(*pairs) : json;
     };
     return Status::InvalidArgument(
-        "found duplicate series for the match group " + LabelsetText(sig_keys_[sig]) + " on the " +
+        "found duplicate series for the match group " + text(sig_keys_[sig]) + " on the " +
         (&one == &lhs_ ? "left" : "right") + " hand-side of the operation: [" + text(first) + ", " +
         text(last) + "];many-to-many matching not allowed: matching labels must be unique on one side");
   }
@@ -250,25 +273,30 @@ class Matcher {
     auto it = pair_out_.find(key);
     if (it != pair_out_.end()) return it->second;
     bool arithmetic = IsArithmetic(spec_.op);
-    const LabelPairs& base = many.labels[m];
-    LabelPairs labels;
+    std::string json;
     if (spec_.card == MatchCard::kOneToOne) {
       std::vector<std::string> names;
       if (spec_.on) {
         for (const std::string& n : spec_.labels) {
           if (!(arithmetic && n == kMetricNameLabel)) names.push_back(n);
         }
-        labels = Keep(base, names);
       } else {
         if (arithmetic) names.push_back(std::string(kMetricNameLabel));
         names.insert(names.end(), spec_.labels.begin(), spec_.labels.end());
-        labels = Drop(base, names);
+      }
+      if (many.canonical[m] && CanonicalLabelsetMembers(many.v->series[m].labelset, &members_)) {
+        json = LabelsetMembersJson(members_, names, spec_.on);
+      } else {
+        const LabelPairs& base = LabelsOf(many, m);
+        json = LabelsetJson(spec_.on ? Keep(base, names) : Drop(base, names));
       }
     } else {
-      labels = arithmetic ? Drop(base, {std::string(kMetricNameLabel)}) : base;
-      for (const std::string& n : spec_.include) SetLabel(&labels, n, GetLabelValue(one.labels[o], n));
+      const LabelPairs& base = LabelsOf(many, m);
+      LabelPairs labels = arithmetic ? Drop(base, {std::string(kMetricNameLabel)}) : base;
+      for (const std::string& n : spec_.include) SetLabel(&labels, n, GetLabelValue(LabelsOf(one, o), n));
+      json = LabelsetJson(labels);
     }
-    uint32_t out = Intern(LabelsetJson(labels), spec_.return_bool);
+    uint32_t out = Intern(json, spec_.return_bool);
     pair_out_.emplace(key, out);
     return out;
   }
@@ -299,7 +327,8 @@ class Matcher {
   std::vector<std::string> sig_names_;
   Side lhs_, rhs_;
   std::unordered_map<std::string, uint32_t> sig_index_;
-  std::vector<LabelPairs> sig_keys_;
+  std::vector<std::string> sig_keys_;    // each signature's label set, JSON
+  std::vector<LabelsetMember> members_;  // CanonicalLabelsetMembers' scratch
   // Per signature: the step it was last seen at on the "one" side (and
   // where), the step it last matched at (one-to-one).
   std::vector<uint64_t> one_stamp_, matched_stamp_;

@@ -108,6 +108,9 @@ class Store;
 class HeldLockFile;          // lock_file.h
 class TimestampColumnCache;  // timestamp_column_cache.h
 struct SegmentView;          // codec/segment.h
+// As codec/segment.h declares it.
+using ValueBlockDecoder =
+    std::function<Status(const SegmentView& view, size_t begin, size_t end, std::vector<double>* out)>;
 using TimestampColumnPtr = std::shared_ptr<const std::vector<int64_t>>;
 
 // The record spaces kept in the default family, each a prefix of its own
@@ -334,8 +337,9 @@ class Store {
   // DecodeSegment for a stored segment: a shared column is read through
   // `view` (which must be the view the segment was read from, so that the
   // column it refers to is there) and the cache.
+  // `values`, when given, decodes the values (DecodeSegment).
   Status DecodeStoredSegment(const SegmentView& segment, int64_t min_ts, int64_t max_ts, const ReadView* view,
-                             std::vector<Sample>* out);
+                             std::vector<Sample>* out, const ValueBlockDecoder* values = nullptr);
   // Calls fn for every shared timestamp column, ascending by key.
   Status ForEachTimestampColumn(const ReadView* view,
                                 const std::function<Status(uint64_t, std::string_view)>& fn);

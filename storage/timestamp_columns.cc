@@ -60,11 +60,12 @@ Result<TimestampColumnPtr> Store::TimestampColumn(uint64_t key, const ReadView* 
 }
 
 Status Store::DecodeStoredSegment(const SegmentView& segment, int64_t min_ts, int64_t max_ts,
-                                  const ReadView* view, std::vector<Sample>* out) {
-  if (!segment.shared_timestamps()) return DecodeSegment(segment, min_ts, max_ts, out);
+                                  const ReadView* view, std::vector<Sample>* out,
+                                  const ValueBlockDecoder* values) {
+  if (!segment.shared_timestamps()) return DecodeSegment(segment, min_ts, max_ts, out, values);
   if (min_ts > segment.max_ts || max_ts < segment.min_ts || min_ts > max_ts) return Status::OK();
   OT_ASSIGN_OR_RETURN(TimestampColumnPtr ts, TimestampColumn(segment.column_key, view));
-  return DecodeSegmentWithTimestamps(segment, *ts, min_ts, max_ts, out);
+  return DecodeSegmentWithTimestamps(segment, *ts, min_ts, max_ts, out, values);
 }
 
 Status Store::ForEachTimestampColumn(const ReadView* view,

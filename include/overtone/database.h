@@ -96,10 +96,13 @@ struct Options {
   // Sealed segments kept as Prometheus XOR chunks for remote reads
   // that ask for them again (ScanXorChunks).
   size_t xor_chunk_cache_bytes = 32u << 20;
+  // FLAC frames of sealed segments kept decoded for short windows read
+  // again (instant queries, rules): engine/decoded_frame_cache.h.
+  size_t decoded_frame_cache_bytes = 32u << 20;
   // One bound for the memory of the whole process (overtone/memory.h); 0:
   // none. When set, it replaces block_cache_bytes, write_buffer_bytes and
-  // summary_cache_bytes and xor_chunk_cache_bytes with its shares (SplitMemoryLimit), the memtables
-  // are charged to the block cache, the series index is charged to its
+  // summary_cache_bytes, xor_chunk_cache_bytes and decoded_frame_cache_bytes with its shares
+  // (SplitMemoryLimit), the memtables are charged to the block cache, the series index is charged to its
   // share, and Database::memory() is the accountant that an embedding
   // server charges with its requests and queries.
   size_t memory_limit_bytes = 0;
@@ -223,6 +226,11 @@ struct DatabaseStats {
   uint64_t xor_chunk_cache_hits = 0;
   uint64_t xor_chunk_cache_misses = 0;
   uint64_t xor_chunk_cache_bytes = 0;
+  // Reads of sealed data: FLAC frames found decoded in the cache, and not
+  // (decoded then); what the cache holds.
+  uint64_t decoded_frame_cache_hits = 0;
+  uint64_t decoded_frame_cache_misses = 0;
+  uint64_t decoded_frame_cache_bytes = 0;
 };
 
 // One stored segment, for listings.

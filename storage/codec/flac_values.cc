@@ -555,6 +555,15 @@ class ThreadDecoder {
 
 }  // namespace
 
+Result<uint32_t> FlacBlockSize(std::string_view in) {
+  uint64_t block_size;
+  if (in.size() < 3) return Status::Corruption("FLAC value block: truncated header");
+  in.remove_prefix(3);
+  if (!GetVarint64(&in, &block_size)) return Status::Corruption("FLAC value block: truncated header");
+  if (block_size < 16 || block_size > 65535) return Status::Corruption("FLAC value block: bad parameters");
+  return static_cast<uint32_t>(block_size);
+}
+
 Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t end, std::vector<double>* out,
                         FlacFrames framing) {
   auto bad = [](const char* what) { return Status::Corruption(std::string("FLAC value block: ") + what); };

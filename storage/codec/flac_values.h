@@ -79,6 +79,10 @@ Status EncodeFlacValues(std::span<const double> values, const FlacParams& params
 Status DecodeFlacValues(std::string_view in, size_t count, size_t begin, size_t end, std::vector<double>* out,
                         FlacFrames frames = FlacFrames::kWhole);
 
+// The samples a frame of the block holds (its last frame may hold fewer):
+// the unit that DecodeFlacValues decodes, read from the block's header.
+Result<uint32_t> FlacBlockSize(std::string_view in);
+
 }  // namespace overtone::storage
 
 #endif  // OVERTONE_STORAGE_CODEC_FLAC_VALUES_H_

@@ -176,14 +176,25 @@ Status EncodeSegmentWithColumn(std::span<const Sample> samples, const SegmentOpt
 
 bool SegmentView::shared_timestamps() const { return timestamp_codec == kTimestampCodecShared; }
 
-Status ParseSegment(std::string_view bytes, SegmentView* view) {
-  auto bad = [](const char* what) { return Status::Corruption(std::string("segment: ") + what); };
-  if (bytes.size() < 3 + 4) return bad("too short");
+Status VerifySegmentChecksum(std::string_view bytes) {
+  if (bytes.size() < 3 + 4) return Status::Corruption("segment: too short");
   std::string_view body = bytes.substr(0, bytes.size() - 4);
   uint32_t stored = 0;
   for (int i = 0; i < 4; ++i)
     stored |= static_cast<uint32_t>(static_cast<uint8_t>(bytes[body.size() + i])) << (8 * i);
-  if (Crc32c(body) != stored) return bad("checksum mismatch");
+  if (Crc32c(body) != stored) return Status::Corruption("segment: checksum mismatch");
+  return Status::OK();
+}
+
+Status ParseSegment(std::string_view bytes, SegmentView* view) {
+  OT_RETURN_IF_ERROR(VerifySegmentChecksum(bytes));
+  return ParseSegmentHeader(bytes, view);
+}
+
+Status ParseSegmentHeader(std::string_view bytes, SegmentView* view) {
+  auto bad = [](const char* what) { return Status::Corruption(std::string("segment: ") + what); };
+  if (bytes.size() < 3 + 4) return bad("too short");
+  std::string_view body = bytes.substr(0, bytes.size() - 4);
   const uint8_t version = static_cast<uint8_t>(body[0]);
   if (version != kSegmentVersion && version != kSegmentVersion1) return bad("unknown format version");
   view->timestamp_codec = static_cast<uint8_t>(body[1]);
@@ -214,7 +225,8 @@ Status ParseSegment(std::string_view bytes, SegmentView* view) {
   return Status::OK();
 }
 
-Status DecodeSegment(const SegmentView& view, int64_t min_ts, int64_t max_ts, std::vector<Sample>* out) {
+Status DecodeSegment(const SegmentView& view, int64_t min_ts, int64_t max_ts, std::vector<Sample>* out,
+                     const ValueBlockDecoder* values) {
   if (min_ts > view.max_ts || max_ts < view.min_ts || min_ts > max_ts) return Status::OK();
   if (view.shared_timestamps()) {
     return Status::InvalidArgument("segment: its timestamps are in a shared column");
@@ -229,12 +241,13 @@ Status DecodeSegment(const SegmentView& view, int64_t min_ts, int64_t max_ts, st
   for (size_t i = 1; i < ts.size(); ++i) {
     if (ts[i] <= ts[i - 1]) return Status::Corruption("segment: timestamps do not ascend");
   }
-  return DecodeSegmentWithTimestamps(view, ts, min_ts, max_ts, out);
+  return DecodeSegmentWithTimestamps(view, ts, min_ts, max_ts, out, values);
 }
 
 // REQUIRES (callers check it): ts ascending.
 Status DecodeSegmentWithTimestamps(const SegmentView& view, std::span<const int64_t> ts, int64_t min_ts,
-                                   int64_t max_ts, std::vector<Sample>* out) {
+                                   int64_t max_ts, std::vector<Sample>* out,
+                                   const ValueBlockDecoder* decoder) {
   if (min_ts > view.max_ts || max_ts < view.min_ts || min_ts > max_ts) return Status::OK();
   if (ts.size() != view.count || ts.front() != view.min_ts || ts.back() != view.max_ts) {
     return Status::Corruption("segment: timestamps disagree with the header");
@@ -248,7 +261,11 @@ Status DecodeSegmentWithTimestamps(const SegmentView& view, std::span<const int6
   thread_local std::vector<double> values;
   values.clear();
   if (values.capacity() > (size_t{1} << 17)) std::vector<double>().swap(values);
-  OT_RETURN_IF_ERROR(DecodeValueBlock(view.value_codec, view.values, view.count, begin, end, &values));
+  if (decoder != nullptr) {
+    OT_RETURN_IF_ERROR((*decoder)(view, begin, end, &values));
+  } else {
+    OT_RETURN_IF_ERROR(DecodeValueBlock(view.value_codec, view.values, view.count, begin, end, &values));
+  }
   if (values.size() != end - begin) return Status::Corruption("segment: value count mismatch");
   // Room for them all at once, growing geometrically still when a caller
   // appends segment after segment.

@@ -41,6 +41,7 @@
 #define OVERTONE_STORAGE_CODEC_SEGMENT_H_
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -111,16 +112,30 @@ Status EncodeSegmentWithColumn(std::span<const Sample> samples, const SegmentOpt
 
 // Checks the checksum and header; Corruption when they are wrong.
 Status ParseSegment(std::string_view bytes, SegmentView* view);
+// The two halves of ParseSegment: the header alone (every field checked
+// against the bytes, so that reading it cannot go out of bounds), and the
+// checksum alone. For a reader that knows these bytes passed the check
+// before (the same record: key, size and stored checksum).
+Status ParseSegmentHeader(std::string_view bytes, SegmentView* view);
+Status VerifySegmentChecksum(std::string_view bytes);
+
+// Decodes values [begin, end) of the segment's value block, appending them
+// (DecodeValueBlock by default): a reader may supply values it decoded
+// before.
+using ValueBlockDecoder =
+    std::function<Status(const SegmentView& view, size_t begin, size_t end, std::vector<double>* out)>;
 
 // Appends the samples with min_ts <= ts <= max_ts, decoding only the values
 // (for FLAC, only the frames) that hold them. A segment with a shared
 // timestamp column is InvalidArgument here: use DecodeSegmentWithTimestamps.
-Status DecodeSegment(const SegmentView& view, int64_t min_ts, int64_t max_ts, std::vector<Sample>* out);
+Status DecodeSegment(const SegmentView& view, int64_t min_ts, int64_t max_ts, std::vector<Sample>* out,
+                     const ValueBlockDecoder* values = nullptr);
 
 // The same with the segment's timestamps decoded already (its shared
 // column, or its own block); Corruption when they disagree with the header.
 Status DecodeSegmentWithTimestamps(const SegmentView& view, std::span<const int64_t> ts, int64_t min_ts,
-                                   int64_t max_ts, std::vector<Sample>* out);
+                                   int64_t max_ts, std::vector<Sample>* out,
+                                   const ValueBlockDecoder* values = nullptr);
 
 }  // namespace overtone::storage
 

@@ -12,6 +12,7 @@
 #include <bit>
 #include <cmath>
 #include <cstdio>
+#include <iterator>
 #include <random>
 #include <string>
 #include <vector>
@@ -116,6 +117,58 @@ TEST(VectorAggregateTest, TopkKeepsSeriesRanksNaNLastAndTiesInInputOrder) {
   EXPECT_TRUE(none->points.empty());
   EXPECT_EQ(all->points.size(), 4u);
   EXPECT_EQ(Lines(*all).front(), R"({"i":"1"}(drop)@0=nan)");
+}
+
+// Group keys are cut out of canonical JSON text and made by parsing any
+// other text: the same label sets group alike either way.
+TEST(VectorAggregateTest, NonCanonicalLabelsetsGroupAsTheirCanonicalText) {
+  std::vector<InSeries> other = {
+      {R"({ "role":"db", "host":"a", "__name__":"cpu" })", false, {{0, 1}, {10, 2}}},
+      {R"({"__name__":"cpu","host":"b","role":"\u0064b","x":""})", true, {{0, 3}, {20, 5}}},
+      {R"({"__name__":"cpu","host":"c","role":"web"})", false, {{0, 10}, {10, kNaN}}},
+  };
+  for (const AggregateSpec& spec :
+       {Spec(AggregateKind::kSum, false, {"role"}), Spec(AggregateKind::kCount, true, {"host"}),
+        Spec(AggregateKind::kMax, false, {}), Spec(AggregateKind::kTopk, false, {"role"}, 1)}) {
+    auto want = AggregateVector(spec, Input(kFleet));
+    auto got = AggregateVector(spec, Input(other));
+    ASSERT_TRUE(want.ok() && got.ok());
+    if (spec.kind == AggregateKind::kTopk) {
+      // topk keeps each series' own label set: compare the values only.
+      ASSERT_EQ(got->points.size(), want->points.size());
+      continue;
+    }
+    EXPECT_EQ(Lines(*got), Lines(*want));
+  }
+}
+
+// topk and bottomk keep the k first as a stable sort by value would, ties
+// in input order, whatever k.
+TEST(VectorAggregateTest, RankingKeepsTheStableSortsFirstK) {
+  std::vector<InSeries> in;
+  const double values[] = {3, 1, 3, kNaN, 2, 3, 1, kNaN, 2, 3};
+  for (size_t i = 0; i < std::size(values); ++i) {
+    in.push_back({R"({"i":")" + std::to_string(i) + R"("})", false, {{0, values[i]}}});
+  }
+  for (bool top : {true, false}) {
+    std::vector<size_t> order(std::size(values));
+    for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) {
+      double x = values[a], y = values[b];
+      if (std::isnan(x) || std::isnan(y)) return !std::isnan(x) && std::isnan(y);
+      return top ? x > y : x < y;
+    });
+    for (int64_t k = 1; k <= 10; ++k) {
+      auto out = AggregateVector(Spec(top ? AggregateKind::kTopk : AggregateKind::kBottomk, false, {}, k),
+                                 Input(in));
+      ASSERT_TRUE(out.ok());
+      std::vector<std::string> want;
+      for (int64_t j = 0; j < k; ++j) want.push_back(in[order[static_cast<size_t>(j)]].labels);
+      std::vector<std::string> got;
+      for (const auto& p : out->points) got.push_back(out->series[p.series].labelset);
+      EXPECT_EQ(got, want) << "k " << k << (top ? " topk" : " bottomk");
+    }
+  }
 }
 
 // StepFold folds each series' points as they come: the same series, in the

@@ -204,6 +204,63 @@ TEST(VectorMatchTest, LabelsetJsonEscapesAndReadsBack) {
   EXPECT_EQ(*back, labels);
 }
 
+// Signatures and result label sets are cut out of canonical JSON text and
+// made by parsing any other text: both give what LabelsetJson of the parsed
+// labels gives.
+TEST(VectorMatchTest, LabelsetMembersAgreeWithParsingTheText) {
+  const std::vector<std::string> names = {"__name__", "job", "zone"};
+  for (const std::string& json : {std::string("{}"), std::string(R"({"__name__":"a","i":"1","job":"x"})"),
+                                  std::string(R"({"A":"1","__name__":"a","job":"x","zone":"eu"})"),
+                                  std::string("{\"__name__\":\"m\",\"d\":\"\xc3\xa9t\xc3\xa9\"}")}) {
+    std::vector<LabelsetMember> members;
+    ASSERT_TRUE(CanonicalLabelsetMembers(json, &members)) << json;
+    auto labels = ParseLabelsetJson(json);
+    ASSERT_TRUE(labels.ok());
+    ASSERT_EQ(members.size(), labels->size());
+    for (bool keep : {true, false}) {
+      LabelPairs subset;
+      for (const auto& l : *labels) {
+        if ((std::find(names.begin(), names.end(), l.first) != names.end()) == keep) subset.push_back(l);
+      }
+      EXPECT_EQ(LabelsetMembersJson(members, names, keep), LabelsetJson(subset)) << json << keep;
+    }
+  }
+  // Not as LabelsetJson writes it: left to the parser.
+  std::vector<LabelsetMember> members;
+  for (const std::string& json :
+       {std::string(""), std::string(R"({"b":"1","a":"2"})"), std::string(R"({"a":"1","a":"2"})"),
+        std::string(R"({"a":""})"), std::string(R"({ "a":"1"})"), std::string(R"({"a":"x\"y"})"),
+        std::string(R"({"a":"\u0041"})"), std::string("{\"a\":\"x\ty\"}"), std::string(R"({"a":"1",})"),
+        std::string(R"({"a":"1")"), std::string(R"({"a":1})")}) {
+    EXPECT_FALSE(CanonicalLabelsetMembers(json, &members)) << json;
+  }
+}
+
+// The same label sets written canonically or otherwise (spaces, another
+// order, an escape, an empty label) match alike and give the same result.
+TEST(VectorMatchTest, NonCanonicalLabelsetsMatchAsTheirCanonicalText) {
+  VectorOperand canon_l = Operand({{R"({"__name__":"a","i":"1","job":"x\"y"})", {{0, 6}}},
+                                   {R"({"__name__":"a","i":"2","job":"z"})", {{0, 9}}}});
+  VectorOperand other_l = Operand({{R"({ "job" : "x\"y", "i":"1", "__name__":"a" })", {{0, 6}}},
+                                   {R"({"job":"\u007a","i":"2","__name__":"a","e":""})", {{0, 9}}}});
+  VectorOperand canon_r = Operand({{R"({"__name__":"b","i":"1","job":"x\"y"})", {{0, 2}}},
+                                   {R"({"__name__":"b","i":"2","job":"z"})", {{0, 3}}}});
+  for (const MatchSpec& spec : {Spec(MatchOp::kDiv, MatchCard::kOneToOne, false, {}),
+                                Spec(MatchOp::kDiv, MatchCard::kOneToOne, false, {"i"}),
+                                Spec(MatchOp::kDiv, MatchCard::kOneToOne, true, {"job"}),
+                                Spec(MatchOp::kGt, MatchCard::kOneToOne, false, {}),
+                                Spec(MatchOp::kMul, MatchCard::kManyToOne, false, {"i"}, {"i"})}) {
+    auto want = MatchVectors(spec, canon_l, canon_r);
+    auto got = MatchVectors(spec, other_l, canon_r);
+    auto swapped = MatchVectors(spec, canon_l, other_l);
+    ASSERT_EQ(want.ok(), got.ok());
+    ASSERT_EQ(want.ok(), swapped.ok());
+    if (!want.ok()) continue;
+    EXPECT_FALSE(want->points.empty());
+    EXPECT_EQ(Lines(*got), Lines(*want));
+  }
+}
+
 TEST(VectorMatchTest, SetOperatorsKeepSeriesAndTheirDropName) {
   VectorOperand l = Operand(
       {{R"({"__name__":"a","job":"x"})", {{0, 1}, {10, 2}}}, {R"({"__name__":"a","job":"y"})", {{0, 3}}}});
