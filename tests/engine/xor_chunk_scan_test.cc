@@ -3,7 +3,9 @@
 // (inside a chunk, across chunk and segment borders, the whole series);
 // a repeated read answers from the cache with the same bytes; late raw
 // samples, re-sealing, range and series deletion are seen at once; the
-// cache stays within its bound and is charged to the memory limit.
+// cache stays within its bound and is charged to the memory limit; a
+// repeated read of more than the cache holds keeps hitting the part that
+// fits.
 
 #include <gtest/gtest.h>
 
@@ -216,6 +218,40 @@ TEST_F(XorChunkScanTest, TheCacheStaysWithinItsBound) {
   EXPECT_LE(db_->GetStats().xor_chunk_cache_bytes, o.xor_chunk_cache_bytes);
 }
 
+TEST_F(XorChunkScanTest, ARepeatedScanLargerThanTheCacheKeepsHittingWhatFits) {
+  std::vector<SeriesId> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(WriteSealed("s" + std::to_string(i)));
+  // What one series' six segments take in the cache.
+  Open(Options{});
+  (void)Chunks(ids[0], kMinTime, kMaxTime);
+  const uint64_t one_series = db_->GetStats().xor_chunk_cache_bytes;
+  ASSERT_GT(one_series, 0u);
+  // Room for about seven of the ten series: under plain LRU every read of
+  // all ten in the same order would miss everywhere.
+  Options o;
+  o.xor_chunk_cache_bytes = one_series * 7;
+  Open(o);
+  auto read_all = [&] {
+    for (SeriesId id : ids) {
+      const Chunked got = Chunks(id, kMinTime, kMaxTime);
+      EXPECT_TRUE(SameBits(got.samples, Scanned(id, kMinTime, kMaxTime)));
+    }
+  };
+  read_all();
+  EXPECT_EQ(db_->GetStats().xor_chunk_cache_hits, 0u);
+  for (int round = 0; round < 3; ++round) {
+    const DatabaseStats before = db_->GetStats();
+    read_all();
+    const DatabaseStats after = db_->GetStats();
+    const uint64_t hits = after.xor_chunk_cache_hits - before.xor_chunk_cache_hits;
+    const uint64_t misses = after.xor_chunk_cache_misses - before.xor_chunk_cache_misses;
+    EXPECT_EQ(hits + misses, ids.size() * 6);
+    // Six or so of every ten series' segments answered from the cache.
+    EXPECT_GE(hits, ids.size() * 6 / 2) << "round " << round;
+    EXPECT_LE(after.xor_chunk_cache_bytes, o.xor_chunk_cache_bytes);
+  }
+}
+
 TEST_F(XorChunkScanTest, TheCacheIsChargedToTheMemoryLimit) {
   Options o;
   o.memory_limit_bytes = 64u << 20;
@@ -256,6 +292,49 @@ TEST(XorChunkCacheTest, EvictsTheLeastRecentlyUsedAndReleasesItsCharge) {
     EXPECT_EQ(cache.Find({1, 10, 300, 8}), nullptr);  // another CRC: other bytes
   }
   EXPECT_EQ(pool.in_use(), 0u);
+}
+
+TEST(XorChunkCacheTest, OnceFullANewEntryIsTheNextEvictedButForOneInThirtyTwo) {
+  std::vector<Sample> samples;
+  for (int i = 0; i < 120; ++i) samples.push_back({i * 1000, static_cast<double>(i % 17)});
+  auto chunks = std::make_shared<engine::SegmentXorChunks>();
+  ASSERT_TRUE(engine::BuildSegmentXorChunks(samples, 120, chunks.get()).ok());
+  const size_t one = chunks->charge();
+  auto key = [](SeriesId id) { return engine::XorChunkCache::Key{id, 10, 300, 7}; };
+  {
+    engine::XorChunkCache cache(3 * one);
+    // Room for three: they go in as the most recently used (3, 2, 1).
+    for (SeriesId id = 1; id <= 3; ++id) cache.Insert(key(id), chunks);
+    // Full: 4 evicts 1 and goes in last (3, 2, 4); found, it is the most
+    // recently used (4, 3, 2).
+    cache.Insert(key(4), chunks);
+    EXPECT_EQ(cache.Find(key(1)), nullptr);
+    EXPECT_NE(cache.Find(key(4)), nullptr);
+    // 5 evicts 2 and goes in last; not asked for, it is what 6 evicts.
+    cache.Insert(key(5), chunks);
+    cache.Insert(key(6), chunks);
+    EXPECT_EQ(cache.Find(key(2)), nullptr);
+    EXPECT_EQ(cache.Find(key(5)), nullptr);
+    EXPECT_NE(cache.Find(key(3)), nullptr);
+    EXPECT_NE(cache.Find(key(4)), nullptr);
+    EXPECT_NE(cache.Find(key(6)), nullptr);
+    EXPECT_EQ(cache.size_bytes(), 3 * one);
+  }
+  {
+    // A scan never asking for anything twice: its entries cycle through
+    // the last place, but for the kHotInsertEvery-th insertion (id 32),
+    // which goes in as the most recently used and evicts one of the older.
+    engine::XorChunkCache cache(3 * one);
+    const SeriesId hot = engine::XorChunkCache::kHotInsertEvery;
+    for (SeriesId id = 1; id <= hot + 3; ++id) cache.Insert(key(id), chunks);
+    EXPECT_EQ(cache.Find(key(1)), nullptr);
+    EXPECT_EQ(cache.Find(key(2)), nullptr);
+    EXPECT_NE(cache.Find(key(3)), nullptr);
+    EXPECT_EQ(cache.Find(key(hot - 1)), nullptr);
+    EXPECT_NE(cache.Find(key(hot)), nullptr);
+    EXPECT_EQ(cache.Find(key(hot + 2)), nullptr);
+    EXPECT_NE(cache.Find(key(hot + 3)), nullptr);
+  }
 }
 
 }  // namespace
