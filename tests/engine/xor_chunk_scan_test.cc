@@ -77,9 +77,12 @@ class XorChunkScanTest : public ::testing::Test {
     return out;
   }
 
-  Chunked Chunks(SeriesId id, int64_t lo, int64_t hi) {
+  Chunked Chunks(SeriesId id, int64_t lo, int64_t hi, XorChunkReader* reader = nullptr) {
     Chunked out;
-    Status s = db_->ScanXorChunks(id, lo, hi, [&](const XorChunkView& c) {
+    auto scan = [&](const XorChunkFn& fn) {
+      return reader != nullptr ? reader->Scan(id, lo, hi, fn) : db_->ScanXorChunks(id, lo, hi, fn);
+    };
+    Status s = scan([&](const XorChunkView& c) {
       out.bytes.emplace_back(c.data);
       out.chunks.push_back(c);
       std::vector<Sample> decoded;
@@ -187,6 +190,65 @@ TEST_F(XorChunkScanTest, RawAndSealedSamplesTogether) {
   ASSERT_TRUE(db_->Write(b).ok());  // raw, after the sealed hour
   ExpectSameTwice(id, kMinTime, kMaxTime);
   ExpectSameTwice(id, 3500 * 1000, 3700 * 1000);
+}
+
+// One reader for many series, asked in an order that is not the ids' and
+// more than once for some, gives for each exactly the chunks ScanXorChunks
+// gives: sealed, raw after the sealed hour, late raw samples inside a
+// sealed segment, raw samples in a flushed table file, nothing at all.
+TEST_F(XorChunkScanTest, AReaderGivesWhatScanXorChunksGivesForEverySeries) {
+  std::vector<SeriesId> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(WriteSealed("s" + std::to_string(i)));
+  WriteBatch b;
+  for (int64_t i = 0; i < 300; ++i)
+    b.Add({{"__name__", "s1"}}, 3600 * 1000 + i * 1000, static_cast<double>(i));
+  b.Add({{"__name__", "s2"}}, 700 * 1000, -1.5);  // late: replaces a sealed sample
+  b.Add({{"__name__", "s2"}}, 700 * 1000 + 500, -2.5);
+  for (int64_t i = 0; i < 50; ++i) b.Add({{"__name__", "raw"}}, i * 1000, static_cast<double>(i) / 3);
+  ASSERT_TRUE(db_->Write(b).ok());
+  ids.push_back(*db_->FindSeries({{"__name__", "raw"}}));
+  const SeriesId unknown = ids.back() + 100;
+  auto check = [&](const char* when) {
+    SCOPED_TRACE(when);
+    std::unique_ptr<XorChunkReader> reader = db_->NewXorChunkReader();
+    const std::vector<std::pair<int64_t, int64_t>> ranges = {
+        {kMinTime, kMaxTime}, {100 * 1000, 500 * 1000}, {650 * 1000, 750 * 1000}, {3500 * 1000, 3700 * 1000}};
+    for (const auto& [lo, hi] : ranges) {
+      for (size_t k : {3, 0, 4, 2, 1, 2, 0}) {
+        SCOPED_TRACE("series " + std::to_string(ids[k]) + " [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "]");
+        const Chunked want = Chunks(ids[k], lo, hi);
+        const Chunked got = Chunks(ids[k], lo, hi, reader.get());
+        EXPECT_EQ(got.bytes, want.bytes);
+        EXPECT_TRUE(SameBits(got.samples, Scanned(ids[k], lo, hi)));
+      }
+      EXPECT_TRUE(Chunks(unknown, lo, hi, reader.get()).chunks.empty());
+    }
+  };
+  check("memtables");
+  ASSERT_TRUE(db_->Flush().ok());
+  check("flushed");
+  Open(Options{});
+  check("reopened");
+}
+
+// A reader answers as of when it was made: samples written, sealed or
+// deleted afterwards are not seen by it, and are by a new one.
+TEST_F(XorChunkScanTest, AReaderReadsItsSnapshot) {
+  const SeriesId id = WriteSealed("x");
+  const SeriesId other = WriteSealed("y");
+  const std::vector<Sample> before = Scanned(id, kMinTime, kMaxTime);
+  std::unique_ptr<XorChunkReader> reader = db_->NewXorChunkReader();
+  ASSERT_TRUE(db_->Append({{"__name__", "x"}}, 700 * 1000, -1.5).ok());
+  ASSERT_TRUE(db_->Append({{"__name__", "x"}}, 4000 * 1000, 7).ok());
+  ASSERT_TRUE(db_->DeleteSeries(other).ok());
+  EXPECT_TRUE(SameBits(Chunks(id, kMinTime, kMaxTime, reader.get()).samples, before));
+  EXPECT_EQ(Chunks(other, kMinTime, kMaxTime, reader.get()).samples.size(), 3600u);
+  std::unique_ptr<XorChunkReader> later = db_->NewXorChunkReader();
+  const std::vector<Sample> after = Scanned(id, kMinTime, kMaxTime);
+  EXPECT_EQ(after.size(), before.size() + 1);
+  EXPECT_TRUE(SameBits(Chunks(id, kMinTime, kMaxTime, later.get()).samples, after));
+  EXPECT_TRUE(Chunks(other, kMinTime, kMaxTime, later.get()).chunks.empty());
 }
 
 TEST_F(XorChunkScanTest, ACallbackErrorStopsTheScan) {
