@@ -3,13 +3,17 @@
 // the engine's caches of decoded segment data (SummaryCache,
 // XorChunkCache). Values are small handles (shared_ptrs): a caller keeps
 // what it found alive after the entry is evicted. An entry larger than the
-// whole capacity is not kept. Thread-safe.
+// whole capacity is not kept. An entry may go in as the least recently used
+// when there is no room for it (Place::kLeastRecentWhenFull), for a cache
+// that must not let a scan larger than itself evict everything it holds.
+// Thread-safe.
 
 #ifndef OVERTONE_ENGINE_CHARGED_LRU_H_
 #define OVERTONE_ENGINE_CHARGED_LRU_H_
 
 #include <cstddef>
 #include <cstdint>
+#include <iterator>
 #include <list>
 #include <mutex>
 #include <string_view>
@@ -52,20 +56,36 @@ class ChargedLru {
     return true;
   }
 
+  // Where Insert puts an entry in the eviction order.
+  enum class Place {
+    kMostRecent,  // evicted after every other entry not used since
+    // As the most recently used when it fits without evicting anything;
+    // else as the least recently used, so that it is the next entry evicted
+    // unless Find asks for it first.
+    kLeastRecentWhenFull,
+  };
+
   // Keeps `value`, charged `bytes`, unless `key` is already there or it
-  // alone passes the capacity.
-  void Insert(const Key& key, Value value, size_t bytes) {
+  // alone passes the capacity; evicts the least recently used entries to
+  // make room for it.
+  void Insert(const Key& key, Value value, size_t bytes, Place place = Place::kMostRecent) {
     std::lock_guard lock(mu_);
     if (index_.count(key) != 0 || bytes > capacity_) return;
-    used_ += bytes;
-    if (memory_ != nullptr) memory_->Charge(bytes);
-    lru_.push_front(Entry{key, std::move(value), bytes});
-    index_[key] = lru_.begin();
-    while (used_ > capacity_) {
+    const bool full = used_ + bytes > capacity_;
+    while (used_ + bytes > capacity_) {
       used_ -= lru_.back().bytes;
       if (memory_ != nullptr) memory_->Release(lru_.back().bytes);
       index_.erase(lru_.back().key);
       lru_.pop_back();
+    }
+    used_ += bytes;
+    if (memory_ != nullptr) memory_->Charge(bytes);
+    if (full && place == Place::kLeastRecentWhenFull) {
+      lru_.push_back(Entry{key, std::move(value), bytes});
+      index_[key] = std::prev(lru_.end());
+    } else {
+      lru_.push_front(Entry{key, std::move(value), bytes});
+      index_[key] = lru_.begin();
     }
   }
 

@@ -44,7 +44,8 @@ class DatabaseImpl final : public Database {
   Result<std::unique_ptr<SampleIterator>> Scan(SeriesId id, int64_t min_ts, int64_t max_ts) override;
   Result<std::unique_ptr<SeriesCursor>> NewSeriesCursor() override;
   Status ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts,
-                       const XorChunkFn& fn) override;  // xor_chunk_scan.cc
+                       const XorChunkFn& fn) override;           // xor_chunk_scan.cc
+  std::unique_ptr<XorChunkReader> NewXorChunkReader() override;  // xor_chunk_scan.cc
   Status DeleteRange(SeriesId id, int64_t min_ts, int64_t max_ts) override;
   Status DeleteSeries(SeriesId id) override;
   Result<std::vector<std::string>> LabelNames() override;

@@ -35,7 +35,10 @@ std::shared_ptr<const SegmentXorChunks> XorChunkCache::Find(const Key& key) {
 
 void XorChunkCache::Insert(const Key& key, std::shared_ptr<const SegmentXorChunks> chunks) {
   const size_t bytes = chunks->charge();
-  lru_.Insert(key, std::move(chunks), bytes);
+  using Lru = decltype(lru_);
+  const bool hot = inserts_.fetch_add(1, std::memory_order_relaxed) % kHotInsertEvery == kHotInsertEvery - 1;
+  lru_.Insert(key, std::move(chunks), bytes,
+              hot ? Lru::Place::kMostRecent : Lru::Place::kLeastRecentWhenFull);
 }
 
 }  // namespace overtone::engine

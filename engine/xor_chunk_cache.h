@@ -13,6 +13,17 @@
 // other than its own (nothing to invalidate: bytes deleted or replaced are
 // never asked for again, and their entries go with the least recently
 // used). Memory only: nothing of it survives the process.
+//
+// Scan-resistant: a remote read of everything (a Prometheus reading back
+// all its history) asks for more chunks than the cache holds, and asks
+// again in the same order. Under plain LRU each such read would evict every
+// entry before it is asked for again, and miss every time while paying for
+// insertion and eviction. So once the cache is full, a new entry goes in as
+// the least recently used (the next one evicted unless asked for again
+// first), except one insertion in kHotInsertEvery, which goes in as the most
+// recently used (bimodal insertion, Qureshi et al., ISCA 2007): a repeated
+// scan larger than the cache keeps hitting the part that fits, and a new set
+// of chunks asked for again and again still displaces an old one over time.
 // Thread-safe.
 
 #ifndef OVERTONE_ENGINE_XOR_CHUNK_CACHE_H_
@@ -82,8 +93,11 @@ class XorChunkCache {
   // Counts a segment answered from the cache (hit) or encoded for it.
   void Count(bool hit) { (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed); }
   // Keeps `chunks` unless it alone passes the capacity; evicts the least
-  // recently used entries past it.
+  // recently used entries to make room, and when it had to, keeps `chunks`
+  // as the least recently used but for one insertion in kHotInsertEvery.
   void Insert(const Key& key, std::shared_ptr<const SegmentXorChunks> chunks);
+
+  static constexpr uint32_t kHotInsertEvery = 32;
 
   size_t size_bytes() const { return lru_.size_bytes(); }
   size_t capacity_bytes() const { return lru_.capacity_bytes(); }
@@ -99,6 +113,7 @@ class XorChunkCache {
   };
   ChargedLru<Key, std::shared_ptr<const SegmentXorChunks>, KeyHash> lru_;
   std::atomic<uint64_t> hits_{0}, misses_{0};
+  std::atomic<uint32_t> inserts_{0};
 };
 
 }  // namespace overtone::engine

@@ -9,7 +9,13 @@
 // a bound. A segment with raw samples within it (late writes not sealed
 // yet) is decoded and merged as MergedSampleIterator does, into chunks cut
 // as they fill, as are raw samples between segments.
+//
+// DatabaseImpl::NewXorChunkReader: the same for many series through one
+// snapshot, one raw samples cursor (Store::NewSeriesSeekCursor) and one
+// segments cursor over every series, each moved to the next series by a
+// seek; ScanXorChunks makes a snapshot and two cursors for its one series.
 
+#include <atomic>
 #include <memory>
 #include <vector>
 
@@ -45,14 +51,25 @@ class PendingChunk {
   std::string data_;
 };
 
-}  // namespace
+// Where one series' chunks come from: the store, the cache and cursors
+// already at the series' first raw sample at or after min_ts and at its
+// first segment ending at or after it (either may run on into later series
+// or past max_ts: what is not the series' or in range is not read).
+struct ChunkSources {
+  storage::Store* store;
+  engine::XorChunkCache* cache;
+  std::atomic<uint64_t>* segment_samples_scanned;
+  const storage::ReadView* view;
+  storage::SampleCursor* raw;
+  storage::SegmentCursor* segments;
+};
 
-Status DatabaseImpl::ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, const XorChunkFn& fn) {
-  if (!index_.Contains(id)) return Status::NotFound("no series with id " + std::to_string(id));
-  if (min_ts > max_ts) return Status::OK();
-  std::unique_ptr<storage::ReadView> view = store_->NewReadView();
-  std::unique_ptr<storage::SampleCursor> raw = store_->NewSampleCursor(id, min_ts, max_ts, view.get());
-  std::unique_ptr<storage::SegmentCursor> segments = store_->NewSegmentCursor(id, min_ts, view.get());
+Status ScanSeriesChunks(const ChunkSources& src, SeriesId id, int64_t min_ts, int64_t max_ts,
+                        const XorChunkFn& fn) {
+  const storage::ReadView* const view = src.view;
+  storage::SampleCursor* const raw = src.raw;
+  storage::SegmentCursor* const segments = src.segments;
+  auto raw_valid = [&] { return raw->Valid() && raw->sample().ts <= max_ts; };
   PendingChunk pending(fn);
   // Decoded samples of one segment or chunk (not a thread's buffer: `fn`
   // may scan another series while it is in use).
@@ -60,18 +77,18 @@ Status DatabaseImpl::ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, 
   uint64_t segment_samples = 0;
   // The raw samples before `ts` (all of them: kMaxTime) into chunks.
   auto raw_before = [&](int64_t ts) -> Status {
-    for (; raw->Valid() && (raw->sample().ts < ts || ts == kMaxTime); raw->Next()) {
+    for (; raw_valid() && (raw->sample().ts < ts || ts == kMaxTime); raw->Next()) {
       OT_RETURN_IF_ERROR(pending.Add(raw->sample()));
     }
     return raw->status();
   };
-  for (; segments->Valid(); segments->Next()) {
+  for (; segments->Valid() && segments->series() == id; segments->Next()) {
     const std::string_view bytes = segments->bytes();
     auto context = [&] {
       return "series " + std::to_string(id) + ", segment ending at ts " + std::to_string(segments->max_ts());
     };
     const engine::XorChunkCache::Key key = engine::XorChunkCache::KeyOf(id, segments->max_ts(), bytes);
-    std::shared_ptr<const engine::SegmentXorChunks> chunks = xor_chunk_cache_.Find(key);
+    std::shared_ptr<const engine::SegmentXorChunks> chunks = src.cache->Find(key);
     // The record is parsed (and its checksum checked) only when its chunks
     // are not cached, or when raw samples within it need its samples.
     storage::SegmentView seg;
@@ -93,17 +110,17 @@ Status DatabaseImpl::ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, 
     }
     if (seg_min_ts > max_ts) break;  // past the range: later segments are later still
     OT_RETURN_IF_ERROR(raw_before(seg_min_ts));
-    if (raw->Valid() && raw->sample().ts <= seg_max_ts) {
+    if (raw_valid() && raw->sample().ts <= seg_max_ts) {
       // Raw samples within the segment: merged sample by sample.
       OT_RETURN_IF_ERROR(parse());
       decoded.clear();
-      if (Status s = store_->DecodeStoredSegment(seg, min_ts, max_ts, view.get(), &decoded); !s.ok()) {
+      if (Status s = src.store->DecodeStoredSegment(seg, min_ts, max_ts, view, &decoded); !s.ok()) {
         return s.WithContext(context());
       }
       segment_samples += decoded.size();
       for (const Sample& x : decoded) {
         OT_RETURN_IF_ERROR(raw_before(x.ts));
-        if (raw->Valid() && raw->sample().ts == x.ts) {
+        if (raw_valid() && raw->sample().ts == x.ts) {
           OT_RETURN_IF_ERROR(pending.Add(raw->sample()));  // a late write replaces the sealed sample
           raw->Next();
         } else {
@@ -112,15 +129,15 @@ Status DatabaseImpl::ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, 
       }
       continue;
     }
-    xor_chunk_cache_.Count(/*hit=*/chunks != nullptr);
+    src.cache->Count(/*hit=*/chunks != nullptr);
     if (chunks == nullptr) {
       decoded.clear();
-      if (Status s = store_->DecodeStoredSegment(seg, kMinTime, kMaxTime, view.get(), &decoded); !s.ok()) {
+      if (Status s = src.store->DecodeStoredSegment(seg, kMinTime, kMaxTime, view, &decoded); !s.ok()) {
         return s.WithContext(context());
       }
       auto built = std::make_shared<engine::SegmentXorChunks>();
       OT_RETURN_IF_ERROR(engine::BuildSegmentXorChunks(decoded, kXorChunkMaxSamples, built.get()));
-      xor_chunk_cache_.Insert(key, built);
+      src.cache->Insert(key, built);
       chunks = std::move(built);
     }
     for (const engine::SegmentXorChunks::Chunk& c : chunks->chunks) {
@@ -144,10 +161,56 @@ Status DatabaseImpl::ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, 
       }
     }
   }
-  segment_samples_scanned_.fetch_add(segment_samples, std::memory_order_relaxed);
+  src.segment_samples_scanned->fetch_add(segment_samples, std::memory_order_relaxed);
   OT_RETURN_IF_ERROR(segments->status());
   OT_RETURN_IF_ERROR(raw_before(kMaxTime));
   return pending.Flush();
+}
+
+class XorChunkReaderImpl final : public XorChunkReader {
+ public:
+  XorChunkReaderImpl(storage::Store* store, engine::XorChunkCache* cache,
+                     std::atomic<uint64_t>* segment_samples_scanned)
+      : store_(store),
+        cache_(cache),
+        segment_samples_scanned_(segment_samples_scanned),
+        view_(store->NewReadView()),
+        raw_(store->NewSeriesSeekCursor(view_.get())),
+        segments_(store->NewAllSegmentsCursor(view_.get())) {}
+
+  Status Scan(SeriesId id, int64_t min_ts, int64_t max_ts, const XorChunkFn& fn) override {
+    if (min_ts > max_ts) return Status::OK();
+    raw_->Seek(id, min_ts);
+    segments_->Seek(id, min_ts);
+    return ScanSeriesChunks(
+        ChunkSources{store_, cache_, segment_samples_scanned_, view_.get(), raw_.get(), segments_.get()}, id,
+        min_ts, max_ts, fn);
+  }
+
+ private:
+  storage::Store* const store_;
+  engine::XorChunkCache* const cache_;
+  std::atomic<uint64_t>* const segment_samples_scanned_;
+  std::unique_ptr<storage::ReadView> view_;  // before the cursors: outlives them
+  std::unique_ptr<storage::SampleCursor> raw_;
+  std::unique_ptr<storage::SegmentCursor> segments_;
+};
+
+}  // namespace
+
+Status DatabaseImpl::ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, const XorChunkFn& fn) {
+  if (!index_.Contains(id)) return Status::NotFound("no series with id " + std::to_string(id));
+  if (min_ts > max_ts) return Status::OK();
+  std::unique_ptr<storage::ReadView> view = store_->NewReadView();
+  std::unique_ptr<storage::SampleCursor> raw = store_->NewSampleCursor(id, min_ts, max_ts, view.get());
+  std::unique_ptr<storage::SegmentCursor> segments = store_->NewSegmentCursor(id, min_ts, view.get());
+  return ScanSeriesChunks(ChunkSources{store_.get(), &xor_chunk_cache_, &segment_samples_scanned_, view.get(),
+                                       raw.get(), segments.get()},
+                          id, min_ts, max_ts, fn);
+}
+
+std::unique_ptr<XorChunkReader> DatabaseImpl::NewXorChunkReader() {
+  return std::make_unique<XorChunkReaderImpl>(store_.get(), &xor_chunk_cache_, &segment_samples_scanned_);
 }
 
 }  // namespace overtone

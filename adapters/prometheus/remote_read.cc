@@ -287,9 +287,18 @@ ChunkedReadStream::Frames ChunkedReadStream::Encode(const Job& job) const {
     frame_bytes = labels_bytes;
     pending = false;
   };
+  std::unique_ptr<XorChunkReader> reader;
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    if (!readers_.empty()) {
+      reader = std::move(readers_.back());
+      readers_.pop_back();
+    }
+  }
+  if (reader == nullptr) reader = db_->NewXorChunkReader();
   // Sealed data comes as the chunks the database keeps for it, unchanged.
   result.status =
-      db_->ScanXorChunks(s.id, q.start_timestamp_ms(), q.end_timestamp_ms(), [&](const XorChunkView& chunk) {
+      reader->Scan(s.id, q.start_timestamp_ms(), q.end_timestamp_ms(), [&](const XorChunkView& chunk) {
         AppendXorChunkField(chunk.min_ts, chunk.max_ts, chunk.data, &fields);
         pending = true;
         result.samples += chunk.samples;
@@ -298,6 +307,10 @@ ChunkedReadStream::Frames ChunkedReadStream::Encode(const Job& job) const {
         return Status::OK();
       });
   if (result.status.ok() && pending) flush();
+  {
+    std::lock_guard<std::mutex> lock(readers_mu_);
+    readers_.push_back(std::move(reader));
+  }
   // A buffer grown by a large series (up to a frame) is not kept.
   if (fields.capacity() > kKeptFieldsBytes) std::string().swap(fields);
   return result;

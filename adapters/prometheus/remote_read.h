@@ -14,6 +14,7 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -124,6 +125,12 @@ class ChunkedReadStream {
   Frames Encode(const Job& job) const;
 
   Database* db_;
+  // Readers of the series' chunks (Database::NewXorChunkReader), one per
+  // thread encoding at a time: Encode takes one (or makes it) and gives it
+  // back. One snapshot and one pair of storage cursors for many series,
+  // instead of new ones per series; held until the stream ends.
+  mutable std::mutex readers_mu_;
+  mutable std::vector<std::unique_ptr<XorChunkReader>> readers_;
   const prometheus::ReadRequest* req_;
   size_t max_frame_bytes_;
   int threads_;
@@ -131,6 +138,7 @@ class ChunkedReadStream {
   std::vector<Job> jobs_;                        // every query's series, in answer order
   size_t next_job_ = 0;                          // when encoding on the caller's thread
   size_t samples_encoded_ = 0;                   // on the caller's thread
+  // After readers_: its threads are stopped before the readers go.
   std::unique_ptr<OrderedPipeline<Frames>> pipeline_;
   size_t series_sent_ = 0;
   size_t samples_sent_ = 0;

@@ -3,7 +3,9 @@
 // (inside a chunk, across chunk and segment borders, the whole series);
 // a repeated read answers from the cache with the same bytes; late raw
 // samples, re-sealing, range and series deletion are seen at once; the
-// cache stays within its bound and is charged to the memory limit.
+// cache stays within its bound and is charged to the memory limit; a
+// repeated read of more than the cache holds keeps hitting the part that
+// fits.
 
 #include <gtest/gtest.h>
 
@@ -75,9 +77,12 @@ class XorChunkScanTest : public ::testing::Test {
     return out;
   }
 
-  Chunked Chunks(SeriesId id, int64_t lo, int64_t hi) {
+  Chunked Chunks(SeriesId id, int64_t lo, int64_t hi, XorChunkReader* reader = nullptr) {
     Chunked out;
-    Status s = db_->ScanXorChunks(id, lo, hi, [&](const XorChunkView& c) {
+    auto scan = [&](const XorChunkFn& fn) {
+      return reader != nullptr ? reader->Scan(id, lo, hi, fn) : db_->ScanXorChunks(id, lo, hi, fn);
+    };
+    Status s = scan([&](const XorChunkView& c) {
       out.bytes.emplace_back(c.data);
       out.chunks.push_back(c);
       std::vector<Sample> decoded;
@@ -187,6 +192,65 @@ TEST_F(XorChunkScanTest, RawAndSealedSamplesTogether) {
   ExpectSameTwice(id, 3500 * 1000, 3700 * 1000);
 }
 
+// One reader for many series, asked in an order that is not the ids' and
+// more than once for some, gives for each exactly the chunks ScanXorChunks
+// gives: sealed, raw after the sealed hour, late raw samples inside a
+// sealed segment, raw samples in a flushed table file, nothing at all.
+TEST_F(XorChunkScanTest, AReaderGivesWhatScanXorChunksGivesForEverySeries) {
+  std::vector<SeriesId> ids;
+  for (int i = 0; i < 4; ++i) ids.push_back(WriteSealed("s" + std::to_string(i)));
+  WriteBatch b;
+  for (int64_t i = 0; i < 300; ++i)
+    b.Add({{"__name__", "s1"}}, 3600 * 1000 + i * 1000, static_cast<double>(i));
+  b.Add({{"__name__", "s2"}}, 700 * 1000, -1.5);  // late: replaces a sealed sample
+  b.Add({{"__name__", "s2"}}, 700 * 1000 + 500, -2.5);
+  for (int64_t i = 0; i < 50; ++i) b.Add({{"__name__", "raw"}}, i * 1000, static_cast<double>(i) / 3);
+  ASSERT_TRUE(db_->Write(b).ok());
+  ids.push_back(*db_->FindSeries({{"__name__", "raw"}}));
+  const SeriesId unknown = ids.back() + 100;
+  auto check = [&](const char* when) {
+    SCOPED_TRACE(when);
+    std::unique_ptr<XorChunkReader> reader = db_->NewXorChunkReader();
+    const std::vector<std::pair<int64_t, int64_t>> ranges = {
+        {kMinTime, kMaxTime}, {100 * 1000, 500 * 1000}, {650 * 1000, 750 * 1000}, {3500 * 1000, 3700 * 1000}};
+    for (const auto& [lo, hi] : ranges) {
+      for (size_t k : {3, 0, 4, 2, 1, 2, 0}) {
+        SCOPED_TRACE("series " + std::to_string(ids[k]) + " [" + std::to_string(lo) + ", " +
+                     std::to_string(hi) + "]");
+        const Chunked want = Chunks(ids[k], lo, hi);
+        const Chunked got = Chunks(ids[k], lo, hi, reader.get());
+        EXPECT_EQ(got.bytes, want.bytes);
+        EXPECT_TRUE(SameBits(got.samples, Scanned(ids[k], lo, hi)));
+      }
+      EXPECT_TRUE(Chunks(unknown, lo, hi, reader.get()).chunks.empty());
+    }
+  };
+  check("memtables");
+  ASSERT_TRUE(db_->Flush().ok());
+  check("flushed");
+  Open(Options{});
+  check("reopened");
+}
+
+// A reader answers as of when it was made: samples written, sealed or
+// deleted afterwards are not seen by it, and are by a new one.
+TEST_F(XorChunkScanTest, AReaderReadsItsSnapshot) {
+  const SeriesId id = WriteSealed("x");
+  const SeriesId other = WriteSealed("y");
+  const std::vector<Sample> before = Scanned(id, kMinTime, kMaxTime);
+  std::unique_ptr<XorChunkReader> reader = db_->NewXorChunkReader();
+  ASSERT_TRUE(db_->Append({{"__name__", "x"}}, 700 * 1000, -1.5).ok());
+  ASSERT_TRUE(db_->Append({{"__name__", "x"}}, 4000 * 1000, 7).ok());
+  ASSERT_TRUE(db_->DeleteSeries(other).ok());
+  EXPECT_TRUE(SameBits(Chunks(id, kMinTime, kMaxTime, reader.get()).samples, before));
+  EXPECT_EQ(Chunks(other, kMinTime, kMaxTime, reader.get()).samples.size(), 3600u);
+  std::unique_ptr<XorChunkReader> later = db_->NewXorChunkReader();
+  const std::vector<Sample> after = Scanned(id, kMinTime, kMaxTime);
+  EXPECT_EQ(after.size(), before.size() + 1);
+  EXPECT_TRUE(SameBits(Chunks(id, kMinTime, kMaxTime, later.get()).samples, after));
+  EXPECT_TRUE(Chunks(other, kMinTime, kMaxTime, later.get()).chunks.empty());
+}
+
 TEST_F(XorChunkScanTest, ACallbackErrorStopsTheScan) {
   const SeriesId id = WriteSealed("x");
   int calls = 0;
@@ -214,6 +278,40 @@ TEST_F(XorChunkScanTest, TheCacheStaysWithinItsBound) {
   // One segment does.
   for (SeriesId id : ids) ExpectSameTwice(id, 0, 550 * 1000);
   EXPECT_LE(db_->GetStats().xor_chunk_cache_bytes, o.xor_chunk_cache_bytes);
+}
+
+TEST_F(XorChunkScanTest, ARepeatedScanLargerThanTheCacheKeepsHittingWhatFits) {
+  std::vector<SeriesId> ids;
+  for (int i = 0; i < 10; ++i) ids.push_back(WriteSealed("s" + std::to_string(i)));
+  // What one series' six segments take in the cache.
+  Open(Options{});
+  (void)Chunks(ids[0], kMinTime, kMaxTime);
+  const uint64_t one_series = db_->GetStats().xor_chunk_cache_bytes;
+  ASSERT_GT(one_series, 0u);
+  // Room for about seven of the ten series: under plain LRU every read of
+  // all ten in the same order would miss everywhere.
+  Options o;
+  o.xor_chunk_cache_bytes = one_series * 7;
+  Open(o);
+  auto read_all = [&] {
+    for (SeriesId id : ids) {
+      const Chunked got = Chunks(id, kMinTime, kMaxTime);
+      EXPECT_TRUE(SameBits(got.samples, Scanned(id, kMinTime, kMaxTime)));
+    }
+  };
+  read_all();
+  EXPECT_EQ(db_->GetStats().xor_chunk_cache_hits, 0u);
+  for (int round = 0; round < 3; ++round) {
+    const DatabaseStats before = db_->GetStats();
+    read_all();
+    const DatabaseStats after = db_->GetStats();
+    const uint64_t hits = after.xor_chunk_cache_hits - before.xor_chunk_cache_hits;
+    const uint64_t misses = after.xor_chunk_cache_misses - before.xor_chunk_cache_misses;
+    EXPECT_EQ(hits + misses, ids.size() * 6);
+    // Six or so of every ten series' segments answered from the cache.
+    EXPECT_GE(hits, ids.size() * 6 / 2) << "round " << round;
+    EXPECT_LE(after.xor_chunk_cache_bytes, o.xor_chunk_cache_bytes);
+  }
 }
 
 TEST_F(XorChunkScanTest, TheCacheIsChargedToTheMemoryLimit) {
@@ -256,6 +354,49 @@ TEST(XorChunkCacheTest, EvictsTheLeastRecentlyUsedAndReleasesItsCharge) {
     EXPECT_EQ(cache.Find({1, 10, 300, 8}), nullptr);  // another CRC: other bytes
   }
   EXPECT_EQ(pool.in_use(), 0u);
+}
+
+TEST(XorChunkCacheTest, OnceFullANewEntryIsTheNextEvictedButForOneInThirtyTwo) {
+  std::vector<Sample> samples;
+  for (int i = 0; i < 120; ++i) samples.push_back({i * 1000, static_cast<double>(i % 17)});
+  auto chunks = std::make_shared<engine::SegmentXorChunks>();
+  ASSERT_TRUE(engine::BuildSegmentXorChunks(samples, 120, chunks.get()).ok());
+  const size_t one = chunks->charge();
+  auto key = [](SeriesId id) { return engine::XorChunkCache::Key{id, 10, 300, 7}; };
+  {
+    engine::XorChunkCache cache(3 * one);
+    // Room for three: they go in as the most recently used (3, 2, 1).
+    for (SeriesId id = 1; id <= 3; ++id) cache.Insert(key(id), chunks);
+    // Full: 4 evicts 1 and goes in last (3, 2, 4); found, it is the most
+    // recently used (4, 3, 2).
+    cache.Insert(key(4), chunks);
+    EXPECT_EQ(cache.Find(key(1)), nullptr);
+    EXPECT_NE(cache.Find(key(4)), nullptr);
+    // 5 evicts 2 and goes in last; not asked for, it is what 6 evicts.
+    cache.Insert(key(5), chunks);
+    cache.Insert(key(6), chunks);
+    EXPECT_EQ(cache.Find(key(2)), nullptr);
+    EXPECT_EQ(cache.Find(key(5)), nullptr);
+    EXPECT_NE(cache.Find(key(3)), nullptr);
+    EXPECT_NE(cache.Find(key(4)), nullptr);
+    EXPECT_NE(cache.Find(key(6)), nullptr);
+    EXPECT_EQ(cache.size_bytes(), 3 * one);
+  }
+  {
+    // A scan never asking for anything twice: its entries cycle through
+    // the last place, but for the kHotInsertEvery-th insertion (id 32),
+    // which goes in as the most recently used and evicts one of the older.
+    engine::XorChunkCache cache(3 * one);
+    const SeriesId hot = engine::XorChunkCache::kHotInsertEvery;
+    for (SeriesId id = 1; id <= hot + 3; ++id) cache.Insert(key(id), chunks);
+    EXPECT_EQ(cache.Find(key(1)), nullptr);
+    EXPECT_EQ(cache.Find(key(2)), nullptr);
+    EXPECT_NE(cache.Find(key(3)), nullptr);
+    EXPECT_EQ(cache.Find(key(hot - 1)), nullptr);
+    EXPECT_NE(cache.Find(key(hot)), nullptr);
+    EXPECT_EQ(cache.Find(key(hot + 2)), nullptr);
+    EXPECT_NE(cache.Find(key(hot + 3)), nullptr);
+  }
 }
 
 }  // namespace
