@@ -1,6 +1,6 @@
 // ChargedLru: a map bounded by bytes that evicts the least recently used
 // entries past its capacity and charges what it holds to a MemoryPool, for
-// the engine's caches of decoded segment data (SummaryCache,
+// the engine's caches of decoded segment data (SummaryCache, DecodedFrameCache,
 // XorChunkCache). Values are small handles (shared_ptrs): a caller keeps
 // what it found alive after the entry is evicted. An entry larger than the
 // whole capacity is not kept. An entry may go in as the least recently used
@@ -21,6 +21,7 @@
 #include <utility>
 
 #include "overtone/memory.h"
+#include "overtone/types.h"
 
 namespace overtone::engine {
 
@@ -33,6 +34,27 @@ inline uint32_t StoredRecordCrc(std::string_view record) {
     crc |= static_cast<uint32_t>(static_cast<uint8_t>(record[record.size() - 4 + i])) << (8 * i);
   return crc;
 }
+
+// Which stored segment record an entry was made from: the series, the
+// segment's key (its last timestamp), the record's size and its stored
+// CRC-32C. A segment rewritten by compaction or a range deletion has other
+// bytes, so a cache keyed by this never answers for bytes other than its
+// own and needs no invalidation. Taken without parsing the record.
+struct SegmentRecordId {
+  SeriesId id;
+  int64_t key_ts;
+  uint32_t size;
+  uint32_t crc;
+  bool operator==(const SegmentRecordId&) const = default;
+
+  static SegmentRecordId Of(SeriesId id, int64_t key_ts, std::string_view bytes) {
+    return {id, key_ts, static_cast<uint32_t>(bytes.size()), StoredRecordCrc(bytes)};
+  }
+  uint64_t Hash() const {
+    return id * 0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(key_ts) ^ (uint64_t{crc} << 17) ^
+           (uint64_t{size} << 40);
+  }
+};
 
 template <typename Key, typename Value, typename Hash>
 class ChargedLru {

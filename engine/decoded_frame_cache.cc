@@ -33,7 +33,7 @@ void DecodedFrameCache::Insert(const Key& key, Frame values) {
 CachedSegmentRecord::CachedSegmentRecord(DecodedFrameCache* cache, SeriesId id, int64_t key_ts,
                                          std::string_view bytes)
     : cache_(cache),
-      key_{id, key_ts, static_cast<uint32_t>(bytes.size()), StoredRecordCrc(bytes), 0},
+      key_{SegmentRecordId::Of(id, key_ts, bytes), 0},
       bytes_(bytes),
       decoder_([this](const storage::SegmentView& view, size_t begin, size_t end, std::vector<double>* out) {
         return DecodeValues(view, begin, end, out);

@@ -47,10 +47,7 @@ class DecodedFrameCache {
       : lru_(capacity_bytes, memory) {}
 
   struct Key {
-    SeriesId id;
-    int64_t key_ts;  // the segment's last timestamp
-    uint32_t size;   // its record's bytes
-    uint32_t crc;    // its stored CRC-32C (the last four bytes of its record)
+    SegmentRecordId record;
     uint32_t frame;  // the frame's number within the segment
     bool operator==(const Key&) const = default;
   };
@@ -69,9 +66,7 @@ class DecodedFrameCache {
  private:
   struct KeyHash {
     size_t operator()(const Key& k) const {
-      return std::hash<uint64_t>()(k.id * 0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(k.key_ts) ^
-                                   (uint64_t{k.crc} << 17) ^ (uint64_t{k.size} << 40) ^
-                                   (uint64_t{k.frame} * 0xff51afd7ed558ccdull));
+      return std::hash<uint64_t>()(k.record.Hash() ^ (uint64_t{k.frame} * 0xff51afd7ed558ccdull));
     }
   };
   ChargedLru<Key, Frame, KeyHash> lru_;

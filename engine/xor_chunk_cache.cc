@@ -23,10 +23,6 @@ Status BuildSegmentXorChunks(std::span<const Sample> samples, size_t chunk_sampl
   return Status::OK();
 }
 
-XorChunkCache::Key XorChunkCache::KeyOf(SeriesId id, int64_t key_ts, std::string_view bytes) {
-  return Key{id, key_ts, static_cast<uint32_t>(bytes.size()), StoredRecordCrc(bytes)};
-}
-
 std::shared_ptr<const SegmentXorChunks> XorChunkCache::Find(const Key& key) {
   std::shared_ptr<const SegmentXorChunks> chunks;
   lru_.Find(key, &chunks);

@@ -75,18 +75,14 @@ class XorChunkCache {
   explicit XorChunkCache(size_t capacity_bytes, MemoryPool* memory = nullptr)
       : lru_(capacity_bytes, memory) {}
 
-  struct Key {
-    SeriesId id;
-    int64_t key_ts;  // the segment's last timestamp
-    uint32_t size;   // its record's bytes
-    uint32_t crc;    // its stored CRC-32C (the last four bytes of its record)
-    bool operator==(const Key&) const = default;
-  };
+  using Key = SegmentRecordId;
   // The key of the segment record `bytes` of series `id`: taken without
   // parsing the record, so that a hit neither parses nor checksums it (the
   // entry was built from bytes that passed the check, and other bytes have
   // another size or CRC).
-  static Key KeyOf(SeriesId id, int64_t key_ts, std::string_view bytes);
+  static Key KeyOf(SeriesId id, int64_t key_ts, std::string_view bytes) {
+    return SegmentRecordId::Of(id, key_ts, bytes);
+  }
 
   // The entry, or null.
   std::shared_ptr<const SegmentXorChunks> Find(const Key& key);
@@ -106,10 +102,7 @@ class XorChunkCache {
 
  private:
   struct KeyHash {
-    size_t operator()(const Key& k) const {
-      return std::hash<uint64_t>()(k.id * 0x9e3779b97f4a7c15ull ^ static_cast<uint64_t>(k.key_ts) ^
-                                   (uint64_t{k.crc} << 17) ^ (uint64_t{k.size} << 40));
-    }
+    size_t operator()(const Key& k) const { return std::hash<uint64_t>()(k.Hash()); }
   };
   ChargedLru<Key, std::shared_ptr<const SegmentXorChunks>, KeyHash> lru_;
   std::atomic<uint64_t> hits_{0}, misses_{0};
