@@ -9,6 +9,7 @@
 #include <bit>
 #include <cctype>
 #include <climits>
+#include <span>
 
 #include "adapters/prometheus/proto/remote.pb.h"
 #include "adapters/prometheus/proto/write_v2.pb.h"
@@ -126,25 +127,22 @@ Status DecodeV1(std::string_view body, DecodedWrite* out) {
   return Status::OK();
 }
 
-// A 2.0 series' metadata, when it says something and its references are
-// in the symbol table.
-void AddSeriesMetadata(const io::prometheus::write::v2::TimeSeries& ts,
-                       const google::protobuf::RepeatedPtrField<std::string>& symbols, DecodedWrite* out) {
-  const auto& m = ts.metadata();
+// A 2.0 series' metadata (its type, help and unit references), when it
+// says something and its references are in the symbol table. `Symbols` is
+// the parsed message's symbol table or the in-place walk's views of it.
+template <typename Symbols>
+void AddSeriesMetadata(int type, uint32_t help_ref, uint32_t unit_ref, std::span<const uint32_t> refs,
+                       const Symbols& symbols, DecodedWrite* out) {
   const auto size = static_cast<uint32_t>(symbols.size());
-  if ((m.type() == 0 && m.help_ref() == 0 && m.unit_ref() == 0) || m.help_ref() >= size ||
-      m.unit_ref() >= size) {
-    return;
-  }
-  const auto& refs = ts.labels_refs();
-  for (int i = 0; i + 1 < refs.size(); i += 2) {
+  if ((type == 0 && help_ref == 0 && unit_ref == 0) || help_ref >= size || unit_ref >= size) return;
+  for (size_t i = 0; i + 1 < refs.size(); i += 2) {
     if (refs[i] >= size || refs[i + 1] >= size || symbols[refs[i]] != kMetricNameLabel) continue;
-    std::string family = FamilyOf(symbols[refs[i + 1]], m.type());
+    std::string family = FamilyOf(symbols[refs[i + 1]], type);
     // A family's series usually come one after another: keep one entry.
     if (!IsValidMetricName(family) || (!out->metadata.empty() && out->metadata.back().metric == family))
       return;
-    out->metadata.push_back(
-        MetricMetadata{std::move(family), TypeName(m.type()), symbols[m.help_ref()], symbols[m.unit_ref()]});
+    out->metadata.push_back(MetricMetadata{std::move(family), TypeName(type), std::string(symbols[help_ref]),
+                                           std::string(symbols[unit_ref])});
     return;
   }
 }
@@ -168,6 +166,11 @@ struct CachedDecode {
   std::string scratch;             // 2.0: the keys, encoded as 1.0 labels
   std::string_view key_base;       // what KeyRef::off counts from
   std::vector<Sample> samples;     // one series' samples, reused
+  // The 2.0 walk's: views of the symbol table in the body, one series'
+  // label references, and where each series' bytes are.
+  std::vector<std::string_view> symbols;
+  std::vector<uint32_t> refs;
+  std::vector<std::pair<int, int>> series;  // (offset, length)
 
   std::string_view Key(const KeyRef& k) const { return key_base.substr(k.off, k.len); }
   // Looks `key` (at off in key_base) up; on a hit, takes `samples` as
@@ -215,6 +218,45 @@ void AppendLabelKey(std::string_view name, std::string_view value, std::string* 
   field(WireFormat::MakeTag(2, WireFormat::WIRETYPE_LENGTH_DELIMITED), value);
 }
 
+// One 2.0 series with samples, from its label references: refused, added
+// to the batch, or (with `cached`, a key the cache knows) taken by id.
+template <typename Symbols>
+void AddSeriesV2(std::span<const uint32_t> refs, const Symbols& symbols, std::span<const Sample> samples,
+                 DecodedWrite* out, CachedDecode* cached) {
+  if (refs.size() % 2 != 0) {
+    Refuse(out, samples.size(),
+           Status::InvalidArgument("labels_refs has an odd length (" + std::to_string(refs.size()) + ")"));
+    return;
+  }
+  const auto size = static_cast<uint32_t>(symbols.size());
+  const bool in_range = std::all_of(refs.begin(), refs.end(), [&](uint32_t r) { return r < size; });
+  if (!in_range) {
+    Refuse(out, samples.size(),
+           Status::InvalidArgument("a label reference is past the end of the " + std::to_string(size) +
+                                   "-entry symbol table"));
+    return;
+  }
+  uint32_t key_off = 0, key_len = 0;
+  if (cached != nullptr && !refs.empty()) {
+    key_off = static_cast<uint32_t>(cached->scratch.size());
+    for (size_t i = 0; i < refs.size(); i += 2)
+      AppendLabelKey(symbols[refs[i]], symbols[refs[i + 1]], &cached->scratch);
+    key_len = static_cast<uint32_t>(cached->scratch.size()) - key_off;
+    cached->key_base = cached->scratch;
+    if (cached->TakeIfKnown(key_off, key_len, samples)) return;
+  }
+  Labels labels;
+  labels.reserve(refs.size() / 2);
+  for (size_t i = 0; i < refs.size(); i += 2)
+    labels.push_back(Label{std::string(symbols[refs[i]]), std::string(symbols[refs[i + 1]])});
+  if (Status s = CheckLabels(&labels); !s.ok()) {
+    Refuse(out, samples.size(), s);
+    return;
+  }
+  out->batch.Add(std::move(labels), samples);
+  if (key_len != 0) cached->NoteNew(key_off, key_len, out->batch);
+}
+
 Status DecodeV2(std::string_view body, DecodedWrite* out, CachedDecode* cached = nullptr) {
   namespace v2 = io::prometheus::write::v2;
   google::protobuf::Arena arena(ArenaFor(body.size()));
@@ -229,57 +271,19 @@ Status DecodeV2(std::string_view body, DecodedWrite* out, CachedDecode* cached =
         "1.0 takes Content-Type: application/x-protobuf");
   }
   const auto& symbols = req->symbols();
-  Labels labels;
   std::vector<Sample> samples;
   for (const v2::TimeSeries& ts : req->timeseries()) {
     out->histograms += ts.histograms_size();
     out->exemplars += ts.exemplars_size();
-    if (ts.has_metadata()) AddSeriesMetadata(ts, symbols, out);
+    const std::span<const uint32_t> refs(ts.labels_refs().data(), ts.labels_refs().size());
+    if (ts.has_metadata()) {
+      const auto& m = ts.metadata();
+      AddSeriesMetadata(m.type(), m.help_ref(), m.unit_ref(), refs, symbols, out);
+    }
     if (ts.samples_size() == 0) continue;
-    const auto& refs = ts.labels_refs();
-    if (refs.size() % 2 != 0) {
-      Refuse(out, ts.samples_size(),
-             Status::InvalidArgument("labels_refs has an odd length (" + std::to_string(refs.size()) + ")"));
-      continue;
-    }
-    uint32_t key_off = 0, key_len = 0;
-    if (cached != nullptr && refs.size() > 0 && std::all_of(refs.begin(), refs.end(), [&](uint32_t r) {
-          return r < static_cast<uint32_t>(symbols.size());
-        })) {
-      key_off = static_cast<uint32_t>(cached->scratch.size());
-      for (int i = 0; i < refs.size(); i += 2)
-        AppendLabelKey(symbols[refs[i]], symbols[refs[i + 1]], &cached->scratch);
-      key_len = static_cast<uint32_t>(cached->scratch.size()) - key_off;
-      cached->key_base = cached->scratch;
-      samples.clear();
-      for (const v2::Sample& s : ts.samples()) samples.push_back(Sample{s.timestamp(), s.value()});
-      if (cached->TakeIfKnown(key_off, key_len, samples)) continue;
-    }
-    labels = Labels();
-    labels.reserve(refs.size() / 2);
-    bool in_range = true;
-    for (int i = 0; i < refs.size(); i += 2) {
-      if (refs[i] >= static_cast<uint32_t>(symbols.size()) ||
-          refs[i + 1] >= static_cast<uint32_t>(symbols.size())) {
-        in_range = false;
-        break;
-      }
-      labels.push_back(Label{symbols[refs[i]], symbols[refs[i + 1]]});
-    }
-    if (!in_range) {
-      Refuse(out, ts.samples_size(),
-             Status::InvalidArgument("a label reference is past the end of the " +
-                                     std::to_string(symbols.size()) + "-entry symbol table"));
-      continue;
-    }
-    if (Status s = CheckLabels(&labels); !s.ok()) {
-      Refuse(out, ts.samples_size(), s);
-      continue;
-    }
     samples.clear();
     for (const v2::Sample& s : ts.samples()) samples.push_back(Sample{s.timestamp(), s.value()});
-    out->batch.Add(std::move(labels), samples);  // `labels` is rebuilt for the next series
-    if (key_len != 0) cached->NoteNew(key_off, key_len, out->batch);
+    AddSeriesV2(refs, symbols, samples, out, cached);
   }
   if (cached != nullptr) cached->key_base = cached->scratch;
   return Status::OK();
@@ -394,6 +398,98 @@ bool WalkV1(std::string_view body, DecodedWrite* out, CachedDecode* d) {
   return in.ConsumedEntireMessage();
 }
 
+// One 2.0 Metadata message (type = 1, help_ref = 3, unit_ref = 4).
+bool ReadMetadataV2(google::protobuf::io::CodedInputStream* in, int* type, uint32_t* help_ref,
+                    uint32_t* unit_ref) {
+  while (const uint32_t tag = in->ReadTag()) {
+    uint32_t v = 0;
+    if (WireFormat::GetTagWireType(tag) != WireFormat::WIRETYPE_VARINT || !in->ReadVarint32(&v)) return false;
+    switch (WireFormat::GetTagFieldNumber(tag)) {
+      case 1: *type = static_cast<int>(v); break;
+      case 3: *help_ref = v; break;
+      case 4: *unit_ref = v; break;
+      default: return false;
+    }
+  }
+  return in->ConsumedEntireMessage();
+}
+
+// One 2.0 TimeSeries of packed label references, samples and at most one
+// metadata, walked in place (the references and samples into d's reused
+// vectors). False for any other shape (histograms, exemplars, unpacked
+// references, unknown fields, bad wire data): the request then takes the
+// full parser.
+bool WalkSeriesV2(std::string_view bytes, DecodedWrite* out, CachedDecode* d) {
+  constexpr uint32_t kRefsTag = WireFormat::MakeTag(1, WireFormat::WIRETYPE_LENGTH_DELIMITED);
+  constexpr uint32_t kSampleTag = WireFormat::MakeTag(2, WireFormat::WIRETYPE_LENGTH_DELIMITED);
+  constexpr uint32_t kMetadataTag = WireFormat::MakeTag(5, WireFormat::WIRETYPE_LENGTH_DELIMITED);
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
+                                            static_cast<int>(bytes.size()));
+  d->refs.clear();
+  d->samples.clear();
+  bool has_metadata = false;
+  int type = 0;
+  uint32_t help_ref = 0, unit_ref = 0;
+  while (const uint32_t tag = in.ReadTag()) {
+    int len = 0;
+    if ((tag != kRefsTag && tag != kSampleTag && tag != kMetadataTag) || !in.ReadVarintSizeAsInt(&len))
+      return false;
+    const auto limit = in.PushLimit(len);
+    if (tag == kRefsTag) {
+      while (in.BytesUntilLimit() > 0) {
+        uint32_t ref = 0;
+        if (!in.ReadVarint32(&ref)) return false;
+        d->refs.push_back(ref);
+      }
+    } else if (tag == kSampleTag) {
+      Sample& sample = d->samples.emplace_back(Sample{0, 0});
+      if (!ReadSample(&in, &sample)) return false;
+    } else {
+      if (has_metadata) return false;  // a second one merges into the first: the parser's business
+      has_metadata = true;
+      if (!ReadMetadataV2(&in, &type, &help_ref, &unit_ref)) return false;
+    }
+    in.PopLimit(limit);
+  }
+  if (!in.ConsumedEntireMessage()) return false;
+  if (has_metadata) AddSeriesMetadata(type, help_ref, unit_ref, d->refs, d->symbols, out);
+  if (!d->samples.empty()) AddSeriesV2(d->refs, d->symbols, d->samples, out, d);
+  return true;
+}
+
+// A 2.0 request walked in place: first the symbol table (views into the
+// body) and where each series is, in whatever order they come, then each
+// series. False when it is not that shape or not well formed (see
+// WalkSeriesV2).
+bool WalkV2(std::string_view body, DecodedWrite* out, CachedDecode* d) {
+  constexpr uint32_t kSymbolTag = WireFormat::MakeTag(4, WireFormat::WIRETYPE_LENGTH_DELIMITED);
+  constexpr uint32_t kSeriesTag = WireFormat::MakeTag(5, WireFormat::WIRETYPE_LENGTH_DELIMITED);
+  if (body.size() > static_cast<size_t>(INT_MAX)) return false;
+  google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(body.data()),
+                                            static_cast<int>(body.size()));
+  in.SetTotalBytesLimit(INT_MAX);
+  d->symbols.clear();
+  d->series.clear();
+  while (const uint32_t tag = in.ReadTag()) {
+    int len = 0;
+    if ((tag != kSymbolTag && tag != kSeriesTag) || !in.ReadVarintSizeAsInt(&len)) return false;
+    const int at = in.CurrentPosition();
+    if (!in.Skip(len)) return false;
+    if (tag == kSymbolTag) {
+      d->symbols.push_back(body.substr(at, len));
+    } else {
+      d->series.emplace_back(at, len);
+    }
+  }
+  if (!in.ConsumedEntireMessage()) return false;
+  d->scratch.reserve(body.size());
+  for (const auto& [at, len] : d->series) {
+    if (!WalkSeriesV2(body.substr(at, len), out, d)) return false;
+  }
+  d->key_base = d->scratch;
+  return true;
+}
+
 // The metadata, and the reply's problems, after the samples are written.
 WriteResult FinishWrite(Database* db, const DecodedWrite& decoded, WriteResult r) {
   if (!decoded.metadata.empty()) {
@@ -475,7 +571,10 @@ Result<WriteResult> DecodeAndWrite(Database* db, SeriesIdCache* cache, WriteProt
     CachedDecode d{cache};
     if (protocol == WriteProtocol::kV1) {
       if (!WalkV1(body, out, &d)) break;  // the full parser answers it
-    } else {
+    } else if (!WalkV2(body, out, &d)) {
+      // The parser answers it, still through the cache.
+      *out = DecodedWrite();
+      d = CachedDecode{cache};
       OT_RETURN_IF_ERROR(DecodeV2(body, out, &d));
     }
     std::vector<SeriesId> ids, stale;

@@ -71,10 +71,12 @@ class SeriesIdCache;  // series_id_cache.h
 // DecodeWriteRequest then ApplyWrite, with the same answers, for a receiver
 // that remembers the series it wrote in `cache`: a series the cache knows
 // is written by id (Database::WriteWithIds) without building its labels.
-// 1.0 requests of time series with labels and float samples are walked in
-// place; any other 1.0 shape takes the full parser. The error is the
-// body's (it does not parse: nothing written); the WriteResult is
-// ApplyWrite's.
+// 1.0 requests of time series with labels and float samples, and 2.0
+// requests of a symbol table and time series with label references,
+// float samples and metadata, are walked in place without building
+// messages; any other shape takes the full parser (a 2.0 one still through
+// the cache). The error is the body's (it does not parse: nothing
+// written); the WriteResult is ApplyWrite's.
 Result<WriteResult> DecodeAndWrite(Database* db, SeriesIdCache* cache, WriteProtocol protocol,
                                    std::string_view body, DecodedWrite* out);
 
