@@ -424,6 +424,7 @@ Status Store::Commit(Batch* batch) {
   if (writes_failing() || batch->dropped_) return RefuseWrite();
   StorePin pin = Pin();
   if (!db_) return RefuseWrite();
+  batch->ApplySamples();
   batch->ApplyPostings();
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;
