@@ -4,7 +4,6 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -24,6 +23,7 @@
 #include "storage/info_log.h"
 #include "storage/lock_file.h"
 #include "storage/rocks_status.h"
+#include "storage/sample_filter_policy.h"
 #include "storage/sample_memtable.h"
 #include "storage/store_keys.h"
 #include "storage/timestamp_column_cache.h"
@@ -51,36 +51,6 @@ namespace {
 
 // Buckets of the samples memtable's hash table for a write buffer of `bytes`.
 size_t MemtableBuckets(size_t bytes) { return std::clamp<size_t>(bytes / 128, 4096, size_t{1} << 20); }
-
-// The samples family's prefix Bloom filter, built only for the files
-// compactions write. A flush writes every series of its memtable into one
-// level-0 file, and each write touches every series it has, so a reader
-// seeking a series finds it in nearly every such file: the filter seldom
-// spares a read there, and building it (a hash of each key's prefix and the
-// partitioned filter blocks) was 9% of the flush's CPU at 100k series. The
-// level-0 files are few (compaction merges them at four) and short-lived;
-// the files compactions write, where series thin out, keep their filters.
-// Files without a filter are read without one; those from before keep
-// theirs.
-class CompactionOnlyFilterPolicy final : public rocksdb::FilterPolicy {
- public:
-  explicit CompactionOnlyFilterPolicy(double bits_per_key)
-      : bloom_(rocksdb::NewBloomFilterPolicy(bits_per_key)) {}
-  const char* Name() const override { return "overtone.CompactionOnlyBloomFilter"; }
-  // Its filters are the built-in Bloom filter's and read as such.
-  const char* CompatibilityName() const override { return bloom_->CompatibilityName(); }
-  rocksdb::FilterBitsBuilder* GetBuilderWithContext(
-      const rocksdb::FilterBuildingContext& context) const override {
-    if (context.reason == rocksdb::TableFileCreationReason::kFlush) return nullptr;  // no filter
-    return bloom_->GetBuilderWithContext(context);
-  }
-  rocksdb::FilterBitsReader* GetFilterBitsReader(const rocksdb::Slice& contents) const override {
-    return bloom_->GetFilterBitsReader(contents);
-  }
-
- private:
-  std::unique_ptr<const rocksdb::FilterPolicy> bloom_;
-};
 
 }  // namespace
 
@@ -253,9 +223,9 @@ Status Store::OpenDb() {
   // Samples: every key starts with the 8-byte series id, and every read is a
   // bounded scan inside one series, so prefix bloom filters skip files that
   // do not hold the series (in files written by compactions only, see
-  // CompactionOnlyFilterPolicy).
+  // sample_filter_policy.h).
   rocksdb::BlockBasedTableOptions sample_table = table;
-  sample_table.filter_policy = std::make_shared<CompactionOnlyFilterPolicy>(10);
+  sample_table.filter_policy = NewCompactionOnlyBloomFilterPolicy(10);
   sample_table.whole_key_filtering = false;
   // The filter in partitions of a few KiB, found through a small top-level
   // index kept pinned in the cache. Whole, a table file's filter is 10 bits
