@@ -2,7 +2,7 @@
 //
 //   overtone_bench [--series N] [--samples M] [--batch B] [--scans K]
 //                  [--full-scans F] [--seed S] [--sqlite-schema without-rowid|rowid]
-//                  [--no-compact] [--no-sqlite] [--dir PARENT] [--keep]
+//                  [--no-compact] [--no-sqlite] [--by-id] [--dir PARENT] [--keep]
 //
 // HOW IT WORKS
 // It generates N series x M samples, deterministically from the seed: half
@@ -48,6 +48,9 @@
 //
 // Prints a table: metric, overtone, sqlite, ratio (overtone / sqlite).
 // --no-sqlite measures overtone alone (a profile then shows only it).
+// --by-id writes, after the first round of batches, each series' samples
+// by the id that round gave back (Database::WriteWithIds), as an embedding
+// writer that keeps the ids does: ingest without reading label sets.
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -93,6 +96,7 @@ struct Config {
   bool keep = false;
   bool compact = true;
   bool sqlite = true;
+  bool by_id = false;  // known series written by id (Database::WriteWithIds)
 };
 
 constexpr int64_t kStart = 1700000000000;  // ms
@@ -265,11 +269,34 @@ class OvertoneSide {
   }
   void Close() { db_.reset(); }
 
-  Timing Ingest(const Dataset& d, size_t batch_samples) {
+  Timing Ingest(const Dataset& d, size_t batch_samples, bool by_id) {
     const size_t n = d.series.size(), m = d.series[0].size();
     const size_t step = std::max<size_t>(1, batch_samples / n);  // timestamps per batch
     overtone::WriteBatch batch;
     IngestClock clock;
+    if (by_id) {
+      std::vector<overtone::SeriesId> ids, stale, none;  // none: the empty batch's ids
+      std::vector<overtone::Database::KnownSample> known;
+      for (size_t j = 0; j < m; j += step) {
+        const size_t len = std::min(step, m - j);
+        if (j == 0) {
+          for (size_t i = 0; i < n; ++i) {
+            batch.Add(d.labels[i], std::span<const overtone::Sample>(d.series[i].data(), len));
+          }
+          Check(db_->WriteWithIds(batch, {}, &ids, &stale), "Database::WriteWithIds");
+          if (ids.size() != n) throw Error{"WriteWithIds gave back " + std::to_string(ids.size()) + " ids"};
+          batch.Clear();
+          clock.FirstRoundDone();
+          continue;
+        }
+        known.clear();
+        for (size_t i = 0; i < n; ++i) {
+          for (size_t k = j; k < j + len; ++k) known.push_back({ids[i], d.series[i][k]});
+        }
+        Check(db_->WriteWithIds(batch, known, &none, &stale), "Database::WriteWithIds");
+      }
+      return clock.Finish(n * (m - std::min(step, m)));
+    }
     for (size_t j = 0; j < m; j += step) {
       const size_t len = std::min(step, m - j);
       batch.Clear();
@@ -514,6 +541,9 @@ std::optional<int> ParseArgs(int argc, char** argv, Config* cfg) {
       "--no-compact", [cfg] { cfg->compact = false; }, "leave the samples raw");
   app.add_flag_callback(
       "--no-sqlite", [cfg] { cfg->sqlite = false; }, "measure overtone alone (for profiling)");
+  app.add_flag_callback(
+      "--by-id", [cfg] { cfg->by_id = true; },
+      "write the samples of known series by the ids the first batch gave back");
   overtone::bench::AddDir(app, &cfg->dir);
   overtone::bench::AddKeep(app, &cfg->keep);
   return cli.Parse(argc, argv);
@@ -571,7 +601,7 @@ int Run(const Config& cfg) {
   SqliteSide sq(tmp.path() / "sqlite.db", cfg.sqlite_schema);
 
   ot.Open();
-  const Timing ot_ingest = ot.Ingest(data, cfg.batch);
+  const Timing ot_ingest = ot.Ingest(data, cfg.batch, cfg.by_id);
   // What ingest left in memory is flushed here: with it, the figure holds
   // every sample's write to a table file, whatever the write buffer's size.
   const double flush_cpu_start = ProcessCpuSeconds();
