@@ -2,7 +2,7 @@
 //
 //   overtone_bench [--series N] [--samples M] [--batch B] [--scans K]
 //                  [--full-scans F] [--seed S] [--sqlite-schema without-rowid|rowid]
-//                  [--no-compact] [--no-sqlite] [--dir PARENT] [--keep]
+//                  [--no-compact] [--no-sqlite] [--by-id] [--dir PARENT] [--keep]
 //
 // HOW IT WORKS
 // It generates N series x M samples, deterministically from the seed: half
@@ -17,7 +17,11 @@
 //                  and per CPU second of the process (all threads: the
 //                  rate that holds on a machine shared with other work).
 //                  "known series" is the same without the first round of
-//                  batches, the one that creates every series.
+//                  batches, the one that creates every series. The writer
+//                  thread's and the other threads' (RocksDB's flushes and
+//                  compactions) shares are printed apart, as samples per
+//                  CPU second of each; "+ last flush" adds the flush of
+//                  what ingest left in memory.
 //   compact        overtone only: Database::Compact() seals every window of
 //                  every series into compressed segments (FLAC, XOR or raw),
 //                  as the background compactor does once data is an hour old
@@ -44,6 +48,9 @@
 //
 // Prints a table: metric, overtone, sqlite, ratio (overtone / sqlite).
 // --no-sqlite measures overtone alone (a profile then shows only it).
+// --by-id writes, after the first round of batches, each series' samples
+// by the id that round gave back (Database::WriteWithIds), as an embedding
+// writer that keeps the ids does: ingest without reading label sets.
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -89,6 +96,7 @@ struct Config {
   bool keep = false;
   bool compact = true;
   bool sqlite = true;
+  bool by_id = false;  // known series written by id (Database::WriteWithIds)
 };
 
 constexpr int64_t kStart = 1700000000000;  // ms
@@ -195,9 +203,17 @@ double ProcessCpuSeconds() {
   return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
 }
 
+// CPU seconds of the calling thread: the writer's share of the process's.
+double ThreadCpuSeconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return double(ts.tv_sec) + double(ts.tv_nsec) * 1e-9;
+}
+
 struct Timing {
-  double wall = 0;  // seconds
-  double cpu = 0;   // process CPU seconds
+  double wall = 0;        // seconds
+  double cpu = 0;         // process CPU seconds
+  double writer_cpu = 0;  // of which the writing thread's (the rest: flushes, compactions)
   // The same for the batches after the first round, once every series
   // exists: ingest without series creation.
   double known_wall = 0, known_cpu = 0;
@@ -208,20 +224,24 @@ struct Timing {
 // series) and finishes the timing.
 class IngestClock {
  public:
-  IngestClock() : start_(Clock::now()), cpu_start_(ProcessCpuSeconds()) {}
+  IngestClock() : start_(Clock::now()), cpu_start_(ProcessCpuSeconds()), thread_start_(ThreadCpuSeconds()) {}
   void FirstRoundDone() {
     first_ = Clock::now();
     cpu_first_ = ProcessCpuSeconds();
   }
   Timing Finish(size_t known_samples) const {
     const double wall = Seconds(start_), cpu = ProcessCpuSeconds() - cpu_start_;
-    return {wall, cpu, wall - std::chrono::duration<double>(first_ - start_).count(),
-            cpu - (cpu_first_ - cpu_start_), known_samples};
+    return {wall,
+            cpu,
+            ThreadCpuSeconds() - thread_start_,
+            wall - std::chrono::duration<double>(first_ - start_).count(),
+            cpu - (cpu_first_ - cpu_start_),
+            known_samples};
   }
 
  private:
   Clock::time_point start_, first_;
-  double cpu_start_ = 0, cpu_first_ = 0;
+  double cpu_start_ = 0, cpu_first_ = 0, thread_start_ = 0;
 };
 
 using overtone::bench::DirBytes;
@@ -249,11 +269,34 @@ class OvertoneSide {
   }
   void Close() { db_.reset(); }
 
-  Timing Ingest(const Dataset& d, size_t batch_samples) {
+  Timing Ingest(const Dataset& d, size_t batch_samples, bool by_id) {
     const size_t n = d.series.size(), m = d.series[0].size();
     const size_t step = std::max<size_t>(1, batch_samples / n);  // timestamps per batch
     overtone::WriteBatch batch;
     IngestClock clock;
+    if (by_id) {
+      std::vector<overtone::SeriesId> ids, stale, none;  // none: the empty batch's ids
+      std::vector<overtone::Database::KnownSample> known;
+      for (size_t j = 0; j < m; j += step) {
+        const size_t len = std::min(step, m - j);
+        if (j == 0) {
+          for (size_t i = 0; i < n; ++i) {
+            batch.Add(d.labels[i], std::span<const overtone::Sample>(d.series[i].data(), len));
+          }
+          Check(db_->WriteWithIds(batch, {}, &ids, &stale), "Database::WriteWithIds");
+          if (ids.size() != n) throw Error{"WriteWithIds gave back " + std::to_string(ids.size()) + " ids"};
+          batch.Clear();
+          clock.FirstRoundDone();
+          continue;
+        }
+        known.clear();
+        for (size_t i = 0; i < n; ++i) {
+          for (size_t k = j; k < j + len; ++k) known.push_back({ids[i], d.series[i][k]});
+        }
+        Check(db_->WriteWithIds(batch, known, &none, &stale), "Database::WriteWithIds");
+      }
+      return clock.Finish(n * (m - std::min(step, m)));
+    }
     for (size_t j = 0; j < m; j += step) {
       const size_t len = std::min(step, m - j);
       batch.Clear();
@@ -498,6 +541,9 @@ std::optional<int> ParseArgs(int argc, char** argv, Config* cfg) {
       "--no-compact", [cfg] { cfg->compact = false; }, "leave the samples raw");
   app.add_flag_callback(
       "--no-sqlite", [cfg] { cfg->sqlite = false; }, "measure overtone alone (for profiling)");
+  app.add_flag_callback(
+      "--by-id", [cfg] { cfg->by_id = true; },
+      "write the samples of known series by the ids the first batch gave back");
   overtone::bench::AddDir(app, &cfg->dir);
   overtone::bench::AddKeep(app, &cfg->keep);
   return cli.Parse(argc, argv);
@@ -555,8 +601,12 @@ int Run(const Config& cfg) {
   SqliteSide sq(tmp.path() / "sqlite.db", cfg.sqlite_schema);
 
   ot.Open();
-  const Timing ot_ingest = ot.Ingest(data, cfg.batch);
+  const Timing ot_ingest = ot.Ingest(data, cfg.batch, cfg.by_id);
+  // What ingest left in memory is flushed here: with it, the figure holds
+  // every sample's write to a table file, whatever the write buffer's size.
+  const double flush_cpu_start = ProcessCpuSeconds();
   ot.Flush();
+  const double ot_flush_cpu = ProcessCpuSeconds() - flush_cpu_start;
   const uint64_t ot_raw_bytes = ot.DiskBytes();
   uint64_t sealed = 0;
   const double ot_compact = cfg.compact ? ot.Compact(&sealed) : 0;
@@ -598,6 +648,9 @@ int Run(const Config& cfg) {
       {"ingest samples/CPU-s", rate(total, ot_ingest.cpu), sq_rate(total, sq_ingest.cpu), 0},
       {"ingest, known series, /CPU-s", rate(double(ot_ingest.known_samples), ot_ingest.known_cpu),
        sq_rate(double(sq_ingest.known_samples), sq_ingest.known_cpu), 0},
+      {"ingest, writer thread, /CPU-s", rate(total, ot_ingest.writer_cpu), -1, 0},
+      {"ingest, other threads, /CPU-s", rate(total, ot_ingest.cpu - ot_ingest.writer_cpu), -1, 0},
+      {"ingest + last flush, /CPU-s", rate(total, ot_ingest.cpu + ot_flush_cpu), -1, 0},
       {"compact samples/s", rate(double(sealed), ot_compact), -1, 0},
       {"range scan 1h samples/s", rate(double(ot_range.samples), ot_range_s),
        sq_rate(double(sq_range.samples), sq_range_s), 0},

@@ -1,22 +1,28 @@
 # cmake -DBENCH=path/to/overtone_bench -P smoke_test.cmake
-# Runs the benchmark on tiny sizes; passes when it exits 0 and printed every
-# row of its table.
-execute_process(
-  COMMAND "${BENCH}" --series 8 --samples 500 --batch 1000 --scans 50 --full-scans 4
-  RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)
-message(STATUS "overtone_bench printed:\n${out}${err}")
-if(NOT rc STREQUAL "0")
-  message(FATAL_ERROR "overtone_bench exited with ${rc}")
-endif()
-foreach(row
-    "(^|\n)metric +overtone +sqlite +ratio"
-    "\ningest samples/s +[0-9]"
-    "\ncompact samples/s +[0-9]"
-    "\nrange scan 1h samples/s +[0-9]"
-    "\nrange scan 1h queries/s +[0-9]"
-    "\nfull scan samples/s +[0-9]"
-    "\nbytes on disk/sample +[0-9]")
-  if(NOT out MATCHES "${row}")
-    message(FATAL_ERROR "overtone_bench did not print the row: ${row}")
+# Runs the benchmark on tiny sizes, writing by label set and by series id;
+# passes when each run exits 0 (the samples read back match SQLite's) and
+# printed every row of its table.
+foreach(mode "" "--by-id")
+  execute_process(
+    COMMAND "${BENCH}" --series 8 --samples 500 --batch 1000 --scans 50 --full-scans 4 ${mode}
+    RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)
+  message(STATUS "overtone_bench ${mode} printed:\n${out}${err}")
+  if(NOT rc STREQUAL "0")
+    message(FATAL_ERROR "overtone_bench ${mode} exited with ${rc}")
   endif()
+  foreach(row
+      "(^|\n)metric +overtone +sqlite +ratio"
+      "\ningest samples/s +[0-9]"
+      "\ningest, writer thread, /CPU-s +[0-9]"
+      "\ningest, other threads, /CPU-s +[0-9]"
+      "\ningest \\+ last flush, /CPU-s +[0-9]"
+      "\ncompact samples/s +[0-9]"
+      "\nrange scan 1h samples/s +[0-9]"
+      "\nrange scan 1h queries/s +[0-9]"
+      "\nfull scan samples/s +[0-9]"
+      "\nbytes on disk/sample +[0-9]")
+    if(NOT out MATCHES "${row}")
+      message(FATAL_ERROR "overtone_bench ${mode} did not print the row: ${row}")
+    endif()
+  endforeach()
 endforeach()

@@ -54,6 +54,7 @@ Status DatabaseImpl::WriteWithIds(const WriteBatch& batch, std::span<const Known
     }
     OT_RETURN_IF_ERROR(index_.GetOrCreate(label_sets, ids));
     storage::Batch out(store_.get());
+    out.ReserveSamples(batch.samples_.size() + known.size());
     for (const WriteBatch::Entry& e : batch.samples_)
       out.PutSample((*ids)[e.series], e.sample.ts, e.sample.value);
     for (const KnownSample& k : known) out.PutSample(k.series, k.sample.ts, k.sample.value);

@@ -4,7 +4,6 @@
 #include <rocksdb/db.h>
 #include <rocksdb/env.h>
 #include <rocksdb/file_system.h>
-#include <rocksdb/filter_policy.h>
 #include <rocksdb/memtablerep.h>
 #include <rocksdb/options.h>
 #include <rocksdb/slice_transform.h>
@@ -24,6 +23,7 @@
 #include "storage/info_log.h"
 #include "storage/lock_file.h"
 #include "storage/rocks_status.h"
+#include "storage/sample_filter_policy.h"
 #include "storage/sample_memtable.h"
 #include "storage/store_keys.h"
 #include "storage/timestamp_column_cache.h"
@@ -222,9 +222,10 @@ Status Store::OpenDb() {
 
   // Samples: every key starts with the 8-byte series id, and every read is a
   // bounded scan inside one series, so prefix bloom filters skip files that
-  // do not hold the series.
+  // do not hold the series (in files written by compactions only, see
+  // sample_filter_policy.h).
   rocksdb::BlockBasedTableOptions sample_table = table;
-  sample_table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  sample_table.filter_policy = NewCompactionOnlyBloomFilterPolicy(10);
   sample_table.whole_key_filtering = false;
   // The filter in partitions of a few KiB, found through a small top-level
   // index kept pinned in the cache. Whole, a table file's filter is 10 bits
@@ -431,6 +432,7 @@ Status Store::Commit(Batch* batch) {
   if (writes_failing() || batch->dropped_) return RefuseWrite();
   StorePin pin = Pin();
   if (!db_) return RefuseWrite();
+  batch->ApplySamples();
   batch->ApplyPostings();
   rocksdb::WriteOptions wo;
   wo.sync = options_.sync;

@@ -137,6 +137,8 @@ class Batch {
   // Removes the catalog entry, the postings and every sample of the series.
   void DeleteSeries(SeriesId id, const Labels& labels);
   void PutSample(SeriesId id, int64_t ts, double value);
+  // Room for n more samples: a batch of many allocates once.
+  void ReserveSamples(size_t n);
   // Removes samples with min_ts <= ts <= max_ts (one range tombstone).
   void DeleteSamples(SeriesId id, int64_t min_ts, int64_t max_ts);
   // Removes every sample from (first_id, first_ts) to (last_id, last_ts),
@@ -172,6 +174,10 @@ class Batch {
   friend class Store;
   // Puts the postings PutSeries collected, in key order.
   void ApplyPostings();
+  // Moves the samples PutSample encoded into rep_, after what is there.
+  void ApplySamples();
+  // rep_, with the samples put so far in it: for every other operation.
+  rocksdb::WriteBatch* Rep();
 
   StorePin pin_;  // first: released last
   const Store* store_;
@@ -179,6 +185,11 @@ class Batch {
   // PutSeries' postings, put by ApplyPostings: label pair (PostingsValuePrefix) -> ids.
   std::unordered_map<std::string, std::vector<SeriesId>> postings_;
   size_t posting_count_ = 0;
+  // PutSample's records, encoded as rep_ encodes them, not yet in rep_,
+  // after 12 bytes left for a rep's header.
+  std::string samples_;
+  uint32_t sample_count_ = 0;
+  uint32_t sample_family_id_;
   bool dropped_ = false;  // made while the database was closed: Commit fails
 };
 

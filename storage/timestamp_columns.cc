@@ -27,12 +27,12 @@ std::string ColumnKey(uint64_t key) {
 
 void Batch::PutTimestampColumn(uint64_t key, std::string_view column) {
   if (dropped_) return;
-  rep_->Put(store_->cfs_[kSegments], ColumnKey(key), ToSlice(column));
+  Rep()->Put(store_->cfs_[kSegments], ColumnKey(key), ToSlice(column));
 }
 
 void Batch::DeleteTimestampColumn(uint64_t key) {
   if (dropped_) return;
-  rep_->Delete(store_->cfs_[kSegments], ColumnKey(key));
+  Rep()->Delete(store_->cfs_[kSegments], ColumnKey(key));
 }
 
 Result<std::string> Store::GetTimestampColumn(uint64_t key, const ReadView* view) {

@@ -55,6 +55,24 @@ void WriteWholeFilterTables(const std::string& path, const std::vector<SeriesId>
   ASSERT_TRUE(db->Close().ok());
 }
 
+// Properties of each table file of the samples family, read below the store.
+std::vector<std::shared_ptr<const rocksdb::TableProperties>> SampleTableProperties(const std::string& path) {
+  std::vector<rocksdb::ColumnFamilyDescriptor> families;
+  for (size_t f = 0; f < kNumFamilies; ++f)
+    families.emplace_back(kFamilyNames[f], rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  EXPECT_TRUE(rocksdb::DB::OpenForReadOnly(rocksdb::DBOptions(), path, families, &handles, &raw).ok());
+  if (raw == nullptr) return {};
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::TablePropertiesCollection props;
+  EXPECT_TRUE(db->GetPropertiesOfAllTables(handles[kSamples], &props).ok());
+  std::vector<std::shared_ptr<const rocksdb::TableProperties>> out;
+  for (const auto& [file, p] : props) out.push_back(p);
+  for (auto* h : handles) EXPECT_TRUE(db->DestroyColumnFamilyHandle(h).ok());
+  return out;
+}
+
 // Index partitions of each table file of the samples family, read below the store.
 std::vector<uint64_t> SampleTableIndexPartitions(const std::string& path) {
   std::vector<rocksdb::ColumnFamilyDescriptor> families;
@@ -119,6 +137,64 @@ TEST(SampleFilterTest, WholeFilterTablesReadAlikeBesidePartitionedOnes) {
   ASSERT_EQ(partitions.size(), 2u);
   EXPECT_EQ(partitions[0], 0u);
   EXPECT_GT(partitions[1], 0u);
+}
+
+// A flush writes its level-0 file without a prefix filter; a compaction
+// writes its files with one. Every sample is found through either, beside
+// series that are in neither, and the files' properties say which has a
+// filter.
+TEST(SampleFilterTest, FlushedFilesHaveNoFilterAndCompactedOnesHave) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/rocksdb";
+  auto check = [&](Store* store) {
+    for (SeriesId id = 1; id <= 60; ++id) {
+      std::vector<Sample> got = ReadSeries(store, id);
+      if (id % 3 == 0) {
+        EXPECT_TRUE(got.empty()) << "series " << id;
+        continue;
+      }
+      ASSERT_EQ(got.size(), 20u) << "series " << id;
+      for (int64_t i = 0; i < 20; ++i) {
+        EXPECT_EQ(got[i].ts, 1000 + i * 15);
+        EXPECT_EQ(got[i].value, ValueOf(id, got[i].ts));
+      }
+    }
+  };
+  {
+    auto opened = Store::Open(StoreOptions{}, path);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    std::unique_ptr<Store> store = std::move(*opened);
+    // Two flushes, each with half of every written series' samples.
+    for (int64_t half : {0, 10}) {
+      Batch batch(store.get());
+      for (SeriesId id = 1; id <= 60; ++id) {
+        if (id % 3 == 0) continue;
+        for (int64_t i = half; i < half + 10; ++i)
+          batch.PutSample(id, 1000 + i * 15, ValueOf(id, 1000 + i * 15));
+      }
+      ASSERT_TRUE(store->Commit(&batch).ok());
+      ASSERT_TRUE(store->FlushRawSamples().ok());
+    }
+    check(store.get());
+  }
+  std::vector<std::shared_ptr<const rocksdb::TableProperties>> flushed = SampleTableProperties(path);
+  ASSERT_EQ(flushed.size(), 2u);
+  for (const auto& p : flushed) {
+    EXPECT_EQ(p->filter_size, 0u);
+    EXPECT_EQ(p->num_entries, 400u);
+  }
+  {
+    auto opened = Store::Open(StoreOptions{}, path);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    std::unique_ptr<Store> store = std::move(*opened);
+    ASSERT_TRUE(store->CompactRawSamples().ok());
+    check(store.get());
+  }
+  std::vector<std::shared_ptr<const rocksdb::TableProperties>> compacted = SampleTableProperties(path);
+  ASSERT_EQ(compacted.size(), 1u);
+  EXPECT_GT(compacted[0]->filter_size, 0u);
+  EXPECT_EQ(compacted[0]->filter_policy_name, "overtone.CompactionOnlyBloomFilter");
+  EXPECT_EQ(compacted[0]->num_entries, 800u);
 }
 
 }  // namespace

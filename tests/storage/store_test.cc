@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 #include <limits>
 
@@ -173,6 +174,68 @@ TEST_F(StoreTest, DataSurvivesReopen) {
   auto s = ReadAll(9, kMin, kMax);
   ASSERT_EQ(s.size(), 1u);
   EXPECT_EQ(s[0].value, 2.5);
+}
+
+// PutSample encodes its records apart from the batch's other operations
+// and moves them in before the next one: a batch still applies everything
+// in the order it was given.
+TEST_F(StoreTest, SamplesKeepTheirPlaceAmongOtherOperations) {
+  Batch b(store_.get());
+  for (int64_t ts = 0; ts < 10; ++ts) b.PutSample(1, ts, double(ts));
+  b.DeleteSamples(1, 3, 5);
+  b.PutSample(1, 4, 44.0);
+  b.PutSeries(1, {{"__name__", "m"}});
+  b.PutSample(2, 7, 7.5);
+  b.DeleteSample(2, 7);
+  b.PutSample(2, 8, 8.5);
+  EXPECT_EQ(b.Count(), 17u);  // 13 samples, two deletions, a series and its posting
+  ASSERT_TRUE(store_->Commit(&b).ok());
+
+  std::vector<Sample> one = ReadAll(1, kMin, kMax);
+  std::vector<int64_t> ts;
+  for (const Sample& s : one) ts.push_back(s.ts);
+  EXPECT_EQ(ts, (std::vector<int64_t>{0, 1, 2, 4, 6, 7, 8, 9}));
+  ASSERT_EQ(one.size(), 8u);
+  EXPECT_EQ(one[3].value, 44.0);
+  EXPECT_EQ(one[7].value, 9.0);
+  std::vector<Sample> two = ReadAll(2, kMin, kMax);
+  ASSERT_EQ(two.size(), 1u);
+  EXPECT_EQ(two[0].ts, 8);
+  EXPECT_EQ(two[0].value, 8.5);
+}
+
+// Samples alone, many series, and a batch emptied before its commit: what
+// was committed is replayed from the write-ahead log on reopen (nothing is
+// flushed before), bit for bit.
+TEST_F(StoreTest, SampleBatchesReplayFromTheLogOnReopen) {
+  Batch b(store_.get());
+  b.ReserveSamples(3000);
+  for (SeriesId id = 1; id <= 300; ++id) {
+    for (int64_t ts = 0; ts < 10; ++ts) b.PutSample(id, ts * 15000 - 30000, double(id) + double(ts) / 3);
+  }
+  EXPECT_EQ(b.Count(), 3000u);
+  ASSERT_TRUE(store_->Commit(&b).ok());
+  Batch dropped(store_.get());
+  dropped.PutSample(5, 999999, 1.0);
+  dropped.PutSeries(5, {{"__name__", "x"}});
+  dropped.Clear();
+  EXPECT_EQ(dropped.Count(), 0u);
+  dropped.PutSample(6, 999999, -0.0);
+  ASSERT_TRUE(store_->Commit(&dropped).ok());
+  Reopen();
+  for (SeriesId id = 1; id <= 300; ++id) {
+    std::vector<Sample> got = ReadAll(id, kMin, kMax);
+    ASSERT_EQ(got.size(), id == 6 ? 11u : 10u) << id;
+    for (int64_t ts = 0; ts < 10; ++ts) {
+      EXPECT_EQ(got[ts].ts, ts * 15000 - 30000);
+      EXPECT_EQ(got[ts].value, double(id) + double(ts) / 3);
+    }
+  }
+  EXPECT_TRUE(std::signbit(ReadAll(6, 999999, 999999).at(0).value));
+  EXPECT_TRUE(ReadAll(5, 999999, 999999).empty());
+  int n = 0;
+  ASSERT_TRUE(store_->ForEachPosting("__name__", "x", [&](SeriesId) { ++n; }).ok());
+  EXPECT_EQ(n, 0);
 }
 
 TEST_F(StoreTest, SecondOpenOfTheSameDirectoryIsBusy) {
