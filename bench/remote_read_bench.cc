@@ -3,7 +3,7 @@
 // same run.
 //
 //   remote_read_bench [--hosts 100] [--duration 24h] [--runs 7] [--no-prometheus] [--dir PARENT] [--keep]
-//                     [--no-shared-timestamps] [--only TEXT]
+//                     [--no-shared-timestamps] [--only TEXT] [--cold-runs 5]
 //
 // HOW IT WORKS
 // An emulated fleet (7 series a host, 15 s scrapes, ending 2024-05-01) is
@@ -21,6 +21,11 @@
 // servers return must be the same (count and a hash of labels, timestamps
 // and value bits), or the benchmark fails.
 // The ratio is Prometheus's time / overtone's: above 1, overtone is faster.
+// Cold: each case is then read again --cold-runs times, each time as the
+// first read after overtone's database was closed and opened again (its
+// caches empty; the operating system's page cache stays warm, as it does
+// for Prometheus, which keeps no cache of its own for this path and is read
+// alternately as before).
 
 #include <algorithm>
 #include <chrono>
@@ -59,7 +64,8 @@ struct Config {
   std::string dir;
   bool keep = false;
   bool share_timestamps = true;
-  std::string only;  // run only the cases whose name holds this
+  std::string only;   // run only the cases whose name holds this
+  int cold_runs = 5;  // first reads after a reopen, per case; 0: none
 };
 
 // What a read returned, to check that both servers answered alike.
@@ -146,6 +152,44 @@ Status MeasureCase(int port, int prom_port, const Case& c, int runs, Answer* our
   return Status::OK();
 }
 
+// overtone's database and server, opened again for each cold read.
+struct Served {
+  std::unique_ptr<Database> db;
+  std::unique_ptr<adapters::HttpServer> server;
+};
+
+Status Serve(const Options& options, const fs::path& path, Served* out) {
+  if (out->server) out->server->Stop();
+  out->server.reset();
+  out->db.reset();
+  OT_ASSIGN_OR_RETURN(out->db, Database::Open(options, path.string()));
+  adapters::ServerOptions so;
+  so.port = 0;
+  out->server = std::make_unique<adapters::HttpServer>(out->db.get(), so);
+  return out->server->Start();
+}
+
+// `runs` first reads after a reopen of overtone's database, each followed
+// by one of Prometheus's.
+Status MeasureCold(const Options& options, const fs::path& path, Served* served, int prom_port, const Case& c,
+                   int runs, Answer* ours, Answer* theirs, Timings* t) {
+  std::vector<double> a, b;
+  for (int i = 0; i < runs; ++i) {
+    OT_RETURN_IF_ERROR(Serve(options, path, served));
+    double one;
+    OT_RETURN_IF_ERROR(ReadOnce(served->server->port(), c, ours, &one));
+    a.push_back(one);
+    if (prom_port != 0) {
+      if (Status s = ReadOnce(prom_port, c, theirs, &one); !s.ok()) return s.WithContext("prometheus");
+      b.push_back(one);
+    }
+  }
+  t->ours_ms = Median(a);
+  t->theirs_ms = b.empty() ? 0 : Median(b);
+  t->runs = static_cast<int>(a.size());
+  return Status::OK();
+}
+
 // Nothing when the bench should run, else its exit status.
 std::optional<int> ParseArgs(int argc, char** argv, Config* c) {
   bench::BenchCli cli("remote_read_bench",
@@ -161,6 +205,9 @@ std::optional<int> ParseArgs(int argc, char** argv, Config* c) {
       "--no-shared-timestamps", [c] { c->share_timestamps = false; }, "store each series' timestamps apart");
   app.add_option("--only", c->only,
                  "run only the cases whose name holds this text (\"narrow\", \"samples\")");
+  app.add_option("--cold-runs", c->cold_runs,
+                 "first reads after reopening overtone's database, per case (0: none)")
+      ->check(bench::Number(0));
   return cli.Parse(argc, argv);
 }
 
@@ -190,17 +237,24 @@ int main(int argc, char** argv) {
   Options options;
   options.compaction_interval_ms = 0;
   options.share_timestamp_columns = cfg.share_timestamps;
-  auto db = Database::Open(options, (dir / "overtone").string());
-  if (!db.ok()) return Fail("open database", db.status());
+  const fs::path db_path = dir / "overtone";
   adapters::ImportStats stats;
-  if (Status s = adapters::ImportFile(db->get(), om, adapters::ImportOptions{}, &stats); !s.ok()) {
-    return Fail("import", s);
+  Served served;
+  {
+    auto db = Database::Open(options, db_path.string());
+    if (!db.ok()) return Fail("open database", db.status());
+    adapters::ImportStats imported;
+    if (Status s = adapters::ImportFile(db->get(), om, adapters::ImportOptions{}, &imported); !s.ok()) {
+      return Fail("import", s);
+    }
+    stats = imported;
+    if (auto sealed = (*db)->Compact(kMaxTime); !sealed.ok()) return Fail("seal", sealed.status());
+    served.db = std::move(*db);
+    adapters::ServerOptions so;
+    so.port = 0;
+    served.server = std::make_unique<adapters::HttpServer>(served.db.get(), so);
+    if (Status s = served.server->Start(); !s.ok()) return Fail("start server", s);
   }
-  if (auto sealed = (*db)->Compact(kMaxTime); !sealed.ok()) return Fail("seal", sealed.status());
-  adapters::ServerOptions so;
-  so.port = 0;
-  adapters::HttpServer server(db->get(), so);
-  if (Status s = server.Start(); !s.ok()) return Fail("start server", s);
 
   std::unique_ptr<bench::PrometheusPeer> prom;
   if (cfg.prometheus && bench::PrometheusPeer::Available()) {
@@ -222,40 +276,47 @@ int main(int argc, char** argv) {
       "alternating between the servers\n\n",
       cfg.hosts, static_cast<unsigned long long>(stats.series),
       static_cast<unsigned long long>(stats.samples), cfg.duration.c_str(), cfg.runs);
-  std::printf("%-22s %10s %6s %12s %12s %8s\n", "case", "samples", "runs", "overtone ms", "prometh. ms",
+  std::printf("%-28s %10s %6s %12s %12s %8s\n", "case", "samples", "runs", "overtone ms", "prometh. ms",
               "ratio");
-  for (const Case& c : cases) {
-    if (std::string_view(c.name).find(cfg.only) == std::string_view::npos) continue;
-    Answer ours, theirs;
-    Timings t;
-    if (Status s = MeasureCase(server.port(), prom ? prom->port() : 0, c, cfg.runs, &ours, &theirs, &t);
-        !s.ok()) {
-      return Fail(c.name, s);
-    }
-    std::string prom_cell = "-", ratio_cell = "-";
-    if (prom) {
-      if (!(ours == theirs)) {
-        return Fail(c.name,
-                    Status::Corruption("overtone returned " + std::to_string(ours.samples) +
-                                       " samples, Prometheus " + std::to_string(theirs.samples) +
-                                       (ours.samples == theirs.samples ? " (different values)" : "")));
+  // Pass 0 warm, as a long-running server reads; pass 1 cold.
+  for (int pass = 0; pass < (cfg.cold_runs > 0 ? 2 : 1); ++pass) {
+    for (const Case& c : cases) {
+      if (std::string_view(c.name).find(cfg.only) == std::string_view::npos) continue;
+      Answer ours, theirs;
+      Timings t;
+      const int prom_port = prom ? prom->port() : 0;
+      Status measured =
+          pass == 0 ? MeasureCase(served.server->port(), prom_port, c, cfg.runs, &ours, &theirs, &t)
+                    : MeasureCold(options, db_path, &served, prom_port, c, cfg.cold_runs, &ours, &theirs, &t);
+      const std::string name = std::string(c.name) + (pass == 0 ? "" : " (cold)");
+      if (!measured.ok()) return Fail(name, measured);
+      std::string prom_cell = "-", ratio_cell = "-";
+      if (prom) {
+        if (!(ours == theirs)) {
+          return Fail(name,
+                      Status::Corruption("overtone returned " + std::to_string(ours.samples) +
+                                         " samples, Prometheus " + std::to_string(theirs.samples) +
+                                         (ours.samples == theirs.samples ? " (different values)" : "")));
+        }
+        char buf[32];
+        std::snprintf(buf, sizeof buf, "%.1f", t.theirs_ms);
+        prom_cell = buf;
+        std::snprintf(buf, sizeof buf, "%.2fx", t.theirs_ms / t.ours_ms);
+        ratio_cell = buf;
       }
-      char buf[32];
-      std::snprintf(buf, sizeof buf, "%.1f", t.theirs_ms);
-      prom_cell = buf;
-      std::snprintf(buf, sizeof buf, "%.2fx", t.theirs_ms / t.ours_ms);
-      ratio_cell = buf;
+      std::printf("%-28s %10llu %6d %12.1f %12s %8s\n", name.c_str(),
+                  static_cast<unsigned long long>(ours.samples), t.runs, t.ours_ms, prom_cell.c_str(),
+                  ratio_cell.c_str());
     }
-    std::printf("%-22s %10llu %6d %12.1f %12s %8s\n", c.name, static_cast<unsigned long long>(ours.samples),
-                t.runs, t.ours_ms, prom_cell.c_str(), ratio_cell.c_str());
   }
   std::printf(
       "\nratio = Prometheus ms / overtone ms (above 1: overtone faster); both decoded by the same "
-      "client.\n%s",
+      "client.\ncold: each overtone read the first after its database was opened again.\n%s",
       prom ? "" : "prometheus: not measured (not installed, or --no-prometheus)\n");
-  server.Stop();
+  served.server->Stop();
+  served.server.reset();
   prom.reset();
-  db->reset();
+  served.db.reset();
   if (!cfg.keep) fs::remove_all(dir);
   return 0;
 }

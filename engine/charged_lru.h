@@ -111,6 +111,17 @@ class ChargedLru {
     }
   }
 
+  // Drops the entry of `key`, if any, and releases its charge.
+  void Erase(const Key& key) {
+    std::lock_guard lock(mu_);
+    auto it = index_.find(key);
+    if (it == index_.end()) return;
+    used_ -= it->second->bytes;
+    if (memory_ != nullptr) memory_->Release(it->second->bytes);
+    lru_.erase(it->second);
+    index_.erase(it);
+  }
+
   size_t size_bytes() const {
     std::lock_guard lock(mu_);
     return used_;

@@ -7,6 +7,15 @@
 namespace overtone::engine {
 
 Status BuildSegmentXorChunks(std::span<const Sample> samples, size_t chunk_samples, SegmentXorChunks* out) {
+  *out = SegmentXorChunks{};
+  if (!samples.empty()) {
+    out->segment_min_ts = samples.front().ts;
+    out->segment_max_ts = samples.back().ts;
+  }
+  return EncodeXorChunkRun(samples, chunk_samples, out);
+}
+
+Status EncodeXorChunkRun(std::span<const Sample> samples, size_t chunk_samples, SegmentXorChunks* out) {
   out->chunks.clear();
   out->data.clear();
   std::string chunk;

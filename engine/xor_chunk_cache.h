@@ -6,7 +6,12 @@
 //
 // A segment's chunks are cut at fixed positions within it: every
 // kXorChunkSamples samples from its first, so that the chunks of a segment
-// are the same whatever range asked for them. Entries are keyed by series,
+// are the same whatever range asked for them. A request reading part of a
+// segment not cached builds only the chunks it touches (a run of them,
+// from the FLAC frames that hold them): a short read of the latest hour
+// encodes two chunks of a segment's twelve. A later request needing chunks
+// outside the run builds the run that spans both and replaces the entry.
+// Entries are keyed by series,
 // the segment's last timestamp (its key), its record's size and its stored
 // CRC-32C: a segment rewritten by compaction (a late sample re-sealed) or
 // by a range deletion has new bytes, so an entry never answers for bytes
@@ -31,6 +36,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <string>
@@ -44,7 +50,8 @@
 
 namespace overtone::engine {
 
-// One segment's samples as XOR chunks, in order.
+// One segment's samples as XOR chunks, in order: all of its chunks, or a
+// run of them (what a request reading part of the segment built).
 struct SegmentXorChunks {
   struct Chunk {
     int64_t min_ts, max_ts;
@@ -53,11 +60,24 @@ struct SegmentXorChunks {
   };
   std::vector<Chunk> chunks;
   std::string data;  // every chunk's bytes, one after another
+  // The segment's first and last timestamps.
+  int64_t segment_min_ts = 0, segment_max_ts = 0;
+  // chunks[0] is the segment's chunk number `first_chunk` (counted from 0);
+  // `to_end`: chunks.back() is its last.
+  uint32_t first_chunk = 0;
+  bool to_end = true;
+  // Every sample of the segment within [reach_min_ts, reach_max_ts] is in
+  // `chunks`: from just past the last sample before them (kMinTime when
+  // none) to just before the first sample after them (kMaxTime when none).
+  int64_t reach_min_ts = std::numeric_limits<int64_t>::min(),
+          reach_max_ts = std::numeric_limits<int64_t>::max();
 
   std::string_view bytes(const Chunk& c) const { return std::string_view(data).substr(c.offset, c.size); }
-  // The segment's first and last timestamps. REQUIRES: chunks not empty.
-  int64_t min_ts() const { return chunks.front().min_ts; }
-  int64_t max_ts() const { return chunks.back().max_ts; }
+  bool whole() const { return first_chunk == 0 && to_end; }
+  // Whether every sample of the segment within [min_ts, max_ts] is in `chunks`.
+  bool Covers(int64_t min_ts, int64_t max_ts) const {
+    return min_ts >= reach_min_ts && max_ts <= reach_max_ts;
+  }
   // What the entry is charged: its chunks, its bytes and the cache's own
   // bookkeeping (list node, hash entry).
   size_t charge() const {
@@ -68,6 +88,13 @@ struct SegmentXorChunks {
 // Cuts `samples` (one segment's, ascending) into chunks of `chunk_samples`
 // from the first and encodes each.
 Status BuildSegmentXorChunks(std::span<const Sample> samples, size_t chunk_samples, SegmentXorChunks* out);
+
+// The chunks alone (`chunks` and `data`) of `samples`, cut every
+// `chunk_samples` from the first: for a run of a segment's chunks,
+// `samples` start at a chunk's first sample and end at a chunk's end, and
+// the caller sets the other fields. Each chunk's bytes are those
+// BuildSegmentXorChunks gives it for the whole segment.
+Status EncodeXorChunkRun(std::span<const Sample> samples, size_t chunk_samples, SegmentXorChunks* out);
 
 class XorChunkCache {
  public:
@@ -88,10 +115,13 @@ class XorChunkCache {
   std::shared_ptr<const SegmentXorChunks> Find(const Key& key);
   // Counts a segment answered from the cache (hit) or encoded for it.
   void Count(bool hit) { (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed); }
-  // Keeps `chunks` unless it alone passes the capacity; evicts the least
-  // recently used entries to make room, and when it had to, keeps `chunks`
-  // as the least recently used but for one insertion in kHotInsertEvery.
+  // Keeps `chunks` unless it alone passes the capacity or the key has an
+  // entry; evicts the least recently used entries to make room, and when it
+  // had to, keeps `chunks` as the least recently used but for one insertion
+  // in kHotInsertEvery.
   void Insert(const Key& key, std::shared_ptr<const SegmentXorChunks> chunks);
+  // Drops the entry of `key` (a run of chunks to be replaced by a longer one).
+  void Erase(const Key& key) { lru_.Erase(key); }
 
   static constexpr uint32_t kHotInsertEvery = 32;
 

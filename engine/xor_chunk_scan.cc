@@ -15,12 +15,15 @@
 // segments cursor over every series, each moved to the next series by a
 // seek; ScanXorChunks makes a snapshot and two cursors for its one series.
 
+#include <algorithm>
 #include <atomic>
 #include <memory>
+#include <span>
 #include <vector>
 
 #include "engine/database_impl.h"
 #include "storage/codec/segment.h"
+#include "storage/codec/timestamp_codec.h"
 #include "storage/codec/xor_chunk.h"
 
 namespace overtone {
@@ -64,6 +67,62 @@ struct ChunkSources {
   storage::SegmentCursor* segments;
 };
 
+// The chunks of segment `seg` that a read of [min_ts, max_ts] touches, and
+// those of `had` (a run of them cached before, or null) so that the run
+// built spans both; no chunk when no sample of the segment is in range. A
+// read of the whole segment decodes all of it; a shorter one finds its
+// chunks' sample positions from the timestamps alone (the segment's own
+// block, or its shared column, which the store keeps decoded) and decodes
+// only the FLAC frames holding those chunks' samples.
+Status BuildTouchedChunks(const ChunkSources& src, const storage::SegmentView& seg, int64_t min_ts,
+                          int64_t max_ts, const engine::SegmentXorChunks* had, std::vector<Sample>* decoded,
+                          engine::SegmentXorChunks* out) {
+  constexpr size_t kChunk = kXorChunkMaxSamples;
+  decoded->clear();
+  if (had == nullptr && min_ts <= seg.min_ts && max_ts >= seg.max_ts) {
+    OT_RETURN_IF_ERROR(src.store->DecodeStoredSegment(seg, kMinTime, kMaxTime, src.view, decoded));
+    return engine::BuildSegmentXorChunks(*decoded, kChunk, out);
+  }
+  storage::TimestampColumnPtr column;
+  std::vector<int64_t> own;
+  std::span<const int64_t> ts;
+  if (seg.shared_timestamps()) {
+    OT_ASSIGN_OR_RETURN(column, src.store->TimestampColumn(seg.column_key, src.view));
+    ts = *column;
+  } else {
+    OT_RETURN_IF_ERROR(storage::DecodeTimestamps(seg.timestamp_codec, seg.timestamps, seg.count, &own));
+    // DecodeSegmentWithTimestamps and the search below rely on it.
+    for (size_t i = 1; i < own.size(); ++i) {
+      if (own[i] <= own[i - 1]) return Status::Corruption("segment: timestamps do not ascend");
+    }
+    ts = own;
+  }
+  if (ts.empty() || ts.size() != seg.count)
+    return Status::Corruption("segment: timestamps disagree with the header");
+  const size_t begin = std::lower_bound(ts.begin(), ts.end(), min_ts) - ts.begin();
+  const size_t end = std::upper_bound(ts.begin(), ts.end(), max_ts) - ts.begin();
+  out->chunks.clear();
+  out->data.clear();
+  if (begin >= end) return Status::OK();
+  size_t first = begin / kChunk;  // the first chunk touched
+  size_t stop =
+      std::min((end + kChunk - 1) / kChunk * kChunk, ts.size());  // the end of the last one's samples
+  if (had != nullptr) {
+    first = std::min<size_t>(first, had->first_chunk);
+    stop = had->to_end ? ts.size() : std::max(stop, (had->first_chunk + had->chunks.size()) * kChunk);
+  }
+  const size_t from = first * kChunk;
+  OT_RETURN_IF_ERROR(storage::DecodeSegmentWithTimestamps(seg, ts, ts[from], ts[stop - 1], decoded));
+  if (decoded->size() != stop - from) return Status::Corruption("segment: value count mismatch");
+  out->segment_min_ts = seg.min_ts;
+  out->segment_max_ts = seg.max_ts;
+  out->first_chunk = static_cast<uint32_t>(first);
+  out->to_end = stop == ts.size();
+  out->reach_min_ts = from == 0 ? kMinTime : ts[from - 1] + 1;
+  out->reach_max_ts = out->to_end ? kMaxTime : ts[stop] - 1;
+  return engine::EncodeXorChunkRun(*decoded, kChunk, out);
+}
+
 Status ScanSeriesChunks(const ChunkSources& src, SeriesId id, int64_t min_ts, int64_t max_ts,
                         const XorChunkFn& fn) {
   const storage::ReadView* const view = src.view;
@@ -101,8 +160,8 @@ Status ScanSeriesChunks(const ChunkSources& src, SeriesId id, int64_t min_ts, in
     };
     int64_t seg_min_ts, seg_max_ts;
     if (chunks != nullptr) {
-      seg_min_ts = chunks->min_ts();
-      seg_max_ts = chunks->max_ts();
+      seg_min_ts = chunks->segment_min_ts;
+      seg_max_ts = chunks->segment_max_ts;
     } else {
       OT_RETURN_IF_ERROR(parse());
       seg_min_ts = seg.min_ts;
@@ -129,14 +188,17 @@ Status ScanSeriesChunks(const ChunkSources& src, SeriesId id, int64_t min_ts, in
       }
       continue;
     }
-    src.cache->Count(/*hit=*/chunks != nullptr);
-    if (chunks == nullptr) {
-      decoded.clear();
-      if (Status s = src.store->DecodeStoredSegment(seg, kMinTime, kMaxTime, view, &decoded); !s.ok()) {
+    const bool hit = chunks != nullptr && chunks->Covers(min_ts, max_ts);
+    src.cache->Count(hit);
+    if (!hit) {
+      OT_RETURN_IF_ERROR(parse());
+      auto built = std::make_shared<engine::SegmentXorChunks>();
+      if (Status s = BuildTouchedChunks(src, seg, min_ts, max_ts, chunks.get(), &decoded, built.get());
+          !s.ok()) {
         return s.WithContext(context());
       }
-      auto built = std::make_shared<engine::SegmentXorChunks>();
-      OT_RETURN_IF_ERROR(engine::BuildSegmentXorChunks(decoded, kXorChunkMaxSamples, built.get()));
+      if (built->chunks.empty()) continue;  // no sample of the segment in range
+      if (chunks != nullptr) src.cache->Erase(key);
       src.cache->Insert(key, built);
       chunks = std::move(built);
     }

@@ -9,8 +9,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -396,6 +398,112 @@ TEST(XorChunkCacheTest, OnceFullANewEntryIsTheNextEvictedButForOneInThirtyTwo) {
     EXPECT_NE(cache.Find(key(hot)), nullptr);
     EXPECT_EQ(cache.Find(key(hot + 2)), nullptr);
     EXPECT_NE(cache.Find(key(hot + 3)), nullptr);
+  }
+}
+
+// A run of chunks encoded from part of a segment is, chunk for chunk, what
+// the whole segment's build gives.
+TEST(XorChunkCacheTest, ARunOfChunksIsTheWholeSegmentsChunksByteForByte) {
+  std::vector<Sample> samples;
+  for (int64_t i = 0; i < 1000; ++i) samples.push_back({i * 1000 + i % 3, std::sin(static_cast<double>(i))});
+  engine::SegmentXorChunks whole;
+  ASSERT_TRUE(engine::BuildSegmentXorChunks(samples, 120, &whole).ok());
+  ASSERT_EQ(whole.chunks.size(), 9u);  // eight of 120, the last of 40
+  EXPECT_TRUE(whole.whole());
+  EXPECT_TRUE(whole.Covers(kMinTime, kMaxTime));
+  EXPECT_EQ(whole.segment_min_ts, samples.front().ts);
+  EXPECT_EQ(whole.segment_max_ts, samples.back().ts);
+  for (uint32_t first = 0; first < 9; ++first) {
+    for (uint32_t stop = first + 1; stop <= 9; ++stop) {
+      SCOPED_TRACE("chunks [" + std::to_string(first) + ", " + std::to_string(stop) + ")");
+      const size_t from = first * 120, to = std::min<size_t>(stop * 120, samples.size());
+      engine::SegmentXorChunks run;
+      ASSERT_TRUE(engine::EncodeXorChunkRun(std::span(samples).subspan(from, to - from), 120, &run).ok());
+      ASSERT_EQ(run.chunks.size(), stop - first);
+      for (size_t i = 0; i < run.chunks.size(); ++i) {
+        EXPECT_EQ(run.bytes(run.chunks[i]), whole.bytes(whole.chunks[first + i]));
+        EXPECT_EQ(run.chunks[i].min_ts, whole.chunks[first + i].min_ts);
+        EXPECT_EQ(run.chunks[i].max_ts, whole.chunks[first + i].max_ts);
+      }
+    }
+  }
+}
+
+// A read of part of a segment not cached builds only the chunks it touches
+// (the cache holds less than the whole segment's), from the frames holding
+// them; the chunks are byte for byte those cut from the whole segment's,
+// whatever the range: inside a frame, across a frame edge, starting
+// exactly on one, in the last frame, in a gap between samples, across
+// segments, into a raw tail. A later read needing more widens the run.
+// With each segment's own timestamps and with shared timestamp columns.
+TEST_F(XorChunkScanTest, APartialReadBuildsOnlyTheChunksItTouchesAndTheyAreTheWholeSegments) {
+  for (bool shared : {true, false}) {
+    SCOPED_TRACE(shared ? "shared timestamp columns" : "own timestamps");
+    Options o;
+    o.share_timestamp_columns = shared;
+    testing::TempDir dir;
+    db_.reset();
+    o.compaction_interval_ms = 0;
+    o.segment_span_ms = kSpan;
+    db_ = std::move(*Database::Open(o, dir.path()));
+    const SeriesId id = WriteSealed("x");
+    WriteBatch tail;  // raw, after the sealed hour
+    for (int64_t i = 0; i < 100; ++i) tail.Add({{"__name__", "x"}}, 3600 * 1000 + i * 1000, i * 0.25);
+    ASSERT_TRUE(db_->Write(tail).ok());
+    auto reopen = [&] {
+      db_.reset();
+      db_ = std::move(*Database::Open(o, dir.path()));
+    };
+    // Frames of 256 samples: edges at samples 256 and 512 of each 600.
+    const std::vector<std::pair<int64_t, int64_t>> ranges = {
+        {130 * 1000, 150 * 1000},              // inside a frame and a chunk
+        {250 * 1000, 300 * 1000},              // across a frame edge
+        {256 * 1000, 511 * 1000},              // exactly one frame
+        {240 * 1000, 359 * 1000},              // exactly one chunk
+        {520 * 1000, 599 * 1000},              // the segment's last frame
+        {3500 * 1000, 3599 * 1000 + 999},      // the series' last frame
+        {130 * 1000 + 10, 130 * 1000 + 20},    // between two samples
+        {239 * 1000 + 500, 400 * 1000 + 500},  // from just before a chunk's first sample to just past one
+        {550 * 1000, 650 * 1000},              // across a segment border
+        {3550 * 1000, 3650 * 1000},            // into the raw tail
+    };
+    // What one whole segment's chunks take in the cache.
+    reopen();
+    (void)Chunks(id, 0, 599 * 1000 + 999);
+    const uint64_t one_segment = db_->GetStats().xor_chunk_cache_bytes;
+    ASSERT_GT(one_segment, 0u);
+    std::vector<Chunked> want;
+    (void)Chunks(id, kMinTime, kMaxTime);  // every segment's chunks built whole
+    for (const auto& [lo, hi] : ranges) want.push_back(Chunks(id, lo, hi));
+    for (size_t r = 0; r < ranges.size(); ++r) {
+      const auto [lo, hi] = ranges[r];
+      SCOPED_TRACE("range [" + std::to_string(lo) + ", " + std::to_string(hi) + "]");
+      reopen();
+      const Chunked got = Chunks(id, lo, hi);
+      EXPECT_EQ(got.bytes, want[r].bytes);
+      EXPECT_TRUE(SameBits(got.samples, Scanned(id, lo, hi)));
+      const uint64_t held = db_->GetStats().xor_chunk_cache_bytes;
+      // The touched chunks alone, two of a segment's five at most.
+      EXPECT_LT(held, one_segment);
+      // Asked again: from the cache, the same bytes.
+      const uint64_t hits = db_->GetStats().xor_chunk_cache_hits;
+      EXPECT_EQ(Chunks(id, lo, hi).bytes, want[r].bytes);
+      if (!got.samples.empty()) {
+        EXPECT_GT(db_->GetStats().xor_chunk_cache_hits, hits);
+      }
+      EXPECT_EQ(db_->GetStats().xor_chunk_cache_bytes, held);
+    }
+    // A run widened by reads before and after it, then the whole series.
+    reopen();
+    const Chunked middle = Chunks(id, 250 * 1000, 300 * 1000);
+    const uint64_t held = db_->GetStats().xor_chunk_cache_bytes;
+    EXPECT_EQ(Chunks(id, 0, 100 * 1000).bytes, Chunks(id, 0, 100 * 1000).bytes);
+    EXPECT_GT(db_->GetStats().xor_chunk_cache_bytes, held);
+    const Chunked all = Chunks(id, kMinTime, kMaxTime);
+    EXPECT_TRUE(SameBits(all.samples, Scanned(id, kMinTime, kMaxTime)));
+    reopen();
+    EXPECT_EQ(Chunks(id, kMinTime, kMaxTime).bytes, all.bytes);
+    EXPECT_EQ(Chunks(id, 250 * 1000, 300 * 1000).bytes, middle.bytes);
   }
 }
 
