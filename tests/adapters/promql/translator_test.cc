@@ -279,11 +279,17 @@ TEST(TranslatorTest, SubqueriesEvaluateTheInnerExpressionAtTheirOwnSteps) {
   // Inner steps: the multiples of 1m after 600000 - 5m, up to 600000. The
   // outer steps (600000 only), the range, the offset, no params, the inner
   // points packed by the engine.
+  // At the root, a row per series: subquery_window_series(), the name
+  // dropped once per series.
+  EXPECT_NE(sql.find("SELECT labels_drop(labelset, '__name__') AS labelset, points\n"
+                     "FROM subquery_window_series('max', "),
+            std::string::npos)
+      << sql;
   EXPECT_NE(
-      sql.find("subquery_window('max', 600000, 600000, 1, 300000, 0, 0.0, 0.0, (\n"
-               "    SELECT vector\n"
-               "    FROM vector_source('rate', ?1 /* {__name__=\"x\"} */, 360000, 600000, 60000, 60000, 0, "
-               "NULL))))"),
+      sql.find("subquery_window_series('max', 600000, 600000, 1, 300000, 0, 0.0, 0.0, (\n"
+               "  SELECT vector\n"
+               "  FROM vector_source('rate', ?1 /* {__name__=\"x\"} */, 360000, 600000, 60000, 60000, 0, "
+               "NULL)))"),
       std::string::npos)
       << sql;
   // Any other inner expression: its rows packed.
@@ -291,9 +297,9 @@ TEST(TranslatorTest, SubqueriesEvaluateTheInnerExpressionAtTheirOwnSteps) {
   EXPECT_NE(sql.find("range_function('rate', ?1 /* {__name__=\"x\"} */, 360000, 600000, 60000, 60000)"),
             std::string::npos)
       << sql;
-  EXPECT_NE(sql.find("subquery_window('max', 600000, 600000, 1, 300000, 0, 0.0, 0.0, (\n"
-                     "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
-                     "    FROM mul"),
+  EXPECT_NE(sql.find("subquery_window_series('max', 600000, 600000, 1, 300000, 0, 0.0, 0.0, (\n"
+                     "  SELECT prom_vector(labelset, drop_name, ts, value)\n"
+                     "  FROM mul"),
             std::string::npos)
       << sql;
   // A parameter that varies by step, or `@`: prom_window() per series and
@@ -305,6 +311,48 @@ TEST(TranslatorTest, SubqueriesEvaluateTheInnerExpressionAtTheirOwnSteps) {
   EXPECT_NE(inner.find("substeps1 AS (\n  SELECT ts\n  FROM prom_steps(540000, 600000, 60000))"),
             std::string::npos)
       << inner;
+}
+
+// Where a function of a subquery is the root (maybe under operations with a
+// number) its values come a series a row; anywhere else, or when one
+// subquery_window() call cannot evaluate it, the rows as before.
+TEST(TranslatorTest, RootSubqueryFunctionsComeASeriesARow) {
+  for (const char* q :
+       {"rate(x[5m:30s])", "(rate(x[5m:30s]))", "rate(x[5m:30s]) * 100 > bool 2",
+        "quantile_over_time(0.9, x[5m:])", "quantile_over_time(-(1), x[5m:])",
+        "predict_linear(x[5m:1m] offset 1m, 60)", "max_over_time(rate(x[1m] @ 100)[5m:1m])"}) {
+    std::string sql = Sql(q, 600000, 1200000, 10000);
+    EXPECT_NE(sql.find("FROM subquery_window_series("), std::string::npos) << q << "\n" << sql;
+    EXPECT_EQ(sql.find("subquery_window("), std::string::npos) << q << "\n" << sql;
+  }
+  // Nested: the inner function of a subquery is no root.
+  std::string sql = Sql("max_over_time(max_over_time(x[2m:10s])[5m:1m])", 600000, 1200000, 10000);
+  EXPECT_NE(sql.find("FROM subquery_window_series('max', 600000, 1200000, 10000, 300000, "),
+            std::string::npos)
+      << sql;
+  EXPECT_NE(sql.find("FROM subquery_window('max', 360000, 1200000, 60000, 120000, "), std::string::npos)
+      << sql;
+  // last_over_time and first_over_time keep the name where the input has it.
+  sql = Sql("last_over_time(x[5m:1m])", 600000, 1200000, 10000);
+  EXPECT_NE(
+      sql.find("SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, points\n"
+               "FROM subquery_window_series('last', "),
+      std::string::npos)
+      << sql;
+  // Arithmetic drops it anyway; a comparison keeps it.
+  sql = Sql("last_over_time(x[5m:1m]) * 2", 600000, 1200000, 10000);
+  EXPECT_NE(sql.find("SELECT labels_drop(labelset, '__name__') AS labelset, points\n"), std::string::npos)
+      << sql;
+  sql = Sql("last_over_time(x[5m:1m]) > 2", 600000, 1200000, 10000);
+  EXPECT_NE(sql.find("SELECT IIF(drop_name, "), std::string::npos) << sql;
+  // Not at the root, `@` on the subquery, a parameter that is not a number
+  // written out, absent_over_time: no row per series.
+  for (const char* q : {"sum(rate(x[5m:30s]))", "rate(x[5m:30s]) + rate(y[5m:30s])", "rate(x[5m:30s] @ 100)",
+                        "quantile_over_time(scalar(y), x[5m:1m])", "quantile_over_time(time(), x[5m:1m])",
+                        "absent_over_time(x[5m:1m])", "abs(rate(x[5m:30s]))"}) {
+    std::string other = Sql(q, 600000, 1200000, 10000);
+    EXPECT_EQ(other.find("subquery_window_series("), std::string::npos) << q << "\n" << other;
+  }
 }
 
 TEST(TranslatorTest, SelectorsAreParametersNotText) {
