@@ -648,10 +648,7 @@ std::string Translation::Explain() const {
   std::string out = "-- applied to each point as the rows are unpacked, in order:";
   const char* sep = " ";
   for (const ScalarOperation& op : point_operations) {
-    std::string name = BinaryOpName(op.op);
-    if (op.return_bool) name += " bool";
-    std::string number = ::overtone::sql::FormatFloatFixed(op.number);
-    out += sep + (op.number_left ? number + " " + name + " value" : "value " + name + " " + number);
+    out += sep + ScalarOperationText(op);
     sep = ", ";
   }
   return out + "\n" + Sql();

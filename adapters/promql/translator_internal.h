@@ -141,7 +141,8 @@ sql::ExprPtr Arithmetic(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
 sql::ExprPtr Comparison(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
 sql::ExprPtr BoolValue(sql::ExprPtr condition);  // 1.0 or 0.0
 // `e` without the operations with a number on top of it (`x * 100 > 5`:
-// x), which go to *ops innermost first (translator_binary.cc).
+// x) and the functions of one value around it (`sqrt(x) * 2`: x), which go to
+// *ops innermost first (translator_binary.cc).
 const Expr& PeelScalarOperations(const Expr& e, std::vector<ScalarOperation>* ops);
 // The index of the subquery argument when `e` is a function of a subquery
 // that one subquery_window() call evaluates and whose other arguments are

@@ -380,6 +380,59 @@ TEST_F(EvalTest, RootSourceWithNumberOperationsAnswersAsTheRowPath) {
             (V{"{instance=\"c\", job=\"web\"}=1"}));
 }
 
+// The functions of one value over a root source, a
+// vector matching or a function of a subquery are applied to the packed
+// points; under an identity label_replace() the same expression goes the
+// row path (prom_sqrt() and the others). Bit for bit: NaN, ±Inf, -0,
+// staleness, clamp with max below min (no output), round to 0.
+TEST_F(EvalTest, RootSourceUnderValueFunctionsAnswersAsTheRowPath) {
+  WriteBatch b;
+  const double edge[] = {INFINITY, -INFINITY, 0, -1.5, std::nan(""), 7, -0.0, 1e308, 3, 90.5};
+  for (int i = 0; i < 10; ++i) {
+    b.Add({{"__name__", "edge"}, {"k", "v"}}, i * kMin, edge[i]);
+    b.Add({{"__name__", "edge"}, {"k", "w"}}, i * kMin, edge[9 - i]);
+  }
+  ASSERT_TRUE(session_->db()->Write(b).ok());
+  for (const char* q : {"sqrt(edge)",
+                        "abs(edge)",
+                        "+edge * 2",
+                        "ceil(edge / 3)",
+                        "floor(edge)",
+                        "exp(edge)",
+                        "ln(edge)",
+                        "log2(edge)",
+                        "log10(edge)",
+                        "sgn(edge)",
+                        "sin(edge)",
+                        "deg(edge)",
+                        "round(edge)",
+                        "round(edge, 0.5)",
+                        "round(edge / 7, 1e-3)",
+                        "round(edge, 0)",
+                        "clamp(edge, -1, 5)",
+                        "clamp(edge, NaN, 1)",
+                        "clamp_min(edge, 0)",
+                        "clamp_max(edge, -Inf)",
+                        "+sqrt(edge) * 2 > 3",
+                        "abs(+temp)",
+                        "sqrt(temp offset 1m)",
+                        "sqrt(rate(req_total[5m]))",
+                        "ln(max_over_time(temp[5m]))",
+                        "round(last_over_time(req_total[3m:1m]), 10)",
+                        "clamp(edge, 5, -1)"}) {
+    bool empty = std::string(q) == "clamp(edge, 5, -1)";
+    const char* table =
+        std::string(q).find(":1m]") != std::string::npos ? "subquery_window_series(" : "vector_series(";
+    ExpectPackedAnswersAsTheRowPath(q, /*nonempty=*/!empty, table);
+  }
+  ExpectPackedAnswersAsTheRowPath("abs(edge - on(k) edge offset 1m)", /*nonempty=*/true,
+                                  "vector_match_series(");
+  // clamp with max below min: no series at all.
+  auto none = RunRangeQuery(session_->conn(), "clamp(edge, 5, -1)", 0, 12 * kMin, 30000);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->series.empty());
+}
+
 // Arithmetic drops the names of a packed root's series: two series that
 // then have the same labels at a step fail as on the row path; a filter
 // that leaves one of them no points at those steps does not.

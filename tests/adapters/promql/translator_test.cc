@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "adapters/promql/parser.h"
 #include "adapters/promql/query.h"
 
@@ -97,7 +99,7 @@ TEST(TranslatorTest, HistogramQuantileOfSummedRatesIsOneCall) {
 }
 
 TEST(TranslatorTest, OverTimeUsesTheOverTimeFunction) {
-  std::string sql = Sql("abs(avg_over_time(cpu{host=\"a\"}[10m] offset 1m))");
+  std::string sql = Sql("sort(avg_over_time(cpu{host=\"a\"}[10m] offset 1m))");
   EXPECT_NE(sql.find("avg1 AS (\n"
                      "  SELECT w.labelset, 1 AS drop_name, w.ts + 60000 AS ts, w.value\n"
                      "  FROM over_time('avg', ?1 /* {__name__=\"cpu\", host=\"a\"} */, -59000, -59000, 1, "
@@ -119,9 +121,9 @@ TEST(TranslatorTest, RootSourceIsOneRowPerSeries) {
   EXPECT_NE(Sql("(predict_linear(x[5m], 60))").find("vector_series('predict_linear', ?1"), std::string::npos);
   // Anything else, `@`, a parameter that is not a literal, and the
   // functions the engine does not evaluate so: the rows of the plan.
-  for (const char* other :
-       {"abs(up)", "up * time()", "up @ 100", "rate(x[5m] @ 100)", "quantile_over_time(scalar(q), x[5m])",
-        "first_over_time(x[5m])", "absent_over_time(x[5m])", "sort(up)", "x[5m]"}) {
+  for (const char* other : {"timestamp(up)", "up * time()", "up @ 100", "rate(x[5m] @ 100)",
+                            "quantile_over_time(scalar(q), x[5m])", "first_over_time(x[5m])",
+                            "absent_over_time(x[5m])", "sort(up)", "x[5m]"}) {
     EXPECT_EQ(Sql(other).find("vector_series"), std::string::npos) << other;
   }
 }
@@ -170,11 +172,69 @@ TEST(TranslatorTest, RootSourceWithNumberOperationsIsOneRowPerSeries) {
       << left.Sql();
   EXPECT_EQ(left.point_operations, (std::vector<ScalarOperation>{{BinaryOp::kLss, 90, true, false}}));
   // A scalar that needs the step, or an input that is not a source: rows.
-  for (const char* other : {"x > time()", "x * scalar(y)", "sum(x) > 5", "-x > 5"}) {
+  for (const char* other : {"x > time()", "x * scalar(y)", "sum(x) > 5", "-sum(x) > 5"}) {
     Translation t = translate(other);
     EXPECT_FALSE(t.packed_points) << other;
     EXPECT_TRUE(t.point_operations.empty()) << other;
     EXPECT_EQ(t.Sql().find("vector_series"), std::string::npos) << other;
+  }
+}
+
+// Functions of one value with numbers for their other arguments are
+// operations on the packed points too; each drops the name. `-x` is not:
+// SQL's 0 - x makes 0 of -0.
+TEST(TranslatorTest, RootSourceUnderValueFunctionsIsOneRowPerSeries) {
+  using Function = ScalarOperation::Function;
+  auto translate = [](std::string_view q) {
+    auto e = ParseExpr(q);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    EvalRange r;
+    r.start = 0;
+    r.end = 600000;
+    r.step = 60000;
+    auto t = Translate(**e, r);
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return std::move(*t);
+  };
+  Translation t = translate("round(clamp_min(+sqrt(x), -(2)) / 1e6, 0.5) > 3");
+  EXPECT_TRUE(t.packed_points);
+  EXPECT_EQ(t.Sql().find("SELECT labels_drop(labelset, '__name__') AS labelset, points\n"
+                         "FROM vector_series('instant', ?1"),
+            0u)
+      << t.Sql();
+  ASSERT_EQ(t.point_operations.size(), 5u);
+  EXPECT_EQ(t.point_operations[0].function, Function::kValue);
+  EXPECT_EQ(t.point_operations[0].function_name, "sqrt");
+  EXPECT_EQ(t.point_operations[1].function, Function::kClamp);
+  EXPECT_EQ(t.point_operations[1].number, -2);
+  EXPECT_EQ(t.point_operations[1].number2, INFINITY);
+  EXPECT_EQ(t.point_operations[2].op, BinaryOp::kDiv);
+  EXPECT_EQ(t.point_operations[3].function, Function::kRound);
+  EXPECT_EQ(t.point_operations[3].number, 0.5);
+  EXPECT_EQ(t.point_operations[4].op, BinaryOp::kGtr);
+  EXPECT_EQ(t.Explain().substr(0, t.Explain().find('\n')),
+            "-- applied to each point as the rows are unpacked, in order: sqrt(value), "
+            "clamp(value, -2, +Inf), value / 1000000, round(value, 0.5), value > 3");
+  EXPECT_EQ(translate("round(x)").point_operations[0].number, 1);
+  Translation clamp = translate("clamp_max(rate(x[5m]), 7)");
+  EXPECT_NE(clamp.Sql().find("FROM vector_series('rate', ?1"), std::string::npos) << clamp.Sql();
+  EXPECT_EQ(clamp.point_operations[0].number, -INFINITY);
+  EXPECT_EQ(clamp.point_operations[0].number2, 7);
+  // Over vector matching and a function of a subquery, the same.
+  EXPECT_EQ(translate("abs(x - y)").point_operations[0].function_name, "abs");
+  EXPECT_EQ(translate("abs(x - y)")
+                .Sql()
+                .find("SELECT labels_drop(labelset, '__name__') AS labelset, points\n"
+                      "FROM vector_match_series("),
+            0u);
+  EXPECT_NE(translate("ln(rate(x[5m:30s]))").Sql().find("FROM subquery_window_series("), std::string::npos);
+  // A parameter that is no number, another function, or no packed source: rows.
+  for (const char* other :
+       {"round(x, scalar(y))", "clamp(x, 0, time())", "timestamp(x)", "abs(sum(x))",
+        "sqrt(label_replace(x, \"a\", \"b\", \"c\", \"d\"))", "-x", "abs(-x)", "-sqrt(x)"}) {
+    Translation o = translate(other);
+    EXPECT_FALSE(o.packed_points) << other;
+    EXPECT_TRUE(o.point_operations.empty()) << other;
   }
 }
 
@@ -246,7 +306,7 @@ TEST(TranslatorTest, RootVectorMatchingIsOneRowPerSeries) {
                            "points\nFROM vector_match_series('and', "),
             0u)
       << set.Sql();
-  for (const char* other : {"-(x / y)", "sum(x / y)", "abs(x / y)", "(x / y) * scalar(z)"}) {
+  for (const char* other : {"sort_desc(x / y)", "sum(x / y)", "timestamp(x / y)", "(x / y) * scalar(z)"}) {
     Translation t = translate(other);
     EXPECT_FALSE(t.packed_points) << other;
     EXPECT_EQ(t.Sql().find("vector_match_series"), std::string::npos) << other;
@@ -349,7 +409,7 @@ TEST(TranslatorTest, RootSubqueryFunctionsComeASeriesARow) {
   // written out, absent_over_time: no row per series.
   for (const char* q : {"sum(rate(x[5m:30s]))", "rate(x[5m:30s]) + rate(y[5m:30s])", "rate(x[5m:30s] @ 100)",
                         "quantile_over_time(scalar(y), x[5m:1m])", "quantile_over_time(time(), x[5m:1m])",
-                        "absent_over_time(x[5m:1m])", "abs(rate(x[5m:30s]))"}) {
+                        "absent_over_time(x[5m:1m])", "sort(rate(x[5m:30s]))"}) {
     std::string other = Sql(q, 600000, 1200000, 10000);
     EXPECT_EQ(other.find("subquery_window_series("), std::string::npos) << q << "\n" << other;
   }
