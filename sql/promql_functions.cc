@@ -312,9 +312,13 @@ double Deg(double v) { return v * 180 / M_PI; }
 double Rad(double v) { return v * M_PI / 180; }
 double Sgn(double v) { return v < 0 ? -1.0 : v > 0 ? 1.0 : v; }
 
+double RoundValue(double v, double to_nearest) {
+  double inverse = 1.0 / to_nearest;
+  return std::floor(v * inverse + 0.5) / inverse;
+}
+
 void RoundFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  double inverse = 1.0 / Arg(argv[1]);
-  ResultDouble(ctx, std::floor(Arg(argv[0]) * inverse + 0.5) / inverse);
+  ResultDouble(ctx, RoundValue(Arg(argv[0]), Arg(argv[1])));
 }
 
 // Go's math.Max / math.Min: NaN wins, +0 beats -0 for Max.
@@ -333,8 +337,10 @@ double GoMin(double a, double b) {
   return a < b ? a : b;
 }
 
+double ClampValue(double v, double min, double max) { return GoMax(min, GoMin(max, v)); }
+
 void ClampFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
-  ResultDouble(ctx, GoMax(Arg(argv[1]), GoMin(Arg(argv[2]), Arg(argv[0]))));
+  ResultDouble(ctx, ClampValue(Arg(argv[0]), Arg(argv[1]), Arg(argv[2])));
 }
 
 void ValueTextFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
@@ -505,6 +511,26 @@ std::string FormatFloatFixed(double v) {
   auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
   return std::string(buf, r.ptr);
 }
+
+ValueFn FindValueFn(std::string_view name) {
+  struct Named {
+    std::string_view name;
+    ValueFn fn;
+  };
+  static constexpr Named kValueFns[] = {
+      {"abs", Abs},     {"ceil", Ceil},   {"floor", Floor}, {"exp", Exp},   {"ln", Ln},     {"log2", Log2},
+      {"log10", Log10}, {"sqrt", Sqrt},   {"sin", Sin},     {"cos", Cos},   {"tan", Tan},   {"asin", Asin},
+      {"acos", Acos},   {"atan", Atan},   {"sinh", Sinh},   {"cosh", Cosh}, {"tanh", Tanh}, {"asinh", Asinh},
+      {"acosh", Acosh}, {"atanh", Atanh}, {"deg", Deg},     {"rad", Rad},   {"sgn", Sgn},
+  };
+  for (const Named& f : kValueFns) {
+    if (f.name == name) return f.fn;
+  }
+  return nullptr;
+}
+
+double PromRound(double v, double to_nearest) { return RoundValue(v, to_nearest); }
+double PromClamp(double v, double min, double max) { return ClampValue(v, min, max); }
 
 Status RegisterPromqlFunctions(sqlite3* conn) {
   using ScalarFn = void (*)(sqlite3_context*, int, sqlite3_value**);

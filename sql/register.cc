@@ -36,8 +36,9 @@ Status RegisterSql(sqlite3* conn, Database* db, const CancelToken* cancel) {
         Module{"selector_aggregate", sql::SelectorAggregateModule()},
         Module{"vector_series", sql::VectorSeriesModule()},
         Module{"vector_source", sql::VectorSourceModule()},
-        Module{"subquery_window", sql::SubqueryWindowModule()}, Module{"prom_steps", sql::StepsModule()},
-        Module{"vector_unique", sql::VectorUniqueModule()}}) {
+        Module{"subquery_window", sql::SubqueryWindowModule()},
+        Module{"subquery_window_series", sql::SubqueryWindowSeriesModule()},
+        Module{"prom_steps", sql::StepsModule()}, Module{"vector_unique", sql::VectorUniqueModule()}}) {
     // Each module owns its copy: SQLite destroys them one by one.
     int rc = sqlite3_create_module_v2(conn, m.name, m.module, new sql::ModuleContext{db, cancel, heap_bound},
                                       DeleteModuleContext);

@@ -8,6 +8,7 @@
 #include "adapters/promql/functions.h"
 #include "base/text.h"
 #include "overtone/types.h"
+#include "sql/promql_functions.h"
 
 namespace overtone::promql {
 namespace {
@@ -189,6 +190,15 @@ double ApplyScalarBinary(BinaryOp op, double l, double r) {
 }
 
 bool ApplyScalarOperation(const ScalarOperation& op, double* value) {
+  switch (op.function) {
+    case ScalarOperation::Function::kNone: break;
+    case ScalarOperation::Function::kValue: *value = op.value_fn(*value); return true;
+    case ScalarOperation::Function::kRound: *value = sql::PromRound(*value, op.number); return true;
+    case ScalarOperation::Function::kClamp:
+      if (op.number2 < op.number) return false;  // as Prometheus: no output when max < min
+      *value = sql::PromClamp(*value, op.number, op.number2);
+      return true;
+  }
   double result = op.number_left ? ApplyScalarBinary(op.op, op.number, *value)
                                  : ApplyScalarBinary(op.op, *value, op.number);
   if (IsComparison(op.op) && !op.return_bool) return result != 0;
@@ -196,7 +206,24 @@ bool ApplyScalarOperation(const ScalarOperation& op, double* value) {
   return true;
 }
 
-bool DropsMetricName(const ScalarOperation& op) { return !IsComparison(op.op) || op.return_bool; }
+bool DropsMetricName(const ScalarOperation& op) {
+  return op.function != ScalarOperation::Function::kNone || !IsComparison(op.op) || op.return_bool;
+}
+
+std::string ScalarOperationText(const ScalarOperation& op) {
+  auto number = [](double v) { return sql::FormatFloatFixed(v); };
+  switch (op.function) {
+    case ScalarOperation::Function::kNone: break;
+    case ScalarOperation::Function::kValue: return op.function_name + "(value)";
+    case ScalarOperation::Function::kRound: return "round(value, " + number(op.number) + ")";
+    case ScalarOperation::Function::kClamp:
+      return "clamp(value, " + number(op.number) + ", " + number(op.number2) + ")";
+  }
+  std::string name = BinaryOpName(op.op);
+  if (op.return_bool) name += " bool";
+  return op.number_left ? number(op.number) + " " + name + " value"
+                        : "value " + name + " " + number(op.number);
+}
 
 namespace {
 struct AggName {

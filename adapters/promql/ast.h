@@ -53,22 +53,35 @@ bool IsSetOperator(BinaryOp op);
 double ApplyScalarBinary(BinaryOp op, double l, double r);
 
 // `vector OP number` or `number OP vector` (a comparison with or without
-// `bool`), applied to the vector's values one at a time.
+// `bool`), applied to the vector's values one at a time; or, with
+// `function` set, a function of each value with numbers for its other
+// arguments: sqrt(v) and the other functions of one value
+// (sql::FindValueFn), round(v, number), clamp(v, number, number2) (also
+// clamp_min, clamp_max: the other bound infinite).
 struct ScalarOperation {
+  enum class Function { kNone, kValue, kRound, kClamp };
+
   BinaryOp op = BinaryOp::kMul;
   double number = 0;
   bool number_left = false;
   bool return_bool = false;
+  Function function = Function::kNone;
+  std::string function_name = {};        // kValue's, as PromQL names it
+  double (*value_fn)(double) = nullptr;  // kValue's
+  double number2 = 0;                    // kClamp's max
 
   friend bool operator==(const ScalarOperation&, const ScalarOperation&) = default;
 };
-// Applies `op` to one value as Prometheus's vector-scalar operators do:
-// false when a comparison without `bool` filters the value out; a kept
-// filtered value is the vector's own, whichever side the number is on.
+// Applies `op` to one value as Prometheus's vector-scalar operators and
+// functions do: false when a comparison without `bool` filters the value
+// out (a kept filtered value is the vector's own, whichever side the number
+// is on), or clamp's max is below its min (no output at all).
 bool ApplyScalarOperation(const ScalarOperation& op, double* value);
-// Whether the operation removes __name__: arithmetic and `bool`
-// comparisons do, a filter keeps it.
+// Whether the operation removes __name__: arithmetic, `bool` comparisons
+// and the functions do, a filter keeps it.
 bool DropsMetricName(const ScalarOperation& op);
+// How Explain shows it: "value * 2", "sqrt(value)", "clamp(value, 1, 5)".
+std::string ScalarOperationText(const ScalarOperation& op);
 
 enum class AggregateOp {
   kSum,

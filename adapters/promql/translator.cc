@@ -573,6 +573,21 @@ Result<Translation> Translator::Run(const Expr& root_in) {
         out.point_operations = std::move(operations);
         break;
       }
+      if (std::optional<size_t> matrix_arg = WindowedSubqueryArg(source_expr)) {
+        // The same for a function of a subquery: subquery_window_series()
+        // gives its values a series a row, the name dropped per series.
+        OT_ASSIGN_OR_RETURN(WindowSeries windows, SubqueryWindowSeries(source_expr, *matrix_arg));
+        SqlExpr dropped = Fn("labels_drop", {Col("labelset"), Text("__name__")});
+        bool drops =
+            !windows.keeps_name || std::any_of(operations.begin(), operations.end(), DropsMetricName);
+        body->columns = {
+            {drops ? dropped : Fn("IIF", {Col("drop_name"), dropped, Col("labelset")}), "labelset"},
+            {Col("points"), ""}};
+        body->from = {std::move(windows.table)};
+        out.packed_points = true;
+        out.point_operations = std::move(operations);
+        break;
+      }
       if (IsVectorMatching(source_expr)) {
         // The same for vector matching at the root: vector_match_series()
         // gives its answer a series a row, the name dropped per series.
@@ -633,10 +648,7 @@ std::string Translation::Explain() const {
   std::string out = "-- applied to each point as the rows are unpacked, in order:";
   const char* sep = " ";
   for (const ScalarOperation& op : point_operations) {
-    std::string name = BinaryOpName(op.op);
-    if (op.return_bool) name += " bool";
-    std::string number = ::overtone::sql::FormatFloatFixed(op.number);
-    out += sep + (op.number_left ? number + " " + name + " value" : "value " + name + " " + number);
+    out += sep + ScalarOperationText(op);
     sep = ", ";
   }
   return out + "\n" + Sql();

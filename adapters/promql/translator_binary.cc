@@ -8,9 +8,12 @@
 // Prometheus's cardinality errors come from there, with its messages.
 
 #include <cmath>
+#include <optional>
 
+#include "adapters/promql/functions.h"
 #include "adapters/promql/translator_internal.h"
 #include "overtone/types.h"
+#include "sql/promql_functions.h"
 
 namespace overtone::promql {
 
@@ -62,8 +65,71 @@ std::optional<double> ConstantNumber(const Expr& e) {
 
 }  // namespace
 
+// The operation a function of one value with numbers for its other
+// arguments is (sqrt(v), round(v, 5), clamp_min(v, 0)), nullopt for any
+// other call.
+std::optional<ScalarOperation> ValueFunctionOperation(const Expr& call) {
+  using Function = ScalarOperation::Function;
+  const FunctionInfo* f = FindFunction(call.text);
+  if (f == nullptr || !f->supported || call.args.empty() || call.arg(0).type() != ValueType::kVector) {
+    return std::nullopt;
+  }
+  std::vector<double> numbers;
+  for (size_t i = 1; i < call.args.size(); ++i) {
+    std::optional<double> n = ConstantNumber(call.arg(i));
+    if (!n) return std::nullopt;
+    numbers.push_back(*n);
+  }
+  ScalarOperation op;
+  const std::string& name = call.text;
+  if (numbers.empty()) {
+    if (name == "round") {
+      op.function = Function::kRound;
+      op.number = 1;
+      return op;
+    }
+    op.value_fn = ::overtone::sql::FindValueFn(name);
+    if (op.value_fn == nullptr) return std::nullopt;
+    op.function = Function::kValue;
+    op.function_name = name;
+    return op;
+  }
+  if (name == "round" && numbers.size() == 1) {
+    op.function = Function::kRound;
+    op.number = numbers[0];
+    return op;
+  }
+  op.function = Function::kClamp;
+  if (name == "clamp" && numbers.size() == 2) {
+    op.number = numbers[0];
+    op.number2 = numbers[1];
+  } else if (name == "clamp_min" && numbers.size() == 1) {
+    op.number = numbers[0];
+    op.number2 = INFINITY;
+  } else if (name == "clamp_max" && numbers.size() == 1) {
+    op.number = -INFINITY;
+    op.number2 = numbers[0];
+  } else {
+    return std::nullopt;
+  }
+  return op;
+}
+
 const Expr& PeelScalarOperations(const Expr& e, std::vector<ScalarOperation>* ops) {
   const Expr& x = Unparen(e);
+  // `+v` is v. `-v` stays on the rows: SQL computes it as 0 - v, which
+  // makes 0 of -0 where Go's negation gives -0, and the packed points must
+  // answer as the rows do.
+  if (x.kind == Expr::Kind::kUnary && x.op == BinaryOp::kAdd && x.arg(0).type() == ValueType::kVector) {
+    return PeelScalarOperations(x.arg(0), ops);
+  }
+  if (x.kind == Expr::Kind::kCall) {
+    std::optional<ScalarOperation> op = ValueFunctionOperation(x);
+    if (!op) return x;
+    const Expr& inner = PeelScalarOperations(x.arg(0), ops);
+    ops->push_back(std::move(*op));
+    return inner;
+  }
   if (x.kind != Expr::Kind::kBinary || IsSetOperator(x.op) || x.matching) return x;
   bool number_left = x.arg(0).type() == ValueType::kScalar;
   if (number_left == (x.arg(1).type() == ValueType::kScalar)) return x;  // one scalar, one vector

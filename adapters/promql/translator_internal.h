@@ -90,6 +90,21 @@ class Translator {
   // instead, and the CTE's name is empty.
   Result<std::string> SubqueryInput(const Expr& subquery, std::optional<SqlExpr>* source = nullptr);
   Result<std::string> SubqueryCall(const Expr& call, size_t matrix_arg);
+  // The call's scalar arguments, in order, without the subquery.
+  Result<std::vector<ScalarValue>> SubqueryParams(const Expr& call, size_t matrix_arg);
+  // The arguments of subquery_window() and subquery_window_series() for
+  // `call`. REQUIRES: one call evaluates it (no `@` on the subquery,
+  // `params` constant, at most two).
+  Result<std::vector<sql::ExprPtr>> SubqueryWindowArgs(const Expr& call, size_t matrix_arg,
+                                                       const std::vector<ScalarValue>& params);
+  // A query's root that WindowedSubqueryArg() accepts, as a row per series:
+  // subquery_window_series() (labelset, drop_name, points), and whether the
+  // function keeps the name where the input does (drop_name says).
+  struct WindowSeries {
+    sql::TableRef table;
+    bool keeps_name;
+  };
+  Result<WindowSeries> SubqueryWindowSeries(const Expr& call, size_t matrix_arg);
   Result<Translation> RawSubquery(const Expr& subquery);
 
   // Adds a CTE named hint + a number and returns the name.
@@ -126,8 +141,13 @@ sql::ExprPtr Arithmetic(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
 sql::ExprPtr Comparison(BinaryOp op, sql::ExprPtr lhs, sql::ExprPtr rhs);
 sql::ExprPtr BoolValue(sql::ExprPtr condition);  // 1.0 or 0.0
 // `e` without the operations with a number on top of it (`x * 100 > 5`:
-// x), which go to *ops innermost first (translator_binary.cc).
+// x) and the functions of one value around it (`sqrt(x) * 2`: x), which go to
+// *ops innermost first (translator_binary.cc).
 const Expr& PeelScalarOperations(const Expr& e, std::vector<ScalarOperation>* ops);
+// The index of the subquery argument when `e` is a function of a subquery
+// that one subquery_window() call evaluates and whose other arguments are
+// numbers written out (translator_subquery.cc); nullopt otherwise.
+std::optional<size_t> WindowedSubqueryArg(const Expr& e);
 // Whether `e` is an operator between two vectors (vector_match()).
 bool IsVectorMatching(const Expr& e);
 // histogram_count, histogram_sum, ...: functions of native histograms only.

@@ -18,9 +18,15 @@
 // the inner points, packed once by prom_vector(), go to one
 // subquery_window() call (sql/subquery_window_vtab.cc) that slides each
 // series' window over its sorted points, without the join and its sort.
+// Such a call at a query's root (maybe under operations with a number,
+// applied as the points are unpacked) is subquery_window_series(), its
+// values a row per series, as vector_series() gives a range function's.
 
 #include <algorithm>
+#include <optional>
+#include <string_view>
 
+#include "adapters/promql/functions.h"
 #include "adapters/promql/translator_internal.h"
 
 namespace overtone::promql {
@@ -59,40 +65,100 @@ Result<std::string> Translator::SubqueryInput(const Expr& sq, std::optional<SqlE
   });
 }
 
-Result<std::string> Translator::SubqueryCall(const Expr& call, size_t matrix_arg) {
-  const Expr& sq = Unparen(call.arg(matrix_arg));
-  const std::string& name = call.text;
-  constexpr std::string_view kSuffix = "_over_time";
-  bool over_time = name.ends_with(kSuffix);
-  bool absent = name == "absent_over_time";
-  std::string fn = absent ? "count" : over_time ? name.substr(0, name.size() - kSuffix.size()) : name;
-  bool keeps_name = name == "last_over_time" || name == "first_over_time";
+namespace {
+
+constexpr std::string_view kOverTime = "_over_time";
+
+// The function's name as subquery_window() and prom_window() know it: an
+// `*_over_time` function's without the suffix; absent_over_time counts.
+std::string WindowFnName(const std::string& name) {
+  if (name == "absent_over_time") return "count";
+  return name.ends_with(kOverTime) ? name.substr(0, name.size() - kOverTime.size()) : name;
+}
+
+// Whether the function's result keeps the metric name of its input.
+bool KeepsName(const std::string& name) { return name == "last_over_time" || name == "first_over_time"; }
+
+// A number written out, maybe in parentheses or signed: Scalar() gives it
+// as a constant and adds no CTE for it.
+bool IsNumberLiteral(const Expr& e) {
+  const Expr& u = Unparen(e);
+  return u.kind == Expr::Kind::kNumber || (u.kind == Expr::Kind::kUnary && IsNumberLiteral(u.arg(0)));
+}
+
+}  // namespace
+
+std::optional<size_t> WindowedSubqueryArg(const Expr& e) {
+  if (e.kind != Expr::Kind::kCall || e.text == "absent_over_time") return std::nullopt;
+  const FunctionInfo* f = FindFunction(e.text);
+  if (f == nullptr || !f->supported) return std::nullopt;
+  std::optional<size_t> matrix_arg;
+  for (size_t i = 0; i < e.args.size(); ++i) {
+    if (e.arg(i).type() == ValueType::kMatrix) {
+      matrix_arg = i;
+    } else if (!IsNumberLiteral(e.arg(i))) {
+      return std::nullopt;
+    }
+  }
+  if (!matrix_arg || e.args.size() > 3) return std::nullopt;
+  const Expr& sq = Unparen(e.arg(*matrix_arg));
+  if (sq.kind != Expr::Kind::kSubquery || sq.at) return std::nullopt;
+  return matrix_arg;
+}
+
+Result<std::vector<ScalarValue>> Translator::SubqueryParams(const Expr& call, size_t matrix_arg) {
   std::vector<ScalarValue> params;  // the scalar arguments, in order
   for (size_t i = 0; i < call.args.size(); ++i) {
     if (i == matrix_arg) continue;
     OT_ASSIGN_OR_RETURN(ScalarValue p, Scalar(call.arg(i)));
     params.push_back(std::move(p));
   }
+  return params;
+}
+
+Result<std::vector<SqlExpr>> Translator::SubqueryWindowArgs(const Expr& call, size_t matrix_arg,
+                                                            const std::vector<ScalarValue>& params) {
+  const Expr& sq = Unparen(call.arg(matrix_arg));
+  std::optional<SqlExpr> source;
+  OT_ASSIGN_OR_RETURN(std::string input, SubqueryInput(sq, &source));
+  // A selector or a range function of one comes packed from the engine.
+  SqlExpr packed = source ? *source : nullptr;
+  if (!source) {
+    auto rows = std::make_shared<Select>();
+    rows->columns = {{Fn("prom_vector", {Col("labelset"), Col("drop_name"), Col("ts"), Col("value")}), ""}};
+    rows->from = {Ref(input)};
+    packed = Subquery(rows);
+  }
+  std::vector<SqlExpr> args = {Text(WindowFnName(call.text)),
+                               Int(r_.start),
+                               Int(r_.end),
+                               Int(r_.step),
+                               Int(sq.range_ms),
+                               Int(sq.offset_ms)};
+  for (size_t i = 0; i < 2; ++i) args.push_back(i < params.size() ? params[i].at(Int(r_.start)) : Real(0));
+  args.push_back(packed);
+  return args;
+}
+
+Result<Translator::WindowSeries> Translator::SubqueryWindowSeries(const Expr& call, size_t matrix_arg) {
+  OT_ASSIGN_OR_RETURN(std::vector<ScalarValue> params, SubqueryParams(call, matrix_arg));
+  OT_ASSIGN_OR_RETURN(std::vector<SqlExpr> args, SubqueryWindowArgs(call, matrix_arg, params));
+  return WindowSeries{TableFunction("subquery_window_series", std::move(args)), KeepsName(call.text)};
+}
+
+Result<std::string> Translator::SubqueryCall(const Expr& call, size_t matrix_arg) {
+  const Expr& sq = Unparen(call.arg(matrix_arg));
+  const std::string& name = call.text;
+  bool absent = name == "absent_over_time";
+  std::string fn = WindowFnName(name);
+  bool keeps_name = KeepsName(name);
+  OT_ASSIGN_OR_RETURN(std::vector<ScalarValue> params, SubqueryParams(call, matrix_arg));
   bool constant_params =
       std::all_of(params.begin(), params.end(), [](const ScalarValue& p) { return p.constant; });
-  const bool one_call = !sq.at && constant_params && params.size() <= 2;
-  std::optional<SqlExpr> source;
-  OT_ASSIGN_OR_RETURN(std::string input, SubqueryInput(sq, one_call ? &source : nullptr));
-  if (one_call) {
+  if (!sq.at && constant_params && params.size() <= 2) {
     // Every outer step in one subquery_window() call over the packed inner
-    // points: no join of steps with points, no GROUP BY. A selector or a
-    // range function of one comes packed from the engine.
-    SqlExpr packed = source ? *source : nullptr;
-    if (!source) {
-      auto rows = std::make_shared<Select>();
-      rows->columns = {{Fn("prom_vector", {Col("labelset"), Col("drop_name"), Col("ts"), Col("value")}), ""}};
-      rows->from = {Ref(input)};
-      packed = Subquery(rows);
-    }
-    std::vector<SqlExpr> args = {Text(fn),     Int(r_.start),    Int(r_.end),
-                                 Int(r_.step), Int(sq.range_ms), Int(sq.offset_ms)};
-    for (size_t i = 0; i < 2; ++i) args.push_back(i < params.size() ? params[i].at(Int(r_.start)) : Real(0));
-    args.push_back(packed);
+    // points: no join of steps with points, no GROUP BY.
+    OT_ASSIGN_OR_RETURN(std::vector<SqlExpr> args, SubqueryWindowArgs(call, matrix_arg, params));
     SelectPtr s =
         VectorSelect(Col("labelset"), keeps_name ? Col("drop_name") : Int(1), Col("ts"), Col("value"));
     s->from = {TableFunction("subquery_window", std::move(args))};
@@ -100,6 +166,7 @@ Result<std::string> Translator::SubqueryCall(const Expr& call, size_t matrix_arg
     if (absent) return Absent(call.arg(matrix_arg), cte, true);
     return cte;
   }
+  OT_ASSIGN_OR_RETURN(std::string input, SubqueryInput(sq));
   std::string steps = Steps();
   SqlExpr t = Col(steps, "ts");
   // The window ends at t - offset, or at @ - offset for every t; the

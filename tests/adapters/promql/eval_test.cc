@@ -60,7 +60,9 @@ class EvalTest : public ::testing::Test {
   // The query `q`, whose root vector_series() answers, against the same
   // expression under an identity label_replace(), which takes the row path:
   // the same series, names and points, bit for bit, instant and range.
-  void ExpectPackedAnswersAsTheRowPath(const std::string& q, bool nonempty) {
+  // `table`: the table function the packed path reads.
+  void ExpectPackedAnswersAsTheRowPath(const std::string& q, bool nonempty,
+                                       const std::string& table = "vector_series(") {
     SCOPED_TRACE(q);
     std::string identity = "label_replace(" + q + ", \"nolabel\", \"\", \"nolabel\", \"\")";
     for (bool range : {false, true}) {
@@ -70,8 +72,8 @@ class EvalTest : public ::testing::Test {
                         : RunInstantQuery(session_->conn(), identity, 4 * kMin);
       ASSERT_TRUE(packed.ok()) << packed.status().ToString();
       ASSERT_TRUE(rows.ok()) << rows.status().ToString();
-      EXPECT_NE(packed->sql.find("vector_series("), std::string::npos) << packed->sql;
-      EXPECT_EQ(rows->sql.find("vector_series("), std::string::npos) << rows->sql;
+      EXPECT_NE(packed->sql.find(table), std::string::npos) << packed->sql;
+      EXPECT_EQ(rows->sql.find(table), std::string::npos) << rows->sql;
       EXPECT_EQ(packed->type, rows->type);
       if (nonempty) {
         EXPECT_FALSE(packed->series.empty());
@@ -227,6 +229,68 @@ TEST_F(EvalTest, SubqueryWindowsAgreeWithTheJoinedWindows) {
   }
 }
 
+// A function of a subquery at the root comes from subquery_window_series()
+// a series a row; under an identity label_replace() the same expression
+// goes through subquery_window()'s rows. Same series, names and points, bit
+// for bit: inner steps that do not fall on the outer ones, `offset` and `@`
+// inside and outside, staleness and NaN, empty inner results, a range
+// shorter than the step, nesting, parameters, operations with a number.
+TEST_F(EvalTest, RootSubqueryFunctionsAnswerAsTheRowPath) {
+  for (const char* q : {"rate(req_total[5m:1m])",
+                        "rate(req_total[4m:45s])",
+                        "increase(req_total[3m:20s] offset 1m)",
+                        "max_over_time(req_total[4m:1m] offset 2m)",
+                        "avg_over_time(rate(req_total[2m] offset 1m)[5m:1m])",
+                        "max_over_time((req_total @ 240)[5m:1m])",
+                        "sum_over_time(rate(req_total[2m] @ 300)[3m:30s] offset 30s)",
+                        "last_over_time(req_total[3m:1m])",
+                        "first_over_time(rate(req_total[2m])[3m:1m])",
+                        "last_over_time(temp[5m:1m])",
+                        "count_over_time(temp[10m:30s])",
+                        "max_over_time(temp[3m:30s])",
+                        "stddev_over_time(temp[4m:1m])",
+                        "max_over_time(req_total[30s:1m])",
+                        "min_over_time(max_over_time(req_total[2m:30s])[5m:1m])",
+                        "deriv(sum by (job) (req_total)[6m:2m])",
+                        "quantile_over_time(0.3, req_total[5m:1m])",
+                        "quantile_over_time(-1, req_total[5m:1m])",
+                        "predict_linear(req_total[5m:1m], 60)",
+                        "rate(req_total[5m:1m]) * 60 > bool 1",
+                        "last_over_time(req_total[3m:1m]) < 40",
+                        "100 * max_over_time(temp[5m:1m]) >= 2100"}) {
+    ExpectPackedAnswersAsTheRowPath(q, /*nonempty=*/true, "subquery_window_series(");
+  }
+  for (const char* q : {"max_over_time(nonexistent[5m:1m])", "rate(req_total{job=\"none\"}[5m:1m])",
+                        "max_over_time(req_total[5m:1m] offset 1h)", "rate(req_total[5m:1m]) > 1e9",
+                        "rate(req_total[1m:2m])"}) {
+    ExpectPackedAnswersAsTheRowPath(q, /*nonempty=*/false, "subquery_window_series(");
+    auto r = RunRangeQuery(session_->conn(), q, 0, 12 * kMin, 30000);
+    ASSERT_TRUE(r.ok()) << r.status().ToString();
+    EXPECT_TRUE(r->series.empty()) << q;
+  }
+}
+
+// Series whose names the function drops collide as on the row path.
+TEST_F(EvalTest, RootSubqueryFunctionsWhoseSeriesCollide) {
+  WriteBatch b;
+  for (int i = 0; i < 10; ++i) {
+    b.Add({{"__name__", "other_total"}, {"job", "api"}, {"instance", "a"}}, i * kMin, i);
+  }
+  ASSERT_TRUE(session_->db()->Write(b).ok());
+  const std::string q = "max_over_time({__name__=~\"req_total|other_total\", instance=\"a\"}[3m:1m])";
+  for (const std::string& e : {q, "label_replace(" + q + ", \"nolabel\", \"\", \"nolabel\", \"\")"}) {
+    auto r = RunRangeQuery(session_->conn(), e, 5 * kMin, 9 * kMin, kMin);
+    ASSERT_FALSE(r.ok()) << e;
+    EXPECT_EQ(r.status().code(), Status::Code::kAborted) << e;
+  }
+  // last_over_time keeps the names: two series.
+  auto kept = RunRangeQuery(session_->conn(),
+                            "last_over_time({__name__=~\"req_total|other_total\", instance=\"a\"}[3m:1m])",
+                            5 * kMin, 9 * kMin, kMin);
+  ASSERT_TRUE(kept.ok()) << kept.status().ToString();
+  EXPECT_EQ(kept->series.size(), 2u);
+}
+
 TEST_F(EvalTest, RangeQueryIsAnInstantQueryPerStep) {
   auto r = RunRangeQuery(session_->conn(), "sum(req_total)", 0, 2 * kMin, kMin);
   ASSERT_TRUE(r.ok()) << r.status().ToString();
@@ -314,6 +378,59 @@ TEST_F(EvalTest, RootSourceWithNumberOperationsAnswersAsTheRowPath) {
             (V{"req_total{instance=\"a\", job=\"api\"}=55", "req_total{instance=\"c\", job=\"web\"}=100"}));
   EXPECT_EQ(Values("req_total{instance=\"c\"} / 2^2 > bool 20", 9 * kMin),
             (V{"{instance=\"c\", job=\"web\"}=1"}));
+}
+
+// The functions of one value over a root source, a
+// vector matching or a function of a subquery are applied to the packed
+// points; under an identity label_replace() the same expression goes the
+// row path (prom_sqrt() and the others). Bit for bit: NaN, ±Inf, -0,
+// staleness, clamp with max below min (no output), round to 0.
+TEST_F(EvalTest, RootSourceUnderValueFunctionsAnswersAsTheRowPath) {
+  WriteBatch b;
+  const double edge[] = {INFINITY, -INFINITY, 0, -1.5, std::nan(""), 7, -0.0, 1e308, 3, 90.5};
+  for (int i = 0; i < 10; ++i) {
+    b.Add({{"__name__", "edge"}, {"k", "v"}}, i * kMin, edge[i]);
+    b.Add({{"__name__", "edge"}, {"k", "w"}}, i * kMin, edge[9 - i]);
+  }
+  ASSERT_TRUE(session_->db()->Write(b).ok());
+  for (const char* q : {"sqrt(edge)",
+                        "abs(edge)",
+                        "+edge * 2",
+                        "ceil(edge / 3)",
+                        "floor(edge)",
+                        "exp(edge)",
+                        "ln(edge)",
+                        "log2(edge)",
+                        "log10(edge)",
+                        "sgn(edge)",
+                        "sin(edge)",
+                        "deg(edge)",
+                        "round(edge)",
+                        "round(edge, 0.5)",
+                        "round(edge / 7, 1e-3)",
+                        "round(edge, 0)",
+                        "clamp(edge, -1, 5)",
+                        "clamp(edge, NaN, 1)",
+                        "clamp_min(edge, 0)",
+                        "clamp_max(edge, -Inf)",
+                        "+sqrt(edge) * 2 > 3",
+                        "abs(+temp)",
+                        "sqrt(temp offset 1m)",
+                        "sqrt(rate(req_total[5m]))",
+                        "ln(max_over_time(temp[5m]))",
+                        "round(last_over_time(req_total[3m:1m]), 10)",
+                        "clamp(edge, 5, -1)"}) {
+    bool empty = std::string(q) == "clamp(edge, 5, -1)";
+    const char* table =
+        std::string(q).find(":1m]") != std::string::npos ? "subquery_window_series(" : "vector_series(";
+    ExpectPackedAnswersAsTheRowPath(q, /*nonempty=*/!empty, table);
+  }
+  ExpectPackedAnswersAsTheRowPath("abs(edge - on(k) edge offset 1m)", /*nonempty=*/true,
+                                  "vector_match_series(");
+  // clamp with max below min: no series at all.
+  auto none = RunRangeQuery(session_->conn(), "clamp(edge, 5, -1)", 0, 12 * kMin, 30000);
+  ASSERT_TRUE(none.ok()) << none.status().ToString();
+  EXPECT_TRUE(none->series.empty());
 }
 
 // Arithmetic drops the names of a packed root's series: two series that

@@ -86,7 +86,7 @@ TEST_F(StatementCacheTest, OneStatementServesAShapeAtEveryTime) {
 }
 
 TEST_F(StatementCacheTest, IntegersBecomeParametersButColumnPositionsStay) {
-  auto expr = ParseExpr("abs(rate(req_total[5m]))");
+  auto expr = ParseExpr("timestamp(rate(req_total[5m]))");
   ASSERT_TRUE(expr.ok());
   EvalRange range;
   range.start = 1000;

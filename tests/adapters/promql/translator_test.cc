@@ -5,6 +5,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "adapters/promql/parser.h"
 #include "adapters/promql/query.h"
 
@@ -97,7 +99,7 @@ TEST(TranslatorTest, HistogramQuantileOfSummedRatesIsOneCall) {
 }
 
 TEST(TranslatorTest, OverTimeUsesTheOverTimeFunction) {
-  std::string sql = Sql("abs(avg_over_time(cpu{host=\"a\"}[10m] offset 1m))");
+  std::string sql = Sql("sort(avg_over_time(cpu{host=\"a\"}[10m] offset 1m))");
   EXPECT_NE(sql.find("avg1 AS (\n"
                      "  SELECT w.labelset, 1 AS drop_name, w.ts + 60000 AS ts, w.value\n"
                      "  FROM over_time('avg', ?1 /* {__name__=\"cpu\", host=\"a\"} */, -59000, -59000, 1, "
@@ -119,9 +121,9 @@ TEST(TranslatorTest, RootSourceIsOneRowPerSeries) {
   EXPECT_NE(Sql("(predict_linear(x[5m], 60))").find("vector_series('predict_linear', ?1"), std::string::npos);
   // Anything else, `@`, a parameter that is not a literal, and the
   // functions the engine does not evaluate so: the rows of the plan.
-  for (const char* other :
-       {"abs(up)", "up * time()", "up @ 100", "rate(x[5m] @ 100)", "quantile_over_time(scalar(q), x[5m])",
-        "first_over_time(x[5m])", "absent_over_time(x[5m])", "sort(up)", "x[5m]"}) {
+  for (const char* other : {"timestamp(up)", "up * time()", "up @ 100", "rate(x[5m] @ 100)",
+                            "quantile_over_time(scalar(q), x[5m])", "first_over_time(x[5m])",
+                            "absent_over_time(x[5m])", "sort(up)", "x[5m]"}) {
     EXPECT_EQ(Sql(other).find("vector_series"), std::string::npos) << other;
   }
 }
@@ -170,11 +172,69 @@ TEST(TranslatorTest, RootSourceWithNumberOperationsIsOneRowPerSeries) {
       << left.Sql();
   EXPECT_EQ(left.point_operations, (std::vector<ScalarOperation>{{BinaryOp::kLss, 90, true, false}}));
   // A scalar that needs the step, or an input that is not a source: rows.
-  for (const char* other : {"x > time()", "x * scalar(y)", "sum(x) > 5", "-x > 5"}) {
+  for (const char* other : {"x > time()", "x * scalar(y)", "sum(x) > 5", "-sum(x) > 5"}) {
     Translation t = translate(other);
     EXPECT_FALSE(t.packed_points) << other;
     EXPECT_TRUE(t.point_operations.empty()) << other;
     EXPECT_EQ(t.Sql().find("vector_series"), std::string::npos) << other;
+  }
+}
+
+// Functions of one value with numbers for their other arguments are
+// operations on the packed points too; each drops the name. `-x` is not:
+// SQL's 0 - x makes 0 of -0.
+TEST(TranslatorTest, RootSourceUnderValueFunctionsIsOneRowPerSeries) {
+  using Function = ScalarOperation::Function;
+  auto translate = [](std::string_view q) {
+    auto e = ParseExpr(q);
+    EXPECT_TRUE(e.ok()) << e.status().ToString();
+    EvalRange r;
+    r.start = 0;
+    r.end = 600000;
+    r.step = 60000;
+    auto t = Translate(**e, r);
+    EXPECT_TRUE(t.ok()) << t.status().ToString();
+    return std::move(*t);
+  };
+  Translation t = translate("round(clamp_min(+sqrt(x), -(2)) / 1e6, 0.5) > 3");
+  EXPECT_TRUE(t.packed_points);
+  EXPECT_EQ(t.Sql().find("SELECT labels_drop(labelset, '__name__') AS labelset, points\n"
+                         "FROM vector_series('instant', ?1"),
+            0u)
+      << t.Sql();
+  ASSERT_EQ(t.point_operations.size(), 5u);
+  EXPECT_EQ(t.point_operations[0].function, Function::kValue);
+  EXPECT_EQ(t.point_operations[0].function_name, "sqrt");
+  EXPECT_EQ(t.point_operations[1].function, Function::kClamp);
+  EXPECT_EQ(t.point_operations[1].number, -2);
+  EXPECT_EQ(t.point_operations[1].number2, INFINITY);
+  EXPECT_EQ(t.point_operations[2].op, BinaryOp::kDiv);
+  EXPECT_EQ(t.point_operations[3].function, Function::kRound);
+  EXPECT_EQ(t.point_operations[3].number, 0.5);
+  EXPECT_EQ(t.point_operations[4].op, BinaryOp::kGtr);
+  EXPECT_EQ(t.Explain().substr(0, t.Explain().find('\n')),
+            "-- applied to each point as the rows are unpacked, in order: sqrt(value), "
+            "clamp(value, -2, +Inf), value / 1000000, round(value, 0.5), value > 3");
+  EXPECT_EQ(translate("round(x)").point_operations[0].number, 1);
+  Translation clamp = translate("clamp_max(rate(x[5m]), 7)");
+  EXPECT_NE(clamp.Sql().find("FROM vector_series('rate', ?1"), std::string::npos) << clamp.Sql();
+  EXPECT_EQ(clamp.point_operations[0].number, -INFINITY);
+  EXPECT_EQ(clamp.point_operations[0].number2, 7);
+  // Over vector matching and a function of a subquery, the same.
+  EXPECT_EQ(translate("abs(x - y)").point_operations[0].function_name, "abs");
+  EXPECT_EQ(translate("abs(x - y)")
+                .Sql()
+                .find("SELECT labels_drop(labelset, '__name__') AS labelset, points\n"
+                      "FROM vector_match_series("),
+            0u);
+  EXPECT_NE(translate("ln(rate(x[5m:30s]))").Sql().find("FROM subquery_window_series("), std::string::npos);
+  // A parameter that is no number, another function, or no packed source: rows.
+  for (const char* other :
+       {"round(x, scalar(y))", "clamp(x, 0, time())", "timestamp(x)", "abs(sum(x))",
+        "sqrt(label_replace(x, \"a\", \"b\", \"c\", \"d\"))", "-x", "abs(-x)", "-sqrt(x)"}) {
+    Translation o = translate(other);
+    EXPECT_FALSE(o.packed_points) << other;
+    EXPECT_TRUE(o.point_operations.empty()) << other;
   }
 }
 
@@ -246,7 +306,7 @@ TEST(TranslatorTest, RootVectorMatchingIsOneRowPerSeries) {
                            "points\nFROM vector_match_series('and', "),
             0u)
       << set.Sql();
-  for (const char* other : {"-(x / y)", "sum(x / y)", "abs(x / y)", "(x / y) * scalar(z)"}) {
+  for (const char* other : {"sort_desc(x / y)", "sum(x / y)", "timestamp(x / y)", "(x / y) * scalar(z)"}) {
     Translation t = translate(other);
     EXPECT_FALSE(t.packed_points) << other;
     EXPECT_EQ(t.Sql().find("vector_match_series"), std::string::npos) << other;
@@ -279,11 +339,17 @@ TEST(TranslatorTest, SubqueriesEvaluateTheInnerExpressionAtTheirOwnSteps) {
   // Inner steps: the multiples of 1m after 600000 - 5m, up to 600000. The
   // outer steps (600000 only), the range, the offset, no params, the inner
   // points packed by the engine.
+  // At the root, a row per series: subquery_window_series(), the name
+  // dropped once per series.
+  EXPECT_NE(sql.find("SELECT labels_drop(labelset, '__name__') AS labelset, points\n"
+                     "FROM subquery_window_series('max', "),
+            std::string::npos)
+      << sql;
   EXPECT_NE(
-      sql.find("subquery_window('max', 600000, 600000, 1, 300000, 0, 0.0, 0.0, (\n"
-               "    SELECT vector\n"
-               "    FROM vector_source('rate', ?1 /* {__name__=\"x\"} */, 360000, 600000, 60000, 60000, 0, "
-               "NULL))))"),
+      sql.find("subquery_window_series('max', 600000, 600000, 1, 300000, 0, 0.0, 0.0, (\n"
+               "  SELECT vector\n"
+               "  FROM vector_source('rate', ?1 /* {__name__=\"x\"} */, 360000, 600000, 60000, 60000, 0, "
+               "NULL)))"),
       std::string::npos)
       << sql;
   // Any other inner expression: its rows packed.
@@ -291,9 +357,9 @@ TEST(TranslatorTest, SubqueriesEvaluateTheInnerExpressionAtTheirOwnSteps) {
   EXPECT_NE(sql.find("range_function('rate', ?1 /* {__name__=\"x\"} */, 360000, 600000, 60000, 60000)"),
             std::string::npos)
       << sql;
-  EXPECT_NE(sql.find("subquery_window('max', 600000, 600000, 1, 300000, 0, 0.0, 0.0, (\n"
-                     "    SELECT prom_vector(labelset, drop_name, ts, value)\n"
-                     "    FROM mul"),
+  EXPECT_NE(sql.find("subquery_window_series('max', 600000, 600000, 1, 300000, 0, 0.0, 0.0, (\n"
+                     "  SELECT prom_vector(labelset, drop_name, ts, value)\n"
+                     "  FROM mul"),
             std::string::npos)
       << sql;
   // A parameter that varies by step, or `@`: prom_window() per series and
@@ -305,6 +371,48 @@ TEST(TranslatorTest, SubqueriesEvaluateTheInnerExpressionAtTheirOwnSteps) {
   EXPECT_NE(inner.find("substeps1 AS (\n  SELECT ts\n  FROM prom_steps(540000, 600000, 60000))"),
             std::string::npos)
       << inner;
+}
+
+// Where a function of a subquery is the root (maybe under operations with a
+// number) its values come a series a row; anywhere else, or when one
+// subquery_window() call cannot evaluate it, the rows as before.
+TEST(TranslatorTest, RootSubqueryFunctionsComeASeriesARow) {
+  for (const char* q :
+       {"rate(x[5m:30s])", "(rate(x[5m:30s]))", "rate(x[5m:30s]) * 100 > bool 2",
+        "quantile_over_time(0.9, x[5m:])", "quantile_over_time(-(1), x[5m:])",
+        "predict_linear(x[5m:1m] offset 1m, 60)", "max_over_time(rate(x[1m] @ 100)[5m:1m])"}) {
+    std::string sql = Sql(q, 600000, 1200000, 10000);
+    EXPECT_NE(sql.find("FROM subquery_window_series("), std::string::npos) << q << "\n" << sql;
+    EXPECT_EQ(sql.find("subquery_window("), std::string::npos) << q << "\n" << sql;
+  }
+  // Nested: the inner function of a subquery is no root.
+  std::string sql = Sql("max_over_time(max_over_time(x[2m:10s])[5m:1m])", 600000, 1200000, 10000);
+  EXPECT_NE(sql.find("FROM subquery_window_series('max', 600000, 1200000, 10000, 300000, "),
+            std::string::npos)
+      << sql;
+  EXPECT_NE(sql.find("FROM subquery_window('max', 360000, 1200000, 60000, 120000, "), std::string::npos)
+      << sql;
+  // last_over_time and first_over_time keep the name where the input has it.
+  sql = Sql("last_over_time(x[5m:1m])", 600000, 1200000, 10000);
+  EXPECT_NE(
+      sql.find("SELECT IIF(drop_name, labels_drop(labelset, '__name__'), labelset) AS labelset, points\n"
+               "FROM subquery_window_series('last', "),
+      std::string::npos)
+      << sql;
+  // Arithmetic drops it anyway; a comparison keeps it.
+  sql = Sql("last_over_time(x[5m:1m]) * 2", 600000, 1200000, 10000);
+  EXPECT_NE(sql.find("SELECT labels_drop(labelset, '__name__') AS labelset, points\n"), std::string::npos)
+      << sql;
+  sql = Sql("last_over_time(x[5m:1m]) > 2", 600000, 1200000, 10000);
+  EXPECT_NE(sql.find("SELECT IIF(drop_name, "), std::string::npos) << sql;
+  // Not at the root, `@` on the subquery, a parameter that is not a number
+  // written out, absent_over_time: no row per series.
+  for (const char* q : {"sum(rate(x[5m:30s]))", "rate(x[5m:30s]) + rate(y[5m:30s])", "rate(x[5m:30s] @ 100)",
+                        "quantile_over_time(scalar(y), x[5m:1m])", "quantile_over_time(time(), x[5m:1m])",
+                        "absent_over_time(x[5m:1m])", "sort(rate(x[5m:30s]))"}) {
+    std::string other = Sql(q, 600000, 1200000, 10000);
+    EXPECT_EQ(other.find("subquery_window_series("), std::string::npos) << q << "\n" << other;
+  }
 }
 
 TEST(TranslatorTest, SelectorsAreParametersNotText) {
