@@ -449,7 +449,9 @@ ExprPtr Or(ExprPtr lhs, ExprPtr rhs) { return Bin("OR", std::move(lhs), std::mov
 
 ExprPtr Not(ExprPtr x) { return Unary("NOT", std::move(x)); }
 
-ExprPtr Neg(ExprPtr x) { return Unary("-", std::move(x)); }
+// SQLite computes a unary minus as 0 - x, which makes +0 of 0 where PromQL's
+// negation (and IEEE's) makes -0: a product with -1 flips the sign bit.
+ExprPtr Neg(ExprPtr x) { return Bin("*", std::move(x), Real(-1)); }
 
 ExprPtr Case(std::vector<ExprPtr> when_then, ExprPtr otherwise) {
   Expr e;

@@ -126,7 +126,7 @@ ExprPtr Bin(std::string op, ExprPtr lhs, ExprPtr rhs);
 ExprPtr And(ExprPtr lhs, ExprPtr rhs);  // drops a null side
 ExprPtr Or(ExprPtr lhs, ExprPtr rhs);
 ExprPtr Not(ExprPtr e);
-ExprPtr Neg(ExprPtr e);
+ExprPtr Neg(ExprPtr e);  // e * -1, which keeps the sign of a zero right
 ExprPtr Case(std::vector<ExprPtr> when_then, ExprPtr otherwise);
 ExprPtr Subquery(SelectPtr s);
 ExprPtr Exists(SelectPtr s);
