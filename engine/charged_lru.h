@@ -11,11 +11,15 @@
 #ifndef OVERTONE_ENGINE_CHARGED_LRU_H_
 #define OVERTONE_ENGINE_CHARGED_LRU_H_
 
+#include <atomic>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <iterator>
 #include <list>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <string_view>
 #include <unordered_map>
 #include <utility>
@@ -141,6 +145,77 @@ class ChargedLru {
   std::list<Entry> lru_;  // front: most recently used
   std::unordered_map<Key, typename std::list<Entry>::iterator, Hash> index_;
   size_t used_ = 0;
+};
+
+// A ChargedLru split into shards by the key's hash, each with its own
+// mutex, list and capacity (an equal part of the whole), for a cache that
+// every thread of a parallel evaluation looks up for every series: with one
+// mutex those threads took turns, and its cache line went from core to core
+// on every lookup. Eviction is least recently used within a shard. Each
+// shard holds at least `min_shard_bytes` (fewer shards for a small cache),
+// so that an entry that fits the whole fits its shard. The memory charged
+// is what the shards hold, as one ChargedLru's would be. Thread-safe.
+template <typename Key, typename Value, typename Hash>
+class ShardedChargedLru {
+ public:
+  static constexpr size_t kMaxShards = 16;
+
+  ShardedChargedLru(size_t capacity_bytes, MemoryPool* memory, size_t min_shard_bytes)
+      : capacity_(capacity_bytes) {
+    size_t shards = 1;
+    while (shards < kMaxShards && capacity_bytes / (shards * 2) >= min_shard_bytes) shards *= 2;
+    shard_bits_ = static_cast<unsigned>(std::countr_zero(shards));
+    shards_ = std::make_unique<Shard[]>(shards);
+    for (size_t i = 0; i < shards; ++i) shards_[i].lru.emplace(capacity_bytes / shards, memory);
+  }
+
+  // As ChargedLru::Find, counted as a hit or a miss.
+  bool Find(const Key& key, Value* out) {
+    Shard& shard = ShardOf(key);
+    const bool found = shard.lru->Find(key, out);
+    (found ? shard.hits : shard.misses).fetch_add(1, std::memory_order_relaxed);
+    return found;
+  }
+  void Insert(
+      const Key& key, Value value, size_t bytes,
+      typename ChargedLru<Key, Value, Hash>::Place place = ChargedLru<Key, Value, Hash>::Place::kMostRecent) {
+    ShardOf(key).lru->Insert(key, std::move(value), bytes, place);
+  }
+
+  size_t size_bytes() const {
+    size_t sum = 0;
+    for (size_t i = 0; i < shards(); ++i) sum += shards_[i].lru->size_bytes();
+    return sum;
+  }
+  size_t capacity_bytes() const { return capacity_; }
+  size_t shards() const { return size_t{1} << shard_bits_; }
+  uint64_t hits() const { return Sum(&Shard::hits); }
+  uint64_t misses() const { return Sum(&Shard::misses); }
+
+ private:
+  // Own cache lines, so that two shards' mutexes do not share one; the
+  // counts beside the mutex that was just taken, rather than one counter
+  // every thread writes.
+  struct alignas(64) Shard {
+    std::optional<ChargedLru<Key, Value, Hash>> lru;
+    std::atomic<uint64_t> hits{0}, misses{0};
+  };
+
+  Shard& ShardOf(const Key& key) {
+    if (shard_bits_ == 0) return shards_[0];
+    // The hash's top bits, mixed: the shard's own map buckets by its low bits.
+    const uint64_t h = static_cast<uint64_t>(Hash()(key)) * 0x9e3779b97f4a7c15ull;
+    return shards_[h >> (64 - shard_bits_)];
+  }
+  uint64_t Sum(std::atomic<uint64_t> Shard::*count) const {
+    uint64_t sum = 0;
+    for (size_t i = 0; i < shards(); ++i) sum += (shards_[i].*count).load(std::memory_order_relaxed);
+    return sum;
+  }
+
+  const size_t capacity_;
+  unsigned shard_bits_ = 0;
+  std::unique_ptr<Shard[]> shards_;
 };
 
 }  // namespace overtone::engine

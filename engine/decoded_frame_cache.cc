@@ -76,7 +76,6 @@ Status CachedSegmentRecord::DecodeValues(const storage::SegmentView& view, size_
     const size_t first = f * block, last = std::min<size_t>(first + block, view.count);
     key_.frame = static_cast<uint32_t>(f);
     DecodedFrameCache::Frame frame = cache_->Find(key_);
-    cache_->Count(frame != nullptr);
     if (frame == nullptr) {
       // Only bytes that passed the checksum make an entry.
       OT_RETURN_IF_ERROR(Verify());

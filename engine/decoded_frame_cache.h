@@ -44,7 +44,7 @@ class DecodedFrameCache {
 
   // `memory`, when given, is charged with what the cache holds.
   explicit DecodedFrameCache(size_t capacity_bytes, MemoryPool* memory = nullptr)
-      : lru_(capacity_bytes, memory) {}
+      : lru_(capacity_bytes, memory, kMinShardBytes) {}
 
   struct Key {
     SegmentRecordId record;
@@ -52,16 +52,15 @@ class DecodedFrameCache {
     bool operator==(const Key&) const = default;
   };
 
-  // The frame, or null.
+  // The frame, or null; counted as a hit or a miss.
   Frame Find(const Key& key);
   // Keeps `values` unless it alone passes the capacity.
   void Insert(const Key& key, Frame values);
-  void Count(bool hit) { (hit ? hits_ : misses_).fetch_add(1, std::memory_order_relaxed); }
 
   size_t size_bytes() const { return lru_.size_bytes(); }
   size_t capacity_bytes() const { return lru_.capacity_bytes(); }
-  uint64_t hits() const { return hits_.load(std::memory_order_relaxed); }
-  uint64_t misses() const { return misses_.load(std::memory_order_relaxed); }
+  uint64_t hits() const { return lru_.hits(); }
+  uint64_t misses() const { return lru_.misses(); }
 
  private:
   struct KeyHash {
@@ -69,8 +68,10 @@ class DecodedFrameCache {
       return std::hash<uint64_t>()(k.record.Hash() ^ (uint64_t{k.frame} * 0xff51afd7ed558ccdull));
     }
   };
-  ChargedLru<Key, Frame, KeyHash> lru_;
-  std::atomic<uint64_t> hits_{0}, misses_{0};
+  // Shards of at least 1 MiB (a frame is at most 2 KiB): the default 32 MiB
+  // cache has 16, a small one fewer.
+  static constexpr size_t kMinShardBytes = 1u << 20;
+  ShardedChargedLru<Key, Frame, KeyHash> lru_;
 };
 
 // A segment record of series `id` read through `cache`: its header parsed,

@@ -10,14 +10,16 @@
 //
 // HOW IT WORKS
 // Series go in batches of kParallelBatch: the batch's jobs run on up to
-// hardware_concurrency threads (the caller's among them), each taking the
-// next index from a shared counter, then the caller emits the batch's
+// hardware_concurrency threads, the caller's and the process's worker
+// pool's (engine/worker_pool.h: no thread is started per query, and the
+// caller waits only for the series a worker took), each taking the next
+// index from the batch's counter; then the caller emits the batch's
 // results in index order and drops them. So at most one batch of results
 // is held, and emit sees exactly what a sequential loop would have given
 // it; the first failing job (by index) stops the evaluation with its
 // Status, and a cancelled token stops it before the next series is
-// emitted. Few series run on the caller's thread alone: a thread costs more
-// than it saves there.
+// emitted. Few series run on the caller's thread alone: waking a worker
+// costs more than it saves there.
 //
 // `job` runs several at once: it must only touch its own output and
 // what is safe to share (a Database's reads, a CancelToken). A job that
@@ -29,12 +31,12 @@
 #define OVERTONE_ENGINE_PARALLEL_SERIES_H_
 
 #include <algorithm>
-#include <atomic>
 #include <cstddef>
 #include <thread>
 #include <type_traits>
 #include <vector>
 
+#include "engine/worker_pool.h"
 #include "overtone/cancel.h"
 #include "overtone/status.h"
 
@@ -53,32 +55,30 @@ inline int ParallelThreads(size_t series) {
 template <typename Out, typename Job, typename Emit>
 Status EvaluateInParallel(size_t n, const CancelToken* cancel, Job job, Emit emit) {
   const int threads = ParallelThreads(n);
+  WorkerPool& pool = WorkerPool::Shared();
   std::vector<Out> outs;
   std::vector<Status> statuses;
   for (size_t begin = 0; begin < n; begin += kParallelBatch) {
     const size_t count = std::min(kParallelBatch, n - begin);
     outs.assign(count, Out{});
     statuses.assign(count, Status::OK());
-    std::atomic<size_t> next{0};
-    std::atomic<bool> failed{false};
-    auto work = [&](int worker) {
-      for (size_t k; !failed.load(std::memory_order_relaxed) && (k = next.fetch_add(1)) < count;) {
-        try {
-          if constexpr (std::is_invocable_v<Job&, size_t, Out*, int>) {
-            statuses[k] = job(begin + k, &outs[k], worker);
-          } else {
-            statuses[k] = job(begin + k, &outs[k]);
-          }
-        } catch (...) {  // bad_alloc: no exception may leave a thread
-          statuses[k] = Status::Internal("out of memory evaluating a series");
+    auto run_one = [&](size_t k, int worker) {
+      try {
+        if constexpr (std::is_invocable_v<Job&, size_t, Out*, int>) {
+          statuses[k] = job(begin + k, &outs[k], worker);
+        } else {
+          statuses[k] = job(begin + k, &outs[k]);
         }
-        if (!statuses[k].ok()) failed.store(true, std::memory_order_relaxed);
+      } catch (...) {  // bad_alloc: no exception may leave a thread
+        statuses[k] = Status::Internal("out of memory evaluating a series");
       }
+      return statuses[k].ok();  // a failure stops the batch: no later series matters
     };
-    std::vector<std::thread> helpers;
-    for (int t = 1; t < threads && static_cast<size_t>(t) < count; ++t) helpers.emplace_back(work, t);
-    work(0);
-    for (std::thread& t : helpers) t.join();
+    if (threads == 1) {
+      for (size_t k = 0; k < count && run_one(k, 0);) ++k;
+    } else {
+      pool.Run(count, threads, run_one);
+    }
     for (size_t k = 0; k < count; ++k) {
       OT_RETURN_IF_ERROR(CheckCancel(cancel));  // as a sequential loop checks before each series
       OT_RETURN_IF_ERROR(statuses[k]);

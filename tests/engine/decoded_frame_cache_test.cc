@@ -3,15 +3,19 @@
 // bit what a database without the cache answers, the second time from the
 // cache; long reads pass it by; a re-sealed segment (a late sample) or a
 // range deletion is seen at once; a damaged record is still reported; the
-// cache stays within its bound and is charged to the memory limit.
+// cache stays within its bound and is charged to the memory limit, split
+// into shards or not.
 
 #include "engine/decoded_frame_cache.h"
 
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
+#include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "overtone/database.h"
@@ -251,6 +255,78 @@ TEST(DecodedFrameCacheUnitTest, KeysDifferingInAnyFieldAreDifferentEntries) {
     EXPECT_EQ(pool.in_use(), cache.size_bytes());
   }
   EXPECT_EQ(pool.in_use(), 0u);
+}
+
+TEST(ShardedChargedLruTest, ShardsOfAtLeastTheirMinimumUpToSixteen) {
+  using Lru = engine::ShardedChargedLru<int, int, std::hash<int>>;
+  EXPECT_EQ(Lru(8 * 1024, nullptr, 1 << 20).shards(), 1u);
+  EXPECT_EQ(Lru(2u << 20, nullptr, 1 << 20).shards(), 2u);
+  EXPECT_EQ(Lru(3u << 20, nullptr, 1 << 20).shards(), 2u);
+  EXPECT_EQ(Lru(32u << 20, nullptr, 1 << 20).shards(), 16u);
+  EXPECT_EQ(Lru(1u << 30, nullptr, 1 << 20).shards(), 16u);
+}
+
+TEST(ShardedChargedLruTest, BoundedChargedAndCountedAcrossShards) {
+  MemoryPool pool;
+  {
+    // 8 shards of 1,000 bytes; entries of 100 bytes.
+    engine::ShardedChargedLru<int, int, std::hash<int>> lru(8000, &pool, 1000);
+    ASSERT_EQ(lru.shards(), 8u);
+    for (int k = 0; k < 1000; ++k) {
+      lru.Insert(k, k * 3, 100);
+      ASSERT_LE(lru.size_bytes(), 8000u);
+      ASSERT_EQ(pool.in_use(), lru.size_bytes());
+    }
+    // A shard is full at 10 entries; most are by now.
+    EXPECT_GT(lru.size_bytes(), 6000u);
+    // The entries still held are the latest of their shards, and answer
+    // with their own values.
+    int found = 0;
+    for (int k = 999; k >= 0; --k) {
+      int v = -1;
+      if (lru.Find(k, &v)) {
+        EXPECT_EQ(v, k * 3);
+        ++found;
+      }
+    }
+    EXPECT_EQ(static_cast<size_t>(found) * 100, lru.size_bytes());
+    EXPECT_EQ(lru.hits(), static_cast<uint64_t>(found));
+    EXPECT_EQ(lru.misses(), static_cast<uint64_t>(1000 - found));
+    int v = 0;
+    EXPECT_TRUE(lru.Find(999, &v));  // the last one in is kept
+    // An entry as large as a shard fits; a larger one is not kept.
+    lru.Insert(5000, 1, 1000);
+    EXPECT_TRUE(lru.Find(5000, &v));
+    lru.Insert(5001, 1, 1001);
+    EXPECT_FALSE(lru.Find(5001, &v));
+    EXPECT_EQ(pool.in_use(), lru.size_bytes());
+  }
+  EXPECT_EQ(pool.in_use(), 0u);
+}
+
+TEST(ShardedChargedLruTest, ThreadsFindAndInsertAtOnce) {
+  MemoryPool pool;
+  engine::ShardedChargedLru<int, std::shared_ptr<const int>, std::hash<int>> lru(64 * 1000, &pool, 1000);
+  std::vector<std::thread> threads;
+  std::atomic<int> wrong{0};
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20000; ++i) {
+        const int k = (i * 7 + t * 13) % 3000;
+        std::shared_ptr<const int> v;
+        if (lru.Find(k, &v)) {
+          if (*v != k) wrong.fetch_add(1);
+        } else {
+          lru.Insert(k, std::make_shared<const int>(k), 100);
+        }
+      }
+    });
+  }
+  for (std::thread& th : threads) th.join();
+  EXPECT_EQ(wrong.load(), 0);
+  EXPECT_EQ(lru.hits() + lru.misses(), 4u * 20000);
+  EXPECT_LE(lru.size_bytes(), 64u * 1000);
+  EXPECT_EQ(pool.in_use(), lru.size_bytes());
 }
 
 }  // namespace
