@@ -127,6 +127,28 @@ double Median(std::vector<double> ms) {
   return ms[ms.size() / 2];
 }
 
+// Milliseconds of each read, ours and Prometheus's.
+struct Samples {
+  std::vector<double> ours, theirs;
+
+  void Summarize(Timings* t) const {
+    t->ours_ms = Median(ours);
+    t->theirs_ms = theirs.empty() ? 0 : Median(theirs);
+    t->runs = static_cast<int>(ours.size());
+  }
+};
+
+// One read of ours, then one of Prometheus's (none when prom_port is 0).
+Status ReadBoth(int port, int prom_port, const Case& c, Answer* ours, Answer* theirs, Samples* s) {
+  double one;
+  OT_RETURN_IF_ERROR(ReadOnce(port, c, ours, &one));
+  s->ours.push_back(one);
+  if (prom_port == 0) return Status::OK();
+  if (Status st = ReadOnce(prom_port, c, theirs, &one); !st.ok()) return st.WithContext("prometheus");
+  s->theirs.push_back(one);
+  return Status::OK();
+}
+
 // Runs a case on both servers in turn, run after run, so that what else
 // the machine does weighs on both alike; at least `runs` runs, and more (up
 // to 50× as many) until a second has passed, so that a read of a few
@@ -134,21 +156,13 @@ double Median(std::vector<double> ms) {
 // overtone only.
 Status MeasureCase(int port, int prom_port, const Case& c, int runs, Answer* ours, Answer* theirs,
                    Timings* t) {
-  std::vector<double> a, b;
+  Samples s;
   const auto start = Clock::now();
-  while (static_cast<int>(a.size()) < runs ||
-         (static_cast<int>(a.size()) < 50 * runs && Clock::now() - start < std::chrono::seconds(1))) {
-    double one;
-    OT_RETURN_IF_ERROR(ReadOnce(port, c, ours, &one));
-    a.push_back(one);
-    if (prom_port != 0) {
-      if (Status s = ReadOnce(prom_port, c, theirs, &one); !s.ok()) return s.WithContext("prometheus");
-      b.push_back(one);
-    }
+  while (static_cast<int>(s.ours.size()) < runs ||
+         (static_cast<int>(s.ours.size()) < 50 * runs && Clock::now() - start < std::chrono::seconds(1))) {
+    OT_RETURN_IF_ERROR(ReadBoth(port, prom_port, c, ours, theirs, &s));
   }
-  t->ours_ms = Median(a);
-  t->theirs_ms = b.empty() ? 0 : Median(b);
-  t->runs = static_cast<int>(a.size());
+  s.Summarize(t);
   return Status::OK();
 }
 
@@ -173,20 +187,12 @@ Status Serve(const Options& options, const fs::path& path, Served* out) {
 // by one of Prometheus's.
 Status MeasureCold(const Options& options, const fs::path& path, Served* served, int prom_port, const Case& c,
                    int runs, Answer* ours, Answer* theirs, Timings* t) {
-  std::vector<double> a, b;
+  Samples s;
   for (int i = 0; i < runs; ++i) {
     OT_RETURN_IF_ERROR(Serve(options, path, served));
-    double one;
-    OT_RETURN_IF_ERROR(ReadOnce(served->server->port(), c, ours, &one));
-    a.push_back(one);
-    if (prom_port != 0) {
-      if (Status s = ReadOnce(prom_port, c, theirs, &one); !s.ok()) return s.WithContext("prometheus");
-      b.push_back(one);
-    }
+    OT_RETURN_IF_ERROR(ReadBoth(served->server->port(), prom_port, c, ours, theirs, &s));
   }
-  t->ours_ms = Median(a);
-  t->theirs_ms = b.empty() ? 0 : Median(b);
-  t->runs = static_cast<int>(a.size());
+  s.Summarize(t);
   return Status::OK();
 }
 
