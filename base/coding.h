@@ -41,11 +41,16 @@ inline void PutTimestamp(std::string* dst, int64_t ts) { PutBE64(dst, TimestampT
 
 // Doubles are stored as their IEEE-754 bits, little-endian, so every NaN
 // payload survives.
-inline void PutDoubleBits(std::string* dst, double v) {
+// Writes the 8 bytes at p; returns the end.
+inline char* EncodeDoubleBits(char* p, double v) {
   uint64_t bits = std::bit_cast<uint64_t>(v);
+  for (int i = 0; i < 8; ++i, bits >>= 8) *p++ = static_cast<char>(bits & 0xff);
+  return p;
+}
+
+inline void PutDoubleBits(std::string* dst, double v) {
   char b[8];
-  for (int i = 0; i < 8; ++i, bits >>= 8) b[i] = static_cast<char>(bits & 0xff);
-  dst->append(b, 8);
+  dst->append(b, EncodeDoubleBits(b, v));
 }
 
 inline double DecodeDoubleBits(const char* p) {
@@ -54,12 +59,20 @@ inline double DecodeDoubleBits(const char* p) {
   return std::bit_cast<double>(bits);
 }
 
-inline void PutVarint64(std::string* dst, uint64_t v) {
+// Writes v as a varint (7 bits a byte, low first; at most 10 bytes) at p;
+// returns the end. A value below 2^32 is also its varint32.
+inline char* EncodeVarint64(char* p, uint64_t v) {
   while (v >= 0x80) {
-    dst->push_back(static_cast<char>((v & 0x7f) | 0x80));
+    *p++ = static_cast<char>((v & 0x7f) | 0x80);
     v >>= 7;
   }
-  dst->push_back(static_cast<char>(v));
+  *p++ = static_cast<char>(v);
+  return p;
+}
+
+inline void PutVarint64(std::string* dst, uint64_t v) {
+  char b[10];
+  dst->append(b, EncodeVarint64(b, v));
 }
 
 inline bool GetVarint64(std::string_view* in, uint64_t* v) {

@@ -5,8 +5,8 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
-#include <bit>
 
+#include "base/coding.h"
 #include "storage/store.h"
 #include "storage/store_keys.h"
 
@@ -21,15 +21,6 @@ constexpr size_t kMaxSampleRecord = 1 + 5 + 1 + 16 + 1 + 8;
 constexpr size_t kSampleRecord = kMaxSampleRecord - 4;  // with a family id below 128
 // A WriteBatch's rep starts with a sequence number and a count.
 constexpr size_t kRepHeader = 12;
-
-char* PutVarint32To(char* p, uint32_t v) {
-  while (v >= 0x80) {
-    *p++ = static_cast<char>(v | 0x80);
-    v >>= 7;
-  }
-  *p++ = static_cast<char>(v);
-  return p;
-}
 
 }  // namespace
 
@@ -106,14 +97,13 @@ void Batch::PutSample(SeriesId id, int64_t ts, double value) {
   char record[kMaxSampleRecord];
   char* p = record;
   *p++ = kTypeColumnFamilyValue;
-  p = PutVarint32To(p, sample_family_id_);
+  p = EncodeVarint64(p, sample_family_id_);
   *p++ = 16;
   StoreBE64(p, id);
   StoreBE64(p + 8, TimestampToKey(ts));
   p += 16;
   *p++ = 8;
-  uint64_t v = std::bit_cast<uint64_t>(value);
-  for (int i = 0; i < 8; ++i, v >>= 8) *p++ = static_cast<char>(v & 0xff);  // PutDoubleBits' order
+  p = EncodeDoubleBits(p, value);
   if (samples_.empty()) samples_.assign(kRepHeader, '\0');
   samples_.append(record, static_cast<size_t>(p - record));
   ++sample_count_;
