@@ -42,6 +42,18 @@ class EvalTest : public ::testing::Test {
     ASSERT_TRUE(session_->db()->Write(b).ok());
   }
 
+  // Two `edge` series, a point a minute: ±Inf, 0, -0, NaN, 1e308 and
+  // plain values, the second in the opposite order.
+  void WriteEdgeSeries() {
+    WriteBatch b;
+    const double edge[] = {INFINITY, -INFINITY, 0, -1.5, std::nan(""), 7, -0.0, 1e308, 3, 90.5};
+    for (int i = 0; i < 10; ++i) {
+      b.Add({{"__name__", "edge"}, {"k", "v"}}, i * kMin, edge[i]);
+      b.Add({{"__name__", "edge"}, {"k", "w"}}, i * kMin, edge[9 - i]);
+    }
+    ASSERT_TRUE(session_->db()->Write(b).ok());
+  }
+
   QueryResult Instant(std::string_view q, int64_t t) {
     auto r = RunInstantQuery(session_->conn(), q, t);
     EXPECT_TRUE(r.ok()) << q << ": " << r.status().ToString();
@@ -356,13 +368,7 @@ TEST_F(EvalTest, RootSourcesAnswerAsTheRowPath) {
 // goes the row path. Same series, names and points, bit for bit: NaN,
 // ±Inf, staleness, filters that empty a series, the number on the left.
 TEST_F(EvalTest, RootSourceWithNumberOperationsAnswersAsTheRowPath) {
-  WriteBatch b;
-  const double edge[] = {INFINITY, -INFINITY, 0, -1.5, std::nan(""), 7, -0.0, 1e308, 3, 90.5};
-  for (int i = 0; i < 10; ++i) {
-    b.Add({{"__name__", "edge"}, {"k", "v"}}, i * kMin, edge[i]);
-    b.Add({{"__name__", "edge"}, {"k", "w"}}, i * kMin, edge[9 - i]);
-  }
-  ASSERT_TRUE(session_->db()->Write(b).ok());
+  WriteEdgeSeries();
   for (const char* q : {"temp > 20",
                         "temp != 21",
                         "20 < temp",
@@ -418,13 +424,7 @@ TEST_F(EvalTest, RootSourceWithNumberOperationsAnswersAsTheRowPath) {
 // row path (prom_sqrt() and the others). Bit for bit: NaN, ±Inf, -0,
 // staleness, clamp with max below min (no output), round to 0.
 TEST_F(EvalTest, RootSourceUnderValueFunctionsAnswersAsTheRowPath) {
-  WriteBatch b;
-  const double edge[] = {INFINITY, -INFINITY, 0, -1.5, std::nan(""), 7, -0.0, 1e308, 3, 90.5};
-  for (int i = 0; i < 10; ++i) {
-    b.Add({{"__name__", "edge"}, {"k", "v"}}, i * kMin, edge[i]);
-    b.Add({{"__name__", "edge"}, {"k", "w"}}, i * kMin, edge[9 - i]);
-  }
-  ASSERT_TRUE(session_->db()->Write(b).ok());
+  WriteEdgeSeries();
   for (const char* q : {"sqrt(edge)",
                         "abs(edge)",
                         "+edge * 2",

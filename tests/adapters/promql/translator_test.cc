@@ -13,17 +13,30 @@
 namespace overtone::promql {
 namespace {
 
-std::string Sql(std::string_view q, int64_t start = 1000, int64_t end = 1000, int64_t step = 1) {
+// q translated over r; a query that does not parse or translate fails the
+// test and gives an empty Translation.
+Translation TranslateOver(std::string_view q, const EvalRange& r) {
   auto e = ParseExpr(q);
-  EXPECT_TRUE(e.ok()) << e.status().ToString();
-  if (!e.ok()) return "";
+  EXPECT_TRUE(e.ok()) << q << ": " << e.status().ToString();
+  if (!e.ok()) return Translation{};
+  auto t = Translate(**e, r);
+  EXPECT_TRUE(t.ok()) << q << ": " << t.status().ToString();
+  return t.ok() ? std::move(*t) : Translation{};
+}
+
+EvalRange Range(int64_t start, int64_t end, int64_t step) {
   EvalRange r;
   r.start = start;
   r.end = end;
   r.step = step;
-  auto t = Translate(**e, r);
-  EXPECT_TRUE(t.ok()) << t.status().ToString();
-  return t.ok() ? t->Sql() : "";
+  return r;
+}
+
+// Ten minutes at one-minute steps.
+Translation TranslateTenMinutes(std::string_view q) { return TranslateOver(q, Range(0, 600000, 60000)); }
+
+std::string Sql(std::string_view q, int64_t start = 1000, int64_t end = 1000, int64_t step = 1) {
+  return TranslateOver(q, Range(start, end, step)).Sql();
 }
 
 TEST(TranslatorTest, RateSummedByJob) {
@@ -129,17 +142,7 @@ TEST(TranslatorTest, RootSourceIsOneRowPerSeries) {
 }
 
 TEST(TranslatorTest, RootSourceWithNumberOperationsIsOneRowPerSeries) {
-  auto translate = [](std::string_view q) {
-    auto e = ParseExpr(q);
-    EXPECT_TRUE(e.ok()) << e.status().ToString();
-    EvalRange r;
-    r.start = 0;
-    r.end = 600000;
-    r.step = 60000;
-    auto t = Translate(**e, r);
-    EXPECT_TRUE(t.ok()) << t.status().ToString();
-    return std::move(*t);
-  };
+  const auto translate = TranslateTenMinutes;
   // A filter keeps the name: the series' rows as they are.
   Translation filter = translate("cpu_usage_percent > 90");
   EXPECT_TRUE(filter.packed_points);
@@ -185,17 +188,7 @@ TEST(TranslatorTest, RootSourceWithNumberOperationsIsOneRowPerSeries) {
 // SQL's 0 - x makes 0 of -0.
 TEST(TranslatorTest, RootSourceUnderValueFunctionsIsOneRowPerSeries) {
   using Function = ScalarOperation::Function;
-  auto translate = [](std::string_view q) {
-    auto e = ParseExpr(q);
-    EXPECT_TRUE(e.ok()) << e.status().ToString();
-    EvalRange r;
-    r.start = 0;
-    r.end = 600000;
-    r.step = 60000;
-    auto t = Translate(**e, r);
-    EXPECT_TRUE(t.ok()) << t.status().ToString();
-    return std::move(*t);
-  };
+  const auto translate = TranslateTenMinutes;
   Translation t = translate("round(clamp_min(+sqrt(x), -(2)) / 1e6, 0.5) > 3");
   EXPECT_TRUE(t.packed_points);
   EXPECT_EQ(t.Sql().find("SELECT labels_drop(labelset, '__name__') AS labelset, points\n"
@@ -273,15 +266,10 @@ TEST(TranslatorTest, VectorMatchingIsOneCallOverBothOperandsPacked) {
 // name dropped per series; operations with a number on top go to the
 // caller as on a source at the root.
 TEST(TranslatorTest, RootVectorMatchingIsOneRowPerSeries) {
-  auto translate = [](const std::string& q) {
-    auto expr = ParseExpr(q);
-    EXPECT_TRUE(expr.ok()) << q;
-    EvalRange r;
-    r.start = r.end = 1000;
+  auto translate = [](std::string_view q) {
+    EvalRange r = Range(1000, 1000, 1);
     r.instant = true;
-    auto t = Translate(**expr, r);
-    EXPECT_TRUE(t.ok()) << t.status().ToString();
-    return std::move(*t);
+    return TranslateOver(q, r);
   };
   Translation div = translate("a / on(job) group_left(env, dc) b");
   EXPECT_TRUE(div.packed_points);
