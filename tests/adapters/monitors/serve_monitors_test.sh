@@ -82,7 +82,8 @@ RESULT=$(http_get "$PORT" "/api/v1/query?query=$(urlencode 'overtone_series_coun
 echo "$RESULT" | grep -qF '"__name__":"overtone_series_count"' || fail "PromQL does not see the monitor's samples: $RESULT"
 
 METRICS=$(http_get "$PORT" /metrics)
-echo "$METRICS" | grep -q '^overtone_monitor_runs_total{monitor="series_count"} [1-9]' || fail "/metrics: no monitor runs"
+echo "$METRICS" | grep -q '^overtone_monitor_runs_total{monitor="series_count"} [1-9]' ||
+  fail "/metrics: no monitor runs in $(echo "$METRICS" | wc -c) bytes: $(echo "$METRICS" | grep '^overtone_monitor_runs_total' | head -3)"
 echo "$METRICS" | grep -q '^overtone_monitor_failures_total{monitor="broken"} [1-9]' || fail "/metrics: no failures"
 echo "$METRICS" | grep -qF 'prometheus_notifications_alertmanagers_discovered 2' || fail "/metrics: no senders"
 echo "$METRICS" | grep -qF 'prometheus_notifications_sent_total{alertmanager="http://127.0.0.1:10/prefix"} 0' ||
