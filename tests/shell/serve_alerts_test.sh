@@ -59,24 +59,24 @@ wait_for() {  # SECONDS COMMAND...: until COMMAND succeeds
   for _ in $(seq $((secs * 4))); do "$@" && return 0; sleep 0.25; done
   return 1
 }
-firing() { alerts | grep -q '"alertname":"DemoHigh"'; }
-gone() { ! alerts | grep -q '"alertname":"DemoHigh"'; }
+firing() { alerts | has '"alertname":"DemoHigh"'; }
+gone() { ! alerts | has '"alertname":"DemoHigh"'; }
 
 # 1. Above the threshold: it fires, and Alertmanager has it.
-http_post "$OT_PORT" /api/v1/import/prometheus 'demo_value{host="a"} 5' | head -1 | grep -q ' 204 ' ||
+http_post "$OT_PORT" /api/v1/import/prometheus 'demo_value{host="a"} 5' | head -1 | has ' 204 ' ||
   fail "the push was refused"
 wait_for 30 firing || fail "the alert did not reach Alertmanager within 30 s: $(alerts)"
 A=$(alerts)
-echo "$A" | grep -q '"summary":"demo_value is 5 on a"' || fail "templated annotation missing: $A"
-echo "$A" | grep -q '"severity":"page"' || fail "rule label missing: $A"
-echo "$A" | grep -q '"host":"a"' || fail "series label missing: $A"
-echo "$A" | grep -q '"startsAt":"20[0-9-]*T' || fail "startsAt missing: $A"
-echo "$A" | grep -q "\"generatorURL\":\"http://127.0.0.1:$OT_PORT/graph?g0.expr=demo_value%20%3E%201" ||
+echo "$A" | has '"summary":"demo_value is 5 on a"' || fail "templated annotation missing: $A"
+echo "$A" | has '"severity":"page"' || fail "rule label missing: $A"
+echo "$A" | has '"host":"a"' || fail "series label missing: $A"
+echo "$A" | has '"startsAt":"20[0-9-]*T' || fail "startsAt missing: $A"
+echo "$A" | has "\"generatorURL\":\"http://127.0.0.1:$OT_PORT/graph?g0.expr=demo_value%20%3E%201" ||
   fail "generatorURL: $A"
-http_get "$OT_PORT" /api/v1/alerts | grep -q '"state":"firing"' || fail "overtone's /api/v1/alerts: not firing"
+http_get "$OT_PORT" /api/v1/alerts | has '"state":"firing"' || fail "overtone's /api/v1/alerts: not firing"
 
 # 2. Below it: resolved, and Alertmanager drops it.
-http_post "$OT_PORT" /api/v1/import/prometheus 'demo_value{host="a"} 0' | head -1 | grep -q ' 204 ' ||
+http_post "$OT_PORT" /api/v1/import/prometheus 'demo_value{host="a"} 0' | head -1 | has ' 204 ' ||
   fail "the second push was refused"
 wait_for 30 gone || fail "the resolved alert stayed in Alertmanager: $(alerts)"
 

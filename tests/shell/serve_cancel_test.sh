@@ -45,5 +45,5 @@ EXIT_MS=$(( $(now_ms) - T0 ))
 [ "$EXIT_MS" -lt 5000 ] || fail "serve took ${EXIT_MS} ms to stop with a query running (want < 5 s)"
 ANSWER=$(timeout 5 cat <&3 || true)
 exec 3<&-
-echo "$ANSWER" | grep -q 'query cancelled: the server is stopping' || fail "the running query's answer: $ANSWER"
+echo "$ANSWER" | has 'query cancelled: the server is stopping' || fail "the running query's answer: $ANSWER"
 echo "serve_cancel: query stopped ${STOPPED_MS} ms after its client left; SIGTERM exit in ${EXIT_MS} ms"

@@ -13,20 +13,20 @@ source "$(dirname "$0")/../support/peers.sh"
 start_overtone db --memory-limit 64MiB
 PORT=$OT_PORT
 
-http_get "$PORT" /health | grep -q '^OK' || fail "/health"
-http_get "$PORT" /-/healthy | grep -q '^overtone is Healthy.' || fail "/-/healthy"
+http_get "$PORT" /health | has '^OK' || fail "/health"
+http_get "$PORT" /-/healthy | has '^overtone is Healthy.' || fail "/-/healthy"
 # /api/v1/status/flags: the parsed flags (sizes in bytes), defaults, flags off.
 FLAGS=$(http_get "$PORT" /api/v1/status/flags)
 for want in '"listen":"127.0.0.1:0"' '"memory-limit":"67108864"' '"max-request-bytes":"33554432"' \
             '"read-only":"false"' '"threads":""' "\"DBDIR\":\"$WORK/db\""; do
-  echo "$FLAGS" | grep -qF "$want" || fail "/api/v1/status/flags lacks $want: $FLAGS"
+  echo "$FLAGS" | has -F "$want" || fail "/api/v1/status/flags lacks $want: $FLAGS"
 done
 timeout 120 "$OVERTONE" emulate --hosts 3 --duration 10m --interval 15s --seed 7 -q \
   --remote-write "http://127.0.0.1:$PORT/api/v1/write" || fail "emulate --remote-write"
 METRICS=$(http_get "$PORT" /metrics)
 INGESTED=$(echo "$METRICS" | awk '/^overtone_samples_ingested_total /{print $2}')
 [ "${INGESTED:-0}" -gt 0 ] || fail "no samples ingested: $INGESTED"
-echo "$METRICS" | grep -q 'overtone_request_memory_budget_bytes 16777216' ||
+echo "$METRICS" | has 'overtone_request_memory_budget_bytes 16777216' ||
   fail "--memory-limit 64MiB should give a 16 MiB request budget"
 
 stop_wait "$OT_PID" && RC=0 || RC=$?
@@ -39,7 +39,7 @@ COUNT=$("$OVERTONE" "$WORK/db" "SELECT count(*) FROM samples" | tail -1 | tr -dc
 # --read-only: remote write is refused with 403, reading still answers.
 start_overtone db --read-only
 PORT=$OT_PORT
-http_get "$PORT" /health | grep -q '^OK' || fail "/health on a read-only server"
+http_get "$PORT" /health | has '^OK' || fail "/health on a read-only server"
 if timeout 60 "$OVERTONE" emulate --hosts 1 --duration 1m --interval 15s --seed 7 -q \
     --remote-write "http://127.0.0.1:$PORT/api/v1/write" 2>"$WORK/emulate.log"; then
   fail "remote write to a read-only server succeeded"

@@ -57,7 +57,7 @@ crash() {  # SIGKILL: nothing is flushed or marked stale
 
 # The first run: FiresSoon fires, PendsLong is pending for a while.
 serve
-http_post "$OT_PORT" /api/v1/import/prometheus 'held 1' | grep -q ' 204 ' || fail "import"
+http_post "$OT_PORT" /api/v1/import/prometheus 'held 1' | has ' 204 ' || fail "import"
 wait_alert FiresSoon firing
 FIRING_AT=$(alert FiresSoon | cut -d' ' -f2)
 PENDING_AT=$(alert PendsLong | cut -d' ' -f2)
@@ -77,8 +77,8 @@ read -r STATE AT <<<"$(alert PendsLong)"
   fail "PendsLong lost its progress: activeAt $AT, restarted at $(date -u -d "@$RESTART" +%FT%T), first $PENDING_AT"
 [ "$(seconds "$AT")" -gt "$(seconds "$PENDING_AT")" ] || fail "PendsLong's outage counted as pending: $AT"
 http_get "$OT_PORT" "/api/v1/query?query=ALERTS_FOR_STATE%7Balertname%3D%22FiresSoon%22%7D" |
-  grep -q "\"value\":\[[0-9.]*,\"$(seconds "$FIRING_AT")\"\]" || fail "ALERTS_FOR_STATE not written back"
-http_get "$OT_PORT" /metrics | grep -q '^prometheus_rule_group_last_restore_duration_seconds{' ||
+  has "\"value\":\[[0-9.]*,\"$(seconds "$FIRING_AT")\"\]" || fail "ALERTS_FOR_STATE not written back"
+http_get "$OT_PORT" /metrics | has '^prometheus_rule_group_last_restore_duration_seconds{' ||
   fail "no restore duration on /metrics"
 crash
 sleep 3

@@ -44,6 +44,11 @@ fail() {
 
 now_ms() { date +%s%3N; }
 
+# `grep -q` stops reading at its first match; under pipefail the writer of a
+# longer text then dies of SIGPIPE and the pipeline fails although the text
+# matched. has PATTERN (grep's options allowed) reads all of its input.
+has() { grep "$@" >/dev/null; }
+
 # HTTP/1.0, so that no server answers in chunks (Prometheus does on 1.1 for
 # large bodies) and the body comes whole.
 http() {  # METHOD PORT PATH [BODY]: the body of the answer (bash /dev/tcp, no curl needed)
@@ -95,7 +100,7 @@ free_port() {  # a port nothing listens on now
 wait_ready() {  # PORT PATH PID: until PATH answers "ready"/"OK" (20 s), or PID dies
   local port=$1 path=$2 pid=$3
   for _ in $(seq 100); do
-    http_get "$port" "$path" 2>/dev/null | grep -qi 'ready\|ok' && return 0
+    http_get "$port" "$path" 2>/dev/null | has -i 'ready\|ok' && return 0
     kill -0 "$pid" 2>/dev/null || return 1
     sleep 0.2
   done

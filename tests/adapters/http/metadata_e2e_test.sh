@@ -51,10 +51,10 @@ for family in "${FAMILIES[@]}"; do
   for _ in $(seq 120); do
     P=$(http_get "$PA" "/api/v1/metadata?metric=$family")
     O=$(http_get "$OT" "/api/v1/metadata?metric=$family")
-    [ "$P" = "$O" ] && echo "$O" | grep -q '"type"' && break
+    [ "$P" = "$O" ] && echo "$O" | has '"type"' && break
     sleep 0.5
   done
-  echo "$P" | grep -q '"type"' || fail "Prometheus has no metadata for $family: $P"
+  echo "$P" | has '"type"' || fail "Prometheus has no metadata for $family: $P"
   [ "$P" = "$O" ] || fail "metadata of $family differs
 Prometheus: $P
 overtone:   $O"
@@ -70,7 +70,7 @@ keys() { grep -o '"[A-Za-z]*":' | awk '!seen[$0]++' | tr -d '\n'; }
 TP=$(http_get "$PA" /api/v1/status/tsdb | keys)
 TO=$(http_get "$OT" /api/v1/status/tsdb | keys)
 [ "$TP" = "$TO" ] || fail "status/tsdb keys differ: Prometheus $TP, overtone $TO"
-http_get "$OT" /api/v1/status/tsdb | grep -q '"seriesCountByMetricName":\[{"name":"' ||
+http_get "$OT" /api/v1/status/tsdb | has '"seriesCountByMetricName":\[{"name":"' ||
   fail "status/tsdb counts no metric: $(http_get "$OT" /api/v1/status/tsdb)"
 CP=$(http_get "$PA" /api/v1/status/config | grep -o '^{"status":"success","data":{"yaml":"')
 CO=$(http_get "$OT" /api/v1/status/config | grep -o '^{"status":"success","data":{"yaml":"')
@@ -79,7 +79,7 @@ CO=$(http_get "$OT" /api/v1/status/config | grep -o '^{"status":"success","data"
 # 5. A push, seen by PromQL, with its metadata.
 R=$(http PUT "$OT" /metrics/job/e2e/instance/x $'# TYPE e2e_pushed gauge\n# HELP e2e_pushed Pushed.\ne2e_pushed 42\n')
 [ -z "$R" ] || fail "push answered $R"
-http_get "$OT" "/api/v1/query?query=e2e_pushed" | grep -q '"instance":"x","job":"e2e"},"value":\[[0-9.]*,"42"\]' ||
+http_get "$OT" "/api/v1/query?query=e2e_pushed" | has '"instance":"x","job":"e2e"},"value":\[[0-9.]*,"42"\]' ||
   fail "pushed sample not found: $(http_get "$OT" "/api/v1/query?query=e2e_pushed")"
-http_get "$OT" "/api/v1/metadata?metric=e2e_pushed" | grep -q '"help":"Pushed."' || fail "pushed metadata missing"
+http_get "$OT" "/api/v1/metadata?metric=e2e_pushed" | has '"help":"Pushed."' || fail "pushed metadata missing"
 echo "metadata_e2e_test: ${#FAMILIES[@]} families' metadata equal to Prometheus 2.42's; tsdb and config shaped alike"

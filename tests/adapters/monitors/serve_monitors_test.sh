@@ -72,25 +72,25 @@ PORT=$OT_PORT
 SQL="query=$(urlencode "SELECT name, runs > 1, failures > 0, last_error FROM monitors ORDER BY name")"
 for _ in $(seq 100); do
   ROWS=$(http_form "$PORT" /api/v1/sql "$SQL")
-  echo "$ROWS" | grep -qF '["series_count",1,0,null]' && break
+  echo "$ROWS" | has -F '["series_count",1,0,null]' && break
   sleep 0.1
 done
-echo "$ROWS" | grep -qF '["series_count",1,0,null]' || fail "monitors table: $ROWS"
-echo "$ROWS" | grep -qF '["broken",1,1,"no such table: nowhere"]' || fail "monitors table: $ROWS"
+echo "$ROWS" | has -F '["series_count",1,0,null]' || fail "monitors table: $ROWS"
+echo "$ROWS" | has -F '["broken",1,1,"no such table: nowhere"]' || fail "monitors table: $ROWS"
 
 RESULT=$(http_get "$PORT" "/api/v1/query?query=$(urlencode 'overtone_series_count{source="monitor"}')")
-echo "$RESULT" | grep -qF '"__name__":"overtone_series_count"' || fail "PromQL does not see the monitor's samples: $RESULT"
+echo "$RESULT" | has -F '"__name__":"overtone_series_count"' || fail "PromQL does not see the monitor's samples: $RESULT"
 
 METRICS=$(http_get "$PORT" /metrics)
-echo "$METRICS" | grep -q '^overtone_monitor_runs_total{monitor="series_count"} [1-9]' ||
+echo "$METRICS" | has '^overtone_monitor_runs_total{monitor="series_count"} [1-9]' ||
   fail "/metrics: no monitor runs in $(echo "$METRICS" | wc -c) bytes: $(echo "$METRICS" | grep '^overtone_monitor_runs_total' | head -3)"
-echo "$METRICS" | grep -q '^overtone_monitor_failures_total{monitor="broken"} [1-9]' || fail "/metrics: no failures"
-echo "$METRICS" | grep -qF 'prometheus_notifications_alertmanagers_discovered 2' || fail "/metrics: no senders"
-echo "$METRICS" | grep -qF 'prometheus_notifications_sent_total{alertmanager="http://127.0.0.1:10/prefix"} 0' ||
+echo "$METRICS" | has '^overtone_monitor_failures_total{monitor="broken"} [1-9]' || fail "/metrics: no failures"
+echo "$METRICS" | has -F 'prometheus_notifications_alertmanagers_discovered 2' || fail "/metrics: no senders"
+echo "$METRICS" | has -F 'prometheus_notifications_sent_total{alertmanager="http://127.0.0.1:10/prefix"} 0' ||
   fail "/metrics: no per-Alertmanager counters"
 FLAGS=$(http_get "$PORT" /api/v1/status/flags)
 for want in "\"monitors\":\"$WORK/monitors.yml\"" '"alertmanager":"http://127.0.0.1:9,http://127.0.0.1:10/prefix"'; do
-  echo "$FLAGS" | grep -qF "$want" || fail "/api/v1/status/flags lacks $want: $FLAGS"
+  echo "$FLAGS" | has -F "$want" || fail "/api/v1/status/flags lacks $want: $FLAGS"
 done
 
 # 3. A clean stop.

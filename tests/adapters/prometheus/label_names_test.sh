@@ -41,7 +41,7 @@ done
 # In one request with a valid series, overtone keeps the valid one.
 expect_write "$OT_PORT" "__name__=lbl_mixed,job=x" 204
 expect_write "$OT_PORT" "__name__=lbl_mixed,job=y" 204
-"$PROBE" "$OT_PORT" "__name__=lbl_also,job=x" "__name__=lbl_also,a.b=x" | grep -q '^400 ' ||
+"$PROBE" "$OT_PORT" "__name__=lbl_also,job=x" "__name__=lbl_also,a.b=x" | has '^400 ' ||
   fail "a request with one bad series is not 400"
 
 SERIES="/api/v1/series?match[]=$(urlencode '{__name__=~"lbl_.*"}')"

@@ -90,8 +90,8 @@ for q in 'up{job="prom"}[15s]' 'prometheus_tsdb_head_samples_appended_total{job=
   path="/api/v1/query?query=$(urlencode "$q")&time=$EVAL_S"
   A=$(http_get "$PA_PORT" "$path")
   B=$(http_get "$PB" "$path")
-  echo "$A" | grep -q '"status":"success"' || fail "A: $q: $A"
-  echo "$A" | grep -q '"values":\[\[' || fail "A returned no samples for $q: $A"
+  echo "$A" | has '"status":"success"' || fail "A: $q: $A"
+  echo "$A" | has '"values":\[\[' || fail "A returned no samples for $q: $A"
   [ "$A" = "$B" ] || fail "Prometheus B (remote read from overtone) differs from A for $q
 A: $A
 B: $B"
@@ -107,8 +107,8 @@ RA=$(http_get "$PA_PORT" /api/v1/status/runtimeinfo | keys)
 RO=$(http_get "$OT" /api/v1/status/runtimeinfo | keys)
 [ "$RA" = "$RO" ] || fail "runtimeinfo keys differ: Prometheus $RA, overtone $RO"
 FLAGS_SHAPE='^\{"status":"success","data":\{("[^"]*":"[^"]*",)*"[^"]*":"[^"]*"\}\}$'
-http_get "$PA_PORT" /api/v1/status/flags | grep -qE "$FLAGS_SHAPE" || fail "Prometheus's flags are not shaped as expected"
-http_get "$OT" /api/v1/status/flags | grep -qE "$FLAGS_SHAPE" || fail "flags: $(http_get "$OT" /api/v1/status/flags)"
+http_get "$PA_PORT" /api/v1/status/flags | has -E "$FLAGS_SHAPE" || fail "Prometheus's flags are not shaped as expected"
+http_get "$OT" /api/v1/status/flags | has -E "$FLAGS_SHAPE" || fail "flags: $(http_get "$OT" /api/v1/status/flags)"
 for q in 'sum by(job)(rate(x[5m]))' 'x{b="1",a="2"}[5m] @ 10.5 offset 1m' 'a+on(b)group_left d' \
          'topk(3,max_over_time(rate(x[1m])[10m:]))' '0x10+1e3' 'sum(' \
          'histogram_quantile(0.99, sum by (le, job) (rate(http_request_duration_seconds_bucket{job="api"}[5m])))'; do
@@ -116,7 +116,7 @@ for q in 'sum by(job)(rate(x[5m]))' 'x{b="1",a="2"}[5m] @ 10.5 offset 1m' 'a+on(
   A=$(http_get "$PA_PORT" "$path")
   O=$(http_get "$OT" "$path")
   [ "$A" = "$O" ] || [ "$q" = 'sum(' ] || fail "format_query $q: Prometheus $A, overtone $O"
-  echo "$O" | grep -q '"status":"'"$(echo "$A" | grep -o '"status":"[a-z]*"' | cut -d'"' -f4)"'"' ||
+  echo "$O" | has '"status":"'"$(echo "$A" | grep -o '"status":"[a-z]*"' | cut -d'"' -f4)"'"' ||
     fail "format_query $q: Prometheus $A, overtone $O"
 done
 

@@ -126,8 +126,8 @@ for q in \
   path="/api/v1/query_range?query=$(urlencode "$q")&start=$START&end=$END&step=$STEP"
   P=$(http_get "$PROM_PORT" "$path")
   O=$(http_get "$OT_PORT" "$path")
-  echo "$P" | grep -q '"status":"success"' || fail "prometheus: $q: $P"
-  echo "$O" | grep -q '"status":"success"' || fail "overtone: $q: $O"
+  echo "$P" | has '"status":"success"' || fail "prometheus: $q: $P"
+  echo "$O" | has '"status":"success"' || fail "overtone: $q: $O"
   echo "$P" | flatten >"$WORK/p.txt"
   echo "$O" | flatten >"$WORK/o.txt"
   [ -s "$WORK/p.txt" ] || fail "prometheus answered no points for $q: $P"

@@ -70,22 +70,22 @@ kill -0 "$SERVE_PID" 2>/dev/null || fail "serve died on the full disk"
 echo "disk full: $(df -h "$MNT" | tail -1)"
 
 READY=$(http_get "$PORT" /-/ready)
-echo "$READY" | head -1 | grep -q " 503 " || fail "/-/ready is not 503 on a full disk: $READY"
-echo "$READY" | grep -q "no space" || fail "/-/ready does not say why: $READY"
+echo "$READY" | head -1 | grep " 503 " >/dev/null || fail "/-/ready is not 503 on a full disk: $READY"
+echo "$READY" | grep "no space" >/dev/null || fail "/-/ready does not say why: $READY"
 [ "$(metric overtone_writes_failing)" = 1 ] || fail "overtone_writes_failing is not 1"
 [ "$(metric overtone_remote_write_storage_fault_requests_total)" -gt 0 ] || fail "no 503 counted"
 QUERY=$(http_get "$PORT" "/api/v1/query?query=count(up)")
-echo "$QUERY" | head -1 | grep -q " 200 " || fail "queries do not answer on a full disk: $QUERY"
+echo "$QUERY" | head -1 | grep " 200 " >/dev/null || fail "queries do not answer on a full disk: $QUERY"
 LOGGED=$(grep -c "remote write failing" "$WORK/serve.log" || true)
 [ "$LOGGED" = 1 ] || fail "the failure was logged $LOGGED times, not once"
 
 # Space returns: writes resume within seconds, without a restart.
 mount -o remount,size=160m "$MNT" || fail "cannot grow the tmpfs"
 for _ in $(seq 600); do
-  http_get "$PORT" /-/ready | head -1 | grep -q " 200 " && break
+  http_get "$PORT" /-/ready | head -1 | grep " 200 " >/dev/null && break
   sleep 0.1
 done
-http_get "$PORT" /-/ready | head -1 | grep -q " 200 " || fail "/-/ready did not recover after the disk grew"
+http_get "$PORT" /-/ready | head -1 | grep " 200 " >/dev/null || fail "/-/ready did not recover after the disk grew"
 timeout 120 "$OVERTONE" emulate --hosts 5 --interval 15s --duration 1h --seed 99 --end "$END" -q \
   --remote-write "$URL" || fail "writes did not resume after the disk grew"
 [ "$(metric overtone_writes_failing)" = 0 ] || fail "overtone_writes_failing is not 0 after recovery"

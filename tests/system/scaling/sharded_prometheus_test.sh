@@ -86,7 +86,7 @@ for port in "${SHARD_PORTS[@]}"; do
   n=$(query "$port" "$count_series" | value_of)
   [ "${n:-0}" -gt 0 ] || fail "shard on $port holds no series: $(query "$port" "$count_series")"
   TOTAL=$((TOTAL + n))
-  query "$port" 'count({__tmp_shard!=""})' | grep -q '"result":\[\]' || fail "shard on $port stored __tmp_shard"
+  query "$port" 'count({__tmp_shard!=""})' | has '"result":\[\]' || fail "shard on $port stored __tmp_shard"
 done
 ALL=$(query "$SINGLE" "$count_series" | value_of)
 [ "$TOTAL" = "$ALL" ] || fail "the shards hold $TOTAL series, the single instance $ALL"
@@ -119,7 +119,7 @@ QUERIES=(
 for q in "${QUERIES[@]}"; do
   B=$(query "$PB" "$q")
   C=$(query "$PC" "$q")
-  echo "$C" | grep -q '"result":\[{' || fail "C answered nothing for $q: $C"
+  echo "$C" | has '"result":\[{' || fail "C answered nothing for $q: $C"
   [ "$B" = "$C" ] || fail "sharded and single answers differ for $q
 shards: $B
 single: $C"
@@ -128,7 +128,7 @@ START=$(awk "BEGIN{printf \"%.3f\", $T_MS/1000 - 15}")
 RANGE="/api/v1/query_range?query=$(urlencode 'sum by (job) (rate(go_gc_duration_seconds_count[5s]))')&start=$START&end=$T&step=1"
 B=$(http_get "$PB" "$RANGE")
 C=$(http_get "$PC" "$RANGE")
-echo "$C" | grep -q '"values":\[\[' || fail "C: range query returned no values: $C"
+echo "$C" | has '"values":\[\[' || fail "C: range query returned no values: $C"
 [ "$B" = "$C" ] || fail "range query differs: shards $B, single $C"
 
 echo "sharded_prometheus_test: $SHARDS shards hold $TOTAL series between them; ${#QUERIES[@]} instant" \
