@@ -75,14 +75,20 @@ inline void PutVarint64(std::string* dst, uint64_t v) {
   dst->append(b, EncodeVarint64(b, v));
 }
 
+// The bytes EncodeVarint64 writes for v.
+inline size_t VarintLength(uint64_t v) { return static_cast<size_t>(std::bit_width(v | 1) + 6) / 7; }
+
+// Reads a varint at the front of *in and advances past it. False, with *in
+// unchanged, when the input ends inside it or it holds more than 64 bits.
 inline bool GetVarint64(std::string_view* in, uint64_t* v) {
   uint64_t result = 0;
-  for (int shift = 0; shift <= 63 && !in->empty(); shift += 7) {
-    uint8_t byte = static_cast<uint8_t>(in->front());
-    in->remove_prefix(1);
-    result |= static_cast<uint64_t>(byte & 0x7f) << shift;
+  for (size_t i = 0; i < in->size() && i < 10; ++i) {
+    const uint64_t byte = static_cast<uint8_t>((*in)[i]);
+    if (i == 9 && byte > 1) return false;  // bits beyond the 64th
+    result |= (byte & 0x7f) << (7 * i);
     if ((byte & 0x80) == 0) {
       *v = result;
+      in->remove_prefix(i + 1);
       return true;
     }
   }

@@ -28,10 +28,6 @@ void AppendChunkedFrame(std::string_view message, std::string* out);
 // REQUIRES: !in->empty()
 Status ReadChunkedFrame(std::string_view* in, std::string_view* message);
 
-// Protobuf-style base-128 varints (low group first), as Go's encoding/binary.
-void AppendUvarint(uint64_t v, std::string* out);
-bool ReadUvarint(std::string_view* in, uint64_t* v);
-
 }  // namespace overtone::adapters
 
 #endif  // OVERTONE_ADAPTERS_PROMETHEUS_CHUNKED_FRAME_H_

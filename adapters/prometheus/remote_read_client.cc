@@ -11,6 +11,7 @@
 #include "adapters/prometheus/proto/remote.pb.h"
 #include "adapters/prometheus/snappy_block.h"
 #include "adapters/prometheus/xor_chunk.h"
+#include "base/coding.h"
 
 namespace overtone::adapters {
 namespace {
@@ -87,7 +88,7 @@ class AnswerDecoder {
       // Is the whole frame here yet? uvarint length + 4 bytes CRC + message.
       std::string_view peek = in;
       uint64_t len = 0;
-      if (!ReadUvarint(&peek, &len)) {
+      if (!GetVarint64(&peek, &len)) {
         if (peek.size() >= 10) return Status::Corruption("bad frame length in remote read answer");
         break;
       }

@@ -66,12 +66,26 @@ TEST(CodingTest, VarintRoundTripAndTruncation) {
     ASSERT_TRUE(GetVarint64(&in, &out));
     EXPECT_EQ(out, v);
     EXPECT_TRUE(in.empty());
+    EXPECT_EQ(VarintLength(v), s.size()) << v;
     std::string_view cut(s.data(), s.size() - 1);
     EXPECT_FALSE(GetVarint64(&cut, &out)) << v;
+    EXPECT_EQ(cut.size(), s.size() - 1) << "a failed read consumes nothing";
   }
   std::string s;
   PutVarint64(&s, 300);
   EXPECT_EQ(s, "\xac\x02");
+}
+
+TEST(CodingTest, VarintOfMoreThan64BitsIsRefused) {
+  uint64_t out = 0;
+  std::string_view max = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x01";  // 2^64 - 1
+  ASSERT_TRUE(GetVarint64(&max, &out));
+  EXPECT_EQ(out, ~0ull);
+  std::string_view over = "\xff\xff\xff\xff\xff\xff\xff\xff\xff\x02";  // 2^64 + ...
+  EXPECT_FALSE(GetVarint64(&over, &out));
+  EXPECT_EQ(over.size(), 10u);
+  std::string_view eleven = "\x80\x80\x80\x80\x80\x80\x80\x80\x80\x80\x00";
+  EXPECT_FALSE(GetVarint64(&eleven, &out));
 }
 
 TEST(CodingTest, LengthPrefixedRejectsOverlongLength) {

@@ -77,21 +77,6 @@ TEST(AdaptersFrame, RefusesCorruptAndTruncatedFrames) {
   EXPECT_EQ(ReadChunkedFrame(&in, &msg).code(), Status::Code::kCorruption);
 }
 
-TEST(AdaptersFrame, Uvarint) {
-  for (uint64_t v : {0ull, 1ull, 127ull, 128ull, 300ull, 1ull << 35, ~0ull}) {
-    std::string s;
-    AppendUvarint(v, &s);
-    std::string_view in = s;
-    uint64_t got = 0;
-    ASSERT_TRUE(ReadUvarint(&in, &got));
-    EXPECT_EQ(got, v);
-    EXPECT_TRUE(in.empty());
-  }
-  std::string s;
-  AppendUvarint(300, &s);
-  EXPECT_EQ(s, Bytes({0xac, 0x02}));
-}
-
 TEST(AdaptersSnappy, RoundTripAndRefusals) {
   std::string data;
   for (int i = 0; i < 1000; ++i) data += "series_" + std::to_string(i % 17);
