@@ -350,9 +350,9 @@ TEST(SeriesIdCache, ChargesItsPoolAndStartsOverWhenFull) {
 
 // A cache whose bound has room for its keys keeps them all: at a million
 // node_exporter-like series (here a sixteenth of them in a sixteenth of
-// the default bound), shards whose arena doubled, or whose table grew
-// fourfold, passed their share and started over, and the next scrape
-// missed on nearly every series.
+// the default bound, in one order of arrival), shards whose arena
+// doubled, or whose table grew fourfold, passed their share and started
+// over, and the next scrape missed on the series they had held.
 TEST(SeriesIdCache, KeepsEveryKeyWhileItsBoundHasRoom) {
   SeriesIdCache cache(nullptr, SeriesIdCache::kDefaultMaxBytes / 16);
   constexpr int kSeries = 1000000 / 16;
