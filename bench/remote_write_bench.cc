@@ -121,7 +121,8 @@ struct Workload {
   std::vector<std::vector<WriteBatch>> batches;     // the same, for the engine
   size_t samples = 0;
   size_t bytes = 0;
-  size_t series = 0;  // distinct label sets sent
+  size_t v2_bytes = 0;  // the 2.0 requests' bytes on the wire
+  size_t series = 0;    // distinct label sets sent
 };
 
 Labels SeriesLabels(int s) {
@@ -183,7 +184,10 @@ Workload Generate(const Config& c) {
         std::string raw = req.SerializeAsString();
         w.bodies[sender].push_back(adapters::SnappyCompress(raw));
         w.bytes += w.bodies[sender].back().size();
-        if (c.v2) w.v2_bodies[sender].push_back(adapters::SnappyCompress(v2.request().SerializeAsString()));
+        if (c.v2) {
+          w.v2_bodies[sender].push_back(adapters::SnappyCompress(v2.request().SerializeAsString()));
+          w.v2_bytes += w.v2_bodies[sender].back().size();
+        }
         w.batches[sender].push_back(std::move(batch));
         batch = WriteBatch();
         req.Clear();
@@ -591,6 +595,9 @@ int main(int argc, char** argv) {
         return n;
       }(),
       c.batch, double(w.bytes) / double(w.samples), c.senders);
+  if (c.v2)
+    std::printf("the same as 2.0 requests: %.1f bytes/sample on the wire\n",
+                double(w.v2_bytes) / double(w.samples));
   if (c.churn_hours > 0) {
     std::printf(
         "churn: 10%% of the series replaced every %d scrapes (a simulated hour) for %d hours: %zu series\n",
