@@ -1,8 +1,9 @@
 // remote_write_bench: remote-write ingest throughput over loopback.
 //
 //   remote_write_bench [--series N] [--scrapes K] [--batch B] [--senders S]
-//                      [--v2] [--churn-hours H [--scrapes-per-hour K]]
-//                      [--memory-limit BYTES]
+//                      [--v2 | --protocols LIST] [--settle]
+//                      [--churn-hours H [--scrapes-per-hour K]]
+//                      [--memory-limit BYTES] [--phase-times]
 //                      [--prometheus PATH | --no-prometheus] [--dir PARENT]
 //
 // HOW IT WORKS
@@ -16,7 +17,17 @@
 //
 // --v2 also sends the same samples as remote write 2.0 requests (a symbol
 // table per request) to a fresh overtone: Prometheus 2.42 has no 2.0
-// receiver, so that row is compared with its 1.0 receiver.
+// receiver, so that row is compared with its 1.0 receiver. --protocols
+// names the overtone runs and their order ("1,2" is --v2; "2,1" runs 2.0
+// first, "2" alone), since a run can find the process's heap, the page
+// cache and the disk as the run before it left them.
+// --settle: after each overtone run, its database's memtables are flushed
+// and the bench waits until its background threads are quiet (no flush or
+// compaction left, as far as CPU shows), then prints the CPU that took and
+// the receiver's CPU a sample with it: work a run defers past its end (a
+// large memtable, level-0 files not yet compacted) is then counted.
+// --phase-times prints each run's start and end on CLOCK_MONOTONIC, the
+// clock of `perf record -k CLOCK_MONOTONIC`, for `perf report --time`.
 // --churn-hours H replaces 10% of the series every simulated hour (K
 // scrapes, default 4) for H hours, as pods that restart do: a replaced
 // series gets a new `pod` label value, and K * H scrapes are sent. Every
@@ -94,6 +105,9 @@ struct Config {
   int batch = 500;
   int senders = 4;
   bool v2 = false;
+  std::vector<int> protocols;  // overtone's runs in order: 1 (1.0), 2 (2.0)
+  bool settle = false;
+  bool phase_times = false;
   int churn_hours = 0;  // 0: the same series in every scrape
   int scrapes_per_hour = 4;
   size_t memory_limit = 0;  // Options::memory_limit_bytes; 0: none
@@ -107,7 +121,8 @@ struct Workload {
   std::vector<std::vector<WriteBatch>> batches;     // the same, for the engine
   size_t samples = 0;
   size_t bytes = 0;
-  size_t series = 0;  // distinct label sets sent
+  size_t v2_bytes = 0;  // the 2.0 requests' bytes on the wire
+  size_t series = 0;    // distinct label sets sent
 };
 
 Labels SeriesLabels(int s) {
@@ -169,7 +184,10 @@ Workload Generate(const Config& c) {
         std::string raw = req.SerializeAsString();
         w.bodies[sender].push_back(adapters::SnappyCompress(raw));
         w.bytes += w.bodies[sender].back().size();
-        if (c.v2) w.v2_bodies[sender].push_back(adapters::SnappyCompress(v2.request().SerializeAsString()));
+        if (c.v2) {
+          w.v2_bodies[sender].push_back(adapters::SnappyCompress(v2.request().SerializeAsString()));
+          w.v2_bytes += w.v2_bodies[sender].back().size();
+        }
         w.batches[sender].push_back(std::move(batch));
         batch = WriteBatch();
         req.Clear();
@@ -215,6 +233,9 @@ struct RunResult {
   std::string first_error;
   size_t peak_rss_bytes = 0;    // the receiving process's, during the run (0: unknown)
   size_t before_rss_bytes = 0;  // this process's resident memory before the run (overtone only)
+  // --settle: the flush and compaction the run left, after it ended.
+  double settle_seconds = 0;
+  double settle_cpu_seconds = 0;
 };
 
 // A field of /proc/PID/status (VmRSS, VmHWM) in bytes, pid 0: this
@@ -452,8 +473,72 @@ void Row(const char* name, const Workload& w, const RunResult& r, bool over_http
   }
   if (share > 0.5)
     std::printf("  the load generator is the bottleneck: its senders used over half the CPU\n");
+  if (r.settle_seconds > 0 || r.settle_cpu_seconds > 0) {
+    std::printf(
+        "  settled: flush and compaction after the run %.2f CPU-s in %.1f s; with it %.2f cpu us/smpl\n",
+        r.settle_cpu_seconds, r.settle_seconds,
+        1e6 * (r.receiver_cpu_seconds + r.settle_cpu_seconds) / double(w.samples));
+  }
   if (r.retries) std::printf("  %zu requests answered 429/503 and sent again\n", r.retries);
   if (r.errors) std::printf("  first error: %s\n", r.first_error.c_str());
+}
+
+// The flush and compaction `db` still has to do after a run: flushes its
+// memtables, then waits until this process's CPU stands still (less than
+// 20 ms a second, three seconds in a row: its HTTP server is stopped and
+// its senders ended, so only background threads work). The quiet seconds
+// are not counted.
+void Settle(Database* db, RunResult* r) {
+  Clock::time_point start = Clock::now();
+  const double cpu_before = ProcessCpuSeconds(0);
+  if (Status s = db->Flush(); !s.ok() && r->errors++ == 0) r->first_error = "flush: " + s.ToString();
+  double last = ProcessCpuSeconds(0), busy_until = last;
+  Clock::time_point busy_at = Clock::now();
+  for (int quiet = 0; quiet < 3 && Clock::now() - start < std::chrono::minutes(10);) {
+    std::this_thread::sleep_for(std::chrono::seconds(1));
+    const double now = ProcessCpuSeconds(0);
+    if (now - last < 0.02) {
+      ++quiet;
+    } else {
+      quiet = 0;
+      busy_until = now;
+      busy_at = Clock::now();
+    }
+    last = now;
+  }
+  r->settle_cpu_seconds = busy_until - cpu_before;
+  r->settle_seconds = std::chrono::duration<double>(busy_at - start).count();
+}
+
+double MonotonicSeconds() {
+  timespec t;
+  clock_gettime(CLOCK_MONOTONIC, &t);
+  return double(t.tv_sec) + double(t.tv_nsec) * 1e-9;
+}
+
+// One overtone run: a fresh database at `dir` behind the HttpServer, sent
+// w's 1.0 or (v2) 2.0 requests; nothing when the server did not start.
+std::optional<RunResult> RunOvertone(const Config& c, const Workload& w, const std::string& dir, bool v2) {
+  auto db = OpenFresh(c, dir);
+  adapters::ServerOptions o = ServerOptionsFor(c);
+  adapters::HttpServer server(db.get(), o);
+  if (Status s = server.Start(); !s.ok()) {
+    std::fprintf(stderr, "remote_write_bench: %s\n", s.ToString().c_str());
+    return std::nullopt;
+  }
+  const double t0 = MonotonicSeconds();
+  RunResult r = SendOverHttp(w, server.port(), 0, v2);
+  const double t1 = MonotonicSeconds();
+  server.Stop();
+  if (c.settle) Settle(db.get(), &r);
+  if (c.phase_times) {
+    std::printf("  %s run from %.6f to %.6f, settled by %.6f (CLOCK_MONOTONIC)\n", v2 ? "2.0" : "1.0", t0, t1,
+                MonotonicSeconds());
+  }
+  CheckStored(db.get(), w, &r);
+  db.reset();
+  std::filesystem::remove_all(dir);  // the next run finds the disk without this one's files
+  return r;
 }
 
 }  // namespace
@@ -468,7 +553,16 @@ int main(int argc, char** argv) {
   app.add_option("--scrapes", c.scrapes, "scrapes sent")->check(bench::Number(1));
   app.add_option("--batch", c.batch, "samples per request")->check(bench::Number(1));
   app.add_option("--senders", c.senders, "concurrent senders")->check(bench::Number(1));
-  app.add_flag("--v2", c.v2, "also send remote write 2.0 requests");
+  CLI::Option* v2_flag = app.add_flag("--v2", c.v2, "also send remote write 2.0 requests (--protocols 1,2)");
+  app.add_option("--protocols", c.protocols,
+                 "overtone's runs in order: 1 (remote write 1.0), 2 (2.0); 2,1 runs 2.0 first (default: 1)")
+      ->delimiter(',')
+      ->check(CLI::IsMember({1, 2}))
+      ->excludes(v2_flag);
+  app.add_flag("--settle", c.settle,
+               "after each overtone run, flush and wait for its compaction, and count that CPU too");
+  app.add_flag("--phase-times", c.phase_times,
+               "print each run's CLOCK_MONOTONIC window (for perf record -k CLOCK_MONOTONIC)");
   app.add_option("--memory-limit", c.memory_limit,
                  "overtone's memory limit in bytes, as serve --memory-limit (0: none)");
   app.add_option("--churn-hours", c.churn_hours, "simulated hours replacing 10% of the series each (0: none)")
@@ -484,6 +578,11 @@ int main(int argc, char** argv) {
   if (c.memory_limit != 0 && c.memory_limit < kMinMemoryLimit)
     return cli.UsageError("--memory-limit: must be 0 (none) or at least 32 MiB");
   if (c.churn_hours > 0) c.scrapes = c.churn_hours * c.scrapes_per_hour;
+  if (c.protocols.empty()) c.protocols = c.v2 ? std::vector<int>{1, 2} : std::vector<int>{1};
+  if (std::count(c.protocols.begin(), c.protocols.end(), 1) > 1 ||
+      std::count(c.protocols.begin(), c.protocols.end(), 2) > 1)
+    return cli.UsageError("--protocols: each protocol at most once");
+  c.v2 = std::count(c.protocols.begin(), c.protocols.end(), 2) > 0;
   std::string root = c.dir + "/remote_write_bench." + std::to_string(getpid());
   Workload w = Generate(c);
   std::printf(
@@ -496,6 +595,9 @@ int main(int argc, char** argv) {
         return n;
       }(),
       c.batch, double(w.bytes) / double(w.samples), c.senders);
+  if (c.v2)
+    std::printf("the same as 2.0 requests: %.1f bytes/sample on the wire\n",
+                double(w.v2_bytes) / double(w.samples));
   if (c.churn_hours > 0) {
     std::printf(
         "churn: 10%% of the series replaced every %d scrapes (a simulated hour) for %d hours: %zu series\n",
@@ -518,35 +620,19 @@ int main(int argc, char** argv) {
   // Only the engine run sends them: freed, they stay out of the servers' peak memory.
   std::vector<std::vector<WriteBatch>>().swap(w.batches);
 
-  RunResult http;
-  {
-    auto db = OpenFresh(c, root + "/http");
-    adapters::ServerOptions o = ServerOptionsFor(c);
-    adapters::HttpServer server(db.get(), o);
-    if (Status s = server.Start(); !s.ok()) {
-      std::fprintf(stderr, "remote_write_bench: %s\n", s.ToString().c_str());
+  RunResult http, http_v2;
+  for (int protocol : c.protocols) {
+    const bool v2 = protocol == 2;
+    RunResult& r = v2 ? http_v2 : http;
+    if (std::optional<RunResult> run = RunOvertone(c, w, root + (v2 ? "/http_v2" : "/http"), v2)) {
+      r = *run;
+    } else {
       return 1;
     }
-    http = SendOverHttp(w, server.port(), 0);
-    server.Stop();
-    CheckStored(db.get(), w, &http);
+    Row(v2 ? "overtone HTTP 2.0" : "overtone HTTP", w, r);
   }
-  Row("overtone HTTP", w, http);
-
-  RunResult http_v2;
-  if (c.v2) {
-    auto db = OpenFresh(c, root + "/http_v2");
-    adapters::ServerOptions o = ServerOptionsFor(c);
-    adapters::HttpServer server(db.get(), o);
-    if (Status s = server.Start(); !s.ok()) {
-      std::fprintf(stderr, "remote_write_bench: %s\n", s.ToString().c_str());
-      return 1;
-    }
-    http_v2 = SendOverHttp(w, server.port(), 0, /*v2=*/true);
-    server.Stop();
-    CheckStored(db.get(), w, &http_v2);
-    Row("overtone HTTP 2.0", w, http_v2);
-  }
+  const bool have_v1 = std::count(c.protocols.begin(), c.protocols.end(), 1) > 0;
+  const bool have_v2 = std::count(c.protocols.begin(), c.protocols.end(), 2) > 0;
 
   RunResult prom;
   bool have_prom = !c.prometheus.empty() && access(c.prometheus.c_str(), X_OK) == 0;
@@ -567,20 +653,34 @@ int main(int argc, char** argv) {
                 c.prometheus.empty() ? "--no-prometheus" : "binary not found");
   }
 
-  std::printf("ratio overtone HTTP / engine direct: %.2f\n", direct.seconds / http.seconds);
-  if (have_prom) std::printf("ratio overtone HTTP / prometheus HTTP: %.2f\n", prom.seconds / http.seconds);
-  if (have_prom && c.v2) {
+  if (have_v1) std::printf("ratio overtone HTTP / engine direct: %.2f\n", direct.seconds / http.seconds);
+  if (have_v2 && !have_v1)
+    std::printf("ratio overtone HTTP 2.0 / engine direct: %.2f\n", direct.seconds / http_v2.seconds);
+  if (have_prom && have_v1)
+    std::printf("ratio overtone HTTP / prometheus HTTP: %.2f\n", prom.seconds / http.seconds);
+  if (have_prom && have_v2) {
     std::printf("ratio overtone HTTP 2.0 / prometheus HTTP (1.0): %.2f\n", prom.seconds / http_v2.seconds);
   }
   // The same comparison by the receivers' CPU per sample, which the other
   // processes on a shared machine disturb less than the wall clock.
-  if (have_prom && http.receiver_cpu_seconds > 0) {
+  if (have_prom && have_v1 && http.receiver_cpu_seconds > 0) {
     std::printf("ratio receiver CPU per sample prometheus / overtone HTTP: %.2f\n",
                 prom.receiver_cpu_seconds / http.receiver_cpu_seconds);
   }
-  if (have_prom && c.v2 && http_v2.receiver_cpu_seconds > 0) {
+  if (have_prom && have_v2 && http_v2.receiver_cpu_seconds > 0) {
     std::printf("ratio receiver CPU per sample prometheus (1.0) / overtone HTTP 2.0: %.2f\n",
                 prom.receiver_cpu_seconds / http_v2.receiver_cpu_seconds);
+  }
+  // With --settle, overtone's CPU including the flush and compaction its
+  // run left behind. Prometheus defers work too (its head is compacted into
+  // a block only hours later), so this is the stricter figure for overtone.
+  if (have_prom && c.settle && have_v1) {
+    std::printf("ratio receiver CPU per sample prometheus / overtone HTTP settled: %.2f\n",
+                prom.receiver_cpu_seconds / (http.receiver_cpu_seconds + http.settle_cpu_seconds));
+  }
+  if (have_prom && c.settle && have_v2) {
+    std::printf("ratio receiver CPU per sample prometheus (1.0) / overtone HTTP 2.0 settled: %.2f\n",
+                prom.receiver_cpu_seconds / (http_v2.receiver_cpu_seconds + http_v2.settle_cpu_seconds));
   }
   std::filesystem::remove_all(root);
   return direct.errors || http.errors || http_v2.errors || (have_prom && prom.errors) ? 1 : 0;

@@ -2,6 +2,7 @@
 
 #include <xxhash.h>
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -52,8 +53,7 @@ void SeriesIdCache::Insert(uint64_t h, std::string_view key, SeriesId id) {
   if (shard.arena.size() + key.size() > UINT32_MAX) Reset(shard);
   if (shard.slots.empty() || (shard.used + 1) * 4 > shard.slots.size() * 3) Grow(shard);
   i = Probe(shard, h, key);
-  const size_t off = shard.arena.size();
-  shard.arena.append(key);
+  const size_t off = Append(shard, key);
   shard.slots[i] = Slot{h, id, static_cast<uint32_t>(off), static_cast<uint32_t>(key.size())};
   ++shard.used;
   ++shard.live;
@@ -69,12 +69,20 @@ void SeriesIdCache::Erase(uint64_t h, std::string_view key, SeriesId id) {
   --shard.live;
 }
 
+size_t SeriesIdCache::Append(Shard& shard, std::string_view key) {
+  std::vector<char>& a = shard.arena;
+  const size_t off = a.size();
+  if (a.capacity() - off < key.size()) a.reserve(off + std::max(key.size(), off / 4 + 256));
+  a.insert(a.end(), key.begin(), key.end());
+  return off;
+}
+
 void SeriesIdCache::Grow(Shard& shard) {
   // Erased slots are dropped on the way; their key bytes stay in the
   // arena until the shard is reset.
   std::vector<Slot> old = std::move(shard.slots);
   size_t n = kMinSlots;
-  while (n * 3 < (shard.live + 1) * 8) n *= 2;  // at most 3/8 full after growing
+  while (n < 2 * (shard.live + 1)) n *= 2;  // at most half full after growing: twice the last size
   shard.slots.assign(n, Slot{});
   shard.used = 0;
   for (const Slot& s : old) {
@@ -89,7 +97,7 @@ void SeriesIdCache::Grow(Shard& shard) {
 
 void SeriesIdCache::Reset(Shard& shard) {
   std::vector<Slot>().swap(shard.slots);
-  std::string().swap(shard.arena);
+  std::vector<char>().swap(shard.arena);
   shard.used = shard.live = 0;
   if (pool_ != nullptr) pool_->Release(shard.charged);
   shard.charged = 0;

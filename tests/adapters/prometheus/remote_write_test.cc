@@ -348,6 +348,41 @@ TEST(SeriesIdCache, ChargesItsPoolAndStartsOverWhenFull) {
   EXPECT_EQ(pool.in_use(), 0u);
 }
 
+// A cache whose bound has room for its keys keeps them all: at a million
+// node_exporter-like series (here a sixteenth of them in a sixteenth of
+// the default bound, in one order of arrival), shards whose arena
+// doubled, or whose table grew fourfold, passed their share and started
+// over, and the next scrape missed on the series they had held.
+TEST(SeriesIdCache, KeepsEveryKeyWhileItsBoundHasRoom) {
+  SeriesIdCache cache(nullptr, SeriesIdCache::kDefaultMaxBytes / 16);
+  constexpr int kSeries = 1000000 / 16;
+  auto key = [](int s) {
+    prometheus::TimeSeries ts;
+    const bool gauge = s % 2 == 0;
+    for (const auto& [n, v] : testing::LabelList{
+             {"__name__", gauge ? "node_cpu_usage_percent" : "node_network_receive_bytes_total"},
+             {"instance", "host-" + std::to_string(s / 50) + ":9100"},
+             {"job", "node"},
+             {gauge ? "cpu" : "device", std::to_string(s % 50)}}) {
+      prometheus::Label* l = ts.add_labels();
+      l->set_name(n);
+      l->set_value(v);
+    }
+    return ts.SerializeAsString();
+  };
+  for (int s = 0; s < kSeries; ++s) cache.Insert(cache.Hash(key(s)), key(s), SeriesId(s + 1));
+  EXPECT_EQ(cache.resets(), 0u);
+  ASSERT_EQ(cache.size(), size_t{kSeries});
+  int found = 0;
+  for (int s = 0; s < kSeries; ++s) found += cache.Find(cache.Hash(key(s)), key(s)) == SeriesId(s + 1);
+  EXPECT_EQ(found, kSeries);
+  // What it holds stays near what the keys take: at most a quarter more
+  // arena than bytes, and a table at least a quarter full.
+  size_t key_bytes = 0;
+  for (int s = 0; s < kSeries; ++s) key_bytes += key(s).size();
+  EXPECT_LE(cache.memory_bytes(), key_bytes * 5 / 4 + 64 * (256 + 24 * 4 * (kSeries / 64 + 1)));
+}
+
 // The cached path answers as the full one: partial writes, refusals,
 // unsorted labels, empty values, special values, metadata and histograms
 // (which take the full parser), both versions, sent twice so that the
@@ -433,6 +468,58 @@ TEST_F(RemoteWriteTest, KnownSeriesAreWrittenByIdInBothVersions) {
     EXPECT_EQ(ReadSeries({{"__name__", "m"}, {"i", std::to_string(i)}}),
               (std::vector<Sample>{{1000, double(i)}, {2000, double(-i)}, {3000, double(i)}}));
   }
+}
+
+// A receiving thread keeps its decoding buffers from one request to the
+// next: nothing of a large request (whose buffers are then let go), or of
+// one that stops half-way through, reaches the requests after it.
+TEST_F(RemoteWriteTest, ARequestDecodesAloneAfterLargeAndBrokenOnesOnTheSameThread) {
+  SeriesIdCache cache;
+  const std::string long_value(200, 'v');  // 4,000 keys of ~230 bytes: past what a buffer keeps
+  auto big = [&](int i) {
+    return testing::LabelList{{"__name__", "big"}, {"i", std::to_string(i) + long_value}};
+  };
+  V2Builder large, large_again;
+  for (int i = 0; i < 4000; ++i) {
+    large.AddSeries(big(i), {{1000, double(i)}});
+    large_again.AddSeries(big(i), {{1500, double(i)}});
+  }
+  // An exemplar in the last series: the walk stops there, after filling
+  // its buffers with the rest, and the parser answers the whole request.
+  large_again.request().mutable_timeseries(3999)->add_exemplars();
+  V2Builder small;
+  small.AddSeries(big(7), {{2000, 70}});
+  small.AddSeries({{"__name__", "new"}}, {{2000, 1}});
+  small.AddSeries(big(3999), {{2000, 39990}});
+  const std::string large_body = large.request().SerializeAsString();
+  DecodedWrite d1, d2, d3, d4, d5;
+  ASSERT_TRUE(Send(&cache, WriteProtocol::kV2, large_body, &d1).status.ok());
+  // Cut short: nothing written.
+  EXPECT_FALSE(
+      DecodeAndWrite(db_.get(), &cache, WriteProtocol::kV2, large_body.substr(0, large_body.size() - 5), &d2)
+          .ok());
+  const WriteResult r3 = Send(&cache, WriteProtocol::kV2, large_again.request().SerializeAsString(), &d3);
+  ASSERT_TRUE(r3.status.ok()) << r3.status.ToString();
+  EXPECT_EQ(r3.samples_written, 4000u);
+  EXPECT_EQ(d3.exemplars, 1u);
+  const WriteResult r4 = Send(&cache, WriteProtocol::kV2, small.request().SerializeAsString(), &d4);
+  ASSERT_TRUE(r4.status.ok()) << r4.status.ToString();
+  EXPECT_EQ(r4.samples_written, 3u);
+  EXPECT_EQ(d4.batch.num_series(), 1u);  // only "new" went by its labels
+  prometheus::WriteRequest v1;
+  AddSeries(&v1, {{"__name__", "new"}}, {{3000, 2}});
+  ASSERT_TRUE(Send(&cache, WriteProtocol::kV1, v1.SerializeAsString(), &d5).status.ok());
+  EXPECT_TRUE(d5.batch.empty());
+  EXPECT_EQ(db_->GetStats().series, 4001u);
+  EXPECT_EQ(db_->GetStats().samples_written, 8004u);
+  for (int i : {0, 7, 3999}) {
+    std::vector<Sample> want = {{1000, double(i)}, {1500, double(i)}};
+    if (i == 7) want.push_back({2000, 70});
+    if (i == 3999) want.push_back({2000, 39990});
+    EXPECT_EQ(ReadSeries({{"__name__", "big"}, {"i", std::to_string(i) + long_value}}), want) << i;
+  }
+  EXPECT_EQ(ReadSeries({{"__name__", "new"}}), (std::vector<Sample>{{2000, 1}, {3000, 2}}));
+  EXPECT_EQ(cache.size(), 4001u);
 }
 
 // Label sets whose keys hash alike stay two series, through both versions.
