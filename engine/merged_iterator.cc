@@ -36,7 +36,7 @@ MergedSampleIterator::MergedSampleIterator(storage::Store* store, std::function<
   segments_ = store->NewAllSegmentsCursor(view_.get());
 }
 
-Status MergedSampleIterator::Seek(SeriesId id, int64_t min_ts, int64_t max_ts) {
+Status MergedSampleIterator::Reset(SeriesId id) {
   valid_ = false;
   buffer_.clear();
   pos_ = 0;
@@ -45,9 +45,14 @@ Status MergedSampleIterator::Seek(SeriesId id, int64_t min_ts, int64_t max_ts) {
   if (!exists_) return Status::InvalidArgument("Seek on an iterator made for one series");
   if (!exists_(id)) return Status::NotFound("no series with id " + std::to_string(id));
   id_ = id;
+  status_ = Status::OK();
+  return Status::OK();
+}
+
+Status MergedSampleIterator::Seek(SeriesId id, int64_t min_ts, int64_t max_ts) {
+  OT_RETURN_IF_ERROR(Reset(id));
   min_ts_ = min_ts;
   max_ts_ = max_ts;
-  status_ = Status::OK();
   if (min_ts > max_ts) return Status::OK();
   raw_->Seek(id, min_ts);
   raw_live_ = true;
@@ -56,6 +61,117 @@ Status MergedSampleIterator::Seek(SeriesId id, int64_t min_ts, int64_t max_ts) {
   FillBuffer();
   Advance();
   return status_;
+}
+
+Status MergedSampleIterator::SeekFromLatest(SeriesId id, int64_t min_ts, int64_t ref_ts, int64_t max_ts) {
+  if (min_ts > ref_ts || ref_ts > max_ts)
+    return Status::InvalidArgument("SeekFromLatest: bounds out of order");
+  OT_RETURN_IF_ERROR(Reset(id));
+  // The latest raw sample, then the latest sealed one if it is later (a raw
+  // sample at the same time is a late write that replaces the sealed one).
+  std::optional<Sample> latest;
+  raw_->SeekForPrev(id, ref_ts);
+  if (!raw_->status().ok()) return status_ = raw_->status();
+  if (raw_->Valid() && raw_->sample().ts >= min_ts) latest = raw_->sample();
+  std::optional<Sample> sealed;
+  status_ = LatestSealed(min_ts, ref_ts, latest ? latest->ts : kMinTime, &sealed);
+  if (!status_.ok()) return status_;
+  if (sealed) {
+    latest = sealed;
+    segment_samples_->fetch_add(1, std::memory_order_relaxed);
+  }
+  // Then (ref_ts, max_ts] as Seek reads it.
+  min_ts_ = ref_ts + (ref_ts < max_ts ? 1 : 0);
+  max_ts_ = max_ts;
+  if (ref_ts < max_ts) {
+    raw_->Seek(id, min_ts_);
+    raw_live_ = true;
+    segments_->Seek(id, min_ts_);
+    segments_done_ = false;
+    FillBuffer();
+  }
+  if (latest) {
+    current_ = *latest;
+    valid_ = true;
+  } else {
+    Advance();
+  }
+  return status_;
+}
+
+Status MergedSampleIterator::LatestSealed(int64_t min_ts, int64_t ref_ts, int64_t newer_than,
+                                          std::optional<Sample>* latest) {
+  // Segments are keyed by their last timestamp and do not overlap: the
+  // latest sample at or before ref_ts is the last of the segment ending
+  // last at or before it, unless the next segment begins at or before it.
+  if (newer_than >= ref_ts) return Status::OK();  // a raw sample at ref_ts wins
+  segments_->SeekForPrev(id_, ref_ts);
+  OT_RETURN_IF_ERROR(segments_->status());
+  const bool has_before = segments_->Valid() && segments_->series() == id_;
+  const int64_t before_end = has_before ? segments_->max_ts() : kMinTime;
+  if (has_before && before_end == ref_ts) {
+    if (before_end <= newer_than) return Status::OK();
+    return LatestInSegment(ref_ts, ref_ts, latest);
+  }
+  if (has_before) {
+    segments_->Next();
+  } else {
+    segments_->Seek(id_, ref_ts);
+  }
+  OT_RETURN_IF_ERROR(segments_->status());
+  if (segments_->Valid() && segments_->series() == id_) {
+    std::optional<Sample> in_next;
+    OT_RETURN_IF_ERROR(LatestInSegment(newer_than == kMinTime ? min_ts : std::max(min_ts, newer_than + 1),
+                                       ref_ts, &in_next));
+    if (in_next) {
+      *latest = in_next;
+      return Status::OK();
+    }
+  }
+  if (!has_before || before_end < min_ts || before_end <= newer_than) return Status::OK();
+  segments_->SeekForPrev(id_, ref_ts);
+  OT_RETURN_IF_ERROR(segments_->status());
+  if (!segments_->Valid() || segments_->series() != id_ || segments_->max_ts() != before_end) {
+    return Status::Corruption("series " + std::to_string(id_) + ": segment ending at ts " +
+                              std::to_string(before_end) + " not found again in the same view");
+  }
+  return LatestInSegment(before_end, before_end, latest);
+}
+
+Status MergedSampleIterator::LatestInSegment(int64_t min_ts, int64_t ref_ts, std::optional<Sample>* latest) {
+  CachedSegmentRecord record(frames_, id_, segments_->max_ts(), segments_->bytes());
+  storage::SegmentView seg;
+  Status s = record.Parse(&seg);
+  // As in FillBuffer: the checksum is verified before anything of the
+  // record is used, except where the values come from verified cached
+  // frames and the timestamps from a shared column.
+  if (!s.ok() || !seg.shared_timestamps() || seg.min_ts > ref_ts) {
+    if (Status verified = record.Verify(); !verified.ok()) s = verified;
+  }
+  if (s.ok() && (seg.min_ts > ref_ts || seg.max_ts < min_ts || min_ts > ref_ts)) return Status::OK();
+  if (s.ok() && seg.shared_timestamps()) {
+    // The column says which sample is the latest; only its value is decoded.
+    Result<storage::TimestampColumnPtr> column = store_->TimestampColumn(seg.column_key, view_.get());
+    if (column.ok()) {
+      const std::vector<int64_t>& ts = **column;
+      auto after = std::upper_bound(ts.begin(), ts.end(), ref_ts);
+      if (after == ts.begin() || *(after - 1) < min_ts) return Status::OK();
+      min_ts = ref_ts = *(after - 1);
+    } else {
+      s = column.status();
+    }
+  }
+  // buffer_ is free until the samples after ref_ts are read into it.
+  buffer_.clear();
+  if (s.ok()) s = store_->DecodeStoredSegment(seg, min_ts, ref_ts, view_.get(), &buffer_, &record.decoder());
+  if (!s.ok()) {
+    buffer_.clear();
+    return s.WithContext("series " + std::to_string(id_) + ", segment ending at ts " +
+                         std::to_string(segments_->max_ts()));
+  }
+  if (!buffer_.empty()) *latest = buffer_.back();
+  buffer_.clear();
+  return Status::OK();
 }
 
 void MergedSampleIterator::FillBuffer() {

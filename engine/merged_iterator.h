@@ -17,6 +17,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/decoded_frame_cache.h"
@@ -43,8 +44,23 @@ class MergedSampleIterator final : public SeriesCursor {
   size_t NextBatch(size_t max, std::vector<Sample>* out) override;
   // Only on an iterator made without a series.
   Status Seek(SeriesId id, int64_t min_ts, int64_t max_ts) override;
+  // Only on an iterator made without a series: series `id`'s latest sample
+  // in [min_ts, ref_ts] when it has one, then its samples in (ref_ts,
+  // max_ts], as Seek(id, min_ts, max_ts) would give them. An instant-vector
+  // selector's first step needs only that one sample of its lookback: it is
+  // found by seeking backwards in the raw samples and in the segments, and
+  // only the FLAC frame holding it is decoded, where a Seek would read every
+  // sample of the lookback. REQUIRES: min_ts <= ref_ts <= max_ts.
+  Status SeekFromLatest(SeriesId id, int64_t min_ts, int64_t ref_ts, int64_t max_ts);
 
  private:
+  // Seek's first half: checks the series and forgets the one before.
+  Status Reset(SeriesId id);
+  // The latest sealed sample in [min_ts, ref_ts] into *latest, unless none
+  // is later than `newer_than` (a raw sample that would win anyway).
+  Status LatestSealed(int64_t min_ts, int64_t ref_ts, int64_t newer_than, std::optional<Sample>* latest);
+  // The latest sample in [min_ts, ref_ts] of the segment segments_ is on.
+  Status LatestInSegment(int64_t min_ts, int64_t ref_ts, std::optional<Sample>* latest);
   void Advance();
   // Decodes the next segment that has samples in range into buffer_.
   void FillBuffer();
