@@ -126,15 +126,6 @@ void SampleCursor::Seek(SeriesId id, int64_t min_ts) {
   Load();
 }
 
-void SampleCursor::SeekForPrev(SeriesId id, int64_t max_ts) {
-  if (!it_) return;  // the database was closed: status() says so
-  it_->SeekForPrev(SampleKey(id, max_ts));
-  Load();
-  // Going backwards the prefix bound need not apply: a sample of the series
-  // before is not this series' sample.
-  if (valid_ && DecodeBE64(it_->key().data()) != id) valid_ = false;
-}
-
 void SampleCursor::Load() {
   valid_ = false;
   if (!it_->Valid()) {
@@ -180,12 +171,6 @@ void SegmentCursor::Next() {
 void SegmentCursor::Seek(SeriesId id, int64_t min_last_ts) {
   if (!it_) return;  // the database was closed: status() says so
   it_->Seek(SampleKey(id, min_last_ts));
-  Load();
-}
-
-void SegmentCursor::SeekForPrev(SeriesId id, int64_t max_last_ts) {
-  if (!it_) return;  // the database was closed: status() says so
-  it_->SeekForPrev(SampleKey(id, max_last_ts));
   Load();
 }
 

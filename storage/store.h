@@ -232,11 +232,6 @@ class SampleCursor {
   // Moves to the first sample of series `id` at or after min_ts. On a
   // cursor from Store::NewSeriesSeekCursor it then stays in that series.
   void Seek(SeriesId id, int64_t min_ts);
-  // Moves to the last sample of series `id` at or before max_ts (not
-  // Valid() when it has none); Next() then goes on forward. Only on a
-  // cursor from Store::NewSeriesSeekCursor: an instant-vector selector
-  // needs only the latest sample of its lookback, not the whole window.
-  void SeekForPrev(SeriesId id, int64_t max_ts);
   Sample sample() const { return current_; }
   Status status() const { return status_; }
 
@@ -266,10 +261,6 @@ class SegmentCursor {
   // Moves to the first key at or after (id, min_last_ts), within the
   // cursor's upper bound.
   void Seek(SeriesId id, int64_t min_last_ts);
-  // Moves to the last key at or before (id, max_last_ts): the segment that
-  // ends last at or before that time, or one of an earlier series (check
-  // series()). Only on a cursor without a lower bound (NewAllSegmentsCursor).
-  void SeekForPrev(SeriesId id, int64_t max_last_ts);
   SeriesId series() const { return series_; }
   int64_t max_ts() const { return max_ts_; }
   // The segment's bytes; valid until Next().
