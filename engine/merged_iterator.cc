@@ -94,12 +94,6 @@ Status MergedSampleIterator::SeekFromLatest(SeriesId id, int64_t min_ts, int64_t
     min_ts_ = ref_ts + 1;
     segments_done_ = false;
     FillBuffer();
-  } else if (segments_->Valid() && segments_->series() == id) {
-    // Nothing after ref_ts is read. The cursor is moved on to the next
-    // series' segments, where the next series' Seek lands: RocksDB then
-    // finds the target in the data block it is on instead of seeking
-    // through the index (a third of the Seek's work; Seek does the same).
-    segments_->Next();
   }
   if (latest) {
     current_ = *latest;
