@@ -36,7 +36,7 @@ MergedSampleIterator::MergedSampleIterator(storage::Store* store, std::function<
   segments_ = store->NewAllSegmentsCursor(view_.get());
 }
 
-Status MergedSampleIterator::Seek(SeriesId id, int64_t min_ts, int64_t max_ts) {
+Status MergedSampleIterator::Reset(SeriesId id) {
   valid_ = false;
   buffer_.clear();
   pos_ = 0;
@@ -45,9 +45,14 @@ Status MergedSampleIterator::Seek(SeriesId id, int64_t min_ts, int64_t max_ts) {
   if (!exists_) return Status::InvalidArgument("Seek on an iterator made for one series");
   if (!exists_(id)) return Status::NotFound("no series with id " + std::to_string(id));
   id_ = id;
+  status_ = Status::OK();
+  return Status::OK();
+}
+
+Status MergedSampleIterator::Seek(SeriesId id, int64_t min_ts, int64_t max_ts) {
+  OT_RETURN_IF_ERROR(Reset(id));
   min_ts_ = min_ts;
   max_ts_ = max_ts;
-  status_ = Status::OK();
   if (min_ts > max_ts) return Status::OK();
   raw_->Seek(id, min_ts);
   raw_live_ = true;
@@ -56,6 +61,120 @@ Status MergedSampleIterator::Seek(SeriesId id, int64_t min_ts, int64_t max_ts) {
   FillBuffer();
   Advance();
   return status_;
+}
+
+Status MergedSampleIterator::SeekFromLatest(SeriesId id, int64_t min_ts, int64_t ref_ts, int64_t max_ts) {
+  if (min_ts > ref_ts || ref_ts > max_ts)
+    return Status::InvalidArgument("SeekFromLatest: bounds out of order");
+  OT_RETURN_IF_ERROR(Reset(id));
+  min_ts_ = min_ts;
+  max_ts_ = max_ts;
+  // The raw samples are walked forward to the first after ref_ts, where the
+  // rest of the read starts: RocksDB's SeekForPrev in a memtable seeks
+  // forward and, past the series' last key (the usual case: ref_ts is
+  // now), falls back to SeekToLast, which in the sample memtable orders
+  // every series (storage/sample_memtable.h). A walk over the lookback's
+  // few raw samples costs less than a second seek.
+  std::optional<Sample> latest;
+  raw_->Seek(id, min_ts);
+  raw_live_ = true;
+  for (; raw_->Valid() && raw_->sample().ts <= ref_ts; raw_->Next()) latest = raw_->sample();
+  if (!raw_->status().ok()) return status_ = raw_->status();
+  // Then the latest sealed sample if it is later (a raw sample at the same
+  // time is a late write that replaces the sealed one).
+  std::optional<Sample> sealed;
+  status_ = LatestSealed(min_ts, ref_ts, latest ? latest->ts : kMinTime, &sealed);
+  if (!status_.ok()) return status_;
+  if (sealed) {
+    latest = sealed;
+    segment_samples_->fetch_add(1, std::memory_order_relaxed);
+  }
+  // Then (ref_ts, max_ts] as Seek reads it: both cursors are there already.
+  if (ref_ts < max_ts) {
+    min_ts_ = ref_ts + 1;
+    segments_done_ = false;
+    FillBuffer();
+  }
+  if (latest) {
+    current_ = *latest;
+    valid_ = true;
+  } else {
+    Advance();
+  }
+  return status_;
+}
+
+Status MergedSampleIterator::LatestSealed(int64_t min_ts, int64_t ref_ts, int64_t newer_than,
+                                          std::optional<Sample>* latest) {
+  // Segments are keyed by their last timestamp and do not overlap: from the
+  // first ending at or after min_ts, the latest sample at or before ref_ts
+  // is in the last one beginning at or before ref_ts. The walk stops on the
+  // first segment ending after ref_ts, where the read of (ref_ts, max_ts]
+  // begins. (RocksDB's SeekForPrev over the segments cost more than this
+  // forward seek and the segment or two it walks.)
+  segments_->Seek(id_, min_ts);
+  for (; segments_->Valid() && segments_->series() == id_; segments_->Next()) {
+    CachedSegmentRecord record(frames_, id_, segments_->max_ts(), segments_->bytes());
+    storage::SegmentView seg;
+    Status s = record.Parse(&seg);
+    // As in FillBuffer: the checksum is verified before anything of the
+    // record is used, except where the values come from verified cached
+    // frames and the timestamps from a shared column.
+    if (!s.ok() || !seg.shared_timestamps() || seg.min_ts > ref_ts) {
+      if (Status verified = record.Verify(); !verified.ok()) s = verified;
+    }
+    if (s.ok() && seg.min_ts > ref_ts) break;
+    // A raw sample at the same time or later wins over this one.
+    if (s.ok() && std::min(seg.max_ts, ref_ts) > newer_than) {
+      s = LatestInSegment(record, seg, newer_than == kMinTime ? min_ts : std::max(min_ts, newer_than + 1),
+                          ref_ts, latest);
+    }
+    if (!s.ok()) {
+      return s.WithContext("series " + std::to_string(id_) + ", segment ending at ts " +
+                           std::to_string(segments_->max_ts()));
+    }
+    if (seg.max_ts > ref_ts) break;
+  }
+  return segments_->status();
+}
+
+Status MergedSampleIterator::LatestInSegment(CachedSegmentRecord& record, const storage::SegmentView& seg,
+                                             int64_t min_ts, int64_t ref_ts, std::optional<Sample>* latest) {
+  if (seg.min_ts > ref_ts || seg.max_ts < min_ts || min_ts > ref_ts) return Status::OK();
+  if (seg.max_ts <= ref_ts) {
+    // The segment's last sample (an instant query at the present, whose
+    // latest sample is sealed): its time is the header's, so neither the
+    // timestamp block nor the shared column is decoded, only its value.
+    latest_value_.clear();
+    OT_RETURN_IF_ERROR(record.DecodeValues(seg, seg.count - 1, seg.count, &latest_value_));
+    if (latest_value_.size() != 1) return Status::Corruption("segment: value count mismatch");
+    *latest = Sample{seg.max_ts, latest_value_[0]};
+    return Status::OK();
+  }
+  if (seg.shared_timestamps()) {
+    // The column says which sample is the latest; only its value is
+    // decoded (from its frame in the cache, or the frame decoded and kept).
+    OT_ASSIGN_OR_RETURN(storage::TimestampColumnPtr column,
+                        store_->TimestampColumn(seg.column_key, view_.get()));
+    const std::vector<int64_t>& ts = *column;
+    if (ts.size() != seg.count || ts.front() != seg.min_ts || ts.back() != seg.max_ts) {
+      return Status::Corruption("segment: timestamps disagree with the header");
+    }
+    const auto after = std::upper_bound(ts.begin(), ts.end(), ref_ts);
+    if (after == ts.begin() || *(after - 1) < min_ts) return Status::OK();
+    const size_t i = static_cast<size_t>(after - ts.begin()) - 1;
+    latest_value_.clear();
+    OT_RETURN_IF_ERROR(record.DecodeValues(seg, i, i + 1, &latest_value_));
+    if (latest_value_.size() != 1) return Status::Corruption("segment: value count mismatch");
+    *latest = Sample{ts[i], latest_value_[0]};
+    return Status::OK();
+  }
+  // buffer_ is free until the samples after ref_ts are read into it.
+  buffer_.clear();
+  Status s = store_->DecodeStoredSegment(seg, min_ts, ref_ts, view_.get(), &buffer_, &record.decoder());
+  if (s.ok() && !buffer_.empty()) *latest = buffer_.back();
+  buffer_.clear();
+  return s;
 }
 
 void MergedSampleIterator::FillBuffer() {

@@ -17,6 +17,7 @@
 #include <atomic>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <vector>
 
 #include "engine/decoded_frame_cache.h"
@@ -43,8 +44,26 @@ class MergedSampleIterator final : public SeriesCursor {
   size_t NextBatch(size_t max, std::vector<Sample>* out) override;
   // Only on an iterator made without a series.
   Status Seek(SeriesId id, int64_t min_ts, int64_t max_ts) override;
+  // Only on an iterator made without a series: series `id`'s latest sample
+  // in [min_ts, ref_ts] when it has one, then its samples in (ref_ts,
+  // max_ts], as Seek(id, min_ts, max_ts) would give them. An instant-vector
+  // selector's first step needs only that one sample of its lookback: of a
+  // segment only that sample's value is decoded (its timestamp found in the
+  // shared column), where a Seek decoded, merged and copied every sealed
+  // sample of the lookback. REQUIRES: min_ts <= ref_ts <= max_ts.
+  Status SeekFromLatest(SeriesId id, int64_t min_ts, int64_t ref_ts, int64_t max_ts);
 
  private:
+  // Seek's first half: checks the series and forgets the one before.
+  Status Reset(SeriesId id);
+  // The latest sealed sample in [min_ts, ref_ts] into *latest, unless none
+  // is later than `newer_than` (a raw sample that would win anyway); leaves
+  // segments_ on the first segment ending after ref_ts.
+  Status LatestSealed(int64_t min_ts, int64_t ref_ts, int64_t newer_than, std::optional<Sample>* latest);
+  // The latest sample in [min_ts, ref_ts] of segment `seg` into *latest,
+  // when it has one.
+  Status LatestInSegment(CachedSegmentRecord& record, const storage::SegmentView& seg, int64_t min_ts,
+                         int64_t ref_ts, std::optional<Sample>* latest);
   void Advance();
   // Decodes the next segment that has samples in range into buffer_.
   void FillBuffer();
@@ -62,8 +81,9 @@ class MergedSampleIterator final : public SeriesCursor {
   std::unique_ptr<storage::SegmentCursor> segments_;
   bool segments_done_ = true;  // no more segments of this series in range
   std::unique_ptr<storage::SampleCursor> raw_;
-  bool raw_live_ = false;       // raw_ was moved to this series (not left on the one before)
-  std::vector<Sample> buffer_;  // decoded samples of the current segment
+  bool raw_live_ = false;             // raw_ was moved to this series (not left on the one before)
+  std::vector<Sample> buffer_;        // decoded samples of the current segment
+  std::vector<double> latest_value_;  // LatestInSegment's one value
   size_t pos_ = 0;
   bool valid_ = false;
   Sample current_;

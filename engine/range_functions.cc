@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdio>
 #include <limits>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -147,9 +148,13 @@ struct StepPoint {
 // samples in (lo, hi] (staleness markers only when `keep_stale`), on every core
 // (engine/parallel_series.h); then `emit(series, point)` for each point,
 // series by series in the order Select gives them, on this thread.
+// With `latest_at`, of the samples in (lo, latest_at] only the latest (the
+// one an instant vector's first step takes; the others may be there too),
+// markers kept whatever `keep_stale` says.
 template <typename Eval, typename Emit>
 Status ForEachSelectedSeries(Database* db, std::span<const LabelMatcher> matchers, int64_t lo, int64_t hi,
-                             bool keep_stale, const CancelToken* cancel, Eval eval, Emit emit) {
+                             std::optional<int64_t> latest_at, bool keep_stale, const CancelToken* cancel,
+                             Eval eval, Emit emit) {
   OT_ASSIGN_OR_RETURN(std::vector<SeriesInfo> series, db->Select(matchers));
   engine::SeriesCursors cursors(db, series.size());
   return engine::EvaluateInParallel<std::vector<StepPoint>>(
@@ -159,8 +164,12 @@ Status ForEachSelectedSeries(Database* db, std::span<const LabelMatcher> matcher
         if (hi <= lo) return eval(std::span<const Sample>(), points);
         OT_ASSIGN_OR_RETURN(SeriesCursor * cursor, cursors.For(worker));
         engine::SeriesSamples samples;
-        OT_RETURN_IF_ERROR(
-            samples.Read(cursor, series[i].id, lo == kMaxTime ? lo : lo + 1, hi, keep_stale, cancel));
+        const int64_t min_ts = lo == kMaxTime ? lo : lo + 1;
+        if (latest_at && min_ts <= *latest_at && *latest_at <= hi) {
+          OT_RETURN_IF_ERROR(samples.ReadFromLatest(cursor, series[i].id, min_ts, *latest_at, hi, cancel));
+        } else {
+          OT_RETURN_IF_ERROR(samples.Read(cursor, series[i].id, min_ts, hi, keep_stale, cancel));
+        }
         return eval(samples.span(), points);
       },
       [&](size_t i, const std::vector<StepPoint>& points) {
@@ -334,8 +343,8 @@ Status EvaluateRangeFunction(Database* db, std::span<const LabelMatcher> matcher
       return Status::OK();
     });
   };
-  return ForEachSelectedSeries(db, matchers, lo, SubSat(q.end, q.offset), /*keep_stale=*/false, q.cancel,
-                               eval,
+  return ForEachSelectedSeries(db, matchers, lo, SubSat(q.end, q.offset), /*latest_at=*/std::nullopt,
+                               /*keep_stale=*/false, q.cancel, eval,
                                [&](const SeriesInfo& s, const StepPoint& p) { return fn(s, p.ts, p.value); });
 }
 
@@ -358,8 +367,11 @@ Status EvaluateInstantVector(Database* db, std::span<const LabelMatcher> matcher
     });
   };
   // Markers are kept here: the latest sample being one hides the series.
+  // Before the first step only the latest sample counts: of the lookback
+  // window (5 minutes, ~20 samples at 15 s) one sample is read.
   return ForEachSelectedSeries(
-      db, matchers, lo, SubSat(q.end, q.offset), /*keep_stale=*/true, q.cancel, eval,
+      db, matchers, lo, SubSat(q.end, q.offset), /*latest_at=*/SubSat(q.start, q.offset), /*keep_stale=*/true,
+      q.cancel, eval,
       [&](const SeriesInfo& s, const StepPoint& p) { return fn(s, p.ts, p.sample_ts, p.value); });
 }
 

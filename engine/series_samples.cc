@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "engine/merged_iterator.h"
 #include "overtone/types.h"
 
 namespace overtone::engine {
@@ -51,6 +52,19 @@ Status SeriesSamples::Read(SeriesCursor* cursor, SeriesId id, int64_t min_ts, in
   if (min_ts > max_ts) return Status::OK();
   if (Status s = cursor->Seek(id, min_ts, max_ts); !s.ok()) return s.IsNotFound() ? Status::OK() : s;
   return ReadFrom(cursor, keep_stale, cancel);
+}
+
+Status SeriesSamples::ReadFromLatest(SeriesCursor* cursor, SeriesId id, int64_t min_ts, int64_t ref_ts,
+                                     int64_t max_ts, const CancelToken* cancel) {
+  auto* merged = dynamic_cast<MergedSampleIterator*>(cursor);
+  if (merged == nullptr || min_ts > ref_ts || ref_ts > max_ts) {
+    return Read(cursor, id, min_ts, max_ts, /*keep_stale=*/true, cancel);
+  }
+  samples_->clear();
+  if (Status s = merged->SeekFromLatest(id, min_ts, ref_ts, max_ts); !s.ok()) {
+    return s.IsNotFound() ? Status::OK() : s;
+  }
+  return ReadFrom(merged, /*keep_stale=*/true, cancel);
 }
 
 Status SeriesSamples::ReadFrom(SampleIterator* it, bool keep_stale, const CancelToken* cancel) {

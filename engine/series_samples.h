@@ -52,6 +52,15 @@ class SeriesSamples {
   Status Read(SeriesCursor* cursor, SeriesId id, int64_t min_ts, int64_t max_ts, bool keep_stale,
               const CancelToken* cancel);
 
+  // Series `id`'s latest sample in [min_ts, ref_ts], when it has one, then
+  // its samples in (ref_ts, max_ts], staleness markers kept: what an
+  // instant-vector selector needs of its lookback before its first step
+  // (the latest sample being a marker hides the series). Through a cursor
+  // that cannot seek backwards, every sample in [min_ts, max_ts] (the same
+  // latest sample, and the ones before it).
+  Status ReadFromLatest(SeriesCursor* cursor, SeriesId id, int64_t min_ts, int64_t ref_ts, int64_t max_ts,
+                        const CancelToken* cancel);
+
   std::span<const Sample> span() const { return *samples_; }
   std::vector<Sample>& vector() { return *samples_; }
 
