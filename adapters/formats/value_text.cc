@@ -1,5 +1,6 @@
 #include "adapters/formats/value_text.h"
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <chrono>
@@ -53,6 +54,57 @@ size_t FormatValue(double v, NanStyle style, char* buf) {
   }
   // Shortest round-trip representation; "-0" keeps the sign bit.
   return static_cast<size_t>(std::to_chars(buf, buf + kMaxNumberChars, v).ptr - buf);
+}
+
+size_t FormatValueFixed(double v, char* buf) {
+  if (std::isnan(v)) {
+    std::memcpy(buf, "NaN", 3);
+    return 3;
+  }
+  if (std::isinf(v)) {
+    std::memcpy(buf, v > 0 ? "+Inf" : "-Inf", 4);
+    return 4;
+  }
+  char* const end = buf + kMaxFixedValueChars;
+  const double mag = std::fabs(v);
+  if (mag < 0x1p53 && !(v == 0 && std::signbit(v))) {
+    // An integer below 2^53 is its own shortest text; the integer
+    // formatting writes the same digits several times faster.
+    if (mag == std::trunc(mag))
+      return static_cast<size_t>(std::to_chars(buf, end, static_cast<int64_t>(v)).ptr - buf);
+    // Few decimals (gauges, ratios of small integers): the fewest k for which
+    // some integer m has m / 10^k rounding to `v` gives the shortest text.
+    // While mag * 10^k < 2^50, the reals that round to `v` span less than
+    // 1/4 in units of 10^-k, so at most one m exists, and it is
+    // nearbyint(mag * 10^k) (that product's own rounding adds under 1/16);
+    // the division, correctly rounded, checks it exactly. A k that fails
+    // has no k-decimal text at all, so the first that passes is the
+    // shortest, and its only candidate: the text std::to_chars writes.
+    static constexpr double kPow10[] = {1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
+    for (int k = 1; k <= 8; ++k) {
+      const double scaled = mag * kPow10[k - 1];
+      if (scaled >= 0x1p50) break;
+      const double m = std::nearbyint(scaled);
+      if (m / kPow10[k - 1] != mag) continue;
+      char digits[24];
+      const int n = static_cast<int>(
+          std::to_chars(digits, digits + sizeof digits, static_cast<uint64_t>(m)).ptr - digits);
+      char* at = buf;
+      if (v < 0) *at++ = '-';
+      if (n <= k) {  // 0.00ddd
+        *at++ = '0';
+        *at++ = '.';
+        at = std::fill_n(at, k - n, '0');
+        at = std::copy_n(digits, n, at);
+      } else {
+        at = std::copy_n(digits, n - k, at);
+        *at++ = '.';
+        at = std::copy_n(digits + n - k, k, at);
+      }
+      return static_cast<size_t>(at - buf);
+    }
+  }
+  return static_cast<size_t>(std::to_chars(buf, end, v, std::chars_format::fixed).ptr - buf);
 }
 
 bool ParseValue(std::string_view text, double* v) {
