@@ -98,6 +98,25 @@ void AppendJsonSampleValue(std::string* out, double v) {
   out->append(buf, n + 2);
 }
 
+void AppendJsonPoint(std::string* out, int64_t ms, double v) {
+  // '[', the seconds, ',"', the value and '"]', appended at once: a point is
+  // most of a matrix's bytes.
+  char buf[kMaxNumberChars + kMaxFixedValueChars + 8];
+  char* at = buf;
+  *at++ = '[';
+  if (ms % 1000 == 0) {  // whole seconds: the common case, without a call
+    at = std::to_chars(at, at + kMaxNumberChars, ms / 1000).ptr;
+  } else {
+    at += FormatSeconds(ms, at);
+  }
+  *at++ = ',';
+  *at++ = '"';
+  at += FormatValueFixed(v, at);
+  *at++ = '"';
+  *at++ = ']';
+  out->append(buf, static_cast<size_t>(at - buf));
+}
+
 void JsonWriter::Int(int64_t v) {
   Separate();
   char buf[24];

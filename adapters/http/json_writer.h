@@ -36,6 +36,9 @@ void AppendJsonSeconds(std::string* out, int64_t ms);
 // Appends `v` as a JSON string of its sample-value text.
 void AppendJsonSampleValue(std::string* out, double v);
 
+// Appends [seconds,"value"].
+void AppendJsonPoint(std::string* out, int64_t ms, double v);
+
 // Values, arrays and objects appended to `*out`, the commas placed for the
 // caller. Inside an object, Key() comes before each value.
 class JsonWriter {
@@ -73,11 +76,7 @@ class JsonWriter {
   // [seconds,"value"]: a point of a vector, matrix or scalar.
   void Point(int64_t ms, double v) {
     Separate();
-    out_->push_back('[');
-    AppendJsonSeconds(out_, ms);
-    out_->push_back(',');
-    AppendJsonSampleValue(out_, v);
-    out_->push_back(']');
+    AppendJsonPoint(out_, ms, v);
   }
   // Text that is already JSON, as one value.
   void Raw(std::string_view json) {
