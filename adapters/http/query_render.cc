@@ -11,6 +11,7 @@
 #include <utility>
 #include <vector>
 
+#include "adapters/http/json_writer.h"
 #include "base/csv.h"
 
 namespace overtone::adapters {
@@ -26,91 +27,46 @@ HttpReply JsonReply(int status, const Json& body) {
   return r;
 }
 
-HttpReply Success(Json data) { return RenderSuccess(std::move(data)); }
-
-// Unix seconds as Prometheus prints them: an integer, or with the
-// milliseconds as a fraction.
-Json Seconds(int64_t ms) {
-  if (ms % 1000 == 0) return Json(ms / 1000);
-  return Json(static_cast<double>(ms) / 1000);
+// Prometheus's success envelope, its data written by `write_data`.
+template <typename WriteData>
+HttpReply WrittenSuccess(WriteData write_data, size_t reserve = 256) {
+  HttpReply r;
+  r.status = kHttpOk;
+  r.content_type = "application/json";
+  r.body.reserve(reserve);
+  r.body = R"({"status":"success","data":)";
+  JsonWriter data(&r.body);
+  write_data(data);
+  r.body.push_back('}');
+  return r;
 }
 
-Json LabelsJson(const Labels& labels) {
-  Json m = Json::object();
-  for (const Label& l : labels) m[l.name] = l.value;
-  return m;
-}
-
-Json PointJson(const promql::Point& p) { return Json::array({Seconds(p.ts), promql::FormatValue(p.value)}); }
-
-// A JSON string as nlohmann::json prints it (escapes, invalid UTF-8
-// replaced): plain ASCII directly, anything else through the library.
-void AppendJsonString(std::string* out, std::string_view s) {
-  for (unsigned char c : s) {
-    if (c < 0x20 || c == '"' || c == '\\' || c >= 0x80) {
-      out->append(Json(std::string(s)).dump(-1, ' ', false, Json::error_handler_t::replace));
-      return;
-    }
+// A label set as a JSON object, in the set's order.
+void WriteLabels(JsonWriter& w, const Labels& labels) {
+  w.BeginObject();
+  for (const Label& l : labels) {
+    w.Key(l.name);
+    w.String(l.value);
   }
-  out->push_back('"');
-  out->append(s);
-  out->push_back('"');
-}
-
-// [seconds,"value"], the value as promql::FormatValue writes it, formatted
-// in place and appended at once: a point is most of a matrix's bytes, and
-// its text needs no escaping (digits, '.', '-', NaN, +Inf, -Inf).
-// Always inlined into the loop over a series' points: called per point, it
-// cost a small query's render 6% more instructions.
-[[gnu::always_inline]] inline void AppendPoint(std::string* out, const promql::Point& p) {
-  // '[', the seconds, ',"', the longest fixed-notation double (DBL_MAX,
-  // DBL_TRUE_MIN: under 400 characters) and '"]'.
-  char buf[448];
-  char* const end = buf + sizeof buf;
-  char* at = buf;
-  *at++ = '[';
-  if (p.ts % 1000 == 0) {
-    at = std::to_chars(at, end, p.ts / 1000).ptr;
-  } else {
-    out->append(buf, at);
-    out->append(Seconds(p.ts).dump());
-    at = buf;
-  }
-  *at++ = ',';
-  *at++ = '"';
-  const double v = p.value;
-  if (std::isnan(v)) {
-    at = std::copy_n("NaN", 3, at);
-  } else if (std::isinf(v)) {
-    at = std::copy_n(v > 0 ? "+Inf" : "-Inf", 4, at);
-  } else if (std::fabs(v) < 0x1p53 && v == std::trunc(v) && !(v == 0 && std::signbit(v))) {
-    // An integer below 2^53 is its own shortest round-trip text: the
-    // integer formatting writes the same digits, faster (-0 keeps its sign
-    // through the double formatting below).
-    at = std::to_chars(at, end, static_cast<int64_t>(v)).ptr;
-  } else {
-    at = std::to_chars(at, end, v, std::chars_format::fixed).ptr;
-  }
-  *at++ = '"';
-  *at++ = ']';
-  out->append(buf, at);
+  w.EndObject();
 }
 
 // One series of a vector or matrix answer.
 void AppendSeries(std::string* out, const promql::Series* s, bool vector) {
-  *out += R"({"metric":{)";
-  for (size_t l = 0; l < s->labels.size(); ++l) {
-    if (l > 0) out->push_back(',');
-    AppendJsonString(out, s->labels[l].name);
-    out->push_back(':');
-    AppendJsonString(out, s->labels[l].value);
+  JsonWriter w(out);
+  w.BeginObject();
+  w.Key("metric");
+  WriteLabels(w, s->labels);
+  if (vector) {
+    w.Key("value");
+    w.Point(s->points[0].ts, s->points[0].value);
+  } else {
+    w.Key("values");
+    w.BeginArray();
+    for (const promql::Point& p : s->points) w.Point(p.ts, p.value);
+    w.EndArray();
   }
-  *out += vector ? R"(},"value":)" : R"(},"values":[)";
-  for (size_t p = 0; p < (vector ? 1 : s->points.size()); ++p) {
-    if (p > 0) out->push_back(',');
-    AppendPoint(out, s->points[p]);
-  }
-  *out += vector ? "}" : "]}";
+  w.EndObject();
 }
 
 Json SqlValueJson(const SqlValue& v) {
@@ -131,38 +87,59 @@ std::string SqlValueCsv(const SqlValue& v) {
 }  // namespace
 
 HttpReply RenderError(const ApiError& error) {
-  Json body;
-  body["status"] = "error";
-  body["errorType"] = error.type;
-  body["error"] = error.message;
-  HttpReply r = JsonReply(error.http_status, body);
+  HttpReply r;
+  r.status = error.http_status;
+  r.content_type = "application/json";
+  JsonWriter w(&r.body);
+  w.BeginObject();
+  w.Key("status");
+  w.String("error");
+  w.Key("errorType");
+  w.String(error.type);
+  w.Key("error");
+  w.String(error.message);
+  w.EndObject();
   if (!error.allow.empty()) r.headers.emplace_back("Allow", error.allow);
   return r;
 }
 
 HttpReply RenderQueryResult(promql::QueryResult r, size_t stream_past_points) {
   if (r.type == promql::ValueType::kScalar || r.type == promql::ValueType::kString) {
-    Json data;
-    data["resultType"] = r.type == promql::ValueType::kScalar ? "scalar" : "string";
-    data["result"] = r.type == promql::ValueType::kScalar
-                         ? PointJson(r.scalar)
-                         : Json::array({Seconds(r.scalar.ts), r.string_value});
-    return Success(std::move(data));
+    return WrittenSuccess([&r](JsonWriter& w) {
+      w.BeginObject();
+      w.Key("resultType");
+      w.String(r.type == promql::ValueType::kScalar ? "scalar" : "string");
+      w.Key("result");
+      if (r.type == promql::ValueType::kScalar) {
+        w.Point(r.scalar.ts, r.scalar.value);
+      } else {
+        w.BeginArray();
+        w.Seconds(r.scalar.ts);
+        w.String(r.string_value);
+        w.EndArray();
+      }
+      w.EndObject();
+    });
   }
-  // Vectors and matrices are written straight into the body, as
-  // nlohmann::json would print them: building them as JSON values first
-  // was a quarter of a small query's instructions.
+  // Vectors and matrices are written straight into one reserved body
+  // (JsonWriter), no JSON values built first.
   const bool vector = r.type == promql::ValueType::kVector;
   HttpReply reply;
   reply.status = kHttpOk;
   reply.content_type = "application/json";
   std::string head = std::string(R"({"status":"success","data":{"resultType":")") +
                      (vector ? "vector" : "matrix") + R"(","result":[)";
-  size_t points = 0;
-  for (const promql::Series& s : r.series) points += s.points.size();
+  // The body's size, nearly: label text plus quotes and separators, and a
+  // point's 30-odd bytes ([1700000000.123,"0.12345678901234566"]).
+  size_t points = 0, bytes = head.size() + 3;
+  for (const promql::Series& s : r.series) {
+    points += s.points.size();
+    bytes += 24;
+    for (const Label& l : s.labels) bytes += l.name.size() + l.value.size() + 6;
+  }
   if (points <= stream_past_points) {
     std::string body = std::move(head);
-    body.reserve(body.size() + r.series.size() * 128 + points * 32);
+    body.reserve(bytes + points * 40);
     for (size_t i = 0; i < r.series.size(); ++i) {
       if (i > 0) body.push_back(',');
       AppendSeries(&body, &r.series[i], vector);
@@ -196,15 +173,28 @@ HttpReply RenderQueryResult(promql::QueryResult r, size_t stream_past_points) {
 }
 
 HttpReply RenderSeries(const std::vector<SeriesInfo>& series) {
-  Json data = Json::array();
-  for (const SeriesInfo& s : series) data.push_back(LabelsJson(s.labels));
-  return Success(std::move(data));
+  size_t bytes = 64;
+  for (const SeriesInfo& s : series)
+    for (const Label& l : s.labels) bytes += l.name.size() + l.value.size() + 6;
+  return WrittenSuccess(
+      [&series](JsonWriter& w) {
+        w.BeginArray();
+        for (const SeriesInfo& s : series) WriteLabels(w, s.labels);
+        w.EndArray();
+      },
+      bytes);
 }
 
 HttpReply RenderStrings(const std::vector<std::string>& values) {
-  Json data = Json::array();
-  for (const std::string& v : values) data.push_back(v);
-  return Success(std::move(data));
+  size_t bytes = 64;
+  for (const std::string& v : values) bytes += v.size() + 3;
+  return WrittenSuccess(
+      [&values](JsonWriter& w) {
+        w.BeginArray();
+        for (const std::string& v : values) w.String(v);
+        w.EndArray();
+      },
+      bytes);
 }
 
 HttpReply RenderSuccess(Json data) {
@@ -215,14 +205,16 @@ HttpReply RenderSuccess(Json data) {
 }
 
 HttpReply RenderBuildInfo(const std::string& version) {
-  Json data;
-  data["version"] = version;
-  data["revision"] = "";
-  data["branch"] = "";
-  data["buildUser"] = "";
-  data["buildDate"] = "";
-  data["goVersion"] = "";
-  return Success(std::move(data));
+  return WrittenSuccess([&version](JsonWriter& w) {
+    w.BeginObject();
+    w.Key("version");
+    w.String(version);
+    for (const char* empty : {"revision", "branch", "buildUser", "buildDate", "goVersion"}) {
+      w.Key(empty);
+      w.String("");
+    }
+    w.EndObject();
+  });
 }
 
 std::string Rfc3339(int64_t ms) {
@@ -244,41 +236,55 @@ std::string Rfc3339(int64_t ms) {
 }
 
 HttpReply RenderRuntimeInfo(const RuntimeInfo& info) {
-  Json data;
-  data["startTime"] = Rfc3339(info.start_time_ms);
-  data["CWD"] = info.cwd;
-  data["reloadConfigSuccess"] = true;
-  data["lastConfigTime"] = Rfc3339(info.start_time_ms);
-  data["corruptionCount"] = 0;
-  data["goroutineCount"] = info.threads;
-  data["GOMAXPROCS"] = info.hardware_threads;
-  data["GOGC"] = "";
-  data["GODEBUG"] = "";
-  data["storageRetention"] = "";
-  return Success(std::move(data));
+  return WrittenSuccess([&info](JsonWriter& w) {
+    w.BeginObject();
+    w.Key("startTime");
+    w.String(Rfc3339(info.start_time_ms));
+    w.Key("CWD");
+    w.String(info.cwd);
+    w.Key("reloadConfigSuccess");
+    w.Bool(true);
+    w.Key("lastConfigTime");
+    w.String(Rfc3339(info.start_time_ms));
+    w.Key("corruptionCount");
+    w.Int(0);
+    w.Key("goroutineCount");
+    w.Int(info.threads);
+    w.Key("GOMAXPROCS");
+    w.Int(info.hardware_threads);
+    for (const char* empty : {"GOGC", "GODEBUG", "storageRetention"}) {
+      w.Key(empty);
+      w.String("");
+    }
+    w.EndObject();
+  });
 }
 
 HttpReply RenderFlags(const std::map<std::string, std::string>& flags) {
-  Json data = Json::object();
-  for (const auto& [name, value] : flags) data[name] = value;
-  return Success(std::move(data));
+  return WrittenSuccess([&flags](JsonWriter& w) {
+    w.BeginObject();
+    for (const auto& [name, value] : flags) {
+      w.Key(name);
+      w.String(value);
+    }
+    w.EndObject();
+  });
 }
 
 HttpReply RenderTargets() {
-  Json data;
-  data["activeTargets"] = Json::array();
-  data["droppedTargets"] = Json::array();
-  return Success(std::move(data));
+  return WrittenSuccess([](JsonWriter& w) { w.Raw(R"({"activeTargets":[],"droppedTargets":[]})"); });
 }
 
 HttpReply RenderExemplars(bool selects) {
-  if (selects) return Success(Json::array());
+  if (selects) return WrittenSuccess([](JsonWriter& w) { w.Raw("[]"); });
   HttpReply r;
   r.status = kHttpNoContent;
   return r;
 }
 
-HttpReply RenderFormattedQuery(const std::string& expression) { return Success(expression); }
+HttpReply RenderFormattedQuery(const std::string& expression) {
+  return WrittenSuccess([&expression](JsonWriter& w) { w.String(expression); });
+}
 
 HttpReply RenderSqlJson(const SqlTable& table) {
   Json columns = Json::array(), rows = Json::array();
@@ -291,7 +297,7 @@ HttpReply RenderSqlJson(const SqlTable& table) {
   Json data;
   data["columns"] = std::move(columns);
   data["rows"] = std::move(rows);
-  return Success(std::move(data));
+  return RenderSuccess(std::move(data));
 }
 
 HttpReply RenderSqlCsv(const SqlTable& table) {
