@@ -90,12 +90,15 @@ Status Compactor::EncodeSharing(std::span<const Sample> samples, storage::Batch*
   }
   std::string column;
   storage::EncodeTimestampColumn(ts, &column);
-  // Inline, the segment holds the column's block as it is: the timestamps
-  // are encoded once either way.
+  // Inline, the segment holds the column's block as it is (the timestamps
+  // are encoded once either way), unless the column has a frame index.
   uint8_t ts_codec = 0;
   std::string_view ts_block;
   OT_RETURN_IF_ERROR(storage::TimestampColumnBlock(column, &ts_codec, &ts_block));
   auto encode_inline = [&] {
+    // A column with a frame index holds its timestamps in frames for reads
+    // of part of it; a segment of its own holds them as it would alone.
+    if (storage::HasTimestampColumnIndex(column)) return storage::EncodeSegment(samples, options_, out);
     return storage::EncodeSegmentWithTimestampBlock(samples, options_, ts_codec, ts_block, out);
   };
   if (ts_block.size() < kMinSharedTimestampBytes) return encode_inline();

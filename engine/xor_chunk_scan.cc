@@ -18,12 +18,14 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <optional>
 #include <span>
 #include <vector>
 
 #include "engine/database_impl.h"
 #include "storage/codec/segment.h"
 #include "storage/codec/timestamp_codec.h"
+#include "storage/codec/timestamp_column.h"
 #include "storage/codec/xor_chunk.h"
 
 namespace overtone {
@@ -67,13 +69,49 @@ struct ChunkSources {
   storage::SegmentCursor* segments;
 };
 
+// A segment's timestamps, for finding a read's sample positions: decoded
+// already (its own block, or a shared column the store holds decoded), or
+// a shared column with a frame index read a frame at a time, so that a
+// short read decodes only the frames around its positions.
+class SegmentTimestamps {
+ public:
+  explicit SegmentTimestamps(std::span<const int64_t> all) : all_(all) {}
+  explicit SegmentTimestamps(storage::TimestampColumnReader* reader) : reader_(reader) {}
+
+  size_t size() const { return reader_ ? reader_->size() : all_.size(); }
+  // Whether the first and last timestamps are those the segment's header
+  // gives (a column's frame index holds both).
+  bool AgreesWith(const storage::SegmentView& seg) const {
+    if (reader_) return reader_->front() == seg.min_ts && reader_->back() == seg.max_ts;
+    return all_.front() == seg.min_ts && all_.back() == seg.max_ts;
+  }
+  Result<size_t> LowerBound(int64_t t) const {
+    if (reader_) return reader_->LowerBound(t);
+    return static_cast<size_t>(std::lower_bound(all_.begin(), all_.end(), t) - all_.begin());
+  }
+  Result<size_t> UpperBound(int64_t t) const {
+    if (reader_) return reader_->UpperBound(t);
+    return static_cast<size_t>(std::upper_bound(all_.begin(), all_.end(), t) - all_.begin());
+  }
+  Status Append(size_t begin, size_t end, std::vector<int64_t>* out) const {
+    if (reader_) return reader_->Append(begin, end, out);
+    out->insert(out->end(), all_.begin() + begin, all_.begin() + end);
+    return Status::OK();
+  }
+
+ private:
+  std::span<const int64_t> all_;
+  storage::TimestampColumnReader* reader_ = nullptr;
+};
+
 // The chunks of segment `seg` that a read of [min_ts, max_ts] touches, and
 // those of `had` (a run of them cached before, or null) so that the run
 // built spans both; no chunk when no sample of the segment is in range. A
 // read of the whole segment decodes all of it; a shorter one finds its
 // chunks' sample positions from the timestamps alone (the segment's own
-// block, or its shared column, which the store keeps decoded) and decodes
-// only the FLAC frames holding those chunks' samples.
+// block; its shared column decoded, when the store keeps it so, or else
+// only the column's frames around those positions) and decodes only the
+// FLAC frames holding those chunks' values.
 Status BuildTouchedChunks(const ChunkSources& src, const storage::SegmentView& seg, int64_t min_ts,
                           int64_t max_ts, const engine::SegmentXorChunks* had, std::vector<Sample>* decoded,
                           engine::SegmentXorChunks* out) {
@@ -84,42 +122,58 @@ Status BuildTouchedChunks(const ChunkSources& src, const storage::SegmentView& s
     return engine::BuildSegmentXorChunks(*decoded, kChunk, out);
   }
   storage::TimestampColumnPtr column;
+  std::string column_bytes;
+  storage::TimestampColumnReader reader;
   std::vector<int64_t> own;
-  std::span<const int64_t> ts;
+  std::optional<SegmentTimestamps> ts;
   if (seg.shared_timestamps()) {
-    OT_ASSIGN_OR_RETURN(column, src.store->TimestampColumn(seg.column_key, src.view));
-    ts = *column;
+    OT_ASSIGN_OR_RETURN(column, src.store->TimestampColumnOrBytes(seg.column_key, src.view, &column_bytes));
+    if (column != nullptr) {
+      ts.emplace(*column);
+    } else {
+      OT_RETURN_IF_ERROR(reader.Open(column_bytes));
+      ts.emplace(&reader);
+    }
   } else {
     OT_RETURN_IF_ERROR(storage::DecodeTimestamps(seg.timestamp_codec, seg.timestamps, seg.count, &own));
-    // DecodeSegmentWithTimestamps and the search below rely on it.
+    // The search below relies on it.
     for (size_t i = 1; i < own.size(); ++i) {
       if (own[i] <= own[i - 1]) return Status::Corruption("segment: timestamps do not ascend");
     }
-    ts = own;
+    ts.emplace(own);
   }
-  if (ts.empty() || ts.size() != seg.count)
+  const size_t n = ts->size();
+  if (n == 0 || n != seg.count || !ts->AgreesWith(seg))
     return Status::Corruption("segment: timestamps disagree with the header");
-  const size_t begin = std::lower_bound(ts.begin(), ts.end(), min_ts) - ts.begin();
-  const size_t end = std::upper_bound(ts.begin(), ts.end(), max_ts) - ts.begin();
+  OT_ASSIGN_OR_RETURN(const size_t begin, ts->LowerBound(min_ts));
+  OT_ASSIGN_OR_RETURN(const size_t end, ts->UpperBound(max_ts));
   out->chunks.clear();
   out->data.clear();
   if (begin >= end) return Status::OK();
-  size_t first = begin / kChunk;  // the first chunk touched
-  size_t stop =
-      std::min((end + kChunk - 1) / kChunk * kChunk, ts.size());  // the end of the last one's samples
+  size_t first = begin / kChunk;                                    // the first chunk touched
+  size_t stop = std::min((end + kChunk - 1) / kChunk * kChunk, n);  // the end of the last one's samples
   if (had != nullptr) {
     first = std::min<size_t>(first, had->first_chunk);
-    stop = had->to_end ? ts.size() : std::max(stop, (had->first_chunk + had->chunks.size()) * kChunk);
+    stop = had->to_end ? n : std::max(stop, (had->first_chunk + had->chunks.size()) * kChunk);
   }
   const size_t from = first * kChunk;
-  OT_RETURN_IF_ERROR(storage::DecodeSegmentWithTimestamps(seg, ts, ts[from], ts[stop - 1], decoded));
-  if (decoded->size() != stop - from) return Status::Corruption("segment: value count mismatch");
+  // The chunks' timestamps and those just outside them, which bound the
+  // run's reach.
+  const size_t lo = from == 0 ? 0 : from - 1, hi = stop == n ? n : stop + 1;
+  std::vector<int64_t> times;
+  OT_RETURN_IF_ERROR(ts->Append(lo, hi, &times));
+  std::vector<double> values;
+  OT_RETURN_IF_ERROR(storage::DecodeValueBlock(seg.value_codec, seg.values, seg.count, from, stop, &values));
+  if (values.size() != stop - from) return Status::Corruption("segment: value count mismatch");
+  const int64_t* const at = times.data() + (from - lo);
+  decoded->resize(stop - from);
+  for (size_t i = 0; i < stop - from; ++i) (*decoded)[i] = Sample{at[i], values[i]};
   out->segment_min_ts = seg.min_ts;
   out->segment_max_ts = seg.max_ts;
   out->first_chunk = static_cast<uint32_t>(first);
-  out->to_end = stop == ts.size();
-  out->reach_min_ts = from == 0 ? kMinTime : ts[from - 1] + 1;
-  out->reach_max_ts = out->to_end ? kMaxTime : ts[stop] - 1;
+  out->to_end = stop == n;
+  out->reach_min_ts = from == 0 ? kMinTime : times.front() + 1;
+  out->reach_max_ts = out->to_end ? kMaxTime : times.back() - 1;
   return engine::EncodeXorChunkRun(*decoded, kChunk, out);
 }
 

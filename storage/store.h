@@ -67,9 +67,10 @@ namespace overtone::storage {
 
 // 2: segments may refer to shared timestamp columns. 3: summaries (format
 // 2) without quantile points, FLAC values with bare frames (value codec 4).
-// Version 1 and 2 databases open, and a writer
-// marks them 3 (what they hold, 3 reads alike).
-inline constexpr uint32_t kFormatVersion = 3;
+// 4: shared timestamp columns with a frame index (column codec 4).
+// Version 1 to 3 databases open, and a writer marks them 4 (what they
+// hold, 4 reads alike).
+inline constexpr uint32_t kFormatVersion = 4;
 inline constexpr uint32_t kOldestFormatVersion = 1;
 // The series id under which shared timestamp columns are kept in the
 // segments family: ids start at 1, so no series has it.
@@ -345,6 +346,12 @@ class Store {
   Result<std::string> GetTimestampColumn(uint64_t key, const ReadView* view = nullptr);
   // Its timestamps, decoded once and then kept in a bounded cache.
   Result<TimestampColumnPtr> TimestampColumn(uint64_t key, const ReadView* view = nullptr);
+  // For a read of part of a column: the column decoded whole when the cache
+  // holds it (or when it has no frame index: then decoded and cached as
+  // TimestampColumn does); else null, with its stored bytes, checked
+  // against the key, in `bytes` for a TimestampColumnReader. A column read
+  // in part is not cached: the cache holds whole columns only.
+  Result<TimestampColumnPtr> TimestampColumnOrBytes(uint64_t key, const ReadView* view, std::string* bytes);
   // DecodeSegment for a stored segment: a shared column is read through
   // `view` (which must be the view the segment was read from, so that the
   // column it refers to is there) and the cache.

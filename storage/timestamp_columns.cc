@@ -47,14 +47,33 @@ Result<std::string> Store::GetTimestampColumn(uint64_t key, const ReadView* view
   return value;
 }
 
+namespace {
+
+Status CheckColumnKey(uint64_t key, std::string_view bytes) {
+  if (TimestampColumnKey(bytes) == key) return Status::OK();
+  return Status::Corruption("shared timestamp column " + std::to_string(key) + " does not match its key");
+}
+
+}  // namespace
+
 Result<TimestampColumnPtr> Store::TimestampColumn(uint64_t key, const ReadView* view) {
   if (TimestampColumnPtr hit = column_cache_->Find(key)) return hit;
   OT_ASSIGN_OR_RETURN(std::string bytes, GetTimestampColumn(key, view));
-  if (TimestampColumnKey(bytes) != key) {
-    return Status::Corruption("shared timestamp column " + std::to_string(key) + " does not match its key");
-  }
+  OT_RETURN_IF_ERROR(CheckColumnKey(key, bytes));
   auto ts = std::make_shared<std::vector<int64_t>>();
   OT_RETURN_IF_ERROR(DecodeTimestampColumn(bytes, ts.get()));
+  column_cache_->Insert(key, ts);
+  return TimestampColumnPtr(std::move(ts));
+}
+
+Result<TimestampColumnPtr> Store::TimestampColumnOrBytes(uint64_t key, const ReadView* view,
+                                                         std::string* bytes) {
+  if (TimestampColumnPtr hit = column_cache_->Find(key)) return hit;
+  OT_ASSIGN_OR_RETURN(*bytes, GetTimestampColumn(key, view));
+  OT_RETURN_IF_ERROR(CheckColumnKey(key, *bytes));
+  if (HasTimestampColumnIndex(*bytes)) return TimestampColumnPtr();
+  auto ts = std::make_shared<std::vector<int64_t>>();
+  OT_RETURN_IF_ERROR(DecodeTimestampColumn(*bytes, ts.get()));
   column_cache_->Insert(key, ts);
   return TimestampColumnPtr(std::move(ts));
 }

@@ -124,23 +124,31 @@ size_t VarintLength(uint64_t v) {
 
 }  // namespace
 
+bool EncodeTimestampsFlac(std::span<const int64_t> ts, uint32_t block_size, std::string* out) {
+  if (ts.size() < 2) return false;
+  std::vector<double> deltas;
+  deltas.reserve(ts.size() - 1);
+  for (size_t i = 1; i < ts.size(); ++i) {
+    uint64_t d = static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(ts[i - 1]);  // ascending: no wrap
+    if (d >= (uint64_t{1} << 53)) return false;
+    deltas.push_back(static_cast<double>(d));
+  }
+  std::string flac;
+  PutVarint64(&flac, ZigZag(ts[0]));
+  FlacParams params;
+  params.block_size = block_size;
+  if (!EncodeFlacValues(deltas, params, &flac).ok()) return false;
+  out->append(flac);
+  return true;
+}
+
 uint8_t EncodeTimestampsBest(std::span<const int64_t> ts, std::string* out) {
   std::string dod;
   EncodeTimestamps(ts, &dod);
   if (ts.size() > 16 && dod.size() > VarintLength(ZigZag(ts[0])) + kMinFlacBytesAfterFirst) {
-    std::vector<double> deltas;
-    deltas.reserve(ts.size() - 1);
-    bool exact = true;
-    for (size_t i = 1; i < ts.size(); ++i) {
-      uint64_t d = static_cast<uint64_t>(ts[i]) - static_cast<uint64_t>(ts[i - 1]);  // ascending: no wrap
-      exact &= d < (uint64_t{1} << 53);
-      deltas.push_back(static_cast<double>(d));
-    }
     std::string flac;
-    PutVarint64(&flac, ZigZag(ts[0]));
-    FlacParams params;
-    params.block_size = static_cast<uint32_t>(std::clamp<size_t>(deltas.size(), 16, 4096));
-    if (exact && EncodeFlacValues(deltas, params, &flac).ok() && flac.size() < dod.size()) {
+    const auto block_size = static_cast<uint32_t>(std::clamp<size_t>(ts.size() - 1, 16, 4096));
+    if (EncodeTimestampsFlac(ts, block_size, &flac) && flac.size() < dod.size()) {
       out->append(flac);
       return kTimestampCodecFlac;
     }

@@ -49,6 +49,11 @@ void EncodeTimestamps(std::span<const int64_t> ts, std::string* out);
 // Encodes with the smaller codec; returns its id. REQUIRES: ts ascending.
 uint8_t EncodeTimestampsBest(std::span<const int64_t> ts, std::string* out);
 
+// FLAC deltas (id 2) with `block_size` deltas a frame (16..65535), every
+// frame decodable alone. False when the deltas do not suit FLAC (a step of
+// 2^53 or more, or values FLAC refuses). REQUIRES: ts ascending.
+bool EncodeTimestampsFlac(std::span<const int64_t> ts, uint32_t block_size, std::string* out);
+
 // Decodes exactly `count` timestamps of codec `codec`.
 Status DecodeTimestamps(std::string_view in, size_t count, std::vector<int64_t>* out);
 Status DecodeTimestamps(uint8_t codec, std::string_view in, size_t count, std::vector<int64_t>* out);

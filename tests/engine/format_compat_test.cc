@@ -2,7 +2,8 @@
 // version 2 database, whose summaries (format 1) store their quantile
 // points, is marked version 3 by a writer, reads its stored points, and
 // gives the same approximate quantiles as the version 3 summaries, whose
-// points are picked from the segments' values.
+// points are picked from the segments' values. A version 3 database,
+// whose shared timestamp columns have no frame index, reads alike too.
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
@@ -20,6 +21,8 @@
 #include "overtone/over_time.h"
 #include "storage/codec/segment.h"
 #include "storage/codec/summary.h"
+#include "storage/codec/timestamp_codec.h"
+#include "storage/codec/timestamp_column.h"
 #include "storage/store.h"
 #include "tests/support/test_util.h"
 
@@ -182,10 +185,110 @@ TEST_F(FormatCompatTest, Version2DatabaseWithFormat1SummariesOpensAndAnswersAlik
   EXPECT_EQ(Evaluate(OverTimeFn::kStddev, 0, false), stddev);
   db_.reset();
 
-  // The writer marked it version 3; a version this build does not know is refused.
-  EXPECT_EQ(FormatVersion(rocks, storage::kFormatVersion + 1), 3u);
+  // The writer marked it with this build's version; a version this build
+  // does not know is refused.
+  EXPECT_EQ(FormatVersion(rocks, storage::kFormatVersion + 1), storage::kFormatVersion);
   auto refused = Database::Open(Options(), dir_.path());
   EXPECT_EQ(refused.status().code(), Status::Code::kNotSupported);
+}
+
+// What a series answers: its samples, and its samples as XOR chunks over
+// the whole day, over an hour inside a window and over the last hour
+// (reads of part of a window, each the first after opening).
+struct SeriesAnswers {
+  std::vector<Sample> samples;
+  std::vector<std::string> chunks;
+};
+
+TEST_F(FormatCompatTest, Version3DatabaseWithColumnsWithoutAFrameIndexReadsAlike) {
+  Open();
+  Fill();
+  const std::vector<std::pair<int64_t, int64_t>> ranges = {
+      {kMinTime, kMaxTime}, {12 * kHour + 500, 13 * kHour}, {23 * kHour, 24 * kHour}};
+  std::vector<SeriesId> ids;
+  for (const char* s : {"a", "b"}) ids.push_back(*db_->FindSeries({{"__name__", "g"}, {"s", s}}));
+  auto answers = [&] {
+    std::vector<SeriesAnswers> out;
+    for (SeriesId id : ids) {
+      SeriesAnswers a;
+      {
+        auto it = db_->Scan(id, kMinTime, kMaxTime);
+        EXPECT_TRUE(it.ok());
+        (*it)->NextBatch(1 << 30, &a.samples);
+      }
+      for (const auto& [lo, hi] : ranges) {
+        Open();
+        EXPECT_TRUE(db_->ScanXorChunks(id, lo, hi,
+                                       [&](const XorChunkView& c) {
+                                         a.chunks.emplace_back(c.data);
+                                         return Status::OK();
+                                       })
+                        .ok());
+      }
+      out.push_back(std::move(a));
+    }
+    return out;
+  };
+  const std::vector<SeriesAnswers> before = answers();
+  ASSERT_EQ(before[0].samples.size(), 24u * 240);
+  db_.reset();
+
+  // Every column rewritten as a build of version 3 wrote it (the smaller of
+  // codecs 1 and 2, no index), and every segment referring to it anew.
+  const std::string rocks = dir_.path() + "/rocksdb";
+  {
+    auto store = storage::Store::Open(storage::StoreOptions{}, rocks);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    storage::Batch batch(store->get());
+    size_t indexed = 0, rewritten = 0;
+    ASSERT_TRUE((*store)
+                    ->ForEachTimestampColumn(nullptr,
+                                             [&](uint64_t key, std::string_view column) {
+                                               indexed += storage::HasTimestampColumnIndex(column);
+                                               batch.DeleteTimestampColumn(key);
+                                               return Status::OK();
+                                             })
+                    .ok());
+    EXPECT_GT(indexed, 0u);
+    for (auto c = (*store)->NewAllSegmentsCursor(); c->Valid(); c->Next()) {
+      if (c->series() == storage::kTimestampColumnSeries) continue;
+      storage::SegmentView view;
+      ASSERT_TRUE(storage::ParseSegment(c->bytes(), &view).ok());
+      if (!view.shared_timestamps()) continue;
+      std::vector<Sample> samples;
+      ASSERT_TRUE((*store)->DecodeStoredSegment(view, kMinTime, kMaxTime, nullptr, &samples).ok());
+      std::vector<int64_t> ts;
+      for (const Sample& x : samples) ts.push_back(x.ts);
+      std::string block;
+      std::string column(1, static_cast<char>(storage::EncodeTimestampsBest(ts, &block)));
+      PutVarint64(&column, ts.size());
+      column += block;
+      const uint32_t crc = Crc32c(column);
+      for (int i = 0; i < 4; ++i) column.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+      ASSERT_FALSE(storage::HasTimestampColumnIndex(column));
+      const uint64_t key = storage::TimestampColumnKey(column);
+      batch.PutTimestampColumn(key, column);
+      std::string segment;
+      ASSERT_TRUE(storage::EncodeSegmentWithColumn(samples, storage::SegmentOptions{}, key, &segment).ok());
+      batch.PutSegment(c->series(), c->max_ts(), segment);
+      ++rewritten;
+    }
+    EXPECT_EQ(rewritten, 2u * 12);
+    ASSERT_TRUE((*store)->Commit(&batch).ok());
+  }
+  EXPECT_EQ(FormatVersion(rocks, 3), storage::kFormatVersion);
+
+  Open();
+  auto check = db_->Check();
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->ok()) << check->problems.front();
+  const std::vector<SeriesAnswers> after = answers();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    EXPECT_EQ(after[i].samples, before[i].samples);
+    EXPECT_EQ(after[i].chunks, before[i].chunks);
+  }
+  db_.reset();
+  EXPECT_EQ(FormatVersion(rocks), storage::kFormatVersion);  // marked version 4 by the writer
 }
 
 }  // namespace
