@@ -5,6 +5,7 @@
 // Layouts, by target:
 //   xor_chunk        the chunk
 //   timestamp_codec  u8 codec id, u16 count, the timestamp block
+//   timestamp_column u8 flags, the column       (flags: kAppendCrc)
 //   flac_values      u16 count, u16 begin, u16 end, the FLAC value block
 //   segment          u8 flags, the segment      (flags: kAppendCrc)
 //   summary          u8 flags, the summary      (flags: kAppendCrc, kSkipPoints)

@@ -21,6 +21,7 @@
 #include "storage/codec/segment.h"
 #include "storage/codec/summary.h"
 #include "storage/codec/timestamp_codec.h"
+#include "storage/codec/timestamp_column.h"
 #include "storage/codec/xor_chunk.h"
 #include "tests/support/prom_requests.h"
 
@@ -103,6 +104,33 @@ void TimestampSeeds() {
   put("one", {-42});
   put("regular_dod", {0, 15000, 30000, 45000, 60000, 75000, 90001, 105000, 500000, 500001});
   put("jitter_flac", ScrapeTimes(300));  // long jittered runs pick FLAC
+}
+
+void TimestampColumnSeeds() {
+  auto put = [](const std::string& name, uint8_t flags, const std::vector<int64_t>& ts) {
+    std::string column;
+    storage::EncodeTimestampColumn(ts, &column);
+    std::string in;
+    PutU8(&in, flags);
+    // With kAppendCrc the target supplies the checksum.
+    Write("timestamp_column", name,
+          in + (flags & fuzz::kAppendCrc ? column.substr(0, column.size() - 4) : column));
+  };
+  // Up to 2 s of jitter makes FLAC deltas smaller than delta-of-delta: a
+  // column with a frame index (codec 4).
+  auto jittered = [](int n) {
+    std::vector<int64_t> ts;
+    uint32_t x = 1;
+    for (int i = 0; i < n; ++i) {
+      x = x * 1103515245u + 12345u;
+      ts.push_back(kT0 + i * 15000 + (x >> 16) % 2001);
+    }
+    return ts;
+  };
+  put("delta_of_delta", fuzz::kAppendCrc | (2 << 2) | (6 << 5), {1000, 2000, 3000});
+  put("few_ms_jitter", fuzz::kAppendCrc | (1 << 2) | (4 << 5), ScrapeTimes(600));
+  put("framed", fuzz::kAppendCrc | (3 << 2) | (7 << 5), jittered(600));
+  put("framed_with_crc", (5 << 2) | (5 << 5), jittered(1440));
 }
 
 void FlacValueSeeds() {
@@ -306,6 +334,7 @@ int main(int argc, char** argv) {
   out_dir = argv[1];
   XorChunkSeeds();
   TimestampSeeds();
+  TimestampColumnSeeds();
   FlacValueSeeds();
   SegmentSeeds();
   SummarySeeds();

@@ -13,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-ALL_TARGETS=(xor_chunk timestamp_codec flac_values segment summary
+ALL_TARGETS=(xor_chunk timestamp_codec timestamp_column flac_values segment summary
              remote_write_v1 remote_write_v2 remote_read
              promql_parser openmetrics_line csv_line)
 
