@@ -281,6 +281,30 @@ void ConcurrencyStressTest::Writer(int w) {
     int64_t done = k + 1 >= batches + kLag ? batches : std::max<int64_t>(0, k - kLag + 1);
     progress_.complete[w].store(done * kBatch, std::memory_order_release);
   }
+
+  // Writers that finish within a compaction or two (a fast machine, a quiet
+  // one) keep writing the last batch again, the same samples, until the
+  // compactor has sealed twice while writers run: the check that sealing
+  // does not wait for the writers then has rounds to count. A compactor
+  // starved by the writers still fails it, after 30 s of writing.
+  const auto until = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  while (compactions_during_writes_.load(std::memory_order_acquire) < 2 && failures_.count() == 0 &&
+         std::chrono::steady_clock::now() < until) {
+    WriteBatch batch;
+    std::vector<Sample> samples;
+    for (size_t m = 0; m < mine.size(); ++m) {
+      samples.clear();
+      for (int64_t i = (batches - 1) * kBatch; i < batches * kBatch; ++i)
+        samples.push_back(Sample{Ts(i), Value(mine[m], i)});
+      batch.Add(labels[m], samples);
+    }
+    Status st = db_->Write(batch);
+    if (!st.ok()) {
+      failures_.Add("writer " + std::to_string(w) + ": Write again: " + st.ToString());
+      return;
+    }
+    samples_written_.fetch_add(batch.num_samples(), std::memory_order_relaxed);
+  }
 }
 
 bool ConcurrencyStressTest::CheckScan(int s, int64_t a, int64_t b, const char* who) {
