@@ -29,6 +29,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/crc32c.h"
 #include "overtone/types.h"
 
 namespace overtone::fuzz {
@@ -39,6 +40,12 @@ namespace overtone::fuzz {
 // and the decoders behind the check are what is worth exploring.
 inline constexpr uint8_t kAppendCrc = 1;
 inline constexpr uint8_t kSkipPoints = 2;  // DecodeSummary(..., with_points = false)
+
+// What kAppendCrc asks for: the CRC-32C of every byte, little-endian.
+inline void AppendCrc(std::string* bytes) {
+  const uint32_t crc = Crc32c(*bytes);
+  for (int i = 0; i < 4; ++i) bytes->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
+}
 // The body is an uncompressed protobuf; the target snappy-compresses it, so
 // that mutations reach the message rather than mostly breaking the snappy
 // block. Without it the body goes to the handler as sent.

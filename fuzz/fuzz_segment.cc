@@ -13,7 +13,6 @@
 #include <string>
 #include <vector>
 
-#include "base/crc32c.h"
 #include "fuzz/fuzz_input.h"
 #include "overtone/database.h"
 #include "storage/codec/segment.h"
@@ -21,11 +20,6 @@
 using namespace overtone;
 
 namespace {
-
-void AppendCrc(std::string* bytes) {
-  uint32_t crc = Crc32c(*bytes);
-  for (int i = 0; i < 4; ++i) bytes->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
-}
 
 std::vector<Sample> Decode(std::string_view bytes, int64_t lo, int64_t hi) {
   storage::SegmentView view;
@@ -41,7 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::InputReader in(data, size);
   uint8_t flags = in.U8();
   std::string bytes(in.Rest());
-  if (flags & fuzz::kAppendCrc) AppendCrc(&bytes);
+  if (flags & fuzz::kAppendCrc) fuzz::AppendCrc(&bytes);
 
   storage::SegmentView view;
   if (!storage::ParseSegment(bytes, &view).ok()) return 0;

@@ -7,7 +7,6 @@
 #include <cstdint>
 #include <string>
 
-#include "base/crc32c.h"
 #include "fuzz/fuzz_input.h"
 #include "storage/codec/summary.h"
 
@@ -17,10 +16,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::InputReader in(data, size);
   uint8_t flags = in.U8();
   std::string bytes(in.Rest());
-  if (flags & fuzz::kAppendCrc) {
-    uint32_t crc = Crc32c(bytes);
-    for (int i = 0; i < 4; ++i) bytes.push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
-  }
+  if (flags & fuzz::kAppendCrc) fuzz::AppendCrc(&bytes);
   storage::Summary s;
   if (!storage::DecodeSummary(bytes, &s, !(flags & fuzz::kSkipPoints)).ok()) return 0;
   FUZZ_CHECK(s.quantile_points.size() <= storage::kMaxQuantilePoints);

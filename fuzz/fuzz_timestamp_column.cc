@@ -17,18 +17,12 @@
 #include <string>
 #include <vector>
 
-#include "base/crc32c.h"
 #include "fuzz/fuzz_input.h"
 #include "storage/codec/timestamp_column.h"
 
 using namespace overtone;
 
 namespace {
-
-void AppendCrc(std::string* bytes) {
-  uint32_t crc = Crc32c(*bytes);
-  for (int i = 0; i < 4; ++i) bytes->push_back(static_cast<char>((crc >> (8 * i)) & 0xff));
-}
 
 bool Ascending(const std::vector<int64_t>& ts) {
   for (size_t i = 1; i < ts.size(); ++i) {
@@ -50,7 +44,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   fuzz::InputReader in(data, size);
   uint8_t flags = in.U8();
   std::string column(in.Rest());
-  if (flags & fuzz::kAppendCrc) AppendCrc(&column);
+  if (flags & fuzz::kAppendCrc) fuzz::AppendCrc(&column);
 
   std::vector<int64_t> all;
   const bool whole = storage::DecodeTimestampColumn(column, &all).ok();
