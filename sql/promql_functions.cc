@@ -44,7 +44,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <charconv>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -505,11 +504,8 @@ void FromRawFn(sqlite3_context* ctx, int, sqlite3_value** argv) {
 }  // namespace
 
 std::string FormatFloatFixed(double v) {
-  if (std::isnan(v)) return "NaN";
-  if (std::isinf(v)) return v > 0 ? "+Inf" : "-Inf";
-  char buf[400];
-  auto r = std::to_chars(buf, buf + sizeof buf, v, std::chars_format::fixed);
-  return std::string(buf, r.ptr);
+  char buf[kMaxGoFixedChars];
+  return std::string(buf, FormatGoFloatFixed(v, buf));
 }
 
 ValueFn FindValueFn(std::string_view name) {

@@ -56,64 +56,6 @@ size_t FormatValue(double v, NanStyle style, char* buf) {
   return static_cast<size_t>(std::to_chars(buf, buf + kMaxNumberChars, v).ptr - buf);
 }
 
-size_t FormatValueFixed(double v, char* buf) {
-  if (!std::isfinite(v)) {
-    if (std::isnan(v)) {
-      std::memcpy(buf, "NaN", 3);
-      return 3;
-    }
-    std::memcpy(buf, v > 0 ? "+Inf" : "-Inf", 4);
-    return 4;
-  }
-  char* const end = buf + kMaxFixedValueChars;
-  const double mag = std::fabs(v);
-  if (mag < 0x1p53 && !(v == 0 && std::signbit(v))) {
-    // An integer below 2^53 is its own shortest text; the integer
-    // formatting writes the same digits several times faster. (The casts
-    // test for one without a call to trunc().)
-    if (static_cast<double>(static_cast<int64_t>(mag)) == mag)
-      return static_cast<size_t>(std::to_chars(buf, end, static_cast<int64_t>(v)).ptr - buf);
-    // Few decimals (gauges, ratios of small integers): with K decimals,
-    // K as large as 8 while mag * 10^K < 2^50, the reals that round to `v`
-    // span less than 1/4 in units of 10^-K, so at most one integer m has
-    // m / 10^K rounding to `v`, and it is mag * 10^K rounded (that
-    // product's own rounding adds under 1/16); the division, correctly
-    // rounded, checks it exactly. Any text of `v` with K decimals or fewer,
-    // padded to K, is that m: so m without its trailing zeros is the
-    // shortest text, and the only one of its length, which is what
-    // std::to_chars writes. A failed check means more than K decimals.
-    static constexpr double kPow10[] = {1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8};
-    int k = 8;
-    double scaled = mag * kPow10[k];
-    while (scaled >= 0x1p50 && k > 1) scaled = mag * kPow10[--k];
-    if (scaled < 0x1p50) {
-      uint64_t m = static_cast<uint64_t>(scaled + 0.5);  // exact below 2^52: rounds to nearest
-      if (static_cast<double>(m) / kPow10[k] == mag) {
-        while (m % 10 == 0) {  // never to k = 0: `v` is not an integer
-          m /= 10;
-          --k;
-        }
-        char digits[24];
-        const int n = static_cast<int>(std::to_chars(digits, digits + sizeof digits, m).ptr - digits);
-        char* at = buf;
-        if (v < 0) *at++ = '-';
-        if (n <= k) {  // 0.00ddd
-          *at++ = '0';
-          *at++ = '.';
-          at = std::fill_n(at, k - n, '0');
-          at = std::copy_n(digits, n, at);
-        } else {
-          at = std::copy_n(digits, n - k, at);
-          *at++ = '.';
-          at = std::copy_n(digits + n - k, k, at);
-        }
-        return static_cast<size_t>(at - buf);
-      }
-    }
-  }
-  return static_cast<size_t>(std::to_chars(buf, end, v, std::chars_format::fixed).ptr - buf);
-}
-
 bool ParseValue(std::string_view text, double* v) {
   if (text.empty()) return false;
   // The common case first: a plain decimal number.

@@ -48,18 +48,6 @@ inline std::string FormatValue(double v, NanStyle style = NanStyle::kLossless) {
   return std::string(buf, FormatValue(v, style, buf));
 }
 
-// Enough room for any value written by FormatValueFixed (DBL_MAX has 309
-// digits, the smallest subnormal 324 decimals).
-inline constexpr size_t kMaxFixedValueChars = 400;
-
-// `v` as Prometheus's HTTP API spells a sample value (Go's
-// strconv.FormatFloat(v, 'f', -1, 64)): the shortest decimal that reads back
-// to the same double, in fixed notation ("0.000001", "1e+21" as
-// "1000000000000000000000"), "-0" for −0, and "NaN", "+Inf", "-Inf" (every
-// NaN payload as NaN). `buf` holds kMaxFixedValueChars bytes at least;
-// returns the length.
-size_t FormatValueFixed(double v, char* buf);
-
 // Parses a value written by FormatValue or by any Prometheus exposition.
 // False for anything else (empty, trailing garbage, out of double's range).
 bool ParseValue(std::string_view text, double* v);

@@ -4,6 +4,7 @@
 #include <cstddef>
 
 #include "adapters/formats/value_text.h"
+#include "base/go_float.h"
 
 namespace overtone::adapters {
 namespace {
@@ -91,9 +92,9 @@ void AppendJsonSeconds(std::string* out, int64_t ms) {
 }
 
 void AppendJsonSampleValue(std::string* out, double v) {
-  char buf[kMaxFixedValueChars + 2];
+  char buf[kMaxGoFixedChars + 2];
   buf[0] = '"';
-  const size_t n = FormatValueFixed(v, buf + 1);
+  const size_t n = FormatGoFloatFixed(v, buf + 1);
   buf[n + 1] = '"';
   out->append(buf, n + 2);
 }
@@ -101,7 +102,7 @@ void AppendJsonSampleValue(std::string* out, double v) {
 void AppendJsonPoint(std::string* out, int64_t ms, double v) {
   // '[', the seconds, ',"', the value and '"]', appended at once: a point is
   // most of a matrix's bytes.
-  char buf[kMaxNumberChars + kMaxFixedValueChars + 8];
+  char buf[kMaxNumberChars + kMaxGoFixedChars + 8];
   char* at = buf;
   *at++ = '[';
   if (ms % 1000 == 0) {  // whole seconds: the common case, without a call
@@ -111,7 +112,7 @@ void AppendJsonPoint(std::string* out, int64_t ms, double v) {
   }
   *at++ = ',';
   *at++ = '"';
-  at += FormatValueFixed(v, at);
+  at += FormatGoFloatFixed(v, at);
   *at++ = '"';
   *at++ = ']';
   out->append(buf, static_cast<size_t>(at - buf));

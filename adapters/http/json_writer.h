@@ -7,7 +7,7 @@
 //   - a timestamp: Unix seconds, the milliseconds as a fraction without
 //     trailing zeros ("1700000000", "1700000000.5", "-0.001"), computed
 //     from the integer milliseconds, so exact at any magnitude;
-//   - a sample value: a JSON string of FormatValueFixed (value_text.h):
+//   - a sample value: a JSON string of FormatGoFloatFixed (base/go_float.h):
 //     "0.5", "-0", "NaN", "+Inf", "-Inf";
 //   - a string: '"' and '\' escaped, \b \f \n \r \t for those control
 //     characters and \u00XX (lower-case hex) for the others below 0x20;
