@@ -8,7 +8,8 @@
 #     exactly as A answers them from its own TSDB (this is the SAMPLES
 #     response type: B's 2.42 client asks for nothing else);
 #     overtone's status endpoints (runtimeinfo's keys, flags' shape,
-#     format_query's text) must answer as A's do;
+#     format_query's text) must answer as A's do, and so must instant
+#     queries of constants (values past 2^53, count_values' label);
 #  4. STREAMED_XOR_CHUNKS: remote_read_probe asks overtone and Prometheus A's
 #     own remote read endpoint for the same series and range; the decoded
 #     samples must be equal (overtone's chunks checked against Prometheus's
@@ -118,6 +119,16 @@ for q in 'sum by(job)(rate(x[5m]))' 'x{b="1",a="2"}[5m] @ 10.5 offset 1m' 'a+on(
   [ "$A" = "$O" ] || [ "$q" = 'sum(' ] || fail "format_query $q: Prometheus $A, overtone $O"
   echo "$O" | has '"status":"'"$(echo "$A" | grep -o '"status":"[a-z]*"' | cut -d'"' -f4)"'"' ||
     fail "format_query $q: Prometheus $A, overtone $O"
+done
+
+# 3c. Values as Prometheus spells them: the shortest digits that read back,
+# padded with zeros past 2^53, in values and in count_values' label.
+for q in '1e23' '-2^70' '123456789012345678' '0.1+0.2' '1e-7' '-0' '2^1023*1.999' 'vector(2^63)' \
+         'count_values("v", vector(2^60))'; do
+  path="/api/v1/query?query=$(urlencode "$q")&time=1000"
+  A=$(http_get "$PA_PORT" "$path")
+  O=$(http_get "$OT" "$path")
+  [ "$A" = "$O" ] || fail "query $q: Prometheus $A, overtone $O"
 done
 
 # 4. Both response types straight from overtone, against Prometheus A's own
