@@ -516,6 +516,24 @@ bool ReadMetadataV2(google::protobuf::io::CodedInputStream* in, int* type, uint3
   return in->ConsumedEntireMessage();
 }
 
+// A packed field of label references [p, end): varints, each cut to 32
+// bits as CodedInputStream::ReadVarint32 cuts them. Decoded here rather
+// than a varint at a time through the stream (a limit checked per call):
+// the references are most of a 2.0 series' bytes.
+bool ReadPackedRefs(const uint8_t* p, const uint8_t* end, std::vector<uint32_t>* out) {
+  while (p < end) {
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      if (p == end || shift == 70) return false;  // cut short, or longer than 10 bytes
+      const uint8_t b = *p++;
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (b < 0x80) break;
+    }
+    out->push_back(static_cast<uint32_t>(v));
+  }
+  return true;
+}
+
 // One 2.0 TimeSeries of packed label references, samples and at most one
 // metadata, walked in place (the references and samples appended to d's
 // reused vectors), its key built and the series noted in d->pending. False
@@ -536,14 +554,15 @@ bool WalkSeriesV2(std::string_view bytes, DecodedWrite* out, CachedDecode* d) {
     int len = 0;
     if ((tag != kRefsTag && tag != kSampleTag && tag != kMetadataTag) || !in.ReadVarintSizeAsInt(&len))
       return false;
-    const auto limit = in.PushLimit(len);
     if (tag == kRefsTag) {
-      while (in.BytesUntilLimit() > 0) {
-        uint32_t ref = 0;
-        if (!in.ReadVarint32(&ref)) return false;
-        d->refs.push_back(ref);
-      }
-    } else if (tag == kSampleTag) {
+      const int at = in.CurrentPosition();
+      if (len > static_cast<int>(bytes.size()) - at) return false;
+      const auto* refs = reinterpret_cast<const uint8_t*>(bytes.data()) + at;
+      if (!ReadPackedRefs(refs, refs + len, &d->refs) || !in.Skip(len)) return false;
+      continue;
+    }
+    const auto limit = in.PushLimit(len);
+    if (tag == kSampleTag) {
       Sample& sample = d->pending_samples.emplace_back(Sample{0, 0});
       if (!ReadSample(&in, &sample)) return false;
     } else {

@@ -15,8 +15,8 @@ uint64_t HashKey(std::string_view key) { return XXH3_64bits(key.data(), key.size
 // (from the slot, once it has arrived) the key's bytes. A slot's miss,
 // TLB miss included, takes a few hundred ns, about what comparing four to
 // eight keys whose bytes have arrived takes.
-constexpr size_t kSlotsAhead = 8;
-constexpr size_t kKeysAhead = 4;
+constexpr size_t kSlotsAhead = 16;
+constexpr size_t kKeysAhead = 8;
 constexpr size_t kLine = 64;
 
 // Asks for the cache lines of [p, p + n), at most the first four: the
