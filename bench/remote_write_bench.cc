@@ -555,9 +555,10 @@ int main(int argc, char** argv) {
   app.add_option("--batch", c.batch, "samples per request")->check(bench::Number(1));
   app.add_option("--senders", c.senders, "concurrent senders")->check(bench::Number(1));
   CLI::Option* v2_flag = app.add_flag("--v2", c.v2, "also send remote write 2.0 requests (--protocols 1,2)");
-  app.add_option("--protocols", c.protocols,
-                 "overtone's runs in order: 1 (remote write 1.0), 2 (2.0); 2,1 runs 2.0 first; 1,2,1,2 runs each "
-                 "twice, the ratios from its last run (default: 1)")
+  app.add_option(
+         "--protocols", c.protocols,
+         "overtone's runs in order: 1 (remote write 1.0), 2 (2.0); 2,1 runs 2.0 first; 1,2,1,2 runs each "
+         "twice, the ratios from its last run (default: 1)")
       ->delimiter(',')
       ->check(CLI::IsMember({1, 2}))
       ->excludes(v2_flag);
