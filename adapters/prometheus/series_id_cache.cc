@@ -11,12 +11,6 @@ namespace {
 
 uint64_t HashKey(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
 
-// How far ahead of the key it compares FindMany fetches a key's slot, and
-// (from the slot, once it has arrived) the key's bytes. A slot's miss,
-// TLB miss included, takes a few hundred ns, about what comparing four to
-// eight keys whose bytes have arrived takes.
-constexpr size_t kSlotsAhead = 16;
-constexpr size_t kKeysAhead = 8;
 constexpr size_t kLine = 64;
 
 // Asks for the cache lines of [p, p + n), at most the first four: the
@@ -79,32 +73,36 @@ void SeriesIdCache::FindMany(std::span<Lookup> lookups) const {
   for (size_t s = 1; s <= kShards; ++s) next[s] += next[s - 1];
   for (size_t i = 0; i < n; ++i) order[next[ShardIndex(lookups[i].hash)]++] = static_cast<uint32_t>(i);
 
-  // A pipeline over `order`: the slot of the key kSlotsAhead places on is
-  // fetched (its shard locked when it is the shard's first key), the key
-  // kKeysAhead places on gets its candidate slot (the first empty one or
-  // one of the same hash) and that key's bytes fetched, and the key at j
-  // is compared (its shard unlocked after its last key). Shards are locked
-  // in ascending order and only shared, so two calls never wait for each
-  // other in a cycle, and an Insert (one lock) waits at most for one call.
-  const auto shard_of = [&](size_t j) -> const Shard& { return ShardOf(lookups[order[j]].hash); };
-  const auto fetch_slot = [&](size_t j) {
+  // Three passes over `order`, every shard of the batch locked (shared) in
+  // the first and unlocked after its last key in the third: ask for every
+  // key's home slot; then find each key's candidate slot (the first empty
+  // one or one of the same hash) and ask for that key's bytes; then compare.
+  // The misses of a pass overlap as far as the memory system allows; a
+  // pipeline a fixed distance ahead (8 or 16 keys) still waited on most slots
+  // at 1M keys. Shards are locked in ascending order and only shared, so two
+  // calls never wait for each other in a cycle, and an Insert (one lock)
+  // waits at most for one call.
+  const auto same_shard = [&](size_t a, size_t b) {
+    return ShardIndex(lookups[order[a]].hash) == ShardIndex(lookups[order[b]].hash);
+  };
+  for (size_t j = 0; j < n; ++j) {
     const uint64_t h = lookups[order[j]].hash;
     const Shard& shard = ShardOf(h);
-    if (j == 0 || &shard_of(j - 1) != &shard) shard.mu.lock_shared();
+    if (j == 0 || !same_shard(j - 1, j)) shard.mu.lock_shared();
     if (!shard.slots.empty()) PrefetchBytes(&shard.slots[h & (shard.slots.size() - 1)], sizeof(Slot));
-  };
-  const auto fetch_key = [&](size_t j) {
+  }
+  for (size_t j = 0; j < n; ++j) {
     Lookup& l = lookups[order[j]];
     const Shard& shard = ShardOf(l.hash);
     if (shard.slots.empty()) {
       l.candidate_ = SIZE_MAX;
-      return;
+      continue;
     }
     l.candidate_ = NextCandidate(shard, l.hash, l.hash);
     const Slot& s = shard.slots[l.candidate_];
     if (s.len != 0) PrefetchBytes(shard.arena.data() + s.off, s.len);
-  };
-  const auto compare = [&](size_t j) {
+  }
+  for (size_t j = 0; j < n; ++j) {
     Lookup& l = lookups[order[j]];
     const Shard& shard = ShardOf(l.hash);
     l.id = 0;
@@ -118,14 +116,7 @@ void SeriesIdCache::FindMany(std::span<Lookup> lookups) const {
         }
       }
     }
-    if (j + 1 == n || &shard_of(j + 1) != &shard) shard.mu.unlock_shared();
-  };
-  for (size_t j = 0; j < std::min(n, kSlotsAhead); ++j) fetch_slot(j);
-  for (size_t j = 0; j < std::min(n, kKeysAhead); ++j) fetch_key(j);
-  for (size_t j = 0; j < n; ++j) {
-    if (j + kSlotsAhead < n) fetch_slot(j + kSlotsAhead);
-    if (j + kKeysAhead < n) fetch_key(j + kKeysAhead);
-    compare(j);
+    if (j + 1 == n || !same_shard(j, j + 1)) shard.mu.unlock_shared();
   }
 }
 
