@@ -166,12 +166,23 @@ struct CachedDecode {
   std::vector<KeyRef> new_keys;    // one per label set added to the batch
   std::string scratch;             // 2.0: the keys, encoded as 1.0 labels
   std::string_view key_base;       // what KeyRef::off counts from
-  std::vector<Sample> samples;     // one series' samples, reused
   // The 2.0 walk's: views of the symbol table in the body, one series'
   // label references, and where each series' bytes are.
   std::vector<std::string_view> symbols;
   std::vector<uint32_t> refs;
   std::vector<std::pair<int, int>> series;  // (offset, length)
+  // The in-place walks' series with samples, in the request's order: the
+  // walk notes them, then their keys are looked up in the cache together
+  // (SeriesIdCache::FindMany, whose cache misses overlap) and each is
+  // taken by id or added to the batch (TakePending).
+  struct PendingSeries {
+    uint32_t key_off = 0, key_len = 0;            // key_len 0: none (no labels, or 2.0 references refused)
+    uint32_t samples_begin = 0, samples_end = 0;  // in pending_samples
+    uint32_t refs_begin = 0, refs_end = 0;        // 2.0: in refs
+  };
+  std::vector<PendingSeries> pending;
+  std::vector<Sample> pending_samples;
+  std::vector<SeriesIdCache::Lookup> lookups;
 
   std::string_view Key(const KeyRef& k) const { return key_base.substr(k.off, k.len); }
   // Empties every buffer for the next decoding, keeping its memory unless
@@ -180,8 +191,9 @@ struct CachedDecode {
     cache = c;
     pending_hash = 0;
     key_base = {};
-    Empty(known), Empty(known_keys), Empty(new_keys), Empty(scratch), Empty(samples);
+    Empty(known), Empty(known_keys), Empty(new_keys), Empty(scratch);
     Empty(symbols), Empty(refs), Empty(series);
+    Empty(pending), Empty(pending_samples), Empty(lookups);
   }
   // Looks `key` (at off in key_base) up; on a hit, takes `samples` as
   // known and returns true.
@@ -384,16 +396,17 @@ bool ReadSample(google::protobuf::io::CodedInputStream* in, Sample* sample) {
   return in->ConsumedEntireMessage();
 }
 
-// One 1.0 TimeSeries of labels then samples, walked in place: a known
-// series (its label bytes in the cache) costs a hash and a comparison, no
-// label strings. False for any other shape (exemplars, histograms, unknown
-// fields, labels after samples, bad wire data): the whole request then
-// takes the full parser, which answers it as before.
-bool WalkSeriesV1(google::protobuf::io::CodedInputStream* in, DecodedWrite* out, CachedDecode* d) {
+// One 1.0 TimeSeries of labels then samples, walked in place and noted
+// in d->pending: a known series (its label bytes in the cache) costs a
+// hash and a comparison, no label strings. False for any other shape
+// (exemplars, histograms, unknown fields, labels after samples, bad wire
+// data): the whole request then takes the full parser, which answers it
+// as before.
+bool WalkSeriesV1(google::protobuf::io::CodedInputStream* in, CachedDecode* d) {
   constexpr uint32_t kLabelTag = WireFormat::MakeTag(1, WireFormat::WIRETYPE_LENGTH_DELIMITED);
   constexpr uint32_t kSampleTag = WireFormat::MakeTag(2, WireFormat::WIRETYPE_LENGTH_DELIMITED);
   int key_begin = -1, key_end = -1;
-  d->samples.clear();
+  const auto samples_begin = static_cast<uint32_t>(d->pending_samples.size());
   for (int at = in->CurrentPosition();; at = in->CurrentPosition()) {
     const uint32_t tag = in->ReadTag();
     if (tag == 0) break;
@@ -406,24 +419,65 @@ bool WalkSeriesV1(google::protobuf::io::CodedInputStream* in, DecodedWrite* out,
       key_end = in->CurrentPosition();
     } else {
       const auto limit = in->PushLimit(len);
-      Sample& sample = d->samples.emplace_back(Sample{0, 0});
+      Sample& sample = d->pending_samples.emplace_back(Sample{0, 0});
       if (!ReadSample(in, &sample)) return false;
       in->PopLimit(limit);
     }
   }
   if (!in->ConsumedEntireMessage()) return false;
-  if (d->samples.empty()) return true;
-  const uint32_t key_off = key_begin < 0 ? 0 : static_cast<uint32_t>(key_begin);
-  const uint32_t key_len = key_begin < 0 ? 0 : static_cast<uint32_t>(key_end - key_begin);
-  if (key_len != 0 && d->TakeIfKnown(key_off, key_len, d->samples)) return true;
-  Labels labels;
-  if (!LabelsOfKey(d->key_base.substr(key_off, key_len), &labels)) return false;
-  if (Status s = CheckLabels(&labels); !s.ok()) {
-    Refuse(out, d->samples.size(), s);
-    return true;
+  const auto samples_end = static_cast<uint32_t>(d->pending_samples.size());
+  if (samples_end == samples_begin) return true;
+  CachedDecode::PendingSeries& p = d->pending.emplace_back();
+  p.key_off = key_begin < 0 ? 0 : static_cast<uint32_t>(key_begin);
+  p.key_len = key_begin < 0 ? 0 : static_cast<uint32_t>(key_end - key_begin);
+  p.samples_begin = samples_begin;
+  p.samples_end = samples_end;
+  return true;
+}
+
+// After a walk: looks every noted series' key up in the cache at once,
+// then, in the request's order, takes each known series' samples by id or
+// adds the series by its labels (1.0: parsed from the key; 2.0: from its
+// references, refused as AddSeriesV2 refuses). False when a 1.0 key does
+// not parse (the full parser answers the request).
+bool TakePending(WriteProtocol protocol, DecodedWrite* out, CachedDecode* d) {
+  d->lookups.clear();
+  for (const CachedDecode::PendingSeries& p : d->pending) {
+    if (p.key_len == 0) continue;
+    const std::string_view key = d->key_base.substr(p.key_off, p.key_len);
+    d->lookups.push_back(SeriesIdCache::Lookup{d->cache->Hash(key), key});
   }
-  out->batch.Add(std::move(labels), d->samples);
-  if (key_len != 0) d->NoteNew(key_off, key_len, out->batch);
+  d->cache->FindMany(d->lookups);
+  size_t looked_up = 0;
+  for (const CachedDecode::PendingSeries& p : d->pending) {
+    const std::span<const Sample> samples(d->pending_samples.data() + p.samples_begin,
+                                          p.samples_end - p.samples_begin);
+    uint64_t hash = 0;
+    if (p.key_len != 0) {
+      const SeriesIdCache::Lookup& l = d->lookups[looked_up++];
+      hash = l.hash;
+      if (l.id != 0) {
+        d->known_keys.push_back(KeyRef{l.id, hash, p.key_off, p.key_len, 0});
+        for (const Sample& s : samples) d->known.push_back(Database::KnownSample{l.id, s});
+        continue;
+      }
+    }
+    const size_t series_before = out->batch.num_series();
+    if (protocol == WriteProtocol::kV1) {
+      Labels labels;
+      if (!LabelsOfKey(d->key_base.substr(p.key_off, p.key_len), &labels)) return false;
+      if (Status s = CheckLabels(&labels); !s.ok()) {
+        Refuse(out, samples.size(), s);
+        continue;
+      }
+      out->batch.Add(std::move(labels), samples);
+    } else {
+      const std::span<const uint32_t> refs(d->refs.data() + p.refs_begin, p.refs_end - p.refs_begin);
+      AddSeriesV2(refs, d->symbols, samples, out, nullptr);
+    }
+    if (p.key_len != 0 && out->batch.num_series() > series_before)
+      d->new_keys.push_back(KeyRef{0, hash, p.key_off, p.key_len, out->batch.num_series() - 1});
+  }
   return true;
 }
 
@@ -440,10 +494,10 @@ bool WalkV1(std::string_view body, DecodedWrite* out, CachedDecode* d) {
     if (tag != WireFormat::MakeTag(1, WireFormat::WIRETYPE_LENGTH_DELIMITED) || !in.ReadVarintSizeAsInt(&len))
       return false;
     const auto limit = in.PushLimit(len);
-    if (!WalkSeriesV1(&in, out, d)) return false;
+    if (!WalkSeriesV1(&in, d)) return false;
     in.PopLimit(limit);
   }
-  return in.ConsumedEntireMessage();
+  return in.ConsumedEntireMessage() && TakePending(WriteProtocol::kV1, out, d);
 }
 
 // One 2.0 Metadata message (type = 1, help_ref = 3, unit_ref = 4).
@@ -462,19 +516,37 @@ bool ReadMetadataV2(google::protobuf::io::CodedInputStream* in, int* type, uint3
   return in->ConsumedEntireMessage();
 }
 
+// A packed field of label references [p, end): varints, each cut to 32
+// bits as CodedInputStream::ReadVarint32 cuts them. Decoded here rather
+// than a varint at a time through the stream (a limit checked per call):
+// the references are most of a 2.0 series' bytes.
+bool ReadPackedRefs(const uint8_t* p, const uint8_t* end, std::vector<uint32_t>* out) {
+  while (p < end) {
+    uint64_t v = 0;
+    for (int shift = 0;; shift += 7) {
+      if (p == end || shift == 70) return false;  // cut short, or longer than 10 bytes
+      const uint8_t b = *p++;
+      v |= uint64_t{b & 0x7fu} << shift;
+      if (b < 0x80) break;
+    }
+    out->push_back(static_cast<uint32_t>(v));
+  }
+  return true;
+}
+
 // One 2.0 TimeSeries of packed label references, samples and at most one
-// metadata, walked in place (the references and samples into d's reused
-// vectors). False for any other shape (histograms, exemplars, unpacked
-// references, unknown fields, bad wire data): the request then takes the
-// full parser.
+// metadata, walked in place (the references and samples appended to d's
+// reused vectors), its key built and the series noted in d->pending. False
+// for any other shape (histograms, exemplars, unpacked references, unknown
+// fields, bad wire data): the request then takes the full parser.
 bool WalkSeriesV2(std::string_view bytes, DecodedWrite* out, CachedDecode* d) {
   constexpr uint32_t kRefsTag = WireFormat::MakeTag(1, WireFormat::WIRETYPE_LENGTH_DELIMITED);
   constexpr uint32_t kSampleTag = WireFormat::MakeTag(2, WireFormat::WIRETYPE_LENGTH_DELIMITED);
   constexpr uint32_t kMetadataTag = WireFormat::MakeTag(5, WireFormat::WIRETYPE_LENGTH_DELIMITED);
   google::protobuf::io::CodedInputStream in(reinterpret_cast<const uint8_t*>(bytes.data()),
                                             static_cast<int>(bytes.size()));
-  d->refs.clear();
-  d->samples.clear();
+  const auto refs_begin = static_cast<uint32_t>(d->refs.size());
+  const auto samples_begin = static_cast<uint32_t>(d->pending_samples.size());
   bool has_metadata = false;
   int type = 0;
   uint32_t help_ref = 0, unit_ref = 0;
@@ -482,15 +554,16 @@ bool WalkSeriesV2(std::string_view bytes, DecodedWrite* out, CachedDecode* d) {
     int len = 0;
     if ((tag != kRefsTag && tag != kSampleTag && tag != kMetadataTag) || !in.ReadVarintSizeAsInt(&len))
       return false;
-    const auto limit = in.PushLimit(len);
     if (tag == kRefsTag) {
-      while (in.BytesUntilLimit() > 0) {
-        uint32_t ref = 0;
-        if (!in.ReadVarint32(&ref)) return false;
-        d->refs.push_back(ref);
-      }
-    } else if (tag == kSampleTag) {
-      Sample& sample = d->samples.emplace_back(Sample{0, 0});
+      const int at = in.CurrentPosition();
+      if (len > static_cast<int>(bytes.size()) - at) return false;
+      const auto* refs = reinterpret_cast<const uint8_t*>(bytes.data()) + at;
+      if (!ReadPackedRefs(refs, refs + len, &d->refs) || !in.Skip(len)) return false;
+      continue;
+    }
+    const auto limit = in.PushLimit(len);
+    if (tag == kSampleTag) {
+      Sample& sample = d->pending_samples.emplace_back(Sample{0, 0});
       if (!ReadSample(&in, &sample)) return false;
     } else {
       if (has_metadata) return false;  // a second one merges into the first: the parser's business
@@ -500,8 +573,26 @@ bool WalkSeriesV2(std::string_view bytes, DecodedWrite* out, CachedDecode* d) {
     in.PopLimit(limit);
   }
   if (!in.ConsumedEntireMessage()) return false;
-  if (has_metadata) AddSeriesMetadata(type, help_ref, unit_ref, d->refs, d->symbols, out);
-  if (!d->samples.empty()) AddSeriesV2(d->refs, d->symbols, d->samples, out, d);
+  const std::span<const uint32_t> refs(d->refs.data() + refs_begin, d->refs.size() - refs_begin);
+  if (has_metadata) AddSeriesMetadata(type, help_ref, unit_ref, refs, d->symbols, out);
+  const auto samples_end = static_cast<uint32_t>(d->pending_samples.size());
+  if (samples_end == samples_begin) {
+    d->refs.resize(refs_begin);
+    return true;
+  }
+  CachedDecode::PendingSeries& p = d->pending.emplace_back();
+  p.samples_begin = samples_begin;
+  p.samples_end = samples_end;
+  p.refs_begin = refs_begin;
+  p.refs_end = static_cast<uint32_t>(d->refs.size());
+  // A key only for references TakePending will not refuse (AddSeriesV2's checks).
+  const auto size = static_cast<uint32_t>(d->symbols.size());
+  if (!refs.empty() && refs.size() % 2 == 0 &&
+      std::all_of(refs.begin(), refs.end(), [&](uint32_t r) { return r < size; })) {
+    p.key_off = static_cast<uint32_t>(d->scratch.size());
+    AppendSeriesKey(refs, d->symbols, &d->scratch);
+    p.key_len = static_cast<uint32_t>(d->scratch.size()) - p.key_off;
+  }
   return true;
 }
 
@@ -535,7 +626,7 @@ bool WalkV2(std::string_view body, DecodedWrite* out, CachedDecode* d) {
     if (!WalkSeriesV2(body.substr(at, len), out, d)) return false;
   }
   d->key_base = d->scratch;
-  return true;
+  return TakePending(WriteProtocol::kV2, out, d);
 }
 
 // The metadata, and the reply's problems, after the samples are written.

@@ -203,6 +203,38 @@ TEST_F(RemoteWriteV2WalkTest, ShapesLeftToTheParserAnswerAsTheParser) {
   EXPECT_EQ(ReadSeries({{"__name__", "hand"}}), (std::vector<Sample>{{6000, 10}, {7000, 0}}));
 }
 
+// References the walk decodes itself: varints written longer than needed
+// (up to the 10 bytes the wire allows) and values past 32 bits, which the
+// parser cuts to 32 bits; 11 bytes, or a field running past its series,
+// do not parse.
+TEST_F(RemoteWriteV2WalkTest, ReferencesOfEveryVarintLengthAnswerAsTheParser) {
+  const auto padded = [](uint64_t v, int bytes) {  // v in exactly `bytes` varint bytes
+    std::string s;
+    for (int i = 0; i < bytes; ++i, v >>= 7)
+      s.push_back(static_cast<char>((v & 0x7f) | (i + 1 < bytes ? 0x80 : 0)));
+    return s;
+  };
+  for (int bytes = 1; bytes <= 10; ++bytes) {
+    const std::string refs = padded(1, bytes) + padded(2, 11 - bytes) + Varint(3) + padded(4, bytes);
+    ExpectSameAnswers(
+        HandSymbols() + BytesField(5, BytesField(1, refs) + BytesField(2, SampleBytes(1000 * bytes, bytes))),
+        "references of " + std::to_string(bytes) + " bytes");
+  }
+  ExpectSameAnswers(
+      HandSymbols() + BytesField(5, BytesField(1, Varint(1) + Varint(2) + Varint((uint64_t{1} << 32) + 3) +
+                                                      Varint((uint64_t{7} << 40) + 4)) +
+                                        BytesField(2, SampleBytes(20000, 20))),
+      "references past 32 bits");
+  ExpectSameAnswers(HandSymbols() + BytesField(5, BytesField(1, Varint(1) + std::string(10, '\x80') + "\x01" +
+                                                                    Varint(3) + Varint(4)) +
+                                                      BytesField(2, SampleBytes(30000, 30))),
+                    "a reference of 11 bytes");
+  ExpectSameAnswers(HandSymbols() + BytesField(5, Varint(1 << 3 | 2) + Varint(9) + Varint(1) + Varint(2)),
+                    "references past their series");
+  EXPECT_EQ(ReadSeries({{"__name__", "hand"}, {"i", "1"}}).size(), 11u);
+  ExpectSameStore({Labels{{"__name__", "hand"}, {"i", "1"}}});
+}
+
 TEST_F(RemoteWriteV2WalkTest, BodiesThatDoNotParseAreRefusedAlike) {
   const std::string mixed = MixedRequest().request().SerializeAsString();
   prometheus::WriteRequest v1;
