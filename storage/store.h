@@ -106,10 +106,10 @@ void AppendLabels(const Labels& labels, std::string* out);
 bool DecodeLabels(std::string_view in, Labels* labels);
 
 class Store;
-class HeldLockFile;          // lock_file.h
+class HeldLockFile;           // lock_file.h
 class TimestampColumnCache;   // timestamp_column_cache.h
 class FramedTimestampColumn;  // timestamp_column_cache.h
-struct SegmentView;          // codec/segment.h
+struct SegmentView;           // codec/segment.h
 // As codec/segment.h declares it.
 using ValueBlockDecoder =
     std::function<Status(const SegmentView& view, size_t begin, size_t end, std::vector<double>* out)>;
@@ -118,8 +118,8 @@ using FramedTimestampColumnPtr = std::shared_ptr<FramedTimestampColumn>;
 
 // A shared column as a read of part of it finds it: exactly one is set.
 struct TimestampColumnForRange {
-  TimestampColumnPtr whole;          // decoded whole
-  FramedTimestampColumnPtr framed;   // read a frame at a time
+  TimestampColumnPtr whole;         // decoded whole
+  FramedTimestampColumnPtr framed;  // read a frame at a time
 };
 
 // The record spaces kept in the default family, each a prefix of its own

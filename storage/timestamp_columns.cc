@@ -2,11 +2,11 @@
 // series id 0, which no series ever gets (docs/FORMAT.md), and read through
 // a cache of decoded columns.
 
-#include <algorithm>
-#include <mutex>
-
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
+
+#include <algorithm>
+#include <mutex>
 
 #include "storage/codec/segment.h"
 #include "storage/codec/timestamp_column.h"
@@ -92,8 +92,8 @@ namespace {
 // DecodeSegmentWithTimestamps for a column read a frame at a time: the
 // positions of [min_ts, max_ts] and their timestamps come from the frames
 // that hold them only.
-Status DecodeSegmentWithFramedColumn(const SegmentView& segment, FramedTimestampColumn& column, int64_t min_ts,
-                                     int64_t max_ts, std::vector<Sample>* out,
+Status DecodeSegmentWithFramedColumn(const SegmentView& segment, FramedTimestampColumn& column,
+                                     int64_t min_ts, int64_t max_ts, std::vector<Sample>* out,
                                      const ValueBlockDecoder* decoder) {
   // Both through buffers the thread keeps, as DecodeSegmentWithTimestamps
   // keeps its values: a read decodes a frame or two per segment.
@@ -120,7 +120,8 @@ Status DecodeSegmentWithFramedColumn(const SegmentView& segment, FramedTimestamp
   if (decoder != nullptr) {
     OT_RETURN_IF_ERROR((*decoder)(segment, begin, end, &values));
   } else {
-    OT_RETURN_IF_ERROR(DecodeValueBlock(segment.value_codec, segment.values, segment.count, begin, end, &values));
+    OT_RETURN_IF_ERROR(
+        DecodeValueBlock(segment.value_codec, segment.values, segment.count, begin, end, &values));
   }
   if (values.size() != end - begin || times.size() != end - begin) {
     return Status::Corruption("segment: value count mismatch");
