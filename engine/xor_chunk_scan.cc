@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <atomic>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <span>
 #include <vector>
@@ -27,6 +28,7 @@
 #include "storage/codec/timestamp_codec.h"
 #include "storage/codec/timestamp_column.h"
 #include "storage/codec/xor_chunk.h"
+#include "storage/timestamp_column_cache.h"
 
 namespace overtone {
 namespace {
@@ -121,18 +123,17 @@ Status BuildTouchedChunks(const ChunkSources& src, const storage::SegmentView& s
     OT_RETURN_IF_ERROR(src.store->DecodeStoredSegment(seg, kMinTime, kMaxTime, src.view, decoded));
     return engine::BuildSegmentXorChunks(*decoded, kChunk, out);
   }
-  storage::TimestampColumnPtr column;
-  std::string column_bytes;
-  storage::TimestampColumnReader reader;
+  storage::TimestampColumnForRange column;
+  std::unique_lock<std::mutex> column_lock;  // a framed column's, until its timestamps are read
   std::vector<int64_t> own;
   std::optional<SegmentTimestamps> ts;
   if (seg.shared_timestamps()) {
-    OT_ASSIGN_OR_RETURN(column, src.store->TimestampColumnOrBytes(seg.column_key, src.view, &column_bytes));
-    if (column != nullptr) {
-      ts.emplace(*column);
+    OT_ASSIGN_OR_RETURN(column, src.store->TimestampColumnForRead(seg.column_key, src.view));
+    if (column.whole != nullptr) {
+      ts.emplace(*column.whole);
     } else {
-      OT_RETURN_IF_ERROR(reader.Open(column_bytes));
-      ts.emplace(&reader);
+      column_lock = column.framed->lock();
+      ts.emplace(&column.framed->reader());
     }
   } else {
     OT_RETURN_IF_ERROR(storage::DecodeTimestamps(seg.timestamp_codec, seg.timestamps, seg.count, &own));
@@ -162,6 +163,7 @@ Status BuildTouchedChunks(const ChunkSources& src, const storage::SegmentView& s
   const size_t lo = from == 0 ? 0 : from - 1, hi = stop == n ? n : stop + 1;
   std::vector<int64_t> times;
   OT_RETURN_IF_ERROR(ts->Append(lo, hi, &times));
+  if (column_lock.owns_lock()) column_lock.unlock();
   std::vector<double> values;
   OT_RETURN_IF_ERROR(storage::DecodeValueBlock(seg.value_codec, seg.values, seg.count, from, stop, &values));
   if (values.size() != stop - from) return Status::Corruption("segment: value count mismatch");

@@ -106,13 +106,21 @@ void AppendLabels(const Labels& labels, std::string* out);
 bool DecodeLabels(std::string_view in, Labels* labels);
 
 class Store;
-class HeldLockFile;          // lock_file.h
-class TimestampColumnCache;  // timestamp_column_cache.h
-struct SegmentView;          // codec/segment.h
+class HeldLockFile;           // lock_file.h
+class TimestampColumnCache;   // timestamp_column_cache.h
+class FramedTimestampColumn;  // timestamp_column_cache.h
+struct SegmentView;           // codec/segment.h
 // As codec/segment.h declares it.
 using ValueBlockDecoder =
     std::function<Status(const SegmentView& view, size_t begin, size_t end, std::vector<double>* out)>;
 using TimestampColumnPtr = std::shared_ptr<const std::vector<int64_t>>;
+using FramedTimestampColumnPtr = std::shared_ptr<FramedTimestampColumn>;
+
+// A shared column as a read of part of it finds it: exactly one is set.
+struct TimestampColumnForRange {
+  TimestampColumnPtr whole;         // decoded whole
+  FramedTimestampColumnPtr framed;  // read a frame at a time
+};
 
 // The record spaces kept in the default family, each a prefix of its own
 // (docs/FORMAT.md): few records, read whole or by key.
@@ -347,14 +355,17 @@ class Store {
   // Its timestamps, decoded once and then kept in a bounded cache.
   Result<TimestampColumnPtr> TimestampColumn(uint64_t key, const ReadView* view = nullptr);
   // For a read of part of a column: the column decoded whole when the cache
-  // holds it (or when it has no frame index: then decoded and cached as
-  // TimestampColumn does); else null, with its stored bytes, checked
-  // against the key, in `bytes` for a TimestampColumnReader. A column read
-  // in part is not cached: the cache holds whole columns only.
-  Result<TimestampColumnPtr> TimestampColumnOrBytes(uint64_t key, const ReadView* view, std::string* bytes);
+  // holds it so (or when it has no frame index: then decoded and cached as
+  // TimestampColumn does); else the column, checked against its key, read a
+  // frame at a time and kept in the cache with the frames it decodes
+  // (timestamp_column_cache.h), so that the next read of the same range
+  // neither reads it from the store nor decodes those frames again.
+  Result<TimestampColumnForRange> TimestampColumnForRead(uint64_t key, const ReadView* view);
   // DecodeSegment for a stored segment: a shared column is read through
   // `view` (which must be the view the segment was read from, so that the
-  // column it refers to is there) and the cache.
+  // column it refers to is there) and the cache; for a read of part of the
+  // segment, only the column's frames that hold the range are decoded
+  // (TimestampColumnForRead).
   // `values`, when given, decodes the values (DecodeSegment).
   Status DecodeStoredSegment(const SegmentView& segment, int64_t min_ts, int64_t max_ts, const ReadView* view,
                              std::vector<Sample>* out, const ValueBlockDecoder* values = nullptr);

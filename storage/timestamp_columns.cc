@@ -5,6 +5,9 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
+#include <mutex>
+
 #include "storage/codec/segment.h"
 #include "storage/codec/timestamp_column.h"
 #include "storage/rocks_status.h"
@@ -66,25 +69,90 @@ Result<TimestampColumnPtr> Store::TimestampColumn(uint64_t key, const ReadView* 
   return TimestampColumnPtr(std::move(ts));
 }
 
-Result<TimestampColumnPtr> Store::TimestampColumnOrBytes(uint64_t key, const ReadView* view,
-                                                         std::string* bytes) {
-  if (TimestampColumnPtr hit = column_cache_->Find(key)) return hit;
-  OT_ASSIGN_OR_RETURN(*bytes, GetTimestampColumn(key, view));
-  OT_RETURN_IF_ERROR(CheckColumnKey(key, *bytes));
-  if (HasTimestampColumnIndex(*bytes)) return TimestampColumnPtr();
+Result<TimestampColumnForRange> Store::TimestampColumnForRead(uint64_t key, const ReadView* view) {
+  TimestampColumnForRange out;
+  if ((out.whole = column_cache_->Find(key)) != nullptr) return out;
+  if ((out.framed = column_cache_->FindFramed(key)) != nullptr) return out;
+  OT_ASSIGN_OR_RETURN(std::string bytes, GetTimestampColumn(key, view));
+  OT_RETURN_IF_ERROR(CheckColumnKey(key, bytes));
+  if (HasTimestampColumnIndex(bytes)) {
+    OT_ASSIGN_OR_RETURN(out.framed, FramedTimestampColumn::Open(std::move(bytes)));
+    column_cache_->InsertFramed(key, out.framed);
+    return out;
+  }
   auto ts = std::make_shared<std::vector<int64_t>>();
-  OT_RETURN_IF_ERROR(DecodeTimestampColumn(*bytes, ts.get()));
+  OT_RETURN_IF_ERROR(DecodeTimestampColumn(bytes, ts.get()));
   column_cache_->Insert(key, ts);
-  return TimestampColumnPtr(std::move(ts));
+  out.whole = std::move(ts);
+  return out;
 }
+
+namespace {
+
+// DecodeSegmentWithTimestamps for a column read a frame at a time: the
+// positions of [min_ts, max_ts] and their timestamps come from the frames
+// that hold them only.
+Status DecodeSegmentWithFramedColumn(const SegmentView& segment, FramedTimestampColumn& column,
+                                     int64_t min_ts, int64_t max_ts, std::vector<Sample>* out,
+                                     const ValueBlockDecoder* decoder) {
+  // Both through buffers the thread keeps, as DecodeSegmentWithTimestamps
+  // keeps its values: a read decodes a frame or two per segment.
+  thread_local std::vector<int64_t> times;
+  thread_local std::vector<double> values;
+  times.clear();
+  values.clear();
+  if (values.capacity() > (size_t{1} << 17)) std::vector<double>().swap(values);
+  if (times.capacity() > (size_t{1} << 17)) std::vector<int64_t>().swap(times);
+  size_t begin, end;
+  {
+    // The column's lock for its part only: the values are the segment's own.
+    std::unique_lock<std::mutex> lock = column.lock();
+    TimestampColumnReader& reader = column.reader();
+    if (reader.size() != segment.count || reader.front() != segment.min_ts ||
+        reader.back() != segment.max_ts) {
+      return Status::Corruption("segment: timestamps disagree with the header");
+    }
+    OT_ASSIGN_OR_RETURN(begin, reader.LowerBound(min_ts));
+    OT_ASSIGN_OR_RETURN(end, reader.UpperBound(max_ts));
+    if (begin >= end) return Status::OK();
+    OT_RETURN_IF_ERROR(reader.Append(begin, end, &times));
+  }
+  if (decoder != nullptr) {
+    OT_RETURN_IF_ERROR((*decoder)(segment, begin, end, &values));
+  } else {
+    OT_RETURN_IF_ERROR(
+        DecodeValueBlock(segment.value_codec, segment.values, segment.count, begin, end, &values));
+  }
+  if (values.size() != end - begin || times.size() != end - begin) {
+    return Status::Corruption("segment: value count mismatch");
+  }
+  if (out->capacity() - out->size() < end - begin) {
+    out->reserve(std::max(out->size() + (end - begin), 2 * out->capacity()));
+  }
+  const size_t at = out->size();
+  out->resize(at + (end - begin));
+  Sample* dst = out->data() + at;
+  for (size_t i = 0; i < end - begin; ++i) dst[i] = Sample{times[i], values[i]};
+  return Status::OK();
+}
+
+}  // namespace
 
 Status Store::DecodeStoredSegment(const SegmentView& segment, int64_t min_ts, int64_t max_ts,
                                   const ReadView* view, std::vector<Sample>* out,
                                   const ValueBlockDecoder* values) {
   if (!segment.shared_timestamps()) return DecodeSegment(segment, min_ts, max_ts, out, values);
   if (min_ts > segment.max_ts || max_ts < segment.min_ts || min_ts > max_ts) return Status::OK();
-  OT_ASSIGN_OR_RETURN(TimestampColumnPtr ts, TimestampColumn(segment.column_key, view));
-  return DecodeSegmentWithTimestamps(segment, *ts, min_ts, max_ts, out, values);
+  if (min_ts <= segment.min_ts && max_ts >= segment.max_ts) {
+    // All of it: the column decoded whole serves the target's other series too.
+    OT_ASSIGN_OR_RETURN(TimestampColumnPtr ts, TimestampColumn(segment.column_key, view));
+    return DecodeSegmentWithTimestamps(segment, *ts, min_ts, max_ts, out, values);
+  }
+  OT_ASSIGN_OR_RETURN(TimestampColumnForRange column, TimestampColumnForRead(segment.column_key, view));
+  if (column.whole != nullptr) {
+    return DecodeSegmentWithTimestamps(segment, *column.whole, min_ts, max_ts, out, values);
+  }
+  return DecodeSegmentWithFramedColumn(segment, *column.framed, min_ts, max_ts, out, values);
 }
 
 Status Store::ForEachTimestampColumn(const ReadView* view,
