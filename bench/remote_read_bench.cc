@@ -75,8 +75,11 @@ struct Config {
 // What a read returned, to check that both servers answered alike.
 struct Answer {
   uint64_t series_calls = 0, samples = 0, hash = 1469598103934665603ull;
+  // A word at a time: this client's work is added to both servers' times,
+  // and hashing byte by byte was 40% of it in a wide read.
   void Mix(uint64_t v) {
-    for (int i = 0; i < 8; ++i) hash = (hash ^ ((v >> (8 * i)) & 0xff)) * 1099511628211ull;
+    hash = (hash ^ v) * 0x9e3779b97f4a7c15ull;
+    hash ^= hash >> 29;
   }
   bool operator==(const Answer& o) const { return samples == o.samples && hash == o.hash; }
 };
@@ -131,8 +134,10 @@ Status ReadOnce(int port, pid_t server_pid, const Case& c, Answer* answer, doubl
   Status s = adapters::RemoteRead(o, [&](const Labels& labels, std::span<const Sample> samples) {
     ++answer->series_calls;
     for (const Label& l : labels) {
-      for (char ch : l.name) answer->Mix(static_cast<unsigned char>(ch));
-      for (char ch : l.value) answer->Mix(static_cast<unsigned char>(ch));
+      for (const std::string* text : {&l.name, &l.value}) {
+        answer->Mix(text->size());
+        for (char ch : *text) answer->Mix(static_cast<unsigned char>(ch));
+      }
     }
     for (const Sample& smp : samples) {
       uint64_t bits;
