@@ -241,9 +241,17 @@ Result<bool> ChunkedReadStream::Next(std::string* out) {
     if (!pipeline_ && threads_ > 1 && samples_encoded_ >= kSamplesBeforeThreads &&
         jobs_.size() - next_job_ >= kMinSeriesForThreads) {
       const size_t first = next_job_;
+      // Series ahead bounded by their bytes, not their number: a series is
+      // a few kilobytes where a frame may be a megabyte, and with room for
+      // only a few series ahead every series cost a worker's wake-up. The
+      // threads' series in progress add up to a frame each, so that what
+      // is ahead stays within kAheadPerThread frames a thread.
+      const size_t threads = static_cast<size_t>(threads_);
       pipeline_ = std::make_unique<OrderedPipeline<Frames>>(
-          jobs_.size() - first, threads_, kAheadPerThread * static_cast<size_t>(threads_),
-          [this, first](size_t i) { return Encode(jobs_[first + i]); });
+          jobs_.size() - first, threads_, kSeriesAheadPerThread * threads,
+          [this, first](size_t i) { return Encode(jobs_[first + i]); },
+          (kAheadPerThread - 1) * threads * max_frame_bytes_,
+          [](const Frames& frames) { return frames.bytes.size(); });
       next_job_ = jobs_.size();
     }
     Frames frames;

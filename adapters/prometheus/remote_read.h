@@ -83,8 +83,9 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
 // frames.
 class ChunkedReadStream {
  public:
-  // REQUIRES: db and req outlive the stream. `threads` > 1 encodes up to
-  // 2 × threads series ahead on that many threads (OrderedPipeline) once
+  // REQUIRES: db and req outlive the stream. `threads` > 1 encodes series
+  // ahead on that many threads (OrderedPipeline), up to 2 × threads frames'
+  // worth and 32 × threads series, once
   // the first series have given 64 Ki samples and enough series are left
   // to pay for the threads; frames still go out in series order. See
   // ReadThreads().
@@ -110,6 +111,8 @@ class ChunkedReadStream {
   // How many series may be encoded ahead of the one being sent, per thread:
   // what a caller reserves memory for (frames of that many series).
   static constexpr size_t kAheadPerThread = 2;
+  // And at most this many series a thread, however small.
+  static constexpr size_t kSeriesAheadPerThread = 32;
 
  private:
   // One series of one query, and what encoding it gave.
