@@ -125,6 +125,9 @@ class ChunkedReadStream {
     std::string bytes;  // the series' frames; empty when it has no samples in range
     size_t samples = 0;
   };
+  // Appends the frames of the job's series to *out (partly on error) and
+  // adds its samples to *samples.
+  Status EncodeInto(const Job& job, std::string* out, size_t* samples) const;
   Frames Encode(const Job& job) const;
 
   Database* db_;
