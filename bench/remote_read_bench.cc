@@ -27,12 +27,16 @@
 // for Prometheus, which keeps no cache of its own for this path and is read
 // alternately as before).
 
+#include <time.h>
+#include <unistd.h>
+
 #include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <fstream>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -71,8 +75,11 @@ struct Config {
 // What a read returned, to check that both servers answered alike.
 struct Answer {
   uint64_t series_calls = 0, samples = 0, hash = 1469598103934665603ull;
+  // A word at a time: this client's work is added to both servers' times,
+  // and hashing byte by byte was 40% of it in a wide read.
   void Mix(uint64_t v) {
-    for (int i = 0; i < 8; ++i) hash = (hash ^ ((v >> (8 * i)) & 0xff)) * 1099511628211ull;
+    hash = (hash ^ v) * 0x9e3779b97f4a7c15ull;
+    hash ^= hash >> 29;
   }
   bool operator==(const Answer& o) const { return samples == o.samples && hash == o.hash; }
 };
@@ -84,9 +91,34 @@ struct Case {
   adapters::RemoteReadMode mode;
 };
 
+double CpuMs(clockid_t clock) {
+  timespec t{};
+  clock_gettime(clock, &t);
+  return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_nsec) / 1e6;
+}
+
+// The CPU a server used: overtone's (pid 0) is this process's less the
+// calling thread's, which runs the client; Prometheus's is its process's
+// (in clock ticks: a figure averaged over many reads).
+double ServerCpuMs(pid_t pid) {
+  if (pid == 0) return CpuMs(CLOCK_PROCESS_CPUTIME_ID) - CpuMs(CLOCK_THREAD_CPUTIME_ID);
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields 14 and 15 (utime, stime) follow the command name's closing parenthesis.
+  std::string_view rest = std::string_view(stat).substr(stat.rfind(')') + 2);
+  unsigned long long ticks[2] = {0, 0};
+  for (int field = 3, n = 0; field <= 15 && !rest.empty(); ++field) {
+    size_t end = rest.find(' ');
+    if (field >= 14) ticks[n++] = std::stoull(std::string(rest.substr(0, end)));
+    rest.remove_prefix(end == std::string_view::npos ? rest.size() : end + 1);
+  }
+  return static_cast<double>(ticks[0] + ticks[1]) * 1e3 / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
 // One full read; *answer gets what came back. Series arrive sorted by labels
 // from both servers, possibly in several pieces, so the hash is order-exact.
-Status ReadOnce(int port, const Case& c, Answer* answer, double* ms) {
+// *cpu_ms: the CPU the server (`server_pid`, 0 for this process) used meanwhile.
+Status ReadOnce(int port, pid_t server_pid, const Case& c, Answer* answer, double* ms, double* cpu_ms) {
   adapters::RemoteReadOptions o;
   o.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/read";
   o.matchers = c.matchers;
@@ -97,12 +129,15 @@ Status ReadOnce(int port, const Case& c, Answer* answer, double* ms) {
   o.client.max_attempts = 1;
   o.client.timeout_seconds = 120;
   *answer = Answer{};
+  const double cpu = ServerCpuMs(server_pid);
   auto t = Clock::now();
   Status s = adapters::RemoteRead(o, [&](const Labels& labels, std::span<const Sample> samples) {
     ++answer->series_calls;
     for (const Label& l : labels) {
-      for (char ch : l.name) answer->Mix(static_cast<unsigned char>(ch));
-      for (char ch : l.value) answer->Mix(static_cast<unsigned char>(ch));
+      for (const std::string* text : {&l.name, &l.value}) {
+        answer->Mix(text->size());
+        for (char ch : *text) answer->Mix(static_cast<unsigned char>(ch));
+      }
     }
     for (const Sample& smp : samples) {
       uint64_t bits;
@@ -114,11 +149,13 @@ Status ReadOnce(int port, const Case& c, Answer* answer, double* ms) {
     return Status::OK();
   });
   *ms = std::chrono::duration<double>(Clock::now() - t).count() * 1000;
+  *cpu_ms = ServerCpuMs(server_pid) - cpu;
   return s;
 }
 
 struct Timings {
   double ours_ms = 0, theirs_ms = 0;
+  double ours_cpu_ms = 0, theirs_cpu_ms = 0;  // the server's CPU per read, mean
   int runs = 0;
 };
 
@@ -130,37 +167,50 @@ double Median(std::vector<double> ms) {
 // Milliseconds of each read, ours and Prometheus's.
 struct Samples {
   std::vector<double> ours, theirs;
+  double ours_cpu = 0, theirs_cpu = 0;  // summed over the runs
 
   void Summarize(Timings* t) const {
     t->ours_ms = Median(ours);
     t->theirs_ms = theirs.empty() ? 0 : Median(theirs);
     t->runs = static_cast<int>(ours.size());
+    t->ours_cpu_ms = ours_cpu / static_cast<double>(ours.size());
+    t->theirs_cpu_ms = theirs.empty() ? 0 : theirs_cpu / static_cast<double>(theirs.size());
   }
 };
 
-// One read of ours, then one of Prometheus's (none when prom_port is 0).
-Status ReadBoth(int port, int prom_port, const Case& c, Answer* ours, Answer* theirs, Samples* s) {
-  double one;
-  OT_RETURN_IF_ERROR(ReadOnce(port, c, ours, &one));
+// Prometheus's port (0: not measured) and process.
+struct Peer {
+  int port = 0;
+  pid_t pid = 0;
+};
+
+// One read of ours, then one of Prometheus's (none when its port is 0).
+Status ReadBoth(int port, const Peer& prom, const Case& c, Answer* ours, Answer* theirs, Samples* s) {
+  double one, cpu;
+  OT_RETURN_IF_ERROR(ReadOnce(port, 0, c, ours, &one, &cpu));
   s->ours.push_back(one);
-  if (prom_port == 0) return Status::OK();
-  if (Status st = ReadOnce(prom_port, c, theirs, &one); !st.ok()) return st.WithContext("prometheus");
+  s->ours_cpu += cpu;
+  if (prom.port == 0) return Status::OK();
+  if (Status st = ReadOnce(prom.port, prom.pid, c, theirs, &one, &cpu); !st.ok()) {
+    return st.WithContext("prometheus");
+  }
   s->theirs.push_back(one);
+  s->theirs_cpu += cpu;
   return Status::OK();
 }
 
 // Runs a case on both servers in turn, run after run, so that what else
 // the machine does weighs on both alike; at least `runs` runs, and more (up
 // to 50× as many) until a second has passed, so that a read of a few
-// milliseconds gets a median a passing stall does not move. `prom_port` 0:
+// milliseconds gets a median a passing stall does not move. `prom.port` 0:
 // overtone only.
-Status MeasureCase(int port, int prom_port, const Case& c, int runs, Answer* ours, Answer* theirs,
+Status MeasureCase(int port, const Peer& prom, const Case& c, int runs, Answer* ours, Answer* theirs,
                    Timings* t) {
   Samples s;
   const auto start = Clock::now();
   while (static_cast<int>(s.ours.size()) < runs ||
          (static_cast<int>(s.ours.size()) < 50 * runs && Clock::now() - start < std::chrono::seconds(1))) {
-    OT_RETURN_IF_ERROR(ReadBoth(port, prom_port, c, ours, theirs, &s));
+    OT_RETURN_IF_ERROR(ReadBoth(port, prom, c, ours, theirs, &s));
   }
   s.Summarize(t);
   return Status::OK();
@@ -185,12 +235,12 @@ Status Serve(const Options& options, const fs::path& path, Served* out) {
 
 // `runs` first reads after a reopen of overtone's database, each followed
 // by one of Prometheus's.
-Status MeasureCold(const Options& options, const fs::path& path, Served* served, int prom_port, const Case& c,
-                   int runs, Answer* ours, Answer* theirs, Timings* t) {
+Status MeasureCold(const Options& options, const fs::path& path, Served* served, const Peer& prom,
+                   const Case& c, int runs, Answer* ours, Answer* theirs, Timings* t) {
   Samples s;
   for (int i = 0; i < runs; ++i) {
     OT_RETURN_IF_ERROR(Serve(options, path, served));
-    OT_RETURN_IF_ERROR(ReadBoth(served->server->port(), prom_port, c, ours, theirs, &s));
+    OT_RETURN_IF_ERROR(ReadBoth(served->server->port(), prom, c, ours, theirs, &s));
   }
   s.Summarize(t);
   return Status::OK();
@@ -282,21 +332,21 @@ int main(int argc, char** argv) {
       "alternating between the servers\n\n",
       cfg.hosts, static_cast<unsigned long long>(stats.series),
       static_cast<unsigned long long>(stats.samples), cfg.duration.c_str(), cfg.runs);
-  std::printf("%-28s %10s %6s %12s %12s %8s\n", "case", "samples", "runs", "overtone ms", "prometh. ms",
-              "ratio");
+  std::printf("%-28s %10s %6s %12s %12s %8s %13s %13s\n", "case", "samples", "runs", "overtone ms",
+              "prometh. ms", "ratio", "ot srv CPU ms", "pr srv CPU ms");
   // Pass 0 warm, as a long-running server reads; pass 1 cold.
   for (int pass = 0; pass < (cfg.cold_runs > 0 ? 2 : 1); ++pass) {
     for (const Case& c : cases) {
       if (std::string_view(c.name).find(cfg.only) == std::string_view::npos) continue;
       Answer ours, theirs;
       Timings t;
-      const int prom_port = prom ? prom->port() : 0;
+      const Peer peer = prom ? Peer{prom->port(), prom->pid()} : Peer{};
       Status measured =
-          pass == 0 ? MeasureCase(served.server->port(), prom_port, c, cfg.runs, &ours, &theirs, &t)
-                    : MeasureCold(options, db_path, &served, prom_port, c, cfg.cold_runs, &ours, &theirs, &t);
+          pass == 0 ? MeasureCase(served.server->port(), peer, c, cfg.runs, &ours, &theirs, &t)
+                    : MeasureCold(options, db_path, &served, peer, c, cfg.cold_runs, &ours, &theirs, &t);
       const std::string name = std::string(c.name) + (pass == 0 ? "" : " (cold)");
       if (!measured.ok()) return Fail(name, measured);
-      std::string prom_cell = "-", ratio_cell = "-";
+      std::string prom_cell = "-", ratio_cell = "-", prom_cpu_cell = "-";
       if (prom) {
         if (!(ours == theirs)) {
           return Fail(name,
@@ -309,15 +359,20 @@ int main(int argc, char** argv) {
         prom_cell = buf;
         std::snprintf(buf, sizeof buf, "%.2fx", t.theirs_ms / t.ours_ms);
         ratio_cell = buf;
+        std::snprintf(buf, sizeof buf, "%.2f", t.theirs_cpu_ms);
+        prom_cpu_cell = buf;
       }
-      std::printf("%-28s %10llu %6d %12.1f %12s %8s\n", name.c_str(),
+      std::printf("%-28s %10llu %6d %12.1f %12s %8s %13.2f %13s\n", name.c_str(),
                   static_cast<unsigned long long>(ours.samples), t.runs, t.ours_ms, prom_cell.c_str(),
-                  ratio_cell.c_str());
+                  ratio_cell.c_str(), t.ours_cpu_ms, prom_cpu_cell.c_str());
     }
   }
   std::printf(
       "\nratio = Prometheus ms / overtone ms (above 1: overtone faster); both decoded by the same "
-      "client.\ncold: each overtone read the first after its database was opened again.\n%s",
+      "client.\nsrv CPU: the server's CPU per read, mean (overtone's: this process's less the client's "
+      "thread;\n"
+      "Prometheus's: its process's, counted in clock ticks).\n"
+      "cold: each overtone read the first after its database was opened again.\n%s",
       prom ? "" : "prometheus: not measured (not installed, or --no-prometheus)\n");
   served.server->Stop();
   served.server.reset();

@@ -391,12 +391,14 @@ bool HttpServer::Impl::ServeRead(const Exchange& x) {
       out.reply.content_type,
       // Runs on this worker thread after the handler returns; nothing may
       // throw out of it (httplib would terminate the process).
-      [stream](size_t, httplib::DataSink& sink) {
+      [stream, buffer = std::make_shared<std::string>()](size_t, httplib::DataSink& sink) {
         try {
           // Series of a few frames go out together, up to kCoalesceBytes a
           // write: one write a series cost a narrow read more than its samples.
+          // One buffer for the whole body, grown once rather than each write.
           constexpr size_t kCoalesceBytes = 64 << 10;
-          std::string frames;
+          std::string& frames = *buffer;
+          frames.clear();
           Result<bool> more = true;
           while (*more && frames.size() < kCoalesceBytes) {
             more = stream->Next(&frames);

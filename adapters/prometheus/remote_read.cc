@@ -241,25 +241,41 @@ Result<bool> ChunkedReadStream::Next(std::string* out) {
     if (!pipeline_ && threads_ > 1 && samples_encoded_ >= kSamplesBeforeThreads &&
         jobs_.size() - next_job_ >= kMinSeriesForThreads) {
       const size_t first = next_job_;
+      // Series ahead bounded by their bytes, not their number: a series is
+      // a few kilobytes where a frame may be a megabyte, and with room for
+      // only a few series ahead every series cost a worker's wake-up. The
+      // threads' series in progress add up to a frame each, so that what
+      // is ahead stays within kAheadPerThread frames a thread.
+      const size_t threads = static_cast<size_t>(threads_);
       pipeline_ = std::make_unique<OrderedPipeline<Frames>>(
-          jobs_.size() - first, threads_, kAheadPerThread * static_cast<size_t>(threads_),
-          [this, first](size_t i) { return Encode(jobs_[first + i]); });
+          jobs_.size() - first, threads_, kSeriesAheadPerThread * threads,
+          [this, first](size_t i) { return Encode(jobs_[first + i]); },
+          (kAheadPerThread - 1) * threads * max_frame_bytes_,
+          [](const Frames& frames) { return frames.bytes.size(); });
       next_job_ = jobs_.size();
     }
-    Frames frames;
-    if (pipeline_) {
-      std::optional<Frames> taken = pipeline_->Take();
-      if (!taken) return false;
-      frames = std::move(*taken);
-    } else {
+    if (!pipeline_) {
+      // On this thread the frames go straight into *out.
       if (next_job_ == jobs_.size()) return false;
-      frames = Encode(jobs_[next_job_++]);
-      samples_encoded_ += frames.samples;
+      const size_t before = out->size();
+      size_t samples = 0;
+      Status s = EncodeInto(jobs_[next_job_++], out, &samples);
+      samples_encoded_ += samples;
+      if (!s.ok()) {
+        out->resize(before);
+        return s;
+      }
+      if (out->size() == before) continue;  // nothing in range: no frame, as Prometheus does
+      samples_sent_ += samples;
+      ++series_sent_;
+      return true;
     }
-    OT_RETURN_IF_ERROR(frames.status);
-    if (frames.bytes.empty()) continue;  // nothing in range: no frame, as Prometheus does
-    out->append(frames.bytes);
-    samples_sent_ += frames.samples;
+    std::optional<Frames> frames = pipeline_->Take();
+    if (!frames) return false;
+    OT_RETURN_IF_ERROR(frames->status);
+    if (frames->bytes.empty()) continue;
+    out->append(frames->bytes);
+    samples_sent_ += frames->samples;
     ++series_sent_;
     return true;
   }
@@ -267,6 +283,11 @@ Result<bool> ChunkedReadStream::Next(std::string* out) {
 
 ChunkedReadStream::Frames ChunkedReadStream::Encode(const Job& job) const {
   Frames result;
+  result.status = EncodeInto(job, &result.bytes, &result.samples);
+  return result;
+}
+
+Status ChunkedReadStream::EncodeInto(const Job& job, std::string* out, size_t* samples) const {
   const prometheus::Query& q = req_->queries(job.query);
   const SeriesInfo& s = *job.series;
   // The series' fields (labels, then chunks) gather in `fields` until they
@@ -281,8 +302,7 @@ ChunkedReadStream::Frames ChunkedReadStream::Encode(const Job& job) const {
   size_t frame_bytes = labels_bytes;
   bool pending = false;
   auto flush = [&] {
-    result.bytes.reserve(result.bytes.size() + fields.size() + 32);
-    AppendChunkedSeriesFrame(fields, job.query, &result.bytes);
+    AppendChunkedSeriesFrame(fields, job.query, out);
     fields.resize(labels_end);
     frame_bytes = labels_bytes;
     pending = false;
@@ -297,23 +317,23 @@ ChunkedReadStream::Frames ChunkedReadStream::Encode(const Job& job) const {
   }
   if (reader == nullptr) reader = db_->NewXorChunkReader();
   // Sealed data comes as the chunks the database keeps for it, unchanged.
-  result.status =
+  Status status =
       reader->Scan(s.id, q.start_timestamp_ms(), q.end_timestamp_ms(), [&](const XorChunkView& chunk) {
         AppendXorChunkField(chunk.min_ts, chunk.max_ts, chunk.data, &fields);
         pending = true;
-        result.samples += chunk.samples;
+        *samples += chunk.samples;
         frame_bytes += chunk.data.size() + 32;
         if (frame_bytes >= max_frame_bytes_) flush();
         return Status::OK();
       });
-  if (result.status.ok() && pending) flush();
+  if (status.ok() && pending) flush();
   {
     std::lock_guard<std::mutex> lock(readers_mu_);
     readers_.push_back(std::move(reader));
   }
   // A buffer grown by a large series (up to a frame) is not kept.
   if (fields.capacity() > kKeptFieldsBytes) std::string().swap(fields);
-  return result;
+  return status;
 }
 
 }  // namespace overtone::adapters

@@ -83,8 +83,9 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
 // frames.
 class ChunkedReadStream {
  public:
-  // REQUIRES: db and req outlive the stream. `threads` > 1 encodes up to
-  // 2 × threads series ahead on that many threads (OrderedPipeline) once
+  // REQUIRES: db and req outlive the stream. `threads` > 1 encodes series
+  // ahead on that many threads (OrderedPipeline), up to 2 × threads frames'
+  // worth and 32 × threads series, once
   // the first series have given 64 Ki samples and enough series are left
   // to pay for the threads; frames still go out in series order. See
   // ReadThreads().
@@ -110,6 +111,8 @@ class ChunkedReadStream {
   // How many series may be encoded ahead of the one being sent, per thread:
   // what a caller reserves memory for (frames of that many series).
   static constexpr size_t kAheadPerThread = 2;
+  // And at most this many series a thread, however small.
+  static constexpr size_t kSeriesAheadPerThread = 32;
 
  private:
   // One series of one query, and what encoding it gave.
@@ -122,6 +125,9 @@ class ChunkedReadStream {
     std::string bytes;  // the series' frames; empty when it has no samples in range
     size_t samples = 0;
   };
+  // Appends the frames of the job's series to *out (partly on error) and
+  // adds its samples to *samples.
+  Status EncodeInto(const Job& job, std::string* out, size_t* samples) const;
   Frames Encode(const Job& job) const;
 
   Database* db_;

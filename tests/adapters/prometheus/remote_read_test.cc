@@ -329,5 +329,30 @@ TEST(OrderedPipeline, ResultsComeInJobOrderWithinTheWindow) {
   EXPECT_LE(started.load(), 2);
 }
 
+TEST(OrderedPipeline, ByteBudgetBoundsTheResultsAheadWhateverTheWindow) {
+  for (int threads : {1, 3}) {
+    std::atomic<int> started{0};
+    // Results of 10 bytes, a budget of 25: a job starts only while fewer
+    // than 25 bytes wait, so at most 3 results wait plus one a thread running.
+    OrderedPipeline<std::string> p(
+        200, threads, /*window=*/100,
+        [&](size_t i) {
+          ++started;
+          return std::string(10, static_cast<char>('a' + i % 26));
+        },
+        /*budget_bytes=*/25, [](const std::string& r) { return r.size(); });
+    std::this_thread::sleep_for(std::chrono::milliseconds(30));
+    EXPECT_GE(started.load(), 3);
+    EXPECT_LE(started.load(), 2 + threads);
+    for (size_t i = 0; i < 200; ++i) {
+      std::optional<std::string> r = p.Take();
+      ASSERT_TRUE(r.has_value());
+      EXPECT_EQ(*r, std::string(10, static_cast<char>('a' + i % 26)));
+    }
+    EXPECT_FALSE(p.Take().has_value());
+    EXPECT_EQ(started.load(), 200);
+  }
+}
+
 }  // namespace
 }  // namespace overtone::adapters
