@@ -145,7 +145,9 @@ class WriteBatch {
     uint64_t hash;  // engine::HashLabelKey of the encoding
   };
   uint32_t SeriesIndex(const Labels& labels);
-  std::string_view key(size_t i) const { return std::string_view(keys_).substr(series_[i].offset, series_[i].size); }
+  std::string_view key(size_t i) const {
+    return std::string_view(keys_).substr(series_[i].offset, series_[i].size);
+  }
 
   // The batch's label sets, normalized and in the series catalog's
   // canonical encoding (storage::EncodeLabels), back to back.
