@@ -12,24 +12,10 @@ Status DatabaseImpl::WriteWithIds(const WriteBatch& batch, std::span<const Known
   stale->clear();
   if (batch.empty() && known.empty()) return Status::OK();
   OT_RETURN_IF_ERROR(CheckWritable());
-  // Label sets already sorted without empty values (the usual case) are
-  // used in place; only the others are copied and normalized.
-  const std::span<const Labels> series = batch.series();
-  std::vector<const Labels*> label_sets(series.size());
-  std::vector<size_t> unnormalized;
-  for (size_t i = 0; i < series.size(); ++i) {
-    if (IsNormalized(series[i])) {
-      label_sets[i] = &series[i];
-    } else {
-      unnormalized.push_back(i);
-    }
-  }
-  std::vector<Labels> normalized(unnormalized.size());
-  for (size_t k = 0; k < unnormalized.size(); ++k) {
-    normalized[k] = series[unnormalized[k]];
-    NormalizeLabels(&normalized[k]);
-    label_sets[unnormalized[k]] = &normalized[k];
-  }
+  // The batch holds its label sets normalized and encoded, with their
+  // hashes: resolving them reads one contiguous buffer.
+  std::vector<engine::LabelKey> keys(batch.series_.size());
+  for (size_t i = 0; i < keys.size(); ++i) keys[i] = engine::LabelKey{batch.key(i), batch.series_[i].hash};
   {
     // Held from the id lookups to the commit: a DeleteSeries() in between
     // (it holds the lock exclusively) would delete the series and then see
@@ -52,7 +38,7 @@ Status DatabaseImpl::WriteWithIds(const WriteBatch& batch, std::span<const Known
         return Status::NotFound(std::to_string(stale->size()) + " series named by id are not in memory");
       }
     }
-    OT_RETURN_IF_ERROR(index_.GetOrCreate(label_sets, ids));
+    OT_RETURN_IF_ERROR(index_.GetOrCreate(keys, ids));
     storage::Batch out(store_.get());
     out.ReserveSamples(batch.samples_.size() + known.size());
     for (const WriteBatch::Entry& e : batch.samples_)

@@ -131,8 +131,10 @@ Status DatabaseImpl::Push(const Labels& group, PushMode mode, const WriteBatch& 
   OT_ASSIGN_OR_RETURN(std::vector<Labels> held, PushGroupSeries(group));
   std::set<Labels> pushed;
   std::set<std::string_view> pushed_names;
-  for (const Labels& l : batch.series()) {
-    Labels normalized = Normalized(l);
+  for (size_t i = 0; i < batch.num_series(); ++i) {
+    Labels normalized;  // the batch holds its label sets normalized
+    if (!storage::DecodeLabels(batch.key(i), &normalized))
+      return Status::Internal("bad label encoding in a batch");
     // Checked before the group's record names it: a later push writes
     // staleness markers for every series the record holds.
     OT_RETURN_IF_ERROR(ValidateLabels(normalized));

@@ -42,9 +42,18 @@
 
 namespace overtone::engine {
 
-// A 64-bit hash of a normalized label set, over its names and values in
-// place. Equal label sets hash equal; only ever kept in memory.
+// A 64-bit hash of a label set's canonical encoding (storage::EncodeLabels
+// of the normalized set). Equal label sets hash equal; only ever kept in
+// memory.
+uint64_t HashLabelKey(std::string_view key);
+// The same for a normalized label set (it encodes it first).
 uint64_t HashLabels(const Labels& labels);
+
+// A label set to resolve: its canonical encoding and HashLabelKey of it.
+struct LabelKey {
+  std::string_view key;
+  uint64_t hash;
+};
 
 // Whether `encoded` (storage::EncodeLabels) encodes exactly `labels`.
 bool EncodedEquals(std::string_view encoded, const Labels& labels);
@@ -62,9 +71,9 @@ class SeriesIndex {
   SeriesIndex(const SeriesIndex&) = delete;
   SeriesIndex& operator=(const SeriesIndex&) = delete;
 
-  // Replaces HashLabels, so that tests can make label sets collide.
+  // Replaces HashLabelKey, so that tests can make label sets collide.
   // REQUIRES: called before Load().
-  void SetHashForTesting(uint64_t (*hash)(const Labels&)) { hash_ = hash; }
+  void SetHashForTesting(uint64_t (*hash)(std::string_view key)) { hash_ = hash; }
 
   // Reads the catalog. REQUIRES: called once, before anything else.
   Status Load();
@@ -79,6 +88,9 @@ class SeriesIndex {
   // one fails the call before anything is created.
   // REQUIRES: every label set normalized.
   Status GetOrCreate(std::span<const Labels* const> label_sets, std::vector<SeriesId>* ids);
+  // The same for encoded label sets whose hashes the caller computed (the
+  // write path, which encodes each label set as it is added).
+  Status GetOrCreate(std::span<const LabelKey> keys, std::vector<SeriesId>* ids);
 
   // Marks each of `ids` written, as GetOrCreate does for the series it
   // finds, and appends to *not_hot those whose label set is not in memory
@@ -121,12 +133,12 @@ class SeriesIndex {
   Status LoadLocked();  // REQUIRES: mu_ held exclusively, or no other user yet
 
   using Entry = SeriesTable::Entry;
-  // The id of `labels` (whose hash is h), or 0, among hot series.
-  // REQUIRES: mu_ held.
-  SeriesId Lookup(uint64_t h, const Labels& labels) const;
+  // The id of the label set encoded as `key` (whose hash is h), or 0,
+  // among hot series. REQUIRES: mu_ held.
+  SeriesId Lookup(uint64_t h, std::string_view key) const;
   // The same among cold series, reading candidates from the catalog.
   // REQUIRES: mu_ held.
-  Result<SeriesId> LookupCold(uint64_t h, const Labels& labels) const;
+  Result<SeriesId> LookupCold(uint64_t h, std::string_view key) const;
   bool IsCold(SeriesId id) const;           // REQUIRES: mu_ held
   const Entry* EntryOf(SeriesId id) const;  // REQUIRES: mu_ held
   // `written`: false for series read from the catalog, so that the first
@@ -141,7 +153,7 @@ class SeriesIndex {
   void ClearLocked();  // REQUIRES: mu_ held exclusively
 
   storage::Store* store_;
-  uint64_t (*hash_)(const Labels&) = HashLabels;
+  uint64_t (*hash_)(std::string_view key) = HashLabelKey;
   mutable std::shared_mutex mu_;
   SeriesTable hot_;  // hot series, by label hash and by id
   // Cold series: (hash, id) sorted, and their ids sorted. A cold series

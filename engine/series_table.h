@@ -47,7 +47,7 @@ class SeriesTable {
       return *this;
     }
     SeriesId id;
-    uint64_t hash;    // HashLabels of the label set
+    uint64_t hash;    // HashLabelKey of the encoded label set
     std::string key;  // storage::EncodeLabels: one allocation per series, not one per string
     // Written to since the last EvictIdle(); set under the shared lock.
     mutable std::atomic<bool> written;
@@ -76,6 +76,12 @@ class SeriesTable {
   void PrefetchEntry(uint64_t h) const {
     const Slot s = by_hash_[Tag(h) & mask_];
     if (s.pos != 0 && s.tag == Tag(h)) __builtin_prefetch(&entries_[s.pos - 1]);
+  }
+  // And, once the entry is there, its key's bytes (held apart from the
+  // entry when longer than a short string).
+  void PrefetchKey(uint64_t h) const {
+    const Slot s = by_hash_[Tag(h) & mask_];
+    if (s.pos != 0 && s.tag == Tag(h)) __builtin_prefetch(entries_[s.pos - 1].key.data());
   }
 
   // Adds a series. REQUIRES: `id` absent.

@@ -116,15 +116,15 @@ struct Options {
 // A set of samples written atomically by Database::Write.
 class WriteBatch {
  public:
-  // Labels are normalized (sorted, empty values dropped) when the batch is
-  // written; invalid labels fail the whole Write.
+  // Labels are normalized (sorted, empty values dropped) as they are added;
+  // invalid labels fail the whole Write.
   void Add(const Labels& labels, int64_t ts, double value);
   void Add(const Labels& labels, std::span<const Sample> samples);
-  // The same, taking the label set over instead of copying it.
+  // The same; kept for callers that hand their label set over.
   void Add(Labels&& labels, std::span<const Sample> samples);
 
   size_t num_samples() const { return samples_.size(); }
-  size_t num_series() const { return num_series_; }
+  size_t num_series() const { return series_.size(); }
   bool empty() const { return samples_.empty(); }
   // Empties the batch but keeps its memory: a batch refilled with label
   // sets like the last ones allocates nothing.
@@ -133,18 +133,26 @@ class WriteBatch {
  private:
   friend class DatabaseImpl;
   struct Entry {
-    uint32_t series;  // index into series()
+    uint32_t series;  // index into series_
     Sample sample;
   };
+  // Where a label set's encoding sits in keys_, and its hash: both made
+  // while the caller's labels are in the cache, so that the write reads one
+  // contiguous buffer instead of chasing each label set's strings again.
+  struct SeriesKey {
+    size_t offset;
+    size_t size;
+    uint64_t hash;  // engine::HashLabelKey of the encoding
+  };
   uint32_t SeriesIndex(const Labels& labels);
-  uint32_t SeriesIndex(Labels&& labels);
-  std::span<const Labels> series() const { return {series_.data(), num_series_}; }
+  std::string_view key(size_t i) const {
+    return std::string_view(keys_).substr(series_[i].offset, series_[i].size);
+  }
 
-  // The first num_series_ are the batch's label sets; the ones after them
-  // are left from before Clear(), their strings' memory reused by the next
-  // label sets copied in.
-  std::vector<Labels> series_;
-  size_t num_series_ = 0;
+  // The batch's label sets, normalized and in the series catalog's
+  // canonical encoding (storage::EncodeLabels), back to back.
+  std::string keys_;
+  std::vector<SeriesKey> series_;
   std::vector<Entry> samples_;
 };
 

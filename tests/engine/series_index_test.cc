@@ -8,6 +8,7 @@
 
 #include <map>
 #include <random>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -88,7 +89,7 @@ Labels Series(int s) {
 }
 
 // Every label set hashes to one of three values.
-uint64_t CollidingHash(const Labels& labels) { return engine::HashLabels(labels) % 3; }
+uint64_t CollidingHash(std::string_view key) { return engine::HashLabelKey(key) % 3; }
 
 class CollidingIndexTest : public ::testing::Test {
  protected:
@@ -185,6 +186,56 @@ TEST_F(CollidingIndexTest, CollidingLabelSetsKeepTheirOwnIdsThroughEvictionReloa
   }
   index_.reset();
   EXPECT_EQ(pool_.in_use(), 0u);  // everything charged was given back
+}
+
+TEST_F(CollidingIndexTest, ABatchResolvesAsOneLabelSetAtATimeDoes) {
+  // New and known series mixed, each label set colliding with a third of
+  // the others, some twice in the batch: the ids of one call over the
+  // encoded label sets equal those of one call per label set, and only
+  // the new series are created.
+  std::vector<Labels> known;
+  for (int s = 0; s < 100; s += 2) known.push_back(Series(s));
+  const std::vector<SeriesId> known_ids = Ids(known);
+  std::vector<std::string> encoded;
+  for (int s = 0; s < 100; ++s) encoded.push_back(storage::EncodeLabels(Series(s)));
+  for (int s : {7, 8, 7, 99, 0}) encoded.push_back(storage::EncodeLabels(Series(s)));
+  std::vector<engine::LabelKey> keys;
+  for (const std::string& e : encoded) keys.push_back(engine::LabelKey{e, engine::HashLabelKey(e)});
+  std::vector<SeriesId> batched;
+  ASSERT_TRUE(index_->GetOrCreate(keys, &batched).ok());
+  ASSERT_EQ(batched.size(), keys.size());
+  EXPECT_EQ(index_->size(), 100u);
+  for (size_t i = 0; i < known.size(); ++i) EXPECT_EQ(batched[2 * i], known_ids[i]) << i;
+  EXPECT_EQ(batched[100], batched[7]);
+  EXPECT_EQ(batched[101], batched[8]);
+  EXPECT_EQ(batched[102], batched[7]);
+  EXPECT_EQ(batched[103], batched[99]);
+  EXPECT_EQ(batched[104], batched[0]);
+  EXPECT_EQ(std::set<SeriesId>(batched.begin(), batched.end()).size(), 100u);
+  for (int s = 0; s < 100; ++s) {
+    EXPECT_EQ(Ids({Series(s)}), std::vector<SeriesId>{batched[s]}) << s;
+    Labels got;
+    ASSERT_TRUE(index_->Get(batched[s], &got));
+    EXPECT_EQ(got, Series(s));
+  }
+  EXPECT_EQ(index_->size(), 100u);
+}
+
+TEST_F(CollidingIndexTest, ABatchWithAnInvalidLabelSetCreatesNothing) {
+  const std::vector<SeriesId> known = Ids({Series(1)});
+  std::vector<std::string> encoded = {storage::EncodeLabels(Series(1)), storage::EncodeLabels(Series(2)),
+                                      storage::EncodeLabels({{"__name__", "m"}, {"bad-name", "x"}}),
+                                      storage::EncodeLabels(Series(3))};
+  std::vector<engine::LabelKey> keys;
+  for (const std::string& e : encoded) keys.push_back(engine::LabelKey{e, engine::HashLabelKey(e)});
+  std::vector<SeriesId> ids;
+  EXPECT_TRUE(index_->GetOrCreate(keys, &ids).IsInvalidArgument());
+  EXPECT_EQ(index_->size(), 1u);
+  EXPECT_EQ(index_->next_id(), known[0] + 1);  // no id handed out
+  EXPECT_FALSE(index_->Find(Series(2)).ok());
+  EXPECT_FALSE(index_->Find(Series(3)).ok());
+  OpenIndex();  // nor written to the catalog
+  EXPECT_EQ(index_->size(), 1u);
 }
 
 }  // namespace

@@ -85,6 +85,24 @@ TEST_F(WritePathTest, ASeriesFirstSeenInAFailingBatchIsNotCreated) {
   EXPECT_EQ(db_->GetStats().series, 1u);
 }
 
+TEST_F(WritePathTest, AFailingBatchOfKnownAndNewSeriesWritesNothing) {
+  WriteBatch first;
+  first.Add(Series(1), 10, 1);
+  ASSERT_TRUE(db_->Write(first).ok());
+  WriteBatch bad;
+  bad.Add(Series(1), 20, 2);                                        // known
+  bad.Add(Series(2), 20, 2);                                        // new
+  bad.Add({{"job", "x"}, {"__name__", "m"}, {"job", "y"}}, 20, 2);  // a name twice: invalid
+  bad.Add(Series(3), 20, 2);
+  EXPECT_TRUE(db_->Write(bad).IsInvalidArgument());
+  EXPECT_EQ(db_->GetStats().series, 1u);
+  EXPECT_EQ(Read(Series(1)), (std::vector<Sample>{{10, 1}}));
+  EXPECT_TRUE(db_->FindSeries(Series(2)).status().IsNotFound());
+  Reopen();  // nothing of it reached the log either
+  EXPECT_EQ(db_->GetStats().series, 1u);
+  EXPECT_EQ(Read(Series(1)), (std::vector<Sample>{{10, 1}}));
+}
+
 TEST_F(WritePathTest, ParallelBatchesOverlappingSeriesLoseAndDoubleNothing) {
   constexpr int kThreads = 4, kSeries = 3000, kRounds = 5;
   std::vector<std::thread> threads;
@@ -200,6 +218,9 @@ TEST(SeriesIndexHashTest, HashAndEncodedComparisonsFollowTheLabelSet) {
   Labels b = {{"__name__", "m"}, {"ab", "c"}};  // the same bytes, cut elsewhere
   EXPECT_EQ(engine::HashLabels(a), engine::HashLabels(Labels(a)));
   EXPECT_NE(engine::HashLabels(a), engine::HashLabels(b));
+  // The write path hashes the encoding it builds; lookups by labels agree.
+  EXPECT_EQ(engine::HashLabels(a), engine::HashLabelKey(storage::EncodeLabels(a)));
+  EXPECT_NE(engine::HashLabelKey(storage::EncodeLabels(a)), engine::HashLabelKey(storage::EncodeLabels(b)));
   std::string ea = storage::EncodeLabels(a);
   EXPECT_TRUE(engine::EncodedEquals(ea, a));
   EXPECT_FALSE(engine::EncodedEquals(ea, b));
