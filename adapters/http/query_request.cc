@@ -53,13 +53,17 @@ std::string UrlDecode(std::string_view s) {
 }
 
 // Prometheus's parseTimeParam: the parameter, or `fallback` when absent.
+// Its message names the parameter twice, as Prometheus's does ("invalid
+// parameter "time": Invalid time value for 'time': ..."); query_range's
+// start and end are read without it there, and here.
 Result<int64_t> TimeParam(const Params& params, std::string_view name, int64_t fallback) {
   const std::string* v = Param(params, name);
   if (v == nullptr || v->empty()) return fallback;
   auto t = promql::ParseTimeParam(*v);
   if (!t.ok()) {
-    return Status::InvalidArgument("invalid parameter \"" + std::string(name) +
-                                   "\": " + t.status().message());
+    const std::string n(name);
+    return Status::InvalidArgument("invalid parameter \"" + n + "\": Invalid time value for '" + n +
+                                   "': " + t.status().message());
   }
   return *t;
 }
@@ -135,8 +139,8 @@ Result<SeriesRequest> ParseSeries(const Params& params) {
 }
 
 Result<LabelsRequest> ParseLabels(const Params& params, std::optional<std::string> name) {
-  // Without match[], start and end are not looked at.
-  if (Param(params, "match[]") == nullptr) return LabelsRequest{std::move(name), {}, kMinTime, kMaxTime};
+  // start and end are checked with or without match[], as Prometheus does
+  // (FindLabels reads every label without match[]).
   OT_ASSIGN_OR_RETURN(int64_t start, TimeParam(params, "start", kMinTime));
   OT_ASSIGN_OR_RETURN(int64_t end, TimeParam(params, "end", kMaxTime));
   OT_ASSIGN_OR_RETURN(auto selectors, Selectors(params));

@@ -134,8 +134,9 @@ TEST_F(QueryApiTest, BadParametersAreBadDataNamingTheParameter) {
     return at == std::string::npos ? r.body : r.body.substr(at + 9, r.body.size() - at - 11);
   };
   EXPECT_EQ(error("/api/v1/query"), R"(invalid parameter \"query\": query must not be empty)");
-  EXPECT_EQ(error("/api/v1/query?query=up&time=abc"),
-            R"(invalid parameter \"time\": cannot parse \"abc\" to a valid timestamp)");
+  EXPECT_EQ(
+      error("/api/v1/query?query=up&time=abc"),
+      R"(invalid parameter \"time\": Invalid time value for 'time': cannot parse \"abc\" to a valid timestamp)");
   EXPECT_EQ(error("/api/v1/query?query=up&timeout=abc"),
             R"(invalid parameter \"timeout\": cannot parse \"abc\" to a valid duration)");
   EXPECT_EQ(error("/api/v1/query?query=foo(up)"), R"(1:1: parse error: unknown function with name \"foo\")");

@@ -76,9 +76,21 @@ TEST(QueryRequestTest, SeriesAndLabels) {
   EXPECT_EQ(Error(Get("/api/v1/series", {{"match[]", "{"}})).message,
             "invalid parameter \"match[]\": invalid selector '{' at position 2: unclosed '{'");
 
-  auto names = std::get<LabelsRequest>(Parsed(Get("/api/v1/labels", {{"start", "not a time"}})));
+  auto names = std::get<LabelsRequest>(Parsed(Get("/api/v1/labels", {{"start", "1700000000"}})));
   EXPECT_FALSE(names.name);
-  EXPECT_TRUE(names.selectors.empty());  // without match[], start is not looked at
+  EXPECT_TRUE(names.selectors.empty());
+  EXPECT_EQ(names.start_ms, 1700000000000);
+  EXPECT_EQ(names.end_ms, kMaxTime);
+  // A bad time is refused with or without match[], as Prometheus 2.42 does.
+  EXPECT_EQ(Error(Get("/api/v1/labels", {{"start", "abc"}})).message,
+            "invalid parameter \"start\": Invalid time value for 'start': cannot parse \"abc\" to a valid "
+            "timestamp");
+  EXPECT_EQ(
+      Error(Get("/api/v1/label/job/values", {{"end", "abc"}})).message,
+      "invalid parameter \"end\": Invalid time value for 'end': cannot parse \"abc\" to a valid timestamp");
+  EXPECT_EQ(Error(Get("/api/v1/series", {{"match[]", "up"}, {"start", "abc"}})).message,
+            "invalid parameter \"start\": Invalid time value for 'start': cannot parse \"abc\" to a valid "
+            "timestamp");
   auto values = std::get<LabelsRequest>(Parsed(Get("/api/v1/label/job%2Fx/values", {{"match[]", "up"}})));
   EXPECT_EQ(values.name, "job/x");
   EXPECT_EQ(values.selectors.size(), 1u);

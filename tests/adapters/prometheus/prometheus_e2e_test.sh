@@ -9,7 +9,8 @@
 #     response type: B's 2.42 client asks for nothing else);
 #     overtone's status endpoints (runtimeinfo's keys, flags' shape,
 #     format_query's text) must answer as A's do, and so must instant
-#     queries of constants (values past 2^53, count_values' label);
+#     queries of constants (values past 2^53, count_values' label) and
+#     requests with bad parameters;
 #  4. STREAMED_XOR_CHUNKS: remote_read_probe asks overtone and Prometheus A's
 #     own remote read endpoint for the same series and range; the decoded
 #     samples must be equal (overtone's chunks checked against Prometheus's
@@ -129,6 +130,15 @@ for q in '1e23' '-2^70' '123456789012345678' '0.1+0.2' '1e-7' '-0' '2^1023*1.999
   A=$(http_get "$PA_PORT" "$path")
   O=$(http_get "$OT" "$path")
   [ "$A" = "$O" ] || fail "query $q: Prometheus $A, overtone $O"
+done
+
+# 3d. Bad parameters get Prometheus's own error answers.
+for path in '/api/v1/query?query=up&time=abc' '/api/v1/labels?start=abc' '/api/v1/label/job/values?end=abc' \
+            '/api/v1/series?match%5B%5D=up&start=abc' '/api/v1/query_range?query=up&start=abc&end=100&step=10' \
+            '/api/v1/query_range?query=up&start=0&end=100&step=0' '/api/v1/query?query=up&timeout=abc'; do
+  A=$(http_get "$PA_PORT" "$path")
+  O=$(http_get "$OT" "$path")
+  [ "$A" = "$O" ] || fail "$path: Prometheus $A, overtone $O"
 done
 
 # 4. Both response types straight from overtone, against Prometheus A's own
