@@ -9,6 +9,7 @@
 #include "adapters/http/query_render.h"
 #include "adapters/http/query_run.h"
 #include "adapters/http/status_pages.h"
+#include "adapters/promql/parser.h"
 #include "adapters/promql/time_params.h"
 
 namespace overtone::adapters {
@@ -16,6 +17,17 @@ namespace {
 
 // A later step's error, answered as ApiError::FromStatus says.
 HttpReply Failed(const Status& s) { return RenderError(ApiError::FromStatus(s)); }
+
+// Prometheus names the parameter when an instant query does not parse
+// (invalid parameter "query": 1:5: parse error: ...), and not when a range
+// query does. Whether the failure was the parse is asked of the parser
+// again, on this error path only, so a query that runs is parsed once.
+Status InstantParseErrorNamed(const PromqlPlan& plan, const Status& s) {
+  if (plan.range || s.code() != Status::Code::kInvalidArgument) return s;
+  Result<promql::ExprPtr> expr = promql::ParseExpr(plan.query);
+  if (expr.ok()) return s;
+  return Status::InvalidArgument("invalid parameter \"query\": " + expr.status().message());
+}
 
 }  // namespace
 
@@ -66,7 +78,7 @@ HttpReply QueryApi::AnswerPromql(const PromqlPlan& plan) {
     plan.cancel->Cancel(token->reason());  // the request learns why
   token->Reset();  // lets go of the request's token: the connection goes back to the pool
   Release(std::move(conn));
-  if (!result.ok()) return Failed(result.status());
+  if (!result.ok()) return Failed(InstantParseErrorNamed(plan, result.status()));
   return RenderQueryResult(std::move(*result));
 }
 

@@ -114,6 +114,12 @@ TEST_F(QueryApiTest, ErrorTypes) {
   EXPECT_EQ(parse.status, 400);
   EXPECT_EQ(
       parse.body,
+      R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unexpected end of input, expected expression"})");
+  // A range query's parse error does not name the parameter (Prometheus 2.42's words).
+  HttpResponse range_parse = Get("/api/v1/query_range?query=sum(&start=0&end=60&step=15");
+  EXPECT_EQ(range_parse.status, 400);
+  EXPECT_EQ(
+      range_parse.body,
       R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected end of input, expected expression"})");
   HttpResponse exec = Get("/api/v1/query?query=http_requests_total%2Bon(job)http_requests_total&time=60");
   EXPECT_EQ(exec.status, 422);
@@ -139,7 +145,8 @@ TEST_F(QueryApiTest, BadParametersAreBadDataNamingTheParameter) {
       R"(invalid parameter \"time\": Invalid time value for 'time': cannot parse \"abc\" to a valid timestamp)");
   EXPECT_EQ(error("/api/v1/query?query=up&timeout=abc"),
             R"(invalid parameter \"timeout\": cannot parse \"abc\" to a valid duration)");
-  EXPECT_EQ(error("/api/v1/query?query=foo(up)"), R"(1:1: parse error: unknown function with name \"foo\")");
+  EXPECT_EQ(error("/api/v1/query?query=foo(up)"),
+            R"(invalid parameter \"query\": 1:1: parse error: unknown function with name \"foo\")");
   EXPECT_EQ(error("/api/v1/query?query=info(up)"), "function info() is not supported");
   EXPECT_EQ(error("/api/v1/query_range?query=up&start=0&end=10"), R"(invalid parameter \"step\": missing)");
   EXPECT_EQ(error("/api/v1/query_range?query=up&start=0&end=10&step=abc"),

@@ -135,7 +135,9 @@ done
 # 3d. Bad parameters get Prometheus's own error answers.
 for path in '/api/v1/query?query=up&time=abc' '/api/v1/labels?start=abc' '/api/v1/label/job/values?end=abc' \
             '/api/v1/series?match%5B%5D=up&start=abc' '/api/v1/query_range?query=up&start=abc&end=100&step=10' \
-            '/api/v1/query_range?query=up&start=0&end=100&step=0' '/api/v1/query?query=up&timeout=abc'; do
+            '/api/v1/query_range?query=up&start=0&end=100&step=0' '/api/v1/query?query=up&timeout=abc' \
+            '/api/v1/query?query=foo(up)' '/api/v1/query?query=rate(x)&time=10' '/api/v1/query?query=&time=10' \
+            '/api/v1/query_range?query=x%20y&start=0&end=100&step=10'; do
   A=$(http_get "$PA_PORT" "$path")
   O=$(http_get "$OT" "$path")
   [ "$A" = "$O" ] || fail "$path: Prometheus $A, overtone $O"
