@@ -1,6 +1,8 @@
-// The raw samples family's prefix Bloom filter is written in partitions
-// under a two-level index (store.cc says why). Table files written before,
-// with one whole filter and a one-level index, read alike beside new ones.
+// The raw samples family's table files: the prefix Bloom filter is written
+// in partitions under a two-level index (store.cc says why), and only by
+// compactions; table files written before, with one whole filter and a
+// one-level index, read alike beside new ones. Flushes write their level-0
+// files uncompressed, compactions compress.
 
 #include <gtest/gtest.h>
 #include <rocksdb/db.h>
@@ -195,6 +197,62 @@ TEST(SampleFilterTest, FlushedFilesHaveNoFilterAndCompactedOnesHave) {
   EXPECT_GT(compacted[0]->filter_size, 0u);
   EXPECT_EQ(compacted[0]->filter_policy_name, "overtone.CompactionOnlyBloomFilter");
   EXPECT_EQ(compacted[0]->num_entries, 800u);
+}
+
+// A flush writes its level-0 file uncompressed; the compaction that merges
+// level-0 files compresses its output, which is then smaller than the
+// flushed files' data. Every sample reads back through both, after reopen.
+TEST(SampleFilterTest, FlushedFilesAreUncompressedAndCompactedOnesCompressed) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/rocksdb";
+  auto check = [&](Store* store) {
+    for (SeriesId id = 1; id <= 200; ++id) {
+      std::vector<Sample> got = ReadSeries(store, id);
+      ASSERT_EQ(got.size(), 40u) << "series " << id;
+      for (int64_t i = 0; i < 40; ++i) {
+        EXPECT_EQ(got[i].ts, 1000 + i * 15);
+        EXPECT_EQ(got[i].value, ValueOf(id, got[i].ts));
+      }
+    }
+  };
+  {
+    auto opened = Store::Open(StoreOptions{}, path);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    std::unique_ptr<Store> store = std::move(*opened);
+    for (int64_t half : {0, 20}) {
+      Batch batch(store.get());
+      for (SeriesId id = 1; id <= 200; ++id) {
+        for (int64_t i = half; i < half + 20; ++i)
+          batch.PutSample(id, 1000 + i * 15, ValueOf(id, 1000 + i * 15));
+      }
+      ASSERT_TRUE(store->Commit(&batch).ok());
+      ASSERT_TRUE(store->FlushRawSamples().ok());
+    }
+  }
+  uint64_t flushed_bytes = 0;
+  std::vector<std::shared_ptr<const rocksdb::TableProperties>> flushed = SampleTableProperties(path);
+  ASSERT_EQ(flushed.size(), 2u);
+  for (const auto& p : flushed) {
+    EXPECT_EQ(p->compression_name, "NoCompression");
+    flushed_bytes += p->data_size;
+  }
+  {
+    auto opened = Store::Open(StoreOptions{}, path);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    std::unique_ptr<Store> store = std::move(*opened);
+    check(store.get());
+    ASSERT_TRUE(store->CompactRawSamples().ok());
+    check(store.get());
+  }
+  std::vector<std::shared_ptr<const rocksdb::TableProperties>> compacted = SampleTableProperties(path);
+  ASSERT_EQ(compacted.size(), 1u);
+  EXPECT_NE(compacted[0]->compression_name, "NoCompression");
+  EXPECT_LT(compacted[0]->data_size, flushed_bytes);
+  {
+    auto opened = Store::Open(StoreOptions{}, path);
+    ASSERT_TRUE(opened.ok()) << opened.status().ToString();
+    check(opened->get());
+  }
 }
 
 }  // namespace
