@@ -125,6 +125,9 @@ class Parser {
   Status Unexpected(std::string_view context, std::string_view expected = "") const {
     const Token& t = Peek();
     if (t.kind == TokenKind::kError) return LexError();
+    // Prometheus's grammar recovers from an error anywhere in an
+    // aggregation's arguments in the aggregation's rule, which names it.
+    if (context.empty() && aggregation_depth_ > 0) context = "in aggregation";
     std::string msg = "unexpected " + Describe(t);
     if (!context.empty()) msg += " " + std::string(context);
     if (!expected.empty()) msg += ", expected " + std::string(expected);
@@ -375,6 +378,8 @@ class Parser {
       if (PeekWord("offset")) {
         Advance();
         const size_t at = e->pos.start;
+        // Prometheus checks where the offset may go once it has read it.
+        OT_ASSIGN_OR_RETURN(int64_t offset, ParseDurationOrSeconds("in offset", true));
         if (!AcceptsModifiers(*e)) {
           return Error(at,
                        "offset modifier must be preceded by an instant vector selector or range vector "
@@ -382,21 +387,13 @@ class Parser {
         }
         Expr& target = e->kind == Expr::Kind::kMatrixSelector ? *e->args[0] : *e;
         if (target.offset_ms != 0) return Error(at, "offset may not be set multiple times");
-        OT_ASSIGN_OR_RETURN(target.offset_ms, ParseDurationOrSeconds("in offset", true));
+        target.offset_ms = offset;
         e->pos.end = t_[pos_ - 1].end;
         continue;
       }
       if (Peek().kind == TokenKind::kAt) {
         Advance();
         const size_t at = e->pos.start;
-        if (!AcceptsModifiers(*e)) {
-          return Error(
-              at,
-              "@ modifier must be preceded by an instant vector selector or range vector selector or "
-              "a subquery");
-        }
-        Expr& target = e->kind == Expr::Kind::kMatrixSelector ? *e->args[0] : *e;
-        if (target.at) return Error(at, "@ <timestamp> may not be set multiple times");
         AtModifier mod;
         if ((PeekWord("start") || PeekWord("end")) && Peek(1).kind == TokenKind::kLeftParen) {
           mod.kind = Advance().text == "start" ? AtModifier::Kind::kStart : AtModifier::Kind::kEnd;
@@ -419,6 +416,15 @@ class Parser {
             return Error(t.pos, "timestamp out of bounds for @ modifier");
           mod.ms = negative ? -static_cast<int64_t>(ms) : static_cast<int64_t>(ms);
         }
+        // As for offset, the checks come once the timestamp is read.
+        if (!AcceptsModifiers(*e)) {
+          return Error(
+              at,
+              "@ modifier must be preceded by an instant vector selector or range vector selector or "
+              "a subquery");
+        }
+        Expr& target = e->kind == Expr::Kind::kMatrixSelector ? *e->args[0] : *e;
+        if (target.at) return Error(at, "@ <timestamp> may not be set multiple times");
         target.at = mod;
         e->pos.end = t_[pos_ - 1].end;
         continue;
@@ -463,11 +469,12 @@ class Parser {
             return ParseAggregate(*agg, start);
           }
         }
+        if (IsKeyword(word)) return Unexpected("");  // on(...) is no call
         if (Peek(1).kind == TokenKind::kLeftParen) {
           Advance();
           return ParseCall(word, start);
         }
-        if (IsKeyword(word) || AggregateOpFromName(word)) return Unexpected("");
+        if (AggregateOpFromName(word)) return Unexpected("");
         return ParseSelector(start);
       }
       default: return Unexpected("");
@@ -575,9 +582,11 @@ class Parser {
   }
 
   Result<ExprPtr> ParseCall(const std::string& name, size_t start) {
+    // Prometheus looks the name up once it has read the arguments, so an
+    // error in them comes first.
+    OT_ASSIGN_OR_RETURN(std::vector<ExprPtr> args, ParseArgs(""));
     const FunctionInfo* f = FindFunction(name);
     if (f == nullptr) return Error(start, "unknown function with name \"" + name + "\"");
-    OT_ASSIGN_OR_RETURN(std::vector<ExprPtr> args, ParseArgs(""));
     ExprPtr e = NewExpr(Expr::Kind::kCall, start, t_[pos_ - 1].end);
     e->text = name;
     size_t n = args.size(), declared = f->args.size();
@@ -624,7 +633,10 @@ class Parser {
       return Status::OK();
     };
     OT_RETURN_IF_ERROR(grouping());
-    OT_ASSIGN_OR_RETURN(std::vector<ExprPtr> args, ParseArgs("in aggregation"));
+    ++aggregation_depth_;
+    Result<std::vector<ExprPtr>> parsed = ParseArgs("in aggregation");
+    --aggregation_depth_;
+    OT_ASSIGN_OR_RETURN(std::vector<ExprPtr> args, std::move(parsed));
     OT_RETURN_IF_ERROR(grouping());
     e->pos.end = t_[pos_ - 1].end;
     size_t want = AggregateTakesParam(op) ? 2 : 1;
@@ -672,7 +684,8 @@ class Parser {
   std::vector<Token> t_;  // ends in kEof or kError
   size_t pos_ = 0;
   int depth_ = 0;
-  Status type_error_;  // the first error found by TypeError
+  Status type_error_;          // the first error found by TypeError
+  int aggregation_depth_ = 0;  // inside the arguments of this many aggregations
 };
 
 }  // namespace

@@ -145,6 +145,8 @@ TEST(ParserTest, ErrorsComeInPrometheusOrder) {
   EXPECT_EQ(Error("rate(x) )"), "1:10: parse error: unexpected right parenthesis ')'");
   EXPECT_EQ(Error("x offset 1m offset 2m )"), "1:1: parse error: offset may not be set multiple times");
   EXPECT_EQ(Error("foo{a=\"\\z\"} bar"), "1:7: parse error: unknown escape sequence U+007A 'z'");
+  EXPECT_EQ(Error("nosuchfn(x"), "1:11: parse error: unclosed left parenthesis");
+  EXPECT_EQ(Error("nosuchfn(rate(x))"), "1:1: parse error: unknown function with name \"nosuchfn\"");
 }
 
 TEST(ParserTest, UnexpectedTokensInPrometheusWords) {
@@ -159,6 +161,11 @@ TEST(ParserTest, UnexpectedTokensInPrometheusWords) {
       {"sum(rate(foo[5m]) by (a)", "1:19: parse error: unexpected <by> in aggregation"},
       {"sum without (a) foo", "1:17: parse error: unexpected identifier \"foo\" in aggregation"},
       {"rate(foo[5m] 1)", "1:14: parse error: unexpected number \"1\""},
+      {"rate((a b))", "1:9: parse error: unexpected identifier \"b\""},
+      {"sum((a b))", "1:8: parse error: unexpected identifier \"b\" in aggregation"},
+      {"sum(,)", "1:5: parse error: unexpected \",\" in aggregation"},
+      {"on(foo)", "1:1: parse error: unexpected <on>"},
+      {"0 @ ", "1:5: parse error: unexpected end of input in @, expected timestamp"},
       {"foo + on(a) group_left",
        "1:23: parse error: unexpected end of input in grouping opts, expected \"(\""},
       {"foo + on(a) group_left *", "1:24: parse error: unexpected <op:*> in grouping opts, expected \"(\""},
