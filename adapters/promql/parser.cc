@@ -53,6 +53,7 @@ class Parser {
     if (Peek().kind == TokenKind::kEof) return Error(0, "no expression found in input");
     OT_ASSIGN_OR_RETURN(ExprPtr e, ParseBinary(0));
     if (Peek().kind != TokenKind::kEof) return Unexpected("");
+    if (!type_error_.ok()) return type_error_;
     return e;
   }
 
@@ -63,23 +64,97 @@ class Parser {
     return Peek(k).kind == TokenKind::kIdentifier && Peek(k).text == w;
   }
   Status Error(size_t pos, std::string_view msg) const { return ParseError(q_, pos, msg); }
+  // The lexer's error, once the parser has reached it.
+  Status LexError() const { return Error(t_.back().pos, t_.back().text); }
+  bool LexErrorBefore(size_t pos) const {
+    return t_.back().kind == TokenKind::kError && t_.back().pos <= pos;
+  }
+  // Prometheus checks types (and a few other rules) only once the whole
+  // query has parsed, so any syntax error, wherever it is, comes before
+  // them: the first such error is kept and parsing goes on.
+  void TypeError(size_t pos, std::string_view msg) {
+    if (type_error_.ok()) type_error_ = Error(pos, msg);
+  }
+  // A token as Prometheus's parser names it: identifier "x", <by>,
+  // <aggr:sum>, <op:+>, "(", number "1", string "\"a\"".
+  std::string Describe(const Token& t) const {
+    // Strings, numbers and durations longer than ten characters are cut.
+    auto quoted = [&](std::string_view raw) {
+      size_t cut = 0, runes = 0;
+      while (cut < raw.size() && runes < 10) {
+        const auto b = static_cast<unsigned char>(raw[cut]);
+        cut += b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : b >= 0xc0 ? 2 : 1;
+        ++runes;
+      }
+      if (cut >= raw.size()) return QuoteGo(raw);
+      return QuoteGo(raw.substr(0, cut)) + "...";
+    };
+    switch (t.kind) {
+      case TokenKind::kEof: return "end of input";
+      case TokenKind::kIdentifier: {
+        if (!t.label) {
+          std::string lower = Lower(t.text);
+          if (lower == "and" || lower == "or" || lower == "unless" || lower == "atan2")
+            return "<op:" + t.text + ">";
+          if (IsKeyword(lower) || lower == "start" || lower == "end") return "<" + t.text + ">";
+          if (AggregateOpFromName(lower)) return "<aggr:" + t.text + ">";
+        }
+        if (t.text.find(':') != std::string::npos) return "metric identifier " + QuoteGo(t.text);
+        return "identifier " + QuoteGo(t.text);
+      }
+      case TokenKind::kNumber: return "number " + quoted(t.text);
+      case TokenKind::kDuration: return "duration " + quoted(t.text);
+      case TokenKind::kString: return "string " + quoted(q_.substr(t.pos, t.end - t.pos));
+      case TokenKind::kAdd:
+      case TokenKind::kSub:
+      case TokenKind::kMul:
+      case TokenKind::kDiv:
+      case TokenKind::kMod:
+      case TokenKind::kPow:
+      case TokenKind::kEql:
+      case TokenKind::kNeq:
+      case TokenKind::kLss:
+      case TokenKind::kLte:
+      case TokenKind::kGtr:
+      case TokenKind::kGte:
+      case TokenKind::kEqlRegex:
+      case TokenKind::kNeqRegex: return "<op:" + t.text + ">";
+      default: return TokenKindName(t.kind);
+    }
+  }
   Status Unexpected(std::string_view context, std::string_view expected = "") const {
     const Token& t = Peek();
-    std::string what =
-        t.kind == TokenKind::kEof ? "end of input"
-        : t.kind == TokenKind::kIdentifier || t.kind == TokenKind::kNumber || t.kind == TokenKind::kDuration
-            ? std::string(TokenKindName(t.kind)) + " \"" + t.text + "\""
-        : t.kind == TokenKind::kString ? "string \"" + t.text + "\""
-                                       : std::string(TokenKindName(t.kind));
-    std::string msg = "unexpected " + what;
+    if (t.kind == TokenKind::kError) return LexError();
+    // Prometheus's grammar recovers from an error anywhere in an
+    // aggregation's arguments in the aggregation's rule, which names it.
+    if (context.empty() && aggregation_depth_ > 0) context = "in aggregation";
+    std::string msg = "unexpected " + Describe(t);
     if (!context.empty()) msg += " " + std::string(context);
     if (!expected.empty()) msg += ", expected " + std::string(expected);
     return Error(t.pos, msg);
+  }
+  // A number or duration token's value, or Prometheus's complaint about it.
+  Status CheckValue(const Token& t) const {
+    return t.value_error.empty() ? Status::OK() : Error(t.pos, t.value_error);
   }
   Status Expect(TokenKind kind, std::string_view context) {
     if (Peek().kind != kind) return Unexpected(context, TokenKindName(kind));
     Advance();
     return Status::OK();
+  }
+
+  static bool StartsExpression(const Token& t) {
+    switch (t.kind) {
+      case TokenKind::kIdentifier:
+      case TokenKind::kNumber:
+      case TokenKind::kDuration:
+      case TokenKind::kString:
+      case TokenKind::kLeftParen:
+      case TokenKind::kLeftBrace:
+      case TokenKind::kAdd:
+      case TokenKind::kSub: return true;
+      default: return false;
+    }
   }
 
   std::optional<OpInfo> PeekBinaryOp() const {
@@ -130,13 +205,17 @@ class Parser {
       if (PeekWord("on") || PeekWord("ignoring")) {
         matching.emplace();
         matching->on = Advance().text == "on";
-        OT_ASSIGN_OR_RETURN(matching->labels, ParseLabelList("grouping opts"));
+        OT_ASSIGN_OR_RETURN(matching->labels, ParseLabelList("in grouping opts"));
       }
-      if (PeekWord("group_left") || PeekWord("group_right")) {
-        if (!matching) matching.emplace();
+      // As in Prometheus's grammar, group_left and group_right follow on or ignoring.
+      if (matching && (PeekWord("group_left") || PeekWord("group_right"))) {
         matching->card = Advance().text == "group_left" ? Cardinality::kManyToOne : Cardinality::kOneToMany;
         if (Peek().kind == TokenKind::kLeftParen) {
-          OT_ASSIGN_OR_RETURN(matching->include, ParseLabelList("grouping opts"));
+          OT_ASSIGN_OR_RETURN(matching->include, ParseLabelList("in grouping opts"));
+        } else if (!StartsExpression(Peek())) {
+          // Prometheus's grammar takes what cannot start the operand for a
+          // missing label list.
+          return Unexpected("in grouping opts", "\"(\"");
         }
       }
       int next_min = op->op == BinaryOp::kPow ? op->precedence : op->precedence + 1;
@@ -149,41 +228,45 @@ class Parser {
 
   Result<ExprPtr> MakeBinary(BinaryOp op, size_t op_pos, ExprPtr lhs, ExprPtr rhs, bool return_bool,
                              std::optional<VectorMatching> matching) {
+    // Type errors wait for the end of the parse (see TypeError); Prometheus
+    // names the operator for some, the whole expression for others.
     ValueType lt = lhs->type(), rt = rhs->type();
+    const size_t start = lhs->pos.start;
     if (return_bool && !IsComparison(op)) {
-      return Error(op_pos, "bool modifier can only be used on comparison operators");
+      TypeError(op_pos, "bool modifier can only be used on comparison operators");
     }
     if (IsComparison(op) && !return_bool && lt == ValueType::kScalar && rt == ValueType::kScalar) {
-      return Error(op_pos, "comparisons between scalars must use BOOL modifier");
+      TypeError(op_pos, "comparisons between scalars must use BOOL modifier");
     }
     if (matching && matching->on) {
       for (const std::string& l : matching->labels) {
         if (std::find(matching->include.begin(), matching->include.end(), l) != matching->include.end()) {
-          return Error(op_pos, "label \"" + l + "\" must not occur in ON and GROUP clause at once");
+          TypeError(op_pos, "label \"" + l + "\" must not occur in ON and GROUP clause at once");
         }
       }
     }
-    for (ValueType t : {lt, rt}) {
-      if (t != ValueType::kScalar && t != ValueType::kVector) {
-        return Error(lhs->pos.start, "binary expression must contain only scalar and instant vector types");
-      }
+    if (lt != ValueType::kScalar && lt != ValueType::kVector) {
+      TypeError(lhs->pos.start, "binary expression must contain only scalar and instant vector types");
+    }
+    if (rt != ValueType::kScalar && rt != ValueType::kVector) {
+      TypeError(rhs->pos.start, "binary expression must contain only scalar and instant vector types");
     }
     bool both_vectors = lt == ValueType::kVector && rt == ValueType::kVector;
     if (!both_vectors) {
       if (matching &&
           (!matching->labels.empty() || matching->on || matching->card != Cardinality::kOneToOne)) {
-        return Error(op_pos, "vector matching only allowed between instant vectors");
+        TypeError(start, "vector matching only allowed between instant vectors");
       }
       matching.reset();
       if (IsSetOperator(op)) {
-        return Error(op_pos, std::string("set operator \"") + BinaryOpName(op) +
-                                 "\" not allowed in binary scalar expression");
+        TypeError(start, std::string("set operator \"") + BinaryOpName(op) +
+                             "\" not allowed in binary scalar expression");
       }
     } else {
       if (!matching) matching.emplace();
       if (IsSetOperator(op)) {
         if (matching->card != Cardinality::kOneToOne) {
-          return Error(op_pos, std::string("no grouping allowed for \"") + BinaryOpName(op) + "\" operation");
+          TypeError(start, std::string("no grouping allowed for \"") + BinaryOpName(op) + "\" operation");
         }
         matching->card = Cardinality::kManyToMany;
       }
@@ -205,9 +288,9 @@ class Parser {
       OT_ASSIGN_OR_RETURN(ExprPtr operand, ParseBinary(kPowPrecedence));
       ValueType type = operand->type();
       if (type != ValueType::kScalar && type != ValueType::kVector) {
-        return Error(start, std::string("unary expression only allowed on expressions of type scalar or "
-                                        "instant vector, got \"") +
-                                ValueTypeName(type) + "\"");
+        TypeError(start, std::string("unary expression only allowed on expressions of type scalar or "
+                                     "instant vector, got \"") +
+                             ValueTypeName(type) + "\"");
       }
       if (operand->kind == Expr::Kind::kNumber) {  // fold, as Prometheus does
         if (negate) operand->number = -operand->number;
@@ -231,10 +314,12 @@ class Parser {
     }
     const Token& t = Peek();
     if (t.kind == TokenKind::kDuration) {
+      OT_RETURN_IF_ERROR(CheckValue(t));
       Advance();
       return negative ? -t.duration_ms : t.duration_ms;
     }
     if (t.kind == TokenKind::kNumber) {
+      OT_RETURN_IF_ERROR(CheckValue(t));
       Advance();
       double ms = std::round(t.number * 1000);
       if (!std::isfinite(ms) || std::fabs(ms) > 9.2e18) return Error(t.pos, "duration out of range");
@@ -252,17 +337,20 @@ class Parser {
     while (true) {
       if (Peek().kind == TokenKind::kLeftBracket) {
         size_t bracket = Advance().pos;
-        OT_ASSIGN_OR_RETURN(int64_t range, ParseDurationOrSeconds("in range", false));
+        OT_ASSIGN_OR_RETURN(int64_t range, ParseDurationOrSeconds("in subquery selector", false));
         if (Peek().kind == TokenKind::kColon) {
           Advance();
           int64_t step = 0;
           if (Peek().kind != TokenKind::kRightBracket) {
-            OT_ASSIGN_OR_RETURN(step, ParseDurationOrSeconds("in subquery", false));
+            if (Peek().kind != TokenKind::kDuration && Peek().kind != TokenKind::kNumber) {
+              return Unexpected("in subquery selector", "duration or \"]\"");
+            }
+            OT_ASSIGN_OR_RETURN(step, ParseDurationOrSeconds("in subquery selector", false));
           }
           OT_RETURN_IF_ERROR(Expect(TokenKind::kRightBracket, "in subquery selector"));
           if (e->type() != ValueType::kVector) {
-            return Error(bracket, std::string("subquery is only allowed on instant vector, got ") +
-                                      ValueTypeName(e->type()) + " instead");
+            TypeError(e->pos.start, std::string("subquery is only allowed on instant vector, got ") +
+                                        ValueTypeName(e->type()) + " instead");
           }
           ExprPtr sq = NewExpr(Expr::Kind::kSubquery, e->pos.start, Peek().pos);
           sq->range_ms = range;
@@ -271,12 +359,14 @@ class Parser {
           e = std::move(sq);
           continue;
         }
-        OT_RETURN_IF_ERROR(Expect(TokenKind::kRightBracket, "in range selector"));
+        if (Peek().kind != TokenKind::kRightBracket)
+          return Unexpected("in subquery or range", "\":\" or \"]\"");
+        Advance();
         if (e->kind != Expr::Kind::kVectorSelector) {
           return Error(bracket, "ranges only allowed for vector selectors");
         }
-        if (e->offset_ms != 0 || e->at)
-          return Error(bracket, "no offset or @ modifiers allowed before range");
+        if (e->offset_ms != 0) return Error(bracket, "no offset modifiers allowed before range");
+        if (e->at) return Error(bracket, "no @ modifiers allowed before range");
         if (range <= 0) return Error(bracket, "range must be positive");
         ExprPtr m = NewExpr(Expr::Kind::kMatrixSelector, e->pos.start, t_[pos_ - 1].end);
         m->range_ms = range;
@@ -284,8 +374,12 @@ class Parser {
         e = std::move(m);
         continue;
       }
+      // Prometheus names the expression for these errors, not the keyword.
       if (PeekWord("offset")) {
-        size_t at = Advance().pos;
+        Advance();
+        const size_t at = e->pos.start;
+        // Prometheus checks where the offset may go once it has read it.
+        OT_ASSIGN_OR_RETURN(int64_t offset, ParseDurationOrSeconds("in offset", true));
         if (!AcceptsModifiers(*e)) {
           return Error(at,
                        "offset modifier must be preceded by an instant vector selector or range vector "
@@ -293,25 +387,19 @@ class Parser {
         }
         Expr& target = e->kind == Expr::Kind::kMatrixSelector ? *e->args[0] : *e;
         if (target.offset_ms != 0) return Error(at, "offset may not be set multiple times");
-        OT_ASSIGN_OR_RETURN(target.offset_ms, ParseDurationOrSeconds("in offset", true));
+        target.offset_ms = offset;
         e->pos.end = t_[pos_ - 1].end;
         continue;
       }
       if (Peek().kind == TokenKind::kAt) {
-        size_t at = Advance().pos;
-        if (!AcceptsModifiers(*e)) {
-          return Error(
-              at,
-              "@ modifier must be preceded by an instant vector selector or range vector selector or "
-              "a subquery");
-        }
-        Expr& target = e->kind == Expr::Kind::kMatrixSelector ? *e->args[0] : *e;
-        if (target.at) return Error(at, "@ <timestamp> may not be set multiple times");
+        Advance();
+        const size_t at = e->pos.start;
         AtModifier mod;
         if ((PeekWord("start") || PeekWord("end")) && Peek(1).kind == TokenKind::kLeftParen) {
           mod.kind = Advance().text == "start" ? AtModifier::Kind::kStart : AtModifier::Kind::kEnd;
           Advance();
-          OT_RETURN_IF_ERROR(Expect(TokenKind::kRightParen, "in @ modifier"));
+          if (Peek().kind != TokenKind::kRightParen) return Unexpected("in @", "timestamp");
+          Advance();
         } else {
           bool negative = false;
           if (Peek().kind == TokenKind::kSub || Peek().kind == TokenKind::kAdd) {
@@ -321,12 +409,22 @@ class Parser {
           if (t.kind != TokenKind::kNumber && t.kind != TokenKind::kDuration) {
             return Unexpected("in @", "timestamp");
           }
+          OT_RETURN_IF_ERROR(CheckValue(t));
           Advance();
           double ms = std::round(t.number * 1000);
           if (!std::isfinite(ms) || std::fabs(ms) > 9.2e18)
             return Error(t.pos, "timestamp out of bounds for @ modifier");
           mod.ms = negative ? -static_cast<int64_t>(ms) : static_cast<int64_t>(ms);
         }
+        // As for offset, the checks come once the timestamp is read.
+        if (!AcceptsModifiers(*e)) {
+          return Error(
+              at,
+              "@ modifier must be preceded by an instant vector selector or range vector selector or "
+              "a subquery");
+        }
+        Expr& target = e->kind == Expr::Kind::kMatrixSelector ? *e->args[0] : *e;
+        if (target.at) return Error(at, "@ <timestamp> may not be set multiple times");
         target.at = mod;
         e->pos.end = t_[pos_ - 1].end;
         continue;
@@ -340,6 +438,7 @@ class Parser {
     switch (t.kind) {
       case TokenKind::kNumber:
       case TokenKind::kDuration: {
+        OT_RETURN_IF_ERROR(CheckValue(t));
         Advance();
         ExprPtr e = NewExpr(Expr::Kind::kNumber, t.pos, t.end);
         e->number = t.number;
@@ -354,7 +453,8 @@ class Parser {
       case TokenKind::kLeftParen: {
         size_t start = Advance().pos;
         OT_ASSIGN_OR_RETURN(ExprPtr inner, ParseBinary(0));
-        OT_RETURN_IF_ERROR(Expect(TokenKind::kRightParen, "in paren expression"));
+        if (Peek().kind != TokenKind::kRightParen) return Unexpected("");  // Prometheus names no context
+        Advance();
         ExprPtr e = NewExpr(Expr::Kind::kParen, start, t_[pos_ - 1].end);
         e->args.push_back(std::move(inner));
         return e;
@@ -369,14 +469,15 @@ class Parser {
             return ParseAggregate(*agg, start);
           }
         }
+        if (IsKeyword(word)) return Unexpected("");  // on(...) is no call
         if (Peek(1).kind == TokenKind::kLeftParen) {
           Advance();
           return ParseCall(word, start);
         }
-        if (IsKeyword(word) || AggregateOpFromName(word)) return Unexpected("");
+        if (AggregateOpFromName(word)) return Unexpected("");
         return ParseSelector(start);
       }
-      default: return Unexpected("", "expression");
+      default: return Unexpected("");
     }
   }
 
@@ -417,8 +518,12 @@ class Parser {
       return "error parsing regexp: " + re.error();
     };
     engine::SelectorSyntax s = engine::ReadSelector(q_, start, check);
-    if (s.error) return SelectorError(*s.error);
-    while (Peek().kind != TokenKind::kEof && Peek().pos < s.end) Advance();
+    // The lexer's error inside the selector comes before the grammar's;
+    // the grammar reads from the same text.
+    if (s.error) return LexErrorBefore(s.error->pos) ? LexError() : SelectorError(*s.error);
+    if (LexErrorBefore(s.end - 1)) return LexError();
+    while (Peek().kind != TokenKind::kEof && Peek().kind != TokenKind::kError && Peek().pos < s.end)
+      Advance();
     ExprPtr e = NewExpr(Expr::Kind::kVectorSelector, start, s.end);
     e->metric_name = std::move(s.metric_name);
     e->matchers = std::move(s.matchers);
@@ -428,7 +533,7 @@ class Parser {
       non_empty = non_empty || !compiled.ok() || !compiled->matches_empty();
       if (compiled.ok()) m = compiled->matcher();  // with its regex compiled, for the query's run
     }
-    if (!non_empty) return Error(e->pos.start, "vector selector must contain at least one non-empty matcher");
+    if (!non_empty) TypeError(e->pos.start, "vector selector must contain at least one non-empty matcher");
     return e;
   }
 
@@ -438,25 +543,33 @@ class Parser {
     if (error.kind == E::kRejected || error.kind == E::kBadString) {
       return Error(error.pos, error.kind == E::kRejected ? error.message : "invalid string");
     }
-    while (Peek().kind != TokenKind::kEof && Peek().pos < error.pos) Advance();
+    while (Peek().kind != TokenKind::kEof && Peek().kind != TokenKind::kError && Peek().pos < error.pos) {
+      Advance();
+    }
     switch (error.kind) {
-      case E::kExpectedLabelName: return Unexpected("in label matching", "label");
+      case E::kExpectedLabelName: return Unexpected("in label matching", "identifier or \"}\"");
       case E::kExpectedMatchOp: return Unexpected("in label matching", "label matching operator");
       case E::kExpectedString: return Unexpected("in label matching", "string");
       default: return Unexpected("in label matching", "\",\" or \"}\"");
     }
   }
 
+  // Prometheus's grammar names only an aggregation as the context of an
+  // error in arguments, and no expected token.
   Result<std::vector<ExprPtr>> ParseArgs(std::string_view context) {
     std::vector<ExprPtr> args;
-    OT_RETURN_IF_ERROR(Expect(TokenKind::kLeftParen, context));
+    if (Peek().kind != TokenKind::kLeftParen) return Unexpected(context);
+    Advance();
     while (Peek().kind != TokenKind::kRightParen) {
       OT_ASSIGN_OR_RETURN(ExprPtr a, ParseBinary(0));
       args.push_back(std::move(a));
       if (Peek().kind == TokenKind::kComma) {
-        Advance();
+        size_t comma = Advance().pos;
+        if (Peek().kind == TokenKind::kRightParen) {
+          return Error(comma, "trailing commas not allowed in function call args");
+        }
       } else if (Peek().kind != TokenKind::kRightParen) {
-        return Unexpected(context, "\",\" or \")\"");
+        return Unexpected(context);
       }
     }
     Advance();
@@ -469,36 +582,38 @@ class Parser {
   }
 
   Result<ExprPtr> ParseCall(const std::string& name, size_t start) {
+    // Prometheus looks the name up once it has read the arguments, so an
+    // error in them comes first.
+    OT_ASSIGN_OR_RETURN(std::vector<ExprPtr> args, ParseArgs(""));
     const FunctionInfo* f = FindFunction(name);
     if (f == nullptr) return Error(start, "unknown function with name \"" + name + "\"");
-    OT_ASSIGN_OR_RETURN(std::vector<ExprPtr> args, ParseArgs("in function call"));
     ExprPtr e = NewExpr(Expr::Kind::kCall, start, t_[pos_ - 1].end);
     e->text = name;
     size_t n = args.size(), declared = f->args.size();
+    std::string count_error;
     if (f->variadic == 0 && n != declared) {
-      return Error(start, "expected " + std::to_string(declared) + " argument(s) in call to \"" + name +
-                              "\", got " + std::to_string(n));
+      count_error = "expected " + std::to_string(declared) + " argument(s) in call to \"" + name +
+                    "\", got " + std::to_string(n);
+    } else if (f->variadic > 0 && n > declared) {
+      count_error = "expected at most " + std::to_string(declared) + " argument(s) in call to \"" + name +
+                    "\", got " + std::to_string(n);
+    } else if (f->variadic > 0 && n < declared - static_cast<size_t>(f->variadic)) {
+      count_error = "expected at least " + std::to_string(declared - f->variadic) +
+                    " argument(s) in call to \"" + name + "\", got " + std::to_string(n);
+    } else if (f->variadic < 0 && n < declared - 1) {  // the last argument may be repeated, or left out
+      count_error = "expected at least " + std::to_string(declared - 1) + " argument(s) in call to \"" +
+                    name + "\", got " + std::to_string(n);
     }
-    if (f->variadic > 0 && (n < declared - static_cast<size_t>(f->variadic) || n > declared)) {
-      if (n > declared) {
-        return Error(start, "expected at most " + std::to_string(declared) + " argument(s) in call to \"" +
-                                name + "\", got " + std::to_string(n));
-      }
-      return Error(start, "expected at least " + std::to_string(declared - f->variadic) +
-                              " argument(s) in call to \"" + name + "\", got " + std::to_string(n));
-    }
-    // Variadic -1: the last argument may be repeated, or left out.
-    if (f->variadic < 0 && n < declared - 1) {
-      return Error(start, "expected at least " + std::to_string(declared - 1) + " argument(s) in call to \"" +
-                              name + "\", got " + std::to_string(n));
-    }
+    if (!count_error.empty()) TypeError(start, count_error);
     for (size_t i = 0; i < n; ++i) {
-      ValueType want = f->args[std::min(i, declared - 1)];
-      ValueType got = args[i]->type();
-      if (want != got) {
-        return Error(args[i]->pos.start, std::string("expected type ") + ValueTypeName(want) +
-                                             " in call to function \"" + name + "\", got " +
-                                             ValueTypeName(got));
+      if (count_error.empty()) {
+        ValueType want = f->args[std::min(i, declared - 1)];
+        ValueType got = args[i]->type();
+        if (want != got) {
+          TypeError(args[i]->pos.start, std::string("expected type ") + ValueTypeName(want) +
+                                            " in call to function \"" + name + "\", got " +
+                                            ValueTypeName(got));
+        }
       }
       e->args.push_back(Unparen(std::move(args[i])));
     }
@@ -511,33 +626,35 @@ class Parser {
     bool grouped = false;
     auto grouping = [&]() -> Status {
       if (!PeekWord("by") && !PeekWord("without")) return Status::OK();
-      if (grouped) return Unexpected("in aggregation");
+      if (grouped) return Unexpected("");
       grouped = true;
       e->without = Advance().text == "without";
       OT_ASSIGN_OR_RETURN(e->grouping, ParseLabelList("in grouping opts"));
       return Status::OK();
     };
     OT_RETURN_IF_ERROR(grouping());
-    OT_ASSIGN_OR_RETURN(std::vector<ExprPtr> args, ParseArgs("in aggregation"));
+    ++aggregation_depth_;
+    Result<std::vector<ExprPtr>> parsed = ParseArgs("in aggregation");
+    --aggregation_depth_;
+    OT_ASSIGN_OR_RETURN(std::vector<ExprPtr> args, std::move(parsed));
     OT_RETURN_IF_ERROR(grouping());
     e->pos.end = t_[pos_ - 1].end;
     size_t want = AggregateTakesParam(op) ? 2 : 1;
+    if (args.empty()) return Error(start, "no arguments for aggregate expression provided");
     if (args.size() != want) {
       return Error(start, "wrong number of arguments for aggregate expression provided, expected " +
                               std::to_string(want) + ", got " + std::to_string(args.size()));
     }
     const Expr& inner = *args.back();
     if (inner.type() != ValueType::kVector) {
-      return Error(inner.pos.start,
-                   std::string("expected type instant vector in aggregation expression, got ") +
-                       ValueTypeName(inner.type()));
+      TypeError(inner.pos.start, std::string("expected type instant vector in aggregation expression, got ") +
+                                     ValueTypeName(inner.type()));
     }
     if (want == 2) {
       ValueType param_want = op == AggregateOp::kCountValues ? ValueType::kString : ValueType::kScalar;
       if (args[0]->type() != param_want) {
-        return Error(args[0]->pos.start, std::string("expected type ") + ValueTypeName(param_want) +
-                                             " in aggregation parameter, got " +
-                                             ValueTypeName(args[0]->type()));
+        TypeError(args[0]->pos.start, std::string("expected type ") + ValueTypeName(param_want) +
+                                          " in aggregation parameter, got " + ValueTypeName(args[0]->type()));
       }
     }
     for (auto& a : args) e->args.push_back(Unparen(std::move(a)));
@@ -564,16 +681,18 @@ class Parser {
     return Error(Peek().pos, "expression nested more than " + std::to_string(kMaxDepth) + " levels deep");
   }
 
-  std::vector<Token> t_;
+  std::vector<Token> t_;  // ends in kEof or kError
   size_t pos_ = 0;
   int depth_ = 0;
+  Status type_error_;          // the first error found by TypeError
+  int aggregation_depth_ = 0;  // inside the arguments of this many aggregations
 };
 
 }  // namespace
 
 Result<ExprPtr> ParseExpr(std::string_view query) {
   Lexer lexer(query);
-  OT_ASSIGN_OR_RETURN(std::vector<Token> tokens, lexer.Tokenize());
+  std::vector<Token> tokens = lexer.TokenizeUntilError();
   // Keywords and aggregation operators are case-insensitive (SUM BY (x)),
   // function and metric names are not: lower-case the former, unless the
   // word is a label name or a metric name in a place only those can be.

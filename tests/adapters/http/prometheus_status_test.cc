@@ -151,7 +151,7 @@ TEST_F(PrometheusStatusTest, FormatQueryPrintsTheCanonicalForm) {
   EXPECT_EQ(bad.status, 400);
   EXPECT_EQ(
       bad.body,
-      R"j({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unexpected end of input, expected expression"})j");
+      R"j({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis"})j");
 }
 
 }  // namespace

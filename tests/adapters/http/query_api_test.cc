@@ -114,13 +114,13 @@ TEST_F(QueryApiTest, ErrorTypes) {
   EXPECT_EQ(parse.status, 400);
   EXPECT_EQ(
       parse.body,
-      R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unexpected end of input, expected expression"})");
+      R"({"status":"error","errorType":"bad_data","error":"invalid parameter \"query\": 1:5: parse error: unclosed left parenthesis"})");
   // A range query's parse error does not name the parameter (Prometheus 2.42's words).
   HttpResponse range_parse = Get("/api/v1/query_range?query=sum(&start=0&end=60&step=15");
   EXPECT_EQ(range_parse.status, 400);
   EXPECT_EQ(
       range_parse.body,
-      R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unexpected end of input, expected expression"})");
+      R"({"status":"error","errorType":"bad_data","error":"1:5: parse error: unclosed left parenthesis"})");
   HttpResponse exec = Get("/api/v1/query?query=http_requests_total%2Bon(job)http_requests_total&time=60");
   EXPECT_EQ(exec.status, 422);
   EXPECT_NE(exec.body.find(R"("errorType":"execution")"), std::string::npos) << exec.body;

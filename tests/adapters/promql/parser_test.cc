@@ -66,10 +66,129 @@ TEST(LexerTest, DurationParsing) {
 
 TEST(LexerTest, ErrorsNamePositions) {
   EXPECT_EQ(Error("foo $ bar"), "1:5: parse error: unexpected character: '$'");
-  EXPECT_EQ(Error("foo{a=\"b}"), "1:7: parse error: unterminated quoted string \"");
-  EXPECT_EQ(Error("1 +\n  3x"), "2:3: parse error: bad number or duration syntax: \"3x\"");
+  EXPECT_EQ(Error("foo{a=\"b}"), "1:7: parse error: unterminated quoted string");
+  EXPECT_EQ(Error("1 +\n  3x"), "2:3: parse error: bad number or duration syntax: \"3\"");
   // A character outside ASCII is named whole, so the message stays valid UTF-8.
   EXPECT_EQ(Error("up + \xe3\x80\x8c"), "1:6: parse error: unexpected character: '\xe3\x80\x8c'");
+}
+
+// Each message and position as Prometheus 2.42 writes it (checked against
+// a real one; tests/adapters/prometheus/prometheus_e2e_test.sh compares a
+// few of them live).
+TEST(LexerTest, ErrorsInPrometheusWords) {
+  const std::pair<const char*, const char*> kCases[] = {
+      // Parentheses, brackets and braces the lexer counts.
+      {"sum(", "1:5: parse error: unclosed left parenthesis"},
+      {"((foo)", "1:7: parse error: unclosed left parenthesis"},
+      {")", "1:2: parse error: unexpected right parenthesis ')'"},
+      {"rate(foo[5m]))", "1:15: parse error: unexpected right parenthesis ')'"},
+      {"foo[5m", "1:7: parse error: unclosed left bracket"},
+      {"foo[5m:1m", "1:10: parse error: unclosed left bracket"},
+      {"foo[5m]]", "1:8: parse error: unexpected right bracket ']'"},
+      {"foo[[5m]]", "1:5: parse error: missing unit character in duration"},
+      {"foo[5m::1m]", "1:8: parse error: unexpected colon ':'"},
+      {"foo[5m:1m x]", "1:11: parse error: unexpected colon 'x'"},
+      {"foo{a=\"b\"", "1:10: parse error: unexpected end of input inside braces"},
+      {"foo}", "1:4: parse error: unexpected character: '}'"},
+      {"foo{{a=\"b\"}}", "1:5: parse error: unexpected left brace '{'"},
+      {"sum(foo{a=\"b\")", "1:14: parse error: unexpected character inside braces: ')'"},
+      // Numbers and durations.
+      {"5x", "1:1: parse error: bad number or duration syntax: \"5\""},
+      {"5mx", "1:1: parse error: bad number or duration syntax: \"5mx\""},
+      {"foo[5x]", "1:5: parse error: bad duration syntax: \"5\""},
+      {"foo[5m:1x]", "1:8: parse error: bad number or duration syntax: \"1\""},
+      {"foo[1.5m]", "1:5: parse error: not a valid duration string: \"1.5m\""},
+      {"foo[0s]", "1:5: parse error: duration must be greater than 0"},
+      {"foo offset 0s", "1:12: parse error: duration must be greater than 0"},
+      {"1.2.3", "1:4: parse error: unexpected number \".3\""},
+      {"0x", "1:1: parse error: error parsing number: strconv.ParseFloat: parsing \"0x\": invalid syntax"},
+      {"1e999",
+       "1:1: parse error: error parsing number: strconv.ParseFloat: parsing \"1e999\": value out of range"},
+      {"0xffffffffffffffff",
+       "1:1: parse error: error parsing number: strconv.ParseFloat: parsing \"0xffffffffffffffff\": invalid "
+       "syntax"},
+      // Strings: the error names the opening quote.
+      {"'abc", "1:1: parse error: unterminated quoted string"},
+      {"`abc", "1:1: parse error: unterminated raw string"},
+      {"\"a\\qb\"", "1:1: parse error: unknown escape sequence U+0071 'q'"},
+      {"\"\\x4g\"", "1:1: parse error: illegal character U+0067 'g' in escape sequence"},
+      {"foo{a=\"\\u12\"}", "1:7: parse error: illegal character U+0022 '\"' in escape sequence"},
+      {"\"\\400\"", "1:1: parse error: escape sequence is an invalid Unicode code point"},
+      {"\"a\\", "1:1: parse error: escape sequence not terminated"},
+      // Operators and characters.
+      {"foo !x", "1:5: parse error: unexpected character after '!': 'x'"},
+      {"foo!", "1:4: parse error: unexpected character after '!': '\xef\xbf\xbd'"},
+      {"foo =~ bar", "1:5: parse error: unexpected character after '=': '~'"},
+      {"foo !~ \"a\"", "1:5: parse error: unexpected character after '!': '~'"},
+      {"foo{a!b\"c\"}", "1:6: parse error: unexpected character after '!' inside braces: 'b'"},
+      {"foo{a~\"b\"}", "1:6: parse error: unexpected character inside braces: '~'"},
+  };
+  for (const auto& [query, want] : kCases) EXPECT_EQ(Error(query), want) << query;
+}
+
+TEST(LexerTest, NumbersAsGoReadsThem) {
+  auto t = Lex("017 08 0x1F 1e3");
+  ASSERT_EQ(t.size(), 5u);
+  EXPECT_EQ(t[0].number, 15);  // octal, as strconv.ParseInt reads it
+  EXPECT_EQ(t[1].number, 8);   // no octal number: read as a decimal float
+  EXPECT_EQ(t[2].number, 31);
+  EXPECT_EQ(t[3].number, 1000);
+}
+
+// The parser reaches a lexical error only after the tokens before it, so a
+// syntax error earlier comes first; type errors wait for the whole query,
+// so any syntax or lexical error comes before them.
+TEST(ParserTest, ErrorsComeInPrometheusOrder) {
+  EXPECT_EQ(Error("foo bar )"), "1:5: parse error: unexpected identifier \"bar\"");
+  EXPECT_EQ(Error("1 < 2 )"), "1:8: parse error: unexpected right parenthesis ')'");
+  EXPECT_EQ(Error("1 < 2 foo"), "1:7: parse error: unexpected identifier \"foo\"");
+  EXPECT_EQ(Error("rate(x) )"), "1:10: parse error: unexpected right parenthesis ')'");
+  EXPECT_EQ(Error("x offset 1m offset 2m )"), "1:1: parse error: offset may not be set multiple times");
+  EXPECT_EQ(Error("foo{a=\"\\z\"} bar"), "1:7: parse error: unknown escape sequence U+007A 'z'");
+  EXPECT_EQ(Error("nosuchfn(x"), "1:11: parse error: unclosed left parenthesis");
+  EXPECT_EQ(Error("nosuchfn(rate(x))"), "1:1: parse error: unknown function with name \"nosuchfn\"");
+}
+
+TEST(ParserTest, UnexpectedTokensInPrometheusWords) {
+  const std::pair<const char*, const char*> kCases[] = {
+      {"foo by (a)", "1:5: parse error: unexpected <by>"},
+      {"foo + group_left bar", "1:7: parse error: unexpected <group_left>"},
+      {"* foo", "1:1: parse error: unexpected <op:*>"},
+      {"foo + ", "1:7: parse error: unexpected end of input"},
+      {"(1 + )", "1:6: parse error: unexpected \")\""},
+      {"foo{a=\"b\"} = 1", "1:12: parse error: unexpected \"=\""},
+      {"sum by (a) (x) by (b)", "1:16: parse error: unexpected <by>"},
+      {"sum(rate(foo[5m]) by (a)", "1:19: parse error: unexpected <by> in aggregation"},
+      {"sum without (a) foo", "1:17: parse error: unexpected identifier \"foo\" in aggregation"},
+      {"rate(foo[5m] 1)", "1:14: parse error: unexpected number \"1\""},
+      {"rate((a b))", "1:9: parse error: unexpected identifier \"b\""},
+      {"sum((a b))", "1:8: parse error: unexpected identifier \"b\" in aggregation"},
+      {"sum(,)", "1:5: parse error: unexpected \",\" in aggregation"},
+      {"on(foo)", "1:1: parse error: unexpected <on>"},
+      {"0 @ ", "1:5: parse error: unexpected end of input in @, expected timestamp"},
+      {"foo + on(a) group_left",
+       "1:23: parse error: unexpected end of input in grouping opts, expected \"(\""},
+      {"foo + on(a) group_left *", "1:24: parse error: unexpected <op:*> in grouping opts, expected \"(\""},
+      {"a + on b", "1:8: parse error: unexpected identifier \"b\" in grouping opts, expected \"(\""},
+      {"sum by (a b) (x)",
+       "1:11: parse error: unexpected identifier \"b\" in grouping opts, expected \",\" or \")\""},
+      {"foo[5m 1m]",
+       "1:8: parse error: unexpected duration \"1m\" in subquery or range, expected \":\" or \"]\""},
+      {"foo[5m:1m 2m]", "1:11: parse error: unexpected duration \"2m\" in subquery selector, expected \"]\""},
+      {"foo{a=\"b\" b=\"c\"}",
+       "1:11: parse error: unexpected identifier \"b\" in label matching, expected \",\" or \"}\""},
+      {"foo{,}", "1:5: parse error: unexpected \",\" in label matching, expected identifier or \"}\""},
+      {"foo{a=}", "1:7: parse error: unexpected \"}\" in label matching, expected string"},
+      {"\"abcdefghijkl\" \"b\"", "1:16: parse error: unexpected string \"\\\"b\\\"\""},
+      {"1 \"abcdefghijkl\"", "1:3: parse error: unexpected string \"\\\"abcdefghi\"..."},
+      {"rate(x[5m],)", "1:11: parse error: trailing commas not allowed in function call args"},
+      {"sum()", "1:1: parse error: no arguments for aggregate expression provided"},
+      {"foo offset 1m[5m]", "1:14: parse error: no offset modifiers allowed before range"},
+      {"foo @ 100[5m]", "1:10: parse error: no @ modifiers allowed before range"},
+      {"a + on(b) 1", "1:1: parse error: vector matching only allowed between instant vectors"},
+      {"a and on(b) group_left c", "1:1: parse error: no grouping allowed for \"and\" operation"},
+  };
+  for (const auto& [query, want] : kCases) EXPECT_EQ(Error(query), want) << query;
 }
 
 TEST(ParserTest, SelectorsAndModifiers) {
@@ -117,7 +236,7 @@ TEST(ParserTest, TypeErrors) {
             "1:6: parse error: expected type range vector in call to function \"rate\", got instant vector");
   EXPECT_EQ(Error("1 > 2"), "1:3: parse error: comparisons between scalars must use BOOL modifier");
   EXPECT_EQ(Error("1 and x"),
-            "1:3: parse error: set operator \"and\" not allowed in binary scalar expression");
+            "1:1: parse error: set operator \"and\" not allowed in binary scalar expression");
   EXPECT_EQ(Error("sum(x[5m])"),
             "1:5: parse error: expected type instant vector in aggregation expression, got range vector");
   EXPECT_EQ(
@@ -126,12 +245,11 @@ TEST(ParserTest, TypeErrors) {
   EXPECT_EQ(Error("a + bool b"), "1:3: parse error: bool modifier can only be used on comparison operators");
   EXPECT_EQ(Error("{x=\"\"}"),
             "1:1: parse error: vector selector must contain at least one non-empty matcher");
-  EXPECT_EQ(Error("x offset 1m offset 2m"), "1:13: parse error: offset may not be set multiple times");
+  EXPECT_EQ(Error("x offset 1m offset 2m"), "1:1: parse error: offset may not be set multiple times");
   EXPECT_EQ(Error("nosuchfn(x)"), "1:1: parse error: unknown function with name \"nosuchfn\"");
   EXPECT_EQ(Error("(x)[5m]"), "1:4: parse error: ranges only allowed for vector selectors");
   EXPECT_EQ(Error("x{a=~\"(\"}"), "1:6: parse error: error parsing regexp: missing ): (");
-  EXPECT_EQ(Error("sum(x"),
-            "1:6: parse error: unexpected end of input in aggregation, expected \",\" or \")\"");
+  EXPECT_EQ(Error("sum(x"), "1:6: parse error: unclosed left parenthesis");
 }
 
 // Found by fuzz_promql_parser (fuzz/corpus/promql_parser/crash-string-rendering):

@@ -89,8 +89,8 @@ TEST(RuleFile, RuleChecks) {
   };
   EXPECT_EQ(
       rule("record: x\n        expr: sum(up"),
-      "r.yml: 5:15: group \"g\", rule 1, \"x\": could not parse expression: 1:7: parse error: unexpected end "
-      "of input in aggregation, expected \",\" or \")\"");
+      "r.yml: 5:15: group \"g\", rule 1, \"x\": could not parse expression: 1:7: parse error: unclosed left "
+      "parenthesis");
   EXPECT_TRUE(Has(rule("record: x"), "field 'expr' must be set in rule"));
   EXPECT_TRUE(Has(rule("expr: up"), "group \"g\", rule 1, \"\": one of 'record' or 'alert' must be set"));
   EXPECT_TRUE(Has(rule("record: x\n        alert: Y\n        expr: up"),
