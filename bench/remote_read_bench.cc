@@ -366,6 +366,16 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(ours.samples), t.runs, t.ours_ms, prom_cell.c_str(),
                   ratio_cell.c_str(), t.ours_cpu_ms, prom_cpu_cell.c_str());
     }
+    if (pass == 0) {
+      // Whether the warm streamed reads were answered from the chunk cache
+      // (a wide read larger than it re-encodes what does not fit).
+      const DatabaseStats st = served.db->GetStats();
+      std::printf("  xor chunk cache after the warm reads: %.1f of %.0f MiB held, %llu hits, %llu misses\n",
+                  static_cast<double>(st.xor_chunk_cache_bytes) / (1 << 20),
+                  static_cast<double>(options.xor_chunk_cache_bytes) / (1 << 20),
+                  static_cast<unsigned long long>(st.xor_chunk_cache_hits),
+                  static_cast<unsigned long long>(st.xor_chunk_cache_misses));
+    }
   }
   std::printf(
       "\nratio = Prometheus ms / overtone ms (above 1: overtone faster); both decoded by the same "
