@@ -89,6 +89,26 @@ void AppendUtf8(uint32_t cp, std::string* out) {
   }
 }
 
+int32_t DecodeUtf8(std::string_view text, size_t pos, size_t* len) {
+  *len = 0;
+  if (pos >= text.size()) return -1;
+  const auto lead = static_cast<unsigned char>(text[pos]);
+  *len = 1;
+  if (lead < 0x80) return lead;
+  const size_t n = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc2 ? 2 : 0;
+  if (n == 0 || lead > 0xf4 || pos + n > text.size()) return 0xfffd;
+  int32_t cp = lead & (0x7f >> n);
+  for (size_t k = 1; k < n; ++k) {
+    const auto b = static_cast<unsigned char>(text[pos + k]);
+    if ((b & 0xc0) != 0x80) return 0xfffd;
+    cp = (cp << 6) | (b & 0x3f);
+  }
+  static constexpr int32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
+  if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) return 0xfffd;
+  *len = n;
+  return cp;
+}
+
 std::string QuoteGo(std::string_view s) {
   static constexpr char kHex[] = "0123456789abcdef";
   std::string out = "\"";

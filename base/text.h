@@ -3,6 +3,7 @@
 //
 //   std::string s;
 //   AppendUtf8(0xfc, &s);                   // "\xc3\xbc"
+//   DecodeUtf8(s, 0, &len)                  // 0xfc, len == 2
 //   QuoteGo("a\"b\n")                       // "\"a\\\"b\\n\""
 //   StringLiteral lit = ReadStringLiteral(R"(x="a\tb")", 2);
 //   // lit.value == "a\tb", lit.end == 8, lit.error == StringLiteral::kNone
@@ -19,6 +20,12 @@ namespace overtone {
 
 // Appends `cp` (at most 0x10ffff) encoded as UTF-8.
 void AppendUtf8(uint32_t cp, std::string* out);
+
+// The code point at text[pos] and, in *len, its length in bytes, as Go's
+// utf8.DecodeRune reads it: 0xfffd with *len 1 for a byte that starts no
+// valid sequence (truncated, overlong, a surrogate, past U+10FFFF), -1 and
+// *len 0 at the end. A valid U+FFFD has *len 3.
+int32_t DecodeUtf8(std::string_view text, size_t pos, size_t* len);
 
 // `s` as Go's strconv.Quote writes an ASCII-printable string: in double
 // quotes, with backslash, quote, \n, \r, \t and \xNN for other control

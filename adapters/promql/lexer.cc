@@ -16,28 +16,6 @@ bool IsAlnum(char c) { return engine::IsNameChar(c, /*colon=*/false); }
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
-// The code point at text[pos] and its length in bytes; U+FFFD for a byte
-// that starts no valid UTF-8 sequence (as Go decodes it), -1 at the end.
-int32_t DecodeRune(std::string_view text, size_t pos, size_t* len) {
-  *len = 0;
-  if (pos >= text.size()) return -1;
-  const auto lead = static_cast<unsigned char>(text[pos]);
-  *len = 1;
-  if (lead < 0x80) return lead;
-  const size_t n = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : lead >= 0xc2 ? 2 : 0;
-  if (n == 0 || lead > 0xf4 || pos + n > text.size()) return 0xfffd;
-  int32_t cp = lead & (0x7f >> n);
-  for (size_t k = 1; k < n; ++k) {
-    const auto b = static_cast<unsigned char>(text[pos + k]);
-    if ((b & 0xc0) != 0x80) return 0xfffd;
-    cp = (cp << 6) | (b & 0x3f);
-  }
-  static constexpr int32_t kMin[] = {0, 0, 0x80, 0x800, 0x10000};
-  if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp < 0xe000)) return 0xfffd;
-  *len = n;
-  return cp;
-}
-
 // Go's strconv.IsPrint, close enough for the characters an error names.
 bool IsPrintable(int32_t cp) { return (cp >= 0x20 && cp < 0x7f) || (cp >= 0xa0 && cp != 0xad); }
 
@@ -52,7 +30,7 @@ std::string Hex(uint32_t v, int width, bool upper) {
 // input as Go writes rune -1, the replacement character.
 std::string QuoteRune(std::string_view text, size_t pos) {
   size_t len = 0;
-  int32_t cp = DecodeRune(text, pos, &len);
+  int32_t cp = DecodeUtf8(text, pos, &len);
   if (cp < 0) cp = 0xfffd;
   switch (cp) {
     case '\'': return "'\\''";
@@ -77,7 +55,7 @@ std::string QuoteRune(std::string_view text, size_t pos) {
 // not print).
 std::string RuneName(std::string_view text, size_t pos) {
   size_t len = 0;
-  int32_t cp = DecodeRune(text, pos, &len);
+  int32_t cp = DecodeUtf8(text, pos, &len);
   if (cp < 0) cp = 0xfffd;
   std::string out = "U+" + Hex(static_cast<uint32_t>(cp), cp > 0xffff ? 6 : 4, true);
   if (!IsPrintable(cp)) return out;

@@ -11,6 +11,25 @@ TEST(TextTest, AppendUtf8EncodesEachLength) {
   EXPECT_EQ(s, "A\xc3\xbc\xe2\x82\xac\xf0\x9f\x98\x80");
 }
 
+TEST(TextTest, DecodeUtf8ReadsAsGoDoes) {
+  size_t len = 9;
+  EXPECT_EQ(DecodeUtf8("a", 0, &len), 'a');
+  EXPECT_EQ(len, 1u);
+  EXPECT_EQ(DecodeUtf8("x\xc3\xbc", 1, &len), 0xfc);
+  EXPECT_EQ(len, 2u);
+  EXPECT_EQ(DecodeUtf8("\xf0\x9f\x98\x80", 0, &len), 0x1f600);
+  EXPECT_EQ(len, 4u);
+  EXPECT_EQ(DecodeUtf8("\xef\xbf\xbd", 0, &len), 0xfffd);  // a real U+FFFD
+  EXPECT_EQ(len, 3u);
+  // Invalid sequences: one byte of U+FFFD each.
+  for (std::string_view bad : {"\xc3", "\xc0\xaf", "\xed\xa0\x80", "\xf4\x90\x80\x80", "\xff", "\xc3x"}) {
+    EXPECT_EQ(DecodeUtf8(bad, 0, &len), 0xfffd) << bad;
+    EXPECT_EQ(len, 1u) << bad;
+  }
+  EXPECT_EQ(DecodeUtf8("a", 1, &len), -1);
+  EXPECT_EQ(len, 0u);
+}
+
 TEST(TextTest, QuoteGoEscapesWhatGoEscapes) {
   EXPECT_EQ(QuoteGo("plain"), "\"plain\"");
   EXPECT_EQ(QuoteGo("a\"b\\c\nd\re\tf"), R"("a\"b\\c\nd\re\tf")");
