@@ -13,9 +13,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libre2-dev libedit-dev nlohmann-json3-dev libcli11-dev
   libxxhash-dev libzstd-dev libyaml-cpp-dev
-  clang-14 libclang-rt-14-dev clang-format
+  clang-14 libclang-rt-14-dev clang-format lld
   prometheus prometheus-alertmanager
-  libyaml-cpp-dev
   nodejs chromium chromium-driver
 )
 # nodejs and npm install the web console's chart library at build time
