@@ -4,7 +4,11 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#define XXH_INLINE_ALL
+#include <xxhash.h>
+
 #include <algorithm>
+#include <cstring>
 
 #include "base/coding.h"
 #include "storage/store.h"
@@ -39,41 +43,114 @@ rocksdb::WriteBatch* Batch::Rep() {
 }
 Batch::~Batch() = default;
 
-void Batch::PutSeries(SeriesId id, const Labels& labels) {
+void Batch::PutSeries(SeriesId id, const Labels& labels) { PutSeries(id, EncodeLabels(labels)); }
+
+void Batch::PutSeries(SeriesId id, std::string_view encoded) {
   if (dropped_) return;
-  Rep()->Put(store_->cfs_[kSeries], SeriesKey(id), EncodeLabels(labels));
-  for (const Label& l : labels) {
-    postings_[PostingsValuePrefix(l.name, l.value)].push_back(id);
-    ++posting_count_;
+  Rep()->Put(store_->cfs_[kSeries], SeriesKey(id), ToSlice(encoded));
+  const size_t base = posting_labels_.size();
+  posting_labels_.append(encoded);
+  std::string_view in = encoded;  // the caller's bytes: posting_labels_ may move as it grows
+  std::string_view name, value;
+  while (!in.empty()) {
+    const char* pair = in.data();
+    if (!GetLengthPrefixed(&in, &name) || !GetLengthPrefixed(&in, &value)) break;
+    const auto at = [pair](std::string_view part) { return static_cast<uint32_t>(part.data() - pair); };
+    PostingPair p{base + static_cast<size_t>(pair - encoded.data()),
+                  static_cast<uint32_t>(in.data() - pair),
+                  at(name),
+                  static_cast<uint32_t>(name.size()),
+                  at(value),
+                  static_cast<uint32_t>(value.size()),
+                  XXH3_64bits(pair, static_cast<size_t>(in.data() - pair))};
+    posting_ids_.emplace_back(PostingPairIndex(p), id);
   }
 }
 
+uint32_t Batch::PostingPairIndex(const PostingPair& pair) {
+  if (2 * (posting_pairs_.size() + 1) > pair_slots_.size()) {
+    // At most half full; grown by doubling, from the pairs' stored hashes.
+    pair_slots_.assign(std::max<size_t>(64, 2 * pair_slots_.size()), 0);
+    const size_t mask = pair_slots_.size() - 1;
+    for (size_t p = 0; p < posting_pairs_.size(); ++p) {
+      size_t slot = posting_pairs_[p].hash & mask;
+      while (pair_slots_[slot] != 0) slot = (slot + 1) & mask;
+      pair_slots_[slot] = static_cast<uint32_t>(p + 1);
+    }
+  }
+  const size_t mask = pair_slots_.size() - 1;
+  const char* bytes = posting_labels_.data() + pair.offset;
+  size_t slot = pair.hash & mask;
+  for (; pair_slots_[slot] != 0; slot = (slot + 1) & mask) {
+    const PostingPair& p = posting_pairs_[pair_slots_[slot] - 1];
+    if (p.hash == pair.hash && p.size == pair.size &&
+        std::memcmp(posting_labels_.data() + p.offset, bytes, pair.size) == 0) {
+      return pair_slots_[slot] - 1;
+    }
+  }
+  const auto index = static_cast<uint32_t>(posting_pairs_.size());
+  posting_pairs_.push_back(pair);
+  pair_slots_[slot] = index + 1;
+  return index;
+}
+
 void Batch::ApplyPostings() {
+  if (posting_ids_.empty()) return;
   // In key order, each insert into the memtable's skip list starts where the
   // last one ended (RocksDB keeps that position) instead of searching from
   // the top: the series of one request share most of their postings' bytes,
   // and searching for each cost 60% of creating a series.
   // The series of one request share most label pairs (job, region, ...):
-  // grouping by pair sorts only the distinct pairs, where sorting every
-  // posting key compared the long shared prefixes again and again (a fifth
-  // of creating a series). Within a pair the ids ascend as they were given
-  // out. Only the memtable's speed depends on this order: the keys differ.
-  std::vector<const std::pair<const std::string, std::vector<SeriesId>>*> pairs;
-  pairs.reserve(postings_.size());
-  for (const auto& p : postings_) pairs.push_back(&p);
-  std::sort(pairs.begin(), pairs.end(), [](const auto* a, const auto* b) { return a->first < b->first; });
+  // sorting the distinct pairs and then placing each posting under its
+  // pair (a counting sort) compares only the distinct pairs, where sorting
+  // every posting key compared the long shared prefixes again and again.
+  // Within a pair the ids keep their put order (ascending as given out).
+  // Comparing name, then raw value orders pairs as their keys do (the
+  // escaping keeps byte order). Only the memtable's speed depends on this
+  // order: the keys differ.
+  const char* labels = posting_labels_.data();
+  auto name_of = [labels](const PostingPair& p) {
+    return std::string_view(labels + p.offset + p.name_offset, p.name_size);
+  };
+  auto value_of = [labels](const PostingPair& p) {
+    return std::string_view(labels + p.offset + p.value_offset, p.value_size);
+  };
+  const size_t pairs = posting_pairs_.size();
+  std::vector<uint32_t> order(pairs);
+  for (size_t p = 0; p < pairs; ++p) order[p] = static_cast<uint32_t>(p);
+  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
+    const PostingPair& pa = posting_pairs_[a];
+    const PostingPair& pb = posting_pairs_[b];
+    if (const int c = name_of(pa).compare(name_of(pb)); c != 0) return c < 0;
+    return value_of(pa) < value_of(pb);
+  });
+  // start[rank]: where the ids of the pair ranked so begin in `ids`.
+  std::vector<uint32_t> rank(pairs);
+  for (size_t r = 0; r < pairs; ++r) rank[order[r]] = static_cast<uint32_t>(r);
+  std::vector<size_t> start(pairs + 1, 0);
+  for (const auto& [pair, id] : posting_ids_) ++start[rank[pair] + 1];
+  for (size_t r = 0; r < pairs; ++r) start[r + 1] += start[r];
+  std::vector<SeriesId> ids(posting_ids_.size());
+  {
+    std::vector<size_t> next(start.begin(), start.end() - 1);
+    for (const auto& [pair, id] : posting_ids_) ids[next[rank[pair]]++] = id;
+  }
+  rocksdb::WriteBatch* rep = Rep();
+  rocksdb::ColumnFamilyHandle* family = store_->cfs_[kPostings];
   std::string key;
-  for (const auto* p : pairs) {
-    key = p->first;
+  for (size_t r = 0; r < pairs; ++r) {
+    const PostingPair& p = posting_pairs_[order[r]];
+    key.assign(name_of(p));
+    key.push_back('\0');
+    AppendEscaped(&key, value_of(p));
     const size_t prefix = key.size();
-    for (SeriesId id : p->second) {
+    for (size_t i = start[r]; i < start[r + 1]; ++i) {
       key.resize(prefix);
-      PutBE64(&key, id);
-      Rep()->Put(store_->cfs_[kPostings], key, "");
+      PutBE64(&key, ids[i]);
+      rep->Put(family, key, "");
     }
   }
-  postings_.clear();
-  posting_count_ = 0;
+  ClearPostings();
 }
 
 void Batch::DeleteSeries(SeriesId id, const Labels& labels) {
@@ -201,13 +278,20 @@ void Batch::DeleteRecord(RecordSpace space, std::string_view key) {
   Rep()->Delete(store_->cfs_[kMeta], RecordPrefix(space).append(key));
 }
 
-size_t Batch::Count() const { return rep_->Count() + posting_count_ + sample_count_; }
+size_t Batch::Count() const { return rep_->Count() + posting_ids_.size() + sample_count_; }
+
+void Batch::ClearPostings() {
+  posting_labels_.clear();
+  posting_pairs_.clear();
+  pair_slots_.clear();
+  posting_ids_.clear();
+}
+
 void Batch::Clear() {
   rep_->Clear();
   samples_.clear();
   sample_count_ = 0;
-  postings_.clear();
-  posting_count_ = 0;
+  ClearPostings();
 }
 
 }  // namespace overtone::storage
