@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <unordered_map>
 
 #include "base/coding.h"
 #include "storage/store.h"
@@ -116,14 +117,42 @@ void Batch::ApplyPostings() {
     return std::string_view(labels + p.offset + p.value_offset, p.value_size);
   };
   const size_t pairs = posting_pairs_.size();
-  std::vector<uint32_t> order(pairs);
-  for (size_t p = 0; p < pairs; ++p) order[p] = static_cast<uint32_t>(p);
-  std::sort(order.begin(), order.end(), [&](uint32_t a, uint32_t b) {
-    const PostingPair& pa = posting_pairs_[a];
-    const PostingPair& pb = posting_pairs_[b];
-    if (const int c = name_of(pa).compare(name_of(pb)); c != 0) return c < 0;
-    return value_of(pa) < value_of(pb);
+  // Sorted by a key in place: the rank of the pair's name among the
+  // batch's few distinct names, then the value's first 8 bytes; the value
+  // itself only when those are equal. Comparing the strings of every pair
+  // read two of them from all over posting_labels_ (cache misses) and
+  // compared the same names again and again.
+  struct SortKey {
+    uint32_t name_rank;
+    uint32_t pair;
+    uint64_t head;
+  };
+  std::vector<SortKey> keys(pairs);
+  std::vector<std::string_view> names;
+  {
+    std::unordered_map<std::string_view, uint32_t> name_ids;
+    for (size_t p = 0; p < pairs; ++p) {
+      const PostingPair& pair = posting_pairs_[p];
+      auto [it, added] = name_ids.try_emplace(name_of(pair), static_cast<uint32_t>(names.size()));
+      if (added) names.push_back(it->first);
+      char head[8] = {};
+      std::memcpy(head, labels + pair.offset + pair.value_offset, std::min<size_t>(8, pair.value_size));
+      keys[p] = SortKey{it->second, static_cast<uint32_t>(p), DecodeBE64(head)};
+    }
+    std::vector<uint32_t> by_name(names.size());
+    for (size_t n = 0; n < names.size(); ++n) by_name[n] = static_cast<uint32_t>(n);
+    std::sort(by_name.begin(), by_name.end(), [&](uint32_t a, uint32_t b) { return names[a] < names[b]; });
+    std::vector<uint32_t> name_rank(names.size());
+    for (size_t r = 0; r < by_name.size(); ++r) name_rank[by_name[r]] = static_cast<uint32_t>(r);
+    for (SortKey& k : keys) k.name_rank = name_rank[k.name_rank];
+  }
+  std::sort(keys.begin(), keys.end(), [&](const SortKey& a, const SortKey& b) {
+    if (a.name_rank != b.name_rank) return a.name_rank < b.name_rank;
+    if (a.head != b.head) return a.head < b.head;
+    return value_of(posting_pairs_[a.pair]) < value_of(posting_pairs_[b.pair]);
   });
+  std::vector<uint32_t> order(pairs);
+  for (size_t r = 0; r < pairs; ++r) order[r] = keys[r].pair;
   // start[rank]: where the ids of the pair ranked so begin in `ids`.
   std::vector<uint32_t> rank(pairs);
   for (size_t r = 0; r < pairs; ++r) rank[order[r]] = static_cast<uint32_t>(r);
