@@ -97,10 +97,11 @@ uint32_t Batch::PostingPairIndex(const PostingPair& pair) {
 
 void Batch::ApplyPostings() {
   if (posting_ids_.empty()) return;
-  // In key order, each insert into the memtable's skip list starts where the
-  // last one ended (RocksDB keeps that position) instead of searching from
-  // the top: the series of one request share most of their postings' bytes,
-  // and searching for each cost 60% of creating a series.
+  // Put in key order, the inserts into the memtable's skip list cost a sixth
+  // of what they cost in hash order (RocksDB 7.8, 200k keys of one batch:
+  // 19 key comparisons an insert against 118, and in cache), though still
+  // about log2(n) comparisons each (unsorted, the searches took 60% of
+  // creating a series).
   // The series of one request share most label pairs (job, region, ...):
   // sorting the distinct pairs and then placing each posting under its
   // pair (a counting sort) compares only the distinct pairs, where sorting
