@@ -19,6 +19,35 @@ std::vector<SeriesId> Intersect(const std::vector<SeriesId>& a, const std::vecto
   return out;
 }
 
+// ValidateLabels for an encoded label set, without decoding it into
+// strings when it is valid (the usual case); decoded for the message
+// otherwise.
+Status ValidateEncodedLabels(std::string_view encoded) {
+  std::string_view in = encoded, name, value, last_name;
+  bool valid = true, has_name = false, first = true;
+  while (valid && !in.empty()) {
+    if (!GetLengthPrefixed(&in, &name) || !GetLengthPrefixed(&in, &value)) {
+      return Status::InvalidArgument("a label set's encoding is malformed");
+    }
+    if (!first && name == last_name) {
+      valid = false;
+    } else if (name == kMetricNameLabel) {
+      has_name = true;
+      valid = IsValidMetricName(value);
+    } else {
+      valid = IsValidLabelName(name) && IsValidUtf8(value);
+    }
+    first = false;
+    last_name = name;
+  }
+  if (valid && has_name) return Status::OK();
+  Labels labels;
+  if (!storage::DecodeLabels(encoded, &labels))
+    return Status::InvalidArgument("a label set's encoding is malformed");
+  OT_RETURN_IF_ERROR(ValidateLabels(labels));
+  return Status::Internal("label set judged invalid encoded and valid decoded");
+}
+
 }  // namespace
 
 uint64_t HashLabelKey(std::string_view key) {
@@ -254,32 +283,33 @@ Status SeriesIndex::GetOrCreate(std::span<const LabelKey> keys, std::vector<Seri
   }
   missing.resize(still_missing);
   if (missing.empty()) return Status::OK();
-  std::vector<Labels> missing_labels(missing.size());
-  for (size_t k = 0; k < missing.size(); ++k) {
-    if (!storage::DecodeLabels(keys[missing[k]].key, &missing_labels[k])) {
-      return Status::InvalidArgument("a label set's encoding is malformed");
-    }
-    OT_RETURN_IF_ERROR(ValidateLabels(missing_labels[k]));
-  }
+  for (size_t i : missing) OT_RETURN_IF_ERROR(ValidateEncodedLabels(keys[i].key));
 
   storage::Batch batch(store_);
-  std::vector<size_t> created;                        // indexes into keys, one per new series
-  std::unordered_multimap<uint64_t, size_t> pending;  // hash -> index into created
-  pending.reserve(missing.size());  // one allocation of buckets, not a rehash every doubling
+  std::vector<size_t> created;  // indexes into keys, one per new series
   created.reserve(missing.size());
+  // A label set twice in the batch gets the id given to the first: the
+  // batch's new series by hash, open addressing (an index into created + 1,
+  // 0 when empty) at most half full, so no node is allocated per series.
+  size_t slots = 16;
+  while (slots < 2 * missing.size()) slots *= 2;
+  std::vector<uint32_t> pending(slots, 0);
   SeriesId next = next_id_;
-  for (size_t k = 0; k < missing.size(); ++k) {
-    const size_t i = missing[k];
-    SeriesId id = 0;  // a label set twice in the batch: the id given to the first
-    auto [begin, end] = pending.equal_range(hash(i));
-    for (auto it = begin; it != end && id == 0; ++it) {
-      if (keys[created[it->second]].key == keys[i].key) id = (*ids)[created[it->second]];
+  for (size_t i : missing) {
+    size_t slot = hash(i) & (slots - 1);
+    SeriesId id = 0;
+    for (; pending[slot] != 0; slot = (slot + 1) & (slots - 1)) {
+      const size_t c = created[pending[slot] - 1];
+      if (hash(c) == hash(i) && keys[c].key == keys[i].key) {
+        id = (*ids)[c];
+        break;
+      }
     }
     if (id == 0) {
       id = next++;
-      batch.PutSeries(id, missing_labels[k]);
-      pending.emplace(hash(i), created.size());
+      batch.PutSeries(id, keys[i].key);
       created.push_back(i);
+      pending[slot] = static_cast<uint32_t>(created.size());
     }
     (*ids)[i] = id;
   }

@@ -143,6 +143,9 @@ class Batch {
 
   // Catalog entry and one posting per label.
   void PutSeries(SeriesId id, const Labels& labels);
+  // The same for a label set already encoded (EncodeLabels' bytes, which
+  // become the catalog entry as they are). REQUIRES: a well-formed encoding.
+  void PutSeries(SeriesId id, std::string_view encoded);
   // Removes the catalog entry, the postings and every sample of the series.
   void DeleteSeries(SeriesId id, const Labels& labels);
   void PutSample(SeriesId id, int64_t ts, double value);
@@ -191,9 +194,30 @@ class Batch {
   StorePin pin_;  // first: released last
   const Store* store_;
   std::unique_ptr<rocksdb::WriteBatch> rep_;
-  // PutSeries' postings, put by ApplyPostings: label pair (PostingsValuePrefix) -> ids.
-  std::unordered_map<std::string, std::vector<SeriesId>> postings_;
-  size_t posting_count_ = 0;
+  // PutSeries' postings, put by ApplyPostings. The label sets' encodings
+  // are copied to posting_labels_; each distinct label pair in them is one
+  // PostingPair, found again by the hash of its encoded bytes through
+  // pair_slots_ (open addressing, power-of-two size: a pair's index + 1, 0
+  // when empty); posting_ids_ holds (pair index, series id) in put order.
+  // Flat arrays rather than a map of strings to vectors: a map allocated a
+  // key, a node and a vector for every new pair, and a new series usually
+  // brings one (its instance).
+  struct PostingPair {
+    size_t offset;         // of the encoded pair in posting_labels_
+    uint32_t size;         // of the encoded pair
+    uint32_t name_offset;  // name and value, relative to offset
+    uint32_t name_size;
+    uint32_t value_offset;
+    uint32_t value_size;
+    uint64_t hash;  // XXH3 of the encoded pair
+  };
+  // The index of the pair `pair` describes, added when new.
+  uint32_t PostingPairIndex(const PostingPair& pair);
+  void ClearPostings();
+  std::string posting_labels_;
+  std::vector<PostingPair> posting_pairs_;
+  std::vector<uint32_t> pair_slots_;
+  std::vector<std::pair<uint32_t, SeriesId>> posting_ids_;
   // PutSample's records, encoded as rep_ encodes them, not yet in rep_,
   // after 12 bytes left for a rep's header.
   std::string samples_;

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -236,6 +237,115 @@ TEST_F(CollidingIndexTest, ABatchWithAnInvalidLabelSetCreatesNothing) {
   EXPECT_FALSE(index_->Find(Series(3)).ok());
   OpenIndex();  // nor written to the catalog
   EXPECT_EQ(index_->size(), 1u);
+}
+
+// A batch that creates many series at once, with label sets twice in it,
+// label sets that differ in one label only, and values that are prefixes
+// of one another or hold a 0 byte (whose posting keys are escaped): after a
+// reopen every series has its id, and every label pair's postings hold
+// exactly the series that have it, each once, ascending.
+TEST(SeriesIndexBatchTest, ManyNewSeriesAreFoundByEveryLabelPairAfterReopen) {
+  testing::TempDir dir;
+  const std::string path = dir.path() + "/rocksdb";
+  const std::string kValues[] = {"a", std::string("a\0", 2), "ab", std::string("a\0\0", 3)};
+  auto series = [&](int s) {
+    Labels l = {{"__name__", s < 600 ? "m" : "m_other"},
+                {"a", kValues[s % 4]},
+                {"ab", "h" + std::to_string(s / 4)},
+                {"zone", s / 4 % 3 == 0 ? "z" : "zz"}};
+    NormalizeLabels(&l);
+    return l;
+  };
+  constexpr int kSeries = 1200;
+  std::vector<int> order;
+  for (int s = 0; s < kSeries; ++s) order.push_back(s);
+  std::mt19937 rng(7);
+  for (int d = 0; d < 40; ++d) order.push_back(static_cast<int>(rng() % kSeries));  // duplicates
+  std::shuffle(order.begin(), order.end(), rng);
+
+  std::map<int, SeriesId> id_of;
+  {
+    auto store = storage::Store::Open(storage::StoreOptions{}, path);
+    ASSERT_TRUE(store.ok()) << store.status().ToString();
+    SeriesIndex index(store->get());
+    ASSERT_TRUE(index.Load().ok());
+    std::vector<Labels> sets;
+    for (int s : order) sets.push_back(series(s));
+    std::vector<const Labels*> ptrs;
+    for (const Labels& l : sets) ptrs.push_back(&l);
+    std::vector<SeriesId> ids;
+    ASSERT_TRUE(index.GetOrCreate(ptrs, &ids).ok());
+    ASSERT_EQ(ids.size(), order.size());
+    for (size_t i = 0; i < order.size(); ++i) {
+      auto [it, inserted] = id_of.emplace(order[i], ids[i]);
+      EXPECT_EQ(it->second, ids[i]) << order[i];  // a duplicate gets the first one's id
+    }
+    std::set<SeriesId> distinct(ids.begin(), ids.end());
+    EXPECT_EQ(distinct.size(), size_t{kSeries});
+    EXPECT_EQ(index.size(), size_t{kSeries});
+    EXPECT_EQ(index.next_id(), *distinct.rbegin() + 1);
+  }
+
+  auto store = storage::Store::Open(storage::StoreOptions{}, path);
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  SeriesIndex index(store->get());
+  ASSERT_TRUE(index.Load().ok());
+  EXPECT_EQ(index.size(), size_t{kSeries});
+  std::map<std::pair<std::string, std::string>, std::vector<SeriesId>> expected;
+  for (const auto& [s, id] : id_of) {
+    auto found = index.Find(series(s));
+    ASSERT_TRUE(found.ok()) << s;
+    EXPECT_EQ(*found, id) << s;
+    Labels got;
+    ASSERT_TRUE(index.Get(id, &got));
+    EXPECT_EQ(got, series(s));
+    for (const Label& l : series(s)) expected[{l.name, l.value}].push_back(id);
+  }
+  for (auto& [pair, ids] : expected) {
+    std::sort(ids.begin(), ids.end());
+    std::vector<SeriesId> posted;
+    ASSERT_TRUE(
+        (*store)->ForEachPosting(pair.first, pair.second, [&](SeriesId id) { posted.push_back(id); }).ok());
+    EXPECT_EQ(posted, ids) << pair.first << "=" << pair.second;
+  }
+  size_t entries = 0;
+  ASSERT_TRUE(
+      (*store)->ForEachPostingEntry([&](std::string_view, std::string_view, SeriesId) { ++entries; }).ok());
+  EXPECT_EQ(entries, size_t{4 * kSeries});  // one a label, nothing doubled
+  std::vector<std::string> values;
+  ASSERT_TRUE((*store)->ForEachLabelValue("a", [&](std::string_view v) { values.emplace_back(v); }).ok());
+  EXPECT_EQ(values, (std::vector<std::string>{"a", kValues[1], kValues[3], "ab"}));
+}
+
+// An invalid label set among new ones fails the call with the message
+// ValidateLabels gives it, and creates nothing.
+TEST(SeriesIndexBatchTest, AnInvalidLabelSetFailsWithItsMessageAndCreatesNothing) {
+  testing::TempDir dir;
+  auto store = storage::Store::Open(storage::StoreOptions{}, dir.path() + "/rocksdb");
+  ASSERT_TRUE(store.ok()) << store.status().ToString();
+  SeriesIndex index(store->get());
+  ASSERT_TRUE(index.Load().ok());
+  const std::vector<Labels> invalid = {
+      {{"__name__", "m"}, {"a", "\xff"}},           // not UTF-8
+      {{"__name__", "9m"}, {"a", "x"}},             // a bad metric name
+      {{"a", "x"}},                                 // no metric name
+      {{"__name__", "m"}, {"a", "x"}, {"a", "y"}},  // a name twice
+      {{"__name__", "m"}, {"a:b", "x"}},            // a bad label name
+  };
+  for (const Labels& bad : invalid) {
+    const std::vector<Labels> sets = {{{"__name__", "m"}, {"a", "1"}}, bad, {{"__name__", "m"}, {"a", "2"}}};
+    std::vector<const Labels*> ptrs;
+    for (const Labels& l : sets) ptrs.push_back(&l);
+    std::vector<SeriesId> ids;
+    const Status s = index.GetOrCreate(ptrs, &ids);
+    EXPECT_TRUE(s.IsInvalidArgument()) << LabelsToString(bad);
+    EXPECT_EQ(s.ToString(), ValidateLabels(bad).ToString());
+    EXPECT_EQ(index.size(), 0u);
+    EXPECT_EQ(index.next_id(), 1u);
+  }
+  std::vector<std::string> names;
+  ASSERT_TRUE((*store)->ForEachLabelName([&](std::string_view n) { names.emplace_back(n); }).ok());
+  EXPECT_TRUE(names.empty());
 }
 
 }  // namespace
