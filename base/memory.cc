@@ -45,15 +45,24 @@ void MemoryPool::Reservation::Release() {
 // others, so each gets a quarter; queries an eighth, half for overtone's
 // tables and answers (one query may take all of that half), half for
 // SQLite's own heap (its sorters spill to temporary files past their
-// cache); the summary cache only saves work and gets a thirty-second; the
-// rest (3/32) is for threads, the allocator's slack and RocksDB's table
-// readers, which no share can bound.
+// cache); the caches only save work and get a sixteenth, half of it for
+// remote read's XOR chunks (at 2 GiB that is the 64 MiB a day of 1,700
+// series needs, Options::xor_chunk_cache_bytes; a thirty-second's quarter,
+// 16 MiB, made every warm read of that day re-encode most of it); the rest
+// (1/16) is for threads, the allocator's slack and RocksDB's table readers,
+// which no share can bound (their index and filter blocks live in the
+// block cache).
 MemorySplit SplitMemoryLimit(size_t limit) {
   MemorySplit s;
   s.storage_bytes = limit / 4;
   s.write_buffer_bytes = limit / 16;  // the memtables together stop at half the storage share
   s.index_bytes = limit / 4;
-  s.cache_bytes = limit / 32;
+  s.cache_bytes = limit / 16;
+  s.xor_chunk_cache_bytes = s.cache_bytes / 2;
+  s.decoded_frame_cache_bytes = s.cache_bytes / 6;
+  s.timestamp_column_cache_bytes = s.cache_bytes / 6;
+  s.summary_cache_bytes =
+      s.cache_bytes - s.xor_chunk_cache_bytes - s.decoded_frame_cache_bytes - s.timestamp_column_cache_bytes;
   s.request_bytes = limit / 4;
   s.query_bytes = limit / 16;
   s.sqlite_bytes = limit / 16;

@@ -3,7 +3,7 @@
 // same run.
 //
 //   remote_read_bench [--hosts 100] [--duration 24h] [--runs 7] [--no-prometheus] [--dir PARENT] [--keep]
-//                     [--no-shared-timestamps] [--only TEXT] [--cold-runs 5]
+//                     [--no-shared-timestamps] [--only TEXT] [--cold-runs 5] [--memory-limit BYTES]
 //
 // HOW IT WORKS
 // An emulated fleet (7 series a host, 15 s scrapes, ending 2024-05-01) is
@@ -26,6 +26,9 @@
 // caches empty; the operating system's page cache stays warm, as it does
 // for Prometheus, which keeps no cache of its own for this path and is read
 // alternately as before).
+// --memory-limit opens overtone's database and server as `overtone serve
+// --memory-limit` does (Options::memory_limit_bytes, the request budget
+// its share), its caches then sized by their shares of the limit.
 
 #include <time.h>
 #include <unistd.h>
@@ -70,7 +73,19 @@ struct Config {
   bool share_timestamps = true;
   std::string only;   // run only the cases whose name holds this
   int cold_runs = 5;  // first reads after a reopen, per case; 0: none
+  size_t memory_limit = 0;
 };
+
+// overtone's server as `overtone serve` runs it, under --memory-limit if given.
+adapters::ServerOptions ServerOptionsFor(const Options& options) {
+  adapters::ServerOptions so;
+  so.port = 0;
+  if (options.memory_limit_bytes != 0) {
+    so.request_memory_bytes = SplitMemoryLimit(options.memory_limit_bytes).request_bytes;
+    so.memory_limit = options.memory_limit_bytes;
+  }
+  return so;
+}
 
 // What a read returned, to check that both servers answered alike.
 struct Answer {
@@ -227,9 +242,7 @@ Status Serve(const Options& options, const fs::path& path, Served* out) {
   out->server.reset();
   out->db.reset();
   OT_ASSIGN_OR_RETURN(out->db, Database::Open(options, path.string()));
-  adapters::ServerOptions so;
-  so.port = 0;
-  out->server = std::make_unique<adapters::HttpServer>(out->db.get(), so);
+  out->server = std::make_unique<adapters::HttpServer>(out->db.get(), ServerOptionsFor(options));
   return out->server->Start();
 }
 
@@ -264,6 +277,8 @@ std::optional<int> ParseArgs(int argc, char** argv, Config* c) {
   app.add_option("--cold-runs", c->cold_runs,
                  "first reads after reopening overtone's database, per case (0: none)")
       ->check(bench::Number(0));
+  app.add_option("--memory-limit", c->memory_limit,
+                 "overtone's memory limit in bytes, as serve --memory-limit (0: none)");
   return cli.Parse(argc, argv);
 }
 
@@ -293,6 +308,7 @@ int main(int argc, char** argv) {
   Options options;
   options.compaction_interval_ms = 0;
   options.share_timestamp_columns = cfg.share_timestamps;
+  options.memory_limit_bytes = cfg.memory_limit;
   const fs::path db_path = dir / "overtone";
   adapters::ImportStats stats;
   Served served;
@@ -306,9 +322,7 @@ int main(int argc, char** argv) {
     stats = imported;
     if (auto sealed = (*db)->Compact(kMaxTime); !sealed.ok()) return Fail("seal", sealed.status());
     served.db = std::move(*db);
-    adapters::ServerOptions so;
-    so.port = 0;
-    served.server = std::make_unique<adapters::HttpServer>(served.db.get(), so);
+    served.server = std::make_unique<adapters::HttpServer>(served.db.get(), ServerOptionsFor(options));
     if (Status s = served.server->Start(); !s.ok()) return Fail("start server", s);
   }
 
@@ -370,9 +384,11 @@ int main(int argc, char** argv) {
       // Whether the warm streamed reads were answered from the chunk cache
       // (a wide read larger than it re-encodes what does not fit).
       const DatabaseStats st = served.db->GetStats();
-      std::printf("  xor chunk cache after the warm reads: %.1f of %.0f MiB held, %llu hits, %llu misses\n",
-                  static_cast<double>(st.xor_chunk_cache_bytes) / (1 << 20),
-                  static_cast<double>(options.xor_chunk_cache_bytes) / (1 << 20),
+      const std::string cap = options.memory_limit_bytes != 0
+                                  ? "its share of the memory limit"
+                                  : std::to_string(options.xor_chunk_cache_bytes >> 20) + " MiB";
+      std::printf("  xor chunk cache after the warm reads: %.1f MiB held of %s, %llu hits, %llu misses\n",
+                  static_cast<double>(st.xor_chunk_cache_bytes) / (1 << 20), cap.c_str(),
                   static_cast<unsigned long long>(st.xor_chunk_cache_hits),
                   static_cast<unsigned long long>(st.xor_chunk_cache_misses));
     }

@@ -14,21 +14,21 @@ namespace overtone {
 
 namespace {
 
-// Under a memory limit the caches share is divided: a quarter for decoded
-// shared timestamp columns, a quarter for segments as XOR chunks, a quarter
-// for decoded FLAC frames, the rest for decoded summaries.
+// Under a memory limit each cache gets its part of the caches' share
+// (SplitMemoryLimit says how much and why).
 size_t TimestampColumnCacheBytes(const Options& options) {
-  return SplitMemoryLimit(options.memory_limit_bytes).cache_bytes / 4;
+  return SplitMemoryLimit(options.memory_limit_bytes).timestamp_column_cache_bytes;
 }
 
 size_t XorChunkCacheBytes(const Options& options) {
-  return options.memory_limit_bytes != 0 ? SplitMemoryLimit(options.memory_limit_bytes).cache_bytes / 4
+  return options.memory_limit_bytes != 0 ? SplitMemoryLimit(options.memory_limit_bytes).xor_chunk_cache_bytes
                                          : options.xor_chunk_cache_bytes;
 }
 
 size_t DecodedFrameCacheBytes(const Options& options) {
-  return options.memory_limit_bytes != 0 ? SplitMemoryLimit(options.memory_limit_bytes).cache_bytes / 4
-                                         : options.decoded_frame_cache_bytes;
+  return options.memory_limit_bytes != 0
+             ? SplitMemoryLimit(options.memory_limit_bytes).decoded_frame_cache_bytes
+             : options.decoded_frame_cache_bytes;
 }
 
 }  // namespace
@@ -132,10 +132,8 @@ int64_t NowMs() {
 }  // namespace
 
 size_t SummaryCacheBytes(const Options& options) {
-  return options.memory_limit_bytes != 0
-             ? SplitMemoryLimit(options.memory_limit_bytes).cache_bytes - TimestampColumnCacheBytes(options) -
-                   XorChunkCacheBytes(options) - DecodedFrameCacheBytes(options)
-             : options.summary_cache_bytes;
+  return options.memory_limit_bytes != 0 ? SplitMemoryLimit(options.memory_limit_bytes).summary_cache_bytes
+                                         : options.summary_cache_bytes;
 }
 
 DatabaseImpl::DatabaseImpl(const Options& options, std::string dir, std::unique_ptr<storage::Store> store)

@@ -208,6 +208,13 @@ void MergedSampleIterator::FillBuffer() {
       buffer_.clear();
       return;
     }
+    // A segment reaching max_ts_ is the range's last (later ones begin
+    // after it ends): not stepping on spares a cursor over every series
+    // the read of the next series' first key, often in another block.
+    if (seg.max_ts >= max_ts_) {
+      segments_done_ = true;
+      return;
+    }
     segments_->Next();
   }
   if (!segments_done_ && !segments_->Valid() && !segments_->status().ok()) status_ = segments_->status();

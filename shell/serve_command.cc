@@ -184,7 +184,7 @@ int RunServe(int argc, char** argv) {
     options.memory_limit_bytes = *a.memory_limit;
     options.block_cache_bytes = split.storage_bytes;
     options.write_buffer_bytes = split.write_buffer_bytes;
-    options.summary_cache_bytes = split.cache_bytes;
+    options.summary_cache_bytes = split.summary_cache_bytes;
     a.server.request_memory_bytes = split.request_bytes;
     a.server.memory_limit = *a.memory_limit;
   }

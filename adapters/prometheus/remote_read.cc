@@ -107,7 +107,52 @@ struct SeriesSamples {
   size_t samples = 0;
 };
 
-SeriesSamples ReadSeriesSamples(Database* db, const prometheus::Query& q, const SeriesInfo& s,
+// The series cursors of one SAMPLES read (Database::NewSeriesCursor), each
+// used by one thread at a time and moved from series to series by a seek:
+// one snapshot and one storage cursor of each kind per thread, where a
+// Database::Scan per series made them anew for every series (a short read
+// of many series spent more on that than on its samples).
+class SeriesCursorPool {
+ public:
+  explicit SeriesCursorPool(Database* db) : db_(db) {}
+
+  Result<std::unique_ptr<SeriesCursor>> Take() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (!free_.empty()) {
+        std::unique_ptr<SeriesCursor> c = std::move(free_.back());
+        free_.pop_back();
+        return c;
+      }
+    }
+    return db_->NewSeriesCursor();
+  }
+  void Give(std::unique_ptr<SeriesCursor> c) {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(std::move(c));
+  }
+
+ private:
+  Database* const db_;
+  std::mutex mu_;
+  std::vector<std::unique_ptr<SeriesCursor>> free_;
+};
+
+// A cursor of the pool, given back when the series is read.
+class PooledCursor {
+ public:
+  PooledCursor(SeriesCursorPool* pool, std::unique_ptr<SeriesCursor> c) : pool_(pool), c_(std::move(c)) {}
+  ~PooledCursor() { pool_->Give(std::move(c_)); }
+  PooledCursor(const PooledCursor&) = delete;
+  PooledCursor& operator=(const PooledCursor&) = delete;
+  SeriesCursor* get() const { return c_.get(); }
+
+ private:
+  SeriesCursorPool* const pool_;
+  std::unique_ptr<SeriesCursor> c_;
+};
+
+SeriesSamples ReadSeriesSamples(SeriesCursorPool* cursors, const prometheus::Query& q, const SeriesInfo& s,
                                 const ChargeFn& charge, const CancelToken* cancel) {
   SeriesSamples out;
   if (out.status = CheckCancel(cancel); !out.status.ok()) return out;
@@ -117,13 +162,16 @@ SeriesSamples ReadSeriesSamples(Database* db, const prometheus::Query& q, const 
         "STREAMED_XOR_CHUNKS or a narrower query");
     return out;
   };
-  Result<std::unique_ptr<SampleIterator>> scanned =
-      db->Scan(s.id, q.start_timestamp_ms(), q.end_timestamp_ms());
-  if (!scanned.ok()) {
-    out.status = scanned.status();
+  Result<std::unique_ptr<SeriesCursor>> taken = cursors->Take();
+  if (!taken.ok()) {
+    out.status = taken.status();
     return out;
   }
-  SampleIterator* it = scanned->get();
+  PooledCursor cursor(cursors, std::move(*taken));
+  if (out.status = cursor.get()->Seek(s.id, q.start_timestamp_ms(), q.end_timestamp_ms()); !out.status.ok()) {
+    return out;
+  }
+  SampleIterator* it = cursor.get();
   if (!it->Valid()) {
     out.status = it->status();
     return out;
@@ -162,6 +210,7 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
     std::lock_guard<std::mutex> lock(charge_mu);
     return charge(n);
   };
+  SeriesCursorPool cursors(db);
   for (const prometheus::Query& q : req.queries()) {
     std::vector<std::string> result;  // the QueryResult, in pieces
     size_t result_bytes = 0;
@@ -181,7 +230,7 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
     };
     size_t next = 0;
     for (size_t read = 0; next < series.size() && read < kSamplesBeforeThreads; ++next) {
-      SeriesSamples one = ReadSeriesSamples(db, q, series[next], charge, cancel);
+      SeriesSamples one = ReadSeriesSamples(&cursors, q, series[next], charge, cancel);
       read += one.samples;
       OT_RETURN_IF_ERROR(add(std::move(one)));
     }
@@ -189,12 +238,12 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
       const size_t first = next;
       OrderedPipeline<SeriesSamples> pipeline(
           series.size() - first, threads, ChunkedReadStream::kAheadPerThread * static_cast<size_t>(threads),
-          [&](size_t i) { return ReadSeriesSamples(db, q, series[first + i], locked_charge, cancel); });
+          [&](size_t i) { return ReadSeriesSamples(&cursors, q, series[first + i], locked_charge, cancel); });
       while (std::optional<SeriesSamples> one = pipeline.Take()) OT_RETURN_IF_ERROR(add(std::move(*one)));
       next = series.size();
     }
     for (; next < series.size(); ++next) {
-      OT_RETURN_IF_ERROR(add(ReadSeriesSamples(db, q, series[next], charge, cancel)));
+      OT_RETURN_IF_ERROR(add(ReadSeriesSamples(&cursors, q, series[next], charge, cancel)));
     }
     out->pieces.push_back(Field1Header(result_bytes));
     out->bytes += out->pieces.back().size() + result_bytes;

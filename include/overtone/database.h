@@ -97,7 +97,8 @@ struct Options {
   // that ask for them again (ScanXorChunks). 64 MiB: a Prometheus reading
   // back a day of 1700 series asks for about 50 MB of chunks, and each
   // warm read re-encoded the part that did not fit 32 MiB (a third of its
-  // CPU). Held only once remote reads have asked for chunks.
+  // CPU). Held only once remote reads have asked for chunks. Under
+  // memory_limit_bytes: a 32nd of the limit (64 MiB at 2 GiB).
   size_t xor_chunk_cache_bytes = 64u << 20;
   // FLAC frames of sealed segments kept decoded for short windows read
   // again (instant queries, rules): engine/decoded_frame_cache.h.

@@ -8,7 +8,8 @@
 //   storage    RocksDB's block cache; the memtables are charged to it too
 //              (a WriteBufferManager), so reads and writes share one bound
 //   index      the in-memory series index (label sets, hash tables)
-//   caches     decoded summaries (SummaryCache)
+//   caches     remote read's XOR chunks, decoded FLAC frames, timestamp
+//              columns and summaries
 //   requests   request bodies in flight, decoded payloads, answers being built
 //   queries    query working memory: rows materialized, samples loaded
 //   sqlite     SQLite's own heap (sorters, page caches, statements), one
@@ -97,7 +98,11 @@ struct MemorySplit {
   size_t storage_bytes = 0;       // the block cache, memtables included
   size_t write_buffer_bytes = 0;  // of storage_bytes: one memtable's size
   size_t index_bytes = 0;
-  size_t cache_bytes = 0;
+  size_t cache_bytes = 0;                   // the caches together, divided among them:
+  size_t xor_chunk_cache_bytes = 0;         // half: remote read's XOR chunks
+  size_t decoded_frame_cache_bytes = 0;     // a sixth: decoded FLAC frames
+  size_t timestamp_column_cache_bytes = 0;  // a sixth: decoded shared timestamp columns
+  size_t summary_cache_bytes = 0;           // the rest: decoded summaries
   size_t request_bytes = 0;
   size_t query_bytes = 0;   // every query together; one query may use all of it
   size_t sqlite_bytes = 0;  // SQLite's heap: its sorters, page caches, statements

@@ -232,7 +232,7 @@ TEST_F(DecodedFrameCacheTest, TheCacheStaysWithinItsBoundAndIsChargedToTheMemory
   }
   const uint64_t held = db_->GetStats().decoded_frame_cache_bytes;
   EXPECT_GT(held, 0u);
-  EXPECT_LE(held, SplitMemoryLimit(limited.memory_limit_bytes).cache_bytes / 4);
+  EXPECT_LE(held, SplitMemoryLimit(limited.memory_limit_bytes).decoded_frame_cache_bytes);
   EXPECT_GE(db_->memory()->caches().in_use(), before + held);
 }
 

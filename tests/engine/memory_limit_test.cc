@@ -49,6 +49,23 @@ TEST(MemoryLimitTest, OptionsFieldBoundsTheEngineAndIsCharged) {
   db->reset();
 }
 
+// The caches' share is divided among the caches whole, and at 2 GiB gives
+// remote read's XOR chunk cache what it holds without a limit (a day of
+// 1,700 series), leaving a sixteenth of the limit to nothing's share.
+TEST(MemoryLimitTest, TheCachesShareGivesXorChunksTheirDefaultAtTwoGiB) {
+  for (size_t limit : {kMinMemoryLimit, size_t{2} << 30, size_t{64} << 30}) {
+    SCOPED_TRACE(limit);
+    const MemorySplit s = SplitMemoryLimit(limit);
+    EXPECT_EQ(s.xor_chunk_cache_bytes + s.decoded_frame_cache_bytes + s.timestamp_column_cache_bytes +
+                  s.summary_cache_bytes,
+              s.cache_bytes);
+    EXPECT_LE(
+        s.storage_bytes + s.index_bytes + s.cache_bytes + s.request_bytes + s.query_bytes + s.sqlite_bytes,
+        limit - limit / 16);
+  }
+  EXPECT_GE(SplitMemoryLimit(size_t{2} << 30).xor_chunk_cache_bytes, Options{}.xor_chunk_cache_bytes);
+}
+
 TEST(MemoryLimitTest, RefusesALimitTooSmallAndCountsWithoutOne) {
   TempDir dir;
   Options o = testing::TestDatabaseOptions();

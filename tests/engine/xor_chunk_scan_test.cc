@@ -326,9 +326,45 @@ TEST_F(XorChunkScanTest, TheCacheIsChargedToTheMemoryLimit) {
   for (SeriesId id : ids) ExpectSameTwice(id, kMinTime, kMaxTime);
   const uint64_t held = db_->GetStats().xor_chunk_cache_bytes;
   EXPECT_GT(held, 0u);
-  EXPECT_LE(held, SplitMemoryLimit(o.memory_limit_bytes).cache_bytes / 4);
+  EXPECT_LE(held, SplitMemoryLimit(o.memory_limit_bytes).xor_chunk_cache_bytes);
   EXPECT_GE(db_->memory()->caches().in_use(), before + held);
   db_.reset();  // a closed database releases what its cache was charged (checked by the accountant's owner)
+}
+
+// Under a limit the cache holds half the caches' share, a 32nd of the
+// limit: a wide read of more than a 128th of it (the cache's former part)
+// is kept whole and read again from memory.
+TEST_F(XorChunkScanTest, UnderAMemoryLimitTheCacheHoldsAThirtySecondOfIt) {
+  Options o;
+  o.memory_limit_bytes = 64u << 20;
+  Open(o);
+  // Values of random bits: about 9 bytes a sample as XOR chunks, so 40
+  // series of an hour at 1 s are some 1.3 MB of chunks.
+  WriteBatch b;
+  uint64_t x = 88172645463325252ull;
+  for (int n = 0; n < 40; ++n) {
+    const Labels labels = {{"__name__", "wide"}, {"n", std::to_string(n)}};
+    for (int64_t i = 0; i < 3600; ++i) {
+      x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+      b.Add(labels, i * 1000, static_cast<double>(x >> 11) / 3.0);
+    }
+  }
+  ASSERT_TRUE(db_->Write(b).ok());
+  ASSERT_TRUE(db_->Compact(kMaxTime).ok());
+  std::vector<SeriesId> ids;
+  for (int n = 0; n < 40; ++n)
+    ids.push_back(*db_->FindSeries({{"__name__", "wide"}, {"n", std::to_string(n)}}));
+  uint64_t bytes = 0;
+  for (SeriesId id : ids) {
+    for (const std::string& c : Chunks(id, kMinTime, kMaxTime).bytes) bytes += c.size();
+  }
+  ASSERT_GT(bytes, size_t{1} << 20);
+  const uint64_t misses = db_->GetStats().xor_chunk_cache_misses;
+  for (SeriesId id : ids) ExpectSameTwice(id, kMinTime, kMaxTime);
+  EXPECT_EQ(db_->GetStats().xor_chunk_cache_misses, misses);  // the second wide read: every segment cached
+  EXPECT_GT(db_->GetStats().xor_chunk_cache_bytes, bytes);
+  EXPECT_LE(db_->GetStats().xor_chunk_cache_bytes,
+            SplitMemoryLimit(o.memory_limit_bytes).xor_chunk_cache_bytes);
 }
 
 TEST(XorChunkCacheTest, EvictsTheLeastRecentlyUsedAndReleasesItsCharge) {

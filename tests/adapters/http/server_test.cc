@@ -497,7 +497,8 @@ TEST(ServerOptionsTest, MemorySplitAndBindErrors) {
   EXPECT_EQ(p.index_bytes, 256u << 20);
   EXPECT_EQ(p.query_bytes, 64u << 20);
   EXPECT_EQ(p.sqlite_bytes, 64u << 20);
-  EXPECT_EQ(p.cache_bytes, 32u << 20);
+  EXPECT_EQ(p.cache_bytes, 64u << 20);
+  EXPECT_EQ(p.xor_chunk_cache_bytes, 32u << 20);
   EXPECT_GE(DefaultThreads(), 16);
 
   TempDir dir;

@@ -290,6 +290,55 @@ TEST_F(RemoteReadTest, SealedDataStreamsTheSameSamplesFromTheChunkCache) {
   }
 }
 
+// SAMPLES reads its series through cursors it moves from series to series
+// (one a thread): whatever the range (ending at a segment's last sample,
+// inside a segment, past the end) and the threads, each series' samples are
+// those a Scan of it gives, late raw samples over sealed ones included.
+TEST_F(RemoteReadTest, SamplesOfSealedSeriesAreWhatAScanOfEachGives) {
+  constexpr int64_t kMinute = 60 * 1000, kHour = 60 * kMinute;
+  WriteBatch b;
+  for (int s = 0; s < 60; ++s) {
+    for (int64_t i = 0; i < 20 * 60; ++i) {
+      b.Add({{"__name__", "sealed"}, {"n", std::to_string(s)}}, i * kMinute, s * 10000 + i * 0.5);
+    }
+  }
+  ASSERT_TRUE(db_->Write(b).ok());
+  ASSERT_TRUE(db_->Compact(kMaxTime).ok());  // segments of 6 hours: 4 a series
+  WriteBatch late;
+  for (int s = 0; s < 60; s += 3)
+    late.Add({{"__name__", "sealed"}, {"n", std::to_string(s)}}, 7 * kHour, -1.0 * s);
+  ASSERT_TRUE(db_->Write(late).ok());
+  const int64_t last_of_first_segment = 6 * kHour - kMinute;
+  for (auto [lo, hi] : {std::pair<int64_t, int64_t>{kMinTime, kMaxTime},
+                        {0, last_of_first_segment},
+                        {kHour, 6 * kHour},
+                        {5 * kHour, 7 * kHour + 30 * 1000},
+                        {19 * kHour, 30 * kHour}}) {
+    SCOPED_TRACE(std::to_string(lo) + ".." + std::to_string(hi));
+    prometheus::ReadRequest req;
+    AddQuery(&req, lo, hi, {{EQ, "__name__", "sealed"}});
+    for (int threads : {1, 4}) {
+      const prometheus::ReadResponse resp = Samples(req, threads);
+      ASSERT_EQ(resp.results(0).timeseries_size(), 60);
+      for (const auto& ts : resp.results(0).timeseries()) {
+        Labels labels;
+        for (const auto& l : ts.labels()) labels.push_back({l.name(), l.value()});
+        auto id = db_->FindSeries(labels);
+        ASSERT_TRUE(id.ok());
+        auto it = db_->Scan(*id, lo, hi);
+        ASSERT_TRUE(it.ok());
+        int k = 0;
+        for (; (*it)->Valid(); (*it)->Next(), ++k) {
+          ASSERT_LT(k, ts.samples_size());
+          EXPECT_EQ(ts.samples(k).timestamp(), (*it)->sample().ts);
+          EXPECT_EQ(ts.samples(k).value(), (*it)->sample().value);
+        }
+        EXPECT_EQ(k, ts.samples_size());
+      }
+    }
+  }
+}
+
 // A short read (a few thousand samples) stays on the caller's thread:
 // handing each series to a thread and back cost more than the work.
 TEST_F(RemoteReadTest, ShortReadsStayOnTheCallersThread) {
