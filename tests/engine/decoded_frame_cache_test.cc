@@ -240,15 +240,15 @@ TEST(DecodedFrameCacheUnitTest, KeysDifferingInAnyFieldAreDifferentEntries) {
   MemoryPool pool;
   {
     engine::DecodedFrameCache cache(1 << 20, &pool);
-    const engine::DecodedFrameCache::Key key{7, 1000, 300, 0xabcdef, 2};
+    const engine::DecodedFrameCache::Key key{{7, 1000, 300, 0xabcdef}, 2};
     cache.Insert(key, std::make_shared<const std::vector<double>>(std::vector<double>{1.5, 2.5}));
     ASSERT_NE(cache.Find(key), nullptr);
     EXPECT_EQ(*cache.Find(key), (std::vector<double>{1.5, 2.5}));
-    for (auto other : {engine::DecodedFrameCache::Key{8, 1000, 300, 0xabcdef, 2},
-                       engine::DecodedFrameCache::Key{7, 1001, 300, 0xabcdef, 2},
-                       engine::DecodedFrameCache::Key{7, 1000, 301, 0xabcdef, 2},
-                       engine::DecodedFrameCache::Key{7, 1000, 300, 0xabcdee, 2},
-                       engine::DecodedFrameCache::Key{7, 1000, 300, 0xabcdef, 3}}) {
+    for (auto other : {engine::DecodedFrameCache::Key{{8, 1000, 300, 0xabcdef}, 2},
+                       engine::DecodedFrameCache::Key{{7, 1001, 300, 0xabcdef}, 2},
+                       engine::DecodedFrameCache::Key{{7, 1000, 301, 0xabcdef}, 2},
+                       engine::DecodedFrameCache::Key{{7, 1000, 300, 0xabcdee}, 2},
+                       engine::DecodedFrameCache::Key{{7, 1000, 300, 0xabcdef}, 3}}) {
       EXPECT_EQ(cache.Find(other), nullptr);
     }
     EXPECT_GT(pool.in_use(), 0u);
