@@ -80,10 +80,7 @@ struct Config {
 adapters::ServerOptions ServerOptionsFor(const Options& options) {
   adapters::ServerOptions so;
   so.port = 0;
-  if (options.memory_limit_bytes != 0) {
-    so.request_memory_bytes = SplitMemoryLimit(options.memory_limit_bytes).request_bytes;
-    so.memory_limit = options.memory_limit_bytes;
-  }
+  so.SetMemoryLimit(options.memory_limit_bytes);
   return so;
 }
 

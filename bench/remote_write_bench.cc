@@ -406,10 +406,7 @@ std::unique_ptr<Database> OpenFresh(const Config& c, const std::string& dir) {
 adapters::ServerOptions ServerOptionsFor(const Config& c) {
   adapters::ServerOptions o;
   o.port = 0;
-  if (c.memory_limit != 0) {
-    o.request_memory_bytes = SplitMemoryLimit(c.memory_limit).request_bytes;
-    o.memory_limit = c.memory_limit;
-  }
+  o.SetMemoryLimit(c.memory_limit);
   return o;
 }
 

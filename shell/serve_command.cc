@@ -185,8 +185,7 @@ int RunServe(int argc, char** argv) {
     options.block_cache_bytes = split.storage_bytes;
     options.write_buffer_bytes = split.write_buffer_bytes;
     options.summary_cache_bytes = split.summary_cache_bytes;
-    a.server.request_memory_bytes = split.request_bytes;
-    a.server.memory_limit = *a.memory_limit;
+    a.server.SetMemoryLimit(*a.memory_limit);
   }
   a.server.block_cache_bytes = options.block_cache_bytes;
   a.server.write_buffer_bytes = options.write_buffer_bytes;

@@ -30,6 +30,7 @@
 #include "adapters/http/status_pages.h"
 #include "adapters/http/write_endpoint.h"
 #include "adapters/prometheus/series_id_cache.h"
+#include "overtone/memory.h"
 
 namespace overtone::adapters {
 namespace {
@@ -125,6 +126,12 @@ QueryApiOptions ApiOptions(const ServerOptions& options, const std::string& dir)
 }
 
 }  // namespace
+
+void ServerOptions::SetMemoryLimit(size_t limit) {
+  if (limit == 0) return;
+  request_memory_bytes = SplitMemoryLimit(limit).request_bytes;
+  memory_limit = limit;
+}
 
 int DefaultThreads() {
   unsigned cores = std::max(1u, std::thread::hardware_concurrency());

@@ -50,6 +50,11 @@ struct ServerOptions {
   int read_timeout_seconds = 10;      // a stalled client is given up
   bool read_only = false;             // routes that write answer 403 (routes.h)
 
+  // Under a memory limit, as `overtone serve --memory-limit` runs: the
+  // limit's requests share (SplitMemoryLimit) becomes the budget for
+  // requests in flight, and the limit is reported. 0 changes nothing.
+  void SetMemoryLimit(size_t limit);
+
   // Only reported (/metrics, /stats): what the engine was opened with.
   size_t memory_limit = 0;
   size_t block_cache_bytes = 0;
