@@ -107,71 +107,16 @@ struct SeriesSamples {
   size_t samples = 0;
 };
 
-// The series cursors of one SAMPLES read (Database::NewSeriesCursor), each
-// used by one thread at a time and moved from series to series by a seek:
-// one snapshot and one storage cursor of each kind per thread, where a
-// Database::Scan per series made them anew for every series (a short read
-// of many series spent more on that than on its samples).
-class SeriesCursorPool {
- public:
-  explicit SeriesCursorPool(Database* db) : db_(db) {}
-
-  Result<std::unique_ptr<SeriesCursor>> Take() {
-    {
-      std::lock_guard<std::mutex> lock(mu_);
-      if (!free_.empty()) {
-        std::unique_ptr<SeriesCursor> c = std::move(free_.back());
-        free_.pop_back();
-        return c;
-      }
-    }
-    return db_->NewSeriesCursor();
-  }
-  void Give(std::unique_ptr<SeriesCursor> c) {
-    std::lock_guard<std::mutex> lock(mu_);
-    free_.push_back(std::move(c));
-  }
-
- private:
-  Database* const db_;
-  std::mutex mu_;
-  std::vector<std::unique_ptr<SeriesCursor>> free_;
-};
-
-// A cursor of the pool, given back when the series is read.
-class PooledCursor {
- public:
-  PooledCursor(SeriesCursorPool* pool, std::unique_ptr<SeriesCursor> c) : pool_(pool), c_(std::move(c)) {}
-  ~PooledCursor() { pool_->Give(std::move(c_)); }
-  PooledCursor(const PooledCursor&) = delete;
-  PooledCursor& operator=(const PooledCursor&) = delete;
-  SeriesCursor* get() const { return c_.get(); }
-
- private:
-  SeriesCursorPool* const pool_;
-  std::unique_ptr<SeriesCursor> c_;
-};
-
-SeriesSamples ReadSeriesSamples(SeriesCursorPool* cursors, const prometheus::Query& q, const SeriesInfo& s,
-                                const ChargeFn& charge, const CancelToken* cancel) {
+// The samples of series `s` that `it` reads, as a TimeSeries's fields.
+SeriesSamples SerializeSeries(SampleIterator* it, const SeriesInfo& s, const ChargeFn& charge,
+                              const CancelToken* cancel) {
   SeriesSamples out;
-  if (out.status = CheckCancel(cancel); !out.status.ok()) return out;
   auto over_budget = [&out] {
     out.status = Status::ResourceExhausted(
         "the SAMPLES response does not fit the server's memory budget; ask for "
         "STREAMED_XOR_CHUNKS or a narrower query");
     return out;
   };
-  Result<std::unique_ptr<SeriesCursor>> taken = cursors->Take();
-  if (!taken.ok()) {
-    out.status = taken.status();
-    return out;
-  }
-  PooledCursor cursor(cursors, std::move(*taken));
-  if (out.status = cursor.get()->Seek(s.id, q.start_timestamp_ms(), q.end_timestamp_ms()); !out.status.ok()) {
-    return out;
-  }
-  SampleIterator* it = cursor.get();
   if (!it->Valid()) {
     out.status = it->status();
     return out;
@@ -201,6 +146,27 @@ SeriesSamples ReadSeriesSamples(SeriesCursorPool* cursors, const prometheus::Que
   return out;
 }
 
+// Series `s` in the query's range, read with a cursor of `cursors` (made
+// from `db` when none is free) that goes back to them afterwards.
+SeriesSamples ReadSeriesSamples(Database* db, ReusePool<SeriesCursor>* cursors, const prometheus::Query& q,
+                                const SeriesInfo& s, const ChargeFn& charge, const CancelToken* cancel) {
+  SeriesSamples out;
+  if (out.status = CheckCancel(cancel); !out.status.ok()) return out;
+  std::unique_ptr<SeriesCursor> cursor = cursors->Take();
+  if (cursor == nullptr) {
+    Result<std::unique_ptr<SeriesCursor>> made = db->NewSeriesCursor();
+    if (!made.ok()) {
+      out.status = made.status();
+      return out;
+    }
+    cursor = std::move(*made);
+  }
+  out.status = cursor->Seek(s.id, q.start_timestamp_ms(), q.end_timestamp_ms());
+  if (out.status.ok()) out = SerializeSeries(cursor.get(), s, charge, cancel);
+  cursors->Give(std::move(cursor));
+  return out;
+}
+
 }  // namespace
 
 Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const ChargeFn& charge, int threads,
@@ -210,7 +176,7 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
     std::lock_guard<std::mutex> lock(charge_mu);
     return charge(n);
   };
-  SeriesCursorPool cursors(db);
+  ReusePool<SeriesCursor> cursors;
   for (const prometheus::Query& q : req.queries()) {
     std::vector<std::string> result;  // the QueryResult, in pieces
     size_t result_bytes = 0;
@@ -230,7 +196,7 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
     };
     size_t next = 0;
     for (size_t read = 0; next < series.size() && read < kSamplesBeforeThreads; ++next) {
-      SeriesSamples one = ReadSeriesSamples(&cursors, q, series[next], charge, cancel);
+      SeriesSamples one = ReadSeriesSamples(db, &cursors, q, series[next], charge, cancel);
       read += one.samples;
       OT_RETURN_IF_ERROR(add(std::move(one)));
     }
@@ -238,12 +204,14 @@ Status ReadSamples(Database* db, const prometheus::ReadRequest& req, const Charg
       const size_t first = next;
       OrderedPipeline<SeriesSamples> pipeline(
           series.size() - first, threads, ChunkedReadStream::kAheadPerThread * static_cast<size_t>(threads),
-          [&](size_t i) { return ReadSeriesSamples(&cursors, q, series[first + i], locked_charge, cancel); });
+          [&](size_t i) {
+            return ReadSeriesSamples(db, &cursors, q, series[first + i], locked_charge, cancel);
+          });
       while (std::optional<SeriesSamples> one = pipeline.Take()) OT_RETURN_IF_ERROR(add(std::move(*one)));
       next = series.size();
     }
     for (; next < series.size(); ++next) {
-      OT_RETURN_IF_ERROR(add(ReadSeriesSamples(&cursors, q, series[next], charge, cancel)));
+      OT_RETURN_IF_ERROR(add(ReadSeriesSamples(db, &cursors, q, series[next], charge, cancel)));
     }
     out->pieces.push_back(Field1Header(result_bytes));
     out->bytes += out->pieces.back().size() + result_bytes;
@@ -356,14 +324,7 @@ Status ChunkedReadStream::EncodeInto(const Job& job, std::string* out, size_t* s
     frame_bytes = labels_bytes;
     pending = false;
   };
-  std::unique_ptr<XorChunkReader> reader;
-  {
-    std::lock_guard<std::mutex> lock(readers_mu_);
-    if (!readers_.empty()) {
-      reader = std::move(readers_.back());
-      readers_.pop_back();
-    }
-  }
+  std::unique_ptr<XorChunkReader> reader = readers_.Take();
   if (reader == nullptr) reader = db_->NewXorChunkReader();
   // Sealed data comes as the chunks the database keeps for it, unchanged.
   Status status =
@@ -376,10 +337,7 @@ Status ChunkedReadStream::EncodeInto(const Job& job, std::string* out, size_t* s
         return Status::OK();
       });
   if (status.ok() && pending) flush();
-  {
-    std::lock_guard<std::mutex> lock(readers_mu_);
-    readers_.push_back(std::move(reader));
-  }
+  readers_.Give(std::move(reader));
   // A buffer grown by a large series (up to a frame) is not kept.
   if (fields.capacity() > kKeptFieldsBytes) std::string().swap(fields);
   return status;

@@ -28,6 +28,31 @@ namespace overtone::adapters {
 
 enum class ReadResponseType { kSamples, kStreamedXorChunks };
 
+// The database's readers or cursors of one remote read, kept for the next
+// thread that needs one: each is made on demand, used by one thread at a
+// time and given back, so that a read of many series makes one a thread
+// (one snapshot and one set of storage cursors) instead of one a series.
+template <typename T>
+class ReusePool {
+ public:
+  // A kept one, or null when none is free (the caller makes one).
+  std::unique_ptr<T> Take() {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (free_.empty()) return nullptr;
+    std::unique_ptr<T> t = std::move(free_.back());
+    free_.pop_back();
+    return t;
+  }
+  void Give(std::unique_ptr<T> t) {
+    std::lock_guard<std::mutex> lock(mu_);
+    free_.push_back(std::move(t));
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<std::unique_ptr<T>> free_;
+};
+
 inline constexpr std::string_view kStreamedContentType =
     "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse";
 
@@ -132,11 +157,8 @@ class ChunkedReadStream {
 
   Database* db_;
   // Readers of the series' chunks (Database::NewXorChunkReader), one per
-  // thread encoding at a time: Encode takes one (or makes it) and gives it
-  // back. One snapshot and one pair of storage cursors for many series,
-  // instead of new ones per series; held until the stream ends.
-  mutable std::mutex readers_mu_;
-  mutable std::vector<std::unique_ptr<XorChunkReader>> readers_;
+  // thread encoding at a time; held until the stream ends.
+  mutable ReusePool<XorChunkReader> readers_;
   const prometheus::ReadRequest* req_;
   size_t max_frame_bytes_;
   int threads_;
