@@ -14,6 +14,7 @@
 
 #include "engine/sorted_quantile.h"
 #include "overtone/over_time.h"
+#include "tests/engine/over_time_points.h"
 #include "tests/support/test_database.h"
 
 namespace overtone {
@@ -22,7 +23,7 @@ namespace {
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-using Points = std::map<std::pair<SeriesId, int64_t>, double>;
+using Points = testing::OverTimePoints;
 
 double RandomValue(std::mt19937_64& rng) {
   switch (std::uniform_int_distribution<int>(0, 24)(rng)) {
@@ -41,20 +42,7 @@ double RandomValue(std::mt19937_64& rng) {
 class StandingSketchTest : public testing::DatabaseTest {
  protected:
   Points Evaluate(OverTimeFn fn, int64_t range, int64_t t, double q, bool scan) {
-    OverTimeQuery query;
-    query.fn = fn;
-    query.param = q;
-    query.start = query.end = t;
-    query.range = range;
-    Points out;
-    auto collect = [&](const SeriesInfo& s, int64_t ts, double v) {
-      out[{s.id, ts}] = v;
-      return Status::OK();
-    };
-    Status st = scan ? EvaluateOverTimeByScan(db_.get(), matchers_, query, collect)
-                     : EvaluateOverTime(db_.get(), matchers_, query, collect);
-    EXPECT_TRUE(st.ok()) << st.ToString();
-    return out;
+    return testing::EvaluateOverTimeAt(db_.get(), matchers_, fn, range, t, q, scan);
   }
 
   // The window's values, sorted as the exact quantile sorts them.

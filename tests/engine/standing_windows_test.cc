@@ -13,6 +13,7 @@
 #include <random>
 
 #include "overtone/over_time.h"
+#include "tests/engine/over_time_points.h"
 #include "tests/support/test_database.h"
 
 namespace overtone {
@@ -27,7 +28,7 @@ constexpr OverTimeFn kServed[] = {
     OverTimeFn::kFirst, OverTimeFn::kPresent, OverTimeFn::kQuantile,
 };
 
-using Points = std::map<std::pair<SeriesId, int64_t>, double>;
+using Points = testing::OverTimePoints;
 
 bool SameBits(double a, double b) { return std::bit_cast<uint64_t>(a) == std::bit_cast<uint64_t>(b); }
 
@@ -49,20 +50,7 @@ double RandomValue(std::mt19937_64& rng) {
 class StandingWindowsTest : public testing::DatabaseTest {
  protected:
   Points Evaluate(OverTimeFn fn, int64_t range, int64_t t, double q, bool scan) {
-    OverTimeQuery query;
-    query.fn = fn;
-    query.param = q;
-    query.start = query.end = t;
-    query.range = range;
-    Points out;
-    auto collect = [&](const SeriesInfo& s, int64_t ts, double v) {
-      out[{s.id, ts}] = v;
-      return Status::OK();
-    };
-    Status st = scan ? EvaluateOverTimeByScan(db_.get(), matchers_, query, collect)
-                     : EvaluateOverTime(db_.get(), matchers_, query, collect);
-    EXPECT_TRUE(st.ok()) << st.ToString();
-    return out;
+    return testing::EvaluateOverTimeAt(db_.get(), matchers_, fn, range, t, q, scan);
   }
 
   void ExpectSame(OverTimeFn fn, int64_t range, int64_t t, double q, const std::string& where) {

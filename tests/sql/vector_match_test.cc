@@ -19,6 +19,7 @@
 #include "sql/vtab_common.h"
 #include "sql/vtabs.h"
 #include "tests/sql/memory_connection.h"
+#include "tests/sql/vector_operand_lines.h"
 
 namespace overtone::sql {
 namespace {
@@ -35,19 +36,6 @@ VectorOperand Operand(
     }
   }
   return v;
-}
-
-// The result as "labelset@ts=value" lines, sorted.
-std::vector<std::string> Lines(const VectorOperand& v) {
-  std::vector<std::string> out;
-  for (const auto& p : v.points) {
-    char value[64];
-    std::snprintf(value, sizeof value, "%g", p.value);
-    out.push_back(v.series[p.series].labelset + (v.series[p.series].drop_name ? "(drop)" : "") + "@" +
-                  std::to_string(p.ts) + "=" + value);
-  }
-  std::sort(out.begin(), out.end());
-  return out;
 }
 
 MatchSpec Spec(MatchOp op, MatchCard card, bool on, std::vector<std::string> labels,

@@ -4,15 +4,12 @@
 #include "adapters/rules/rule_windows.h"
 
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
 #include <bit>
 #include <cmath>
 #include <random>
 
-#include "adapters/promql/query.h"
-#include "overtone/sql.h"
-#include "tests/support/test_database.h"
+#include "tests/adapters/rules/windowed_and_fresh_test.h"
 
 namespace overtone::rules {
 namespace {
@@ -38,43 +35,9 @@ TEST(StandingWindowsOfTest, FindsServedOverTimeCallsOnce) {
   EXPECT_EQ(specs[3].matchers, (std::vector<LabelMatcher>{{MatchType::kEqual, "__name__", "y"}}));
 }
 
-class RuleWindowsTest : public overtone::testing::DatabaseTest {
- protected:
-  void SetUp() override {
-    DatabaseTest::SetUp();
-    // A second database with the same samples and no windows: the fresh side.
-    auto fresh = Database::Open(overtone::testing::TestDatabaseOptions(), fresh_dir_.path());
-    ASSERT_TRUE(fresh.ok());
-    fresh_db_ = std::move(*fresh);
-    for (auto [db, conn] : {std::pair{db_.get(), &conn_}, std::pair{fresh_db_.get(), &fresh_conn_}}) {
-      sqlite3* raw = nullptr;
-      ASSERT_EQ(sqlite3_open(":memory:", &raw), SQLITE_OK);
-      conn->reset(raw);
-      ASSERT_TRUE(RegisterSql(raw, db).ok());
-    }
-  }
-  void TearDown() override {
-    conn_.reset();
-    fresh_conn_.reset();
-  }
-
-  std::vector<std::pair<Labels, double>> Query(sqlite3* conn, const std::string& expr, int64_t t) {
-    auto r = promql::RunInstantQuery(conn, expr, t);
-    EXPECT_TRUE(r.ok()) << expr << ": " << r.status().ToString();
-    std::vector<std::pair<Labels, double>> out;
-    if (r.ok()) {
-      for (auto& s : r->series) out.emplace_back(s.labels, s.points.empty() ? 0 : s.points[0].value);
-    }
-    return out;
-  }
-
-  struct Close {
-    void operator()(sqlite3* c) const { sqlite3_close(c); }
-  };
-  std::unique_ptr<sqlite3, Close> conn_, fresh_conn_;
-  overtone::testing::TempDir fresh_dir_;
-  std::unique_ptr<Database> fresh_db_;
-};
+// db_ gets the windows; fresh_db_, with the same samples and no windows, is
+// the fresh side.
+class RuleWindowsTest : public WindowedAndFreshTest {};
 
 TEST_F(RuleWindowsTest, RuleQueriesGiveTheSameBitsWithAndWithoutWindows) {
   const std::vector<std::string> exprs = {"avg_over_time(m[1m])",
