@@ -170,7 +170,8 @@ void Batch::ApplyPostings() {
   std::string key;
   for (size_t r = 0; r < pairs; ++r) {
     const PostingPair& p = posting_pairs_[order[r]];
-    key = PostingsValuePrefix(name_of(p), value_of(p));
+    key.clear();
+    AppendPostingsValuePrefix(&key, name_of(p), value_of(p));
     const size_t prefix = key.size();
     for (size_t i = start[r]; i < start[r + 1]; ++i) {
       key.resize(prefix);

@@ -88,10 +88,17 @@ inline bool ConsumeEscaped(std::string_view* in, std::string* value) {
   return false;
 }
 
+// Appends the postings key prefix of (name, value) to *dst: the one place
+// that builds it, so that a caller writing many keys reuses its buffer.
+inline void AppendPostingsValuePrefix(std::string* dst, std::string_view name, std::string_view value) {
+  dst->append(name);
+  dst->push_back('\0');
+  AppendEscaped(dst, value);
+}
+
 inline std::string PostingsValuePrefix(std::string_view name, std::string_view value) {
-  std::string k(name);
-  k.push_back('\0');
-  AppendEscaped(&k, value);
+  std::string k;
+  AppendPostingsValuePrefix(&k, name, value);
   return k;
 }
 
