@@ -25,7 +25,10 @@
 // first read after overtone's database was closed and opened again (its
 // caches empty; the operating system's page cache stays warm, as it does
 // for Prometheus, which keeps no cache of its own for this path and is read
-// alternately as before).
+// alternately as before). Restarted: the same, but opened as `overtone
+// serve` opens it (Options::warm_xor_chunks_at_open; the warm reads left the
+// read hint), each read once the reopen's warm-up of the chunk cache has
+// finished; the warm-up's time from open is printed apart.
 // --memory-limit opens overtone's database and server as `overtone serve
 // --memory-limit` does (Options::memory_limit_bytes, the request budget
 // its share), its caches then sized by their shares of the limit.
@@ -43,6 +46,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "adapters/emulator/emulator.h"
@@ -243,13 +247,35 @@ Status Serve(const Options& options, const fs::path& path, Served* out) {
   return out->server->Start();
 }
 
+// What the reopens of a restarted server spent warming the chunk cache
+// (Options::warm_xor_chunks_at_open) before its first read, mean a reopen.
+struct WarmUp {
+  double ms = 0;
+  double segments = 0;
+  double cache_mib = 0;
+};
+
 // `runs` first reads after a reopen of overtone's database, each followed
-// by one of Prometheus's.
+// by one of Prometheus's. `warm`: opened as `overtone serve` opens it, each
+// read once the reopen's warm-up has finished (its time in *warm_up).
 Status MeasureCold(const Options& options, const fs::path& path, Served* served, const Peer& prom,
-                   const Case& c, int runs, Answer* ours, Answer* theirs, Timings* t) {
+                   const Case& c, int runs, bool warm, Answer* ours, Answer* theirs, Timings* t,
+                   WarmUp* warm_up) {
+  Options opened = options;
+  opened.warm_xor_chunks_at_open = warm;
   Samples s;
   for (int i = 0; i < runs; ++i) {
-    OT_RETURN_IF_ERROR(Serve(options, path, served));
+    const auto start = Clock::now();
+    OT_RETURN_IF_ERROR(Serve(opened, path, served));
+    DatabaseStats st = served->db->GetStats();
+    for (; warm && st.xor_chunk_warming; st = served->db->GetStats()) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    if (warm) {
+      warm_up->ms += std::chrono::duration<double, std::milli>(Clock::now() - start).count() / runs;
+      warm_up->segments += static_cast<double>(st.xor_chunk_warm_segments) / runs;
+      warm_up->cache_mib += static_cast<double>(st.xor_chunk_cache_bytes) / (1 << 20) / runs;
+    }
     OT_RETURN_IF_ERROR(ReadBoth(served->server->port(), prom, c, ours, theirs, &s));
   }
   s.Summarize(t);
@@ -345,17 +371,30 @@ int main(int argc, char** argv) {
       static_cast<unsigned long long>(stats.samples), cfg.duration.c_str(), cfg.runs);
   std::printf("%-28s %10s %6s %12s %12s %8s %13s %13s\n", "case", "samples", "runs", "overtone ms",
               "prometh. ms", "ratio", "ot srv CPU ms", "pr srv CPU ms");
-  // Pass 0 warm, as a long-running server reads; pass 1 cold.
-  for (int pass = 0; pass < (cfg.cold_runs > 0 ? 2 : 1); ++pass) {
+  // Pass 0 warm, as a long-running server reads; pass 1 cold, the caches
+  // empty; pass 2 restarted, as `overtone serve` opens the database (after
+  // the warm reads, it holds the read hint), once its warm-up finished.
+  std::vector<std::string> warm_ups;
+  for (int pass = 0; pass < (cfg.cold_runs > 0 ? 3 : 1); ++pass) {
     for (const Case& c : cases) {
       if (std::string_view(c.name).find(cfg.only) == std::string_view::npos) continue;
       Answer ours, theirs;
       Timings t;
+      WarmUp warm_up;
       const Peer peer = prom ? Peer{prom->port(), prom->pid()} : Peer{};
-      Status measured =
-          pass == 0 ? MeasureCase(served.server->port(), peer, c, cfg.runs, &ours, &theirs, &t)
-                    : MeasureCold(options, db_path, &served, peer, c, cfg.cold_runs, &ours, &theirs, &t);
-      const std::string name = std::string(c.name) + (pass == 0 ? "" : " (cold)");
+      Status measured = pass == 0 ? MeasureCase(served.server->port(), peer, c, cfg.runs, &ours, &theirs, &t)
+                                  : MeasureCold(options, db_path, &served, peer, c, cfg.cold_runs, pass == 2,
+                                                &ours, &theirs, &t, &warm_up);
+      const std::string name = std::string(c.name) + (pass == 0   ? ""
+                                                      : pass == 1 ? " (cold)"
+                                                                  : " (restarted)");
+      if (pass == 2) {
+        char buf[160];
+        std::snprintf(buf, sizeof buf,
+                      "  %-26s warm-up %.0f ms from open, %.0f segments, %.1f MiB of chunks\n", name.c_str(),
+                      warm_up.ms, warm_up.segments, warm_up.cache_mib);
+        warm_ups.push_back(buf);
+      }
       if (!measured.ok()) return Fail(name, measured);
       std::string prom_cell = "-", ratio_cell = "-", prom_cpu_cell = "-";
       if (prom) {
@@ -395,8 +434,14 @@ int main(int argc, char** argv) {
       "client.\nsrv CPU: the server's CPU per read, mean (overtone's: this process's less the client's "
       "thread;\n"
       "Prometheus's: its process's, counted in clock ticks).\n"
-      "cold: each overtone read the first after its database was opened again.\n%s",
-      prom ? "" : "prometheus: not measured (not installed, or --no-prometheus)\n");
+      "cold: each overtone read the first after its database was opened again.\n"
+      "%s%s",
+      prom ? "" : "prometheus: not measured (not installed, or --no-prometheus)\n",
+      warm_ups.empty()
+          ? ""
+          : "restarted: the same, opened as `overtone serve` opens it, read once the warm-up of\n"
+            "its chunk cache finished (Options::warm_xor_chunks_at_open):\n");
+  for (const std::string& line : warm_ups) std::fputs(line.c_str(), stdout);
   served.server->Stop();
   served.server.reset();
   prom.reset();

@@ -103,6 +103,7 @@ Result<std::unique_ptr<Database>> DatabaseImpl::Open(const Options& options, con
     db->wrote_writer_file_ = true;
   }
   if (options.compaction_interval_ms > 0 && !read_only) db->StartCompactionThread();
+  OT_RETURN_IF_ERROR(db->StartXorChunkWarmUp());
   return std::unique_ptr<Database>(std::move(db));
 }
 
@@ -153,6 +154,8 @@ DatabaseImpl::DatabaseImpl(const Options& options, std::string dir, std::unique_
 }
 
 DatabaseImpl::~DatabaseImpl() {
+  warm_stop_ = true;
+  if (warm_thread_.joinable()) warm_thread_.join();
   {
     std::lock_guard lock(thread_mu_);
     stopping_ = true;
@@ -402,6 +405,8 @@ DatabaseStats DatabaseImpl::GetStats() const {
   s.xor_chunk_cache_hits = xor_chunk_cache_.hits();
   s.xor_chunk_cache_misses = xor_chunk_cache_.misses();
   s.xor_chunk_cache_bytes = xor_chunk_cache_.size_bytes();
+  s.xor_chunk_warm_segments = warm_segments_.load(std::memory_order_relaxed);
+  s.xor_chunk_warming = warming_.load(std::memory_order_acquire);
   s.decoded_frame_cache_hits = frame_cache_.hits();
   s.decoded_frame_cache_misses = frame_cache_.misses();
   s.decoded_frame_cache_bytes = frame_cache_.size_bytes();

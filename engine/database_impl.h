@@ -75,6 +75,12 @@ class DatabaseImpl final : public Database {
  private:
   DatabaseImpl(const Options& options, std::string dir, std::unique_ptr<storage::Store> store);
   void StartCompactionThread();
+  // xor_chunk_warmup.cc: stores the read hint once a process, the first
+  // time remote reads ask for chunks; starts the warm-up after open when
+  // asked to and the hint is there; the warm-up itself.
+  void NoteXorChunkReads();
+  Status StartXorChunkWarmUp();
+  void WarmXorChunks();
   // OK when open for writing; else the error a write gets, naming the
   // writer a secondary follows.
   Status CheckWritable() const;
@@ -124,6 +130,11 @@ class DatabaseImpl final : public Database {
   std::condition_variable thread_cv_;
   bool stopping_ = false;
   std::thread compaction_thread_;
+  std::thread warm_thread_;  // Options::warm_xor_chunks_at_open
+  std::atomic<bool> warm_stop_{false};
+  std::atomic<bool> warming_{false};
+  std::atomic<uint64_t> warm_segments_{0};
+  std::atomic<bool> noted_xor_chunk_reads_{false};  // the read hint is stored (or cannot be)
 
   std::atomic<uint64_t> samples_written_{0};
   std::atomic<uint64_t> write_batches_{0};

@@ -319,6 +319,7 @@ class XorChunkReaderImpl final : public XorChunkReader {
 Status DatabaseImpl::ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, const XorChunkFn& fn) {
   if (!index_.Contains(id)) return Status::NotFound("no series with id " + std::to_string(id));
   if (min_ts > max_ts) return Status::OK();
+  NoteXorChunkReads();
   std::unique_ptr<storage::ReadView> view = store_->NewReadView();
   std::unique_ptr<storage::SampleCursor> raw = store_->NewSampleCursor(id, min_ts, max_ts, view.get());
   std::unique_ptr<storage::SegmentCursor> segments = store_->NewSegmentCursor(id, min_ts, view.get());
@@ -328,6 +329,7 @@ Status DatabaseImpl::ScanXorChunks(SeriesId id, int64_t min_ts, int64_t max_ts, 
 }
 
 std::unique_ptr<XorChunkReader> DatabaseImpl::NewXorChunkReader() {
+  NoteXorChunkReads();
   return std::make_unique<XorChunkReaderImpl>(store_.get(), &xor_chunk_cache_, &segment_samples_scanned_);
 }
 

@@ -178,6 +178,9 @@ int RunServe(int argc, char** argv) {
 
   Options options;
   options.sync = a.sync;
+  // A server runs for long: remote reads after a restart find the newest
+  // chunks ready, when remote reads asked for them before.
+  options.warm_xor_chunks_at_open = true;
   if (a.memory_limit) {
     if (*a.memory_limit < kMinMemoryLimit) return cl.UsageError("--memory-limit must be at least 32MiB");
     const MemorySplit split = SplitMemoryLimit(*a.memory_limit);

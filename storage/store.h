@@ -8,8 +8,8 @@
 //   segments  (series id, last timestamp) -> segment (codec/segment.h), and
 //             (0, column key) -> shared timestamp column (codec/timestamp_column.h)
 //   summaries (series id, last timestamp) -> the segment's summary (codec/summary.h)
-// and, in `default`, two small record spaces (RecordSpace): the metric
-// metadata and the push groups.
+// and, in `default`, three small record spaces (RecordSpace): the metric
+// metadata, the push groups and the read hints.
 //
 // One series' samples in a time range are one contiguous key range, read
 // with a bounded iterator. Every mutation goes through a Batch, committed
@@ -127,6 +127,7 @@ struct TimestampColumnForRange {
 enum class RecordSpace {
   kMetricMetadata,  // metric family name -> type, help, unit
   kPushGroup,       // grouping key labels -> the label sets of the group's series
+  kReadHint,        // what reads of this database asked for before, for the next open
 };
 
 // Held by whatever uses the open RocksDB instance: a reopen after a storage
@@ -294,6 +295,10 @@ class SegmentCursor {
   // Moves to the first key at or after (id, min_last_ts), within the
   // cursor's upper bound.
   void Seek(SeriesId id, int64_t min_last_ts);
+  // Moves to the last key at or before (id, max_last_ts): the newest
+  // segment of `id` ending at or before max_last_ts, or a key of an earlier
+  // series (or of the shared timestamp columns, series 0) when it has none.
+  void SeekForPrev(SeriesId id, int64_t max_last_ts);
   SeriesId series() const { return series_; }
   int64_t max_ts() const { return max_ts_; }
   // The segment's bytes; valid until Next().

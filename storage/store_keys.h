@@ -29,8 +29,12 @@ inline constexpr std::string_view kDeletedSeriesKey = "deleted_series";
 // A record's key: its space's prefix, then the caller's key. No other key of
 // the default family starts with "rec." (docs/FORMAT.md).
 inline std::string RecordPrefix(RecordSpace space) {
-  return space == RecordSpace::kMetricMetadata ? std::string("rec.metadata\0", 13)
-                                               : std::string("rec.push_group\0", 15);
+  switch (space) {
+    case RecordSpace::kMetricMetadata: return std::string("rec.metadata\0", 13);
+    case RecordSpace::kPushGroup: return std::string("rec.push_group\0", 15);
+    case RecordSpace::kReadHint: break;
+  }
+  return std::string("rec.read_hint\0", 14);
 }
 
 inline rocksdb::Slice ToSlice(std::string_view s) { return rocksdb::Slice(s.data(), s.size()); }

@@ -100,6 +100,15 @@ struct Options {
   // CPU). Held only once remote reads have asked for chunks. Under
   // memory_limit_bytes: a 32nd of the limit (64 MiB at 2 GiB).
   size_t xor_chunk_cache_bytes = 64u << 20;
+  // After open, build the newest sealed segments' XOR chunks into that
+  // cache in the background (each series' newest segment first, then the
+  // next newest, until three quarters of the cache are used), when remote
+  // reads asked this database for chunks before (a read hint the writer
+  // stores, docs/FORMAT.md): a Prometheus reading its recent history back
+  // from a restarted server finds the chunks ready, as it would have
+  // before the restart. For long-running servers (`overtone serve` sets
+  // it); a process that opens the database for one job leaves it off.
+  bool warm_xor_chunks_at_open = false;
   // FLAC frames of sealed segments kept decoded for short windows read
   // again (instant queries, rules): engine/decoded_frame_cache.h.
   size_t decoded_frame_cache_bytes = 32u << 20;
@@ -250,6 +259,10 @@ struct DatabaseStats {
   uint64_t xor_chunk_cache_hits = 0;
   uint64_t xor_chunk_cache_misses = 0;
   uint64_t xor_chunk_cache_bytes = 0;
+  // Options::warm_xor_chunks_at_open: segments built into the cache by the
+  // warm-up after open, and whether it is still running.
+  uint64_t xor_chunk_warm_segments = 0;
+  bool xor_chunk_warming = false;
   // Reads of sealed data: FLAC frames found decoded in the cache, and not
   // (decoded then); what the cache holds.
   uint64_t decoded_frame_cache_hits = 0;
