@@ -106,6 +106,19 @@ std::string ServerMetrics::RenderText(const ServerFigures& f) const {
            static_cast<double>(f.db.segments_written));
   w.Metric("overtone_samples_sealed_total", "counter", "Samples moved from raw storage into segments.",
            static_cast<double>(f.db.samples_sealed));
+  w.Metric("overtone_xor_chunk_cache_bytes", "gauge", "Sealed segments held as remote read's XOR chunks.",
+           static_cast<double>(f.db.xor_chunk_cache_bytes));
+  w.Metric("overtone_xor_chunk_cache_hits_total", "counter",
+           "Sealed segments remote reads found as XOR chunks in the cache.",
+           static_cast<double>(f.db.xor_chunk_cache_hits));
+  w.Metric("overtone_xor_chunk_cache_misses_total", "counter",
+           "Sealed segments remote reads decoded and encoded as XOR chunks.",
+           static_cast<double>(f.db.xor_chunk_cache_misses));
+  w.Metric("overtone_xor_chunk_cache_warm_segments", "gauge",
+           "Sealed segments whose XOR chunks the warm-up after start built.",
+           static_cast<double>(f.db.xor_chunk_warm_segments));
+  w.Metric("overtone_xor_chunk_cache_warming", "gauge", "1 while the warm-up after start runs.",
+           f.db.xor_chunk_warming ? 1.0 : 0.0);
 
   w.Metric("overtone_memory_limit_bytes", "gauge",
            "The --memory-limit the server was started with (0: none).", static_cast<double>(f.memory_limit));
