@@ -118,6 +118,30 @@ class BitReader {
     *v = r;
     return true;
   }
+  // The next 64 bits of the stream, its next bit highest, without moving
+  // past them: a decoder reads a field's prefix and its bits from one
+  // word, then Skips them. Bits past the end read as 0, and only the top 57
+  // are sure to be the stream's, so that a field read this way is at most
+  // 57 bits long, and Skip, not Peek, says whether the stream held it.
+  uint64_t Peek() const {
+    const size_t byte = pos_ >> 3;
+    uint64_t word = 0;
+    if (byte + 8 <= in_.size()) {
+      std::memcpy(&word, in_.data() + byte, 8);
+      if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
+    } else {
+      for (size_t i = byte; i < in_.size(); ++i) {
+        word |= uint64_t{static_cast<uint8_t>(in_[i])} << (56 - 8 * (i - byte));
+      }
+    }
+    return word << (pos_ & 7);
+  }
+  // Moves past n bits; false, without moving, when fewer are left.
+  bool Skip(int n) {
+    if (static_cast<uint64_t>(n) > remaining_bits()) return false;
+    pos_ += static_cast<uint64_t>(n);
+    return true;
+  }
   uint64_t remaining_bits() const { return in_.size() * 8 - pos_; }
   size_t byte_position() const { return (pos_ + 7) >> 3; }  // bytes touched so far
 

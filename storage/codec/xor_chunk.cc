@@ -1,5 +1,6 @@
 #include "storage/codec/xor_chunk.h"
 
+#include <algorithm>
 #include <bit>
 
 namespace overtone::storage {
@@ -84,24 +85,36 @@ bool XorValueReader::Read(BitReader* r, double* v) {
     *v = std::bit_cast<double>(prev_);
     return true;
   }
-  bool bit;
-  if (!r->ReadBit(&bit)) return false;
-  if (bit) {
-    if (!r->ReadBit(&bit)) return false;
-    if (bit) {
-      uint64_t leading, sigbits;
-      if (!r->ReadBits(5, &leading) || !r->ReadBits(6, &sigbits)) return false;
-      if (sigbits == 0) sigbits = 64;
-      if (leading + sigbits > 64) return false;
-      leading_ = static_cast<uint8_t>(leading);
-      trailing_ = static_cast<uint8_t>(64 - leading - sigbits);
-    } else if (leading_ + trailing_ >= 64) {
-      return false;  // a window reused before any was set
-    }
-    uint64_t delta;
-    if (!r->ReadBits(64 - leading_ - trailing_, &delta)) return false;
-    prev_ ^= delta << trailing_;
+  // The control bits and, when they fit in the word, the XOR's meaningful
+  // bits come from one Peek (most deltas are well under 44 bits).
+  const uint64_t word = r->Peek();
+  if ((word >> 63) == 0) {  // '0': the value repeats
+    if (!r->Skip(1)) return false;
+    *v = std::bit_cast<double>(prev_);
+    return true;
   }
+  int head;                                        // the control bits before the meaningful ones
+  if (((word >> 62) & 1) == 0) {                   // '10': the previous window
+    if (leading_ + trailing_ >= 64) return false;  // a window reused before any was set
+    head = 2;
+  } else {  // '11', 5 bits of leading zeros, 6 of length (0 meaning 64)
+    const uint64_t leading = (word >> 57) & 31;
+    uint64_t sigbits = (word >> 51) & 63;
+    if (sigbits == 0) sigbits = 64;
+    if (leading + sigbits > 64) return false;
+    leading_ = static_cast<uint8_t>(leading);
+    trailing_ = static_cast<uint8_t>(64 - leading - sigbits);
+    head = 13;
+  }
+  const int sigbits = 64 - leading_ - trailing_;
+  uint64_t delta;
+  if (head + sigbits <= 57) {
+    delta = (word << head) >> (64 - sigbits);
+    if (!r->Skip(head + sigbits)) return false;
+  } else if (!r->Skip(head) || !r->ReadBits(sigbits, &delta)) {
+    return false;
+  }
+  prev_ ^= delta << trailing_;
   *v = std::bit_cast<double>(prev_);
   return true;
 }
@@ -162,6 +175,10 @@ Status DecodeXorChunk(std::string_view chunk, std::vector<Sample>* out) {
   // it can only come from corrupt bytes.
   uint64_t ts = 0, delta = 0;
   auto bad = [] { return Status::Corruption("XOR chunk is truncated or malformed"); };
+  // Room for the samples the header announces, as far as the bytes can
+  // hold them (two bits a sample at least, past the first two): a corrupt
+  // header reserves no more than its chunk could decode to.
+  out->reserve(out->size() + std::min<uint64_t>(n, 2 + r.remaining_bits() / 2));
   for (size_t i = 0; i < n; ++i) {
     uint64_t u;
     if (i == 0) {
@@ -172,22 +189,22 @@ Status DecodeXorChunk(std::string_view chunk, std::vector<Sample>* out) {
       delta = u;
       ts += delta;
     } else {
-      int prefix = 0, size = 0;
-      for (int k = 0; k < 4; ++k) {
-        bool bit;
-        if (!r.ReadBit(&bit)) return bad();
-        if (!bit) break;
-        ++prefix;
-      }
+      // '0', '10', '110', '1110' or '1111': the prefix and the bits of the
+      // delta of deltas from one Peek.
+      const uint64_t word = r.Peek();
+      const int prefix = std::min(std::countl_one(word), 4);
       uint64_t dod = 0;  // two's complement
       static constexpr int kSizes[] = {0, 14, 17, 20};
-      if (prefix == 4) {
-        if (!r.ReadBits(64, &u)) return bad();
-        dod = u;
-      } else if (prefix > 0) {
-        size = kSizes[prefix];
-        if (!r.ReadBits(size, &u)) return bad();
+      if (prefix == 0) {
+        if (!r.Skip(1)) return bad();
+      } else if (prefix < 4) {
+        const int size = kSizes[prefix];
+        u = (word << (prefix + 1)) >> (64 - size);
+        if (!r.Skip(prefix + 1 + size)) return bad();
         if (u > (uint64_t{1} << (size - 1))) u -= uint64_t{1} << size;
+        dod = u;
+      } else {
+        if (!r.Skip(4) || !r.ReadBits(64, &u)) return bad();
         dod = u;
       }
       delta += dod;

@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <utility>
@@ -69,6 +70,50 @@ TEST(BitStream, RandomFieldsMatchTheBitAtATimeDefinitionAndReadBack) {
     EXPECT_LT(r.remaining_bits(), 8u);
     uint64_t extra;
     EXPECT_FALSE(r.ReadBits(8, &extra));
+  }
+}
+
+// Peek shows the next bits without moving, the stream's first 57 at least,
+// zeros past its end; Skip moves past bits the stream holds and refuses,
+// without moving, those it does not.
+TEST(BitStream, PeekShowsTheNextBitsAndSkipMovesPastThem) {
+  std::mt19937_64 rng(9);
+  for (int round = 0; round < 200; ++round) {
+    std::string bytes(1 + rng() % 24, '\0');
+    for (char& c : bytes) c = static_cast<char>(rng());
+    const uint64_t total = bytes.size() * 8;
+    BitReader r(bytes);
+    BitReader bitwise(bytes);
+    while (r.remaining_bits() > 0) {
+      const uint64_t word = r.Peek();
+      const int shown = static_cast<int>(std::min<uint64_t>(57, r.remaining_bits()));
+      for (int i = 0; i < shown; ++i) {
+        BitReader probe = bitwise;
+        uint64_t want;
+        ASSERT_TRUE(probe.ReadBits(i + 1, &want));
+        ASSERT_EQ(word >> (63 - i), want) << "round " << round << ", bit " << i;
+      }
+      if (r.remaining_bits() < 57) {  // past the end: zeros
+        EXPECT_EQ(word << r.remaining_bits(), 0u) << "round " << round;
+      }
+      const int n = static_cast<int>(rng() % 58);
+      const uint64_t before = r.remaining_bits();
+      if (static_cast<uint64_t>(n) > before) {
+        EXPECT_FALSE(r.Skip(n));
+        EXPECT_EQ(r.remaining_bits(), before);
+        ASSERT_TRUE(r.Skip(static_cast<int>(before)));
+        ASSERT_TRUE(bitwise.Skip(static_cast<int>(before)));
+      } else {
+        ASSERT_TRUE(r.Skip(n));
+        uint64_t ignored;
+        ASSERT_TRUE(bitwise.ReadBits(n, &ignored));
+      }
+      ASSERT_EQ(r.remaining_bits(), bitwise.remaining_bits());
+    }
+    EXPECT_EQ(r.Peek(), 0u);
+    EXPECT_FALSE(r.Skip(1));
+    EXPECT_TRUE(r.Skip(0));
+    EXPECT_EQ(total, bytes.size() * 8);
   }
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <random>
@@ -60,6 +61,21 @@ TEST(XorChunkTest, RoundTripsRandomSeriesBitExactly) {
     std::vector<Sample> out;
     ASSERT_TRUE(DecodeXorChunk(chunk, &out).ok());
     ASSERT_EQ(out, in) << "trial " << trial;
+    // Appends after what the vector held.
+    std::vector<Sample> after = {{-7, 1.5}};
+    ASSERT_TRUE(DecodeXorChunk(chunk, &after).ok());
+    ASSERT_EQ(after.size(), in.size() + 1);
+    EXPECT_EQ(after.front(), (Sample{-7, 1.5}));
+    EXPECT_TRUE(std::equal(in.begin(), in.end(), after.begin() + 1)) << "trial " << trial;
+    // Every cut of a chunk is refused: its last byte holds bits of its last
+    // sample, so the decoder runs out of them before it is done.
+    if (trial < 20) {
+      for (size_t cut = 0; cut < chunk.size(); ++cut) {
+        std::vector<Sample> partial;
+        ASSERT_FALSE(DecodeXorChunk(chunk.substr(0, cut), &partial).ok())
+            << "trial " << trial << ", cut " << cut;
+      }
+    }
   }
 }
 
