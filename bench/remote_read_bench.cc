@@ -21,6 +21,10 @@
 // servers return must be the same (count and a hash of labels, timestamps
 // and value bits), or the benchmark fails.
 // The ratio is Prometheus's time / overtone's: above 1, overtone is faster.
+// Beside it, each server's CPU per read and the client thread's CPU per
+// read of each server's answer: when the client's is about the wall time,
+// the client is the bound, and the ratio says more about the decoding of
+// the two answers than about the servers.
 // Cold: each case is then read again --cold-runs times, each time as the
 // first read after overtone's database was closed and opened again (its
 // caches empty; the operating system's page cache stays warm, as it does
@@ -134,7 +138,8 @@ double ServerCpuMs(pid_t pid) {
 // One full read; *answer gets what came back. Series arrive sorted by labels
 // from both servers, possibly in several pieces, so the hash is order-exact.
 // *cpu_ms: the CPU the server (`server_pid`, 0 for this process) used meanwhile.
-Status ReadOnce(int port, pid_t server_pid, const Case& c, Answer* answer, double* ms, double* cpu_ms) {
+Status ReadOnce(int port, pid_t server_pid, const Case& c, Answer* answer, double* ms, double* cpu_ms,
+                double* client_ms) {
   adapters::RemoteReadOptions o;
   o.url = "http://127.0.0.1:" + std::to_string(port) + "/api/v1/read";
   o.matchers = c.matchers;
@@ -146,6 +151,7 @@ Status ReadOnce(int port, pid_t server_pid, const Case& c, Answer* answer, doubl
   o.client.timeout_seconds = 120;
   *answer = Answer{};
   const double cpu = ServerCpuMs(server_pid);
+  const double client = CpuMs(CLOCK_THREAD_CPUTIME_ID);
   auto t = Clock::now();
   Status s = adapters::RemoteRead(o, [&](const Labels& labels, std::span<const Sample> samples) {
     ++answer->series_calls;
@@ -166,12 +172,14 @@ Status ReadOnce(int port, pid_t server_pid, const Case& c, Answer* answer, doubl
   });
   *ms = std::chrono::duration<double>(Clock::now() - t).count() * 1000;
   *cpu_ms = ServerCpuMs(server_pid) - cpu;
+  *client_ms = CpuMs(CLOCK_THREAD_CPUTIME_ID) - client;
   return s;
 }
 
 struct Timings {
   double ours_ms = 0, theirs_ms = 0;
-  double ours_cpu_ms = 0, theirs_cpu_ms = 0;  // the server's CPU per read, mean
+  double ours_cpu_ms = 0, theirs_cpu_ms = 0;        // the server's CPU per read, mean
+  double ours_client_ms = 0, theirs_client_ms = 0;  // the client thread's CPU per read, mean
   int runs = 0;
 };
 
@@ -184,6 +192,7 @@ double Median(std::vector<double> ms) {
 struct Samples {
   std::vector<double> ours, theirs;
   double ours_cpu = 0, theirs_cpu = 0;  // summed over the runs
+  double ours_client = 0, theirs_client = 0;
 
   void Summarize(Timings* t) const {
     t->ours_ms = Median(ours);
@@ -191,6 +200,8 @@ struct Samples {
     t->runs = static_cast<int>(ours.size());
     t->ours_cpu_ms = ours_cpu / static_cast<double>(ours.size());
     t->theirs_cpu_ms = theirs.empty() ? 0 : theirs_cpu / static_cast<double>(theirs.size());
+    t->ours_client_ms = ours_client / static_cast<double>(ours.size());
+    t->theirs_client_ms = theirs.empty() ? 0 : theirs_client / static_cast<double>(theirs.size());
   }
 };
 
@@ -202,16 +213,18 @@ struct Peer {
 
 // One read of ours, then one of Prometheus's (none when its port is 0).
 Status ReadBoth(int port, const Peer& prom, const Case& c, Answer* ours, Answer* theirs, Samples* s) {
-  double one, cpu;
-  OT_RETURN_IF_ERROR(ReadOnce(port, 0, c, ours, &one, &cpu));
+  double one, cpu, client;
+  OT_RETURN_IF_ERROR(ReadOnce(port, 0, c, ours, &one, &cpu, &client));
   s->ours.push_back(one);
   s->ours_cpu += cpu;
+  s->ours_client += client;
   if (prom.port == 0) return Status::OK();
-  if (Status st = ReadOnce(prom.port, prom.pid, c, theirs, &one, &cpu); !st.ok()) {
+  if (Status st = ReadOnce(prom.port, prom.pid, c, theirs, &one, &cpu, &client); !st.ok()) {
     return st.WithContext("prometheus");
   }
   s->theirs.push_back(one);
   s->theirs_cpu += cpu;
+  s->theirs_client += client;
   return Status::OK();
 }
 
@@ -369,8 +382,8 @@ int main(int argc, char** argv) {
       "alternating between the servers\n\n",
       cfg.hosts, static_cast<unsigned long long>(stats.series),
       static_cast<unsigned long long>(stats.samples), cfg.duration.c_str(), cfg.runs);
-  std::printf("%-28s %10s %6s %12s %12s %8s %13s %13s\n", "case", "samples", "runs", "overtone ms",
-              "prometh. ms", "ratio", "ot srv CPU ms", "pr srv CPU ms");
+  std::printf("%-28s %10s %6s %12s %12s %8s %13s %13s %15s\n", "case", "samples", "runs", "overtone ms",
+              "prometh. ms", "ratio", "ot srv CPU ms", "pr srv CPU ms", "client CPU ms");
   // Pass 0 warm, as a long-running server reads; pass 1 cold, the caches
   // empty; pass 2 restarted, as `overtone serve` opens the database (after
   // the warm reads, it holds the read hint), once its warm-up finished.
@@ -396,7 +409,12 @@ int main(int argc, char** argv) {
         warm_ups.push_back(buf);
       }
       if (!measured.ok()) return Fail(name, measured);
-      std::string prom_cell = "-", ratio_cell = "-", prom_cpu_cell = "-";
+      std::string prom_cell = "-", ratio_cell = "-", prom_cpu_cell = "-", client_cell;
+      {
+        char buf[48];
+        std::snprintf(buf, sizeof buf, "%.2f", t.ours_client_ms);
+        client_cell = buf;
+      }
       if (prom) {
         if (!(ours == theirs)) {
           return Fail(name,
@@ -411,10 +429,12 @@ int main(int argc, char** argv) {
         ratio_cell = buf;
         std::snprintf(buf, sizeof buf, "%.2f", t.theirs_cpu_ms);
         prom_cpu_cell = buf;
+        std::snprintf(buf, sizeof buf, "/%.2f", t.theirs_client_ms);
+        client_cell += buf;
       }
-      std::printf("%-28s %10llu %6d %12.1f %12s %8s %13.2f %13s\n", name.c_str(),
+      std::printf("%-28s %10llu %6d %12.1f %12s %8s %13.2f %13s %15s\n", name.c_str(),
                   static_cast<unsigned long long>(ours.samples), t.runs, t.ours_ms, prom_cell.c_str(),
-                  ratio_cell.c_str(), t.ours_cpu_ms, prom_cpu_cell.c_str());
+                  ratio_cell.c_str(), t.ours_cpu_ms, prom_cpu_cell.c_str(), client_cell.c_str());
     }
     if (pass == 0) {
       // Whether the warm streamed reads were answered from the chunk cache
@@ -434,6 +454,7 @@ int main(int argc, char** argv) {
       "client.\nsrv CPU: the server's CPU per read, mean (overtone's: this process's less the client's "
       "thread;\n"
       "Prometheus's: its process's, counted in clock ticks).\n"
+      "client CPU: the client thread's CPU per read of overtone's / Prometheus's answer, mean.\n"
       "cold: each overtone read the first after its database was opened again.\n"
       "%s%s",
       prom ? "" : "prometheus: not measured (not installed, or --no-prometheus)\n",
