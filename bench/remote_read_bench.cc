@@ -16,15 +16,20 @@
 //   wide    every series, the whole range
 //   narrow  cpu_usage_percent of every host, the last hour
 // each as STREAMED_XOR_CHUNKS and as SAMPLES. The two servers answer each
-// case in turn, run after run, at least --runs times and more (up to 50×)
-// until a second has passed; figures are the medians. The samples both
+// case in turn, run after run, the order swapped each run (a read right
+// after the other server's pays for what that one left behind), at least
+// --runs times and more (up to 50×) until a second has passed; figures are
+// the medians. The samples both
 // servers return must be the same (count and a hash of labels, timestamps
 // and value bits), or the benchmark fails.
 // The ratio is Prometheus's time / overtone's: above 1, overtone is faster.
 // Beside it, each server's CPU per read and the client thread's CPU per
 // read of each server's answer: when the client's is about the wall time,
 // the client is the bound, and the ratio says more about the decoding of
-// the two answers than about the servers.
+// the two answers than about the servers. So each warm read is also taken
+// as bytes only: "last byte", the time to the answer's last byte with
+// each frame's length and CRC checked but nothing parsed or decoded, the
+// servers' and the transfer's time.
 // Cold: each case is then read again --cold-runs times, each time as the
 // first read after overtone's database was closed and opened again (its
 // caches empty; the operating system's page cache stays warm, as it does
@@ -37,6 +42,7 @@
 // --memory-limit` does (Options::memory_limit_bytes, the request budget
 // its share), its caches then sized by their shares of the limit.
 
+#include <httplib.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -56,6 +62,7 @@
 #include "adapters/emulator/emulator.h"
 #include "adapters/formats/importer.h"
 #include "adapters/http/server.h"
+#include "adapters/prometheus/chunked_frame.h"
 #include "adapters/prometheus/remote_read_client.h"
 #include "bench/bench_cli.h"
 #include "bench/fleet_file.h"
@@ -176,12 +183,71 @@ Status ReadOnce(int port, pid_t server_pid, const Case& c, Answer* answer, doubl
   return s;
 }
 
+// One full read taken as bytes only: each frame of a streamed answer
+// checked (its length and CRC) but not parsed or decoded, a SAMPLES answer
+// received whole. Its time is the servers' and the transfer's, without the
+// client's decoding that ReadOnce's time is mostly made of.
+Status FetchOnce(int port, const Case& c, double* ms) {
+  adapters::RemoteReadOptions o;
+  o.matchers = c.matchers;
+  o.mode = c.mode;
+  httplib::Client client("127.0.0.1", port);
+  client.set_read_timeout(120, 0);
+  httplib::Request r;
+  r.method = "POST";
+  r.path = "/api/v1/read";
+  r.headers = {{"Content-Encoding", "snappy"}, {"X-Prometheus-Remote-Read-Version", "0.1.0"}};
+  r.body = adapters::EncodeReadRequestBody(o, c.start_ms, c.end_ms);
+  r.set_header("Content-Type", "application/x-protobuf");
+  bool streamed = false;
+  int status = 0;
+  size_t bytes = 0;
+  std::string buf;
+  Status frames;
+  r.response_handler = [&](const httplib::Response& res) {
+    status = res.status;
+    streamed = res.get_header_value("Content-Type").starts_with("application/x-streamed-protobuf");
+    return true;
+  };
+  r.content_receiver = [&](const char* data, size_t n, uint64_t, uint64_t) {
+    bytes += n;
+    if (!streamed) return true;
+    buf.append(data, n);
+    std::string_view in = buf;
+    while (!in.empty()) {
+      std::string_view message;
+      if (!adapters::ReadChunkedFrame(&in, &message).ok()) break;  // the rest of it is still to come
+    }
+    buf.erase(0, buf.size() - in.size());
+    return true;
+  };
+  const auto t = Clock::now();
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  const bool sent = client.send(r, res, err);
+  *ms = std::chrono::duration<double>(Clock::now() - t).count() * 1000;
+  if (!sent) return Status::IOError("no answer: " + httplib::to_string(err));
+  if (status != 200) return Status::IOError("HTTP " + std::to_string(status));
+  if (bytes == 0) return Status::Corruption("an empty answer");
+  if (!buf.empty()) return Status::Corruption("the answer ends inside a frame, or a frame is corrupt");
+  return Status::OK();
+}
+
 struct Timings {
   double ours_ms = 0, theirs_ms = 0;
   double ours_cpu_ms = 0, theirs_cpu_ms = 0;        // the server's CPU per read, mean
   double ours_client_ms = 0, theirs_client_ms = 0;  // the client thread's CPU per read, mean
+  double ours_fetch_ms = 0, theirs_fetch_ms = 0;    // FetchOnce's, median; 0: not measured
   int runs = 0;
 };
+
+// `v` with `digits` decimals; by default two below 10 and one above, so
+// that a read of a millisecond or two keeps its second figure.
+std::string Fixed(double v, int digits = -1) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.*f", digits >= 0 ? digits : v < 10 ? 2 : 1, v);
+  return buf;
+}
 
 double Median(std::vector<double> ms) {
   std::sort(ms.begin(), ms.end());
@@ -193,8 +259,11 @@ struct Samples {
   std::vector<double> ours, theirs;
   double ours_cpu = 0, theirs_cpu = 0;  // summed over the runs
   double ours_client = 0, theirs_client = 0;
+  std::vector<double> ours_fetch, theirs_fetch;
 
   void Summarize(Timings* t) const {
+    t->ours_fetch_ms = ours_fetch.empty() ? 0 : Median(ours_fetch);
+    t->theirs_fetch_ms = theirs_fetch.empty() ? 0 : Median(theirs_fetch);
     t->ours_ms = Median(ours);
     t->theirs_ms = theirs.empty() ? 0 : Median(theirs);
     t->runs = static_cast<int>(ours.size());
@@ -211,25 +280,64 @@ struct Peer {
   pid_t pid = 0;
 };
 
-// One read of ours, then one of Prometheus's (none when its port is 0).
-Status ReadBoth(int port, const Peer& prom, const Case& c, Answer* ours, Answer* theirs, Samples* s) {
-  double one, cpu, client;
-  OT_RETURN_IF_ERROR(ReadOnce(port, 0, c, ours, &one, &cpu, &client));
-  s->ours.push_back(one);
-  s->ours_cpu += cpu;
-  s->ours_client += client;
-  if (prom.port == 0) return Status::OK();
-  if (Status st = ReadOnce(prom.port, prom.pid, c, theirs, &one, &cpu, &client); !st.ok()) {
-    return st.WithContext("prometheus");
+// One read of each server (of ours alone when Prometheus's port is 0), in
+// the order `theirs_first` says. The second follows the first, and
+// whatever work that one left behind (a Go server's garbage collection
+// after a large answer): callers alternate the order, so that the reads of
+// each server follow the reads of each alike.
+Status ReadBoth(int port, const Peer& prom, const Case& c, bool theirs_first, Answer* ours, Answer* theirs,
+                Samples* s) {
+  auto read_ours = [&]() -> Status {
+    double one, cpu, client;
+    OT_RETURN_IF_ERROR(ReadOnce(port, 0, c, ours, &one, &cpu, &client));
+    s->ours.push_back(one);
+    s->ours_cpu += cpu;
+    s->ours_client += client;
+    return Status::OK();
+  };
+  auto read_theirs = [&]() -> Status {
+    double one, cpu, client;
+    OT_RETURN_IF_ERROR(
+        ReadOnce(prom.port, prom.pid, c, theirs, &one, &cpu, &client).WithContext("prometheus"));
+    s->theirs.push_back(one);
+    s->theirs_cpu += cpu;
+    s->theirs_client += client;
+    return Status::OK();
+  };
+  if (prom.port == 0) return read_ours();
+  if (theirs_first) {
+    OT_RETURN_IF_ERROR(read_theirs());
+    return read_ours();
   }
-  s->theirs.push_back(one);
-  s->theirs_cpu += cpu;
-  s->theirs_client += client;
-  return Status::OK();
+  OT_RETURN_IF_ERROR(read_ours());
+  return read_theirs();
 }
 
-// Runs a case on both servers in turn, run after run, so that what else
-// the machine does weighs on both alike; at least `runs` runs, and more (up
+// The same as bytes only (FetchOnce), in the same order.
+Status FetchBoth(int port, const Peer& prom, const Case& c, bool theirs_first, Samples* s) {
+  auto fetch_ours = [&]() -> Status {
+    double ms;
+    OT_RETURN_IF_ERROR(FetchOnce(port, c, &ms).WithContext("fetching overtone's answer"));
+    s->ours_fetch.push_back(ms);
+    return Status::OK();
+  };
+  auto fetch_theirs = [&]() -> Status {
+    double ms;
+    OT_RETURN_IF_ERROR(FetchOnce(prom.port, c, &ms).WithContext("fetching Prometheus's answer"));
+    s->theirs_fetch.push_back(ms);
+    return Status::OK();
+  };
+  if (prom.port == 0) return fetch_ours();
+  if (theirs_first) {
+    OT_RETURN_IF_ERROR(fetch_theirs());
+    return fetch_ours();
+  }
+  OT_RETURN_IF_ERROR(fetch_ours());
+  return fetch_theirs();
+}
+
+// Runs a case on both servers in turn, run after run, in alternating order,
+// so that what else the machine does weighs on both alike; at least `runs` runs, and more (up
 // to 50× as many) until a second has passed, so that a read of a few
 // milliseconds gets a median a passing stall does not move. `prom.port` 0:
 // overtone only.
@@ -239,7 +347,9 @@ Status MeasureCase(int port, const Peer& prom, const Case& c, int runs, Answer* 
   const auto start = Clock::now();
   while (static_cast<int>(s.ours.size()) < runs ||
          (static_cast<int>(s.ours.size()) < 50 * runs && Clock::now() - start < std::chrono::seconds(1))) {
-    OT_RETURN_IF_ERROR(ReadBoth(port, prom, c, ours, theirs, &s));
+    const bool theirs_first = s.ours.size() % 2 == 1;
+    OT_RETURN_IF_ERROR(ReadBoth(port, prom, c, theirs_first, ours, theirs, &s));
+    OT_RETURN_IF_ERROR(FetchBoth(port, prom, c, theirs_first, &s));
   }
   s.Summarize(t);
   return Status::OK();
@@ -289,7 +399,8 @@ Status MeasureCold(const Options& options, const fs::path& path, Served* served,
       warm_up->segments += static_cast<double>(st.xor_chunk_warm_segments) / runs;
       warm_up->cache_mib += static_cast<double>(st.xor_chunk_cache_bytes) / (1 << 20) / runs;
     }
-    OT_RETURN_IF_ERROR(ReadBoth(served->server->port(), prom, c, ours, theirs, &s));
+    // Ours first: the first read after the reopen.
+    OT_RETURN_IF_ERROR(ReadBoth(served->server->port(), prom, c, /*theirs_first=*/false, ours, theirs, &s));
   }
   s.Summarize(t);
   return Status::OK();
@@ -382,8 +493,9 @@ int main(int argc, char** argv) {
       "alternating between the servers\n\n",
       cfg.hosts, static_cast<unsigned long long>(stats.series),
       static_cast<unsigned long long>(stats.samples), cfg.duration.c_str(), cfg.runs);
-  std::printf("%-28s %10s %6s %12s %12s %8s %13s %13s %15s\n", "case", "samples", "runs", "overtone ms",
-              "prometh. ms", "ratio", "ot srv CPU ms", "pr srv CPU ms", "client CPU ms");
+  std::printf("%-28s %10s %6s %12s %12s %8s %13s %13s %15s %15s %8s\n", "case", "samples", "runs",
+              "overtone ms", "prometh. ms", "ratio", "ot srv CPU ms", "pr srv CPU ms", "client CPU ms",
+              "last byte ms", "ratio");
   // Pass 0 warm, as a long-running server reads; pass 1 cold, the caches
   // empty; pass 2 restarted, as `overtone serve` opens the database (after
   // the warm reads, it holds the read hint), once its warm-up finished.
@@ -409,12 +521,9 @@ int main(int argc, char** argv) {
         warm_ups.push_back(buf);
       }
       if (!measured.ok()) return Fail(name, measured);
-      std::string prom_cell = "-", ratio_cell = "-", prom_cpu_cell = "-", client_cell;
-      {
-        char buf[48];
-        std::snprintf(buf, sizeof buf, "%.2f", t.ours_client_ms);
-        client_cell = buf;
-      }
+      std::string prom_cell = "-", ratio_cell = "-", prom_cpu_cell = "-",
+                  client_cell = Fixed(t.ours_client_ms);
+      std::string fetch_cell = t.ours_fetch_ms > 0 ? Fixed(t.ours_fetch_ms) : "-", fetch_ratio_cell = "-";
       if (prom) {
         if (!(ours == theirs)) {
           return Fail(name,
@@ -422,19 +531,19 @@ int main(int argc, char** argv) {
                                          " samples, Prometheus " + std::to_string(theirs.samples) +
                                          (ours.samples == theirs.samples ? " (different values)" : "")));
         }
-        char buf[32];
-        std::snprintf(buf, sizeof buf, "%.1f", t.theirs_ms);
-        prom_cell = buf;
-        std::snprintf(buf, sizeof buf, "%.2fx", t.theirs_ms / t.ours_ms);
-        ratio_cell = buf;
-        std::snprintf(buf, sizeof buf, "%.2f", t.theirs_cpu_ms);
-        prom_cpu_cell = buf;
-        std::snprintf(buf, sizeof buf, "/%.2f", t.theirs_client_ms);
-        client_cell += buf;
+        prom_cell = Fixed(t.theirs_ms);
+        ratio_cell = Fixed(t.theirs_ms / t.ours_ms, 2) + "x";
+        prom_cpu_cell = Fixed(t.theirs_cpu_ms, 2);
+        client_cell += "/" + Fixed(t.theirs_client_ms);
+        if (t.ours_fetch_ms > 0) {
+          fetch_cell += "/" + Fixed(t.theirs_fetch_ms);
+          fetch_ratio_cell = Fixed(t.theirs_fetch_ms / t.ours_fetch_ms, 2) + "x";
+        }
       }
-      std::printf("%-28s %10llu %6d %12.1f %12s %8s %13.2f %13s %15s\n", name.c_str(),
-                  static_cast<unsigned long long>(ours.samples), t.runs, t.ours_ms, prom_cell.c_str(),
-                  ratio_cell.c_str(), t.ours_cpu_ms, prom_cpu_cell.c_str(), client_cell.c_str());
+      std::printf("%-28s %10llu %6d %12s %12s %8s %13.2f %13s %15s %15s %8s\n", name.c_str(),
+                  static_cast<unsigned long long>(ours.samples), t.runs, Fixed(t.ours_ms).c_str(),
+                  prom_cell.c_str(), ratio_cell.c_str(), t.ours_cpu_ms, prom_cpu_cell.c_str(),
+                  client_cell.c_str(), fetch_cell.c_str(), fetch_ratio_cell.c_str());
     }
     if (pass == 0) {
       // Whether the warm streamed reads were answered from the chunk cache
@@ -455,6 +564,8 @@ int main(int argc, char** argv) {
       "thread;\n"
       "Prometheus's: its process's, counted in clock ticks).\n"
       "client CPU: the client thread's CPU per read of overtone's / Prometheus's answer, mean.\n"
+      "last byte: the same read taken as bytes only (frames checked, not decoded), overtone's /\n"
+      "Prometheus's, median, and its ratio; warm reads only.\n"
       "cold: each overtone read the first after its database was opened again.\n"
       "%s%s",
       prom ? "" : "prometheus: not measured (not installed, or --no-prometheus)\n",

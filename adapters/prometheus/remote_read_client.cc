@@ -130,6 +130,24 @@ class AnswerDecoder {
 
 }  // namespace
 
+std::string EncodeReadRequestBody(const RemoteReadOptions& options, int64_t from_ms, int64_t to_ms) {
+  prometheus::ReadRequest req;
+  if (options.mode == RemoteReadMode::kPreferStreamed) {
+    req.add_accepted_response_types(prometheus::ReadRequest::STREAMED_XOR_CHUNKS);
+  }
+  req.add_accepted_response_types(prometheus::ReadRequest::SAMPLES);
+  prometheus::Query* q = req.add_queries();
+  q->set_start_timestamp_ms(from_ms);
+  q->set_end_timestamp_ms(to_ms);
+  for (const LabelMatcher& m : options.matchers) {
+    prometheus::LabelMatcher* pm = q->add_matchers();
+    pm->set_type(ToProto(m.type));
+    pm->set_name(m.name);
+    pm->set_value(m.value);
+  }
+  return SnappyCompress(req.SerializeAsString());
+}
+
 Status RemoteRead(const RemoteReadOptions& options, const RemoteSeriesSink& sink,
                   const RemoteProgress& progress) {
   if (options.end_ms < options.start_ms) return Status::InvalidArgument("--end is before --start");
@@ -143,21 +161,7 @@ Status RemoteRead(const RemoteReadOptions& options, const RemoteSeriesSink& sink
   int64_t total = options.end_ms - options.start_ms;
   for (int64_t from = options.start_ms;;) {
     int64_t to = options.end_ms - from < options.slice_ms ? options.end_ms : from + options.slice_ms - 1;
-    prometheus::ReadRequest req;
-    if (options.mode == RemoteReadMode::kPreferStreamed) {
-      req.add_accepted_response_types(prometheus::ReadRequest::STREAMED_XOR_CHUNKS);
-    }
-    req.add_accepted_response_types(prometheus::ReadRequest::SAMPLES);
-    prometheus::Query* q = req.add_queries();
-    q->set_start_timestamp_ms(from);
-    q->set_end_timestamp_ms(to);
-    for (const LabelMatcher& m : options.matchers) {
-      prometheus::LabelMatcher* pm = q->add_matchers();
-      pm->set_type(ToProto(m.type));
-      pm->set_name(m.name);
-      pm->set_value(m.value);
-    }
-    std::string body = SnappyCompress(req.SerializeAsString());
+    std::string body = EncodeReadRequestBody(options, from, to);
     httplib::Headers headers = {{"Content-Encoding", "snappy"},
                                 {"X-Prometheus-Remote-Read-Version", "0.1.0"},
                                 {"User-Agent", "overtone-import"}};

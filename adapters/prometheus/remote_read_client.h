@@ -54,6 +54,11 @@ using RemoteSeriesSink = std::function<Status(const Labels& labels, std::span<co
 // Called after each slice with the milliseconds of the range done so far.
 using RemoteProgress = std::function<void(int64_t done_ms, int64_t total_ms)>;
 
+// The body RemoteRead posts for the slice [from_ms, to_ms]: a
+// snappy-compressed prometheus.ReadRequest of one query, with the response
+// types `options.mode` accepts.
+std::string EncodeReadRequestBody(const RemoteReadOptions& options, int64_t from_ms, int64_t to_ms);
+
 Status RemoteRead(const RemoteReadOptions& options, const RemoteSeriesSink& sink,
                   const RemoteProgress& progress = nullptr);
 

@@ -1,7 +1,7 @@
 // The remote read answers written by hand (remote_read_wire.h) against
 // protobuf's own serialization of the same messages: the same bytes, for
 // golden samples and for random ones with every special value and edge of
-// the varints.
+// the varints. And the request the remote read client posts, parsed back.
 
 #include "adapters/prometheus/remote_read_wire.h"
 
@@ -16,6 +16,8 @@
 
 #include "adapters/prometheus/chunked_frame.h"
 #include "adapters/prometheus/proto/remote.pb.h"
+#include "adapters/prometheus/remote_read_client.h"
+#include "adapters/prometheus/snappy_block.h"
 
 namespace overtone::adapters {
 namespace {
@@ -133,6 +135,41 @@ TEST(AdaptersRemoteReadWire, ChunkedFrameMatchesProtobuf) {
     std::string ours = "prefix";
     AppendChunkedSeriesFrame(fields, query_index, &ours);
     ASSERT_EQ(Hex(ours), Hex("prefix" + want)) << "round " << round;
+  }
+}
+
+TEST(AdaptersRemoteReadWire, ClientRequestBodyParsesBackToItsQuery) {
+  RemoteReadOptions o;
+  o.matchers = {{MatchType::kEqual, "__name__", "up"},
+                {MatchType::kNotEqual, "job", "a"},
+                {MatchType::kRegexMatch, "instance", "h.*"},
+                {MatchType::kRegexNoMatch, "zone", "eu|us"}};
+  for (RemoteReadMode mode : {RemoteReadMode::kPreferStreamed, RemoteReadMode::kSamplesOnly}) {
+    o.mode = mode;
+    std::string raw;
+    ASSERT_TRUE(SnappyUncompress(EncodeReadRequestBody(o, -5, 1700000000123), &raw).ok());
+    prometheus::ReadRequest req;
+    ASSERT_TRUE(req.ParseFromString(raw));
+    std::vector<int> types(req.accepted_response_types().begin(), req.accepted_response_types().end());
+    if (mode == RemoteReadMode::kPreferStreamed) {
+      EXPECT_EQ(types, (std::vector<int>{prometheus::ReadRequest::STREAMED_XOR_CHUNKS,
+                                         prometheus::ReadRequest::SAMPLES}));
+    } else {
+      EXPECT_EQ(types, (std::vector<int>{prometheus::ReadRequest::SAMPLES}));
+    }
+    ASSERT_EQ(req.queries_size(), 1);
+    const prometheus::Query& q = req.queries(0);
+    EXPECT_EQ(q.start_timestamp_ms(), -5);
+    EXPECT_EQ(q.end_timestamp_ms(), 1700000000123);
+    ASSERT_EQ(q.matchers_size(), 4);
+    const prometheus::LabelMatcher::Type want[] = {
+        prometheus::LabelMatcher::EQ, prometheus::LabelMatcher::NEQ, prometheus::LabelMatcher::RE,
+        prometheus::LabelMatcher::NRE};
+    for (int i = 0; i < 4; ++i) {
+      EXPECT_EQ(q.matchers(i).type(), want[i]) << i;
+      EXPECT_EQ(q.matchers(i).name(), o.matchers[static_cast<size_t>(i)].name) << i;
+      EXPECT_EQ(q.matchers(i).value(), o.matchers[static_cast<size_t>(i)].value) << i;
+    }
   }
 }
 
