@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <iterator>
+#include <span>
 #include <thread>
 #include <unordered_set>
 
@@ -108,11 +110,16 @@ class AnswerDecoder {
           }
           OT_RETURN_IF_ERROR(DecodeXorChunk(chunk.data(), &decoded_));
         }
-        samples_.clear();
-        for (const Sample& s : decoded_) {
-          if (s.ts >= start_ms_ && s.ts <= end_ms_) samples_.push_back(s);
+        // Chunks may reach past the slice; most often they do not, and the
+        // decoded samples go to the sink as they are, without a copy.
+        auto outside = [this](const Sample& s) { return s.ts < start_ms_ || s.ts > end_ms_; };
+        std::span<const Sample> in_range = decoded_;
+        if (std::any_of(decoded_.begin(), decoded_.end(), outside)) {
+          samples_.clear();
+          std::remove_copy_if(decoded_.begin(), decoded_.end(), std::back_inserter(samples_), outside);
+          in_range = samples_;
         }
-        if (!samples_.empty()) OT_RETURN_IF_ERROR(sink_(labels_, samples_));
+        if (!in_range.empty()) OT_RETURN_IF_ERROR(sink_(labels_, in_range));
       }
     }
     buf_.erase(0, buf_.size() - in.size());
