@@ -280,6 +280,15 @@ struct Peer {
   pid_t pid = 0;
 };
 
+// Runs `ours`, and `theirs` too when `with_theirs`, theirs first when
+// `theirs_first`.
+template <typename Ours, typename Theirs>
+Status InOrder(bool with_theirs, bool theirs_first, const Ours& ours, const Theirs& theirs) {
+  if (!with_theirs) return ours();
+  OT_RETURN_IF_ERROR(theirs_first ? theirs() : ours());
+  return theirs_first ? ours() : theirs();
+}
+
 // One read of each server (of ours alone when Prometheus's port is 0), in
 // the order `theirs_first` says. The second follows the first, and
 // whatever work that one left behind (a Go server's garbage collection
@@ -304,13 +313,7 @@ Status ReadBoth(int port, const Peer& prom, const Case& c, bool theirs_first, An
     s->theirs_client += client;
     return Status::OK();
   };
-  if (prom.port == 0) return read_ours();
-  if (theirs_first) {
-    OT_RETURN_IF_ERROR(read_theirs());
-    return read_ours();
-  }
-  OT_RETURN_IF_ERROR(read_ours());
-  return read_theirs();
+  return InOrder(prom.port != 0, theirs_first, read_ours, read_theirs);
 }
 
 // The same as bytes only (FetchOnce), in the same order.
@@ -327,20 +330,14 @@ Status FetchBoth(int port, const Peer& prom, const Case& c, bool theirs_first, S
     s->theirs_fetch.push_back(ms);
     return Status::OK();
   };
-  if (prom.port == 0) return fetch_ours();
-  if (theirs_first) {
-    OT_RETURN_IF_ERROR(fetch_theirs());
-    return fetch_ours();
-  }
-  OT_RETURN_IF_ERROR(fetch_ours());
-  return fetch_theirs();
+  return InOrder(prom.port != 0, theirs_first, fetch_ours, fetch_theirs);
 }
 
-// Runs a case on both servers in turn, run after run, in alternating order,
-// so that what else the machine does weighs on both alike; at least `runs` runs, and more (up
-// to 50× as many) until a second has passed, so that a read of a few
-// milliseconds gets a median a passing stall does not move. `prom.port` 0:
-// overtone only.
+// Runs a case on both servers in turn, run after run, in alternating
+// order, so that what else the machine does weighs on both alike; at least
+// `runs` runs, and more (up to 50× as many) until a second has passed, so
+// that a read of a few milliseconds gets a median a passing stall does not
+// move. `prom.port` 0: overtone only.
 Status MeasureCase(int port, const Peer& prom, const Case& c, int runs, Answer* ours, Answer* theirs,
                    Timings* t) {
   Samples s;
