@@ -203,7 +203,6 @@ Status FetchOnce(int port, const Case& c, double* ms) {
   int status = 0;
   size_t bytes = 0;
   std::string buf;
-  Status frames;
   r.response_handler = [&](const httplib::Response& res) {
     status = res.status;
     streamed = res.get_header_value("Content-Type").starts_with("application/x-streamed-protobuf");

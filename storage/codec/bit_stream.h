@@ -95,27 +95,17 @@ class BitReader {
       *v = 0;
       return true;
     }
-    const size_t byte = pos_ >> 3;
-    const int skip = static_cast<int>(pos_ & 7);
-    if (n <= 56 && byte + 8 <= in_.size()) {
-      uint64_t word;
-      std::memcpy(&word, in_.data() + byte, 8);
-      if constexpr (std::endian::native == std::endian::little) word = __builtin_bswap64(word);
-      *v = (word << skip) >> (64 - n);
-      pos_ += n;
+    if (n <= 57) {  // one word holds them (Peek)
+      *v = Peek() >> (64 - n);
+      pos_ += static_cast<uint64_t>(n);
       return true;
     }
-    uint64_t r = 0;
-    while (n > 0) {
-      uint8_t b = static_cast<uint8_t>(in_[pos_ >> 3]);
-      int avail = 8 - static_cast<int>(pos_ & 7);
-      int take = n < avail ? n : avail;
-      uint64_t bits = (b >> (avail - take)) & ((1u << take) - 1);
-      r = (r << take) | bits;
-      pos_ += take;
-      n -= take;
-    }
-    *v = r;
+    // 58 to 64 bits: the first 32, then the rest.
+    const uint64_t high = Peek() >> 32;
+    pos_ += 32;
+    const int rest = n - 32;
+    *v = (high << rest) | (Peek() >> (64 - rest));
+    pos_ += static_cast<uint64_t>(rest);
     return true;
   }
   // The next 64 bits of the stream, its next bit highest, without moving

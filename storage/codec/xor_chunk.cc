@@ -93,11 +93,14 @@ bool XorValueReader::Read(BitReader* r, double* v) {
     *v = std::bit_cast<double>(prev_);
     return true;
   }
-  int head;                                        // the control bits before the meaningful ones
-  if (((word >> 62) & 1) == 0) {                   // '10': the previous window
+  // The control bits before the meaningful ones: '10' reuses the previous
+  // window; '11' is followed by 5 bits of leading zeros and 6 of length
+  // (0 meaning 64).
+  int head;
+  if (((word >> 62) & 1) == 0) {
     if (leading_ + trailing_ >= 64) return false;  // a window reused before any was set
     head = 2;
-  } else {  // '11', 5 bits of leading zeros, 6 of length (0 meaning 64)
+  } else {
     const uint64_t leading = (word >> 57) & 31;
     uint64_t sigbits = (word >> 51) & 63;
     if (sigbits == 0) sigbits = 64;
