@@ -16,8 +16,6 @@
 namespace overtone::promql {
 namespace {
 
-constexpr int64_t kMin = 60000;
-
 class HistogramEvalTest : public ::testing::Test {
  protected:
   void SetUp() override {
