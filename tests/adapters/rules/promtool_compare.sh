@@ -19,10 +19,9 @@ if ! command -v promtool >/dev/null 2>&1; then
 fi
 
 # promtool's rule tests keep their storage in a temporary folder that a
-# failing test file leaves behind (promtool exits before removing it): give
-# them one of our own, removed at the end.
-work="$(mktemp -d)"
-trap 'rm -rf "$work"' EXIT
+# failing test file leaves behind (promtool exits before removing it): they
+# get $WORK, removed on any exit.
+source "$(dirname "$0")/../../support/peers.sh"
 
 declare -A kind reason
 while read -r file k rest; do
@@ -42,7 +41,7 @@ for dir in "$@"; do
     file="$(basename "$path")"
     mode=test
     grep -q '^groups:' "$path" && mode=check
-    (cd "$dir" && TMPDIR="$work" timeout 120 promtool "$mode" rules "$file" >/dev/null 2>&1)
+    (cd "$dir" && TMPDIR="$WORK" timeout 120 promtool "$mode" rules "$file" >/dev/null 2>&1)
     p=$?
     (cd "$dir" && timeout 120 "$overtone" rules "$mode" "$file" >/dev/null 2>&1)
     o=$?
