@@ -30,8 +30,14 @@ prometheus::LabelMatcher::Type ToProto(MatchType t) {
 
 template <typename ProtoLabels>
 Status ToLabels(const ProtoLabels& in, Labels* out) {
-  out->clear();
-  for (const auto& l : in) out->push_back(Label{l.name(), l.value()});
+  // Assigned over the last series' strings, which keeps their memory.
+  out->resize(static_cast<size_t>(in.size()));
+  size_t i = 0;
+  for (const auto& l : in) {
+    (*out)[i].name.assign(l.name());
+    (*out)[i].value.assign(l.value());
+    ++i;
+  }
   NormalizeLabels(out);
   return ValidateLabels(*out).WithContext("remote read answered a bad series");
 }
@@ -49,8 +55,20 @@ class AnswerDecoder {
 
   // Takes more of the body; false (with status()) stops the download.
   bool Feed(const char* data, size_t n) {
+    if (streamed_ && buf_.empty()) {
+      // The frames that arrived whole are decoded where they are; only a
+      // frame cut by the end of this piece waits in buf_ for the rest.
+      std::string_view in(data, n);
+      status_ = DrainFrames(&in);
+      buf_.assign(in);
+      return status_.ok();
+    }
     buf_.append(data, n);
-    if (streamed_) status_ = DrainFrames();
+    if (streamed_) {
+      std::string_view in = buf_;
+      status_ = DrainFrames(&in);
+      buf_.erase(0, buf_.size() - in.size());
+    }
     return status_.ok();
   }
 
@@ -84,8 +102,9 @@ class AnswerDecoder {
   const Status& status() const { return status_; }
 
  private:
-  Status DrainFrames() {
-    std::string_view in = buf_;
+  // Decodes the whole frames at the front of *in and moves past them.
+  Status DrainFrames(std::string_view* pending) {
+    std::string_view& in = *pending;
     while (!in.empty()) {
       // Is the whole frame here yet? uvarint length + 4 bytes CRC + message.
       std::string_view peek = in;
@@ -97,11 +116,12 @@ class AnswerDecoder {
       if (peek.size() < 4 || peek.size() - 4 < len) break;
       std::string_view message;
       OT_RETURN_IF_ERROR(ReadChunkedFrame(&in, &message));
-      prometheus::ChunkedReadResponse frame;
-      if (!frame.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
+      // One message for every frame: parsing into it again reuses the
+      // series, labels and chunks (and their strings) the last frame left.
+      if (!frame_.ParseFromArray(message.data(), static_cast<int>(message.size()))) {
         return Status::Corruption("remote read frame is not a prometheus.ChunkedReadResponse");
       }
-      for (const auto& series : frame.chunked_series()) {
+      for (const auto& series : frame_.chunked_series()) {
         OT_RETURN_IF_ERROR(ToLabels(series.labels(), &labels_));
         decoded_.clear();
         for (const auto& chunk : series.chunks()) {
@@ -122,7 +142,6 @@ class AnswerDecoder {
         if (!in_range.empty()) OT_RETURN_IF_ERROR(sink_(labels_, in_range));
       }
     }
-    buf_.erase(0, buf_.size() - in.size());
     return Status::OK();
   }
 
@@ -130,6 +149,7 @@ class AnswerDecoder {
   int64_t start_ms_, end_ms_;
   bool streamed_ = false;
   std::string buf_;
+  prometheus::ChunkedReadResponse frame_;
   Status status_;
   Labels labels_;
   std::vector<Sample> decoded_, samples_;
