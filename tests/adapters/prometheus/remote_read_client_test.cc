@@ -2,6 +2,7 @@
 // a local server that sends a STREAMED_XOR_CHUNKS body in pieces of any
 // size: frames whole, several to a piece, or cut anywhere, must all come out
 // as the same series and samples; a damaged or cut-short body is an error.
+// A SAMPLES answer gives the samples of the slice asked for.
 
 #include "adapters/prometheus/remote_read_client.h"
 
@@ -16,6 +17,7 @@
 
 #include "adapters/prometheus/chunked_frame.h"
 #include "adapters/prometheus/proto/remote.pb.h"
+#include "adapters/prometheus/snappy_block.h"
 #include "adapters/prometheus/xor_chunk.h"
 
 namespace overtone::adapters {
@@ -25,17 +27,18 @@ namespace {
 // chunks of the HTTP answer (each reaches the client as a piece of its own).
 class StreamServer {
  public:
-  StreamServer(std::string body, size_t piece) : body_(std::move(body)), piece_(piece) {
+  static constexpr const char* kStreamed =
+      "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse";
+  StreamServer(std::string body, size_t piece, std::string type = kStreamed)
+      : body_(std::move(body)), piece_(piece), type_(std::move(type)) {
     server_.Post("/api/v1/read", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_chunked_content_provider(
-          "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse",
-          [this](size_t offset, httplib::DataSink& sink) {
-            if (offset >= body_.size()) {
-              sink.done();
-              return true;
-            }
-            return sink.write(body_.data() + offset, std::min(piece_, body_.size() - offset));
-          });
+      res.set_chunked_content_provider(type_, [this](size_t offset, httplib::DataSink& sink) {
+        if (offset >= body_.size()) {
+          sink.done();
+          return true;
+        }
+        return sink.write(body_.data() + offset, std::min(piece_, body_.size() - offset));
+      });
     });
     port_ = server_.bind_to_any_port("127.0.0.1");
     thread_ = std::thread([this] { server_.listen_after_bind(); });
@@ -50,6 +53,7 @@ class StreamServer {
  private:
   std::string body_;
   size_t piece_;
+  std::string type_;
   httplib::Server server_;
   int port_ = 0;
   std::thread thread_;
@@ -89,12 +93,13 @@ std::string StreamedBody(int series, int n, int per_frame, std::map<std::string,
   return body;
 }
 
-Status ReadAll(const std::string& url, std::map<std::string, std::vector<Sample>>* got) {
+Status ReadAll(const std::string& url, std::map<std::string, std::vector<Sample>>* got, int64_t start_ms = 0,
+               int64_t end_ms = int64_t{1} << 40) {
   RemoteReadOptions o;
   o.url = url;
   o.matchers = {LabelMatcher{MatchType::kEqual, "__name__", "m"}};
-  o.start_ms = 0;
-  o.end_ms = int64_t{1} << 40;
+  o.start_ms = start_ms;
+  o.end_ms = end_ms;
   o.slice_ms = o.end_ms + 1;
   o.client.max_attempts = 1;
   o.client.timeout_seconds = 10;
@@ -137,6 +142,41 @@ TEST(RemoteReadClientTest, ADamagedOrCutShortBodyIsAnError) {
     EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
     EXPECT_NE(s.ToString().find("ends inside a frame"), std::string::npos) << s.ToString();
   }
+}
+
+TEST(RemoteReadClientTest, SamplesAnswerGivesTheSlicesSamples) {
+  prometheus::ReadResponse response;
+  prometheus::QueryResult* result = response.add_results();
+  std::map<std::string, std::vector<Sample>> want;
+  for (int i = 0; i < 50; ++i) {
+    prometheus::TimeSeries* ts = result->add_timeseries();
+    prometheus::Label* id = ts->add_labels();  // out of order: the client sorts
+    id->set_name("s");
+    id->set_value("s" + std::to_string(i));
+    prometheus::Label* name = ts->add_labels();
+    name->set_name("__name__");
+    name->set_value("m");
+    for (int k = 0; k < 300; ++k) {
+      prometheus::Sample* smp = ts->add_samples();
+      smp->set_timestamp(15000 * k);
+      smp->set_value(i + k * 0.25);
+      // A server may answer past the slice asked for; what lies outside
+      // [30 s, 3000 s] is not the slice's.
+      if (smp->timestamp() >= 30000 && smp->timestamp() <= 3000000) {
+        want["s" + std::to_string(i)].push_back({smp->timestamp(), smp->value()});
+      }
+    }
+  }
+  StreamServer server(SnappyCompress(response.SerializeAsString()), 1000, "application/x-protobuf");
+  std::map<std::string, std::vector<Sample>> got;
+  Status s = ReadAll(server.Url(), &got, 30000, 3000000);
+  ASSERT_TRUE(s.ok()) << s.ToString();
+  EXPECT_EQ(got, want);
+
+  StreamServer garbage(SnappyCompress("\xff\xff\xff"), 1000, "application/x-protobuf");
+  got.clear();
+  s = ReadAll(garbage.Url(), &got);
+  EXPECT_EQ(s.code(), Status::Code::kCorruption) << s.ToString();
 }
 
 }  // namespace
