@@ -18,9 +18,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -70,6 +72,16 @@ class HttpReceiver {
     delay_ = d;
   }
 
+  // Answers each successful request with `body` of Content-Type `type`,
+  // sent as chunks of `piece` bytes (each reaches a client as a read of its
+  // own), rather than with an empty body.
+  void Body(std::string body, std::string type, size_t piece) {
+    std::lock_guard lock(mu_);
+    body_ = std::make_shared<const std::string>(std::move(body));
+    type_ = std::move(type);
+    piece_ = piece;
+  }
+
   // Waits until `n` requests have come; false if they did not in time.
   bool WaitFor(size_t n, std::chrono::milliseconds timeout = std::chrono::seconds(20)) {
     std::unique_lock lock(mu_);
@@ -90,6 +102,17 @@ class HttpReceiver {
     int status = status_ ? status_(n) : 200;
     cv_.wait_for(lock, delay_, [&] { return stopping_; });
     res.status = status;
+    if (status < 300 && body_) {
+      res.set_chunked_content_provider(
+          type_, [body = body_, piece = piece_](size_t offset, httplib::DataSink& sink) {
+            if (offset >= body->size()) {
+              sink.done();
+              return true;
+            }
+            return sink.write(body->data() + offset, std::min(piece, body->size() - offset));
+          });
+      return;
+    }
     res.set_content(status < 300 ? "" : "refused by the test", "text/plain");
   }
 
@@ -101,6 +124,9 @@ class HttpReceiver {
   std::vector<Request> requests_;
   std::function<int(size_t)> status_;
   std::chrono::milliseconds delay_{0};
+  std::shared_ptr<const std::string> body_;  // null: answer with an empty body
+  std::string type_;
+  size_t piece_ = 0;
   bool stopping_ = false;
 };
 

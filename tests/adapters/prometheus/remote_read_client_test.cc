@@ -7,56 +7,30 @@
 #include "adapters/prometheus/remote_read_client.h"
 
 #include <gtest/gtest.h>
-#include <httplib.h>
 
-#include <chrono>
 #include <map>
 #include <string>
-#include <thread>
 #include <vector>
 
 #include "adapters/prometheus/chunked_frame.h"
 #include "adapters/prometheus/proto/remote.pb.h"
 #include "adapters/prometheus/snappy_block.h"
 #include "adapters/prometheus/xor_chunk.h"
+#include "tests/support/http_receiver.h"
 
 namespace overtone::adapters {
 namespace {
 
-// Serves one body at /api/v1/read, written `piece` bytes at a time as
-// chunks of the HTTP answer (each reaches the client as a piece of its own).
-class StreamServer {
- public:
-  static constexpr const char* kStreamed =
-      "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse";
-  StreamServer(std::string body, size_t piece, std::string type = kStreamed)
-      : body_(std::move(body)), piece_(piece), type_(std::move(type)) {
-    server_.Post("/api/v1/read", [this](const httplib::Request&, httplib::Response& res) {
-      res.set_chunked_content_provider(type_, [this](size_t offset, httplib::DataSink& sink) {
-        if (offset >= body_.size()) {
-          sink.done();
-          return true;
-        }
-        return sink.write(body_.data() + offset, std::min(piece_, body_.size() - offset));
-      });
-    });
-    port_ = server_.bind_to_any_port("127.0.0.1");
-    thread_ = std::thread([this] { server_.listen_after_bind(); });
-    while (!server_.is_running()) std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  }
-  ~StreamServer() {
-    server_.stop();
-    thread_.join();
-  }
-  std::string Url() const { return "http://127.0.0.1:" + std::to_string(port_) + "/api/v1/read"; }
+constexpr const char* kStreamed = "application/x-streamed-protobuf; proto=prometheus.ChunkedReadResponse";
 
- private:
-  std::string body_;
-  size_t piece_;
-  std::string type_;
-  httplib::Server server_;
-  int port_ = 0;
-  std::thread thread_;
+// A local server that answers every read with `body`, `piece` bytes at a
+// time.
+struct StreamServer {
+  StreamServer(std::string body, size_t piece, std::string type = kStreamed) {
+    receiver.Body(std::move(body), std::move(type), piece);
+  }
+  std::string Url() const { return receiver.Url("/api/v1/read"); }
+  testing::HttpReceiver receiver;
 };
 
 // Series "s<i>" with `n` samples each, 15 s apart, as frames of `per_frame`
