@@ -468,7 +468,15 @@ Status SeriesIndex::TouchHot(std::span<const SeriesId> ids, std::vector<SeriesId
     OT_RETURN_IF_ERROR(ReloadAfterReopen());
   }
   std::shared_lock lock(mu_);
-  for (SeriesId id : ids) {
+  // As in GetOrCreate: each lookup's slot and entry are fetched a few
+  // lookups ahead, so that their cache misses overlap.
+  constexpr size_t kSlotAhead = 12, kEntryAhead = 6;
+  const size_t n = ids.size();
+  for (size_t i = 0; i < std::min(n, kSlotAhead); ++i) hot_.PrefetchIdSlot(ids[i]);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kSlotAhead < n) hot_.PrefetchIdSlot(ids[i + kSlotAhead]);
+    if (i + kEntryAhead < n) hot_.PrefetchIdEntry(ids[i + kEntryAhead]);
+    const SeriesId id = ids[i];
     const Entry* e = hot_.FindId(id);
     if (e == nullptr) {
       not_hot->push_back(id);

@@ -84,6 +84,13 @@ class SeriesTable {
     if (s.pos != 0 && s.tag == Tag(h)) __builtin_prefetch(entries_[s.pos - 1].key.data());
   }
 
+  // The same for a FindId(id) soon: its home slot, then its entry.
+  void PrefetchIdSlot(SeriesId id) const { __builtin_prefetch(&by_id_[IdTag(id) & mask_]); }
+  void PrefetchIdEntry(SeriesId id) const {
+    const Slot s = by_id_[IdTag(id) & mask_];
+    if (s.pos != 0 && s.tag == IdTag(id)) __builtin_prefetch(&entries_[s.pos - 1]);
+  }
+
   // Adds a series. REQUIRES: `id` absent.
   void Insert(uint64_t h, SeriesId id, std::string key, bool written);
   // Removes series `id`; false when absent.

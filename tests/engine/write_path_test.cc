@@ -1,6 +1,7 @@
 // The write path at cardinality: many series in one batch, batches in
 // parallel, duplicate series within a batch, out-of-order samples, a series
-// first seen in a failing batch; and the series index's hash-keyed lookup.
+// first seen in a failing batch, samples of known series named by id; and
+// the series index's hash-keyed lookup.
 // Nothing lost, nothing doubled.
 
 #include <gtest/gtest.h>
@@ -101,6 +102,65 @@ TEST_F(WritePathTest, AFailingBatchOfKnownAndNewSeriesWritesNothing) {
   Reopen();  // nothing of it reached the log either
   EXPECT_EQ(db_->GetStats().series, 1u);
   EXPECT_EQ(Read(Series(1)), (std::vector<Sample>{{10, 1}}));
+}
+
+TEST_F(WritePathTest, SamplesNamedByIdLandUnderTheirSeriesAndAStaleIdWritesNothing) {
+  // More series than the id lookups fetch ahead, so that every lookup is
+  // one whose slot and entry were asked for before it.
+  constexpr int kSeries = 3000;
+  WriteBatch first;
+  for (int s = 0; s < kSeries; ++s) first.Add(Series(s), 1000, s);
+  std::vector<SeriesId> ids, stale;
+  ASSERT_TRUE(db_->WriteWithIds(first, {}, &ids, &stale).ok());
+  ASSERT_EQ(ids.size(), size_t{kSeries});
+  EXPECT_TRUE(stale.empty());
+  for (int s = 0; s < kSeries; s += 299) EXPECT_EQ(*db_->FindSeries(Series(s)), ids[s]);
+
+  // Known samples, two per series, in the batch's order, with a new series
+  // by label set beside them.
+  std::vector<Database::KnownSample> known;
+  for (int s = kSeries - 1; s >= 0; --s) {
+    known.push_back({ids[s], {2000, s + 0.5}});
+    known.push_back({ids[s], {3000, s + 0.25}});
+  }
+  WriteBatch with_new;
+  with_new.Add(Series(kSeries), 2000, -1);
+  std::vector<SeriesId> new_ids;
+  ASSERT_TRUE(db_->WriteWithIds(with_new, known, &new_ids, &stale).ok());
+  ASSERT_EQ(new_ids.size(), 1u);
+  EXPECT_EQ(*db_->FindSeries(Series(kSeries)), new_ids[0]);
+  for (int s = 0; s < kSeries; s += 299) {
+    EXPECT_EQ(Read(Series(s)), (std::vector<Sample>{{1000, double(s)}, {2000, s + 0.5}, {3000, s + 0.25}}));
+  }
+
+  // A deleted series and an id never given out: nothing of the call is
+  // written, neither its known samples nor its new series, and both ids
+  // come back once each, ascending.
+  ASSERT_TRUE(db_->DeleteSeries(ids[17]).ok());
+  const SeriesId never = 1u << 30;
+  // The deleted one first, the other among hundreds of live ones.
+  known = {{ids[17], {4000, 3}}, {ids[17], {5000, 4}}};
+  for (int s = 0; s < 500; ++s) {
+    known.push_back({ids[s == 17 ? 18 : s], {4000, 1}});
+    if (s == 250) known.push_back({never, {4000, 2}});
+  }
+  known.push_back({never, {4000, 5}});
+  WriteBatch another;
+  another.Add(Series(kSeries + 1), 4000, 6);
+  EXPECT_TRUE(db_->WriteWithIds(another, known, &new_ids, &stale).IsNotFound());
+  EXPECT_EQ(stale, (std::vector<SeriesId>{ids[17], never}));
+  EXPECT_EQ(Read(Series(5)), (std::vector<Sample>{{1000, 5}, {2000, 5.5}, {3000, 5.25}}));
+  EXPECT_TRUE(db_->FindSeries(Series(kSeries + 1)).status().IsNotFound());
+
+  // Sent again by label set, as a writer does with the ids it got back.
+  WriteBatch again;
+  again.Add(Series(17), 4000, 3);
+  known = {{ids[5], {4000, 1}}};
+  ASSERT_TRUE(db_->WriteWithIds(again, known, &new_ids, &stale).ok());
+  ASSERT_EQ(new_ids.size(), 1u);
+  EXPECT_NE(new_ids[0], ids[17]);  // a new series: the deleted one stays deleted
+  EXPECT_EQ(Read(Series(17)), (std::vector<Sample>{{4000, 3}}));
+  EXPECT_EQ(Read(Series(5)), (std::vector<Sample>{{1000, 5}, {2000, 5.5}, {3000, 5.25}, {4000, 1}}));
 }
 
 TEST_F(WritePathTest, ParallelBatchesOverlappingSeriesLoseAndDoubleNothing) {
