@@ -2,7 +2,8 @@
 //
 //   overtone_bench [--series N] [--samples M] [--batch B] [--scans K]
 //                  [--full-scans F] [--seed S] [--sqlite-schema without-rowid|rowid]
-//                  [--no-compact] [--no-sqlite] [--by-id] [--dir PARENT] [--keep]
+//                  [--no-compact] [--no-sqlite] [--by-id | --add-each] [--dir PARENT]
+//                  [--keep]
 //
 // HOW IT WORKS
 // It generates N series x M samples, deterministically from the seed: half
@@ -51,6 +52,9 @@
 // --by-id writes, after the first round of batches, each series' samples
 // by the id that round gave back (Database::WriteWithIds), as an embedding
 // writer that keeps the ids does: ingest without reading label sets.
+// --add-each fills each batch with WriteBatch::AddEach, a sample of every
+// series at a time (as a scrape brings them), which reads the label sets a
+// few ahead; by default each series' samples go in with WriteBatch::Add.
 
 #include <sqlite3.h>
 #include <stdlib.h>
@@ -96,7 +100,10 @@ struct Config {
   bool keep = false;
   bool compact = true;
   bool sqlite = true;
-  bool by_id = false;  // known series written by id (Database::WriteWithIds)
+  // How batches are filled: WriteBatch::Add a series at a time,
+  // WriteBatch::AddEach a sample of every series at a time, or known series
+  // by id (Database::WriteWithIds).
+  enum class Fill { kAdd, kAddEach, kById } fill = Fill::kAdd;
 };
 
 constexpr int64_t kStart = 1700000000000;  // ms
@@ -269,12 +276,12 @@ class OvertoneSide {
   }
   void Close() { db_.reset(); }
 
-  Timing Ingest(const Dataset& d, size_t batch_samples, bool by_id) {
+  Timing Ingest(const Dataset& d, size_t batch_samples, Config::Fill fill) {
     const size_t n = d.series.size(), m = d.series[0].size();
     const size_t step = std::max<size_t>(1, batch_samples / n);  // timestamps per batch
     overtone::WriteBatch batch;
     IngestClock clock;
-    if (by_id) {
+    if (fill == Config::Fill::kById) {
       std::vector<overtone::SeriesId> ids, stale, none;  // none: the empty batch's ids
       std::vector<overtone::Database::KnownSample> known;
       for (size_t j = 0; j < m; j += step) {
@@ -297,11 +304,19 @@ class OvertoneSide {
       }
       return clock.Finish(n * (m - std::min(step, m)));
     }
+    std::vector<overtone::Sample> column(fill == Config::Fill::kAddEach ? n : 0);
     for (size_t j = 0; j < m; j += step) {
       const size_t len = std::min(step, m - j);
       batch.Clear();
-      for (size_t i = 0; i < n; ++i) {
-        batch.Add(d.labels[i], std::span<const overtone::Sample>(d.series[i].data() + j, len));
+      if (fill == Config::Fill::kAddEach) {
+        for (size_t k = j; k < j + len; ++k) {
+          for (size_t i = 0; i < n; ++i) column[i] = d.series[i][k];
+          Check(batch.AddEach(d.labels, column), "WriteBatch::AddEach");
+        }
+      } else {
+        for (size_t i = 0; i < n; ++i) {
+          batch.Add(d.labels[i], std::span<const overtone::Sample>(d.series[i].data() + j, len));
+        }
       }
       Check(db_->Write(batch), "Database::Write");
       if (j == 0) clock.FirstRoundDone();
@@ -541,9 +556,13 @@ std::optional<int> ParseArgs(int argc, char** argv, Config* cfg) {
       "--no-compact", [cfg] { cfg->compact = false; }, "leave the samples raw");
   app.add_flag_callback(
       "--no-sqlite", [cfg] { cfg->sqlite = false; }, "measure overtone alone (for profiling)");
-  app.add_flag_callback(
-      "--by-id", [cfg] { cfg->by_id = true; },
+  CLI::Option* by_id = app.add_flag_callback(
+      "--by-id", [cfg] { cfg->fill = Config::Fill::kById; },
       "write the samples of known series by the ids the first batch gave back");
+  app.add_flag_callback(
+         "--add-each", [cfg] { cfg->fill = Config::Fill::kAddEach; },
+         "fill each batch with WriteBatch::AddEach, one sample of every series at a time")
+      ->excludes(by_id);
   overtone::bench::AddDir(app, &cfg->dir);
   overtone::bench::AddKeep(app, &cfg->keep);
   return cli.Parse(argc, argv);
@@ -601,7 +620,7 @@ int Run(const Config& cfg) {
   SqliteSide sq(tmp.path() / "sqlite.db", cfg.sqlite_schema);
 
   ot.Open();
-  const Timing ot_ingest = ot.Ingest(data, cfg.batch, cfg.by_id);
+  const Timing ot_ingest = ot.Ingest(data, cfg.batch, cfg.fill);
   // What ingest left in memory is flushed here: with it, the figure holds
   // every sample's write to a table file, whatever the write buffer's size.
   const double flush_cpu_start = ProcessCpuSeconds();

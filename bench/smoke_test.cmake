@@ -1,8 +1,9 @@
 # cmake -DBENCH=path/to/overtone_bench -P smoke_test.cmake
-# Runs the benchmark on tiny sizes, writing by label set and by series id;
+# Runs the benchmark on tiny sizes, writing by label set (a series at a
+# time, and a sample of every series at a time) and by series id;
 # passes when each run exits 0 (the samples read back match SQLite's) and
 # printed every row of its table.
-foreach(mode "" "--by-id")
+foreach(mode "" "--by-id" "--add-each")
   execute_process(
     COMMAND "${BENCH}" --series 8 --samples 500 --batch 1000 --scans 50 --full-scans 4 ${mode}
     RESULT_VARIABLE rc OUTPUT_VARIABLE out ERROR_VARIABLE err TIMEOUT 240)

@@ -135,6 +135,14 @@ class WriteBatch {
   void Add(const Labels& labels, std::span<const Sample> samples);
   // The same; kept for callers that hand their label set over.
   void Add(Labels&& labels, std::span<const Sample> samples);
+  // One sample for each of many series, as a scrape or a remote write
+  // request brings them: samples[i] to the series labelled label_sets[i].
+  // The same as Add for each pair, but each label set is fetched into the
+  // cache a few pairs before it is read: at many series, when the label
+  // sets are no longer in the cache, their memory is then read several at
+  // a time instead of one after another. InvalidArgument, adding nothing,
+  // when the two spans' sizes differ.
+  [[nodiscard]] Status AddEach(std::span<const Labels> label_sets, std::span<const Sample> samples);
 
   size_t num_samples() const { return samples_.size(); }
   size_t num_series() const { return series_.size(); }

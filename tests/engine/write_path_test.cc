@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <map>
 #include <random>
 #include <set>
@@ -220,6 +221,51 @@ TEST_F(WritePathTest, AClearedBatchRefilledWithOtherLabelSetsWritesOnlyThose) {
       names,
       (std::set<Labels>{
           Series(1), Series(3), shorter, longer, {{"__name__", "m"}, {"a", "1"}, {"b", "2"}, {"c", "3"}}}));
+}
+
+TEST_F(WritePathTest, AddEachWritesWhatAddWritesPairByPair) {
+  // Names and values of every length up to 40 bytes (copied in pieces of
+  // 1-3, 4-7, 8-16 and more), label sets out of order (names that share
+  // their first byte among them) and with empty values, and a label set
+  // twice: AddEach must give each pair what Add gives it.
+  constexpr int kSeries = 300;
+  std::vector<Labels> sets;
+  std::vector<Labels> normalized;
+  for (int i = 0; i < kSeries; ++i) {
+    Labels l = {
+        {"__name__", "m"},
+        {"ka", std::to_string(i % 3)},
+        {"k" + std::string(size_t(i % 20 + 1), 'x'), std::string(size_t(i % 40), 'v') + std::to_string(i)}};
+    Labels n = l;
+    NormalizeLabels(&n);
+    if (i % 7 == 0) std::reverse(l.begin(), l.end());  // "kx..." before "ka": only their second bytes differ
+    if (i % 5 == 0) std::swap(l[0], l[1]);             // a first byte out of order, the rest in order
+    if (i % 11 == 0) l.push_back({"zz", ""});
+    sets.push_back(l);
+    normalized.push_back(n);
+  }
+  sets.push_back(sets[5]);  // the same series again, later in the batch
+  std::vector<Sample> each;
+  for (int i = 0; i <= kSeries; ++i) each.push_back({i == kSeries ? 1500 : 1000, double(i)});
+
+  WriteBatch by_each, by_add;
+  ASSERT_TRUE(by_each.AddEach(sets, each).ok());
+  for (int i = 0; i <= kSeries; ++i) by_add.Add(sets[i], each[i].ts + 1000, each[i].value);
+  EXPECT_EQ(by_each.num_samples(), by_add.num_samples());
+  EXPECT_EQ(by_each.num_series(), by_add.num_series());
+  ASSERT_TRUE(db_->Write(by_each).ok());
+  ASSERT_TRUE(db_->Write(by_add).ok());
+  EXPECT_EQ(db_->GetStats().series, uint64_t{kSeries});
+  for (int i = 0; i < kSeries; ++i) {
+    std::vector<Sample> want = {{1000, double(i)}, {2000, double(i)}};
+    if (i == 5) want = {{1000, 5}, {1500, kSeries}, {2000, 5}, {2500, kSeries}};
+    EXPECT_EQ(Read(normalized[i]), want) << LabelsToString(normalized[i]);
+  }
+
+  // Spans of different sizes add nothing.
+  const size_t before = by_each.num_samples();
+  EXPECT_TRUE(by_each.AddEach(sets, std::span<const Sample>(each).first(3)).IsInvalidArgument());
+  EXPECT_EQ(by_each.num_samples(), before);
 }
 
 TEST_F(WritePathTest, ALabelSetAddedInAnyOrderOrWithEmptyValuesIsOneSeries) {
