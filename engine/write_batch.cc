@@ -70,6 +70,24 @@ bool AppendIfNormalized(const Labels& labels, std::string* out) {
   return true;
 }
 
+// Asks for the cache lines of a label set's array of labels. Inlined
+// always: GCC takes a function that only prefetches for one without effect,
+// and drops the calls to it.
+[[gnu::always_inline]] inline void PrefetchLabelArray(const Labels& labels) {
+  const char* p = reinterpret_cast<const char*>(labels.data());
+  const size_t bytes = std::min<size_t>(labels.size() * sizeof(Label), 8 * 64);
+  for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at);
+}
+
+// And, once the array is there, the strings held apart from it: those
+// longer than fit in a std::string itself.
+[[gnu::always_inline]] inline void PrefetchLabelStrings(const Labels& labels) {
+  for (const Label& l : labels) {
+    if (l.name.size() >= sizeof(std::string) / 2) __builtin_prefetch(l.name.data());
+    if (l.value.size() >= sizeof(std::string) / 2) __builtin_prefetch(l.value.data());
+  }
+}
+
 }  // namespace
 
 uint32_t WriteBatch::SeriesIndex(const Labels& labels) {
@@ -112,28 +130,6 @@ void WriteBatch::Add(const Labels& labels, std::span<const Sample> samples) {
   // write's usual shape) then reallocates on every call.
   for (const Sample& s : samples) samples_.push_back(Entry{index, s});
 }
-
-namespace {
-
-// Asks for the cache lines of a label set's array of labels. Inlined
-// always: GCC takes a function that only prefetches for one without effect,
-// and drops the calls to it.
-[[gnu::always_inline]] inline void PrefetchLabelArray(const Labels& labels) {
-  const char* p = reinterpret_cast<const char*>(labels.data());
-  const size_t bytes = std::min<size_t>(labels.size() * sizeof(Label), 8 * 64);
-  for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at);
-}
-
-// And, once the array is there, the strings held apart from it: those
-// longer than fit in a std::string itself.
-[[gnu::always_inline]] inline void PrefetchLabelStrings(const Labels& labels) {
-  for (const Label& l : labels) {
-    if (l.name.size() >= sizeof(std::string) / 2) __builtin_prefetch(l.name.data());
-    if (l.value.size() >= sizeof(std::string) / 2) __builtin_prefetch(l.value.data());
-  }
-}
-
-}  // namespace
 
 Status WriteBatch::AddEach(std::span<const Labels> label_sets, std::span<const Sample> samples) {
   if (label_sets.size() != samples.size()) {
