@@ -3,6 +3,7 @@
 #include <string>
 
 #include "base/coding.h"
+#include "base/prefetch.h"
 #include "engine/series_index.h"
 #include "overtone/database.h"
 
@@ -70,13 +71,10 @@ bool AppendIfNormalized(const Labels& labels, std::string* out) {
   return true;
 }
 
-// Asks for the cache lines of a label set's array of labels. Inlined
-// always: GCC takes a function that only prefetches for one without effect,
-// and drops the calls to it.
+// Asks for a label set's array of labels (eight lines at most). Both
+// helpers are inlined always, as PrefetchLines is (base/prefetch.h says why).
 [[gnu::always_inline]] inline void PrefetchLabelArray(const Labels& labels) {
-  const char* p = reinterpret_cast<const char*>(labels.data());
-  const size_t bytes = std::min<size_t>(labels.size() * sizeof(Label), 8 * 64);
-  for (size_t at = 0; at < bytes; at += 64) __builtin_prefetch(p + at);
+  PrefetchLines(labels.data(), labels.size() * sizeof(Label), 8);
 }
 
 // And, once the array is there, the strings held apart from it: those

@@ -6,22 +6,12 @@
 #include <cstring>
 #include <mutex>
 
+#include "base/prefetch.h"
+
 namespace overtone::adapters {
 namespace {
 
 uint64_t HashKey(std::string_view key) { return XXH3_64bits(key.data(), key.size()); }
-
-constexpr size_t kLine = 64;
-
-// Asks for the cache lines of [p, p + n), at most the first four: the
-// hardware prefetcher follows a longer key on its own. Inlined always: GCC
-// takes a function that only prefetches for one without effect, and drops
-// the calls to it.
-[[gnu::always_inline]] inline void PrefetchBytes(const void* p, size_t n) {
-  const auto begin = reinterpret_cast<uintptr_t>(p) & ~(kLine - 1);
-  const auto end = std::min(reinterpret_cast<uintptr_t>(p) + n, begin + 4 * kLine);
-  for (uintptr_t a = begin; a < end; a += kLine) __builtin_prefetch(reinterpret_cast<const void*>(a));
-}
 
 constexpr size_t kMinSlots = 64;
 
@@ -91,7 +81,7 @@ void SeriesIdCache::FindMany(std::span<Lookup> lookups) const {
     const uint64_t h = lookups[order[j]].hash;
     const Shard& shard = ShardOf(h);
     if (j == 0 || !same_shard(j - 1, j)) shard.mu.lock_shared();
-    if (!shard.slots.empty()) PrefetchBytes(&shard.slots[h & (shard.slots.size() - 1)], sizeof(Slot));
+    if (!shard.slots.empty()) PrefetchLines(&shard.slots[h & (shard.slots.size() - 1)], sizeof(Slot), 1);
   }
   for (size_t j = 0; j < n; ++j) {
     Lookup& l = lookups[order[j]];
@@ -102,7 +92,9 @@ void SeriesIdCache::FindMany(std::span<Lookup> lookups) const {
     }
     l.candidate_ = NextCandidate(shard, l.hash, l.hash);
     const Slot& s = shard.slots[l.candidate_];
-    if (s.len != 0) PrefetchBytes(shard.arena.data() + s.off, s.len);
+    // At most a key's first four lines: the hardware prefetcher follows a
+    // longer key on its own.
+    if (s.len != 0) PrefetchLines(shard.arena.data() + s.off, s.len, 4);
   }
   for (size_t j = 0; j < n; ++j) {
     Lookup& l = lookups[order[j]];
